@@ -1,0 +1,64 @@
+"""One hierarchy of typed errors; each also inherits the matching builtin.
+
+Messages name the bad value and say how to fix it. The server sends them as
+``{"ok": false, "error": {"type": cls.__name__, "message": str(err)}}``.
+"""
+
+
+class AdaptiveError(Exception):
+    """Base of every error this project raises on purpose."""
+
+
+class InvalidParameterError(AdaptiveError, ValueError):
+    """A value is malformed, out of range, NaN/inf, or of the wrong shape."""
+
+
+class OutOfSpaceError(InvalidParameterError):
+    """A point lies outside the campaign's space."""
+
+
+class UnknownMethodError(AdaptiveError, LookupError):
+    """A wire request names a method the server does not have."""
+
+
+class UnknownCampaignError(AdaptiveError, LookupError):
+    """A campaign id that the server does not know."""
+
+
+class ProtocolError(AdaptiveError, ValueError):
+    """A frame that is not a valid envelope: bad JSON, version, or array header."""
+
+
+class CampaignStoppedError(AdaptiveError, RuntimeError):
+    """The campaign has stopped; it takes no more observations or suggestions."""
+
+
+class ServerUnavailableError(AdaptiveError, ConnectionError):
+    """The client gave up after its bounded retries; the server did not answer."""
+
+
+class RemoteError(AdaptiveError, RuntimeError):
+    """An error reply from the server, re-raised on the client.
+
+    Attributes:
+        type: the server-side error class name, e.g. ``"OutOfSpaceError"``.
+    """
+
+    def __init__(self, type_: str, message: str):
+        super().__init__(f"{type_}: {message}")
+        self.type = type_
+
+
+ERROR_TYPES = {
+    cls.__name__: cls
+    for cls in (
+        AdaptiveError,
+        InvalidParameterError,
+        OutOfSpaceError,
+        UnknownMethodError,
+        UnknownCampaignError,
+        ProtocolError,
+        CampaignStoppedError,
+        ServerUnavailableError,
+    )
+}
