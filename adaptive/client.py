@@ -1,0 +1,171 @@
+"""A request/reply client: the ZeroMQ guide's Lazy Pirate pattern.
+
+Framing: the client uses a DEALER socket that emulates REQ. It sends
+``[b"", frame0, frame1, ...]`` (an empty delimiter, then the frames from
+:func:`adaptive.protocol.encode`), so a ROUTER server sees exactly what a REQ peer
+would send, ``[identity, b"", frame0, ...]``, and answers ``[identity, b"", *reply]``.
+Unlike REQ, a DEALER may keep waiting after a stale reply, so replies whose id is not
+the request's are dropped and waiting goes on until the timeout.
+
+On timeout the socket is closed (``linger=0``), a new one connects, and the same
+request (same id, so the server can de-duplicate) is sent again, ``retries`` times
+at most; then :class:`~adaptive.errors.ServerUnavailableError` is raised.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import time
+import uuid
+from typing import Any, Self
+
+import zmq
+
+from adaptive import protocol
+from adaptive.errors import InvalidParameterError, ProtocolError, ServerUnavailableError
+
+
+class Client:
+    """Calls server methods over ZeroMQ with bounded timeouts and retries.
+
+    Args:
+        address: the server endpoint, e.g. ``"tcp://127.0.0.1:5555"``.
+        timeout_s: seconds to wait for each reply (per try); must be finite and > 0.
+        retries: how many times to resend after a timeout (0 means one try only).
+        client_id: this client's id for idempotent puts; a fresh uuid hex if omitted.
+        context: the ZeroMQ context; ``zmq.Context.instance()`` if omitted. The
+            client never terminates it.
+
+    Example:
+        >>> with Client("tcp://127.0.0.1:5555", timeout_s=1.0) as client:  # doctest: +SKIP
+        ...     client.call("campaign_status", campaign="c1")
+    """
+
+    def __init__(
+        self,
+        address: str,
+        timeout_s: float = 5.0,
+        retries: int = 3,
+        client_id: str | None = None,
+        context: zmq.Context | None = None,
+    ):
+        if not isinstance(address, str) or not address:
+            raise InvalidParameterError(
+                f"address must be an endpoint string like 'tcp://127.0.0.1:5555', got {address!r}"
+            )
+        if isinstance(timeout_s, bool) or not isinstance(timeout_s, (int, float)):
+            raise InvalidParameterError(f"timeout_s must be a number of seconds, got {timeout_s!r}")
+        if not (math.isfinite(timeout_s) and timeout_s > 0):
+            raise InvalidParameterError(f"timeout_s must be finite and > 0, got {timeout_s!r}")
+        if isinstance(retries, bool) or not isinstance(retries, int) or retries < 0:
+            raise InvalidParameterError(f"retries must be an int >= 0, got {retries!r}")
+        if client_id is not None and (not isinstance(client_id, str) or not client_id):
+            raise InvalidParameterError(f"client_id must be a non-empty str, got {client_id!r}")
+        self.address = address
+        self.timeout_s = float(timeout_s)
+        self.retries = retries
+        self.client_id = client_id or uuid.uuid4().hex
+        self._context = context
+        self._socket: zmq.Socket | None = None
+        self._sequence = itertools.count(1)
+
+    def __repr__(self) -> str:
+        return (
+            f"Client({self.address!r}, timeout_s={self.timeout_s}, retries={self.retries}, "
+            f"client_id={self.client_id!r})"
+        )
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def next_sequence(self) -> int:
+        """Return 1, 2, 3, ...: with ``client_id`` it keys idempotent observation puts."""
+        return next(self._sequence)
+
+    def call(self, method: str, /, **params: Any) -> Any:
+        """Call ``method`` on the server and return its result.
+
+        Args:
+            method: the server method name, ``"resource_verb"``.
+            **params: its parameters; numpy arrays travel as binary frames.
+
+        Returns:
+            The reply's ``result``.
+
+        Raises:
+            InvalidParameterError: the parameters cannot be encoded.
+            RemoteError: the server answered with an error; ``.type`` names its class.
+            ProtocolError: the server's reply is malformed.
+            ServerUnavailableError: no reply after ``retries + 1`` tries.
+        """
+        envelope = protocol.request(method, params)
+        frames = [b"", *protocol.encode(envelope)]
+        tries = self.retries + 1
+        for attempt in range(tries):
+            if attempt:
+                self._close_socket()  # Lazy Pirate: a fresh socket for every retry
+            reply = self._try_once(frames, envelope["id"])
+            if reply is not None:
+                return protocol.unwrap_reply(reply)
+        self._close_socket()  # drop the unanswered request
+        raise ServerUnavailableError(
+            f"no reply from {self.address} to {method!r} (request id {envelope['id']}) after "
+            f"{tries} tries ({tries} timeouts of {self.timeout_s:g} s); check that the server "
+            "is running at that address, or raise timeout_s/retries"
+        )
+
+    def close(self) -> None:
+        """Close the socket (``linger=0``). A later :meth:`call` opens a new one."""
+        self._close_socket()
+
+    def _open_socket(self) -> zmq.Socket:
+        if self._socket is None:
+            context = self._context or zmq.Context.instance()
+            sock = context.socket(zmq.DEALER)
+            sock.setsockopt(zmq.LINGER, 0)
+            sock.setsockopt(zmq.SNDTIMEO, max(1, round(self.timeout_s * 1000)))
+            try:
+                sock.connect(self.address)
+            except zmq.ZMQError as err:
+                sock.close(linger=0)
+                raise InvalidParameterError(
+                    f"cannot connect to {self.address!r} ({err}); use an endpoint like "
+                    "'tcp://127.0.0.1:5555'"
+                ) from err
+            self._socket = sock
+        return self._socket
+
+    def _close_socket(self) -> None:
+        if self._socket is not None:
+            self._socket.close(linger=0)
+            self._socket = None
+
+    def _try_once(self, frames: list[bytes], request_id: str) -> dict | None:
+        """Send once and wait up to ``timeout_s``; the reply envelope, or None on timeout."""
+        deadline = time.monotonic() + self.timeout_s
+        sock = self._open_socket()
+        try:
+            sock.send_multipart(frames)
+        except zmq.Again:
+            return None
+        poller = zmq.Poller()
+        poller.register(sock, zmq.POLLIN)
+        while (remaining := deadline - time.monotonic()) > 0:
+            if not poller.poll(max(1, math.ceil(remaining * 1000))):
+                return None
+            message = sock.recv_multipart()
+            if not message or message[0] != b"":
+                raise ProtocolError(
+                    f"reply from {self.address} lacks the empty delimiter frame; the server "
+                    "must answer a REQ-style peer with [identity, b'', *frames]"
+                )
+            reply = protocol.decode(message[1:])
+            reply_id = reply.get("id")
+            if reply_id == request_id or (reply_id is None and reply.get("ok") is False):
+                return reply  # ours, or an error the server could not tie to a request
+            # A stale reply to some earlier request: drop it and keep waiting.
+        return None

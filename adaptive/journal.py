@@ -1,0 +1,176 @@
+"""The event journal: an embedded SQLite file that outlives the server process.
+
+Every observation is committed (``synchronous=FULL``) before the server
+acknowledges it. Observation puts are idempotent, keyed by
+``(campaign_id, client_id, sequence)``, so a retried put is never counted twice.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from adaptive.errors import InvalidParameterError, UnknownCampaignError
+from adaptive.records import Observation, Spectrum
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS campaigns (
+    id TEXT PRIMARY KEY,
+    config TEXT NOT NULL,
+    created REAL NOT NULL,
+    status TEXT NOT NULL DEFAULT 'running',
+    stop_reason TEXT
+);
+CREATE TABLE IF NOT EXISTS observations (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    campaign_id TEXT NOT NULL REFERENCES campaigns(id),
+    client_id TEXT,
+    client_seq INTEGER,
+    record TEXT NOT NULL,
+    spectrum_x BLOB,
+    spectrum_y BLOB,
+    UNIQUE (campaign_id, client_id, client_seq)
+);
+CREATE TABLE IF NOT EXISTS events (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    campaign_id TEXT NOT NULL REFERENCES campaigns(id),
+    kind TEXT NOT NULL,
+    payload TEXT NOT NULL,
+    time REAL NOT NULL
+);
+"""
+
+
+class Journal:
+    """Append-only store of campaigns, observations and events.
+
+    Args:
+        path: the SQLite file (created with its folder when missing).
+    """
+
+    def __init__(self, path: str | Path):
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=FULL")
+        self._db.executescript(SCHEMA)
+
+    def close(self) -> None:
+        self._db.close()
+
+    def create_campaign(self, campaign_id: str, config: dict) -> None:
+        try:
+            self._db.execute(
+                "INSERT INTO campaigns (id, config, created) VALUES (?, ?, ?)",
+                (campaign_id, json.dumps(config), time.time()),
+            )
+        except sqlite3.IntegrityError:
+            raise InvalidParameterError(
+                f"campaign {campaign_id!r} exists already; pick another id or omit it"
+            ) from None
+
+    def campaign(self, campaign_id: str) -> dict:
+        """Return ``{"id", "config", "created", "status", "stop_reason"}``."""
+        row = self._db.execute(
+            "SELECT id, config, created, status, stop_reason FROM campaigns WHERE id = ?",
+            (campaign_id,),
+        ).fetchone()
+        if row is None:
+            raise UnknownCampaignError(
+                f"no campaign {campaign_id!r} in {self.path}; list them with campaign_list"
+            )
+        return {
+            "id": row[0],
+            "config": json.loads(row[1]),
+            "created": row[2],
+            "status": row[3],
+            "stop_reason": row[4],
+        }
+
+    def campaign_ids(self) -> list[str]:
+        return [r[0] for r in self._db.execute("SELECT id FROM campaigns ORDER BY created")]
+
+    def set_status(self, campaign_id: str, status: str, reason: str | None = None) -> None:
+        self._db.execute(
+            "UPDATE campaigns SET status = ?, stop_reason = ? WHERE id = ?",
+            (status, reason, campaign_id),
+        )
+
+    def append_observation(
+        self,
+        campaign_id: str,
+        obs: Observation,
+        client_id: str | None = None,
+        client_seq: int | None = None,
+    ) -> bool:
+        """Commit ``obs``; return False when ``(client_id, client_seq)`` was seen already."""
+        record = {
+            "point": obs.point,
+            "value": obs.value,
+            "uncertainty": obs.uncertainty,
+            "suggestion_id": obs.suggestion_id,
+            "metadata": obs.metadata,
+            "time": obs.time,
+        }
+        spectrum = obs.spectrum
+        if spectrum is not None:
+            record["units"] = [spectrum.x_units, spectrum.y_units]
+        try:
+            self._db.execute(
+                "INSERT INTO observations (campaign_id, client_id, client_seq, record, "
+                "spectrum_x, spectrum_y) VALUES (?, ?, ?, ?, ?, ?)",
+                (
+                    campaign_id,
+                    client_id,
+                    client_seq,
+                    json.dumps(record),
+                    None if spectrum is None else spectrum.x.astype("<f8").tobytes(),
+                    None if spectrum is None else spectrum.y.astype("<f8").tobytes(),
+                ),
+            )
+        except sqlite3.IntegrityError:
+            if client_id is None or client_seq is None:
+                raise
+            return False
+        return True
+
+    def observations(self, campaign_id: str) -> list[Observation]:
+        """All observations of a campaign in the order they were committed."""
+        rows = self._db.execute(
+            "SELECT record, spectrum_x, spectrum_y FROM observations "
+            "WHERE campaign_id = ? ORDER BY seq",
+            (campaign_id,),
+        )
+        out = []
+        for record_json, sx, sy in rows:
+            record = json.loads(record_json)
+            units = record.pop("units", ["", ""])
+            spectrum = None
+            if sx is not None:
+                spectrum = Spectrum(
+                    np.frombuffer(sx, "<f8"), np.frombuffer(sy, "<f8"), units[0], units[1]
+                )
+            out.append(Observation(spectrum=spectrum, **record))
+        return out
+
+    def append_event(self, campaign_id: str, kind: str, payload: dict[str, Any]) -> None:
+        self._db.execute(
+            "INSERT INTO events (campaign_id, kind, payload, time) VALUES (?, ?, ?, ?)",
+            (campaign_id, kind, json.dumps(payload), time.time()),
+        )
+
+    def events(self, campaign_id: str, kind: str | None = None) -> list[dict]:
+        """Events of a campaign, oldest first: ``[{"kind", "payload", "time"}]``."""
+        query = "SELECT kind, payload, time FROM events WHERE campaign_id = ?"
+        args: tuple = (campaign_id,)
+        if kind is not None:
+            query += " AND kind = ?"
+            args += (kind,)
+        rows = self._db.execute(query + " ORDER BY seq", args)
+        return [{"kind": k, "payload": json.loads(p), "time": t} for k, p, t in rows]

@@ -1,0 +1,330 @@
+"""The wire format: a versioned JSON envelope plus raw binary frames for arrays.
+
+A message is a list of ZeroMQ frames. Frame 0 is the UTF-8 JSON envelope. Every
+numpy array anywhere in the envelope is replaced in the JSON by a header
+``{"__array__": i, "dtype": "<f8", "shape": [n, ...]}`` and its raw C-contiguous
+little-endian bytes travel as frame ``1 + i``. Nothing is ever pickled.
+
+Requests are ``{"v": 1, "id": ..., "method": "resource_verb", "params": {...}}``;
+replies are ``{"v": 1, "id": ..., "ok": true, "result": ...}`` or
+``{"v": 1, "id": ..., "ok": false, "error": {"type": ..., "message": ...}}``.
+
+This module opens no sockets: it only turns envelopes into frames and back.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import uuid
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from adaptive.errors import InvalidParameterError, ProtocolError, RemoteError
+
+PROTOCOL_VERSION = 1
+
+#: Array dtypes allowed on the wire, as little-endian ``numpy.dtype.str`` strings.
+ALLOWED_DTYPES = ("<f8", "<f4", "<i8", "<i4", "<u2", "|u1", "|b1")
+
+_ARRAY_KEY = "__array__"
+_HEADER_KEYS = frozenset({_ARRAY_KEY, "dtype", "shape"})
+_REQUEST_KEYS = frozenset({"v", "id", "method", "params"})
+_OK_KEYS = frozenset({"v", "id", "ok", "result"})
+_ERROR_KEYS = frozenset({"v", "id", "ok", "error"})
+
+
+# --------------------------------------------------------------------------- frames
+
+
+def encode(envelope: dict) -> list[bytes]:
+    """Turn an envelope into ZeroMQ frames.
+
+    Args:
+        envelope: a JSON-able dict; numpy arrays may appear anywhere inside it
+            (nested in dicts, lists or tuples), with any shape ``n_1 x ... x n_k``.
+
+    Returns:
+        ``[json_bytes, array_0_bytes, array_1_bytes, ...]``.
+
+    Raises:
+        InvalidParameterError: the envelope is not a dict, holds a value JSON cannot
+            carry (including NaN/inf floats outside arrays), an array of a dtype not
+            in ``ALLOWED_DTYPES``, or a dict that uses the reserved key ``"__array__"``.
+    """
+    if not isinstance(envelope, dict):
+        raise InvalidParameterError(
+            f"envelope must be a dict, got {type(envelope).__name__}; build one with request()"
+        )
+    arrays: list[bytes] = []
+
+    def replace(value: Any) -> Any:
+        if isinstance(value, np.ndarray):
+            return _array_header(value, arrays)
+        if isinstance(value, dict):
+            if _ARRAY_KEY in value:
+                raise InvalidParameterError(
+                    f"dict key {_ARRAY_KEY!r} is reserved for array headers; rename it"
+                )
+            return {key: replace(item) for key, item in value.items()}
+        if isinstance(value, (list, tuple)):
+            return [replace(item) for item in value]
+        return value
+
+    try:
+        text = json.dumps(replace(envelope), allow_nan=False, default=_plain_scalar)
+    except (TypeError, ValueError, RecursionError) as err:
+        raise InvalidParameterError(
+            f"envelope cannot be encoded as JSON ({err}); send only str, int, finite float, "
+            "bool, None, lists, dicts with str keys, and numpy arrays (NaN/inf may only "
+            "travel inside arrays)"
+        ) from err
+    return [text.encode("utf-8"), *arrays]
+
+
+def decode(frames: Sequence[bytes]) -> dict:
+    """Turn ZeroMQ frames back into an envelope, with arrays restored.
+
+    Args:
+        frames: ``[json_bytes, array_0_bytes, ...]`` as made by :func:`encode`.
+
+    Returns:
+        The envelope dict; each array header is replaced by a numpy array (a copy).
+
+    Raises:
+        ProtocolError: no frames, frame 0 not UTF-8 JSON of an object, a NaN/Infinity
+            literal, a bad array header (dtype, shape, index, byte length), or a
+            frame that no header references.
+    """
+    if len(frames) == 0:
+        raise ProtocolError("empty message: expected at least one frame (the JSON envelope)")
+    try:
+        text = bytes(frames[0]).decode("utf-8")
+    except UnicodeDecodeError as err:
+        raise ProtocolError(f"frame 0 is not UTF-8 text ({err}); send UTF-8 JSON") from err
+    try:
+        envelope = json.loads(text, parse_constant=_reject_constant, parse_float=_finite_float)
+    except (json.JSONDecodeError, RecursionError) as err:
+        raise ProtocolError(f"frame 0 is not valid JSON ({err})") from err
+    if not isinstance(envelope, dict):
+        raise ProtocolError(
+            f"frame 0 must be a JSON object, got {type(envelope).__name__}: {text[:80]!r}"
+        )
+    buffers = frames[1:]
+    used: set[int] = set()
+    envelope = _restore(envelope, buffers, used)
+    unused = [i + 1 for i in range(len(buffers)) if i not in used]
+    if unused:
+        raise ProtocolError(
+            f"extra frame(s) {unused} are not referenced by any array header; "
+            "send one frame per array"
+        )
+    return envelope
+
+
+def _plain_scalar(value: Any) -> Any:
+    """``json.dumps`` fallback: numpy scalars become Python scalars."""
+    if isinstance(value, (np.bool_, np.integer, np.floating)):
+        return value.item()
+    raise TypeError(f"object of type {type(value).__name__} is not JSON serializable")
+
+
+def _array_header(array: np.ndarray, arrays: list[bytes]) -> dict:
+    """Append the array's bytes to ``arrays`` and return its JSON header."""
+    dtype = array.dtype.newbyteorder("<")
+    if dtype.str not in ALLOWED_DTYPES:
+        raise InvalidParameterError(
+            f"array dtype {array.dtype.str!r} ({array.dtype}) cannot go on the wire; "
+            f"convert with .astype() to one of {', '.join(ALLOWED_DTYPES)}"
+        )
+    arrays.append(array.astype(dtype, copy=False).tobytes(order="C"))
+    return {_ARRAY_KEY: len(arrays) - 1, "dtype": dtype.str, "shape": list(array.shape)}
+
+
+def _reject_constant(name: str) -> Any:
+    raise ProtocolError(
+        f"JSON literal {name} is not allowed; send finite numbers, and NaN/inf only inside arrays"
+    )
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise ProtocolError(f"JSON number {text} overflows to {value}; send finite numbers")
+    return value
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _restore(value: Any, buffers: Sequence[bytes], used: set[int]) -> Any:
+    """Replace array headers inside ``value`` by the arrays they describe."""
+    if isinstance(value, dict):
+        if _ARRAY_KEY in value:
+            return _array_from_header(value, buffers, used)
+        return {key: _restore(item, buffers, used) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_restore(item, buffers, used) for item in value]
+    return value
+
+
+def _array_from_header(header: dict, buffers: Sequence[bytes], used: set[int]) -> np.ndarray:
+    if set(header) != _HEADER_KEYS:
+        raise ProtocolError(
+            f"array header {header!r} must have exactly the keys __array__, dtype and shape"
+        )
+    index, dtype, shape = header[_ARRAY_KEY], header["dtype"], header["shape"]
+    if not _is_int(index) or not 0 <= index < len(buffers):
+        raise ProtocolError(
+            f"array header index {index!r} is out of range: the message has "
+            f"{len(buffers)} array frame(s)"
+        )
+    if index in used:
+        raise ProtocolError(f"array frame index {index} is referenced by more than one header")
+    if not isinstance(dtype, str) or dtype not in ALLOWED_DTYPES:
+        raise ProtocolError(
+            f"array {index} has unknown dtype {dtype!r}; allowed: {', '.join(ALLOWED_DTYPES)}"
+        )
+    if not isinstance(shape, list) or not all(_is_int(n) and n >= 0 for n in shape):
+        raise ProtocolError(
+            f"array {index} has bad shape {shape!r}; expected a list of non-negative integers"
+        )
+    item = np.dtype(dtype)
+    nbytes = memoryview(buffers[index]).nbytes
+    expected = math.prod(shape) * item.itemsize
+    if nbytes != expected:
+        raise ProtocolError(
+            f"array {index} frame has {nbytes} bytes, but shape {shape} of {dtype} "
+            f"needs {expected} bytes"
+        )
+    used.add(index)
+    array = np.frombuffer(buffers[index], dtype=item, count=math.prod(shape))
+    if item.kind == "b" and array.view(np.uint8).max(initial=0) > 1:
+        raise ProtocolError(f"array {index} of dtype |b1 holds bytes other than 0 and 1")
+    return array.reshape(shape).copy()
+
+
+# ---------------------------------------------------------------- requests and replies
+
+
+def request(method: str, params: dict | None = None, id: str | None = None) -> dict:
+    """Build a request envelope.
+
+    Args:
+        method: the handler name, ``"resource_verb"``.
+        params: keyword parameters for the handler; ``None`` means ``{}``.
+        id: the request id; a fresh uuid hex when not given. Resend the same id to
+            let the server de-duplicate.
+
+    Returns:
+        ``{"v": 1, "id": id, "method": method, "params": params}``.
+
+    Raises:
+        InvalidParameterError: ``method`` is not a non-empty str or ``params`` not a dict.
+    """
+    if not isinstance(method, str) or not method:
+        raise InvalidParameterError(f"method must be a non-empty str, got {method!r}")
+    if params is not None and not isinstance(params, dict):
+        raise InvalidParameterError(f"params must be a dict, got {type(params).__name__}")
+    return {
+        "v": PROTOCOL_VERSION,
+        "id": id or uuid.uuid4().hex,
+        "method": method,
+        "params": params or {},
+    }
+
+
+def parse_request(envelope: dict) -> tuple[str | int, str, dict]:
+    """Check a decoded request envelope and take it apart.
+
+    Args:
+        envelope: the dict returned by :func:`decode`.
+
+    Returns:
+        ``(id, method, params)``.
+
+    Raises:
+        ProtocolError: wrong or missing version, unknown keys, id not a str/int,
+            method not a non-empty str, or params not an object.
+    """
+    _check_version(envelope, "request")
+    extra = set(envelope) - _REQUEST_KEYS
+    if extra:
+        raise ProtocolError(
+            f"request has unknown key(s) {sorted(extra)}; allowed: id, method, params, v"
+        )
+    request_id, method, params = envelope.get("id"), envelope.get("method"), envelope.get("params")
+    if not (isinstance(request_id, str) or _is_int(request_id)):
+        raise ProtocolError(f"request id must be a str or int, got {request_id!r}")
+    if not isinstance(method, str) or not method:
+        raise ProtocolError(f"request method must be a non-empty str, got {method!r}")
+    if not isinstance(params, dict):
+        raise ProtocolError(f"request params must be a JSON object, got {params!r}")
+    return request_id, method, params
+
+
+def ok_reply(id: str | int | None, result: Any) -> dict:
+    """Build a success reply: ``{"v": 1, "id": id, "ok": true, "result": result}``."""
+    return {"v": PROTOCOL_VERSION, "id": id, "ok": True, "result": result}
+
+
+def error_reply(id: str | int | None, exc: BaseException) -> dict:
+    """Build an error reply carrying the exception's class name and message."""
+    return {
+        "v": PROTOCOL_VERSION,
+        "id": id,
+        "ok": False,
+        "error": {"type": type(exc).__name__, "message": str(exc)},
+    }
+
+
+def unwrap_reply(envelope: dict) -> Any:
+    """Return a reply's result, or raise its error.
+
+    Args:
+        envelope: the dict returned by :func:`decode`.
+
+    Returns:
+        The ``result`` of a success reply.
+
+    Raises:
+        RemoteError: an error reply; ``.type`` is the server-side class name.
+        ProtocolError: the reply is malformed.
+    """
+    _check_version(envelope, "reply")
+    ok = envelope.get("ok")
+    if not isinstance(ok, bool):
+        raise ProtocolError(f"reply needs a boolean 'ok', got {ok!r}")
+    expected = _OK_KEYS if ok else _ERROR_KEYS
+    if set(envelope) != expected:
+        raise ProtocolError(f"reply has keys {sorted(envelope)}; expected {sorted(expected)}")
+    if ok:
+        return envelope["result"]
+    error = envelope["error"]
+    if (
+        not isinstance(error, dict)
+        or set(error) != {"type", "message"}
+        or not all(isinstance(error[key], str) for key in error)
+    ):
+        raise ProtocolError(f"reply error must be {{'type': str, 'message': str}}, got {error!r}")
+    raise RemoteError(error["type"], error["message"])
+
+
+def _check_version(envelope: Any, what: str) -> None:
+    side = "server" if what == "request" else "client"
+    if not isinstance(envelope, dict):
+        raise ProtocolError(f"{what} must be a JSON object, got {type(envelope).__name__}")
+    if "v" not in envelope:
+        raise ProtocolError(
+            f"{what} has no protocol version 'v'; this {side} speaks version "
+            f"{PROTOCOL_VERSION}: send 'v': {PROTOCOL_VERSION}"
+        )
+    version = envelope["v"]
+    if not _is_int(version) or version != PROTOCOL_VERSION:
+        raise ProtocolError(
+            f"{what} uses protocol version {version!r}, but this {side} speaks version "
+            f"{PROTOCOL_VERSION}; upgrade or downgrade the peer to v{PROTOCOL_VERSION}"
+        )

@@ -1,0 +1,101 @@
+"""Records that travel between driver, server, campaign and strategy."""
+
+from __future__ import annotations
+
+import math
+import time
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from adaptive.errors import InvalidParameterError
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    """A point the strategy asks to measure, with why it was chosen.
+
+    Args:
+        point: ``{dimension name: value}``.
+        strategy: name of the strategy that chose it.
+        acquisition: the acquisition value at ``point`` (higher was better), or None.
+        reason: a short human-readable reason ("max warped posterior std", "initial grid").
+        id: unique id; drivers echo it back in the observation.
+    """
+
+    point: dict[str, Any]
+    strategy: str
+    acquisition: float | None = None
+    reason: str = ""
+    id: str = field(default_factory=lambda: uuid.uuid4().hex[:12])
+
+    def to_dict(self) -> dict:
+        return {
+            "id": self.id,
+            "point": self.point,
+            "strategy": self.strategy,
+            "acquisition": self.acquisition,
+            "reason": self.reason,
+        }
+
+
+@dataclass(frozen=True)
+class Spectrum:
+    """A measured spectrum: ``x`` (n,), ``y`` (n,) with units."""
+
+    x: np.ndarray
+    y: np.ndarray
+    x_units: str = ""
+    y_units: str = ""
+
+    def __post_init__(self):
+        x = np.asarray(self.x, dtype=float)
+        y = np.asarray(self.y, dtype=float)
+        if x.ndim != 1 or y.ndim != 1:
+            raise InvalidParameterError(f"spectrum arrays must be 1-D, got shapes {x.shape}, {y.shape}")
+        if x.shape != y.shape:
+            raise InvalidParameterError(
+                f"spectrum x and y differ in length ({x.size} vs {y.size}); send equal-length arrays"
+            )
+        if not (np.isfinite(x).all() and np.isfinite(y).all()):
+            raise InvalidParameterError("spectrum holds NaN or inf; drop or repair those channels")
+        object.__setattr__(self, "x", x)
+        object.__setattr__(self, "y", y)
+
+
+@dataclass(frozen=True)
+class Observation:
+    """One measurement at ``point``: a scalar ``value``, a ``spectrum``, or both.
+
+    Args:
+        point: ``{dimension name: value}``.
+        value: the scalar result (None when only a spectrum was measured).
+        uncertainty: one standard deviation of ``value``, if known.
+        spectrum: optional measured spectrum.
+        suggestion_id: id of the suggestion this answers, if any.
+        metadata: free JSON-able details (detector, helicity, counts, ...).
+        time: UNIX seconds when measured.
+    """
+
+    point: dict[str, Any]
+    value: float | None = None
+    uncertainty: float | None = None
+    spectrum: Spectrum | None = None
+    suggestion_id: str | None = None
+    metadata: dict[str, Any] = field(default_factory=dict)
+    time: float = field(default_factory=time.time)
+
+    def __post_init__(self):
+        if self.value is None and self.spectrum is None:
+            raise InvalidParameterError("an observation needs a value or a spectrum")
+        for name in ("value", "uncertainty"):
+            v = getattr(self, name)
+            if v is None:
+                continue
+            if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v):
+                raise InvalidParameterError(f"observation {name}={v!r} must be a finite number")
+            object.__setattr__(self, name, float(v))
+        if self.uncertainty is not None and self.uncertainty < 0:
+            raise InvalidParameterError(f"uncertainty={self.uncertainty} must be >= 0")

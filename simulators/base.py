@@ -1,0 +1,164 @@
+"""Base class for spectrum simulators, after BoTorch's synthetic test problems.
+
+A simulator stores its settings in the constructor, owns a seeded random
+generator, and splits the signal into a noise-free part (``evaluate_true``) and
+a measured, noisy part (``measure`` / ``measure_channels``).
+"""
+
+from abc import ABC, abstractmethod
+
+import numpy as np
+
+
+class Simulator(ABC):
+    """A simulated spectrometer measuring signals as a function of photon energy.
+
+    Subclasses set ``primary`` and ``channels``, call ``super().__init__`` and
+    implement ``_evaluate_true``. The default ``_channels`` measures the primary
+    signal in transmission (channels ``mu``, ``i0``, ``i1``); simulators with other
+    channels override it.
+
+    Attributes:
+        primary: name of the channel returned by ``measure``.
+        channels: names of all channels returned by ``measure_channels``.
+        energy_range: ``(low, high)`` measurable energies, eV.
+        i0: incident counts per point, or None for noise-free measurements.
+        mu_offset: absorption added to the signal (sample matrix, windows) when
+            computing transmitted counts and removed again from the measured mu.
+        seed: seed of the random generator.
+    """
+
+    primary: str = "mu"
+    channels: tuple[str, ...] = ("mu", "i0", "i1")
+
+    def __init__(
+        self,
+        energy_range: tuple[float, float],
+        i0: float | None = None,
+        mu_offset: float = 0.0,
+        seed: int | None = None,
+    ) -> None:
+        """Store and check the shared settings.
+
+        Args:
+            energy_range: ``(low, high)`` with finite low < high, eV.
+            i0: incident counts per point (finite, > 0) for Poisson counting noise,
+                or None for noise-free measurements.
+            mu_offset: finite extra absorption used only for the counting statistics.
+            seed: seed for ``np.random.default_rng``; None draws a fresh one.
+        """
+        low, high = (float(v) for v in energy_range)
+        if not (np.isfinite(low) and np.isfinite(high) and low < high):
+            raise ValueError(
+                f"energy_range must be finite (low, high) with low < high, got {energy_range!r}"
+            )
+        if i0 is not None and not (np.isfinite(i0) and i0 > 0):
+            raise ValueError(f"i0 must be a finite count > 0 or None (noise-free), got {i0!r}")
+        if not np.isfinite(mu_offset):
+            raise ValueError(f"mu_offset must be finite, got {mu_offset!r}")
+        self.energy_range = (low, high)
+        self.i0 = None if i0 is None else float(i0)
+        self.mu_offset = float(mu_offset)
+        self.seed = seed
+        self._rng = np.random.default_rng(seed)
+
+    @abstractmethod
+    def _evaluate_true(self, e: np.ndarray) -> np.ndarray:
+        """Noise-free primary signal.
+
+        Args:
+            e: (n,) checked energies inside ``energy_range``, eV.
+
+        Returns:
+            (n,) primary signal.
+        """
+
+    def _channels(self, e: np.ndarray) -> dict[str, np.ndarray]:
+        """All channels, noisy when ``i0`` is set; default: transmission of the primary signal.
+
+        Args:
+            e: (n,) checked energies inside ``energy_range``, eV.
+
+        Returns:
+            Mapping of each name in ``channels`` to an (n,) array.
+        """
+        mu, i0, i1 = self._transmission(self._evaluate_true(e))
+        return {"mu": mu, "i0": i0, "i1": i1}
+
+    def _transmission(self, mu: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Measure an absorption ``mu`` in transmission with Poisson counting noise.
+
+        Transmitted counts are ``I1 ~ Poisson(i0 * exp(-(mu + mu_offset)))`` and the
+        measured absorption is ``ln(i0 / I1) - mu_offset`` (zero counts are floored at
+        one count so the logarithm stays finite). With ``i0`` None there is no noise:
+        ``i0`` is 1 and ``i1`` is the transmitted fraction.
+
+        Args:
+            mu: (n,) noise-free absorption.
+
+        Returns:
+            (measured mu, i0, i1), each (n,).
+        """
+        expected = np.exp(-(mu + self.mu_offset))
+        if self.i0 is None:
+            return mu, np.ones_like(mu), expected
+        i1 = self._rng.poisson(self.i0 * expected).astype(float)
+        measured = np.log(self.i0 / np.maximum(i1, 1.0)) - self.mu_offset
+        return measured, np.full_like(mu, self.i0), i1
+
+    def _check_energy(self, energy: float | np.ndarray) -> np.ndarray:
+        e = np.asarray(energy, dtype=float)
+        bad = ~np.isfinite(e)
+        if bad.any():
+            raise ValueError(
+                f"energy must be finite, got {float(e[bad][0])}; pass energies in eV "
+                f"inside energy_range {self.energy_range}"
+            )
+        low, high = self.energy_range
+        outside = (e < low) | (e > high)
+        if outside.any():
+            raise ValueError(
+                f"energy {float(e[outside][0])} eV is outside energy_range {self.energy_range}; "
+                "request energies inside the range"
+            )
+        return e
+
+    def evaluate_true(self, energy: float | np.ndarray) -> float | np.ndarray:
+        """Noise-free primary signal.
+
+        Args:
+            energy: scalar or (...) array of energies inside ``energy_range``, eV.
+
+        Returns:
+            A float for scalar input, else an array shaped like ``energy``.
+        """
+        e = self._check_energy(energy)
+        return _shaped(self._evaluate_true(e.ravel()), e.shape)
+
+    def measure(self, energy: float | np.ndarray) -> float | np.ndarray:
+        """Measured (noisy when ``i0`` is set) primary signal.
+
+        Args:
+            energy: scalar or (...) array of energies inside ``energy_range``, eV.
+
+        Returns:
+            A float for scalar input, else an array shaped like ``energy``.
+        """
+        return self.measure_channels(energy)[self.primary]
+
+    def measure_channels(self, energy: float | np.ndarray) -> dict[str, float | np.ndarray]:
+        """All measured channels (noisy when ``i0`` is set).
+
+        Args:
+            energy: scalar or (...) array of energies inside ``energy_range``, eV.
+
+        Returns:
+            Mapping of each name in ``channels`` to a float for scalar input, else to
+            an array shaped like ``energy``.
+        """
+        e = self._check_energy(energy)
+        return {name: _shaped(v, e.shape) for name, v in self._channels(e.ravel()).items()}
+
+
+def _shaped(values: np.ndarray, shape: tuple[int, ...]) -> float | np.ndarray:
+    return float(values[0]) if shape == () else values.reshape(shape)

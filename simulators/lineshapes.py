@@ -1,0 +1,125 @@
+"""Pure, vectorised line shapes for X-ray absorption spectra.
+
+Every function takes energies (or wavenumbers) as a scalar or an array of any
+shape and returns a float array of the same shape. Peaks have unit height at
+their centre; multiply by an amplitude to scale them.
+"""
+
+from collections.abc import Sequence
+
+import numpy as np
+
+#: 2 m_e / hbar^2 in eV^-1 Angstrom^-2: k = sqrt(K_FACTOR * (E - E0)).
+K_FACTOR = 0.2624682917
+
+
+def _check_positive(name: str, value: float) -> None:
+    if not (np.isfinite(value) and value > 0):
+        raise ValueError(f"{name} must be finite and > 0, got {value!r}; pass a positive value")
+
+
+def arctan_step(e: np.ndarray, e0: float, width: float) -> np.ndarray:
+    """Arctangent edge step rising from 0 to 1.
+
+    Args:
+        e: (...) energies, eV.
+        e0: step centre (value 0.5 and steepest slope), eV.
+        width: half width of the rise, eV (> 0); the slope at ``e0`` is ``1 / (pi * width)``.
+
+    Returns:
+        (...) step values in (0, 1).
+    """
+    _check_positive("width", width)
+    return 0.5 + np.arctan((np.asarray(e, dtype=float) - e0) / width) / np.pi
+
+
+def gaussian(e: np.ndarray, center: float, fwhm: float) -> np.ndarray:
+    """Gaussian peak of unit height.
+
+    Args:
+        e: (...) energies, eV.
+        center: peak position, eV.
+        fwhm: full width at half maximum, eV (> 0).
+
+    Returns:
+        (...) peak values in (0, 1].
+    """
+    _check_positive("fwhm", fwhm)
+    x = (np.asarray(e, dtype=float) - center) / fwhm
+    return np.exp(-4.0 * np.log(2.0) * x**2)
+
+
+def lorentzian(e: np.ndarray, center: float, fwhm: float) -> np.ndarray:
+    """Lorentzian peak of unit height.
+
+    Args:
+        e: (...) energies, eV.
+        center: peak position, eV.
+        fwhm: full width at half maximum, eV (> 0).
+
+    Returns:
+        (...) peak values in (0, 1].
+    """
+    _check_positive("fwhm", fwhm)
+    x = (np.asarray(e, dtype=float) - center) / fwhm
+    return 1.0 / (1.0 + 4.0 * x**2)
+
+
+def pseudo_voigt(e: np.ndarray, center: float, fwhm: float, eta: float) -> np.ndarray:
+    """Pseudo-Voigt peak of unit height: ``eta * lorentzian + (1 - eta) * gaussian``.
+
+    Args:
+        e: (...) energies, eV.
+        center: peak position, eV.
+        fwhm: full width at half maximum shared by both parts, eV (> 0).
+        eta: Lorentzian fraction in [0, 1].
+
+    Returns:
+        (...) peak values in (0, 1].
+    """
+    if not 0.0 <= eta <= 1.0:
+        raise ValueError(f"eta must lie in [0, 1], got {eta!r}; pass a Lorentzian fraction")
+    return eta * lorentzian(e, center, fwhm) + (1.0 - eta) * gaussian(e, center, fwhm)
+
+
+def energy_to_k(e: np.ndarray, e0: float) -> np.ndarray:
+    """Photoelectron wavenumber above the edge.
+
+    Args:
+        e: (...) energies, eV.
+        e0: edge energy, eV.
+
+    Returns:
+        (...) k = sqrt(K_FACTOR * (e - e0)) in Angstrom^-1 for e > e0, 0 below.
+    """
+    return np.sqrt(K_FACTOR * np.clip(np.asarray(e, dtype=float) - e0, 0.0, None))
+
+
+def exafs_chi(k: np.ndarray, shells: Sequence[tuple[float, float, float, float]]) -> np.ndarray:
+    """EXAFS oscillation as a sum of damped sine waves, one per scattering shell.
+
+    ``chi(k) = sum amplitude * exp(-2 k^2 sigma2) * sin(2 k R + phase) / (k R^2)``.
+    The ``1 / k`` factor diverges as k -> 0; ``chi`` is set to 0 at ``k == 0`` and
+    callers should window small k (see ``KEdgeXAS``).
+
+    Args:
+        k: (...) wavenumbers, Angstrom^-1 (>= 0).
+        shells: sequence of ``(amplitude, R, sigma2, phase)``: amplitude in Angstrom
+            (coordination number times S0^2 times backscattering amplitude), distance
+            R in Angstrom (> 0), Debye-Waller factor sigma2 in Angstrom^2 (>= 0), phase
+            in radians.
+
+    Returns:
+        (...) chi(k), dimensionless.
+    """
+    k = np.asarray(k, dtype=float)
+    chi = np.zeros(k.shape)
+    above = k > 0
+    kk = k[above]
+    for amplitude, r, sigma2, phase in shells:
+        _check_positive("shell distance R", r)
+        if not sigma2 >= 0:
+            raise ValueError(f"shell sigma2 must be >= 0, got {sigma2!r}; use sigma2 >= 0")
+        damping = np.exp(-2 * kk**2 * sigma2)
+        chi[above] += amplitude * damping * np.sin(2 * kk * r + phase) / (kk * r**2)
+    return chi

@@ -1,0 +1,111 @@
+"""L2,3-edge X-ray magnetic circular dichroism of a 3d transition metal."""
+
+import numpy as np
+
+from simulators.base import Simulator
+from simulators.lineshapes import arctan_step, pseudo_voigt
+
+
+class XMCD(Simulator):
+    """L2,3 absorption for both photon helicities and their difference.
+
+    The helicity-averaged absorption is two arctan steps with 2:1 branching plus a
+    pseudo-Voigt white line at each edge::
+
+        mu_avg(E) = edge_step * (2/3 * arctan_step(E, L3, w) + 1/3 * arctan_step(E, L2, w))
+                    + white_line_l3 * pv(E, L3) + white_line_l2 * pv(E, L2)
+        xmcd(E)   = xmcd_l3 * white_line_l3 * pv(E, L3) + xmcd_l2 * white_line_l2 * pv(E, L2)
+        mu_plus   = mu_avg + xmcd / 2,   mu_minus = mu_avg - xmcd / 2
+
+    Defaults resemble Fe metal, with the dichroism negative at L3 and positive at L2.
+    With ``i0`` set, each helicity is measured in transmission with independent
+    Poisson counting noise.
+
+    Channels: ``mu_avg`` (primary, the helicity average), ``mu_plus``, ``mu_minus`` and
+    ``xmcd`` (= ``mu_plus - mu_minus``, also for noisy measurements). Use
+    ``measure_channels(energy)["xmcd"]`` for the dichroic signal.
+    """
+
+    primary = "mu_avg"
+    channels = ("mu_avg", "mu_plus", "mu_minus", "xmcd")
+
+    def __init__(
+        self,
+        l3_energy: float = 707.0,
+        l2_energy: float = 720.0,
+        energy_range: tuple[float, float] = (690.0, 740.0),
+        edge_step: float = 1.0,
+        edge_width: float = 1.0,
+        white_line_l3: float = 3.0,
+        white_line_l2: float = 1.5,
+        fwhm_l3: float = 2.0,
+        fwhm_l2: float = 2.5,
+        eta: float = 0.5,
+        xmcd_l3: float = -0.3,
+        xmcd_l2: float = 0.3,
+        mu_offset: float = 0.5,
+        i0: float | None = 1e6,
+        seed: int | None = None,
+    ) -> None:
+        """Store the spectrum settings.
+
+        Args:
+            l3_energy: L3 edge and white-line position, eV.
+            l2_energy: L2 edge and white-line position, eV (> ``l3_energy``).
+            energy_range: ``(low, high)`` measurable energies, eV.
+            edge_step: total jump of the averaged absorption across both edges.
+            edge_width: arctan half width of both steps, eV.
+            white_line_l3: L3 white-line height.
+            white_line_l2: L2 white-line height.
+            fwhm_l3: L3 white-line FWHM, eV.
+            fwhm_l2: L2 white-line FWHM, eV.
+            eta: Lorentzian fraction of the pseudo-Voigt white lines, in [0, 1].
+            xmcd_l3: dichroic difference at L3 as a fraction of the L3 white line.
+            xmcd_l2: dichroic difference at L2 as a fraction of the L2 white line.
+            mu_offset: sample absorption added for the counting statistics only.
+            i0: incident counts per point and helicity, or None for noise-free
+                measurements.
+            seed: seed of the noise generator.
+        """
+        super().__init__(energy_range, i0=i0, mu_offset=mu_offset, seed=seed)
+        if not (np.isfinite(l3_energy) and np.isfinite(l2_energy) and l3_energy < l2_energy):
+            raise ValueError(
+                f"need finite l3_energy < l2_energy, got l3_energy={l3_energy!r}, "
+                f"l2_energy={l2_energy!r}; the L2 edge lies above L3"
+            )
+        self.l3_energy = float(l3_energy)
+        self.l2_energy = float(l2_energy)
+        self.edge_step = edge_step
+        self.edge_width = edge_width
+        self.white_line_l3 = white_line_l3
+        self.white_line_l2 = white_line_l2
+        self.fwhm_l3 = fwhm_l3
+        self.fwhm_l2 = fwhm_l2
+        self.eta = eta
+        self.xmcd_l3 = xmcd_l3
+        self.xmcd_l2 = xmcd_l2
+        # Evaluate once so that bad shape settings fail here, not at the first measurement.
+        self._evaluate_true(np.array([self.l3_energy]))
+
+    def _helicities(self, e: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Noise-free (mu_plus, mu_minus), each (n,), for energies e: (n,) eV."""
+        w = self.edge_width
+        steps = (2 * arctan_step(e, self.l3_energy, w) + arctan_step(e, self.l2_energy, w)) / 3
+        l3 = self.white_line_l3 * pseudo_voigt(e, self.l3_energy, self.fwhm_l3, self.eta)
+        l2 = self.white_line_l2 * pseudo_voigt(e, self.l2_energy, self.fwhm_l2, self.eta)
+        mu_avg = self.edge_step * steps + l3 + l2
+        half_xmcd = 0.5 * (self.xmcd_l3 * l3 + self.xmcd_l2 * l2)
+        return mu_avg + half_xmcd, mu_avg - half_xmcd
+
+    def _evaluate_true(self, e: np.ndarray) -> np.ndarray:
+        plus, minus = self._helicities(e)
+        return 0.5 * (plus + minus)
+
+    def _channels(self, e: np.ndarray) -> dict[str, np.ndarray]:
+        plus, minus = (self._transmission(mu)[0] for mu in self._helicities(e))
+        return {
+            "mu_avg": 0.5 * (plus + minus),
+            "mu_plus": plus,
+            "mu_minus": minus,
+            "xmcd": plus - minus,
+        }

@@ -1,0 +1,293 @@
+"""Tests for adaptive.client against real ROUTER servers on loopback (no mocks)."""
+
+import threading
+import time
+from collections.abc import Callable
+
+import numpy as np
+import pytest
+import zmq
+
+from adaptive import protocol
+from adaptive.client import Client
+from adaptive.errors import (
+    InvalidParameterError,
+    OutOfSpaceError,
+    ProtocolError,
+    RemoteError,
+    ServerUnavailableError,
+)
+
+TIMEOUT_S = 0.2
+
+# respond(request_id, method, params, n_seen) -> messages to send back, each the frames
+# that follow the peer identity (normally [b"", *protocol.encode(reply)]).
+Respond = Callable[[object, str, dict, int], list[list[bytes]]]
+
+
+def framed(reply: dict) -> list[bytes]:
+    """The frames a ROUTER sends after the identity to answer a REQ-style peer."""
+    return [b"", *protocol.encode(reply)]
+
+
+def echo(request_id, method, params, n_seen):
+    return [framed(protocol.ok_reply(request_id, {"method": method, "params": params}))]
+
+
+class RouterServer:
+    """A ROUTER socket served from a thread; it records every request it sees."""
+
+    def __init__(self, context: zmq.Context, respond: Respond):
+        self._socket = context.socket(zmq.ROUTER)
+        self._socket.setsockopt(zmq.LINGER, 0)
+        port = self._socket.bind_to_random_port("tcp://127.0.0.1")
+        self.address = f"tcp://127.0.0.1:{port}"
+        self.seen: list[tuple[bytes, object, str]] = []  # (peer identity, id, method)
+        self._respond = respond
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._serve, daemon=True)
+        self._thread.start()
+
+    def _serve(self) -> None:
+        poller = zmq.Poller()
+        poller.register(self._socket, zmq.POLLIN)
+        try:
+            while not self._stop.is_set():
+                if not poller.poll(20):
+                    continue
+                identity, delimiter, *frames = self._socket.recv_multipart()
+                assert delimiter == b""
+                request_id, method, params = protocol.parse_request(protocol.decode(frames))
+                self.seen.append((identity, request_id, method))
+                for message in self._respond(request_id, method, params, len(self.seen)):
+                    self._socket.send_multipart([identity, *message])
+        finally:
+            self._socket.close(linger=0)
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=2)
+        assert not self._thread.is_alive(), "server thread did not stop"
+
+
+def terminate(context: zmq.Context) -> None:
+    """Terminate the context, failing (not hanging) if a socket was left open."""
+    thread = threading.Thread(target=context.term, daemon=True)
+    thread.start()
+    thread.join(timeout=2)
+    assert not thread.is_alive(), "zmq context did not terminate: a socket was left open"
+
+
+@pytest.fixture
+def context():
+    ctx = zmq.Context()
+    yield ctx
+    terminate(ctx)
+
+
+@pytest.fixture
+def serve(context):
+    servers: list[RouterServer] = []
+
+    def start(respond: Respond) -> RouterServer:
+        server = RouterServer(context, respond)
+        servers.append(server)
+        return server
+
+    yield start
+    for server in servers:
+        server.stop()
+
+
+@pytest.fixture
+def connect(context):
+    clients: list[Client] = []
+
+    def make(address: str, **options) -> Client:
+        options.setdefault("timeout_s", TIMEOUT_S)
+        client = Client(address, context=context, **options)
+        clients.append(client)
+        return client
+
+    yield make
+    for client in clients:
+        client.close()
+
+
+def test_call_returns_result_with_arrays(serve, connect):
+    server = serve(echo)
+    client = connect(server.address)
+    result = client.call("echo_params", n=3, y=np.arange(4.0).reshape(2, 2), tag="a")
+    assert result["method"] == "echo_params"
+    assert result["params"]["n"] == 3 and result["params"]["tag"] == "a"
+    np.testing.assert_array_equal(result["params"]["y"], [[0.0, 1.0], [2.0, 3.0]])
+    assert len(server.seen) == 1
+    # A second call reuses the connection and uses a new request id.
+    assert client.call("echo_params")["params"] == {}
+    assert len(server.seen) == 2 and server.seen[0][1] != server.seen[1][1]
+    assert server.seen[0][0] == server.seen[1][0]
+
+
+def test_retries_on_a_new_socket_with_the_same_id(serve, connect):
+    server = serve(lambda rid, m, p, n: [] if n == 1 else echo(rid, m, p, n))
+    client = connect(server.address, retries=3)
+    start = time.monotonic()
+    assert client.call("echo_params", x=1.5)["params"] == {"x": 1.5}
+    assert time.monotonic() - start >= TIMEOUT_S
+    assert len(server.seen) == 2
+    (first_peer, first_id, _), (second_peer, second_id, _) = server.seen
+    assert first_id == second_id
+    assert first_peer != second_peer  # the socket was closed and reopened
+
+
+def test_gives_up_after_bounded_retries(serve, connect):
+    server = serve(lambda rid, m, p, n: [])
+    client = connect(server.address, retries=2)
+    start = time.monotonic()
+    with pytest.raises(ServerUnavailableError) as caught:
+        client.call("campaign_status", campaign="c1")
+    elapsed = time.monotonic() - start
+    assert 3 * TIMEOUT_S * 0.9 <= elapsed < 3 * TIMEOUT_S + 1.5
+    message = str(caught.value)
+    assert server.address in message and "'campaign_status'" in message and "3 tries" in message
+    assert isinstance(caught.value, ConnectionError)
+    deadline = time.monotonic() + 1
+    while len(server.seen) < 3 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert len(server.seen) == 3
+    assert len({request_id for _, request_id, _ in server.seen}) == 1
+    assert len({peer for peer, _, _ in server.seen}) == 3
+
+
+def test_zero_retries_means_one_try(serve, connect):
+    server = serve(lambda rid, m, p, n: [])
+    client = connect(server.address, retries=0)
+    start = time.monotonic()
+    with pytest.raises(ServerUnavailableError, match="1 tries"):
+        client.call("m")
+    assert time.monotonic() - start < TIMEOUT_S + 1.0
+
+
+def test_no_server_at_all_is_unavailable(connect):
+    client = connect("tcp://127.0.0.1:1", retries=1)  # nothing listens on port 1
+    with pytest.raises(ServerUnavailableError, match="2 tries"):
+        client.call("m")
+
+
+def test_error_reply_raises_remote_error(serve, connect):
+    error = OutOfSpaceError("x=5.0 is outside [0, 1]; suggest within the space")
+    server = serve(lambda rid, m, p, n: [framed(protocol.error_reply(rid, error))])
+    client = connect(server.address)
+    with pytest.raises(RemoteError, match="x=5.0 is outside") as caught:
+        client.call("observation_put", x=5.0)
+    assert caught.value.type == "OutOfSpaceError"
+    assert len(server.seen) == 1  # an error reply is an answer: no retry
+
+
+def test_error_reply_without_id_is_raised(serve, connect):
+    error = ProtocolError("frame 0 is not valid JSON")
+    server = serve(lambda rid, m, p, n: [framed(protocol.error_reply(None, error))])
+    client = connect(server.address, retries=0)
+    with pytest.raises(RemoteError) as caught:
+        client.call("m")
+    assert caught.value.type == "ProtocolError"
+
+
+def test_stale_reply_is_discarded(serve, connect):
+    def stale_then_fresh(rid, method, params, n):
+        return [framed(protocol.ok_reply("not-" + rid, "stale")), *echo(rid, method, params, n)]
+
+    server = serve(stale_then_fresh)
+    client = connect(server.address, retries=0, timeout_s=1.0)
+    assert client.call("echo_params", k=1)["params"] == {"k": 1}
+    assert len(server.seen) == 1
+
+
+def test_only_stale_replies_time_out(serve, connect):
+    server = serve(lambda rid, m, p, n: [framed(protocol.ok_reply("old", 1))])
+    client = connect(server.address, retries=1)
+    with pytest.raises(ServerUnavailableError, match="2 tries"):
+        client.call("m")
+
+
+def test_reply_without_delimiter_is_protocol_error(serve, connect):
+    server = serve(lambda rid, m, p, n: [protocol.encode(protocol.ok_reply(rid, 1))])
+    client = connect(server.address, retries=0)
+    with pytest.raises(ProtocolError, match="delimiter"):
+        client.call("m")
+
+
+def test_malformed_reply_is_protocol_error(serve, connect):
+    server = serve(lambda rid, m, p, n: [[b"", b'{"v": 1, "id": "' + rid.encode() + b'"}']])
+    client = connect(server.address, retries=0)
+    with pytest.raises(ProtocolError, match="boolean 'ok'"):
+        client.call("m")
+
+
+def test_unencodable_params_fail_before_sending(serve, connect):
+    server = serve(echo)
+    client = connect(server.address)
+    with pytest.raises(InvalidParameterError, match="JSON"):
+        client.call("m", x=float("nan"))
+    with pytest.raises(InvalidParameterError, match="dtype"):
+        client.call("m", y=np.zeros(2, dtype=complex))
+    assert client.call("m", x=1.0)["params"] == {"x": 1.0}
+    assert len(server.seen) == 1
+
+
+def test_method_may_be_passed_as_a_parameter_name(serve, connect):
+    client = connect(serve(echo).address)
+    assert client.call("echo_params", method="linear")["params"] == {"method": "linear"}
+
+
+def test_context_manager_closes_the_socket():
+    ctx = zmq.Context()
+    server = RouterServer(ctx, echo)
+    try:
+        with Client(server.address, timeout_s=TIMEOUT_S, context=ctx) as client:
+            assert client.call("echo_params")["method"] == "echo_params"
+    finally:
+        server.stop()
+    terminate(ctx)  # blocks (and fails) if the client left its socket open
+
+
+def test_default_context(serve):
+    server = serve(echo)
+    with Client(server.address, timeout_s=1.0) as client:
+        assert client.call("echo_params", a=[1, 2])["params"] == {"a": [1, 2]}
+
+
+def test_client_id_and_sequence():
+    first, second = Client("tcp://127.0.0.1:1"), Client("tcp://127.0.0.1:1", client_id="rig-7")
+    assert len(first.client_id) == 32 and int(first.client_id, 16) >= 0
+    assert first.client_id != Client("tcp://127.0.0.1:1").client_id
+    assert second.client_id == "rig-7"
+    assert [first.next_sequence() for _ in range(3)] == [1, 2, 3]
+    assert second.next_sequence() == 1
+    assert "rig-7" in repr(second)
+
+
+@pytest.mark.parametrize(
+    ("options", "match"),
+    [
+        ({"timeout_s": 0}, "timeout_s"),
+        ({"timeout_s": float("nan")}, "timeout_s"),
+        ({"timeout_s": "1"}, "timeout_s"),
+        ({"retries": -1}, "retries"),
+        ({"retries": 1.5}, "retries"),
+        ({"retries": True}, "retries"),
+        ({"client_id": ""}, "client_id"),
+    ],
+)
+def test_rejects_bad_settings(options, match):
+    with pytest.raises(InvalidParameterError, match=match):
+        Client("tcp://127.0.0.1:1", **options)
+
+
+def test_bad_address_is_invalid_parameter(context):
+    with pytest.raises(InvalidParameterError, match="address"):
+        Client("")
+    client = Client("nonsense://x", timeout_s=TIMEOUT_S, context=context)
+    with pytest.raises(InvalidParameterError, match="cannot connect"):
+        client.call("m")
+    client.close()

@@ -1,0 +1,232 @@
+"""Tests for adaptive.protocol: frames round-trip, and every malformed input is refused."""
+
+import json
+
+import numpy as np
+import pytest
+
+from adaptive import protocol
+from adaptive.errors import InvalidParameterError, ProtocolError, RemoteError
+
+
+def _frames(envelope: dict, *arrays: bytes) -> list[bytes]:
+    return [json.dumps(envelope).encode(), *arrays]
+
+
+def _header(index=0, dtype="<f8", shape=(2,)) -> dict:
+    return {"__array__": index, "dtype": dtype, "shape": list(shape)}
+
+
+# ----------------------------------------------------------------------- round trip
+
+
+def test_round_trip_nested_arrays():
+    grid = np.arange(12, dtype=np.float64).reshape(3, 4) / 7
+    counts = np.array([-3, 0, 2**31 - 1], dtype=np.int32)
+    mask = np.array([[True, False], [False, True]])
+    envelope = {
+        "v": 1,
+        "params": {
+            "spectrum": {"x": grid, "y": [counts, {"mask": mask}]},
+            "label": "é",
+            "n": 3,
+            "empty": np.zeros((0, 2), dtype=np.float32),
+        },
+    }
+    frames = protocol.encode(envelope)
+    assert len(frames) == 5
+    assert all(isinstance(frame, bytes) for frame in frames)
+    header = json.loads(frames[0])["params"]["spectrum"]["x"]
+    assert header == {"__array__": 0, "dtype": "<f8", "shape": [3, 4]}
+
+    back = protocol.decode(frames)
+    x = back["params"]["spectrum"]["x"]
+    ys = back["params"]["spectrum"]["y"]
+    assert x.dtype == np.float64 and x.shape == (3, 4)
+    np.testing.assert_array_equal(x, grid)
+    assert ys[0].dtype == np.int32
+    np.testing.assert_array_equal(ys[0], counts)
+    assert ys[1]["mask"].dtype == np.bool_
+    np.testing.assert_array_equal(ys[1]["mask"], mask)
+    assert back["params"]["empty"].shape == (0, 2)
+    assert back["params"]["label"] == "é" and back["params"]["n"] == 3
+
+
+def test_encode_makes_non_contiguous_big_endian_arrays_c_little_endian():
+    array = np.arange(6, dtype=">i8").reshape(2, 3).T  # big-endian, Fortran order
+    frames = protocol.encode({"a": array})
+    assert json.loads(frames[0])["a"] == {"__array__": 0, "dtype": "<i8", "shape": [3, 2]}
+    assert frames[1] == np.ascontiguousarray(array, dtype="<i8").tobytes()
+    np.testing.assert_array_equal(protocol.decode(frames)["a"], array)
+
+
+def test_nan_travels_inside_arrays():
+    back = protocol.decode(protocol.encode({"y": np.array([np.nan, np.inf])}))
+    assert np.isnan(back["y"][0]) and np.isinf(back["y"][1])
+
+
+def test_numpy_scalars_become_json_numbers():
+    frames = protocol.encode({"i": np.int64(4), "f": np.float32(0.5), "b": np.bool_(True)})
+    assert json.loads(frames[0]) == {"i": 4, "f": 0.5, "b": True}
+
+
+# -------------------------------------------------------------------- encode errors
+
+
+@pytest.mark.parametrize(
+    "value",
+    [float("nan"), float("inf"), np.float64(-np.inf), object(), {1j: 2}, b"raw"],
+    ids=["nan", "inf", "np-inf", "object", "complex-key", "bytes"],
+)
+def test_encode_rejects_values_json_cannot_carry(value):
+    with pytest.raises(InvalidParameterError, match="cannot be encoded as JSON"):
+        protocol.encode({"params": {"x": value}})
+
+
+@pytest.mark.parametrize("dtype", ["complex128", "float16", "int16", "U3", "O", "M8[s]"])
+def test_encode_rejects_dtypes_not_allowed(dtype):
+    with pytest.raises(InvalidParameterError, match="cannot go on the wire"):
+        protocol.encode({"a": np.zeros(2, dtype=dtype)})
+
+
+def test_encode_rejects_reserved_key_and_non_dict():
+    with pytest.raises(InvalidParameterError, match="reserved"):
+        protocol.encode({"x": {"__array__": 0}})
+    with pytest.raises(InvalidParameterError, match="must be a dict"):
+        protocol.encode([1, 2])
+
+
+# -------------------------------------------------------------------- decode errors
+
+
+@pytest.mark.parametrize(
+    ("frames", "match"),
+    [
+        ([], "empty message"),
+        ([b"\xff\xfe{}"], "not UTF-8"),
+        ([b"{not json"], "not valid JSON"),
+        ([b"[1, 2]"], "must be a JSON object, got list"),
+        ([b'"text"'], "must be a JSON object, got str"),
+        ([b'{"x": NaN}'], "literal NaN"),
+        ([b'{"x": [1, -Infinity]}'], "literal -Infinity"),
+        ([b'{"x": 1e999}'], "overflows"),
+        (_frames({"a": _header(dtype="<c16")}, bytes(32)), "unknown dtype '<c16'"),
+        (_frames({"a": _header(dtype=">f8")}, bytes(16)), "unknown dtype '>f8'"),
+        (_frames({"a": _header(dtype=7)}, bytes(16)), "unknown dtype 7"),
+        (_frames({"a": _header(shape=(-1,))}, bytes(16)), "bad shape"),
+        (_frames({"a": {**_header(), "shape": 2}}, bytes(16)), "bad shape"),
+        (_frames({"a": _header(shape=(2.0,))}, bytes(16)), "bad shape"),
+        (_frames({"a": _header(index=1)}, bytes(16)), "index 1 is out of range"),
+        (_frames({"a": _header(index=-1)}, bytes(16)), "index -1 is out of range"),
+        (_frames({"a": _header(index="0")}, bytes(16)), "out of range"),
+        (_frames({"a": _header()}), "out of range: the message has 0 array frame"),
+        (_frames({"a": _header(shape=(3,))}, bytes(16)), "has 16 bytes.*needs 24"),
+        (_frames({"a": _header()}, bytes(16), bytes(8)), r"extra frame\(s\) \[2\]"),
+        (_frames({"a": 1}, bytes(8)), r"extra frame\(s\) \[1\]"),
+        (_frames({"a": _header(), "b": _header()}, bytes(16)), "more than one header"),
+        (_frames({"a": {**_header(), "extra": 1}}, bytes(16)), "exactly the keys"),
+        (_frames({"a": _header(dtype="|b1")}, b"\x00\x02"), "other than 0 and 1"),
+    ],
+)
+def test_decode_rejects(frames, match):
+    with pytest.raises(ProtocolError, match=match):
+        protocol.decode(frames)
+
+
+def test_decode_accepts_memoryview_frames():
+    data = np.array([1.5, 2.5]).tobytes()
+    back = protocol.decode([memoryview(json.dumps({"a": _header()}).encode()), memoryview(data)])
+    np.testing.assert_array_equal(back["a"], [1.5, 2.5])
+
+
+# ------------------------------------------------------------------------- requests
+
+
+def test_request_builds_envelope_with_fresh_ids():
+    first = protocol.request("campaign_status", {"campaign": "c1"})
+    second = protocol.request("campaign_status")
+    assert first["v"] == 1 and first["method"] == "campaign_status"
+    assert first["params"] == {"campaign": "c1"} and second["params"] == {}
+    assert len(first["id"]) == 32 and first["id"] != second["id"]
+    assert protocol.request("x", id="abc")["id"] == "abc"
+
+
+@pytest.mark.parametrize("method", ["", None, 3])
+def test_request_rejects_bad_method(method):
+    with pytest.raises(InvalidParameterError, match="method"):
+        protocol.request(method)
+
+
+def test_parse_request_round_trip_through_frames():
+    envelope = protocol.request("observation_put", {"y": np.ones(3)}, id="r1")
+    request_id, method, params = protocol.parse_request(protocol.decode(protocol.encode(envelope)))
+    assert (request_id, method) == ("r1", "observation_put")
+    np.testing.assert_array_equal(params["y"], np.ones(3))
+    assert protocol.parse_request({"v": 1, "id": 7, "method": "m", "params": {}})[0] == 7
+
+
+def test_parse_request_rejects_version_2():
+    with pytest.raises(ProtocolError, match="version 2.*server speaks version 1"):
+        protocol.parse_request({"v": 2, "id": "a", "method": "m", "params": {}})
+
+
+@pytest.mark.parametrize(
+    ("envelope", "match"),
+    [
+        ({"id": "a", "method": "m", "params": {}}, "no protocol version"),
+        ({"v": "1", "id": "a", "method": "m", "params": {}}, "version '1'"),
+        ({"v": True, "id": "a", "method": "m", "params": {}}, "version True"),
+        ({"v": 1.0, "id": "a", "method": "m", "params": {}}, "version 1.0"),
+        ({"v": 1, "id": "a", "method": "m", "params": {}, "x": 1}, r"unknown key\(s\) \['x'\]"),
+        ({"v": 1, "method": "m", "params": {}}, "id must be a str or int, got None"),
+        ({"v": 1, "id": 1.5, "method": "m", "params": {}}, "id must be"),
+        ({"v": 1, "id": False, "method": "m", "params": {}}, "id must be"),
+        ({"v": 1, "id": "a", "method": "", "params": {}}, "method must be a non-empty str"),
+        ({"v": 1, "id": "a", "method": 3, "params": {}}, "method must be"),
+        ({"v": 1, "id": "a", "method": "m", "params": [1]}, "params must be a JSON object"),
+        ({"v": 1, "id": "a", "method": "m"}, "params must be a JSON object"),
+        ([1], "must be a JSON object"),
+    ],
+)
+def test_parse_request_rejects(envelope, match):
+    with pytest.raises(ProtocolError, match=match):
+        protocol.parse_request(envelope)
+
+
+# -------------------------------------------------------------------------- replies
+
+
+def test_ok_reply_unwraps_to_result():
+    reply = protocol.ok_reply("a", {"x": [1, 2]})
+    assert reply == {"v": 1, "id": "a", "ok": True, "result": {"x": [1, 2]}}
+    assert protocol.unwrap_reply(protocol.decode(protocol.encode(reply))) == {"x": [1, 2]}
+    assert protocol.unwrap_reply(protocol.ok_reply("a", None)) is None
+
+
+def test_error_reply_raises_remote_error_with_type():
+    reply = protocol.error_reply("a", InvalidParameterError("x=5 is outside [0, 1]"))
+    assert reply["error"] == {"type": "InvalidParameterError", "message": "x=5 is outside [0, 1]"}
+    assert reply["ok"] is False and reply["id"] == "a"
+    with pytest.raises(RemoteError, match="x=5 is outside") as caught:
+        protocol.unwrap_reply(protocol.decode(protocol.encode(reply)))
+    assert caught.value.type == "InvalidParameterError"
+
+
+@pytest.mark.parametrize(
+    ("envelope", "match"),
+    [
+        ({"id": "a", "ok": True, "result": 1}, "no protocol version"),
+        ({"v": 2, "id": "a", "ok": True, "result": 1}, "version 2.*client speaks version 1"),
+        ({"v": 1, "id": "a", "result": 1}, "boolean 'ok'"),
+        ({"v": 1, "id": "a", "ok": 1, "result": 1}, "boolean 'ok'"),
+        ({"v": 1, "id": "a", "ok": True}, "expected"),
+        ({"v": 1, "id": "a", "ok": True, "result": 1, "x": 2}, "expected"),
+        ({"v": 1, "id": "a", "ok": False, "result": 1}, "expected"),
+        ({"v": 1, "id": "a", "ok": False, "error": "boom"}, "reply error must be"),
+        ({"v": 1, "id": "a", "ok": False, "error": {"type": "E"}}, "reply error must be"),
+        ({"v": 1, "id": "a", "ok": False, "error": {"type": 1, "message": "m"}}, "must be"),
+    ],
+)
+def test_unwrap_reply_rejects_malformed(envelope, match):
+    with pytest.raises(ProtocolError, match=match):
+        protocol.unwrap_reply(envelope)

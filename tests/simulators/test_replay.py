@@ -1,0 +1,155 @@
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from simulators import RecordedSpectrum, read_spectrum, read_two_column, read_xdi
+
+XAS = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "xas"
+
+
+@pytest.fixture
+def xas_dir():
+    if not XAS.is_dir():
+        pytest.skip(f"measured XAS data not found at {XAS} (shared data absent)")
+    return XAS
+
+
+def write(tmp_path, name, text):
+    path = tmp_path / name
+    path.write_text(text)
+    return path
+
+
+def test_xdi_reader_agrees_with_two_column_csv(xas_dir):
+    energy, mu = read_xdi(xas_dir / "cu_metal_rt.xdi")
+    csv_energy, csv_mu = read_two_column(xas_dir / "two_column" / "cu_metal_rt.csv")
+    np.testing.assert_array_equal(energy, csv_energy)
+    np.testing.assert_allclose(mu, csv_mu, rtol=0, atol=1e-6)
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["cu_metal_rt.xdi", "fe3c_rt.xdi", "v_foil.xdi", "fe2o3_rt1.xmu", "mn_cpmnco3.dat",
+     "sno2_l3.dat"],
+)
+def test_read_spectrum_matches_reference_csv(xas_dir, name):
+    energy, mu = read_spectrum(xas_dir / name)
+    csv_energy, csv_mu = read_spectrum(xas_dir / "two_column" / (Path(name).stem + ".csv"))
+    assert np.all(np.diff(energy) > 0)
+    np.testing.assert_allclose(energy, csv_energy, rtol=0, atol=1e-3)  # csv rounds to 1 meV
+    np.testing.assert_allclose(mu, csv_mu, rtol=0, atol=1e-6)
+
+
+def test_transmission_from_counts_when_no_mu_column(tmp_path):
+    rows = "\n".join(f"{e} {1000.0} {1000.0 * np.exp(-0.1 * k)}" for k, e in enumerate(range(5)))
+    path = write(
+        tmp_path, "counts.xdi",
+        "# XDI/1.0\n# Column.1: energy eV\n# Column.2: i0\n# Column.3: itrans\n#----\n" + rows,
+    )
+    _, mu = read_spectrum(path)
+    np.testing.assert_allclose(mu, 0.1 * np.arange(5))
+
+
+def test_fluorescence_from_counts(tmp_path):
+    path = write(
+        tmp_path, "fluo.txt",
+        "#XDI/1.1\n# Column.1: energy\n# Column.2: ifluor\n# Column.3: i0\n"
+        "1 2 4\n2 3 4\n3 4 4\n4 5 4\n",
+    )
+    np.testing.assert_allclose(read_spectrum(path)[1], [0.5, 0.75, 1.0, 1.25])
+
+
+def test_duplicates_are_averaged_and_points_sorted(tmp_path):
+    path = write(
+        tmp_path, "dup.csv",
+        "# a comment\nenergy_eV,mu\n3,30\n1,10\n2,20\n2,24\n4,40\n\n1,12\n",
+    )
+    energy, mu = read_two_column(path)
+    np.testing.assert_array_equal(energy, [1, 2, 3, 4])
+    np.testing.assert_array_equal(mu, [11, 22, 30, 40])
+
+
+def test_whitespace_file_without_header(tmp_path):
+    path = write(tmp_path, "scan.dat", "#  E  mu\n1.0 0.1 99\n2.0 0.2 99\n3.0 0.3 99\n4.0 0.4 99\n")
+    np.testing.assert_allclose(read_spectrum(path)[1], [0.1, 0.2, 0.3, 0.4])
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "match"),
+    [
+        ("short.csv", "energy_eV,mu\n1,1\n2,2\n3,3\n", "need at least 4"),
+        ("dups.csv", "1,1\n1,2\n2,2\n3,3\n3,4\n", "need at least 4"),
+        ("nan.csv", "1,1\n2,nan\n3,3\n4,4\n5,5\n", "non-finite"),
+        ("text.csv", "1,1\n2,2\nthree,3\n4,4\n5,5\n", "line 3"),
+        ("ragged.csv", "1,1\n2,2\n3\n4,4\n5,5\n", "line 3"),
+        ("one.csv", "1\n2\n3\n4\n5\n", "one column"),
+        ("empty.csv", "# nothing\n", "no data rows"),
+        ("nomu.xdi", "# XDI/1.0\n# Column.1: energy\n# Column.2: i0\n1 1\n2 2\n3 3\n4 4\n",
+         "no mu"),
+        ("noenergy.xdi", "# XDI/1.0\n# Column.1: angle\n# Column.2: mu\n1 1\n2 2\n3 3\n4 4\n",
+         "energy"),
+        ("short.xdi", "# XDI/1.0\n# Column.1: energy\n# Column.3: mu\n1 1\n2 2\n3 3\n4 4\n",
+         "Column.3"),
+        (
+            "zero.xdi",
+            "# XDI/1.0\n# Column.1: energy\n# Column.2: i0\n# Column.3: i1\n1 1 1\n2 1 0\n3 1 1\n",
+            "non-finite",
+        ),
+    ],
+)
+def test_malformed_files_raise_value_error(tmp_path, name, text, match):
+    with pytest.raises(ValueError, match=match):
+        read_spectrum(write(tmp_path, name, text))
+
+
+def test_binary_and_missing_files(tmp_path):
+    binary = tmp_path / "scan.bin"
+    binary.write_bytes(b"\x80\x81\xff\x00" * 10)
+    with pytest.raises(ValueError, match="not a text file"):
+        read_spectrum(binary)
+    with pytest.raises(FileNotFoundError, match="does not exist"):
+        read_spectrum(tmp_path / "missing.csv")
+
+
+def test_replay_passes_through_recorded_points(xas_dir):
+    sim = RecordedSpectrum.from_file(xas_dir / "cu_metal_rt.xdi")
+    energy, mu = read_xdi(xas_dir / "cu_metal_rt.xdi")
+    np.testing.assert_array_equal(sim.energy, energy)
+    np.testing.assert_allclose(sim.evaluate_true(energy), mu, rtol=0, atol=1e-12)
+    np.testing.assert_array_equal(sim.measure(energy), sim.evaluate_true(energy))
+    assert sim.energy_range == (energy[0], energy[-1])
+
+
+def test_replay_is_monotone_between_monotone_points():
+    sim = RecordedSpectrum([0.0, 1.0, 2.0, 3.0, 4.0], [0.0, 0.1, 1.0, 1.05, 1.05])
+    e = np.linspace(0.0, 4.0, 401)
+    assert np.all(np.diff(sim.evaluate_true(e)) >= -1e-12)
+    assert isinstance(sim.evaluate_true(1.5), float)
+
+
+def test_replay_constructor_sorts_and_averages():
+    sim = RecordedSpectrum([3.0, 1.0, 2.0, 2.0, 4.0], [3.0, 1.0, 1.0, 3.0, 4.0])
+    np.testing.assert_array_equal(sim.energy, [1.0, 2.0, 3.0, 4.0])
+    np.testing.assert_array_equal(sim.mu, [1.0, 2.0, 3.0, 4.0])
+
+
+def test_replay_noise_is_seeded_and_centred(xas_dir):
+    e = np.full(3000, 9100.0)
+    a, b, c = (RecordedSpectrum.from_file(xas_dir / "cu_metal_rt.xdi", i0=1e5, seed=s)
+               for s in (0, 0, 1))
+    mu_a = a.measure(e)
+    np.testing.assert_array_equal(mu_a, b.measure(e))
+    assert not np.array_equal(mu_a, c.measure(e))
+    assert abs(mu_a.mean() - a.evaluate_true(9100.0)) < 5 * mu_a.std() / np.sqrt(e.size)
+    assert set(a.measure_channels(9100.0)) == {"mu", "i0", "i1"}
+
+
+def test_replay_rejects_out_of_range_and_bad_arrays():
+    sim = RecordedSpectrum([1.0, 2.0, 3.0, 4.0], [1.0, 2.0, 3.0, 4.0])
+    with pytest.raises(ValueError, match="outside energy_range"):
+        sim.measure(4.5)
+    with pytest.raises(ValueError, match="equal length"):
+        RecordedSpectrum([1.0, 2.0, 3.0, 4.0], [1.0, 2.0, 3.0])
+    with pytest.raises(ValueError, match="non-finite"):
+        RecordedSpectrum([1.0, 2.0, 3.0, np.inf], [1.0, 2.0, 3.0, 4.0])
