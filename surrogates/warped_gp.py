@@ -82,17 +82,10 @@ class WarpedGP:
                 f"fit needs two equal 1-D arrays of >= 2 points, got {x.shape} and {y.shape}"
             )
         self.warp = self._next_warp
-        self._y_mean = float(y.mean())
-        self._y_scale = float(y.std()) or 1.0
-        u = self._u(x)
-        target = torch.as_tensor((y - self._y_mean) / self._y_scale, dtype=DTYPE)
-        likelihood = gpytorch.likelihoods.GaussianLikelihood(
-            noise_constraint=gpytorch.constraints.GreaterThan(self.min_noise)
-        )
-        model = _ExactGP(u, target, likelihood, self.nu).to(DTYPE)
-        if self._hyper is not None:
-            model.load_state_dict(self._hyper)
+        model = self._build(x, y)
+        u, target = self._u(x), self._target
         model.train()
+        likelihood = model.likelihood
         mll = gpytorch.mlls.ExactMarginalLogLikelihood(likelihood, model)
         optimizer = torch.optim.LBFGS(
             model.parameters(), lr=1.0, max_iter=self.fit_iterations, line_search_fn="strong_wolfe"
@@ -110,12 +103,50 @@ class WarpedGP:
         except (RuntimeError, ValueError):  # a failed Cholesky: keep the last good values
             model.load_state_dict(start)
         model.eval()
-        self._model = model
         self._hyper = {k: v.detach().clone() for k, v in model.state_dict().items()}
-        self._x, self._target = x, target
         mean, _ = self.predict_grid()
         self._next_warp = self._warp_from(mean / (np.ptp(y) or 1.0))
         return self
+
+    def _build(self, x: np.ndarray, y: np.ndarray) -> _ExactGP:
+        """A GP on ``x`` (n,), ``y`` (n,) with the current warp and stored hyperparameters."""
+        self._x, self._y = x, y
+        self._y_mean = float(y.mean())
+        self._y_scale = float(y.std()) or 1.0
+        self._target = torch.as_tensor((y - self._y_mean) / self._y_scale, dtype=DTYPE)
+        likelihood = gpytorch.likelihoods.GaussianLikelihood(
+            noise_constraint=gpytorch.constraints.GreaterThan(self.min_noise)
+        )
+        model = _ExactGP(self._u(x), self._target, likelihood, self.nu).to(DTYPE)
+        if self._hyper is not None:
+            model.load_state_dict(self._hyper)
+        model.eval()
+        self._model = model
+        return model
+
+    def state(self) -> dict:
+        """JSON-able fitted state: data, warps and hyperparameters."""
+        if self._model is None:
+            return {}
+        return {
+            "x": self._x.tolist(),
+            "y": self._y.tolist(),
+            "warp": self.warp.tolist(),
+            "next_warp": self._next_warp.tolist(),
+            "hyper": {k: v.tolist() for k, v in self._hyper.items()},
+        }
+
+    def load_state(self, state: dict) -> None:
+        """Restore what ``state`` returned; predictions match the saved model's."""
+        if not state:
+            return
+        try:
+            self.warp = np.asarray(state["warp"], float)
+            self._next_warp = np.asarray(state["next_warp"], float)
+            self._hyper = {k: torch.tensor(v, dtype=DTYPE) for k, v in state["hyper"].items()}
+            self._build(np.asarray(state["x"], float), np.asarray(state["y"], float))
+        except (KeyError, TypeError, RuntimeError) as err:
+            raise InvalidParameterError(f"not a WarpedGP state: {err}") from None
 
     def _warp_from(self, mean: np.ndarray) -> np.ndarray:
         """The warp (grid_size,) from the curvature of ``mean`` (grid_size,) on the grid."""
@@ -131,11 +162,27 @@ class WarpedGP:
         """Posterior mean and std of the latent function at ``x`` (m,), each (m,)."""
         if self._model is None:
             raise InvalidParameterError("predict before fit: observe some points first")
-        with torch.no_grad(), gpytorch.settings.fast_pred_var():
-            post = self._model(self._u(np.asarray(x, float)))
-            mean = post.mean.numpy() * self._y_scale + self._y_mean
-            std = post.variance.clamp_min(0).sqrt().numpy() * self._y_scale
-        return mean, std
+        return self._posterior(self._x, self._target, np.asarray(x, float))
+
+    def _posterior(self, x_train, target, x) -> tuple[np.ndarray, np.ndarray]:
+        """Exact posterior by one Cholesky: train ``x_train`` (n,), ``target`` (n,); query (m,)."""
+        model = self._model
+        kernel = model.covar_module
+        with torch.no_grad():
+            u_train, u = self._u(x_train), self._u(x)
+            k_train = kernel(u_train).to_dense()
+            k_train = k_train + model.likelihood.noise * torch.eye(len(x_train), dtype=DTYPE)
+            chol = torch.linalg.cholesky(k_train)
+            cross = kernel(u_train, u).to_dense()  # n x m
+            constant = model.mean_module.constant
+            alpha = torch.cholesky_solve((target - constant)[:, None], chol)
+            mean = constant + (cross * alpha).sum(0)
+            solved = torch.linalg.solve_triangular(chol, cross, upper=False)
+            var = (kernel.outputscale - (solved**2).sum(0)).clamp_min(0)
+        return (
+            mean.numpy() * self._y_scale + self._y_mean,
+            var.sqrt().numpy() * self._y_scale,
+        )
 
     def predict_grid(self) -> tuple[np.ndarray, np.ndarray]:
         """Posterior mean and std on ``self.grid``, each (grid_size,)."""
@@ -151,11 +198,6 @@ class WarpedGP:
         if pending.size == 0:
             return self.predict_grid()[1]
         fantasy = (self.predict(pending)[0] - self._y_mean) / self._y_scale
-        model = self._model
         x = np.concatenate([self._x, pending])
         target = torch.cat([self._target, torch.as_tensor(fantasy, dtype=DTYPE)])
-        model.set_train_data(self._u(x), target, strict=False)
-        try:
-            return self.predict_grid()[1]
-        finally:
-            model.set_train_data(self._u(self._x), self._target, strict=False)
+        return self._posterior(x, target, self.grid)[1]

@@ -1,0 +1,159 @@
+"""The campaign: space, strategy, pending suggestions, goals, and the journal."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from adaptive.errors import CampaignStoppedError, InvalidParameterError
+from adaptive.journal import Journal
+from adaptive.records import Observation, Suggestion
+from adaptive.space import Space
+from adaptive.strategies import make_strategy
+
+
+@dataclass(frozen=True)
+class Goals:
+    """When a campaign stops.
+
+    Args:
+        max_observations: stop after this many observations (None: no limit).
+        stop_on_convergence: stop when the strategy's own stopping rule fires.
+    """
+
+    max_observations: int | None = None
+    stop_on_convergence: bool = True
+
+    @classmethod
+    def from_dict(cls, data: Any) -> Goals:
+        if data is None:
+            return cls()
+        if not isinstance(data, dict) or set(data) - {"max_observations", "stop_on_convergence"}:
+            raise InvalidParameterError(
+                f"goals are {{max_observations: int, stop_on_convergence: bool}}, got {data!r}"
+            )
+        limit = data.get("max_observations")
+        if limit is not None and (not isinstance(limit, int) or limit < 1):
+            raise InvalidParameterError(f"max_observations={limit!r} must be a positive integer")
+        return cls(**data)
+
+
+class Campaign:
+    """One experiment: asks its strategy for points and journals every observation.
+
+    Build new ones with ``Campaign.create`` and rebuild after a restart with
+    ``Campaign.resume``: the strategy is re-made from the stored config and
+    re-observes the journal, so nothing is lost or counted twice.
+    """
+
+    def __init__(self, campaign_id: str, config: dict, journal: Journal):
+        self.id = campaign_id
+        self.config = config
+        self.journal = journal
+        self.space = Space.from_dict(config["space"])
+        self.goals = Goals.from_dict(config.get("goals"))
+        self.strategy = make_strategy(config["strategy"], self.space)
+        self.pending: dict[str, Suggestion] = {}
+        self.n_observations = 0
+        self.status = "running"
+        self.stop_reason: str | None = None
+
+    @classmethod
+    def create(
+        cls, journal: Journal, space: Any, strategy: Any, goals: Any = None, campaign_id=None
+    ) -> Campaign:
+        """Validate the config, journal it, and return the new campaign."""
+        campaign_id = campaign_id or uuid.uuid4().hex[:12]
+        if not isinstance(campaign_id, str):
+            raise InvalidParameterError(f"campaign_id={campaign_id!r} must be a string")
+        config = {
+            "space": Space.from_dict(space).to_dict(),
+            "strategy": strategy,
+            "goals": asdict(Goals.from_dict(goals)),
+        }
+        campaign = cls(campaign_id, config, journal)  # validates the strategy before journaling
+        journal.create_campaign(campaign_id, config)
+        return campaign
+
+    @classmethod
+    def resume(cls, journal: Journal, campaign_id: str) -> Campaign:
+        """Rebuild from the journal: config, observations, unanswered suggestions, status."""
+        row = journal.campaign(campaign_id)
+        campaign = cls(campaign_id, row["config"], journal)
+        observations = journal.observations(campaign_id)
+        campaign.strategy.observe(observations)
+        campaign.n_observations = len(observations)
+        answered = {o.suggestion_id for o in observations}
+        for event in journal.events(campaign_id, "suggestion"):
+            suggestion = Suggestion(**event["payload"])
+            if suggestion.id not in answered:
+                campaign.pending[suggestion.id] = suggestion
+        campaign.status, campaign.stop_reason = row["status"], row["stop_reason"]
+        return campaign
+
+    def _require_running(self) -> None:
+        if self.status != "running":
+            raise CampaignStoppedError(
+                f"campaign {self.id} stopped ({self.stop_reason}); create a new one to go on"
+            )
+
+    def suggest(self, n: int) -> list[Suggestion]:
+        """Up to ``n`` new suggestions; none once a goal is met (see ``status``)."""
+        self._require_running()
+        if not isinstance(n, int) or isinstance(n, bool) or n < 1:
+            raise InvalidParameterError(f"n={n!r} must be a positive integer")
+        if self._check_goals():
+            return []
+        pending = [s.point for s in self.pending.values()]
+        suggestions = self.strategy.suggest(n, pending=pending)
+        for suggestion in suggestions:
+            self.journal.append_event(self.id, "suggestion", suggestion.to_dict())
+            self.pending[suggestion.id] = suggestion
+        return suggestions
+
+    def observe(
+        self, observation: Observation, client_id: str | None = None, sequence: int | None = None
+    ) -> bool:
+        """Journal, then learn from, one observation; False if it was a duplicate put."""
+        self._require_running()
+        point = self.space.validate(observation.point)
+        if point != observation.point:
+            observation = Observation(**{**observation.__dict__, "point": point})
+        if not self.journal.append_observation(self.id, observation, client_id, sequence):
+            return False
+        self.n_observations += 1
+        self.pending.pop(observation.suggestion_id or "", None)
+        self.strategy.observe([observation])
+        return True
+
+    def _check_goals(self) -> bool:
+        """Stop (and journal why) when a goal is met; return whether stopped."""
+        limit = self.goals.max_observations
+        if limit is not None and self.n_observations >= limit:
+            self.stop(f"reached max_observations={limit}")
+        elif self.goals.stop_on_convergence:
+            reason = self.strategy.stop_reason()
+            if reason:
+                self.stop(reason)
+        return self.status != "running"
+
+    def stop(self, reason: str = "stopped by request") -> None:
+        if self.status != "running":
+            return
+        self.status, self.stop_reason = "stopped", reason
+        self.journal.set_status(self.id, "stopped", reason)
+        self.journal.append_event(self.id, "stop", {"reason": reason})
+
+    def summary(self) -> dict:
+        """JSON-able status: counts, pending ids, stop reason, strategy config."""
+        return {
+            "campaign_id": self.id,
+            "status": self.status,
+            "stop_reason": self.stop_reason,
+            "n_observations": self.n_observations,
+            "pending": sorted(self.pending),
+            "space": self.config["space"],
+            "strategy": self.config["strategy"],
+            "goals": self.config["goals"],
+        }

@@ -1,0 +1,42 @@
+"""Strategies by name, and the one way to build one from a config."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from adaptive.errors import InvalidParameterError
+from adaptive.space import Space
+from adaptive.strategies.conventional_scan import ConventionalScan
+from adaptive.strategies.energy_scan import EnergyScan
+from adaptive.strategies.random_scan import RandomScan
+from adaptive.strategies.uniform_grid import UniformGrid
+
+STRATEGIES = {cls.name: cls for cls in (EnergyScan, UniformGrid, ConventionalScan, RandomScan)}
+
+
+def make_strategy(config: Any, space: Space):
+    """Build from ``{"name": ..., "options": {...}}``; unknown names or options raise."""
+    if not isinstance(config, dict) or not isinstance(config.get("name"), str):
+        raise InvalidParameterError(
+            f'a strategy config is {{"name": one of {sorted(STRATEGIES)}, "options": {{...}}}}, '
+            f"got {config!r}"
+        )
+    unknown = set(config) - {"name", "options"}
+    if unknown:
+        raise InvalidParameterError(f"unknown strategy config keys {sorted(unknown)}")
+    cls = STRATEGIES.get(config["name"])
+    if cls is None:
+        raise InvalidParameterError(
+            f"unknown strategy {config['name']!r}; choose one of {sorted(STRATEGIES)}"
+        )
+    options = config.get("options") or {}
+    if not isinstance(options, dict):
+        raise InvalidParameterError(f"strategy options must be a mapping, got {options!r}")
+    try:
+        return cls(space, **options)
+    except TypeError as err:
+        raise InvalidParameterError(f"strategy {cls.name!r}: {err}") from None
+
+
+__all__ = ["STRATEGIES", "make_strategy", "EnergyScan", "UniformGrid", "ConventionalScan",
+           "RandomScan"]

@@ -1,0 +1,70 @@
+"""Baseline: the segmented XAFS scan beamlines run by hand."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from adaptive.errors import InvalidParameterError
+from adaptive.space import Space
+from adaptive.strategies.scan import Scan
+from adaptive.strategies.uniform_grid import _next_unmeasured
+
+K_FACTOR = 0.2624682917  # k [1/Å] = sqrt(K_FACTOR * (E - E0) [eV])
+
+
+class ConventionalScan(Scan):
+    """Coarse pre-edge, fine edge, constant-k steps after the edge.
+
+    Regions (at ``scale=1``): pre-edge ``step_pre`` eV up to ``E0 + xanes_from``;
+    XANES ``step_xanes`` eV up to ``E0 + xanes_to``; then ``step_k`` Å^-1 in k to
+    the end of the space. ``scale`` multiplies all steps together.
+
+    Args:
+        space: one continuous dimension, the energy in eV.
+        edge_energy: E0 in eV (the known edge of the element).
+    """
+
+    name = "conventional"
+
+    def __init__(
+        self,
+        space: Space,
+        edge_energy: float,
+        scale: float = 1.0,
+        step_pre: float = 10.0,
+        step_xanes: float = 0.5,
+        step_k: float = 0.05,
+        xanes_from: float = -20.0,
+        xanes_to: float = 30.0,
+    ):
+        super().__init__(space)
+        if not self.low < edge_energy < self.high:
+            raise InvalidParameterError(
+                f"edge_energy={edge_energy} lies outside the scan [{self.low}, {self.high}]"
+            )
+        if not scale > 0:
+            raise InvalidParameterError(f"scale={scale!r} must be > 0")
+        self.edge_energy = float(edge_energy)
+        self.scale = scale
+        self.steps = (step_pre, step_xanes, step_k)
+        self.xanes = (xanes_from, xanes_to)
+
+    def positions(self) -> np.ndarray:
+        """All scan energies, ascending (m,)."""
+        e0, (lo, hi) = self.edge_energy, self.xanes
+        step_pre, step_xanes, step_k = (s * self.scale for s in self.steps)
+        pre = np.arange(self.low, e0 + lo, step_pre)
+        xanes = np.arange(max(self.low, e0 + lo), min(self.high, e0 + hi), step_xanes)
+        k_start = np.sqrt(K_FACTOR * max(hi, 0.0))
+        k_end = np.sqrt(K_FACTOR * max(self.high - e0, 0.0))
+        exafs = e0 + np.arange(k_start, k_end, step_k) ** 2 / K_FACTOR
+        points = np.concatenate([pre, xanes, exafs, [self.high]])
+        return np.unique(points[(points >= self.low) & (points <= self.high)])
+
+    def _choose(self, n, taken):
+        return _next_unmeasured(self.positions(), n, taken, f"conventional scan x{self.scale:g}")
+
+    def stop_reason(self) -> str | None:
+        if len(self.data()[0]) >= len(self.positions()):
+            return f"all {len(self.positions())} scan points measured"
+        return None

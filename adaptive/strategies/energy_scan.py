@@ -1,0 +1,165 @@
+"""GP energy scan: the next photon energy where the warped GP is least certain."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from adaptive.errors import InvalidParameterError
+from adaptive.space import Space
+from adaptive.strategies.scan import Scan
+from surrogates.warped_gp import WarpedGP
+
+
+class EnergyScan(Scan):
+    """Reconstruct a spectrum with few points: warped-GP maximum-variance sampling.
+
+    The first ``n_initial`` points form a uniform grid. After that each
+    suggestion is the grid energy of largest posterior std of a GP whose input
+    warp follows the curvature of the current reconstruction (see
+    ``surrogates.warped_gp``), so points gather on the edge and white line
+    and thin out over the smooth pre-edge and EXAFS. A batch of ``n`` is chosen
+    greedily, each pick conditioning the variance on the pending ones.
+
+    Stopping: fires once, for ``patience`` fits in a row, the largest posterior
+    std and the RMS change of the reconstruction are both below ``tolerance``
+    (fractions of the signal's range).
+
+    Args:
+        space: one continuous dimension (the energy).
+        n_initial: size of the initial uniform grid.
+        tolerance: stopping threshold, a fraction of the signal range.
+        patience: consecutive fits that must meet ``tolerance``.
+        exponent, floor, smoothing: the warp (see ``WarpedGP``).
+    """
+
+    name = "energy_scan"
+
+    def __init__(
+        self,
+        space: Space,
+        n_initial: int = 12,
+        tolerance: float = 0.005,
+        patience: int = 5,
+        exponent: float = 0.4,
+        floor: float = 0.2,
+        smoothing: float = 4.0,
+    ):
+        super().__init__(space)
+        if not isinstance(n_initial, int) or n_initial < 3:
+            raise InvalidParameterError(f"n_initial={n_initial!r} must be an integer >= 3")
+        if not 0 < tolerance < 1:
+            raise InvalidParameterError(f"tolerance={tolerance!r} must lie in (0, 1)")
+        self.n_initial = n_initial
+        self.tolerance = tolerance
+        self.patience = patience
+        self.model = WarpedGP(grid_size=1024, exponent=exponent, floor=floor, smoothing=smoothing)
+        self._calm_fits = 0
+        self._last_mean: np.ndarray | None = None
+        self._fitted_on = 0
+        self.last_max_std: float | None = None
+        self.last_change: float | None = None
+
+    def _unit(self, energy) -> np.ndarray:
+        return (np.asarray(energy, float) - self.low) / (self.high - self.low)
+
+    def _fit(self) -> None:
+        """Refit the GP when new observations arrived; update the stopping counter."""
+        x, y = self.data()
+        if len(x) == self._fitted_on:
+            return
+        self.model.fit(self._unit(x), y)
+        self._fitted_on = len(x)
+        mean, std = self.model.predict_grid()
+        scale = float(np.ptp(y)) or 1.0
+        change = np.inf
+        if self._last_mean is not None:
+            change = float(np.sqrt(np.mean((mean - self._last_mean) ** 2))) / scale
+        self._last_mean = mean
+        self.last_max_std = float(std.max()) / scale
+        self.last_change = change
+        calm = self.last_max_std < self.tolerance and change < self.tolerance
+        self._calm_fits = self._calm_fits + 1 if calm else 0
+
+    def _choose(self, n: int, taken: list[float]) -> list[tuple[float, float | None, str]]:
+        chosen: list[tuple[float, float | None, str]] = []
+        initial = np.linspace(self.low, self.high, self.n_initial)
+        span = self.high - self.low
+        for k, energy in enumerate(initial):
+            if len(chosen) == n:
+                return chosen
+            if not any(abs(energy - t) < 1e-9 * span for t in taken):
+                taken.append(float(energy))
+                chosen.append((float(energy), None, f"initial grid point {k + 1}/{self.n_initial}"))
+        if len(self.data()[0]) < 3:
+            return chosen + self._largest_gaps(n - len(chosen), taken)
+        self._fit()
+        pending = [self._unit(t) for t in taken[len(self.data()[0]) :]]
+        while len(chosen) < n:
+            std = self.model.std_given_pending(np.array(pending))
+            best = int(np.argmax(std))
+            unit = float(self.model.grid[best])
+            pending.append(unit)
+            chosen.append(
+                (
+                    self.low + unit * span,
+                    float(std[best]),
+                    f"largest warped-GP posterior std ({std[best]:.3g}) "
+                    f"given {len(self.data()[0])} observed, {len(pending) - 1} pending",
+                )
+            )
+        return chosen
+
+    def _largest_gaps(self, n: int, taken: list[float]) -> list[tuple[float, float | None, str]]:
+        """Midpoints of the widest gaps, while too few observations exist to fit a model."""
+        out = []
+        for _ in range(n):
+            edges = np.unique(np.concatenate([[self.low, self.high], taken]))
+            i = int(np.argmax(np.diff(edges)))
+            mid = float((edges[i] + edges[i + 1]) / 2)
+            taken.append(mid)
+            out.append((mid, None, "midpoint of the widest gap (model needs 3 observations)"))
+        return out
+
+    def predict(self, points: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
+        """GP posterior mean and std at energies ``points`` (m,)."""
+        if len(self.data()[0]) < 3:
+            return super().predict(points)
+        self._fit()
+        return self.model.predict(self._unit(points))
+
+    def stop_reason(self) -> str | None:
+        if len(self.data()[0]) < self.n_initial:
+            return None
+        self._fit()
+        if self._calm_fits < self.patience:
+            return None
+        return (
+            f"converged: posterior std {100 * self.last_max_std:.2f}% and reconstruction "
+            f"change {100 * self.last_change:.2f}% of the signal range stayed below "
+            f"{100 * self.tolerance:.2f}% for {self.patience} fits"
+        )
+
+    def state(self) -> dict[str, Any]:
+        return {
+            "model": self.model.state(),
+            "calm_fits": self._calm_fits,
+            "last_mean": None if self._last_mean is None else self._last_mean.tolist(),
+            "fitted_on": self._fitted_on,
+            "last_max_std": self.last_max_std,
+            "last_change": self.last_change,
+        }
+
+    def load_state(self, state: dict[str, Any]) -> None:
+        keys = {"model", "calm_fits", "last_mean", "fitted_on", "last_max_std", "last_change"}
+        unknown = set(state) - keys
+        if unknown:
+            raise InvalidParameterError(f"unknown energy_scan state keys {sorted(unknown)}")
+        self.model.load_state(state["model"])
+        self._calm_fits = int(state["calm_fits"])
+        last = state["last_mean"]
+        self._last_mean = None if last is None else np.asarray(last, float)
+        self._fitted_on = int(state["fitted_on"])
+        self.last_max_std = state["last_max_std"]
+        self.last_change = state["last_change"]

@@ -1,0 +1,95 @@
+"""Shared bookkeeping of one-dimensional scans (energy, or position along a line)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, ClassVar
+
+import numpy as np
+
+from adaptive.errors import InvalidParameterError
+from adaptive.records import Observation, Suggestion
+from adaptive.space import Space
+
+
+class Scan:
+    """Base of 1-D scan strategies over the single continuous dimension of ``space``.
+
+    Observations are kept keyed by (position, value, time) so re-observing one
+    is a no-op and the order of ``observe`` calls does not matter. Subclasses
+    implement ``_choose(n, taken)`` returning positions and reasons.
+    """
+
+    name: ClassVar[str] = "scan"
+
+    def __init__(self, space: Space):
+        dims = space.dimensions
+        if len(dims) != 1 or dims[0].kind != "continuous":
+            raise InvalidParameterError(
+                f"{self.name} scans one continuous dimension; got {[d.name for d in dims]}"
+            )
+        self.space = space
+        self.dimension = dims[0]
+        self._observed: dict[tuple, tuple[float, float]] = {}
+
+    @property
+    def low(self) -> float:
+        return float(self.dimension.low)
+
+    @property
+    def high(self) -> float:
+        return float(self.dimension.high)
+
+    def observe(self, observations: Sequence[Observation]) -> None:
+        for obs in observations:
+            if obs.value is None:
+                raise InvalidParameterError(
+                    f"{self.name} needs a scalar value per observation; "
+                    f"got only a spectrum at {obs.point}"
+                )
+            position = float(self.space.validate(obs.point)[self.dimension.name])
+            self._observed[(position, obs.value, obs.time)] = (position, obs.value)
+
+    def data(self) -> tuple[np.ndarray, np.ndarray]:
+        """Observed positions (n,) and values (n,), sorted by position."""
+        if not self._observed:
+            return np.empty(0), np.empty(0)
+        pairs = np.array(sorted(self._observed.values()))
+        return pairs[:, 0], pairs[:, 1]
+
+    def suggest(self, n: int, pending: Sequence[dict[str, Any]] = ()) -> list[Suggestion]:
+        if not isinstance(n, int) or isinstance(n, bool) or n < 1:
+            raise InvalidParameterError(f"n={n!r}: ask for at least one suggestion (an integer)")
+        taken = list(self.data()[0]) + [float(p[self.dimension.name]) for p in pending]
+        chosen = self._choose(n, taken)
+        return [
+            Suggestion(
+                point={self.dimension.name: float(x)},
+                strategy=self.name,
+                acquisition=None if acq is None else float(acq),
+                reason=reason,
+            )
+            for x, acq, reason in chosen
+        ]
+
+    def _choose(self, n: int, taken: list[float]) -> list[tuple[float, float | None, str]]:
+        raise NotImplementedError
+
+    def predict(self, points: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
+        """Linear interpolation through the observations (repeats averaged)."""
+        x, y = self.data()
+        if x.size < 2:
+            raise InvalidParameterError(f"{self.name} needs two observations to reconstruct")
+        unique, inverse = np.unique(x, return_inverse=True)
+        means = np.bincount(inverse, y) / np.bincount(inverse)
+        return np.interp(np.asarray(points, float), unique, means), None
+
+    def stop_reason(self) -> str | None:
+        return None
+
+    def state(self) -> dict:
+        return {}
+
+    def load_state(self, state: dict) -> None:
+        if state:
+            raise InvalidParameterError(f"{self.name} keeps no state; got {sorted(state)}")

@@ -1,0 +1,67 @@
+"""The driver loop: get suggestions -> move and measure -> put observations."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from adaptive.client import Client
+from drivers.protocols import Instrument
+
+
+@dataclass(frozen=True)
+class DriverRun:
+    """How a driver loop ended."""
+
+    n_measured: int
+    status: str
+    stop_reason: str | None
+
+
+def run_driver(
+    client: Client,
+    campaign_id: str,
+    instrument: Instrument,
+    batch: int = 1,
+    max_measurements: int | None = None,
+    on_measured: Callable[[int, dict], None] | None = None,
+) -> DriverRun:
+    """Measure what the server suggests until the campaign stops.
+
+    Each observation is put with ``(client.client_id, sequence)`` so a retried
+    put is journaled once.
+
+    Args:
+        client: connected to the server.
+        campaign_id: the campaign to serve.
+        instrument: moves and reads.
+        batch: suggestions asked for per round trip.
+        max_measurements: stop the loop (not the campaign) after this many.
+        on_measured: called with (count, reply of the put) after each measurement.
+    """
+    measured = 0
+    while max_measurements is None or measured < max_measurements:
+        n = batch if max_measurements is None else min(batch, max_measurements - measured)
+        reply = client.call("suggestions_get", campaign_id=campaign_id, n=n)
+        if not reply["suggestions"]:
+            return DriverRun(measured, reply["status"], reply["stop_reason"])
+        for suggestion in reply["suggestions"]:
+            instrument.move(suggestion["point"])
+            reading = instrument.read()
+            put = client.call(
+                "observation_put",
+                campaign_id=campaign_id,
+                point=suggestion["point"],
+                value=reading.value,
+                uncertainty=reading.uncertainty,
+                spectrum=reading.spectrum,
+                metadata=reading.metadata,
+                suggestion_id=suggestion["id"],
+                client_id=client.client_id,
+                sequence=client.next_sequence(),
+            )
+            measured += 1
+            if on_measured is not None:
+                on_measured(measured, put)
+    status = client.call("campaign_status", campaign_id=campaign_id)
+    return DriverRun(measured, status["status"], status["stop_reason"])

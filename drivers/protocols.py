@@ -1,0 +1,42 @@
+"""The two small protocols every instrument driver implements."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Protocol, runtime_checkable
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class Reading:
+    """What one measurement returns.
+
+    Args:
+        value: the scalar signal (e.g. mu), or None if only a spectrum was taken.
+        uncertainty: one standard deviation of ``value``, if known.
+        spectrum: optional ``{"x": (n,), "y": (n,), "x_units": str, "y_units": str}``.
+        metadata: other channels and details, JSON-able.
+    """
+
+    value: float | None
+    uncertainty: float | None = None
+    spectrum: dict[str, np.ndarray | str] | None = None
+    metadata: dict[str, Any] = field(default_factory=dict)
+
+
+@runtime_checkable
+class Movable(Protocol):
+    def move(self, point: dict[str, Any]) -> None:
+        """Drive the axes to ``point`` ({dimension name: value}); return when settled."""
+
+
+@runtime_checkable
+class Readable(Protocol):
+    def read(self) -> Reading:
+        """Measure at the current position."""
+
+
+@runtime_checkable
+class Instrument(Movable, Readable, Protocol):
+    """Something that can both move and read."""
