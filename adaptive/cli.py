@@ -67,7 +67,10 @@ def cmd_simulate_xas(args) -> int:
         campaign_id = campaign["campaign_id"]
         with tqdm(total=args.max_points, desc="measuring", unit="pt") as bar:
             run = run_driver(
-                client, campaign_id, instrument, batch=args.batch,
+                client,
+                campaign_id,
+                instrument,
+                batch=args.batch,
                 on_measured=lambda n, put: bar.update(),
             )
         measured = client.call("observations_get", campaign_id=campaign_id)
@@ -77,7 +80,13 @@ def cmd_simulate_xas(args) -> int:
     energies = np.array([p["energy"] for p in measured["points"]])
     truth = simulator.evaluate_true(grid) if args.channel is None else None
     figure = plot_scan(
-        out / "scan.png", energies, measured["values"], grid, model["mean"], model["std"], truth,
+        out / "scan.png",
+        energies,
+        measured["values"],
+        grid,
+        model["mean"],
+        model["std"],
+        truth,
         title=f"{args.strategy} on {args.source}: {len(energies)} points",
     )
     summary = {
@@ -117,12 +126,17 @@ def build_parser() -> argparse.ArgumentParser:
     simulate = commands.add_parser("simulate", help="run a whole campaign offline")
     kinds = simulate.add_subparsers(dest="kind", required=True)
     xas = kinds.add_parser("xas", help="an adaptive XAS energy scan")
-    xas.add_argument("--source", default="kedge",
-                     help="kedge, xmcd, or a recorded spectrum file (two-column or XDI)")
-    xas.add_argument("--channel", default=None,
-                     help="the simulator channel to scan (e.g. xmcd); default its primary")
-    xas.add_argument("--strategy", default="energy_scan",
-                     choices=["energy_scan", "random"])
+    xas.add_argument(
+        "--source",
+        default="kedge",
+        help="kedge, xmcd, or a recorded spectrum file (two-column or XDI)",
+    )
+    xas.add_argument(
+        "--channel",
+        default=None,
+        help="the simulator channel to scan (e.g. xmcd); default its primary",
+    )
+    xas.add_argument("--strategy", default="energy_scan", choices=["energy_scan", "random"])
     xas.add_argument("--max-points", type=int, default=80)
     xas.add_argument("--n-initial", type=int, default=12)
     xas.add_argument("--batch", type=int, default=1)

@@ -7,8 +7,8 @@ from pathlib import Path
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
 
 
 def plot_scan(
@@ -36,8 +36,9 @@ def plot_scan(
         ax.plot(grid, truth, color="0.6", lw=2.5, label="truth")
     ax.plot(grid, mean, color="C0", lw=1.2, label="reconstruction")
     if std is not None:
-        ax.fill_between(grid, mean - 2 * std, mean + 2 * std, color="C0", alpha=0.25, lw=0,
-                        label="±2σ")
+        ax.fill_between(
+            grid, mean - 2 * std, mean + 2 * std, color="C0", alpha=0.25, lw=0, label="±2σ"
+        )
     ax.plot(energies, values, "o", ms=3.5, color="C3", label=f"measured ({len(energies)})")
     ax.set_ylabel("signal")
     ax.set_title(title)

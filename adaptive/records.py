@@ -54,10 +54,13 @@ class Spectrum:
         x = np.asarray(self.x, dtype=float)
         y = np.asarray(self.y, dtype=float)
         if x.ndim != 1 or y.ndim != 1:
-            raise InvalidParameterError(f"spectrum arrays must be 1-D, got shapes {x.shape}, {y.shape}")
+            raise InvalidParameterError(
+                f"spectrum arrays must be 1-D, got shapes {x.shape}, {y.shape}"
+            )
         if x.shape != y.shape:
             raise InvalidParameterError(
-                f"spectrum x and y differ in length ({x.size} vs {y.size}); send equal-length arrays"
+                f"spectrum x and y differ in length ({x.size} vs {y.size})"
+                "; send equal-length arrays"
             )
         if not (np.isfinite(x).all() and np.isfinite(y).all()):
             raise InvalidParameterError("spectrum holds NaN or inf; drop or repair those channels")

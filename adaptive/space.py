@@ -32,7 +32,9 @@ class Dimension:
 
     def __post_init__(self):
         if not self.name or not isinstance(self.name, str):
-            raise InvalidParameterError(f"dimension name must be a non-empty string, got {self.name!r}")
+            raise InvalidParameterError(
+                f"dimension name must be a non-empty string, got {self.name!r}"
+            )
         if self.kind not in KINDS:
             raise InvalidParameterError(
                 f"dimension {self.name!r}: kind {self.kind!r} is not one of {KINDS}"

@@ -33,7 +33,9 @@ class SimulatedInstrument:
         low, high = self.simulator.energy_range
         energy = float(point[self.dimension])
         if not low <= energy <= high:
-            raise ValueError(f"{self.dimension}={energy} is outside the simulator's [{low}, {high}]")
+            raise ValueError(
+                f"{self.dimension}={energy} is outside the simulator's [{low}, {high}]"
+            )
         self.energy = energy
 
     def read(self) -> Reading:

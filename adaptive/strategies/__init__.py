@@ -38,5 +38,11 @@ def make_strategy(config: Any, space: Space):
         raise InvalidParameterError(f"strategy {cls.name!r}: {err}") from None
 
 
-__all__ = ["STRATEGIES", "make_strategy", "EnergyScan", "UniformGrid", "ConventionalScan",
-           "RandomScan"]
+__all__ = [
+    "STRATEGIES",
+    "ConventionalScan",
+    "EnergyScan",
+    "RandomScan",
+    "UniformGrid",
+    "make_strategy",
+]

@@ -1,0 +1,131 @@
+"""The GP energy scan on synthetic XAS-like curves."""
+
+import numpy as np
+import pytest
+import torch
+
+from adaptive.errors import InvalidParameterError
+from adaptive.records import Observation, Spectrum
+from adaptive.space import Dimension, Space
+from adaptive.strategies import EnergyScan, make_strategy
+from simulators import KEdgeXAS
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _one_torch_thread():
+    """GP fits are tiny; several torch threads only contend on a busy 2-core machine."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
+def energy_space(low, high):
+    return Space((Dimension("energy", low=low, high=high, units="eV"),))
+
+
+def run(strategy, f, n, t0=0.0):
+    for i in range(n):
+        (suggestion,) = strategy.suggest(1)
+        energy = suggestion.point["energy"]
+        strategy.observe([Observation({"energy": energy}, value=float(f(energy)), time=t0 + i)])
+
+
+@pytest.fixture(scope="module")
+def xas_run():
+    sim = KEdgeXAS(i0=None)
+    low, high = sim.energy_range
+    strategy = make_strategy({"name": "energy_scan"}, energy_space(low, high))
+    run(strategy, sim.evaluate_true, 60)
+    return sim, strategy
+
+
+def nrmse(estimate, truth):
+    return float(np.sqrt(np.mean((estimate - truth) ** 2)) / np.ptp(truth))
+
+
+def test_gp_reconstruction_beats_uniform_grid(xas_run):
+    sim, strategy = xas_run
+    low, high = sim.energy_range
+    x, _ = strategy.data()
+    assert x.size == 60
+    query = np.linspace(low, high, 2000)
+    truth = sim.evaluate_true(query)
+    mean, std = strategy.predict(query)
+    assert mean.shape == std.shape == (2000,)
+    gp_error = nrmse(mean, truth)
+    grid = np.linspace(low, high, 60)
+    grid_error = nrmse(np.interp(query, grid, sim.evaluate_true(grid)), truth)
+    assert gp_error < 0.02, gp_error
+    assert gp_error < 0.75 * grid_error, (gp_error, grid_error)
+
+
+def test_points_concentrate_near_the_edge(xas_run):
+    sim, strategy = xas_run
+    low, high = sim.energy_range
+    x, _ = strategy.data()
+    near = int(np.sum(np.abs(x - sim.edge_energy) <= 50.0))
+    grid = np.linspace(low, high, x.size)
+    near_grid = int(np.sum(np.abs(grid - sim.edge_energy) <= 50.0))
+    assert near > near_grid + 3, (near, near_grid)
+
+
+def test_suggestions_carry_reasons_and_acquisition(xas_run):
+    _, strategy = xas_run
+    (s,) = strategy.suggest(1)
+    assert s.acquisition is not None and s.acquisition > 0
+    assert "posterior std" in s.reason
+    assert s.strategy == "energy_scan"
+
+
+def test_batch_has_distinct_energies(xas_run):
+    _, strategy = xas_run
+    batch = [s.point["energy"] for s in strategy.suggest(5)]
+    assert len(batch) == 5
+    assert len(set(np.round(batch, 9))) == 5
+    measured = set(np.round(strategy.data()[0], 9))
+    assert not measured & set(np.round(batch, 9))
+
+
+def test_first_suggestions_are_the_initial_grid():
+    space = energy_space(0.0, 10.0)
+    strategy = EnergyScan(space, n_initial=5)
+    energies = [s.point["energy"] for s in strategy.suggest(5)]
+    np.testing.assert_allclose(energies, np.linspace(0.0, 10.0, 5))
+    assert strategy.stop_reason() is None
+
+
+def test_stop_rule_fires_on_smooth_function():
+    space = energy_space(0.0, 100.0)
+    strategy = make_strategy(
+        {"name": "energy_scan", "options": {"tolerance": 0.01, "patience": 3, "n_initial": 8}},
+        space,
+    )
+
+    def gentle(e):
+        return np.tanh((e - 50.0) / 30.0)
+
+    reason = None
+    for i in range(40):
+        reason = strategy.stop_reason()
+        if reason:
+            break
+        run(strategy, gentle, 1, t0=float(i))
+    assert reason is not None, "the stop rule never fired on a gentle tanh"
+    assert "converged" in reason
+    assert strategy.data()[0].size < 40
+
+
+def test_spectrum_only_observation_rejected():
+    strategy = make_strategy({"name": "energy_scan"}, energy_space(0.0, 1.0))
+    spectrum = Spectrum(np.linspace(0, 1, 4), np.ones(4))
+    with pytest.raises(InvalidParameterError, match="scalar value"):
+        strategy.observe([Observation({"energy": 0.5}, spectrum=spectrum)])
+
+
+@pytest.mark.parametrize(
+    "options", [{"n_initial": 2}, {"n_initial": 4.0}, {"tolerance": 0.0}, {"tolerance": 1.5}]
+)
+def test_bad_options_rejected(options):
+    with pytest.raises(InvalidParameterError):
+        make_strategy({"name": "energy_scan", "options": options}, energy_space(0.0, 1.0))

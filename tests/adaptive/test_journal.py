@@ -1,0 +1,132 @@
+import numpy as np
+import pytest
+
+from adaptive.errors import InvalidParameterError, UnknownCampaignError
+from adaptive.journal import Journal
+from adaptive.records import Observation, Spectrum
+
+CONFIG = {"space": {"dimensions": [{"name": "energy", "low": 0.0, "high": 1.0}]}, "x": [1, 2]}
+
+
+@pytest.fixture
+def journal(tmp_path):
+    j = Journal(tmp_path / "sub" / "journal.sqlite")
+    yield j
+    j.close()
+
+
+def test_create_and_read_campaign(journal):
+    journal.create_campaign("c1", CONFIG)
+    row = journal.campaign("c1")
+    assert row["id"] == "c1"
+    assert row["config"] == CONFIG
+    assert row["status"] == "running" and row["stop_reason"] is None
+    assert journal.campaign_ids() == ["c1"]
+
+
+def test_duplicate_campaign_id_rejected(journal):
+    journal.create_campaign("c1", CONFIG)
+    with pytest.raises(InvalidParameterError, match="exists"):
+        journal.create_campaign("c1", {"other": True})
+    assert journal.campaign("c1")["config"] == CONFIG
+
+
+def test_unknown_campaign(journal):
+    with pytest.raises(UnknownCampaignError, match="nope"):
+        journal.campaign("nope")
+    assert issubclass(UnknownCampaignError, LookupError)
+
+
+def test_observations_round_trip_in_order(journal):
+    journal.create_campaign("c1", CONFIG)
+    spectrum = Spectrum(np.linspace(0, 1, 7), np.sin(np.arange(7.0)), "eV", "counts")
+    written = [
+        Observation({"energy": 0.5}, value=2.0, uncertainty=0.1, suggestion_id="s1",
+                    metadata={"i0": 1e6, "tags": ["a"]}),
+        Observation({"energy": 0.1}, spectrum=spectrum, metadata={"detector": "fluo"}),
+        Observation({"energy": 0.9}, value=-1.5, spectrum=spectrum),
+    ]
+    for obs in written:
+        assert journal.append_observation("c1", obs) is True
+    read = journal.observations("c1")
+    assert len(read) == 3
+    for a, b in zip(written, read, strict=True):
+        assert b.point == a.point
+        assert b.value == a.value
+        assert b.uncertainty == a.uncertainty
+        assert b.suggestion_id == a.suggestion_id
+        assert b.metadata == a.metadata
+        assert b.time == a.time
+        if a.spectrum is None:
+            assert b.spectrum is None
+        else:
+            np.testing.assert_array_equal(b.spectrum.x, a.spectrum.x)
+            np.testing.assert_array_equal(b.spectrum.y, a.spectrum.y)
+            assert (b.spectrum.x_units, b.spectrum.y_units) == ("eV", "counts")
+
+
+def test_idempotent_put(journal):
+    journal.create_campaign("c1", CONFIG)
+    obs = Observation({"energy": 0.5}, value=1.0)
+    assert journal.append_observation("c1", obs, client_id="drv", client_seq=1) is True
+    assert journal.append_observation("c1", obs, client_id="drv", client_seq=1) is False
+    assert len(journal.observations("c1")) == 1
+    # another sequence number or another client is a new observation
+    assert journal.append_observation("c1", obs, client_id="drv", client_seq=2) is True
+    assert journal.append_observation("c1", obs, client_id="other", client_seq=1) is True
+    assert len(journal.observations("c1")) == 3
+
+
+def test_observations_are_kept_per_campaign(journal):
+    journal.create_campaign("c1", CONFIG)
+    journal.create_campaign("c2", CONFIG)
+    journal.append_observation("c1", Observation({"energy": 0.5}, value=1.0), "d", 1)
+    assert journal.append_observation("c2", Observation({"energy": 0.5}, value=1.0), "d", 1)
+    assert len(journal.observations("c1")) == 1
+    assert len(journal.observations("c2")) == 1
+
+
+def test_events_filter_by_kind(journal):
+    journal.create_campaign("c1", CONFIG)
+    journal.append_event("c1", "suggestion", {"id": "a"})
+    journal.append_event("c1", "stop", {"reason": "done"})
+    journal.append_event("c1", "suggestion", {"id": "b"})
+    all_events = journal.events("c1")
+    assert [e["kind"] for e in all_events] == ["suggestion", "stop", "suggestion"]
+    suggestions = journal.events("c1", "suggestion")
+    assert [e["payload"]["id"] for e in suggestions] == ["a", "b"]
+    assert journal.events("c1", "nothing") == []
+
+
+def test_status_update(journal):
+    journal.create_campaign("c1", CONFIG)
+    journal.set_status("c1", "stopped", "reached max_observations=3")
+    row = journal.campaign("c1")
+    assert row["status"] == "stopped"
+    assert row["stop_reason"] == "reached max_observations=3"
+
+
+def test_second_journal_on_same_file_sees_everything(tmp_path):
+    path = tmp_path / "journal.sqlite"
+    first = Journal(path)
+    first.create_campaign("c1", CONFIG)
+    first.append_observation("c1", Observation({"energy": 0.2}, value=3.0), "d", 7)
+    first.append_event("c1", "suggestion", {"id": "x"})
+    first.set_status("c1", "stopped", "why")
+    second = Journal(path)
+    try:
+        assert second.campaign("c1")["status"] == "stopped"
+        assert [o.value for o in second.observations("c1")] == [3.0]
+        assert second.events("c1", "suggestion")[0]["payload"] == {"id": "x"}
+        # the idempotency key survives too
+        obs = Observation({"energy": 0.2}, value=3.0)
+        assert second.append_observation("c1", obs, "d", 7) is False
+    finally:
+        second.close()
+    first.close()
+    third = Journal(path)
+    try:
+        assert len(third.observations("c1")) == 1
+        assert third.campaign("c1")["stop_reason"] == "why"
+    finally:
+        third.close()

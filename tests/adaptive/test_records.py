@@ -1,0 +1,63 @@
+import math
+
+import numpy as np
+import pytest
+
+from adaptive.errors import InvalidParameterError
+from adaptive.records import Observation, Spectrum, Suggestion
+
+
+@pytest.mark.parametrize("value", [math.nan, math.inf, -math.inf, True, False, "1.0"])
+def test_observation_rejects_bad_values(value):
+    with pytest.raises(InvalidParameterError):
+        Observation(point={"energy": 9000.0}, value=value)
+
+
+@pytest.mark.parametrize("uncertainty", [-1e-3, math.nan, math.inf, True])
+def test_observation_rejects_bad_uncertainty(uncertainty):
+    with pytest.raises(InvalidParameterError):
+        Observation(point={"energy": 9000.0}, value=1.0, uncertainty=uncertainty)
+
+
+def test_observation_needs_value_or_spectrum():
+    with pytest.raises(InvalidParameterError, match="value or a spectrum"):
+        Observation(point={"energy": 9000.0})
+    spectrum = Spectrum(np.arange(3.0), np.ones(3))
+    obs = Observation(point={"energy": 9000.0}, spectrum=spectrum)
+    assert obs.value is None and obs.spectrum is spectrum
+
+
+def test_observation_casts_numbers_to_float():
+    obs = Observation(point={"energy": 9000.0}, value=2, uncertainty=0)
+    assert obs.value == 2.0 and type(obs.value) is float
+    assert obs.uncertainty == 0.0 and type(obs.uncertainty) is float
+
+
+def test_spectrum_rejects_unequal_lengths_and_non_finite():
+    with pytest.raises(InvalidParameterError, match="length"):
+        Spectrum(np.arange(3.0), np.arange(4.0))
+    with pytest.raises(InvalidParameterError, match="NaN"):
+        Spectrum(np.arange(3.0), np.array([1.0, np.nan, 2.0]))
+    with pytest.raises(InvalidParameterError):
+        Spectrum(np.array([0.0, np.inf]), np.ones(2))
+    with pytest.raises(InvalidParameterError, match="1-D"):
+        Spectrum(np.ones((2, 2)), np.ones((2, 2)))
+
+
+def test_spectrum_converts_lists_to_float_arrays():
+    spectrum = Spectrum([1, 2, 3], [4, 5, 6], "eV", "mu")
+    assert isinstance(spectrum.x, np.ndarray) and spectrum.x.dtype == float
+    np.testing.assert_array_equal(spectrum.y, [4.0, 5.0, 6.0])
+
+
+def test_suggestion_to_dict():
+    s = Suggestion(point={"energy": 8990.5}, strategy="grid", acquisition=0.25, reason="why")
+    assert s.to_dict() == {
+        "id": s.id,
+        "point": {"energy": 8990.5},
+        "strategy": "grid",
+        "acquisition": 0.25,
+        "reason": "why",
+    }
+    other = Suggestion(point={"energy": 8990.5}, strategy="grid")
+    assert other.id != s.id and other.to_dict()["acquisition"] is None

@@ -1,0 +1,175 @@
+"""The server over real loopback sockets: methods, bad input, nothing journaled lost."""
+
+import json
+
+import numpy as np
+import pytest
+import zmq
+
+from adaptive import protocol
+from adaptive.client import Client
+from adaptive.errors import InvalidParameterError, RemoteError
+from adaptive.journal import Journal
+from adaptive.server import Server
+
+SPACE = {"dimensions": [{"name": "energy", "low": 7000.0, "high": 7300.0, "units": "eV"}]}
+
+
+@pytest.fixture
+def server(tmp_path):
+    server = Server(tmp_path / "journal.sqlite", bind="tcp://127.0.0.1:0")
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def client(server):
+    with Client(server.endpoint, timeout_s=10, retries=1) as client:
+        yield client
+
+
+@pytest.fixture
+def campaign(client):
+    return client.call(
+        "campaign_create", space=SPACE, strategy={"name": "grid", "options": {"n_points": 20}}
+    )["campaign_id"]
+
+
+def put(client, campaign_id, energy, value, **extra):
+    return client.call(
+        "observation_put", campaign_id=campaign_id, point={"energy": energy}, value=value, **extra
+    )
+
+
+def raw_call(endpoint, frames):
+    """Send raw frames as a REQ peer would and return the decoded reply."""
+    context = zmq.Context.instance()
+    socket = context.socket(zmq.DEALER)
+    socket.setsockopt(zmq.LINGER, 0)
+    socket.connect(endpoint)
+    try:
+        socket.send_multipart([b"", *frames])
+        assert socket.poll(5000), "server did not answer"
+        reply = socket.recv_multipart()
+    finally:
+        socket.close()
+    assert reply[0] == b""
+    return protocol.decode(reply[1:])
+
+
+def test_suggest_observe_status(client, campaign):
+    reply = client.call("suggestions_get", campaign_id=campaign, n=3)
+    energies = [s["point"]["energy"] for s in reply["suggestions"]]
+    assert len(set(energies)) == 3 and all(7000 <= e <= 7300 for e in energies)
+    for s in reply["suggestions"]:
+        put(client, campaign, s["point"]["energy"], 1.0, suggestion_id=s["id"])
+    status = client.call("campaign_status", campaign_id=campaign)
+    assert status["n_observations"] == 3
+    assert status["pending"] == []
+    assert campaign in client.call("campaign_list")
+
+
+def test_spectrum_arrays_travel_as_frames_and_are_journaled(server, client, campaign):
+    x = np.linspace(0, 1, 50)
+    put(client, campaign, 7100.0, 0.5, spectrum={"x": x, "y": x**2, "x_units": "eV"})
+    stored = Journal(server.journal_path).observations(campaign)
+    np.testing.assert_array_equal(stored[0].spectrum.y, x**2)
+    assert stored[0].spectrum.x_units == "eV"
+
+
+def test_idempotent_put_counts_once(client, campaign):
+    first = put(client, campaign, 7100.0, 1.0, client_id="drv", sequence=1)
+    again = put(client, campaign, 7100.0, 1.0, client_id="drv", sequence=1)
+    assert first["accepted"] and not again["accepted"] and again["duplicate"]
+    assert again["n_observations"] == 1
+
+
+@pytest.mark.parametrize(
+    ("params", "error_type", "words"),
+    [
+        ({"point": {"energy": 9000.0}, "value": 1.0}, "OutOfSpaceError", "outside"),
+        ({"point": {"energy": 7100.0}, "value": 1.0, "uncertainty": -1.0},
+         "InvalidParameterError", "uncertainty"),
+        ({"point": {"energy": 7100.0}, "value": 1.0, "colour": "red"}, "InvalidParameterError",
+         "colour"),
+        ({"point": {"energy": 7100.0, "x": 1}, "value": 1.0}, "InvalidParameterError", "unknown"),
+        ({"point": {"energy": 7100.0}, "value": 1.0,
+          "spectrum": {"x": np.arange(5.0), "y": np.arange(4.0)}}, "InvalidParameterError",
+         "differ in length"),
+        ({"point": {"energy": 7100.0}}, "InvalidParameterError", "value or a spectrum"),
+    ],
+)
+def test_bad_observations_get_typed_errors_and_change_nothing(
+    server, client, campaign, params, error_type, words
+):
+    put(client, campaign, 7050.0, 2.0)
+    with pytest.raises(RemoteError) as caught:
+        client.call("observation_put", campaign_id=campaign, **params)
+    assert caught.value.type == error_type
+    assert words in str(caught.value)
+    assert client.call("campaign_status", campaign_id=campaign)["n_observations"] == 1
+    assert len(Journal(server.journal_path).observations(campaign)) == 1
+
+
+def test_nan_value_is_refused_before_it_reaches_the_journal(server, client, campaign):
+    with pytest.raises(InvalidParameterError, match="NaN"):  # JSON cannot carry it
+        put(client, campaign, 7100.0, float("nan"))
+    nan_header = {"v": 1, "id": "n1", "method": "observation_put",
+                  "params": {"campaign_id": campaign, "point": {"energy": 7100.0}, "value": "NaN"}}
+    reply = raw_call(server.endpoint, [json.dumps(nan_header).encode()])
+    assert reply["ok"] is False and reply["error"]["type"] == "InvalidParameterError"
+    assert Journal(server.journal_path).observations(campaign) == []
+
+
+def test_unknown_method_and_campaign(client):
+    with pytest.raises(RemoteError) as caught:
+        client.call("campaign_explode")
+    assert caught.value.type == "UnknownMethodError"
+    with pytest.raises(RemoteError) as caught:
+        client.call("campaign_status", campaign_id="nope")
+    assert caught.value.type == "UnknownCampaignError"
+
+
+def test_malformed_frames_and_wrong_version_are_answered(server, client, campaign):
+    bad_json = raw_call(server.endpoint, [b"{not json"])
+    assert bad_json["ok"] is False and bad_json["error"]["type"] == "ProtocolError"
+    envelope = {"v": 2, "id": "x1", "method": "server_ping", "params": {}}
+    wrong_version = raw_call(server.endpoint, [json.dumps(envelope).encode()])
+    assert wrong_version["error"]["type"] == "ProtocolError"
+    assert "version 1" in wrong_version["error"]["message"]
+    header = {"v": 1, "id": "x2", "method": "server_ping",
+              "params": {"a": {"__array__": 0, "dtype": "<f8", "shape": [3]}}}
+    short = raw_call(server.endpoint, [json.dumps(header).encode(), b"\0" * 8])
+    assert short["error"]["type"] == "ProtocolError"
+    # the server is still serving and the campaign is intact
+    assert client.call("server_ping")["campaigns"] == 1
+    assert client.call("campaign_status", campaign_id=campaign)["status"] == "running"
+
+
+def test_bad_campaign_configs(client):
+    with pytest.raises(RemoteError, match="unknown strategy"):
+        client.call("campaign_create", space=SPACE, strategy={"name": "magic"})
+    with pytest.raises(RemoteError, match="low"):
+        bad = {"dimensions": [{"name": "energy", "low": 5.0, "high": 1.0}]}
+        client.call("campaign_create", space=bad, strategy={"name": "random"})
+    assert client.call("campaign_list") == []
+
+
+def test_stop_then_put_is_refused(client, campaign):
+    client.call("campaign_stop", campaign_id=campaign, reason="beam lost")
+    status = client.call("campaign_status", campaign_id=campaign)
+    assert status["status"] == "stopped" and status["stop_reason"] == "beam lost"
+    assert client.call("suggestions_get", campaign_id=campaign, n=1)["suggestions"] == []
+    with pytest.raises(RemoteError) as caught:
+        put(client, campaign, 7100.0, 1.0)
+    assert caught.value.type == "CampaignStoppedError"
+
+
+def test_retried_request_id_gets_the_cached_reply(server, campaign):
+    envelope = protocol.request("suggestions_get", {"campaign_id": campaign, "n": 2}, id="same")
+    first = raw_call(server.endpoint, protocol.encode(envelope))
+    second = raw_call(server.endpoint, protocol.encode(envelope))
+    assert first == second
+    third = raw_call(server.endpoint, protocol.encode({**envelope, "id": "other"}))
+    assert third["result"]["suggestions"][0]["id"] != first["result"]["suggestions"][0]["id"]

@@ -1,0 +1,125 @@
+import json
+
+import numpy as np
+import pytest
+import torch
+
+from adaptive.errors import InvalidParameterError
+from surrogates.warped_gp import WarpedGP
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _one_torch_thread():
+    """GP fits are tiny; several torch threads only contend on a busy 2-core machine."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
+def smooth(x):
+    return np.sin(2 * np.pi * x) + 0.5 * x
+
+
+def step(x):
+    return np.arctan((x - 0.6) / 0.01) / np.pi + 0.5
+
+
+@pytest.fixture(scope="module")
+def fitted():
+    x = np.linspace(0.0, 1.0, 15)
+    return WarpedGP(grid_size=256).fit(x, smooth(x)), x
+
+
+def test_predict_shapes(fitted):
+    gp, _ = fitted
+    mean, std = gp.predict(np.linspace(0, 1, 33))
+    assert mean.shape == std.shape == (33,)
+    grid_mean, grid_std = gp.predict_grid()
+    assert grid_mean.shape == grid_std.shape == (256,)
+    assert np.all(std >= 0) and np.all(np.isfinite(mean))
+
+
+def test_interpolates_noise_free_training_points(fitted):
+    gp, x = fitted
+    mean, std = gp.predict(x)
+    np.testing.assert_allclose(mean, smooth(x), atol=1e-3 * np.ptp(smooth(x)))
+    between = (x[:-1] + x[1:]) / 2
+    mean_between, _ = gp.predict(between)
+    np.testing.assert_allclose(mean_between, smooth(between), atol=0.05)
+
+
+def test_std_small_at_data_larger_between_distant_points():
+    x = np.array([0.0, 0.05, 0.1, 0.9, 0.95, 1.0])
+    gp = WarpedGP(grid_size=256).fit(x, np.cos(3 * x))
+    _, std_at = gp.predict(x)
+    _, std_gap = gp.predict(np.array([0.5]))
+    assert std_at.max() < 0.1 * std_gap[0]
+    assert std_gap[0] > 0
+
+
+def test_warp_is_monotone_and_steepest_at_the_step():
+    x = np.linspace(0.0, 1.0, 25)
+    gp = WarpedGP(grid_size=512)
+    np.testing.assert_array_equal(gp.warp, gp.grid)  # identity before any fit
+    gp.fit(x, step(x))
+    gp.fit(x, step(x))  # the second fit uses the warp derived from the first
+    warp = gp.warp
+    assert warp[0] == pytest.approx(0.0) and warp[-1] == pytest.approx(1.0)
+    assert np.all(np.diff(warp) > 0)
+    slope = np.gradient(warp, gp.grid)
+    steepest = gp.grid[int(np.argmax(slope))]
+    assert abs(steepest - 0.6) < 0.05, steepest
+    assert slope.max() > 3 * np.median(slope)
+
+
+def test_predict_before_fit_raises():
+    with pytest.raises(InvalidParameterError, match="before fit"):
+        WarpedGP().predict(np.array([0.5]))
+    assert WarpedGP().state() == {}
+
+
+@pytest.mark.parametrize(
+    "x, y", [(np.array([0.5]), np.array([1.0])), (np.zeros(3), np.zeros(4)),
+             (np.zeros((2, 2)), np.zeros((2, 2)))]
+)
+def test_fit_rejects_bad_shapes(x, y):
+    with pytest.raises(InvalidParameterError):
+        WarpedGP().fit(x, y)
+
+
+def test_state_round_trip_gives_identical_predictions(fitted):
+    gp, _ = fitted
+    state = json.loads(json.dumps(gp.state()))
+    other = WarpedGP(grid_size=256)
+    other.load_state(state)
+    query = np.linspace(0, 1, 101)
+    mean_a, std_a = gp.predict(query)
+    mean_b, std_b = other.predict(query)
+    np.testing.assert_allclose(mean_b, mean_a, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(std_b, std_a, rtol=1e-12, atol=1e-12)
+    np.testing.assert_array_equal(other.warp, gp.warp)
+
+
+def test_load_state_rejects_garbage():
+    with pytest.raises(InvalidParameterError):
+        WarpedGP().load_state({"x": [0.0, 1.0]})
+
+
+def test_std_given_pending_collapses_at_pending_point(fitted):
+    gp, _ = fitted
+    x_before, y_before = gp._x.copy(), gp._y.copy()
+    mean_before, std_before = gp.predict_grid()
+    k = int(np.argmax(std_before))
+    pending = np.array([gp.grid[k]])
+    std = gp.std_given_pending(pending)
+    assert std.shape == (256,)
+    assert std[k] < 0.05 * std_before[k]
+    assert np.all(std <= std_before + 1e-9)
+    np.testing.assert_allclose(gp.std_given_pending(np.array([])), std_before)
+    # the data and the posterior are untouched
+    np.testing.assert_array_equal(gp._x, x_before)
+    np.testing.assert_array_equal(gp._y, y_before)
+    mean_after, std_after = gp.predict_grid()
+    np.testing.assert_array_equal(mean_after, mean_before)
+    np.testing.assert_array_equal(std_after, std_before)
