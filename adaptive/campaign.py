@@ -34,9 +34,17 @@ class Goals:
                 f"goals are {{max_observations: int, stop_on_convergence: bool}}, got {data!r}"
             )
         limit = data.get("max_observations")
-        if limit is not None and (not isinstance(limit, int) or limit < 1):
+        if limit is not None and (not _is_int(limit) or limit < 1):
             raise InvalidParameterError(f"max_observations={limit!r} must be a positive integer")
+        if not isinstance(data.get("stop_on_convergence", True), bool):
+            raise InvalidParameterError(
+                f"stop_on_convergence={data['stop_on_convergence']!r} must be true or false"
+            )
         return cls(**data)
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
 
 
 class Campaign:
@@ -83,6 +91,9 @@ class Campaign:
         campaign = cls(campaign_id, row["config"], journal)
         observations = journal.observations(campaign_id)
         campaign.strategy.observe(observations)
+        state = journal.strategy_state(campaign_id)
+        if state is not None:
+            campaign.strategy.load_state(state)
         campaign.n_observations = len(observations)
         answered = {o.suggestion_id for o in observations}
         for event in journal.events(campaign_id, "suggestion"):
@@ -101,7 +112,7 @@ class Campaign:
     def suggest(self, n: int) -> list[Suggestion]:
         """Up to ``n`` new suggestions; none once a goal is met (see ``status``)."""
         self._require_running()
-        if not isinstance(n, int) or isinstance(n, bool) or n < 1:
+        if not _is_int(n) or n < 1:
             raise InvalidParameterError(f"n={n!r} must be a positive integer")
         if self._check_goals():
             return []
@@ -110,6 +121,7 @@ class Campaign:
         for suggestion in suggestions:
             self.journal.append_event(self.id, "suggestion", suggestion.to_dict())
             self.pending[suggestion.id] = suggestion
+        self.journal.save_strategy_state(self.id, self.strategy.state())
         return suggestions
 
     def observe(

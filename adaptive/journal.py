@@ -36,6 +36,10 @@ CREATE TABLE IF NOT EXISTS observations (
     spectrum_y BLOB,
     UNIQUE (campaign_id, client_id, client_seq)
 );
+CREATE TABLE IF NOT EXISTS strategy_states (
+    campaign_id TEXT PRIMARY KEY REFERENCES campaigns(id),
+    state TEXT NOT NULL
+);
 CREATE TABLE IF NOT EXISTS events (
     seq INTEGER PRIMARY KEY AUTOINCREMENT,
     campaign_id TEXT NOT NULL REFERENCES campaigns(id),
@@ -158,6 +162,19 @@ class Journal:
                 )
             out.append(Observation(spectrum=spectrum, **record))
         return out
+
+    def save_strategy_state(self, campaign_id: str, state: dict) -> None:
+        """Keep the strategy's latest learned state (warm starts) for resuming."""
+        self._db.execute(
+            "INSERT OR REPLACE INTO strategy_states (campaign_id, state) VALUES (?, ?)",
+            (campaign_id, json.dumps(state)),
+        )
+
+    def strategy_state(self, campaign_id: str) -> dict | None:
+        row = self._db.execute(
+            "SELECT state FROM strategy_states WHERE campaign_id = ?", (campaign_id,)
+        ).fetchone()
+        return None if row is None else json.loads(row[0])
 
     def append_event(self, campaign_id: str, kind: str, payload: dict[str, Any]) -> None:
         self._db.execute(

@@ -45,7 +45,11 @@ class Dimension:
             object.__setattr__(self, "choices", tuple(self.choices))
             return
         for bound in (self.low, self.high):
-            if not isinstance(bound, (int, float)) or not math.isfinite(bound):
+            if (
+                isinstance(bound, bool)
+                or not isinstance(bound, (int, float))
+                or not math.isfinite(bound)
+            ):
                 raise InvalidParameterError(
                     f"dimension {self.name!r}: bounds must be finite numbers, "
                     f"got low={self.low!r}, high={self.high!r}"

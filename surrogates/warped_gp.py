@@ -104,12 +104,29 @@ class WarpedGP:
         return self
 
     def _fit(self, x: np.ndarray, y: np.ndarray) -> None:
+        """Fit from the warm start and from the cold start; keep the likelier."""
         self.warp = self._next_warp
         model = self._build(x, y)
-        u, target = self._u(x), self._target
+        starts = [self._cold_start(model)]
+        if self._hyper is not None:
+            starts.append(self._hyper)
+        best, best_loss = None, np.inf
+        for start in starts:
+            model.load_state_dict(start)
+            loss = self._optimise(model)
+            if loss < best_loss:
+                best, best_loss = {k: v.detach().clone() for k, v in model.state_dict().items()}, loss
+        model.load_state_dict(best if best is not None else starts[0])
+        model.eval()
+        self._hyper = {k: v.detach().clone() for k, v in model.state_dict().items()}
+        mean, _ = self.predict_grid()
+        self._next_warp = self._warp_from(mean / (np.ptp(y) or 1.0))
+
+    def _optimise(self, model: _ExactGP) -> float:
+        """L-BFGS on the negative marginal log likelihood; return it (inf on failure)."""
+        u, target = self._u(self._x), self._target
         model.train()
-        likelihood = model.likelihood
-        mll = gpytorch.mlls.ExactMarginalLogLikelihood(likelihood, model)
+        mll = gpytorch.mlls.ExactMarginalLogLikelihood(model.likelihood, model)
         optimizer = torch.optim.LBFGS(
             model.parameters(), lr=1.0, max_iter=self.fit_iterations, line_search_fn="strong_wolfe"
         )
@@ -120,15 +137,24 @@ class WarpedGP:
             loss.backward()
             return loss
 
-        start = {k: v.clone() for k, v in model.state_dict().items()}
         try:
             optimizer.step(closure)
-        except (RuntimeError, ValueError):  # a failed Cholesky: keep the last good values
-            model.load_state_dict(start)
-        model.eval()
-        self._hyper = {k: v.detach().clone() for k, v in model.state_dict().items()}
-        mean, _ = self.predict_grid()
-        self._next_warp = self._warp_from(mean / (np.ptp(y) or 1.0))
+            with torch.no_grad():
+                return float(-mll(model(u), target))
+        except (RuntimeError, ValueError):  # a failed Cholesky: this start is out
+            return np.inf
+
+    @staticmethod
+    def _cold_start(model: _ExactGP) -> dict:
+        """Hyperparameters near the signal-dominated optimum: small noise, short lengthscale.
+
+        Warm starts alone drift into the "all noise" optimum on sparse data.
+        """
+        model.likelihood.noise = 1e-4
+        model.covar_module.base_kernel.lengthscale = 0.1
+        model.covar_module.outputscale = 1.0
+        model.mean_module.constant.data.fill_(0.0)
+        return {k: v.detach().clone() for k, v in model.state_dict().items()}
 
     def _build(self, x: np.ndarray, y: np.ndarray) -> _ExactGP:
         """A GP on ``x`` (n,), ``y`` (n,) with the current warp and stored hyperparameters."""

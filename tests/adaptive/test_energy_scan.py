@@ -2,22 +2,12 @@
 
 import numpy as np
 import pytest
-import torch
 
 from adaptive.errors import InvalidParameterError
 from adaptive.records import Observation, Spectrum
 from adaptive.space import Dimension, Space
 from adaptive.strategies import EnergyScan, make_strategy
 from simulators import KEdgeXAS
-
-
-@pytest.fixture(autouse=True, scope="module")
-def _one_torch_thread():
-    """GP fits are tiny; several torch threads only contend on a busy 2-core machine."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
 
 
 def energy_space(low, high):

@@ -41,8 +41,13 @@ def test_observations_round_trip_in_order(journal):
     journal.create_campaign("c1", CONFIG)
     spectrum = Spectrum(np.linspace(0, 1, 7), np.sin(np.arange(7.0)), "eV", "counts")
     written = [
-        Observation({"energy": 0.5}, value=2.0, uncertainty=0.1, suggestion_id="s1",
-                    metadata={"i0": 1e6, "tags": ["a"]}),
+        Observation(
+            {"energy": 0.5},
+            value=2.0,
+            uncertainty=0.1,
+            suggestion_id="s1",
+            metadata={"i0": 1e6, "tags": ["a"]},
+        ),
         Observation({"energy": 0.1}, spectrum=spectrum, metadata={"detector": "fluo"}),
         Observation({"energy": 0.9}, value=-1.5, spectrum=spectrum),
     ]

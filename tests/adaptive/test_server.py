@@ -89,14 +89,26 @@ def test_idempotent_put_counts_once(client, campaign):
     ("params", "error_type", "words"),
     [
         ({"point": {"energy": 9000.0}, "value": 1.0}, "OutOfSpaceError", "outside"),
-        ({"point": {"energy": 7100.0}, "value": 1.0, "uncertainty": -1.0},
-         "InvalidParameterError", "uncertainty"),
-        ({"point": {"energy": 7100.0}, "value": 1.0, "colour": "red"}, "InvalidParameterError",
-         "colour"),
+        (
+            {"point": {"energy": 7100.0}, "value": 1.0, "uncertainty": -1.0},
+            "InvalidParameterError",
+            "uncertainty",
+        ),
+        (
+            {"point": {"energy": 7100.0}, "value": 1.0, "colour": "red"},
+            "InvalidParameterError",
+            "colour",
+        ),
         ({"point": {"energy": 7100.0, "x": 1}, "value": 1.0}, "InvalidParameterError", "unknown"),
-        ({"point": {"energy": 7100.0}, "value": 1.0,
-          "spectrum": {"x": np.arange(5.0), "y": np.arange(4.0)}}, "InvalidParameterError",
-         "differ in length"),
+        (
+            {
+                "point": {"energy": 7100.0},
+                "value": 1.0,
+                "spectrum": {"x": np.arange(5.0), "y": np.arange(4.0)},
+            },
+            "InvalidParameterError",
+            "differ in length",
+        ),
         ({"point": {"energy": 7100.0}}, "InvalidParameterError", "value or a spectrum"),
     ],
 )
@@ -115,8 +127,12 @@ def test_bad_observations_get_typed_errors_and_change_nothing(
 def test_nan_value_is_refused_before_it_reaches_the_journal(server, client, campaign):
     with pytest.raises(InvalidParameterError, match="NaN"):  # JSON cannot carry it
         put(client, campaign, 7100.0, float("nan"))
-    nan_header = {"v": 1, "id": "n1", "method": "observation_put",
-                  "params": {"campaign_id": campaign, "point": {"energy": 7100.0}, "value": "NaN"}}
+    nan_header = {
+        "v": 1,
+        "id": "n1",
+        "method": "observation_put",
+        "params": {"campaign_id": campaign, "point": {"energy": 7100.0}, "value": "NaN"},
+    }
     reply = raw_call(server.endpoint, [json.dumps(nan_header).encode()])
     assert reply["ok"] is False and reply["error"]["type"] == "InvalidParameterError"
     assert Journal(server.journal_path).observations(campaign) == []
@@ -138,8 +154,12 @@ def test_malformed_frames_and_wrong_version_are_answered(server, client, campaig
     wrong_version = raw_call(server.endpoint, [json.dumps(envelope).encode()])
     assert wrong_version["error"]["type"] == "ProtocolError"
     assert "version 1" in wrong_version["error"]["message"]
-    header = {"v": 1, "id": "x2", "method": "server_ping",
-              "params": {"a": {"__array__": 0, "dtype": "<f8", "shape": [3]}}}
+    header = {
+        "v": 1,
+        "id": "x2",
+        "method": "server_ping",
+        "params": {"a": {"__array__": 0, "dtype": "<f8", "shape": [3]}},
+    }
     short = raw_call(server.endpoint, [json.dumps(header).encode(), b"\0" * 8])
     assert short["error"]["type"] == "ProtocolError"
     # the server is still serving and the campaign is intact

@@ -22,8 +22,15 @@ def mixed_space():
 
 @pytest.mark.parametrize(
     "low, high",
-    [(1.0, 1.0), (2.0, 1.0), (math.nan, 1.0), (0.0, math.inf), (-math.inf, 0.0), (None, 1.0),
-     ("0", 1.0)],
+    [
+        (1.0, 1.0),
+        (2.0, 1.0),
+        (math.nan, 1.0),
+        (0.0, math.inf),
+        (-math.inf, 0.0),
+        (None, 1.0),
+        ("0", 1.0),
+    ],
 )
 def test_dimension_rejects_bad_bounds(low, high):
     with pytest.raises(InvalidParameterError):

@@ -5,7 +5,6 @@ import random
 
 import numpy as np
 import pytest
-import torch
 
 import adaptive.strategy
 from adaptive.errors import InvalidParameterError, OutOfSpaceError
@@ -23,15 +22,6 @@ CONFIGS = {
     "conventional": {"name": "conventional", "options": {"edge_energy": 8980.0, "scale": 4.0}},
     "random": {"name": "random", "options": {"seed": 7}},
 }
-
-
-@pytest.fixture(autouse=True, scope="module")
-def _one_torch_thread():
-    """GP fits are tiny; several torch threads only contend on a busy 2-core machine."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
 
 
 def edge(energy):

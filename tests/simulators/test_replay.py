@@ -30,8 +30,14 @@ def test_xdi_reader_agrees_with_two_column_csv(xas_dir):
 
 @pytest.mark.parametrize(
     "name",
-    ["cu_metal_rt.xdi", "fe3c_rt.xdi", "v_foil.xdi", "fe2o3_rt1.xmu", "mn_cpmnco3.dat",
-     "sno2_l3.dat"],
+    [
+        "cu_metal_rt.xdi",
+        "fe3c_rt.xdi",
+        "v_foil.xdi",
+        "fe2o3_rt1.xmu",
+        "mn_cpmnco3.dat",
+        "sno2_l3.dat",
+    ],
 )
 def test_read_spectrum_matches_reference_csv(xas_dir, name):
     energy, mu = read_spectrum(xas_dir / name)
@@ -44,7 +50,8 @@ def test_read_spectrum_matches_reference_csv(xas_dir, name):
 def test_transmission_from_counts_when_no_mu_column(tmp_path):
     rows = "\n".join(f"{e} {1000.0} {1000.0 * np.exp(-0.1 * k)}" for k, e in enumerate(range(5)))
     path = write(
-        tmp_path, "counts.xdi",
+        tmp_path,
+        "counts.xdi",
         "# XDI/1.0\n# Column.1: energy eV\n# Column.2: i0\n# Column.3: itrans\n#----\n" + rows,
     )
     _, mu = read_spectrum(path)
@@ -53,7 +60,8 @@ def test_transmission_from_counts_when_no_mu_column(tmp_path):
 
 def test_fluorescence_from_counts(tmp_path):
     path = write(
-        tmp_path, "fluo.txt",
+        tmp_path,
+        "fluo.txt",
         "#XDI/1.1\n# Column.1: energy\n# Column.2: ifluor\n# Column.3: i0\n"
         "1 2 4\n2 3 4\n3 4 4\n4 5 4\n",
     )
@@ -62,7 +70,8 @@ def test_fluorescence_from_counts(tmp_path):
 
 def test_duplicates_are_averaged_and_points_sorted(tmp_path):
     path = write(
-        tmp_path, "dup.csv",
+        tmp_path,
+        "dup.csv",
         "# a comment\nenergy_eV,mu\n3,30\n1,10\n2,20\n2,24\n4,40\n\n1,12\n",
     )
     energy, mu = read_two_column(path)
@@ -85,12 +94,21 @@ def test_whitespace_file_without_header(tmp_path):
         ("ragged.csv", "1,1\n2,2\n3\n4,4\n5,5\n", "line 3"),
         ("one.csv", "1\n2\n3\n4\n5\n", "one column"),
         ("empty.csv", "# nothing\n", "no data rows"),
-        ("nomu.xdi", "# XDI/1.0\n# Column.1: energy\n# Column.2: i0\n1 1\n2 2\n3 3\n4 4\n",
-         "no mu"),
-        ("noenergy.xdi", "# XDI/1.0\n# Column.1: angle\n# Column.2: mu\n1 1\n2 2\n3 3\n4 4\n",
-         "energy"),
-        ("short.xdi", "# XDI/1.0\n# Column.1: energy\n# Column.3: mu\n1 1\n2 2\n3 3\n4 4\n",
-         "Column.3"),
+        (
+            "nomu.xdi",
+            "# XDI/1.0\n# Column.1: energy\n# Column.2: i0\n1 1\n2 2\n3 3\n4 4\n",
+            "no mu",
+        ),
+        (
+            "noenergy.xdi",
+            "# XDI/1.0\n# Column.1: angle\n# Column.2: mu\n1 1\n2 2\n3 3\n4 4\n",
+            "energy",
+        ),
+        (
+            "short.xdi",
+            "# XDI/1.0\n# Column.1: energy\n# Column.3: mu\n1 1\n2 2\n3 3\n4 4\n",
+            "Column.3",
+        ),
         (
             "zero.xdi",
             "# XDI/1.0\n# Column.1: energy\n# Column.2: i0\n# Column.3: i1\n1 1 1\n2 1 0\n3 1 1\n",
@@ -136,8 +154,9 @@ def test_replay_constructor_sorts_and_averages():
 
 def test_replay_noise_is_seeded_and_centred(xas_dir):
     e = np.full(3000, 9100.0)
-    a, b, c = (RecordedSpectrum.from_file(xas_dir / "cu_metal_rt.xdi", i0=1e5, seed=s)
-               for s in (0, 0, 1))
+    a, b, c = (
+        RecordedSpectrum.from_file(xas_dir / "cu_metal_rt.xdi", i0=1e5, seed=s) for s in (0, 0, 1)
+    )
     mu_a = a.measure(e)
     np.testing.assert_array_equal(mu_a, b.measure(e))
     assert not np.array_equal(mu_a, c.measure(e))
