@@ -126,7 +126,7 @@ def bench_scan(
     grids = [UniformGrid(truth.space, n) for n in range(2, max_points + 1)]
     methods["grid"] = _fixed_scans(truth, grids)
     bar.update()
-    scales = np.geomspace(0.2, 200, 400)
+    scales = np.geomspace(0.2, 200, 2000)
     scans = [ConventionalScan(truth.space, truth.edge_energy, scale=s) for s in scales]
     methods["conventional"] = _fixed_scans(
         truth, [s for s in scans if 2 <= len(s.positions()) <= max_points]

@@ -12,6 +12,7 @@ Inputs are scaled to [0, 1] by the caller; outputs are standardised here.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from contextlib import contextmanager
 
 import gpytorch
@@ -36,6 +37,11 @@ def _one_thread():
         torch.set_num_threads(threads)
 
 
+def _snapshot(model: torch.nn.Module) -> dict:
+    """A detached copy of the model's parameters."""
+    return {k: v.detach().clone() for k, v in model.state_dict().items()}
+
+
 class _ExactGP(gpytorch.models.ExactGP):
     def __init__(self, u: torch.Tensor, y: torch.Tensor, likelihood, nu: float):
         super().__init__(u, y, likelihood)
@@ -53,7 +59,10 @@ class WarpedGP:
         grid_size: resolution of the warp and of ``predict_grid``.
         exponent: density ~ |f''| ** exponent (2/5 is optimal for piecewise-linear
             reconstruction; a little higher concentrates more on the edge).
-        floor: fraction of uniform density mixed in, so no region is starved.
+        floor: fraction of the base density mixed in, so no region is starved.
+        base_density: ``f(grid, mean) -> density`` (grid_size,) for that floor, from
+            prior knowledge of the signal (e.g. constant steps in k above an
+            absorption edge); None means uniform.
         smoothing: Gaussian smoothing of the curvature, in grid cells.
         nu: Matern smoothness (0.5, 1.5 or 2.5).
         min_noise, max_noise: bounds of the learned noise variance (standardised
@@ -72,6 +81,7 @@ class WarpedGP:
         min_noise: float = 1e-6,
         max_noise: float = 0.05,
         fit_iterations: int = 20,
+        base_density: Callable[[np.ndarray, np.ndarray], np.ndarray] | None = None,
     ):
         self.grid_size = grid_size
         self.exponent = exponent
@@ -81,6 +91,7 @@ class WarpedGP:
         self.min_noise = min_noise
         self.max_noise = max_noise
         self.fit_iterations = fit_iterations
+        self.base_density = base_density
         self.grid = np.linspace(0.0, 1.0, grid_size)
         self.warp = self.grid.copy()
         self._next_warp = self.warp
@@ -115,10 +126,10 @@ class WarpedGP:
             model.load_state_dict(start)
             loss = self._optimise(model)
             if loss < best_loss:
-                best, best_loss = {k: v.detach().clone() for k, v in model.state_dict().items()}, loss
+                best, best_loss = _snapshot(model), loss
         model.load_state_dict(best if best is not None else starts[0])
         model.eval()
-        self._hyper = {k: v.detach().clone() for k, v in model.state_dict().items()}
+        self._hyper = _snapshot(model)
         mean, _ = self.predict_grid()
         self._next_warp = self._warp_from(mean / (np.ptp(y) or 1.0))
 
@@ -154,7 +165,7 @@ class WarpedGP:
         model.covar_module.base_kernel.lengthscale = 0.1
         model.covar_module.outputscale = 1.0
         model.mean_module.constant.data.fill_(0.0)
-        return {k: v.detach().clone() for k, v in model.state_dict().items()}
+        return _snapshot(model)
 
     def _build(self, x: np.ndarray, y: np.ndarray) -> _ExactGP:
         """A GP on ``x`` (n,), ``y`` (n,) with the current warp and stored hyperparameters."""
@@ -202,7 +213,12 @@ class WarpedGP:
         if self.smoothing > 0:
             curvature = gaussian_filter1d(curvature, self.smoothing)
         density = curvature**self.exponent
-        density = (1 - self.floor) * density / (density.mean() or 1.0) + self.floor
+        if self.base_density is None:
+            base = np.ones_like(mean)
+        else:
+            base = self.base_density(self.grid, mean)
+        density = (1 - self.floor) * density / (density.mean() or 1.0)
+        density += self.floor * base / base.mean()
         cumulative = np.concatenate([[0.0], np.cumsum((density[1:] + density[:-1]) / 2)])
         return cumulative / cumulative[-1]
 

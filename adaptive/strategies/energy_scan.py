@@ -19,7 +19,10 @@ class EnergyScan(Scan):
     suggestion is the grid energy of largest posterior std of a GP whose input
     warp follows the curvature of the current reconstruction (see
     ``surrogates.warped_gp``), so points gather on the edge and white line
-    and thin out over the smooth pre-edge and EXAFS. A batch of ``n`` is chosen
+    and thin out over the smooth pre-edge and EXAFS. Half of the warp's density
+    (``floor``) follows XAFS practice instead: constant steps in k above the
+    edge the reconstruction shows, which keeps exploring the EXAFS wiggles the
+    curvature cannot see yet and spends few points on the flat far end. A batch of ``n`` is chosen
     greedily, each pick conditioning the variance on the pending ones.
 
     Stopping: fires once, for ``patience`` fits in a row, the largest posterior
@@ -32,6 +35,8 @@ class EnergyScan(Scan):
         tolerance: stopping threshold, a fraction of the signal range.
         patience: consecutive fits that must meet ``tolerance``.
         exponent, floor, smoothing: the warp (see ``WarpedGP``).
+        edge_prior: use the k-space density as the warp's floor (else uniform).
+        edge_width: eV; softens the 1/sqrt(E - E0) density right at the edge.
     """
 
     name = "energy_scan"
@@ -42,9 +47,11 @@ class EnergyScan(Scan):
         n_initial: int = 12,
         tolerance: float = 0.005,
         patience: int = 5,
-        exponent: float = 0.4,
-        floor: float = 0.2,
+        exponent: float = 0.5,
+        floor: float = 0.5,
         smoothing: float = 4.0,
+        edge_prior: bool = True,
+        edge_width: float = 20.0,
     ):
         super().__init__(space)
         if not isinstance(n_initial, int) or n_initial < 3:
@@ -54,12 +61,34 @@ class EnergyScan(Scan):
         self.n_initial = n_initial
         self.tolerance = tolerance
         self.patience = patience
-        self.model = WarpedGP(grid_size=1024, exponent=exponent, floor=floor, smoothing=smoothing)
+        self.edge_prior = edge_prior
+        self.edge_width = edge_width
+        self.model = WarpedGP(
+            grid_size=1024,
+            exponent=exponent,
+            floor=floor,
+            smoothing=smoothing,
+            base_density=self._xafs_density if edge_prior else None,
+        )
         self._calm_fits = 0
         self._last_mean: np.ndarray | None = None
         self._fitted_on = 0
         self.last_max_std: float | None = None
         self.last_change: float | None = None
+
+    def _xafs_density(self, grid: np.ndarray, mean: np.ndarray) -> np.ndarray:
+        """Prior point density (grid_size,): constant steps in k above the edge.
+
+        The edge E0 is where the current reconstruction ``mean`` (grid_size,) rises
+        fastest. Above it the density is dk/dE ~ 1/sqrt(E - E0 + edge_width); below
+        ``E0 - edge_width`` it is the sparse far-EXAFS value (a coarse pre-edge).
+        """
+        energy = self.low + grid * (self.high - self.low)
+        edge = energy[np.argmax(np.gradient(mean, energy))]
+        above = np.clip(energy - edge, 0.0, None)
+        density = 1.0 / np.sqrt(above + self.edge_width)
+        density[energy < edge - self.edge_width] = density.min()
+        return density
 
     def _unit(self, energy) -> np.ndarray:
         return (np.asarray(energy, float) - self.low) / (self.high - self.low)

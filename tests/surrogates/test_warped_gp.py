@@ -58,9 +58,12 @@ def test_warp_is_monotone_and_steepest_at_the_step():
     assert warp[0] == pytest.approx(0.0) and warp[-1] == pytest.approx(1.0)
     assert np.all(np.diff(warp) > 0)
     slope = np.gradient(warp, gp.grid)
+    # |f''| vanishes at the inflection point itself and peaks on the shoulders,
+    # so the density is judged over the step's neighbourhood.
+    near = np.abs(gp.grid - 0.6) < 0.1
+    assert slope[near].mean() > 2 * slope[~near].mean()
     steepest = gp.grid[int(np.argmax(slope))]
-    assert abs(steepest - 0.6) < 0.05, steepest
-    assert slope.max() > 3 * np.median(slope)
+    assert abs(steepest - 0.6) < 0.1, steepest
 
 
 def test_predict_before_fit_raises():
