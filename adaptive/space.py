@@ -1,4 +1,10 @@
-"""The search space: named continuous, integer and categorical dimensions."""
+"""The search space: named continuous, integer and categorical dimensions.
+
+A :class:`Space` is an ordered set of :class:`Dimension` objects plus optional
+:class:`LinearConstraint` objects (``lower <= sum(c_i * x_i) <= upper``). Points are
+``{name: value}`` dicts. For models, :meth:`Space.to_unit` / :meth:`Space.from_unit`
+map points to and from the unit cube ``[0, 1]^d`` (one column per dimension, in order).
+"""
 
 from __future__ import annotations
 
@@ -6,7 +12,21 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
+
 from adaptive.errors import InvalidParameterError, OutOfSpaceError
+
+#: relative tolerance for "on the step lattice" and for constraint bounds
+TOL = 1e-9
+
+
+def _is_number(value: Any) -> bool:
+    return not isinstance(value, bool) and isinstance(value, (int, float, np.floating, np.integer))
+
+
+def _fmt(value: float) -> str:
+    return f"{value:.10g}"
+
 
 KINDS = ("continuous", "integer", "categorical")
 
@@ -21,6 +41,10 @@ class Dimension:
         low, high: inclusive bounds (continuous and integer).
         choices: allowed values (categorical).
         units: free text, e.g. ``"eV"``.
+        step: optional fixed resolution of a continuous dimension (e.g. a pump's
+            step): the valid values are ``low + k * step`` for ``k = 0, 1, ...`` up to
+            ``high``. :meth:`validate` rejects values off this lattice (relative
+            tolerance ``1e-9``); :meth:`snap` rounds onto it.
     """
 
     name: str
@@ -29,6 +53,7 @@ class Dimension:
     high: float | None = None
     choices: tuple[Any, ...] = ()
     units: str = ""
+    step: float | None = None
 
     def __post_init__(self):
         if not self.name or not isinstance(self.name, str):
@@ -43,6 +68,10 @@ class Dimension:
             if len(self.choices) < 1:
                 raise InvalidParameterError(f"categorical dimension {self.name!r} needs choices")
             object.__setattr__(self, "choices", tuple(self.choices))
+            if self.step is not None:
+                raise InvalidParameterError(
+                    f"categorical dimension {self.name!r} takes no step, got step={self.step!r}"
+                )
             return
         for bound in (self.low, self.high):
             if (
@@ -58,6 +87,54 @@ class Dimension:
             raise InvalidParameterError(
                 f"dimension {self.name!r}: low={self.low} must be below high={self.high}"
             )
+        if self.step is not None:
+            if self.kind != "continuous":
+                raise InvalidParameterError(
+                    f"dimension {self.name!r}: step applies to continuous dimensions only; "
+                    f"an {self.kind} dimension already has unit steps"
+                )
+            if not _is_number(self.step) or not math.isfinite(self.step) or self.step <= 0:
+                raise InvalidParameterError(
+                    f"dimension {self.name!r}: step must be a finite positive number, "
+                    f"got step={self.step!r}"
+                )
+            if self.step > self.high - self.low:
+                raise InvalidParameterError(
+                    f"dimension {self.name!r}: step={self.step} exceeds the range "
+                    f"[{self.low}, {self.high}]"
+                )
+            object.__setattr__(self, "step", float(self.step))
+
+    @property
+    def n_steps(self) -> int | None:
+        """Index ``k`` of the largest lattice value ``low + k * step <= high``; None if no step."""
+        if self.step is None:
+            return None
+        ratio = (self.high - self.low) / self.step
+        return int(math.floor(ratio + TOL * max(1.0, ratio)))
+
+    def _lattice(self, k: int) -> float:
+        return self.low + k * self.step
+
+    def snap(self, value: Any) -> Any:
+        """Round ``value`` onto this dimension's valid values, clipped into ``[low, high]``.
+
+        For strategies that produced a value on a continuous scale: integers are
+        rounded, stepped dimensions go to the nearest ``low + k * step``, plain
+        continuous values are only clipped; a categorical value is checked and
+        returned. Never use this to repair input from the wire: use :meth:`validate`.
+        """
+        if self.kind == "categorical":
+            return self.validate(value)
+        if not _is_number(value) or not math.isfinite(value):
+            raise InvalidParameterError(f"cannot snap {self.name}={value!r}: not a finite number")
+        value = min(max(float(value), self.low), self.high)
+        if self.kind == "integer":
+            return int(min(max(round(value), math.ceil(self.low)), math.floor(self.high)))
+        if self.step is None:
+            return value
+        k = min(max(round((value - self.low) / self.step), 0), self.n_steps)
+        return self._lattice(k)
 
     def validate(self, value: Any) -> Any:
         """Return ``value`` checked (and cast) for this dimension, or raise."""
@@ -79,6 +156,19 @@ class Dimension:
             if value != int(value):
                 raise InvalidParameterError(f"{self.name}={value} must be an integer")
             return int(value)
+        if self.step is not None:
+            ratio = (value - self.low) / self.step
+            k = round(ratio)
+            if abs(ratio - k) > TOL * max(1.0, abs(ratio)):
+                k_below = min(math.floor(ratio), self.n_steps)
+                nearest = sorted({k_below, min(k_below + 1, self.n_steps)})
+                shown = " and ".join(_fmt(self._lattice(k)) for k in nearest)
+                raise InvalidParameterError(
+                    f"{self.name}={value} is not on the step-{_fmt(self.step)} grid from "
+                    f"{_fmt(self.low)}; the nearest valid "
+                    f"{'values are' if len(nearest) > 1 else 'value is'} {shown}"
+                )
+            return self._lattice(min(k, self.n_steps))
         return float(value)
 
     def to_dict(self) -> dict:
@@ -89,14 +179,148 @@ class Dimension:
             "high": self.high,
             "choices": list(self.choices),
             "units": self.units,
+            "step": self.step,
         }
 
 
 @dataclass(frozen=True)
+class LinearConstraint:
+    """A linear constraint ``lower <= sum(coefficients[name] * point[name]) <= upper``.
+
+    Args:
+        coefficients: ``{dimension name: coefficient}``; the names must be numeric
+            dimensions of the space that holds the constraint (checked by :class:`Space`).
+        upper, lower: inclusive bounds; at least one is required.
+        name: optional label used in messages; defaults to the expression, e.g.
+            ``"QAgNO3(%)+Qpva(%)"``.
+    """
+
+    coefficients: dict[str, float]
+    upper: float | None = None
+    lower: float | None = None
+    name: str = ""
+
+    def __post_init__(self):
+        if not isinstance(self.coefficients, dict) or not self.coefficients:
+            raise InvalidParameterError(
+                "a constraint needs coefficients as a non-empty mapping "
+                f"{{dimension name: number}}, got {self.coefficients!r}"
+            )
+        coefficients = {}
+        for key, c in self.coefficients.items():
+            if not isinstance(key, str) or not key:
+                raise InvalidParameterError(
+                    f"constraint coefficient names must be dimension names, got {key!r}"
+                )
+            if not _is_number(c) or not math.isfinite(c):
+                raise InvalidParameterError(
+                    f"constraint coefficient for {key!r} must be a finite number, got {c!r}"
+                )
+            coefficients[key] = float(c)
+        object.__setattr__(self, "coefficients", coefficients)
+        if self.upper is None and self.lower is None:
+            raise InvalidParameterError(
+                f"constraint {self.label!r} needs an upper and/or a lower bound"
+            )
+        for bound_name in ("upper", "lower"):
+            bound = getattr(self, bound_name)
+            if bound is None:
+                continue
+            if not _is_number(bound) or not math.isfinite(bound):
+                raise InvalidParameterError(
+                    f"constraint {self.label!r}: {bound_name} must be a finite number, "
+                    f"got {bound!r}"
+                )
+            object.__setattr__(self, bound_name, float(bound))
+        if self.upper is not None and self.lower is not None and self.lower > self.upper:
+            raise InvalidParameterError(
+                f"constraint {self.label!r}: lower={self.lower} exceeds upper={self.upper}"
+            )
+        if not isinstance(self.name, str):
+            raise InvalidParameterError(f"constraint name must be a string, got {self.name!r}")
+
+    def __hash__(self):
+        return hash((tuple(self.coefficients.items()), self.upper, self.lower, self.name))
+
+    @property
+    def label(self) -> str:
+        """The name, or the expression such as ``"a+2*b-c"``."""
+        if self.name:
+            return self.name
+        parts = []
+        for key, c in self.coefficients.items():
+            sign = "-" if c < 0 else "+"
+            mag = abs(c)
+            term = key if mag == 1 else f"{_fmt(mag)}*{key}"
+            parts.append(f"{sign}{term}")
+        text = "".join(parts)
+        return text[1:] if text.startswith("+") else text
+
+    def value(self, point: dict[str, Any]) -> float:
+        """``sum(c_i * point[name_i])``."""
+        return float(sum(c * point[key] for key, c in self.coefficients.items()))
+
+    def _slack(self, bound: float, tol: float) -> float:
+        return tol * max(1.0, abs(bound))
+
+    def violation(self, point: dict[str, Any], tol: float = TOL) -> str | None:
+        """A message like ``"a+b = 104.2 > 100"`` if ``point`` violates this, else None."""
+        value = self.value(point)
+        if self.upper is not None and value > self.upper + self._slack(self.upper, tol):
+            return f"{self.label} = {_fmt(value)} > {_fmt(self.upper)}"
+        if self.lower is not None and value < self.lower - self._slack(self.lower, tol):
+            return f"{self.label} = {_fmt(value)} < {_fmt(self.lower)}"
+        return None
+
+    def is_satisfied(self, point: dict[str, Any], tol: float = TOL) -> bool:
+        """Whether ``point`` satisfies the bounds, up to ``tol * max(1, |bound|)``."""
+        return self.violation(point, tol) is None
+
+    def to_dict(self) -> dict:
+        data: dict[str, Any] = {"coefficients": dict(self.coefficients)}
+        if self.upper is not None:
+            data["upper"] = self.upper
+        if self.lower is not None:
+            data["lower"] = self.lower
+        if self.name:
+            data["name"] = self.name
+        return data
+
+    @classmethod
+    def from_dict(cls, data: Any) -> LinearConstraint:
+        """Build from ``{"coefficients": {...}, "upper": ..., "lower": ..., "name": ...}``."""
+        if not isinstance(data, dict):
+            raise InvalidParameterError(
+                'a constraint is {"coefficients": {"a": 1, "b": 1}, "upper": 100}, '
+                f"got {data!r}"
+            )
+        unknown = set(data) - {"coefficients", "upper", "lower", "name"}
+        if unknown:
+            raise InvalidParameterError(
+                f"unknown constraint fields {sorted(unknown)}; use coefficients, upper, lower, name"
+            )
+        if "coefficients" not in data:
+            raise InvalidParameterError(f"constraint {data!r} lacks coefficients")
+        return cls(**data)
+
+
+@dataclass(frozen=True)
 class Space:
-    """An ordered set of dimensions; points are ``{name: value}`` dicts."""
+    """An ordered set of dimensions, optionally with linear constraints.
+
+    Points are ``{name: value}`` dicts. A point is in the space when every value is
+    valid for its dimension and every constraint holds.
+
+    Unit-cube encoding (for models), one column per dimension in order, ``d =
+    len(dimensions)``: continuous and integer values map linearly, ``low -> 0`` and
+    ``high -> 1``; a categorical value maps to ``index / (k - 1)`` of its choice
+    (``0`` when ``k = 1``) -- an *ordinal* encoding, so a model sees the choices in
+    their listed order. Decoding rounds integers and categorical indices and snaps
+    stepped dimensions onto their lattice.
+    """
 
     dimensions: tuple[Dimension, ...] = field(default_factory=tuple)
+    constraints: tuple[LinearConstraint, ...] = ()
 
     def __post_init__(self):
         object.__setattr__(self, "dimensions", tuple(self.dimensions))
@@ -105,6 +329,47 @@ class Space:
         names = [d.name for d in self.dimensions]
         if len(set(names)) != len(names):
             raise InvalidParameterError(f"dimension names repeat: {names}")
+        object.__setattr__(self, "constraints", tuple(self.constraints))
+        kinds = {d.name: d.kind for d in self.dimensions}
+        for con in self.constraints:
+            if not isinstance(con, LinearConstraint):
+                raise InvalidParameterError(
+                    f"constraints must be LinearConstraint objects, got {con!r}"
+                )
+            unknown = [key for key in con.coefficients if key not in kinds]
+            if unknown:
+                raise InvalidParameterError(
+                    f"constraint {con.label!r} names unknown dimensions {unknown}; "
+                    f"the space has {names}"
+                )
+            categorical = [key for key in con.coefficients if kinds[key] == "categorical"]
+            if categorical:
+                raise InvalidParameterError(
+                    f"constraint {con.label!r} uses categorical dimensions {categorical}; "
+                    "constraints apply to numeric dimensions only"
+                )
+        # constraint matrix (m x d) in original units, and bounds (m,), for feasible()
+        matrix = np.zeros((len(self.constraints), len(names)))
+        for i, con in enumerate(self.constraints):
+            for key, c in con.coefficients.items():
+                matrix[i, names.index(key)] = c
+        upper = np.array(
+            [np.inf if c.upper is None else c.upper for c in self.constraints], dtype=float
+        )
+        lower = np.array(
+            [-np.inf if c.lower is None else c.lower for c in self.constraints], dtype=float
+        )
+        object.__setattr__(self, "_matrix", matrix)
+        object.__setattr__(self, "_upper", upper)
+        object.__setattr__(self, "_lower", lower)
+
+    def __eq__(self, other):
+        if not isinstance(other, Space):
+            return NotImplemented
+        return self.dimensions == other.dimensions and self.constraints == other.constraints
+
+    def __hash__(self):
+        return hash((self.dimensions, self.constraints))
 
     @property
     def names(self) -> list[str]:
@@ -117,7 +382,13 @@ class Space:
         raise InvalidParameterError(f"no dimension {name!r}; the space has {self.names}")
 
     def validate(self, point: Any) -> dict[str, Any]:
-        """Return a checked copy of ``point``; raise on missing, unknown or bad values."""
+        """Return a checked copy of ``point``; raise on missing, unknown or bad values.
+
+        Raises:
+            InvalidParameterError: malformed point or value.
+            OutOfSpaceError: a value outside its dimension, or a violated constraint
+                (the message names the constraint, its value and its bound).
+        """
         if not isinstance(point, dict):
             raise InvalidParameterError(f"a point must be a mapping name -> value, got {point!r}")
         unknown = set(point) - set(self.names)
@@ -128,25 +399,163 @@ class Space:
         missing = [n for n in self.names if n not in point]
         if missing:
             raise InvalidParameterError(f"point {point} lacks dimensions {missing}")
-        return {dim.name: dim.validate(point[dim.name]) for dim in self.dimensions}
+        checked = {dim.name: dim.validate(point[dim.name]) for dim in self.dimensions}
+        for con in self.constraints:
+            problem = con.violation(checked)
+            if problem is not None:
+                raise OutOfSpaceError(f"point violates constraint {problem}")
+        return checked
+
+    # ---- unit-cube encoding -------------------------------------------------------
+
+    def to_unit(self, points: list[dict[str, Any]]) -> np.ndarray:
+        """Encode points into the unit cube.
+
+        Args:
+            points: ``n`` points; each value is checked against its dimension
+                (constraints are not checked, so infeasible points can be encoded).
+
+        Returns:
+            ``n x d`` float array in ``[0, 1]``.
+        """
+        if isinstance(points, dict):
+            raise InvalidParameterError("to_unit takes a list of points, got a single mapping")
+        out = np.empty((len(points), len(self.dimensions)))
+        for i, point in enumerate(points):
+            if not isinstance(point, dict) or set(point) != set(self.names):
+                raise InvalidParameterError(
+                    f"point {point!r} must be a mapping with exactly the keys {self.names}"
+                )
+            for j, dim in enumerate(self.dimensions):
+                value = dim.validate(point[dim.name])
+                if dim.kind == "categorical":
+                    k = len(dim.choices)
+                    out[i, j] = dim.choices.index(value) / (k - 1) if k > 1 else 0.0
+                else:
+                    out[i, j] = (value - dim.low) / (dim.high - dim.low)
+        return out
+
+    def from_unit_array(self, u: Any) -> np.ndarray:
+        """Decode unit-cube rows to an array in original units (snapped).
+
+        Args:
+            u: ``n x d`` array with values in ``[0, 1]`` (``1e-9`` slack is clipped).
+
+        Returns:
+            ``n x d`` float array: integers rounded, stepped values on their lattice,
+            categorical columns holding the choice index.
+        """
+        u = np.asarray(u, dtype=float)
+        d = len(self.dimensions)
+        if u.ndim != 2 or u.shape[1] != d:
+            raise InvalidParameterError(f"expected an n x {d} array, got shape {u.shape}")
+        if not np.all(np.isfinite(u)):
+            raise InvalidParameterError("unit-cube array holds NaN or inf")
+        if u.size and (u.min() < -TOL or u.max() > 1 + TOL):
+            raise InvalidParameterError(
+                f"unit-cube values must lie in [0, 1], got [{u.min()}, {u.max()}]"
+            )
+        u = np.clip(u, 0.0, 1.0)
+        x = np.empty_like(u)
+        for j, dim in enumerate(self.dimensions):
+            col = u[:, j]
+            if dim.kind == "categorical":
+                x[:, j] = np.round(col * (len(dim.choices) - 1))
+                continue
+            val = dim.low + col * (dim.high - dim.low)
+            if dim.kind == "integer":
+                val = np.clip(np.round(val), math.ceil(dim.low), math.floor(dim.high))
+            elif dim.step is not None:
+                k = np.clip(np.round((val - dim.low) / dim.step), 0, dim.n_steps)
+                val = dim.low + k * dim.step
+            x[:, j] = val
+        return x
+
+    def from_unit(self, u: Any) -> list[dict[str, Any]]:
+        """Decode unit-cube rows into points (integers rounded, steps snapped).
+
+        Args:
+            u: ``n x d`` array with values in ``[0, 1]``.
+
+        Returns:
+            ``n`` points; constraints are not checked (see :meth:`feasible`).
+        """
+        x = self.from_unit_array(u)
+        points = []
+        for row in x:
+            point = {}
+            for j, dim in enumerate(self.dimensions):
+                if dim.kind == "categorical":
+                    point[dim.name] = dim.choices[int(row[j])]
+                elif dim.kind == "integer":
+                    point[dim.name] = int(row[j])
+                else:
+                    point[dim.name] = float(row[j])
+            points.append(point)
+        return points
+
+    def feasible(self, u: Any) -> np.ndarray:
+        """Which unit-cube rows satisfy every constraint once decoded (vectorised).
+
+        Args:
+            u: ``n x d`` array with values in ``[0, 1]``.
+
+        Returns:
+            bool array of shape ``(n,)``; agrees with :meth:`validate` on
+            :meth:`from_unit` of the same rows.
+        """
+        x = self.from_unit_array(u)
+        if not self.constraints:
+            return np.ones(len(x), dtype=bool)
+        values = x @ self._matrix.T  # n x m
+        upper_slack = TOL * np.maximum(
+            1.0, np.abs(np.where(np.isfinite(self._upper), self._upper, 0))
+        )
+        lower_slack = TOL * np.maximum(
+            1.0, np.abs(np.where(np.isfinite(self._lower), self._lower, 0))
+        )
+        ok = (values <= self._upper + upper_slack) & (values >= self._lower - lower_slack)
+        return np.all(ok, axis=1)
+
+    # ---- serialisation ------------------------------------------------------------
 
     def to_dict(self) -> dict:
-        return {"dimensions": [d.to_dict() for d in self.dimensions]}
+        return {
+            "dimensions": [d.to_dict() for d in self.dimensions],
+            "constraints": [c.to_dict() for c in self.constraints],
+        }
 
     @classmethod
     def from_dict(cls, data: Any) -> Space:
-        """Build from ``{"dimensions": [{"name":..., "low":..., ...}, ...]}``."""
+        """Build from ``{"dimensions": [...], "constraints": [...]}``.
+
+        Each dimension is ``{"name":..., "kind":..., "low":..., "high":..., "choices":
+        [...], "units":..., "step":...}`` (only ``name`` and the bounds or choices are
+        required); each constraint is ``{"coefficients": {...}, "upper":..., "lower":...,
+        "name":...}``. Unknown keys are rejected.
+        """
         if not isinstance(data, dict) or not isinstance(data.get("dimensions"), list):
             raise InvalidParameterError(
                 'a space is {"dimensions": [{"name": ..., "low": ..., "high": ...}, ...]}, '
                 f"got {data!r}"
             )
+        unknown = set(data) - {"dimensions", "constraints"}
+        if unknown:
+            raise InvalidParameterError(
+                f"unknown space fields {sorted(unknown)}; use dimensions and constraints"
+            )
         dims = []
         for raw in data["dimensions"]:
             if not isinstance(raw, dict):
                 raise InvalidParameterError(f"a dimension must be a mapping, got {raw!r}")
-            unknown = set(raw) - {"name", "kind", "low", "high", "choices", "units"}
+            unknown = set(raw) - {"name", "kind", "low", "high", "choices", "units", "step"}
             if unknown:
                 raise InvalidParameterError(f"unknown dimension fields {sorted(unknown)}")
             dims.append(Dimension(**{**raw, "choices": tuple(raw.get("choices") or ())}))
-        return cls(tuple(dims))
+        raw_constraints = data.get("constraints") or []
+        if not isinstance(raw_constraints, list):
+            raise InvalidParameterError(
+                f"constraints must be a list of mappings, got {raw_constraints!r}"
+            )
+        constraints = tuple(LinearConstraint.from_dict(raw) for raw in raw_constraints)
+        return cls(tuple(dims), constraints)

@@ -1,5 +1,7 @@
-"""Simulated and replayed X-ray absorption spectrometers (numpy/scipy only)."""
+"""Simulated and replayed X-ray absorption spectrometers, a silver-nanoparticle synthesis
+simulator and a pool of measured experiments (numpy/scipy only)."""
 
+from simulators.agnp import AgNPSynthesis
 from simulators.base import Simulator
 from simulators.lineshapes import (
     arctan_step,
@@ -9,13 +11,16 @@ from simulators.lineshapes import (
     lorentzian,
     pseudo_voigt,
 )
+from simulators.pool import PoolEmulator
 from simulators.replay import RecordedSpectrum, read_spectrum, read_two_column, read_xdi
 from simulators.xas import KEdgeXAS
 from simulators.xmcd import XMCD
 
 __all__ = [
     "XMCD",
+    "AgNPSynthesis",
     "KEdgeXAS",
+    "PoolEmulator",
     "RecordedSpectrum",
     "Simulator",
     "arctan_step",

@@ -125,7 +125,7 @@ def test_to_dict_from_dict_round_trip():
 
 def test_from_dict_rejects_unknown_fields_and_bad_shapes():
     with pytest.raises(InvalidParameterError, match="unknown dimension fields"):
-        Space.from_dict({"dimensions": [{"name": "e", "low": 0.0, "high": 1.0, "step": 1.0}]})
+        Space.from_dict({"dimensions": [{"name": "e", "low": 0.0, "high": 1.0, "stride": 1.0}]})
     with pytest.raises(InvalidParameterError):
         Space.from_dict({"dims": []})
     with pytest.raises(InvalidParameterError):

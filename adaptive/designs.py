@@ -1,0 +1,214 @@
+"""Initial designs: space-filling sets of feasible points to start a campaign.
+
+Every design draws in the unit cube ``[0, 1]^d`` (see :meth:`Space.to_unit`), decodes
+with :meth:`Space.from_unit` (integers rounded, stepped dimensions snapped), keeps
+the rows that satisfy the space's constraints and drops duplicates. When too few
+remain it draws again with a larger sample, for a bounded number of rounds
+(:data:`MAX_ROUNDS`, at most :data:`MAX_DRAWS` unit points in all), then raises
+:class:`InvalidParameterError`.
+
+How each design copes with constraints:
+
+- ``lhs``: without constraints (and when snapping makes no duplicates) the result is
+  a plain Latin hypercube of ``n`` points, so each of the ``n`` equal bins of every
+  dimension holds exactly one point. Otherwise it oversamples: Latin hypercubes of
+  growing size fill a pool of distinct feasible points (up to ``POOL_FACTOR * n``),
+  and ``n`` are chosen from the pool by greedy maximin in the unit cube (start at
+  the pool point nearest the pool's centroid, then repeatedly add the point farthest
+  from those already chosen). Stratification is lost, but the points stay spread
+  over the feasible region.
+- ``sobol``: a scrambled Sobol' sequence, drawn in powers of two; the first ``n``
+  distinct feasible points in sequence order are kept.
+- ``random``: uniform draws, first ``n`` distinct feasible points kept.
+
+Note that integer dimensions decode by rounding, so their end values get half the
+weight of inner values.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import numpy as np
+from scipy.stats import qmc
+
+from adaptive.errors import InvalidParameterError
+from adaptive.space import Space
+
+#: rounds of drawing before a design gives up
+MAX_ROUNDS = 20
+#: most unit-cube points one design draws in all
+MAX_DRAWS = 1 << 18
+#: LHS with constraints: how many feasible candidates per wanted point
+POOL_FACTOR = 10
+
+Design = Callable[..., list[dict[str, Any]]]
+
+
+def _check(space: Space, n: Any) -> None:
+    if not isinstance(space, Space):
+        raise InvalidParameterError(f"a design needs a Space, got {space!r}")
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
+        raise InvalidParameterError(f"n must be a positive integer number of points, got {n!r}")
+
+
+def _too_few(space: Space, n: int, found: int, drawn: int) -> InvalidParameterError:
+    labels = [
+        " ".join(
+            part
+            for part in (
+                "" if c.lower is None else f"{c.lower:g} <=",
+                c.label,
+                "" if c.upper is None else f"<= {c.upper:g}",
+            )
+            if part
+        )
+        for c in space.constraints
+    ]
+    why = (
+        f"the constraints {labels} leave too little feasible volume"
+        if space.constraints
+        else "the space has too few distinct points"
+    )
+    return InvalidParameterError(
+        f"found only {found} distinct feasible points of the {n} asked for after {drawn} "
+        f"draws: {why}; ask for fewer points or loosen the constraints"
+    )
+
+
+def _growing(first: int, make: Callable[[int], np.ndarray]) -> Iterator[np.ndarray]:
+    """Batches of ``first``, ``2 * first``, ``4 * first``, ... rows, within the limits."""
+    size, drawn = first, 0
+    for _ in range(MAX_ROUNDS):
+        if drawn + size > MAX_DRAWS:
+            return
+        yield make(size)
+        drawn += size
+        size *= 2
+
+
+def _collect(
+    space: Space, n: int, batches: Iterator[np.ndarray], target: int
+) -> tuple[list[dict[str, Any]], np.ndarray]:
+    """Take distinct feasible points from ``batches`` (each ``m x d``) until ``target``.
+
+    Returns the points in draw order and the ``len x d`` unit coordinates of the
+    decoded (snapped) points. Raises when fewer than ``n`` are found.
+    """
+    points: list[dict[str, Any]] = []
+    seen: set[tuple] = set()
+    drawn = 0
+    for u in batches:
+        drawn += len(u)
+        u = u[space.feasible(u)]
+        keep = []
+        for i, row in enumerate(space.from_unit_array(u)):
+            key = tuple(row.tolist())
+            if key not in seen:
+                seen.add(key)
+                keep.append(i)
+        points.extend(space.from_unit(u[keep]))
+        if len(points) >= target:
+            break
+    if len(points) < n:
+        raise _too_few(space, n, len(points), drawn)
+    return points, space.to_unit(points)
+
+
+def _maximin(u: np.ndarray, n: int) -> list[int]:
+    """Greedy maximin: indices of ``n`` rows of ``u`` (``m x d``) spread far apart."""
+    first = int(np.argmin(np.sum((u - u.mean(axis=0)) ** 2, axis=1)))
+    chosen = [first]
+    dist = np.sum((u - u[first]) ** 2, axis=1)
+    for _ in range(n - 1):
+        nxt = int(np.argmax(dist))
+        chosen.append(nxt)
+        dist = np.minimum(dist, np.sum((u - u[nxt]) ** 2, axis=1))
+    return chosen
+
+
+def latin_hypercube(space: Space, n: int, seed: Any = None) -> list[dict[str, Any]]:
+    """``n`` distinct feasible points from a Latin hypercube (see the module notes).
+
+    Args:
+        space: the space, with its constraints.
+        n: number of points.
+        seed: int, ``numpy.random.Generator`` or None.
+
+    Raises:
+        InvalidParameterError: the constraints leave too little feasible volume.
+    """
+    _check(space, n)
+    rng = np.random.default_rng(seed)
+    d = len(space.dimensions)
+    u = qmc.LatinHypercube(d, rng=rng).random(n)
+    if not space.constraints:
+        if len(np.unique(space.from_unit_array(u), axis=0)) == n:
+            points = space.from_unit(u)
+            return [space.validate(p) for p in points]
+
+    def draw(m: int) -> np.ndarray:
+        return qmc.LatinHypercube(d, rng=rng).random(m)
+
+    target = POOL_FACTOR * n
+    pool, pool_u = _collect(space, n, _growing(target, draw), target)
+    return [space.validate(pool[i]) for i in _maximin(pool_u, n)]
+
+
+def sobol(space: Space, n: int, seed: Any = None) -> list[dict[str, Any]]:
+    """``n`` distinct feasible points from a scrambled Sobol' sequence.
+
+    Draws in powers of two (keeping the sequence balanced) and keeps the first ``n``
+    distinct feasible points in sequence order.
+
+    Args:
+        space: the space, with its constraints.
+        n: number of points.
+        seed: int, ``numpy.random.Generator`` or None.
+
+    Raises:
+        InvalidParameterError: the constraints leave too little feasible volume.
+    """
+    _check(space, n)
+    rng = np.random.default_rng(seed)
+    sampler = qmc.Sobol(len(space.dimensions), scramble=True, rng=rng)
+
+    def batches() -> Iterator[np.ndarray]:
+        # the total drawn stays a power of two (2**k, 2**(k+1), ...), as Sobol' needs
+        m = max(1, math.ceil(math.log2(n)))
+        for _ in range(MAX_ROUNDS):
+            if (1 << (m + 1)) > MAX_DRAWS:
+                return
+            yield sampler.random_base2(m)
+            m = int(math.log2(sampler.num_generated))
+
+    points, _ = _collect(space, n, batches(), n)
+    return [space.validate(p) for p in points[:n]]
+
+
+def random_design(space: Space, n: int, seed: Any = None) -> list[dict[str, Any]]:
+    """``n`` distinct feasible points drawn uniformly in the unit cube.
+
+    Args:
+        space: the space, with its constraints.
+        n: number of points.
+        seed: int, ``numpy.random.Generator`` or None.
+
+    Raises:
+        InvalidParameterError: the constraints leave too little feasible volume.
+    """
+    _check(space, n)
+    rng = np.random.default_rng(seed)
+    d = len(space.dimensions)
+    points, _ = _collect(space, n, _growing(2 * n, lambda m: rng.random((m, d))), n)
+    return [space.validate(p) for p in points[:n]]
+
+
+#: designs by name, each ``design(space, n, seed=None) -> list[dict]``
+DESIGNS: dict[str, Design] = {
+    "lhs": latin_hypercube,
+    "sobol": sobol,
+    "random": random_design,
+}

@@ -1,0 +1,524 @@
+"""Turning a measured spectrum into a scalar objective (a loss to minimise).
+
+The headline function is :func:`target_loss`, the loss of the silver-nanoparticle
+flow-synthesis study (Mekki-Berrada et al., npj Comput. Mater. 7, 55, 2021): interpolate
+the target onto the spectrum's wavelengths, min-max normalise both, take their cosine
+similarity and multiply it by a step factor on the raw spectrum's maximum
+(:func:`peak_factor`); the loss is ``1 - similarity``.
+
+Beside it, similarity measures for two spectra on a common axis, each
+``f(a, b, x=None) -> float`` and listed in :data:`SIMILARITIES`:
+
+=================  ==========  ====================================================
+name               kind        meaning
+=================  ==========  ====================================================
+``pearson``        similarity  Pearson correlation, in [-1, 1]
+``cosine``         similarity  cosine of the angle between the raw vectors
+``jensen_shannon`` distance    Jensen-Shannon distance (base 2, in [0, 1]) of the
+                               spectra as unit-area distributions over ``x``
+``wasserstein``    distance    earth mover's distance of the same distributions,
+                               in the units of ``x``
+``dtw``            distance    dynamic time warping distance (Euclidean cost,
+                               optional Sakoe-Chiba band); never above the plain
+                               Euclidean distance of equal-length inputs
+=================  ==========  ====================================================
+
+:class:`SpectrumObjective` wraps a target and one measure into a callable that returns
+a loss: ``1 - similarity`` for similarities, the distance for distances,
+:func:`target_loss` as is. Replicate droplets are reduced by the median
+(:func:`reduce_replicates`, :func:`reduce_spectra`).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+import numpy as np
+from scipy.special import rel_entr
+from scipy.stats import wasserstein_distance
+
+from adaptive.errors import InvalidParameterError
+
+#: Raw spectrum maxima in ``[STEP_LOW, STEP_HIGH]`` keep the full similarity.
+STEP_LOW = 0.7
+STEP_HIGH = 1.2
+#: A spectrum must cover at least this fraction of the target's axis range.
+MIN_COVERAGE = 0.9
+
+# ----------------------------------------------------------------------------- validation
+
+
+def _as_float_array(name: str, value: Any, ndim: int) -> np.ndarray:
+    try:
+        arr = np.asarray(value, dtype=float)
+    except (TypeError, ValueError) as err:
+        raise InvalidParameterError(
+            f"{name} must be a {ndim}-D array of numbers, got {type(value).__name__}: {err}"
+        ) from None
+    if arr.ndim != ndim:
+        raise InvalidParameterError(
+            f"{name} must be {ndim}-D, got shape {arr.shape}; pass "
+            + ("one spectrum as a flat array" if ndim == 1 else "a (k, n) stack of spectra")
+        )
+    if arr.size == 0:
+        raise InvalidParameterError(f"{name} is empty; pass at least one value")
+    bad = ~np.isfinite(arr)
+    if bad.any():
+        idx = tuple(int(i) for i in np.argwhere(bad)[0])
+        raise InvalidParameterError(
+            f"{name} holds a non-finite value {arr[idx]!r} at index {idx if ndim > 1 else idx[0]};"
+            " drop or repair that channel before computing the objective"
+        )
+    return arr
+
+
+def _as_vector(name: str, value: Any, min_len: int = 2) -> np.ndarray:
+    arr = _as_float_array(name, value, 1)
+    if arr.size < min_len:
+        raise InvalidParameterError(
+            f"{name} has {arr.size} value(s); at least {min_len} are needed"
+        )
+    return arr
+
+
+def _as_axis(name: str, value: Any, min_len: int = 2) -> np.ndarray:
+    x = _as_vector(name, value, min_len)
+    steps = np.diff(x)
+    if (steps <= 0).any():
+        i = int(np.argmax(steps <= 0))
+        raise InvalidParameterError(
+            f"{name} must be strictly increasing, but {name}[{i}]={x[i]!r} is followed by "
+            f"{x[i + 1]!r}; sort the spectrum by its axis and average duplicate points"
+        )
+    return x
+
+
+def _same_length(name_a: str, a: np.ndarray, name_b: str, b: np.ndarray) -> None:
+    if a.shape[-1] != b.shape[-1]:
+        raise InvalidParameterError(
+            f"{name_a} has {a.shape[-1]} points but {name_b} has {b.shape[-1]}; "
+            "they must be sampled on the same axis"
+        )
+
+
+def _pair(a: Any, b: Any, x: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Validate two spectra on a common axis; ``x`` defaults to the channel index."""
+    a = _as_vector("a", a)
+    b = _as_vector("b", b)
+    _same_length("a", a, "b", b)
+    if x is None:
+        x = np.arange(a.size, dtype=float)
+    else:
+        x = _as_axis("x", x)
+        _same_length("x", x, "a", a)
+    return a, b, x
+
+
+def _minmax(name: str, y: np.ndarray) -> np.ndarray:
+    """Min-max normalise along the last axis; ``y`` is ``n`` or ``k x n``."""
+    lo = y.min(axis=-1, keepdims=True)
+    span = y.max(axis=-1, keepdims=True) - lo
+    if (span <= 0).any():
+        i = int(np.argmax(span.ravel() <= 0))
+        where = "" if y.ndim == 1 else f" (row {i})"
+        raise InvalidParameterError(
+            f"{name}{where} is constant ({float(lo.ravel()[i])!r} everywhere), so it cannot "
+            "be min-max normalised; check that the detector saw a signal"
+        )
+    return (y - lo) / span
+
+
+# ----------------------------------------------------------------------------- target loss
+
+
+def peak_factor(peak: float | np.ndarray) -> float | np.ndarray:
+    """The step factor on a raw spectrum's maximum.
+
+    ``0`` if ``peak > 1.2`` (saturated); ``1`` if ``0.7 <= peak <= 1.2``;
+    ``peak / 0.7`` if ``peak < 0.7`` (too dilute).
+
+    Args:
+        peak: a maximum, or an array of maxima (any shape).
+
+    Returns:
+        The factor, a float for a scalar input, else an array of the input's shape.
+    """
+    m = np.asarray(peak, dtype=float)
+    out = np.where(m > STEP_HIGH, 0.0, np.where(m >= STEP_LOW, 1.0, m / STEP_LOW))
+    return float(out) if out.ndim == 0 else out
+
+
+def target_losses(
+    wavelengths: Any, spectra: Any, target_wavelengths: Any, target: Any
+) -> np.ndarray:
+    """:func:`target_loss` for a stack of spectra sharing one axis.
+
+    Args:
+        wavelengths: ``n``, strictly increasing.
+        spectra: ``k x n`` raw spectra (e.g. absorbance), one per row.
+        target_wavelengths: ``m``, strictly increasing.
+        target: ``m``, the target spectrum.
+
+    Returns:
+        ``k`` losses, each in ``[0, 1]`` for non-negative spectra.
+    """
+    x = _as_axis("wavelengths", wavelengths)
+    s = _as_float_array("spectra", spectra, 2)
+    _same_length("spectra", s, "wavelengths", x)
+    tx = _as_axis("target_wavelengths", target_wavelengths)
+    ty = _as_vector("target", target)
+    _same_length("target", ty, "target_wavelengths", tx)
+    t_n = _minmax("target (interpolated onto the spectrum's wavelengths)", np.interp(x, tx, ty))
+    s_n = _minmax("spectra", s)
+    cos = (s_n @ t_n) / (np.linalg.norm(s_n, axis=1) * np.linalg.norm(t_n))
+    return 1.0 - cos * peak_factor(s.max(axis=1))
+
+
+def target_loss(wavelengths: Any, spectrum: Any, target_wavelengths: Any, target: Any) -> float:
+    """The flow-synthesis loss of one spectrum against a target (lower is better).
+
+    Exactly: interpolate the target onto ``wavelengths`` (linear, ``np.interp``),
+    min-max normalise it and the spectrum, ``sim = cosine(target_n, spectrum_n) *
+    peak_factor(max(spectrum))`` with the maximum of the raw spectrum, and return
+    ``1 - sim``. A spectrum whose maximum exceeds 1.2 therefore scores 1.
+
+    Args:
+        wavelengths: ``n``, strictly increasing.
+        spectrum: ``n``, the raw measured spectrum.
+        target_wavelengths: ``m``, strictly increasing.
+        target: ``m``, the target spectrum.
+
+    Returns:
+        The loss, in ``[0, 1]`` for non-negative spectra.
+
+    Raises:
+        InvalidParameterError: shapes differ, an axis is not strictly increasing, a value
+            is NaN/inf, or a spectrum is constant.
+    """
+    s = _as_vector("spectrum", spectrum)
+    return float(target_losses(wavelengths, s[None, :], target_wavelengths, target)[0])
+
+
+# ----------------------------------------------------------------------------- similarities
+
+
+def pearson(a: Any, b: Any, x: Any = None) -> float:
+    """Pearson correlation of two spectra (similarity, in ``[-1, 1]``).
+
+    Args:
+        a, b: ``n`` spectra on a common axis.
+        x: ``n`` axis; unused, accepted for a uniform signature.
+    """
+    a, b, _ = _pair(a, b, x)
+    da, db = a - a.mean(), b - b.mean()
+    na, nb = np.linalg.norm(da), np.linalg.norm(db)
+    if na == 0 or nb == 0:
+        which = "a" if na == 0 else "b"
+        raise InvalidParameterError(
+            f"{which} is constant, so its Pearson correlation is undefined; "
+            "use measure='wasserstein' or check the spectrum"
+        )
+    return float(np.clip(da @ db / (na * nb), -1.0, 1.0))
+
+
+def cosine(a: Any, b: Any, x: Any = None) -> float:
+    """Cosine similarity of two spectra as raw vectors (in ``[-1, 1]``).
+
+    Args:
+        a, b: ``n`` spectra on a common axis.
+        x: ``n`` axis; unused, accepted for a uniform signature.
+    """
+    a, b, _ = _pair(a, b, x)
+    na, nb = np.linalg.norm(a), np.linalg.norm(b)
+    if na == 0 or nb == 0:
+        which = "a" if na == 0 else "b"
+        raise InvalidParameterError(f"{which} is all zeros, so its cosine is undefined")
+    return float(np.clip(a @ b / (na * nb), -1.0, 1.0))
+
+
+def _cell_widths(x: np.ndarray) -> np.ndarray:
+    """``n`` widths of the cells around each sample (midpoint rule)."""
+    edges = np.concatenate(([x[0]], 0.5 * (x[1:] + x[:-1]), [x[-1]]))
+    return np.diff(edges)
+
+
+def _distribution(name: str, y: np.ndarray, x: np.ndarray) -> np.ndarray:
+    """Probability mass per channel: negatives clipped, unit area over ``x``."""
+    mass = np.clip(y, 0.0, None) * _cell_widths(x)
+    total = mass.sum()
+    if total <= 0:
+        raise InvalidParameterError(
+            f"{name} has no positive area after clipping negatives (max {float(y.max())!r}); "
+            "it cannot be treated as a distribution"
+        )
+    return mass / total
+
+
+def jensen_shannon(a: Any, b: Any, x: Any = None) -> float:
+    """Jensen-Shannon distance (base 2, in ``[0, 1]``; 0 for identical shapes).
+
+    Both spectra are clipped at zero and normalised to unit area over ``x`` (midpoint
+    cell widths; equal weights when ``x`` is None or evenly spaced).
+
+    Args:
+        a, b: ``n`` spectra on a common axis.
+        x: ``n`` strictly increasing axis, or None for the channel index.
+    """
+    a, b, x = _pair(a, b, x)
+    p, q = _distribution("a", a, x), _distribution("b", b, x)
+    m = 0.5 * (p + q)
+    div = 0.5 * (rel_entr(p, m).sum() + rel_entr(q, m).sum()) / math.log(2.0)
+    return float(math.sqrt(min(max(div, 0.0), 1.0)))
+
+
+def wasserstein(a: Any, b: Any, x: Any = None) -> float:
+    """Earth mover's distance between the spectra as distributions over ``x``.
+
+    Spectra are clipped at zero and normalised to unit area as in
+    :func:`jensen_shannon`; the distance is in the units of ``x`` (channels if None).
+
+    Args:
+        a, b: ``n`` spectra on a common axis.
+        x: ``n`` strictly increasing axis, or None for the channel index.
+    """
+    a, b, x = _pair(a, b, x)
+    p, q = _distribution("a", a, x), _distribution("b", b, x)
+    return float(wasserstein_distance(x, x, u_weights=p, v_weights=q))
+
+
+def dtw(a: Any, b: Any, x: Any = None, window: int | None = None) -> float:
+    """Dynamic time warping distance with Euclidean cost (0 for identical spectra).
+
+    ``sqrt(min over warping paths of sum (a_i - b_j)^2)``; the diagonal path gives the
+    plain Euclidean distance, so for equal lengths ``dtw <= ||a - b||``. O(n m) time and
+    memory, one vectorised pass per anti-diagonal (a few ms for n = m = 421).
+
+    Args:
+        a: ``n`` spectrum.
+        b: ``m`` spectrum (may differ in length from ``a``).
+        x: unused (warping is over channel indices); if given it must match ``a``.
+        window: Sakoe-Chiba band half-width in channels (``|i - j| <= window``), or None
+            for no band. Must be at least ``|n - m|``.
+
+    Returns:
+        The distance, in the units of the spectra.
+    """
+    a = _as_vector("a", a, 1)
+    b = _as_vector("b", b, 1)
+    if x is not None:
+        _same_length("x", _as_axis("x", x), "a", a)
+    n, m = a.size, b.size
+    if window is None:
+        w = max(n, m)
+    else:
+        if isinstance(window, bool) or not isinstance(window, int | np.integer) or window < 0:
+            raise InvalidParameterError(
+                f"window must be a non-negative integer number of channels or None, got {window!r}"
+            )
+        w = int(window)
+        if w < abs(n - m):
+            raise InvalidParameterError(
+                f"window={w} is narrower than the length difference |{n} - {m}| = {abs(n - m)},"
+                f" so no warping path fits; pass window >= {abs(n - m)} or None"
+            )
+    # cumulative cost, 1-based with a guard row/column; filled one anti-diagonal
+    # (i + j = d) at a time, since each cell needs only the two previous diagonals
+    acc = np.full((n + 1, m + 1), np.inf)
+    acc[0, 0] = 0.0
+    for d in range(2, n + m + 1):
+        i = np.arange(max(1, d - m), min(n, d - 1) + 1)
+        j = d - i
+        if w < max(n, m):
+            keep = np.abs(i - j) <= w
+            i, j = i[keep], j[keep]
+        best = np.minimum(np.minimum(acc[i - 1, j - 1], acc[i - 1, j]), acc[i, j - 1])
+        acc[i, j] = (a[i - 1] - b[j - 1]) ** 2 + best
+    return float(math.sqrt(acc[n, m]))
+
+
+#: name -> ``f(a, b, x=None) -> float``; see :data:`DISTANCES` for which are distances.
+SIMILARITIES: dict[str, Callable[..., float]] = {
+    "pearson": pearson,
+    "cosine": cosine,
+    "jensen_shannon": jensen_shannon,
+    "wasserstein": wasserstein,
+    "dtw": dtw,
+}
+#: Entries of :data:`SIMILARITIES` that are distances (0 = identical, larger = worse).
+DISTANCES = frozenset({"jensen_shannon", "wasserstein", "dtw"})
+#: Every measure :class:`SpectrumObjective` accepts.
+MEASURES = ("target_loss", *SIMILARITIES)
+
+
+# ----------------------------------------------------------------------------- objective
+
+
+class SpectrumObjective:
+    """A target spectrum and a measure, called on a measured spectrum to give a loss.
+
+    The spectrum's axis must cover at least 90 % of the target's range. Only the
+    spectrum's channels inside the target's range are compared; the target is linearly
+    interpolated onto them. With ``measure="target_loss"`` the loss is
+    :func:`target_loss` on those channels (for the silver-nanoparticle data, whose
+    spectra span the target's 380-800 nm exactly, this is the published loss).
+    Other measures compare the two spectra after min-max normalising both (if
+    ``normalise``) and return ``1 - similarity`` for ``pearson``/``cosine`` or the
+    distance for ``jensen_shannon``/``wasserstein``/``dtw``.
+
+    Args:
+        target_x: ``m`` strictly increasing axis of the target (e.g. wavelength, nm).
+        target_y: ``m`` target spectrum.
+        measure: one of :data:`MEASURES`.
+        normalise: min-max normalise both spectra before a similarity measure
+            (ignored by ``target_loss``, which always does).
+        dtw_window: Sakoe-Chiba band half-width in channels for ``measure="dtw"``.
+    """
+
+    def __init__(
+        self,
+        target_x: Any,
+        target_y: Any,
+        measure: str = "target_loss",
+        normalise: bool = True,
+        dtw_window: int | None = None,
+    ):
+        self.target_x = _as_axis("target_x", target_x)
+        self.target_y = _as_vector("target_y", target_y)
+        _same_length("target_y", self.target_y, "target_x", self.target_x)
+        if measure not in MEASURES:
+            raise InvalidParameterError(
+                f"unknown measure {measure!r}; choose one of {', '.join(MEASURES)}"
+            )
+        if not isinstance(normalise, bool):
+            raise InvalidParameterError(f"normalise must be True or False, got {normalise!r}")
+        if dtw_window is not None and (
+            isinstance(dtw_window, bool) or not isinstance(dtw_window, int) or dtw_window < 0
+        ):
+            raise InvalidParameterError(
+                f"dtw_window must be a non-negative int or None, got {dtw_window!r}"
+            )
+        if dtw_window is not None and measure != "dtw":
+            raise InvalidParameterError(
+                f"dtw_window={dtw_window!r} only applies to measure='dtw', not {measure!r};"
+                " drop it or switch the measure"
+            )
+        self.measure = measure
+        self.normalise = normalise
+        self.dtw_window = dtw_window
+
+    def __repr__(self) -> str:
+        lo, hi = self.target_x[0], self.target_x[-1]
+        return (
+            f"SpectrumObjective(measure={self.measure!r}, target {self.target_x.size} points "
+            f"over {lo:g}-{hi:g}, normalise={self.normalise}, dtw_window={self.dtw_window})"
+        )
+
+    def _overlap(self, x: Any, y: Any) -> tuple[np.ndarray, np.ndarray]:
+        """Validate a measured spectrum; return its channels inside the target's range."""
+        x = _as_axis("x", x)
+        y = _as_vector("y", y)
+        _same_length("y", y, "x", x)
+        t0, t1 = float(self.target_x[0]), float(self.target_x[-1])
+        covered = min(x[-1], t1) - max(x[0], t0)
+        need = MIN_COVERAGE * (t1 - t0)
+        if covered < need:
+            share = max(covered, 0.0) / (t1 - t0)
+            raise InvalidParameterError(
+                f"the spectrum's axis {x[0]:g}-{x[-1]:g} covers {share:.0%} of the target's "
+                f"range {t0:g}-{t1:g}; measure at least {MIN_COVERAGE:.0%} of it "
+                f"(a span of {need:g} inside {t0:g}-{t1:g}, e.g. {t0:g}-{t0 + need:g})"
+            )
+        inside = (x >= t0) & (x <= t1)
+        if inside.sum() < 3:
+            raise InvalidParameterError(
+                f"only {int(inside.sum())} spectrum point(s) lie inside the target's range "
+                f"{t0:g}-{t1:g}; sample it with at least 3 points"
+            )
+        return x[inside], y[inside]
+
+    def __call__(self, x: Any, y: Any) -> float:
+        """The loss of one measured spectrum (lower is better).
+
+        Args:
+            x: ``n`` strictly increasing, finite axis, same units as ``target_x``.
+            y: ``n`` measured spectrum.
+
+        Raises:
+            InvalidParameterError: bad shapes or values, or an axis that covers less than
+                90 % of the target's range.
+        """
+        x, y = self._overlap(x, y)
+        if self.measure == "target_loss":
+            return target_loss(x, y, self.target_x, self.target_y)
+        t = np.interp(x, self.target_x, self.target_y)
+        if self.normalise:
+            t, y = _minmax("target (on the spectrum's axis)", t), _minmax("y", y)
+        fn = SIMILARITIES[self.measure]
+        if self.measure == "dtw":
+            value = dtw(t, y, x, window=self.dtw_window)
+        else:
+            value = fn(t, y, x)
+        return float(value) if self.measure in DISTANCES else 1.0 - float(value)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain-JSON config (target arrays as lists) for the journal."""
+        return {
+            "target_x": self.target_x.tolist(),
+            "target_y": self.target_y.tolist(),
+            "measure": self.measure,
+            "normalise": self.normalise,
+            "dtw_window": self.dtw_window,
+        }
+
+    @classmethod
+    def from_dict(cls, config: Mapping[str, Any]) -> SpectrumObjective:
+        """Rebuild from :meth:`to_dict` output; unknown keys are rejected."""
+        if not isinstance(config, Mapping):
+            raise InvalidParameterError(
+                f"config must be a mapping from to_dict(), got {type(config).__name__}"
+            )
+        known = {"target_x", "target_y", "measure", "normalise", "dtw_window"}
+        unknown = sorted(set(config) - known)
+        if unknown:
+            raise InvalidParameterError(
+                f"unknown SpectrumObjective config key(s) {unknown}; allowed: {sorted(known)}"
+            )
+        missing = sorted({"target_x", "target_y"} - set(config))
+        if missing:
+            raise InvalidParameterError(f"SpectrumObjective config lacks {missing}")
+        return cls(**dict(config))
+
+
+# ----------------------------------------------------------------------------- replicates
+
+
+def reduce_replicates(values: Sequence[float]) -> float:
+    """The median of replicate objective values (robust to an odd droplet).
+
+    Args:
+        values: ``k >= 1`` finite values.
+
+    Raises:
+        InvalidParameterError: empty, or any value NaN/inf.
+    """
+    try:
+        values = list(values)
+    except TypeError:
+        raise InvalidParameterError(
+            f"values must be a sequence of numbers, got {type(values).__name__}"
+        ) from None
+    return float(np.median(_as_float_array("values", values, 1)))
+
+
+def reduce_spectra(spectra: Any) -> np.ndarray:
+    """Channel-wise median of replicate spectra.
+
+    Args:
+        spectra: ``k x n`` finite spectra on one axis, ``k >= 1``.
+
+    Returns:
+        ``n`` median spectrum.
+    """
+    return np.median(_as_float_array("spectra", spectra, 2), axis=0)

@@ -1,0 +1,201 @@
+"""A table of measured experiments replayed as a discrete instrument.
+
+Rows with identical input values are replicates of one *candidate*; measuring a
+candidate returns its mean objective or one of its real replicate values, so a
+campaign run against the pool sees the measured, heteroscedastic noise.
+
+Example:
+    >>> pool = PoolEmulator.from_csv(
+    ...     "../shared/data/synthesis/agnp_droplets.csv",
+    ...     inputs=["QAgNO3(%)", "Qpva(%)", "Qtsc(%)", "Qseed(%)", "Qtot(uL/min)"],
+    ...     objective="loss", seed=0)
+    >>> pool.n_candidates, round(float(pool.mean.min()), 3)
+    (164, 0.148)
+"""
+
+import csv
+import os
+from collections.abc import Sequence
+
+import numpy as np
+
+MODES = ("mean", "sample")
+
+
+class PoolEmulator:
+    """Candidates (distinct input rows) with their replicate objective values.
+
+    Candidates keep the order in which their first replicate appears in the table.
+
+    Attributes:
+        inputs: names of the input columns, in the column order of ``X``.
+        objective: name of the objective column.
+        X: (n_candidates, d) input values of each candidate.
+        replicates: n_candidates arrays, each (count_i,), the raw objective values
+            in table order.
+        mean: (n_candidates,) mean objective of each candidate.
+        std: (n_candidates,) sample standard deviation (ddof=1; 0 for one replicate).
+        count: (n_candidates,) number of replicates.
+        seed: seed of the random generator used by ``measure(mode="sample")``.
+    """
+
+    def __init__(
+        self,
+        X: np.ndarray,
+        replicates: Sequence[Sequence[float]],
+        inputs: Sequence[str],
+        objective: str,
+        seed: int | None = None,
+    ) -> None:
+        """Store the candidates.
+
+        Args:
+            X: (n_candidates, d) distinct, finite input values.
+            replicates: n_candidates non-empty sequences of finite objective values.
+            inputs: d input names.
+            objective: objective name.
+            seed: seed for ``np.random.default_rng``; None draws a fresh one.
+        """
+        x = np.array(X, dtype=float)
+        inputs = tuple(inputs)
+        if x.ndim != 2 or x.shape[0] == 0 or x.shape[1] != len(inputs):
+            raise ValueError(
+                f"X must be a non-empty (n_candidates, {len(inputs)}) array matching "
+                f"inputs {list(inputs)}, got shape {x.shape}"
+            )
+        if len(replicates) != x.shape[0]:
+            raise ValueError(
+                f"need one replicate list per candidate: {x.shape[0]} rows in X, "
+                f"{len(replicates)} replicate lists"
+            )
+        reps = [np.array(r, dtype=float).ravel() for r in replicates]
+        for i, r in enumerate(reps):
+            if r.size == 0 or not np.isfinite(r).all():
+                raise ValueError(
+                    f"candidate {i} needs at least one finite {objective!r} value, got {r.tolist()}"
+                )
+        if not np.isfinite(x).all():
+            raise ValueError("X must be finite; drop rows with NaN/inf inputs")
+        self.inputs = inputs
+        self.objective = str(objective)
+        self.X = x
+        self.replicates = reps
+        self.count = np.array([r.size for r in reps])
+        self.mean = np.array([r.mean() for r in reps])
+        self.std = np.array([r.std(ddof=1) if r.size > 1 else 0.0 for r in reps])
+        self.seed = seed
+        self._rng = np.random.default_rng(seed)
+
+    @classmethod
+    def from_csv(
+        cls,
+        path: str | os.PathLike,
+        inputs: Sequence[str],
+        objective: str,
+        seed: int | None = None,
+    ) -> "PoolEmulator":
+        """Read a CSV with a header row and group its rows into candidates.
+
+        Args:
+            path: CSV file; the first row names the columns.
+            inputs: names of the d input columns (distinct, at least one).
+            objective: name of the objective column (not one of ``inputs``).
+            seed: seed for the replicate sampling.
+
+        Returns:
+            The emulator, candidates in order of first appearance.
+
+        Raises:
+            ValueError: empty file or no data rows, unknown or repeated column names,
+                non-numeric or non-finite values.
+        """
+        if isinstance(inputs, str):
+            raise ValueError(f"inputs must be a list of column names, got the string {inputs!r}")
+        inputs = list(inputs)
+        if not inputs:
+            raise ValueError("inputs must name at least one column of the CSV")
+        if len(set(inputs)) != len(inputs):
+            raise ValueError(f"inputs must be distinct column names, got {inputs}")
+        if objective in inputs:
+            raise ValueError(f"objective {objective!r} must not also be an input")
+        with open(path, newline="") as fh:
+            rows = [row for row in csv.reader(fh) if any(cell.strip() for cell in row)]
+        if not rows:
+            raise ValueError(f"{path} is empty; expected a header row and data rows")
+        header = [name.strip() for name in rows[0]]
+        unknown = [name for name in [*inputs, objective] if name not in header]
+        if unknown:
+            raise ValueError(f"unknown column(s) {unknown} in {path}; available columns: {header}")
+        if len(rows) == 1:
+            raise ValueError(f"{path} has a header but no data rows")
+        cols = [header.index(name) for name in [*inputs, objective]]
+        values = np.empty((len(rows) - 1, len(cols)))
+        for r, row in enumerate(rows[1:]):
+            for c, col in enumerate(cols):
+                cell = row[col].strip() if col < len(row) else ""
+                try:
+                    values[r, c] = float(cell)
+                except ValueError:
+                    raise ValueError(
+                        f"non-numeric value {cell!r} in column {header[col]!r}, data row {r + 1} "
+                        f"of {path}; every input and objective value must be a number"
+                    ) from None
+                if not np.isfinite(values[r, c]):
+                    raise ValueError(
+                        f"non-finite value {cell!r} in column {header[col]!r}, data row {r + 1} "
+                        f"of {path}; drop or fix that row"
+                    )
+        groups: dict[tuple[float, ...], list[float]] = {}
+        for row in values:
+            groups.setdefault(tuple(row[:-1].tolist()), []).append(float(row[-1]))
+        return cls(np.array(list(groups)), list(groups.values()), inputs, objective, seed=seed)
+
+    @property
+    def n_candidates(self) -> int:
+        """Number of distinct candidates."""
+        return self.X.shape[0]
+
+    def _check_index(self, index: int) -> int:
+        if isinstance(index, bool) or not isinstance(index, int | np.integer):
+            raise ValueError(f"index must be an int, got {index!r}")
+        if not 0 <= index < self.n_candidates:
+            raise ValueError(
+                f"index {index} is out of range; pass 0 <= index < {self.n_candidates}"
+            )
+        return int(index)
+
+    def measure(self, index: int, mode: str = "mean") -> float:
+        """Objective of one candidate.
+
+        Args:
+            index: candidate index, 0 <= index < ``n_candidates``.
+            mode: ``"mean"`` for the replicate mean, ``"sample"`` for one replicate
+                value drawn uniformly with the seeded generator (real noise).
+
+        Returns:
+            The objective value.
+        """
+        i = self._check_index(index)
+        if mode == "mean":
+            return float(self.mean[i])
+        if mode == "sample":
+            reps = self.replicates[i]
+            return float(reps[self._rng.integers(reps.size)])
+        raise ValueError(f"mode must be one of {MODES}, got {mode!r}")
+
+    def top_indices(self, fraction: float = 0.05, minimize: bool = True) -> np.ndarray:
+        """Indices of the best candidates by mean objective, best first.
+
+        Args:
+            fraction: share of candidates to return, 0 < fraction <= 1; the count is
+                ``round(fraction * n_candidates)``, at least 1.
+            minimize: True when lower objective is better.
+
+        Returns:
+            (k,) int indices; ties keep table order.
+        """
+        if isinstance(fraction, bool) or not (np.isfinite(fraction) and 0 < fraction <= 1):
+            raise ValueError(f"fraction must be in (0, 1], got {fraction!r}")
+        k = max(1, round(fraction * self.n_candidates))
+        key = self.mean if minimize else -self.mean
+        return np.argsort(key, kind="stable")[:k]

@@ -1,0 +1,65 @@
+"""The GP behind batch recipe optimisation (botorch SingleTaskGP, ARD Matern-5/2)."""
+
+from __future__ import annotations
+
+import warnings
+
+import gpytorch
+import numpy as np
+import torch
+from botorch.fit import fit_gpytorch_mll
+from botorch.models import SingleTaskGP
+from botorch.models.transforms import Standardize
+from gpytorch.mlls import ExactMarginalLogLikelihood
+
+from adaptive.errors import InvalidParameterError
+
+DTYPE = torch.float64
+
+
+def fit_recipe_gp(x: np.ndarray, y: np.ndarray, y_var: np.ndarray | None = None) -> SingleTaskGP:
+    """Fit a GP to recipes in the unit cube, to be MAXIMISED.
+
+    Args:
+        x: (n, d) recipes encoded in [0, 1]^d.
+        y: (n,) objective, larger is better (negate a loss first).
+        y_var: (n,) noise variance of each ``y`` (replicate variance of the
+            median), or None to learn one homoscedastic noise. Known variances
+            make the model heteroscedastic.
+
+    Returns:
+        The fitted model (outcomes standardised inside).
+    """
+    x = np.asarray(x, float)
+    y = np.asarray(y, float)
+    if x.ndim != 2 or y.shape != (len(x),) or len(x) < 2:
+        raise InvalidParameterError(
+            f"fit_recipe_gp needs x (n, d) and y (n,) with n >= 2; got {x.shape}, {y.shape}"
+        )
+    if not (np.isfinite(x).all() and np.isfinite(y).all()):
+        raise InvalidParameterError("recipes and objectives must be finite (no NaN/inf)")
+    train_x = torch.as_tensor(x, dtype=DTYPE)
+    train_y = torch.as_tensor(y, dtype=DTYPE)[:, None]
+    train_var = None
+    if y_var is not None:
+        train_var = torch.as_tensor(np.maximum(y_var, 1e-8), dtype=DTYPE)[:, None]
+    kernel = gpytorch.kernels.ScaleKernel(
+        gpytorch.kernels.MaternKernel(nu=2.5, ard_num_dims=x.shape[1])
+    )
+    model = SingleTaskGP(
+        train_x, train_y, train_var, covar_module=kernel, outcome_transform=Standardize(1)
+    )
+    with warnings.catch_warnings():  # botorch warns when a restart is needed; it retries
+        warnings.simplefilter("ignore")
+        fit_gpytorch_mll(ExactMarginalLogLikelihood(model.likelihood, model))
+    model.eval()
+    return model
+
+
+def posterior_mean_std(model: SingleTaskGP, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Posterior mean and std of the latent objective at ``x`` (m, d), each (m,)."""
+    with torch.no_grad():
+        posterior = model.posterior(torch.as_tensor(x, dtype=DTYPE))
+        mean = posterior.mean.squeeze(-1).numpy()
+        std = posterior.variance.clamp_min(0).sqrt().squeeze(-1).numpy()
+    return mean, std

@@ -1,0 +1,104 @@
+import numpy as np
+import pytest
+
+from adaptive.designs import DESIGNS, latin_hypercube, random_design, sobol
+from adaptive.errors import InvalidParameterError
+from adaptive.space import Dimension, LinearConstraint, Space
+
+FRACTIONS = ("QAgNO3(%)", "Qpva(%)", "Qtsc(%)", "Qseed(%)")
+
+
+def agnp_space(upper=100.0):
+    dims = (
+        Dimension("QAgNO3(%)", low=4.5, high=42.8),
+        Dimension("Qpva(%)", low=10.0, high=40.0),
+        Dimension("Qtsc(%)", low=0.5, high=30.5),
+        Dimension("Qseed(%)", low=0.5, high=19.5),
+        Dimension("Qtot(uL/min)", low=200.0, high=983.0, step=1.0),
+    )
+    return Space(dims, (LinearConstraint(dict.fromkeys(FRACTIONS, 1.0), upper=upper),))
+
+
+def box_space(d=3):
+    return Space(tuple(Dimension(f"x{i}", low=-2.0 * i, high=1.0 + i) for i in range(d)))
+
+
+def test_registry():
+    assert DESIGNS == {"lhs": latin_hypercube, "sobol": sobol, "random": random_design}
+
+
+@pytest.mark.parametrize("name", sorted(DESIGNS))
+@pytest.mark.parametrize("upper", [100.0, 60.0])
+def test_agnp_designs_give_n_distinct_feasible_points(name, upper):
+    space = agnp_space(upper)
+    points = DESIGNS[name](space, 24, seed=3)
+    assert len(points) == 24
+    assert len({tuple(p.values()) for p in points}) == 24
+    for p in points:
+        assert space.validate(p) == p
+        assert sum(p[k] for k in FRACTIONS) <= upper + 1e-9
+        assert p["Qtot(uL/min)"] == round(p["Qtot(uL/min)"])
+
+
+def test_tight_constraint_rejects_most_of_the_box():
+    # the sum <= 60 case really exercises rejection: most of the box is infeasible
+    space = agnp_space(60.0)
+    u = np.random.default_rng(0).random((2000, 5))
+    assert space.feasible(u).mean() < 0.5
+
+
+@pytest.mark.parametrize("name", sorted(DESIGNS))
+def test_seeded_designs_reproduce(name):
+    space = agnp_space(60.0)
+    design = DESIGNS[name]
+    assert design(space, 10, seed=7) == design(space, 10, seed=7)
+    assert design(space, 10, seed=7) != design(space, 10, seed=8)
+
+
+@pytest.mark.parametrize("n", [1, 7, 16])
+def test_lhs_is_stratified_without_constraints(n):
+    space = box_space(3)
+    points = latin_hypercube(space, n, seed=11)
+    u = space.to_unit(points)
+    bins = np.floor(u * n).astype(int)
+    for j in range(3):
+        assert sorted(bins[:, j].tolist()) == list(range(n))
+
+
+def test_lhs_with_constraints_spreads_points():
+    space = agnp_space(60.0)
+    points = latin_hypercube(space, 12, seed=0)
+    u = space.to_unit(points)
+    dist = np.sqrt(((u[:, None, :] - u[None, :, :]) ** 2).sum(-1))
+    np.fill_diagonal(dist, np.inf)
+    plain = space.to_unit(random_design(space, 12, seed=0))
+    dist_plain = np.sqrt(((plain[:, None, :] - plain[None, :, :]) ** 2).sum(-1))
+    np.fill_diagonal(dist_plain, np.inf)
+    assert dist.min() > dist_plain.min()
+
+
+@pytest.mark.parametrize("name", sorted(DESIGNS))
+def test_integer_and_categorical_dims_give_distinct_points(name):
+    space = Space(
+        (
+            Dimension("n", kind="integer", low=0, high=4),
+            Dimension("c", kind="categorical", choices=("a", "b")),
+        )
+    )
+    points = DESIGNS[name](space, 10, seed=0)  # all 5 x 2 combinations
+    assert len({(p["n"], p["c"]) for p in points}) == 10
+    with pytest.raises(InvalidParameterError, match="too few distinct"):
+        DESIGNS[name](space, 11, seed=0)
+
+
+@pytest.mark.parametrize("name", sorted(DESIGNS))
+def test_impossible_constraints_raise(name):
+    space = agnp_space(10.0)  # the four fractions cannot sum below 15.5
+    with pytest.raises(InvalidParameterError, match="too little feasible volume"):
+        DESIGNS[name](space, 5, seed=0)
+
+
+@pytest.mark.parametrize("n", [0, -1, 2.5, True, "3"])
+def test_bad_n_rejected(n):
+    with pytest.raises(InvalidParameterError, match="positive integer"):
+        latin_hypercube(box_space(), n)

@@ -1,0 +1,263 @@
+import math
+
+import numpy as np
+import pytest
+
+from adaptive.errors import InvalidParameterError, OutOfSpaceError
+from adaptive.space import Dimension, LinearConstraint, Space
+
+FRACTIONS = ("QAgNO3(%)", "Qpva(%)", "Qtsc(%)", "Qseed(%)")
+
+
+def agnp_space(upper=100.0):
+    dims = (
+        Dimension("QAgNO3(%)", low=4.5, high=42.8),
+        Dimension("Qpva(%)", low=10.0, high=40.0),
+        Dimension("Qtsc(%)", low=0.5, high=30.5),
+        Dimension("Qseed(%)", low=0.5, high=19.5),
+        Dimension("Qtot(uL/min)", low=200.0, high=983.0, step=1.0),
+    )
+    return Space(dims, (LinearConstraint(dict.fromkeys(FRACTIONS, 1.0), upper=upper),))
+
+
+def mixed_space():
+    return Space(
+        (
+            Dimension("x", low=-1.0, high=3.0),
+            Dimension("n", kind="integer", low=1, high=10),
+            Dimension("s", low=0.0, high=1.0, step=0.1),
+            Dimension("c", kind="categorical", choices=("a", "b", "c")),
+            Dimension("one", kind="categorical", choices=("only",)),
+        ),
+        (LinearConstraint({"x": 1.0, "n": -0.5}, lower=-2.0, upper=1.0, name="balance"),),
+    )
+
+
+def point(agno3, pva, tsc, seed, qtot=500.0):
+    return {
+        "QAgNO3(%)": agno3,
+        "Qpva(%)": pva,
+        "Qtsc(%)": tsc,
+        "Qseed(%)": seed,
+        "Qtot(uL/min)": qtot,
+    }
+
+
+# ---- steps ------------------------------------------------------------------------
+
+
+def test_step_validate_accepts_lattice_and_rejects_off_lattice_with_nearest():
+    dim = Dimension("Qtot", low=200.0, high=983.0, step=1.0, units="uL/min")
+    assert dim.validate(200) == 200.0
+    assert dim.validate(983.0) == 983.0
+    assert dim.validate(500.0 + 1e-10) == 500.0  # within the relative tolerance
+    with pytest.raises(InvalidParameterError, match="nearest valid values are 300 and 301"):
+        dim.validate(300.5)
+    fine = Dimension("s", low=0.0, high=1.0, step=0.1)
+    assert fine.validate(0.3) == pytest.approx(0.3)
+    with pytest.raises(InvalidParameterError, match=r"0\.3 and 0\.4"):
+        fine.validate(0.35)
+
+
+def test_step_whose_range_is_not_a_multiple_names_the_last_lattice_value():
+    dim = Dimension("v", low=0.0, high=1.0, step=0.3)
+    assert dim.n_steps == 3
+    assert dim.validate(0.9) == pytest.approx(0.9)
+    with pytest.raises(InvalidParameterError, match="nearest valid value is 0.9"):
+        dim.validate(0.95)
+    assert dim.snap(1.0) == pytest.approx(0.9)
+
+
+def test_snap_rounds_onto_lattice_and_clips():
+    dim = Dimension("Qtot", low=200.0, high=983.0, step=1.0)
+    assert dim.snap(300.4) == 300.0
+    assert dim.snap(300.6) == 301.0
+    assert dim.snap(10.0) == 200.0
+    assert dim.snap(1e6) == 983.0
+    assert Dimension("n", kind="integer", low=1, high=10).snap(2.7) == 3
+    assert Dimension("x", low=0.0, high=1.0).snap(0.25) == 0.25
+    assert Dimension("c", kind="categorical", choices=("a",)).snap("a") == "a"
+    with pytest.raises(InvalidParameterError):
+        dim.snap(math.nan)
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"low": 0.0, "high": 1.0, "step": 0.0},
+        {"low": 0.0, "high": 1.0, "step": -0.1},
+        {"low": 0.0, "high": 1.0, "step": math.inf},
+        {"low": 0.0, "high": 1.0, "step": 2.0},
+        {"low": 0.0, "high": 1.0, "step": "1"},
+        {"kind": "integer", "low": 0, "high": 5, "step": 2.0},
+        {"kind": "categorical", "choices": ("a",), "step": 1.0},
+    ],
+)
+def test_bad_steps_rejected(kwargs):
+    with pytest.raises(InvalidParameterError, match="step"):
+        Dimension("x", **kwargs)
+
+
+def test_step_round_trips_through_dict():
+    space = agnp_space()
+    again = Space.from_dict(space.to_dict())
+    assert again == space
+    assert again["Qtot(uL/min)"].step == 1.0
+    assert again["QAgNO3(%)"].step is None
+
+
+# ---- constraints ------------------------------------------------------------------
+
+
+def test_constraint_satisfied_and_violated_messages():
+    space = agnp_space()
+    con = space.constraints[0]
+    assert con.label == "QAgNO3(%)+Qpva(%)+Qtsc(%)+Qseed(%)"
+    assert con.is_satisfied(point(20.0, 20.0, 10.0, 5.0))
+    bad = point(40.0, 40.0, 20.0, 4.2, qtot=300.0)
+    assert not con.is_satisfied(bad)
+    with pytest.raises(OutOfSpaceError) as info:
+        space.validate(bad)
+    assert isinstance(info.value, InvalidParameterError)
+    assert "QAgNO3(%)+Qpva(%)+Qtsc(%)+Qseed(%) = 104.2 > 100" in str(info.value)
+    edge = point(40.0, 40.0, 15.0, 5.0)
+    assert space.validate(edge)["Qseed(%)"] == 5.0  # bound is inclusive
+
+
+def test_lower_bound_and_name_in_message():
+    space = mixed_space()
+    ok = {"x": 0.0, "n": 1, "s": 0.5, "c": "b", "one": "only"}
+    assert space.validate(ok) == ok
+    with pytest.raises(OutOfSpaceError, match=r"balance = -3 < -2"):
+        space.validate({**ok, "x": -1.0, "n": 4})
+    with pytest.raises(OutOfSpaceError, match=r"balance = 2.5 > 1"):
+        space.validate({**ok, "x": 3.0})
+    con = LinearConstraint({"a": 2.0, "b": -1.0, "c": -0.5}, upper=1.0)
+    assert con.label == "2*a-b-0.5*c"
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"coefficients": {"x": 1.0}},
+        {"coefficients": {}, "upper": 1.0},
+        {"coefficients": {"x": math.nan}, "upper": 1.0},
+        {"coefficients": {"x": True}, "upper": 1.0},
+        {"coefficients": {"x": 1.0}, "upper": math.inf},
+        {"coefficients": {"x": 1.0}, "upper": 0.0, "lower": 1.0},
+        {"coefficients": {"": 1.0}, "upper": 1.0},
+        {"coefficients": [("x", 1.0)], "upper": 1.0},
+    ],
+)
+def test_bad_constraints_rejected(kwargs):
+    with pytest.raises(InvalidParameterError):
+        LinearConstraint(**kwargs)
+
+
+def test_space_rejects_constraints_on_unknown_or_categorical_dims():
+    dims = (Dimension("x", low=0.0, high=1.0), Dimension("c", kind="categorical", choices=(1, 2)))
+    with pytest.raises(InvalidParameterError, match="unknown dimensions"):
+        Space(dims, (LinearConstraint({"y": 1.0}, upper=1.0),))
+    with pytest.raises(InvalidParameterError, match="categorical"):
+        Space(dims, (LinearConstraint({"c": 1.0}, upper=1.0),))
+    with pytest.raises(InvalidParameterError):
+        Space(dims, ({"coefficients": {"x": 1.0}, "upper": 1.0},))
+
+
+def test_constraints_round_trip_and_from_dict_checks():
+    space = mixed_space()
+    data = space.to_dict()
+    assert data["constraints"] == [
+        {"coefficients": {"x": 1.0, "n": -0.5}, "upper": 1.0, "lower": -2.0, "name": "balance"}
+    ]
+    again = Space.from_dict(data)
+    assert again == space and hash(again) == hash(space)
+    wire = {
+        "dimensions": [{"name": "a", "low": 0.0, "high": 1.0}, {"name": "b", "low": 0, "high": 1}],
+        "constraints": [{"coefficients": {"a": 1, "b": 1}, "upper": 1}],
+    }
+    built = Space.from_dict(wire)
+    assert built.constraints[0].upper == 1.0
+    with pytest.raises(InvalidParameterError, match="unknown space fields"):
+        Space.from_dict({**wire, "extra": 1})
+    with pytest.raises(InvalidParameterError, match="unknown constraint fields"):
+        Space.from_dict({**wire, "constraints": [{"coefficients": {"a": 1}, "max": 1}]})
+    with pytest.raises(InvalidParameterError, match="unknown dimensions"):
+        Space.from_dict({**wire, "constraints": [{"coefficients": {"z": 1}, "upper": 1}]})
+    with pytest.raises(InvalidParameterError):
+        Space.from_dict({**wire, "constraints": {"coefficients": {"a": 1}, "upper": 1}})
+    with pytest.raises(InvalidParameterError, match="lacks coefficients"):
+        Space.from_dict({**wire, "constraints": [{"upper": 1}]})
+    # spaces written before constraints existed still load
+    assert Space.from_dict({"dimensions": wire["dimensions"]}).constraints == ()
+
+
+# ---- unit cube --------------------------------------------------------------------
+
+
+def test_to_unit_from_unit_round_trip_mixed():
+    space = mixed_space()
+    points = [
+        {"x": -1.0, "n": 1, "s": 0.0, "c": "a", "one": "only"},
+        {"x": 3.0, "n": 10, "s": 1.0, "c": "c", "one": "only"},
+        {"x": 0.5, "n": 4, "s": 0.7, "c": "b", "one": "only"},
+    ]
+    u = space.to_unit(points)
+    assert u.shape == (3, 5)
+    np.testing.assert_allclose(u[0], [0, 0, 0, 0, 0])
+    np.testing.assert_allclose(u[1], [1, 1, 1, 1, 0])
+    np.testing.assert_allclose(u[2], [0.375, 3 / 9, 0.7, 0.5, 0])
+    back = space.from_unit(u)
+    for got, want in zip(back, points, strict=True):
+        assert got.keys() == want.keys()
+        assert got["x"] == pytest.approx(want["x"])
+        assert got["s"] == pytest.approx(want["s"])
+        assert got["n"] == want["n"] and type(got["n"]) is int
+        assert got["c"] == want["c"] and got["one"] == "only"
+
+
+def test_from_unit_snaps_and_round_trip_is_stable_on_random_rows():
+    space = mixed_space()
+    rng = np.random.default_rng(0)
+    u = rng.random((200, 5))
+    points = space.from_unit(u)
+    for p in points:
+        assert p["n"] in range(1, 11)
+        assert abs(p["s"] * 10 - round(p["s"] * 10)) < 1e-9
+        assert p["c"] in ("a", "b", "c")
+        space["s"].validate(p["s"])
+    again = space.from_unit(space.to_unit(points))
+    assert again == points
+
+
+def test_from_unit_rejects_bad_arrays():
+    space = mixed_space()
+    with pytest.raises(InvalidParameterError, match="n x 5"):
+        space.from_unit(np.zeros((2, 4)))
+    with pytest.raises(InvalidParameterError, match="NaN"):
+        space.from_unit(np.full((1, 5), np.nan))
+    with pytest.raises(InvalidParameterError, match=r"\[0, 1\]"):
+        space.from_unit(np.full((1, 5), 1.5))
+    assert space.from_unit(np.full((1, 5), 1 + 1e-12))[0]["n"] == 10
+    with pytest.raises(InvalidParameterError):
+        space.to_unit([{"x": 0.0}])
+
+
+@pytest.mark.parametrize("space_fn", [agnp_space, lambda: agnp_space(60.0), mixed_space])
+def test_feasible_mask_agrees_with_validate(space_fn):
+    space = space_fn()
+    u = np.random.default_rng(1).random((400, len(space.dimensions)))
+    mask = space.feasible(u)
+    assert mask.shape == (400,) and mask.dtype == bool
+    assert 0 < mask.sum() < 400
+    for ok, p in zip(mask, space.from_unit(u), strict=True):
+        if ok:
+            space.validate(p)
+        else:
+            with pytest.raises(OutOfSpaceError, match="constraint"):
+                space.validate(p)
+
+
+def test_feasible_without_constraints_is_all_true():
+    space = Space((Dimension("x", low=0.0, high=1.0),))
+    assert space.feasible(np.zeros((3, 1))).tolist() == [True, True, True]

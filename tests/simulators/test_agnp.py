@@ -1,0 +1,151 @@
+import csv
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from simulators import AgNPSynthesis
+from simulators.agnp import BOUNDS, DEFAULT_PARAMS, FACTORS, WAVELENGTHS, calibrate
+
+DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "synthesis"
+needs_data = pytest.mark.skipif(
+    not (DATA / "agnp_run1_spectra.csv").is_file(),
+    reason=f"run-1 AgNP spectra not found under {DATA} (shared data absent)",
+)
+
+RECIPE = {
+    "QAgNO3(%)": 15.0,
+    "Qpva(%)": 25.0,
+    "Qtsc(%)": 10.0,
+    "Qseed(%)": 8.0,
+    "Qtot(uL/min)": 500.0,
+}
+
+
+def prism_peak(sim, recipe):
+    """Wavelength of the absorbance maximum above 480 nm (the in-plane band)."""
+    s = sim.spectrum_true(recipe)
+    red = WAVELENGTHS > 480
+    return WAVELENGTHS[red][s[red].argmax()]
+
+
+def test_shapes_and_positivity():
+    sim = AgNPSynthesis(seed=0)
+    assert WAVELENGTHS.shape == (421,) and WAVELENGTHS[0] == 380 and WAVELENGTHS[-1] == 800
+    s = sim.spectrum_true(RECIPE)
+    assert s.shape == (421,) and np.all(s > 0)
+    np.testing.assert_array_equal(sim.spectrum_true([RECIPE[f] for f in FACTORS]), s)
+    assert sim.measure(RECIPE).shape == (1, 421)
+    assert sim.measure(RECIPE, n_droplets=7).shape == (7, 421)
+    rng = np.random.default_rng(0)
+    lo = np.array([BOUNDS[f][0] for f in FACTORS])
+    hi = np.array([BOUNDS[f][1] for f in FACTORS])
+    x = lo + rng.random((2000, 5)) * (hi - lo)
+    x = x[x[:, :4].sum(axis=1) <= 100]
+    y = sim.spectra_true(x)
+    assert y.shape == (len(x), 421) and np.all(y > 0) and np.all(np.isfinite(y))
+    np.testing.assert_allclose(y[3], sim.spectrum_true(x[3]))
+
+
+def test_band_red_shifts_as_seed_falls_relative_to_silver():
+    sim = AgNPSynthesis()
+    peaks = [prism_peak(sim, {**RECIPE, "Qseed(%)": seed}) for seed in (16.0, 8.0, 4.0, 2.0)]
+    assert all(b > a + 10 for a, b in zip(peaks, peaks[1:], strict=False)), peaks
+    assert 480 < peaks[0] < peaks[-1] < 750
+
+
+def test_band_blue_shifts_with_citrate_and_absorbance_falls_with_flow():
+    sim = AgNPSynthesis()
+    much, little = ({**RECIPE, "Qtsc(%)": tsc} for tsc in (25.0, 3.0))
+    assert prism_peak(sim, much) < prism_peak(sim, little) - 20
+    slow = sim.spectrum_true({**RECIPE, "Qtot(uL/min)": 200.0})
+    fast = sim.spectrum_true({**RECIPE, "Qtot(uL/min)": 983.0})
+    assert np.all(fast < slow)
+    more_silver = sim.spectrum_true({**RECIPE, "QAgNO3(%)": 30.0})
+    assert more_silver.max() > sim.spectrum_true(RECIPE).max()
+
+
+def test_seeded_noise_is_reproducible_and_droplets_spread():
+    a, b, c = (AgNPSynthesis(seed=s).measure(RECIPE, n_droplets=20) for s in (1, 1, 2))
+    np.testing.assert_array_equal(a, b)
+    assert not np.array_equal(a, c)
+    true = AgNPSynthesis().spectrum_true(RECIPE)
+    scale = (a @ true) / (true @ true)
+    assert 0.02 < scale.std() < 0.15  # intensity jitter about 6 %
+    assert np.abs(np.median(a, axis=0) / true - 1).mean() < 0.05  # unbiased around the truth
+
+
+def test_noise_free_measure_equals_truth():
+    sim = AgNPSynthesis(intensity_jitter=0, position_jitter=0, noise=0, seed=0)
+    np.testing.assert_allclose(sim.measure(RECIPE, 3), np.tile(sim.spectrum_true(RECIPE), (3, 1)))
+
+
+@pytest.mark.parametrize(
+    ("recipe", "match"),
+    [
+        ({**RECIPE, "Qwater(%)": 1.0}, "unknown factor"),
+        ({k: v for k, v in RECIPE.items() if k != "Qpva(%)"}, "missing factor"),
+        ({**RECIPE, "Qtsc(%)": float("nan")}, "Qtsc.*finite"),
+        ({**RECIPE, "Qseed(%)": 25.0}, "Qseed.*outside"),
+        ({**RECIPE, "Qtot(uL/min)": 100.0}, "Qtot.*outside"),
+        ({**RECIPE, "QAgNO3(%)": 40.0, "Qpva(%)": 40.0, "Qtsc(%)": 20.0}, "sum to"),
+        ([1.0, 2.0, 3.0], "shape"),
+    ],
+)
+def test_bad_recipes_raise(recipe, match):
+    sim = AgNPSynthesis(seed=0)
+    with pytest.raises(ValueError, match=match):
+        sim.spectrum_true(recipe)
+    with pytest.raises(ValueError, match=match):
+        sim.measure(recipe)
+
+
+def test_bad_settings_raise():
+    with pytest.raises(ValueError, match="n_droplets"):
+        AgNPSynthesis(seed=0).measure(RECIPE, n_droplets=0)
+    with pytest.raises(ValueError, match="spectra_true|shape"):
+        AgNPSynthesis().spectra_true([[1.0, 2.0]])
+    with pytest.raises(ValueError, match="unknown model parameter"):
+        AgNPSynthesis(params={"width": 3.0})
+    with pytest.raises(ValueError, match="noise"):
+        AgNPSynthesis(noise=-1.0)
+
+
+def read_run1():
+    with open(DATA / "agnp_run1_spectra.csv", newline="") as fh:
+        rows = list(csv.reader(fh))
+    values = np.array(rows[1:], dtype=float)
+    cond = np.array([int(name.split("_")[0][1:]) for name in rows[0][1:]])
+    with open(DATA / "agnp_run1_recipes.csv", newline="") as fh:
+        recipes = {int(r["condition_id"]): r for r in csv.DictReader(fh)}
+    cols = ["q_agno3_pct", "q_pva_pct", "q_tsc_pct", "q_seed_pct", "q_total_ul_min"]
+    ids = sorted(recipes)
+    x = np.array([[float(recipes[k][c]) for c in cols] for k in ids])
+    median = np.array([np.median(values[:, 1:][:, cond == k], axis=1) for k in ids])
+    return values[:, 0], x, median
+
+
+@needs_data
+def test_calibration_quality_on_run1():
+    wl, x, median = read_run1()
+    np.testing.assert_array_equal(wl, WAVELENGTHS)
+    y = AgNPSynthesis().spectra_true(x)
+    cos = (y * median).sum(1) / np.linalg.norm(y, axis=1) / np.linalg.norm(median, axis=1)
+    rmse = np.sqrt(((y - median) ** 2).mean(axis=1))
+    # measured: cosine median 0.998, min 0.994; RMSE median 0.030, max 0.039
+    assert np.median(cos) > 0.995 and cos.min() > 0.99
+    assert np.median(rmse) < 0.04 and rmse.max() < 0.05
+
+
+@needs_data
+def test_calibrate_runs_and_does_not_get_worse():
+    _, x, median = read_run1()
+    fitted = calibrate(x, median, max_nfev=3)
+    assert set(fitted) == set(DEFAULT_PARAMS)
+
+    def sse(params):
+        return ((AgNPSynthesis(params=params).spectra_true(x) - median) ** 2).sum()
+
+    assert sse(fitted) <= sse(DEFAULT_PARAMS) * 1.0001
+    with pytest.raises(ValueError, match="shape"):
+        calibrate(x, median[:, :10])

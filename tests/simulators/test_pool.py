@@ -1,0 +1,93 @@
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from simulators import PoolEmulator
+
+DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "synthesis"
+DROPLETS = DATA / "agnp_droplets.csv"
+FLOWS = ["QAgNO3(%)", "Qpva(%)", "Qtsc(%)", "Qseed(%)", "Qtot(uL/min)"]
+needs_data = pytest.mark.skipif(
+    not DROPLETS.is_file(), reason=f"{DROPLETS} not found (shared data absent)"
+)
+
+
+@pytest.fixture
+def small(tmp_path):
+    path = tmp_path / "pool.csv"
+    path.write_text("a,b,y,note\n1,2,0.5,x\n3,4,0.1,x\n1,2,0.7,x\n5,6,0.9,x\n1,2,0.6,x\n")
+    return path
+
+
+def test_groups_replicates_in_table_order(small):
+    pool = PoolEmulator.from_csv(small, inputs=["a", "b"], objective="y", seed=0)
+    assert pool.n_candidates == 3
+    np.testing.assert_array_equal(pool.X, [[1, 2], [3, 4], [5, 6]])
+    np.testing.assert_array_equal(pool.count, [3, 1, 1])
+    np.testing.assert_allclose(pool.mean, [0.6, 0.1, 0.9])
+    np.testing.assert_allclose(pool.std, [0.1, 0.0, 0.0])
+    np.testing.assert_array_equal(pool.replicates[0], [0.5, 0.7, 0.6])
+    assert pool.measure(0) == pytest.approx(0.6)
+    np.testing.assert_array_equal(pool.top_indices(0.5), [1, 0])
+    np.testing.assert_array_equal(pool.top_indices(0.1, minimize=False), [2])
+
+
+def test_sample_mode_is_seeded_and_draws_replicates(small):
+    pools = [PoolEmulator.from_csv(small, ["a", "b"], "y", seed=s) for s in (3, 3, 4)]
+    draws = [[pool.measure(0, "sample") for _ in range(20)] for pool in pools]
+    assert draws[0] == draws[1] != draws[2]
+    pool = PoolEmulator.from_csv(small, ["a", "b"], "y", seed=1)
+    values = {pool.measure(0, mode="sample") for _ in range(60)}
+    assert values == {0.5, 0.7, 0.6}
+
+
+@pytest.mark.parametrize(
+    ("text", "inputs", "objective", "match"),
+    [
+        ("", ["a"], "y", "empty"),
+        ("a,y\n", ["a"], "y", "no data rows"),
+        ("a,y\n1,2\n", ["a", "zz"], "y", r"unknown column.*'zz'.*available columns.*'a', 'y'"),
+        ("a,y\n1,2\n", ["a"], "loss", "unknown column"),
+        ("a,y\n1,oops\n", ["a"], "y", "non-numeric value 'oops'"),
+        ("a,y\n1,\n", ["a"], "y", "non-numeric"),
+        ("a,y\nnan,1\n", ["a"], "y", "non-finite"),
+        ("a,y\n1,2\n", ["y"], "y", "must not also be an input"),
+        ("a,y\n1,2\n", "a", "y", "list of column names"),
+    ],
+)
+def test_bad_files_raise(tmp_path, text, inputs, objective, match):
+    path = tmp_path / "bad.csv"
+    path.write_text(text)
+    with pytest.raises(ValueError, match=match):
+        PoolEmulator.from_csv(path, inputs, objective)
+
+
+def test_bad_calls_raise(small):
+    pool = PoolEmulator.from_csv(small, ["a", "b"], "y", seed=0)
+    for index in (3, -1, 1.0, True):
+        with pytest.raises(ValueError, match="index"):
+            pool.measure(index)
+    with pytest.raises(ValueError, match="mode"):
+        pool.measure(0, mode="median")
+    for fraction in (0.0, 1.5, float("nan")):
+        with pytest.raises(ValueError, match="fraction"):
+            pool.top_indices(fraction)
+
+
+@needs_data
+def test_agnp_droplets_pool():
+    pool = PoolEmulator.from_csv(DROPLETS, inputs=FLOWS, objective="loss", seed=0)
+    assert pool.n_candidates == 164 and pool.X.shape == (164, 5)
+    assert pool.count.sum() == 3295
+    assert pool.count.min() == 4 and pool.count.max() == 48
+    assert pool.mean.min() == pytest.approx(0.148, abs=0.001)
+    top = pool.top_indices(0.05)
+    assert len(top) == round(0.05 * 164) == 8
+    assert pool.mean[top[0]] == pool.mean.min()
+    assert np.all(np.diff(pool.mean[top]) >= 0) and pool.mean[top].max() <= np.sort(pool.mean)[7]
+    assert np.all(pool.std[pool.count > 1] > 0)
+    sample = pool.measure(int(top[0]), mode="sample")
+    assert sample in pool.replicates[top[0]]
+    # the first 15 candidates are the initial design of run 1, in order of flow
+    assert pool.X[0, 4] == 227 and np.all(np.diff(pool.X[:15, 4]) > 0)
