@@ -8,6 +8,7 @@ from typing import Any
 
 from adaptive.errors import CampaignStoppedError, InvalidParameterError
 from adaptive.journal import Journal
+from adaptive.objectives import SpectrumObjective
 from adaptive.records import Observation, Suggestion
 from adaptive.space import Space
 from adaptive.strategies import make_strategy
@@ -62,6 +63,10 @@ class Campaign:
         self.space = Space.from_dict(config["space"])
         self.goals = Goals.from_dict(config.get("goals"))
         self.strategy = make_strategy(config["strategy"], self.space)
+        raw_objective = config.get("objective")
+        self.objective = (
+            None if raw_objective is None else SpectrumObjective.from_dict(raw_objective)
+        )
         self.pending: dict[str, Suggestion] = {}
         self.n_observations = 0
         self.status = "running"
@@ -69,9 +74,19 @@ class Campaign:
 
     @classmethod
     def create(
-        cls, journal: Journal, space: Any, strategy: Any, goals: Any = None, campaign_id=None
+        cls,
+        journal: Journal,
+        space: Any,
+        strategy: Any,
+        goals: Any = None,
+        campaign_id=None,
+        objective: Any = None,
     ) -> Campaign:
-        """Validate the config, journal it, and return the new campaign."""
+        """Validate the config, journal it, and return the new campaign.
+
+        ``objective`` (a ``SpectrumObjective.to_dict()``) turns each observed
+        spectrum into the scalar the strategy optimises.
+        """
         campaign_id = campaign_id or uuid.uuid4().hex[:12]
         if not isinstance(campaign_id, str):
             raise InvalidParameterError(f"campaign_id={campaign_id!r} must be a string")
@@ -80,6 +95,8 @@ class Campaign:
             "strategy": strategy,
             "goals": asdict(Goals.from_dict(goals)),
         }
+        if objective is not None:
+            config["objective"] = SpectrumObjective.from_dict(objective).to_dict()
         campaign = cls(campaign_id, config, journal)  # validates the strategy before journaling
         journal.create_campaign(campaign_id, config)
         return campaign
@@ -130,8 +147,15 @@ class Campaign:
         """Journal, then learn from, one observation; False if it was a duplicate put."""
         self._require_running()
         point = self.space.validate(observation.point)
+        changes: dict[str, Any] = {}
         if point != observation.point:
-            observation = Observation(**{**observation.__dict__, "point": point})
+            changes["point"] = point
+        if self.objective is not None and observation.spectrum is not None:
+            spectrum = observation.spectrum
+            changes["value"] = self.objective(spectrum.x, spectrum.y)
+            changes["metadata"] = {**observation.metadata, "value_from": self.objective.measure}
+        if changes:
+            observation = Observation(**{**observation.__dict__, **changes})
         if not self.journal.append_observation(self.id, observation, client_id, sequence):
             return False
         self.n_observations += 1
@@ -168,4 +192,5 @@ class Campaign:
             "space": self.config["space"],
             "strategy": self.config["strategy"],
             "goals": self.config["goals"],
+            "objective": None if self.objective is None else self.objective.measure,
         }

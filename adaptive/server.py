@@ -158,8 +158,10 @@ class Server:
         """Heartbeat: the server's time and how many campaigns it holds."""
         return {"time": time.time(), "campaigns": len(self.journal.campaign_ids())}
 
-    def campaign_create(self, space, strategy, goals=None, campaign_id=None) -> dict:
-        campaign = Campaign.create(self.journal, space, strategy, goals, campaign_id)
+    def campaign_create(
+        self, space, strategy, goals=None, campaign_id=None, objective=None
+    ) -> dict:
+        campaign = Campaign.create(self.journal, space, strategy, goals, campaign_id, objective)
         self.campaigns[campaign.id] = campaign
         return campaign.summary()
 

@@ -6,12 +6,15 @@ from typing import Any
 
 from adaptive.errors import InvalidParameterError
 from adaptive.space import Space
+from adaptive.strategies.batch_bo import BatchBO
 from adaptive.strategies.conventional_scan import ConventionalScan
 from adaptive.strategies.energy_scan import EnergyScan
 from adaptive.strategies.random_scan import RandomScan
 from adaptive.strategies.uniform_grid import UniformGrid
 
-STRATEGIES = {cls.name: cls for cls in (EnergyScan, UniformGrid, ConventionalScan, RandomScan)}
+STRATEGIES = {
+    cls.name: cls for cls in (EnergyScan, UniformGrid, ConventionalScan, RandomScan, BatchBO)
+}
 
 
 def make_strategy(config: Any, space: Space):
