@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import warnings
 
 import gpytorch
@@ -43,8 +44,16 @@ def fit_recipe_gp(x: np.ndarray, y: np.ndarray, y_var: np.ndarray | None = None)
     train_var = None
     if y_var is not None:
         train_var = torch.as_tensor(np.maximum(y_var, 1e-8), dtype=DTYPE)[:, None]
+    d = x.shape[1]
+    # the dimension-scaled lengthscale prior of Hvarfner et al. (2024), botorch's default
+    prior = gpytorch.priors.LogNormalPrior(loc=math.sqrt(2) + math.log(d) / 2, scale=math.sqrt(3))
     kernel = gpytorch.kernels.ScaleKernel(
-        gpytorch.kernels.MaternKernel(nu=2.5, ard_num_dims=x.shape[1])
+        gpytorch.kernels.MaternKernel(
+            nu=2.5,
+            ard_num_dims=d,
+            lengthscale_prior=prior,
+            lengthscale_constraint=gpytorch.constraints.GreaterThan(2.5e-2),
+        )
     )
     model = SingleTaskGP(
         train_x, train_y, train_var, covar_module=kernel, outcome_transform=Standardize(1)
