@@ -135,3 +135,41 @@ def bench_pool(
         "seeds": seeds,
         "methods": out,
     }
+
+
+def bench_batch_time(n_observations: int = 150, q: int = 15, repeats: int = 3) -> dict:
+    """Seconds to propose one batch of ``q`` in the 5-D AgNP space after ``n_observations``.
+
+    Observations are noisy simulated losses of random feasible recipes; the
+    figure per batch method is the median over ``repeats`` proposals.
+    """
+    from adaptive.designs import random_design
+    from adaptive.objectives import target_loss
+    from adaptive.simulate import GOAL_RECIPE, synthesis_space
+    from simulators import AgNPSynthesis
+    from simulators.agnp import FACTORS, WAVELENGTHS
+
+    space = Space.from_dict(synthesis_space())
+    simulator = AgNPSynthesis(seed=0)
+    target = simulator.spectrum_true(np.array([GOAL_RECIPE[f] for f in FACTORS]))
+    recipes = random_design(space, n_observations, seed=0)
+    spectra = (
+        simulator.measure_many(recipes)
+        if hasattr(simulator, "measure_many")
+        else [simulator.measure(np.array([r[f] for f in FACTORS]))[0] for r in recipes]
+    )
+    observations = [
+        Observation(point=r, value=target_loss(WAVELENGTHS, s, WAVELENGTHS, target))
+        for r, s in zip(recipes, spectra, strict=True)
+    ]
+    out = {}
+    for method in BATCH_METHODS:
+        times = []
+        for repeat in range(repeats):
+            strategy = BatchBO(space, q=q, batch_method=method, seed=repeat)
+            strategy.observe(observations)
+            started = time.perf_counter()
+            strategy.suggest(q)
+            times.append(time.perf_counter() - started)
+        out[method] = {"batch_s_median": float(np.median(times)), "batch_s_max": max(times)}
+    return {"observations": n_observations, "q": q, "dimensions": 5, "methods": out}

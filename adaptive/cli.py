@@ -8,22 +8,7 @@ import sys
 import time
 from pathlib import Path
 
-import numpy as np
-
 from adaptive.errors import AdaptiveError
-
-
-def _simulator(source: str, noise_counts: float | None, seed: int):
-    """A simulator by name (``kedge``, ``xmcd``) or a recorded spectrum file."""
-    from simulators import XMCD, KEdgeXAS, RecordedSpectrum
-
-    if source == "kedge":
-        return KEdgeXAS(i0=noise_counts, seed=seed)
-    if source == "xmcd":
-        return XMCD(i0=noise_counts, seed=seed)
-    if not Path(source).is_file():
-        raise SystemExit(f"error: --source {source!r} is neither kedge, xmcd nor a file")
-    return RecordedSpectrum.from_file(source, i0=noise_counts, seed=seed)
 
 
 def cmd_serve(args) -> int:
@@ -41,67 +26,37 @@ def cmd_serve(args) -> int:
 
 
 def cmd_simulate_xas(args) -> int:
-    from tqdm import tqdm
+    from adaptive.simulate import simulate_xas
 
-    from adaptive.client import Client
-    from adaptive.figures import plot_scan
-    from adaptive.server import Server
-    from drivers import SimulatedInstrument, run_driver
-
-    simulator = _simulator(args.source, args.noise_counts, args.seed)
-    instrument = SimulatedInstrument(simulator, channel=args.channel)
-    low, high = simulator.energy_range
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
-    server = Server(out / "journal.sqlite", bind=args.bind)
-    endpoint = server.start()
-    options = {"n_initial": args.n_initial} if args.strategy == "energy_scan" else {}
-    started = time.perf_counter()
-    with Client(endpoint, timeout_s=30) as client:
-        campaign = client.call(
-            "campaign_create",
-            space={"dimensions": [{"name": "energy", "low": low, "high": high, "units": "eV"}]},
-            strategy={"name": args.strategy, "options": options},
-            goals={"max_observations": args.max_points},
-        )
-        campaign_id = campaign["campaign_id"]
-        with tqdm(total=args.max_points, desc="measuring", unit="pt") as bar:
-            run = run_driver(
-                client,
-                campaign_id,
-                instrument,
-                batch=args.batch,
-                on_measured=lambda n, put: bar.update(),
-            )
-        measured = client.call("observations_get", campaign_id=campaign_id)
-        grid = np.linspace(low, high, 2000)
-        model = client.call("model_predict", campaign_id=campaign_id, points=grid)
-    server.stop()
-    energies = np.array([p["energy"] for p in measured["points"]])
-    truth = simulator.evaluate_true(grid) if args.channel is None else None
-    figure = plot_scan(
-        out / "scan.png",
-        energies,
-        measured["values"],
-        grid,
-        model["mean"],
-        model["std"],
-        truth,
-        title=f"{args.strategy} on {args.source}: {len(energies)} points",
+    summary = simulate_xas(
+        Path(args.out),
+        args.source,
+        args.channel,
+        args.strategy,
+        args.max_points,
+        args.n_initial,
+        args.batch,
+        args.noise_counts,
+        args.seed,
+        args.bind,
     )
-    summary = {
-        "campaign_id": campaign_id,
-        "source": args.source,
-        "strategy": args.strategy,
-        "n_measured": run.n_measured,
-        "stop_reason": run.stop_reason,
-        "seconds": round(time.perf_counter() - started, 2),
-        "figure": str(figure),
-        "journal": str(out / "journal.sqlite"),
-    }
-    if truth is not None:
-        span = np.percentile(truth, 99.5) - np.percentile(truth, 0.5)
-        summary["nrmse"] = float(np.sqrt(np.mean((model["mean"] - truth) ** 2)) / span)
+    print(json.dumps(summary, indent=2))
+    return 0
+
+
+def cmd_simulate_synthesis(args) -> int:
+    from adaptive.simulate import simulate_synthesis
+
+    summary = simulate_synthesis(
+        Path(args.out),
+        args.batch,
+        args.rounds,
+        args.droplets,
+        args.method,
+        args.seed,
+        args.target,
+        args.bind,
+    )
     print(json.dumps(summary, indent=2))
     return 0
 
@@ -110,6 +65,32 @@ def cmd_bench_scan(args) -> int:
     from adaptive.bench import bench_scan
 
     result = bench_scan(args.spectrum, args.noise_counts, args.max_points, progress=not args.json)
+    print(json.dumps(result, indent=None if args.json else 2))
+    return 0
+
+
+def cmd_bench_pool(args) -> int:
+    from adaptive.bench_pool import bench_pool
+
+    result = bench_pool(
+        args.data,
+        args.inputs.split(","),
+        args.objective,
+        args.minimize,
+        args.batch,
+        args.init,
+        args.seeds,
+        args.methods.split(",") if args.methods else None,
+        progress=not args.json,
+    )
+    print(json.dumps(result, indent=None if args.json else 2))
+    return 0
+
+
+def cmd_bench_batch(args) -> int:
+    from adaptive.bench_pool import bench_batch_time
+
+    result = bench_batch_time(args.observations, args.batch, args.repeats)
     print(json.dumps(result, indent=None if args.json else 2))
     return 0
 
@@ -146,6 +127,26 @@ def build_parser() -> argparse.ArgumentParser:
     xas.add_argument("--bind", default="tcp://127.0.0.1:0")
     xas.set_defaults(func=cmd_simulate_xas)
 
+    synthesis = kinds.add_parser("synthesis", help="batch recipes for AgNP flow synthesis")
+    synthesis.add_argument("--batch", type=int, default=15)
+    synthesis.add_argument("--rounds", type=int, default=6, help="batches after the design")
+    synthesis.add_argument("--droplets", type=int, default=3, help="replicate droplets/recipe")
+    synthesis.add_argument(
+        "--method",
+        default="qlognei",
+        choices=["qlognei", "kriging_believer", "local_penalization", "thompson", "ucb"],
+    )
+    synthesis.add_argument(
+        "--target",
+        default=None,
+        help="target CSV (wavelength_nm, absorbance_target); default: the "
+        "simulator's spectrum of a hidden goal recipe",
+    )
+    synthesis.add_argument("--seed", type=int, default=0)
+    synthesis.add_argument("--out", default="runs/synthesis")
+    synthesis.add_argument("--bind", default="tcp://127.0.0.1:0")
+    synthesis.set_defaults(func=cmd_simulate_synthesis)
+
     bench = commands.add_parser("bench", help="benchmarks that print JSON")
     benches = bench.add_subparsers(dest="kind", required=True)
     scan = benches.add_parser("scan", help="points to 1%%/2%% NRMSE on a recorded spectrum")
@@ -154,6 +155,25 @@ def build_parser() -> argparse.ArgumentParser:
     scan.add_argument("--max-points", type=int, default=300)
     scan.add_argument("--json", action="store_true")
     scan.set_defaults(func=cmd_bench_scan)
+
+    pool = benches.add_parser("pool", help="batch BO on a pool of measured experiments")
+    pool.add_argument("--data", required=True)
+    pool.add_argument("--inputs", required=True, help="comma-separated input columns")
+    pool.add_argument("--objective", required=True)
+    pool.add_argument("--minimize", action="store_true")
+    pool.add_argument("--batch", type=int, default=15)
+    pool.add_argument("--init", type=int, default=15)
+    pool.add_argument("--seeds", type=int, default=5)
+    pool.add_argument("--methods", default=None, help="comma-separated; default all + random")
+    pool.add_argument("--json", action="store_true")
+    pool.set_defaults(func=cmd_bench_pool)
+
+    batch = benches.add_parser("batch", help="seconds to propose one batch (5-D AgNP space)")
+    batch.add_argument("--observations", type=int, default=150)
+    batch.add_argument("--batch", type=int, default=15)
+    batch.add_argument("--repeats", type=int, default=3)
+    batch.add_argument("--json", action="store_true")
+    batch.set_defaults(func=cmd_bench_batch)
     return parser
 
 

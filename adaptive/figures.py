@@ -47,8 +47,83 @@ def plot_scan(
     ax_hist.set_xlabel("energy (eV)")
     ax_hist.set_ylabel("points")
     fig.tight_layout()
+    return _save(fig, path)
+
+
+def plot_rounds(path: str | Path, rounds: list[dict], values_by_round: list[np.ndarray]) -> Path:
+    """Objective of every recipe per round (dots), median and best so far (lines)."""
+    fig, ax = plt.subplots(figsize=(8, 4.5))
+    for r, values in enumerate(values_by_round):
+        jitter = np.random.default_rng(r).uniform(-0.15, 0.15, len(values))
+        ax.plot(r + jitter, values, "o", ms=4, color="C0", alpha=0.6)
+    ax.plot(
+        [r["round"] for r in rounds],
+        [r["median"] for r in rounds],
+        "-",
+        color="C0",
+        label="median of round",
+    )
+    ax.plot(
+        [r["round"] for r in rounds],
+        [r["best_so_far"] for r in rounds],
+        "-s",
+        color="C3",
+        label="best so far",
+    )
+    ax.set_xlabel("round (0 = initial design)")
+    ax.set_ylabel("loss")
+    ax.legend()
+    fig.tight_layout()
+    return _save(fig, path)
+
+
+def plot_spectrum_match(
+    path: str | Path,
+    x: np.ndarray,
+    spectrum: np.ndarray,
+    target_x: np.ndarray,
+    target: np.ndarray,
+    title: str = "",
+) -> Path:
+    """The best measured spectrum beside the target, both min-max normalised.
+
+    Args:
+        x, spectrum: (n,) the measured spectrum.
+        target_x, target: (m,) the target.
+    """
+    fig, ax = plt.subplots(figsize=(8, 4.5))
+    ax.plot(target_x, _unit_range(target), "k--", lw=2, label="target")
+    ax.plot(x, _unit_range(spectrum), color="C3", label="best recipe (median droplet)")
+    ax.set_xlabel("wavelength (nm)")
+    ax.set_ylabel("normalised absorbance")
+    ax.set_title(title)
+    ax.legend()
+    fig.tight_layout()
+    return _save(fig, path)
+
+
+def plot_importance_by_round(path: str | Path, rounds: list[dict]) -> Path:
+    """Mean |SHAP| of every factor against the round."""
+    fig, ax = plt.subplots(figsize=(8, 4.5))
+    names = list(rounds[-1]["importance"])
+    for name in names:
+        ax.plot(
+            [r["round"] for r in rounds], [r["importance"][name] for r in rounds], "-o", label=name
+        )
+    ax.set_xlabel("round")
+    ax.set_ylabel("mean |SHAP| on the GP's predicted loss")
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    return _save(fig, path)
+
+
+def _save(fig, path: str | Path) -> Path:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=120)
+    fig.savefig(path, dpi=110)
     plt.close(fig)
     return path
+
+
+def _unit_range(values: np.ndarray) -> np.ndarray:
+    return (values - values.min()) / (np.ptp(values) or 1.0)

@@ -19,7 +19,7 @@ class Suggestion:
 
     Args:
         point: ``{dimension name: value}``.
-        strategy: name of the strategy that chose it.
+        strategy: name of the strategy that chose it, optionally ":source" (e.g. "batch_bo:gp").
         acquisition: the acquisition value at ``point`` (higher was better), or None.
         reason: a short human-readable reason ("max warped posterior std", "initial grid").
         id: unique id; drivers echo it back in the observation.

@@ -23,6 +23,7 @@ import zmq
 from adaptive import protocol
 from adaptive.campaign import Campaign
 from adaptive.errors import AdaptiveError, InvalidParameterError, UnknownMethodError
+from adaptive.insights import campaign_insights
 from adaptive.journal import Journal
 from adaptive.records import Observation, Spectrum
 
@@ -54,6 +55,7 @@ class Server:
             "observation_put": self.observation_put,
             "observations_get": self.observations_get,
             "model_predict": self.model_predict,
+            "campaign_insights": self.campaign_insights,
         }
 
     # ------------------------------------------------------------------ transport
@@ -235,6 +237,10 @@ class Server:
             raise InvalidParameterError("points must be a finite 1-D array")
         mean, std = self._campaign(campaign_id).strategy.predict(points)
         return {"mean": np.asarray(mean, float), "std": None if std is None else std}
+
+    def campaign_insights(self, campaign_id) -> dict:
+        """Per round: recipes, best and median objective, and SHAP importance of each factor."""
+        return campaign_insights(self._campaign(campaign_id))
 
 
 def _spectrum(raw: Any) -> Spectrum | None:

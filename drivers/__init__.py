@@ -4,6 +4,7 @@ from drivers.loop import DriverRun, run_driver
 from drivers.protocols import Instrument, Movable, Readable, Reading
 from drivers.replay import replay_instrument
 from drivers.simulated import SimulatedInstrument
+from drivers.synthesis import SynthesisInstrument
 
 __all__ = [
     "DriverRun",
@@ -12,6 +13,7 @@ __all__ = [
     "Readable",
     "Reading",
     "SimulatedInstrument",
+    "SynthesisInstrument",
     "replay_instrument",
     "run_driver",
 ]

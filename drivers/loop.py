@@ -25,6 +25,7 @@ def run_driver(
     batch: int = 1,
     max_measurements: int | None = None,
     on_measured: Callable[[int, dict], None] | None = None,
+    replicates: int = 1,
 ) -> DriverRun:
     """Measure what the server suggests until the campaign stops.
 
@@ -38,6 +39,7 @@ def run_driver(
         batch: suggestions asked for per round trip.
         max_measurements: stop the loop (not the campaign) after this many.
         on_measured: called with (count, reply of the put) after each measurement.
+        replicates: readings per suggestion (droplets of one recipe), each put.
     """
     measured = 0
     while max_measurements is None or measured < max_measurements:
@@ -47,21 +49,26 @@ def run_driver(
             return DriverRun(measured, reply["status"], reply["stop_reason"])
         for suggestion in reply["suggestions"]:
             instrument.move(suggestion["point"])
-            reading = instrument.read()
-            put = client.call(
-                "observation_put",
-                campaign_id=campaign_id,
-                point=suggestion["point"],
-                value=reading.value,
-                uncertainty=reading.uncertainty,
-                spectrum=reading.spectrum,
-                metadata=reading.metadata,
-                suggestion_id=suggestion["id"],
-                client_id=client.client_id,
-                sequence=client.next_sequence(),
-            )
+            for _ in range(replicates):
+                put = _put(client, campaign_id, suggestion, instrument.read())
             measured += 1
             if on_measured is not None:
                 on_measured(measured, put)
     status = client.call("campaign_status", campaign_id=campaign_id)
     return DriverRun(measured, status["status"], status["stop_reason"])
+
+
+def _put(client: Client, campaign_id: str, suggestion: dict, reading) -> dict:
+    """Put one reading as an observation keyed by (client id, sequence)."""
+    return client.call(
+        "observation_put",
+        campaign_id=campaign_id,
+        point=suggestion["point"],
+        value=reading.value,
+        uncertainty=reading.uncertainty,
+        spectrum=reading.spectrum,
+        metadata=reading.metadata,
+        suggestion_id=suggestion["id"],
+        client_id=client.client_id,
+        sequence=client.next_sequence(),
+    )

@@ -113,9 +113,14 @@ class BatchBO:
             point = self.space.validate(obs.point)
             self._values.setdefault(self._key(point), {})[(obs.value, obs.time)] = obs.value
 
-    def data(self) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
-        """Recipes (n, d) in the unit cube, median objective (n,), its variance (n,) or None."""
+    def data(self, in_order: bool = False) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+        """Recipes (n, d) in the unit cube, median objective (n,), its variance (n,) or None.
+
+        Sorted by recipe, or with ``in_order`` by when each recipe was first measured.
+        """
         keys = sorted(self._values)
+        if in_order:
+            keys.sort(key=lambda k: min(t for _, t in self._values[k]))
         x = self.space.to_unit([dict(zip(self.space.names, k, strict=True)) for k in keys])
         reps = [np.fromiter(self._values[k].values(), float) for k in keys]
         y = np.array([reduce_replicates(r) for r in reps])
@@ -237,7 +242,7 @@ class BatchBO:
         return [
             Suggestion(
                 point,
-                self.name,
+                f"{self.name}:gp",
                 value,
                 f"{self.batch_method} pick {k + 1}/{n}: predicted "
                 f"{sign * m:.4g} ± {s:.2g} over {len(x)} recipes{note}",

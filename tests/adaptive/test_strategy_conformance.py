@@ -65,7 +65,7 @@ def check_strategy(make):
     batch = a.suggest(5)
     for s in batch:
         assert SPACE.validate(s.point) == s.point
-        assert s.strategy == a.name
+        assert s.strategy.split(":")[0] == a.name  # "name" or "name:source"
 
     # (b) a batch has no duplicates, none equal to a pending or a measured point
     pending = [s.point for s in batch[:3]]

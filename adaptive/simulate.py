@@ -1,0 +1,251 @@
+"""Offline campaigns: the real server on loopback, a simulated instrument, figures, summary."""
+
+from __future__ import annotations
+
+import csv
+import time
+from pathlib import Path
+
+import numpy as np
+from tqdm import tqdm
+
+from adaptive.campaign import Campaign
+from adaptive.client import Client
+from adaptive.figures import (
+    plot_importance_by_round,
+    plot_rounds,
+    plot_scan,
+    plot_spectrum_match,
+)
+from adaptive.insights import shap_by_round
+from adaptive.journal import Journal
+from adaptive.objectives import reduce_spectra
+from adaptive.server import Server
+from drivers import SimulatedInstrument, SynthesisInstrument, run_driver
+from simulators import XMCD, AgNPSynthesis, KEdgeXAS, RecordedSpectrum
+from simulators.agnp import BOUNDS, FACTORS, MAX_FRACTION_SUM, WAVELENGTHS
+from surrogates.shap_report import plot_shap
+
+# The default synthesis goal: the simulator's own spectrum of this recipe, so the
+# optimum is known. Pass --target for a measured target (e.g. the nanoprism one).
+GOAL_RECIPE = {
+    "QAgNO3(%)": 30.0,
+    "Qpva(%)": 20.0,
+    "Qtsc(%)": 6.0,
+    "Qseed(%)": 4.0,
+    "Qtot(uL/min)": 400.0,
+}
+
+
+def xas_source(source: str, noise_counts: float | None, seed: int):
+    """A simulator by name (``kedge``, ``xmcd``) or a recorded spectrum file."""
+    if source == "kedge":
+        return KEdgeXAS(i0=noise_counts, seed=seed)
+    if source == "xmcd":
+        return XMCD(i0=noise_counts, seed=seed)
+    if not Path(source).is_file():
+        raise FileNotFoundError(f"--source {source!r} is neither kedge, xmcd nor a file")
+    return RecordedSpectrum.from_file(source, i0=noise_counts, seed=seed)
+
+
+def simulate_xas(
+    out: Path,
+    source="kedge",
+    channel=None,
+    strategy="energy_scan",
+    max_points=80,
+    n_initial=12,
+    batch=1,
+    noise_counts=1e6,
+    seed=0,
+    bind="tcp://127.0.0.1:0",
+) -> dict:
+    """An adaptive energy scan through the server; writes scan.png and the journal."""
+    simulator = xas_source(source, noise_counts, seed)
+    instrument = SimulatedInstrument(simulator, channel=channel)
+    low, high = simulator.energy_range
+    out.mkdir(parents=True, exist_ok=True)
+    server = Server(out / "journal.sqlite", bind=bind)
+    started = time.perf_counter()
+    options = {"n_initial": n_initial} if strategy == "energy_scan" else {}
+    try:
+        with Client(server.start(), timeout_s=30) as client:
+            campaign_id = client.call(
+                "campaign_create",
+                space={"dimensions": [{"name": "energy", "low": low, "high": high, "units": "eV"}]},
+                strategy={"name": strategy, "options": options},
+                goals={"max_observations": max_points},
+            )["campaign_id"]
+            with tqdm(total=max_points, desc="measuring", unit="pt") as bar:
+                run = run_driver(
+                    client,
+                    campaign_id,
+                    instrument,
+                    batch=batch,
+                    on_measured=lambda n, put: bar.update(),
+                )
+            measured = client.call("observations_get", campaign_id=campaign_id)
+            grid = np.linspace(low, high, 2000)
+            model = client.call("model_predict", campaign_id=campaign_id, points=grid)
+    finally:
+        server.stop()
+    energies = np.array([p["energy"] for p in measured["points"]])
+    truth = simulator.evaluate_true(grid) if channel is None else None
+    figure = plot_scan(
+        out / "scan.png",
+        energies,
+        measured["values"],
+        grid,
+        model["mean"],
+        model["std"],
+        truth,
+        title=f"{strategy} on {source}: {len(energies)} points",
+    )
+    summary = {
+        "campaign_id": campaign_id,
+        "source": source,
+        "strategy": strategy,
+        "n_measured": run.n_measured,
+        "stop_reason": run.stop_reason,
+        "seconds": round(time.perf_counter() - started, 2),
+        "figure": str(figure),
+        "journal": str(out / "journal.sqlite"),
+    }
+    if truth is not None:
+        span = np.percentile(truth, 99.5) - np.percentile(truth, 0.5)
+        summary["nrmse"] = float(np.sqrt(np.mean((model["mean"] - truth) ** 2)) / span)
+    return summary
+
+
+def synthesis_space() -> dict:
+    """The AgNP recipe space: flow fractions sum to <= 100%, total flow in 1 uL/min steps."""
+    dims = [
+        {"name": f, "low": BOUNDS[f][0], "high": BOUNDS[f][1], "units": "%"} for f in FACTORS[:4]
+    ]
+    low, high = BOUNDS["Qtot(uL/min)"]
+    dims.append(
+        {
+            "name": "Qtot(uL/min)",
+            "low": float(np.ceil(low)),
+            "high": float(np.floor(high)),
+            "units": "uL/min",
+            "step": 1.0,
+        }
+    )
+    fractions = {
+        "coefficients": {f: 1.0 for f in FACTORS[:4]},
+        "upper": MAX_FRACTION_SUM,
+        "name": "flow fractions <= 100%",
+    }
+    return {"dimensions": dims, "constraints": [fractions]}
+
+
+def read_target(path: str | Path) -> tuple[np.ndarray, np.ndarray]:
+    """A target spectrum CSV with columns ``wavelength_nm`` and ``absorbance_target``."""
+    with open(path, newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    try:
+        return (
+            np.array([float(r["wavelength_nm"]) for r in rows]),
+            np.array([float(r["absorbance_target"]) for r in rows]),
+        )
+    except KeyError as err:
+        raise ValueError(f"{path} needs columns wavelength_nm and absorbance_target") from err
+
+
+def simulate_synthesis(
+    out: Path,
+    batch=15,
+    rounds=6,
+    droplets=3,
+    method="qlognei",
+    seed=0,
+    target=None,
+    bind="tcp://127.0.0.1:0",
+) -> dict:
+    """A batch-recipe campaign on the AgNP simulator; writes figures, returns a summary."""
+    simulator = AgNPSynthesis(seed=seed)
+    if target is None:
+        goal = np.array([GOAL_RECIPE[f] for f in FACTORS])
+        target_x, target_y = WAVELENGTHS, simulator.spectrum_true(goal)
+    else:
+        target_x, target_y = read_target(target)
+    out.mkdir(parents=True, exist_ok=True)
+    journal_path = out / "journal.sqlite"
+    server = Server(journal_path, bind=bind)
+    n_recipes = batch * (rounds + 1)
+    started = time.perf_counter()
+    try:
+        with Client(server.start(), timeout_s=120) as client:
+            campaign_id = client.call(
+                "campaign_create",
+                space=synthesis_space(),
+                strategy={
+                    "name": "batch_bo",
+                    "options": {"q": batch, "batch_method": method, "seed": seed},
+                },
+                goals={"max_observations": n_recipes * droplets},
+                objective={"target_x": target_x, "target_y": target_y, "measure": "target_loss"},
+            )["campaign_id"]
+            with tqdm(total=n_recipes, desc="recipes", unit="recipe") as bar:
+                run = run_driver(
+                    client,
+                    campaign_id,
+                    SynthesisInstrument(simulator),
+                    batch=batch,
+                    replicates=droplets,
+                    on_measured=lambda n, put: bar.update(),
+                )
+            insights = client.call("campaign_insights", campaign_id=campaign_id)
+    finally:
+        server.stop()
+    figures = _synthesis_figures(out, journal_path, campaign_id, insights, target_x, target_y)
+    last = insights["rounds"][-1]
+    return {
+        "campaign_id": campaign_id,
+        "recipes": run.n_measured,
+        "droplets_per_recipe": droplets,
+        "stop_reason": run.stop_reason,
+        "seconds": round(time.perf_counter() - started, 1),
+        "best_loss": last["best_so_far"],
+        "best_loss_by_round": [r["best_so_far"] for r in insights["rounds"]],
+        "median_loss_by_round": [r["median"] for r in insights["rounds"]],
+        "shap_importance_last_round": last["shap_importance"],
+        "figures": [str(f) for f in figures],
+        "journal": str(journal_path),
+    }
+
+
+def _synthesis_figures(out, journal_path, campaign_id, insights, target_x, target_y) -> list:
+    campaign = Campaign.resume(Journal(journal_path), campaign_id)
+    strategy = campaign.strategy
+    x, y, _ = strategy.data(in_order=True)
+    ends = [0] + list(np.cumsum([r["n_recipes"] for r in insights["rounds"]]))
+    per_round = [y[a:b] for a, b in zip(ends[:-1], ends[1:], strict=True)]
+    best = strategy.space.from_unit(x[[int(np.argmin(y))]])[0]
+    droplets = [
+        o.spectrum.y
+        for o in campaign.journal.observations(campaign_id)
+        if o.point == best and o.spectrum is not None
+    ]
+    shap_rounds = shap_by_round(strategy)
+    final = shap_rounds[-1]
+    return [
+        plot_rounds(out / "loss_by_round.png", insights["rounds"], per_round),
+        plot_spectrum_match(
+            out / "best_spectrum.png",
+            WAVELENGTHS,
+            reduce_spectra(np.array(droplets)),
+            target_x,
+            target_y,
+            title=f"best loss {float(np.min(y)):.3f}",
+        ),
+        plot_shap(
+            final["values"],
+            final["recipes"],
+            strategy.space.names,
+            out / "shap.png",
+            title=f"SHAP on the GP's predicted loss, {final['n_recipes']} recipes",
+        ),
+        plot_importance_by_round(out / "shap_by_round.png", shap_rounds),
+    ]

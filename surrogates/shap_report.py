@@ -1,0 +1,85 @@
+"""Which factors matter: SHAP values of a surrogate's prediction, as numbers and figures."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import shap  # noqa: E402
+
+from adaptive.errors import InvalidParameterError  # noqa: E402
+
+
+def shap_values(
+    predict: Callable[[np.ndarray], np.ndarray],
+    background: np.ndarray,
+    explain: np.ndarray,
+    seed: int = 0,
+) -> np.ndarray:
+    """Permutation SHAP values of ``predict`` at ``explain`` (m, d) -> (m, d).
+
+    Args:
+        predict: maps recipes (k, d) to predictions (k,), e.g. a GP's mean loss.
+        background: (n, d) recipes that define "absent" factors (the campaign's data).
+        explain: (m, d) recipes to explain.
+    """
+    background = np.asarray(background, float)
+    explain = np.asarray(explain, float)
+    if background.ndim != 2 or explain.ndim != 2 or background.shape[1] != explain.shape[1]:
+        raise InvalidParameterError(
+            f"background {background.shape} and explain {explain.shape} must be (n, d), (m, d)"
+        )
+    masker = shap.maskers.Independent(background, max_samples=min(100, len(background)))
+    explainer = shap.PermutationExplainer(predict, masker, seed=seed)
+    return np.asarray(explainer(explain).values)
+
+
+def importance(values: np.ndarray, names: Sequence[str]) -> dict[str, float]:
+    """Mean |SHAP| per factor, largest first: ``{name: value}``."""
+    mean_abs = np.abs(np.asarray(values)).mean(axis=0)
+    order = np.argsort(mean_abs)[::-1]
+    return {names[i]: float(mean_abs[i]) for i in order}
+
+
+def plot_shap(
+    values: np.ndarray,
+    features: np.ndarray,
+    names: Sequence[str],
+    path: str | Path,
+    title: str = "",
+) -> Path:
+    """Save a bar chart of mean |SHAP| beside a beeswarm of every SHAP value.
+
+    Args:
+        values: (m, d) SHAP values.
+        features: (m, d) the explained recipes (colour the beeswarm by value).
+    """
+    values = np.asarray(values)
+    features = np.asarray(features, float)
+    ranking = importance(values, names)
+    order = [list(names).index(n) for n in ranking][::-1]  # most important on top
+    fig, (bar, swarm) = plt.subplots(1, 2, figsize=(11, 0.6 * len(names) + 1.8), sharey=True)
+    bar.barh(range(len(order)), [ranking[names[i]] for i in order], color="C0")
+    bar.set_yticks(range(len(order)), [names[i] for i in order])
+    bar.set_xlabel("mean |SHAP|")
+    rng = np.random.default_rng(0)
+    for row, j in enumerate(order):
+        span = np.ptp(features[:, j]) or 1.0
+        colour = (features[:, j] - features[:, j].min()) / span
+        jitter = rng.uniform(-0.25, 0.25, len(values))
+        points = swarm.scatter(values[:, j], row + jitter, c=colour, cmap="coolwarm", s=12)
+    swarm.axvline(0, color="0.5", lw=0.8)
+    swarm.set_xlabel("SHAP value (effect on the prediction)")
+    fig.colorbar(points, ax=swarm, label="factor value (low → high)")
+    fig.suptitle(title)
+    fig.tight_layout()
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path

@@ -1,0 +1,153 @@
+import numpy as np
+import pytest
+import torch
+
+from adaptive.errors import InvalidParameterError
+from simulators.agnp import BOUNDS, FACTORS, MAX_FRACTION_SUM, AgNPSynthesis
+from surrogates.spectrum_net import SpectrumNet
+
+LOW = np.array([BOUNDS[f][0] for f in FACTORS])
+HIGH = np.array([BOUNDS[f][1] for f in FACTORS])
+
+
+def feasible_recipes(n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """(n, 5) random recipes inside BOUNDS whose four fractions sum <= 100, and the
+    same scaled to [0, 1] by BOUNDS."""
+    rng = np.random.default_rng(seed)
+    rows = []
+    while len(rows) < n:
+        r = LOW + rng.random(5) * (HIGH - LOW)
+        if r[:4].sum() <= MAX_FRACTION_SUM:
+            rows.append(r)
+    recipes = np.array(rows)
+    return recipes, (recipes - LOW) / (HIGH - LOW)
+
+
+@pytest.fixture(scope="module")
+def data():
+    recipes, x = feasible_recipes(320, seed=1)
+    return x, AgNPSynthesis(seed=0).spectra_true(recipes)
+
+
+@pytest.fixture(scope="module")
+def fitted(data):
+    x, y = data
+    return SpectrumNet(seed=0).fit(x[:120], y[:120])
+
+
+def test_shapes(fitted, data):
+    x, _ = data
+    mean, std = fitted.predict(x[120:137])
+    assert mean.shape == std.shape == (17, 421)
+    assert np.all(std >= 0) and np.isfinite(mean).all()
+    members = fitted.predict_members(x[120:137])
+    assert members.shape == (5, 17, 421)
+    np.testing.assert_allclose(members.mean(axis=0), mean)
+    assert fitted.n_components_ == 12
+    assert fitted.explained_variance_ratio_.shape == (12,)
+
+
+def test_held_out_accuracy_beats_training_mean(fitted, data):
+    x, y = data
+    score = fitted.score(x[120:], y[120:])
+    # measured: r2 0.987, cosine median 0.9994 (200 held-out recipes)
+    assert score["r2"] > 0.95
+    assert score["cosine_median"] > 0.995
+    baseline = (
+        1 - ((y[120:] - y[:120].mean(axis=0)) ** 2).sum() / ((y[120:] - y[120:].mean()) ** 2).sum()
+    )  # measured: 0.29
+    assert score["r2"] > baseline + 0.3
+
+
+def test_few_samples_cap_components(data):
+    x, y = data
+    net = SpectrumNet(epochs=50).fit(x[:5], y[:5])
+    assert net.n_components_ == 4
+    assert net.predict(x[:3])[0].shape == (3, 421)
+
+
+def test_ensemble_std_grows_outside_the_training_region(data):
+    x, y = data
+    inside = x[:, 0] < 0.5
+    net = SpectrumNet(seed=0).fit(x[inside][:120], y[inside][:120])
+    _, std = net.predict(x)
+    # measured: about 5x larger far outside
+    assert std[x[:, 0] > 0.8].mean() > 2 * std[inside].mean()
+
+
+def test_deterministic_given_seed(data):
+    x, y = data
+    a = SpectrumNet(seed=3, epochs=100).fit(x[:40], y[:40]).predict_members(x[40:50])
+    b = SpectrumNet(seed=3, epochs=100).fit(x[:40], y[:40]).predict_members(x[40:50])
+    c = SpectrumNet(seed=4, epochs=100).fit(x[:40], y[:40]).predict_members(x[40:50])
+    np.testing.assert_array_equal(a, b)
+    assert np.abs(a - c).max() > 1e-4
+
+
+def test_global_rng_and_threads_untouched(data):
+    x, y = data
+    torch.manual_seed(123)
+    state = torch.get_rng_state()
+    np_state = np.random.get_state()[1].copy()
+    threads = torch.get_num_threads()
+    net = SpectrumNet(epochs=20).fit(x[:30], y[:30])
+    net.predict(x[30:40])
+    assert torch.equal(torch.get_rng_state(), state)
+    np.testing.assert_array_equal(np.random.get_state()[1], np_state)
+    assert torch.get_num_threads() == threads
+
+
+def test_single_member_has_zero_std(data):
+    x, y = data
+    _, std = SpectrumNet(n_members=1, epochs=20).fit(x[:20], y[:20]).predict(x[:4])
+    np.testing.assert_array_equal(std, 0.0)
+
+
+@pytest.mark.parametrize(
+    "make, match",
+    [
+        (lambda x, y: (x[:2], y[:2]), "at least 3"),
+        (lambda x, y: (x[:10], y[:9]), "rows"),
+        (lambda x, y: (x[0], y[:1]), "2-D"),
+        (lambda x, y: (np.where(np.eye(10, 5) > 0, np.nan, x[:10]), y[:10]), "not finite"),
+        (lambda x, y: (x[:10], np.where(np.eye(10, 421) > 0, np.inf, y[:10])), "not finite"),
+        (lambda x, y: (x[:10] + 1.0, y[:10]), r"outside \[0, 1\]"),
+        (lambda x, y: ("abc", y[:10]), "numeric"),
+    ],
+)
+def test_bad_fit_input_raises(data, make, match):
+    x, y = data
+    with pytest.raises(InvalidParameterError, match=match):
+        SpectrumNet(epochs=5).fit(*make(x, y))
+
+
+@pytest.mark.parametrize(
+    "setting",
+    [
+        {"n_members": 0},
+        {"hidden": 2.5},
+        {"n_components": True},
+        {"epochs": -1},
+        {"lr": 0.0},
+        {"lr": float("nan")},
+        {"weight_decay": -1e-3},
+        {"seed": -1},
+    ],
+)
+def test_bad_settings_raise_at_fit(data, setting):
+    x, y = data
+    net = SpectrumNet(**setting)  # stores only
+    with pytest.raises(InvalidParameterError, match=next(iter(setting))):
+        net.fit(x[:10], y[:10])
+
+
+def test_bad_predict_and_score_input_raises(fitted, data):
+    x, y = data
+    with pytest.raises(InvalidParameterError, match="before fit"):
+        SpectrumNet().predict(x[:3])
+    with pytest.raises(InvalidParameterError, match="5 columns"):
+        fitted.predict(x[:3, :4])
+    with pytest.raises(InvalidParameterError, match="outside"):
+        fitted.predict(x[:3] - 2.0)
+    with pytest.raises(InvalidParameterError, match="shape"):
+        fitted.score(x[:3], y[:3, :400])
