@@ -43,7 +43,9 @@ def fit_recipe_gp(x: np.ndarray, y: np.ndarray, y_var: np.ndarray | None = None)
     train_y = torch.as_tensor(y, dtype=DTYPE)[:, None]
     train_var = None
     if y_var is not None:
-        train_var = torch.as_tensor(np.maximum(y_var, 1e-8), dtype=DTYPE)[:, None]
+        # gpytorch rounds standardised noise below 1e-6 up (and warns): floor it here
+        floor = 1e-6 * max(float(np.var(y)), 1e-12)
+        train_var = torch.as_tensor(np.maximum(y_var, floor), dtype=DTYPE)[:, None]
     d = x.shape[1]
     # the dimension-scaled lengthscale prior of Hvarfner et al. (2024), botorch's default
     prior = gpytorch.priors.LogNormalPrior(loc=math.sqrt(2) + math.log(d) / 2, scale=math.sqrt(3))
