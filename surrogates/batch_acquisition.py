@@ -145,13 +145,8 @@ def _lipschitz(model, candidates: torch.Tensor) -> float:
 def thompson(model, candidates, train_x, pending, q, seed=0):
     """Thompson sampling: q joint posterior draws over the candidates, each's argmax."""
     believed = _condition_on_mean(model, pending) if len(pending) else model
-    generator_state = torch.random.get_rng_state()
-    torch.manual_seed(seed)
-    try:
-        with torch.no_grad():
-            draws = believed.posterior(candidates).rsample(torch.Size([q])).reshape(q, -1)
-    finally:
-        torch.random.set_rng_state(generator_state)
+    with torch.no_grad():  # seeded by select_batch
+        draws = believed.posterior(candidates).rsample(torch.Size([q])).reshape(q, -1)
     chosen: list[int] = []
     values: list[float] = []
     for draw in draws:
@@ -212,9 +207,10 @@ def select_batch(
     def as_tensor(a) -> torch.Tensor:
         return torch.as_tensor(np.asarray(a, float).reshape(-1, d), dtype=DTYPE)
 
-    with warnings.catch_warnings():
+    with warnings.catch_warnings(), torch.random.fork_rng():
         # joint posteriors over near-duplicate candidates need diagonal jitter; that is fine
         warnings.simplefilter("ignore", NumericalWarning)
+        torch.manual_seed(seed)  # baseline pruning and posterior draws use the global RNG
         return BATCH_METHODS[method](
             model, as_tensor(candidates), as_tensor(train_x), as_tensor(pending), q, seed
         )

@@ -44,7 +44,7 @@ def fit_recipe_gp(x: np.ndarray, y: np.ndarray, y_var: np.ndarray | None = None)
     train_var = None
     if y_var is not None:
         # gpytorch rounds standardised noise below 1e-6 up (and warns): floor it here
-        floor = 1e-6 * max(float(np.var(y)), 1e-12)
+        floor = 1e-5 * max(float(np.var(y)), 1e-12)
         train_var = torch.as_tensor(np.maximum(y_var, floor), dtype=DTYPE)[:, None]
     d = x.shape[1]
     # the dimension-scaled lengthscale prior of Hvarfner et al. (2024), botorch's default
@@ -60,8 +60,11 @@ def fit_recipe_gp(x: np.ndarray, y: np.ndarray, y_var: np.ndarray | None = None)
     model = SingleTaskGP(
         train_x, train_y, train_var, covar_module=kernel, outcome_transform=Standardize(1)
     )
-    with warnings.catch_warnings():  # botorch warns when a restart is needed; it retries
-        warnings.simplefilter("ignore")
+    # botorch retries a failed fit from hyperparameters drawn from the priors: seed those
+    # draws so the same data always gives the same model (and the same batch)
+    with warnings.catch_warnings(), torch.random.fork_rng():
+        warnings.simplefilter("ignore")  # botorch warns when a restart is needed
+        torch.manual_seed(0)
         fit_gpytorch_mll(ExactMarginalLogLikelihood(model.likelihood, model))
     model.eval()
     return model

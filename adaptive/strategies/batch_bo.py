@@ -159,12 +159,13 @@ class BatchBO:
             rng = np.random.default_rng(self.seed)
             picks = rng.choice(len(free), size=min(n, len(free)), replace=False)
             return [
-                Suggestion(free[i], self.name, None, "random pick from the pool") for i in picks
+                Suggestion(free[i], f"{self.name}:design", None, "random pick from the pool")
+                for i in picks
             ]
         design = DESIGNS[self.initial_design](self.space, self.n_initial, self.seed)
         free = [p for p in design if self._key(p) not in taken][:n]
         label = f"initial {self.initial_design} design"
-        return [Suggestion(p, self.name, None, label) for p in free]
+        return [Suggestion(p, f"{self.name}:design", None, label) for p in free]
 
     def _candidates(self, taken: set) -> tuple[np.ndarray, list[dict[str, Any]]]:
         """Candidate recipes, none measured or pending: (m, d) in the unit cube, and as points."""
