@@ -10,14 +10,6 @@ from surrogates.recipe_gp import fit_recipe_gp, posterior_mean_std
 from surrogates.shap_report import importance, shap_values
 
 
-def round_ends(n_recipes: int, n_initial: int, q: int) -> list[int]:
-    """Recipe counts at the end of each round: the initial design, then batches of q."""
-    ends = list(range(min(n_initial, n_recipes), n_recipes + 1, q))
-    if not ends or ends[-1] != n_recipes:
-        ends.append(n_recipes)
-    return ends
-
-
 def shap_by_round(strategy: BatchBO, seed: int = 0) -> list[dict]:
     """SHAP importance of each factor on the GP's predicted objective, per round.
 
@@ -31,7 +23,7 @@ def shap_by_round(strategy: BatchBO, seed: int = 0) -> list[dict]:
     sign = -1.0 if strategy.minimize else 1.0
     names = strategy.space.names
     out = []
-    for r, end in enumerate(round_ends(len(x), strategy.n_initial, strategy.q)):
+    for r, end in enumerate(strategy.round_ends(len(x))):
         if end < 3:
             continue
         model = fit_recipe_gp(x[:end], sign * y[:end], None if y_var is None else y_var[:end])
@@ -71,7 +63,7 @@ def campaign_insights(campaign) -> dict:
     shap_rounds = {r["round"]: r["importance"] for r in shap_by_round(strategy)}
     rounds, start, best = [], 0, np.inf if strategy.minimize else -np.inf
     pick = min if strategy.minimize else max
-    for r, end in enumerate(round_ends(len(x), strategy.n_initial, strategy.q)):
+    for r, end in enumerate(strategy.round_ends(len(x))):
         values = y[start:end]
         best = pick(best, float(pick(values)))
         by_source: dict[str, list[float]] = {}

@@ -42,6 +42,9 @@ class BatchBO:
         search_box: optional ``{name: [low, high]}`` narrower than the space;
             a bound is widened by ``widen_fraction`` of the range (up to the
             space's own bound) when the best recipe hugs it.
+        target_value: stop once the best objective is at least this good.
+        stable_rounds, stable_tolerance: stop when best and median objective per
+            round moved less than ``stable_tolerance`` of the range over that many rounds.
         seed: seeds designs, candidates and Monte-Carlo samplers.
     """
 
@@ -59,6 +62,9 @@ class BatchBO:
         n_candidates: int = 2048,
         search_box: dict[str, Sequence[float]] | None = None,
         widen_fraction: float = 0.1,
+        target_value: float | None = None,
+        stable_rounds: int | None = None,
+        stable_tolerance: float = 0.01,
         seed: int = 0,
     ):
         if batch_method not in BATCH_METHODS:
@@ -81,6 +87,9 @@ class BatchBO:
         self.n_candidates = n_candidates
         self.search_box = self._check_box(search_box)
         self.widen_fraction = widen_fraction
+        self.target_value = target_value
+        self.stable_rounds = stable_rounds
+        self.stable_tolerance = stable_tolerance
         self.seed = seed
         self._values: dict[tuple, dict[tuple, float]] = {}
         self.model = None
@@ -262,7 +271,44 @@ class BatchBO:
         mean, std = posterior_mean_std(self.model, unit)
         return (-mean if self.minimize else mean), std
 
+    def round_ends(self, n_recipes: int) -> list[int]:
+        """Recipe counts at the end of each round: the initial design, then batches of q."""
+        ends = list(range(min(self.n_initial, n_recipes), n_recipes + 1, self.q))
+        if not ends or ends[-1] != n_recipes:
+            ends.append(n_recipes)
+        return ends
+
     def stop_reason(self) -> str | None:
+        """The study's stopping rules: objective past ``target_value``, or the best and the
+        median objective per round both moving less than ``stable_tolerance`` (a fraction of
+        the objective's range so far) over the last ``stable_rounds`` complete rounds."""
+        _, y, _ = self.data(in_order=True)
+        if len(y) == 0:
+            return None
+        best = float(y.min() if self.minimize else y.max())
+        target = self.target_value
+        if target is not None and (best <= target if self.minimize else best >= target):
+            return f"best objective {best:.4g} reached the target {target:g}"
+        if not self.stable_rounds:
+            return None
+        ends = [
+            e
+            for e in self.round_ends(len(y))
+            if e == self.n_initial or (e - self.n_initial) % self.q == 0
+        ]
+        if len(ends) <= self.stable_rounds:
+            return None
+        pick = np.min if self.minimize else np.max
+        bests = [pick(y[:e]) for e in ends]
+        medians = [np.median(y[a:b]) for a, b in zip([0, *ends[:-1]], ends, strict=True)]
+        scale = float(np.ptp(y)) or 1.0
+        window = slice(-self.stable_rounds - 1, None)
+        moves = max(np.ptp(bests[window]), np.ptp(medians[window])) / scale
+        if moves < self.stable_tolerance:
+            return (
+                f"stable: best and median objective moved {100 * moves:.2f}% of the range "
+                f"over the last {self.stable_rounds} rounds (< {100 * self.stable_tolerance:g}%)"
+            )
         return None
 
     def state(self) -> dict:

@@ -104,3 +104,38 @@ def test_pool_campaign_measures_each_recipe_once():
     assert len(result["order"]) == len(set(result["order"]))
     top = set(pool.top_indices(0.05).tolist())
     assert len(top & set(result["order"])) >= 6  # stops once 80% of the top 5% are found
+
+
+def test_stops_at_the_target_value():
+    strategy = BatchBO(SPACE, q=3, n_initial=3, target_value=0.2, seed=0)
+    points = [s.point for s in strategy.suggest(3)]
+    strategy.observe(
+        [
+            Observation(point=p, value=v, time=i)
+            for i, (p, v) in enumerate(zip(points, [0.9, 0.5, 0.4], strict=True))
+        ]
+    )
+    assert strategy.stop_reason() is None
+    strategy.observe([Observation(point=points[0], value=0.1, time=9)])  # median now 0.5
+    strategy.observe([Observation(point=points[1], value=0.1, time=10)])
+    strategy.observe([Observation(point=points[1], value=0.1, time=11)])
+    assert "reached the target" in strategy.stop_reason()
+
+
+def test_stops_when_rounds_stop_improving():
+    strategy = BatchBO(SPACE, q=2, n_initial=2, stable_rounds=2, stable_tolerance=0.05, seed=0)
+    points = [p for p in (s.point for s in strategy.suggest(2))]
+    extra = [{**points[0], "Qtot(uL/min)": 300.0 + k} for k in range(6)]
+    values = [0.9, 0.3, 0.5, 0.31, 0.5, 0.305, 0.5, 0.302]
+    recipes = points + extra
+    for i in range(4):  # design, then three rounds of two
+        block = slice(2 * i, 2 * i + 2)
+        strategy.observe(
+            [
+                Observation(point=p, value=v, time=10 * i + k)
+                for k, (p, v) in enumerate(zip(recipes[block], values[block], strict=True))
+            ]
+        )
+        reason = strategy.stop_reason()
+        assert (reason is None) == (i < 3), (i, reason)
+    assert reason.startswith("stable")
