@@ -67,27 +67,29 @@ def batch_ucb(model, candidates, train_x, pending, q, seed=0, beta=2.0):
     Measured on the AgNP pool (q = 1): finds the top 5% about twice as fast as
     LogEI, which exploits too early when the aim is many good recipes.
     """
-    believed = _condition_on_mean(model, pending) if len(pending) else model
-    chosen: list[int] = []
-    values: list[float] = []
-    for _ in range(q):
-        scores = _evaluate(UpperConfidenceBound(believed, beta=beta), candidates)
-        scores[chosen] = -torch.inf
-        best = int(torch.argmax(scores))
-        chosen.append(best)
-        values.append(float(scores[best]))
-        believed = _condition_on_mean(believed, candidates[best : best + 1])
-    return chosen, values
+    return _believer_batch(
+        model, candidates, pending, q, lambda m: UpperConfidenceBound(m, beta=beta)
+    )
 
 
 def kriging_believer(model, candidates, train_x, pending, q, seed=0):
     """LogEI; after each pick, believe the posterior mean there and condition on it."""
+    return _believer_batch(
+        model,
+        candidates,
+        pending,
+        q,
+        lambda m: LogExpectedImprovement(m, best_f=_best_f(m, train_x)),
+    )
+
+
+def _believer_batch(model, candidates, pending, q, acquisition_of):
+    """Greedy picks of ``acquisition_of(model)``; each pick is believed at its mean."""
     believed = _condition_on_mean(model, pending) if len(pending) else model
     chosen: list[int] = []
     values: list[float] = []
     for _ in range(q):
-        acquisition = LogExpectedImprovement(believed, best_f=_best_f(believed, train_x))
-        scores = _evaluate(acquisition, candidates)
+        scores = _evaluate(acquisition_of(believed), candidates)
         scores[chosen] = -torch.inf
         best = int(torch.argmax(scores))
         chosen.append(best)

@@ -32,26 +32,13 @@ restoring the caller's thread count afterwards.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-
 import numpy as np
 import torch
 
 from adaptive.errors import InvalidParameterError
+from surrogates.threads import one_torch_thread
 
 DTYPE = torch.float32
-
-
-@contextmanager
-def _one_thread() -> Iterator[None]:
-    """Run torch on one thread and restore the previous thread count afterwards."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(threads)
 
 
 def _as_matrix(name: str, value, columns: int | None = None) -> np.ndarray:
@@ -211,7 +198,7 @@ class SpectrumNet:
         self.n_features_in_ = d
         self.n_outputs_ = y.shape[1]
         self.n_components_ = k
-        with _one_thread():
+        with one_torch_thread():
             self._weights = self._train(x, targets)
         return self
 
@@ -287,7 +274,7 @@ class SpectrumNet:
         _check_unit("x", x)
         xt = torch.as_tensor(self._encode(x), dtype=DTYPE)
         xt = xt.expand(self.n_members, *xt.shape)
-        with _one_thread(), torch.no_grad():
+        with one_torch_thread(), torch.no_grad():
             out = self._forward(self._weights, xt).double().numpy()
         scores = out * self._score_scale  # (members, m, k)
         return (scores @ self._basis) * self._y_scale + self._y_mean

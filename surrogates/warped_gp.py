@@ -13,7 +13,6 @@ Inputs are scaled to [0, 1] by the caller; outputs are standardised here.
 from __future__ import annotations
 
 from collections.abc import Callable
-from contextlib import contextmanager
 
 import gpytorch
 import numpy as np
@@ -21,20 +20,9 @@ import torch
 from scipy.ndimage import gaussian_filter1d
 
 from adaptive.errors import InvalidParameterError
+from surrogates.threads import one_torch_thread
 
 DTYPE = torch.float64
-
-
-@contextmanager
-def _one_thread():
-    """Run torch on one thread: for matrices of a few hundred rows, extra threads
-    only contend (measured: a fit took 40 ms on one thread, 1.9 s on two busy cores)."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(threads)
 
 
 def _snapshot(model: torch.nn.Module) -> dict:
@@ -110,7 +98,7 @@ class WarpedGP:
             raise InvalidParameterError(
                 f"fit needs two equal 1-D arrays of >= 2 points, got {x.shape} and {y.shape}"
             )
-        with _one_thread():
+        with one_torch_thread():
             self._fit(x, y)
         return self
 
@@ -232,7 +220,7 @@ class WarpedGP:
         """Exact posterior by one Cholesky: train ``x_train`` (n,), ``target`` (n,); query (m,)."""
         model = self._model
         kernel = model.covar_module
-        with torch.no_grad(), _one_thread():
+        with torch.no_grad(), one_torch_thread():
             u_train, u = self._u(x_train), self._u(x)
             k_train = kernel(u_train).to_dense()
             k_train = k_train + model.likelihood.noise * torch.eye(len(x_train), dtype=DTYPE)
