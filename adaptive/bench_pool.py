@@ -29,6 +29,7 @@ from surrogates.batch_acquisition import BATCH_METHODS
 
 TOP_FRACTION = 0.05
 FOUND_FRACTION = 0.8
+EF_FRACTION = 0.3  # the enhancement factor is read after measuring this share of the pool
 
 
 def pool_space(pool: PoolEmulator) -> Space:
@@ -63,7 +64,7 @@ def run_pool_campaign(pool, method, q, n_init, seed, minimize=True) -> dict:
     )
     top = set(pool.top_indices(TOP_FRACTION, minimize).tolist())
     need = math.ceil(FOUND_FRACTION * len(top))
-    budget = round(0.3 * n)  # run at least this far, for the enhancement factor
+    budget = round(EF_FRACTION * n)
     order: list[int] = []
     batch_s: list[float] = []
     while len(order) < n and (len(top & set(order)) < need or len(order) < budget):
@@ -105,7 +106,7 @@ def bench_pool(
     n = pool.n_candidates
     top = set(pool.top_indices(TOP_FRACTION, minimize).tolist())
     need = math.ceil(FOUND_FRACTION * len(top))
-    budget_30 = int(round(0.3 * n))
+    budget = round(EF_FRACTION * n)
     random_found = [
         _found_at(list(np.random.default_rng(s).permutation(n)), top, need) for s in range(2000)
     ]
@@ -120,7 +121,7 @@ def bench_pool(
         found_at = [_found_at(r["order"], top, need) for r in runs_]
         reached = [f for f in found_at if f is not None]
         median_found = float(np.median(reached)) if len(reached) > len(found_at) / 2 else None
-        ef = [len(top & set(r["order"][:budget_30])) / len(top) / 0.3 for r in runs_]
+        ef = [len(top & set(r["order"][:budget])) / len(top) / EF_FRACTION for r in runs_]
         out[method] = {
             "top5_found_at": median_found,
             "af_at_0.8": None if median_found is None else random_median / median_found,
