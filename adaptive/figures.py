@@ -103,12 +103,19 @@ def plot_spectrum_match(
 
 
 def plot_importance_by_round(path: str | Path, rounds: list[dict]) -> Path:
-    """Mean |SHAP| of every factor against the round."""
+    """Mean |SHAP| of every factor against the round.
+
+    Args:
+        rounds: ``[{"round": int, "shap_importance": {factor: value}}]``.
+    """
     fig, ax = plt.subplots(figsize=(8, 4.5))
-    names = list(rounds[-1]["importance"])
+    names = list(rounds[-1]["shap_importance"])
     for name in names:
         ax.plot(
-            [r["round"] for r in rounds], [r["importance"][name] for r in rounds], "-o", label=name
+            [r["round"] for r in rounds],
+            [r["shap_importance"][name] for r in rounds],
+            "-o",
+            label=name,
         )
     ax.set_xlabel("round")
     ax.set_ylabel("mean |SHAP| on the GP's predicted loss")

@@ -50,7 +50,8 @@ def campaign_insights(campaign) -> dict:
     Rounds follow the strategy's initial design and batch size. Per round:
     the best and median objective of its recipes, the best so far, which
     proposal sources (design, gp, net) gave which median objective, and the
-    SHAP importance of every factor on the GP's predicted objective.
+    SHAP importance of every factor on the GP's predicted objective, with the
+    SHAP values (n, d) and recipes (n, d) behind it (arrays travel as frames).
     """
     strategy = campaign.strategy
     if not isinstance(strategy, BatchBO):
@@ -60,7 +61,7 @@ def campaign_insights(campaign) -> dict:
     x, y, _ = strategy.data(in_order=True)
     source = _sources(campaign)
     keys = [tuple(p.values()) for p in strategy.space.from_unit(x)]
-    shap_rounds = {r["round"]: r["importance"] for r in shap_by_round(strategy)}
+    shap_rounds = {r["round"]: r for r in shap_by_round(strategy)}
     rounds, start, best = [], 0, np.inf if strategy.minimize else -np.inf
     pick = min if strategy.minimize else max
     for r, end in enumerate(strategy.round_ends(len(x))):
@@ -77,11 +78,22 @@ def campaign_insights(campaign) -> dict:
                 "median": float(np.median(values)),
                 "best_so_far": best,
                 "median_by_source": {k: float(np.median(v)) for k, v in by_source.items()},
-                "shap_importance": shap_rounds.get(r),
+                **_shap_fields(shap_rounds.get(r)),
             }
         )
         start = end
     return {"campaign_id": campaign.id, "minimize": strategy.minimize, "rounds": rounds}
+
+
+def _shap_fields(shap_round: dict | None) -> dict:
+    """The round's SHAP importance, values and recipes (None before 3 recipes exist)."""
+    if shap_round is None:
+        return {"shap_importance": None, "shap_values": None, "shap_recipes": None}
+    return {
+        "shap_importance": shap_round["importance"],
+        "shap_values": shap_round["values"],
+        "shap_recipes": shap_round["recipes"],
+    }
 
 
 def _sources(campaign) -> dict[tuple, str]:

@@ -17,7 +17,6 @@ from adaptive.figures import (
     plot_scan,
     plot_spectrum_match,
 )
-from adaptive.insights import shap_by_round
 from adaptive.journal import Journal
 from adaptive.objectives import reduce_spectra
 from adaptive.server import Server
@@ -228,8 +227,9 @@ def _synthesis_figures(out, journal_path, campaign_id, insights, target_x, targe
         for o in campaign.journal.observations(campaign_id)
         if o.point == best and o.spectrum is not None
     ]
-    shap_rounds = shap_by_round(strategy)
+    shap_rounds = [r for r in insights["rounds"] if r["shap_values"] is not None]
     final = shap_rounds[-1]
+    n_explained = sum(r["n_recipes"] for r in insights["rounds"])
     return [
         plot_rounds(out / "loss_by_round.png", insights["rounds"], per_round),
         plot_spectrum_match(
@@ -241,11 +241,11 @@ def _synthesis_figures(out, journal_path, campaign_id, insights, target_x, targe
             title=f"best loss {float(np.min(y)):.3f}",
         ),
         plot_shap(
-            final["values"],
-            final["recipes"],
+            final["shap_values"],
+            final["shap_recipes"],
             strategy.space.names,
             out / "shap.png",
-            title=f"SHAP on the GP's predicted loss, {final['n_recipes']} recipes",
+            title=f"SHAP on the GP's predicted loss, {n_explained} recipes",
         ),
         plot_importance_by_round(out / "shap_by_round.png", shap_rounds),
     ]
