@@ -1,0 +1,332 @@
+"""Readers for measured EELS spectra, and their conversion onto the simulator's 1 eV grid.
+
+``read_msa`` reads EMSA/MSA files (ISO 22029), ``read_eels_text`` two-column text,
+``read_eels`` either of them or, through the optional rosettasciio package
+(``pip install adaptive-lab[io]``), Gatan ``.dm3``/``.dm4`` and HyperSpy
+``.hspy``/``.hdf5`` files holding one spectrum. ``to_channels`` puts any energy axis
+onto the ``N_CHANNELS`` channels of ``simulators.eels`` (channel ``i`` covers
+``[i - 0.5, i + 0.5)`` eV) so that a measured spectrum looks like ``EELSBatch.spectra``.
+"""
+
+import importlib
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from simulators.eels import N_CHANNELS
+
+#: Suffixes read through rosettasciio, by its reader module.
+BINARY_SUFFIXES = {".dm3": "digitalmicrograph", ".dm4": "digitalmicrograph",
+                   ".hspy": "hspy", ".hdf5": "hspy"}  # fmt: skip
+
+_MSA_KEY = re.compile(r"#\s*([A-Za-z0-9_]+)\s*(?:-\s*(\S*))?\s*:(.*)")
+_SEPARATORS = re.compile(r"[,;\s]+")
+
+
+@dataclass(frozen=True)
+class EELSSpectrum:
+    """A measured spectrum.
+
+    Attributes:
+        energy: (m,) energy loss, eV, strictly increasing.
+        counts: (m,) intensity per point.
+        metadata: header fields, keys lower case (``title``, ``beamkv``, ``xperchan``, ...).
+        source: where it was read from.
+    """
+
+    energy: np.ndarray
+    counts: np.ndarray
+    metadata: dict
+    source: str
+
+
+def _checked(energy, counts, metadata: dict, source: str) -> EELSSpectrum:
+    energy = np.asarray(energy, dtype=float)
+    counts = np.asarray(counts, dtype=float)
+    if energy.ndim != 1 or counts.shape != energy.shape or energy.size < 2:
+        raise ValueError(
+            f"{source}: need at least 2 (energy, counts) points as 1-D arrays of equal length, "
+            f"got shapes {energy.shape} and {counts.shape}"
+        )
+    for name, values in (("energy", energy), ("counts", counts)):
+        bad = np.flatnonzero(~np.isfinite(values))
+        if bad.size:
+            raise ValueError(
+                f"{source}: {name} is {values[bad[0]]} at point {bad[0]}; remove or fix that point"
+            )
+    step = np.diff(energy)
+    if (step <= 0).any():
+        i = int(np.argmax(step <= 0))
+        raise ValueError(
+            f"{source}: energy must increase strictly, but point {i + 1} ({energy[i + 1]} eV) "
+            f"follows {energy[i]} eV; sort the spectrum by energy"
+        )
+    return EELSSpectrum(energy=energy, counts=counts, metadata=metadata, source=source)
+
+
+def _read_text(path: str | Path) -> str:
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"spectrum file {str(path)!r} does not exist; check the path")
+    try:
+        return path.read_text()
+    except UnicodeDecodeError as err:
+        raise ValueError(
+            f"{str(path)!r} is not a text file ({err}); pass an EELS text file"
+        ) from err
+
+
+def _value(text: str) -> float | str:
+    try:
+        return float(text)
+    except ValueError:
+        return text
+
+
+def _numbers(line: str, number: int, source: str) -> list[float]:
+    try:
+        return [float(field) for field in _SEPARATORS.split(line.strip()) if field]
+    except ValueError:
+        raise ValueError(
+            f"{source} line {number}: cannot read numbers from {line.strip()!r}; fix that line"
+        ) from None
+
+
+def _parse_msa(text: str, source: str) -> EELSSpectrum:
+    header: dict[str, float | str] = {}
+    data: list[list[float]] = []
+    in_data = False
+    for number, line in enumerate(text.splitlines(), start=1):
+        match = _MSA_KEY.match(line.strip())
+        if match:
+            key = match.group(1).lower()
+            if key == "spectrum":
+                in_data = True
+            elif key == "endofdata":
+                break
+            else:
+                header[key] = _value(match.group(3).strip())
+        elif in_data and line.strip():
+            data.append(_numbers(line, number, source))
+    if not in_data:
+        raise ValueError(
+            f"{source}: no '#SPECTRUM' line, so not an EMSA/MSA file; read it with read_eels_text"
+        )
+    if header.get("ncolumns", 1.0) != 1.0:
+        raise ValueError(f"{source}: NCOLUMNS = {header['ncolumns']}; only 1 column is supported")
+    values = np.array([v for row in data for v in row])
+    datatype = str(header.get("datatype", "Y")).upper()
+    if datatype == "XY":
+        if values.size % 2:
+            raise ValueError(f"{source}: DATATYPE XY needs (x, y) pairs, got {values.size} numbers")
+        energy, counts = values[0::2], values[1::2]
+    elif datatype == "Y":
+        offset, step = header.get("offset"), header.get("xperchan")
+        if not isinstance(offset, float) or not isinstance(step, float):
+            raise ValueError(
+                f"{source}: DATATYPE Y needs numeric #OFFSET and #XPERCHAN, got "
+                f"{offset!r} and {step!r}"
+            )
+        if step <= 0:
+            raise ValueError(f"{source}: #XPERCHAN must be > 0, got {step}")
+        counts = values
+        energy = offset + step * np.arange(values.size)
+    else:
+        raise ValueError(f"{source}: #DATATYPE must be Y or XY, got {datatype!r}")
+    npoints = header.get("npoints")
+    if isinstance(npoints, float) and int(npoints) != counts.size:
+        raise ValueError(
+            f"{source}: #NPOINTS says {int(npoints)} points but the data hold {counts.size}; "
+            "fix the header or the data"
+        )
+    if str(header.get("xunits", "eV")).lower() == "kev":
+        energy = energy * 1000.0
+    return _checked(energy, counts, header, source)
+
+
+def _parse_text(text: str, source: str) -> EELSSpectrum:
+    metadata: dict[str, float | str] = {}
+    rows: list[list[float]] = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        stripped = line.strip()
+        if stripped.startswith("#"):
+            key, sep, value = stripped.lstrip("#").partition(":")
+            if sep and key.strip():
+                metadata[key.strip().lower()] = _value(value.strip())
+        elif stripped and not rows and isinstance(_value(_SEPARATORS.split(stripped)[0]), str):
+            metadata.setdefault("header", stripped)  # column titles before the data
+        elif stripped:
+            rows.append(_numbers(line, number, source))
+            if len(rows[-1]) < 2:
+                raise ValueError(
+                    f"{source} line {number}: one column; need energy and counts columns"
+                )
+    if not rows:
+        raise ValueError(f"{source} holds no data rows; pass a file with a spectrum")
+    return _checked([r[0] for r in rows], [r[1] for r in rows], metadata, source)
+
+
+def read_msa(path: str | Path) -> EELSSpectrum:
+    """Read an EMSA/MSA spectrum file (ISO 22029).
+
+    Header lines ``#KEYWORD -unit : value`` become ``metadata`` (keys lower case, numbers
+    as float); the data between ``#SPECTRUM`` and ``#ENDOFDATA`` are ``Y`` values on
+    ``#OFFSET + #XPERCHAN * i`` or ``XY`` pairs, per ``#DATATYPE``. ``#XUNITS: keV``
+    energies are converted to eV.
+
+    Args:
+        path: the file.
+
+    Returns:
+        The spectrum.
+    """
+    return _parse_msa(_read_text(path), repr(str(path)))
+
+
+def read_eels_text(path: str | Path) -> EELSSpectrum:
+    """Read energy (eV) and counts from the first two columns of a text file.
+
+    Columns may be separated by commas, semicolons, tabs or spaces. ``# key: value``
+    lines become ``metadata``; a title line before the data is kept as
+    ``metadata["header"]``; extra columns are ignored.
+
+    Args:
+        path: the file.
+
+    Returns:
+        The spectrum.
+    """
+    return _parse_text(_read_text(path), repr(str(path)))
+
+
+def _read_binary(path: Path) -> EELSSpectrum:
+    module = BINARY_SUFFIXES[path.suffix.lower()]
+    try:
+        reader = importlib.import_module(f"rsciio.{module}").file_reader
+    except ImportError:
+        raise ValueError(
+            f"reading {path.suffix} files needs rosettasciio; install it with "
+            "`pip install adaptive-lab[io]`"
+        ) from None
+    signal = reader(str(path))[0]
+    data = np.asarray(signal["data"])
+    if data.ndim != 1:
+        raise ValueError(
+            f"{str(path)!r} holds data of shape {data.shape}, not a single spectrum; "
+            "pick or sum one spectrum from the spectrum image first"
+        )
+    axis = signal["axes"][-1]
+    energy = axis.get("offset", 0.0) + axis.get("scale", 1.0) * np.arange(data.size)
+    if str(axis.get("units", "eV")).lower() == "kev":
+        energy = energy * 1000.0
+    return _checked(energy, data, dict(signal.get("metadata", {})), repr(str(path)))
+
+
+def read_eels(path: str | Path) -> EELSSpectrum:
+    """Read an EELS spectrum, choosing the reader from the suffix and the content.
+
+    ``.dm3``, ``.dm4``, ``.hspy`` and ``.hdf5`` go through rosettasciio (optional extra
+    ``io``); text with a ``#SPECTRUM`` line to ``read_msa``; other text to
+    ``read_eels_text`` (EELSDB ``.msa`` downloads are often plain two columns).
+
+    Args:
+        path: the file.
+
+    Returns:
+        The spectrum.
+    """
+    path = Path(path)
+    if path.suffix.lower() in BINARY_SUFFIXES:
+        if not path.is_file():
+            raise FileNotFoundError(f"spectrum file {str(path)!r} does not exist; check the path")
+        return _read_binary(path)
+    text = _read_text(path)
+    if any(line.lstrip().upper().startswith("#SPECTRUM") for line in text.splitlines()):
+        return _parse_msa(text, repr(str(path)))
+    return _parse_text(text, repr(str(path)))
+
+
+def to_channels(
+    energy: np.ndarray, counts: np.ndarray, normalise: bool = True
+) -> tuple[np.ndarray, np.ndarray]:
+    """Put a spectrum onto the 1 eV channels 0..N_CHANNELS - 1, zero outside the measured range.
+
+    Each point stands for counts spread evenly between the midpoints to its neighbours.
+    With a dispersion (median step) up to 1 eV the counts are rebinned: each channel
+    sums the counts falling in it, which conserves them. With coarser dispersion the
+    counts per eV are interpolated linearly at the channel centres. The window is the
+    channels at least half covered by the data (rebinning) or whose centres lie within
+    it (interpolation); energies outside ``[-0.5, N_CHANNELS - 0.5)`` eV are dropped.
+
+    Args:
+        energy: (m,) strictly increasing energies, eV, m >= 2.
+        counts: (..., m) counts on that axis; leading axes are a batch.
+        normalise: divide each spectrum by its maximum, like ``EELSBatch.spectra``;
+            False returns counts per 1 eV channel (partly covered edge channels scaled
+            up to a full channel).
+
+    Returns:
+        (spectrum, window): (..., N_CHANNELS) float32 and (2,) int, the first and last
+        channel of the window.
+    """
+    energy = np.asarray(energy, dtype=float)
+    counts = np.asarray(counts, dtype=float)
+    if energy.ndim != 1 or energy.size < 2:
+        raise ValueError(f"energy must be a 1-D axis of >= 2 points, got shape {energy.shape}")
+    if counts.ndim < 1 or counts.shape[-1] != energy.size:
+        raise ValueError(
+            f"counts must have shape (..., {energy.size}) to match energy, got {counts.shape}"
+        )
+    for name, values in (("energy", energy), ("counts", counts)):
+        if not np.isfinite(values).all():
+            raise ValueError(f"{name} holds NaN or infinite values; remove or fix those points")
+    step = np.diff(energy)
+    if (step <= 0).any():
+        i = int(np.argmax(step <= 0))
+        raise ValueError(
+            f"energy must increase strictly (positive dispersion), but {energy[i + 1]} eV "
+            f"follows {energy[i]} eV at point {i + 1}; sort or reverse both arrays"
+        )
+    bounds = np.concatenate(
+        [[energy[0] - step[0] / 2], (energy[1:] + energy[:-1]) / 2, [energy[-1] + step[-1] / 2]]
+    )
+    if bounds[-1] <= -0.5 or bounds[0] >= N_CHANNELS - 0.5:
+        raise ValueError(
+            f"energies {energy[0]}..{energy[-1]} eV lie outside the channels "
+            f"0..{N_CHANNELS - 1} eV; pass a core-loss spectrum in that range"
+        )
+    channels = np.arange(N_CHANNELS)
+    if np.median(step) <= 1.0:
+        cumulative = np.concatenate([np.zeros(counts.shape[:-1] + (1,)), counts.cumsum(-1)], -1)
+        edges = np.arange(N_CHANNELS + 1) - 0.5
+        position = np.interp(edges, bounds, np.arange(energy.size + 1))
+        values = np.diff(_linear(cumulative, position), axis=-1)
+        coverage = np.diff(np.clip(edges, bounds[0], bounds[-1]))
+        inside = coverage >= 0.5
+        values = values / np.maximum(coverage, 0.5)
+    else:
+        inside = (channels >= energy[0]) & (channels <= energy[-1])
+        position = np.interp(channels, energy, np.arange(energy.size))
+        values = _linear(counts / np.diff(bounds), position)
+    if inside.sum() < 2:
+        raise ValueError(
+            f"energies {energy[0]}..{energy[-1]} eV cover {inside.sum()} channel(s) of "
+            f"0..{N_CHANNELS - 1} eV; need at least 2"
+        )
+    first, last = np.flatnonzero(inside)[[0, -1]]
+    spectrum = np.where(inside, values, 0.0)
+    if normalise:
+        peak = spectrum[..., first : last + 1].max(axis=-1, keepdims=True)
+        if (peak <= 0).any():
+            raise ValueError("a spectrum has no positive counts in its window; cannot normalise")
+        spectrum = spectrum / peak
+    return spectrum.astype(np.float32), np.array([first, last])
+
+
+def _linear(values: np.ndarray, position: np.ndarray) -> np.ndarray:
+    """Linear interpolation of values (..., k) at fractional indices position (p,)."""
+    i = np.clip(np.floor(position).astype(int), 0, values.shape[-1] - 2)
+    f = position - i
+    return values[..., i] * (1 - f) + values[..., i + 1] * f

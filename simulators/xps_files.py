@@ -1,0 +1,299 @@
+"""Readers for measured XPS spectra: ISO 14976 VAMAS files and two-column text exports.
+
+Every reader returns regions on an ascending binding-energy axis. VAMAS files store the
+kinetic energy as a regular axis (start, increment); it is converted with the file's
+analysis-source energy, ``binding = source energy - kinetic``.
+"""
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+VAMAS_FORMAT = "VAMAS Surface Chemical Analysis Standard Data Transfer Format"
+
+# Experiment modes and techniques that add optional lines to a VAMAS block (ISO 14976).
+_MAP_MODES = ("MAP", "MAPDP")
+_REGION_MODES = ("MAP", "MAPDP", "NORM", "SDP")
+_SPUTTER_MODES = ("MAPDP", "MAPSVDP", "SDP", "SDPSV")
+_FIELD_OF_VIEW_MODES = ("MAP", "MAPDP", "MAPSV", "MAPSVDP", "SEM")
+_LINESCAN_MODES = ("MAPSV", "MAPSVDP", "SEM")
+_ION_TECHNIQUES = (
+    "FABMS",
+    "FABMS ENERGY SPEC",
+    "ISS",
+    "SIMS",
+    "SIMS ENERGY SPEC",
+    "SNMS",
+    "SNMS ENERGY SPEC",
+)
+
+
+@dataclass(frozen=True)
+class XPSRegion:
+    """One measured XPS region.
+
+    Attributes:
+        name: block name, VAMAS block identifier and sample identifier (``"Fe2p Fe metal"``),
+            or the text file's title line (its file name without suffix when it has none).
+        binding_energy: (m,) strictly ascending binding energies, eV.
+        counts: (m,) counts aligned with ``binding_energy``.
+        source: path of the file read.
+    """
+
+    name: str
+    binding_energy: np.ndarray
+    counts: np.ndarray
+    source: str
+
+
+def _region(name: str, energy: np.ndarray, counts: np.ndarray, source: str) -> XPSRegion:
+    """Check a spectrum and return it on an ascending axis.
+
+    Args:
+        name: region name.
+        energy: (m,) binding energies, ascending or descending, eV.
+        counts: (m,) counts.
+        source: file path, named in error messages.
+    """
+    if energy.size < 2:
+        raise ValueError(f"{source}: region {name!r} has {energy.size} point(s); need >= 2")
+    for label, values in (("energy", energy), ("counts", counts)):
+        if not np.all(np.isfinite(values)):
+            bad = int(np.flatnonzero(~np.isfinite(values))[0])
+            raise ValueError(
+                f"{source}: region {name!r} has a non-finite {label} value at point {bad}; "
+                "remove or fill NaN/inf values"
+            )
+    if energy[0] > energy[-1]:
+        energy, counts = energy[::-1], counts[::-1]
+    step = np.diff(energy)
+    if np.any(step <= 0):
+        bad = int(np.flatnonzero(step <= 0)[0])
+        kind = "repeats" if step[bad] == 0 else "is not monotonic"
+        raise ValueError(
+            f"{source}: region {name!r}: the energy axis {kind} at {energy[bad]!r} eV; "
+            "the axis must be strictly ascending or strictly descending"
+        )
+    return XPSRegion(name, energy.copy(), counts.copy(), source)
+
+
+class _Lines:
+    """Cursor over the lines of a VAMAS file; errors name the line number."""
+
+    def __init__(self, lines: list[str], source: str) -> None:
+        self.lines = lines
+        self.source = source
+        self.index = 0
+
+    def text(self, what: str) -> str:
+        if self.index >= len(self.lines):
+            raise ValueError(f"{self.source}: VAMAS file ends early; expected {what}")
+        self.index += 1
+        return self.lines[self.index - 1].strip()
+
+    def number(self, what: str, kind: type = float) -> float:
+        value = self.text(what)
+        try:
+            return kind(value)
+        except ValueError:
+            raise ValueError(
+                f"{self.source}: line {self.index}: expected {what} as {kind.__name__}, "
+                f"got {value!r}; the file is not valid VAMAS"
+            ) from None
+
+    def skip(self, count: int) -> None:
+        for _ in range(count):
+            self.text("a header line")
+
+
+def read_vamas(path: str | Path) -> list[XPSRegion]:
+    """Read every block of an ISO 14976 VAMAS file (as written by CasaXPS).
+
+    Only the REGULAR scan mode (start + increment axis) is supported. The first corresponding
+    variable (counts) is read; kinetic-energy axes are converted to binding energy with the
+    block's analysis-source energy.
+
+    Args:
+        path: file to read.
+
+    Returns:
+        One region per block, in file order.
+
+    Raises:
+        ValueError: the file is not VAMAS, uses an unsupported layout, or holds bad data.
+    """
+    source = str(path)
+    lines = Path(path).read_text(errors="replace").splitlines()
+    if not lines:
+        raise ValueError(f"{source}: file is empty; pass a VAMAS (.vms) file")
+    if not lines[0].startswith(VAMAS_FORMAT):
+        raise ValueError(
+            f"{source}: not a VAMAS file (first line {lines[0][:60]!r}); "
+            "use read_xps_text for two-column text or read_xps to detect the format"
+        )
+    cursor = _Lines(lines, source)
+    cursor.skip(5)  # format, institution, instrument, operator, experiment identifiers
+    cursor.skip(int(cursor.number("number of comment lines", int)))
+    mode = cursor.text("experiment mode").upper()
+    scan_mode = cursor.text("scan mode").upper()
+    if scan_mode != "REGULAR":
+        raise ValueError(
+            f"{source}: scan mode {scan_mode!r} is not supported; only REGULAR axes are read"
+        )
+    if mode in _REGION_MODES:
+        cursor.skip(1)  # number of spectral regions
+    if mode in _MAP_MODES:
+        cursor.skip(3)  # analysis positions, discrete x and y coordinates
+    n_variables = int(cursor.number("number of experimental variables", int))
+    cursor.skip(2 * n_variables)
+    if cursor.number("parameter inclusion list length", int) != 0:
+        raise ValueError(
+            f"{source}: parameter inclusion/exclusion lists are not supported; "
+            "re-export the file with every block parameter written"
+        )
+    cursor.skip(int(cursor.number("number of manually entered items", int)))
+    future_experiment = int(cursor.number("number of future experiment entries", int))
+    future_block = int(cursor.number("number of future block entries", int))
+    cursor.skip(future_experiment)
+    n_blocks = int(cursor.number("number of blocks", int))
+    regions = [_read_block(cursor, mode, n_variables, future_block) for _ in range(n_blocks)]
+    if not regions:
+        raise ValueError(f"{source}: VAMAS file holds no blocks")
+    return regions
+
+
+def _read_block(cursor: _Lines, mode: str, n_variables: int, future_block: int) -> XPSRegion:
+    """Read one VAMAS block from the cursor (ISO 14976 block layout)."""
+    name = f"{cursor.text('block identifier')} {cursor.text('sample identifier')}".strip()
+    cursor.skip(7)  # year, month, day, hours, minutes, seconds, hours ahead of GMT
+    cursor.skip(int(cursor.number("number of block comment lines", int)))
+    technique = cursor.text("technique").upper()
+    if mode in _MAP_MODES:
+        cursor.skip(2)  # x, y coordinates
+    cursor.skip(n_variables)  # values of the experimental variables
+    cursor.skip(1)  # analysis source label
+    if mode in _SPUTTER_MODES or technique in _ION_TECHNIQUES:
+        cursor.skip(3)  # sputtering ion atomic number, atoms per particle, charge
+    source_energy = cursor.number("analysis source characteristic energy")
+    cursor.skip(3)  # source strength, beam widths x and y
+    if mode in _FIELD_OF_VIEW_MODES:
+        cursor.skip(2)
+    if mode in _LINESCAN_MODES:
+        cursor.skip(6)
+    cursor.skip(4)  # polar angle, azimuth, analyser mode, pass energy
+    if technique == "AES DIFF":
+        cursor.skip(1)  # differential width
+    cursor.skip(10)  # magnification ... charge of detected particle
+    axis_label = cursor.text("abscissa label").lower()
+    cursor.skip(1)  # abscissa units
+    start = cursor.number("abscissa start")
+    increment = cursor.number("abscissa increment")
+    n_corresponding = int(cursor.number("number of corresponding variables", int))
+    if n_corresponding < 1:
+        raise ValueError(f"{cursor.source}: block {name!r} has no corresponding variable")
+    cursor.skip(2 * n_corresponding)
+    cursor.skip(4)  # signal mode, collection time, number of scans, time correction
+    if mode in _SPUTTER_MODES:
+        cursor.skip(7)  # sputtering source settings
+    cursor.skip(3)  # sample tilt, tilt azimuth, rotation
+    cursor.skip(3 * int(cursor.number("number of additional numerical parameters", int)))
+    cursor.skip(future_block)
+    n_values = int(cursor.number("number of ordinate values", int))
+    if n_values % n_corresponding:
+        raise ValueError(
+            f"{cursor.source}: block {name!r} has {n_values} ordinate values, not a multiple "
+            f"of its {n_corresponding} corresponding variables"
+        )
+    cursor.skip(2 * n_corresponding)  # minimum and maximum of each variable
+    values = np.array([cursor.number("ordinate value") for _ in range(n_values)])
+    counts = values[::n_corresponding]
+    axis = start + increment * np.arange(counts.size)
+    if axis_label == "kinetic energy":
+        axis = source_energy - axis
+    elif axis_label != "binding energy":
+        raise ValueError(
+            f"{cursor.source}: block {name!r} has abscissa {axis_label!r}; "
+            "only 'kinetic energy' and 'binding energy' axes are supported"
+        )
+    return _region(name, axis, counts, cursor.source)
+
+
+def _pair(line: str) -> tuple[float, float] | None:
+    """The first two numbers of a text line, or None when it does not start with two."""
+    fields = line.split()
+    try:
+        return float(fields[0]), float(fields[1])
+    except (ValueError, IndexError):
+        return None
+
+
+def read_xps_text(path: str | Path) -> XPSRegion:
+    """Read a two-column text spectrum (binding energy eV, counts) with an optional title line.
+
+    Extra columns (trailing tabs) are ignored; the axis may be ascending or descending.
+
+    Args:
+        path: file to read.
+
+    Returns:
+        The region, named by the title line or else by the file name without suffix.
+
+    Raises:
+        ValueError: the file is empty, a row is not two numbers, or the data are bad.
+    """
+    source = str(path)
+    lines = Path(path).read_text().splitlines()
+    rows = [(k + 1, _pair(line)) for k, line in enumerate(lines) if line.strip()]
+    if not rows:
+        raise ValueError(f"{source}: file is empty; pass a two-column text spectrum")
+    name = Path(path).stem
+    if rows[0][1] is None:
+        name = lines[rows[0][0] - 1].strip()
+        rows = rows[1:]
+    for number, pair in rows:
+        if pair is None:
+            raise ValueError(
+                f"{source}: line {number} is not two numbers (binding energy, counts): "
+                f"{lines[number - 1].strip()!r}"
+            )
+    data = [pair for _, pair in rows]
+    table = np.array(data, dtype=float).reshape(-1, 2)
+    return _region(name, table[:, 0], table[:, 1], source)
+
+
+def read_xps(path: str | Path, block: str | None = None) -> XPSRegion:
+    """Read one XPS region from a VAMAS or two-column text file.
+
+    VAMAS is recognised by its first line or a ``.vms`` suffix; anything else is read as text.
+
+    Args:
+        path: file to read.
+        block: region to pick, a case-insensitive substring of its name (an exact name wins);
+            may be omitted when the file holds a single region.
+
+    Returns:
+        The selected region.
+
+    Raises:
+        ValueError: the file is bad, or ``block`` matches no region or several.
+    """
+    path = Path(path)
+    with path.open(errors="replace") as handle:
+        first = handle.readline()
+    if path.suffix.lower() == ".vms" or first.startswith(VAMAS_FORMAT):
+        regions = read_vamas(path)
+    else:
+        regions = [read_xps_text(path)]
+    if block is None and len(regions) == 1:
+        return regions[0]
+    names = [region.name for region in regions]
+    if block is None:
+        raise ValueError(f"{path}: holds {len(regions)} regions {names}; pass block=<name>")
+    wanted = block.lower()
+    exact = [region for region in regions if region.name.lower() == wanted]
+    matches = exact or [region for region in regions if wanted in region.name.lower()]
+    if len(matches) != 1:
+        found = "no region" if not matches else f"{len(matches)} regions"
+        raise ValueError(f"{path}: block {block!r} matches {found}; available: {names}")
+    return matches[0]

@@ -1,0 +1,149 @@
+import numpy as np
+import pytest
+
+from simulators import EELSSimulator, edge_table
+from simulators.eels import ELEMENTS, N_CHANNELS
+
+ENERGY = np.arange(N_CHANNELS, dtype=float)
+
+
+@pytest.fixture(scope="module")
+def batch():
+    return EELSSimulator().sample(2000, seed=3)
+
+
+def test_edge_table_covers_be_to_bi_in_z_order():
+    edges = edge_table()
+    assert ELEMENTS[0] == "Be" and ELEMENTS[-1] == "Bi" and len(set(ELEMENTS)) == 80
+    assert sorted({e.element for e in edges}, key=ELEMENTS.index) == list(ELEMENTS)
+    for edge in edges:
+        assert edge.z == ELEMENTS.index(edge.element) + 4
+        assert 10 <= edge.onset_ev <= N_CHANNELS - 1
+    for symbol in ELEMENTS:  # every element can be labelled with the default window limits
+        assert any(e.major and 60 <= e.onset_ev <= 3061 for e in edges if e.element == symbol)
+
+
+@pytest.mark.parametrize(
+    ("element", "name", "onset"),
+    [("O", "K", 532), ("C", "K", 284), ("Mn", "L3", 640), ("Ni", "L3", 855),
+     ("La", "M5", 832), ("Fe", "L3", 708), ("Ti", "L3", 456), ("Si", "K", 1839)],
+)  # fmt: skip
+def test_edge_table_matches_known_onsets(element, name, onset):
+    (edge,) = [e for e in edge_table() if e.element == element and e.name == name]
+    assert abs(edge.onset_ev - onset) <= 3
+    assert edge.major
+
+
+def test_white_lines_and_shapes_come_from_the_atlas_descriptors():
+    table = {(e.element, e.name): e for e in edge_table()}
+    assert table["Mn", "L3"].threshold == "Sharp peak"
+    assert table["La", "M5"].threshold == "Sharp peak"
+    assert table["O", "K"].shape == "Abrupt onset"
+    assert table["Au", "M5"].shape == "Delayed maximum"
+    assert not table["Ti", "L1"].major
+
+
+def test_sample_is_reproducible_from_the_seed():
+    simulator = EELSSimulator()
+    a, b = simulator.sample(50, seed=1), simulator.sample(50, seed=1)
+    np.testing.assert_array_equal(a.spectra, b.spectra)
+    np.testing.assert_array_equal(a.labels, b.labels)
+    np.testing.assert_array_equal(a.window, b.window)
+    assert a.elements == b.elements
+    assert not np.array_equal(a.spectra, simulator.sample(50, seed=2).spectra)
+
+
+def test_spectra_are_zero_outside_the_window_and_normalised(batch):
+    n = len(batch.elements)
+    assert batch.spectra.shape == (n, N_CHANNELS) and batch.spectra.dtype == np.float32
+    assert batch.labels.shape == (n, 80) and batch.labels.dtype == bool
+    assert np.isfinite(batch.spectra).all()
+    first, last = batch.window.T
+    inside = (ENERGY >= first[:, None]) & (ENERGY <= last[:, None])
+    assert (batch.spectra[~inside] == 0).all()
+    np.testing.assert_allclose(np.where(inside, batch.spectra, -np.inf).max(axis=1), 1.0)
+    width = last - first + 1
+    assert width.min() >= 200 and width.max() <= 1500 and first.min() >= 50
+    assert last.max() <= N_CHANNELS - 1
+
+
+def test_labels_are_present_elements_with_a_major_edge_inside_the_window(batch):
+    majors = {}
+    for edge in edge_table():
+        if edge.major:
+            majors.setdefault(edge.element, []).append(edge.onset_ev)
+    for labels, (first, last), elements in zip(
+        batch.labels, batch.window, batch.elements, strict=True
+    ):
+        expected = {
+            symbol
+            for symbol in elements
+            if any(first + 10 <= onset <= last - 10 for onset in majors[symbol])
+        }
+        assert {ELEMENTS[i] for i in np.flatnonzero(labels)} == expected
+        assert elements[0] in expected  # the query element is always labelled
+        assert 1 <= len(elements) <= 4 and len(set(elements)) == len(elements)
+
+
+def test_every_element_is_the_query_about_equally_often():
+    n = 8000
+    batch = EELSSimulator().sample(n, seed=5)
+    query = np.bincount([ELEMENTS.index(e[0]) for e in batch.elements], minlength=80)
+    assert 0.5 * n / 80 < query.min() and query.max() < 2 * n / 80
+    assert batch.labels.sum(axis=0).min() > 0.5 * n / 80
+
+
+def test_oxygen_k_edge_stands_out_above_the_background():
+    batch = EELSSimulator(background_removed=0.0).sample(1500, seed=7)
+    covers = (batch.window[:, 0] <= 470) & (batch.window[:, 1] >= 600)
+    oxygen = batch.labels[covers, ELEMENTS.index("O")]
+    pre, post = (ENERGY >= 470) & (ENERGY < 525), (ENERGY >= 540) & (ENERGY < 580)
+    excess = []
+    for y in batch.spectra[covers]:
+        fit = np.polyfit(np.log(ENERGY[pre]), np.log(y[pre]), 1)
+        excess.append(np.mean(y[post] / np.exp(np.polyval(fit, np.log(ENERGY[post]))) - 1))
+    excess = np.array(excess)
+    assert oxygen.sum() > 50 and (~oxygen).sum() > 50
+    assert np.median(excess[oxygen]) > 0.08
+    assert abs(np.median(excess[~oxygen])) < 0.02
+
+
+def test_removed_background_leaves_the_pre_edge_near_zero():
+    kept = EELSSimulator(background_removed=0.0).sample(200, seed=4)
+    removed = EELSSimulator(background_removed=1.0).sample(200, seed=4)
+    start = np.arange(200), removed.window[:, 0]
+    np.testing.assert_array_equal(kept.window, removed.window)
+    assert np.median(kept.spectra[start]) > 0.9
+    assert np.median(np.abs(removed.spectra[start])) < 0.3
+
+
+def test_fewer_counts_give_noisier_spectra():
+    def roughness(counts):
+        batch = EELSSimulator(counts=(counts, counts)).sample(100, seed=9)
+        last = batch.window[:, 1]
+        tail = np.stack([s[end - 60 : end + 1] for s, end in zip(batch.spectra, last, strict=True)])
+        return np.median(np.std(np.diff(tail, 2, axis=1), axis=1) / tail.mean(axis=1))
+
+    assert roughness(1e2) > 5 * roughness(1e5)
+
+
+@pytest.mark.parametrize(
+    ("settings", "name"),
+    [
+        ({"window_width": (10, 1500)}, "window_width"),
+        ({"window_width": (200, 3100)}, "window_width"),
+        ({"thickness": (1.0, 0.5)}, "thickness"),
+        ({"counts": (0.0, 10.0)}, "counts"),
+        ({"contamination": 1.5}, "contamination"),
+        ({"energy_min": 2000, "window_width": (200, 1000)}, "energy_min"),
+    ],
+)
+def test_bad_settings_are_rejected_when_sampling(settings, name):
+    simulator = EELSSimulator(**settings)  # constructor only stores
+    with pytest.raises(ValueError, match=name):
+        simulator.sample(5, seed=0)
+
+
+def test_bad_sample_size_is_rejected():
+    with pytest.raises(ValueError, match="n must be"):
+        EELSSimulator().sample(0, seed=0)

@@ -1,0 +1,215 @@
+import importlib.util
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from simulators import EELSSpectrum, read_eels, read_eels_text, read_msa, to_channels
+from simulators.eels import N_CHANNELS
+
+EELS = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "eels"
+EELSDB = (
+    "la0-7sr0-3mno3srtio3-001-heterostructure",
+    "la2nio4-structure-of-k2nif4",
+    "o-k-edge-la2nio4-structure-of-k2nif4-tetragonale-i4-mmm",
+)
+
+
+@pytest.fixture
+def eels_dir():
+    if not EELS.is_dir():
+        pytest.skip(f"measured EELS data not found at {EELS} (shared data absent)")
+    return EELS
+
+
+def write(tmp_path, name, text):
+    path = tmp_path / name
+    path.write_text(text)
+    return path
+
+
+def test_read_msa_on_the_exspy_core_loss(eels_dir):
+    spectrum = read_msa(eels_dir / "exspy_coreloss_Mn_O.msa")
+    assert isinstance(spectrum, EELSSpectrum)
+    assert spectrum.energy.shape == spectrum.counts.shape == (2048,)
+    assert spectrum.energy[0] == 360.0
+    np.testing.assert_allclose(spectrum.energy[-1], 360.0 + 0.2 * 2047)
+    np.testing.assert_allclose(np.diff(spectrum.energy), 0.2)
+    assert spectrum.counts[0] == 47179
+    assert spectrum.metadata["xperchan"] == 0.2 and spectrum.metadata["signaltype"] == "ELS"
+
+
+@pytest.mark.parametrize("slug", EELSDB)
+def test_read_eels_on_eelsdb_files_matches_their_metadata(eels_dir, slug):
+    spectrum = read_eels(eels_dir / "eelsdb" / slug / "data.msa")
+    info = json.loads((eels_dir / "eelsdb" / slug / "metadata.json").read_text())
+    low, high = (float(info[key].split()[0]) for key in ("min_energy", "max_energy"))
+    np.testing.assert_allclose(spectrum.energy[[0, -1]], [low, high], atol=0.05)
+    assert np.all(np.diff(spectrum.energy) > 0)
+    step = float(info["stepSize"].split()[0])
+    np.testing.assert_allclose(np.median(np.diff(spectrum.energy)), step, rtol=1e-3)
+
+
+def test_read_eels_reads_the_xy_msa_header(eels_dir):
+    slug = "la0-7sr0-3mno3srtio3-001-heterostructure"
+    spectrum = read_eels(eels_dir / "eelsdb" / slug / "data.msa")
+    assert spectrum.metadata["title"] == "lsmo_mn2" and spectrum.metadata["datatype"] == "XY"
+    assert spectrum.energy.size == 271
+
+
+def test_to_channels_on_the_exspy_core_loss(eels_dir):
+    spectrum = read_eels(eels_dir / "exspy_coreloss_Mn_O.msa")
+    channels, window = to_channels(spectrum.energy, spectrum.counts)
+    assert channels.shape == (N_CHANNELS,) and channels.dtype == np.float32
+    assert tuple(window) == (360, 769)
+    assert channels[:360].max() == 0 and channels[770:].max() == 0
+    assert channels.max() == 1.0
+    counts, _ = to_channels(spectrum.energy, spectrum.counts, normalise=False)
+    np.testing.assert_allclose(channels, counts / counts.max(), rtol=1e-6)
+    inside = (spectrum.energy > 499.5) & (spectrum.energy < 500.5)  # 5 points of 0.2 eV
+    np.testing.assert_allclose(counts[500], spectrum.counts[inside].sum(), rtol=1e-6)
+    assert channels[649] > 1.5 * channels[635]  # the Mn L3 white line
+
+
+def test_rebinning_conserves_counts():
+    rng = np.random.default_rng(0)
+    energy = 99.6 + 0.2 * np.arange(500)  # extents 99.5 .. 199.5 eV: channels 100..199
+    counts = rng.poisson(1000, size=500).astype(float)
+    channels, window = to_channels(energy, counts, normalise=False)
+    assert tuple(window) == (100, 199)
+    np.testing.assert_allclose(channels.sum(), counts.sum(), rtol=1e-6)
+    np.testing.assert_allclose(channels[100], counts[:5].sum(), rtol=1e-6)
+
+
+def test_coarse_dispersion_is_interpolated_per_ev():
+    energy = np.arange(300.0, 600.0, 2.5)
+    counts = 2.5 * (1000.0 - energy)  # 1000 - E counts per eV
+    channels, window = to_channels(energy, counts, normalise=False)
+    assert tuple(window) == (300, int(energy[-1]))
+    np.testing.assert_allclose(channels[300:598], 1000.0 - np.arange(300, 598), rtol=1e-5)
+
+
+def test_to_channels_works_on_a_batch():
+    energy = np.linspace(500.0, 700.0, 1001)
+    counts = np.random.default_rng(1).uniform(1, 2, size=(2, 3, 1001))
+    channels, window = to_channels(energy, counts)
+    assert channels.shape == (2, 3, N_CHANNELS)
+    single, single_window = to_channels(energy, counts[1, 2])
+    np.testing.assert_allclose(channels[1, 2], single, rtol=1e-6)
+    np.testing.assert_array_equal(window, single_window)
+
+
+def test_partial_overlap_is_clipped(eels_dir):
+    spectrum = read_eels(eels_dir / "exspy_lowloss.msa")  # -40 .. 369.4 eV
+    assert spectrum.energy[0] < 0
+    channels, window = to_channels(spectrum.energy, spectrum.counts)
+    assert tuple(window) == (0, 369)
+
+
+@pytest.mark.parametrize(
+    ("energy", "counts", "message"),
+    [
+        (np.arange(4000.0, 5000.0), np.ones(1000), "outside"),
+        (np.arange(600.0, 500.0, -1.0), np.ones(100), "increase"),
+        (np.array([500.0, 501.0, 500.5, 502.0]), np.ones(4), "increase"),
+        (np.arange(500.0, 510.0), np.r_[np.ones(9), np.nan], "NaN"),
+        (np.arange(500.0, 510.0), np.ones(9), "shape"),
+        (np.array([500.0]), np.ones(1), "shape"),
+        (np.array([3071.2, 3071.4]), np.ones(2), "at least 2"),
+        (np.arange(500.0, 510.0), -np.ones(10), "positive"),
+    ],
+)
+def test_to_channels_rejects_bad_input(energy, counts, message):
+    with pytest.raises(ValueError, match=message):
+        to_channels(energy, counts)
+
+
+def test_msa_y_and_xy_files_and_kev_units(tmp_path):
+    y = write(
+        tmp_path,
+        "y.msa",
+        "#FORMAT : EMSA/MAS Spectral Data File\n#NPOINTS : 4\n#XUNITS : keV\n"
+        "#DATATYPE : Y\n#XPERCHAN : 0.001\n#OFFSET : 0.5\n#BEAMKV -kV: 200\n"
+        "#SPECTRUM :\n1, 2,\n3, 4\n#ENDOFDATA :\n",
+    )
+    spectrum = read_eels(y)
+    np.testing.assert_allclose(spectrum.energy, [500, 501, 502, 503])
+    np.testing.assert_allclose(spectrum.counts, [1, 2, 3, 4])
+    assert spectrum.metadata["beamkv"] == 200.0
+    xy = write(tmp_path, "xy.msa", "#DATATYPE : XY\n#SPECTRUM :\n10, 1\n11, 2\n#ENDOFDATA :\n")
+    np.testing.assert_allclose(read_msa(xy).energy, [10, 11])
+
+
+def test_text_reader_skips_titles_and_reads_comment_metadata(tmp_path):
+    path = write(tmp_path, "s.txt", "# beam: 300 kV\nEnergy (eV)\tCounts\n500\t10\n501\t12\n")
+    spectrum = read_eels_text(path)
+    np.testing.assert_allclose(spectrum.counts, [10, 12])
+    assert spectrum.metadata == {"beam": "300 kV", "header": "Energy (eV)\tCounts"}
+    assert read_eels(path).source == spectrum.source
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "message"),
+    [
+        ("plain.msa", "500 1\n501 2\n", "#SPECTRUM"),
+        ("n.msa", "#NPOINTS : 5\n#XPERCHAN : 1\n#OFFSET : 0\n#SPECTRUM :\n1\n2\n", "NPOINTS"),
+        ("noaxis.msa", "#DATATYPE : Y\n#SPECTRUM :\n1\n2\n", "XPERCHAN"),
+        ("odd.msa", "#DATATYPE : XY\n#SPECTRUM :\n1, 2\n3\n", "pairs"),
+        ("bad.msa", "#XPERCHAN : 1\n#OFFSET : 0\n#SPECTRUM :\n1\nx\n", "line 5"),
+    ],
+)
+def test_read_msa_rejects_bad_files(tmp_path, name, text, message):
+    with pytest.raises(ValueError, match=message):
+        read_msa(write(tmp_path, name, text))
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("", "no data rows"),
+        ("500 1\n501\n", "one column"),
+        ("500 1\n501 two\n", "line 2"),
+        ("502 1\n501 2\n", "increase"),
+        ("500 1\n501 nan\n", "counts is nan"),
+    ],
+)
+def test_read_eels_text_rejects_bad_files(tmp_path, text, message):
+    with pytest.raises(ValueError, match=message):
+        read_eels_text(write(tmp_path, "bad.txt", text))
+
+
+def test_missing_file_is_reported(tmp_path):
+    with pytest.raises(FileNotFoundError, match="does not exist"):
+        read_eels(tmp_path / "missing.msa")
+
+
+@pytest.mark.skipif(
+    importlib.util.find_spec("rsciio") is not None, reason="rosettasciio is installed"
+)
+def test_binary_formats_need_the_io_extra(tmp_path):
+    path = tmp_path / "spectrum.dm4"
+    path.write_bytes(b"\x00\x00\x00\x04")
+    with pytest.raises(ValueError, match=r"adaptive-lab\[io\]"):
+        read_eels(path)
+
+
+def test_hspy_spectrum_is_read_and_a_spectrum_image_rejected(tmp_path):
+    hspy = pytest.importorskip("rsciio.hspy")
+    energy_axis = {"name": "Energy loss", "size": 100, "offset": 0.4, "scale": 0.0005,
+                   "units": "keV", "navigate": False}  # fmt: skip
+    for name, data, axes in [
+        ("one.hspy", np.arange(100.0), [energy_axis]),
+        ("cube.hspy", np.ones((3, 100)), [{"name": "x", "size": 3, "navigate": True}, energy_axis]),
+    ]:
+        hspy.file_writer(
+            str(tmp_path / name),
+            {"data": data, "axes": axes, "metadata": {"General": {"title": name}},
+             "original_metadata": {}, "tmp_parameters": {}, "attributes": {"_lazy": False},
+             "learning_results": {}, "models": {}, "package_info": {"name": "t", "version": "0"}},
+        )  # fmt: skip
+    spectrum = read_eels(tmp_path / "one.hspy")
+    np.testing.assert_allclose(spectrum.energy[[0, 1, -1]], [400.0, 400.5, 449.5])
+    np.testing.assert_array_equal(spectrum.counts, np.arange(100.0))
+    with pytest.raises(ValueError, match=r"shape \(3, 100\)"):
+        read_eels(tmp_path / "cube.hspy")

@@ -1,0 +1,167 @@
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from simulators import XPSRegion, read_vamas, read_xps, read_xps_text
+from simulators.xps_files import VAMAS_FORMAT
+
+XPS = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "xps"
+
+
+@pytest.fixture
+def xps_dir():
+    if not XPS.is_dir():
+        pytest.skip(f"measured XPS data not found at {XPS} (shared data absent)")
+    return XPS
+
+
+def vamas_text(blocks, scan_mode="REGULAR"):
+    """A minimal NORM-mode VAMAS file; blocks are (identifier, sample, axis label, start,
+    step, counts) and carry counts plus a transmission column."""
+    lines = [VAMAS_FORMAT + " 1988 May 4", "inst", "model", "operator", "experiment"]
+    lines += ["1", "a comment", "NORM", scan_mode, "1", "1", "Exp Variable", "d"]
+    lines += ["0", "0", "0", "0", str(len(blocks))]
+    for identifier, sample, label, start, step, counts in blocks:
+        lines += [identifier, sample, "2021", "7", "5", "18", "14", "57", "0", "1", "note"]
+        lines += ["XPS", "0", "Al", "1486.61", "0", "0", "0", "56.5", "180", "FAT", "20"]
+        lines += ["1", "4.14", "0", "0", "0", "0", "0", "Fe", "2p", "-1"]
+        lines += [label, "eV", str(start), str(step), "2", "counts", "d", "Transmission", "d"]
+        lines += ["pulse counting", "0.1", "3", "0", "0", "0", "0", "1", "MFP", "d", "0"]
+        lines += [str(2 * len(counts)), str(min(counts)), str(max(counts)), "1", "1"]
+        for value in counts:
+            lines += [str(value), "1"]
+    lines.append("end of experiment")
+    return "\n".join(lines) + "\n"
+
+
+def write(tmp_path, name, text):
+    path = tmp_path / name
+    path.write_text(text)
+    return path
+
+
+def test_vamas_block_names_and_kinetic_axis_conversion(xps_dir):
+    regions = read_vamas(xps_dir / "Fe_references.vms")
+    assert [r.name for r in regions] == ["Fe2p Fe metal", "Fe2p FeO", "Fe2p Fe3O4", "Fe2p Fe2O3"]
+    for region in regions:
+        assert isinstance(region, XPSRegion) and region.source.endswith("Fe_references.vms")
+        # Kinetic axis 716.61 eV + 0.05 eV steps with Al K-alpha: binding energy 685-770 eV.
+        assert region.binding_energy.shape == region.counts.shape == (1701,)
+        np.testing.assert_allclose(region.binding_energy[[0, -1]], [685.0, 770.0], atol=1e-9)
+        np.testing.assert_allclose(np.diff(region.binding_energy), 0.05, atol=1e-9)
+    cu = read_vamas(xps_dir / "Cu_references.vms")
+    assert len(cu) == 11 and {"Cu2p Cu metal", "Cu LMM CuO", "Survey Cu metal"} <= {
+        r.name for r in cu
+    }
+
+
+# Text exports are the VAMAS counts divided by collection time x scans (from each block's
+# header), i.e. counts per second; the Fe exports are cut to 694-750 eV.
+@pytest.mark.parametrize(
+    ("vms", "block", "txt", "seconds"),
+    [
+        ("Fe_references.vms", "Fe metal", "Fe2p_Fe_metal.txt", 0.1 * 3),
+        ("Fe_references.vms", "Fe2O3", "Fe2p_Fe2O3.txt", 0.1 * 3),
+        ("Co_references.vms", "Co metal", "Co2p_Co_metal.txt", 0.1 * 2),
+        ("Co_references.vms", "CoO", "Co2p_CoO.txt", 0.1 * 3),
+        ("Cu_references.vms", "Cu2p Cu metal", "Cu2p_Cu_metal.txt", 0.6 * 1),
+        ("Cu_references.vms", "Cu2p CuO", "Cu2p_CuO.txt", 2.15 * 1),
+        ("Mn_references.vms", "MnO2", "Mn2p_MnO2.txt", 0.4 * 2),
+    ],
+)
+def test_vamas_blocks_agree_with_text_exports(xps_dir, vms, block, txt, seconds):
+    region = read_xps(xps_dir / vms, block=block)
+    text = read_xps_text(xps_dir / txt)
+    assert text.name.split()[-1] == region.name.split()[-1]
+    start = int(np.argmin(np.abs(region.binding_energy - text.binding_energy[0])))
+    window = slice(start, start + text.binding_energy.size)
+    np.testing.assert_allclose(region.binding_energy[window], text.binding_energy, atol=1e-6)
+    np.testing.assert_allclose(region.counts[window], text.counts * seconds, rtol=1e-5)
+
+
+@pytest.mark.parametrize("name", sorted(p.name for p in XPS.glob("*2p_*.txt")) or ["none"])
+def test_every_text_export_reads_ascending_with_its_title(xps_dir, name):
+    region = read_xps(xps_dir / name)
+    assert region.name.replace(" ", "_") == Path(name).stem
+    assert region.binding_energy.size > 300
+    assert np.all(np.diff(region.binding_energy) > 0) and np.all(region.counts > 0)
+    # The files list binding energies from high to low: the first row is the highest.
+    first = (xps_dir / name).read_text().splitlines()[1].split()
+    assert region.binding_energy[-1] == float(first[0])
+    assert region.counts[-1] == float(first[1])
+
+
+def test_block_selection_by_substring_exact_name_and_errors(xps_dir):
+    path = xps_dir / "Cu_references.vms"
+    assert read_xps(path, block="survey cuo").name == "Survey CuO"
+    with pytest.raises(ValueError, match=r"matches 4 regions.*Cu2p Cu metal"):
+        read_xps(path, block="Cu metal")
+    with pytest.raises(ValueError, match=r"matches no region.*O1s CuO"):
+        read_xps(path, block="Ni 2p")
+    with pytest.raises(ValueError, match=r"holds 11 regions.*pass block"):
+        read_xps(path)
+
+
+def test_synthetic_vamas_exact_name_binding_axis_and_layout(tmp_path):
+    blocks = [
+        ("Fe2p", "Fe", "Kinetic Energy", 700.0, 0.5, [5, 6, 7, 8]),
+        ("Fe2p", "Fe metal", "binding energy", 705.0, 0.25, [1, 2, 3]),
+    ]
+    path = write(tmp_path, "two.vms", vamas_text(blocks))
+    first, second = read_vamas(path)
+    np.testing.assert_allclose(first.binding_energy, 1486.61 - np.array([701.5, 701, 700.5, 700]))
+    np.testing.assert_array_equal(first.counts, [8, 7, 6, 5])
+    np.testing.assert_allclose(second.binding_energy, [705.0, 705.25, 705.5])
+    np.testing.assert_array_equal(second.counts, [1, 2, 3])
+    assert read_xps(path, block="FE2P FE").name == "Fe2p Fe"  # exact name beats substrings
+    assert read_xps(path, block="metal").name == "Fe2p Fe metal"
+    # Content decides the format, not the suffix.
+    assert read_xps(write(tmp_path, "two.dat", vamas_text(blocks)), block="metal").counts.size == 3
+
+
+@pytest.mark.parametrize(
+    ("text", "match"),
+    [
+        ("", "empty"),
+        ("Fe2p title\n700 1\n", "1 point"),
+        ("title\n700 1\nnan 2\n702 3\n", "non-finite energy"),
+        ("title\n700 1\n701 nan\n702 3\n", "non-finite counts"),
+        ("700 1\n702 2\n701 3\n", "not monotonic"),
+        ("700 1\n701 2\n701 3\n", "repeats"),
+        ("title\n700 1\n701 abc\n", "line 3 is not two numbers"),
+    ],
+)
+def test_bad_text_files_raise(tmp_path, text, match):
+    with pytest.raises(ValueError, match=match):
+        read_xps_text(write(tmp_path, "bad.txt", text))
+
+
+def test_text_without_title_is_named_after_the_file_and_sorted(tmp_path):
+    region = read_xps(write(tmp_path, "Ni2p_test.txt", "702 3\n701 2\n700 1\n"))
+    assert region.name == "Ni2p_test"
+    np.testing.assert_array_equal(region.binding_energy, [700, 701, 702])
+    np.testing.assert_array_equal(region.counts, [1, 2, 3])
+
+
+def test_bad_vamas_files_raise(tmp_path):
+    good = vamas_text([("Fe2p", "Fe", "kinetic energy", 700.0, 0.5, [5, 61, 7])])
+    with pytest.raises(ValueError, match="not a VAMAS file"):
+        read_vamas(write(tmp_path, "a.txt", "Fe2p\n700 1\n701 2\n"))
+    with pytest.raises(ValueError, match="not a VAMAS file"):
+        read_xps(write(tmp_path, "b.vms", "700 1\n701 2\n"))
+    with pytest.raises(ValueError, match="empty"):
+        read_vamas(write(tmp_path, "c.vms", ""))
+    with pytest.raises(ValueError, match="ends early"):
+        read_vamas(write(tmp_path, "d.vms", good[: len(good) // 2]))
+    with pytest.raises(ValueError, match="IRREGULAR"):
+        read_vamas(write(tmp_path, "e.vms", good.replace("REGULAR", "IRREGULAR")))
+    with pytest.raises(ValueError, match="expected ordinate value as float, got 'six'"):
+        read_vamas(write(tmp_path, "f.vms", good.replace("\n61\n", "\nsix\n")))
+    with pytest.raises(ValueError, match="abscissa 'time'"):
+        read_vamas(write(tmp_path, "g.vms", good.replace("kinetic energy", "time")))
+    with pytest.raises(ValueError, match="1 point"):
+        one = vamas_text([("Fe2p", "Fe", "kinetic energy", 700.0, 0.5, [5])])
+        read_vamas(write(tmp_path, "h.vms", one))
+    with pytest.raises(ValueError, match="non-finite counts"):
+        read_vamas(write(tmp_path, "i.vms", good.replace("\n61\n", "\nnan\n")))
