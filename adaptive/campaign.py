@@ -62,11 +62,11 @@ class Campaign:
         self.journal = journal
         self.space = Space.from_dict(config["space"])
         self.goals = Goals.from_dict(config.get("goals"))
-        self.strategy = make_strategy(config["strategy"], self.space)
         raw_objective = config.get("objective")
         self.objective = (
             None if raw_objective is None else SpectrumObjective.from_dict(raw_objective)
         )
+        self.strategy = make_strategy(config["strategy"], self.space, self.objective)
         self.pending: dict[str, Suggestion] = {}
         self.n_observations = 0
         self.status = "running"

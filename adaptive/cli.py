@@ -49,13 +49,14 @@ def cmd_simulate_synthesis(args) -> int:
 
     summary = simulate_synthesis(
         Path(args.out),
-        args.batch,
-        args.rounds,
-        args.droplets,
-        args.method,
-        args.seed,
-        args.target,
-        args.bind,
+        batch=args.batch,
+        rounds=args.rounds,
+        droplets=args.droplets,
+        method=args.method,
+        model=args.model,
+        seed=args.seed,
+        target=args.target,
+        bind=args.bind,
     )
     print(json.dumps(summary, indent=2))
     return 0
@@ -141,6 +142,12 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         help="target CSV (wavelength_nm, absorbance_target); default: the "
         "simulator's spectrum of a hidden goal recipe",
+    )
+    synthesis.add_argument(
+        "--model",
+        default="gp",
+        choices=["gp", "net", "mix"],
+        help="who proposes after the design: GP, spectrum network, or half each",
     )
     synthesis.add_argument("--seed", type=int, default=0)
     synthesis.add_argument("--out", default="runs/synthesis")

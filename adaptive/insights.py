@@ -9,36 +9,57 @@ from adaptive.strategies.batch_bo import BatchBO
 from surrogates.recipe_gp import fit_recipe_gp, posterior_mean_std
 from surrogates.shap_report import importance, shap_values
 
+#: Surrogates whose predicted objective SHAP explains.
+SURROGATES = ("gp", "net")
+#: Most recipes explained (and used as SHAP background) per round; more are subsampled.
+MAX_EXPLAINED = 48
 
-def shap_by_round(strategy: BatchBO, seed: int = 0) -> list[dict]:
-    """SHAP importance of each factor on the GP's predicted objective, per round.
 
-    For every round the GP is refitted on the recipes measured by then and its
-    mean is explained over those recipes: ``[{"round", "n_recipes",
-    "importance": {factor: mean |SHAP|}, "values": (n, d), "recipes": (n, d)}]``.
+def shap_by_round(strategy: BatchBO, surrogate: str = "gp", seed: int = 0) -> list[dict]:
+    """SHAP importance of each factor on a surrogate's predicted objective, per round.
+
+    For every round the surrogate is refitted on the recipes measured by then and
+    its prediction explained over those recipes (a seeded subsample of
+    ``MAX_EXPLAINED`` when there are more): the GP's mean (``gp``) or the
+    objective of the spectra the network ensemble predicts (``net``, recipes with
+    spectra only). Returns ``[{"round", "n_recipes", "importance": {factor: mean
+    |SHAP|}, "values": (n, d), "recipes": (n, d)}]``.
     """
-    x, y, y_var = strategy.data(in_order=True)
+    if surrogate not in SURROGATES:
+        raise InvalidParameterError(f"surrogate={surrogate!r}; choose one of {SURROGATES}")
+    if surrogate == "gp":
+        x, y, y_var = strategy.data(in_order=True)
+    else:
+        x, spectra = strategy.spectrum_data()
     if len(x) < 3:
         raise InvalidParameterError(f"SHAP needs at least 3 measured recipes, have {len(x)}")
     sign = -1.0 if strategy.minimize else 1.0
-    names = strategy.space.names
     out = []
     for r, end in enumerate(strategy.round_ends(len(x))):
         if end < 3:
             continue
-        model = fit_recipe_gp(x[:end], sign * y[:end], None if y_var is None else y_var[:end])
+        if surrogate == "gp":
+            gp = fit_recipe_gp(x[:end], sign * y[:end], None if y_var is None else y_var[:end])
 
-        def predict(u: np.ndarray, model=model) -> np.ndarray:
-            return sign * posterior_mean_std(model, u)[0]
+            def predict(u: np.ndarray, gp=gp) -> np.ndarray:
+                return sign * posterior_mean_std(gp, u)[0]
+        else:
+            net = strategy.fit_net(x[:end], spectra[:end])
 
-        values = shap_values(predict, x[:end], x[:end], seed=seed)
+            def predict(u: np.ndarray, net=net) -> np.ndarray:
+                return strategy.net_losses(net, u)[0]
+
+        rows = np.arange(end)
+        if end > MAX_EXPLAINED:
+            rows = np.sort(np.random.default_rng(seed).choice(end, MAX_EXPLAINED, replace=False))
+        values = shap_values(predict, x[rows], x[rows], seed=seed)
         out.append(
             {
                 "round": r,
                 "n_recipes": end,
-                "importance": importance(values, names),
+                "importance": importance(values, strategy.space.names),
                 "values": values,
-                "recipes": strategy.space.from_unit_array(x[:end]),
+                "recipes": strategy.space.from_unit_array(x[rows]),
             }
         )
     return out
@@ -51,7 +72,9 @@ def campaign_insights(campaign) -> dict:
     the best and median objective of its recipes, the best so far, which
     proposal sources (design, gp, net) gave which median objective, and the
     SHAP importance of every factor on the GP's predicted objective, with the
-    SHAP values (n, d) and recipes (n, d) behind it (arrays travel as frames).
+    SHAP values (n, d) and recipes (n, d) behind it (arrays travel as frames);
+    for campaigns with spectra the same on the spectrum network's predicted
+    objective (keys ending ``_net``).
     """
     strategy = campaign.strategy
     if not isinstance(strategy, BatchBO):
@@ -62,6 +85,8 @@ def campaign_insights(campaign) -> dict:
     source = _sources(campaign)
     keys = [tuple(p.values()) for p in strategy.space.from_unit(x)]
     shap_rounds = {r["round"]: r for r in shap_by_round(strategy)}
+    with_spectra = strategy.objective is not None and len(strategy.spectrum_data()[0]) >= 3
+    net_rounds = {r["round"]: r for r in shap_by_round(strategy, "net")} if with_spectra else {}
     rounds, start, best = [], 0, np.inf if strategy.minimize else -np.inf
     pick = min if strategy.minimize else max
     for r, end in enumerate(strategy.round_ends(len(x))):
@@ -79,21 +104,17 @@ def campaign_insights(campaign) -> dict:
                 "best_so_far": best,
                 "median_by_source": {k: float(np.median(v)) for k, v in by_source.items()},
                 **_shap_fields(shap_rounds.get(r)),
+                **_shap_fields(net_rounds.get(r), suffix="_net"),
             }
         )
         start = end
     return {"campaign_id": campaign.id, "minimize": strategy.minimize, "rounds": rounds}
 
 
-def _shap_fields(shap_round: dict | None) -> dict:
+def _shap_fields(shap_round: dict | None, suffix: str = "") -> dict:
     """The round's SHAP importance, values and recipes (None before 3 recipes exist)."""
-    if shap_round is None:
-        return {"shap_importance": None, "shap_values": None, "shap_recipes": None}
-    return {
-        "shap_importance": shap_round["importance"],
-        "shap_values": shap_round["values"],
-        "shap_recipes": shap_round["recipes"],
-    }
+    keys = ("importance", "values", "recipes")
+    return {f"shap_{key}{suffix}": None if shap_round is None else shap_round[key] for key in keys}
 
 
 def _sources(campaign) -> dict[tuple, str]:

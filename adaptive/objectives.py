@@ -415,11 +415,9 @@ class SpectrumObjective:
             f"over {lo:g}-{hi:g}, normalise={self.normalise}, dtw_window={self.dtw_window})"
         )
 
-    def _overlap(self, x: Any, y: Any) -> tuple[np.ndarray, np.ndarray]:
-        """Validate a measured spectrum; return its channels inside the target's range."""
+    def _inside(self, x: Any) -> np.ndarray:
+        """Validate a measured axis; return the mask of its channels inside the target's range."""
         x = _as_axis("x", x)
-        y = _as_vector("y", y)
-        _same_length("y", y, "x", x)
         t0, t1 = float(self.target_x[0]), float(self.target_x[-1])
         covered = min(x[-1], t1) - max(x[0], t0)
         need = MIN_COVERAGE * (t1 - t0)
@@ -436,6 +434,14 @@ class SpectrumObjective:
                 f"only {int(inside.sum())} spectrum point(s) lie inside the target's range "
                 f"{t0:g}-{t1:g}; sample it with at least 3 points"
             )
+        return inside
+
+    def _overlap(self, x: Any, y: Any) -> tuple[np.ndarray, np.ndarray]:
+        """Validate a measured spectrum; return its channels inside the target's range."""
+        x = _as_axis("x", x)
+        y = _as_vector("y", y)
+        _same_length("y", y, "x", x)
+        inside = self._inside(x)
         return x[inside], y[inside]
 
     def __call__(self, x: Any, y: Any) -> float:
@@ -461,6 +467,25 @@ class SpectrumObjective:
         else:
             value = fn(t, y, x)
         return float(value) if self.measure in DISTANCES else 1.0 - float(value)
+
+    def losses(self, x: Any, spectra: Any) -> np.ndarray:
+        """The loss of each of a stack of spectra on one axis.
+
+        Args:
+            x: ``n`` strictly increasing axis.
+            spectra: ``k x n`` spectra, one per row.
+
+        Returns:
+            ``k`` losses, as ``self(x, spectra[i])`` would give (vectorised for
+            ``target_loss``).
+        """
+        spectra = _as_float_array("spectra", spectra, 2)
+        if self.measure != "target_loss":
+            return np.array([self(x, row) for row in spectra])
+        x = _as_axis("x", x)
+        _same_length("spectra", spectra, "x", x)
+        inside = self._inside(x)
+        return target_losses(x[inside], spectra[:, inside], self.target_x, self.target_y)
 
     def to_dict(self) -> dict[str, Any]:
         """Plain-JSON config (target arrays as lists) for the journal."""

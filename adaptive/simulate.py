@@ -158,11 +158,16 @@ def simulate_synthesis(
     rounds=6,
     droplets=3,
     method="qlognei",
+    model="gp",
     seed=0,
     target=None,
     bind="tcp://127.0.0.1:0",
 ) -> dict:
-    """A batch-recipe campaign on the AgNP simulator; writes figures, returns a summary."""
+    """A batch-recipe campaign on the AgNP simulator; writes figures, returns a summary.
+
+    ``model`` is BatchBO's proposer: ``gp``, ``net`` (the spectrum network after the
+    design and one GP round) or ``mix`` (half of each batch from each).
+    """
     simulator = AgNPSynthesis(seed=seed)
     if target is None:
         goal = np.array([GOAL_RECIPE[f] for f in FACTORS])
@@ -181,7 +186,7 @@ def simulate_synthesis(
                 space=synthesis_space(),
                 strategy={
                     "name": "batch_bo",
-                    "options": {"q": batch, "batch_method": method, "seed": seed},
+                    "options": {"q": batch, "batch_method": method, "model": model, "seed": seed},
                 },
                 goals={"max_observations": n_recipes * droplets},
                 objective={"target_x": target_x, "target_y": target_y, "measure": "target_loss"},
@@ -200,6 +205,10 @@ def simulate_synthesis(
         server.stop()
     figures = _synthesis_figures(out, journal_path, campaign_id, insights, target_x, target_y)
     last = insights["rounds"][-1]
+    by_source: dict[str, list[float]] = {}
+    for r in insights["rounds"][1:]:  # model rounds: which proposer's recipes did better
+        for source, median in r["median_by_source"].items():
+            by_source.setdefault(source, []).append(median)
     return {
         "campaign_id": campaign_id,
         "recipes": run.n_measured,
@@ -209,7 +218,9 @@ def simulate_synthesis(
         "best_loss": last["best_so_far"],
         "best_loss_by_round": [r["best_so_far"] for r in insights["rounds"]],
         "median_loss_by_round": [r["median"] for r in insights["rounds"]],
+        "median_loss_by_source": {k: float(np.median(v)) for k, v in by_source.items()},
         "shap_importance_last_round": last["shap_importance"],
+        "shap_importance_net_last_round": last["shap_importance_net"],
         "figures": [str(f) for f in figures],
         "journal": str(journal_path),
     }
@@ -229,7 +240,8 @@ def _synthesis_figures(out, journal_path, campaign_id, insights, target_x, targe
     ]
     shap_rounds = [r for r in insights["rounds"] if r["shap_values"] is not None]
     final = shap_rounds[-1]
-    n_explained = sum(r["n_recipes"] for r in insights["rounds"])
+    n_total = sum(r["n_recipes"] for r in insights["rounds"])
+    explained = f"{n_total} recipes, {len(final['shap_values'])} explained"
     return [
         plot_rounds(out / "loss_by_round.png", insights["rounds"], per_round),
         plot_spectrum_match(
@@ -245,7 +257,14 @@ def _synthesis_figures(out, journal_path, campaign_id, insights, target_x, targe
             final["shap_recipes"],
             strategy.space.names,
             out / "shap.png",
-            title=f"SHAP on the GP's predicted loss, {n_explained} recipes",
+            title=f"SHAP on the GP's predicted loss: {explained}",
         ),
         plot_importance_by_round(out / "shap_by_round.png", shap_rounds),
+        plot_shap(
+            final["shap_values_net"],
+            final["shap_recipes_net"],
+            strategy.space.names,
+            out / "shap_net.png",
+            title=f"SHAP on the spectrum network's predicted loss: {explained}",
+        ),
     ]

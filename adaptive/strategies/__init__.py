@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import inspect
 from typing import Any
 
 from adaptive.errors import InvalidParameterError
+from adaptive.objectives import SpectrumObjective
 from adaptive.space import Space
 from adaptive.strategies.batch_bo import BatchBO
 from adaptive.strategies.conventional_scan import ConventionalScan
@@ -17,8 +19,11 @@ STRATEGIES = {
 }
 
 
-def make_strategy(config: Any, space: Space):
-    """Build from ``{"name": ..., "options": {...}}``; unknown names or options raise."""
+def make_strategy(config: Any, space: Space, objective: SpectrumObjective | None = None):
+    """Build from ``{"name": ..., "options": {...}}``; unknown names or options raise.
+
+    A strategy that takes an ``objective`` (the campaign's spectrum objective) gets it.
+    """
     if not isinstance(config, dict) or not isinstance(config.get("name"), str):
         raise InvalidParameterError(
             f'a strategy config is {{"name": one of {sorted(STRATEGIES)}, "options": {{...}}}}, '
@@ -35,6 +40,8 @@ def make_strategy(config: Any, space: Space):
     options = config.get("options") or {}
     if not isinstance(options, dict):
         raise InvalidParameterError(f"strategy options must be a mapping, got {options!r}")
+    if objective is not None and "objective" in inspect.signature(cls).parameters:
+        options = {**options, "objective": objective}
     try:
         return cls(space, **options)
     except TypeError as err:

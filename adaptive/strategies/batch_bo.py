@@ -2,22 +2,32 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
 
 from adaptive.designs import DESIGNS
 from adaptive.errors import InvalidParameterError
-from adaptive.objectives import reduce_replicates
+from adaptive.objectives import SpectrumObjective, reduce_replicates, reduce_spectra
 from adaptive.records import Observation, Suggestion
 from adaptive.space import Space
 from surrogates.batch_acquisition import BATCH_METHODS, select_batch
+from surrogates.net_acquisition import pick_diverse, predicted_loss
 from surrogates.recipe_gp import fit_recipe_gp, posterior_mean_std
+from surrogates.spectrum_net import SpectrumNet
+
+#: Which model proposes: the GP, the spectrum network, or half of each batch from each.
+MODELS = ("gp", "net", "mix")
+#: Unit-cube distance kept between the network's picks in one batch.
+NET_MIN_DISTANCE = 0.1
+#: Network picks minimise predicted loss minus this many ensemble spreads.
+NET_EXPLORATION = 1.0
 
 
 class BatchBO:
-    """Propose batches of recipes with a GP (ARD Matern-5/2, learned noise).
+    """Propose batches of recipes with a GP (ARD Matern-5/2, learned noise) and/or a
+    network that predicts each recipe's whole spectrum (the study's "two-step" model).
 
     Replicates of one recipe reduce to their median; where recipes have
     replicates, the variance of that median is given to the GP
@@ -45,7 +55,19 @@ class BatchBO:
         target_value: stop once the best objective is at least this good.
         stable_rounds, stable_tolerance: stop when best and median objective per
             round moved less than ``stable_tolerance`` of the range over that many rounds.
-        seed: seeds designs, candidates and Monte-Carlo samplers.
+        model: ``gp``; ``net`` (the spectrum network proposes once ``net_after``
+            recipes have spectra, the GP before); ``mix`` (then half of each batch
+            from each). Network picks minimise the ensemble's predicted loss minus
+            its spread, kept apart in the unit cube; they are tagged ``batch_bo:net``.
+        net_after: recipes with spectra before the network proposes (default
+            ``n_initial + q``: the design and one GP round).
+        net_accuracy: stop once the network, trained on every earlier round,
+            predicts the newest round's spectra with R^2 at least this.
+        net_members: networks in the spectrum ensemble.
+        objective: the campaign's spectrum objective (given by the campaign); the
+            network's predicted spectra are scored with it, and spectra are kept on
+            its target axis.
+        seed: seeds designs, candidates, Monte-Carlo samplers and networks.
     """
 
     name = "batch_bo"
@@ -65,6 +87,11 @@ class BatchBO:
         target_value: float | None = None,
         stable_rounds: int | None = None,
         stable_tolerance: float = 0.01,
+        model: str = "gp",
+        net_after: int | None = None,
+        net_accuracy: float | None = None,
+        net_members: int = 5,
+        objective: SpectrumObjective | Mapping | None = None,
         seed: int = 0,
     ):
         if batch_method not in BATCH_METHODS:
@@ -77,6 +104,15 @@ class BatchBO:
             )
         if not isinstance(q, int) or q < 1:
             raise InvalidParameterError(f"q={q!r} must be a positive integer")
+        if model not in MODELS:
+            raise InvalidParameterError(f"model={model!r}; choose one of {list(MODELS)}")
+        if isinstance(objective, Mapping):
+            objective = SpectrumObjective.from_dict(objective)
+        if objective is None and (model != "gp" or net_accuracy is not None):
+            raise InvalidParameterError(
+                f"model={model!r} / net_accuracy need spectra scored by an objective: create "
+                "the campaign with objective=SpectrumObjective(...).to_dict()"
+            )
         self.space = space
         self.q = q
         self.batch_method = batch_method
@@ -90,9 +126,16 @@ class BatchBO:
         self.target_value = target_value
         self.stable_rounds = stable_rounds
         self.stable_tolerance = stable_tolerance
+        self.model_kind = model
+        self.net_after = self.n_initial + q if net_after is None else net_after
+        self.net_accuracy = net_accuracy
+        self.net_members = net_members
+        self.objective = objective
         self.seed = seed
         self._values: dict[tuple, dict[tuple, float]] = {}
-        self.model = None
+        self._spectra: dict[tuple, dict[float, np.ndarray]] = {}
+        self._accuracy: tuple[int, float | None] = (-1, None)
+        self.gp = None
 
     # ------------------------------------------------------------------ data
     def _check_box(self, box) -> dict[str, list[float]]:
@@ -121,6 +164,9 @@ class BatchBO:
                 )
             point = self.space.validate(obs.point)
             self._values.setdefault(self._key(point), {})[(obs.value, obs.time)] = obs.value
+            if obs.spectrum is not None and self.objective is not None:
+                on_target = np.interp(self.objective.target_x, obs.spectrum.x, obs.spectrum.y)
+                self._spectra.setdefault(self._key(point), {})[obs.time] = on_target
 
     def data(self, in_order: bool = False) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
         """Recipes (n, d) in the unit cube, median objective (n,), its variance (n,) or None.
@@ -140,6 +186,27 @@ class BatchBO:
         pooled = np.mean([r.var(ddof=1) for r in reps if len(r) >= 2])
         per_droplet = np.array([r.var(ddof=1) if len(r) >= 2 else pooled for r in reps])
         return x, y, np.pi / 2 * np.maximum(per_droplet, 1e-12) / counts
+
+    def spectrum_data(self) -> tuple[np.ndarray, np.ndarray]:
+        """Recipes with spectra (n, d) in the unit cube, in the order first measured, and
+        their median replicate spectra (n, w) on the objective's target axis."""
+        keys = sorted(self._spectra, key=lambda k: min(self._spectra[k]))
+        x = self.space.to_unit([dict(zip(self.space.names, k, strict=True)) for k in keys])
+        width = 0 if self.objective is None else len(self.objective.target_x)
+        spectra = [reduce_spectra(list(self._spectra[k].values())) for k in keys]
+        return x, np.array(spectra).reshape(len(keys), width)
+
+    def fit_net(self, x: np.ndarray, spectra: np.ndarray) -> SpectrumNet:
+        """The spectrum ensemble fitted on recipes x (n, d) and spectra (n, w)."""
+        return SpectrumNet(n_members=self.net_members, seed=self.seed).fit(x, spectra)
+
+    def net_losses(self, net: SpectrumNet, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Mean and spread (m,) of the objective on the spectra the ensemble predicts at x."""
+
+        def losses(spectra: np.ndarray) -> np.ndarray:
+            return self.objective.losses(self.objective.target_x, spectra)
+
+        return predicted_loss(net, losses, x)
 
     # ------------------------------------------------------------------ proposals
     def suggest(
@@ -234,9 +301,40 @@ class BatchBO:
         return changes
 
     def _model_batch(self, n: int, taken: set, pending) -> list[Suggestion]:
+        """GP picks, then network picks, as ``model`` and ``net_after`` decide."""
+        n_net = 0
+        if self.model_kind != "gp" and len(self._spectra) >= self.net_after:
+            alternate = len(self._values) % 2  # mix with n = 1: every other pick
+            n_net = n if self.model_kind == "net" else (n // 2 if n > 1 else alternate)
+        out = self._gp_batch(n - n_net, taken, pending) if n_net < n else []
+        if n_net:
+            taken = taken | {self._key(s.point) for s in out}
+            out += self._net_batch(n_net, taken, [*pending, *(s.point for s in out)])
+        return out
+
+    def _net_batch(self, n: int, taken: set, pending) -> list[Suggestion]:
+        x, spectra = self.spectrum_data()
+        net = self.fit_net(x, spectra)
+        candidates, candidate_points = self._candidates(taken)
+        mean, std = self.net_losses(net, candidates)
+        score = mean - NET_EXPLORATION * std
+        pending_unit = self.space.to_unit([self.space.validate(p) for p in pending])
+        chosen = pick_diverse(score, candidates, n, NET_MIN_DISTANCE, pending_unit)
+        return [
+            Suggestion(
+                candidate_points[i],
+                f"{self.name}:net",
+                float(-score[i]),
+                f"net pick {k + 1}/{n}: predicted loss {mean[i]:.4g} ± {std[i]:.2g} "
+                f"({self.net_members} networks on {len(x)} recipes' spectra)",
+            )
+            for k, i in enumerate(chosen)
+        ]
+
+    def _gp_batch(self, n: int, taken: set, pending) -> list[Suggestion]:
         x, y, y_var = self.data()
         sign = -1.0 if self.minimize else 1.0
-        self.model = fit_recipe_gp(x, sign * y, y_var)
+        self.gp = fit_recipe_gp(x, sign * y, y_var)
         note = ""
         if self.search_box:
             best = self.space.from_unit(x[[int(np.argmax(sign * y))]])[0]
@@ -245,10 +343,10 @@ class BatchBO:
         candidates, candidate_points = self._candidates(taken)
         pending_unit = self.space.to_unit([self.space.validate(p) for p in pending])
         chosen, values = select_batch(
-            self.batch_method, self.model, candidates, x, pending_unit, n, self.seed
+            self.batch_method, self.gp, candidates, x, pending_unit, n, self.seed
         )
         points = [candidate_points[i] for i in chosen]
-        mean, std = posterior_mean_std(self.model, candidates[chosen])
+        mean, std = posterior_mean_std(self.gp, candidates[chosen])
         return [
             Suggestion(
                 point,
@@ -264,11 +362,11 @@ class BatchBO:
     def predict(self, points: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
         """Posterior mean and std of the objective at recipes ``points`` (m, d) in space units."""
         x, y, y_var = self.data()
-        if self.model is None or len(self.model.train_inputs[0]) != len(x):
-            self.model = fit_recipe_gp(x, (-1.0 if self.minimize else 1.0) * y, y_var)
+        if self.gp is None or len(self.gp.train_inputs[0]) != len(x):
+            self.gp = fit_recipe_gp(x, (-1.0 if self.minimize else 1.0) * y, y_var)
         rows = np.asarray(points, float).reshape(-1, len(self.space.names))
         unit = self.space.to_unit([dict(zip(self.space.names, row, strict=True)) for row in rows])
-        mean, std = posterior_mean_std(self.model, unit)
+        mean, std = posterior_mean_std(self.gp, unit)
         return (-mean if self.minimize else mean), std
 
     def round_ends(self, n_recipes: int) -> list[int]:
@@ -289,6 +387,13 @@ class BatchBO:
         target = self.target_value
         if target is not None and (best <= target if self.minimize else best >= target):
             return f"best objective {best:.4g} reached the target {target:g}"
+        accuracy = self.newest_batch_accuracy()
+        if self.net_accuracy is not None and accuracy is not None:
+            if accuracy >= self.net_accuracy:
+                return (
+                    f"the spectrum network trained on earlier rounds predicts the newest "
+                    f"batch with R^2 {accuracy:.3f} >= {self.net_accuracy:g}"
+                )
         if not self.stable_rounds:
             return None
         ends = [
@@ -310,6 +415,21 @@ class BatchBO:
                 f"over the last {self.stable_rounds} rounds (< {100 * self.stable_tolerance:g}%)"
             )
         return None
+
+    def newest_batch_accuracy(self) -> float | None:
+        """R^2 of the spectrum network, trained on all rounds before the newest, on the
+        newest round's spectra; None until two rounds have spectra (cached per count)."""
+        n = len(self._spectra)
+        if self.net_accuracy is None or self._accuracy[0] == n:
+            return self._accuracy[1]
+        ends = self.round_ends(n)
+        score = None
+        if len(ends) >= 2 and n == len(self._values) and ends[-2] >= 3:
+            x, spectra = self.spectrum_data()
+            net = self.fit_net(x[: ends[-2]], spectra[: ends[-2]])
+            score = net.score(x[ends[-2] :], spectra[ends[-2] :])["r2"]
+        self._accuracy = (n, score)
+        return score
 
     def state(self) -> dict:
         return {"search_box": self.search_box}

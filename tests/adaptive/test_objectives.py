@@ -393,3 +393,15 @@ def test_reduce_spectra_is_the_channel_median():
         reduce_spectra(PEAK)
     with pytest.raises(InvalidParameterError, match="non-finite"):
         reduce_spectra(np.stack([PEAK, np.where(X == 400.0, np.nan, PEAK)]))
+
+
+@pytest.mark.parametrize("measure", ["target_loss", "pearson"])
+def test_losses_of_a_stack_match_one_call_per_spectrum(measure):
+    x = np.linspace(370.0, 810.0, 200)
+    target = np.exp(-(((x - 520.0) / 40.0) ** 2))
+    objective = SpectrumObjective(x[10:-10], target[10:-10], measure=measure)
+    rng = np.random.default_rng(0)
+    stack = np.stack([np.exp(-(((x - c) / 30.0) ** 2)) for c in rng.uniform(450, 650, 6)])
+    stack *= rng.uniform(0.3, 1.5, (6, 1))
+    expected = [objective(x, row) for row in stack]
+    np.testing.assert_allclose(objective.losses(x, stack), expected, rtol=1e-12)

@@ -1,0 +1,106 @@
+"""The two-step model in BatchBO: a spectrum network proposes, mixes with the GP, stops."""
+
+import numpy as np
+import pytest
+
+from adaptive.errors import InvalidParameterError
+from adaptive.objectives import SpectrumObjective
+from adaptive.records import Observation, Spectrum
+from adaptive.simulate import GOAL_RECIPE, synthesis_space
+from adaptive.space import Space
+from adaptive.strategies import BatchBO, make_strategy
+from simulators import AgNPSynthesis
+from simulators.agnp import FACTORS, WAVELENGTHS
+
+SPACE = Space.from_dict(synthesis_space())
+SIMULATOR = AgNPSynthesis(seed=3)
+OBJECTIVE = SpectrumObjective(
+    WAVELENGTHS, SIMULATOR.spectrum_true(np.array([GOAL_RECIPE[f] for f in FACTORS]))
+)
+
+
+def spectrum_of(point) -> np.ndarray:
+    return SIMULATOR.spectrum_true(np.array([point[f] for f in FACTORS]))
+
+
+def observe(strategy, suggestions, t0=0.0):
+    observations = []
+    for i, s in enumerate(suggestions):
+        y = spectrum_of(s.point)
+        observations.append(
+            Observation(
+                point=s.point,
+                value=OBJECTIVE(WAVELENGTHS, y),
+                spectrum=Spectrum(WAVELENGTHS, y),
+                time=t0 + i,
+            )
+        )
+    strategy.observe(observations)
+
+
+def strategy(**options) -> BatchBO:
+    defaults = {"q": 6, "n_initial": 12, "n_candidates": 512, "net_after": 12, "seed": 0}
+    return BatchBO(SPACE, objective=OBJECTIVE, **{**defaults, **options})
+
+
+def test_network_models_need_the_objective():
+    with pytest.raises(InvalidParameterError, match="objective"):
+        BatchBO(SPACE, model="net")
+    with pytest.raises(InvalidParameterError, match="model"):
+        BatchBO(SPACE, model="forest", objective=OBJECTIVE)
+
+
+def test_campaign_objective_reaches_the_strategy_through_make_strategy():
+    built = make_strategy({"name": "batch_bo", "options": {"model": "mix"}}, SPACE, OBJECTIVE)
+    assert built.objective is OBJECTIVE and built.model_kind == "mix"
+
+
+def test_mix_splits_each_batch_between_gp_and_network():
+    mixed = strategy(model="mix")
+    design = mixed.suggest(12)
+    observe(mixed, design)
+    batch = mixed.suggest(6)
+    sources = [s.strategy for s in batch]
+    assert sources.count("batch_bo:gp") == 3 and sources.count("batch_bo:net") == 3
+    keys = {tuple(s.point.values()) for s in batch}
+    assert len(keys) == 6 and not keys & {tuple(s.point.values()) for s in design}
+    for s in batch:
+        assert SPACE.validate(s.point) == s.point
+    net_reasons = [s.reason for s in batch if s.strategy == "batch_bo:net"]
+    assert all("predicted loss" in r for r in net_reasons)
+
+
+def test_gp_proposes_until_net_after_then_the_network():
+    switched = strategy(model="net", net_after=18)
+    observe(switched, switched.suggest(12))
+    first = switched.suggest(6)
+    assert {s.strategy for s in first} == {"batch_bo:gp"}
+    observe(switched, first, t0=100)
+    second = switched.suggest(6)
+    assert {s.strategy for s in second} == {"batch_bo:net"}
+
+
+def test_network_batches_beat_the_design():
+    net = strategy(model="net")
+    design = net.suggest(12)
+    observe(net, design)
+    batch = net.suggest(6)
+    design_loss = [OBJECTIVE(WAVELENGTHS, spectrum_of(s.point)) for s in design]
+    batch_loss = [OBJECTIVE(WAVELENGTHS, spectrum_of(s.point)) for s in batch]
+    assert np.median(batch_loss) < np.median(design_loss)
+    chosen = SPACE.to_unit([s.point for s in batch])
+    gaps = np.linalg.norm(chosen[:, None] - chosen[None], axis=-1)[np.triu_indices(6, 1)]
+    assert gaps.min() >= 0.1  # the picks are kept apart
+
+
+def test_network_accuracy_on_the_newest_batch_stops_the_campaign():
+    lenient = strategy(net_accuracy=-1e9)
+    strict = strategy(net_accuracy=2.0)
+    for s in (lenient, strict):
+        observe(s, s.suggest(12))
+        assert s.stop_reason() is None  # one round: nothing to test the network on yet
+        observe(s, s.suggest(6), t0=100)
+    accuracy = strict.newest_batch_accuracy()
+    assert np.isfinite(accuracy) and accuracy == lenient.newest_batch_accuracy()
+    assert "R^2" in lenient.stop_reason()
+    assert strict.stop_reason() is None
