@@ -14,6 +14,9 @@ import shap  # noqa: E402
 
 from adaptive.errors import InvalidParameterError  # noqa: E402
 
+#: Feature permutations averaged per explained row (both directions each).
+PERMUTATIONS = 10
+
 
 def shap_values(
     predict: Callable[[np.ndarray], np.ndarray],
@@ -36,7 +39,9 @@ def shap_values(
         )
     masker = shap.maskers.Independent(background, max_samples=min(100, len(background)))
     explainer = shap.PermutationExplainer(predict, masker, seed=seed)
-    return np.asarray(explainer(explain).values)
+    d = explain.shape[1]
+    evals = PERMUTATIONS * (2 * d + 1)  # each permutation costs 2 d + 1 model calls
+    return np.asarray(explainer(explain, max_evals=evals, silent=True).values)
 
 
 def importance(values: np.ndarray, names: Sequence[str]) -> dict[str, float]:
