@@ -6,6 +6,7 @@ import uuid
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from adaptive.analysis import Analysis
 from adaptive.errors import CampaignStoppedError, InvalidParameterError
 from adaptive.journal import Journal
 from adaptive.objectives import SpectrumObjective
@@ -67,6 +68,8 @@ class Campaign:
             None if raw_objective is None else SpectrumObjective.from_dict(raw_objective)
         )
         self.strategy = make_strategy(config["strategy"], self.space, self.objective)
+        raw_analysis = config.get("analysis")
+        self.analysis = None if raw_analysis is None else Analysis(raw_analysis)
         self.pending: dict[str, Suggestion] = {}
         self.n_observations = 0
         self.status = "running"
@@ -81,11 +84,14 @@ class Campaign:
         goals: Any = None,
         campaign_id=None,
         objective: Any = None,
+        analysis: Any = None,
     ) -> Campaign:
         """Validate the config, journal it, and return the new campaign.
 
         ``objective`` (a ``SpectrumObjective.to_dict()``) turns each observed
-        spectrum into the scalar the strategy optimises.
+        spectrum into the scalar the strategy optimises. ``analysis`` (see
+        ``adaptive.analysis``) runs on each observed spectrum; its features are
+        journaled with the observation and one of them may be the value.
         """
         campaign_id = campaign_id or uuid.uuid4().hex[:12]
         if not isinstance(campaign_id, str):
@@ -97,6 +103,12 @@ class Campaign:
         }
         if objective is not None:
             config["objective"] = SpectrumObjective.from_dict(objective).to_dict()
+        if analysis is not None:
+            if objective is not None and isinstance(analysis, dict) and analysis.get("value"):
+                raise InvalidParameterError(
+                    "give the value either by an objective or by an analysis feature, not both"
+                )
+            config["analysis"] = analysis
         campaign = cls(campaign_id, config, journal)  # validates the strategy before journaling
         journal.create_campaign(campaign_id, config)
         return campaign
@@ -150,10 +162,17 @@ class Campaign:
         changes: dict[str, Any] = {}
         if point != observation.point:
             changes["point"] = point
-        if self.objective is not None and observation.spectrum is not None:
-            spectrum = observation.spectrum
+        spectrum = observation.spectrum
+        if self.analysis is not None and spectrum is not None:
+            features, value = self.analysis(spectrum)
+            changes["metadata"] = {**observation.metadata, "features": features}
+            if value is not None:
+                changes["value"] = value
+                changes["metadata"]["value_from"] = self.analysis.value
+        if self.objective is not None and spectrum is not None:
             changes["value"] = self.objective(spectrum.x, spectrum.y)
-            changes["metadata"] = {**observation.metadata, "value_from": self.objective.measure}
+            metadata = changes.get("metadata", observation.metadata)
+            changes["metadata"] = {**metadata, "value_from": self.objective.measure}
         if changes:
             observation = Observation(**{**observation.__dict__, **changes})
         if not self.journal.append_observation(self.id, observation, client_id, sequence):
@@ -193,4 +212,5 @@ class Campaign:
             "strategy": self.config["strategy"],
             "goals": self.config["goals"],
             "objective": None if self.objective is None else self.objective.measure,
+            "analysis": self.config.get("analysis"),
         }

@@ -1,4 +1,4 @@
-"""The ``adaptive`` command: serve, simulate, bench."""
+"""The ``adaptive`` command: serve, simulate, bench, fit, train."""
 
 from __future__ import annotations
 
@@ -96,6 +96,47 @@ def cmd_bench_batch(args) -> int:
     return 0
 
 
+def cmd_fit_peaks(args) -> int:
+    from simulators.xps_files import read_xps
+    from surrogates.peak_fitter import PeakFitter
+
+    region = read_xps(args.file, block=args.block)
+    fitter = PeakFitter(basin_hopping=args.basin_hopping, fit_asymmetry=args.asymmetry)
+    result = fitter.fit(region.binding_energy, region.counts)
+    figure = Path(args.figure or Path(args.file).with_suffix(".fit.png").name)
+    result.plot(figure, title=f"{region.name}: {len(result.peaks)} peaks")
+    report = {"file": args.file, "block": region.name, **result.to_dict(), "figure": str(figure)}
+    print(json.dumps(report, indent=None if args.json else 2))
+    return 0
+
+
+def cmd_bench_peakfit(args) -> int:
+    from adaptive.bench_peakfit import METHODS, bench_peakfit
+
+    methods = args.methods.split(",") if args.methods else METHODS
+    unknown = sorted(set(methods) - set(METHODS))
+    if unknown:
+        raise ValueError(f"unknown methods {unknown}; choose from {','.join(METHODS)}")
+    result = bench_peakfit(args.n, args.seed, methods, progress=not args.json)
+    print(json.dumps(result, indent=None if args.json else 2))
+    return 0
+
+
+def cmd_train_peakfit(args) -> int:
+    from surrogates.peak_net import DEFAULT_WEIGHTS, train_peak_net
+
+    metrics = train_peak_net(
+        n_train=args.n_train,
+        epochs=args.epochs,
+        seed=args.seed,
+        checkpoint_dir=args.checkpoints,
+        out_path=args.out or DEFAULT_WEIGHTS,
+        device=args.device,
+    )
+    print(json.dumps(metrics, indent=2))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="adaptive", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -181,6 +222,35 @@ def build_parser() -> argparse.ArgumentParser:
     batch.add_argument("--repeats", type=int, default=3)
     batch.add_argument("--json", action="store_true")
     batch.set_defaults(func=cmd_bench_batch)
+
+    peakfit = benches.add_parser("peakfit", help="XPS peak fitters on simulated spectra")
+    peakfit.add_argument("--n", type=int, default=2000)
+    peakfit.add_argument("--seed", type=int, default=0)
+    peakfit.add_argument("--methods", default=None, help="comma-separated; default all")
+    peakfit.add_argument("--json", action="store_true")
+    peakfit.set_defaults(func=cmd_bench_peakfit)
+
+    fit = commands.add_parser("fit", help="analyse one measured spectrum")
+    fits = fit.add_subparsers(dest="kind", required=True)
+    peaks = fits.add_parser("peaks", help="XPS peaks of a VAMAS or two-column file")
+    peaks.add_argument("file")
+    peaks.add_argument("--block", default=None, help="VAMAS block (name substring)")
+    peaks.add_argument("--basin-hopping", action="store_true")
+    peaks.add_argument("--asymmetry", action="store_true", help="fit asymmetric peaks")
+    peaks.add_argument("--figure", default=None, help="PNG path (default FILE.fit.png here)")
+    peaks.add_argument("--json", action="store_true")
+    peaks.set_defaults(func=cmd_fit_peaks)
+
+    train = commands.add_parser("train", help="train an analysis network from scratch")
+    nets = train.add_subparsers(dest="network", required=True)
+    peaknet = nets.add_parser("peakfit", help="the XPS peak SE-CNN (simulated spectra)")
+    peaknet.add_argument("--n-train", type=int, default=131_072, help="spectra per epoch")
+    peaknet.add_argument("--epochs", type=int, default=32)
+    peaknet.add_argument("--seed", type=int, default=0)
+    peaknet.add_argument("--checkpoints", default="runs/peak_net_checkpoints")
+    peaknet.add_argument("--out", default=None, help="weights file (default: the committed)")
+    peaknet.add_argument("--device", default="cpu", help="cpu or cuda")
+    peaknet.set_defaults(func=cmd_train_peakfit)
     return parser
 
 

@@ -161,9 +161,11 @@ class Server:
         return {"time": time.time(), "campaigns": len(self.journal.campaign_ids())}
 
     def campaign_create(
-        self, space, strategy, goals=None, campaign_id=None, objective=None
+        self, space, strategy, goals=None, campaign_id=None, objective=None, analysis=None
     ) -> dict:
-        campaign = Campaign.create(self.journal, space, strategy, goals, campaign_id, objective)
+        campaign = Campaign.create(
+            self.journal, space, strategy, goals, campaign_id, objective, analysis
+        )
         self.campaigns[campaign.id] = campaign
         return campaign.summary()
 

@@ -1,0 +1,104 @@
+"""Analysis steps a campaign runs on each incoming spectrum, turning it into features.
+
+A campaign config may hold ``"analysis": {"name": ..., "options": {...}, "value": FEATURE}``:
+every observed spectrum is analysed, its features are journaled in the observation's
+metadata (``metadata["features"]``), and with ``value`` set that feature becomes the
+observation's objective value.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from adaptive.errors import InvalidParameterError
+from adaptive.records import Spectrum
+
+
+class PeakAnalysis:
+    """XPS peak fit (network + least squares): ``n_peaks``, ``center_i``, ``area_i``,
+    ``area_ratio_i`` with peaks in order of binding energy.
+
+    Args:
+        max_peaks: most peaks per spectrum (1..5).
+        basin_hopping: refine with basin hopping too.
+    """
+
+    name = "peak_fit"
+
+    def __init__(self, max_peaks: int = 5, basin_hopping: bool = False):
+        from surrogates.peak_fitter import PeakFitter
+
+        self.fitter = PeakFitter(max_peaks=max_peaks, basin_hopping=basin_hopping)
+
+    def __call__(self, spectrum: Spectrum) -> dict[str, float]:
+        """Features of a spectrum whose x is binding energy (eV, either order)."""
+        order = np.argsort(spectrum.x)
+        return self.fitter.fit(spectrum.x[order], spectrum.y[order]).features()
+
+
+class ElementAnalysis:
+    """EELS element identification: ``p_<element>`` probabilities and ``n_elements``
+    above the calibrated thresholds (x is energy loss in eV).
+
+    Args:
+        networks: names of the committed networks in the ensemble.
+    """
+
+    name = "elements"
+
+    def __init__(self, networks: tuple[str, ...] = ("unet", "resnet")):
+        from surrogates.eels_net import EELSIdentifier
+
+        self.identifier = EELSIdentifier.load(tuple(networks))
+
+    def __call__(self, spectrum: Spectrum) -> dict[str, float]:
+        from simulators.eels import ELEMENTS
+        from simulators.eels_files import to_channels
+
+        order = np.argsort(spectrum.x)
+        channels, window = to_channels(spectrum.x[order], spectrum.y[order])
+        probabilities, present = self.identifier.identify(channels[None], window[None])
+        features = {f"p_{el}": float(p) for el, p in zip(ELEMENTS, probabilities[0], strict=True)}
+        return {"n_elements": float(present[0].sum()), **features}
+
+
+ANALYSES = {cls.name: cls for cls in (PeakAnalysis, ElementAnalysis)}
+
+
+class Analysis:
+    """An analysis step built from its config; call it on a spectrum for features and value.
+
+    Args:
+        config: ``{"name": one of ANALYSES, "options": {...}, "value": feature or None}``.
+    """
+
+    def __init__(self, config: Any):
+        if not isinstance(config, dict) or config.get("name") not in ANALYSES:
+            raise InvalidParameterError(
+                f'an analysis is {{"name": one of {sorted(ANALYSES)}, "options": {{...}}, '
+                f'"value": feature name or null}}, got {config!r}'
+            )
+        unknown = set(config) - {"name", "options", "value"}
+        if unknown:
+            raise InvalidParameterError(f"unknown analysis config keys {sorted(unknown)}")
+        self.config = config
+        self.value = config.get("value")
+        try:
+            self.step = ANALYSES[config["name"]](**(config.get("options") or {}))
+        except TypeError as err:
+            raise InvalidParameterError(f"analysis {config['name']!r}: {err}") from None
+
+    def __call__(self, spectrum: Spectrum) -> tuple[dict[str, float], float | None]:
+        """The spectrum's features and, when ``value`` names one, the objective value."""
+        features = self.step(spectrum)
+        if self.value is None:
+            return features, None
+        value = features.get(self.value)
+        if value is None or not np.isfinite(value):
+            raise InvalidParameterError(
+                f"the {self.config['name']} analysis gave no finite {self.value!r} for this "
+                f"spectrum (features: {sorted(features)}); pick a feature every spectrum has"
+            )
+        return features, float(value)
