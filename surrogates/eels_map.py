@@ -1,0 +1,176 @@
+"""Element maps from EELS spectrum images: every pixel's spectrum through an ``EELSIdentifier``.
+
+A spectrum image is an ``(H, W, E)`` cube of counts with the energy axis last, as
+HyperSpy and rosettasciio hand them out. ``identify_cube`` cuts it into blocks of about
+``chunk_pixels`` pixels (a dask array, so a cube larger than memory is read block by
+block), puts each block's spectra onto the 1 eV channels (``to_channels``) and runs the
+networks on them; only the ``(H, W, 80)`` probabilities are kept in memory.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import dask.array as da
+import matplotlib
+import numpy as np
+
+from adaptive.errors import InvalidParameterError
+from simulators.eels import ELEMENTS
+from simulators.eels_files import to_channels
+from surrogates.eels_net import EELSIdentifier
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+
+#: Smallest fraction of pixels above threshold for an element to be listed as present.
+MIN_FRACTION = 0.01
+
+
+@dataclass(frozen=True)
+class CubeResult:
+    """Element probabilities of every pixel of a spectrum image.
+
+    Attributes:
+        probabilities: (H, W, 80) float32, column j for ``ELEMENTS[j]``; NaN for pixels
+            with no positive count in the window (nothing to identify).
+        present_elements: element -> fraction of all pixels above its threshold, for the
+            elements in at least ``MIN_FRACTION`` of the pixels, most widespread first.
+        thresholds: (80,) the identifier's thresholds used for ``present_elements``.
+    """
+
+    probabilities: np.ndarray
+    present_elements: dict[str, float]
+    thresholds: np.ndarray
+
+
+def _block_probabilities(
+    block: np.ndarray, energy: np.ndarray, identifier: EELSIdentifier
+) -> np.ndarray:
+    """(r, c, E) counts -> (r, c, 80) float32 probabilities, NaN where nothing is positive."""
+    rows, cols, _ = block.shape
+    spectra, window = to_channels(energy, block.reshape(rows * cols, -1), normalise=False)
+    signal = spectra[:, window[0] : window[1] + 1].max(axis=1) > 0
+    out = np.full((rows * cols, len(ELEMENTS)), np.nan, dtype=np.float32)
+    if signal.any():
+        windows = np.broadcast_to(window, (int(signal.sum()), 2))
+        out[signal] = identifier.probabilities(spectra[signal], windows)
+    return out.reshape(rows, cols, len(ELEMENTS))
+
+
+def identify_cube(
+    cube: np.ndarray | da.Array,
+    energy: np.ndarray,
+    identifier: EELSIdentifier,
+    chunk_pixels: int = 4096,
+) -> CubeResult:
+    """Element probabilities of every pixel of an EELS spectrum image.
+
+    Blocks are computed one after another in the calling thread (dask's synchronous
+    scheduler): the networks already run on one torch thread, and torch's thread
+    setting is global to the process, so concurrent blocks would fight over it.
+
+    Args:
+        cube: (H, W, E) counts, energy axis last; a numpy array (wrapped in dask) or a
+            dask array (rechunked so that the energy axis is one chunk).
+        energy: (E,) strictly increasing energy loss of the last axis, eV.
+        identifier: the networks, e.g. ``EELSIdentifier.load()``.
+        chunk_pixels: pixels per block (>= 1): whole rows of the image where a row
+            holds fewer pixels, else part of a row.
+
+    Returns:
+        The probabilities and the elements present.
+
+    Raises:
+        InvalidParameterError: a cube that is not 3-D, an energy axis that is not last
+            (with the call that moves it there), or a bad energy axis or chunk_pixels.
+    """
+    if isinstance(chunk_pixels, bool) or not isinstance(chunk_pixels, int) or chunk_pixels < 1:
+        raise InvalidParameterError(f"chunk_pixels must be an int >= 1, got {chunk_pixels!r}")
+    energy = np.asarray(energy, dtype=float)
+    if energy.ndim != 1:
+        raise InvalidParameterError(f"energy must be a 1-D axis, got shape {energy.shape}")
+    if not isinstance(cube, da.Array):
+        cube = np.asarray(cube)
+    if cube.ndim != 3:
+        raise InvalidParameterError(
+            f"cube must be 3-D (rows, columns, energy), got shape {cube.shape}; reshape a "
+            "line scan to (1, n, E)"
+        )
+    if cube.shape[-1] != energy.size:
+        if cube.shape[0] == energy.size:
+            raise InvalidParameterError(
+                f"cube has shape {cube.shape}: its first axis, not its last, matches the "
+                f"{energy.size} energies; put the energy axis last with "
+                "np.moveaxis(cube, 0, -1)"
+            )
+        raise InvalidParameterError(
+            f"the last axis of cube {cube.shape} must hold the {energy.size} energies of "
+            "energy; pass the energy axis of this cube"
+        )
+    height, width, _ = cube.shape
+    rows, cols = (
+        (max(1, chunk_pixels // width), width) if width <= chunk_pixels else (1, chunk_pixels)
+    )
+    if isinstance(cube, da.Array):
+        cube = cube.rechunk((rows, cols, -1))
+    else:
+        cube = da.from_array(cube, chunks=(rows, cols, -1))
+    probabilities = cube.map_blocks(
+        _block_probabilities,
+        energy,
+        identifier,
+        chunks=(cube.chunks[0], cube.chunks[1], (len(ELEMENTS),)),
+        dtype=np.float32,
+    ).compute(scheduler="synchronous")
+    thresholds = identifier.thresholds
+    fraction = (probabilities > thresholds).mean(axis=(0, 1))
+    order = np.argsort(-fraction, kind="stable")
+    present = {ELEMENTS[j]: float(fraction[j]) for j in order if fraction[j] >= MIN_FRACTION}
+    return CubeResult(probabilities, present, thresholds)
+
+
+def plot_probability_maps(result: CubeResult, elements: list[str] | None, path: str | Path) -> Path:
+    """Save one probability map per element, titled with the fraction of pixels above threshold.
+
+    Args:
+        result: from ``identify_cube``.
+        elements: symbols to show; None for ``result.present_elements``.
+        path: image file to write (the suffix picks the format, e.g. ``.png``).
+
+    Returns:
+        The path written.
+
+    Raises:
+        InvalidParameterError: an unknown symbol, or nothing to show.
+    """
+    elements = list(result.present_elements) if elements is None else list(elements)
+    unknown = [e for e in elements if e not in ELEMENTS]
+    if unknown:
+        raise InvalidParameterError(
+            f"unknown element {unknown[0]!r}; use symbols from simulators.eels.ELEMENTS"
+        )
+    if not elements:
+        raise InvalidParameterError(
+            "no element to plot: none is present in 1 % of the pixels; name elements to show"
+        )
+    columns = min(4, len(elements))
+    rows = -(-len(elements) // columns)
+    fig, axes = plt.subplots(rows, columns, figsize=(3.2 * columns, 3.0 * rows), squeeze=False)
+    for ax in axes.ravel()[len(elements) :]:
+        ax.set_visible(False)
+    for ax, symbol in zip(axes.ravel(), elements, strict=False):
+        j = ELEMENTS.index(symbol)
+        image = ax.imshow(result.probabilities[..., j], vmin=0, vmax=1, cmap="viridis")
+        fraction = float((result.probabilities[..., j] > result.thresholds[j]).mean())
+        ax.set_title(f"{symbol}: {100 * fraction:.0f} % of pixels", fontsize=9)
+        ax.set_xticks([])
+        ax.set_yticks([])
+        fig.colorbar(image, ax=ax, fraction=0.046, pad=0.04, label="probability")
+    fig.tight_layout()
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path

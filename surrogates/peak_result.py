@@ -1,0 +1,218 @@
+"""The outcome of fitting peaks to one photoemission spectrum, shared by every peak fitter."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+from matplotlib.figure import Figure
+
+from simulators.lineshapes import xps_peak
+
+
+def estimate_noise(counts: np.ndarray) -> float:
+    """Standard deviation of white noise on a smooth spectrum.
+
+    Fourth differences of white noise of std ``sigma`` have std ``sqrt(70) sigma``, while
+    those of a peak a few points wide are already small; their median absolute deviation
+    also ignores the few points where the narrowest peaks still curve.
+
+    Args:
+        counts: (m,) spectrum.
+
+    Returns:
+        Noise std in the units of ``counts``; 0 for a noise-free spectrum or m < 5.
+    """
+    fourth = np.diff(np.asarray(counts, dtype=float), 4)
+    if fourth.size == 0:
+        return 0.0
+    mad = np.median(np.abs(fourth - np.median(fourth)))
+    return float(1.4826 * mad / np.sqrt(70.0))
+
+
+def _json_float(value: float) -> float | None:
+    """``value`` as a JSON number, NaN and inf as None."""
+    return float(value) if math.isfinite(value) else None
+
+
+@dataclass(frozen=True)
+class FittedPeak:
+    """One fitted peak.
+
+    Attributes:
+        center: binding energy of the maximum, eV.
+        fwhm: full width at half maximum, eV.
+        height: peak height above the background, counts.
+        area: integrated intensity, counts x eV.
+        eta: Lorentzian fraction in [0, 1].
+        asymmetry: tail parameter of ``simulators.lineshapes.xps_peak``, 1/eV (0 = symmetric).
+        center_err, fwhm_err, area_err: standard errors, NaN when unknown.
+    """
+
+    center: float
+    fwhm: float
+    height: float
+    area: float
+    eta: float
+    asymmetry: float
+    center_err: float = math.nan
+    fwhm_err: float = math.nan
+    area_err: float = math.nan
+
+    def to_dict(self) -> dict:
+        """JSON-ready fields; unknown errors become None."""
+        return {key: _json_float(value) for key, value in asdict(self).items()}
+
+
+@dataclass(frozen=True)
+class PeakFitResult:
+    """Peaks, background and fit quality of one spectrum.
+
+    Build it with ``PeakFitResult.from_model``, which sorts the peaks and computes the
+    statistics.
+
+    Attributes:
+        binding_energy: (m,) ascending binding energies, eV.
+        counts: (m,) measured spectrum.
+        peaks: fitted peaks sorted by centre.
+        background: (m,) fitted or subtracted background.
+        model: (m,) background plus all peaks.
+        method: name of the fitter, e.g. ``"pipeline"`` or ``"lmfit_naive"``.
+        reduced_chi2: residual variance per degree of freedom over the noise variance
+            estimated from the data by ``estimate_noise`` (about 1 for a fit that explains
+            everything but the noise; NaN when there are no degrees of freedom or no noise).
+        r_squared: 1 - residual sum of squares / total sum of squares.
+    """
+
+    binding_energy: np.ndarray
+    counts: np.ndarray
+    peaks: tuple[FittedPeak, ...]
+    background: np.ndarray
+    model: np.ndarray
+    method: str
+    reduced_chi2: float
+    r_squared: float
+
+    @classmethod
+    def from_model(
+        cls,
+        binding_energy: np.ndarray,
+        counts: np.ndarray,
+        peaks: list[FittedPeak] | tuple[FittedPeak, ...],
+        background: np.ndarray,
+        model: np.ndarray,
+        method: str,
+        n_params: int,
+    ) -> PeakFitResult:
+        """A result with sorted peaks and the fit statistics.
+
+        Args:
+            binding_energy: (m,) ascending binding energies, eV.
+            counts: (m,) measured spectrum.
+            peaks: fitted peaks in any order.
+            background: (m,) background.
+            model: (m,) background plus peaks.
+            method: name of the fitter.
+            n_params: number of fitted parameters (for the degrees of freedom).
+        """
+        counts = np.asarray(counts, dtype=float)
+        residual = counts - model
+        rss = float(residual @ residual)
+        dof = counts.size - n_params
+        noise = estimate_noise(counts)
+        reduced_chi2 = rss / dof / noise**2 if dof > 0 and noise > 0 else math.nan
+        centred = counts - counts.mean()
+        tss = float(centred @ centred)
+        r_squared = 1.0 - rss / tss if tss > 0 else math.nan
+        return cls(
+            binding_energy=np.asarray(binding_energy, dtype=float),
+            counts=counts,
+            peaks=tuple(sorted(peaks, key=lambda p: p.center)),
+            background=np.asarray(background, dtype=float),
+            model=np.asarray(model, dtype=float),
+            method=method,
+            reduced_chi2=reduced_chi2,
+            r_squared=r_squared,
+        )
+
+    @property
+    def residual(self) -> np.ndarray:
+        """(m,) counts minus model."""
+        return self.counts - self.model
+
+    def peak_curves(self) -> np.ndarray:
+        """(m, P) each fitted peak on the energy axis, without background."""
+        p = self.peaks
+        return np.array([q.height for q in p]) * xps_peak(
+            self.binding_energy[:, None],
+            np.array([q.center for q in p]),
+            np.array([q.fwhm for q in p]),
+            np.array([q.eta for q in p]),
+            np.array([q.asymmetry for q in p]),
+        )
+
+    def features(self) -> dict[str, float]:
+        """Scalar features for a campaign's analysis step.
+
+        Returns:
+            ``n_peaks`` and, for each peak i in order of centre, ``center_i`` (eV),
+            ``area_i`` and ``area_ratio_i`` (area over the largest peak's area).
+        """
+        out: dict[str, float] = {"n_peaks": float(len(self.peaks))}
+        largest = max((p.area for p in self.peaks), default=0.0)
+        for i, peak in enumerate(self.peaks):
+            out[f"center_{i}"] = peak.center
+            out[f"area_{i}"] = peak.area
+            out[f"area_ratio_{i}"] = peak.area / largest if largest > 0 else math.nan
+        return out
+
+    def to_dict(self, include_arrays: bool = False) -> dict:
+        """JSON-ready summary.
+
+        Args:
+            include_arrays: also give the energy, counts, background and model as lists.
+        """
+        out = {
+            "method": self.method,
+            "n_peaks": len(self.peaks),
+            "peaks": [p.to_dict() for p in self.peaks],
+            "reduced_chi2": _json_float(self.reduced_chi2),
+            "r_squared": _json_float(self.r_squared),
+        }
+        if include_arrays:
+            for name in ("binding_energy", "counts", "background", "model"):
+                out[name] = getattr(self, name).tolist()
+        return out
+
+    def plot(self, path: str | Path | None = None, title: str | None = None) -> Figure:
+        """Data, background, each peak on the background, envelope, and a residual panel.
+
+        Args:
+            path: where to save the figure (any format matplotlib knows), if given.
+            title: figure title; defaults to the method and the number of peaks.
+
+        Returns:
+            The figure (no pyplot state is touched).
+        """
+        e = self.binding_energy
+        fig = Figure(figsize=(8, 6), layout="constrained")
+        ax, ax_res = fig.subplots(2, 1, sharex=True, gridspec_kw={"height_ratios": [3, 1]})
+        ax.plot(e, self.counts, ".", ms=3, color="0.3", label="data")
+        ax.plot(e, self.background, "--", color="C7", lw=1, label="background")
+        for i, curve in enumerate(self.peak_curves().T):
+            ax.fill_between(e, self.background, self.background + curve, alpha=0.3, lw=0)
+            ax.plot(e, self.background + curve, lw=0.8, label=f"{self.peaks[i].center:.2f} eV")
+        ax.plot(e, self.model, color="C3", lw=1.5, label="envelope")
+        ax.set_ylabel("counts")
+        ax.invert_xaxis()
+        ax.legend(fontsize="small")
+        ax.set_title(title or f"{self.method}: {len(self.peaks)} peaks")
+        ax_res.plot(e, self.residual, lw=0.8, color="0.3")
+        ax_res.axhline(0.0, color="C3", lw=0.8)
+        ax_res.set_xlabel("binding energy (eV)")
+        ax_res.set_ylabel("residual")
+        if path is not None:
+            fig.savefig(path, dpi=120)
+        return fig

@@ -1,0 +1,125 @@
+import dask.array as da
+import numpy as np
+import pytest
+import torch
+
+from adaptive.errors import InvalidParameterError
+from simulators.eels import ELEMENTS, EELSSimulator
+from simulators.eels_files import to_channels
+from surrogates.eels_map import CubeResult, identify_cube, plot_probability_maps
+from surrogates.eels_net import ARCHS, WEIGHTS_DIR, EELSIdentifier, EELSResNet
+
+COMMITTED = all((WEIGHTS_DIR / f"eels_{arch}.pt").is_file() for arch in ARCHS)
+
+
+@pytest.fixture(scope="module")
+def untrained():
+    torch.manual_seed(0)
+    return EELSIdentifier([EELSResNet()], thresholds=0.5)
+
+
+def noisy_cube(spectra: np.ndarray, regions: np.ndarray, seed: int, peak: float) -> np.ndarray:
+    """(H, W, E) counts: pixel (i, j) is spectra[regions[i, j]] with Poisson noise, max ~peak."""
+    rng = np.random.default_rng(seed)
+    return rng.poisson(np.clip(spectra[regions], 0, None) * peak).astype(np.float32)
+
+
+@pytest.fixture(scope="module")
+def small_cube():
+    """A 6 x 5 cube of two spectra on one 600 eV window: a simulated one and it reversed."""
+    batch = EELSSimulator(window_width=(600, 600)).sample(1, seed=3)
+    first, last = batch.window[0]
+    spectrum = batch.spectra[0, first : last + 1]
+    spectra = np.stack([spectrum, spectrum[::-1]])
+    regions = np.zeros((6, 5), dtype=int)
+    regions[:, 3:] = 1
+    return noisy_cube(spectra, regions, seed=0, peak=1e5), np.arange(first, last + 1.0)
+
+
+def test_identify_cube_returns_per_pixel_probabilities(small_cube, untrained):
+    cube, energy = small_cube
+    result = identify_cube(cube, energy, untrained)
+    assert isinstance(result, CubeResult)
+    assert result.probabilities.shape == (6, 5, 80) and result.probabilities.dtype == np.float32
+    flat = cube.reshape(30, -1)
+    spectra, window = to_channels(energy, flat)
+    expected, _ = untrained.identify(spectra, np.broadcast_to(window, (30, 2)))
+    np.testing.assert_allclose(result.probabilities.reshape(30, 80), expected, atol=1e-5)
+    fractions = (result.probabilities > 0.5).mean(axis=(0, 1))
+    listed = {ELEMENTS[j]: f for j, f in enumerate(fractions) if f >= 0.01}
+    assert result.present_elements.keys() == listed.keys()
+    assert list(result.present_elements.values()) == sorted(listed.values(), reverse=True)
+
+
+def test_dask_chunks_give_the_same_result_as_one_chunk(small_cube, untrained):
+    cube, energy = small_cube
+    whole = identify_cube(cube, energy, untrained, chunk_pixels=4096)
+    for chunk_pixels in (1, 3, 7):  # parts of rows, and whole rows
+        parts = identify_cube(cube, energy, untrained, chunk_pixels=chunk_pixels)
+        np.testing.assert_allclose(parts.probabilities, whole.probabilities, atol=1e-5)
+    lazy = da.from_array(cube, chunks=(4, 2, 100))  # energy split too: rechunked
+    np.testing.assert_allclose(
+        identify_cube(lazy, energy, untrained).probabilities, whole.probabilities, atol=1e-5
+    )
+
+
+def test_pixels_without_signal_get_nan(small_cube, untrained):
+    cube, energy = small_cube
+    cube = cube.copy()
+    cube[0, 0] = 0.0
+    result = identify_cube(cube, energy, untrained)
+    assert np.isnan(result.probabilities[0, 0]).all()
+    assert np.isfinite(result.probabilities[1:]).all()
+
+
+def test_energy_axis_first_is_rejected_with_the_transpose(small_cube, untrained):
+    cube, energy = small_cube
+    with pytest.raises(InvalidParameterError, match=r"np\.moveaxis\(cube, 0, -1\)"):
+        identify_cube(np.moveaxis(cube, -1, 0), energy, untrained)
+    with pytest.raises(InvalidParameterError, match="last axis"):
+        identify_cube(cube[..., :-1], energy, untrained)
+    with pytest.raises(InvalidParameterError, match="3-D"):
+        identify_cube(cube[0], energy, untrained)
+    with pytest.raises(InvalidParameterError, match="chunk_pixels"):
+        identify_cube(cube, energy, untrained, chunk_pixels=0)
+
+
+def test_plot_probability_maps_writes_a_png(small_cube, untrained, tmp_path):
+    cube, energy = small_cube
+    result = identify_cube(cube, energy, untrained)
+    path = plot_probability_maps(result, ["O", "Mn", "Fe"], tmp_path / "maps.png")
+    assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    with pytest.raises(InvalidParameterError, match="Xx"):
+        plot_probability_maps(result, ["Xx"], tmp_path / "bad.png")
+
+
+@pytest.mark.skipif(not COMMITTED, reason=f"no committed EELS weights in {WEIGHTS_DIR}")
+def test_committed_ensemble_recovers_two_regions(tmp_path):
+    """An 8 x 8 cube: left half one composition, right half another, same window."""
+    identifier = EELSIdentifier.load()
+    batch = EELSSimulator(window_width=(800, 800)).sample(3000, seed=11)
+    p, present = identifier.identify(batch.spectra, batch.window)
+    right = (present == batch.labels).all(axis=1)
+    pair = None
+    for first in np.unique(batch.window[right, 0]):
+        rows = np.flatnonzero(right & (batch.window[:, 0] == first))
+        for a in rows:
+            b = next((b for b in rows if (batch.labels[b] != batch.labels[a]).any()), None)
+            if b is not None:
+                pair = (a, b)
+                break
+        if pair:
+            break
+    assert pair is not None, "no two correctly identified spectra share a window"
+    first, last = batch.window[pair[0]]
+    regions = np.zeros((8, 8), dtype=int)
+    regions[:, 4:] = 1
+    spectra = batch.spectra[list(pair), first : last + 1]
+    cube = noisy_cube(spectra, regions, seed=1, peak=1e7)
+    result = identify_cube(cube, np.arange(first, last + 1.0), identifier, chunk_pixels=16)
+    found = result.probabilities > identifier.thresholds
+    truth = batch.labels[list(pair)][regions]  # (8, 8, 80)
+    assert (found == truth).all(axis=2).mean() >= 0.9
+    for j in np.flatnonzero(truth.any(axis=(0, 1))):
+        assert ELEMENTS[j] in result.present_elements
+    plot_probability_maps(result, None, tmp_path / "regions.png")

@@ -1,0 +1,304 @@
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from adaptive.errors import InvalidParameterError
+from simulators.eels import ELEMENTS, N_CHANNELS
+from surrogates.eels_net import (
+    ARCHS,
+    N_INPUTS,
+    VALIDATION_SEED,
+    WEIGHTS_DIR,
+    EELSIdentifier,
+    EELSResNet,
+    EELSUNet,
+    calibrate_thresholds,
+    eels_loss,
+    identify_file,
+    prepare_eels,
+    score_identification,
+    simulate_eels,
+    train_eels_net,
+)
+
+EELS = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "eels"
+COMMITTED = all((WEIGHTS_DIR / f"eels_{arch}.pt").is_file() for arch in ARCHS)
+#: Floors for 500 fresh simulated spectra, below what the committed networks reach.
+F1_FLOOR = 0.8
+EXACT_FLOOR = 0.5
+needs_weights = pytest.mark.skipif(
+    not COMMITTED, reason=f"no committed EELS weights in {WEIGHTS_DIR}"
+)
+
+
+@pytest.fixture(scope="module")
+def batch():
+    return simulate_eels(64, seed=5)
+
+
+@pytest.fixture
+def eels_dir():
+    if not EELS.is_dir():
+        pytest.skip(f"measured EELS data not found at {EELS} (shared data absent)")
+    return EELS
+
+
+# ------------------------------------------------------------------------ preprocessing
+
+
+def test_prepare_eels_masks_the_window_and_centres_the_log(batch):
+    x = prepare_eels(batch.spectra, batch.window).numpy()
+    assert x.shape == (64, N_INPUTS, N_CHANNELS) and x.dtype == np.float32
+    channels = np.arange(N_CHANNELS)
+    inside = (channels >= batch.window[:, :1]) & (channels <= batch.window[:, 1:])
+    np.testing.assert_array_equal(x[:, 2], inside.astype(np.float32))
+    assert not x[:, :2][np.broadcast_to(~inside[:, None], x[:, :2].shape)].any()
+    log_mean = (x[:, 0] * inside).sum(axis=1) / inside.sum(axis=1)
+    np.testing.assert_allclose(log_mean, 0.0, atol=1e-3)
+    np.testing.assert_allclose(x[:, 1].max(axis=1), 1.0)  # max-normalised linear channel
+
+
+def test_prepare_eels_does_not_depend_on_the_intensity_scale(batch):
+    a = prepare_eels(batch.spectra, batch.window)
+    b = prepare_eels(batch.spectra * 3e4, batch.window)
+    torch.testing.assert_close(a, b, rtol=1e-4, atol=1e-4)
+
+
+@pytest.mark.parametrize(
+    "change, match",
+    [
+        (lambda x, w: (x[:, :100], w), "shape"),
+        (lambda x, w: (x, w[:, ::-1].copy()), "first < last"),
+        (lambda x, w: (x, w.astype(float)), "integer"),
+        (lambda x, w: (np.where(np.arange(N_CHANNELS) == 5, np.nan, x), w), "not finite"),
+        (lambda x, w: (-np.abs(x), w), "no positive"),
+    ],
+)
+def test_prepare_eels_rejects_bad_input(batch, change, match):
+    x, w = change(batch.spectra[:3].copy(), batch.window[:3].copy())
+    with pytest.raises(InvalidParameterError, match=match):
+        prepare_eels(x, w)
+
+
+# --------------------------------------------------------------------------- networks
+
+
+@pytest.mark.parametrize("arch", sorted(ARCHS))
+def test_networks_map_prepared_spectra_to_80_logits(batch, arch):
+    torch.manual_seed(0)
+    net = ARCHS[arch]().eval()
+    with torch.inference_mode():
+        logits = net(prepare_eels(batch.spectra[:5], batch.window[:5]))
+    assert logits.shape == (5, len(ELEMENTS)) and torch.isfinite(logits).all()
+
+
+def test_networks_reject_a_wrong_channel_list():
+    with pytest.raises(InvalidParameterError, match="channels"):
+        EELSUNet(channels=(16, 24))
+    with pytest.raises(InvalidParameterError, match="channels"):
+        EELSResNet(channels=(16, 0, 32))
+
+
+def test_loss_rewards_right_and_punishes_wrong_confident_answers():
+    labels = torch.zeros(8, len(ELEMENTS))
+    labels[torch.arange(8), torch.arange(8) * 3] = 1.0
+    right = eels_loss(20 * (2 * labels - 1), labels)
+    wrong = eels_loss(-20 * (2 * labels - 1), labels)
+    unsure = eels_loss(torch.zeros_like(labels), labels)
+    assert right < 0.01 < unsure < wrong
+    assert wrong > 1.0  # the soft-F1 term alone is 1 when nothing is right
+
+
+# ------------------------------------------------------------------ thresholds, scores
+
+
+def test_calibrated_thresholds_make_precision_equal_recall():
+    rng = np.random.default_rng(0)
+    n = 4000
+    labels = rng.random((n, len(ELEMENTS))) < np.linspace(0.002, 0.3, len(ELEMENTS))
+    # skewed scores: at 0.5 every element would have far more false positives than misses
+    scores = 1 / (1 + np.exp(-(rng.normal(size=labels.shape) + 2.5 * labels + 1.0)))
+    thresholds = calibrate_thresholds(scores, labels)
+    present = scores > thresholds
+    support = labels.sum(axis=0)
+    own = support >= 20
+    tp = (present & labels).sum(axis=0)
+    precision = tp / np.maximum(present.sum(axis=0), 1)
+    recall = tp / support
+    np.testing.assert_allclose(precision[own], recall[own], atol=1.5 / support[own].min())
+    rare = ~own
+    assert rare.any() and np.unique(thresholds[rare]).size == 1  # the shared fallback
+    # and the default 0.5 would not have balanced them
+    naive = scores > 0.5
+    assert (naive.sum(axis=0)[own] > 1.2 * support[own]).all()
+
+
+def test_calibrate_thresholds_rejects_bad_input():
+    with pytest.raises(InvalidParameterError, match="shape"):
+        calibrate_thresholds(np.zeros((5, 3)), np.zeros((5, 3), bool))
+    with pytest.raises(InvalidParameterError, match="no positive"):
+        calibrate_thresholds(np.zeros((5, 80)), np.zeros((5, 80), bool))
+
+
+def test_score_identification_counts_errors():
+    labels = np.zeros((4, len(ELEMENTS)), bool)
+    labels[:, 0] = True
+    assert score_identification(labels, labels)["exact_match"] == 1.0
+    extra = labels.copy()
+    extra[0, 5] = True
+    scores = score_identification(extra, labels)
+    assert scores["exact_match"] == 0.75 and scores["recall"] == 1.0
+    assert scores["precision"] == 4 / 5 and scores["weighted_f1"] == 1.0  # Be's F1 unchanged
+
+
+# ------------------------------------------------------------------------- identifier
+
+
+def test_identifier_thresholds_accept_a_scalar_or_one_per_element():
+    identifier = EELSIdentifier([EELSResNet()])
+    identifier.thresholds = 0.3
+    np.testing.assert_array_equal(identifier.thresholds, np.full(80, 0.3))
+    per_element = np.linspace(0.1, 0.9, 80)
+    identifier.thresholds = per_element
+    np.testing.assert_array_equal(identifier.thresholds, per_element)
+    for bad in (0.0, 1.0, np.nan, np.full(79, 0.5), "high"):
+        with pytest.raises(InvalidParameterError, match="thresholds"):
+            identifier.thresholds = bad
+    np.testing.assert_array_equal(identifier.thresholds, per_element)  # unchanged
+
+
+def test_identify_applies_the_thresholds(batch):
+    torch.manual_seed(1)
+    identifier = EELSIdentifier([EELSUNet()])
+    p, present = identifier.identify(batch.spectra[:10], batch.window[:10], batch_size=3)
+    assert p.shape == present.shape == (10, 80) and ((p >= 0) & (p <= 1)).all()
+    identifier.thresholds = np.median(p, axis=0).clip(1e-6, 1 - 1e-6)
+    _, present = identifier.identify(batch.spectra[:10], batch.window[:10])
+    np.testing.assert_array_equal(present, p > identifier.thresholds)
+    with pytest.raises(InvalidParameterError, match="batch_size"):
+        identifier.identify(batch.spectra[:10], batch.window[:10], batch_size=0)
+
+
+def test_load_names_the_missing_file(tmp_path):
+    with pytest.raises(InvalidParameterError, match="train_eels_net"):
+        EELSIdentifier.load(("unet",), directory=tmp_path)
+
+
+# --------------------------------------------------------------------------- training
+
+
+def tiny(arch, tmp_path, name, epochs=2, seed=0):
+    return train_eels_net(
+        arch, n_train=256, epochs=epochs, seed=seed, batch_size=64,
+        checkpoint_dir=tmp_path / f"ck_{name}_{arch}", out_path=tmp_path / name / f"eels_{arch}.pt",
+        progress=False, n_val=200,
+    )  # fmt: skip
+
+
+def weights(path):
+    return torch.load(path, weights_only=True)
+
+
+def test_training_writes_checkpoints_and_weights_deterministically(tmp_path):
+    metrics = tiny("resnet", tmp_path, "a")
+    assert sorted(p.name for p in (tmp_path / "ck_a_resnet").iterdir()) == [
+        "epoch_001.pt",
+        "epoch_002.pt",
+    ]
+    saved = weights(tmp_path / "a" / "eels_resnet.pt")
+    assert saved["arch"] == "resnet" and saved["thresholds"].shape == (80,)
+    assert saved["validation"]["probabilities"].shape == (200, 80)
+    assert set(metrics) >= {"weighted_f1", "exact_match", "train_seconds"}
+    assert saved["metrics"]["weighted_f1"] == metrics["weighted_f1"]
+
+    tiny("resnet", tmp_path, "b")  # same seed, fresh directories
+    again = weights(tmp_path / "b" / "eels_resnet.pt")
+    for key, value in saved["state_dict"].items():
+        torch.testing.assert_close(again["state_dict"][key], value, rtol=0, atol=0)
+    tiny("resnet", tmp_path, "c", seed=1)
+    other = weights(tmp_path / "c" / "eels_resnet.pt")
+    assert not torch.equal(
+        other["state_dict"]["head.2.weight"], saved["state_dict"]["head.2.weight"]
+    )
+
+
+def test_training_resumes_from_the_latest_checkpoint(tmp_path):
+    tiny("unet", tmp_path, "full")
+    # continue the one-epoch run's checkpoint under the two-epoch settings
+    first = torch.load(tmp_path / "ck_full_unet" / "epoch_001.pt", weights_only=True)
+    (tmp_path / "ck_resumed_unet").mkdir()
+    torch.save(first, tmp_path / "ck_resumed_unet" / "epoch_001.pt")
+    tiny("unet", tmp_path, "resumed")
+    full = weights(tmp_path / "full" / "eels_unet.pt")["state_dict"]
+    resumed = weights(tmp_path / "resumed" / "eels_unet.pt")["state_dict"]
+    for key, value in full.items():
+        torch.testing.assert_close(resumed[key], value, rtol=0, atol=0)
+    with pytest.raises(InvalidParameterError, match="settings"):
+        tiny("unet", tmp_path, "full", epochs=3, seed=4)
+
+
+def test_training_rejects_bad_settings(tmp_path):
+    with pytest.raises(InvalidParameterError, match="arch"):
+        train_eels_net("vit", checkpoint_dir=tmp_path)
+    with pytest.raises(InvalidParameterError, match="n_train"):
+        train_eels_net("unet", n_train=10, batch_size=64, checkpoint_dir=tmp_path)
+
+
+def test_an_ensemble_averages_members_and_calibrates_on_their_validation(tmp_path):
+    tiny("unet", tmp_path, "ens", epochs=1)
+    tiny("resnet", tmp_path, "ens", epochs=1)
+    ensemble = EELSIdentifier.load(("unet", "resnet"), directory=tmp_path / "ens")
+    members = [EELSIdentifier.load((a,), directory=tmp_path / "ens") for a in ("unet", "resnet")]
+    validation = simulate_eels(200, seed=VALIDATION_SEED)
+    mean = sum(m.probabilities(validation.spectra, validation.window) for m in members) / 2
+    p, _ = ensemble.identify(validation.spectra, validation.window)
+    np.testing.assert_allclose(p, mean, atol=1e-6)
+    # thresholds from the stored (float16) validation probabilities of the same spectra
+    expected = calibrate_thresholds(mean, validation.labels)
+    np.testing.assert_allclose(ensemble.thresholds, expected, atol=2e-3)
+    assert [m["arch"] for m in ensemble.metadata] == ["unet", "resnet"]
+
+
+# ---------------------------------------------------------------- committed weights
+
+
+@pytest.fixture(scope="module")
+def committed():
+    return EELSIdentifier.load()
+
+
+@needs_weights
+@pytest.mark.parametrize("names", [("unet",), ("resnet",), ("unet", "resnet")])
+def test_committed_networks_identify_fresh_simulated_spectra(names):
+    identifier = EELSIdentifier.load(names)
+    test = simulate_eels(500, seed=777)
+    _, present = identifier.identify(test.spectra, test.window)
+    scores = score_identification(present, test.labels)
+    assert scores["weighted_f1"] > F1_FLOOR and scores["exact_match"] > EXACT_FLOOR, scores
+
+
+@needs_weights
+def test_committed_ensemble_finds_mn_and_o_in_the_exspy_spectrum(eels_dir, committed):
+    result = identify_file(eels_dir / "exspy_coreloss_Mn_O.msa", committed)
+    assert result["window"] == (360, 769)
+    assert {"Mn", "O"} <= set(result["present"])
+    assert len(result["probabilities"]) == 80
+
+
+@needs_weights
+@pytest.mark.parametrize(
+    "slug",
+    [
+        "la0-7sr0-3mno3srtio3-001-heterostructure",
+        "la2nio4-structure-of-k2nif4",
+        "o-k-edge-la2nio4-structure-of-k2nif4-tetragonale-i4-mmm",
+    ],
+)
+def test_committed_ensemble_finds_the_labelled_edges_of_eelsdb_spectra(eels_dir, committed, slug):
+    info = json.loads((eels_dir / "eelsdb" / slug / "metadata.json").read_text())
+    labelled = {edge.split("_")[0] for edge in info["edges"]}
+    found = set(identify_file(eels_dir / "eelsdb" / slug / "data.msa", committed)["present"])
+    assert labelled <= found and len(found - labelled) <= 1, (labelled, found)

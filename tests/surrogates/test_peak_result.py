@@ -1,0 +1,84 @@
+"""Peak-fit results: statistics, features, JSON and figure."""
+
+import json
+import math
+
+import numpy as np
+import pytest
+
+from simulators.lineshapes import pseudo_voigt_area, xps_peak
+from surrogates.peak_result import FittedPeak, PeakFitResult, estimate_noise
+
+E = np.linspace(280.0, 300.0, 301)
+
+
+def _peak(center: float, height: float, fwhm: float = 1.2, eta: float = 0.3) -> FittedPeak:
+    area = float(pseudo_voigt_area(height, fwhm, eta))
+    return FittedPeak(center, fwhm, height, area, eta, 0.0, center_err=0.01)
+
+
+def _result(noise: float = 5.0, seed: int = 0) -> PeakFitResult:
+    """Two peaks on a sloped background, the fit being the truth itself."""
+    peaks = [_peak(291.0, 500.0), _peak(285.0, 1000.0)]
+    background = 100.0 + 2.0 * (E - E[0])
+    truth = background + sum(p.height * xps_peak(E, p.center, p.fwhm, p.eta) for p in peaks)
+    counts = truth + np.random.default_rng(seed).normal(0.0, noise, E.size)
+    return PeakFitResult.from_model(E, counts, peaks, background, truth, "test", 8)
+
+
+def test_estimate_noise_finds_white_noise_on_peaks():
+    rng = np.random.default_rng(1)
+    smooth = 1000.0 * xps_peak(E, 290.0, 1.5, 0.3) + 50.0
+    estimates = [estimate_noise(smooth + rng.normal(0.0, 7.0, E.size)) for _ in range(20)]
+    assert np.mean(estimates) == pytest.approx(7.0, rel=0.1)
+    assert estimate_noise(smooth) < 0.1
+
+
+def test_statistics_of_a_correct_model():
+    result = _result()
+    assert result.reduced_chi2 == pytest.approx(1.0, abs=0.3)
+    assert 0.99 < result.r_squared < 1.0
+    np.testing.assert_allclose(result.residual, result.counts - result.model)
+
+
+def test_peaks_are_sorted_and_curves_add_up_to_the_model():
+    result = _result()
+    assert [p.center for p in result.peaks] == [285.0, 291.0]
+    curves = result.peak_curves()
+    assert curves.shape == (E.size, 2)
+    np.testing.assert_allclose(result.background + curves.sum(axis=1), result.model)
+
+
+def test_features_are_ordered_by_centre_with_ratios_to_the_largest():
+    features = _result().features()
+    assert features["n_peaks"] == 2.0
+    assert features["center_0"] == 285.0 and features["center_1"] == 291.0
+    assert features["area_ratio_0"] == 1.0
+    assert features["area_ratio_1"] == pytest.approx(features["area_1"] / features["area_0"])
+
+
+def test_to_dict_is_json_ready():
+    result = _result()
+    out = json.loads(json.dumps(result.to_dict(include_arrays=True)))
+    assert out["method"] == "test" and out["n_peaks"] == 2
+    assert out["peaks"][0]["center_err"] == 0.01
+    assert out["peaks"][0]["fwhm_err"] is None  # NaN: unknown
+    assert len(out["model"]) == E.size
+    assert "counts" not in result.to_dict()
+
+
+def test_empty_result_has_no_features_but_statistics():
+    counts = np.random.default_rng(2).normal(10.0, 1.0, E.size)
+    background = np.full(E.size, 10.0)
+    result = PeakFitResult.from_model(E, counts, [], background, background, "none", 1)
+    assert result.features() == {"n_peaks": 0.0}
+    assert result.peak_curves().shape == (E.size, 0)
+    assert math.isfinite(result.reduced_chi2)
+
+
+def test_plot_writes_a_png(tmp_path):
+    path = tmp_path / "fit.png"
+    figure = _result().plot(path, title="two peaks")
+    assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert len(figure.axes) == 2
+    assert figure.axes[0].get_title() == "two peaks"
