@@ -117,7 +117,7 @@ def cmd_bench_peakfit(args) -> int:
     unknown = sorted(set(methods) - set(METHODS))
     if unknown:
         raise ValueError(f"unknown methods {unknown}; choose from {','.join(METHODS)}")
-    result = bench_peakfit(args.n, args.seed, methods, progress=not args.json)
+    result = bench_peakfit(args.n, args.seed, methods, not args.json, args.data)
     print(json.dumps(result, indent=None if args.json else 2))
     return 0
 
@@ -227,6 +227,7 @@ def build_parser() -> argparse.ArgumentParser:
     peakfit.add_argument("--n", type=int, default=2000)
     peakfit.add_argument("--seed", type=int, default=0)
     peakfit.add_argument("--methods", default=None, help="comma-separated; default all")
+    peakfit.add_argument("--data", default=None, help="folder of the measured 2p references")
     peakfit.add_argument("--json", action="store_true")
     peakfit.set_defaults(func=cmd_bench_peakfit)
 
