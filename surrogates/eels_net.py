@@ -45,6 +45,14 @@ spectra background-subtracted), stored as float16 and reused every epoch; AdamW 
 one-cycle cosine schedule; then thresholds are calibrated on a separate validation set
 (``calibrate_thresholds``) and stored with the weights, together with the validation
 probabilities so that an ensemble can be calibrated the same way when it is loaded.
+
+The committed weights ``weights/eels_unet.pt`` and ``weights/eels_resnet.pt`` (3.9 and
+3.8 MB) come from ``train_eels_net(arch, seed=0)`` with the defaults (130,000 spectra,
+4 epochs, batch 128), each on one CPU thread (20 and 18 minutes on a shared 2-core
+machine). On 5,000 fresh spectra (``simulate_eels(5000, seed=12345)``) at the calibrated
+thresholds: U-Net weighted F1 0.906, exact match 0.783; ResNet 0.895, 0.754; the
+ensemble 0.904, 0.776. Throughput on one thread, batch 256, preprocessing included:
+U-Net 4,400, ResNet 5,200, ensemble 2,600 spectra/s.
 """
 
 from __future__ import annotations
@@ -475,7 +483,9 @@ class EELSIdentifier:
         metadata = [{k: s[k] for k in ("arch", "config", "metrics", "settings")} for s in saved]
         return cls(networks, thresholds, metadata)
 
-    def probabilities(self, spectra: np.ndarray, window: np.ndarray, batch_size: int = 1024):
+    def probabilities(
+        self, spectra: np.ndarray, window: np.ndarray, batch_size: int = 1024
+    ) -> np.ndarray:
         """Mean member probabilities; see ``identify``.
 
         Returns:
@@ -549,27 +559,12 @@ def _seed(*key: int) -> int:
     return int(np.random.SeedSequence(list(key)).generate_state(1)[0])
 
 
-def _sample(simulator: EELSSimulator, n: int, seed: int, chunk: int) -> EELSBatch:
-    """Chunk ``chunk`` of ``simulate_eels``, redrawn with the next derived seed if it fails.
-
-    Steep wide-window spectra (about 1 in 15,000) can reach the simulator's Poisson
-    draw with a negative mean (float32 round-off of the plural-scattering FFT far below
-    the peak), which raises ValueError; the chunk is then drawn again.
-    """
-    for attempt in range(10):
-        try:
-            return simulator.sample(n, seed=_seed(seed, chunk, attempt))
-        except ValueError as err:
-            error = err
-    raise RuntimeError(f"EELSSimulator failed 10 times on chunk {chunk}: {error}")
-
-
 def simulate_eels(n: int, seed: int, dtype: type = np.float32) -> EELSBatch:
     """n spectra of ``EELSSimulator(**TRAINING_SIMULATOR)``, simulated in chunks.
 
     Args:
         n: spectra (>= 1).
-        seed: seed (>= 0); chunk i is sampled with a seed derived from (seed, i).
+        seed: seed (>= 0); chunk i is sampled with a seed derived from (seed, i, 0).
         dtype: storage type of the spectra; float16 halves the memory of a training set.
 
     Returns:
@@ -586,7 +581,7 @@ def simulate_eels(n: int, seed: int, dtype: type = np.float32) -> EELSBatch:
     window = np.empty((n, 2), dtype=np.int64)
     elements: list[tuple[str, ...]] = []
     for i, start in enumerate(range(0, n, _SIMULATE_CHUNK)):
-        batch = _sample(simulator, min(_SIMULATE_CHUNK, n - start), seed, i)
+        batch = simulator.sample(min(_SIMULATE_CHUNK, n - start), seed=_seed(seed, i, 0))
         rows = slice(start, start + len(batch.labels))
         spectra[rows], labels[rows], window[rows] = batch.spectra, batch.labels, batch.window
         elements += batch.elements
@@ -600,7 +595,7 @@ def _latest_checkpoint(checkpoint_dir: Path) -> Path | None:
 
 def train_eels_net(
     arch: str = "unet",
-    n_train: int = 100_000,
+    n_train: int = 130_000,
     epochs: int = 4,
     seed: int = 0,
     batch_size: int = 128,

