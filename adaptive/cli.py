@@ -137,6 +137,45 @@ def cmd_train_peakfit(args) -> int:
     return 0
 
 
+def cmd_identify(args) -> int:
+    from adaptive.figures import plot_identification
+    from simulators.eels_files import read_eels
+    from surrogates.eels_net import identify_file
+
+    result = identify_file(args.file)
+    spectrum = read_eels(args.file)
+    figure = Path(args.figure or Path(args.file).with_suffix(".elements.png").name)
+    plot_identification(
+        figure, spectrum.energy, spectrum.counts, result["probabilities"], result["present"]
+    )
+    print(json.dumps({**result, "figure": str(figure)}, indent=None if args.json else 2))
+    return 0
+
+
+def cmd_bench_eels(args) -> int:
+    from adaptive.bench_eels import bench_eels
+
+    result = bench_eels(args.n, args.seed, args.data)
+    print(json.dumps(result, indent=None if args.json else 2))
+    return 0
+
+
+def cmd_train_eels(args) -> int:
+    from surrogates.eels_net import train_eels_net
+
+    metrics = train_eels_net(
+        args.arch,
+        n_train=args.n_train,
+        epochs=args.epochs,
+        seed=args.seed,
+        checkpoint_dir=Path(args.checkpoints) / args.arch,
+        out_path=args.out,
+        device=args.device,
+    )
+    print(json.dumps(metrics, indent=2))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="adaptive", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -231,6 +270,19 @@ def build_parser() -> argparse.ArgumentParser:
     peakfit.add_argument("--json", action="store_true")
     peakfit.set_defaults(func=cmd_bench_peakfit)
 
+    eels = benches.add_parser("eels", help="EELS element identification (simulated + real)")
+    eels.add_argument("--n", type=int, default=5000)
+    eels.add_argument("--seed", type=int, default=12345)
+    eels.add_argument("--data", default=None, help="folder of the measured EELS spectra")
+    eels.add_argument("--json", action="store_true")
+    eels.set_defaults(func=cmd_bench_eels)
+
+    identify = commands.add_parser("identify", help="elements in an EELS core-loss spectrum")
+    identify.add_argument("file")
+    identify.add_argument("--figure", default=None, help="PNG path (default FILE.elements.png)")
+    identify.add_argument("--json", action="store_true")
+    identify.set_defaults(func=cmd_identify)
+
     fit = commands.add_parser("fit", help="analyse one measured spectrum")
     fits = fit.add_subparsers(dest="kind", required=True)
     peaks = fits.add_parser("peaks", help="XPS peaks of a VAMAS or two-column file")
@@ -252,6 +304,15 @@ def build_parser() -> argparse.ArgumentParser:
     peaknet.add_argument("--out", default=None, help="weights file (default: the committed)")
     peaknet.add_argument("--device", default="cpu", help="cpu or cuda")
     peaknet.set_defaults(func=cmd_train_peakfit)
+    eelsnet = nets.add_parser("eels", help="an EELS element-identification network")
+    eelsnet.add_argument("--arch", default="unet", choices=["unet", "resnet"])
+    eelsnet.add_argument("--n-train", type=int, default=130_000)
+    eelsnet.add_argument("--epochs", type=int, default=4)
+    eelsnet.add_argument("--seed", type=int, default=0)
+    eelsnet.add_argument("--checkpoints", default="runs/eels_checkpoints")
+    eelsnet.add_argument("--out", default=None, help="weights file (default: the committed)")
+    eelsnet.add_argument("--device", default="cpu", help="cpu or cuda")
+    eelsnet.set_defaults(func=cmd_train_eels)
     return parser
 
 

@@ -124,6 +124,34 @@ def plot_importance_by_round(path: str | Path, rounds: list[dict]) -> Path:
     return _save(fig, path)
 
 
+def plot_identification(
+    path: str | Path,
+    energy: np.ndarray,
+    counts: np.ndarray,
+    probabilities: dict[str, float],
+    present: list[str],
+    top: int = 10,
+) -> Path:
+    """A core-loss spectrum beside the most probable elements (found ones highlighted).
+
+    Args:
+        energy: (m,) energy loss, eV; counts: (m,) the spectrum.
+        probabilities: element -> probability, highest first.
+        present: elements above their thresholds.
+    """
+    fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4), width_ratios=(2, 1))
+    left.plot(energy, counts, lw=1)
+    left.set_xlabel("energy loss (eV)")
+    left.set_ylabel("counts")
+    names = list(probabilities)[:top][::-1]
+    colours = ["C2" if n in present else "0.6" for n in names]
+    right.barh(names, [probabilities[n] for n in names], color=colours)
+    right.set_xlim(0, 1)
+    right.set_xlabel("probability (green: present)")
+    fig.suptitle(f"elements present: {', '.join(present) or 'none'}")
+    return _save(fig, path)
+
+
 def _save(fig, path: str | Path) -> Path:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -1,0 +1,68 @@
+"""Benchmark of the EELS element-identification networks.
+
+A fixed simulated test set (the training simulator's distribution, seed 12345 by default)
+scores each committed network and their ensemble at the calibrated thresholds; the
+measured spectra in ``shared/data/eels`` are identified and compared with their labels:
+the elements of the edges listed in each EELSDB ``metadata.json`` (``"O_K"`` -> O), and
+Mn and O for the eXSpy core-loss example.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+from surrogates.eels_net import EELSIdentifier, identify_file, score_identification, simulate_eels
+
+#: Networks benchmarked alone, then together.
+NETWORKS = ("unet", "resnet")
+#: Labels of the eXSpy example, whose file carries none.
+EXSPY_LABELS = {"exspy_coreloss_Mn_O.msa": ("Mn", "O")}
+
+
+def real_spectra(data_dir: str | Path) -> list[tuple[Path, set[str]]]:
+    """The labelled measured core-loss spectra: ``[(file, {element, ...})]``."""
+    data_dir = Path(data_dir)
+    out = [(data_dir / name, set(labels)) for name, labels in EXSPY_LABELS.items()]
+    for meta in sorted(data_dir.glob("eelsdb/*/metadata.json")):
+        edges = json.loads(meta.read_text())["edges"]
+        out.append((meta.parent / "data.msa", {edge.split("_")[0] for edge in edges}))
+    return [(path, labels) for path, labels in out if path.is_file()]
+
+
+def bench_eels(n: int = 5000, seed: int = 12345, data_dir: str | Path | None = None) -> dict:
+    """``{"methods": {name: figures}, "real": [...]}`` for each network and the ensemble."""
+    batch = simulate_eels(n, seed)
+    identifiers = {name: EELSIdentifier.load((name,)) for name in NETWORKS}
+    identifiers["ensemble"] = EELSIdentifier.load(NETWORKS)
+    methods = {}
+    for name, identifier in identifiers.items():
+        started = time.perf_counter()
+        _, present = identifier.identify(batch.spectra, batch.window)
+        seconds = time.perf_counter() - started
+        scores = score_identification(present, batch.labels)
+        methods[name] = {
+            "f1_weighted": scores["weighted_f1"],
+            "precision": scores["precision"],
+            "recall": scores["recall"],
+            "exact_match": scores["exact_match"],
+            "spectra_per_s": round(n / seconds, 1),
+        }
+    report = {"n": n, "seed": seed, "methods": methods}
+    if data_dir is not None:
+        real = []
+        for path, labels in real_spectra(data_dir):
+            found = set(identify_file(path, identifiers["ensemble"])["present"])
+            real.append(
+                {
+                    "file": str(path),
+                    "labelled": sorted(labels),
+                    "predicted": sorted(found),
+                    "missed": sorted(labels - found),
+                    "false": sorted(found - labels),
+                    "ok": labels <= found and len(found - labels) <= 1,
+                }
+            )
+        report["real"] = real
+    return report
