@@ -567,9 +567,7 @@ class EELSSimulator:
         # round-off of the plural-scattering FFT can leave tiny negative means far below
         # the zero-loss peak on steep backgrounds; counts cannot be negative
         mean_counts = np.clip(total * scale[:, None], 0.0, None)
-        noisy[window] = rng.poisson(mean_counts[window]) / np.repeat(
-            scale, last - first + 1
-        )
+        noisy[window] = rng.poisson(mean_counts[window]) / np.repeat(scale, last - first + 1)
         removed = (rng.random(m) < self.background_removed)[:, None]
         noisy -= np.where(window & removed, background, 0.0)
         return (noisy / noisy.max(axis=1, keepdims=True)).astype(np.float32)

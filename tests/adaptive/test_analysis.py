@@ -1,0 +1,40 @@
+"""Analysis steps inside a campaign: features journaled, a feature as the value."""
+
+import numpy as np
+import pytest
+
+from adaptive.analysis import Analysis
+from adaptive.campaign import Campaign
+from adaptive.errors import InvalidParameterError
+from adaptive.journal import Journal
+from adaptive.records import Observation, Spectrum
+from simulators.lineshapes import xps_peak
+from surrogates.peak_net import DEFAULT_WEIGHTS
+
+SPACE = {"dimensions": [{"name": "x", "kind": "continuous", "low": 0.0, "high": 1.0}]}
+
+
+def test_bad_analysis_configs_are_rejected():
+    with pytest.raises(InvalidParameterError, match="one of"):
+        Analysis({"name": "tarot"})
+    with pytest.raises(InvalidParameterError, match="unknown analysis config keys"):
+        Analysis({"name": "peak_fit", "colour": "red"})
+
+
+@pytest.mark.skipif(not DEFAULT_WEIGHTS.is_file(), reason="no trained weights")
+def test_peak_fit_features_are_journaled_and_one_becomes_the_value(tmp_path):
+    journal = Journal(tmp_path / "j.sqlite")
+    campaign = Campaign.create(
+        journal,
+        SPACE,
+        {"name": "random"},
+        analysis={"name": "peak_fit", "value": "area_ratio_1"},
+    )
+    e = np.arange(700.0, 725.0, 0.05)
+    counts = 100 + 2000 * xps_peak(e, 707.0, 1.0, 0.3) + 1000 * xps_peak(e, 720.0, 1.0, 0.3)
+    spectrum = Spectrum(e[::-1], counts[::-1], "eV", "counts")  # a descending axis is fine
+    assert campaign.observe(Observation(point={"x": 0.5}, spectrum=spectrum))
+    stored = journal.observations(campaign.id)[0]
+    assert stored.metadata["features"]["n_peaks"] == 2
+    assert stored.value == pytest.approx(0.5, abs=0.05)
+    assert stored.metadata["value_from"] == "area_ratio_1"
