@@ -69,6 +69,7 @@ from torch import nn
 from adaptive.errors import InvalidParameterError
 from simulators.eels import ELEMENTS, N_CHANNELS, EELSBatch, EELSSimulator
 from simulators.eels_files import read_eels, to_channels
+from surrogates.checkpoints import resume_training
 from surrogates.threads import one_torch_thread
 
 #: Folder of the committed weights ``eels_<arch>.pt``.
@@ -588,11 +589,6 @@ def simulate_eels(n: int, seed: int, dtype: type = np.float32) -> EELSBatch:
     return EELSBatch(spectra=spectra, labels=labels, window=window, elements=elements)
 
 
-def _latest_checkpoint(checkpoint_dir: Path) -> Path | None:
-    files = sorted(checkpoint_dir.glob("epoch_*.pt"))
-    return files[-1] if files else None
-
-
 def train_eels_net(
     arch: str = "unet",
     n_train: int = 130_000,
@@ -677,17 +673,8 @@ def train_eels_net(
             optimizer, max_lr=lr, total_steps=epochs * steps, pct_start=0.05
         )
         start, history, seconds = 0, [], 0.0
-        latest = _latest_checkpoint(checkpoint_dir)
-        if latest is not None:
-            state = torch.load(latest, map_location=dev, weights_only=True)
-            if state["settings"] != settings:
-                raise InvalidParameterError(
-                    f"{checkpoint_dir} holds a run with settings {state['settings']}, not "
-                    f"{settings}; pass an empty checkpoint_dir or the same settings"
-                )
-            net.load_state_dict(state["model"])
-            optimizer.load_state_dict(state["optimizer"])
-            schedule.load_state_dict(state["schedule"])
+        state = resume_training(checkpoint_dir, settings, dev, net, optimizer, schedule)
+        if state is not None:
             torch.set_rng_state(state["rng"])
             start, history, seconds = state["epoch"], state["history"], state["seconds"]
 

@@ -52,6 +52,7 @@ from torch import nn
 
 from adaptive.errors import InvalidParameterError
 from simulators.lineshapes import xps_peak
+from surrogates.checkpoints import resume_training
 from surrogates.threads import one_torch_thread
 from surrogates.xps_background import shirley_background
 
@@ -584,11 +585,6 @@ def evaluate(predictor: PeakNetPredictor, examples: dict[str, np.ndarray]) -> di
     }
 
 
-def _latest_checkpoint(checkpoint_dir: Path) -> Path | None:
-    files = sorted(checkpoint_dir.glob("epoch_*.pt"))
-    return files[-1] if files else None
-
-
 def train_peak_net(
     n_train: int = 50_000,
     epochs: int = 10,
@@ -663,17 +659,8 @@ def train_peak_net(
         optimizer = torch.optim.Adam(net.parameters(), lr=lr)
         schedule = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=epochs * steps)
         start, history, seconds = 0, [], 0.0
-        latest = _latest_checkpoint(checkpoint_dir)
-        if latest is not None:
-            state = torch.load(latest, map_location=dev, weights_only=True)
-            if state["settings"] != settings:
-                raise InvalidParameterError(
-                    f"{checkpoint_dir} holds a run with settings {state['settings']}, not "
-                    f"{settings}; pass an empty checkpoint_dir or the same settings"
-                )
-            net.load_state_dict(state["model"])
-            optimizer.load_state_dict(state["optimizer"])
-            schedule.load_state_dict(state["schedule"])
+        state = resume_training(checkpoint_dir, settings, dev, net, optimizer, schedule)
+        if state is not None:
             start, history, seconds = state["epoch"], state["history"], state["seconds"]
 
         bar = tqdm(total=epochs * steps, initial=start * steps, disable=not progress)
