@@ -1,12 +1,44 @@
-"""Per-epoch training checkpoints that a rerun with the same settings resumes from."""
+"""Training runs of the analysis networks: checked settings, the device, and per-epoch
+checkpoints that a rerun with the same settings resumes from."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import torch
 
 from adaptive.errors import InvalidParameterError
+
+
+def check_training_settings(
+    n_train: int, epochs: int, seed: int, batch_size: int, n_val: int, min_val: int, lr: float
+) -> None:
+    """Raise ``InvalidParameterError`` for a bad training setting (``n_val >= min_val``)."""
+    for name, value, low in (
+        ("n_train", n_train, batch_size),
+        ("epochs", epochs, 1),
+        ("seed", seed, 0),
+        ("batch_size", batch_size, 2),
+        ("n_val", n_val, min_val),
+    ):
+        if isinstance(value, bool) or not isinstance(value, int) or value < low:
+            raise InvalidParameterError(f"{name} must be an int >= {low}, got {value!r}")
+    if not (isinstance(lr, int | float) and np.isfinite(lr) and lr > 0):
+        raise InvalidParameterError(f"lr must be a finite number > 0, got {lr!r}")
+
+
+def training_device(device: str) -> torch.device:
+    """The torch device named ``device``, or ``InvalidParameterError`` if unusable here."""
+    try:
+        dev = torch.device(device)
+    except RuntimeError:
+        raise InvalidParameterError(f"device must be 'cpu' or 'cuda', got {device!r}") from None
+    if dev.type == "cuda" and not torch.cuda.is_available():
+        raise InvalidParameterError(
+            f"device={device!r} but torch sees no CUDA device; train with device='cpu'"
+        )
+    return dev
 
 
 def latest_checkpoint(checkpoint_dir: Path) -> Path | None:

@@ -69,7 +69,7 @@ from torch import nn
 from adaptive.errors import InvalidParameterError
 from simulators.eels import ELEMENTS, N_CHANNELS, EELSBatch, EELSSimulator
 from simulators.eels_files import read_eels, to_channels
-from surrogates.checkpoints import resume_training
+from surrogates.checkpoints import check_training_settings, resume_training, training_device
 from surrogates.threads import one_torch_thread
 
 #: Folder of the committed weights ``eels_<arch>.pt``.
@@ -639,17 +639,7 @@ def train_eels_net(
 
     if arch not in ARCHS:
         raise InvalidParameterError(f"arch must be one of {sorted(ARCHS)}, got {arch!r}")
-    for name, value, low in (
-        ("n_train", n_train, batch_size),
-        ("epochs", epochs, 1),
-        ("seed", seed, 0),
-        ("batch_size", batch_size, 2),
-        ("n_val", n_val, 100),
-    ):
-        if isinstance(value, bool) or not isinstance(value, int) or value < low:
-            raise InvalidParameterError(f"{name} must be an int >= {low}, got {value!r}")
-    if not (isinstance(lr, int | float) and np.isfinite(lr) and lr > 0):
-        raise InvalidParameterError(f"lr must be a finite number > 0, got {lr!r}")
+    check_training_settings(n_train, epochs, seed, batch_size, n_val, 100, lr)
     settings = {
         "arch": arch,
         "n_train": n_train,
@@ -662,7 +652,7 @@ def train_eels_net(
     checkpoint_dir = Path(checkpoint_dir)
     checkpoint_dir.mkdir(parents=True, exist_ok=True)
     out_path = Path(WEIGHTS_DIR / f"eels_{arch}.pt" if out_path is None else out_path)
-    dev = torch.device(device)
+    dev = training_device(device)
     steps = n_train // batch_size
 
     with one_torch_thread() if dev.type == "cpu" else nullcontext(), torch.random.fork_rng():

@@ -52,7 +52,7 @@ from torch import nn
 
 from adaptive.errors import InvalidParameterError
 from simulators.lineshapes import xps_peak
-from surrogates.checkpoints import resume_training
+from surrogates.checkpoints import check_training_settings, resume_training, training_device
 from surrogates.threads import one_torch_thread
 from surrogates.xps_background import shirley_background
 
@@ -627,29 +627,12 @@ def train_peak_net(
     """
     from tqdm.auto import tqdm
 
-    for name, value, low in (
-        ("n_train", n_train, batch_size),
-        ("epochs", epochs, 1),
-        ("seed", seed, 0),
-        ("batch_size", batch_size, 2),
-        ("n_val", n_val, 1),
-    ):
-        if isinstance(value, bool) or not isinstance(value, int) or value < low:
-            raise InvalidParameterError(f"{name} must be an int >= {low}, got {value!r}")
-    if not (isinstance(lr, int | float) and np.isfinite(lr) and lr > 0):
-        raise InvalidParameterError(f"lr must be a finite number > 0, got {lr!r}")
+    check_training_settings(n_train, epochs, seed, batch_size, n_val, 1, lr)
     settings = {"n_train": n_train, "epochs": epochs, "seed": seed, "batch_size": batch_size}
     settings["lr"] = float(lr)
     checkpoint_dir = Path(checkpoint_dir)
     checkpoint_dir.mkdir(parents=True, exist_ok=True)
-    try:
-        dev = torch.device(device)
-    except RuntimeError:
-        raise InvalidParameterError(f"device must be 'cpu' or 'cuda', got {device!r}") from None
-    if dev.type == "cuda" and not torch.cuda.is_available():
-        raise InvalidParameterError(
-            f"device={device!r} but torch sees no CUDA device; train with device='cpu'"
-        )
+    dev = training_device(device)
     steps = n_train // batch_size
 
     with one_torch_thread() if dev.type == "cpu" else nullcontext():
