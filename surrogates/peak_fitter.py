@@ -10,7 +10,12 @@ background estimate hid from the extraction (real spectra with wide windows and 
 inelastic backgrounds), since the refined background follows the peaks. Last, peaks the
 data do not need are pruned: the smallest peak is dropped while the refit without it
 has a lower Bayesian information criterion, ``chi2 + n_params log m`` with the noise
-level ``estimate_noise`` finds.
+level ``estimate_noise`` finds. Finally the peaks are read as spin-orbit doublets: every
+way of pairing them all at one common splitting (``doublet_pairings``) is refitted with
+shared widths and shapes, one splitting and one area ratio (``refine_doublets``), and the
+doublet fit replaces the free one when its information criterion is lower; for a
+spectrum with two doublets it has 6 fewer parameters, which resolves interleaved lines
+that the free fit splits arbitrarily.
 """
 
 from __future__ import annotations
@@ -20,13 +25,24 @@ import numpy as np
 from simulators.lineshapes import pseudo_voigt_area, xps_peak
 from surrogates.peak_extraction import extract_peaks_batch
 from surrogates.peak_net import PeakNetPredictor, check_spectra, estimate_background
-from surrogates.peak_refine import refine_peaks
+from surrogates.peak_refine import RATIO_BOUNDS, TOLERANCE, refine_doublets, refine_peaks
 from surrogates.peak_result import FittedPeak, PeakFitResult, estimate_noise
 
 #: A residual peak must be this many noise standard deviations high to be added.
 RESIDUAL_PEAK_SIGMAS = 6.0
 #: ... and the refit must lower the reduced chi-square by at least this factor.
 RESIDUAL_CHI2_GAIN = 0.8
+#: A partner may sit this many FWHM (of the two lines' larger) off the common splitting.
+PAIRING_TOLERANCE = 0.5
+#: A peak is kept without a pruning refit when (area / error)^2 exceeds this many times the
+#: information criterion's penalty per peak.
+PRUNE_SKIP = 3.0
+#: ... and their free-fit FWHMs may differ by this fraction of the larger.
+WIDTH_TOLERANCE = 0.5
+#: Pairings refitted as doublets per spectrum, best aligned first.
+MAX_PAIRINGS = 3
+#: Tolerance of the doublet fits that compete; only the chosen one is refitted tighter.
+SCREEN_TOLERANCE = 3e-5
 
 
 class PeakFitter:
@@ -66,22 +82,77 @@ class PeakFitter:
     def fit_batch(self, binding_energy: np.ndarray, counts: np.ndarray) -> list[PeakFitResult]:
         """Peaks of many spectra (n, m); the network runs batched, refinement per spectrum."""
         starts = extract_peaks_batch(binding_energy, counts, self.predictor, self.max_peaks)
-        return [
-            self._prune(e, y, self._add_residual_peaks(e, y, self._refine(e, y, peaks)))
-            for e, y, peaks in zip(binding_energy, counts, starts, strict=True)
-        ]
+        out = []
+        for e, y, peaks in zip(binding_energy, counts, starts, strict=True):
+            free = self._prune(e, y, self._add_residual_peaks(e, y, self._refine(e, y, peaks)))
+            best = min([free, *self._doublet_fits(e, y, free)], key=self._bic)
+            out.append(best if best is free else self._polish(e, y, best))
+        return out
 
-    def _bic(self, result: PeakFitResult) -> float:
+    @staticmethod
+    def _bic(result: PeakFitResult) -> float:
         """``chi2 + n_params log m`` of a fit, chi2 against the estimated noise."""
         m = len(result.counts)
-        per_peak = 5 if self.fit_asymmetry else 4
         chi2 = float(np.sum(result.residual**2)) / max(estimate_noise(result.counts), 1e-12) ** 2
-        return chi2 + per_peak * len(result.peaks) * np.log(m)
+        return chi2 + result.n_params * np.log(m)
+
+    def _doublet_fits(
+        self, e: np.ndarray, y: np.ndarray, free: PeakFitResult
+    ) -> list[PeakFitResult]:
+        """Doublet refits of the free fit's peaks, one per pairing, to ``SCREEN_TOLERANCE``."""
+        peaks = free.peaks
+        centers = np.array([p.center for p in peaks])
+        fwhms = np.array([p.fwhm for p in peaks])
+        fits = []
+        for splitting, pairs in doublet_pairings(centers, fwhms)[:MAX_PAIRINGS]:
+            complete = [(i, j) for i, j in pairs if min(i, j) >= 0]
+            ratio = float(
+                np.clip(
+                    np.median([peaks[j].height / peaks[i].height for i, j in complete]),
+                    *RATIO_BOUNDS,
+                )
+            )
+            mains = []
+            for i, j in pairs:
+                start = _start(peaks[i if i >= 0 else j])
+                if i < 0:  # only the partner was seen
+                    start.update(center=start["center"] - splitting, height=start["height"] / ratio)
+                mains.append(start)
+            fits.append(self._refine_doublets(e, y, mains, splitting, ratio, SCREEN_TOLERANCE))
+        return fits
+
+    def _polish(self, e: np.ndarray, y: np.ndarray, doublets: PeakFitResult) -> PeakFitResult:
+        """A screened doublet fit refitted from its solution to the default tolerance."""
+        splitting, ratio = doublets.splitting.value, doublets.ratio.value
+        mains = [_start(p) for p in _main_lines(doublets.peaks, splitting)]
+        return self._refine_doublets(e, y, mains, splitting, ratio, TOLERANCE)
+
+    def _refine_doublets(self, e, y, mains, splitting, ratio, tolerance) -> PeakFitResult:
+        return refine_doublets(
+            e,
+            y,
+            mains,
+            splitting,
+            ratio,
+            fit_asymmetry=self.fit_asymmetry,
+            basin_hopping=self.basin_hopping,
+            seed=self.seed,
+            tolerance=tolerance,
+        )
 
     def _prune(self, e: np.ndarray, y: np.ndarray, result: PeakFitResult) -> PeakFitResult:
-        """Drop the smallest peak while the information criterion prefers the fit without it."""
+        """Drop the smallest peak while the information criterion prefers the fit without it.
+
+        A peak whose area is many standard errors from zero is kept without a refit: the
+        chi-square would rise by about (area / error)^2, far more than the
+        ``n_per_peak log m`` the criterion saves (``PRUNE_SKIP``).
+        """
+        per_peak_penalty = (5 if self.fit_asymmetry else 4) * np.log(len(y))
         while len(result.peaks) > 1:
             smallest = min(range(len(result.peaks)), key=lambda i: result.peaks[i].area)
+            peak = result.peaks[smallest]
+            if peak.area > np.sqrt(PRUNE_SKIP * per_peak_penalty) * peak.area_err:
+                break
             rest = [_start(p) for i, p in enumerate(result.peaks) if i != smallest]
             refit = self._refine(e, y, rest)
             if self._bic(refit) > self._bic(result):
@@ -155,6 +226,79 @@ class PeakFitter:
                 )
             )
         return out
+
+
+def doublet_pairings(
+    centers: np.ndarray, fwhms: np.ndarray
+) -> list[tuple[float, list[tuple[int, int]]]]:
+    """Ways to pair every peak as (main, partner) at one common splitting.
+
+    For each candidate splitting (a difference of two centres), the lowest unpaired peak
+    takes the unpaired peak of a similar width (``WIDTH_TOLERANCE``) nearest its centre
+    plus the splitting as its partner, within ``PAIRING_TOLERANCE`` x the larger FWHM of
+    the two. With an odd number of peaks one
+    peak may stay single: its partner (or its main line) is then taken to be hidden,
+    marked -1, e.g. merged into a neighbour or outside the window.
+
+    Args:
+        centers: (P,) peak centres, eV, ascending.
+        fwhms: (P,) their FWHMs, eV.
+
+    Returns:
+        ``(splitting, [(main, partner), ...])`` per distinct pairing, the mean splitting
+        of its complete pairs, best aligned (smallest total misfit) first; empty for
+        P < 2.
+    """
+    n = len(centers)
+    found: dict[tuple, tuple[float, float]] = {}
+    for i, j in zip(*np.triu_indices(n, 1), strict=True):
+        target = centers[j] - centers[i]
+        unpaired, pairs, singles, misfit = list(range(n)), [], [], 0.0
+        while unpaired:
+            main = unpaired.pop(0)
+            off, partner = min(
+                (
+                    (abs(centers[q] - centers[main] - target), q)
+                    for q in unpaired
+                    if _alike(fwhms[main], fwhms[q])
+                ),
+                default=(np.inf, main),
+            )
+            if off <= PAIRING_TOLERANCE * max(fwhms[main], fwhms[partner]):
+                unpaired.remove(partner)
+                pairs.append((main, partner))
+                misfit += off
+            else:
+                singles.append(main)
+        if len(singles) != n % 2:
+            continue
+        splitting = float(np.mean([centers[q] - centers[p] for p, q in pairs]))
+        hidden = [[]] if not singles else [[(singles[0], -1)], [(-1, singles[0])]]
+        for extra in hidden:
+            key = tuple(sorted(pairs + extra, key=lambda pair: max(pair)))
+            if key not in found or misfit < found[key][0]:
+                found[key] = (misfit, splitting)
+    ranked = sorted(found.items(), key=lambda item: item[1][0])
+    return [(splitting, list(pairs)) for pairs, (_, splitting) in ranked]
+
+
+def _alike(a: float, b: float) -> bool:
+    """Whether two free-fit FWHMs are close enough for the lines of one doublet."""
+    return abs(a - b) <= WIDTH_TOLERANCE * max(a, b)
+
+
+def _main_lines(peaks: tuple[FittedPeak, ...], splitting: float) -> list[FittedPeak]:
+    """The main lines of a doublet fit's peaks (sorted by centre): from the lowest up,
+    each unclaimed peak is a main line and claims the peak ``splitting`` above it."""
+    centers = np.array([p.center for p in peaks])
+    claimed, mains = set(), []
+    for i, peak in enumerate(peaks):
+        if i in claimed:
+            continue
+        mains.append(peak)
+        partner = int(np.argmin(np.abs(centers - peak.center - splitting)))
+        claimed.add(partner)
+    return mains
 
 
 def _start(peak: FittedPeak) -> dict[str, float]:

@@ -35,7 +35,7 @@ from scipy.special import expit, roots_legendre
 from adaptive.errors import InvalidParameterError
 from simulators.lineshapes import xps_peak
 from simulators.xps import TOUGAARD_C
-from surrogates.peak_result import FittedPeak, PeakFitResult, estimate_noise
+from surrogates.peak_result import Estimate, FittedPeak, PeakFitResult, estimate_noise
 from surrogates.xps_background import shirley_background
 
 #: Bounds of a peak's FWHM, eV.
@@ -44,6 +44,10 @@ FWHM_BOUNDS = (0.2, 6.0)
 ASYMMETRY_BOUNDS = (0.0, 1.0)
 #: Peaks with less than this fraction of the total peak area are dropped (then one refit).
 MIN_AREA_FRACTION = 0.01
+#: Bounds of a doublet partner's height (and area) relative to its main line.
+RATIO_BOUNDS = (0.25, 1.0)
+#: Default relative change of the cost and of the parameters at which a fit stops.
+TOLERANCE = 1e-6
 #: Basin-hopping steps when ``basin_hopping=True``.
 BASIN_HOPPING_STEPS = 10
 
@@ -323,6 +327,73 @@ class _Model:
         r = self.residual(theta)
         return 0.5 * float(r @ r)
 
+    def expansion(self, theta: np.ndarray) -> np.ndarray:
+        """(n_params, n_params) derivative of the peak and background parameters: identity."""
+        return np.eye(theta.size)
+
+
+class _Doublets:
+    """Spin-orbit doublets as a reparametrisation of a ``_Model`` of 2U peaks.
+
+    Parameters ``phi``: ``n_per_peak`` values for each of the U main lines, then the common
+    splitting and the common height ratio, then the four background values. Main line u
+    is peak u of the inner model; its partner, peak U + u, sits ``splitting`` eV higher
+    with the same width, shape and asymmetry and ``ratio`` x its height (so its area too).
+    """
+
+    def __init__(self, model: _Model):
+        self.inner = model
+        self.e, self.n_per_peak = model.e, model.n_per_peak
+        self.n_peaks = model.n_peaks // 2
+
+    def expand(self, phi: np.ndarray) -> np.ndarray:
+        """The inner model's parameters (2U n_per_peak + 4,) from ``phi``."""
+        size = self.n_peaks * self.n_per_peak
+        mains = phi[:size].reshape(self.n_peaks, self.n_per_peak)
+        splitting, ratio = phi[size : size + 2]
+        partners = mains.copy()
+        partners[:, 0] += splitting
+        partners[:, 2] *= ratio
+        return np.concatenate([mains.ravel(), partners.ravel(), phi[-4:]])
+
+    def expansion(self, phi: np.ndarray) -> np.ndarray:
+        """(2U n_per_peak + 4, U n_per_peak + 6) derivative of ``expand``."""
+        size = self.n_peaks * self.n_per_peak
+        unit = np.arange(size)
+        centre, height = unit[0 :: self.n_per_peak], unit[2 :: self.n_per_peak]
+        d = np.zeros((2 * size + 4, size + 6))
+        d[unit, unit] = 1.0
+        d[size + unit, unit] = 1.0
+        d[size + height, height] = phi[size + 1]
+        d[size + centre, size] = 1.0
+        d[size + height, size + 1] = phi[height]
+        d[-4:, -4:] = np.eye(4)
+        return d
+
+    def residual(self, phi: np.ndarray) -> np.ndarray:
+        """(m,) weighted model minus data."""
+        return self.inner.residual(self.expand(phi))
+
+    def jacobian(self, phi: np.ndarray) -> np.ndarray:
+        """(m, n_params) derivative of the weighted residual."""
+        return self.inner.jacobian(self.expand(phi)) @ self.expansion(phi)
+
+    def cost(self, phi: np.ndarray) -> float:
+        """Half the weighted residual sum of squares."""
+        return self.inner.cost(self.expand(phi))
+
+    def peak_params(self, phi: np.ndarray) -> np.ndarray:
+        """(2U, 5) parameters of the mains, then their partners."""
+        return self.inner.peak_params(self.expand(phi))
+
+    @property
+    def background(self) -> np.ndarray:
+        return self.inner.background
+
+    @property
+    def model(self) -> np.ndarray:
+        return self.inner.model
+
 
 def _bounds(e: np.ndarray, starts: np.ndarray, n_per_peak: int) -> tuple[np.ndarray, np.ndarray]:
     """Lower and upper bounds (n_params,) of the parameters of peaks ``starts`` (P, 5)."""
@@ -352,7 +423,11 @@ def _background_start(e: np.ndarray, y: np.ndarray) -> np.ndarray:
 
 
 def _least_squares(
-    model: _Model, x0: np.ndarray, lower: np.ndarray, upper: np.ndarray
+    model: _Model | _Doublets,
+    x0: np.ndarray,
+    lower: np.ndarray,
+    upper: np.ndarray,
+    tolerance: float,
 ) -> OptimizeResult:
     """Bounded trust-region fit of ``model`` from ``x0`` (clipped into the bounds)."""
     return least_squares(
@@ -362,6 +437,8 @@ def _least_squares(
         bounds=(lower, upper),
         method="trf",
         x_scale="jac",
+        ftol=tolerance,
+        xtol=tolerance,
     )
 
 
@@ -383,17 +460,21 @@ class _Step:
 
 
 def _fit(
-    model: _Model, starts: np.ndarray, background: np.ndarray, basin_hopping: bool, seed: int
+    model: _Model | _Doublets,
+    x0: np.ndarray,
+    lower: np.ndarray,
+    upper: np.ndarray,
+    basin_hopping: bool,
+    seed: int,
+    tolerance: float,
 ) -> OptimizeResult:
-    """One bounded fit of ``model`` from peaks ``starts`` (P, 5) and ``background`` (4,)."""
-    lower, upper = _bounds(model.e, starts, model.n_per_peak)
-    x0 = np.append(starts[:, : model.n_per_peak].ravel(), background)
-    result = _least_squares(model, x0, lower, upper)
+    """One bounded fit of ``model`` from parameters ``x0`` within ``lower``..``upper``."""
+    result = _least_squares(model, x0, lower, upper, tolerance)
     if basin_hopping:
 
         def local(fun, x0, **_) -> OptimizeResult:
             """The bounded least-squares fit as basin hopping's local minimiser."""
-            fit = _least_squares(model, x0, lower, upper)
+            fit = _least_squares(model, x0, lower, upper, tolerance)
             return OptimizeResult(x=fit.x, fun=fit.cost, success=fit.success, nfev=fit.nfev)
 
         hop = basinhopping(
@@ -405,7 +486,7 @@ def _fit(
             rng=seed,
         )
         if hop.fun < result.cost:  # polish: the result with the Jacobian at the best point
-            result = _least_squares(model, hop.x, lower, upper)
+            result = _least_squares(model, hop.x, lower, upper, tolerance)
     return result
 
 
@@ -429,6 +510,7 @@ def refine_peaks(
     poisson_weights: bool = True,
     seed: int = 0,
     method_name: str = "pipeline",
+    tolerance: float = TOLERANCE,
 ) -> PeakFitResult:
     """Refine all peaks and the background jointly from initial peaks.
 
@@ -449,6 +531,8 @@ def refine_peaks(
             with Poisson noise; False fits unweighted (Gaussian noise of one level).
         seed: seed of the basin-hopping steps.
         method_name: the result's ``method``.
+        tolerance: relative change of the cost and of the parameters at which the fit
+            stops (``least_squares``' ftol and xtol).
 
     Returns:
         Fitted peaks with standard errors (from the Jacobian, scaled by the weighted
@@ -461,20 +545,16 @@ def refine_peaks(
         InvalidParameterError: a bad spectrum (``check_spectrum``) or bad starts
             (``parse_peaks``).
     """
-    e, y = check_spectrum(binding_energy, counts)
-    starts = parse_peaks(initial)
-    scale = float(np.max(np.abs(y))) or 1.0
-    starts[:, 2] /= scale
-    if not fit_asymmetry:
-        starts[:, 4] = 0.0
-    weights = 1.0 / np.sqrt(np.maximum(y, 1.0)) if poisson_weights else np.ones_like(y)
-    weights /= weights.mean()
-    background = _background_start(e, y / scale)
+    e, y, scale, starts, weights, background = _prepare(
+        binding_energy, counts, initial, fit_asymmetry, poisson_weights
+    )
     for attempt in range(2):
         if len(starts) == 0:
             return _background_only(e, y, weights, method_name)
         model = _Model(e, y / scale, weights, len(starts), fit_asymmetry)
-        result = _fit(model, starts, background, basin_hopping, seed)
+        lower, upper = _bounds(e, starts, model.n_per_peak)
+        x0 = np.append(starts[:, : model.n_per_peak].ravel(), background)
+        result = _fit(model, x0, lower, upper, basin_hopping, seed, tolerance)
         params = model.peak_params(result.x)
         area, _ = peak_areas(params)
         keep = area >= MIN_AREA_FRACTION * area.sum()
@@ -484,11 +564,84 @@ def refine_peaks(
     return _result(e, y, scale, model, result, method_name)
 
 
+def refine_doublets(
+    binding_energy: np.ndarray,
+    counts: np.ndarray,
+    mains: Sequence,
+    splitting: float,
+    ratio: float,
+    *,
+    fit_asymmetry: bool = False,
+    basin_hopping: bool = False,
+    poisson_weights: bool = True,
+    seed: int = 0,
+    method_name: str = "pipeline",
+    tolerance: float = TOLERANCE,
+) -> PeakFitResult:
+    """Refine spin-orbit doublets: one common splitting and height ratio for all of them.
+
+    Each main line (the j = l + 1/2 component, lower binding energy) has a partner
+    ``splitting`` eV above it with the same FWHM, shape and asymmetry and ``ratio`` x its
+    height and area (1/2 for p, 2/3 for d, 3/4 for f levels). The splitting is bounded
+    to within max(1 eV, the mean FWHM) of its start, the ratio to ``RATIO_BOUNDS``; the
+    rest as in ``refine_peaks``, whose arguments these share.
+
+    Args:
+        mains: starts of the U >= 1 main lines (see ``parse_peaks``).
+        splitting: start of the splitting, eV (> 0).
+        ratio: start of the partner's height ratio.
+
+    Returns:
+        The 2U peaks with standard errors, and the fitted ``splitting`` and ``ratio``
+        with their standard errors.
+
+    Raises:
+        InvalidParameterError: a bad spectrum or start, no main line, or a splitting
+            that is not a positive number.
+    """
+    e, y, scale, starts, weights, background = _prepare(
+        binding_energy, counts, mains, fit_asymmetry, poisson_weights
+    )
+    if len(starts) == 0 or not (math.isfinite(splitting) and splitting > 0):
+        raise InvalidParameterError(
+            f"refine_doublets needs >= 1 main line and a splitting > 0, got {len(starts)} "
+            f"lines and splitting {splitting!r}; use refine_peaks for single lines"
+        )
+    model = _Doublets(_Model(e, y / scale, weights, 2 * len(starts), fit_asymmetry))
+    lower, upper = _bounds(e, starts, model.n_per_peak)
+    reach = max(1.0, float(starts[:, 1].mean()))
+    size = starts.shape[0] * model.n_per_peak
+    lower = np.insert(lower, size, [max(0.1, splitting - reach), RATIO_BOUNDS[0]])
+    upper = np.insert(upper, size, [splitting + reach, RATIO_BOUNDS[1]])
+    x0 = np.concatenate([starts[:, : model.n_per_peak].ravel(), [splitting, ratio], background])
+    result = _fit(model, x0, lower, upper, basin_hopping, seed, tolerance)
+    return _result(e, y, scale, model, result, method_name)
+
+
+def _prepare(
+    binding_energy: np.ndarray,
+    counts: np.ndarray,
+    initial: Sequence,
+    fit_asymmetry: bool,
+    poisson_weights: bool,
+) -> tuple[np.ndarray, np.ndarray, float, np.ndarray, np.ndarray, np.ndarray]:
+    """Checked spectrum, its scale, scaled starts (P, 5), point weights and background start."""
+    e, y = check_spectrum(binding_energy, counts)
+    starts = parse_peaks(initial)
+    scale = float(np.max(np.abs(y))) or 1.0
+    starts[:, 2] /= scale
+    if not fit_asymmetry:
+        starts[:, 4] = 0.0
+    weights = 1.0 / np.sqrt(np.maximum(y, 1.0)) if poisson_weights else np.ones_like(y)
+    weights /= weights.mean()
+    return e, y, scale, starts, weights, _background_start(e, y / scale)
+
+
 def _result(
     e: np.ndarray,
     y: np.ndarray,
     scale: float,
-    model: _Model,
+    model: _Model | _Doublets,
     result: OptimizeResult,
     method: str,
 ) -> PeakFitResult:
@@ -496,7 +649,8 @@ def _result(
 
     The covariance ``inv(J^T J) s^2`` is taken as ``R R^T s^2`` with ``R = V / S`` from
     the SVD of J, so every variance is a sum of squares (directions with singular values
-    below 1e-12 of the largest are left out).
+    below 1e-12 of the largest are left out); ``model.expansion`` carries R to the
+    parameters of every peak.
     """
     params = model.peak_params(result.x)
     n_params = result.x.size
@@ -507,9 +661,10 @@ def _result(
     sigma = math.sqrt(2.0 * result.cost / dof) if dof > 0 else math.nan
     area, gradient = peak_areas(params)
     k = model.n_per_peak
+    full_root = model.expansion(result.x) @ root
     peaks = []
     for i, (center, fwhm, height, eta, asym) in enumerate(params):
-        block = root[i * k : (i + 1) * k]
+        block = full_root[i * k : (i + 1) * k]
         peaks.append(
             FittedPeak(
                 center=float(center),
@@ -523,7 +678,14 @@ def _result(
                 area_err=sigma * float(np.linalg.norm(gradient[i, :k] @ block)) * scale,
             )
         )
+    doublet = {}
+    if isinstance(model, _Doublets):
+        at = model.n_peaks * k
+        doublet = {
+            "splitting": Estimate(float(result.x[at]), sigma * float(np.linalg.norm(root[at]))),
+            "ratio": Estimate(float(result.x[at + 1]), sigma * float(np.linalg.norm(root[at + 1]))),
+        }
     model.residual(result.x)  # the model's state at the solution
     return PeakFitResult.from_model(
-        e, y, peaks, model.background * scale, model.model * scale, method, n_params
+        e, y, peaks, model.background * scale, model.model * scale, method, n_params, **doublet
     )

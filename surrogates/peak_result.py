@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 from matplotlib.figure import Figure
@@ -35,6 +36,13 @@ def estimate_noise(counts: np.ndarray) -> float:
 def _json_float(value: float) -> float | None:
     """``value`` as a JSON number, NaN and inf as None."""
     return float(value) if math.isfinite(value) else None
+
+
+class Estimate(NamedTuple):
+    """A fitted value and its standard error (NaN when unknown)."""
+
+    value: float
+    err: float = math.nan
 
 
 @dataclass(frozen=True)
@@ -84,6 +92,9 @@ class PeakFitResult:
             estimated from the data by ``estimate_noise`` (about 1 for a fit that explains
             everything but the noise; NaN when there are no degrees of freedom or no noise).
         r_squared: 1 - residual sum of squares / total sum of squares.
+        n_params: number of fitted parameters, background included.
+        splitting: common spin-orbit splitting of a doublet fit, eV (None otherwise).
+        ratio: common partner / main area ratio of a doublet fit (None otherwise).
     """
 
     binding_energy: np.ndarray
@@ -94,6 +105,9 @@ class PeakFitResult:
     method: str
     reduced_chi2: float
     r_squared: float
+    n_params: int
+    splitting: Estimate | None = None
+    ratio: Estimate | None = None
 
     @classmethod
     def from_model(
@@ -105,6 +119,8 @@ class PeakFitResult:
         model: np.ndarray,
         method: str,
         n_params: int,
+        splitting: Estimate | None = None,
+        ratio: Estimate | None = None,
     ) -> PeakFitResult:
         """A result with sorted peaks and the fit statistics.
 
@@ -116,6 +132,7 @@ class PeakFitResult:
             model: (m,) background plus peaks.
             method: name of the fitter.
             n_params: number of fitted parameters (for the degrees of freedom).
+            splitting, ratio: the doublet parameters of a doublet fit.
         """
         counts = np.asarray(counts, dtype=float)
         residual = counts - model
@@ -135,6 +152,9 @@ class PeakFitResult:
             method=method,
             reduced_chi2=reduced_chi2,
             r_squared=r_squared,
+            n_params=n_params,
+            splitting=splitting,
+            ratio=ratio,
         )
 
     @property
@@ -158,9 +178,12 @@ class PeakFitResult:
 
         Returns:
             ``n_peaks`` and, for each peak i in order of centre, ``center_i`` (eV),
-            ``area_i`` and ``area_ratio_i`` (area over the largest peak's area).
+            ``area_i`` and ``area_ratio_i`` (area over the largest peak's area); for a
+            doublet fit also ``splitting`` (eV) and ``doublet_ratio``.
         """
         out: dict[str, float] = {"n_peaks": float(len(self.peaks))}
+        if self.splitting is not None and self.ratio is not None:
+            out["splitting"], out["doublet_ratio"] = self.splitting.value, self.ratio.value
         largest = max((p.area for p in self.peaks), default=0.0)
         for i, peak in enumerate(self.peaks):
             out[f"center_{i}"] = peak.center
@@ -181,6 +204,10 @@ class PeakFitResult:
             "reduced_chi2": _json_float(self.reduced_chi2),
             "r_squared": _json_float(self.r_squared),
         }
+        for name in ("splitting", "ratio"):
+            estimate = getattr(self, name)
+            if estimate is not None:
+                out[name] = {"value": _json_float(estimate.value), "err": _json_float(estimate.err)}
         if include_arrays:
             for name in ("binding_energy", "counts", "background", "model"):
                 out[name] = getattr(self, name).tolist()

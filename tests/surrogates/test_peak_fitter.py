@@ -9,7 +9,7 @@ from adaptive.bench_peakfit import REFERENCE_SPLITTINGS, score, spin_orbit_split
 from simulators.lineshapes import xps_peak
 from simulators.xps import XPSSimulator
 from simulators.xps_files import read_xps
-from surrogates.peak_fitter import PeakFitter
+from surrogates.peak_fitter import PeakFitter, doublet_pairings
 from surrogates.peak_net import DEFAULT_WEIGHTS, to_binding_order
 
 DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "xps"
@@ -26,6 +26,45 @@ def test_two_overlapping_peaks_on_a_shirley_step_are_found_and_refined():
     assert len(centers) == 2
     np.testing.assert_allclose(centers, [288.0, 289.4], atol=0.05)
     assert result.features()["area_ratio_1"] == pytest.approx(0.6, abs=0.08)
+
+
+def test_two_interleaved_doublets_are_found_as_doublets():
+    e = np.arange(280.0, 300.0, 0.05)
+    lines = [(286.0, 1000.0), (287.0, 700.0), (288.6, 500.0), (289.6, 350.0)]  # +2.6 eV, 1:2
+    peaks = sum(h * xps_peak(e, c, 1.1, 0.3) for c, h in lines)
+    background = 200 + 150 * np.cumsum(peaks) / peaks.sum()
+    counts = np.random.default_rng(1).poisson(peaks + background).astype(float)
+    result = PeakFitter().fit(e, counts)
+    assert result.splitting is not None and result.splitting.value == pytest.approx(2.6, abs=0.05)
+    assert result.ratio.value == pytest.approx(0.5, abs=0.05)
+    np.testing.assert_allclose([p.center for p in result.peaks], [c for c, _ in lines], atol=0.05)
+    assert result.features()["splitting"] == result.splitting.value
+
+
+def test_unrelated_peaks_stay_free():
+    e = np.arange(280.0, 300.0, 0.05)
+    lines = [(285.0, 0.8, 1000.0), (289.0, 2.2, 800.0)]  # different widths: no doublet
+    peaks = sum(h * xps_peak(e, c, w, 0.3) for c, w, h in lines)
+    counts = np.random.default_rng(2).poisson(peaks + 300.0).astype(float)
+    result = PeakFitter().fit(e, counts)
+    assert result.splitting is None and len(result.peaks) == 2
+
+
+def test_doublet_pairings_pair_at_one_splitting_and_may_hide_one_line():
+    centers, fwhms = np.array([285.0, 286.2, 287.5, 288.8]), np.ones(4)
+    pairings = dict(
+        (tuple(pairs), splitting) for splitting, pairs in doublet_pairings(centers, fwhms)
+    )
+    assert pairings == {
+        ((0, 2), (1, 3)): pytest.approx(2.55),
+        ((0, 1), (2, 3)): pytest.approx(1.25),
+    }
+    # widths must match: only the pairs of alike lines remain
+    alike = doublet_pairings(centers, np.array([1.0, 1.0, 3.0, 3.0]))
+    assert alike == [(pytest.approx(1.25), [(0, 1), (2, 3)])]
+    odd = {frozenset(pairs) for _, pairs in doublet_pairings(centers[:3], fwhms[:3])}
+    assert {frozenset({(0, 2), (1, -1)}), frozenset({(0, 2), (-1, 1)})} <= odd  # 1 hidden
+    assert doublet_pairings(centers[:1], fwhms[:1]) == []
 
 
 def test_pipeline_beats_the_network_alone_on_simulated_spectra():

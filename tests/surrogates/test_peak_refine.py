@@ -6,10 +6,12 @@ import pytest
 from adaptive.errors import InvalidParameterError
 from simulators.lineshapes import pseudo_voigt_area, xps_peak
 from surrogates.peak_refine import (
+    _Doublets,
     _Model,
     guess_peaks,
     parse_peaks,
     peak_areas,
+    refine_doublets,
     refine_peaks,
 )
 
@@ -180,6 +182,47 @@ def test_jacobian_matches_finite_differences(fit_asymmetry):
         d[j] = 1e-6
         numeric[:, j] = (model.residual(theta + d) - model.residual(theta - d)) / 2e-6
     np.testing.assert_allclose(analytic, numeric, atol=1e-6 * np.abs(numeric).max())
+
+
+def test_doublet_jacobian_matches_finite_differences():
+    counts, _ = synthetic(CASES["two overlapping at 1 FWHM"], noise=5.0, seed=12)
+    model = _Doublets(_Model(E, counts / 1000.0, np.ones(E.size), 4, fit_asymmetry=True))
+    phi = np.array([285.0, 1.2, 1.0, 0.3, 0.2, 286.1, 1.5, 0.7, 0.5, 0.4, 2.4, 0.6])
+    phi = np.append(phi, [0.3, 0.01, 0.2, 0.4])
+    analytic = model.jacobian(phi)
+    numeric = np.empty_like(analytic)
+    for j in range(phi.size):
+        d = np.zeros_like(phi)
+        d[j] = 1e-6
+        numeric[:, j] = (model.residual(phi + d) - model.residual(phi - d)) / 2e-6
+    np.testing.assert_allclose(analytic, numeric, atol=1e-6 * np.abs(numeric).max())
+
+
+def test_interleaved_doublets_share_width_splitting_and_ratio():
+    mains = np.array([[285.0, 1.2, 1000.0, 0.3], [286.1, 1.2, 700.0, 0.3]])
+    partners = mains + [2.4, 0.0, 0.0, 0.0]
+    partners[:, 2] *= 0.5
+    counts, areas = synthetic(np.vstack([mains, partners]), noise=4.0, seed=13)
+    result = refine_doublets(E, counts, perturbed_starts(mains, seed=14), 2.2, 0.7)
+    assert result.splitting.value == pytest.approx(2.4, abs=0.03)
+    assert result.ratio.value == pytest.approx(0.5, abs=0.03)
+    assert 0 < result.splitting.err < 0.03 and 0 < result.ratio.err < 0.03
+    assert result.n_params == 2 * 4 + 2 + 4
+    np.testing.assert_allclose([p.center for p in result.peaks], [285.0, 286.1, 287.4, 288.5],
+                               atol=0.03)  # fmt: skip
+    np.testing.assert_allclose([p.area for p in result.peaks], areas[[0, 1, 2, 3]], rtol=0.05)
+    main, partner = result.peaks[0], result.peaks[2]
+    assert partner.fwhm == main.fwhm
+    assert partner.area == pytest.approx(result.ratio.value * main.area, rel=1e-9)
+    assert all(p.area_err > 0 for p in result.peaks)
+
+
+@pytest.mark.parametrize("splitting", [0.0, -1.0, float("nan")])
+def test_doublets_need_a_positive_splitting(splitting):
+    counts, _ = synthetic(CASES["one"], noise=4.0, seed=15)
+    with pytest.raises(InvalidParameterError, match="splitting"):
+        refine_doublets(E, counts, [{"center": 289.0, "fwhm": 1.5, "height": 1.0, "eta": 0.3}],
+                        splitting, 0.5)  # fmt: skip
 
 
 def test_peak_areas_and_gradients():

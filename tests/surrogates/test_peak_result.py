@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from simulators.lineshapes import pseudo_voigt_area, xps_peak
-from surrogates.peak_result import FittedPeak, PeakFitResult, estimate_noise
+from surrogates.peak_result import Estimate, FittedPeak, PeakFitResult, estimate_noise
 
 E = np.linspace(280.0, 300.0, 301)
 
@@ -65,6 +65,19 @@ def test_to_dict_is_json_ready():
     assert out["peaks"][0]["fwhm_err"] is None  # NaN: unknown
     assert len(out["model"]) == E.size
     assert "counts" not in result.to_dict()
+
+
+def test_doublet_parameters_are_reported():
+    result = _result()
+    doublet = PeakFitResult.from_model(
+        E, result.counts, result.peaks, result.background, result.model, "test", 7,
+        splitting=Estimate(2.5, 0.01), ratio=Estimate(0.5, math.nan),
+    )  # fmt: skip
+    assert doublet.features()["splitting"] == 2.5 and doublet.features()["doublet_ratio"] == 0.5
+    out = json.loads(json.dumps(doublet.to_dict()))
+    assert out["splitting"] == {"value": 2.5, "err": 0.01}
+    assert out["ratio"] == {"value": 0.5, "err": None}
+    assert "splitting" not in result.to_dict() and "splitting" not in result.features()
 
 
 def test_empty_result_has_no_features_but_statistics():
