@@ -32,11 +32,11 @@ from surrogates.peak_result import FittedPeak, PeakFitResult, estimate_noise
 RESIDUAL_PEAK_SIGMAS = 6.0
 #: ... and the refit must lower the reduced chi-square by at least this factor.
 RESIDUAL_CHI2_GAIN = 0.8
-#: A partner may sit this many FWHM (of the two lines' larger) off the common splitting.
-PAIRING_TOLERANCE = 0.5
 #: A peak is kept without a pruning refit when (area / error)^2 exceeds this many times the
 #: information criterion's penalty per peak.
 PRUNE_SKIP = 3.0
+#: A partner may sit this many FWHM (of the two lines' larger) off the common splitting...
+PAIRING_TOLERANCE = 0.5
 #: ... and their free-fit FWHMs may differ by this fraction of the larger.
 WIDTH_TOLERANCE = 0.5
 #: Pairings refitted as doublets per spectrum, best aligned first.
@@ -108,7 +108,7 @@ class PeakFitter:
             complete = [(i, j) for i, j in pairs if min(i, j) >= 0]
             ratio = float(
                 np.clip(
-                    np.median([peaks[j].height / peaks[i].height for i, j in complete]),
+                    np.median([peaks[j].height / max(peaks[i].height, 1e-12) for i, j in complete]),
                     *RATIO_BOUNDS,
                 )
             )
@@ -127,7 +127,15 @@ class PeakFitter:
         mains = [_start(p) for p in _main_lines(doublets.peaks, splitting)]
         return self._refine_doublets(e, y, mains, splitting, ratio, TOLERANCE)
 
-    def _refine_doublets(self, e, y, mains, splitting, ratio, tolerance) -> PeakFitResult:
+    def _refine_doublets(
+        self,
+        e: np.ndarray,
+        y: np.ndarray,
+        mains: list[dict[str, float]],
+        splitting: float,
+        ratio: float,
+        tolerance: float,
+    ) -> PeakFitResult:
         return refine_doublets(
             e,
             y,
@@ -236,9 +244,9 @@ def doublet_pairings(
     For each candidate splitting (a difference of two centres), the lowest unpaired peak
     takes the unpaired peak of a similar width (``WIDTH_TOLERANCE``) nearest its centre
     plus the splitting as its partner, within ``PAIRING_TOLERANCE`` x the larger FWHM of
-    the two. With an odd number of peaks one
-    peak may stay single: its partner (or its main line) is then taken to be hidden,
-    marked -1, e.g. merged into a neighbour or outside the window.
+    the two. With an odd number of peaks one peak may stay single: its partner (or its
+    main line) is then taken to be hidden, marked -1, e.g. merged into a neighbour or
+    outside the window.
 
     Args:
         centers: (P,) peak centres, eV, ascending.
