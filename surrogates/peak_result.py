@@ -235,7 +235,9 @@ class PeakFitResult:
         ax.set_ylabel("counts")
         ax.invert_xaxis()
         ax.legend(fontsize="small")
-        ax.set_title(title or f"{self.method}: {len(self.peaks)} peaks")
+        split = self.splitting
+        doublets = "" if split is None else f", doublets {split.value:.2f} eV apart"
+        ax.set_title(title or f"{self.method}: {len(self.peaks)} peaks{doublets}")
         ax_res.plot(e, self.residual, lw=0.8, color="0.3")
         ax_res.axhline(0.0, color="C3", lw=0.8)
         ax_res.set_xlabel("binding energy (eV)")
