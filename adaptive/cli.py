@@ -171,6 +171,9 @@ def cmd_train_eels(args) -> int:
         checkpoint_dir=Path(args.checkpoints) / args.arch,
         out_path=args.out,
         device=args.device,
+        lr=args.lr,
+        augment={"overlap_fraction": args.overlap} if args.overlap else None,
+        init=args.init,
     )
     print(json.dumps(metrics, indent=2))
     return 0
@@ -312,6 +315,11 @@ def build_parser() -> argparse.ArgumentParser:
     eelsnet.add_argument("--checkpoints", default="runs/eels_checkpoints")
     eelsnet.add_argument("--out", default=None, help="weights file (default: the committed)")
     eelsnet.add_argument("--device", default="cpu", help="cpu or cuda")
+    eelsnet.add_argument("--lr", type=float, default=2e-3, help="peak learning rate")
+    eelsnet.add_argument(
+        "--overlap", type=float, default=0.0, help="share of spectra with overlapping edges"
+    )
+    eelsnet.add_argument("--init", default=None, help="weights file to fine-tune from")
     eelsnet.set_defaults(func=cmd_train_eels)
     return parser
 

@@ -25,6 +25,12 @@ One spectrum of ``EELSSimulator.sample``, in the order it is built:
 * **Window**: width uniform in ``window_width`` channels, placed uniformly such that
   one major edge of the query, chosen at random, lies at least ``edge_margin`` eV
   inside it, and never below ``energy_min``.
+* **Overlap** (a training option, off by default): with probability
+  ``overlap_fraction`` one more partner joins, drawn uniformly among the pairs of a
+  major edge of the query and a major edge of another element at most ``OVERLAP_EV``
+  apart, both labelled in the window (La M4,5 and Ni L2,3, Ba M4,5 and Co L2, ...),
+  with an atomic fraction log-uniform in ``OVERLAP_FRACTION``, so a weak edge can sit
+  under a strong white line. It takes a free composition slot, or the last one.
 * **Background**: ``B(E) = (E / E0)^-(r + dr ln(E/E0) / ln(E1/E0))`` (``E0``, ``E1`` the
   first and last channel): a power law of exponent ``r`` in ``background_exponent``
   whose local exponent drifts by ``dr`` (``|dr| <= background_curvature``) across the
@@ -112,6 +118,10 @@ CLASS_WEIGHTS = {
     "anion": (0.05, 0.03, 0.45, 0.22, 0.10, 0.07, 0.0, 0.08),
     "noble": (0.0, 0.0, 0.6, 0.0, 0.4, 0.0, 0.0, 0.0),
 }
+#: Major edges of two elements at most this far apart overlap (``overlap_fraction``), eV.
+OVERLAP_EV = 40.0
+#: Range of the atomic fraction of an overlapping partner (log-uniform).
+OVERLAP_FRACTION = (0.05, 0.5)
 #: Fine-structure (ELNES) components drawn per edge.
 N_FINE_STRUCTURE = 3
 #: Spectra rendered at a time (bounds memory).
@@ -256,6 +266,23 @@ def _tables() -> _Tables:
     )
 
 
+@functools.cache
+def _overlapping_pairs() -> tuple[np.ndarray, ...]:
+    """Major edges of two elements at most OVERLAP_EV apart, both ways round.
+
+    Returns:
+        (query, query_onset, partner, partner_onset), each (P,): element indices and
+        onsets (eV) of the pairs.
+    """
+    t = _tables()
+    ids = t.by_element
+    onset = np.where((ids >= 0) & t.major[ids], t.onset[ids], np.nan)  # (80, K)
+    close = np.abs(onset[:, None, :, None] - onset[None, :, None, :]) <= OVERLAP_EV
+    close &= ~np.eye(len(ELEMENTS), dtype=bool)[:, :, None, None]
+    i, j, a, b = np.nonzero(close)
+    return i, onset[i, a], j, onset[j, b]
+
+
 def _log_uniform(rng: np.random.Generator, bounds: tuple[float, float], size) -> np.ndarray:
     return np.exp(rng.uniform(np.log(bounds[0]), np.log(bounds[1]), size))
 
@@ -307,6 +334,7 @@ class EELSSimulator:
         counts: tuple[float, float] = (1e3, 1e6),
         contamination: float = 0.1,
         background_removed: float = 0.1,
+        overlap_fraction: float = 0.0,
     ) -> None:
         """Store the settings; they are checked when sampling.
 
@@ -330,6 +358,9 @@ class EELSSimulator:
             contamination: probability of adding carbon (contamination, support film).
             background_removed: probability that the power-law background is subtracted,
                 as in many published spectra.
+            overlap_fraction: probability of adding a partner whose major edge overlaps
+                one of the query's in the window (a training option; 0 draws nothing, so
+                the default spectra stay the same).
         """
         self.window_width = window_width
         self.energy_min = energy_min
@@ -347,6 +378,7 @@ class EELSSimulator:
         self.counts = counts
         self.contamination = contamination
         self.background_removed = background_removed
+        self.overlap_fraction = overlap_fraction
 
     def sample(self, n: int, seed: int) -> EELSBatch:
         """Draw n labelled spectra.
@@ -364,6 +396,8 @@ class EELSSimulator:
         rng = np.random.default_rng(seed)
         comp, frac = self._compositions(int(n), rng)
         first, last = self._windows(comp[:, 0], rng)
+        if self.overlap_fraction > 0:  # no draws otherwise: the default batches stay the same
+            comp, frac = self._add_overlapping(comp, frac, first, last, rng)
         chunks = [slice(i, i + CHUNK) for i in range(0, n, CHUNK)]
         spectra = np.concatenate(
             [self._render(comp[c], frac[c], first[c], last[c], rng) for c in chunks]
@@ -404,6 +438,7 @@ class EELSSimulator:
             "chemical_shift": (self.chemical_shift, 0, 20),
             "contamination": (self.contamination, 0, 1),
             "background_removed": (self.background_removed, 0, 1),
+            "overlap_fraction": (self.overlap_fraction, 0, 1),
         }
         for name, (value, low, high) in scalars.items():
             if not (np.isfinite(value) and low <= value <= high):
@@ -459,6 +494,51 @@ class EELSSimulator:
         weight[add, size[add]] = rng.uniform(0.05, 0.3, add.sum())
         weight[comp < 0] = 0.0
         return comp, weight / weight.sum(axis=1, keepdims=True)
+
+    def _add_overlapping(
+        self,
+        comp: np.ndarray,
+        frac: np.ndarray,
+        first: np.ndarray,
+        last: np.ndarray,
+        rng: np.random.Generator,
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """With probability overlap_fraction, a partner with an overlapping major edge.
+
+        Args:
+            comp: (n, 4) element indices, query first, -1 padded.
+            frac: (n, 4) atomic fractions.
+            first: (n,) first window channel.
+            last: (n,) last window channel.
+            rng: random generator.
+
+        Returns:
+            (comp, frac), each (n, 4), new arrays.
+        """
+        query, query_onset, partner, partner_onset = _overlapping_pairs()
+        low = (first + self.edge_margin)[:, None]
+        high = (last - self.edge_margin)[:, None]
+        ok = (
+            (query == comp[:, :1])
+            & (query_onset >= low)
+            & (query_onset <= high)
+            & (partner_onset >= low)
+            & (partner_onset <= high)
+        )  # (n, P)
+        ok &= (rng.random(len(comp)) < self.overlap_fraction)[:, None]
+        rows = np.flatnonzero(ok.any(axis=1))
+        keys = np.where(ok[rows], rng.random(ok[rows].shape), -1.0)
+        new = partner[keys.argmax(axis=1)]  # uniform among the row's pairs
+        comp, frac = comp.copy(), frac.copy()
+        same = comp[rows] == new[:, None]
+        size = (comp[rows] >= 0).sum(axis=1)
+        slot = np.where(same.any(axis=1), same.argmax(axis=1), np.minimum(size, 3))
+        comp[rows, slot] = new
+        share = _log_uniform(rng, OVERLAP_FRACTION, len(rows))
+        frac[rows, slot] = 0.0
+        frac[rows] *= ((1 - share) / frac[rows].sum(axis=1))[:, None]
+        frac[rows, slot] = share
+        return comp, frac
 
     def _major_onsets(self) -> np.ndarray:
         """(80, K) onsets of the major edges a window can hold with the margin, nan padded."""
@@ -562,7 +642,10 @@ class EELSSimulator:
 
         total = background + core
         window = (channels >= first[:, None]) & (channels <= last[:, None])
-        scale = _log_uniform(rng, self.counts, m) / total[np.arange(m), last]
+        end = total[np.arange(m), last]
+        # FFT round-off can leave the far end of a steep spectrum at or below zero
+        end = np.where(end > 0, end, background[np.arange(m), last])
+        scale = _log_uniform(rng, self.counts, m) / end
         noisy = np.zeros_like(total)
         # round-off of the plural-scattering FFT can leave tiny negative means far below
         # the zero-loss peak on steep backgrounds; counts cannot be negative

@@ -41,10 +41,12 @@ the features within it say where inside the cell an edge starts and what shape i
 
 Training (``train_eels_net``): a fixed set of spectra from ``simulate_eels`` (the
 simulator with ``TRAINING_SIMULATOR`` settings: windows from 30 eV, a quarter of the
-spectra background-subtracted), stored as float16 and reused every epoch; AdamW with a
-one-cycle cosine schedule; then thresholds are calibrated on a separate validation set
-(``calibrate_thresholds``) and stored with the weights, together with the validation
-probabilities so that an ensemble can be calibrated the same way when it is loaded.
+spectra background-subtracted; ``augment`` can change it for training only, e.g. more
+overlapping edges), stored as float16 and reused every epoch; AdamW with a one-cycle
+cosine schedule, from random weights or from ``init`` ones; then thresholds are
+calibrated on a separate validation set (``calibrate_thresholds``) and stored with the
+weights, together with the validation probabilities so that an ensemble can be
+calibrated the same way when it is loaded.
 
 The committed weights ``weights/eels_unet.pt`` and ``weights/eels_resnet.pt`` (3.9 and
 3.8 MB) come from ``train_eels_net(arch, seed=0)`` with the defaults (130,000 spectra,
@@ -560,13 +562,15 @@ def _seed(*key: int) -> int:
     return int(np.random.SeedSequence(list(key)).generate_state(1)[0])
 
 
-def simulate_eels(n: int, seed: int, dtype: type = np.float32) -> EELSBatch:
+def simulate_eels(n: int, seed: int, dtype: type = np.float32, **settings) -> EELSBatch:
     """n spectra of ``EELSSimulator(**TRAINING_SIMULATOR)``, simulated in chunks.
 
     Args:
         n: spectra (>= 1).
         seed: seed (>= 0); chunk i is sampled with a seed derived from (seed, i, 0).
         dtype: storage type of the spectra; float16 halves the memory of a training set.
+        **settings: simulator settings replacing those of ``TRAINING_SIMULATOR``
+            (none: the validation and test distribution).
 
     Returns:
         The batch (spectra (n, N_CHANNELS) of ``dtype``, labels (n, 80), window (n, 2)).
@@ -576,7 +580,7 @@ def simulate_eels(n: int, seed: int, dtype: type = np.float32) -> EELSBatch:
             raise InvalidParameterError(
                 f"{name} must be an int >= {int(name == 'n')}, got {value!r}"
             )
-    simulator = EELSSimulator(**TRAINING_SIMULATOR)
+    simulator = EELSSimulator(**{**TRAINING_SIMULATOR, **settings})
     spectra = np.empty((n, N_CHANNELS), dtype=dtype)
     labels = np.empty((n, len(ELEMENTS)), dtype=bool)
     window = np.empty((n, 2), dtype=np.int64)
@@ -601,16 +605,19 @@ def train_eels_net(
     progress: bool = True,
     n_val: int = 10_000,
     lr: float = 2e-3,
+    augment: dict | None = None,
+    init: str | Path | None = None,
 ) -> dict[str, float]:
     """Train an element-identification network on simulated spectra and save it.
 
-    The ``n_train`` training spectra are simulated once (``simulate_eels``, float16) and
-    reused every epoch in a new order. Deterministic given ``seed`` on the CPU (torch on
-    one thread): initialisation, data, batch order and dropout derive from it. After every
-    epoch a checkpoint (network, optimiser, schedule, random state) goes to
-    ``checkpoint_dir/epoch_NNN.pt``, and a run with the same settings resumes from the
-    latest one there. Finally the thresholds are calibrated on ``n_val`` validation
-    spectra (seed ``VALIDATION_SEED``) where precision = recall.
+    The ``n_train`` training spectra are simulated once (``simulate_eels`` with
+    ``augment``, float16) and reused every epoch in a new order. Deterministic given
+    ``seed`` on the CPU (torch on one thread): initialisation, data, batch order and
+    dropout derive from it. After every epoch a checkpoint (network, optimiser,
+    schedule, random state) goes to ``checkpoint_dir/epoch_NNN.pt``, and a run with the
+    same settings resumes from the latest one there. Finally the thresholds are
+    calibrated on ``n_val`` validation spectra (seed ``VALIDATION_SEED``, not augmented:
+    the test distribution, the same set for every run) where precision = recall.
 
     Args:
         arch: ``"unet"`` or ``"resnet"``.
@@ -624,6 +631,11 @@ def train_eels_net(
         progress: show a tqdm progress bar.
         n_val: validation spectra (>= 100).
         lr: peak learning rate of the one-cycle cosine schedule.
+        augment: simulator settings of the training spectra only, replacing those of
+            ``TRAINING_SIMULATOR``, e.g. ``{"overlap_fraction": 0.5}`` for more
+            overlapping edges; None for none.
+        init: weights file of the same arch to start from (fine-tuning); None starts
+            from a random initialisation.
 
     Returns:
         Validation metrics at the calibrated thresholds (``score_identification``), plus
@@ -648,6 +660,8 @@ def train_eels_net(
         "batch_size": batch_size,
         "lr": float(lr),
         "simulator": dict(TRAINING_SIMULATOR),
+        "augment": dict(augment or {}),
+        "init": None if init is None else str(init),
     }
     checkpoint_dir = Path(checkpoint_dir)
     checkpoint_dir.mkdir(parents=True, exist_ok=True)
@@ -657,7 +671,17 @@ def train_eels_net(
 
     with one_torch_thread() if dev.type == "cpu" else nullcontext(), torch.random.fork_rng():
         torch.manual_seed(seed)
-        net = ARCHS[arch]().to(dev)
+        net = ARCHS[arch]()
+        if init is not None:
+            if not Path(init).is_file():
+                raise InvalidParameterError(f"init {init} is not a weights file")
+            saved = torch.load(init, map_location="cpu", weights_only=True)
+            if saved.get("arch") != arch:
+                raise InvalidParameterError(
+                    f"init {init} holds {saved.get('arch')!r} weights, not {arch!r}"
+                )
+            net.load_state_dict(saved["state_dict"])
+        net = net.to(dev)
         optimizer = torch.optim.AdamW(net.parameters(), lr=lr, weight_decay=1e-4)
         schedule = torch.optim.lr_scheduler.OneCycleLR(
             optimizer, max_lr=lr, total_steps=epochs * steps, pct_start=0.05
@@ -669,7 +693,7 @@ def train_eels_net(
             start, history, seconds = state["epoch"], state["history"], state["seconds"]
 
         if start < epochs:
-            data = simulate_eels(n_train, seed, dtype=np.float16)
+            data = simulate_eels(n_train, seed, np.float16, **settings["augment"])
         bar = tqdm(total=epochs * steps, initial=start * steps, disable=not progress)
         for epoch in range(start, epochs):
             began = time.perf_counter()

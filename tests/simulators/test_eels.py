@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 
 from simulators import EELSSimulator, edge_table
-from simulators.eels import ELEMENTS, N_CHANNELS
+from simulators.eels import ELEMENTS, N_CHANNELS, OVERLAP_EV
 
 ENERGY = np.arange(N_CHANNELS, dtype=float)
 
@@ -93,6 +93,49 @@ def test_every_element_is_the_query_about_equally_often():
     assert batch.labels.sum(axis=0).min() > 0.5 * n / 80
 
 
+def test_overlap_fraction_one_pairs_the_query_with_an_overlapping_partner():
+    majors = {}
+    for edge in edge_table():
+        if edge.major:
+            majors.setdefault(edge.element, []).append(edge.onset_ev)
+
+    def overlapping(query, others, first, last):
+        inside = {s: [e for e in majors[s] if first + 10 <= e <= last - 10] for s in ELEMENTS}
+        return any(
+            abs(a - b) <= OVERLAP_EV
+            for s in others
+            if s != query
+            for a in inside[query]
+            for b in inside[s]
+        )
+
+    default = EELSSimulator().sample(300, seed=6)
+    batch = EELSSimulator(overlap_fraction=1.0).sample(300, seed=6)
+    np.testing.assert_array_equal(default.window, batch.window)
+    paired = 0
+    for (first, last), elements, labels in zip(
+        batch.window, batch.elements, batch.labels, strict=True
+    ):
+        assert 1 <= len(elements) <= 4 and len(set(elements)) == len(elements)
+        if overlapping(elements[0], elements[1:], first, last):
+            paired += 1
+            assert labels.sum() >= 2
+        else:  # only when no element has such an edge in this window
+            assert not overlapping(elements[0], ELEMENTS, first, last)
+    assert paired > 0.95 * len(batch.elements)
+    by_chance = [
+        overlapping(e[0], e[1:], *w) for e, w in zip(default.elements, default.window, strict=True)
+    ]
+    assert np.mean(by_chance) < 0.2
+
+
+def test_overlap_fraction_zero_leaves_the_default_spectra():
+    a = EELSSimulator().sample(50, seed=8)
+    b = EELSSimulator(overlap_fraction=0.0).sample(50, seed=8)
+    np.testing.assert_array_equal(a.spectra, b.spectra)
+    assert a.elements == b.elements
+
+
 def test_oxygen_k_edge_stands_out_above_the_background():
     batch = EELSSimulator(background_removed=0.0).sample(1500, seed=7)
     covers = (batch.window[:, 0] <= 470) & (batch.window[:, 1] >= 600)
@@ -135,6 +178,8 @@ def test_fewer_counts_give_noisier_spectra():
         ({"thickness": (1.0, 0.5)}, "thickness"),
         ({"counts": (0.0, 10.0)}, "counts"),
         ({"contamination": 1.5}, "contamination"),
+        ({"overlap_fraction": 1.5}, "overlap_fraction"),
+        ({"overlap_fraction": -0.1}, "overlap_fraction"),
         ({"energy_min": 2000, "window_width": (200, 1000)}, "energy_min"),
     ],
 )

@@ -191,11 +191,11 @@ def test_load_names_the_missing_file(tmp_path):
 # --------------------------------------------------------------------------- training
 
 
-def tiny(arch, tmp_path, name, epochs=2, seed=0):
+def tiny(arch, tmp_path, name, epochs=2, seed=0, **settings):
     return train_eels_net(
         arch, n_train=256, epochs=epochs, seed=seed, batch_size=64,
         checkpoint_dir=tmp_path / f"ck_{name}_{arch}", out_path=tmp_path / name / f"eels_{arch}.pt",
-        progress=False, n_val=200,
+        progress=False, n_val=200, **settings,
     )  # fmt: skip
 
 
@@ -246,6 +246,20 @@ def test_training_rejects_bad_settings(tmp_path):
         train_eels_net("vit", checkpoint_dir=tmp_path)
     with pytest.raises(InvalidParameterError, match="n_train"):
         train_eels_net("unet", n_train=10, batch_size=64, checkpoint_dir=tmp_path)
+
+
+def test_training_fine_tunes_from_init_weights(tmp_path):
+    tiny("unet", tmp_path, "start", epochs=1, seed=1)
+    start = tmp_path / "start" / "eels_unet.pt"
+    tiny("unet", tmp_path, "tuned", epochs=1, init=start, lr=1e-12)
+    tuned = weights(tmp_path / "tuned" / "eels_unet.pt")
+    assert tuned["settings"]["init"] == str(start)
+    key = "head.2.weight"
+    torch.testing.assert_close(tuned["state_dict"][key], weights(start)["state_dict"][key])
+    with pytest.raises(InvalidParameterError, match="resnet"):
+        tiny("resnet", tmp_path, "wrong", init=start)
+    with pytest.raises(InvalidParameterError, match="init"):
+        tiny("unet", tmp_path, "missing", init=tmp_path / "none.pt")
 
 
 def test_an_ensemble_averages_members_and_calibrates_on_their_validation(tmp_path):
