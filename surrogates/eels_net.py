@@ -89,6 +89,9 @@ N_INPUTS = 3
 MIN_SUPPORT = 20
 #: Spectra simulated at a time.
 _SIMULATE_CHUNK = 5000
+#: Spectra per network call at inference: small enough to keep the activations in cache
+#: (2 cores, U-Net: 9,150 spectra/s in batches of 256, 3,110 in batches of 1,024).
+INFERENCE_BATCH = 256
 
 
 # ---------------------------------------------------------------------- preprocessing
@@ -487,7 +490,7 @@ class EELSIdentifier:
         return cls(networks, thresholds, metadata)
 
     def probabilities(
-        self, spectra: np.ndarray, window: np.ndarray, batch_size: int = 1024
+        self, spectra: np.ndarray, window: np.ndarray, batch_size: int = INFERENCE_BATCH
     ) -> np.ndarray:
         """Mean member probabilities; see ``identify``.
 
@@ -499,7 +502,7 @@ class EELSIdentifier:
         x, w = _checked(spectra, window)
         x, w = torch.from_numpy(x), torch.from_numpy(w)
         out = np.empty((len(x), len(ELEMENTS)), dtype=np.float32)
-        with one_torch_thread(), torch.inference_mode():
+        with torch.inference_mode():
             for start in range(0, len(x), batch_size):
                 rows = slice(start, start + batch_size)
                 inputs = _prepare(x[rows], w[rows])
@@ -508,11 +511,11 @@ class EELSIdentifier:
         return out
 
     def identify(
-        self, spectra: np.ndarray, window: np.ndarray, batch_size: int = 1024
+        self, spectra: np.ndarray, window: np.ndarray, batch_size: int = INFERENCE_BATCH
     ) -> tuple[np.ndarray, np.ndarray]:
         """Element probabilities and decisions for spectra on the 1 eV channels.
 
-        Runs torch on one thread (``one_torch_thread``).
+        Runs on torch's threads (``torch.set_num_threads``; by default one per core).
 
         Args:
             spectra: (n, N_CHANNELS) spectra, e.g. ``EELSBatch.spectra`` or the output of
