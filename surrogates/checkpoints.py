@@ -47,6 +47,31 @@ def latest_checkpoint(checkpoint_dir: Path) -> Path | None:
     return files[-1] if files else None
 
 
+def save_checkpoint(
+    checkpoint_dir: Path,
+    epoch: int,
+    settings: dict,
+    net: torch.nn.Module,
+    optimizer: torch.optim.Optimizer,
+    schedule,
+    **extra,
+) -> None:
+    """Write ``checkpoint_dir/epoch_NNN.pt`` after ``epoch`` epochs, for ``resume_training``.
+
+    Args:
+        extra: more state to keep, e.g. ``history``, ``seconds``, ``rng``.
+    """
+    state = {
+        "settings": settings,
+        "epoch": epoch,
+        "model": net.state_dict(),
+        "optimizer": optimizer.state_dict(),
+        "schedule": schedule.state_dict(),
+        **extra,
+    }
+    torch.save(state, Path(checkpoint_dir) / f"epoch_{epoch:03d}.pt")
+
+
 def resume_training(
     checkpoint_dir: Path,
     settings: dict,

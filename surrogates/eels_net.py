@@ -71,7 +71,12 @@ from torch import nn
 from adaptive.errors import InvalidParameterError
 from simulators.eels import ELEMENTS, N_CHANNELS, EELSBatch, EELSSimulator
 from simulators.eels_files import read_eels, to_channels
-from surrogates.checkpoints import check_training_settings, resume_training, training_device
+from surrogates.checkpoints import (
+    check_training_settings,
+    resume_training,
+    save_checkpoint,
+    training_device,
+)
 from surrogates.threads import one_torch_thread
 
 #: Folder of the committed weights ``eels_<arch>.pt``.
@@ -717,18 +722,16 @@ def train_eels_net(
                 bar.set_postfix(epoch=epoch + 1, loss=f"{loss.item():.3f}", refresh=False)
             seconds += time.perf_counter() - began
             history.append(total / steps)
-            torch.save(
-                {
-                    "settings": settings,
-                    "epoch": epoch + 1,
-                    "model": net.state_dict(),
-                    "optimizer": optimizer.state_dict(),
-                    "schedule": schedule.state_dict(),
-                    "rng": torch.get_rng_state(),
-                    "history": history,
-                    "seconds": seconds,
-                },
-                checkpoint_dir / f"epoch_{epoch + 1:03d}.pt",
+            save_checkpoint(
+                checkpoint_dir,
+                epoch + 1,
+                settings,
+                net,
+                optimizer,
+                schedule,
+                rng=torch.get_rng_state(),
+                history=history,
+                seconds=seconds,
             )
         bar.close()
 

@@ -52,7 +52,12 @@ from torch import nn
 
 from adaptive.errors import InvalidParameterError
 from simulators.lineshapes import xps_peak
-from surrogates.checkpoints import check_training_settings, resume_training, training_device
+from surrogates.checkpoints import (
+    check_training_settings,
+    resume_training,
+    save_checkpoint,
+    training_device,
+)
 from surrogates.threads import one_torch_thread
 from surrogates.xps_background import shirley_background
 
@@ -668,17 +673,15 @@ def train_peak_net(
                 bar.set_postfix(epoch=epoch + 1, loss=f"{loss.item():.3f}", refresh=False)
             seconds += time.perf_counter() - began
             history.append([float(v) for v in (total / steps).cpu()])
-            torch.save(
-                {
-                    "settings": settings,
-                    "epoch": epoch + 1,
-                    "model": net.state_dict(),
-                    "optimizer": optimizer.state_dict(),
-                    "schedule": schedule.state_dict(),
-                    "history": history,
-                    "seconds": seconds,
-                },
-                checkpoint_dir / f"epoch_{epoch + 1:03d}.pt",
+            save_checkpoint(
+                checkpoint_dir,
+                epoch + 1,
+                settings,
+                net,
+                optimizer,
+                schedule,
+                history=history,
+                seconds=seconds,
             )
         bar.close()
 
