@@ -47,7 +47,7 @@ def plot_scan(
     ax_hist.set_xlabel("energy (eV)")
     ax_hist.set_ylabel("points")
     fig.tight_layout()
-    return _save(fig, path)
+    return save_figure(fig, path)
 
 
 def plot_rounds(path: str | Path, rounds: list[dict], values_by_round: list[np.ndarray]) -> Path:
@@ -74,7 +74,7 @@ def plot_rounds(path: str | Path, rounds: list[dict], values_by_round: list[np.n
     ax.set_ylabel("loss")
     ax.legend()
     fig.tight_layout()
-    return _save(fig, path)
+    return save_figure(fig, path)
 
 
 def plot_spectrum_match(
@@ -99,7 +99,7 @@ def plot_spectrum_match(
     ax.set_title(title)
     ax.legend()
     fig.tight_layout()
-    return _save(fig, path)
+    return save_figure(fig, path)
 
 
 def plot_importance_by_round(path: str | Path, rounds: list[dict]) -> Path:
@@ -121,7 +121,7 @@ def plot_importance_by_round(path: str | Path, rounds: list[dict]) -> Path:
     ax.set_ylabel("mean |SHAP| on the GP's predicted loss")
     ax.legend(fontsize=8)
     fig.tight_layout()
-    return _save(fig, path)
+    return save_figure(fig, path)
 
 
 def plot_identification(
@@ -149,10 +149,11 @@ def plot_identification(
     right.set_xlim(0, 1)
     right.set_xlabel("probability (green: present)")
     fig.suptitle(f"elements present: {', '.join(present) or 'none'}")
-    return _save(fig, path)
+    return save_figure(fig, path)
 
 
-def _save(fig, path: str | Path) -> Path:
+def save_figure(fig, path: str | Path) -> Path:
+    """Save ``fig`` to ``path`` (creating its folder), close it, and return the path."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=110)

@@ -17,6 +17,7 @@ import matplotlib
 import numpy as np
 
 from adaptive.errors import InvalidParameterError
+from adaptive.figures import save_figure
 from simulators.eels import ELEMENTS
 from simulators.eels_files import to_channels
 from surrogates.eels_net import EELSIdentifier
@@ -169,8 +170,4 @@ def plot_probability_maps(result: CubeResult, elements: list[str] | None, path: 
         ax.set_yticks([])
         fig.colorbar(image, ax=ax, fraction=0.046, pad=0.04, label="probability")
     fig.tight_layout()
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path
+    return save_figure(fig, path)

@@ -13,6 +13,7 @@ import numpy as np  # noqa: E402
 import shap  # noqa: E402
 
 from adaptive.errors import InvalidParameterError  # noqa: E402
+from adaptive.figures import save_figure  # noqa: E402
 
 #: Feature permutations averaged per explained row (both directions each).
 PERMUTATIONS = 10
@@ -83,8 +84,4 @@ def plot_shap(
     fig.colorbar(points, ax=swarm, label="factor value (low → high)")
     fig.suptitle(title)
     fig.tight_layout()
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path
+    return save_figure(fig, path)
