@@ -10,17 +10,8 @@ from adaptive import protocol
 from adaptive.client import Client
 from adaptive.errors import InvalidParameterError, RemoteError
 from adaptive.journal import Journal
-from adaptive.server import Server
 
 SPACE = {"dimensions": [{"name": "energy", "low": 7000.0, "high": 7300.0, "units": "eV"}]}
-
-
-@pytest.fixture
-def server(tmp_path):
-    server = Server(tmp_path / "journal.sqlite", bind="tcp://127.0.0.1:0")
-    server.start()
-    yield server
-    server.stop()
 
 
 @pytest.fixture

@@ -13,7 +13,6 @@ import pytest
 from adaptive.client import Client
 from adaptive.errors import ServerUnavailableError
 from adaptive.journal import Journal
-from adaptive.server import Server
 from drivers import SimulatedInstrument, replay_instrument, run_driver
 from simulators import KEdgeXAS
 
@@ -22,14 +21,6 @@ DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data"
 
 def energy_space(low, high):
     return {"dimensions": [{"name": "energy", "low": low, "high": high, "units": "eV"}]}
-
-
-@pytest.fixture
-def server(tmp_path):
-    server = Server(tmp_path / "journal.sqlite", bind="tcp://127.0.0.1:0")
-    server.start()
-    yield server
-    server.stop()
 
 
 @pytest.mark.parametrize("batch", [1, 4])
