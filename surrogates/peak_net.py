@@ -50,6 +50,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from adaptive.arrays import finite_matrix
 from adaptive.errors import InvalidParameterError
 from simulators.lineshapes import xps_peak
 from surrogates.checkpoints import (
@@ -106,24 +107,8 @@ def check_spectra(binding_energy, counts) -> tuple[np.ndarray, np.ndarray]:
         InvalidParameterError: not 2-D, shapes differ, fewer than 10 points, non-finite
             values, or an energy axis that does not ascend.
     """
-    arrays = []
-    for name, value in (("binding_energy", binding_energy), ("counts", counts)):
-        try:
-            a = np.array(value, dtype=float)
-        except (TypeError, ValueError) as err:
-            raise InvalidParameterError(f"{name} must be a numeric array: {err}") from None
-        if a.ndim != 2:
-            raise InvalidParameterError(
-                f"{name} must be 2-D (n spectra, m points), got shape {a.shape}; "
-                "pass one spectrum as x[None, :]"
-            )
-        if not np.isfinite(a).all():
-            i, j = np.argwhere(~np.isfinite(a))[0]
-            raise InvalidParameterError(
-                f"{name}[{i}, {j}] = {a[i, j]} is not finite; drop or repair that spectrum"
-            )
-        arrays.append(a)
-    energy, y = arrays
+    energy = finite_matrix("binding_energy", binding_energy, "spectrum")
+    y = finite_matrix("counts", counts, "spectrum")
     if energy.shape != y.shape:
         raise InvalidParameterError(
             f"binding_energy has shape {energy.shape} but counts has {y.shape}; "

@@ -35,6 +35,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
+from adaptive.arrays import finite_matrix
 from adaptive.errors import InvalidParameterError
 from surrogates.threads import one_torch_thread
 
@@ -43,23 +44,10 @@ DTYPE = torch.float32
 
 def _as_matrix(name: str, value, columns: int | None = None) -> np.ndarray:
     """A finite float (rows, columns) copy of ``value`` or an ``InvalidParameterError``."""
-    try:
-        a = np.array(value, dtype=float)
-    except (TypeError, ValueError) as err:
-        raise InvalidParameterError(f"{name} must be a numeric 2-D array: {err}") from None
-    if a.ndim != 2:
-        raise InvalidParameterError(
-            f"{name} must be a 2-D array (rows = recipes), got shape {a.shape}; "
-            "reshape a single row with x[None, :]"
-        )
+    a = finite_matrix(name, value, "recipe")
     if columns is not None and a.shape[1] != columns:
         raise InvalidParameterError(
             f"{name} must have {columns} columns like the training data, got shape {a.shape}"
-        )
-    if not np.isfinite(a).all():
-        i, j = np.argwhere(~np.isfinite(a))[0]
-        raise InvalidParameterError(
-            f"{name}[{i}, {j}] = {a[i, j]} is not finite; drop or repair that row first"
         )
     return a
 

@@ -1,0 +1,36 @@
+"""The one check of a numeric batch (one row per spectrum, recipe, ...) every entry point uses."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from adaptive.errors import InvalidParameterError
+
+
+def finite_matrix(name: str, value, row: str, dtype=float) -> np.ndarray:
+    """A finite (n, m) copy of ``value`` as ``dtype``, or an error naming the bad entry.
+
+    Args:
+        name: the argument's name, for the messages.
+        value: array-like, one ``row`` per line.
+        row: what one row holds ("spectrum", "recipe"), for the messages.
+        dtype: the copy's dtype.
+
+    Raises:
+        InvalidParameterError: not numeric, not 2-D, or a NaN/inf entry.
+    """
+    try:
+        a = np.array(value, dtype=dtype)
+    except (TypeError, ValueError) as err:
+        raise InvalidParameterError(f"{name} must be a numeric 2-D array: {err}") from None
+    if a.ndim != 2:
+        raise InvalidParameterError(
+            f"{name} must be a 2-D array (one {row} per row), got shape {a.shape}; "
+            f"pass a single {row} as x[None, :]"
+        )
+    if not np.isfinite(a).all():
+        i, j = np.argwhere(~np.isfinite(a))[0]
+        raise InvalidParameterError(
+            f"{name}[{i}, {j}] = {a[i, j]} is not finite; drop or repair that {row}"
+        )
+    return a

@@ -1,0 +1,29 @@
+import numpy as np
+import pytest
+
+from adaptive.arrays import finite_matrix
+from adaptive.errors import InvalidParameterError
+
+
+def test_finite_matrix_copies_as_the_dtype():
+    value = [[1, 2], [3, 4]]
+    a = finite_matrix("x", value, "recipe", dtype=np.float32)
+    assert a.dtype == np.float32 and a.shape == (2, 2)
+    a[0, 0] = 9
+    assert value[0][0] == 1
+
+
+@pytest.mark.parametrize(
+    "value, message",
+    [
+        ([1.0, 2.0], r"x must be a 2-D array \(one spectrum per row\), got shape \(2,\)"),
+        ([["a", "b"]], "x must be a numeric 2-D array"),
+        (
+            [[1.0, 2.0], [3.0, np.inf]],
+            r"x\[1, 1\] = inf is not finite; drop or repair that spectrum",
+        ),
+    ],
+)
+def test_finite_matrix_names_the_problem(value, message):
+    with pytest.raises(InvalidParameterError, match=message):
+        finite_matrix("x", value, "spectrum")
