@@ -366,7 +366,7 @@ class XPSSimulator:
             widths[todo] = rng.uniform(*self.fwhm, (todo.size, units_max))
             log_split = rng.uniform(split_range[todo, 0], split_range[todo, 1])
             splitting[todo] = np.where(doublet[todo], np.exp(log_split), 0.0)
-            _, _, free, spread = _geometry(
+            gaps, margin, free, spread = _geometry(
                 widths[todo],
                 units[todo],
                 splitting[todo],
@@ -374,17 +374,11 @@ class XPSSimulator:
                 (self.n_points - 1) * step[todo],
                 self.min_separation,
             )
-            todo = todo[(free < 0) | (spread < 0)]
+            misfit = (free < 0) | (spread < 0)
+            todo = todo[misfit]
             if todo.size == 0:
                 return step, widths, splitting
-        gaps, margin, _, spread = _geometry(
-            widths[todo],
-            units[todo],
-            splitting[todo],
-            doublet[todo],
-            (self.n_points - 1) * step[todo],
-            self.min_separation,
-        )
+        gaps, margin, spread = gaps[misfit], margin[misfit], spread[misfit]
         # Doublets too close to their partners get the minimum splitting.
         splitting[todo] -= np.where(doublet[todo], np.minimum(spread, 0.0), 0.0)
         need = 2 * margin + splitting[todo] + gaps.sum(axis=1)
