@@ -317,7 +317,7 @@ def build_parser() -> argparse.ArgumentParser:
     eelsnet.add_argument("--device", default="cpu", help="cpu or cuda")
     eelsnet.add_argument("--lr", type=float, default=2e-3, help="peak learning rate")
     eelsnet.add_argument(
-        "--overlap", type=float, default=0.0, help="share of spectra with overlapping edges"
+        "--overlap", type=float, default=0.25, help="share of spectra with overlapping edges"
     )
     eelsnet.add_argument("--init", default=None, help="weights file to fine-tune from")
     eelsnet.set_defaults(func=cmd_train_eels)

@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 
 from simulators import EELSSimulator, edge_table
-from simulators.eels import ELEMENTS, N_CHANNELS, OVERLAP_EV
+from simulators.eels import ELEMENTS, N_CHANNELS, OVERLAP_EV, _peaks, _tables
 
 ENERGY = np.arange(N_CHANNELS, dtype=float)
 
@@ -41,6 +41,21 @@ def test_white_lines_and_shapes_come_from_the_atlas_descriptors():
     assert table["O", "K"].shape == "Abrupt onset"
     assert table["Au", "M5"].shape == "Delayed maximum"
     assert not table["Ti", "L1"].major
+
+
+def test_spin_orbit_white_lines_share_a_strength_with_the_measured_ratios():
+    # La M5/M4 about 0.7-1.0 (4f0), Ni L3/L2 2-4; before, heights were drawn per edge
+    index = {(e.element, e.name): i for i, e in enumerate(edge_table())}
+    pairs = [("La", "M5"), ("La", "M4"), ("Ni", "L3"), ("Ni", "L2")]
+    ids = np.array([index[pair] for pair in pairs] * 1000)
+    rows = np.repeat(np.arange(2000), 2)  # one pair per spectrum, one shell per pair
+    t = _tables()
+    rng = np.random.default_rng(0)
+    peaks = _peaks(2000, rows, rows, t.onset[ids], t.strength[ids], ids, (3.0, 12.0), rng)
+    la = peaks[::2, 828:846].sum(1) / peaks[::2, 845:863].sum(1)
+    ni = peaks[1::2, 851:869].sum(1) / peaks[1::2, 868:886].sum(1)
+    assert 0.6 < np.percentile(la, 5) and np.percentile(la, 95) < 1.2
+    assert 1.5 < np.percentile(ni, 5) and 2.0 < np.median(ni) < 4.0
 
 
 def test_sample_is_reproducible_from_the_seed():

@@ -312,8 +312,8 @@ def test_committed_ensemble_finds_mn_and_o_in_the_exspy_spectrum(eels_dir, commi
             "la2nio4-structure-of-k2nif4",
             marks=pytest.mark.xfail(
                 strict=True,
-                reason="Ni L2,3 under the La M4,5 white lines is missed; the simulator's free "
-                "La M white-line heights mimic Ni (BENCHMARKS.md, EELS)",
+                reason="Ni L2,3 under the La M4,5 white lines is missed: the file sits at the "
+                "networks' decision edge, shifted 2 eV up Ni is found (BENCHMARKS.md, EELS)",
             ),
         ),
         "o-k-edge-la2nio4-structure-of-k2nif4-tetragonale-i4-mmm",
