@@ -68,6 +68,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from adaptive.arrays import finite_matrix
 from adaptive.errors import InvalidParameterError
 from simulators.eels import ELEMENTS, N_CHANNELS, EELSBatch, EELSSimulator
 from simulators.eels_files import read_eels, to_channels
@@ -104,12 +105,12 @@ INFERENCE_BATCH = 256
 
 def _checked(spectra, window) -> tuple[np.ndarray, np.ndarray]:
     """Validated (n, N_CHANNELS) float32 spectra and (n, 2) int64 windows."""
+    x = finite_matrix("spectra", spectra, "spectrum", dtype=np.float32)
     try:
-        x = np.asarray(spectra, dtype=np.float32)
         w = np.asarray(window)
     except (TypeError, ValueError) as err:
-        raise InvalidParameterError(f"spectra and window must be numeric arrays: {err}") from None
-    if x.ndim != 2 or x.shape[1] != N_CHANNELS:
+        raise InvalidParameterError(f"window must be a numeric array: {err}") from None
+    if x.shape[1] != N_CHANNELS:
         raise InvalidParameterError(
             f"spectra must have shape (n, {N_CHANNELS}) on the 1 eV channels, got {x.shape}; "
             "put measured spectra there with simulators.eels_files.to_channels and pass one "
@@ -126,11 +127,6 @@ def _checked(spectra, window) -> tuple[np.ndarray, np.ndarray]:
         raise InvalidParameterError(
             f"window[{bad[0]}] = {w[bad[0]].tolist()} must satisfy 0 <= first < last <= "
             f"{N_CHANNELS - 1}"
-        )
-    if not np.isfinite(x).all():
-        i, j = np.argwhere(~np.isfinite(x))[0]
-        raise InvalidParameterError(
-            f"spectra[{i}, {j}] = {x[i, j]} is not finite; drop or repair that spectrum"
         )
     inside = (np.arange(N_CHANNELS) >= w[:, :1]) & (np.arange(N_CHANNELS) <= w[:, 1:])
     flat = np.flatnonzero(np.where(inside, x, -np.inf).max(axis=1) <= 0)
