@@ -42,6 +42,19 @@ class EELSSpectrum:
     source: str
 
 
+def _ascending_steps(energy: np.ndarray, where: str = "") -> np.ndarray:
+    """Steps (m - 1,) of ``energy`` (m,); a ValueError (prefixed ``where``) unless all > 0."""
+    step = np.diff(energy)
+    if (step <= 0).any():
+        i = int(np.argmax(step <= 0))
+        raise ValueError(
+            f"{where}energy must increase strictly (positive dispersion), but point {i + 1} "
+            f"({energy[i + 1]} eV) follows {energy[i]} eV; sort the spectrum by energy, or "
+            "reverse both arrays"
+        )
+    return step
+
+
 def _checked(energy, counts, metadata: dict, source: str) -> EELSSpectrum:
     energy = np.asarray(energy, dtype=float)
     counts = np.asarray(counts, dtype=float)
@@ -56,13 +69,7 @@ def _checked(energy, counts, metadata: dict, source: str) -> EELSSpectrum:
             raise ValueError(
                 f"{source}: {name} is {values[bad[0]]} at point {bad[0]}; remove or fix that point"
             )
-    step = np.diff(energy)
-    if (step <= 0).any():
-        i = int(np.argmax(step <= 0))
-        raise ValueError(
-            f"{source}: energy must increase strictly, but point {i + 1} ({energy[i + 1]} eV) "
-            f"follows {energy[i]} eV; sort the spectrum by energy"
-        )
+    _ascending_steps(energy, f"{source}: ")
     return EELSSpectrum(energy=energy, counts=counts, metadata=metadata, source=source)
 
 
@@ -282,13 +289,7 @@ def to_channels(
     for name, values in (("energy", energy), ("counts", counts)):
         if not np.isfinite(values).all():
             raise ValueError(f"{name} holds NaN or infinite values; remove or fix those points")
-    step = np.diff(energy)
-    if (step <= 0).any():
-        i = int(np.argmax(step <= 0))
-        raise ValueError(
-            f"energy must increase strictly (positive dispersion), but {energy[i + 1]} eV "
-            f"follows {energy[i]} eV at point {i + 1}; sort or reverse both arrays"
-        )
+    step = _ascending_steps(energy)
     bounds = np.concatenate(
         [[energy[0] - step[0] / 2], (energy[1:] + energy[:-1]) / 2, [energy[-1] + step[-1] / 2]]
     )
