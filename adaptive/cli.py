@@ -140,10 +140,10 @@ def cmd_train_peakfit(args) -> int:
 def cmd_identify(args) -> int:
     from adaptive.figures import plot_identification
     from simulators.eels_files import read_eels
-    from surrogates.eels_net import identify_file
+    from surrogates.eels_net import identify_spectrum
 
-    result = identify_file(args.file)
     spectrum = read_eels(args.file)
+    result = identify_spectrum(spectrum)
     figure = Path(args.figure or Path(args.file).with_suffix(".elements.png").name)
     plot_identification(
         figure, spectrum.energy, spectrum.counts, result["probabilities"], result["present"]

@@ -71,7 +71,7 @@ from torch import nn
 from adaptive.arrays import finite_matrix
 from adaptive.errors import InvalidParameterError
 from simulators.eels import ELEMENTS, N_CHANNELS, EELSBatch, EELSSimulator
-from simulators.eels_files import read_eels, to_channels
+from simulators.eels_files import EELSSpectrum, read_eels, to_channels
 from surrogates.checkpoints import (
     check_training_settings,
     resume_training,
@@ -210,6 +210,17 @@ def _head(channels: int, dropout: float) -> nn.Sequential:
     )
 
 
+def _encoder(c: Sequence[int]) -> nn.Sequential:
+    """Stem to 768 positions, then stride-2 stages to 384 and 192: channels ``c[:3]``."""
+    return nn.Sequential(
+        _stem(c[0]),
+        _conv(c[0], c[1], 3, stride=2, padding=1),
+        _Residual(c[1]),
+        _conv(c[1], c[2], 3, stride=2, padding=1),
+        _Residual(c[2]),
+    )
+
+
 def _check_channels(channels, count: int) -> tuple[int, ...]:
     try:
         channels = tuple(int(c) for c in channels)
@@ -237,13 +248,7 @@ class EELSResNet(nn.Module):
         super().__init__()
         c = _check_channels(channels, 3)
         self.config = {"channels": c, "dropout": float(dropout)}
-        self.features = nn.Sequential(
-            _stem(c[0]),
-            _conv(c[0], c[1], 3, stride=2, padding=1),
-            _Residual(c[1]),
-            _conv(c[1], c[2], 3, stride=2, padding=1),
-            _Residual(c[2]),
-        )
+        self.features = _encoder(c)
         self.head = _head(c[2], dropout)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -268,13 +273,7 @@ class EELSUNet(nn.Module):
         super().__init__()
         c = _check_channels(channels, 4)
         self.config = {"channels": c, "dropout": float(dropout)}
-        self.encoder = nn.Sequential(
-            _stem(c[0]),
-            _conv(c[0], c[1], 3, stride=2, padding=1),
-            _Residual(c[1]),
-            _conv(c[1], c[2], 3, stride=2, padding=1),
-            _Residual(c[2]),
-        )
+        self.encoder = _encoder(c)
         self.bottleneck = nn.Sequential(_conv(c[2], c[3], 4, stride=4), _Residual(c[3]))
         self.up = nn.Sequential(
             nn.Upsample(scale_factor=4),
@@ -533,10 +532,16 @@ class EELSIdentifier:
 
 
 def identify_file(path: str | Path, identifier: EELSIdentifier | None = None) -> dict:
-    """Elements in one measured spectrum file (any format ``read_eels`` reads).
+    """Elements in one measured spectrum file (any format ``read_eels`` reads); see
+    ``identify_spectrum``."""
+    return identify_spectrum(read_eels(path), identifier)
+
+
+def identify_spectrum(spectrum: EELSSpectrum, identifier: EELSIdentifier | None = None) -> dict:
+    """Elements in one measured spectrum.
 
     Args:
-        path: the spectrum file.
+        spectrum: as ``read_eels`` returns it.
         identifier: networks to use; the committed ensemble (``EELSIdentifier.load()``)
             when None.
 
@@ -546,7 +551,6 @@ def identify_file(path: str | Path, identifier: EELSIdentifier | None = None) ->
         thresholds, highest probability first.
     """
     identifier = EELSIdentifier.load() if identifier is None else identifier
-    spectrum = read_eels(path)
     x, window = to_channels(spectrum.energy, spectrum.counts)
     p, present = identifier.identify(x[None], window[None])
     order = np.argsort(-p[0])
