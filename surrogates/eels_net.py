@@ -3,9 +3,10 @@
 After Annys, Jannis and Verbeeck, Sci. Rep. 13, 13724 (2023): a spectrum on the 3072
 channels of 1 eV of ``simulators.eels`` (zero outside the measured window) goes to a 1-D
 convolutional network with 80 sigmoid outputs, one per element Be..Bi, trained on
-simulated spectra with binary cross-entropy plus a soft-F1 loss; an ensemble averages the
-members' probabilities; an element counts as present above a threshold calibrated where
-precision equals recall on validation spectra.
+simulated spectra with binary cross-entropy plus a soft-F1 loss; an ensemble takes a mean
+of the members' probabilities weighted per element by how well each names it; an element
+counts as present above a threshold calibrated where precision equals recall on
+validation spectra.
 
 How a spectrum reaches the network (``prepare_eels``), the same in training and use:
 
@@ -45,20 +46,22 @@ spectra background-subtracted; ``augment`` can change it for training only, e.g.
 overlapping edges), stored as float16 and reused every epoch; AdamW with a one-cycle
 cosine schedule, from random weights or from ``init`` ones; then thresholds are
 calibrated on a separate validation set (``calibrate_thresholds``) and stored with the
-weights, together with the validation probabilities so that an ensemble can be
-calibrated the same way when it is loaded.
+weights, together with the validation probabilities so that an ensemble can fit its
+member weights and calibrate its thresholds the same way when it is loaded.
 
 The committed weights ``weights/eels_unet.pt`` and ``weights/eels_resnet.pt`` (3.9 and
-3.8 MB) come from ``train_eels_net(arch, seed=0)`` with the defaults (130,000 spectra,
-4 epochs, batch 128), each on one CPU thread (20 and 18 minutes on a shared 2-core
-machine). On 5,000 fresh spectra (``simulate_eels(5000, seed=12345)``) at the calibrated
-thresholds: U-Net weighted F1 0.906, exact match 0.783; ResNet 0.895, 0.754; the
-ensemble 0.904, 0.776. Throughput on one thread, batch 256, preprocessing included:
-U-Net 4,400, ResNet 5,200, ensemble 2,600 spectra/s.
+3.8 MB) come from ``adaptive train eels --arch unet`` / ``--arch resnet`` (130,000
+spectra, 4 epochs, batch 128, a quarter with an overlapping-edge partner, seed 0), each
+on one CPU thread (7 and 5 minutes). On 5,000 fresh spectra
+(``simulate_eels(5000, seed=12345)``) at the calibrated thresholds: U-Net weighted F1
+0.908, exact match 0.778; ResNet 0.890, 0.734; the weighted ensemble 0.906, 0.773.
+Throughput on torch's two threads, batch 256, preprocessing included: U-Net 6,200,
+ResNet 7,500, ensemble 3,500 spectra/s (BENCHMARKS.md).
 """
 
 from __future__ import annotations
 
+import itertools
 import time
 from collections.abc import Sequence
 from contextlib import nullcontext
@@ -93,6 +96,8 @@ LOG_FLOOR = 1e-4
 N_INPUTS = 3
 #: Positives an element needs on the validation set for a threshold of its own.
 MIN_SUPPORT = 20
+#: Grid steps of the per-element member weights of an ensemble (``ensemble_weights``).
+WEIGHT_STEPS = 10
 #: Spectra simulated at a time.
 _SIMULATE_CHUNK = 5000
 #: Spectra per network call at inference: small enough to keep the activations in cache
@@ -356,6 +361,59 @@ def calibrate_thresholds(
     return np.clip(thresholds, 1e-6, 1 - 1e-6)
 
 
+def ensemble_weights(
+    probabilities: np.ndarray,
+    labels: np.ndarray,
+    steps: int = WEIGHT_STEPS,
+    min_support: int = MIN_SUPPORT,
+) -> np.ndarray:
+    """Per-element weights of an ensemble's members, fitted on labelled spectra.
+
+    For each element with at least ``min_support`` positives, the weights on the grid of
+    the simplex with ``steps`` steps (0, 1/steps, ..., 1, summing to 1) whose weighted
+    mean probability has the highest average precision; elements with fewer positives
+    weigh their members equally. A member that names an element better gets more say
+    on it (on validation spectra the U-Net is the better one for most elements).
+
+    Args:
+        probabilities: (m, n, 80) each member's probabilities.
+        labels: (n, 80) bool labels.
+        steps: grid steps per unit weight (>= 1).
+        min_support: positives an element needs for weights of its own (>= 1).
+
+    Returns:
+        (80, m) weights, each row summing to 1.
+    """
+    p = np.asarray(probabilities, dtype=float)
+    y = np.asarray(labels, dtype=bool)
+    if p.ndim != 3 or p.shape[1:] != y.shape or y.shape[1:] != (len(ELEMENTS),):
+        raise InvalidParameterError(
+            f"probabilities must have shape (m, n, {len(ELEMENTS)}) and labels (n, "
+            f"{len(ELEMENTS)}), got {p.shape} and {y.shape}"
+        )
+    for name, value in (("steps", steps), ("min_support", min_support)):
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise InvalidParameterError(f"{name} must be an int >= 1, got {value!r}")
+    members = len(p)
+    grid = np.array(
+        [c for c in itertools.product(range(steps + 1), repeat=members) if sum(c) == steps]
+    )
+    grid = grid / steps  # (g, m)
+    weights = np.full((len(ELEMENTS), members), 1 / members)
+    for j in np.flatnonzero(y.sum(axis=0) >= min_support):
+        mixed = p[:, :, j].T @ grid.T  # (n, g)
+        weights[j] = grid[np.argmax(_average_precision(mixed, y[:, j]))]
+    return weights
+
+
+def _average_precision(scores: np.ndarray, positive: np.ndarray) -> np.ndarray:
+    """Average precision (g,) of each column of ``scores`` (n, g) for ``positive`` (n,)."""
+    order = np.argsort(-scores, axis=0, kind="stable")
+    hits = positive[order]  # (n, g), in descending score
+    precision = np.cumsum(hits, axis=0) / np.arange(1, len(hits) + 1)[:, None]
+    return (precision * hits).sum(axis=0) / max(int(positive.sum()), 1)
+
+
 def score_identification(present: np.ndarray, labels: np.ndarray) -> dict[str, float]:
     """How well predicted element sets match labelled ones.
 
@@ -412,16 +470,19 @@ class EELSIdentifier:
         >>> prob, present = identifier.identify(spectra, window)  # each (n, 80)
         >>> identifier.thresholds = 0.5                         # or an (80,) array
 
-    An ensemble averages its members' probabilities. Its thresholds are calibrated when
-    it is loaded, where precision = recall on the mean of the members' stored validation
-    probabilities, if they share one validation set (``train_eels_net`` always uses the
-    same one for the same ``n_val``); otherwise they are the mean of the members'
-    thresholds.
+    An ensemble takes a weighted mean of its members' probabilities, one set of weights
+    per element. When it is loaded from members that share one validation set
+    (``train_eels_net`` always uses the same one for the same ``n_val``), the weights
+    are fitted on their stored validation probabilities (``ensemble_weights``) and the
+    thresholds calibrated where precision = recall on the weighted mean; otherwise the
+    members weigh equally and the thresholds are the mean of the members' thresholds.
 
     Args:
         networks: trained networks mapping (n, N_INPUTS, N_CHANNELS) to (n, 80) logits.
         thresholds: a probability, or (80,) one per element, in (0, 1).
         metadata: what training stored about each member (arch, metrics, ...).
+        weights: (80, len(networks)) member weights per element, rows summing to 1;
+            None weighs the members equally.
     """
 
     def __init__(
@@ -429,12 +490,23 @@ class EELSIdentifier:
         networks: Sequence[nn.Module],
         thresholds: float | np.ndarray = 0.5,
         metadata: Sequence[dict] = (),
+        weights: np.ndarray | None = None,
     ):
         if not networks:
             raise InvalidParameterError("networks is empty; pass at least one trained network")
         self.networks = [net.eval() for net in networks]
         self.thresholds = thresholds
         self.metadata = list(metadata)
+        shape = (len(ELEMENTS), len(self.networks))
+        if weights is None:
+            weights = np.full(shape, 1 / len(self.networks))
+        weights = np.asarray(weights, dtype=np.float32)
+        if weights.shape != shape or not np.allclose(weights.sum(axis=1), 1, atol=1e-4):
+            raise InvalidParameterError(
+                f"weights must have shape {shape} with rows summing to 1, got an array of "
+                f"shape {weights.shape}; pass None to weigh the members equally"
+            )
+        self.weights = torch.from_numpy(weights.T.copy())  # (m, 80)
 
     @property
     def thresholds(self) -> np.ndarray:
@@ -478,21 +550,24 @@ class EELSIdentifier:
             net.load_state_dict(s["state_dict"])
             networks.append(net)
         validation = [s["validation"] for s in saved]
+        weights = None
         if len(saved) == 1:
             thresholds = saved[0]["thresholds"].numpy()
         elif all(torch.equal(v["labels"], validation[0]["labels"]) for v in validation):
-            mean = torch.stack([v["probabilities"].float() for v in validation]).mean(0)
+            p = torch.stack([v["probabilities"].float() for v in validation]).numpy()
             labels = np.unpackbits(validation[0]["labels"].numpy(), axis=1, count=len(ELEMENTS))
-            thresholds = calibrate_thresholds(mean.numpy(), labels.astype(bool))
+            weights = ensemble_weights(p, labels.astype(bool))
+            mixed = np.einsum("mnj,jm->nj", p, weights)
+            thresholds = calibrate_thresholds(mixed, labels.astype(bool))
         else:
             thresholds = torch.stack([s["thresholds"] for s in saved]).mean(0).numpy()
         metadata = [{k: s[k] for k in ("arch", "config", "metrics", "settings")} for s in saved]
-        return cls(networks, thresholds, metadata)
+        return cls(networks, thresholds, metadata, weights)
 
     def probabilities(
         self, spectra: np.ndarray, window: np.ndarray, batch_size: int = INFERENCE_BATCH
     ) -> np.ndarray:
-        """Mean member probabilities; see ``identify``.
+        """The members' probabilities, weighted per element; see ``identify``.
 
         Returns:
             (n, 80) float32 probabilities.
@@ -506,8 +581,11 @@ class EELSIdentifier:
             for start in range(0, len(x), batch_size):
                 rows = slice(start, start + batch_size)
                 inputs = _prepare(x[rows], w[rows])
-                p = sum(torch.sigmoid(net(inputs)) for net in self.networks)
-                out[rows] = (p / len(self.networks)).numpy()
+                p = sum(
+                    w * torch.sigmoid(net(inputs))
+                    for w, net in zip(self.weights, self.networks, strict=True)
+                )
+                out[rows] = p.numpy()
         return out
 
     def identify(
