@@ -1,4 +1,4 @@
-"""The one check of a numeric batch (one row per spectrum, recipe, ...) every entry point uses."""
+"""The checks of numeric input every entry point shares: a batch of rows, an ascending axis."""
 
 from __future__ import annotations
 
@@ -34,3 +34,24 @@ def finite_matrix(name: str, value, row: str, dtype=float) -> np.ndarray:
             f"{name}[{i}, {j}] = {a[i, j]} is not finite; drop or repair that {row}"
         )
     return a
+
+
+def ascending_steps(name: str, axis: np.ndarray, fix: str) -> np.ndarray:
+    """Steps (m - 1,) of ``axis`` (m,), or an error naming the first one that is not > 0.
+
+    Args:
+        name: the axis's name, for the message.
+        axis: (m,) values.
+        fix: how to repair the input, the end of the message.
+
+    Raises:
+        InvalidParameterError: a step <= 0.
+    """
+    steps = np.diff(axis)
+    if (steps <= 0).any():
+        i = int(np.argmax(steps <= 0))
+        raise InvalidParameterError(
+            f"{name} must be strictly increasing (ascending), but point {i + 1} "
+            f"({axis[i + 1]}) follows {axis[i]}; {fix}"
+        )
+    return steps

@@ -39,6 +39,7 @@ import numpy as np
 from scipy.special import rel_entr
 from scipy.stats import wasserstein_distance
 
+from adaptive.arrays import ascending_steps
 from adaptive.errors import InvalidParameterError
 
 #: Raw spectrum maxima in ``[STEP_LOW, STEP_HIGH]`` keep the full similarity.
@@ -85,13 +86,7 @@ def _as_vector(name: str, value: Any, min_len: int = 2) -> np.ndarray:
 
 def _as_axis(name: str, value: Any, min_len: int = 2) -> np.ndarray:
     x = _as_vector(name, value, min_len)
-    steps = np.diff(x)
-    if (steps <= 0).any():
-        i = int(np.argmax(steps <= 0))
-        raise InvalidParameterError(
-            f"{name} must be strictly increasing, but {name}[{i}]={x[i]!r} is followed by "
-            f"{x[i + 1]!r}; sort the spectrum by its axis and average duplicate points"
-        )
+    ascending_steps(name, x, "sort the spectrum by its axis and average duplicate points")
     return x
 
 

@@ -32,6 +32,7 @@ from scipy.optimize import OptimizeResult, basinhopping, least_squares
 from scipy.signal import find_peaks, peak_widths
 from scipy.special import expit, roots_legendre
 
+from adaptive.arrays import ascending_steps
 from adaptive.errors import InvalidParameterError
 from simulators.lineshapes import xps_peak
 from simulators.xps import TOUGAARD_C
@@ -85,12 +86,9 @@ def check_spectrum(binding_energy: np.ndarray, counts: np.ndarray) -> tuple[np.n
         raise InvalidParameterError(
             "binding_energy and counts must be finite, got NaN or inf; drop or fill those points"
         )
-    steps = np.diff(e)
-    if np.any(steps <= 0):
-        raise InvalidParameterError(
-            f"binding_energy must be strictly ascending, got {e[:3]}...; "
-            "reverse kinetic-energy-ordered spectra (e[::-1], counts[::-1])"
-        )
+    steps = ascending_steps(
+        "binding_energy", e, "reverse kinetic-energy-ordered spectra (e[::-1], counts[::-1])"
+    )
     if np.ptp(steps) > 0.01 * steps.mean():
         raise InvalidParameterError(
             f"binding_energy must have a uniform step, got steps from {steps.min()} to "

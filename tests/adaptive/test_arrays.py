@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from adaptive.arrays import finite_matrix
+from adaptive.arrays import ascending_steps, finite_matrix
 from adaptive.errors import InvalidParameterError
 
 
@@ -27,3 +27,14 @@ def test_finite_matrix_copies_as_the_dtype():
 def test_finite_matrix_names_the_problem(value, message):
     with pytest.raises(InvalidParameterError, match=message):
         finite_matrix("x", value, "spectrum")
+
+
+def test_ascending_steps_returns_the_steps_or_names_the_first_bad_point():
+    np.testing.assert_allclose(
+        ascending_steps("x", np.array([1.0, 1.5, 3.0]), "sort it"), [0.5, 1.5]
+    )
+    for axis, point in (([1.0, 2.0, 2.0, 3.0], 2), ([3.0, 2.0, 1.0], 1)):
+        with pytest.raises(
+            InvalidParameterError, match=rf"x must be strictly .* point {point} .*sort it"
+        ):
+            ascending_steps("x", np.array(axis), "sort it")
