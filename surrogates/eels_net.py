@@ -481,7 +481,7 @@ class EELSIdentifier:
         networks: trained networks mapping (n, N_INPUTS, N_CHANNELS) to (n, 80) logits.
         thresholds: a probability, or (80,) one per element, in (0, 1).
         metadata: what training stored about each member (arch, metrics, ...).
-        weights: (80, len(networks)) member weights per element, rows summing to 1;
+        weights: (80, len(networks)) member weights per element, >= 0, rows summing to 1;
             None weighs the members equally.
     """
 
@@ -501,12 +501,21 @@ class EELSIdentifier:
         if weights is None:
             weights = np.full(shape, 1 / len(self.networks))
         weights = np.asarray(weights, dtype=np.float32)
-        if weights.shape != shape or not np.allclose(weights.sum(axis=1), 1, atol=1e-4):
+        if not (
+            weights.shape == shape
+            and (weights >= 0).all()
+            and np.allclose(weights.sum(axis=1), 1, atol=1e-4)
+        ):
             raise InvalidParameterError(
-                f"weights must have shape {shape} with rows summing to 1, got an array of "
-                f"shape {weights.shape}; pass None to weigh the members equally"
+                f"weights must have shape {shape}, be >= 0 and have rows summing to 1, got "
+                f"an array of shape {weights.shape}; pass None to weigh the members equally"
             )
-        self.weights = torch.from_numpy(weights.T.copy())  # (m, 80)
+        self._weights = torch.from_numpy(weights.T.copy())  # (m, 80)
+
+    @property
+    def weights(self) -> np.ndarray:
+        """(80, m) each member's weight per element, rows summing to 1."""
+        return self._weights.numpy().T.copy()
 
     @property
     def thresholds(self) -> np.ndarray:
@@ -582,8 +591,8 @@ class EELSIdentifier:
                 rows = slice(start, start + batch_size)
                 inputs = _prepare(x[rows], w[rows])
                 p = sum(
-                    w * torch.sigmoid(net(inputs))
-                    for w, net in zip(self.weights, self.networks, strict=True)
+                    weight * torch.sigmoid(net(inputs))
+                    for weight, net in zip(self._weights, self.networks, strict=True)
                 )
                 out[rows] = p.numpy()
         return out

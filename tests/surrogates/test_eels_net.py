@@ -197,7 +197,8 @@ def test_identifier_thresholds_accept_a_scalar_or_one_per_element():
 
 
 def test_identifier_rejects_weights_of_the_wrong_shape_or_sum():
-    for bad in (np.full((80, 1), 0.5), np.full((79, 2), 0.5), np.ones((80, 3))):
+    negative = np.tile([1.5, -0.5], (80, 1))
+    for bad in (np.full((80, 1), 0.5), np.full((79, 2), 0.5), np.ones((80, 2)), negative):
         with pytest.raises(InvalidParameterError, match="weights"):
             EELSIdentifier([EELSResNet(), EELSUNet()], weights=bad)
 
@@ -300,7 +301,7 @@ def test_an_ensemble_weighs_members_and_calibrates_on_their_validation(tmp_path)
     members = [EELSIdentifier.load((a,), directory=tmp_path / "ens") for a in ("unet", "resnet")]
     validation = simulate_eels(200, seed=VALIDATION_SEED)
     each = np.stack([m.probabilities(validation.spectra, validation.window) for m in members])
-    weights = ensemble.weights.numpy().T  # (80, 2)
+    weights = ensemble.weights  # (80, 2)
     # weights fitted on the stored (float16) validation probabilities of the same spectra
     np.testing.assert_allclose(weights, ensemble_weights(each, validation.labels), atol=1e-6)
     assert (weights != 0.5).any(axis=1).sum() == (validation.labels.sum(axis=0) >= 20).sum()
