@@ -11,6 +11,11 @@ from pathlib import Path
 from adaptive.errors import AdaptiveError
 
 
+def _print_result(result: dict, args) -> None:
+    """Print a command's figures: one JSON line with ``--json``, else indented JSON."""
+    print(json.dumps(result, indent=None if args.json else 2))
+
+
 def cmd_serve(args) -> int:
     from adaptive.server import Server
 
@@ -66,7 +71,7 @@ def cmd_bench_scan(args) -> int:
     from adaptive.bench import bench_scan
 
     result = bench_scan(args.spectrum, args.noise_counts, args.max_points, progress=not args.json)
-    print(json.dumps(result, indent=None if args.json else 2))
+    _print_result(result, args)
     return 0
 
 
@@ -84,7 +89,7 @@ def cmd_bench_pool(args) -> int:
         args.methods.split(",") if args.methods else None,
         progress=not args.json,
     )
-    print(json.dumps(result, indent=None if args.json else 2))
+    _print_result(result, args)
     return 0
 
 
@@ -92,7 +97,7 @@ def cmd_bench_batch(args) -> int:
     from adaptive.bench_pool import bench_batch_time
 
     result = bench_batch_time(args.observations, args.batch, args.repeats)
-    print(json.dumps(result, indent=None if args.json else 2))
+    _print_result(result, args)
     return 0
 
 
@@ -106,7 +111,7 @@ def cmd_fit_peaks(args) -> int:
     figure = Path(args.figure or Path(args.file).with_suffix(".fit.png").name)
     result.plot(figure, title=f"{region.name}: {len(result.peaks)} peaks")
     report = {"file": args.file, "block": region.name, **result.to_dict(), "figure": str(figure)}
-    print(json.dumps(report, indent=None if args.json else 2))
+    _print_result(report, args)
     return 0
 
 
@@ -118,7 +123,7 @@ def cmd_bench_peakfit(args) -> int:
     if unknown:
         raise ValueError(f"unknown methods {unknown}; choose from {','.join(METHODS)}")
     result = bench_peakfit(args.n, args.seed, methods, not args.json, args.data)
-    print(json.dumps(result, indent=None if args.json else 2))
+    _print_result(result, args)
     return 0
 
 
@@ -148,7 +153,7 @@ def cmd_identify(args) -> int:
     plot_identification(
         figure, spectrum.energy, spectrum.counts, result["probabilities"], result["present"]
     )
-    print(json.dumps({**result, "figure": str(figure)}, indent=None if args.json else 2))
+    _print_result({**result, "figure": str(figure)}, args)
     return 0
 
 
@@ -156,7 +161,7 @@ def cmd_bench_eels(args) -> int:
     from adaptive.bench_eels import bench_eels
 
     result = bench_eels(args.n, args.seed, args.data)
-    print(json.dumps(result, indent=None if args.json else 2))
+    _print_result(result, args)
     return 0
 
 
