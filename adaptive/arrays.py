@@ -1,10 +1,34 @@
-"""The checks of numeric input every entry point shares: a batch of rows, an ascending axis."""
+"""The checks of numeric input every entry point shares: numbers, a batch of rows, an
+ascending axis."""
 
 from __future__ import annotations
+
+import math
+from typing import Any
 
 import numpy as np
 
 from adaptive.errors import InvalidParameterError
+
+
+def is_int(value: Any) -> bool:
+    """Whether ``value`` is an integer (a bool is not)."""
+    return isinstance(value, (int, np.integer)) and not isinstance(value, bool)
+
+
+def is_number(value: Any) -> bool:
+    """Whether ``value`` is a real number (a bool is not; NaN and inf are)."""
+    return isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool)
+
+
+def is_finite_number(value: Any) -> bool:
+    """Whether ``value`` is a real number that is finite as a float (``10**400`` is not)."""
+    if not is_number(value):
+        return False
+    try:
+        return math.isfinite(value)
+    except OverflowError:
+        return False
 
 
 def finite_matrix(name: str, value, row: str, dtype=float) -> np.ndarray:

@@ -7,6 +7,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from adaptive.analysis import Analysis
+from adaptive.arrays import is_int
 from adaptive.errors import CampaignStoppedError, InvalidParameterError
 from adaptive.journal import Journal
 from adaptive.objectives import SpectrumObjective
@@ -36,17 +37,13 @@ class Goals:
                 f"goals are {{max_observations: int, stop_on_convergence: bool}}, got {data!r}"
             )
         limit = data.get("max_observations")
-        if limit is not None and (not _is_int(limit) or limit < 1):
+        if limit is not None and (not is_int(limit) or limit < 1):
             raise InvalidParameterError(f"max_observations={limit!r} must be a positive integer")
         if not isinstance(data.get("stop_on_convergence", True), bool):
             raise InvalidParameterError(
                 f"stop_on_convergence={data['stop_on_convergence']!r} must be true or false"
             )
         return cls(**data)
-
-
-def _is_int(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
 
 
 class Campaign:
@@ -141,7 +138,7 @@ class Campaign:
     def suggest(self, n: int) -> list[Suggestion]:
         """Up to ``n`` new suggestions; none once a goal is met (see ``status``)."""
         self._require_running()
-        if not _is_int(n) or n < 1:
+        if not is_int(n) or n < 1:
             raise InvalidParameterError(f"n={n!r} must be a positive integer")
         if self._check_goals():
             return []
@@ -175,6 +172,11 @@ class Campaign:
             changes["metadata"] = {**metadata, "value_from": self.objective.measure}
         if changes:
             observation = Observation(**{**observation.__dict__, **changes})
+        if observation.value is None:  # every strategy learns from a scalar
+            raise InvalidParameterError(
+                f"the observation at {point} has only a spectrum and campaign {self.id} has no "
+                "objective or analysis value to turn it into a number; send value too"
+            )
         if not self.journal.append_observation(self.id, observation, client_id, sequence):
             return False
         self.n_observations += 1

@@ -17,10 +17,16 @@ def _print_result(result: dict, args) -> None:
 
 
 def cmd_serve(args) -> int:
+    import zmq
+
     from adaptive.server import Server
 
     server = Server(args.journal, bind=args.bind)
-    endpoint = server.start()
+    try:
+        endpoint = server.start()
+    except zmq.ZMQError as err:
+        print(f"error: cannot serve on {args.bind}: {err}; pick another --bind", file=sys.stderr)
+        return 2
     print(f"adaptive server on {endpoint}, journal {args.journal}", flush=True)
     try:
         while True:

@@ -39,7 +39,7 @@ class Client:
 
     Example:
         >>> with Client("tcp://127.0.0.1:5555", timeout_s=1.0) as client:  # doctest: +SKIP
-        ...     client.call("campaign_status", campaign="c1")
+        ...     client.call("campaign_status", campaign_id="c1")
     """
 
     def __init__(

@@ -47,18 +47,3 @@ class RemoteError(AdaptiveError, RuntimeError):
     def __init__(self, type_: str, message: str):
         super().__init__(f"{type_}: {message}")
         self.type = type_
-
-
-ERROR_TYPES = {
-    cls.__name__: cls
-    for cls in (
-        AdaptiveError,
-        InvalidParameterError,
-        OutOfSpaceError,
-        UnknownMethodError,
-        UnknownCampaignError,
-        ProtocolError,
-        CampaignStoppedError,
-        ServerUnavailableError,
-    )
-}

@@ -134,15 +134,36 @@ class Journal:
                     client_id,
                     client_seq,
                     json.dumps(record),
-                    None if spectrum is None else spectrum.x.astype("<f8").tobytes(),
-                    None if spectrum is None else spectrum.y.astype("<f8").tobytes(),
+                    *((None, None) if spectrum is None else _spectrum_bytes(spectrum)),
                 ),
             )
         except sqlite3.IntegrityError:
             if client_id is None or client_seq is None:
                 raise
+            self._check_same(campaign_id, client_id, client_seq, record, spectrum)
             return False
         return True
+
+    def _check_same(
+        self, campaign_id: str, client_id: str, client_seq: int, record: dict, spectrum
+    ) -> None:
+        """Raise unless the stored put ``(client_id, client_seq)`` holds the same measurement
+        as ``record`` (its time aside: the server stamps puts that carry none)."""
+        stored, sx, sy = self._db.execute(
+            "SELECT record, spectrum_x, spectrum_y FROM observations "
+            "WHERE campaign_id = ? AND client_id = ? AND client_seq = ?",
+            (campaign_id, client_id, client_seq),
+        ).fetchone()
+        old, new = ({**json.loads(r), "time": None} for r in (stored, json.dumps(record)))
+        new_arrays = (None, None) if spectrum is None else _spectrum_bytes(spectrum)
+        if json.dumps(old, sort_keys=True) != json.dumps(new, sort_keys=True) or (
+            (sx, sy) != new_arrays
+        ):
+            raise InvalidParameterError(
+                f"client {client_id!r} already put a different observation as sequence "
+                f"{client_seq}; give each driver session its own client_id (the Client's "
+                "default is a fresh one)"
+            )
 
     def observations(self, campaign_id: str) -> list[Observation]:
         """All observations of a campaign in the order they were committed."""
@@ -191,3 +212,8 @@ class Journal:
             args += (kind,)
         rows = self._db.execute(query + " ORDER BY seq", args)
         return [{"kind": k, "payload": json.loads(p), "time": t} for k, p, t in rows]
+
+
+def _spectrum_bytes(spectrum: Spectrum) -> tuple[bytes, bytes]:
+    """A spectrum's x and y as stored: little-endian float64 bytes."""
+    return spectrum.x.astype("<f8").tobytes(), spectrum.y.astype("<f8").tobytes()

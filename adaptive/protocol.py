@@ -22,6 +22,7 @@ from typing import Any
 
 import numpy as np
 
+from adaptive.arrays import is_int
 from adaptive.errors import InvalidParameterError, ProtocolError, RemoteError
 
 PROTOCOL_VERSION = 1
@@ -156,10 +157,6 @@ def _finite_float(text: str) -> float:
     return value
 
 
-def _is_int(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
-
-
 def _restore(value: Any, buffers: Sequence[bytes], used: set[int]) -> Any:
     """Replace array headers inside ``value`` by the arrays they describe."""
     if isinstance(value, dict):
@@ -177,7 +174,7 @@ def _array_from_header(header: dict, buffers: Sequence[bytes], used: set[int]) -
             f"array header {header!r} must have exactly the keys __array__, dtype and shape"
         )
     index, dtype, shape = header[_ARRAY_KEY], header["dtype"], header["shape"]
-    if not _is_int(index) or not 0 <= index < len(buffers):
+    if not is_int(index) or not 0 <= index < len(buffers):
         raise ProtocolError(
             f"array header index {index!r} is out of range: the message has "
             f"{len(buffers)} array frame(s)"
@@ -188,7 +185,7 @@ def _array_from_header(header: dict, buffers: Sequence[bytes], used: set[int]) -
         raise ProtocolError(
             f"array {index} has unknown dtype {dtype!r}; allowed: {', '.join(ALLOWED_DTYPES)}"
         )
-    if not isinstance(shape, list) or not all(_is_int(n) and n >= 0 for n in shape):
+    if not isinstance(shape, list) or not all(is_int(n) and n >= 0 for n in shape):
         raise ProtocolError(
             f"array {index} has bad shape {shape!r}; expected a list of non-negative integers"
         )
@@ -257,7 +254,7 @@ def parse_request(envelope: dict) -> tuple[str | int, str, dict]:
             f"request has unknown key(s) {sorted(extra)}; allowed: id, method, params, v"
         )
     request_id, method, params = envelope.get("id"), envelope.get("method"), envelope.get("params")
-    if not (isinstance(request_id, str) or _is_int(request_id)):
+    if not (isinstance(request_id, str) or is_int(request_id)):
         raise ProtocolError(f"request id must be a str or int, got {request_id!r}")
     if not isinstance(method, str) or not method:
         raise ProtocolError(f"request method must be a non-empty str, got {method!r}")
@@ -323,7 +320,7 @@ def _check_version(envelope: Any, what: str) -> None:
             f"{PROTOCOL_VERSION}: send 'v': {PROTOCOL_VERSION}"
         )
     version = envelope["v"]
-    if not _is_int(version) or version != PROTOCOL_VERSION:
+    if not is_int(version) or version != PROTOCOL_VERSION:
         raise ProtocolError(
             f"{what} uses protocol version {version!r}, but this {side} speaks version "
             f"{PROTOCOL_VERSION}; upgrade or downgrade the peer to v{PROTOCOL_VERSION}"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import math
+import json
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -10,6 +10,7 @@ from typing import Any
 
 import numpy as np
 
+from adaptive.arrays import is_finite_number
 from adaptive.errors import InvalidParameterError
 
 
@@ -51,8 +52,11 @@ class Spectrum:
     y_units: str = ""
 
     def __post_init__(self):
-        x = np.asarray(self.x, dtype=float)
-        y = np.asarray(self.y, dtype=float)
+        try:
+            x = np.asarray(self.x, dtype=float)
+            y = np.asarray(self.y, dtype=float)
+        except (TypeError, ValueError) as err:
+            raise InvalidParameterError(f"spectrum arrays must be numeric: {err}") from None
         if x.ndim != 1 or y.ndim != 1:
             raise InvalidParameterError(
                 f"spectrum arrays must be 1-D, got shapes {x.shape}, {y.shape}"
@@ -97,8 +101,26 @@ class Observation:
             v = getattr(self, name)
             if v is None:
                 continue
-            if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v):
+            if not is_finite_number(v):
                 raise InvalidParameterError(f"observation {name}={v!r} must be a finite number")
             object.__setattr__(self, name, float(v))
         if self.uncertainty is not None and self.uncertainty < 0:
             raise InvalidParameterError(f"uncertainty={self.uncertainty} must be >= 0")
+        if not is_finite_number(self.time):
+            raise InvalidParameterError(
+                f"observation time={self.time!r} must be UNIX seconds (a finite number)"
+            )
+        object.__setattr__(self, "time", float(self.time))
+        if self.suggestion_id is not None and not isinstance(self.suggestion_id, str):
+            raise InvalidParameterError(
+                f"suggestion_id={self.suggestion_id!r} must be the suggestion's id string"
+            )
+        if not isinstance(self.metadata, dict):
+            raise InvalidParameterError(f"metadata must be a mapping, got {self.metadata!r}")
+        try:
+            json.dumps(self.metadata)
+        except (TypeError, ValueError) as err:
+            raise InvalidParameterError(
+                f"metadata must hold only JSON values (strings, numbers, lists, "
+                f"mappings): {err}; send arrays as spectra"
+            ) from None

@@ -2,12 +2,14 @@
 
 Peers send ``[b"", frame0, ...]`` (REQ or DEALER-as-REQ, see ``adaptive.client``);
 the ROUTER sees ``[identity, b"", frame0, ...]`` and answers ``[identity, b"", *reply]``.
-Every request gets a reply; errors are replies. A request id seen recently gets
-the cached reply again, so a client's retry never does the work twice.
+Every request gets a reply; errors are replies. A request seen recently (the same
+bytes: a client's retry resends its frames) gets the cached reply again, so a retry
+never does the work twice, while another request that reuses its id is served anew.
 """
 
 from __future__ import annotations
 
+import hashlib
 import inspect
 import sys
 import threading
@@ -21,6 +23,7 @@ import numpy as np
 import zmq
 
 from adaptive import protocol
+from adaptive.arrays import is_int
 from adaptive.campaign import Campaign
 from adaptive.errors import AdaptiveError, InvalidParameterError, UnknownMethodError
 from adaptive.insights import campaign_insights
@@ -44,7 +47,8 @@ class Server:
         self.endpoint: str | None = None
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
-        self._replies: OrderedDict[Any, list[bytes]] = OrderedDict()
+        self._replies: OrderedDict[bytes, list[bytes]] = OrderedDict()
+        self._start_error: BaseException | None = None
         self.methods = {
             "server_ping": self.server_ping,
             "campaign_create": self.campaign_create,
@@ -66,6 +70,8 @@ class Server:
         self._thread.start()
         if not ready.wait(10):
             raise RuntimeError(f"server did not bind {self.bind} within 10 s")
+        if self._start_error is not None:
+            raise self._start_error
         return self.endpoint
 
     def stop(self) -> None:
@@ -74,20 +80,34 @@ class Server:
             self._thread.join(5)
 
     def serve_forever(self, ready: threading.Event | None = None) -> None:
-        """Serve until ``stop()``; the socket and journal are owned by this thread."""
-        self.journal = Journal(self.journal_path)
+        """Serve until ``stop()``; the socket and journal are owned by this thread.
+
+        Raises (from ``start()`` too): the journal cannot be opened or the endpoint bound
+        (e.g. ``zmq.ZMQError`` "Address already in use").
+        """
         self.campaigns: dict[str, Campaign] = {}
-        context = zmq.Context.instance()
-        socket = context.socket(zmq.ROUTER)
+        socket = zmq.Context.instance().socket(zmq.ROUTER)
         socket.setsockopt(zmq.LINGER, 0)
-        host, _, port = self.bind.rpartition(":")
-        if port in ("0", "*"):
-            socket.bind_to_random_port(host)
-        else:
-            socket.bind(self.bind)
-        self.endpoint = socket.getsockopt_string(zmq.LAST_ENDPOINT)
-        if ready is not None:
-            ready.set()
+        self.journal = None
+        try:
+            self.journal = Journal(self.journal_path)
+            host, _, port = self.bind.rpartition(":")
+            if port in ("0", "*"):
+                socket.bind_to_random_port(host)
+            else:
+                socket.bind(self.bind)
+            self.endpoint = socket.getsockopt_string(zmq.LAST_ENDPOINT)
+        except Exception as err:
+            socket.close(linger=0)
+            if self.journal is not None:
+                self.journal.close()
+            if ready is None:
+                raise
+            self._start_error = err  # start() raises it in the caller's thread
+            return
+        finally:
+            if ready is not None:
+                ready.set()
         poller = zmq.Poller()
         poller.register(socket, zmq.POLLIN)
         try:
@@ -105,11 +125,12 @@ class Server:
     def handle(self, frames: list[bytes]) -> list[bytes]:
         """Answer one request's frames with reply frames; never raises."""
         request_id = None
+        key = hashlib.sha256(b"\0".join(frames)).digest()
+        if key in self._replies:
+            return self._replies[key]
         try:
             envelope = protocol.decode(frames)
             request_id, method, params = protocol.parse_request(envelope)
-            if request_id in self._replies:
-                return self._replies[request_id]
             reply = protocol.ok_reply(request_id, self._dispatch(method, params))
         except AdaptiveError as err:
             reply = protocol.error_reply(request_id, err)
@@ -121,7 +142,7 @@ class Server:
         except AdaptiveError as err:
             out = protocol.encode(protocol.error_reply(request_id, err))
         if request_id is not None:
-            self._replies[request_id] = out
+            self._replies[key] = out
             while len(self._replies) > REPLY_CACHE_SIZE:
                 self._replies.popitem(last=False)
         return out
@@ -207,6 +228,10 @@ class Server:
             raise InvalidParameterError(f"metadata must be a mapping, got {metadata!r}")
         if (client_id is None) != (sequence is None):
             raise InvalidParameterError("send client_id and sequence together, or neither")
+        if client_id is not None and (not isinstance(client_id, str) or not client_id):
+            raise InvalidParameterError(f"client_id must be a non-empty string, got {client_id!r}")
+        if sequence is not None and (not is_int(sequence) or sequence < 0):
+            raise InvalidParameterError(f"sequence must be an integer >= 0, got {sequence!r}")
         observation = Observation(
             point=point,
             value=value,
@@ -234,7 +259,10 @@ class Server:
 
     def model_predict(self, campaign_id, points) -> dict:
         """The strategy's reconstruction at ``points`` (m,) of a 1-D space."""
-        points = np.asarray(points, dtype=float)
+        try:
+            points = np.asarray(points, dtype=float)
+        except (TypeError, ValueError):
+            raise InvalidParameterError(f"points must be numbers, got {points!r}") from None
         if points.ndim != 1 or not np.isfinite(points).all():
             raise InvalidParameterError("points must be a finite 1-D array")
         mean, std = self._campaign(campaign_id).strategy.predict(points)

@@ -227,17 +227,18 @@ def simulate_synthesis(
 
 
 def _synthesis_figures(out, journal_path, campaign_id, insights, target_x, target_y) -> list:
-    campaign = Campaign.resume(Journal(journal_path), campaign_id)
+    journal = Journal(journal_path)
+    try:
+        campaign = Campaign.resume(journal, campaign_id)
+        observations = journal.observations(campaign_id)
+    finally:
+        journal.close()
     strategy = campaign.strategy
     x, y, _ = strategy.data(in_order=True)
     ends = [0] + list(np.cumsum([r["n_recipes"] for r in insights["rounds"]]))
     per_round = [y[a:b] for a, b in zip(ends[:-1], ends[1:], strict=True)]
     best = strategy.space.from_unit(x[[int(np.argmin(y))]])[0]
-    droplets = [
-        o.spectrum.y
-        for o in campaign.journal.observations(campaign_id)
-        if o.point == best and o.spectrum is not None
-    ]
+    droplets = [o.spectrum.y for o in observations if o.point == best and o.spectrum is not None]
     shap_rounds = [r for r in insights["rounds"] if r["shap_values"] is not None]
     final = shap_rounds[-1]
     n_total = sum(r["n_recipes"] for r in insights["rounds"])

@@ -14,14 +14,11 @@ from typing import Any
 
 import numpy as np
 
+from adaptive.arrays import is_finite_number, is_number
 from adaptive.errors import InvalidParameterError, OutOfSpaceError
 
 #: relative tolerance for "on the step lattice" and for constraint bounds
 TOL = 1e-9
-
-
-def _is_number(value: Any) -> bool:
-    return not isinstance(value, bool) and isinstance(value, (int, float, np.floating, np.integer))
 
 
 def _fmt(value: float) -> str:
@@ -44,7 +41,7 @@ class Dimension:
         step: optional fixed resolution of a continuous dimension (e.g. a pump's
             step): the valid values are ``low + k * step`` for ``k = 0, 1, ...`` up to
             ``high``. :meth:`validate` rejects values off this lattice (relative
-            tolerance ``1e-9``); :meth:`snap` rounds onto it.
+            tolerance ``1e-9``); :meth:`Space.from_unit` rounds onto it.
     """
 
     name: str
@@ -74,11 +71,7 @@ class Dimension:
                 )
             return
         for bound in (self.low, self.high):
-            if (
-                isinstance(bound, bool)
-                or not isinstance(bound, (int, float))
-                or not math.isfinite(bound)
-            ):
+            if not is_finite_number(bound):
                 raise InvalidParameterError(
                     f"dimension {self.name!r}: bounds must be finite numbers, "
                     f"got low={self.low!r}, high={self.high!r}"
@@ -87,13 +80,17 @@ class Dimension:
             raise InvalidParameterError(
                 f"dimension {self.name!r}: low={self.low} must be below high={self.high}"
             )
+        if self.kind == "integer" and math.ceil(self.low) > math.floor(self.high):
+            raise InvalidParameterError(
+                f"integer dimension {self.name!r}: [{self.low}, {self.high}] holds no integer"
+            )
         if self.step is not None:
             if self.kind != "continuous":
                 raise InvalidParameterError(
                     f"dimension {self.name!r}: step applies to continuous dimensions only; "
                     f"an {self.kind} dimension already has unit steps"
                 )
-            if not _is_number(self.step) or not math.isfinite(self.step) or self.step <= 0:
+            if not is_finite_number(self.step) or self.step <= 0:
                 raise InvalidParameterError(
                     f"dimension {self.name!r}: step must be a finite positive number, "
                     f"got step={self.step!r}"
@@ -116,37 +113,17 @@ class Dimension:
     def _lattice(self, k: int) -> float:
         return self.low + k * self.step
 
-    def snap(self, value: Any) -> Any:
-        """Round ``value`` onto this dimension's valid values, clipped into ``[low, high]``.
-
-        For strategies that produced a value on a continuous scale: integers are
-        rounded, stepped dimensions go to the nearest ``low + k * step``, plain
-        continuous values are only clipped; a categorical value is checked and
-        returned. Never use this to repair input from the wire: use :meth:`validate`.
-        """
-        if self.kind == "categorical":
-            return self.validate(value)
-        if not _is_number(value) or not math.isfinite(value):
-            raise InvalidParameterError(f"cannot snap {self.name}={value!r}: not a finite number")
-        value = min(max(float(value), self.low), self.high)
-        if self.kind == "integer":
-            return int(min(max(round(value), math.ceil(self.low)), math.floor(self.high)))
-        if self.step is None:
-            return value
-        k = min(max(round((value - self.low) / self.step), 0), self.n_steps)
-        return self._lattice(k)
-
     def validate(self, value: Any) -> Any:
         """Return ``value`` checked (and cast) for this dimension, or raise."""
         if self.kind == "categorical":
-            if value not in self.choices:
+            if isinstance(value, (list, dict, np.ndarray)) or value not in self.choices:
                 raise OutOfSpaceError(
                     f"{self.name}={value!r} is not one of the choices {list(self.choices)}"
                 )
             return value
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
+        if not is_number(value):
             raise InvalidParameterError(f"{self.name}={value!r} is not a number")
-        if not math.isfinite(value):
+        if not is_finite_number(value):
             raise InvalidParameterError(f"{self.name}={value!r} is not finite; send a real number")
         if not self.low <= value <= self.high:
             raise OutOfSpaceError(
@@ -212,7 +189,7 @@ class LinearConstraint:
                 raise InvalidParameterError(
                     f"constraint coefficient names must be dimension names, got {key!r}"
                 )
-            if not _is_number(c) or not math.isfinite(c):
+            if not is_finite_number(c):
                 raise InvalidParameterError(
                     f"constraint coefficient for {key!r} must be a finite number, got {c!r}"
                 )
@@ -226,7 +203,7 @@ class LinearConstraint:
             bound = getattr(self, bound_name)
             if bound is None:
                 continue
-            if not _is_number(bound) or not math.isfinite(bound):
+            if not is_finite_number(bound):
                 raise InvalidParameterError(
                     f"constraint {self.label!r}: {bound_name} must be a finite number, "
                     f"got {bound!r}"
@@ -271,10 +248,6 @@ class LinearConstraint:
         if self.lower is not None and value < self.lower - self._slack(self.lower, tol):
             return f"{self.label} = {_fmt(value)} < {_fmt(self.lower)}"
         return None
-
-    def is_satisfied(self, point: dict[str, Any], tol: float = TOL) -> bool:
-        """Whether ``point`` satisfies the bounds, up to ``tol * max(1, |bound|)``."""
-        return self.violation(point, tol) is None
 
     def to_dict(self) -> dict:
         data: dict[str, Any] = {"coefficients": dict(self.coefficients)}
@@ -551,6 +524,12 @@ class Space:
             unknown = set(raw) - {"name", "kind", "low", "high", "choices", "units", "step"}
             if unknown:
                 raise InvalidParameterError(f"unknown dimension fields {sorted(unknown)}")
+            if "name" not in raw:
+                raise InvalidParameterError(f"dimension {raw!r} needs a name")
+            if not isinstance(raw.get("choices") or [], list | tuple):
+                raise InvalidParameterError(
+                    f"dimension {raw['name']!r}: choices must be a list, got {raw['choices']!r}"
+                )
             dims.append(Dimension(**{**raw, "choices": tuple(raw.get("choices") or ())}))
         raw_constraints = data.get("constraints") or []
         if not isinstance(raw_constraints, list):

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from adaptive.arrays import ascending_steps, finite_matrix
+from adaptive.arrays import ascending_steps, finite_matrix, is_finite_number, is_int, is_number
 from adaptive.errors import InvalidParameterError
 
 
@@ -38,3 +38,10 @@ def test_ascending_steps_returns_the_steps_or_names_the_first_bad_point():
             InvalidParameterError, match=rf"x must be strictly .* point {point} .*sort it"
         ):
             ascending_steps("x", np.array(axis), "sort it")
+
+
+def test_number_predicates_refuse_bools_and_floats_that_overflow():
+    assert is_int(3) and is_int(np.int64(3)) and not is_int(True) and not is_int(3.0)
+    assert is_number(np.float32(1.5)) and is_number(float("nan")) and not is_number("1")
+    assert is_finite_number(10**300) and not is_finite_number(10**400)
+    assert not is_finite_number(float("inf")) and not is_finite_number(False)

@@ -7,9 +7,11 @@ import pytest
 import zmq
 
 from adaptive import protocol
+from adaptive.campaign import Campaign
 from adaptive.client import Client
 from adaptive.errors import InvalidParameterError, RemoteError
 from adaptive.journal import Journal
+from adaptive.server import Server
 
 SPACE = {"dimensions": [{"name": "energy", "low": 7000.0, "high": 7300.0, "units": "eV"}]}
 
@@ -101,6 +103,34 @@ def test_idempotent_put_counts_once(client, campaign):
             "differ in length",
         ),
         ({"point": {"energy": 7100.0}}, "InvalidParameterError", "value or a spectrum"),
+        (
+            {"point": {"energy": 7100.0}, "spectrum": {"x": np.arange(3.0), "y": np.ones(3)}},
+            "InvalidParameterError",
+            "only a spectrum",
+        ),
+        ({"point": {"energy": 7100.0}, "value": 10**400}, "InvalidParameterError", "finite"),
+        ({"point": {"energy": 10**400}, "value": 1.0}, "InvalidParameterError", "not finite"),
+        ({"point": {"energy": 7100.0}, "value": 1.0, "time": [1]}, "InvalidParameterError", "time"),
+        (
+            {"point": {"energy": 7100.0}, "value": 1.0, "suggestion_id": ["x"]},
+            "InvalidParameterError",
+            "suggestion_id",
+        ),
+        (
+            {"point": {"energy": 7100.0}, "value": 1.0, "metadata": {"a": np.arange(3.0)}},
+            "InvalidParameterError",
+            "JSON values",
+        ),
+        (
+            {"point": {"energy": 7100.0}, "value": 1.0, "client_id": ["x"], "sequence": 1},
+            "InvalidParameterError",
+            "client_id",
+        ),
+        (
+            {"point": {"energy": 7100.0}, "value": 1.0, "spectrum": {"x": ["a"], "y": [1.0]}},
+            "InvalidParameterError",
+            "numeric",
+        ),
     ],
 )
 def test_bad_observations_get_typed_errors_and_change_nothing(
@@ -112,7 +142,10 @@ def test_bad_observations_get_typed_errors_and_change_nothing(
     assert caught.value.type == error_type
     assert words in str(caught.value)
     assert client.call("campaign_status", campaign_id=campaign)["n_observations"] == 1
-    assert len(Journal(server.journal_path).observations(campaign)) == 1
+    journal = Journal(server.journal_path)
+    assert len(journal.observations(campaign)) == 1
+    assert Campaign.resume(journal, campaign).n_observations == 1  # a restart still works
+    journal.close()
 
 
 def test_nan_value_is_refused_before_it_reaches_the_journal(server, client, campaign):
@@ -161,10 +194,30 @@ def test_malformed_frames_and_wrong_version_are_answered(server, client, campaig
 def test_bad_campaign_configs(client):
     with pytest.raises(RemoteError, match="unknown strategy"):
         client.call("campaign_create", space=SPACE, strategy={"name": "magic"})
-    with pytest.raises(RemoteError, match="low"):
-        bad = {"dimensions": [{"name": "energy", "low": 5.0, "high": 1.0}]}
-        client.call("campaign_create", space=bad, strategy={"name": "random"})
+    bad_dimensions = [
+        ({"name": "energy", "low": 5.0, "high": 1.0}, "low"),
+        ({"low": 0.0, "high": 1.0}, "needs a name"),
+        ({"name": "c", "kind": "categorical", "choices": 5}, "choices must be a list"),
+        ({"name": "energy", "low": 0.0, "high": 10**400}, "finite"),
+        ({"name": "n", "kind": "integer", "low": 0.5, "high": 0.7}, "holds no integer"),
+    ]
+    for dimension, words in bad_dimensions:
+        with pytest.raises(RemoteError, match=words) as caught:
+            space = {"dimensions": [dimension]}
+            client.call("campaign_create", space=space, strategy={"name": "random"})
+        assert caught.value.type == "InvalidParameterError"
     assert client.call("campaign_list") == []
+
+
+def test_bad_prediction_points_get_a_typed_error(client, campaign):
+    with pytest.raises(RemoteError, match="points must be numbers") as caught:
+        client.call("model_predict", campaign_id=campaign, points=["a"])
+    assert caught.value.type == "InvalidParameterError"
+
+
+def test_a_port_in_use_fails_at_start(server, tmp_path):
+    with pytest.raises(zmq.ZMQError):
+        Server(tmp_path / "other.sqlite", bind=server.endpoint).start()
 
 
 def test_stop_then_put_is_refused(client, campaign):
@@ -184,3 +237,8 @@ def test_retried_request_id_gets_the_cached_reply(server, campaign):
     assert first == second
     third = raw_call(server.endpoint, protocol.encode({**envelope, "id": "other"}))
     assert third["result"]["suggestions"][0]["id"] != first["result"]["suggestions"][0]["id"]
+    # another request that reuses the id (another client counting from 1) is served anew
+    ping = raw_call(
+        server.endpoint, protocol.encode(protocol.request("server_ping", {}, id="same"))
+    )
+    assert ping["ok"] and "time" in ping["result"]

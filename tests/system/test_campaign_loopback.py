@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from adaptive.client import Client
-from adaptive.errors import ServerUnavailableError
+from adaptive.errors import RemoteError, ServerUnavailableError
 from adaptive.journal import Journal
 from drivers import SimulatedInstrument, replay_instrument, run_driver
 from simulators import KEdgeXAS
@@ -106,15 +106,21 @@ def test_resume_after_kill_9_loses_and_duplicates_nothing(tmp_path):
             status = client.call("campaign_status", campaign_id=campaign)
             assert status["n_observations"] == 25
             # a put retried across the crash is recognised and not counted twice
+            last = Journal(journal).observations(campaign)[-1]
+            keyed = {"campaign_id": campaign, "client_id": "beamline", "sequence": last_sequence}
             replay = client.call(
                 "observation_put",
-                campaign_id=campaign,
-                point={"energy": low},
-                value=0.0,
-                client_id="beamline",
-                sequence=last_sequence,
+                point=last.point,
+                value=last.value,
+                suggestion_id=last.suggestion_id,
+                metadata=last.metadata,
+                **keyed,
             )
             assert replay["duplicate"] and replay["n_observations"] == 25
+            # another reading under a used key is refused, not silently dropped
+            with pytest.raises(RemoteError, match="already put a different observation"):
+                client.call("observation_put", point={"energy": low}, value=0.0, **keyed)
+            assert client.call("campaign_status", campaign_id=campaign)["n_observations"] == 25
             second = run_driver(client, campaign, SimulatedInstrument(simulator))
     finally:
         process.kill()
