@@ -58,7 +58,12 @@ class ElementAnalysis:
         from simulators.eels_files import to_channels
 
         order = np.argsort(spectrum.x)
-        channels, window = to_channels(spectrum.x[order], spectrum.y[order])
+        try:
+            channels, window = to_channels(spectrum.x[order], spectrum.y[order])
+        except ValueError as err:  # simulators raise builtins only (they import nothing of ours)
+            raise InvalidParameterError(
+                f"cannot identify elements in this spectrum: {err}"
+            ) from None
         probabilities, present = self.identifier.identify(channels[None], window[None])
         features = {f"p_{el}": float(p) for el, p in zip(ELEMENTS, probabilities[0], strict=True)}
         return {"n_elements": float(present[0].sum()), **features}

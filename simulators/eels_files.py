@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from simulators.eels import N_CHANNELS
+from simulators.text_files import read_text
 
 #: Suffixes read through rosettasciio, by its reader module.
 BINARY_SUFFIXES = {".dm3": "digitalmicrograph", ".dm4": "digitalmicrograph",
@@ -71,18 +72,6 @@ def _checked(energy, counts, metadata: dict, source: str) -> EELSSpectrum:
             )
     _ascending_steps(energy, f"{source}: ")
     return EELSSpectrum(energy=energy, counts=counts, metadata=metadata, source=source)
-
-
-def _read_text(path: str | Path) -> str:
-    path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f"spectrum file {str(path)!r} does not exist; check the path")
-    try:
-        return path.read_text()
-    except UnicodeDecodeError as err:
-        raise ValueError(
-            f"{str(path)!r} is not a text file ({err}); pass an EELS text file"
-        ) from err
 
 
 def _value(text: str) -> float | str:
@@ -189,7 +178,7 @@ def read_msa(path: str | Path) -> EELSSpectrum:
     Returns:
         The spectrum.
     """
-    return _parse_msa(_read_text(path), repr(str(path)))
+    return _parse_msa(read_text(path, "an EELS text file"), repr(str(path)))
 
 
 def read_eels_text(path: str | Path) -> EELSSpectrum:
@@ -205,7 +194,7 @@ def read_eels_text(path: str | Path) -> EELSSpectrum:
     Returns:
         The spectrum.
     """
-    return _parse_text(_read_text(path), repr(str(path)))
+    return _parse_text(read_text(path, "an EELS text file"), repr(str(path)))
 
 
 def _read_binary(path: Path) -> EELSSpectrum:
@@ -249,7 +238,7 @@ def read_eels(path: str | Path) -> EELSSpectrum:
         if not path.is_file():
             raise FileNotFoundError(f"spectrum file {str(path)!r} does not exist; check the path")
         return _read_binary(path)
-    text = _read_text(path)
+    text = read_text(path, "an EELS text file")
     if any(line.lstrip().upper().startswith("#SPECTRUM") for line in text.splitlines()):
         return _parse_msa(text, repr(str(path)))
     return _parse_text(text, repr(str(path)))

@@ -6,6 +6,7 @@ import numpy as np
 from scipy.interpolate import PchipInterpolator
 
 from simulators.base import Simulator
+from simulators.text_files import read_text
 
 #: Minimum number of distinct energies in a spectrum.
 MIN_POINTS = 4
@@ -43,16 +44,6 @@ def _clean(energy: np.ndarray, mu: np.ndarray, source: str) -> tuple[np.ndarray,
             "supply a longer scan"
         )
     return unique, np.bincount(inverse, weights=mu) / np.bincount(inverse)
-
-
-def _read_lines(path: str | Path) -> list[str]:
-    path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f"spectrum file {str(path)!r} does not exist; check the path")
-    try:
-        return path.read_text().splitlines()
-    except UnicodeDecodeError as err:
-        raise ValueError(f"{str(path)!r} is not a text file ({err}); pass a text spectrum") from err
 
 
 def _is_number(text: str) -> bool:
@@ -99,7 +90,7 @@ def read_two_column(path: str | Path) -> tuple[np.ndarray, np.ndarray]:
     """
     rows = [
         (number, line)
-        for number, line in enumerate(_read_lines(path), start=1)
+        for number, line in enumerate(read_text(path, "a text spectrum").splitlines(), start=1)
         if line.strip() and not line.lstrip().startswith("#")
     ]
     if rows and not _is_number(rows[0][1].replace(",", " ").split()[0]):
@@ -125,13 +116,13 @@ def read_xdi(path: str | Path) -> tuple[np.ndarray, np.ndarray]:
     """
     names: dict[str, int] = {}
     rows = []
-    for number, line in enumerate(_read_lines(path), start=1):
+    for number, line in enumerate(read_text(path, "a text spectrum").splitlines(), start=1):
         text = line.strip()
         if text.startswith("#"):
             key, _, value = text.lstrip("#").partition(":")
             if key.strip().lower().startswith("column.") and value.split():
                 index = key.strip()[len("column.") :]
-                if index.isdigit():
+                if index.isdigit() and int(index) >= 1:  # XDI numbers columns from 1
                     names.setdefault(value.split()[0].lower(), int(index) - 1)
         elif text:
             rows.append((number, text))
@@ -176,7 +167,7 @@ def read_spectrum(path: str | Path) -> tuple[np.ndarray, np.ndarray]:
     Returns:
         (energy, mu), each (n,): increasing energies (eV), duplicates averaged.
     """
-    lines = _read_lines(path)
+    lines = read_text(path, "a text spectrum").splitlines()
     first = lines[0].lstrip("#").lstrip() if lines else ""
     if first.startswith("XDI") or Path(path).suffix.lower() == ".xdi":
         return read_xdi(path)

@@ -10,6 +10,8 @@ from pathlib import Path
 
 import numpy as np
 
+from simulators.text_files import read_text
+
 VAMAS_FORMAT = "VAMAS Surface Chemical Analysis Standard Data Transfer Format"
 
 # Experiment modes and techniques that add optional lines to a VAMAS block (ISO 14976).
@@ -243,7 +245,7 @@ def read_xps_text(path: str | Path) -> XPSRegion:
         ValueError: the file is empty, a row is not two numbers, or the data are bad.
     """
     source = str(path)
-    lines = Path(path).read_text().splitlines()
+    lines = read_text(path, "a two-column text spectrum").splitlines()
     rows = [(k + 1, _pair(line)) for k, line in enumerate(lines) if line.strip()]
     if not rows:
         raise ValueError(f"{source}: file is empty; pass a two-column text spectrum")

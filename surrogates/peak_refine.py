@@ -645,17 +645,21 @@ def _result(
 ) -> PeakFitResult:
     """Peaks with standard errors from the fit ``result`` of ``model`` on ``y / scale``.
 
-    The covariance ``inv(J^T J) s^2`` is taken as ``R R^T s^2`` with ``R = V / S`` from
-    the SVD of J, so every variance is a sum of squares (directions with singular values
-    below 1e-12 of the largest are left out); ``model.expansion`` carries R to the
-    parameters of every peak.
+    The covariance ``inv(J^T J) s^2`` of the parameters not held at a bound (those are
+    taken as fixed, error 0: e.g. a Shirley step pinned at 0 on a flat background) is
+    taken as ``R R^T s^2`` with ``R = V / S`` from the SVD of their columns of J, so
+    every variance is a sum of squares (directions with singular values below 1e-12 of
+    the largest are left out); ``model.expansion`` carries R to the parameters of every
+    peak.
     """
     params = model.peak_params(result.x)
     n_params = result.x.size
     dof = e.size - n_params
-    _, singular, vt = np.linalg.svd(result.jac, full_matrices=False)
+    free = result.active_mask == 0
+    _, singular, vt = np.linalg.svd(result.jac[:, free], full_matrices=False)
     kept = singular > 1e-12 * singular[0]
-    root = vt[kept].T / singular[kept]  # (n_params, rank)
+    root = np.zeros((n_params, int(kept.sum())))  # (n_params, rank)
+    root[free] = vt[kept].T / singular[kept]
     sigma = math.sqrt(2.0 * result.cost / dof) if dof > 0 else math.nan
     area, gradient = peak_areas(params)
     k = model.n_per_peak

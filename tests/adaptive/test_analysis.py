@@ -38,3 +38,9 @@ def test_peak_fit_features_are_journaled_and_one_becomes_the_value(tmp_path):
     assert stored.metadata["features"]["n_peaks"] == 2
     assert stored.value == pytest.approx(0.5, abs=0.05)
     assert stored.metadata["value_from"] == "area_ratio_1"
+
+
+def test_element_analysis_refuses_a_spectrum_it_cannot_place_with_a_typed_error():
+    analysis = Analysis({"name": "elements"})
+    with pytest.raises(InvalidParameterError, match="cannot identify elements"):
+        analysis(Spectrum(np.array([500.0]), np.array([1.0])))

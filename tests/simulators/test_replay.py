@@ -109,6 +109,11 @@ def test_whitespace_file_without_header(tmp_path):
             "# XDI/1.0\n# Column.1: energy\n# Column.3: mu\n1 1\n2 2\n3 3\n4 4\n",
             "Column.3",
         ),
+        (  # XDI numbers columns from 1: a Column.0 line names nothing
+            "zero-column.xdi",
+            "# XDI/1.0\n# Column.0: energy\n# Column.1: mu\n1 1\n2 2\n3 3\n4 4\n",
+            "energy",
+        ),
         (
             "zero.xdi",
             "# XDI/1.0\n# Column.1: energy\n# Column.2: i0\n# Column.3: i1\n1 1 1\n2 1 0\n3 1 1\n",

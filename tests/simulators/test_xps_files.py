@@ -137,6 +137,13 @@ def test_bad_text_files_raise(tmp_path, text, match):
         read_xps_text(write(tmp_path, "bad.txt", text))
 
 
+def test_binary_text_file_is_refused_clearly(tmp_path):
+    binary = tmp_path / "Fe2p.txt"
+    binary.write_bytes(b"\x80\x81\xff\x00" * 10)
+    with pytest.raises(ValueError, match="not a text file"):
+        read_xps_text(binary)
+
+
 def test_text_without_title_is_named_after_the_file_and_sorted(tmp_path):
     region = read_xps(write(tmp_path, "Ni2p_test.txt", "702 3\n701 2\n700 1\n"))
     assert region.name == "Ni2p_test"

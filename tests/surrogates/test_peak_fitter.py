@@ -26,6 +26,9 @@ def test_two_overlapping_peaks_on_a_shirley_step_are_found_and_refined():
     assert len(centers) == 2
     np.testing.assert_allclose(centers, [288.0, 289.4], atol=0.05)
     assert result.features()["area_ratio_1"] == pytest.approx(0.6, abs=0.08)
+    # plain lists are accepted by the batch call too, with the same fit
+    (again,) = PeakFitter().fit_batch([list(e)], [list(counts)])
+    assert [p.center for p in again.peaks] == [p.center for p in result.peaks]
 
 
 def test_two_interleaved_doublets_are_found_as_doublets():
