@@ -224,8 +224,6 @@ class Server:
         sequence=None,
     ) -> dict:
         campaign = self._campaign(campaign_id)
-        if metadata is not None and not isinstance(metadata, dict):
-            raise InvalidParameterError(f"metadata must be a mapping, got {metadata!r}")
         if (client_id is None) != (sequence is None):
             raise InvalidParameterError("send client_id and sequence together, or neither")
         if client_id is not None and (not isinstance(client_id, str) or not client_id):
@@ -238,7 +236,7 @@ class Server:
             uncertainty=uncertainty,
             spectrum=_spectrum(spectrum),
             suggestion_id=suggestion_id,
-            metadata=metadata or {},
+            metadata={} if metadata is None else metadata,
             **({} if time is None else {"time": time}),
         )
         accepted = campaign.observe(observation, client_id, sequence)

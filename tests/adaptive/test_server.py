@@ -122,6 +122,11 @@ def test_idempotent_put_counts_once(client, campaign):
             "JSON values",
         ),
         (
+            {"point": {"energy": 7100.0}, "value": 1.0, "metadata": []},
+            "InvalidParameterError",
+            "metadata must be a mapping",
+        ),
+        (
             {"point": {"energy": 7100.0}, "value": 1.0, "client_id": ["x"], "sequence": 1},
             "InvalidParameterError",
             "client_id",
