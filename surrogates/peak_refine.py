@@ -32,7 +32,7 @@ from scipy.optimize import OptimizeResult, basinhopping, least_squares
 from scipy.signal import find_peaks, peak_widths
 from scipy.special import expit, roots_legendre
 
-from adaptive.arrays import ascending_steps
+from adaptive.arrays import ascending_steps, is_finite_number
 from adaptive.errors import InvalidParameterError
 from simulators.lineshapes import xps_peak
 from simulators.xps import TOUGAARD_C
@@ -108,7 +108,8 @@ def parse_peaks(peaks: Sequence) -> np.ndarray:
         (P, 5) columns center, fwhm, height, eta, asymmetry.
 
     Raises:
-        InvalidParameterError: a missing field, NaN/inf, or fwhm <= 0.
+        InvalidParameterError: a missing field, a value that is not a finite number, or
+            fwhm <= 0.
     """
     rows = []
     for i, peak in enumerate(peaks):
@@ -118,12 +119,12 @@ def parse_peaks(peaks: Sequence) -> np.ndarray:
             raise InvalidParameterError(
                 f"peak {i} lacks {missing}, got {peak!r}; give center, fwhm, height and eta"
             )
-        row = [float(get(k)) for k in _FIELDS] + [float(get("asymmetry", 0.0))]
-        if not all(map(math.isfinite, row)) or row[1] <= 0:
+        row = [get(k) for k in _FIELDS] + [get("asymmetry", 0.0)]
+        if not all(map(is_finite_number, row)) or row[1] <= 0:
             raise InvalidParameterError(
                 f"peak {i} must have finite values and fwhm > 0, got {row}; fix the start"
             )
-        rows.append(row)
+        rows.append([float(v) for v in row])
     return np.array(rows, dtype=float).reshape(-1, 5)
 
 
@@ -587,23 +588,28 @@ def refine_doublets(
     Args:
         mains: starts of the U >= 1 main lines (see ``parse_peaks``).
         splitting: start of the splitting, eV (> 0).
-        ratio: start of the partner's height ratio.
+        ratio: start of the partner's height ratio, within ``RATIO_BOUNDS``.
 
     Returns:
         The 2U peaks with standard errors, and the fitted ``splitting`` and ``ratio``
         with their standard errors.
 
     Raises:
-        InvalidParameterError: a bad spectrum or start, no main line, or a splitting
-            that is not a positive number.
+        InvalidParameterError: a bad spectrum or start, no main line, a splitting that
+            is not a positive number, or a ratio outside ``RATIO_BOUNDS``.
     """
     e, y, scale, starts, weights, background = _prepare(
         binding_energy, counts, mains, fit_asymmetry, poisson_weights
     )
-    if len(starts) == 0 or not (math.isfinite(splitting) and splitting > 0):
+    if len(starts) == 0 or not (is_finite_number(splitting) and splitting > 0):
         raise InvalidParameterError(
             f"refine_doublets needs >= 1 main line and a splitting > 0, got {len(starts)} "
             f"lines and splitting {splitting!r}; use refine_peaks for single lines"
+        )
+    if not (is_finite_number(ratio) and RATIO_BOUNDS[0] <= ratio <= RATIO_BOUNDS[1]):
+        raise InvalidParameterError(
+            f"the partner's height ratio must start within {RATIO_BOUNDS}, got {ratio!r}; "
+            "the partner is the weaker, higher-binding-energy line (1/2 for p, 2/3 for d)"
         )
     model = _Doublets(_Model(e, y / scale, weights, 2 * len(starts), fit_asymmetry))
     lower, upper = _bounds(e, starts, model.n_per_peak)

@@ -236,6 +236,22 @@ def test_doublets_need_a_positive_splitting(splitting):
                         splitting, 0.5)  # fmt: skip
 
 
+@pytest.mark.parametrize("ratio", [2.0, 0.1, float("nan"), None, "0.5"])
+def test_doublets_need_a_ratio_within_bounds(ratio):
+    counts, _ = synthetic(CASES["one"], noise=4.0, seed=15)
+    with pytest.raises(InvalidParameterError, match="ratio"):
+        refine_doublets(E, counts, [{"center": 289.0, "fwhm": 1.5, "height": 1.0, "eta": 0.3}],
+                        2.2, ratio)  # fmt: skip
+
+
+@pytest.mark.parametrize("center", ["289", None, float("inf")])
+def test_a_start_that_is_not_a_number_is_named(center):
+    counts, _ = synthetic(CASES["one"], noise=4.0, seed=15)
+    start = {"center": center, "fwhm": 1.5, "height": 1.0, "eta": 0.3}
+    with pytest.raises(InvalidParameterError, match="peak 0"):
+        refine_peaks(E, counts, [start])
+
+
 def test_peak_areas_and_gradients():
     params = np.array([[290.0, 1.5, 2.0, 0.3, 0.0], [285.0, 1.0, 1.0, 0.7, 0.8]])
     area, gradient = peak_areas(params)
