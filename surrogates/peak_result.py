@@ -18,19 +18,23 @@ def estimate_noise(counts: np.ndarray) -> float:
 
     Fourth differences of white noise of std ``sigma`` have std ``sqrt(70) sigma``, while
     those of a peak a few points wide are already small; their median absolute deviation
-    also ignores the few points where the narrowest peaks still curve.
+    also ignores the few points where the narrowest peaks still curve. Sparse counts (most
+    channels 0 or 1) make most fourth differences exactly 0 and so the deviation 0; then
+    their root mean square is used.
 
     Args:
         counts: (m,) spectrum.
 
     Returns:
-        Noise std in the units of ``counts``; 0 for a noise-free spectrum or m < 5.
+        Noise std in the units of ``counts``; 0 for a noise-free straight line or m < 5.
     """
     fourth = np.diff(np.asarray(counts, dtype=float), 4)
     if fourth.size == 0:
         return 0.0
-    mad = np.median(np.abs(fourth - np.median(fourth)))
-    return float(1.4826 * mad / np.sqrt(70.0))
+    spread = 1.4826 * np.median(np.abs(fourth - np.median(fourth)))
+    if spread == 0:
+        spread = np.sqrt(np.mean(fourth**2))
+    return float(spread / np.sqrt(70.0))
 
 
 def _json_float(value: float) -> float | None:

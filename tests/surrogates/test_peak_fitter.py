@@ -53,6 +53,17 @@ def test_unrelated_peaks_stay_free():
     assert result.splitting is None and len(result.peaks) == 2
 
 
+def test_a_peak_of_about_one_count_per_channel_is_found():
+    e = np.linspace(0.0, 30.0, 300)
+    rate = 1.0 * np.exp(-((e - 15.0) ** 2) / 4.0) + 0.05  # ~90 counts in all
+    found = 0
+    for seed in range(6):
+        counts = np.random.default_rng(seed).poisson(rate).astype(float)
+        peaks = PeakFitter().fit(e, counts).peaks
+        found += len(peaks) == 1 and abs(peaks[0].center - 15.0) < 0.5
+    assert found >= 4
+
+
 def test_doublet_pairings_pair_at_one_splitting_and_may_hide_one_line():
     centers, fwhms = np.array([285.0, 286.2, 287.5, 288.8]), np.ones(4)
     pairings = dict(

@@ -34,6 +34,15 @@ def test_estimate_noise_finds_white_noise_on_peaks():
     assert estimate_noise(smooth) < 0.1
 
 
+def test_estimate_noise_on_sparse_counts_is_not_zero():
+    rng = np.random.default_rng(2)
+    rate = 0.5 * xps_peak(E, 290.0, 1.5, 0.3) + 0.05  # most channels count 0 or 1
+    estimates = [estimate_noise(rng.poisson(rate).astype(float)) for _ in range(20)]
+    assert min(estimates) > 0
+    assert np.mean(estimates) == pytest.approx(np.sqrt(rate.mean()), rel=0.5)
+    assert estimate_noise(2.0 * E + 1.0) == pytest.approx(0.0, abs=1e-9)
+
+
 def test_statistics_of_a_correct_model():
     result = _result()
     assert result.reduced_chi2 == pytest.approx(1.0, abs=0.3)
