@@ -136,12 +136,18 @@ class Campaign:
             )
 
     def suggest(self, n: int) -> list[Suggestion]:
-        """Up to ``n`` new suggestions; none once a goal is met (see ``status``)."""
+        """Up to ``n`` new suggestions; none once a goal is met (see ``status``).
+
+        No more than ``max_observations`` minus the observations so far, so one batch
+        does not overshoot the goal (replicate puts of a suggestion still count each).
+        """
         self._require_running()
         if not is_int(n) or n < 1:
             raise InvalidParameterError(f"n={n!r} must be a positive integer")
         if self._check_goals():
             return []
+        if self.goals.max_observations is not None:
+            n = min(n, self.goals.max_observations - self.n_observations)
         pending = [s.point for s in self.pending.values()]
         suggestions = self.strategy.suggest(n, pending=pending)
         for suggestion in suggestions:

@@ -5,7 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from adaptive.arrays import is_int
 from adaptive.client import Client
+from adaptive.errors import CampaignStoppedError, InvalidParameterError, RemoteError
 from drivers.protocols import Instrument
 
 
@@ -40,7 +42,18 @@ def run_driver(
         max_measurements: stop the loop (not the campaign) after this many.
         on_measured: called with (count, reply of the put) after each measurement.
         replicates: readings per suggestion (droplets of one recipe), each put.
+
+    Returns:
+        How many suggestions were measured and the campaign's status at the end; a
+        campaign stopped while a batch is measured ends the loop, its unmeasured
+        suggestions left.
+
+    Raises:
+        InvalidParameterError: ``batch`` or ``replicates`` not a positive integer.
     """
+    for name, count in (("batch", batch), ("replicates", replicates)):
+        if not is_int(count) or count < 1:
+            raise InvalidParameterError(f"{name}={count!r} must be a positive integer")
     measured = 0
     while max_measurements is None or measured < max_measurements:
         n = batch if max_measurements is None else min(batch, max_measurements - measured)
@@ -49,11 +62,21 @@ def run_driver(
             return DriverRun(measured, reply["status"], reply["stop_reason"])
         for suggestion in reply["suggestions"]:
             instrument.move(suggestion["point"])
-            for _ in range(replicates):
-                put = _put(client, campaign_id, suggestion, instrument.read())
+            try:
+                for _ in range(replicates):
+                    put = _put(client, campaign_id, suggestion, instrument.read())
+            except RemoteError as err:
+                if err.type != CampaignStoppedError.__name__:
+                    raise
+                return _ended(client, campaign_id, measured)  # stopped while measuring
             measured += 1
             if on_measured is not None:
                 on_measured(measured, put)
+    return _ended(client, campaign_id, measured)
+
+
+def _ended(client: Client, campaign_id: str, measured: int) -> DriverRun:
+    """The run's end, with the campaign's status as the server reports it."""
     status = client.call("campaign_status", campaign_id=campaign_id)
     return DriverRun(measured, status["status"], status["stop_reason"])
 

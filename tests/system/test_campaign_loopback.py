@@ -11,9 +11,9 @@ import numpy as np
 import pytest
 
 from adaptive.client import Client
-from adaptive.errors import RemoteError, ServerUnavailableError
+from adaptive.errors import InvalidParameterError, RemoteError, ServerUnavailableError
 from adaptive.journal import Journal
-from drivers import SimulatedInstrument, replay_instrument, run_driver
+from drivers import DriverRun, SimulatedInstrument, replay_instrument, run_driver
 from simulators import KEdgeXAS
 
 DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data"
@@ -32,17 +32,49 @@ def test_simulated_campaign_reconstructs_the_spectrum(server, batch):
             "campaign_create",
             space=energy_space(low, high),
             strategy={"name": "energy_scan"},
-            goals={"max_observations": 60},
+            goals={"max_observations": 58},  # not a multiple of the batch: no overshoot
         )["campaign_id"]
         run = run_driver(client, campaign, SimulatedInstrument(simulator), batch=batch)
         grid = np.linspace(low, high, 1000)
         model = client.call("model_predict", campaign_id=campaign, points=grid)
-    assert run.n_measured == 60 and run.status == "stopped"
+    assert run.n_measured == 58 and run.status == "stopped"
     assert "max_observations" in run.stop_reason
     truth = simulator.evaluate_true(grid)
     nrmse = np.sqrt(np.mean((model["mean"] - truth) ** 2)) / np.ptp(truth)
     assert nrmse < 0.02
-    assert len(Journal(server.journal_path).observations(campaign)) == 60
+    assert len(Journal(server.journal_path).observations(campaign)) == 58
+
+
+def test_a_campaign_stopped_mid_batch_ends_the_driver_loop(server):
+    simulator = KEdgeXAS(i0=None)
+    with Client(server.endpoint, timeout_s=30) as client:
+        campaign = client.call(
+            "campaign_create",
+            space=energy_space(*simulator.energy_range),
+            strategy={"name": "energy_scan"},
+        )["campaign_id"]
+
+        def operator_stops_after_the_first(count, put):
+            if count == 1:
+                client.call("campaign_stop", campaign_id=campaign, reason="operator")
+
+        run = run_driver(
+            client,
+            campaign,
+            SimulatedInstrument(simulator),
+            batch=3,
+            on_measured=operator_stops_after_the_first,
+        )
+    assert run == DriverRun(1, "stopped", "operator")
+    assert len(Journal(server.journal_path).observations(campaign)) == 1
+
+
+@pytest.mark.parametrize("options", [{"batch": 0}, {"replicates": 0}, {"replicates": 1.5}])
+def test_driver_loop_refuses_bad_counts(server, options):
+    simulator = KEdgeXAS(i0=None)
+    with Client(server.endpoint, timeout_s=30) as client:
+        with pytest.raises(InvalidParameterError, match=next(iter(options))):
+            run_driver(client, "any", SimulatedInstrument(simulator), **options)
 
 
 def test_replay_campaign_stops_by_its_own_rule(server):
