@@ -20,6 +20,7 @@ from adaptive.figures import (
 from adaptive.journal import Journal
 from adaptive.objectives import reduce_spectra
 from adaptive.server import Server
+from adaptive.space import Space
 from drivers import SimulatedInstrument, SynthesisInstrument, run_driver
 from simulators import XMCD, AgNPSynthesis, KEdgeXAS, RecordedSpectrum
 from simulators.agnp import BOUNDS, FACTORS, MAX_FRACTION_SUM, WAVELENGTHS
@@ -66,7 +67,7 @@ def simulate_xas(
     out.mkdir(parents=True, exist_ok=True)
     server = Server(out / "journal.sqlite", bind=bind)
     started = time.perf_counter()
-    options = {"n_initial": n_initial} if strategy == "energy_scan" else {}
+    options = {"energy_scan": {"n_initial": n_initial}, "random": {"seed": seed}}.get(strategy, {})
     try:
         with Client(server.start(), timeout_s=30) as client:
             campaign_id = client.call(
@@ -226,6 +227,17 @@ def simulate_synthesis(
     }
 
 
+def best_droplets(space: Space, best: np.ndarray, observations: list) -> np.ndarray:
+    """Spectra (r, w) of the droplets measured at the recipe ``best`` (d,), in unit coordinates.
+
+    Matched in unit coordinates: decoding ``best`` need not give back the measured floats.
+    """
+    with_spectra = [o for o in observations if o.spectrum is not None]
+    units = space.to_unit([o.point for o in with_spectra])
+    at_best = np.isclose(units, best, rtol=0.0, atol=1e-9).all(axis=1)
+    return np.array([o.spectrum.y for o, hit in zip(with_spectra, at_best, strict=True) if hit])
+
+
 def _synthesis_figures(out, journal_path, campaign_id, insights, target_x, target_y) -> list:
     journal = Journal(journal_path)
     try:
@@ -237,8 +249,7 @@ def _synthesis_figures(out, journal_path, campaign_id, insights, target_x, targe
     x, y, _ = strategy.data(in_order=True)
     ends = [0] + list(np.cumsum([r["n_recipes"] for r in insights["rounds"]]))
     per_round = [y[a:b] for a, b in zip(ends[:-1], ends[1:], strict=True)]
-    best = strategy.space.from_unit(x[[int(np.argmin(y))]])[0]
-    droplets = [o.spectrum.y for o in observations if o.point == best and o.spectrum is not None]
+    droplets = best_droplets(strategy.space, x[int(np.argmin(y))], observations)
     shap_rounds = [r for r in insights["rounds"] if r["shap_values"] is not None]
     final = shap_rounds[-1]
     n_total = sum(r["n_recipes"] for r in insights["rounds"])
@@ -248,7 +259,7 @@ def _synthesis_figures(out, journal_path, campaign_id, insights, target_x, targe
         plot_spectrum_match(
             out / "best_spectrum.png",
             WAVELENGTHS,
-            reduce_spectra(np.array(droplets)),
+            reduce_spectra(droplets),
             target_x,
             target_y,
             title=f"best loss {float(np.min(y)):.3f}",
