@@ -15,6 +15,9 @@ class SimulatedInstrument:
         simulator: any ``simulators.Simulator``.
         dimension: the name of the energy dimension in suggested points.
         channel: the channel reported as ``value`` (default: the simulator's primary).
+
+    With counting noise, the uncertainty of ``mu`` (ln I0/I1) is 1/sqrt(I1) and that of
+    ``i1`` is sqrt(I1); other channels report none.
     """
 
     def __init__(self, simulator, dimension: str = "energy", channel: str | None = None):
@@ -43,7 +46,8 @@ class SimulatedInstrument:
             raise RuntimeError("read before move: call move(point) first")
         channels = {k: float(v) for k, v in self.simulator.measure_channels(self.energy).items()}
         uncertainty = None
-        if self.simulator.i0 is not None and channels.get("i1"):
-            uncertainty = 1.0 / math.sqrt(channels["i1"])  # Poisson: d ln(I1) = 1/sqrt(I1)
+        i1 = channels.get("i1")
+        if self.simulator.i0 is not None and i1:  # Poisson: sd(I1) = sqrt(I1)
+            uncertainty = {"mu": 1.0 / math.sqrt(i1), "i1": math.sqrt(i1)}.get(self.channel)
         value = channels.pop(self.channel)
         return Reading(value=value, uncertainty=uncertainty, metadata=channels)

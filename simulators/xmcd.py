@@ -33,7 +33,7 @@ class XMCD(Simulator):
         self,
         l3_energy: float = 707.0,
         l2_energy: float = 720.0,
-        energy_range: tuple[float, float] = (690.0, 740.0),
+        energy_range: tuple[float, float] | None = None,
         edge_step: float = 1.0,
         edge_width: float = 1.0,
         white_line_l3: float = 3.0,
@@ -52,7 +52,8 @@ class XMCD(Simulator):
         Args:
             l3_energy: L3 edge and white-line position, eV.
             l2_energy: L2 edge and white-line position, eV (> ``l3_energy``).
-            energy_range: ``(low, high)`` measurable energies, eV.
+            energy_range: ``(low, high)`` measurable energies, eV; default
+                ``(l3_energy - 17, l2_energy + 20)``.
             edge_step: total jump of the averaged absorption across both edges.
             edge_width: arctan half width of both steps, eV.
             white_line_l3: L3 white-line height.
@@ -67,12 +68,14 @@ class XMCD(Simulator):
                 measurements.
             seed: seed of the noise generator.
         """
-        super().__init__(energy_range, i0=i0, mu_offset=mu_offset, seed=seed)
         if not (np.isfinite(l3_energy) and np.isfinite(l2_energy) and l3_energy < l2_energy):
             raise ValueError(
                 f"need finite l3_energy < l2_energy, got l3_energy={l3_energy!r}, "
                 f"l2_energy={l2_energy!r}; the L2 edge lies above L3"
             )
+        if energy_range is None:
+            energy_range = (l3_energy - 17.0, l2_energy + 20.0)
+        super().__init__(energy_range, i0=i0, mu_offset=mu_offset, seed=seed)
         self.l3_energy = float(l3_energy)
         self.l2_energy = float(l2_energy)
         self.edge_step = edge_step

@@ -38,6 +38,17 @@ def test_noisy_read_has_uncertainty():
     assert abs(reading.value - truth) < 10 * reading.uncertainty
 
 
+@pytest.mark.parametrize("channel", ["i1", "i0"])
+def test_uncertainty_belongs_to_the_reported_channel(channel):
+    instrument = SimulatedInstrument(KEdgeXAS(i0=1e6, seed=1), channel=channel)
+    instrument.move({"energy": 9000.0})
+    reading = instrument.read()
+    if channel == "i1":
+        assert reading.uncertainty == pytest.approx(reading.value**0.5)
+    else:
+        assert reading.uncertainty is None
+
+
 def test_other_channel_as_value():
     instrument = SimulatedInstrument(KEdgeXAS(i0=None), channel="i1")
     instrument.move({"energy": 9000.0})

@@ -29,6 +29,15 @@ def test_primary_is_helicity_average():
     np.testing.assert_allclose(sim.evaluate_true(e), sim.measure(e))
 
 
+def test_default_range_follows_the_edges():
+    assert XMCD(i0=None).energy_range == (690.0, 740.0)  # Fe
+    nickel = XMCD(i0=None, l3_energy=852.7, l2_energy=870.0)
+    assert nickel.energy_range == pytest.approx((835.7, 890.0))
+    low, high = nickel.energy_range
+    mu = nickel.evaluate_true(np.array([low, high]))
+    assert mu[1] - mu[0] == pytest.approx(1.0, abs=0.05)  # both edge steps inside
+
+
 def test_edge_steps_have_two_to_one_branching():
     sim = XMCD(i0=None, white_line_l3=0.0, white_line_l2=0.0, energy_range=(600.0, 820.0))
     below, between, above = sim.evaluate_true(np.array([600.0, 713.5, 820.0]))
