@@ -114,7 +114,12 @@ def bench_scan(
             adaptive methods see (the truth stays noise-free); None = noise-free.
         max_points: the most points any method may take.
         random_seeds: the random baseline's figure is the median over these seeds.
+
+    Raises:
+        ValueError: ``max_points`` < 2 (a reconstruction needs two points).
     """
+    if not (isinstance(max_points, int) and max_points >= 2):
+        raise ValueError(f"max_points must be an integer >= 2, got {max_points!r}")
     truth = Truth(path)
     noisy = RecordedSpectrum(truth.recording.energy, truth.recording.mu, i0=noise_counts, seed=0)
     bar = tqdm(total=4, desc=Path(path).name, disable=not progress, leave=False)

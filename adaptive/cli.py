@@ -50,6 +50,7 @@ def cmd_simulate_xas(args) -> int:
         args.noise_counts,
         args.seed,
         args.bind,
+        args.fluorescence,
     )
     print(json.dumps(summary, indent=2))
     return 0
@@ -211,6 +212,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--channel",
         default=None,
         help="the simulator channel to scan (e.g. xmcd); default its primary",
+    )
+    xas.add_argument(
+        "--fluorescence",
+        default=None,
+        help="replay this XDI fluorescence column over I0 as mu (e.g. Sum_Fe_Ka)",
     )
     xas.add_argument("--strategy", default="energy_scan", choices=["energy_scan", "random"])
     xas.add_argument("--max-points", type=int, default=80)

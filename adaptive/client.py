@@ -25,6 +25,9 @@ import zmq
 from adaptive import protocol
 from adaptive.errors import InvalidParameterError, ProtocolError, ServerUnavailableError
 
+#: Longest timeout, s: ZeroMQ keeps socket timeouts as int32 milliseconds.
+MAX_TIMEOUT_S = (2**31 - 1) // 1000
+
 
 class Client:
     """Calls server methods over ZeroMQ with bounded timeouts and retries.
@@ -56,8 +59,10 @@ class Client:
             )
         if isinstance(timeout_s, bool) or not isinstance(timeout_s, (int, float)):
             raise InvalidParameterError(f"timeout_s must be a number of seconds, got {timeout_s!r}")
-        if not (math.isfinite(timeout_s) and timeout_s > 0):
-            raise InvalidParameterError(f"timeout_s must be finite and > 0, got {timeout_s!r}")
+        if not 0 < timeout_s <= MAX_TIMEOUT_S:
+            raise InvalidParameterError(
+                f"timeout_s must be > 0 and at most {MAX_TIMEOUT_S} s (24 days), got {timeout_s!r}"
+            )
         if isinstance(retries, bool) or not isinstance(retries, int) or retries < 0:
             raise InvalidParameterError(f"retries must be an int >= 0, got {retries!r}")
         if client_id is not None and (not isinstance(client_id, str) or not client_id):

@@ -37,15 +37,16 @@ GOAL_RECIPE = {
 }
 
 
-def xas_source(source: str, noise_counts: float | None, seed: int):
-    """A simulator by name (``kedge``, ``xmcd``) or a recorded spectrum file."""
+def xas_source(source: str, noise_counts: float | None, seed: int, fluorescence: str | None = None):
+    """A simulator by name (``kedge``, ``xmcd``) or a recorded spectrum file (XDI
+    ``fluorescence`` column: see ``simulators.replay.read_xdi``)."""
     if source == "kedge":
         return KEdgeXAS(i0=noise_counts, seed=seed)
     if source == "xmcd":
         return XMCD(i0=noise_counts, seed=seed)
     if not Path(source).is_file():
         raise FileNotFoundError(f"--source {source!r} is neither kedge, xmcd nor a file")
-    return RecordedSpectrum.from_file(source, i0=noise_counts, seed=seed)
+    return RecordedSpectrum.from_file(source, i0=noise_counts, seed=seed, fluorescence=fluorescence)
 
 
 def simulate_xas(
@@ -59,9 +60,10 @@ def simulate_xas(
     noise_counts=1e6,
     seed=0,
     bind="tcp://127.0.0.1:0",
+    fluorescence=None,
 ) -> dict:
     """An adaptive energy scan through the server; writes scan.png and the journal."""
-    simulator = xas_source(source, noise_counts, seed)
+    simulator = xas_source(source, noise_counts, seed, fluorescence)
     instrument = SimulatedInstrument(simulator, channel=channel)
     low, high = simulator.energy_range
     out.mkdir(parents=True, exist_ok=True)

@@ -79,7 +79,8 @@ def _parse_rows(rows: list[tuple[int, str]], path: str | Path) -> np.ndarray:
 def read_two_column(path: str | Path) -> tuple[np.ndarray, np.ndarray]:
     """Read energy and mu from the first two columns of a CSV or whitespace text file.
 
-    Blank lines and lines starting with ``#`` are skipped; the first other line may
+    Blank lines (also those of commas only) and lines starting with ``#`` are skipped;
+    the first other line may
     be a header such as ``energy_eV,mu``. Extra columns are ignored.
 
     Args:
@@ -91,7 +92,7 @@ def read_two_column(path: str | Path) -> tuple[np.ndarray, np.ndarray]:
     rows = [
         (number, line)
         for number, line in enumerate(read_text(path, "a text spectrum").splitlines(), start=1)
-        if line.strip() and not line.lstrip().startswith("#")
+        if line.replace(",", " ").strip() and not line.lstrip().startswith("#")
     ]
     if rows and not _is_number(rows[0][1].replace(",", " ").split()[0]):
         rows = rows[1:]  # header line
@@ -101,15 +102,18 @@ def read_two_column(path: str | Path) -> tuple[np.ndarray, np.ndarray]:
     return _clean(table[:, 0], table[:, 1], repr(str(path)))
 
 
-def read_xdi(path: str | Path) -> tuple[np.ndarray, np.ndarray]:
+def read_xdi(path: str | Path, fluorescence: str | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Read energy and mu from an XDI file.
 
     Column names come from ``# Column.N: name ...`` header lines (case-insensitive).
-    mu is the ``mu``, ``mutrans`` or ``mufluor`` column if present, else
-    ``ln(i0 / itrans)`` (``i1`` is accepted for ``itrans``), else ``ifluor / i0``.
+    mu is ``fluorescence / i0`` when a fluorescence column is named, else the ``mu``,
+    ``mutrans`` or ``mufluor`` column if present, else ``ln(i0 / itrans)`` (``i1`` is
+    accepted for ``itrans``), else ``ifluor / i0``: transmission wins when a file has
+    both, so name the column of a fluorescence scan (e.g. ``Sum_Fe_Ka``).
 
     Args:
         path: XDI file.
+        fluorescence: name of a fluorescence counts column, normalised by ``i0``.
 
     Returns:
         (energy, mu), each (n,): increasing energies (eV), duplicates averaged.
@@ -139,7 +143,15 @@ def read_xdi(path: str | Path) -> tuple[np.ndarray, np.ndarray]:
     if "energy" not in names:
         raise ValueError(f"{str(path)!r}: no 'energy' column in the '# Column.N:' header lines")
     transmitted = next((n for n in ("itrans", "i1") if n in names), None)
-    if mu_name := next((n for n in ("mu", "mutrans", "mufluor") if n in names), None):
+    if fluorescence is not None:
+        if not {"i0", fluorescence.lower()} <= set(names):
+            raise ValueError(
+                f"{str(path)!r}: fluorescence {fluorescence!r} / i0 needs both columns "
+                f"(columns: {sorted(names)}); name one of them"
+            )
+        with np.errstate(divide="ignore", invalid="ignore"):
+            mu = column(fluorescence.lower()) / column("i0")
+    elif mu_name := next((n for n in ("mu", "mutrans", "mufluor") if n in names), None):
         mu = column(mu_name)
     elif "i0" in names and transmitted:
         with np.errstate(divide="ignore", invalid="ignore"):
@@ -155,7 +167,9 @@ def read_xdi(path: str | Path) -> tuple[np.ndarray, np.ndarray]:
     return _clean(column("energy"), mu, repr(str(path)))
 
 
-def read_spectrum(path: str | Path) -> tuple[np.ndarray, np.ndarray]:
+def read_spectrum(
+    path: str | Path, fluorescence: str | None = None
+) -> tuple[np.ndarray, np.ndarray]:
     """Read a spectrum, choosing the reader from the content or the extension.
 
     Files whose first line starts with ``# XDI`` (or ``#XDI``), or named ``*.xdi``,
@@ -163,6 +177,7 @@ def read_spectrum(path: str | Path) -> tuple[np.ndarray, np.ndarray]:
 
     Args:
         path: spectrum file.
+        fluorescence: an XDI fluorescence column to read as mu (see ``read_xdi``).
 
     Returns:
         (energy, mu), each (n,): increasing energies (eV), duplicates averaged.
@@ -170,7 +185,9 @@ def read_spectrum(path: str | Path) -> tuple[np.ndarray, np.ndarray]:
     lines = read_text(path, "a text spectrum").splitlines()
     first = lines[0].lstrip("#").lstrip() if lines else ""
     if first.startswith("XDI") or Path(path).suffix.lower() == ".xdi":
-        return read_xdi(path)
+        return read_xdi(path, fluorescence)
+    if fluorescence is not None:
+        raise ValueError(f"{str(path)!r} is not XDI; a fluorescence column needs an XDI file")
     return read_two_column(path)
 
 
@@ -214,7 +231,11 @@ class RecordedSpectrum(Simulator):
 
     @classmethod
     def from_file(
-        cls, path: str | Path, i0: float | None = None, seed: int | None = None
+        cls,
+        path: str | Path,
+        i0: float | None = None,
+        seed: int | None = None,
+        fluorescence: str | None = None,
     ) -> "RecordedSpectrum":
         """Replay a spectrum file read with ``read_spectrum``.
 
@@ -222,8 +243,9 @@ class RecordedSpectrum(Simulator):
             path: XDI or column text file.
             i0: incident counts per point, or None for noise-free replay.
             seed: seed of the noise generator.
+            fluorescence: an XDI fluorescence column to replay as mu.
         """
-        return cls(*read_spectrum(path), i0=i0, seed=seed)
+        return cls(*read_spectrum(path, fluorescence), i0=i0, seed=seed)
 
     def _evaluate_true(self, e: np.ndarray) -> np.ndarray:
         return self._interpolant(e)

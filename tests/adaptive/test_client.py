@@ -272,6 +272,7 @@ def test_client_id_and_sequence():
     [
         ({"timeout_s": 0}, "timeout_s"),
         ({"timeout_s": float("nan")}, "timeout_s"),
+        ({"timeout_s": 1e7}, "timeout_s"),  # over the int32 milliseconds ZeroMQ holds
         ({"timeout_s": "1"}, "timeout_s"),
         ({"retries": -1}, "retries"),
         ({"retries": 1.5}, "retries"),

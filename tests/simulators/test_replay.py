@@ -68,6 +68,24 @@ def test_fluorescence_from_counts(tmp_path):
     np.testing.assert_allclose(read_spectrum(path)[1], [0.5, 0.75, 1.0, 1.25])
 
 
+def test_a_named_fluorescence_column_wins_over_transmission(xas_dir):
+    energy, mu = read_spectrum(xas_dir / "fexanes_a.001", fluorescence="Sum_Fe_Ka")
+    csv_energy, csv_mu = read_spectrum(xas_dir / "two_column" / "fexanes_a.csv")
+    np.testing.assert_allclose(energy, csv_energy, rtol=0, atol=1e-3)
+    np.testing.assert_allclose(mu, csv_mu, rtol=1e-4, atol=1e-6)
+    replay = RecordedSpectrum.from_file(xas_dir / "fexanes_a.001", fluorescence="sum_fe_ka")
+    np.testing.assert_allclose(replay.mu, mu)
+    with pytest.raises(ValueError, match="Sum_Mn_Ka"):
+        read_spectrum(xas_dir / "fexanes_a.001", fluorescence="Sum_Mn_Ka")
+    with pytest.raises(ValueError, match="not XDI"):
+        read_spectrum(xas_dir / "two_column" / "fexanes_a.csv", fluorescence="Sum_Fe_Ka")
+
+
+def test_rows_of_commas_only_are_blank(tmp_path):
+    path = write(tmp_path, "commas.csv", ",,\nenergy,mu\n1,1\n2,2\n,,\n3,3\n4,4\n")
+    np.testing.assert_array_equal(read_two_column(path)[1], [1, 2, 3, 4])
+
+
 def test_duplicates_are_averaged_and_points_sorted(tmp_path):
     path = write(
         tmp_path,
