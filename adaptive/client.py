@@ -23,7 +23,15 @@ from typing import Any, Self
 import zmq
 
 from adaptive import protocol
-from adaptive.errors import InvalidParameterError, ProtocolError, ServerUnavailableError
+from adaptive.errors import (
+    InvalidParameterError,
+    ProtocolError,
+    RemoteError,
+    ServerUnavailableError,
+)
+
+# the errors a driver meets, so that drivers need import nothing else of adaptive
+__all__ = ["Client", "InvalidParameterError", "RemoteError", "ServerUnavailableError"]
 
 #: Longest timeout, s: ZeroMQ keeps socket timeouts as int32 milliseconds.
 MAX_TIMEOUT_S = (2**31 - 1) // 1000

@@ -5,9 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from adaptive.arrays import is_int
-from adaptive.client import Client
-from adaptive.errors import CampaignStoppedError, InvalidParameterError, RemoteError
+from adaptive.client import Client, InvalidParameterError, RemoteError
 from drivers.protocols import Instrument
 
 
@@ -52,7 +50,7 @@ def run_driver(
         InvalidParameterError: ``batch`` or ``replicates`` not a positive integer.
     """
     for name, count in (("batch", batch), ("replicates", replicates)):
-        if not is_int(count) or count < 1:
+        if isinstance(count, bool) or not isinstance(count, int) or count < 1:
             raise InvalidParameterError(f"{name}={count!r} must be a positive integer")
     measured = 0
     while max_measurements is None or measured < max_measurements:
@@ -66,7 +64,7 @@ def run_driver(
                 for _ in range(replicates):
                     put = _put(client, campaign_id, suggestion, instrument.read())
             except RemoteError as err:
-                if err.type != CampaignStoppedError.__name__:
+                if err.type != "CampaignStoppedError":
                     raise
                 return _ended(client, campaign_id, measured)  # stopped while measuring
             measured += 1
