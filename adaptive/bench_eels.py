@@ -1,10 +1,10 @@
 """Benchmark of the EELS element-identification networks.
 
-A fixed simulated test set (the training simulator's distribution, seed 12345 by default)
-scores each committed network and their ensemble at the calibrated thresholds; the
-measured spectra in ``shared/data/eels`` are identified and compared with their labels:
-the elements of the edges listed in each EELSDB ``metadata.json`` (``"O_K"`` -> O), and
-Mn and O for the eXSpy core-loss example.
+A fixed simulated test set (the training simulator's distribution, seed ``TEST_SEED`` =
+12345 by default) scores each committed network and their ensemble at the calibrated
+thresholds; the measured spectra in ``shared/data/eels`` are identified and compared with
+their labels: the elements of the edges listed in each EELSDB ``metadata.json``
+(``"O_K"`` -> O), and Mn and O for the eXSpy core-loss example.
 """
 
 from __future__ import annotations
@@ -13,7 +13,13 @@ import json
 import time
 from pathlib import Path
 
-from surrogates.eels_net import EELSIdentifier, identify_file, score_identification, simulate_eels
+from surrogates.eels_net import (
+    TEST_SEED,
+    EELSIdentifier,
+    identify_file,
+    score_identification,
+    simulate_eels,
+)
 
 #: Networks benchmarked alone, then together.
 NETWORKS = ("unet", "resnet")
@@ -31,7 +37,7 @@ def real_spectra(data_dir: str | Path) -> list[tuple[Path, set[str]]]:
     return [(path, labels) for path, labels in out if path.is_file()]
 
 
-def bench_eels(n: int = 5000, seed: int = 12345, data_dir: str | Path | None = None) -> dict:
+def bench_eels(n: int = 5000, seed: int = TEST_SEED, data_dir: str | Path | None = None) -> dict:
     """``{"methods": {name: figures}, "real": [...]}`` for each network and the ensemble."""
     batch = simulate_eels(n, seed)
     identifiers = {name: EELSIdentifier.load((name,)) for name in NETWORKS}

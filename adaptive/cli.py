@@ -166,8 +166,9 @@ def cmd_identify(args) -> int:
 
 def cmd_bench_eels(args) -> int:
     from adaptive.bench_eels import bench_eels
+    from surrogates.eels_net import TEST_SEED
 
-    result = bench_eels(args.n, args.seed, args.data)
+    result = bench_eels(args.n, TEST_SEED if args.seed is None else args.seed, args.data)
     _print_result(result, args)
     return 0
 
@@ -292,7 +293,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     eels = benches.add_parser("eels", help="EELS element identification (simulated + real)")
     eels.add_argument("--n", type=int, default=5000)
-    eels.add_argument("--seed", type=int, default=12345)
+    eels.add_argument("--seed", type=int, default=None, help="test-set seed (default 12345)")
     eels.add_argument("--data", default=None, help="folder of the measured EELS spectra")
     eels.add_argument("--json", action="store_true")
     eels.set_defaults(func=cmd_bench_eels)

@@ -21,21 +21,28 @@ def shap_by_round(strategy: BatchBO, surrogate: str = "gp", seed: int = 0) -> li
     For every round the surrogate is refitted on the recipes measured by then and
     its prediction explained over those recipes (a seeded subsample of
     ``MAX_EXPLAINED`` when there are more): the GP's mean (``gp``) or the
-    objective of the spectra the network ensemble predicts (``net``, recipes with
-    spectra only). Returns ``[{"round", "n_recipes", "importance": {factor: mean
+    objective of the spectra the network ensemble predicts (``net``, those of the
+    recipes measured by then that have spectra; rounds with fewer than 3 are left
+    out). Returns ``[{"round", "n_recipes", "importance": {factor: mean
     |SHAP|}, "values": (n, d), "recipes": (n, d)}]``.
     """
     if surrogate not in SURROGATES:
         raise InvalidParameterError(f"surrogate={surrogate!r}; choose one of {SURROGATES}")
+    x_all, y, y_var = strategy.data(in_order=True)
     if surrogate == "gp":
-        x, y, y_var = strategy.data(in_order=True)
+        x, position = x_all, np.arange(len(x_all))
     else:
         x, spectra = strategy.spectrum_data()
+        index = {tuple(row): i for i, row in enumerate(x_all)}
+        position = np.array([index[tuple(row)] for row in x], dtype=int)
+        order = np.argsort(position, kind="stable")  # in the order of x_all, like the rounds
+        x, spectra, position = x[order], spectra[order], position[order]
     if len(x) < 3:
         raise InvalidParameterError(f"SHAP needs at least 3 measured recipes, have {len(x)}")
     sign = -1.0 if strategy.minimize else 1.0
     out = []
-    for r, end in enumerate(strategy.round_ends(len(x))):
+    for r, round_end in enumerate(strategy.round_ends(len(x_all))):
+        end = int(np.searchsorted(position, round_end))  # rows of x measured by then
         if end < 3:
             continue
         if surrogate == "gp":

@@ -486,11 +486,14 @@ class EELSSimulator:
             if not (np.isfinite(value) and low <= value <= high):
                 raise ValueError(f"{name} must lie in [{low}, {high}], got {value!r}")
         low, high = self.window_width
-        if low < 2 * self.edge_margin + 1 or high > N_CHANNELS - self.energy_min:
+        # 2 * edge_margin + 2 channels leave room for a whole channel of window starts,
+        # so an integer one holds the query's (non-integer) onset edge_margin inside
+        if low < 2 * self.edge_margin + 2 or high > N_CHANNELS - self.energy_min:
             raise ValueError(
                 f"window_width {self.window_width!r} must lie within "
-                f"[2 * edge_margin + 1, N_CHANNELS - energy_min] = "
-                f"[{2 * self.edge_margin + 1}, {N_CHANNELS - self.energy_min}]"
+                f"[2 * edge_margin + 2, N_CHANNELS - energy_min] = "
+                f"[{2 * self.edge_margin + 2}, {N_CHANNELS - self.energy_min}]; widen the "
+                "windows or lower edge_margin"
             )
         unplaceable = np.isnan(self._major_onsets()).all(axis=1)
         if unplaceable.any():

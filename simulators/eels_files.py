@@ -22,7 +22,7 @@ from simulators.text_files import read_text
 BINARY_SUFFIXES = {".dm3": "digitalmicrograph", ".dm4": "digitalmicrograph",
                    ".hspy": "hspy", ".hdf5": "hspy"}  # fmt: skip
 
-_MSA_KEY = re.compile(r"#\s*([A-Za-z0-9_]+)\s*(?:-\s*(\S*))?\s*:(.*)")
+_MSA_KEY = re.compile(r"#\s*([A-Za-z0-9_]+)\s*(?:-\s*(\S*))?\s*(?::(.*)|$)")
 _SEPARATORS = re.compile(r"[,;\s]+")
 
 
@@ -81,6 +81,13 @@ def _value(text: str) -> float | str:
         return text
 
 
+def _leading_number(value: float | str | None) -> float | None:
+    """A header value as a number, reading ``"0.5 eV"`` as 0.5; None if it is not one."""
+    if isinstance(value, str) and value.split():
+        value = _value(value.split()[0])
+    return value if isinstance(value, float) else None
+
+
 def _numbers(line: str, number: int, source: str) -> list[float]:
     try:
         return [float(field) for field in _SEPARATORS.split(line.strip()) if field]
@@ -103,15 +110,13 @@ def _parse_msa(text: str, source: str) -> EELSSpectrum:
             elif key == "endofdata":
                 break
             else:
-                header[key] = _value(match.group(3).strip())
+                header[key] = _value((match.group(3) or "").strip())
         elif in_data and line.strip():
             data.append(_numbers(line, number, source))
     if not in_data:
         raise ValueError(
             f"{source}: no '#SPECTRUM' line, so not an EMSA/MSA file; read it with read_eels_text"
         )
-    if header.get("ncolumns", 1.0) != 1.0:
-        raise ValueError(f"{source}: NCOLUMNS = {header['ncolumns']}; only 1 column is supported")
     values = np.array([v for row in data for v in row])
     datatype = str(header.get("datatype", "Y")).upper()
     if datatype == "XY":
@@ -119,11 +124,12 @@ def _parse_msa(text: str, source: str) -> EELSSpectrum:
             raise ValueError(f"{source}: DATATYPE XY needs (x, y) pairs, got {values.size} numbers")
         energy, counts = values[0::2], values[1::2]
     elif datatype == "Y":
-        offset, step = header.get("offset"), header.get("xperchan")
-        if not isinstance(offset, float) or not isinstance(step, float):
+        offset = _leading_number(header.get("offset"))
+        step = _leading_number(header.get("xperchan"))
+        if offset is None or step is None:
             raise ValueError(
                 f"{source}: DATATYPE Y needs numeric #OFFSET and #XPERCHAN, got "
-                f"{offset!r} and {step!r}"
+                f"{header.get('offset')!r} and {header.get('xperchan')!r}"
             )
         if step <= 0:
             raise ValueError(f"{source}: #XPERCHAN must be > 0, got {step}")
@@ -131,8 +137,8 @@ def _parse_msa(text: str, source: str) -> EELSSpectrum:
         energy = offset + step * np.arange(values.size)
     else:
         raise ValueError(f"{source}: #DATATYPE must be Y or XY, got {datatype!r}")
-    npoints = header.get("npoints")
-    if isinstance(npoints, float) and int(npoints) != counts.size:
+    npoints = _leading_number(header.get("npoints"))
+    if npoints is not None and int(npoints) != counts.size:
         raise ValueError(
             f"{source}: #NPOINTS says {int(npoints)} points but the data hold {counts.size}; "
             "fix the header or the data"
@@ -169,8 +175,10 @@ def read_msa(path: str | Path) -> EELSSpectrum:
 
     Header lines ``#KEYWORD -unit : value`` become ``metadata`` (keys lower case, numbers
     as float); the data between ``#SPECTRUM`` and ``#ENDOFDATA`` are ``Y`` values on
-    ``#OFFSET + #XPERCHAN * i`` or ``XY`` pairs, per ``#DATATYPE``. ``#XUNITS: keV``
-    energies are converted to eV.
+    ``#OFFSET + #XPERCHAN * i`` or ``XY`` pairs, per ``#DATATYPE``, read in order however
+    many there are per line (``#NCOLUMNS``). ``#OFFSET``, ``#XPERCHAN`` and ``#NPOINTS``
+    may carry a unit after the number (``0.5 eV``). ``#XUNITS: keV`` energies are
+    converted to eV.
 
     Args:
         path: the file.

@@ -6,7 +6,11 @@ from pathlib import Path
 
 
 def read_text(path: str | Path, kind: str) -> str:
-    """The text of ``path``.
+    """The text of ``path``: UTF-8 (a byte-order mark dropped), else Latin-1.
+
+    Instruments and the EMSA files of other programs often write Latin-1 headers
+    (``µm``, ``ü``), which are not valid UTF-8; any byte sequence is Latin-1, so a file
+    counts as binary when it holds NUL bytes.
 
     Args:
         path: the file.
@@ -14,12 +18,18 @@ def read_text(path: str | Path, kind: str) -> str:
 
     Raises:
         FileNotFoundError: no such file.
-        ValueError: the file is not text (not UTF-8).
+        ValueError: the file is not text (it holds NUL bytes).
     """
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"spectrum file {str(path)!r} does not exist; check the path")
+    data = path.read_bytes()
+    nul = data.find(b"\x00")
+    if nul >= 0:
+        raise ValueError(
+            f"{str(path)!r} is not a text file (NUL byte at offset {nul}); pass {kind}"
+        )
     try:
-        return path.read_text()
-    except UnicodeDecodeError as err:
-        raise ValueError(f"{str(path)!r} is not a text file ({err}); pass {kind}") from err
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return data.decode("latin-1")

@@ -3,6 +3,7 @@ checkpoints that a rerun with the same settings resumes from."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import numpy as np
@@ -12,9 +13,21 @@ from adaptive.errors import InvalidParameterError
 
 
 def check_training_settings(
-    n_train: int, epochs: int, seed: int, batch_size: int, n_val: int, min_val: int, lr: float
+    n_train: int,
+    epochs: int,
+    seed: int,
+    batch_size: int,
+    n_val: int,
+    min_val: int,
+    lr: float,
+    reserved_seeds: dict[int, str] | None = None,
 ) -> None:
-    """Raise ``InvalidParameterError`` for a bad training setting (``n_val >= min_val``)."""
+    """Raise ``InvalidParameterError`` for a bad training setting (``n_val >= min_val``).
+
+    Args:
+        reserved_seeds: seeds of held-out data -> what they make (e.g. ``"the validation
+            spectra"``); training on one of them would train on that data.
+    """
     for name, value, low in (
         ("n_train", n_train, batch_size),
         ("epochs", epochs, 1),
@@ -24,6 +37,11 @@ def check_training_settings(
     ):
         if isinstance(value, bool) or not isinstance(value, int) or value < low:
             raise InvalidParameterError(f"{name} must be an int >= {low}, got {value!r}")
+    if seed in (reserved_seeds or {}):
+        raise InvalidParameterError(
+            f"seed {seed} is the seed of {reserved_seeds[seed]}, so training on it would "
+            "score the network on its own training data; pick another seed"
+        )
     if not (isinstance(lr, int | float) and np.isfinite(lr) and lr > 0):
         raise InvalidParameterError(f"lr must be a finite number > 0, got {lr!r}")
 
@@ -42,9 +60,21 @@ def training_device(device: str) -> torch.device:
 
 
 def latest_checkpoint(checkpoint_dir: Path) -> Path | None:
-    """The newest ``epoch_NNN.pt`` in ``checkpoint_dir``, or None."""
-    files = sorted(Path(checkpoint_dir).glob("epoch_*.pt"))
-    return files[-1] if files else None
+    """The ``epoch_NNN.pt`` of the highest epoch in ``checkpoint_dir``, or None."""
+    epochs = {}
+    for path in Path(checkpoint_dir).glob("epoch_*.pt"):
+        match = re.fullmatch(r"epoch_(\d+)\.pt", path.name)
+        if match:
+            epochs[int(match.group(1))] = path
+    return epochs[max(epochs)] if epochs else None
+
+
+def random_state(device: torch.device) -> dict[str, torch.Tensor]:
+    """Torch's random state, for ``save_checkpoint``: ``rng`` (CPU), and ``cuda_rng`` on a GPU."""
+    state = {"rng": torch.get_rng_state()}
+    if device.type == "cuda":
+        state["cuda_rng"] = torch.cuda.get_rng_state(device)
+    return state
 
 
 def save_checkpoint(
@@ -59,7 +89,7 @@ def save_checkpoint(
     """Write ``checkpoint_dir/epoch_NNN.pt`` after ``epoch`` epochs, for ``resume_training``.
 
     Args:
-        extra: more state to keep, e.g. ``history``, ``seconds``, ``rng``.
+        extra: more state to keep, e.g. ``history``, ``seconds``, ``**random_state(device)``.
     """
     state = {
         "settings": settings,
@@ -82,6 +112,10 @@ def resume_training(
 ) -> dict | None:
     """Load the newest checkpoint into the network, optimiser and schedule.
 
+    Also sets torch's random state where the checkpoint holds one (``random_state``).
+    The checkpoint is read onto the CPU (the random states must stay there);
+    ``load_state_dict`` moves the rest to the network's device.
+
     Returns:
         The checkpoint (``epoch``, ``history``, ``seconds`` and whatever else was saved),
         or None when there is none.
@@ -92,7 +126,7 @@ def resume_training(
     latest = latest_checkpoint(checkpoint_dir)
     if latest is None:
         return None
-    state = torch.load(latest, map_location=device, weights_only=True)
+    state = torch.load(latest, map_location="cpu", weights_only=True)
     if state["settings"] != settings:
         raise InvalidParameterError(
             f"{checkpoint_dir} holds a run with settings {state['settings']}, not "
@@ -101,4 +135,8 @@ def resume_training(
     net.load_state_dict(state["model"])
     optimizer.load_state_dict(state["optimizer"])
     schedule.load_state_dict(state["schedule"])
+    if "rng" in state:
+        torch.set_rng_state(state["rng"])
+    if "cuda_rng" in state:
+        torch.cuda.set_rng_state(state["cuda_rng"], device)
     return state

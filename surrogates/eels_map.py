@@ -35,7 +35,8 @@ class CubeResult:
 
     Attributes:
         probabilities: (H, W, 80) float32, column j for ``ELEMENTS[j]``; NaN for pixels
-            with no positive count in the window (nothing to identify).
+            with no positive count in the window or a NaN/infinite count (nothing to
+            identify).
         present_elements: element -> fraction of all pixels above its threshold, for the
             elements in at least ``MIN_FRACTION`` of the pixels, most widespread first.
         thresholds: (80,) the identifier's thresholds used for ``present_elements``.
@@ -49,9 +50,14 @@ class CubeResult:
 def _block_probabilities(
     block: np.ndarray, energy: np.ndarray, identifier: EELSIdentifier
 ) -> np.ndarray:
-    """(r, c, E) counts -> (r, c, 80) float32 probabilities, NaN where nothing is positive."""
+    """(r, c, E) counts -> (r, c, 80) float32 probabilities, NaN where nothing is positive.
+
+    A pixel with a non-finite count is zeroed, so that it too comes back NaN.
+    """
     rows, cols, _ = block.shape
-    spectra, window = to_channels(energy, block.reshape(rows * cols, -1), normalise=False)
+    counts = block.reshape(rows * cols, -1)
+    counts = np.where(np.isfinite(counts).all(axis=1, keepdims=True), counts, 0.0)
+    spectra, window = to_channels(energy, counts, normalise=False)
     signal = spectra[:, window[0] : window[1] + 1].max(axis=1) > 0
     out = np.full((rows * cols, len(ELEMENTS)), np.nan, dtype=np.float32)
     if signal.any():
@@ -90,8 +96,10 @@ def identify_cube(
     if isinstance(chunk_pixels, bool) or not isinstance(chunk_pixels, int) or chunk_pixels < 1:
         raise InvalidParameterError(f"chunk_pixels must be an int >= 1, got {chunk_pixels!r}")
     energy = np.asarray(energy, dtype=float)
-    if energy.ndim != 1:
-        raise InvalidParameterError(f"energy must be a 1-D axis, got shape {energy.shape}")
+    try:
+        to_channels(energy, np.ones(energy.size), normalise=False)
+    except ValueError as err:  # simulators raise builtins only (they import nothing of ours)
+        raise InvalidParameterError(f"cannot map this cube: {err}") from None
     if not isinstance(cube, da.Array):
         cube = np.asarray(cube)
     if cube.ndim != 3:

@@ -77,6 +77,7 @@ from simulators.eels import ELEMENTS, N_CHANNELS, EELSBatch, EELSSimulator
 from simulators.eels_files import EELSSpectrum, read_eels, to_channels
 from surrogates.checkpoints import (
     check_training_settings,
+    random_state,
     resume_training,
     save_checkpoint,
     training_device,
@@ -90,6 +91,9 @@ WEIGHTS_DIR = Path(__file__).resolve().parent / "weights"
 TRAINING_SIMULATOR = {"window_width": (30, 1500), "background_removed": 0.25}
 #: Seed of the validation spectra, apart from any training seed.
 VALIDATION_SEED = 2023
+#: Seed of the test spectra of the benchmark (``adaptive bench eels``), apart from any
+#: training seed.
+TEST_SEED = 12345
 #: Where the log channel turns linear, relative to the window maximum.
 LOG_FLOOR = 1e-4
 #: Input channels made by ``prepare_eels``.
@@ -718,7 +722,7 @@ def train_eels_net(
         arch: ``"unet"`` or ``"resnet"``.
         n_train: training spectra (>= batch_size).
         epochs: passes over them (>= 1).
-        seed: seed of everything random (>= 0).
+        seed: seed of everything random (>= 0), not ``VALIDATION_SEED`` or ``TEST_SEED``.
         batch_size: spectra per AdamW step (>= 2).
         checkpoint_dir: folder of the per-epoch checkpoints (created if missing).
         out_path: weights file; ``WEIGHTS_DIR/eels_<arch>.pt`` when None.
@@ -746,7 +750,11 @@ def train_eels_net(
 
     if arch not in ARCHS:
         raise InvalidParameterError(f"arch must be one of {sorted(ARCHS)}, got {arch!r}")
-    check_training_settings(n_train, epochs, seed, batch_size, n_val, 100, lr)
+    reserved = {
+        VALIDATION_SEED: "the validation spectra",
+        TEST_SEED: "the benchmark's test spectra",
+    }
+    check_training_settings(n_train, epochs, seed, batch_size, n_val, 100, lr, reserved)
     settings = {
         "arch": arch,
         "n_train": n_train,
@@ -784,7 +792,6 @@ def train_eels_net(
         start, history, seconds = 0, [], 0.0
         state = resume_training(checkpoint_dir, settings, dev, net, optimizer, schedule)
         if state is not None:
-            torch.set_rng_state(state["rng"])
             start, history, seconds = state["epoch"], state["history"], state["seconds"]
 
         if start < epochs:
@@ -816,7 +823,7 @@ def train_eels_net(
                 net,
                 optimizer,
                 schedule,
-                rng=torch.get_rng_state(),
+                **random_state(dev),
                 history=history,
                 seconds=seconds,
             )

@@ -100,6 +100,14 @@ def test_labels_are_present_elements_with_a_major_edge_inside_the_window(batch):
         assert 1 <= len(elements) <= 4 and len(set(elements)) == len(elements)
 
 
+def test_the_narrowest_windows_still_label_the_query():
+    batch = EELSSimulator(window_width=(22, 22), edge_margin=10.0).sample(2000, seed=0)
+    query = [ELEMENTS.index(elements[0]) for elements in batch.elements]
+    assert batch.labels[np.arange(len(query)), query].all()
+    with pytest.raises(ValueError, match=r"2 \* edge_margin \+ 2.*widen"):
+        EELSSimulator(window_width=(21, 21), edge_margin=10.0).sample(5, seed=0)
+
+
 def test_every_element_is_the_query_about_equally_often():
     n = 8000
     batch = EELSSimulator().sample(n, seed=5)

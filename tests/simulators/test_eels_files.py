@@ -213,3 +213,22 @@ def test_hspy_spectrum_is_read_and_a_spectrum_image_rejected(tmp_path):
     np.testing.assert_array_equal(spectrum.counts, np.arange(100.0))
     with pytest.raises(ValueError, match=r"shape \(3, 100\)"):
         read_eels(tmp_path / "cube.hspy")
+
+
+def test_msa_with_several_values_per_line(tmp_path):
+    header = "#NPOINTS : 6\n#NCOLUMNS : 3\n#XPERCHAN : 0.5\n#OFFSET : 500\n"
+    y = read_msa(write(tmp_path, "y.msa", header + "#SPECTRUM :\n1, 2, 3\n4, 5, 6\n#ENDOFDATA :\n"))
+    np.testing.assert_allclose(y.energy, 500 + 0.5 * np.arange(6))
+    np.testing.assert_allclose(y.counts, [1, 2, 3, 4, 5, 6])
+    pairs = "#NCOLUMNS : 2\n#DATATYPE : XY\n#SPECTRUM :\n10 1 11 2\n12 3 13 4\n"
+    xy = read_msa(write(tmp_path, "xy.msa", pairs))
+    np.testing.assert_allclose(xy.energy, [10, 11, 12, 13])
+    np.testing.assert_allclose(xy.counts, [1, 2, 3, 4])
+
+
+def test_msa_numbers_may_carry_a_unit_and_markers_need_no_colon(tmp_path):
+    header = "#NPOINTS : 3 pts\n#XPERCHAN : 0.5 eV\n#OFFSET : 500.0 eV\n"
+    text = header + "#SPECTRUM\n1\n2\n3\n#ENDOFDATA\n"
+    spectrum = read_eels(write(tmp_path, "unit.msa", text))
+    np.testing.assert_allclose(spectrum.energy, [500, 500.5, 501])
+    np.testing.assert_allclose(spectrum.counts, [1, 2, 3])

@@ -72,6 +72,34 @@ def test_pixels_without_signal_get_nan(small_cube, untrained):
     assert np.isfinite(result.probabilities[1:]).all()
 
 
+def test_non_finite_pixels_get_nan_and_the_rest_is_mapped(small_cube, untrained):
+    cube, energy = small_cube
+    whole = identify_cube(cube, energy, untrained)
+    cube = cube.copy()
+    cube[0, 0, 5] = np.nan
+    cube[2, 3, 0] = np.inf
+    result = identify_cube(cube, energy, untrained, chunk_pixels=7)
+    bad = np.zeros((6, 5), dtype=bool)
+    bad[0, 0] = bad[2, 3] = True
+    assert np.isnan(result.probabilities[bad]).all()
+    np.testing.assert_allclose(result.probabilities[~bad], whole.probabilities[~bad], atol=1e-5)
+
+
+@pytest.mark.parametrize(
+    ("energy", "message"),
+    [
+        (lambda e: e[::-1], "increase strictly"),
+        (lambda e: e / 1000, "cover 0 channel"),
+        (lambda e: np.where(e == e[3], np.nan, e), "NaN"),
+        (lambda e: e[None], "1-D"),
+    ],
+)
+def test_bad_energy_axis_is_an_invalid_parameter(small_cube, untrained, energy, message):
+    cube, good = small_cube
+    with pytest.raises(InvalidParameterError, match=f"cannot map this cube: .*{message}"):
+        identify_cube(cube, energy(good), untrained)
+
+
 def test_energy_axis_first_is_rejected_with_the_transpose(small_cube, untrained):
     cube, energy = small_cube
     with pytest.raises(InvalidParameterError, match=r"np\.moveaxis\(cube, 0, -1\)"):

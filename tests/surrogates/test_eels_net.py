@@ -10,6 +10,7 @@ from simulators.eels import ELEMENTS, N_CHANNELS
 from surrogates.eels_net import (
     ARCHS,
     N_INPUTS,
+    TEST_SEED,
     VALIDATION_SEED,
     WEIGHTS_DIR,
     EELSIdentifier,
@@ -278,6 +279,13 @@ def test_training_rejects_bad_settings(tmp_path):
         train_eels_net("vit", checkpoint_dir=tmp_path)
     with pytest.raises(InvalidParameterError, match="n_train"):
         train_eels_net("unet", n_train=10, batch_size=64, checkpoint_dir=tmp_path)
+
+
+@pytest.mark.parametrize("seed", [VALIDATION_SEED, TEST_SEED])
+def test_training_rejects_the_seeds_of_held_out_spectra(tmp_path, seed):
+    with pytest.raises(InvalidParameterError, match=f"seed {seed} is the seed of the .*another"):
+        train_eels_net("unet", seed=seed, checkpoint_dir=tmp_path)
+    assert not any(tmp_path.iterdir())  # refused before anything was written
 
 
 def test_training_fine_tunes_from_init_weights(tmp_path):

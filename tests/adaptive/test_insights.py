@@ -1,0 +1,58 @@
+"""SHAP insights per round: rounds count all recipes, the network explains those with spectra."""
+
+import numpy as np
+import pytest
+
+from adaptive.errors import InvalidParameterError
+from adaptive.insights import shap_by_round
+from adaptive.records import Observation, Spectrum
+from adaptive.space import Dimension, Space
+from adaptive.strategies.batch_bo import BatchBO
+
+WAVELENGTHS = np.linspace(400, 800, 21)
+
+
+def strategy_with_scalar_first_round() -> tuple[BatchBO, np.ndarray]:
+    """Three rounds of 3 recipes; the first round's came without spectra."""
+    space = Space((Dimension("a", low=0.0, high=1.0), Dimension("b", low=0.0, high=1.0)))
+    target = np.exp(-(((WAVELENGTHS - 600) / 50) ** 2))
+    strategy = BatchBO(
+        space,
+        q=3,
+        n_initial=3,
+        model="net",
+        objective={"target_x": WAVELENGTHS.tolist(), "target_y": target.tolist()},
+        net_members=2,
+        seed=0,
+    )
+    recipes = np.random.default_rng(0).random((9, 2))
+    observations = []
+    for i, (a, b) in enumerate(recipes):
+        spectrum = np.exp(-(((WAVELENGTHS - 500 - 200 * a) / (30 + 50 * b)) ** 2))
+        observations.append(
+            Observation(
+                {"a": a, "b": b},
+                value=float(a),
+                spectrum=None if i < 3 else Spectrum(WAVELENGTHS, spectrum),
+                time=1000.0 + i,
+            )
+        )
+    strategy.observe(observations)
+    return strategy, recipes
+
+
+def test_net_insights_are_filed_under_the_rounds_of_all_recipes():
+    strategy, recipes = strategy_with_scalar_first_round()
+    gp = shap_by_round(strategy, "gp")
+    assert [(r["round"], r["n_recipes"]) for r in gp] == [(0, 3), (1, 6), (2, 9)]
+    net = shap_by_round(strategy, "net")
+    # round 0 has no spectra; round 1 adds recipes 3-5 (the first with spectra), round 2 6-8
+    assert [(r["round"], r["n_recipes"]) for r in net] == [(1, 3), (2, 6)]
+    np.testing.assert_allclose(net[0]["recipes"], recipes[3:6])
+    np.testing.assert_allclose(net[1]["recipes"], recipes[3:9])
+
+
+def test_unknown_surrogate_is_rejected():
+    strategy, _ = strategy_with_scalar_first_round()
+    with pytest.raises(InvalidParameterError, match="choose one of"):
+        shap_by_round(strategy, "forest")

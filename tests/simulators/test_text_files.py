@@ -1,0 +1,40 @@
+import numpy as np
+import pytest
+
+from simulators import read_eels, read_msa
+from simulators.replay import read_spectrum
+from simulators.text_files import read_text
+
+
+def test_utf8_byte_order_mark_is_dropped(tmp_path):
+    path = tmp_path / "bom.txt"
+    path.write_bytes("\ufeff500\t10\n501\t12\n".encode())
+    assert read_text(path, "a text file") == "500\t10\n501\t12\n"
+    spectrum = read_eels(path)  # the first row is data, not a title line
+    np.testing.assert_allclose(spectrum.energy, [500, 501])
+    assert "header" not in spectrum.metadata
+
+
+def test_latin1_header_is_read(tmp_path):
+    path = tmp_path / "latin1.msa"
+    text = (
+        "#OWNER : J. M\xfcller, 5 \xb5m\n#XPERCHAN : 1\n#OFFSET : 500\n"
+        "#SPECTRUM :\n1\n2\n#ENDOFDATA :\n"
+    )
+    path.write_bytes(text.encode("latin-1"))
+    spectrum = read_msa(path)
+    assert spectrum.metadata["owner"] == "J. M\xfcller, 5 \xb5m"
+    np.testing.assert_allclose(spectrum.energy, [500, 501])
+
+
+def test_utf8_text_is_read_as_utf8(tmp_path):
+    path = tmp_path / "utf8.txt"
+    path.write_text("# owner: J. M\xfcller\n500 1\n", encoding="utf-8")
+    assert read_text(path, "a text file").startswith("# owner: J. M\xfcller\n")
+
+
+def test_file_with_nul_bytes_is_not_text(tmp_path):
+    path = tmp_path / "scan.csv"
+    path.write_bytes(b"700 1\n\x00\x01\x02")
+    with pytest.raises(ValueError, match=r"not a text file \(NUL byte at offset 6\); pass a text"):
+        read_spectrum(path)
