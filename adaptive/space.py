@@ -113,6 +113,14 @@ class Dimension:
     def _lattice(self, k: int) -> float:
         return self.low + k * self.step
 
+    def snap(self, values: Any) -> np.ndarray:
+        """``values`` (n,) rounded onto the step lattice within the bounds (as is if no step)."""
+        values = np.asarray(values, dtype=float)
+        if self.step is None:
+            return values
+        k = np.clip(np.round((values - self.low) / self.step), 0, self.n_steps)
+        return self.low + k * self.step
+
     def validate(self, value: Any) -> Any:
         """Return ``value`` checked (and cast) for this dimension, or raise."""
         if self.kind == "categorical":
@@ -438,9 +446,8 @@ class Space:
             val = dim.low + col * (dim.high - dim.low)
             if dim.kind == "integer":
                 val = np.clip(np.round(val), math.ceil(dim.low), math.floor(dim.high))
-            elif dim.step is not None:
-                k = np.clip(np.round((val - dim.low) / dim.step), 0, dim.n_steps)
-                val = dim.low + k * dim.step
+            else:
+                val = dim.snap(val)
             x[:, j] = val
         return x
 

@@ -1,4 +1,4 @@
-"""Batch selection over a finite candidate set: four ways to pick q points.
+"""Batch selection over a finite candidate set: five ways to pick q points.
 
 Every method takes a fitted botorch model of an objective to MAXIMISE, the
 candidates ``(m, d)`` in the unit cube, the training inputs ``(n, d)`` and the
@@ -161,7 +161,12 @@ def thompson(model, candidates, train_x, pending, q, seed=0):
 
 
 def _condition_on_mean(model, x: torch.Tensor):
-    """A model that has also observed, almost noise-free, its own posterior mean at ``x`` (k, d)."""
+    """A model that has also observed its own posterior mean at ``x`` (k, d).
+
+    With fixed (heteroscedastic) noise the fantasy observations get noise 1e-6, almost
+    noise-free; with learned noise they get the model's learned noise level, so the std
+    at ``x`` shrinks only as much as one real measurement there would shrink it.
+    """
     with torch.no_grad():
         y = model.posterior(x).mean
     kwargs = {"noise": torch.full_like(y, 1e-6)} if _has_fixed_noise(model) else {}

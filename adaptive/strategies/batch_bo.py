@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 
+from adaptive.arrays import is_finite_number, is_int
 from adaptive.designs import DESIGNS
 from adaptive.errors import InvalidParameterError
 from adaptive.objectives import SpectrumObjective, reduce_replicates, reduce_spectra
@@ -43,15 +44,17 @@ class BatchBO:
         space: the recipe space (constraints and steps are respected).
         q: default batch size (a request for ``n`` overrides it).
         batch_method: one of ``qlognei`` (sequential greedy, default),
-            ``kriging_believer``, ``local_penalization``, ``thompson``.
-        n_initial: recipes in the initial design (default ``q``).
+            ``kriging_believer``, ``local_penalization``, ``thompson``, ``ucb``
+            (see ``surrogates.batch_acquisition``).
+        n_initial: recipes in the initial design, at least 2 (default ``q``, at least 2).
         initial_design: ``lhs``, ``sobol`` or ``random``.
         minimize: whether smaller objective values are better.
         candidates: optional pool of recipes (list of points).
         n_candidates: size of the generated candidate set.
-        search_box: optional ``{name: [low, high]}`` narrower than the space;
-            a bound is widened by ``widen_fraction`` of the range (up to the
-            space's own bound) when the best recipe hugs it.
+        search_box: optional ``{name: [low, high]}`` of numeric dimensions, narrower
+            than the space; a bound is widened by ``widen_fraction`` of the range (up
+            to the space's own bound) when, after new observations, the best recipe
+            hugs it.
         target_value: stop once the best objective is at least this good.
         stable_rounds, stable_tolerance: stop when best and median objective per
             round moved less than ``stable_tolerance`` of the range over that many rounds.
@@ -104,6 +107,13 @@ class BatchBO:
             )
         if not isinstance(q, int) or q < 1:
             raise InvalidParameterError(f"q={q!r} must be a positive integer")
+        if n_initial is not None and (not is_int(n_initial) or n_initial < 2):
+            raise InvalidParameterError(
+                f"n_initial={n_initial!r} must be an integer >= 2: the model needs two "
+                "measured recipes before it can propose"
+            )
+        if not is_int(seed) or seed < 0:
+            raise InvalidParameterError(f"seed={seed!r} must be a non-negative integer")
         if model not in MODELS:
             raise InvalidParameterError(f"model={model!r}; choose one of {list(MODELS)}")
         if isinstance(objective, Mapping):
@@ -116,7 +126,7 @@ class BatchBO:
         self.space = space
         self.q = q
         self.batch_method = batch_method
-        self.n_initial = q if n_initial is None else n_initial
+        self.n_initial = max(q, 2) if n_initial is None else n_initial
         self.initial_design = initial_design
         self.minimize = minimize
         self.pool = None if candidates is None else [space.validate(p) for p in candidates]
@@ -133,21 +143,47 @@ class BatchBO:
         self.objective = objective
         self.seed = seed
         self._values: dict[tuple, dict[tuple, float]] = {}
-        self._spectra: dict[tuple, dict[float, np.ndarray]] = {}
+        self._spectra: dict[tuple, dict[tuple, np.ndarray]] = {}
         self._accuracy: tuple[int, float | None] = (-1, None)
+        self._widened_on = 0  # observations when the search box was last checked
         self.gp = None
+        self._gp_data: tuple | None = None  # fingerprint of the data self.gp was fitted on
 
     # ------------------------------------------------------------------ data
     def _check_box(self, box) -> dict[str, list[float]]:
         if box is None:
             return {}
+        if not isinstance(box, Mapping):
+            raise InvalidParameterError(
+                f"search_box must map dimension names to [low, high], got {box!r}"
+            )
         out = {}
         for name, bounds in box.items():
+            if name not in self.space.names:
+                raise InvalidParameterError(
+                    f"search_box names {name!r}, which is not a dimension; the space has "
+                    f"{self.space.names}"
+                )
             dim = self.space[name]
+            if dim.kind == "categorical":
+                raise InvalidParameterError(
+                    f"search_box names the categorical dimension {name!r}; a box narrows "
+                    "numeric dimensions only, so leave it out"
+                )
+            if (
+                isinstance(bounds, str)
+                or not isinstance(bounds, Sequence | np.ndarray)
+                or len(bounds) != 2
+                or not all(is_finite_number(b) for b in bounds)
+            ):
+                raise InvalidParameterError(
+                    f"search_box {name}={bounds!r} must be two finite numbers [low, high]"
+                )
             low, high = (float(b) for b in bounds)
             if not dim.low <= low < high <= dim.high:
                 raise InvalidParameterError(
-                    f"search_box {name}=[{low}, {high}] must lie inside [{dim.low}, {dim.high}]"
+                    f"search_box {name}=[{low}, {high}] must have low < high and lie inside "
+                    f"[{dim.low}, {dim.high}]"
                 )
             out[name] = [low, high]
         return out
@@ -166,17 +202,21 @@ class BatchBO:
             self._values.setdefault(self._key(point), {})[(obs.value, obs.time)] = obs.value
             if obs.spectrum is not None and self.objective is not None:
                 on_target = np.interp(self.objective.target_x, obs.spectrum.x, obs.spectrum.y)
-                self._spectra.setdefault(self._key(point), {})[obs.time] = on_target
+                replicate = (obs.time, obs.value)
+                self._spectra.setdefault(self._key(point), {})[replicate] = on_target
 
     def data(self, in_order: bool = False) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
         """Recipes (n, d) in the unit cube, median objective (n,), its variance (n,) or None.
 
         Sorted by recipe, or with ``in_order`` by when each recipe was first measured.
         """
-        keys = sorted(self._values)
-        if in_order:
-            keys.sort(key=lambda k: min(t for _, t in self._values[k]))
+        keys = list(self._values)
         x = self.space.to_unit([dict(zip(self.space.names, k, strict=True)) for k in keys])
+        sort_by = list(x.T[::-1])  # by the unit encoding: categorical choices in listed order
+        if in_order:
+            sort_by.append([min(t for _, t in self._values[k]) for k in keys])
+        order = np.lexsort(sort_by)  # the last key sorts first
+        keys, x = [keys[i] for i in order], x[order]
         reps = [np.fromiter(self._values[k].values(), float) for k in keys]
         y = np.array([reduce_replicates(r) for r in reps])
         counts = np.array([len(r) for r in reps])
@@ -226,7 +266,7 @@ class BatchBO:
                     f"the model needs 2 measured recipes before it can propose; "
                     f"{len(self._values)} measured, {len(pending)} pending"
                 )
-            out += self._model_batch(n - len(out), taken, pending)
+            out += self._model_batch(n - len(out), taken, [*pending, *(s.point for s in out)])
         return out
 
     def _initial(self, n: int, taken: set) -> list[Suggestion]:
@@ -255,8 +295,11 @@ class BatchBO:
         best = x[np.argsort(y if self.minimize else -y)[:5]]
         local = best[rng.integers(len(best), size=self.n_candidates // 4)]
         local = local + rng.normal(0.0, 0.05, local.shape)
-        unit = np.vstack([self._sobol_unit(rng), np.clip(local, 0.0, 1.0)])
-        unit = self._inside_box(unit)
+        d = len(self.space.names)
+        box_low, box_high = self._inside_box(np.array([np.zeros(d), np.ones(d)]))
+        unit = np.vstack(
+            [self._inside_box(self._sobol_unit(rng)), np.clip(local, box_low, box_high)]
+        )
         unit = self.space.to_unit(self.space.from_unit(unit))  # snap steps and integers
         unit = unit[self.space.feasible(unit)]
         points = self.space.from_unit(unit)
@@ -275,7 +318,7 @@ class BatchBO:
         return sampler.random_base2(int(np.ceil(np.log2(self.n_candidates))))[: self.n_candidates]
 
     def _inside_box(self, unit: np.ndarray) -> np.ndarray:
-        """Rescale the unit cube into the current search box (whole space if none)."""
+        """Rescale unit-cube rows (m, d) into the current search box (whole space if none)."""
         unit = unit.copy()
         for j, dim in enumerate(self.space.dimensions):
             if dim.name in self.search_box:
@@ -331,14 +374,23 @@ class BatchBO:
             for k, i in enumerate(chosen)
         ]
 
+    def _fit_gp(self, x: np.ndarray, y: np.ndarray, y_var: np.ndarray | None) -> None:
+        """Fit ``self.gp`` on recipes x (n, d), objective y (n,) and variance y_var (n,)."""
+        self.gp = fit_recipe_gp(x, (-1.0 if self.minimize else 1.0) * y, y_var)
+        self._gp_data = _fingerprint(x, y, y_var)
+
+    def _n_observations(self) -> int:
+        return sum(len(replicates) for replicates in self._values.values())
+
     def _gp_batch(self, n: int, taken: set, pending) -> list[Suggestion]:
         x, y, y_var = self.data()
         sign = -1.0 if self.minimize else 1.0
-        self.gp = fit_recipe_gp(x, sign * y, y_var)
+        self._fit_gp(x, y, y_var)
         note = ""
-        if self.search_box:
+        if self.search_box and self._n_observations() != self._widened_on:
             best = self.space.from_unit(x[[int(np.argmax(sign * y))]])[0]
             changes = self._widen_box(best)
+            self._widened_on = self._n_observations()
             note = f"; widened {', '.join(changes)}" if changes else ""
         candidates, candidate_points = self._candidates(taken)
         pending_unit = self.space.to_unit([self.space.validate(p) for p in pending])
@@ -362,8 +414,8 @@ class BatchBO:
     def predict(self, points: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
         """Posterior mean and std of the objective at recipes ``points`` (m, d) in space units."""
         x, y, y_var = self.data()
-        if self.gp is None or len(self.gp.train_inputs[0]) != len(x):
-            self.gp = fit_recipe_gp(x, (-1.0 if self.minimize else 1.0) * y, y_var)
+        if self.gp is None or self._gp_data != _fingerprint(x, y, y_var):
+            self._fit_gp(x, y, y_var)
         rows = np.asarray(points, float).reshape(-1, len(self.space.names))
         unit = self.space.to_unit([dict(zip(self.space.names, row, strict=True)) for row in rows])
         mean, std = posterior_mean_std(self.gp, unit)
@@ -432,10 +484,16 @@ class BatchBO:
         return score
 
     def state(self) -> dict:
-        return {"search_box": self.search_box}
+        return {"search_box": self.search_box, "widened_on": self._widened_on}
 
     def load_state(self, state: dict) -> None:
-        unknown = set(state) - {"search_box"}
+        unknown = set(state) - {"search_box", "widened_on"}
         if unknown:
             raise InvalidParameterError(f"unknown batch_bo state keys {sorted(unknown)}")
         self.search_box = {k: list(v) for k, v in state.get("search_box", {}).items()}
+        self._widened_on = int(state.get("widened_on", 0))
+
+
+def _fingerprint(x: np.ndarray, y: np.ndarray, y_var: np.ndarray | None) -> tuple:
+    """Exact identity of GP training data: recipes x (n, d), y (n,), y_var (n,) or None."""
+    return (x.shape, x.tobytes(), y.tobytes(), None if y_var is None else y_var.tobytes())

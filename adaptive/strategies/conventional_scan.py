@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from adaptive.arrays import is_finite_number
 from adaptive.errors import InvalidParameterError
 from adaptive.space import Space
 from adaptive.strategies.scan import Scan
-from adaptive.strategies.uniform_grid import _next_unmeasured
 
 K_FACTOR = 0.2624682917  # k [1/Å] = sqrt(K_FACTOR * (E - E0) [eV])
 
@@ -17,7 +17,8 @@ class ConventionalScan(Scan):
 
     Regions (at ``scale=1``): pre-edge ``step_pre`` eV up to ``E0 + xanes_from``;
     XANES ``step_xanes`` eV up to ``E0 + xanes_to``; then ``step_k`` Å^-1 in k to
-    the end of the space. ``scale`` multiplies all steps together.
+    the end of the space. ``scale`` multiplies all steps together. On a dimension
+    with a ``step`` the energies are snapped to its lattice (repeats merged).
 
     Args:
         space: one continuous dimension, the energy in eV.
@@ -42,8 +43,24 @@ class ConventionalScan(Scan):
             raise InvalidParameterError(
                 f"edge_energy={edge_energy} lies outside the scan [{self.low}, {self.high}]"
             )
-        if not scale > 0:
-            raise InvalidParameterError(f"scale={scale!r} must be > 0")
+        if not is_finite_number(scale) or scale <= 0:
+            raise InvalidParameterError(f"scale={scale!r} must be a finite number > 0")
+        steps = {"step_pre": step_pre, "step_xanes": step_xanes, "step_k": step_k}
+        for key, step in steps.items():
+            if not is_finite_number(step) or step <= 0:
+                raise InvalidParameterError(
+                    f"{key}={step!r} must be a finite number > 0 (a step of the scan)"
+                )
+        if not (is_finite_number(xanes_from) and is_finite_number(xanes_to)):
+            raise InvalidParameterError(
+                f"xanes_from={xanes_from!r} and xanes_to={xanes_to!r} must be finite numbers "
+                "(eV relative to edge_energy)"
+            )
+        if not xanes_from < xanes_to:
+            raise InvalidParameterError(
+                f"xanes_from={xanes_from} must be below xanes_to={xanes_to}: the XANES "
+                "region runs from E0 + xanes_from up to E0 + xanes_to"
+            )
         self.edge_energy = float(edge_energy)
         self.scale = scale
         self.steps = (step_pre, step_xanes, step_k)
@@ -59,12 +76,15 @@ class ConventionalScan(Scan):
         k_end = np.sqrt(K_FACTOR * max(self.high - e0, 0.0))
         exafs = e0 + np.arange(k_start, k_end, step_k) ** 2 / K_FACTOR
         points = np.concatenate([pre, xanes, exafs, [self.high]])
-        return np.unique(points[(points >= self.low) & (points <= self.high)])
+        points = points[(points >= self.low) & (points <= self.high)]
+        return np.unique(self.dimension.snap(points))
 
     def _choose(self, n, taken):
-        return _next_unmeasured(self.positions(), n, taken, f"conventional scan x{self.scale:g}")
+        label = f"conventional scan x{self.scale:g}"
+        return self._next_unmeasured(self.positions(), n, taken, label)
 
     def stop_reason(self) -> str | None:
-        if len(self.data()[0]) >= len(self.positions()):
-            return f"all {len(self.positions())} scan points measured"
+        positions = self.positions()
+        if self._all_measured(positions):
+            return f"all {len(positions)} scan points measured"
         return None

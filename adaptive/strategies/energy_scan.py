@@ -23,7 +23,9 @@ class EnergyScan(Scan):
     (``floor``) follows XAFS practice instead: constant steps in k above the
     edge the reconstruction shows, which keeps exploring the EXAFS wiggles the
     curvature cannot see yet and spends few points on the flat far end. A batch of ``n`` is chosen
-    greedily, each pick conditioning the variance on the pending ones.
+    greedily, each pick conditioning the variance on the pending ones; energies
+    measured, pending or already picked are not picked again. On a dimension with
+    a ``step`` every energy is snapped to its lattice.
 
     Stopping: fires once, for ``patience`` fits in a row, the largest posterior
     std and the RMS change of the reconstruction are both below ``tolerance``
@@ -113,29 +115,36 @@ class EnergyScan(Scan):
 
     def _choose(self, n: int, taken: list[float]) -> list[tuple[float, float | None, str]]:
         chosen: list[tuple[float, float | None, str]] = []
-        initial = np.linspace(self.low, self.high, self.n_initial)
-        span = self.high - self.low
+        initial = self.dimension.snap(np.linspace(self.low, self.high, self.n_initial))
         for k, energy in enumerate(initial):
             if len(chosen) == n:
                 return chosen
-            if not any(abs(energy - t) < 1e-9 * span for t in taken):
+            if not self._is_taken([energy], taken)[0]:
                 taken.append(float(energy))
                 chosen.append((float(energy), None, f"initial grid point {k + 1}/{self.n_initial}"))
-        if len(self.data()[0]) < 3:
+        n_observed = len(self.data()[0])
+        if n_observed < 3:
             return chosen + self._largest_gaps(n - len(chosen), taken)
         self._fit()
-        pending = [self._unit(t) for t in taken[len(self.data()[0]) :]]
+        pending = [self._unit(t) for t in taken[n_observed:]]
+        energies = self.dimension.snap(self.low + self.model.grid * (self.high - self.low))
+        free = ~self._is_taken(energies, taken)  # grid energies not measured, pending or picked
         while len(chosen) < n:
+            if not free.any():
+                raise InvalidParameterError(
+                    f"{self.name} has only {len(chosen)} unmeasured energies left on its "
+                    "grid; ask for at most that many"
+                )
             std = self.model.std_given_pending(np.array(pending))
-            best = int(np.argmax(std))
-            unit = float(self.model.grid[best])
-            pending.append(unit)
+            best = int(np.argmax(np.where(free, std, -np.inf)))
+            pending.append(float(self.model.grid[best]))
+            free &= ~self._is_taken(energies, energies[best : best + 1])
             chosen.append(
                 (
-                    self.low + unit * span,
+                    float(energies[best]),
                     float(std[best]),
                     f"largest warped-GP posterior std ({std[best]:.3g}) "
-                    f"given {len(self.data()[0])} observed, {len(pending) - 1} pending",
+                    f"given {n_observed} observed, {len(pending) - 1} pending",
                 )
             )
         return chosen
@@ -145,8 +154,14 @@ class EnergyScan(Scan):
         out = []
         for _ in range(n):
             edges = np.unique(np.concatenate([[self.low, self.high], taken]))
-            i = int(np.argmax(np.diff(edges)))
-            mid = float((edges[i] + edges[i + 1]) / 2)
+            mids = self.dimension.snap((edges[:-1] + edges[1:]) / 2)
+            widths = np.where(self._is_taken(mids, taken), -np.inf, np.diff(edges))
+            if not np.isfinite(widths).any():
+                raise InvalidParameterError(
+                    f"{self.name} has no unmeasured energy left between the measured and "
+                    "pending ones; ask for fewer points"
+                )
+            mid = float(mids[int(np.argmax(widths))])
             taken.append(mid)
             out.append((mid, None, "midpoint of the widest gap (model needs 3 observations)"))
         return out

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from adaptive.arrays import is_int
+from adaptive.errors import InvalidParameterError
 from adaptive.space import Space
 from adaptive.strategies.scan import Scan
 
@@ -13,14 +15,33 @@ class RandomScan(Scan):
 
     The k-th suggestion depends only on the seed and on how many points are
     measured or pending, so a restored campaign continues the same sequence.
+    On a dimension with a ``step`` each draw is snapped to its lattice, and a
+    draw that lands on a measured, pending or already drawn energy is skipped.
     """
 
     name = "random"
 
     def __init__(self, space: Space, seed: int = 0):
         super().__init__(space)
+        if not is_int(seed) or seed < 0:
+            raise InvalidParameterError(f"seed={seed!r} must be a non-negative integer")
         self.seed = seed
 
     def _choose(self, n, taken):
-        draws = np.random.default_rng(self.seed).uniform(self.low, self.high, len(taken) + n)
-        return [(float(x), None, f"uniform random draw (seed {self.seed})") for x in draws[-n:]]
+        n_steps = self.dimension.n_steps
+        if n_steps is not None:
+            free = n_steps + 1 - len(np.unique(self.dimension.snap(taken)))
+            if n > free:
+                raise InvalidParameterError(
+                    f"the step lattice has only {free} unmeasured points left; "
+                    "ask for at most that many"
+                )
+        rng = np.random.default_rng(self.seed)
+        rng.uniform(size=len(taken))  # the draws already measured or pending
+        out = []
+        while len(out) < n:
+            x = self.dimension.snap(rng.uniform(self.low, self.high, 1))
+            if not self._is_taken(x, taken)[0]:
+                taken.append(float(x[0]))
+                out.append((float(x[0]), None, f"uniform random draw (seed {self.seed})"))
+        return out

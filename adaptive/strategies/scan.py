@@ -11,13 +11,17 @@ from adaptive.errors import InvalidParameterError
 from adaptive.records import Observation, Suggestion
 from adaptive.space import Space
 
+#: Positions closer than this fraction of the scan's range count as the same position.
+SAME = 1e-9
+
 
 class Scan:
     """Base of 1-D scan strategies over the single continuous dimension of ``space``.
 
     Observations are kept keyed by (position, value, time) so re-observing one
     is a no-op and the order of ``observe`` calls does not matter. Subclasses
-    implement ``_choose(n, taken)`` returning positions and reasons.
+    implement ``_choose(n, taken)`` returning positions and reasons; positions
+    lie on the dimension's step lattice when it has a ``step``.
     """
 
     name: ClassVar[str] = "scan"
@@ -74,6 +78,28 @@ class Scan:
 
     def _choose(self, n: int, taken: list[float]) -> list[tuple[float, float | None, str]]:
         raise NotImplementedError
+
+    def _is_taken(self, positions, taken) -> np.ndarray:
+        """Whether each of ``positions`` (m,) is one of ``taken`` (k,), to ``SAME`` of the range."""
+        positions, taken = np.asarray(positions, float), np.asarray(taken, float)
+        if taken.size == 0:
+            return np.zeros(positions.shape, bool)
+        distance = np.abs(positions[:, None] - taken[None, :])
+        return (distance <= SAME * (self.high - self.low)).any(axis=1)
+
+    def _next_unmeasured(self, positions: np.ndarray, n: int, taken: list[float], label: str):
+        """The first ``n`` of ``positions`` (m,) not in ``taken``, as (x, None, reason) rows."""
+        free = np.flatnonzero(~self._is_taken(positions, taken))
+        if len(free) < n:
+            raise InvalidParameterError(
+                f"{label} has only {len(free)} unmeasured points left; ask for at most that many"
+            )
+        m = len(positions)
+        return [(float(positions[k]), None, f"{label}: point {k + 1}/{m}") for k in free[:n]]
+
+    def _all_measured(self, positions: np.ndarray) -> bool:
+        """Whether every one of ``positions`` (m,) has been observed."""
+        return bool(self._is_taken(positions, self.data()[0]).all())
 
     def predict(self, points: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
         """Linear interpolation through the observations (repeats averaged)."""

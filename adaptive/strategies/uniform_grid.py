@@ -21,29 +21,14 @@ class UniformGrid(Scan):
         self.n_points = n_points
 
     def positions(self) -> np.ndarray:
-        """All scan energies (n_points,)."""
-        return np.linspace(self.low, self.high, self.n_points)
+        """All scan energies (m,): ``n_points``, fewer if snapping to the step merges some."""
+        return np.unique(self.dimension.snap(np.linspace(self.low, self.high, self.n_points)))
 
     def _choose(self, n, taken):
-        return _next_unmeasured(self.positions(), n, taken, f"grid of {self.n_points}")
+        return self._next_unmeasured(self.positions(), n, taken, f"grid of {self.n_points}")
 
     def stop_reason(self) -> str | None:
-        if len(self.data()[0]) >= self.n_points:
-            return f"all {self.n_points} grid points measured"
+        positions = self.positions()
+        if self._all_measured(positions):
+            return f"all {len(positions)} grid points measured"
         return None
-
-
-def _next_unmeasured(positions: np.ndarray, n: int, taken: list[float], label: str) -> list:
-    """The first ``n`` of ``positions`` (m,) not in ``taken``, as (x, None, reason) rows."""
-    out = []
-    span = positions[-1] - positions[0]
-    for k, x in enumerate(positions):
-        if len(out) == n:
-            break
-        if not any(abs(x - t) <= 1e-9 * span for t in taken):
-            out.append((float(x), None, f"{label}: point {k + 1}/{len(positions)}"))
-    if len(out) < n:
-        raise InvalidParameterError(
-            f"{label} has only {len(out)} unmeasured points left; ask for at most that many"
-        )
-    return out

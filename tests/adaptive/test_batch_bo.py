@@ -1,5 +1,6 @@
 """Batch BO on the AgNP recipe space and on a measured pool."""
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -7,14 +8,14 @@ import pytest
 
 from adaptive.bench_pool import pool_space, run_pool_campaign
 from adaptive.errors import InvalidParameterError
-from adaptive.objectives import target_loss
-from adaptive.records import Observation
+from adaptive.objectives import SpectrumObjective, reduce_spectra, target_loss
+from adaptive.records import Observation, Spectrum
 from adaptive.simulate import GOAL_RECIPE, synthesis_space
-from adaptive.space import Space
+from adaptive.space import Dimension, Space
 from adaptive.strategies import BatchBO
 from simulators import AgNPSynthesis, PoolEmulator
 from simulators.agnp import FACTORS, WAVELENGTHS
-from surrogates.batch_acquisition import BATCH_METHODS
+from surrogates.batch_acquisition import BATCH_METHODS, select_batch
 
 DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data"
 SPACE = Space.from_dict(synthesis_space())
@@ -139,3 +140,155 @@ def test_stops_when_rounds_stop_improving():
         reason = strategy.stop_reason()
         assert (reason is None) == (i < 3), (i, reason)
     assert reason.startswith("stable")
+
+
+SQUARE = Space((Dimension("a", low=0.0, high=10.0), Dimension("b", low=0.0, high=10.0)))
+
+
+def bowl(point):
+    return (point["a"] - 9.9) ** 2 / 100 + (point["b"] - 3.0) ** 2 / 100
+
+
+def test_local_candidates_stay_near_the_best_recipe_inside_the_search_box(monkeypatch):
+    box = {"a": [0.0, 5.0], "b": [0.0, 5.0]}
+    strategy = BatchBO(SQUARE, q=2, n_initial=2, n_candidates=400, search_box=box)
+    recipes = [
+        ({"a": 4.0, "b": 4.0}, 0.0),
+        ({"a": 1.0, "b": 1.0}, 1.0),
+        ({"a": 2.5, "b": 0.5}, 0.8),
+    ]
+    strategy.observe([Observation(p, v, time=t) for t, (p, v) in enumerate(recipes)])
+    monkeypatch.setattr(strategy, "_sobol_unit", lambda rng: np.empty((0, 2)))  # local block only
+    _, points = strategy._candidates(set())
+    a, b = (np.array([p[k] for p in points]) for k in "ab")
+    assert np.all((a <= 5.0) & (b <= 5.0))  # clipped to the box
+    assert np.hypot(a - 4.0, b - 4.0).min() < 0.5  # perturbations of the best, sd 0.5, stay there
+
+
+def test_predict_refits_after_replicates_at_a_measured_recipe():
+    strategy = BatchBO(SQUARE, q=2, n_initial=3, n_candidates=64)
+    recipes = [{"a": 1.0, "b": 1.0}, {"a": 5.0, "b": 5.0}, {"a": 9.0, "b": 9.0}]
+    strategy.observe([Observation(p, 0.1 * p["a"], time=t) for t, p in enumerate(recipes)])
+    middle = np.array([[5.0, 5.0]])
+    assert strategy.predict(middle)[0][0] == pytest.approx(0.5, abs=0.1)
+    strategy.observe([Observation(recipes[1], 5.0, time=10), Observation(recipes[1], 5.1, time=11)])
+    assert strategy.predict(middle)[0][0] > 2.0  # the median there is now 5.0
+
+
+def test_model_picks_see_the_design_picks_of_the_same_call(monkeypatch):
+    import adaptive.strategies.batch_bo as batch_bo
+
+    seen = []
+
+    def spy(method, model, candidates, train_x, pending, q, seed):
+        seen.append(np.array(pending))
+        return select_batch(method, model, candidates, train_x, pending, q, seed)
+
+    monkeypatch.setattr(batch_bo, "select_batch", spy)
+    strategy = BatchBO(SQUARE, q=4, n_initial=5, n_candidates=64, seed=0)
+    design = strategy.suggest(5)
+    strategy.observe(
+        [Observation(s.point, bowl(s.point), time=t) for t, s in enumerate(design[:3])]
+    )
+    batch = strategy.suggest(4)  # the 2 design recipes not yet measured, then 2 from the GP
+    assert [s.strategy for s in batch] == ["batch_bo:design"] * 2 + ["batch_bo:gp"] * 2
+    np.testing.assert_allclose(seen[0], SQUARE.to_unit([s.point for s in batch[:2]]))
+
+
+def test_search_box_widens_only_after_new_observations():
+    strategy = BatchBO(SQUARE, q=1, n_initial=3, n_candidates=64, search_box={"a": [5.0, 9.0]})
+    recipes = [
+        ({"a": 9.9, "b": 3.0}, 0.0),
+        ({"a": 6.0, "b": 1.0}, 1.0),
+        ({"a": 5.5, "b": 8.0}, 2.0),
+    ]
+    observations = [Observation(p, v, time=t) for t, (p, v) in enumerate(recipes)]
+    strategy.observe(observations)
+    assert "widened a high -> 9.4" in strategy.suggest(1)[0].reason
+    for _ in range(2):  # no new data: the box stays, though the best (a=9.9) lies past it
+        assert "widened" not in strategy.suggest(1)[0].reason
+        assert strategy.search_box["a"] == [5.0, 9.4]
+    restored = BatchBO(SQUARE, q=1, n_initial=3, n_candidates=64, search_box={"a": [5.0, 9.0]})
+    restored.observe(observations)
+    restored.load_state(json.loads(json.dumps(strategy.state())))
+    restored.suggest(1)
+    assert restored.search_box["a"] == [5.0, 9.4]
+    strategy.observe([Observation({"a": 9.4, "b": 3.0}, 0.5, time=9)])  # new data: widen again
+    assert "widened a high -> 9.84" in strategy.suggest(1)[0].reason
+
+
+def test_categorical_choices_of_mixed_types():
+    space = Space(
+        (
+            Dimension("a", low=0.0, high=1.0),
+            Dimension("surfactant", kind="categorical", choices=(None, "pva", "citrate")),
+        )
+    )
+    strategy = BatchBO(space, q=2, n_initial=2, n_candidates=64)
+    recipes = [({"a": 0.5, "surfactant": "pva"}, 2.0), ({"a": 0.5, "surfactant": None}, 1.0)]
+    strategy.observe([Observation(p, v, time=t) for t, (p, v) in enumerate(recipes)])
+    x, y, _ = strategy.data()
+    np.testing.assert_array_equal(x, [[0.5, 0.0], [0.5, 0.5]])  # choices in listed order
+    np.testing.assert_array_equal(y, [1.0, 2.0])
+    (suggestion,) = strategy.suggest(1)
+    assert space.validate(suggestion.point) == suggestion.point
+
+
+@pytest.mark.parametrize("n_initial", [1, 0, -3, 2.5, True])
+def test_n_initial_below_two_is_refused(n_initial):
+    with pytest.raises(InvalidParameterError, match="n_initial"):
+        BatchBO(SQUARE, q=1, n_initial=n_initial)
+
+
+def test_q_of_one_starts_with_two_design_recipes():
+    strategy = BatchBO(SQUARE, q=1, n_candidates=64)
+    for t in range(3):
+        (suggestion,) = strategy.suggest()
+        strategy.observe([Observation(suggestion.point, bowl(suggestion.point), time=t)])
+    assert suggestion.strategy == "batch_bo:gp"
+
+
+@pytest.mark.parametrize("seed", [-1, 0.5, True])
+def test_bad_seed_is_refused(seed):
+    with pytest.raises(InvalidParameterError, match="seed"):
+        BatchBO(SQUARE, seed=seed)
+
+
+@pytest.mark.parametrize(
+    "box, message",
+    [
+        ({"c": [0.0, 1.0]}, "not a dimension"),
+        ({"surfactant": [0, 1]}, "categorical dimension"),
+        ({"a": [0.2]}, "two finite numbers"),
+        ({"a": [0.1, 0.2, 0.3]}, "two finite numbers"),
+        ({"a": "ab"}, "two finite numbers"),
+        ({"a": [float("nan"), 0.5]}, "two finite numbers"),
+        ({"a": [0.5, 0.2]}, "low < high"),
+        ({"a": [0.0, 2.0]}, "inside"),
+        ([("a", [0.0, 0.5])], "must map"),
+    ],
+)
+def test_bad_search_box_is_refused(box, message):
+    space = Space(
+        (
+            Dimension("a", low=0.0, high=1.0),
+            Dimension("surfactant", kind="categorical", choices=("pva", "citrate")),
+        )
+    )
+    with pytest.raises(InvalidParameterError, match=message):
+        BatchBO(space, search_box=box)
+
+
+def test_replicate_spectra_sharing_a_time_are_both_kept():
+    x = np.linspace(400.0, 800.0, 50)
+    objective = SpectrumObjective(x, np.exp(-(((x - 550.0) / 40.0) ** 2)))
+    strategy = BatchBO(Space((Dimension("a", low=0.0, high=1.0),)), q=2, objective=objective)
+    spectra = [np.exp(-(((x - centre) / 40.0) ** 2)) for centre in (540.0, 600.0)]
+    strategy.observe(
+        [
+            Observation({"a": 0.5}, objective(x, y), spectrum=Spectrum(x, y), time=1000.0)
+            for y in spectra
+        ]
+    )
+    _, median = strategy.spectrum_data()
+    np.testing.assert_allclose(median[0], reduce_spectra(spectra))

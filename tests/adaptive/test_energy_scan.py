@@ -119,3 +119,16 @@ def test_spectrum_only_observation_rejected():
 def test_bad_options_rejected(options):
     with pytest.raises(InvalidParameterError):
         make_strategy({"name": "energy_scan", "options": options}, energy_space(0.0, 1.0))
+
+
+def test_large_batches_repeat_no_energy():
+    strategy = EnergyScan(energy_space(0.0, 1.0), n_initial=5)
+    initial = [s.point for s in strategy.suggest(5)]
+    strategy.observe(
+        [Observation(p, float(np.sin(3 * p["energy"])), time=t) for t, p in enumerate(initial)]
+    )
+    pending = [{"energy": e} for e in np.linspace(0.1, 0.9, 9)]
+    batch = [s.point["energy"] for s in strategy.suggest(60, pending=pending)]
+    taken = [p["energy"] for p in initial + pending]
+    assert len(set(batch)) == 60
+    assert not any(np.isclose(b, t, rtol=0, atol=1e-9) for b in batch for t in taken)

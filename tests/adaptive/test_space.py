@@ -1,5 +1,6 @@
 import math
 
+import numpy as np
 import pytest
 
 from adaptive.errors import InvalidParameterError, OutOfSpaceError
@@ -134,3 +135,10 @@ def test_from_dict_rejects_unknown_fields_and_bad_shapes():
         Space.from_dict({"dimensions": ["e"]})
     with pytest.raises(InvalidParameterError):
         Space.from_dict({"dimensions": [{"name": "e", "low": 1.0, "high": 0.0}]})
+
+
+def test_snap_rounds_onto_the_step_lattice_within_the_bounds():
+    stepped = Dimension("x", low=0.0, high=1.1, step=0.25)
+    np.testing.assert_array_equal(stepped.snap([-0.3, 0.1, 0.13, 1.1]), [0.0, 0.0, 0.25, 1.0])
+    plain = Dimension("x", low=0.0, high=1.0)
+    np.testing.assert_array_equal(plain.snap([0.1234]), [0.1234])

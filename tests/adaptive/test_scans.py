@@ -1,0 +1,114 @@
+"""The 1-D scan baselines: step lattices, stopping, and their settings."""
+
+import numpy as np
+import pytest
+
+from adaptive.errors import InvalidParameterError
+from adaptive.records import Observation
+from adaptive.space import Dimension, Space
+from adaptive.strategies import ConventionalScan, UniformGrid, make_strategy
+
+LOW, HIGH, EDGE = 8900.0, 9100.0, 8980.0
+
+
+def stepped_space(step):
+    return Space((Dimension("energy", low=LOW, high=HIGH, units="eV", step=step),))
+
+
+CONFIGS = {
+    "energy_scan": {"name": "energy_scan"},
+    "grid": {"name": "grid", "options": {"n_points": 60}},
+    "conventional": {"name": "conventional", "options": {"edge_energy": EDGE, "scale": 4.0}},
+    "random": {"name": "random", "options": {"seed": 7}},
+}
+
+
+def curve(energy):
+    return float(np.arctan((energy - EDGE) / 4.0))
+
+
+@pytest.mark.parametrize("step", [0.3, 2.0])
+@pytest.mark.parametrize("name", sorted(CONFIGS))
+def test_scans_suggest_distinct_points_on_the_step_lattice(name, step):
+    space = stepped_space(step)
+    strategy = make_strategy(CONFIGS[name], space)
+    measured = []
+    for t in range(20):
+        (suggestion,) = strategy.suggest(1)
+        assert space.validate(suggestion.point) == suggestion.point
+        strategy.observe([Observation(suggestion.point, curve(suggestion.point["energy"]), time=t)])
+        measured.append(suggestion.point["energy"])
+    pending = [s.point for s in strategy.suggest(5)]
+    batch = strategy.suggest(15, pending=pending)
+    energies = [s.point["energy"] for s in batch]
+    for s in batch:
+        assert space.validate(s.point) == s.point
+    assert len(set(energies)) == 15
+    assert not set(energies) & {*measured, *(p["energy"] for p in pending)}
+
+
+def test_random_scan_on_a_coarse_lattice_fills_it_then_refuses():
+    space = Space((Dimension("energy", low=0.0, high=10.0, step=2.5),))  # 5 lattice points
+    strategy = make_strategy({"name": "random", "options": {"seed": 0}}, space)
+    energies = [s.point["energy"] for s in strategy.suggest(5)]
+    assert sorted(energies) == [0.0, 2.5, 5.0, 7.5, 10.0]
+    pending = [{"energy": e} for e in energies[:2]]
+    with pytest.raises(InvalidParameterError, match="only 3 unmeasured"):
+        strategy.suggest(4, pending=pending)
+
+
+def test_grid_positions_snap_to_the_step_and_merge():
+    space = Space((Dimension("energy", low=0.0, high=1.0, step=0.25),))
+    grid = UniformGrid(space, n_points=7)
+    np.testing.assert_array_equal(grid.positions(), [0.0, 0.25, 0.5, 0.75, 1.0])
+
+
+def test_grid_stops_only_when_every_grid_position_is_measured():
+    space = Space((Dimension("energy", low=0.0, high=10.0),))
+    grid = UniformGrid(space, n_points=3)
+    replicates = [({"energy": 0.0}, 1.0), ({"energy": 0.0}, 1.1), ({"energy": 5.0}, 2.0)]
+    grid.observe([Observation(p, v, time=t) for t, (p, v) in enumerate(replicates)])
+    assert grid.stop_reason() is None  # three observations, but 10 eV is still unmeasured
+    assert [s.point for s in grid.suggest(1)] == [{"energy": 10.0}]
+    grid.observe([Observation({"energy": 10.0}, 3.0, time=9)])
+    assert grid.stop_reason() == "all 3 grid points measured"
+
+
+def test_conventional_scan_stops_only_when_every_position_is_measured():
+    space = Space((Dimension("energy", low=LOW, high=HIGH),))
+    scan = ConventionalScan(space, edge_energy=EDGE, scale=20.0)
+    positions = scan.positions()
+    off_grid = [Observation({"energy": LOW + 0.123}, 0.0, time=t) for t in range(len(positions))]
+    scan.observe(off_grid)
+    scan.observe(
+        [Observation({"energy": float(e)}, 1.0, time=100 + t) for t, e in enumerate(positions[:-1])]
+    )
+    assert scan.stop_reason() is None
+    scan.observe([Observation({"energy": float(positions[-1])}, 1.0, time=999)])
+    assert scan.stop_reason() == f"all {len(positions)} scan points measured"
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        {"step_pre": 0},
+        {"step_xanes": -0.5},
+        {"step_k": 0.0},
+        {"step_k": float("nan")},
+        {"step_pre": "10"},
+        {"scale": float("inf")},
+        {"xanes_from": 30.0, "xanes_to": -20.0},
+        {"xanes_to": None},
+    ],
+)
+def test_conventional_scan_rejects_bad_steps_and_regions(options):
+    space = Space((Dimension("energy", low=LOW, high=HIGH),))
+    with pytest.raises(InvalidParameterError, match=next(iter(options))):
+        ConventionalScan(space, edge_energy=EDGE, **options)
+
+
+@pytest.mark.parametrize("seed", [-1, 1.5, True, "0"])
+def test_random_scan_rejects_a_bad_seed(seed):
+    space = Space((Dimension("energy", low=LOW, high=HIGH),))
+    with pytest.raises(InvalidParameterError, match="seed"):
+        make_strategy({"name": "random", "options": {"seed": seed}}, space)
