@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from adaptive.arrays import is_int
 from adaptive.errors import InvalidParameterError
 from simulators.lineshapes import xps_peak
 from surrogates.peak_net import MAX_COUNT, PeakNetPredictor, check_spectra, prepare_spectra
@@ -47,11 +48,7 @@ def extract_peaks_batch(
         InvalidParameterError: bad spectra (see ``surrogates.peak_net.check_spectra``) or
             ``max_peaks`` outside 1..5.
     """
-    if (
-        isinstance(max_peaks, bool)
-        or not isinstance(max_peaks, int)
-        or not (1 <= max_peaks <= MAX_COUNT)
-    ):
+    if not is_int(max_peaks) or not 1 <= max_peaks <= MAX_COUNT:
         raise InvalidParameterError(
             f"max_peaks must be an int in 1..{MAX_COUNT} (what the network counts), "
             f"got {max_peaks!r}"

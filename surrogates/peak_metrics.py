@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.optimize import linear_sum_assignment
 
+from adaptive.arrays import is_finite_number
 from adaptive.errors import InvalidParameterError
 
 
@@ -62,14 +63,28 @@ def match_peaks(
         true_area: (k,) true areas.
         fit_center: (j,) fitted centres, eV.
         fit_area: (j,) fitted areas.
-        center_tol: largest centre distance of a pair, eV.
-        area_tol: largest relative area error of a pair.
+        center_tol: largest centre distance of a pair, eV (> 0).
+        area_tol: largest relative area error of a pair (>= 0).
         extra_area_fraction: largest area of an unpaired fitted peak, as a fraction of
-            the total true area.
+            the total true area (>= 0).
 
     Returns:
         The pairing and whether the fit succeeded.
+
+    Raises:
+        InvalidParameterError: inputs that are not finite 1-D arrays, lengths that differ,
+            true areas that are not positive, or tolerances out of range.
     """
+    for name, value, positive in (
+        ("center_tol", center_tol, True),
+        ("area_tol", area_tol, False),
+        ("extra_area_fraction", extra_area_fraction, False),
+    ):
+        if not is_finite_number(value) or value < 0 or (positive and value == 0):
+            raise InvalidParameterError(
+                f"{name} must be a finite number {'> 0' if positive else '>= 0'}, "
+                f"got {value!r}; pass e.g. the default"
+            )
     true_center = _vector("true_center", true_center)
     true_area = _vector("true_area", true_area)
     fit_center = _vector("fit_center", fit_center)
@@ -79,6 +94,10 @@ def match_peaks(
             f"centres and areas differ in length: true {true_center.shape} vs "
             f"{true_area.shape}, fit {fit_center.shape} vs {fit_area.shape}; "
             "pass one area per centre"
+        )
+    if np.any(true_area <= 0):
+        raise InvalidParameterError(
+            f"true_area must be positive, got {true_area!r}; relative area errors divide by it"
         )
     distance = np.abs(true_center[:, None] - fit_center[None, :])
     # Out-of-tolerance pairs cost more than any set of in-tolerance ones.

@@ -83,6 +83,11 @@ def test_bad_max_peaks(predictor, max_peaks):
         extract_peaks(energy, counts, predictor, max_peaks=max_peaks)
 
 
+def test_numpy_int_max_peaks_is_accepted(predictor):
+    energy, counts = three_peaks(seed=0)
+    assert len(extract_peaks(energy, counts, predictor, max_peaks=np.int64(1))) == 1
+
+
 def test_bad_spectra(predictor):
     energy, counts = three_peaks(seed=0)
     with pytest.raises(InvalidParameterError, match="1-D"):

@@ -76,3 +76,23 @@ def test_no_fitted_peaks():
 def test_bad_input_is_rejected(args, message):
     with pytest.raises(InvalidParameterError, match=message):
         match_peaks(*args)
+
+
+@pytest.mark.parametrize(
+    "keyword, value",
+    [
+        ("center_tol", 0.0),
+        ("center_tol", -0.1),
+        ("area_tol", -0.2),
+        ("extra_area_fraction", np.nan),
+    ],
+)
+def test_bad_tolerance_is_rejected(keyword, value):
+    # center_tol = 0 made every pair cost the out-of-tolerance penalty (0): exact fits failed.
+    with pytest.raises(InvalidParameterError, match=keyword):
+        match_peaks(np.zeros(1), np.ones(1), np.zeros(1), np.ones(1), **{keyword: value})
+
+
+def test_non_positive_true_area_is_rejected():
+    with pytest.raises(InvalidParameterError, match="true_area must be positive"):
+        match_peaks(np.zeros(1), np.zeros(1), np.zeros(1), np.zeros(1))
