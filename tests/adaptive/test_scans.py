@@ -44,7 +44,10 @@ def test_scans_suggest_distinct_points_on_the_step_lattice(name, step):
     for s in batch:
         assert space.validate(s.point) == s.point
     assert len(set(energies)) == 15
-    assert not set(energies) & {*measured, *(p["energy"] for p in pending)}
+    excluded = {p["energy"] for p in pending}
+    if name != "energy_scan":  # the GP's noise model may ask to measure an energy again
+        excluded |= set(measured)
+    assert not set(energies) & excluded
 
 
 def test_random_scan_on_a_coarse_lattice_fills_it_then_refuses():
