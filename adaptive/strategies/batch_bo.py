@@ -387,10 +387,11 @@ class BatchBO:
         sign = -1.0 if self.minimize else 1.0
         self._fit_gp(x, y, y_var)
         note = ""
-        if self.search_box and self._n_observations() != self._widened_on:
+        n_observed = self._n_observations()
+        if self.search_box and n_observed != self._widened_on:
             best = self.space.from_unit(x[[int(np.argmax(sign * y))]])[0]
             changes = self._widen_box(best)
-            self._widened_on = self._n_observations()
+            self._widened_on = n_observed
             note = f"; widened {', '.join(changes)}" if changes else ""
         candidates, candidate_points = self._candidates(taken)
         pending_unit = self.space.to_unit([self.space.validate(p) for p in pending])
