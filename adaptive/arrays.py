@@ -72,8 +72,9 @@ def ascending_steps(name: str, axis: np.ndarray, fix: str) -> np.ndarray:
         InvalidParameterError: a step <= 0.
     """
     steps = np.diff(axis)
-    if (steps <= 0).any():
-        i = int(np.argmax(steps <= 0))
+    bad = ~(steps > 0)  # NaN steps are bad too
+    if bad.any():
+        i = int(np.argmax(bad))
         raise InvalidParameterError(
             f"{name} must be strictly increasing (ascending), but point {i + 1} "
             f"({axis[i + 1]}) follows {axis[i]}; {fix}"

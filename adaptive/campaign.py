@@ -162,9 +162,8 @@ class Campaign:
         """Journal, then learn from, one observation; False if it was a duplicate put."""
         self._require_running()
         point = self.space.validate(observation.point)
-        changes: dict[str, Any] = {}
-        if point != observation.point:
-            changes["point"] = point
+        # the checked point: canonical types (int, float, the stored choice), snapped
+        changes: dict[str, Any] = {"point": point}
         spectrum = observation.spectrum
         if self.analysis is not None and spectrum is not None:
             features, value = self.analysis(spectrum)

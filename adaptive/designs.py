@@ -11,18 +11,19 @@ How each design copes with constraints:
 
 - ``lhs``: without constraints (and when snapping makes no duplicates) the result is
   a plain Latin hypercube of ``n`` points, so each of the ``n`` equal bins of every
-  dimension holds exactly one point. Otherwise it oversamples: Latin hypercubes of
-  growing size fill a pool of distinct feasible points (up to ``POOL_FACTOR * n``),
-  and ``n`` are chosen from the pool by greedy maximin in the unit cube (start at
-  the pool point nearest the pool's centroid, then repeatedly add the point farthest
-  from those already chosen). Stratification is lost, but the points stay spread
-  over the feasible region.
+  continuous dimension without a step holds exactly one point (integer, stepped and
+  categorical columns are rounded after stratifying, so their bins can hold two).
+  Otherwise it oversamples: Latin hypercubes of growing size fill a pool of distinct
+  feasible points (up to ``POOL_FACTOR * n``), and ``n`` are chosen from the pool by
+  greedy maximin in the unit cube (start at the pool point nearest the pool's
+  centroid, then repeatedly add the point farthest from those already chosen).
+  Stratification is lost, but the points stay spread over the feasible region.
 - ``sobol``: a scrambled Sobol' sequence, drawn in powers of two; the first ``n``
   distinct feasible points in sequence order are kept.
 - ``random``: uniform draws, first ``n`` distinct feasible points kept.
 
-Note that integer dimensions decode by rounding, so their end values get half the
-weight of inner values.
+Note that integer, stepped and categorical dimensions decode by rounding, so their end
+values get half the weight of inner values.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ from typing import Any
 import numpy as np
 from scipy.stats import qmc
 
+from adaptive.arrays import is_int
 from adaptive.errors import InvalidParameterError
 from adaptive.space import Space
 
@@ -43,15 +45,29 @@ MAX_ROUNDS = 20
 MAX_DRAWS = 1 << 18
 #: LHS with constraints: how many feasible candidates per wanted point
 POOL_FACTOR = 10
+#: most points one design returns: the LHS pool of a constrained space, drawn twice over,
+#: stays within MAX_DRAWS
+MAX_POINTS = MAX_DRAWS // (2 * POOL_FACTOR)
 
 Design = Callable[..., list[dict[str, Any]]]
 
 
-def _check(space: Space, n: Any) -> None:
+def _check(space: Space, n: Any, seed: Any) -> np.random.Generator:
+    """Check the arguments every design takes; the random generator ``seed`` gives."""
     if not isinstance(space, Space):
         raise InvalidParameterError(f"a design needs a Space, got {space!r}")
-    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
+    if not is_int(n) or n < 1:
         raise InvalidParameterError(f"n must be a positive integer number of points, got {n!r}")
+    if n > MAX_POINTS:
+        raise InvalidParameterError(
+            f"n={n} exceeds the {MAX_POINTS} points a design draws at most "
+            f"({MAX_DRAWS} unit points in all); ask for fewer"
+        )
+    if not (seed is None or isinstance(seed, np.random.Generator) or (is_int(seed) and seed >= 0)):
+        raise InvalidParameterError(
+            f"seed={seed!r} must be a non-negative integer, a numpy Generator or None"
+        )
+    return np.random.default_rng(seed)
 
 
 def _too_few(space: Space, n: int, found: int, drawn: int) -> InvalidParameterError:
@@ -140,8 +156,7 @@ def latin_hypercube(space: Space, n: int, seed: Any = None) -> list[dict[str, An
     Raises:
         InvalidParameterError: the constraints leave too little feasible volume.
     """
-    _check(space, n)
-    rng = np.random.default_rng(seed)
+    rng = _check(space, n, seed)
     d = len(space.dimensions)
     u = qmc.LatinHypercube(d, rng=rng).random(n)
     if not space.constraints:
@@ -171,8 +186,7 @@ def sobol(space: Space, n: int, seed: Any = None) -> list[dict[str, Any]]:
     Raises:
         InvalidParameterError: the constraints leave too little feasible volume.
     """
-    _check(space, n)
-    rng = np.random.default_rng(seed)
+    rng = _check(space, n, seed)
     sampler = qmc.Sobol(len(space.dimensions), scramble=True, rng=rng)
 
     def batches() -> Iterator[np.ndarray]:
@@ -199,8 +213,7 @@ def random_design(space: Space, n: int, seed: Any = None) -> list[dict[str, Any]
     Raises:
         InvalidParameterError: the constraints leave too little feasible volume.
     """
-    _check(space, n)
-    rng = np.random.default_rng(seed)
+    rng = _check(space, n, seed)
     d = len(space.dimensions)
     points, _ = _collect(space, n, _growing(2 * n, lambda m: rng.random((m, d))), n)
     return [space.validate(p) for p in points[:n]]

@@ -32,6 +32,24 @@ class Suggestion:
     reason: str = ""
     id: str = field(default_factory=lambda: uuid.uuid4().hex[:12])
 
+    def __post_init__(self):
+        if not isinstance(self.point, dict):
+            raise InvalidParameterError(
+                f"a suggestion's point must be a mapping, got {self.point!r}"
+            )
+        for name in ("strategy", "reason", "id"):
+            if not isinstance(getattr(self, name), str):
+                raise InvalidParameterError(
+                    f"a suggestion's {name} must be text, got {getattr(self, name)!r}"
+                )
+        if self.acquisition is not None:
+            if not is_finite_number(self.acquisition):
+                raise InvalidParameterError(
+                    f"acquisition={self.acquisition!r} must be a finite number or None; "
+                    "the strategy should not rank a point by NaN"
+                )
+            object.__setattr__(self, "acquisition", float(self.acquisition))
+
     def to_dict(self) -> dict:
         return {
             "id": self.id,
@@ -42,9 +60,12 @@ class Suggestion:
         }
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Spectrum:
-    """A measured spectrum: ``x`` (n,), ``y`` (n,) with units."""
+    """A measured spectrum: ``x`` (n,), ``y`` (n,) float copies of the arrays given, with units.
+
+    Two spectra are equal when their arrays and units are.
+    """
 
     x: np.ndarray
     y: np.ndarray
@@ -52,9 +73,11 @@ class Spectrum:
     y_units: str = ""
 
     def __post_init__(self):
+        if any(np.iscomplexobj(v) for v in (self.x, self.y)):
+            raise InvalidParameterError("spectrum arrays must be real; send the magnitude or parts")
         try:
-            x = np.asarray(self.x, dtype=float)
-            y = np.asarray(self.y, dtype=float)
+            x = np.array(self.x, dtype=float)
+            y = np.array(self.y, dtype=float)
         except (TypeError, ValueError) as err:
             raise InvalidParameterError(f"spectrum arrays must be numeric: {err}") from None
         if x.ndim != 1 or y.ndim != 1:
@@ -66,10 +89,23 @@ class Spectrum:
                 f"spectrum x and y differ in length ({x.size} vs {y.size})"
                 "; send equal-length arrays"
             )
+        if x.size == 0:
+            raise InvalidParameterError("spectrum arrays are empty; send at least one channel")
         if not (np.isfinite(x).all() and np.isfinite(y).all()):
             raise InvalidParameterError("spectrum holds NaN or inf; drop or repair those channels")
         object.__setattr__(self, "x", x)
         object.__setattr__(self, "y", y)
+
+    def __eq__(self, other):
+        if not isinstance(other, Spectrum):
+            return NotImplemented
+        return (
+            (self.x_units, self.y_units) == (other.x_units, other.y_units)
+            and np.array_equal(self.x, other.x)
+            and np.array_equal(self.y, other.y)
+        )
+
+    __hash__ = None
 
 
 @dataclass(frozen=True)
@@ -118,9 +154,9 @@ class Observation:
         if not isinstance(self.metadata, dict):
             raise InvalidParameterError(f"metadata must be a mapping, got {self.metadata!r}")
         try:
-            json.dumps(self.metadata)
+            json.dumps(self.metadata, allow_nan=False)
         except (TypeError, ValueError) as err:
             raise InvalidParameterError(
-                f"metadata must hold only JSON values (strings, numbers, lists, "
+                f"metadata must hold only JSON values (strings, finite numbers, lists, "
                 f"mappings): {err}; send arrays as spectra"
             ) from None

@@ -28,6 +28,35 @@ def _fmt(value: float) -> str:
 KINDS = ("continuous", "integer", "categorical")
 
 
+def _same_choice(choice: Any, value: Any) -> bool:
+    """Whether ``value`` names ``choice``: equal, and a bool only for a bool (True is not 1)."""
+    if isinstance(value, (list, dict, tuple, np.ndarray)):
+        return False
+    if isinstance(choice, bool) or isinstance(value, (bool, np.bool_)):
+        return isinstance(choice, bool) and isinstance(value, (bool, np.bool_)) and choice == value
+    return is_number(choice) == is_number(value) and choice == value
+
+
+def _checked_choices(name: str, choices: Any) -> tuple[Any, ...]:
+    """``choices`` as a tuple of JSON scalars (text, finite numbers, bools, None), distinct."""
+    checked: list[Any] = []
+    for choice in choices:
+        if isinstance(choice, (np.generic,)):
+            choice = choice.item()
+        if not (choice is None or isinstance(choice, (str, bool)) or is_finite_number(choice)):
+            raise InvalidParameterError(
+                f"categorical dimension {name!r}: choice {choice!r} must be text, a finite "
+                "number, a bool or None (values that survive JSON); name it by a string"
+            )
+        if any(_same_choice(seen, choice) for seen in checked):
+            raise InvalidParameterError(
+                f"categorical dimension {name!r} lists the choice {choice!r} twice "
+                f"(choices {list(choices)!r}); list each once"
+            )
+        checked.append(choice)
+    return tuple(checked)
+
+
 @dataclass(frozen=True)
 class Dimension:
     """One named axis of a space.
@@ -61,10 +90,18 @@ class Dimension:
             raise InvalidParameterError(
                 f"dimension {self.name!r}: kind {self.kind!r} is not one of {KINDS}"
             )
+        if not isinstance(self.units, str):
+            raise InvalidParameterError(
+                f"dimension {self.name!r}: units must be text such as 'eV', got {self.units!r}"
+            )
         if self.kind == "categorical":
             if len(self.choices) < 1:
                 raise InvalidParameterError(f"categorical dimension {self.name!r} needs choices")
-            object.__setattr__(self, "choices", tuple(self.choices))
+            if self.low is not None or self.high is not None:
+                raise InvalidParameterError(
+                    f"categorical dimension {self.name!r} takes choices, not low/high bounds"
+                )
+            object.__setattr__(self, "choices", _checked_choices(self.name, self.choices))
             if self.step is not None:
                 raise InvalidParameterError(
                     f"categorical dimension {self.name!r} takes no step, got step={self.step!r}"
@@ -76,6 +113,8 @@ class Dimension:
                     f"dimension {self.name!r}: bounds must be finite numbers, "
                     f"got low={self.low!r}, high={self.high!r}"
                 )
+        object.__setattr__(self, "low", float(self.low))
+        object.__setattr__(self, "high", float(self.high))
         if not self.low < self.high:
             raise InvalidParameterError(
                 f"dimension {self.name!r}: low={self.low} must be below high={self.high}"
@@ -95,7 +134,7 @@ class Dimension:
                     f"dimension {self.name!r}: step must be a finite positive number, "
                     f"got step={self.step!r}"
                 )
-            if self.step > self.high - self.low:
+            if self.step > (self.high - self.low) * (1 + TOL):
                 raise InvalidParameterError(
                     f"dimension {self.name!r}: step={self.step} exceeds the range "
                     f"[{self.low}, {self.high}]"
@@ -111,7 +150,8 @@ class Dimension:
         return int(math.floor(ratio + TOL * max(1.0, ratio)))
 
     def _lattice(self, k: int) -> float:
-        return self.low + k * self.step
+        # low + k * step can round above high (0.7 / 0.1 steps): the top value is high
+        return min(self.low + k * self.step, self.high)
 
     def snap(self, values: Any) -> np.ndarray:
         """``values`` (n,) rounded onto the step lattice within the bounds (as is if no step)."""
@@ -119,16 +159,17 @@ class Dimension:
         if self.step is None:
             return values
         k = np.clip(np.round((values - self.low) / self.step), 0, self.n_steps)
-        return self.low + k * self.step
+        return np.minimum(self.low + k * self.step, self.high)
 
     def validate(self, value: Any) -> Any:
         """Return ``value`` checked (and cast) for this dimension, or raise."""
         if self.kind == "categorical":
-            if isinstance(value, (list, dict, np.ndarray)) or value not in self.choices:
-                raise OutOfSpaceError(
-                    f"{self.name}={value!r} is not one of the choices {list(self.choices)}"
-                )
-            return value
+            for choice in self.choices:
+                if _same_choice(choice, value):
+                    return choice
+            raise OutOfSpaceError(
+                f"{self.name}={value!r} is not one of the choices {list(self.choices)}"
+            )
         if not is_number(value):
             raise InvalidParameterError(f"{self.name}={value!r} is not a number")
         if not is_finite_number(value):
@@ -225,7 +266,7 @@ class LinearConstraint:
             raise InvalidParameterError(f"constraint name must be a string, got {self.name!r}")
 
     def __hash__(self):
-        return hash((tuple(self.coefficients.items()), self.upper, self.lower, self.name))
+        return hash((tuple(sorted(self.coefficients.items())), self.upper, self.lower, self.name))
 
     @property
     def label(self) -> str:
@@ -304,9 +345,19 @@ class Space:
     constraints: tuple[LinearConstraint, ...] = ()
 
     def __post_init__(self):
+        if isinstance(self.dimensions, Dimension):
+            raise InvalidParameterError(
+                "a space takes a sequence of dimensions; wrap the one Dimension in a tuple"
+            )
         object.__setattr__(self, "dimensions", tuple(self.dimensions))
         if not self.dimensions:
             raise InvalidParameterError("a space needs at least one dimension")
+        for dim in self.dimensions:
+            if not isinstance(dim, Dimension):
+                raise InvalidParameterError(
+                    f"dimensions must be Dimension objects, got {dim!r}; build mappings "
+                    "with Space.from_dict"
+                )
         names = [d.name for d in self.dimensions]
         if len(set(names)) != len(names):
             raise InvalidParameterError(f"dimension names repeat: {names}")

@@ -45,3 +45,8 @@ def test_number_predicates_refuse_bools_and_floats_that_overflow():
     assert is_number(np.float32(1.5)) and is_number(float("nan")) and not is_number("1")
     assert is_finite_number(10**300) and not is_finite_number(10**400)
     assert not is_finite_number(float("inf")) and not is_finite_number(False)
+
+
+def test_ascending_steps_refuses_nan():
+    with pytest.raises(InvalidParameterError, match="point 1 "):
+        ascending_steps("energy", np.array([0.0, np.nan, 2.0]), "fix it")

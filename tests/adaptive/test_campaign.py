@@ -214,3 +214,24 @@ def test_resumed_energy_scan_continues_exactly_as_an_uninterrupted_one(tmp_path)
         step(interrupted)
     resumed = Campaign.resume(Journal(tmp_path / "b.sqlite"), "b")
     assert [step(resumed) for _ in range(8)] == expected
+
+
+def test_numpy_typed_points_are_journaled_as_their_checked_values(journal, tmp_path):
+    space = {
+        "dimensions": [
+            {"name": "n", "kind": "integer", "low": 0, "high": 5},
+            {"name": "c", "kind": "categorical", "choices": ["a", 1]},
+            {"name": "x", "low": 0.0, "high": 0.7, "step": 0.1},
+        ]
+    }
+    campaign = Campaign.create(journal, space, {"name": "batch_bo"}, campaign_id="c1")
+    point = {"n": np.int64(2), "c": np.int64(1), "x": 0.7}
+    assert campaign.observe(Observation(point=point, value=1.0)) is True
+    stored = journal.observations("c1")[0].point
+    assert stored == {"n": 2, "c": 1, "x": 0.7}
+    assert type(stored["n"]) is int and type(stored["c"]) is int
+    reopened = Journal(tmp_path / "journal.sqlite")
+    try:
+        assert Campaign.resume(reopened, "c1").n_observations == 1
+    finally:
+        reopened.close()

@@ -90,3 +90,23 @@ def test_impossible_constraints_raise(name):
 def test_bad_n_rejected(n):
     with pytest.raises(InvalidParameterError, match="positive integer"):
         latin_hypercube(box_space(), n)
+
+
+def test_too_many_points_named_up_front():
+    with pytest.raises(InvalidParameterError, match="exceeds the .* points a design draws"):
+        random_design(box_space(), 10**6)
+
+
+@pytest.mark.parametrize("seed", [-1, 1.5, "abc", True])
+@pytest.mark.parametrize("name", sorted(DESIGNS))
+def test_bad_seed_rejected(name, seed):
+    with pytest.raises(InvalidParameterError, match="seed"):
+        DESIGNS[name](box_space(), 3, seed=seed)
+
+
+@pytest.mark.parametrize("name", sorted(DESIGNS))
+def test_designs_keep_the_top_of_a_stepped_range_inside_it(name):
+    space = Space((Dimension("x", low=0.0, high=0.7, step=0.1),))
+    values = sorted(p["x"] for p in DESIGNS[name](space, 8, seed=0))
+    assert values == pytest.approx([0.1 * k for k in range(8)])
+    assert values[-1] <= 0.7

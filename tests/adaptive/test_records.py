@@ -61,3 +61,51 @@ def test_suggestion_to_dict():
     }
     other = Suggestion(point={"energy": 8990.5}, strategy="grid")
     assert other.id != s.id and other.to_dict()["acquisition"] is None
+
+
+def test_spectra_compare_by_value_and_own_their_arrays():
+    x = np.array([1.0, 2.0])
+    spectrum = Spectrum(x, [3.0, 4.0], "eV")
+    x[0] = 99.0
+    assert spectrum.x[0] == 1.0
+    assert spectrum == Spectrum([1.0, 2.0], [3.0, 4.0], "eV")
+    assert spectrum != Spectrum([1.0, 2.0], [3.0, 4.0], "keV")
+    assert spectrum != Spectrum([1.0, 2.0], [3.0, 5.0], "eV")
+    obs = Observation(point={"e": 1.0}, spectrum=spectrum, time=1.0)
+    assert obs == Observation(point={"e": 1.0}, spectrum=Spectrum([1, 2], [3, 4], "eV"), time=1.0)
+
+
+@pytest.mark.parametrize(
+    "x, message", [(np.array([], dtype=float), "empty"), (np.array([1 + 1j]), "real")]
+)
+def test_spectrum_rejects_empty_and_complex_arrays(x, message):
+    with pytest.raises(InvalidParameterError, match=message):
+        Spectrum(x, np.ones(x.size))
+
+
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"point": [1.0]}, "mapping"),
+        ({"strategy": None}, "strategy must be text"),
+        ({"acquisition": math.nan}, "finite number"),
+        ({"acquisition": "high"}, "finite number"),
+    ],
+)
+def test_suggestion_rejects_bad_fields(kwargs, message):
+    fields = {"point": {"e": 1.0}, "strategy": "grid", **kwargs}
+    with pytest.raises(InvalidParameterError, match=message):
+        Suggestion(**fields)
+
+
+def test_suggestion_acquisition_becomes_a_float():
+    import json
+
+    s = Suggestion(point={"e": 1.0}, strategy="grid", acquisition=np.float32(0.5))
+    assert type(s.acquisition) is float
+    json.dumps(s.to_dict())
+
+
+def test_observation_metadata_must_be_finite():
+    with pytest.raises(InvalidParameterError, match="finite numbers"):
+        Observation(point={"e": 1.0}, value=1.0, metadata={"fwhm": math.inf})

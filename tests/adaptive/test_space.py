@@ -142,3 +142,69 @@ def test_snap_rounds_onto_the_step_lattice_within_the_bounds():
     np.testing.assert_array_equal(stepped.snap([-0.3, 0.1, 0.13, 1.1]), [0.0, 0.0, 0.25, 1.0])
     plain = Dimension("x", low=0.0, high=1.0)
     np.testing.assert_array_equal(plain.snap([0.1234]), [0.1234])
+
+
+@pytest.mark.parametrize("low, high, step", [(0.0, 0.7, 0.1), (0.0, 0.3, 0.1), (0.1, 0.3, 0.2)])
+def test_top_of_a_stepped_range_is_high_exactly(low, high, step):
+    dim = Dimension("x", low=low, high=high, step=step)
+    assert dim.validate(high) == high
+    assert dim.validate(dim.validate(high)) == high
+    assert dim.snap([high + 1.0])[0] == high
+    assert Space((dim,)).from_unit([[1.0]]) == [{"x": high}]
+
+
+def test_categorical_values_come_back_as_the_stored_choice():
+    dim = Dimension("c", kind="categorical", choices=(0, 1, "two", True))
+    got = dim.validate(np.int64(1))
+    assert got == 1 and type(got) is int
+    assert dim.validate(True) is True
+    assert dim.validate(np.True_) is True
+    with pytest.raises(OutOfSpaceError):
+        Dimension("c", kind="categorical", choices=(0, 1)).validate(True)
+    with pytest.raises(OutOfSpaceError):
+        dim.validate("1")
+
+
+@pytest.mark.parametrize(
+    "choices, message",
+    [
+        ((1, 1.0, 2), "twice"),
+        (("a", "a"), "twice"),
+        ((math.nan, 1.0), "finite number"),
+        (((1, 2), (3, 4)), "survive JSON"),
+    ],
+)
+def test_bad_categorical_choices_rejected(choices, message):
+    with pytest.raises(InvalidParameterError, match=message):
+        Dimension("c", kind="categorical", choices=choices)
+
+
+def test_categorical_choices_survive_json():
+    import json
+
+    space = Space((Dimension("c", kind="categorical", choices=(np.int64(3), "a", None)),))
+    again = Space.from_dict(json.loads(json.dumps(space.to_dict())))
+    assert again == space and hash(again) == hash(space)
+
+
+def test_numpy_bounds_become_floats():
+    import json
+
+    dim = Dimension("x", low=np.float32(0), high=np.int64(2))
+    assert type(dim.low) is float and type(dim.high) is float
+    json.dumps(Space((dim,)).to_dict())
+
+
+@pytest.mark.parametrize(
+    "dimensions", [("x",), ({"name": "x", "low": 0, "high": 1},), Dimension("x", low=0, high=1)]
+)
+def test_space_needs_dimension_objects(dimensions):
+    with pytest.raises(InvalidParameterError, match="Dimension"):
+        Space(dimensions)
+
+
+def test_categorical_takes_no_bounds_and_units_are_text():
+    with pytest.raises(InvalidParameterError, match="not low/high"):
+        Dimension("c", kind="categorical", choices=("a",), low=0.0, high=1.0)
+    with pytest.raises(InvalidParameterError, match="units"):
+        Dimension("x", low=0.0, high=1.0, units=5)

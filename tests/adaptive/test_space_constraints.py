@@ -235,3 +235,9 @@ def test_feasible_mask_agrees_with_validate(space_fn):
 def test_feasible_without_constraints_is_all_true():
     space = Space((Dimension("x", low=0.0, high=1.0),))
     assert space.feasible(np.zeros((3, 1))).tolist() == [True, True, True]
+
+
+def test_equal_constraints_hash_alike_whatever_the_key_order():
+    a = LinearConstraint({"a": 1, "b": 2}, upper=1)
+    b = LinearConstraint({"b": 2, "a": 1}, upper=1)
+    assert a == b and hash(a) == hash(b) and len({a, b}) == 1
