@@ -107,7 +107,7 @@ def decode(frames: Sequence[bytes]) -> dict:
         raise ProtocolError(f"frame 0 is not UTF-8 text ({err}); send UTF-8 JSON") from err
     try:
         envelope = json.loads(text, parse_constant=_reject_constant, parse_float=_finite_float)
-    except (json.JSONDecodeError, RecursionError) as err:
+    except (ValueError, RecursionError) as err:  # JSONDecodeError, or an int over 4300 digits
         raise ProtocolError(f"frame 0 is not valid JSON ({err})") from err
     if not isinstance(envelope, dict):
         raise ProtocolError(
@@ -115,7 +115,10 @@ def decode(frames: Sequence[bytes]) -> dict:
         )
     buffers = frames[1:]
     used: set[int] = set()
-    envelope = _restore(envelope, buffers, used)
+    try:
+        envelope = _restore(envelope, buffers, used)
+    except RecursionError:
+        raise ProtocolError("frame 0 nests JSON too deeply; flatten the parameters") from None
     unused = [i + 1 for i in range(len(buffers)) if i not in used]
     if unused:
         raise ProtocolError(
@@ -201,7 +204,10 @@ def _array_from_header(header: dict, buffers: Sequence[bytes], used: set[int]) -
     array = np.frombuffer(buffers[index], dtype=item, count=math.prod(shape))
     if item.kind == "b" and array.view(np.uint8).max(initial=0) > 1:
         raise ProtocolError(f"array {index} of dtype |b1 holds bytes other than 0 and 1")
-    return array.reshape(shape).copy()
+    try:
+        return array.reshape(shape).copy()
+    except ValueError as err:  # a zero-length array with a huge or too many other axes
+        raise ProtocolError(f"array {index} has shape {shape} numpy cannot hold ({err})") from None
 
 
 # ---------------------------------------------------------------- requests and replies
@@ -228,7 +234,7 @@ def request(method: str, params: dict | None = None, id: str | None = None) -> d
         raise InvalidParameterError(f"params must be a dict, got {type(params).__name__}")
     return {
         "v": PROTOCOL_VERSION,
-        "id": id or uuid.uuid4().hex,
+        "id": uuid.uuid4().hex if id is None else id,
         "method": method,
         "params": params or {},
     }

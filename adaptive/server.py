@@ -5,6 +5,8 @@ the ROUTER sees ``[identity, b"", frame0, ...]`` and answers ``[identity, b"", *
 Every request gets a reply; errors are replies. A request seen recently (the same
 bytes: a client's retry resends its frames) gets the cached reply again, so a retry
 never does the work twice, while another request that reuses its id is served anew.
+Request ids must therefore be unique across peers (``protocol.request`` uses a uuid):
+two peers that send byte-identical requests under one id are answered as one request.
 """
 
 from __future__ import annotations
@@ -228,8 +230,10 @@ class Server:
             raise InvalidParameterError("send client_id and sequence together, or neither")
         if client_id is not None and (not isinstance(client_id, str) or not client_id):
             raise InvalidParameterError(f"client_id must be a non-empty string, got {client_id!r}")
-        if sequence is not None and (not is_int(sequence) or sequence < 0):
-            raise InvalidParameterError(f"sequence must be an integer >= 0, got {sequence!r}")
+        if sequence is not None and (not is_int(sequence) or not 0 <= sequence < 2**63):
+            raise InvalidParameterError(
+                f"sequence must be an integer in [0, 2**63), got {sequence!r}; count from 1"
+            )
         observation = Observation(
             point=point,
             value=value,

@@ -126,6 +126,9 @@ def test_encode_rejects_reserved_key_and_non_dict():
         (_frames({"a": _header(), "b": _header()}, bytes(16)), "more than one header"),
         (_frames({"a": {**_header(), "extra": 1}}, bytes(16)), "exactly the keys"),
         (_frames({"a": _header(dtype="|b1")}, b"\x00\x02"), "other than 0 and 1"),
+        (_frames({"a": _header(shape=(0, 10**30))}, b""), "numpy cannot hold"),
+        (_frames({"a": _header(shape=(1,) * 64 + (0,))}, b""), "numpy cannot hold"),
+        ([b'{"x": ' + b"9" * 5000 + b"}"], "not valid JSON"),
     ],
 )
 def test_decode_rejects(frames, match):
@@ -149,6 +152,7 @@ def test_request_builds_envelope_with_fresh_ids():
     assert first["params"] == {"campaign": "c1"} and second["params"] == {}
     assert len(first["id"]) == 32 and first["id"] != second["id"]
     assert protocol.request("x", id="abc")["id"] == "abc"
+    assert protocol.request("x", id=0)["id"] == 0
 
 
 @pytest.mark.parametrize("method", ["", None, 3])
@@ -230,3 +234,10 @@ def test_error_reply_raises_remote_error_with_type():
 def test_unwrap_reply_rejects_malformed(envelope, match):
     with pytest.raises(ProtocolError, match=match):
         protocol.unwrap_reply(envelope)
+
+
+def test_decode_refuses_lists_nested_too_deeply_for_restoring():
+    depth = 800  # json.loads takes it; looking for arrays inside used to recurse too deep
+    text = '{"x": ' + "[" * depth + "1" + "]" * depth + "}"
+    with pytest.raises(ProtocolError, match="too deeply"):
+        protocol.decode([text.encode()])

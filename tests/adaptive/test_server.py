@@ -247,3 +247,9 @@ def test_retried_request_id_gets_the_cached_reply(server, campaign):
         server.endpoint, protocol.encode(protocol.request("server_ping", {}, id="same"))
     )
     assert ping["ok"] and "time" in ping["result"]
+
+
+def test_sequence_beyond_sqlite_integers_is_refused(client, campaign):
+    with pytest.raises(RemoteError, match=r"sequence must be an integer in \[0, 2\*\*63\)"):
+        put(client, campaign, 7100.0, 1.0, client_id="c", sequence=2**70)
+    assert client.call("campaign_status", campaign_id=campaign)["n_observations"] == 0
