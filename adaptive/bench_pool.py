@@ -21,6 +21,8 @@ from pathlib import Path
 import numpy as np
 from tqdm import tqdm
 
+from adaptive.arrays import is_int
+from adaptive.errors import InvalidParameterError
 from adaptive.records import Observation
 from adaptive.space import Dimension, Space
 from adaptive.strategies.batch_bo import BatchBO
@@ -33,7 +35,13 @@ EF_FRACTION = 0.3  # the enhancement factor is read after measuring this share o
 
 
 def pool_space(pool: PoolEmulator) -> Space:
-    """A continuous space spanning the pool's inputs."""
+    """A continuous space spanning the pool's inputs, none of which may be constant."""
+    for j, name in enumerate(pool.inputs):
+        if np.ptp(pool.X[:, j]) == 0:
+            raise InvalidParameterError(
+                f"input column {name!r} has the same value {pool.X[0, j]:g} in every row, so "
+                "it cannot be searched; drop it from the inputs (--inputs)"
+            )
     return Space(
         tuple(
             Dimension(name, low=float(pool.X[:, j].min()), high=float(pool.X[:, j].max()))
@@ -101,7 +109,24 @@ def bench_pool(
     methods: list[str] | None = None,
     progress: bool = True,
 ) -> dict:
-    """Run every batch method and random on a pool; return the figures."""
+    """Run every batch method and random on a pool; return the figures.
+
+    ``seeds`` is an int >= 1; ``methods`` distinct names from ``BATCH_METHODS`` and
+    ``"random"`` (default: all of them).
+    """
+    if not is_int(seeds) or seeds < 1:
+        raise InvalidParameterError(f"seeds={seeds!r} must be an integer >= 1")
+    known = [*BATCH_METHODS, "random"]
+    if methods is not None:
+        if isinstance(methods, str) or not methods:
+            raise InvalidParameterError(
+                f"methods={methods!r} must be a non-empty list of names from {known}"
+            )
+        unknown = [m for m in methods if m not in known]
+        if unknown:
+            raise InvalidParameterError(f"unknown method(s) {unknown}; choose from {known}")
+        if len(set(methods)) != len(methods):
+            raise InvalidParameterError(f"methods {list(methods)} repeat a name; list each once")
     pool = PoolEmulator.from_csv(path, inputs, objective, seed=0)
     n = pool.n_candidates
     top = set(pool.top_indices(TOP_FRACTION, minimize).tolist())
@@ -111,7 +136,7 @@ def bench_pool(
         _found_at(list(np.random.default_rng(s).permutation(n)), top, need) for s in range(2000)
     ]
     random_median = float(np.median(random_found))
-    methods = methods or [*BATCH_METHODS, "random"]
+    methods = known if methods is None else list(methods)
     out = {}
     runs = [(m, s) for m in methods for s in range(seeds)]
     results: dict[str, list[dict]] = {m: [] for m in methods}

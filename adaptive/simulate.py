@@ -11,6 +11,7 @@ from tqdm import tqdm
 
 from adaptive.campaign import Campaign
 from adaptive.client import Client
+from adaptive.errors import InvalidParameterError
 from adaptive.figures import (
     plot_importance_by_round,
     plot_rounds,
@@ -92,7 +93,7 @@ def simulate_xas(
     finally:
         server.stop()
     energies = np.array([p["energy"] for p in measured["points"]])
-    truth = simulator.evaluate_true(grid) if channel is None else None
+    truth = simulator.evaluate_true(grid) if instrument.channel == simulator.primary else None
     figure = plot_scan(
         out / "scan.png",
         energies,
@@ -143,16 +144,31 @@ def synthesis_space() -> dict:
 
 
 def read_target(path: str | Path) -> tuple[np.ndarray, np.ndarray]:
-    """A target spectrum CSV with columns ``wavelength_nm`` and ``absorbance_target``."""
-    with open(path, newline="") as handle:
-        rows = list(csv.DictReader(handle))
-    try:
-        return (
-            np.array([float(r["wavelength_nm"]) for r in rows]),
-            np.array([float(r["absorbance_target"]) for r in rows]),
-        )
-    except KeyError as err:
-        raise ValueError(f"{path} needs columns wavelength_nm and absorbance_target") from err
+    """A target spectrum CSV with columns ``wavelength_nm`` and ``absorbance_target``.
+
+    Returns:
+        (n,) wavelengths and (n,) absorbance, in file order.
+    """
+    columns = ("wavelength_nm", "absorbance_target")
+    with open(path, newline="", encoding="utf-8-sig") as handle:
+        reader = csv.DictReader(handle)
+        if not set(columns) <= set(reader.fieldnames or ()):
+            raise InvalidParameterError(
+                f"{path} needs columns wavelength_nm and absorbance_target, has {reader.fieldnames}"
+            )
+        rows = [(reader.line_num, row) for row in reader]
+    values = np.empty((len(rows), len(columns)))
+    for i, (line, row) in enumerate(rows):
+        for j, name in enumerate(columns):
+            cell = (row[name] or "").strip()
+            try:
+                values[i, j] = float(cell)
+            except ValueError:
+                raise InvalidParameterError(
+                    f"{path}, line {line}, column {name}: {cell!r} is not a number; "
+                    "fill it in or delete that line"
+                ) from None
+    return values[:, 0], values[:, 1]
 
 
 def simulate_synthesis(
@@ -170,7 +186,14 @@ def simulate_synthesis(
 
     ``model`` is BatchBO's proposer: ``gp``, ``net`` (the spectrum network after the
     design and one GP round) or ``mix`` (half of each batch from each).
+    The campaign measures ``batch * (rounds + 1)`` recipes, at least 3 for the SHAP report.
     """
+    n_recipes = batch * (rounds + 1)
+    if n_recipes < 3:
+        raise InvalidParameterError(
+            f"batch={batch} x (rounds={rounds} + 1) gives {n_recipes} recipes; the SHAP "
+            "report needs at least 3: raise --batch or --rounds"
+        )
     simulator = AgNPSynthesis(seed=seed)
     if target is None:
         goal = np.array([GOAL_RECIPE[f] for f in FACTORS])
@@ -180,7 +203,6 @@ def simulate_synthesis(
     out.mkdir(parents=True, exist_ok=True)
     journal_path = out / "journal.sqlite"
     server = Server(journal_path, bind=bind)
-    n_recipes = batch * (rounds + 1)
     started = time.perf_counter()
     try:
         with Client(server.start(), timeout_s=120) as client:

@@ -54,6 +54,7 @@ Gaussian noise per point (``noise``).
 """
 
 from collections.abc import Mapping, Sequence
+from numbers import Real
 
 import numpy as np
 from scipy.optimize import least_squares
@@ -145,6 +146,11 @@ def _spectra(p: np.ndarray, x: np.ndarray, shift: np.ndarray | float = 0.0) -> n
     return i_sphere[:, None] * sphere + i_prism[:, None] * prism
 
 
+def _is_finite_number(value) -> bool:
+    """Whether ``value`` is a finite real number (a bool or a numeric string is not)."""
+    return isinstance(value, Real) and not isinstance(value, bool) and bool(np.isfinite(value))
+
+
 def _check_params(params: Mapping[str, float]) -> np.ndarray:
     unknown = sorted(set(params) - set(_NAMES))
     if unknown:
@@ -154,9 +160,9 @@ def _check_params(params: Mapping[str, float]) -> np.ndarray:
     merged = {**DEFAULT_PARAMS, **params}
     for name, value in merged.items():
         low, high = PARAM_BOUNDS[name]
-        if not (np.isfinite(value) and low <= value <= high):
+        if not (_is_finite_number(value) and low <= value <= high):
             raise ValueError(
-                f"model parameter {name}={value!r} must be finite and in [{low}, {high}]"
+                f"model parameter {name}={value!r} must be a finite number in [{low}, {high}]"
             )
     return np.array([float(merged[n]) for n in _NAMES])
 
@@ -273,8 +279,10 @@ class AgNPSynthesis:
             ("position_jitter", position_jitter),
             ("noise", noise),
         ):
-            if not (np.isfinite(value) and value >= 0):
-                raise ValueError(f"{name} must be finite and >= 0 (0 disables it), got {value!r}")
+            if not (_is_finite_number(value) and value >= 0):
+                raise ValueError(
+                    f"{name} must be a finite number >= 0 (0 disables it), got {value!r}"
+                )
         self.params = dict(zip(_NAMES, self._p.tolist(), strict=True))
         self.intensity_jitter = float(intensity_jitter)
         self.position_jitter = float(position_jitter)
@@ -350,7 +358,7 @@ def calibrate(
     within ``PARAM_BOUNDS`` takes about a second.
 
     Args:
-        recipes: (n, 5) flows in ``FACTORS`` order.
+        recipes: (n, 5) flows in ``FACTORS`` order, n >= 1.
         spectra: (n, 421) measured absorbance on ``WAVELENGTHS`` (e.g. medians of the
             droplets of each recipe).
         x0: starting parameters (default ``DEFAULT_PARAMS``); missing names take defaults.
@@ -360,6 +368,8 @@ def calibrate(
         Fitted parameter dict, usable as ``AgNPSynthesis(params=...)``.
     """
     x = check_recipes(recipes)
+    if x.shape[0] == 0:
+        raise ValueError("calibrate needs at least one recipe with its measured spectrum, got none")
     y = np.asarray(spectra, dtype=float)
     if y.shape != (x.shape[0], WAVELENGTHS.size):
         raise ValueError(

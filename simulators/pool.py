@@ -16,6 +16,7 @@ Example:
 import csv
 import os
 from collections.abc import Sequence
+from numbers import Real
 
 import numpy as np
 
@@ -54,8 +55,13 @@ class PoolEmulator:
             replicates: n_candidates non-empty sequences of finite objective values.
             inputs: d input names.
             objective: objective name.
-            seed: seed for ``np.random.default_rng``; None draws a fresh one.
+            seed: non-negative int seed for ``np.random.default_rng``; None draws a
+                fresh one.
         """
+        if seed is not None and (
+            isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0
+        ):
+            raise ValueError(f"seed must be a non-negative int or None, got {seed!r}")
         x = np.array(X, dtype=float)
         inputs = tuple(inputs)
         if x.ndim != 2 or x.shape[0] == 0 or x.shape[1] != len(inputs):
@@ -76,6 +82,14 @@ class PoolEmulator:
                 )
         if not np.isfinite(x).all():
             raise ValueError("X must be finite; drop rows with NaN/inf inputs")
+        first: dict[tuple[float, ...], int] = {}
+        for i, row in enumerate(map(tuple, x.tolist())):
+            if row in first:
+                raise ValueError(
+                    f"rows {first[row]} and {i} of X are the same inputs {list(row)}; give "
+                    "each candidate once with all its replicates (from_csv groups them)"
+                )
+            first[row] = i
         self.inputs = inputs
         self.objective = str(objective)
         self.X = x
@@ -106,8 +120,9 @@ class PoolEmulator:
             The emulator, candidates in order of first appearance.
 
         Raises:
-            ValueError: empty file or no data rows, unknown or repeated column names,
-                non-numeric or non-finite values.
+            ValueError: empty file or no data rows, an unknown column name or one that
+                the header repeats, a data row with values beyond the header, non-numeric or
+                non-finite values.
         """
         if isinstance(inputs, str):
             raise ValueError(f"inputs must be a list of column names, got the string {inputs!r}")
@@ -118,7 +133,7 @@ class PoolEmulator:
             raise ValueError(f"inputs must be distinct column names, got {inputs}")
         if objective in inputs:
             raise ValueError(f"objective {objective!r} must not also be an input")
-        with open(path, newline="") as fh:
+        with open(path, newline="", encoding="utf-8-sig") as fh:
             rows = [row for row in csv.reader(fh) if any(cell.strip() for cell in row)]
         if not rows:
             raise ValueError(f"{path} is empty; expected a header row and data rows")
@@ -126,11 +141,22 @@ class PoolEmulator:
         unknown = [name for name in [*inputs, objective] if name not in header]
         if unknown:
             raise ValueError(f"unknown column(s) {unknown} in {path}; available columns: {header}")
+        repeated = [name for name in [*inputs, objective] if header.count(name) > 1]
+        if repeated:
+            raise ValueError(
+                f"column(s) {repeated} appear more than once in the header of {path}; "
+                "rename the copies so each name is unique"
+            )
         if len(rows) == 1:
             raise ValueError(f"{path} has a header but no data rows")
         cols = [header.index(name) for name in [*inputs, objective]]
         values = np.empty((len(rows) - 1, len(cols)))
         for r, row in enumerate(rows[1:]):
+            if any(cell.strip() for cell in row[len(header) :]):
+                raise ValueError(
+                    f"data row {r + 1} of {path} has values beyond the header's "
+                    f"{len(header)} columns; remove the extra cells or name their columns"
+                )
             for c, col in enumerate(cols):
                 cell = row[col].strip() if col < len(row) else ""
                 try:
@@ -194,8 +220,12 @@ class PoolEmulator:
         Returns:
             (k,) int indices; ties keep table order.
         """
-        if isinstance(fraction, bool) or not (np.isfinite(fraction) and 0 < fraction <= 1):
-            raise ValueError(f"fraction must be in (0, 1], got {fraction!r}")
+        if (
+            isinstance(fraction, bool)
+            or not isinstance(fraction, Real)
+            or not (np.isfinite(fraction) and 0 < fraction <= 1)
+        ):
+            raise ValueError(f"fraction must be a number in (0, 1], got {fraction!r}")
         k = max(1, round(fraction * self.n_candidates))
         key = self.mean if minimize else -self.mean
         return np.argsort(key, kind="stable")[:k]

@@ -1,10 +1,18 @@
 """Helpers of the offline campaigns."""
 
 import numpy as np
+import pytest
 
+from adaptive.errors import InvalidParameterError
 from adaptive.journal import Journal
 from adaptive.records import Observation, Spectrum
-from adaptive.simulate import best_droplets, simulate_xas, synthesis_space
+from adaptive.simulate import (
+    best_droplets,
+    read_target,
+    simulate_synthesis,
+    simulate_xas,
+    synthesis_space,
+)
 from adaptive.space import Space
 
 
@@ -30,3 +38,41 @@ def test_random_scan_follows_the_seed(tmp_path):
         energies.append([o.point["energy"] for o in journal.observations(summary["campaign_id"])])
         journal.close()
     assert energies[0] == energies[2] != energies[1]
+
+
+def test_naming_the_primary_channel_keeps_the_truth_and_nrmse(tmp_path):
+    runs = [
+        simulate_xas(
+            tmp_path / str(channel),
+            channel=channel,
+            strategy="random",
+            max_points=4,
+            noise_counts=None,
+            seed=1,
+        )
+        for channel in (None, "mu")
+    ]
+    assert runs[1]["nrmse"] == runs[0]["nrmse"]
+
+
+def test_too_few_recipes_for_shap_raise_before_the_campaign(tmp_path):
+    with pytest.raises(InvalidParameterError, match=r"gives 2 recipes.*raise --batch or --rounds"):
+        simulate_synthesis(tmp_path / "out", batch=1, rounds=1)
+    assert not (tmp_path / "out").exists()
+
+
+def test_read_target_accepts_an_excel_utf8_bom(tmp_path):
+    path = tmp_path / "target.csv"
+    path.write_bytes("wavelength_nm,absorbance_target\n400,0.5\n401,0.25\n".encode("utf-8-sig"))
+    x, y = read_target(path)
+    np.testing.assert_array_equal(x, [400.0, 401.0])
+    np.testing.assert_array_equal(y, [0.5, 0.25])
+
+
+def test_read_target_names_the_file_line_and_column_of_a_blank_cell(tmp_path):
+    path = tmp_path / "target.csv"
+    path.write_text("wavelength_nm,absorbance_target\n400,0.5\n401,\n")
+    with pytest.raises(
+        InvalidParameterError, match=r"target.csv, line 3, column absorbance_target"
+    ):
+        read_target(path)

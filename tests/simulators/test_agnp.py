@@ -111,6 +111,26 @@ def test_bad_settings_raise():
         AgNPSynthesis(noise=-1.0)
 
 
+@pytest.mark.parametrize(
+    ("settings", "match"),
+    [
+        ({"params": {"bg_amp": "1"}}, r"bg_amp='1' must be a finite number in \[0.0, 5.0\]"),
+        ({"params": {"bg_amp": True}}, "bg_amp=True must be a finite number"),
+        ({"noise": None}, "noise must be a finite number >= 0.*got None"),
+        ({"noise": "0.1"}, "noise must be a finite number >= 0.*got '0.1'"),
+        ({"position_jitter": [1.0]}, "position_jitter must be a finite number"),
+    ],
+)
+def test_non_numeric_settings_raise(settings, match):
+    with pytest.raises(ValueError, match=match):
+        AgNPSynthesis(**settings)
+
+
+def test_calibrate_without_recipes_raises():
+    with pytest.raises(ValueError, match="at least one recipe"):
+        calibrate(np.zeros((0, 5)), np.zeros((0, WAVELENGTHS.size)))
+
+
 def read_run1():
     with open(DATA / "agnp_run1_spectra.csv", newline="") as fh:
         rows = list(csv.reader(fh))

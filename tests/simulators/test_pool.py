@@ -54,6 +54,8 @@ def test_sample_mode_is_seeded_and_draws_replicates(small):
         ("a,y\nnan,1\n", ["a"], "y", "non-finite"),
         ("a,y\n1,2\n", ["y"], "y", "must not also be an input"),
         ("a,y\n1,2\n", "a", "y", "list of column names"),
+        ("a,y,a\n1,2,3\n", ["a"], "y", r"\['a'\] appear more than once"),
+        ("a,y\n1,2\n3,4,5\n", ["a"], "y", "data row 2 .* beyond the header's 2 columns"),
     ],
 )
 def test_bad_files_raise(tmp_path, text, inputs, objective, match):
@@ -63,6 +65,28 @@ def test_bad_files_raise(tmp_path, text, inputs, objective, match):
         PoolEmulator.from_csv(path, inputs, objective)
 
 
+def test_reads_excel_utf8_bom_and_ignores_empty_trailing_cells(tmp_path):
+    path = tmp_path / "excel.csv"
+    path.write_bytes("a,y\n1,2,\n3,4\n".encode("utf-8-sig"))
+    pool = PoolEmulator.from_csv(path, ["a"], "y")
+    np.testing.assert_array_equal(pool.X, [[1.0], [3.0]])
+    np.testing.assert_array_equal(pool.mean, [2.0, 4.0])
+
+
+def test_repeated_unused_column_is_allowed(tmp_path):
+    path = tmp_path / "notes.csv"
+    path.write_text("a,note,y,note\n1,x,2,z\n")
+    assert PoolEmulator.from_csv(path, ["a"], "y").mean.tolist() == [2.0]
+
+
+def test_bad_constructor_arguments_raise():
+    with pytest.raises(ValueError, match=r"rows 0 and 2 of X are the same inputs \[1.0\]"):
+        PoolEmulator(np.array([[1.0], [2.0], [1.0]]), [[1.0], [2.0], [3.0]], ["a"], "y")
+    for seed in ("x", -1, 1.5, True):
+        with pytest.raises(ValueError, match="seed must be a non-negative int or None"):
+            PoolEmulator(np.array([[1.0]]), [[1.0]], ["a"], "y", seed=seed)
+
+
 def test_bad_calls_raise(small):
     pool = PoolEmulator.from_csv(small, ["a", "b"], "y", seed=0)
     for index in (3, -1, 1.0, True):
@@ -70,7 +94,7 @@ def test_bad_calls_raise(small):
             pool.measure(index)
     with pytest.raises(ValueError, match="mode"):
         pool.measure(0, mode="median")
-    for fraction in (0.0, 1.5, float("nan")):
+    for fraction in (0.0, 1.5, float("nan"), "0.5", None):
         with pytest.raises(ValueError, match="fraction"):
             pool.top_indices(fraction)
 

@@ -1,0 +1,45 @@
+"""Argument checks of the pool benchmark."""
+
+import numpy as np
+import pytest
+
+from adaptive.bench_pool import bench_pool, pool_space
+from adaptive.errors import InvalidParameterError
+from simulators import PoolEmulator
+
+
+@pytest.fixture
+def pool_csv(tmp_path):
+    path = tmp_path / "pool.csv"
+    rows = "\n".join(f"{a},5,{(a - 3) ** 2}" for a in range(8))
+    path.write_text(f"a,b,y\n{rows}\n")
+    return path
+
+
+def test_constant_input_column_is_named(pool_csv):
+    pool = PoolEmulator.from_csv(pool_csv, ["a", "b"], "y")
+    with pytest.raises(InvalidParameterError, match=r"'b' has the same value 5 .*drop it"):
+        pool_space(pool)
+    assert pool_space(PoolEmulator.from_csv(pool_csv, ["a"], "y")).names == ["a"]
+
+
+@pytest.mark.parametrize(
+    ("options", "match"),
+    [
+        ({"seeds": 0}, "seeds=0 must be an integer >= 1"),
+        ({"seeds": 1.5}, "seeds=1.5 must be an integer >= 1"),
+        ({"methods": []}, "non-empty list"),
+        ({"methods": "random"}, "non-empty list"),
+        ({"methods": ["random", "bogus"]}, r"unknown method\(s\) \['bogus'\]"),
+        ({"methods": ["random", "random"]}, "repeat a name"),
+    ],
+)
+def test_bad_seeds_and_methods_raise_before_reading(options, match):
+    with pytest.raises(InvalidParameterError, match=match):
+        bench_pool("missing.csv", ["a"], "y", progress=False, **options)
+
+
+def test_random_only_run_gives_finite_figures(pool_csv):
+    result = bench_pool(pool_csv, ["a"], "y", seeds=2, methods=["random"], progress=False)
+    assert result["seeds"] == 2 and list(result["methods"]) == ["random"]
+    assert np.isfinite(result["methods"]["random"]["ef_at_30pct"])
