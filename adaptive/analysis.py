@@ -80,7 +80,11 @@ class Analysis:
     """
 
     def __init__(self, config: Any):
-        if not isinstance(config, dict) or config.get("name") not in ANALYSES:
+        if (
+            not isinstance(config, dict)
+            or not isinstance(config.get("name"), str)
+            or config["name"] not in ANALYSES
+        ):
             raise InvalidParameterError(
                 f'an analysis is {{"name": one of {sorted(ANALYSES)}, "options": {{...}}, '
                 f'"value": feature name or null}}, got {config!r}'
@@ -90,6 +94,10 @@ class Analysis:
             raise InvalidParameterError(f"unknown analysis config keys {sorted(unknown)}")
         self.config = config
         self.value = config.get("value")
+        if self.value is not None and not isinstance(self.value, str):
+            raise InvalidParameterError(
+                f"the analysis value is a feature name (a string) or null, got {self.value!r}"
+            )
         try:
             self.step = ANALYSES[config["name"]](**(config.get("options") or {}))
         except TypeError as err:

@@ -13,6 +13,8 @@ from surrogates.shap_report import importance, shap_values
 SURROGATES = ("gp", "net")
 #: Most recipes explained (and used as SHAP background) per round; more are subsampled.
 MAX_EXPLAINED = 48
+#: Fewest recipes a surrogate is fitted on and explained.
+MIN_EXPLAINED = 3
 
 
 def shap_by_round(strategy: BatchBO, surrogate: str = "gp", seed: int = 0) -> list[dict]:
@@ -22,9 +24,9 @@ def shap_by_round(strategy: BatchBO, surrogate: str = "gp", seed: int = 0) -> li
     its prediction explained over those recipes (a seeded subsample of
     ``MAX_EXPLAINED`` when there are more): the GP's mean (``gp``) or the
     objective of the spectra the network ensemble predicts (``net``, those of the
-    recipes measured by then that have spectra; rounds with fewer than 3 are left
-    out). Returns ``[{"round", "n_recipes", "importance": {factor: mean
-    |SHAP|}, "values": (n, d), "recipes": (n, d)}]``.
+    recipes measured by then that have spectra; rounds with fewer than
+    ``MIN_EXPLAINED`` are left out). Returns ``[{"round", "n_recipes",
+    "importance": {factor: mean |SHAP|}, "values": (n, d), "recipes": (n, d)}]``.
     """
     if surrogate not in SURROGATES:
         raise InvalidParameterError(f"surrogate={surrogate!r}; choose one of {SURROGATES}")
@@ -37,13 +39,15 @@ def shap_by_round(strategy: BatchBO, surrogate: str = "gp", seed: int = 0) -> li
         position = np.array([index[tuple(row)] for row in x], dtype=int)
         order = np.argsort(position, kind="stable")  # in the order of x_all, like the rounds
         x, spectra, position = x[order], spectra[order], position[order]
-    if len(x) < 3:
-        raise InvalidParameterError(f"SHAP needs at least 3 measured recipes, have {len(x)}")
+    if len(x) < MIN_EXPLAINED:
+        raise InvalidParameterError(
+            f"SHAP needs at least {MIN_EXPLAINED} measured recipes, have {len(x)}"
+        )
     sign = -1.0 if strategy.minimize else 1.0
     out = []
     for r, round_end in enumerate(strategy.round_ends(len(x_all))):
         end = int(np.searchsorted(position, round_end))  # rows of x measured by then
-        if end < 3:
+        if end < MIN_EXPLAINED:
             continue
         if surrogate == "gp":
             gp = fit_recipe_gp(x[:end], sign * y[:end], None if y_var is None else y_var[:end])
@@ -81,7 +85,9 @@ def campaign_insights(campaign) -> dict:
     SHAP importance of every factor on the GP's predicted objective, with the
     SHAP values (n, d) and recipes (n, d) behind it (arrays travel as frames);
     for campaigns with spectra the same on the spectrum network's predicted
-    objective (keys ending ``_net``).
+    objective (keys ending ``_net``). The SHAP fields are None for rounds
+    before ``MIN_EXPLAINED`` recipes (with spectra, for ``_net``) exist; a campaign
+    without recipes has no rounds.
     """
     strategy = campaign.strategy
     if not isinstance(strategy, BatchBO):
@@ -91,13 +97,18 @@ def campaign_insights(campaign) -> dict:
     x, y, _ = strategy.data(in_order=True)
     source = _sources(campaign)
     keys = [tuple(p.values()) for p in strategy.space.from_unit(x)]
-    shap_rounds = {r["round"]: r for r in shap_by_round(strategy)}
-    with_spectra = strategy.objective is not None and len(strategy.spectrum_data()[0]) >= 3
+    enough = len(x) >= MIN_EXPLAINED
+    shap_rounds = {r["round"]: r for r in shap_by_round(strategy)} if enough else {}
+    with_spectra = (
+        strategy.objective is not None and len(strategy.spectrum_data()[0]) >= MIN_EXPLAINED
+    )
     net_rounds = {r["round"]: r for r in shap_by_round(strategy, "net")} if with_spectra else {}
     rounds, start, best = [], 0, np.inf if strategy.minimize else -np.inf
     pick = min if strategy.minimize else max
     for r, end in enumerate(strategy.round_ends(len(x))):
         values = y[start:end]
+        if len(values) == 0:  # a campaign without recipes has one empty round
+            continue
         best = pick(best, float(pick(values)))
         by_source: dict[str, list[float]] = {}
         for key, value in zip(keys[start:end], values, strict=True):
@@ -119,7 +130,7 @@ def campaign_insights(campaign) -> dict:
 
 
 def _shap_fields(shap_round: dict | None, suffix: str = "") -> dict:
-    """The round's SHAP importance, values and recipes (None before 3 recipes exist)."""
+    """The round's SHAP importance, values and recipes (None before they are explained)."""
     keys = ("importance", "values", "recipes")
     return {f"shap_{key}{suffix}": None if shap_round is None else shap_round[key] for key in keys}
 

@@ -39,7 +39,7 @@ import numpy as np
 from scipy.special import rel_entr
 from scipy.stats import wasserstein_distance
 
-from adaptive.arrays import ascending_steps
+from adaptive.arrays import ascending_steps, is_int
 from adaptive.errors import InvalidParameterError
 
 #: Raw spectrum maxima in ``[STEP_LOW, STEP_HIGH]`` keep the full similarity.
@@ -167,7 +167,7 @@ def target_losses(
     _same_length("target", ty, "target_wavelengths", tx)
     t_n = _minmax("target (interpolated onto the spectrum's wavelengths)", np.interp(x, tx, ty))
     s_n = _minmax("spectra", s)
-    cos = (s_n @ t_n) / (np.linalg.norm(s_n, axis=1) * np.linalg.norm(t_n))
+    cos = np.clip((s_n @ t_n) / (np.linalg.norm(s_n, axis=1) * np.linalg.norm(t_n)), -1.0, 1.0)
     return 1.0 - cos * peak_factor(s.max(axis=1))
 
 
@@ -207,15 +207,14 @@ def pearson(a: Any, b: Any, x: Any = None) -> float:
         x: ``n`` axis; unused, accepted for a uniform signature.
     """
     a, b, _ = _pair(a, b, x)
-    da, db = a - a.mean(), b - b.mean()
-    na, nb = np.linalg.norm(da), np.linalg.norm(db)
-    if na == 0 or nb == 0:
-        which = "a" if na == 0 else "b"
+    if np.ptp(a) == 0 or np.ptp(b) == 0:  # exact: a - mean(a) of a constant need not be 0
+        which = "a" if np.ptp(a) == 0 else "b"
         raise InvalidParameterError(
             f"{which} is constant, so its Pearson correlation is undefined; "
             "use measure='wasserstein' or check the spectrum"
         )
-    return float(np.clip(da @ db / (na * nb), -1.0, 1.0))
+    da, db = a - a.mean(), b - b.mean()
+    return float(np.clip(da @ db / (np.linalg.norm(da) * np.linalg.norm(db)), -1.0, 1.0))
 
 
 def cosine(a: Any, b: Any, x: Any = None) -> float:
@@ -254,8 +253,9 @@ def _distribution(name: str, y: np.ndarray, x: np.ndarray) -> np.ndarray:
 def jensen_shannon(a: Any, b: Any, x: Any = None) -> float:
     """Jensen-Shannon distance (base 2, in ``[0, 1]``; 0 for identical shapes).
 
-    Both spectra are clipped at zero and normalised to unit area over ``x`` (midpoint
-    cell widths; equal weights when ``x`` is None or evenly spaced).
+    Both spectra are clipped at zero and normalised to unit area over ``x``: each
+    channel weighs the width of its midpoint cell, so on an evenly spaced axis (or
+    ``x`` None) every channel weighs the same except the two end ones, which weigh half.
 
     Args:
         a, b: ``n`` spectra on a common axis.
@@ -308,7 +308,7 @@ def dtw(a: Any, b: Any, x: Any = None, window: int | None = None) -> float:
     if window is None:
         w = max(n, m)
     else:
-        if isinstance(window, bool) or not isinstance(window, int | np.integer) or window < 0:
+        if not is_int(window) or window < 0:
             raise InvalidParameterError(
                 f"window must be a non-negative integer number of channels or None, got {window!r}"
             )
@@ -388,9 +388,7 @@ class SpectrumObjective:
             )
         if not isinstance(normalise, bool):
             raise InvalidParameterError(f"normalise must be True or False, got {normalise!r}")
-        if dtw_window is not None and (
-            isinstance(dtw_window, bool) or not isinstance(dtw_window, int) or dtw_window < 0
-        ):
+        if dtw_window is not None and (not is_int(dtw_window) or dtw_window < 0):
             raise InvalidParameterError(
                 f"dtw_window must be a non-negative int or None, got {dtw_window!r}"
             )
@@ -401,7 +399,7 @@ class SpectrumObjective:
             )
         self.measure = measure
         self.normalise = normalise
-        self.dtw_window = dtw_window
+        self.dtw_window = None if dtw_window is None else int(dtw_window)
 
     def __repr__(self) -> str:
         lo, hi = self.target_x[0], self.target_x[-1]
@@ -521,14 +519,16 @@ def reduce_replicates(values: Sequence[float]) -> float:
         values: ``k >= 1`` finite values.
 
     Raises:
-        InvalidParameterError: empty, or any value NaN/inf.
+        InvalidParameterError: not a sequence of numbers (a str, bytes or mapping is not),
+            empty, or any value NaN/inf.
     """
+    wrong = f"values must be a sequence of numbers, got {type(values).__name__}"
+    if isinstance(values, str | bytes | Mapping):  # list() would take characters or keys
+        raise InvalidParameterError(wrong)
     try:
         values = list(values)
     except TypeError:
-        raise InvalidParameterError(
-            f"values must be a sequence of numbers, got {type(values).__name__}"
-        ) from None
+        raise InvalidParameterError(wrong) from None
     return float(np.median(_as_float_array("values", values, 1)))
 
 

@@ -24,6 +24,15 @@ from simulators.lineshapes import xps_peak
 from surrogates.peak_net import MAX_COUNT, PeakNetPredictor, check_spectra, prepare_spectra
 
 
+def check_max_peaks(max_peaks: int) -> None:
+    """Raise unless ``max_peaks`` is an int in 1..5 (the counts the network knows)."""
+    if not is_int(max_peaks) or not 1 <= max_peaks <= MAX_COUNT:
+        raise InvalidParameterError(
+            f"max_peaks must be an int in 1..{MAX_COUNT} (what the network counts), "
+            f"got {max_peaks!r}"
+        )
+
+
 def extract_peaks_batch(
     binding_energy: np.ndarray,
     counts: np.ndarray,
@@ -48,11 +57,7 @@ def extract_peaks_batch(
         InvalidParameterError: bad spectra (see ``surrogates.peak_net.check_spectra``) or
             ``max_peaks`` outside 1..5.
     """
-    if not is_int(max_peaks) or not 1 <= max_peaks <= MAX_COUNT:
-        raise InvalidParameterError(
-            f"max_peaks must be an int in 1..{MAX_COUNT} (what the network counts), "
-            f"got {max_peaks!r}"
-        )
+    check_max_peaks(max_peaks)
     energy, y = check_spectra(binding_energy, counts)
     prepared = prepare_spectra(energy, y, predictor.grid_points)
     residual = y - prepared.background

@@ -23,7 +23,7 @@ from __future__ import annotations
 import numpy as np
 
 from simulators.lineshapes import pseudo_voigt_area, xps_peak
-from surrogates.peak_extraction import extract_peaks_batch
+from surrogates.peak_extraction import check_max_peaks, extract_peaks_batch
 from surrogates.peak_net import PeakNetPredictor, check_spectra, estimate_background
 from surrogates.peak_refine import RATIO_BOUNDS, TOLERANCE, refine_doublets, refine_peaks
 from surrogates.peak_result import FittedPeak, PeakFitResult, estimate_noise
@@ -58,6 +58,9 @@ class PeakFitter:
         fit_asymmetry: refine each peak's asymmetry too.
         basin_hopping: search nearby basins after the local fit.
         seed: seed of the basin hopping.
+
+    Raises:
+        InvalidParameterError: ``max_peaks`` not an int in 1..5.
     """
 
     def __init__(
@@ -68,6 +71,7 @@ class PeakFitter:
         basin_hopping: bool = False,
         seed: int = 0,
     ):
+        check_max_peaks(max_peaks)
         self.predictor = PeakNetPredictor.load() if predictor is None else predictor
         self.max_peaks = max_peaks
         self.fit_asymmetry = fit_asymmetry

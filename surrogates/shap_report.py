@@ -12,6 +12,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import shap  # noqa: E402
 
+from adaptive.arrays import finite_matrix  # noqa: E402
 from adaptive.errors import InvalidParameterError  # noqa: E402
 from adaptive.figures import save_figure  # noqa: E402
 
@@ -31,12 +32,17 @@ def shap_values(
         predict: maps recipes (k, d) to predictions (k,), e.g. a GP's mean loss.
         background: (n, d) recipes that define "absent" factors (the campaign's data).
         explain: (m, d) recipes to explain.
+
+    Raises:
+        InvalidParameterError: an input not a finite numeric 2-D array, without rows or
+            columns, or the two with different numbers of columns.
     """
-    background = np.asarray(background, float)
-    explain = np.asarray(explain, float)
-    if background.ndim != 2 or explain.ndim != 2 or background.shape[1] != explain.shape[1]:
+    background = finite_matrix("background", background, "recipe")
+    explain = finite_matrix("explain", explain, "recipe")
+    if 0 in background.shape or 0 in explain.shape or background.shape[1] != explain.shape[1]:
         raise InvalidParameterError(
-            f"background {background.shape} and explain {explain.shape} must be (n, d), (m, d)"
+            f"background {background.shape} and explain {explain.shape} must be (n, d) and "
+            "(m, d) with n, m, d >= 1: recipes of the same factors, one per row"
         )
     masker = shap.maskers.Independent(background, max_samples=min(100, len(background)))
     explainer = shap.PermutationExplainer(predict, masker, seed=seed)
@@ -46,8 +52,32 @@ def shap_values(
 
 
 def importance(values: np.ndarray, names: Sequence[str]) -> dict[str, float]:
-    """Mean |SHAP| per factor, largest first: ``{name: value}``."""
-    mean_abs = np.abs(np.asarray(values)).mean(axis=0)
+    """Mean |SHAP| per factor, largest first: ``{name: value}``.
+
+    Args:
+        values: (m, d) finite SHAP values, m, d >= 1.
+        names: d distinct factor names, one per column of ``values``.
+
+    Raises:
+        InvalidParameterError: ``values`` not a finite (m, d) array with m, d >= 1, or
+            ``names`` not d distinct strings.
+    """
+    values = finite_matrix("values", values, "explained recipe")
+    if 0 in values.shape:
+        raise InvalidParameterError(
+            f"values has shape {values.shape}; pass the SHAP values of at least one "
+            "explained recipe and one factor"
+        )
+    d = values.shape[1]
+    listed = isinstance(names, Sequence | np.ndarray) and not isinstance(names, str)
+    if not (listed and len(names) == d and all(isinstance(n, str) for n in names)) or (
+        len(set(names)) != d
+    ):
+        raise InvalidParameterError(
+            f"names must be {d} distinct factor names, one per column of values "
+            f"{values.shape}, got {names!r}"
+        )
+    mean_abs = np.abs(values).mean(axis=0)
     order = np.argsort(mean_abs)[::-1]
     return {names[i]: float(mean_abs[i]) for i in order}
 
@@ -64,11 +94,21 @@ def plot_shap(
     Args:
         values: (m, d) SHAP values.
         features: (m, d) the explained recipes (colour the beeswarm by value).
+        names: d distinct factor names.
+
+    Raises:
+        InvalidParameterError: bad ``values`` or ``names`` (see :func:`importance`), or
+            ``features`` not finite and of the shape of ``values``.
     """
-    values = np.asarray(values)
-    features = np.asarray(features, float)
     ranking = importance(values, names)
-    order = [list(names).index(n) for n in ranking][::-1]  # most important on top
+    values, names = np.asarray(values, float), list(names)
+    features = finite_matrix("features", features, "explained recipe")
+    if features.shape != values.shape:
+        raise InvalidParameterError(
+            f"features {features.shape} must have the shape of values {values.shape}: "
+            "the explained recipes, one per row of SHAP values"
+        )
+    order = [names.index(n) for n in ranking][::-1]  # most important on top
     fig, (bar, swarm) = plt.subplots(1, 2, figsize=(11, 0.6 * len(names) + 1.8), sharey=True)
     bar.barh(range(len(order)), [ranking[names[i]] for i in order], color="C0")
     bar.set_yticks(range(len(order)), [names[i] for i in order])

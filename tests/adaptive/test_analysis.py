@@ -21,6 +21,27 @@ def test_bad_analysis_configs_are_rejected():
         Analysis({"name": "peak_fit", "colour": "red"})
 
 
+@pytest.mark.parametrize("name", [["peak_fit"], {"peak_fit": 1}, None])
+def test_an_analysis_name_that_is_not_a_string_is_rejected(name):
+    with pytest.raises(InvalidParameterError, match="one of"):
+        Analysis({"name": name})
+
+
+@pytest.mark.parametrize("value", [["area_1"], 1, {"area_1": 1}])
+def test_an_analysis_value_that_is_not_a_feature_name_is_rejected(value):
+    with pytest.raises(InvalidParameterError, match="feature name"):
+        Analysis({"name": "peak_fit", "value": value})
+
+
+@pytest.mark.parametrize("max_peaks", [0, 9, True, 2.0])
+def test_a_peak_fit_with_max_peaks_outside_1_to_5_is_rejected_when_built(tmp_path, max_peaks):
+    journal = Journal(tmp_path / "j.sqlite")
+    analysis = {"name": "peak_fit", "options": {"max_peaks": max_peaks}}
+    with pytest.raises(InvalidParameterError, match="max_peaks must be an int in 1..5"):
+        Campaign.create(journal, SPACE, {"name": "random"}, analysis=analysis)
+    assert journal.campaign_ids() == []
+
+
 @pytest.mark.skipif(not DEFAULT_WEIGHTS.is_file(), reason="no trained weights")
 def test_peak_fit_features_are_journaled_and_one_becomes_the_value(tmp_path):
     journal = Journal(tmp_path / "j.sqlite")

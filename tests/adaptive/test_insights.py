@@ -3,8 +3,10 @@
 import numpy as np
 import pytest
 
+from adaptive.campaign import Campaign
 from adaptive.errors import InvalidParameterError
-from adaptive.insights import shap_by_round
+from adaptive.insights import campaign_insights, shap_by_round
+from adaptive.journal import Journal
 from adaptive.records import Observation, Spectrum
 from adaptive.space import Dimension, Space
 from adaptive.strategies.batch_bo import BatchBO
@@ -56,3 +58,16 @@ def test_unknown_surrogate_is_rejected():
     strategy, _ = strategy_with_scalar_first_round()
     with pytest.raises(InvalidParameterError, match="choose one of"):
         shap_by_round(strategy, "forest")
+
+
+@pytest.mark.parametrize("n_measured", [0, 2])
+def test_insights_of_a_campaign_with_fewer_than_3_recipes_have_no_shap(tmp_path, n_measured):
+    space = {"dimensions": [{"name": "a", "kind": "continuous", "low": 0.0, "high": 1.0}]}
+    strategy = {"name": "batch_bo", "options": {"q": 3, "n_initial": 3, "seed": 0}}
+    campaign = Campaign.create(Journal(tmp_path / "j.sqlite"), space, strategy)
+    for i, s in enumerate(campaign.suggest(3)[:n_measured]):
+        campaign.observe(Observation(s.point, value=s.point["a"], suggestion_id=s.id, time=i))
+    rounds = campaign_insights(campaign)["rounds"]
+    assert [r["n_recipes"] for r in rounds] == ([n_measured] if n_measured else [])
+    for r in rounds:
+        assert r["shap_importance"] is None and r["shap_values_net"] is None

@@ -160,6 +160,17 @@ def test_target_loss_above_plateau_is_one():
     assert target_loss(X, PEAK * 3, X, PEAK) == 1.0
 
 
+def test_target_loss_of_the_target_rescaled_is_zero_never_below():
+    tx = np.linspace(380.0, 800.0, 50)
+    ty = np.exp(-(((tx - 450.0) / 30.0) ** 2))
+    stack = ty * np.linspace(0.71, 1.19, 40)[:, None]  # the cosine rounds above 1 for some
+    objective = SpectrumObjective(tx, ty)
+    one_by_one = np.array([target_loss(tx, row, tx, ty) for row in stack])
+    for losses in (one_by_one, target_losses(tx, stack, tx, ty), objective.losses(tx, stack)):
+        assert losses.min() >= 0.0  # was -2.2e-16 for 13 of them
+        np.testing.assert_allclose(losses, 0.0, rtol=0, atol=1e-15)
+
+
 def test_target_loss_interpolates_a_coarse_target():
     coarse = np.linspace(380.0, 800.0, 25)
     y = gaussian(X, 550.0, 40.0, 1.0)
@@ -297,6 +308,25 @@ def test_degenerate_spectra_are_rejected():
         dtw(PEAK, PEAK, window=-1)
 
 
+@pytest.mark.parametrize("value", [0.7, 0.1])
+def test_pearson_rejects_a_constant_whose_mean_rounds(value):
+    constant = np.full(7, value)  # constant - mean(constant) is not exactly 0 for these
+    ramp = [0.0, 1.0, 2.0, 3.0, 4.0, 5.0, 7.0]
+    with pytest.raises(InvalidParameterError, match="a is constant"):
+        pearson(constant, ramp)
+    with pytest.raises(InvalidParameterError, match="b is constant"):
+        pearson(ramp, constant)
+
+
+def test_distributions_weigh_the_end_channels_half_on_an_even_axis():
+    a, b = [1.0, 1.0, 0.0], [0.0, 1.0, 1.0]  # midpoint cells: 0.5, 1, 0.5 wide
+    p, q = np.array([0.5, 1.0, 0.0]) / 1.5, np.array([0.0, 1.0, 0.5]) / 1.5
+    m = (p + q) / 2
+    kl = [sum(u * math.log2(u / v) for u, v in zip(w, m, strict=True) if u > 0) for w in (p, q)]
+    assert jensen_shannon(a, b) == pytest.approx(math.sqrt(sum(kl) / 2))
+    assert wasserstein(a, b) == pytest.approx(abs(p @ [0, 1, 2] - q @ [0, 1, 2]))
+
+
 # ----------------------------------------------------------------------------- objective
 
 
@@ -340,6 +370,9 @@ def test_objective_rejects_a_spectrum_that_misses_the_target_range():
         ({"measure": "euclid"}, "unknown measure"),
         ({"measure": "pearson", "dtw_window": 3}, "only applies"),
         ({"measure": "dtw", "dtw_window": -2}, "dtw_window"),
+        ({"measure": "dtw", "dtw_window": np.int64(-2)}, "dtw_window"),
+        ({"measure": "dtw", "dtw_window": True}, "dtw_window"),
+        ({"measure": "dtw", "dtw_window": 2.0}, "dtw_window"),
         ({"normalise": "yes"}, "normalise"),
     ],
 )
@@ -370,6 +403,12 @@ def test_objective_round_trips_through_json():
         SpectrumObjective.from_dict({"measure": "dtw"})
 
 
+def test_objective_takes_a_numpy_integer_dtw_window_as_an_int():
+    objective = SpectrumObjective(X[::20], PEAK[::20], measure="dtw", dtw_window=np.int64(4))
+    assert type(objective.dtw_window) is int and objective.dtw_window == 4
+    assert json.loads(json.dumps(objective.to_dict()))["dtw_window"] == 4
+
+
 # ----------------------------------------------------------------------------- replicates
 
 
@@ -380,8 +419,18 @@ def test_reduce_replicates_is_the_median():
     assert reduce_replicates([0.2, 0.21, 0.19, 5.0]) == pytest.approx(0.205)  # robust
 
 
-@pytest.mark.parametrize("values, match", [([], "empty"), ([0.1, math.nan], "non-finite")])
-def test_reduce_replicates_rejects_empty_and_nan(values, match):
+@pytest.mark.parametrize(
+    "values, match",
+    [
+        ([], "empty"),
+        ([0.1, math.nan], "non-finite"),
+        ("123", "sequence of numbers, got str"),
+        (b"123", "sequence of numbers, got bytes"),
+        ({0.1: 0.2, 0.3: 0.4}, "sequence of numbers, got dict"),
+        (0.5, "sequence of numbers, got float"),
+    ],
+)
+def test_reduce_replicates_rejects_bad_values(values, match):
     with pytest.raises(InvalidParameterError, match=match):
         reduce_replicates(values)
 

@@ -1,0 +1,81 @@
+"""SHAP report: values add up to the prediction, and bad input gets a typed error."""
+
+import numpy as np
+import pytest
+
+from adaptive.errors import InvalidParameterError
+from surrogates.shap_report import importance, plot_shap, shap_values
+
+BACKGROUND = np.random.default_rng(0).random((10, 2))
+VALUES = np.array([[1.0, -2.0, 3.0], [1.0, 2.0, -3.0]])
+
+
+def linear(u: np.ndarray) -> np.ndarray:
+    return u[:, 0] + 2 * u[:, 1]
+
+
+def test_shap_values_add_up_to_the_prediction_minus_the_background_mean():
+    values = shap_values(linear, BACKGROUND, BACKGROUND[:3])
+    assert values.shape == (3, 2)
+    np.testing.assert_allclose(values.sum(1), linear(BACKGROUND[:3]) - linear(BACKGROUND).mean())
+
+
+@pytest.mark.parametrize(
+    "background, explain, match",
+    [
+        (np.empty((0, 2)), BACKGROUND[:3], "n, m, d >= 1"),
+        (BACKGROUND, np.empty((0, 2)), "n, m, d >= 1"),
+        (BACKGROUND, np.array([[np.nan, 0.5]]), "not finite"),
+        ("abc", BACKGROUND, "numeric"),
+        (BACKGROUND, BACKGROUND[:3, :1], "same factors"),
+    ],
+)
+def test_shap_values_refuse_empty_non_finite_non_numeric_or_mismatched_inputs(
+    background, explain, match
+):
+    with pytest.raises(InvalidParameterError, match=match):
+        shap_values(linear, background, explain)
+
+
+def test_importance_ranks_factors_by_mean_absolute_value():
+    assert list(importance(VALUES, ("a", "b", "c")).items()) == [
+        ("c", 3.0),
+        ("b", 2.0),
+        ("a", 1.0),
+    ]
+
+
+@pytest.mark.parametrize(
+    "values, names, match",
+    [
+        (VALUES, ["a", "b"], "3 distinct factor names"),
+        (VALUES, ["a", "b", "c", "d"], "3 distinct factor names"),
+        (VALUES, ["a", "a", "c"], "3 distinct factor names"),
+        (VALUES, "abc", "3 distinct factor names"),
+        (VALUES[0], ["a", "b", "c"], "2-D"),
+        (np.empty((0, 3)), ["a", "b", "c"], "at least one"),
+        (np.array([[np.nan, 1.0, 2.0]]), ["a", "b", "c"], "not finite"),
+    ],
+)
+def test_importance_refuses_values_and_names_that_do_not_match(values, names, match):
+    with pytest.raises(InvalidParameterError, match=match):
+        importance(values, names)
+
+
+def test_plot_shap_saves_a_figure(tmp_path):
+    path = plot_shap(VALUES, VALUES, ["a", "b", "c"], tmp_path / "shap.png")
+    assert path.is_file() and path.stat().st_size > 0
+
+
+@pytest.mark.parametrize(
+    "values, features, names, match",
+    [
+        (VALUES, VALUES[:, :2], ["a", "b", "c"], "shape of values"),
+        (VALUES, VALUES, ["a", "a", "c"], "distinct factor names"),
+        (np.empty((2, 0)), np.empty((2, 0)), [], "at least one"),
+    ],
+)
+def test_plot_shap_refuses_mismatched_inputs(tmp_path, values, features, names, match):
+    with pytest.raises(InvalidParameterError, match=match):
+        plot_shap(values, features, names, tmp_path / "shap.png")
+    assert not (tmp_path / "shap.png").exists()
