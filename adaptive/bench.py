@@ -96,7 +96,8 @@ def _fixed_scans(truth: Truth, scans: list) -> dict:
         for key, threshold in THRESHOLDS.items():
             if error <= threshold and (out[key] is None or len(positions) < out[key]):
                 out[key] = len(positions)
-    return {**out, "suggest_ms_median": 1000 * float(np.median(suggest_s))}
+    median_ms = 1000 * float(np.median(suggest_s)) if suggest_s else None  # no scan that short
+    return {**out, "suggest_ms_median": median_ms}
 
 
 def bench_scan(

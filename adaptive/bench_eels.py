@@ -28,13 +28,25 @@ EXSPY_LABELS = {"exspy_coreloss_Mn_O.msa": ("Mn", "O")}
 
 
 def real_spectra(data_dir: str | Path) -> list[tuple[Path, set[str]]]:
-    """The labelled measured core-loss spectra: ``[(file, {element, ...})]``."""
+    """The labelled measured core-loss spectra: ``[(file, {element, ...})]``.
+
+    Raises:
+        FileNotFoundError: ``data_dir`` holds none of them.
+        ValueError: an EELSDB ``metadata.json`` without its ``"edges"`` list.
+    """
     data_dir = Path(data_dir)
     out = [(data_dir / name, set(labels)) for name, labels in EXSPY_LABELS.items()]
     for meta in sorted(data_dir.glob("eelsdb/*/metadata.json")):
-        edges = json.loads(meta.read_text())["edges"]
+        edges = json.loads(meta.read_text()).get("edges")
+        if not isinstance(edges, list):
+            raise ValueError(f'{meta} lacks its "edges" list (e.g. ["O_K"]); add it')
         out.append((meta.parent / "data.msa", {edge.split("_")[0] for edge in edges}))
-    return [(path, labels) for path, labels in out if path.is_file()]
+    found = [(path, labels) for path, labels in out if path.is_file()]
+    if not found:
+        raise FileNotFoundError(
+            f"no labelled EELS spectra under {data_dir}; pass the shared/data/eels folder"
+        )
+    return found
 
 
 def bench_eels(n: int = 5000, seed: int = TEST_SEED, data_dir: str | Path | None = None) -> dict:

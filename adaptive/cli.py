@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sqlite3
 import sys
 import time
 from pathlib import Path
@@ -13,7 +14,7 @@ from adaptive.errors import AdaptiveError
 
 def _print_result(result: dict, args) -> None:
     """Print a command's figures: one JSON line with ``--json``, else indented JSON."""
-    print(json.dumps(result, indent=None if args.json else 2))
+    print(json.dumps(result, indent=None if args.json else 2, allow_nan=False))
 
 
 def cmd_serve(args) -> int:
@@ -156,7 +157,7 @@ def cmd_identify(args) -> int:
 
     spectrum = read_eels(args.file)
     result = identify_spectrum(spectrum)
-    figure = Path(args.figure or Path(args.file).with_suffix(".elements.png").name)
+    figure = Path(args.figure or Path(args.file).with_suffix(".elements.png"))
     plot_identification(
         figure, spectrum.energy, spectrum.counts, result["probabilities"], result["present"]
     )
@@ -300,7 +301,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     identify = commands.add_parser("identify", help="elements in an EELS core-loss spectrum")
     identify.add_argument("file")
-    identify.add_argument("--figure", default=None, help="PNG path (default FILE.elements.png)")
+    identify.add_argument(
+        "--figure", default=None, help="PNG path (default FILE.elements.png beside FILE)"
+    )
     identify.add_argument("--json", action="store_true")
     identify.set_defaults(func=cmd_identify)
 
@@ -348,7 +351,7 @@ def main(argv: list[str] | None = None) -> int:
         args.noise_counts = None
     try:
         return args.func(args)
-    except (AdaptiveError, ValueError, FileNotFoundError) as err:
+    except (AdaptiveError, ValueError, OSError, sqlite3.Error) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
 

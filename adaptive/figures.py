@@ -9,6 +9,7 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.ticker import MaxNLocator
 
 
 def plot_scan(
@@ -59,7 +60,7 @@ def plot_rounds(path: str | Path, rounds: list[dict], values_by_round: list[np.n
     ax.plot(
         [r["round"] for r in rounds],
         [r["median"] for r in rounds],
-        "-",
+        "-D",  # a marker, so a single round shows too
         color="C0",
         label="median of round",
     )
@@ -71,6 +72,7 @@ def plot_rounds(path: str | Path, rounds: list[dict], values_by_round: list[np.n
         label="best so far",
     )
     ax.set_xlabel("round (0 = initial design)")
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_ylabel("loss")
     ax.legend()
     fig.tight_layout()
@@ -153,8 +155,11 @@ def plot_identification(
 
 
 def save_figure(fig, path: str | Path) -> Path:
-    """Save ``fig`` to ``path`` (creating its folder), close it, and return the path."""
+    """Save ``fig`` to ``path`` (creating its folder; ``.png`` added when it has no suffix),
+    close it, and return the path written."""
     path = Path(path)
+    if not path.suffix:
+        path = path.with_suffix(".png")
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=110)
     plt.close(fig)

@@ -41,6 +41,10 @@ GOAL_RECIPE = {
 def xas_source(source: str, noise_counts: float | None, seed: int, fluorescence: str | None = None):
     """A simulator by name (``kedge``, ``xmcd``) or a recorded spectrum file (XDI
     ``fluorescence`` column: see ``simulators.replay.read_xdi``)."""
+    if fluorescence is not None and source in ("kedge", "xmcd"):
+        raise InvalidParameterError(
+            f"--fluorescence names a column of an XDI file; --source {source} has none"
+        )
     if source == "kedge":
         return KEdgeXAS(i0=noise_counts, seed=seed)
     if source == "xmcd":

@@ -186,7 +186,7 @@ def read_msa(path: str | Path) -> EELSSpectrum:
     Returns:
         The spectrum.
     """
-    return _parse_msa(read_text(path, "an EELS text file"), repr(str(path)))
+    return _parse_msa(read_text(path, "an EELS text file"), str(path))
 
 
 def read_eels_text(path: str | Path) -> EELSSpectrum:
@@ -202,7 +202,7 @@ def read_eels_text(path: str | Path) -> EELSSpectrum:
     Returns:
         The spectrum.
     """
-    return _parse_text(read_text(path, "an EELS text file"), repr(str(path)))
+    return _parse_text(read_text(path, "an EELS text file"), str(path))
 
 
 def _read_binary(path: Path) -> EELSSpectrum:
@@ -225,7 +225,7 @@ def _read_binary(path: Path) -> EELSSpectrum:
     energy = axis.get("offset", 0.0) + axis.get("scale", 1.0) * np.arange(data.size)
     if str(axis.get("units", "eV")).lower() == "kev":
         energy = energy * 1000.0
-    return _checked(energy, data, dict(signal.get("metadata", {})), repr(str(path)))
+    return _checked(energy, data, dict(signal.get("metadata", {})), str(path))
 
 
 def read_eels(path: str | Path) -> EELSSpectrum:
@@ -248,8 +248,8 @@ def read_eels(path: str | Path) -> EELSSpectrum:
         return _read_binary(path)
     text = read_text(path, "an EELS text file")
     if any(line.lstrip().upper().startswith("#SPECTRUM") for line in text.splitlines()):
-        return _parse_msa(text, repr(str(path)))
-    return _parse_text(text, repr(str(path)))
+        return _parse_msa(text, str(path))
+    return _parse_text(text, str(path))
 
 
 def to_channels(

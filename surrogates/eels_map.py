@@ -119,6 +119,8 @@ def identify_cube(
             "energy; pass the energy axis of this cube"
         )
     height, width, _ = cube.shape
+    if height < 1 or width < 1:
+        raise InvalidParameterError(f"cube {cube.shape} holds no pixels; pass at least one")
     rows, cols = (
         (max(1, chunk_pixels // width), width) if width <= chunk_pixels else (1, chunk_pixels)
     )

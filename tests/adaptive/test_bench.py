@@ -31,3 +31,15 @@ def test_bench_scan_reports_every_method(tmp_path):
 def test_bench_scan_needs_two_points(tmp_path, max_points):
     with pytest.raises(ValueError, match="max_points"):
         bench_scan(tmp_path / "unread.csv", max_points=max_points)
+
+
+def test_bench_scan_json_has_no_nan_when_no_scan_is_that_short(tmp_path):
+    import json
+
+    energy = np.linspace(8900.0, 9300.0, 401)
+    mu = KEdgeXAS(i0=None, energy_range=(8900.0, 9300.0)).evaluate_true(energy)
+    path = tmp_path / "kedge.csv"
+    path.write_text("".join(f"{e},{m}\n" for e, m in zip(energy, mu, strict=True)))
+    result = bench_scan(path, max_points=2, random_seeds=1, progress=False)
+    assert result["methods"]["conventional"]["suggest_ms_median"] is None
+    json.dumps(result, allow_nan=False)

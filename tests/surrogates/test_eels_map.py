@@ -158,3 +158,10 @@ def test_committed_ensemble_recovers_two_regions(tmp_path):
     for j in np.flatnonzero(labels.any(axis=0)):
         assert ELEMENTS[j] in result.present_elements
     plot_probability_maps(result, None, tmp_path / "regions.png")
+
+
+@pytest.mark.parametrize("shape", [(0, 0), (2, 0), (0, 3)])
+def test_a_cube_without_pixels_is_refused(small_cube, untrained, shape):
+    _, energy = small_cube
+    with pytest.raises(InvalidParameterError, match="holds no pixels"):
+        identify_cube(np.zeros((*shape, energy.size)), energy, untrained)

@@ -1,0 +1,63 @@
+"""The ``adaptive`` command's own behaviour: exit codes, messages and where outputs go."""
+
+import json
+from pathlib import Path
+
+import pytest
+
+from adaptive.bench_eels import real_spectra
+from adaptive.cli import main
+from adaptive.figures import save_figure
+from adaptive.simulate import xas_source
+
+EELS_DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "eels"
+
+
+def test_a_journal_that_is_not_a_database_exits_2_with_one_line(tmp_path, capsys):
+    journal = tmp_path / "bad.sqlite"
+    journal.write_text("not a database\n")
+    assert main(["serve", "--journal", str(journal), "--bind", "tcp://127.0.0.1:0"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: ") and len(err.strip().splitlines()) == 1
+
+
+def test_an_output_folder_that_is_a_file_exits_2(tmp_path, capsys):
+    out = tmp_path / "taken"
+    out.write_text("")
+    assert main(["simulate", "xas", "--max-points", "3", "--out", str(out)]) == 2
+    assert capsys.readouterr().err.startswith("error: ")
+
+
+def test_fluorescence_needs_a_file_source():
+    with pytest.raises(ValueError, match="--fluorescence"):
+        xas_source("kedge", None, 0, fluorescence="Sum_Fe_Ka")
+
+
+def test_a_figure_path_without_suffix_gets_png(tmp_path):
+    import matplotlib.pyplot as plt
+
+    written = save_figure(plt.figure(), tmp_path / "fig")
+    assert written == tmp_path / "fig.png" and written.is_file()
+
+
+def test_eels_references_from_a_wrong_folder_are_refused(tmp_path):
+    with pytest.raises(FileNotFoundError, match="no labelled EELS spectra"):
+        real_spectra(tmp_path / "nowhere")
+    meta = tmp_path / "eelsdb" / "x" / "metadata.json"
+    meta.parent.mkdir(parents=True)
+    meta.write_text(json.dumps({"formula": "MnO"}))
+    with pytest.raises(ValueError, match='"edges"'):
+        real_spectra(tmp_path)
+
+
+@pytest.mark.skipif(not EELS_DATA.is_dir(), reason="needs shared/data/eels")
+def test_identify_writes_its_figure_beside_the_file(tmp_path, monkeypatch, capsys):
+    spectrum = tmp_path / "in" / "mn.msa"
+    spectrum.parent.mkdir()
+    spectrum.write_bytes((EELS_DATA / "exspy_coreloss_Mn_O.msa").read_bytes())
+    monkeypatch.chdir(tmp_path)
+    assert main(["identify", str(spectrum), "--json"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert Path(result["figure"]) == spectrum.with_suffix(".elements.png")
+    assert spectrum.with_suffix(".elements.png").is_file()
+    assert result["source"] == str(spectrum)
