@@ -200,6 +200,10 @@ def select_batch(
     Args:
         train_x: (n, d) inputs the model was fitted on.
         pending: (p, d) points suggested but not yet measured.
+
+    Returns:
+        The chosen indices and each one's acquisition value, in the model's units (a
+        ``fit_recipe_gp`` model sees the objective divided by ``model.y_scale``).
     """
     if method not in BATCH_METHODS:
         raise InvalidParameterError(

@@ -29,7 +29,10 @@ def fit_recipe_gp(x: np.ndarray, y: np.ndarray, y_var: np.ndarray | None = None)
             make the model heteroscedastic.
 
     Returns:
-        The fitted model (outcomes standardised inside).
+        The fitted model of ``y / model.y_scale`` (outcomes standardised inside):
+        ``posterior_mean_std`` reports in the units of ``y``. Dividing by the spread of
+        ``y`` first keeps tiny objectives (a loss of 1e-5 late in a campaign) above
+        gpytorch's variance floor and botorch's constant-outcome threshold.
     """
     x = np.asarray(x, float)
     y = np.asarray(y, float)
@@ -39,13 +42,20 @@ def fit_recipe_gp(x: np.ndarray, y: np.ndarray, y_var: np.ndarray | None = None)
         )
     if not (np.isfinite(x).all() and np.isfinite(y).all()):
         raise InvalidParameterError("recipes and objectives must be finite (no NaN/inf)")
+    scale = float(np.std(y)) or 1.0
     train_x = torch.as_tensor(x, dtype=DTYPE)
-    train_y = torch.as_tensor(y, dtype=DTYPE)[:, None]
+    train_y = torch.as_tensor(y / scale, dtype=DTYPE)[:, None]
     train_var = None
     if y_var is not None:
+        y_var = np.asarray(y_var, float)
+        if y_var.shape != y.shape or not (np.isfinite(y_var).all() and (y_var >= 0).all()):
+            raise InvalidParameterError(
+                f"y_var must be {y.shape}, finite and >= 0 (a variance per objective); "
+                f"got shape {y_var.shape} with min {np.min(y_var, initial=np.inf)}"
+            )
         # gpytorch rounds standardised noise below 1e-6 up (and warns): floor it here
-        floor = 1e-5 * max(float(np.var(y)), 1e-12)
-        train_var = torch.as_tensor(np.maximum(y_var, floor), dtype=DTYPE)[:, None]
+        floor = 1e-5 * max(float(np.var(y / scale)), 1e-12)
+        train_var = torch.as_tensor(np.maximum(y_var / scale**2, floor), dtype=DTYPE)[:, None]
     d = x.shape[1]
     # the dimension-scaled lengthscale prior of Hvarfner et al. (2024), botorch's default
     prior = gpytorch.priors.LogNormalPrior(loc=math.sqrt(2) + math.log(d) / 2, scale=math.sqrt(3))
@@ -67,6 +77,7 @@ def fit_recipe_gp(x: np.ndarray, y: np.ndarray, y_var: np.ndarray | None = None)
         torch.manual_seed(0)
         fit_gpytorch_mll(ExactMarginalLogLikelihood(model.likelihood, model))
     model.eval()
+    model.y_scale = scale
     return model
 
 
@@ -76,4 +87,4 @@ def posterior_mean_std(model: SingleTaskGP, x: np.ndarray) -> tuple[np.ndarray, 
         posterior = model.posterior(torch.as_tensor(x, dtype=DTYPE))
         mean = posterior.mean.squeeze(-1).numpy()
         std = posterior.variance.clamp_min(0).sqrt().squeeze(-1).numpy()
-    return mean, std
+    return mean * model.y_scale, std * model.y_scale

@@ -166,18 +166,20 @@ class SpectrumNet:
                 f"x and spectra need at least one column, got shapes {x.shape} and {y.shape}"
             )
 
-        # 1. standardise per wavelength (a constant wavelength keeps scale 1)
+        # 1. standardise per wavelength (a constant wavelength: scale 1, exactly zero)
         self._y_mean = y.mean(axis=0)
         scale = y.std(axis=0)
-        self._y_scale = np.where(scale > 1e-12 * max(1.0, np.abs(y).max()), scale, 1.0)
-        z = (y - self._y_mean) / self._y_scale
+        varying = scale > 1e-12 * max(1.0, np.abs(y).max())
+        self._y_scale = np.where(varying, scale, 1.0)
+        z = np.where(varying, (y - self._y_mean) / self._y_scale, 0.0)
 
         # 2. PCA by SVD of the centred, standardised spectra
         _, s, vt = np.linalg.svd(z, full_matrices=False)
         k = min(self.n_components, n - 1, vt.shape[0])
-        self._basis = vt[:k]  # (k, w), orthonormal rows
-        scores = z @ self._basis.T  # (n, k)
         total = float((s**2).sum())
+        # (k, w), orthonormal rows; identical spectra leave only the mean to predict
+        self._basis = vt[:k] if total > 0 else np.zeros_like(vt[:k])
+        scores = z @ self._basis.T  # (n, k)
         self.explained_variance_ratio_ = (s[:k] ** 2) / total if total > 0 else np.zeros(k)
         # one common scale keeps the targets O(1) without reweighting components
         self._score_scale = float(np.sqrt((scores**2).sum(axis=1).mean())) or 1.0

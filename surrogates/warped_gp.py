@@ -98,6 +98,10 @@ class WarpedGP:
             raise InvalidParameterError(
                 f"fit needs two equal 1-D arrays of >= 2 points, got {x.shape} and {y.shape}"
             )
+        if not (np.isfinite(x).all() and np.isfinite(y).all()):
+            raise InvalidParameterError(
+                "fit needs finite x and y (no NaN/inf): drop or re-measure the bad points"
+            )
         with one_torch_thread():
             self._fit(x, y)
         return self
@@ -188,8 +192,14 @@ class WarpedGP:
         if not state:
             return
         try:
-            self.warp = np.asarray(state["warp"], float)
-            self._next_warp = np.asarray(state["next_warp"], float)
+            warp = np.asarray(state["warp"], float)
+            next_warp = np.asarray(state["next_warp"], float)
+            if warp.shape != self.grid.shape or next_warp.shape != self.grid.shape:
+                raise InvalidParameterError(
+                    f"the state's warp has {warp.size} points but grid_size="
+                    f"{self.grid.size}: load it into WarpedGP(grid_size={warp.size})"
+                )
+            self.warp, self._next_warp = warp, next_warp
             self._hyper = {k: torch.tensor(v, dtype=DTYPE) for k, v in state["hyper"].items()}
             self._build(np.asarray(state["x"], float), np.asarray(state["y"], float))
         except (KeyError, TypeError, RuntimeError) as err:
@@ -240,16 +250,17 @@ class WarpedGP:
         """Posterior mean and std on ``self.grid``, each (grid_size,)."""
         return self.predict(self.grid)
 
-    def std_given_pending(self, pending: np.ndarray) -> np.ndarray:
-        """Posterior std on the grid (grid_size,) once ``pending`` (p,) are also measured.
+    def std_given_pending(self, pending: np.ndarray, x: np.ndarray | None = None) -> np.ndarray:
+        """Posterior std at ``x`` (m,), by default the grid, once ``pending`` (p,) are measured.
 
         A GP's variance does not depend on the values measured, so the pending
         points enter with their posterior mean as a stand-in value.
         """
         pending = np.asarray(pending, float)
+        x = self.grid if x is None else np.asarray(x, float)
         if pending.size == 0:
-            return self.predict_grid()[1]
+            return self.predict(x)[1]
         fantasy = (self.predict(pending)[0] - self._y_mean) / self._y_scale
-        x = np.concatenate([self._x, pending])
+        x_train = np.concatenate([self._x, pending])
         target = torch.cat([self._target, torch.as_tensor(fantasy, dtype=DTYPE)])
-        return self._posterior(x, target, self.grid)[1]
+        return self._posterior(x_train, target, x)[1]

@@ -48,7 +48,8 @@ class BatchBO:
             (see ``surrogates.batch_acquisition``).
         n_initial: recipes in the initial design, at least 2 (default ``q``, at least 2).
         initial_design: ``lhs``, ``sobol`` or ``random``.
-        minimize: whether smaller objective values are better.
+        minimize: whether smaller objective values are better (must stay True with
+            an ``objective``, whose values are losses).
         candidates: optional pool of recipes (list of points).
         n_candidates: size of the generated candidate set.
         search_box: optional ``{name: [low, high]}`` of numeric dimensions, narrower
@@ -122,6 +123,11 @@ class BatchBO:
             raise InvalidParameterError(
                 f"model={model!r} / net_accuracy need spectra scored by an objective: create "
                 "the campaign with objective=SpectrumObjective(...).to_dict()"
+            )
+        if objective is not None and not minimize:
+            raise InvalidParameterError(
+                "minimize=False with a spectrum objective: the objective's values are losses, "
+                "to be minimised; drop minimize=False"
             )
         self.space = space
         self.q = q

@@ -139,13 +139,17 @@ class EnergyScan(Scan):
                 )
             std = self.model.std_given_pending(np.array(pending))
             best = int(np.argmax(np.where(free, std, -np.inf)))
-            pending.append(float(self.model.grid[best]))
+            unit, value = float(self.model.grid[best]), float(std[best])
+            if self.dimension.step is not None:  # the lattice energy is what gets measured
+                unit = float(self._unit(energies[best]))
+                value = float(self.model.std_given_pending(np.array(pending), np.array([unit]))[0])
+            pending.append(unit)
             free &= ~self._is_taken(energies, energies[best : best + 1])
             chosen.append(
                 (
                     float(energies[best]),
-                    float(std[best]),
-                    f"largest warped-GP posterior std ({std[best]:.3g}) "
+                    value,
+                    f"largest warped-GP posterior std ({value:.3g}) "
                     f"given {n_observed} observed, {len(pending) - 1} pending",
                 )
             )

@@ -50,6 +50,15 @@ def test_network_models_need_the_objective():
         BatchBO(SPACE, model="forest", objective=OBJECTIVE)
 
 
+def test_objective_with_maximisation_is_refused():
+    """An objective's values are losses: maximising them would set the GP against the
+    network, which always minimises the loss."""
+    with pytest.raises(InvalidParameterError, match="minimize=False"):
+        BatchBO(SPACE, model="mix", objective=OBJECTIVE, minimize=False)
+    with pytest.raises(InvalidParameterError, match="minimize=False"):
+        make_strategy({"name": "batch_bo", "options": {"minimize": False}}, SPACE, OBJECTIVE)
+
+
 def test_campaign_objective_reaches_the_strategy_through_make_strategy():
     built = make_strategy({"name": "batch_bo", "options": {"model": "mix"}}, SPACE, OBJECTIVE)
     assert built.objective is OBJECTIVE and built.model_kind == "mix"

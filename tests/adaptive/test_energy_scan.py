@@ -132,3 +132,22 @@ def test_large_batches_repeat_no_energy():
     assert len(set(batch)) == 60
     pending_energies = [p["energy"] for p in pending]
     assert not any(np.isclose(b, p, rtol=0, atol=1e-9) for b in batch for p in pending_energies)
+
+
+def test_coarse_steps_condition_and_report_on_the_snapped_energy():
+    """With a step coarser than the GP grid the suggested (snapped) energy, not the grid
+    point picked, is the one pending for later picks and the one whose std is reported."""
+    space = Space((Dimension("energy", low=0.0, high=100.0, step=10.0),))
+    strategy = EnergyScan(space, n_initial=3, edge_prior=False)
+    strategy.observe(
+        [
+            Observation({"energy": e}, float(np.tanh((e - 50) / 5)), time=t)
+            for t, e in enumerate([0.0, 50.0, 100.0])
+        ]
+    )
+    batch = strategy.suggest(4)
+    units = np.array([s.point["energy"] for s in batch]) / 100.0
+    assert np.all(units * 10 == np.round(units * 10))  # on the lattice
+    for k, s in enumerate(batch):
+        expected = strategy.model.std_given_pending(units[:k], units[k : k + 1])[0]
+        assert s.acquisition == pytest.approx(expected, rel=1e-12)

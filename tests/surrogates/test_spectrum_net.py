@@ -151,3 +151,11 @@ def test_bad_predict_and_score_input_raises(fitted, data):
         fitted.predict(x[:3] - 2.0)
     with pytest.raises(InvalidParameterError, match="shape"):
         fitted.score(x[:3], y[:3, :400])
+
+
+def test_identical_spectra_predict_their_mean_with_zero_spread():
+    x = np.random.default_rng(0).random((12, 3))
+    spectra = np.tile(np.linspace(1.0, 2.0, 30), (12, 1))
+    mean, std = SpectrumNet(n_members=3, epochs=50, seed=0).fit(x, spectra).predict(x[:4])
+    np.testing.assert_allclose(mean, spectra[:4], rtol=1e-12, atol=0)
+    assert np.all(std == 0)

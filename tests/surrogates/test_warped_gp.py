@@ -122,3 +122,31 @@ def test_std_given_pending_collapses_at_pending_point():
     mean_after, std_after = gp.predict_grid()
     np.testing.assert_array_equal(mean_after, mean_before)
     np.testing.assert_array_equal(std_after, std_before)
+
+
+@pytest.mark.parametrize(
+    "x, y",
+    [
+        (np.linspace(0, 1, 5), np.array([0.0, 1.0, np.nan, 1.0, 0.0])),
+        (np.array([0.0, 0.5, np.inf]), np.zeros(3)),
+    ],
+    ids=["nan y", "inf x"],
+)
+def test_fit_rejects_non_finite_points(x, y):
+    with pytest.raises(InvalidParameterError, match="finite"):
+        WarpedGP(grid_size=64).fit(x, y)
+
+
+def test_load_state_rejects_another_grid_size(fitted):
+    gp, _ = fitted
+    with pytest.raises(InvalidParameterError, match="grid_size=256"):
+        WarpedGP(grid_size=128).load_state(gp.state())
+
+
+def test_std_given_pending_at_chosen_points_matches_the_grid(fitted):
+    gp, _ = fitted
+    pending = np.array([0.33])
+    on_grid = gp.std_given_pending(pending)
+    np.testing.assert_allclose(
+        gp.std_given_pending(pending, gp.grid[[10, 100]]), on_grid[[10, 100]]
+    )
