@@ -90,9 +90,12 @@ class Campaign:
         ``adaptive.analysis``) runs on each observed spectrum; its features are
         journaled with the observation and one of them may be the value.
         """
-        campaign_id = campaign_id or uuid.uuid4().hex[:12]
-        if not isinstance(campaign_id, str):
-            raise InvalidParameterError(f"campaign_id={campaign_id!r} must be a string")
+        if campaign_id is None:
+            campaign_id = uuid.uuid4().hex[:12]
+        if not isinstance(campaign_id, str) or not campaign_id:
+            raise InvalidParameterError(
+                f"campaign_id={campaign_id!r} must be a non-empty string, or null for a new id"
+            )
         config = {
             "space": Space.from_dict(space).to_dict(),
             "strategy": strategy,

@@ -25,7 +25,8 @@ class Strategy(Protocol):
         """Add measurements; observing the same one twice changes nothing."""
 
     def suggest(self, n: int, pending: Sequence[dict[str, Any]] = ()) -> list[Suggestion]:
-        """Return ``n`` new points, none equal to a ``pending`` or another suggested one."""
+        """Return ``n`` new points (fewer where a finite scan has fewer left), none equal to
+        a ``pending`` or another suggested one."""
 
     def predict(self, points: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
         """Reconstruction at ``points`` (m,): mean (m,) and std (m,) or None."""

@@ -173,7 +173,12 @@ class EnergyScan(Scan):
         return out
 
     def predict(self, points: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
-        """GP posterior mean and std at energies ``points`` (m,)."""
+        """GP posterior mean and std at energies ``points`` (m,).
+
+        Refits on observations that arrived since the last fit. Each fit's warp starts
+        from the previous one, so polling predictions between the puts of a batch
+        (refitting more often) can change later picks and when the scan stops.
+        """
         if len(self.data()[0]) < 3:
             return super().predict(points)
         self._fit()

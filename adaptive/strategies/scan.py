@@ -88,12 +88,9 @@ class Scan:
         return (distance <= SAME * (self.high - self.low)).any(axis=1)
 
     def _next_unmeasured(self, positions: np.ndarray, n: int, taken: list[float], label: str):
-        """The first ``n`` of ``positions`` (m,) not in ``taken``, as (x, None, reason) rows."""
+        """The first ``n`` of ``positions`` (m,) not in ``taken``, as (x, None, reason) rows;
+        fewer (none) when fewer are left, as at the end of a batch that does not divide them."""
         free = np.flatnonzero(~self._is_taken(positions, taken))
-        if len(free) < n:
-            raise InvalidParameterError(
-                f"{label} has only {len(free)} unmeasured points left; ask for at most that many"
-            )
         m = len(positions)
         return [(float(positions[k]), None, f"{label}: point {k + 1}/{m}") for k in free[:n]]
 

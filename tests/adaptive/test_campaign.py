@@ -235,3 +235,10 @@ def test_numpy_typed_points_are_journaled_as_their_checked_values(journal, tmp_p
         assert Campaign.resume(reopened, "c1").n_observations == 1
     finally:
         reopened.close()
+
+
+@pytest.mark.parametrize("campaign_id", [0, "", 1.5])
+def test_a_campaign_id_that_is_not_a_name_is_refused(journal, campaign_id):
+    with pytest.raises(InvalidParameterError, match="campaign_id"):
+        Campaign.create(journal, SPACE, GRID, campaign_id=campaign_id)
+    assert journal.campaign_ids() == []

@@ -69,6 +69,23 @@ def test_a_campaign_stopped_mid_batch_ends_the_driver_loop(server):
     assert len(Journal(server.journal_path).observations(campaign)) == 1
 
 
+@pytest.mark.parametrize("strategy", ["grid", "conventional"])
+def test_a_finite_scan_whose_size_the_batch_does_not_divide_runs_to_its_end(server, strategy):
+    simulator = KEdgeXAS(i0=None)
+    # 5 and 28 points, neither a multiple of the batch
+    options = {"n_points": 5} if strategy == "grid" else {"edge_energy": 8979.0, "scale": 15.0}
+    with Client(server.endpoint, timeout_s=30) as client:
+        campaign = client.call(
+            "campaign_create",
+            space=energy_space(*simulator.energy_range),
+            strategy={"name": strategy, "options": options},
+        )["campaign_id"]
+        run = run_driver(client, campaign, SimulatedInstrument(simulator), batch=3)
+    assert run.status == "stopped" and "measured" in run.stop_reason
+    observed = Journal(server.journal_path).observations(campaign)
+    assert run.n_measured == len(observed) == len({o.point["energy"] for o in observed})
+
+
 @pytest.mark.parametrize("options", [{"batch": 0}, {"replicates": 0}, {"replicates": 1.5}])
 def test_driver_loop_refuses_bad_counts(server, options):
     simulator = KEdgeXAS(i0=None)
