@@ -29,6 +29,10 @@ class ProtocolError(AdaptiveError, ValueError):
     """A frame that is not a valid envelope: bad JSON, version, or array header."""
 
 
+class JournalError(AdaptiveError, OSError):
+    """The journal file cannot be opened, read as a journal, or written."""
+
+
 class CampaignStoppedError(AdaptiveError, RuntimeError):
     """The campaign has stopped; it takes no more observations or suggestions."""
 

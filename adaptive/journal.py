@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from adaptive.errors import InvalidParameterError, UnknownCampaignError
+from adaptive.errors import InvalidParameterError, JournalError, UnknownCampaignError
 from adaptive.records import Observation, Spectrum
 
 SCHEMA = """
@@ -59,11 +59,23 @@ class Journal:
 
     def __init__(self, path: str | Path):
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=FULL")
-        self._db.executescript(SCHEMA)
+        self._db = None
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=FULL")
+            self._db.executescript(SCHEMA)
+            # a write that changes nothing: a read-only journal fails here, not at a put
+            (version,) = self._db.execute("PRAGMA user_version").fetchone()
+            self._db.execute(f"PRAGMA user_version = {int(version)}")
+        except (sqlite3.Error, OSError) as err:
+            if self._db is not None:
+                self._db.close()
+            raise JournalError(
+                f"cannot use {str(self.path)!r} as a writable journal ({err}); pass a "
+                "writable SQLite file (a new path creates one)"
+            ) from None
 
     def close(self) -> None:
         self._db.close()

@@ -1,7 +1,10 @@
+import os
+import subprocess
+
 import numpy as np
 import pytest
 
-from adaptive.errors import InvalidParameterError, UnknownCampaignError
+from adaptive.errors import InvalidParameterError, JournalError, UnknownCampaignError
 from adaptive.journal import Journal
 from adaptive.records import Observation, Spectrum
 
@@ -135,3 +138,33 @@ def test_second_journal_on_same_file_sees_everything(tmp_path):
         assert third.campaign("c1")["stop_reason"] == "why"
     finally:
         third.close()
+
+
+def test_a_file_that_is_not_a_journal_gets_a_typed_error(tmp_path):
+    path = tmp_path / "notes.sqlite"
+    path.write_text("not a database\n")
+    with pytest.raises(JournalError, match="writable journal"):
+        Journal(path)
+    with pytest.raises(JournalError):
+        Journal(tmp_path)  # a folder
+
+
+def _read_only(path) -> bool:
+    """Make ``path`` read-only (immutable where chattr works); whether that took."""
+    if subprocess.run(["chattr", "+i", str(path)], capture_output=True).returncode == 0:
+        return True
+    path.chmod(0o444)
+    return os.geteuid() != 0  # root writes through permissions
+
+
+def test_a_read_only_journal_is_refused_when_opened(tmp_path):
+    path = tmp_path / "journal.sqlite"
+    Journal(path).close()
+    try:
+        if not _read_only(path):
+            pytest.skip("cannot make a file read-only here")
+        with pytest.raises(JournalError, match="writable"):
+            Journal(path)
+    finally:
+        subprocess.run(["chattr", "-i", str(path)], capture_output=True)
+        path.chmod(0o644)
