@@ -79,11 +79,11 @@ class KEdgeXAS(Simulator):
             i0: incident counts per point, or None for noise-free measurements.
             seed: seed of the noise generator.
         """
+        if not np.isfinite(edge_energy):
+            raise ValueError(f"edge_energy must be finite, got {edge_energy!r}; pass it in eV")
         if energy_range is None:
             energy_range = (edge_energy - 200.0, edge_energy + 1000.0)
         super().__init__(energy_range, i0=i0, mu_offset=mu_offset, seed=seed)
-        if not np.isfinite(edge_energy):
-            raise ValueError(f"edge_energy must be finite, got {edge_energy!r}; pass it in eV")
         if not exafs_onset_k > 0:
             raise ValueError(f"exafs_onset_k must be > 0, got {exafs_onset_k!r}")
         self.edge_energy = float(edge_energy)

@@ -133,10 +133,12 @@ class XPSSimulator:
     "shirley" rises with the cumulative peak signal towards higher binding energy, "linear" is a
     straight line of either sign, "tougaard" is the signal convolved with the universal loss
     function ``T / (TOUGAARD_C + T^2)^2`` on the high-binding-energy side; each changes by
-    0.05-0.6 x the largest height across the window. The noise is one of ``noise`` with a
-    log-uniform signal-to-noise ratio in ``snr``: the counts are scaled so that the largest
-    height over the square root of the counts at its top equals it, then "poisson" draws Poisson
-    counts and "gaussian" adds normal noise of deviation height / snr (counts can then be
+    0.05-0.6 x the largest height from one end of the window to the other (a Tougaard
+    background can peak inside a window much wider than its ~23 eV loss maximum). The noise
+    is one of ``noise`` with a log-uniform signal-to-noise ratio in ``snr``: the counts are
+    scaled so that the largest height over the square root of the counts at its top equals
+    it, then "poisson" draws Poisson counts and "gaussian" adds normal noise of deviation
+    height / snr (counts can then be
     negative). Kinetic-axis spectra (probability ``kinetic_fraction``) are stored ascending in
     kinetic energy, i.e. reversed relative to binding energy.
     """
@@ -478,7 +480,7 @@ def _area(
     The area of ``xps_peak`` is ``height x fwhm x A(asymmetry x fwhm, eta)``; A is integrated
     on a tan-mapped grid (finite integrand even for Lorentzian tails) at ``_AREA_NODES``
     values of ``asymmetry x fwhm`` and interpolated with a cubic spline (relative error
-    below 1e-7).
+    below 1e-5; largest, ~7e-6, for nearly Lorentzian lines of small asymmetry x fwhm).
     """
     area = pseudo_voigt_area(height, fwhm, eta)
     skewed = asymmetry > 0

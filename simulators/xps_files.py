@@ -39,7 +39,10 @@ class XPSRegion:
         name: block name, VAMAS block identifier and sample identifier (``"Fe2p Fe metal"``),
             or the text file's title line (its file name without suffix when it has none).
         binding_energy: (m,) strictly ascending binding energies, eV.
-        counts: (m,) counts aligned with ``binding_energy``.
+        counts: (m,) intensities aligned with ``binding_energy``, as the file stores them:
+            VAMAS blocks hold counts per channel, exported text often counts per second
+            (the shared ``.txt`` files are the ``.vms`` counts / (dwell time x scans)), so
+            areas of the same measurement differ by that factor between the two.
         source: path of the file read.
     """
 

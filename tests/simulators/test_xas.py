@@ -93,3 +93,9 @@ def test_out_of_range_message_names_value_and_range():
 def test_bad_settings_raise(kwargs):
     with pytest.raises(ValueError, match="got"):
         KEdgeXAS(**kwargs)
+
+
+@pytest.mark.parametrize("edge", [np.nan, np.inf])
+def test_a_non_finite_edge_energy_is_named(edge):
+    with pytest.raises(ValueError, match="edge_energy must be finite"):
+        KEdgeXAS(edge_energy=edge, i0=None)
