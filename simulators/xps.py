@@ -138,9 +138,9 @@ class XPSSimulator:
     is one of ``noise`` with a log-uniform signal-to-noise ratio in ``snr``: the counts are
     scaled so that the largest height over the square root of the counts at its top equals
     it, then "poisson" draws Poisson counts and "gaussian" adds normal noise of deviation
-    height / snr (counts can then be
-    negative). Kinetic-axis spectra (probability ``kinetic_fraction``) are stored ascending in
-    kinetic energy, i.e. reversed relative to binding energy.
+    height / snr (counts can then be negative). Kinetic-axis spectra (probability
+    ``kinetic_fraction``) are stored ascending in kinetic energy, i.e. reversed relative to
+    binding energy.
     """
 
     def __init__(
