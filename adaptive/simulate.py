@@ -158,7 +158,7 @@ def read_target(path: str | Path) -> tuple[np.ndarray, np.ndarray]:
         reader = csv.DictReader(handle)
         if not set(columns) <= set(reader.fieldnames or ()):
             raise InvalidParameterError(
-                f"{path} needs columns wavelength_nm and absorbance_target, has {reader.fieldnames}"
+                f"{path} needs columns {' and '.join(columns)}, has {reader.fieldnames}"
             )
         rows = [(reader.line_num, row) for row in reader]
     values = np.empty((len(rows), len(columns)))

@@ -43,8 +43,9 @@ def fit_recipe_gp(x: np.ndarray, y: np.ndarray, y_var: np.ndarray | None = None)
     if not (np.isfinite(x).all() and np.isfinite(y).all()):
         raise InvalidParameterError("recipes and objectives must be finite (no NaN/inf)")
     scale = float(np.std(y)) or 1.0
+    scaled = y / scale
     train_x = torch.as_tensor(x, dtype=DTYPE)
-    train_y = torch.as_tensor(y / scale, dtype=DTYPE)[:, None]
+    train_y = torch.as_tensor(scaled, dtype=DTYPE)[:, None]
     train_var = None
     if y_var is not None:
         y_var = np.asarray(y_var, float)
@@ -54,7 +55,7 @@ def fit_recipe_gp(x: np.ndarray, y: np.ndarray, y_var: np.ndarray | None = None)
                 f"got shape {y_var.shape} with min {np.min(y_var, initial=np.inf)}"
             )
         # gpytorch rounds standardised noise below 1e-6 up (and warns): floor it here
-        floor = 1e-5 * max(float(np.var(y / scale)), 1e-12)
+        floor = 1e-5 * max(float(np.var(scaled)), 1e-12)
         train_var = torch.as_tensor(np.maximum(y_var / scale**2, floor), dtype=DTYPE)[:, None]
     d = x.shape[1]
     # the dimension-scaled lengthscale prior of Hvarfner et al. (2024), botorch's default
