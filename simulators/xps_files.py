@@ -5,6 +5,7 @@ kinetic energy as a regular axis (start, increment); it is converted with the fi
 analysis-source energy, ``binding = source energy - kinetic``.
 """
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -13,6 +14,9 @@ import numpy as np
 from simulators.text_files import read_text
 
 VAMAS_FORMAT = "VAMAS Surface Chemical Analysis Standard Data Transfer Format"
+
+#: Two whitespace-separated numbers written with decimal commas, e.g. "284,5\t1200,3".
+_DECIMAL_COMMAS = re.compile(r"\d,\d+\s+[-+]?\d+,\d")
 
 # Experiment modes and techniques that add optional lines to a VAMAS block (ISO 14976).
 _MAP_MODES = ("MAP", "MAPDP")
@@ -117,7 +121,7 @@ def read_vamas(path: str | Path) -> list[XPSRegion]:
 
     Only the REGULAR scan mode (start + increment axis) is supported. The first corresponding
     variable (counts) is read; kinetic-energy axes are converted to binding energy with the
-    block's analysis-source energy.
+    block's analysis-source energy. A UTF-8 byte-order mark is dropped.
 
     Args:
         path: file to read.
@@ -129,10 +133,15 @@ def read_vamas(path: str | Path) -> list[XPSRegion]:
         ValueError: the file is not VAMAS, uses an unsupported layout, or holds bad data.
     """
     source = str(path)
-    lines = Path(path).read_text(errors="replace").splitlines()
+    lines = read_text(path, "a VAMAS (.vms) file").splitlines()
     if not lines:
         raise ValueError(f"{source}: file is empty; pass a VAMAS (.vms) file")
     if not lines[0].startswith(VAMAS_FORMAT):
+        if any(_pair(line) for line in lines[:2]):
+            raise ValueError(
+                f"{source}: not a VAMAS file; it looks like two-column text (binding energy, "
+                "counts): read it with read_xps_text, or give it a .txt suffix for read_xps"
+            )
         raise ValueError(
             f"{source}: not a VAMAS file (first line {lines[0][:60]!r}); "
             "use read_xps_text for two-column text or read_xps to detect the format"
@@ -225,8 +234,11 @@ def _read_block(cursor: _Lines, mode: str, n_variables: int, future_block: int) 
 
 
 def _pair(line: str) -> tuple[float, float] | None:
-    """The first two numbers of a text line, or None when it does not start with two."""
-    fields = line.split()
+    """The first two numbers of a text line, or None when it does not start with two (or
+    writes decimal commas, which splitting at commas would misread)."""
+    if _DECIMAL_COMMAS.search(line):
+        return None
+    fields = line.replace(",", " ").split()
     try:
         return float(fields[0]), float(fields[1])
     except (ValueError, IndexError):
@@ -236,7 +248,8 @@ def _pair(line: str) -> tuple[float, float] | None:
 def read_xps_text(path: str | Path) -> XPSRegion:
     """Read a two-column text spectrum (binding energy eV, counts) with an optional title line.
 
-    Extra columns (trailing tabs) are ignored; the axis may be ascending or descending.
+    Columns are separated by whitespace or commas (CSV); extra columns are ignored; the
+    axis may be ascending or descending.
 
     Args:
         path: file to read.
@@ -258,9 +271,11 @@ def read_xps_text(path: str | Path) -> XPSRegion:
         rows = rows[1:]
     for number, pair in rows:
         if pair is None:
+            line = lines[number - 1].strip()
+            hint = "; write decimal points" if _DECIMAL_COMMAS.search(line) else ""
             raise ValueError(
                 f"{source}: line {number} is not two numbers (binding energy, counts): "
-                f"{lines[number - 1].strip()!r}"
+                f"{line!r}{hint}"
             )
     data = [pair for _, pair in rows]
     table = np.array(data, dtype=float).reshape(-1, 2)
@@ -284,7 +299,7 @@ def read_xps(path: str | Path, block: str | None = None) -> XPSRegion:
         ValueError: the file is bad, or ``block`` matches no region or several.
     """
     path = Path(path)
-    with path.open(errors="replace") as handle:
+    with path.open(encoding="utf-8-sig", errors="replace") as handle:
         first = handle.readline()
     if path.suffix.lower() == ".vms" or first.startswith(VAMAS_FORMAT):
         regions = read_vamas(path)

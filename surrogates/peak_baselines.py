@@ -25,6 +25,7 @@ import numpy as np
 from lmfit.models import LinearModel, PseudoVoigtModel
 from scipy.special import ndtr
 
+from adaptive.arrays import is_int
 from adaptive.errors import InvalidParameterError
 from simulators.lineshapes import (
     GAUSSIAN_AREA_PER_FWHM,
@@ -73,6 +74,12 @@ def _fit_lmfit(e: np.ndarray, y: np.ndarray, starts: np.ndarray, method: str) ->
     shirley = shirley_background(y)
     if len(starts) == 0:
         return PeakFitResult.from_model(e, y, [], shirley, shirley, method, 0)
+    n_free = 2 + 4 * len(starts)  # line slope and intercept; area, centre, sigma, fraction
+    if e.size < n_free:
+        raise InvalidParameterError(
+            f"lmfit needs at least {n_free} points for {len(starts)} peak(s) plus a line, "
+            f"got {e.size}; pass a spectrum with more points"
+        )
     x = e - e[0]
     prefixes = [f"p{i}_" for i in range(len(starts))]
     model = LinearModel(prefix="line_")
@@ -120,6 +127,10 @@ def fit_lmfit_naive(binding_energy: np.ndarray, counts: np.ndarray) -> PeakFitRe
 
     Returns:
         The fit, method ``"lmfit_naive"``; lmfit's standard errors, NaN when it has none.
+
+    Raises:
+        InvalidParameterError: a bad spectrum, or fewer points than free parameters
+            (4 per peak found, 2 for the line).
     """
     e, y = check_spectrum(binding_energy, counts)
     return _fit_lmfit(e, y, parse_peaks(guess_peaks(e, y)), "lmfit_naive")
@@ -247,7 +258,7 @@ def fit_em(
     Args:
         binding_energy: (m,) ascending, uniformly stepped binding energies, eV.
         counts: (m,) spectrum.
-        max_peaks: most peaks tried (>= 1).
+        max_peaks: most peaks tried, an int >= 1.
         seed: seed of the random starts.
 
     Returns:
@@ -255,8 +266,10 @@ def fit_em(
         background is the Shirley background plus the flat floor.
     """
     e, y = check_spectrum(binding_energy, counts)
-    if max_peaks < 1:
-        raise InvalidParameterError(f"max_peaks must be >= 1, got {max_peaks!r}")
+    if not is_int(max_peaks) or max_peaks < 1:
+        raise InvalidParameterError(
+            f"max_peaks must be an int >= 1, got {max_peaks!r}; pass e.g. max_peaks=5"
+        )
     background = shirley_background(y)
     step = np.gradient(e)
     signal = np.clip(y - background, 0.0, None)

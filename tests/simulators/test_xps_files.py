@@ -172,3 +172,33 @@ def test_bad_vamas_files_raise(tmp_path):
         read_vamas(write(tmp_path, "h.vms", one))
     with pytest.raises(ValueError, match="non-finite counts"):
         read_vamas(write(tmp_path, "i.vms", good.replace("\n61\n", "\nnan\n")))
+
+
+@pytest.mark.parametrize("text", ["700 1\n701 2\n", "Fe2p\n700 1\n701 2\n"])
+def test_two_column_text_named_vms_is_pointed_to_the_text_reader(tmp_path, text):
+    with pytest.raises(ValueError, match=r"looks like two-column text.*read_xps_text"):
+        read_xps(write(tmp_path, "text.vms", text))
+
+
+@pytest.mark.parametrize("name", ["bom.vms", "bom.dat"])
+def test_vamas_with_utf8_byte_order_mark_is_read(tmp_path, name):
+    text = vamas_text([("Fe2p", "Fe", "binding energy", 705.0, 0.25, [1, 2, 3])])
+    path = tmp_path / name
+    path.write_bytes(b"\xef\xbb\xbf" + text.encode())
+    region = read_xps(path)
+    assert region.name == "Fe2p Fe"
+    np.testing.assert_allclose(region.binding_energy, [705.0, 705.25, 705.5])
+
+
+def test_comma_separated_text_is_read(tmp_path):
+    # As read_two_column reads XAS text: commas separate columns like whitespace.
+    region = read_xps(write(tmp_path, "Fe2p.csv", "BE,counts\n285.0,1300\n284.5,1200,\n"))
+    assert region.name == "BE,counts"
+    np.testing.assert_array_equal(region.binding_energy, [284.5, 285.0])
+    np.testing.assert_array_equal(region.counts, [1200, 1300])
+
+
+def test_decimal_commas_are_refused_not_misread(tmp_path):
+    path = write(tmp_path, "Fe2p.txt", "Fe 2p\n284,5\t1200,3\n285,0\t1300,1\n")
+    with pytest.raises(ValueError, match=r"line 2 .*decimal points"):
+        read_xps(path)

@@ -106,3 +106,15 @@ def test_bad_input_is_rejected():
         fit_lmfit_naive(E[::-1], np.ones(E.size))
     with pytest.raises(InvalidParameterError, match="lacks"):
         fit_lmfit_oracle(E, np.ones(E.size), [{"center": 290.0}])
+
+
+def test_lmfit_naive_on_too_few_points_for_its_model_raises_typed_error():
+    # One peak found on 3 points: 6 free parameters (4 for the peak, 2 for the line).
+    with pytest.raises(InvalidParameterError, match="at least 6 points.*got 3"):
+        fit_lmfit_naive(np.array([280.0, 281.0, 282.0]), np.array([1.0, 5.0, 1.0]))
+
+
+@pytest.mark.parametrize("max_peaks", [2.5, True, "3"])
+def test_em_rejects_max_peaks_that_is_not_an_int(max_peaks):
+    with pytest.raises(InvalidParameterError, match=r"max_peaks must be an int >= 1"):
+        fit_em(E, np.ones(E.size), max_peaks=max_peaks)
