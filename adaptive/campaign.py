@@ -129,6 +129,9 @@ class Campaign:
             suggestion = Suggestion(**event["payload"])
             if suggestion.id not in answered:
                 campaign.pending[suggestion.id] = suggestion
+        for event in journal.events(campaign_id, "release"):
+            for suggestion_id in event["payload"]["ids"]:
+                campaign.pending.pop(suggestion_id, None)
         campaign.status, campaign.stop_reason = row["status"], row["stop_reason"]
         return campaign
 
@@ -158,6 +161,32 @@ class Campaign:
             self.pending[suggestion.id] = suggestion
         self.journal.save_strategy_state(self.id, self.strategy.state())
         return suggestions
+
+    def release(self, suggestion_ids: Any) -> list[str]:
+        """Give up pending suggestions that will not be measured; return the ids released.
+
+        The strategy no longer treats their points as taken, so it may suggest them again.
+        A later observation that names a released suggestion is still accepted.
+        """
+        if (
+            not isinstance(suggestion_ids, list)
+            or not suggestion_ids
+            or not all(isinstance(i, str) for i in suggestion_ids)
+        ):
+            raise InvalidParameterError(
+                f"ids must be a non-empty list of suggestion id strings, got {suggestion_ids!r}"
+            )
+        unknown = sorted(set(suggestion_ids) - set(self.pending))
+        if unknown:
+            raise InvalidParameterError(
+                f"suggestion(s) {unknown} are not pending in campaign {self.id} (measured, "
+                f"released or never made); pending: {sorted(self.pending)}"
+            )
+        released = list(dict.fromkeys(suggestion_ids))
+        self.journal.append_event(self.id, "release", {"ids": released})
+        for suggestion_id in released:
+            del self.pending[suggestion_id]
+        return released
 
     def observe(
         self, observation: Observation, client_id: str | None = None, sequence: int | None = None

@@ -58,6 +58,8 @@ class Server:
             "campaign_status": self.campaign_status,
             "campaign_stop": self.campaign_stop,
             "suggestions_get": self.suggestions_get,
+            "suggestions_pending": self.suggestions_pending,
+            "suggestions_release": self.suggestions_release,
             "observation_put": self.observation_put,
             "observations_get": self.observations_get,
             "model_predict": self.model_predict,
@@ -211,6 +213,16 @@ class Server:
             "status": campaign.status,
             "stop_reason": campaign.stop_reason,
         }
+
+    def suggestions_pending(self, campaign_id) -> dict:
+        """The suggestions made and not yet observed or released, oldest first."""
+        campaign = self._campaign(campaign_id)
+        return {"suggestions": [s.to_dict() for s in campaign.pending.values()]}
+
+    def suggestions_release(self, campaign_id, ids) -> dict:
+        """Give up pending suggestions (``ids``) that will not be measured."""
+        campaign = self._campaign(campaign_id)
+        return {"released": campaign.release(ids), "pending": sorted(campaign.pending)}
 
     def observation_put(
         self,

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import math
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from adaptive.client import Client, InvalidParameterError, RemoteError
+from adaptive.client import Client, InvalidParameterError, RemoteError, ServerUnavailableError
 from drivers.protocols import Instrument
 
 
@@ -26,11 +28,15 @@ def run_driver(
     max_measurements: int | None = None,
     on_measured: Callable[[int, dict], None] | None = None,
     replicates: int = 1,
+    resume_pending: bool = False,
+    outage_s: float = 0.0,
 ) -> DriverRun:
     """Measure what the server suggests until the campaign stops.
 
     Each observation is put with ``(client.client_id, sequence)`` so a retried
-    put is journaled once.
+    put is journaled once. If the instrument (or a put) raises, the suggestions of the
+    batch not yet observed are released (``suggestions_release``, best effort) so the
+    strategy may suggest their points again, and the error propagates.
 
     Args:
         client: connected to the server.
@@ -40,6 +46,13 @@ def run_driver(
         max_measurements: stop the loop (not the campaign) after this many.
         on_measured: called with (count, reply of the put) after each measurement.
         replicates: readings per suggestion (droplets of one recipe), each put.
+        resume_pending: first measure the suggestions the campaign still holds as
+            pending (those of a run of this driver that died mid-batch). Only for a
+            campaign one driver serves: two drivers would both measure them.
+        outage_s: keep calling a server that does not answer (the client's own retries
+            spent) for this many seconds before giving up, e.g. while it restarts. A
+            put keeps its sequence, so the reading in hand is journaled exactly once.
+            A ``suggestions_get`` whose reply the outage lost leaves its batch pending.
 
     Returns:
         How many suggestions were measured and the campaign's status at the end; a
@@ -47,30 +60,67 @@ def run_driver(
         suggestions left.
 
     Raises:
-        InvalidParameterError: ``batch`` or ``replicates`` not a positive integer.
+        InvalidParameterError: ``batch``, ``replicates`` or ``outage_s`` out of range.
+        ServerUnavailableError: the server stayed silent for longer than ``outage_s``.
     """
     for name, count in (("batch", batch), ("replicates", replicates)):
         if isinstance(count, bool) or not isinstance(count, int) or count < 1:
             raise InvalidParameterError(f"{name}={count!r} must be a positive integer")
+    if (
+        isinstance(outage_s, bool)
+        or not isinstance(outage_s, (int, float))
+        or not 0 <= outage_s < math.inf
+    ):
+        raise InvalidParameterError(f"outage_s={outage_s!r} must be a finite number >= 0")
     measured = 0
+    todo: list[dict] = []
+    if resume_pending:
+        todo = _call(client, outage_s, "suggestions_pending", campaign_id=campaign_id)
+        todo = todo["suggestions"]
     while max_measurements is None or measured < max_measurements:
-        n = batch if max_measurements is None else min(batch, max_measurements - measured)
-        reply = client.call("suggestions_get", campaign_id=campaign_id, n=n)
-        if not reply["suggestions"]:
-            return DriverRun(measured, reply["status"], reply["stop_reason"])
-        for suggestion in reply["suggestions"]:
+        if not todo:
+            n = batch if max_measurements is None else min(batch, max_measurements - measured)
+            reply = _call(client, outage_s, "suggestions_get", campaign_id=campaign_id, n=n)
+            if not reply["suggestions"]:
+                return DriverRun(measured, reply["status"], reply["stop_reason"])
+            todo = reply["suggestions"]
+        suggestion = todo.pop(0)
+        put = None
+        try:
             instrument.move(suggestion["point"])
-            try:
-                for _ in range(replicates):
-                    put = _put(client, campaign_id, suggestion, instrument.read())
-            except RemoteError as err:
-                if err.type != "CampaignStoppedError":
-                    raise
+            for _ in range(replicates):
+                put = _put(client, outage_s, campaign_id, suggestion, instrument.read())
+        except BaseException as err:
+            if isinstance(err, RemoteError) and err.type == "CampaignStoppedError":
                 return _ended(client, campaign_id, measured)  # stopped while measuring
-            measured += 1
-            if on_measured is not None:
-                on_measured(measured, put)
+            _release(client, campaign_id, todo if put else [suggestion, *todo])
+            raise
+        measured += 1
+        if on_measured is not None:
+            on_measured(measured, put)
     return _ended(client, campaign_id, measured)
+
+
+def _call(client: Client, outage_s: float, method: str, **params) -> dict:
+    """``client.call`` retried while the server is unavailable, for up to ``outage_s``."""
+    deadline = time.monotonic() + outage_s
+    while True:
+        try:
+            return client.call(method, **params)
+        except ServerUnavailableError:
+            if time.monotonic() >= deadline:
+                raise
+
+
+def _release(client: Client, campaign_id: str, suggestions: list[dict]) -> None:
+    """Release unmeasured suggestions, best effort: the error in hand matters more."""
+    if suggestions:
+        try:
+            client.call(
+                "suggestions_release", campaign_id=campaign_id, ids=[s["id"] for s in suggestions]
+            )
+        except (RemoteError, ServerUnavailableError):
+            pass
 
 
 def _ended(client: Client, campaign_id: str, measured: int) -> DriverRun:
@@ -79,9 +129,11 @@ def _ended(client: Client, campaign_id: str, measured: int) -> DriverRun:
     return DriverRun(measured, status["status"], status["stop_reason"])
 
 
-def _put(client: Client, campaign_id: str, suggestion: dict, reading) -> dict:
+def _put(client: Client, outage_s: float, campaign_id: str, suggestion: dict, reading) -> dict:
     """Put one reading as an observation keyed by (client id, sequence)."""
-    return client.call(
+    return _call(
+        client,
+        outage_s,
         "observation_put",
         campaign_id=campaign_id,
         point=suggestion["point"],

@@ -242,3 +242,36 @@ def test_a_campaign_id_that_is_not_a_name_is_refused(journal, campaign_id):
     with pytest.raises(InvalidParameterError, match="campaign_id"):
         Campaign.create(journal, SPACE, GRID, campaign_id=campaign_id)
     assert journal.campaign_ids() == []
+
+
+def test_released_suggestions_are_no_longer_pending_and_their_points_come_back(
+    journal, tmp_path
+):
+    campaign = Campaign.create(journal, SPACE, GRID, campaign_id="c1")
+    first, second = campaign.suggest(2)
+    assert campaign.release([first.id, first.id]) == [first.id]
+    assert set(campaign.pending) == {second.id}
+    # the grid re-issues the released energy: it is free again
+    assert campaign.suggest(1)[0].point == first.point
+    resumed = Campaign.resume(Journal(tmp_path / "journal.sqlite"), "c1")
+    assert first.id not in resumed.pending and second.id in resumed.pending
+    # a late reading of a released suggestion is still accepted
+    assert answer(resumed, first) is True
+
+
+@pytest.mark.parametrize("ids", [[], "abc", [1], None, ["no-such-id"]])
+def test_release_of_unknown_or_malformed_ids_is_refused_and_changes_nothing(journal, ids):
+    campaign = Campaign.create(journal, SPACE, GRID, campaign_id="c1")
+    (suggestion,) = campaign.suggest(1)
+    with pytest.raises(InvalidParameterError, match="suggestion id|not pending"):
+        campaign.release(ids)
+    assert set(campaign.pending) == {suggestion.id}
+    assert journal.events("c1", "release") == []
+
+
+def test_a_measured_suggestion_cannot_be_released(journal):
+    campaign = Campaign.create(journal, SPACE, GRID, campaign_id="c1")
+    (suggestion,) = campaign.suggest(1)
+    answer(campaign, suggestion)
+    with pytest.raises(InvalidParameterError, match="not pending"):
+        campaign.release([suggestion.id])

@@ -253,3 +253,25 @@ def test_sequence_beyond_sqlite_integers_is_refused(client, campaign):
     with pytest.raises(RemoteError, match=r"sequence must be an integer in \[0, 2\*\*63\)"):
         put(client, campaign, 7100.0, 1.0, client_id="c", sequence=2**70)
     assert client.call("campaign_status", campaign_id=campaign)["n_observations"] == 0
+
+
+def test_pending_suggestions_can_be_listed_and_released(server, client, campaign):
+    made = client.call("suggestions_get", campaign_id=campaign, n=3)["suggestions"]
+    put(client, campaign, made[0]["point"]["energy"], 1.0, suggestion_id=made[0]["id"])
+    pending = client.call("suggestions_pending", campaign_id=campaign)["suggestions"]
+    assert pending == made[1:]
+    reply = client.call("suggestions_release", campaign_id=campaign, ids=[made[1]["id"]])
+    assert reply == {"released": [made[1]["id"]], "pending": [made[2]["id"]]}
+    with pytest.raises(RemoteError, match="not pending") as err:
+        client.call("suggestions_release", campaign_id=campaign, ids=[made[0]["id"]])
+    assert err.value.type == "InvalidParameterError"
+    # a restarted server reads the release back from the journal
+    server.stop()
+    again = Server(server.journal_path, bind="tcp://127.0.0.1:0")
+    again.start()
+    try:
+        with Client(again.endpoint, timeout_s=10) as other:
+            pending = other.call("suggestions_pending", campaign_id=campaign)["suggestions"]
+    finally:
+        again.stop()
+    assert [s["id"] for s in pending] == [made[2]["id"]]

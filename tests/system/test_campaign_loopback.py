@@ -1,6 +1,9 @@
 """Whole campaigns: server + driver over loopback TCP, and resume after kill -9."""
 
+import math
 import os
+import threading
+import time
 import re
 import signal
 import subprocess
@@ -86,7 +89,71 @@ def test_a_finite_scan_whose_size_the_batch_does_not_divide_runs_to_its_end(serv
     assert run.n_measured == len(observed) == len({o.point["energy"] for o in observed})
 
 
-@pytest.mark.parametrize("options", [{"batch": 0}, {"replicates": 0}, {"replicates": 1.5}])
+class FailsOnMove(SimulatedInstrument):
+    """A simulated monochromator that jams on its ``fail_at``-th move."""
+
+    def __init__(self, simulator, fail_at):
+        super().__init__(simulator)
+        self.moves, self.fail_at = 0, fail_at
+
+    def move(self, point):
+        self.moves += 1
+        if self.moves == self.fail_at:
+            raise RuntimeError("monochromator jammed")
+        super().move(point)
+
+
+def test_a_failing_instrument_releases_the_unmeasured_suggestions_of_its_batch(server):
+    simulator = KEdgeXAS(i0=None)
+    with Client(server.endpoint, timeout_s=30) as client:
+        campaign = client.call(
+            "campaign_create",
+            space=energy_space(*simulator.energy_range),
+            strategy={"name": "grid", "options": {"n_points": 10}},
+        )["campaign_id"]
+        with pytest.raises(RuntimeError, match="jammed"):
+            run_driver(client, campaign, FailsOnMove(simulator, fail_at=3), batch=4)
+        status = client.call("campaign_status", campaign_id=campaign)
+        assert status["n_observations"] == 2 and status["pending"] == []
+        # the released grid energies are suggested again, and the scan completes
+        run = run_driver(client, campaign, SimulatedInstrument(simulator), batch=4)
+    assert run.n_measured == 8 and run.status == "stopped"
+    released = Journal(server.journal_path).events(campaign, "release")
+    assert [len(e["payload"]["ids"]) for e in released] == [2]
+
+
+def test_resume_pending_measures_what_a_dead_driver_left(server):
+    simulator = KEdgeXAS(i0=None)
+    with Client(server.endpoint, timeout_s=30) as client:
+        campaign = client.call(
+            "campaign_create",
+            space=energy_space(*simulator.energy_range),
+            strategy={"name": "energy_scan"},
+        )["campaign_id"]
+        left = client.call("suggestions_get", campaign_id=campaign, n=3)["suggestions"]
+        run = run_driver(
+            client,
+            campaign,
+            SimulatedInstrument(simulator),
+            resume_pending=True,
+            max_measurements=3,
+        )
+        assert client.call("campaign_status", campaign_id=campaign)["pending"] == []
+    assert run.n_measured == 3
+    observed = Journal(server.journal_path).observations(campaign)
+    assert [o.suggestion_id for o in observed] == [s["id"] for s in left]
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        {"batch": 0},
+        {"replicates": 0},
+        {"replicates": 1.5},
+        {"outage_s": -1},
+        {"outage_s": math.nan},
+    ],
+)
 def test_driver_loop_refuses_bad_counts(server, options):
     simulator = KEdgeXAS(i0=None)
     with Client(server.endpoint, timeout_s=30) as client:
@@ -180,3 +247,54 @@ def test_resume_after_kill_9_loses_and_duplicates_nothing(tmp_path):
     assert len(observations) == 40
     energies = [o.point["energy"] for o in observations]
     assert len(set(energies)) == 40, "the resumed strategy re-suggested a measured energy"
+
+
+class KillsTheServerOnRead(SimulatedInstrument):
+    """Kills the server (-9) just after its ``kill_at``-th reading, before the put."""
+
+    def __init__(self, simulator, kill_at, kill):
+        super().__init__(simulator)
+        self.reads, self.kill_at, self.kill = 0, kill_at, kill
+
+    def read(self):
+        reading = super().read()
+        self.reads += 1
+        if self.reads == self.kill_at:
+            self.kill()
+        return reading
+
+
+def test_a_driver_rides_out_a_server_restart_and_journals_the_reading_in_hand_once(tmp_path):
+    journal = tmp_path / "journal.sqlite"
+    simulator = KEdgeXAS(i0=None)
+    servers = [start_server_process(journal)]
+    port = int(servers[0][1].rsplit(":", 1)[1])
+
+    def kill_and_restart_later():
+        os.kill(servers[-1][0].pid, signal.SIGKILL)
+        threading.Timer(2.0, lambda: servers.append(start_server_process(journal, port))).start()
+
+    try:
+        with Client(servers[0][1], timeout_s=0.5, retries=0) as client:
+            campaign = client.call(
+                "campaign_create",
+                space=energy_space(*simulator.energy_range),
+                strategy={"name": "grid", "options": {"n_points": 12}},
+            )["campaign_id"]
+            instrument = KillsTheServerOnRead(simulator, 5, kill_and_restart_later)
+            with pytest.raises(ServerUnavailableError):
+                run_driver(client, campaign, instrument, max_measurements=6)
+            time.sleep(2.5)  # the server is back
+            instrument = KillsTheServerOnRead(simulator, 5, kill_and_restart_later)
+            # the reading lost with the first run left its suggestion pending: resume it
+            run = run_driver(client, campaign, instrument, resume_pending=True, outage_s=60)
+    finally:
+        for process, _ in servers:
+            process.kill()
+            process.wait(5)
+            process.stdout.close()
+    assert run.status == "stopped" and "12 grid points" in run.stop_reason
+    assert run.n_measured == 8
+    observed = Journal(journal).observations(campaign)
+    energies = [o.point["energy"] for o in observed]
+    assert len(observed) == len(set(energies)) == 12
