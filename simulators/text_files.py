@@ -1,8 +1,13 @@
-"""Reading a data file's text, with clear errors for a missing or binary file."""
+"""Reading a data file's text: clear errors for a missing or binary file, decimal commas."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
+
+#: Two whitespace-separated numbers written with decimal commas, e.g. "284,5\t1200,3";
+#: readers that split columns at commas refuse such lines rather than misread them.
+DECIMAL_COMMAS = re.compile(r"\d,\d+\s+[-+]?\d+,\d")
 
 
 def read_text(path: str | Path, kind: str) -> str:

@@ -5,18 +5,14 @@ kinetic energy as a regular axis (start, increment); it is converted with the fi
 analysis-source energy, ``binding = source energy - kinetic``.
 """
 
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from simulators.text_files import read_text
+from simulators.text_files import DECIMAL_COMMAS, read_text
 
 VAMAS_FORMAT = "VAMAS Surface Chemical Analysis Standard Data Transfer Format"
-
-#: Two whitespace-separated numbers written with decimal commas, e.g. "284,5\t1200,3".
-_DECIMAL_COMMAS = re.compile(r"\d,\d+\s+[-+]?\d+,\d")
 
 # Experiment modes and techniques that add optional lines to a VAMAS block (ISO 14976).
 _MAP_MODES = ("MAP", "MAPDP")
@@ -236,7 +232,7 @@ def _read_block(cursor: _Lines, mode: str, n_variables: int, future_block: int) 
 def _pair(line: str) -> tuple[float, float] | None:
     """The first two numbers of a text line, or None when it does not start with two (or
     writes decimal commas, which splitting at commas would misread)."""
-    if _DECIMAL_COMMAS.search(line):
+    if DECIMAL_COMMAS.search(line):
         return None
     fields = line.replace(",", " ").split()
     try:
@@ -272,7 +268,7 @@ def read_xps_text(path: str | Path) -> XPSRegion:
     for number, pair in rows:
         if pair is None:
             line = lines[number - 1].strip()
-            hint = "; write decimal points" if _DECIMAL_COMMAS.search(line) else ""
+            hint = "; write decimal points" if DECIMAL_COMMAS.search(line) else ""
             raise ValueError(
                 f"{source}: line {number} is not two numbers (binding energy, counts): "
                 f"{line!r}{hint}"

@@ -195,3 +195,9 @@ def test_replay_rejects_out_of_range_and_bad_arrays():
         RecordedSpectrum([1.0, 2.0, 3.0, 4.0], [1.0, 2.0, 3.0])
     with pytest.raises(ValueError, match="non-finite"):
         RecordedSpectrum([1.0, 2.0, 3.0, np.inf], [1.0, 2.0, 3.0, 4.0])
+
+
+def test_decimal_commas_are_refused_not_misread(tmp_path):
+    path = write(tmp_path, "scan.txt", "energy mu\n7112,0\t0,10\n7112,5\t0,12\n7113,0\t0,15\n")
+    with pytest.raises(ValueError, match=r"line 2: .*decimal commas"):
+        read_two_column(path)
