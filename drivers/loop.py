@@ -92,13 +92,15 @@ def run_driver(
                 put = _put(client, outage_s, campaign_id, suggestion, instrument.read())
         except BaseException as err:
             if isinstance(err, RemoteError) and err.type == "CampaignStoppedError":
-                return _ended(client, campaign_id, measured)  # stopped while measuring
-            _release(client, campaign_id, todo if put else [suggestion, *todo])
+                return _ended(client, outage_s, campaign_id, measured)  # stopped meanwhile
+            _release(client, campaign_id, todo)
+            if put is None:  # unless its put was journaled and the reply lost
+                _release(client, campaign_id, [suggestion])
             raise
         measured += 1
         if on_measured is not None:
             on_measured(measured, put)
-    return _ended(client, campaign_id, measured)
+    return _ended(client, outage_s, campaign_id, measured)
 
 
 def _call(client: Client, outage_s: float, method: str, **params) -> dict:
@@ -123,9 +125,9 @@ def _release(client: Client, campaign_id: str, suggestions: list[dict]) -> None:
             pass
 
 
-def _ended(client: Client, campaign_id: str, measured: int) -> DriverRun:
+def _ended(client: Client, outage_s: float, campaign_id: str, measured: int) -> DriverRun:
     """The run's end, with the campaign's status as the server reports it."""
-    status = client.call("campaign_status", campaign_id=campaign_id)
+    status = _call(client, outage_s, "campaign_status", campaign_id=campaign_id)
     return DriverRun(measured, status["status"], status["stop_reason"])
 
 

@@ -1,13 +1,14 @@
 """Whole campaigns: server + driver over loopback TCP, and resume after kill -9."""
 
+import functools
 import math
 import os
-import threading
-import time
 import re
 import signal
 import subprocess
 import sys
+import threading
+import time
 from pathlib import Path
 
 import numpy as np
@@ -119,7 +120,70 @@ def test_a_failing_instrument_releases_the_unmeasured_suggestions_of_its_batch(s
         run = run_driver(client, campaign, SimulatedInstrument(simulator), batch=4)
     assert run.n_measured == 8 and run.status == "stopped"
     released = Journal(server.journal_path).events(campaign, "release")
+    assert sum(len(e["payload"]["ids"]) for e in released) == 2
+
+
+class FailsOnRead(SimulatedInstrument):
+    """A simulated detector that fails on its ``fail_at``-th reading."""
+
+    def __init__(self, simulator, fail_at):
+        super().__init__(simulator)
+        self.reads, self.fail_at = 0, fail_at
+
+    def read(self):
+        self.reads += 1
+        if self.reads == self.fail_at:
+            raise RuntimeError("detector saturated")
+        return super().read()
+
+
+def test_a_replicate_failing_after_the_first_put_releases_only_the_rest(server):
+    simulator = KEdgeXAS(i0=None)
+    with Client(server.endpoint, timeout_s=30) as client:
+        campaign = client.call(
+            "campaign_create",
+            space=energy_space(*simulator.energy_range),
+            strategy={"name": "grid", "options": {"n_points": 10}},
+        )["campaign_id"]
+        with pytest.raises(RuntimeError, match="saturated"):
+            run_driver(client, campaign, FailsOnRead(simulator, 2), batch=3, replicates=2)
+        status = client.call("campaign_status", campaign_id=campaign)
+    assert status["n_observations"] == 1 and status["pending"] == []
+    released = Journal(server.journal_path).events(campaign, "release")
     assert [len(e["payload"]["ids"]) for e in released] == [2]
+
+
+def test_a_put_journaled_whose_reply_is_lost_is_retried_and_counted_once(server):
+    simulator = KEdgeXAS(i0=None)
+    handler = server.methods["observation_put"]
+    slow_once = []
+
+    @functools.wraps(handler)
+    def journal_then_stall(**params):
+        reply = handler(**params)
+        if not slow_once:
+            slow_once.append(params["sequence"])
+            time.sleep(1.0)  # past the client's timeout: the reply is lost
+        return reply
+
+    server.methods["observation_put"] = journal_then_stall
+    puts = []
+    with Client(server.endpoint, timeout_s=0.3, retries=0) as client:
+        campaign = client.call(
+            "campaign_create",
+            space=energy_space(*simulator.energy_range),
+            strategy={"name": "grid", "options": {"n_points": 6}},
+        )["campaign_id"]
+        run = run_driver(
+            client,
+            campaign,
+            SimulatedInstrument(simulator),
+            outage_s=30,
+            on_measured=lambda count, put: puts.append(put),
+        )
+    assert run.n_measured == 6 and run.status == "stopped"
+    assert [put["duplicate"] for put in puts] == [True] + [False] * 5
+    assert len(Journal(server.journal_path).observations(campaign)) == 6
 
 
 def test_resume_pending_measures_what_a_dead_driver_left(server):
