@@ -94,7 +94,7 @@ def run_driver(
             if isinstance(err, RemoteError) and err.type == "CampaignStoppedError":
                 return _ended(client, outage_s, campaign_id, measured)  # stopped meanwhile
             _release(client, campaign_id, todo)
-            if put is None:  # unless its put was journaled and the reply lost
+            if put is None:  # apart: a put journaled whose reply was lost makes it refused
                 _release(client, campaign_id, [suggestion])
             raise
         measured += 1
