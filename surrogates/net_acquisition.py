@@ -6,6 +6,8 @@ from collections.abc import Callable
 
 import numpy as np
 
+from adaptive.arrays import finite_matrix, is_finite_number, is_int
+from adaptive.errors import InvalidParameterError
 from surrogates.spectrum_net import SpectrumNet
 
 
@@ -46,7 +48,29 @@ def pick_diverse(
 
     Returns:
         Indices into the candidates, best first.
+
+    Raises:
+        InvalidParameterError: ``x`` not (m, d) or not finite, ``score`` not (m,),
+            ``n`` not an int >= 0, ``min_distance`` not a finite number >= 0, or
+            ``avoid`` not (p, d) (a single pending recipe as ``avoid[None, :]``).
     """
+    x = finite_matrix("x", x, "recipe")
+    m, d = x.shape
+    try:
+        score = np.asarray(score, dtype=float)
+    except (TypeError, ValueError) as err:
+        raise InvalidParameterError(f"score must be a numeric (m,) array: {err}") from None
+    if score.shape != (m,):
+        raise InvalidParameterError(
+            f"score must have shape ({m},), one per candidate row of x, got {score.shape}"
+        )
+    if not is_int(n) or n < 0:
+        raise InvalidParameterError(f"n must be an int >= 0 (the batch size), got {n!r}")
+    if not is_finite_number(min_distance) or min_distance < 0:
+        raise InvalidParameterError(
+            f"min_distance must be a finite number >= 0, got {min_distance!r}"
+        )
+    avoid = _pending(avoid, d)
     order = np.argsort(score)
     taken: list[int] = []
     near = np.zeros(len(x), bool)
@@ -60,3 +84,24 @@ def pick_diverse(
             near |= np.linalg.norm(x - x[i], axis=1) < min_distance
     rest = [int(i) for i in order if int(i) not in set(taken)]
     return taken + rest[: n - len(taken)]
+
+
+def _pending(avoid, d: int) -> np.ndarray:
+    """``avoid`` as a finite (p, d) array (empty: nothing pending), or an error."""
+    try:
+        a = np.asarray(avoid, dtype=float)
+    except (TypeError, ValueError) as err:
+        raise InvalidParameterError(f"avoid must be a numeric (p, {d}) array: {err}") from None
+    if a.size == 0:
+        return np.empty((0, d))
+    if a.ndim != 2:
+        raise InvalidParameterError(
+            f"avoid must be a 2-D array (p, {d}), one pending recipe per row, got shape "
+            f"{a.shape}; pass a single pending recipe as avoid[None, :]"
+        )
+    if a.shape[1] != d:
+        raise InvalidParameterError(
+            f"avoid has {a.shape[1]} columns but the candidates x have {d}; give the pending "
+            "recipes in the same unit-cube encoding as x"
+        )
+    return finite_matrix("avoid", a, "pending recipe")

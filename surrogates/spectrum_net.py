@@ -9,12 +9,12 @@ How a fit works:
 
 1. Standardise every wavelength (mean 0, std 1 over the training spectra).
 2. Compress the standardised spectra with PCA (numpy SVD) to
-   ``k = min(n_components, n - 1)`` scores. With tens of samples, a network with
+   ``k = min(n_components, n - 1, w)`` scores. With tens of samples, a network with
    hundreds of outputs has far more output weights than data points; the spectra are
    smooth and a handful of components capture nearly all of their variance (a spectrum
    of two plasmon bands moving and growing needs about ten), so the network only has to
    learn ``k`` numbers per recipe. ``n - 1`` is the most components ``n`` centred
-   samples span.
+   samples span, ``w`` the most that spectra of ``w`` points have.
 3. Train ``n_members`` MLPs ``d -> hidden -> hidden -> k`` (SiLU), each with its own
    seeded initialisation on its own bootstrap resample of the recipes, full-batch Adam
    with L2 weight decay, MSE on the PCA scores. Because the basis is orthonormal, that
@@ -35,16 +35,19 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from adaptive.arrays import finite_matrix
+from adaptive.arrays import finite_matrix, is_finite_number
 from adaptive.errors import InvalidParameterError
 from surrogates.threads import one_torch_thread
 
 DTYPE = torch.float32
 
 
-def _as_matrix(name: str, value, columns: int | None = None) -> np.ndarray:
-    """A finite float (rows, columns) copy of ``value`` or an ``InvalidParameterError``."""
-    a = finite_matrix(name, value, "recipe")
+def _as_matrix(name: str, value, row: str, columns: int | None = None) -> np.ndarray:
+    """A finite float (rows, columns) copy of ``value`` or an ``InvalidParameterError``.
+
+    ``row`` names what one row holds ("recipe", "spectrum") in the messages.
+    """
+    a = finite_matrix(name, value, row)
     if columns is not None and a.shape[1] != columns:
         raise InvalidParameterError(
             f"{name} must have {columns} columns like the training data, got shape {a.shape}"
@@ -70,15 +73,12 @@ def _check_int(name: str, value, low: int) -> int:
 
 
 def _check_float(name: str, value, low: float, strict: bool) -> float:
-    try:
-        v = float(value)
-    except (TypeError, ValueError):
-        v = float("nan")
-    ok = np.isfinite(v) and (v > low if strict else v >= low)
-    if isinstance(value, bool) or not ok:
+    """``value`` as a float, or an error unless it is a finite real number ``> low``
+    (``>= low`` when not ``strict``); a string such as ``"0.1"`` or a bool is not one."""
+    if not is_finite_number(value) or not (value > low if strict else value >= low):
         sign = ">" if strict else ">="
         raise InvalidParameterError(f"{name} must be a finite number {sign} {low}, got {value!r}")
-    return v
+    return float(value)
 
 
 class SpectrumNet:
@@ -92,14 +92,16 @@ class SpectrumNet:
     Args:
         n_members: networks in the ensemble (>= 1; with 1 the std is zero).
         hidden: width of both hidden layers.
-        n_components: most PCA components kept (capped at ``n - 1`` by the data).
+        n_components: most PCA components kept (capped at ``n - 1`` and ``w`` by the
+            data).
         epochs: full-batch Adam steps.
         lr: Adam learning rate.
         weight_decay: L2 weight decay of Adam (>= 0).
         seed: seed of the initialisations and bootstrap resamples.
 
     Attributes (after ``fit``):
-        n_components_: the number of PCA components used, ``min(n_components, n - 1)``.
+        n_components_: the number of PCA components used,
+            ``min(n_components, n - 1, w)`` for ``n`` spectra of ``w`` points.
         explained_variance_ratio_: (n_components_,) fraction of the standardised
             spectra's variance each kept component explains.
         n_features_in_: ``d``; n_outputs_: ``w``.
@@ -149,9 +151,9 @@ class SpectrumNet:
                 ``x`` outside ``[0, 1]`` or fewer than 3 recipes.
         """
         self._check_settings()
-        x = _as_matrix("x", x)
+        x = _as_matrix("x", x, "recipe")
         _check_unit("x", x)
-        y = _as_matrix("spectra", spectra)
+        y = _as_matrix("spectra", spectra, "spectrum")
         n, d = x.shape
         if y.shape[0] != n:
             raise InvalidParameterError(
@@ -224,7 +226,7 @@ class SpectrumNet:
         xb = torch.as_tensor(self._encode(x)[rows], dtype=DTYPE)  # (members, n, d)
         tb = torch.as_tensor(targets[rows], dtype=DTYPE)  # (members, n, k)
         weights = self._init_members(d, k)
-        opt = torch.optim.Adam(weights, lr=self.lr, weight_decay=self.weight_decay)
+        opt = torch.optim.Adam(weights, lr=float(self.lr), weight_decay=float(self.weight_decay))
         for _ in range(self.epochs):
             opt.zero_grad()
             # mean over rows and outputs per member, summed over members: each member's
@@ -256,14 +258,16 @@ class SpectrumNet:
             x: (m, d) recipes scaled to ``[0, 1]``.
 
         Returns:
-            (n_members, m, w) spectra in the units of the training spectra.
+            (members, m, w) spectra in the units of the training spectra, one per member
+            fitted (``n_members`` at the time of ``fit``; changing it later takes a new
+            ``fit``).
         """
         if not hasattr(self, "_weights"):
             raise InvalidParameterError("predict before fit: call fit(x, spectra) first")
-        x = _as_matrix("x", x, columns=self.n_features_in_)
+        x = _as_matrix("x", x, "recipe", columns=self.n_features_in_)
         _check_unit("x", x)
         xt = torch.as_tensor(self._encode(x), dtype=DTYPE)
-        xt = xt.expand(self.n_members, *xt.shape)
+        xt = xt.expand(self._weights[0].shape[0], *xt.shape)
         with one_torch_thread(), torch.no_grad():
             out = self._forward(self._weights, xt).double().numpy()
         scores = out * self._score_scale  # (members, m, k)
@@ -297,7 +301,7 @@ class SpectrumNet:
             ``cosine_median`` the median over spectra of the cosine similarity
             between predicted mean and measured spectrum (0 where either is all zero).
         """
-        y = _as_matrix("spectra", spectra)
+        y = _as_matrix("spectra", spectra, "spectrum")
         mean, _ = self.predict(x)
         if y.shape != mean.shape:
             raise InvalidParameterError(

@@ -4,8 +4,10 @@ import pytest
 import torch
 
 from adaptive.errors import InvalidParameterError
+from adaptive.figures import save_figure
 from simulators.eels import ELEMENTS, EELSSimulator
 from simulators.eels_files import to_channels
+from surrogates import eels_map
 from surrogates.eels_map import CubeResult, identify_cube, plot_probability_maps
 from surrogates.eels_net import ARCHS, WEIGHTS_DIR, EELSIdentifier, EELSResNet
 
@@ -165,3 +167,68 @@ def test_a_cube_without_pixels_is_refused(small_cube, untrained, shape):
     _, energy = small_cube
     with pytest.raises(InvalidParameterError, match="holds no pixels"):
         identify_cube(np.zeros((*shape, energy.size)), energy, untrained)
+
+
+def test_present_elements_use_each_elements_own_threshold(small_cube, untrained):
+    cube, energy = small_cube
+    probabilities = identify_cube(cube, energy, untrained).probabilities.reshape(30, 80)
+    # per element a different quantile of its pixels' probabilities: fractions above
+    # threshold from about 95 % down to 5 %, in an order unrelated to the element's
+    levels = np.random.default_rng(0).permutation(np.linspace(0.05, 0.95, 80))
+    thresholds = np.array([np.quantile(probabilities[:, j], levels[j]) for j in range(80)])
+    identifier = EELSIdentifier(untrained.networks, thresholds=thresholds)
+    result = identify_cube(cube, energy, identifier)
+    np.testing.assert_array_equal(result.thresholds, identifier.thresholds)
+    fractions = (result.probabilities.reshape(30, 80) > identifier.thresholds).mean(axis=0)
+    expected = {ELEMENTS[j]: fractions[j] for j in np.argsort(-fractions, kind="stable")}
+    expected = {e: f for e, f in expected.items() if f >= 0.01}
+    assert result.present_elements == pytest.approx(expected)
+    assert list(result.present_elements) == list(expected)
+    at_half = (result.probabilities.reshape(30, 80) > 0.5).mean(axis=0)
+    assert not np.array_equal(fractions, at_half)  # the thresholds matter here
+
+
+def test_networks_run_on_one_torch_thread_and_the_count_is_restored(
+    small_cube, untrained, monkeypatch
+):
+    cube, energy = small_cube
+    network = untrained.networks[0]
+    seen = []
+    forward = network.forward
+
+    def spy(*args, **kwargs):
+        seen.append(torch.get_num_threads())
+        return forward(*args, **kwargs)
+
+    monkeypatch.setattr(network, "forward", spy)
+    threads = torch.get_num_threads()
+    torch.set_num_threads(2)
+    try:
+        before = identify_cube(cube, energy, untrained, chunk_pixels=7).probabilities
+        assert seen and set(seen) == {1}
+        assert torch.get_num_threads() == 2
+    finally:
+        torch.set_num_threads(threads)
+    # the same numbers as calling the networks directly
+    spectra, window = to_channels(energy, cube.reshape(30, -1), normalise=False)
+    direct = untrained.probabilities(spectra, np.broadcast_to(window, (30, 2)))
+    np.testing.assert_allclose(before.reshape(30, 80), direct, atol=1e-6)
+
+
+def test_plot_probability_maps_takes_one_symbol_as_a_string(
+    small_cube, untrained, tmp_path, monkeypatch
+):
+    cube, energy = small_cube
+    result = identify_cube(cube, energy, untrained)
+    titles = []
+
+    def save(fig, path):
+        titles.extend(ax.get_title() for ax in fig.axes if ax.get_title())
+        return save_figure(fig, path)
+
+    monkeypatch.setattr(eels_map, "save_figure", save)
+    path = plot_probability_maps(result, "Fe", tmp_path / "fe.png")
+    assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert len(titles) == 1 and titles[0].startswith("Fe: ")
+    with pytest.raises(InvalidParameterError, match="'Xx'"):
+        plot_probability_maps(result, "Xx", tmp_path / "bad.png")

@@ -1,8 +1,11 @@
-"""Diverse picks for the spectrum network's batches."""
+"""Predicted losses and diverse picks for the spectrum network's batches."""
 
 import numpy as np
+import pytest
 
-from surrogates.net_acquisition import pick_diverse
+from adaptive.errors import InvalidParameterError
+from surrogates.net_acquisition import pick_diverse, predicted_loss
+from surrogates.spectrum_net import SpectrumNet
 
 
 def test_picks_the_best_scores_that_keep_their_distance():
@@ -16,3 +19,81 @@ def test_keeps_away_from_pending_and_fills_the_batch_when_space_runs_out():
     score = np.array([0.0, 0.1, 0.2])
     assert pick_diverse(score, x, 2, 0.1, np.array([[0.0, 0.0]])) == [0, 1]
     assert pick_diverse(score, x, 1, 0.1, np.array([[1.0, 1.0]])) == [0]
+
+
+def test_empty_pending_and_an_empty_batch():
+    x = np.array([[0.9, 0.9], [0.1, 0.9], [0.5, 0.5]])
+    score = np.array([0.0, 0.1, 0.2])
+    assert pick_diverse(score, x, 2, 0.05, []) == [0, 1]
+    assert pick_diverse(score, x, 0, 0.05, np.empty((0, 2))) == []
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"avoid": np.array([0.1, 0.9])}, r"avoid must be a 2-D array .*avoid\[None, :\]"),
+        ({"avoid": np.zeros((1, 3))}, "avoid has 3 columns but the candidates x have 2"),
+        ({"avoid": np.array([[0.1, np.nan]])}, "not finite"),
+        ({"n": -1}, "n must be an int >= 0"),
+        ({"n": 2.5}, "n must be an int >= 0"),
+        ({"n": True}, "n must be an int >= 0"),
+        ({"min_distance": -0.1}, "min_distance"),
+        ({"min_distance": float("nan")}, "min_distance"),
+        ({"score": np.zeros(2)}, r"score must have shape \(3,\)"),
+        ({"x": np.array([0.1, 0.2, 0.3])}, "x must be a 2-D array"),
+    ],
+)
+def test_bad_input_is_an_invalid_parameter(kwargs, match):
+    args = {
+        "score": np.array([0.0, 0.1, 0.2]),
+        "x": np.array([[0.9, 0.9], [0.1, 0.9], [0.5, 0.5]]),
+        "n": 1,
+        "min_distance": 0.05,
+        "avoid": np.empty((0, 2)),
+    } | kwargs
+    with pytest.raises(InvalidParameterError, match=match):
+        pick_diverse(**args)
+
+
+class StubNet:
+    """Member spectra (M, m, w) known in advance."""
+
+    def __init__(self, members: np.ndarray):
+        self.members = members
+
+    def predict_members(self, x: np.ndarray) -> np.ndarray:
+        assert len(x) == self.members.shape[1]
+        return self.members
+
+
+def loop_loss(members: np.ndarray, losses) -> tuple[np.ndarray, np.ndarray]:
+    """Mean and spread over members, one member at a time."""
+    per_member = np.stack([losses(member) for member in members])  # (M, m)
+    return per_member.mean(axis=0), per_member.std(axis=0)
+
+
+def sum_loss(spectra: np.ndarray) -> np.ndarray:
+    assert spectra.ndim == 2
+    return np.abs(spectra - np.linspace(0, 1, spectra.shape[1])).sum(axis=1)
+
+
+def test_predicted_loss_summarises_each_members_loss():
+    members = np.random.default_rng(0).random((3, 4, 7))  # 3 members, 4 recipes
+    mean, std = predicted_loss(StubNet(members), sum_loss, np.zeros((4, 2)))
+    expected_mean, expected_std = loop_loss(members, sum_loss)
+    np.testing.assert_allclose(mean, expected_mean, rtol=1e-12)
+    np.testing.assert_allclose(std, expected_std, rtol=1e-12)
+    assert mean.shape == std.shape == (4,) and (std > 0).all()
+
+
+def test_predicted_loss_of_a_fitted_net():
+    rng = np.random.default_rng(0)
+    x = rng.random((12, 2))
+    spectra = np.sin(np.outer(x[:, 0] + x[:, 1], np.linspace(0, 3, 20)))
+    net = SpectrumNet(n_members=3, epochs=20, seed=0).fit(x, spectra)
+    candidates = rng.random((5, 2))
+    mean, std = predicted_loss(net, sum_loss, candidates)
+    expected_mean, expected_std = loop_loss(net.predict_members(candidates), sum_loss)
+    np.testing.assert_allclose(mean, expected_mean, rtol=1e-12)
+    np.testing.assert_allclose(std, expected_std, rtol=1e-12)
+    assert (std > 0).all()

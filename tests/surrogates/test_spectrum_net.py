@@ -159,3 +159,100 @@ def test_identical_spectra_predict_their_mean_with_zero_spread():
     mean, std = SpectrumNet(n_members=3, epochs=50, seed=0).fit(x, spectra).predict(x[:4])
     np.testing.assert_allclose(mean, spectra[:4], rtol=1e-12, atol=0)
     assert np.all(std == 0)
+
+
+@pytest.mark.parametrize("setting", [{"lr": "0.1"}, {"weight_decay": "0"}, {"lr": True}])
+def test_settings_that_are_not_numbers_raise_at_fit(data, setting):
+    x, y = data
+    with pytest.raises(InvalidParameterError, match=f"{next(iter(setting))} must be a finite"):
+        SpectrumNet(epochs=2, **setting).fit(x[:10], y[:10])
+
+
+def test_numpy_float_settings_train_like_floats(data):
+    x, y = data
+    a = SpectrumNet(n_members=2, epochs=20, lr=3e-3, weight_decay=1e-4).fit(x[:20], y[:20])
+    b = SpectrumNet(
+        n_members=2, epochs=20, lr=np.float64(3e-3), weight_decay=np.float32(0) + 1e-4
+    ).fit(x[:20], y[:20])
+    np.testing.assert_array_equal(a.predict_members(x[:3]), b.predict_members(x[:3]))
+
+
+def test_changing_n_members_after_fit_keeps_the_fitted_ensemble(data):
+    x, y = data
+    net = SpectrumNet(n_members=3, epochs=10).fit(x[:20], y[:20])
+    before = net.predict_members(x[:4])
+    net.n_members = 5  # a setting for the next fit
+    np.testing.assert_array_equal(net.predict_members(x[:4]), before)
+    assert before.shape == (3, 4, 421)
+    assert net.predict(x[:4])[0].shape == (4, 421)
+
+
+def test_components_are_capped_by_the_spectrum_width_too():
+    rng = np.random.default_rng(0)
+    net = SpectrumNet(n_members=2, epochs=5).fit(rng.random((10, 3)), rng.random((10, 2)))
+    assert net.n_components_ == 2  # min(12, n - 1 = 9, w = 2)
+    assert net.explained_variance_ratio_.shape == (2,)
+
+
+def test_errors_about_spectra_name_a_spectrum(fitted, data):
+    x, y = data
+    with pytest.raises(InvalidParameterError, match="one spectrum per row"):
+        SpectrumNet(epochs=5).fit(x[:10], y[0])
+    bad = y[:2].copy()
+    bad[0, 1] = np.nan
+    with pytest.raises(InvalidParameterError, match="repair that spectrum"):
+        fitted.score(x[:2], bad)
+    with pytest.raises(InvalidParameterError, match="one recipe per row"):
+        fitted.predict(x[0])
+
+
+def test_explained_variance_ratio_matches_the_standardised_spectra(fitted, data):
+    """The eigenvalues of the Gram matrix of the standardised spectra, largest first,
+    over their sum: PCA computed another way than the fit's SVD."""
+    _, y = data
+    y = y[:120]
+    z = (y - y.mean(axis=0)) / y.std(axis=0)
+    eig = np.sort(np.linalg.eigvalsh(z @ z.T))[::-1]
+    expected = eig[:12] / eig.sum()
+    np.testing.assert_allclose(fitted.explained_variance_ratio_, expected, rtol=1e-6)
+    assert fitted.explained_variance_ratio_[0] > 0.5  # smooth spectra: few components
+
+
+def test_explained_variance_ratio_of_two_patterns_is_all_in_two_components():
+    rng = np.random.default_rng(0)
+    axis = np.linspace(0, 1, 50)
+    a, b = rng.normal(size=(2, 30, 1))
+    spectra = 3 * a * np.sin(6 * axis) + b * np.cos(6 * axis) + 5.0  # rank 2 after centring
+    net = SpectrumNet(n_members=2, epochs=5).fit(rng.random((30, 2)), spectra)
+    ratio = net.explained_variance_ratio_
+    assert ratio[:2].sum() == pytest.approx(1.0, abs=1e-9)
+    np.testing.assert_allclose(ratio[2:], 0.0, atol=1e-9)
+    assert ratio[0] > ratio[1] > 0
+
+
+def test_each_member_trains_on_its_own_bootstrap_resample(data, monkeypatch):
+    """Rows drawn with replacement from the training recipes: about 63 % distinct, a
+    different resample for every member."""
+    x, y = data
+    n = 60
+    seen = []
+    forward = SpectrumNet._forward
+
+    def spy(weights, inputs):
+        seen.append(inputs.detach().clone())
+        return forward(weights, inputs)
+
+    monkeypatch.setattr(SpectrumNet, "_forward", staticmethod(spy))
+    SpectrumNet(n_members=4, epochs=1, seed=0).fit(x[:n], y[:n])
+    (inputs,) = seen  # one epoch: one forward pass over (members, n, d)
+    encoded = torch.as_tensor(2 * x[:n] - 1, dtype=torch.float32)
+    assert inputs.shape == (4, n, 5)
+    drawn = []
+    for member in inputs:
+        # every row is one of the training recipes
+        match = (member[:, None, :] == encoded[None]).all(dim=2)  # (n, n)
+        assert match.any(dim=1).all()
+        rows = match.int().argmax(dim=1)
+        assert 0.45 * n < len(set(rows.tolist())) < 0.8 * n  # with replacement
+        drawn.append(sorted(rows.tolist()))
+    assert len({tuple(r) for r in drawn}) == 4
