@@ -5,6 +5,7 @@ NRMSE, exactly as the issue defines it: truth = PCHIP through the file's
 (reconstruction - truth) over 4000 uniform energies spanning the file's range.
 Grid, conventional and random reconstruct by linear interpolation, the GP by
 its posterior mean. ``points_to_X`` is the first count at which NRMSE <= X.
+The conventional scans put their edge at the steepest rise of the truth.
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ from pathlib import Path
 import numpy as np
 from tqdm import tqdm
 
+from adaptive.arrays import is_int
+from adaptive.errors import InvalidParameterError
 from adaptive.records import Observation
 from adaptive.space import Dimension, Space
 from adaptive.strategies import ConventionalScan, EnergyScan, RandomScan, UniformGrid
@@ -26,7 +29,17 @@ N_EVAL = 4000
 
 
 class Truth:
-    """The benchmark's ground truth for one recorded spectrum file."""
+    """The benchmark's ground truth for one recorded spectrum file.
+
+    Attributes:
+        edge_energy: where the truth rises most steeply, an interior energy of
+            ``self.energies`` (never an end: a conventional scan needs its edge
+            strictly inside the range, even on a file that starts at the edge).
+
+    Raises:
+        InvalidParameterError: the spectrum is flat over the 0.5th-99.5th
+            percentiles, so there is nothing to scale the errors by.
+    """
 
     def __init__(self, path: str | Path):
         self.recording = RecordedSpectrum.from_file(path)
@@ -34,8 +47,15 @@ class Truth:
         self.energies = np.linspace(self.low, self.high, N_EVAL)
         values = self.recording.evaluate_true(self.energies)
         self.p_low, self.p_high = np.percentile(values, [0.5, 99.5])
+        if not self.p_high > self.p_low:
+            raise InvalidParameterError(
+                f"{path}: mu is flat (its 0.5th and 99.5th percentiles are both "
+                f"{self.p_low}), so NRMSE, scaled by their difference, is undefined; "
+                "benchmark a spectrum with an edge"
+            )
         self.scaled = self._scale(values)
-        self.edge_energy = float(self.energies[np.argmax(np.gradient(values, self.energies))])
+        slope = np.gradient(values, self.energies)
+        self.edge_energy = float(self.energies[1 + np.argmax(slope[1:-1])])
         self.space = Space((Dimension("energy", low=self.low, high=self.high, units="eV"),))
 
     def _scale(self, values: np.ndarray) -> np.ndarray:
@@ -117,26 +137,34 @@ def bench_scan(
         random_seeds: the random baseline's figure is the median over these seeds.
 
     Raises:
-        ValueError: ``max_points`` < 2 (a reconstruction needs two points).
+        InvalidParameterError: ``max_points`` not an integer >= 2 (a reconstruction
+            needs two points) or ``random_seeds`` not an integer >= 1; a flat
+            spectrum. All before any method runs.
     """
-    if not (isinstance(max_points, int) and max_points >= 2):
-        raise ValueError(f"max_points must be an integer >= 2, got {max_points!r}")
+    if not (is_int(max_points) and max_points >= 2):
+        raise InvalidParameterError(f"max_points must be an integer >= 2, got {max_points!r}")
+    if not (is_int(random_seeds) and random_seeds >= 1):
+        raise InvalidParameterError(
+            f"random_seeds must be an integer >= 1 (the random baseline is the median "
+            f"over that many seeds), got {random_seeds!r}"
+        )
+    max_points, random_seeds = int(max_points), int(random_seeds)
     truth = Truth(path)
     noisy = RecordedSpectrum(truth.recording.energy, truth.recording.mu, i0=noise_counts, seed=0)
+    # every scan is built (and so checked) before the minutes of sequential runs
+    grids = [UniformGrid(truth.space, n) for n in range(2, max_points + 1)]
+    scales = np.geomspace(0.2, 200, 2000)
+    scans = [ConventionalScan(truth.space, truth.edge_energy, scale=s) for s in scales]
+    scans = [s for s in scans if 2 <= len(s.positions()) <= max_points]
     bar = tqdm(total=4, desc=Path(path).name, disable=not progress, leave=False)
     methods = {}
     methods["gp"] = _run_sequential(
         truth, EnergyScan(truth.space), noisy.measure, max_points, min_points=min(200, max_points)
     )
     bar.update()
-    grids = [UniformGrid(truth.space, n) for n in range(2, max_points + 1)]
     methods["grid"] = _fixed_scans(truth, grids)
     bar.update()
-    scales = np.geomspace(0.2, 200, 2000)
-    scans = [ConventionalScan(truth.space, truth.edge_energy, scale=s) for s in scales]
-    methods["conventional"] = _fixed_scans(
-        truth, [s for s in scans if 2 <= len(s.positions()) <= max_points]
-    )
+    methods["conventional"] = _fixed_scans(truth, scans)
     bar.update()
     runs = [
         _run_sequential(truth, RandomScan(truth.space, seed), noisy.measure, max_points)

@@ -1,15 +1,21 @@
-"""Campaign figures (matplotlib, no screen needed)."""
+"""Campaign figures (matplotlib, no screen needed).
+
+The figures are plain ``matplotlib.figure.Figure`` objects, not pyplot ones: they
+need no backend, so importing this module leaves the caller's (a notebook's)
+backend alone, and they are saved headless all the same.
+"""
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
-import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.backend_bases import FigureCanvasBase
+from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
+
+from adaptive.errors import InvalidParameterError
 
 
 def plot_scan(
@@ -30,9 +36,8 @@ def plot_scan(
         mean, std: reconstruction and its std on ``grid``, (m,) each.
         truth: the noise-free signal on ``grid`` (m,), when known.
     """
-    fig, (ax, ax_hist) = plt.subplots(
-        2, 1, figsize=(9, 6), sharex=True, gridspec_kw={"height_ratios": [3, 1]}
-    )
+    fig = Figure(figsize=(9, 6))
+    ax, ax_hist = fig.subplots(2, 1, sharex=True, gridspec_kw={"height_ratios": [3, 1]})
     if truth is not None:
         ax.plot(grid, truth, color="0.6", lw=2.5, label="truth")
     ax.plot(grid, mean, color="C0", lw=1.2, label="reconstruction")
@@ -53,7 +58,8 @@ def plot_scan(
 
 def plot_rounds(path: str | Path, rounds: list[dict], values_by_round: list[np.ndarray]) -> Path:
     """Objective of every recipe per round (dots), median and best so far (lines)."""
-    fig, ax = plt.subplots(figsize=(8, 4.5))
+    fig = Figure(figsize=(8, 4.5))
+    ax = fig.subplots()
     for r, values in enumerate(values_by_round):
         jitter = np.random.default_rng(r).uniform(-0.15, 0.15, len(values))
         ax.plot(r + jitter, values, "o", ms=4, color="C0", alpha=0.6)
@@ -93,7 +99,8 @@ def plot_spectrum_match(
         x, spectrum: (n,) the measured spectrum.
         target_x, target: (m,) the target.
     """
-    fig, ax = plt.subplots(figsize=(8, 4.5))
+    fig = Figure(figsize=(8, 4.5))
+    ax = fig.subplots()
     ax.plot(target_x, _unit_range(target), "k--", lw=2, label="target")
     ax.plot(x, _unit_range(spectrum), color="C3", label="best recipe (median droplet)")
     ax.set_xlabel("wavelength (nm)")
@@ -110,7 +117,8 @@ def plot_importance_by_round(path: str | Path, rounds: list[dict]) -> Path:
     Args:
         rounds: ``[{"round": int, "shap_importance": {factor: value}}]``.
     """
-    fig, ax = plt.subplots(figsize=(8, 4.5))
+    fig = Figure(figsize=(8, 4.5))
+    ax = fig.subplots()
     names = list(rounds[-1]["shap_importance"])
     for name in names:
         ax.plot(
@@ -141,7 +149,8 @@ def plot_identification(
         probabilities: element -> probability, highest first.
         present: elements above their thresholds.
     """
-    fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4), width_ratios=(2, 1))
+    fig = Figure(figsize=(11, 4))
+    left, right = fig.subplots(1, 2, width_ratios=(2, 1))
     left.plot(energy, counts, lw=1)
     left.set_xlabel("energy loss (eV)")
     left.set_ylabel("counts")
@@ -156,14 +165,42 @@ def plot_identification(
 
 def save_figure(fig, path: str | Path) -> Path:
     """Save ``fig`` to ``path`` (creating its folder; ``.png`` added when it has no suffix),
-    close it, and return the path written."""
+    close it, and return the path written.
+
+    The figure is closed even when saving fails. ``fig`` may be a plain ``Figure``
+    or a pyplot one.
+
+    Raises:
+        InvalidParameterError: matplotlib cannot write the suffix's format (checked
+            before any folder is made).
+    """
     path = Path(path)
     if not path.suffix:
         path = path.with_suffix(".png")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
+    try:
+        fmt = path.suffix[1:].lower()
+        # matplotlib's own rule: the figure's canvas prints it, or one registered for it does
+        # (the base class holds that registry; a backend's canvas lists only its own)
+        registered = FigureCanvasBase.get_supported_filetypes()
+        if not (hasattr(fig.canvas, f"print_{fmt}") or fmt in registered):
+            raise InvalidParameterError(
+                f"cannot save a figure as {path.name!r}: matplotlib writes no {fmt!r} "
+                f"format (it writes {', '.join(sorted(registered))}); "
+                f"use e.g. {path.name + '.png'!r}"
+            )
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fig.savefig(path, dpi=110)
+    finally:
+        _close(fig)
     return path
+
+
+def _close(fig) -> None:
+    """Release ``fig``: a pyplot figure is dropped from pyplot's list of open figures;
+    a plain ``Figure`` is held by nothing, and pyplot is not imported for it."""
+    pyplot = sys.modules.get("matplotlib.pyplot")  # not imported: no pyplot figure exists
+    if pyplot is not None:
+        pyplot.close(fig)
 
 
 def _unit_range(values: np.ndarray) -> np.ndarray:

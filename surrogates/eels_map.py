@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import dask.array as da
-import matplotlib
 import numpy as np
+from matplotlib.figure import Figure
 
 from adaptive.errors import InvalidParameterError
 from adaptive.figures import save_figure
@@ -22,9 +22,6 @@ from simulators.eels import ELEMENTS
 from simulators.eels_files import to_channels
 from surrogates.eels_net import EELSIdentifier
 from surrogates.threads import one_torch_thread
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
 
 #: Smallest fraction of pixels above threshold for an element to be listed as present.
 MIN_FRACTION = 0.01
@@ -181,7 +178,8 @@ def plot_probability_maps(
         )
     columns = min(4, len(elements))
     rows = -(-len(elements) // columns)
-    fig, axes = plt.subplots(rows, columns, figsize=(3.2 * columns, 3.0 * rows), squeeze=False)
+    fig = Figure(figsize=(3.2 * columns, 3.0 * rows))
+    axes = fig.subplots(rows, columns, squeeze=False)
     for ax in axes.ravel()[len(elements) :]:
         ax.set_visible(False)
     for ax, symbol in zip(axes.ravel(), elements, strict=False):

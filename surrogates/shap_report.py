@@ -5,16 +5,13 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-import matplotlib
+import numpy as np
+import shap
+from matplotlib.figure import Figure
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import shap  # noqa: E402
-
-from adaptive.arrays import finite_matrix  # noqa: E402
-from adaptive.errors import InvalidParameterError  # noqa: E402
-from adaptive.figures import save_figure  # noqa: E402
+from adaptive.arrays import finite_matrix
+from adaptive.errors import InvalidParameterError
+from adaptive.figures import save_figure
 
 #: Feature permutations averaged per explained row (both directions each).
 PERMUTATIONS = 10
@@ -109,7 +106,8 @@ def plot_shap(
             "the explained recipes, one per row of SHAP values"
         )
     order = [names.index(n) for n in ranking][::-1]  # most important on top
-    fig, (bar, swarm) = plt.subplots(1, 2, figsize=(11, 0.6 * len(names) + 1.8), sharey=True)
+    fig = Figure(figsize=(11, 0.6 * len(names) + 1.8))
+    bar, swarm = fig.subplots(1, 2, sharey=True)
     bar.barh(range(len(order)), [ranking[names[i]] for i in order], color="C0")
     bar.set_yticks(range(len(order)), [names[i] for i in order])
     bar.set_xlabel("mean |SHAP|")

@@ -1,0 +1,122 @@
+"""Campaign figures: saved headless, without touching the caller's matplotlib backend."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
+from matplotlib.backends.backend_svg import FigureCanvasSVG
+from matplotlib.figure import Figure
+
+from adaptive.errors import InvalidParameterError
+from adaptive.figures import (
+    plot_identification,
+    plot_importance_by_round,
+    plot_rounds,
+    plot_scan,
+    plot_spectrum_match,
+    save_figure,
+)
+
+ROOT = Path(__file__).resolve().parents[2]
+PNG = b"\x89PNG\r\n\x1a\n"
+ROUNDS = [{"round": r, "median": 1.0 / (r + 1), "best_so_far": 0.5 / (r + 1)} for r in range(3)]
+
+
+def run_python(code: str, **env) -> str:
+    """Run ``code`` in a fresh interpreter with no display (stdout back); ``env`` added."""
+    clean = {k: v for k, v in os.environ.items() if k not in {"DISPLAY", "WAYLAND_DISPLAY"}}
+    clean.pop("MPLBACKEND", None)
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        env={**clean, **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    return done.stdout.strip()
+
+
+@pytest.mark.parametrize(
+    "module", ["adaptive.figures", "surrogates.shap_report", "surrogates.eels_map", "adaptive.cli"]
+)
+def test_importing_a_plotting_module_keeps_the_callers_backend(module):
+    code = (
+        "import matplotlib\n"
+        "matplotlib.use('svg')\n"
+        f"import {module}\n"
+        "print(matplotlib.get_backend())\n"
+    )
+    assert run_python(code) == "svg"
+
+
+def test_figures_are_saved_with_no_display_and_no_backend_chosen(tmp_path):
+    """The command line's case: no screen, nothing chosen, and pyplot never imported."""
+    target = tmp_path / "rounds.png"
+    code = (
+        "import sys\n"
+        "from adaptive.figures import plot_rounds\n"
+        f"plot_rounds({str(target)!r}, {ROUNDS!r}, [[0.5, 1.0]] * 3)\n"
+        "print('matplotlib.pyplot' in sys.modules)\n"
+    )
+    assert run_python(code, MPLBACKEND="") == "False"
+    assert target.read_bytes().startswith(PNG)
+
+
+def test_an_unknown_suffix_is_refused_before_a_folder_is_made_and_the_figure_closed(tmp_path):
+    fig = plt.figure()
+    folder = tmp_path / "new"
+    with pytest.raises(ValueError) as raised:
+        save_figure(fig, folder / "loss.v2")
+    assert not folder.exists()
+    assert fig.number not in plt.get_fignums()
+    assert raised.type is InvalidParameterError
+    assert raised.match(r"'loss\.v2'.*'v2'.*'loss\.v2\.png'")
+
+
+def test_a_save_that_fails_still_closes_the_figure(tmp_path):
+    taken = tmp_path / "taken"
+    taken.write_text("")
+    fig = plt.figure()
+    with pytest.raises(OSError):
+        save_figure(fig, taken / "fig.png")  # its folder is a file
+    assert fig.number not in plt.get_fignums()
+
+
+def test_a_figure_on_another_backends_canvas_is_saved_as_png(tmp_path):
+    """An SVG canvas lists only svg/svgz as its own; matplotlib still writes png through Agg."""
+    fig = Figure()
+    FigureCanvasSVG(fig)
+    path = save_figure(fig, tmp_path / "fig.png")
+    assert path.read_bytes().startswith(PNG)
+
+
+@pytest.mark.parametrize("suffix", [".png", ".PNG", ".svg", ".pdf"])
+def test_every_format_matplotlib_writes_is_saved(tmp_path, suffix):
+    path = save_figure(plt.figure(), tmp_path / "sub" / f"fig{suffix}")
+    assert path == tmp_path / "sub" / f"fig{suffix}" and path.stat().st_size > 0
+
+
+def test_every_plot_is_written_and_leaves_no_figure_open(tmp_path):
+    open_before = plt.get_fignums()
+    grid = np.linspace(0.0, 10.0, 50)
+    energies = np.linspace(0.0, 10.0, 12)
+    written = [
+        plot_scan(
+            tmp_path / "scan", energies, np.sin(energies), grid, np.sin(grid), 0.1 + 0 * grid
+        ),
+        plot_rounds(tmp_path / "rounds.png", ROUNDS, [np.ones(4)] * 3),
+        plot_spectrum_match(tmp_path / "match.png", grid, np.cos(grid), grid, np.sin(grid)),
+        plot_importance_by_round(
+            tmp_path / "shap.png", [{"round": r, "shap_importance": {"a": r}} for r in range(2)]
+        ),
+        plot_identification(tmp_path / "id.png", grid, np.exp(-grid), {"Fe": 0.9}, ["Fe"]),
+    ]
+    for path in written:
+        assert path.suffix == ".png" and path.read_bytes().startswith(PNG)
+    assert plt.get_fignums() == open_before
