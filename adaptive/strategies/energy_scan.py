@@ -12,6 +12,21 @@ from adaptive.strategies.scan import Scan
 from surrogates.warped_gp import WarpedGP
 
 
+def _step_at(energy: np.ndarray, values: np.ndarray, at: int) -> float:
+    """The step of ``values`` (n,) at index ``at`` of ``energy`` (n,).
+
+    A line fitted to the points from ``at`` on minus one fitted to the points up to
+    ``at``, both taken at ``energy[at]`` (as an XAS edge step is normalised), so a
+    linear background does not count; a side of one point is a constant.
+    """
+    x = energy - energy[at]
+    after, before = (
+        np.polyfit(x[side], values[side], min(1, x[side].size - 1))[-1]
+        for side in (slice(at, None), slice(None, at + 1))
+    )
+    return float(after - before)
+
+
 class EnergyScan(Scan):
     """Reconstruct a spectrum with few points: warped-GP maximum-variance sampling.
 
@@ -22,7 +37,8 @@ class EnergyScan(Scan):
     and thin out over the smooth pre-edge and EXAFS. Half of the warp's density
     (``floor``) follows XAFS practice instead: constant steps in k above the
     edge the reconstruction shows, which keeps exploring the EXAFS wiggles the
-    curvature cannot see yet and spends few points on the flat far end. A batch of ``n`` is chosen
+    curvature cannot see yet and spends few points on the flat far end; the signal
+    may rise (mu) or fall (transmission) across that edge. A batch of ``n`` is chosen
     greedily, each pick conditioning the variance on the pending ones; energies
     pending or already picked are not picked again. On a dimension with a ``step``
     every energy is snapped to its lattice.
@@ -82,11 +98,24 @@ class EnergyScan(Scan):
         """Prior point density (grid_size,): constant steps in k above the edge.
 
         The edge E0 is where the current reconstruction ``mean`` (grid_size,) rises
-        fastest. Above it the density is dk/dE ~ 1/sqrt(E - E0 + edge_width); below
-        ``E0 - edge_width`` it is the sparse far-EXAFS value (a coarse pre-edge).
+        fastest, as for an absorption (mu), unless the signal falls across its edge
+        (a transmission I1/I0, or -mu): then it is where ``mean`` falls fastest. It
+        falls when the steps (see ``_step_at``) at the steepest rise and at the
+        steepest fall add up to a drop: a white line's far side, however steep, steps
+        the same way as the edge, and a sloping background, however steep, neither
+        way. Until the ``n_initial`` grid is measured the reconstruction is too coarse
+        to tell (a raw mu on a steeply falling background looks like a drop), so the
+        edge rises. Above E0 the density is dk/dE ~ 1/sqrt(E - E0 + edge_width);
+        below ``E0 - edge_width`` it is the sparse far-EXAFS value (a coarse pre-edge).
         """
         energy = self.low + grid * (self.high - self.low)
-        edge = energy[np.argmax(np.gradient(mean, energy))]
+        slope = np.gradient(mean, energy)
+        rise, fall = int(np.argmax(slope)), int(np.argmin(slope))
+        falls = (
+            len(self.data()[0]) >= self.n_initial
+            and _step_at(energy, mean, rise) + _step_at(energy, mean, fall) < 0
+        )
+        edge = energy[fall if falls else rise]
         above = np.clip(energy - edge, 0.0, None)
         density = 1.0 / np.sqrt(above + self.edge_width)
         density[energy < edge - self.edge_width] = density.min()

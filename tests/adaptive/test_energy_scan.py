@@ -60,6 +60,38 @@ def test_points_concentrate_near_the_edge(xas_run):
     assert near > near_grid + 3, (near, near_grid)
 
 
+def test_a_falling_channel_is_scanned_like_the_rising_one():
+    """-mu falls across the edge; the scan is otherwise blind to the sign, so once its
+    k-space prior finds the edge all the same it measures the very energies it does on mu.
+    (The initial grid goes in as one batch: the direction is judged from then on.)"""
+    sim = KEdgeXAS(i0=None)
+    low, high = sim.energy_range
+    measured = []
+    for sign in (1.0, -1.0):
+        strategy = EnergyScan(energy_space(low, high))
+        grid = [s.point for s in strategy.suggest(strategy.n_initial)]
+        strategy.observe(
+            [Observation(p, sign * sim.evaluate_true(p["energy"]), time=-1.0) for p in grid]
+        )
+        run(strategy, lambda e, sign=sign: sign * sim.evaluate_true(e), 28)
+        measured.append(strategy.data()[0])
+    np.testing.assert_allclose(measured[1], measured[0], rtol=0, atol=1e-6)
+
+
+@pytest.mark.parametrize("channel", ["mu", "i1"])
+def test_edge_prior_sits_on_the_edge_of_a_rising_or_falling_channel(channel):
+    """i1 without noise is the transmitted fraction I1/I0, which drops at the edge."""
+    sim = KEdgeXAS(i0=None)
+    low, high = sim.energy_range
+    strategy = make_strategy({"name": "energy_scan"}, energy_space(low, high))
+    run(strategy, lambda e: sim.measure_channels(e)[channel], 30)
+    model = strategy.model
+    density = model.base_density(model.grid, model.predict_grid()[0])
+    energy = low + model.grid * (high - low)
+    edge = energy[density == density.max()].max()  # the top runs from E0 - edge_width to E0
+    assert abs(edge - sim.edge_energy) < 2.0, edge - sim.edge_energy
+
+
 def test_suggestions_carry_reasons_and_acquisition(xas_run):
     _, strategy = xas_run
     (s,) = strategy.suggest(1)
