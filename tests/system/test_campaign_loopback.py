@@ -27,6 +27,12 @@ def energy_space(low, high):
     return {"dimensions": [{"name": "energy", "low": low, "high": high, "units": "eV"}]}
 
 
+def create_campaign(client, simulator, strategy):
+    """A campaign over the simulator's energy range; its id."""
+    space = energy_space(*simulator.energy_range)
+    return client.call("campaign_create", space=space, strategy=strategy)["campaign_id"]
+
+
 @pytest.mark.parametrize("batch", [1, 4])
 def test_simulated_campaign_reconstructs_the_spectrum(server, batch):
     simulator = KEdgeXAS(i0=None)
@@ -52,11 +58,7 @@ def test_simulated_campaign_reconstructs_the_spectrum(server, batch):
 def test_a_campaign_stopped_mid_batch_ends_the_driver_loop(server):
     simulator = KEdgeXAS(i0=None)
     with Client(server.endpoint, timeout_s=30) as client:
-        campaign = client.call(
-            "campaign_create",
-            space=energy_space(*simulator.energy_range),
-            strategy={"name": "energy_scan"},
-        )["campaign_id"]
+        campaign = create_campaign(client, simulator, {"name": "energy_scan"})
 
         def operator_stops_after_the_first(count, put):
             if count == 1:
@@ -79,11 +81,7 @@ def test_a_finite_scan_whose_size_the_batch_does_not_divide_runs_to_its_end(serv
     # 5 and 28 points, neither a multiple of the batch
     options = {"n_points": 5} if strategy == "grid" else {"edge_energy": 8979.0, "scale": 15.0}
     with Client(server.endpoint, timeout_s=30) as client:
-        campaign = client.call(
-            "campaign_create",
-            space=energy_space(*simulator.energy_range),
-            strategy={"name": strategy, "options": options},
-        )["campaign_id"]
+        campaign = create_campaign(client, simulator, {"name": strategy, "options": options})
         run = run_driver(client, campaign, SimulatedInstrument(simulator), batch=3)
     assert run.status == "stopped" and "measured" in run.stop_reason
     observed = Journal(server.journal_path).observations(campaign)
@@ -107,11 +105,7 @@ class FailsOnMove(SimulatedInstrument):
 def test_a_failing_instrument_releases_the_unmeasured_suggestions_of_its_batch(server):
     simulator = KEdgeXAS(i0=None)
     with Client(server.endpoint, timeout_s=30) as client:
-        campaign = client.call(
-            "campaign_create",
-            space=energy_space(*simulator.energy_range),
-            strategy={"name": "grid", "options": {"n_points": 10}},
-        )["campaign_id"]
+        campaign = create_campaign(client, simulator, {"name": "grid", "options": {"n_points": 10}})
         with pytest.raises(RuntimeError, match="jammed"):
             run_driver(client, campaign, FailsOnMove(simulator, fail_at=3), batch=4)
         status = client.call("campaign_status", campaign_id=campaign)
@@ -140,11 +134,7 @@ class FailsOnRead(SimulatedInstrument):
 def test_a_replicate_failing_after_the_first_put_releases_only_the_rest(server):
     simulator = KEdgeXAS(i0=None)
     with Client(server.endpoint, timeout_s=30) as client:
-        campaign = client.call(
-            "campaign_create",
-            space=energy_space(*simulator.energy_range),
-            strategy={"name": "grid", "options": {"n_points": 10}},
-        )["campaign_id"]
+        campaign = create_campaign(client, simulator, {"name": "grid", "options": {"n_points": 10}})
         with pytest.raises(RuntimeError, match="saturated"):
             run_driver(client, campaign, FailsOnRead(simulator, 2), batch=3, replicates=2)
         status = client.call("campaign_status", campaign_id=campaign)
@@ -169,11 +159,7 @@ def test_a_put_journaled_whose_reply_is_lost_is_retried_and_counted_once(server)
     server.methods["observation_put"] = journal_then_stall
     puts = []
     with Client(server.endpoint, timeout_s=0.3, retries=0) as client:
-        campaign = client.call(
-            "campaign_create",
-            space=energy_space(*simulator.energy_range),
-            strategy={"name": "grid", "options": {"n_points": 6}},
-        )["campaign_id"]
+        campaign = create_campaign(client, simulator, {"name": "grid", "options": {"n_points": 6}})
         run = run_driver(
             client,
             campaign,
@@ -189,11 +175,7 @@ def test_a_put_journaled_whose_reply_is_lost_is_retried_and_counted_once(server)
 def test_resume_pending_measures_what_a_dead_driver_left(server):
     simulator = KEdgeXAS(i0=None)
     with Client(server.endpoint, timeout_s=30) as client:
-        campaign = client.call(
-            "campaign_create",
-            space=energy_space(*simulator.energy_range),
-            strategy={"name": "energy_scan"},
-        )["campaign_id"]
+        campaign = create_campaign(client, simulator, {"name": "energy_scan"})
         left = client.call("suggestions_get", campaign_id=campaign, n=3)["suggestions"]
         run = run_driver(
             client,
@@ -340,11 +322,9 @@ def test_a_driver_rides_out_a_server_restart_and_journals_the_reading_in_hand_on
 
     try:
         with Client(servers[0][1], timeout_s=0.5, retries=0) as client:
-            campaign = client.call(
-                "campaign_create",
-                space=energy_space(*simulator.energy_range),
-                strategy={"name": "grid", "options": {"n_points": 12}},
-            )["campaign_id"]
+            campaign = create_campaign(
+                client, simulator, {"name": "grid", "options": {"n_points": 12}}
+            )
             instrument = KillsTheServerOnRead(simulator, 5, kill_and_restart_later)
             with pytest.raises(ServerUnavailableError):
                 run_driver(client, campaign, instrument, max_measurements=6)
