@@ -21,7 +21,10 @@ One spectrum of ``EELSSimulator.sample``, in the order it is built:
   fluoride/chalcogenide/halide, alloy or intermetallic, ternary compound
   (perovskite/spinel-like), quaternary (doped) compound; anion partners are drawn
   with O most likely, metal partners with common ones favoured. With probability
-  ``contamination`` carbon is added. Atomic fractions follow rough stoichiometries.
+  ``contamination`` carbon is added, unless the composition already holds four
+  elements or carbon (C is also drawn as an anion partner); so ``contamination`` is not
+  the share of spectra with carbon: about 0.07 at 0, 0.15 at the default 0.1 and 0.91
+  at 1. Atomic fractions follow rough stoichiometries.
 * **Window**: width uniform in ``window_width`` channels, placed uniformly such that
   one major edge of the query, chosen at random, lies at least ``edge_margin`` eV
   inside it, and never below ``energy_min``.
@@ -32,8 +35,10 @@ One spectrum of ``EELSSimulator.sample``, in the order it is built:
   with an atomic fraction log-uniform in ``OVERLAP_FRACTION``, so a weak edge can sit
   under a strong white line. It takes a free composition slot, or the last one.
 * **Background**: ``B(E) = (E / E0)^-(r + dr ln(E/E0) / ln(E1/E0))`` (``E0``, ``E1`` the
-  first and last channel): a power law of exponent ``r`` in ``background_exponent``
-  whose local exponent drifts by ``dr`` (``|dr| <= background_curvature``) across the
+  first and last channel, ``r`` in ``background_exponent``, ``|dr| <=
+  background_curvature``): a power law whose local exponent ``-d ln B / d ln E = r +
+  2 dr ln(E/E0) / ln(E1/E0)`` drifts from ``r`` at the first channel to ``r + 2 dr`` at
+  the last, a change of ``2 dr`` (up to twice ``background_curvature``) across the
   window. It stands for the valence loss, the tails of the edges far below the window
   and their plural scattering, as a measured background does; edges more than
   ``GUARD_EV`` below the window are therefore not drawn separately.
@@ -47,7 +52,8 @@ One spectrum of ``EELSSimulator.sample``, in the order it is built:
   ``(E / onset)^-p`` (``p`` per spectrum, near ``r``). "Abrupt onset" edges (K, L1, ...)
   are sawtooths; "Delayed maximum" edges (L2,3 of 3d and 4p elements, M4,5 of 4d/5d,
   N edges) rise over a Rayleigh profile of width 4-20 eV ("Very delayed": 20-30 eV)
-  and overshoot to a broad maximum by up to 45 %. Atlas "Sharp peak" thresholds
+  and overshoot to a broad maximum about 2.5 widths above onset, by up to 52 % of the
+  step (before the continuum's decay). Atlas "Sharp peak" thresholds
   (L2,3 of Ca-Ni, M4,5 of Cs-Yb, L2,3 of Rb-Tc, ...) get a white line: a tapered
   Lorentzian -2 to 4 eV from the tabulated onset (the Atlas onsets differ from the
   binding energies by about that much: Ni 2p3/2 852.7 eV against 855 eV, La 3d5/2
@@ -91,6 +97,7 @@ white-line positions: the simulated Mn L3 maximum lies -4 to 7 eV from the onset
 import csv
 import functools
 import io
+import numbers
 from dataclasses import dataclass
 from importlib import resources
 
@@ -325,6 +332,11 @@ def _overlapping_pairs() -> tuple[np.ndarray, ...]:
     return i, onset[i, a], j, onset[j, b]
 
 
+def _is_real(value) -> bool:
+    """Whether a setting is a real number (int, float or a numpy one), not a string or None."""
+    return isinstance(value, numbers.Real)
+
+
 def _log_uniform(rng: np.random.Generator, bounds: tuple[float, float], size) -> np.ndarray:
     return np.exp(rng.uniform(np.log(bounds[0]), np.log(bounds[1]), size))
 
@@ -381,12 +393,14 @@ class EELSSimulator:
         """Store the settings; they are checked when sampling.
 
         Args:
-            window_width: (min, max) window width, channels (1 eV each).
-            energy_min: lowest first channel of a window, eV.
+            window_width: (min, max) window width, channels (1 eV each), integers.
+            energy_min: lowest first channel of a window, eV; an integer (whole channels).
             edge_margin: how far inside the window a major edge must lie to be
                 labelled, eV.
             background_exponent: (min, max) power-law exponent r.
-            background_curvature: largest change of the local exponent across a window.
+            background_curvature: largest ``|dr|`` of the background's exponent
+                (module docstring); the local exponent changes by ``2 dr``, so by up to
+                twice this, across a window.
             jump_ratio: (min, max) of the log-uniform factor u in the edge jump
                 ``fraction * strength * u`` relative to the background at onset.
             white_line: (min, max) white-line height relative to the edge jump.
@@ -397,7 +411,10 @@ class EELSSimulator:
             plasmon_width: (min, max) Drude plasmon width, eV.
             resolution: (min, max) FWHM of the Gaussian energy resolution, eV.
             counts: (min, max) counts in the last window channel (log-uniform).
-            contamination: probability of adding carbon (contamination, support film).
+            contamination: probability of adding carbon (contamination, support film)
+                to a composition of at most three elements without carbon; carbon also
+                comes as an anion partner, so the share of spectra with carbon differs
+                (module docstring).
             background_removed: probability that the power-law background is subtracted,
                 as in many published spectra.
             overlap_fraction: probability of adding a partner whose major edge overlaps
@@ -466,9 +483,11 @@ class EELSSimulator:
         }
         for name, (value, least) in ranges.items():
             try:
-                low, high = (float(v) for v in value)
+                low, high = value
             except (TypeError, ValueError):
                 raise ValueError(f"{name} must be a (min, max) pair, got {value!r}") from None
+            if not (_is_real(low) and _is_real(high)):
+                raise ValueError(f"{name} must be a (min, max) pair of numbers, got {value!r}")
             if not (np.isfinite(low) and np.isfinite(high) and least <= low <= high):
                 raise ValueError(
                     f"{name} must be finite (min, max) with {least} <= min <= max, got {value!r}"
@@ -483,8 +502,14 @@ class EELSSimulator:
             "overlap_fraction": (self.overlap_fraction, 0, 1),
         }
         for name, (value, low, high) in scalars.items():
-            if not (np.isfinite(value) and low <= value <= high):
-                raise ValueError(f"{name} must lie in [{low}, {high}], got {value!r}")
+            if not (_is_real(value) and np.isfinite(value) and low <= value <= high):
+                raise ValueError(f"{name} must be a number in [{low}, {high}], got {value!r}")
+        # whole channels: a window starts at energy_min or above, and is as wide as asked
+        for name, value in (("energy_min", [self.energy_min]), ("window_width", self.window_width)):
+            if any(v != int(v) for v in value):
+                raise ValueError(
+                    f"{name} must be whole channels (integers), got {getattr(self, name)!r}"
+                )
         low, high = self.window_width
         # 2 * edge_margin + 2 channels leave room for a whole channel of window starts,
         # so an integer one holds the query's (non-integer) onset edge_margin inside
@@ -709,7 +734,8 @@ def _log_power(log_x, r, curvature, span):
     """Log of the background power law at log(E / E0), broadcasting over the arguments.
 
     The exponent ``r + curvature * log_x / span`` is held at its window-end values
-    outside ``[0, span]``.
+    outside ``[0, span]``. Inside, the local exponent ``-d ln B / d ln E`` is
+    ``r + 2 curvature log_x / span``: it changes by ``2 curvature`` across the window.
     """
     return -(r + curvature / span * np.clip(log_x, 0.0, span)) * log_x
 

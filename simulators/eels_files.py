@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from simulators.eels import N_CHANNELS
-from simulators.text_files import read_text
+from simulators.text_files import DECIMAL_COMMAS, read_text
 
 #: Suffixes read through rosettasciio, by its reader module.
 BINARY_SUFFIXES = {".dm3": "digitalmicrograph", ".dm4": "digitalmicrograph",
@@ -89,12 +89,24 @@ def _leading_number(value: float | str | None) -> float | None:
 
 
 def _numbers(line: str, number: int, source: str) -> list[float]:
+    """The numbers of a data line; a ValueError naming the line if any is not a number,
+    or if the line writes decimal commas, which splitting at commas would misread."""
+    if DECIMAL_COMMAS.search(line):
+        raise ValueError(
+            f"{source} line {number}: {line.strip()!r} writes decimal commas; write decimal points"
+        )
     try:
         return [float(field) for field in _SEPARATORS.split(line.strip()) if field]
     except ValueError:
         raise ValueError(
             f"{source} line {number}: cannot read numbers from {line.strip()!r}; fix that line"
         ) from None
+
+
+def _is_spectrum_marker(line: str) -> bool:
+    """Whether a line is the MSA ``#SPECTRUM`` line (also ``# SPECTRUM :``, any case)."""
+    match = _MSA_KEY.match(line.strip())
+    return match is not None and match.group(1).lower() == "spectrum"
 
 
 def _parse_msa(text: str, source: str) -> EELSSpectrum:
@@ -138,6 +150,11 @@ def _parse_msa(text: str, source: str) -> EELSSpectrum:
     else:
         raise ValueError(f"{source}: #DATATYPE must be Y or XY, got {datatype!r}")
     npoints = _leading_number(header.get("npoints"))
+    if npoints is not None and not (np.isfinite(npoints) and npoints == round(npoints) >= 0):
+        raise ValueError(
+            f"{source}: #NPOINTS must be a whole number of points, got "
+            f"{header.get('npoints')!r}; fix the header or remove that line"
+        )
     if npoints is not None and int(npoints) != counts.size:
         raise ValueError(
             f"{source}: #NPOINTS says {int(npoints)} points but the data hold {counts.size}; "
@@ -192,7 +209,8 @@ def read_msa(path: str | Path) -> EELSSpectrum:
 def read_eels_text(path: str | Path) -> EELSSpectrum:
     """Read energy (eV) and counts from the first two columns of a text file.
 
-    Columns may be separated by commas, semicolons, tabs or spaces. ``# key: value``
+    Columns may be separated by commas, semicolons, tabs or spaces; a data line with
+    decimal commas (``500,5;1200,3``, ``500,5 1200``) is refused. ``# key: value``
     lines become ``metadata``; a title line before the data is kept as
     ``metadata["header"]``; extra columns are ignored.
 
@@ -232,7 +250,8 @@ def read_eels(path: str | Path) -> EELSSpectrum:
     """Read an EELS spectrum, choosing the reader from the suffix and the content.
 
     ``.dm3``, ``.dm4``, ``.hspy`` and ``.hdf5`` go through rosettasciio (optional extra
-    ``io``); text with a ``#SPECTRUM`` line to ``read_msa``; other text to
+    ``io``); text with a ``#SPECTRUM`` line (as ``read_msa`` reads it, also
+    ``# SPECTRUM :``) to ``read_msa``; other text to
     ``read_eels_text`` (EELSDB ``.msa`` downloads are often plain two columns).
 
     Args:
@@ -247,7 +266,7 @@ def read_eels(path: str | Path) -> EELSSpectrum:
             raise FileNotFoundError(f"spectrum file {str(path)!r} does not exist; check the path")
         return _read_binary(path)
     text = read_text(path, "an EELS text file")
-    if any(line.lstrip().upper().startswith("#SPECTRUM") for line in text.splitlines()):
+    if any(_is_spectrum_marker(line) for line in text.splitlines()):
         return _parse_msa(text, str(path))
     return _parse_text(text, str(path))
 

@@ -5,9 +5,12 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-#: Two whitespace-separated numbers written with decimal commas, e.g. "284,5\t1200,3";
-#: readers that split columns at commas refuse such lines rather than misread them.
-DECIMAL_COMMAS = re.compile(r"\d,\d+\s+[-+]?\d+,\d")
+#: A number written with a decimal comma next to another number across a whitespace or
+#: semicolon separator: "284,5\t1200,3", "500,5;1200,3", "500,5 1200", "500\t12,5";
+#: readers that split columns at commas refuse such lines rather than misread them. A
+#: comma between digits with no other separator beside it ("500,1200", "500.5,1200",
+#: "500.5, 1200", "1,2,3") is a column separator and does not match.
+DECIMAL_COMMAS = re.compile(r"\d,\d+\s*[;\s]\s*[-+.]?\d|\d\s*[;\s]\s*[-+]?\d+,\d")
 
 
 def read_text(path: str | Path, kind: str) -> str:

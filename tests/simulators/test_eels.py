@@ -2,7 +2,16 @@ import numpy as np
 import pytest
 
 from simulators import EELSSimulator, edge_table
-from simulators.eels import ELEMENTS, N_CHANNELS, OVERLAP_EV, _peaks, _tables
+from simulators.eels import (
+    ELEMENTS,
+    N_CHANNELS,
+    OVERLAP_EV,
+    _log_power,
+    _peaks,
+    _plural_scattering,
+    _steps,
+    _tables,
+)
 
 ENERGY = np.arange(N_CHANNELS, dtype=float)
 
@@ -204,6 +213,14 @@ def test_fewer_counts_give_noisier_spectra():
         ({"overlap_fraction": 1.5}, "overlap_fraction"),
         ({"overlap_fraction": -0.1}, "overlap_fraction"),
         ({"energy_min": 2000, "window_width": (200, 1000)}, "energy_min"),
+        # windows started below a non-integer energy_min; strings raised numpy TypeErrors
+        ({"energy_min": 50.5}, "energy_min must be whole channels"),
+        ({"window_width": (200.5, 300)}, "window_width must be whole channels"),
+        ({"energy_min": "50"}, "energy_min must be a number"),
+        ({"contamination": None}, "contamination must be a number"),
+        ({"edge_margin": "10"}, "edge_margin must be a number"),
+        ({"window_width": ("200", "300")}, "window_width must be a .* pair of numbers"),
+        ({"thickness": (0.1, None)}, "thickness must be a .* pair of numbers"),
     ],
 )
 def test_bad_settings_are_rejected_when_sampling(settings, name):
@@ -215,3 +232,85 @@ def test_bad_settings_are_rejected_when_sampling(settings, name):
 def test_bad_sample_size_is_rejected():
     with pytest.raises(ValueError, match="n must be"):
         EELSSimulator().sample(0, seed=0)
+
+
+def test_whole_number_settings_may_be_floats():
+    a = EELSSimulator().sample(20, seed=0)
+    b = EELSSimulator(energy_min=50.0, window_width=(200.0, 1500.0)).sample(20, seed=0)
+    np.testing.assert_array_equal(a.spectra, b.spectra)
+    np.testing.assert_array_equal(a.window, b.window)
+
+
+@pytest.mark.parametrize(("element", "name"), [("C", "K"), ("O", "K"), ("Si", "K")])
+def test_rendered_edges_start_at_the_tabulated_onset(element, name):
+    # one element, no shifts, no plural scattering, fine resolution, background removed:
+    # the abrupt K edge rises at the table's onset; below it only fine-structure tails
+    (onset,) = [e.onset_ev for e in edge_table() if e.element == element and e.name == name]
+    simulator = EELSSimulator(
+        energy_shift=(0.0, 0.0), chemical_shift=0.0, thickness=(1e-3, 1e-3),
+        resolution=(0.05, 0.05), counts=(1e9, 1e9), background_removed=1.0,
+    )  # fmt: skip
+    n = 20
+    comp = np.full((n, 4), -1)
+    comp[:, 0] = ELEMENTS.index(element)
+    frac = np.zeros((n, 4))
+    frac[:, 0] = 1.0
+    first, last = np.full(n, int(onset) - 80), np.full(n, int(onset) + 150)
+    spectra = simulator._render(comp, frac, first, last, np.random.default_rng(0))
+    start = int(onset)
+    for y in spectra:
+        level = np.median(y[start + 5 : start + 60])
+        assert level > 0.1
+        assert abs(np.argmax(y > 0.5 * level) - onset) <= 1.5
+        assert np.abs(y[start - 70 : start - 15]).max() < 0.01 * level
+
+
+@pytest.mark.parametrize("plasmon_energy", [15.0, 25.0])
+def test_plural_scattering_puts_plasmon_losses_above_the_edge(plasmon_energy):
+    core = np.zeros((1, N_CHANNELS))
+    core[0, 1000] = 1.0
+    thickness = 0.5
+    out = _plural_scattering(
+        core,
+        thickness=np.array([thickness]),
+        plasmon_energy=np.array([plasmon_energy]),
+        plasmon_width=np.array([3.0]),
+        resolution=np.array([0.5]),
+    )[0]
+    np.testing.assert_allclose(out.sum(), 1.0, rtol=1e-4)  # scattering conserves counts
+    # Poisson weights: exp(-t) unscattered, the rest lost at E > 1000 eV, none gained
+    np.testing.assert_allclose(out[995:1006].sum(), np.exp(-thickness), atol=0.01)
+    np.testing.assert_allclose(out[1006:].sum(), 1 - np.exp(-thickness), atol=0.01)
+    assert abs(out[:995].sum()) < 0.01
+    peak = 1006 + np.argmax(out[1006 : 1000 + int(1.5 * plasmon_energy)])
+    assert abs(peak - (1000 + plasmon_energy)) <= 1
+
+
+def test_background_local_exponent_drifts_by_twice_dr():
+    # documented: -d ln B / d ln E goes from r at the first channel to r + 2 dr at the last
+    first, last, r, dr = 400.0, 1400.0, 3.0, 0.5
+    energy = np.arange(first, last + 1)
+    log_b = _log_power(np.log(energy / first), r, dr, np.log(last / first))
+    local = -np.gradient(log_b, np.log(energy))
+    np.testing.assert_allclose(local[[1, -2]], [r, r + 2 * dr], atol=0.01)
+
+
+def test_delayed_edge_overshoot_reaches_about_half_the_step():
+    # documented: a maximum about 2.5 widths above onset, up to 52 % above the step
+    k = 2000
+    steps = _steps(k, np.arange(k), np.full(k, 1000.0), np.ones(k), np.ones(k, int),
+                   np.random.default_rng(0))  # fmt: skip
+    rise = np.cumsum(steps, axis=1)
+    np.testing.assert_allclose(rise[:, -1], 1.0, rtol=1e-6)
+    assert 1.45 < rise.max() <= 1.53
+
+
+def test_contamination_is_not_the_share_of_spectra_with_carbon():
+    # documented: carbon also comes as an anion partner, and none is added to four elements
+    carbon = ELEMENTS.index("C")
+    share = {
+        p: (EELSSimulator(contamination=p)._compositions(20000, np.random.default_rng(1))[0]
+            == carbon).any(axis=1).mean()
+        for p in (0.0, 0.1, 1.0)
+    }  # fmt: skip
+    assert 0.05 < share[0.0] < 0.09 and 0.13 < share[0.1] < 0.17 and 0.88 < share[1.0] < 0.94

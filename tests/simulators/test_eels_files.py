@@ -232,3 +232,62 @@ def test_msa_numbers_may_carry_a_unit_and_markers_need_no_colon(tmp_path):
     spectrum = read_eels(write(tmp_path, "unit.msa", text))
     np.testing.assert_allclose(spectrum.energy, [500, 500.5, 501])
     np.testing.assert_allclose(spectrum.counts, [1, 2, 3])
+
+
+@pytest.mark.parametrize(
+    ("text", "line"),
+    [
+        ("500,0\t12,5\n501,0\t13,1\n", 1),  # was read as energy 500, 501 and counts 0, 0
+        ("Energy (eV);Counts\n500,5;1200,3\n501,5;1210,8\n", 2),  # semicolon CSV
+        ("# beam: 300 kV\n500,5\t1200\n501,5\t1210\n", 2),  # integer counts
+    ],
+)
+@pytest.mark.parametrize("reader", [read_eels, read_eels_text])
+def test_decimal_commas_are_refused_not_misread(tmp_path, text, line, reader):
+    path = write(tmp_path, "dc.txt", text)
+    with pytest.raises(ValueError, match=rf"dc\.txt line {line}: .*write decimal points"):
+        reader(path)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["500.5,1200\n501.5,1300\n", "500.5, 1200\n501.5, 1300\n", "500.5;1200\n501.5;1300\n"],
+)
+def test_ordinary_csv_is_still_read(tmp_path, text):
+    spectrum = read_eels(write(tmp_path, "s.csv", text))
+    np.testing.assert_allclose(spectrum.energy, [500.5, 501.5])
+    np.testing.assert_allclose(spectrum.counts, [1200, 1300])
+    integers = read_eels(write(tmp_path, "i.csv", "500,1200\n501,1300\n"))
+    np.testing.assert_allclose(integers.counts, [1200, 1300])
+
+
+def test_read_eels_detects_msa_markers_as_read_msa_reads_them(tmp_path):
+    # "# SPECTRUM :" went to the text reader, which refused the one-column data
+    text = "#XPERCHAN : 1\n#OFFSET : 500\n# SPECTRUM :\n1\n2\n3\n# ENDOFDATA :\n"
+    path = write(tmp_path, "space.msa", text)
+    for reader in (read_eels, read_msa):
+        spectrum = reader(path)
+        np.testing.assert_allclose(spectrum.energy, [500, 501, 502])
+        np.testing.assert_allclose(spectrum.counts, [1, 2, 3])
+
+
+@pytest.mark.parametrize("npoints", ["nan", "inf", "-inf", "2.5"])
+def test_msa_npoints_must_be_a_finite_count(tmp_path, npoints):
+    text = f"#NPOINTS : {npoints}\n#XPERCHAN : 1\n#OFFSET : 500\n#SPECTRUM :\n1\n2\n"
+    with pytest.raises(ValueError, match=r"#NPOINTS must be a whole number of points"):
+        read_eels(write(tmp_path, "n.msa", text))
+
+
+def test_partly_covered_edge_channels_are_scaled_to_a_full_channel():
+    # 10 counts per eV: 2 per 0.2 eV point; extents 99.9 .. 200.1 eV
+    energy = 100.0 + 0.2 * np.arange(501)
+    channels, window = to_channels(energy, np.full(501, 2.0), normalise=False)
+    assert tuple(window) == (100, 200)  # 0.6 eV of channels 100 and 200 are covered
+    np.testing.assert_allclose(channels[100:201], 10.0, rtol=1e-6)
+    assert channels[99] == channels[201] == 0
+    # extents 100.1 .. 149.9 eV: 0.4 eV of channels 100 and 150, too little to keep
+    energy = 100.2 + 0.2 * np.arange(249)
+    channels, window = to_channels(energy, np.full(249, 2.0), normalise=False)
+    assert tuple(window) == (101, 149)
+    np.testing.assert_allclose(channels[101:150], 10.0, rtol=1e-6)
+    assert channels[100] == channels[150] == 0

@@ -3,7 +3,7 @@ import pytest
 
 from simulators import read_eels, read_msa
 from simulators.replay import read_spectrum
-from simulators.text_files import read_text
+from simulators.text_files import DECIMAL_COMMAS, read_text
 
 
 def test_utf8_byte_order_mark_is_dropped(tmp_path):
@@ -38,3 +38,22 @@ def test_file_with_nul_bytes_is_not_text(tmp_path):
     path.write_bytes(b"700 1\n\x00\x01\x02")
     with pytest.raises(ValueError, match=r"not a text file \(NUL byte at offset 6\); pass a text"):
         read_spectrum(path)
+
+
+@pytest.mark.parametrize(
+    "line",
+    ["500,0\t12,5", "500,5;1200,3", "500,5; 1200,3", "284,5  1200,3", "500,5\t1200",
+     "500\t12,5", "-0,5 3", "Energy;1,5;2,5"],
+)  # fmt: skip
+def test_decimal_comma_lines_are_recognised(line):
+    assert DECIMAL_COMMAS.search(line)
+
+
+@pytest.mark.parametrize(
+    "line",
+    ["500.5,1200", "500.5, 1200", "500,1200", "500, 1200", "1,2,3", "1, 2, 3", "284.5,1200,",
+     "500;1200", "500.5;1200.3", "500\t1200", "500.5 1200.3", "6.284e+002, -3.07e+001",
+     "BE,counts", "500,1200 ", "500 1200 # 1,2 x"],
+)  # fmt: skip
+def test_ordinary_csv_and_whitespace_lines_are_not_decimal_commas(line):
+    assert not DECIMAL_COMMAS.search(line)
