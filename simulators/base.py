@@ -5,9 +5,30 @@ generator, and splits the signal into a noise-free part (``evaluate_true``) and
 a measured, noisy part (``measure`` / ``measure_channels``).
 """
 
+import numbers
 from abc import ABC, abstractmethod
 
 import numpy as np
+
+#: Largest incident (and expected transmitted) count per point: numpy's Poisson sampler
+#: refuses means above about 9.2e18 (int64 max - 10 sqrt(int64 max)).
+MAX_COUNTS = 1e18
+
+
+def is_finite_real(value) -> bool:
+    """Whether ``value`` is a finite real number (strings and bools are not)."""
+    return (
+        isinstance(value, numbers.Real) and not isinstance(value, bool) and bool(np.isfinite(value))
+    )
+
+
+def check_finite(name: str, value, *, positive: bool = False) -> float:
+    """``value`` as a float, or a ValueError naming ``name`` unless it is a finite real
+    number (and > 0 when ``positive``)."""
+    if not (is_finite_real(value) and (value > 0 or not positive)):
+        need, kind = (" and > 0", "positive ") if positive else ("", "")
+        raise ValueError(f"{name} must be finite{need}, got {value!r}; pass a {kind}real number")
+    return float(value)
 
 
 class Simulator(ABC):
@@ -42,23 +63,28 @@ class Simulator(ABC):
 
         Args:
             energy_range: ``(low, high)`` with finite low < high, eV.
-            i0: incident counts per point (finite, > 0) for Poisson counting noise,
-                or None for noise-free measurements.
+            i0: incident counts per point (0 < i0 <= ``MAX_COUNTS``) for Poisson
+                counting noise, or None for noise-free measurements.
             mu_offset: finite extra absorption used only for the counting statistics.
             seed: seed for ``np.random.default_rng``; None draws a fresh one.
         """
-        low, high = (float(v) for v in energy_range)
-        if not (np.isfinite(low) and np.isfinite(high) and low < high):
+        try:
+            pair = tuple(energy_range)
+        except TypeError:
+            pair = ()
+        if not (len(pair) == 2 and all(map(is_finite_real, pair)) and pair[0] < pair[1]):
             raise ValueError(
-                f"energy_range must be finite (low, high) with low < high, got {energy_range!r}"
+                f"energy_range must be finite (low, high) with low < high, got {energy_range!r}; "
+                "pass two numbers in eV"
             )
-        if i0 is not None and not (np.isfinite(i0) and i0 > 0):
-            raise ValueError(f"i0 must be a finite count > 0 or None (noise-free), got {i0!r}")
-        if not np.isfinite(mu_offset):
-            raise ValueError(f"mu_offset must be finite, got {mu_offset!r}")
-        self.energy_range = (low, high)
+        if i0 is not None and not (is_finite_real(i0) and 0 < i0 <= MAX_COUNTS):
+            raise ValueError(
+                f"i0 must be a count with 0 < i0 <= {MAX_COUNTS:g} (numpy's Poisson sampler "
+                f"fails above ~9.2e18) or None (noise-free), got {i0!r}; pass a number in range"
+            )
+        self.energy_range = (float(pair[0]), float(pair[1]))
         self.i0 = None if i0 is None else float(i0)
-        self.mu_offset = float(mu_offset)
+        self.mu_offset = check_finite("mu_offset", mu_offset)
         self.seed = seed
         self._rng = np.random.default_rng(seed)
 
@@ -102,7 +128,14 @@ class Simulator(ABC):
         expected = np.exp(-(mu + self.mu_offset))
         if self.i0 is None:
             return mu, np.ones_like(mu), expected
-        i1 = self._rng.poisson(self.i0 * expected).astype(float)
+        lam = self.i0 * expected
+        if not np.all(lam <= MAX_COUNTS):
+            raise ValueError(
+                f"expected transmitted counts i0 * exp(-(mu + mu_offset)) reach {np.max(lam):g}, "
+                f"above {MAX_COUNTS:g} (numpy's Poisson sampler fails above ~9.2e18); lower i0 "
+                "or raise mu_offset so that mu + mu_offset >= 0"
+            )
+        i1 = self._rng.poisson(lam).astype(float)
         measured = np.log(self.i0 / np.maximum(i1, 1.0)) - self.mu_offset
         return measured, np.full_like(mu, self.i0), i1
 

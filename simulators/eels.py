@@ -97,12 +97,13 @@ white-line positions: the simulated Mn L3 maximum lies -4 to 7 eV from the onset
 import csv
 import functools
 import io
-import numbers
 from dataclasses import dataclass
 from importlib import resources
 
 import numpy as np
 import scipy.fft
+
+from simulators.base import is_finite_real
 
 #: Element symbols Be..Bi (Z = 4..83) in order of atomic number.
 ELEMENTS: tuple[str, ...] = (
@@ -332,11 +333,6 @@ def _overlapping_pairs() -> tuple[np.ndarray, ...]:
     return i, onset[i, a], j, onset[j, b]
 
 
-def _is_real(value) -> bool:
-    """Whether a setting is a real number (int, float or a numpy one), not a string or None."""
-    return isinstance(value, numbers.Real)
-
-
 def _log_uniform(rng: np.random.Generator, bounds: tuple[float, float], size) -> np.ndarray:
     return np.exp(rng.uniform(np.log(bounds[0]), np.log(bounds[1]), size))
 
@@ -486,11 +482,10 @@ class EELSSimulator:
                 low, high = value
             except (TypeError, ValueError):
                 raise ValueError(f"{name} must be a (min, max) pair, got {value!r}") from None
-            if not (_is_real(low) and _is_real(high)):
-                raise ValueError(f"{name} must be a (min, max) pair of numbers, got {value!r}")
-            if not (np.isfinite(low) and np.isfinite(high) and least <= low <= high):
+            if not (is_finite_real(low) and is_finite_real(high) and least <= low <= high):
                 raise ValueError(
-                    f"{name} must be finite (min, max) with {least} <= min <= max, got {value!r}"
+                    f"{name} must be a (min, max) pair of finite numbers with {least} <= min "
+                    f"<= max, got {value!r}"
                 )
         scalars = {
             "energy_min": (self.energy_min, 1, N_CHANNELS - 1),
@@ -502,7 +497,7 @@ class EELSSimulator:
             "overlap_fraction": (self.overlap_fraction, 0, 1),
         }
         for name, (value, low, high) in scalars.items():
-            if not (_is_real(value) and np.isfinite(value) and low <= value <= high):
+            if not (is_finite_real(value) and low <= value <= high):
                 raise ValueError(f"{name} must be a number in [{low}, {high}], got {value!r}")
         # whole channels: a window starts at energy_min or above, and is as wide as asked
         for name, value in (("energy_min", [self.energy_min]), ("window_width", self.window_width)):

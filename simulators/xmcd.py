@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from simulators.base import Simulator
+from simulators.base import Simulator, check_finite
 from simulators.lineshapes import arctan_step, pseudo_voigt
 
 
@@ -55,11 +55,11 @@ class XMCD(Simulator):
             energy_range: ``(low, high)`` measurable energies, eV; default
                 ``(l3_energy - 17, l2_energy + 20)``.
             edge_step: total jump of the averaged absorption across both edges.
-            edge_width: arctan half width of both steps, eV.
+            edge_width: arctan half width of both steps, eV (> 0).
             white_line_l3: L3 white-line height.
             white_line_l2: L2 white-line height.
-            fwhm_l3: L3 white-line FWHM, eV.
-            fwhm_l2: L2 white-line FWHM, eV.
+            fwhm_l3: L3 white-line FWHM, eV (> 0).
+            fwhm_l2: L2 white-line FWHM, eV (> 0).
             eta: Lorentzian fraction of the pseudo-Voigt white lines, in [0, 1].
             xmcd_l3: dichroic difference at L3 as a fraction of the L3 white line.
             xmcd_l2: dichroic difference at L2 as a fraction of the L2 white line.
@@ -67,28 +67,32 @@ class XMCD(Simulator):
             i0: incident counts per point and helicity, or None for noise-free
                 measurements.
             seed: seed of the noise generator.
+
+        Raises:
+            ValueError: naming the setting, unless every setting is a finite real number
+                (widths > 0, ``eta`` in [0, 1], ``l3_energy < l2_energy``).
         """
-        if not (np.isfinite(l3_energy) and np.isfinite(l2_energy) and l3_energy < l2_energy):
+        self.l3_energy = check_finite("l3_energy", l3_energy)
+        self.l2_energy = check_finite("l2_energy", l2_energy)
+        if not self.l3_energy < self.l2_energy:
             raise ValueError(
-                f"need finite l3_energy < l2_energy, got l3_energy={l3_energy!r}, "
+                f"need l3_energy < l2_energy, got l3_energy={l3_energy!r}, "
                 f"l2_energy={l2_energy!r}; the L2 edge lies above L3"
             )
         if energy_range is None:
-            energy_range = (l3_energy - 17.0, l2_energy + 20.0)
+            energy_range = (self.l3_energy - 17.0, self.l2_energy + 20.0)
         super().__init__(energy_range, i0=i0, mu_offset=mu_offset, seed=seed)
-        self.l3_energy = float(l3_energy)
-        self.l2_energy = float(l2_energy)
-        self.edge_step = edge_step
-        self.edge_width = edge_width
-        self.white_line_l3 = white_line_l3
-        self.white_line_l2 = white_line_l2
-        self.fwhm_l3 = fwhm_l3
-        self.fwhm_l2 = fwhm_l2
-        self.eta = eta
-        self.xmcd_l3 = xmcd_l3
-        self.xmcd_l2 = xmcd_l2
-        # Evaluate once so that bad shape settings fail here, not at the first measurement.
-        self._evaluate_true(np.array([self.l3_energy]))
+        self.edge_step = check_finite("edge_step", edge_step)
+        self.edge_width = check_finite("edge_width", edge_width, positive=True)
+        self.white_line_l3 = check_finite("white_line_l3", white_line_l3)
+        self.white_line_l2 = check_finite("white_line_l2", white_line_l2)
+        self.fwhm_l3 = check_finite("fwhm_l3", fwhm_l3, positive=True)
+        self.fwhm_l2 = check_finite("fwhm_l2", fwhm_l2, positive=True)
+        self.eta = check_finite("eta", eta)
+        if not 0.0 <= self.eta <= 1.0:
+            raise ValueError(f"eta must lie in [0, 1], got {eta!r}; pass a Lorentzian fraction")
+        self.xmcd_l3 = check_finite("xmcd_l3", xmcd_l3)
+        self.xmcd_l2 = check_finite("xmcd_l2", xmcd_l2)
 
     def _helicities(self, e: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Noise-free (mu_plus, mu_minus), each (n,), for energies e: (n,) eV."""

@@ -219,8 +219,8 @@ def test_fewer_counts_give_noisier_spectra():
         ({"energy_min": "50"}, "energy_min must be a number"),
         ({"contamination": None}, "contamination must be a number"),
         ({"edge_margin": "10"}, "edge_margin must be a number"),
-        ({"window_width": ("200", "300")}, "window_width must be a .* pair of numbers"),
-        ({"thickness": (0.1, None)}, "thickness must be a .* pair of numbers"),
+        ({"window_width": ("200", "300")}, "window_width must be a .* pair of finite numbers"),
+        ({"thickness": (0.1, None)}, "thickness must be a .* pair of finite numbers"),
     ],
 )
 def test_bad_settings_are_rejected_when_sampling(settings, name):

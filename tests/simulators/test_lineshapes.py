@@ -80,3 +80,15 @@ def test_exafs_shells_add_up():
     k = np.linspace(1.0, 12.0, 50)
     a, b = (1.0, 2.5, 0.005, 0.3), (0.5, 3.6, 0.01, -1.0)
     np.testing.assert_allclose(exafs_chi(k, [a, b]), exafs_chi(k, [a]) + exafs_chi(k, [b]))
+
+
+def test_exafs_phase_adds_to_the_sine_argument():
+    k = np.array([1.0, 3.7, 8.2, 12.5])
+    a, r, s2, phase = 1.3, 2.2, 0.004, 0.9
+    by_hand = a * np.exp(-2 * k**2 * s2) * np.sin(2 * k * r + phase) / (k * r**2)
+    np.testing.assert_allclose(exafs_chi(k, [(a, r, s2, phase)]), by_hand, rtol=1e-12)
+    np.testing.assert_allclose(  # the sign of the phase matters
+        exafs_chi(k, [(a, r, s2, -phase)]),
+        a * np.exp(-2 * k**2 * s2) * np.sin(2 * k * r - phase) / (k * r**2),
+        rtol=1e-12,
+    )

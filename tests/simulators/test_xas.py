@@ -99,3 +99,127 @@ def test_bad_settings_raise(kwargs):
 def test_a_non_finite_edge_energy_is_named(edge):
     with pytest.raises(ValueError, match="edge_energy must be finite"):
         KEdgeXAS(edge_energy=edge, i0=None)
+
+
+E0 = 8979.0
+
+
+def shape_difference(energy, **changed):
+    """Noise-free mu with ``changed`` settings minus the default noise-free mu."""
+    return KEdgeXAS(i0=None, **changed).evaluate_true(energy) - KEdgeXAS(i0=None).evaluate_true(
+        energy
+    )
+
+
+@pytest.mark.parametrize("edge_step", [1.0, 2.0])
+def test_white_line_is_a_lorentzian_at_e0_plus_offset_scaled_by_edge_step(edge_step):
+    e = np.arange(E0 - 30.0, E0 + 30.0, 0.01)
+    white = KEdgeXAS(i0=None, edge_step=edge_step).evaluate_true(e) - KEdgeXAS(
+        i0=None, edge_step=edge_step, white_line_amplitude=0.0
+    ).evaluate_true(e)
+    assert abs(e[white.argmax()] - (E0 + 3.0)) < 0.5  # documented white_line_offset = +3 eV
+    assert white.max() == pytest.approx(0.4 * edge_step, rel=1e-6)  # amplitude x edge_step
+    half = e[white >= white.max() / 2]
+    assert half[-1] - half[0] == pytest.approx(5.0, abs=0.03)  # white_line_fwhm
+    # Seen in the whole spectrum: the maximum near the edge is the white line.
+    mu = KEdgeXAS(i0=None, edge_step=edge_step).evaluate_true(e)
+    assert abs(e[mu.argmax()] - (E0 + 3.0)) < 0.5
+
+
+def test_pre_edge_peak_is_a_gaussian_at_e0_minus_seven():
+    e = np.arange(E0 - 30.0, E0 + 10.0, 0.01)
+    pre = -shape_difference(e, pre_edge_amplitude=0.0)
+    assert abs(e[pre.argmax()] - (E0 - 7.0)) < 0.05
+    assert pre.max() == pytest.approx(0.05, rel=1e-6)
+    half = e[pre >= pre.max() / 2]
+    assert half[-1] - half[0] == pytest.approx(1.5, abs=0.03)  # pre_edge_fwhm
+    # Seen in the whole spectrum: the only local maximum below the edge, near E0 - 7.
+    mu = KEdgeXAS(i0=None).evaluate_true(e[e < E0 - 2.0])
+    rising, falling = np.diff(mu)[:-1] > 0, np.diff(mu)[1:] <= 0
+    (peaks,) = np.nonzero(rising & falling)
+    assert peaks.size == 1 and abs(e[peaks[0] + 1] - (E0 - 7.0)) < 0.5
+
+
+def test_pre_edge_slope_is_referenced_to_the_edge_energy():
+    e = np.array([E0 - 150.0, E0, E0 + 500.0])
+    np.testing.assert_allclose(
+        shape_difference(e, pre_edge_slope=1e-3), (1e-3 + 2e-4) * (e - E0), atol=1e-12
+    )
+
+
+def test_exafs_matches_the_documented_formula_by_hand():
+    shells = ((4.0, 2.55, 0.0087, -1.0), (1.5, 3.61, 0.012, 0.8))
+    e = np.array([E0 + 5.0, E0 + 20.0, E0 + 80.0, E0 + 300.0, E0 + 700.0])
+    with_exafs = KEdgeXAS(i0=None, shells=shells).evaluate_true(e)
+    exafs = with_exafs - KEdgeXAS(i0=None, shells=()).evaluate_true(e)
+    k = np.sqrt(0.2624682917 * (e - E0))
+    chi = sum(
+        a * np.exp(-2 * k**2 * s2) * np.sin(2 * k * r + phase) / (k * r**2)
+        for a, r, s2, phase in shells
+    )
+    window = 1 - np.exp(-((k / 2.5) ** 2))  # exafs_onset_k = 2.5
+    step = 0.5 + np.arctan((e - E0) / 1.5) / np.pi  # edge_width = 1.5
+    np.testing.assert_allclose(exafs, step * window * chi, rtol=1e-9, atol=1e-12)
+    assert np.abs(exafs).max() > 1e-3  # the comparison is not trivially zero
+    # Below the edge there is no EXAFS at all.
+    below = np.array([E0 - 100.0, E0])
+    np.testing.assert_array_equal(
+        KEdgeXAS(i0=None, shells=shells).evaluate_true(below),
+        KEdgeXAS(i0=None, shells=()).evaluate_true(below),
+    )
+
+
+def test_numpy_and_integer_settings_are_accepted():
+    e = np.linspace(8900.0, 9300.0, 41)
+    sim = KEdgeXAS(i0=None, edge_energy=np.float64(E0), edge_step=1, exafs_onset_k=np.int64(3))
+    expected = KEdgeXAS(i0=None, exafs_onset_k=3.0).evaluate_true(e)
+    np.testing.assert_array_equal(sim.evaluate_true(e), expected)
+    assert isinstance(sim.edge_step, float)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "name"),
+    [
+        ({"edge_step": np.nan}, "edge_step"),
+        ({"edge_step": True}, "edge_step"),
+        ({"pre_edge_amplitude": np.nan}, "pre_edge_amplitude"),
+        ({"pre_edge_slope": np.nan}, "pre_edge_slope"),
+        ({"pre_edge_offset": np.inf}, "pre_edge_offset"),
+        ({"white_line_amplitude": np.inf}, "white_line_amplitude"),
+        ({"white_line_offset": np.nan}, "white_line_offset"),
+        ({"exafs_onset_k": np.inf}, "exafs_onset_k"),
+        ({"pre_edge_fwhm": 0.0}, "pre_edge_fwhm"),
+        ({"pre_edge_fwhm": 0.0, "pre_edge_amplitude": 0.0}, "pre_edge_fwhm"),
+        ({"white_line_fwhm": -1.0}, "white_line_fwhm"),
+        ({"edge_width": "1.5"}, "edge_width"),
+        ({"edge_energy": "8979"}, "edge_energy"),
+        ({"mu_offset": "1"}, "mu_offset"),
+        ({"i0": "1e6"}, "i0"),
+        ({"i0": 1e20}, "i0"),
+        ({"energy_range": (8000.0,)}, "energy_range"),
+        ({"energy_range": ("8000", "9000")}, "energy_range"),
+        ({"shells": [(np.nan, 2.5, 0.01, 0.0)]}, r"shells\[0\] amplitude"),
+        ({"shells": [(1.0, 2.5, 0.01, np.inf)]}, r"shells\[0\] phase"),
+        ({"shells": [(1.0, 2.5, 0.01, 0.0), (1.0, 0.0, 0.01, 0.0)]}, r"shells\[1\] R"),
+        ({"shells": [(1.0, 2.5, -0.01, 0.0)]}, r"shells\[0\] sigma2"),
+        ({"shells": [(1.0, 2.5, 0.01)]}, "shells must be a sequence of"),
+        ({"shells": 4.0}, "shells must be a sequence of"),
+    ],
+)
+@pytest.mark.parametrize("i0", [None, 1e6])
+def test_bad_settings_are_refused_by_name(kwargs, name, i0):
+    kwargs = {"i0": i0} | kwargs
+    with pytest.raises(ValueError, match=f"^{name} .*got"):
+        KEdgeXAS(**kwargs)
+
+
+def test_i0_up_to_the_poisson_limit_works():
+    sim = KEdgeXAS(i0=1e18, seed=0)
+    true = sim.evaluate_true(9050.0)
+    assert sim.measure(9050.0) == pytest.approx(true, abs=1e-6)
+
+
+def test_counts_beyond_the_poisson_limit_are_refused_clearly():
+    sim = KEdgeXAS(mu_offset=-60.0, seed=0)  # transmitted fraction exp(60) > 1
+    with pytest.raises(ValueError, match="lower i0 or raise mu_offset"):
+        sim.measure(9050.0)

@@ -61,3 +61,99 @@ def test_rejects_bad_energy_and_settings():
         XMCD(l3_energy=725.0)
     with pytest.raises(ValueError, match="eta"):
         XMCD(eta=2.0)
+
+
+def pv(e, center, fwhm, eta):
+    """Unit-height pseudo-Voigt, written out from its documented definition."""
+    x2 = ((e - center) / fwhm) ** 2
+    return eta / (1 + 4 * x2) + (1 - eta) * np.exp(-4 * np.log(2) * x2)
+
+
+def arctan(e, center, width):
+    return 0.5 + np.arctan((e - center) / width) / np.pi
+
+
+SETTINGS = [
+    {},  # Fe defaults: L3 707, L2 720, step 1, width 1, 3.0/1.5, fwhm 2/2.5, eta 0.5, -0.3/0.3
+    {
+        "l3_energy": 852.7,
+        "l2_energy": 870.0,
+        "edge_step": 0.7,
+        "edge_width": 0.6,
+        "white_line_l3": 2.2,
+        "white_line_l2": 0.9,
+        "fwhm_l3": 1.2,
+        "fwhm_l2": 3.1,
+        "eta": 0.2,
+        "xmcd_l3": -0.25,
+        "xmcd_l2": 0.4,
+    },
+]
+
+
+@pytest.mark.parametrize("changed", SETTINGS)
+def test_channels_match_the_documented_formula_by_hand(changed):
+    p = {
+        "l3_energy": 707.0,
+        "l2_energy": 720.0,
+        "edge_step": 1.0,
+        "edge_width": 1.0,
+        "white_line_l3": 3.0,
+        "white_line_l2": 1.5,
+        "fwhm_l3": 2.0,
+        "fwhm_l2": 2.5,
+        "eta": 0.5,
+        "xmcd_l3": -0.3,
+        "xmcd_l2": 0.3,
+    } | changed
+    sim = XMCD(i0=None, **changed)
+    e = np.linspace(*sim.energy_range, 801)
+    l3 = p["white_line_l3"] * pv(e, p["l3_energy"], p["fwhm_l3"], p["eta"])
+    l2 = p["white_line_l2"] * pv(e, p["l2_energy"], p["fwhm_l2"], p["eta"])
+    w = p["edge_width"]
+    steps = 2 / 3 * arctan(e, p["l3_energy"], w) + 1 / 3 * arctan(e, p["l2_energy"], w)
+    mu_avg = p["edge_step"] * steps + l3 + l2
+    xmcd = p["xmcd_l3"] * l3 + p["xmcd_l2"] * l2
+    ch = sim.measure_channels(e)
+    np.testing.assert_allclose(ch["mu_avg"], mu_avg, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(ch["xmcd"], xmcd, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(ch["mu_plus"], mu_avg + xmcd / 2, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(ch["mu_minus"], mu_avg - xmcd / 2, rtol=1e-12, atol=1e-12)
+
+
+def test_dichroism_peaks_have_the_documented_magnitudes():
+    sim = XMCD(i0=None)
+    e = np.arange(690.0, 740.0, 0.01)
+    xmcd = sim.measure_channels(e)["xmcd"]
+    l3, l2 = e < 713.5, e > 713.5
+    # xmcd_l3 * white_line_l3 = -0.9 at L3 and xmcd_l2 * white_line_l2 = 0.45 at L2; the
+    # other edge's tail adds < 0.01.
+    assert xmcd[l3].min() == pytest.approx(-0.9, abs=0.01)
+    assert abs(e[l3][xmcd[l3].argmin()] - 707.0) < 0.05
+    assert xmcd[l2].max() == pytest.approx(0.45, abs=0.01)
+    assert abs(e[l2][xmcd[l2].argmax()] - 720.0) < 0.05
+    # The L3 white line stands 3.0 above the half-risen L3 step (edge_step 2/3 * 1/2).
+    assert sim.evaluate_true(707.0) == pytest.approx(3.0 + 1 / 3, abs=0.02)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "name"),
+    [
+        ({"edge_step": np.nan}, "edge_step"),
+        ({"white_line_l3": np.inf}, "white_line_l3"),
+        ({"white_line_l2": np.nan}, "white_line_l2"),
+        ({"xmcd_l3": np.nan}, "xmcd_l3"),
+        ({"xmcd_l2": np.inf}, "xmcd_l2"),
+        ({"fwhm_l3": 0.0}, "fwhm_l3"),
+        ({"fwhm_l2": np.nan}, "fwhm_l2"),
+        ({"edge_width": 0.0}, "edge_width"),
+        ({"eta": np.nan}, "eta"),
+        ({"eta": "0.5"}, "eta"),
+        ({"l3_energy": "707"}, "l3_energy"),
+        ({"mu_offset": np.nan}, "mu_offset"),
+        ({"i0": 1e20}, "i0"),
+    ],
+)
+def test_bad_settings_are_refused_by_name(kwargs, name):
+    with pytest.raises(ValueError, match=f"^{name} .*got"):
+        XMCD(**kwargs)
