@@ -244,9 +244,7 @@ def test_a_campaign_id_that_is_not_a_name_is_refused(journal, campaign_id):
     assert journal.campaign_ids() == []
 
 
-def test_released_suggestions_are_no_longer_pending_and_their_points_come_back(
-    journal, tmp_path
-):
+def test_released_suggestions_are_no_longer_pending_and_their_points_come_back(journal, tmp_path):
     campaign = Campaign.create(journal, SPACE, GRID, campaign_id="c1")
     first, second = campaign.suggest(2)
     assert campaign.release([first.id, first.id]) == [first.id]
