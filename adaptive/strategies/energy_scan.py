@@ -112,7 +112,7 @@ class EnergyScan(Scan):
         slope = np.gradient(mean, energy)
         rise, fall = int(np.argmax(slope)), int(np.argmin(slope))
         falls = (
-            len(self.data()[0]) >= self.n_initial
+            len(self._observed) >= self.n_initial
             and _step_at(energy, mean, rise) + _step_at(energy, mean, fall) < 0
         )
         edge = energy[fall if falls else rise]
