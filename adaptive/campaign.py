@@ -118,11 +118,7 @@ class Campaign:
         """Rebuild from the journal: config, observations, unanswered suggestions, status."""
         row = journal.campaign(campaign_id)
         campaign = cls(campaign_id, row["config"], journal)
-        observations = journal.observations(campaign_id)
-        campaign.strategy.observe(observations)
-        state = journal.strategy_state(campaign_id)
-        if state is not None:
-            campaign.strategy.load_state(state)
+        observations = campaign._teach_journal()
         campaign.n_observations = len(observations)
         answered = {o.suggestion_id for o in observations}
         for event in journal.events(campaign_id, "suggestion"):
@@ -134,6 +130,15 @@ class Campaign:
                 campaign.pending.pop(suggestion_id, None)
         campaign.status, campaign.stop_reason = row["status"], row["stop_reason"]
         return campaign
+
+    def _teach_journal(self) -> list[Observation]:
+        """Teach the strategy every journaled observation and its saved state; return them."""
+        observations = self.journal.observations(self.id)
+        self.strategy.observe(observations)
+        state = self.journal.strategy_state(self.id)
+        if state is not None:
+            self.strategy.load_state(state)
+        return observations
 
     def _require_running(self) -> None:
         if self.status != "running":
@@ -191,7 +196,12 @@ class Campaign:
     def observe(
         self, observation: Observation, client_id: str | None = None, sequence: int | None = None
     ) -> bool:
-        """Journal, then learn from, one observation; False if it was a duplicate put."""
+        """Journal, and learn from, one observation; False if it was a duplicate put.
+
+        The journal commits the observation only once the strategy has learned it: a
+        strategy that raises leaves the journal as it was (and is rebuilt from it), so
+        its error cannot make the campaign fail to resume.
+        """
         self._require_running()
         point = self.space.validate(observation.point)
         # the checked point: canonical types (int, float, the stored choice), snapped
@@ -214,11 +224,23 @@ class Campaign:
                 f"the observation at {point} has only a spectrum and campaign {self.id} has no "
                 "objective or analysis value to turn it into a number; send value too"
             )
-        if not self.journal.append_observation(self.id, observation, client_id, sequence):
+        journaled = False
+        try:
+            with self.journal.transaction():  # committed once the strategy has learned it
+                journaled = self.journal.append_observation(
+                    self.id, observation, client_id, sequence
+                )
+                if journaled:
+                    self.strategy.observe([observation])
+        except Exception:
+            if journaled:  # the strategy failed: forget what it half-learned, as on a resume
+                self.strategy = make_strategy(self.config["strategy"], self.space, self.objective)
+                self._teach_journal()
+            raise
+        if not journaled:
             return False
         self.n_observations += 1
         self.pending.pop(observation.suggestion_id or "", None)
-        self.strategy.observe([observation])
         return True
 
     def _check_goals(self) -> bool:

@@ -9,6 +9,8 @@ from adaptive.errors import (
 )
 from adaptive.journal import Journal
 from adaptive.records import Observation
+from adaptive.strategies import STRATEGIES
+from adaptive.strategies.uniform_grid import UniformGrid
 
 SPACE = {"dimensions": [{"name": "energy", "low": 8900.0, "high": 9100.0, "units": "eV"}]}
 GRID = {"name": "grid", "options": {"n_points": 10}}
@@ -273,3 +275,34 @@ def test_a_measured_suggestion_cannot_be_released(journal):
     answer(campaign, suggestion)
     with pytest.raises(InvalidParameterError, match="not pending"):
         campaign.release([suggestion.id])
+
+
+class FragileGrid(UniformGrid):
+    """A grid whose observe, like a buggy custom strategy, fails on negative values after
+    storing them."""
+
+    name = "fragile_grid"
+
+    def observe(self, observations):
+        super().observe(observations)
+        if any(o.value < 0 for o in observations):
+            raise RuntimeError("cannot learn a negative value")
+
+
+def test_a_strategy_that_fails_to_learn_leaves_journal_and_campaign_usable(journal, monkeypatch):
+    monkeypatch.setitem(STRATEGIES, FragileGrid.name, FragileGrid)
+    fragile = {"name": FragileGrid.name, "options": {"n_points": 10}}
+    campaign = Campaign.create(journal, SPACE, fragile, campaign_id="c1")
+    first, second = campaign.suggest(2)
+    assert answer(campaign, first) is True
+    bad = Observation(point=dict(second.point), value=-1.0, suggestion_id=second.id)
+    with pytest.raises(RuntimeError, match="negative"):
+        campaign.observe(bad)
+    assert len(journal.observations("c1")) == 1  # the failed put was rolled back
+    assert campaign.n_observations == 1
+    assert second.id in campaign.pending
+    assert len(campaign.strategy.data()[0]) == 1  # rebuilt: the half-learned value is gone
+    assert answer(campaign, second) is True
+    resumed = Campaign.resume(journal, "c1")
+    assert resumed.n_observations == 2
+    assert np.array_equal(resumed.strategy.data()[1], campaign.strategy.data()[1])
