@@ -59,6 +59,8 @@ from numbers import Real
 import numpy as np
 from scipy.optimize import least_squares
 
+from simulators.base import check_seed
+
 #: (421,) wavelengths of every spectrum, nm: 380..800 in 1 nm steps.
 WAVELENGTHS = np.arange(380.0, 801.0, 1.0)
 
@@ -289,7 +291,7 @@ class AgNPSynthesis:
         self.noise = float(noise)
         self.seed = seed
         self.wavelengths = WAVELENGTHS.copy()
-        self._rng = np.random.default_rng(seed)
+        self._rng = np.random.default_rng(check_seed(seed))
 
     def spectrum_true(self, recipe: Recipe) -> np.ndarray:
         """Noise-free absorbance of one recipe.

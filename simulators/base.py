@@ -31,6 +31,18 @@ def check_finite(name: str, value, *, positive: bool = False) -> float:
     return float(value)
 
 
+def check_seed(seed) -> int | None:
+    """``seed`` as an int (or None), or a ValueError unless it is a non-negative integer
+    (a numpy integer counts, a bool does not) or None, which draws a fresh one."""
+    if seed is None:
+        return None
+    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0:
+        raise ValueError(
+            f"seed must be a non-negative int or None, got {seed!r}; pass an integer such as 0"
+        )
+    return int(seed)
+
+
 class Simulator(ABC):
     """A simulated spectrometer measuring signals as a function of photon energy.
 
@@ -86,7 +98,7 @@ class Simulator(ABC):
         self.i0 = None if i0 is None else float(i0)
         self.mu_offset = check_finite("mu_offset", mu_offset)
         self.seed = seed
-        self._rng = np.random.default_rng(seed)
+        self._rng = np.random.default_rng(check_seed(seed))
 
     @abstractmethod
     def _evaluate_true(self, e: np.ndarray) -> np.ndarray:

@@ -103,7 +103,7 @@ from importlib import resources
 import numpy as np
 import scipy.fft
 
-from simulators.base import is_finite_real
+from simulators.base import check_seed, is_finite_real
 
 #: Element symbols Be..Bi (Z = 4..83) in order of atomic number.
 ELEMENTS: tuple[str, ...] = (
@@ -440,7 +440,8 @@ class EELSSimulator:
 
         Args:
             n: number of spectra (>= 1).
-            seed: seed of the random generator; the same (n, seed) gives the same batch.
+            seed: non-negative int seed of the random generator; the same (n, seed)
+                gives the same batch.
 
         Returns:
             The batch.
@@ -448,7 +449,7 @@ class EELSSimulator:
         self._check()
         if isinstance(n, bool) or not isinstance(n, int | np.integer) or n < 1:
             raise ValueError(f"n must be an integer >= 1, got {n!r}")
-        rng = np.random.default_rng(seed)
+        rng = np.random.default_rng(check_seed(seed))
         comp, frac = self._compositions(int(n), rng)
         first, last = self._windows(comp[:, 0], rng)
         if self.overlap_fraction > 0:  # no draws otherwise: the default batches stay the same

@@ -20,6 +20,8 @@ from numbers import Real
 
 import numpy as np
 
+from simulators.base import check_seed
+
 MODES = ("mean", "sample")
 
 
@@ -58,10 +60,7 @@ class PoolEmulator:
             seed: non-negative int seed for ``np.random.default_rng``; None draws a
                 fresh one.
         """
-        if seed is not None and (
-            isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0
-        ):
-            raise ValueError(f"seed must be a non-negative int or None, got {seed!r}")
+        check_seed(seed)
         x = np.array(X, dtype=float)
         inputs = tuple(inputs)
         if x.ndim != 2 or x.shape[0] == 0 or x.shape[1] != len(inputs):

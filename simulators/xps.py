@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.interpolate import CubicSpline
 
+from simulators.base import check_seed
 from simulators.lineshapes import pseudo_voigt_area, xps_peak
 
 #: Al K-alpha photon energy, eV.
@@ -238,7 +239,7 @@ class XPSSimulator:
         """
         if isinstance(n, bool) or not isinstance(n, int | np.integer) or n < 1:
             raise ValueError(f"n must be an int >= 1, got {n!r}")
-        rng = np.random.default_rng(seed)
+        rng = np.random.default_rng(check_seed(seed))
         m, units_max = self.n_points, int(self.peaks[1])
         rows = np.arange(n)
 

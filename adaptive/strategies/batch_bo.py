@@ -113,8 +113,8 @@ class BatchBO:
                 f"n_initial={n_initial!r} must be an integer >= 2: the model needs two "
                 "measured recipes before it can propose"
             )
-        if not is_int(seed) or seed < 0:
-            raise InvalidParameterError(f"seed={seed!r} must be a non-negative integer")
+        if not is_int(seed) or not 0 <= seed < 2**63:  # torch.manual_seed takes up to 2**64
+            raise InvalidParameterError(f"seed={seed!r} must be an integer in [0, 2**63)")
         if model not in MODELS:
             raise InvalidParameterError(f"model={model!r}; choose one of {list(MODELS)}")
         if isinstance(objective, Mapping):

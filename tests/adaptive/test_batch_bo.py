@@ -248,7 +248,7 @@ def test_q_of_one_starts_with_two_design_recipes():
     assert suggestion.strategy == "batch_bo:gp"
 
 
-@pytest.mark.parametrize("seed", [-1, 0.5, True])
+@pytest.mark.parametrize("seed", [-1, 0.5, True, 2**64])
 def test_bad_seed_is_refused(seed):
     with pytest.raises(InvalidParameterError, match="seed"):
         BatchBO(SQUARE, seed=seed)

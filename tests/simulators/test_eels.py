@@ -234,6 +234,17 @@ def test_bad_sample_size_is_rejected():
         EELSSimulator().sample(0, seed=0)
 
 
+@pytest.mark.parametrize("seed", ["a", 1.5, -1, True])
+def test_bad_seed_is_a_value_error_naming_it(seed):
+    with pytest.raises(ValueError, match="seed must be a non-negative int"):
+        EELSSimulator().sample(5, seed=seed)
+
+
+def test_numpy_integer_seed_samples_like_an_int():
+    a, b = EELSSimulator().sample(5, seed=np.int64(2)), EELSSimulator().sample(5, seed=2)
+    np.testing.assert_array_equal(a.spectra, b.spectra)
+
+
 def test_whole_number_settings_may_be_floats():
     a = EELSSimulator().sample(20, seed=0)
     b = EELSSimulator(energy_min=50.0, window_width=(200.0, 1500.0)).sample(20, seed=0)

@@ -114,6 +114,16 @@ def test_energy_axis_first_is_rejected_with_the_transpose(small_cube, untrained)
         identify_cube(cube, energy, untrained, chunk_pixels=0)
 
 
+def test_chunk_pixels_may_be_a_numpy_integer_but_not_a_bool(small_cube, untrained):
+    cube, energy = small_cube
+    result = identify_cube(cube, energy, untrained, chunk_pixels=np.int64(4))
+    expected = identify_cube(cube, energy, untrained, chunk_pixels=4)
+    np.testing.assert_array_equal(result.probabilities, expected.probabilities)
+    for bad in (True, np.int64(0), 2.0):
+        with pytest.raises(InvalidParameterError, match="chunk_pixels must be an int >= 1"):
+            identify_cube(cube, energy, untrained, chunk_pixels=bad)
+
+
 def test_plot_probability_maps_writes_a_png(small_cube, untrained, tmp_path):
     cube, energy = small_cube
     result = identify_cube(cube, energy, untrained)

@@ -132,6 +132,7 @@ def test_bad_fit_input_raises(data, make, match):
         {"lr": float("nan")},
         {"weight_decay": -1e-3},
         {"seed": -1},
+        {"seed": True},
     ],
 )
 def test_bad_settings_raise_at_fit(data, setting):
@@ -139,6 +140,20 @@ def test_bad_settings_raise_at_fit(data, setting):
     net = SpectrumNet(**setting)  # stores only
     with pytest.raises(InvalidParameterError, match=next(iter(setting))):
         net.fit(x[:10], y[:10])
+
+
+def test_any_non_negative_integer_seed_works(data):
+    """The seed only enters numpy SeedSequences (torch gets a derived 32-bit seed), which take
+    integers of any size, so a seed above 2**64 or a numpy integer is fine."""
+    x, y = data
+
+    def members(seed):
+        return (
+            SpectrumNet(n_members=2, epochs=5, seed=seed).fit(x[:10], y[:10]).predict_members(x[:2])
+        )
+
+    np.testing.assert_array_equal(members(2**70), members(2**70))
+    np.testing.assert_array_equal(members(np.uint64(7)), members(7))
 
 
 def test_bad_predict_and_score_input_raises(fitted, data):
