@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import time
 import uuid
 from dataclasses import asdict, dataclass
 from typing import Any
 
 from adaptive.analysis import Analysis
-from adaptive.arrays import is_int
+from adaptive.arrays import is_finite_number, is_int
 from adaptive.errors import CampaignStoppedError, InvalidParameterError
 from adaptive.journal import Journal
 from adaptive.objectives import SpectrumObjective
@@ -68,6 +69,8 @@ class Campaign:
         raw_analysis = config.get("analysis")
         self.analysis = None if raw_analysis is None else Analysis(raw_analysis)
         self.pending: dict[str, Suggestion] = {}
+        self.pending_ttl_s: float | None = config.get("pending_ttl_s")
+        self._suggested_at: dict[str, float] = {}  # pending id -> time.time() of suggesting
         self.n_observations = 0
         self.status = "running"
         self.stop_reason: str | None = None
@@ -82,6 +85,7 @@ class Campaign:
         campaign_id=None,
         objective: Any = None,
         analysis: Any = None,
+        pending_ttl_s: Any = None,
     ) -> Campaign:
         """Validate the config, journal it, and return the new campaign.
 
@@ -89,6 +93,8 @@ class Campaign:
         spectrum into the scalar the strategy optimises. ``analysis`` (see
         ``adaptive.analysis``) runs on each observed spectrum; its features are
         journaled with the observation and one of them may be the value.
+        ``pending_ttl_s``: release pending suggestions not observed within this many
+        seconds (see ``expire_pending``); None keeps them pending until released.
         """
         if campaign_id is None:
             campaign_id = uuid.uuid4().hex[:12]
@@ -109,6 +115,13 @@ class Campaign:
                     "give the value either by an objective or by an analysis feature, not both"
                 )
             config["analysis"] = analysis
+        if pending_ttl_s is not None:
+            if not is_finite_number(pending_ttl_s) or pending_ttl_s <= 0:
+                raise InvalidParameterError(
+                    f"pending_ttl_s={pending_ttl_s!r} must be a positive number of seconds, "
+                    "or null to keep suggestions pending until observed or released"
+                )
+            config["pending_ttl_s"] = float(pending_ttl_s)
         campaign = cls(campaign_id, config, journal)  # validates the strategy before journaling
         journal.create_campaign(campaign_id, config)
         return campaign
@@ -125,9 +138,11 @@ class Campaign:
             suggestion = Suggestion(**event["payload"])
             if suggestion.id not in answered:
                 campaign.pending[suggestion.id] = suggestion
+                campaign._suggested_at[suggestion.id] = event["time"]
         for event in journal.events(campaign_id, "release"):
             for suggestion_id in event["payload"]["ids"]:
                 campaign.pending.pop(suggestion_id, None)
+                campaign._suggested_at.pop(suggestion_id, None)
         campaign.status, campaign.stop_reason = row["status"], row["stop_reason"]
         return campaign
 
@@ -157,6 +172,7 @@ class Campaign:
             raise InvalidParameterError(f"n={n!r} must be a positive integer")
         if self._check_goals():
             return []
+        self.expire_pending()
         if self.goals.max_observations is not None:
             n = min(n, self.goals.max_observations - self.n_observations)
         pending = [s.point for s in self.pending.values()]
@@ -164,10 +180,24 @@ class Campaign:
         for suggestion in suggestions:
             self.journal.append_event(self.id, "suggestion", suggestion.to_dict())
             self.pending[suggestion.id] = suggestion
+            self._suggested_at[suggestion.id] = time.time()
         self.journal.save_strategy_state(self.id, self.strategy.state())
         return suggestions
 
-    def release(self, suggestion_ids: Any) -> list[str]:
+    def expire_pending(self) -> list[str]:
+        """Release the pending suggestions older than ``pending_ttl_s``; return their ids.
+
+        Runs before every ``suggest``: the strategy may then suggest those points again.
+        """
+        if self.pending_ttl_s is None:
+            return []
+        deadline = time.time() - self.pending_ttl_s
+        stale = [i for i in self.pending if self._suggested_at[i] < deadline]
+        if stale:
+            self.release(stale, f"not observed within pending_ttl_s={self.pending_ttl_s:g}")
+        return stale
+
+    def release(self, suggestion_ids: Any, reason: str = "released by request") -> list[str]:
         """Give up pending suggestions that will not be measured; return the ids released.
 
         The strategy no longer treats their points as taken, so it may suggest them again.
@@ -188,9 +218,10 @@ class Campaign:
                 f"released or never made); pending: {sorted(self.pending)}"
             )
         released = list(dict.fromkeys(suggestion_ids))
-        self.journal.append_event(self.id, "release", {"ids": released})
+        self.journal.append_event(self.id, "release", {"ids": released, "reason": reason})
         for suggestion_id in released:
             del self.pending[suggestion_id]
+            del self._suggested_at[suggestion_id]
         return released
 
     def observe(
@@ -241,6 +272,7 @@ class Campaign:
             return False
         self.n_observations += 1
         self.pending.pop(observation.suggestion_id or "", None)
+        self._suggested_at.pop(observation.suggestion_id or "", None)
         return True
 
     def _check_goals(self) -> bool:
@@ -269,6 +301,7 @@ class Campaign:
             "stop_reason": self.stop_reason,
             "n_observations": self.n_observations,
             "pending": sorted(self.pending),
+            "pending_ttl_s": self.pending_ttl_s,
             "space": self.config["space"],
             "strategy": self.config["strategy"],
             "goals": self.config["goals"],

@@ -186,10 +186,17 @@ class Server:
         return {"time": time.time(), "campaigns": len(self.journal.campaign_ids())}
 
     def campaign_create(
-        self, space, strategy, goals=None, campaign_id=None, objective=None, analysis=None
+        self,
+        space,
+        strategy,
+        goals=None,
+        campaign_id=None,
+        objective=None,
+        analysis=None,
+        pending_ttl_s=None,
     ) -> dict:
         campaign = Campaign.create(
-            self.journal, space, strategy, goals, campaign_id, objective, analysis
+            self.journal, space, strategy, goals, campaign_id, objective, analysis, pending_ttl_s
         )
         self.campaigns[campaign.id] = campaign
         return campaign.summary()
@@ -215,8 +222,9 @@ class Server:
         }
 
     def suggestions_pending(self, campaign_id) -> dict:
-        """The suggestions made and not yet observed or released, oldest first."""
+        """The suggestions made and not yet observed, released or expired, oldest first."""
         campaign = self._campaign(campaign_id)
+        campaign.expire_pending()
         return {"suggestions": [s.to_dict() for s in campaign.pending.values()]}
 
     def suggestions_release(self, campaign_id, ids) -> dict:

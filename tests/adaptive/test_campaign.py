@@ -1,3 +1,5 @@
+import time
+
 import numpy as np
 import pytest
 
@@ -306,3 +308,40 @@ def test_a_strategy_that_fails_to_learn_leaves_journal_and_campaign_usable(journ
     resumed = Campaign.resume(journal, "c1")
     assert resumed.n_observations == 2
     assert np.array_equal(resumed.strategy.data()[1], campaign.strategy.data()[1])
+
+
+def test_pending_suggestions_expire_after_their_ttl_and_a_resume_keeps_the_clock(journal, tmp_path):
+    campaign = Campaign.create(journal, SPACE, GRID, campaign_id="c1", pending_ttl_s=0.05)
+    old = campaign.suggest(2)
+    resumed = Campaign.resume(Journal(tmp_path / "journal.sqlite"), "c1")
+    time.sleep(0.1)
+    assert campaign.expire_pending() == [s.id for s in old]
+    assert campaign.pending == {}
+    (release,) = journal.events("c1", "release")
+    assert release["payload"] == {
+        "ids": [s.id for s in old],
+        "reason": "not observed within pending_ttl_s=0.05",
+    }
+    # a resume made before the expiry times the suggestions from the journal
+    (again,) = resumed.suggest(1)
+    assert set(resumed.pending) == {again.id}
+    assert again.point == old[0].point  # the grid re-issues the expired energy
+    assert answer(campaign, old[1]) is True  # a late reading is still accepted
+
+
+def test_without_a_ttl_or_within_it_nothing_expires(journal):
+    for campaign_id, ttl in (("c1", None), ("c2", 3600)):
+        campaign = Campaign.create(journal, SPACE, GRID, campaign_id=campaign_id, pending_ttl_s=ttl)
+        first = campaign.suggest(2)
+        time.sleep(0.02)
+        second = campaign.suggest(1)
+        assert set(campaign.pending) == {s.id for s in first + second}
+        assert campaign.summary()["pending_ttl_s"] == ttl
+    assert journal.events("c1", "release") == journal.events("c2", "release") == []
+
+
+@pytest.mark.parametrize("ttl", [0, -1.0, float("nan"), float("inf"), "60", True, 10**400])
+def test_a_bad_pending_ttl_is_refused(journal, ttl):
+    with pytest.raises(InvalidParameterError, match="pending_ttl_s=.* positive number"):
+        Campaign.create(journal, SPACE, GRID, campaign_id="c1", pending_ttl_s=ttl)
+    assert journal.campaign_ids() == []

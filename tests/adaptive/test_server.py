@@ -1,6 +1,7 @@
 """The server over real loopback sockets: methods, bad input, nothing journaled lost."""
 
 import json
+import time
 
 import numpy as np
 import pytest
@@ -253,6 +254,19 @@ def test_sequence_beyond_sqlite_integers_is_refused(client, campaign):
     with pytest.raises(RemoteError, match=r"sequence must be an integer in \[0, 2\*\*63\)"):
         put(client, campaign, 7100.0, 1.0, client_id="c", sequence=2**70)
     assert client.call("campaign_status", campaign_id=campaign)["n_observations"] == 0
+
+
+def test_pending_suggestions_expire_after_the_campaigns_ttl(client):
+    grid = {"name": "grid", "options": {"n_points": 20}}
+    campaign = client.call("campaign_create", space=SPACE, strategy=grid, pending_ttl_s=0.05)
+    assert campaign["pending_ttl_s"] == 0.05
+    made = client.call("suggestions_get", campaign_id=campaign["campaign_id"], n=2)
+    time.sleep(0.1)
+    pending = client.call("suggestions_pending", campaign_id=campaign["campaign_id"])
+    assert len(made["suggestions"]) == 2 and pending["suggestions"] == []
+    with pytest.raises(RemoteError, match="pending_ttl_s") as err:
+        client.call("campaign_create", space=SPACE, strategy=grid, pending_ttl_s=-1)
+    assert err.value.type == "InvalidParameterError"
 
 
 def test_pending_suggestions_can_be_listed_and_released(server, client, campaign):
