@@ -9,6 +9,8 @@ import sys
 import time
 from pathlib import Path
 
+import zmq
+
 from adaptive.errors import AdaptiveError
 
 
@@ -18,16 +20,10 @@ def _print_result(result: dict, args) -> None:
 
 
 def cmd_serve(args) -> int:
-    import zmq
-
     from adaptive.server import Server
 
     server = Server(args.journal, bind=args.bind)
-    try:
-        endpoint = server.start()
-    except zmq.ZMQError as err:
-        print(f"error: cannot serve on {args.bind}: {err}; pick another --bind", file=sys.stderr)
-        return 2
+    endpoint = server.start()
     print(f"adaptive server on {endpoint}, journal {args.journal}", flush=True)
     try:
         while True:
@@ -353,6 +349,13 @@ def main(argv: list[str] | None = None) -> int:
         return args.func(args)
     except (AdaptiveError, ValueError, OSError, sqlite3.Error) as err:
         print(f"error: {err}", file=sys.stderr)
+        return 2
+    except zmq.ZMQError as err:  # the server's bind (serve, simulate): a busy port, a bad address
+        print(
+            f"error: cannot serve on --bind {getattr(args, 'bind', None)}: {err}; give an "
+            "endpoint with a free port, e.g. tcp://127.0.0.1:5556, or tcp://127.0.0.1:0 for any",
+            file=sys.stderr,
+        )
         return 2
 
 

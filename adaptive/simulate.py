@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 from tqdm import tqdm
 
+from adaptive.arrays import is_int
 from adaptive.campaign import Campaign
 from adaptive.client import Client
 from adaptive.errors import InvalidParameterError
@@ -36,6 +37,19 @@ GOAL_RECIPE = {
     "Qseed(%)": 4.0,
     "Qtot(uL/min)": 400.0,
 }
+
+
+def _count(flag: str, value, low: int = 1) -> int:
+    """``value`` as an int, refused unless an integer >= ``low``; ``flag`` is its CLI option.
+
+    Checked before the server starts, so a bad value leaves no campaign in the journal.
+    """
+    if not is_int(value) or value < low:
+        kind = "a positive integer" if low == 1 else f"an integer >= {low}"
+        raise InvalidParameterError(
+            f"{flag} {value if is_int(value) else repr(value)}: must be {kind}"
+        )
+    return int(value)
 
 
 def xas_source(source: str, noise_counts: float | None, seed: int, fluorescence: str | None = None):
@@ -68,6 +82,8 @@ def simulate_xas(
     fluorescence=None,
 ) -> dict:
     """An adaptive energy scan through the server; writes scan.png and the journal."""
+    max_points = _count("--max-points", max_points)
+    batch = _count("--batch", batch)
     simulator = xas_source(source, noise_counts, seed, fluorescence)
     instrument = SimulatedInstrument(simulator, channel=channel)
     low, high = simulator.energy_range
@@ -192,6 +208,9 @@ def simulate_synthesis(
     design and one GP round) or ``mix`` (half of each batch from each).
     The campaign measures ``batch * (rounds + 1)`` recipes, at least 3 for the SHAP report.
     """
+    batch = _count("--batch", batch)
+    rounds = _count("--rounds", rounds, low=0)
+    droplets = _count("--droplets", droplets)
     n_recipes = batch * (rounds + 1)
     if n_recipes < 3:
         raise InvalidParameterError(

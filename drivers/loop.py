@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import numbers
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -34,8 +35,9 @@ def run_driver(
     """Measure what the server suggests until the campaign stops.
 
     Each observation is put with ``(client.client_id, sequence)`` so a retried
-    put is journaled once. If the instrument (or a put) raises, the suggestions of the
-    batch not yet observed are released (``suggestions_release``, best effort) so the
+    put is journaled once. If the instrument, a put or ``on_measured`` raises (Ctrl-C
+    included), the suggestions of the batch not yet observed are released
+    (``suggestions_release``, one try each, none when the server is what failed) so the
     strategy may suggest their points again, and the error propagates.
 
     Args:
@@ -46,9 +48,10 @@ def run_driver(
         max_measurements: stop the loop (not the campaign) after this many.
         on_measured: called with (count, reply of the put) after each measurement.
         replicates: readings per suggestion (droplets of one recipe), each put.
-        resume_pending: first measure the suggestions the campaign still holds as
-            pending (those of a run of this driver that died mid-batch). Only for a
-            campaign one driver serves: two drivers would both measure them.
+        resume_pending: first measure what a run of this driver that died mid-batch
+            left: the readings its last suggestion lacks (``replicates`` minus those
+            journaled), then the suggestions the campaign still holds as pending. Only
+            for a campaign one driver serves: two drivers would both measure them.
         outage_s: keep calling a server that does not answer (the client's own retries
             spent) for this many seconds before giving up, e.g. while it restarts. A
             put keeps its sequence, so the reading in hand is journaled exactly once.
@@ -60,47 +63,72 @@ def run_driver(
         suggestions left.
 
     Raises:
-        InvalidParameterError: ``batch``, ``replicates`` or ``outage_s`` out of range.
+        InvalidParameterError: ``batch``, ``replicates``, ``max_measurements`` or
+            ``outage_s`` out of range.
         ServerUnavailableError: the server stayed silent for longer than ``outage_s``.
     """
-    for name, count in (("batch", batch), ("replicates", replicates)):
-        if isinstance(count, bool) or not isinstance(count, int) or count < 1:
+    counts = {"batch": batch, "replicates": replicates, "max_measurements": max_measurements}
+    for name, count in counts.items():
+        if not (count is None and name == "max_measurements") and not _is_count(count):
             raise InvalidParameterError(f"{name}={count!r} must be a positive integer")
     if (
         isinstance(outage_s, bool)
-        or not isinstance(outage_s, (int, float))
+        or not isinstance(outage_s, numbers.Real)
         or not 0 <= outage_s < math.inf
     ):
         raise InvalidParameterError(f"outage_s={outage_s!r} must be a finite number >= 0")
     measured = 0
-    todo: list[dict] = []
+    todo: list[tuple[dict, int]] = []  # (suggestion, readings to take); fewer: not pending
     if resume_pending:
-        todo = _call(client, outage_s, "suggestions_pending", campaign_id=campaign_id)
-        todo = todo["suggestions"]
+        todo = _left_by_dead_run(client, outage_s, campaign_id, int(replicates))
     while max_measurements is None or measured < max_measurements:
         if not todo:
             n = batch if max_measurements is None else min(batch, max_measurements - measured)
-            reply = _call(client, outage_s, "suggestions_get", campaign_id=campaign_id, n=n)
+            reply = _call(client, outage_s, "suggestions_get", campaign_id=campaign_id, n=int(n))
             if not reply["suggestions"]:
                 return DriverRun(measured, reply["status"], reply["stop_reason"])
-            todo = reply["suggestions"]
-        suggestion = todo.pop(0)
+            todo = [(s, replicates) for s in reply["suggestions"]]
+        suggestion, readings = todo.pop(0)
         put = None
         try:
             instrument.move(suggestion["point"])
-            for _ in range(replicates):
+            for _ in range(readings):
                 put = _put(client, outage_s, campaign_id, suggestion, instrument.read())
+            measured += 1
+            if on_measured is not None:
+                on_measured(measured, put)
         except BaseException as err:
             if isinstance(err, RemoteError) and err.type == "CampaignStoppedError":
                 return _ended(client, outage_s, campaign_id, measured)  # stopped meanwhile
-            _release(client, campaign_id, todo)
-            if put is None:  # apart: a put journaled whose reply was lost makes it refused
-                _release(client, campaign_id, [suggestion])
+            if not isinstance(err, ServerUnavailableError):  # else the release waits in vain
+                _release(client, campaign_id, [s for s, n in todo if n == replicates])
+                if put is None and readings == replicates:  # apart: a put journaled whose
+                    _release(client, campaign_id, [suggestion])  # reply was lost is refused
             raise
-        measured += 1
-        if on_measured is not None:
-            on_measured(measured, put)
     return _ended(client, outage_s, campaign_id, measured)
+
+
+def _is_count(value) -> bool:
+    """Whether ``value`` is an integer >= 1 (a numpy integer is, a bool is not)."""
+    return isinstance(value, numbers.Integral) and not isinstance(value, bool) and value >= 1
+
+
+def _left_by_dead_run(
+    client: Client, outage_s: float, campaign_id: str, replicates: int
+) -> list[tuple[dict, int]]:
+    """The readings the campaign's last measured suggestion lacks, then its pending ones.
+
+    Replicates are put one after another, so only the last suggestion can lack some.
+    """
+    pending = _call(client, outage_s, "suggestions_pending", campaign_id=campaign_id)
+    todo = [(s, replicates) for s in pending["suggestions"]]
+    if replicates > 1:
+        done = _call(client, outage_s, "observations_get", campaign_id=campaign_id)
+        ids = done["suggestion_ids"]
+        if ids and ids[-1] is not None and ids.count(ids[-1]) < replicates:
+            last = {"id": ids[-1], "point": done["points"][-1]}
+            todo.insert(0, (last, replicates - ids.count(ids[-1])))
+    return todo
 
 
 def _call(client: Client, outage_s: float, method: str, **params) -> dict:
@@ -115,14 +143,18 @@ def _call(client: Client, outage_s: float, method: str, **params) -> dict:
 
 
 def _release(client: Client, campaign_id: str, suggestions: list[dict]) -> None:
-    """Release unmeasured suggestions, best effort: the error in hand matters more."""
-    if suggestions:
-        try:
-            client.call(
-                "suggestions_release", campaign_id=campaign_id, ids=[s["id"] for s in suggestions]
-            )
-        except (RemoteError, ServerUnavailableError):
-            pass
+    """Release unmeasured suggestions in one try: the error in hand matters more."""
+    if not suggestions:
+        return
+    retries, client.retries = client.retries, 0
+    try:
+        client.call(
+            "suggestions_release", campaign_id=campaign_id, ids=[s["id"] for s in suggestions]
+        )
+    except (RemoteError, ServerUnavailableError):
+        pass
+    finally:
+        client.retries = retries
 
 
 def _ended(client: Client, outage_s: float, campaign_id: str, measured: int) -> DriverRun:

@@ -4,6 +4,7 @@ import json
 from pathlib import Path
 
 import pytest
+import zmq
 
 from adaptive.bench_eels import real_spectra
 from adaptive.cli import main
@@ -19,6 +20,22 @@ def test_a_journal_that_is_not_a_database_exits_2_with_one_line(tmp_path, capsys
     assert main(["serve", "--journal", str(journal), "--bind", "tcp://127.0.0.1:0"]) == 2
     err = capsys.readouterr().err
     assert err.startswith("error: ") and len(err.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize("command", ["serve", "simulate xas", "simulate synthesis"])
+def test_a_busy_or_malformed_bind_exits_2_with_one_line_naming_it(tmp_path, capsys, command):
+    taken = zmq.Context.instance().socket(zmq.REP)
+    try:
+        port = taken.bind_to_random_port("tcp://127.0.0.1")
+        for bind in (f"tcp://127.0.0.1:{port}", "nonsense"):
+            where = ["--journal", str(tmp_path / "j.sqlite")] if command == "serve" else []
+            where = where or ["--out", str(tmp_path / "out")]
+            assert main([*command.split(), *where, "--bind", bind]) == 2
+            err = capsys.readouterr().err
+            assert err.startswith(f"error: cannot serve on --bind {bind}: ")
+            assert "tcp://127.0.0.1:0" in err and len(err.strip().splitlines()) == 1
+    finally:
+        taken.close(linger=0)
 
 
 def test_an_output_folder_that_is_a_file_exits_2(tmp_path, capsys):

@@ -61,6 +61,45 @@ def test_too_few_recipes_for_shap_raise_before_the_campaign(tmp_path):
     assert not (tmp_path / "out").exists()
 
 
+@pytest.mark.parametrize(
+    "simulate, kwargs, message",
+    [
+        (simulate_xas, {"batch": 0}, "--batch 0: must be a positive integer"),
+        (simulate_xas, {"max_points": 0}, "--max-points 0: must be a positive integer"),
+        (simulate_xas, {"batch": np.int64(-1)}, "--batch -1: must be a positive integer"),
+        (simulate_synthesis, {"droplets": 0}, "--droplets 0: must be a positive integer"),
+        (simulate_synthesis, {"droplets": -1}, "--droplets -1: must be a positive integer"),
+        (simulate_synthesis, {"droplets": 1.5}, "--droplets 1.5: must be a positive integer"),
+        (simulate_synthesis, {"batch": 0}, "--batch 0: must be a positive integer"),
+        # -2 x (-3 + 1) = 4 recipes passed the SHAP count; the server refused q=-2
+        (simulate_synthesis, {"batch": -2, "rounds": -3}, "--batch -2: must be a positive"),
+        (simulate_synthesis, {"rounds": -1}, "--rounds -1: must be an integer >= 0"),
+    ],
+)
+def test_bad_counts_are_refused_by_flag_before_a_campaign_is_created(
+    tmp_path, simulate, kwargs, message
+):
+    out = tmp_path / "runs"
+    out.mkdir()
+    Journal(out / "journal.sqlite").close()  # the journal of earlier runs in --out
+    with pytest.raises(InvalidParameterError, match=f"^{message}"):
+        simulate(out, **kwargs)
+    journal = Journal(out / "journal.sqlite")
+    assert journal.campaign_ids() == []
+    journal.close()
+
+
+def test_numpy_integer_counts_are_accepted(tmp_path):
+    summary = simulate_xas(
+        tmp_path,
+        strategy="random",
+        max_points=np.int64(4),
+        batch=np.int32(2),
+        noise_counts=None,
+    )
+    assert summary["n_measured"] == 4
+
+
 def test_read_target_accepts_an_excel_utf8_bom(tmp_path):
     path = tmp_path / "target.csv"
     path.write_bytes("wavelength_nm,absorbance_target\n400,0.5\n401,0.25\n".encode("utf-8-sig"))

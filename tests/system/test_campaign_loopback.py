@@ -198,6 +198,10 @@ def test_resume_pending_measures_what_a_dead_driver_left(server):
         {"replicates": 1.5},
         {"outage_s": -1},
         {"outage_s": math.nan},
+        {"max_measurements": 0},
+        {"max_measurements": 2.5},
+        {"max_measurements": "3"},
+        {"batch": True},
     ],
 )
 def test_driver_loop_refuses_bad_counts(server, options):
@@ -205,6 +209,90 @@ def test_driver_loop_refuses_bad_counts(server, options):
     with Client(server.endpoint, timeout_s=30) as client:
         with pytest.raises(InvalidParameterError, match=next(iter(options))):
             run_driver(client, "any", SimulatedInstrument(simulator), **options)
+        assert client.call("campaign_list") == []  # refused before any call
+
+
+def test_driver_loop_takes_numpy_counts(server):
+    simulator = KEdgeXAS(i0=None)
+    with Client(server.endpoint, timeout_s=30) as client:
+        campaign = create_campaign(client, simulator, {"name": "grid", "options": {"n_points": 8}})
+        counts = {"batch": np.int64(3), "replicates": np.int32(2), "max_measurements": np.int64(4)}
+        run = run_driver(
+            client, campaign, SimulatedInstrument(simulator), outage_s=np.int64(1), **counts
+        )
+    assert run.n_measured == 4
+    assert len(Journal(server.journal_path).observations(campaign)) == 8
+
+
+def test_resume_pending_completes_the_replicates_of_a_dead_runs_last_suggestion(server):
+    simulator = KEdgeXAS(i0=None)
+    with Client(server.endpoint, timeout_s=30) as client:
+        campaign = create_campaign(client, simulator, {"name": "grid", "options": {"n_points": 4}})
+        with pytest.raises(RuntimeError, match="saturated"):  # dies at replicate 2 of the 2nd
+            run_driver(client, campaign, FailsOnRead(simulator, 5), batch=4, replicates=3)
+        run = run_driver(
+            client,
+            campaign,
+            SimulatedInstrument(simulator),
+            batch=4,
+            replicates=3,
+            resume_pending=True,
+        )
+    assert run.status == "stopped" and run.n_measured == 3  # the 2nd's rest, then the 3rd, 4th
+    observed = Journal(server.journal_path).observations(campaign)
+    per_suggestion = {i: 0 for i in dict.fromkeys(o.suggestion_id for o in observed)}
+    for o in observed:
+        per_suggestion[o.suggestion_id] += 1
+    assert list(per_suggestion.values()) == [3, 3, 3, 3]
+    assert len({o.point["energy"] for o in observed}) == 4
+
+
+def test_an_error_in_on_measured_releases_the_rest_of_the_batch(server):
+    simulator = KEdgeXAS(i0=None)
+
+    def interrupted(count, put):
+        if count == 2:
+            raise KeyboardInterrupt
+
+    with Client(server.endpoint, timeout_s=30) as client:
+        campaign = create_campaign(client, simulator, {"name": "grid", "options": {"n_points": 10}})
+        with pytest.raises(KeyboardInterrupt):
+            run_driver(
+                client, campaign, SimulatedInstrument(simulator), batch=6, on_measured=interrupted
+            )
+        status = client.call("campaign_status", campaign_id=campaign)
+    assert status["n_observations"] == 2 and status["pending"] == []
+
+
+class InterruptedRead(SimulatedInstrument):
+    """Stops the server, then is interrupted (Ctrl-C) on its second reading."""
+
+    def __init__(self, simulator, server):
+        super().__init__(simulator)
+        self.server, self.reads = server, 0
+
+    def read(self):
+        self.reads += 1
+        if self.reads == 2:
+            self.server.stop()
+            raise KeyboardInterrupt
+        return super().read()
+
+
+def test_a_driver_interrupted_while_the_server_is_down_stops_within_one_timeout_per_release(
+    server,
+):
+    simulator = KEdgeXAS(i0=None)
+    with Client(server.endpoint, timeout_s=1.0, retries=3) as client:
+        campaign = create_campaign(client, simulator, {"name": "grid", "options": {"n_points": 10}})
+        instrument = InterruptedRead(simulator, server)
+        start = time.monotonic()
+        with pytest.raises(KeyboardInterrupt):
+            run_driver(client, campaign, instrument, batch=4)
+        elapsed = time.monotonic() - start
+        assert client.retries == 3  # restored after the releases' single tries
+    # two releases (rest of batch, current suggestion) of one 1 s try each; 4 tries were 8 s
+    assert elapsed < 5.0
 
 
 def test_replay_campaign_stops_by_its_own_rule(server):
