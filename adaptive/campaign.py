@@ -187,7 +187,8 @@ class Campaign:
     def expire_pending(self) -> list[str]:
         """Release the pending suggestions older than ``pending_ttl_s``; return their ids.
 
-        Runs before every ``suggest``: the strategy may then suggest those points again.
+        Runs before every ``suggest`` (and the server's status and pending listings): the
+        strategy may then suggest those points again.
         """
         if self.pending_ttl_s is None:
             return []
@@ -263,7 +264,7 @@ class Campaign:
                 )
                 if journaled:
                     self.strategy.observe([observation])
-        except Exception:
+        except BaseException:  # Ctrl-C included: the journal rolled back, so must the strategy
             if journaled:  # the strategy failed: forget what it half-learned, as on a resume
                 self.strategy = make_strategy(self.config["strategy"], self.space, self.objective)
                 self._teach_journal()

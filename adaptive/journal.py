@@ -89,7 +89,8 @@ class Journal:
         try:
             yield
         except BaseException:
-            self._db.execute("ROLLBACK")
+            if self._db.in_transaction:  # SQLite ends it itself on a full disk or I/O error
+                self._db.execute("ROLLBACK")
             raise
         self._db.execute("COMMIT")
 

@@ -205,7 +205,9 @@ class Server:
         return self.journal.campaign_ids()
 
     def campaign_status(self, campaign_id) -> dict:
-        return self._campaign(campaign_id).summary()
+        campaign = self._campaign(campaign_id)
+        campaign.expire_pending()
+        return campaign.summary()
 
     def campaign_stop(self, campaign_id, reason="stopped by request") -> dict:
         campaign = self._campaign(campaign_id)

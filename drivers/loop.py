@@ -89,18 +89,22 @@ def run_driver(
                 return DriverRun(measured, reply["status"], reply["stop_reason"])
             todo = [(s, replicates) for s in reply["suggestions"]]
         suggestion, readings = todo.pop(0)
-        put = None
+        put, putting = None, False
         try:
             instrument.move(suggestion["point"])
             for _ in range(readings):
-                put = _put(client, outage_s, campaign_id, suggestion, instrument.read())
+                reading = instrument.read()
+                putting = True
+                put = _put(client, outage_s, campaign_id, suggestion, reading)
+                putting = False
             measured += 1
             if on_measured is not None:
                 on_measured(measured, put)
         except BaseException as err:
             if isinstance(err, RemoteError) and err.type == "CampaignStoppedError":
                 return _ended(client, outage_s, campaign_id, measured)  # stopped meanwhile
-            if not isinstance(err, ServerUnavailableError):  # else the release waits in vain
+            if not (putting and isinstance(err, ServerUnavailableError)):  # a release would wait
+                # in vain on the server that failed
                 _release(client, campaign_id, [s for s, n in todo if n == replicates])
                 if put is None and readings == replicates:  # apart: a put journaled whose
                     _release(client, campaign_id, [suggestion])  # reply was lost is refused
@@ -118,16 +122,23 @@ def _left_by_dead_run(
 ) -> list[tuple[dict, int]]:
     """The readings the campaign's last measured suggestion lacks, then its pending ones.
 
-    Replicates are put one after another, so only the last suggestion can lack some.
+    Replicates are put one after another, so only the last suggestion can lack some;
+    observations that name no suggestion (a reference reading put by hand) are skipped.
     """
     pending = _call(client, outage_s, "suggestions_pending", campaign_id=campaign_id)
     todo = [(s, replicates) for s in pending["suggestions"]]
     if replicates > 1:
         done = _call(client, outage_s, "observations_get", campaign_id=campaign_id)
-        ids = done["suggestion_ids"]
-        if ids and ids[-1] is not None and ids.count(ids[-1]) < replicates:
-            last = {"id": ids[-1], "point": done["points"][-1]}
-            todo.insert(0, (last, replicates - ids.count(ids[-1])))
+        named = [
+            (i, p)
+            for i, p in zip(done["suggestion_ids"], done["points"], strict=True)
+            if i is not None
+        ]
+        if named:
+            last, point = named[-1]
+            count = sum(i == last for i, _ in named)
+            if count < replicates:
+                todo.insert(0, ({"id": last, "point": point}, replicates - count))
     return todo
 
 

@@ -273,7 +273,7 @@ class AgNPSynthesis:
             intensity_jitter: finite >= 0 log-normal sigma of the droplet intensity.
             position_jitter: finite >= 0 droplet shift of the in-plane band, nm.
             noise: finite >= 0 additive Gaussian noise per point, absorbance.
-            seed: seed for ``np.random.default_rng``; None draws a fresh one.
+            seed: non-negative int seed of the random generator; None draws a fresh one.
         """
         self._p = _check_params(dict(params or {}))
         for name, value in (

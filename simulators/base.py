@@ -78,7 +78,7 @@ class Simulator(ABC):
             i0: incident counts per point (0 < i0 <= ``MAX_COUNTS``) for Poisson
                 counting noise, or None for noise-free measurements.
             mu_offset: finite extra absorption used only for the counting statistics.
-            seed: seed for ``np.random.default_rng``; None draws a fresh one.
+            seed: non-negative int seed of the random generator; None draws a fresh one.
         """
         try:
             pair = tuple(energy_range)

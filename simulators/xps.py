@@ -232,7 +232,7 @@ class XPSSimulator:
 
         Args:
             n: number of spectra (>= 1).
-            seed: seed of the random generator; the same seed gives the same batch.
+            seed: non-negative int seed of the random generator; the same seed gives the same batch.
 
         Returns:
             The spectra and their truth, P = ``peaks[1]`` component columns.

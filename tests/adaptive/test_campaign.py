@@ -280,25 +280,30 @@ def test_a_measured_suggestion_cannot_be_released(journal):
 
 
 class FragileGrid(UniformGrid):
-    """A grid whose observe, like a buggy custom strategy, fails on negative values after
-    storing them."""
+    """A grid whose observe, like a buggy custom strategy (or a Ctrl-C), fails on negative
+    values after storing them."""
 
     name = "fragile_grid"
+    error: type[BaseException] = RuntimeError
 
     def observe(self, observations):
         super().observe(observations)
         if any(o.value < 0 for o in observations):
-            raise RuntimeError("cannot learn a negative value")
+            raise self.error("cannot learn a negative value")
 
 
-def test_a_strategy_that_fails_to_learn_leaves_journal_and_campaign_usable(journal, monkeypatch):
+@pytest.mark.parametrize("error", [RuntimeError, KeyboardInterrupt])
+def test_a_strategy_that_fails_to_learn_leaves_journal_and_campaign_usable(
+    journal, monkeypatch, error
+):
     monkeypatch.setitem(STRATEGIES, FragileGrid.name, FragileGrid)
+    monkeypatch.setattr(FragileGrid, "error", error)
     fragile = {"name": FragileGrid.name, "options": {"n_points": 10}}
     campaign = Campaign.create(journal, SPACE, fragile, campaign_id="c1")
     first, second = campaign.suggest(2)
     assert answer(campaign, first) is True
     bad = Observation(point=dict(second.point), value=-1.0, suggestion_id=second.id)
-    with pytest.raises(RuntimeError, match="negative"):
+    with pytest.raises(error, match="negative"):
         campaign.observe(bad)
     assert len(journal.observations("c1")) == 1  # the failed put was rolled back
     assert campaign.n_observations == 1
@@ -310,23 +315,24 @@ def test_a_strategy_that_fails_to_learn_leaves_journal_and_campaign_usable(journ
     assert np.array_equal(resumed.strategy.data()[1], campaign.strategy.data()[1])
 
 
-def test_pending_suggestions_expire_after_their_ttl_and_a_resume_keeps_the_clock(journal, tmp_path):
+def test_pending_suggestions_expire_after_their_ttl_and_a_resume_keeps_the_clock(journal):
     campaign = Campaign.create(journal, SPACE, GRID, campaign_id="c1", pending_ttl_s=0.05)
     old = campaign.suggest(2)
-    resumed = Campaign.resume(Journal(tmp_path / "journal.sqlite"), "c1")
     time.sleep(0.1)
-    assert campaign.expire_pending() == [s.id for s in old]
-    assert campaign.pending == {}
+    # resumed after the ttl passed: timed from the journal, the suggestions are stale
+    resumed = Campaign.resume(journal, "c1")
+    assert set(resumed.pending) == {s.id for s in old}
+    assert resumed.expire_pending() == [s.id for s in old]
+    assert resumed.pending == {}
     (release,) = journal.events("c1", "release")
     assert release["payload"] == {
         "ids": [s.id for s in old],
         "reason": "not observed within pending_ttl_s=0.05",
     }
-    # a resume made before the expiry times the suggestions from the journal
     (again,) = resumed.suggest(1)
     assert set(resumed.pending) == {again.id}
     assert again.point == old[0].point  # the grid re-issues the expired energy
-    assert answer(campaign, old[1]) is True  # a late reading is still accepted
+    assert answer(resumed, old[1]) is True  # a late reading is still accepted
 
 
 def test_without_a_ttl_or_within_it_nothing_expires(journal):

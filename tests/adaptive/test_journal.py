@@ -1,4 +1,5 @@
 import os
+import sqlite3
 import subprocess
 
 import numpy as np
@@ -168,3 +169,14 @@ def test_a_read_only_journal_is_refused_when_opened(tmp_path):
     finally:
         subprocess.run(["chattr", "-i", str(path)], capture_output=True)
         path.chmod(0o644)
+
+
+def test_a_full_disk_inside_a_transaction_reports_the_full_disk(journal):
+    journal.create_campaign("c1", CONFIG)
+    (pages,) = journal._db.execute("PRAGMA page_count").fetchone()
+    journal._db.execute(f"PRAGMA max_page_count = {pages + 2}")
+    big = Spectrum(np.arange(200_000.0), np.ones(200_000))
+    with pytest.raises(sqlite3.OperationalError, match="full"):
+        with journal.transaction():
+            journal.append_observation("c1", Observation(point={"e": 1.0}, value=1.0, spectrum=big))
+    assert journal.observations("c1") == []

@@ -262,8 +262,10 @@ def test_pending_suggestions_expire_after_the_campaigns_ttl(client):
     assert campaign["pending_ttl_s"] == 0.05
     made = client.call("suggestions_get", campaign_id=campaign["campaign_id"], n=2)
     time.sleep(0.1)
+    status = client.call("campaign_status", campaign_id=campaign["campaign_id"])
     pending = client.call("suggestions_pending", campaign_id=campaign["campaign_id"])
-    assert len(made["suggestions"]) == 2 and pending["suggestions"] == []
+    assert len(made["suggestions"]) == 2
+    assert status["pending"] == [] and pending["suggestions"] == []
     with pytest.raises(RemoteError, match="pending_ttl_s") as err:
         client.call("campaign_create", space=SPACE, strategy=grid, pending_ttl_s=-1)
     assert err.value.type == "InvalidParameterError"

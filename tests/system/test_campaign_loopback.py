@@ -91,15 +91,27 @@ def test_a_finite_scan_whose_size_the_batch_does_not_divide_runs_to_its_end(serv
 class FailsOnMove(SimulatedInstrument):
     """A simulated monochromator that jams on its ``fail_at``-th move."""
 
-    def __init__(self, simulator, fail_at):
+    def __init__(self, simulator, fail_at, error: BaseException | None = None):
         super().__init__(simulator)
         self.moves, self.fail_at = 0, fail_at
+        self.error = RuntimeError("monochromator jammed") if error is None else error
 
     def move(self, point):
         self.moves += 1
         if self.moves == self.fail_at:
-            raise RuntimeError("monochromator jammed")
+            raise self.error
         super().move(point)
+
+
+def test_an_instrument_whose_own_controller_is_unavailable_still_releases_the_batch(server):
+    simulator = KEdgeXAS(i0=None)
+    silent_motor = ServerUnavailableError("no reply from the motor controller")
+    with Client(server.endpoint, timeout_s=30) as client:
+        campaign = create_campaign(client, simulator, {"name": "grid", "options": {"n_points": 10}})
+        with pytest.raises(ServerUnavailableError, match="motor"):
+            run_driver(client, campaign, FailsOnMove(simulator, 2, silent_motor), batch=4)
+        status = client.call("campaign_status", campaign_id=campaign)
+    assert status["n_observations"] == 1 and status["pending"] == []
 
 
 def test_a_failing_instrument_releases_the_unmeasured_suggestions_of_its_batch(server):
@@ -230,6 +242,9 @@ def test_resume_pending_completes_the_replicates_of_a_dead_runs_last_suggestion(
         campaign = create_campaign(client, simulator, {"name": "grid", "options": {"n_points": 4}})
         with pytest.raises(RuntimeError, match="saturated"):  # dies at replicate 2 of the 2nd
             run_driver(client, campaign, FailsOnRead(simulator, 5), batch=4, replicates=3)
+        low, high = simulator.energy_range
+        reference = {"energy": low + 0.1 * (high - low)}  # put by hand, names no suggestion
+        client.call("observation_put", campaign_id=campaign, point=reference, value=0.0)
         run = run_driver(
             client,
             campaign,
@@ -243,8 +258,8 @@ def test_resume_pending_completes_the_replicates_of_a_dead_runs_last_suggestion(
     per_suggestion = {i: 0 for i in dict.fromkeys(o.suggestion_id for o in observed)}
     for o in observed:
         per_suggestion[o.suggestion_id] += 1
-    assert list(per_suggestion.values()) == [3, 3, 3, 3]
-    assert len({o.point["energy"] for o in observed}) == 4
+    assert list(per_suggestion.values()) == [3, 3, 1, 3, 3]
+    assert len({o.point["energy"] for o in observed}) == 5
 
 
 def test_an_error_in_on_measured_releases_the_rest_of_the_batch(server):
