@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from simulators.eels import N_CHANNELS
-from simulators.text_files import DECIMAL_COMMAS, read_text
+from simulators.text_files import read_text, refuse_decimal_commas
 
 #: Suffixes read through rosettasciio, by its reader module.
 BINARY_SUFFIXES = {".dm3": "digitalmicrograph", ".dm4": "digitalmicrograph",
@@ -91,10 +91,7 @@ def _leading_number(value: float | str | None) -> float | None:
 def _numbers(line: str, number: int, source: str) -> list[float]:
     """The numbers of a data line; a ValueError naming the line if any is not a number,
     or if the line writes decimal commas, which splitting at commas would misread."""
-    if DECIMAL_COMMAS.search(line):
-        raise ValueError(
-            f"{source} line {number}: {line.strip()!r} writes decimal commas; write decimal points"
-        )
+    refuse_decimal_commas(line, f"{source} line {number}")
     try:
         return [float(field) for field in _SEPARATORS.split(line.strip()) if field]
     except ValueError:

@@ -6,7 +6,7 @@ import numpy as np
 from scipy.interpolate import PchipInterpolator
 
 from simulators.base import Simulator
-from simulators.text_files import DECIMAL_COMMAS, read_text
+from simulators.text_files import read_text, refuse_decimal_commas
 
 #: Minimum number of distinct energies in a spectrum.
 MIN_POINTS = 4
@@ -58,11 +58,7 @@ def _parse_rows(rows: list[tuple[int, str]], path: str | Path) -> np.ndarray:
     """Parse numbered text rows into an (n_rows, n_columns) float table."""
     table = []
     for number, line in rows:
-        if DECIMAL_COMMAS.search(line):
-            raise ValueError(
-                f"{str(path)!r} line {number}: {line.strip()!r} writes decimal commas; "
-                "write decimal points"
-            )
+        refuse_decimal_commas(line, f"{str(path)!r} line {number}")
         fields = line.replace(",", " ").split()
         try:
             table.append([float(f) for f in fields])

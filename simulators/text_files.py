@@ -13,6 +13,12 @@ from pathlib import Path
 DECIMAL_COMMAS = re.compile(r"\d,\d+\s*[;\s]\s*[-+.]?\d|\d\s*[;\s]\s*[-+]?\d+,\d")
 
 
+def refuse_decimal_commas(line: str, where: str) -> None:
+    """A ValueError naming ``where`` (file and line) if ``line`` writes decimal commas."""
+    if DECIMAL_COMMAS.search(line):
+        raise ValueError(f"{where}: {line.strip()!r} writes decimal commas; write decimal points")
+
+
 def read_text(path: str | Path, kind: str) -> str:
     """The text of ``path``: UTF-8 (a byte-order mark dropped), else Latin-1.
 
