@@ -68,7 +68,7 @@ class Server:
 
     # ------------------------------------------------------------------ transport
     def start(self) -> str:
-        """Open the journal, bind, and serve in a background thread; return the endpoint."""
+        """Bind, open the journal, and serve in a background thread; return the endpoint."""
         ready = threading.Event()
         self._thread = threading.Thread(target=self.serve_forever, args=(ready,), daemon=True)
         self._thread.start()
@@ -86,21 +86,21 @@ class Server:
     def serve_forever(self, ready: threading.Event | None = None) -> None:
         """Serve until ``stop()``; the socket and journal are owned by this thread.
 
-        Raises (from ``start()`` too): the journal cannot be opened or the endpoint bound
+        Raises (from ``start()`` too): the endpoint cannot be bound or the journal opened
         (e.g. ``zmq.ZMQError`` "Address already in use").
         """
         self.campaigns: dict[str, Campaign] = {}
         socket = zmq.Context.instance().socket(zmq.ROUTER)
         socket.setsockopt(zmq.LINGER, 0)
         self.journal = None
-        try:
-            self.journal = Journal(self.journal_path)
+        try:  # bind first: a busy endpoint leaves no journal file behind
             host, _, port = self.bind.rpartition(":")
             if port in ("0", "*"):
                 socket.bind_to_random_port(host)
             else:
                 socket.bind(self.bind)
             self.endpoint = socket.getsockopt_string(zmq.LAST_ENDPOINT)
+            self.journal = Journal(self.journal_path)
         except Exception as err:
             socket.close(linger=0)
             if self.journal is not None:

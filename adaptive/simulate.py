@@ -87,7 +87,6 @@ def simulate_xas(
     simulator = xas_source(source, noise_counts, seed, fluorescence)
     instrument = SimulatedInstrument(simulator, channel=channel)
     low, high = simulator.energy_range
-    out.mkdir(parents=True, exist_ok=True)
     server = Server(out / "journal.sqlite", bind=bind)
     started = time.perf_counter()
     options = {"energy_scan": {"n_initial": n_initial}, "random": {"seed": seed}}.get(strategy, {})
@@ -223,7 +222,6 @@ def simulate_synthesis(
         target_x, target_y = WAVELENGTHS, simulator.spectrum_true(goal)
     else:
         target_x, target_y = read_target(target)
-    out.mkdir(parents=True, exist_ok=True)
     journal_path = out / "journal.sqlite"
     server = Server(journal_path, bind=bind)
     started = time.perf_counter()

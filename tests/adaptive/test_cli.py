@@ -23,7 +23,7 @@ def test_a_journal_that_is_not_a_database_exits_2_with_one_line(tmp_path, capsys
 
 
 @pytest.mark.parametrize("command", ["serve", "simulate xas", "simulate synthesis"])
-def test_a_busy_or_malformed_bind_exits_2_with_one_line_naming_it(tmp_path, capsys, command):
+def test_a_busy_or_malformed_bind_exits_2_and_writes_nothing(tmp_path, capsys, command):
     taken = zmq.Context.instance().socket(zmq.REP)
     try:
         port = taken.bind_to_random_port("tcp://127.0.0.1")
@@ -34,6 +34,7 @@ def test_a_busy_or_malformed_bind_exits_2_with_one_line_naming_it(tmp_path, caps
             err = capsys.readouterr().err
             assert err.startswith(f"error: cannot serve on --bind {bind}: ")
             assert "tcp://127.0.0.1:0" in err and len(err.strip().splitlines()) == 1
+            assert not any(tmp_path.iterdir()), "a failed bind left a journal or folder"
     finally:
         taken.close(linger=0)
 
