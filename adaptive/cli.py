@@ -106,16 +106,31 @@ def cmd_bench_batch(args) -> int:
 
 
 def cmd_fit_peaks(args) -> int:
+    """Fit, print the fit, then save its figure: a figure that cannot be written is
+    reported as ``"figure": null`` and one ``error:`` line (exit 2), the fit kept."""
+    import re
+
+    from adaptive.figures import save_figure
     from simulators.xps_files import read_xps
     from surrogates.peak_fitter import PeakFitter
 
     region = read_xps(args.file, block=args.block)
     fitter = PeakFitter(basin_hopping=args.basin_hopping, fit_asymmetry=args.asymmetry)
     result = fitter.fit(region.binding_energy, region.counts)
-    figure = Path(args.figure or Path(args.file).with_suffix(".fit.png").name)
-    result.plot(figure, title=f"{region.name}: {len(result.peaks)} peaks")
-    report = {"file": args.file, "block": region.name, **result.to_dict(), "figure": str(figure)}
-    _print_result(report, args)
+    stem = Path(args.file).stem
+    block = re.sub(r"[^A-Za-z0-9.-]+", "_", args.block or "").strip("._")
+    default = f"{stem}.{block}.fit.png" if block else f"{stem}.fit.png"
+    figure = result.plot(title=f"{region.name}: {len(result.peaks)} peaks")
+    try:
+        written, failure = str(save_figure(figure, args.figure or default)), None
+    except (AdaptiveError, ValueError, OSError) as err:
+        written, failure = None, err
+    _print_result(
+        {"file": args.file, "block": region.name, **result.to_dict(), "figure": written}, args
+    )
+    if failure is not None:
+        print(f"error: the fit was printed but its figure was not: {failure}", file=sys.stderr)
+        return 2
     return 0
 
 
@@ -307,10 +322,20 @@ def build_parser() -> argparse.ArgumentParser:
     fits = fit.add_subparsers(dest="kind", required=True)
     peaks = fits.add_parser("peaks", help="XPS peaks of a VAMAS or two-column file")
     peaks.add_argument("file")
-    peaks.add_argument("--block", default=None, help="VAMAS block (name substring)")
+    peaks.add_argument(
+        "--block",
+        default=None,
+        help="VAMAS block: a name substring (an exact name wins), or a number N for the "
+        "N-th block (from 1; picks among blocks of the same name)",
+    )
     peaks.add_argument("--basin-hopping", action="store_true")
     peaks.add_argument("--asymmetry", action="store_true", help="fit asymmetric peaks")
-    peaks.add_argument("--figure", default=None, help="PNG path (default FILE.fit.png here)")
+    peaks.add_argument(
+        "--figure",
+        default=None,
+        help="figure path, .png added without a suffix (default FILE.fit.png, or "
+        "FILE.BLOCK.fit.png with --block, in the working folder)",
+    )
     peaks.add_argument("--json", action="store_true")
     peaks.set_defaults(func=cmd_fit_peaks)
 

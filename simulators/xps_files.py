@@ -5,6 +5,7 @@ kinetic energy as a regular axis (start, increment); it is converted with the fi
 analysis-source energy, ``binding = source energy - kinetic``.
 """
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -13,6 +14,11 @@ import numpy as np
 from simulators.text_files import DECIMAL_COMMAS, read_text
 
 VAMAS_FORMAT = "VAMAS Surface Chemical Analysis Standard Data Transfer Format"
+
+#: A text header naming a kinetic-energy axis: "Kinetic Energy (eV)", "K.E.".
+_KINETIC = re.compile(r"kinetic|\bk\.e\.", re.IGNORECASE)
+#: A block chosen by its 1-based position in the file: "2".
+_POSITION = re.compile(r"[0-9]+")
 
 # Experiment modes and techniques that add optional lines to a VAMAS block (ISO 14976).
 _MAP_MODES = ("MAP", "MAPDP")
@@ -77,7 +83,7 @@ def _region(name: str, energy: np.ndarray, counts: np.ndarray, source: str) -> X
         bad = int(np.flatnonzero(step <= 0)[0])
         kind = "repeats" if step[bad] == 0 else "is not monotonic"
         raise ValueError(
-            f"{source}: region {name!r}: the energy axis {kind} at {energy[bad]!r} eV; "
+            f"{source}: region {name!r}: the energy axis {kind} at {float(energy[bad]):g} eV; "
             "the axis must be strictly ascending or strictly descending"
         )
     return XPSRegion(name, energy.copy(), counts.copy(), source)
@@ -126,8 +132,42 @@ def read_vamas(path: str | Path) -> list[XPSRegion]:
         One region per block, in file order.
 
     Raises:
-        ValueError: the file is not VAMAS, uses an unsupported layout, or holds bad data.
+        ValueError: the file is not VAMAS, uses an unsupported layout, or any block holds
+            bad data (``read_xps`` reads one block and checks only that one).
     """
+    return [block.region() for block in _vamas_blocks(path)]
+
+
+@dataclass(frozen=True)
+class _VamasBlock:
+    """A parsed VAMAS block whose axis and values are not yet checked.
+
+    Attributes:
+        name: block and sample identifiers.
+        axis_label: abscissa label, lower case.
+        axis: (m,) binding energies for a kinetic axis, else the abscissa as stored.
+        counts: (m,) first corresponding variable.
+        source: file path.
+    """
+
+    name: str
+    axis_label: str
+    axis: np.ndarray
+    counts: np.ndarray
+    source: str
+
+    def region(self) -> XPSRegion:
+        """The checked region; raises ValueError for an unsupported axis or bad data."""
+        if self.axis_label not in ("kinetic energy", "binding energy"):
+            raise ValueError(
+                f"{self.source}: block {self.name!r} has abscissa {self.axis_label!r}; "
+                "only 'kinetic energy' and 'binding energy' axes are supported"
+            )
+        return _region(self.name, self.axis, self.counts, self.source)
+
+
+def _vamas_blocks(path: str | Path) -> list[_VamasBlock]:
+    """The blocks of a VAMAS file, parsed but not checked (see ``read_vamas``)."""
     source = str(path)
     lines = read_text(path, "a VAMAS (.vms) file").splitlines()
     if not lines:
@@ -167,13 +207,13 @@ def read_vamas(path: str | Path) -> list[XPSRegion]:
     future_block = int(cursor.number("number of future block entries", int))
     cursor.skip(future_experiment)
     n_blocks = int(cursor.number("number of blocks", int))
-    regions = [_read_block(cursor, mode, n_variables, future_block) for _ in range(n_blocks)]
-    if not regions:
+    blocks = [_read_block(cursor, mode, n_variables, future_block) for _ in range(n_blocks)]
+    if not blocks:
         raise ValueError(f"{source}: VAMAS file holds no blocks")
-    return regions
+    return blocks
 
 
-def _read_block(cursor: _Lines, mode: str, n_variables: int, future_block: int) -> XPSRegion:
+def _read_block(cursor: _Lines, mode: str, n_variables: int, future_block: int) -> _VamasBlock:
     """Read one VAMAS block from the cursor (ISO 14976 block layout)."""
     name = f"{cursor.text('block identifier')} {cursor.text('sample identifier')}".strip()
     cursor.skip(7)  # year, month, day, hours, minutes, seconds, hours ahead of GMT
@@ -221,12 +261,7 @@ def _read_block(cursor: _Lines, mode: str, n_variables: int, future_block: int) 
     axis = start + increment * np.arange(counts.size)
     if axis_label == "kinetic energy":
         axis = source_energy - axis
-    elif axis_label != "binding energy":
-        raise ValueError(
-            f"{cursor.source}: block {name!r} has abscissa {axis_label!r}; "
-            "only 'kinetic energy' and 'binding energy' axes are supported"
-        )
-    return _region(name, axis, counts, cursor.source)
+    return _VamasBlock(name, axis_label, axis, counts, cursor.source)
 
 
 def _pair(line: str) -> tuple[float, float] | None:
@@ -242,39 +277,57 @@ def _pair(line: str) -> tuple[float, float] | None:
 
 
 def read_xps_text(path: str | Path) -> XPSRegion:
-    """Read a two-column text spectrum (binding energy eV, counts) with an optional title line.
+    """Read a two-column text spectrum (binding energy eV, counts) after optional header lines.
 
-    Columns are separated by whitespace or commas (CSV); extra columns are ignored; the
-    axis may be ascending or descending.
+    Lines before the first row of two numbers are a header (CasaXPS and SpecsLab exports
+    write several); the first names the region, whitespace runs made single spaces. Columns
+    are separated by whitespace or commas (CSV); extra columns are ignored; the axis may be
+    ascending or descending.
 
     Args:
         path: file to read.
 
     Returns:
-        The region, named by the title line or else by the file name without suffix.
+        The region, named by the first header line or else by the file name without suffix.
 
     Raises:
-        ValueError: the file is empty, a row is not two numbers, or the data are bad.
+        ValueError: the file is empty, its header names a kinetic-energy axis ("kinetic",
+            "K.E."), a row after the header is not two numbers, or the data are bad.
     """
     source = str(path)
     lines = read_text(path, "a two-column text spectrum").splitlines()
-    rows = [(k + 1, _pair(line)) for k, line in enumerate(lines) if line.strip()]
+    rows = [(k + 1, line.strip()) for k, line in enumerate(lines) if line.strip()]
     if not rows:
         raise ValueError(f"{source}: file is empty; pass a two-column text spectrum")
-    name = Path(path).stem
-    if rows[0][1] is None:
-        name = lines[rows[0][0] - 1].strip()
-        rows = rows[1:]
-    for number, pair in rows:
+    header = []
+    for number, line in rows:
+        if _pair(line) is not None or DECIMAL_COMMAS.search(line):
+            break
+        if _KINETIC.search(line):
+            raise ValueError(
+                f"{source}: line {number} {line!r} says the energy axis is kinetic energy; "
+                "the first column must be binding energy: convert it (binding energy = photon "
+                "energy - kinetic energy, e.g. 1486.61 eV - KE for Al K-alpha) or export the "
+                "spectrum with binding energy as its first column"
+            )
+        header.append(line)
+    pairs = []
+    for number, line in rows[len(header) :]:
+        pair = _pair(line)
         if pair is None:
-            line = lines[number - 1].strip()
             hint = "; write decimal points" if DECIMAL_COMMAS.search(line) else ""
             raise ValueError(
                 f"{source}: line {number} is not two numbers (binding energy, counts): "
                 f"{line!r}{hint}"
             )
-    data = [pair for _, pair in rows]
-    table = np.array(data, dtype=float).reshape(-1, 2)
+        pairs.append(pair)
+    if not pairs:
+        raise ValueError(
+            f"{source}: no row of two numbers after {len(header)} header line(s); "
+            "pass a two-column text spectrum (binding energy, counts)"
+        )
+    name = " ".join(header[0].split()) if header else Path(path).stem
+    table = np.array(pairs, dtype=float)
     return _region(name, table[:, 0], table[:, 1], source)
 
 
@@ -282,34 +335,57 @@ def read_xps(path: str | Path, block: str | None = None) -> XPSRegion:
     """Read one XPS region from a VAMAS or two-column text file.
 
     VAMAS is recognised by its first line or a ``.vms`` suffix; anything else is read as text.
+    Only the chosen block is checked, so one bad block does not hide the others.
 
     Args:
         path: file to read.
-        block: region to pick, a case-insensitive substring of its name (an exact name wins);
-            may be omitted when the file holds a single region.
+        block: region to pick: a number N for the N-th region (1-based; the way to pick
+            among regions of the same name), else a case-insensitive substring of its name
+            (an exact name wins); may be omitted when the file holds a single region.
 
     Returns:
         The selected region.
 
     Raises:
-        ValueError: the file is bad, or ``block`` matches no region or several.
+        ValueError: the file or the chosen block is bad, or ``block`` matches no region or
+            several.
     """
     path = Path(path)
     with path.open(encoding="utf-8-sig", errors="replace") as handle:
         first = handle.readline()
     if path.suffix.lower() == ".vms" or first.startswith(VAMAS_FORMAT):
-        regions = read_vamas(path)
-    else:
-        regions = [read_xps_text(path)]
-    if block is None and len(regions) == 1:
-        return regions[0]
-    names = [region.name for region in regions]
+        blocks = _vamas_blocks(path)
+        return blocks[_select(path, [b.name for b in blocks], block)].region()
+    region = read_xps_text(path)
+    _select(path, [region.name], block)
+    return region
+
+
+def _select(path: Path, names: list[str], block: str | None) -> int:
+    """Index of the region that ``block`` picks among ``names`` (see ``read_xps``)."""
+    listing = ", ".join(f"[{k}] {name!r}" for k, name in enumerate(names, 1))
     if block is None:
-        raise ValueError(f"{path}: holds {len(regions)} regions {names}; pass block=<name>")
+        if len(names) == 1:
+            return 0
+        raise ValueError(
+            f"{path}: holds {len(names)} regions; pass block=<name substring> or "
+            f"block=<position N>: available {listing}"
+        )
+    if _POSITION.fullmatch(block.strip()):
+        position = int(block)
+        if not 1 <= position <= len(names):
+            raise ValueError(
+                f"{path}: block {block!r} is out of range: the file holds {len(names)} "
+                f"region(s), numbered from 1: available {listing}"
+            )
+        return position - 1
     wanted = block.lower()
-    exact = [region for region in regions if region.name.lower() == wanted]
-    matches = exact or [region for region in regions if wanted in region.name.lower()]
+    exact = [k for k, name in enumerate(names) if name.lower() == wanted]
+    matches = exact or [k for k, name in enumerate(names) if wanted in name.lower()]
     if len(matches) != 1:
         found = "no region" if not matches else f"{len(matches)} regions"
-        raise ValueError(f"{path}: block {block!r} matches {found}; available: {names}")
+        raise ValueError(
+            f"{path}: block {block!r} matches {found}; pass a name substring or the "
+            f"position N of one of the available {listing}"
+        )
     return matches[0]

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from adaptive.errors import InvalidParameterError
 from simulators.lineshapes import pseudo_voigt_area, xps_peak
 from surrogates.peak_extraction import check_max_peaks, extract_peaks_batch
 from surrogates.peak_net import PeakNetPredictor, check_spectra, estimate_background
@@ -79,8 +80,19 @@ class PeakFitter:
         self.seed = seed
 
     def fit(self, binding_energy: np.ndarray, counts: np.ndarray) -> PeakFitResult:
-        """Peaks of one spectrum: binding_energy (m,) ascending, counts (m,)."""
-        return self.fit_batch(np.asarray(binding_energy)[None], np.asarray(counts)[None])[0]
+        """Peaks of one spectrum: binding_energy (m,) ascending, counts (m,).
+
+        Raises:
+            InvalidParameterError: not two 1-D arrays (``fit_batch`` takes several
+                spectra), or bad values (see ``fit_batch``).
+        """
+        energy, y = np.asarray(binding_energy), np.asarray(counts)
+        if energy.ndim != 1 or y.ndim != 1:
+            raise InvalidParameterError(
+                f"fit takes one spectrum, binding_energy and counts of shape (m,), got "
+                f"shapes {energy.shape} and {y.shape}; fit several (n, m) spectra with fit_batch"
+            )
+        return self.fit_batch(energy[None], y[None])[0]
 
     def fit_batch(self, binding_energy: np.ndarray, counts: np.ndarray) -> list[PeakFitResult]:
         """Peaks of many spectra (n, m); the network runs batched, refinement per spectrum."""
@@ -157,13 +169,18 @@ class PeakFitter:
 
         A peak whose area is many standard errors from zero is kept without a refit: the
         chi-square would rise by about (area / error)^2, far more than the
-        ``n_per_peak log m`` the criterion saves (``PRUNE_SKIP``).
+        ``n_per_peak log m`` the criterion saves (``PRUNE_SKIP``). So is a peak whose area
+        rests only on parameters held at bounds (error NaN in a fit with degrees of
+        freedom): the criterion was tuned with such errors counted as 0.
         """
         per_peak_penalty = (5 if self.fit_asymmetry else 4) * np.log(len(y))
         while len(result.peaks) > 1:
             smallest = min(range(len(result.peaks)), key=lambda i: result.peaks[i].area)
             peak = result.peaks[smallest]
-            if peak.area > np.sqrt(PRUNE_SKIP * per_peak_penalty) * peak.area_err:
+            area_err = peak.area_err
+            if np.isnan(area_err) and len(y) > result.n_params:
+                area_err = 0.0
+            if peak.area > np.sqrt(PRUNE_SKIP * per_peak_penalty) * area_err:
                 break
             rest = [_start(p) for i, p in enumerate(result.peaks) if i != smallest]
             refit = self._refine(e, y, rest)

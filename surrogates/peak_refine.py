@@ -652,11 +652,12 @@ def _result(
     """Peaks with standard errors from the fit ``result`` of ``model`` on ``y / scale``.
 
     The covariance ``inv(J^T J) s^2`` of the parameters not held at a bound (those are
-    taken as fixed, error 0: e.g. a Shirley step pinned at 0 on a flat background) is
-    taken as ``R R^T s^2`` with ``R = V / S`` from the SVD of their columns of J, so
-    every variance is a sum of squares (directions with singular values below 1e-12 of
-    the largest are left out); ``model.expansion`` carries R to the parameters of every
-    peak.
+    taken as fixed: e.g. a Shirley step pinned at 0 on a flat background) is taken as
+    ``R R^T s^2`` with ``R = V / S`` from the SVD of their columns of J, so every
+    variance is a sum of squares (directions with singular values below 1e-12 of the
+    largest are left out); ``model.expansion`` carries R to the parameters of every
+    peak. A value that depends on no free parameter (a FWHM held at its bound) has no
+    standard error: NaN.
     """
     params = model.peak_params(result.x)
     n_params = result.x.size
@@ -681,19 +682,25 @@ def _result(
                 area=float(area[i] * scale),
                 eta=float(eta),
                 asymmetry=float(asym),
-                center_err=sigma * float(np.linalg.norm(block[0])),
-                fwhm_err=sigma * float(np.linalg.norm(block[1])),
-                area_err=sigma * float(np.linalg.norm(gradient[i, :k] @ block)) * scale,
+                center_err=_standard_error(sigma, block[0]),
+                fwhm_err=_standard_error(sigma, block[1]),
+                area_err=_standard_error(sigma, gradient[i, :k] @ block) * scale,
             )
         )
     doublet = {}
     if isinstance(model, _Doublets):
         at = model.n_peaks * k
         doublet = {
-            "splitting": Estimate(float(result.x[at]), sigma * float(np.linalg.norm(root[at]))),
-            "ratio": Estimate(float(result.x[at + 1]), sigma * float(np.linalg.norm(root[at + 1]))),
+            "splitting": Estimate(float(result.x[at]), _standard_error(sigma, root[at])),
+            "ratio": Estimate(float(result.x[at + 1]), _standard_error(sigma, root[at + 1])),
         }
     model.residual(result.x)  # the model's state at the solution
     return PeakFitResult.from_model(
         e, y, peaks, model.background * scale, model.model * scale, method, n_params, **doublet
     )
+
+
+def _standard_error(sigma: float, row: np.ndarray) -> float:
+    """``sigma`` x the norm of a value's ``row`` (rank,) of R; NaN for a row of zeros (the
+    value depends only on parameters held at a bound)."""
+    return sigma * float(np.linalg.norm(row)) if row.any() else math.nan

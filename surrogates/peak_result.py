@@ -10,7 +10,11 @@ from typing import NamedTuple
 import numpy as np
 from matplotlib.figure import Figure
 
+from adaptive.errors import InvalidParameterError
 from simulators.lineshapes import xps_peak
+
+#: Largest |count| the fit statistics take: their sums of squares overflow near 1e154.
+MAX_COUNTS = 1e100
 
 
 def estimate_noise(counts: np.ndarray) -> float:
@@ -137,8 +141,17 @@ class PeakFitResult:
             method: name of the fitter.
             n_params: number of fitted parameters (for the degrees of freedom).
             splitting, ratio: the doublet parameters of a doublet fit.
+
+        Raises:
+            InvalidParameterError: counts beyond ``MAX_COUNTS``.
         """
         counts = np.asarray(counts, dtype=float)
+        largest = float(np.abs(counts).max(initial=0.0))
+        if largest > MAX_COUNTS:
+            raise InvalidParameterError(
+                f"counts reach {largest:g}, beyond the {MAX_COUNTS:g} the fit statistics can "
+                "square; divide the counts by a constant and multiply heights and areas back"
+            )
         residual = counts - model
         rss = float(residual @ residual)
         dof = counts.size - n_params

@@ -3,6 +3,7 @@
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 import zmq
 
@@ -10,6 +11,7 @@ from adaptive.bench_eels import real_spectra
 from adaptive.cli import main
 from adaptive.figures import save_figure
 from adaptive.simulate import xas_source
+from simulators.lineshapes import xps_peak
 
 EELS_DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "eels"
 
@@ -79,3 +81,58 @@ def test_identify_writes_its_figure_beside_the_file(tmp_path, monkeypatch, capsy
     assert Path(result["figure"]) == spectrum.with_suffix(".elements.png")
     assert spectrum.with_suffix(".elements.png").is_file()
     assert result["source"] == str(spectrum)
+
+
+class _OnePeak:
+    """Stands in for the peak network in ``fit peaks``: one refined peak at the maximum."""
+
+    def __init__(self, **settings):
+        pass
+
+    def fit(self, energy, counts):
+        from surrogates.peak_refine import refine_peaks
+
+        start = {"center": energy[np.argmax(counts)], "fwhm": 1.2, "height": np.ptp(counts)}
+        return refine_peaks(energy, counts, [{**start, "eta": 0.3}])
+
+
+@pytest.fixture
+def c1s(tmp_path, monkeypatch):
+    """A C1s text spectrum in tmp_path/data, the working folder tmp_path, the stand-in fitter."""
+    monkeypatch.setattr("surrogates.peak_fitter.PeakFitter", _OnePeak)
+    monkeypatch.chdir(tmp_path)
+    e = np.linspace(280.0, 295.0, 151)
+    counts = np.random.default_rng(0).poisson(1000 + 5000 * xps_peak(e, 285.0, 1.2, 0.3))
+    path = tmp_path / "data" / "c1s.txt"
+    path.parent.mkdir()
+    path.write_text(
+        "C1s region\n" + "".join(f"{x:.2f}\t{y}\n" for x, y in zip(e, counts, strict=True))
+    )
+    return path
+
+
+def test_fit_peaks_reports_the_figure_path_it_wrote(tmp_path, c1s, capsys):
+    assert main(["fit", "peaks", str(c1s), "--figure", "noext", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["figure"] == "noext.png"
+    assert (tmp_path / "noext.png").is_file()
+
+
+@pytest.mark.parametrize(
+    ("block", "figure"),
+    [(None, "c1s.fit.png"), ("1", "c1s.1.fit.png"), ("C1s region", "c1s.C1s_region.fit.png")],
+)
+def test_fit_peaks_default_figure_names_the_block(tmp_path, c1s, capsys, block, figure):
+    assert main(["fit", "peaks", str(c1s), "--json"] + (["--block", block] if block else [])) == 0
+    assert json.loads(capsys.readouterr().out)["figure"] == figure
+    assert (tmp_path / figure).is_file()
+
+
+def test_fit_peaks_prints_the_fit_when_its_figure_cannot_be_written(tmp_path, c1s, capsys):
+    (tmp_path / "taken").write_text("")  # a file where the figure's folder should be
+    assert main(["fit", "peaks", str(c1s), "--figure", "taken/fit.png", "--json"]) == 2
+    out, err = capsys.readouterr()
+    report = json.loads(out)
+    assert report["n_peaks"] == 1 and report["figure"] is None
+    assert (
+        err.startswith("error: the fit was printed but its figure was not") and err.count("\n") == 1
+    )

@@ -202,3 +202,89 @@ def test_decimal_commas_are_refused_not_misread(tmp_path):
     path = write(tmp_path, "Fe2p.txt", "Fe 2p\n284,5\t1200,3\n285,0\t1300,1\n")
     with pytest.raises(ValueError, match=r"line 2 .*decimal points"):
         read_xps(path)
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        "Kinetic Energy (eV)\tCounts\n",
+        "KE scan\nK.E.\tCounts\n",
+        # CasaXPS tabulated ASCII: the first column is kinetic energy
+        "Cu2p Cu metal\nCharacteristic Energy eV\t1486.61\tAcquisition Time s\t0.1\n"
+        "K.E.\tB.E.\tCounts\n",
+    ],
+)
+def test_a_kinetic_energy_axis_is_refused_not_fitted_as_binding(tmp_path, header):
+    path = write(tmp_path, "ke.txt", header + "566.61\t920.0\t159.7\n566.56\t920.05\t161.7\n")
+    with pytest.raises(ValueError, match=r"kinetic energy.*photon energy - kinetic energy"):
+        read_xps(path)
+
+
+@pytest.mark.parametrize(
+    ("header", "name"),
+    [
+        ("Binding Energy (eV)\tCounts\n", "Binding Energy (eV) Counts"),
+        # CasaXPS tabulated ASCII exported on a binding-energy axis
+        ("Cu2p Cu metal\nCharacteristic Energy eV\t1486.61\nB.E.\tCounts\n", "Cu2p Cu metal"),
+        # SpecsLab Prodigy .xy
+        (
+            "# Region:  C1s\n# Energy Axis:  Binding Energy\n#\n# ColumnLabels: energy counts\n",
+            "# Region: C1s",
+        ),  # fmt: skip
+    ],
+)
+def test_header_lines_before_the_data_are_skipped_and_the_first_names_it(tmp_path, header, name):
+    region = read_xps(write(tmp_path, "x.txt", header + "286.0\t12\n285.5\t10\n285.0\t11\n"))
+    assert region.name == name  # tabs made spaces: no glyph warnings in figure titles
+    np.testing.assert_array_equal(region.binding_energy, [285.0, 285.5, 286.0])
+    np.testing.assert_array_equal(region.counts, [11, 10, 12])
+
+
+@pytest.mark.parametrize(
+    ("text", "match"),
+    [
+        ("title\nsecond title\n", r"no row of two numbers after 2 header line\(s\)"),
+        ("A\nB\n700 1\n701 2\nfooter\n", "line 5 is not two numbers"),
+        ("A\nB\n284,5\t1200,3\n285,0\t1300,1\n", r"line 3 .*decimal points"),
+    ],
+)
+def test_text_after_the_data_started_or_without_data_is_refused(tmp_path, text, match):
+    with pytest.raises(ValueError, match=match):
+        read_xps_text(write(tmp_path, "bad.txt", text))
+
+
+def test_axis_errors_print_plain_energies(tmp_path):
+    with pytest.raises(ValueError, match=r"repeats at 700\.5 eV; ") as caught:
+        read_xps_text(write(tmp_path, "dup.txt", "700 1\n700.5 2\n700.5 3\n"))
+    assert "np.float64" not in str(caught.value)
+
+
+def test_a_bad_block_does_not_hide_the_good_ones(tmp_path):
+    blocks = [
+        ("Fe2p", "good", "binding energy", 705.0, 0.25, [1, 2, 3]),
+        ("Fe2p", "bad", "binding energy", 705.0, 0, [1, 2, 3]),  # increment 0
+    ]
+    path = write(tmp_path, "bad.vms", vamas_text(blocks))
+    assert read_xps(path, block="good").counts.tolist() == [1, 2, 3]
+    assert read_xps(path, block="1").name == "Fe2p good"
+    with pytest.raises(ValueError, match=r"holds 2 regions.*\[1\] 'Fe2p good', \[2\] 'Fe2p bad'"):
+        read_xps(path)
+    with pytest.raises(ValueError, match=r"'Fe2p bad'.*repeats at 705 eV"):
+        read_xps(path, block="bad")
+    with pytest.raises(ValueError, match="repeats"):
+        read_vamas(path)  # every block asked for
+
+
+def test_blocks_of_the_same_name_are_picked_by_position(tmp_path):
+    blocks = [
+        ("Fe2p", "Fe", "binding energy", 705.0, 0.25, [1, 2, 3]),
+        ("Fe2p", "Fe", "binding energy", 705.0, 0.25, [4, 5, 6]),
+    ]
+    path = write(tmp_path, "dup.vms", vamas_text(blocks))
+    with pytest.raises(ValueError, match=r"matches 2 regions; .*position N.*\[2\] 'Fe2p Fe'"):
+        read_xps(path, block="Fe2p Fe")
+    assert read_xps(path, block="2").counts.tolist() == [4, 5, 6]
+    assert read_xps(path, block=" 1 ").counts.tolist() == [1, 2, 3]
+    for position in ("0", "3"):
+        with pytest.raises(ValueError, match=r"out of range: the file holds 2 region\(s\)"):
+            read_xps(path, block=position)

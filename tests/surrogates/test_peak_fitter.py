@@ -6,11 +6,13 @@ import numpy as np
 import pytest
 
 from adaptive.bench_peakfit import REFERENCE_SPLITTINGS, score, spin_orbit_splitting
+from adaptive.errors import InvalidParameterError
 from simulators.lineshapes import xps_peak
 from simulators.xps import XPSSimulator
 from simulators.xps_files import read_xps
 from surrogates.peak_fitter import PeakFitter, doublet_pairings
 from surrogates.peak_net import DEFAULT_WEIGHTS, to_binding_order
+from surrogates.peak_result import FittedPeak, PeakFitResult
 
 DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "xps"
 pytestmark = pytest.mark.skipif(not DEFAULT_WEIGHTS.is_file(), reason="no trained weights")
@@ -97,3 +99,43 @@ def test_measured_cu_2p_splitting_matches_the_literature():
     result = PeakFitter(fit_asymmetry=True).fit(region.binding_energy, region.counts)
     literature = REFERENCE_SPLITTINGS["Cu2p_Cu_metal.txt"]
     assert abs(spin_orbit_splitting(result) - literature) < 0.3
+
+
+@pytest.mark.parametrize(
+    ("energy", "counts"),
+    [(np.zeros((2, 50)), np.zeros((2, 50))), (285.0, 10.0), (np.zeros(50), np.zeros((1, 50)))],
+)
+def test_fit_takes_one_spectrum_and_points_to_fit_batch(energy, counts):
+    with pytest.raises(InvalidParameterError, match=r"shape \(m,\).*with fit_batch"):
+        PeakFitter().fit(energy, counts)
+
+
+class _Refitted(Exception):
+    pass
+
+
+def _refit(*args):
+    raise _Refitted
+
+
+@pytest.mark.parametrize(("n_params", "refits"), [(12, False), (201, True)])
+def test_a_peak_with_an_area_error_unknown_from_bounds_is_pruned_as_before(
+    monkeypatch, n_params, refits
+):
+    # its area rests on parameters held at bounds: NaN now, 0 (kept unrefitted) before; with
+    # no degrees of freedom every error was already NaN and the peak was refitted
+    e = np.linspace(280.0, 300.0, 201)
+    peaks = [
+        FittedPeak(285.0, 1.2, 1000.0, 1500.0, 0.3, 0.0, 0.01, 0.02, 30.0),
+        FittedPeak(296.0, 6.0, 10.0, 80.0, 0.3, 0.0, 0.02),
+    ]
+    background = np.full_like(e, 100.0)
+    model = background + sum(p.height * xps_peak(e, p.center, p.fwhm, p.eta) for p in peaks)
+    result = PeakFitResult.from_model(e, model, peaks, background, model, "pipeline", n_params)
+    fitter = PeakFitter()
+    monkeypatch.setattr(fitter, "_refine", _refit)
+    if refits:
+        with pytest.raises(_Refitted):
+            fitter._prune(e, model, result)
+    else:
+        assert fitter._prune(e, model, result) is result

@@ -1,11 +1,15 @@
 """Joint refinement of XPS peaks and their background."""
 
+import math
+
 import numpy as np
 import pytest
 
 from adaptive.errors import InvalidParameterError
 from simulators.lineshapes import pseudo_voigt_area, xps_peak
 from surrogates.peak_refine import (
+    FWHM_BOUNDS,
+    RATIO_BOUNDS,
     _Doublets,
     _Model,
     guess_peaks,
@@ -306,3 +310,20 @@ def test_bad_spectrum_is_rejected(energy, counts, message):
 def test_bad_start_is_rejected(start, message):
     with pytest.raises(InvalidParameterError, match=message):
         refine_peaks(E, np.ones(E.size), [start])
+
+
+def test_values_held_at_a_bound_have_unknown_errors_not_zero():
+    counts, _ = synthetic(np.array([[290.0, 7.0, 2000.0, 0.3]]), noise=5.0, seed=20, step=0.0)
+    start = {"center": 290.0, "fwhm": 5.8, "height": 2000.0, "eta": 0.3}
+    peak = refine_peaks(E, counts, [start]).peaks[0]
+    assert peak.fwhm == pytest.approx(FWHM_BOUNDS[1])  # wider than allowed: at the bound
+    assert math.isnan(peak.fwhm_err) and peak.to_dict()["fwhm_err"] is None
+    assert peak.center_err > 0 and peak.area_err > 0
+    # a partner weaker than RATIO_BOUNDS allow: the doublet ratio is held at its bound
+    mains = np.array([[285.0, 1.2, 1000.0, 0.3]])
+    partners = mains * [1.0, 1.0, 0.1, 1.0] + [2.4, 0.0, 0.0, 0.0]
+    counts, _ = synthetic(np.vstack([mains, partners]), noise=4.0, seed=13)
+    result = refine_doublets(E, counts, perturbed_starts(mains, seed=14), 2.2, 0.5)
+    assert result.ratio.value == pytest.approx(RATIO_BOUNDS[0])
+    assert math.isnan(result.ratio.err) and result.to_dict()["ratio"]["err"] is None
+    assert 0 < result.splitting.err < 0.1

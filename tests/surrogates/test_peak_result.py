@@ -6,6 +6,7 @@ import math
 import numpy as np
 import pytest
 
+from adaptive.errors import InvalidParameterError
 from simulators.lineshapes import pseudo_voigt_area, xps_peak
 from surrogates.peak_result import Estimate, FittedPeak, PeakFitResult, estimate_noise
 
@@ -104,3 +105,10 @@ def test_plot_writes_a_png(tmp_path):
     assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert len(figure.axes) == 2
     assert figure.axes[0].get_title() == "two peaks"
+
+
+def test_counts_too_large_for_the_statistics_are_refused_clearly():
+    fit = _result()
+    huge = fit.counts * 1e160  # squares overflow: once an OverflowError traceback
+    with pytest.raises(InvalidParameterError, match=r"counts reach \d.*e\+16\d.*divide the counts"):
+        PeakFitResult.from_model(E, huge, fit.peaks, fit.background, fit.model, "test", 8)
