@@ -3,7 +3,9 @@
 NRMSE, exactly as the issue defines it: truth = PCHIP through the file's
 (E, mu), scaled to [0, 1] by its 0.5th and 99.5th percentiles; error = RMS of
 (reconstruction - truth) over 4000 uniform energies spanning the file's range.
-Grid, conventional and random reconstruct by linear interpolation, the GP by
+Every method measures through the same instrument, a replay of the file, with
+Poisson noise when ``noise_counts`` is set, and is scored against the noise-free
+truth. Grid, conventional and random reconstruct by linear interpolation, the GP by
 its posterior mean. ``points_to_X`` is the first count at which NRMSE <= X.
 The conventional scans put their edge at the steepest rise of the truth.
 """
@@ -31,6 +33,10 @@ N_EVAL = 4000
 class Truth:
     """The benchmark's ground truth for one recorded spectrum file.
 
+    Args:
+        path: a recorded spectrum (two-column or XDI).
+        fluorescence: an XDI fluorescence column to take as mu (``read_xdi``).
+
     Attributes:
         edge_energy: where the truth rises most steeply, an interior energy of
             ``self.energies`` (never an end: a conventional scan needs its edge
@@ -41,8 +47,8 @@ class Truth:
             percentiles, so there is nothing to scale the errors by.
     """
 
-    def __init__(self, path: str | Path):
-        self.recording = RecordedSpectrum.from_file(path)
+    def __init__(self, path: str | Path, fluorescence: str | None = None):
+        self.recording = RecordedSpectrum.from_file(path, fluorescence=fluorescence)
         self.low, self.high = self.recording.energy_range
         self.energies = np.linspace(self.low, self.high, N_EVAL)
         values = self.recording.evaluate_true(self.energies)
@@ -102,8 +108,13 @@ def _run_sequential(
     }
 
 
-def _fixed_scans(truth: Truth, scans: list) -> dict:
-    """Each scan measured whole, noise-free; points_to = the smallest scan reaching X."""
+def _fixed_scans(truth: Truth, scans: list, measure: Callable | None = None) -> dict:
+    """Each scan measured whole; points_to = the smallest scan reaching X.
+
+    ``measure`` maps (n,) energies to (n,) measured values; None measures noise-free
+    (the truth itself).
+    """
+    measure = truth.recording.evaluate_true if measure is None else measure
     out: dict = {key: None for key in THRESHOLDS}
     suggest_s = []
     for scan in scans:
@@ -111,7 +122,7 @@ def _fixed_scans(truth: Truth, scans: list) -> dict:
         started = time.perf_counter()
         scan.suggest(1)
         suggest_s.append(time.perf_counter() - started)
-        values = truth.recording.evaluate_true(positions)
+        values = measure(positions)
         error = truth.nrmse(np.interp(truth.energies, positions, values))
         for key, threshold in THRESHOLDS.items():
             if error <= threshold and (out[key] is None or len(positions) < out[key]):
@@ -126,15 +137,19 @@ def bench_scan(
     max_points: int = 300,
     random_seeds: int = 5,
     progress: bool = True,
+    fluorescence: str | None = None,
 ) -> dict:
     """Run gp, grid, conventional and random on one spectrum; return the figures.
 
     Args:
         path: a recorded spectrum (two-column or XDI).
-        noise_counts: I0 per point for Poisson noise on the measurements the
-            adaptive methods see (the truth stays noise-free); None = noise-free.
+        noise_counts: I0 per point for Poisson noise on the measurements of every
+            method (one seeded instrument; the truth they are scored against stays
+            noise-free); None = noise-free.
         max_points: the most points any method may take.
         random_seeds: the random baseline's figure is the median over these seeds.
+        progress: show a progress bar.
+        fluorescence: an XDI fluorescence column to benchmark as mu (``read_xdi``).
 
     Raises:
         InvalidParameterError: ``max_points`` not an integer >= 2 (a reconstruction
@@ -149,7 +164,7 @@ def bench_scan(
             f"over that many seeds), got {random_seeds!r}"
         )
     max_points, random_seeds = int(max_points), int(random_seeds)
-    truth = Truth(path)
+    truth = Truth(path, fluorescence)
     noisy = RecordedSpectrum(truth.recording.energy, truth.recording.mu, i0=noise_counts, seed=0)
     # every scan is built (and so checked) before the minutes of sequential runs
     grids = [UniformGrid(truth.space, n) for n in range(2, max_points + 1)]
@@ -162,9 +177,9 @@ def bench_scan(
         truth, EnergyScan(truth.space), noisy.measure, max_points, min_points=min(200, max_points)
     )
     bar.update()
-    methods["grid"] = _fixed_scans(truth, grids)
+    methods["grid"] = _fixed_scans(truth, grids, noisy.measure)
     bar.update()
-    methods["conventional"] = _fixed_scans(truth, scans)
+    methods["conventional"] = _fixed_scans(truth, scans, noisy.measure)
     bar.update()
     runs = [
         _run_sequential(truth, RandomScan(truth.space, seed), noisy.measure, max_points)
@@ -181,6 +196,7 @@ def bench_scan(
     return {
         "spectrum": str(path),
         "noise_counts": noise_counts,
+        "fluorescence": fluorescence,
         "edge_energy": truth.edge_energy,
         "methods": methods,
         "gp_ratio_1pct": gp / min(best_baseline) if gp and best_baseline else None,

@@ -16,14 +16,21 @@ from pathlib import Path
 import numpy as np
 
 from simulators.eels import N_CHANNELS
-from simulators.text_files import read_text, refuse_decimal_commas
+from simulators.text_files import (
+    EV_PER_UNIT,
+    header_columns,
+    read_text,
+    refuse_decimal_commas,
+    split_fields,
+)
 
 #: Suffixes read through rosettasciio, by its reader module.
 BINARY_SUFFIXES = {".dm3": "digitalmicrograph", ".dm4": "digitalmicrograph",
                    ".hspy": "hspy", ".hdf5": "hspy"}  # fmt: skip
 
 _MSA_KEY = re.compile(r"#\s*([A-Za-z0-9_]+)\s*(?:-\s*(\S*))?\s*(?::(.*)|$)")
-_SEPARATORS = re.compile(r"[,;\s]+")
+#: Below this, all of a spectrum's energies suggest an axis in keV read as eV.
+KEV_HINT_EV = 100.0
 
 
 @dataclass(frozen=True)
@@ -88,12 +95,18 @@ def _leading_number(value: float | str | None) -> float | None:
     return value if isinstance(value, float) else None
 
 
+def _ev_per(unit, default: float = 1.0) -> float:
+    """eV per energy ``unit``: 1000 for keV, 1 for eV (any case), else ``default`` (EMSA
+    writers leave units empty or ``<undefined>``)."""
+    return EV_PER_UNIT.get(str(unit).lower(), default)
+
+
 def _numbers(line: str, number: int, source: str) -> list[float]:
     """The numbers of a data line; a ValueError naming the line if any is not a number,
     or if the line writes decimal commas, which splitting at commas would misread."""
     refuse_decimal_commas(line, f"{source} line {number}")
     try:
-        return [float(field) for field in _SEPARATORS.split(line.strip()) if field]
+        return [float(field) for field in split_fields(line)]
     except ValueError:
         raise ValueError(
             f"{source} line {number}: cannot read numbers from {line.strip()!r}; fix that line"
@@ -108,6 +121,7 @@ def _is_spectrum_marker(line: str) -> bool:
 
 def _parse_msa(text: str, source: str) -> EELSSpectrum:
     header: dict[str, float | str] = {}
+    units: dict[str, str] = {}  # "#OFFSET -keV : 0.36" or "#OFFSET : 0.36 keV"
     data: list[list[float]] = []
     in_data = False
     for number, line in enumerate(text.splitlines(), start=1):
@@ -120,6 +134,9 @@ def _parse_msa(text: str, source: str) -> EELSSpectrum:
                 break
             else:
                 header[key] = _value((match.group(3) or "").strip())
+                words = (match.group(3) or "").split()
+                if match.group(2) or len(words) > 1:
+                    units[key] = match.group(2) or words[1]
         elif in_data and line.strip():
             data.append(_numbers(line, number, source))
     if not in_data:
@@ -128,13 +145,13 @@ def _parse_msa(text: str, source: str) -> EELSSpectrum:
         )
     values = np.array([v for row in data for v in row])
     datatype = str(header.get("datatype", "Y")).upper()
+    x_scale = _ev_per(header.get("xunits"))
     if datatype == "XY":
         if values.size % 2:
             raise ValueError(f"{source}: DATATYPE XY needs (x, y) pairs, got {values.size} numbers")
-        energy, counts = values[0::2], values[1::2]
+        energy, counts = values[0::2] * x_scale, values[1::2]
     elif datatype == "Y":
-        offset = _leading_number(header.get("offset"))
-        step = _leading_number(header.get("xperchan"))
+        offset, step = (_leading_number(header.get(key)) for key in ("offset", "xperchan"))
         if offset is None or step is None:
             raise ValueError(
                 f"{source}: DATATYPE Y needs numeric #OFFSET and #XPERCHAN, got "
@@ -142,6 +159,8 @@ def _parse_msa(text: str, source: str) -> EELSSpectrum:
             )
         if step <= 0:
             raise ValueError(f"{source}: #XPERCHAN must be > 0, got {step}")
+        offset *= _ev_per(units.get("offset"), x_scale)
+        step *= _ev_per(units.get("xperchan"), x_scale)
         counts = values
         energy = offset + step * np.arange(values.size)
     else:
@@ -157,8 +176,6 @@ def _parse_msa(text: str, source: str) -> EELSSpectrum:
             f"{source}: #NPOINTS says {int(npoints)} points but the data hold {counts.size}; "
             "fix the header or the data"
         )
-    if str(header.get("xunits", "eV")).lower() == "kev":
-        energy = energy * 1000.0
     return _checked(energy, counts, header, source)
 
 
@@ -171,7 +188,7 @@ def _parse_text(text: str, source: str) -> EELSSpectrum:
             key, sep, value = stripped.lstrip("#").partition(":")
             if sep and key.strip():
                 metadata[key.strip().lower()] = _value(value.strip())
-        elif stripped and not rows and isinstance(_value(_SEPARATORS.split(stripped)[0]), str):
+        elif stripped and not rows and isinstance(_value(split_fields(stripped)[0]), str):
             metadata.setdefault("header", stripped)  # column titles before the data
         elif stripped:
             rows.append(_numbers(line, number, source))
@@ -181,7 +198,10 @@ def _parse_text(text: str, source: str) -> EELSSpectrum:
                 )
     if not rows:
         raise ValueError(f"{source} holds no data rows; pass a file with a spectrum")
-    return _checked([r[0] for r in rows], [r[1] for r in rows], metadata, source)
+    titles = header_columns(metadata["header"]) if "header" in metadata else []
+    unit = titles[0][1] if titles and titles[0][1] else metadata.get("xunits")
+    energy = np.array([r[0] for r in rows]) * _ev_per(unit)
+    return _checked(energy, [r[1] for r in rows], metadata, source)
 
 
 def read_msa(path: str | Path) -> EELSSpectrum:
@@ -191,8 +211,9 @@ def read_msa(path: str | Path) -> EELSSpectrum:
     as float); the data between ``#SPECTRUM`` and ``#ENDOFDATA`` are ``Y`` values on
     ``#OFFSET + #XPERCHAN * i`` or ``XY`` pairs, per ``#DATATYPE``, read in order however
     many there are per line (``#NCOLUMNS``). ``#OFFSET``, ``#XPERCHAN`` and ``#NPOINTS``
-    may carry a unit after the number (``0.5 eV``). ``#XUNITS: keV`` energies are
-    converted to eV.
+    may carry a unit after the number (``0.5 eV``). Energies in keV are converted to eV:
+    ``#XUNITS: keV``, or keV on ``#OFFSET`` or ``#XPERCHAN`` (``#XPERCHAN -keV: 0.0002``
+    or ``0.0002 keV``), which wins over ``#XUNITS`` for that value.
 
     Args:
         path: the file.
@@ -209,7 +230,9 @@ def read_eels_text(path: str | Path) -> EELSSpectrum:
     Columns may be separated by commas, semicolons, tabs or spaces; a data line with
     decimal commas (``500,5;1200,3``, ``500,5 1200``) is refused. ``# key: value``
     lines become ``metadata``; a title line before the data is kept as
-    ``metadata["header"]``; extra columns are ignored.
+    ``metadata["header"]``; extra columns are ignored. Energies in keV, by the title
+    of the first column (``Energy (keV)``, ``E_keV``) or a ``# xunits: keV`` line, are
+    converted to eV.
 
     Args:
         path: the file.
@@ -238,9 +261,9 @@ def _read_binary(path: Path) -> EELSSpectrum:
         )
     axis = signal["axes"][-1]
     energy = axis.get("offset", 0.0) + axis.get("scale", 1.0) * np.arange(data.size)
-    if str(axis.get("units", "eV")).lower() == "kev":
-        energy = energy * 1000.0
-    return _checked(energy, data, dict(signal.get("metadata", {})), str(path))
+    return _checked(
+        energy * _ev_per(axis.get("units")), data, dict(signal.get("metadata", {})), str(path)
+    )
 
 
 def read_eels(path: str | Path) -> EELSSpectrum:
@@ -269,7 +292,7 @@ def read_eels(path: str | Path) -> EELSSpectrum:
 
 
 def to_channels(
-    energy: np.ndarray, counts: np.ndarray, normalise: bool = True
+    energy: np.ndarray, counts: np.ndarray, normalise: bool = True, source: str | None = None
 ) -> tuple[np.ndarray, np.ndarray]:
     """Put a spectrum onto the 1 eV channels 0..N_CHANNELS - 1, zero outside the measured range.
 
@@ -286,6 +309,7 @@ def to_channels(
         normalise: divide each spectrum by its maximum, like ``EELSBatch.spectra``;
             False returns counts per 1 eV channel (partly covered edge channels scaled
             up to a full channel).
+        source: where the spectrum came from (a file), to name it in the errors.
 
     Returns:
         (spectrum, window): (..., N_CHANNELS) float32 and (2,) int, the first and last
@@ -306,9 +330,10 @@ def to_channels(
     bounds = np.concatenate(
         [[energy[0] - step[0] / 2], (energy[1:] + energy[:-1]) / 2, [energy[-1] + step[-1] / 2]]
     )
+    where = f"{source}: " if source else ""
     if bounds[-1] <= -0.5 or bounds[0] >= N_CHANNELS - 0.5:
         raise ValueError(
-            f"energies {energy[0]}..{energy[-1]} eV lie outside the channels "
+            f"{where}energies {energy[0]}..{energy[-1]} eV lie outside the channels "
             f"0..{N_CHANNELS - 1} eV; pass a core-loss spectrum in that range"
         )
     channels = np.arange(N_CHANNELS)
@@ -325,9 +350,15 @@ def to_channels(
         position = np.interp(channels, energy, np.arange(energy.size))
         values = _linear(counts / np.diff(bounds), position)
     if inside.sum() < 2:
+        kev = (
+            f"; all are below {KEV_HINT_EV:g} eV: if the axis is in keV, multiply the energies "
+            "by 1000 (or mark the unit: '#XUNITS : keV', a title 'Energy (keV)')"
+            if energy[-1] < KEV_HINT_EV
+            else ""
+        )
         raise ValueError(
-            f"energies {energy[0]}..{energy[-1]} eV cover {inside.sum()} channel(s) of "
-            f"0..{N_CHANNELS - 1} eV; need at least 2"
+            f"{where}energies {energy[0]}..{energy[-1]} eV cover {inside.sum()} channel(s) of "
+            f"0..{N_CHANNELS - 1} eV; need at least 2{kev}"
         )
     first, last = np.flatnonzero(inside)[[0, -1]]
     spectrum = np.where(inside, values, 0.0)

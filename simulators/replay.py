@@ -6,10 +6,24 @@ import numpy as np
 from scipy.interpolate import PchipInterpolator
 
 from simulators.base import Simulator
-from simulators.text_files import read_text, refuse_decimal_commas
+from simulators.text_files import (
+    EV_PER_UNIT,
+    header_columns,
+    read_text,
+    refuse_decimal_commas,
+    split_fields,
+)
 
 #: Minimum number of distinct energies in a spectrum.
 MIN_POINTS = 4
+#: Column names read as mu, in order of preference.
+MU_NAMES = ("mu", "xmu", "mutrans", "mufluor")
+#: Names of a transmitted intensity, read as mu = ln(i0 / it) with an ``i0`` column.
+TRANSMITTED_NAMES = ("itrans", "it", "i1")
+#: Names of intensity columns that are not mu.
+INTENSITY_NAMES = ("i0", *TRANSMITTED_NAMES, "if", "ifluor")
+#: Column names that make the ``#`` line before the data of a column file its header.
+HEADER_NAMES = frozenset({"energy", "e", *MU_NAMES, *INTENSITY_NAMES})
 
 
 def _clean(energy: np.ndarray, mu: np.ndarray, source: str) -> tuple[np.ndarray, np.ndarray]:
@@ -59,9 +73,8 @@ def _parse_rows(rows: list[tuple[int, str]], path: str | Path) -> np.ndarray:
     table = []
     for number, line in rows:
         refuse_decimal_commas(line, f"{str(path)!r} line {number}")
-        fields = line.replace(",", " ").split()
         try:
-            table.append([float(f) for f in fields])
+            table.append([float(f) for f in split_fields(line)])
         except ValueError:
             raise ValueError(
                 f"{str(path)!r} line {number}: cannot read numbers from {line.strip()!r}; "
@@ -77,12 +90,52 @@ def _parse_rows(rows: list[tuple[int, str]], path: str | Path) -> np.ndarray:
     return np.array(table)
 
 
-def read_two_column(path: str | Path) -> tuple[np.ndarray, np.ndarray]:
-    """Read energy and mu from the first two columns of a CSV or whitespace text file.
+def _in_ev(energy: np.ndarray, unit: str | None, where: str) -> np.ndarray:
+    """Energies (n,) given in ``unit`` (eV, keV, any case, or None for eV) in eV."""
+    if unit is None:
+        return energy
+    if unit.lower() not in EV_PER_UNIT:
+        raise ValueError(
+            f"{where}: the energy column is in {unit!r}, which is neither eV nor keV; "
+            "convert the energies to eV and name the unit eV"
+        )
+    return energy * EV_PER_UNIT[unit.lower()]
 
-    Blank lines (also those of commas only) and lines starting with ``#`` are skipped;
-    the first other line may
-    be a header such as ``energy_eV,mu``. Extra columns are ignored.
+
+def _column(table: np.ndarray, names: dict[str, int], name: str, path: str | Path) -> np.ndarray:
+    """The column ``name`` of ``table`` (n, k); ``names`` maps names to 0-based indices."""
+    if names[name] >= table.shape[1]:
+        raise ValueError(
+            f"{str(path)!r}: the header names column {names[name] + 1} {name!r} but rows have "
+            f"{table.shape[1]} columns; fix the header"
+        )
+    return table[:, names[name]]
+
+
+def _named_mu(table: np.ndarray, names: dict[str, int], path: str | Path) -> np.ndarray | None:
+    """(n,) mu from the columns of ``table`` (n, k) named in ``names``: a ``MU_NAMES``
+    column, else ln(i0 / it) from ``i0`` and a ``TRANSMITTED_NAMES`` column; None if
+    neither is named."""
+    if name := next((n for n in MU_NAMES if n in names), None):
+        return _column(table, names, name, path)
+    transmitted = next((n for n in TRANSMITTED_NAMES if n in names), None)
+    if "i0" not in names or transmitted is None:
+        return None
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.log(_column(table, names, "i0", path) / _column(table, names, transmitted, path))
+
+
+def read_two_column(path: str | Path) -> tuple[np.ndarray, np.ndarray]:
+    """Read energy and mu from a CSV, semicolon or whitespace column file.
+
+    Blank lines (also those of separators only) and lines starting with ``#`` are
+    skipped. The column titles come from the first other line when it is not numbers
+    (``energy_eV,mu``), else from the last ``#`` line before the data when it names a
+    known column (``#  E  xmu``). Energy is the first column, in eV unless its title
+    names keV (``E_keV``, ``Energy (keV)``). mu is the column titled ``mu`` or
+    ``xmu`` (any case), else ln(i0 / it) when titles name ``i0`` and ``it``, ``itrans``
+    or ``i1``, else the second column, which must not be titled as an intensity
+    (``i0``, ``it``, ``i1``, ``if``). Extra columns are ignored.
 
     Args:
         path: text file.
@@ -90,27 +143,53 @@ def read_two_column(path: str | Path) -> tuple[np.ndarray, np.ndarray]:
     Returns:
         (energy, mu), each (n,): increasing energies (eV), duplicates averaged.
     """
-    rows = [
-        (number, line)
-        for number, line in enumerate(read_text(path, "a text spectrum").splitlines(), start=1)
-        if line.replace(",", " ").strip() and not line.lstrip().startswith("#")
-    ]
-    if rows and not _is_number(rows[0][1].replace(",", " ").split()[0]):
-        rows = rows[1:]  # header line
+    header, comment, rows = None, None, []
+    for number, line in enumerate(read_text(path, "a text spectrum").splitlines(), start=1):
+        fields = split_fields(line)
+        if not fields:
+            continue
+        if line.lstrip().startswith("#"):
+            if header is None and not rows:
+                comment = line.lstrip().lstrip("#")
+        elif rows or header is not None or _is_number(fields[0]):
+            rows.append((number, line))
+        else:
+            header = line
     table = _parse_rows(rows, path)
     if table.shape[1] < 2:
         raise ValueError(f"{str(path)!r} has one column; need energy and mu columns")
-    return _clean(table[:, 0], table[:, 1], repr(str(path)))
+    if header is not None:
+        columns = header_columns(header)
+    elif comment is not None and HEADER_NAMES & {name for name, _ in header_columns(comment)}:
+        columns = header_columns(comment)
+    else:
+        columns = []
+    names: dict[str, int] = {}
+    for index, (name, _) in enumerate(columns):
+        names.setdefault(name, index)
+    mu = _named_mu(table, names, path)
+    if mu is None:
+        if len(columns) > 1 and columns[1][0] in INTENSITY_NAMES:
+            raise ValueError(
+                f"{str(path)!r}: column 2 is {columns[1][0]!r}, an intensity, not mu, and the "
+                f"titles {[name for name, _ in columns]} name no mu column nor i0 with it for "
+                "ln(i0 / it); write an XDI file ('# Column.N: name' lines; --fluorescence for "
+                "a fluorescence column) or an 'energy,mu' file"
+            )
+        mu = table[:, 1]
+    energy = _in_ev(table[:, 0], columns[0][1] if columns else None, f"{str(path)!r} column 1")
+    return _clean(energy, mu, repr(str(path)))
 
 
 def read_xdi(path: str | Path, fluorescence: str | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Read energy and mu from an XDI file.
 
-    Column names come from ``# Column.N: name ...`` header lines (case-insensitive).
-    mu is ``fluorescence / i0`` when a fluorescence column is named, else the ``mu``,
-    ``mutrans`` or ``mufluor`` column if present, else ``ln(i0 / itrans)`` (``i1`` is
-    accepted for ``itrans``), else ``ifluor / i0``: transmission wins when a file has
-    both, so name the column of a fluorescence scan (e.g. ``Sum_Fe_Ka``).
+    Column names come from ``# Column.N: name unit ...`` header lines (case-insensitive);
+    energies are in eV unless the energy column's unit is keV. mu is
+    ``fluorescence / i0`` when a fluorescence column is named, else the ``mu``, ``xmu``,
+    ``mutrans`` or ``mufluor`` column if present, else ``ln(i0 / itrans)`` (``it`` or
+    ``i1`` are accepted for ``itrans``), else ``ifluor / i0``: transmission wins when a
+    file has both, so name the column of a fluorescence scan (e.g. ``Sum_Fe_Ka``).
 
     Args:
         path: XDI file.
@@ -120,30 +199,25 @@ def read_xdi(path: str | Path, fluorescence: str | None = None) -> tuple[np.ndar
         (energy, mu), each (n,): increasing energies (eV), duplicates averaged.
     """
     names: dict[str, int] = {}
+    units: dict[str, str | None] = {}
     rows = []
     for number, line in enumerate(read_text(path, "a text spectrum").splitlines(), start=1):
         text = line.strip()
         if text.startswith("#"):
             key, _, value = text.lstrip("#").partition(":")
-            if key.strip().lower().startswith("column.") and value.split():
+            words = value.partition("||")[0].split()  # "energy eV || PV": name, unit, PV
+            if key.strip().lower().startswith("column.") and words:
                 index = key.strip()[len("column.") :]
                 if index.isdigit() and int(index) >= 1:  # XDI numbers columns from 1
-                    names.setdefault(value.split()[0].lower(), int(index) - 1)
+                    names.setdefault(words[0].lower(), int(index) - 1)
+                    units.setdefault(
+                        words[0].lower(), words[1].strip("()[]") if len(words) > 1 else None
+                    )
         elif text:
             rows.append((number, text))
     table = _parse_rows(rows, path)
-
-    def column(name: str) -> np.ndarray:
-        if names[name] >= table.shape[1]:
-            raise ValueError(
-                f"{str(path)!r}: column {name!r} is Column.{names[name] + 1} but rows have "
-                f"{table.shape[1]} columns; fix the header"
-            )
-        return table[:, names[name]]
-
     if "energy" not in names:
         raise ValueError(f"{str(path)!r}: no 'energy' column in the '# Column.N:' header lines")
-    transmitted = next((n for n in ("itrans", "i1") if n in names), None)
     if fluorescence is not None:
         if not {"i0", fluorescence.lower()} <= set(names):
             raise ValueError(
@@ -151,21 +225,20 @@ def read_xdi(path: str | Path, fluorescence: str | None = None) -> tuple[np.ndar
                 f"(columns: {sorted(names)}); name one of them"
             )
         with np.errstate(divide="ignore", invalid="ignore"):
-            mu = column(fluorescence.lower()) / column("i0")
-    elif mu_name := next((n for n in ("mu", "mutrans", "mufluor") if n in names), None):
-        mu = column(mu_name)
-    elif "i0" in names and transmitted:
+            mu = _column(table, names, fluorescence.lower(), path) / _column(
+                table, names, "i0", path
+            )
+    elif (mu := _named_mu(table, names, path)) is None:
+        if not {"i0", "ifluor"} <= set(names):
+            raise ValueError(
+                f"{str(path)!r}: no mu, xmu, mutrans or mufluor column and no i0 with "
+                f"itrans/it/i1 or ifluor (columns: {sorted(names)}); add one of them"
+            )
         with np.errstate(divide="ignore", invalid="ignore"):
-            mu = np.log(column("i0") / column(transmitted))
-    elif "i0" in names and "ifluor" in names:
-        with np.errstate(divide="ignore", invalid="ignore"):
-            mu = column("ifluor") / column("i0")
-    else:
-        raise ValueError(
-            f"{str(path)!r}: no mu, mutrans or mufluor column and no i0 with itrans/i1 or "
-            f"ifluor (columns: {sorted(names)}); add one of them"
-        )
-    return _clean(column("energy"), mu, repr(str(path)))
+            mu = _column(table, names, "ifluor", path) / _column(table, names, "i0", path)
+    energy = _column(table, names, "energy", path)
+    where = f"{str(path)!r} Column.{names['energy'] + 1}"
+    return _clean(_in_ev(energy, units["energy"], where), mu, repr(str(path)))
 
 
 def read_spectrum(

@@ -1,4 +1,5 @@
-"""Reading a data file's text: clear errors for a missing or binary file, decimal commas."""
+"""Reading a data file's text: clear errors for a missing or binary file, decimal commas,
+column separators and the energy unit named in a header."""
 
 from __future__ import annotations
 
@@ -11,6 +12,45 @@ from pathlib import Path
 #: comma between digits with no other separator beside it ("500,1200", "500.5,1200",
 #: "500.5, 1200", "1,2,3") is a column separator and does not match.
 DECIMAL_COMMAS = re.compile(r"\d,\d+\s*[;\s]\s*[-+.]?\d|\d\s*[;\s]\s*[-+]?\d+,\d")
+#: Column separators of text data and headers: commas, semicolons, whitespace.
+SEPARATORS = re.compile(r"[,;\s]+")
+#: eV per unit, for the energy units a file may name (lower case).
+EV_PER_UNIT = {"ev": 1.0, "kev": 1000.0}
+#: A column title with its unit: "energy (eV)", "E [keV]", "E/eV", "energy_eV", "E_keV".
+_TITLE_UNIT = re.compile(r"(.+?)\s*(?:[(\[](.*)[)\]]|/(.+)|_(k?ev))", re.IGNORECASE)
+
+
+def split_fields(line: str) -> list[str]:
+    """The fields of a line split at commas, semicolons and whitespace (none if blank)."""
+    return [field for field in SEPARATORS.split(line.strip()) if field]
+
+
+def header_columns(line: str) -> list[tuple[str, str | None]]:
+    """(name, unit) of each column title in a header line, names lower case.
+
+    Titles are separated by commas or semicolons, else by tabs (``Energy Loss (eV)``
+    is one title), else by spaces, where a unit in brackets may stand apart
+    (``E (keV)``). ``mu(E)`` gives ``("mu", "E")``, a plain ``energy`` no unit.
+    """
+    for separator in (r"[,;]", r"\t"):
+        if re.search(separator, line):
+            titles = [title.strip() for title in re.split(separator, line) if title.strip()]
+            break
+    else:
+        titles = []
+        for field in line.split():
+            last = titles[-1] if titles else ""
+            depth = sum(map(last.count, "([")) - sum(map(last.count, ")]"))
+            if titles and (field[0] in "([" or depth > 0):
+                titles[-1] += field
+            else:
+                titles.append(field)
+    columns = []
+    for title in titles:
+        match = _TITLE_UNIT.fullmatch(title)
+        units = [u.strip() for u in match.groups()[1:] if u and u.strip()] if match else []
+        columns.append(((match.group(1) if match else title).lower(), units[0] if units else None))
+    return columns
 
 
 def refuse_decimal_commas(line: str, where: str) -> None:

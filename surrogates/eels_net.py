@@ -74,7 +74,7 @@ from torch import nn
 from adaptive.arrays import finite_matrix
 from adaptive.errors import InvalidParameterError
 from simulators.eels import ELEMENTS, N_CHANNELS, EELSBatch, EELSSimulator
-from simulators.eels_files import EELSSpectrum, read_eels, to_channels
+from simulators.eels_files import KEV_HINT_EV, EELSSpectrum, read_eels, to_channels
 from surrogates.checkpoints import (
     check_training_settings,
     random_state,
@@ -638,19 +638,69 @@ def identify_spectrum(spectrum: EELSSpectrum, identifier: EELSIdentifier | None 
 
     Returns:
         ``source``; ``window`` (first, last) channel = eV; ``probabilities`` element ->
-        probability for all 80, highest first; ``present`` the elements above their
-        thresholds, highest probability first.
+        probability for all 80, highest first; ``thresholds`` element -> the calibrated
+        probability above which it counts as present, same order (they differ per
+        element, so a low probability can be present and a high one absent);
+        ``present`` the elements above their thresholds, highest probability first;
+        ``warnings`` sentences on where the spectrum leaves the trained range (see
+        ``domain_warnings``), empty when it does not.
     """
     identifier = EELSIdentifier.load() if identifier is None else identifier
-    x, window = to_channels(spectrum.energy, spectrum.counts)
+    x, window = to_channels(spectrum.energy, spectrum.counts, source=spectrum.source)
     p, present = identifier.identify(x[None], window[None])
+    thresholds = identifier.thresholds
     order = np.argsort(-p[0])
     return {
         "source": spectrum.source,
         "window": (int(window[0]), int(window[1])),
         "probabilities": {ELEMENTS[j]: float(p[0, j]) for j in order},
+        "thresholds": {ELEMENTS[j]: float(thresholds[j]) for j in order},
         "present": [ELEMENTS[j] for j in order if present[0, j]],
+        "warnings": domain_warnings(spectrum.energy, window),
     }
+
+
+def domain_warnings(energy: np.ndarray, window: np.ndarray) -> list[str]:
+    """Sentences on where a measured spectrum leaves the range the networks were trained on.
+
+    Training windows (``TRAINING_SIMULATOR``) start at ``energy_min`` or above and are at
+    least ``window_width[0]`` eV wide; the channels end at ``N_CHANNELS - 1`` eV.
+
+    Args:
+        energy: (m,) the spectrum's energies, eV.
+        window: (2,) int, the first and last channel ``to_channels`` kept.
+
+    Returns:
+        One sentence per finding: points dropped above the channels, a window starting
+        in the zero-loss and low-loss region, a window narrower than any trained one.
+    """
+    trained = EELSSimulator(**TRAINING_SIMULATOR)
+    warnings = []
+    dropped = int(np.sum(np.asarray(energy) >= N_CHANNELS - 0.5))
+    if dropped:
+        warnings.append(
+            f"{dropped} points above {N_CHANNELS - 0.5:g} eV were dropped: the networks see "
+            f"energy losses up to {N_CHANNELS - 1} eV only, so edges above are not identified."
+        )
+    if window[0] < trained.energy_min:
+        warnings.append(
+            f"The window starts at {window[0]} eV, below {trained.energy_min} eV where the "
+            "training windows start (zero-loss and low-loss region): the networks were not "
+            f"trained on it; crop the spectrum to start at {trained.energy_min} eV or above."
+        )
+    width = int(window[1] - window[0] + 1)
+    if width < trained.window_width[0]:
+        kev = (
+            f" All energies are below {KEV_HINT_EV:g} eV: if the axis is in keV, multiply "
+            "them by 1000."
+            if np.max(energy) < KEV_HINT_EV
+            else ""
+        )
+        warnings.append(
+            f"The window is {width} eV wide, narrower than the {trained.window_width[0]} eV "
+            f"of the narrowest training windows: accuracy is lower.{kev}"
+        )
+    return warnings
 
 
 # --------------------------------------------------------------------------- training

@@ -180,3 +180,53 @@ def test_bench_scan_json_has_no_nan_when_no_scan_is_that_short(tmp_path):
     result = bench_scan(path, max_points=2, random_seeds=1, progress=False)
     assert result["methods"]["conventional"]["suggest_ms_median"] is None
     json.dumps(result, allow_nan=False)
+
+
+def test_grid_and_conventional_measure_through_the_noisy_instrument(kedge_csv, canned_sequential):
+    """With noise the fixed scans see the same noisy measurements as gp and random."""
+    quiet = bench_scan(kedge_csv, max_points=100, random_seeds=1, progress=False)
+    noisy = bench_scan(kedge_csv, noise_counts=100, max_points=100, random_seeds=1, progress=False)
+    for method in ("grid", "conventional"):
+        assert quiet["methods"][method]["points_to_2pct"] is not None  # 64 and 33 points
+        # 100 counts per point put ~10% noise on mu: no scan reaches 2%
+        assert noisy["methods"][method]["points_to_2pct"] is None, method
+    assert noisy["noise_counts"] == 100
+
+
+def test_fixed_scans_score_what_measure_returns(kedge_csv):
+    truth = Truth(kedge_csv)
+    grids = [UniformGrid(truth.space, n) for n in (201, 401)]
+    assert _fixed_scans(truth, grids)["points_to_1pct"] == 201
+    offset = 0.015 * (truth.p_high - truth.p_low)  # a 1.5% NRMSE on any scan
+    shifted = _fixed_scans(truth, grids, lambda e: truth.recording.evaluate_true(e) + offset)
+    assert shifted["points_to_1pct"] is None and shifted["points_to_2pct"] == 201
+
+
+def test_a_fluorescence_column_is_benchmarked_as_mu(tmp_path, canned_sequential):
+    """mu = fluorescence / i0 of an XDI file whose transmission columns say otherwise."""
+    rows = "".join(
+        f"{e} 2000 {1500 + k % 7} {2000 * m}\n"
+        for k, (e, m) in enumerate(zip(ENERGY, MU, strict=True))
+    )
+    path = tmp_path / "fluo.xdi"
+    path.write_text(
+        "# XDI/1.0\n# Column.1: energy eV\n# Column.2: i0\n# Column.3: itrans\n"
+        "# Column.4: Sum_Fe_Ka\n#----\n" + rows
+    )
+    truth = Truth(path, fluorescence="Sum_Fe_Ka")
+    np.testing.assert_allclose(truth.recording.mu, MU, atol=1e-12)
+    result = bench_scan(
+        path, max_points=100, random_seeds=1, progress=False, fluorescence="Sum_Fe_Ka"
+    )
+    reference = bench_scan(
+        write_spectrum(tmp_path / "kedge.csv", ENERGY, MU),
+        max_points=100,
+        random_seeds=1,
+        progress=False,
+    )
+    assert result["fluorescence"] == "Sum_Fe_Ka"
+    for method in ("grid", "conventional"):
+        for key in bench.THRESHOLDS:
+            assert result["methods"][method][key] == reference["methods"][method][key], method
+    with pytest.raises(ValueError, match="Sum_Mn_Ka"):
+        bench_scan(path, max_points=10, random_seeds=1, progress=False, fluorescence="Sum_Mn_Ka")

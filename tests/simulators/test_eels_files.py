@@ -291,3 +291,39 @@ def test_partly_covered_edge_channels_are_scaled_to_a_full_channel():
     assert tuple(window) == (101, 149)
     np.testing.assert_allclose(channels[101:150], 10.0, rtol=1e-6)
     assert channels[100] == channels[150] == 0
+
+
+@pytest.mark.parametrize(
+    "axis",
+    [
+        "#XPERCHAN -keV: 0.0002\n#OFFSET -keV: 0.36\n",
+        "#XPERCHAN : 0.0002 keV\n#OFFSET : 0.36 keV\n",
+        "#XUNITS : keV\n#XPERCHAN : 0.0002\n#OFFSET : 0.36\n",
+        "#XUNITS : keV\n#XPERCHAN -eV: 0.2\n#OFFSET : 0.36\n",  # a keyword's unit wins
+        "#XUNITS : <undefined>\n#XPERCHAN -eV: 0.2\n#OFFSET -eV: 360\n",
+    ],
+)
+def test_msa_keyword_units_in_kev_are_converted(tmp_path, axis):
+    text = "#NPOINTS : 5\n#DATATYPE : Y\n" + axis + "#SPECTRUM :\n1\n2\n3\n4\n5\n#ENDOFDATA :\n"
+    spectrum = read_eels(write(tmp_path, "kevunit.msa", text))
+    np.testing.assert_allclose(spectrum.energy, 360 + 0.2 * np.arange(5))
+
+
+@pytest.mark.parametrize(
+    "header",
+    ["Energy (keV)\tCounts\n", "E_keV,counts\n", "# xunits: keV\n", "Energy [keV] Counts\n"],
+)
+def test_text_energies_titled_in_kev_are_converted(tmp_path, header):
+    rows = "".join(f"{0.5 + 0.001 * i:.4f}\t{100 + i}\n" for i in range(40))
+    spectrum = read_eels_text(write(tmp_path, "kev.txt", header + rows))
+    np.testing.assert_allclose(spectrum.energy, 500 + np.arange(40))
+    assert tuple(to_channels(spectrum.energy, spectrum.counts)[1]) == (500, 539)
+
+
+def test_an_axis_in_kev_read_as_ev_is_named_with_a_hint(tmp_path):
+    rows = "".join(f"{0.36 + 0.0002 * i:.4f} {100 + i}\n" for i in range(2048))
+    spectrum = read_eels(write(tmp_path, "nounit.txt", rows))
+    with pytest.raises(ValueError, match=r"nounit\.txt: energies .* multiply the energies by 1000"):
+        to_channels(spectrum.energy, spectrum.counts, source=spectrum.source)
+    with pytest.raises(ValueError, match=r"^energies .*need at least 2$"):  # a core-loss range
+        to_channels(np.array([3071.2, 3071.4]), np.ones(2))

@@ -125,7 +125,7 @@ def test_whitespace_file_without_header(tmp_path):
         (
             "short.xdi",
             "# XDI/1.0\n# Column.1: energy\n# Column.3: mu\n1 1\n2 2\n3 3\n4 4\n",
-            "Column.3",
+            "column 3 'mu'",
         ),
         (  # XDI numbers columns from 1: a Column.0 line names nothing
             "zero-column.xdi",
@@ -199,5 +199,102 @@ def test_replay_rejects_out_of_range_and_bad_arrays():
 
 def test_decimal_commas_are_refused_not_misread(tmp_path):
     path = write(tmp_path, "scan.txt", "energy mu\n7112,0\t0,10\n7112,5\t0,12\n7113,0\t0,15\n")
+    with pytest.raises(ValueError, match=r"line 2: .*decimal commas"):
+        read_two_column(path)
+
+
+ROWS = "8.90,0.0\n8.94,0.1\n8.98,0.2\n9.02,0.3\n"
+
+
+@pytest.mark.parametrize(
+    ("name", "text"),
+    [
+        ("kev.xdi", "# XDI/1.0\n# Column.1: energy keV\n# Column.2: mu\n"),
+        ("kev-pv.xdi", "# XDI/1.0\n# Column.1: Energy KeV || mono\n# Column.2: mu\n"),
+        ("kev.csv", "E_keV,mu\n"),
+        ("kev-title.csv", "Energy (keV),mu\n"),
+        ("kev-comment.dat", "# E [keV]  mu\n"),
+    ],
+)
+def test_energies_in_kev_are_converted_to_ev(tmp_path, name, text):
+    energy, mu = read_spectrum(write(tmp_path, name, text + ROWS))
+    np.testing.assert_allclose(energy, [8900, 8940, 8980, 9020])
+    np.testing.assert_allclose(mu, [0.0, 0.1, 0.2, 0.3])
+
+
+@pytest.mark.parametrize(
+    ("name", "text"),
+    [
+        ("ev.xdi", "# XDI/1.0\n# Column.1: energy eV\n# Column.2: mu\n"),
+        ("none.xdi", "# XDI/1.0\n# Column.1: energy\n# Column.2: mu\n"),
+        ("ev.csv", "energy_eV,mu\n"),
+        ("none.csv", "energy,mu\n"),
+    ],
+)
+def test_energies_in_ev_or_without_unit_are_read_as_they_are(tmp_path, name, text):
+    energy, _ = read_spectrum(write(tmp_path, name, text + ROWS))
+    np.testing.assert_array_equal(energy, [8.90, 8.94, 8.98, 9.02])
+
+
+@pytest.mark.parametrize(
+    ("name", "text"),
+    [
+        ("nm.xdi", "# XDI/1.0\n# Column.1: energy nm\n# Column.2: mu\n"),
+        ("deg.csv", "energy (deg),mu\n"),
+    ],
+)
+def test_another_energy_unit_is_refused(tmp_path, name, text):
+    with pytest.raises(ValueError, match=rf"{name}.*neither eV nor keV; convert"):
+        read_spectrum(write(tmp_path, name, text + ROWS))
+
+
+I0_I1 = "8900 1000 400\n8901 1000 300\n8902 1000 200\n8903 1000 100\n"
+LN = np.log([1000 / 400, 1000 / 300, 1000 / 200, 1000 / 100])
+
+
+@pytest.mark.parametrize(
+    "header", ["#  energy i0 i1\n", "energy I0 It\n", "# E  I0  Itrans\n", "energy,i0,i1\n"]
+)
+def test_transmission_columns_give_ln_i0_over_it(tmp_path, header):
+    energy, mu = read_two_column(write(tmp_path, "eii.dat", header + I0_I1))
+    np.testing.assert_array_equal(energy, [8900, 8901, 8902, 8903])
+    np.testing.assert_allclose(mu, LN)
+    xdi = "# XDI/1.0\n# Column.1: energy\n# Column.2: i0\n# Column.3: i1\n" + I0_I1
+    np.testing.assert_array_equal(mu, read_xdi(write(tmp_path, "eii.xdi", xdi))[1])
+
+
+@pytest.mark.parametrize("header", ["energy,i0,mu\n", "# E  I0  xmu\n", "energy;i1;MU(E)\n"])
+def test_a_column_titled_mu_is_mu_wherever_it_stands(tmp_path, header):
+    rows = "1 9 0.1\n2 9 0.2\n3 9 0.3\n4 9 0.4\n"
+    _, mu = read_two_column(write(tmp_path, "mu.txt", header + rows.replace(" ", ";")))
+    np.testing.assert_allclose(mu, [0.1, 0.2, 0.3, 0.4])
+
+
+@pytest.mark.parametrize("header", ["#  energy i0 if\n", "energy,i0\n", "E  It\n"])
+def test_an_intensity_in_column_2_without_mu_is_refused(tmp_path, header):
+    with pytest.raises(ValueError, match=r"column 2 is '(i0|it)'.*XDI.*'energy,mu'"):
+        read_two_column(write(tmp_path, "counts.dat", header + I0_I1))
+
+
+def test_a_free_text_comment_before_the_data_is_not_a_header(tmp_path):
+    path = write(tmp_path, "scan.dat", "# Cu foil (metal) room temperature\n" + I0_I1)
+    np.testing.assert_array_equal(read_two_column(path)[1], [1000] * 4)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "energy;mu\n8900;0.0\n8901;0.1\n8902;0.2\n8903;0.3\n",
+        "8900;0.0\n8901;0.1\n8902;0.2\n8903;0.3\n",
+    ],
+)
+def test_semicolon_separated_files_are_read(tmp_path, text):
+    energy, mu = read_spectrum(write(tmp_path, "semi.csv", text))
+    np.testing.assert_array_equal(energy, [8900, 8901, 8902, 8903])
+    np.testing.assert_allclose(mu, [0.0, 0.1, 0.2, 0.3])
+
+
+def test_semicolon_files_with_decimal_commas_are_refused(tmp_path):
+    path = write(tmp_path, "semi.csv", "energy;mu\n8900,5;0,1\n8901,5;0,2\n")
     with pytest.raises(ValueError, match=r"line 2: .*decimal commas"):
         read_two_column(path)

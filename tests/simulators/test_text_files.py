@@ -3,7 +3,7 @@ import pytest
 
 from simulators import read_eels, read_msa
 from simulators.replay import read_spectrum
-from simulators.text_files import DECIMAL_COMMAS, read_text
+from simulators.text_files import DECIMAL_COMMAS, header_columns, read_text, split_fields
 
 
 def test_utf8_byte_order_mark_is_dropped(tmp_path):
@@ -57,3 +57,32 @@ def test_decimal_comma_lines_are_recognised(line):
 )  # fmt: skip
 def test_ordinary_csv_and_whitespace_lines_are_not_decimal_commas(line):
     assert not DECIMAL_COMMAS.search(line)
+
+
+@pytest.mark.parametrize(
+    ("line", "fields"),
+    [
+        ("8900;0.1", ["8900", "0.1"]),
+        ("8900, 0.1 ,7", ["8900", "0.1", "7"]),
+        ("  8900\t0.1  7 ", ["8900", "0.1", "7"]),
+        (",,", []),
+    ],
+)
+def test_fields_split_at_commas_semicolons_and_whitespace(line, fields):
+    assert split_fields(line) == fields
+
+
+@pytest.mark.parametrize(
+    ("line", "columns"),
+    [
+        ("energy_eV,mu", [("energy", "eV"), ("mu", None)]),
+        ("E_keV;mu", [("e", "keV"), ("mu", None)]),
+        ("Energy (keV)\tCounts", [("energy", "keV"), ("counts", None)]),
+        ("Energy Loss (eV),Counts", [("energy loss", "eV"), ("counts", None)]),
+        ("  E [ keV ]   xmu(trans)  I0", [("e", "keV"), ("xmu", "trans"), ("i0", None)]),
+        ("E/eV mu", [("e", "eV"), ("mu", None)]),
+        ("energy_loss mu()", [("energy_loss", None), ("mu", None)]),
+    ],
+)
+def test_header_columns_give_names_and_units(line, columns):
+    assert header_columns(line) == columns

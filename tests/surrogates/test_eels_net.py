@@ -1,4 +1,5 @@
 import json
+import re
 from pathlib import Path
 
 import numpy as np
@@ -7,6 +8,7 @@ import torch
 
 from adaptive.errors import InvalidParameterError
 from simulators.eels import ELEMENTS, N_CHANNELS
+from simulators.eels_files import EELSSpectrum
 from surrogates.eels_net import (
     ARCHS,
     N_INPUTS,
@@ -20,6 +22,7 @@ from surrogates.eels_net import (
     eels_loss,
     ensemble_weights,
     identify_file,
+    identify_spectrum,
     prepare_eels,
     score_identification,
     simulate_eels,
@@ -214,6 +217,43 @@ def test_identify_applies_the_thresholds(batch):
     np.testing.assert_array_equal(present, p > identifier.thresholds)
     with pytest.raises(InvalidParameterError, match="batch_size"):
         identifier.identify(batch.spectra[:10], batch.window[:10], batch_size=0)
+
+
+def spectrum(low: float, high: float, step: float = 0.5) -> EELSSpectrum:
+    """A decaying measured spectrum from ``low`` to ``high`` eV."""
+    energy = np.arange(low, high + step / 2, step)
+    return EELSSpectrum(energy, 1e4 / (1 + np.abs(energy)), {}, "test.msa")
+
+
+def test_identify_reports_each_elements_threshold():
+    torch.manual_seed(1)
+    identifier = EELSIdentifier([EELSUNet()], thresholds=np.linspace(0.05, 0.95, 80))
+    result = identify_spectrum(spectrum(400.0, 900.0), identifier)
+    assert list(result["thresholds"]) == list(result["probabilities"])  # same elements, order
+    for element, threshold in result["thresholds"].items():
+        assert threshold == pytest.approx(identifier.thresholds[ELEMENTS.index(element)])
+        present = result["probabilities"][element] > threshold
+        assert present == (element in result["present"])
+    assert result["warnings"] == []  # 400-900 eV lies inside the trained windows
+    json.dumps(result, allow_nan=False)
+
+
+@pytest.mark.parametrize(
+    ("low", "high", "warnings"),
+    [
+        (2800.0, 3500.0, [r"^858 points above 3071\.5 eV were dropped"]),
+        (-40.0, 369.4, [r"^The window starts at 0 eV, below 50 eV .*zero-loss"]),
+        (500.0, 520.0, [r"^The window is 21 eV wide, narrower than the 30 eV .*accuracy is lower"]),
+        (0.4, 3.6, [r"starts at 1 eV", r"is 3 eV wide.* in keV, multiply them by 1000"]),
+    ],
+)
+def test_identify_warns_outside_the_trained_domain_but_still_identifies(low, high, warnings):
+    result = identify_spectrum(spectrum(low, high), EELSIdentifier([EELSUNet()]))
+    assert len(result["warnings"]) == len(warnings)
+    for sentence, pattern in zip(result["warnings"], warnings, strict=True):
+        assert re.search(pattern, sentence), sentence
+        assert sentence.endswith(".")
+    assert len(result["probabilities"]) == 80
 
 
 def test_load_names_the_missing_file(tmp_path):
