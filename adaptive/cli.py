@@ -74,7 +74,13 @@ def cmd_simulate_synthesis(args) -> int:
 def cmd_bench_scan(args) -> int:
     from adaptive.bench import bench_scan
 
-    result = bench_scan(args.spectrum, args.noise_counts, args.max_points, progress=not args.json)
+    result = bench_scan(
+        args.spectrum,
+        args.noise_counts,
+        args.max_points,
+        progress=not args.json,
+        fluorescence=args.fluorescence,
+    )
     _print_result(result, args)
     return 0
 
@@ -273,6 +279,11 @@ def build_parser() -> argparse.ArgumentParser:
     scan.add_argument("--spectrum", required=True)
     scan.add_argument("--noise-counts", type=float, default=None)
     scan.add_argument("--max-points", type=int, default=300)
+    scan.add_argument(
+        "--fluorescence",
+        default=None,
+        help="benchmark this XDI fluorescence column over I0 as mu (e.g. Sum_Fe_Ka)",
+    )
     scan.add_argument("--json", action="store_true")
     scan.set_defaults(func=cmd_bench_scan)
 

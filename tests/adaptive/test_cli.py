@@ -136,3 +136,19 @@ def test_fit_peaks_prints_the_fit_when_its_figure_cannot_be_written(tmp_path, c1
     assert (
         err.startswith("error: the fit was printed but its figure was not") and err.count("\n") == 1
     )
+
+
+def test_bench_scan_passes_the_fluorescence_column(tmp_path, capsys):
+    energy = np.linspace(8900.0, 9100.0, 60)
+    mu = 1 / (1 + np.exp(-(energy - 9000.0) / 5))
+    rows = "".join(f"{e} 2000 1500 {2000 * m}\n" for e, m in zip(energy, mu, strict=True))
+    path = tmp_path / "fluo.xdi"
+    path.write_text(
+        "# XDI/1.0\n# Column.1: energy eV\n# Column.2: i0\n# Column.3: itrans\n"
+        "# Column.4: Sum_Fe_Ka\n#----\n" + rows
+    )
+    command = ["bench", "scan", "--spectrum", str(path), "--max-points", "3", "--json"]
+    assert main([*command, "--fluorescence", "Sum_Fe_Ka"]) == 0
+    assert json.loads(capsys.readouterr().out)["fluorescence"] == "Sum_Fe_Ka"
+    assert main([*command, "--fluorescence", "Sum_Mn_Ka"]) == 2
+    assert "Sum_Mn_Ka" in capsys.readouterr().err
