@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 import uuid
 from dataclasses import asdict, dataclass
@@ -15,6 +16,9 @@ from adaptive.objectives import SpectrumObjective
 from adaptive.records import Observation, Suggestion
 from adaptive.space import Space
 from adaptive.strategies import make_strategy
+
+#: The most suggestions one ``suggest`` call makes; ask again for more.
+MAX_SUGGESTIONS = 1000
 
 
 @dataclass(frozen=True)
@@ -122,6 +126,13 @@ class Campaign:
                     "or null to keep suggestions pending until observed or released"
                 )
             config["pending_ttl_s"] = float(pending_ttl_s)
+        try:  # the journal stores the config as JSON
+            json.dumps(config, allow_nan=False)
+        except (TypeError, ValueError) as err:
+            raise InvalidParameterError(
+                f"options must be plain JSON (text, finite numbers, true/false, null, lists, "
+                f"mappings): {err}; send arrays as lists"
+            ) from None
         campaign = cls(campaign_id, config, journal)  # validates the strategy before journaling
         journal.create_campaign(campaign_id, config)
         return campaign
@@ -146,6 +157,11 @@ class Campaign:
         campaign.status, campaign.stop_reason = row["status"], row["stop_reason"]
         return campaign
 
+    def _rebuild_strategy(self) -> None:
+        """Make the strategy anew from the journal, forgetting what it learned beyond it."""
+        self.strategy = make_strategy(self.config["strategy"], self.space, self.objective)
+        self._teach_journal()
+
     def _teach_journal(self) -> list[Observation]:
         """Teach the strategy every journaled observation and its saved state; return them."""
         observations = self.journal.observations(self.id)
@@ -162,14 +178,18 @@ class Campaign:
             )
 
     def suggest(self, n: int) -> list[Suggestion]:
-        """Up to ``n`` new suggestions; none once a goal is met (see ``status``).
+        """Up to ``n`` (at most ``MAX_SUGGESTIONS``) new suggestions; none once a goal is met.
 
         No more than ``max_observations`` minus the observations so far, so one batch
         does not overshoot the goal (replicate puts of a suggestion still count each).
+        The batch and the strategy's state are journaled together, or not at all.
         """
         self._require_running()
-        if not is_int(n) or n < 1:
-            raise InvalidParameterError(f"n={n!r} must be a positive integer")
+        if not is_int(n) or not 1 <= n <= MAX_SUGGESTIONS:
+            raise InvalidParameterError(
+                f"n={n!r} must be an integer from 1 to {MAX_SUGGESTIONS} (the most one call "
+                "makes); ask again for more"
+            )
         if self._check_goals():
             return []
         self.expire_pending()
@@ -177,11 +197,18 @@ class Campaign:
             n = min(n, self.goals.max_observations - self.n_observations)
         pending = [s.point for s in self.pending.values()]
         suggestions = self.strategy.suggest(n, pending=pending)
+        try:
+            with self.journal.transaction():
+                for suggestion in suggestions:
+                    self.journal.append_event(self.id, "suggestion", suggestion.to_dict())
+                self.journal.save_strategy_state(self.id, self.strategy.state())
+        except BaseException:  # nothing journaled: the strategy forgets it suggested them
+            self._rebuild_strategy()
+            raise
+        now = time.time()
         for suggestion in suggestions:
-            self.journal.append_event(self.id, "suggestion", suggestion.to_dict())
             self.pending[suggestion.id] = suggestion
-            self._suggested_at[suggestion.id] = time.time()
-        self.journal.save_strategy_state(self.id, self.strategy.state())
+            self._suggested_at[suggestion.id] = now
         return suggestions
 
     def expire_pending(self) -> list[str]:
@@ -232,9 +259,11 @@ class Campaign:
 
         The journal commits the observation only once the strategy has learned it: a
         strategy that raises leaves the journal as it was (and is rebuilt from it), so
-        its error cannot make the campaign fail to resume.
+        its error cannot make the campaign fail to resume. A retry of a put journaled
+        before the campaign stopped is still answered as a duplicate.
         """
-        self._require_running()
+        if not self.journal.has_put(self.id, client_id, sequence):
+            self._require_running()
         point = self.space.validate(observation.point)
         # the checked point: canonical types (int, float, the stored choice), snapped
         changes: dict[str, Any] = {"point": point}
@@ -266,8 +295,7 @@ class Campaign:
                     self.strategy.observe([observation])
         except BaseException:  # Ctrl-C included: the journal rolled back, so must the strategy
             if journaled:  # the strategy failed: forget what it half-learned, as on a resume
-                self.strategy = make_strategy(self.config["strategy"], self.space, self.objective)
-                self._teach_journal()
+                self._rebuild_strategy()
             raise
         if not journaled:
             return False
@@ -288,11 +316,18 @@ class Campaign:
         return self.status != "running"
 
     def stop(self, reason: str = "stopped by request") -> None:
+        """Stop for ``reason``, journaled before the campaign changes; no-op once stopped."""
+        if not isinstance(reason, str) or not reason:
+            raise InvalidParameterError(
+                f"reason={reason!r} must be non-empty text such as 'beam lost'; omit it for "
+                "'stopped by request'"
+            )
         if self.status != "running":
             return
+        with self.journal.transaction():
+            self.journal.set_status(self.id, "stopped", reason)
+            self.journal.append_event(self.id, "stop", {"reason": reason})
         self.status, self.stop_reason = "stopped", reason
-        self.journal.set_status(self.id, "stopped", reason)
-        self.journal.append_event(self.id, "stop", {"reason": reason})
 
     def summary(self) -> dict:
         """JSON-able status: counts, pending ids, stop reason, strategy config."""

@@ -82,21 +82,38 @@ class Journal:
     def close(self) -> None:
         self._db.close()
 
+    def _execute(self, sql: str, args: tuple = ()) -> sqlite3.Cursor:
+        """Run one statement; SQLite's failures (a uniqueness conflict aside) are JournalErrors."""
+        try:
+            return self._db.execute(sql, args)
+        except sqlite3.IntegrityError:
+            raise
+        except sqlite3.Error as err:
+            advice = {
+                "SQLITE_BUSY": "another process is writing to it; close that process (or end "
+                "its transaction) and retry",
+                "SQLITE_FULL": "free space on its disk and retry",
+            }.get(
+                getattr(err, "sqlite_errorname", ""),
+                "check that the file and its disk are healthy and writable, then retry",
+            )
+            raise JournalError(f"the journal {str(self.path)!r} failed: {err}; {advice}") from None
+
     @contextmanager
     def transaction(self) -> Iterator[None]:
         """The block's writes commit together at its end, or none when it raises."""
-        self._db.execute("BEGIN IMMEDIATE")
+        self._execute("BEGIN IMMEDIATE")
         try:
             yield
+            self._execute("COMMIT")
         except BaseException:
             if self._db.in_transaction:  # SQLite ends it itself on a full disk or I/O error
-                self._db.execute("ROLLBACK")
+                self._execute("ROLLBACK")
             raise
-        self._db.execute("COMMIT")
 
     def create_campaign(self, campaign_id: str, config: dict) -> None:
         try:
-            self._db.execute(
+            self._execute(
                 "INSERT INTO campaigns (id, config, created) VALUES (?, ?, ?)",
                 (campaign_id, json.dumps(config), time.time()),
             )
@@ -107,7 +124,7 @@ class Journal:
 
     def campaign(self, campaign_id: str) -> dict:
         """Return ``{"id", "config", "created", "status", "stop_reason"}``."""
-        row = self._db.execute(
+        row = self._execute(
             "SELECT id, config, created, status, stop_reason FROM campaigns WHERE id = ?",
             (campaign_id,),
         ).fetchone()
@@ -124,10 +141,10 @@ class Journal:
         }
 
     def campaign_ids(self) -> list[str]:
-        return [r[0] for r in self._db.execute("SELECT id FROM campaigns ORDER BY created")]
+        return [r[0] for r in self._execute("SELECT id FROM campaigns ORDER BY created")]
 
     def set_status(self, campaign_id: str, status: str, reason: str | None = None) -> None:
-        self._db.execute(
+        self._execute(
             "UPDATE campaigns SET status = ?, stop_reason = ? WHERE id = ?",
             (status, reason, campaign_id),
         )
@@ -152,7 +169,7 @@ class Journal:
         if spectrum is not None:
             record["units"] = [spectrum.x_units, spectrum.y_units]
         try:
-            self._db.execute(
+            self._execute(
                 "INSERT INTO observations (campaign_id, client_id, client_seq, record, "
                 "spectrum_x, spectrum_y) VALUES (?, ?, ?, ?, ?, ?)",
                 (
@@ -170,12 +187,22 @@ class Journal:
             return False
         return True
 
+    def has_put(self, campaign_id: str, client_id: str | None, client_seq: int | None) -> bool:
+        """Whether the put ``(client_id, client_seq)`` is journaled; False without a client_id."""
+        if client_id is None:
+            return False
+        row = self._execute(
+            "SELECT 1 FROM observations WHERE campaign_id = ? AND client_id = ? AND client_seq = ?",
+            (campaign_id, client_id, client_seq),
+        ).fetchone()
+        return row is not None
+
     def _check_same(
         self, campaign_id: str, client_id: str, client_seq: int, record: dict, spectrum
     ) -> None:
         """Raise unless the stored put ``(client_id, client_seq)`` holds the same measurement
         as ``record`` (its time aside: the server stamps puts that carry none)."""
-        stored, sx, sy = self._db.execute(
+        stored, sx, sy = self._execute(
             "SELECT record, spectrum_x, spectrum_y FROM observations "
             "WHERE campaign_id = ? AND client_id = ? AND client_seq = ?",
             (campaign_id, client_id, client_seq),
@@ -193,7 +220,7 @@ class Journal:
 
     def observations(self, campaign_id: str) -> list[Observation]:
         """All observations of a campaign in the order they were committed."""
-        rows = self._db.execute(
+        rows = self._execute(
             "SELECT record, spectrum_x, spectrum_y FROM observations "
             "WHERE campaign_id = ? ORDER BY seq",
             (campaign_id,),
@@ -201,7 +228,11 @@ class Journal:
         out = []
         for record_json, sx, sy in rows:
             record = json.loads(record_json)
-            units = record.pop("units", ["", ""])
+            # units were not checked before: an old journal may hold null or other JSON
+            units = [
+                u if isinstance(u, str) else "" if u is None else json.dumps(u)
+                for u in record.pop("units", ["", ""])
+            ]
             spectrum = None
             if sx is not None:
                 spectrum = Spectrum(
@@ -212,19 +243,19 @@ class Journal:
 
     def save_strategy_state(self, campaign_id: str, state: dict) -> None:
         """Keep the strategy's latest learned state (warm starts) for resuming."""
-        self._db.execute(
+        self._execute(
             "INSERT OR REPLACE INTO strategy_states (campaign_id, state) VALUES (?, ?)",
             (campaign_id, json.dumps(state)),
         )
 
     def strategy_state(self, campaign_id: str) -> dict | None:
-        row = self._db.execute(
+        row = self._execute(
             "SELECT state FROM strategy_states WHERE campaign_id = ?", (campaign_id,)
         ).fetchone()
         return None if row is None else json.loads(row[0])
 
     def append_event(self, campaign_id: str, kind: str, payload: dict[str, Any]) -> None:
-        self._db.execute(
+        self._execute(
             "INSERT INTO events (campaign_id, kind, payload, time) VALUES (?, ?, ?, ?)",
             (campaign_id, kind, json.dumps(payload), time.time()),
         )
@@ -236,7 +267,7 @@ class Journal:
         if kind is not None:
             query += " AND kind = ?"
             args += (kind,)
-        rows = self._db.execute(query + " ORDER BY seq", args)
+        rows = self._execute(query + " ORDER BY seq", args)
         return [{"kind": k, "payload": json.loads(p), "time": t} for k, p, t in rows]
 
 

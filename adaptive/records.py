@@ -73,6 +73,12 @@ class Spectrum:
     y_units: str = ""
 
     def __post_init__(self):
+        for name in ("x_units", "y_units"):
+            if not isinstance(getattr(self, name), str):
+                raise InvalidParameterError(
+                    f"spectrum {name}={getattr(self, name)!r} must be text such as 'eV' "
+                    "(or '' for none)"
+                )
         if any(np.iscomplexobj(v) for v in (self.x, self.y)):
             raise InvalidParameterError("spectrum arrays must be real; send the magnitude or parts")
         try:

@@ -2,7 +2,8 @@
 
 Peers send ``[b"", frame0, ...]`` (REQ or DEALER-as-REQ, see ``adaptive.client``);
 the ROUTER sees ``[identity, b"", frame0, ...]`` and answers ``[identity, b"", *reply]``.
-Every request gets a reply; errors are replies. A request seen recently (the same
+Every request gets a reply; errors are replies (a peer that leaves out the empty
+delimiter frame gets a ``ProtocolError``). A request seen recently (the same
 bytes: a client's retry resends its frames) gets the cached reply again, so a retry
 never does the work twice, while another request that reuses its id is served anew.
 Request ids must therefore be unique across peers (``protocol.request`` uses a uuid):
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import inspect
+import reprlib
 import sys
 import threading
 import time
@@ -27,7 +29,12 @@ import zmq
 from adaptive import protocol
 from adaptive.arrays import is_int
 from adaptive.campaign import Campaign
-from adaptive.errors import AdaptiveError, InvalidParameterError, UnknownMethodError
+from adaptive.errors import (
+    AdaptiveError,
+    InvalidParameterError,
+    ProtocolError,
+    UnknownMethodError,
+)
 from adaptive.insights import campaign_insights
 from adaptive.journal import Journal
 from adaptive.records import Observation, Spectrum
@@ -118,10 +125,16 @@ class Server:
             while not self._stop.is_set():
                 if not poller.poll(100):
                     continue
-                frames = socket.recv_multipart()
-                if len(frames) < 2 or frames[1] != b"":
-                    continue  # not a REQ-style peer: there is no envelope to answer
-                socket.send_multipart([frames[0], b"", *self.handle(frames[2:])])
+                identity, *frames = socket.recv_multipart()
+                if frames[:1] == [b""]:
+                    reply = self.handle(frames[1:])
+                else:
+                    error = ProtocolError(
+                        'a request is the frames [b"", json, *arrays]: send the empty '
+                        "delimiter frame first (a REQ socket adds it; a DEALER must)"
+                    )
+                    reply = protocol.encode(protocol.error_reply(None, error))
+                socket.send_multipart([identity, b"", *reply])
         finally:
             socket.close(linger=0)
             self.journal.close()
@@ -129,7 +142,11 @@ class Server:
     def handle(self, frames: list[bytes]) -> list[bytes]:
         """Answer one request's frames with reply frames; never raises."""
         request_id = None
-        key = hashlib.sha256(b"\0".join(frames)).digest()
+        digest = hashlib.sha256()
+        for frame in frames:  # each frame's length first, so frame boundaries count
+            digest.update(len(frame).to_bytes(8, "little"))
+            digest.update(frame)
+        key = digest.digest()
         if key in self._replies:
             return self._replies[key]
         try:
@@ -211,7 +228,7 @@ class Server:
 
     def campaign_stop(self, campaign_id, reason="stopped by request") -> dict:
         campaign = self._campaign(campaign_id)
-        campaign.stop(str(reason))
+        campaign.stop(reason)
         return campaign.summary()
 
     def suggestions_get(self, campaign_id, n=1) -> dict:
@@ -282,14 +299,37 @@ class Server:
         }
 
     def model_predict(self, campaign_id, points) -> dict:
-        """The strategy's reconstruction at ``points`` (m,) of a 1-D space."""
+        """The strategy's model at ``points``: mean (m,) and std (m,) or None.
+
+        ``points`` is an (m, d) array of numeric points, columns in the space's
+        dimension order; a 1-D space takes (m,) too. Spaces with categorical
+        dimensions have no numeric points to send.
+        """
+        campaign = self._campaign(campaign_id)
+        space = campaign.space
+        categorical = [d.name for d in space.dimensions if d.kind == "categorical"]
+        if categorical:
+            raise InvalidParameterError(
+                f"model_predict takes numeric points; campaign {campaign.id} has categorical "
+                f"dimensions {categorical}, so it is not available there"
+            )
+        d = len(space.dimensions)
+        shape = f"(m, {d}) array, columns {space.names}" + (" (or (m,))" if d == 1 else "")
         try:
             points = np.asarray(points, dtype=float)
-        except (TypeError, ValueError):
-            raise InvalidParameterError(f"points must be numbers, got {points!r}") from None
-        if points.ndim != 1 or not np.isfinite(points).all():
-            raise InvalidParameterError("points must be a finite 1-D array")
-        mean, std = self._campaign(campaign_id).strategy.predict(points)
+        except (TypeError, ValueError, OverflowError):
+            raise InvalidParameterError(
+                f"points must be numbers: an {shape}; got {reprlib.repr(points)}"
+            ) from None
+        if d == 1 and points.ndim == 1:
+            points = points[:, None]
+        if points.ndim != 2 or points.shape[1] != d or len(points) == 0:
+            raise InvalidParameterError(
+                f"points must be an {shape} with m >= 1; got shape {points.shape}"
+            )
+        if not np.isfinite(points).all():
+            raise InvalidParameterError("points hold NaN or inf; send finite numbers")
+        mean, std = campaign.strategy.predict(points[:, 0] if d == 1 else points)
         return {"mean": np.asarray(mean, float), "std": None if std is None else std}
 
     def campaign_insights(self, campaign_id) -> dict:

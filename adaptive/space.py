@@ -65,7 +65,7 @@ class Dimension:
         name: the key of this dimension in every point.
         kind: ``"continuous"``, ``"integer"`` or ``"categorical"``.
         low, high: inclusive bounds (continuous and integer).
-        choices: allowed values (categorical).
+        choices: allowed values, a list or tuple (categorical only).
         units: free text, e.g. ``"eV"``.
         step: optional fixed resolution of a continuous dimension (e.g. a pump's
             step): the valid values are ``low + k * step`` for ``k = 0, 1, ...`` up to
@@ -82,7 +82,7 @@ class Dimension:
     step: float | None = None
 
     def __post_init__(self):
-        if not self.name or not isinstance(self.name, str):
+        if not isinstance(self.name, str) or not self.name:
             raise InvalidParameterError(
                 f"dimension name must be a non-empty string, got {self.name!r}"
             )
@@ -94,6 +94,12 @@ class Dimension:
             raise InvalidParameterError(
                 f"dimension {self.name!r}: units must be text such as 'eV', got {self.units!r}"
             )
+        choices = () if self.choices is None else self.choices
+        if not isinstance(choices, list | tuple):
+            raise InvalidParameterError(
+                f"dimension {self.name!r}: choices must be a list, got {self.choices!r}"
+            )
+        object.__setattr__(self, "choices", tuple(choices))
         if self.kind == "categorical":
             if len(self.choices) < 1:
                 raise InvalidParameterError(f"categorical dimension {self.name!r} needs choices")
@@ -107,6 +113,11 @@ class Dimension:
                     f"categorical dimension {self.name!r} takes no step, got step={self.step!r}"
                 )
             return
+        if self.choices:
+            raise InvalidParameterError(
+                f"{self.kind} dimension {self.name!r} takes low/high bounds, not choices "
+                f"{list(self.choices)!r}; give kind 'categorical' to pick among choices"
+            )
         for bound in (self.low, self.high):
             if not is_finite_number(bound):
                 raise InvalidParameterError(
@@ -584,11 +595,7 @@ class Space:
                 raise InvalidParameterError(f"unknown dimension fields {sorted(unknown)}")
             if "name" not in raw:
                 raise InvalidParameterError(f"dimension {raw!r} needs a name")
-            if not isinstance(raw.get("choices") or [], list | tuple):
-                raise InvalidParameterError(
-                    f"dimension {raw['name']!r}: choices must be a list, got {raw['choices']!r}"
-                )
-            dims.append(Dimension(**{**raw, "choices": tuple(raw.get("choices") or ())}))
+            dims.append(Dimension(**raw))
         raw_constraints = data.get("constraints") or []
         if not isinstance(raw_constraints, list):
             raise InvalidParameterError(

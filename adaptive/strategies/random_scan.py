@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import bisect
+
 import numpy as np
 
 from adaptive.arrays import is_int
@@ -38,10 +40,12 @@ class RandomScan(Scan):
                 )
         rng = np.random.default_rng(self.seed)
         rng.uniform(size=len(taken))  # the draws already measured or pending
+        seen = sorted(taken)  # a draw is taken if its nearest neighbour here is
         out = []
         while len(out) < n:
-            x = self.dimension.snap(rng.uniform(self.low, self.high, 1))
-            if not self._is_taken(x, taken)[0]:
-                taken.append(float(x[0]))
-                out.append((float(x[0]), None, f"uniform random draw (seed {self.seed})"))
+            x = float(self.dimension.snap(rng.uniform(self.low, self.high, 1))[0])
+            i = bisect.bisect_left(seen, x)
+            if not self._is_taken([x], seen[max(i - 1, 0) : i + 1])[0]:
+                bisect.insort(seen, x)
+                out.append((x, None, f"uniform random draw (seed {self.seed})"))
         return out

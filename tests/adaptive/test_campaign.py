@@ -3,16 +3,18 @@ import time
 import numpy as np
 import pytest
 
-from adaptive.campaign import Campaign
+from adaptive.campaign import MAX_SUGGESTIONS, Campaign
 from adaptive.errors import (
     CampaignStoppedError,
     InvalidParameterError,
+    JournalError,
     OutOfSpaceError,
 )
 from adaptive.journal import Journal
 from adaptive.records import Observation
 from adaptive.strategies import STRATEGIES
 from adaptive.strategies.uniform_grid import UniformGrid
+from tests.adaptive.journal_lock import held_by_another_process
 
 SPACE = {"dimensions": [{"name": "energy", "low": 8900.0, "high": 9100.0, "units": "eV"}]}
 GRID = {"name": "grid", "options": {"n_points": 10}}
@@ -350,4 +352,77 @@ def test_without_a_ttl_or_within_it_nothing_expires(journal):
 def test_a_bad_pending_ttl_is_refused(journal, ttl):
     with pytest.raises(InvalidParameterError, match="pending_ttl_s=.* positive number"):
         Campaign.create(journal, SPACE, GRID, campaign_id="c1", pending_ttl_s=ttl)
+    assert journal.campaign_ids() == []
+
+
+def test_a_stop_the_journal_refuses_leaves_the_campaign_running(journal, tmp_path):
+    campaign = Campaign.create(journal, SPACE, GRID, campaign_id="c1")
+    journal._db.execute("PRAGMA busy_timeout = 50")  # not SQLite's 5 s wait
+    with held_by_another_process(journal.path):
+        with pytest.raises(JournalError, match="locked"):
+            campaign.stop("operator")
+    assert campaign.status == "running" and campaign.stop_reason is None
+    assert answer(campaign, campaign.suggest(1)[0]) is True  # still takes puts
+    assert Campaign.resume(journal, "c1").status == "running"
+    campaign.stop("operator")
+    assert Campaign.resume(journal, "c1").stop_reason == "operator"
+    assert [e["payload"] for e in journal.events("c1", "stop")] == [{"reason": "operator"}]
+
+
+def test_a_batch_the_journal_refuses_is_neither_pending_nor_journaled(journal):
+    campaign = Campaign.create(journal, SPACE, {"name": "random", "options": {"seed": 2}})
+    journal._db.execute("PRAGMA busy_timeout = 50")
+    with held_by_another_process(journal.path):
+        with pytest.raises(JournalError, match="another process"):
+            campaign.suggest(3)
+    assert campaign.pending == {} and journal.events(campaign.id, "suggestion") == []
+    made = campaign.suggest(3)
+    fresh = Campaign.create(journal, SPACE, {"name": "random", "options": {"seed": 2}})
+    assert [s.point for s in made] == [s.point for s in fresh.suggest(3)]
+
+
+@pytest.mark.parametrize("reason", [5, None, "", ["beam"]])
+def test_a_stop_reason_must_be_text(journal, reason):
+    campaign = Campaign.create(journal, SPACE, GRID, campaign_id="c1")
+    with pytest.raises(InvalidParameterError, match="reason"):
+        campaign.stop(reason)
+    assert campaign.status == "running" and journal.campaign("c1")["status"] == "running"
+
+
+def test_a_retried_put_is_a_duplicate_after_the_campaign_stopped(journal):
+    campaign = Campaign.create(journal, SPACE, {"name": "grid", "options": {"n_points": 2}})
+    first, second = campaign.suggest(2)
+    for sequence, suggestion in enumerate((first, second), start=1):
+        obs = Observation(point=dict(suggestion.point), value=1.0, suggestion_id=suggestion.id)
+        assert campaign.observe(obs, client_id="drv", sequence=sequence) is True
+    assert campaign.suggest(1) == [] and campaign.status == "stopped"  # the grid is done
+    assert campaign.observe(obs, client_id="drv", sequence=2) is False  # its last put, again
+    with pytest.raises(InvalidParameterError, match="different observation"):
+        campaign.observe(Observation(point=dict(obs.point), value=2.0), "drv", 2)
+    with pytest.raises(CampaignStoppedError):
+        campaign.observe(obs, client_id="drv", sequence=3)
+    with pytest.raises(CampaignStoppedError):
+        campaign.observe(obs)
+    assert campaign.n_observations == 2 and len(journal.observations(campaign.id)) == 2
+
+
+@pytest.mark.parametrize("n", [MAX_SUGGESTIONS + 1, 10**6, 2**70])
+def test_more_suggestions_than_one_call_makes_are_refused(journal, n):
+    campaign = Campaign.create(journal, SPACE, {"name": "random"}, campaign_id="c1")
+    with pytest.raises(InvalidParameterError, match=f"from 1 to {MAX_SUGGESTIONS}"):
+        campaign.suggest(n)
+    assert journal.events("c1") == []
+    assert len(campaign.suggest(MAX_SUGGESTIONS)) == MAX_SUGGESTIONS
+
+
+@pytest.mark.parametrize(
+    "strategy",
+    [
+        {"name": "grid", "options": {"n_points": np.int64(5)}},
+        {"name": "energy_scan", "options": {"tolerance": np.array(0.01)}},
+    ],
+)
+def test_options_that_are_not_plain_json_are_refused_and_nothing_journaled(journal, strategy):
+    with pytest.raises(InvalidParameterError, match="options must be plain JSON"):
+        Campaign.create(journal, SPACE, strategy)
     assert journal.campaign_ids() == []

@@ -1,5 +1,5 @@
+import json
 import os
-import sqlite3
 import subprocess
 
 import numpy as np
@@ -8,6 +8,7 @@ import pytest
 from adaptive.errors import InvalidParameterError, JournalError, UnknownCampaignError
 from adaptive.journal import Journal
 from adaptive.records import Observation, Spectrum
+from tests.adaptive.journal_lock import held_by_another_process
 
 CONFIG = {"space": {"dimensions": [{"name": "energy", "low": 0.0, "high": 1.0}]}, "x": [1, 2]}
 
@@ -176,7 +177,33 @@ def test_a_full_disk_inside_a_transaction_reports_the_full_disk(journal):
     (pages,) = journal._db.execute("PRAGMA page_count").fetchone()
     journal._db.execute(f"PRAGMA max_page_count = {pages + 2}")
     big = Spectrum(np.arange(200_000.0), np.ones(200_000))
-    with pytest.raises(sqlite3.OperationalError, match="full"):
+    with pytest.raises(JournalError, match="disk is full; free space"):
         with journal.transaction():
             journal.append_observation("c1", Observation(point={"e": 1.0}, value=1.0, spectrum=big))
     assert journal.observations("c1") == []
+
+
+def test_a_journal_another_process_holds_locked_gives_a_journal_error_with_advice(journal):
+    journal.create_campaign("c1", CONFIG)
+    journal._db.execute("PRAGMA busy_timeout = 50")  # not SQLite's 5 s wait
+    with held_by_another_process(journal.path):
+        with pytest.raises(JournalError, match="another process is writing to it; close"):
+            journal.append_event("c1", "note", {})
+        with pytest.raises(JournalError, match="locked"):
+            with journal.transaction():
+                journal.set_status("c1", "stopped", "why")
+    assert journal.campaign("c1")["status"] == "running" and journal.events("c1") == []
+    with journal.transaction():  # the failed attempts left no transaction open
+        journal.set_status("c1", "stopped", "why")
+    assert journal.campaign("c1")["status"] == "stopped"
+
+
+def test_spectrum_units_an_older_journal_stored_unchecked_still_read_back(journal):
+    journal.create_campaign("c1", CONFIG)
+    spectrum = Spectrum(np.arange(3.0), np.ones(3))
+    journal.append_observation("c1", Observation(point={"e": 1.0}, value=1.0, spectrum=spectrum))
+    (record,) = journal._db.execute("SELECT record FROM observations").fetchone()
+    old = {**json.loads(record), "units": [None, {"a": [1]}]}
+    journal._db.execute("UPDATE observations SET record = ?", (json.dumps(old),))
+    (observation,) = journal.observations("c1")
+    assert (observation.spectrum.x_units, observation.spectrum.y_units) == ("", '{"a": [1]}')

@@ -109,3 +109,11 @@ def test_suggestion_acquisition_becomes_a_float():
 def test_observation_metadata_must_be_finite():
     with pytest.raises(InvalidParameterError, match="finite numbers"):
         Observation(point={"e": 1.0}, value=1.0, metadata={"fwhm": math.inf})
+
+
+@pytest.mark.parametrize("units", [np.zeros(1), {"a": [1]}, None, 5])
+def test_spectrum_units_must_be_text(units):
+    with pytest.raises(InvalidParameterError, match="x_units"):
+        Spectrum(np.ones(2), np.ones(2), x_units=units)
+    with pytest.raises(InvalidParameterError, match="y_units"):
+        Spectrum(np.ones(2), np.ones(2), y_units=units)

@@ -13,6 +13,7 @@ from adaptive.client import Client
 from adaptive.errors import InvalidParameterError, RemoteError
 from adaptive.journal import Journal
 from adaptive.server import Server
+from tests.adaptive.journal_lock import held_by_another_process
 
 SPACE = {"dimensions": [{"name": "energy", "low": 7000.0, "high": 7300.0, "units": "eV"}]}
 
@@ -137,6 +138,24 @@ def test_idempotent_put_counts_once(client, campaign):
             "InvalidParameterError",
             "numeric",
         ),
+        (
+            {
+                "point": {"energy": 7100.0},
+                "value": 1.0,
+                "spectrum": {"x": np.ones(2), "y": np.ones(2), "x_units": np.zeros(1)},
+            },
+            "InvalidParameterError",
+            "x_units",
+        ),
+        (
+            {
+                "point": {"energy": 7100.0},
+                "value": 1.0,
+                "spectrum": {"x": np.ones(2), "y": np.ones(2), "y_units": {"a": [1]}},
+            },
+            "InvalidParameterError",
+            "y_units",
+        ),
     ],
 )
 def test_bad_observations_get_typed_errors_and_change_nothing(
@@ -206,6 +225,9 @@ def test_bad_campaign_configs(client):
         ({"name": "c", "kind": "categorical", "choices": 5}, "choices must be a list"),
         ({"name": "energy", "low": 0.0, "high": 10**400}, "finite"),
         ({"name": "n", "kind": "integer", "low": 0.5, "high": 0.7}, "holds no integer"),
+        ({"name": np.zeros(2), "low": 0.0, "high": 1.0}, "non-empty string"),
+        ({"name": "c", "kind": "categorical", "choices": np.zeros(2)}, "choices must be a list"),
+        ({"name": "energy", "low": 0.0, "high": 1.0, "choices": ["a"]}, "not choices"),
     ]
     for dimension, words in bad_dimensions:
         with pytest.raises(RemoteError, match=words) as caught:
@@ -291,3 +313,132 @@ def test_pending_suggestions_can_be_listed_and_released(server, client, campaign
     finally:
         again.stop()
     assert [s["id"] for s in pending] == [made[2]["id"]]
+
+
+def test_a_dealer_request_without_the_delimiter_frame_gets_a_protocol_error(server, client):
+    socket = zmq.Context.instance().socket(zmq.DEALER)
+    socket.setsockopt(zmq.LINGER, 0)
+    socket.connect(server.endpoint)
+    try:
+        socket.send_multipart(protocol.encode(protocol.request("server_ping")))
+        assert socket.poll(5000), "server did not answer"
+        delimiter, *frames = socket.recv_multipart()
+    finally:
+        socket.close()
+    reply = protocol.decode(frames)
+    assert delimiter == b"" and reply["ok"] is False
+    assert reply["error"]["type"] == "ProtocolError"
+    assert "send the empty delimiter frame first" in reply["error"]["message"]
+    assert client.call("server_ping")["campaigns"] == 0
+
+
+def test_requests_whose_frames_differ_only_in_their_boundaries_are_not_confused(server, campaign):
+    spectrum = {"x": np.array([7100.0]), "y": np.array([2.0])}
+    params = {"campaign_id": campaign, "point": {"energy": 7100.0}, "value": 1.0}
+    frames = protocol.encode(
+        protocol.request("observation_put", {**params, "spectrum": spectrum}, id="one")
+    )
+    assert raw_call(server.endpoint, frames)["ok"]
+    merged = [frames[0], frames[1] + b"\0" + frames[2]]  # the same bytes joined by b"\0"
+    reply = raw_call(server.endpoint, merged)
+    assert reply["ok"] is False and reply["error"]["type"] == "ProtocolError"
+    assert len(Journal(server.journal_path).observations(campaign)) == 1
+
+
+def test_a_retried_put_after_campaign_stop_is_answered_as_a_duplicate(client, campaign):
+    first = put(client, campaign, 7100.0, 1.0, client_id="drv", sequence=1)
+    client.call("campaign_stop", campaign_id=campaign, reason="beam lost")
+    again = put(client, campaign, 7100.0, 1.0, client_id="drv", sequence=1)
+    assert first["accepted"] and again["duplicate"] and again["n_observations"] == 1
+    with pytest.raises(RemoteError) as caught:
+        put(client, campaign, 7150.0, 1.0, client_id="drv", sequence=2)
+    assert caught.value.type == "CampaignStoppedError"
+
+
+def test_a_stop_while_another_process_holds_the_journal_changes_nothing(server, client, campaign):
+    server.journal._db.execute("PRAGMA busy_timeout = 50")  # not SQLite's 5 s wait
+    with held_by_another_process(server.journal_path):
+        with pytest.raises(RemoteError, match="another process is writing to it") as caught:
+            client.call("campaign_stop", campaign_id=campaign, reason="operator")
+        assert caught.value.type == "JournalError"
+        with pytest.raises(RemoteError, match="locked") as caught:
+            put(client, campaign, 7100.0, 1.0)
+        assert caught.value.type == "JournalError"
+    assert client.call("campaign_status", campaign_id=campaign)["status"] == "running"
+    assert put(client, campaign, 7100.0, 1.0)["accepted"]
+    assert client.call("campaign_stop", campaign_id=campaign, reason="operator")["status"] == (
+        "stopped"
+    )
+
+
+@pytest.mark.parametrize("reason", [5, None, ["beam"], np.zeros(3)])
+def test_a_stop_reason_that_is_not_text_is_refused(client, campaign, reason):
+    with pytest.raises(RemoteError, match="reason") as caught:
+        client.call("campaign_stop", campaign_id=campaign, reason=reason)
+    assert caught.value.type == "InvalidParameterError"
+    assert client.call("campaign_status", campaign_id=campaign)["status"] == "running"
+
+
+@pytest.mark.parametrize("n", [1001, 10**6, 2**70])
+def test_a_huge_n_is_refused_at_once_and_the_server_keeps_serving(client, n):
+    random = client.call("campaign_create", space=SPACE, strategy={"name": "random"})
+    started = time.monotonic()
+    with pytest.raises(RemoteError, match="from 1 to 1000") as caught:
+        client.call("suggestions_get", campaign_id=random["campaign_id"], n=n)
+    assert caught.value.type == "InvalidParameterError" and time.monotonic() - started < 5
+    assert client.call("server_ping")["campaigns"] == 1
+
+
+def test_options_that_are_not_plain_json_are_refused(client):
+    grid = {"name": "grid", "options": {"n_points": np.array(5)}}
+    with pytest.raises(RemoteError, match="options must be plain JSON") as caught:
+        client.call("campaign_create", space=SPACE, strategy=grid)
+    assert caught.value.type == "InvalidParameterError"
+    assert client.call("campaign_list") == []
+
+
+def test_predictions_of_a_1d_space_take_m_or_m_by_1_points(client, campaign):
+    for energy, value in [(7000.0, 0.0), (7300.0, 3.0)]:
+        put(client, campaign, energy, value)
+    flat = client.call("model_predict", campaign_id=campaign, points=np.array([7100.0, 7200.0]))
+    column = client.call("model_predict", campaign_id=campaign, points=[[7100.0], [7200.0]])
+    np.testing.assert_allclose(flat["mean"], [1.0, 2.0])
+    np.testing.assert_array_equal(column["mean"], flat["mean"])
+    for points, words in [
+        ([10**400], "points must be numbers"),
+        (np.zeros((2, 2)), r"\(m, 1\) array"),
+        ([], "m >= 1"),
+        (np.array([np.inf]), "NaN or inf"),
+    ]:
+        with pytest.raises(RemoteError, match=words) as caught:
+            client.call("model_predict", campaign_id=campaign, points=points)
+        assert caught.value.type == "InvalidParameterError"
+
+
+def test_predictions_of_a_2d_space_take_m_by_d_points_in_dimension_order(client):
+    space = {"dimensions": [{"name": "a", "low": 0, "high": 1}, {"name": "b", "low": 0, "high": 1}]}
+    bo = {"name": "batch_bo", "options": {"n_initial": 2, "q": 2, "seed": 0}}
+    campaign = client.call("campaign_create", space=space, strategy=bo)["campaign_id"]
+    for a, b, value in [(0.1, 0.2, 0.0), (0.7, 0.5, 1.0), (0.4, 0.9, 2.0)]:
+        client.call("observation_put", campaign_id=campaign, point={"a": a, "b": b}, value=value)
+    reply = client.call(
+        "model_predict", campaign_id=campaign, points=np.array([[0.1, 0.2], [0.5, 0.5]])
+    )
+    assert reply["mean"].shape == (2,) and reply["std"].shape == (2,)
+    with pytest.raises(RemoteError, match=r"\(m, 2\) array, columns \['a', 'b'\]") as caught:
+        client.call("model_predict", campaign_id=campaign, points=[0.1, 0.2])
+    assert caught.value.type == "InvalidParameterError"
+
+
+def test_predictions_are_not_offered_for_categorical_dimensions(client):
+    space = {
+        "dimensions": [
+            {"name": "a", "low": 0, "high": 1},
+            {"name": "c", "kind": "categorical", "choices": ["pva", "citrate"]},
+        ]
+    }
+    bo = {"name": "batch_bo", "options": {"n_initial": 2, "q": 2, "seed": 0}}
+    campaign = client.call("campaign_create", space=space, strategy=bo)["campaign_id"]
+    with pytest.raises(RemoteError, match=r"categorical dimensions \['c'\]") as caught:
+        client.call("model_predict", campaign_id=campaign, points=[[0.5, 0.0]])
+    assert caught.value.type == "InvalidParameterError"

@@ -208,3 +208,26 @@ def test_categorical_takes_no_bounds_and_units_are_text():
         Dimension("c", kind="categorical", choices=("a",), low=0.0, high=1.0)
     with pytest.raises(InvalidParameterError, match="units"):
         Dimension("x", low=0.0, high=1.0, units=5)
+
+
+@pytest.mark.parametrize(
+    "raw, message",
+    [
+        ({"name": np.zeros(2), "low": 0.0, "high": 1.0}, "name must be a non-empty string"),
+        ({"name": "c", "kind": "categorical", "choices": np.zeros(2)}, "choices must be a list"),
+        ({"name": "c", "kind": "categorical", "choices": {"a": 1}}, "choices must be a list"),
+        ({"name": "e", "low": 0.0, "high": 1.0, "choices": ["a"]}, "not choices"),
+        ({"name": "n", "kind": "integer", "low": 0, "high": 3, "choices": [1]}, "not choices"),
+    ],
+)
+def test_array_names_and_choices_and_choices_of_numeric_dimensions_are_refused(raw, message):
+    with pytest.raises(InvalidParameterError, match=message):
+        Space.from_dict({"dimensions": [raw]})
+
+
+def test_numeric_dimensions_take_empty_or_null_choices():
+    for choices in ([], None):
+        space = Space.from_dict(
+            {"dimensions": [{"name": "e", "low": 0, "high": 1, "choices": choices}]}
+        )
+        assert space["e"].choices == ()
