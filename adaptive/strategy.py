@@ -29,7 +29,7 @@ class Strategy(Protocol):
         a ``pending`` or another suggested one."""
 
     def predict(self, points: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
-        """Reconstruction at ``points`` (m,): mean (m,) and std (m,) or None."""
+        """Model at ``points``, (m,) in a 1-D space, else (m, d): mean (m,) and std (m,) or None."""
 
     def stop_reason(self) -> str | None:
         """Why the strategy considers the campaign done, or None."""

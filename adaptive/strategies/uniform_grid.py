@@ -8,6 +8,9 @@ from adaptive.errors import InvalidParameterError
 from adaptive.space import Space
 from adaptive.strategies.scan import Scan
 
+#: The most points a grid takes (a step scan of more is a mistake, and a memory error).
+MAX_POINTS = 100_000
+
 
 class UniformGrid(Scan):
     """The plain step scan: ``n_points`` equally spaced, ends included."""
@@ -16,8 +19,10 @@ class UniformGrid(Scan):
 
     def __init__(self, space: Space, n_points: int = 100):
         super().__init__(space)
-        if not isinstance(n_points, int) or n_points < 2:
-            raise InvalidParameterError(f"n_points={n_points!r} must be an integer >= 2")
+        if not isinstance(n_points, int) or not 2 <= n_points <= MAX_POINTS:
+            raise InvalidParameterError(
+                f"n_points={n_points!r} must be an integer from 2 to {MAX_POINTS}"
+            )
         self.n_points = n_points
 
     def positions(self) -> np.ndarray:

@@ -115,3 +115,10 @@ def test_random_scan_rejects_a_bad_seed(seed):
     space = Space((Dimension("energy", low=LOW, high=HIGH),))
     with pytest.raises(InvalidParameterError, match="seed"):
         make_strategy({"name": "random", "options": {"seed": seed}}, space)
+
+
+@pytest.mark.parametrize("n_points", [1, 10**12, 2.0, True])
+def test_grid_sizes_beyond_its_range_are_refused(n_points):
+    space = Space((Dimension("energy", low=0.0, high=10.0),))
+    with pytest.raises(InvalidParameterError, match="n_points"):
+        UniformGrid(space, n_points=n_points)
