@@ -358,7 +358,7 @@ def build_parser() -> argparse.ArgumentParser:
     peaknet.add_argument("--seed", type=int, default=0)
     peaknet.add_argument("--checkpoints", default="runs/peak_net_checkpoints")
     peaknet.add_argument("--out", default=None, help="weights file (default: the committed)")
-    peaknet.add_argument("--device", default="cpu", help="cpu or cuda")
+    peaknet.add_argument("--device", default="cpu", help="cpu, cuda or cuda:N")
     peaknet.set_defaults(func=cmd_train_peakfit)
     eelsnet = nets.add_parser("eels", help="an EELS element-identification network")
     eelsnet.add_argument("--arch", default="unet", choices=["unet", "resnet"])
@@ -367,7 +367,7 @@ def build_parser() -> argparse.ArgumentParser:
     eelsnet.add_argument("--seed", type=int, default=0)
     eelsnet.add_argument("--checkpoints", default="runs/eels_checkpoints")
     eelsnet.add_argument("--out", default=None, help="weights file (default: the committed)")
-    eelsnet.add_argument("--device", default="cpu", help="cpu or cuda")
+    eelsnet.add_argument("--device", default="cpu", help="cpu, cuda or cuda:N")
     eelsnet.add_argument("--lr", type=float, default=2e-3, help="peak learning rate")
     eelsnet.add_argument(
         "--overlap", type=float, default=0.25, help="share of spectra with overlapping edges"

@@ -3,6 +3,7 @@ checkpoints that a rerun with the same settings resumes from."""
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 
@@ -47,16 +48,28 @@ def check_training_settings(
 
 
 def training_device(device: str) -> torch.device:
-    """The torch device named ``device``, or ``InvalidParameterError`` if unusable here."""
+    """The torch device named ``device``: ``"cpu"``, ``"cuda"`` or ``"cuda:N"`` of a GPU here.
+
+    Raises:
+        InvalidParameterError: another device, or a CUDA one that torch does not see.
+    """
+    gpus = torch.cuda.device_count() if torch.cuda.is_available() else 0
+    here = ["cpu", *(["cuda", *(f"cuda:{i}" for i in range(gpus))] if gpus else [])]
     try:
-        dev = torch.device(device)
+        dev = torch.device(device) if isinstance(device, str) else None
     except RuntimeError:
-        raise InvalidParameterError(f"device must be 'cpu' or 'cuda', got {device!r}") from None
-    if dev.type == "cuda" and not torch.cuda.is_available():
+        dev = None
+    kind = None if dev is None else dev.type
+    if kind == "cpu" and dev.index is None or kind == "cuda" and (dev.index or 0) < gpus:
+        return dev
+    if kind == "cuda" and not gpus:
         raise InvalidParameterError(
             f"device={device!r} but torch sees no CUDA device; train with device='cpu'"
         )
-    return dev
+    raise InvalidParameterError(
+        f"device must be 'cpu', 'cuda' or 'cuda:N', got {device!r}; the devices here are "
+        f"{', '.join(here)}"
+    )
 
 
 def latest_checkpoint(checkpoint_dir: Path) -> Path | None:
@@ -67,6 +80,44 @@ def latest_checkpoint(checkpoint_dir: Path) -> Path | None:
         if match:
             epochs[int(match.group(1))] = path
     return epochs[max(epochs)] if epochs else None
+
+
+def save_file(obj, path: Path) -> None:
+    """``torch.save`` ``obj`` to a temporary file beside ``path``, then rename it to ``path``.
+
+    A run killed while saving thus leaves the old file (or none), never a truncated one.
+    """
+    path = Path(path)
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        with open(temporary, "wb") as file:
+            torch.save(obj, file)
+            file.flush()
+            os.fsync(file.fileno())
+        os.replace(temporary, path)
+    finally:
+        temporary.unlink(missing_ok=True)
+
+
+def load_file(path: Path, keys: set[str], fix: str) -> dict:
+    """The dict holding ``keys`` that ``save_file`` wrote to ``path``, read onto the CPU.
+
+    Raises:
+        InvalidParameterError: ``path`` is truncated, corrupt or holds something else;
+            the message names it and ends with ``fix``.
+    """
+    try:
+        state = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as err:  # torch's unpickler raises a dozen types on a damaged file
+        raise InvalidParameterError(
+            f"{path} cannot be read ({type(err).__name__}): it is truncated, corrupt or no "
+            f"torch file; {fix}"
+        ) from None
+    if not isinstance(state, dict) or not keys <= state.keys():
+        raise InvalidParameterError(
+            f"{path} does not hold a dict with the keys {sorted(keys)}; {fix}"
+        )
+    return state
 
 
 def random_state(device: torch.device) -> dict[str, torch.Tensor]:
@@ -99,7 +150,7 @@ def save_checkpoint(
         "schedule": schedule.state_dict(),
         **extra,
     }
-    torch.save(state, Path(checkpoint_dir) / f"epoch_{epoch:03d}.pt")
+    save_file(state, Path(checkpoint_dir) / f"epoch_{epoch:03d}.pt")
 
 
 def resume_training(
@@ -121,12 +172,14 @@ def resume_training(
         or None when there is none.
 
     Raises:
-        InvalidParameterError: the checkpoint belongs to a run with other settings.
+        InvalidParameterError: the checkpoint is unreadable or belongs to a run with
+            other settings.
     """
     latest = latest_checkpoint(checkpoint_dir)
     if latest is None:
         return None
-    state = torch.load(latest, map_location="cpu", weights_only=True)
+    fix = f"delete it (or the folder {checkpoint_dir}) to start the run afresh"
+    state = load_file(latest, {"settings", "epoch", "model", "optimizer", "schedule"}, fix)
     if state["settings"] != settings:
         raise InvalidParameterError(
             f"{checkpoint_dir} holds a run with settings {state['settings']}, not "

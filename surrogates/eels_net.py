@@ -77,9 +77,11 @@ from simulators.eels import ELEMENTS, N_CHANNELS, EELSBatch, EELSSimulator
 from simulators.eels_files import KEV_HINT_EV, EELSSpectrum, read_eels, to_channels
 from surrogates.checkpoints import (
     check_training_settings,
+    load_file,
     random_state,
     resume_training,
     save_checkpoint,
+    save_file,
     training_device,
 )
 from surrogates.threads import one_torch_thread
@@ -776,7 +778,7 @@ def train_eels_net(
         batch_size: spectra per AdamW step (>= 2).
         checkpoint_dir: folder of the per-epoch checkpoints (created if missing).
         out_path: weights file; ``WEIGHTS_DIR/eels_<arch>.pt`` when None.
-        device: torch device for training, ``"cpu"`` or ``"cuda"``.
+        device: torch device for training, ``"cpu"``, ``"cuda"`` or ``"cuda:N"``.
         progress: show a tqdm progress bar.
         n_val: validation spectra (>= 100).
         lr: peak learning rate of the one-cycle cosine schedule.
@@ -793,8 +795,8 @@ def train_eels_net(
         epoch) and ``validation`` (its probabilities, float16, and labels, bit-packed).
 
     Raises:
-        InvalidParameterError: a bad setting, or ``checkpoint_dir`` holds a run with
-            other settings.
+        InvalidParameterError: a bad setting or ``init`` file, or ``checkpoint_dir``
+            holds an unreadable checkpoint or a run with other settings.
     """
     from tqdm.auto import tqdm
 
@@ -816,24 +818,30 @@ def train_eels_net(
         "augment": dict(augment or {}),
         "init": None if init is None else str(init),
     }
-    checkpoint_dir = Path(checkpoint_dir)
-    checkpoint_dir.mkdir(parents=True, exist_ok=True)
-    out_path = Path(WEIGHTS_DIR / f"eels_{arch}.pt" if out_path is None else out_path)
     dev = training_device(device)
+    if init is not None:
+        if not Path(init).is_file():
+            raise InvalidParameterError(f"init {init} is not a weights file")
+        fix = f"pass as init a weights file that train_eels_net wrote for arch={arch!r}"
+        saved = load_file(Path(init), {"arch", "state_dict"}, fix)
+        if saved["arch"] != arch:
+            raise InvalidParameterError(f"init {init} holds {saved['arch']!r} weights; {fix}")
+    checkpoint_dir = Path(checkpoint_dir)
+    out_path = Path(WEIGHTS_DIR / f"eels_{arch}.pt" if out_path is None else out_path)
     steps = n_train // batch_size
 
     with one_torch_thread() if dev.type == "cpu" else nullcontext(), torch.random.fork_rng():
         torch.manual_seed(seed)
         net = ARCHS[arch]()
         if init is not None:
-            if not Path(init).is_file():
-                raise InvalidParameterError(f"init {init} is not a weights file")
-            saved = torch.load(init, map_location="cpu", weights_only=True)
-            if saved.get("arch") != arch:
+            try:
+                net.load_state_dict(saved["state_dict"])
+            except (RuntimeError, TypeError):
                 raise InvalidParameterError(
-                    f"init {init} holds {saved.get('arch')!r} weights, not {arch!r}"
-                )
-            net.load_state_dict(saved["state_dict"])
+                    f"init {init}'s state_dict does not fit the {arch} network "
+                    f"({type(net).__name__} with config {net.config}); {fix}"
+                ) from None
+        checkpoint_dir.mkdir(parents=True, exist_ok=True)
         net = net.to(dev)
         optimizer = torch.optim.AdamW(net.parameters(), lr=lr, weight_decay=1e-4)
         schedule = torch.optim.lr_scheduler.OneCycleLR(
@@ -886,7 +894,7 @@ def train_eels_net(
     metrics = score_identification(p > thresholds, validation.labels)
     metrics["train_seconds"] = seconds
     out_path.parent.mkdir(parents=True, exist_ok=True)
-    torch.save(
+    save_file(
         {
             "state_dict": net.state_dict(),
             "arch": arch,

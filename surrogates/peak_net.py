@@ -57,6 +57,7 @@ from surrogates.checkpoints import (
     check_training_settings,
     resume_training,
     save_checkpoint,
+    save_file,
     training_device,
 )
 from surrogates.threads import one_torch_thread
@@ -601,7 +602,7 @@ def train_peak_net(
         batch_size: spectra per Adam step (>= 2).
         checkpoint_dir: folder of the per-epoch checkpoints (created if missing).
         out_path: weights file written at the end (state dict, config, metadata).
-        device: torch device, "cpu" or "cuda".
+        device: torch device, "cpu", "cuda" or "cuda:N".
         progress: show a tqdm progress bar.
         n_val: validation spectra (>= 1), simulated from a seed apart from training's.
         lr: peak learning rate of Adam; it decays to 0 on a cosine over all steps.
@@ -612,17 +613,17 @@ def train_peak_net(
         ``train_seconds``.
 
     Raises:
-        InvalidParameterError: a bad setting, or ``checkpoint_dir`` holds a run with
-            other settings.
+        InvalidParameterError: a bad setting, or ``checkpoint_dir`` holds an unreadable
+            checkpoint or a run with other settings.
     """
     from tqdm.auto import tqdm
 
     check_training_settings(n_train, epochs, seed, batch_size, n_val, 1, lr)
     settings = {"n_train": n_train, "epochs": epochs, "seed": seed, "batch_size": batch_size}
     settings["lr"] = float(lr)
+    dev = training_device(device)
     checkpoint_dir = Path(checkpoint_dir)
     checkpoint_dir.mkdir(parents=True, exist_ok=True)
-    dev = training_device(device)
     steps = n_train // batch_size
 
     with one_torch_thread() if dev.type == "cpu" else nullcontext():
@@ -680,7 +681,7 @@ def train_peak_net(
     metrics["train_seconds"] = seconds
     out_path = Path(out_path)
     out_path.parent.mkdir(parents=True, exist_ok=True)
-    torch.save(
+    save_file(
         {
             "config": net.config,
             "state_dict": net.state_dict(),

@@ -48,6 +48,35 @@ def test_an_output_folder_that_is_a_file_exits_2(tmp_path, capsys):
     assert capsys.readouterr().err.startswith("error: ")
 
 
+@pytest.mark.parametrize(
+    ("command", "message"),
+    [
+        (
+            "peakfit",
+            "epoch_001.pt cannot be read (EOFError): it is truncated, corrupt or no torch file",
+        ),
+        ("eels --device meta", "device must be 'cpu', 'cuda' or 'cuda:N', got 'meta'"),
+        (
+            "eels --init INIT",
+            "init.pt cannot be read (UnpicklingError): it is truncated, corrupt or no",
+        ),
+    ],
+)
+def test_train_with_a_broken_checkpoint_device_or_init_exits_2_with_one_line(
+    tmp_path, capsys, command, message
+):
+    (tmp_path / "ck").mkdir()
+    (tmp_path / "ck" / "epoch_001.pt").write_bytes(b"")  # a save killed in the old code
+    (tmp_path / "init.pt").write_bytes(b"not a weights file")
+    command = command.replace("INIT", str(tmp_path / "init.pt"))
+    where = ["--checkpoints", str(tmp_path / "ck"), "--out", str(tmp_path / "w.pt")]
+    assert main(["train", *command.split(), *where]) == 2
+    captured = capsys.readouterr()
+    assert captured.err.startswith("error: ") and len(captured.err.strip().splitlines()) == 1
+    assert message in captured.err and not captured.out
+    assert not (tmp_path / "w.pt").exists()
+
+
 def test_fluorescence_needs_a_file_source():
     with pytest.raises(ValueError, match="--fluorescence"):
         xas_source("kedge", None, 0, fluorescence="Sum_Fe_Ka")

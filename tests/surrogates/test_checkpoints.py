@@ -7,6 +7,8 @@ from surrogates.checkpoints import (
     latest_checkpoint,
     resume_training,
     save_checkpoint,
+    save_file,
+    training_device,
 )
 
 
@@ -46,3 +48,70 @@ def test_reserved_seeds_are_rejected():
     check_training_settings(seed=7, reserved_seeds={8: "the test data"}, **settings)
     with pytest.raises(InvalidParameterError, match="seed 8 is the seed of the test data"):
         check_training_settings(seed=8, reserved_seeds={8: "the test data"}, **settings)
+
+
+def zip_of_a_checkpoint(tmp_path) -> bytes:
+    save_checkpoint(tmp_path, 1, {}, *training_state("cpu"))
+    return (tmp_path / "epoch_001.pt").read_bytes()
+
+
+@pytest.mark.parametrize(
+    ("content", "kind"),
+    [
+        (lambda good: good[: len(good) // 2], "RuntimeError"),  # a zip cut short
+        (lambda good: b"not a checkpoint", "UnpicklingError"),
+        (lambda good: b"", "EOFError"),
+        (lambda good: b"junk", "error"),  # struct.error: the unpickler raises many types
+    ],
+)
+def test_resume_names_a_corrupt_checkpoint_and_how_to_start_afresh(tmp_path, content, kind):
+    good = zip_of_a_checkpoint(tmp_path)
+    (tmp_path / "epoch_002.pt").write_bytes(content(good))
+    with pytest.raises(
+        InvalidParameterError, match=f"epoch_002.pt cannot be read \\({kind}\\): it is truncated"
+    ):
+        resume_training(tmp_path, {}, torch.device("cpu"), *training_state("cpu"))
+    with pytest.raises(InvalidParameterError, match="delete it .*start the run afresh"):
+        resume_training(tmp_path, {}, torch.device("cpu"), *training_state("cpu"))
+
+
+def test_resume_rejects_a_torch_file_that_is_no_checkpoint(tmp_path):
+    torch.save(torch.ones(3), tmp_path / "epoch_001.pt")
+    with pytest.raises(InvalidParameterError, match="epoch_001.pt does not hold .*settings"):
+        resume_training(tmp_path, {}, torch.device("cpu"), *training_state("cpu"))
+
+
+def test_a_save_killed_midway_leaves_the_old_file_and_no_temporary(tmp_path, monkeypatch):
+    path = tmp_path / "w.pt"
+    save_file({"v": torch.ones(2)}, path)
+
+    def killed(obj, file):
+        file.write(b"PK\x03\x04 half a zip")
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(torch, "save", killed)
+    with pytest.raises(KeyboardInterrupt):
+        save_file({"v": torch.zeros(2)}, path)
+    with pytest.raises(KeyboardInterrupt):
+        save_checkpoint(tmp_path, 1, {}, *training_state("cpu"))
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["w.pt"]
+    torch.testing.assert_close(torch.load(path, weights_only=True)["v"], torch.ones(2))
+
+
+@pytest.mark.parametrize("device", ["meta", "mps", "xpu", "CPU", "cpu:1", "cuda:x", "", "gpu"])
+def test_training_device_accepts_only_cpu_and_cuda(device):
+    with pytest.raises(InvalidParameterError, match=f"'cpu', 'cuda' or 'cuda:N', got '{device}'"):
+        training_device(device)
+
+
+def test_training_device_accepts_only_the_gpus_torch_sees(monkeypatch):
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    with pytest.raises(InvalidParameterError, match="sees no CUDA device; train with device='cpu'"):
+        training_device("cuda")
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    monkeypatch.setattr(torch.cuda, "device_count", lambda: 2)
+    assert training_device("cpu") == torch.device("cpu")
+    assert training_device("cuda") == torch.device("cuda")
+    assert training_device("cuda:1") == torch.device("cuda", 1)
+    with pytest.raises(InvalidParameterError, match="got 'cuda:2'; the devices here are cpu, cuda"):
+        training_device("cuda:2")

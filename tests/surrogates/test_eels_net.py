@@ -342,6 +342,54 @@ def test_training_fine_tunes_from_init_weights(tmp_path):
         tiny("unet", tmp_path, "missing", init=tmp_path / "none.pt")
 
 
+@pytest.mark.parametrize(
+    ("content", "match"),
+    [
+        (b"not a weights file", "cannot be read \\(UnpicklingError\\)"),
+        (torch.ones(3), "does not hold a dict with the keys \\['arch', 'state_dict'\\]"),
+        ({"arch": "unet"}, "does not hold a dict"),
+        ({"arch": "unet", "state_dict": EELSResNet().state_dict()}, "does not fit the unet"),
+        ({"arch": "unet", "state_dict": 5}, "does not fit the unet network \\(EELSUNet"),
+    ],
+)
+def test_training_refuses_a_bad_init_file_before_writing_anything(tmp_path, content, match):
+    init = tmp_path / "init.pt"
+    if isinstance(content, bytes):
+        init.write_bytes(content)
+    else:
+        torch.save(content, init)
+    with pytest.raises(InvalidParameterError, match=f"init.pt.*{match}.*train_eels_net wrote"):
+        tiny("unet", tmp_path, "bad", init=init)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["init.pt"]
+
+
+@pytest.mark.parametrize("device", ["meta", "cuda"])
+def test_training_refuses_a_device_before_creating_the_checkpoint_folder(
+    tmp_path, monkeypatch, device
+):
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)  # 'cuda' is refused anywhere
+    with pytest.raises(InvalidParameterError, match="device"):
+        tiny("unet", tmp_path, "dev", device=device)
+    assert not any(tmp_path.iterdir())
+
+
+def test_a_run_killed_while_saving_its_weights_keeps_the_old_file(tmp_path, monkeypatch):
+    settings = {"n_train": 8, "epochs": 1, "batch_size": 4, "n_val": 100, "progress": False}
+    train_eels_net(checkpoint_dir=tmp_path / "ck", out_path=tmp_path / "first.pt", **settings)
+    torch.save({"old": torch.ones(1)}, tmp_path / "w.pt")
+    save = torch.save
+
+    def interrupted(obj, file):  # killed after writing, before the file is in place
+        save(obj, file)
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(torch, "save", interrupted)
+    with pytest.raises(KeyboardInterrupt):  # resumes after the last epoch, so only saves
+        train_eels_net(checkpoint_dir=tmp_path / "ck", out_path=tmp_path / "w.pt", **settings)
+    assert torch.load(tmp_path / "w.pt", weights_only=True).keys() == {"old"}
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["ck", "first.pt", "w.pt"]
+
+
 def test_an_ensemble_weighs_members_and_calibrates_on_their_validation(tmp_path):
     tiny("unet", tmp_path, "ens", epochs=1)
     tiny("resnet", tmp_path, "ens", epochs=1)
