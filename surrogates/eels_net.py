@@ -543,7 +543,8 @@ class EELSIdentifier:
             directory: folder of the weights files; the committed ones by default.
 
         Raises:
-            InvalidParameterError: no names, or a weights file that does not exist.
+            InvalidParameterError: no names, or a weights file that does not exist or is
+                not such weights.
         """
         if isinstance(names, str) or not names:
             raise InvalidParameterError(
@@ -558,7 +559,8 @@ class EELSIdentifier:
                     f"no EELS weights {path}; train them with train_eels_net(arch={name!r}, "
                     f"out_path={str(path)!r}, ...) or choose from {sorted(ARCHS)}"
                 )
-            saved.append(torch.load(path, map_location="cpu", weights_only=True))
+            fix = f"retrain them with train_eels_net(arch={name!r}, out_path={str(path)!r}, ...)"
+            saved.append(load_file(path, {"arch", "config", "state_dict", "validation"}, fix))
         networks = []
         for s in saved:
             net = ARCHS[s["arch"]](**s["config"])

@@ -55,6 +55,7 @@ from adaptive.errors import InvalidParameterError
 from simulators.lineshapes import xps_peak
 from surrogates.checkpoints import (
     check_training_settings,
+    load_file,
     resume_training,
     save_checkpoint,
     save_file,
@@ -377,14 +378,13 @@ class PeakNetPredictor:
             path: weights file; None for the committed default ``DEFAULT_WEIGHTS``.
 
         Raises:
-            InvalidParameterError: the file does not exist.
+            InvalidParameterError: the file does not exist or is not such weights.
         """
         path = Path(DEFAULT_WEIGHTS if path is None else path)
+        fix = "train them with train_peak_net(...) (adaptive train peakfit)"
         if not path.is_file():
-            raise InvalidParameterError(
-                f"no peak-network weights at {path}; train them with train_peak_net(...)"
-            )
-        saved = torch.load(path, map_location="cpu", weights_only=True)
+            raise InvalidParameterError(f"no peak-network weights at {path}; {fix}")
+        saved = load_file(path, {"config", "state_dict", "metadata"}, fix)
         net = PeakNet(**saved["config"])
         net.load_state_dict(saved["state_dict"])
         return cls(net, saved["metadata"])

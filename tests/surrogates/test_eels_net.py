@@ -261,6 +261,17 @@ def test_load_names_the_missing_file(tmp_path):
         EELSIdentifier.load(("unet",), directory=tmp_path)
 
 
+@pytest.mark.parametrize("content", [b"junk", None])
+def test_load_of_damaged_or_foreign_weights_names_the_file(tmp_path, content):
+    path = tmp_path / "eels_unet.pt"
+    if content is None:
+        torch.save({"arch": "unet"}, path)  # a torch file without the network
+    else:
+        path.write_bytes(content)
+    with pytest.raises(InvalidParameterError, match="eels_unet.pt.*train_eels_net"):
+        EELSIdentifier.load(("unet",), directory=tmp_path)
+
+
 # --------------------------------------------------------------------------- training
 
 

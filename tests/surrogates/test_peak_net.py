@@ -123,6 +123,17 @@ def test_load_without_weights_says_how_to_train(tmp_path):
         PeakNetPredictor.load(tmp_path / "missing.pt")
 
 
+@pytest.mark.parametrize("content", [b"", b"junk", None])
+def test_load_of_damaged_or_foreign_weights_names_the_file(tmp_path, content):
+    path = tmp_path / "weights.pt"
+    if content is None:
+        torch.save({"state_dict": {}}, path)  # a torch file, not peak-network weights
+    else:
+        path.write_bytes(content)
+    with pytest.raises(InvalidParameterError, match="weights.pt.*train_peak_net"):
+        PeakNetPredictor.load(path)
+
+
 TINY = {"n_train": 256, "epochs": 2, "batch_size": 64, "n_val": 64, "progress": False}
 
 
