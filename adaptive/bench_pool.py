@@ -171,14 +171,19 @@ def bench_batch_time(n_observations: int = 150, q: int = 15, repeats: int = 3) -
     """Seconds to propose one batch of ``q`` in the 5-D AgNP space after ``n_observations``.
 
     Observations are noisy simulated losses of random feasible recipes; the
-    figure per batch method is the median over ``repeats`` proposals.
+    figure per batch method is the median over ``repeats`` proposals. Counts are
+    checked under their CLI flags: ``n_observations`` (``--observations``) at least
+    ``max(2, q)`` so the timed batch comes from the model, not the initial design.
     """
     from adaptive.designs import random_design
     from adaptive.objectives import target_loss
-    from adaptive.simulate import GOAL_RECIPE, synthesis_space
+    from adaptive.simulate import GOAL_RECIPE, check_count, synthesis_space
     from simulators import AgNPSynthesis
     from simulators.agnp import FACTORS, WAVELENGTHS
 
+    q = check_count("--batch", q)
+    n_observations = check_count("--observations", n_observations, low=max(2, q))
+    repeats = check_count("--repeats", repeats)
     space = Space.from_dict(synthesis_space())
     simulator = AgNPSynthesis(seed=0)
     target = simulator.spectrum_true(np.array([GOAL_RECIPE[f] for f in FACTORS]))

@@ -34,11 +34,9 @@ def shap_by_round(strategy: BatchBO, surrogate: str = "gp", seed: int = 0) -> li
     if surrogate == "gp":
         x, position = x_all, np.arange(len(x_all))
     else:
-        x, spectra = strategy.spectrum_data()
+        x, spectra = strategy.spectrum_data()  # rows in the order of x_all, like the rounds
         index = {tuple(row): i for i, row in enumerate(x_all)}
         position = np.array([index[tuple(row)] for row in x], dtype=int)
-        order = np.argsort(position, kind="stable")  # in the order of x_all, like the rounds
-        x, spectra, position = x[order], spectra[order], position[order]
     if len(x) < MIN_EXPLAINED:
         raise InvalidParameterError(
             f"SHAP needs at least {MIN_EXPLAINED} measured recipes, have {len(x)}"
@@ -96,7 +94,7 @@ def campaign_insights(campaign) -> dict:
         )
     x, y, _ = strategy.data(in_order=True)
     source = _sources(campaign)
-    keys = [tuple(p.values()) for p in strategy.space.from_unit(x)]
+    keys = [tuple(p.values()) for p in strategy.recipes(in_order=True)]  # rows of x, as measured
     enough = len(x) >= MIN_EXPLAINED
     shap_rounds = {r["round"]: r for r in shap_by_round(strategy)} if enough else {}
     with_spectra = (

@@ -408,7 +408,7 @@ class SpectrumObjective:
             f"over {lo:g}-{hi:g}, normalise={self.normalise}, dtw_window={self.dtw_window})"
         )
 
-    def _inside(self, x: Any) -> np.ndarray:
+    def inside(self, x: Any) -> np.ndarray:
         """Validate a measured axis; return the mask of its channels inside the target's range."""
         x = _as_axis("x", x)
         t0, t1 = float(self.target_x[0]), float(self.target_x[-1])
@@ -434,7 +434,7 @@ class SpectrumObjective:
         x = _as_axis("x", x)
         y = _as_vector("y", y)
         _same_length("y", y, "x", x)
-        inside = self._inside(x)
+        inside = self.inside(x)
         return x[inside], y[inside]
 
     def __call__(self, x: Any, y: Any) -> float:
@@ -477,7 +477,7 @@ class SpectrumObjective:
             return np.array([self(x, row) for row in spectra])
         x = _as_axis("x", x)
         _same_length("spectra", spectra, "x", x)
-        inside = self._inside(x)
+        inside = self.inside(x)
         return target_losses(x[inside], spectra[:, inside], self.target_x, self.target_y)
 
     def to_dict(self) -> dict[str, Any]:

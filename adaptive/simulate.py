@@ -20,7 +20,7 @@ from adaptive.figures import (
     plot_spectrum_match,
 )
 from adaptive.journal import Journal
-from adaptive.objectives import reduce_spectra
+from adaptive.objectives import MIN_COVERAGE, SpectrumObjective, reduce_spectra
 from adaptive.server import Server
 from adaptive.space import Space
 from drivers import SimulatedInstrument, SynthesisInstrument, run_driver
@@ -39,7 +39,7 @@ GOAL_RECIPE = {
 }
 
 
-def _count(flag: str, value, low: int = 1) -> int:
+def check_count(flag: str, value, low: int = 1) -> int:
     """``value`` as an int, refused unless an integer >= ``low``; ``flag`` is its CLI option.
 
     Checked before the server starts, so a bad value leaves no campaign in the journal.
@@ -82,8 +82,8 @@ def simulate_xas(
     fluorescence=None,
 ) -> dict:
     """An adaptive energy scan through the server; writes scan.png and the journal."""
-    max_points = _count("--max-points", max_points)
-    batch = _count("--batch", batch)
+    max_points = check_count("--max-points", max_points)
+    batch = check_count("--batch", batch)
     simulator = xas_source(source, noise_counts, seed, fluorescence)
     instrument = SimulatedInstrument(simulator, channel=channel)
     low, high = simulator.energy_range
@@ -190,6 +190,20 @@ def read_target(path: str | Path) -> tuple[np.ndarray, np.ndarray]:
     return values[:, 0], values[:, 1]
 
 
+def _check_target_range(path, objective: SpectrumObjective) -> None:
+    """Refuse a target the simulator's spectra (on ``WAVELENGTHS``) do not cover enough:
+    every put would fail, with a hint about the measured axis the user cannot change."""
+    try:
+        objective.inside(WAVELENGTHS)  # the objective's own coverage rule
+    except InvalidParameterError:
+        low, high = WAVELENGTHS[0], WAVELENGTHS[-1]
+        raise InvalidParameterError(
+            f"--target {path} spans {objective.target_x[0]:g}-{objective.target_x[-1]:g} nm; "
+            f"the simulator measures only {low:g}-{high:g} nm, under {MIN_COVERAGE:.0%} of "
+            f"that span: crop the target to {low:g}-{high:g} nm"
+        ) from None
+
+
 def simulate_synthesis(
     out: Path,
     batch=15,
@@ -207,9 +221,9 @@ def simulate_synthesis(
     design and one GP round) or ``mix`` (half of each batch from each).
     The campaign measures ``batch * (rounds + 1)`` recipes, at least 3 for the SHAP report.
     """
-    batch = _count("--batch", batch)
-    rounds = _count("--rounds", rounds, low=0)
-    droplets = _count("--droplets", droplets)
+    batch = check_count("--batch", batch)
+    rounds = check_count("--rounds", rounds, low=0)
+    droplets = check_count("--droplets", droplets)
     n_recipes = batch * (rounds + 1)
     if n_recipes < 3:
         raise InvalidParameterError(
@@ -222,6 +236,7 @@ def simulate_synthesis(
         target_x, target_y = WAVELENGTHS, simulator.spectrum_true(goal)
     else:
         target_x, target_y = read_target(target)
+        _check_target_range(target, SpectrumObjective(target_x, target_y))
     journal_path = out / "journal.sqlite"
     server = Server(journal_path, bind=bind)
     started = time.perf_counter()

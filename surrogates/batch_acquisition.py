@@ -195,7 +195,8 @@ def select_batch(
     q: int,
     seed: int = 0,
 ) -> tuple[list[int], list[float]]:
-    """Pick ``q`` distinct rows of ``candidates`` (m, d) with ``method``.
+    """Pick ``q`` distinct rows of ``candidates`` (m, d) with ``method``; all m (in the
+    method's order) when fewer than ``q`` remain, none when m is 0.
 
     Args:
         train_x: (n, d) inputs the model was fitted on.
@@ -209,10 +210,9 @@ def select_batch(
         raise InvalidParameterError(
             f"unknown batch method {method!r}; choose one of {sorted(BATCH_METHODS)}"
         )
-    if q > len(candidates):
-        raise InvalidParameterError(
-            f"a batch of {q} was asked for but only {len(candidates)} candidates remain"
-        )
+    q = min(q, len(candidates))  # a finite candidate set: the last batch holds what is left
+    if q == 0:
+        return [], []
     d = candidates.shape[1]
 
     def as_tensor(a) -> torch.Tensor:

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
 
 from adaptive.arrays import is_finite_number, is_int
-from adaptive.designs import DESIGNS
+from adaptive.designs import DESIGNS, MAX_POINTS
 from adaptive.errors import InvalidParameterError
 from adaptive.objectives import SpectrumObjective, reduce_replicates, reduce_spectra
 from adaptive.records import Observation, Suggestion
@@ -24,6 +26,11 @@ MODELS = ("gp", "net", "mix")
 NET_MIN_DISTANCE = 0.1
 #: Network picks minimise predicted loss minus this many ensemble spreads.
 NET_EXPLORATION = 1.0
+#: Most recipes one batch (``q``, or ``n`` of one ``suggest``) holds.
+MAX_BATCH = 1000
+#: Most generated candidates: Thompson sampling draws jointly over all of them, an
+#: (m, m) covariance.
+MAX_CANDIDATES = 8192
 
 
 class BatchBO:
@@ -32,42 +39,48 @@ class BatchBO:
 
     Replicates of one recipe reduce to their median; where recipes have
     replicates, the variance of that median is given to the GP
-    (heteroscedastic), else one noise level is learned. The first
-    ``n_initial`` recipes come from a space-filling design; after that each
-    batch is picked over a candidate set by ``batch_method``.
+    (heteroscedastic), else one noise level is learned. Every observation
+    object is one replicate (two droplets with equal time and value count
+    twice); observing the same object again changes nothing. The first
+    ``n_initial`` recipes come from a space-filling design (inside the search
+    box, if any); after that each batch is picked over a candidate set by
+    ``batch_method``.
 
-    Candidates: the given ``candidates`` (a pool of recipes; each is measured at
-    most once), or else ``n_candidates`` feasible Sobol points plus Gaussian
-    perturbations of the best recipes, snapped to the space's steps.
+    Candidates: the given ``candidates`` (a pool of recipes, repeats dropped; each
+    is measured at most once, and the last batches hold what is left), or else
+    ``n_candidates`` feasible Sobol points plus Gaussian perturbations of the best
+    recipes, snapped to the space's steps.
 
     Args:
         space: the recipe space (constraints and steps are respected).
-        q: default batch size (a request for ``n`` overrides it).
+        q: default batch size, 1 to ``MAX_BATCH`` (a request for ``n`` overrides it).
         batch_method: one of ``qlognei`` (sequential greedy, default),
             ``kriging_believer``, ``local_penalization``, ``thompson``, ``ucb``
             (see ``surrogates.batch_acquisition``).
-        n_initial: recipes in the initial design, at least 2 (default ``q``, at least 2).
+        n_initial: recipes in the initial design, 2 to ``designs.MAX_POINTS`` (default
+            ``q``, at least 2).
         initial_design: ``lhs``, ``sobol`` or ``random``.
         minimize: whether smaller objective values are better (must stay True with
             an ``objective``, whose values are losses).
         candidates: optional pool of recipes (list of points).
-        n_candidates: size of the generated candidate set.
+        n_candidates: size of the generated candidate set, ``q`` to ``MAX_CANDIDATES``.
         search_box: optional ``{name: [low, high]}`` of numeric dimensions, narrower
-            than the space; a bound is widened by ``widen_fraction`` of the range (up
-            to the space's own bound) when, after new observations, the best recipe
-            hugs it.
-        target_value: stop once the best objective is at least this good.
+            than the space; a bound is widened by ``widen_fraction`` (in (0, 1]) of the
+            range (up to the space's own bound) when, after new observations, the best
+            recipe hugs it.
+        target_value: stop once the best objective is at least this good (a number).
         stable_rounds, stable_tolerance: stop when best and median objective per
-            round moved less than ``stable_tolerance`` of the range over that many rounds.
+            round moved less than ``stable_tolerance`` (in (0, 1]) of the range over
+            that many rounds (an integer >= 1).
         model: ``gp``; ``net`` (the spectrum network proposes once ``net_after``
             recipes have spectra, the GP before); ``mix`` (then half of each batch
             from each). Network picks minimise the ensemble's predicted loss minus
             its spread, kept apart in the unit cube; they are tagged ``batch_bo:net``.
-        net_after: recipes with spectra before the network proposes (default
-            ``n_initial + q``: the design and one GP round).
+        net_after: recipes with spectra before the network proposes, at least 3
+            (default ``n_initial + q``: the design and one GP round).
         net_accuracy: stop once the network, trained on every earlier round,
-            predicts the newest round's spectra with R^2 at least this.
-        net_members: networks in the spectrum ensemble.
+            predicts the newest round's spectra with R^2 at least this (a number).
+        net_members: networks in the spectrum ensemble, at least 1.
         objective: the campaign's spectrum objective (given by the campaign); the
             network's predicted spectra are scored with it, and spectra are kept on
             its target axis.
@@ -106,13 +119,25 @@ class BatchBO:
             raise InvalidParameterError(
                 f"initial_design={initial_design!r}; choose one of {sorted(DESIGNS)}"
             )
-        if not isinstance(q, int) or q < 1:
-            raise InvalidParameterError(f"q={q!r} must be a positive integer")
-        if n_initial is not None and (not is_int(n_initial) or n_initial < 2):
-            raise InvalidParameterError(
-                f"n_initial={n_initial!r} must be an integer >= 2: the model needs two "
-                "measured recipes before it can propose"
-            )
+        _check_int("q", q, 1, MAX_BATCH)
+        if n_initial is not None:
+            why = "the model needs two measured recipes before it can propose"
+            _check_int("n_initial", n_initial, 2, MAX_POINTS, why)
+        if candidates is None:
+            why = "each batch is picked from them"
+            _check_int("n_candidates", n_candidates, q, MAX_CANDIDATES, why)
+        _check_fraction("widen_fraction", widen_fraction)
+        _check_fraction("stable_tolerance", stable_tolerance)
+        for name, value in (("target_value", target_value), ("net_accuracy", net_accuracy)):
+            if value is not None and not is_finite_number(value):
+                raise InvalidParameterError(f"{name}={value!r} must be a finite number or null")
+        if stable_rounds is not None:
+            _check_int("stable_rounds", stable_rounds, 1)
+        if net_after is not None:
+            _check_int("net_after", net_after, 3, why="the network needs 3 recipes' spectra")
+        _check_int("net_members", net_members, 1)
+        if not isinstance(minimize, bool):
+            raise InvalidParameterError(f"minimize={minimize!r} must be true or false")
         if not is_int(seed) or not 0 <= seed < 2**63:  # torch.manual_seed takes up to 2**64
             raise InvalidParameterError(f"seed={seed!r} must be an integer in [0, 2**63)")
         if model not in MODELS:
@@ -135,7 +160,7 @@ class BatchBO:
         self.n_initial = max(q, 2) if n_initial is None else n_initial
         self.initial_design = initial_design
         self.minimize = minimize
-        self.pool = None if candidates is None else [space.validate(p) for p in candidates]
+        self.pool = None if candidates is None else self._distinct(candidates)
         self.n_candidates = n_candidates
         self.search_box = self._check_box(search_box)
         self.widen_fraction = widen_fraction
@@ -148,8 +173,9 @@ class BatchBO:
         self.net_members = net_members
         self.objective = objective
         self.seed = seed
-        self._values: dict[tuple, dict[tuple, float]] = {}
-        self._spectra: dict[tuple, dict[tuple, np.ndarray]] = {}
+        self._observed: dict[int, Observation] = {}  # id -> observation, held so ids stay unique
+        self._values: dict[tuple, list[tuple[float, float]]] = {}  # recipe -> [(time, value)]
+        self._spectra: dict[tuple, list[np.ndarray]] = {}  # recipe -> spectra on target_x
         self._accuracy: tuple[int, float | None] = (-1, None)
         self._widened_on = 0  # observations when the search box was last checked
         self.gp = None
@@ -197,33 +223,56 @@ class BatchBO:
     def _key(self, point: dict[str, Any]) -> tuple:
         return tuple(point[name] for name in self.space.names)
 
+    def _point(self, key: tuple) -> dict[str, Any]:
+        return dict(zip(self.space.names, key, strict=True))
+
+    def _distinct(self, candidates: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+        """The checked pool, each recipe once (a droplet table lists one per droplet)."""
+        points = {self._key(p): p for p in map(self.space.validate, candidates)}
+        if not points:
+            raise InvalidParameterError(
+                "candidates holds no recipe; give the pool's recipes, or leave candidates "
+                "out to generate them"
+            )
+        return list(points.values())
+
     def observe(self, observations: Sequence[Observation]) -> None:
         for obs in observations:
+            if id(obs) in self._observed:  # this very object: already learned
+                continue
             if obs.value is None:
                 raise InvalidParameterError(
                     f"batch_bo needs a scalar value (the objective) for {obs.point}; give the "
                     "campaign an objective to turn spectra into values"
                 )
-            point = self.space.validate(obs.point)
-            self._values.setdefault(self._key(point), {})[(obs.value, obs.time)] = obs.value
+            key = self._key(self.space.validate(obs.point))
+            self._observed[id(obs)] = obs
+            self._values.setdefault(key, []).append((obs.time, obs.value))
             if obs.spectrum is not None and self.objective is not None:
                 on_target = np.interp(self.objective.target_x, obs.spectrum.x, obs.spectrum.y)
-                replicate = (obs.time, obs.value)
-                self._spectra.setdefault(self._key(point), {})[replicate] = on_target
+                self._spectra.setdefault(key, []).append(on_target)
+
+    def _sorted_recipes(self, in_order: bool) -> tuple[list[tuple], np.ndarray]:
+        """Keys of the measured recipes and their unit coordinates (n, d), as ``data`` sorts."""
+        keys = list(self._values)
+        x = self.space.to_unit([self._point(k) for k in keys])
+        sort_by = list(x.T[::-1])  # by the unit encoding: categorical choices in listed order
+        if in_order:
+            sort_by.append([min(t for t, _ in self._values[k]) for k in keys])
+        order = np.lexsort(sort_by)  # the last key sorts first
+        return [keys[i] for i in order], x[order]
+
+    def recipes(self, in_order: bool = False) -> list[dict[str, Any]]:
+        """The measured recipes as points, in the row order of ``data(in_order)``."""
+        return [self._point(k) for k in self._sorted_recipes(in_order)[0]]
 
     def data(self, in_order: bool = False) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
         """Recipes (n, d) in the unit cube, median objective (n,), its variance (n,) or None.
 
         Sorted by recipe, or with ``in_order`` by when each recipe was first measured.
         """
-        keys = list(self._values)
-        x = self.space.to_unit([dict(zip(self.space.names, k, strict=True)) for k in keys])
-        sort_by = list(x.T[::-1])  # by the unit encoding: categorical choices in listed order
-        if in_order:
-            sort_by.append([min(t for _, t in self._values[k]) for k in keys])
-        order = np.lexsort(sort_by)  # the last key sorts first
-        keys, x = [keys[i] for i in order], x[order]
-        reps = [np.fromiter(self._values[k].values(), float) for k in keys]
+        keys, x = self._sorted_recipes(in_order)
+        reps = [np.array([v for _, v in self._values[k]]) for k in keys]
         y = np.array([reduce_replicates(r) for r in reps])
         counts = np.array([len(r) for r in reps])
         if not (counts >= 2).any():
@@ -234,13 +283,14 @@ class BatchBO:
         return x, y, np.pi / 2 * np.maximum(per_droplet, 1e-12) / counts
 
     def spectrum_data(self) -> tuple[np.ndarray, np.ndarray]:
-        """Recipes with spectra (n, d) in the unit cube, in the order first measured, and
-        their median replicate spectra (n, w) on the objective's target axis."""
-        keys = sorted(self._spectra, key=lambda k: min(self._spectra[k]))
-        x = self.space.to_unit([dict(zip(self.space.names, k, strict=True)) for k in keys])
+        """Recipes with spectra (n, d) in the unit cube, in the row order of
+        ``data(in_order=True)``, and their median replicate spectra (n, w) on the
+        objective's target axis."""
+        keys, x = self._sorted_recipes(in_order=True)
+        rows = [i for i, k in enumerate(keys) if k in self._spectra]
         width = 0 if self.objective is None else len(self.objective.target_x)
-        spectra = [reduce_spectra(list(self._spectra[k].values())) for k in keys]
-        return x, np.array(spectra).reshape(len(keys), width)
+        spectra = [reduce_spectra(self._spectra[keys[i]]) for i in rows]
+        return x[rows], np.array(spectra).reshape(len(rows), width)
 
     def fit_net(self, x: np.ndarray, spectra: np.ndarray) -> SpectrumNet:
         """The spectrum ensemble fitted on recipes x (n, d) and spectra (n, w)."""
@@ -258,15 +308,16 @@ class BatchBO:
     def suggest(
         self, n: int | None = None, pending: Sequence[dict[str, Any]] = ()
     ) -> list[Suggestion]:
+        """Up to ``n`` new recipes (default ``q``); from a pool, what is left of it."""
         n = self.q if n is None else n
-        if not isinstance(n, int) or isinstance(n, bool) or n < 1:
-            raise InvalidParameterError(f"n={n!r}: ask for at least one recipe (an integer)")
+        if not is_int(n) or not 1 <= n <= MAX_BATCH:
+            raise InvalidParameterError(f"n={n!r}: ask for 1 to {MAX_BATCH} recipes (an integer)")
         taken = set(self._values) | {self._key(self.space.validate(p)) for p in pending}
         out: list[Suggestion] = []
         if len(taken) < self.n_initial:
             out = self._initial(min(n, self.n_initial - len(taken)), taken)
             taken |= {self._key(s.point) for s in out}
-        if len(out) < n:
+        if len(out) < n and (self.pool is None or self._free(taken)):
             if len(self._values) < 2:
                 raise InvalidParameterError(
                     f"the model needs 2 measured recipes before it can propose; "
@@ -275,26 +326,50 @@ class BatchBO:
             out += self._model_batch(n - len(out), taken, [*pending, *(s.point for s in out)])
         return out
 
+    def _free(self, taken: set) -> list[dict[str, Any]]:
+        """The pool's recipes not in ``taken`` (measured, pending or just suggested)."""
+        return [p for p in self.pool if self._key(p) not in taken]
+
     def _initial(self, n: int, taken: set) -> list[Suggestion]:
         if self.pool is not None:
-            free = [p for p in self.pool if self._key(p) not in taken]
+            free = self._free(taken)
             rng = np.random.default_rng(self.seed)
             picks = rng.choice(len(free), size=min(n, len(free)), replace=False)
             return [
                 Suggestion(free[i], f"{self.name}:design", None, "random pick from the pool")
                 for i in picks
             ]
-        design = DESIGNS[self.initial_design](self.space, self.n_initial, self.seed)
-        free = [p for p in design if self._key(p) not in taken][:n]
+        design = DESIGNS[self.initial_design](self._box_space(), self.n_initial, self.seed)
+        free = [p for p in map(self.space.validate, design) if self._key(p) not in taken][:n]
         label = f"initial {self.initial_design} design"
         return [Suggestion(p, f"{self.name}:design", None, label) for p in free]
 
+    def _box_space(self) -> Space:
+        """The space narrowed to the search box, each bound moved out onto the values its
+        dimension takes (stepped: the space's lattice, at least one step wide; integer:
+        whole numbers), so the box's points are the space's."""
+        dims = []
+        for dim in self.space.dimensions:
+            if dim.name in self.search_box:
+                low, high = self.search_box[dim.name]
+                if dim.step is not None:
+                    step = dim.step
+                    high = min(dim.low + math.ceil((high - dim.low) / step) * step, dim.high)
+                    k = min(
+                        math.floor((low - dim.low) / step), math.floor((high - dim.low) / step) - 1
+                    )
+                    low = dim.low + k * step
+                elif dim.kind == "integer":
+                    low, high = max(math.floor(low), dim.low), min(math.ceil(high), dim.high)
+                dim = replace(dim, low=low, high=high)
+            dims.append(dim)
+        return Space(tuple(dims), self.space.constraints)
+
     def _candidates(self, taken: set) -> tuple[np.ndarray, list[dict[str, Any]]]:
-        """Candidate recipes, none measured or pending: (m, d) in the unit cube, and as points."""
+        """Candidate recipes, none measured or pending: (m, d) in the unit cube, and as points
+        (none when a pool is used up)."""
         if self.pool is not None:
-            free = [p for p in self.pool if self._key(p) not in taken]
-            if not free:
-                raise InvalidParameterError("the pool is exhausted: every recipe was measured")
+            free = self._free(taken)
             return self.space.to_unit(free), free
         rng = np.random.default_rng(self.seed + len(self._values))
         x, y, _ = self.data()
@@ -362,9 +437,11 @@ class BatchBO:
         return out
 
     def _net_batch(self, n: int, taken: set, pending) -> list[Suggestion]:
+        candidates, candidate_points = self._candidates(taken)
+        if not candidate_points:
+            return []
         x, spectra = self.spectrum_data()
         net = self.fit_net(x, spectra)
-        candidates, candidate_points = self._candidates(taken)
         mean, std = self.net_losses(net, candidates)
         score = mean - NET_EXPLORATION * std
         pending_unit = self.space.to_unit([self.space.validate(p) for p in pending])
@@ -374,7 +451,7 @@ class BatchBO:
                 candidate_points[i],
                 f"{self.name}:net",
                 float(-score[i]),
-                f"net pick {k + 1}/{n}: predicted loss {mean[i]:.4g} ± {std[i]:.2g} "
+                f"net pick {k + 1}/{len(chosen)}: predicted loss {mean[i]:.4g} ± {std[i]:.2g} "
                 f"({self.net_members} networks on {len(x)} recipes' spectra)",
             )
             for k, i in enumerate(chosen)
@@ -385,21 +462,20 @@ class BatchBO:
         self.gp = fit_recipe_gp(x, (-1.0 if self.minimize else 1.0) * y, y_var)
         self._gp_data = _fingerprint(x, y, y_var)
 
-    def _n_observations(self) -> int:
-        return sum(len(replicates) for replicates in self._values.values())
-
     def _gp_batch(self, n: int, taken: set, pending) -> list[Suggestion]:
         x, y, y_var = self.data()
         sign = -1.0 if self.minimize else 1.0
-        self._fit_gp(x, y, y_var)
         note = ""
-        n_observed = self._n_observations()
+        n_observed = len(self._observed)
         if self.search_box and n_observed != self._widened_on:
             best = self.space.from_unit(x[[int(np.argmax(sign * y))]])[0]
             changes = self._widen_box(best)
             self._widened_on = n_observed
             note = f"; widened {', '.join(changes)}" if changes else ""
         candidates, candidate_points = self._candidates(taken)
+        if not candidate_points:
+            return []
+        self._fit_gp(x, y, y_var)
         pending_unit = self.space.to_unit([self.space.validate(p) for p in pending])
         chosen, values = select_batch(
             self.batch_method, self.gp, candidates, x, pending_unit, n, self.seed
@@ -411,7 +487,7 @@ class BatchBO:
                 point,
                 f"{self.name}:gp",
                 value,
-                f"{self.batch_method} pick {k + 1}/{n}: predicted "
+                f"{self.batch_method} pick {k + 1}/{len(chosen)}: predicted "
                 f"{sign * m:.4g} ± {s:.2g} over {len(x)} recipes{note}",
             )
             for k, (point, value, m, s) in enumerate(zip(points, values, mean, std, strict=True))
@@ -499,6 +575,21 @@ class BatchBO:
             raise InvalidParameterError(f"unknown batch_bo state keys {sorted(unknown)}")
         self.search_box = {k: list(v) for k, v in state.get("search_box", {}).items()}
         self._widened_on = int(state.get("widened_on", 0))
+
+
+def _check_int(name: str, value: Any, low: int, high: int | None = None, why: str = "") -> None:
+    """Refuse ``value`` unless an integer (a bool is not) from ``low`` to ``high``."""
+    if not is_int(value) or value < low or (high is not None and value > high):
+        span = f">= {low}" if high is None else f"from {low} to {high}"
+        raise InvalidParameterError(
+            f"{name}={value!r} must be an integer {span}" + (f": {why}" if why else "")
+        )
+
+
+def _check_fraction(name: str, value: Any) -> None:
+    """Refuse ``value`` unless a number in (0, 1]."""
+    if not is_finite_number(value) or not 0 < value <= 1:
+        raise InvalidParameterError(f"{name}={value!r} must be a number in (0, 1], e.g. 0.1")
 
 
 def _fingerprint(x: np.ndarray, y: np.ndarray, y_var: np.ndarray | None) -> tuple:

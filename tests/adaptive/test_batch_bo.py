@@ -292,3 +292,105 @@ def test_replicate_spectra_sharing_a_time_are_both_kept():
     )
     _, median = strategy.spectrum_data()
     np.testing.assert_allclose(median[0], reduce_spectra(spectra))
+
+
+LINE = Space((Dimension("a", low=0.0, high=1.0),))
+
+
+def test_droplets_sharing_a_time_and_value_each_count_once(tmp_path):
+    from adaptive.campaign import Campaign
+    from adaptive.journal import Journal
+
+    droplets = [Observation({"a": 0.5}, v, time=100.0) for v in (1.0, 1.0, 0.4)]
+    other = Observation({"a": 0.1}, 0.3, time=101.0)
+    strategy = BatchBO(LINE, q=2, n_initial=2)
+    strategy.observe([*droplets, other])
+    strategy.observe(droplets)  # the same observations again change nothing
+    x, y, _ = strategy.data()
+    assert y[x[:, 0] == 0.5].tolist() == [1.0]  # the median of 1.0, 1.0 and 0.4
+    config = {"name": "batch_bo", "options": {"q": 2, "n_initial": 2}}
+    journal = Journal(tmp_path / "j.sqlite")
+    campaign = Campaign.create(journal, LINE.to_dict(), config)
+    for i, droplet in enumerate(droplets):
+        assert campaign.observe(droplet, client_id="driver", sequence=i)
+    for learned in (campaign.strategy, Campaign.resume(journal, campaign.id).strategy):
+        assert len(learned.recipes()) == 1 and learned.data()[1].tolist() == [1.0]
+        assert learned.data()[2] is not None  # the 3 replicates give the median's variance
+    journal.close()
+
+
+def test_a_pool_listing_recipes_once_per_droplet_proposes_each_once():
+    pool = [{"a": v} for v in (0.0, 0.2, 0.4, 0.6, 0.8, 1.0) for _ in range(3)]
+    for seed in range(5):
+        design = BatchBO(LINE, q=4, n_initial=4, candidates=pool, seed=seed).suggest(4)
+        assert len({s.point["a"] for s in design}) == 4
+    strategy = BatchBO(LINE, q=3, n_initial=2, candidates=pool, batch_method="ucb")
+    assert len(strategy.pool) == 6
+    design = strategy.suggest(2)
+    strategy.observe(
+        [Observation(s.point, (s.point["a"] - 0.5) ** 2, time=t) for t, s in enumerate(design)]
+    )
+    batch = [s.point["a"] for s in strategy.suggest(3)]
+    assert len(set(batch)) == 3 and not set(batch) & {s.point["a"] for s in design}
+
+
+@pytest.mark.parametrize("method", ["qlognei", "ucb"])
+def test_the_last_pool_batches_hold_what_is_left(method):
+    pool = [{"a": v} for v in (0.0, 0.15, 0.3, 0.45, 0.6, 0.75, 0.9)]
+    strategy = BatchBO(LINE, q=3, n_initial=2, candidates=pool, batch_method=method)
+    sizes = []
+    for t in range(4):
+        batch = strategy.suggest(2 if t == 0 else 3)
+        sizes.append(len(batch))
+        strategy.observe([Observation(s.point, (s.point["a"] - 0.4) ** 2, time=t) for s in batch])
+    assert sizes == [2, 3, 2, 0]
+
+
+@pytest.mark.parametrize(
+    "options, message",
+    [
+        ({"n_candidates": 0}, r"n_candidates=0 must be an integer from 2 to 8192"),
+        ({"n_candidates": -5}, "n_candidates=-5"),
+        ({"n_candidates": 2.5}, "n_candidates=2.5"),
+        ({"n_candidates": True}, "n_candidates=True"),
+        ({"n_candidates": 10**6}, "n_candidates=1000000"),
+        ({"q": 10**9}, r"q=1000000000 must be an integer from 1 to 1000"),
+        ({"q": True}, "q=True"),
+        ({"n_initial": 10**9}, r"n_initial=1000000000 must be an integer from 2 to"),
+        ({"widen_fraction": -1.0}, r"widen_fraction=-1.0 must be a number in \(0, 1\]"),
+        ({"widen_fraction": float("nan")}, "widen_fraction=nan"),
+        ({"target_value": "0.1"}, "target_value='0.1' must be a finite number"),
+        ({"target_value": True}, "target_value=True"),
+        ({"stable_rounds": 0}, r"stable_rounds=0 must be an integer >= 1"),
+        ({"stable_rounds": 1.5}, "stable_rounds=1.5"),
+        ({"stable_tolerance": 0.0}, "stable_tolerance=0.0"),
+        ({"net_after": 2}, r"net_after=2 must be an integer >= 3"),
+        ({"net_members": 0}, "net_members=0"),
+        ({"net_accuracy": float("inf")}, "net_accuracy=inf"),
+        ({"minimize": "no"}, "minimize='no' must be true or false"),
+        ({"candidates": []}, "candidates holds no recipe"),
+    ],
+)
+def test_bad_options_are_refused_when_made(options, message):
+    with pytest.raises(InvalidParameterError, match=message):
+        BatchBO(LINE, **{"q": 2, **options})
+
+
+def test_too_many_recipes_in_one_request_are_refused():
+    with pytest.raises(InvalidParameterError, match="ask for 1 to 1000 recipes"):
+        BatchBO(LINE, q=2).suggest(1001)
+
+
+def test_the_initial_design_lies_in_the_search_box():
+    box = {"QAgNO3(%)": [10.0, 20.0], "Qtot(uL/min)": [300.5, 400.5]}
+    strategy = BatchBO(SPACE, q=4, n_initial=8, search_box=box, seed=0)
+    design = [s.point for s in strategy.suggest(8)]
+    assert all(10.0 <= p["QAgNO3(%)"] <= 20.0 for p in design)
+    assert all(300.0 <= p["Qtot(uL/min)"] <= 401.0 for p in design)  # its 1 uL/min steps
+    assert all(SPACE.validate(p) == p for p in design)
+    stepped = Space((Dimension("a", low=0.0, high=0.75, step=0.1),))  # 0.75 is off the lattice
+    strategy = BatchBO(stepped, q=2, search_box={"a": [0.72, 0.74]})  # box in the top part-step
+    design = [s.point for s in strategy.suggest(2)]
+    assert len(design) == 2 and all(
+        p["a"] >= 0.6 - 1e-9 and stepped.validate(p) == p for p in design
+    )

@@ -71,3 +71,20 @@ def test_insights_of_a_campaign_with_fewer_than_3_recipes_have_no_shap(tmp_path,
     assert [r["n_recipes"] for r in rounds] == ([n_measured] if n_measured else [])
     for r in rounds:
         assert r["shap_importance"] is None and r["shap_values_net"] is None
+
+
+def test_recipes_whose_floats_do_not_round_trip_keep_their_source(tmp_path):
+    space = Space((Dimension("a", low=0.1, high=0.7), Dimension("b", low=0.0, high=3.0)))
+    rows = np.random.default_rng(1).uniform([0.1, 0.0], [0.7, 3.0], size=(400, 2))
+    pool = [{"a": float(a), "b": float(b)} for a, b in rows]
+    drifting = [p for p in pool if space.from_unit(space.to_unit([p]))[0] != p]
+    assert len(drifting) >= 6  # decoding the unit coordinates changes these floats
+    options = {"q": 2, "n_initial": 3, "candidates": drifting[:6], "seed": 0}
+    config = {"name": "batch_bo", "options": options}
+    campaign = Campaign.create(Journal(tmp_path / "j.sqlite"), space.to_dict(), config)
+    for n in (3, 2):
+        for s in campaign.suggest(n):
+            observation = Observation(s.point, value=s.point["a"], suggestion_id=s.id)
+            campaign.observe(observation)
+    rounds = campaign_insights(campaign)["rounds"]
+    assert [list(r["median_by_source"]) for r in rounds] == [["design"], ["gp"]]

@@ -115,3 +115,13 @@ def test_read_target_names_the_file_line_and_column_of_a_blank_cell(tmp_path):
         InvalidParameterError, match=r"target.csv, line 3, column absorbance_target"
     ):
         read_target(path)
+
+
+def test_a_target_beyond_the_simulator_range_is_refused_before_the_campaign(tmp_path):
+    wavelengths = np.linspace(200.0, 1000.0, 30)
+    rows = "\n".join(f"{w},{np.exp(-(((w - 600) / 60) ** 2))}" for w in wavelengths)
+    target = tmp_path / "wide.csv"
+    target.write_text(f"wavelength_nm,absorbance_target\n{rows}\n")
+    with pytest.raises(InvalidParameterError, match="crop the target to 380-800 nm"):
+        simulate_synthesis(tmp_path / "out", batch=3, rounds=1, target=target)
+    assert not (tmp_path / "out").exists()
