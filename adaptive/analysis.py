@@ -30,7 +30,21 @@ class PeakAnalysis:
     def __init__(self, max_peaks: int = 5, basin_hopping: bool = False):
         from surrogates.peak_fitter import PeakFitter
 
+        if not isinstance(basin_hopping, bool):
+            raise InvalidParameterError(
+                f"basin_hopping={basin_hopping!r} must be true or false (a JSON bool, not text)"
+            )
         self.fitter = PeakFitter(max_peaks=max_peaks, basin_hopping=basin_hopping)
+
+    def feature_names(self) -> set[str]:
+        """Every feature a fit may give: the per-peak ones for up to ``max_peaks`` peaks,
+        ``splitting`` and ``doublet_ratio`` for a doublet fit."""
+        per_peak = (
+            f"{feature}_{i}"
+            for feature in ("center", "area", "area_ratio")
+            for i in range(self.fitter.max_peaks)
+        )
+        return {"n_peaks", "splitting", "doublet_ratio", *per_peak}
 
     def __call__(self, spectrum: Spectrum) -> dict[str, float]:
         """Features of a spectrum whose x is binding energy (eV, either order)."""
@@ -52,6 +66,12 @@ class ElementAnalysis:
         from surrogates.eels_net import EELSIdentifier
 
         self.identifier = EELSIdentifier.load(tuple(networks))
+
+    def feature_names(self) -> set[str]:
+        """``n_elements`` and ``p_<element>`` for every element the networks know."""
+        from simulators.eels import ELEMENTS
+
+        return {"n_elements", *(f"p_{el}" for el in ELEMENTS)}
 
     def __call__(self, spectrum: Spectrum) -> dict[str, float]:
         from simulators.eels import ELEMENTS
@@ -102,6 +122,12 @@ class Analysis:
             self.step = ANALYSES[config["name"]](**(config.get("options") or {}))
         except TypeError as err:
             raise InvalidParameterError(f"analysis {config['name']!r}: {err}") from None
+        names = self.step.feature_names()
+        if self.value is not None and self.value not in names:
+            raise InvalidParameterError(
+                f"the {config['name']} analysis gives no feature {self.value!r}; value names "
+                f"one of {sorted(names)}, or is null"
+            )
 
     def __call__(self, spectrum: Spectrum) -> tuple[dict[str, float], float | None]:
         """The spectrum's features and, when ``value`` names one, the objective value."""

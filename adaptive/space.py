@@ -19,6 +19,10 @@ from adaptive.errors import InvalidParameterError, OutOfSpaceError
 
 #: relative tolerance for "on the step lattice" and for constraint bounds
 TOL = 1e-9
+#: Narrowest continuous range, as a fraction of its largest |bound|: ~4.5e6 float64
+#: steps, so a 1024-point model grid still resolves it (at ~1e-14, 1e12 .. 1e12+0.01,
+#: the grid repeats values and the fits fail).
+MIN_RELATIVE_WIDTH = 1e-9
 
 
 def _fmt(value: float) -> str:
@@ -64,7 +68,9 @@ class Dimension:
     Args:
         name: the key of this dimension in every point.
         kind: ``"continuous"``, ``"integer"`` or ``"categorical"``.
-        low, high: inclusive bounds (continuous and integer).
+        low, high: inclusive bounds (continuous and integer); ``high - low`` must be
+            finite, and for a continuous dimension at least ``MIN_RELATIVE_WIDTH`` of
+            ``max(|low|, |high|)``.
         choices: allowed values, a list or tuple (categorical only).
         units: free text, e.g. ``"eV"``.
         step: optional fixed resolution of a continuous dimension (e.g. a pump's
@@ -129,6 +135,19 @@ class Dimension:
         if not self.low < self.high:
             raise InvalidParameterError(
                 f"dimension {self.name!r}: low={self.low} must be below high={self.high}"
+            )
+        width = self.high - self.low
+        if not math.isfinite(width):
+            raise InvalidParameterError(
+                f"dimension {self.name!r}: the range [{self.low}, {self.high}] is wider than "
+                "floating point holds; give bounds less than 1e308 apart (or rescale the units)"
+            )
+        magnitude = max(abs(self.low), abs(self.high))
+        if self.kind == "continuous" and width < MIN_RELATIVE_WIDTH * magnitude:
+            raise InvalidParameterError(
+                f"dimension {self.name!r}: the range [{self.low!r}, {self.high!r}] is {width:.3g} "
+                f"wide, below {MIN_RELATIVE_WIDTH:g} of its magnitude {magnitude:g}, too narrow "
+                f"for floating point; measure from an offset instead (e.g. [0, {width:.3g}])"
             )
         if self.kind == "integer" and math.ceil(self.low) > math.floor(self.high):
             raise InvalidParameterError(

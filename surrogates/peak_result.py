@@ -15,6 +15,8 @@ from simulators.lineshapes import xps_peak
 
 #: Largest |count| the fit statistics take: their sums of squares overflow near 1e154.
 MAX_COUNTS = 1e100
+#: Smallest largest |count| of a non-zero spectrum: squares underflow to 0 below 1e-154.
+MIN_COUNTS = 1e-100
 
 
 def estimate_noise(counts: np.ndarray) -> float:
@@ -143,7 +145,8 @@ class PeakFitResult:
             splitting, ratio: the doublet parameters of a doublet fit.
 
         Raises:
-            InvalidParameterError: counts beyond ``MAX_COUNTS``.
+            InvalidParameterError: counts beyond ``MAX_COUNTS``, or non-zero counts all
+                below ``MIN_COUNTS``.
         """
         counts = np.asarray(counts, dtype=float)
         largest = float(np.abs(counts).max(initial=0.0))
@@ -151,6 +154,11 @@ class PeakFitResult:
             raise InvalidParameterError(
                 f"counts reach {largest:g}, beyond the {MAX_COUNTS:g} the fit statistics can "
                 "square; divide the counts by a constant and multiply heights and areas back"
+            )
+        if 0 < largest < MIN_COUNTS:
+            raise InvalidParameterError(
+                f"counts reach only {largest:g}, below the {MIN_COUNTS:g} the fit statistics "
+                "can square; multiply the counts by a constant and divide heights and areas back"
             )
         residual = counts - model
         rss = float(residual @ residual)

@@ -19,6 +19,7 @@ import numpy as np
 import torch
 from scipy.ndimage import gaussian_filter1d
 
+from adaptive.arrays import is_finite_number
 from adaptive.errors import InvalidParameterError
 from surrogates.threads import one_torch_thread
 
@@ -45,13 +46,13 @@ class WarpedGP:
 
     Args:
         grid_size: resolution of the warp and of ``predict_grid``.
-        exponent: density ~ |f''| ** exponent (2/5 is optimal for piecewise-linear
+        exponent: density ~ |f''| ** exponent, >= 0 (2/5 is optimal for piecewise-linear
             reconstruction; a little higher concentrates more on the edge).
-        floor: fraction of the base density mixed in, so no region is starved.
+        floor: fraction of the base density mixed in, in [0, 1], so no region is starved.
         base_density: ``f(grid, mean) -> density`` (grid_size,) for that floor, from
             prior knowledge of the signal (e.g. constant steps in k above an
             absorption edge); None means uniform.
-        smoothing: Gaussian smoothing of the curvature, in grid cells.
+        smoothing: Gaussian smoothing of the curvature, in grid cells, >= 0.
         nu: Matern smoothness (0.5, 1.5 or 2.5).
         min_noise, max_noise: bounds of the learned noise variance (standardised
             units). The upper bound keeps the fit out of the "all noise, no signal"
@@ -71,6 +72,14 @@ class WarpedGP:
         fit_iterations: int = 20,
         base_density: Callable[[np.ndarray, np.ndarray], np.ndarray] | None = None,
     ):
+        for key, value, high in (
+            ("exponent", exponent, np.inf),
+            ("floor", floor, 1.0),
+            ("smoothing", smoothing, np.inf),
+        ):
+            if not is_finite_number(value) or not 0 <= value <= high:
+                allowed = ">= 0" if high == np.inf else f"in [0, {high:g}]"
+                raise InvalidParameterError(f"{key}={value!r} must be a finite number {allowed}")
         self.grid_size = grid_size
         self.exponent = exponent
         self.floor = floor

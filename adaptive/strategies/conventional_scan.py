@@ -8,6 +8,7 @@ from adaptive.arrays import is_finite_number
 from adaptive.errors import InvalidParameterError
 from adaptive.space import Space
 from adaptive.strategies.scan import Scan
+from adaptive.strategies.uniform_grid import MAX_POINTS
 
 K_FACTOR = 0.2624682917  # k [1/Å] = sqrt(K_FACTOR * (E - E0) [eV])
 
@@ -18,7 +19,8 @@ class ConventionalScan(Scan):
     Regions (at ``scale=1``): pre-edge ``step_pre`` eV up to ``E0 + xanes_from``;
     XANES ``step_xanes`` eV up to ``E0 + xanes_to``; then ``step_k`` Å^-1 in k to
     the end of the space. ``scale`` multiplies all steps together. On a dimension
-    with a ``step`` the energies are snapped to its lattice (repeats merged).
+    with a ``step`` the energies are snapped to its lattice (repeats merged). At most
+    ``MAX_POINTS`` energies (of ``uniform_grid``), as for a grid.
 
     Args:
         space: one continuous dimension, the energy in eV.
@@ -65,16 +67,32 @@ class ConventionalScan(Scan):
         self.scale = scale
         self.steps = (step_pre, step_xanes, step_k)
         self.xanes = (xanes_from, xanes_to)
+        count = 1 + sum(
+            np.ceil(max(stop - start, 0.0) / step) if step > 0 else np.inf
+            for start, stop, step in self._ranges()
+        )
+        if count > MAX_POINTS:
+            raise InvalidParameterError(
+                f"scale={scale:g} with steps {self.steps} makes {count:.3g} scan points, more "
+                f"than the {MAX_POINTS} a scan takes; raise scale or the steps"
+            )
+
+    def _ranges(self) -> list[tuple[float, float, float]]:
+        """(start, stop, step) of the pre-edge and XANES energies (eV) and the EXAFS k (1/Å)."""
+        e0, (lo, hi) = self.edge_energy, self.xanes
+        step_pre, step_xanes, step_k = (s * self.scale for s in self.steps)
+        k_start = np.sqrt(K_FACTOR * max(hi, 0.0))
+        k_end = np.sqrt(K_FACTOR * max(self.high - e0, 0.0))
+        return [
+            (self.low, e0 + lo, step_pre),
+            (max(self.low, e0 + lo), min(self.high, e0 + hi), step_xanes),
+            (k_start, k_end, step_k),
+        ]
 
     def positions(self) -> np.ndarray:
         """All scan energies, ascending (m,)."""
-        e0, (lo, hi) = self.edge_energy, self.xanes
-        step_pre, step_xanes, step_k = (s * self.scale for s in self.steps)
-        pre = np.arange(self.low, e0 + lo, step_pre)
-        xanes = np.arange(max(self.low, e0 + lo), min(self.high, e0 + hi), step_xanes)
-        k_start = np.sqrt(K_FACTOR * max(hi, 0.0))
-        k_end = np.sqrt(K_FACTOR * max(self.high - e0, 0.0))
-        exafs = e0 + np.arange(k_start, k_end, step_k) ** 2 / K_FACTOR
+        pre, xanes, k = (np.arange(*r) for r in self._ranges())
+        exafs = self.edge_energy + k**2 / K_FACTOR
         points = np.concatenate([pre, xanes, exafs, [self.high]])
         points = points[(points >= self.low) & (points <= self.high)]
         return np.unique(self.dimension.snap(points))

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 import numpy as np
 
+from adaptive.arrays import is_finite_number, is_int
 from adaptive.errors import InvalidParameterError
 from adaptive.space import Space
 from adaptive.strategies.scan import Scan
@@ -43,18 +45,23 @@ class EnergyScan(Scan):
     pending or already picked are not picked again. On a dimension with a ``step``
     every energy is snapped to its lattice.
 
+    The GP is refitted, warm-started from the previous fit, whenever ``suggest`` (or
+    ``stop_reason``, which a campaign calls just before it) finds new observations, from
+    the third on; ``predict`` fits a throwaway copy instead, so polling predictions does
+    not change what is suggested next (and a resumed campaign picks as one that ran on).
+
     Stopping: fires once, for ``patience`` fits in a row, the largest posterior
     std and the RMS change of the reconstruction are both below ``tolerance``
     (fractions of the signal's range).
 
     Args:
         space: one continuous dimension (the energy).
-        n_initial: size of the initial uniform grid.
-        tolerance: stopping threshold, a fraction of the signal range.
-        patience: consecutive fits that must meet ``tolerance``.
+        n_initial: size of the initial uniform grid (an integer >= 3).
+        tolerance: stopping threshold, a fraction of the signal range, in (0, 1).
+        patience: consecutive fits that must meet ``tolerance`` (an integer >= 1).
         exponent, floor, smoothing: the warp (see ``WarpedGP``).
-        edge_prior: use the k-space density as the warp's floor (else uniform).
-        edge_width: eV; softens the 1/sqrt(E - E0) density right at the edge.
+        edge_prior: use the k-space density as the warp's floor (else uniform); a bool.
+        edge_width: eV, > 0; softens the 1/sqrt(E - E0) density right at the edge.
     """
 
     name = "energy_scan"
@@ -72,10 +79,23 @@ class EnergyScan(Scan):
         edge_width: float = 20.0,
     ):
         super().__init__(space)
-        if not isinstance(n_initial, int) or n_initial < 3:
+        if not is_int(n_initial) or n_initial < 3:
             raise InvalidParameterError(f"n_initial={n_initial!r} must be an integer >= 3")
-        if not 0 < tolerance < 1:
-            raise InvalidParameterError(f"tolerance={tolerance!r} must lie in (0, 1)")
+        if not is_finite_number(tolerance) or not 0 < tolerance < 1:
+            raise InvalidParameterError(f"tolerance={tolerance!r} must be a number in (0, 1)")
+        if not is_int(patience) or patience < 1:
+            raise InvalidParameterError(
+                f"patience={patience!r} must be an integer >= 1 (fits in a row that meet "
+                "tolerance before the scan stops)"
+            )
+        if not isinstance(edge_prior, bool):
+            raise InvalidParameterError(
+                f"edge_prior={edge_prior!r} must be true or false (a JSON bool, not text)"
+            )
+        if not is_finite_number(edge_width) or edge_width <= 0:
+            raise InvalidParameterError(
+                f"edge_width={edge_width!r} must be a finite number > 0 (eV)"
+            )
         self.n_initial = n_initial
         self.tolerance = tolerance
         self.patience = patience
@@ -143,6 +163,9 @@ class EnergyScan(Scan):
         self._calm_fits = self._calm_fits + 1 if calm else 0
 
     def _choose(self, n: int, taken: list[float]) -> list[tuple[float, float | None, str]]:
+        n_observed = len(self.data()[0])
+        if n_observed >= 3:  # also during the initial grid: each fit warm-starts the next
+            self._fit()
         chosen: list[tuple[float, float | None, str]] = []
         initial = self.dimension.snap(np.linspace(self.low, self.high, self.n_initial))
         for k, energy in enumerate(initial):
@@ -151,10 +174,8 @@ class EnergyScan(Scan):
             if not self._is_taken([energy], taken)[0]:
                 taken.append(float(energy))
                 chosen.append((float(energy), None, f"initial grid point {k + 1}/{self.n_initial}"))
-        n_observed = len(self.data()[0])
         if n_observed < 3:
             return chosen + self._largest_gaps(n - len(chosen), taken)
-        self._fit()
         pending = [self._unit(t) for t in taken[n_observed:]]
         energies = self.dimension.snap(self.low + self.model.grid * (self.high - self.low))
         # a measured energy may be measured again (the GP's noise model can ask for it;
@@ -202,16 +223,19 @@ class EnergyScan(Scan):
         return out
 
     def predict(self, points: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
-        """GP posterior mean and std at energies ``points`` (m,).
+        """GP posterior mean and std at energies ``points`` (m,), each (m,).
 
-        Refits on observations that arrived since the last fit. Each fit's warp starts
-        from the previous one, so polling predictions between the puts of a batch
-        (refitting more often) can change later picks and when the scan stops.
+        Observations that arrived since the last fit are fitted on a throwaway copy of
+        the model, just as the next ``suggest`` will fit them: predicting changes
+        neither later picks nor when the scan stops.
         """
-        if len(self.data()[0]) < 3:
+        x, y = self.data()
+        if len(x) < 3:
             return super().predict(points)
-        self._fit()
-        return self.model.predict(self._unit(points))
+        model = self.model
+        if len(x) != self._fitted_on:  # the copy's warp still reads this scan's data
+            model = copy.deepcopy(self.model, {id(self): self}).fit(self._unit(x), y)
+        return model.predict(self._unit(points))
 
     def stop_reason(self) -> str | None:
         if len(self.data()[0]) < self.n_initial:

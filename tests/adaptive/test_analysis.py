@@ -65,3 +65,41 @@ def test_element_analysis_refuses_a_spectrum_it_cannot_place_with_a_typed_error(
     analysis = Analysis({"name": "elements"})
     with pytest.raises(InvalidParameterError, match="cannot identify elements"):
         analysis(Spectrum(np.array([500.0]), np.array([1.0])))
+
+
+@pytest.mark.parametrize(
+    "analysis",
+    [
+        {"name": "elements", "value": "p_Zz"},
+        {"name": "elements", "value": "n_peaks"},
+        {"name": "peak_fit", "value": "center_5"},  # max_peaks=5 numbers peaks 0..4
+        {"name": "peak_fit", "options": {"max_peaks": 2}, "value": "area_2"},
+        {"name": "peak_fit", "value": "p_Fe"},
+    ],
+)
+def test_a_value_the_analysis_never_gives_is_rejected_before_journaling(tmp_path, analysis):
+    journal = Journal(tmp_path / "j.sqlite")
+    with pytest.raises(InvalidParameterError, match="gives no feature"):
+        Campaign.create(journal, SPACE, {"name": "random"}, analysis=analysis)
+    assert journal.campaign_ids() == []
+
+
+@pytest.mark.parametrize(
+    "analysis",
+    [
+        {"name": "elements", "value": "p_Fe"},
+        {"name": "elements", "value": "n_elements"},
+        {"name": "peak_fit", "value": "area_ratio_4"},
+        {"name": "peak_fit", "options": {"max_peaks": 2}, "value": "center_1"},
+        {"name": "peak_fit", "value": "doublet_ratio"},
+        {"name": "peak_fit", "value": "splitting"},
+    ],
+)
+def test_every_feature_an_analysis_gives_is_a_valid_value(analysis):
+    assert Analysis(analysis).value == analysis["value"]
+
+
+@pytest.mark.parametrize("flag", ["no", 0, 1, None])
+def test_basin_hopping_must_be_a_real_bool(flag):
+    with pytest.raises(InvalidParameterError, match="basin_hopping=.* must be true or false"):
+        Analysis({"name": "peak_fit", "options": {"basin_hopping": flag}})

@@ -146,11 +146,102 @@ def test_spectrum_only_observation_rejected():
 
 
 @pytest.mark.parametrize(
-    "options", [{"n_initial": 2}, {"n_initial": 4.0}, {"tolerance": 0.0}, {"tolerance": 1.5}]
+    "options",
+    [
+        {"n_initial": 2},
+        {"n_initial": 4.0},
+        {"tolerance": 0.0},
+        {"tolerance": 1.5},
+        {"tolerance": "0.1"},
+        {"patience": 0},
+        {"patience": -3},
+        {"patience": 2.5},
+        {"patience": "5"},
+        {"patience": True},
+        {"edge_prior": "no"},
+        {"edge_prior": 1},
+        {"edge_width": 0.0},
+        {"edge_width": -5.0},
+        {"edge_width": float("inf")},
+        {"floor": 2.0},
+        {"floor": -1.0},
+        {"floor": float("nan")},
+        {"exponent": -1.0},
+        {"exponent": "a"},
+        {"exponent": float("inf")},
+        {"smoothing": -2.0},
+        {"smoothing": float("nan")},
+    ],
 )
-def test_bad_options_rejected(options):
-    with pytest.raises(InvalidParameterError):
+def test_bad_options_rejected_naming_the_option(options):
+    (key,) = options
+    with pytest.raises(InvalidParameterError, match=rf"{key}=.* must be"):
         make_strategy({"name": "energy_scan", "options": options}, energy_space(0.0, 1.0))
+
+
+@pytest.mark.parametrize(
+    "options",
+    [{"floor": 0.0}, {"floor": 1.0}, {"exponent": 0.0}, {"smoothing": 0.0}, {"patience": 1}],
+)
+def test_options_at_the_ends_of_their_ranges_are_taken(options):
+    make_strategy({"name": "energy_scan", "options": options}, energy_space(0.0, 1.0))
+
+
+def _feed(strategy, energies, t0):
+    for t, energy in enumerate(energies, start=t0):
+        strategy.observe([Observation({"energy": energy}, value=_xas(energy), time=float(t))])
+
+
+def _xas(energy):
+    return float(np.tanh((energy - 40.0) / 2.0) + 0.2 * np.exp(-(((energy - 45.0) / 3.0) ** 2)))
+
+
+def test_predict_changes_neither_the_next_picks_nor_the_stop_state():
+    """Polling predictions between the puts of a batch refits only a copy of the model."""
+    polled, quiet = (EnergyScan(energy_space(0.0, 100.0), n_initial=6) for _ in range(2))
+    t = 0
+    for _ in range(6):
+        batch = [s.point["energy"] for s in polled.suggest(2)]
+        assert batch == [s.point["energy"] for s in quiet.suggest(2)]
+        for energy in batch:
+            for strategy in (polled, quiet):
+                _feed(strategy, [energy], t)
+            t += 1
+            if t >= 2:  # as model_predict does between puts
+                polled.predict(np.array([50.0]))
+    assert polled.state() == quiet.state()
+    mean, _ = polled.predict(np.linspace(0.0, 100.0, 5))
+    assert polled.state() == quiet.state()
+    assert [s.point for s in polled.suggest(3)] == [s.point for s in quiet.suggest(3)]
+    assert polled.stop_reason() == quiet.stop_reason()
+    np.testing.assert_allclose(mean, quiet.predict(np.linspace(0.0, 100.0, 5))[0])
+
+
+def test_a_resumed_campaign_picks_as_one_that_ran_on_after_a_prediction(tmp_path):
+    from adaptive.campaign import Campaign
+    from adaptive.journal import Journal
+
+    journal = Journal(tmp_path / "j.sqlite")
+    space = {"dimensions": [{"name": "energy", "low": 0.0, "high": 100.0}]}
+    campaign = Campaign.create(journal, space, {"name": "energy_scan"}, campaign_id="c")
+    t = 0.0
+
+    def put(suggestion):
+        nonlocal t
+        t += 1
+        point = dict(suggestion.point)
+        value = _xas(point["energy"])
+        campaign.observe(Observation(point, value=value, suggestion_id=suggestion.id, time=t))
+
+    for _ in range(8):
+        for suggestion in campaign.suggest(2):
+            put(suggestion)
+    first, second = campaign.suggest(2)
+    put(first)
+    campaign.strategy.predict(np.array([50.0]))
+    put(second)
+    resumed = Campaign.resume(journal, "c")
+    assert [s.point for s in resumed.suggest(2)] == [s.point for s in campaign.suggest(2)]
 
 
 def test_large_batches_repeat_no_energy():

@@ -1,12 +1,16 @@
 """The 1-D scan baselines: step lattices, stopping, and their settings."""
 
+import tracemalloc
+
 import numpy as np
 import pytest
 
 from adaptive.errors import InvalidParameterError
 from adaptive.records import Observation
-from adaptive.space import Dimension, Space
+from adaptive.space import Dimension, LinearConstraint, Space
 from adaptive.strategies import ConventionalScan, UniformGrid, make_strategy
+from adaptive.strategies.scan import SAME
+from adaptive.strategies.uniform_grid import MAX_POINTS
 
 LOW, HIGH, EDGE = 8900.0, 9100.0, 8980.0
 
@@ -122,3 +126,48 @@ def test_grid_sizes_beyond_its_range_are_refused(n_points):
     space = Space((Dimension("energy", low=0.0, high=10.0),))
     with pytest.raises(InvalidParameterError, match="n_points"):
         UniformGrid(space, n_points=n_points)
+
+
+@pytest.mark.parametrize("name", sorted(CONFIGS))
+def test_scans_refuse_a_constrained_space_and_say_to_narrow_the_bounds(name):
+    space = Space(
+        (Dimension("energy", low=LOW, high=HIGH),),
+        (LinearConstraint({"energy": 1.0}, upper=9000.0),),
+    )
+    with pytest.raises(InvalidParameterError, match="narrow low/high"):
+        make_strategy(CONFIGS[name], space)
+
+
+def test_taken_positions_match_a_brute_force_comparison_at_the_tolerance():
+    grid = UniformGrid(Space((Dimension("energy", low=0.0, high=1.0),)), n_points=11)
+    tol = SAME * (grid.high - grid.low)
+    taken = [0.5, 0.2, 0.9, 0.2]
+    positions = np.array(
+        [0.0, 0.2, 0.2 + 0.9 * tol, 0.2 - 1.1 * tol, 0.5 + 2 * tol, 0.9 - tol / 2, 1.0, np.nan]
+    )
+    brute = (np.abs(positions[:, None] - np.array(taken)[None, :]) <= tol).any(axis=1)
+    np.testing.assert_array_equal(grid._is_taken(positions, taken), brute)
+    assert not grid._is_taken(positions, []).any()
+
+
+def test_a_large_grid_suggests_without_a_positions_by_observations_matrix():
+    grid = UniformGrid(Space((Dimension("energy", low=0.0, high=1000.0),)), n_points=100_000)
+    grid.observe([Observation({"energy": 0.01 * i}, value=1.0, time=float(i)) for i in range(300)])
+    tracemalloc.start()
+    try:
+        grid.suggest(1)
+        grid.stop_reason()
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 50e6, peak  # an m x k distance matrix took 480 MB
+
+
+@pytest.mark.parametrize("scale", [1e-9, 1e-3])
+def test_conventional_scans_of_more_than_max_points_are_refused_when_made(scale):
+    space = Space((Dimension("energy", low=8800.0, high=9800.0),))
+    with pytest.raises(
+        InvalidParameterError, match=rf"scale={scale:g} .* more than the {MAX_POINTS}"
+    ):
+        ConventionalScan(space, edge_energy=8979.0, scale=scale)
+    assert len(ConventionalScan(space, edge_energy=8979.0, scale=0.01).positions()) <= MAX_POINTS

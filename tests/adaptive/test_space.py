@@ -231,3 +231,31 @@ def test_numeric_dimensions_take_empty_or_null_choices():
             {"dimensions": [{"name": "e", "low": 0, "high": 1, "choices": choices}]}
         )
         assert space["e"].choices == ()
+
+
+@pytest.mark.parametrize("kind", ["continuous", "integer"])
+@pytest.mark.parametrize("low, high", [(-1e308, 1e308), (-1.7e308, 1e308)])
+def test_a_range_wider_than_floating_point_holds_is_refused(kind, low, high):
+    with pytest.raises(InvalidParameterError, match="wider than floating point holds"):
+        Dimension("x", kind=kind, low=low, high=high)
+
+
+@pytest.mark.parametrize(
+    "low, high", [(1e12, 1e12 + 0.01), (8979.0, 8979.0 + 1e-6), (-1.0, -1.0 + 1e-12)]
+)
+def test_a_range_too_narrow_for_its_magnitude_is_refused(low, high):
+    with pytest.raises(InvalidParameterError, match="too narrow for floating point.*offset"):
+        Dimension("x", low=low, high=high)
+
+
+@pytest.mark.parametrize(
+    "low, high, kind",
+    [
+        (0.0, 1e-9, "continuous"),
+        (8979.0, 8979.0 + 1e-5, "continuous"),
+        (0.0, 1e300, "continuous"),
+        (1e12, 1e12 + 1, "integer"),
+    ],
+)
+def test_narrow_ranges_that_floating_point_resolves_are_taken(low, high, kind):
+    assert Dimension("x", kind=kind, low=low, high=high).high == high

@@ -112,3 +112,21 @@ def test_counts_too_large_for_the_statistics_are_refused_clearly():
     huge = fit.counts * 1e160  # squares overflow: once an OverflowError traceback
     with pytest.raises(InvalidParameterError, match=r"counts reach \d.*e\+16\d.*divide the counts"):
         PeakFitResult.from_model(E, huge, fit.peaks, fit.background, fit.model, "test", 8)
+
+
+@pytest.mark.parametrize("scale", [1e-200, 1e-300])
+def test_counts_too_small_for_the_statistics_are_refused_clearly(scale):
+    fit = _result()
+    tiny = fit.counts * scale  # squares underflow to 0: once a ZeroDivisionError
+    with pytest.raises(InvalidParameterError, match=r"counts reach only .*multiply the counts"):
+        PeakFitResult.from_model(E, tiny, fit.peaks, fit.background, fit.model * scale, "test", 8)
+
+
+def test_small_counts_within_range_and_zero_counts_still_give_statistics():
+    fit = _result()
+    small = PeakFitResult.from_model(
+        E, fit.counts * 1e-90, fit.peaks, fit.background, fit.model * 1e-90, "test", 8
+    )
+    assert small.reduced_chi2 == pytest.approx(fit.reduced_chi2, rel=1e-9)
+    zero = PeakFitResult.from_model(E, 0 * E, [], 0 * E, 0 * E, "test", 2)
+    assert math.isnan(zero.reduced_chi2)

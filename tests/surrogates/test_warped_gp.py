@@ -150,3 +150,22 @@ def test_std_given_pending_at_chosen_points_matches_the_grid(fitted):
     np.testing.assert_allclose(
         gp.std_given_pending(pending, gp.grid[[10, 100]]), on_grid[[10, 100]]
     )
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        {"exponent": -0.5},
+        {"exponent": float("inf")},
+        {"exponent": "0.5"},
+        {"floor": 1.5},
+        {"floor": -0.1},
+        {"floor": float("nan")},
+        {"smoothing": -1.0},
+        {"smoothing": None},
+    ],
+)
+def test_warp_settings_outside_their_ranges_are_refused(options):
+    (key,) = options
+    with pytest.raises(InvalidParameterError, match=rf"{key}=.* must be a finite number"):
+        WarpedGP(**options)
