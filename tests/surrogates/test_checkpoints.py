@@ -10,6 +10,8 @@ from surrogates.checkpoints import (
     save_file,
     training_device,
 )
+from surrogates.eels_net import train_eels_net
+from surrogates.peak_net import train_peak_net
 
 
 def training_state(device: str):
@@ -115,3 +117,29 @@ def test_training_device_accepts_only_the_gpus_torch_sees(monkeypatch):
     assert training_device("cuda:1") == torch.device("cuda", 1)
     with pytest.raises(InvalidParameterError, match="got 'cuda:2'; the devices here are cpu, cuda"):
         training_device("cuda:2")
+
+
+@pytest.mark.parametrize(
+    ("train", "settings"),
+    [
+        (train_peak_net, {"n_train": 8, "epochs": 1, "batch_size": 4, "n_val": 4}),
+        (train_eels_net, {"n_train": 8, "epochs": 1, "batch_size": 4, "n_val": 100}),
+    ],
+)
+def test_a_run_killed_while_saving_its_weights_keeps_the_old_file(
+    tmp_path, monkeypatch, train, settings
+):
+    settings = {**settings, "progress": False}
+    train(checkpoint_dir=tmp_path / "ck", out_path=tmp_path / "first.pt", **settings)
+    torch.save({"old": torch.ones(1)}, tmp_path / "w.pt")
+    save = torch.save
+
+    def interrupted(obj, file):  # killed after writing, before the file is in place
+        save(obj, file)
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(torch, "save", interrupted)
+    with pytest.raises(KeyboardInterrupt):  # resumes after the last epoch, so only saves
+        train(checkpoint_dir=tmp_path / "ck", out_path=tmp_path / "w.pt", **settings)
+    assert torch.load(tmp_path / "w.pt", weights_only=True).keys() == {"old"}
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["ck", "first.pt", "w.pt"]

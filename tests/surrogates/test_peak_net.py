@@ -199,23 +199,6 @@ def test_training_refuses_a_device_before_creating_the_checkpoint_folder(
     assert not any(tmp_path.iterdir())
 
 
-def test_a_run_killed_while_saving_its_weights_keeps_the_old_file(tmp_path, monkeypatch):
-    settings = {**TINY, "n_train": 8, "epochs": 1, "batch_size": 4, "n_val": 4}
-    train_peak_net(checkpoint_dir=tmp_path / "ck", out_path=tmp_path / "first.pt", **settings)
-    torch.save({"old": torch.ones(1)}, tmp_path / "w.pt")
-    save = torch.save
-
-    def interrupted(obj, file):  # killed after writing, before the file is in place
-        save(obj, file)
-        raise KeyboardInterrupt
-
-    monkeypatch.setattr(torch, "save", interrupted)
-    with pytest.raises(KeyboardInterrupt):  # resumes after the last epoch, so only saves
-        train_peak_net(checkpoint_dir=tmp_path / "ck", out_path=tmp_path / "w.pt", **settings)
-    assert torch.load(tmp_path / "w.pt", weights_only=True).keys() == {"old"}
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["ck", "first.pt", "w.pt"]
-
-
 @pytest.fixture(scope="module")
 def trained() -> PeakNetPredictor:
     if not DEFAULT_WEIGHTS.is_file():
