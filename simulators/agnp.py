@@ -54,12 +54,11 @@ Gaussian noise per point (``noise``).
 """
 
 from collections.abc import Mapping, Sequence
-from numbers import Real
 
 import numpy as np
 from scipy.optimize import least_squares
 
-from simulators.base import check_seed
+from simulators.base import check_seed, is_finite_real
 
 #: (421,) wavelengths of every spectrum, nm: 380..800 in 1 nm steps.
 WAVELENGTHS = np.arange(380.0, 801.0, 1.0)
@@ -148,11 +147,6 @@ def _spectra(p: np.ndarray, x: np.ndarray, shift: np.ndarray | float = 0.0) -> n
     return i_sphere[:, None] * sphere + i_prism[:, None] * prism
 
 
-def _is_finite_number(value) -> bool:
-    """Whether ``value`` is a finite real number (a bool or a numeric string is not)."""
-    return isinstance(value, Real) and not isinstance(value, bool) and bool(np.isfinite(value))
-
-
 def _check_params(params: Mapping[str, float]) -> np.ndarray:
     unknown = sorted(set(params) - set(_NAMES))
     if unknown:
@@ -162,7 +156,7 @@ def _check_params(params: Mapping[str, float]) -> np.ndarray:
     merged = {**DEFAULT_PARAMS, **params}
     for name, value in merged.items():
         low, high = PARAM_BOUNDS[name]
-        if not (_is_finite_number(value) and low <= value <= high):
+        if not (is_finite_real(value) and low <= value <= high):
             raise ValueError(
                 f"model parameter {name}={value!r} must be a finite number in [{low}, {high}]"
             )
@@ -281,7 +275,7 @@ class AgNPSynthesis:
             ("position_jitter", position_jitter),
             ("noise", noise),
         ):
-            if not (_is_finite_number(value) and value >= 0):
+            if not (is_finite_real(value) and value >= 0):
                 raise ValueError(
                     f"{name} must be a finite number >= 0 (0 disables it), got {value!r}"
                 )

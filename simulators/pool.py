@@ -16,11 +16,10 @@ Example:
 import csv
 import os
 from collections.abc import Sequence
-from numbers import Real
 
 import numpy as np
 
-from simulators.base import check_seed
+from simulators.base import check_seed, is_finite_real
 
 MODES = ("mean", "sample")
 
@@ -219,11 +218,7 @@ class PoolEmulator:
         Returns:
             (k,) int indices; ties keep table order.
         """
-        if (
-            isinstance(fraction, bool)
-            or not isinstance(fraction, Real)
-            or not (np.isfinite(fraction) and 0 < fraction <= 1)
-        ):
+        if not (is_finite_real(fraction) and 0 < fraction <= 1):
             raise ValueError(f"fraction must be a number in (0, 1], got {fraction!r}")
         k = max(1, round(fraction * self.n_candidates))
         key = self.mean if minimize else -self.mean
