@@ -262,7 +262,7 @@ class Campaign:
         its error cannot make the campaign fail to resume. A retry of a put journaled
         before the campaign stopped is still answered as a duplicate.
         """
-        if not self.journal.has_put(self.id, client_id, sequence):
+        if self.status != "running" and not self.journal.has_put(self.id, client_id, sequence):
             self._require_running()
         point = self.space.validate(observation.point)
         # the checked point: canonical types (int, float, the stored choice), snapped
