@@ -31,6 +31,20 @@ def is_finite_number(value: Any) -> bool:
         return False
 
 
+def check_int(name: str, value: Any, low: int, high: int | None = None, why: str = "") -> int:
+    """``value`` as an int, or an error unless an integer (a bool is not) from ``low`` to ``high``.
+
+    Raises:
+        InvalidParameterError: naming ``value``, the range, and ``why`` when given.
+    """
+    if not is_int(value) or value < low or (high is not None and value > high):
+        span = f">= {low}" if high is None else f"from {low} to {high}"
+        raise InvalidParameterError(
+            f"{name}={value!r} must be an integer {span}" + (f": {why}" if why else "")
+        )
+    return int(value)
+
+
 def finite_matrix(name: str, value, row: str, dtype=float) -> np.ndarray:
     """A finite (n, m) copy of ``value`` as ``dtype``, or an error naming the bad entry.
 

@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 from tqdm import tqdm
 
-from adaptive.arrays import is_int
+from adaptive.arrays import check_int
 from adaptive.errors import InvalidParameterError
 from adaptive.records import Observation
 from adaptive.space import Dimension, Space
@@ -156,14 +156,10 @@ def bench_scan(
             needs two points) or ``random_seeds`` not an integer >= 1; a flat
             spectrum. All before any method runs.
     """
-    if not (is_int(max_points) and max_points >= 2):
-        raise InvalidParameterError(f"max_points must be an integer >= 2, got {max_points!r}")
-    if not (is_int(random_seeds) and random_seeds >= 1):
-        raise InvalidParameterError(
-            f"random_seeds must be an integer >= 1 (the random baseline is the median "
-            f"over that many seeds), got {random_seeds!r}"
-        )
-    max_points, random_seeds = int(max_points), int(random_seeds)
+    max_points = check_int("max_points", max_points, 2, why="a reconstruction needs two points")
+    random_seeds = check_int(
+        "random_seeds", random_seeds, 1, why="the random baseline is the median over that many"
+    )
     truth = Truth(path, fluorescence)
     noisy = RecordedSpectrum(truth.recording.energy, truth.recording.mu, i0=noise_counts, seed=0)
     # every scan is built (and so checked) before the minutes of sequential runs

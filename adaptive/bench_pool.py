@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 from tqdm import tqdm
 
-from adaptive.arrays import is_int
+from adaptive.arrays import check_int
 from adaptive.errors import InvalidParameterError
 from adaptive.records import Observation
 from adaptive.space import Dimension, Space
@@ -114,8 +114,7 @@ def bench_pool(
     ``seeds`` is an int >= 1; ``methods`` distinct names from ``BATCH_METHODS`` and
     ``"random"`` (default: all of them).
     """
-    if not is_int(seeds) or seeds < 1:
-        raise InvalidParameterError(f"seeds={seeds!r} must be an integer >= 1")
+    check_int("seeds", seeds, 1)
     known = [*BATCH_METHODS, "random"]
     if methods is not None:
         if isinstance(methods, str) or not methods:

@@ -23,6 +23,7 @@ from typing import Any, Self
 import zmq
 
 from adaptive import protocol
+from adaptive.arrays import check_int
 from adaptive.errors import (
     InvalidParameterError,
     ProtocolError,
@@ -71,8 +72,7 @@ class Client:
             raise InvalidParameterError(
                 f"timeout_s must be > 0 and at most {MAX_TIMEOUT_S} s (24 days), got {timeout_s!r}"
             )
-        if isinstance(retries, bool) or not isinstance(retries, int) or retries < 0:
-            raise InvalidParameterError(f"retries must be an int >= 0, got {retries!r}")
+        check_int("retries", retries, 0)
         if client_id is not None and (not isinstance(client_id, str) or not client_id):
             raise InvalidParameterError(f"client_id must be a non-empty str, got {client_id!r}")
         self.address = address

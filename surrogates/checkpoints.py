@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from adaptive.arrays import check_int
 from adaptive.errors import InvalidParameterError
 
 
@@ -29,15 +30,11 @@ def check_training_settings(
         reserved_seeds: seeds of held-out data -> what they make (e.g. ``"the validation
             spectra"``); training on one of them would train on that data.
     """
-    for name, value, low in (
-        ("n_train", n_train, batch_size),
-        ("epochs", epochs, 1),
-        ("seed", seed, 0),
-        ("batch_size", batch_size, 2),
-        ("n_val", n_val, min_val),
-    ):
-        if isinstance(value, bool) or not isinstance(value, int) or value < low:
-            raise InvalidParameterError(f"{name} must be an int >= {low}, got {value!r}")
+    check_int("batch_size", batch_size, 2)
+    check_int("n_train", n_train, batch_size, why="at least one batch")
+    check_int("epochs", epochs, 1)
+    check_int("seed", seed, 0)
+    check_int("n_val", n_val, min_val)
     if seed in (reserved_seeds or {}):
         raise InvalidParameterError(
             f"seed {seed} is the seed of {reserved_seeds[seed]}, so training on it would "

@@ -16,7 +16,7 @@ import dask.array as da
 import numpy as np
 from matplotlib.figure import Figure
 
-from adaptive.arrays import is_int
+from adaptive.arrays import check_int
 from adaptive.errors import InvalidParameterError
 from adaptive.figures import save_figure
 from simulators.eels import ELEMENTS
@@ -95,9 +95,7 @@ def identify_cube(
         InvalidParameterError: a cube that is not 3-D, an energy axis that is not last
             (with the call that moves it there), or a bad energy axis or chunk_pixels.
     """
-    if not is_int(chunk_pixels) or chunk_pixels < 1:
-        raise InvalidParameterError(f"chunk_pixels must be an int >= 1, got {chunk_pixels!r}")
-    chunk_pixels = int(chunk_pixels)
+    chunk_pixels = check_int("chunk_pixels", chunk_pixels, 1)
     energy = np.asarray(energy, dtype=float)
     try:
         to_channels(energy, np.ones(energy.size), normalise=False)

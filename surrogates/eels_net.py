@@ -71,7 +71,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from adaptive.arrays import finite_matrix
+from adaptive.arrays import check_int, finite_matrix
 from adaptive.errors import InvalidParameterError
 from simulators.eels import ELEMENTS, N_CHANNELS, EELSBatch, EELSSimulator
 from simulators.eels_files import KEV_HINT_EV, EELSSpectrum, read_eels, to_channels
@@ -351,8 +351,7 @@ def calibrate_thresholds(
             f"probabilities and labels must both have shape (n, {len(ELEMENTS)}), got "
             f"{p.shape} and {y.shape}"
         )
-    if isinstance(min_support, bool) or not isinstance(min_support, int) or min_support < 1:
-        raise InvalidParameterError(f"min_support must be an int >= 1, got {min_support!r}")
+    check_int("min_support", min_support, 1)
     if not y.any():
         raise InvalidParameterError("labels hold no positive; calibrate on labelled spectra")
 
@@ -397,9 +396,8 @@ def ensemble_weights(
             f"probabilities must have shape (m, n, {len(ELEMENTS)}) and labels (n, "
             f"{len(ELEMENTS)}), got {p.shape} and {y.shape}"
         )
-    for name, value in (("steps", steps), ("min_support", min_support)):
-        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-            raise InvalidParameterError(f"{name} must be an int >= 1, got {value!r}")
+    steps = check_int("steps", steps, 1)
+    check_int("min_support", min_support, 1)
     members = len(p)
     grid = np.array(
         [c for c in itertools.product(range(steps + 1), repeat=members) if sum(c) == steps]
@@ -589,8 +587,7 @@ class EELSIdentifier:
         Returns:
             (n, 80) float32 probabilities.
         """
-        if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
-            raise InvalidParameterError(f"batch_size must be an int >= 1, got {batch_size!r}")
+        batch_size = check_int("batch_size", batch_size, 1)
         x, w = _checked(spectra, window)
         x, w = torch.from_numpy(x), torch.from_numpy(w)
         out = np.empty((len(x), len(ELEMENTS)), dtype=np.float32)
@@ -728,11 +725,7 @@ def simulate_eels(n: int, seed: int, dtype: type = np.float32, **settings) -> EE
     Returns:
         The batch (spectra (n, N_CHANNELS) of ``dtype``, labels (n, 80), window (n, 2)).
     """
-    for name, value in (("n", n), ("seed", seed)):
-        if isinstance(value, bool) or not isinstance(value, int) or value < (name == "n"):
-            raise InvalidParameterError(
-                f"{name} must be an int >= {int(name == 'n')}, got {value!r}"
-            )
+    n, seed = check_int("n", n, 1), check_int("seed", seed, 0)
     simulator = EELSSimulator(**{**TRAINING_SIMULATOR, **settings})
     spectra = np.empty((n, N_CHANNELS), dtype=dtype)
     labels = np.empty((n, len(ELEMENTS)), dtype=bool)

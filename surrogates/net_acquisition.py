@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from adaptive.arrays import finite_matrix, is_finite_number, is_int
+from adaptive.arrays import check_int, finite_matrix, is_finite_number
 from adaptive.errors import InvalidParameterError
 from surrogates.spectrum_net import SpectrumNet
 
@@ -64,8 +64,7 @@ def pick_diverse(
         raise InvalidParameterError(
             f"score must have shape ({m},), one per candidate row of x, got {score.shape}"
         )
-    if not is_int(n) or n < 0:
-        raise InvalidParameterError(f"n must be an int >= 0 (the batch size), got {n!r}")
+    check_int("n", n, 0, why="the batch size")
     if not is_finite_number(min_distance) or min_distance < 0:
         raise InvalidParameterError(
             f"min_distance must be a finite number >= 0, got {min_distance!r}"

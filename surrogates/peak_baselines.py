@@ -25,7 +25,7 @@ import numpy as np
 from lmfit.models import LinearModel, PseudoVoigtModel
 from scipy.special import ndtr
 
-from adaptive.arrays import is_int
+from adaptive.arrays import check_int
 from adaptive.errors import InvalidParameterError
 from simulators.lineshapes import (
     GAUSSIAN_AREA_PER_FWHM,
@@ -266,10 +266,7 @@ def fit_em(
         background is the Shirley background plus the flat floor.
     """
     e, y = check_spectrum(binding_energy, counts)
-    if not is_int(max_peaks) or max_peaks < 1:
-        raise InvalidParameterError(
-            f"max_peaks must be an int >= 1, got {max_peaks!r}; pass e.g. max_peaks=5"
-        )
+    check_int("max_peaks", max_peaks, 1, why="pass e.g. max_peaks=5")
     background = shirley_background(y)
     step = np.gradient(e)
     signal = np.clip(y - background, 0.0, None)

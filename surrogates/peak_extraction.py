@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from adaptive.arrays import is_int
+from adaptive.arrays import check_int
 from adaptive.errors import InvalidParameterError
 from simulators.lineshapes import xps_peak
 from surrogates.peak_net import MAX_COUNT, PeakNetPredictor, check_spectra, prepare_spectra
@@ -26,11 +26,7 @@ from surrogates.peak_net import MAX_COUNT, PeakNetPredictor, check_spectra, prep
 
 def check_max_peaks(max_peaks: int) -> None:
     """Raise unless ``max_peaks`` is an int in 1..5 (the counts the network knows)."""
-    if not is_int(max_peaks) or not 1 <= max_peaks <= MAX_COUNT:
-        raise InvalidParameterError(
-            f"max_peaks must be an int in 1..{MAX_COUNT} (what the network counts), "
-            f"got {max_peaks!r}"
-        )
+    check_int("max_peaks", max_peaks, 1, MAX_COUNT, why="the counts the network knows")
 
 
 def extract_peaks_batch(

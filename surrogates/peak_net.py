@@ -50,7 +50,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from adaptive.arrays import finite_matrix
+from adaptive.arrays import check_int, finite_matrix
 from adaptive.errors import InvalidParameterError
 from simulators.lineshapes import xps_peak
 from surrogates.checkpoints import (
@@ -221,8 +221,7 @@ def prepare_spectra(
     Raises:
         InvalidParameterError: bad spectra (see ``check_spectra``) or grid_points.
     """
-    if isinstance(grid_points, bool) or not isinstance(grid_points, int) or grid_points < 16:
-        raise InvalidParameterError(f"grid_points must be an int >= 16, got {grid_points!r}")
+    grid_points = check_int("grid_points", grid_points, 16)
     energy, y = check_spectra(binding_energy, counts)
     background = estimate_background(y) if subtract_background else np.zeros_like(y)
     grid = np.linspace(0.0, 1.0, grid_points)

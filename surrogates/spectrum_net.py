@@ -35,7 +35,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from adaptive.arrays import finite_matrix, is_finite_number
+from adaptive.arrays import check_int, finite_matrix, is_finite_number
 from adaptive.errors import InvalidParameterError
 from surrogates.threads import one_torch_thread
 
@@ -64,12 +64,6 @@ def _check_unit(name: str, x: np.ndarray) -> None:
             f"{name}[{i}, {j}] = {x[i, j]} is outside [0, 1]; scale recipes to the unit "
             "cube by their bounds first (e.g. RecipeSpace's unit encoding)"
         )
-
-
-def _check_int(name: str, value, low: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < low:
-        raise InvalidParameterError(f"{name} must be an int >= {low}, got {value!r}")
-    return int(value)
 
 
 def _check_float(name: str, value, low: float, strict: bool) -> float:
@@ -128,11 +122,11 @@ class SpectrumNet:
     # ------------------------------------------------------------------ fit
 
     def _check_settings(self) -> None:
-        _check_int("n_members", self.n_members, 1)
-        _check_int("hidden", self.hidden, 1)
-        _check_int("n_components", self.n_components, 1)
-        _check_int("epochs", self.epochs, 1)
-        _check_int("seed", self.seed, 0)
+        check_int("n_members", self.n_members, 1)
+        check_int("hidden", self.hidden, 1)
+        check_int("n_components", self.n_components, 1)
+        check_int("epochs", self.epochs, 1)
+        check_int("seed", self.seed, 0)
         _check_float("lr", self.lr, 0.0, strict=True)
         _check_float("weight_decay", self.weight_decay, 0.0, strict=False)
 

@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from adaptive.arrays import is_finite_number, is_int
+from adaptive.arrays import check_int, is_finite_number, is_int
 from adaptive.designs import DESIGNS, MAX_POINTS
 from adaptive.errors import InvalidParameterError
 from adaptive.objectives import SpectrumObjective, reduce_replicates, reduce_spectra
@@ -119,23 +119,23 @@ class BatchBO:
             raise InvalidParameterError(
                 f"initial_design={initial_design!r}; choose one of {sorted(DESIGNS)}"
             )
-        _check_int("q", q, 1, MAX_BATCH)
+        check_int("q", q, 1, MAX_BATCH)
         if n_initial is not None:
             why = "the model needs two measured recipes before it can propose"
-            _check_int("n_initial", n_initial, 2, MAX_POINTS, why)
+            check_int("n_initial", n_initial, 2, MAX_POINTS, why)
         if candidates is None:
             why = "each batch is picked from them"
-            _check_int("n_candidates", n_candidates, q, MAX_CANDIDATES, why)
+            check_int("n_candidates", n_candidates, q, MAX_CANDIDATES, why)
         _check_fraction("widen_fraction", widen_fraction)
         _check_fraction("stable_tolerance", stable_tolerance)
         for name, value in (("target_value", target_value), ("net_accuracy", net_accuracy)):
             if value is not None and not is_finite_number(value):
                 raise InvalidParameterError(f"{name}={value!r} must be a finite number or null")
         if stable_rounds is not None:
-            _check_int("stable_rounds", stable_rounds, 1)
+            check_int("stable_rounds", stable_rounds, 1)
         if net_after is not None:
-            _check_int("net_after", net_after, 3, why="the network needs 3 recipes' spectra")
-        _check_int("net_members", net_members, 1)
+            check_int("net_after", net_after, 3, why="the network needs 3 recipes' spectra")
+        check_int("net_members", net_members, 1)
         if not isinstance(minimize, bool):
             raise InvalidParameterError(f"minimize={minimize!r} must be true or false")
         if not is_int(seed) or not 0 <= seed < 2**63:  # torch.manual_seed takes up to 2**64
@@ -575,15 +575,6 @@ class BatchBO:
             raise InvalidParameterError(f"unknown batch_bo state keys {sorted(unknown)}")
         self.search_box = {k: list(v) for k, v in state.get("search_box", {}).items()}
         self._widened_on = int(state.get("widened_on", 0))
-
-
-def _check_int(name: str, value: Any, low: int, high: int | None = None, why: str = "") -> None:
-    """Refuse ``value`` unless an integer (a bool is not) from ``low`` to ``high``."""
-    if not is_int(value) or value < low or (high is not None and value > high):
-        span = f">= {low}" if high is None else f"from {low} to {high}"
-        raise InvalidParameterError(
-            f"{name}={value!r} must be an integer {span}" + (f": {why}" if why else "")
-        )
 
 
 def _check_fraction(name: str, value: Any) -> None:

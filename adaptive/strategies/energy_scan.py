@@ -7,11 +7,14 @@ from typing import Any
 
 import numpy as np
 
-from adaptive.arrays import is_finite_number, is_int
+from adaptive.arrays import check_int, is_finite_number
 from adaptive.errors import InvalidParameterError
 from adaptive.space import Space
 from adaptive.strategies.scan import Scan
 from surrogates.warped_gp import WarpedGP
+
+#: The largest initial grid: each GP refit costs O(n^3), so a longer grid is a grid scan.
+MAX_INITIAL = 1000
 
 
 def _step_at(energy: np.ndarray, values: np.ndarray, at: int) -> float:
@@ -56,7 +59,7 @@ class EnergyScan(Scan):
 
     Args:
         space: one continuous dimension (the energy).
-        n_initial: size of the initial uniform grid (an integer >= 3).
+        n_initial: size of the initial uniform grid (an integer from 3 to ``MAX_INITIAL``).
         tolerance: stopping threshold, a fraction of the signal range, in (0, 1).
         patience: consecutive fits that must meet ``tolerance`` (an integer >= 1).
         exponent, floor, smoothing: the warp (see ``WarpedGP``).
@@ -79,15 +82,12 @@ class EnergyScan(Scan):
         edge_width: float = 20.0,
     ):
         super().__init__(space)
-        if not is_int(n_initial) or n_initial < 3:
-            raise InvalidParameterError(f"n_initial={n_initial!r} must be an integer >= 3")
+        check_int("n_initial", n_initial, 3, MAX_INITIAL)
         if not is_finite_number(tolerance) or not 0 < tolerance < 1:
             raise InvalidParameterError(f"tolerance={tolerance!r} must be a number in (0, 1)")
-        if not is_int(patience) or patience < 1:
-            raise InvalidParameterError(
-                f"patience={patience!r} must be an integer >= 1 (fits in a row that meet "
-                "tolerance before the scan stops)"
-            )
+        check_int(
+            "patience", patience, 1, why="fits in a row that meet tolerance before the scan stops"
+        )
         if not isinstance(edge_prior, bool):
             raise InvalidParameterError(
                 f"edge_prior={edge_prior!r} must be true or false (a JSON bool, not text)"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from adaptive.errors import InvalidParameterError
+from adaptive.arrays import check_int
 from adaptive.space import Space
 from adaptive.strategies.scan import Scan
 
@@ -19,11 +19,7 @@ class UniformGrid(Scan):
 
     def __init__(self, space: Space, n_points: int = 100):
         super().__init__(space)
-        if not isinstance(n_points, int) or not 2 <= n_points <= MAX_POINTS:
-            raise InvalidParameterError(
-                f"n_points={n_points!r} must be an integer from 2 to {MAX_POINTS}"
-            )
-        self.n_points = n_points
+        self.n_points = check_int("n_points", n_points, 2, MAX_POINTS)
 
     def positions(self) -> np.ndarray:
         """All scan energies (m,): ``n_points``, fewer if snapping to the step merges some."""

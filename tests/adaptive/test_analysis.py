@@ -37,7 +37,7 @@ def test_an_analysis_value_that_is_not_a_feature_name_is_rejected(value):
 def test_a_peak_fit_with_max_peaks_outside_1_to_5_is_rejected_when_built(tmp_path, max_peaks):
     journal = Journal(tmp_path / "j.sqlite")
     analysis = {"name": "peak_fit", "options": {"max_peaks": max_peaks}}
-    with pytest.raises(InvalidParameterError, match="max_peaks must be an int in 1..5"):
+    with pytest.raises(InvalidParameterError, match="max_peaks=.* must be an integer from 1 to 5"):
         Campaign.create(journal, SPACE, {"name": "random"}, analysis=analysis)
     assert journal.campaign_ids() == []
 

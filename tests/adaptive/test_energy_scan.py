@@ -150,6 +150,7 @@ def test_spectrum_only_observation_rejected():
     [
         {"n_initial": 2},
         {"n_initial": 4.0},
+        {"n_initial": 10**9},
         {"tolerance": 0.0},
         {"tolerance": 1.5},
         {"tolerance": "0.1"},

@@ -120,7 +120,7 @@ def test_chunk_pixels_may_be_a_numpy_integer_but_not_a_bool(small_cube, untraine
     expected = identify_cube(cube, energy, untrained, chunk_pixels=4)
     np.testing.assert_array_equal(result.probabilities, expected.probabilities)
     for bad in (True, np.int64(0), 2.0):
-        with pytest.raises(InvalidParameterError, match="chunk_pixels must be an int >= 1"):
+        with pytest.raises(InvalidParameterError, match="chunk_pixels=.* must be an integer >= 1"):
             identify_cube(cube, energy, untrained, chunk_pixels=bad)
 
 
