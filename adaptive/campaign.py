@@ -180,9 +180,10 @@ class Campaign:
     def suggest(self, n: int) -> list[Suggestion]:
         """Up to ``n`` (at most ``MAX_SUGGESTIONS``) new suggestions; none once a goal is met.
 
-        No more than ``max_observations`` minus the observations so far, so one batch
-        does not overshoot the goal (replicate puts of a suggestion still count each).
-        The batch and the strategy's state are journaled together, or not at all.
+        No more than ``max_observations`` minus the observations so far and the pending
+        suggestions, so batches (or drivers sharing the campaign) do not overshoot the goal;
+        none while the pending ones fill it (replicate puts of a suggestion still count
+        each). The batch and the strategy's state are journaled together, or not at all.
         """
         self._require_running()
         if not is_int(n) or not 1 <= n <= MAX_SUGGESTIONS:
@@ -194,7 +195,9 @@ class Campaign:
             return []
         self.expire_pending()
         if self.goals.max_observations is not None:
-            n = min(n, self.goals.max_observations - self.n_observations)
+            n = min(n, self.goals.max_observations - self.n_observations - len(self.pending))
+            if n < 1:
+                return []
         pending = [s.point for s in self.pending.values()]
         suggestions = self.strategy.suggest(n, pending=pending)
         try:

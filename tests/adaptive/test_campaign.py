@@ -99,6 +99,21 @@ def test_max_observations_stops_campaign(journal):
     assert len(journal.observations("c1")) == 3
 
 
+def test_pending_suggestions_count_against_max_observations(journal):
+    """Two drivers sharing a campaign of 5: the second batch gets only what is left."""
+    campaign = Campaign.create(
+        journal, SPACE, GRID, goals={"max_observations": 5}, campaign_id="c1"
+    )
+    first = campaign.suggest(3)
+    second = campaign.suggest(3)
+    assert len(second) == 2
+    assert campaign.suggest(1) == [] and campaign.status == "running"  # all 5 are out
+    for suggestion in first + second:
+        answer(campaign, suggestion)
+    assert campaign.suggest(1) == [] and campaign.status == "stopped"
+    assert len(journal.observations("c1")) == 5
+
+
 def test_grid_campaign_stops_when_all_points_measured(journal):
     campaign = Campaign.create(journal, SPACE, {"name": "grid", "options": {"n_points": 4}})
     for suggestion in campaign.suggest(4):
