@@ -174,9 +174,12 @@ def cmd_identify(args) -> int:
 
     spectrum = read_eels(args.file)
     result = identify_spectrum(spectrum)
-    figure = Path(args.figure or Path(args.file).with_suffix(".elements.png"))
-    plot_identification(
-        figure, spectrum.energy, spectrum.counts, result["probabilities"], result["present"]
+    figure = plot_identification(
+        args.figure or Path(args.file).with_suffix(".elements.png"),
+        spectrum.energy,
+        spectrum.counts,
+        result["probabilities"],
+        result["present"],
     )
     _print_result({**result, "figure": str(figure)}, args)
     return 0
@@ -324,7 +327,9 @@ def build_parser() -> argparse.ArgumentParser:
     identify = commands.add_parser("identify", help="elements in an EELS core-loss spectrum")
     identify.add_argument("file")
     identify.add_argument(
-        "--figure", default=None, help="PNG path (default FILE.elements.png beside FILE)"
+        "--figure",
+        default=None,
+        help="figure path, .png added without a suffix (default FILE.elements.png beside FILE)",
     )
     identify.add_argument("--json", action="store_true")
     identify.set_defaults(func=cmd_identify)

@@ -260,7 +260,16 @@ def _read_binary(path: Path) -> EELSSpectrum:
             "pick or sum one spectrum from the spectrum image first"
         )
     axis = signal["axes"][-1]
-    energy = axis.get("offset", 0.0) + axis.get("scale", 1.0) * np.arange(data.size)
+    if "axis" in axis:  # a non-uniform axis (HyperSpy DataAxis): its points, in its units
+        energy = np.asarray(axis["axis"], dtype=float)
+    elif "scale" in axis and "offset" in axis:
+        energy = axis["offset"] + axis["scale"] * np.arange(data.size)
+    else:
+        raise ValueError(
+            f"{str(path)!r}: its energy axis has no 'axis' array and no 'scale' and 'offset' "
+            f"(keys {sorted(axis)}), so its energies are unknown; save the spectrum with its "
+            "energy axis (e.g. from HyperSpy) and read it again"
+        )
     return _checked(
         energy * _ev_per(axis.get("units")), data, dict(signal.get("metadata", {})), str(path)
     )
@@ -365,7 +374,11 @@ def to_channels(
     if normalise:
         peak = spectrum[..., first : last + 1].max(axis=-1, keepdims=True)
         if (peak <= 0).any():
-            raise ValueError("a spectrum has no positive counts in its window; cannot normalise")
+            raise ValueError(
+                f"{where}a spectrum has no positive counts in its window {first}..{last} eV; "
+                "cannot normalise; pass a spectrum with positive counts, not a blank or "
+                "background-only one"
+            )
         spectrum = spectrum / peak
     return spectrum.astype(np.float32), np.array([first, last])
 

@@ -4,7 +4,8 @@ A spectrum image is an ``(H, W, E)`` cube of counts with the energy axis last, a
 HyperSpy and rosettasciio hand them out. ``identify_cube`` cuts it into blocks of about
 ``chunk_pixels`` pixels (a dask array, so a cube larger than memory is read block by
 block), puts each block's spectra onto the 1 eV channels (``to_channels``) and runs the
-networks on them; only the ``(H, W, 80)`` probabilities are kept in memory.
+networks on them, ``INFERENCE_BATCH`` spectra at a time; only the ``(H, W, 80)``
+probabilities are kept in memory.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from adaptive.errors import InvalidParameterError
 from adaptive.figures import save_figure
 from simulators.eels import ELEMENTS
 from simulators.eels_files import to_channels
-from surrogates.eels_net import EELSIdentifier
+from surrogates.eels_net import INFERENCE_BATCH, EELSIdentifier, domain_warnings
 from surrogates.threads import one_torch_thread
 
 #: Smallest fraction of pixels above threshold for an element to be listed as present.
@@ -35,15 +36,19 @@ class CubeResult:
     Attributes:
         probabilities: (H, W, 80) float32, column j for ``ELEMENTS[j]``; NaN for pixels
             with no positive count in the window or a NaN/infinite count (nothing to
-            identify).
+            identify), never for all of them.
         present_elements: element -> fraction of all pixels above its threshold, for the
             elements in at least ``MIN_FRACTION`` of the pixels, most widespread first.
         thresholds: (80,) the identifier's thresholds used for ``present_elements``.
+        warnings: sentences on where the energy axis leaves the range the networks were
+            trained on (``domain_warnings``, the same for every pixel); empty when it
+            does not.
     """
 
     probabilities: np.ndarray
     present_elements: dict[str, float]
     thresholds: np.ndarray
+    warnings: list[str]
 
 
 def _block_probabilities(
@@ -51,18 +56,48 @@ def _block_probabilities(
 ) -> np.ndarray:
     """(r, c, E) counts -> (r, c, 80) float32 probabilities, NaN where nothing is positive.
 
-    A pixel with a non-finite count is zeroed, so that it too comes back NaN.
+    A pixel with a non-finite count is zeroed, so that it too comes back NaN. The pixels
+    go through ``to_channels`` and the networks ``INFERENCE_BATCH`` at a time, so that the
+    float64 rebinning of a large block does not take several times its memory.
     """
     rows, cols, _ = block.shape
     counts = block.reshape(rows * cols, -1)
-    counts = np.where(np.isfinite(counts).all(axis=1, keepdims=True), counts, 0.0)
-    spectra, window = to_channels(energy, counts, normalise=False)
-    signal = spectra[:, window[0] : window[1] + 1].max(axis=1) > 0
     out = np.full((rows * cols, len(ELEMENTS)), np.nan, dtype=np.float32)
-    if signal.any():
-        windows = np.broadcast_to(window, (int(signal.sum()), 2))
-        out[signal] = identifier.probabilities(spectra[signal], windows)
+    for start in range(0, rows * cols, INFERENCE_BATCH):
+        part = counts[start : start + INFERENCE_BATCH]
+        part = np.where(np.isfinite(part).all(axis=1, keepdims=True), part, 0.0)
+        spectra, window = to_channels(energy, part, normalise=False)
+        signal = spectra[:, window[0] : window[1] + 1].max(axis=1) > 0
+        if signal.any():
+            windows = np.broadcast_to(window, (int(signal.sum()), 2))
+            out[start : start + len(part)][signal] = identifier.probabilities(
+                spectra[signal], windows
+            )
     return out.reshape(rows, cols, len(ELEMENTS))
+
+
+def _nothing_to_identify(cube: da.Array, energy: np.ndarray, window: np.ndarray) -> str:
+    """Why no pixel of ``cube`` (H, W, E) can be identified, and the fix; a second pass."""
+    finite = da.isfinite(cube)
+    channels, pixels = da.compute(
+        finite.any(axis=(0, 1)), finite.all(axis=-1).sum(), scheduler="synchronous"
+    )
+    dead = np.flatnonzero(~channels)
+    if dead.size:
+        more = f" (and {dead.size - 1} more channels)" if dead.size > 1 else ""
+        return (
+            f"the cube's channel {dead[0]} at {energy[dead[0]]:g} eV{more} is NaN or infinite "
+            "in every pixel (a dead detector channel?), so no pixel can be identified; crop "
+            "it from cube and energy (e.g. cube[..., keep], energy[keep]) or repair it (e.g. "
+            "interpolate it from its neighbours)"
+        )
+    bad = cube.shape[0] * cube.shape[1] - int(pixels)
+    return (
+        f"no pixel of the cube can be identified: {bad} of its {cube.shape[0] * cube.shape[1]} "
+        "pixels hold a NaN or infinite count, the others no positive count in the window "
+        f"{window[0]}..{window[1]} eV; repair the non-finite counts, or pass a cube with "
+        "signal in that window"
+    )
 
 
 def identify_cube(
@@ -89,16 +124,17 @@ def identify_cube(
             holds fewer pixels, else part of a row.
 
     Returns:
-        The probabilities and the elements present.
+        The probabilities, the elements present and the out-of-domain warnings.
 
     Raises:
         InvalidParameterError: a cube that is not 3-D, an energy axis that is not last
-            (with the call that moves it there), or a bad energy axis or chunk_pixels.
+            (with the call that moves it there), a bad energy axis or chunk_pixels, or
+            no pixel to identify (naming a channel that is NaN/infinite in every pixel).
     """
     chunk_pixels = check_int("chunk_pixels", chunk_pixels, 1)
     energy = np.asarray(energy, dtype=float)
     try:
-        to_channels(energy, np.ones(energy.size), normalise=False)
+        _, window = to_channels(energy, np.ones(energy.size), normalise=False)
     except ValueError as err:  # simulators raise builtins only (they import nothing of ours)
         raise InvalidParameterError(f"cannot map this cube: {err}") from None
     if not isinstance(cube, da.Array):
@@ -137,11 +173,13 @@ def identify_cube(
             chunks=(cube.chunks[0], cube.chunks[1], (len(ELEMENTS),)),
             dtype=np.float32,
         ).compute(scheduler="synchronous")
+    if np.isnan(probabilities).all():
+        raise InvalidParameterError(_nothing_to_identify(cube, energy, window))
     thresholds = identifier.thresholds
     fraction = (probabilities > thresholds).mean(axis=(0, 1))
     order = np.argsort(-fraction, kind="stable")
     present = {ELEMENTS[j]: float(fraction[j]) for j in order if fraction[j] >= MIN_FRACTION}
-    return CubeResult(probabilities, present, thresholds)
+    return CubeResult(probabilities, present, thresholds, domain_warnings(energy, window))
 
 
 def plot_probability_maps(

@@ -645,9 +645,16 @@ def identify_spectrum(spectrum: EELSSpectrum, identifier: EELSIdentifier | None 
         ``present`` the elements above their thresholds, highest probability first;
         ``warnings`` sentences on where the spectrum leaves the trained range (see
         ``domain_warnings``), empty when it does not.
+
+    Raises:
+        InvalidParameterError: energies outside the channels or covering fewer than 2 of
+            them (with a hint when they look like keV), or no positive count in the window.
     """
     identifier = EELSIdentifier.load() if identifier is None else identifier
-    x, window = to_channels(spectrum.energy, spectrum.counts, source=spectrum.source)
+    try:
+        x, window = to_channels(spectrum.energy, spectrum.counts, source=spectrum.source)
+    except ValueError as err:  # simulators raise builtins only (they import nothing of ours)
+        raise InvalidParameterError(str(err)) from None
     p, present = identifier.identify(x[None], window[None])
     thresholds = identifier.thresholds
     order = np.argsort(-p[0])

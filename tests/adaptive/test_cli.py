@@ -112,6 +112,14 @@ def test_identify_writes_its_figure_beside_the_file(tmp_path, monkeypatch, capsy
     assert result["source"] == str(spectrum)
 
 
+def test_identify_prints_the_figure_path_it_wrote(tmp_path, capsys):
+    spectrum = EELS_DATA / "exspy_coreloss_Mn_O.msa"
+    assert main(["identify", str(spectrum), "--figure", str(tmp_path / "mn"), "--json"]) == 0
+    printed = Path(json.loads(capsys.readouterr().out)["figure"])
+    assert printed == tmp_path / "mn.png" and printed.is_file()
+    assert not (tmp_path / "mn").exists()
+
+
 class _OnePeak:
     """Stands in for the peak network in ``fit peaks``: one refined peak at the maximum."""
 

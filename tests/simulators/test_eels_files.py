@@ -1,5 +1,7 @@
 import importlib.util
 import json
+import sys
+import types
 from pathlib import Path
 
 import numpy as np
@@ -213,6 +215,37 @@ def test_hspy_spectrum_is_read_and_a_spectrum_image_rejected(tmp_path):
     np.testing.assert_array_equal(spectrum.counts, np.arange(100.0))
     with pytest.raises(ValueError, match=r"shape \(3, 100\)"):
         read_eels(tmp_path / "cube.hspy")
+
+
+def stand_in_hspy(monkeypatch, axis: dict, size: int) -> None:
+    """A stand-in ``rsciio.hspy`` whose reader returns one spectrum of ``size`` ones on ``axis``."""
+    hspy = types.ModuleType("rsciio.hspy")
+    hspy.file_reader = lambda path: [{"data": np.ones(size), "axes": [axis], "metadata": {}}]
+    monkeypatch.setitem(sys.modules, "rsciio", types.ModuleType("rsciio"))
+    monkeypatch.setitem(sys.modules, "rsciio.hspy", hspy)
+
+
+def test_a_non_uniform_hspy_axis_is_read_from_its_points(tmp_path, monkeypatch):
+    points = 0.4 + 0.0005 * np.arange(100) + 1e-7 * np.arange(100) ** 2  # keV, not uniform
+    stand_in_hspy(monkeypatch, {"name": "Energy loss", "units": "keV", "axis": points}, 100)
+    path = tmp_path / "s.hspy"
+    path.write_bytes(b"")
+    np.testing.assert_allclose(read_eels(path).energy, 1000 * points)
+
+
+@pytest.mark.parametrize("axis", [{"units": "eV"}, {"units": "eV", "scale": 0.5}])
+def test_an_hspy_axis_without_points_or_scale_and_offset_is_refused(tmp_path, monkeypatch, axis):
+    stand_in_hspy(monkeypatch, axis, 100)
+    path = tmp_path / "s.hspy"
+    path.write_bytes(b"")
+    with pytest.raises(ValueError, match=r"s\.hspy'.*no 'axis' array and no 'scale' and 'offset'"):
+        read_eels(path)
+
+
+def test_no_positive_counts_names_the_source_and_the_fix():
+    energy = np.arange(500.0, 510.0)
+    with pytest.raises(ValueError, match=r"^blank\.msa: .* window 500\.\.509 eV.* background-only"):
+        to_channels(energy, np.zeros(10), source="blank.msa")
 
 
 def test_msa_with_several_values_per_line(tmp_path):

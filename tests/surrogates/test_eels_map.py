@@ -6,10 +6,10 @@ import torch
 from adaptive.errors import InvalidParameterError
 from adaptive.figures import save_figure
 from simulators.eels import ELEMENTS, EELSSimulator
-from simulators.eels_files import to_channels
+from simulators.eels_files import EELSSpectrum, to_channels
 from surrogates import eels_map
 from surrogates.eels_map import CubeResult, identify_cube, plot_probability_maps
-from surrogates.eels_net import ARCHS, WEIGHTS_DIR, EELSIdentifier, EELSResNet
+from surrogates.eels_net import ARCHS, WEIGHTS_DIR, EELSIdentifier, EELSResNet, identify_spectrum
 
 COMMITTED = all((WEIGHTS_DIR / f"eels_{arch}.pt").is_file() for arch in ARCHS)
 
@@ -85,6 +85,55 @@ def test_non_finite_pixels_get_nan_and_the_rest_is_mapped(small_cube, untrained)
     bad[0, 0] = bad[2, 3] = True
     assert np.isnan(result.probabilities[bad]).all()
     np.testing.assert_allclose(result.probabilities[~bad], whole.probabilities[~bad], atol=1e-5)
+
+
+@pytest.mark.parametrize("chunk_pixels", [4096, 7])
+def test_a_channel_dead_in_every_pixel_is_named_by_its_energy(small_cube, untrained, chunk_pixels):
+    cube, energy = small_cube
+    cube = cube.copy()
+    cube[..., 7] = np.nan
+    cube[..., 9] = np.inf
+    match = rf"channel 7 at {energy[7]:g} eV \(and 1 more channels\) is NaN or infinite in every "
+    with pytest.raises(InvalidParameterError, match=match + "pixel.*crop it"):
+        identify_cube(cube, energy, untrained, chunk_pixels=chunk_pixels)
+
+
+def test_a_cube_with_no_pixel_to_identify_is_refused_not_mapped_to_nan(small_cube, untrained):
+    cube, energy = small_cube
+    with pytest.raises(InvalidParameterError, match="0 of its 30 pixels hold a NaN.* no positive"):
+        identify_cube(np.zeros_like(cube), energy, untrained)
+    cube = cube.copy()
+    cube.reshape(30, -1)[np.arange(30), np.arange(30)] = np.nan  # each pixel, its own channel
+    with pytest.raises(InvalidParameterError, match="30 of its 30 pixels hold a NaN"):
+        identify_cube(cube, energy, untrained)
+
+
+def test_cube_warns_outside_the_trained_domain_as_a_spectrum_does(small_cube, untrained):
+    cube, energy = small_cube
+    assert identify_cube(cube, energy, untrained).warnings == []
+    narrow = identify_cube(cube[..., :20], energy[:20], untrained)
+    pixel = EELSSpectrum(energy[:20], cube[0, 0, :20].astype(float), {}, "pixel")
+    expected = identify_spectrum(pixel, untrained)["warnings"]
+    assert narrow.warnings == expected and "narrower than" in expected[0]
+
+
+def test_blocks_go_through_the_channels_and_networks_in_sub_batches(
+    small_cube, untrained, monkeypatch
+):
+    cube, energy = small_cube
+    cube = np.tile(cube, (2, 5, 1))  # 300 pixels, one block
+    rows = []
+
+    def spy(energy, counts, **kwargs):
+        rows.append(len(counts))
+        return to_channels(energy, counts, **kwargs)
+
+    monkeypatch.setattr(eels_map, "to_channels", spy)
+    result = identify_cube(cube, energy, untrained, chunk_pixels=4096).probabilities
+    assert rows[1:] == [256, 44]  # INFERENCE_BATCH at a time, after the check of the energy axis
+    spectra, window = to_channels(energy, cube.reshape(300, -1), normalise=False)
+    direct = untrained.probabilities(spectra, np.broadcast_to(window, (300, 2)))
+    np.testing.assert_allclose(result.reshape(300, 80), direct, atol=1e-6)
 
 
 @pytest.mark.parametrize(

@@ -256,6 +256,34 @@ def test_identify_warns_outside_the_trained_domain_but_still_identifies(low, hig
     assert len(result["probabilities"]) == 80
 
 
+@pytest.mark.parametrize(
+    ("measured", "match"),
+    [
+        (
+            EELSSpectrum(np.arange(400.0, 800.0), np.zeros(400), {}, "blank.msa"),
+            r"^blank\.msa: .*no positive counts.*not a blank or background-only one",
+        ),
+        (spectrum(4400.0, 4800.0), r"^test\.msa: energies 4400\.0\.\.4800\.0 eV lie outside"),
+        (spectrum(0.4, 0.8, 0.0005), r"^test\.msa: .*cover 0 channel.*multiply the energies"),
+    ],
+)
+def test_identify_spectrum_refuses_what_cannot_go_onto_the_channels(measured, match):
+    with pytest.raises(InvalidParameterError, match=match):
+        identify_spectrum(measured, EELSIdentifier([EELSResNet()]))
+
+
+def test_probabilities_take_a_numpy_integer_batch_size(batch):
+    identifier = EELSIdentifier([EELSResNet()])
+    spectra, window = batch.spectra[:10], batch.window[:10]
+    np.testing.assert_array_equal(
+        identifier.probabilities(spectra, window, batch_size=np.int64(4)),
+        identifier.probabilities(spectra, window, batch_size=4),
+    )
+    for bad in (True, np.int64(0), 4.0):
+        with pytest.raises(InvalidParameterError, match="batch_size=.* must be an integer >= 1"):
+            identifier.probabilities(spectra, window, batch_size=bad)
+
+
 def test_load_names_the_missing_file(tmp_path):
     with pytest.raises(InvalidParameterError, match="train_eels_net"):
         EELSIdentifier.load(("unet",), directory=tmp_path)
