@@ -9,7 +9,10 @@ the request's are dropped and waiting goes on until the timeout.
 
 On timeout the socket is closed (``linger=0``), a new one connects, and the same
 request (same id, so the server can de-duplicate) is sent again, ``retries`` times
-at most; then :class:`~adaptive.errors.ServerUnavailableError` is raised.
+at most; then :class:`~adaptive.errors.ServerUnavailableError` is raised. To keep
+retrying past that, :meth:`Client.prepare` a :class:`Request` once and
+:meth:`Client.send` it again: its copies are the same bytes, so a server that was
+only slow answers them from its reply cache instead of doing the work again.
 """
 
 from __future__ import annotations
@@ -18,24 +21,54 @@ import itertools
 import math
 import time
 import uuid
+from dataclasses import dataclass
 from typing import Any, Self
 
 import zmq
 
 from adaptive import protocol
-from adaptive.arrays import check_int
+from adaptive.arrays import check_int, is_number
 from adaptive.errors import (
     InvalidParameterError,
+    OutOfSpaceError,
     ProtocolError,
     RemoteError,
     ServerUnavailableError,
 )
 
-# the errors a driver meets, so that drivers need import nothing else of adaptive
-__all__ = ["Client", "InvalidParameterError", "RemoteError", "ServerUnavailableError"]
+# what a driver needs, so that drivers import nothing else of adaptive
+__all__ = [
+    "MAX_SUGGESTIONS",
+    "Client",
+    "InvalidParameterError",
+    "OutOfSpaceError",
+    "RemoteError",
+    "Request",
+    "ServerUnavailableError",
+]
 
 #: Longest timeout, s: ZeroMQ keeps socket timeouts as int32 milliseconds.
 MAX_TIMEOUT_S = (2**31 - 1) // 1000
+
+#: The most suggestions one ``suggestions_get`` returns: the server's
+#: ``adaptive.campaign.MAX_SUGGESTIONS``, repeated here so that a client need not import
+#: the campaign (and its strategies); a test keeps the two equal.
+MAX_SUGGESTIONS = 1000
+
+
+@dataclass(frozen=True)
+class Request:
+    """One encoded request, from :meth:`Client.prepare`; every send of it is the same bytes.
+
+    Attributes:
+        method: the server method name.
+        id: the request id its reply carries.
+        frames: what is sent: the empty delimiter frame, then the encoded envelope.
+    """
+
+    method: str
+    id: str
+    frames: tuple[bytes, ...]
 
 
 class Client:
@@ -66,13 +99,12 @@ class Client:
             raise InvalidParameterError(
                 f"address must be an endpoint string like 'tcp://127.0.0.1:5555', got {address!r}"
             )
-        if isinstance(timeout_s, bool) or not isinstance(timeout_s, (int, float)):
-            raise InvalidParameterError(f"timeout_s must be a number of seconds, got {timeout_s!r}")
-        if not 0 < timeout_s <= MAX_TIMEOUT_S:
+        if not is_number(timeout_s) or not 0 < timeout_s <= MAX_TIMEOUT_S:
             raise InvalidParameterError(
-                f"timeout_s must be > 0 and at most {MAX_TIMEOUT_S} s (24 days), got {timeout_s!r}"
+                f"timeout_s={timeout_s!r} must be a number of seconds > 0 and at most "
+                f"{MAX_TIMEOUT_S} (24 days)"
             )
-        check_int("retries", retries, 0)
+        retries = check_int("retries", retries, 0)
         if client_id is not None and (not isinstance(client_id, str) or not client_id):
             raise InvalidParameterError(f"client_id must be a non-empty str, got {client_id!r}")
         self.address = address
@@ -115,20 +147,50 @@ class Client:
             ProtocolError: the server's reply is malformed.
             ServerUnavailableError: no reply after ``retries + 1`` tries.
         """
+        return self.send(self.prepare(method, **params))
+
+    def prepare(self, method: str, /, **params: Any) -> Request:
+        """Encode a call once, to :meth:`send` it as often as needed under one id.
+
+        Args:
+            method: the server method name, ``"resource_verb"``.
+            **params: its parameters; numpy arrays travel as binary frames.
+
+        Raises:
+            InvalidParameterError: the parameters cannot be encoded.
+        """
         envelope = protocol.request(method, params)
-        frames = [b"", *protocol.encode(envelope)]
+        return Request(method, envelope["id"], (b"", *protocol.encode(envelope)))
+
+    def send(self, request: Request) -> Any:
+        """Send a prepared request, retrying as :meth:`call` does, and return its result.
+
+        Sent again after a :class:`~adaptive.errors.ServerUnavailableError`, it is the
+        same bytes, so the server answers copies it has already handled from its cache.
+
+        Raises:
+            InvalidParameterError: ``request`` is not a :class:`Request`.
+            RemoteError: the server answered with an error; ``.type`` names its class.
+            ProtocolError: the server's reply is malformed.
+            ServerUnavailableError: no reply after ``retries + 1`` tries.
+        """
+        if not isinstance(request, Request):
+            raise InvalidParameterError(
+                f"request must be a Request from Client.prepare(method, **params), got {request!r}"
+            )
+        frames = list(request.frames)
         tries = self.retries + 1
         for attempt in range(tries):
             if attempt:
                 self._close_socket()  # Lazy Pirate: a fresh socket for every retry
-            reply = self._try_once(frames, envelope["id"])
+            reply = self._try_once(frames, request.id)
             if reply is not None:
                 return protocol.unwrap_reply(reply)
         self._close_socket()  # drop the unanswered request
         raise ServerUnavailableError(
-            f"no reply from {self.address} to {method!r} (request id {envelope['id']}) after "
-            f"{tries} tries ({tries} timeouts of {self.timeout_s:g} s); check that the server "
-            "is running at that address, or raise timeout_s/retries"
+            f"no reply from {self.address} to {request.method!r} (request id {request.id}) "
+            f"after {tries} tries ({tries} timeouts of {self.timeout_s:g} s); check that the "
+            "server is running at that address, or raise timeout_s/retries"
         )
 
     def close(self) -> None:

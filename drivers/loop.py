@@ -8,8 +8,14 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from adaptive.client import Client, InvalidParameterError, RemoteError, ServerUnavailableError
-from drivers.protocols import Instrument
+from adaptive.client import (
+    MAX_SUGGESTIONS,
+    Client,
+    InvalidParameterError,
+    RemoteError,
+    ServerUnavailableError,
+)
+from drivers.protocols import Instrument, Reading
 
 
 @dataclass(frozen=True)
@@ -43,8 +49,9 @@ def run_driver(
     Args:
         client: connected to the server.
         campaign_id: the campaign to serve.
-        instrument: moves and reads.
-        batch: suggestions asked for per round trip.
+        instrument: moves and reads (an :class:`~drivers.protocols.Instrument`); its
+            ``read()`` returns a :class:`~drivers.protocols.Reading`.
+        batch: suggestions asked for per round trip, at most ``MAX_SUGGESTIONS``.
         max_measurements: stop the loop (not the campaign) after this many.
         on_measured: called with (count, reply of the put) after each measurement.
         replicates: readings per suggestion (droplets of one recipe), each put.
@@ -53,9 +60,11 @@ def run_driver(
             journaled), then the suggestions the campaign still holds as pending. Only
             for a campaign one driver serves: two drivers would both measure them.
         outage_s: keep calling a server that does not answer (the client's own retries
-            spent) for this many seconds before giving up, e.g. while it restarts. A
-            put keeps its sequence, so the reading in hand is journaled exactly once.
-            A ``suggestions_get`` whose reply the outage lost leaves its batch pending.
+            spent) for this many seconds before giving up, e.g. while it restarts. Each
+            call resends the same request, which a server that was only slow answers
+            from its reply cache, and a put keeps its sequence, so the reading in hand
+            is journaled exactly once. A ``suggestions_get`` whose reply a restart lost
+            leaves its batch pending.
 
     Returns:
         How many suggestions were measured and the campaign's status at the end; a
@@ -64,19 +73,30 @@ def run_driver(
 
     Raises:
         InvalidParameterError: ``batch``, ``replicates``, ``max_measurements`` or
-            ``outage_s`` out of range.
+            ``outage_s`` out of range, ``instrument`` lacking ``move`` or ``read`` (before
+            any call), or a ``read()`` that returns no ``Reading`` (the batch released).
         ServerUnavailableError: the server stayed silent for longer than ``outage_s``.
     """
     counts = {"batch": batch, "replicates": replicates, "max_measurements": max_measurements}
     for name, count in counts.items():
         if not (count is None and name == "max_measurements") and not _is_count(count):
             raise InvalidParameterError(f"{name}={count!r} must be a positive integer")
+    if batch > MAX_SUGGESTIONS:
+        raise InvalidParameterError(
+            f"batch={batch!r} is more than the {MAX_SUGGESTIONS} suggestions the server makes "
+            "per call; ask for at most that many"
+        )
     if (
         isinstance(outage_s, bool)
         or not isinstance(outage_s, numbers.Real)
         or not 0 <= outage_s < math.inf
     ):
         raise InvalidParameterError(f"outage_s={outage_s!r} must be a finite number >= 0")
+    if not isinstance(instrument, Instrument):
+        raise InvalidParameterError(
+            f"instrument={instrument!r} lacks move(point) or read(); pass an object with "
+            "both, such as drivers.SimulatedInstrument"
+        )
     measured = 0
     todo: list[tuple[dict, int]] = []  # (suggestion, readings to take); fewer: not pending
     if resume_pending:
@@ -94,6 +114,11 @@ def run_driver(
             instrument.move(suggestion["point"])
             for _ in range(readings):
                 reading = instrument.read()
+                if not isinstance(reading, Reading):
+                    raise InvalidParameterError(
+                        f"{type(instrument).__name__}.read() returned {reading!r}; it must "
+                        "return a drivers.Reading, e.g. Reading(value=mu)"
+                    )
                 putting = True
                 put = _put(client, outage_s, campaign_id, suggestion, reading)
                 putting = False
@@ -143,11 +168,16 @@ def _left_by_dead_run(
 
 
 def _call(client: Client, outage_s: float, method: str, **params) -> dict:
-    """``client.call`` retried while the server is unavailable, for up to ``outage_s``."""
+    """``client.call`` retried while the server is unavailable, for up to ``outage_s``.
+
+    Every try sends the same request (one id, the same bytes), so copies that a slow
+    server has queued are answered from its reply cache, not handled again.
+    """
+    request = client.prepare(method, **params)
     deadline = time.monotonic() + outage_s
     while True:
         try:
-            return client.call(method, **params)
+            return client.send(request)
         except ServerUnavailableError:
             if time.monotonic() >= deadline:
                 raise
@@ -174,8 +204,10 @@ def _ended(client: Client, outage_s: float, campaign_id: str, measured: int) -> 
     return DriverRun(measured, status["status"], status["stop_reason"])
 
 
-def _put(client: Client, outage_s: float, campaign_id: str, suggestion: dict, reading) -> dict:
-    """Put one reading as an observation keyed by (client id, sequence)."""
+def _put(
+    client: Client, outage_s: float, campaign_id: str, suggestion: dict, reading: Reading
+) -> dict:
+    """Put one reading as an observation timed at its read, keyed by (client id, sequence)."""
     return _call(
         client,
         outage_s,
@@ -186,6 +218,7 @@ def _put(client: Client, outage_s: float, campaign_id: str, suggestion: dict, re
         uncertainty=reading.uncertainty,
         spectrum=reading.spectrum,
         metadata=reading.metadata,
+        time=reading.time,
         suggestion_id=suggestion["id"],
         client_id=client.client_id,
         sequence=client.next_sequence(),

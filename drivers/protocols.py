@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
 
@@ -17,12 +18,15 @@ class Reading:
         uncertainty: one standard deviation of ``value``, if known.
         spectrum: optional ``{"x": (n,), "y": (n,), "x_units": str, "y_units": str}``.
         metadata: other channels and details, JSON-able.
+        time: UNIX seconds when it was read; now, if not given. The observation
+            keeps it, however late the put reaches the server.
     """
 
     value: float | None
     uncertainty: float | None = None
     spectrum: dict[str, np.ndarray | str] | None = None
     metadata: dict[str, Any] = field(default_factory=dict)
+    time: float = field(default_factory=time.time)
 
 
 @runtime_checkable

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from adaptive.client import InvalidParameterError, OutOfSpaceError
 from drivers.protocols import Reading
 
 
@@ -18,6 +19,9 @@ class SimulatedInstrument:
 
     With counting noise, the uncertainty of ``mu`` (ln I0/I1) is 1/sqrt(I1) and that of
     ``i1`` is sqrt(I1); other channels report none.
+
+    Raises:
+        InvalidParameterError: ``channel`` is not one of the simulator's channels.
     """
 
     def __init__(self, simulator, dimension: str = "energy", channel: str | None = None):
@@ -25,19 +29,36 @@ class SimulatedInstrument:
         self.dimension = dimension
         self.channel = channel or simulator.primary
         if self.channel not in simulator.channels:
-            raise ValueError(
-                f"channel {self.channel!r} is not one of the simulator's {simulator.channels}"
+            raise InvalidParameterError(
+                f"channel={self.channel!r} is not one of the simulator's channels "
+                f"{simulator.channels}; pass one of them"
             )
         self.energy: float | None = None
 
     def move(self, point: dict[str, Any]) -> None:
+        """Set the energy to ``point[dimension]``.
+
+        Raises:
+            InvalidParameterError: ``point`` has no number under ``dimension``.
+            OutOfSpaceError: the energy is outside the simulator's ``energy_range``.
+        """
         if self.dimension not in point:
-            raise ValueError(f"point {point} has no {self.dimension!r} coordinate")
+            raise InvalidParameterError(
+                f"point {point} has no {self.dimension!r} coordinate; create the instrument "
+                "with dimension= the name of the campaign's energy dimension"
+            )
+        try:
+            energy = float(point[self.dimension])
+        except (TypeError, ValueError):
+            raise InvalidParameterError(
+                f"{self.dimension}={point[self.dimension]!r} is not a number; suggested "
+                "energies must be numbers, in eV"
+            ) from None
         low, high = self.simulator.energy_range
-        energy = float(point[self.dimension])
         if not low <= energy <= high:
-            raise ValueError(
-                f"{self.dimension}={energy} is outside the simulator's [{low}, {high}]"
+            raise OutOfSpaceError(
+                f"{self.dimension}={energy} is outside the simulator's [{low}, {high}] eV; "
+                "create the campaign's space inside that range"
             )
         self.energy = energy
 

@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 import zmq
 
-from adaptive import protocol
-from adaptive.client import Client
+from adaptive import campaign, protocol
+from adaptive.client import MAX_SUGGESTIONS, Client, Request
 from adaptive.errors import (
     InvalidParameterError,
     OutOfSpaceError,
@@ -159,6 +159,39 @@ def test_gives_up_after_bounded_retries(serve, connect):
     assert len({peer for peer, _, _ in server.seen}) == 3
 
 
+def test_a_prepared_request_sent_again_keeps_its_id_and_bytes(serve, connect):
+    received = []
+
+    def answer_the_third(rid, method, params, n):
+        received.append(params)
+        return echo(rid, method, params, n) if n == 3 else []
+
+    server = serve(answer_the_third)
+    client = connect(server.address, retries=0)
+    request = client.prepare("echo_params", y=np.arange(3.0), tag="a")
+    assert isinstance(request, Request) and request.method == "echo_params"
+    envelope = protocol.request("echo_params", {"y": np.arange(3.0), "tag": "a"}, id=request.id)
+    assert request.frames == (b"", *protocol.encode(envelope))
+    for _ in range(2):  # as a driver riding out an outage would
+        with pytest.raises(ServerUnavailableError, match=request.id):
+            client.send(request)
+    assert client.send(request)["params"]["tag"] == "a"
+    assert [request_id for _, request_id, _ in server.seen] == [request.id] * 3
+    assert len({peer for peer, _, _ in server.seen}) == 3  # a fresh socket each time
+    for params in received:
+        np.testing.assert_array_equal(params["y"], np.arange(3.0))
+
+
+def test_send_takes_only_a_prepared_request(connect):
+    client = connect("tcp://127.0.0.1:1")
+    with pytest.raises(InvalidParameterError, match="Client.prepare"):
+        client.send("campaign_list")
+
+
+def test_max_suggestions_is_the_servers():
+    assert MAX_SUGGESTIONS == campaign.MAX_SUGGESTIONS
+
+
 def test_zero_retries_means_one_try(serve, connect):
     server = serve(lambda rid, m, p, n: [])
     client = connect(server.address, retries=0)
@@ -274,6 +307,8 @@ def test_client_id_and_sequence():
         ({"timeout_s": float("nan")}, "timeout_s"),
         ({"timeout_s": 1e7}, "timeout_s"),  # over the int32 milliseconds ZeroMQ holds
         ({"timeout_s": "1"}, "timeout_s"),
+        ({"timeout_s": True}, "timeout_s"),
+        ({"timeout_s": np.float64("nan")}, "timeout_s"),
         ({"retries": -1}, "retries"),
         ({"retries": 1.5}, "retries"),
         ({"retries": True}, "retries"),
@@ -283,6 +318,13 @@ def test_client_id_and_sequence():
 def test_rejects_bad_settings(options, match):
     with pytest.raises(InvalidParameterError, match=match):
         Client("tcp://127.0.0.1:1", **options)
+
+
+@pytest.mark.parametrize("seconds", [np.float32(2.0), np.int64(2), np.float64(0.5), 2])
+def test_takes_any_real_number_of_seconds(seconds):
+    client = Client("tcp://127.0.0.1:1", timeout_s=seconds, retries=np.int64(1))
+    assert type(client.timeout_s) is float and client.timeout_s == float(seconds)
+    assert type(client.retries) is int and client.retries == 1
 
 
 def test_bad_address_is_invalid_parameter(context):

@@ -1,9 +1,13 @@
+import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 import drivers
-from drivers import SimulatedInstrument, replay_instrument
+import simulators.agnp as agnp
+from adaptive.errors import InvalidParameterError, OutOfSpaceError
+from drivers import SimulatedInstrument, SynthesisInstrument, replay_instrument
 from simulators import KEdgeXAS, read_two_column
 
 DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data"
@@ -55,7 +59,7 @@ def test_other_channel_as_value():
     reading = instrument.read()
     assert 0 < reading.value < 1
     assert set(reading.metadata) == {"mu", "i0"}
-    with pytest.raises(ValueError, match="channel"):
+    with pytest.raises(InvalidParameterError, match="channel='fluo'.*pass one of them"):
         SimulatedInstrument(KEdgeXAS(i0=None), channel="fluo")
 
 
@@ -64,12 +68,64 @@ def test_read_before_move_raises():
         SimulatedInstrument(KEdgeXAS(i0=None)).read()
 
 
-@pytest.mark.parametrize("point", [{"energy": 8000.0}, {"energy": 20000.0}, {"x": 9000.0}])
-def test_bad_move_raises_value_error(point):
+@pytest.mark.parametrize(
+    ("point", "error", "match"),
+    [
+        ({"energy": 8000.0}, OutOfSpaceError, "energy=8000.0 is outside .*create the campaign"),
+        ({"energy": 20000.0}, OutOfSpaceError, "energy=20000.0 is outside"),
+        ({"x": 9000.0}, InvalidParameterError, "no 'energy' coordinate.*dimension="),
+        ({"energy": "high"}, InvalidParameterError, "energy='high' is not a number"),
+    ],
+)
+def test_bad_move_raises_a_typed_error_that_says_the_fix(point, error, match):
     instrument = SimulatedInstrument(KEdgeXAS(i0=None))
-    with pytest.raises(ValueError):
+    with pytest.raises(error, match=match):
         instrument.move(point)
     assert instrument.energy is None
+
+
+def test_a_reading_is_timed_when_taken():
+    before = time.time()
+    reading = drivers.Reading(value=1.0)
+    assert before <= reading.time <= time.time()
+    assert drivers.Reading(value=1.0, time=1.5e9).time == 1.5e9
+
+
+def agnp_recipe() -> dict:
+    """A recipe inside ``BOUNDS`` whose four fractions sum to less than 100 %."""
+    recipe = {f: (low + high) / 2 for f, (low, high) in agnp.BOUNDS.items()}
+    recipe.update({f: agnp.BOUNDS[f][0] for f in agnp.FACTORS[:4]})
+    return recipe
+
+
+def test_synthesis_readings_own_their_wavelengths():
+    instrument = SynthesisInstrument(agnp.AgNPSynthesis(seed=0))
+    instrument.move(agnp_recipe())
+    first = instrument.read()
+    assert first.value is None and first.spectrum["x_units"] == "nm"
+    assert not np.shares_memory(first.spectrum["x"], agnp.WAVELENGTHS)
+    first.spectrum["x"] /= 1000.0  # the caller converts its copy to micrometres
+    second = instrument.read()
+    np.testing.assert_array_equal(second.spectrum["x"], np.arange(380.0, 801.0, 1.0))
+    assert second.spectrum["x"].shape == second.spectrum["y"].shape
+
+
+@pytest.mark.parametrize(
+    ("change", "error", "match"),
+    [
+        ({"Qpva(%)": None}, InvalidParameterError, r"lacks \['Qpva\(%\)'\].*BOUNDS"),
+        ({"Qpva(%)": "lots"}, InvalidParameterError, "non-number"),
+        ({"Qtot(uL/min)": 5000.0}, OutOfSpaceError, "outside its bounds"),
+        ({"QAgNO3(%)": 42.0, "Qpva(%)": 40.0, "Qtsc(%)": 30.0}, OutOfSpaceError, "sum to"),
+    ],
+)
+def test_synthesis_bad_recipe_raises_a_typed_error_that_says_the_fix(change, error, match):
+    recipe = {**agnp_recipe(), **change}
+    recipe = {f: v for f, v in recipe.items() if v is not None}
+    instrument = SynthesisInstrument(agnp.AgNPSynthesis(seed=0))
+    with pytest.raises(error, match=match):
+        instrument.move(recipe)
+    assert instrument.recipe is None
 
 
 def test_replay_returns_recorded_mu():

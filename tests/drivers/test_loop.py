@@ -1,0 +1,142 @@
+"""The driver loop against real servers on loopback: argument checks, outages, timing."""
+
+import functools
+import time
+
+import pytest
+
+from adaptive.client import MAX_SUGGESTIONS, Client
+from adaptive.errors import InvalidParameterError
+from adaptive.journal import Journal
+from adaptive.server import Server
+from drivers import DriverRun, SimulatedInstrument, run_driver
+from simulators import KEdgeXAS
+
+#: A port nothing listens on: a call there ends in ServerUnavailableError.
+SILENT = "tcp://127.0.0.1:1"
+
+
+class SlowServer(Server):
+    """A real server whose ``slow`` handler takes ``delay_s`` (a long fit, an analysis).
+
+    Attributes:
+        handled: how many requests the slow handler did the work for.
+    """
+
+    def __init__(self, journal, slow: str, delay_s: float):
+        super().__init__(journal, bind="tcp://127.0.0.1:0")
+        self.handled = 0
+        handler = self.methods[slow]
+
+        @functools.wraps(handler)  # keeps the signature the dispatcher checks
+        def slowly(**params):
+            self.handled += 1
+            time.sleep(delay_s)
+            return handler(**params)
+
+        self.methods[slow] = slowly
+
+
+@pytest.fixture
+def slow_server(tmp_path):
+    """Start a ``SlowServer(slow, delay_s)``; every one started is stopped afterwards."""
+    servers = []
+
+    def start(slow: str, delay_s: float) -> SlowServer:
+        server = SlowServer(tmp_path / f"journal{len(servers)}.sqlite", slow, delay_s)
+        servers.append(server)
+        server.start()
+        return server
+
+    yield start
+    for server in servers:
+        server.stop()
+
+
+def grid_campaign(client: Client, simulator: KEdgeXAS, n_points: int = 5) -> str:
+    """A grid campaign over the simulator's energy range; its id."""
+    low, high = simulator.energy_range
+    space = {"dimensions": [{"name": "energy", "low": low, "high": high, "units": "eV"}]}
+    strategy = {"name": "grid", "options": {"n_points": n_points}}
+    return client.call("campaign_create", space=space, strategy=strategy)["campaign_id"]
+
+
+@pytest.mark.parametrize("slow", ["suggestions_get", "observation_put"])
+def test_a_slow_server_answers_the_retries_of_an_outage_from_its_cache(slow_server, slow):
+    server = slow_server(slow, delay_s=0.6)
+    simulator = KEdgeXAS(i0=None)
+    with Client(server.endpoint, timeout_s=10) as setup:
+        campaign = grid_campaign(setup, simulator)
+    server.handled = 0
+    # The client gives up after 0.1 s, long before the server answers: outage_s resends.
+    with Client(server.endpoint, timeout_s=0.1, retries=0) as client:
+        instrument = SimulatedInstrument(simulator)
+        run = run_driver(client, campaign, instrument, batch=2, max_measurements=2, outage_s=4.0)
+    assert run == DriverRun(2, "running", None)
+    with Client(server.endpoint, timeout_s=10) as client:  # served after the queued copies
+        status = client.call("campaign_status", campaign_id=campaign)
+    assert server.handled == (1 if slow == "suggestions_get" else 2)  # once per request
+    assert status["n_observations"] == 2 and status["pending"] == []
+
+
+def test_an_observation_is_timed_when_read_not_when_the_put_arrives(slow_server):
+    server = slow_server("observation_put", delay_s=0.5)
+    simulator = KEdgeXAS(i0=None)
+    read_at = []
+
+    class Timed(SimulatedInstrument):
+        def read(self):
+            reading = super().read()
+            read_at.append(time.time())
+            return reading
+
+    with Client(server.endpoint, timeout_s=10) as client:
+        campaign = grid_campaign(client, simulator, n_points=2)
+        run_driver(client, campaign, Timed(simulator))
+    journal = Journal(server.journal_path)
+    observed = journal.observations(campaign)
+    journal.close()
+    assert len(observed) == len(read_at) == 2
+    for observation, t in zip(observed, read_at, strict=True):
+        assert observation.time == pytest.approx(t, abs=0.1)
+
+
+def test_a_batch_above_the_servers_cap_is_refused_before_any_call():
+    with Client(SILENT, timeout_s=0.1, retries=0) as client:
+        with pytest.raises(InvalidParameterError, match=f"batch=1001 .* {MAX_SUGGESTIONS} "):
+            run_driver(client, "c1", SimulatedInstrument(KEdgeXAS(i0=None)), batch=1001)
+
+
+def test_the_servers_cap_is_a_valid_batch(server):
+    simulator = KEdgeXAS(i0=None)
+    with Client(server.endpoint, timeout_s=30) as client:
+        campaign = grid_campaign(client, simulator, n_points=3)
+        run = run_driver(client, campaign, SimulatedInstrument(simulator), batch=MAX_SUGGESTIONS)
+    assert run.n_measured == 3 and run.status == "stopped"
+
+
+class MovesOnly:
+    def move(self, point):
+        pass
+
+
+@pytest.mark.parametrize("instrument", [None, object(), MovesOnly()])
+def test_an_instrument_without_move_and_read_is_refused_before_any_call(instrument):
+    with Client(SILENT, timeout_s=0.1, retries=0) as client:
+        with pytest.raises(InvalidParameterError, match="instrument=.* lacks move.*or read"):
+            run_driver(client, "c1", instrument)
+
+
+def test_a_read_that_returns_no_reading_is_refused_and_its_batch_released(server):
+    simulator = KEdgeXAS(i0=None)
+
+    class BareFloat(SimulatedInstrument):
+        def read(self):
+            return super().read().value
+
+    with Client(server.endpoint, timeout_s=30) as client:
+        campaign = grid_campaign(client, simulator)
+        with pytest.raises(InvalidParameterError, match=r"BareFloat.read\(\) returned .*Reading"):
+            run_driver(client, campaign, BareFloat(simulator), batch=3)
+        status = client.call("campaign_status", campaign_id=campaign)
+    assert status["n_observations"] == 0 and status["pending"] == []
