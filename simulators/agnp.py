@@ -15,7 +15,10 @@ the total flow (uL/min). The absorbance on 380..800 nm is the sum of
   ``prism_center + prism_shift_ratio * ln(QAgNO3 / Qseed) + prism_shift_tsc * ln(Qtsc / 10)``
   nm, whose width grows with its position
   (``prism_width * (1 + prism_width_slope * (center - 500) / 100)``: bigger, thinner
-  prisms give redder, broader bands) and whose height grows with the silver supply,
+  prisms give redder, broader bands; floored at ``MIN_PRISM_WIDTH`` = 20 nm, since the
+  linear law reaches zero for bands bluer than about 425 nm, which corners of ``BOUNDS``
+  give, while the 164 measured recipes all keep it above 28 nm) and whose height grows
+  with the silver supply,
   ``prism_scale * (1 - exp(-QAgNO3 / prism_saturation))``;
 
 both multiplied by the conversion within the residence time,
@@ -58,7 +61,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 from scipy.optimize import least_squares
 
-from simulators.base import check_seed, is_finite_real
+from simulators.base import as_float_array, check_seed, is_finite_real
 
 #: (421,) wavelengths of every spectrum, nm: 380..800 in 1 nm steps.
 WAVELENGTHS = np.arange(380.0, 801.0, 1.0)
@@ -116,6 +119,9 @@ PARAM_BOUNDS = {
     "bg_power": (0.0, 10.0),
 }
 
+#: Floor of the in-plane band width (Gaussian sigma), nm: the lower bound of ``prism_width``.
+MIN_PRISM_WIDTH = PARAM_BOUNDS["prism_width"][0]
+
 _NAMES = tuple(DEFAULT_PARAMS)
 
 #: One recipe: a dict keyed by exactly ``FACTORS`` or a (5,) array in that order.
@@ -139,7 +145,7 @@ def _spectra(p: np.ndarray, x: np.ndarray, shift: np.ndarray | float = 0.0) -> n
     i_sphere = ss * (1.0 - np.exp(-seed / s0)) * conversion
     i_prism = sp * (1.0 - np.exp(-ag / s1)) * conversion
     center = cp + kr * np.log(ag / seed) + kt * np.log(tsc / 10.0) + shift
-    width = np.maximum(wp * (1.0 + kw * (center - 500.0) / 100.0), 1.0)
+    width = np.maximum(wp * (1.0 + kw * (center - 500.0) / 100.0), MIN_PRISM_WIDTH)
     lam = WAVELENGTHS[None, :]
     d = lam - cs
     sphere = np.exp(-0.5 * (d / np.where(d < 0.0, sl, sr)) ** 2) + ba * (lam / 380.0) ** (-bp)
@@ -173,10 +179,16 @@ def check_recipes(recipes: np.ndarray | Sequence[Sequence[float]]) -> np.ndarray
         (n, 5) float copy.
 
     Raises:
-        ValueError: wrong shape, non-finite value, value outside ``BOUNDS`` or the four
-            fractions summing to more than ``MAX_FRACTION_SUM``.
+        ValueError: values that are not real numbers (dicts, complex), wrong shape,
+            non-finite value, value outside ``BOUNDS`` or the four fractions summing to
+            more than ``MAX_FRACTION_SUM``.
     """
-    x = np.array(recipes, dtype=float)
+    x = as_float_array(
+        "recipes",
+        recipes,
+        f"an (n, {len(FACTORS)}) array of real numbers in order {FACTORS}",
+        "give each recipe as a row of numbers, e.g. [[r[f] for f in FACTORS] for r in dicts]",
+    )
     if x.ndim != 2 or x.shape[1] != len(FACTORS):
         raise ValueError(
             f"recipes must be an (n, {len(FACTORS)}) array in order {FACTORS}, got shape {x.shape}"
@@ -220,7 +232,12 @@ def _recipe_row(recipe: Recipe) -> np.ndarray:
         except (TypeError, ValueError) as err:
             raise ValueError(f"recipe values must be numbers, got {dict(recipe)!r}") from err
     else:
-        row = np.asarray(recipe, dtype=float)
+        row = as_float_array(
+            "recipe",
+            recipe,
+            f"a dict keyed by {list(FACTORS)} or a ({len(FACTORS)},) array of real numbers",
+            "pass one recipe of numbers",
+        )
         if row.shape != (len(FACTORS),):
             raise ValueError(
                 f"a recipe array must have shape ({len(FACTORS)},) in order {FACTORS}, "
@@ -317,7 +334,9 @@ class AgNPSynthesis:
         """Measured (noisy) absorbance of ``n_droplets`` droplets of one recipe.
 
         Each droplet gets its own log-normal intensity factor, in-plane band shift and
-        additive noise, drawn from the simulator's seeded generator.
+        additive noise, drawn from the simulator's seeded generator droplet by droplet (one
+        row of 2 + 421 standard normals each), so ``measure(r, 3)`` equals three
+        ``measure(r)`` calls.
 
         Args:
             recipe: dict keyed by exactly ``FACTORS``, or a (5,) array in that order.
@@ -332,10 +351,10 @@ class AgNPSynthesis:
             raise ValueError(f"n_droplets must be >= 1, got {n_droplets}")
         x = np.repeat(_recipe_row(recipe), int(n_droplets), axis=0)
         n = x.shape[0]
-        shift = self._rng.normal(0.0, self.position_jitter, n)
-        scale = np.exp(self._rng.normal(0.0, self.intensity_jitter, n))
-        spectra = scale[:, None] * _spectra(self._p, x, shift)
-        return spectra + self._rng.normal(0.0, self.noise, spectra.shape)
+        z = self._rng.standard_normal((n, 2 + WAVELENGTHS.size))
+        shift = self.position_jitter * z[:, 0]
+        scale = np.exp(self.intensity_jitter * z[:, 1])
+        return scale[:, None] * _spectra(self._p, x, shift) + self.noise * z[:, 2:]
 
 
 def calibrate(
@@ -366,7 +385,9 @@ def calibrate(
     x = check_recipes(recipes)
     if x.shape[0] == 0:
         raise ValueError("calibrate needs at least one recipe with its measured spectrum, got none")
-    y = np.asarray(spectra, dtype=float)
+    y = as_float_array(
+        "spectra", spectra, "an array of real numbers", "pass measured absorbance values"
+    )
     if y.shape != (x.shape[0], WAVELENGTHS.size):
         raise ValueError(
             f"spectra must have shape ({x.shape[0]}, {WAVELENGTHS.size}) to match the recipes "

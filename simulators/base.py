@@ -5,7 +5,9 @@ generator, and splits the signal into a noise-free part (``evaluate_true``) and
 a measured, noisy part (``measure`` / ``measure_channels``).
 """
 
+import math
 import numbers
+import reprlib
 from abc import ABC, abstractmethod
 
 import numpy as np
@@ -16,10 +18,27 @@ MAX_COUNTS = 1e18
 
 
 def is_finite_real(value) -> bool:
-    """Whether ``value`` is a finite real number (strings and bools are not)."""
-    return (
-        isinstance(value, numbers.Real) and not isinstance(value, bool) and bool(np.isfinite(value))
-    )
+    """Whether ``value`` is a finite real number (strings and bools are not; nor is an int
+    too large for a float, such as ``10**400``)."""
+    if not isinstance(value, numbers.Real) or isinstance(value, bool):
+        return False
+    try:
+        return math.isfinite(value)
+    except OverflowError:
+        return False
+
+
+def as_float_array(name: str, value, form: str, fix: str) -> np.ndarray:
+    """``value`` as a new float array of its shape, or a ValueError naming ``name``, the
+    expected ``form`` and the ``fix`` unless numpy reads it as real numbers (complex values,
+    dicts, ragged nesting and other objects are refused)."""
+    try:
+        array = np.asarray(value)
+        if array.dtype.kind != "c":
+            return array.astype(float)
+    except (TypeError, ValueError, OverflowError):
+        pass
+    raise ValueError(f"{name} must be {form}, got {reprlib.repr(value)}; {fix}")
 
 
 def check_finite(name: str, value, *, positive: bool = False) -> float:
@@ -152,7 +171,9 @@ class Simulator(ABC):
         return measured, np.full_like(mu, self.i0), i1
 
     def _check_energy(self, energy: float | np.ndarray) -> np.ndarray:
-        e = np.asarray(energy, dtype=float)
+        e = as_float_array(
+            "energy", energy, "a real number or an array of real numbers", "pass energies in eV"
+        )
         bad = ~np.isfinite(e)
         if bad.any():
             raise ValueError(

@@ -2,20 +2,19 @@
 
 Every function takes energies (or wavenumbers) as a scalar or an array of any
 shape and returns a float array of the same shape. Peaks have unit height at
-their centre; multiply by an amplitude to scale them.
+their centre; multiply by an amplitude to scale them. Scalar settings (positions,
+widths, fractions, shells) must be finite real numbers, else a ValueError names them;
+``xps_peak`` and ``pseudo_voigt_area`` broadcast arrays and skip the checks.
 """
 
 from collections.abc import Sequence
 
 import numpy as np
 
+from simulators.base import check_finite
+
 #: 2 m_e / hbar^2 in eV^-1 Angstrom^-2: k = sqrt(K_FACTOR * (E - E0)).
 K_FACTOR = 0.2624682917
-
-
-def _check_positive(name: str, value: float) -> None:
-    if not (np.isfinite(value) and value > 0):
-        raise ValueError(f"{name} must be finite and > 0, got {value!r}; pass a positive value")
 
 
 def arctan_step(e: np.ndarray, e0: float, width: float) -> np.ndarray:
@@ -29,7 +28,8 @@ def arctan_step(e: np.ndarray, e0: float, width: float) -> np.ndarray:
     Returns:
         (...) step values in (0, 1).
     """
-    _check_positive("width", width)
+    e0 = check_finite("e0", e0)
+    width = check_finite("width", width, positive=True)
     return 0.5 + np.arctan((np.asarray(e, dtype=float) - e0) / width) / np.pi
 
 
@@ -44,7 +44,8 @@ def gaussian(e: np.ndarray, center: float, fwhm: float) -> np.ndarray:
     Returns:
         (...) peak values in (0, 1].
     """
-    _check_positive("fwhm", fwhm)
+    center = check_finite("center", center)
+    fwhm = check_finite("fwhm", fwhm, positive=True)
     x = (np.asarray(e, dtype=float) - center) / fwhm
     return np.exp(-4.0 * np.log(2.0) * x**2)
 
@@ -60,7 +61,8 @@ def lorentzian(e: np.ndarray, center: float, fwhm: float) -> np.ndarray:
     Returns:
         (...) peak values in (0, 1].
     """
-    _check_positive("fwhm", fwhm)
+    center = check_finite("center", center)
+    fwhm = check_finite("fwhm", fwhm, positive=True)
     x = (np.asarray(e, dtype=float) - center) / fwhm
     return 1.0 / (1.0 + 4.0 * x**2)
 
@@ -77,6 +79,7 @@ def pseudo_voigt(e: np.ndarray, center: float, fwhm: float, eta: float) -> np.nd
     Returns:
         (...) peak values in (0, 1].
     """
+    eta = check_finite("eta", eta)
     if not 0.0 <= eta <= 1.0:
         raise ValueError(f"eta must lie in [0, 1], got {eta!r}; pass a Lorentzian fraction")
     return eta * lorentzian(e, center, fwhm) + (1.0 - eta) * gaussian(e, center, fwhm)
@@ -92,6 +95,7 @@ def energy_to_k(e: np.ndarray, e0: float) -> np.ndarray:
     Returns:
         (...) k = sqrt(K_FACTOR * (e - e0)) in Angstrom^-1 for e > e0, 0 below.
     """
+    e0 = check_finite("e0", e0)
     return np.sqrt(K_FACTOR * np.clip(np.asarray(e, dtype=float) - e0, 0.0, None))
 
 
@@ -116,10 +120,13 @@ def exafs_chi(k: np.ndarray, shells: Sequence[tuple[float, float, float, float]]
     chi = np.zeros(k.shape)
     above = k > 0
     kk = k[above]
-    for amplitude, r, sigma2, phase in shells:
-        _check_positive("shell distance R", r)
-        if not sigma2 >= 0:
-            raise ValueError(f"shell sigma2 must be >= 0, got {sigma2!r}; use sigma2 >= 0")
+    for i, (amplitude, r, sigma2, phase) in enumerate(shells):
+        amplitude = check_finite(f"shells[{i}] amplitude", amplitude)
+        r = check_finite(f"shells[{i}] R", r, positive=True)
+        sigma2 = check_finite(f"shells[{i}] sigma2", sigma2)
+        if sigma2 < 0:
+            raise ValueError(f"shells[{i}] sigma2 must be >= 0, got {sigma2!r}; use sigma2 >= 0")
+        phase = check_finite(f"shells[{i}] phase", phase)
         damping = np.exp(-2 * kk**2 * sigma2)
         chi[above] += amplitude * damping * np.sin(2 * kk * r + phase) / (kk * r**2)
     return chi

@@ -53,13 +53,19 @@ class PoolEmulator:
 
         Args:
             X: (n_candidates, d) distinct, finite input values.
-            replicates: n_candidates non-empty sequences of finite objective values.
-            inputs: d input names.
+            replicates: n_candidates non-empty sequences of finite objective values (ragged
+                lists, not NaN-padded rows).
+            inputs: d input names, a list (a single string is refused, not split).
             objective: objective name.
             seed: non-negative int seed for ``np.random.default_rng``; None draws a
                 fresh one.
         """
         check_seed(seed)
+        if isinstance(inputs, str):
+            raise ValueError(
+                f"inputs must be a list of column names, got the string {inputs!r}; "
+                f"pass [{inputs!r}] for one input"
+            )
         x = np.array(X, dtype=float)
         inputs = tuple(inputs)
         if x.ndim != 2 or x.shape[0] == 0 or x.shape[1] != len(inputs):
@@ -74,9 +80,16 @@ class PoolEmulator:
             )
         reps = [np.array(r, dtype=float).ravel() for r in replicates]
         for i, r in enumerate(reps):
-            if r.size == 0 or not np.isfinite(r).all():
+            if r.size == 0:
                 raise ValueError(
-                    f"candidate {i} needs at least one finite {objective!r} value, got {r.tolist()}"
+                    f"candidate {i} needs at least one {objective!r} value, got none; drop "
+                    "candidates that were never measured"
+                )
+            if not np.isfinite(r).all():
+                raise ValueError(
+                    f"every {objective!r} value must be finite, got {r.tolist()} for candidate "
+                    f"{i}; drop the NaN/inf values (replicate lists may differ in length, "
+                    "so NaN padding is not needed)"
                 )
         if not np.isfinite(x).all():
             raise ValueError("X must be finite; drop rows with NaN/inf inputs")

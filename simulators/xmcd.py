@@ -5,6 +5,9 @@ import numpy as np
 from simulators.base import Simulator, check_finite
 from simulators.lineshapes import arctan_step, pseudo_voigt
 
+#: Largest ``|xmcd_l3|`` and ``|xmcd_l2|``: at 2 one helicity has no white line left.
+MAX_XMCD = 2.0
+
 
 class XMCD(Simulator):
     """L2,3 absorption for both photon helicities and their difference.
@@ -18,8 +21,12 @@ class XMCD(Simulator):
         mu_plus   = mu_avg + xmcd / 2,   mu_minus = mu_avg - xmcd / 2
 
     Defaults resemble Fe metal, with the dichroism negative at L3 and positive at L2.
+    Each helicity carries a white line ``(1 +- xmcd_l3 / 2)`` times that of the average
+    (likewise at L2), so ``|xmcd_l3|, |xmcd_l2| <= MAX_XMCD`` = 2 keeps both helicities'
+    absorption >= 0 (for a non-negative edge step and white lines).
     With ``i0`` set, each helicity is measured in transmission with independent
-    Poisson counting noise.
+    Poisson counting noise, drawn energy by energy (plus then minus at each point), so a
+    scan measured in one call or point by point sees the same noise.
 
     Channels: ``mu_avg`` (primary, the helicity average), ``mu_plus``, ``mu_minus`` and
     ``xmcd`` (= ``mu_plus - mu_minus``, also for noisy measurements). Use
@@ -61,8 +68,10 @@ class XMCD(Simulator):
             fwhm_l3: L3 white-line FWHM, eV (> 0).
             fwhm_l2: L2 white-line FWHM, eV (> 0).
             eta: Lorentzian fraction of the pseudo-Voigt white lines, in [0, 1].
-            xmcd_l3: dichroic difference at L3 as a fraction of the L3 white line.
-            xmcd_l2: dichroic difference at L2 as a fraction of the L2 white line.
+            xmcd_l3: dichroic difference at L3 as a fraction of the L3 white line, in
+                [-``MAX_XMCD``, ``MAX_XMCD``].
+            xmcd_l2: dichroic difference at L2 as a fraction of the L2 white line, in
+                [-``MAX_XMCD``, ``MAX_XMCD``].
             mu_offset: sample absorption added for the counting statistics only.
             i0: incident counts per point and helicity, or None for noise-free
                 measurements.
@@ -70,7 +79,8 @@ class XMCD(Simulator):
 
         Raises:
             ValueError: naming the setting, unless every setting is a finite real number
-                (widths > 0, ``eta`` in [0, 1], ``l3_energy < l2_energy``).
+                (widths > 0, ``eta`` in [0, 1], ``l3_energy < l2_energy``, ``|xmcd_l3|`` and
+                ``|xmcd_l2|`` <= ``MAX_XMCD``).
         """
         self.l3_energy = check_finite("l3_energy", l3_energy)
         self.l2_energy = check_finite("l2_energy", l2_energy)
@@ -93,6 +103,13 @@ class XMCD(Simulator):
             raise ValueError(f"eta must lie in [0, 1], got {eta!r}; pass a Lorentzian fraction")
         self.xmcd_l3 = check_finite("xmcd_l3", xmcd_l3)
         self.xmcd_l2 = check_finite("xmcd_l2", xmcd_l2)
+        for name, value in (("xmcd_l3", self.xmcd_l3), ("xmcd_l2", self.xmcd_l2)):
+            if abs(value) > MAX_XMCD:
+                raise ValueError(
+                    f"{name} must lie in [-{MAX_XMCD:g}, {MAX_XMCD:g}], got {value!r}; pass a "
+                    "smaller fraction (a helicity's white line is (1 +- xmcd / 2) times the "
+                    "average, negative beyond 2)"
+                )
 
     def _helicities(self, e: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Noise-free (mu_plus, mu_minus), each (n,), for energies e: (n,) eV."""
@@ -109,7 +126,10 @@ class XMCD(Simulator):
         return 0.5 * (plus + minus)
 
     def _channels(self, e: np.ndarray) -> dict[str, np.ndarray]:
-        plus, minus = (self._transmission(mu)[0] for mu in self._helicities(e))
+        # Interleaved (plus, minus) per energy, so the noise does not depend on the split
+        # of a scan into calls.
+        measured = self._transmission(np.column_stack(self._helicities(e)).ravel())[0]
+        plus, minus = measured.reshape(-1, 2).T
         return {
             "mu_avg": 0.5 * (plus + minus),
             "mu_plus": plus,

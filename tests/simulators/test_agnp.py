@@ -1,11 +1,19 @@
 import csv
+import itertools
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from simulators import AgNPSynthesis
-from simulators.agnp import BOUNDS, DEFAULT_PARAMS, FACTORS, WAVELENGTHS, calibrate
+from simulators import AgNPSynthesis, PoolEmulator
+from simulators.agnp import (
+    BOUNDS,
+    DEFAULT_PARAMS,
+    FACTORS,
+    MIN_PRISM_WIDTH,
+    WAVELENGTHS,
+    calibrate,
+)
 
 DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "synthesis"
 needs_data = pytest.mark.skipif(
@@ -27,6 +35,17 @@ def prism_peak(sim, recipe):
     s = sim.spectrum_true(recipe)
     red = WAVELENGTHS > 480
     return WAVELENGTHS[red][s[red].argmax()]
+
+
+def linear_width(x):
+    """(n,) in-plane band sigma of the linear width law before its floor, nm; x: (n, 5)."""
+    p = DEFAULT_PARAMS
+    center = (
+        p["prism_center"]
+        + p["prism_shift_ratio"] * np.log(x[:, 0] / x[:, 3])
+        + p["prism_shift_tsc"] * np.log(x[:, 2] / 10)
+    )
+    return p["prism_width"] * (1 + p["prism_width_slope"] * (center - 500) / 100)
 
 
 def test_shapes_and_positivity():
@@ -75,6 +94,27 @@ def test_seeded_noise_is_reproducible_and_droplets_spread():
     assert np.abs(np.median(a, axis=0) / true - 1).mean() < 0.05  # unbiased around the truth
 
 
+def test_droplets_draw_the_same_noise_in_one_call_or_many():
+    together = AgNPSynthesis(seed=1).measure(RECIPE, n_droplets=4)
+    one_by_one = AgNPSynthesis(seed=1)
+    np.testing.assert_array_equal(
+        together, np.vstack([one_by_one.measure(RECIPE) for _ in range(4)])
+    )
+
+
+def test_in_plane_band_stays_broad_at_every_corner_of_the_bounds():
+    corners = [c for c in itertools.product(*(BOUNDS[f] for f in FACTORS)) if sum(c[:4]) <= 100]
+    y = AgNPSynthesis().spectra_true(np.array(corners))
+    # A sigma under ~5 nm would show as a spike with a second difference >= 0.01.
+    assert np.abs(np.diff(y, 2, axis=1)).max() < 0.005
+    # Silver-poor, seed- and citrate-rich: the linear law gives 0.55 nm at a 426 nm band;
+    # floored, the band is that of a slope-free law of width MIN_PRISM_WIDTH.
+    blue = [4.53, 9.99, 30.5, 19.5, 200.0]
+    assert linear_width(np.array([blue]))[0] < 1
+    broad = AgNPSynthesis(params={"prism_width_slope": 0.0, "prism_width": MIN_PRISM_WIDTH})
+    np.testing.assert_allclose(AgNPSynthesis().spectrum_true(blue), broad.spectrum_true(blue))
+
+
 def test_noise_free_measure_equals_truth():
     sim = AgNPSynthesis(intensity_jitter=0, position_jitter=0, noise=0, seed=0)
     np.testing.assert_allclose(sim.measure(RECIPE, 3), np.tile(sim.spectrum_true(RECIPE), (3, 1)))
@@ -119,11 +159,34 @@ def test_bad_settings_raise():
         ({"noise": None}, "noise must be a finite number >= 0.*got None"),
         ({"noise": "0.1"}, "noise must be a finite number >= 0.*got '0.1'"),
         ({"position_jitter": [1.0]}, "position_jitter must be a finite number"),
+        ({"noise": 10**400}, "noise must be a finite number >= 0"),
+        ({"params": {"flow_scale": 10**400}}, "flow_scale=10* must be a finite number"),
     ],
 )
 def test_non_numeric_settings_raise(settings, match):
     with pytest.raises(ValueError, match=match):
         AgNPSynthesis(**settings)
+
+
+@pytest.mark.parametrize(
+    ("call", "match"),
+    [
+        (lambda sim: sim.spectra_true([RECIPE]), r"^recipes must be an \(n, 5\) array of real"),
+        (lambda sim: sim.spectra_true([[15, 25, 10, 8, 500 + 1j]]), r"^recipes must be an \(n"),
+        (lambda sim: sim.spectra_true(np.array([[15, 25, 10, 8, 500 + 0j]])), "^recipes must"),
+        (lambda sim: sim.spectrum_true(np.array([15, 25, 10, 8, 500 + 0j])), "^recipe must be"),
+        (lambda sim: sim.measure([15, 25, 10, 8, {"a": 1}]), "^recipe must be a dict keyed by"),
+    ],
+)
+def test_recipes_that_are_not_real_numbers_are_refused_by_name(call, match):
+    with pytest.raises(ValueError, match=match):
+        call(AgNPSynthesis(seed=0))
+
+
+def test_calibrate_refuses_complex_spectra():
+    x = np.array([[RECIPE[f] for f in FACTORS]])
+    with pytest.raises(ValueError, match="^spectra must be an array of real numbers"):
+        calibrate(x, np.zeros((1, WAVELENGTHS.size), dtype=complex))
 
 
 def test_calibrate_without_recipes_raises():
@@ -155,6 +218,14 @@ def test_calibration_quality_on_run1():
     # measured: cosine median 0.998, min 0.994; RMSE median 0.030, max 0.039
     assert np.median(cos) > 0.995 and cos.min() > 0.99
     assert np.median(rmse) < 0.04 and rmse.max() < 0.05
+
+
+@needs_data
+def test_width_floor_leaves_every_measured_recipe_alone():
+    pool = PoolEmulator.from_csv(DATA / "agnp_droplets.csv", FACTORS, "loss")
+    _, run1, _ = read_run1()
+    # 28.2 nm at least: the floor leaves the calibration figures unchanged.
+    assert linear_width(np.vstack([pool.X, run1])).min() > MIN_PRISM_WIDTH + 8
 
 
 @needs_data

@@ -1,8 +1,10 @@
+from fractions import Fraction
+
 import numpy as np
 import pytest
 
 from simulators.agnp import AgNPSynthesis
-from simulators.base import check_seed
+from simulators.base import check_seed, is_finite_real
 from simulators.xas import KEdgeXAS
 from simulators.xmcd import XMCD
 from simulators.xps import XPSSimulator
@@ -36,3 +38,31 @@ def test_a_numpy_integer_seed_draws_like_the_int():
     np.testing.assert_array_equal(
         KEdgeXAS(seed=np.int32(5)).measure(energy), KEdgeXAS(seed=5).measure(energy)
     )
+
+
+def test_is_finite_real_takes_any_real_number_without_numpy_errors():
+    for value in (0, -3, 10**20, Fraction(1, 2), np.float32(2.5), np.int64(-7), 1e308):
+        assert is_finite_real(value), value
+    for value in (10**400, float("nan"), -np.inf, True, np.bool_(True), "1", 1 + 0j, None, [1]):
+        assert not is_finite_real(value), value
+
+
+def test_settings_beyond_numpy_are_refused_or_taken_by_name():
+    assert KEdgeXAS(edge_step=Fraction(1, 2)).edge_step == 0.5
+    with pytest.raises(ValueError, match="^i0 must be a count with 0 < i0 <= 1e"):
+        KEdgeXAS(i0=10**20)
+    with pytest.raises(ValueError, match="^noise must be a finite number >= 0"):
+        AgNPSynthesis(noise=10**400)
+
+
+@pytest.mark.parametrize("make", [KEdgeXAS, XMCD])
+@pytest.mark.parametrize(
+    "energy",
+    [9000 + 1j, np.array([700.0 + 0j]), object(), "abc", [700.0, [701.0, 702.0]], [{"e": 700}]],
+    ids=["complex", "complex-array", "object", "string", "ragged", "dict"],
+)
+def test_energy_that_is_not_real_numbers_is_refused_by_name(make, energy):
+    sim = make(seed=0)
+    for call in (sim.measure, sim.measure_channels, sim.evaluate_true):
+        with pytest.raises(ValueError, match="^energy must be a real number or an array of"):
+            call(energy)

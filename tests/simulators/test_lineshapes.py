@@ -61,6 +61,31 @@ def test_bad_shape_parameters_raise(call):
         call()
 
 
+@pytest.mark.parametrize(
+    ("call", "name"),
+    [
+        (lambda: arctan_step(0.0, 0.0, "1"), "width"),
+        (lambda: arctan_step(0.0, np.nan, 1.0), "e0"),
+        (lambda: gaussian(0.0, 0.0, None), "fwhm"),
+        (lambda: gaussian(0.0, np.nan, 1.0), "center"),
+        (lambda: lorentzian(0.0, "0", 1.0), "center"),
+        (lambda: pseudo_voigt(0.0, 0.0, 1.0, "0.5"), "eta"),
+        (lambda: pseudo_voigt(0.0, np.inf, 1.0, 0.5), "center"),
+        (lambda: energy_to_k(9000.0, np.nan), "e0"),
+        (lambda: exafs_chi(np.array([3.0]), [(1.0, 2.0, "0.01", 0.0)]), r"shells\[0\] sigma2"),
+        (lambda: exafs_chi(np.array([3.0]), [(np.nan, 2.0, 0.01, 0.0)]), r"shells\[0\] amplitude"),
+        (lambda: exafs_chi(np.array([3.0]), [(1.0, "2", 0.01, 0.0)]), r"shells\[0\] R"),
+        (
+            lambda: exafs_chi(np.array([3.0]), [(1.0, 2.0, 0.0, 0.0), (1, 2, 0, None)]),
+            r"shells\[1\] phase",
+        ),
+    ],
+)
+def test_non_numeric_and_nan_settings_are_refused_by_name(call, name):
+    with pytest.raises(ValueError, match=f"^{name} must be finite.*, got"):
+        call()
+
+
 def test_energy_to_k_matches_definition_and_is_zero_below_edge():
     k = energy_to_k(np.array([8900.0, 8979.0, 9079.0]), 8979.0)
     np.testing.assert_allclose(k, [0.0, 0.0, np.sqrt(K_FACTOR * 100.0)])

@@ -87,6 +87,21 @@ def test_bad_constructor_arguments_raise():
             PoolEmulator(np.array([[1.0]]), [[1.0]], ["a"], "y", seed=seed)
 
 
+def test_constructor_refuses_a_string_of_inputs():
+    with pytest.raises(ValueError, match="inputs must be a list of column names, got the string"):
+        PoolEmulator(np.array([[1.0, 2.0]]), [[1.0]], "ab", "y")
+
+
+def test_replicates_must_all_be_finite_and_the_message_says_so():
+    padded = np.array([[0.1, np.nan], [0.2, 0.3]])  # ragged replicates padded with NaN
+    with pytest.raises(ValueError, match=r"every 'y' value must be finite, got \[0.1, nan\]"):
+        PoolEmulator(np.array([[1.0], [2.0]]), padded, ["a"], "y")
+    with pytest.raises(ValueError, match="candidate 1 needs at least one 'y' value, got none"):
+        PoolEmulator(np.array([[1.0], [2.0]]), [[0.1], []], ["a"], "y")
+    pool = PoolEmulator(np.array([[1.0], [2.0]]), [[0.1], [0.2, 0.3]], ["a"], "y")
+    np.testing.assert_array_equal(pool.count, [1, 2])
+
+
 def test_bad_calls_raise(small):
     pool = PoolEmulator.from_csv(small, ["a", "b"], "y", seed=0)
     for index in (3, -1, 1.0, True):

@@ -54,6 +54,28 @@ def test_noise_is_seeded_and_independent_per_helicity():
     assert np.std(a["xmcd"]) > 0
 
 
+def test_noise_does_not_depend_on_how_the_scan_is_split():
+    e = np.linspace(700.0, 725.0, 6)
+    whole = XMCD(seed=1).measure_channels(e)
+    split = XMCD(seed=1)
+    parts = [split.measure_channels(e[:1]), split.measure_channels(e[1])]
+    parts.append(split.measure_channels(e[2:]))
+    for name in XMCD.channels:
+        by_parts = np.hstack([part[name] for part in parts])
+        np.testing.assert_array_equal(whole[name], by_parts, err_msg=name)
+
+
+def test_dichroism_is_bounded_so_both_helicities_stay_absorbing():
+    e = np.linspace(690.0, 740.0, 501)
+    for xmcd_l3, xmcd_l2 in ((-2.0, 2.0), (2.0, -2.0)):
+        ch = XMCD(i0=None, xmcd_l3=xmcd_l3, xmcd_l2=xmcd_l2).measure_channels(e)
+        assert ch["mu_plus"].min() >= 0 and ch["mu_minus"].min() >= 0
+    for kwargs in ({"xmcd_l3": -2.5}, {"xmcd_l2": 2.01}):
+        (name,) = kwargs
+        with pytest.raises(ValueError, match=rf"^{name} must lie in \[-2, 2\], got"):
+            XMCD(**kwargs)
+
+
 def test_rejects_bad_energy_and_settings():
     with pytest.raises(ValueError, match="outside energy_range"):
         XMCD().measure(750.0)
