@@ -41,6 +41,7 @@ from scipy.stats import wasserstein_distance
 
 from adaptive.arrays import ascending_steps, is_int
 from adaptive.errors import InvalidParameterError
+from adaptive.records import real_array
 
 #: Raw spectrum maxima in ``[STEP_LOW, STEP_HIGH]`` keep the full similarity.
 STEP_LOW = 0.7
@@ -52,12 +53,7 @@ MIN_COVERAGE = 0.9
 
 
 def _as_float_array(name: str, value: Any, ndim: int) -> np.ndarray:
-    try:
-        arr = np.asarray(value, dtype=float)
-    except (TypeError, ValueError) as err:
-        raise InvalidParameterError(
-            f"{name} must be a {ndim}-D array of numbers, got {type(value).__name__}: {err}"
-        ) from None
+    arr = real_array(name, value)
     if arr.ndim != ndim:
         raise InvalidParameterError(
             f"{name} must be {ndim}-D, got shape {arr.shape}; pass "
@@ -125,6 +121,32 @@ def _minmax(name: str, y: np.ndarray) -> np.ndarray:
     return (y - lo) / span
 
 
+def _inside_target(x: np.ndarray, target_x: np.ndarray) -> np.ndarray:
+    """Mask (n,) of the channels of the axis ``x`` (n,) inside the range of ``target_x`` (m,).
+
+    Raises:
+        InvalidParameterError: ``x`` covers less than :data:`MIN_COVERAGE` of the
+            target's range, or fewer than 3 channels lie inside it.
+    """
+    t0, t1 = float(target_x[0]), float(target_x[-1])
+    covered = min(x[-1], t1) - max(x[0], t0)
+    need = MIN_COVERAGE * (t1 - t0)
+    if covered < need:
+        share = max(covered, 0.0) / (t1 - t0)
+        raise InvalidParameterError(
+            f"the spectrum's axis {x[0]:g}-{x[-1]:g} covers {share:.0%} of the target's "
+            f"range {t0:g}-{t1:g}; measure at least {MIN_COVERAGE:.0%} of it "
+            f"(a span of {need:g} inside {t0:g}-{t1:g}, e.g. {t0:g}-{t0 + need:g})"
+        )
+    inside = (x >= t0) & (x <= t1)
+    if inside.sum() < 3:
+        raise InvalidParameterError(
+            f"only {int(inside.sum())} spectrum point(s) lie inside the target's range "
+            f"{t0:g}-{t1:g}; sample it with at least 3 points"
+        )
+    return inside
+
+
 # ----------------------------------------------------------------------------- target loss
 
 
@@ -151,7 +173,8 @@ def target_losses(
     """:func:`target_loss` for a stack of spectra sharing one axis.
 
     Args:
-        wavelengths: ``n``, strictly increasing.
+        wavelengths: ``n``, strictly increasing, covering at least 90 % of the target's
+            range.
         spectra: ``k x n`` raw spectra (e.g. absorbance), one per row.
         target_wavelengths: ``m``, strictly increasing.
         target: ``m``, the target spectrum.
@@ -165,6 +188,8 @@ def target_losses(
     tx = _as_axis("target_wavelengths", target_wavelengths)
     ty = _as_vector("target", target)
     _same_length("target", ty, "target_wavelengths", tx)
+    inside = _inside_target(x, tx)
+    x, s = x[inside], s[:, inside]
     t_n = _minmax("target (interpolated onto the spectrum's wavelengths)", np.interp(x, tx, ty))
     s_n = _minmax("spectra", s)
     cos = np.clip((s_n @ t_n) / (np.linalg.norm(s_n, axis=1) * np.linalg.norm(t_n)), -1.0, 1.0)
@@ -174,13 +199,16 @@ def target_losses(
 def target_loss(wavelengths: Any, spectrum: Any, target_wavelengths: Any, target: Any) -> float:
     """The flow-synthesis loss of one spectrum against a target (lower is better).
 
-    Exactly: interpolate the target onto ``wavelengths`` (linear, ``np.interp``),
-    min-max normalise it and the spectrum, ``sim = cosine(target_n, spectrum_n) *
-    peak_factor(max(spectrum))`` with the maximum of the raw spectrum, and return
-    ``1 - sim``. A spectrum whose maximum exceeds 1.2 therefore scores 1.
+    Exactly: keep the spectrum's channels inside the target's wavelength range (they
+    must cover at least 90 % of it, as for :class:`SpectrumObjective`), interpolate the
+    target onto them (linear, ``np.interp``), min-max normalise it and the spectrum,
+    ``sim = cosine(target_n, spectrum_n) * peak_factor(max(spectrum))`` with the
+    maximum of the raw spectrum on those channels, and return ``1 - sim``. A spectrum
+    whose maximum exceeds 1.2 therefore scores 1.
 
     Args:
-        wavelengths: ``n``, strictly increasing.
+        wavelengths: ``n``, strictly increasing, covering at least 90 % of the target's
+            range.
         spectrum: ``n``, the raw measured spectrum.
         target_wavelengths: ``m``, strictly increasing.
         target: ``m``, the target spectrum.
@@ -190,7 +218,8 @@ def target_loss(wavelengths: Any, spectrum: Any, target_wavelengths: Any, target
 
     Raises:
         InvalidParameterError: shapes differ, an axis is not strictly increasing, a value
-            is NaN/inf, or a spectrum is constant.
+            is NaN/inf, complex or bool, a spectrum is constant, or ``wavelengths`` covers
+            less than 90 % of the target's range.
     """
     s = _as_vector("spectrum", spectrum)
     return float(target_losses(wavelengths, s[None, :], target_wavelengths, target)[0])
@@ -410,24 +439,7 @@ class SpectrumObjective:
 
     def inside(self, x: Any) -> np.ndarray:
         """Validate a measured axis; return the mask of its channels inside the target's range."""
-        x = _as_axis("x", x)
-        t0, t1 = float(self.target_x[0]), float(self.target_x[-1])
-        covered = min(x[-1], t1) - max(x[0], t0)
-        need = MIN_COVERAGE * (t1 - t0)
-        if covered < need:
-            share = max(covered, 0.0) / (t1 - t0)
-            raise InvalidParameterError(
-                f"the spectrum's axis {x[0]:g}-{x[-1]:g} covers {share:.0%} of the target's "
-                f"range {t0:g}-{t1:g}; measure at least {MIN_COVERAGE:.0%} of it "
-                f"(a span of {need:g} inside {t0:g}-{t1:g}, e.g. {t0:g}-{t0 + need:g})"
-            )
-        inside = (x >= t0) & (x <= t1)
-        if inside.sum() < 3:
-            raise InvalidParameterError(
-                f"only {int(inside.sum())} spectrum point(s) lie inside the target's range "
-                f"{t0:g}-{t1:g}; sample it with at least 3 points"
-            )
-        return inside
+        return _inside_target(_as_axis("x", x), self.target_x)
 
     def _overlap(self, x: Any, y: Any) -> tuple[np.ndarray, np.ndarray]:
         """Validate a measured spectrum; return its channels inside the target's range."""

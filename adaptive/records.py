@@ -14,6 +14,48 @@ from adaptive.arrays import is_finite_number
 from adaptive.errors import InvalidParameterError
 
 
+def real_array(name: str, value: Any) -> np.ndarray:
+    """A float copy of ``value`` (array-like, any shape), which must hold real numbers.
+
+    Raises:
+        InvalidParameterError: ``value`` holds complex numbers, bools, or non-numbers.
+    """
+    try:
+        kind = np.asarray(value).dtype.kind
+        if kind not in "cb":
+            return np.array(value, dtype=float)
+    except (TypeError, ValueError) as err:
+        raise InvalidParameterError(
+            f"{name} must be a numeric array (numbers only), got {type(value).__name__}: {err}"
+        ) from None
+    if kind == "c":
+        raise InvalidParameterError(
+            f"{name} holds complex numbers, but it must be real; send the magnitude, or the "
+            "real and imaginary parts as separate spectra"
+        )
+    raise InvalidParameterError(
+        f"{name} holds bools (True/False), not measured values; send numbers such as "
+        "counts or absorbances"
+    )
+
+
+def _non_text_key(value: Any, where: str) -> tuple[str, Any] | None:
+    """``(where it is, key)`` of the first mapping key in ``value`` that is not a str."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if not isinstance(key, str):
+                return where, key
+            found = _non_text_key(item, f"{where}[{key!r}]")
+            if found is not None:
+                return found
+    elif isinstance(value, list | tuple):
+        for i, item in enumerate(value):
+            found = _non_text_key(item, f"{where}[{i}]")
+            if found is not None:
+                return found
+    return None
+
+
 @dataclass(frozen=True)
 class Suggestion:
     """A point the strategy asks to measure, with why it was chosen.
@@ -79,13 +121,8 @@ class Spectrum:
                     f"spectrum {name}={getattr(self, name)!r} must be text such as 'eV' "
                     "(or '' for none)"
                 )
-        if any(np.iscomplexobj(v) for v in (self.x, self.y)):
-            raise InvalidParameterError("spectrum arrays must be real; send the magnitude or parts")
-        try:
-            x = np.array(self.x, dtype=float)
-            y = np.array(self.y, dtype=float)
-        except (TypeError, ValueError) as err:
-            raise InvalidParameterError(f"spectrum arrays must be numeric: {err}") from None
+        x = real_array("spectrum x", self.x)
+        y = real_array("spectrum y", self.y)
         if x.ndim != 1 or y.ndim != 1:
             raise InvalidParameterError(
                 f"spectrum arrays must be 1-D, got shapes {x.shape}, {y.shape}"
@@ -166,3 +203,10 @@ class Observation:
                 f"metadata must hold only JSON values (strings, finite numbers, lists, "
                 f"mappings): {err}; send arrays as spectra"
             ) from None
+        found = _non_text_key(self.metadata, "metadata")
+        if found is not None:
+            where, key = found
+            raise InvalidParameterError(
+                f"{where} has the key {key!r}, which is not a string; JSON would turn it "
+                f"into text and could merge it with another key; use the string {str(key)!r}"
+            )

@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from adaptive.arrays import is_finite_number, is_number
+from adaptive.arrays import finite_matrix, is_finite_number, is_number
 from adaptive.errors import InvalidParameterError, OutOfSpaceError
 
 #: relative tolerance for "on the step lattice" and for constraint bounds
@@ -58,7 +58,20 @@ def _checked_choices(name: str, choices: Any) -> tuple[Any, ...]:
                 f"(choices {list(choices)!r}); list each once"
             )
         checked.append(choice)
+    bools = [c for c in checked if isinstance(c, bool)]
+    numbers = [c for c in checked if is_number(c)]
+    if bools and numbers:
+        raise InvalidParameterError(
+            f"categorical dimension {name!r} mixes the bools {bools} with the numbers "
+            f"{numbers}, which Python takes as equal (True == 1, False == 0); name the "
+            "choices by strings such as 'yes'/'no', or use numbers only"
+        )
     return tuple(checked)
+
+
+def _sorted_keys(keys: Any) -> list[Any]:
+    """``keys`` sorted by their text, so that keys of mixed types (1, "a") sort too."""
+    return sorted(keys, key=str)
 
 
 @dataclass(frozen=True)
@@ -71,12 +84,14 @@ class Dimension:
         low, high: inclusive bounds (continuous and integer); ``high - low`` must be
             finite, and for a continuous dimension at least ``MIN_RELATIVE_WIDTH`` of
             ``max(|low|, |high|)``.
-        choices: allowed values, a list or tuple (categorical only).
+        choices: allowed values, a list or tuple (categorical only): text, finite
+            numbers, bools or None, each once; bools and numbers do not mix (True == 1).
         units: free text, e.g. ``"eV"``.
         step: optional fixed resolution of a continuous dimension (e.g. a pump's
             step): the valid values are ``low + k * step`` for ``k = 0, 1, ...`` up to
-            ``high``. :meth:`validate` rejects values off this lattice (relative
-            tolerance ``1e-9``); :meth:`Space.from_unit` rounds onto it.
+            ``high``. :meth:`validate` rejects values off this lattice (tolerance
+            ``1e-9 * k * step``, at least four float spacings of the bounds);
+            :meth:`Space.from_unit` rounds onto it.
     """
 
     name: str
@@ -86,6 +101,19 @@ class Dimension:
     choices: tuple[Any, ...] = ()
     units: str = ""
     step: float | None = None
+
+    def __eq__(self, other):
+        if not isinstance(other, Dimension):
+            return NotImplemented
+        return self._key() == other._key()
+
+    def __hash__(self):
+        return hash(self._key())
+
+    def _key(self) -> tuple:
+        # tuple equality takes True for 1: tag each choice with whether it is a bool
+        choices = tuple((isinstance(c, bool), c) for c in self.choices)
+        return (self.name, self.kind, self.low, self.high, choices, self.units, self.step)
 
     def __post_init__(self):
         if not isinstance(self.name, str) or not self.name:
@@ -179,6 +207,14 @@ class Dimension:
         ratio = (self.high - self.low) / self.step
         return int(math.floor(ratio + TOL * max(1.0, ratio)))
 
+    def _extremes(self) -> tuple[float, float]:
+        """The smallest and largest value a numeric dimension takes."""
+        if self.kind == "integer":
+            return float(math.ceil(self.low)), float(math.floor(self.high))
+        if self.step is not None:
+            return self.low, self._lattice(self.n_steps)
+        return self.low, self.high
+
     def _lattice(self, k: int) -> float:
         # low + k * step can round above high (0.7 / 0.1 steps): the top value is high
         return min(self.low + k * self.step, self.high)
@@ -214,8 +250,13 @@ class Dimension:
             return int(value)
         if self.step is not None:
             ratio = (value - self.low) / self.step
-            k = round(ratio)
-            if abs(ratio - k) > TOL * max(1.0, abs(ratio)):
+            k = min(round(ratio), self.n_steps)
+            # relative to k * step, and at least a few float spacings of the bounds: far
+            # from zero (1e6 + k * 1e-3) a lattice value is only known to ~ulp(1e6)
+            slack = max(
+                TOL * self.step * max(1.0, k), 4 * math.ulp(max(abs(self.low), abs(self.high)))
+            )
+            if abs(value - self._lattice(k)) > slack:
                 k_below = min(math.floor(ratio), self.n_steps)
                 nearest = sorted({k_below, min(k_below + 1, self.n_steps)})
                 shown = " and ".join(_fmt(self._lattice(k)) for k in nearest)
@@ -224,7 +265,7 @@ class Dimension:
                     f"{_fmt(self.low)}; the nearest valid "
                     f"{'values are' if len(nearest) > 1 else 'value is'} {shown}"
                 )
-            return self._lattice(min(k, self.n_steps))
+            return self._lattice(k)
         return float(value)
 
     def to_dict(self) -> dict:
@@ -349,11 +390,34 @@ class LinearConstraint:
         unknown = set(data) - {"coefficients", "upper", "lower", "name"}
         if unknown:
             raise InvalidParameterError(
-                f"unknown constraint fields {sorted(unknown)}; use coefficients, upper, lower, name"
+                f"unknown constraint fields {_sorted_keys(unknown)}; use coefficients, upper, "
+                "lower, name"
             )
         if "coefficients" not in data:
             raise InvalidParameterError(f"constraint {data!r} lacks coefficients")
         return cls(**data)
+
+
+def _check_reachable(con: LinearConstraint, dims: dict[str, Dimension]) -> None:
+    """Raise unless ``con`` can hold somewhere within the bounds of ``dims`` (name -> numeric dim).
+
+    Only the range of the constraint's value over the box is checked, so an equality
+    constraint between two lattice values still passes.
+    """
+    low = high = 0.0
+    for key, c in con.coefficients.items():
+        ends = [c * end for end in dims[key]._extremes()]
+        low, high = low + min(ends), high + max(ends)
+    too_high = con.upper is not None and low > con.upper + con._slack(con.upper, TOL)
+    too_low = con.lower is not None and high < con.lower - con._slack(con.lower, TOL)
+    if too_high or too_low:
+        since = "" if con.lower is None else f"{_fmt(con.lower)} <= "
+        until = "" if con.upper is None else f" <= {_fmt(con.upper)}"
+        raise InvalidParameterError(
+            f"constraint {since}{con.label}{until} can never hold: within the dimensions' "
+            f"bounds {con.label} reaches only [{_fmt(low)}, {_fmt(high)}]; loosen the "
+            "constraint or widen the bounds"
+        )
 
 
 @dataclass(frozen=True)
@@ -361,7 +425,8 @@ class Space:
     """An ordered set of dimensions, optionally with linear constraints.
 
     Points are ``{name: value}`` dicts. A point is in the space when every value is
-    valid for its dimension and every constraint holds.
+    valid for its dimension and every constraint holds. A constraint whose value cannot
+    reach its bounds anywhere within the dimensions' bounds is refused.
 
     Unit-cube encoding (for models), one column per dimension in order, ``d =
     len(dimensions)``: continuous and integer values map linearly, ``low -> 0`` and
@@ -379,7 +444,12 @@ class Space:
             raise InvalidParameterError(
                 "a space takes a sequence of dimensions; wrap the one Dimension in a tuple"
             )
-        object.__setattr__(self, "dimensions", tuple(self.dimensions))
+        try:
+            object.__setattr__(self, "dimensions", tuple(self.dimensions))
+        except TypeError:
+            raise InvalidParameterError(
+                f"a space takes a list or tuple of Dimension objects, got {self.dimensions!r}"
+            ) from None
         if not self.dimensions:
             raise InvalidParameterError("a space needs at least one dimension")
         for dim in self.dimensions:
@@ -391,25 +461,32 @@ class Space:
         names = [d.name for d in self.dimensions]
         if len(set(names)) != len(names):
             raise InvalidParameterError(f"dimension names repeat: {names}")
-        object.__setattr__(self, "constraints", tuple(self.constraints))
-        kinds = {d.name: d.kind for d in self.dimensions}
+        try:
+            object.__setattr__(self, "constraints", tuple(self.constraints))
+        except TypeError:
+            raise InvalidParameterError(
+                "constraints must be a list or tuple of LinearConstraint objects (() for none), "
+                f"got {self.constraints!r}"
+            ) from None
+        dims = {d.name: d for d in self.dimensions}
         for con in self.constraints:
             if not isinstance(con, LinearConstraint):
                 raise InvalidParameterError(
                     f"constraints must be LinearConstraint objects, got {con!r}"
                 )
-            unknown = [key for key in con.coefficients if key not in kinds]
+            unknown = [key for key in con.coefficients if key not in dims]
             if unknown:
                 raise InvalidParameterError(
                     f"constraint {con.label!r} names unknown dimensions {unknown}; "
                     f"the space has {names}"
                 )
-            categorical = [key for key in con.coefficients if kinds[key] == "categorical"]
+            categorical = [key for key in con.coefficients if dims[key].kind == "categorical"]
             if categorical:
                 raise InvalidParameterError(
                     f"constraint {con.label!r} uses categorical dimensions {categorical}; "
                     "constraints apply to numeric dimensions only"
                 )
+            _check_reachable(con, dims)
         # constraint matrix (m x d) in original units, and bounds (m,), for feasible()
         matrix = np.zeros((len(self.constraints), len(names)))
         for i, con in enumerate(self.constraints):
@@ -456,7 +533,7 @@ class Space:
         unknown = set(point) - set(self.names)
         if unknown:
             raise InvalidParameterError(
-                f"unknown dimensions {sorted(unknown)}; the space has {self.names}"
+                f"unknown dimensions {_sorted_keys(unknown)}; the space has {self.names}"
             )
         missing = [n for n in self.names if n not in point]
         if missing:
@@ -482,6 +559,10 @@ class Space:
         """
         if isinstance(points, dict):
             raise InvalidParameterError("to_unit takes a list of points, got a single mapping")
+        if not isinstance(points, list | tuple):
+            raise InvalidParameterError(
+                f"to_unit takes a list of points (mappings name -> value), got {points!r}"
+            )
         out = np.empty((len(points), len(self.dimensions)))
         for i, point in enumerate(points):
             if not isinstance(point, dict) or set(point) != set(self.names):
@@ -507,12 +588,10 @@ class Space:
             ``n x d`` float array: integers rounded, stepped values on their lattice,
             categorical columns holding the choice index.
         """
-        u = np.asarray(u, dtype=float)
+        u = finite_matrix("u", u, "unit-cube point")
         d = len(self.dimensions)
-        if u.ndim != 2 or u.shape[1] != d:
+        if u.shape[1] != d:
             raise InvalidParameterError(f"expected an n x {d} array, got shape {u.shape}")
-        if not np.all(np.isfinite(u)):
-            raise InvalidParameterError("unit-cube array holds NaN or inf")
         if u.size and (u.min() < -TOL or u.max() > 1 + TOL):
             raise InvalidParameterError(
                 f"unit-cube values must lie in [0, 1], got [{u.min()}, {u.max()}]"
@@ -603,7 +682,7 @@ class Space:
         unknown = set(data) - {"dimensions", "constraints"}
         if unknown:
             raise InvalidParameterError(
-                f"unknown space fields {sorted(unknown)}; use dimensions and constraints"
+                f"unknown space fields {_sorted_keys(unknown)}; use dimensions and constraints"
             )
         dims = []
         for raw in data["dimensions"]:
@@ -611,7 +690,7 @@ class Space:
                 raise InvalidParameterError(f"a dimension must be a mapping, got {raw!r}")
             unknown = set(raw) - {"name", "kind", "low", "high", "choices", "units", "step"}
             if unknown:
-                raise InvalidParameterError(f"unknown dimension fields {sorted(unknown)}")
+                raise InvalidParameterError(f"unknown dimension fields {_sorted_keys(unknown)}")
             if "name" not in raw:
                 raise InvalidParameterError(f"dimension {raw!r} needs a name")
             dims.append(Dimension(**raw))

@@ -81,7 +81,7 @@ def test_integer_and_categorical_dims_give_distinct_points(name):
 
 @pytest.mark.parametrize("name", sorted(DESIGNS))
 def test_impossible_constraints_raise(name):
-    space = agnp_space(10.0)  # the four fractions cannot sum below 15.5
+    space = agnp_space(15.51)  # the four fractions reach 15.5 only at a corner
     with pytest.raises(InvalidParameterError, match="too little feasible volume"):
         DESIGNS[name](space, 5, seed=0)
 

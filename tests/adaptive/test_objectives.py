@@ -198,6 +198,41 @@ def test_target_loss_rejects_bad_input(args, match):
         target_loss(*args)
 
 
+def test_target_loss_refuses_a_spectrum_that_misses_the_targets_range():
+    wide = np.arange(600.0, 1001.0)
+    with pytest.raises(InvalidParameterError, match="600-1000 covers 48% of the target's range"):
+        target_loss(wide, gaussian(wide, 700.0), X, PEAK)
+    with pytest.raises(InvalidParameterError, match="covers 48%"):
+        target_losses(wide, gaussian(wide, 700.0)[None, :], X, PEAK)
+
+
+def test_target_loss_scores_only_the_channels_inside_the_targets_range():
+    wide = np.arange(200.0, 1001.0)
+    inside = (wide >= X[0]) & (wide <= X[-1])
+    y = gaussian(wide, 550.0) + 0.05 + gaussian(wide, 250.0, 20.0, 0.5)  # a peak below 380
+    loss = target_loss(wide, y, X, PEAK)
+    assert loss == target_loss(wide[inside], y[inside], X, PEAK)
+    assert loss == pytest.approx(SpectrumObjective(X, PEAK)(wide, y), abs=1e-15)
+    assert loss == pytest.approx(0.0, abs=1e-12)
+
+
+@pytest.mark.parametrize(
+    "call, match",
+    [
+        (lambda: target_loss(X, PEAK + 1j * PEAK[::-1], X, PEAK), "complex"),
+        (lambda: target_loss(X, PEAK > 0.5, X, PEAK), "bools"),
+        (lambda: cosine(PEAK + 1j, PEAK), "complex"),
+        (lambda: pearson(PEAK, PEAK > 0.5), "bools"),
+        (lambda: SpectrumObjective(X, PEAK)(X, PEAK > 0.5), "bools"),
+        (lambda: SpectrumObjective(X, PEAK * 1j), "complex"),
+        (lambda: target_losses(X, np.stack([PEAK, PEAK]) * 1j, X, PEAK), "complex"),
+    ],
+)
+def test_complex_and_bool_spectra_are_refused(call, match):
+    with pytest.raises(InvalidParameterError, match=match):
+        call()
+
+
 # ----------------------------------------------------------------------------- similarities
 
 SIMILARITY_NAMES = sorted(set(SIMILARITIES) - DISTANCES)

@@ -117,3 +117,29 @@ def test_spectrum_units_must_be_text(units):
         Spectrum(np.ones(2), np.ones(2), x_units=units)
     with pytest.raises(InvalidParameterError, match="y_units"):
         Spectrum(np.ones(2), np.ones(2), y_units=units)
+
+
+@pytest.mark.parametrize(
+    "metadata, message",
+    [
+        ({1: "int key", "1": "str key"}, r"metadata has the key 1, .* use the string '1'"),
+        ({"fit": {2.5: 1.0}}, r"metadata\['fit'\] has the key 2.5"),
+        ({"peaks": [{"e": 1.0}, {None: 1}]}, r"metadata\['peaks'\]\[1\] has the key None"),
+        ({True: 1}, "has the key True"),
+    ],
+)
+def test_observation_refuses_metadata_keys_that_are_not_text(metadata, message):
+    with pytest.raises(InvalidParameterError, match=message):
+        Observation(point={"e": 1.0}, value=1.0, metadata=metadata)
+
+
+def test_observation_takes_nested_text_keys():
+    metadata = {"fit": {"peaks": [{"e": 1.0}], "ok": True}, "n": None}
+    assert Observation(point={"e": 1.0}, value=1.0, metadata=metadata).metadata == metadata
+
+
+def test_spectrum_refuses_bool_arrays():
+    with pytest.raises(InvalidParameterError, match="spectrum y holds bools"):
+        Spectrum(np.arange(3.0), np.array([True, False, True]))
+    with pytest.raises(InvalidParameterError, match="spectrum x holds bools"):
+        Spectrum([True, False], [1.0, 2.0])

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from adaptive.errors import InvalidParameterError, OutOfSpaceError
-from adaptive.space import Dimension, Space
+from adaptive.space import Dimension, LinearConstraint, Space
 
 
 def energy_space():
@@ -154,15 +154,39 @@ def test_top_of_a_stepped_range_is_high_exactly(low, high, step):
 
 
 def test_categorical_values_come_back_as_the_stored_choice():
-    dim = Dimension("c", kind="categorical", choices=(0, 1, "two", True))
+    dim = Dimension("c", kind="categorical", choices=(0, 1, "two"))
     got = dim.validate(np.int64(1))
     assert got == 1 and type(got) is int
-    assert dim.validate(True) is True
-    assert dim.validate(np.True_) is True
-    with pytest.raises(OutOfSpaceError):
-        Dimension("c", kind="categorical", choices=(0, 1)).validate(True)
+    flag = Dimension("f", kind="categorical", choices=(True, False, "unknown"))
+    assert flag.validate(True) is True
+    assert flag.validate(np.True_) is True
     with pytest.raises(OutOfSpaceError):
         dim.validate("1")
+
+
+@pytest.mark.parametrize(
+    "choices, value",
+    [((0, 1), True), ((0, 1), np.False_), ((True, False), 1), ((True, False), np.int64(0))],
+)
+def test_a_bool_never_names_a_number_choice_nor_a_number_a_bool(choices, value):
+    dim = Dimension("c", kind="categorical", choices=choices)
+    with pytest.raises(OutOfSpaceError, match="not one of the choices"):
+        dim.validate(value)
+
+
+@pytest.mark.parametrize("choices", [(1, True), (0, False, 2), (True, 2.5, "x"), (np.True_, 1)])
+def test_choices_that_mix_bools_and_numbers_are_refused(choices):
+    with pytest.raises(InvalidParameterError, match=r"mixes the bools .* numbers .*'yes'/'no'"):
+        Dimension("c", kind="categorical", choices=choices)
+
+
+def test_bool_choices_and_their_equal_numbers_make_different_spaces():
+    numbers = Space((Dimension("c", kind="categorical", choices=(1, 0)),))
+    bools = Space((Dimension("c", kind="categorical", choices=(True, False)),))
+    assert numbers != bools and numbers.dimensions[0] != bools.dimensions[0]
+    assert len({numbers, bools}) == 2
+    assert numbers.from_unit([[0.0]]) == [{"c": 1}] and bools.from_unit([[0.0]]) == [{"c": True}]
+    assert type(numbers.from_unit([[0.0]])[0]["c"]) is int
 
 
 @pytest.mark.parametrize(
@@ -259,3 +283,40 @@ def test_a_range_too_narrow_for_its_magnitude_is_refused(low, high):
 )
 def test_narrow_ranges_that_floating_point_resolves_are_taken(low, high, kind):
     assert Dimension("x", kind=kind, low=low, high=high).high == high
+
+
+SPACE = Space((Dimension("x", low=0, high=1), Dimension("c", kind="categorical", choices=["a"])))
+
+
+@pytest.mark.parametrize(
+    "call, message",
+    [
+        (lambda: SPACE.validate({"x": 0.5, "c": "a", 1: 2, "zz": 3}), r"\[1, 'zz'\]"),
+        (
+            lambda: Space.from_dict(
+                {"dimensions": [{"name": "x", "low": 0, "high": 1}], 1: 2, "z": 3}
+            ),
+            r"unknown space fields \[1, 'z'\]",
+        ),
+        (
+            lambda: Space.from_dict(
+                {"dimensions": [{"name": "x", "low": 0, "high": 1, 1: 2, "z": 3}]}
+            ),
+            r"unknown dimension fields \[1, 'z'\]",
+        ),
+        (
+            lambda: LinearConstraint.from_dict(
+                {"coefficients": {"x": 1}, "upper": 1, 1: 2, "z": 3}
+            ),
+            r"unknown constraint fields \[1, 'z'\]",
+        ),
+        (lambda: Space(None), "list or tuple of Dimension objects, got None"),
+        (lambda: Space(5), "list or tuple of Dimension objects, got 5"),
+        (lambda: Space(SPACE.dimensions, None), "list or tuple of LinearConstraint.*got None"),
+        (lambda: SPACE.to_unit(5), "list of points .*got 5"),
+        (lambda: SPACE.from_unit([["0.5", "a"]]), "u must be a numeric 2-D array.*'a'"),
+    ],
+)
+def test_malformed_input_raises_typed_errors_naming_it(call, message):
+    with pytest.raises(InvalidParameterError, match=message):
+        call()

@@ -111,6 +111,31 @@ def test_lower_bound_and_name_in_message():
 
 
 @pytest.mark.parametrize(
+    "low, high, step",
+    [
+        (1e6, 1e6 + 1, 1e-3),
+        (20000.0, 20001.0, 1e-4),
+        (8979.0, 8980.0, 1e-5),
+        (-1e6 - 1, -1e6, 1e-3),
+        (0.0, 0.7, 0.1),
+        (1e12, 1e12 + 2e4, 1.0),
+    ],
+)
+def test_every_value_snap_and_from_unit_give_passes_validate_off_lattice_does_not(low, high, step):
+    dim = Dimension("e", low=low, high=high, step=step)
+    space = Space((dim,))
+    points = space.from_unit(np.linspace(0.0, 1.0, 2001)[:, None])
+    snapped = dim.snap(np.linspace(low, high, 2001))
+    for value in [p["e"] for p in points] + snapped.tolist():
+        assert dim.validate(value) == value
+        assert space.validate({"e": value}) == {"e": value}
+    for k in (1, dim.n_steps // 2, dim.n_steps - 1):
+        for off in (0.5, 0.1, -0.1):
+            with pytest.raises(InvalidParameterError, match="not on the step"):
+                dim.validate(low + (k + off) * step)
+
+
+@pytest.mark.parametrize(
     "kwargs",
     [
         {"coefficients": {"x": 1.0}},
@@ -136,6 +161,46 @@ def test_space_rejects_constraints_on_unknown_or_categorical_dims():
         Space(dims, (LinearConstraint({"c": 1.0}, upper=1.0),))
     with pytest.raises(InvalidParameterError):
         Space(dims, ({"coefficients": {"x": 1.0}, "upper": 1.0},))
+
+
+BOX = (
+    Dimension("a", low=0.0, high=10.0),
+    Dimension("b", low=0.0, high=10.0),
+    Dimension("n", kind="integer", low=0.5, high=3.5),
+    Dimension("s", low=0.0, high=1.0, step=0.3),
+    Dimension("c", kind="categorical", choices=("x", "y")),
+)
+
+
+@pytest.mark.parametrize(
+    "coefficients, bounds, reach",
+    [
+        ({"a": 1, "b": 1}, {"lower": 50}, r"\[0, 20\]"),
+        ({"a": 1, "b": -1}, {"upper": -11}, r"\[-10, 10\]"),
+        ({"a": -2, "b": 1}, {"lower": 10.5, "upper": 30}, r"\[-20, 10\]"),
+        ({"n": 1}, {"lower": 3.2}, r"\[1, 3\]"),
+        ({"n": 1}, {"upper": 0.9}, r"\[1, 3\]"),
+        ({"s": 1}, {"lower": 0.95, "upper": 0.95}, r"\[0, 0.9\]"),
+    ],
+)
+def test_a_constraint_no_point_within_the_bounds_meets_is_refused(coefficients, bounds, reach):
+    with pytest.raises(InvalidParameterError, match=f"can never hold.*reaches only {reach}"):
+        Space(BOX, (LinearConstraint(coefficients, **bounds),))
+
+
+@pytest.mark.parametrize(
+    "coefficients, bounds",
+    [
+        ({"a": 1, "b": 1}, {"lower": 20}),
+        ({"a": 1, "b": 1}, {"lower": 10, "upper": 10}),
+        ({"a": -2, "b": 1}, {"lower": 10}),
+        ({"n": 1, "s": 1}, {"upper": 1}),
+        ({"s": 1}, {"lower": 0.9 + 1e-12}),
+    ],
+)
+def test_constraints_met_only_at_the_edge_or_by_equality_are_taken(coefficients, bounds):
+    space = Space(BOX, (LinearConstraint(coefficients, **bounds),))
+    assert len(space.constraints) == 1
 
 
 def test_constraints_round_trip_and_from_dict_checks():
@@ -208,7 +273,7 @@ def test_from_unit_rejects_bad_arrays():
     space = mixed_space()
     with pytest.raises(InvalidParameterError, match="n x 5"):
         space.from_unit(np.zeros((2, 4)))
-    with pytest.raises(InvalidParameterError, match="NaN"):
+    with pytest.raises(InvalidParameterError, match="nan is not finite"):
         space.from_unit(np.full((1, 5), np.nan))
     with pytest.raises(InvalidParameterError, match=r"\[0, 1\]"):
         space.from_unit(np.full((1, 5), 1.5))
