@@ -7,6 +7,7 @@ backend alone, and they are saved headless all the same.
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -115,19 +116,30 @@ def plot_importance_by_round(path: str | Path, rounds: list[dict]) -> Path:
     """Mean |SHAP| of every factor against the round.
 
     Args:
-        rounds: ``[{"round": int, "shap_importance": {factor: value}}]``.
+        rounds: ``[{"round": int, "shap_importance": {factor: value} or None}]``, e.g.
+            ``campaign_insights``' rounds; those whose importance is None (too few
+            recipes yet) are left out.
+
+    Raises:
+        InvalidParameterError: no round has an importance.
     """
+    explained = [r for r in rounds if r["shap_importance"] is not None]
+    if not explained:
+        raise InvalidParameterError(
+            f"no round has a SHAP importance ({len(rounds)} given; campaign_insights gives "
+            "None before 3 recipes): pass the rounds of a campaign with at least 3 recipes"
+        )
     fig = Figure(figsize=(8, 4.5))
     ax = fig.subplots()
-    names = list(rounds[-1]["shap_importance"])
-    for name in names:
+    for name in explained[-1]["shap_importance"]:
         ax.plot(
-            [r["round"] for r in rounds],
-            [r["shap_importance"][name] for r in rounds],
+            [r["round"] for r in explained],
+            [r["shap_importance"][name] for r in explained],
             "-o",
             label=name,
         )
     ax.set_xlabel("round")
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_ylabel("mean |SHAP| on the GP's predicted loss")
     ax.legend(fontsize=8)
     fig.tight_layout()
@@ -171,13 +183,20 @@ def save_figure(fig, path: str | Path) -> Path:
     or a pyplot one.
 
     Raises:
-        InvalidParameterError: matplotlib cannot write the suffix's format (checked
+        InvalidParameterError: ``path`` names a folder (an existing one, or it ends in a
+            separator), or matplotlib cannot write the suffix's format (both checked
             before any folder is made).
     """
-    path = Path(path)
-    if not path.suffix:
-        path = path.with_suffix(".png")
+    separators = tuple(s for s in (os.sep, os.altsep) if s)
     try:
+        if Path(path).is_dir() or str(path).endswith(separators):
+            raise InvalidParameterError(
+                f"cannot save a figure as {str(path)!r}: it names a folder; "
+                "pass a file name such as dir/figure.png"
+            )
+        path = Path(path)
+        if not path.suffix:
+            path = path.with_suffix(".png")
         fmt = path.suffix[1:].lower()
         # matplotlib's own rule: the figure's canvas prints it, or one registered for it does
         # (the base class holds that registry; a backend's canvas lists only its own)

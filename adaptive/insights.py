@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+
 import numpy as np
 
 from adaptive.errors import InvalidParameterError
@@ -17,7 +19,9 @@ MAX_EXPLAINED = 48
 MIN_EXPLAINED = 3
 
 
-def shap_by_round(strategy: BatchBO, surrogate: str = "gp", seed: int = 0) -> list[dict]:
+def shap_by_round(
+    strategy: BatchBO, surrogate: str = "gp", seed: int = 0, cache: dict | None = None
+) -> list[dict]:
     """SHAP importance of each factor on a surrogate's predicted objective, per round.
 
     For every round the surrogate is refitted on the recipes measured by then and
@@ -25,11 +29,25 @@ def shap_by_round(strategy: BatchBO, surrogate: str = "gp", seed: int = 0) -> li
     ``MAX_EXPLAINED`` when there are more): the GP's mean (``gp``) or the
     objective of the spectra the network ensemble predicts (``net``, those of the
     recipes measured by then that have spectra; rounds with fewer than
-    ``MIN_EXPLAINED`` are left out). Returns ``[{"round", "n_recipes",
-    "importance": {factor: mean |SHAP|}, "values": (n, d), "recipes": (n, d)}]``.
+    ``MIN_EXPLAINED`` are left out).
+
+    Args:
+        strategy: the campaign's strategy, holding its data.
+        surrogate: ``gp`` or ``net``.
+        seed: seeds the subsample and the SHAP permutations.
+        cache: a dict kept between calls for this strategy and surrogate (start
+            with ``{}``): a round whose data (the recipes, objective and variance, or
+            spectra, it was computed from) are unchanged is taken from it, not
+            recomputed, so a later call computes only new or changed rounds. It is
+            left holding this call's rounds.
+
+    Returns:
+        ``[{"round", "n_recipes", "importance": {factor: mean |SHAP|},
+        "values": (n, d), "recipes": (n, d)}]``.
     """
     if surrogate not in SURROGATES:
         raise InvalidParameterError(f"surrogate={surrogate!r}; choose one of {SURROGATES}")
+    previous, current = ({} if cache is None else cache), {}
     x_all, y, y_var = strategy.data(in_order=True)
     if surrogate == "gp":
         x, position = x_all, np.arange(len(x_all))
@@ -41,51 +59,80 @@ def shap_by_round(strategy: BatchBO, surrogate: str = "gp", seed: int = 0) -> li
         raise InvalidParameterError(
             f"SHAP needs at least {MIN_EXPLAINED} measured recipes, have {len(x)}"
         )
-    sign = -1.0 if strategy.minimize else 1.0
     out = []
     for r, round_end in enumerate(strategy.round_ends(len(x_all))):
         end = int(np.searchsorted(position, round_end))  # rows of x measured by then
         if end < MIN_EXPLAINED:
             continue
         if surrogate == "gp":
-            gp = fit_recipe_gp(x[:end], sign * y[:end], None if y_var is None else y_var[:end])
-
-            def predict(u: np.ndarray, gp=gp) -> np.ndarray:
-                return sign * posterior_mean_std(gp, u)[0]
+            data = (x[:end], y[:end], None if y_var is None else y_var[:end])
         else:
-            net = strategy.fit_net(x[:end], spectra[:end])
-
-            def predict(u: np.ndarray, net=net) -> np.ndarray:
-                return strategy.net_losses(net, u)[0]
-
-        rows = np.arange(end)
-        if end > MAX_EXPLAINED:
-            rows = np.sort(np.random.default_rng(seed).choice(end, MAX_EXPLAINED, replace=False))
-        values = shap_values(predict, x[rows], x[rows], seed=seed)
-        out.append(
-            {
-                "round": r,
-                "n_recipes": end,
-                "importance": importance(values, strategy.space.names),
-                "values": values,
-                "recipes": strategy.space.from_unit_array(x[rows]),
-            }
-        )
+            data = (x[:end], spectra[:end])
+        key = (surrogate, seed, r, _fingerprint(*data))
+        if key in previous:
+            current[key] = previous[key]
+        else:
+            current[key] = {"round": r, **_explain(strategy, surrogate, data, seed)}
+        out.append(current[key])
+    if cache is not None:  # this call's rounds only: the cache stays one campaign's size
+        cache.clear()
+        cache.update(current)
     return out
 
 
-def campaign_insights(campaign) -> dict:
+def _explain(strategy: BatchBO, surrogate: str, data: tuple, seed: int) -> dict:
+    """SHAP of one round: the surrogate fitted on ``data`` and explained over its recipes.
+
+    Args:
+        data: the recipes (n, d) in the unit cube, then for ``gp`` the objective (n,)
+            and its variance (n,) or None, for ``net`` the spectra (n, w).
+
+    Returns:
+        ``{"n_recipes", "importance", "values": (m, d), "recipes": (m, d)}``, m <=
+        ``MAX_EXPLAINED``.
+    """
+    x = data[0]
+    if surrogate == "gp":
+        sign = -1.0 if strategy.minimize else 1.0
+        gp = fit_recipe_gp(x, sign * data[1], data[2])
+
+        def predict(u: np.ndarray) -> np.ndarray:
+            return sign * posterior_mean_std(gp, u)[0]
+    else:
+        net = strategy.fit_net(x, data[1])
+
+        def predict(u: np.ndarray) -> np.ndarray:
+            return strategy.net_losses(net, u)[0]
+
+    rows = np.arange(len(x))
+    if len(x) > MAX_EXPLAINED:
+        rows = np.sort(np.random.default_rng(seed).choice(len(x), MAX_EXPLAINED, replace=False))
+    values = shap_values(predict, x[rows], x[rows], seed=seed)
+    return {
+        "n_recipes": len(x),
+        "importance": importance(values, strategy.space.names),
+        "values": values,
+        "recipes": strategy.space.from_unit_array(x[rows]),
+    }
+
+
+def campaign_insights(campaign, cache: dict | None = None) -> dict:
     """JSON-able report of a recipe campaign, round by round.
 
     Rounds follow the strategy's initial design and batch size. Per round:
-    the best and median objective of its recipes, the best so far, which
-    proposal sources (design, gp, net) gave which median objective, and the
-    SHAP importance of every factor on the GP's predicted objective, with the
+    the best and median objective of its recipes, the best so far, the objective
+    of the recipes of each proposal source (design, gp, net) and its median, and
+    the SHAP importance of every factor on the GP's predicted objective, with the
     SHAP values (n, d) and recipes (n, d) behind it (arrays travel as frames);
     for campaigns with spectra the same on the spectrum network's predicted
     objective (keys ending ``_net``). The SHAP fields are None for rounds
     before ``MIN_EXPLAINED`` recipes (with spectra, for ``_net``) exist; a campaign
     without recipes has no rounds.
+
+    Args:
+        campaign: a campaign run by ``BatchBO``.
+        cache: a dict kept between calls for this campaign (start with ``{}``); SHAP
+            rounds whose data are unchanged come from it (see :func:`shap_by_round`).
     """
     strategy = campaign.strategy
     if not isinstance(strategy, BatchBO):
@@ -96,11 +143,16 @@ def campaign_insights(campaign) -> dict:
     source = _sources(campaign)
     keys = [tuple(p.values()) for p in strategy.recipes(in_order=True)]  # rows of x, as measured
     enough = len(x) >= MIN_EXPLAINED
-    shap_rounds = {r["round"]: r for r in shap_by_round(strategy)} if enough else {}
+    gp_cache, net_cache = (None if cache is None else cache.setdefault(s, {}) for s in SURROGATES)
+    shap_rounds = {r["round"]: r for r in shap_by_round(strategy, cache=gp_cache)} if enough else {}
     with_spectra = (
         strategy.objective is not None and len(strategy.spectrum_data()[0]) >= MIN_EXPLAINED
     )
-    net_rounds = {r["round"]: r for r in shap_by_round(strategy, "net")} if with_spectra else {}
+    net_rounds = (
+        {r["round"]: r for r in shap_by_round(strategy, "net", cache=net_cache)}
+        if with_spectra
+        else {}
+    )
     rounds, start, best = [], 0, np.inf if strategy.minimize else -np.inf
     pick = min if strategy.minimize else max
     for r, end in enumerate(strategy.round_ends(len(x))):
@@ -118,6 +170,7 @@ def campaign_insights(campaign) -> dict:
                 "best": float(pick(values)),
                 "median": float(np.median(values)),
                 "best_so_far": best,
+                "values_by_source": by_source,
                 "median_by_source": {k: float(np.median(v)) for k, v in by_source.items()},
                 **_shap_fields(shap_rounds.get(r)),
                 **_shap_fields(net_rounds.get(r), suffix="_net"),
@@ -131,6 +184,19 @@ def _shap_fields(shap_round: dict | None, suffix: str = "") -> dict:
     """The round's SHAP importance, values and recipes (None before they are explained)."""
     keys = ("importance", "values", "recipes")
     return {f"shap_{key}{suffix}": None if shap_round is None else shap_round[key] for key in keys}
+
+
+def _fingerprint(*arrays: np.ndarray | None) -> bytes:
+    """A digest of the arrays' shapes, dtypes and values (None counts as itself)."""
+    digest = hashlib.sha256()
+    for a in arrays:
+        if a is None:
+            digest.update(b"None")
+            continue
+        a = np.ascontiguousarray(a)
+        digest.update(f"{a.dtype.str}{a.shape}".encode())
+        digest.update(a.tobytes())
+    return digest.digest()
 
 
 def _sources(campaign) -> dict[tuple, str]:

@@ -97,6 +97,7 @@ class Server:
         (e.g. ``zmq.ZMQError`` "Address already in use").
         """
         self.campaigns: dict[str, Campaign] = {}
+        self._insights: dict[str, dict] = {}  # campaign id -> campaign_insights' cache
         socket = zmq.Context.instance().socket(zmq.ROUTER)
         socket.setsockopt(zmq.LINGER, 0)
         self.journal = None
@@ -333,8 +334,13 @@ class Server:
         return {"mean": np.asarray(mean, float), "std": None if std is None else std}
 
     def campaign_insights(self, campaign_id) -> dict:
-        """Per round: recipes, best and median objective, and SHAP importance of each factor."""
-        return campaign_insights(self._campaign(campaign_id))
+        """Per round: recipes, best and median objective, and SHAP importance of each factor.
+
+        Rounds whose data have not changed since the last call come from a cache: a
+        repeated call computes only new rounds.
+        """
+        campaign = self._campaign(campaign_id)
+        return campaign_insights(campaign, self._insights.setdefault(campaign.id, {}))
 
 
 def _spectrum(raw: Any) -> Spectrum | None:

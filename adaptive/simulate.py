@@ -23,6 +23,7 @@ from adaptive.journal import Journal
 from adaptive.objectives import MIN_COVERAGE, SpectrumObjective, reduce_spectra
 from adaptive.server import Server
 from adaptive.space import Space
+from adaptive.strategies.batch_bo import MAX_BATCH
 from drivers import SimulatedInstrument, SynthesisInstrument, run_driver
 from simulators import XMCD, AgNPSynthesis, KEdgeXAS, RecordedSpectrum
 from simulators.agnp import BOUNDS, FACTORS, MAX_FRACTION_SUM, WAVELENGTHS
@@ -39,13 +40,17 @@ GOAL_RECIPE = {
 }
 
 
-def check_count(flag: str, value, low: int = 1) -> int:
-    """``value`` as an int, refused unless an integer >= ``low``; ``flag`` is its CLI option.
+def check_count(flag: str, value, low: int = 1, high: int | None = None) -> int:
+    """``value`` as an int, refused unless an integer from ``low`` to ``high`` (no upper
+    bound when None); ``flag`` is its CLI option.
 
     Checked before the server starts, so a bad value leaves no campaign in the journal.
     """
-    if not is_int(value) or value < low:
-        kind = "a positive integer" if low == 1 else f"an integer >= {low}"
+    if not is_int(value) or value < low or (high is not None and value > high):
+        if high is not None:
+            kind = f"an integer from {low} to {high}"
+        else:
+            kind = "a positive integer" if low == 1 else f"an integer >= {low}"
         raise InvalidParameterError(
             f"{flag} {value if is_int(value) else repr(value)}: must be {kind}"
         )
@@ -190,18 +195,26 @@ def read_target(path: str | Path) -> tuple[np.ndarray, np.ndarray]:
     return values[:, 0], values[:, 1]
 
 
-def _check_target_range(path, objective: SpectrumObjective) -> None:
-    """Refuse a target the simulator's spectra (on ``WAVELENGTHS``) do not cover enough:
-    every put would fail, with a hint about the measured axis the user cannot change."""
+def _check_target(path, objective: SpectrumObjective) -> None:
+    """Refuse a target every put would fail on, with a hint the user can act on: one the
+    simulator's spectra (on ``WAVELENGTHS``) do not cover enough, or one constant on the
+    wavelengths they share (the loss min-max normalises it)."""
+    low, high = WAVELENGTHS[0], WAVELENGTHS[-1]
     try:
-        objective.inside(WAVELENGTHS)  # the objective's own coverage rule
+        inside = objective.inside(WAVELENGTHS)  # the objective's own coverage rule
     except InvalidParameterError:
-        low, high = WAVELENGTHS[0], WAVELENGTHS[-1]
         raise InvalidParameterError(
             f"--target {path} spans {objective.target_x[0]:g}-{objective.target_x[-1]:g} nm; "
             f"the simulator measures only {low:g}-{high:g} nm, under {MIN_COVERAGE:.0%} of "
             f"that span: crop the target to {low:g}-{high:g} nm"
         ) from None
+    shared = np.interp(WAVELENGTHS[inside], objective.target_x, objective.target_y)
+    if np.ptp(shared) == 0:
+        raise InvalidParameterError(
+            f"--target {path}: absorbance_target is constant ({shared[0]:g}) over the "
+            f"{low:g}-{high:g} nm the simulator measures, so it has no shape to match: "
+            "give a target spectrum with a peak"
+        )
 
 
 def simulate_synthesis(
@@ -219,16 +232,20 @@ def simulate_synthesis(
 
     ``model`` is BatchBO's proposer: ``gp``, ``net`` (the spectrum network after the
     design and one GP round) or ``mix`` (half of each batch from each).
-    The campaign measures ``batch * (rounds + 1)`` recipes, at least 3 for the SHAP report.
+    The campaign measures a design of ``max(batch, 2)`` recipes (BatchBO's model needs
+    two), then ``rounds`` batches of ``batch``: at least 3 recipes, for the SHAP report.
     """
-    batch = check_count("--batch", batch)
+    batch = check_count("--batch", batch, high=MAX_BATCH)
     rounds = check_count("--rounds", rounds, low=0)
     droplets = check_count("--droplets", droplets)
-    n_recipes = batch * (rounds + 1)
+    seed = check_count("--seed", seed, low=0, high=2**63 - 1)  # BatchBO's bound
+    n_initial = max(batch, 2)
+    n_recipes = n_initial + batch * rounds
     if n_recipes < 3:
         raise InvalidParameterError(
-            f"batch={batch} x (rounds={rounds} + 1) gives {n_recipes} recipes; the SHAP "
-            "report needs at least 3: raise --batch or --rounds"
+            f"--batch {batch} --rounds {rounds} gives {n_recipes} recipes (a design of "
+            f"{n_initial}, then {rounds} batches of {batch}); the SHAP report needs at "
+            "least 3: raise --batch or --rounds"
         )
     simulator = AgNPSynthesis(seed=seed)
     if target is None:
@@ -236,7 +253,7 @@ def simulate_synthesis(
         target_x, target_y = WAVELENGTHS, simulator.spectrum_true(goal)
     else:
         target_x, target_y = read_target(target)
-        _check_target_range(target, SpectrumObjective(target_x, target_y))
+        _check_target(target, SpectrumObjective(target_x, target_y))
     journal_path = out / "journal.sqlite"
     server = Server(journal_path, bind=bind)
     started = time.perf_counter()
@@ -247,7 +264,13 @@ def simulate_synthesis(
                 space=synthesis_space(),
                 strategy={
                     "name": "batch_bo",
-                    "options": {"q": batch, "batch_method": method, "model": model, "seed": seed},
+                    "options": {
+                        "q": batch,
+                        "n_initial": n_initial,
+                        "batch_method": method,
+                        "model": model,
+                        "seed": seed,
+                    },
                 },
                 goals={"max_observations": n_recipes * droplets},
                 objective={"target_x": target_x, "target_y": target_y, "measure": "target_loss"},
@@ -266,10 +289,6 @@ def simulate_synthesis(
         server.stop()
     figures = _synthesis_figures(out, journal_path, campaign_id, insights, target_x, target_y)
     last = insights["rounds"][-1]
-    by_source: dict[str, list[float]] = {}
-    for r in insights["rounds"][1:]:  # model rounds: which proposer's recipes did better
-        for source, median in r["median_by_source"].items():
-            by_source.setdefault(source, []).append(median)
     return {
         "campaign_id": campaign_id,
         "recipes": run.n_measured,
@@ -279,12 +298,26 @@ def simulate_synthesis(
         "best_loss": last["best_so_far"],
         "best_loss_by_round": [r["best_so_far"] for r in insights["rounds"]],
         "median_loss_by_round": [r["median"] for r in insights["rounds"]],
-        "median_loss_by_source": {k: float(np.median(v)) for k, v in by_source.items()},
+        "median_loss_by_source": median_by_source(insights["rounds"][1:]),  # after the design
         "shap_importance_last_round": last["shap_importance"],
         "shap_importance_net_last_round": last["shap_importance_net"],
         "figures": [str(f) for f in figures],
         "journal": str(journal_path),
     }
+
+
+def median_by_source(rounds: list[dict]) -> dict[str, float]:
+    """The median objective of each source's recipes, pooled over ``rounds``.
+
+    Args:
+        rounds: ``campaign_insights`` rounds; their ``values_by_source`` map a source
+            ("design", "gp", "net") to the objective of each of its recipes (n_s,).
+    """
+    pooled: dict[str, list[float]] = {}
+    for r in rounds:
+        for source, values in r["values_by_source"].items():
+            pooled.setdefault(source, []).extend(values)
+    return {source: float(np.median(values)) for source, values in pooled.items()}
 
 
 def best_droplets(space: Space, best: np.ndarray, observations: list) -> np.ndarray:

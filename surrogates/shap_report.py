@@ -25,10 +25,16 @@ def shap_values(
 ) -> np.ndarray:
     """Permutation SHAP values of ``predict`` at ``explain`` (m, d) -> (m, d).
 
+    Every background row is used (none subsampled), so each row's values add up to
+    its prediction minus the mean prediction over ``background``; ``predict`` sees
+    about ``PERMUTATIONS * (2 d + 1) * n`` recipes per explained row. numpy's global
+    random state is left as it was (shap reseeds it).
+
     Args:
         predict: maps recipes (k, d) to predictions (k,), e.g. a GP's mean loss.
         background: (n, d) recipes that define "absent" factors (the campaign's data).
         explain: (m, d) recipes to explain.
+        seed: seeds the permutations.
 
     Raises:
         InvalidParameterError: an input not a finite numeric 2-D array, without rows or
@@ -41,11 +47,15 @@ def shap_values(
             f"background {background.shape} and explain {explain.shape} must be (n, d) and "
             "(m, d) with n, m, d >= 1: recipes of the same factors, one per row"
         )
-    masker = shap.maskers.Independent(background, max_samples=min(100, len(background)))
-    explainer = shap.PermutationExplainer(predict, masker, seed=seed)
+    masker = shap.maskers.Independent(background, max_samples=len(background))
     d = explain.shape[1]
     evals = PERMUTATIONS * (2 * d + 1)  # each permutation costs 2 d + 1 model calls
-    return np.asarray(explainer(explain, max_evals=evals, silent=True).values)
+    state = np.random.get_state()  # PermutationExplainer calls np.random.seed(seed)
+    try:
+        explainer = shap.PermutationExplainer(predict, masker, seed=seed)
+        return np.asarray(explainer(explain, max_evals=evals, silent=True).values)
+    finally:
+        np.random.set_state(state)
 
 
 def importance(values: np.ndarray, names: Sequence[str]) -> dict[str, float]:

@@ -11,6 +11,7 @@ import pytest
 from matplotlib.backends.backend_svg import FigureCanvasSVG
 from matplotlib.figure import Figure
 
+import adaptive.figures
 from adaptive.errors import InvalidParameterError
 from adaptive.figures import (
     plot_identification,
@@ -120,3 +121,50 @@ def test_every_plot_is_written_and_leaves_no_figure_open(tmp_path):
     for path in written:
         assert path.suffix == ".png" and path.read_bytes().startswith(PNG)
     assert plt.get_fignums() == open_before
+
+
+@pytest.mark.parametrize("name", ["existing", "new/"])
+def test_a_folder_is_refused_and_nothing_written_beside_it(tmp_path, name):
+    (tmp_path / "existing").mkdir()
+    fig = plt.figure()
+    with pytest.raises(InvalidParameterError, match="pass a file name such as dir/figure.png"):
+        save_figure(fig, f"{tmp_path}/{name}")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["existing"]
+    assert list((tmp_path / "existing").iterdir()) == []
+    assert fig.number not in plt.get_fignums()
+
+
+@pytest.fixture
+def saved(monkeypatch):
+    """The figures the plot functions would save, instead of saving them."""
+    figures = []
+
+    def keep(fig, path):
+        figures.append(fig)
+        return Path(path)
+
+    monkeypatch.setattr(adaptive.figures, "save_figure", keep)
+    return figures
+
+
+def test_importance_by_round_leaves_out_rounds_without_importance(tmp_path, saved):
+    rounds = [
+        {"round": 0, "shap_importance": None},  # campaign_insights' rounds before 3 recipes
+        {"round": 1, "shap_importance": {"a": 0.2, "b": 0.1}},
+        {"round": 2, "shap_importance": {"b": 0.3, "a": 0.1}},
+    ]
+    plot_importance_by_round(tmp_path / "shap.png", rounds)
+    ax = saved[0].axes[0]
+    assert {line.get_label(): line.get_xdata().tolist() for line in ax.lines} == {
+        "a": [1, 2],
+        "b": [1, 2],
+    }
+    ticks = [t for t in ax.get_xticks() if 1 <= t <= 2]
+    assert ticks == [1, 2]  # rounds are whole numbers
+
+
+@pytest.mark.parametrize("rounds", [[], [{"round": 0, "shap_importance": None}]])
+def test_importance_by_round_refuses_rounds_without_any_importance(tmp_path, rounds):
+    with pytest.raises(InvalidParameterError, match="no round has a SHAP importance"):
+        plot_importance_by_round(tmp_path / "shap.png", rounds)
+    assert not (tmp_path / "shap.png").exists()

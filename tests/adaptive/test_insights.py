@@ -3,7 +3,9 @@
 import numpy as np
 import pytest
 
+import adaptive.insights
 from adaptive.campaign import Campaign
+from adaptive.client import Client
 from adaptive.errors import InvalidParameterError
 from adaptive.insights import campaign_insights, shap_by_round
 from adaptive.journal import Journal
@@ -88,3 +90,86 @@ def test_recipes_whose_floats_do_not_round_trip_keep_their_source(tmp_path):
             campaign.observe(observation)
     rounds = campaign_insights(campaign)["rounds"]
     assert [list(r["median_by_source"]) for r in rounds] == [["design"], ["gp"]]
+
+
+SQUARE = {"dimensions": [{"name": n, "low": 0.0, "high": 1.0} for n in ("a", "b")]}
+BATCHES = {"name": "batch_bo", "options": {"q": 3, "n_initial": 3, "n_candidates": 64, "seed": 0}}
+
+
+@pytest.fixture
+def explained(monkeypatch):
+    """The number of rows each SHAP computation explained, one entry per computation."""
+    calls = []
+
+    def counting(predict, background, explain, seed=0):
+        calls.append(len(explain))
+        return shap_values(predict, background, explain, seed=seed)
+
+    shap_values = adaptive.insights.shap_values
+    monkeypatch.setattr(adaptive.insights, "shap_values", counting)
+    return calls
+
+
+def measure(campaign, rounds: int) -> None:
+    """Observe ``rounds`` more batches of 3 suggested recipes (objective a + b)."""
+    for _ in range(rounds):
+        for s in campaign.suggest(3):
+            value = s.point["a"] + s.point["b"]
+            campaign.observe(Observation(s.point, value=value, suggestion_id=s.id))
+
+
+def shap_fields(insights: dict) -> list:
+    return [(r["shap_importance"], r["shap_values"].tolist()) for r in insights["rounds"]]
+
+
+def test_a_cache_recomputes_only_the_rounds_whose_data_changed(tmp_path, explained):
+    campaign = Campaign.create(Journal(tmp_path / "j.sqlite"), SQUARE, BATCHES)
+    cache = {}
+    measure(campaign, 2)
+    first = campaign_insights(campaign, cache)
+    assert explained == [3, 6]
+    assert shap_fields(campaign_insights(campaign, cache)) == shap_fields(first)
+    assert explained == [3, 6]  # nothing recomputed
+    measure(campaign, 1)
+    grown = campaign_insights(campaign, cache)
+    assert explained == [3, 6, 9]  # only the new round
+    assert shap_fields(grown) == shap_fields(campaign_insights(campaign))  # as computed afresh
+    assert shap_fields(grown)[:2] == shap_fields(first)
+    # a second droplet of a design recipe changes its median: every round holds it
+    point = campaign.journal.observations(campaign.id)[0].point
+    campaign.observe(Observation(point, value=5.0))
+    del explained[:]
+    changed = campaign_insights(campaign, cache)
+    assert explained == [3, 6, 9]
+    assert shap_fields(changed) == shap_fields(campaign_insights(campaign))
+    assert shap_fields(changed) != shap_fields(grown)
+
+
+def test_the_server_answers_repeated_insights_from_its_cache(server, explained):
+    with Client(server.endpoint, timeout_s=30, retries=1) as client:
+        campaign_id = client.call("campaign_create", space=SQUARE, strategy=BATCHES)["campaign_id"]
+        suggestions = client.call("suggestions_get", campaign_id=campaign_id, n=3)
+        for s in suggestions["suggestions"]:
+            value = s["point"]["a"] + s["point"]["b"]
+            client.call(
+                "observation_put",
+                campaign_id=campaign_id,
+                point=s["point"],
+                value=value,
+                suggestion_id=s["id"],
+            )
+        replies = [client.call("campaign_insights", campaign_id=campaign_id) for _ in range(2)]
+    assert explained == [3]  # the second call computed nothing
+    assert shap_fields(replies[1]) == shap_fields(replies[0])
+
+
+def test_values_by_source_hold_each_sources_recipes(tmp_path):
+    campaign = Campaign.create(Journal(tmp_path / "j.sqlite"), SQUARE, BATCHES)
+    measure(campaign, 2)
+    _, y, _ = campaign.strategy.data(in_order=True)
+    rounds = campaign_insights(campaign)["rounds"]
+    assert [r["values_by_source"] for r in rounds] == [
+        {"design": y[:3].tolist()},
+        {"gp": y[3:].tolist()},
+    ]
+    assert rounds[1]["median_by_source"] == {"gp": float(np.median(y[3:]))}

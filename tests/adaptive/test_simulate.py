@@ -8,6 +8,7 @@ from adaptive.journal import Journal
 from adaptive.records import Observation, Spectrum
 from adaptive.simulate import (
     best_droplets,
+    median_by_source,
     read_target,
     simulate_synthesis,
     simulate_xas,
@@ -57,8 +58,31 @@ def test_naming_the_primary_channel_keeps_the_truth_and_nrmse(tmp_path):
 
 def test_too_few_recipes_for_shap_raise_before_the_campaign(tmp_path):
     with pytest.raises(InvalidParameterError, match=r"gives 2 recipes.*raise --batch or --rounds"):
-        simulate_synthesis(tmp_path / "out", batch=1, rounds=1)
+        simulate_synthesis(tmp_path / "out", batch=1, rounds=0)  # BatchBO's design: 2 recipes
     assert not (tmp_path / "out").exists()
+
+
+def test_batches_of_one_give_a_design_of_two_and_every_round_asked_for(tmp_path):
+    summary = simulate_synthesis(tmp_path, batch=1, rounds=2, droplets=1, model="gp")
+    assert summary["recipes"] == 4  # a design of 2, then 2 rounds of 1
+    assert len(summary["best_loss_by_round"]) == 3
+
+
+def test_median_loss_by_source_is_that_of_the_sources_recipes(tmp_path):
+    summary = simulate_synthesis(tmp_path, batch=2, rounds=2, droplets=1, model="gp")
+    journal = Journal(summary["journal"])
+    losses = [o.value for o in journal.observations(summary["campaign_id"])]
+    journal.close()
+    assert summary["median_loss_by_source"] == {"gp": float(np.median(losses[2:]))}
+
+
+def test_median_by_source_pools_the_recipes_of_all_rounds():
+    rounds = [
+        {"values_by_source": {"net": [0.3, 0.3, 0.3], "gp": [0.06]}},
+        {"values_by_source": {"net": [0.01, 0.02]}},
+    ]
+    # the median of the round medians would be 0.165 for net
+    assert median_by_source(rounds) == {"net": 0.3, "gp": 0.06}
 
 
 @pytest.mark.parametrize(
@@ -70,10 +94,13 @@ def test_too_few_recipes_for_shap_raise_before_the_campaign(tmp_path):
         (simulate_synthesis, {"droplets": 0}, "--droplets 0: must be a positive integer"),
         (simulate_synthesis, {"droplets": -1}, "--droplets -1: must be a positive integer"),
         (simulate_synthesis, {"droplets": 1.5}, "--droplets 1.5: must be a positive integer"),
-        (simulate_synthesis, {"batch": 0}, "--batch 0: must be a positive integer"),
+        (simulate_synthesis, {"batch": 0}, "--batch 0: must be an integer from 1 to 1000"),
         # -2 x (-3 + 1) = 4 recipes passed the SHAP count; the server refused q=-2
-        (simulate_synthesis, {"batch": -2, "rounds": -3}, "--batch -2: must be a positive"),
+        (simulate_synthesis, {"batch": -2, "rounds": -3}, "--batch -2: must be an integer from 1"),
         (simulate_synthesis, {"rounds": -1}, "--rounds -1: must be an integer >= 0"),
+        (simulate_synthesis, {"batch": 5000}, "--batch 5000: must be an integer from 1 to 1000"),
+        (simulate_synthesis, {"seed": -1}, r"--seed -1: must be an integer from 0 to \d+$"),
+        (simulate_synthesis, {"seed": 2**64}, "--seed 18446744073709551616: must be an integer"),
     ],
 )
 def test_bad_counts_are_refused_by_flag_before_a_campaign_is_created(
@@ -124,4 +151,23 @@ def test_a_target_beyond_the_simulator_range_is_refused_before_the_campaign(tmp_
     target.write_text(f"wavelength_nm,absorbance_target\n{rows}\n")
     with pytest.raises(InvalidParameterError, match="crop the target to 380-800 nm"):
         simulate_synthesis(tmp_path / "out", batch=3, rounds=1, target=target)
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize(
+    "absorbance",
+    [
+        lambda w: 0.5 + 0 * w,  # constant everywhere
+        lambda w: np.where(w < 380, 1.0, 0.2),  # its only feature lies outside 380-800 nm
+    ],
+)
+def test_a_target_constant_where_the_simulator_measures_is_refused_before_the_campaign(
+    tmp_path, absorbance
+):
+    wavelengths = np.linspace(350.0, 800.0, 46)
+    rows = "\n".join(f"{w},{a}" for w, a in zip(wavelengths, absorbance(wavelengths), strict=True))
+    target = tmp_path / "flat.csv"
+    target.write_text(f"wavelength_nm,absorbance_target\n{rows}\n")
+    with pytest.raises(InvalidParameterError, match=r"^--target \S*flat\.csv: .* is constant"):
+        simulate_synthesis(tmp_path / "out", batch=3, rounds=0, target=target)
     assert not (tmp_path / "out").exists()

@@ -14,10 +14,20 @@ def linear(u: np.ndarray) -> np.ndarray:
     return u[:, 0] + 2 * u[:, 1]
 
 
-def test_shap_values_add_up_to_the_prediction_minus_the_background_mean():
-    values = shap_values(linear, BACKGROUND, BACKGROUND[:3])
+@pytest.mark.parametrize("n", [10, 150])
+def test_shap_values_add_up_to_the_prediction_minus_the_background_mean(n):
+    background = np.random.default_rng(0).random((n, 2))  # shap's masker samples 100 by default
+    values = shap_values(linear, background, background[:3])
     assert values.shape == (3, 2)
-    np.testing.assert_allclose(values.sum(1), linear(BACKGROUND[:3]) - linear(BACKGROUND).mean())
+    np.testing.assert_allclose(values.sum(1), linear(background[:3]) - linear(background).mean())
+
+
+def test_shap_values_leave_numpys_global_random_state_alone():
+    np.random.seed(123)
+    expected = np.random.rand(3)
+    np.random.seed(123)
+    shap_values(linear, BACKGROUND, BACKGROUND[:2], seed=7)
+    np.testing.assert_array_equal(np.random.rand(3), expected)
 
 
 @pytest.mark.parametrize(
