@@ -18,10 +18,17 @@ from botorch.sampling import SobolQMCNormalSampler
 from linear_operator.utils.warnings import NumericalWarning
 from torch.distributions import Normal
 
+from adaptive.arrays import check_int, finite_matrix
 from adaptive.errors import InvalidParameterError
 
 DTYPE = torch.float64
 CHUNK = 512
+#: Most candidates one Thompson draw covers jointly: an (m, m) covariance and its
+#: Cholesky factor, so memory grows as m^2 (about 0.2 GB at 2048, 3.5 GB at 8000).
+#: Larger sets are shortlisted by UCB first; no batch holds more than this.
+MAX_JOINT = 2048
+#: UCB's beta for the Thompson shortlist and for ``batch_ucb``.
+UCB_BETA = 2.0
 
 
 def _evaluate(acquisition, candidates: torch.Tensor) -> torch.Tensor:
@@ -59,7 +66,7 @@ def sequential_qlognei(model, candidates, train_x, pending, q, seed=0):
     return chosen, values
 
 
-def batch_ucb(model, candidates, train_x, pending, q, seed=0, beta=2.0):
+def batch_ucb(model, candidates, train_x, pending, q, seed=0, beta=UCB_BETA):
     """GP-BUCB (Desautels, Krause & Burdick 2014): UCB = mean + sqrt(beta) * std, and
     after each pick the model 'observes' its own mean there, which shrinks the std
     around pending points without moving the mean.
@@ -137,18 +144,31 @@ def local_penalization(model, candidates, train_x, pending, q, seed=0):
 
 
 def _lipschitz(model, candidates: torch.Tensor) -> float:
-    """Largest gradient norm of the posterior mean over the candidates."""
-    x = candidates.clone().requires_grad_(True)
-    mean = model.posterior(x).mean.sum()
-    (grad,) = torch.autograd.grad(mean, x)
-    return float(grad.norm(dim=-1).max())
+    """Largest gradient norm of the posterior mean over the candidates (m, d), taken one
+    candidate per t-batch in chunks: a joint posterior would hold an (m, m) covariance."""
+    norms = []
+    for chunk in candidates.split(CHUNK):
+        x = chunk[:, None, :].clone().requires_grad_(True)
+        (grad,) = torch.autograd.grad(model.posterior(x).mean.sum(), x)
+        norms.append(grad.norm(dim=-1).max())
+    return float(max(norms))
 
 
 def thompson(model, candidates, train_x, pending, q, seed=0):
-    """Thompson sampling: q joint posterior draws over the candidates, each's argmax."""
+    """Thompson sampling: q joint posterior draws over the candidates, each's argmax.
+
+    Over more than ``MAX_JOINT`` candidates (m, d) the draws cover only the
+    ``MAX_JOINT`` with the highest UCB (a draw's argmax seldom lies outside them), so
+    memory stays bounded and the shortlist is deterministic.
+    """
     believed = _condition_on_mean(model, pending) if len(pending) else model
+    shortlist = torch.arange(len(candidates))
+    if len(candidates) > MAX_JOINT:
+        ucb = _evaluate(UpperConfidenceBound(believed, beta=UCB_BETA), candidates)
+        shortlist = torch.sort(torch.topk(ucb, MAX_JOINT).indices).values
     with torch.no_grad():  # seeded by select_batch
-        draws = believed.posterior(candidates).rsample(torch.Size([q])).reshape(q, -1)
+        posterior = believed.posterior(candidates[shortlist])
+        draws = posterior.rsample(torch.Size([q])).reshape(q, -1)
     chosen: list[int] = []
     values: list[float] = []
     for draw in draws:
@@ -157,7 +177,7 @@ def thompson(model, candidates, train_x, pending, q, seed=0):
         best = int(torch.argmax(draw))
         chosen.append(best)
         values.append(float(draw[best]))
-    return chosen, values
+    return shortlist[chosen].tolist(), values
 
 
 def _condition_on_mean(model, x: torch.Tensor):
@@ -199,29 +219,48 @@ def select_batch(
     method's order) when fewer than ``q`` remain, none when m is 0.
 
     Args:
+        method: a key of ``BATCH_METHODS``.
+        model: a fitted botorch model of the objective on d inputs.
+        candidates: (m, d) finite points in the unit cube.
         train_x: (n, d) inputs the model was fitted on.
-        pending: (p, d) points suggested but not yet measured.
+        pending: (p, d) points suggested but not yet measured (p may be 0).
+        q: batch size, an integer from 1 to ``MAX_JOINT``.
+        seed: seeds the Monte-Carlo samplers and posterior draws.
 
     Returns:
         The chosen indices and each one's acquisition value, in the model's units (a
         ``fit_recipe_gp`` model sees the objective divided by ``model.y_scale``).
+
+    Raises:
+        InvalidParameterError: an unknown method, a bad ``q``, or an array that is not
+            finite, not 2-D, or has other than the model's d columns.
     """
     if method not in BATCH_METHODS:
         raise InvalidParameterError(
             f"unknown batch method {method!r}; choose one of {sorted(BATCH_METHODS)}"
         )
-    q = min(q, len(candidates))  # a finite candidate set: the last batch holds what is left
+    check_int("q", q, 1, MAX_JOINT, "a joint Thompson draw covers at most that many")
+    d = model.train_inputs[0].shape[-1]
+    arrays = {}
+    for name, value, row in (
+        ("candidates", candidates, "candidate"),
+        ("train_x", train_x, "training point"),
+        ("pending", pending, "pending point"),
+    ):
+        a = finite_matrix(name, value, row)
+        if a.shape[1] != d:
+            raise InvalidParameterError(
+                f"{name} has shape {a.shape} but the model takes {d} inputs; give "
+                f"(k, {d}) points in its unit cube (np.empty((0, {d})) for none)"
+            )
+        arrays[name] = torch.as_tensor(a, dtype=DTYPE)
+    q = min(q, len(arrays["candidates"]))  # a finite set: the last batch holds what is left
     if q == 0:
         return [], []
-    d = candidates.shape[1]
-
-    def as_tensor(a) -> torch.Tensor:
-        return torch.as_tensor(np.asarray(a, float).reshape(-1, d), dtype=DTYPE)
-
     with warnings.catch_warnings(), torch.random.fork_rng():
         # joint posteriors over near-duplicate candidates need diagonal jitter; that is fine
         warnings.simplefilter("ignore", NumericalWarning)
         torch.manual_seed(seed)  # baseline pruning and posterior draws use the global RNG
         return BATCH_METHODS[method](
-            model, as_tensor(candidates), as_tensor(train_x), as_tensor(pending), q, seed
+            model, arrays["candidates"], arrays["train_x"], arrays["pending"], q, seed
         )

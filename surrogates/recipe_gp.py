@@ -12,10 +12,15 @@ from botorch.fit import fit_gpytorch_mll
 from botorch.models import SingleTaskGP
 from botorch.models.transforms import Standardize
 from gpytorch.mlls import ExactMarginalLogLikelihood
+from linear_operator.utils.warnings import NumericalWarning
 
 from adaptive.errors import InvalidParameterError
 
 DTYPE = torch.float64
+#: Least known noise variance, in units of the objective over its spread (of the
+#: objective itself when all values are equal): gpytorch rounds noise below 1e-6 up and
+#: warns, and Standardize's (n - 1) spread shrinks this by at most half.
+NOISE_FLOOR = 1e-5
 
 
 def fit_recipe_gp(x: np.ndarray, y: np.ndarray, y_var: np.ndarray | None = None) -> SingleTaskGP:
@@ -26,7 +31,7 @@ def fit_recipe_gp(x: np.ndarray, y: np.ndarray, y_var: np.ndarray | None = None)
         y: (n,) objective, larger is better (negate a loss first).
         y_var: (n,) noise variance of each ``y`` (replicate variance of the
             median), or None to learn one homoscedastic noise. Known variances
-            make the model heteroscedastic.
+            make the model heteroscedastic; they are floored at ``NOISE_FLOOR``.
 
     Returns:
         The fitted model of ``y / model.y_scale`` (outcomes standardised inside):
@@ -54,9 +59,7 @@ def fit_recipe_gp(x: np.ndarray, y: np.ndarray, y_var: np.ndarray | None = None)
                 f"y_var must be {y.shape}, finite and >= 0 (a variance per objective); "
                 f"got shape {y_var.shape} with min {np.min(y_var, initial=np.inf)}"
             )
-        # gpytorch rounds standardised noise below 1e-6 up (and warns): floor it here
-        floor = 1e-5 * max(float(np.var(scaled)), 1e-12)
-        train_var = torch.as_tensor(np.maximum(y_var / scale**2, floor), dtype=DTYPE)[:, None]
+        train_var = torch.as_tensor(np.maximum(y_var / scale**2, NOISE_FLOOR), dtype=DTYPE)[:, None]
     d = x.shape[1]
     # the dimension-scaled lengthscale prior of Hvarfner et al. (2024), botorch's default
     prior = gpytorch.priors.LogNormalPrior(loc=math.sqrt(2) + math.log(d) / 2, scale=math.sqrt(3))
@@ -84,7 +87,9 @@ def fit_recipe_gp(x: np.ndarray, y: np.ndarray, y_var: np.ndarray | None = None)
 
 def posterior_mean_std(model: SingleTaskGP, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Posterior mean and std of the latent objective at ``x`` (m, d), each (m,)."""
-    with torch.no_grad():
+    with torch.no_grad(), warnings.catch_warnings():
+        # a flat fit (all objectives equal) leaves variances of -1e-17: clamped to 0 below
+        warnings.filterwarnings("ignore", "Negative variance values", NumericalWarning)
         posterior = model.posterior(torch.as_tensor(x, dtype=DTYPE))
         mean = posterior.mean.squeeze(-1).numpy()
         std = posterior.variance.clamp_min(0).sqrt().squeeze(-1).numpy()

@@ -9,11 +9,11 @@ from typing import Any
 
 import numpy as np
 
-from adaptive.arrays import check_int, is_finite_number, is_int
+from adaptive.arrays import ascending_steps, check_int, is_finite_number, is_int
 from adaptive.designs import DESIGNS, MAX_POINTS
 from adaptive.errors import InvalidParameterError
 from adaptive.objectives import SpectrumObjective, reduce_replicates, reduce_spectra
-from adaptive.records import Observation, Suggestion
+from adaptive.records import Observation, Spectrum, Suggestion
 from adaptive.space import Space
 from surrogates.batch_acquisition import BATCH_METHODS, select_batch
 from surrogates.net_acquisition import pick_diverse, predicted_loss
@@ -28,18 +28,25 @@ NET_MIN_DISTANCE = 0.1
 NET_EXPLORATION = 1.0
 #: Most recipes one batch (``q``, or ``n`` of one ``suggest``) holds.
 MAX_BATCH = 1000
-#: Most generated candidates: Thompson sampling draws jointly over all of them, an
-#: (m, m) covariance.
+#: Most generated candidates, Sobol and local points together (``select_batch``
+#: shortlists them for Thompson sampling's joint draws).
 MAX_CANDIDATES = 8192
+#: Least degrees of freedom (droplets beyond the first, over all recipes) before the
+#: pooled replicate variance is trusted as known noise; with fewer the GP learns it.
+MIN_NOISE_DOF = 5
+#: ``n * Var(median of n) / Var(one droplet)`` for normal droplets, n = 1 to 10 (exact,
+#: from order statistics); more droplets take the large-n limit pi / 2.
+MEDIAN_VARIANCE_FACTOR = (1.0, 1.0, 1.346, 1.193, 1.434, 1.289, 1.473, 1.345, 1.495, 1.383)
 
 
 class BatchBO:
     """Propose batches of recipes with a GP (ARD Matern-5/2, learned noise) and/or a
     network that predicts each recipe's whole spectrum (the study's "two-step" model).
 
-    Replicates of one recipe reduce to their median; where recipes have
-    replicates, the variance of that median is given to the GP
-    (heteroscedastic), else one noise level is learned. Every observation
+    Replicates of one recipe reduce to their median. Once the replicated recipes
+    give ``MIN_NOISE_DOF`` degrees of freedom, their pooled droplet variance
+    yields each median's variance (smaller for recipes with more droplets) as
+    known noise, else one noise level is learned. Every observation
     object is one replicate (two droplets with equal time and value count
     twice); observing the same object again changes nothing. The first
     ``n_initial`` recipes come from a space-filling design (inside the search
@@ -48,8 +55,9 @@ class BatchBO:
 
     Candidates: the given ``candidates`` (a pool of recipes, repeats dropped; each
     is measured at most once, and the last batches hold what is left), or else
-    ``n_candidates`` feasible Sobol points plus Gaussian perturbations of the best
-    recipes, snapped to the space's steps.
+    ``n_candidates`` feasible Sobol points plus ``n_candidates // 4`` Gaussian
+    perturbations of the best recipes, snapped to the space's steps (fewer Sobol
+    points where both would pass ``MAX_CANDIDATES``).
 
     Args:
         space: the recipe space (constraints and steps are respected).
@@ -246,11 +254,20 @@ class BatchBO:
                     "campaign an objective to turn spectra into values"
                 )
             key = self._key(self.space.validate(obs.point))
+            if obs.spectrum is not None and self.objective is not None:
+                on_target = self._on_target(obs.spectrum)
+                self._spectra.setdefault(key, []).append(on_target)
             self._observed[id(obs)] = obs
             self._values.setdefault(key, []).append((obs.time, obs.value))
-            if obs.spectrum is not None and self.objective is not None:
-                on_target = np.interp(self.objective.target_x, obs.spectrum.x, obs.spectrum.y)
-                self._spectra.setdefault(key, []).append(on_target)
+
+    def _on_target(self, spectrum: Spectrum) -> np.ndarray:
+        """``spectrum``'s y on the objective's target axis (w,). Its x may run either way
+        (UV-Vis is often recorded high to low) but must not repeat a value."""
+        order = np.argsort(spectrum.x, kind="stable")
+        x = spectrum.x[order]
+        fix = "average the points measured at one x into one"
+        ascending_steps("the sorted spectrum x", x, fix)
+        return np.interp(self.objective.target_x, x, spectrum.y[order])
 
     def _sorted_recipes(self, in_order: bool) -> tuple[list[tuple], np.ndarray]:
         """Keys of the measured recipes and their unit coordinates (n, d), as ``data`` sorts."""
@@ -269,18 +286,26 @@ class BatchBO:
     def data(self, in_order: bool = False) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
         """Recipes (n, d) in the unit cube, median objective (n,), its variance (n,) or None.
 
+        The variance of recipe i's median of c_i droplets is s^2 f(c_i) / c_i, with s^2
+        the droplet variance pooled over the replicated recipes (weighted by their
+        degrees of freedom, c_i - 1) and f ``MEDIAN_VARIANCE_FACTOR`` (1 for c_i <= 2,
+        where the median is the mean). None, for the GP to learn the noise, while the
+        pool has fewer than ``MIN_NOISE_DOF`` degrees of freedom: one recipe's own
+        sample variance is too unsteady to fix the noise with.
+
         Sorted by recipe, or with ``in_order`` by when each recipe was first measured.
         """
         keys, x = self._sorted_recipes(in_order)
         reps = [np.array([v for _, v in self._values[k]]) for k in keys]
         y = np.array([reduce_replicates(r) for r in reps])
         counts = np.array([len(r) for r in reps])
-        if not (counts >= 2).any():
+        dof = int(np.sum(counts - 1))
+        if dof < MIN_NOISE_DOF:
             return x, y, None
-        # variance of a median ~ (pi/2) var / count; recipes measured once get the pooled var
-        pooled = np.mean([r.var(ddof=1) for r in reps if len(r) >= 2])
-        per_droplet = np.array([r.var(ddof=1) if len(r) >= 2 else pooled for r in reps])
-        return x, y, np.pi / 2 * np.maximum(per_droplet, 1e-12) / counts
+        pooled = sum(np.sum((r - r.mean()) ** 2) for r in reps) / dof
+        table = len(MEDIAN_VARIANCE_FACTOR)
+        factor = [MEDIAN_VARIANCE_FACTOR[c - 1] if c <= table else np.pi / 2 for c in counts]
+        return x, y, pooled * np.array(factor) / counts
 
     def spectrum_data(self) -> tuple[np.ndarray, np.ndarray]:
         """Recipes with spectra (n, d) in the unit cube, in the row order of
@@ -374,13 +399,13 @@ class BatchBO:
         rng = np.random.default_rng(self.seed + len(self._values))
         x, y, _ = self.data()
         best = x[np.argsort(y if self.minimize else -y)[:5]]
-        local = best[rng.integers(len(best), size=self.n_candidates // 4)]
+        n_local = self.n_candidates // 4
+        local = best[rng.integers(len(best), size=n_local)]
         local = local + rng.normal(0.0, 0.05, local.shape)
         d = len(self.space.names)
         box_low, box_high = self._inside_box(np.array([np.zeros(d), np.ones(d)]))
-        unit = np.vstack(
-            [self._inside_box(self._sobol_unit(rng)), np.clip(local, box_low, box_high)]
-        )
+        sobol = self._sobol_unit(rng, min(self.n_candidates, MAX_CANDIDATES - n_local))
+        unit = np.vstack([self._inside_box(sobol), np.clip(local, box_low, box_high)])
         unit = self.space.to_unit(self.space.from_unit(unit))  # snap steps and integers
         unit = unit[self.space.feasible(unit)]
         points = self.space.from_unit(unit)
@@ -392,11 +417,12 @@ class BatchBO:
         keep = list(fresh.values())
         return unit[keep], [points[i] for i in keep]
 
-    def _sobol_unit(self, rng) -> np.ndarray:
+    def _sobol_unit(self, rng, n: int) -> np.ndarray:
+        """``n`` scrambled Sobol points (n, d) in the unit cube."""
         from scipy.stats import qmc
 
         sampler = qmc.Sobol(len(self.space.names), scramble=True, seed=rng)
-        return sampler.random_base2(int(np.ceil(np.log2(self.n_candidates))))[: self.n_candidates]
+        return sampler.random_base2(int(np.ceil(np.log2(n))))[:n]
 
     def _inside_box(self, unit: np.ndarray) -> np.ndarray:
         """Rescale unit-cube rows (m, d) into the current search box (whole space if none)."""

@@ -13,6 +13,7 @@ from adaptive.records import Observation, Spectrum
 from adaptive.simulate import GOAL_RECIPE, synthesis_space
 from adaptive.space import Dimension, Space
 from adaptive.strategies import BatchBO
+from adaptive.strategies.batch_bo import MAX_CANDIDATES, MEDIAN_VARIANCE_FACTOR
 from simulators import AgNPSynthesis, PoolEmulator
 from simulators.agnp import FACTORS, WAVELENGTHS
 from surrogates.batch_acquisition import BATCH_METHODS, select_batch
@@ -64,12 +65,41 @@ def test_model_batches_beat_the_initial_design():
 def test_replicates_reduce_to_the_median_with_their_variance():
     strategy = BatchBO(SPACE, q=2, n_initial=2, seed=0)
     a, b = (s.point for s in strategy.suggest(2))
-    values = [0.2, 0.3, 0.9]
+    values = [0.2, 0.3, 0.9, 0.4, 0.35, 0.1, 0.6]  # 6 degrees of freedom: the variance is known
     strategy.observe([Observation(point=a, value=v, time=i) for i, v in enumerate(values)])
     strategy.observe([Observation(point=b, value=0.5, time=10)])
     x, y, y_var = strategy.data()
-    assert sorted(y.tolist()) == [0.3, 0.5]
+    assert sorted(y.tolist()) == [0.35, 0.5]
     assert y_var is not None and np.all(y_var > 0)
+
+
+def test_replicated_recipes_share_the_pooled_variance_of_their_median():
+    droplets = {0.1: [0.0, 1.0], 0.2: [0.0, 1.0, 2.0], 0.3: [1.0, 2.0, 3.0, 4.0], 0.4: [0.3]}
+    strategy = BatchBO(LINE, q=2, n_initial=2)
+    strategy.observe(
+        [Observation({"a": a}, v, time=t) for a, vs in droplets.items() for t, v in enumerate(vs)]
+    )
+    _, _, y_var = strategy.data()
+    pooled = (0.5 + 2.0 + 5.0) / 6  # squared deviations over 1 + 2 + 3 degrees of freedom
+    factor = np.array([1.0, 1.346, 1.193, 1.0])  # the median of 2 is their mean
+    np.testing.assert_allclose(y_var, pooled * factor / [2, 3, 4, 1])
+
+
+def test_one_replicate_pair_leaves_the_noise_to_the_gp():
+    """A pair agreeing by chance must not make 40 single measurements noise-free."""
+    rng = np.random.default_rng(0)
+    points = rng.uniform(0.0, 1.0, 40)
+    strategy = BatchBO(LINE, q=2, n_initial=2, minimize=False)
+    strategy.observe([Observation({"a": a}, np.sin(3 * a) + rng.normal(0, 0.2)) for a in points])
+    strategy.observe([Observation({"a": points[0]}, 0.5, time=t) for t in (1.0, 2.0)])
+    assert strategy.data()[2] is None  # 2 degrees of freedom (< MIN_NOISE_DOF): learned
+
+
+def test_the_median_variance_factors_match_normal_droplets():
+    rng = np.random.default_rng(0)
+    for count, factor in enumerate(MEDIAN_VARIANCE_FACTOR, start=1):
+        medians = np.median(rng.standard_normal((100_000, count)), axis=1)
+        assert count * medians.var() == pytest.approx(factor, rel=0.02)
 
 
 def test_bad_requests_are_refused():
@@ -158,7 +188,7 @@ def test_local_candidates_stay_near_the_best_recipe_inside_the_search_box(monkey
         ({"a": 2.5, "b": 0.5}, 0.8),
     ]
     strategy.observe([Observation(p, v, time=t) for t, (p, v) in enumerate(recipes)])
-    monkeypatch.setattr(strategy, "_sobol_unit", lambda rng: np.empty((0, 2)))  # local block only
+    monkeypatch.setattr(strategy, "_sobol_unit", lambda rng, n: np.empty((0, 2)))  # local only
     _, points = strategy._candidates(set())
     a, b = (np.array([p[k] for p in points]) for k in "ab")
     assert np.all((a <= 5.0) & (b <= 5.0))  # clipped to the box
@@ -315,7 +345,7 @@ def test_droplets_sharing_a_time_and_value_each_count_once(tmp_path):
         assert campaign.observe(droplet, client_id="driver", sequence=i)
     for learned in (campaign.strategy, Campaign.resume(journal, campaign.id).strategy):
         assert len(learned.recipes()) == 1 and learned.data()[1].tolist() == [1.0]
-        assert learned.data()[2] is not None  # the 3 replicates give the median's variance
+        assert learned.data()[2] is None  # 3 replicates, 2 degrees of freedom: noise is learned
     journal.close()
 
 
@@ -394,3 +424,46 @@ def test_the_initial_design_lies_in_the_search_box():
     assert len(design) == 2 and all(
         p["a"] >= 0.6 - 1e-9 and stepped.validate(p) == p for p in design
     )
+
+
+def test_generated_candidates_never_pass_max_candidates():
+    space = Space(tuple(Dimension(f"x{j}", low=0.0, high=1.0) for j in range(3)))
+    strategy = BatchBO(space, q=2, n_initial=2, n_candidates=MAX_CANDIDATES)
+    rng = np.random.default_rng(0)
+    strategy.observe(
+        [Observation(space.from_unit(row[None])[0], float(row.sum())) for row in rng.random((5, 3))]
+    )
+    unit, points = strategy._candidates(set())
+    assert len(points) == len(unit) == MAX_CANDIDATES  # Sobol points make room for local ones
+
+
+def test_all_equal_objectives_with_replicates_propose_and_predict():
+    """Known noise of 0 (all droplets equal) stays above gpytorch's floor: no warning."""
+    strategy = BatchBO(SQUARE, q=2, n_initial=2, n_candidates=64)
+    points = [{"a": a, "b": b} for a, b in ((1.0, 2.0), (3.0, 7.0), (8.0, 4.0))]
+    strategy.observe([Observation(p, 0.25, time=t) for p in points for t in (0.0, 1.0, 2.0)])
+    assert strategy.data()[2] is not None  # 6 degrees of freedom
+    assert len(strategy.suggest(2)) == 2
+    np.testing.assert_allclose(strategy.predict([[5.0, 5.0]])[0], 0.25, atol=1e-6)
+
+
+def spectrum_strategy():
+    x = np.linspace(400.0, 800.0, 81)
+    objective = SpectrumObjective(x, np.exp(-(((x - 550.0) / 40.0) ** 2)))
+    return BatchBO(LINE, q=2, objective=objective), x
+
+
+def test_a_descending_spectrum_axis_is_sorted_before_interpolation():
+    strategy, x = spectrum_strategy()
+    y = np.exp(-(((x - 600.0) / 30.0) ** 2)) + x / 1000.0
+    strategy.observe([Observation({"a": 0.5}, 0.1, spectrum=Spectrum(x[::-1], y[::-1]))])
+    np.testing.assert_allclose(strategy.spectrum_data()[1][0], y)
+
+
+def test_a_spectrum_repeating_an_x_is_refused_before_anything_is_learned():
+    strategy, x = spectrum_strategy()
+    axis = np.r_[x[:10], x[9:]]  # x[9] twice
+    spectrum = Spectrum(axis, np.ones_like(axis))
+    with pytest.raises(InvalidParameterError, match="sorted spectrum x.*average the points"):
+        strategy.observe([Observation({"a": 0.5}, 0.1, spectrum=spectrum)])
+    assert strategy.recipes() == []

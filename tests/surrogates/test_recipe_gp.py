@@ -42,3 +42,12 @@ def test_small_objectives_give_the_same_model_and_batch(scale, y_var):
 def test_bad_noise_variances_are_refused(y_var):
     with pytest.raises(InvalidParameterError, match="y_var"):
         fit_recipe_gp(X, Y, y_var)
+
+
+@pytest.mark.parametrize("value", [0.25, 0.0, -3e-9])
+def test_all_equal_objectives_with_zero_noise_fit_without_warnings(value):
+    """All replicates equal: the known noise is 0; it is floored, not warned about."""
+    gp = fit_recipe_gp(X, np.full(8, value), np.zeros(8))
+    mean, std = posterior_mean_std(gp, CANDIDATES)
+    np.testing.assert_allclose(mean, value, atol=1e-6)
+    assert np.all(std >= 0)
