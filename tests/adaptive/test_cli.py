@@ -112,6 +112,7 @@ def test_identify_writes_its_figure_beside_the_file(tmp_path, monkeypatch, capsy
     assert result["source"] == str(spectrum)
 
 
+@pytest.mark.skipif(not EELS_DATA.is_dir(), reason="needs shared/data/eels")
 def test_identify_prints_the_figure_path_it_wrote(tmp_path, capsys):
     spectrum = EELS_DATA / "exspy_coreloss_Mn_O.msa"
     assert main(["identify", str(spectrum), "--figure", str(tmp_path / "mn"), "--json"]) == 0
