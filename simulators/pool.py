@@ -24,6 +24,16 @@ from simulators.base import check_seed, is_finite_real
 MODES = ("mean", "sample")
 
 
+def _input_names(inputs: Sequence[str]) -> list[str]:
+    """``inputs`` as a list of names; a single string is refused, not split into letters."""
+    if isinstance(inputs, str):
+        raise ValueError(
+            f"inputs must be a list of column names, got the string {inputs!r}; "
+            f"pass [{inputs!r}] for one input"
+        )
+    return list(inputs)
+
+
 class PoolEmulator:
     """Candidates (distinct input rows) with their replicate objective values.
 
@@ -61,13 +71,8 @@ class PoolEmulator:
                 fresh one.
         """
         check_seed(seed)
-        if isinstance(inputs, str):
-            raise ValueError(
-                f"inputs must be a list of column names, got the string {inputs!r}; "
-                f"pass [{inputs!r}] for one input"
-            )
         x = np.array(X, dtype=float)
-        inputs = tuple(inputs)
+        inputs = tuple(_input_names(inputs))
         if x.ndim != 2 or x.shape[0] == 0 or x.shape[1] != len(inputs):
             raise ValueError(
                 f"X must be a non-empty (n_candidates, {len(inputs)}) array matching "
@@ -135,9 +140,7 @@ class PoolEmulator:
                 the header repeats, a data row with values beyond the header, non-numeric or
                 non-finite values.
         """
-        if isinstance(inputs, str):
-            raise ValueError(f"inputs must be a list of column names, got the string {inputs!r}")
-        inputs = list(inputs)
+        inputs = _input_names(inputs)
         if not inputs:
             raise ValueError("inputs must name at least one column of the CSV")
         if len(set(inputs)) != len(inputs):
