@@ -10,7 +10,7 @@ from typing import Any
 
 from adaptive.analysis import Analysis
 from adaptive.arrays import is_finite_number, is_int
-from adaptive.errors import CampaignStoppedError, InvalidParameterError
+from adaptive.errors import AnalysisError, CampaignStoppedError, InvalidParameterError
 from adaptive.journal import Journal
 from adaptive.objectives import SpectrumObjective
 from adaptive.records import Observation, Suggestion
@@ -263,7 +263,9 @@ class Campaign:
         The journal commits the observation only once the strategy has learned it: a
         strategy that raises leaves the journal as it was (and is rebuilt from it), so
         its error cannot make the campaign fail to resume. A retry of a put journaled
-        before the campaign stopped is still answered as a duplicate.
+        before the campaign stopped is still answered as a duplicate. A spectrum the
+        analysis fails on raises :class:`AnalysisError`; the measurement is journaled as an
+        ``analysis_failed`` event (``journal.events(id, "analysis_failed")``), not lost.
         """
         if self.status != "running" and not self.journal.has_put(self.id, client_id, sequence):
             self._require_running()
@@ -272,7 +274,15 @@ class Campaign:
         changes: dict[str, Any] = {"point": point}
         spectrum = observation.spectrum
         if self.analysis is not None and spectrum is not None:
-            features, value = self.analysis(spectrum)
+            try:
+                features, value = self.analysis(spectrum)
+            except Exception as err:  # a fit that raised is a failed analysis too
+                self._keep_unanalysed(observation, point, str(err), client_id, sequence)
+                raise AnalysisError(
+                    f"the {self.analysis.config['name']} analysis failed on the spectrum "
+                    f"measured at {point}: {err}. The measurement is kept in the journal as an "
+                    "'analysis_failed' event and not learned from"
+                ) from err
             changes["metadata"] = {**observation.metadata, "features": features}
             if value is not None:
                 changes["value"] = value
@@ -306,6 +316,44 @@ class Campaign:
         self.pending.pop(observation.suggestion_id or "", None)
         self._suggested_at.pop(observation.suggestion_id or "", None)
         return True
+
+    def _keep_unanalysed(
+        self,
+        observation: Observation,
+        point: dict,
+        error: str,
+        client_id: str | None,
+        sequence: int | None,
+    ) -> None:
+        """Journal a measurement whose analysis failed as an ``analysis_failed`` event, once
+        per ``(client_id, sequence)``, so the spectrum is not lost (it can be re-analysed)."""
+        if client_id is not None and any(
+            e["payload"]["client_id"] == client_id and e["payload"]["sequence"] == sequence
+            for e in self.journal.events(self.id, "analysis_failed")
+        ):
+            return
+        spectrum = observation.spectrum
+        self.journal.append_event(
+            self.id,
+            "analysis_failed",
+            {
+                "point": point,
+                "value": observation.value,
+                "uncertainty": observation.uncertainty,
+                "suggestion_id": observation.suggestion_id,
+                "metadata": observation.metadata,
+                "time": observation.time,
+                "error": error,
+                "client_id": client_id,
+                "sequence": sequence,
+                "spectrum": {
+                    "x": spectrum.x.tolist(),
+                    "y": spectrum.y.tolist(),
+                    "x_units": spectrum.x_units,
+                    "y_units": spectrum.y_units,
+                },
+            },
+        )
 
     def _check_goals(self) -> bool:
         """Stop (and journal why) when a goal is met; return whether stopped."""

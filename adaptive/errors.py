@@ -17,6 +17,11 @@ class OutOfSpaceError(InvalidParameterError):
     """A point lies outside the campaign's space."""
 
 
+class AnalysisError(InvalidParameterError):
+    """The campaign's analysis step failed on a spectrum; the measurement is journaled as an
+    ``analysis_failed`` event, not learned from."""
+
+
 class UnknownMethodError(AdaptiveError, LookupError):
     """A wire request names a method the server does not have."""
 

@@ -5,7 +5,7 @@ import pytest
 
 from adaptive.analysis import Analysis
 from adaptive.campaign import Campaign
-from adaptive.errors import InvalidParameterError
+from adaptive.errors import AnalysisError, InvalidParameterError
 from adaptive.journal import Journal
 from adaptive.records import Observation, Spectrum
 from simulators.lineshapes import xps_peak
@@ -59,6 +59,32 @@ def test_peak_fit_features_are_journaled_and_one_becomes_the_value(tmp_path):
     assert stored.metadata["features"]["n_peaks"] == 2
     assert stored.value == pytest.approx(0.5, abs=0.05)
     assert stored.metadata["value_from"] == "area_ratio_1"
+
+
+@pytest.mark.skipif(not DEFAULT_WEIGHTS.is_file(), reason="no trained weights")
+def test_a_failed_analysis_keeps_the_spectrum_in_the_journal_once_and_learns_nothing(tmp_path):
+    journal = Journal(tmp_path / "j.sqlite")
+    campaign = Campaign.create(
+        journal, SPACE, {"name": "random"}, analysis={"name": "peak_fit", "value": "area_ratio_1"}
+    )
+    e = np.arange(700.0, 725.0, 0.05)
+    counts = 100 + 2000 * xps_peak(e, 707.0, 1.0, 0.3)  # one peak: no area_ratio_1
+    observation = Observation(
+        point={"x": 0.25}, spectrum=Spectrum(e, counts, "eV", "counts"), suggestion_id="s1"
+    )
+    for _ in range(2):  # a retried put journals the measurement once
+        with pytest.raises(AnalysisError, match="no finite 'area_ratio_1'.*'analysis_failed'"):
+            campaign.observe(observation, client_id="drv", sequence=7)
+    assert journal.observations(campaign.id) == [] and campaign.n_observations == 0
+    (event,) = journal.events(campaign.id, "analysis_failed")
+    kept = event["payload"]
+    assert kept["point"] == {"x": 0.25} and kept["suggestion_id"] == "s1"
+    assert (kept["client_id"], kept["sequence"]) == ("drv", 7) and "area_ratio_1" in kept["error"]
+    np.testing.assert_array_equal(kept["spectrum"]["x"], e)
+    np.testing.assert_array_equal(kept["spectrum"]["y"], counts)
+    assert kept["spectrum"]["y_units"] == "counts"
+    resumed = Campaign.resume(journal, campaign.id)
+    assert resumed.n_observations == 0
 
 
 def test_element_analysis_refuses_a_spectrum_it_cannot_place_with_a_typed_error():

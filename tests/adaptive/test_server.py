@@ -73,6 +73,21 @@ def test_spectrum_arrays_travel_as_frames_and_are_journaled(server, client, camp
     assert stored[0].spectrum.x_units == "eV"
 
 
+def test_a_spectrum_the_analysis_cannot_place_is_answered_typed_and_kept(server, client):
+    campaign_id = client.call(
+        "campaign_create",
+        space=SPACE,
+        strategy={"name": "random"},
+        analysis={"name": "elements", "value": "p_Fe"},
+    )["campaign_id"]
+    with pytest.raises(RemoteError, match="cannot identify elements") as err:
+        put(client, campaign_id, 7100.0, None, spectrum={"x": np.array([500.0]), "y": [1.0]})
+    assert err.value.type == "AnalysisError"
+    assert client.call("campaign_status", campaign_id=campaign_id)["n_observations"] == 0
+    (event,) = Journal(server.journal_path).events(campaign_id, "analysis_failed")
+    assert event["payload"]["spectrum"]["x"] == [500.0]
+
+
 def test_idempotent_put_counts_once(client, campaign):
     first = put(client, campaign, 7100.0, 1.0, client_id="drv", sequence=1)
     again = put(client, campaign, 7100.0, 1.0, client_id="drv", sequence=1)
