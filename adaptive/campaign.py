@@ -288,6 +288,7 @@ class Campaign:
                 changes["value"] = value
                 changes["metadata"]["value_from"] = self.analysis.value
         if self.objective is not None and spectrum is not None:
+            self.objective.check_units(spectrum.x_units, spectrum.y_units)
             changes["value"] = self.objective(spectrum.x, spectrum.y)
             metadata = changes.get("metadata", observation.metadata)
             changes["metadata"] = {**metadata, "value_from": self.objective.measure}

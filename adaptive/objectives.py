@@ -398,6 +398,9 @@ class SpectrumObjective:
         normalise: min-max normalise both spectra before a similarity measure
             (ignored by ``target_loss``, which always does).
         dtw_window: Sakoe-Chiba band half-width in channels for ``measure="dtw"``.
+        x_units, y_units: the target's units (e.g. ``"nm"``, ``"absorbance"``); a
+            campaign refuses a spectrum whose own, non-empty units differ (:meth:`check_units`).
+            Empty: not checked.
     """
 
     def __init__(
@@ -407,6 +410,8 @@ class SpectrumObjective:
         measure: str = "target_loss",
         normalise: bool = True,
         dtw_window: int | None = None,
+        x_units: str = "",
+        y_units: str = "",
     ):
         self.target_x = _as_axis("target_x", target_x)
         self.target_y = _as_vector("target_y", target_y)
@@ -426,9 +431,25 @@ class SpectrumObjective:
                 f"dtw_window={dtw_window!r} only applies to measure='dtw', not {measure!r};"
                 " drop it or switch the measure"
             )
+        for name, units in (("x_units", x_units), ("y_units", y_units)):
+            if not isinstance(units, str):
+                raise InvalidParameterError(
+                    f"{name}={units!r} must be text such as 'nm' (or '' to not check units)"
+                )
         self.measure = measure
         self.normalise = normalise
         self.dtw_window = None if dtw_window is None else int(dtw_window)
+        self.x_units, self.y_units = x_units, y_units
+
+    def check_units(self, x_units: str, y_units: str) -> None:
+        """Refuse a spectrum in other units than the target's (empty units on either side
+        are not compared): a loss of nm against eV, or of mAU against AU, would be wrong."""
+        for axis, mine, theirs in (("x", self.x_units, x_units), ("y", self.y_units, y_units)):
+            if mine and theirs and mine != theirs:
+                raise InvalidParameterError(
+                    f"the spectrum's {axis} is in {theirs!r} but the objective's target is in "
+                    f"{mine!r}; convert the spectrum to {mine!r} before putting it"
+                )
 
     def __repr__(self) -> str:
         lo, hi = self.target_x[0], self.target_x[-1]
@@ -500,6 +521,8 @@ class SpectrumObjective:
             "measure": self.measure,
             "normalise": self.normalise,
             "dtw_window": self.dtw_window,
+            "x_units": self.x_units,
+            "y_units": self.y_units,
         }
 
     @classmethod
@@ -509,7 +532,15 @@ class SpectrumObjective:
             raise InvalidParameterError(
                 f"config must be a mapping from to_dict(), got {type(config).__name__}"
             )
-        known = {"target_x", "target_y", "measure", "normalise", "dtw_window"}
+        known = {
+            "target_x",
+            "target_y",
+            "measure",
+            "normalise",
+            "dtw_window",
+            "x_units",
+            "y_units",
+        }
         unknown = sorted(set(config) - known)
         if unknown:
             raise InvalidParameterError(

@@ -273,7 +273,13 @@ def simulate_synthesis(
                     },
                 },
                 goals={"max_observations": n_recipes * droplets},
-                objective={"target_x": target_x, "target_y": target_y, "measure": "target_loss"},
+                objective={
+                    "target_x": target_x,
+                    "target_y": target_y,
+                    "measure": "target_loss",
+                    "x_units": "nm",
+                    "y_units": "absorbance",
+                },
             )["campaign_id"]
             with tqdm(total=n_recipes, desc="recipes", unit="recipe") as bar:
                 run = run_driver(

@@ -11,7 +11,7 @@ from adaptive.errors import (
     OutOfSpaceError,
 )
 from adaptive.journal import Journal
-from adaptive.records import Observation
+from adaptive.records import Observation, Spectrum
 from adaptive.strategies import STRATEGIES
 from adaptive.strategies.uniform_grid import UniformGrid
 from tests.adaptive.journal_lock import held_by_another_process
@@ -441,3 +441,16 @@ def test_options_that_are_not_plain_json_are_refused_and_nothing_journaled(journ
     with pytest.raises(InvalidParameterError, match="options must be plain JSON"):
         Campaign.create(journal, SPACE, strategy)
     assert journal.campaign_ids() == []
+
+
+def test_a_spectrum_in_other_units_than_the_objective_is_refused_and_not_journaled(journal):
+    x = np.linspace(400.0, 800.0, 50)
+    target = {"target_x": x, "target_y": np.exp(-(((x - 550) / 40) ** 2)), "x_units": "nm"}
+    campaign = Campaign.create(journal, SPACE, {"name": "random"}, objective=target)
+    in_ev = Spectrum(1239.84 / x[::-1], target["target_y"][::-1], "eV")
+    with pytest.raises(InvalidParameterError, match="x is in 'eV'"):
+        campaign.observe(Observation(point={"energy": 9000.0}, spectrum=in_ev))
+    assert journal.observations(campaign.id) == []
+    assert campaign.observe(
+        Observation(point={"energy": 9000.0}, spectrum=Spectrum(x, target["target_y"], "nm"))
+    )

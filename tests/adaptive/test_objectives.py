@@ -438,6 +438,21 @@ def test_objective_round_trips_through_json():
         SpectrumObjective.from_dict({"measure": "dtw"})
 
 
+def test_a_spectrum_in_other_units_than_the_target_is_refused():
+    objective = SpectrumObjective(X, PEAK, x_units="nm", y_units="absorbance")
+    objective.check_units("nm", "absorbance")
+    objective.check_units("", "")  # a spectrum that names no units is not compared
+    with pytest.raises(InvalidParameterError, match="x is in 'eV'.*target is in 'nm'"):
+        objective.check_units("eV", "absorbance")
+    with pytest.raises(InvalidParameterError, match="y is in 'mAU'.*convert"):
+        objective.check_units("nm", "mAU")
+    SpectrumObjective(X, PEAK).check_units("eV", "mAU")  # a target without units checks none
+    rebuilt = SpectrumObjective.from_dict(json.loads(json.dumps(objective.to_dict())))
+    assert (rebuilt.x_units, rebuilt.y_units) == ("nm", "absorbance")
+    with pytest.raises(InvalidParameterError, match="x_units=1 must be text"):
+        SpectrumObjective(X, PEAK, x_units=1)
+
+
 def test_objective_takes_a_numpy_integer_dtw_window_as_an_int():
     objective = SpectrumObjective(X[::20], PEAK[::20], measure="dtw", dtw_window=np.int64(4))
     assert type(objective.dtw_window) is int and objective.dtw_window == 4
