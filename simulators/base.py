@@ -41,11 +41,19 @@ def as_float_array(name: str, value, form: str, fix: str) -> np.ndarray:
     raise ValueError(f"{name} must be {form}, got {reprlib.repr(value)}; {fix}")
 
 
-def check_finite(name: str, value, *, positive: bool = False) -> float:
+def check_finite(name: str, value, *, positive: bool = False, nonnegative: bool = False) -> float:
     """``value`` as a float, or a ValueError naming ``name`` unless it is a finite real
-    number (and > 0 when ``positive``)."""
-    if not (is_finite_real(value) and (value > 0 or not positive)):
-        need, kind = (" and > 0", "positive ") if positive else ("", "")
+    number (and > 0 when ``positive``, >= 0 when ``nonnegative``)."""
+    if not (
+        is_finite_real(value) and (value > 0 or not positive) and (value >= 0 or not nonnegative)
+    ):
+        need, kind = (
+            (" and > 0", "positive ")
+            if positive
+            else (" and >= 0", "non-negative ")
+            if nonnegative
+            else ("", "")
+        )
         raise ValueError(f"{name} must be finite{need}, got {value!r}; pass a {kind}real number")
     return float(value)
 

@@ -23,7 +23,7 @@ class XMCD(Simulator):
     Defaults resemble Fe metal, with the dichroism negative at L3 and positive at L2.
     Each helicity carries a white line ``(1 +- xmcd_l3 / 2)`` times that of the average
     (likewise at L2), so ``|xmcd_l3|, |xmcd_l2| <= MAX_XMCD`` = 2 keeps both helicities'
-    absorption >= 0 (for a non-negative edge step and white lines).
+    absorption >= 0 (the edge step and white lines are >= 0).
     With ``i0`` set, each helicity is measured in transmission with independent
     Poisson counting noise, drawn energy by energy (plus then minus at each point), so a
     scan measured in one call or point by point sees the same noise.
@@ -79,7 +79,8 @@ class XMCD(Simulator):
 
         Raises:
             ValueError: naming the setting, unless every setting is a finite real number
-                (widths > 0, ``eta`` in [0, 1], ``l3_energy < l2_energy``, ``|xmcd_l3|`` and
+                (widths > 0, edge step and white lines >= 0, ``eta`` in [0, 1],
+                ``l3_energy < l2_energy``, ``|xmcd_l3|`` and
                 ``|xmcd_l2|`` <= ``MAX_XMCD``).
         """
         self.l3_energy = check_finite("l3_energy", l3_energy)
@@ -92,10 +93,10 @@ class XMCD(Simulator):
         if energy_range is None:
             energy_range = (self.l3_energy - 17.0, self.l2_energy + 20.0)
         super().__init__(energy_range, i0=i0, mu_offset=mu_offset, seed=seed)
-        self.edge_step = check_finite("edge_step", edge_step)
+        self.edge_step = check_finite("edge_step", edge_step, nonnegative=True)
         self.edge_width = check_finite("edge_width", edge_width, positive=True)
-        self.white_line_l3 = check_finite("white_line_l3", white_line_l3)
-        self.white_line_l2 = check_finite("white_line_l2", white_line_l2)
+        self.white_line_l3 = check_finite("white_line_l3", white_line_l3, nonnegative=True)
+        self.white_line_l2 = check_finite("white_line_l2", white_line_l2, nonnegative=True)
         self.fwhm_l3 = check_finite("fwhm_l3", fwhm_l3, positive=True)
         self.fwhm_l2 = check_finite("fwhm_l2", fwhm_l2, positive=True)
         self.eta = check_finite("eta", eta)

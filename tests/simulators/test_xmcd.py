@@ -162,6 +162,9 @@ def test_dichroism_peaks_have_the_documented_magnitudes():
     ("kwargs", "name"),
     [
         ({"edge_step": np.nan}, "edge_step"),
+        ({"edge_step": -1.0}, "edge_step"),  # negative absorption for both helicities
+        ({"white_line_l3": -3.0}, "white_line_l3"),
+        ({"white_line_l2": -0.1}, "white_line_l2"),
         ({"white_line_l3": np.inf}, "white_line_l3"),
         ({"white_line_l2": np.nan}, "white_line_l2"),
         ({"xmcd_l3": np.nan}, "xmcd_l3"),
