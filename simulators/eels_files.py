@@ -15,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
+from simulators.base import as_float_array
 from simulators.eels import N_CHANNELS
 from simulators.text_files import (
     EV_PER_UNIT,
@@ -64,8 +65,8 @@ def _ascending_steps(energy: np.ndarray, where: str = "") -> np.ndarray:
 
 
 def _checked(energy, counts, metadata: dict, source: str) -> EELSSpectrum:
-    energy = np.asarray(energy, dtype=float)
-    counts = np.asarray(counts, dtype=float)
+    energy = as_float_array(f"{source}: energy", energy, "real numbers", "pass a float array")
+    counts = as_float_array(f"{source}: counts", counts, "real numbers", "pass a float array")
     if energy.ndim != 1 or counts.shape != energy.shape or energy.size < 2:
         raise ValueError(
             f"{source}: need at least 2 (energy, counts) points as 1-D arrays of equal length, "
@@ -324,8 +325,8 @@ def to_channels(
         (spectrum, window): (..., N_CHANNELS) float32 and (2,) int, the first and last
         channel of the window.
     """
-    energy = np.asarray(energy, dtype=float)
-    counts = np.asarray(counts, dtype=float)
+    energy = as_float_array("energy", energy, "real numbers", "pass a float array")
+    counts = as_float_array("counts", counts, "real numbers", "pass a float array")
     if energy.ndim != 1 or energy.size < 2:
         raise ValueError(f"energy must be a 1-D axis of >= 2 points, got shape {energy.shape}")
     if counts.ndim < 1 or counts.shape[-1] != energy.size:

@@ -19,7 +19,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from simulators.base import check_seed, is_finite_real
+from simulators.base import as_float_array, check_seed, is_finite_real
 
 MODES = ("mean", "sample")
 
@@ -71,7 +71,7 @@ class PoolEmulator:
                 fresh one.
         """
         check_seed(seed)
-        x = np.array(X, dtype=float)
+        x = as_float_array("X", X, "a (n_candidates, d) array of real numbers", "pass floats")
         inputs = tuple(_input_names(inputs))
         if x.ndim != 2 or x.shape[0] == 0 or x.shape[1] != len(inputs):
             raise ValueError(
@@ -83,7 +83,10 @@ class PoolEmulator:
                 f"need one replicate list per candidate: {x.shape[0]} rows in X, "
                 f"{len(replicates)} replicate lists"
             )
-        reps = [np.array(r, dtype=float).ravel() for r in replicates]
+        reps = [
+            as_float_array(f"replicates[{i}]", r, "real numbers", "pass a list of floats").ravel()
+            for i, r in enumerate(replicates)
+        ]
         for i, r in enumerate(reps):
             if r.size == 0:
                 raise ValueError(

@@ -5,7 +5,7 @@ from pathlib import Path
 import numpy as np
 from scipy.interpolate import PchipInterpolator
 
-from simulators.base import Simulator
+from simulators.base import Simulator, as_float_array
 from simulators.text_files import (
     EV_PER_UNIT,
     header_columns,
@@ -37,8 +37,8 @@ def _clean(energy: np.ndarray, mu: np.ndarray, source: str) -> tuple[np.ndarray,
     Returns:
         (energy, mu), each (m,) with m <= n distinct, increasing energies.
     """
-    energy = np.asarray(energy, dtype=float)
-    mu = np.asarray(mu, dtype=float)
+    energy = as_float_array(f"{source}: energy", energy, "real numbers", "pass a float array")
+    mu = as_float_array(f"{source}: mu", mu, "real numbers", "pass a float array")
     if energy.ndim != 1 or energy.shape != mu.shape:
         raise ValueError(
             f"{source}: energy and mu must be 1-D arrays of equal length, got shapes "

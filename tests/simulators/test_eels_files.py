@@ -360,3 +360,9 @@ def test_an_axis_in_kev_read_as_ev_is_named_with_a_hint(tmp_path):
         to_channels(spectrum.energy, spectrum.counts, source=spectrum.source)
     with pytest.raises(ValueError, match=r"^energies .*need at least 2$"):  # a core-loss range
         to_channels(np.array([3071.2, 3071.4]), np.ones(2))
+
+
+@pytest.mark.parametrize("counts", [np.ones(50) + 1j, np.array(["a"] * 50, dtype=object)])
+def test_complex_or_non_numeric_counts_get_a_value_error_naming_them(counts):
+    with pytest.raises(ValueError, match="counts must be real numbers"):
+        to_channels(np.linspace(100.0, 150.0, 50), counts)

@@ -130,3 +130,17 @@ def test_agnp_droplets_pool():
     assert sample in pool.replicates[top[0]]
     # the first 15 candidates are the initial design of run 1, in order of flow
     assert pool.X[0, 4] == 227 and np.all(np.diff(pool.X[:15, 4]) > 0)
+
+
+@pytest.mark.parametrize(
+    ("X", "replicates", "match"),
+    [
+        (np.array([[1.0], [2.0]]) + 1j, [[1.0], [2.0]], "X must be .*real numbers"),
+        ([[1.0], ["a"]], [[1.0], [2.0]], "X must be .*real numbers"),
+        ([[1.0], [2.0]], [[1.0], [{"x": 1}]], r"replicates\[1\] must be real numbers"),
+        ([[1.0], [2.0]], [[1.0], [2.0 + 1j]], r"replicates\[1\] must be real numbers"),
+    ],
+)
+def test_complex_or_non_numeric_inputs_get_a_value_error_naming_them(X, replicates, match):
+    with pytest.raises(ValueError, match=match):
+        PoolEmulator(X, replicates, ["a"], "loss")

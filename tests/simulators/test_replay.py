@@ -298,3 +298,9 @@ def test_semicolon_files_with_decimal_commas_are_refused(tmp_path):
     path = write(tmp_path, "semi.csv", "energy;mu\n8900,5;0,1\n8901,5;0,2\n")
     with pytest.raises(ValueError, match=r"line 2: .*decimal commas"):
         read_two_column(path)
+
+
+@pytest.mark.parametrize("mu", [np.linspace(0, 1, 10) + 1j, np.array(["a"] * 10, dtype=object)])
+def test_complex_or_non_numeric_mu_gets_a_value_error_naming_it(mu):
+    with pytest.raises(ValueError, match="mu must be real numbers"):
+        RecordedSpectrum(np.linspace(8900.0, 9100.0, 10), mu)
