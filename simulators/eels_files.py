@@ -96,10 +96,23 @@ def _leading_number(value: float | str | None) -> float | None:
     return value if isinstance(value, float) else None
 
 
-def _ev_per(unit, default: float = 1.0) -> float:
-    """eV per energy ``unit``: 1000 for keV, 1 for eV (any case), else ``default`` (EMSA
-    writers leave units empty or ``<undefined>``)."""
-    return EV_PER_UNIT.get(str(unit).lower(), default)
+#: Energy units that say nothing (EMSA writers leave them empty or ``<undefined>``).
+UNSET_UNITS = {"", "none", "<undefined>", "undefined", "-"}
+
+
+def _ev_per(unit, default: float = 1.0, source: str = "") -> float:
+    """eV per energy ``unit``: 1000 for keV, 1 for eV (any case, brackets ignored),
+    ``default`` when unset; a ValueError for any other unit, which read as eV would put
+    every edge elsewhere."""
+    name = "" if unit is None else str(unit).strip().strip("()[]").strip().lower()
+    if name in UNSET_UNITS:
+        return default
+    if name not in EV_PER_UNIT:
+        raise ValueError(
+            f"{source}: energy units {unit!r} are not eV or keV; convert the energy axis to "
+            "eV (or keV) and read the file again"
+        )
+    return EV_PER_UNIT[name]
 
 
 def _numbers(line: str, number: int, source: str) -> list[float]:
@@ -146,7 +159,7 @@ def _parse_msa(text: str, source: str) -> EELSSpectrum:
         )
     values = np.array([v for row in data for v in row])
     datatype = str(header.get("datatype", "Y")).upper()
-    x_scale = _ev_per(header.get("xunits"))
+    x_scale = _ev_per(header.get("xunits"), source=source)
     if datatype == "XY":
         if values.size % 2:
             raise ValueError(f"{source}: DATATYPE XY needs (x, y) pairs, got {values.size} numbers")
@@ -160,8 +173,8 @@ def _parse_msa(text: str, source: str) -> EELSSpectrum:
             )
         if step <= 0:
             raise ValueError(f"{source}: #XPERCHAN must be > 0, got {step}")
-        offset *= _ev_per(units.get("offset"), x_scale)
-        step *= _ev_per(units.get("xperchan"), x_scale)
+        offset *= _ev_per(units.get("offset"), x_scale, source)
+        step *= _ev_per(units.get("xperchan"), x_scale, source)
         counts = values
         energy = offset + step * np.arange(values.size)
     else:
@@ -201,7 +214,7 @@ def _parse_text(text: str, source: str) -> EELSSpectrum:
         raise ValueError(f"{source} holds no data rows; pass a file with a spectrum")
     titles = header_columns(metadata["header"]) if "header" in metadata else []
     unit = titles[0][1] if titles and titles[0][1] else metadata.get("xunits")
-    energy = np.array([r[0] for r in rows]) * _ev_per(unit)
+    energy = np.array([r[0] for r in rows]) * _ev_per(unit, source=source)
     return _checked(energy, [r[1] for r in rows], metadata, source)
 
 
@@ -272,7 +285,10 @@ def _read_binary(path: Path) -> EELSSpectrum:
             "energy axis (e.g. from HyperSpy) and read it again"
         )
     return _checked(
-        energy * _ev_per(axis.get("units")), data, dict(signal.get("metadata", {})), str(path)
+        energy * _ev_per(axis.get("units"), source=str(path)),
+        data,
+        dict(signal.get("metadata", {})),
+        str(path),
     )
 
 

@@ -353,6 +353,23 @@ def test_text_energies_titled_in_kev_are_converted(tmp_path, header):
     assert tuple(to_channels(spectrum.energy, spectrum.counts)[1]) == (500, 539)
 
 
+@pytest.mark.parametrize(
+    ("name", "text"),
+    [
+        (
+            "nm.msa",
+            "#DATATYPE : Y\n#XUNITS : nm\n#XPERCHAN : 0.2\n#OFFSET : 360\n#SPECTRUM :\n1\n2\n",
+        ),
+        ("chan.msa", "#DATATYPE : Y\n#XPERCHAN -channel: 1\n#OFFSET : 0\n#SPECTRUM :\n1\n2\n"),
+        ("nm.txt", "Wavelength (nm)\tCounts\n500\t1\n501\t2\n"),
+        ("mev.txt", "# xunits: meV\n500\t1\n501\t2\n"),
+    ],
+)
+def test_energies_in_units_other_than_ev_or_kev_are_refused_by_name(tmp_path, name, text):
+    with pytest.raises(ValueError, match=rf"{name}: energy units .* are not eV or keV"):
+        read_eels(write(tmp_path, name, text))
+
+
 def test_an_axis_in_kev_read_as_ev_is_named_with_a_hint(tmp_path):
     rows = "".join(f"{0.36 + 0.0002 * i:.4f} {100 + i}\n" for i in range(2048))
     spectrum = read_eels(write(tmp_path, "nounit.txt", rows))
