@@ -40,6 +40,8 @@ from adaptive.journal import Journal
 from adaptive.records import Observation, Spectrum
 
 REPLY_CACHE_SIZE = 1024
+#: The most points one ``model_predict`` call takes (a model's memory grows with them).
+MAX_PREDICT_POINTS = 100_000
 
 
 class Server:
@@ -302,8 +304,8 @@ class Server:
     def model_predict(self, campaign_id, points) -> dict:
         """The strategy's model at ``points``: mean (m,) and std (m,) or None.
 
-        ``points`` is an (m, d) array of numeric points, columns in the space's
-        dimension order; a 1-D space takes (m,) too. Spaces with categorical
+        ``points`` is an (m, d) array of numeric points (m <= ``MAX_PREDICT_POINTS``),
+        columns in the space's dimension order; a 1-D space takes (m,) too. Spaces with categorical
         dimensions have no numeric points to send.
         """
         campaign = self._campaign(campaign_id)
@@ -330,6 +332,11 @@ class Server:
             )
         if not np.isfinite(points).all():
             raise InvalidParameterError("points hold NaN or inf; send finite numbers")
+        if len(points) > MAX_PREDICT_POINTS:
+            raise InvalidParameterError(
+                f"{len(points)} points are more than the {MAX_PREDICT_POINTS} one model_predict "
+                "call takes; ask in chunks"
+            )
         mean, std = campaign.strategy.predict(points[:, 0] if d == 1 else points)
         return {"mean": np.asarray(mean, float), "std": None if std is None else std}
 

@@ -258,6 +258,18 @@ def test_bad_prediction_points_get_a_typed_error(client, campaign):
     assert caught.value.type == "InvalidParameterError"
 
 
+def test_a_prediction_of_too_many_points_is_refused_and_chunks_are_answered(client, campaign):
+    from adaptive.server import MAX_PREDICT_POINTS
+
+    put(client, campaign, 7000.0, 0.0)
+    put(client, campaign, 7300.0, 1.0)
+    too_many = np.full(MAX_PREDICT_POINTS + 1, 7100.0)
+    with pytest.raises(RemoteError, match="more than the .* ask in chunks"):
+        client.call("model_predict", campaign_id=campaign, points=too_many)
+    reply = client.call("model_predict", campaign_id=campaign, points=too_many[:1000])
+    assert reply["mean"].shape == (1000,)
+
+
 def test_a_port_in_use_fails_at_start(server, tmp_path):
     with pytest.raises(zmq.ZMQError):
         Server(tmp_path / "other.sqlite", bind=server.endpoint).start()
