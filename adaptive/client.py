@@ -238,7 +238,7 @@ class Client:
                     f"reply from {self.address} lacks the empty delimiter frame; the server "
                     "must answer a REQ-style peer with [identity, b'', *frames]"
                 )
-            reply = protocol.decode(message[1:])
+            reply = protocol.decode(message[1:], "reply")
             reply_id = reply.get("id")
             if reply_id == request_id or (reply_id is None and reply.get("ok") is False):
                 return reply  # ours, or an error the server could not tie to a request

@@ -53,7 +53,8 @@ def encode(envelope: dict) -> list[bytes]:
     Raises:
         InvalidParameterError: the envelope is not a dict, holds a value JSON cannot
             carry (including NaN/inf floats outside arrays), an array of a dtype not
-            in ``ALLOWED_DTYPES``, or a dict that uses the reserved key ``"__array__"``.
+            in ``ALLOWED_DTYPES``, a masked array, a dict key that is not text, or a dict
+            that uses the reserved key ``"__array__"``.
     """
     if not isinstance(envelope, dict):
         raise InvalidParameterError(
@@ -69,6 +70,12 @@ def encode(envelope: dict) -> list[bytes]:
                 raise InvalidParameterError(
                     f"dict key {_ARRAY_KEY!r} is reserved for array headers; rename it"
                 )
+            for key in value:  # JSON would turn 1 into "1", merging it with a key "1"
+                if not isinstance(key, str):
+                    raise InvalidParameterError(
+                        f"dict key {key!r} is a {type(key).__name__}; JSON keys are text: "
+                        f"use str(key)"
+                    )
             return {key: replace(item) for key, item in value.items()}
         if isinstance(value, (list, tuple)):
             return [replace(item) for item in value]
@@ -85,17 +92,19 @@ def encode(envelope: dict) -> list[bytes]:
     return [text.encode("utf-8"), *arrays]
 
 
-def decode(frames: Sequence[bytes]) -> dict:
+def decode(frames: Sequence[bytes], what: str = "request") -> dict:
     """Turn ZeroMQ frames back into an envelope, with arrays restored.
 
     Args:
         frames: ``[json_bytes, array_0_bytes, ...]`` as made by :func:`encode`.
+        what: ``"request"`` (on the server) or ``"reply"`` (on the client), for errors.
 
     Returns:
         The envelope dict; each array header is replaced by a numpy array (a copy).
 
     Raises:
-        ProtocolError: no frames, frame 0 not UTF-8 JSON of an object, a NaN/Infinity
+        ProtocolError: no frames, frame 0 not UTF-8 JSON of an object, another protocol
+            version (checked before the arrays, whose format it may change), a NaN/Infinity
             literal, a bad array header (dtype, shape, index, byte length), or a
             frame that no header references.
     """
@@ -113,6 +122,8 @@ def decode(frames: Sequence[bytes]) -> dict:
         raise ProtocolError(
             f"frame 0 must be a JSON object, got {type(envelope).__name__}: {text[:80]!r}"
         )
+    if "v" in envelope:  # a missing version is named by parse_request / unwrap_reply
+        _check_version(envelope, what)
     buffers = frames[1:]
     used: set[int] = set()
     try:
@@ -137,6 +148,12 @@ def _plain_scalar(value: Any) -> Any:
 
 def _array_header(array: np.ndarray, arrays: list[bytes]) -> dict:
     """Append the array's bytes to ``arrays`` and return its JSON header."""
+    if isinstance(array, np.ma.MaskedArray):  # its bytes would carry the fill value
+        raise InvalidParameterError(
+            "a masked array cannot go on the wire (its masked entries would arrive as the "
+            "fill value, e.g. 1e20); send array.filled(np.nan) or drop the masked points"
+        )
+    array = np.asarray(array)
     dtype = array.dtype.newbyteorder("<")
     if dtype.str not in ALLOWED_DTYPES:
         raise InvalidParameterError(

@@ -40,6 +40,18 @@ from adaptive.journal import Journal
 from adaptive.records import Observation, Spectrum
 
 REPLY_CACHE_SIZE = 1024
+#: Methods whose successful replies are cached: a resent request that changes state must
+#: not change it twice. Reads are answered afresh (a status poll that reuses its id sees
+#: the present), and so are errors, which changed nothing (a retry may then succeed).
+STATE_CHANGING = frozenset(
+    {
+        "campaign_create",
+        "campaign_stop",
+        "suggestions_get",
+        "suggestions_release",
+        "observation_put",
+    }
+)
 #: The most points one ``model_predict`` call takes (a model's memory grows with them).
 MAX_PREDICT_POINTS = 100_000
 
@@ -152,6 +164,7 @@ class Server:
         key = digest.digest()
         if key in self._replies:
             return self._replies[key]
+        method = None
         try:
             envelope = protocol.decode(frames)
             request_id, method, params = protocol.parse_request(envelope)
@@ -165,7 +178,7 @@ class Server:
             out = protocol.encode(reply)
         except AdaptiveError as err:
             out = protocol.encode(protocol.error_reply(request_id, err))
-        if request_id is not None:
+        if method in STATE_CHANGING and reply["ok"]:
             self._replies[key] = out
             while len(self._replies) > REPLY_CACHE_SIZE:
                 self._replies.popitem(last=False)

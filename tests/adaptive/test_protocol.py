@@ -174,6 +174,33 @@ def test_parse_request_rejects_version_2():
         protocol.parse_request({"v": 2, "id": "a", "method": "m", "params": {}})
 
 
+def test_another_version_is_named_before_its_arrays_are_read():
+    frames = [
+        json.dumps(
+            {"v": 2, "id": "a", "x": {"__array__": 0, "dtype": "<f2", "shape": [1]}}
+        ).encode(),
+        b"\0\0",
+    ]
+    with pytest.raises(ProtocolError, match="version 2.*server speaks version 1"):
+        protocol.decode(frames)
+    with pytest.raises(ProtocolError, match="version 2.*client speaks version 1"):
+        protocol.decode(frames, "reply")
+
+
+def test_a_masked_array_is_refused_not_sent_with_its_fill_value():
+    y = np.ma.masked_array([10.0, 12.0, 11.0], mask=[False, True, False])
+    with pytest.raises(InvalidParameterError, match=r"masked array.*filled\(np.nan\)"):
+        protocol.encode({"y": y})
+    frames = protocol.encode({"y": y.filled(np.nan)})
+    np.testing.assert_array_equal(protocol.decode(frames)["y"], [10.0, np.nan, 11.0])
+
+
+@pytest.mark.parametrize("metadata", [{1: 1200, "1": 57}, {"a": {2.5: 1}}, {("a",): 1}])
+def test_dict_keys_that_are_not_text_are_refused_not_merged(metadata):
+    with pytest.raises(InvalidParameterError, match="dict key .* JSON keys are text"):
+        protocol.encode({"metadata": metadata})
+
+
 @pytest.mark.parametrize(
     ("envelope", "match"),
     [

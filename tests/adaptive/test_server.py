@@ -299,6 +299,34 @@ def test_retried_request_id_gets_the_cached_reply(server, campaign):
     assert ping["ok"] and "time" in ping["result"]
 
 
+def test_a_status_poll_that_reuses_its_id_sees_the_present_not_a_cached_reply(
+    server, client, campaign
+):
+    poll = protocol.encode(protocol.request("campaign_status", {"campaign_id": campaign}, id=1))
+    assert raw_call(server.endpoint, poll)["result"]["n_observations"] == 0
+    put(client, campaign, 7100.0, 1.0)
+    client.call("campaign_stop", campaign_id=campaign)
+    now = raw_call(server.endpoint, poll)["result"]
+    assert (now["n_observations"], now["status"]) == (1, "stopped")
+
+
+def test_a_put_resent_after_a_busy_journal_error_is_journaled_not_answered_from_cache(
+    server, campaign
+):
+    server.journal._db.execute("PRAGMA busy_timeout = 50")
+    envelope = protocol.request(
+        "observation_put",
+        {"campaign_id": campaign, "point": {"energy": 7100.0}, "value": 1.0},
+        id="put-1",
+    )
+    frames = protocol.encode(envelope)
+    with held_by_another_process(server.journal_path):
+        assert raw_call(server.endpoint, frames)["error"]["type"] == "JournalError"
+    resent = raw_call(server.endpoint, frames)  # the error said "retry": the retry works
+    assert resent["ok"] and resent["result"]["n_observations"] == 1
+    assert raw_call(server.endpoint, frames)["result"] == resent["result"]  # now cached
+
+
 def test_sequence_beyond_sqlite_integers_is_refused(client, campaign):
     with pytest.raises(RemoteError, match=r"sequence must be an integer in \[0, 2\*\*63\)"):
         put(client, campaign, 7100.0, 1.0, client_id="c", sequence=2**70)
