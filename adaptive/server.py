@@ -248,12 +248,16 @@ class Server:
         return campaign.summary()
 
     def suggestions_get(self, campaign_id, n=1) -> dict:
+        """Up to ``n`` new suggestions. None while the campaign runs means the pending ones
+        (``waiting_on``, their ids) fill what is left: measure or release them."""
         campaign = self._campaign(campaign_id)
         suggestions = campaign.suggest(n) if campaign.status == "running" else []
+        waiting = not suggestions and campaign.status == "running"
         return {
             "suggestions": [s.to_dict() for s in suggestions],
             "status": campaign.status,
             "stop_reason": campaign.stop_reason,
+            "waiting_on": sorted(campaign.pending) if waiting else [],
         }
 
     def suggestions_pending(self, campaign_id) -> dict:

@@ -20,11 +20,14 @@ from drivers.protocols import Instrument, Reading
 
 @dataclass(frozen=True)
 class DriverRun:
-    """How a driver loop ended."""
+    """How a driver loop ended. ``waiting_on``: ids of pending suggestions (another
+    driver's, or a dead run's) that hold up a running campaign that made no new one;
+    measure them (``resume_pending=True``) or release them (``suggestions_release``)."""
 
     n_measured: int
     status: str
     stop_reason: str | None
+    waiting_on: tuple[str, ...] = ()
 
 
 def run_driver(
@@ -106,7 +109,9 @@ def run_driver(
             n = batch if max_measurements is None else min(batch, max_measurements - measured)
             reply = _call(client, outage_s, "suggestions_get", campaign_id=campaign_id, n=int(n))
             if not reply["suggestions"]:
-                return DriverRun(measured, reply["status"], reply["stop_reason"])
+                return DriverRun(
+                    measured, reply["status"], reply["stop_reason"], tuple(reply["waiting_on"])
+                )
             todo = [(s, replicates) for s in reply["suggestions"]]
         suggestion, readings = todo.pop(0)
         put, putting = None, False

@@ -140,3 +140,16 @@ def test_a_read_that_returns_no_reading_is_refused_and_its_batch_released(server
             run_driver(client, campaign, BareFloat(simulator), batch=3)
         status = client.call("campaign_status", campaign_id=campaign)
     assert status["n_observations"] == 0 and status["pending"] == []
+
+
+def test_a_run_held_up_by_another_drivers_pending_suggestions_names_them(server):
+    simulator = KEdgeXAS(i0=None)
+    with Client(server.endpoint, timeout_s=10) as client:
+        campaign = grid_campaign(client, simulator, n_points=5)
+        held = client.call("suggestions_get", campaign_id=campaign, n=2)["suggestions"]
+        run = run_driver(client, campaign, SimulatedInstrument(simulator), batch=2)
+        assert run.n_measured == 3 and run.status == "running"
+        assert set(run.waiting_on) == {s["id"] for s in held}
+        client.call("suggestions_release", campaign_id=campaign, ids=list(run.waiting_on))
+        run = run_driver(client, campaign, SimulatedInstrument(simulator), batch=2)
+    assert run == DriverRun(2, "stopped", "all 5 grid points measured")
