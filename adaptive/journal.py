@@ -7,13 +7,15 @@ acknowledges it. Observation puts are idempotent, keyed by
 
 from __future__ import annotations
 
+import fcntl
 import json
+import os
 import sqlite3
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import numpy as np
 
@@ -269,6 +271,38 @@ class Journal:
             args += (kind,)
         rows = self._execute(query + " ORDER BY seq", args)
         return [{"kind": k, "payload": json.loads(p), "time": t} for k, p, t in rows]
+
+
+def claim_for_serving(path: str | Path) -> IO[str]:
+    """Take the exclusive lock ``<path>.lock`` that one server holds on its journal.
+
+    Returns the open lock file; closing it (or the process dying, kill -9 included)
+    releases the lock. Two servers on one journal would each keep their own copy of a
+    campaign (both suggesting the same points, one taking puts after the other stopped).
+
+    Raises:
+        JournalError: another server (this process or another) holds the lock.
+    """
+    lock_path = Path(f"{path}.lock")
+    try:
+        lock_path.parent.mkdir(parents=True, exist_ok=True)
+        lock = open(lock_path, "a+")
+    except OSError as err:
+        raise JournalError(f"cannot create the lock file {str(lock_path)!r}: {err}") from None
+    try:
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        lock.seek(0)
+        holder = lock.read().strip() or "unknown"
+        lock.close()
+        raise JournalError(
+            f"the journal {str(path)!r} is served by another server (pid {holder}); stop that "
+            "server, or give this one another --journal"
+        ) from None
+    lock.truncate(0)
+    lock.write(str(os.getpid()))
+    lock.flush()
+    return lock
 
 
 def _spectrum_bytes(spectrum: Spectrum) -> tuple[bytes, bytes]:

@@ -36,7 +36,7 @@ from adaptive.errors import (
     UnknownMethodError,
 )
 from adaptive.insights import campaign_insights
-from adaptive.journal import Journal
+from adaptive.journal import Journal, claim_for_serving
 from adaptive.records import Observation, Spectrum
 
 REPLY_CACHE_SIZE = 1024
@@ -107,14 +107,15 @@ class Server:
     def serve_forever(self, ready: threading.Event | None = None) -> None:
         """Serve until ``stop()``; the socket and journal are owned by this thread.
 
-        Raises (from ``start()`` too): the endpoint cannot be bound or the journal opened
-        (e.g. ``zmq.ZMQError`` "Address already in use").
+        Raises (from ``start()`` too): the endpoint cannot be bound (``zmq.ZMQError``
+        "Address already in use"), or the journal opened or claimed (``JournalError``:
+        another server serves it).
         """
         self.campaigns: dict[str, Campaign] = {}
         self._insights: dict[str, dict] = {}  # campaign id -> campaign_insights' cache
         socket = zmq.Context.instance().socket(zmq.ROUTER)
         socket.setsockopt(zmq.LINGER, 0)
-        self.journal = None
+        self.journal, lock = None, None
         try:  # bind first: a busy endpoint leaves no journal file behind
             host, _, port = self.bind.rpartition(":")
             if port in ("0", "*"):
@@ -122,11 +123,14 @@ class Server:
             else:
                 socket.bind(self.bind)
             self.endpoint = socket.getsockopt_string(zmq.LAST_ENDPOINT)
+            lock = claim_for_serving(self.journal_path)
             self.journal = Journal(self.journal_path)
         except Exception as err:
             socket.close(linger=0)
             if self.journal is not None:
                 self.journal.close()
+            if lock is not None:
+                lock.close()
             if ready is None:
                 raise
             self._start_error = err  # start() raises it in the caller's thread
@@ -153,6 +157,7 @@ class Server:
         finally:
             socket.close(linger=0)
             self.journal.close()
+            lock.close()
 
     def handle(self, frames: list[bytes]) -> list[bytes]:
         """Answer one request's frames with reply frames; never raises."""

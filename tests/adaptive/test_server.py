@@ -10,7 +10,7 @@ import zmq
 from adaptive import protocol
 from adaptive.campaign import Campaign
 from adaptive.client import Client
-from adaptive.errors import InvalidParameterError, RemoteError
+from adaptive.errors import InvalidParameterError, JournalError, RemoteError
 from adaptive.journal import Journal
 from adaptive.server import Server
 from tests.adaptive.journal_lock import held_by_another_process
@@ -497,3 +497,13 @@ def test_predictions_are_not_offered_for_categorical_dimensions(client):
     with pytest.raises(RemoteError, match=r"categorical dimensions \['c'\]") as caught:
         client.call("model_predict", campaign_id=campaign, points=[[0.5, 0.0]])
     assert caught.value.type == "InvalidParameterError"
+
+
+def test_a_second_server_on_the_same_journal_is_refused_until_the_first_stops(server):
+    second = Server(server.journal_path, bind="tcp://127.0.0.1:0")
+    with pytest.raises(JournalError, match=r"served by another server \(pid \d+\)"):
+        second.start()
+    server.stop()
+    third = Server(server.journal_path, bind="tcp://127.0.0.1:0")
+    third.start()
+    third.stop()
