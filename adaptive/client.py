@@ -152,6 +152,10 @@ class Client:
     def prepare(self, method: str, /, **params: Any) -> Request:
         """Encode a call once, to :meth:`send` it as often as needed under one id.
 
+        An ``observation_put`` without ``client_id`` and ``sequence`` gets this client's
+        id and its next sequence, so a resend after a server restart (whose reply cache is
+        gone) is journaled once.
+
         Args:
             method: the server method name, ``"resource_verb"``.
             **params: its parameters; numpy arrays travel as binary frames.
@@ -159,6 +163,8 @@ class Client:
         Raises:
             InvalidParameterError: the parameters cannot be encoded.
         """
+        if method == "observation_put" and not {"client_id", "sequence"} & set(params):
+            params = {**params, "client_id": self.client_id, "sequence": self.next_sequence()}
         envelope = protocol.request(method, params)
         return Request(method, envelope["id"], (b"", *protocol.encode(envelope)))
 

@@ -507,3 +507,19 @@ def test_a_second_server_on_the_same_journal_is_refused_until_the_first_stops(se
     third = Server(server.journal_path, bind="tcp://127.0.0.1:0")
     third.start()
     third.stop()
+
+
+def test_a_plain_put_resent_after_a_server_restart_is_journaled_once(server, campaign):
+    with Client(server.endpoint, timeout_s=10, retries=0) as client:
+        request = client.prepare(
+            "observation_put", campaign_id=campaign, point={"energy": 7100.0}, value=1.0
+        )
+        assert client.send(request)["n_observations"] == 1
+        server.stop()  # its reply cache goes with it
+        restarted = Server(server.journal_path, bind=server.endpoint)
+        restarted.start()
+        try:
+            again = client.send(request)  # the reply was lost, say: the client resends
+        finally:
+            restarted.stop()
+    assert again["duplicate"] and again["n_observations"] == 1
