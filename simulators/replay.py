@@ -22,8 +22,10 @@ MU_NAMES = ("mu", "xmu", "mutrans", "mufluor")
 TRANSMITTED_NAMES = ("itrans", "it", "i1")
 #: Names of intensity columns that are not mu.
 INTENSITY_NAMES = ("i0", *TRANSMITTED_NAMES, "if", "ifluor")
+#: Column names read as the energy, in order of preference.
+ENERGY_NAMES = ("energy", "e")
 #: Column names that make the ``#`` line before the data of a column file its header.
-HEADER_NAMES = frozenset({"energy", "e", *MU_NAMES, *INTENSITY_NAMES})
+HEADER_NAMES = frozenset({*ENERGY_NAMES, *MU_NAMES, *INTENSITY_NAMES})
 
 
 def _clean(energy: np.ndarray, mu: np.ndarray, source: str) -> tuple[np.ndarray, np.ndarray]:
@@ -131,11 +133,13 @@ def read_two_column(path: str | Path) -> tuple[np.ndarray, np.ndarray]:
     Blank lines (also those of separators only) and lines starting with ``#`` are
     skipped. The column titles come from the first other line when it is not numbers
     (``energy_eV,mu``), else from the last ``#`` line before the data when it names a
-    known column (``#  E  xmu``). Energy is the first column, in eV unless its title
-    names keV (``E_keV``, ``Energy (keV)``). mu is the column titled ``mu`` or
-    ``xmu`` (any case), else ln(i0 / it) when titles name ``i0`` and ``it``, ``itrans``
-    or ``i1``, else the second column, which must not be titled as an intensity
-    (``i0``, ``it``, ``i1``, ``if``). Extra columns are ignored.
+    known column (``#  E  xmu``). Energy is the column titled ``energy`` or ``e`` (any
+    case; the pandas index column of ``,energy_eV,mu`` is skipped), else the first
+    column, in eV unless its title names keV (``E_keV``, ``Energy (keV)``, ``E / keV``).
+    mu is the column titled ``mu`` or ``xmu`` (any case), else ln(i0 / it) when titles
+    name ``i0`` and ``it``, ``itrans`` or ``i1``, else the column after the energy, which
+    must not be titled as an intensity (``i0``, ``it``, ``i1``, ``if``). Extra columns
+    are ignored.
 
     Args:
         path: text file.
@@ -150,7 +154,7 @@ def read_two_column(path: str | Path) -> tuple[np.ndarray, np.ndarray]:
             continue
         if line.lstrip().startswith("#"):
             if header is None and not rows:
-                comment = line.lstrip().lstrip("#")
+                comment = line.lstrip().lstrip("#").strip()
         elif rows or header is not None or _is_number(fields[0]):
             rows.append((number, line))
         else:
@@ -166,19 +170,29 @@ def read_two_column(path: str | Path) -> tuple[np.ndarray, np.ndarray]:
         columns = []
     names: dict[str, int] = {}
     for index, (name, _) in enumerate(columns):
-        names.setdefault(name, index)
+        if name:
+            names.setdefault(name, index)
+    titles = [name for name, _ in columns]
+    energy_name = next((n for n in ENERGY_NAMES if n in names), None)
+    at = 0 if energy_name is None else names[energy_name]
+    energy = table[:, 0] if energy_name is None else _column(table, names, energy_name, path)
     mu = _named_mu(table, names, path)
     if mu is None:
-        if len(columns) > 1 and columns[1][0] in INTENSITY_NAMES:
+        if at + 1 >= table.shape[1]:
             raise ValueError(
-                f"{str(path)!r}: column 2 is {columns[1][0]!r}, an intensity, not mu, and the "
-                f"titles {[name for name, _ in columns]} name no mu column nor i0 with it for "
+                f"{str(path)!r}: the energy is the last column ({at + 1}) and the titles "
+                f"{titles} name no mu column; title the mu column 'mu'"
+            )
+        if len(columns) > at + 1 and columns[at + 1][0] in INTENSITY_NAMES:
+            raise ValueError(
+                f"{str(path)!r}: column {at + 2} is {columns[at + 1][0]!r}, an intensity, not "
+                f"mu, and the titles {titles} name no mu column nor i0 with it for "
                 "ln(i0 / it); write an XDI file ('# Column.N: name' lines; --fluorescence for "
                 "a fluorescence column) or an 'energy,mu' file"
             )
-        mu = table[:, 1]
-    energy = _in_ev(table[:, 0], columns[0][1] if columns else None, f"{str(path)!r} column 1")
-    return _clean(energy, mu, repr(str(path)))
+        mu = table[:, at + 1]
+    unit = columns[at][1] if len(columns) > at else None
+    return _clean(_in_ev(energy, unit, f"{str(path)!r} column {at + 1}"), mu, repr(str(path)))
 
 
 def read_xdi(path: str | Path, fluorescence: str | None = None) -> tuple[np.ndarray, np.ndarray]:

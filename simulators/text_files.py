@@ -28,20 +28,22 @@ def split_fields(line: str) -> list[str]:
 def header_columns(line: str) -> list[tuple[str, str | None]]:
     """(name, unit) of each column title in a header line, names lower case.
 
-    Titles are separated by commas or semicolons, else by tabs (``Energy Loss (eV)``
-    is one title), else by spaces, where a unit in brackets may stand apart
-    (``E (keV)``). ``mu(E)`` gives ``("mu", "E")``, a plain ``energy`` no unit.
+    Titles are separated by commas or semicolons, else by (runs of) tabs (``Energy Loss (eV)``
+    is one title), else by spaces, where a unit in brackets or after a slash may stand
+    apart (``E (keV)``, ``E / keV``). ``mu(E)`` gives ``("mu", "E")``, a plain ``energy``
+    no unit. An empty title (the index column of ``,energy_eV,mu``) gives ``("", None)``,
+    so each title stays at its column.
     """
-    for separator in (r"[,;]", r"\t"):
+    for separator in (r"[,;]", r"\t+"):
         if re.search(separator, line):
-            titles = [title.strip() for title in re.split(separator, line) if title.strip()]
+            titles = [title.strip() for title in re.split(separator, line)]
             break
     else:
         titles = []
         for field in line.split():
             last = titles[-1] if titles else ""
             depth = sum(map(last.count, "([")) - sum(map(last.count, ")]"))
-            if titles and (field[0] in "([" or depth > 0):
+            if titles and (field[0] in "([/" or depth > 0 or last.endswith("/")):
                 titles[-1] += field
             else:
                 titles.append(field)

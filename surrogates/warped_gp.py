@@ -19,7 +19,7 @@ import numpy as np
 import torch
 from scipy.ndimage import gaussian_filter1d
 
-from adaptive.arrays import is_finite_number
+from adaptive.arrays import check_int, is_finite_number
 from adaptive.errors import InvalidParameterError
 from surrogates.threads import one_torch_thread
 
@@ -45,7 +45,7 @@ class WarpedGP:
     """GP regression on ``[0, 1]`` with a curvature-derived input warp.
 
     Args:
-        grid_size: resolution of the warp and of ``predict_grid``.
+        grid_size: resolution of the warp and of ``predict_grid``, an integer >= 2.
         exponent: density ~ |f''| ** exponent, >= 0 (2/5 is optimal for piecewise-linear
             reconstruction; a little higher concentrates more on the edge).
         floor: fraction of the base density mixed in, in [0, 1], so no region is starved.
@@ -55,9 +55,9 @@ class WarpedGP:
         smoothing: Gaussian smoothing of the curvature, in grid cells, >= 0.
         nu: Matern smoothness (0.5, 1.5 or 2.5).
         min_noise, max_noise: bounds of the learned noise variance (standardised
-            units). The upper bound keeps the fit out of the "all noise, no signal"
-            optimum that otherwise traps it on sparse data.
-        fit_iterations: L-BFGS iterations per fit.
+            units), 0 < min_noise < max_noise. The upper bound keeps the fit out of the
+            "all noise, no signal" optimum that otherwise traps it on sparse data.
+        fit_iterations: L-BFGS iterations per fit, an integer >= 1.
     """
 
     def __init__(
@@ -80,6 +80,17 @@ class WarpedGP:
             if not is_finite_number(value) or not 0 <= value <= high:
                 allowed = ">= 0" if high == np.inf else f"in [0, {high:g}]"
                 raise InvalidParameterError(f"{key}={value!r} must be a finite number {allowed}")
+        check_int("grid_size", grid_size, 2, why="grid points of the warp")
+        check_int("fit_iterations", fit_iterations, 1, why="L-BFGS iterations per fit")
+        if nu not in (0.5, 1.5, 2.5):
+            raise InvalidParameterError(f"nu={nu!r} must be 0.5, 1.5 or 2.5 (Matern smoothness)")
+        if not (is_finite_number(min_noise) and is_finite_number(max_noise)) or not (
+            0 < min_noise < max_noise
+        ):
+            raise InvalidParameterError(
+                f"min_noise={min_noise!r} and max_noise={max_noise!r} must be finite numbers "
+                "with 0 < min_noise < max_noise (bounds of the noise variance)"
+            )
         self.grid_size = grid_size
         self.exponent = exponent
         self.floor = floor

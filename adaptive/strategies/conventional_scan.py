@@ -41,9 +41,11 @@ class ConventionalScan(Scan):
         xanes_to: float = 30.0,
     ):
         super().__init__(space)
-        if not self.low < edge_energy < self.high:
+        self._require_ev("edge_energy, the steps and the k conversion are")
+        if not is_finite_number(edge_energy) or not self.low < edge_energy < self.high:
             raise InvalidParameterError(
-                f"edge_energy={edge_energy} lies outside the scan [{self.low}, {self.high}]"
+                f"edge_energy={edge_energy!r} must be a number in eV inside "
+                f"[{self.low}, {self.high}]"
             )
         if not is_finite_number(scale) or scale <= 0:
             raise InvalidParameterError(f"scale={scale!r} must be a finite number > 0")

@@ -58,7 +58,7 @@ class EnergyScan(Scan):
     (fractions of the signal's range).
 
     Args:
-        space: one continuous dimension (the energy).
+        space: one continuous dimension (the energy, in eV if ``edge_prior``).
         n_initial: size of the initial uniform grid (an integer from 3 to ``MAX_INITIAL``).
         tolerance: stopping threshold, a fraction of the signal range, in (0, 1).
         patience: consecutive fits that must meet ``tolerance`` (an integer >= 1).
@@ -95,6 +95,10 @@ class EnergyScan(Scan):
         if not is_finite_number(edge_width) or edge_width <= 0:
             raise InvalidParameterError(
                 f"edge_width={edge_width!r} must be a finite number > 0 (eV)"
+            )
+        if edge_prior:
+            self._require_ev(
+                "edge_prior's k-space density and edge_width (edge_prior=false drops them) are"
             )
         self.n_initial = n_initial
         self.tolerance = tolerance
@@ -175,7 +179,13 @@ class EnergyScan(Scan):
                 taken.append(float(energy))
                 chosen.append((float(energy), None, f"initial grid point {k + 1}/{self.n_initial}"))
         if n_observed < 3:
-            return chosen + self._largest_gaps(n - len(chosen), taken)
+            chosen += self._largest_gaps(n - len(chosen), taken)
+            if len(chosen) < n:
+                raise InvalidParameterError(
+                    f"{self.name} has only {len(chosen)} unmeasured energies left between the "
+                    f"measured and pending ones; ask for at most {len(chosen)}"
+                )
+            return chosen
         pending = [self._unit(t) for t in taken[n_observed:]]
         energies = self.dimension.snap(self.low + self.model.grid * (self.high - self.low))
         # a measured energy may be measured again (the GP's noise model can ask for it;
@@ -206,17 +216,15 @@ class EnergyScan(Scan):
         return chosen
 
     def _largest_gaps(self, n: int, taken: list[float]) -> list[tuple[float, float | None, str]]:
-        """Midpoints of the widest gaps, while too few observations exist to fit a model."""
+        """Midpoints of the widest gaps, while too few observations exist to fit a model;
+        fewer than ``n`` (none) when no unmeasured energy is left between the taken ones."""
         out = []
         for _ in range(n):
             edges = np.unique(np.concatenate([[self.low, self.high], taken]))
             mids = self.dimension.snap((edges[:-1] + edges[1:]) / 2)
             widths = np.where(self._is_taken(mids, taken), -np.inf, np.diff(edges))
             if not np.isfinite(widths).any():
-                raise InvalidParameterError(
-                    f"{self.name} has no unmeasured energy left between the measured and "
-                    "pending ones; ask for fewer points"
-                )
+                break
             mid = float(mids[int(np.argmax(widths))])
             taken.append(mid)
             out.append((mid, None, "midpoint of the widest gap (model needs 3 observations)"))
@@ -228,7 +236,11 @@ class EnergyScan(Scan):
         Observations that arrived since the last fit are fitted on a throwaway copy of
         the model, just as the next ``suggest`` will fit them: predicting changes
         neither later picks nor when the scan stops.
+
+        Raises:
+            OutOfSpaceError: a point outside [low, high], where the GP would only clamp.
         """
+        points = self._inside(points)
         x, y = self.data()
         if len(x) < 3:
             return super().predict(points)

@@ -49,3 +49,10 @@ class RandomScan(Scan):
                 bisect.insort(seen, x)
                 out.append((x, None, f"uniform random draw (seed {self.seed})"))
         return out
+
+    def stop_reason(self) -> str | None:
+        n_steps = self.dimension.n_steps
+        if n_steps is None:
+            return None
+        measured = np.unique(self.dimension.snap(self.data()[0]))
+        return f"all {n_steps + 1} lattice points measured" if measured.size > n_steps else None

@@ -7,7 +7,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from adaptive.errors import InvalidParameterError
+from adaptive.errors import InvalidParameterError, OutOfSpaceError
 from adaptive.records import Observation, Suggestion
 from adaptive.space import Space
 
@@ -42,6 +42,28 @@ class Scan:
         self.space = space
         self.dimension = dims[0]
         self._observed: dict[tuple, tuple[float, float]] = {}
+
+    def _require_ev(self, why: str) -> None:
+        """An error unless the dimension's units are eV or unset: ``why`` is given in eV."""
+        if self.dimension.units.strip().lower() not in ("", "ev"):
+            raise InvalidParameterError(
+                f"{self.name}: the energy dimension {self.dimension.name!r} is in "
+                f"{self.dimension.units!r}, but {why} in eV; give the energy dimension in eV "
+                "(units 'eV', low and high in eV)"
+            )
+
+    def _inside(self, points) -> np.ndarray:
+        """``points`` (m,) as floats, or an OutOfSpaceError naming the first outside the scan."""
+        points = np.asarray(points, float)
+        outside = ~((points >= self.low) & (points <= self.high))
+        if outside.any():
+            k = int(np.argmax(outside))
+            raise OutOfSpaceError(
+                f"point {k} ({self.dimension.name}={points.flat[k]}) lies outside the scan "
+                f"[{self.low}, {self.high}] {self.dimension.units}".rstrip()
+                + "; predict only inside it (the model does not extrapolate)"
+            )
+        return points
 
     @property
     def low(self) -> float:
@@ -112,13 +134,18 @@ class Scan:
         return bool(self._is_taken(positions, self.data()[0]).all())
 
     def predict(self, points: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
-        """Linear interpolation through the observations (repeats averaged)."""
+        """Linear interpolation through the observations (repeats averaged) at ``points`` (m,).
+
+        Raises:
+            OutOfSpaceError: a point outside [low, high].
+        """
+        points = self._inside(points)
         x, y = self.data()
         if x.size < 2:
             raise InvalidParameterError(f"{self.name} needs two observations to reconstruct")
         unique, inverse = np.unique(x, return_inverse=True)
         means = np.bincount(inverse, y) / np.bincount(inverse)
-        return np.interp(np.asarray(points, float), unique, means), None
+        return np.interp(points, unique, means), None
 
     def stop_reason(self) -> str | None:
         return None

@@ -3,7 +3,8 @@
 import numpy as np
 import pytest
 
-from adaptive.errors import InvalidParameterError
+from adaptive.client import Client
+from adaptive.errors import InvalidParameterError, OutOfSpaceError, RemoteError
 from adaptive.records import Observation, Spectrum
 from adaptive.space import Dimension, Space
 from adaptive.strategies import EnergyScan, make_strategy
@@ -275,3 +276,42 @@ def test_coarse_steps_condition_and_report_on_the_snapped_energy():
     for k, s in enumerate(batch):
         expected = strategy.model.std_given_pending(units[:k], units[k : k + 1])[0]
         assert s.acquisition == pytest.approx(expected, rel=1e-12)
+
+
+def test_a_lattice_of_fewer_energies_than_asked_for_says_how_many_are_left():
+    space = Space((Dimension("energy", low=0.0, high=10.0, step=2.5),))  # 5 lattice points
+    with pytest.raises(InvalidParameterError, match="only 5 unmeasured energies .* at most 5"):
+        EnergyScan(space).suggest(8)
+    assert len(EnergyScan(space).suggest(5)) == 5
+
+
+def test_predictions_outside_the_scan_are_refused_not_clamped():
+    strategy = EnergyScan(energy_space(0.0, 100.0), n_initial=5)
+    _feed(strategy, np.linspace(0.0, 100.0, 6), 0)
+    assert np.isfinite(strategy.predict(np.array([0.0, 100.0]))[1]).all()
+    with pytest.raises(
+        OutOfSpaceError, match=r"point 1 \(energy=150.0\) lies outside .*\[0.0, 100.0\]"
+    ):
+        strategy.predict(np.array([50.0, 150.0]))
+
+
+def test_model_predict_outside_the_scan_gets_a_typed_error_reply(server):
+    space = {"dimensions": [{"name": "energy", "low": 0.0, "high": 100.0, "units": "eV"}]}
+    with Client(server.endpoint, timeout_s=30, retries=1) as client:
+        campaign = client.call("campaign_create", space=space, strategy={"name": "energy_scan"})[
+            "campaign_id"
+        ]
+        for t, energy in enumerate(np.linspace(0.0, 100.0, 6)):
+            client.call(
+                "observation_put",
+                campaign_id=campaign,
+                point={"energy": float(energy)},
+                value=_xas(energy),
+                time=float(t),
+            )
+        with pytest.raises(RemoteError, match=r"energy=-5.0\) lies outside") as caught:
+            client.call("model_predict", campaign_id=campaign, points=[50.0, -5.0])
+        assert caught.value.type == "OutOfSpaceError"
+        assert client.call("model_predict", campaign_id=campaign, points=[50.0])["mean"].shape == (
+            1,
+        )

@@ -5,7 +5,7 @@ import tracemalloc
 import numpy as np
 import pytest
 
-from adaptive.errors import InvalidParameterError
+from adaptive.errors import InvalidParameterError, OutOfSpaceError
 from adaptive.records import Observation
 from adaptive.space import Dimension, LinearConstraint, Space
 from adaptive.strategies import ConventionalScan, UniformGrid, make_strategy
@@ -171,3 +171,66 @@ def test_conventional_scans_of_more_than_max_points_are_refused_when_made(scale)
     ):
         ConventionalScan(space, edge_energy=8979.0, scale=scale)
     assert len(ConventionalScan(space, edge_energy=8979.0, scale=0.01).positions()) <= MAX_POINTS
+
+
+@pytest.mark.parametrize("units", ["keV", "nm", "mm"])
+@pytest.mark.parametrize("name", ["conventional", "energy_scan"])
+def test_energy_scans_refuse_an_energy_dimension_not_in_ev(name, units):
+    space = Space((Dimension("energy", low=8.9, high=9.1, units=units),))
+    config = {"name": name, "options": {"edge_energy": 8.98} if name == "conventional" else {}}
+    with pytest.raises(InvalidParameterError, match=rf"in '{units}'.* give the energy .* in eV"):
+        make_strategy(config, space)
+
+
+@pytest.mark.parametrize("units", ["", "eV", "ev", "EV"])
+@pytest.mark.parametrize("name", sorted(CONFIGS))
+def test_scans_take_an_energy_dimension_in_ev_or_without_units(name, units):
+    make_strategy(CONFIGS[name], Space((Dimension("energy", low=LOW, high=HIGH, units=units),)))
+
+
+@pytest.mark.parametrize(
+    "config",
+    [CONFIGS["grid"], CONFIGS["random"], {"name": "energy_scan", "options": {"edge_prior": False}}],
+)
+def test_scans_free_of_ev_settings_take_any_units(config):
+    make_strategy(config, Space((Dimension("position", low=0.0, high=5.0, units="mm"),)))
+
+
+@pytest.mark.parametrize("edge_energy", ["8980", None, float("nan")])
+def test_conventional_scan_refuses_an_edge_energy_that_is_not_a_number(edge_energy):
+    space = Space((Dimension("energy", low=LOW, high=HIGH),))
+    with pytest.raises(
+        InvalidParameterError,
+        match=rf"edge_energy={edge_energy!r} must be a number in eV inside \[{LOW}, {HIGH}\]",
+    ):
+        ConventionalScan(space, edge_energy=edge_energy)
+
+
+def test_random_scan_stops_once_every_lattice_point_is_measured():
+    space = Space((Dimension("energy", low=0.0, high=10.0, step=2.5),))  # 5 lattice points
+    strategy = make_strategy({"name": "random", "options": {"seed": 0}}, space)
+    for t in range(5):
+        assert strategy.stop_reason() is None
+        (suggestion,) = strategy.suggest(1)
+        strategy.observe([Observation(suggestion.point, 1.0, time=float(t))])
+    assert strategy.stop_reason() == "all 5 lattice points measured"
+    unstepped = make_strategy(CONFIGS["random"], Space((Dimension("energy", low=0.0, high=1.0),)))
+    assert unstepped.stop_reason() is None
+
+
+@pytest.mark.parametrize("name", sorted(CONFIGS))
+def test_scans_refuse_to_predict_outside_their_range(name):
+    space = Space((Dimension("energy", low=LOW, high=HIGH, units="eV"),))
+    strategy = make_strategy(CONFIGS[name], space)
+    for t, energy in enumerate(np.linspace(LOW, HIGH, 12)):
+        strategy.observe([Observation({"energy": float(energy)}, curve(energy), time=float(t))])
+    mean, _ = strategy.predict(np.array([LOW, EDGE, HIGH]))  # the ends are inside
+    assert mean.shape == (3,) and np.isfinite(mean).all()
+    for points, bad in [
+        ([9000.0, 9500.0, 8000.0], "point 1 \\(energy=9500.0\\)"),
+        ([8899.0], "point 0 \\(energy=8899.0\\)"),
+    ]:
+        with pytest.raises(
+            OutOfSpaceError, match=rf"{bad} lies outside the scan \[{LOW}, {HIGH}\]"
+        ):
+            strategy.predict(np.array(points))

@@ -214,6 +214,8 @@ ROWS = "8.90,0.0\n8.94,0.1\n8.98,0.2\n9.02,0.3\n"
         ("kev.csv", "E_keV,mu\n"),
         ("kev-title.csv", "Energy (keV),mu\n"),
         ("kev-comment.dat", "# E [keV]  mu\n"),
+        ("kev-slash.dat", "E / keV   absorbance\n"),
+        ("kev-slash-comment.dat", "# Energy / keV  norm\n"),
     ],
 )
 def test_energies_in_kev_are_converted_to_ev(tmp_path, name, text):
@@ -304,3 +306,36 @@ def test_semicolon_files_with_decimal_commas_are_refused(tmp_path):
 def test_complex_or_non_numeric_mu_gets_a_value_error_naming_it(mu):
     with pytest.raises(ValueError, match="mu must be real numbers"):
         RecordedSpectrum(np.linspace(8900.0, 9100.0, 10), mu)
+
+
+MU = [0.1, 0.2, 0.3, 0.4]
+
+
+@pytest.mark.parametrize(
+    ("header", "rows"),
+    [
+        (",energy_eV,mu", "0,8900,0.1\n1,8901,0.2\n2,8902,0.3\n3,8903,0.4\n"),  # pandas
+        ("index,energy,mu", "0,8900,0.1\n1,8901,0.2\n2,8902,0.3\n3,8903,0.4\n"),
+        ("mu,energy", "0.1,8900\n0.2,8901\n0.3,8902\n0.4,8903\n"),
+        (",energy,signal", "0,8900,0.1\n1,8901,0.2\n2,8902,0.3\n3,8903,0.4\n"),
+        (",E (keV),mu", "0,8.900,0.1\n1,8.901,0.2\n2,8.902,0.3\n3,8.903,0.4\n"),
+        ("#  n  E  xmu", "0 8900 0.1\n1 8901 0.2\n2 8902 0.3\n3 8903 0.4\n"),
+    ],
+)
+def test_the_energy_is_the_column_titled_energy_wherever_it_stands(tmp_path, header, rows):
+    energy, mu = read_two_column(write(tmp_path, "cols.csv", header + "\n" + rows))
+    np.testing.assert_allclose(energy, [8900, 8901, 8902, 8903])
+    np.testing.assert_allclose(mu, MU)
+
+
+@pytest.mark.parametrize(
+    ("header", "match"),
+    [
+        ("mu,i0,energy", r"names column 3 'energy' but rows have 2 columns; fix the header"),
+        ("signal,energy", r"energy is the last column \(2\).*title the mu column 'mu'"),
+    ],
+)
+def test_an_energy_column_that_cannot_be_used_is_refused_by_name(tmp_path, header, match):
+    rows = "0.1,8900\n0.2,8901\n0.3,8902\n0.4,8903\n"
+    with pytest.raises(ValueError, match=match):
+        read_two_column(write(tmp_path, "bad.csv", header + "\n" + rows))

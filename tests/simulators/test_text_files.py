@@ -82,6 +82,12 @@ def test_fields_split_at_commas_semicolons_and_whitespace(line, fields):
         ("  E [ keV ]   xmu(trans)  I0", [("e", "keV"), ("xmu", "trans"), ("i0", None)]),
         ("E/eV mu", [("e", "eV"), ("mu", None)]),
         ("energy_loss mu()", [("energy_loss", None), ("mu", None)]),
+        (",energy_eV,mu", [("", None), ("energy", "eV"), ("mu", None)]),  # pandas index
+        ("\tE\tmu", [("", None), ("e", None), ("mu", None)]),
+        ("index;;mu", [("index", None), ("", None), ("mu", None)]),
+        ("E / keV   absorbance", [("e", "keV"), ("absorbance", None)]),
+        ("Energy /keV  norm", [("energy", "keV"), ("norm", None)]),
+        ("E/ eV  mu", [("e", "eV"), ("mu", None)]),
     ],
 )
 def test_header_columns_give_names_and_units(line, columns):

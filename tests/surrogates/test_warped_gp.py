@@ -169,3 +169,27 @@ def test_warp_settings_outside_their_ranges_are_refused(options):
     (key,) = options
     with pytest.raises(InvalidParameterError, match=rf"{key}=.* must be a finite number"):
         WarpedGP(**options)
+
+
+@pytest.mark.parametrize(
+    ("options", "match"),
+    [
+        ({"nu": 2.0}, "nu=2.0 must be 0.5, 1.5 or 2.5"),
+        ({"nu": "2.5"}, "nu='2.5' must be 0.5, 1.5 or 2.5"),
+        ({"grid_size": 1}, "grid_size=1 must be an integer >= 2"),
+        ({"grid_size": 256.0}, "grid_size=256.0 must be an integer >= 2"),
+        ({"fit_iterations": 0}, "fit_iterations=0 must be an integer >= 1"),
+        ({"fit_iterations": None}, "fit_iterations=None must be an integer >= 1"),
+        ({"min_noise": 0.0}, "min_noise=0.0 and max_noise=0.05 must be finite"),
+        ({"min_noise": 0.1}, "0 < min_noise < max_noise"),
+        ({"max_noise": float("nan")}, "max_noise=nan must be finite"),
+        ({"max_noise": "0.1"}, "max_noise='0.1' must be finite"),
+    ],
+)
+def test_model_settings_outside_their_ranges_are_refused(options, match):
+    with pytest.raises(InvalidParameterError, match=match):
+        WarpedGP(**options)
+
+
+def test_model_settings_at_the_ends_of_their_ranges_are_taken():
+    WarpedGP(grid_size=2, nu=0.5, fit_iterations=1, min_noise=1e-9, max_noise=1e-8)
