@@ -23,18 +23,20 @@ class PeakAnalysis:
     Args:
         max_peaks: most peaks per spectrum (1..5).
         basin_hopping: refine with basin hopping too.
+        poisson_weights: weight points as Poisson counts; false for spectra that are not
+            counts (background-subtracted or smoothed), whose noise has one level.
     """
 
     name = "peak_fit"
 
-    def __init__(self, max_peaks: int = 5, basin_hopping: bool = False):
+    def __init__(
+        self, max_peaks: int = 5, basin_hopping: bool = False, poisson_weights: bool = True
+    ):
         from surrogates.peak_fitter import PeakFitter
 
-        if not isinstance(basin_hopping, bool):
-            raise InvalidParameterError(
-                f"basin_hopping={basin_hopping!r} must be true or false (a JSON bool, not text)"
-            )
-        self.fitter = PeakFitter(max_peaks=max_peaks, basin_hopping=basin_hopping)
+        self.fitter = PeakFitter(
+            max_peaks=max_peaks, basin_hopping=basin_hopping, poisson_weights=poisson_weights
+        )
 
     def feature_names(self) -> set[str]:
         """Every feature a fit may give: the per-peak ones for up to ``max_peaks`` peaks,

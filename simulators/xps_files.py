@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
-from simulators.text_files import DECIMAL_COMMAS, read_text
+from simulators.text_files import DECIMAL_COMMAS, read_text, split_fields
 
 VAMAS_FORMAT = "VAMAS Surface Chemical Analysis Standard Data Transfer Format"
 
@@ -19,6 +19,12 @@ VAMAS_FORMAT = "VAMAS Surface Chemical Analysis Standard Data Transfer Format"
 _KINETIC = re.compile(r"kinetic|\bk\.e\.", re.IGNORECASE)
 #: A block chosen by its 1-based position in the file: "2".
 _POSITION = re.compile(r"[0-9]+")
+#: Line breaks: LF, CRLF, CR only (``str.splitlines`` also breaks at U+0085, which a
+#: Windows-1252 ellipsis, byte 0x85, becomes when read as Latin-1).
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+#: A kinetic-energy axis needs an analysis-source energy above 0 and below this, eV
+#: (CasaXPS writes 1e37 for an unknown one).
+_MAX_SOURCE_ENERGY = 1e6
 
 # Experiment modes and techniques that add optional lines to a VAMAS block (ISO 14976).
 _MAP_MODES = ("MAP", "MAPDP")
@@ -123,7 +129,8 @@ def read_vamas(path: str | Path) -> list[XPSRegion]:
 
     Only the REGULAR scan mode (start + increment axis) is supported. The first corresponding
     variable (counts) is read; kinetic-energy axes are converted to binding energy with the
-    block's analysis-source energy. A UTF-8 byte-order mark is dropped.
+    block's analysis-source energy, which must be above 0 and below 1e6 eV. A UTF-8
+    byte-order mark is dropped; lines break at LF, CRLF and CR only.
 
     Args:
         path: file to read.
@@ -145,8 +152,9 @@ class _VamasBlock:
     Attributes:
         name: block and sample identifiers.
         axis_label: abscissa label, lower case.
-        axis: (m,) binding energies for a kinetic axis, else the abscissa as stored.
+        axis: (m,) abscissa as stored.
         counts: (m,) first corresponding variable.
+        source_energy: analysis-source characteristic energy, eV.
         source: file path.
     """
 
@@ -154,22 +162,33 @@ class _VamasBlock:
     axis_label: str
     axis: np.ndarray
     counts: np.ndarray
+    source_energy: float
     source: str
 
     def region(self) -> XPSRegion:
-        """The checked region; raises ValueError for an unsupported axis or bad data."""
+        """The checked region, a kinetic axis converted to binding energy; raises ValueError
+        for an unsupported axis, a kinetic axis without a valid source energy, or bad data."""
         if self.axis_label not in ("kinetic energy", "binding energy"):
             raise ValueError(
                 f"{self.source}: block {self.name!r} has abscissa {self.axis_label!r}; "
                 "only 'kinetic energy' and 'binding energy' axes are supported"
             )
-        return _region(self.name, self.axis, self.counts, self.source)
+        if self.axis_label == "binding energy":
+            return _region(self.name, self.axis, self.counts, self.source)
+        if not 0 < self.source_energy < _MAX_SOURCE_ENERGY:
+            raise ValueError(
+                f"{self.source}: block {self.name!r} has a kinetic-energy axis but its "
+                f"analysis source energy is missing or invalid; the file has "
+                f"{self.source_energy:g} eV: write the photon energy (1486.61 eV for Al "
+                "K-alpha, 1253.6 eV for Mg K-alpha) or export a binding-energy axis"
+            )
+        return _region(self.name, self.source_energy - self.axis, self.counts, self.source)
 
 
 def _vamas_blocks(path: str | Path) -> list[_VamasBlock]:
     """The blocks of a VAMAS file, parsed but not checked (see ``read_vamas``)."""
     source = str(path)
-    lines = read_text(path, "a VAMAS (.vms) file").splitlines()
+    lines = _split_lines(read_text(path, "a VAMAS (.vms) file"))
     if not lines:
         raise ValueError(f"{source}: file is empty; pass a VAMAS (.vms) file")
     if not lines[0].startswith(VAMAS_FORMAT):
@@ -259,9 +278,13 @@ def _read_block(cursor: _Lines, mode: str, n_variables: int, future_block: int) 
     values = np.array([cursor.number("ordinate value") for _ in range(n_values)])
     counts = values[::n_corresponding]
     axis = start + increment * np.arange(counts.size)
-    if axis_label == "kinetic energy":
-        axis = source_energy - axis
-    return _VamasBlock(name, axis_label, axis, counts, cursor.source)
+    return _VamasBlock(name, axis_label, axis, counts, source_energy, cursor.source)
+
+
+def _split_lines(text: str) -> list[str]:
+    """The lines of ``text`` split at LF, CRLF and CR only (see ``_LINE_BREAK``)."""
+    lines = _LINE_BREAK.split(text)
+    return lines[:-1] if lines[-1] == "" else lines
 
 
 def _pair(line: str) -> tuple[float, float] | None:
@@ -269,7 +292,7 @@ def _pair(line: str) -> tuple[float, float] | None:
     writes decimal commas, which splitting at commas would misread)."""
     if DECIMAL_COMMAS.search(line):
         return None
-    fields = line.replace(",", " ").split()
+    fields = split_fields(line)
     try:
         return float(fields[0]), float(fields[1])
     except (ValueError, IndexError):
@@ -281,8 +304,8 @@ def read_xps_text(path: str | Path) -> XPSRegion:
 
     Lines before the first row of two numbers are a header (CasaXPS and SpecsLab exports
     write several); the first names the region, whitespace runs made single spaces. Columns
-    are separated by whitespace or commas (CSV); extra columns are ignored; the axis may be
-    ascending or descending.
+    are separated by whitespace, commas (CSV) or semicolons; extra columns are ignored; the
+    axis may be ascending or descending.
 
     Args:
         path: file to read.
@@ -295,7 +318,7 @@ def read_xps_text(path: str | Path) -> XPSRegion:
             "K.E."), a row after the header is not two numbers, or the data are bad.
     """
     source = str(path)
-    lines = read_text(path, "a two-column text spectrum").splitlines()
+    lines = _split_lines(read_text(path, "a two-column text spectrum"))
     rows = [(k + 1, line.strip()) for k, line in enumerate(lines) if line.strip()]
     if not rows:
         raise ValueError(f"{source}: file is empty; pass a two-column text spectrum")

@@ -66,7 +66,8 @@ class FittedPeak:
         area: integrated intensity, counts x eV.
         eta: Lorentzian fraction in [0, 1].
         asymmetry: tail parameter of ``simulators.lineshapes.xps_peak``, 1/eV (0 = symmetric).
-        center_err, fwhm_err, area_err: standard errors, NaN when unknown.
+        center_err, fwhm_err, area_err: standard errors, NaN when unknown; they assume
+            Poisson counts unless the fit was weighted otherwise (``poisson_weights=False``).
     """
 
     center: float

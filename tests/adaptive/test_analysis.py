@@ -125,7 +125,27 @@ def test_every_feature_an_analysis_gives_is_a_valid_value(analysis):
     assert Analysis(analysis).value == analysis["value"]
 
 
+@pytest.mark.parametrize("option", ["basin_hopping", "poisson_weights"])
 @pytest.mark.parametrize("flag", ["no", 0, 1, None])
-def test_basin_hopping_must_be_a_real_bool(flag):
-    with pytest.raises(InvalidParameterError, match="basin_hopping=.* must be true or false"):
-        Analysis({"name": "peak_fit", "options": {"basin_hopping": flag}})
+def test_peak_fit_flags_must_be_real_bools(option, flag):
+    with pytest.raises(InvalidParameterError, match=f"{option}=.* must be true or false"):
+        Analysis({"name": "peak_fit", "options": {option: flag}})
+
+
+@pytest.mark.skipif(not DEFAULT_WEIGHTS.is_file(), reason="no trained weights")
+def test_a_peak_fit_can_fit_data_that_are_not_counts_unweighted():
+    step = Analysis({"name": "peak_fit", "options": {"poisson_weights": False}}).step
+    assert step.fitter.poisson_weights is False
+    assert Analysis({"name": "peak_fit"}).step.fitter.poisson_weights is True
+
+
+@pytest.mark.skipif(not DEFAULT_WEIGHTS.is_file(), reason="no trained weights")
+def test_a_doublet_fit_gives_only_features_the_analysis_names():
+    # two 2p doublets: a doublet fit with a hidden 4th line gave center_3 for max_peaks=3
+    e = np.arange(700.0, 740.0, 0.1)
+    lines = [(708.0, 4000.0), (721.0, 2000.0), (713.0, 3000.0), (726.0, 1500.0)]
+    peaks = sum(h * xps_peak(e, c, 1.5, 0.3) for c, h in lines)
+    counts = np.random.default_rng(0).poisson(1000.0 + peaks).astype(float)
+    analysis = Analysis({"name": "peak_fit", "options": {"max_peaks": 3}, "value": "n_peaks"})
+    features, value = analysis(Spectrum(e, counts, "eV", "counts"))
+    assert value == 3 and set(features) <= analysis.step.feature_names()

@@ -1,3 +1,4 @@
+import re
 from pathlib import Path
 
 import numpy as np
@@ -288,3 +289,42 @@ def test_blocks_of_the_same_name_are_picked_by_position(tmp_path):
     for position in ("0", "3"):
         with pytest.raises(ValueError, match=r"out of range: the file holds 2 region\(s\)"):
             read_xps(path, block=position)
+
+
+@pytest.mark.parametrize("line", ["a comment", "note", "Fe"])  # file, block comment, sample
+def test_a_windows_1252_byte_in_a_comment_or_name_breaks_no_line(tmp_path, line):
+    # 0x85 ('...' in Windows-1252) is U+0085 in Latin-1, a line break to str.splitlines
+    blocks = [("Fe2p", "Fe", "kinetic energy", 700.0, 0.5, [5, 6, 7])]
+    text = vamas_text(blocks).replace(f"\n{line}\n", f"\n{line}\x85\n", 1)
+    path = tmp_path / "cp1252.vms"
+    path.write_bytes(text.encode("latin-1"))
+    (region,) = read_vamas(path)
+    assert region.name.startswith("Fe2p Fe")
+    np.testing.assert_allclose(region.binding_energy, 1486.61 - np.array([701.0, 700.5, 700]))
+    np.testing.assert_array_equal(region.counts, [7, 6, 5])
+    path.write_bytes(b"Fe 2p \x85\r\n700 1\r\n701 abc\r\n")  # text: lines numbered right
+    with pytest.raises(ValueError, match="line 3 is not two numbers"):
+        read_xps_text(path)
+
+
+@pytest.mark.parametrize(("energy", "shown"), [("0", "0 eV"), ("1e+037", "1e+37 eV"), ("-5", "-5")])
+def test_a_kinetic_axis_without_a_valid_source_energy_is_refused(tmp_path, energy, shown):
+    blocks = [
+        ("Fe2p", "ke", "kinetic energy", 700.0, 0.5, [5, 6, 7]),
+        ("Fe2p", "be", "binding energy", 705.0, 0.25, [1, 2, 3]),
+    ]
+    path = write(tmp_path, "src.vms", vamas_text(blocks).replace("\n1486.61\n", f"\n{energy}\n"))
+    with pytest.raises(
+        ValueError, match="source energy is missing or invalid; the file has " + re.escape(shown)
+    ):
+        read_xps(path, block="ke")
+    assert read_xps(path, block="be").counts.tolist() == [1, 2, 3]  # needs no source energy
+
+
+def test_semicolon_separated_text_is_read(tmp_path):
+    region = read_xps(
+        write(tmp_path, "Fe2p.csv", "Binding Energy (eV);Counts\n285.0;1300\n284.5;1200\n")
+    )
+    assert region.name == "Binding Energy (eV);Counts"
+    np.testing.assert_array_equal(region.binding_energy, [284.5, 285.0])
+    np.testing.assert_array_equal(region.counts, [1200, 1300])

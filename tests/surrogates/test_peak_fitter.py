@@ -139,3 +139,56 @@ def test_a_peak_with_an_area_error_unknown_from_bounds_is_pruned_as_before(
             fitter._prune(e, model, result)
     else:
         assert fitter._prune(e, model, result) is result
+
+
+def test_a_doublet_beside_an_unrelated_line_gets_no_partner_beyond_the_window():
+    # a doublet 8 eV apart and a singlet near the top edge: pairing the singlet as a main
+    # line with its partner hidden put a phantom line 5 eV beyond the data
+    e = np.arange(280.0, 300.0, 0.05)
+    lines = [(282.0, 1.2, 2000.0), (290.0, 1.2, 1000.0), (297.0, 1.0, 1500.0)]
+    peaks = sum(h * xps_peak(e, c, w, 0.3) for c, w, h in lines)
+    counts = np.random.default_rng(0).poisson(300.0 + peaks).astype(float)
+    result = PeakFitter().fit(e, counts)
+    np.testing.assert_allclose([p.center for p in result.peaks], [282.0, 290.0, 297.0], atol=0.05)
+
+
+def test_a_doublet_fit_has_no_more_peaks_than_max_peaks():
+    e = np.arange(700.0, 740.0, 0.1)
+    lines = [(708.0, 4000.0), (721.0, 2000.0), (713.0, 3000.0), (726.0, 1500.0)]
+    peaks = sum(h * xps_peak(e, c, 1.5, 0.3) for c, h in lines)
+    counts = np.random.default_rng(0).poisson(1000.0 + peaks).astype(float)
+    assert len(PeakFitter(max_peaks=3).fit(e, counts).peaks) == 3  # a hidden 4th line was added
+    assert len(PeakFitter(max_peaks=4).fit(e, counts).peaks) == 4
+
+
+def test_fit_batch_names_the_spectrum_with_a_non_uniform_axis_before_fitting(monkeypatch):
+    e = np.tile(np.arange(280.0, 300.0, 0.05), (3, 1))
+    e[2] = 280.0 + 20.0 * ((e[2] - 280.0) / 20.0) ** 1.3
+    fitter = PeakFitter()
+    monkeypatch.setattr(fitter, "_refine", _refit)
+    with pytest.raises(InvalidParameterError, match=r"spectrum 2: .*uniform step"):
+        fitter.fit_batch(e, np.full_like(e, 100.0))
+
+
+def test_unweighted_fits_give_right_errors_for_noise_of_one_level():
+    # Gaussian noise of one level (not counts): Poisson weights made the areas ~4x noisier
+    # than an unweighted fit and reported errors ~2x too small
+    e = np.linspace(280.0, 295.0, 301)
+    clean = 100 + 5000 * xps_peak(e, 285.0, 1.2, 0.3) + 2500 * xps_peak(e, 288.5, 1.4, 0.3)
+    counts = clean + np.random.default_rng(1).normal(0.0, 60.0, (40, e.size))
+    areas = {}
+    for weighted in (True, False):
+        results = PeakFitter(poisson_weights=weighted).fit_batch(np.tile(e, (40, 1)), counts)
+        two = [r for r in results if len(r.peaks) == 2]
+        assert len(two) >= 35
+        areas[weighted] = np.array([[p.area for p in r.peaks] for r in two]).std(axis=0)
+        errors = np.array([[p.area_err for p in r.peaks] for r in two]).mean(axis=0)
+    assert np.all(areas[False] < 0.5 * areas[True])
+    assert np.all((0.7 * areas[False] < errors) & (errors < 1.6 * areas[False]))
+
+
+@pytest.mark.parametrize("name", ["fit_asymmetry", "basin_hopping", "poisson_weights"])
+@pytest.mark.parametrize("flag", ["no", 0, 1, None])
+def test_fitter_flags_must_be_real_bools(name, flag):
+    with pytest.raises(InvalidParameterError, match=f"{name}=.* must be true or false"):
+        PeakFitter(**{name: flag})

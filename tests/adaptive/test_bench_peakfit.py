@@ -1,0 +1,45 @@
+"""The peak-fitting benchmark's report: plain JSON, also when a method matches nothing."""
+
+import json
+
+import numpy as np
+
+import adaptive.bench_peakfit as bench_peakfit
+from adaptive.bench_peakfit import bench_references, score, spin_orbit_splitting
+from simulators.xps import XPSSimulator
+from surrogates.peak_result import PeakFitResult
+
+
+def _empty_fit(energy: np.ndarray, counts: np.ndarray) -> PeakFitResult:
+    """A fit without peaks: a flat background."""
+    background = np.full_like(counts, counts.mean())
+    return PeakFitResult.from_model(energy, counts, [], background, background, "none", 1)
+
+
+def test_a_method_that_matches_no_peak_scores_none_not_nan():
+    batch = XPSSimulator().sample(2, seed=0)
+    figures = score(
+        [_empty_fit(e, y) for e, y in zip(batch.energy, batch.counts, strict=True)], batch
+    )
+    assert figures["success_rate"] == 0.0
+    assert figures["center_mae_ev"] is figures["area_rel_err_median"] is None
+    json.dumps(figures, allow_nan=False)
+
+
+def test_a_reference_fit_without_peaks_reports_no_splitting(monkeypatch, tmp_path):
+    e = np.linspace(925.0, 965.0, 401)
+    assert np.isnan(spin_orbit_splitting(_empty_fit(e, np.full_like(e, 10.0))))
+
+    class EmptyFitter:
+        def __init__(self, **_):
+            pass
+
+        def fit(self, energy, counts):
+            return _empty_fit(energy, counts)
+
+    monkeypatch.setattr(bench_peakfit, "PeakFitter", EmptyFitter)
+    monkeypatch.setattr(bench_peakfit, "REFERENCE_SPLITTINGS", {"Cu2p.txt": 19.8})
+    (tmp_path / "Cu2p.txt").write_text("".join(f"{x} 10\n" for x in e))
+    report = bench_references(tmp_path)
+    assert report["Cu2p.txt"]["splitting_ev"] is report["Cu2p.txt"]["error_ev"] is None
+    json.dumps(report, allow_nan=False)
