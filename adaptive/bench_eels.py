@@ -13,6 +13,7 @@ import json
 import time
 from pathlib import Path
 
+from adaptive.errors import InvalidParameterError
 from surrogates.eels_net import (
     TEST_SEED,
     EELSIdentifier,
@@ -31,26 +32,31 @@ def real_spectra(data_dir: str | Path) -> list[tuple[Path, set[str]]]:
     """The labelled measured core-loss spectra: ``[(file, {element, ...})]``.
 
     Raises:
-        FileNotFoundError: ``data_dir`` holds none of them.
-        ValueError: an EELSDB ``metadata.json`` without its ``"edges"`` list.
+        InvalidParameterError: ``data_dir`` holds none of them (the message names
+            ``--data``), or an EELSDB ``metadata.json`` lacks its ``"edges"`` list.
     """
     data_dir = Path(data_dir)
     out = [(data_dir / name, set(labels)) for name, labels in EXSPY_LABELS.items()]
     for meta in sorted(data_dir.glob("eelsdb/*/metadata.json")):
         edges = json.loads(meta.read_text()).get("edges")
         if not isinstance(edges, list):
-            raise ValueError(f'{meta} lacks its "edges" list (e.g. ["O_K"]); add it')
+            raise InvalidParameterError(f'{meta} lacks its "edges" list (e.g. ["O_K"]); add it')
         out.append((meta.parent / "data.msa", {edge.split("_")[0] for edge in edges}))
     found = [(path, labels) for path, labels in out if path.is_file()]
     if not found:
-        raise FileNotFoundError(
-            f"no labelled EELS spectra under {data_dir}; pass the shared/data/eels folder"
+        raise InvalidParameterError(
+            f"--data {data_dir}: no labelled EELS spectra there; pass the folder that holds "
+            "them (shared/data/eels)"
         )
     return found
 
 
 def bench_eels(n: int = 5000, seed: int = TEST_SEED, data_dir: str | Path | None = None) -> dict:
-    """``{"methods": {name: figures}, "real": [...]}`` for each network and the ensemble."""
+    """``{"methods": {name: figures}, "real": [...]}`` for each network and the ensemble.
+
+    ``data_dir`` is read first (``real_spectra``), so a wrong one loses no run.
+    """
+    real_files = None if data_dir is None else real_spectra(data_dir)
     batch = simulate_eels(n, seed)
     identifiers = {name: EELSIdentifier.load((name,)) for name in NETWORKS}
     identifiers["ensemble"] = EELSIdentifier.load(NETWORKS)
@@ -68,9 +74,9 @@ def bench_eels(n: int = 5000, seed: int = TEST_SEED, data_dir: str | Path | None
             "spectra_per_s": round(n / seconds, 1),
         }
     report = {"n": n, "seed": seed, "methods": methods}
-    if data_dir is not None:
+    if real_files is not None:
         real = []
-        for path, labels in real_spectra(data_dir):
+        for path, labels in real_files:
             found = set(identify_file(path, identifiers["ensemble"])["present"])
             real.append(
                 {

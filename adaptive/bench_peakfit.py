@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 from tqdm import tqdm
 
+from adaptive.errors import InvalidParameterError
 from simulators.xps import XPSBatch, XPSSimulator
 from simulators.xps_files import read_xps
 from surrogates.peak_baselines import fit_em, fit_lmfit_naive, fit_lmfit_oracle
@@ -82,7 +83,10 @@ def bench_peakfit(
 
     ``spectra_per_s`` is wall-clock throughput over the whole set (the network and the
     pipeline's extraction run batched, the least-squares fits one spectrum at a time).
+    ``data_dir`` is checked first (``reference_files``), so a wrong one loses no run.
     """
+    if data_dir is not None:
+        reference_files(data_dir)
     batch = XPSSimulator().sample(n, seed)
     energy, counts = to_binding_order(
         batch.energy, batch.counts, batch.kinetic, batch.photon_energy
@@ -123,18 +127,36 @@ def spin_orbit_splitting(result: PeakFitResult) -> float:
     return max(partners, key=lambda p: p.height).center - main.center
 
 
+def reference_files(data_dir: str | Path) -> list[Path]:
+    """The measured references in ``data_dir``, in ``REFERENCE_SPLITTINGS`` order.
+
+    Raises:
+        InvalidParameterError: some are missing; the message names them and ``--data``.
+    """
+    paths = [Path(data_dir) / name for name in REFERENCE_SPLITTINGS]
+    missing = [path.name for path in paths if not path.is_file()]
+    if missing:
+        raise InvalidParameterError(
+            f"--data {data_dir} lacks the references {', '.join(missing)}; pass the folder "
+            "that holds them (shared/data/xps)"
+        )
+    return paths
+
+
 def bench_references(data_dir: str | Path) -> dict:
     """Fit each measured metal 2p reference (count not given, asymmetric metal lines) and
     compare its spin-orbit splitting with the literature value (None when the fit has
     no 2p1/2 line)."""
     fitter = PeakFitter(fit_asymmetry=True)
     out = {}
-    for name, literature in REFERENCE_SPLITTINGS.items():
-        region = read_xps(Path(data_dir) / name)
+    for path, literature in zip(
+        reference_files(data_dir), REFERENCE_SPLITTINGS.values(), strict=True
+    ):
+        region = read_xps(path)
         result = fitter.fit(region.binding_energy, region.counts)
         splitting = spin_orbit_splitting(result)
         found = not np.isnan(splitting)
-        out[name] = {
+        out[path.name] = {
             "n_peaks": len(result.peaks),
             "splitting_ev": round(splitting, 3) if found else None,
             "literature_ev": literature,

@@ -24,6 +24,7 @@ from tqdm import tqdm
 from adaptive.arrays import check_int
 from adaptive.errors import InvalidParameterError
 from adaptive.records import Observation
+from adaptive.simulate import check_count
 from adaptive.space import Dimension, Space
 from adaptive.strategies.batch_bo import BatchBO
 from simulators import PoolEmulator
@@ -112,7 +113,8 @@ def bench_pool(
     """Run every batch method and random on a pool; return the figures.
 
     ``seeds`` is an int >= 1; ``methods`` distinct names from ``BATCH_METHODS`` and
-    ``"random"`` (default: all of them).
+    ``"random"`` (default: all of them); ``n_init`` (``--init``) from 2 to one less than
+    the pool's candidates, ``q`` (``--batch``) from 1 to their number.
     """
     check_int("seeds", seeds, 1)
     known = [*BATCH_METHODS, "random"]
@@ -128,6 +130,8 @@ def bench_pool(
             raise InvalidParameterError(f"methods {list(methods)} repeat a name; list each once")
     pool = PoolEmulator.from_csv(path, inputs, objective, seed=0)
     n = pool.n_candidates
+    n_init = check_count("--init", n_init, low=2, high=n - 1)  # leave the model a choice
+    q = check_count("--batch", q, high=n)
     top = set(pool.top_indices(TOP_FRACTION, minimize).tolist())
     need = math.ceil(FOUND_FRACTION * len(top))
     budget = round(EF_FRACTION * n)
@@ -176,7 +180,7 @@ def bench_batch_time(n_observations: int = 150, q: int = 15, repeats: int = 3) -
     """
     from adaptive.designs import random_design
     from adaptive.objectives import target_loss
-    from adaptive.simulate import GOAL_RECIPE, check_count, synthesis_space
+    from adaptive.simulate import GOAL_RECIPE, synthesis_space
     from simulators import AgNPSynthesis
     from simulators.agnp import FACTORS, WAVELENGTHS
 

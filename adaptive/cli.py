@@ -11,7 +11,7 @@ from pathlib import Path
 
 import zmq
 
-from adaptive.errors import AdaptiveError
+from adaptive.errors import AdaptiveError, InvalidParameterError
 
 
 def _print_result(result: dict, args) -> None:
@@ -121,7 +121,11 @@ def cmd_fit_peaks(args) -> int:
     from surrogates.peak_fitter import PeakFitter
 
     region = read_xps(args.file, block=args.block)
-    fitter = PeakFitter(basin_hopping=args.basin_hopping, fit_asymmetry=args.asymmetry)
+    fitter = PeakFitter(
+        basin_hopping=args.basin_hopping,
+        fit_asymmetry=args.asymmetry,
+        poisson_weights=args.poisson_weights,
+    )
     result = fitter.fit(region.binding_energy, region.counts)
     stem = Path(args.file).stem
     block = re.sub(r"[^A-Za-z0-9.-]+", "_", args.block or "").strip("._")
@@ -168,20 +172,33 @@ def cmd_train_peakfit(args) -> int:
 
 
 def cmd_identify(args) -> int:
+    """Identify, print the result, then its figure: as in ``cmd_fit_peaks``, a figure that
+    cannot be written is reported as ``"figure": null`` and one ``error:`` line (exit 2)."""
     from adaptive.figures import plot_identification
     from simulators.eels_files import read_eels
     from surrogates.eels_net import identify_spectrum
 
     spectrum = read_eels(args.file)
     result = identify_spectrum(spectrum)
-    figure = plot_identification(
-        args.figure or Path(args.file).with_suffix(".elements.png"),
-        spectrum.energy,
-        spectrum.counts,
-        result["probabilities"],
-        result["present"],
-    )
-    _print_result({**result, "figure": str(figure)}, args)
+    try:
+        figure = plot_identification(
+            args.figure or Path(args.file).with_suffix(".elements.png"),
+            spectrum.energy,
+            spectrum.counts,
+            result["probabilities"],
+            result["present"],
+        )
+        written, failure = str(figure), None
+    except (AdaptiveError, ValueError, OSError) as err:
+        written, failure = None, err
+    _print_result({**result, "figure": written}, args)
+    if failure is not None:
+        print(
+            f"error: the elements were printed but their figure was not: {failure}; "
+            "pass --figure PATH in a folder you can write",
+            file=sys.stderr,
+        )
+        return 2
     return 0
 
 
@@ -197,6 +214,10 @@ def cmd_bench_eels(args) -> int:
 def cmd_train_eels(args) -> int:
     from surrogates.eels_net import train_eels_net
 
+    if not 0 <= args.overlap <= 1:  # NaN too; checked before the checkpoint folder is made
+        raise InvalidParameterError(
+            f"--overlap {args.overlap:g}: must be a share from 0 to 1 (e.g. 0.25)"
+        )
     metrics = train_eels_net(
         args.arch,
         n_train=args.n_train,
@@ -346,6 +367,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     peaks.add_argument("--basin-hopping", action="store_true")
     peaks.add_argument("--asymmetry", action="store_true", help="fit asymmetric peaks")
+    peaks.add_argument(
+        "--no-poisson-weights",
+        dest="poisson_weights",
+        action="store_false",
+        help="weight all points alike, for spectra that are not counts (normalised, "
+        "averaged or background-subtracted); default: Poisson weights 1/sqrt(counts)",
+    )
     peaks.add_argument(
         "--figure",
         default=None,

@@ -10,7 +10,7 @@ import numpy as np
 from tqdm import tqdm
 
 from adaptive.arrays import is_int
-from adaptive.campaign import Campaign
+from adaptive.campaign import MAX_SUGGESTIONS, Campaign
 from adaptive.client import Client
 from adaptive.errors import InvalidParameterError
 from adaptive.figures import (
@@ -24,6 +24,7 @@ from adaptive.objectives import MIN_COVERAGE, SpectrumObjective, reduce_spectra
 from adaptive.server import Server
 from adaptive.space import Space
 from adaptive.strategies.batch_bo import MAX_BATCH
+from adaptive.strategies.energy_scan import MAX_INITIAL
 from drivers import SimulatedInstrument, SynthesisInstrument, run_driver
 from simulators import XMCD, AgNPSynthesis, KEdgeXAS, RecordedSpectrum
 from simulators.agnp import BOUNDS, FACTORS, MAX_FRACTION_SUM, WAVELENGTHS
@@ -86,9 +87,16 @@ def simulate_xas(
     bind="tcp://127.0.0.1:0",
     fluorescence=None,
 ) -> dict:
-    """An adaptive energy scan through the server; writes scan.png and the journal."""
-    max_points = check_count("--max-points", max_points)
-    batch = check_count("--batch", batch)
+    """An adaptive energy scan through the server; writes scan.png and the journal.
+
+    The counts are checked first (``--max-points`` >= 2: the reconstruction needs two
+    points; ``--batch`` at most the server's ``MAX_SUGGESTIONS`` per call; ``--n-initial``
+    of ``energy_scan`` from 3 to ``MAX_INITIAL``), so a bad one writes nothing.
+    """
+    max_points = check_count("--max-points", max_points, low=2)
+    batch = check_count("--batch", batch, high=MAX_SUGGESTIONS)
+    if strategy == "energy_scan":
+        n_initial = check_count("--n-initial", n_initial, low=3, high=MAX_INITIAL)
     simulator = xas_source(source, noise_counts, seed, fluorescence)
     instrument = SimulatedInstrument(simulator, channel=channel)
     low, high = simulator.energy_range

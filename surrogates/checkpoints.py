@@ -33,7 +33,7 @@ def check_training_settings(
     check_int("batch_size", batch_size, 2)
     check_int("n_train", n_train, batch_size, why="at least one batch")
     check_int("epochs", epochs, 1)
-    check_int("seed", seed, 0)
+    check_int("seed", seed, 0, 2**63 - 1, why="torch takes a signed 64-bit seed")
     check_int("n_val", n_val, min_val)
     if seed in (reserved_seeds or {}):
         raise InvalidParameterError(
@@ -169,8 +169,8 @@ def resume_training(
         or None when there is none.
 
     Raises:
-        InvalidParameterError: the checkpoint is unreadable or belongs to a run with
-            other settings.
+        InvalidParameterError: the checkpoint is unreadable, belongs to a run with
+            other settings, or holds a network of another layout.
     """
     latest = latest_checkpoint(checkpoint_dir)
     if latest is None:
@@ -182,7 +182,13 @@ def resume_training(
             f"{checkpoint_dir} holds a run with settings {state['settings']}, not "
             f"{settings}; pass an empty checkpoint_dir or the same settings"
         )
-    net.load_state_dict(state["model"])
+    try:
+        net.load_state_dict(state["model"])
+    except RuntimeError:  # missing, unexpected or differently shaped tensors
+        raise InvalidParameterError(
+            f"{latest} holds a network of another layout than this run's (written by another "
+            f"version?); pass a new checkpoint_dir (--checkpoints) or {fix}"
+        ) from None
     optimizer.load_state_dict(state["optimizer"])
     schedule.load_state_dict(state["schedule"])
     if "rng" in state:

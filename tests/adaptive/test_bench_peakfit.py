@@ -3,9 +3,11 @@
 import json
 
 import numpy as np
+import pytest
 
 import adaptive.bench_peakfit as bench_peakfit
 from adaptive.bench_peakfit import bench_references, score, spin_orbit_splitting
+from adaptive.errors import InvalidParameterError
 from simulators.xps import XPSSimulator
 from surrogates.peak_result import PeakFitResult
 
@@ -43,3 +45,13 @@ def test_a_reference_fit_without_peaks_reports_no_splitting(monkeypatch, tmp_pat
     report = bench_references(tmp_path)
     assert report["Cu2p.txt"]["splitting_ev"] is report["Cu2p.txt"]["error_ev"] is None
     json.dumps(report, allow_nan=False)
+
+
+def test_a_wrong_data_folder_is_refused_before_the_simulated_benchmark(monkeypatch, tmp_path):
+    def simulated(*_):
+        raise AssertionError("the test set was simulated before --data was checked")
+
+    monkeypatch.setattr(bench_peakfit.XPSSimulator, "sample", simulated)
+    (tmp_path / "Fe2p_Fe_metal.txt").write_text("")
+    with pytest.raises(InvalidParameterError, match=r"--data \S+ lacks the references Co2p_Co"):
+        bench_peakfit.bench_peakfit(2, methods=("network",), data_dir=tmp_path)

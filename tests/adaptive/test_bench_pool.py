@@ -40,7 +40,9 @@ def test_bad_seeds_and_methods_raise_before_reading(options, match):
 
 
 def test_random_only_run_gives_finite_figures(pool_csv):
-    result = bench_pool(pool_csv, ["a"], "y", seeds=2, methods=["random"], progress=False)
+    result = bench_pool(
+        pool_csv, ["a"], "y", q=2, n_init=2, seeds=2, methods=["random"], progress=False
+    )
     assert result["seeds"] == 2 and list(result["methods"]) == ["random"]
     assert np.isfinite(result["methods"]["random"]["ef_at_30pct"])
 
@@ -57,3 +59,16 @@ def test_random_only_run_gives_finite_figures(pool_csv):
 def test_bad_batch_bench_counts_are_refused_by_flag(options, match):
     with pytest.raises(InvalidParameterError, match=match):
         bench_batch_time(**options)
+
+
+@pytest.mark.parametrize(
+    ("options", "match"),
+    [
+        ({"n_init": 8}, "--init 8: must be an integer from 2 to 7"),  # the whole pool
+        ({"n_init": 100}, "--init 100: must be an integer from 2 to 7"),
+        ({"n_init": 2, "q": 9}, "--batch 9: must be an integer from 1 to 8"),
+    ],
+)
+def test_init_and_batch_beyond_the_pool_are_refused_by_flag(pool_csv, options, match):
+    with pytest.raises(InvalidParameterError, match=match):
+        bench_pool(pool_csv, ["a"], "y", seeds=1, methods=["random"], progress=False, **options)

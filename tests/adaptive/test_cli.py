@@ -1,6 +1,7 @@
 """The ``adaptive`` command's own behaviour: exit codes, messages and where outputs go."""
 
 import json
+import os
 from pathlib import Path
 
 import numpy as np
@@ -9,6 +10,7 @@ import zmq
 
 from adaptive.bench_eels import real_spectra
 from adaptive.cli import main
+from adaptive.errors import InvalidParameterError
 from adaptive.figures import save_figure
 from adaptive.simulate import xas_source
 from simulators.lineshapes import xps_peak
@@ -77,6 +79,53 @@ def test_train_with_a_broken_checkpoint_device_or_init_exits_2_with_one_line(
     assert not (tmp_path / "w.pt").exists()
 
 
+@pytest.mark.parametrize(
+    ("command", "message"),
+    [
+        ("peakfit --seed 1180591620717411303424", "seed=1180591620717411303424 must be an int"),
+        ("eels --overlap 2", "--overlap 2: must be a share from 0 to 1"),
+        ("eels --overlap nan", "--overlap nan: must be a share from 0 to 1"),
+    ],
+)
+def test_bad_train_settings_exit_2_before_the_checkpoint_folder_is_made(
+    tmp_path, capsys, command, message
+):
+    where = ["--checkpoints", str(tmp_path / "ck"), "--out", str(tmp_path / "w.pt")]
+    assert main(["train", *command.split(), *where]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: ") and len(err.strip().splitlines()) == 1
+    assert message in err
+    assert not any(tmp_path.iterdir())
+
+
+def test_demo_script_runs_in_the_callers_folder(tmp_path):
+    """Relative --source/--out paths (and the default runs/xas) are the caller's; stand-ins
+    replace setup.sh and the venv's ``adaptive``."""
+    import shutil
+    import subprocess
+
+    repo = tmp_path / "repo"
+    (repo / "scripts").mkdir(parents=True)
+    shutil.copy(Path(__file__).resolve().parents[2] / "scripts" / "demo.sh", repo / "scripts")
+    (repo / "scripts" / "setup.sh").write_text('touch "$(dirname "$0")/../set_up"\n')
+    adaptive = repo / ".venv" / "bin" / "adaptive"
+    adaptive.parent.mkdir(parents=True)
+    adaptive.write_text('#!/bin/sh\necho "$PWD $*"\n')
+    adaptive.chmod(0o755)
+    caller = tmp_path / "caller"
+    caller.mkdir()
+    run = subprocess.run(
+        ["bash", "../repo/scripts/demo.sh", "--source", "my.xdi", "--out", "mine"],
+        cwd=caller,
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=True,
+    )
+    assert run.stdout == f"{caller} simulate xas --source my.xdi --out mine\n"
+    assert (repo / "set_up").is_file()
+
+
 def test_fluorescence_needs_a_file_source():
     with pytest.raises(ValueError, match="--fluorescence"):
         xas_source("kedge", None, 0, fluorescence="Sum_Fe_Ka")
@@ -90,7 +139,7 @@ def test_a_figure_path_without_suffix_gets_png(tmp_path):
 
 
 def test_eels_references_from_a_wrong_folder_are_refused(tmp_path):
-    with pytest.raises(FileNotFoundError, match="no labelled EELS spectra"):
+    with pytest.raises(InvalidParameterError, match="--data .*no labelled EELS spectra"):
         real_spectra(tmp_path / "nowhere")
     meta = tmp_path / "eelsdb" / "x" / "metadata.json"
     meta.parent.mkdir(parents=True)
@@ -119,6 +168,29 @@ def test_identify_prints_the_figure_path_it_wrote(tmp_path, capsys):
     printed = Path(json.loads(capsys.readouterr().out)["figure"])
     assert printed == tmp_path / "mn.png" and printed.is_file()
     assert not (tmp_path / "mn").exists()
+
+
+@pytest.mark.skipif(not EELS_DATA.is_dir(), reason="needs shared/data/eels")
+@pytest.mark.parametrize("blocker", ["read-only folder", "folder named like the figure"])
+def test_identify_prints_the_result_when_its_figure_cannot_be_written(tmp_path, capsys, blocker):
+    spectrum = tmp_path / "in" / "mn.msa"
+    spectrum.parent.mkdir()
+    spectrum.write_bytes((EELS_DATA / "exspy_coreloss_Mn_O.msa").read_bytes())
+    if blocker == "read-only folder":  # the default figure goes beside the file
+        spectrum.parent.chmod(0o555)
+    else:
+        spectrum.with_suffix(".elements.png").mkdir()
+    try:
+        if os.access(spectrum.parent, os.W_OK) and blocker == "read-only folder":
+            pytest.skip("a read-only folder is writable here (root)")
+        assert main(["identify", str(spectrum), "--json"]) == 2
+    finally:
+        spectrum.parent.chmod(0o755)
+    out, err = capsys.readouterr()
+    result = json.loads(out)
+    assert result["figure"] is None and "Mn" in result["present"]
+    assert err.startswith("error: the elements were printed but their figure was not")
+    assert "--figure" in err and err.count("\n") == 1
 
 
 class _OnePeak:
@@ -190,3 +262,21 @@ def test_bench_scan_passes_the_fluorescence_column(tmp_path, capsys):
     assert json.loads(capsys.readouterr().out)["fluorescence"] == "Sum_Fe_Ka"
     assert main([*command, "--fluorescence", "Sum_Mn_Ka"]) == 2
     assert "Sum_Mn_Ka" in capsys.readouterr().err
+
+
+def test_fit_peaks_no_poisson_weights_reaches_the_fitter(tmp_path, monkeypatch, capsys):
+    # Gaussian noise of 5 on a background of 20 under a 5000-count peak: Poisson weights
+    # trust the background ~16x more than the peak, so the peak's errors grow
+    monkeypatch.chdir(tmp_path)
+    e = np.linspace(280.0, 295.0, 151)
+    noise = np.random.default_rng(0).normal(0.0, 5.0, e.size)
+    counts = 20 + 5000 * xps_peak(e, 285.0, 1.2, 0.3) + noise
+    Path("c1s.txt").write_text(
+        "C1s\n" + "".join(f"{x:.2f}\t{y:.3f}\n" for x, y in zip(e, counts, strict=True))
+    )
+    errors = []
+    for flag in ([], ["--no-poisson-weights"]):
+        assert main(["fit", "peaks", "c1s.txt", "--json", *flag]) == 0
+        (peak,) = json.loads(capsys.readouterr().out)["peaks"]
+        errors.append(peak["center_err"])
+    assert errors[0] > 3 * errors[1]

@@ -88,9 +88,13 @@ def test_median_by_source_pools_the_recipes_of_all_rounds():
 @pytest.mark.parametrize(
     "simulate, kwargs, message",
     [
-        (simulate_xas, {"batch": 0}, "--batch 0: must be a positive integer"),
-        (simulate_xas, {"max_points": 0}, "--max-points 0: must be a positive integer"),
-        (simulate_xas, {"batch": np.int64(-1)}, "--batch -1: must be a positive integer"),
+        (simulate_xas, {"batch": 0}, "--batch 0: must be an integer from 1 to 1000"),
+        (simulate_xas, {"max_points": 0}, "--max-points 0: must be an integer >= 2"),
+        # one point: the server ran and the campaign was made before the model refused it
+        (simulate_xas, {"max_points": 1}, "--max-points 1: must be an integer >= 2"),
+        (simulate_xas, {"batch": 5000}, "--batch 5000: must be an integer from 1 to 1000"),
+        (simulate_xas, {"n_initial": 2}, "--n-initial 2: must be an integer from 3 to 1000"),
+        (simulate_xas, {"batch": np.int64(-1)}, "--batch -1: must be an integer from 1 to"),
         (simulate_synthesis, {"droplets": 0}, "--droplets 0: must be a positive integer"),
         (simulate_synthesis, {"droplets": -1}, "--droplets -1: must be a positive integer"),
         (simulate_synthesis, {"droplets": 1.5}, "--droplets 1.5: must be a positive integer"),

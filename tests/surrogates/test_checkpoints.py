@@ -45,11 +45,30 @@ def test_resume_rejects_other_settings(tmp_path):
         resume_training(tmp_path, {"seed": 1}, torch.device("cpu"), *training_state("cpu"))
 
 
+def test_resume_names_a_checkpoint_of_another_network_layout(tmp_path):
+    save_checkpoint(tmp_path, 1, {"seed": 0}, *training_state("cpu"))
+    net = torch.nn.Linear(3, 2)  # the same settings, another network (an upgrade, say)
+    optimizer = torch.optim.AdamW(net.parameters())
+    schedule = torch.optim.lr_scheduler.StepLR(optimizer, 1)
+    with pytest.raises(
+        InvalidParameterError,
+        match="epoch_001.pt holds a network of another layout .*--checkpoints",
+    ):
+        resume_training(tmp_path, {"seed": 0}, torch.device("cpu"), net, optimizer, schedule)
+
+
 def test_reserved_seeds_are_rejected():
     settings = dict(n_train=64, epochs=1, batch_size=8, n_val=10, min_val=1, lr=1e-3)
     check_training_settings(seed=7, reserved_seeds={8: "the test data"}, **settings)
     with pytest.raises(InvalidParameterError, match="seed 8 is the seed of the test data"):
         check_training_settings(seed=8, reserved_seeds={8: "the test data"}, **settings)
+
+
+def test_a_seed_beyond_64_bits_is_refused():
+    settings = dict(n_train=64, epochs=1, batch_size=8, n_val=10, min_val=1, lr=1e-3)
+    check_training_settings(seed=2**63 - 1, **settings)
+    with pytest.raises(InvalidParameterError, match=r"seed=9223372036854775808 must be .* to "):
+        check_training_settings(seed=2**63, **settings)
 
 
 def zip_of_a_checkpoint(tmp_path) -> bytes:
