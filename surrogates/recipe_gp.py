@@ -86,11 +86,15 @@ def fit_recipe_gp(x: np.ndarray, y: np.ndarray, y_var: np.ndarray | None = None)
 
 
 def posterior_mean_std(model: SingleTaskGP, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Posterior mean and std of the latent objective at ``x`` (m, d), each (m,)."""
+    """Posterior mean and std of the latent objective at ``x`` (m, d), each (m,).
+
+    Each point is its own batch (shape (m, 1, d)), so no joint m x m covariance is built:
+    the cost grows linearly in m (11,550 points: 0.5 s instead of 4.5 s).
+    """
     with torch.no_grad(), warnings.catch_warnings():
         # a flat fit (all objectives equal) leaves variances of -1e-17: clamped to 0 below
         warnings.filterwarnings("ignore", "Negative variance values", NumericalWarning)
-        posterior = model.posterior(torch.as_tensor(x, dtype=DTYPE))
-        mean = posterior.mean.squeeze(-1).numpy()
-        std = posterior.variance.clamp_min(0).sqrt().squeeze(-1).numpy()
+        posterior = model.posterior(torch.as_tensor(x, dtype=DTYPE)[:, None, :])
+        mean = posterior.mean[:, 0, 0].numpy()
+        std = posterior.variance.clamp_min(0).sqrt()[:, 0, 0].numpy()
     return mean * model.y_scale, std * model.y_scale

@@ -15,6 +15,9 @@ from adaptive.figures import save_figure
 
 #: Feature permutations averaged per explained row (both directions each).
 PERMUTATIONS = 10
+#: Up to this many factors the exact Shapley values are computed (2**d masked recipes per
+#: background row); above it, the permutation estimate is cheaper.
+MAX_EXACT_FACTORS = 7
 
 
 def shap_values(
@@ -23,18 +26,20 @@ def shap_values(
     explain: np.ndarray,
     seed: int = 0,
 ) -> np.ndarray:
-    """Permutation SHAP values of ``predict`` at ``explain`` (m, d) -> (m, d).
+    """SHAP values of ``predict`` at ``explain`` (m, d) -> (m, d).
 
-    Every background row is used (none subsampled), so each row's values add up to
-    its prediction minus the mean prediction over ``background``; ``predict`` sees
-    about ``PERMUTATIONS * (2 d + 1) * n`` recipes per explained row. numpy's global
-    random state is left as it was (shap reseeds it).
+    Exact Shapley values for d <= ``MAX_EXACT_FACTORS`` (``predict`` sees 2**d * n
+    recipes per explained row), else the permutation estimate (about
+    ``PERMUTATIONS * (2 d + 1) * n``). Every background row is used (none subsampled), so
+    each row's values add up to its prediction minus the mean prediction over
+    ``background``. ``predict`` is called with all the masked recipes of one explained row
+    at once. numpy's global random state is left as it was (shap's permutations reseed it).
 
     Args:
         predict: maps recipes (k, d) to predictions (k,), e.g. a GP's mean loss.
         background: (n, d) recipes that define "absent" factors (the campaign's data).
         explain: (m, d) recipes to explain.
-        seed: seeds the permutations.
+        seed: seeds the permutations (unused by the exact values).
 
     Raises:
         InvalidParameterError: an input not a finite numeric 2-D array, without rows or
@@ -49,11 +54,15 @@ def shap_values(
         )
     masker = shap.maskers.Independent(background, max_samples=len(background))
     d = explain.shape[1]
+    if d <= MAX_EXACT_FACTORS:
+        explainer = shap.ExactExplainer(predict, masker)
+        return np.asarray(explainer(explain, batch_size=2**d, silent=True).values)
     evals = PERMUTATIONS * (2 * d + 1)  # each permutation costs 2 d + 1 model calls
     state = np.random.get_state()  # PermutationExplainer calls np.random.seed(seed)
     try:
         explainer = shap.PermutationExplainer(predict, masker, seed=seed)
-        return np.asarray(explainer(explain, max_evals=evals, silent=True).values)
+        values = explainer(explain, max_evals=evals, batch_size=evals, silent=True).values
+        return np.asarray(values)
     finally:
         np.random.set_state(state)
 

@@ -1,10 +1,13 @@
 """SHAP report: values add up to the prediction, and bad input gets a typed error."""
 
+import itertools
+import math
+
 import numpy as np
 import pytest
 
 from adaptive.errors import InvalidParameterError
-from surrogates.shap_report import importance, plot_shap, shap_values
+from surrogates.shap_report import MAX_EXACT_FACTORS, importance, plot_shap, shap_values
 
 BACKGROUND = np.random.default_rng(0).random((10, 2))
 VALUES = np.array([[1.0, -2.0, 3.0], [1.0, 2.0, -3.0]])
@@ -14,19 +17,51 @@ def linear(u: np.ndarray) -> np.ndarray:
     return u[:, 0] + 2 * u[:, 1]
 
 
+def weighted_sum(u: np.ndarray) -> np.ndarray:
+    return u @ np.arange(1.0, u.shape[1] + 1)
+
+
 @pytest.mark.parametrize("n", [10, 150])
-def test_shap_values_add_up_to_the_prediction_minus_the_background_mean(n):
-    background = np.random.default_rng(0).random((n, 2))  # shap's masker samples 100 by default
-    values = shap_values(linear, background, background[:3])
-    assert values.shape == (3, 2)
-    np.testing.assert_allclose(values.sum(1), linear(background[:3]) - linear(background).mean())
+@pytest.mark.parametrize("d", [2, MAX_EXACT_FACTORS + 1])  # exact values, permutation estimate
+def test_shap_values_add_up_to_the_prediction_minus_the_background_mean(n, d):
+    background = np.random.default_rng(0).random((n, d))  # shap's masker samples 100 by default
+    values = shap_values(weighted_sum, background, background[:3])
+    assert values.shape == (3, d)
+    np.testing.assert_allclose(
+        values.sum(1), weighted_sum(background[:3]) - weighted_sum(background).mean()
+    )
+
+
+def test_exact_shap_values_are_the_shapley_values_of_an_interacting_model():
+    def model(u):
+        return u[:, 0] * u[:, 1] + np.sin(3 * u[:, 2]) + u[:, 3] * u[:, 4] * u[:, 0]
+
+    d, rng = 5, np.random.default_rng(1)
+    background, explain = rng.random((20, d)), rng.random((2, d))
+
+    def worth(row, coalition):  # mean prediction with the coalition's factors set to row's
+        masked = background.copy()
+        masked[:, list(coalition)] = row[list(coalition)]
+        return model(masked).mean()
+
+    expected = np.zeros((2, d))
+    for r, row in enumerate(explain):
+        for i in range(d):
+            others = [j for j in range(d) if j != i]
+            for size in range(d):
+                weight = math.factorial(size) * math.factorial(d - 1 - size) / math.factorial(d)
+                for coalition in itertools.combinations(others, size):
+                    gain = worth(row, (*coalition, i)) - worth(row, coalition)
+                    expected[r, i] += weight * gain
+    np.testing.assert_allclose(shap_values(model, background, explain), expected, atol=1e-12)
 
 
 def test_shap_values_leave_numpys_global_random_state_alone():
     np.random.seed(123)
     expected = np.random.rand(3)
     np.random.seed(123)
-    shap_values(linear, BACKGROUND, BACKGROUND[:2], seed=7)
+    wide = np.random.default_rng(0).random((10, MAX_EXACT_FACTORS + 1))  # the permutation path
+    shap_values(weighted_sum, wide, wide[:2], seed=7)
     np.testing.assert_array_equal(np.random.rand(3), expected)
 
 
