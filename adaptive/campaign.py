@@ -19,6 +19,9 @@ from adaptive.strategies import make_strategy
 
 #: The most suggestions one ``suggest`` call makes; ask again for more.
 MAX_SUGGESTIONS = 1000
+#: The largest ``|value|`` and ``uncertainty`` a new observation takes (the models square
+#: values: 1e155**2 overflows). Journals are read back without it.
+MAX_MAGNITUDE = 1e150
 
 
 @dataclass(frozen=True)
@@ -299,6 +302,14 @@ class Campaign:
                 f"the observation at {point} has only a spectrum and campaign {self.id} has no "
                 "objective or analysis value to turn it into a number; send value too"
             )
+        for name in ("value", "uncertainty"):
+            number = getattr(observation, name)
+            if number is not None and abs(number) > MAX_MAGNITUDE:
+                raise InvalidParameterError(
+                    f"observation {name}={number!r} is beyond +-{MAX_MAGNITUDE:g}, which would "
+                    "overflow the models; rescale it (other units), or send no value for a "
+                    "failed measurement rather than a sentinel"
+                )
         journaled = False
         try:
             with self.journal.transaction():  # committed once the strategy has learned it

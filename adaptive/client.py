@@ -111,6 +111,7 @@ class Client:
         self.timeout_s = float(timeout_s)
         self.retries = retries
         self.client_id = client_id or uuid.uuid4().hex
+        self._fresh_id = client_id is None  # a chosen id may be reused by a restarted script
         self._context = context
         self._socket: zmq.Socket | None = None
         self._sequence = itertools.count(1)
@@ -152,9 +153,11 @@ class Client:
     def prepare(self, method: str, /, **params: Any) -> Request:
         """Encode a call once, to :meth:`send` it as often as needed under one id.
 
-        An ``observation_put`` without ``client_id`` and ``sequence`` gets this client's
-        id and its next sequence, so a resend after a server restart (whose reply cache is
-        gone) is journaled once.
+        An ``observation_put`` without ``client_id`` and ``sequence`` from a client whose id
+        it made itself (no ``client_id`` given) gets that id and the next sequence, so a
+        resend after a server restart (whose reply cache is gone) is journaled once. A
+        chosen ``client_id`` is left to the caller: a restarted script that reuses it counts
+        its sequence from 1 again.
 
         Args:
             method: the server method name, ``"resource_verb"``.
@@ -163,7 +166,8 @@ class Client:
         Raises:
             InvalidParameterError: the parameters cannot be encoded.
         """
-        if method == "observation_put" and not {"client_id", "sequence"} & set(params):
+        keys = {"client_id", "sequence"}
+        if method == "observation_put" and self._fresh_id and not keys & set(params):
             params = {**params, "client_id": self.client_id, "sequence": self.next_sequence()}
         envelope = protocol.request(method, params)
         return Request(method, envelope["id"], (b"", *protocol.encode(envelope)))

@@ -443,9 +443,10 @@ class SpectrumObjective:
 
     def check_units(self, x_units: str, y_units: str) -> None:
         """Refuse a spectrum in other units than the target's (empty units on either side
-        are not compared): a loss of nm against eV, or of mAU against AU, would be wrong."""
+        are not compared; case and surrounding spaces do not count, so 'NM' is 'nm'): a
+        loss of nm against eV, or of mAU against AU, would be wrong."""
         for axis, mine, theirs in (("x", self.x_units, x_units), ("y", self.y_units, y_units)):
-            if mine and theirs and mine != theirs:
+            if mine.strip() and theirs.strip() and mine.strip().lower() != theirs.strip().lower():
                 raise InvalidParameterError(
                     f"the spectrum's {axis} is in {theirs!r} but the objective's target is in "
                     f"{mine!r}; convert the spectrum to {mine!r} before putting it"

@@ -151,10 +151,6 @@ class Spectrum:
     __hash__ = None
 
 
-#: The largest ``|value|`` and ``uncertainty`` an observation takes.
-MAX_MAGNITUDE = 1e150
-
-
 @dataclass(frozen=True)
 class Observation:
     """One measurement at ``point``: a scalar ``value``, a ``spectrum``, or both.
@@ -186,12 +182,6 @@ class Observation:
                 continue
             if not is_finite_number(v):
                 raise InvalidParameterError(f"observation {name}={v!r} must be a finite number")
-            if abs(v) > MAX_MAGNITUDE:  # the models square values: 1e155**2 overflows
-                raise InvalidParameterError(
-                    f"observation {name}={v!r} is beyond +-{MAX_MAGNITUDE:g}, which would "
-                    "overflow the models; rescale it (other units), or send no value for a "
-                    "failed measurement rather than a sentinel"
-                )
             object.__setattr__(self, name, float(v))
         if self.uncertainty is not None and self.uncertainty < 0:
             raise InvalidParameterError(f"uncertainty={self.uncertainty} must be >= 0")

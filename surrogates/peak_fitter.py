@@ -134,6 +134,8 @@ class PeakFitter:
             try:
                 check_spectrum(e, y)
             except InvalidParameterError as err:
+                if len(binding_energy) == 1:  # fit(): no batch index to name
+                    raise
                 raise InvalidParameterError(f"spectrum {i}: {err}") from None
         starts = extract_peaks_batch(binding_energy, counts, self.predictor, self.max_peaks)
         out = []

@@ -134,9 +134,15 @@ def test_peak_fit_flags_must_be_real_bools(option, flag):
 
 @pytest.mark.skipif(not DEFAULT_WEIGHTS.is_file(), reason="no trained weights")
 def test_a_peak_fit_can_fit_data_that_are_not_counts_unweighted():
-    step = Analysis({"name": "peak_fit", "options": {"poisson_weights": False}}).step
-    assert step.fitter.poisson_weights is False
-    assert Analysis({"name": "peak_fit"}).step.fitter.poisson_weights is True
+    e = np.arange(280.0, 295.0, 0.05)
+    clean = 100 + 5000 * xps_peak(e, 285.0, 1.2, 0.3) + 2500 * xps_peak(e, 288.5, 1.4, 0.3)
+    noisy = clean + np.random.default_rng(1).normal(0.0, 60.0, e.size)  # one noise level
+    spectrum = Spectrum(e, noisy, "eV", "counts")
+    weighted = Analysis({"name": "peak_fit"})(spectrum)[0]
+    unweighted = Analysis({"name": "peak_fit", "options": {"poisson_weights": False}})(spectrum)[0]
+    assert weighted["n_peaks"] == unweighted["n_peaks"] == 2
+    assert unweighted["area_0"] != pytest.approx(weighted["area_0"], rel=1e-6)  # another fit
+    assert unweighted["center_0"] == pytest.approx(285.0, abs=0.05)
 
 
 @pytest.mark.skipif(not DEFAULT_WEIGHTS.is_file(), reason="no trained weights")

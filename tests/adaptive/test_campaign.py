@@ -454,3 +454,17 @@ def test_a_spectrum_in_other_units_than_the_objective_is_refused_and_not_journal
     assert campaign.observe(
         Observation(point={"energy": 9000.0}, spectrum=Spectrum(x, target["target_y"], "nm"))
     )
+
+
+@pytest.mark.parametrize("name", ["value", "uncertainty"])
+def test_magnitudes_that_would_overflow_the_models_are_refused_but_journaled_ones_resume(
+    journal, name
+):
+    campaign = Campaign.create(journal, SPACE, {"name": "random"})
+    with pytest.raises(InvalidParameterError, match=f"{name}=1e\\+300 is beyond.*rescale"):
+        campaign.observe(Observation(point={"energy": 9000.0}, **{"value": 1.0, name: 1e300}))
+    assert journal.observations(campaign.id) == []
+    assert campaign.observe(Observation(point={"energy": 9000.0}, **{"value": 1.0, name: 1e150}))
+    # a journal written before the bound existed still resumes
+    journal.append_observation(campaign.id, Observation({"energy": 9010.0}, value=1e300))
+    assert Campaign.resume(journal, campaign.id).n_observations == 2

@@ -442,6 +442,7 @@ def test_a_spectrum_in_other_units_than_the_target_is_refused():
     objective = SpectrumObjective(X, PEAK, x_units="nm", y_units="absorbance")
     objective.check_units("nm", "absorbance")
     objective.check_units("", "")  # a spectrum that names no units is not compared
+    objective.check_units(" NM", "Absorbance")  # case and spaces do not count
     with pytest.raises(InvalidParameterError, match="x is in 'eV'.*target is in 'nm'"):
         objective.check_units("eV", "absorbance")
     with pytest.raises(InvalidParameterError, match="y is in 'mAU'.*convert"):

@@ -523,3 +523,10 @@ def test_a_plain_put_resent_after_a_server_restart_is_journaled_once(server, cam
         finally:
             restarted.stop()
     assert again["duplicate"] and again["n_observations"] == 1
+
+
+def test_plain_puts_of_a_client_with_a_chosen_id_are_not_keyed(server, campaign):
+    for _ in range(2):  # a restarted script reusing its id: sequences would collide
+        with Client(server.endpoint, timeout_s=10, client_id="beamline-8") as client:
+            reply = put(client, campaign, 7100.0, float(client.next_sequence()))
+    assert reply["accepted"] and reply["n_observations"] == 2

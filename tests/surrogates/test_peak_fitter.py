@@ -168,6 +168,8 @@ def test_fit_batch_names_the_spectrum_with_a_non_uniform_axis_before_fitting(mon
     monkeypatch.setattr(fitter, "_refine", _refit)
     with pytest.raises(InvalidParameterError, match=r"spectrum 2: .*uniform step"):
         fitter.fit_batch(e, np.full_like(e, 100.0))
+    with pytest.raises(InvalidParameterError, match=r"^binding_energy .*uniform step"):
+        fitter.fit(e[2], np.full_like(e[2], 100.0))  # one spectrum: no index to name
 
 
 def test_unweighted_fits_give_right_errors_for_noise_of_one_level():

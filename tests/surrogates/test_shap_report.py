@@ -56,12 +56,13 @@ def test_exact_shap_values_are_the_shapley_values_of_an_interacting_model():
     np.testing.assert_allclose(shap_values(model, background, explain), expected, atol=1e-12)
 
 
-def test_shap_values_leave_numpys_global_random_state_alone():
+@pytest.mark.parametrize("d", [2, MAX_EXACT_FACTORS + 1])  # exact values, permutation estimate
+def test_shap_values_leave_numpys_global_random_state_alone(d):
     np.random.seed(123)
     expected = np.random.rand(3)
     np.random.seed(123)
-    wide = np.random.default_rng(0).random((10, MAX_EXACT_FACTORS + 1))  # the permutation path
-    shap_values(weighted_sum, wide, wide[:2], seed=7)
+    recipes = np.random.default_rng(0).random((10, d))
+    shap_values(weighted_sum, recipes, recipes[:2], seed=7)
     np.testing.assert_array_equal(np.random.rand(3), expected)
 
 
