@@ -19,10 +19,12 @@ from simulators.base import as_float_array
 from simulators.eels import N_CHANNELS
 from simulators.text_files import (
     EV_PER_UNIT,
+    aligned_columns,
     header_columns,
     read_text,
     refuse_decimal_commas,
     split_fields,
+    split_lines,
 )
 
 #: Suffixes read through rosettasciio, by its reader module.
@@ -98,13 +100,16 @@ def _leading_number(value: float | str | None) -> float | None:
 
 #: Energy units that say nothing (EMSA writers leave them empty or ``<undefined>``).
 UNSET_UNITS = {"", "none", "<undefined>", "undefined", "-"}
+#: What may stand around an energy unit: a title before it in brackets (``Energy Loss
+#: (eV)``, ``(eV)``, ``[keV]``) and a per-channel suffix (``eV/ch``, ``keV per channel``).
+_UNIT_DECORATION = re.compile(r"^.*[(\[]|[)\]]$|\s*(?:/|\bper\b)\s*ch(?:an(?:nel)?)?$", re.I)
 
 
 def _ev_per(unit, default: float = 1.0, source: str = "") -> float:
-    """eV per energy ``unit``: 1000 for keV, 1 for eV (any case, brackets ignored),
-    ``default`` when unset; a ValueError for any other unit, which read as eV would put
-    every edge elsewhere."""
-    name = "" if unit is None else str(unit).strip().strip("()[]").strip().lower()
+    """eV per energy ``unit``: 1000 for keV, 1 for eV (any case, ``_UNIT_DECORATION``
+    ignored), ``default`` when unset; a ValueError for any other unit, which read as eV
+    would put every edge elsewhere."""
+    name = "" if unit is None else _UNIT_DECORATION.sub("", str(unit).strip()).strip().lower()
     if name in UNSET_UNITS:
         return default
     if name not in EV_PER_UNIT:
@@ -138,7 +143,7 @@ def _parse_msa(text: str, source: str) -> EELSSpectrum:
     units: dict[str, str] = {}  # "#OFFSET -keV : 0.36" or "#OFFSET : 0.36 keV"
     data: list[list[float]] = []
     in_data = False
-    for number, line in enumerate(text.splitlines(), start=1):
+    for number, line in enumerate(split_lines(text), start=1):
         match = _MSA_KEY.match(line.strip())
         if match:
             key = match.group(1).lower()
@@ -196,7 +201,7 @@ def _parse_msa(text: str, source: str) -> EELSSpectrum:
 def _parse_text(text: str, source: str) -> EELSSpectrum:
     metadata: dict[str, float | str] = {}
     rows: list[list[float]] = []
-    for number, line in enumerate(text.splitlines(), start=1):
+    for number, line in enumerate(split_lines(text), start=1):
         stripped = line.strip()
         if stripped.startswith("#"):
             key, sep, value = stripped.lstrip("#").partition(":")
@@ -206,16 +211,20 @@ def _parse_text(text: str, source: str) -> EELSSpectrum:
             metadata.setdefault("header", stripped)  # column titles before the data
         elif stripped:
             rows.append(_numbers(line, number, source))
-            if len(rows[-1]) < 2:
+            if len(rows) == 1:  # the titles lined up with the first row; skip an index column
+                titles = aligned_columns(header_columns(metadata.get("header", "")), len(rows[0]))
+                at = 1 if len(titles) > 2 and not titles[0][0] else 0
+            if len(rows[-1]) < at + 2:
+                columns = "one column" if len(rows[-1]) == 1 else f"{len(rows[-1])} columns"
                 raise ValueError(
-                    f"{source} line {number}: one column; need energy and counts columns"
+                    f"{source} line {number}: {columns}; need "
+                    f"{'index, ' if at else ''}energy and counts columns"
                 )
     if not rows:
         raise ValueError(f"{source} holds no data rows; pass a file with a spectrum")
-    titles = header_columns(metadata["header"]) if "header" in metadata else []
-    unit = titles[0][1] if titles and titles[0][1] else metadata.get("xunits")
-    energy = np.array([r[0] for r in rows]) * _ev_per(unit, source=source)
-    return _checked(energy, [r[1] for r in rows], metadata, source)
+    unit = titles[at][1] if len(titles) > at and titles[at][1] else metadata.get("xunits")
+    energy = np.array([r[at] for r in rows]) * _ev_per(unit, source=source)
+    return _checked(energy, [r[at + 1] for r in rows], metadata, source)
 
 
 def read_msa(path: str | Path) -> EELSSpectrum:
@@ -244,9 +253,10 @@ def read_eels_text(path: str | Path) -> EELSSpectrum:
     Columns may be separated by commas, semicolons, tabs or spaces; a data line with
     decimal commas (``500,5;1200,3``, ``500,5 1200``) is refused. ``# key: value``
     lines become ``metadata``; a title line before the data is kept as
-    ``metadata["header"]``; extra columns are ignored. Energies in keV, by the title
-    of the first column (``Energy (keV)``, ``E_keV``) or a ``# xunits: keV`` line, are
-    converted to eV.
+    ``metadata["header"]``; extra columns are ignored, and so is a pandas index column
+    first (an empty title over a column of its own, ``,Energy (keV),Counts``; see
+    ``aligned_columns``). Energies in keV, by the energy column's title (``Energy
+    (keV)``, ``E_keV``) or a ``# xunits: keV`` line, are converted to eV.
 
     Args:
         path: the file.
@@ -312,7 +322,7 @@ def read_eels(path: str | Path) -> EELSSpectrum:
             raise FileNotFoundError(f"spectrum file {str(path)!r} does not exist; check the path")
         return _read_binary(path)
     text = read_text(path, "an EELS text file")
-    if any(_is_spectrum_marker(line) for line in text.splitlines()):
+    if any(_is_spectrum_marker(line) for line in split_lines(text)):
         return _parse_msa(text, str(path))
     return _parse_text(text, str(path))
 

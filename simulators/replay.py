@@ -8,10 +8,12 @@ from scipy.interpolate import PchipInterpolator
 from simulators.base import Simulator, as_float_array
 from simulators.text_files import (
     EV_PER_UNIT,
+    aligned_columns,
     header_columns,
     read_text,
     refuse_decimal_commas,
     split_fields,
+    split_lines,
 )
 
 #: Minimum number of distinct energies in a spectrum.
@@ -133,13 +135,13 @@ def read_two_column(path: str | Path) -> tuple[np.ndarray, np.ndarray]:
     Blank lines (also those of separators only) and lines starting with ``#`` are
     skipped. The column titles come from the first other line when it is not numbers
     (``energy_eV,mu``), else from the last ``#`` line before the data when it names a
-    known column (``#  E  xmu``). Energy is the column titled ``energy`` or ``e`` (any
-    case; the pandas index column of ``,energy_eV,mu`` is skipped), else the first
-    column, in eV unless its title names keV (``E_keV``, ``Energy (keV)``, ``E / keV``).
-    mu is the column titled ``mu`` or ``xmu`` (any case), else ln(i0 / it) when titles
-    name ``i0`` and ``it``, ``itrans`` or ``i1``, else the column after the energy, which
-    must not be titled as an intensity (``i0``, ``it``, ``i1``, ``if``). Extra columns
-    are ignored.
+    known column (``#  E  xmu``); ``aligned_columns`` lines them up with the data. Energy
+    is the column titled ``energy`` or ``e`` (any case; the pandas index column of
+    ``,energy_eV,mu`` is skipped), else the first column, in eV unless its title names
+    keV (``E_keV``, ``Energy (keV)``, ``E / keV``). mu is the column titled ``mu`` or
+    ``xmu`` (any case), else ln(i0 / it) when titles name ``i0`` and ``it``, ``itrans``
+    or ``i1``, else the column after the energy, which must not be titled as an
+    intensity (``i0``, ``it``, ``i1``, ``if``). Extra columns are ignored.
 
     Args:
         path: text file.
@@ -148,7 +150,7 @@ def read_two_column(path: str | Path) -> tuple[np.ndarray, np.ndarray]:
         (energy, mu), each (n,): increasing energies (eV), duplicates averaged.
     """
     header, comment, rows = None, None, []
-    for number, line in enumerate(read_text(path, "a text spectrum").splitlines(), start=1):
+    for number, line in enumerate(split_lines(read_text(path, "a text spectrum")), start=1):
         fields = split_fields(line)
         if not fields:
             continue
@@ -168,6 +170,7 @@ def read_two_column(path: str | Path) -> tuple[np.ndarray, np.ndarray]:
         columns = header_columns(comment)
     else:
         columns = []
+    columns = aligned_columns(columns, table.shape[1])
     names: dict[str, int] = {}
     for index, (name, _) in enumerate(columns):
         if name:
@@ -215,7 +218,7 @@ def read_xdi(path: str | Path, fluorescence: str | None = None) -> tuple[np.ndar
     names: dict[str, int] = {}
     units: dict[str, str | None] = {}
     rows = []
-    for number, line in enumerate(read_text(path, "a text spectrum").splitlines(), start=1):
+    for number, line in enumerate(split_lines(read_text(path, "a text spectrum")), start=1):
         text = line.strip()
         if text.startswith("#"):
             key, _, value = text.lstrip("#").partition(":")
@@ -270,7 +273,7 @@ def read_spectrum(
     Returns:
         (energy, mu), each (n,): increasing energies (eV), duplicates averaged.
     """
-    lines = read_text(path, "a text spectrum").splitlines()
+    lines = split_lines(read_text(path, "a text spectrum"))
     first = lines[0].lstrip("#").lstrip() if lines else ""
     if first.startswith("XDI") or Path(path).suffix.lower() == ".xdi":
         return read_xdi(path, fluorescence)

@@ -16,8 +16,17 @@ DECIMAL_COMMAS = re.compile(r"\d,\d+\s*[;\s]\s*[-+.]?\d|\d\s*[;\s]\s*[-+]?\d+,\d
 SEPARATORS = re.compile(r"[,;\s]+")
 #: eV per unit, for the energy units a file may name (lower case).
 EV_PER_UNIT = {"ev": 1.0, "kev": 1000.0}
+#: Line breaks: LF, CRLF, CR only (``str.splitlines`` also breaks at U+0085, which a
+#: Windows-1252 ellipsis, byte 0x85, becomes when read as Latin-1).
+LINE_BREAK = re.compile(r"\r\n|\r|\n")
 #: A column title with its unit: "energy (eV)", "E [keV]", "E/eV", "energy_eV", "E_keV".
 _TITLE_UNIT = re.compile(r"(.+?)\s*(?:[(\[](.*)[)\]]|/(.+)|_(k?ev))", re.IGNORECASE)
+
+
+def split_lines(text: str) -> list[str]:
+    """The lines of ``text`` split at LF, CRLF and CR only (see ``LINE_BREAK``)."""
+    lines = LINE_BREAK.split(text)
+    return lines[:-1] if lines[-1] == "" else lines
 
 
 def split_fields(line: str) -> list[str]:
@@ -31,8 +40,8 @@ def header_columns(line: str) -> list[tuple[str, str | None]]:
     Titles are separated by commas or semicolons, else by (runs of) tabs (``Energy Loss (eV)``
     is one title), else by spaces, where a unit in brackets or after a slash may stand
     apart (``E (keV)``, ``E / keV``). ``mu(E)`` gives ``("mu", "E")``, a plain ``energy``
-    no unit. An empty title (the index column of ``,energy_eV,mu``) gives ``("", None)``,
-    so each title stays at its column.
+    no unit. An empty title (the index column of ``,energy_eV,mu``) gives ``("", None)``;
+    ``aligned_columns`` lines the titles up with the data.
     """
     for separator in (r"[,;]", r"\t+"):
         if re.search(separator, line):
@@ -53,6 +62,21 @@ def header_columns(line: str) -> list[tuple[str, str | None]]:
         units = [u.strip() for u in match.groups()[1:] if u and u.strip()] if match else []
         columns.append(((match.group(1) if match else title).lower(), units[0] if units else None))
     return columns
+
+
+def aligned_columns(
+    columns: list[tuple[str, str | None]], width: int
+) -> list[tuple[str, str | None]]:
+    """The ``header_columns`` titles lined up with data rows of ``width`` numbers.
+
+    ``split_fields`` drops a row's empty fields, so empty titles are dropped too
+    (``,energy,mu`` over ``,8900,0.1``, ``energy,,mu``, ``energy,mu,``), unless there are
+    exactly ``width`` titles: then each keeps its column, as the empty title of a pandas
+    index column does (``,energy_eV,mu`` over ``0,8900,0.1``).
+    """
+    if len(columns) == width:
+        return columns
+    return [column for column in columns if column[0]]
 
 
 def refuse_decimal_commas(line: str, where: str) -> None:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
-from simulators.text_files import DECIMAL_COMMAS, read_text, split_fields
+from simulators.text_files import DECIMAL_COMMAS, read_text, split_fields, split_lines
 
 VAMAS_FORMAT = "VAMAS Surface Chemical Analysis Standard Data Transfer Format"
 
@@ -19,9 +19,6 @@ VAMAS_FORMAT = "VAMAS Surface Chemical Analysis Standard Data Transfer Format"
 _KINETIC = re.compile(r"kinetic|\bk\.e\.", re.IGNORECASE)
 #: A block chosen by its 1-based position in the file: "2".
 _POSITION = re.compile(r"[0-9]+")
-#: Line breaks: LF, CRLF, CR only (``str.splitlines`` also breaks at U+0085, which a
-#: Windows-1252 ellipsis, byte 0x85, becomes when read as Latin-1).
-_LINE_BREAK = re.compile(r"\r\n|\r|\n")
 #: A kinetic-energy axis needs an analysis-source energy above 0 and below this, eV
 #: (CasaXPS writes 1e37 for an unknown one).
 _MAX_SOURCE_ENERGY = 1e6
@@ -188,7 +185,7 @@ class _VamasBlock:
 def _vamas_blocks(path: str | Path) -> list[_VamasBlock]:
     """The blocks of a VAMAS file, parsed but not checked (see ``read_vamas``)."""
     source = str(path)
-    lines = _split_lines(read_text(path, "a VAMAS (.vms) file"))
+    lines = split_lines(read_text(path, "a VAMAS (.vms) file"))
     if not lines:
         raise ValueError(f"{source}: file is empty; pass a VAMAS (.vms) file")
     if not lines[0].startswith(VAMAS_FORMAT):
@@ -281,12 +278,6 @@ def _read_block(cursor: _Lines, mode: str, n_variables: int, future_block: int) 
     return _VamasBlock(name, axis_label, axis, counts, source_energy, cursor.source)
 
 
-def _split_lines(text: str) -> list[str]:
-    """The lines of ``text`` split at LF, CRLF and CR only (see ``_LINE_BREAK``)."""
-    lines = _LINE_BREAK.split(text)
-    return lines[:-1] if lines[-1] == "" else lines
-
-
 def _pair(line: str) -> tuple[float, float] | None:
     """The first two numbers of a text line, or None when it does not start with two (or
     writes decimal commas, which splitting at commas would misread)."""
@@ -318,7 +309,7 @@ def read_xps_text(path: str | Path) -> XPSRegion:
             "K.E."), a row after the header is not two numbers, or the data are bad.
     """
     source = str(path)
-    lines = _split_lines(read_text(path, "a two-column text spectrum"))
+    lines = split_lines(read_text(path, "a two-column text spectrum"))
     rows = [(k + 1, line.strip()) for k, line in enumerate(lines) if line.strip()]
     if not rows:
         raise ValueError(f"{source}: file is empty; pass a two-column text spectrum")

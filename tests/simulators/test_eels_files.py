@@ -363,6 +363,10 @@ def test_text_energies_titled_in_kev_are_converted(tmp_path, header):
         ("chan.msa", "#DATATYPE : Y\n#XPERCHAN -channel: 1\n#OFFSET : 0\n#SPECTRUM :\n1\n2\n"),
         ("nm.txt", "Wavelength (nm)\tCounts\n500\t1\n501\t2\n"),
         ("mev.txt", "# xunits: meV\n500\t1\n501\t2\n"),
+        (
+            "wl.msa",
+            "#XUNITS : Wavelength (nm)\n#XPERCHAN : 1\n#OFFSET : 0\n#SPECTRUM :\n1\n2\n",
+        ),
     ],
 )
 def test_energies_in_units_other_than_ev_or_kev_are_refused_by_name(tmp_path, name, text):
@@ -383,3 +387,40 @@ def test_an_axis_in_kev_read_as_ev_is_named_with_a_hint(tmp_path):
 def test_complex_or_non_numeric_counts_get_a_value_error_naming_them(counts):
     with pytest.raises(ValueError, match="counts must be real numbers"):
         to_channels(np.linspace(100.0, 150.0, 50), counts)
+
+
+@pytest.mark.parametrize(
+    "axis",
+    [
+        "#XUNITS : Energy Loss (eV)\n#XPERCHAN : 0.2\n#OFFSET : 360\n",
+        "#XUNITS : eV\n#XPERCHAN : 0.2 eV/ch\n#OFFSET : 360 eV\n",
+        "#XPERCHAN -eV/ch : 0.2\n#OFFSET -eV : 360\n",
+        "#XUNITS : Energy loss [keV]\n#XPERCHAN : 0.0002 keV/channel\n#OFFSET : 0.36\n",
+        "#XUNITS : eV per channel\n#XPERCHAN : 0.2\n#OFFSET : 360\n",
+    ],
+)
+def test_msa_units_per_channel_or_after_a_title_are_read(tmp_path, axis):
+    text = "#DATATYPE : Y\n" + axis + "#SPECTRUM :\n1\n2\n3\n#ENDOFDATA :\n"
+    spectrum = read_eels(write(tmp_path, "units.msa", text))
+    np.testing.assert_allclose(spectrum.energy, 360 + 0.2 * np.arange(3))
+
+
+@pytest.mark.parametrize(
+    ("header", "row"),
+    [
+        (",Energy (keV),Counts", ",{e:.4f},{c}\n"),  # a spreadsheet's empty column A
+        ("\tEnergy (keV)\tCounts", "\t{e:.4f}\t{c}\n"),  # tab-indented lines
+        (",Energy (keV),Counts", "{i},{e:.4f},{c}\n"),  # a pandas index column
+    ],
+)
+def test_text_energy_and_its_unit_come_from_the_energy_column(tmp_path, header, row):
+    rows = "".join(row.format(i=i, e=0.5 + 0.001 * i, c=100 + i) for i in range(40))
+    spectrum = read_eels_text(write(tmp_path, "sheet.csv", header + "\n" + rows))
+    np.testing.assert_allclose(spectrum.energy, 500 + np.arange(40))
+    np.testing.assert_allclose(spectrum.counts, 100 + np.arange(40))
+
+
+def test_text_rows_after_an_index_column_need_energy_and_counts(tmp_path):
+    text = ",Energy,Counts\n0,500,1\n1,501\n"
+    with pytest.raises(ValueError, match="line 3: 2 columns; need index, energy and counts"):
+        read_eels_text(write(tmp_path, "short.csv", text))

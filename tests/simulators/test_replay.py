@@ -339,3 +339,20 @@ def test_an_energy_column_that_cannot_be_used_is_refused_by_name(tmp_path, heade
     rows = "0.1,8900\n0.2,8901\n0.3,8902\n0.4,8903\n"
     with pytest.raises(ValueError, match=match):
         read_two_column(write(tmp_path, "bad.csv", header + "\n" + rows))
+
+
+@pytest.mark.parametrize(
+    ("header", "row"),
+    [
+        (",energy,mu", ",{e},{m}\n"),  # a spreadsheet's empty column A
+        ("\tenergy\tmu", "\t{e}\t{m}\n"),  # tab-indented lines
+        (",energy,mu,i0", ",{e},{m},1e5\n"),
+        ("energy,,mu", "{e},{m}\n"),
+        ("energy,mu,", "{e},{m},\n"),
+    ],
+)
+def test_empty_titles_over_rows_without_them_are_dropped(tmp_path, header, row):
+    rows = "".join(row.format(e=8900 + i, m=m) for i, m in enumerate(MU))
+    energy, mu = read_two_column(write(tmp_path, "sheet.csv", header + "\n" + rows))
+    np.testing.assert_allclose(energy, [8900, 8901, 8902, 8903])
+    np.testing.assert_allclose(mu, MU)

@@ -3,7 +3,14 @@ import pytest
 
 from simulators import read_eels, read_msa
 from simulators.replay import read_spectrum
-from simulators.text_files import DECIMAL_COMMAS, header_columns, read_text, split_fields
+from simulators.text_files import (
+    DECIMAL_COMMAS,
+    aligned_columns,
+    header_columns,
+    read_text,
+    split_fields,
+    split_lines,
+)
 
 
 def test_utf8_byte_order_mark_is_dropped(tmp_path):
@@ -83,7 +90,6 @@ def test_fields_split_at_commas_semicolons_and_whitespace(line, fields):
         ("E/eV mu", [("e", "eV"), ("mu", None)]),
         ("energy_loss mu()", [("energy_loss", None), ("mu", None)]),
         (",energy_eV,mu", [("", None), ("energy", "eV"), ("mu", None)]),  # pandas index
-        ("\tE\tmu", [("", None), ("e", None), ("mu", None)]),
         ("index;;mu", [("index", None), ("", None), ("mu", None)]),
         ("E / keV   absorbance", [("e", "keV"), ("absorbance", None)]),
         ("Energy /keV  norm", [("energy", "keV"), ("norm", None)]),
@@ -92,3 +98,42 @@ def test_fields_split_at_commas_semicolons_and_whitespace(line, fields):
 )
 def test_header_columns_give_names_and_units(line, columns):
     assert header_columns(line) == columns
+
+
+E, MU = ("e", None), ("mu", None)
+
+
+@pytest.mark.parametrize(
+    ("line", "width", "columns"),
+    [
+        ("\tE\tmu", 2, [E, MU]),  # a tab-indented header over rows "\t8900\t0.1"
+        ("\tE\tmu", 3, [("", None), E, MU]),  # a pandas index column: "0\t8900\t0.1"
+        (",E,mu,i0", 3, [E, MU, ("i0", None)]),  # a spreadsheet's empty column A
+        ("E,,mu", 2, [E, MU]),
+        ("E,mu,", 2, [E, MU]),
+        ("E,mu,i0", 2, [E, MU, ("i0", None)]),  # too many titles: left for the reader to name
+    ],
+)
+def test_aligned_columns_keep_empty_titles_only_when_they_fill_the_row(line, width, columns):
+    assert aligned_columns(header_columns(line), width) == columns
+
+
+def test_lines_split_at_lf_crlf_and_cr_only():
+    assert split_lines("a\x85b\r\nc\rd\n\ne\n") == ["a\x85b", "c", "d", "", "e"]
+    assert split_lines("") == []
+
+
+def test_a_cp1252_ellipsis_does_not_break_a_line_of_the_xas_or_eels_readers(tmp_path):
+    rows = "".join(f"{8900 + i} {0.1 * i}\n" for i in range(6))
+    msa = "#TITLE : Fe\x85 2\n#XPERCHAN : 1\n#OFFSET : 500\n#SPECTRUM :\n1\n2\n#ENDOFDATA :\n"
+    paths = {}
+    for name, text in [
+        ("xas.dat", "# Fe foil\x85 2 scans\nenergy mu\n" + rows),
+        ("eels.txt", "# note: Fe\x85 2 scans\n" + rows),
+        ("eels.msa", msa),
+    ]:
+        paths[name] = tmp_path / name
+        paths[name].write_bytes(text.encode("latin-1"))  # byte 0x85: "..." in Windows-1252
+    assert read_spectrum(paths["xas.dat"])[0][0] == 8900
+    assert read_eels(paths["eels.txt"]).metadata["note"] == "Fe\x85 2 scans"
+    assert read_msa(paths["eels.msa"]).metadata["title"] == "Fe\x85 2"
