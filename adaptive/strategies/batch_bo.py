@@ -28,9 +28,15 @@ NET_MIN_DISTANCE = 0.1
 NET_EXPLORATION = 1.0
 #: Most recipes one batch (``q``, or ``n`` of one ``suggest``) holds.
 MAX_BATCH = 1000
+#: Most GP picks one qlognei batch holds: each pick's Monte-Carlo acquisition covers
+#: all earlier ones, so a batch takes time growing as its size cubed (one core, 2048
+#: candidates: 64 picks about 9 s, 128 about 80 s; the other methods pick 512 in 25 s).
+MAX_QLOGNEI_BATCH = 64
 #: Most generated candidates, Sobol and local points together (``select_batch``
 #: shortlists them for Thompson sampling's joint draws).
 MAX_CANDIDATES = 8192
+#: Least Sobol candidates per recipe asked for, so a large batch finds enough distinct ones.
+CANDIDATES_PER_PICK = 4
 #: Least degrees of freedom (droplets beyond the first, over all recipes) before the
 #: pooled replicate variance is trusted as known noise; with fewer the GP learns it.
 MIN_NOISE_DOF = 5
@@ -55,13 +61,15 @@ class BatchBO:
 
     Candidates: the given ``candidates`` (a pool of recipes, repeats dropped; each
     is measured at most once, and the last batches hold what is left), or else
-    ``n_candidates`` feasible Sobol points plus ``n_candidates // 4`` Gaussian
-    perturbations of the best recipes, snapped to the space's steps (fewer Sobol
-    points where both would pass ``MAX_CANDIDATES``).
+    ``max(n_candidates, CANDIDATES_PER_PICK * n)`` Sobol points for a batch of ``n`` plus
+    ``n_candidates // 4`` Gaussian perturbations of the best recipes, snapped to the
+    space's steps, infeasible ones dropped (fewer Sobol points where both would pass
+    ``MAX_CANDIDATES``).
 
     Args:
         space: the recipe space (constraints and steps are respected).
-        q: default batch size, 1 to ``MAX_BATCH`` (a request for ``n`` overrides it).
+        q: default batch size, 1 to ``MAX_BATCH`` (a request for ``n`` overrides it);
+            qlognei picks at most ``MAX_QLOGNEI_BATCH`` per batch.
         batch_method: one of ``qlognei`` (sequential greedy, default),
             ``kriging_believer``, ``local_penalization``, ``thompson``, ``ucb``
             (see ``surrogates.batch_acquisition``).
@@ -75,7 +83,7 @@ class BatchBO:
         search_box: optional ``{name: [low, high]}`` of numeric dimensions, narrower
             than the space; a bound is widened by ``widen_fraction`` (in (0, 1]) of the
             range (up to the space's own bound) when, after new observations, the best
-            recipe hugs it.
+            recipe hugs it. Not with ``candidates``, whose pool is searched whole.
         target_value: stop once the best objective is at least this good (a number).
         stable_rounds, stable_tolerance: stop when best and median objective per
             round moved less than ``stable_tolerance`` (in (0, 1]) of the range over
@@ -128,9 +136,15 @@ class BatchBO:
                 f"initial_design={initial_design!r}; choose one of {sorted(DESIGNS)}"
             )
         check_int("q", q, 1, MAX_BATCH)
+        _check_qlognei_batch(batch_method, f"q={q}", q)
         if n_initial is not None:
             why = "the model needs two measured recipes before it can propose"
             check_int("n_initial", n_initial, 2, MAX_POINTS, why)
+        if candidates is not None and search_box:
+            raise InvalidParameterError(
+                "search_box with candidates: the pool is searched whole, so the box would be "
+                "ignored; drop search_box, or leave the recipes outside it out of the pool"
+            )
         if candidates is None:
             why = "each batch is picked from them"
             check_int("n_candidates", n_candidates, q, MAX_CANDIDATES, why)
@@ -184,7 +198,7 @@ class BatchBO:
         self._observed: dict[int, Observation] = {}  # id -> observation, held so ids stay unique
         self._values: dict[tuple, list[tuple[float, float]]] = {}  # recipe -> [(time, value)]
         self._spectra: dict[tuple, list[np.ndarray]] = {}  # recipe -> spectra on target_x
-        self._accuracy: tuple[int, float | None] = (-1, None)
+        self._accuracy: tuple[int, float | None] = (-1, None)  # (observations, R^2)
         self._widened_on = 0  # observations when the search box was last checked
         self.gp = None
         self._gp_data: tuple | None = None  # fingerprint of the data self.gp was fitted on
@@ -390,9 +404,9 @@ class BatchBO:
             dims.append(dim)
         return Space(tuple(dims), self.space.constraints)
 
-    def _candidates(self, taken: set) -> tuple[np.ndarray, list[dict[str, Any]]]:
-        """Candidate recipes, none measured or pending: (m, d) in the unit cube, and as points
-        (none when a pool is used up)."""
+    def _candidates(self, taken: set, n: int) -> tuple[np.ndarray, list[dict[str, Any]]]:
+        """Candidate recipes for a batch of ``n``, none measured or pending: (m, d) in the unit
+        cube, and as points (none when a pool is used up)."""
         if self.pool is not None:
             free = self._free(taken)
             return self.space.to_unit(free), free
@@ -404,7 +418,8 @@ class BatchBO:
         local = local + rng.normal(0.0, 0.05, local.shape)
         d = len(self.space.names)
         box_low, box_high = self._inside_box(np.array([np.zeros(d), np.ones(d)]))
-        sobol = self._sobol_unit(rng, min(self.n_candidates, MAX_CANDIDATES - n_local))
+        n_sobol = min(max(self.n_candidates, CANDIDATES_PER_PICK * n), MAX_CANDIDATES - n_local)
+        sobol = self._sobol_unit(rng, n_sobol)
         unit = np.vstack([self._inside_box(sobol), np.clip(local, box_low, box_high)])
         unit = self.space.to_unit(self.space.from_unit(unit))  # snap steps and integers
         unit = unit[self.space.feasible(unit)]
@@ -451,19 +466,34 @@ class BatchBO:
         return changes
 
     def _model_batch(self, n: int, taken: set, pending) -> list[Suggestion]:
-        """GP picks, then network picks, as ``model`` and ``net_after`` decide."""
+        """GP picks, then network picks, as ``model`` and ``net_after`` decide; the search
+        box is widened first."""
         n_net = 0
         if self.model_kind != "gp" and len(self._spectra) >= self.net_after:
             alternate = len(self._values) % 2  # mix with n = 1: every other pick
             n_net = n if self.model_kind == "net" else (n // 2 if n > 1 else alternate)
-        out = self._gp_batch(n - n_net, taken, pending) if n_net < n else []
+        _check_qlognei_batch(self.batch_method, f"this request (n={n})", n - n_net)
+        note = self._widen()
+        out = self._gp_batch(n - n_net, taken, pending, note) if n_net < n else []
         if n_net:
             taken = taken | {self._key(s.point) for s in out}
-            out += self._net_batch(n_net, taken, [*pending, *(s.point for s in out)])
+            out += self._net_batch(n_net, taken, [*pending, *(s.point for s in out)], note)
         return out
 
-    def _net_batch(self, n: int, taken: set, pending) -> list[Suggestion]:
-        candidates, candidate_points = self._candidates(taken)
+    def _widen(self) -> str:
+        """Widen the search box if new observations put the best recipe on its edge; return
+        a note for the reasons ("" if nothing changed)."""
+        n_observed = len(self._observed)
+        if not self.search_box or n_observed == self._widened_on:
+            return ""
+        x, y, _ = self.data()
+        sign = -1.0 if self.minimize else 1.0
+        changes = self._widen_box(self.space.from_unit(x[[int(np.argmax(sign * y))]])[0])
+        self._widened_on = n_observed
+        return f"; widened {', '.join(changes)}" if changes else ""
+
+    def _net_batch(self, n: int, taken: set, pending, note: str) -> list[Suggestion]:
+        candidates, candidate_points = self._candidates(taken, n)
         if not candidate_points:
             return []
         x, spectra = self.spectrum_data()
@@ -478,7 +508,7 @@ class BatchBO:
                 f"{self.name}:net",
                 float(-score[i]),
                 f"net pick {k + 1}/{len(chosen)}: predicted loss {mean[i]:.4g} ± {std[i]:.2g} "
-                f"({self.net_members} networks on {len(x)} recipes' spectra)",
+                f"({self.net_members} networks on {len(x)} recipes' spectra){note}",
             )
             for k, i in enumerate(chosen)
         ]
@@ -488,17 +518,10 @@ class BatchBO:
         self.gp = fit_recipe_gp(x, (-1.0 if self.minimize else 1.0) * y, y_var)
         self._gp_data = _fingerprint(x, y, y_var)
 
-    def _gp_batch(self, n: int, taken: set, pending) -> list[Suggestion]:
+    def _gp_batch(self, n: int, taken: set, pending, note: str) -> list[Suggestion]:
         x, y, y_var = self.data()
         sign = -1.0 if self.minimize else 1.0
-        note = ""
-        n_observed = len(self._observed)
-        if self.search_box and n_observed != self._widened_on:
-            best = self.space.from_unit(x[[int(np.argmax(sign * y))]])[0]
-            changes = self._widen_box(best)
-            self._widened_on = n_observed
-            note = f"; widened {', '.join(changes)}" if changes else ""
-        candidates, candidate_points = self._candidates(taken)
+        candidates, candidate_points = self._candidates(taken, n)
         if not candidate_points:
             return []
         self._fit_gp(x, y, y_var)
@@ -579,9 +602,11 @@ class BatchBO:
 
     def newest_batch_accuracy(self) -> float | None:
         """R^2 of the spectrum network, trained on all rounds before the newest, on the
-        newest round's spectra; None until two rounds have spectra (cached per count)."""
+        newest round's spectra; None until two rounds have spectra (cached until the next
+        observation)."""
         n = len(self._spectra)
-        if self.net_accuracy is None or self._accuracy[0] == n:
+        n_observed = len(self._observed)
+        if self.net_accuracy is None or self._accuracy[0] == n_observed:
             return self._accuracy[1]
         ends = self.round_ends(n)
         score = None
@@ -589,7 +614,7 @@ class BatchBO:
             x, spectra = self.spectrum_data()
             net = self.fit_net(x[: ends[-2]], spectra[: ends[-2]])
             score = net.score(x[ends[-2] :], spectra[ends[-2] :])["r2"]
-        self._accuracy = (n, score)
+        self._accuracy = (n_observed, score)
         return score
 
     def state(self) -> dict:
@@ -607,6 +632,17 @@ def _check_fraction(name: str, value: Any) -> None:
     """Refuse ``value`` unless a number in (0, 1]."""
     if not is_finite_number(value) or not 0 < value <= 1:
         raise InvalidParameterError(f"{name}={value!r} must be a number in (0, 1], e.g. 0.1")
+
+
+def _check_qlognei_batch(method: str, what: str, picks: int) -> None:
+    """Refuse more than ``MAX_QLOGNEI_BATCH`` GP ``picks`` in one qlognei batch."""
+    if method == "qlognei" and picks > MAX_QLOGNEI_BATCH:
+        raise InvalidParameterError(
+            f"{what} asks qlognei for {picks} recipes in one batch; it picks at most "
+            f"{MAX_QLOGNEI_BATCH} (its time grows as the batch size cubed): use batch_method "
+            f"thompson, ucb or local_penalization for larger batches, or ask in parts of up to "
+            f"{MAX_QLOGNEI_BATCH}"
+        )
 
 
 def _fingerprint(x: np.ndarray, y: np.ndarray, y_var: np.ndarray | None) -> tuple:

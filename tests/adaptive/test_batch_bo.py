@@ -189,7 +189,7 @@ def test_local_candidates_stay_near_the_best_recipe_inside_the_search_box(monkey
     ]
     strategy.observe([Observation(p, v, time=t) for t, (p, v) in enumerate(recipes)])
     monkeypatch.setattr(strategy, "_sobol_unit", lambda rng, n: np.empty((0, 2)))  # local only
-    _, points = strategy._candidates(set())
+    _, points = strategy._candidates(set(), 2)
     a, b = (np.array([p[k] for p in points]) for k in "ab")
     assert np.all((a <= 5.0) & (b <= 5.0))  # clipped to the box
     assert np.hypot(a - 4.0, b - 4.0).min() < 0.5  # perturbations of the best, sd 0.5, stay there
@@ -399,6 +399,10 @@ def test_the_last_pool_batches_hold_what_is_left(method):
         ({"net_accuracy": float("inf")}, "net_accuracy=inf"),
         ({"minimize": "no"}, "minimize='no' must be true or false"),
         ({"candidates": []}, "candidates holds no recipe"),
+        (
+            {"candidates": [{"a": 0.1}, {"a": 0.9}], "search_box": {"a": [0.0, 0.5]}},
+            "search_box with candidates: the pool is searched whole",
+        ),
     ],
 )
 def test_bad_options_are_refused_when_made(options, message):
@@ -409,6 +413,26 @@ def test_bad_options_are_refused_when_made(options, message):
 def test_too_many_recipes_in_one_request_are_refused():
     with pytest.raises(InvalidParameterError, match="ask for 1 to 1000 recipes"):
         BatchBO(LINE, q=2).suggest(1001)
+
+
+def test_a_qlognei_batch_past_its_cap_is_refused_naming_the_faster_methods():
+    """qlognei's time grows as the batch size cubed (128 picks: 80 s); the others scale."""
+    with pytest.raises(InvalidParameterError, match=r"q=65 asks qlognei for 65 .*ucb"):
+        BatchBO(LINE, q=65)
+    assert BatchBO(LINE, q=65, batch_method="thompson").q == 65
+    strategy = BatchBO(SQUARE, q=4, n_initial=70, n_candidates=64, seed=0)
+    design = strategy.suggest(70)  # the design alone: no qlognei picks
+    assert len(design) == 70
+    strategy.observe([Observation(s.point, bowl(s.point), time=t) for t, s in enumerate(design)])
+    with pytest.raises(InvalidParameterError, match=r"n=65\) asks qlognei .* parts of up to 64"):
+        strategy.suggest(65)
+
+
+def test_a_batch_larger_than_n_candidates_is_full_on_a_continuous_space():
+    strategy = BatchBO(SQUARE, q=4, n_initial=4, n_candidates=16, batch_method="ucb", seed=0)
+    design = strategy.suggest(4)
+    strategy.observe([Observation(s.point, bowl(s.point), time=t) for t, s in enumerate(design)])
+    assert len({tuple(s.point.values()) for s in strategy.suggest(100)}) == 100
 
 
 def test_the_initial_design_lies_in_the_search_box():
@@ -433,7 +457,7 @@ def test_generated_candidates_never_pass_max_candidates():
     strategy.observe(
         [Observation(space.from_unit(row[None])[0], float(row.sum())) for row in rng.random((5, 3))]
     )
-    unit, points = strategy._candidates(set())
+    unit, points = strategy._candidates(set(), 2)
     assert len(points) == len(unit) == MAX_CANDIDATES  # Sobol points make room for local ones
 
 

@@ -113,3 +113,43 @@ def test_network_accuracy_on_the_newest_batch_stops_the_campaign():
     assert np.isfinite(accuracy) and accuracy == lenient.newest_batch_accuracy()
     assert "R^2" in lenient.stop_reason()
     assert strict.stop_reason() is None
+
+
+def test_the_network_widens_the_search_box_too():
+    net = strategy(model="net", net_members=2, search_box={"QAgNO3(%)": [10.0, 20.0]})
+    design = net.suggest(12)
+    observe(net, design)
+    best = {**design[0].point, "QAgNO3(%)": 20.0}  # the best recipe sits on the box's edge
+    y = spectrum_of(best)
+    net.observe([Observation(best, -1.0, spectrum=Spectrum(WAVELENGTHS, y), time=50)])
+    batch = net.suggest(6)
+    assert {s.strategy for s in batch} == {"batch_bo:net"}
+    assert net.search_box["QAgNO3(%)"][1] > 20.0
+    assert "widened QAgNO3(%) high" in batch[0].reason
+
+
+def test_network_accuracy_follows_replicates_measured_after_a_check():
+    """A live campaign and the same one rebuilt from its observations agree."""
+
+    def droplets(suggestions, scale, t0):
+        spectra = [scale * spectrum_of(s.point) for s in suggestions]
+        return [
+            Observation(
+                s.point, OBJECTIVE(WAVELENGTHS, y), spectrum=Spectrum(WAVELENGTHS, y), time=t0 + i
+            )
+            for i, (s, y) in enumerate(zip(suggestions, spectra, strict=True))
+        ]
+
+    live = strategy(net_accuracy=0.7, net_members=2)
+    observations = droplets(live.suggest(12), 1.0, 0)
+    live.observe(observations)
+    batch = live.suggest(6)
+    observations += droplets(batch, 0.3, 100)  # a bad first droplet of each recipe
+    live.observe(observations)
+    first = live.newest_batch_accuracy()
+    for t0 in (200, 300):  # then two good ones
+        observations += droplets(batch, 1.0, t0)
+        live.observe(observations)
+    rebuilt = strategy(net_accuracy=0.7, net_members=2)
+    rebuilt.observe(observations)
+    assert live.newest_batch_accuracy() == rebuilt.newest_batch_accuracy() != first

@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 from adaptive.errors import InvalidParameterError
+from surrogates import net_acquisition
 from surrogates.net_acquisition import pick_diverse, predicted_loss
 from surrogates.spectrum_net import SpectrumNet
 
@@ -97,3 +98,21 @@ def test_predicted_loss_of_a_fitted_net():
     np.testing.assert_allclose(mean, expected_mean, rtol=1e-12)
     np.testing.assert_allclose(std, expected_std, rtol=1e-12)
     assert (std > 0).all()
+
+
+def test_predicted_loss_scores_many_candidates_in_chunks_with_the_same_result(monkeypatch):
+    """Predicted spectra take ~100 KB per candidate, so no call predicts more than CHUNK."""
+    rng = np.random.default_rng(1)
+    x = rng.random((12, 2))
+    spectra = np.sin(np.outer(x[:, 0] + x[:, 1], np.linspace(0, 3, 20)))
+    net = SpectrumNet(n_members=2, epochs=20, seed=0).fit(x, spectra)
+    candidates = rng.random((2 * net_acquisition.CHUNK + 5, 2))
+    expected_mean, expected_std = loop_loss(net.predict_members(candidates), sum_loss)
+    sizes = []
+    predict = net.predict_members
+    monkeypatch.setattr(net, "predict_members", lambda x: sizes.append(len(x)) or predict(x))
+    mean, std = predicted_loss(net, sum_loss, candidates)
+    assert sizes == [net_acquisition.CHUNK, net_acquisition.CHUNK, 5]
+    # equal up to float32 rounding, which torch's kernels vary with the number of rows
+    np.testing.assert_allclose(mean, expected_mean, rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(std, expected_std, rtol=1e-5, atol=1e-5)
