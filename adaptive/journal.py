@@ -54,6 +54,11 @@ CREATE TABLE IF NOT EXISTS events (
 """
 
 
+#: How long a write waits for another process's lock before failing with a JournalError:
+#: well under a client's default 5 s timeout, so the error reply reaches it.
+BUSY_TIMEOUT_S = 1.0
+
+
 class Journal:
     """Append-only store of campaigns, observations and events.
 
@@ -66,7 +71,9 @@ class Journal:
         self._db = None
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            self._db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+            self._db = sqlite3.connect(
+                self.path, isolation_level=None, check_same_thread=False, timeout=BUSY_TIMEOUT_S
+            )
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=FULL")
             self._db.executescript(SCHEMA)

@@ -530,3 +530,11 @@ def test_plain_puts_of_a_client_with_a_chosen_id_are_not_keyed(server, campaign)
         with Client(server.endpoint, timeout_s=10, client_id="beamline-8") as client:
             reply = put(client, campaign, 7100.0, float(client.next_sequence()))
     assert reply["accepted"] and reply["n_observations"] == 2
+
+
+def test_a_busy_journal_is_answered_within_a_default_clients_timeout(server, campaign):
+    with Client(server.endpoint, retries=0) as client:  # default timeout_s
+        with held_by_another_process(server.journal_path):
+            with pytest.raises(RemoteError, match="locked") as caught:
+                put(client, campaign, 7100.0, 1.0)
+    assert caught.value.type == "JournalError"
