@@ -334,9 +334,15 @@ def test_partly_covered_edge_channels_are_scaled_to_a_full_channel():
         "#XUNITS : keV\n#XPERCHAN : 0.0002\n#OFFSET : 0.36\n",
         "#XUNITS : keV\n#XPERCHAN -eV: 0.2\n#OFFSET : 0.36\n",  # a keyword's unit wins
         "#XUNITS : <undefined>\n#XPERCHAN -eV: 0.2\n#OFFSET -eV: 360\n",
+        # units per channel or after a title
+        "#XUNITS : Energy Loss (eV)\n#XPERCHAN : 0.2\n#OFFSET : 360\n",
+        "#XUNITS : eV\n#XPERCHAN : 0.2 eV/ch\n#OFFSET : 360 eV\n",
+        "#XPERCHAN -eV/ch : 0.2\n#OFFSET -eV : 360\n",
+        "#XUNITS : Energy loss [keV]\n#XPERCHAN : 0.0002 keV/channel\n#OFFSET : 0.36\n",
+        "#XUNITS : eV per channel\n#XPERCHAN : 0.2\n#OFFSET : 360\n",
     ],
 )
-def test_msa_keyword_units_in_kev_are_converted(tmp_path, axis):
+def test_msa_axis_units_are_converted_to_ev(tmp_path, axis):
     text = "#NPOINTS : 5\n#DATATYPE : Y\n" + axis + "#SPECTRUM :\n1\n2\n3\n4\n5\n#ENDOFDATA :\n"
     spectrum = read_eels(write(tmp_path, "kevunit.msa", text))
     np.testing.assert_allclose(spectrum.energy, 360 + 0.2 * np.arange(5))
@@ -387,22 +393,6 @@ def test_an_axis_in_kev_read_as_ev_is_named_with_a_hint(tmp_path):
 def test_complex_or_non_numeric_counts_get_a_value_error_naming_them(counts):
     with pytest.raises(ValueError, match="counts must be real numbers"):
         to_channels(np.linspace(100.0, 150.0, 50), counts)
-
-
-@pytest.mark.parametrize(
-    "axis",
-    [
-        "#XUNITS : Energy Loss (eV)\n#XPERCHAN : 0.2\n#OFFSET : 360\n",
-        "#XUNITS : eV\n#XPERCHAN : 0.2 eV/ch\n#OFFSET : 360 eV\n",
-        "#XPERCHAN -eV/ch : 0.2\n#OFFSET -eV : 360\n",
-        "#XUNITS : Energy loss [keV]\n#XPERCHAN : 0.0002 keV/channel\n#OFFSET : 0.36\n",
-        "#XUNITS : eV per channel\n#XPERCHAN : 0.2\n#OFFSET : 360\n",
-    ],
-)
-def test_msa_units_per_channel_or_after_a_title_are_read(tmp_path, axis):
-    text = "#DATATYPE : Y\n" + axis + "#SPECTRUM :\n1\n2\n3\n#ENDOFDATA :\n"
-    spectrum = read_eels(write(tmp_path, "units.msa", text))
-    np.testing.assert_allclose(spectrum.energy, 360 + 0.2 * np.arange(3))
 
 
 @pytest.mark.parametrize(
