@@ -31,6 +31,15 @@ def is_finite_number(value: Any) -> bool:
         return False
 
 
+def check_bool(name: str, value: Any) -> bool:
+    """``value``, or an error naming it unless it is a bool (text and numbers are not)."""
+    if not isinstance(value, bool):
+        raise InvalidParameterError(
+            f"{name}={value!r} must be true or false (a bool, not text or a number)"
+        )
+    return value
+
+
 def check_int(name: str, value: Any, low: int, high: int | None = None, why: str = "") -> int:
     """``value`` as an int, or an error unless an integer (a bool is not) from ``low`` to ``high``.
 

@@ -9,7 +9,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from adaptive.analysis import Analysis
-from adaptive.arrays import is_finite_number, is_int
+from adaptive.arrays import check_bool, is_finite_number, is_int
 from adaptive.errors import AnalysisError, CampaignStoppedError, InvalidParameterError
 from adaptive.journal import Journal
 from adaptive.objectives import SpectrumObjective
@@ -47,10 +47,7 @@ class Goals:
         limit = data.get("max_observations")
         if limit is not None and (not is_int(limit) or limit < 1):
             raise InvalidParameterError(f"max_observations={limit!r} must be a positive integer")
-        if not isinstance(data.get("stop_on_convergence", True), bool):
-            raise InvalidParameterError(
-                f"stop_on_convergence={data['stop_on_convergence']!r} must be true or false"
-            )
+        check_bool("stop_on_convergence", data.get("stop_on_convergence", True))
         return cls(**data)
 
 

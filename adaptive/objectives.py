@@ -39,7 +39,7 @@ import numpy as np
 from scipy.special import rel_entr
 from scipy.stats import wasserstein_distance
 
-from adaptive.arrays import ascending_steps, is_int
+from adaptive.arrays import ascending_steps, check_bool, is_int
 from adaptive.errors import InvalidParameterError
 from adaptive.records import real_array
 
@@ -420,8 +420,7 @@ class SpectrumObjective:
             raise InvalidParameterError(
                 f"unknown measure {measure!r}; choose one of {', '.join(MEASURES)}"
             )
-        if not isinstance(normalise, bool):
-            raise InvalidParameterError(f"normalise must be True or False, got {normalise!r}")
+        check_bool("normalise", normalise)
         if dtw_window is not None and (not is_int(dtw_window) or dtw_window < 0):
             raise InvalidParameterError(
                 f"dtw_window must be a non-negative int or None, got {dtw_window!r}"

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from adaptive.arrays import check_bool
 from adaptive.errors import InvalidParameterError
 from simulators.lineshapes import pseudo_voigt_area, xps_peak
 from surrogates.peak_extraction import check_max_peaks, extract_peaks_batch
@@ -89,16 +90,9 @@ class PeakFitter:
         seed: int = 0,
     ):
         check_max_peaks(max_peaks)
-        flags = {
-            "fit_asymmetry": fit_asymmetry,
-            "basin_hopping": basin_hopping,
-            "poisson_weights": poisson_weights,
-        }
-        for name, flag in flags.items():
-            if not isinstance(flag, bool):
-                raise InvalidParameterError(
-                    f"{name}={flag!r} must be true or false (a bool, not text or a number)"
-                )
+        check_bool("fit_asymmetry", fit_asymmetry)
+        check_bool("basin_hopping", basin_hopping)
+        check_bool("poisson_weights", poisson_weights)
         self.predictor = PeakNetPredictor.load() if predictor is None else predictor
         self.max_peaks = max_peaks
         self.fit_asymmetry = fit_asymmetry

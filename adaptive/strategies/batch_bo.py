@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from adaptive.arrays import ascending_steps, check_int, is_finite_number, is_int
+from adaptive.arrays import ascending_steps, check_bool, check_int, is_finite_number, is_int
 from adaptive.designs import DESIGNS, MAX_POINTS
 from adaptive.errors import InvalidParameterError
 from adaptive.objectives import SpectrumObjective, reduce_replicates, reduce_spectra
@@ -158,10 +158,8 @@ class BatchBO:
         if net_after is not None:
             check_int("net_after", net_after, 3, why="the network needs 3 recipes' spectra")
         check_int("net_members", net_members, 1)
-        if not isinstance(minimize, bool):
-            raise InvalidParameterError(f"minimize={minimize!r} must be true or false")
-        if not is_int(seed) or not 0 <= seed < 2**63:  # torch.manual_seed takes up to 2**64
-            raise InvalidParameterError(f"seed={seed!r} must be an integer in [0, 2**63)")
+        check_bool("minimize", minimize)
+        check_int("seed", seed, 0, 2**63 - 1, why="torch takes a signed 64-bit seed")
         if model not in MODELS:
             raise InvalidParameterError(f"model={model!r}; choose one of {list(MODELS)}")
         if isinstance(objective, Mapping):

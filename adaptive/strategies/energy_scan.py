@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from adaptive.arrays import check_int, is_finite_number
+from adaptive.arrays import check_bool, check_int, is_finite_number
 from adaptive.errors import InvalidParameterError
 from adaptive.space import Space
 from adaptive.strategies.scan import Scan
@@ -88,10 +88,7 @@ class EnergyScan(Scan):
         check_int(
             "patience", patience, 1, why="fits in a row that meet tolerance before the scan stops"
         )
-        if not isinstance(edge_prior, bool):
-            raise InvalidParameterError(
-                f"edge_prior={edge_prior!r} must be true or false (a JSON bool, not text)"
-            )
+        check_bool("edge_prior", edge_prior)
         if not is_finite_number(edge_width) or edge_width <= 0:
             raise InvalidParameterError(
                 f"edge_width={edge_width!r} must be a finite number > 0 (eV)"

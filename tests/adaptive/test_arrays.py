@@ -1,7 +1,14 @@
 import numpy as np
 import pytest
 
-from adaptive.arrays import ascending_steps, finite_matrix, is_finite_number, is_int, is_number
+from adaptive.arrays import (
+    ascending_steps,
+    check_bool,
+    finite_matrix,
+    is_finite_number,
+    is_int,
+    is_number,
+)
 from adaptive.errors import InvalidParameterError
 
 
@@ -50,3 +57,14 @@ def test_number_predicates_refuse_bools_and_floats_that_overflow():
 def test_ascending_steps_refuses_nan():
     with pytest.raises(InvalidParameterError, match="point 1 "):
         ascending_steps("energy", np.array([0.0, np.nan, 2.0]), "fix it")
+
+
+@pytest.mark.parametrize("value", [True, False])
+def test_check_bool_takes_a_bool(value):
+    assert check_bool("flag", value) is value
+
+
+@pytest.mark.parametrize("value", ["true", 1, 0, None, np.float64(1.0)])
+def test_check_bool_refuses_text_and_numbers_by_name(value):
+    with pytest.raises(InvalidParameterError, match="flag=.* must be true or false"):
+        check_bool("flag", value)
