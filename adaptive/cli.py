@@ -112,8 +112,7 @@ def cmd_bench_batch(args) -> int:
 
 
 def cmd_fit_peaks(args) -> int:
-    """Fit, print the fit, then save its figure: a figure that cannot be written is
-    reported as ``"figure": null`` and one ``error:`` line (exit 2), the fit kept."""
+    """Fit, print the fit, then save its figure (see ``_print_with_figure``)."""
     import re
 
     from adaptive.figures import save_figure
@@ -131,17 +130,12 @@ def cmd_fit_peaks(args) -> int:
     block = re.sub(r"[^A-Za-z0-9.-]+", "_", args.block or "").strip("._")
     default = f"{stem}.{block}.fit.png" if block else f"{stem}.fit.png"
     figure = result.plot(title=f"{region.name}: {len(result.peaks)} peaks")
-    try:
-        written, failure = str(save_figure(figure, args.figure or default)), None
-    except (AdaptiveError, ValueError, OSError) as err:
-        written, failure = None, err
-    _print_result(
-        {"file": args.file, "block": region.name, **result.to_dict(), "figure": written}, args
+    return _print_with_figure(
+        {"file": args.file, "block": region.name, **result.to_dict()},
+        lambda: save_figure(figure, args.figure or default),
+        "the fit was printed but its figure",
+        args,
     )
-    if failure is not None:
-        print(f"error: the fit was printed but its figure was not: {failure}", file=sys.stderr)
-        return 2
-    return 0
 
 
 def cmd_bench_peakfit(args) -> int:
@@ -172,30 +166,39 @@ def cmd_train_peakfit(args) -> int:
 
 
 def cmd_identify(args) -> int:
-    """Identify, print the result, then its figure: as in ``cmd_fit_peaks``, a figure that
-    cannot be written is reported as ``"figure": null`` and one ``error:`` line (exit 2)."""
+    """Identify, print the result, then save its figure (see ``_print_with_figure``)."""
     from adaptive.figures import plot_identification
     from simulators.eels_files import read_eels
     from surrogates.eels_net import identify_spectrum
 
     spectrum = read_eels(args.file)
     result = identify_spectrum(spectrum)
-    try:
-        figure = plot_identification(
+    return _print_with_figure(
+        result,
+        lambda: plot_identification(
             args.figure or Path(args.file).with_suffix(".elements.png"),
             spectrum.energy,
             spectrum.counts,
             result["probabilities"],
             result["present"],
-        )
-        written, failure = str(figure), None
+        ),
+        "the elements were printed but their figure",
+        args,
+    )
+
+
+def _print_with_figure(result: dict, write_figure, printed: str, args) -> int:
+    """Print ``result`` with ``"figure"``, the path ``write_figure()`` saved; a figure that
+    cannot be written is ``null`` there, then one ``error:`` line saying ``printed`` ...
+    ``was not`` and why (exit 2): the result is kept either way."""
+    try:
+        written, failure = str(write_figure()), None
     except (AdaptiveError, ValueError, OSError) as err:
         written, failure = None, err
     _print_result({**result, "figure": written}, args)
     if failure is not None:
         print(
-            f"error: the elements were printed but their figure was not: {failure}; "
-            "pass --figure PATH in a folder you can write",
+            f"error: {printed} was not: {failure}; pass --figure PATH in a folder you can write",
             file=sys.stderr,
         )
         return 2
