@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import hashlib
-
 import numpy as np
 
 from adaptive.errors import InvalidParameterError
-from adaptive.strategies.batch_bo import BatchBO
+from adaptive.strategies.batch_bo import BatchBO, fingerprint
 from surrogates.recipe_gp import fit_recipe_gp, posterior_mean_std
 from surrogates.shap_report import importance, shap_values
 
@@ -68,7 +66,7 @@ def shap_by_round(
             data = (x[:end], y[:end], None if y_var is None else y_var[:end])
         else:
             data = (x[:end], spectra[:end])
-        key = (surrogate, seed, r, _fingerprint(*data))
+        key = (surrogate, seed, r, fingerprint(*data))
         if key in previous:
             current[key] = previous[key]
         else:
@@ -184,19 +182,6 @@ def _shap_fields(shap_round: dict | None, suffix: str = "") -> dict:
     """The round's SHAP importance, values and recipes (None before they are explained)."""
     keys = ("importance", "values", "recipes")
     return {f"shap_{key}{suffix}": None if shap_round is None else shap_round[key] for key in keys}
-
-
-def _fingerprint(*arrays: np.ndarray | None) -> bytes:
-    """A digest of the arrays' shapes, dtypes and values (None counts as itself)."""
-    digest = hashlib.sha256()
-    for a in arrays:
-        if a is None:
-            digest.update(b"None")
-            continue
-        a = np.ascontiguousarray(a)
-        digest.update(f"{a.dtype.str}{a.shape}".encode())
-        digest.update(a.tobytes())
-    return digest.digest()
 
 
 def _sources(campaign) -> dict[tuple, str]:

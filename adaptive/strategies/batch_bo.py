@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
@@ -199,7 +200,7 @@ class BatchBO:
         self._accuracy: tuple[int, float | None] = (-1, None)  # (observations, R^2)
         self._widened_on = 0  # observations when the search box was last checked
         self.gp = None
-        self._gp_data: tuple | None = None  # fingerprint of the data self.gp was fitted on
+        self._gp_data: bytes | None = None  # fingerprint of the data self.gp was fitted on
 
     # ------------------------------------------------------------------ data
     def _check_box(self, box) -> dict[str, list[float]]:
@@ -514,7 +515,7 @@ class BatchBO:
     def _fit_gp(self, x: np.ndarray, y: np.ndarray, y_var: np.ndarray | None) -> None:
         """Fit ``self.gp`` on recipes x (n, d), objective y (n,) and variance y_var (n,)."""
         self.gp = fit_recipe_gp(x, (-1.0 if self.minimize else 1.0) * y, y_var)
-        self._gp_data = _fingerprint(x, y, y_var)
+        self._gp_data = fingerprint(x, y, y_var)
 
     def _gp_batch(self, n: int, taken: set, pending, note: str) -> list[Suggestion]:
         x, y, y_var = self.data()
@@ -544,7 +545,7 @@ class BatchBO:
     def predict(self, points: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
         """Posterior mean and std of the objective at recipes ``points`` (m, d) in space units."""
         x, y, y_var = self.data()
-        if self.gp is None or self._gp_data != _fingerprint(x, y, y_var):
+        if self.gp is None or self._gp_data != fingerprint(x, y, y_var):
             self._fit_gp(x, y, y_var)
         rows = np.asarray(points, float).reshape(-1, len(self.space.names))
         unit = self.space.to_unit([dict(zip(self.space.names, row, strict=True)) for row in rows])
@@ -643,6 +644,15 @@ def _check_qlognei_batch(method: str, what: str, picks: int) -> None:
         )
 
 
-def _fingerprint(x: np.ndarray, y: np.ndarray, y_var: np.ndarray | None) -> tuple:
-    """Exact identity of GP training data: recipes x (n, d), y (n,), y_var (n,) or None."""
-    return (x.shape, x.tobytes(), y.tobytes(), None if y_var is None else y_var.tobytes())
+def fingerprint(*arrays: np.ndarray | None) -> bytes:
+    """A digest of the arrays' shapes, dtypes and values (None counts as itself): the
+    identity of a model's training data, e.g. recipes x (n, d), y (n,), y_var (n,) or None."""
+    digest = hashlib.sha256()
+    for a in arrays:
+        if a is None:
+            digest.update(b"None")
+            continue
+        a = np.ascontiguousarray(a)
+        digest.update(f"{a.dtype.str}{a.shape}".encode())
+        digest.update(a.tobytes())
+    return digest.digest()
