@@ -48,7 +48,7 @@ class WarpedGP:
         grid_size: resolution of the warp and of ``predict_grid``, an integer >= 2.
         exponent: density ~ |f''| ** exponent, >= 0 (2/5 is optimal for piecewise-linear
             reconstruction; a little higher concentrates more on the edge).
-        floor: fraction of the base density mixed in, in [0, 1], so no region is starved.
+        floor: fraction of the base density mixed in, in (0, 1], so no region is starved.
         base_density: ``f(grid, mean) -> density`` (grid_size,) for that floor, from
             prior knowledge of the signal (e.g. constant steps in k above an
             absorption edge); None means uniform.
@@ -72,14 +72,15 @@ class WarpedGP:
         fit_iterations: int = 20,
         base_density: Callable[[np.ndarray, np.ndarray], np.ndarray] | None = None,
     ):
-        for key, value, high in (
-            ("exponent", exponent, np.inf),
-            ("floor", floor, 1.0),
-            ("smoothing", smoothing, np.inf),
-        ):
+        for key, value, high in (("exponent", exponent, np.inf), ("smoothing", smoothing, np.inf)):
             if not is_finite_number(value) or not 0 <= value <= high:
-                allowed = ">= 0" if high == np.inf else f"in [0, {high:g}]"
-                raise InvalidParameterError(f"{key}={value!r} must be a finite number {allowed}")
+                raise InvalidParameterError(f"{key}={value!r} must be a finite number >= 0")
+        if not is_finite_number(floor) or not 0 < floor <= 1:
+            raise InvalidParameterError(
+                f"floor={floor!r} must be a finite number in (0, 1]: with no floor a flat "
+                "stretch of the spectrum gets no warp density and the warp cannot be inverted; "
+                "use a small floor such as 0.01"
+            )
         check_int("grid_size", grid_size, 2, why="grid points of the warp")
         check_int("fit_iterations", fit_iterations, 1, why="L-BFGS iterations per fit")
         if nu not in (0.5, 1.5, 2.5):

@@ -167,6 +167,7 @@ def test_spectrum_only_observation_rejected():
         {"edge_width": float("inf")},
         {"floor": 2.0},
         {"floor": -1.0},
+        {"floor": 0.0},
         {"floor": float("nan")},
         {"exponent": -1.0},
         {"exponent": "a"},
@@ -183,7 +184,7 @@ def test_bad_options_rejected_naming_the_option(options):
 
 @pytest.mark.parametrize(
     "options",
-    [{"floor": 0.0}, {"floor": 1.0}, {"exponent": 0.0}, {"smoothing": 0.0}, {"patience": 1}],
+    [{"floor": 0.01}, {"floor": 1.0}, {"exponent": 0.0}, {"smoothing": 0.0}, {"patience": 1}],
 )
 def test_options_at_the_ends_of_their_ranges_are_taken(options):
     make_strategy({"name": "energy_scan", "options": options}, energy_space(0.0, 1.0))

@@ -160,6 +160,7 @@ def test_std_given_pending_at_chosen_points_matches_the_grid(fitted):
         {"exponent": "0.5"},
         {"floor": 1.5},
         {"floor": -0.1},
+        {"floor": 0.0},
         {"floor": float("nan")},
         {"smoothing": -1.0},
         {"smoothing": None},
@@ -193,3 +194,12 @@ def test_model_settings_outside_their_ranges_are_refused(options, match):
 
 def test_model_settings_at_the_ends_of_their_ranges_are_taken():
     WarpedGP(grid_size=2, nu=0.5, fit_iterations=1, min_noise=1e-9, max_noise=1e-8)
+
+
+def test_the_smallest_floor_keeps_a_flat_spectrum_warp_invertible():
+    """A flat mean has no curvature: only the floor spreads the warp over [0, 1]."""
+    gp = WarpedGP(floor=0.01)
+    x = np.linspace(0.0, 1.0, 8)
+    for _ in range(3):
+        gp.fit(x, np.ones(8))
+    assert np.all(np.diff(gp.warp) > 0)
