@@ -132,10 +132,20 @@ def _numbers(line: str, number: int, source: str) -> list[float]:
         ) from None
 
 
-def _is_spectrum_marker(line: str) -> bool:
-    """Whether a line is the MSA ``#SPECTRUM`` line (also ``# SPECTRUM :``, any case)."""
-    match = _MSA_KEY.match(line.strip())
-    return match is not None and match.group(1).lower() == "spectrum"
+#: Header keywords of which an EMSA/MSA file has at least one: its format or its axis.
+_MSA_HEADER_KEYS = {"format", "datatype", "xperchan", "offset", "npoints", "ncolumns", "xunits"}
+
+
+def _is_msa(text: str) -> bool:
+    """Whether ``text`` is EMSA/MSA: a ``#SPECTRUM`` line (also ``# SPECTRUM :``, any case)
+    and at least one MSA header keyword, so that a text file whose comment reads
+    ``# Spectrum : sample A`` stays a text file."""
+    keys = set()
+    for line in split_lines(text):
+        match = _MSA_KEY.match(line.strip())
+        if match:
+            keys.add(match.group(1).lower())
+    return "spectrum" in keys and bool(keys & _MSA_HEADER_KEYS)
 
 
 def _parse_msa(text: str, source: str) -> EELSSpectrum:
@@ -307,7 +317,8 @@ def read_eels(path: str | Path) -> EELSSpectrum:
 
     ``.dm3``, ``.dm4``, ``.hspy`` and ``.hdf5`` go through rosettasciio (optional extra
     ``io``); text with a ``#SPECTRUM`` line (as ``read_msa`` reads it, also
-    ``# SPECTRUM :``) to ``read_msa``; other text to
+    ``# SPECTRUM :``) and an MSA header keyword (``#FORMAT``, ``#DATATYPE``, ``#XPERCHAN``,
+    ``#OFFSET``, ``#NPOINTS``, ``#NCOLUMNS`` or ``#XUNITS``) to ``read_msa``; other text to
     ``read_eels_text`` (EELSDB ``.msa`` downloads are often plain two columns).
 
     Args:
@@ -322,7 +333,7 @@ def read_eels(path: str | Path) -> EELSSpectrum:
             raise FileNotFoundError(f"spectrum file {str(path)!r} does not exist; check the path")
         return _read_binary(path)
     text = read_text(path, "an EELS text file")
-    if any(_is_spectrum_marker(line) for line in split_lines(text)):
+    if _is_msa(text):
         return _parse_msa(text, str(path))
     return _parse_text(text, str(path))
 

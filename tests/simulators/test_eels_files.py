@@ -304,6 +304,14 @@ def test_read_eels_detects_msa_markers_as_read_msa_reads_them(tmp_path):
         np.testing.assert_allclose(spectrum.counts, [1, 2, 3])
 
 
+def test_a_spectrum_comment_in_a_two_column_file_stays_text(tmp_path):
+    # without an MSA header keyword the comment is no #SPECTRUM marker of an MSA file
+    text = "# Spectrum : Mn L2,3 edge, sample A\n640 1\n641 2\n642 3\n"
+    spectrum = read_eels(write(tmp_path, "mn.txt", text))
+    np.testing.assert_allclose(spectrum.energy, [640, 641, 642])
+    np.testing.assert_allclose(spectrum.counts, [1, 2, 3])
+
+
 @pytest.mark.parametrize("npoints", ["nan", "inf", "-inf", "2.5"])
 def test_msa_npoints_must_be_a_finite_count(tmp_path, npoints):
     text = f"#NPOINTS : {npoints}\n#XPERCHAN : 1\n#OFFSET : 500\n#SPECTRUM :\n1\n2\n"
