@@ -317,7 +317,7 @@ def dtw(a: Any, b: Any, x: Any = None, window: int | None = None) -> float:
 
     ``sqrt(min over warping paths of sum (a_i - b_j)^2)``; the diagonal path gives the
     plain Euclidean distance, so for equal lengths ``dtw <= ||a - b||``. O(n m) time and
-    memory, one vectorised pass per anti-diagonal (a few ms for n = m = 421).
+    O(n) memory, one vectorised pass per anti-diagonal (a few ms for n = m = 421).
 
     Args:
         a: ``n`` spectrum.
@@ -347,19 +347,37 @@ def dtw(a: Any, b: Any, x: Any = None, window: int | None = None) -> float:
                 f"window={w} is narrower than the length difference |{n} - {m}| = {abs(n - m)},"
                 f" so no warping path fits; pass window >= {abs(n - m)} or None"
             )
-    # cumulative cost, 1-based with a guard row/column; filled one anti-diagonal
-    # (i + j = d) at a time, since each cell needs only the two previous diagonals
-    acc = np.full((n + 1, m + 1), np.inf)
-    acc[0, 0] = 0.0
+    return float(math.sqrt(_dtw_costs(a, b[None, :], w)[0]))
+
+
+def _dtw_costs(a: np.ndarray, b: np.ndarray, window: int) -> np.ndarray:
+    """Squared DTW distance of ``a`` (n,) to each row of ``b`` (k, m), ``|i - j| <= window``.
+
+    The cumulative cost ``acc[i, j]`` (1-based, guard row and column) is filled one
+    anti-diagonal ``i + j = d`` at a time for all rows at once, keeping only the last
+    two diagonals (each (n + 1, k), indexed by ``i``, so a diagonal's cells are one
+    contiguous block): O(k n) memory, O(k n m) time.
+    """
+    n, m = a.size, b.shape[1]
+    b_by_j = np.ascontiguousarray(b.T)  # (m, k)
+    before, last, diagonal = (np.full((n + 1, len(b)), np.inf) for _ in range(3))
+    before[0] = 0.0  # diagonal 0 is acc[0, 0]; diagonal 1 (last) is all guard cells
+    best = np.empty((n, len(b)))
     for d in range(2, n + m + 1):
-        i = np.arange(max(1, d - m), min(n, d - 1) + 1)
-        j = d - i
-        if w < max(n, m):
-            keep = np.abs(i - j) <= w
-            i, j = i[keep], j[keep]
-        best = np.minimum(np.minimum(acc[i - 1, j - 1], acc[i - 1, j]), acc[i, j - 1])
-        acc[i, j] = (a[i - 1] - b[j - 1]) ** 2 + best
-    return float(math.sqrt(acc[n, m]))
+        lo = max(1, d - m, -((window - d) // 2))  # ceil((d - window) / 2)
+        hi = min(n, d - 1, (d + window) // 2)
+        diagonal[:lo] = np.inf
+        diagonal[hi + 1 :] = np.inf
+        if lo <= hi:  # cells i = lo..hi, j = d - i (none for an even band width 0 and odd d)
+            step = best[: hi - lo + 1]  # min of acc[i-1, j-1], acc[i-1, j], acc[i, j-1]
+            np.minimum(before[lo - 1 : hi], last[lo - 1 : hi], out=step)
+            np.minimum(step, last[lo : hi + 1], out=step)
+            cell = diagonal[lo : hi + 1]
+            np.subtract(a[lo - 1 : hi, None], b_by_j[d - hi - 1 : d - lo][::-1], out=cell)
+            np.square(cell, out=cell)
+            cell += step
+        before, last, diagonal = last, diagonal, before
+    return last[n]
 
 
 #: name -> ``f(a, b, x=None) -> float``; see :data:`DISTANCES` for which are distances.
@@ -503,15 +521,22 @@ class SpectrumObjective:
 
         Returns:
             ``k`` losses, as ``self(x, spectra[i])`` would give (vectorised for
-            ``target_loss``).
+            ``target_loss`` and ``dtw``).
         """
         spectra = _as_float_array("spectra", spectra, 2)
-        if self.measure != "target_loss":
+        if self.measure not in ("target_loss", "dtw"):
             return np.array([self(x, row) for row in spectra])
         x = _as_axis("x", x)
         _same_length("spectra", spectra, "x", x)
         inside = self.inside(x)
-        return target_losses(x[inside], spectra[:, inside], self.target_x, self.target_y)
+        x, spectra = x[inside], spectra[:, inside]
+        if self.measure == "target_loss":
+            return target_losses(x, spectra, self.target_x, self.target_y)
+        t = np.interp(x, self.target_x, self.target_y)
+        if self.normalise:
+            t, spectra = _minmax("target (on the spectrum's axis)", t), _minmax("spectra", spectra)
+        window = x.size if self.dtw_window is None else self.dtw_window
+        return np.sqrt(_dtw_costs(t, spectra, window))
 
     def to_dict(self) -> dict[str, Any]:
         """Plain-JSON config (target arrays as lists) for the journal."""

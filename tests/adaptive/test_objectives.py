@@ -505,3 +505,19 @@ def test_losses_of_a_stack_match_one_call_per_spectrum(measure):
     stack *= rng.uniform(0.3, 1.5, (6, 1))
     expected = [objective(x, row) for row in stack]
     np.testing.assert_allclose(objective.losses(x, stack), expected, rtol=1e-12)
+
+
+@pytest.mark.parametrize("window", [None, 0, 3])
+def test_dtw_losses_of_a_stack_match_the_textbook_recurrence(window):
+    """The stack is warped all rows at once; each row's loss is its own DTW distance."""
+    x = np.linspace(370.0, 810.0, 44)  # the target spans the 40 channels x[2:-2]
+    target = np.exp(-(((x - 520.0) / 60.0) ** 2))
+    objective = SpectrumObjective(x[2:-2], target[2:-2], measure="dtw", dtw_window=window)
+    rng = np.random.default_rng(1)
+    stack = np.stack([np.exp(-(((x - c) / 50.0) ** 2)) for c in rng.uniform(450, 650, 5)])
+    stack *= rng.uniform(0.3, 1.5, (5, 1))
+    scaled = [(row - row.min()) / np.ptp(row) for row in stack[:, 2:-2]]
+    t = (target[2:-2] - target[2:-2].min()) / np.ptp(target[2:-2])
+    expected = [naive_dtw(t, row, window) for row in scaled]
+    np.testing.assert_allclose(objective.losses(x, stack), expected, rtol=1e-12)
+    assert len(set(np.round(expected, 9))) == 5  # the rows differ, so pairing is checked
