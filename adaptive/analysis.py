@@ -8,6 +8,7 @@ observation's objective value.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -56,17 +57,27 @@ class PeakAnalysis:
 
 class ElementAnalysis:
     """EELS element identification: ``p_<element>`` probabilities and ``n_elements``
-    above the calibrated thresholds (x is energy loss in eV).
+    above the calibrated thresholds (x is energy loss in eV), and ``warnings``, the
+    sentences of ``surrogates.eels_net.domain_warnings`` on where the spectrum leaves
+    the trained range (a list, empty when it does not; not a value).
 
     Args:
-        networks: names of the committed networks in the ensemble.
+        networks: names of the committed networks in the ensemble, e.g.
+            ``["unet", "resnet"]``, or one name such as ``"unet"``.
     """
 
     name = "elements"
 
-    def __init__(self, networks: tuple[str, ...] = ("unet", "resnet")):
+    def __init__(self, networks: str | Sequence[str] = ("unet", "resnet")):
         from surrogates.eels_net import EELSIdentifier
 
+        if isinstance(networks, str):
+            networks = (networks,)
+        if not isinstance(networks, list | tuple):
+            raise InvalidParameterError(
+                f'networks is a list such as ["unet", "resnet"] or one name such as "unet", '
+                f"got {networks!r}"
+            )
         self.identifier = EELSIdentifier.load(tuple(networks))
 
     def feature_names(self) -> set[str]:
@@ -75,9 +86,10 @@ class ElementAnalysis:
 
         return {"n_elements", *(f"p_{el}" for el in ELEMENTS)}
 
-    def __call__(self, spectrum: Spectrum) -> dict[str, float]:
+    def __call__(self, spectrum: Spectrum) -> dict[str, float | list[str]]:
         from simulators.eels import ELEMENTS
         from simulators.eels_files import to_channels
+        from surrogates.eels_net import domain_warnings
 
         order = np.argsort(spectrum.x)
         try:
@@ -88,7 +100,8 @@ class ElementAnalysis:
             ) from None
         probabilities, present = self.identifier.identify(channels[None], window[None])
         features = {f"p_{el}": float(p) for el, p in zip(ELEMENTS, probabilities[0], strict=True)}
-        return {"n_elements": float(present[0].sum()), **features}
+        warnings = domain_warnings(spectrum.x[order], window)
+        return {"n_elements": float(present[0].sum()), **features, "warnings": warnings}
 
 
 ANALYSES = {cls.name: cls for cls in (PeakAnalysis, ElementAnalysis)}
@@ -131,7 +144,7 @@ class Analysis:
                 f"one of {sorted(names)}, or is null"
             )
 
-    def __call__(self, spectrum: Spectrum) -> tuple[dict[str, float], float | None]:
+    def __call__(self, spectrum: Spectrum) -> tuple[dict[str, Any], float | None]:
         """The spectrum's features and, when ``value`` names one, the objective value."""
         features = self.step(spectrum)
         if self.value is None:

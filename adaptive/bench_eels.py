@@ -14,10 +14,12 @@ import time
 from pathlib import Path
 
 from adaptive.errors import InvalidParameterError
+from simulators.eels_files import EELSSpectrum, read_eels, to_channels
 from surrogates.eels_net import (
     TEST_SEED,
+    VALIDATION_SEED,
     EELSIdentifier,
-    identify_file,
+    identify_spectrum,
     score_identification,
     simulate_eels,
 )
@@ -28,12 +30,14 @@ NETWORKS = ("unet", "resnet")
 EXSPY_LABELS = {"exspy_coreloss_Mn_O.msa": ("Mn", "O")}
 
 
-def real_spectra(data_dir: str | Path) -> list[tuple[Path, set[str]]]:
-    """The labelled measured core-loss spectra: ``[(file, {element, ...})]``.
+def real_spectra(data_dir: str | Path) -> list[tuple[Path, set[str], EELSSpectrum]]:
+    """The labelled measured core-loss spectra, each read and put on the channels once to
+    check it: ``[(file, {element, ...}, spectrum)]``.
 
     Raises:
         InvalidParameterError: ``data_dir`` holds none of them (the message names
-            ``--data``), or an EELSDB ``metadata.json`` lacks its ``"edges"`` list.
+            ``--data``), an EELSDB ``metadata.json`` lacks its ``"edges"`` list, or a
+            spectrum file cannot be read or put on the channels.
     """
     data_dir = Path(data_dir)
     out = [(data_dir / name, set(labels)) for name, labels in EXSPY_LABELS.items()]
@@ -48,14 +52,35 @@ def real_spectra(data_dir: str | Path) -> list[tuple[Path, set[str]]]:
             f"--data {data_dir}: no labelled EELS spectra there; pass the folder that holds "
             "them (shared/data/eels)"
         )
-    return found
+    spectra = []
+    for path, labels in found:
+        try:
+            spectrum = read_eels(path)
+            to_channels(spectrum.energy, spectrum.counts, source=str(path))
+        except (ValueError, OSError) as err:  # simulators raise builtins only
+            raise InvalidParameterError(
+                f"--data {data_dir}: a spectrum there cannot be benchmarked: {err}"
+            ) from None
+        spectra.append((path, labels, spectrum))
+    return spectra
 
 
 def bench_eels(n: int = 5000, seed: int = TEST_SEED, data_dir: str | Path | None = None) -> dict:
     """``{"methods": {name: figures}, "real": [...]}`` for each network and the ensemble.
 
-    ``data_dir`` is read first (``real_spectra``), so a wrong one loses no run.
+    ``seed`` and ``data_dir`` are checked first (``real_spectra`` reads every file), so a
+    wrong one loses no run.
+
+    Raises:
+        InvalidParameterError: ``seed`` is ``VALIDATION_SEED`` (the spectra the thresholds
+            were calibrated on), or ``real_spectra`` refuses ``data_dir``.
     """
+    if seed == VALIDATION_SEED:
+        raise InvalidParameterError(
+            f"--seed {seed} is VALIDATION_SEED, the spectra the networks' thresholds and "
+            f"ensemble weights were calibrated on; pass another seed, e.g. the default test "
+            f"seed {TEST_SEED}"
+        )
     real_files = None if data_dir is None else real_spectra(data_dir)
     batch = simulate_eels(n, seed)
     identifiers = {name: EELSIdentifier.load((name,)) for name in NETWORKS}
@@ -76,8 +101,8 @@ def bench_eels(n: int = 5000, seed: int = TEST_SEED, data_dir: str | Path | None
     report = {"n": n, "seed": seed, "methods": methods}
     if real_files is not None:
         real = []
-        for path, labels in real_files:
-            found = set(identify_file(path, identifiers["ensemble"])["present"])
+        for path, labels, spectrum in real_files:
+            found = set(identify_spectrum(spectrum, identifiers["ensemble"])["present"])
             real.append(
                 {
                     "file": str(path),

@@ -391,8 +391,9 @@ class EELSSimulator:
         Args:
             window_width: (min, max) window width, channels (1 eV each), integers.
             energy_min: lowest first channel of a window, eV; an integer (whole channels).
-            edge_margin: how far inside the window a major edge must lie to be
-                labelled, eV.
+            edge_margin: how far inside the window a major edge's tabulated onset must
+                lie to be labelled, eV; at least the largest shift
+                ``max|energy_shift| + chemical_shift``, so a labelled edge is drawn inside.
             background_exponent: (min, max) power-law exponent r.
             background_curvature: largest ``|dr|`` of the background's exponent
                 (module docstring); the local exponent changes by ``2 dr``, so by up to
@@ -400,7 +401,8 @@ class EELSSimulator:
             jump_ratio: (min, max) of the log-uniform factor u in the edge jump
                 ``fraction * strength * u`` relative to the background at onset.
             white_line: (min, max) white-line height relative to the edge jump.
-            energy_shift: (min, max) common energy shift of all edges, eV.
+            energy_shift: (min, max) common energy shift of all edges, eV; with
+                ``chemical_shift`` it may not move the lowest onset (24 eV) to 0 eV or below.
             chemical_shift: largest chemical shift of one element's edges, eV.
             thickness: (min, max) relative thickness t/lambda (log-uniform).
             plasmon_energy: (min, max) Drude plasmon energy, eV.
@@ -446,7 +448,7 @@ class EELSSimulator:
         Returns:
             The batch.
         """
-        self._check()
+        self.check()
         if isinstance(n, bool) or not isinstance(n, int | np.integer) or n < 1:
             raise ValueError(f"n must be an integer >= 1, got {n!r}")
         rng = np.random.default_rng(check_seed(seed))
@@ -465,7 +467,9 @@ class EELSSimulator:
             elements=[tuple(ELEMENTS[i] for i in row if i >= 0) for row in comp],
         )
 
-    def _check(self) -> None:
+    def check(self) -> None:
+        """Raise a ValueError naming the first bad setting and how to fix it; ``sample``
+        calls it."""
         ranges = {
             "window_width": (self.window_width, 1),
             "background_exponent": (self.background_exponent, 0.5),
@@ -500,6 +504,23 @@ class EELSSimulator:
         for name, (value, low, high) in scalars.items():
             if not (is_finite_real(value) and low <= value <= high):
                 raise ValueError(f"{name} must be a number in [{low}, {high}], got {value!r}")
+        # labels use the tabulated onsets: shifted, a labelled edge must stay in the window
+        moved = max(abs(self.energy_shift[0]), abs(self.energy_shift[1])) + self.chemical_shift
+        if moved > self.edge_margin:
+            raise ValueError(
+                f"energy_shift {self.energy_shift!r} and chemical_shift {self.chemical_shift} "
+                f"move edges by up to {moved} eV, more than edge_margin {self.edge_margin}, so "
+                "a labelled edge could be drawn outside its window; narrow the shifts or raise "
+                f"edge_margin to at least {moved}"
+            )
+        lowest = _tables().onset.min() + self.energy_shift[0] - self.chemical_shift
+        if lowest <= 0:
+            raise ValueError(
+                f"energy_shift {self.energy_shift!r} and chemical_shift {self.chemical_shift} "
+                f"can move the lowest edge onset ({_tables().onset.min()} eV) to {lowest} eV; "
+                "onsets must stay positive: raise the energy_shift minimum or lower "
+                "chemical_shift"
+            )
         # whole channels: a window starts at energy_min or above, and is as wide as asked
         for name, value in (("energy_min", [self.energy_min]), ("window_width", self.window_width)):
             if any(v != int(v) for v in value):

@@ -20,6 +20,7 @@ from simulators.eels import N_CHANNELS
 from simulators.text_files import (
     EV_PER_UNIT,
     aligned_columns,
+    existing_file,
     header_columns,
     read_text,
     refuse_decimal_commas,
@@ -58,11 +59,13 @@ def _ascending_steps(energy: np.ndarray, where: str = "") -> np.ndarray:
     step = np.diff(energy)
     if (step <= 0).any():
         i = int(np.argmax(step <= 0))
-        raise ValueError(
-            f"{where}energy must increase strictly (positive dispersion), but point {i + 1} "
-            f"({energy[i + 1]} eV) follows {energy[i]} eV; sort the spectrum by energy, or "
-            "reverse both arrays"
+        found = (
+            f"point {i + 1} repeats {energy[i]} eV; remove the duplicate points"
+            if step[i] == 0
+            else f"point {i + 1} ({energy[i + 1]} eV) follows {energy[i]} eV; sort the "
+            "spectrum by energy, or reverse both arrays"
         )
+        raise ValueError(f"{where}energy must increase strictly (positive dispersion), but {found}")
     return step
 
 
@@ -329,9 +332,7 @@ def read_eels(path: str | Path) -> EELSSpectrum:
     """
     path = Path(path)
     if path.suffix.lower() in BINARY_SUFFIXES:
-        if not path.is_file():
-            raise FileNotFoundError(f"spectrum file {str(path)!r} does not exist; check the path")
-        return _read_binary(path)
+        return _read_binary(existing_file(path, f"a {path.suffix} file"))
     text = read_text(path, "an EELS text file")
     if _is_msa(text):
         return _parse_msa(text, str(path))

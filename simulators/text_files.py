@@ -85,6 +85,17 @@ def refuse_decimal_commas(line: str, where: str) -> None:
         raise ValueError(f"{where}: {line.strip()!r} writes decimal commas; write decimal points")
 
 
+def existing_file(path: str | Path, kind: str) -> Path:
+    """``path`` as a Path; FileNotFoundError if nothing is there, IsADirectoryError if it is
+    a folder (``kind`` is what the file should be, for the message)."""
+    path = Path(path)
+    if path.is_dir():
+        raise IsADirectoryError(f"{str(path)!r} is a directory, not a file; pass {kind}")
+    if not path.is_file():
+        raise FileNotFoundError(f"spectrum file {str(path)!r} does not exist; check the path")
+    return path
+
+
 def read_text(path: str | Path, kind: str) -> str:
     """The text of ``path``: UTF-8 (a byte-order mark dropped), else Latin-1.
 
@@ -98,12 +109,10 @@ def read_text(path: str | Path, kind: str) -> str:
 
     Raises:
         FileNotFoundError: no such file.
+        IsADirectoryError: ``path`` is a folder.
         ValueError: the file is not text (it holds NUL bytes).
     """
-    path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f"spectrum file {str(path)!r} does not exist; check the path")
-    data = path.read_bytes()
+    data = existing_file(path, kind).read_bytes()
     nul = data.find(b"\x00")
     if nul >= 0:
         raise ValueError(

@@ -29,9 +29,9 @@ Architectures (both small enough to run >= 2,000 spectra/s on one CPU core, and 
 reduce 3072 channels to 768 in the first layer):
 
 * ``EELSUNet``: a strided stem, then an encoder of residual blocks at 768, 384, 192 and
-  48 positions, a decoder that upsamples the 48-position bottleneck (which sees the
-  whole window) back to 192 positions and adds the skip connection from the encoder
-  there, and the head.
+  48 positions, a decoder that upsamples the 48-position bottleneck (each position
+  sees about 450 eV of the spectrum around it) back to 192 positions and adds the skip
+  connection from the encoder there, and the head.
 * ``EELSResNet``: the same stem and residual stages at 768, 384 and 192 positions,
   without the bottleneck and decoder.
 
@@ -61,6 +61,7 @@ ResNet 7,500, ensemble 3,500 spectra/s (BENCHMARKS.md).
 
 from __future__ import annotations
 
+import inspect
 import itertools
 import time
 from collections.abc import Sequence
@@ -271,7 +272,7 @@ class EELSUNet(nn.Module):
     """1-D U-Net: (n, N_INPUTS, 3072) prepared spectra -> (n, 80) logits.
 
     Encoder: stem to 768 positions, stride-2 stages to 384 and 192, a stride-4 stage to a
-    48-position bottleneck (64 eV per position, so its block sees the whole window);
+    48-position bottleneck (64 eV per position, each seeing about 450 eV of the input);
     decoder: the bottleneck upsampled to 192 positions and added to the encoder's
     192-position features (the skip connection), one more block, then the head.
 
@@ -610,9 +611,11 @@ class EELSIdentifier:
         Runs on torch's threads (``torch.set_num_threads``; by default one per core).
 
         Args:
-            spectra: (n, N_CHANNELS) spectra, e.g. ``EELSBatch.spectra`` or the output of
-                ``simulators.eels_files.to_channels``.
-            window: (n, 2) int, first and last channel of each window.
+            spectra: (n, N_CHANNELS) spectra, e.g. ``EELSBatch.spectra``, or
+                ``simulators.eels_files.to_channels`` output: ``x[None]`` for one spectrum.
+            window: (n, 2) int, first and last channel of each window. ``to_channels``
+                gives one (2,) window for all its spectra: pass ``w[None]`` for one
+                spectrum, ``np.broadcast_to(w, (n, 2))`` for a batch of n.
             batch_size: spectra per network call (>= 1).
 
         Returns:
@@ -746,6 +749,31 @@ def simulate_eels(n: int, seed: int, dtype: type = np.float32, **settings) -> EE
     return EELSBatch(spectra=spectra, labels=labels, window=window, elements=elements)
 
 
+def _check_augment(augment) -> dict:
+    """``augment`` as a dict of ``EELSSimulator`` settings that pass its checks over
+    ``TRAINING_SIMULATOR``; an ``InvalidParameterError`` otherwise."""
+    if augment is None:
+        return {}
+    example = '{"overlap_fraction": 0.5}'
+    if not isinstance(augment, dict):
+        raise InvalidParameterError(
+            f"augment is a dict of EELSSimulator settings such as {example}, or None; got "
+            f"{augment!r}"
+        )
+    names = inspect.signature(EELSSimulator).parameters
+    unknown = [key for key in augment if key not in names]
+    if unknown:
+        raise InvalidParameterError(
+            f"augment names {unknown[0]!r}, not an EELSSimulator setting; use some of "
+            f"{sorted(names)}, e.g. {example}"
+        )
+    try:
+        EELSSimulator(**{**TRAINING_SIMULATOR, **augment}).check()
+    except ValueError as err:  # simulators raise builtins only (they import nothing of ours)
+        raise InvalidParameterError(f"augment {augment!r}: {err}") from None
+    return dict(augment)
+
+
 def train_eels_net(
     arch: str = "unet",
     n_train: int = 130_000,
@@ -797,8 +825,9 @@ def train_eels_net(
         epoch) and ``validation`` (its probabilities, float16, and labels, bit-packed).
 
     Raises:
-        InvalidParameterError: a bad setting or ``init`` file, or ``checkpoint_dir``
-            holds an unreadable checkpoint or a run with other settings.
+        InvalidParameterError: a bad setting, ``augment`` or ``init`` file (before any
+            folder is made), or ``checkpoint_dir`` holds an unreadable checkpoint or a
+            run with other settings.
     """
     from tqdm.auto import tqdm
 
@@ -809,6 +838,7 @@ def train_eels_net(
         TEST_SEED: "the benchmark's test spectra",
     }
     check_training_settings(n_train, epochs, seed, batch_size, n_val, 100, lr, reserved)
+    augment = _check_augment(augment)
     settings = {
         "arch": arch,
         "n_train": n_train,
@@ -817,7 +847,7 @@ def train_eels_net(
         "batch_size": batch_size,
         "lr": float(lr),
         "simulator": dict(TRAINING_SIMULATOR),
-        "augment": dict(augment or {}),
+        "augment": augment,
         "init": None if init is None else str(init),
     }
     dev = training_device(device)

@@ -155,3 +155,32 @@ def test_a_doublet_fit_gives_only_features_the_analysis_names():
     analysis = Analysis({"name": "peak_fit", "options": {"max_peaks": 3}, "value": "n_peaks"})
     features, value = analysis(Spectrum(e, counts, "eV", "counts"))
     assert value == 3 and set(features) <= analysis.step.feature_names()
+
+
+@pytest.mark.parametrize(
+    ("networks", "members"), [("unet", 1), (["unet"], 1), (("unet", "resnet"), 2)]
+)
+def test_element_analysis_takes_one_network_name_or_a_list(networks, members):
+    # a single name was split into letters ("u", "n", ...) and refused as weights eels_u.pt
+    analysis = Analysis({"name": "elements", "options": {"networks": networks}})
+    assert len(analysis.step.identifier.networks) == members
+
+
+@pytest.mark.parametrize("networks", [None, 3, {"unet": 1}])
+def test_element_analysis_refuses_networks_that_are_not_a_list(networks):
+    with pytest.raises(InvalidParameterError, match=r'networks is a list such as \["unet"'):
+        Analysis({"name": "elements", "options": {"networks": networks}})
+
+
+def test_element_analysis_journals_the_out_of_domain_warnings(tmp_path):
+    journal = Journal(tmp_path / "j.sqlite")
+    campaign = Campaign.create(
+        journal, SPACE, {"name": "random"}, analysis={"name": "elements", "value": "p_O"}
+    )
+    e = np.arange(520.0, 540.0, 0.1)  # a 20 eV window: narrower than any trained one
+    y = 1e4 * (e / 520) ** -3 * (1 + 0.5 * (e > 532))
+    assert campaign.observe(Observation(point={"x": 0.5}, spectrum=Spectrum(e, y)))
+    features = journal.observations(campaign.id)[0].metadata["features"]
+    (warning,) = features["warnings"]
+    assert "20 eV wide, narrower than the 30 eV" in warning
+    assert features["n_elements"] >= 1

@@ -325,3 +325,34 @@ def test_contamination_is_not_the_share_of_spectra_with_carbon():
         for p in (0.0, 0.1, 1.0)
     }  # fmt: skip
     assert 0.05 < share[0.0] < 0.09 and 0.13 < share[0.1] < 0.17 and 0.88 < share[1.0] < 0.94
+
+
+@pytest.mark.parametrize(
+    ("settings", "match"),
+    [
+        # labels use the tabulated onsets: a shift past edge_margin labelled undrawn edges
+        (
+            {"energy_shift": (-20.0, -20.0), "chemical_shift": 0.0},
+            "raise edge_margin to at least 20",
+        ),
+        ({"energy_shift": (-5.0, 9.0)}, "narrow the shifts or raise edge_margin to at least 11"),
+        # an onset at or below 0 eV made NaN jumps and a bare numpy "lam value too large"
+        ({"energy_shift": (-30.0, 5.0), "edge_margin": 40.0}, "onsets must stay positive"),
+    ],
+)
+def test_shifts_that_move_edges_too_far_are_refused(settings, match):
+    with pytest.raises(ValueError, match=match):
+        EELSSimulator(**settings).sample(5, seed=1)
+
+
+def test_labelled_elements_have_a_drawn_major_edge_in_the_window():
+    # the largest shifts edge_margin allows: every label still has a drawn edge inside
+    shift, chemical = -8.0, 2.0
+    b = EELSSimulator(window_width=(30, 60), energy_shift=(shift, shift), chemical_shift=chemical)
+    batch = b.sample(2000, seed=0)
+    t = _tables()
+    for (first, last), row in zip(batch.window, batch.labels, strict=True):
+        for j in np.flatnonzero(row):
+            ids = t.by_element[j][t.by_element[j] >= 0]
+            drawn = t.onset[ids][t.major[ids]] + shift
+            assert ((drawn - chemical >= first) & (drawn + chemical <= last)).any()

@@ -422,3 +422,24 @@ def test_text_rows_after_an_index_column_need_energy_and_counts(tmp_path):
     text = ",Energy,Counts\n0,500,1\n1,501\n"
     with pytest.raises(ValueError, match="line 3: 2 columns; need index, energy and counts"):
         read_eels_text(write(tmp_path, "short.csv", text))
+
+
+@pytest.mark.parametrize(
+    ("energy", "message", "not_message"),
+    [
+        ([500.0, 501.0, 501.0, 502.0], r"point 2 repeats 501\.0 eV; remove the duplicate", "sort"),
+        ([500.0, 502.0, 501.0], r"point 2 \(501\.0 eV\) follows 502\.0 eV; sort", "duplicate"),
+    ],
+)
+def test_energies_that_do_not_increase_get_the_fix_that_fits(energy, message, not_message):
+    # duplicate energies were told to sort the spectrum, which leaves them duplicate
+    with pytest.raises(ValueError, match=message) as caught:
+        to_channels(np.array(energy), np.ones(len(energy)))
+    assert not_message not in str(caught.value)
+
+
+@pytest.mark.parametrize("name", ["folder.msa", "folder.dm3"])
+def test_a_directory_is_named_as_one_not_as_missing(tmp_path, name):
+    (tmp_path / name).mkdir()
+    with pytest.raises(IsADirectoryError, match=f"{name}' is a directory, not a file"):
+        read_eels(tmp_path / name)

@@ -137,3 +137,11 @@ def test_a_cp1252_ellipsis_does_not_break_a_line_of_the_xas_or_eels_readers(tmp_
     assert read_spectrum(paths["xas.dat"])[0][0] == 8900
     assert read_eels(paths["eels.txt"]).metadata["note"] == "Fe\x85 2 scans"
     assert read_msa(paths["eels.msa"]).metadata["title"] == "Fe\x85 2"
+
+
+def test_a_directory_is_named_as_one_not_as_missing(tmp_path):
+    # it said "does not exist" of a folder that does
+    with pytest.raises(IsADirectoryError, match="is a directory, not a file; pass a text file"):
+        read_text(tmp_path, "a text file")
+    with pytest.raises(FileNotFoundError, match="does not exist"):
+        read_text(tmp_path / "missing.txt", "a text file")

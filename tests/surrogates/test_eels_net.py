@@ -412,6 +412,30 @@ def test_training_refuses_a_device_before_creating_the_checkpoint_folder(
     assert not any(tmp_path.iterdir())
 
 
+@pytest.mark.parametrize(
+    ("augment", "match"),
+    [
+        ({"overlap": 0.5}, "augment names 'overlap', not an EELSSimulator setting"),
+        ({"overlap_fraction": 2.0}, r"augment .*overlap_fraction must be a number in \[0, 1\]"),
+        ({"energy_shift": (-40.0, 5.0)}, "augment .*raise edge_margin"),
+        (0.25, "augment is a dict of EELSSimulator settings"),
+    ],
+)
+def test_training_refuses_a_bad_augment_before_creating_the_checkpoint_folder(
+    tmp_path, augment, match
+):
+    # these raised a bare TypeError or ValueError after the checkpoint folder was made
+    with pytest.raises(InvalidParameterError, match=match):
+        tiny("resnet", tmp_path, "aug", augment=augment)
+    assert not any(tmp_path.iterdir())
+
+
+def test_training_stores_a_good_augment_with_its_settings(tmp_path):
+    tiny("resnet", tmp_path, "aug", epochs=1, augment={"overlap_fraction": 0.5})
+    saved = torch.load(tmp_path / "aug" / "eels_resnet.pt", weights_only=False)
+    assert saved["settings"]["augment"] == {"overlap_fraction": 0.5}
+
+
 def test_an_ensemble_weighs_members_and_calibrates_on_their_validation(tmp_path):
     tiny("unet", tmp_path, "ens", epochs=1)
     tiny("resnet", tmp_path, "ens", epochs=1)
