@@ -80,6 +80,12 @@ BOUNDS = {
 
 #: The four flow fractions (the first four factors) must sum to at most this, %.
 MAX_FRACTION_SUM = 100.0
+#: Relative slack on ``MAX_FRACTION_SUM``, as ``adaptive.space.TOL`` gives a campaign's
+#: constraints: fractions filled up to exactly 100 % may sum to 100.00000000000001.
+FRACTION_SUM_TOL = 1e-9
+
+#: Most droplets one ``measure`` call simulates (each is a row of 421 absorbances).
+MAX_DROPLETS = 10_000
 
 #: Fitted model parameters (``calibrate`` on the run-1 median spectra; see module doc).
 DEFAULT_PARAMS = {
@@ -181,7 +187,7 @@ def check_recipes(recipes: np.ndarray | Sequence[Sequence[float]]) -> np.ndarray
     Raises:
         ValueError: values that are not real numbers (dicts, complex), wrong shape,
             non-finite value, value outside ``BOUNDS`` or the four fractions summing to
-            more than ``MAX_FRACTION_SUM``.
+            more than ``MAX_FRACTION_SUM`` (by more than ``FRACTION_SUM_TOL`` of it).
     """
     x = as_float_array(
         "recipes",
@@ -207,12 +213,13 @@ def check_recipes(recipes: np.ndarray | Sequence[Sequence[float]]) -> np.ndarray
                 "pass a value inside BOUNDS"
             )
     total = x[:, :4].sum(axis=1)
-    over = total > MAX_FRACTION_SUM
+    over = total > MAX_FRACTION_SUM * (1.0 + FRACTION_SUM_TOL)
     if over.any():
         i = int(over.argmax())
         raise ValueError(
-            f"flow fractions {FACTORS[:4]} of recipe {i} sum to {total[i]:.6g} % > "
-            f"{MAX_FRACTION_SUM:g} %; lower them so they sum to at most {MAX_FRACTION_SUM:g}"
+            f"flow fractions {FACTORS[:4]} of recipe {i} sum to {float(total[i])!r} % > "
+            f"{MAX_FRACTION_SUM:g} % (by {total[i] - MAX_FRACTION_SUM:.3g}); lower them so "
+            f"they sum to at most {MAX_FRACTION_SUM:g}"
         )
     return x
 
@@ -340,15 +347,18 @@ class AgNPSynthesis:
 
         Args:
             recipe: dict keyed by exactly ``FACTORS``, or a (5,) array in that order.
-            n_droplets: number of droplets, an int >= 1.
+            n_droplets: number of droplets, an int from 1 to ``MAX_DROPLETS``.
 
         Returns:
             (n_droplets, 421) absorbance on ``WAVELENGTHS``.
         """
         if isinstance(n_droplets, bool) or not isinstance(n_droplets, int | np.integer):
             raise ValueError(f"n_droplets must be an int >= 1, got {n_droplets!r}")
-        if n_droplets < 1:
-            raise ValueError(f"n_droplets must be >= 1, got {n_droplets}")
+        if not 1 <= n_droplets <= MAX_DROPLETS:
+            raise ValueError(
+                f"n_droplets must be from 1 to {MAX_DROPLETS}, got {n_droplets}; measure "
+                "more droplets in several calls"
+            )
         x = np.repeat(_recipe_row(recipe), int(n_droplets), axis=0)
         n = x.shape[0]
         z = self._rng.standard_normal((n, 2 + WAVELENGTHS.size))

@@ -14,12 +14,14 @@ Example:
 """
 
 import csv
+import io
 import os
 from collections.abc import Sequence
 
 import numpy as np
 
 from simulators.base import as_float_array, check_seed, is_finite_real
+from simulators.text_files import read_text
 
 MODES = ("mean", "sample")
 
@@ -130,7 +132,8 @@ class PoolEmulator:
         """Read a CSV with a header row and group its rows into candidates.
 
         Args:
-            path: CSV file; the first row names the columns.
+            path: CSV file, UTF-8 or else Latin-1 (Excel's Windows CSV); the first row
+                names the columns.
             inputs: names of the d input columns (distinct, at least one).
             objective: name of the objective column (not one of ``inputs``).
             seed: seed for the replicate sampling.
@@ -139,9 +142,10 @@ class PoolEmulator:
             The emulator, candidates in order of first appearance.
 
         Raises:
-            ValueError: empty file or no data rows, an unknown column name or one that
-                the header repeats, a data row with values beyond the header, non-numeric or
-                non-finite values.
+            FileNotFoundError: no such file.
+            ValueError: not a text file, empty file or no data rows, an unknown column name
+                or one that the header repeats, a data row with values beyond the header,
+                non-numeric or non-finite values (messages give the file's line number).
         """
         inputs = _input_names(inputs)
         if not inputs:
@@ -150,8 +154,12 @@ class PoolEmulator:
             raise ValueError(f"inputs must be distinct column names, got {inputs}")
         if objective in inputs:
             raise ValueError(f"objective {objective!r} must not also be an input")
-        with open(path, newline="", encoding="utf-8-sig") as fh:
-            rows = [row for row in csv.reader(fh) if any(cell.strip() for cell in row)]
+        reader = csv.reader(io.StringIO(read_text(path, "a CSV table"), newline=""))
+        lines, rows = [], []  # the file line each non-blank row ends on, and the row
+        for row in reader:
+            if any(cell.strip() for cell in row):
+                lines.append(reader.line_num)
+                rows.append(row)
         if not rows:
             raise ValueError(f"{path} is empty; expected a header row and data rows")
         header = [name.strip() for name in rows[0]]
@@ -168,10 +176,10 @@ class PoolEmulator:
             raise ValueError(f"{path} has a header but no data rows")
         cols = [header.index(name) for name in [*inputs, objective]]
         values = np.empty((len(rows) - 1, len(cols)))
-        for r, row in enumerate(rows[1:]):
+        for r, (line, row) in enumerate(zip(lines[1:], rows[1:], strict=True)):
             if any(cell.strip() for cell in row[len(header) :]):
                 raise ValueError(
-                    f"data row {r + 1} of {path} has values beyond the header's "
+                    f"line {line} of {path} has values beyond the header's "
                     f"{len(header)} columns; remove the extra cells or name their columns"
                 )
             for c, col in enumerate(cols):
@@ -180,13 +188,13 @@ class PoolEmulator:
                     values[r, c] = float(cell)
                 except ValueError:
                     raise ValueError(
-                        f"non-numeric value {cell!r} in column {header[col]!r}, data row {r + 1} "
-                        f"of {path}; every input and objective value must be a number"
+                        f"non-numeric value {cell!r} in column {header[col]!r}, line {line} of "
+                        f"{path}; every input and objective value must be a number"
                     ) from None
                 if not np.isfinite(values[r, c]):
                     raise ValueError(
-                        f"non-finite value {cell!r} in column {header[col]!r}, data row {r + 1} "
-                        f"of {path}; drop or fix that row"
+                        f"non-finite value {cell!r} in column {header[col]!r}, line {line} of "
+                        f"{path}; drop or fix that row"
                     )
         groups: dict[tuple[float, ...], list[float]] = {}
         for row in values:
@@ -232,13 +240,18 @@ class PoolEmulator:
         Args:
             fraction: share of candidates to return, 0 < fraction <= 1; the count is
                 ``round(fraction * n_candidates)``, at least 1.
-            minimize: True when lower objective is better.
+            minimize: True when lower objective is better (a bool: a string such as
+                ``"false"`` is refused, not read as true).
 
         Returns:
             (k,) int indices; ties keep table order.
         """
         if not (is_finite_real(fraction) and 0 < fraction <= 1):
             raise ValueError(f"fraction must be a number in (0, 1], got {fraction!r}")
+        if not isinstance(minimize, bool | np.bool_):
+            raise ValueError(
+                f"minimize must be True or False, got {minimize!r}; pass a bool, not a string"
+            )
         k = max(1, round(fraction * self.n_candidates))
         key = self.mean if minimize else -self.mean
         return np.argsort(key, kind="stable")[:k]

@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 
 from adaptive.arrays import ascending_steps, check_bool, check_int, is_finite_number, is_int
-from adaptive.designs import DESIGNS, MAX_POINTS
+from adaptive.designs import DESIGNS, MAX_DRAWS, MAX_POINTS, _collect
 from adaptive.errors import InvalidParameterError
 from adaptive.objectives import SpectrumObjective, reduce_replicates, reduce_spectra
 from adaptive.records import Observation, Spectrum, Suggestion
@@ -65,7 +65,9 @@ class BatchBO:
     ``max(n_candidates, CANDIDATES_PER_PICK * n)`` Sobol points for a batch of ``n`` plus
     ``n_candidates // 4`` Gaussian perturbations of the best recipes, snapped to the
     space's steps, infeasible ones dropped (fewer Sobol points where both would pass
-    ``MAX_CANDIDATES``).
+    ``MAX_CANDIDATES``). Where the constraints leave less than half of those Sobol points
+    feasible, the sequence goes on (doubling, up to ``designs.MAX_DRAWS`` points) until
+    half are; a batch still short of candidates says so in its reasons.
 
     Args:
         space: the recipe space (constraints and steps are respected).
@@ -184,6 +186,7 @@ class BatchBO:
         self.pool = None if candidates is None else self._distinct(candidates)
         self.n_candidates = n_candidates
         self.search_box = self._check_box(search_box)
+        self._check_box_feasible()
         self.widen_fraction = widen_fraction
         self.target_value = target_value
         self.stable_rounds = stable_rounds
@@ -240,6 +243,24 @@ class BatchBO:
                 )
             out[name] = [low, high]
         return out
+
+    def _check_box_feasible(self) -> None:
+        """Refuse a search box in which some constraint can never hold."""
+        dims = self._box_space(constraints=()).dimensions
+        for con in self.space.constraints:
+            try:
+                Space(dims, (con,))
+            except InvalidParameterError:
+                bounds = " and ".join(
+                    f"{side} {bound:g}"
+                    for side, bound in (("lower", con.lower), ("upper", con.upper))
+                    if bound is not None
+                )
+                raise InvalidParameterError(
+                    f"search_box {self.search_box} lies wholly outside the constraint "
+                    f"{con.label!r} ({bounds}): no recipe in the box meets it; widen search_box "
+                    "until it reaches recipes the constraint allows"
+                ) from None
 
     def _key(self, point: dict[str, Any]) -> tuple:
         return tuple(point[name] for name in self.space.names)
@@ -382,10 +403,11 @@ class BatchBO:
         label = f"initial {self.initial_design} design"
         return [Suggestion(p, f"{self.name}:design", None, label) for p in free]
 
-    def _box_space(self) -> Space:
+    def _box_space(self, constraints: tuple | None = None) -> Space:
         """The space narrowed to the search box, each bound moved out onto the values its
         dimension takes (stepped: the space's lattice, at least one step wide; integer:
-        whole numbers), so the box's points are the space's."""
+        whole numbers), so the box's points are the space's; with the space's constraints
+        unless ``constraints`` are given."""
         dims = []
         for dim in self.space.dimensions:
             if dim.name in self.search_box:
@@ -401,14 +423,15 @@ class BatchBO:
                     low, high = max(math.floor(low), dim.low), min(math.ceil(high), dim.high)
                 dim = replace(dim, low=low, high=high)
             dims.append(dim)
-        return Space(tuple(dims), self.space.constraints)
+        return Space(tuple(dims), self.space.constraints if constraints is None else constraints)
 
-    def _candidates(self, taken: set, n: int) -> tuple[np.ndarray, list[dict[str, Any]]]:
+    def _candidates(self, taken: set, n: int) -> tuple[np.ndarray, list[dict[str, Any]], str]:
         """Candidate recipes for a batch of ``n``, none measured or pending: (m, d) in the unit
-        cube, and as points (none when a pool is used up)."""
+        cube, as points (none when a pool is used up), and a note for the reasons when fewer
+        than ``n`` are generated ("" otherwise)."""
         if self.pool is not None:
             free = self._free(taken)
-            return self.space.to_unit(free), free
+            return self.space.to_unit(free), free, ""
         rng = np.random.default_rng(self.seed + len(self._values))
         x, y, _ = self.data()
         best = x[np.argsort(y if self.minimize else -y)[:5]]
@@ -418,10 +441,17 @@ class BatchBO:
         d = len(self.space.names)
         box_low, box_high = self._inside_box(np.array([np.zeros(d), np.ones(d)]))
         n_sobol = min(max(self.n_candidates, CANDIDATES_PER_PICK * n), MAX_CANDIDATES - n_local)
-        sobol = self._sobol_unit(rng, n_sobol)
-        unit = np.vstack([self._inside_box(sobol), np.clip(local, box_low, box_high)])
-        unit = self.space.to_unit(self.space.from_unit(unit))  # snap steps and integers
+        sobol, drawn = self._sobol_unit(rng, n_sobol)
+        local = np.clip(local, box_low, box_high)
+        local = self.space.to_unit(self.space.from_unit(local)).reshape(-1, d)  # snap steps
+        unit = np.vstack([sobol, local])
         unit = unit[self.space.feasible(unit)]
+        if not len(unit):
+            raise InvalidParameterError(
+                f"no candidate recipe meets the constraints: none of {drawn} Sobol points in "
+                f"the search box, nor of {n_local} perturbations of the best recipes; loosen "
+                "the constraints or widen search_box"
+            )
         points = self.space.from_unit(unit)
         fresh: dict[tuple, int] = {}
         for i, point in enumerate(points):
@@ -429,14 +459,32 @@ class BatchBO:
             if key not in taken and key not in fresh:
                 fresh[key] = i
         keep = list(fresh.values())
-        return unit[keep], [points[i] for i in keep]
+        note = ""
+        if len(keep) < n:
+            note = (
+                f"; short batch: {len(keep)} new candidates for {n} recipes asked ({drawn} "
+                f"Sobol points gave {len(sobol)} distinct recipes within the constraints)"
+            )
+        return unit[keep], [points[i] for i in keep], note
 
-    def _sobol_unit(self, rng, n: int) -> np.ndarray:
-        """``n`` scrambled Sobol points (n, d) in the unit cube."""
+    def _sobol_unit(self, rng, n: int) -> tuple[np.ndarray, int]:
+        """Feasible scrambled Sobol points in the search box, snapped to the space's values,
+        (m, d) in the unit cube with m <= n, and how many points were drawn: the first ``n``
+        of the sequence; while fewer than half of them are feasible, the sequence goes on,
+        doubling, up to ``MAX_DRAWS`` points, until half are."""
         from scipy.stats import qmc
 
         sampler = qmc.Sobol(len(self.space.names), scramble=True, seed=rng)
-        return sampler.random_base2(int(np.ceil(np.log2(n))))[:n]
+        first = sampler.random_base2(int(np.ceil(np.log2(n))))
+
+        def batches():  # the total drawn stays a power of two, as Sobol' needs
+            yield first[:n]
+            yield first[n:]
+            while 2 * sampler.num_generated <= MAX_DRAWS:
+                yield sampler.random_base2(int(np.log2(sampler.num_generated)))
+
+        _, unit = _collect(self.space, 0, map(self._inside_box, batches()), (n + 1) // 2)
+        return unit.reshape(-1, len(self.space.names))[:n], sampler.num_generated
 
     def _inside_box(self, unit: np.ndarray) -> np.ndarray:
         """Rescale unit-cube rows (m, d) into the current search box (whole space if none)."""
@@ -492,7 +540,7 @@ class BatchBO:
         return f"; widened {', '.join(changes)}" if changes else ""
 
     def _net_batch(self, n: int, taken: set, pending, note: str) -> list[Suggestion]:
-        candidates, candidate_points = self._candidates(taken, n)
+        candidates, candidate_points, short = self._candidates(taken, n)
         if not candidate_points:
             return []
         x, spectra = self.spectrum_data()
@@ -507,7 +555,7 @@ class BatchBO:
                 f"{self.name}:net",
                 float(-score[i]),
                 f"net pick {k + 1}/{len(chosen)}: predicted loss {mean[i]:.4g} ± {std[i]:.2g} "
-                f"({self.net_members} networks on {len(x)} recipes' spectra){note}",
+                f"({self.net_members} networks on {len(x)} recipes' spectra){note}{short}",
             )
             for k, i in enumerate(chosen)
         ]
@@ -520,7 +568,7 @@ class BatchBO:
     def _gp_batch(self, n: int, taken: set, pending, note: str) -> list[Suggestion]:
         x, y, y_var = self.data()
         sign = -1.0 if self.minimize else 1.0
-        candidates, candidate_points = self._candidates(taken, n)
+        candidates, candidate_points, short = self._candidates(taken, n)
         if not candidate_points:
             return []
         self._fit_gp(x, y, y_var)
@@ -536,7 +584,7 @@ class BatchBO:
                 f"{self.name}:gp",
                 value,
                 f"{self.batch_method} pick {k + 1}/{len(chosen)}: predicted "
-                f"{sign * m:.4g} ± {s:.2g} over {len(x)} recipes{note}",
+                f"{sign * m:.4g} ± {s:.2g} over {len(x)} recipes{note}{short}",
             )
             for k, (point, value, m, s) in enumerate(zip(points, values, mean, std, strict=True))
         ]

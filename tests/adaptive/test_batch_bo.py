@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from adaptive.bench_pool import pool_space, run_pool_campaign
+from adaptive.designs import MAX_DRAWS
 from adaptive.errors import InvalidParameterError
 from adaptive.objectives import SpectrumObjective, reduce_spectra, target_loss
 from adaptive.records import Observation, Spectrum
@@ -188,8 +189,8 @@ def test_local_candidates_stay_near_the_best_recipe_inside_the_search_box(monkey
         ({"a": 2.5, "b": 0.5}, 0.8),
     ]
     strategy.observe([Observation(p, v, time=t) for t, (p, v) in enumerate(recipes)])
-    monkeypatch.setattr(strategy, "_sobol_unit", lambda rng, n: np.empty((0, 2)))  # local only
-    _, points = strategy._candidates(set(), 2)
+    monkeypatch.setattr(strategy, "_sobol_unit", lambda rng, n: (np.empty((0, 2)), 0))  # local
+    _, points, _ = strategy._candidates(set(), 2)
     a, b = (np.array([p[k] for p in points]) for k in "ab")
     assert np.all((a <= 5.0) & (b <= 5.0))  # clipped to the box
     assert np.hypot(a - 4.0, b - 4.0).min() < 0.5  # perturbations of the best, sd 0.5, stay there
@@ -457,7 +458,7 @@ def test_generated_candidates_never_pass_max_candidates():
     strategy.observe(
         [Observation(space.from_unit(row[None])[0], float(row.sum())) for row in rng.random((5, 3))]
     )
-    unit, points = strategy._candidates(set(), 2)
+    unit, points, _ = strategy._candidates(set(), 2)
     assert len(points) == len(unit) == MAX_CANDIDATES  # Sobol points make room for local ones
 
 
@@ -491,3 +492,79 @@ def test_a_spectrum_repeating_an_x_is_refused_before_anything_is_learned():
     with pytest.raises(InvalidParameterError, match="sorted spectrum x.*average the points"):
         strategy.observe([Observation({"a": 0.5}, 0.1, spectrum=spectrum)])
     assert strategy.recipes() == []
+
+
+def fractions(names, upper=100.0, high=100.0):
+    """Fractions from 0 to ``high``, summing to at most ``upper``."""
+    return Space.from_dict(
+        {
+            "dimensions": [{"name": n, "low": 0.0, "high": high} for n in names],
+            "constraints": [{"coefficients": {n: 1 for n in names}, "upper": upper}],
+        }
+    )
+
+
+def test_a_mixture_space_draws_sobol_candidates_until_half_are_feasible():
+    """6 fractions summing to <= 100 %: 0.14 % of the cube is feasible, so one draw of
+    2048 Sobol points leaves about 3 and the candidates were all near the best recipes."""
+    space = fractions([f"f{i}" for i in range(6)])
+    strategy = BatchBO(space, q=15, batch_method="ucb", seed=0)
+    design = [s.point for s in strategy.suggest()]
+    strategy.observe([Observation(p, float(np.var(list(p.values())))) for p in design])
+    unit = strategy._candidates(set(strategy._values), 15)[0]
+    x, y, _ = strategy.data()
+    best = x[np.argsort(y)[:5]]
+    far = np.min(np.linalg.norm(unit[:, None] - best[None], axis=2), axis=1) > 0.25
+    assert far.sum() > 100  # one draw left 2
+    sobol, drawn = strategy._sobol_unit(np.random.default_rng(0), 2048)
+    assert drawn == MAX_DRAWS and len(sobol) > 250 and np.all(space.feasible(sobol))
+
+
+def test_unconstrained_sobol_candidates_are_the_first_points_of_the_sequence():
+    """Drawing on for constrained spaces leaves the seeded candidates of others as they were."""
+    from scipy.stats import qmc
+
+    strategy = BatchBO(SQUARE, q=2, n_candidates=300)
+    sobol, drawn = strategy._sobol_unit(np.random.default_rng(7), 300)
+    first = qmc.Sobol(2, scramble=True, seed=np.random.default_rng(7)).random_base2(9)[:300]
+    assert drawn == 512
+    np.testing.assert_array_equal(sobol, SQUARE.to_unit(SQUARE.from_unit(first)))
+
+
+def test_a_tightly_constrained_batch_is_full():
+    space = fractions("abc", upper=2.0, high=10.0)  # 0.13 % of the cube is feasible
+    strategy = BatchBO(space, q=100, batch_method="ucb", n_initial=10, n_candidates=100, seed=0)
+    design = [s.point for s in strategy.suggest(10)]
+    strategy.observe([Observation(p, float(sum(p.values()))) for p in design])
+    batch = strategy.suggest(100)
+    assert len({tuple(s.point.values()) for s in batch}) == 100
+    assert all(space.validate(s.point) == s.point for s in batch)
+    assert not any("short batch" in s.reason for s in batch)
+
+
+def test_a_batch_short_of_candidates_says_so_in_its_reasons():
+    grid = Space(tuple(Dimension(n, low=0, high=5, kind="integer") for n in "ab"))  # 36 recipes
+    strategy = BatchBO(grid, q=40, batch_method="ucb", n_initial=4, n_candidates=64, seed=0)
+    design = [s.point for s in strategy.suggest(4)]
+    strategy.observe([Observation(p, float(p["a"] - p["b"])) for p in design])
+    batch = strategy.suggest(40)
+    assert len(batch) == 32
+    assert all("short batch: 32 new candidates for 40 recipes asked" in s.reason for s in batch)
+
+
+def test_a_search_box_outside_the_constraints_is_refused_when_made():
+    box = {"QAgNO3(%)": [40, 42.81], "Qpva(%)": [35, 40.01], "Qtsc(%)": [26, 30.5]}  # >= 101 %
+    match = r"search_box .* outside the constraint 'flow fractions <= 100%'.*widen search_box"
+    with pytest.raises(InvalidParameterError, match=match):
+        BatchBO(SPACE, search_box=box)
+    BatchBO(SPACE, search_box={**box, "Qtsc(%)": [0.5, 30.5]})  # reaches 100 %: accepted
+
+
+def test_no_feasible_candidate_at_all_is_a_typed_error(monkeypatch):
+    strategy = BatchBO(SQUARE, q=1, n_initial=2, n_candidates=2)  # no local perturbations
+    strategy.observe(
+        [Observation({"a": 1.0, "b": 1.0}, 0.1), Observation({"a": 2.0, "b": 2.0}, 0.2)]
+    )
+    monkeypatch.setattr(strategy, "_sobol_unit", lambda rng, n: (np.empty((0, 2)), 4096))
+    with pytest.raises(InvalidParameterError, match="no candidate recipe .* none of 4096 Sobol"):
+        strategy.suggest(1)

@@ -10,9 +10,11 @@ from simulators.agnp import (
     BOUNDS,
     DEFAULT_PARAMS,
     FACTORS,
+    MAX_DROPLETS,
     MIN_PRISM_WIDTH,
     WAVELENGTHS,
     calibrate,
+    check_recipes,
 )
 
 DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "synthesis"
@@ -240,3 +242,22 @@ def test_calibrate_runs_and_does_not_get_worse():
     assert sse(fitted) <= sse(DEFAULT_PARAMS) * 1.0001
     with pytest.raises(ValueError, match="shape"):
         calibrate(x, median[:, :10])
+
+
+def test_fractions_filled_to_exactly_100_percent_are_accepted():
+    """34.73 + (100 - 34.73 - 26.96 - 11.62) + 26.96 + 11.62 is 100.00000000000001 in
+    floats; a campaign's Space allows 1e-9 relative slack, so must the simulator."""
+    ag, tsc, seed = 34.73, 26.96, 11.62
+    recipe = [ag, 100.0 - ag - tsc - seed, tsc, seed, 500.0]
+    assert sum(recipe[:4]) > 100.0
+    assert check_recipes([recipe]).shape == (1, 5)
+    over = [ag, 100.0 - ag - tsc - seed + 1e-6, tsc, seed, 500.0]
+    with pytest.raises(ValueError, match=r"sum to 100\.000001\d* % > 100 % \(by 1e-06\)"):
+        check_recipes([over])
+
+
+def test_too_many_droplets_are_refused_before_allocating():
+    for n in (MAX_DROPLETS + 1, 10**9, 10**17):
+        with pytest.raises(ValueError, match=f"n_droplets must be from 1 to {MAX_DROPLETS}"):
+            AgNPSynthesis(seed=0).measure(RECIPE, n_droplets=n)
+    assert AgNPSynthesis(seed=0).measure(RECIPE, n_droplets=MAX_DROPLETS).shape == (10_000, 421)

@@ -55,7 +55,7 @@ def test_sample_mode_is_seeded_and_draws_replicates(small):
         ("a,y\n1,2\n", ["y"], "y", "must not also be an input"),
         ("a,y\n1,2\n", "a", "y", "list of column names"),
         ("a,y,a\n1,2,3\n", ["a"], "y", r"\['a'\] appear more than once"),
-        ("a,y\n1,2\n3,4,5\n", ["a"], "y", "data row 2 .* beyond the header's 2 columns"),
+        ("a,y\n1,2\n3,4,5\n", ["a"], "y", "line 3 .* beyond the header's 2 columns"),
     ],
 )
 def test_bad_files_raise(tmp_path, text, inputs, objective, match):
@@ -144,3 +144,28 @@ def test_agnp_droplets_pool():
 def test_complex_or_non_numeric_inputs_get_a_value_error_naming_them(X, replicates, match):
     with pytest.raises(ValueError, match=match):
         PoolEmulator(X, replicates, ["a"], "loss")
+
+
+def test_reads_an_excel_windows_csv_with_a_latin1_header(tmp_path):
+    path = tmp_path / "cp1252.csv"
+    path.write_bytes(
+        "Qseed(%),Qtot(µL/min),loss\n1,200,0.5\n1,200,0.6\n2,300,0.4\n".encode("cp1252")
+    )
+    pool = PoolEmulator.from_csv(path, ["Qseed(%)", "Qtot(µL/min)"], "loss")
+    np.testing.assert_array_equal(pool.X, [[1.0, 200.0], [2.0, 300.0]])
+    np.testing.assert_allclose(pool.mean, [0.55, 0.4])
+
+
+def test_bad_values_are_reported_at_their_file_line_past_blank_lines(tmp_path):
+    path = tmp_path / "blank_lines.csv"
+    path.write_text("x,loss\n1,0.5\n\n\n2,0.4\n3,abc\n")
+    with pytest.raises(ValueError, match=r"'abc' in column 'loss', line 6 of .*blank_lines.csv"):
+        PoolEmulator.from_csv(path, ["x"], "loss")
+
+
+def test_top_indices_refuses_a_minimize_that_is_not_a_bool(small):
+    pool = PoolEmulator.from_csv(small, ["a", "b"], "y")
+    for minimize in ("false", 0, None):
+        with pytest.raises(ValueError, match="minimize must be True or False"):
+            pool.top_indices(0.34, minimize=minimize)
+    np.testing.assert_array_equal(pool.top_indices(0.34, minimize=np.bool_(False)), [2])
