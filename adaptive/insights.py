@@ -46,7 +46,7 @@ def shap_by_round(
     if surrogate not in SURROGATES:
         raise InvalidParameterError(f"surrogate={surrogate!r}; choose one of {SURROGATES}")
     previous, current = ({} if cache is None else cache), {}
-    x_all, y, y_var = strategy.data(in_order=True)
+    x_all, y, _ = strategy.data(in_order=True)
     if surrogate == "gp":
         x, position = x_all, np.arange(len(x_all))
     else:
@@ -62,8 +62,8 @@ def shap_by_round(
         end = int(np.searchsorted(position, round_end))  # rows of x measured by then
         if end < MIN_EXPLAINED:
             continue
-        if surrogate == "gp":
-            data = (x[:end], y[:end], None if y_var is None else y_var[:end])
+        if surrogate == "gp":  # the droplet variance pooled over this round's recipes only
+            data = (x[:end], y[:end], strategy.data(first=end)[2])
         else:
             data = (x[:end], spectra[:end])
         key = (surrogate, seed, r, fingerprint(*data))

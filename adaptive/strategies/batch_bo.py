@@ -317,7 +317,9 @@ class BatchBO:
         """The measured recipes as points, in the row order of ``data(in_order)``."""
         return [self._point(k) for k in self._sorted_recipes(in_order)[0]]
 
-    def data(self, in_order: bool = False) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    def data(
+        self, in_order: bool = False, first: int | None = None
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
         """Recipes (n, d) in the unit cube, median objective (n,), its variance (n,) or None.
 
         The variance of recipe i's median of c_i droplets is s^2 f(c_i) / c_i, with s^2
@@ -328,8 +330,11 @@ class BatchBO:
         sample variance is too unsteady to fix the noise with.
 
         Sorted by recipe, or with ``in_order`` by when each recipe was first measured.
+        ``first`` keeps the first that many recipes in that order (``in_order`` implied),
+        for the pooled variance too, so later recipes' droplets leave a round's data alone.
         """
-        keys, x = self._sorted_recipes(in_order)
+        keys, x = self._sorted_recipes(in_order or first is not None)
+        keys, x = keys[:first], x[:first]
         reps = [np.array([v for _, v in self._values[k]]) for k in keys]
         y = np.array([reduce_replicates(r) for r in reps])
         counts = np.array([len(r) for r in reps])

@@ -145,6 +145,27 @@ def test_a_cache_recomputes_only_the_rounds_whose_data_changed(tmp_path, explain
     assert shap_fields(changed) != shap_fields(grown)
 
 
+def test_a_later_recipes_droplets_leave_earlier_rounds_alone(tmp_path, explained):
+    """Each round's GP learns the droplet noise pooled over its own recipes, not later ones."""
+    campaign = Campaign.create(Journal(tmp_path / "j.sqlite"), SQUARE, BATCHES)
+    rng = np.random.default_rng(0)
+    for _ in range(3):  # three rounds of 3 recipes x 3 droplets: the noise is pooled
+        for s in campaign.suggest(3):
+            for _ in range(3):
+                value = s.point["a"] + 0.3 * s.point["b"] + rng.normal(0, 0.05)
+                campaign.observe(Observation(s.point, value=value, suggestion_id=s.id))
+    cache = {}
+    before = campaign_insights(campaign, cache)
+    assert explained == [3, 6, 9]
+    newest = campaign.journal.observations(campaign.id)[-1].point
+    campaign.observe(Observation(newest, value=5.0))  # an odd droplet of round 2's recipe
+    after = campaign_insights(campaign, cache)
+    assert explained == [3, 6, 9, 9]  # only the round holding that recipe
+    assert shap_fields(after)[:2] == shap_fields(before)[:2]
+    assert shap_fields(after)[2] != shap_fields(before)[2]
+    assert shap_fields(after) == shap_fields(campaign_insights(campaign))  # as computed afresh
+
+
 def test_the_server_answers_repeated_insights_from_its_cache(server, explained):
     with Client(server.endpoint, timeout_s=30, retries=1) as client:
         campaign_id = client.call("campaign_create", space=SQUARE, strategy=BATCHES)["campaign_id"]
