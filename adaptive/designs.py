@@ -14,7 +14,9 @@ How each design copes with constraints:
   continuous dimension without a step holds exactly one point (integer, stepped and
   categorical columns are rounded after stratifying, so their bins can hold two).
   Otherwise it oversamples: Latin hypercubes of growing size fill a pool of distinct
-  feasible points (up to ``POOL_FACTOR * n``), and ``n`` are chosen from the pool by
+  feasible points (``POOL_FACTOR * n`` wanted; when that exceeds :data:`MAX_POOL`,
+  ``MAX_POOL`` wanted and only the first ``MAX_POOL`` used, which bounds the cost for
+  large ``n``), and ``n`` are chosen from the pool by
   greedy maximin in the unit cube (start at the pool point nearest the pool's
   centroid, then repeatedly add the point farthest from those already chosen).
   Stratification is lost, but the points stay spread over the feasible region.
@@ -45,6 +47,9 @@ MAX_ROUNDS = 20
 MAX_DRAWS = 1 << 18
 #: LHS with constraints: how many feasible candidates per wanted point
 POOL_FACTOR = 10
+#: LHS with constraints: most candidates in the pool once ``POOL_FACTOR * n`` exceeds
+#: it; greedy maximin costs ``n x pool x d``, so this bounds it (seconds at MAX_POINTS)
+MAX_POOL = 20_000
 #: most points one design returns: the LHS pool of a constrained space, drawn twice over,
 #: stays within MAX_DRAWS
 MAX_POINTS = MAX_DRAWS // (2 * POOL_FACTOR)
@@ -168,7 +173,12 @@ def latin_hypercube(space: Space, n: int, seed: Any = None) -> list[dict[str, An
         return qmc.LatinHypercube(d, rng=rng).random(m)
 
     target = POOL_FACTOR * n
+    capped = target > MAX_POOL  # greedy maximin costs n x pool x d: bound it for large n
+    if capped:
+        target = MAX_POOL
     pool, pool_u = _collect(space, n, _growing(target, draw), target)
+    if capped:
+        pool_u = pool_u[:MAX_POOL]
     return [space.validate(pool[i]) for i in _maximin(pool_u, n)]
 
 

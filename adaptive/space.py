@@ -9,6 +9,7 @@ map points to and from the unit cube ``[0, 1]^d`` (one column per dimension, in 
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -219,6 +220,17 @@ class Dimension:
         # low + k * step can round above high (0.7 / 0.1 steps): the top value is high
         return min(self.low + k * self.step, self.high)
 
+    def _slack(self, k: int) -> float:
+        # relative to k * step, and at least a few float spacings of the bounds: far
+        # from zero (1e6 + k * 1e-3) a lattice value is only known to ~ulp(1e6)
+        return max(TOL * self.step * max(1.0, k), 4 * math.ulp(max(abs(self.low), abs(self.high))))
+
+    def _show_lattice(self, k: int) -> str:
+        """Lattice value ``k`` as text that :meth:`validate` accepts (short when it can)."""
+        value = self._lattice(k)
+        text = _fmt(value)
+        return text if abs(float(text) - value) <= self._slack(k) else repr(value)
+
     def snap(self, values: Any) -> np.ndarray:
         """``values`` (n,) rounded onto the step lattice within the bounds (as is if no step)."""
         values = np.asarray(values, dtype=float)
@@ -251,15 +263,10 @@ class Dimension:
         if self.step is not None:
             ratio = (value - self.low) / self.step
             k = min(round(ratio), self.n_steps)
-            # relative to k * step, and at least a few float spacings of the bounds: far
-            # from zero (1e6 + k * 1e-3) a lattice value is only known to ~ulp(1e6)
-            slack = max(
-                TOL * self.step * max(1.0, k), 4 * math.ulp(max(abs(self.low), abs(self.high)))
-            )
-            if abs(value - self._lattice(k)) > slack:
+            if abs(value - self._lattice(k)) > self._slack(k):
                 k_below = min(math.floor(ratio), self.n_steps)
                 nearest = sorted({k_below, min(k_below + 1, self.n_steps)})
-                shown = " and ".join(_fmt(self._lattice(k)) for k in nearest)
+                shown = " and ".join(self._show_lattice(k) for k in nearest)
                 raise InvalidParameterError(
                     f"{self.name}={value} is not on the step-{_fmt(self.step)} grid from "
                     f"{_fmt(self.low)}; the nearest valid "
@@ -434,6 +441,9 @@ class Space:
     (``0`` when ``k = 1``) -- an *ordinal* encoding, so a model sees the choices in
     their listed order. Decoding rounds integers and categorical indices and snaps
     stepped dimensions onto their lattice.
+
+    A space reads as a mapping name -> :class:`Dimension`: ``space["a"]``, ``"a" in
+    space``, ``len(space)`` dimensions, and iterating gives the names in order.
     """
 
     dimensions: tuple[Dimension, ...] = field(default_factory=tuple)
@@ -520,6 +530,16 @@ class Space:
                 return dim
         raise InvalidParameterError(f"no dimension {name!r}; the space has {self.names}")
 
+    def __contains__(self, name: Any) -> bool:
+        return any(dim.name == name for dim in self.dimensions)
+
+    def __iter__(self) -> Iterator[str]:
+        """The dimension names in order, as for a mapping name -> :class:`Dimension`."""
+        return iter(self.names)
+
+    def __len__(self) -> int:
+        return len(self.dimensions)
+
     def validate(self, point: Any) -> dict[str, Any]:
         """Return a checked copy of ``point``; raise on missing, unknown or bad values.
 
@@ -585,8 +605,9 @@ class Space:
             u: ``n x d`` array with values in ``[0, 1]`` (``1e-9`` slack is clipped).
 
         Returns:
-            ``n x d`` float array: integers rounded, stepped values on their lattice,
-            categorical columns holding the choice index.
+            ``n x d`` float array: every numeric value within its dimension's bounds,
+            integers rounded, stepped values on their lattice, categorical columns
+            holding the choice index.
         """
         u = finite_matrix("u", u, "unit-cube point")
         d = len(self.dimensions)
@@ -603,7 +624,8 @@ class Space:
             if dim.kind == "categorical":
                 x[:, j] = np.round(col * (len(dim.choices) - 1))
                 continue
-            val = dim.low + col * (dim.high - dim.low)
+            # low + 1.0 * (high - low) can round past high: keep decoded values in bounds
+            val = np.clip(dim.low + col * (dim.high - dim.low), dim.low, dim.high)
             if dim.kind == "integer":
                 val = np.clip(np.round(val), math.ceil(dim.low), math.floor(dim.high))
             else:
@@ -694,10 +716,10 @@ class Space:
             if "name" not in raw:
                 raise InvalidParameterError(f"dimension {raw!r} needs a name")
             dims.append(Dimension(**raw))
-        raw_constraints = data.get("constraints") or []
+        raw_constraints = data.get("constraints", [])
         if not isinstance(raw_constraints, list):
             raise InvalidParameterError(
-                f"constraints must be a list of mappings, got {raw_constraints!r}"
+                f"constraints must be a list of mappings ([] for none), got {raw_constraints!r}"
             )
         constraints = tuple(LinearConstraint.from_dict(raw) for raw in raw_constraints)
         return cls(tuple(dims), constraints)

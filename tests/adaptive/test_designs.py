@@ -1,6 +1,7 @@
 import numpy as np
 import pytest
 
+from adaptive import designs
 from adaptive.designs import DESIGNS, latin_hypercube, random_design, sobol
 from adaptive.errors import InvalidParameterError
 from adaptive.space import Dimension, Space
@@ -110,3 +111,38 @@ def test_designs_keep_the_top_of_a_stepped_range_inside_it(name):
     values = sorted(p["x"] for p in DESIGNS[name](space, 8, seed=0))
     assert values == pytest.approx([0.1 * k for k in range(8)])
     assert values[-1] <= 0.7
+
+
+def _spy_maximin(monkeypatch):
+    """Record the pool size each greedy maximin call gets."""
+    sizes = []
+    real = designs._maximin
+
+    def spy(u, n):
+        sizes.append(len(u))
+        return real(u, n)
+
+    monkeypatch.setattr(designs, "_maximin", spy)
+    return sizes
+
+
+def test_constrained_lhs_caps_its_maximin_pool(monkeypatch):
+    # greedy maximin costs n x pool x d: the pool stops at MAX_POOL, not 10 x n
+    sizes = _spy_maximin(monkeypatch)
+    monkeypatch.setattr(designs, "MAX_POOL", 300, raising=False)
+    space = agnp_space(60.0)
+    points = latin_hypercube(space, 100, seed=0)
+    assert sizes == [300]
+    assert len({tuple(p.values()) for p in points}) == 100
+    assert all(space.validate(p) == p for p in points)
+
+
+def test_designs_whose_pool_target_is_under_the_cap_are_unchanged(monkeypatch):
+    assert designs.MAX_POOL >= designs.MAX_POINTS  # a capped pool still holds n points
+    sizes = _spy_maximin(monkeypatch)
+    space = agnp_space(60.0)
+    monkeypatch.setattr(designs, "MAX_POOL", 10**9)
+    uncapped = latin_hypercube(space, 24, seed=5)
+    monkeypatch.setattr(designs, "MAX_POOL", designs.POOL_FACTOR * 24)
+    assert latin_hypercube(space, 24, seed=5) == uncapped
+    assert sizes[0] == sizes[1] > designs.POOL_FACTOR * 24  # the whole pool, overshoot too

@@ -1,4 +1,5 @@
 import math
+from fractions import Fraction
 
 import numpy as np
 import pytest
@@ -143,3 +144,31 @@ def test_spectrum_refuses_bool_arrays():
         Spectrum(np.arange(3.0), np.array([True, False, True]))
     with pytest.raises(InvalidParameterError, match="spectrum x holds bools"):
         Spectrum([True, False], [1.0, 2.0])
+
+
+@pytest.mark.parametrize(
+    "y, message",
+    [
+        (["4e3", "5", "6"], r"spectrum y must be a numeric array, but it holds text \(dtype <U3\)"),
+        (np.array([b"1", b"2", b"3"]), "spectrum y must be a numeric array, but it holds bytes"),
+        (np.array(["2020-01-01", "2020-01-02", "2020-01-03"], dtype="M8[D]"), "holds dates"),
+        (
+            np.array([1, 2, 3], dtype="m8[s]"),
+            "spectrum y must be a numeric array, but it holds time spans",
+        ),
+        ([1.0, None, 2.0], "spectrum y must be a numeric array, but it holds the non-number None"),
+        ([1.0, 2.0, Fraction(1, 2)], r"holds the non-number Fraction\(1, 2\)"),
+        ([1.0, 2.0, 10**400], "too large for floating point"),
+    ],
+)
+def test_spectrum_refuses_text_dates_and_other_non_numbers(y, message):
+    with pytest.raises(InvalidParameterError, match=message):
+        Spectrum([1.0, 2.0, 3.0], y)
+
+
+def test_spectrum_takes_any_real_numeric_dtype_and_big_python_ints():
+    x = np.array([1, 2, 3], dtype=np.uint8)
+    for y in ([2**70, 1.5, 2], np.array([1.0, 2.0, 3.0], dtype=np.float32), (4, 5, 6)):
+        spectrum = Spectrum(x, y)
+        assert spectrum.x.dtype == spectrum.y.dtype == float
+        np.testing.assert_array_equal(spectrum.y, np.asarray(y, dtype=float))

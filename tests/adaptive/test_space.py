@@ -320,3 +320,31 @@ SPACE = Space((Dimension("x", low=0, high=1), Dimension("c", kind="categorical",
 def test_malformed_input_raises_typed_errors_naming_it(call, message):
     with pytest.raises(InvalidParameterError, match=message):
         call()
+
+
+@pytest.mark.parametrize("low, high", [(-44.71, 0.24), (-37.63, -15.33)])
+def test_decoding_the_top_of_the_cube_stays_within_the_bounds(low, high):
+    assert low + 1.0 * (high - low) > high  # the plain decode overshoots these bounds
+    space = Space((Dimension("t", low=low, high=high), Dimension("b", low=0.0, high=1.0)))
+    u = np.array([[1.0, 0.5], [1.0 + 1e-12, 0.0], [0.0, 1.0]])
+    assert space.from_unit_array(u)[:, 0].tolist() == [high, high, low]
+    points = space.from_unit(u)
+    assert [p["t"] for p in points] == [high, high, low]
+    np.testing.assert_array_equal(space.to_unit(points)[:, 0], [1.0, 1.0, 0.0])
+
+
+def test_from_dict_refuses_constraints_that_are_not_a_list():
+    dims = [{"name": "a", "low": 0, "high": 1}]
+    for bad in ({}, 0, "", None, False):
+        with pytest.raises(InvalidParameterError, match=r"constraints must be a list.*\[\] for"):
+            Space.from_dict({"dimensions": dims, "constraints": bad})
+    assert Space.from_dict({"dimensions": dims, "constraints": []}).constraints == ()
+
+
+def test_a_space_reads_as_a_mapping_of_dimension_names():
+    space = mixed_space()
+    assert "energy" in space and "helicity" in space
+    assert "temp" not in space and 0 not in space and None not in space
+    assert list(space) == ["energy", "repeats", "helicity"] == space.names
+    assert len(space) == 3
+    assert [space[name] for name in space] == list(space.dimensions)

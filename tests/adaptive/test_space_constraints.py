@@ -306,3 +306,14 @@ def test_equal_constraints_hash_alike_whatever_the_key_order():
     a = LinearConstraint({"a": 1, "b": 2}, upper=1)
     b = LinearConstraint({"b": 2, "a": 1}, upper=1)
     assert a == b and hash(a) == hash(b) and len({a, b}) == 1
+
+
+@pytest.mark.parametrize("value", [1000.34, 1000.333333, 1000.5])
+def test_the_nearest_values_an_off_grid_error_names_are_themselves_valid(value):
+    dim = Dimension("energy", low=1000.0, high=2000.0, step=1 / 3, units="eV")
+    with pytest.raises(InvalidParameterError, match="nearest valid values are") as err:
+        dim.validate(value)
+    shown = str(err.value).split("nearest valid values are ")[1].split(" and ")
+    assert len(shown) == 2
+    for text in shown:
+        assert dim.validate(float(text)) == pytest.approx(float(text))
