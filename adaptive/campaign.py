@@ -8,6 +8,8 @@ import uuid
 from dataclasses import asdict, dataclass
 from typing import Any
 
+import numpy as np
+
 from adaptive.analysis import Analysis
 from adaptive.arrays import check_bool, is_finite_number, is_int
 from adaptive.errors import AnalysisError, CampaignStoppedError, InvalidParameterError
@@ -22,6 +24,8 @@ MAX_SUGGESTIONS = 1000
 #: The largest ``|value|`` and ``uncertainty`` a new observation takes (the models square
 #: values: 1e155**2 overflows). Journals are read back without it.
 MAX_MAGNITUDE = 1e150
+#: The metadata keys the campaign writes when it scores a spectrum; a put may not use them.
+CAMPAIGN_METADATA = ("features", "value_from", "driver_value", "driver_uncertainty")
 
 
 @dataclass(frozen=True)
@@ -263,37 +267,40 @@ class Campaign:
         The journal commits the observation only once the strategy has learned it: a
         strategy that raises leaves the journal as it was (and is rebuilt from it), so
         its error cannot make the campaign fail to resume. A retry of a put journaled
-        before the campaign stopped is still answered as a duplicate. A spectrum the
-        analysis fails on raises :class:`AnalysisError`; the measurement is journaled as an
-        ``analysis_failed`` event (``journal.events(id, "analysis_failed")``), not lost.
+        before the campaign stopped is still answered as a duplicate; any other put to a
+        stopped campaign raises :class:`CampaignStoppedError` (so a driver stops measuring),
+        and one naming a suggestion still pending (measured while the campaign stopped) is
+        first journaled as a ``late_observation`` event, not lost.
+
+        A spectrum is scored by the campaign's analysis and objective (an axis from high
+        to low is reversed first). A spectrum they fail on raises :class:`AnalysisError`;
+        the measurement is journaled as an ``analysis_failed`` event
+        (``journal.events(id, "analysis_failed")``), not lost. When they give the value,
+        the driver's own ``value`` and ``uncertainty`` are kept as metadata
+        ``driver_value`` and ``driver_uncertainty`` and the observation has no
+        uncertainty; metadata ``features`` and ``value_from`` are written too, so a put
+        using any of these ``CAMPAIGN_METADATA`` keys is refused.
         """
-        if self.status != "running" and not self.journal.has_put(self.id, client_id, sequence):
+        late = self.status != "running" and not self.journal.has_put(self.id, client_id, sequence)
+        if late and observation.suggestion_id not in self.pending:
             self._require_running()
         point = self.space.validate(observation.point)
+        if late:  # the reading of a suggestion pending when the campaign stopped
+            why = f"campaign stopped ({self.stop_reason})"
+            self._keep_unlearned("late_observation", observation, point, why, client_id, sequence)
+            raise CampaignStoppedError(
+                f"campaign {self.id} stopped ({self.stop_reason}) while suggestion "
+                f"{observation.suggestion_id} was measured; the reading is kept in the journal "
+                "as a 'late_observation' event and not learned from. Create a new campaign to "
+                "go on"
+            )
         # the checked point: canonical types (int, float, the stored choice), snapped
         changes: dict[str, Any] = {"point": point}
-        spectrum = observation.spectrum
-        if self.analysis is not None and spectrum is not None:
-            try:
-                features, value = self.analysis(spectrum)
-            except Exception as err:  # a fit that raised is a failed analysis too
-                self._keep_unanalysed(observation, point, str(err), client_id, sequence)
-                raise AnalysisError(
-                    f"the {self.analysis.config['name']} analysis failed on the spectrum "
-                    f"measured at {point}: {err}. The measurement is kept in the journal as an "
-                    "'analysis_failed' event and not learned from"
-                ) from err
-            changes["metadata"] = {**observation.metadata, "features": features}
-            if value is not None:
-                changes["value"] = value
-                changes["metadata"]["value_from"] = self.analysis.value
-        if self.objective is not None and spectrum is not None:
-            self.objective.check_units(spectrum.x_units, spectrum.y_units)
-            changes["value"] = self.objective(spectrum.x, spectrum.y)
-            metadata = changes.get("metadata", observation.metadata)
-            changes["metadata"] = {**metadata, "value_from": self.objective.measure}
-        if changes:
-            observation = Observation(**{**observation.__dict__, **changes})
+        if observation.spectrum is not None and (
+            self.analysis is not None or self.objective is not None
+        ):
+            changes.update(self._score(observation, point, client_id, sequence))
+        observation = Observation(**{**observation.__dict__, **changes})
         if observation.value is None:  # every strategy learns from a scalar
             raise InvalidParameterError(
                 f"the observation at {point} has only a spectrum and campaign {self.id} has no "
@@ -326,25 +333,71 @@ class Campaign:
         self._suggested_at.pop(observation.suggestion_id or "", None)
         return True
 
-    def _keep_unanalysed(
+    def _score(
         self,
+        observation: Observation,
+        point: dict,
+        client_id: str | None,
+        sequence: int | None,
+    ) -> dict[str, Any]:
+        """The changes that scoring ``observation``'s spectrum makes to it: metadata and,
+        when the analysis or objective gives one, the value (see ``observe``)."""
+        taken = [key for key in CAMPAIGN_METADATA if key in observation.metadata]
+        if taken:
+            raise InvalidParameterError(
+                f"metadata key {taken[0]!r} is written by campaign {self.id} when it scores "
+                f"a spectrum (it writes {list(CAMPAIGN_METADATA)}); rename it in the put"
+            )
+        spectrum = observation.spectrum
+        metadata, value, value_from = dict(observation.metadata), None, None
+        step = "objective"
+        try:
+            if self.analysis is not None:
+                step = f"{self.analysis.config['name']} analysis"
+                metadata["features"], value = self.analysis(spectrum)
+                value_from = self.analysis.value
+            if self.objective is not None:
+                step = f"{self.objective.measure} objective"
+                self.objective.check_units(spectrum.x_units, spectrum.y_units)
+                x, y = spectrum.x, spectrum.y
+                if (np.diff(x) < 0).all():  # scanned from high to low
+                    x, y = x[::-1], y[::-1]
+                value, value_from = self.objective(x, y), self.objective.measure
+        except Exception as err:  # a fit that raised is a failed analysis too
+            kind = "analysis_failed"
+            self._keep_unlearned(kind, observation, point, str(err), client_id, sequence)
+            raise AnalysisError(
+                f"the {step} failed on the spectrum measured at {point}: {err}. The measurement "
+                "is kept in the journal as an 'analysis_failed' event and not learned from"
+            ) from err
+        if value is None:
+            return {"metadata": metadata}
+        metadata["value_from"] = value_from
+        for name in ("value", "uncertainty"):  # in the driver's units, not the value's
+            if getattr(observation, name) is not None:
+                metadata[f"driver_{name}"] = getattr(observation, name)
+        return {"metadata": metadata, "value": value, "uncertainty": None}
+
+    def _keep_unlearned(
+        self,
+        kind: str,
         observation: Observation,
         point: dict,
         error: str,
         client_id: str | None,
         sequence: int | None,
     ) -> None:
-        """Journal a measurement whose analysis failed as an ``analysis_failed`` event, once
-        per ``(client_id, sequence)``, so the spectrum is not lost (it can be re-analysed)."""
+        """Journal a measurement the strategy will not learn from as a ``kind`` event (with
+        why, ``error``), once per ``(client_id, sequence)``, so it is not lost."""
         if client_id is not None and any(
             e["payload"]["client_id"] == client_id and e["payload"]["sequence"] == sequence
-            for e in self.journal.events(self.id, "analysis_failed")
+            for e in self.journal.events(self.id, kind)
         ):
             return
         spectrum = observation.spectrum
         self.journal.append_event(
             self.id,
-            "analysis_failed",
+            kind,
             {
                 "point": point,
                 "value": observation.value,
@@ -355,7 +408,9 @@ class Campaign:
                 "error": error,
                 "client_id": client_id,
                 "sequence": sequence,
-                "spectrum": {
+                "spectrum": None
+                if spectrum is None
+                else {
                     "x": spectrum.x.tolist(),
                     "y": spectrum.y.tolist(),
                     "x_units": spectrum.x_units,

@@ -18,8 +18,8 @@ class OutOfSpaceError(InvalidParameterError):
 
 
 class AnalysisError(InvalidParameterError):
-    """The campaign's analysis step failed on a spectrum; the measurement is journaled as an
-    ``analysis_failed`` event, not learned from."""
+    """The campaign's analysis step or objective failed on a spectrum; the measurement is
+    journaled as an ``analysis_failed`` event, not learned from."""
 
 
 class UnknownMethodError(AdaptiveError, LookupError):

@@ -5,6 +5,7 @@ import pytest
 
 from adaptive.campaign import MAX_SUGGESTIONS, Campaign
 from adaptive.errors import (
+    AnalysisError,
     CampaignStoppedError,
     InvalidParameterError,
     JournalError,
@@ -443,14 +444,16 @@ def test_options_that_are_not_plain_json_are_refused_and_nothing_journaled(journ
     assert journal.campaign_ids() == []
 
 
-def test_a_spectrum_in_other_units_than_the_objective_is_refused_and_not_journaled(journal):
+def test_a_spectrum_in_other_units_than_the_objective_is_refused_and_kept_as_an_event(journal):
     x = np.linspace(400.0, 800.0, 50)
     target = {"target_x": x, "target_y": np.exp(-(((x - 550) / 40) ** 2)), "x_units": "nm"}
     campaign = Campaign.create(journal, SPACE, {"name": "random"}, objective=target)
     in_ev = Spectrum(1239.84 / x[::-1], target["target_y"][::-1], "eV")
-    with pytest.raises(InvalidParameterError, match="x is in 'eV'"):
+    with pytest.raises(AnalysisError, match="x is in 'eV'"):
         campaign.observe(Observation(point={"energy": 9000.0}, spectrum=in_ev))
     assert journal.observations(campaign.id) == []
+    (event,) = journal.events(campaign.id, "analysis_failed")
+    assert event["payload"]["spectrum"]["x_units"] == "eV"
     assert campaign.observe(
         Observation(point={"energy": 9000.0}, spectrum=Spectrum(x, target["target_y"], "nm"))
     )
@@ -468,3 +471,113 @@ def test_magnitudes_that_would_overflow_the_models_are_refused_but_journaled_one
     # a journal written before the bound existed still resumes
     journal.append_observation(campaign.id, Observation({"energy": 9010.0}, value=1e300))
     assert Campaign.resume(journal, campaign.id).n_observations == 2
+
+
+def test_a_reading_of_a_suggestion_pending_at_the_stop_is_kept_as_an_event(journal, tmp_path):
+    """Measured while the campaign stopped: refused (the driver stops) but journaled once,
+    and the live and the resumed campaign agree on what they hold."""
+    live = Campaign.create(journal, SPACE, GRID, campaign_id="c1")
+    done, late, later = live.suggest(3)
+    answer(live, done)
+    live.stop("operator")
+    reading = Observation(dict(late.point), value=0.5, suggestion_id=late.id)
+    for _ in range(2):  # a retried put is kept once
+        with pytest.raises(CampaignStoppedError, match=f"{late.id} was measured.*'late_obs"):
+            live.observe(reading, client_id="drv", sequence=5)
+    (event,) = journal.events("c1", "late_observation")
+    kept = event["payload"]
+    assert (kept["point"], kept["value"], kept["suggestion_id"]) == (late.point, 0.5, late.id)
+    assert (kept["client_id"], kept["sequence"], kept["spectrum"]) == ("drv", 5, None)
+    reopened = Journal(tmp_path / "journal.sqlite")
+    try:
+        again = Campaign.resume(reopened, "c1")
+        for campaign in (live, again):
+            assert (campaign.status, campaign.stop_reason) == ("stopped", "operator")
+            assert campaign.n_observations == 1 and set(campaign.pending) == {late.id, later.id}
+            with pytest.raises(CampaignStoppedError, match="create a new one"):
+                campaign.observe(Observation(dict(done.point), value=0.1))  # names none
+        np.testing.assert_array_equal(again.strategy.data()[0], live.strategy.data()[0])
+        with pytest.raises(CampaignStoppedError, match="late_observation"):  # after a restart
+            again.observe(Observation(dict(later.point), value=0.7, suggestion_id=later.id))
+        kept = [e["payload"]["value"] for e in reopened.events("c1", "late_observation")]
+        assert kept == [0.5, 0.7]
+        assert len(reopened.observations("c1")) == 1
+    finally:
+        reopened.close()
+
+
+SPECTRUM_X = np.linspace(400.0, 800.0, 50)
+OBJECTIVE = {
+    "target_x": SPECTRUM_X.tolist(),
+    "target_y": np.exp(-(((SPECTRUM_X - 550) / 40) ** 2)).tolist(),
+    "measure": "pearson",
+    "x_units": "nm",
+}
+
+
+def test_a_derived_value_keeps_the_drivers_value_and_uncertainty_as_metadata(journal):
+    campaign = Campaign.create(journal, SPACE, {"name": "random"}, objective=OBJECTIVE)
+    spectrum = Spectrum(SPECTRUM_X, np.exp(-(((SPECTRUM_X - 570) / 40) ** 2)))
+    observation = Observation(
+        {"energy": 9000.0},
+        value=12345.0,
+        uncertainty=7.0,
+        spectrum=spectrum,
+        metadata={"detector": "photodiode"},
+    )
+    assert campaign.observe(observation)
+    (stored,) = journal.observations(campaign.id)
+    assert stored.value == pytest.approx(campaign.objective(spectrum.x, spectrum.y))
+    assert stored.uncertainty is None  # 7.0 was in the driver's units, not the loss's
+    assert stored.metadata == {
+        "detector": "photodiode",
+        "value_from": "pearson",
+        "driver_value": 12345.0,
+        "driver_uncertainty": 7.0,
+    }
+
+
+@pytest.mark.parametrize("key", ["features", "value_from", "driver_value", "driver_uncertainty"])
+def test_metadata_keys_the_campaign_writes_are_refused(journal, key):
+    campaign = Campaign.create(journal, SPACE, {"name": "random"}, objective=OBJECTIVE)
+    spectrum = Spectrum(SPECTRUM_X, np.exp(-(((SPECTRUM_X - 570) / 40) ** 2)))
+    observation = Observation({"energy": 9000.0}, spectrum=spectrum, metadata={key: "mine"})
+    with pytest.raises(InvalidParameterError, match=f"metadata key '{key}'.*rename it"):
+        campaign.observe(observation)
+    assert journal.observations(campaign.id) == []
+
+
+@pytest.mark.parametrize(
+    ("x", "y", "units", "error"),
+    [
+        (np.linspace(420.0, 750.0, 50), None, "", "covers"),
+        (np.r_[SPECTRUM_X[:25], SPECTRUM_X[25:][::-1]], None, "", "increasing"),
+        (SPECTRUM_X, np.ones(50), "", "constant"),
+        (SPECTRUM_X, None, "eV", "x is in 'eV'"),
+    ],
+    ids=["short", "not monotonic", "flat", "units"],
+)
+def test_a_spectrum_the_objective_cannot_score_is_kept_as_an_analysis_failed_event(
+    journal, x, y, units, error
+):
+    campaign = Campaign.create(journal, SPACE, {"name": "random"}, objective=OBJECTIVE)
+    y = np.exp(-(((x - 570) / 40) ** 2)) if y is None else y
+    observation = Observation({"energy": 9000.0}, spectrum=Spectrum(x, y, units))
+    for _ in range(2):  # a retried put journals the measurement once
+        with pytest.raises(AnalysisError, match=f"pearson objective failed.*{error}"):
+            campaign.observe(observation, client_id="drv", sequence=1)
+    assert journal.observations(campaign.id) == [] and campaign.n_observations == 0
+    (event,) = journal.events(campaign.id, "analysis_failed")
+    assert event["payload"]["point"] == {"energy": 9000.0} and error in event["payload"]["error"]
+    np.testing.assert_array_equal(event["payload"]["spectrum"]["x"], x)
+    np.testing.assert_array_equal(event["payload"]["spectrum"]["y"], y)
+
+
+def test_a_descending_axis_is_scored_as_its_reverse(journal):
+    campaign = Campaign.create(journal, SPACE, {"name": "random"}, objective=OBJECTIVE)
+    y = np.exp(-(((SPECTRUM_X - 570) / 40) ** 2))
+    scanned_down = Spectrum(SPECTRUM_X[::-1], y[::-1])
+    assert campaign.observe(Observation({"energy": 9000.0}, spectrum=scanned_down))
+    (stored,) = journal.observations(campaign.id)
+    assert stored.value == pytest.approx(campaign.objective(SPECTRUM_X, y))
+    np.testing.assert_array_equal(stored.spectrum.x, SPECTRUM_X[::-1])  # kept as measured

@@ -72,7 +72,11 @@ def test_a_campaign_stopped_mid_batch_ends_the_driver_loop(server):
             on_measured=operator_stops_after_the_first,
         )
     assert run == DriverRun(1, "stopped", "operator")
-    assert len(Journal(server.journal_path).observations(campaign)) == 1
+    journal = Journal(server.journal_path)
+    assert len(journal.observations(campaign)) == 1
+    # the second point, measured while the operator stopped, is refused but not lost
+    (late,) = journal.events(campaign, "late_observation")
+    assert late["payload"]["value"] is not None and "operator" in late["payload"]["error"]
 
 
 @pytest.mark.parametrize("strategy", ["grid", "conventional"])
