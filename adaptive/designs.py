@@ -110,7 +110,7 @@ def _growing(first: int, make: Callable[[int], np.ndarray]) -> Iterator[np.ndarr
         size *= 2
 
 
-def _collect(
+def collect_feasible(
     space: Space, n: int, batches: Iterator[np.ndarray], target: int
 ) -> tuple[list[dict[str, Any]], np.ndarray]:
     """Take distinct feasible points from ``batches`` (each ``m x d``) until ``target``.
@@ -176,7 +176,7 @@ def latin_hypercube(space: Space, n: int, seed: Any = None) -> list[dict[str, An
     capped = target > MAX_POOL  # greedy maximin costs n x pool x d: bound it for large n
     if capped:
         target = MAX_POOL
-    pool, pool_u = _collect(space, n, _growing(target, draw), target)
+    pool, pool_u = collect_feasible(space, n, _growing(target, draw), target)
     if capped:
         pool_u = pool_u[:MAX_POOL]
     return [space.validate(pool[i]) for i in _maximin(pool_u, n)]
@@ -208,7 +208,7 @@ def sobol(space: Space, n: int, seed: Any = None) -> list[dict[str, Any]]:
             yield sampler.random_base2(m)
             m = int(math.log2(sampler.num_generated))
 
-    points, _ = _collect(space, n, batches(), n)
+    points, _ = collect_feasible(space, n, batches(), n)
     return [space.validate(p) for p in points[:n]]
 
 
@@ -225,7 +225,7 @@ def random_design(space: Space, n: int, seed: Any = None) -> list[dict[str, Any]
     """
     rng = _check(space, n, seed)
     d = len(space.dimensions)
-    points, _ = _collect(space, n, _growing(2 * n, lambda m: rng.random((m, d))), n)
+    points, _ = collect_feasible(space, n, _growing(2 * n, lambda m: rng.random((m, d))), n)
     return [space.validate(p) for p in points[:n]]
 
 

@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 
 from adaptive.arrays import ascending_steps, check_bool, check_int, is_finite_number, is_int
-from adaptive.designs import DESIGNS, MAX_DRAWS, MAX_POINTS, _collect
+from adaptive.designs import DESIGNS, MAX_DRAWS, MAX_POINTS, collect_feasible
 from adaptive.errors import InvalidParameterError
 from adaptive.objectives import SpectrumObjective, reduce_replicates, reduce_spectra
 from adaptive.records import Observation, Spectrum, Suggestion
@@ -488,7 +488,7 @@ class BatchBO:
             while 2 * sampler.num_generated <= MAX_DRAWS:
                 yield sampler.random_base2(int(np.log2(sampler.num_generated)))
 
-        _, unit = _collect(self.space, 0, map(self._inside_box, batches()), (n + 1) // 2)
+        _, unit = collect_feasible(self.space, 0, map(self._inside_box, batches()), (n + 1) // 2)
         return unit.reshape(-1, len(self.space.names))[:n], sampler.num_generated
 
     def _inside_box(self, unit: np.ndarray) -> np.ndarray:
