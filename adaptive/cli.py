@@ -76,7 +76,7 @@ def cmd_bench_scan(args) -> int:
 
     result = bench_scan(
         args.spectrum,
-        args.noise_counts,
+        args.noise_counts or None,  # 0 = none, as for simulate xas; bench_scan takes None
         args.max_points,
         progress=not args.json,
         fluorescence=args.fluorescence,
@@ -129,10 +129,11 @@ def cmd_fit_peaks(args) -> int:
     stem = Path(args.file).stem
     block = re.sub(r"[^A-Za-z0-9.-]+", "_", args.block or "").strip("._")
     default = f"{stem}.{block}.fit.png" if block else f"{stem}.fit.png"
-    figure = result.plot(title=f"{region.name}: {len(result.peaks)} peaks")
     return _print_with_figure(
         {"file": args.file, "block": region.name, **result.to_dict()},
-        lambda: save_figure(figure, args.figure or default),
+        lambda: save_figure(
+            result.plot(title=f"{region.name}: {len(result.peaks)} peaks"), args.figure or default
+        ),
         "the fit was printed but its figure",
         args,
     )
@@ -188,13 +189,15 @@ def cmd_identify(args) -> int:
 
 
 def _print_with_figure(result: dict, write_figure, printed: str, args) -> int:
-    """Print ``result`` with ``"figure"``, the path ``write_figure()`` saved; a figure that
-    cannot be written is ``null`` there, then one ``error:`` line saying ``printed`` ...
-    ``was not`` and why (exit 2): the result is kept either way."""
+    """Print ``result`` with ``"figure"``, the path ``write_figure()`` drew and saved; a
+    figure that cannot be made is ``null`` there, then one ``error:`` line saying
+    ``printed`` ... ``was not`` and why (exit 2): the result is printed whatever the
+    figure raised, so everything about the figure belongs in ``write_figure``."""
     try:
         written, failure = str(write_figure()), None
-    except (AdaptiveError, ValueError, OSError) as err:
-        written, failure = None, err
+    except Exception as err:  # any: the result is printed all the same
+        expected = isinstance(err, AdaptiveError | ValueError | OSError)
+        written, failure = None, err if expected else f"{type(err).__name__}: {err}"
     _print_result({**result, "figure": written}, args)
     if failure is not None:
         print(
@@ -304,7 +307,7 @@ def build_parser() -> argparse.ArgumentParser:
     benches = bench.add_subparsers(dest="kind", required=True)
     scan = benches.add_parser("scan", help="points to 1%%/2%% NRMSE on a recorded spectrum")
     scan.add_argument("--spectrum", required=True)
-    scan.add_argument("--noise-counts", type=float, default=None)
+    scan.add_argument("--noise-counts", type=float, default=None, help="I0 per point; 0 = none")
     scan.add_argument("--max-points", type=int, default=300)
     scan.add_argument(
         "--fluorescence",
@@ -415,8 +418,6 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    if getattr(args, "noise_counts", None) == 0:
-        args.noise_counts = None
     try:
         return args.func(args)
     except (AdaptiveError, ValueError, OSError, sqlite3.Error) as err:

@@ -154,19 +154,23 @@ def plot_identification(
     present: list[str],
     top: int = 10,
 ) -> Path:
-    """A core-loss spectrum beside the most probable elements (found ones highlighted).
+    """A core-loss spectrum beside the present elements (highlighted) and the most
+    probable others, ``top`` bars in all (more when more than ``top`` are present).
 
     Args:
         energy: (m,) energy loss, eV; counts: (m,) the spectrum.
         probabilities: element -> probability, highest first.
-        present: elements above their thresholds.
+        present: elements above their thresholds (a threshold is per element, so a
+            present one may rank below absent ones).
     """
     fig = Figure(figsize=(11, 4))
     left, right = fig.subplots(1, 2, width_ratios=(2, 1))
     left.plot(energy, counts, lw=1)
     left.set_xlabel("energy loss (eV)")
     left.set_ylabel("counts")
-    names = list(probabilities)[:top][::-1]
+    others = [n for n in probabilities if n not in present]
+    shown = {*present, *others[: max(top - len(present), 0)]}  # present ones always
+    names = [n for n in probabilities if n in shown][::-1]  # most probable on top
     colours = ["C2" if n in present else "0.6" for n in names]
     right.barh(names, [probabilities[n] for n in names], color=colours)
     right.set_xlim(0, 1)
@@ -185,7 +189,8 @@ def save_figure(fig, path: str | Path) -> Path:
     Raises:
         InvalidParameterError: ``path`` names a folder (an existing one, or it ends in a
             separator), or matplotlib cannot write the suffix's format (both checked
-            before any folder is made).
+            before any folder is made); or its writer cannot run here (``.pgf`` without
+            LaTeX).
     """
     separators = tuple(s for s in (os.sep, os.altsep) if s)
     try:
@@ -198,17 +203,23 @@ def save_figure(fig, path: str | Path) -> Path:
         if not path.suffix:
             path = path.with_suffix(".png")
         fmt = path.suffix[1:].lower()
-        # matplotlib's own rule: the figure's canvas prints it, or one registered for it does
-        # (the base class holds that registry; a backend's canvas lists only its own)
+        # the formats registered with matplotlib, whatever the figure's canvas (the base
+        # class holds that registry); not the canvas's print_* methods: print_figure is one
         registered = FigureCanvasBase.get_supported_filetypes()
-        if not (hasattr(fig.canvas, f"print_{fmt}") or fmt in registered):
+        if fmt not in registered:
             raise InvalidParameterError(
                 f"cannot save a figure as {path.name!r}: matplotlib writes no {fmt!r} "
                 f"format (it writes {', '.join(sorted(registered))}); "
                 f"use e.g. {path.name + '.png'!r}"
             )
         path.parent.mkdir(parents=True, exist_ok=True)
-        fig.savefig(path, dpi=110)
+        try:
+            fig.savefig(path, dpi=110)
+        except RuntimeError as err:  # a writer that needs a program missing here (pgf: LaTeX)
+            raise InvalidParameterError(
+                f"cannot save a figure as {path.name!r}: matplotlib cannot write {fmt!r} "
+                f"here ({err}); use e.g. {path.with_suffix('.png').name!r}"
+            ) from err
     finally:
         _close(fig)
     return path

@@ -27,7 +27,7 @@ from adaptive.strategies.batch_bo import MAX_BATCH
 from adaptive.strategies.energy_scan import MAX_INITIAL
 from drivers import SimulatedInstrument, SynthesisInstrument, run_driver
 from simulators import XMCD, AgNPSynthesis, KEdgeXAS, RecordedSpectrum
-from simulators.agnp import BOUNDS, FACTORS, MAX_FRACTION_SUM, WAVELENGTHS
+from simulators.agnp import BOUNDS, FACTORS, MAX_DROPLETS, MAX_FRACTION_SUM, WAVELENGTHS
 from surrogates.shap_report import plot_shap
 
 # The default synthesis goal: the simulator's own spectrum of this recipe, so the
@@ -60,7 +60,9 @@ def check_count(flag: str, value, low: int = 1, high: int | None = None) -> int:
 
 def xas_source(source: str, noise_counts: float | None, seed: int, fluorescence: str | None = None):
     """A simulator by name (``kedge``, ``xmcd``) or a recorded spectrum file (XDI
-    ``fluorescence`` column: see ``simulators.replay.read_xdi``)."""
+    ``fluorescence`` column: see ``simulators.replay.read_xdi``), measured with
+    ``noise_counts`` I0 per point (0 or None: noise-free)."""
+    noise_counts = None if noise_counts == 0 else noise_counts
     if fluorescence is not None and source in ("kedge", "xmcd"):
         raise InvalidParameterError(
             f"--fluorescence names a column of an XDI file; --source {source} has none"
@@ -75,7 +77,7 @@ def xas_source(source: str, noise_counts: float | None, seed: int, fluorescence:
 
 
 def simulate_xas(
-    out: Path,
+    out: str | Path,
     source="kedge",
     channel=None,
     strategy="energy_scan",
@@ -87,12 +89,14 @@ def simulate_xas(
     bind="tcp://127.0.0.1:0",
     fluorescence=None,
 ) -> dict:
-    """An adaptive energy scan through the server; writes scan.png and the journal.
+    """An adaptive energy scan through the server; writes scan.png and the journal in
+    ``out``. ``noise_counts``: I0 per point, 0 or None for noise-free (``xas_source``).
 
     The counts are checked first (``--max-points`` >= 2: the reconstruction needs two
     points; ``--batch`` at most the server's ``MAX_SUGGESTIONS`` per call; ``--n-initial``
     of ``energy_scan`` from 3 to ``MAX_INITIAL``), so a bad one writes nothing.
     """
+    out = Path(out)
     max_points = check_count("--max-points", max_points, low=2)
     batch = check_count("--batch", batch, high=MAX_SUGGESTIONS)
     if strategy == "energy_scan":
@@ -226,7 +230,7 @@ def _check_target(path, objective: SpectrumObjective) -> None:
 
 
 def simulate_synthesis(
-    out: Path,
+    out: str | Path,
     batch=15,
     rounds=6,
     droplets=3,
@@ -242,10 +246,12 @@ def simulate_synthesis(
     design and one GP round) or ``mix`` (half of each batch from each).
     The campaign measures a design of ``max(batch, 2)`` recipes (BatchBO's model needs
     two), then ``rounds`` batches of ``batch``: at least 3 recipes, for the SHAP report.
+    Each recipe is measured in ``droplets`` droplets, from 1 to ``MAX_DROPLETS``.
     """
+    out = Path(out)
     batch = check_count("--batch", batch, high=MAX_BATCH)
     rounds = check_count("--rounds", rounds, low=0)
-    droplets = check_count("--droplets", droplets)
+    droplets = check_count("--droplets", droplets, high=MAX_DROPLETS)
     seed = check_count("--seed", seed, low=0, high=2**63 - 1)  # BatchBO's bound
     n_initial = max(batch, 2)
     n_recipes = n_initial + batch * rounds

@@ -2,6 +2,7 @@
 
 import json
 import os
+import re
 from pathlib import Path
 
 import numpy as np
@@ -12,7 +13,7 @@ from adaptive.bench_eels import real_spectra
 from adaptive.cli import main
 from adaptive.errors import InvalidParameterError
 from adaptive.figures import save_figure
-from adaptive.simulate import xas_source
+from adaptive.simulate import simulate_xas, xas_source
 from simulators.lineshapes import xps_peak
 
 EELS_DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "eels"
@@ -246,6 +247,72 @@ def test_fit_peaks_prints_the_fit_when_its_figure_cannot_be_written(tmp_path, c1
     assert (
         err.startswith("error: the fit was printed but its figure was not") and err.count("\n") == 1
     )
+
+
+@pytest.mark.parametrize(
+    ("figure", "why"),
+    [
+        ("fit.pgf", r"'fit\.pgf'.*'pgf' here.*'fit\.png'"),  # LaTeX missing: a RuntimeError
+        ("fit.figure", r"no 'figure' format"),  # a canvas's print_figure: it recursed
+    ],
+)
+def test_fit_peaks_prints_the_fit_when_its_format_cannot_be_written(
+    tmp_path, c1s, capsys, monkeypatch, figure, why
+):
+    monkeypatch.setenv("PATH", str(tmp_path / "empty"))  # no LaTeX, wherever the test runs
+    assert main(["fit", "peaks", str(c1s), "--figure", figure, "--json"]) == 2
+    out, err = capsys.readouterr()
+    report = json.loads(out)
+    assert report["n_peaks"] == 1 and report["figure"] is None
+    assert err.startswith("error: the fit was printed but its figure was not: ")
+    assert re.search(why, err) and err.count("\n") == 1
+
+
+@pytest.mark.parametrize("stage", ["plot", "save"])
+def test_fit_peaks_prints_the_fit_whatever_its_figure_raises(c1s, capsys, monkeypatch, stage):
+    def fail(*args, **kwargs):
+        raise RuntimeError("boom")
+
+    if stage == "plot":
+        monkeypatch.setattr("surrogates.peak_result.PeakFitResult.plot", fail)
+    else:
+        monkeypatch.setattr("adaptive.figures.save_figure", fail)
+    assert main(["fit", "peaks", str(c1s), "--json"]) == 2
+    out, err = capsys.readouterr()
+    assert json.loads(out)["figure"] is None
+    assert err.startswith("error: the fit was printed but its figure was not: RuntimeError: boom")
+
+
+def test_noise_counts_0_is_noise_free_for_simulate_xas_and_bench_scan(tmp_path, capsys):
+    kedge = tmp_path / "kedge.csv"
+    energy = np.linspace(8900.0, 9100.0, 60)
+    kedge.write_text("".join(f"{e} {1 / (1 + np.exp(-(e - 9000.0) / 5))}\n" for e in energy))
+    assert (
+        main(
+            [
+                "bench",
+                "scan",
+                "--spectrum",
+                str(kedge),
+                "--max-points",
+                "3",
+                "--json",
+                "--noise-counts",
+                "0",
+            ]
+        )
+        == 0
+    )
+    assert json.loads(capsys.readouterr().out)["noise_counts"] is None
+    command = ["simulate", "xas", "--strategy", "random", "--max-points", "3", "--seed", "1"]
+    nrmse = []
+    for noise, out in (("0", "zero"), ("1e3", "noisy")):
+        assert main([*command, "--noise-counts", noise, "--out", str(tmp_path / out)]) == 0
+        nrmse.append(json.loads(capsys.readouterr().out)["nrmse"])
+    summary = simulate_xas(
+        tmp_path / "none", strategy="random", max_points=3, noise_counts=None, seed=1
+    )
+    assert nrmse[0] == summary["nrmse"] != nrmse[1]
 
 
 def test_bench_scan_passes_the_fluorescence_column(tmp_path, capsys):

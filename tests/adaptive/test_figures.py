@@ -168,3 +168,32 @@ def test_importance_by_round_refuses_rounds_without_any_importance(tmp_path, rou
     with pytest.raises(InvalidParameterError, match="no round has a SHAP importance"):
         plot_importance_by_round(tmp_path / "shap.png", rounds)
     assert not (tmp_path / "shap.png").exists()
+
+
+@pytest.mark.parametrize("make", [Figure, plt.figure], ids=["plain", "pyplot"])
+def test_a_suffix_naming_a_canvas_method_is_refused_as_a_format(tmp_path, make):
+    """``.figure``: every canvas has ``print_figure``, which is no format (it recursed)."""
+    fig = make()
+    with pytest.raises(InvalidParameterError, match=r"no 'figure' format.*'run\.figure\.png'"):
+        save_figure(fig, tmp_path / "run.figure")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_format_whose_writer_cannot_run_here_is_refused_with_a_png_hint(tmp_path, monkeypatch):
+    """``.pgf`` needs LaTeX: with none on the PATH matplotlib raises a plain RuntimeError."""
+    monkeypatch.setenv("PATH", str(tmp_path / "empty"))
+    fig = plt.figure()
+    fig.text(0.5, 0.5, "text")  # measured by LaTeX
+    with pytest.raises(InvalidParameterError, match=r"'fig\.pgf'.*'pgf' here.*'fig\.png'"):
+        save_figure(fig, tmp_path / "fig.pgf")
+    assert fig.number not in plt.get_fignums()
+
+
+def test_identification_draws_a_present_element_ranked_below_top_absent_ones(tmp_path, saved):
+    """Thresholds are per element: Ne is present at 0.1, below ten absent elements."""
+    names = ["O", "Mn", "F", "Fe", "Co", "Ni", "Cr", "V", "Ti", "Cu", "Ne"]
+    probabilities = dict(zip(names, np.linspace(1.0, 0.1, len(names)), strict=True))
+    energy = np.linspace(400.0, 800.0, 100)
+    plot_identification(tmp_path / "id.png", energy, energy, probabilities, ["O", "Mn", "Ne"])
+    bars = [t.get_text() for t in saved[0].axes[1].get_yticklabels()]
+    assert bars == ["Ne", "Ti", "V", "Cr", "Ni", "Co", "Fe", "F", "Mn", "O"]  # top 10, by rank

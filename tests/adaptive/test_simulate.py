@@ -1,5 +1,7 @@
 """Helpers of the offline campaigns."""
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -15,6 +17,7 @@ from adaptive.simulate import (
     synthesis_space,
 )
 from adaptive.space import Space
+from simulators.agnp import MAX_DROPLETS
 
 
 def test_best_droplets_match_a_recipe_whose_decoding_changes_its_floats():
@@ -95,9 +98,15 @@ def test_median_by_source_pools_the_recipes_of_all_rounds():
         (simulate_xas, {"batch": 5000}, "--batch 5000: must be an integer from 1 to 1000"),
         (simulate_xas, {"n_initial": 2}, "--n-initial 2: must be an integer from 3 to 1000"),
         (simulate_xas, {"batch": np.int64(-1)}, "--batch -1: must be an integer from 1 to"),
-        (simulate_synthesis, {"droplets": 0}, "--droplets 0: must be a positive integer"),
-        (simulate_synthesis, {"droplets": -1}, "--droplets -1: must be a positive integer"),
-        (simulate_synthesis, {"droplets": 1.5}, "--droplets 1.5: must be a positive integer"),
+        (simulate_synthesis, {"droplets": 0}, "--droplets 0: must be an integer from 1 to"),
+        (simulate_synthesis, {"droplets": -1}, "--droplets -1: must be an integer from 1 to"),
+        (simulate_synthesis, {"droplets": 1.5}, "--droplets 1.5: must be an integer from 1 to"),
+        # more would run for hours behind a progress bar at 0 (the simulator's own cap)
+        (
+            simulate_synthesis,
+            {"droplets": MAX_DROPLETS + 1},
+            f"--droplets {MAX_DROPLETS + 1}: must be an integer from 1 to {MAX_DROPLETS}$",
+        ),
         (simulate_synthesis, {"batch": 0}, "--batch 0: must be an integer from 1 to 1000"),
         # -2 x (-3 + 1) = 4 recipes passed the SHAP count; the server refused q=-2
         (simulate_synthesis, {"batch": -2, "rounds": -3}, "--batch -2: must be an integer from 1"),
@@ -175,3 +184,20 @@ def test_a_target_constant_where_the_simulator_measures_is_refused_before_the_ca
     with pytest.raises(InvalidParameterError, match=r"^--target \S*flat\.csv: .* is constant"):
         simulate_synthesis(tmp_path / "out", batch=3, rounds=0, target=target)
     assert not (tmp_path / "out").exists()
+
+
+def test_str_out_and_zero_noise_counts_are_taken_as_the_cli_takes_them(tmp_path):
+    """From the Python API: ``out`` a str, ``noise_counts=0`` noise-free as ``--noise-counts 0``."""
+    runs = [
+        simulate_xas(out, strategy="random", max_points=4, noise_counts=noise, seed=1)
+        for out, noise in ((str(tmp_path / "str"), 0), (tmp_path / "path", None))
+    ]
+    assert runs[0]["journal"] == str(tmp_path / "str" / "journal.sqlite")
+    assert (tmp_path / "str" / "scan.png").is_file()
+    assert runs[0]["nrmse"] == runs[1]["nrmse"]
+
+
+def test_synthesis_takes_a_str_out(tmp_path):
+    summary = simulate_synthesis(str(tmp_path), batch=1, rounds=1, droplets=1, model="gp")
+    assert summary["journal"] == str(tmp_path / "journal.sqlite")
+    assert all(Path(f).is_file() for f in summary["figures"])
