@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sqlite3
 import sys
 import time
@@ -151,15 +152,38 @@ def cmd_bench_peakfit(args) -> int:
     return 0
 
 
+def _check_out_file(flag: str, path: str | Path) -> None:
+    """Raise ``InvalidParameterError`` unless ``path`` can be written as a file: it names no
+    folder, and its nearest existing folder (the file's folder, made later) is writable."""
+    if Path(path).is_dir() or str(path).endswith(("/", os.sep)):
+        raise InvalidParameterError(
+            f"{flag} {path} names a folder; pass a file name such as {Path(path) / 'weights.pt'}"
+        )
+    folder = Path(path).absolute().parent
+    while not folder.exists():  # a missing folder is made when the file is written
+        folder = folder.parent
+    if not folder.is_dir():
+        raise InvalidParameterError(
+            f"{flag} {path}: {folder} is a file, not a folder; pass a path in a folder"
+        )
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise InvalidParameterError(
+            f"{flag} {path}: the folder {folder} is not writable; pass a file in a folder "
+            "you can write"
+        )
+
+
 def cmd_train_peakfit(args) -> int:
     from surrogates.peak_net import DEFAULT_WEIGHTS, train_peak_net
 
+    out = args.out or DEFAULT_WEIGHTS
+    _check_out_file("--out", out)  # before hours of training, not after
     metrics = train_peak_net(
         n_train=args.n_train,
         epochs=args.epochs,
         seed=args.seed,
         checkpoint_dir=args.checkpoints,
-        out_path=args.out or DEFAULT_WEIGHTS,
+        out_path=out,
         device=args.device,
     )
     print(json.dumps(metrics, indent=2))

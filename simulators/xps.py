@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.interpolate import CubicSpline
 
-from simulators.base import check_seed
+from simulators.base import MAX_COUNTS, check_finite, check_seed, is_finite_real
 from simulators.lineshapes import pseudo_voigt_area, xps_peak
 
 #: Al K-alpha photon energy, eV.
@@ -20,6 +20,10 @@ PHOTON_ENERGY_AL_KA = 1486.61
 
 #: Binding energies the measurement windows are placed in, eV.
 BINDING_RANGE = (50.0, 1200.0)
+
+#: Largest signal-to-noise ratio: the counts scale as snr ** 2 times the level of peaks
+#: plus background (a few largest heights), so this keeps them far below ``MAX_COUNTS``.
+MAX_SNR = MAX_COUNTS**0.5 / 1e3
 
 #: Spin-orbit doublets (p, d, f): area of the j = l - 1/2 component relative to the j = l + 1/2
 #: one, and the range the splitting is drawn from (log-uniform), eV.
@@ -88,11 +92,15 @@ class XPSBatch:
 
 
 def _check_range(name: str, value, low: float, high: float, *, positive: bool = False) -> None:
-    """Raise unless ``value`` is a pair ``(a, b)`` with ``low <= a <= b <= high``."""
+    """Raise unless ``value`` is a pair ``(a, b)`` of finite reals, ``low <= a <= b <= high``."""
     try:
-        a, b = (float(v) for v in value)
+        a, b = value
     except (TypeError, ValueError):
-        raise ValueError(f"{name} must be a (low, high) pair of numbers, got {value!r}") from None
+        a = b = None
+    if not (is_finite_real(a) and is_finite_real(b)):
+        raise ValueError(
+            f"{name} must be a (low, high) pair of finite numbers, got {value!r}; pass such a pair"
+        )
     if not (low <= a <= b <= high) or (positive and a <= 0):
         bound = "0 < low" if positive else f"{low} <= low"
         raise ValueError(
@@ -112,7 +120,7 @@ def _check_choices(name: str, value, choices: tuple[str, ...]) -> None:
 
 
 def _check_fraction(name: str, value: float) -> None:
-    if not 0.0 <= value <= 1.0:
+    if not (is_finite_real(value) and 0.0 <= value <= 1.0):
         raise ValueError(f"{name} must lie in [0, 1], got {value!r}; pass a probability")
 
 
@@ -170,7 +178,7 @@ class XPSSimulator:
             fwhm: (low, high) FWHM range, eV (> 0).
             min_separation: minimum distance of neighbouring centres in units of their mean
                 FWHM (>= 0).
-            snr: (low, high) signal-to-noise range (> 0), drawn log-uniform.
+            snr: (low, high) signal-to-noise range (> 0, <= ``MAX_SNR``), drawn log-uniform.
             relative_height: (low, high) height factors of the non-largest lines, in (0, 1].
             step: (low, high) energy step range, eV (> 0).
             eta: (low, high) Lorentzian fraction range within [0, 1].
@@ -188,9 +196,8 @@ class XPSSimulator:
         if any(int(k) != k for k in peaks):
             raise ValueError(f"peaks must be a pair of ints, got {peaks!r}; pass e.g. (1, 5)")
         _check_range("fwhm", fwhm, 0.0, np.inf, positive=True)
-        if not 0.0 <= min_separation < np.inf:
-            raise ValueError(f"min_separation must be finite and >= 0, got {min_separation!r}")
-        _check_range("snr", snr, 0.0, np.inf, positive=True)
+        check_finite("min_separation", min_separation, nonnegative=True)
+        _check_range("snr", snr, 0.0, MAX_SNR, positive=True)
         _check_range("relative_height", relative_height, 0.0, 1.0, positive=True)
         _check_range("step", step, 0.0, np.inf, positive=True)
         _check_range("eta", eta, 0.0, 1.0)
@@ -200,10 +207,10 @@ class XPSSimulator:
         _check_choices("backgrounds", backgrounds, _BACKGROUNDS)
         _check_choices("noise", noise, _NOISES)
         _check_fraction("kinetic_fraction", kinetic_fraction)
-        if not BINDING_RANGE[1] < photon_energy < np.inf:
+        if not (is_finite_real(photon_energy) and photon_energy > BINDING_RANGE[1]):
             raise ValueError(
-                f"photon_energy must exceed {BINDING_RANGE[1]} eV, got {photon_energy!r}; "
-                "pass e.g. PHOTON_ENERGY_AL_KA"
+                f"photon_energy must be a number above {BINDING_RANGE[1]} eV, got "
+                f"{photon_energy!r}; pass e.g. PHOTON_ENERGY_AL_KA"
             )
         widest = (n_points - 1) * step[1]
         if widest >= BINDING_RANGE[1] - BINDING_RANGE[0]:
@@ -423,6 +430,11 @@ class XPSSimulator:
         kind = np.array(self.noise)[rng.integers(0, len(self.noise), mean.shape[0])]
         counts = mean.copy()
         poisson = kind == "poisson"
+        if poisson.any() and mean[poisson].max() > MAX_COUNTS:  # degenerate shapes, see MAX_SNR
+            raise ValueError(
+                f"snr {self.snr!r} makes expected counts of {mean[poisson].max():g}, above the "
+                f"{MAX_COUNTS:g} numpy's Poisson sampler takes; lower snr (counts grow as snr ** 2)"
+            )
         counts[poisson] = rng.poisson(mean[poisson])
         gaussian = ~poisson
         counts[gaussian] += rng.normal(size=mean[gaussian].shape) * std[gaussian, None]

@@ -117,6 +117,23 @@ def load_file(path: Path, keys: set[str], fix: str) -> dict:
     return state
 
 
+def load_weights(net: torch.nn.Module, state_dict: dict, path: Path, fix: str) -> None:
+    """``net.load_state_dict(state_dict)`` for tensors read from ``path``.
+
+    Raises:
+        InvalidParameterError: no state dict, or missing, unexpected or differently shaped
+            tensors (a network of another layout); the message names ``path`` and ends
+            with ``fix``.
+    """
+    try:
+        net.load_state_dict(state_dict)
+    except (RuntimeError, TypeError):  # RuntimeError: tensors of another layout
+        raise InvalidParameterError(
+            f"{path} holds a network of another layout than this {type(net).__name__} "
+            f"(written by another version?); {fix}"
+        ) from None
+
+
 def random_state(device: torch.device) -> dict[str, torch.Tensor]:
     """Torch's random state, for ``save_checkpoint``: ``rng`` (CPU), and ``cuda_rng`` on a GPU."""
     state = {"rng": torch.get_rng_state()}
@@ -180,15 +197,9 @@ def resume_training(
     if state["settings"] != settings:
         raise InvalidParameterError(
             f"{checkpoint_dir} holds a run with settings {state['settings']}, not "
-            f"{settings}; pass an empty checkpoint_dir or the same settings"
+            f"{settings}; pass an empty checkpoint_dir (--checkpoints) or the same settings"
         )
-    try:
-        net.load_state_dict(state["model"])
-    except RuntimeError:  # missing, unexpected or differently shaped tensors
-        raise InvalidParameterError(
-            f"{latest} holds a network of another layout than this run's (written by another "
-            f"version?); pass a new checkpoint_dir (--checkpoints) or {fix}"
-        ) from None
+    load_weights(net, state["model"], latest, f"pass a new checkpoint_dir (--checkpoints) or {fix}")
     optimizer.load_state_dict(state["optimizer"])
     schedule.load_state_dict(state["schedule"])
     if "rng" in state:

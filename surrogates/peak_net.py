@@ -56,6 +56,7 @@ from simulators.lineshapes import xps_peak
 from surrogates.checkpoints import (
     check_training_settings,
     load_file,
+    load_weights,
     resume_training,
     save_checkpoint,
     save_file,
@@ -106,8 +107,8 @@ def check_spectra(binding_energy, counts) -> tuple[np.ndarray, np.ndarray]:
         (binding_energy, counts) as (n, m) float arrays.
 
     Raises:
-        InvalidParameterError: not 2-D, shapes differ, fewer than 10 points, non-finite
-            values, or an energy axis that does not ascend.
+        InvalidParameterError: not 2-D, shapes differ, no spectrum (n = 0), fewer than 10
+            points, non-finite values, or an energy axis that does not ascend.
     """
     energy = finite_matrix("binding_energy", binding_energy, "spectrum")
     y = finite_matrix("counts", counts, "spectrum")
@@ -115,6 +116,11 @@ def check_spectra(binding_energy, counts) -> tuple[np.ndarray, np.ndarray]:
         raise InvalidParameterError(
             f"binding_energy has shape {energy.shape} but counts has {y.shape}; "
             "give one energy per count"
+        )
+    if energy.shape[0] == 0:
+        raise InvalidParameterError(
+            f"binding_energy and counts hold no spectrum (shape {energy.shape}); "
+            "pass at least one spectrum, one per row"
         )
     if energy.shape[1] < 10:
         raise InvalidParameterError(
@@ -377,21 +383,37 @@ class PeakNetPredictor:
             path: weights file; None for the committed default ``DEFAULT_WEIGHTS``.
 
         Raises:
-            InvalidParameterError: the file does not exist or is not such weights.
+            InvalidParameterError: the file does not exist, is not such weights, or holds
+                a network of another layout or config.
         """
         path = Path(DEFAULT_WEIGHTS if path is None else path)
-        fix = "train them with train_peak_net(...) (adaptive train peakfit)"
+        fix = (
+            "train them with train_peak_net(...) (adaptive train peakfit), or pass the file "
+            "it wrote"
+        )
         if not path.is_file():
             raise InvalidParameterError(f"no peak-network weights at {path}; {fix}")
         saved = load_file(path, {"config", "state_dict", "metadata"}, fix)
-        net = PeakNet(**saved["config"])
-        net.load_state_dict(saved["state_dict"])
+        try:
+            net = PeakNet(**saved["config"])
+        except (TypeError, ValueError, RuntimeError):  # unknown keys, bad or negative sizes
+            raise InvalidParameterError(
+                f"{path} holds a network config {saved['config']!r} that this PeakNet does "
+                f"not take (written by another version?); {fix}"
+            ) from None
+        load_weights(net, saved["state_dict"], path, fix)
         return cls(net, saved["metadata"])
 
     def predict(
         self, binding_energy: np.ndarray, counts: np.ndarray, subtract_background: bool = True
     ) -> dict[str, np.ndarray]:
         """Peak count and the largest-area peak of each spectrum.
+
+        The network was trained on ``simulators.xps.XPSSimulator``'s default windows:
+        15-60 eV wide (300 points at 0.05-0.2 eV steps) with 1-5 peaks. Spectra far from
+        that, such as much wider windows or dense multiplet structure (Fe 2p), can get a
+        ``count`` of 0 although they hold peaks; ``PeakFitter`` still finds those, as its
+        residual step judges the network's largest peak by its height, not the count.
 
         Args:
             binding_energy: (n, m) strictly ascending binding energies, eV.
@@ -576,7 +598,7 @@ def evaluate(predictor: PeakNetPredictor, examples: dict[str, np.ndarray]) -> di
 
 
 def train_peak_net(
-    n_train: int = 50_000,
+    n_train: int = 51_200,
     epochs: int = 10,
     seed: int = 0,
     batch_size: int = 256,
@@ -595,7 +617,8 @@ def train_peak_net(
     with the same settings resumes from the latest one there.
 
     Args:
-        n_train: spectra per epoch (>= batch_size).
+        n_train: spectra per epoch, a multiple of batch_size (every step takes a whole
+            batch).
         epochs: passes, each over ``n_train`` freshly simulated spectra (>= 1).
         seed: seed of everything random (>= 0).
         batch_size: spectra per Adam step (>= 2).
@@ -612,12 +635,19 @@ def train_peak_net(
         ``train_seconds``.
 
     Raises:
-        InvalidParameterError: a bad setting, or ``checkpoint_dir`` holds an unreadable
-            checkpoint or a run with other settings.
+        InvalidParameterError: a bad setting (checked before anything is simulated or
+            written), or ``checkpoint_dir`` holds an unreadable checkpoint or a run with
+            other settings.
     """
     from tqdm.auto import tqdm
 
     check_training_settings(n_train, epochs, seed, batch_size, n_val, 1, lr)
+    if n_train % batch_size:
+        below = n_train - n_train % batch_size
+        raise InvalidParameterError(
+            f"n_train={n_train} must be a multiple of batch_size={batch_size}, as every step "
+            f"takes a whole batch; pass n_train={below} or {below + batch_size}"
+        )
     settings = {"n_train": n_train, "epochs": epochs, "seed": seed, "batch_size": batch_size}
     settings["lr"] = float(lr)
     dev = training_device(device)

@@ -81,6 +81,28 @@ def test_train_with_a_broken_checkpoint_device_or_init_exits_2_with_one_line(
 
 
 @pytest.mark.parametrize(
+    ("out", "message"),
+    [
+        ("folder", "--out {tmp}/folder names a folder; pass a file name such as"),
+        ("folder/", "--out {tmp}/folder/ names a folder; pass a file name such as"),
+        ("file/new/w.pt", "--out {tmp}/file/new/w.pt: {tmp}/file is a file, not a folder"),
+    ],
+)
+def test_train_peakfit_refuses_an_out_it_cannot_write_before_training(
+    tmp_path, capsys, monkeypatch, out, message
+):
+    (tmp_path / "folder").mkdir()
+    (tmp_path / "file").write_text("")
+    monkeypatch.setattr("surrogates.peak_net._simulate", None)  # training would crash here
+    where = ["--checkpoints", str(tmp_path / "ck"), "--out", f"{tmp_path}/{out}"]
+    assert main(["train", "peakfit", "--n-train", "256", "--epochs", "1", *where]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: ") and len(err.strip().splitlines()) == 1
+    assert message.format(tmp=tmp_path) in err
+    assert not (tmp_path / "ck").exists()
+
+
+@pytest.mark.parametrize(
     ("command", "message"),
     [
         ("peakfit --seed 1180591620717411303424", "seed=1180591620717411303424 must be an int"),

@@ -3,8 +3,9 @@ import pytest
 from scipy.integrate import quad
 
 from simulators import PHOTON_ENERGY_AL_KA, XPSSimulator
+from simulators.base import MAX_COUNTS
 from simulators.lineshapes import xps_peak
-from simulators.xps import TOUGAARD_C
+from simulators.xps import MAX_SNR, TOUGAARD_C
 
 
 def peak(e, center, fwhm, eta, asymmetry):
@@ -250,11 +251,36 @@ def test_tougaard_background_is_the_loss_convolution_on_the_high_binding_side():
         ({"kinetic_fraction": 2.0}, "kinetic_fraction"),
         ({"photon_energy": 600.0}, "photon_energy"),
         ({"n_points": 10_000, "step": (0.1, 0.2)}, "n_points"),
+        # infinite, oversized or non-numeric settings, once a builtin crash in sample()
+        ({"fwhm": (0.5, np.inf)}, "fwhm must be a .* pair of finite numbers"),
+        ({"snr": (20.0, np.inf)}, "snr must be a .* pair of finite numbers"),
+        ({"snr": (1e10, 1e10)}, r"snr must satisfy 0 < low <= high <= 1000000.0"),
+        ({"fwhm": ("0.5", "3")}, "fwhm must be a .* pair of finite numbers"),
+        ({"min_separation": "1"}, "min_separation must be finite and >= 0, got '1'"),
+        ({"photon_energy": "1486.6"}, "photon_energy must be a number above 1200.0 eV"),
+        ({"asymmetric_fraction": "1"}, "asymmetric_fraction must lie in"),
     ],
 )
 def test_bad_settings_raise_value_error_naming_them(settings, match):
     with pytest.raises(ValueError, match=match):
-        XPSSimulator(**settings)
+        XPSSimulator(**settings).sample(4, 0)
+
+
+def test_the_largest_snr_samples_and_counts_beyond_poisson_name_snr():
+    batch = XPSSimulator(snr=(MAX_SNR, MAX_SNR), noise=("poisson",)).sample(50, 0)
+    assert np.isfinite(batch.counts).all() and batch.counts.max() < MAX_COUNTS
+    # peaks far narrower than the step blow the Tougaard background up past MAX_COUNTS
+    degenerate = XPSSimulator(
+        n_points=1000,
+        peaks=(8, 8),
+        fwhm=(1e-4, 1e-3),
+        step=(1.0, 1.1),
+        snr=(MAX_SNR, MAX_SNR),
+        backgrounds=("tougaard",),
+        noise=("poisson",),
+    )
+    with pytest.raises(ValueError, match=r"snr \(1000000.0, 1000000.0\) makes expected counts"):
+        degenerate.sample(200, 3)
 
 
 @pytest.mark.parametrize("n", [0, -3, 2.0, True])

@@ -7,6 +7,8 @@ import torch
 from adaptive.errors import InvalidParameterError
 from simulators.lineshapes import xps_peak
 from simulators.xps import XPSSimulator
+from surrogates.peak_extraction import extract_peaks_batch
+from surrogates.peak_fitter import PeakFitter
 from surrogates.peak_net import (
     DEFAULT_WEIGHTS,
     MAX_COUNT,
@@ -134,6 +136,40 @@ def test_load_of_damaged_or_foreign_weights_names_the_file(tmp_path, content):
         PeakNetPredictor.load(path)
 
 
+@pytest.mark.parametrize(
+    ("change", "match"),
+    [
+        ({"state_dict": PeakNet(hidden=64).state_dict()}, "holds a network of another layout"),
+        ({"state_dict": "no tensors"}, "holds a network of another layout"),
+        ({"config": {**PeakNet().config, "dropout": 0.1}}, "holds a network config"),
+        ({"config": {**PeakNet().config, "hidden": -1}}, "holds a network config"),
+        ({"config": "no config"}, "holds a network config"),
+    ],
+)
+def test_load_of_weights_of_another_network_names_the_file(tmp_path, change, match):
+    net = PeakNet()
+    path = tmp_path / "other.pt"
+    torch.save({"config": net.config, "state_dict": net.state_dict(), "metadata": {}}, path)
+    PeakNetPredictor.load(path)  # the unchanged file loads
+    torch.save(
+        {"config": net.config, "state_dict": net.state_dict(), "metadata": {}, **change}, path
+    )
+    with pytest.raises(InvalidParameterError, match=f"other.pt {match}.*adaptive train peakfit"):
+        PeakNetPredictor.load(path)
+
+
+@pytest.mark.parametrize("entry", ["predict", "extract_peaks_batch", "fit_batch"])
+def test_a_batch_of_no_spectra_is_refused(entry):
+    predictor = PeakNetPredictor(PeakNet())
+    call = {
+        "predict": predictor.predict,
+        "extract_peaks_batch": lambda e, y: extract_peaks_batch(e, y, predictor),
+        "fit_batch": PeakFitter(predictor).fit_batch,
+    }[entry]
+    with pytest.raises(InvalidParameterError, match="no spectrum .*pass at least one spectrum"):
+        call(np.zeros((0, 300)), np.zeros((0, 300)))
+
+
 TINY = {"n_train": 256, "epochs": 2, "batch_size": 64, "n_val": 64, "progress": False}
 
 
@@ -185,6 +221,17 @@ def test_training_rejects_bad_settings(tmp_path, name, value):
     settings = {**TINY, name: value}
     with pytest.raises(InvalidParameterError, match=name):
         train_peak_net(checkpoint_dir=tmp_path, out_path=tmp_path / "w.pt", **settings)
+
+
+def test_n_train_must_fill_whole_batches_and_is_checked_before_anything_is_written(tmp_path):
+    with pytest.raises(
+        InvalidParameterError,
+        match="n_train=300 must be a multiple of batch_size=64.*pass n_train=256 or 320",
+    ):
+        train_peak_net(
+            **{**TINY, "n_train": 300}, checkpoint_dir=tmp_path / "ck", out_path=tmp_path / "w.pt"
+        )
+    assert not any(tmp_path.iterdir())
 
 
 @pytest.mark.parametrize("device", ["meta", "cuda"])
