@@ -242,8 +242,9 @@ def cmd_bench_eels(args) -> int:
 
 
 def cmd_train_eels(args) -> int:
-    from surrogates.eels_net import train_eels_net
+    from surrogates.eels_net import WEIGHTS_DIR, train_eels_net
 
+    _check_out_file("--out", args.out or WEIGHTS_DIR / f"eels_{args.arch}.pt")
     if not 0 <= args.overlap <= 1:  # NaN too; checked before the checkpoint folder is made
         raise InvalidParameterError(
             f"--overlap {args.overlap:g}: must be a share from 0 to 1 (e.g. 0.25)"

@@ -79,6 +79,7 @@ from simulators.eels_files import KEV_HINT_EV, EELSSpectrum, read_eels, to_chann
 from surrogates.checkpoints import (
     check_training_settings,
     load_file,
+    load_weights,
     random_state,
     resume_training,
     save_checkpoint,
@@ -550,7 +551,7 @@ class EELSIdentifier:
                 f"names must be a non-empty sequence of weight names, got {names!r}; "
                 "e.g. ('unet',) or ('unet', 'resnet')"
             )
-        saved = []
+        saved, networks = [], []
         for name in names:
             path = Path(directory) / f"eels_{name}.pt"
             if not path.is_file():
@@ -560,10 +561,8 @@ class EELSIdentifier:
                 )
             fix = f"retrain them with train_eels_net(arch={name!r}, out_path={str(path)!r}, ...)"
             saved.append(load_file(path, {"arch", "config", "state_dict", "validation"}, fix))
-        networks = []
-        for s in saved:
-            net = ARCHS[s["arch"]](**s["config"])
-            net.load_state_dict(s["state_dict"])
+            net = ARCHS[saved[-1]["arch"]](**saved[-1]["config"])
+            load_weights(net, saved[-1]["state_dict"], path, fix)
             networks.append(net)
         validation = [s["validation"] for s in saved]
         weights = None

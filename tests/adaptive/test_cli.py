@@ -88,14 +88,16 @@ def test_train_with_a_broken_checkpoint_device_or_init_exits_2_with_one_line(
         ("file/new/w.pt", "--out {tmp}/file/new/w.pt: {tmp}/file is a file, not a folder"),
     ],
 )
-def test_train_peakfit_refuses_an_out_it_cannot_write_before_training(
-    tmp_path, capsys, monkeypatch, out, message
+@pytest.mark.parametrize("network", ["peakfit", "eels"])
+def test_train_refuses_an_out_it_cannot_write_before_training(
+    tmp_path, capsys, monkeypatch, out, message, network
 ):
     (tmp_path / "folder").mkdir()
     (tmp_path / "file").write_text("")
     monkeypatch.setattr("surrogates.peak_net._simulate", None)  # training would crash here
+    monkeypatch.setattr("surrogates.eels_net.simulate_eels", None)
     where = ["--checkpoints", str(tmp_path / "ck"), "--out", f"{tmp_path}/{out}"]
-    assert main(["train", "peakfit", "--n-train", "256", "--epochs", "1", *where]) == 2
+    assert main(["train", network, "--n-train", "256", "--epochs", "1", *where]) == 2
     err = capsys.readouterr().err
     assert err.startswith("error: ") and len(err.strip().splitlines()) == 1
     assert message.format(tmp=tmp_path) in err

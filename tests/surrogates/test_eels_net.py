@@ -300,6 +300,15 @@ def test_load_of_damaged_or_foreign_weights_names_the_file(tmp_path, content):
         EELSIdentifier.load(("unet",), directory=tmp_path)
 
 
+@pytest.mark.skipif(not COMMITTED, reason=f"no committed EELS weights in {WEIGHTS_DIR}")
+def test_load_of_weights_whose_tensors_fit_another_layout_names_the_file(tmp_path):
+    saved = torch.load(WEIGHTS_DIR / "eels_unet.pt", weights_only=False)
+    saved["state_dict"] = dict(list(saved["state_dict"].items())[:-1])  # a tensor short
+    torch.save(saved, tmp_path / "eels_unet.pt")
+    with pytest.raises(InvalidParameterError, match="eels_unet.pt holds a network of another"):
+        EELSIdentifier.load(("unet",), directory=tmp_path)
+
+
 # --------------------------------------------------------------------------- training
 
 
