@@ -187,7 +187,8 @@ class Campaign:
         No more than ``max_observations`` minus the observations so far and the pending
         suggestions, so batches (or drivers sharing the campaign) do not overshoot the goal;
         none while the pending ones fill it (replicate puts of a suggestion still count
-        each). The batch and the strategy's state are journaled together, or not at all.
+        each). The batch and the strategy's state are journaled together, or not at all; the
+        state also with no batch, as the goal check (``stop_reason``) may have refitted it.
         """
         self._require_running()
         if not is_int(n) or not 1 <= n <= MAX_SUGGESTIONS:
@@ -200,10 +201,8 @@ class Campaign:
         self.expire_pending()
         if self.goals.max_observations is not None:
             n = min(n, self.goals.max_observations - self.n_observations - len(self.pending))
-            if n < 1:
-                return []
         pending = [s.point for s in self.pending.values()]
-        suggestions = self.strategy.suggest(n, pending=pending)
+        suggestions = self.strategy.suggest(n, pending=pending) if n >= 1 else []
         try:
             with self.journal.transaction():
                 for suggestion in suggestions:

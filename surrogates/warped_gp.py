@@ -24,6 +24,9 @@ from adaptive.errors import InvalidParameterError
 from surrogates.threads import one_torch_thread
 
 DTYPE = torch.float64
+#: The largest warp exponent: an edge's curvature (~1e6 on a grid of 1024) to a power
+#: much above 50 overflows the density to inf, and the warp to NaN.
+MAX_EXPONENT = 10.0
 
 
 def _snapshot(model: torch.nn.Module) -> dict:
@@ -46,13 +49,13 @@ class WarpedGP:
 
     Args:
         grid_size: resolution of the warp and of ``predict_grid``, an integer >= 2.
-        exponent: density ~ |f''| ** exponent, >= 0 (2/5 is optimal for piecewise-linear
-            reconstruction; a little higher concentrates more on the edge).
+        exponent: density ~ |f''| ** exponent, in [0, ``MAX_EXPONENT``] (2/5 is optimal for
+            piecewise-linear reconstruction; a little higher concentrates more on the edge).
         floor: fraction of the base density mixed in, in (0, 1], so no region is starved.
         base_density: ``f(grid, mean) -> density`` (grid_size,) for that floor, from
             prior knowledge of the signal (e.g. constant steps in k above an
             absorption edge); None means uniform.
-        smoothing: Gaussian smoothing of the curvature, in grid cells, >= 0.
+        smoothing: Gaussian smoothing of the curvature, in grid cells, in [0, grid_size].
         nu: Matern smoothness (0.5, 1.5 or 2.5).
         min_noise, max_noise: bounds of the learned noise variance (standardised
             units), 0 < min_noise < max_noise. The upper bound keeps the fit out of the
@@ -72,16 +75,27 @@ class WarpedGP:
         fit_iterations: int = 20,
         base_density: Callable[[np.ndarray, np.ndarray], np.ndarray] | None = None,
     ):
-        for key, value, high in (("exponent", exponent, np.inf), ("smoothing", smoothing, np.inf)):
+        check_int("grid_size", grid_size, 2, why="grid points of the warp")
+        bounds = (
+            ("exponent", exponent, MAX_EXPONENT, "a larger power overflows the density"),
+            (
+                "smoothing",
+                smoothing,
+                grid_size,
+                f"grid cells, at most grid_size={grid_size}: a wider one flattens the curvature",
+            ),
+        )
+        for key, value, high, why in bounds:
             if not is_finite_number(value) or not 0 <= value <= high:
-                raise InvalidParameterError(f"{key}={value!r} must be a finite number >= 0")
+                raise InvalidParameterError(
+                    f"{key}={value!r} must be a finite number in [0, {high:g}] ({why})"
+                )
         if not is_finite_number(floor) or not 0 < floor <= 1:
             raise InvalidParameterError(
                 f"floor={floor!r} must be a finite number in (0, 1]: with no floor a flat "
                 "stretch of the spectrum gets no warp density and the warp cannot be inverted; "
                 "use a small floor such as 0.01"
             )
-        check_int("grid_size", grid_size, 2, why="grid points of the warp")
         check_int("fit_iterations", fit_iterations, 1, why="L-BFGS iterations per fit")
         if nu not in (0.5, 1.5, 2.5):
             raise InvalidParameterError(f"nu={nu!r} must be 0.5, 1.5 or 2.5 (Matern smoothness)")

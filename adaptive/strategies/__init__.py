@@ -22,6 +22,8 @@ STRATEGIES = {
 def make_strategy(config: Any, space: Space, objective: SpectrumObjective | None = None):
     """Build from ``{"name": ..., "options": {...}}``; unknown names or options raise.
 
+    ``options`` absent or None means none; anything else not a mapping raises.
+
     A strategy that takes an ``objective`` (the campaign's spectrum objective) gets it.
     """
     if not isinstance(config, dict) or not isinstance(config.get("name"), str):
@@ -37,9 +39,14 @@ def make_strategy(config: Any, space: Space, objective: SpectrumObjective | None
         raise InvalidParameterError(
             f"unknown strategy {config['name']!r}; choose one of {sorted(STRATEGIES)}"
         )
-    options = config.get("options") or {}
+    options = config.get("options")
+    if options is None:
+        options = {}
     if not isinstance(options, dict):
-        raise InvalidParameterError(f"strategy options must be a mapping, got {options!r}")
+        raise InvalidParameterError(
+            f"strategy options must be a mapping of option names to values (or null for "
+            f"none), got {options!r}"
+        )
     if objective is not None and "objective" in inspect.signature(cls).parameters:
         options = {**options, "objective": objective}
     try:

@@ -17,10 +17,11 @@ class ConventionalScan(Scan):
     """Coarse pre-edge, fine edge, constant-k steps after the edge.
 
     Regions (at ``scale=1``): pre-edge ``step_pre`` eV up to ``E0 + xanes_from``;
-    XANES ``step_xanes`` eV up to ``E0 + xanes_to``; then ``step_k`` Å^-1 in k to
-    the end of the space. ``scale`` multiplies all steps together. On a dimension
-    with a ``step`` the energies are snapped to its lattice (repeats merged). At most
-    ``MAX_POINTS`` energies (of ``uniform_grid``), as for a grid.
+    XANES ``step_xanes`` eV up to ``E0 + xanes_to``, at or above the edge (``xanes_to >=
+    0``), where k starts; then ``step_k`` Å^-1 in k to the end of the space. ``scale``
+    multiplies all steps together. On a dimension with a ``step`` the energies are
+    snapped to its lattice (repeats merged). At most ``MAX_POINTS`` energies (of
+    ``uniform_grid``), as for a grid.
 
     Args:
         space: one continuous dimension, the energy in eV.
@@ -65,6 +66,11 @@ class ConventionalScan(Scan):
                 f"xanes_from={xanes_from} must be below xanes_to={xanes_to}: the XANES "
                 "region runs from E0 + xanes_from up to E0 + xanes_to"
             )
+        if xanes_to < 0:
+            raise InvalidParameterError(
+                f"xanes_to={xanes_to} must be >= 0: the k steps start at the edge E0 (k = 0), "
+                "so the XANES region must reach it; give xanes_to >= 0 eV"
+            )
         self.edge_energy = float(edge_energy)
         self.scale = scale
         self.steps = (step_pre, step_xanes, step_k)
@@ -83,7 +89,7 @@ class ConventionalScan(Scan):
         """(start, stop, step) of the pre-edge and XANES energies (eV) and the EXAFS k (1/Å)."""
         e0, (lo, hi) = self.edge_energy, self.xanes
         step_pre, step_xanes, step_k = (s * self.scale for s in self.steps)
-        k_start = np.sqrt(K_FACTOR * max(hi, 0.0))
+        k_start = np.sqrt(K_FACTOR * hi)
         k_end = np.sqrt(K_FACTOR * max(self.high - e0, 0.0))
         return [
             (self.low, e0 + lo, step_pre),

@@ -18,7 +18,8 @@ class RandomScan(Scan):
     The k-th suggestion depends only on the seed and on how many points are
     measured or pending, so a restored campaign continues the same sequence.
     On a dimension with a ``step`` each draw is snapped to its lattice, and a
-    draw that lands on a measured, pending or already drawn energy is skipped.
+    draw that lands on a measured, pending or already drawn energy is skipped, so a
+    batch is smaller (or empty) when fewer lattice points are left.
     """
 
     name = "random"
@@ -31,13 +32,8 @@ class RandomScan(Scan):
 
     def _choose(self, n, taken):
         n_steps = self.dimension.n_steps
-        if n_steps is not None:
-            free = n_steps + 1 - len(np.unique(self.dimension.snap(taken)))
-            if n > free:
-                raise InvalidParameterError(
-                    f"the step lattice has only {free} unmeasured points left; "
-                    "ask for at most that many"
-                )
+        if n_steps is not None:  # fewer (none) when fewer lattice points are left
+            n = min(n, n_steps + 1 - len(np.unique(self.dimension.snap(taken))))
         rng = np.random.default_rng(self.seed)
         rng.uniform(size=len(taken))  # the draws already measured or pending
         seen = sorted(taken)  # a draw is taken if its nearest neighbour here is

@@ -122,16 +122,42 @@ class Scan:
         nearest = np.minimum(np.abs(positions - taken[below]), np.abs(positions - taken[above]))
         return nearest <= SAME * (self.high - self.low)
 
+    def _is_measured(self, positions, taken) -> np.ndarray:
+        """Whether each scan position of ``positions`` (m,), ascending, is taken.
+
+        A value of ``taken`` (k,) takes the position it lies closer to than half the way to
+        the neighbouring position on that side, or within ``SAME`` of the range, so a driver
+        that reports the monochromator's readback (setpoint plus a meV) still measures the
+        suggested position. Positions within ``SAME`` of each other count as one. Memory
+        O(m + k), as ``_is_taken``.
+        """
+        positions, taken = np.asarray(positions, float), np.sort(np.asarray(taken, float))
+        same = SAME * (self.high - self.low)
+        new = np.diff(positions, prepend=-np.inf) > same
+        heads, run = positions[new], np.cumsum(new) - 1  # one head per run within SAME
+        measured = np.zeros(heads.shape, bool)
+        if taken.size == 0:
+            return measured[run]
+        gaps = np.diff(heads) if heads.size > 1 else np.array([self.high - self.low])
+        below, above = np.append(gaps[:1], gaps), np.append(gaps, gaps[-1:])
+        right = np.searchsorted(taken, heads).clip(max=taken.size - 1)
+        for near in (taken[(right - 1).clip(min=0)], taken[right]):  # nearest on each side
+            offset = np.abs(near - heads)
+            half = np.where(near >= heads, above, below) / 2
+            measured |= (offset < half) | (offset <= same)
+        return measured[run]
+
     def _next_unmeasured(self, positions: np.ndarray, n: int, taken: list[float], label: str):
-        """The first ``n`` of ``positions`` (m,) not in ``taken``, as (x, None, reason) rows;
-        fewer (none) when fewer are left, as at the end of a batch that does not divide them."""
-        free = np.flatnonzero(~self._is_taken(positions, taken))
+        """The first ``n`` of ``positions`` (m,) not measured or pending (see ``_is_measured``)
+        as (x, None, reason) rows; fewer (none) when fewer are left, as at the end of a batch
+        that does not divide them."""
+        free = np.flatnonzero(~self._is_measured(positions, taken))
         m = len(positions)
         return [(float(positions[k]), None, f"{label}: point {k + 1}/{m}") for k in free[:n]]
 
     def _all_measured(self, positions: np.ndarray) -> bool:
-        """Whether every one of ``positions`` (m,) has been observed."""
-        return bool(self._is_taken(positions, self.data()[0]).all())
+        """Whether every one of ``positions`` (m,) has been observed (see ``_is_measured``)."""
+        return bool(self._is_measured(positions, self.data()[0]).all())
 
     def predict(self, points: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
         """Linear interpolation through the observations (repeats averaged) at ``points`` (m,).

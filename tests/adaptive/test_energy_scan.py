@@ -174,6 +174,11 @@ def test_spectrum_only_observation_rejected():
         {"exponent": float("inf")},
         {"smoothing": -2.0},
         {"smoothing": float("nan")},
+        {"exponent": 400},
+        {"exponent": 10.5},
+        {"smoothing": 1e300},
+        {"smoothing": 1e7},
+        {"smoothing": 1025},
     ],
 )
 def test_bad_options_rejected_naming_the_option(options):
@@ -184,7 +189,15 @@ def test_bad_options_rejected_naming_the_option(options):
 
 @pytest.mark.parametrize(
     "options",
-    [{"floor": 0.01}, {"floor": 1.0}, {"exponent": 0.0}, {"smoothing": 0.0}, {"patience": 1}],
+    [
+        {"floor": 0.01},
+        {"floor": 1.0},
+        {"exponent": 0.0},
+        {"exponent": 10},
+        {"smoothing": 0.0},
+        {"smoothing": 1024},
+        {"patience": 1},
+    ],
 )
 def test_options_at_the_ends_of_their_ranges_are_taken(options):
     make_strategy({"name": "energy_scan", "options": options}, energy_space(0.0, 1.0))
@@ -247,6 +260,44 @@ def test_a_resumed_campaign_picks_as_one_that_ran_on_after_a_prediction(tmp_path
     assert [s.point for s in resumed.suggest(2)] == [s.point for s in campaign.suggest(2)]
 
 
+def test_a_resumed_campaign_picks_as_one_that_ran_on_after_an_empty_suggest(tmp_path):
+    """The goal check refits the model while pending suggestions fill max_observations, so
+    suggest returns none: that fit is journaled all the same, and a campaign resumed after
+    the pending batch is released picks what the one that ran on picks."""
+    from adaptive.campaign import Campaign
+    from adaptive.journal import Journal
+
+    journal = Journal(tmp_path / "j.sqlite")
+    space = {"dimensions": [{"name": "energy", "low": 0.0, "high": 100.0}]}
+    campaign = Campaign.create(
+        journal,
+        space,
+        {"name": "energy_scan", "options": {"n_initial": 4}},
+        goals={"max_observations": 14},
+        campaign_id="c",
+    )
+    t = 0.0
+
+    def put(suggestion):
+        nonlocal t
+        t += 1
+        point = dict(suggestion.point)
+        value = _xas(point["energy"])
+        campaign.observe(Observation(point, value=value, suggestion_id=suggestion.id, time=t))
+
+    while campaign.n_observations < 8:
+        for suggestion in campaign.suggest(2):
+            put(suggestion)
+    first, second = campaign.suggest(2)  # driver A
+    other = campaign.suggest(2) + campaign.suggest(2)  # driver B: the pending fill the goal
+    put(first)
+    assert campaign.suggest(1) == []  # the goal check fitted the new observation
+    put(second)
+    campaign.release([s.id for s in other])  # driver B's instrument failed
+    resumed = Campaign.resume(journal, "c")
+    assert [s.point for s in resumed.suggest(2)] == [s.point for s in campaign.suggest(2)]
+
+
 def test_large_batches_repeat_no_energy():
     strategy = EnergyScan(energy_space(0.0, 1.0), n_initial=5)
     initial = [s.point for s in strategy.suggest(5)]
@@ -279,11 +330,27 @@ def test_coarse_steps_condition_and_report_on_the_snapped_energy():
         assert s.acquisition == pytest.approx(expected, rel=1e-12)
 
 
-def test_a_lattice_of_fewer_energies_than_asked_for_says_how_many_are_left():
+def test_a_lattice_of_fewer_energies_than_asked_for_gives_those_left():
     space = Space((Dimension("energy", low=0.0, high=10.0, step=2.5),))  # 5 lattice points
-    with pytest.raises(InvalidParameterError, match="only 5 unmeasured energies .* at most 5"):
-        EnergyScan(space).suggest(8)
-    assert len(EnergyScan(space).suggest(5)) == 5
+    assert [s.point["energy"] for s in EnergyScan(space).suggest(8)] == [0.0, 2.5, 5.0, 7.5, 10.0]
+    pending = [{"energy": e} for e in (0.0, 5.0, 10.0)]
+    assert [s.point["energy"] for s in EnergyScan(space).suggest(3, pending=pending)] == [2.5, 7.5]
+    pending += [{"energy": 2.5}, {"energy": 7.5}]
+    assert EnergyScan(space).suggest(1, pending=pending) == []
+
+
+def test_a_second_driver_gets_the_energies_not_pending_then_none():
+    """12 lattice energies, 4 measured and 8 pending for driver A: driver B may get the 4
+    measured ones again (the GP may re-measure), not the pending ones, then nothing."""
+    space = Space((Dimension("energy", low=0.0, high=11.0, step=1.0),))
+    strategy = EnergyScan(space, n_initial=4, edge_prior=False)
+    first = strategy.suggest(4)
+    _feed(strategy, [s.point["energy"] for s in first], 0)
+    pending = [s.point for s in strategy.suggest(8)]
+    batch = strategy.suggest(5, pending=pending)
+    energies = sorted(s.point["energy"] for s in batch)
+    assert energies == sorted(s.point["energy"] for s in first)
+    assert strategy.suggest(5, pending=pending + [s.point for s in batch]) == []
 
 
 def test_predictions_outside_the_scan_are_refused_not_clamped():

@@ -54,14 +54,31 @@ def test_scans_suggest_distinct_points_on_the_step_lattice(name, step):
     assert not set(energies) & excluded
 
 
-def test_random_scan_on_a_coarse_lattice_fills_it_then_refuses():
+def test_random_scan_on_a_coarse_lattice_fills_it_then_returns_what_is_left():
     space = Space((Dimension("energy", low=0.0, high=10.0, step=2.5),))  # 5 lattice points
     strategy = make_strategy({"name": "random", "options": {"seed": 0}}, space)
     energies = [s.point["energy"] for s in strategy.suggest(5)]
     assert sorted(energies) == [0.0, 2.5, 5.0, 7.5, 10.0]
     pending = [{"energy": e} for e in energies[:2]]
-    with pytest.raises(InvalidParameterError, match="only 3 unmeasured"):
-        strategy.suggest(4, pending=pending)
+    rest = [s.point["energy"] for s in strategy.suggest(4, pending=pending)]
+    assert sorted(rest) == sorted(energies[2:])  # the three left, not an error
+    assert strategy.suggest(4, pending=[{"energy": e} for e in energies]) == []
+
+
+@pytest.mark.parametrize("name", ["grid", "random"])
+def test_batches_on_a_lattice_that_does_not_divide_them_end_with_the_rest(name):
+    """A driver asking for 5 at a time on 12 lattice points gets 5, 5, 2, then none."""
+    space = Space((Dimension("energy", low=0.0, high=11.0, step=1.0),))
+    config = {"name": name, "options": {"n_points": 12} if name == "grid" else {"seed": 0}}
+    strategy = make_strategy(config, space)
+    sizes, t = [], 0
+    while batch := strategy.suggest(5):
+        sizes.append(len(batch))
+        for s in batch:
+            strategy.observe([Observation(s.point, 1.0, time=float(t))])
+            t += 1
+    assert sizes == [5, 5, 2]
+    assert strategy.stop_reason() is not None
 
 
 def test_grid_positions_snap_to_the_step_and_merge():
@@ -114,6 +131,36 @@ def test_conventional_scan_rejects_bad_steps_and_regions(options):
         ConventionalScan(space, edge_energy=EDGE, **options)
 
 
+@pytest.mark.parametrize("xanes_to", [-5.0, -0.5])
+def test_conventional_scan_refuses_a_xanes_region_ending_below_the_edge(xanes_to):
+    """The k steps start at E0: a XANES region ending below it would leave a gap."""
+    space = Space((Dimension("energy", low=LOW, high=HIGH),))
+    with pytest.raises(InvalidParameterError, match=rf"xanes_to={xanes_to} must be >= 0"):
+        ConventionalScan(space, edge_energy=EDGE, xanes_from=-30.0, xanes_to=xanes_to)
+
+
+def test_conventional_scan_with_xanes_up_to_the_edge_leaves_no_gap_below_it():
+    space = Space((Dimension("energy", low=LOW, high=HIGH),))
+    positions = ConventionalScan(
+        space, edge_energy=EDGE, xanes_from=-30.0, xanes_to=0.0
+    ).positions()
+    near = positions[(positions > EDGE - 30.0) & (positions < EDGE + 1.0)]
+    assert np.diff(near).max() <= 0.5 + 1e-9  # XANES steps right up to the k steps at E0
+
+
+@pytest.mark.parametrize("options", ["", [], 0, False, "none", 1])
+def test_strategy_options_that_are_not_a_mapping_are_refused(options):
+    space = Space((Dimension("energy", low=LOW, high=HIGH),))
+    with pytest.raises(InvalidParameterError, match="options must be a mapping .*or null for none"):
+        make_strategy({"name": "grid", "options": options}, space)
+
+
+@pytest.mark.parametrize("config", [{"name": "grid", "options": None}, {"name": "grid"}])
+def test_strategy_options_null_or_absent_mean_the_defaults(config):
+    space = Space((Dimension("energy", low=LOW, high=HIGH),))
+    assert make_strategy(config, space).n_points == 100
+
+
 @pytest.mark.parametrize("seed", [-1, 1.5, True, "0"])
 def test_random_scan_rejects_a_bad_seed(seed):
     space = Space((Dimension("energy", low=LOW, high=HIGH),))
@@ -148,6 +195,67 @@ def test_taken_positions_match_a_brute_force_comparison_at_the_tolerance():
     brute = (np.abs(positions[:, None] - np.array(taken)[None, :]) <= tol).any(axis=1)
     np.testing.assert_array_equal(grid._is_taken(positions, taken), brute)
     assert not grid._is_taken(positions, []).any()
+
+
+def test_a_value_measures_the_position_it_is_nearer_than_half_way_to_a_neighbour():
+    grid = UniformGrid(Space((Dimension("energy", low=0.0, high=10.0),)), n_points=2)
+    positions = np.array([0.0, 1.0, 3.0, 3.0 + 1e-12, 7.0, 10.0])
+    # 0.49 takes 0 (not 1); 2.0 and 5.0, midway, take neither neighbour; 3.2 takes 3 and
+    # its near-twin 3 + 1e-12 (positions within SAME are one); 8.6 takes 10 (not 7)
+    taken = [0.49, 2.0, 3.2, 5.0, 8.6]
+    expected = [True, False, True, True, False, True]
+    np.testing.assert_array_equal(grid._is_measured(positions, taken), expected)
+    assert grid._is_measured(positions, [1.0 + 0.5 * SAME * 10.0])[1]  # within SAME
+    assert not grid._is_measured(positions, []).any()
+
+
+def test_measured_positions_match_a_brute_force_half_gap_comparison():
+    grid = UniformGrid(Space((Dimension("energy", low=0.0, high=1.0),)), n_points=2)
+    rng = np.random.default_rng(3)
+    positions = np.unique(rng.uniform(0.0, 1.0, 40))
+    taken = rng.uniform(0.0, 1.0, 25)
+    gaps = np.diff(positions)
+    below, above = np.append(gaps[:1], gaps), np.append(gaps, gaps[-1:])
+    offset = taken[None, :] - positions[:, None]
+    half = np.where(offset >= 0, above[:, None], below[:, None]) / 2
+    brute = ((np.abs(offset) < half) | (np.abs(offset) <= SAME)).any(axis=1)
+    assert 0 < brute.sum() < brute.size
+    np.testing.assert_array_equal(grid._is_measured(positions, taken), brute)
+
+
+@pytest.mark.parametrize("offset", [0.001, 0.02, -0.02, 0.1])
+@pytest.mark.parametrize("name", ["grid", "conventional", "energy_scan"])
+def test_a_driver_that_reports_the_readback_energy_completes_the_scan(name, offset):
+    """The monochromator lands near, not on, the setpoint: the position counts as measured,
+    the scan moves on to the next one, and the grid and conventional scans stop."""
+    config = {
+        "grid": {"name": "grid", "options": {"n_points": 5}},
+        "conventional": {"name": "conventional", "options": {"edge_energy": EDGE, "scale": 4.0}},
+        "energy_scan": {"name": "energy_scan", "options": {"n_initial": 6}},
+    }[name]
+    strategy = make_strategy(config, Space((Dimension("energy", low=LOW, high=HIGH),)))
+    expected = (
+        np.linspace(LOW, HIGH, 6) if name == "energy_scan" else strategy.positions()
+    ).tolist()
+    suggested = []
+    for t in range(len(expected)):
+        (suggestion,) = strategy.suggest(1)
+        suggested.append(suggestion.point["energy"])
+        readback = float(np.clip(suggested[-1] + offset, LOW, HIGH))
+        if readback == suggested[-1]:  # at an end of the scan the monochromator lands inside
+            readback -= offset
+        assert readback != suggested[-1]
+        strategy.observe([Observation({"energy": readback}, curve(readback), time=float(t))])
+    assert suggested == expected
+    if name != "energy_scan":
+        assert strategy.stop_reason().startswith(f"all {len(expected)} ")
+
+
+def test_an_exact_put_still_marks_only_its_own_grid_position_measured():
+    grid = UniformGrid(Space((Dimension("energy", low=0.0, high=10.0),)), n_points=11)
+    grid.observe([Observation({"energy": 3.0}, 1.0, time=0.0)])
+    first = [s.point["energy"] for s in grid.suggest(11)]
+    assert first == [e for e in np.linspace(0.0, 10.0, 11).tolist() if e != 3.0]
 
 
 def test_a_large_grid_suggests_without_a_positions_by_observations_matrix():

@@ -192,8 +192,35 @@ def test_model_settings_outside_their_ranges_are_refused(options, match):
         WarpedGP(**options)
 
 
+@pytest.mark.parametrize(
+    ("options", "match"),
+    [
+        ({"exponent": 400}, r"exponent=400 must be a finite number in \[0, 10\] \(a larger power"),
+        ({"exponent": 10.01}, r"exponent=10.01 must be a finite number in \[0, 10\]"),
+        ({"smoothing": 1e300}, r"smoothing=1e\+300 must be a finite number in \[0, 2048\]"),
+        ({"smoothing": 1e7}, r"smoothing=10000000.0 .* \[0, 2048\] \(grid cells"),
+        ({"smoothing": 65, "grid_size": 64}, r"smoothing=65 must be .* in \[0, 64\]"),
+    ],
+)
+def test_warp_settings_that_would_overflow_or_stall_the_fit_are_refused(options, match):
+    """exponent=400 overflowed the density to inf (NaN warp, failed Cholesky on every
+    later fit); smoothing=1e7 took 24 s and 6 GB a fit, 1e300 a builtin ValueError."""
+    with pytest.raises(InvalidParameterError, match=match):
+        WarpedGP(**options)
+
+
+def test_the_largest_exponent_and_smoothing_still_fit_a_sharp_edge():
+    gp = WarpedGP(grid_size=256, exponent=10, smoothing=0)
+    x = np.linspace(0.0, 1.0, 12)
+    for _ in range(3):
+        gp.fit(x, np.tanh((x - 0.5) / 0.01))
+    for warp in (gp.warp, gp._next_warp):
+        assert np.all(np.isfinite(warp)) and np.all(np.diff(warp) > 0)
+    assert np.isfinite(WarpedGP(grid_size=64, smoothing=64).fit(x, x**2).predict_grid()[0]).all()
+
+
 def test_model_settings_at_the_ends_of_their_ranges_are_taken():
-    WarpedGP(grid_size=2, nu=0.5, fit_iterations=1, min_noise=1e-9, max_noise=1e-8)
+    WarpedGP(grid_size=2, smoothing=2, nu=0.5, fit_iterations=1, min_noise=1e-9, max_noise=1e-8)
 
 
 def test_the_smallest_floor_keeps_a_flat_spectrum_warp_invertible():
