@@ -8,7 +8,9 @@ def shirley_background(counts: np.ndarray, iterations: int = 12, end_points: int
 
     The background rises from the mean of the first ``end_points`` values (low binding
     energy) to the mean of the last ones (high binding energy), at each energy in
-    proportion to the peak area (counts minus background) on its low-binding-energy side.
+    proportion to the peak area (counts above the background) on its low-binding-energy
+    side. Only counts above it count: with the differences below it integrated too, the
+    iteration cycled (period 4-6) wherever the background does not fit a Shirley step.
 
     Args:
         counts: (..., m) spectra on an ascending, uniformly stepped binding-energy axis.
@@ -23,8 +25,8 @@ def shirley_background(counts: np.ndarray, iterations: int = 12, end_points: int
     high = counts[..., -end_points:].mean(axis=-1, keepdims=True)
     background = np.broadcast_to(low, counts.shape).copy()
     for _ in range(iterations):
-        cumulative = np.cumsum(counts - background, axis=-1)
+        cumulative = np.cumsum(np.clip(counts - background, 0.0, None), axis=-1)
         total = cumulative[..., -1:]
         fraction = np.divide(cumulative, total, out=np.zeros_like(cumulative), where=total > 0)
-        background = low + (high - low) * np.clip(fraction, 0.0, 1.0)
+        background = low + (high - low) * fraction
     return background
