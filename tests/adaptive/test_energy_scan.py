@@ -1,5 +1,7 @@
 """The GP energy scan on synthetic XAS-like curves."""
 
+import itertools
+
 import numpy as np
 import pytest
 
@@ -233,22 +235,31 @@ def test_predict_changes_neither_the_next_picks_nor_the_stop_state():
     np.testing.assert_allclose(mean, quiet.predict(np.linspace(0.0, 100.0, 5))[0])
 
 
-def test_a_resumed_campaign_picks_as_one_that_ran_on_after_a_prediction(tmp_path):
+def _journaled_scan(tmp_path, options=None, goals=None):
+    """A journal, an energy_scan campaign "c" on 0-100 eV in it, and ``put(suggestion)``,
+    which measures ``_xas`` at the suggested energy."""
     from adaptive.campaign import Campaign
     from adaptive.journal import Journal
 
     journal = Journal(tmp_path / "j.sqlite")
     space = {"dimensions": [{"name": "energy", "low": 0.0, "high": 100.0}]}
-    campaign = Campaign.create(journal, space, {"name": "energy_scan"}, campaign_id="c")
-    t = 0.0
+    config = {"name": "energy_scan", "options": options or {}}
+    campaign = Campaign.create(journal, space, config, goals=goals, campaign_id="c")
+    times = itertools.count(1.0)
 
     def put(suggestion):
-        nonlocal t
-        t += 1
         point = dict(suggestion.point)
         value = _xas(point["energy"])
-        campaign.observe(Observation(point, value=value, suggestion_id=suggestion.id, time=t))
+        observation = Observation(point, value=value, suggestion_id=suggestion.id, time=next(times))
+        campaign.observe(observation)
 
+    return journal, campaign, put
+
+
+def test_a_resumed_campaign_picks_as_one_that_ran_on_after_a_prediction(tmp_path):
+    from adaptive.campaign import Campaign
+
+    journal, campaign, put = _journaled_scan(tmp_path)
     for _ in range(8):
         for suggestion in campaign.suggest(2):
             put(suggestion)
@@ -265,26 +276,8 @@ def test_a_resumed_campaign_picks_as_one_that_ran_on_after_an_empty_suggest(tmp_
     suggest returns none: that fit is journaled all the same, and a campaign resumed after
     the pending batch is released picks what the one that ran on picks."""
     from adaptive.campaign import Campaign
-    from adaptive.journal import Journal
 
-    journal = Journal(tmp_path / "j.sqlite")
-    space = {"dimensions": [{"name": "energy", "low": 0.0, "high": 100.0}]}
-    campaign = Campaign.create(
-        journal,
-        space,
-        {"name": "energy_scan", "options": {"n_initial": 4}},
-        goals={"max_observations": 14},
-        campaign_id="c",
-    )
-    t = 0.0
-
-    def put(suggestion):
-        nonlocal t
-        t += 1
-        point = dict(suggestion.point)
-        value = _xas(point["energy"])
-        campaign.observe(Observation(point, value=value, suggestion_id=suggestion.id, time=t))
-
+    journal, campaign, put = _journaled_scan(tmp_path, {"n_initial": 4}, {"max_observations": 14})
     while campaign.n_observations < 8:
         for suggestion in campaign.suggest(2):
             put(suggestion)
