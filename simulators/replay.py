@@ -7,13 +7,13 @@ from scipy.interpolate import PchipInterpolator
 
 from simulators.base import Simulator, as_float_array
 from simulators.text_files import (
-    EV_PER_UNIT,
-    aligned_columns,
-    header_columns,
+    column_titles,
+    in_ev,
     read_text,
     refuse_decimal_commas,
     split_fields,
     split_lines,
+    titled_columns,
 )
 
 #: Minimum number of distinct energies in a spectrum.
@@ -26,8 +26,11 @@ TRANSMITTED_NAMES = ("itrans", "it", "i1")
 INTENSITY_NAMES = ("i0", *TRANSMITTED_NAMES, "if", "ifluor")
 #: Column names read as the energy, in order of preference.
 ENERGY_NAMES = ("energy", "e")
-#: Column names that make the ``#`` line before the data of a column file its header.
+#: Column names that make a ``#`` line before the data of a column file its header.
 HEADER_NAMES = frozenset({*ENERGY_NAMES, *MU_NAMES, *INTENSITY_NAMES})
+#: Energies read without a unit must span at least this, eV: a narrower scan is most
+#: likely in keV (8.90-9.10 for a 200 eV scan).
+MIN_SPAN_EV = 5.0
 
 
 def _clean(energy: np.ndarray, mu: np.ndarray, source: str) -> tuple[np.ndarray, np.ndarray]:
@@ -94,18 +97,6 @@ def _parse_rows(rows: list[tuple[int, str]], path: str | Path) -> np.ndarray:
     return np.array(table)
 
 
-def _in_ev(energy: np.ndarray, unit: str | None, where: str) -> np.ndarray:
-    """Energies (n,) given in ``unit`` (eV, keV, any case, or None for eV) in eV."""
-    if unit is None:
-        return energy
-    if unit.lower() not in EV_PER_UNIT:
-        raise ValueError(
-            f"{where}: the energy column is in {unit!r}, which is neither eV nor keV; "
-            "convert the energies to eV and name the unit eV"
-        )
-    return energy * EV_PER_UNIT[unit.lower()]
-
-
 def _column(table: np.ndarray, names: dict[str, int], name: str, path: str | Path) -> np.ndarray:
     """The column ``name`` of ``table`` (n, k); ``names`` maps names to 0-based indices."""
     if names[name] >= table.shape[1]:
@@ -129,34 +120,56 @@ def _named_mu(table: np.ndarray, names: dict[str, int], path: str | Path) -> np.
         return np.log(_column(table, names, "i0", path) / _column(table, names, transmitted, path))
 
 
+def _spectrum(
+    energy: np.ndarray, mu: np.ndarray, unit: str | None, where: str, source: str, fix: str
+) -> tuple[np.ndarray, np.ndarray]:
+    """``_clean`` of energies (n,) in ``unit`` (``in_ev``) and mu (n,); a ValueError saying
+    ``fix`` when energies without a unit span less than ``MIN_SPAN_EV``."""
+    energy, mu = _clean(in_ev(energy, unit, where), mu, source)
+    span = float(energy[-1] - energy[0])
+    if unit is None and span < MIN_SPAN_EV:
+        raise ValueError(
+            f"{source}: energies span {span:g} eV: if they are keV, {fix}; a scan in eV "
+            f"spans at least {MIN_SPAN_EV:g} eV"
+        )
+    return energy, mu
+
+
 def read_two_column(path: str | Path) -> tuple[np.ndarray, np.ndarray]:
     """Read energy and mu from a CSV, semicolon or whitespace column file.
 
     Blank lines (also those of separators only) and lines starting with ``#`` are
     skipped. The column titles come from the first other line when it is not numbers
-    (``energy_eV,mu``), else from the last ``#`` line before the data when it names a
-    known column (``#  E  xmu``); ``aligned_columns`` lines them up with the data. Energy
-    is the column titled ``energy`` or ``e`` (any case; the pandas index column of
-    ``,energy_eV,mu`` is skipped), else the first column, in eV unless its title names
-    keV (``E_keV``, ``Energy (keV)``, ``E / keV``). mu is the column titled ``mu`` or
-    ``xmu`` (any case), else ln(i0 / it) when titles name ``i0`` and ``it``, ``itrans``
-    or ``i1``, else the column after the energy, which must not be titled as an
-    intensity (``i0``, ``it``, ``i1``, ``if``). Extra columns are ignored.
+    (``energy_eV,mu``), else from the last ``#`` line before the data that names a known
+    column (``#  E  xmu``; a rule, units line or free text after it is passed over);
+    ``text_files.column_titles`` lines them up with the data, dropping a label before
+    them (SPEC's ``#L``, ``%``, ``Columns:``). Energy is the column titled ``energy`` or
+    ``e`` (any case; the pandas index column of ``,energy_eV,mu`` is skipped), else the
+    first column, in eV unless its title names keV (``E_keV``, ``Energy (keV)``,
+    ``E / keV``); energies without a unit must span at least ``MIN_SPAN_EV`` (a narrower
+    scan is most likely keV). mu is the column titled ``mu`` or ``xmu`` (any case), else
+    ln(i0 / it) when titles name ``i0`` and ``it``, ``itrans`` or ``i1``, else the column
+    after the energy, which must not be titled as an intensity (``i0``, ``it``, ``i1``,
+    ``if``). Extra columns are ignored.
 
     Args:
         path: text file.
 
     Returns:
         (energy, mu), each (n,): increasing energies (eV), duplicates averaged.
+
+    Raises:
+        ValueError: the header names a known column but its titles do not fit the data
+            columns, or the data cannot be read as a spectrum.
     """
-    header, comment, rows = None, None, []
+    header, comments, rows = None, [], []
     for number, line in enumerate(split_lines(read_text(path, "a text spectrum")), start=1):
         fields = split_fields(line)
         if not fields:
             continue
         if line.lstrip().startswith("#"):
             if header is None and not rows:
-                comment = line.lstrip().lstrip("#").strip()
+                comments.append(line)
         elif rows or header is not None or _is_number(fields[0]):
             rows.append((number, line))
         else:
@@ -164,13 +177,10 @@ def read_two_column(path: str | Path) -> tuple[np.ndarray, np.ndarray]:
     table = _parse_rows(rows, path)
     if table.shape[1] < 2:
         raise ValueError(f"{str(path)!r} has one column; need energy and mu columns")
-    if header is not None:
-        columns = header_columns(header)
-    elif comment is not None and HEADER_NAMES & {name for name, _ in header_columns(comment)}:
-        columns = header_columns(comment)
-    else:
-        columns = []
-    columns = aligned_columns(columns, table.shape[1])
+    lines = comments if header is None else [header]
+    _, columns = column_titles(lines, HEADER_NAMES, table.shape[1], repr(str(path)))
+    if header is not None and not columns:
+        columns = titled_columns(header, table.shape[1])
     names: dict[str, int] = {}
     for index, (name, _) in enumerate(columns):
         if name:
@@ -195,14 +205,17 @@ def read_two_column(path: str | Path) -> tuple[np.ndarray, np.ndarray]:
             )
         mu = table[:, at + 1]
     unit = columns[at][1] if len(columns) > at else None
-    return _clean(_in_ev(energy, unit, f"{str(path)!r} column {at + 1}"), mu, repr(str(path)))
+    where = f"{str(path)!r} column {at + 1}"
+    fix = "title the column 'E (keV)'"
+    return _spectrum(energy, mu, unit, where, repr(str(path)), fix)
 
 
 def read_xdi(path: str | Path, fluorescence: str | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Read energy and mu from an XDI file.
 
     Column names come from ``# Column.N: name unit ...`` header lines (case-insensitive);
-    energies are in eV unless the energy column's unit is keV. mu is
+    energies are in eV unless the energy column's unit is keV; without a unit they must
+    span at least ``MIN_SPAN_EV``. mu is
     ``fluorescence / i0`` when a fluorescence column is named, else the ``mu``, ``xmu``,
     ``mutrans`` or ``mufluor`` column if present, else ``ln(i0 / itrans)`` (``it`` or
     ``i1`` are accepted for ``itrans``), else ``ifluor / i0``: transmission wins when a
@@ -255,7 +268,8 @@ def read_xdi(path: str | Path, fluorescence: str | None = None) -> tuple[np.ndar
             mu = _column(table, names, "ifluor", path) / _column(table, names, "i0", path)
     energy = _column(table, names, "energy", path)
     where = f"{str(path)!r} Column.{names['energy'] + 1}"
-    return _clean(_in_ev(energy, units["energy"], where), mu, repr(str(path)))
+    fix = f"write '# Column.{names['energy'] + 1}: energy keV'"
+    return _spectrum(energy, mu, units["energy"], where, repr(str(path)), fix)
 
 
 def read_spectrum(

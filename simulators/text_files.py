@@ -1,10 +1,14 @@
 """Reading a data file's text: clear errors for a missing or binary file, decimal commas,
-column separators and the energy unit named in a header."""
+column separators, column titles and the energy unit named in a header."""
 
 from __future__ import annotations
 
+import codecs
 import re
+from collections.abc import Collection
 from pathlib import Path
+
+import numpy as np
 
 #: A number written with a decimal comma next to another number across a whitespace or
 #: semicolon separator: "284,5\t1200,3", "500,5;1200,3", "500,5 1200", "500\t12,5";
@@ -21,6 +25,8 @@ EV_PER_UNIT = {"ev": 1.0, "kev": 1000.0}
 LINE_BREAK = re.compile(r"\r\n|\r|\n")
 #: A column title with its unit: "energy (eV)", "E [keV]", "E/eV", "energy_eV", "E_keV".
 _TITLE_UNIT = re.compile(r"(.+?)\s*(?:[(\[](.*)[)\]]|/(.+)|_(k?ev))", re.IGNORECASE)
+#: A label before the titles of a header line: SPEC's "L" (of "#L"), "%", "Columns:".
+_LABEL = re.compile(r"(?:L\s|%|[^\s,;:]+:)\s*")
 
 
 def split_lines(text: str) -> list[str]:
@@ -39,9 +45,10 @@ def header_columns(line: str) -> list[tuple[str, str | None]]:
 
     Titles are separated by commas or semicolons, else by (runs of) tabs (``Energy Loss (eV)``
     is one title), else by spaces, where a unit in brackets or after a slash may stand
-    apart (``E (keV)``, ``E / keV``). ``mu(E)`` gives ``("mu", "E")``, a plain ``energy``
-    no unit. An empty title (the index column of ``,energy_eV,mu``) gives ``("", None)``;
-    ``aligned_columns`` lines the titles up with the data.
+    apart (``E (keV)``, ``E / keV``), and so may a bare eV or keV (``Energy eV``).
+    ``mu(E)`` gives ``("mu", "E")``, a plain ``energy`` no unit. An empty title (the index
+    column of ``,energy_eV,mu``) gives ``("", None)``; ``aligned_columns`` lines the
+    titles up with the data. Quotes around a title are dropped (``"E (keV)","mu"``).
     """
     for separator in (r"[,;]", r"\t+"):
         if re.search(separator, line):
@@ -54,10 +61,14 @@ def header_columns(line: str) -> list[tuple[str, str | None]]:
             depth = sum(map(last.count, "([")) - sum(map(last.count, ")]"))
             if titles and (field[0] in "([/" or depth > 0 or last.endswith("/")):
                 titles[-1] += field
+            elif titles and field.lower() in EV_PER_UNIT:
+                titles[-1] += f"({field})"
             else:
                 titles.append(field)
     columns = []
     for title in titles:
+        if len(title) > 1 and title[0] == title[-1] and title[0] in "\"'":
+            title = title[1:-1].strip()
         match = _TITLE_UNIT.fullmatch(title)
         units = [u.strip() for u in match.groups()[1:] if u and u.strip()] if match else []
         columns.append(((match.group(1) if match else title).lower(), units[0] if units else None))
@@ -79,6 +90,69 @@ def aligned_columns(
     return [column for column in columns if column[0]]
 
 
+def titled_columns(line: str, width: int) -> list[tuple[str, str | None]]:
+    """The ``header_columns`` of a header line lined up with ``width`` data columns.
+
+    A leading ``#`` is dropped, and a label before the titles (SPEC's ``#L``, ``%``,
+    ``Columns:``) too when the titles then fit the ``width`` columns (``aligned_columns``).
+    """
+    line = line.strip().lstrip("#").strip()
+    label = _LABEL.match(line)
+    if label:
+        unlabelled = aligned_columns(header_columns(line[label.end() :]), width)
+        if len(unlabelled) == width:
+            return unlabelled
+    return aligned_columns(header_columns(line), width)
+
+
+def column_titles(
+    lines: list[str], names: Collection[str], width: int, where: str
+) -> tuple[str | None, list[tuple[str, str | None]]]:
+    """The header among ``lines`` and its ``titled_columns`` over ``width`` data columns.
+
+    The header is the last line naming one of ``names`` (lower case) whose titles fit the
+    ``width`` columns. A line naming none (a free-text comment, a rule ``#----``, a units
+    line) is never the header, nor is one that does not fit and names only one (free text
+    such as ``# Cu K-edge energy scan`` or a region name ``Be 1s``).
+
+    Returns:
+        (header line, its ``width`` (name, unit) titles), or (None, []) when no line
+        is the header.
+
+    Raises:
+        ValueError: no line fits, and the last line naming two or more of ``names`` (a
+            header, not free text) gives another number of titles than ``width``.
+    """
+
+    def named(line: str) -> int:
+        return len(set(names) & {name for name, _ in header_columns(line.strip().lstrip("#"))})
+
+    fitting = [line for line in lines if named(line) and len(titled_columns(line, width)) == width]
+    if fitting:
+        return fitting[-1], titled_columns(fitting[-1], width)
+    headers = [line for line in lines if named(line) >= 2]
+    if headers:
+        header, columns = headers[-1], titled_columns(headers[-1], width)
+        raise ValueError(
+            f"{where}: the header {header.strip()!r} gives {len(columns)} column titles but "
+            f"the data rows have {width} columns; write one title per column (separate "
+            "titles that hold spaces by tabs or commas)"
+        )
+    return None, []
+
+
+def in_ev(energy: np.ndarray, unit: str | None, where: str) -> np.ndarray:
+    """Energies (n,) given in ``unit`` (eV, keV, any case, or None for eV) in eV."""
+    if unit is None:
+        return energy
+    if unit.lower() not in EV_PER_UNIT:
+        raise ValueError(
+            f"{where}: the energy column is in {unit!r}, which is neither eV nor keV; "
+            "convert the energies to eV and name the unit eV"
+        )
+    return energy * EV_PER_UNIT[unit.lower()]
+
+
 def refuse_decimal_commas(line: str, where: str) -> None:
     """A ValueError naming ``where`` (file and line) if ``line`` writes decimal commas."""
     if DECIMAL_COMMAS.search(line):
@@ -97,11 +171,12 @@ def existing_file(path: str | Path, kind: str) -> Path:
 
 
 def read_text(path: str | Path, kind: str) -> str:
-    """The text of ``path``: UTF-8 (a byte-order mark dropped), else Latin-1.
+    """The text of ``path``: UTF-16 after a UTF-16 byte-order mark, else UTF-8 (a
+    byte-order mark dropped), else Latin-1.
 
     Instruments and the EMSA files of other programs often write Latin-1 headers
     (``µm``, ``ü``), which are not valid UTF-8; any byte sequence is Latin-1, so a file
-    counts as binary when it holds NUL bytes.
+    without a UTF-16 byte-order mark counts as binary when it holds NUL bytes.
 
     Args:
         path: the file.
@@ -110,9 +185,18 @@ def read_text(path: str | Path, kind: str) -> str:
     Raises:
         FileNotFoundError: no such file.
         IsADirectoryError: ``path`` is a folder.
-        ValueError: the file is not text (it holds NUL bytes).
+        ValueError: the file is not text (it holds NUL bytes, or is not the UTF-16 its
+            byte-order mark announces).
     """
     data = existing_file(path, kind).read_bytes()
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError as error:
+            raise ValueError(
+                f"{str(path)!r} starts with a UTF-16 byte-order mark but is not UTF-16 text "
+                f"({error.reason} at offset {error.start}); pass {kind} saved as UTF-8"
+            ) from None
     nul = data.find(b"\x00")
     if nul >= 0:
         raise ValueError(

@@ -11,12 +11,23 @@ from pathlib import Path
 
 import numpy as np
 
-from simulators.text_files import DECIMAL_COMMAS, read_text, split_fields, split_lines
+from simulators.text_files import (
+    DECIMAL_COMMAS,
+    column_titles,
+    in_ev,
+    read_text,
+    split_fields,
+    split_lines,
+)
 
 VAMAS_FORMAT = "VAMAS Surface Chemical Analysis Standard Data Transfer Format"
 
 #: A text header naming a kinetic-energy axis: "Kinetic Energy (eV)", "K.E.".
 _KINETIC = re.compile(r"kinetic|\bk\.e\.", re.IGNORECASE)
+#: Column titles of a text export's binding-energy axis and counts (lower case, units
+#: dropped: "Binding Energy (eV)", pandas' "binding_energy_eV", "B.E.", "Counts/s").
+_ENERGY_TITLES = ("binding energy", "binding_energy", "be", "b.e.", "energy")
+_COUNTS_TITLES = ("counts", "intensity", "cps")
 #: A block chosen by its 1-based position in the file: "2".
 _POSITION = re.compile(r"[0-9]+")
 #: A kinetic-energy axis needs an analysis-source energy above 0 and below this, eV
@@ -278,16 +289,37 @@ def _read_block(cursor: _Lines, mode: str, n_variables: int, future_block: int) 
     return _VamasBlock(name, axis_label, axis, counts, source_energy, cursor.source)
 
 
-def _pair(line: str) -> tuple[float, float] | None:
-    """The first two numbers of a text line, or None when it does not start with two (or
-    writes decimal commas, which splitting at commas would misread)."""
+def _pair(line: str, at: tuple[int, int] = (0, 1)) -> tuple[float, float] | None:
+    """The numbers in columns ``at`` (0-based) of a text line, or None when they are not
+    numbers (or the line writes decimal commas, which splitting at commas would misread)."""
     if DECIMAL_COMMAS.search(line):
         return None
     fields = split_fields(line)
     try:
-        return float(fields[0]), float(fields[1])
+        return float(fields[at[0]]), float(fields[at[1]])
     except (ValueError, IndexError):
         return None
+
+
+def _text_columns(header: list[str], width: int, source: str) -> tuple[tuple[int, int], str | None]:
+    """The 0-based (binding energy, counts) columns of a text export whose first data row
+    has ``width`` fields, and the energy unit, from the column titles among ``header``
+    (``text_files.column_titles``): columns 1 and 2 without titles; of two columns, the
+    one not titled is the other. A ValueError when the titles do not tell."""
+    line, columns = column_titles(header, {*_ENERGY_TITLES, *_COUNTS_TITLES}, width, source)
+    if line is None:
+        return (0, 1), None
+    names = [name for name, _ in columns]
+    energy = next((k for k, name in enumerate(names) if name in _ENERGY_TITLES), None)
+    counts = next((k for k, name in enumerate(names) if name in _COUNTS_TITLES), None)
+    if width == 2 and (energy is None) != (counts is None):
+        energy, counts = (1 - counts, counts) if energy is None else (energy, 1 - energy)
+    if energy is None or counts is None:
+        raise ValueError(
+            f"{source}: the header {line.strip()!r} does not tell which columns are the "
+            "binding energy and the counts; title them 'Binding Energy (eV)' and 'Counts'"
+        )
+    return (energy, counts), columns[energy][1]
 
 
 def read_xps_text(path: str | Path) -> XPSRegion:
@@ -295,8 +327,11 @@ def read_xps_text(path: str | Path) -> XPSRegion:
 
     Lines before the first row of two numbers are a header (CasaXPS and SpecsLab exports
     write several); the first names the region, whitespace runs made single spaces. Columns
-    are separated by whitespace, commas (CSV) or semicolons; extra columns are ignored; the
-    axis may be ascending or descending.
+    are separated by whitespace, commas (CSV) or semicolons. The binding energy and counts
+    are columns 1 and 2, or the columns so titled in the last header line naming them
+    (``Binding Energy (keV)``, ``BE``, ``Counts``; a pandas index column is passed over),
+    the energy in eV unless its title names keV; other columns are ignored; the axis may be
+    ascending or descending.
 
     Args:
         path: file to read.
@@ -306,7 +341,9 @@ def read_xps_text(path: str | Path) -> XPSRegion:
 
     Raises:
         ValueError: the file is empty, its header names a kinetic-energy axis ("kinetic",
-            "K.E."), a row after the header is not two numbers, or the data are bad.
+            "K.E."), its column titles do not fit the data or do not tell the binding
+            energy and counts columns, a row after the header is not two numbers, or the
+            data are bad.
     """
     source = str(path)
     lines = split_lines(read_text(path, "a two-column text spectrum"))
@@ -325,9 +362,16 @@ def read_xps_text(path: str | Path) -> XPSRegion:
                 "spectrum with binding energy as its first column"
             )
         header.append(line)
+    data = rows[len(header) :]
+    if not data:
+        raise ValueError(
+            f"{source}: no row of two numbers after {len(header)} header line(s); "
+            "pass a two-column text spectrum (binding energy, counts)"
+        )
+    at, unit = _text_columns(header, len(split_fields(data[0][1])), source)
     pairs = []
-    for number, line in rows[len(header) :]:
-        pair = _pair(line)
+    for number, line in data:
+        pair = _pair(line, at)
         if pair is None:
             hint = "; write decimal points" if DECIMAL_COMMAS.search(line) else ""
             raise ValueError(
@@ -335,14 +379,10 @@ def read_xps_text(path: str | Path) -> XPSRegion:
                 f"{line!r}{hint}"
             )
         pairs.append(pair)
-    if not pairs:
-        raise ValueError(
-            f"{source}: no row of two numbers after {len(header)} header line(s); "
-            "pass a two-column text spectrum (binding energy, counts)"
-        )
     name = " ".join(header[0].split()) if header else Path(path).stem
     table = np.array(pairs, dtype=float)
-    return _region(name, table[:, 0], table[:, 1], source)
+    energy = in_ev(table[:, 0], unit, f"{source} column {at[0] + 1}")
+    return _region(name, energy, table[:, 1], source)
 
 
 def read_xps(path: str | Path, block: str | None = None) -> XPSRegion:

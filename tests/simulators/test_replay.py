@@ -63,7 +63,7 @@ def test_fluorescence_from_counts(tmp_path):
         tmp_path,
         "fluo.txt",
         "#XDI/1.1\n# Column.1: energy\n# Column.2: ifluor\n# Column.3: i0\n"
-        "1 2 4\n2 3 4\n3 4 4\n4 5 4\n",
+        "10 2 4\n20 3 4\n30 4 4\n40 5 4\n",
     )
     np.testing.assert_allclose(read_spectrum(path)[1], [0.5, 0.75, 1.0, 1.25])
 
@@ -82,7 +82,7 @@ def test_a_named_fluorescence_column_wins_over_transmission(xas_dir):
 
 
 def test_rows_of_commas_only_are_blank(tmp_path):
-    path = write(tmp_path, "commas.csv", ",,\nenergy,mu\n1,1\n2,2\n,,\n3,3\n4,4\n")
+    path = write(tmp_path, "commas.csv", ",,\nenergy,mu\n10,1\n20,2\n,,\n30,3\n40,4\n")
     np.testing.assert_array_equal(read_two_column(path)[1], [1, 2, 3, 4])
 
 
@@ -98,7 +98,7 @@ def test_duplicates_are_averaged_and_points_sorted(tmp_path):
 
 
 def test_whitespace_file_without_header(tmp_path):
-    path = write(tmp_path, "scan.dat", "#  E  mu\n1.0 0.1 99\n2.0 0.2 99\n3.0 0.3 99\n4.0 0.4 99\n")
+    path = write(tmp_path, "scan.dat", "#  E  mu\n10 0.1\n20 0.2\n30 0.3\n40 0.4\n")
     np.testing.assert_allclose(read_spectrum(path)[1], [0.1, 0.2, 0.3, 0.4])
 
 
@@ -228,14 +228,21 @@ def test_energies_in_kev_are_converted_to_ev(tmp_path, name, text):
     ("name", "text"),
     [
         ("ev.xdi", "# XDI/1.0\n# Column.1: energy eV\n# Column.2: mu\n"),
-        ("none.xdi", "# XDI/1.0\n# Column.1: energy\n# Column.2: mu\n"),
         ("ev.csv", "energy_eV,mu\n"),
-        ("none.csv", "energy,mu\n"),
     ],
 )
-def test_energies_in_ev_or_without_unit_are_read_as_they_are(tmp_path, name, text):
+def test_energies_titled_ev_are_read_as_they_are(tmp_path, name, text):
     energy, _ = read_spectrum(write(tmp_path, name, text + ROWS))
     np.testing.assert_array_equal(energy, [8.90, 8.94, 8.98, 9.02])
+
+
+@pytest.mark.parametrize(
+    ("name", "text"),
+    [("none.xdi", "# XDI/1.0\n# Column.1: energy\n# Column.2: mu\n"), ("none.csv", "energy,mu\n")],
+)
+def test_energies_without_unit_are_ev(tmp_path, name, text):
+    energy, _ = read_spectrum(write(tmp_path, name, text + "8900,0\n8940,1\n8980,2\n9020,3\n"))
+    np.testing.assert_array_equal(energy, [8900, 8940, 8980, 9020])
 
 
 @pytest.mark.parametrize(
@@ -250,7 +257,7 @@ def test_another_energy_unit_is_refused(tmp_path, name, text):
         read_spectrum(write(tmp_path, name, text + ROWS))
 
 
-I0_I1 = "8900 1000 400\n8901 1000 300\n8902 1000 200\n8903 1000 100\n"
+I0_I1 = "8900 1000 400\n8910 1000 300\n8920 1000 200\n8930 1000 100\n"
 LN = np.log([1000 / 400, 1000 / 300, 1000 / 200, 1000 / 100])
 
 
@@ -259,7 +266,7 @@ LN = np.log([1000 / 400, 1000 / 300, 1000 / 200, 1000 / 100])
 )
 def test_transmission_columns_give_ln_i0_over_it(tmp_path, header):
     energy, mu = read_two_column(write(tmp_path, "eii.dat", header + I0_I1))
-    np.testing.assert_array_equal(energy, [8900, 8901, 8902, 8903])
+    np.testing.assert_array_equal(energy, [8900, 8910, 8920, 8930])
     np.testing.assert_allclose(mu, LN)
     xdi = "# XDI/1.0\n# Column.1: energy\n# Column.2: i0\n# Column.3: i1\n" + I0_I1
     np.testing.assert_array_equal(mu, read_xdi(write(tmp_path, "eii.xdi", xdi))[1])
@@ -267,12 +274,12 @@ def test_transmission_columns_give_ln_i0_over_it(tmp_path, header):
 
 @pytest.mark.parametrize("header", ["energy,i0,mu\n", "# E  I0  xmu\n", "energy;i1;MU(E)\n"])
 def test_a_column_titled_mu_is_mu_wherever_it_stands(tmp_path, header):
-    rows = "1 9 0.1\n2 9 0.2\n3 9 0.3\n4 9 0.4\n"
+    rows = "10 9 0.1\n20 9 0.2\n30 9 0.3\n40 9 0.4\n"
     _, mu = read_two_column(write(tmp_path, "mu.txt", header + rows.replace(" ", ";")))
     np.testing.assert_allclose(mu, [0.1, 0.2, 0.3, 0.4])
 
 
-@pytest.mark.parametrize("header", ["#  energy i0 if\n", "energy,i0\n", "E  It\n"])
+@pytest.mark.parametrize("header", ["#  energy i0 if\n", "energy,i0,sum\n", "E  It  Iref\n"])
 def test_an_intensity_in_column_2_without_mu_is_refused(tmp_path, header):
     with pytest.raises(ValueError, match=r"column 2 is '(i0|it)'.*XDI.*'energy,mu'"):
         read_two_column(write(tmp_path, "counts.dat", header + I0_I1))
@@ -286,13 +293,13 @@ def test_a_free_text_comment_before_the_data_is_not_a_header(tmp_path):
 @pytest.mark.parametrize(
     "text",
     [
-        "energy;mu\n8900;0.0\n8901;0.1\n8902;0.2\n8903;0.3\n",
-        "8900;0.0\n8901;0.1\n8902;0.2\n8903;0.3\n",
+        "energy;mu\n8900;0.0\n8910;0.1\n8920;0.2\n8930;0.3\n",
+        "8900;0.0\n8910;0.1\n8920;0.2\n8930;0.3\n",
     ],
 )
 def test_semicolon_separated_files_are_read(tmp_path, text):
     energy, mu = read_spectrum(write(tmp_path, "semi.csv", text))
-    np.testing.assert_array_equal(energy, [8900, 8901, 8902, 8903])
+    np.testing.assert_array_equal(energy, [8900, 8910, 8920, 8930])
     np.testing.assert_allclose(mu, [0.0, 0.1, 0.2, 0.3])
 
 
@@ -314,29 +321,29 @@ MU = [0.1, 0.2, 0.3, 0.4]
 @pytest.mark.parametrize(
     ("header", "rows"),
     [
-        (",energy_eV,mu", "0,8900,0.1\n1,8901,0.2\n2,8902,0.3\n3,8903,0.4\n"),  # pandas
-        ("index,energy,mu", "0,8900,0.1\n1,8901,0.2\n2,8902,0.3\n3,8903,0.4\n"),
-        ("mu,energy", "0.1,8900\n0.2,8901\n0.3,8902\n0.4,8903\n"),
-        (",energy,signal", "0,8900,0.1\n1,8901,0.2\n2,8902,0.3\n3,8903,0.4\n"),
-        (",E (keV),mu", "0,8.900,0.1\n1,8.901,0.2\n2,8.902,0.3\n3,8.903,0.4\n"),
-        ("#  n  E  xmu", "0 8900 0.1\n1 8901 0.2\n2 8902 0.3\n3 8903 0.4\n"),
+        (",energy_eV,mu", "0,8900,0.1\n1,8910,0.2\n2,8920,0.3\n3,8930,0.4\n"),  # pandas
+        ("index,energy,mu", "0,8900,0.1\n1,8910,0.2\n2,8920,0.3\n3,8930,0.4\n"),
+        ("mu,energy", "0.1,8900\n0.2,8910\n0.3,8920\n0.4,8930\n"),
+        (",energy,signal", "0,8900,0.1\n1,8910,0.2\n2,8920,0.3\n3,8930,0.4\n"),
+        (",E (keV),mu", "0,8.900,0.1\n1,8.910,0.2\n2,8.920,0.3\n3,8.930,0.4\n"),
+        ("#  n  E  xmu", "0 8900 0.1\n1 8910 0.2\n2 8920 0.3\n3 8930 0.4\n"),
     ],
 )
 def test_the_energy_is_the_column_titled_energy_wherever_it_stands(tmp_path, header, rows):
     energy, mu = read_two_column(write(tmp_path, "cols.csv", header + "\n" + rows))
-    np.testing.assert_allclose(energy, [8900, 8901, 8902, 8903])
+    np.testing.assert_allclose(energy, [8900, 8910, 8920, 8930])
     np.testing.assert_allclose(mu, MU)
 
 
 @pytest.mark.parametrize(
     ("header", "match"),
     [
-        ("mu,i0,energy", r"names column 3 'energy' but rows have 2 columns; fix the header"),
+        ("mu,i0,energy", r"'mu,i0,energy' gives 3 column titles but the data rows have 2"),
         ("signal,energy", r"energy is the last column \(2\).*title the mu column 'mu'"),
     ],
 )
 def test_an_energy_column_that_cannot_be_used_is_refused_by_name(tmp_path, header, match):
-    rows = "0.1,8900\n0.2,8901\n0.3,8902\n0.4,8903\n"
+    rows = "0.1,8900\n0.2,8910\n0.3,8920\n0.4,8930\n"
     with pytest.raises(ValueError, match=match):
         read_two_column(write(tmp_path, "bad.csv", header + "\n" + rows))
 
@@ -352,7 +359,104 @@ def test_an_energy_column_that_cannot_be_used_is_refused_by_name(tmp_path, heade
     ],
 )
 def test_empty_titles_over_rows_without_them_are_dropped(tmp_path, header, row):
-    rows = "".join(row.format(e=8900 + i, m=m) for i, m in enumerate(MU))
+    rows = "".join(row.format(e=8900 + 10 * i, m=m) for i, m in enumerate(MU))
     energy, mu = read_two_column(write(tmp_path, "sheet.csv", header + "\n" + rows))
-    np.testing.assert_allclose(energy, [8900, 8901, 8902, 8903])
+    np.testing.assert_allclose(energy, [8900, 8910, 8920, 8930])
     np.testing.assert_allclose(mu, MU)
+
+
+# energy, i0, itrans, mutrans: mutrans is not ln(i0 / itrans), so the test tells which is read
+CU = "8900 100 50 0.1\n8910 100 40 0.2\n8920 100 30 0.3\n8930 100 20 0.4\n"
+
+
+@pytest.mark.parametrize(
+    "after",
+    ["#----------\n", "# eV counts counts 1\n", "#\n", "# Energy calibrated at the Cu edge\n"],
+)
+def test_titles_followed_by_a_rule_units_line_or_comment_are_kept(tmp_path, after):
+    # i0 (column 2) was replayed as mu: only the last '#' line was looked at
+    path = write(tmp_path, "cu.dat", "# Cu foil\n# energy i0 itrans mutrans\n" + after + CU)
+    energy, mu = read_two_column(path)
+    np.testing.assert_array_equal(energy, [8900, 8910, 8920, 8930])
+    np.testing.assert_allclose(mu, [0.1, 0.2, 0.3, 0.4])
+
+
+@pytest.mark.parametrize(
+    ("header", "rows", "expected"),
+    [
+        (  # SPEC: energy, epoch, seconds, I0, I1, If
+            "#S 1 ascan\n#L Energy  Epoch  Seconds  I0  I1  If\n",
+            "8900 1 1 1000 400 5\n8910 2 1 1000 300 5\n8920 3 1 1000 200 5\n8930 4 1 1000 100 5\n",
+            LN,
+        ),
+        ("#L Energy mu I0\n", "8900 0.1 7\n8910 0.2 7\n8920 0.3 7\n8930 0.4 7\n", MU),
+        ("# Columns: energy i0 itrans mutrans\n", CU, MU),
+        ("# cols: energy mu i0\n", "8900 0.1 7\n8910 0.2 7\n8920 0.3 7\n8930 0.4 7\n", MU),
+        ("% energy mu i0\n", "8900 0.1 7\n8910 0.2 7\n8920 0.3 7\n8930 0.4 7\n", MU),
+        ("Columns: energy,mu\n", "8900,0.1\n8910,0.2\n8920,0.3\n8930,0.4\n", MU),
+    ],
+)
+def test_a_label_before_the_titles_is_dropped(tmp_path, header, rows, expected):
+    # every column was shifted by one: energy read from 'Epoch', mu from 'Seconds'
+    energy, mu = read_two_column(write(tmp_path, "scan.dat", header + rows))
+    np.testing.assert_array_equal(energy, [8900, 8910, 8920, 8930])
+    np.testing.assert_allclose(mu, expected)
+
+
+@pytest.mark.parametrize(
+    ("header", "rows", "titles", "width"),
+    [
+        ("#  E  mu\n", "8900 0.1 9\n8910 0.2 9\n8920 0.3 9\n8930 0.4 9\n", 2, 3),
+        ("# energy mu i0 extra\n", "8900 0.1 9\n8910 0.2 9\n8920 0.3 9\n8930 0.4 9\n", 4, 3),
+        ("energy,i0,itrans,mutrans,if\n", CU, 5, 4),
+    ],
+)
+def test_titles_that_do_not_fit_the_columns_are_refused(tmp_path, header, rows, titles, width):
+    with pytest.raises(
+        ValueError,
+        match=rf"gives {titles} column titles but the data rows have {width} columns; "
+        "write one title per column",
+    ):
+        read_two_column(write(tmp_path, "scan.dat", header + rows))
+
+
+def test_free_text_naming_one_column_is_no_header(tmp_path):
+    # "energy" alone in a comment that does not fit the columns: read by position
+    text = "# Cu K-edge energy scan\n8900 0.1\n8910 0.2\n8920 0.3\n8930 0.4\n"
+    energy, mu = read_two_column(write(tmp_path, "scan.dat", text))
+    np.testing.assert_array_equal(energy, [8900, 8910, 8920, 8930])
+    np.testing.assert_allclose(mu, [0.1, 0.2, 0.3, 0.4])
+
+
+@pytest.mark.parametrize(
+    ("header", "rows"),
+    [
+        ('"energy","i0","itrans","mutrans"\n', CU.replace(" ", ",")),
+        ('"E (keV)","i0","itrans","mutrans"\n', CU.replace(" ", ",").replace("89", "8.9")),
+    ],
+)
+def test_quoted_titles_are_recognised(tmp_path, header, rows):
+    # R's write.csv quotes titles: i0 was read as mu, 'E (keV)' as eV
+    energy, mu = read_two_column(write(tmp_path, "quoted.csv", header + rows))
+    np.testing.assert_allclose(energy, [8900, 8910, 8920, 8930])
+    np.testing.assert_allclose(mu, MU)
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "fix"),
+    [
+        ("kev.csv", "energy,mu\n", "title the column 'E \\(keV\\)'"),
+        ("kev.dat", "", "title the column 'E \\(keV\\)'"),
+        (
+            "kev.xdi",
+            "# XDI/1.0\n# Column.1: energy\n# Column.2: mu\n",
+            "write '# Column.1: energy keV'",
+        ),
+    ],
+)
+def test_unlabelled_energies_spanning_under_5_ev_are_refused_as_likely_kev(
+    tmp_path, name, text, fix
+):
+    # an 8.90-9.02 keV scan was read as 0.12 eV wide
+    with pytest.raises(ValueError, match=rf"energies span 0\.12 eV: if they are keV, {fix}"):
+        read_spectrum(write(tmp_path, name, text + ROWS))

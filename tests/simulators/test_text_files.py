@@ -6,11 +6,14 @@ from simulators.replay import read_spectrum
 from simulators.text_files import (
     DECIMAL_COMMAS,
     aligned_columns,
+    column_titles,
     header_columns,
     read_text,
     split_fields,
     split_lines,
+    titled_columns,
 )
+from simulators.xps_files import read_xps
 
 
 def test_utf8_byte_order_mark_is_dropped(tmp_path):
@@ -94,6 +97,11 @@ def test_fields_split_at_commas_semicolons_and_whitespace(line, fields):
         ("E / keV   absorbance", [("e", "keV"), ("absorbance", None)]),
         ("Energy /keV  norm", [("energy", "keV"), ("norm", None)]),
         ("E/ eV  mu", [("e", "eV"), ("mu", None)]),
+        ('"E (keV)","mu"', [("e", "keV"), ("mu", None)]),  # R's write.csv quotes titles
+        ("'energy'\t'i0'", [("energy", None), ("i0", None)]),
+        ('"E (keV)"  "mu"', [("e", "keV"), ("mu", None)]),
+        ("Energy eV   Absorption", [("energy", "eV"), ("absorption", None)]),
+        ("E KEV mu", [("e", "KEV"), ("mu", None)]),
     ],
 )
 def test_header_columns_give_names_and_units(line, columns):
@@ -116,6 +124,62 @@ E, MU = ("e", None), ("mu", None)
 )
 def test_aligned_columns_keep_empty_titles_only_when_they_fill_the_row(line, width, columns):
     assert aligned_columns(header_columns(line), width) == columns
+
+
+I0 = ("i0", None)
+
+
+@pytest.mark.parametrize(
+    ("line", "width", "columns"),
+    [
+        ("#L Energy  mu  I0", 3, [("energy", None), MU, I0]),  # SPEC
+        ("L\tE\tmu", 2, [E, MU]),
+        ("% E mu i0", 3, [E, MU, I0]),
+        ("# Columns: E, mu", 2, [E, MU]),  # the label sticks to the first title
+        ("%E mu", 2, [E, MU]),
+        ("ColumnLabels: energy counts", 2, [("energy", None), ("counts", None)]),
+        ("L E mu", 3, [("l", None), E, MU]),  # the titles fit: 'L' is a column
+        ("Columns: E mu", 4, [("columns:", None), E, MU]),  # dropping it fits no better
+    ],
+)
+def test_titled_columns_drop_a_label_when_the_titles_then_fit(line, width, columns):
+    assert titled_columns(line, width) == columns
+
+
+@pytest.mark.parametrize(
+    ("lines", "header"),
+    [
+        (["# Cu foil", "# E mu", "#----", "# eV none"], "# E mu"),
+        (["# E mu", "# E scale from the Cu edge"], "# E mu"),  # the last that fits
+        (["# E mu i0", "# mu E"], "# mu E"),
+    ],
+)
+def test_column_titles_come_from_the_last_line_naming_a_known_column(lines, header):
+    assert column_titles(lines, {"e", "mu"}, 2, "f") == (header, titled_columns(header, 2))
+
+
+def test_column_titles_refuse_titles_that_do_not_fit_and_ignore_unnamed_lines():
+    assert column_titles(["# Cu foil", "#----"], {"e", "mu"}, 2, "f") == (None, [])
+    with pytest.raises(ValueError, match=r"^f: the header '# E mu i0' gives 3 column titles"):
+        column_titles(["# E mu i0"], {"e", "mu"}, 2, "f")
+
+
+@pytest.mark.parametrize("encoding", ["utf-16-le", "utf-16-be"])
+def test_utf16_text_with_a_byte_order_mark_is_decoded(tmp_path, encoding):
+    # it was refused as "not a text file (NUL byte)"
+    path = tmp_path / "u16.txt"
+    text = "energy\tmu\n" + "".join(f"{8900 + 10 * i}\t{0.1 * i:g}\n" for i in range(4))
+    path.write_bytes(("\ufeff" + text).encode(encoding))
+    assert read_text(path, "a text file") == text
+    np.testing.assert_array_equal(read_spectrum(path)[0], [8900, 8910, 8920, 8930])
+    np.testing.assert_array_equal(read_xps(path).counts, [0, 0.1, 0.2, 0.3])
+
+
+def test_a_utf16_byte_order_mark_before_bytes_that_are_not_utf16_is_refused(tmp_path):
+    path = tmp_path / "odd.txt"
+    path.write_bytes(b"\xff\xfe1\x002")  # an odd number of bytes
+    with pytest.raises(ValueError, match=r"UTF-16 byte-order mark but is not UTF-16 text"):
+        read_text(path, "a text file")
 
 
 def test_lines_split_at_lf_crlf_and_cr_only():

@@ -328,3 +328,44 @@ def test_semicolon_separated_text_is_read(tmp_path):
     assert region.name == "Binding Energy (eV);Counts"
     np.testing.assert_array_equal(region.binding_energy, [284.5, 285.0])
     np.testing.assert_array_equal(region.counts, [1200, 1300])
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        ",binding_energy_eV,counts\n0,286.0,12\n1,285.5,10\n2,285.0,11\n",  # pandas to_csv
+        "Index\tBE\tCounts\n0\t286.0\t12\n1\t285.5\t10\n2\t285.0\t11\n",
+        "Counts\tBinding Energy\n12\t286.0\n10\t285.5\n11\t285.0\n",
+        "Fe2p\nK\tB.E.\tBackground\tCounts\n0\t286.0\t0\t12\n1\t285.5\t0\t10\n2\t285.0\t0\t11\n",
+        "BE\tFe2p\n286.0\t12\n285.5\t10\n285.0\t11\n",  # the untitled one of two: counts
+        "Binding Energy (keV)\tCounts\n0.2860\t12\n0.2855\t10\n0.2850\t11\n",
+    ],
+)
+def test_binding_energy_and_counts_are_the_columns_titled_so(tmp_path, text):
+    # columns 1-2 were read whatever the titles: the row index became the energy axis,
+    # and keV was read as eV
+    region = read_xps(write(tmp_path, "x.csv", text))
+    np.testing.assert_allclose(region.binding_energy, [285.0, 285.5, 286.0])
+    np.testing.assert_array_equal(region.counts, [11, 10, 12])
+
+
+@pytest.mark.parametrize(
+    ("header", "match"),
+    [
+        ("Index\tSignal\tCounts\n", "does not tell which columns are the binding energy"),
+        ("Binding Energy (eV) Counts Background\n", "gives 4 column titles but the data rows"),
+        ("Binding Energy (nm)\tCounts\tBackground\n", "column 1: the energy column is in 'nm'"),
+    ],
+)
+def test_titles_that_do_not_tell_the_columns_are_refused(tmp_path, header, match):
+    path = write(tmp_path, "x.txt", header + "0\t286.0\t12\n1\t285.5\t10\n2\t285.0\t11\n")
+    with pytest.raises(ValueError, match=match):
+        read_xps(path)
+
+
+def test_a_region_name_naming_one_column_is_no_header(tmp_path):
+    # "Be" (binding energy) in a region name does not make it a header: read by position
+    text = "Be 1s survey\n110.0\t100\n110.1\t120\n110.2\t130\n110.3\t120\n"
+    region = read_xps_text(write(tmp_path, "be.txt", text))
+    np.testing.assert_allclose(region.binding_energy, [110.0, 110.1, 110.2, 110.3])
+    np.testing.assert_allclose(region.counts, [100, 120, 130, 120])
