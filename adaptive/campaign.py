@@ -77,6 +77,7 @@ class Campaign:
         raw_analysis = config.get("analysis")
         self.analysis = None if raw_analysis is None else Analysis(raw_analysis)
         self.pending: dict[str, Suggestion] = {}
+        self.made: set[str] = set()  # the id of every suggestion made, pending or not
         self.pending_ttl_s: float | None = config.get("pending_ttl_s")
         self._suggested_at: dict[str, float] = {}  # pending id -> time.time() of suggesting
         self.n_observations = 0
@@ -151,6 +152,7 @@ class Campaign:
         answered = {o.suggestion_id for o in observations}
         for event in journal.events(campaign_id, "suggestion"):
             suggestion = Suggestion(**event["payload"])
+            campaign.made.add(suggestion.id)
             if suggestion.id not in answered:
                 campaign.pending[suggestion.id] = suggestion
                 campaign._suggested_at[suggestion.id] = event["time"]
@@ -215,15 +217,17 @@ class Campaign:
         for suggestion in suggestions:
             self.pending[suggestion.id] = suggestion
             self._suggested_at[suggestion.id] = now
+            self.made.add(suggestion.id)
         return suggestions
 
     def expire_pending(self) -> list[str]:
         """Release the pending suggestions older than ``pending_ttl_s``; return their ids.
 
         Runs before every ``suggest`` (and the server's status and pending listings): the
-        strategy may then suggest those points again.
+        strategy may then suggest those points again. A stopped campaign keeps its pending
+        suggestions as they were at the stop.
         """
-        if self.pending_ttl_s is None:
+        if self.pending_ttl_s is None or self.status != "running":
             return []
         deadline = time.time() - self.pending_ttl_s
         stale = [i for i in self.pending if self._suggested_at[i] < deadline]
@@ -268,8 +272,10 @@ class Campaign:
         its error cannot make the campaign fail to resume. A retry of a put journaled
         before the campaign stopped is still answered as a duplicate; any other put to a
         stopped campaign raises :class:`CampaignStoppedError` (so a driver stops measuring),
-        and one naming a suggestion still pending (measured while the campaign stopped) is
-        first journaled as a ``late_observation`` event, not lost.
+        and one naming a suggestion the campaign made (pending at the stop, released or
+        expired, or a further replicate of one measured) is first journaled once as a
+        ``late_observation`` event, not lost: not again when its ``(client_id, sequence)``
+        is kept already as a ``late_observation`` or ``analysis_failed`` event.
 
         A spectrum is scored by the campaign's analysis and objective (an axis from high
         to low is reversed first). A spectrum they fail on raises :class:`AnalysisError`;
@@ -281,17 +287,18 @@ class Campaign:
         using any of these ``CAMPAIGN_METADATA`` keys is refused.
         """
         late = self.status != "running" and not self.journal.has_put(self.id, client_id, sequence)
-        if late and observation.suggestion_id not in self.pending:
+        if late and observation.suggestion_id not in self.made:
             self._require_running()
         point = self.space.validate(observation.point)
-        if late:  # the reading of a suggestion pending when the campaign stopped
+        if late:  # the reading of a suggestion made before the campaign stopped
             why = f"campaign stopped ({self.stop_reason})"
-            self._keep_unlearned("late_observation", observation, point, why, client_id, sequence)
+            kind = self._keep_unlearned(
+                "late_observation", observation, point, why, client_id, sequence
+            )
             raise CampaignStoppedError(
                 f"campaign {self.id} stopped ({self.stop_reason}) while suggestion "
                 f"{observation.suggestion_id} was measured; the reading is kept in the journal "
-                "as a 'late_observation' event and not learned from. Create a new campaign to "
-                "go on"
+                f"(event kind {kind!r}) and not learned from. Create a new campaign to go on"
             )
         # the checked point: canonical types (int, float, the stored choice), snapped
         changes: dict[str, Any] = {"point": point}
@@ -385,14 +392,17 @@ class Campaign:
         error: str,
         client_id: str | None,
         sequence: int | None,
-    ) -> None:
+    ) -> str:
         """Journal a measurement the strategy will not learn from as a ``kind`` event (with
-        why, ``error``), once per ``(client_id, sequence)``, so it is not lost."""
-        if client_id is not None and any(
-            e["payload"]["client_id"] == client_id and e["payload"]["sequence"] == sequence
-            for e in self.journal.events(self.id, kind)
-        ):
-            return
+        why, ``error``), so it is not lost; return the kind of event that keeps it. Once per
+        ``(client_id, sequence)`` over both kinds: a put that failed analysis and is retried
+        after the stop stays one ``analysis_failed`` event."""
+        if client_id is not None:
+            kept = self.journal.put_event_kind(
+                self.id, ("analysis_failed", "late_observation"), client_id, sequence
+            )
+            if kept is not None:
+                return kept
         spectrum = observation.spectrum
         self.journal.append_event(
             self.id,
@@ -417,6 +427,7 @@ class Campaign:
                 },
             },
         )
+        return kind
 
     def _check_goals(self) -> bool:
         """Stop (and journal why) when a goal is met; return whether stopped."""

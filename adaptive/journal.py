@@ -10,6 +10,7 @@ from __future__ import annotations
 import fcntl
 import json
 import os
+import reprlib
 import sqlite3
 import time
 from collections.abc import Iterator
@@ -50,6 +51,9 @@ CREATE TABLE IF NOT EXISTS events (
     kind TEXT NOT NULL,
     payload TEXT NOT NULL,
     time REAL NOT NULL
+);
+CREATE INDEX IF NOT EXISTS events_by_put ON events (
+    campaign_id, json_extract(payload, '$.client_id'), json_extract(payload, '$.sequence')
 );
 """
 
@@ -97,6 +101,11 @@ class Journal:
             return self._db.execute(sql, args)
         except sqlite3.IntegrityError:
             raise
+        except UnicodeEncodeError as err:  # SQLite stores text as UTF-8
+            raise InvalidParameterError(
+                f"the text {reprlib.repr(err.object)} holds an unpaired surrogate "
+                f"({err.object[err.start : err.end]!r}); send valid UTF-8 text"
+            ) from None
         except sqlite3.Error as err:
             advice = {
                 "SQLITE_BUSY": "another process is writing to it; close that process (or end "
@@ -269,6 +278,21 @@ class Journal:
             (campaign_id, kind, json.dumps(payload), time.time()),
         )
 
+    def put_event_kind(
+        self, campaign_id: str, kinds: tuple[str, ...], client_id: str, client_seq: int
+    ) -> str | None:
+        """The kind of the first event of one of ``kinds`` that keeps the put
+        ``(client_id, client_seq)`` (its payload's ``client_id`` and ``sequence``); None if
+        there is none."""
+        row = self._execute(
+            "SELECT kind FROM events WHERE campaign_id = ? "
+            "AND json_extract(payload, '$.client_id') = ? "
+            "AND json_extract(payload, '$.sequence') = ? "
+            f"AND kind IN ({', '.join('?' * len(kinds))}) ORDER BY seq LIMIT 1",
+            (campaign_id, client_id, client_seq, *kinds),
+        ).fetchone()
+        return None if row is None else row[0]
+
     def events(self, campaign_id: str, kind: str | None = None) -> list[dict]:
         """Events of a campaign, oldest first: ``[{"kind", "payload", "time"}]``."""
         query = "SELECT kind, payload, time FROM events WHERE campaign_id = ?"
@@ -281,7 +305,8 @@ class Journal:
 
 
 def claim_for_serving(path: str | Path) -> IO[str]:
-    """Take the exclusive lock ``<path>.lock`` that one server holds on its journal.
+    """Take the exclusive lock ``<path>.lock`` that one server holds on its journal; the
+    path resolved, so a symlink to the journal takes the same lock.
 
     Returns the open lock file; closing it (or the process dying, kill -9 included)
     releases the lock. Two servers on one journal would each keep their own copy of a
@@ -290,7 +315,7 @@ def claim_for_serving(path: str | Path) -> IO[str]:
     Raises:
         JournalError: another server (this process or another) holds the lock.
     """
-    lock_path = Path(f"{path}.lock")
+    lock_path = Path(f"{Path(path).resolve()}.lock")  # one lock for every name of the file
     try:
         lock_path.parent.mkdir(parents=True, exist_ok=True)
         lock = open(lock_path, "a+")

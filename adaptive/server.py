@@ -31,6 +31,8 @@ from adaptive.arrays import is_int
 from adaptive.campaign import Campaign
 from adaptive.errors import (
     AdaptiveError,
+    AnalysisError,
+    CampaignStoppedError,
     InvalidParameterError,
     ProtocolError,
     UnknownMethodError,
@@ -42,7 +44,8 @@ from adaptive.records import Observation, Spectrum
 REPLY_CACHE_SIZE = 1024
 #: Methods whose successful replies are cached: a resent request that changes state must
 #: not change it twice. Reads are answered afresh (a status poll that reuses its id sees
-#: the present), and so are errors, which changed nothing (a retry may then succeed).
+#: the present), and so are errors, which mostly changed nothing (a retry may then
+#: succeed); but see ``JOURNALED_ERRORS``.
 STATE_CHANGING = frozenset(
     {
         "campaign_create",
@@ -52,6 +55,9 @@ STATE_CHANGING = frozenset(
         "observation_put",
     }
 )
+#: Errors of an ``observation_put`` that journaled the measurement as an event (see
+#: ``Campaign.observe``): cached like a success, so a resent put does not journal it again.
+JOURNALED_ERRORS = (AnalysisError, CampaignStoppedError)
 #: The most points one ``model_predict`` call takes (a model's memory grows with them).
 MAX_PREDICT_POINTS = 100_000
 
@@ -89,7 +95,12 @@ class Server:
 
     # ------------------------------------------------------------------ transport
     def start(self) -> str:
-        """Bind, open the journal, and serve in a background thread; return the endpoint."""
+        """Bind, open the journal, and serve in a background thread; return the endpoint.
+
+        A stopped server may be started again (port 0 then picks a new port).
+        """
+        self._stop.clear()
+        self._start_error = None
         ready = threading.Event()
         self._thread = threading.Thread(target=self.serve_forever, args=(ready,), daemon=True)
         self._thread.start()
@@ -169,13 +180,14 @@ class Server:
         key = digest.digest()
         if key in self._replies:
             return self._replies[key]
-        method = None
+        method, journaled = None, False
         try:
             envelope = protocol.decode(frames)
             request_id, method, params = protocol.parse_request(envelope)
             reply = protocol.ok_reply(request_id, self._dispatch(method, params))
         except AdaptiveError as err:
             reply = protocol.error_reply(request_id, err)
+            journaled = method == "observation_put" and isinstance(err, JOURNALED_ERRORS)
         except Exception as err:  # a bug: report it and keep serving
             traceback.print_exc(file=sys.stderr)
             reply = protocol.error_reply(request_id, err)
@@ -183,7 +195,7 @@ class Server:
             out = protocol.encode(reply)
         except AdaptiveError as err:
             out = protocol.encode(protocol.error_reply(request_id, err))
-        if method in STATE_CHANGING and reply["ok"]:
+        if (method in STATE_CHANGING and reply["ok"]) or journaled:
             self._replies[key] = out
             while len(self._replies) > REPLY_CACHE_SIZE:
                 self._replies.popitem(last=False)

@@ -581,3 +581,64 @@ def test_a_descending_axis_is_scored_as_its_reverse(journal):
     (stored,) = journal.observations(campaign.id)
     assert stored.value == pytest.approx(campaign.objective(SPECTRUM_X, y))
     np.testing.assert_array_equal(stored.spectrum.x, SPECTRUM_X[::-1])  # kept as measured
+
+
+def test_late_readings_of_a_replicate_or_of_a_suggestion_expired_after_the_stop_are_kept(
+    journal,
+):
+    """Every suggestion the campaign made counts, not only those still pending; and a
+    stopped campaign's ttl releases nothing, so a status poll cannot lose a reading."""
+    live = Campaign.create(journal, SPACE, GRID, campaign_id="c1", pending_ttl_s=0.05)
+    replicated, expiring = live.suggest(2)
+    reading = Observation(dict(replicated.point), value=0.1, suggestion_id=replicated.id)
+    assert live.observe(reading, "drv", 1)  # replicate 1: no longer pending
+    live.stop("operator")
+    time.sleep(0.1)
+    assert live.expire_pending() == [] and set(live.pending) == {expiring.id}
+    resumed = Campaign.resume(journal, "c1")
+    assert resumed.expire_pending() == [] and resumed.made == live.made
+    replicate = Observation(dict(replicated.point), value=0.2, suggestion_id=replicated.id)
+    for campaign, sequence in ((live, 2), (resumed, 3)):  # replicates 2 and 3
+        with pytest.raises(CampaignStoppedError, match=f"{replicated.id} was measured"):
+            campaign.observe(replicate, "drv", sequence)
+    with pytest.raises(CampaignStoppedError, match="late_observation"):
+        live.observe(Observation(dict(expiring.point), value=0.3, suggestion_id=expiring.id))
+    with pytest.raises(CampaignStoppedError, match="create a new one"):  # never made
+        live.observe(Observation(dict(expiring.point), value=0.4, suggestion_id="unknown"))
+    kept = [e["payload"]["value"] for e in journal.events("c1", "late_observation")]
+    assert kept == [0.2, 0.2, 0.3] and len(journal.observations("c1")) == 1
+    assert journal.events("c1", "release") == []
+
+
+def test_a_put_that_failed_analysis_and_is_retried_after_the_stop_is_kept_once(journal):
+    campaign = Campaign.create(journal, SPACE, {"name": "random"}, objective=OBJECTIVE)
+    (suggestion,) = campaign.suggest(1)
+    flat = Spectrum(SPECTRUM_X, np.ones(50))  # the objective cannot score it
+    observation = Observation(dict(suggestion.point), spectrum=flat, suggestion_id=suggestion.id)
+    with pytest.raises(AnalysisError):
+        campaign.observe(observation, "drv", 1)
+    campaign.stop("operator")
+    with pytest.raises(CampaignStoppedError, match="event kind 'analysis_failed'"):
+        campaign.observe(observation, "drv", 1)
+    assert len(journal.events(campaign.id, "analysis_failed")) == 1
+    assert journal.events(campaign.id, "late_observation") == []
+
+
+def test_a_failed_put_does_not_read_back_the_earlier_failed_ones(journal, monkeypatch):
+    """De-duplication asks the journal one question; it parses no earlier spectra."""
+    campaign = Campaign.create(journal, SPACE, {"name": "random"}, objective=OBJECTIVE)
+    flat = Spectrum(SPECTRUM_X, np.ones(50))
+    for sequence in (1, 2):
+        with pytest.raises(AnalysisError):
+            campaign.observe(Observation({"energy": 9000.0}, spectrum=flat), "drv", sequence)
+
+    def no_reading(*args, **kwargs):
+        raise AssertionError("a put read the journal's events back")
+
+    monkeypatch.setattr(journal, "events", no_reading)
+    for sequence in (2, 3):  # a retry, and a new one
+        with pytest.raises(AnalysisError):
+            campaign.observe(Observation({"energy": 9000.0}, spectrum=flat), "drv", sequence)
+    monkeypatch.undo()
+    sequences = [e["payload"]["sequence"] for e in journal.events(campaign.id, "analysis_failed")]
+    assert sequences == [1, 2, 3]

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from adaptive.errors import InvalidParameterError, JournalError, UnknownCampaignError
-from adaptive.journal import Journal
+from adaptive.journal import Journal, claim_for_serving
 from adaptive.records import Observation, Spectrum
 from tests.adaptive.journal_lock import held_by_another_process
 
@@ -207,3 +207,50 @@ def test_spectrum_units_an_older_journal_stored_unchecked_still_read_back(journa
     journal._db.execute("UPDATE observations SET record = ?", (json.dumps(old),))
     (observation,) = journal.observations("c1")
     assert (observation.spectrum.x_units, observation.spectrum.y_units) == ("", '{"a": [1]}')
+
+
+def test_the_event_keeping_a_put_is_found_by_one_indexed_query(journal):
+    journal.create_campaign("c1", CONFIG)
+    journal.create_campaign("c2", CONFIG)
+    journal.append_event("c1", "suggestion", {"id": "s1"})
+    journal.append_event("c1", "analysis_failed", {"client_id": "drv", "sequence": 1})
+    journal.append_event("c1", "late_observation", {"client_id": "drv", "sequence": 2})
+    kinds = ("analysis_failed", "late_observation")
+    assert journal.put_event_kind("c1", kinds, "drv", 1) == "analysis_failed"
+    assert journal.put_event_kind("c1", kinds, "drv", 2) == "late_observation"
+    assert journal.put_event_kind("c1", ("late_observation",), "drv", 1) is None
+    for other in (("c1", "drv", 3), ("c1", "other", 1), ("c2", "drv", 1)):
+        assert journal.put_event_kind(other[0], kinds, *other[1:]) is None
+    plan = journal._db.execute(
+        "EXPLAIN QUERY PLAN SELECT kind FROM events WHERE campaign_id = 'c1' "
+        "AND json_extract(payload, '$.client_id') = 'drv' "
+        "AND json_extract(payload, '$.sequence') = 1 AND kind IN ('analysis_failed')"
+    ).fetchall()
+    assert "USING INDEX events_by_put" in str(plan)
+
+
+@pytest.mark.parametrize("text", ["\ud800", "beam\udc00 lost"])
+def test_text_with_an_unpaired_surrogate_is_refused_typed(journal, text):
+    """SQLite keeps text as UTF-8, which a lone surrogate (JSON "\\ud800") is not."""
+    journal.create_campaign("c1", CONFIG)
+    with pytest.raises(InvalidParameterError, match="unpaired surrogate.*send valid UTF-8"):
+        journal.create_campaign(text, CONFIG)
+    with pytest.raises(InvalidParameterError, match="unpaired surrogate"):
+        with journal.transaction():
+            journal.set_status("c1", "stopped", text)
+    with pytest.raises(InvalidParameterError, match="unpaired surrogate"):
+        journal.campaign(text)
+    assert journal.campaign_ids() == ["c1"] and journal.campaign("c1")["status"] == "running"
+
+
+def test_a_symlink_to_a_served_journal_takes_the_same_lock(tmp_path):
+    real = tmp_path / "run-1.sqlite"
+    link = tmp_path / "latest.sqlite"
+    link.symlink_to(real)
+    lock = claim_for_serving(real)
+    try:
+        with pytest.raises(JournalError, match="served by another server"):
+            claim_for_serving(link)
+    finally:
+        lock.close()
+    claim_for_serving(link).close()

@@ -538,3 +538,69 @@ def test_a_busy_journal_is_answered_within_a_default_clients_timeout(server, cam
             with pytest.raises(RemoteError, match="locked") as caught:
                 put(client, campaign, 7100.0, 1.0)
     assert caught.value.type == "JournalError"
+
+
+OBJECTIVE = {"target_x": [400.0, 500.0, 600.0], "target_y": [0.0, 1.0, 0.0], "measure": "cosine"}
+
+
+def test_a_resent_put_refused_after_journaling_its_measurement_journals_it_once(server, client):
+    """Refused puts that kept the measurement as an event have their replies cached."""
+    campaign_id = client.call(
+        "campaign_create", space=SPACE, strategy={"name": "random"}, objective=OBJECTIVE
+    )["campaign_id"]
+    (made,) = client.call("suggestions_get", campaign_id=campaign_id, n=1)["suggestions"]
+    spectrum = {"x": np.linspace(100.0, 300.0, 20), "y": np.ones(20)}  # off the target
+    journal = Journal(server.journal_path)
+
+    def resend_three_times(params, error, kind):
+        frames = protocol.encode(protocol.request("observation_put", params))  # no sequence
+        replies = [raw_call(server.endpoint, frames) for _ in range(3)]
+        assert replies[0]["error"]["type"] == error and replies == [replies[0]] * 3
+        assert len(journal.events(campaign_id, kind)) == 1
+
+    failing = {"campaign_id": campaign_id, "point": made["point"], "spectrum": spectrum}
+    resend_three_times(failing, "AnalysisError", "analysis_failed")
+    client.call("campaign_stop", campaign_id=campaign_id)
+    late = {"campaign_id": campaign_id, "point": made["point"], "value": 1.0}
+    resend_three_times(
+        {**late, "suggestion_id": made["id"]}, "CampaignStoppedError", "late_observation"
+    )
+
+
+def test_a_stopped_server_can_be_started_again(server, client, campaign):
+    put(client, campaign, 7100.0, 1.0)
+    server.stop()
+    endpoint = server.start()
+    with Client(endpoint, timeout_s=10, retries=0) as again:
+        assert again.call("server_ping")["campaigns"] == 1
+        assert put(again, campaign, 7150.0, 1.0)["n_observations"] == 2
+
+
+@pytest.mark.parametrize(
+    ("method", "params"),
+    [
+        (
+            "campaign_create",
+            '{"space": %s, "strategy": {"name": "grid"}, "campaign_id": "x\\ud800"}',
+        ),
+        ("campaign_status", '{"campaign_id": "\\udc00"}'),
+        ("campaign_stop", '{"campaign_id": "CID", "reason": "beam \\ud800"}'),
+        (
+            "observation_put",
+            '{"campaign_id": "CID", "point": {"energy": 7100}, "value": 1, '
+            '"client_id": "\\ud800", "sequence": 1}',
+        ),
+    ],
+)
+def test_text_with_an_unpaired_surrogate_gets_a_typed_reply(
+    server, client, campaign, capfd, method, params
+):
+    """JSON may escape a lone surrogate ("\\ud800"), which is not UTF-8 text."""
+    params = params.replace("CID", campaign).replace("%s", json.dumps(SPACE))
+    envelope = f'{{"v": 1, "id": "r", "method": "{method}", "params": {params}}}'
+    reply = raw_call(server.endpoint, [envelope.encode()])
+    assert reply["error"]["type"] == "InvalidParameterError"
+    assert "unpaired surrogate" in reply["error"]["message"]
+    assert "Traceback" not in capfd.readouterr().err
+    status = client.call("campaign_status", campaign_id=campaign)
+    assert status["status"] == "running" and status["n_observations"] == 0
