@@ -431,9 +431,14 @@ class SpectrumObjective:
         x_units: str = "",
         y_units: str = "",
     ):
-        self.target_x = _as_axis("target_x", target_x)
-        self.target_y = _as_vector("target_y", target_y)
+        self.target_x = _as_axis("target_x", target_x, min_len=3)
+        self.target_y = _as_vector("target_y", target_y, min_len=3)
         _same_length("target_y", self.target_y, "target_x", self.target_x)
+        if np.ptp(self.target_y) == 0:  # no spectrum could be compared with it
+            raise InvalidParameterError(
+                f"target_y is constant ({float(self.target_y[0])!r} everywhere): give the "
+                "target spectrum itself"
+            )
         if measure not in MEASURES:
             raise InvalidParameterError(
                 f"unknown measure {measure!r}; choose one of {', '.join(MEASURES)}"

@@ -267,7 +267,11 @@ def simulate_synthesis(
         target_x, target_y = WAVELENGTHS, simulator.spectrum_true(goal)
     else:
         target_x, target_y = read_target(target)
-        _check_target(target, SpectrumObjective(target_x, target_y))
+        try:
+            objective = SpectrumObjective(target_x, target_y)
+        except InvalidParameterError as err:
+            raise InvalidParameterError(f"--target {target}: {err}") from None
+        _check_target(target, objective)
     journal_path = out / "journal.sqlite"
     server = Server(journal_path, bind=bind)
     started = time.perf_counter()

@@ -521,3 +521,15 @@ def test_dtw_losses_of_a_stack_match_the_textbook_recurrence(window):
     expected = [naive_dtw(t, row, window) for row in scaled]
     np.testing.assert_allclose(objective.losses(x, stack), expected, rtol=1e-12)
     assert len(set(np.round(expected, 9))) == 5  # the rows differ, so pairing is checked
+
+
+@pytest.mark.parametrize(
+    ("target_x", "target_y", "message"),
+    [
+        ([400.0, 500.0, 600.0], [0.5, 0.5, 0.5], "target_y is constant"),
+        ([400.0, 600.0], [0.1, 0.9], "target_x has 2 value"),
+    ],
+)
+def test_a_target_no_spectrum_could_be_scored_against_is_refused(target_x, target_y, message):
+    with pytest.raises(InvalidParameterError, match=message):
+        SpectrumObjective(target_x, target_y)
