@@ -1,5 +1,6 @@
 """Replay of a measured absorption scan, plus readers for common text formats."""
 
+import math
 from pathlib import Path
 
 import numpy as np
@@ -31,6 +32,9 @@ HEADER_NAMES = frozenset({*ENERGY_NAMES, *MU_NAMES, *INTENSITY_NAMES})
 #: Energies read without a unit must span at least this, eV: a narrower scan is most
 #: likely in keV (8.90-9.10 for a 200 eV scan).
 MIN_SPAN_EV = 5.0
+#: Absorption added below the recorded minimum for counting noise: at most exp(-0.5) of
+#: i0 is transmitted, and noise needs i0 >= exp(span of mu + MU_HEADROOM).
+MU_HEADROOM = 0.5
 
 
 def _clean(energy: np.ndarray, mu: np.ndarray, source: str) -> tuple[np.ndarray, np.ndarray]:
@@ -65,6 +69,26 @@ def _clean(energy: np.ndarray, mu: np.ndarray, source: str) -> tuple[np.ndarray,
             "supply a longer scan"
         )
     return unique, np.bincount(inverse, weights=mu) / np.bincount(inverse)
+
+
+def _check_countable(energy: np.ndarray, mu: np.ndarray, i0: float) -> None:
+    """A ValueError unless at least one count of ``i0`` is expected through the highest
+    ``mu`` (n,) at ``energy`` (n,), eV: below one count the noisy mu is clipped flat."""
+    span = float(np.ptp(mu))
+    if span <= math.log(i0) - MU_HEADROOM:
+        return
+    need = math.exp(span + MU_HEADROOM)
+    step = 10.0 ** (math.floor(math.log10(need)) - 1)
+    need = math.ceil(need / step) * step  # two significant digits, rounded up
+    low, high = int(np.argmin(mu)), int(np.argmax(mu))
+    raise ValueError(
+        f"recorded mu spans {span:.3g} ({mu[low]:.3g} at {energy[low]:g} eV to {mu[high]:.3g} "
+        f"at {energy[high]:g} eV), more than the ln(i0) - {MU_HEADROOM:g} = "
+        f"{math.log(i0) - MU_HEADROOM:.3g} that counting noise at i0 = {i0:g} can express: "
+        "under one transmitted count is expected at the highest mu, so the noisy spectrum "
+        "would be clipped flat there; normalise mu (edge step near 1; a constant offset does "
+        f"not matter) or raise i0 to at least {need:.2g}"
+    )
 
 
 def _is_number(text: str) -> bool:
@@ -300,8 +324,8 @@ class RecordedSpectrum(Simulator):
     """Replays a recorded scan: a monotone cubic (PCHIP) interpolant through it.
 
     With ``i0`` set, measurements get Poisson counting noise in transmission like
-    ``KEdgeXAS``, with ``mu_offset = 0.5 - min(mu)`` so that the transmitted
-    fraction never exceeds exp(-0.5).
+    ``KEdgeXAS``, with ``mu_offset = MU_HEADROOM - min(mu)`` so that the transmitted
+    fraction never exceeds exp(-0.5); a constant offset of mu does not change the noise.
 
     Channels: ``mu`` (primary), ``i0``, ``i1``.
 
@@ -327,11 +351,20 @@ class RecordedSpectrum(Simulator):
             mu: (n,) recorded absorption.
             i0: incident counts per point, or None for noise-free replay.
             seed: seed of the noise generator.
+
+        Raises:
+            ValueError: a bad recording or setting; with ``i0``, mu spanning more than
+                ln(i0) - ``MU_HEADROOM``, whose counting noise would be clipped.
         """
         self.energy, self.mu = _clean(energy, mu, "recorded spectrum")
         super().__init__(
-            (self.energy[0], self.energy[-1]), i0=i0, mu_offset=0.5 - self.mu.min(), seed=seed
+            (self.energy[0], self.energy[-1]),
+            i0=i0,
+            mu_offset=MU_HEADROOM - self.mu.min(),
+            seed=seed,
         )
+        if self.i0 is not None:
+            _check_countable(self.energy, self.mu, self.i0)
         self._interpolant = PchipInterpolator(self.energy, self.mu)
 
     @classmethod

@@ -460,3 +460,57 @@ def test_unlabelled_energies_spanning_under_5_ev_are_refused_as_likely_kev(
     # an 8.90-9.02 keV scan was read as 0.12 eV wide
     with pytest.raises(ValueError, match=rf"energies span 0\.12 eV: if they are keV, {fix}"):
         read_spectrum(write(tmp_path, name, text + ROWS))
+
+
+def scaled_copy(xas_dir, tmp_path, span):
+    """cu_metal_rt as a two-column file with mu rescaled to run from 0 to ``span``."""
+    energy, mu = read_spectrum(xas_dir / "two_column" / "cu_metal_rt.csv")
+    path = tmp_path / "cu_scaled.csv"
+    scaled = (mu - mu.min()) / np.ptp(mu) * span
+    np.savetxt(path, np.c_[energy, scaled], delimiter=",", header="energy,mu", comments="")
+    return path
+
+
+def test_mu_spanning_more_than_ln_i0_is_refused_at_construction(xas_dir, tmp_path):
+    # mu spanning 0..20 at i0 = 1e6 replayed 240 of 408 points with no transmitted count:
+    # the noisy mu stopped at 13.3 (ln(i0) - 0.5), the top of the spectrum read flat
+    path = scaled_copy(xas_dir, tmp_path, 20.0)
+    with pytest.raises(
+        ValueError,
+        match=r"recorded mu spans 20 \(0 at 8939 eV to 20 at 9004 eV\), more than the "
+        r"ln\(i0\) - 0\.5 = 13\.3 that counting noise at i0 = 1e\+06 can express: .*clipped "
+        r"flat.*; normalise mu \(edge step near 1; a constant offset does not matter\) or "
+        r"raise i0 to at least 8e\+08",
+    ):
+        RecordedSpectrum.from_file(path, i0=1e6, seed=0)
+    with pytest.raises(ValueError, match="raise i0 to at least 8e\\+08"):
+        RecordedSpectrum.from_file(path, i0=7.9e8, seed=0)
+    np.testing.assert_array_equal(RecordedSpectrum.from_file(path).mu, read_spectrum(path)[1])
+    sim = RecordedSpectrum.from_file(path, i0=8e8, seed=0)  # the i0 the message asks for
+    top = np.full(2000, sim.energy[np.argmax(sim.mu)])
+    assert sim.measure(top).mean() > 19.5  # about one count: noisy, no longer clipped at 13.3
+
+
+def test_a_fluorescence_ratio_spanning_more_than_ln_i0_is_refused(xas_dir, tmp_path):
+    # Sum_Fe_Ka over an I0 recorded in hundreds of counts spans 37.9: 257 of 449 points
+    # replayed with no count, the noisy mu stopped at 13.4 where the truth reached 38.1
+    lines = (xas_dir / "fexanes_a.001").read_text().splitlines()
+    for k, line in enumerate(lines):
+        if line.strip() and not line.startswith("#"):
+            fields = line.split()
+            fields[2] = repr(float(fields[2]) / 100)  # Column.3: I0
+            lines[k] = " ".join(fields)
+    path = write(tmp_path, "fexanes_i0_per_100.001", "\n".join(lines) + "\n")
+    with pytest.raises(ValueError, match=r"recorded mu spans 37\.9 .* at least 5e\+16"):
+        RecordedSpectrum.from_file(path, i0=1e6, fluorescence="Sum_Fe_Ka")
+    RecordedSpectrum.from_file(xas_dir / "fexanes_a.001", i0=1e6, fluorescence="Sum_Fe_Ka")
+
+
+@pytest.mark.parametrize("offset", [-50.0, 100.0])
+def test_a_constant_offset_of_mu_changes_neither_the_check_nor_the_noise(xas_dir, offset):
+    # mu up to 101.5 is far above ln(1e6) = 13.8, yet only its span of 2.85 is counted
+    energy, mu = read_xdi(xas_dir / "cu_metal_rt.xdi")
+    e = np.linspace(energy[0], energy[-1], 500)
+    plain = RecordedSpectrum(energy, mu, i0=1e6, seed=3).measure(e)
+    shifted = RecordedSpectrum(energy, mu + offset, i0=1e6, seed=3).measure(e)
+    np.testing.assert_allclose(shifted - offset, plain, rtol=0, atol=1e-9)
