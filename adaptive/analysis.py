@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from adaptive.errors import InvalidParameterError
+from adaptive.options import check_options
 from adaptive.records import Spectrum
 
 
@@ -133,10 +134,12 @@ class Analysis:
             raise InvalidParameterError(
                 f"the analysis value is a feature name (a string) or null, got {self.value!r}"
             )
+        cls, what = ANALYSES[config["name"]], f"analysis {config['name']!r}"
+        options = check_options(cls, config.get("options"), what)
         try:
-            self.step = ANALYSES[config["name"]](**(config.get("options") or {}))
+            self.step = cls(**options)
         except TypeError as err:
-            raise InvalidParameterError(f"analysis {config['name']!r}: {err}") from None
+            raise InvalidParameterError(f"{what}: {err}") from None
         names = self.step.feature_names()
         if self.value is not None and self.value not in names:
             raise InvalidParameterError(

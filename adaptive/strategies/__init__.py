@@ -7,6 +7,7 @@ from typing import Any
 
 from adaptive.errors import InvalidParameterError
 from adaptive.objectives import SpectrumObjective
+from adaptive.options import check_options
 from adaptive.space import Space
 from adaptive.strategies.batch_bo import BatchBO
 from adaptive.strategies.conventional_scan import ConventionalScan
@@ -22,9 +23,9 @@ STRATEGIES = {
 def make_strategy(config: Any, space: Space, objective: SpectrumObjective | None = None):
     """Build from ``{"name": ..., "options": {...}}``; unknown names or options raise.
 
-    ``options`` absent or None means none; anything else not a mapping raises.
-
-    A strategy that takes an ``objective`` (the campaign's spectrum objective) gets it.
+    ``options`` absent or None means none; anything else not a mapping raises (see
+    ``check_options``). A strategy that takes an ``objective`` gets the campaign's
+    spectrum objective; it is no option.
     """
     if not isinstance(config, dict) or not isinstance(config.get("name"), str):
         raise InvalidParameterError(
@@ -39,20 +40,14 @@ def make_strategy(config: Any, space: Space, objective: SpectrumObjective | None
         raise InvalidParameterError(
             f"unknown strategy {config['name']!r}; choose one of {sorted(STRATEGIES)}"
         )
-    options = config.get("options")
-    if options is None:
-        options = {}
-    if not isinstance(options, dict):
-        raise InvalidParameterError(
-            f"strategy options must be a mapping of option names to values (or null for "
-            f"none), got {options!r}"
-        )
+    what = f"strategy {cls.name!r}"
+    options = check_options(cls, config.get("options"), what, given=("space", "objective"))
     if objective is not None and "objective" in inspect.signature(cls).parameters:
         options = {**options, "objective": objective}
     try:
         return cls(space, **options)
     except TypeError as err:
-        raise InvalidParameterError(f"strategy {cls.name!r}: {err}") from None
+        raise InvalidParameterError(f"{what}: {err}") from None
 
 
 __all__ = [

@@ -1,0 +1,61 @@
+"""Keyword options from a config, checked against the signature of what they configure."""
+
+from __future__ import annotations
+
+import difflib
+import inspect
+import json
+from collections.abc import Callable, Collection
+from typing import Any
+
+from adaptive.errors import InvalidParameterError
+
+
+def check_options(
+    target: Callable, options: Any, what: str, given: Collection[str] = ()
+) -> dict[str, Any]:
+    """``options`` (a mapping, or None for none) as keyword arguments for ``target``.
+
+    Args:
+        target: the callable (a class) the options configure.
+        options: the config's options.
+        what: how errors name the target, e.g. ``"strategy 'energy_scan'"``.
+        given: parameters the caller passes itself (e.g. ``space``): not options.
+
+    Raises:
+        InvalidParameterError: options that are not a mapping, an unknown option (with the
+            closest valid name) or a missing required one; the message lists the options
+            with their defaults.
+    """
+    if options is None:
+        options = {}
+    if not isinstance(options, dict):
+        raise InvalidParameterError(
+            f"{what}: options must be a mapping of option names to values (or null for "
+            f"none), got {options!r}"
+        )
+    parameters = {
+        name: p for name, p in inspect.signature(target).parameters.items() if name not in given
+    }
+    problems = []
+    for name in options:
+        if name in given:
+            problems.append(f"{name!r} is given separately, not as an option")
+        elif name not in parameters:
+            close = difflib.get_close_matches(str(name), parameters, n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            problems.append(f"unknown option {name!r}{hint}")
+    problems += [
+        f"option {name!r} is required"
+        for name, p in parameters.items()
+        if p.default is p.empty and name not in options
+    ]
+    if problems:
+        valid = ", ".join(
+            f"{name} (required)"
+            if p.default is p.empty
+            else f"{name}={json.dumps(p.default, default=repr)}"
+            for name, p in parameters.items()
+        )
+        raise InvalidParameterError(f"{what}: {'; '.join(problems)}; its options are {valid}")
+    return dict(options)

@@ -1,0 +1,112 @@
+"""Strategy and analysis options checked against the signature of what they configure."""
+
+import re
+
+import pytest
+
+from adaptive import strategies
+from adaptive.analysis import Analysis
+from adaptive.campaign import Campaign
+from adaptive.errors import InvalidParameterError
+from adaptive.journal import Journal
+from adaptive.options import check_options
+from adaptive.space import Dimension, Space
+
+SPACE = Space((Dimension("energy", low=8900.0, high=9100.0, units="eV"),))
+
+
+def step(space, size: float, width: float = 1.0, names=("a", "b")):
+    """A stand-in for a strategy: ``space`` is given by the caller, ``size`` is required."""
+
+
+def test_known_options_pass_through_as_a_new_dict():
+    options = {"size": 2.0, "names": ["c"]}
+    checked = check_options(step, options, "step", given=("space",))
+    assert checked == options and checked is not options
+
+
+@pytest.mark.parametrize("options", ["", [], 0, "none"])
+def test_options_that_are_not_a_mapping_are_refused(options):
+    with pytest.raises(InvalidParameterError, match="step: options must be a mapping"):
+        check_options(step, options, "step", given=("space",))
+
+
+def test_an_unknown_option_is_named_with_the_closest_name_and_every_option_listed():
+    with pytest.raises(InvalidParameterError) as caught:
+        check_options(step, {"size": 1.0, "widht": 2.0}, "step", given=("space",))
+    assert str(caught.value) == (
+        "step: unknown option 'widht' (did you mean 'width'?); its options are "
+        'size (required), width=1.0, names=["a", "b"]'
+    )
+
+
+@pytest.mark.parametrize("options", [None, {}, {"width": 2.0}])
+def test_a_missing_required_option_is_named(options):
+    with pytest.raises(InvalidParameterError, match="option 'size' is required"):
+        check_options(step, options, "step", given=("space",))
+
+
+def test_a_parameter_the_caller_gives_is_no_option():
+    with pytest.raises(InvalidParameterError, match="'space' is given separately, not as an"):
+        check_options(step, {"size": 1.0, "space": None}, "step", given=("space",))
+
+
+def test_a_misspelt_strategy_option_names_the_right_one_and_lists_the_options():
+    config = {"name": "energy_scan", "options": {"n_intial": 12}}
+    with pytest.raises(InvalidParameterError) as caught:
+        strategies.make_strategy(config, SPACE)
+    message = str(caught.value)
+    assert message.startswith("strategy 'energy_scan': unknown option 'n_intial'")
+    assert "did you mean 'n_initial'?" in message
+    assert "n_initial=12, tolerance=0.005" in message
+    assert "unexpected keyword" not in message and "space" not in message
+
+
+@pytest.mark.parametrize("options", [None, {"scale": 2.0}])
+def test_a_missing_required_strategy_option_is_named(options):
+    config = {"name": "conventional", "options": options}
+    with pytest.raises(InvalidParameterError, match="option 'edge_energy' is required"):
+        strategies.make_strategy(config, SPACE)
+
+
+def test_the_objective_is_no_strategy_option_and_is_not_listed():
+    config = {"name": "batch_bo", "options": {"objective": {}, "seed": 1}}
+    with pytest.raises(InvalidParameterError, match="'objective' is given separately") as caught:
+        strategies.make_strategy(config, SPACE)
+    assert "objective=" not in str(caught.value) and "seed=0" in str(caught.value)
+
+
+def test_a_type_error_inside_a_strategy_constructor_is_still_an_invalid_parameter(
+    monkeypatch,
+):
+    class Broken:
+        name = "broken"
+
+        def __init__(self, space, size: int = 1):
+            raise TypeError("size went wrong")
+
+    monkeypatch.setitem(strategies.STRATEGIES, "broken", Broken)
+    with pytest.raises(InvalidParameterError, match="strategy 'broken': size went wrong"):
+        strategies.make_strategy({"name": "broken"}, SPACE)
+
+
+def test_a_misspelt_analysis_option_names_the_right_one_and_lists_the_options():
+    with pytest.raises(InvalidParameterError) as caught:
+        Analysis({"name": "peak_fit", "options": {"max_peak": 3}})
+    assert str(caught.value) == (
+        "analysis 'peak_fit': unknown option 'max_peak' (did you mean 'max_peaks'?); its "
+        "options are max_peaks=5, basin_hopping=false, poisson_weights=true"
+    )
+
+
+@pytest.mark.parametrize("options", ["", [], 0])
+def test_analysis_options_that_are_not_a_mapping_are_refused(options):
+    with pytest.raises(InvalidParameterError, match=re.escape("analysis 'elements': options")):
+        Analysis({"name": "elements", "options": options})
+
+
+def test_a_campaign_with_a_misspelt_option_is_refused_and_nothing_journaled(tmp_path):
+    journal = Journal(tmp_path / "j.sqlite")
+    with pytest.raises(InvalidParameterError, match="did you mean 'n_points'"):
+        Campaign.create(journal, SPACE.to_dict(), {"name": "grid", "options": {"npoints": 9}})
+    assert journal.campaign_ids() == []
