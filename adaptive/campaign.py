@@ -12,7 +12,12 @@ import numpy as np
 
 from adaptive.analysis import Analysis
 from adaptive.arrays import check_bool, is_finite_number, is_int
-from adaptive.errors import AnalysisError, CampaignStoppedError, InvalidParameterError
+from adaptive.errors import (
+    AnalysisError,
+    CampaignStoppedError,
+    InvalidParameterError,
+    UnknownSuggestionError,
+)
 from adaptive.journal import Journal
 from adaptive.objectives import SpectrumObjective
 from adaptive.records import Observation, Suggestion
@@ -24,6 +29,8 @@ MAX_SUGGESTIONS = 1000
 #: The largest ``|value|`` and ``uncertainty`` a new observation takes (the models square
 #: values: 1e155**2 overflows). Journals are read back without it.
 MAX_MAGNITUDE = 1e150
+#: How many pending ids an unknown ``suggestion_id`` error lists.
+PENDING_SHOWN = 5
 #: The metadata keys the campaign writes when it scores a spectrum; a put may not use them.
 CAMPAIGN_METADATA = ("features", "value_from", "driver_value", "driver_uncertainty")
 
@@ -267,6 +274,12 @@ class Campaign:
     ) -> bool:
         """Journal, and learn from, one observation; False if it was a duplicate put.
 
+        A ``suggestion_id`` must be one this campaign made (pending, measured, released or
+        expired; resumes keep them all), or None for a reading it did not ask for; any
+        other raises :class:`UnknownSuggestionError` and journals nothing, unless the put
+        ``(client_id, sequence)`` is journaled already (a retry: a duplicate). The put that
+        meets ``max_observations`` stops the campaign, journaled with it.
+
         The journal commits the observation only once the strategy has learned it: a
         strategy that raises leaves the journal as it was (and is rebuilt from it), so
         its error cannot make the campaign fail to resume. A retry of a put journaled
@@ -286,9 +299,13 @@ class Campaign:
         uncertainty; metadata ``features`` and ``value_from`` are written too, so a put
         using any of these ``CAMPAIGN_METADATA`` keys is refused.
         """
-        late = self.status != "running" and not self.journal.has_put(self.id, client_id, sequence)
-        if late and observation.suggestion_id not in self.made:
+        retry = self.journal.has_put(self.id, client_id, sequence)
+        late = self.status != "running" and not retry
+        known = observation.suggestion_id in self.made
+        if late and not known:
             self._require_running()
+        if not (retry or known or observation.suggestion_id is None):
+            raise self._unknown_suggestion(observation.suggestion_id)
         point = self.space.validate(observation.point)
         if late:  # the reading of a suggestion made before the campaign stopped
             why = f"campaign stopped ({self.stop_reason})"
@@ -320,6 +337,7 @@ class Campaign:
                     "overflow the models; rescale it (other units), or send no value for a "
                     "failed measurement rather than a sentinel"
                 )
+        reached = self._limit_reason(self.n_observations + 1)
         journaled = False
         try:
             with self.journal.transaction():  # committed once the strategy has learned it
@@ -328,6 +346,8 @@ class Campaign:
                 )
                 if journaled:
                     self.strategy.observe([observation])
+                    if reached:
+                        self._journal_stop(reached)
         except BaseException:  # Ctrl-C included: the journal rolled back, so must the strategy
             if journaled:  # the strategy failed: forget what it half-learned, as on a resume
                 self._rebuild_strategy()
@@ -337,7 +357,21 @@ class Campaign:
         self.n_observations += 1
         self.pending.pop(observation.suggestion_id or "", None)
         self._suggested_at.pop(observation.suggestion_id or "", None)
+        if reached:
+            self.status, self.stop_reason = "stopped", reached
         return True
+
+    def _unknown_suggestion(self, suggestion_id: str) -> UnknownSuggestionError:
+        """The error for a put naming ``suggestion_id``, which this campaign never made."""
+        pending = sorted(self.pending)
+        shown = ", ".join(pending[:PENDING_SHOWN]) or "none"
+        if len(pending) > PENDING_SHOWN:
+            shown += f" and {len(pending) - PENDING_SHOWN} more"
+        return UnknownSuggestionError(
+            f"suggestion_id={suggestion_id!r} was never made by campaign {self.id} (pending: "
+            f"{shown}); send the id a suggestions_get returned, or omit suggestion_id for a "
+            "measurement the campaign did not ask for"
+        )
 
     def _score(
         self,
@@ -429,15 +463,20 @@ class Campaign:
         )
         return kind
 
+    def _limit_reason(self, n_observations: int) -> str | None:
+        """Why to stop once there are ``n_observations``: None below ``max_observations``."""
+        limit = self.goals.max_observations
+        if limit is not None and n_observations >= limit:
+            return f"reached max_observations={limit}"
+        return None
+
     def _check_goals(self) -> bool:
         """Stop (and journal why) when a goal is met; return whether stopped."""
-        limit = self.goals.max_observations
-        if limit is not None and self.n_observations >= limit:
-            self.stop(f"reached max_observations={limit}")
-        elif self.goals.stop_on_convergence:
+        reason = self._limit_reason(self.n_observations)
+        if reason is None and self.goals.stop_on_convergence:
             reason = self.strategy.stop_reason()
-            if reason:
-                self.stop(reason)
+        if reason:
+            self.stop(reason)
         return self.status != "running"
 
     def stop(self, reason: str = "stopped by request") -> None:
@@ -450,9 +489,13 @@ class Campaign:
         if self.status != "running":
             return
         with self.journal.transaction():
-            self.journal.set_status(self.id, "stopped", reason)
-            self.journal.append_event(self.id, "stop", {"reason": reason})
+            self._journal_stop(reason)
         self.status, self.stop_reason = "stopped", reason
+
+    def _journal_stop(self, reason: str) -> None:
+        """Write the stop (status and a ``stop`` event) inside the caller's transaction."""
+        self.journal.set_status(self.id, "stopped", reason)
+        self.journal.append_event(self.id, "stop", {"reason": reason})
 
     def summary(self) -> dict:
         """JSON-able status: counts, pending ids, stop reason, strategy config."""

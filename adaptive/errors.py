@@ -17,6 +17,10 @@ class OutOfSpaceError(InvalidParameterError):
     """A point lies outside the campaign's space."""
 
 
+class UnknownSuggestionError(InvalidParameterError):
+    """An observation names a ``suggestion_id`` that its campaign never made."""
+
+
 class AnalysisError(InvalidParameterError):
     """The campaign's analysis step or objective failed on a spectrum; the measurement is
     journaled as an ``analysis_failed`` event, not learned from."""

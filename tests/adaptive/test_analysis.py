@@ -67,10 +67,13 @@ def test_a_failed_analysis_keeps_the_spectrum_in_the_journal_once_and_learns_not
     campaign = Campaign.create(
         journal, SPACE, {"name": "random"}, analysis={"name": "peak_fit", "value": "area_ratio_1"}
     )
+    (suggestion,) = campaign.suggest(1)
     e = np.arange(700.0, 725.0, 0.05)
     counts = 100 + 2000 * xps_peak(e, 707.0, 1.0, 0.3)  # one peak: no area_ratio_1
     observation = Observation(
-        point={"x": 0.25}, spectrum=Spectrum(e, counts, "eV", "counts"), suggestion_id="s1"
+        point={"x": 0.25},
+        spectrum=Spectrum(e, counts, "eV", "counts"),
+        suggestion_id=suggestion.id,
     )
     for _ in range(2):  # a retried put journals the measurement once
         with pytest.raises(AnalysisError, match="no finite 'area_ratio_1'.*'analysis_failed'"):
@@ -78,7 +81,7 @@ def test_a_failed_analysis_keeps_the_spectrum_in_the_journal_once_and_learns_not
     assert journal.observations(campaign.id) == [] and campaign.n_observations == 0
     (event,) = journal.events(campaign.id, "analysis_failed")
     kept = event["payload"]
-    assert kept["point"] == {"x": 0.25} and kept["suggestion_id"] == "s1"
+    assert kept["point"] == {"x": 0.25} and kept["suggestion_id"] == suggestion.id
     assert (kept["client_id"], kept["sequence"]) == ("drv", 7) and "area_ratio_1" in kept["error"]
     np.testing.assert_array_equal(kept["spectrum"]["x"], e)
     np.testing.assert_array_equal(kept["spectrum"]["y"], counts)

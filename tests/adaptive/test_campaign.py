@@ -10,6 +10,7 @@ from adaptive.errors import (
     InvalidParameterError,
     JournalError,
     OutOfSpaceError,
+    UnknownSuggestionError,
 )
 from adaptive.journal import Journal
 from adaptive.records import Observation, Spectrum
@@ -86,9 +87,11 @@ def test_max_observations_stops_campaign(journal):
     campaign = Campaign.create(
         journal, SPACE, GRID, goals={"max_observations": 3}, campaign_id="c1"
     )
-    for suggestion in campaign.suggest(3):
-        answer(campaign, suggestion)
-    assert campaign.suggest(1) == []
+    first, second, third = campaign.suggest(3)
+    answer(campaign, first)
+    answer(campaign, second)
+    assert campaign.status == "running"
+    answer(campaign, third)  # the put that meets the goal stops the campaign, no suggest needed
     assert campaign.status == "stopped"
     assert "max_observations=3" in campaign.stop_reason
     assert journal.campaign("c1")["status"] == "stopped"
@@ -111,7 +114,7 @@ def test_pending_suggestions_count_against_max_observations(journal):
     assert campaign.suggest(1) == [] and campaign.status == "running"  # all 5 are out
     for suggestion in first + second:
         answer(campaign, suggestion)
-    assert campaign.suggest(1) == [] and campaign.status == "stopped"
+    assert campaign.status == "stopped"
     assert len(journal.observations("c1")) == 5
 
 
@@ -642,3 +645,104 @@ def test_a_failed_put_does_not_read_back_the_earlier_failed_ones(journal, monkey
     monkeypatch.undo()
     sequences = [e["payload"]["sequence"] for e in journal.events(campaign.id, "analysis_failed")]
     assert sequences == [1, 2, 3]
+
+
+def test_a_put_naming_a_suggestion_never_made_is_refused_and_journals_nothing(journal):
+    """Accepted, it was learned while the real suggestion stayed pending and filled the
+    goal: the campaign stalled, making no suggestions and never stopping."""
+    campaign = Campaign.create(journal, SPACE, GRID, goals={"max_observations": 2})
+    other = Campaign.create(journal, SPACE, GRID)
+    first, second = campaign.suggest(2)
+    (elsewhere,) = other.suggest(1)
+    events = journal.events(campaign.id)
+    for foreign in ("bogus", elsewhere.id):  # a typo, another campaign's suggestion
+        reading = Observation(dict(first.point), value=0.5, suggestion_id=foreign)
+        with pytest.raises(UnknownSuggestionError, match=f"'{foreign}' was never made") as err:
+            campaign.observe(reading, "drv", 1)
+        assert isinstance(err.value, InvalidParameterError)
+        message = str(err.value)
+        assert first.id in message and second.id in message and "omit suggestion_id" in message
+    assert journal.observations(campaign.id) == [] and journal.events(campaign.id) == events
+    assert campaign.n_observations == 0 and set(campaign.pending) == {first.id, second.id}
+    assert campaign.observe(Observation(dict(first.point), value=0.5))  # names none: taken
+    assert answer(campaign, second)
+    assert campaign.status == "stopped" and set(campaign.pending) == {first.id}
+
+
+def test_an_unknown_suggestion_error_lists_a_few_pending_ids(journal):
+    campaign = Campaign.create(journal, SPACE, GRID)
+    made = sorted(s.id for s in campaign.suggest(8))
+    with pytest.raises(UnknownSuggestionError, match="and 3 more") as err:
+        campaign.observe(Observation({"energy": 9000.0}, value=0.5, suggestion_id="bogus"))
+    assert all(i in str(err.value) for i in made[:5]) and made[5] not in str(err.value)
+
+
+def test_every_suggestion_made_is_still_taken_across_a_resume(journal, tmp_path):
+    """Pending, released, expired, a further replicate of one measured: all were made. A
+    resumed campaign knows them too, and a retry of a put journaled before this check
+    (naming an id the campaign never made) is still a duplicate."""
+    campaign = Campaign.create(journal, SPACE, GRID, campaign_id="c1", pending_ttl_s=0.2)
+    replicated, released, expired, pending = campaign.suggest(4)
+    campaign.release([released.id])
+    assert answer(campaign, replicated)
+    time.sleep(0.3)
+    assert campaign.expire_pending() == [expired.id, pending.id]
+    old = Observation({"energy": 9000.0}, value=0.5, suggestion_id="from-an-old-server")
+    assert journal.append_observation("c1", old, "drv", 7)
+    reopened = Journal(tmp_path / "journal.sqlite")
+    try:
+        resumed = Campaign.resume(reopened, "c1")
+        for suggestion in (replicated, released, expired):
+            assert answer(resumed, suggestion)
+        assert resumed.observe(old, "drv", 7) is False
+        with pytest.raises(UnknownSuggestionError):
+            resumed.observe(old, "drv", 8)
+        assert resumed.n_observations == 5 and len(reopened.observations("c1")) == 5
+    finally:
+        reopened.close()
+
+
+def test_the_put_that_meets_max_observations_stops_the_campaign_at_once(journal, tmp_path):
+    """Stopped, and journaled so, with the put: a status poll or a resume says stopped
+    before any suggest; a retry of that put is a duplicate, a later replicate is kept."""
+    campaign = Campaign.create(journal, SPACE, GRID, goals={"max_observations": 2})
+    first, second = campaign.suggest(2)
+    assert answer(campaign, first) and campaign.summary()["status"] == "running"
+    reading = Observation(dict(second.point), value=0.5, suggestion_id=second.id)
+    assert campaign.observe(reading, "drv", 2)
+    summary = campaign.summary()
+    assert (summary["status"], summary["stop_reason"]) == ("stopped", "reached max_observations=2")
+    (stop,) = journal.events(campaign.id, "stop")
+    assert stop["payload"]["reason"] == "reached max_observations=2"
+    reopened = Journal(tmp_path / "journal.sqlite")
+    try:
+        resumed = Campaign.resume(reopened, campaign.id)
+        assert (resumed.status, resumed.n_observations) == ("stopped", 2)
+    finally:
+        reopened.close()
+    assert campaign.observe(reading, "drv", 2) is False  # the retry: a duplicate
+    with pytest.raises(CampaignStoppedError, match="late_observation"):
+        campaign.observe(reading, "drv", 3)  # a further replicate
+    assert len(journal.observations(campaign.id)) == 2
+
+
+def test_the_goal_put_and_its_stop_are_journaled_together_or_not_at_all(journal, monkeypatch):
+    """A kill between the two cannot leave a resume with the goal met and still running."""
+    campaign = Campaign.create(journal, SPACE, GRID, goals={"max_observations": 1})
+    (suggestion,) = campaign.suggest(1)
+    append_event = journal.append_event
+
+    def no_stop(campaign_id, kind, payload):
+        if kind == "stop":
+            raise JournalError("disk full")
+        append_event(campaign_id, kind, payload)
+
+    monkeypatch.setattr(journal, "append_event", no_stop)
+    with pytest.raises(JournalError, match="disk full"):
+        answer(campaign, suggestion)
+    assert journal.observations(campaign.id) == []
+    assert journal.campaign(campaign.id)["status"] == "running"
+    assert campaign.status == "running" and campaign.n_observations == 0
+    assert len(campaign.strategy.data()[0]) == 0 and suggestion.id in campaign.pending
+    monkeypatch.undo()
+    assert answer(campaign, suggestion) and campaign.status == "stopped"

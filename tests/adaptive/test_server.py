@@ -604,3 +604,25 @@ def test_text_with_an_unpaired_surrogate_gets_a_typed_reply(
     assert "Traceback" not in capfd.readouterr().err
     status = client.call("campaign_status", campaign_id=campaign)
     assert status["status"] == "running" and status["n_observations"] == 0
+
+
+def test_a_put_naming_a_suggestion_never_made_gets_a_typed_error_and_is_not_journaled(
+    server, client
+):
+    campaign_id = client.call(
+        "campaign_create",
+        space=SPACE,
+        strategy={"name": "grid", "options": {"n_points": 20}},
+        goals={"max_observations": 2},
+    )["campaign_id"]
+    made = client.call("suggestions_get", campaign_id=campaign_id, n=2)["suggestions"]
+    energies = [s["point"]["energy"] for s in made]
+    with pytest.raises(RemoteError, match="'bogus' was never made") as err:
+        put(client, campaign_id, energies[0], 1.0, suggestion_id="bogus")
+    assert err.value.type == "UnknownSuggestionError"
+    assert Journal(server.journal_path).observations(campaign_id) == []
+    assert put(client, campaign_id, energies[0], 1.0, suggestion_id=made[0]["id"])["accepted"]
+    assert client.call("campaign_status", campaign_id=campaign_id)["status"] == "running"
+    put(client, campaign_id, energies[1], 1.0, suggestion_id=made[1]["id"])
+    status = client.call("campaign_status", campaign_id=campaign_id)  # no suggest in between
+    assert (status["status"], status["stop_reason"]) == ("stopped", "reached max_observations=2")
