@@ -1,4 +1,5 @@
-"""Keyword options from a config, checked against the signature of what they configure."""
+"""Keyword options (a config's, a request's parameters), checked against the signature
+of what they configure."""
 
 from __future__ import annotations
 
@@ -12,7 +13,11 @@ from adaptive.errors import InvalidParameterError
 
 
 def check_options(
-    target: Callable, options: Any, what: str, given: Collection[str] = ()
+    target: Callable,
+    options: Any,
+    what: str,
+    given: Collection[str] = (),
+    noun: str = "option",
 ) -> dict[str, Any]:
     """``options`` (a mapping, or None for none) as keyword arguments for ``target``.
 
@@ -21,6 +26,7 @@ def check_options(
         options: the config's options.
         what: how errors name the target, e.g. ``"strategy 'energy_scan'"``.
         given: parameters the caller passes itself (e.g. ``space``): not options.
+        noun: what the messages call one option (``"parameter"`` for a request's).
 
     Raises:
         InvalidParameterError: options that are not a mapping, an unknown option (with the
@@ -31,7 +37,7 @@ def check_options(
         options = {}
     if not isinstance(options, dict):
         raise InvalidParameterError(
-            f"{what}: options must be a mapping of option names to values (or null for "
+            f"{what}: {noun}s must be a mapping of {noun} names to values (or null for "
             f"none), got {options!r}"
         )
     parameters = {
@@ -40,13 +46,13 @@ def check_options(
     problems = []
     for name in options:
         if name in given:
-            problems.append(f"{name!r} is given separately, not as an option")
+            problems.append(f"{name!r} is given separately, not among the {noun}s")
         elif name not in parameters:
             close = difflib.get_close_matches(str(name), parameters, n=1)
             hint = f" (did you mean {close[0]!r}?)" if close else ""
-            problems.append(f"unknown option {name!r}{hint}")
+            problems.append(f"unknown {noun} {name!r}{hint}")
     problems += [
-        f"option {name!r} is required"
+        f"{noun} {name!r} is required"
         for name, p in parameters.items()
         if p.default is p.empty and name not in options
     ]
@@ -57,5 +63,5 @@ def check_options(
             else f"{name}={json.dumps(p.default, default=repr)}"
             for name, p in parameters.items()
         )
-        raise InvalidParameterError(f"{what}: {'; '.join(problems)}; its options are {valid}")
+        raise InvalidParameterError(f"{what}: {'; '.join(problems)}; its {noun}s are {valid}")
     return dict(options)

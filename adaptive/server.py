@@ -13,7 +13,6 @@ two peers that send byte-identical requests under one id are answered as one req
 from __future__ import annotations
 
 import hashlib
-import inspect
 import reprlib
 import sys
 import threading
@@ -39,6 +38,7 @@ from adaptive.errors import (
 )
 from adaptive.insights import campaign_insights
 from adaptive.journal import Journal, claim_for_serving
+from adaptive.options import check_options
 from adaptive.records import Observation, Spectrum
 
 REPLY_CACHE_SIZE = 1024
@@ -207,20 +207,7 @@ class Server:
             raise UnknownMethodError(
                 f"unknown method {method!r}; the server has {sorted(self.methods)}"
             )
-        signature = inspect.signature(handler)
-        unknown = set(params) - set(signature.parameters)
-        if unknown:
-            raise InvalidParameterError(
-                f"{method} takes no parameter(s) {sorted(unknown)}; "
-                f"it takes {list(signature.parameters)}"
-            )
-        missing = [
-            name
-            for name, p in signature.parameters.items()
-            if p.default is inspect.Parameter.empty and name not in params
-        ]
-        if missing:
-            raise InvalidParameterError(f"{method} needs parameter(s) {missing}")
+        params = check_options(handler, params, method, noun="parameter")
         return handler(**params)
 
     # ------------------------------------------------------------------ handlers

@@ -47,7 +47,7 @@ def test_a_missing_required_option_is_named(options):
 
 
 def test_a_parameter_the_caller_gives_is_no_option():
-    with pytest.raises(InvalidParameterError, match="'space' is given separately, not as an"):
+    with pytest.raises(InvalidParameterError, match="'space' is given separately, not among the options"):
         check_options(step, {"size": 1.0, "space": None}, "step", given=("space",))
 
 

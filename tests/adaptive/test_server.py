@@ -211,6 +211,19 @@ def test_unknown_method_and_campaign(client):
     assert caught.value.type == "UnknownCampaignError"
 
 
+def test_unknown_and_missing_parameters_are_named_and_the_server_keeps_serving(client, campaign):
+    with pytest.raises(
+        RemoteError,
+        match="unknown parameter 'campain_id' .*did you mean "
+        "'campaign_id'.*campaign_id \\(required\\)",
+    ) as caught:
+        client.call("campaign_status", campain_id=campaign)
+    assert caught.value.type == "InvalidParameterError"
+    with pytest.raises(RemoteError, match="parameter 'campaign_id' is required.*n=1"):
+        client.call("suggestions_get", n=2)
+    assert client.call("campaign_status", campaign_id=campaign)["n_observations"] == 0
+
+
 def test_malformed_frames_and_wrong_version_are_answered(server, client, campaign):
     bad_json = raw_call(server.endpoint, [b"{not json"])
     assert bad_json["ok"] is False and bad_json["error"]["type"] == "ProtocolError"
