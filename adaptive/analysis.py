@@ -52,8 +52,7 @@ class PeakAnalysis:
 
     def __call__(self, spectrum: Spectrum) -> dict[str, float]:
         """Features of a spectrum whose x is binding energy (eV, either order)."""
-        order = np.argsort(spectrum.x)
-        return self.fitter.fit(spectrum.x[order], spectrum.y[order]).features()
+        return self.fitter.fit(*spectrum.ascending()).features()
 
 
 class ElementAnalysis:
@@ -92,16 +91,16 @@ class ElementAnalysis:
         from simulators.eels_files import to_channels
         from surrogates.eels_net import domain_warnings
 
-        order = np.argsort(spectrum.x)
+        energy, counts = spectrum.ascending()
         try:
-            channels, window = to_channels(spectrum.x[order], spectrum.y[order])
+            channels, window = to_channels(energy, counts)
         except ValueError as err:  # simulators raise builtins only (they import nothing of ours)
             raise InvalidParameterError(
                 f"cannot identify elements in this spectrum: {err}"
             ) from None
         probabilities, present = self.identifier.identify(channels[None], window[None])
         features = {f"p_{el}": float(p) for el, p in zip(ELEMENTS, probabilities[0], strict=True)}
-        warnings = domain_warnings(spectrum.x[order], window)
+        warnings = domain_warnings(energy, window)
         return {"n_elements": float(present[0].sum()), **features, "warnings": warnings}
 
 

@@ -180,6 +180,12 @@ class Spectrum:
         object.__setattr__(self, "x", x)
         object.__setattr__(self, "y", y)
 
+    def ascending(self) -> tuple[np.ndarray, np.ndarray]:
+        """``(x, y)``, each (n,), ordered by increasing x (stable: repeated x keep their
+        order); a spectrum may be recorded either way (high to low is common)."""
+        order = np.argsort(self.x, kind="stable")
+        return self.x[order], self.y[order]
+
     def __eq__(self, other):
         if not isinstance(other, Spectrum):
             return NotImplemented

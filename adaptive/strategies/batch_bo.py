@@ -297,11 +297,10 @@ class BatchBO:
     def _on_target(self, spectrum: Spectrum) -> np.ndarray:
         """``spectrum``'s y on the objective's target axis (w,). Its x may run either way
         (UV-Vis is often recorded high to low) but must not repeat a value."""
-        order = np.argsort(spectrum.x, kind="stable")
-        x = spectrum.x[order]
+        x, y = spectrum.ascending()
         fix = "average the points measured at one x into one"
         ascending_steps("the sorted spectrum x", x, fix)
-        return np.interp(self.objective.target_x, x, spectrum.y[order])
+        return np.interp(self.objective.target_x, x, y)
 
     def _sorted_recipes(self, in_order: bool) -> tuple[list[tuple], np.ndarray]:
         """Keys of the measured recipes and their unit coordinates (n, d), as ``data`` sorts."""

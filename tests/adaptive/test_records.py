@@ -178,3 +178,10 @@ def test_spectrum_refuses_more_channels_than_the_cap():
     Spectrum(np.arange(MAX_CHANNELS), np.zeros(MAX_CHANNELS))  # the cap itself is taken
     with pytest.raises(InvalidParameterError, match=f"{MAX_CHANNELS + 1} channels.*bin or crop"):
         Spectrum(np.arange(MAX_CHANNELS + 1), np.zeros(MAX_CHANNELS + 1))
+
+
+def test_a_spectrum_reads_in_ascending_order_keeping_repeats_in_order():
+    spectrum = Spectrum([3.0, 1.0, 2.0, 1.0], [30.0, 10.0, 20.0, 11.0])
+    x, y = spectrum.ascending()
+    np.testing.assert_array_equal(x, [1.0, 1.0, 2.0, 3.0])
+    np.testing.assert_array_equal(y, [10.0, 11.0, 20.0, 30.0])
