@@ -31,8 +31,15 @@ MAX_SUGGESTIONS = 1000
 MAX_MAGNITUDE = 1e150
 #: How many pending ids an unknown ``suggestion_id`` error lists.
 PENDING_SHOWN = 5
-#: The metadata keys the campaign writes when it scores a spectrum; a put may not use them.
-CAMPAIGN_METADATA = ("features", "value_from", "driver_value", "driver_uncertainty")
+#: The metadata keys the campaign writes when it scores a spectrum or clips a readback onto
+#: the space's bounds; a put may not use them.
+CAMPAIGN_METADATA = (
+    "features",
+    "value_from",
+    "driver_value",
+    "driver_uncertainty",
+    "driver_point",
+)
 
 
 @dataclass(frozen=True)
@@ -296,8 +303,13 @@ class Campaign:
         (``journal.events(id, "analysis_failed")``), not lost. When they give the value,
         the driver's own ``value`` and ``uncertainty`` are kept as metadata
         ``driver_value`` and ``driver_uncertainty`` and the observation has no
-        uncertainty; metadata ``features`` and ``value_from`` are written too, so a put
-        using any of these ``CAMPAIGN_METADATA`` keys is refused.
+        uncertainty; metadata ``features`` and ``value_from`` are written too.
+
+        A point a hair outside a continuous dimension (a driver reporting the readback,
+        9100.001 eV for 9100) is journaled and learned on the bound, within the space's
+        ``READBACK_TOLERANCE``, with the driver's point kept as metadata ``driver_point``
+        (see ``Space.clip_readback``). A put using any of these ``CAMPAIGN_METADATA`` keys
+        is refused.
         """
         retry = self.journal.has_put(self.id, client_id, sequence)
         late = self.status != "running" and not retry
@@ -306,7 +318,18 @@ class Campaign:
             self._require_running()
         if not (retry or known or observation.suggestion_id is None):
             raise self._unknown_suggestion(observation.suggestion_id)
-        point = self.space.validate(observation.point)
+        taken = [key for key in CAMPAIGN_METADATA if key in observation.metadata]
+        if taken:
+            raise InvalidParameterError(
+                f"metadata key {taken[0]!r} is written by campaign {self.id} (it writes "
+                f"{list(CAMPAIGN_METADATA)} when it scores a spectrum or clips a readback onto "
+                "the bounds); rename it in the put"
+            )
+        clipped, readback = self.space.clip_readback(observation.point)
+        point = self.space.validate(clipped)
+        if readback:
+            metadata = {**observation.metadata, "driver_point": {**point, **readback}}
+            observation = Observation(**{**observation.__dict__, "metadata": metadata})
         if late:  # the reading of a suggestion made before the campaign stopped
             why = f"campaign stopped ({self.stop_reason})"
             kind = self._keep_unlearned(
@@ -382,12 +405,6 @@ class Campaign:
     ) -> dict[str, Any]:
         """The changes that scoring ``observation``'s spectrum makes to it: metadata and,
         when the analysis or objective gives one, the value (see ``observe``)."""
-        taken = [key for key in CAMPAIGN_METADATA if key in observation.metadata]
-        if taken:
-            raise InvalidParameterError(
-                f"metadata key {taken[0]!r} is written by campaign {self.id} when it scores "
-                f"a spectrum (it writes {list(CAMPAIGN_METADATA)}); rename it in the put"
-            )
         spectrum = observation.spectrum
         metadata, value, value_from = dict(observation.metadata), None, None
         step = "objective"

@@ -24,6 +24,12 @@ TOL = 1e-9
 #: steps, so a 1024-point model grid still resolves it (at ~1e-14, 1e12 .. 1e12+0.01,
 #: the grid repeats values and the fits fail).
 MIN_RELATIVE_WIDTH = 1e-9
+#: How far past a bound of a continuous dimension an observed point may lie, as a fraction
+#: of the dimension's span, and still be taken as measured on that bound (see
+#: :meth:`Space.clip_readback`): a driver reporting the instrument's readback lands a hair
+#: outside (0.3 eV on a 300 eV XANES range, 10 um on a 10 mm stage), a real reading
+#: outside the range lies farther out.
+READBACK_TOLERANCE = 1e-3
 
 
 def _fmt(value: float) -> str:
@@ -564,6 +570,42 @@ class Space:
             if problem is not None:
                 raise OutOfSpaceError(f"point violates constraint {problem}")
         return checked
+
+    def clip_readback(self, point: Any) -> tuple[Any, dict[str, float]]:
+        """``point`` with continuous values just past a bound moved onto it, and what moved.
+
+        Values at most ``READBACK_TOLERANCE`` of their dimension's span outside it (the
+        readback jitter of a monochromator or a stage) are moved onto the bound; integer and
+        categorical values, and malformed points, are returned as they are for
+        :meth:`validate` to check. Observations only: suggestions and constraints stay strict.
+
+        Returns:
+            a copy of the point and ``{name: reported value}`` of each value moved.
+
+        Raises:
+            OutOfSpaceError: a continuous value farther outside than the tolerance.
+        """
+        if not isinstance(point, dict):
+            return point, {}
+        clipped, moved = dict(point), {}
+        for dim in self.dimensions:
+            value = point.get(dim.name)
+            if dim.kind != "continuous" or not is_finite_number(value):
+                continue
+            if dim.low <= value <= dim.high:
+                continue
+            tolerance = READBACK_TOLERANCE * (dim.high - dim.low)
+            if not dim.low - tolerance <= value <= dim.high + tolerance:
+                units = f" {dim.units}" if dim.units else ""
+                raise OutOfSpaceError(
+                    f"{dim.name}={value} lies outside [{dim.low}, {dim.high}]{units} by more "
+                    f"than the readback tolerance {tolerance:g}{units} (READBACK_TOLERANCE = "
+                    f"{READBACK_TOLERANCE:g} of the range); measure inside the space, or widen "
+                    "low/high to include the point"
+                )
+            clipped[dim.name] = dim.low if value < dim.low else dim.high
+            moved[dim.name] = float(value)
+        return clipped, moved
 
     # ---- unit-cube encoding -------------------------------------------------------
 

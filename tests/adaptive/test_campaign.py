@@ -3,7 +3,7 @@ import time
 import numpy as np
 import pytest
 
-from adaptive.campaign import MAX_SUGGESTIONS, Campaign
+from adaptive.campaign import CAMPAIGN_METADATA, MAX_SUGGESTIONS, Campaign
 from adaptive.errors import (
     AnalysisError,
     CampaignStoppedError,
@@ -72,6 +72,80 @@ def test_out_of_space_observation_is_not_journaled(journal):
         campaign.observe(Observation(point={"temperature": 9000.0}, value=1.0))
     assert len(journal.observations("c1")) == 1
     assert campaign.n_observations == 1
+
+
+def test_a_readback_just_past_a_bound_is_journaled_on_it_with_the_drivers_point(journal, tmp_path):
+    """A driver reports the monochromator's readback, a hair outside 8900-9100 eV at the ends:
+    the grid counts both ends measured and stops, and a resumed campaign agrees."""
+    grid = {"name": "grid", "options": {"n_points": 3}}
+    campaign = Campaign.create(journal, SPACE, grid, campaign_id="c1")
+    readbacks = {8900.0: 8899.99, 9000.0: 9000.0, 9100.0: 9100.03}
+    for s in campaign.suggest(3):
+        point = {"energy": readbacks[s.point["energy"]]}
+        observation = Observation(point, 1.0, suggestion_id=s.id, metadata={"detector": "pd"})
+        assert campaign.observe(observation) is True
+    stored = journal.observations("c1")
+    assert [o.point for o in stored] == [{"energy": e} for e in (8900.0, 9000.0, 9100.0)]
+    assert [o.metadata for o in stored] == [
+        {"detector": "pd", "driver_point": {"energy": 8899.99}},
+        {"detector": "pd"},
+        {"detector": "pd", "driver_point": {"energy": 9100.03}},
+    ]
+    assert campaign.pending == {}
+    reopened = Journal(tmp_path / "journal.sqlite")
+    try:
+        resumed = Campaign.resume(reopened, "c1")
+        np.testing.assert_array_equal(resumed.strategy.data()[0], [8900.0, 9000.0, 9100.0])
+        for again in (campaign, resumed):
+            assert again.suggest(1) == [] and again.stop_reason == "all 3 grid points measured"
+    finally:
+        reopened.close()
+
+
+@pytest.mark.parametrize("energy", [8899.7, 9100.5])
+def test_a_point_beyond_the_readback_tolerance_is_refused_and_not_journaled(journal, energy):
+    campaign = Campaign.create(journal, SPACE, GRID, campaign_id="c1")
+    (suggestion,) = campaign.suggest(1)
+    observation = Observation({"energy": energy}, 1.0, suggestion_id=suggestion.id)
+    with pytest.raises(OutOfSpaceError, match="by more than the readback tolerance 0.2 eV"):
+        campaign.observe(observation)
+    assert journal.observations("c1") == [] and suggestion.id in campaign.pending
+
+
+def test_a_clipped_readback_must_still_satisfy_the_constraints(journal):
+    space = {
+        "dimensions": [
+            {"name": "a", "low": 0.0, "high": 10.0},
+            {"name": "b", "low": 0.0, "high": 10.0},
+        ],
+        "constraints": [{"coefficients": {"a": 1.0, "b": 1.0}, "upper": 12.0}],
+    }
+    campaign = Campaign.create(journal, space, {"name": "batch_bo"}, campaign_id="c1")
+    assert campaign.observe(Observation({"a": 10.005, "b": 2.0}, value=1.0)) is True
+    with pytest.raises(OutOfSpaceError, match="violates constraint"):
+        campaign.observe(Observation({"a": 10.005, "b": 2.5}, value=1.0))
+    assert [o.point for o in journal.observations("c1")] == [{"a": 10.0, "b": 2.0}]
+
+
+def test_a_late_readback_past_a_bound_is_kept_on_the_bound(journal):
+    campaign = Campaign.create(journal, SPACE, GRID, goals={"max_observations": 1})
+    first, *_ = campaign.suggest(1)
+    answer(campaign, first)
+    assert campaign.status == "stopped"
+    late = Observation({"energy": 9100.03}, 1.0, suggestion_id=first.id)
+    with pytest.raises(CampaignStoppedError, match="kept in the journal"):
+        campaign.observe(late)
+    (event,) = journal.events(campaign.id, "late_observation")
+    assert event["payload"]["point"] == {"energy": 9100.0}
+    assert event["payload"]["metadata"] == {"driver_point": {"energy": 9100.03}}
+
+
+def test_a_put_may_not_write_driver_point_itself(journal):
+    campaign = Campaign.create(journal, SPACE, GRID)
+    metadata = {"driver_point": {"energy": 9000.0}}
+    with pytest.raises(InvalidParameterError, match="metadata key 'driver_point'.*rename it"):
+        campaign.observe(Observation({"energy": 9000.0}, 1.0, metadata=metadata))
+    assert journal.observations(campaign.id) == []
 
 
 def test_duplicate_put_counted_once(journal):
@@ -540,7 +614,7 @@ def test_a_derived_value_keeps_the_drivers_value_and_uncertainty_as_metadata(jou
     }
 
 
-@pytest.mark.parametrize("key", ["features", "value_from", "driver_value", "driver_uncertainty"])
+@pytest.mark.parametrize("key", CAMPAIGN_METADATA)
 def test_metadata_keys_the_campaign_writes_are_refused(journal, key):
     campaign = Campaign.create(journal, SPACE, {"name": "random"}, objective=OBJECTIVE)
     spectrum = Spectrum(SPECTRUM_X, np.exp(-(((SPECTRUM_X - 570) / 40) ** 2)))

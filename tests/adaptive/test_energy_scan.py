@@ -235,9 +235,10 @@ def test_predict_changes_neither_the_next_picks_nor_the_stop_state():
     np.testing.assert_allclose(mean, quiet.predict(np.linspace(0.0, 100.0, 5))[0])
 
 
-def _journaled_scan(tmp_path, options=None, goals=None):
+def _journaled_scan(tmp_path, options=None, goals=None, offset=0.0):
     """A journal, an energy_scan campaign "c" on 0-100 eV in it, and ``put(suggestion)``,
-    which measures ``_xas`` at the suggested energy."""
+    which measures ``_xas`` at the suggested energy and reports it plus ``offset`` (a
+    readback)."""
     from adaptive.campaign import Campaign
     from adaptive.journal import Journal
 
@@ -248,8 +249,8 @@ def _journaled_scan(tmp_path, options=None, goals=None):
     times = itertools.count(1.0)
 
     def put(suggestion):
-        point = dict(suggestion.point)
-        value = _xas(point["energy"])
+        point = {"energy": suggestion.point["energy"] + offset}
+        value = _xas(suggestion.point["energy"])
         observation = Observation(point, value=value, suggestion_id=suggestion.id, time=next(times))
         campaign.observe(observation)
 
@@ -287,6 +288,32 @@ def test_a_resumed_campaign_picks_as_one_that_ran_on_after_an_empty_suggest(tmp_
     assert campaign.suggest(1) == []  # the goal check fitted the new observation
     put(second)
     campaign.release([s.id for s in other])  # driver B's instrument failed
+    resumed = Campaign.resume(journal, "c")
+    assert [s.point for s in resumed.suggest(2)] == [s.point for s in campaign.suggest(2)]
+
+
+@pytest.mark.parametrize("offset", [0.05, -0.05])
+def test_a_readback_just_past_an_end_of_the_scan_measures_that_end(tmp_path, offset):
+    """Readbacks 0.05 eV off the setpoints (within the 0.1 eV tolerance on 0-100 eV): the
+    one past an end is journaled on it, the initial grid goes on in order, and a resumed
+    campaign picks as one that ran on."""
+    from adaptive.campaign import Campaign
+
+    journal, campaign, put = _journaled_scan(tmp_path, {"n_initial": 4}, offset=offset)
+    suggested = []
+    for _ in range(8):
+        (suggestion,) = campaign.suggest(1)
+        suggested.append(suggestion.point["energy"])
+        put(suggestion)
+    assert suggested[:4] == np.linspace(0.0, 100.0, 4).tolist()
+    stored = journal.observations("c")
+    assert [o.point["energy"] for o in stored] == np.clip(
+        np.add(suggested, offset), 0, 100
+    ).tolist()
+    end = 0.0 if offset < 0 else 100.0
+    assert [o.metadata for o in stored if o.point["energy"] == end] == [
+        {"driver_point": {"energy": end + offset}}
+    ]
     resumed = Campaign.resume(journal, "c")
     assert [s.point for s in resumed.suggest(2)] == [s.point for s in campaign.suggest(2)]
 

@@ -5,7 +5,9 @@ import tracemalloc
 import numpy as np
 import pytest
 
+from adaptive.campaign import Campaign
 from adaptive.errors import InvalidParameterError, OutOfSpaceError
+from adaptive.journal import Journal
 from adaptive.records import Observation
 from adaptive.space import Dimension, LinearConstraint, Space
 from adaptive.strategies import ConventionalScan, UniformGrid, make_strategy
@@ -249,6 +251,41 @@ def test_a_driver_that_reports_the_readback_energy_completes_the_scan(name, offs
     assert suggested == expected
     if name != "energy_scan":
         assert strategy.stop_reason().startswith(f"all {len(expected)} ")
+
+
+@pytest.mark.parametrize("offset", [0.03, -0.001])
+@pytest.mark.parametrize("name", ["grid", "conventional"])
+def test_a_campaign_takes_a_readback_just_past_the_end_of_the_scan(tmp_path, name, offset):
+    """Every readback is the setpoint plus ``offset``, so one reading lands outside 8800-9100
+    eV: it is journaled on the bound, measures that position, and the scan stops, resumed
+    or not."""
+    config = {
+        "grid": {"name": "grid", "options": {"n_points": 7}},
+        "conventional": {"name": "conventional", "options": {"edge_energy": EDGE, "scale": 8.0}},
+    }[name]
+    space = {"dimensions": [{"name": "energy", "low": 8800.0, "high": 9100.0, "units": "eV"}]}
+    journal = Journal(tmp_path / "j.sqlite")
+    campaign = Campaign.create(journal, space, config, campaign_id="c")
+    expected = campaign.strategy.positions().tolist()
+    suggested = []
+    while suggestions := campaign.suggest(1):
+        suggested.append(suggestions[0].point["energy"])
+        readback = {"energy": suggested[-1] + offset}
+        campaign.observe(
+            Observation(readback, curve(suggested[-1]), suggestion_id=suggestions[0].id)
+        )
+    assert suggested == expected
+    assert campaign.stop_reason.startswith(f"all {len(expected)} ")
+    stored = journal.observations("c")
+    assert [o.point["energy"] for o in stored] == [
+        float(np.clip(e + offset, 8800.0, 9100.0)) for e in expected
+    ]
+    outside = [o.metadata["driver_point"]["energy"] for o in stored if o.metadata]
+    assert outside == [(8800.0 if offset < 0 else 9100.0) + offset]
+    resumed = Campaign.resume(journal, "c")
+    np.testing.assert_array_equal(resumed.strategy.data()[0], campaign.strategy.data()[0])
+    assert resumed.strategy.stop_reason() == campaign.stop_reason
+    journal.close()
 
 
 def test_an_exact_put_still_marks_only_its_own_grid_position_measured():

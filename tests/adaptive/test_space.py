@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from adaptive.errors import InvalidParameterError, OutOfSpaceError
-from adaptive.space import Dimension, LinearConstraint, Space
+from adaptive.space import READBACK_TOLERANCE, Dimension, LinearConstraint, Space
 
 
 def energy_space():
@@ -348,3 +348,54 @@ def test_a_space_reads_as_a_mapping_of_dimension_names():
     assert list(space) == ["energy", "repeats", "helicity"] == space.names
     assert len(space) == 3
     assert [space[name] for name in space] == list(space.dimensions)
+
+
+@pytest.mark.parametrize(
+    ("reported", "bound"), [(9100.001, 9100.0), (9100.19, 9100.0), (8899.9999, 8900.0)]
+)
+def test_a_readback_just_past_a_bound_is_clipped_onto_it_and_reported(reported, bound):
+    """READBACK_TOLERANCE is 0.2 eV on this 200 eV range; validate stays strict."""
+    space = mixed_space()
+    point = {"energy": reported, "repeats": 3, "helicity": "plus"}
+    clipped, readback = space.clip_readback(point)
+    assert clipped == {"energy": bound, "repeats": 3, "helicity": "plus"}
+    assert readback == {"energy": reported}
+    assert point["energy"] == reported  # the caller's point is not changed
+    assert space.validate(clipped)["energy"] == bound
+    with pytest.raises(OutOfSpaceError):
+        space.validate(point)
+
+
+@pytest.mark.parametrize(
+    "point",
+    [
+        {"energy": 9000.0, "repeats": 3, "helicity": "plus"},
+        {"energy": 9100.0, "repeats": 11, "helicity": "left"},  # integers and choices: strict
+        {"energy": "9100.001", "repeats": 3, "helicity": "plus"},  # for validate to refuse
+        {"repeats": 3},
+        [9100.001],
+    ],
+)
+def test_points_inside_or_not_continuous_readbacks_come_back_as_they_are(point):
+    assert mixed_space().clip_readback(point) == (point, {})
+
+
+@pytest.mark.parametrize("reported", [9100.3, 8899.7, 1e9, -1e9])
+def test_a_point_beyond_the_readback_tolerance_is_refused_naming_it(reported):
+    tolerance = READBACK_TOLERANCE * 200.0
+    with pytest.raises(
+        OutOfSpaceError, match=rf"by more than the readback tolerance {tolerance:g} eV"
+    ):
+        energy_space().clip_readback({"energy": reported})
+
+
+def test_a_clipped_readback_must_still_satisfy_the_constraints():
+    space = Space(
+        (Dimension("a", low=0.0, high=10.0), Dimension("b", low=0.0, high=10.0)),
+        (LinearConstraint({"a": 1.0, "b": 1.0}, upper=12.0),),
+    )
+    clipped, readback = space.clip_readback({"a": 10.005, "b": 2.0})
+    assert space.validate(clipped) == {"a": 10.0, "b": 2.0} and readback == {"a": 10.005}
+    clipped, _ = space.clip_readback({"a": 10.005, "b": 2.5})
+    with pytest.raises(OutOfSpaceError, match="violates constraint"):
+        space.validate(clipped)
