@@ -8,8 +8,6 @@ import uuid
 from dataclasses import asdict, dataclass
 from typing import Any
 
-import numpy as np
-
 from adaptive.analysis import Analysis
 from adaptive.arrays import check_bool, is_finite_number, is_int
 from adaptive.errors import (
@@ -298,7 +296,7 @@ class Campaign:
         is kept already as a ``late_observation`` or ``analysis_failed`` event.
 
         A spectrum is scored by the campaign's analysis and objective (an axis from high
-        to low is reversed first). A spectrum they fail on raises :class:`AnalysisError`;
+        to low is put in order first). A spectrum they fail on raises :class:`AnalysisError`;
         the measurement is journaled as an ``analysis_failed`` event
         (``journal.events(id, "analysis_failed")``), not lost. When they give the value,
         the driver's own ``value`` and ``uncertainty`` are kept as metadata
@@ -416,10 +414,8 @@ class Campaign:
             if self.objective is not None:
                 step = f"{self.objective.measure} objective"
                 self.objective.check_units(spectrum.x_units, spectrum.y_units)
-                x, y = spectrum.x, spectrum.y
-                if (np.diff(x) < 0).all():  # scanned from high to low
-                    x, y = x[::-1], y[::-1]
-                value, value_from = self.objective(x, y), self.objective.measure
+                value = self.objective(*spectrum.ascending())
+                value_from = self.objective.measure
         except Exception as err:  # a fit that raised is a failed analysis too
             kind = "analysis_failed"
             self._keep_unlearned(kind, observation, point, str(err), client_id, sequence)
