@@ -24,7 +24,7 @@ from tqdm import tqdm
 from adaptive.arrays import check_int
 from adaptive.errors import InvalidParameterError
 from adaptive.records import Observation
-from adaptive.simulate import check_count
+from adaptive.simulate import check_count, check_qlognei_batch
 from adaptive.space import Dimension, Space
 from adaptive.strategies.batch_bo import BatchBO
 from simulators import PoolEmulator
@@ -114,7 +114,8 @@ def bench_pool(
 
     ``seeds`` is an int >= 1; ``methods`` distinct names from ``BATCH_METHODS`` and
     ``"random"`` (default: all of them); ``n_init`` (``--init``) from 2 to one less than
-    the pool's candidates, ``q`` (``--batch``) from 1 to their number.
+    the pool's candidates, ``q`` (``--batch``) from 1 to their number (to
+    ``MAX_QLOGNEI_BATCH`` with qlognei).
     """
     check_int("seeds", seeds, 1)
     known = [*BATCH_METHODS, "random"]
@@ -132,6 +133,8 @@ def bench_pool(
     n = pool.n_candidates
     n_init = check_count("--init", n_init, low=2, high=n - 1)  # leave the model a choice
     q = check_count("--batch", q, high=n)
+    methods = known if methods is None else list(methods)
+    check_qlognei_batch(q, methods, ", or leave qlognei out of --methods")
     top = set(pool.top_indices(TOP_FRACTION, minimize).tolist())
     need = math.ceil(FOUND_FRACTION * len(top))
     budget = round(EF_FRACTION * n)
@@ -139,7 +142,6 @@ def bench_pool(
         _found_at(list(np.random.default_rng(s).permutation(n)), top, need) for s in range(2000)
     ]
     random_median = float(np.median(random_found))
-    methods = known if methods is None else list(methods)
     out = {}
     runs = [(m, s) for m in methods for s in range(seeds)]
     results: dict[str, list[dict]] = {m: [] for m in methods}
@@ -176,7 +178,8 @@ def bench_batch_time(n_observations: int = 150, q: int = 15, repeats: int = 3) -
     Observations are noisy simulated losses of random feasible recipes; the
     figure per batch method is the median over ``repeats`` proposals. Counts are
     checked under their CLI flags: ``n_observations`` (``--observations``) at least
-    ``max(2, q)`` so the timed batch comes from the model, not the initial design.
+    ``max(2, q)`` so the timed batch comes from the model, not the initial design, and
+    ``q`` (``--batch``) at most qlognei's ``MAX_QLOGNEI_BATCH``.
     """
     from adaptive.designs import random_design
     from adaptive.objectives import target_loss
@@ -185,6 +188,7 @@ def bench_batch_time(n_observations: int = 150, q: int = 15, repeats: int = 3) -
     from simulators.agnp import FACTORS, WAVELENGTHS
 
     q = check_count("--batch", q)
+    check_qlognei_batch(q, BATCH_METHODS, " (bench batch times qlognei too)")
     n_observations = check_count("--observations", n_observations, low=max(2, q))
     repeats = check_count("--repeats", repeats)
     space = Space.from_dict(synthesis_space())

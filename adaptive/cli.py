@@ -8,11 +8,26 @@ import os
 import sqlite3
 import sys
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 import zmq
 
-from adaptive.errors import AdaptiveError, InvalidParameterError
+from adaptive.errors import AdaptiveError, InvalidParameterError, RemoteError
+
+
+class _HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
+    """Shows each option's default, except for flags (``--json``) and options whose
+    default is None (their help says what leaving them out does)."""
+
+    def _get_help_string(self, action):
+        if action.default is None or action.nargs == 0:
+            return action.help
+        return super()._get_help_string(action)
+
+
+JSON_HELP = "print one line of JSON and no progress bar (default: indented JSON)"
+CHECKPOINTS_HELP = "folder of per-epoch checkpoints; a run with the same settings resumes there"
 
 
 def _print_result(result: dict, args) -> None:
@@ -24,61 +39,90 @@ def cmd_serve(args) -> int:
     from adaptive.server import Server
 
     server = Server(args.journal, bind=args.bind)
-    endpoint = server.start()
-    print(f"adaptive server on {endpoint}, journal {args.journal}", flush=True)
     try:
+        endpoint = server.start()
+        print(f"adaptive server on {endpoint}, journal {args.journal}", flush=True)
         while True:
             time.sleep(1)
     except KeyboardInterrupt:
+        raise KeyboardInterrupt(
+            f"server stopped; its journal {args.journal} keeps every campaign: serve it "
+            "again to resume them"
+        ) from None
+    finally:
         server.stop()
+
+
+def _run_campaign(simulate, args, **settings) -> int:
+    """Run ``simulate`` into ``--out``, saying on stderr which campaign and journal it
+    made as soon as it has; on Ctrl-C, the ``KeyboardInterrupt`` names them."""
+    _check_out_folder("--out", args.out)
+    created: list[tuple[str, Path]] = []
+
+    def announce(campaign_id: str, journal: Path) -> None:
+        created.append((campaign_id, journal))
+        print(f"campaign {campaign_id}, journal {journal}", file=sys.stderr, flush=True)
+
+    try:
+        summary = simulate(
+            Path(args.out), seed=args.seed, bind=args.bind, on_created=announce, **settings
+        )
+    except KeyboardInterrupt:
+        if not created:
+            raise KeyboardInterrupt(
+                "the run stopped before its campaign was created; nothing was journaled"
+            ) from None
+        campaign_id, journal = created[0]
+        raise KeyboardInterrupt(
+            f"campaign {campaign_id} stopped; what it measured is journaled in {journal} "
+            f"(serve it to look at or continue the campaign: adaptive serve --journal {journal})"
+        ) from None
+    print(json.dumps(summary, indent=2))
     return 0
 
 
 def cmd_simulate_xas(args) -> int:
     from adaptive.simulate import simulate_xas
 
-    summary = simulate_xas(
-        Path(args.out),
-        args.source,
-        args.channel,
-        args.strategy,
-        args.max_points,
-        args.n_initial,
-        args.batch,
-        args.noise_counts,
-        args.seed,
-        args.bind,
-        args.fluorescence,
+    return _run_campaign(
+        simulate_xas,
+        args,
+        source=args.source,
+        channel=args.channel,
+        strategy=args.strategy,
+        max_points=args.max_points,
+        n_initial=args.n_initial,
+        batch=args.batch,
+        noise_counts=args.noise_counts,
+        fluorescence=args.fluorescence,
     )
-    print(json.dumps(summary, indent=2))
-    return 0
 
 
 def cmd_simulate_synthesis(args) -> int:
     from adaptive.simulate import simulate_synthesis
 
-    summary = simulate_synthesis(
-        Path(args.out),
+    if args.target is not None:
+        _check_in_file("--target", args.target, "a target CSV")
+    return _run_campaign(
+        simulate_synthesis,
+        args,
         batch=args.batch,
         rounds=args.rounds,
         droplets=args.droplets,
         method=args.method,
         model=args.model,
-        seed=args.seed,
         target=args.target,
-        bind=args.bind,
     )
-    print(json.dumps(summary, indent=2))
-    return 0
 
 
 def cmd_bench_scan(args) -> int:
     from adaptive.bench import bench_scan
+    from adaptive.simulate import check_count, check_noise_counts
 
     result = bench_scan(
         args.spectrum,
-        args.noise_counts or None,  # 0 = none, as for simulate xas; bench_scan takes None
-        args.max_points,
+        check_noise_counts(args.noise_counts),  # 0 = none, as for simulate xas
+        check_count("--max-points", args.max_points, low=2),
         progress=not args.json,
         fluorescence=args.fluorescence,
     )
@@ -88,7 +132,10 @@ def cmd_bench_scan(args) -> int:
 
 def cmd_bench_pool(args) -> int:
     from adaptive.bench_pool import bench_pool
+    from adaptive.simulate import check_count
 
+    check_count("--seeds", args.seeds)
+    _check_in_file("--data", args.data, "the pool CSV (one row per measured experiment)")
     result = bench_pool(
         args.data,
         args.inputs.split(","),
@@ -120,7 +167,10 @@ def cmd_fit_peaks(args) -> int:
     from simulators.xps_files import read_xps
     from surrogates.peak_fitter import PeakFitter
 
-    region = read_xps(args.file, block=args.block)
+    try:
+        region = read_xps(args.file, block=args.block)
+    except ValueError as err:  # the reader names its argument: block=<name substring>
+        raise InvalidParameterError(str(err).replace("block=<", "--block <")) from None
     fitter = PeakFitter(
         basin_hopping=args.basin_hopping,
         fit_asymmetry=args.asymmetry,
@@ -142,7 +192,10 @@ def cmd_fit_peaks(args) -> int:
 
 def cmd_bench_peakfit(args) -> int:
     from adaptive.bench_peakfit import METHODS, bench_peakfit
+    from adaptive.simulate import check_count
 
+    check_count("--n", args.n)
+    check_count("--seed", args.seed, low=0)
     methods = args.methods.split(",") if args.methods else METHODS
     unknown = sorted(set(methods) - set(METHODS))
     if unknown:
@@ -159,8 +212,23 @@ def _check_out_file(flag: str, path: str | Path) -> None:
         raise InvalidParameterError(
             f"{flag} {path} names a folder; pass a file name such as {Path(path) / 'weights.pt'}"
         )
-    folder = Path(path).absolute().parent
-    while not folder.exists():  # a missing folder is made when the file is written
+    _check_writable(flag, path, Path(path).absolute().parent)
+
+
+def _check_out_folder(flag: str, path: str | Path) -> None:
+    """Raise ``InvalidParameterError`` unless ``path`` is, or can be made, a writable folder."""
+    if Path(path).exists() and not Path(path).is_dir():
+        raise InvalidParameterError(
+            f"{flag} {path} is a file, not a folder; pass a folder (made if missing) for the "
+            "journal and figures"
+        )
+    _check_writable(flag, path, Path(path).absolute())
+
+
+def _check_writable(flag: str, path: str | Path, folder: Path) -> None:
+    """Raise ``InvalidParameterError`` unless the nearest existing one of ``folder`` and its
+    parents (the rest is made later) is a writable folder; ``flag`` ``path`` is the option."""
+    while not folder.exists():
         folder = folder.parent
     if not folder.is_dir():
         raise InvalidParameterError(
@@ -168,9 +236,16 @@ def _check_out_file(flag: str, path: str | Path) -> None:
         )
     if not os.access(folder, os.W_OK | os.X_OK):
         raise InvalidParameterError(
-            f"{flag} {path}: the folder {folder} is not writable; pass a file in a folder "
+            f"{flag} {path}: the folder {folder} is not writable; pass a path in a folder "
             "you can write"
         )
+
+
+def _check_in_file(flag: str, path: str, what: str) -> None:
+    """Raise ``InvalidParameterError`` unless ``path`` is a file; ``what`` it should be."""
+    if not Path(path).is_file():
+        problem = "is a folder" if Path(path).is_dir() else "does not exist"
+        raise InvalidParameterError(f"{flag} {path} {problem}; pass {what}")
 
 
 def cmd_train_peakfit(args) -> int:
@@ -178,16 +253,29 @@ def cmd_train_peakfit(args) -> int:
 
     out = args.out or DEFAULT_WEIGHTS
     _check_out_file("--out", out)  # before hours of training, not after
-    metrics = train_peak_net(
-        n_train=args.n_train,
-        epochs=args.epochs,
-        seed=args.seed,
-        checkpoint_dir=args.checkpoints,
-        out_path=out,
-        device=args.device,
-    )
+    with _resumable(args.checkpoints):
+        metrics = train_peak_net(
+            n_train=args.n_train,
+            epochs=args.epochs,
+            seed=args.seed,
+            checkpoint_dir=args.checkpoints,
+            out_path=out,
+            device=args.device,
+        )
     print(json.dumps(metrics, indent=2))
     return 0
+
+
+@contextmanager
+def _resumable(checkpoints: str | Path):
+    """On Ctrl-C, a ``KeyboardInterrupt`` saying how training resumes from ``checkpoints``."""
+    try:
+        yield
+    except KeyboardInterrupt:
+        raise KeyboardInterrupt(
+            f"training stopped; the same command resumes it from the newest epoch "
+            f"checkpoint in {checkpoints} (one is written after every epoch)"
+        ) from None
 
 
 def cmd_identify(args) -> int:
@@ -234,9 +322,12 @@ def _print_with_figure(result: dict, write_figure, printed: str, args) -> int:
 
 def cmd_bench_eels(args) -> int:
     from adaptive.bench_eels import bench_eels
+    from adaptive.simulate import check_count
     from surrogates.eels_net import TEST_SEED
 
-    result = bench_eels(args.n, TEST_SEED if args.seed is None else args.seed, args.data)
+    check_count("--n", args.n)
+    seed = TEST_SEED if args.seed is None else check_count("--seed", args.seed, low=0)
+    result = bench_eels(args.n, seed, args.data)
     _print_result(result, args)
     return 0
 
@@ -249,34 +340,52 @@ def cmd_train_eels(args) -> int:
         raise InvalidParameterError(
             f"--overlap {args.overlap:g}: must be a share from 0 to 1 (e.g. 0.25)"
         )
-    metrics = train_eels_net(
-        args.arch,
-        n_train=args.n_train,
-        epochs=args.epochs,
-        seed=args.seed,
-        checkpoint_dir=Path(args.checkpoints) / args.arch,
-        out_path=args.out,
-        device=args.device,
-        lr=args.lr,
-        augment={"overlap_fraction": args.overlap} if args.overlap else None,
-        init=args.init,
-    )
+    checkpoints = Path(args.checkpoints) / args.arch
+    with _resumable(checkpoints):
+        metrics = train_eels_net(
+            args.arch,
+            n_train=args.n_train,
+            epochs=args.epochs,
+            seed=args.seed,
+            checkpoint_dir=checkpoints,
+            out_path=args.out,
+            device=args.device,
+            lr=args.lr,
+            augment={"overlap_fraction": args.overlap} if args.overlap else None,
+            init=args.init,
+        )
     print(json.dumps(metrics, indent=2))
     return 0
 
 
+def _add_command(commands, name: str, summary: str) -> argparse.ArgumentParser:
+    """A subcommand whose ``--help`` starts with ``summary`` and shows the defaults."""
+    return commands.add_parser(
+        name,
+        help=summary.replace("%", "%%"),  # argparse %-formats help, not descriptions
+        description=summary,
+        formatter_class=_HelpFormatter,
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="adaptive", description=__doc__)
+    parser = argparse.ArgumentParser(
+        prog="adaptive", description=__doc__, formatter_class=_HelpFormatter
+    )
     commands = parser.add_subparsers(dest="command", required=True)
 
-    serve = commands.add_parser("serve", help="run the ZeroMQ server")
-    serve.add_argument("--bind", default="tcp://127.0.0.1:5555")
-    serve.add_argument("--journal", default="runs/journal.sqlite")
+    serve = _add_command(commands, "serve", "run the ZeroMQ server")
+    serve.add_argument("--bind", default="tcp://127.0.0.1:5555", help="endpoint to serve on")
+    serve.add_argument(
+        "--journal",
+        default="runs/journal.sqlite",
+        help="SQLite journal of every campaign (created when missing)",
+    )
     serve.set_defaults(func=cmd_serve)
 
-    simulate = commands.add_parser("simulate", help="run a whole campaign offline")
+    simulate = _add_command(commands, "simulate", "run a whole campaign offline")
     kinds = simulate.add_subparsers(dest="kind", required=True)
-    xas = kinds.add_parser("xas", help="an adaptive XAS energy scan")
+    xas = _add_command(kinds, "xas", "an adaptive XAS energy scan")
     xas.add_argument(
         "--source",
         default="kedge",
@@ -292,24 +401,39 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         help="replay this XDI fluorescence column over I0 as mu (e.g. Sum_Fe_Ka)",
     )
-    xas.add_argument("--strategy", default="energy_scan", choices=["energy_scan", "random"])
-    xas.add_argument("--max-points", type=int, default=80)
-    xas.add_argument("--n-initial", type=int, default=12)
-    xas.add_argument("--batch", type=int, default=1)
-    xas.add_argument("--noise-counts", type=float, default=1e6, help="I0 per point; 0 = none")
-    xas.add_argument("--seed", type=int, default=0)
-    xas.add_argument("--out", default="runs/xas")
-    xas.add_argument("--bind", default="tcp://127.0.0.1:0")
+    xas.add_argument(
+        "--strategy", default="energy_scan", choices=["energy_scan", "random"], help="who picks"
+    )
+    xas.add_argument("--max-points", type=int, default=80, help="most points to measure")
+    xas.add_argument(
+        "--n-initial", type=int, default=12, help="energy_scan's starting grid of points"
+    )
+    xas.add_argument("--batch", type=int, default=1, help="points asked for per call")
+    xas.add_argument(
+        "--noise-counts",
+        type=float,
+        default=1e6,
+        metavar="I0",
+        help="incident counts per point; 0 = noise-free (default: %(default)g)",
+    )
+    xas.add_argument(
+        "--seed", type=int, default=0, help="seed of the noise (and of --strategy random)"
+    )
+    xas.add_argument("--out", default="runs/xas", help="folder of the journal and figure")
+    xas.add_argument(
+        "--bind", default="tcp://127.0.0.1:0", help="the server's endpoint (port 0: any free)"
+    )
     xas.set_defaults(func=cmd_simulate_xas)
 
-    synthesis = kinds.add_parser("synthesis", help="batch recipes for AgNP flow synthesis")
-    synthesis.add_argument("--batch", type=int, default=15)
+    synthesis = _add_command(kinds, "synthesis", "batch recipes for AgNP flow synthesis")
+    synthesis.add_argument("--batch", type=int, default=15, help="recipes per batch")
     synthesis.add_argument("--rounds", type=int, default=6, help="batches after the design")
     synthesis.add_argument("--droplets", type=int, default=3, help="replicate droplets/recipe")
     synthesis.add_argument(
         "--method",
         default="qlognei",
         choices=["qlognei", "kriging_believer", "local_penalization", "thompson", "ucb"],
+        help="how the GP picks a batch",
     )
     synthesis.add_argument(
         "--target",
@@ -323,80 +447,90 @@ def build_parser() -> argparse.ArgumentParser:
         choices=["gp", "net", "mix"],
         help="who proposes after the design: GP, spectrum network, or half each",
     )
-    synthesis.add_argument("--seed", type=int, default=0)
-    synthesis.add_argument("--out", default="runs/synthesis")
-    synthesis.add_argument("--bind", default="tcp://127.0.0.1:0")
+    synthesis.add_argument("--seed", type=int, default=0, help="seed of the simulator and BO")
+    synthesis.add_argument("--out", default="runs/synthesis", help="folder of journal, figures")
+    synthesis.add_argument(
+        "--bind", default="tcp://127.0.0.1:0", help="the server's endpoint (port 0: any free)"
+    )
     synthesis.set_defaults(func=cmd_simulate_synthesis)
 
-    bench = commands.add_parser("bench", help="benchmarks that print JSON")
+    bench = _add_command(commands, "bench", "benchmarks that print JSON")
     benches = bench.add_subparsers(dest="kind", required=True)
-    scan = benches.add_parser("scan", help="points to 1%%/2%% NRMSE on a recorded spectrum")
-    scan.add_argument("--spectrum", required=True)
-    scan.add_argument("--noise-counts", type=float, default=None, help="I0 per point; 0 = none")
-    scan.add_argument("--max-points", type=int, default=300)
+    scan = _add_command(benches, "scan", "points to 1%/2% NRMSE on a recorded spectrum")
+    scan.add_argument("--spectrum", required=True, help="recorded spectrum (two-column or XDI)")
+    scan.add_argument(
+        "--noise-counts",
+        type=float,
+        default=None,
+        metavar="I0",
+        help="incident counts per point; default or 0: noise-free",
+    )
+    scan.add_argument("--max-points", type=int, default=300, help="most points per method")
     scan.add_argument(
         "--fluorescence",
         default=None,
         help="benchmark this XDI fluorescence column over I0 as mu (e.g. Sum_Fe_Ka)",
     )
-    scan.add_argument("--json", action="store_true")
+    scan.add_argument("--json", action="store_true", help=JSON_HELP)
     scan.set_defaults(func=cmd_bench_scan)
 
-    pool = benches.add_parser("pool", help="batch BO on a pool of measured experiments")
-    pool.add_argument("--data", required=True)
+    pool = _add_command(benches, "pool", "batch BO on a pool of measured experiments")
+    pool.add_argument("--data", required=True, help="pool CSV, one row per experiment")
     pool.add_argument("--inputs", required=True, help="comma-separated input columns")
-    pool.add_argument("--objective", required=True)
-    pool.add_argument("--minimize", action="store_true")
-    pool.add_argument("--batch", type=int, default=15)
-    pool.add_argument("--init", type=int, default=15)
-    pool.add_argument("--seeds", type=int, default=5)
+    pool.add_argument("--objective", required=True, help="the objective's column")
+    pool.add_argument("--minimize", action="store_true", help="minimise it (default: maximise)")
+    pool.add_argument("--batch", type=int, default=15, help="experiments per batch")
+    pool.add_argument("--init", type=int, default=15, help="random experiments to start")
+    pool.add_argument("--seeds", type=int, default=5, help="campaigns per method")
     pool.add_argument("--methods", default=None, help="comma-separated; default all + random")
-    pool.add_argument("--json", action="store_true")
+    pool.add_argument("--json", action="store_true", help=JSON_HELP)
     pool.set_defaults(func=cmd_bench_pool)
 
-    batch = benches.add_parser("batch", help="seconds to propose one batch (5-D AgNP space)")
-    batch.add_argument("--observations", type=int, default=150)
-    batch.add_argument("--batch", type=int, default=15)
-    batch.add_argument("--repeats", type=int, default=3)
-    batch.add_argument("--json", action="store_true")
+    batch = _add_command(benches, "batch", "seconds to propose one batch (5-D AgNP space)")
+    batch.add_argument("--observations", type=int, default=150, help="recipes observed first")
+    batch.add_argument("--batch", type=int, default=15, help="recipes per batch")
+    batch.add_argument("--repeats", type=int, default=3, help="timed batches per method")
+    batch.add_argument("--json", action="store_true", help=JSON_HELP)
     batch.set_defaults(func=cmd_bench_batch)
 
-    peakfit = benches.add_parser("peakfit", help="XPS peak fitters on simulated spectra")
-    peakfit.add_argument("--n", type=int, default=2000)
-    peakfit.add_argument("--seed", type=int, default=0)
+    peakfit = _add_command(benches, "peakfit", "XPS peak fitters on simulated spectra")
+    peakfit.add_argument("--n", type=int, default=2000, help="simulated test spectra")
+    peakfit.add_argument("--seed", type=int, default=0, help="seed of the test set")
     peakfit.add_argument("--methods", default=None, help="comma-separated; default all")
     peakfit.add_argument("--data", default=None, help="folder of the measured 2p references")
-    peakfit.add_argument("--json", action="store_true")
+    peakfit.add_argument("--json", action="store_true", help=JSON_HELP)
     peakfit.set_defaults(func=cmd_bench_peakfit)
 
-    eels = benches.add_parser("eels", help="EELS element identification (simulated + real)")
-    eels.add_argument("--n", type=int, default=5000)
+    eels = _add_command(benches, "eels", "EELS element identification (simulated + real)")
+    eels.add_argument("--n", type=int, default=5000, help="simulated test spectra")
     eels.add_argument("--seed", type=int, default=None, help="test-set seed (default 12345)")
     eels.add_argument("--data", default=None, help="folder of the measured EELS spectra")
-    eels.add_argument("--json", action="store_true")
+    eels.add_argument("--json", action="store_true", help=JSON_HELP)
     eels.set_defaults(func=cmd_bench_eels)
 
-    identify = commands.add_parser("identify", help="elements in an EELS core-loss spectrum")
-    identify.add_argument("file")
+    identify = _add_command(commands, "identify", "elements in an EELS core-loss spectrum")
+    identify.add_argument("file", help="EMSA/MSA or two-column spectrum")
     identify.add_argument(
         "--figure",
         default=None,
         help="figure path, .png added without a suffix (default FILE.elements.png beside FILE)",
     )
-    identify.add_argument("--json", action="store_true")
+    identify.add_argument("--json", action="store_true", help=JSON_HELP)
     identify.set_defaults(func=cmd_identify)
 
-    fit = commands.add_parser("fit", help="analyse one measured spectrum")
+    fit = _add_command(commands, "fit", "analyse one measured spectrum")
     fits = fit.add_subparsers(dest="kind", required=True)
-    peaks = fits.add_parser("peaks", help="XPS peaks of a VAMAS or two-column file")
-    peaks.add_argument("file")
+    peaks = _add_command(fits, "peaks", "XPS peaks of a VAMAS or two-column file")
+    peaks.add_argument("file", help="VAMAS (.vms) or two-column binding-energy file")
     peaks.add_argument(
         "--block",
         default=None,
         help="VAMAS block: a name substring (an exact name wins), or a number N for the "
         "N-th block (from 1; picks among blocks of the same name)",
     )
-    peaks.add_argument("--basin-hopping", action="store_true")
+    peaks.add_argument(
+        "--basin-hopping", action="store_true", help="also search nearby basins after the fit"
+    )
     peaks.add_argument("--asymmetry", action="store_true", help="fit asymmetric peaks")
     peaks.add_argument(
         "--no-poisson-weights",
@@ -411,25 +545,29 @@ def build_parser() -> argparse.ArgumentParser:
         help="figure path, .png added without a suffix (default FILE.fit.png, or "
         "FILE.BLOCK.fit.png with --block, in the working folder)",
     )
-    peaks.add_argument("--json", action="store_true")
+    peaks.add_argument("--json", action="store_true", help=JSON_HELP)
     peaks.set_defaults(func=cmd_fit_peaks)
 
-    train = commands.add_parser("train", help="train an analysis network from scratch")
+    train = _add_command(commands, "train", "train an analysis network from scratch")
     nets = train.add_subparsers(dest="network", required=True)
-    peaknet = nets.add_parser("peakfit", help="the XPS peak SE-CNN (simulated spectra)")
+    peaknet = _add_command(nets, "peakfit", "the XPS peak SE-CNN (simulated spectra)")
     peaknet.add_argument("--n-train", type=int, default=131_072, help="spectra per epoch")
-    peaknet.add_argument("--epochs", type=int, default=32)
-    peaknet.add_argument("--seed", type=int, default=0)
-    peaknet.add_argument("--checkpoints", default="runs/peak_net_checkpoints")
+    peaknet.add_argument("--epochs", type=int, default=32, help="training epochs")
+    peaknet.add_argument("--seed", type=int, default=0, help="seed of spectra and weights")
+    peaknet.add_argument(
+        "--checkpoints", default="runs/peak_net_checkpoints", help=CHECKPOINTS_HELP
+    )
     peaknet.add_argument("--out", default=None, help="weights file (default: the committed)")
     peaknet.add_argument("--device", default="cpu", help="cpu, cuda or cuda:N")
     peaknet.set_defaults(func=cmd_train_peakfit)
-    eelsnet = nets.add_parser("eels", help="an EELS element-identification network")
-    eelsnet.add_argument("--arch", default="unet", choices=["unet", "resnet"])
-    eelsnet.add_argument("--n-train", type=int, default=130_000)
-    eelsnet.add_argument("--epochs", type=int, default=4)
-    eelsnet.add_argument("--seed", type=int, default=0)
-    eelsnet.add_argument("--checkpoints", default="runs/eels_checkpoints")
+    eelsnet = _add_command(nets, "eels", "an EELS element-identification network")
+    eelsnet.add_argument("--arch", default="unet", choices=["unet", "resnet"], help="which network")
+    eelsnet.add_argument("--n-train", type=int, default=130_000, help="training spectra")
+    eelsnet.add_argument("--epochs", type=int, default=4, help="training epochs")
+    eelsnet.add_argument("--seed", type=int, default=0, help="seed of spectra and weights")
+    eelsnet.add_argument(
+        "--checkpoints", default="runs/eels_checkpoints", help=f"{CHECKPOINTS_HELP}, per --arch"
+    )
     eelsnet.add_argument("--out", default=None, help="weights file (default: the committed)")
     eelsnet.add_argument("--device", default="cpu", help="cpu, cuda or cuda:N")
     eelsnet.add_argument("--lr", type=float, default=2e-3, help="peak learning rate")
@@ -441,12 +579,33 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _close_progress_bars() -> None:
+    """Close the progress bars an interrupt left open, so the next line starts clean."""
+    from tqdm import tqdm
+
+    for bar in list(tqdm._instances):  # every open bar; tqdm has no public list
+        bar.close()
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
-        return args.func(args)
+        code = args.func(args)
+        sys.stdout.flush()  # a reader that left shows here, not at exit
+        return code
+    except KeyboardInterrupt as err:  # Ctrl-C: one line, the shell's code for SIGINT
+        command = args.func.__name__.removeprefix("cmd_").replace("_", " ")
+        _close_progress_bars()
+        print(f"interrupted: {str(err) or f'adaptive {command} stopped'}", file=sys.stderr)
+        return 130
+    except BrokenPipeError:  # `adaptive ... | head -1`: exit quietly, as on SIGPIPE
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141
     except (AdaptiveError, ValueError, OSError, sqlite3.Error) as err:
-        print(f"error: {err}", file=sys.stderr)
+        message = str(err)
+        if isinstance(err, RemoteError):  # the server's message, without its type name
+            message = message.removeprefix(f"{err.type}: ")
+        print(f"error: {message}", file=sys.stderr)
         return 2
     except zmq.ZMQError as err:  # the server's bind (serve, simulate): a busy port, a bad address
         print(

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import csv
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 from tqdm import tqdm
 
-from adaptive.arrays import is_int
+from adaptive.arrays import is_finite_number, is_int, is_number
 from adaptive.campaign import MAX_SUGGESTIONS, Campaign
 from adaptive.client import Client
 from adaptive.errors import InvalidParameterError
@@ -23,11 +24,12 @@ from adaptive.journal import Journal
 from adaptive.objectives import MIN_COVERAGE, SpectrumObjective, reduce_spectra
 from adaptive.server import Server
 from adaptive.space import Space
-from adaptive.strategies.batch_bo import MAX_BATCH
+from adaptive.strategies.batch_bo import MAX_BATCH, MAX_QLOGNEI_BATCH
 from adaptive.strategies.energy_scan import MAX_INITIAL
 from drivers import SimulatedInstrument, SynthesisInstrument, run_driver
 from simulators import XMCD, AgNPSynthesis, KEdgeXAS, RecordedSpectrum
 from simulators.agnp import BOUNDS, FACTORS, MAX_DROPLETS, MAX_FRACTION_SUM, WAVELENGTHS
+from simulators.base import MAX_COUNTS
 from surrogates.shap_report import plot_shap
 
 # The default synthesis goal: the simulator's own spectrum of this recipe, so the
@@ -58,11 +60,36 @@ def check_count(flag: str, value, low: int = 1, high: int | None = None) -> int:
     return int(value)
 
 
+def check_noise_counts(value) -> float | None:
+    """``--noise-counts`` as a simulator's ``i0``: None (noise-free) for 0 or None, refused
+    unless a number from 0 to ``MAX_COUNTS``."""
+    if value is None or value == 0:
+        return None
+    if not (is_finite_number(value) and 0 < value <= MAX_COUNTS):
+        shown = f"{value:g}" if is_number(value) else repr(value)
+        raise InvalidParameterError(
+            f"--noise-counts {shown}: must be the incident counts I0 per point, from 0 "
+            f"(noise-free) to {MAX_COUNTS:g}, e.g. 1e6"
+        )
+    return value
+
+
+def check_qlognei_batch(batch: int, methods, instead: str) -> None:
+    """Refuse a ``--batch`` over ``MAX_QLOGNEI_BATCH`` when ``methods`` include qlognei,
+    before any campaign; ``instead`` ends the message with what else to pass."""
+    if "qlognei" in methods and batch > MAX_QLOGNEI_BATCH:
+        raise InvalidParameterError(
+            f"--batch {batch}: qlognei picks at most {MAX_QLOGNEI_BATCH} recipes per batch (its "
+            f"time grows as the batch size cubed); pass --batch {MAX_QLOGNEI_BATCH} or less"
+            f"{instead}"
+        )
+
+
 def xas_source(source: str, noise_counts: float | None, seed: int, fluorescence: str | None = None):
     """A simulator by name (``kedge``, ``xmcd``) or a recorded spectrum file (XDI
     ``fluorescence`` column: see ``simulators.replay.read_xdi``), measured with
-    ``noise_counts`` I0 per point (0 or None: noise-free)."""
-    noise_counts = None if noise_counts == 0 else noise_counts
+    ``noise_counts`` I0 per point (``check_noise_counts``: 0 or None is noise-free)."""
+    noise_counts = check_noise_counts(noise_counts)
     if fluorescence is not None and source in ("kedge", "xmcd"):
         raise InvalidParameterError(
             f"--fluorescence names a column of an XDI file; --source {source} has none"
@@ -88,20 +115,29 @@ def simulate_xas(
     seed=0,
     bind="tcp://127.0.0.1:0",
     fluorescence=None,
+    on_created: Callable[[str, Path], None] | None = None,
 ) -> dict:
     """An adaptive energy scan through the server; writes scan.png and the journal in
     ``out``. ``noise_counts``: I0 per point, 0 or None for noise-free (``xas_source``).
+    ``on_created(campaign_id, journal_path)`` is called once the campaign exists.
 
-    The counts are checked first (``--max-points`` >= 2: the reconstruction needs two
+    The settings are checked first (``--max-points`` >= 2: the reconstruction needs two
     points; ``--batch`` at most the server's ``MAX_SUGGESTIONS`` per call; ``--n-initial``
-    of ``energy_scan`` from 3 to ``MAX_INITIAL``), so a bad one writes nothing.
+    of ``energy_scan`` from 3 to ``MAX_INITIAL``; ``--seed`` >= 0; ``--channel`` one of the
+    source's), so a bad one writes nothing.
     """
     out = Path(out)
     max_points = check_count("--max-points", max_points, low=2)
     batch = check_count("--batch", batch, high=MAX_SUGGESTIONS)
     if strategy == "energy_scan":
         n_initial = check_count("--n-initial", n_initial, low=3, high=MAX_INITIAL)
+    seed = check_count("--seed", seed, low=0)
     simulator = xas_source(source, noise_counts, seed, fluorescence)
+    if channel is not None and channel not in simulator.channels:
+        raise InvalidParameterError(
+            f"--channel {channel}: {source} measures {', '.join(simulator.channels)}; "
+            "pass one of them"
+        )
     instrument = SimulatedInstrument(simulator, channel=channel)
     low, high = simulator.energy_range
     server = Server(out / "journal.sqlite", bind=bind)
@@ -115,6 +151,8 @@ def simulate_xas(
                 strategy={"name": strategy, "options": options},
                 goals={"max_observations": max_points},
             )["campaign_id"]
+            if on_created is not None:
+                on_created(campaign_id, out / "journal.sqlite")
             with tqdm(total=max_points, desc="measuring", unit="pt") as bar:
                 run = run_driver(
                     client,
@@ -239,6 +277,7 @@ def simulate_synthesis(
     seed=0,
     target=None,
     bind="tcp://127.0.0.1:0",
+    on_created: Callable[[str, Path], None] | None = None,
 ) -> dict:
     """A batch-recipe campaign on the AgNP simulator; writes figures, returns a summary.
 
@@ -247,9 +286,12 @@ def simulate_synthesis(
     The campaign measures a design of ``max(batch, 2)`` recipes (BatchBO's model needs
     two), then ``rounds`` batches of ``batch``: at least 3 recipes, for the SHAP report.
     Each recipe is measured in ``droplets`` droplets, from 1 to ``MAX_DROPLETS``.
+    The settings are checked before the campaign is created;
+    ``on_created(campaign_id, journal_path)`` is called once it is.
     """
     out = Path(out)
     batch = check_count("--batch", batch, high=MAX_BATCH)
+    check_qlognei_batch(batch, [method], ", or --method thompson, ucb or local_penalization")
     rounds = check_count("--rounds", rounds, low=0)
     droplets = check_count("--droplets", droplets, high=MAX_DROPLETS)
     seed = check_count("--seed", seed, low=0, high=2**63 - 1)  # BatchBO's bound
@@ -299,6 +341,8 @@ def simulate_synthesis(
                     "y_units": "absorbance",
                 },
             )["campaign_id"]
+            if on_created is not None:
+                on_created(campaign_id, journal_path)
             with tqdm(total=n_recipes, desc="recipes", unit="recipe") as bar:
                 run = run_driver(
                     client,

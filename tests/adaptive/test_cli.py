@@ -1,5 +1,6 @@
 """The ``adaptive`` command's own behaviour: exit codes, messages and where outputs go."""
 
+import argparse
 import json
 import os
 import re
@@ -10,7 +11,7 @@ import pytest
 import zmq
 
 from adaptive.bench_eels import real_spectra
-from adaptive.cli import main
+from adaptive.cli import build_parser, main
 from adaptive.errors import InvalidParameterError
 from adaptive.figures import save_figure
 from adaptive.simulate import simulate_xas, xas_source
@@ -371,3 +372,28 @@ def test_fit_peaks_no_poisson_weights_reaches_the_fitter(tmp_path, monkeypatch, 
         (peak,) = json.loads(capsys.readouterr().out)["peaks"]
         errors.append(peak["center_err"])
     assert errors[0] > 3 * errors[1]
+
+
+def _parsers(parser: argparse.ArgumentParser):
+    """``parser`` and the parsers of all its subcommands, depth first."""
+    yield parser
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for command in action.choices.values():
+                yield from _parsers(command)
+
+
+def test_every_help_shows_each_default_and_plain_percent_signs(capsys):
+    for parser in _parsers(build_parser()):
+        text = " ".join(parser.format_help().split())
+        assert "%%" not in text and "%(" not in text, parser.prog
+        for action in parser._actions:
+            if action.option_strings and action.nargs != 0 and action.default is not None:
+                g = "%(default)g" in (action.help or "")
+                shown = f"{action.default:g}" if g else action.default
+                assert f"(default: {shown})" in text, (parser.prog, action.dest)
+    with pytest.raises(SystemExit, match="0"):
+        main(["bench", "scan", "--help"])
+    help_text = capsys.readouterr().out
+    assert "points to 1%/2% NRMSE on a recorded spectrum" in help_text
+    assert "most points per method (default: 300)" in help_text

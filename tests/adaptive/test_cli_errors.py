@@ -1,0 +1,223 @@
+"""How the ``adaptive`` command fails: Ctrl-C, a closed pipe, and bad flags named as typed."""
+
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from adaptive.cli import main
+from adaptive.client import Client
+from adaptive.errors import RemoteError
+from adaptive.server import Server
+
+REPO = Path(__file__).resolve().parents[2]
+CU_VAMAS = REPO.parent / "shared" / "data" / "xps" / "Cu_references.vms"  # 11 blocks
+
+
+def _adaptive(*argv, **popen) -> subprocess.Popen:
+    """This checkout's ``adaptive`` command, started in a subprocess."""
+    env = {**os.environ, "PYTHONPATH": str(REPO), "OPENBLAS_NUM_THREADS": "1"}
+    command = [sys.executable, "-m", "adaptive.cli", *map(str, argv)]
+    return subprocess.Popen(command, env=env, text=True, **popen)
+
+
+def _wait_for(done, seconds: float = 30.0) -> None:
+    """Poll ``done()`` until true or ``seconds`` pass (the test's assertions then judge)."""
+    deadline = time.monotonic() + seconds
+    while not done() and time.monotonic() < deadline:
+        time.sleep(0.1)
+
+
+def test_ctrl_c_in_simulate_names_the_campaign_it_printed_at_once_and_loses_nothing(tmp_path):
+    err = tmp_path / "err.txt"
+    with err.open("w") as sink:
+        run = _adaptive(
+            *("simulate", "xas", "--noise-counts", 100, "--max-points", 1000),
+            *("--out", tmp_path / "out"),
+            stdout=subprocess.DEVNULL,
+            stderr=sink,
+        )
+        try:
+            # the campaign line comes before the first point; wait for ten points
+            _wait_for(lambda: re.search(r"\b\d\d+/1000\b", err.read_text()))
+            run.send_signal(signal.SIGINT)
+            assert run.wait(timeout=30) == 130
+        finally:
+            run.kill()
+    text = err.read_text()
+    created = re.search(r"^campaign (\w+), journal (\S+)$", text, re.M)
+    assert created, text
+    campaign_id, journal = created.groups()
+    assert journal == str(tmp_path / "out" / "journal.sqlite")
+    assert created.start() < text.index("/1000")  # printed before the first point
+    assert "Traceback" not in text
+    assert text.splitlines()[-1] == (
+        f"interrupted: campaign {campaign_id} stopped; what it measured is journaled in "
+        f"{journal} (serve it to look at or continue the campaign: adaptive serve --journal "
+        f"{journal})"
+    )
+    shown = int(re.findall(r"\b(\d+)/1000\b", text)[-1])  # the bar counts journaled puts
+    server = Server(journal, bind="tcp://127.0.0.1:0")  # the stopped run let go of it
+    try:
+        with Client(server.start(), timeout_s=30) as client:
+            status = client.call("campaign_status", campaign_id=campaign_id)
+            assert status["status"] == "running" and status["n_observations"] >= shown >= 10
+            assert client.call("suggestions_get", campaign_id=campaign_id)["suggestions"]
+    finally:
+        server.stop()
+
+
+def test_ctrl_c_stops_serve_with_one_line_and_exit_130(tmp_path):
+    journal = tmp_path / "journal.sqlite"
+    run = _adaptive(
+        *("serve", "--bind", "tcp://127.0.0.1:0", "--journal", journal),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        assert run.stdout.readline().startswith("adaptive server on tcp://127.0.0.1:")
+        run.send_signal(signal.SIGINT)
+        _, err = run.communicate(timeout=30)
+    finally:
+        run.kill()
+    assert run.returncode == 130
+    assert err == (
+        f"interrupted: server stopped; its journal {journal} keeps every campaign: serve it "
+        "again to resume them\n"
+    )
+
+
+def test_ctrl_c_in_training_says_how_to_resume(tmp_path):
+    checkpoints, err = tmp_path / "ck", tmp_path / "err.txt"
+    with err.open("w") as sink:
+        run = _adaptive(
+            *("train", "peakfit", "--n-train", 256, "--epochs", 1000),
+            *("--checkpoints", checkpoints, "--out", tmp_path / "w.pt"),
+            stdout=subprocess.DEVNULL,
+            stderr=sink,
+        )
+        try:
+            _wait_for(lambda: (checkpoints / "epoch_002.pt").exists(), seconds=60)
+            run.send_signal(signal.SIGINT)
+            assert run.wait(timeout=30) == 130
+        finally:
+            run.kill()
+    text = err.read_text()
+    assert "Traceback" not in text
+    assert text.splitlines()[-1] == (
+        f"interrupted: training stopped; the same command resumes it from the newest epoch "
+        f"checkpoint in {checkpoints} (one is written after every epoch)"
+    )
+    assert not (tmp_path / "w.pt").exists()
+
+
+def test_ctrl_c_in_any_other_command_is_one_line_and_exit_130(monkeypatch, capsys):
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("adaptive.bench_pool.bench_batch_time", interrupted)
+    try:
+        code = main(["bench", "batch"])
+    except KeyboardInterrupt:  # escaping main, it would end the whole test session
+        code = None
+    assert code == 130
+    assert capsys.readouterr().err == "interrupted: adaptive bench batch stopped\n"
+
+
+def test_a_reader_that_leaves_early_ends_the_command_quietly():
+    command = ("bench", "eels", "--n", 4, "--json")
+    with _adaptive(*command, stdout=subprocess.PIPE, stderr=subprocess.PIPE) as run:
+        run.stdout.close()  # as `| head -1` does once it has its line
+        err = run.stderr.read()
+        assert run.wait(timeout=60) == 141  # 128 + SIGPIPE, as the shell reports it
+    assert "Broken pipe" not in err and "BrokenPipeError" not in err and "Traceback" not in err
+
+
+def test_simulate_synthesis_prints_its_campaign_on_stderr(tmp_path, capsys):
+    command = ["simulate", "synthesis", "--batch", "1", "--rounds", "1", "--droplets", "1"]
+    assert main([*command, "--out", str(tmp_path)]) == 0
+    captured = capsys.readouterr()
+    summary = json.loads(captured.out)
+    assert f"campaign {summary['campaign_id']}, journal {summary['journal']}\n" in captured.err
+
+
+@pytest.mark.parametrize(
+    ("command", "message"),
+    [
+        (
+            "simulate xas --noise-counts -5",
+            "--noise-counts -5: must be the incident counts I0 per point, from 0 (noise-free)",
+        ),
+        ("simulate xas --seed -1", "--seed -1: must be an integer >= 0"),
+        ("simulate xas --channel bogus", "--channel bogus: kedge measures mu, i0, i1; pass one"),
+        (
+            "simulate synthesis --batch 65",
+            "--batch 65: qlognei picks at most 64 recipes per batch (its time grows as the "
+            "batch size cubed); pass --batch 64 or less, or --method thompson, ucb or",
+        ),
+        ("simulate synthesis --target nope.csv", "--target nope.csv does not exist; pass a"),
+        ("bench scan --spectrum kedge.csv --max-points 1", "--max-points 1: must be an integer"),
+        ("bench scan --spectrum kedge.csv --noise-counts -3", "--noise-counts -3: must be the"),
+        ("bench pool --data pool.csv --inputs a --objective y --seeds 0", "--seeds 0: must be"),
+        (
+            "bench pool --data nope.csv --inputs a --objective y",
+            "--data nope.csv does not exist; pass the pool CSV",
+        ),
+        ("bench pool --data . --inputs a --objective y", "--data . is a folder; pass the pool"),
+        (
+            "bench pool --data pool.csv --inputs a --objective y --batch 65 --methods qlognei",
+            "--batch 65: qlognei picks at most 64 recipes per batch",
+        ),
+        ("bench batch --batch 65", "--batch 65: qlognei picks at most 64 recipes per batch"),
+        ("bench peakfit --n 0", "--n 0: must be a positive integer"),
+        ("bench peakfit --n 1 --seed -1", "--seed -1: must be an integer >= 0"),
+        ("bench eels --n 0", "--n 0: must be a positive integer"),
+        ("bench eels --n 1 --seed -1", "--seed -1: must be an integer >= 0"),
+        ("fit peaks VAMAS", "VAMAS: holds 11 regions; pass --block <name substring> or --block <"),
+    ],
+)
+def test_a_bad_flag_is_named_as_typed_before_anything_is_written(
+    tmp_path, monkeypatch, capsys, command, message
+):
+    monkeypatch.chdir(tmp_path)
+    Path("kedge.csv").write_text("".join(f"{e} {int(e > 9000)}\n" for e in range(8900, 9100, 5)))
+    Path("pool.csv").write_text("a,y\n" + "".join(f"{a},{(a - 30) ** 2}\n" for a in range(100)))
+    where = ["--out", "out"] if command.startswith("simulate") else []
+    assert main([*command.replace("VAMAS", str(CU_VAMAS)).split(), *where]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"error: {message.replace('VAMAS', str(CU_VAMAS))}"), err
+    assert len(err.splitlines()) == 1
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["kedge.csv", "pool.csv"]
+
+
+@pytest.mark.parametrize(
+    ("out", "message"),
+    [
+        ("taken", "--out taken is a file, not a folder; pass a folder (made if missing)"),
+        ("taken/sub", "--out taken/sub: {tmp}/taken is a file, not a folder"),
+    ],
+)
+@pytest.mark.parametrize("kind", ["xas", "synthesis"])
+def test_an_out_that_is_a_file_is_named(tmp_path, monkeypatch, capsys, out, message, kind):
+    monkeypatch.chdir(tmp_path)
+    Path("taken").write_text("")
+    assert main(["simulate", kind, "--out", out]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"error: {message.format(tmp=tmp_path)}"), err
+    assert len(err.splitlines()) == 1
+    assert [p.name for p in tmp_path.iterdir()] == ["taken"]
+
+
+def test_a_server_error_is_printed_once_without_its_type_name(tmp_path, monkeypatch, capsys):
+    def stopped(*args, **kwargs):
+        raise RemoteError("CampaignStoppedError", "campaign abc has stopped")
+
+    monkeypatch.setattr("adaptive.simulate.simulate_xas", stopped)
+    assert main(["simulate", "xas", "--out", str(tmp_path / "out")]) == 2
+    assert capsys.readouterr().err == "error: campaign abc has stopped\n"
