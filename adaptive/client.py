@@ -9,10 +9,14 @@ the request's are dropped and waiting goes on until the timeout.
 
 On timeout the socket is closed (``linger=0``), a new one connects, and the same
 request (same id, so the server can de-duplicate) is sent again, ``retries`` times
-at most; then :class:`~adaptive.errors.ServerUnavailableError` is raised. To keep
-retrying past that, :meth:`Client.prepare` a :class:`Request` once and
-:meth:`Client.send` it again: its copies are the same bytes, so a server that was
-only slow answers them from its reply cache instead of doing the work again.
+at most; then :class:`~adaptive.errors.ServerUnavailableError` is raised, carrying the
+unanswered :class:`Request` as its ``request``. To keep retrying past that,
+:meth:`Client.send` that request again (or :meth:`Client.prepare` one and send it as
+often as needed): its copies are the same bytes, so a server that was only slow answers
+them from its reply cache instead of doing the work again. Calling :meth:`Client.call`
+again instead makes a new request, which a server that did the first one does again: an
+``observation_put`` of one reading is journaled twice, unless both name the same
+``client_id`` and ``sequence``.
 """
 
 from __future__ import annotations
@@ -54,6 +58,18 @@ MAX_TIMEOUT_S = (2**31 - 1) // 1000
 #: ``adaptive.campaign.MAX_SUGGESTIONS``, repeated here so that a client need not import
 #: the campaign (and its strategies); a test keeps the two equal.
 MAX_SUGGESTIONS = 1000
+
+#: The methods that change the server's state: the server's ``adaptive.server.STATE_CHANGING``,
+#: repeated here for the same reason; a test keeps the two equal.
+STATE_CHANGING = frozenset(
+    {
+        "campaign_create",
+        "campaign_stop",
+        "suggestions_get",
+        "suggestions_release",
+        "observation_put",
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -146,7 +162,8 @@ class Client:
             InvalidParameterError: the parameters cannot be encoded.
             RemoteError: the server answered with an error; ``.type`` names its class.
             ProtocolError: the server's reply is malformed.
-            ServerUnavailableError: no reply after ``retries + 1`` tries.
+            ServerUnavailableError: no reply after ``retries + 1`` tries; to try again,
+                ``send(err.request)``, not ``call`` (see :meth:`send`).
         """
         return self.send(self.prepare(method, **params))
 
@@ -157,7 +174,7 @@ class Client:
         it made itself (no ``client_id`` given) gets that id and the next sequence, so a
         resend after a server restart (whose reply cache is gone) is journaled once. A
         chosen ``client_id`` is left to the caller: a restarted script that reuses it counts
-        its sequence from 1 again.
+        its sequence from 1 again (``drivers.run_driver`` keys each run's puts anew).
 
         Args:
             method: the server method name, ``"resource_verb"``.
@@ -176,13 +193,17 @@ class Client:
         """Send a prepared request, retrying as :meth:`call` does, and return its result.
 
         Sent again after a :class:`~adaptive.errors.ServerUnavailableError`, it is the
-        same bytes, so the server answers copies it has already handled from its cache.
+        same bytes, so the server answers copies it has already handled from its cache
+        (an ``observation_put`` keyed by ``client_id`` and ``sequence`` is answered as a
+        duplicate even by a restarted server).
 
         Raises:
             InvalidParameterError: ``request`` is not a :class:`Request`.
             RemoteError: the server answered with an error; ``.type`` names its class.
             ProtocolError: the server's reply is malformed.
-            ServerUnavailableError: no reply after ``retries + 1`` tries.
+            ServerUnavailableError: no reply after ``retries + 1`` tries; its ``request``
+                is ``request``, to send again. A method in ``STATE_CHANGING`` may have
+                been done all the same: its message says so.
         """
         if not isinstance(request, Request):
             raise InvalidParameterError(
@@ -197,11 +218,21 @@ class Client:
             if reply is not None:
                 return protocol.unwrap_reply(reply)
         self._close_socket()  # drop the unanswered request
-        raise ServerUnavailableError(
+        message = (
             f"no reply from {self.address} to {request.method!r} (request id {request.id}) "
             f"after {tries} tries ({tries} timeouts of {self.timeout_s:g} s); check that the "
             "server is running at that address, or raise timeout_s/retries"
         )
+        if request.method in STATE_CHANGING:
+            message += (
+                f". The server may have done this {request.method} already: to try again, "
+                "resend the same request with client.send(err.request), which a server that "
+                "did it answers with its first reply (a put with client_id and sequence: as a "
+                "duplicate); client.call() again is a new request, done twice"
+            )
+        err = ServerUnavailableError(message)
+        err.request = request
+        raise err
 
     def close(self) -> None:
         """Close the socket (``linger=0``). A later :meth:`call` opens a new one."""

@@ -288,6 +288,9 @@ class Server:
         client_id=None,
         sequence=None,
     ) -> dict:
+        """Journal one observation. The reply has ``accepted``, ``duplicate``,
+        ``n_observations``, and the campaign's ``status`` and ``stop_reason`` after the put
+        (the put that meets ``max_observations`` stops the campaign)."""
         campaign = self._campaign(campaign_id)
         if (client_id is None) != (sequence is None):
             raise InvalidParameterError("send client_id and sequence together, or neither")
@@ -311,6 +314,8 @@ class Server:
             "accepted": accepted,
             "duplicate": not accepted,
             "n_observations": campaign.n_observations,
+            "status": campaign.status,
+            "stop_reason": campaign.stop_reason,
         }
 
     def observations_get(self, campaign_id) -> dict:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 import numbers
 import time
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -43,14 +45,18 @@ def run_driver(
 ) -> DriverRun:
     """Measure what the server suggests until the campaign stops.
 
-    Each observation is put with ``(client.client_id, sequence)`` so a retried
-    put is journaled once. If the instrument, a put or ``on_measured`` raises (Ctrl-C
-    included), the suggestions of the batch not yet observed are released
-    (``suggestions_release``, one try each, none when the server is what failed) so the
-    strategy may suggest their points again, and the error propagates.
+    Each run puts its observations under its own ``client_id``,
+    ``f"{client.client_id}/{uuid4().hex[:12]}"``, with sequences 1, 2, 3, ...: a retried
+    put is journaled once, and a restarted driver whose client has a chosen id (the same
+    each time) never reuses a key of its earlier runs. With a ``max_observations`` goal, it
+    asks for no more suggestions than the goal takes, ``replicates`` readings each. If the
+    instrument, a put or ``on_measured`` raises (Ctrl-C included), the suggestions of the
+    batch not yet observed are released (``suggestions_release``, one try each, none when
+    the server is what failed) so the strategy may suggest their points again, and the
+    error propagates.
 
     Args:
-        client: connected to the server.
+        client: an :class:`~adaptive.client.Client` of the server.
         campaign_id: the campaign to serve.
         instrument: moves and reads (an :class:`~drivers.protocols.Instrument`); its
             ``read()`` returns a :class:`~drivers.protocols.Reading`.
@@ -63,23 +69,33 @@ def run_driver(
             journaled), then the suggestions the campaign still holds as pending. Only
             for a campaign one driver serves: two drivers would both measure them.
         outage_s: keep calling a server that does not answer (the client's own retries
-            spent) for this many seconds before giving up, e.g. while it restarts. Each
-            call resends the same request, which a server that was only slow answers
-            from its reply cache, and a put keeps its sequence, so the reading in hand
-            is journaled exactly once. A ``suggestions_get`` whose reply a restart lost
-            leaves its batch pending.
+            spent) until this many seconds have passed, e.g. while it restarts; the call
+            in progress then runs its tries out, so giving up takes at least ``outage_s``
+            and up to ``(client.retries + 1) * client.timeout_s`` more. Each call resends
+            the same request, which a server that was only slow answers from its reply
+            cache, and a put keeps its sequence, so the reading in hand is journaled
+            exactly once. A ``suggestions_get`` whose reply a restart lost leaves its
+            batch pending.
 
     Returns:
-        How many suggestions were measured and the campaign's status at the end; a
-        campaign stopped while a batch is measured ends the loop, its unmeasured
-        suggestions left.
+        How many suggestions were measured and the campaign's status at the end. A
+        stopped campaign returns at once, before anything moves; one that stops while a
+        batch is measured (a put that meets its goal, or a stop from elsewhere) ends the
+        loop, and the suggestions not yet started are released.
 
     Raises:
-        InvalidParameterError: ``batch``, ``replicates``, ``max_measurements`` or
-            ``outage_s`` out of range, ``instrument`` lacking ``move`` or ``read`` (before
-            any call), or a ``read()`` that returns no ``Reading`` (the batch released).
-        ServerUnavailableError: the server stayed silent for longer than ``outage_s``.
+        InvalidParameterError: ``client`` not a ``Client``, ``batch``, ``replicates``,
+            ``max_measurements`` or ``outage_s`` out of range, ``instrument`` lacking
+            ``move`` or ``read`` (before any call), or a ``read()`` that returns no
+            ``Reading`` (the batch released).
+        ServerUnavailableError: the server stayed silent for ``outage_s`` and more (see
+            ``outage_s``).
     """
+    if not isinstance(client, Client):
+        raise InvalidParameterError(
+            f"client={client!r} is not an adaptive.client.Client; pass one, e.g. "
+            "Client('tcp://127.0.0.1:5555')"
+        )
     counts = {"batch": batch, "replicates": replicates, "max_measurements": max_measurements}
     for name, count in counts.items():
         if not (count is None and name == "max_measurements") and not _is_count(count):
@@ -100,6 +116,11 @@ def run_driver(
             f"instrument={instrument!r} lacks move(point) or read(); pass an object with "
             "both, such as drivers.SimulatedInstrument"
         )
+    status = _call(client, outage_s, "campaign_status", campaign_id=campaign_id)
+    if status["status"] != "running":
+        return DriverRun(0, status["status"], status["stop_reason"])
+    limit, observed = status["goals"]["max_observations"], status["n_observations"]
+    put_id, sequence = f"{client.client_id}/{uuid.uuid4().hex[:12]}", itertools.count(1)
     measured = 0
     todo: list[tuple[dict, int]] = []  # (suggestion, readings to take); fewer: not pending
     if resume_pending:
@@ -107,6 +128,8 @@ def run_driver(
     while max_measurements is None or measured < max_measurements:
         if not todo:
             n = batch if max_measurements is None else min(batch, max_measurements - measured)
+            if limit is not None:  # as many as the goal takes: none left pending at the stop
+                n = min(n, math.ceil((limit - observed) / replicates))
             reply = _call(client, outage_s, "suggestions_get", campaign_id=campaign_id, n=int(n))
             if not reply["suggestions"]:
                 return DriverRun(
@@ -125,20 +148,26 @@ def run_driver(
                         "return a drivers.Reading, e.g. Reading(value=mu)"
                     )
                 putting = True
-                put = _put(client, outage_s, campaign_id, suggestion, reading)
+                key = {"client_id": put_id, "sequence": next(sequence)}
+                put = _put(client, outage_s, campaign_id, suggestion, reading, key)
                 putting = False
+                if put["status"] != "running":
+                    break
             measured += 1
             if on_measured is not None:
                 on_measured(measured, put)
         except BaseException as err:
             if isinstance(err, RemoteError) and err.type == "CampaignStoppedError":
-                return _ended(client, outage_s, campaign_id, measured)  # stopped meanwhile
+                return _stopped(client, outage_s, campaign_id, measured, todo, replicates)
             if not (putting and isinstance(err, ServerUnavailableError)):  # a release would wait
                 # in vain on the server that failed
                 _release(client, campaign_id, [s for s, n in todo if n == replicates])
                 if put is None and readings == replicates:  # apart: a put journaled whose
                     _release(client, campaign_id, [suggestion])  # reply was lost is refused
             raise
+        observed = put["n_observations"]
+        if put["status"] != "running":  # the put met the campaign's goal
+            return _stopped(client, outage_s, campaign_id, measured, todo, replicates)
     return _ended(client, outage_s, campaign_id, measured)
 
 
@@ -209,10 +238,29 @@ def _ended(client: Client, outage_s: float, campaign_id: str, measured: int) -> 
     return DriverRun(measured, status["status"], status["stop_reason"])
 
 
+def _stopped(
+    client: Client,
+    outage_s: float,
+    campaign_id: str,
+    measured: int,
+    todo: list[tuple[dict, int]],
+    replicates: int,
+) -> DriverRun:
+    """The end of a run whose campaign stopped: the suggestions not started are released."""
+    _release(client, campaign_id, [s for s, n in todo if n == replicates])
+    return _ended(client, outage_s, campaign_id, measured)
+
+
 def _put(
-    client: Client, outage_s: float, campaign_id: str, suggestion: dict, reading: Reading
+    client: Client,
+    outage_s: float,
+    campaign_id: str,
+    suggestion: dict,
+    reading: Reading,
+    key: dict,
 ) -> dict:
-    """Put one reading as an observation timed at its read, keyed by (client id, sequence)."""
+    """Put one reading as an observation timed at its read, keyed by ``key``: the run's
+    ``client_id`` and a ``sequence``."""
     return _call(
         client,
         outage_s,
@@ -225,6 +273,5 @@ def _put(
         metadata=reading.metadata,
         time=reading.time,
         suggestion_id=suggestion["id"],
-        client_id=client.client_id,
-        sequence=client.next_sequence(),
+        **key,
     )

@@ -1,5 +1,6 @@
 """Tests for adaptive.client against real ROUTER servers on loopback (no mocks)."""
 
+import functools
 import threading
 import time
 from collections.abc import Callable
@@ -8,8 +9,9 @@ import numpy as np
 import pytest
 import zmq
 
+import adaptive.server
 from adaptive import campaign, protocol
-from adaptive.client import MAX_SUGGESTIONS, Client, Request
+from adaptive.client import MAX_SUGGESTIONS, STATE_CHANGING, Client, Request
 from adaptive.errors import (
     InvalidParameterError,
     OutOfSpaceError,
@@ -334,3 +336,52 @@ def test_bad_address_is_invalid_parameter(context):
     with pytest.raises(InvalidParameterError, match="cannot connect"):
         client.call("m")
     client.close()
+
+
+def test_state_changing_methods_are_the_servers():
+    assert STATE_CHANGING == adaptive.server.STATE_CHANGING
+
+
+@pytest.mark.parametrize(("method", "may_be_done"), [("observation_put", True), ("m", False)])
+def test_an_unanswered_request_rides_on_its_error(serve, connect, method, may_be_done):
+    client = connect(serve(lambda rid, m, p, n: []).address, retries=0)
+    with pytest.raises(ServerUnavailableError) as caught:
+        client.call(method, campaign_id="c1")
+    request = caught.value.request
+    assert isinstance(request, Request) and request.method == method
+    assert request.id in str(caught.value)
+    said = "may have done this observation_put already" in str(caught.value)
+    assert said == ("client.send(err.request)" in str(caught.value)) == may_be_done
+
+
+def test_resending_the_request_of_an_unanswered_put_journals_one_reading(tmp_path):
+    slow = adaptive.server.Server(tmp_path / "journal.sqlite", bind="tcp://127.0.0.1:0")
+    handler = slow.methods["observation_put"]
+
+    @functools.wraps(handler)  # keeps the signature the dispatcher checks
+    def slowly(**params):
+        time.sleep(0.6)  # longer than the client waits
+        return handler(**params)
+
+    slow.methods["observation_put"] = slowly
+    slow.start()
+    space = {"dimensions": [{"name": "energy", "low": 7000.0, "high": 7300.0}]}
+    try:
+        with Client(slow.endpoint, timeout_s=10) as setup:
+            created = setup.call("campaign_create", space=space, strategy={"name": "grid"})
+        campaign_id = created["campaign_id"]
+        with Client(slow.endpoint, timeout_s=0.2, retries=1) as client:
+            put = {"campaign_id": campaign_id, "point": {"energy": 7100.0}, "value": 1.0}
+            with pytest.raises(ServerUnavailableError) as caught:
+                client.call("observation_put", **put)
+            for _ in range(10):  # as its message says, until the server answers
+                try:
+                    reply = client.send(caught.value.request)
+                    break
+                except ServerUnavailableError:
+                    pass
+        assert reply["n_observations"] == 1
+        with Client(slow.endpoint, timeout_s=10) as check:
+            assert check.call("campaign_status", campaign_id=campaign_id)["n_observations"] == 1
+    finally:
+        slow.stop()

@@ -639,3 +639,17 @@ def test_a_put_naming_a_suggestion_never_made_gets_a_typed_error_and_is_not_jour
     put(client, campaign_id, energies[1], 1.0, suggestion_id=made[1]["id"])
     status = client.call("campaign_status", campaign_id=campaign_id)  # no suggest in between
     assert (status["status"], status["stop_reason"]) == ("stopped", "reached max_observations=2")
+
+
+def test_the_put_that_meets_the_goal_replies_the_stop(client):
+    campaign = client.call(
+        "campaign_create",
+        space=SPACE,
+        strategy={"name": "grid", "options": {"n_points": 20}},
+        goals={"max_observations": 2},
+    )["campaign_id"]
+    first = put(client, campaign, 7100.0, 1.0)
+    assert (first["status"], first["stop_reason"]) == ("running", None)
+    second = put(client, campaign, 7150.0, 1.0)
+    assert second["accepted"] and second["n_observations"] == 2
+    assert (second["status"], second["stop_reason"]) == ("stopped", "reached max_observations=2")

@@ -1,6 +1,7 @@
 """The driver loop against real servers on loopback: argument checks, outages, timing."""
 
 import functools
+import sqlite3
 import time
 
 import pytest
@@ -153,3 +154,104 @@ def test_a_run_held_up_by_another_drivers_pending_suggestions_names_them(server)
         client.call("suggestions_release", campaign_id=campaign, ids=list(run.waiting_on))
         run = run_driver(client, campaign, SimulatedInstrument(simulator), batch=2)
     assert run == DriverRun(2, "stopped", "all 5 grid points measured")
+
+
+class Counting(SimulatedInstrument):
+    """Counts its moves and readings."""
+
+    def __init__(self, simulator):
+        super().__init__(simulator)
+        self.moves = self.reads = 0
+
+    def move(self, point):
+        self.moves += 1
+        super().move(point)
+
+    def read(self):
+        self.reads += 1
+        return super().read()
+
+
+@pytest.mark.parametrize(("goal", "suggestions"), [(4, 2), (5, 3)])
+def test_replicates_end_at_the_goal_with_no_reading_wasted(server, goal, suggestions):
+    simulator = KEdgeXAS(i0=None)
+    instrument = Counting(simulator)
+    low, high = simulator.energy_range
+    with Client(server.endpoint, timeout_s=10) as client:
+        campaign = client.call(
+            "campaign_create",
+            space={"dimensions": [{"name": "energy", "low": low, "high": high}]},
+            strategy={"name": "grid", "options": {"n_points": 10}},
+            goals={"max_observations": goal},
+        )["campaign_id"]
+        run = run_driver(client, campaign, instrument, batch=3, replicates=2)
+        status = client.call("campaign_status", campaign_id=campaign)
+    assert run == DriverRun(suggestions, "stopped", f"reached max_observations={goal}")
+    assert instrument.reads == status["n_observations"] == goal  # the last put stopped it
+    assert status["pending"] == []  # none asked for beyond the goal
+    journal = Journal(server.journal_path)
+    assert journal.events(campaign, "late_observation") == []
+    assert journal.events(campaign, "release") == []
+    journal.close()
+
+
+def test_a_restarted_driver_with_a_chosen_client_id_journals_its_readings(server):
+    simulator = KEdgeXAS(i0=None)
+    runs = []
+    for _ in range(2):  # the driver script, run again with its configured id
+        with Client(server.endpoint, timeout_s=10, client_id="beamline-8id") as client:
+            campaign = runs[0][0] if runs else grid_campaign(client, simulator, n_points=10)
+            run = run_driver(client, campaign, SimulatedInstrument(simulator), max_measurements=2)
+            runs.append((campaign, run))
+    assert [run.n_measured for _, run in runs] == [2, 2]
+    db = sqlite3.connect(server.journal_path)
+    keys = db.execute("SELECT client_id, client_seq FROM observations ORDER BY seq").fetchall()
+    db.close()
+    first, second = keys[0][0], keys[2][0]
+    assert first.startswith("beamline-8id/") and second.startswith("beamline-8id/")
+    assert keys == [(first, 1), (first, 2), (second, 1), (second, 2)] and first != second
+
+
+def test_resume_pending_on_a_stopped_campaign_moves_nothing(server):
+    simulator = KEdgeXAS(i0=None)
+    instrument = Counting(simulator)
+    with Client(server.endpoint, timeout_s=10) as client:
+        campaign = grid_campaign(client, simulator)
+        client.call("suggestions_get", campaign_id=campaign, n=3)  # in hand when it died
+        client.call("campaign_stop", campaign_id=campaign, reason="beam lost")
+        run = run_driver(client, campaign, instrument, resume_pending=True)
+    assert run == DriverRun(0, "stopped", "beam lost")
+    assert instrument.moves == instrument.reads == 0
+
+
+def test_a_stop_from_elsewhere_releases_the_suggestions_not_started(server):
+    simulator = KEdgeXAS(i0=None)
+    with Client(server.endpoint, timeout_s=10) as client:
+        campaign = grid_campaign(client, simulator)
+
+        def operator_stops_after_the_first(count, put):
+            if count == 1:
+                client.call("campaign_stop", campaign_id=campaign, reason="operator")
+
+        run = run_driver(
+            client,
+            campaign,
+            SimulatedInstrument(simulator),
+            batch=3,
+            on_measured=operator_stops_after_the_first,
+        )
+        status = client.call("campaign_status", campaign_id=campaign)
+    assert run == DriverRun(1, "stopped", "operator")
+    # the second was measured as the operator stopped (kept as a late observation)
+    journal = Journal(server.journal_path)
+    (late,) = journal.events(campaign, "late_observation")
+    (release,) = journal.events(campaign, "release")
+    journal.close()
+    assert status["pending"] == [late["payload"]["suggestion_id"]]
+    assert len(release["payload"]["ids"]) == 1
+
+
+@pytest.mark.parametrize("client", [SILENT, None])
+def test_a_client_that_is_not_a_client_is_refused_before_any_call(client):
+    with pytest.raises(InvalidParameterError, match="client=.* is not an adaptive.client.Client"):
+        run_driver(client, "c1", SimulatedInstrument(KEdgeXAS(i0=None)))

@@ -5,10 +5,12 @@ import math
 import os
 import re
 import signal
+import sqlite3
 import subprocess
 import sys
 import threading
 import time
+from contextlib import closing
 from pathlib import Path
 
 import numpy as np
@@ -364,7 +366,11 @@ def test_resume_after_kill_9_loses_and_duplicates_nothing(tmp_path):
                 client, campaign, SimulatedInstrument(simulator), max_measurements=25
             )
             assert first.n_measured == 25
-            last_sequence = client.next_sequence() - 1
+            with closing(sqlite3.connect(journal)) as db:  # the key of the run's last put
+                put_id, last_sequence = db.execute(
+                    "SELECT client_id, client_seq FROM observations ORDER BY seq DESC LIMIT 1"
+                ).fetchone()
+            assert put_id.startswith("beamline/") and last_sequence == 25
             os.kill(process.pid, signal.SIGKILL)
             process.wait(5)
             process.stdout.close()
@@ -377,7 +383,7 @@ def test_resume_after_kill_9_loses_and_duplicates_nothing(tmp_path):
             assert status["n_observations"] == 25
             # a put retried across the crash is recognised and not counted twice
             last = Journal(journal).observations(campaign)[-1]
-            keyed = {"campaign_id": campaign, "client_id": "beamline", "sequence": last_sequence}
+            keyed = {"campaign_id": campaign, "client_id": put_id, "sequence": last_sequence}
             replay = client.call(
                 "observation_put",
                 point=last.point,
