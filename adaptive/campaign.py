@@ -27,6 +27,10 @@ MAX_SUGGESTIONS = 1000
 #: The largest ``|value|`` and ``uncertainty`` a new observation takes (the models square
 #: values: 1e155**2 overflows). Journals are read back without it.
 MAX_MAGNITUDE = 1e150
+#: The most channels a new observation's spectrum may have: ample for any XAS, XPS or
+#: EELS scan, and a guard against a runaway array filling the journal and the server's
+#: memory. Journals are read back without it.
+MAX_CHANNELS = 1_000_000
 #: How many pending ids an unknown ``suggestion_id`` error lists.
 PENDING_SHOWN = 5
 #: The metadata keys the campaign writes when it scores a spectrum or clips a readback onto
@@ -306,23 +310,16 @@ class Campaign:
         A point a hair outside a continuous dimension (a driver reporting the readback,
         9100.001 eV for 9100) is journaled and learned on the bound, within the space's
         ``READBACK_TOLERANCE``, with the driver's point kept as metadata ``driver_point``
-        (see ``Space.clip_readback``). A put using any of these ``CAMPAIGN_METADATA`` keys
-        is refused.
+        (see ``Space.clip_readback``). A new put using any of these ``CAMPAIGN_METADATA``
+        keys, or with a spectrum of more than ``MAX_CHANNELS`` channels, is refused.
         """
         retry = self.journal.has_put(self.id, client_id, sequence)
         late = self.status != "running" and not retry
         known = observation.suggestion_id in self.made
         if late and not known:
             self._require_running()
-        if not (retry or known or observation.suggestion_id is None):
-            raise self._unknown_suggestion(observation.suggestion_id)
-        taken = [key for key in CAMPAIGN_METADATA if key in observation.metadata]
-        if taken:
-            raise InvalidParameterError(
-                f"metadata key {taken[0]!r} is written by campaign {self.id} (it writes "
-                f"{list(CAMPAIGN_METADATA)} when it scores a spectrum or clips a readback onto "
-                "the bounds); rename it in the put"
-            )
+        if not retry:  # a retry is answered as a duplicate, whatever an older server took
+            self._check_new(observation, known)
         clipped, readback = self.space.clip_readback(observation.point)
         point = self.space.validate(clipped)
         if readback:
@@ -381,6 +378,25 @@ class Campaign:
         if reached:
             self.status, self.stop_reason = "stopped", reached
         return True
+
+    def _check_new(self, observation: Observation, known: bool) -> None:
+        """Refuse a new put naming a suggestion never made, using a ``CAMPAIGN_METADATA``
+        key, or with a spectrum of more than ``MAX_CHANNELS``."""
+        if not (known or observation.suggestion_id is None):
+            raise self._unknown_suggestion(observation.suggestion_id)
+        taken = [key for key in CAMPAIGN_METADATA if key in observation.metadata]
+        if taken:
+            raise InvalidParameterError(
+                f"metadata key {taken[0]!r} is written by campaign {self.id} (it writes "
+                f"{list(CAMPAIGN_METADATA)} when it scores a spectrum or clips a readback onto "
+                "the bounds); rename it in the put"
+            )
+        spectrum = observation.spectrum
+        if spectrum is not None and spectrum.x.size > MAX_CHANNELS:
+            raise InvalidParameterError(
+                f"the spectrum has {spectrum.x.size} channels, more than the {MAX_CHANNELS} one "
+                "observation may carry; bin or crop it, or send it as several observations"
+            )
 
     def _unknown_suggestion(self, suggestion_id: str) -> UnknownSuggestionError:
         """The error for a put naming ``suggestion_id``, which this campaign never made."""

@@ -74,8 +74,9 @@ def _run_campaign(simulate, args, **settings) -> int:
             ) from None
         campaign_id, journal = created[0]
         raise KeyboardInterrupt(
-            f"campaign {campaign_id} stopped; what it measured is journaled in {journal} "
-            f"(serve it to look at or continue the campaign: adaptive serve --journal {journal})"
+            f"the run stopped; campaign {campaign_id} is still running, and what it measured is "
+            f"journaled in {journal} (serve it to look at or continue the campaign: adaptive "
+            f"serve --journal {journal})"
         ) from None
     print(json.dumps(summary, indent=2))
     return 0

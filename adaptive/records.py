@@ -13,9 +13,6 @@ import numpy as np
 from adaptive.arrays import is_finite_number, is_number
 from adaptive.errors import InvalidParameterError
 
-#: The most channels one spectrum may have: ample for any XAS, XPS or EELS scan, and a
-#: guard against a runaway array filling the journal and the server's memory.
-MAX_CHANNELS = 1_000_000
 #: what an array of each non-numeric dtype kind holds, for the messages
 _NOT_NUMBERS = {
     "U": "text",
@@ -139,8 +136,7 @@ class Suggestion:
 
 @dataclass(frozen=True, eq=False)
 class Spectrum:
-    """A measured spectrum: ``x`` (n,), ``y`` (n,) float copies of the arrays given, with units;
-    ``1 <= n <= MAX_CHANNELS``.
+    """A measured spectrum: ``x`` (n,), ``y`` (n,) float copies of the arrays given, with units.
 
     Two spectra are equal when their arrays and units are.
     """
@@ -170,11 +166,6 @@ class Spectrum:
             )
         if x.size == 0:
             raise InvalidParameterError("spectrum arrays are empty; send at least one channel")
-        if x.size > MAX_CHANNELS:
-            raise InvalidParameterError(
-                f"spectrum has {x.size} channels, more than the {MAX_CHANNELS} one observation "
-                "may carry; bin or crop it, or send it as several observations"
-            )
         if not (np.isfinite(x).all() and np.isfinite(y).all()):
             raise InvalidParameterError("spectrum holds NaN or inf; drop or repair those channels")
         object.__setattr__(self, "x", x)

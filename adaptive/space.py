@@ -575,9 +575,10 @@ class Space:
         """``point`` with continuous values just past a bound moved onto it, and what moved.
 
         Values at most ``READBACK_TOLERANCE`` of their dimension's span outside it (the
-        readback jitter of a monochromator or a stage) are moved onto the bound; integer and
-        categorical values, and malformed points, are returned as they are for
-        :meth:`validate` to check. Observations only: suggestions and constraints stay strict.
+        readback jitter of a monochromator or a stage) are moved onto the bound; integer,
+        categorical and stepped values (settings on a lattice, which readbacks do not
+        jitter), and malformed points, are returned as they are for :meth:`validate` to
+        check. Observations only: suggestions and constraints stay strict.
 
         Returns:
             a copy of the point and ``{name: reported value}`` of each value moved.
@@ -590,7 +591,7 @@ class Space:
         clipped, moved = dict(point), {}
         for dim in self.dimensions:
             value = point.get(dim.name)
-            if dim.kind != "continuous" or not is_finite_number(value):
+            if dim.kind != "continuous" or dim.step is not None or not is_finite_number(value):
                 continue
             if dim.low <= value <= dim.high:
                 continue

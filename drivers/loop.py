@@ -129,7 +129,8 @@ def run_driver(
         if not todo:
             n = batch if max_measurements is None else min(batch, max_measurements - measured)
             if limit is not None:  # as many as the goal takes: none left pending at the stop
-                n = min(n, math.ceil((limit - observed) / replicates))
+                n = max(1, min(n, math.ceil((limit - observed) / replicates)))  # 1: the
+                # suggest that stops a campaign whose goal an older server left unchecked
             reply = _call(client, outage_s, "suggestions_get", campaign_id=campaign_id, n=int(n))
             if not reply["suggestions"]:
                 return DriverRun(
@@ -151,7 +152,7 @@ def run_driver(
                 key = {"client_id": put_id, "sequence": next(sequence)}
                 put = _put(client, outage_s, campaign_id, suggestion, reading, key)
                 putting = False
-                if put["status"] != "running":
+                if put.get("status", "running") != "running":  # (no status: an older server)
                     break
             measured += 1
             if on_measured is not None:
@@ -166,7 +167,7 @@ def run_driver(
                     _release(client, campaign_id, [suggestion])  # reply was lost is refused
             raise
         observed = put["n_observations"]
-        if put["status"] != "running":  # the put met the campaign's goal
+        if put.get("status", "running") != "running":  # the put met the campaign's goal
             return _stopped(client, outage_s, campaign_id, measured, todo, replicates)
     return _ended(client, outage_s, campaign_id, measured)
 

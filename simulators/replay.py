@@ -6,7 +6,7 @@ from pathlib import Path
 import numpy as np
 from scipy.interpolate import PchipInterpolator
 
-from simulators.base import Simulator, as_float_array
+from simulators.base import MAX_COUNTS, Simulator, as_float_array
 from simulators.text_files import (
     column_titles,
     in_ev,
@@ -87,7 +87,7 @@ def _check_countable(energy: np.ndarray, mu: np.ndarray, i0: float) -> None:
         f"{math.log(i0) - MU_HEADROOM:.3g} that counting noise at i0 = {i0:g} can express: "
         "under one transmitted count is expected at the highest mu, so the noisy spectrum "
         "would be clipped flat there; normalise mu (edge step near 1; a constant offset does "
-        f"not matter) or raise i0 to at least {need:.2g}"
+        "not matter)" + (f" or raise i0 to at least {need:.2g}" if need <= MAX_COUNTS else "")
     )
 
 

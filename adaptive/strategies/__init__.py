@@ -41,7 +41,9 @@ def make_strategy(config: Any, space: Space, objective: SpectrumObjective | None
             f"unknown strategy {config['name']!r}; choose one of {sorted(STRATEGIES)}"
         )
     what = f"strategy {cls.name!r}"
-    options = check_options(cls, config.get("options"), what, given=("space", "objective"))
+    given = ("space",) if objective is None else ("space", "objective")  # as an option:
+    # campaigns created before the objective was the campaign's own resume as they ran
+    options = check_options(cls, config.get("options"), what, given=given)
     if objective is not None and "objective" in inspect.signature(cls).parameters:
         options = {**options, "objective": objective}
     try:

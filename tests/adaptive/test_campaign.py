@@ -3,7 +3,7 @@ import time
 import numpy as np
 import pytest
 
-from adaptive.campaign import CAMPAIGN_METADATA, MAX_SUGGESTIONS, Campaign
+from adaptive.campaign import CAMPAIGN_METADATA, MAX_CHANNELS, MAX_SUGGESTIONS, Campaign
 from adaptive.errors import (
     AnalysisError,
     CampaignStoppedError,
@@ -622,6 +622,28 @@ def test_metadata_keys_the_campaign_writes_are_refused(journal, key):
     with pytest.raises(InvalidParameterError, match=f"metadata key '{key}'.*rename it"):
         campaign.observe(observation)
     assert journal.observations(campaign.id) == []
+
+
+def test_a_new_spectrum_over_max_channels_is_refused_but_journaled_ones_read_back(journal):
+    campaign = Campaign.create(journal, SPACE, {"name": "random"})
+    x = np.arange(MAX_CHANNELS + 1.0)
+    big = Observation({"energy": 9000.0}, value=1.0, spectrum=Spectrum(x, np.zeros_like(x)))
+    with pytest.raises(InvalidParameterError, match=f"{MAX_CHANNELS + 1} channels.*bin or crop"):
+        campaign.observe(big, client_id="drv", sequence=1)
+    assert journal.observations(campaign.id) == []
+    journal.append_observation(campaign.id, big, "drv", 1)  # as a server before the cap did
+    resumed = Campaign.resume(journal, campaign.id)
+    assert resumed.n_observations == 1
+    assert resumed.observe(big, client_id="drv", sequence=1) is False  # its retry: a duplicate
+
+
+def test_a_retry_of_a_put_an_older_server_took_with_a_campaign_key_is_a_duplicate(journal):
+    campaign = Campaign.create(journal, SPACE, {"name": "random"})
+    old = Observation({"energy": 9000.0}, value=1.0, metadata={"driver_point": "theirs"})
+    journal.append_observation(campaign.id, old, "drv", 1)
+    resumed = Campaign.resume(journal, campaign.id)
+    assert resumed.observe(old, client_id="drv", sequence=1) is False
+    assert resumed.n_observations == 1
 
 
 @pytest.mark.parametrize(

@@ -58,7 +58,8 @@ def test_ctrl_c_in_simulate_names_the_campaign_it_printed_at_once_and_loses_noth
     assert created.start() < text.index("/1000")  # printed before the first point
     assert "Traceback" not in text
     assert text.splitlines()[-1] == (
-        f"interrupted: campaign {campaign_id} stopped; what it measured is journaled in "
+        f"interrupted: the run stopped; campaign {campaign_id} is still running, and what it "
+        "measured is journaled in "
         f"{journal} (serve it to look at or continue the campaign: adaptive serve --journal "
         f"{journal})"
     )

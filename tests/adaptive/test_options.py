@@ -9,6 +9,7 @@ from adaptive.analysis import Analysis
 from adaptive.campaign import Campaign
 from adaptive.errors import InvalidParameterError
 from adaptive.journal import Journal
+from adaptive.objectives import SpectrumObjective
 from adaptive.options import check_options
 from adaptive.space import Dimension, Space
 
@@ -47,7 +48,7 @@ def test_a_missing_required_option_is_named(options):
 
 
 def test_a_parameter_the_caller_gives_is_no_option():
-    with pytest.raises(InvalidParameterError, match="'space' is given separately, not among the options"):
+    with pytest.raises(InvalidParameterError, match="'space' is given separately, not among"):
         check_options(step, {"size": 1.0, "space": None}, "step", given=("space",))
 
 
@@ -69,11 +70,16 @@ def test_a_missing_required_strategy_option_is_named(options):
         strategies.make_strategy(config, SPACE)
 
 
-def test_the_objective_is_no_strategy_option_and_is_not_listed():
-    config = {"name": "batch_bo", "options": {"objective": {}, "seed": 1}}
+def test_an_objective_option_beside_the_campaigns_is_refused_and_not_listed():
+    objective = SpectrumObjective([1.0, 2.0, 3.0], [0.0, 1.0, 0.0])
+    config = {"name": "batch_bo", "options": {"objective": objective.to_dict(), "seed": 1}}
     with pytest.raises(InvalidParameterError, match="'objective' is given separately") as caught:
-        strategies.make_strategy(config, SPACE)
+        strategies.make_strategy(config, SPACE, objective)
     assert "objective=" not in str(caught.value) and "seed=0" in str(caught.value)
+    built = strategies.make_strategy(config, SPACE)  # a campaign of old, without its own
+    assert built.objective.to_dict() == objective.to_dict()
+    with pytest.raises(InvalidParameterError, match="unknown option 'objective'"):
+        strategies.make_strategy({"name": "grid", "options": {"objective": {}}}, SPACE)
 
 
 def test_a_type_error_inside_a_strategy_constructor_is_still_an_invalid_parameter(

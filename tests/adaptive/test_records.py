@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from adaptive.errors import InvalidParameterError
-from adaptive.records import MAX_CHANNELS, Observation, Spectrum, Suggestion
+from adaptive.records import Observation, Spectrum, Suggestion
 
 
 @pytest.mark.parametrize("value", [math.nan, math.inf, -math.inf, True, False, "1.0"])
@@ -172,12 +172,6 @@ def test_spectrum_takes_any_real_numeric_dtype_and_big_python_ints():
         spectrum = Spectrum(x, y)
         assert spectrum.x.dtype == spectrum.y.dtype == float
         np.testing.assert_array_equal(spectrum.y, np.asarray(y, dtype=float))
-
-
-def test_spectrum_refuses_more_channels_than_the_cap():
-    Spectrum(np.arange(MAX_CHANNELS), np.zeros(MAX_CHANNELS))  # the cap itself is taken
-    with pytest.raises(InvalidParameterError, match=f"{MAX_CHANNELS + 1} channels.*bin or crop"):
-        Spectrum(np.arange(MAX_CHANNELS + 1), np.zeros(MAX_CHANNELS + 1))
 
 
 def test_a_spectrum_reads_in_ascending_order_keeping_repeats_in_order():

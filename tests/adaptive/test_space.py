@@ -399,3 +399,10 @@ def test_a_clipped_readback_must_still_satisfy_the_constraints():
     clipped, _ = space.clip_readback({"a": 10.005, "b": 2.5})
     with pytest.raises(OutOfSpaceError, match="violates constraint"):
         space.validate(clipped)
+
+
+def test_a_stepped_dimension_gets_no_readback_tolerance():
+    space = Space((Dimension("e", low=0.0, high=10.0, step=3.0),))
+    assert space.clip_readback({"e": 10.005}) == ({"e": 10.005}, {})
+    with pytest.raises(OutOfSpaceError, match="outside"):
+        space.validate({"e": 10.005})

@@ -255,3 +255,27 @@ def test_a_stop_from_elsewhere_releases_the_suggestions_not_started(server):
 def test_a_client_that_is_not_a_client_is_refused_before_any_call(client):
     with pytest.raises(InvalidParameterError, match="client=.* is not an adaptive.client.Client"):
         run_driver(client, "c1", SimulatedInstrument(KEdgeXAS(i0=None)))
+
+
+def test_a_campaign_an_older_server_left_running_at_its_goal_ends_without_a_reading(server):
+    # before the put that met the goal stopped the campaign, only the next suggest did:
+    # a driver killed after its last put left such a campaign running
+    from adaptive.campaign import Campaign
+    from adaptive.records import Observation
+
+    simulator = KEdgeXAS(i0=None)
+    low, high = simulator.energy_range
+    space = {"dimensions": [{"name": "energy", "low": low, "high": high, "units": "eV"}]}
+    journal = Journal(server.journal_path)
+    campaign = Campaign.create(
+        journal, space, {"name": "grid", "options": {"n_points": 5}}, {"max_observations": 2}
+    )
+    for sequence, energy in enumerate((low, high), start=1):
+        journal.append_observation(
+            campaign.id, Observation({"energy": energy}, 1.0), "old", sequence
+        )
+    instrument = Counting(simulator)
+    with Client(server.endpoint, timeout_s=10) as client:
+        run = run_driver(client, campaign.id, instrument, replicates=2)
+    assert run == DriverRun(0, "stopped", "reached max_observations=2")
+    assert instrument.moves == instrument.reads == 0

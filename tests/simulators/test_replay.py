@@ -491,6 +491,12 @@ def test_mu_spanning_more_than_ln_i0_is_refused_at_construction(xas_dir, tmp_pat
     assert sim.measure(top).mean() > 19.5  # about one count: noisy, no longer clipped at 13.3
 
 
+def test_mu_that_no_countable_i0_can_express_is_only_told_to_normalise(xas_dir, tmp_path):
+    path = scaled_copy(xas_dir, tmp_path, 60.0)  # exp(60.5) counts: beyond MAX_COUNTS
+    with pytest.raises(ValueError, match=r"spans 60 .*does not matter\)$"):
+        RecordedSpectrum.from_file(path, i0=1e6, seed=0)
+
+
 def test_a_fluorescence_ratio_spanning_more_than_ln_i0_is_refused(xas_dir, tmp_path):
     # Sum_Fe_Ka over an I0 recorded in hundreds of counts spans 37.9: 257 of 449 points
     # replayed with no count, the noisy mu stopped at 13.4 where the truth reached 38.1
