@@ -59,18 +59,6 @@ MAX_TIMEOUT_S = (2**31 - 1) // 1000
 #: the campaign (and its strategies); a test keeps the two equal.
 MAX_SUGGESTIONS = 1000
 
-#: The methods that change the server's state: the server's ``adaptive.server.STATE_CHANGING``,
-#: repeated here for the same reason; a test keeps the two equal.
-STATE_CHANGING = frozenset(
-    {
-        "campaign_create",
-        "campaign_stop",
-        "suggestions_get",
-        "suggestions_release",
-        "observation_put",
-    }
-)
-
 
 @dataclass(frozen=True)
 class Request:
@@ -202,8 +190,8 @@ class Client:
             RemoteError: the server answered with an error; ``.type`` names its class.
             ProtocolError: the server's reply is malformed.
             ServerUnavailableError: no reply after ``retries + 1`` tries; its ``request``
-                is ``request``, to send again. A method in ``STATE_CHANGING`` may have
-                been done all the same: its message says so.
+                is ``request``, to send again. A method in ``protocol.STATE_CHANGING``
+                may have been done all the same: its message says so.
         """
         if not isinstance(request, Request):
             raise InvalidParameterError(
@@ -223,7 +211,7 @@ class Client:
             f"after {tries} tries ({tries} timeouts of {self.timeout_s:g} s); check that the "
             "server is running at that address, or raise timeout_s/retries"
         )
-        if request.method in STATE_CHANGING:
+        if request.method in protocol.STATE_CHANGING:
             message += (
                 f". The server may have done this {request.method} already: to try again, "
                 "resend the same request with client.send(err.request), which a server that "

@@ -27,6 +27,21 @@ from adaptive.errors import InvalidParameterError, ProtocolError, RemoteError
 
 PROTOCOL_VERSION = 1
 
+#: Methods that change the server's state. The server caches their successful replies,
+#: so a resent request does not change it twice, and the client says such a request may
+#: have been done when it gets no reply. Reads are answered afresh (a status poll that
+#: reuses its id sees the present), and so are errors, which mostly changed nothing (a
+#: retry may then succeed); but see the server's ``JOURNALED_ERRORS``.
+STATE_CHANGING = frozenset(
+    {
+        "campaign_create",
+        "campaign_stop",
+        "suggestions_get",
+        "suggestions_release",
+        "observation_put",
+    }
+)
+
 #: Array dtypes allowed on the wire, as little-endian ``numpy.dtype.str`` strings.
 ALLOWED_DTYPES = ("<f8", "<f4", "<i8", "<i4", "<u2", "|u1", "|b1")
 

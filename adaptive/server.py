@@ -42,19 +42,6 @@ from adaptive.options import check_options
 from adaptive.records import Observation, Spectrum
 
 REPLY_CACHE_SIZE = 1024
-#: Methods whose successful replies are cached: a resent request that changes state must
-#: not change it twice. Reads are answered afresh (a status poll that reuses its id sees
-#: the present), and so are errors, which mostly changed nothing (a retry may then
-#: succeed); but see ``JOURNALED_ERRORS``.
-STATE_CHANGING = frozenset(
-    {
-        "campaign_create",
-        "campaign_stop",
-        "suggestions_get",
-        "suggestions_release",
-        "observation_put",
-    }
-)
 #: Errors of an ``observation_put`` that journaled the measurement as an event (see
 #: ``Campaign.observe``): cached like a success, so a resent put does not journal it again.
 JOURNALED_ERRORS = (AnalysisError, CampaignStoppedError)
@@ -195,7 +182,7 @@ class Server:
             out = protocol.encode(reply)
         except AdaptiveError as err:
             out = protocol.encode(protocol.error_reply(request_id, err))
-        if (method in STATE_CHANGING and reply["ok"]) or journaled:
+        if (method in protocol.STATE_CHANGING and reply["ok"]) or journaled:
             self._replies[key] = out
             while len(self._replies) > REPLY_CACHE_SIZE:
                 self._replies.popitem(last=False)

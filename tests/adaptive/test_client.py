@@ -11,7 +11,7 @@ import zmq
 
 import adaptive.server
 from adaptive import campaign, protocol
-from adaptive.client import MAX_SUGGESTIONS, STATE_CHANGING, Client, Request
+from adaptive.client import MAX_SUGGESTIONS, Client, Request
 from adaptive.errors import (
     InvalidParameterError,
     OutOfSpaceError,
@@ -336,10 +336,6 @@ def test_bad_address_is_invalid_parameter(context):
     with pytest.raises(InvalidParameterError, match="cannot connect"):
         client.call("m")
     client.close()
-
-
-def test_state_changing_methods_are_the_servers():
-    assert STATE_CHANGING == adaptive.server.STATE_CHANGING
 
 
 @pytest.mark.parametrize(("method", "may_be_done"), [("observation_put", True), ("m", False)])
