@@ -307,10 +307,10 @@ class Campaign:
         ``driver_value`` and ``driver_uncertainty`` and the observation has no
         uncertainty; metadata ``features`` and ``value_from`` are written too.
 
-        A point a hair outside a continuous dimension (a driver reporting the readback,
-        9100.001 eV for 9100) is journaled and learned on the bound, within the space's
-        ``READBACK_TOLERANCE``, with the driver's point kept as metadata ``driver_point``
-        (see ``Space.clip_readback``). A new put using any of these ``CAMPAIGN_METADATA``
+        A point a hair outside a continuous dimension without a step (a driver reporting
+        the readback, 9100.001 eV for 9100) is journaled and learned on the bound, within
+        the space's ``READBACK_TOLERANCE``, with the driver's point kept as metadata
+        ``driver_point`` (see ``Space.clip_readback``). A new put using any of these ``CAMPAIGN_METADATA``
         keys, or with a spectrum of more than ``MAX_CHANNELS`` channels, is refused.
         """
         retry = self.journal.has_put(self.id, client_id, sequence)
