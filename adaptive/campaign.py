@@ -310,8 +310,9 @@ class Campaign:
         A point a hair outside a continuous dimension without a step (a driver reporting
         the readback, 9100.001 eV for 9100) is journaled and learned on the bound, within
         the space's ``READBACK_TOLERANCE``, with the driver's point kept as metadata
-        ``driver_point`` (see ``Space.clip_readback``). A new put using any of these ``CAMPAIGN_METADATA``
-        keys, or with a spectrum of more than ``MAX_CHANNELS`` channels, is refused.
+        ``driver_point`` (see ``Space.clip_readback``). A new put using any of these
+        ``CAMPAIGN_METADATA`` keys, or with a spectrum of more than ``MAX_CHANNELS``
+        channels, is refused.
         """
         retry = self.journal.has_put(self.id, client_id, sequence)
         late = self.status != "running" and not retry
