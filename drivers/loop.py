@@ -152,7 +152,7 @@ def run_driver(
                 key = {"client_id": put_id, "sequence": next(sequence)}
                 put = _put(client, outage_s, campaign_id, suggestion, reading, key)
                 putting = False
-                if put.get("status", "running") != "running":  # (no status: an older server)
+                if put["status"] != "running":
                     break
             measured += 1
             if on_measured is not None:
@@ -167,7 +167,7 @@ def run_driver(
                     _release(client, campaign_id, [suggestion])  # reply was lost is refused
             raise
         observed = put["n_observations"]
-        if put.get("status", "running") != "running":  # the put met the campaign's goal
+        if put["status"] != "running":  # the put met the campaign's goal
             return _stopped(client, outage_s, campaign_id, measured, todo, replicates)
     return _ended(client, outage_s, campaign_id, measured)
 
@@ -261,8 +261,9 @@ def _put(
     key: dict,
 ) -> dict:
     """Put one reading as an observation timed at its read, keyed by ``key``: the run's
-    ``client_id`` and a ``sequence``."""
-    return _call(
+    ``client_id`` and a ``sequence``; the reply, whose ``status`` is "running" when the
+    server is older than that key."""
+    reply = _call(
         client,
         outage_s,
         "observation_put",
@@ -276,3 +277,4 @@ def _put(
         suggestion_id=suggestion["id"],
         **key,
     )
+    return {"status": "running", **reply}
