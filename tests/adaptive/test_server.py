@@ -24,11 +24,15 @@ def client(server):
         yield client
 
 
+def grid_campaign(client, **params) -> str:
+    """A 20-point grid campaign over ``SPACE`` (``params``: e.g. ``goals``); its id."""
+    grid = {"name": "grid", "options": {"n_points": 20}}
+    return client.call("campaign_create", space=SPACE, strategy=grid, **params)["campaign_id"]
+
+
 @pytest.fixture
 def campaign(client):
-    return client.call(
-        "campaign_create", space=SPACE, strategy={"name": "grid", "options": {"n_points": 20}}
-    )["campaign_id"]
+    return grid_campaign(client)
 
 
 def put(client, campaign_id, energy, value, **extra):
@@ -622,12 +626,7 @@ def test_text_with_an_unpaired_surrogate_gets_a_typed_reply(
 def test_a_put_naming_a_suggestion_never_made_gets_a_typed_error_and_is_not_journaled(
     server, client
 ):
-    campaign_id = client.call(
-        "campaign_create",
-        space=SPACE,
-        strategy={"name": "grid", "options": {"n_points": 20}},
-        goals={"max_observations": 2},
-    )["campaign_id"]
+    campaign_id = grid_campaign(client, goals={"max_observations": 2})
     made = client.call("suggestions_get", campaign_id=campaign_id, n=2)["suggestions"]
     energies = [s["point"]["energy"] for s in made]
     with pytest.raises(RemoteError, match="'bogus' was never made") as err:
@@ -642,12 +641,7 @@ def test_a_put_naming_a_suggestion_never_made_gets_a_typed_error_and_is_not_jour
 
 
 def test_the_put_that_meets_the_goal_replies_the_stop(client):
-    campaign = client.call(
-        "campaign_create",
-        space=SPACE,
-        strategy={"name": "grid", "options": {"n_points": 20}},
-        goals={"max_observations": 2},
-    )["campaign_id"]
+    campaign = grid_campaign(client, goals={"max_observations": 2})
     first = put(client, campaign, 7100.0, 1.0)
     assert (first["status"], first["stop_reason"]) == ("running", None)
     second = put(client, campaign, 7150.0, 1.0)
