@@ -167,25 +167,29 @@ def bench_scan(
     scales = np.geomspace(0.2, 200, 2000)
     scans = [ConventionalScan(truth.space, truth.edge_energy, scale=s) for s in scales]
     scans = [s for s in scans if 2 <= len(s.positions()) <= max_points]
-    bar = tqdm(total=4, desc=Path(path).name, disable=not progress, leave=False)
-    methods = {}
-    methods["gp"] = _run_sequential(
-        truth, EnergyScan(truth.space), noisy.measure, max_points, min_points=min(200, max_points)
-    )
-    bar.update()
-    methods["grid"] = _fixed_scans(truth, grids, noisy.measure)
-    bar.update()
-    methods["conventional"] = _fixed_scans(truth, scans, noisy.measure)
-    bar.update()
-    runs = [
-        _run_sequential(truth, RandomScan(truth.space, seed), noisy.measure, max_points)
-        for seed in range(random_seeds)
-    ]
-    methods["random"] = {
-        key: _median_or_none([r[key] for r in runs]) for key in (*THRESHOLDS, "suggest_ms_median")
-    }
-    bar.update()
-    bar.close()
+    with tqdm(total=4, desc=Path(path).name, disable=not progress, leave=False) as bar:
+        methods = {}
+        methods["gp"] = _run_sequential(
+            truth,
+            EnergyScan(truth.space),
+            noisy.measure,
+            max_points,
+            min_points=min(200, max_points),
+        )
+        bar.update()
+        methods["grid"] = _fixed_scans(truth, grids, noisy.measure)
+        bar.update()
+        methods["conventional"] = _fixed_scans(truth, scans, noisy.measure)
+        bar.update()
+        runs = [
+            _run_sequential(truth, RandomScan(truth.space, seed), noisy.measure, max_points)
+            for seed in range(random_seeds)
+        ]
+        methods["random"] = {
+            key: _median_or_none([r[key] for r in runs])
+            for key in (*THRESHOLDS, "suggest_ms_median")
+        }
+        bar.update()
     best_baseline = [methods[m]["points_to_1pct"] for m in ("grid", "conventional")]
     best_baseline = [b for b in best_baseline if b is not None]
     gp = methods["gp"]["points_to_1pct"]

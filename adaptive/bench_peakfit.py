@@ -95,12 +95,13 @@ def bench_peakfit(
     runners: dict[str, Callable[[], list[PeakFitResult]]] = {
         "pipeline": lambda: fitter.fit_batch(energy, counts),
         "network": lambda: fitter.extract_batch(energy, counts),
-        "lmfit_naive": lambda: [fit_lmfit_naive(e, y) for e, y in _bar(energy, counts, progress)],
-        "lmfit_oracle": lambda: [
-            fit_lmfit_oracle(e, y, true_peaks(batch, i))
-            for i, (e, y) in enumerate(_bar(energy, counts, progress))
-        ],
-        "em": lambda: [fit_em(e, y, seed=seed) for e, y in _bar(energy, counts, progress)],
+        "lmfit_naive": lambda: _fit_each(
+            lambda i, e, y: fit_lmfit_naive(e, y), energy, counts, progress
+        ),
+        "lmfit_oracle": lambda: _fit_each(
+            lambda i, e, y: fit_lmfit_oracle(e, y, true_peaks(batch, i)), energy, counts, progress
+        ),
+        "em": lambda: _fit_each(lambda i, e, y: fit_em(e, y, seed=seed), energy, counts, progress),
     }
     out = {}
     for name in methods:
@@ -165,5 +166,17 @@ def bench_references(data_dir: str | Path) -> dict:
     return out
 
 
-def _bar(energy: np.ndarray, counts: np.ndarray, progress: bool):
-    return tqdm(zip(energy, counts, strict=True), total=len(energy), disable=not progress)
+def _fit_each(
+    fit: Callable[[int, np.ndarray, np.ndarray], PeakFitResult],
+    energy: np.ndarray,
+    counts: np.ndarray,
+    progress: bool,
+) -> list[PeakFitResult]:
+    """``fit(i, energy[i], counts[i])`` for each spectrum of ``energy``, ``counts`` (n, m),
+    under a progress bar that is closed even when Ctrl-C stops the fits."""
+    results = []
+    with tqdm(total=len(energy), disable=not progress) as bar:
+        for i, (e, y) in enumerate(zip(energy, counts, strict=True)):
+            results.append(fit(i, e, y))
+            bar.update()
+    return results

@@ -24,7 +24,7 @@ from tqdm import tqdm
 from adaptive.arrays import check_int
 from adaptive.errors import InvalidParameterError
 from adaptive.records import Observation
-from adaptive.simulate import check_count, check_qlognei_batch
+from adaptive.simulate import check_count, check_greedy_batch
 from adaptive.space import Dimension, Space
 from adaptive.strategies.batch_bo import BatchBO
 from simulators import PoolEmulator
@@ -33,6 +33,7 @@ from surrogates.batch_acquisition import BATCH_METHODS
 TOP_FRACTION = 0.05
 FOUND_FRACTION = 0.8
 EF_FRACTION = 0.3  # the enhancement factor is read after measuring this share of the pool
+METHODS = (*BATCH_METHODS, "random")
 
 
 def pool_space(pool: PoolEmulator) -> Space:
@@ -112,13 +113,12 @@ def bench_pool(
 ) -> dict:
     """Run every batch method and random on a pool; return the figures.
 
-    ``seeds`` is an int >= 1; ``methods`` distinct names from ``BATCH_METHODS`` and
-    ``"random"`` (default: all of them); ``n_init`` (``--init``) from 2 to one less than
-    the pool's candidates, ``q`` (``--batch``) from 1 to their number (to
-    ``MAX_QLOGNEI_BATCH`` with qlognei).
+    ``seeds`` is an int >= 1; ``methods`` distinct names from ``METHODS`` (default: all
+    of them); ``n_init`` (``--init``) from 2 to one less than the pool's candidates,
+    ``q`` (``--batch``) from 1 to their number (to ``MAX_GREEDY_BATCH`` with ``GREEDY_METHODS``).
     """
     check_int("seeds", seeds, 1)
-    known = [*BATCH_METHODS, "random"]
+    known = list(METHODS)
     if methods is not None:
         if isinstance(methods, str) or not methods:
             raise InvalidParameterError(
@@ -134,7 +134,7 @@ def bench_pool(
     n_init = check_count("--init", n_init, low=2, high=n - 1)  # leave the model a choice
     q = check_count("--batch", q, high=n)
     methods = known if methods is None else list(methods)
-    check_qlognei_batch(q, methods, ", or leave qlognei out of --methods")
+    check_greedy_batch(q, methods, ", or leave those out of --methods")
     top = set(pool.top_indices(TOP_FRACTION, minimize).tolist())
     need = math.ceil(FOUND_FRACTION * len(top))
     budget = round(EF_FRACTION * n)
@@ -179,7 +179,7 @@ def bench_batch_time(n_observations: int = 150, q: int = 15, repeats: int = 3) -
     figure per batch method is the median over ``repeats`` proposals. Counts are
     checked under their CLI flags: ``n_observations`` (``--observations``) at least
     ``max(2, q)`` so the timed batch comes from the model, not the initial design, and
-    ``q`` (``--batch``) at most qlognei's ``MAX_QLOGNEI_BATCH``.
+    ``q`` (``--batch``) at most ``MAX_GREEDY_BATCH`` (it times ``GREEDY_METHODS`` too).
     """
     from adaptive.designs import random_design
     from adaptive.objectives import target_loss
@@ -188,7 +188,7 @@ def bench_batch_time(n_observations: int = 150, q: int = 15, repeats: int = 3) -
     from simulators.agnp import FACTORS, WAVELENGTHS
 
     q = check_count("--batch", q)
-    check_qlognei_batch(q, BATCH_METHODS, " (bench batch times qlognei too)")
+    check_greedy_batch(q, BATCH_METHODS, " (bench batch times every batch method)")
     n_observations = check_count("--observations", n_observations, low=max(2, q))
     repeats = check_count("--repeats", repeats)
     space = Space.from_dict(synthesis_space())

@@ -8,10 +8,9 @@ import os
 import sqlite3
 import sys
 import time
+from collections.abc import Sequence
 from contextlib import contextmanager
 from pathlib import Path
-
-import zmq
 
 from adaptive.errors import AdaptiveError, InvalidParameterError, RemoteError
 
@@ -120,6 +119,7 @@ def cmd_bench_scan(args) -> int:
     from adaptive.bench import bench_scan
     from adaptive.simulate import check_count, check_noise_counts
 
+    _check_in_file("--spectrum", args.spectrum, "a recorded spectrum (two-column or XDI)")
     result = bench_scan(
         args.spectrum,
         check_noise_counts(args.noise_counts),  # 0 = none, as for simulate xas
@@ -132,20 +132,20 @@ def cmd_bench_scan(args) -> int:
 
 
 def cmd_bench_pool(args) -> int:
-    from adaptive.bench_pool import bench_pool
+    from adaptive.bench_pool import METHODS, bench_pool
     from adaptive.simulate import check_count
 
     check_count("--seeds", args.seeds)
     _check_in_file("--data", args.data, "the pool CSV (one row per measured experiment)")
     result = bench_pool(
         args.data,
-        args.inputs.split(","),
+        _comma_list("--inputs", args.inputs, "input column"),
         args.objective,
         args.minimize,
         args.batch,
         args.init,
         args.seeds,
-        args.methods.split(",") if args.methods else None,
+        None if args.methods is None else _comma_list("--methods", args.methods, "method", METHODS),
         progress=not args.json,
     )
     _print_result(result, args)
@@ -168,6 +168,7 @@ def cmd_fit_peaks(args) -> int:
     from simulators.xps_files import read_xps
     from surrogates.peak_fitter import PeakFitter
 
+    _check_in_file("file", args.file, "a VAMAS (.vms) or two-column binding-energy file")
     try:
         region = read_xps(args.file, block=args.block)
     except ValueError as err:  # the reader names its argument: block=<name substring>
@@ -197,13 +198,40 @@ def cmd_bench_peakfit(args) -> int:
 
     check_count("--n", args.n)
     check_count("--seed", args.seed, low=0)
-    methods = args.methods.split(",") if args.methods else METHODS
-    unknown = sorted(set(methods) - set(METHODS))
-    if unknown:
-        raise ValueError(f"unknown methods {unknown}; choose from {','.join(METHODS)}")
+    methods = (
+        METHODS
+        if args.methods is None
+        else _comma_list("--methods", args.methods, "method", METHODS)
+    )
     result = bench_peakfit(args.n, args.seed, methods, not args.json, args.data)
     _print_result(result, args)
     return 0
+
+
+def _comma_list(flag: str, text: str, what: str, choices: Sequence[str] | None = None) -> list[str]:
+    """The names in ``flag``'s comma list ``text``, without the spaces around each.
+
+    Raises:
+        InvalidParameterError: no name, an empty entry (``a,,b``), a name not in
+            ``choices`` (when given), or one named twice; ``what`` is what a name names.
+    """
+    names = [name.strip() for name in text.split(",")]
+    unknown = [name for name in names if name and choices and name not in choices]
+    repeated = sorted({name for name in names if name and names.count(name) > 1})
+    if not any(names):
+        problem = f"names no {what}"
+    elif not all(names):
+        problem = "has an empty entry"
+    elif unknown:
+        problem = f"names unknown {what}(s) {', '.join(unknown)}"
+    elif repeated:
+        problem = f"names {', '.join(repeated)} more than once"
+    else:
+        return names
+    known = f" from {','.join(choices)}" if choices else ""
+    raise InvalidParameterError(
+        f"{flag} {text!r} {problem}; give a comma list of distinct {what}s{known}"
+    )
 
 
 def _check_out_file(flag: str, path: str | Path) -> None:
@@ -285,6 +313,7 @@ def cmd_identify(args) -> int:
     from simulators.eels_files import read_eels
     from surrogates.eels_net import identify_spectrum
 
+    _check_in_file("file", args.file, "an EMSA/MSA or two-column EELS spectrum")
     spectrum = read_eels(args.file)
     result = identify_spectrum(spectrum)
     return _print_with_figure(
@@ -340,6 +369,10 @@ def cmd_train_eels(args) -> int:
     if not 0 <= args.overlap <= 1:  # NaN too; checked before the checkpoint folder is made
         raise InvalidParameterError(
             f"--overlap {args.overlap:g}: must be a share from 0 to 1 (e.g. 0.25)"
+        )
+    if args.init is not None:
+        _check_in_file(
+            "--init", args.init, f"a weights file of adaptive train eels --arch {args.arch}"
         )
     checkpoints = Path(args.checkpoints) / args.arch
     with _resumable(checkpoints):
@@ -580,14 +613,6 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _close_progress_bars() -> None:
-    """Close the progress bars an interrupt left open, so the next line starts clean."""
-    from tqdm import tqdm
-
-    for bar in list(tqdm._instances):  # every open bar; tqdm has no public list
-        bar.close()
-
-
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
@@ -596,7 +621,6 @@ def main(argv: list[str] | None = None) -> int:
         return code
     except KeyboardInterrupt as err:  # Ctrl-C: one line, the shell's code for SIGINT
         command = args.func.__name__.removeprefix("cmd_").replace("_", " ")
-        _close_progress_bars()
         print(f"interrupted: {str(err) or f'adaptive {command} stopped'}", file=sys.stderr)
         return 130
     except BrokenPipeError:  # `adaptive ... | head -1`: exit quietly, as on SIGPIPE
@@ -607,13 +631,6 @@ def main(argv: list[str] | None = None) -> int:
         if isinstance(err, RemoteError):  # the server's message, without its type name
             message = message.removeprefix(f"{err.type}: ")
         print(f"error: {message}", file=sys.stderr)
-        return 2
-    except zmq.ZMQError as err:  # the server's bind (serve, simulate): a busy port, a bad address
-        print(
-            f"error: cannot serve on --bind {getattr(args, 'bind', None)}: {err}; give an "
-            "endpoint with a free port, e.g. tcp://127.0.0.1:5556, or tcp://127.0.0.1:0 for any",
-            file=sys.stderr,
-        )
         return 2
 
 

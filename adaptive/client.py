@@ -33,22 +33,33 @@ import zmq
 from adaptive import protocol
 from adaptive.arrays import check_int, is_number
 from adaptive.errors import (
+    AnalysisError,
+    CampaignStoppedError,
+    InstrumentStateError,
     InvalidParameterError,
     OutOfSpaceError,
     ProtocolError,
     RemoteError,
     ServerUnavailableError,
+    UnknownCampaignError,
+    UnknownSuggestionError,
 )
 
-# what a driver needs, so that drivers import nothing else of adaptive
+# what a driver needs, so that drivers import nothing else of adaptive: the errors its
+# instrument raises, and those of the server's replies it may catch by their class
 __all__ = [
     "MAX_SUGGESTIONS",
+    "AnalysisError",
+    "CampaignStoppedError",
     "Client",
+    "InstrumentStateError",
     "InvalidParameterError",
     "OutOfSpaceError",
     "RemoteError",
     "Request",
     "ServerUnavailableError",
+    "UnknownCampaignError",
+    "UnknownSuggestionError",
 ]
 
 #: Longest timeout, s: ZeroMQ keeps socket timeouts as int32 milliseconds.
@@ -148,7 +159,9 @@ class Client:
 
         Raises:
             InvalidParameterError: the parameters cannot be encoded.
-            RemoteError: the server answered with an error; ``.type`` names its class.
+            RemoteError: the server answered with an error; ``.type`` names its class,
+                and one of ``adaptive.errors`` is raised as that class too (see
+                ``protocol.REMOTE_ERRORS``): ``except CampaignStoppedError`` catches it.
             ProtocolError: the server's reply is malformed.
             ServerUnavailableError: no reply after ``retries + 1`` tries; to try again,
                 ``send(err.request)``, not ``call`` (see :meth:`send`).
@@ -187,7 +200,7 @@ class Client:
 
         Raises:
             InvalidParameterError: ``request`` is not a :class:`Request`.
-            RemoteError: the server answered with an error; ``.type`` names its class.
+            RemoteError: the server answered with an error, as :meth:`call` raises it.
             ProtocolError: the server's reply is malformed.
             ServerUnavailableError: no reply after ``retries + 1`` tries; its ``request``
                 is ``request``, to send again. A method in ``protocol.STATE_CHANGING``

@@ -50,8 +50,19 @@ class ServerUnavailableError(AdaptiveError, ConnectionError):
     """The client gave up after its bounded retries; the server did not answer."""
 
 
+class ServerStartError(AdaptiveError, OSError):
+    """The server could not bind its endpoint (in use, or malformed) or did not start."""
+
+
+class InstrumentStateError(AdaptiveError, RuntimeError):
+    """An instrument was asked for what its state does not allow, e.g. a read before a move."""
+
+
 class RemoteError(AdaptiveError, RuntimeError):
     """An error reply from the server, re-raised on the client.
+
+    A reply whose type names a class of this module is raised as a subclass of both
+    (``except OutOfSpaceError`` catches it); other types as a plain ``RemoteError``.
 
     Attributes:
         type: the server-side error class name, e.g. ``"OutOfSpaceError"``.

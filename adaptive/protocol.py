@@ -22,8 +22,15 @@ from typing import Any
 
 import numpy as np
 
+from adaptive import errors
 from adaptive.arrays import is_int
-from adaptive.errors import InvalidParameterError, ProtocolError, RemoteError
+from adaptive.errors import (
+    AdaptiveError,
+    InvalidParameterError,
+    ProtocolError,
+    RemoteError,
+    ServerUnavailableError,
+)
 
 PROTOCOL_VERSION = 1
 
@@ -50,6 +57,20 @@ _HEADER_KEYS = frozenset({_ARRAY_KEY, "dtype", "shape"})
 _REQUEST_KEYS = frozenset({"v", "id", "method", "params"})
 _OK_KEYS = frozenset({"v", "id", "ok", "result"})
 _ERROR_KEYS = frozenset({"v", "id", "ok", "error"})
+
+#: An error reply's type -> the class it is raised as: a subclass of both ``RemoteError``
+#: and the class of ``adaptive.errors`` of that name, made once here. RemoteError adds no
+#: instance fields, so it combines with any builtin (OSError's ``JournalError`` too).
+#: Other types stay plain ``RemoteError``, and so does ``ServerUnavailableError``: the
+#: client's own, which a reply naming it must not pass for (``run_driver`` retries it).
+REMOTE_ERRORS: dict[str, type[RemoteError]] = {
+    name: type(f"Remote{name}", (RemoteError, cls), {"__module__": __name__})
+    for name, cls in vars(errors).items()
+    if isinstance(cls, type)
+    and issubclass(cls, AdaptiveError)
+    and not issubclass(RemoteError, cls)
+    and cls is not ServerUnavailableError
+}
 
 
 # --------------------------------------------------------------------------- frames
@@ -326,7 +347,8 @@ def unwrap_reply(envelope: dict) -> Any:
         The ``result`` of a success reply.
 
     Raises:
-        RemoteError: an error reply; ``.type`` is the server-side class name.
+        RemoteError: an error reply; ``.type`` is the server-side class name, and a type
+            in ``REMOTE_ERRORS`` is raised as that class (``except OutOfSpaceError`` works).
         ProtocolError: the reply is malformed.
     """
     _check_version(envelope, "reply")
@@ -345,7 +367,7 @@ def unwrap_reply(envelope: dict) -> Any:
         or not all(isinstance(error[key], str) for key in error)
     ):
         raise ProtocolError(f"reply error must be {{'type': str, 'message': str}}, got {error!r}")
-    raise RemoteError(error["type"], error["message"])
+    raise REMOTE_ERRORS.get(error["type"], RemoteError)(error["type"], error["message"])
 
 
 def _check_version(envelope: Any, what: str) -> None:

@@ -26,7 +26,7 @@ import numpy as np
 import zmq
 
 from adaptive import protocol
-from adaptive.arrays import is_int
+from adaptive.arrays import is_finite_number, is_int
 from adaptive.campaign import Campaign
 from adaptive.errors import (
     AdaptiveError,
@@ -34,6 +34,7 @@ from adaptive.errors import (
     CampaignStoppedError,
     InvalidParameterError,
     ProtocolError,
+    ServerStartError,
     UnknownMethodError,
 )
 from adaptive.insights import campaign_insights
@@ -81,18 +82,39 @@ class Server:
         }
 
     # ------------------------------------------------------------------ transport
-    def start(self) -> str:
+    def start(self, timeout_s: float = 10.0) -> str:
         """Bind, open the journal, and serve in a background thread; return the endpoint.
 
         A stopped server may be started again (port 0 then picks a new port).
+
+        Args:
+            timeout_s: how long to wait for the bind and the journal, s (finite, > 0).
+
+        Raises:
+            ServerStartError: the endpoint is in use or malformed, or binding and opening
+                the journal took over ``timeout_s`` (the late server then stops at once).
+            JournalError: the journal cannot be opened, or another server serves it.
         """
+        if not is_finite_number(timeout_s) or timeout_s <= 0:
+            raise InvalidParameterError(f"timeout_s={timeout_s!r} must be a number of seconds > 0")
         self._stop.clear()
         self._start_error = None
         ready = threading.Event()
         self._thread = threading.Thread(target=self.serve_forever, args=(ready,), daemon=True)
         self._thread.start()
-        if not ready.wait(10):
-            raise RuntimeError(f"server did not bind {self.bind} within 10 s")
+        if not ready.wait(timeout_s):
+            self._stop.set()
+            raise ServerStartError(
+                f"the server did not start within {timeout_s:g} s: binding {self.bind} or "
+                f"opening the journal {str(self.journal_path)!r} hangs; check that the "
+                "journal's disk (a network mount?) answers, and give the endpoint's host as "
+                "an IP address, not a name to look up"
+            )
+        if isinstance(self._start_error, zmq.ZMQBaseError):
+            raise ServerStartError(
+                f"cannot serve on {self.bind}: {self._start_error}; give an endpoint such as "
+                "tcp://127.0.0.1:5556 whose port is free, or tcp://127.0.0.1:0 for any free port"
+            ) from self._start_error
         if self._start_error is not None:
             raise self._start_error
         return self.endpoint
@@ -105,9 +127,9 @@ class Server:
     def serve_forever(self, ready: threading.Event | None = None) -> None:
         """Serve until ``stop()``; the socket and journal are owned by this thread.
 
-        Raises (from ``start()`` too): the endpoint cannot be bound (``zmq.ZMQError``
-        "Address already in use"), or the journal opened or claimed (``JournalError``:
-        another server serves it).
+        Raises: the endpoint cannot be bound (``zmq.ZMQError`` "Address already in use";
+        ``start()`` raises it as ``ServerStartError``), or the journal opened or claimed
+        (``JournalError``: another server serves it).
         """
         self.campaigns: dict[str, Campaign] = {}
         self._insights: dict[str, dict] = {}  # campaign id -> campaign_insights' cache

@@ -24,7 +24,7 @@ from adaptive.journal import Journal
 from adaptive.objectives import MIN_COVERAGE, SpectrumObjective, reduce_spectra
 from adaptive.server import Server
 from adaptive.space import Space
-from adaptive.strategies.batch_bo import MAX_BATCH, MAX_QLOGNEI_BATCH
+from adaptive.strategies.batch_bo import GREEDY_METHODS, MAX_BATCH, MAX_GREEDY_BATCH
 from adaptive.strategies.energy_scan import MAX_INITIAL
 from drivers import SimulatedInstrument, SynthesisInstrument, run_driver
 from simulators import XMCD, AgNPSynthesis, KEdgeXAS, RecordedSpectrum
@@ -74,14 +74,17 @@ def check_noise_counts(value) -> float | None:
     return value
 
 
-def check_qlognei_batch(batch: int, methods, instead: str) -> None:
-    """Refuse a ``--batch`` over ``MAX_QLOGNEI_BATCH`` when ``methods`` include qlognei,
-    before any campaign; ``instead`` ends the message with what else to pass."""
-    if "qlognei" in methods and batch > MAX_QLOGNEI_BATCH:
+def check_greedy_batch(batch: int, methods, instead: str) -> None:
+    """Refuse a ``--batch`` over ``MAX_GREEDY_BATCH`` when ``methods`` include one of
+    ``GREEDY_METHODS``, before any campaign; ``instead`` ends the message with what else
+    to pass."""
+    greedy = [m for m in GREEDY_METHODS if m in methods]
+    if greedy and batch > MAX_GREEDY_BATCH:
         raise InvalidParameterError(
-            f"--batch {batch}: qlognei picks at most {MAX_QLOGNEI_BATCH} recipes per batch (its "
-            f"time grows as the batch size cubed); pass --batch {MAX_QLOGNEI_BATCH} or less"
-            f"{instead}"
+            f"--batch {batch}: {', '.join(greedy)} pick{'s' if len(greedy) == 1 else ''} at most "
+            f"{MAX_GREEDY_BATCH} recipes per batch (each conditions the model on every earlier "
+            f"pick, so its time grows steeply with the batch); pass --batch "
+            f"{MAX_GREEDY_BATCH} or less{instead}"
         )
 
 
@@ -291,7 +294,7 @@ def simulate_synthesis(
     """
     out = Path(out)
     batch = check_count("--batch", batch, high=MAX_BATCH)
-    check_qlognei_batch(batch, [method], ", or --method thompson, ucb or local_penalization")
+    check_greedy_batch(batch, [method], ", or --method thompson or local_penalization")
     rounds = check_count("--rounds", rounds, low=0)
     droplets = check_count("--droplets", droplets, high=MAX_DROPLETS)
     seed = check_count("--seed", seed, low=0, high=2**63 - 1)  # BatchBO's bound

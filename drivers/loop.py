@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from adaptive.client import (
     MAX_SUGGESTIONS,
+    CampaignStoppedError,
     Client,
     InvalidParameterError,
     RemoteError,
@@ -157,9 +158,9 @@ def run_driver(
             measured += 1
             if on_measured is not None:
                 on_measured(measured, put)
+        except CampaignStoppedError:
+            return _stopped(client, outage_s, campaign_id, measured, todo, replicates)
         except BaseException as err:
-            if isinstance(err, RemoteError) and err.type == "CampaignStoppedError":
-                return _stopped(client, outage_s, campaign_id, measured, todo, replicates)
             if not (putting and isinstance(err, ServerUnavailableError)):  # a release would wait
                 # in vain on the server that failed
                 _release(client, campaign_id, [s for s, n in todo if n == replicates])

@@ -38,7 +38,8 @@ class Movable(Protocol):
 @runtime_checkable
 class Readable(Protocol):
     def read(self) -> Reading:
-        """Measure at the current position."""
+        """Measure at the current position; raise ``adaptive.client.InstrumentStateError``
+        when the instrument's state allows no read (e.g. before any move)."""
 
 
 @runtime_checkable

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from adaptive.client import InvalidParameterError, OutOfSpaceError
+from adaptive.client import InstrumentStateError, InvalidParameterError, OutOfSpaceError
 from drivers.protocols import Reading
 
 
@@ -63,8 +63,13 @@ class SimulatedInstrument:
         self.energy = energy
 
     def read(self) -> Reading:
+        """Read the channels at the energy set by :meth:`move`.
+
+        Raises:
+            InstrumentStateError: no energy was set yet.
+        """
         if self.energy is None:
-            raise RuntimeError("read before move: call move(point) first")
+            raise InstrumentStateError("read before move: call move(point) first")
         channels = {k: float(v) for k, v in self.simulator.measure_channels(self.energy).items()}
         uncertainty = None
         i1 = channels.get("i1")

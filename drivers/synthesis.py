@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from adaptive.client import InvalidParameterError, OutOfSpaceError
+from adaptive.client import InstrumentStateError, InvalidParameterError, OutOfSpaceError
 from drivers.protocols import Reading
 from simulators.agnp import FACTORS, WAVELENGTHS, AgNPSynthesis, check_recipes
 
@@ -48,8 +48,13 @@ class SynthesisInstrument:
         self.recipe = recipe
 
     def read(self) -> Reading:
+        """Read one droplet of the recipe set by :meth:`move`.
+
+        Raises:
+            InstrumentStateError: no recipe was set yet.
+        """
         if self.recipe is None:
-            raise RuntimeError("read before move: set a recipe first")
+            raise InstrumentStateError("read before move: set a recipe with move(point) first")
         droplet = self.simulator.measure(self.recipe, n_droplets=1)[0]
         spectrum = {"x": WAVELENGTHS.copy(), "y": droplet, "x_units": "nm", "y_units": "absorbance"}
         return Reading(value=None, spectrum=spectrum)

@@ -9,12 +9,15 @@ import math
 import numbers
 import reprlib
 from abc import ABC, abstractmethod
+from collections.abc import Callable, Iterable
 
 import numpy as np
 
 #: Largest incident (and expected transmitted) count per point: numpy's Poisson sampler
 #: refuses means above about 9.2e18 (int64 max - 10 sqrt(int64 max)).
 MAX_COUNTS = 1e18
+#: Evenly spaced energies on which ``Simulator._check_countable`` seeks the largest mu.
+GRID_POINTS = 20001
 
 
 def is_finite_real(value) -> bool:
@@ -56,6 +59,17 @@ def check_finite(name: str, value, *, positive: bool = False, nonnegative: bool 
         )
         raise ValueError(f"{name} must be finite{need}, got {value!r}; pass a {kind}real number")
     return float(value)
+
+
+def min_i0(total: float) -> float | None:
+    """The least i0, rounded up to two significant digits, that expects one transmitted
+    count through the absorption ``total`` (mu + mu_offset); None above ``MAX_COUNTS``."""
+    if total > math.log(MAX_COUNTS):
+        return None
+    need = math.exp(total)
+    step = 10.0 ** (math.floor(math.log10(need)) - 1)
+    need = math.ceil(need / step) * step
+    return need if need <= MAX_COUNTS else None
 
 
 def check_seed(seed) -> int | None:
@@ -126,6 +140,43 @@ class Simulator(ABC):
         self.mu_offset = check_finite("mu_offset", mu_offset)
         self.seed = seed
         self._rng = np.random.default_rng(check_seed(seed))
+
+    def _check_countable(
+        self,
+        true_mu: Callable[[np.ndarray], np.ndarray],
+        peaks: Iterable[float],
+        what: str,
+        lower: str,
+    ) -> None:
+        """With ``i0`` set, a ValueError unless one transmitted count is expected through
+        the largest ``true_mu`` plus ``mu_offset``: below one count the noisy mu is clipped
+        flat at ln(i0) - mu_offset.
+
+        Args:
+            true_mu: noise-free absorption, (n,) energies in eV -> (n,).
+            peaks: energies of narrow maxima, eV, searched besides ``GRID_POINTS`` even
+                steps over ``energy_range``.
+            what: the name of ``true_mu`` in the message.
+            lower: the settings that lower it, for the message.
+        """
+        if self.i0 is None:
+            return
+        low, high = self.energy_range
+        e = np.union1d(np.linspace(low, high, GRID_POINTS), [p for p in peaks if low <= p <= high])
+        mu = true_mu(e)
+        top = int(np.argmax(mu))
+        total = float(mu[top]) + self.mu_offset
+        if total <= math.log(self.i0):
+            return
+        need = min_i0(total)
+        raise ValueError(
+            f"{what} reaches {mu[top]:.3g} at {e[top]:g} eV: with mu_offset = "
+            f"{self.mu_offset:g}, {total:.3g} exceeds ln(i0) = {math.log(self.i0):.3g} "
+            f"(i0 = {self.i0:g}), so under one transmitted count is expected there and the "
+            f"noisy mu would be clipped flat; lower {lower}"
+            + (f", or raise i0 to at least {need:.2g}" if need is not None else "")
+            + ", or pass i0=None for noise-free measurements"
+        )
 
     @abstractmethod
     def _evaluate_true(self, e: np.ndarray) -> np.ndarray:

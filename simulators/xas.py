@@ -82,7 +82,9 @@ class KEdgeXAS(Simulator):
 
         Raises:
             ValueError: naming the setting, unless every setting is a finite real number
-                (widths and R > 0, sigma2 >= 0) and each shell a 4-tuple.
+                (widths and R > 0, sigma2 >= 0) and each shell a 4-tuple; with ``i0``,
+                also when the largest mu + ``mu_offset`` exceeds ln(i0), where under one
+                count is transmitted and the noisy mu would be clipped flat.
         """
         self.edge_energy = check_finite("edge_energy", edge_energy)
         if energy_range is None:
@@ -99,6 +101,12 @@ class KEdgeXAS(Simulator):
         self.shells = _check_shells(shells)
         self.exafs_onset_k = check_finite("exafs_onset_k", exafs_onset_k, positive=True)
         self.pre_edge_slope = check_finite("pre_edge_slope", pre_edge_slope)
+        self._check_countable(
+            self._evaluate_true,
+            (self.edge_energy + self.pre_edge_offset, self.edge_energy + self.white_line_offset),
+            "the noise-free mu",
+            "edge_step, white_line_amplitude, pre_edge_amplitude or mu_offset",
+        )
 
     def _evaluate_true(self, e: np.ndarray) -> np.ndarray:
         e0 = self.edge_energy

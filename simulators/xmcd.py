@@ -81,7 +81,9 @@ class XMCD(Simulator):
             ValueError: naming the setting, unless every setting is a finite real number
                 (widths > 0, edge step and white lines >= 0, ``eta`` in [0, 1],
                 ``l3_energy < l2_energy``, ``|xmcd_l3|`` and
-                ``|xmcd_l2|`` <= ``MAX_XMCD``).
+                ``|xmcd_l2|`` <= ``MAX_XMCD``); with ``i0``, also when the largest mu of
+                a helicity plus ``mu_offset`` exceeds ln(i0), where under one count is
+                transmitted and the noisy mu would be clipped flat.
         """
         self.l3_energy = check_finite("l3_energy", l3_energy)
         self.l2_energy = check_finite("l2_energy", l2_energy)
@@ -111,6 +113,12 @@ class XMCD(Simulator):
                     "smaller fraction (a helicity's white line is (1 +- xmcd / 2) times the "
                     "average, negative beyond 2)"
                 )
+        self._check_countable(
+            lambda e: np.maximum(*self._helicities(e)),
+            (self.l3_energy, self.l2_energy),
+            "the noise-free mu of one helicity",
+            "edge_step, white_line_l3, white_line_l2, |xmcd_l3|, |xmcd_l2| or mu_offset",
+        )
 
     def _helicities(self, e: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Noise-free (mu_plus, mu_minus), each (n,), for energies e: (n,) eV."""

@@ -885,38 +885,39 @@ def train_eels_net(
 
         if start < epochs:
             data = simulate_eels(n_train, seed, np.float16, **settings["augment"])
-        bar = tqdm(total=epochs * steps, initial=start * steps, disable=not progress)
-        for epoch in range(start, epochs):
-            began = time.perf_counter()
-            order = np.random.default_rng(_seed(seed, epoch, 1)).permutation(n_train)
-            net.train()
-            total = 0.0
-            for i in range(steps):
-                rows = np.sort(order[i * batch_size : (i + 1) * batch_size])
-                x = torch.from_numpy(data.spectra[rows].astype(np.float32)).to(dev)
-                y = torch.from_numpy(data.labels[rows]).float().to(dev)
-                loss = eels_loss(net(_prepare(x, torch.from_numpy(data.window[rows]).to(dev))), y)
-                optimizer.zero_grad()
-                loss.backward()
-                optimizer.step()
-                schedule.step()
-                total += loss.item()
-                bar.update()
-                bar.set_postfix(epoch=epoch + 1, loss=f"{loss.item():.3f}", refresh=False)
-            seconds += time.perf_counter() - began
-            history.append(total / steps)
-            save_checkpoint(
-                checkpoint_dir,
-                epoch + 1,
-                settings,
-                net,
-                optimizer,
-                schedule,
-                **random_state(dev),
-                history=history,
-                seconds=seconds,
-            )
-        bar.close()
+        with tqdm(total=epochs * steps, initial=start * steps, disable=not progress) as bar:
+            for epoch in range(start, epochs):
+                began = time.perf_counter()
+                order = np.random.default_rng(_seed(seed, epoch, 1)).permutation(n_train)
+                net.train()
+                total = 0.0
+                for i in range(steps):
+                    rows = np.sort(order[i * batch_size : (i + 1) * batch_size])
+                    x = torch.from_numpy(data.spectra[rows].astype(np.float32)).to(dev)
+                    y = torch.from_numpy(data.labels[rows]).float().to(dev)
+                    loss = eels_loss(
+                        net(_prepare(x, torch.from_numpy(data.window[rows]).to(dev))), y
+                    )
+                    optimizer.zero_grad()
+                    loss.backward()
+                    optimizer.step()
+                    schedule.step()
+                    total += loss.item()
+                    bar.update()
+                    bar.set_postfix(epoch=epoch + 1, loss=f"{loss.item():.3f}", refresh=False)
+                seconds += time.perf_counter() - began
+                history.append(total / steps)
+                save_checkpoint(
+                    checkpoint_dir,
+                    epoch + 1,
+                    settings,
+                    net,
+                    optimizer,
+                    schedule,
+                    **random_state(dev),
+                    history=history,
+                    seconds=seconds,
+                )
 
     net = net.cpu().eval()
     validation = simulate_eels(n_val, VALIDATION_SEED)

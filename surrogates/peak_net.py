@@ -666,39 +666,38 @@ def train_peak_net(
         if state is not None:
             start, history, seconds = state["epoch"], state["history"], state["seconds"]
 
-        bar = tqdm(total=epochs * steps, initial=start * steps, disable=not progress)
-        for epoch in range(start, epochs):
-            began = time.perf_counter()
-            data = _simulate(n_train, _seed(seed, epoch, 1), net.config["grid_points"], 0.5)
-            order = np.random.default_rng(_seed(seed, epoch, 2)).permutation(n_train)
-            x = torch.from_numpy(data["x"][order]).to(dev)
-            count = torch.from_numpy(data["count"][order]).to(dev)
-            target = torch.from_numpy(data["target"][order]).to(dev)
-            net.train()
-            total = torch.zeros(5, device=dev)
-            for i in range(steps):
-                rows = slice(i * batch_size, (i + 1) * batch_size)
-                loss, parts = _losses(net, x[rows], count[rows], target[rows])
-                optimizer.zero_grad()
-                loss.backward()
-                optimizer.step()
-                schedule.step()
-                total += parts
-                bar.update()
-                bar.set_postfix(epoch=epoch + 1, loss=f"{loss.item():.3f}", refresh=False)
-            seconds += time.perf_counter() - began
-            history.append([float(v) for v in (total / steps).cpu()])
-            save_checkpoint(
-                checkpoint_dir,
-                epoch + 1,
-                settings,
-                net,
-                optimizer,
-                schedule,
-                history=history,
-                seconds=seconds,
-            )
-        bar.close()
+        with tqdm(total=epochs * steps, initial=start * steps, disable=not progress) as bar:
+            for epoch in range(start, epochs):
+                began = time.perf_counter()
+                data = _simulate(n_train, _seed(seed, epoch, 1), net.config["grid_points"], 0.5)
+                order = np.random.default_rng(_seed(seed, epoch, 2)).permutation(n_train)
+                x = torch.from_numpy(data["x"][order]).to(dev)
+                count = torch.from_numpy(data["count"][order]).to(dev)
+                target = torch.from_numpy(data["target"][order]).to(dev)
+                net.train()
+                total = torch.zeros(5, device=dev)
+                for i in range(steps):
+                    rows = slice(i * batch_size, (i + 1) * batch_size)
+                    loss, parts = _losses(net, x[rows], count[rows], target[rows])
+                    optimizer.zero_grad()
+                    loss.backward()
+                    optimizer.step()
+                    schedule.step()
+                    total += parts
+                    bar.update()
+                    bar.set_postfix(epoch=epoch + 1, loss=f"{loss.item():.3f}", refresh=False)
+                seconds += time.perf_counter() - began
+                history.append([float(v) for v in (total / steps).cpu()])
+                save_checkpoint(
+                    checkpoint_dir,
+                    epoch + 1,
+                    settings,
+                    net,
+                    optimizer,
+                    schedule,
+                    history=history,
+                    seconds=seconds,
+                )
 
     net = net.cpu().eval()
     predictor = PeakNetPredictor(net)

@@ -29,10 +29,14 @@ NET_MIN_DISTANCE = 0.1
 NET_EXPLORATION = 1.0
 #: Most recipes one batch (``q``, or ``n`` of one ``suggest``) holds.
 MAX_BATCH = 1000
-#: Most GP picks one qlognei batch holds: each pick's Monte-Carlo acquisition covers
-#: all earlier ones, so a batch takes time growing as its size cubed (one core, 2048
-#: candidates: 64 picks about 9 s, 128 about 80 s; the other methods pick 512 in 25 s).
-MAX_QLOGNEI_BATCH = 64
+#: The batch methods that condition the GP on every earlier pick of the batch: their
+#: time grows steeply with its size (qlognei's Monte-Carlo acquisition as the size
+#: cubed; the believers re-predict every candidate on a model grown by each pick).
+GREEDY_METHODS = ("qlognei", "kriging_believer", "ucb")
+#: Most GP picks one batch of a ``GREEDY_METHODS`` method holds (one core, 2048
+#: candidates, 150 observed recipes: 64 picks take SECONDS_64; thompson and
+#: local_penalization pick 512 in SECONDS_512).
+MAX_GREEDY_BATCH = 64
 #: Most generated candidates, Sobol and local points together (``select_batch``
 #: shortlists them for Thompson sampling's joint draws).
 MAX_CANDIDATES = 8192
@@ -72,7 +76,7 @@ class BatchBO:
     Args:
         space: the recipe space (constraints and steps are respected).
         q: default batch size, 1 to ``MAX_BATCH`` (a request for ``n`` overrides it);
-            qlognei picks at most ``MAX_QLOGNEI_BATCH`` per batch.
+            qlognei, kriging_believer and ucb pick at most ``MAX_GREEDY_BATCH`` per batch.
         batch_method: one of ``qlognei`` (sequential greedy, default),
             ``kriging_believer``, ``local_penalization``, ``thompson``, ``ucb``
             (see ``surrogates.batch_acquisition``).
@@ -139,7 +143,7 @@ class BatchBO:
                 f"initial_design={initial_design!r}; choose one of {sorted(DESIGNS)}"
             )
         check_int("q", q, 1, MAX_BATCH)
-        _check_qlognei_batch(batch_method, f"q={q}", q)
+        _check_greedy_batch(batch_method, f"q={q}", q)
         if n_initial is not None:
             why = "the model needs two measured recipes before it can propose"
             check_int("n_initial", n_initial, 2, MAX_POINTS, why)
@@ -523,7 +527,7 @@ class BatchBO:
         if self.model_kind != "gp" and len(self._spectra) >= self.net_after:
             alternate = len(self._values) % 2  # mix with n = 1: every other pick
             n_net = n if self.model_kind == "net" else (n // 2 if n > 1 else alternate)
-        _check_qlognei_batch(self.batch_method, f"this request (n={n})", n - n_net)
+        _check_greedy_batch(self.batch_method, f"this request (n={n})", n - n_net)
         note = self._widen()
         out = self._gp_batch(n - n_net, taken, pending, note) if n_net < n else []
         if n_net:
@@ -685,14 +689,14 @@ def _check_fraction(name: str, value: Any) -> None:
         raise InvalidParameterError(f"{name}={value!r} must be a number in (0, 1], e.g. 0.1")
 
 
-def _check_qlognei_batch(method: str, what: str, picks: int) -> None:
-    """Refuse more than ``MAX_QLOGNEI_BATCH`` GP ``picks`` in one qlognei batch."""
-    if method == "qlognei" and picks > MAX_QLOGNEI_BATCH:
+def _check_greedy_batch(method: str, what: str, picks: int) -> None:
+    """Refuse more than ``MAX_GREEDY_BATCH`` GP ``picks`` in one batch of a greedy method."""
+    if method in GREEDY_METHODS and picks > MAX_GREEDY_BATCH:
         raise InvalidParameterError(
-            f"{what} asks qlognei for {picks} recipes in one batch; it picks at most "
-            f"{MAX_QLOGNEI_BATCH} (its time grows as the batch size cubed): use batch_method "
-            f"thompson, ucb or local_penalization for larger batches, or ask in parts of up to "
-            f"{MAX_QLOGNEI_BATCH}"
+            f"{what} asks {method} for {picks} recipes in one batch; it picks at most "
+            f"{MAX_GREEDY_BATCH} (it conditions the model on every earlier pick, so its time "
+            f"grows steeply with the batch): use batch_method thompson or local_penalization "
+            f"for larger batches, or ask in parts of up to {MAX_GREEDY_BATCH}"
         )
 
 

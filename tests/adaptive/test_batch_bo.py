@@ -416,17 +416,25 @@ def test_too_many_recipes_in_one_request_are_refused():
         BatchBO(LINE, q=2).suggest(1001)
 
 
-def test_a_qlognei_batch_past_its_cap_is_refused_naming_the_faster_methods():
-    """qlognei's time grows as the batch size cubed (128 picks: 80 s); the others scale."""
-    with pytest.raises(InvalidParameterError, match=r"q=65 asks qlognei for 65 .*ucb"):
-        BatchBO(LINE, q=65)
-    assert BatchBO(LINE, q=65, batch_method="thompson").q == 65
-    strategy = BatchBO(SQUARE, q=4, n_initial=70, n_candidates=64, seed=0)
-    design = strategy.suggest(70)  # the design alone: no qlognei picks
+@pytest.mark.parametrize("method", ["qlognei", "kriging_believer", "ucb"])
+def test_a_greedy_batch_past_its_cap_is_refused_naming_the_faster_methods(method):
+    """Each pick conditions the model on the earlier ones, so the time grows steeply (150
+    recipes: 64 believer picks take half a minute, 200 two to three minutes)."""
+    message = rf"q=65 asks {method} for 65 .*thompson or local_penalization"
+    with pytest.raises(InvalidParameterError, match=message):
+        BatchBO(LINE, q=65, batch_method=method)
+    assert BatchBO(LINE, q=64, batch_method=method).q == 64
+    strategy = BatchBO(SQUARE, q=4, n_initial=70, n_candidates=64, batch_method=method, seed=0)
+    design = strategy.suggest(70)  # the design alone: no GP picks
     assert len(design) == 70
     strategy.observe([Observation(s.point, bowl(s.point), time=t) for t, s in enumerate(design)])
-    with pytest.raises(InvalidParameterError, match=r"n=65\) asks qlognei .* parts of up to 64"):
+    with pytest.raises(InvalidParameterError, match=rf"n=65\) asks {method} .* parts of up to 64"):
         strategy.suggest(65)
+
+
+@pytest.mark.parametrize("method", ["thompson", "local_penalization"])
+def test_the_scaling_methods_take_a_batch_past_the_greedy_cap(method):
+    assert BatchBO(LINE, q=1000, batch_method=method).q == 1000
 
 
 def test_a_batch_larger_than_n_candidates_is_full_on_a_continuous_space():

@@ -38,7 +38,7 @@ def test_a_busy_or_malformed_bind_exits_2_and_writes_nothing(tmp_path, capsys, c
             where = where or ["--out", str(tmp_path / "out")]
             assert main([*command.split(), *where, "--bind", bind]) == 2
             err = capsys.readouterr().err
-            assert err.startswith(f"error: cannot serve on --bind {bind}: ")
+            assert err.startswith(f"error: cannot serve on {bind}: ")
             assert "tcp://127.0.0.1:0" in err and len(err.strip().splitlines()) == 1
             assert not any(tmp_path.iterdir()), "a failed bind left a journal or folder"
     finally:

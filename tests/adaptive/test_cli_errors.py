@@ -159,10 +159,15 @@ def test_simulate_synthesis_prints_its_campaign_on_stderr(tmp_path, capsys):
         ("simulate xas --channel bogus", "--channel bogus: kedge measures mu, i0, i1; pass one"),
         (
             "simulate synthesis --batch 65",
-            "--batch 65: qlognei picks at most 64 recipes per batch (its time grows as the "
-            "batch size cubed); pass --batch 64 or less, or --method thompson, ucb or",
+            "--batch 65: qlognei picks at most 64 recipes per batch (each conditions the model "
+            "on every earlier pick, so its time grows steeply with the batch); pass --batch 64 "
+            "or less, or --method thompson or local_penalization",
         ),
         ("simulate synthesis --target nope.csv", "--target nope.csv does not exist; pass a"),
+        (
+            "bench scan --spectrum nope.csv",
+            "--spectrum nope.csv does not exist; pass a recorded spectrum (two-column or XDI)",
+        ),
         ("bench scan --spectrum kedge.csv --max-points 1", "--max-points 1: must be an integer"),
         ("bench scan --spectrum kedge.csv --noise-counts -3", "--noise-counts -3: must be the"),
         ("bench pool --data pool.csv --inputs a --objective y --seeds 0", "--seeds 0: must be"),
@@ -172,17 +177,60 @@ def test_simulate_synthesis_prints_its_campaign_on_stderr(tmp_path, capsys):
         ),
         ("bench pool --data . --inputs a --objective y", "--data . is a folder; pass the pool"),
         (
-            "bench pool --data pool.csv --inputs a --objective y --batch 65 --methods qlognei",
-            "--batch 65: qlognei picks at most 64 recipes per batch",
+            "bench pool --data pool.csv --inputs a --objective y --batch 65 --methods ucb,random",
+            "--batch 65: ucb picks at most 64 recipes per batch",
         ),
-        ("bench batch --batch 65", "--batch 65: qlognei picks at most 64 recipes per batch"),
+        (
+            "bench pool --data pool.csv --inputs a --objective y --methods ,",
+            "--methods ',' names no method; give a comma list of distinct methods from "
+            "qlognei,kriging_believer,local_penalization,thompson,ucb,random",
+        ),
+        (
+            "bench pool --data pool.csv --inputs a --objective y --methods ucb,,thompson",
+            "--methods 'ucb,,thompson' has an empty entry; give a comma list of distinct methods",
+        ),
+        (
+            "bench pool --data pool.csv --inputs a --objective y --methods ucb,bogus",
+            "--methods 'ucb,bogus' names unknown method(s) bogus; give a comma list of distinct",
+        ),
+        (
+            "bench pool --data pool.csv --inputs a --objective y --methods ucb,random,ucb",
+            "--methods 'ucb,random,ucb' names ucb more than once; give a comma list of distinct",
+        ),
+        (
+            "bench pool --data pool.csv --inputs a, --objective y",
+            "--inputs 'a,' has an empty entry; give a comma list of distinct input columns",
+        ),
+        (
+            "bench batch --batch 65",
+            "--batch 65: qlognei, kriging_believer, ucb pick at most 64 recipes per batch",
+        ),
         ("bench peakfit --n 0", "--n 0: must be a positive integer"),
         ("bench peakfit --n 1 --seed -1", "--seed -1: must be an integer >= 0"),
+        (
+            "bench peakfit --n 1 --methods ,,",
+            "--methods ',,' names no method; give a comma list of distinct methods from pipeline,",
+        ),
+        ("bench peakfit --n 1 --methods em,em", "--methods 'em,em' names em more than once"),
         ("bench eels --n 0", "--n 0: must be a positive integer"),
         ("bench eels --n 1 --seed -1", "--seed -1: must be an integer >= 0"),
+        (
+            "fit peaks nope.vms --json",
+            "file nope.vms does not exist; pass a VAMAS (.vms) or two-column binding-energy file",
+        ),
+        ("fit peaks .", "file . is a folder; pass a VAMAS (.vms) or two-column"),
+        (
+            "identify nope.msa --json",
+            "file nope.msa does not exist; pass an EMSA/MSA or two-column EELS spectrum",
+        ),
+        (
+            "train eels --arch resnet --init nope.pt",
+            "--init nope.pt does not exist; pass a weights file of adaptive train eels --arch "
+            "resnet",
+        ),
         pytest.param(
-            "fit peaks VAMAS",
-            "VAMAS: holds 11 regions; pass --block <name substring> or --block <",
+            "fit peaks CU_VAMAS",
+            "CU_VAMAS: holds 11 regions; pass --block <name substring> or --block <",
             marks=pytest.mark.skipif(not CU_VAMAS.is_file(), reason="needs shared/data/xps"),
         ),
     ],
@@ -194,11 +242,86 @@ def test_a_bad_flag_is_named_as_typed_before_anything_is_written(
     Path("kedge.csv").write_text("".join(f"{e} {int(e > 9000)}\n" for e in range(8900, 9100, 5)))
     Path("pool.csv").write_text("a,y\n" + "".join(f"{a},{(a - 30) ** 2}\n" for a in range(100)))
     where = ["--out", "out"] if command.startswith("simulate") else []
-    assert main([*command.replace("VAMAS", str(CU_VAMAS)).split(), *where]) == 2
+    assert main([*command.replace("CU_VAMAS", str(CU_VAMAS)).split(), *where]) == 2
     err = capsys.readouterr().err
-    assert err.startswith(f"error: {message.replace('VAMAS', str(CU_VAMAS))}"), err
+    assert err.startswith(f"error: {message.replace('CU_VAMAS', str(CU_VAMAS))}"), err
     assert len(err.splitlines()) == 1
     assert sorted(p.name for p in tmp_path.iterdir()) == ["kedge.csv", "pool.csv"]
+
+
+@pytest.mark.parametrize(
+    ("inputs", "methods", "expected"),
+    [(" a ", " random", ["random"]), ("a", " ucb , random", ["ucb", "random"]), ("a", None, None)],
+)
+def test_comma_lists_drop_the_spaces_around_each_name(
+    tmp_path, monkeypatch, inputs, methods, expected
+):
+    calls = []
+    monkeypatch.setattr(
+        "adaptive.bench_pool.bench_pool", lambda *args, **kwargs: calls.append(args) or {}
+    )
+    (tmp_path / "pool.csv").write_text("a,y\n1,2\n")
+    command = ["bench", "pool", "--data", str(tmp_path / "pool.csv"), "--inputs", inputs]
+    methods_flag = [] if methods is None else ["--methods", methods]
+    assert main([*command, "--objective", "y", *methods_flag, "--json"]) == 0
+    assert calls[0][1] == ["a"] and calls[0][7] == expected
+
+
+def test_an_empty_methods_list_is_refused_not_taken_for_all(capsys):
+    assert main(["bench", "peakfit", "--n", "1", "--methods", ""]) == 2
+    assert capsys.readouterr().err.startswith("error: --methods '' names no method; give a")
+
+
+def test_ctrl_c_in_bench_pool_closes_its_bar_before_the_one_line(tmp_path, monkeypatch, capsys):
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("adaptive.bench_pool.run_pool_campaign", interrupted)
+    (tmp_path / "pool.csv").write_text("a,y\n" + "".join(f"{a},{a}\n" for a in range(10)))
+    command = ["bench", "pool", "--data", str(tmp_path / "pool.csv"), "--inputs", "a"]
+    try:
+        code = main(
+            [*command, "--objective", "y", "--methods", "random", "--init", "2", "--batch", "2"]
+        )
+    except KeyboardInterrupt:  # escaping main, it would end the whole test session
+        code = None
+    assert code == 130
+    bar, line = capsys.readouterr().err.rstrip("\n").split("\n")  # the bar's \r stay in bar
+    assert bar.startswith("\rpool campaigns:   0%")
+    assert line == "interrupted: adaptive bench pool stopped"
+
+
+@pytest.mark.parametrize(
+    ("patched", "argv"),
+    [
+        ("adaptive.bench._run_sequential", ["bench", "scan", "--spectrum", "kedge.csv"]),
+        (
+            "adaptive.bench_peakfit.fit_lmfit_naive",
+            ["bench", "peakfit", "--n", "2", "--methods", "lmfit_naive"],
+        ),
+    ],
+)
+def test_ctrl_c_in_a_benchmark_closes_its_bar_before_the_one_line(
+    tmp_path, monkeypatch, capsys, patched, argv
+):
+    """A closed bar ends its line (or, with leave=False, clears it): the one line starts
+    a line of its own on the terminal."""
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.chdir(tmp_path)
+    Path("kedge.csv").write_text("".join(f"{e} {int(e > 9000)}\n" for e in range(8900, 9100, 5)))
+    monkeypatch.setattr(patched, interrupted)
+    try:
+        code = main(argv)
+    except KeyboardInterrupt:  # escaping main, it would end the whole test session
+        code = None
+    assert code == 130
+    err = capsys.readouterr().err
+    assert "0%" in err, "no progress bar was shown"
+    shown = err.rstrip("\n").split("\n")[-1].split("\r")[-1]  # what the terminal shows last
+    assert shown == f"interrupted: adaptive {argv[0]} {argv[1]} stopped"
 
 
 @pytest.mark.parametrize(

@@ -11,7 +11,7 @@ import zmq
 
 import adaptive.server
 from adaptive import campaign, protocol
-from adaptive.client import MAX_SUGGESTIONS, Client, Request
+from adaptive.client import MAX_SUGGESTIONS, CampaignStoppedError, Client, Request
 from adaptive.errors import (
     InvalidParameterError,
     OutOfSpaceError,
@@ -215,8 +215,18 @@ def test_error_reply_raises_remote_error(serve, connect):
     client = connect(server.address)
     with pytest.raises(RemoteError, match="x=5.0 is outside") as caught:
         client.call("observation_put", x=5.0)
-    assert caught.value.type == "OutOfSpaceError"
+    assert caught.value.type == "OutOfSpaceError" and isinstance(caught.value, OutOfSpaceError)
     assert len(server.seen) == 1  # an error reply is an answer: no retry
+
+
+def test_a_driver_catches_a_servers_error_by_the_class_client_exports(serve, connect):
+    stopped = CampaignStoppedError("campaign c1 has stopped (operator); create a new one")
+    server = serve(lambda rid, m, p, n: [framed(protocol.error_reply(rid, stopped))])
+    client = connect(server.address)
+    with pytest.raises(CampaignStoppedError) as caught:  # imported from adaptive.client
+        client.call("observation_put", x=5.0)
+    assert isinstance(caught.value, RemoteError) and caught.value.type == "CampaignStoppedError"
+    assert str(caught.value) == f"CampaignStoppedError: {stopped}"
 
 
 def test_error_reply_without_id_is_raised(serve, connect):

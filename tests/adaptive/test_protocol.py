@@ -5,8 +5,16 @@ import json
 import numpy as np
 import pytest
 
-from adaptive import protocol
-from adaptive.errors import InvalidParameterError, ProtocolError, RemoteError
+from adaptive import errors, protocol
+from adaptive.errors import (
+    AdaptiveError,
+    InvalidParameterError,
+    JournalError,
+    OutOfSpaceError,
+    ProtocolError,
+    RemoteError,
+    ServerUnavailableError,
+)
 
 
 def _frames(envelope: dict, *arrays: bytes) -> list[bytes]:
@@ -241,6 +249,59 @@ def test_error_reply_raises_remote_error_with_type():
     with pytest.raises(RemoteError, match="x=5 is outside") as caught:
         protocol.unwrap_reply(protocol.decode(protocol.encode(reply)))
     assert caught.value.type == "InvalidParameterError"
+
+
+def raised_by(type_: str, message: str) -> RemoteError:
+    """What unwrapping an error reply of ``type_`` and ``message`` raises."""
+    reply = {"v": 1, "id": "a", "ok": False, "error": {"type": type_, "message": message}}
+    with pytest.raises(RemoteError) as caught:
+        protocol.unwrap_reply(protocol.decode(protocol.encode(reply)))
+    return caught.value
+
+
+SENT_BY_SERVERS = [
+    cls
+    for cls in vars(errors).values()
+    if isinstance(cls, type)
+    and issubclass(cls, AdaptiveError)
+    and cls not in (AdaptiveError, RemoteError, ServerUnavailableError)
+]
+
+
+@pytest.mark.parametrize("cls", SENT_BY_SERVERS, ids=lambda cls: cls.__name__)
+def test_an_error_reply_is_raised_as_the_class_it_names(cls):
+    err = raised_by(cls.__name__, "what went wrong; the fix")
+    assert isinstance(err, cls) and isinstance(err, RemoteError)
+    assert err.type == cls.__name__ and str(err) == f"{cls.__name__}: what went wrong; the fix"
+    assert type(raised_by(cls.__name__, "again")) is type(err)  # one class per type
+
+
+def test_an_out_of_space_reply_is_caught_as_each_of_its_classes():
+    err = raised_by("OutOfSpaceError", "x=5 is outside [0, 1]")
+    for cls in (RemoteError, OutOfSpaceError, InvalidParameterError, ValueError, RuntimeError):
+        assert isinstance(err, cls), cls
+
+
+def test_a_journal_error_reply_is_an_oserror_without_errno():
+    """JournalError is an OSError, whose instances have fields RuntimeError's lack."""
+    err = raised_by("JournalError", "the journal 'j.sqlite' failed: disk I/O error")
+    assert isinstance(err, JournalError) and isinstance(err, OSError)
+    assert isinstance(err, RemoteError) and isinstance(err, RuntimeError)
+    assert err.errno is None and err.strerror is None
+    assert str(err) == "JournalError: the journal 'j.sqlite' failed: disk I/O error"
+
+
+@pytest.mark.parametrize(
+    "type_", ["KeyError", "ErrorOfANewerServer", "AdaptiveError", "RemoteError", "__class__"]
+)
+def test_an_error_reply_of_a_type_not_ours_stays_a_plain_remote_error(type_):
+    err = raised_by(type_, "m")
+    assert type(err) is RemoteError and err.type == type_ and str(err) == f"{type_}: m"
+
+
+def test_a_reply_naming_the_clients_own_unavailable_error_is_no_outage():
+    err = raised_by("ServerUnavailableError", "m")
+    assert type(err) is RemoteError and not isinstance(err, ServerUnavailableError)
 
 
 @pytest.mark.parametrize(

@@ -1,6 +1,7 @@
 """The server over real loopback sockets: methods, bad input, nothing journaled lost."""
 
 import json
+import threading
 import time
 
 import numpy as np
@@ -10,8 +11,8 @@ import zmq
 from adaptive import protocol
 from adaptive.campaign import Campaign
 from adaptive.client import Client
-from adaptive.errors import InvalidParameterError, JournalError, RemoteError
-from adaptive.journal import Journal
+from adaptive.errors import InvalidParameterError, JournalError, RemoteError, ServerStartError
+from adaptive.journal import Journal, claim_for_serving
 from adaptive.server import Server
 from tests.adaptive.journal_lock import held_by_another_process
 
@@ -287,9 +288,39 @@ def test_a_prediction_of_too_many_points_is_refused_and_chunks_are_answered(clie
     assert reply["mean"].shape == (1000,)
 
 
-def test_a_port_in_use_fails_at_start(server, tmp_path):
-    with pytest.raises(zmq.ZMQError):
-        Server(tmp_path / "other.sqlite", bind=server.endpoint).start()
+@pytest.mark.parametrize("taken", [True, False], ids=["port in use", "malformed"])
+def test_a_bind_that_fails_at_start_is_a_typed_error_naming_the_fix(server, tmp_path, taken):
+    bind = server.endpoint if taken else "nonsense"
+    with pytest.raises(
+        ServerStartError, match=f"cannot serve on {bind}: .*tcp://127.0.0.1:0"
+    ) as caught:
+        Server(tmp_path / "other.sqlite", bind=bind).start()
+    assert isinstance(caught.value, OSError) and isinstance(caught.value.__cause__, zmq.ZMQError)
+    assert not (tmp_path / "other.sqlite").exists()
+
+
+def test_a_start_that_hangs_is_a_typed_error_and_the_late_server_stops(tmp_path, monkeypatch):
+    claimed, released = threading.Event(), threading.Event()
+
+    def hung_claim(path):  # a journal on a network mount that does not answer
+        claimed.set()
+        released.wait(10)
+        return claim_for_serving(path)
+
+    monkeypatch.setattr("adaptive.server.claim_for_serving", hung_claim)
+    server = Server(tmp_path / "journal.sqlite", bind="tcp://127.0.0.1:0")
+    with pytest.raises(ServerStartError, match="did not start within 0.2 s.*journal's disk"):
+        server.start(timeout_s=0.2)
+    assert claimed.is_set()
+    released.set()
+    server._thread.join(5)
+    assert not server._thread.is_alive()  # it came up late, and stopped instead of serving
+
+
+@pytest.mark.parametrize("timeout_s", [0, -1.0, float("nan"), "10", True])
+def test_a_bad_start_timeout_is_refused(tmp_path, timeout_s):
+    with pytest.raises(InvalidParameterError, match="timeout_s=.* > 0"):
+        Server(tmp_path / "journal.sqlite", bind="tcp://127.0.0.1:0").start(timeout_s)
 
 
 def test_stop_then_put_is_refused(client, campaign):

@@ -6,6 +6,7 @@ import pytest
 
 import drivers
 import simulators.agnp as agnp
+from adaptive.client import InstrumentStateError
 from adaptive.errors import InvalidParameterError, OutOfSpaceError
 from drivers import SimulatedInstrument, SynthesisInstrument, replay_instrument
 from simulators import KEdgeXAS, read_two_column
@@ -63,9 +64,15 @@ def test_other_channel_as_value():
         SimulatedInstrument(KEdgeXAS(i0=None), channel="fluo")
 
 
-def test_read_before_move_raises():
-    with pytest.raises(RuntimeError, match="move"):
-        SimulatedInstrument(KEdgeXAS(i0=None)).read()
+@pytest.mark.parametrize(
+    "instrument",
+    [SimulatedInstrument(KEdgeXAS(i0=None)), SynthesisInstrument(agnp.AgNPSynthesis(seed=0))],
+    ids=["simulated", "synthesis"],
+)
+def test_read_before_move_raises_a_typed_error_saying_to_move_first(instrument):
+    with pytest.raises(InstrumentStateError, match=r"read before move: .*move\(point\) first"):
+        instrument.read()
+    assert issubclass(InstrumentStateError, RuntimeError)  # as the builtin raised before
 
 
 @pytest.mark.parametrize(

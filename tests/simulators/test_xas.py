@@ -223,3 +223,43 @@ def test_counts_beyond_the_poisson_limit_are_refused_clearly():
     sim = KEdgeXAS(mu_offset=-60.0, seed=0)  # transmitted fraction exp(60) > 1
     with pytest.raises(ValueError, match="lower i0 or raise mu_offset"):
         sim.measure(9050.0)
+
+
+def test_mu_beyond_ln_i0_is_refused_with_the_values_and_the_fix():
+    """Once undone: edge_step=20 at i0=1e6 measured ln(i0) - mu_offset = 12.8 flat above the
+    edge, as the transmitted counts I0 exp(-mu - mu_offset) rounded to zero."""
+    expected = (
+        r"^the noise-free mu reaches 24\.4 at 8982\.16 eV: with mu_offset = 1, 25\.4 exceeds "
+        r"ln\(i0\) = 13\.8 \(i0 = 1e\+06\), so under one transmitted count is expected there "
+        r"and the noisy mu would be clipped flat; lower edge_step, white_line_amplitude, "
+        r"pre_edge_amplitude or mu_offset, or raise i0 to at least 1\.2e\+11, or pass "
+        r"i0=None for noise-free measurements$"
+    )
+    with pytest.raises(ValueError, match=expected):
+        KEdgeXAS(edge_step=20.0)
+    with pytest.raises(ValueError, match=r"with mu_offset = 20, 21\.2 exceeds ln\(i0\) = 13\.8"):
+        KEdgeXAS(mu_offset=20.0)
+    with pytest.raises(ValueError, match=r"reaches 1\.22e\+03 .*or mu_offset, or pass i0=None"):
+        KEdgeXAS(edge_step=1000.0)  # no countable i0 would do
+    KEdgeXAS(edge_step=20.0, i0=None)  # noise-free is always allowed
+    sim = KEdgeXAS(edge_step=20.0, i0=1.2e11, seed=0)
+    assert np.unique(sim.measure(np.full(200, 8982.16))).size > 1  # noisy, not clipped flat
+
+
+def test_a_narrow_peak_between_grid_energies_is_seen():
+    with pytest.raises(ValueError, match=r"reaches 20\.\d at 8972 eV"):
+        KEdgeXAS(pre_edge_amplitude=20.0, pre_edge_fwhm=1e-3)
+
+
+def test_the_borderline_i0_is_accepted_and_just_below_it_refused():
+    # Defaults: mu + mu_offset peaks at 2.2208 = ln(9.215).
+    KEdgeXAS(i0=9.3)
+    with pytest.raises(ValueError, match=r"ln\(i0\) = 2\.22 .*raise i0 to at least 9\.3,"):
+        KEdgeXAS(i0=9.2)
+    sim = KEdgeXAS(edge_step=10.0, seed=0)  # mu + mu_offset up to 13.2 < ln(1e6) = 13.8
+    assert np.unique(sim.measure(np.full(200, 8982.16))).size > 1
+
+
+def test_default_seeded_draws_are_unchanged():
+    counts = KEdgeXAS(seed=0).measure_channels(np.array([8900.0, 8982.0, 9100.0]))["i1"]
+    np.testing.assert_array_equal(counts, [360034.0, 107903.0, 136059.0])

@@ -312,11 +312,11 @@ def test_load_of_weights_whose_tensors_fit_another_layout_names_the_file(tmp_pat
 # --------------------------------------------------------------------------- training
 
 
-def tiny(arch, tmp_path, name, epochs=2, seed=0, **settings):
+def tiny(arch, tmp_path, name, epochs=2, seed=0, progress=False, **settings):
     return train_eels_net(
         arch, n_train=256, epochs=epochs, seed=seed, batch_size=64,
         checkpoint_dir=tmp_path / f"ck_{name}_{arch}", out_path=tmp_path / name / f"eels_{arch}.pt",
-        progress=False, n_val=200, **settings,
+        progress=progress, n_val=200, **settings,
     )  # fmt: skip
 
 
@@ -360,6 +360,19 @@ def test_training_resumes_from_the_latest_checkpoint(tmp_path):
         torch.testing.assert_close(resumed[key], value, rtol=0, atol=0)
     with pytest.raises(InvalidParameterError, match="settings"):
         tiny("unet", tmp_path, "full", epochs=3, seed=4)
+
+
+def test_an_interrupt_in_training_closes_the_progress_bar(tmp_path, monkeypatch, capsys):
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("surrogates.eels_net.save_checkpoint", interrupted)  # after epoch 1
+    err = None
+    try:
+        tiny("unet", tmp_path, "a", progress=True)
+    except KeyboardInterrupt:  # read while the traceback holds the training, as main() prints
+        err = capsys.readouterr().err
+    assert err is not None and "4/8" in err and err.endswith("\n"), err  # the bar is closed
 
 
 def test_training_rejects_bad_settings(tmp_path):

@@ -291,3 +291,18 @@ def test_committed_weights_are_fast(trained, fresh):
         best = min(best, time.perf_counter() - began)
     # measured: 9,000-15,000 spectra/s including preprocessing, one thread
     assert 2000 / best > 2000
+
+
+def test_an_interrupt_in_training_closes_the_progress_bar(tmp_path, monkeypatch, capsys):
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("surrogates.peak_net.save_checkpoint", interrupted)  # after epoch 1
+    err = None
+    try:
+        train_peak_net(
+            checkpoint_dir=tmp_path / "ck", out_path=tmp_path / "w.pt", **{**TINY, "progress": True}
+        )
+    except KeyboardInterrupt:  # read while the traceback holds the training, as main() prints
+        err = capsys.readouterr().err
+    assert err is not None and "4/8" in err and err.endswith("\n"), err  # the bar is closed
