@@ -438,7 +438,9 @@ def test_the_scaling_methods_take_a_batch_past_the_greedy_cap(method):
 
 
 def test_a_batch_larger_than_n_candidates_is_full_on_a_continuous_space():
-    strategy = BatchBO(SQUARE, q=4, n_initial=4, n_candidates=16, batch_method="ucb", seed=0)
+    strategy = BatchBO(
+        SQUARE, q=4, n_initial=4, n_candidates=16, batch_method="local_penalization", seed=0
+    )
     design = strategy.suggest(4)
     strategy.observe([Observation(s.point, bowl(s.point), time=t) for t, s in enumerate(design)])
     assert len({tuple(s.point.values()) for s in strategy.suggest(100)}) == 100
@@ -541,7 +543,9 @@ def test_unconstrained_sobol_candidates_are_the_first_points_of_the_sequence():
 
 def test_a_tightly_constrained_batch_is_full():
     space = fractions("abc", upper=2.0, high=10.0)  # 0.13 % of the cube is feasible
-    strategy = BatchBO(space, q=100, batch_method="ucb", n_initial=10, n_candidates=100, seed=0)
+    strategy = BatchBO(
+        space, q=100, batch_method="local_penalization", n_initial=10, n_candidates=100, seed=0
+    )
     design = [s.point for s in strategy.suggest(10)]
     strategy.observe([Observation(p, float(sum(p.values()))) for p in design])
     batch = strategy.suggest(100)
