@@ -1,4 +1,4 @@
-"""The ``adaptive`` command: serve, simulate, bench, fit, train."""
+"""The ``adaptive`` command: serve, simulate, bench, identify, fit, train."""
 
 from __future__ import annotations
 
@@ -543,7 +543,9 @@ def build_parser() -> argparse.ArgumentParser:
     eels.set_defaults(func=cmd_bench_eels)
 
     identify = _add_command(commands, "identify", "elements in an EELS core-loss spectrum")
-    identify.add_argument("file", help="EMSA/MSA or two-column spectrum")
+    identify.add_argument(
+        "file", help="EMSA/MSA or two-column text; .dm3/.dm4/.hspy with adaptive-lab[io]"
+    )
     identify.add_argument(
         "--figure",
         default=None,

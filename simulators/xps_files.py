@@ -14,6 +14,7 @@ import numpy as np
 from simulators.text_files import (
     DECIMAL_COMMAS,
     column_titles,
+    existing_file,
     in_ev,
     read_text,
     split_fields,
@@ -401,10 +402,11 @@ def read_xps(path: str | Path, block: str | None = None) -> XPSRegion:
         The selected region.
 
     Raises:
+        FileNotFoundError, IsADirectoryError: nothing, or a folder, is at ``path``.
         ValueError: the file or the chosen block is bad, or ``block`` matches no region or
             several.
     """
-    path = Path(path)
+    path = existing_file(path, "a VAMAS (.vms) or two-column text XPS file")
     with path.open(encoding="utf-8-sig", errors="replace") as handle:
         first = handle.readline()
     if path.suffix.lower() == ".vms" or first.startswith(VAMAS_FORMAT):

@@ -369,3 +369,10 @@ def test_a_region_name_naming_one_column_is_no_header(tmp_path):
     region = read_xps_text(write(tmp_path, "be.txt", text))
     np.testing.assert_allclose(region.binding_energy, [110.0, 110.1, 110.2, 110.3])
     np.testing.assert_allclose(region.counts, [100, 120, 130, 120])
+
+
+def test_a_missing_file_or_a_folder_is_named_not_a_raw_errno(tmp_path):
+    with pytest.raises(FileNotFoundError, match=r"'.*nope\.vms' does not exist; check the path"):
+        read_xps(tmp_path / "nope.vms")
+    with pytest.raises(IsADirectoryError, match="is a directory, not a file; pass a VAMAS"):
+        read_xps(tmp_path)
