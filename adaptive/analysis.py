@@ -57,7 +57,8 @@ class PeakAnalysis:
 
 class ElementAnalysis:
     """EELS element identification: ``p_<element>`` probabilities and ``n_elements``
-    above the calibrated thresholds (x is energy loss in eV), and ``warnings``, the
+    above the calibrated thresholds (x is energy loss, in the spectrum's ``x_units``: eV,
+    keV, or none for eV), and ``warnings``, the
     sentences of ``surrogates.eels_net.domain_warnings`` on where the spectrum leaves
     the trained range (a list, empty when it does not; not a value).
 
@@ -88,10 +89,19 @@ class ElementAnalysis:
 
     def __call__(self, spectrum: Spectrum) -> dict[str, float | list[str]]:
         from simulators.eels import ELEMENTS
-        from simulators.eels_files import to_channels
+        from simulators.eels_files import ev_per, to_channels
         from surrogates.eels_net import domain_warnings
 
+        try:
+            scale = ev_per(spectrum.x_units)
+        except ValueError:  # simulators raise builtins only (they import nothing of ours)
+            raise InvalidParameterError(
+                f"cannot identify elements in a spectrum with x_units={spectrum.x_units!r}: x "
+                "is energy loss in 'eV' or 'keV' ('' for eV); convert x to eV and send "
+                "x_units='eV'"
+            ) from None
         energy, counts = spectrum.ascending()
+        energy = energy * scale
         try:
             channels, window = to_channels(energy, counts)
         except ValueError as err:  # simulators raise builtins only (they import nothing of ours)

@@ -324,6 +324,8 @@ def cmd_identify(args) -> int:
             spectrum.counts,
             result["probabilities"],
             result["present"],
+            thresholds=result["thresholds"],
+            warnings=result["warnings"],
         ),
         "the elements were printed but their figure",
         args,

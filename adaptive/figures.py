@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import os
 import sys
+import textwrap
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -17,6 +19,9 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
 from adaptive.errors import InvalidParameterError
+
+#: Characters per line of the warnings above the identification figure's spectrum.
+WARNING_WIDTH = 110
 
 
 def plot_scan(
@@ -153,28 +158,42 @@ def plot_identification(
     probabilities: dict[str, float],
     present: list[str],
     top: int = 10,
+    thresholds: dict[str, float] | None = None,
+    warnings: Sequence[str] = (),
 ) -> Path:
     """A core-loss spectrum beside the present elements (highlighted) and the most
-    probable others, ``top`` bars in all (more when more than ``top`` are present).
+    probable others, ``top`` bars in all (more when more than ``top`` are present), each
+    with a tick at its threshold; any warnings are written above the spectrum.
 
     Args:
         energy: (m,) energy loss, eV; counts: (m,) the spectrum.
         probabilities: element -> probability, highest first.
         present: elements above their thresholds (a threshold is per element, so a
             present one may rank below absent ones).
+        thresholds: element -> its calibrated threshold, as ``identify_spectrum`` gives
+            them; no ticks when None.
+        warnings: sentences on where the spectrum leaves the trained range
+            (``identify_spectrum``'s ``warnings``).
     """
-    fig = Figure(figsize=(11, 4))
+    lines = [line for warning in warnings for line in textwrap.wrap(warning, WARNING_WIDTH)]
+    fig = Figure(figsize=(11, 4 + 0.16 * len(lines)), layout="constrained")
     left, right = fig.subplots(1, 2, width_ratios=(2, 1))
     left.plot(energy, counts, lw=1)
     left.set_xlabel("energy loss (eV)")
     left.set_ylabel("counts")
+    left.set_title("\n".join(lines), loc="left", fontsize=8, color="C3")
     others = [n for n in probabilities if n not in present]
     shown = {*present, *others[: max(top - len(present), 0)]}  # present ones always
     names = [n for n in probabilities if n in shown][::-1]  # most probable on top
     colours = ["C2" if n in present else "0.6" for n in names]
     right.barh(names, [probabilities[n] for n in names], color=colours)
+    label = "probability (green: present)"
+    if thresholds is not None:
+        rows = np.arange(len(names))
+        right.vlines([thresholds[n] for n in names], rows - 0.4, rows + 0.4, color="k", lw=2)
+        label = "probability (green: present; black tick: threshold)"
     right.set_xlim(0, 1)
-    right.set_xlabel("probability (green: present)")
+    right.set_xlabel(label)
     fig.suptitle(f"elements present: {', '.join(present) or 'none'}")
     return save_figure(fig, path)
 

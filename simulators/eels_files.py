@@ -35,6 +35,11 @@ BINARY_SUFFIXES = {".dm3": "digitalmicrograph", ".dm4": "digitalmicrograph",
 _MSA_KEY = re.compile(r"#\s*([A-Za-z0-9_]+)\s*(?:-\s*(\S*))?\s*(?::(.*)|$)")
 #: Below this, all of a spectrum's energies suggest an axis in keV read as eV.
 KEV_HINT_EV = 100.0
+#: Column titles (``header_columns`` names) of a text file's energy column: ``Energy
+#: (eV)``, ``E_keV``, ``Energy loss``, ``energy-loss``, ``eLoss``, ``eV``, ``keV`` ...
+ENERGY_TITLE = re.compile(r"(?:e|energy)(?:[\s_-]*loss)?|loss|k?ev")
+#: Column titles of a text file's counts column.
+COUNTS_TITLES = frozenset({"counts", "count", "cts", "intensity", "i", "signal"})
 
 
 @dataclass(frozen=True)
@@ -54,22 +59,34 @@ class EELSSpectrum:
     source: str
 
 
-def _ascending_steps(energy: np.ndarray, where: str = "") -> np.ndarray:
-    """Steps (m - 1,) of ``energy`` (m,); a ValueError (prefixed ``where``) unless all > 0."""
+def _point(i: int, lines: np.ndarray | None) -> str:
+    """Point ``i`` (from 0), or the file line it was read from when ``lines`` (m,) are known."""
+    return f"point {i}" if lines is None else f"line {lines[i]}"
+
+
+def _ascending_steps(
+    energy: np.ndarray, where: str = "", lines: np.ndarray | None = None
+) -> np.ndarray:
+    """Steps (m - 1,) of ``energy`` (m,); a ValueError (prefixed ``where``, naming the point
+    by its file line when ``lines`` (m,) are known) unless all > 0."""
     step = np.diff(energy)
     if (step <= 0).any():
         i = int(np.argmax(step <= 0))
+        fix = "reverse both arrays" if (step < 0).all() else "sort the spectrum by energy"
         found = (
-            f"point {i + 1} repeats {energy[i]} eV; remove the duplicate points"
+            f"{_point(i + 1, lines)} repeats {energy[i]} eV; remove the duplicate points"
             if step[i] == 0
-            else f"point {i + 1} ({energy[i + 1]} eV) follows {energy[i]} eV; sort the "
-            "spectrum by energy, or reverse both arrays"
+            else f"{_point(i + 1, lines)} ({energy[i + 1]} eV) follows {energy[i]} eV; {fix}"
         )
         raise ValueError(f"{where}energy must increase strictly (positive dispersion), but {found}")
     return step
 
 
-def _checked(energy, counts, metadata: dict, source: str) -> EELSSpectrum:
+def _checked(
+    energy, counts, metadata: dict, source: str, lines: np.ndarray | None = None
+) -> EELSSpectrum:
+    """The spectrum, checked, and reversed when its energies decrease (recorded
+    high to low); ``lines`` (m,) are the file lines of the points, for the errors."""
     energy = as_float_array(f"{source}: energy", energy, "real numbers", "pass a float array")
     counts = as_float_array(f"{source}: counts", counts, "real numbers", "pass a float array")
     if energy.ndim != 1 or counts.shape != energy.shape or energy.size < 2:
@@ -81,9 +98,13 @@ def _checked(energy, counts, metadata: dict, source: str) -> EELSSpectrum:
         bad = np.flatnonzero(~np.isfinite(values))
         if bad.size:
             raise ValueError(
-                f"{source}: {name} is {values[bad[0]]} at point {bad[0]}; remove or fix that point"
+                f"{source}: {name} is {values[bad[0]]} at {_point(bad[0], lines)}; remove or "
+                "fix that point"
             )
-    _ascending_steps(energy, f"{source}: ")
+    if (np.diff(energy) <= 0).all():  # high to low; duplicates are refused below
+        energy, counts = energy[::-1], counts[::-1]
+        lines = None if lines is None else lines[::-1]
+    _ascending_steps(energy, f"{source}: ", lines)
     return EELSSpectrum(energy=energy, counts=counts, metadata=metadata, source=source)
 
 
@@ -108,7 +129,7 @@ UNSET_UNITS = {"", "none", "<undefined>", "undefined", "-"}
 _UNIT_DECORATION = re.compile(r"^.*[(\[]|[)\]]$|\s*(?:/|\bper\b)\s*ch(?:an(?:nel)?)?$", re.I)
 
 
-def _ev_per(unit, default: float = 1.0, source: str = "") -> float:
+def ev_per(unit, default: float = 1.0, source: str = "") -> float:
     """eV per energy ``unit``: 1000 for keV, 1 for eV (any case, ``_UNIT_DECORATION``
     ignored), ``default`` when unset; a ValueError for any other unit, which read as eV
     would put every edge elsewhere."""
@@ -155,6 +176,7 @@ def _parse_msa(text: str, source: str) -> EELSSpectrum:
     header: dict[str, float | str] = {}
     units: dict[str, str] = {}  # "#OFFSET -keV : 0.36" or "#OFFSET : 0.36 keV"
     data: list[list[float]] = []
+    lines: list[int] = []  # the file line of each value in data
     in_data = False
     for number, line in enumerate(split_lines(text), start=1):
         match = _MSA_KEY.match(line.strip())
@@ -171,17 +193,19 @@ def _parse_msa(text: str, source: str) -> EELSSpectrum:
                     units[key] = match.group(2) or words[1]
         elif in_data and line.strip():
             data.append(_numbers(line, number, source))
+            lines += [number] * len(data[-1])
     if not in_data:
         raise ValueError(
             f"{source}: no '#SPECTRUM' line, so not an EMSA/MSA file; read it with read_eels_text"
         )
     values = np.array([v for row in data for v in row])
+    lines = np.array(lines, dtype=int)
     datatype = str(header.get("datatype", "Y")).upper()
-    x_scale = _ev_per(header.get("xunits"), source=source)
+    x_scale = ev_per(header.get("xunits"), source=source)
     if datatype == "XY":
         if values.size % 2:
             raise ValueError(f"{source}: DATATYPE XY needs (x, y) pairs, got {values.size} numbers")
-        energy, counts = values[0::2] * x_scale, values[1::2]
+        energy, counts, lines = values[0::2] * x_scale, values[1::2], lines[0::2]
     elif datatype == "Y":
         offset, step = (_leading_number(header.get(key)) for key in ("offset", "xperchan"))
         if offset is None or step is None:
@@ -191,8 +215,8 @@ def _parse_msa(text: str, source: str) -> EELSSpectrum:
             )
         if step <= 0:
             raise ValueError(f"{source}: #XPERCHAN must be > 0, got {step}")
-        offset *= _ev_per(units.get("offset"), x_scale, source)
-        step *= _ev_per(units.get("xperchan"), x_scale, source)
+        offset *= ev_per(units.get("offset"), x_scale, source)
+        step *= ev_per(units.get("xperchan"), x_scale, source)
         counts = values
         energy = offset + step * np.arange(values.size)
     else:
@@ -208,12 +232,51 @@ def _parse_msa(text: str, source: str) -> EELSSpectrum:
             f"{source}: #NPOINTS says {int(npoints)} points but the data hold {counts.size}; "
             "fix the header or the data"
         )
-    return _checked(energy, counts, header, source)
+    return _checked(energy, counts, header, source, lines)
+
+
+def _text_columns(header: str, width: int, source: str) -> tuple[int, int, str | None]:
+    """(energy column, counts column, energy unit or None) of data rows ``width`` numbers
+    wide, by the titles of the ``header`` line ("" for none).
+
+    The energy column is the first titled as in ``ENERGY_TITLE``, the counts column the
+    first titled in ``COUNTS_TITLES``, else the one after the energy. Without titles that
+    line up with the columns, they are the first two (the unit from the first title), but
+    among more than two columns titles must pick them: a ValueError says which to write.
+    """
+    titles = aligned_columns(header_columns(header), width)
+    names = [name for name, _ in titles]
+    if len(titles) != width:
+        if header and width > 2:
+            raise ValueError(
+                f"{source}: the header {header!r} gives {len(titles)} column titles but the "
+                f"data rows have {width} columns; write one title per column (separate "
+                "titles that hold spaces by tabs or commas)"
+            )
+        return 0, 1, titles[0][1] if titles else None
+    energy = next((i for i, name in enumerate(names) if ENERGY_TITLE.fullmatch(name)), None)
+    if energy is None and width > 2:
+        raise ValueError(
+            f"{source}: the column titles {names} name no energy column; title it "
+            "'Energy (eV)' (or 'Energy (keV)'), and the counts column 'Counts'"
+        )
+    energy = 0 if energy is None else energy
+    counts = next(
+        (i for i, name in enumerate(names) if name in COUNTS_TITLES and i != energy), energy + 1
+    )
+    if counts >= width:
+        raise ValueError(
+            f"{source}: the energy is the last column ({width}) and the titles {names} name "
+            "no counts column; title the counts column 'Counts'"
+        )
+    name, unit = titles[energy]
+    return energy, counts, unit or (name if name in EV_PER_UNIT else None)
 
 
 def _parse_text(text: str, source: str) -> EELSSpectrum:
     metadata: dict[str, float | str] = {}
     rows: list[list[float]] = []
+    lines: list[int] = []  # the file line of each row
     for number, line in enumerate(split_lines(text), start=1):
         stripped = line.strip()
         if stripped.startswith("#"):
@@ -224,20 +287,19 @@ def _parse_text(text: str, source: str) -> EELSSpectrum:
             metadata.setdefault("header", stripped)  # column titles before the data
         elif stripped:
             rows.append(_numbers(line, number, source))
-            if len(rows) == 1:  # the titles lined up with the first row; skip an index column
-                titles = aligned_columns(header_columns(metadata.get("header", "")), len(rows[0]))
-                at = 1 if len(titles) > 2 and not titles[0][0] else 0
-            if len(rows[-1]) < at + 2:
-                columns = "one column" if len(rows[-1]) == 1 else f"{len(rows[-1])} columns"
-                raise ValueError(
-                    f"{source} line {number}: {columns}; need "
-                    f"{'index, ' if at else ''}energy and counts columns"
-                )
+            lines.append(number)
     if not rows:
         raise ValueError(f"{source} holds no data rows; pass a file with a spectrum")
-    unit = titles[at][1] if len(titles) > at and titles[at][1] else metadata.get("xunits")
-    energy = np.array([r[at] for r in rows]) * _ev_per(unit, source=source)
-    return _checked(energy, [r[at + 1] for r in rows], metadata, source)
+    at, count, unit = _text_columns(str(metadata.get("header", "")), len(rows[0]), source)
+    for number, row in zip(lines, rows, strict=True):
+        if len(row) <= max(at, count):
+            columns = "one column" if len(row) == 1 else f"{len(row)} columns"
+            raise ValueError(
+                f"{source} line {number}: {columns}; need {max(at, count) + 1} columns "
+                f"(energy in column {at + 1}, counts in column {count + 1})"
+            )
+    energy = np.array([r[at] for r in rows]) * ev_per(unit or metadata.get("xunits"), source=source)
+    return _checked(energy, [r[count] for r in rows], metadata, source, np.array(lines))
 
 
 def read_msa(path: str | Path) -> EELSSpectrum:
@@ -261,15 +323,19 @@ def read_msa(path: str | Path) -> EELSSpectrum:
 
 
 def read_eels_text(path: str | Path) -> EELSSpectrum:
-    """Read energy (eV) and counts from the first two columns of a text file.
+    """Read energy (eV) and counts from the columns of a text file.
 
     Columns may be separated by commas, semicolons, tabs or spaces; a data line with
     decimal commas (``500,5;1200,3``, ``500,5 1200``) is refused. ``# key: value``
     lines become ``metadata``; a title line before the data is kept as
-    ``metadata["header"]``; extra columns are ignored, and so is a pandas index column
-    first (an empty title over a column of its own, ``,Energy (keV),Counts``; see
-    ``aligned_columns``). Energies in keV, by the energy column's title (``Energy
-    (keV)``, ``E_keV``) or a ``# xunits: keV`` line, are converted to eV.
+    ``metadata["header"]``. Its titles pick the columns (``_text_columns``): energy is
+    the one titled ``Energy``, ``E``, ``Energy loss``, ``eV`` ... (``ENERGY_TITLE``),
+    counts the one titled ``Counts``, ``Intensity`` ... (``COUNTS_TITLES``), else the
+    one after the energy; other columns (an index, ``Channel``) are ignored. Untitled,
+    they are the first two; more than two columns need titles naming the energy.
+    Energies in keV, by the energy column's title (``Energy (keV)``, ``E_keV``) or a
+    ``# xunits: keV`` line, are converted to eV; energies recorded high to low are
+    reversed, with their counts.
 
     Args:
         path: the file.
@@ -308,7 +374,7 @@ def _read_binary(path: Path) -> EELSSpectrum:
             "energy axis (e.g. from HyperSpy) and read it again"
         )
     return _checked(
-        energy * _ev_per(axis.get("units"), source=str(path)),
+        energy * ev_per(axis.get("units"), source=str(path)),
         data,
         dict(signal.get("metadata", {})),
         str(path),
@@ -322,7 +388,9 @@ def read_eels(path: str | Path) -> EELSSpectrum:
     ``io``); text with a ``#SPECTRUM`` line (as ``read_msa`` reads it, also
     ``# SPECTRUM :``) and an MSA header keyword (``#FORMAT``, ``#DATATYPE``, ``#XPERCHAN``,
     ``#OFFSET``, ``#NPOINTS``, ``#NCOLUMNS`` or ``#XUNITS``) to ``read_msa``; other text to
-    ``read_eels_text`` (EELSDB ``.msa`` downloads are often plain two columns).
+    ``read_eels_text`` (EELSDB ``.msa`` downloads are often plain two columns). A
+    spectrum whose energies strictly decrease is reversed; errors name a text file's
+    lines.
 
     Args:
         path: the file.

@@ -187,3 +187,30 @@ def test_element_analysis_journals_the_out_of_domain_warnings(tmp_path):
     (warning,) = features["warnings"]
     assert "20 eV wide, narrower than the 30 eV" in warning
     assert features["n_elements"] >= 1
+
+
+def edge_spectrum() -> tuple[np.ndarray, np.ndarray]:
+    """(x, y) (n,) each: an O K edge at 532 eV on a power-law background, eV."""
+    e = np.arange(480.0, 620.0, 0.5)
+    return e, 1e4 * (e / 480) ** -3 * (1 + 0.5 * (e > 532))
+
+
+@pytest.mark.parametrize("units", ["keV", "KeV", "Energy loss (keV)"])
+def test_element_analysis_reads_x_in_the_units_the_spectrum_names(units):
+    # keV was refused with "multiply the energies by 1000 (or mark the unit ...)"
+    analysis = Analysis({"name": "elements", "options": {"networks": "unet"}})
+    e, y = edge_spectrum()
+    in_ev = analysis(Spectrum(e, y, "eV"))[0]
+    in_kev = analysis(Spectrum(e / 1000, y, units))[0]
+    assert in_kev.pop("warnings") == in_ev.pop("warnings")
+    assert in_kev == pytest.approx(in_ev, abs=1e-4)
+
+
+@pytest.mark.parametrize("units", ["nm", "channel", "meV"])
+def test_element_analysis_refuses_x_units_that_are_not_an_energy(units):
+    # they were read as eV
+    analysis = Analysis({"name": "elements", "options": {"networks": "unet"}})
+    with pytest.raises(
+        InvalidParameterError, match=rf"x_units='{units}': x is energy loss in 'eV' or 'keV'"
+    ):
+        analysis(Spectrum(*edge_spectrum(), units))

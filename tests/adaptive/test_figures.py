@@ -197,3 +197,27 @@ def test_identification_draws_a_present_element_ranked_below_top_absent_ones(tmp
     plot_identification(tmp_path / "id.png", energy, energy, probabilities, ["O", "Mn", "Ne"])
     bars = [t.get_text() for t in saved[0].axes[1].get_yticklabels()]
     assert bars == ["Ne", "Ti", "V", "Cr", "Ni", "Co", "Fe", "F", "Mn", "O"]  # top 10, by rank
+
+
+def test_identification_ticks_each_threshold_and_writes_the_warnings(tmp_path, saved):
+    # the figure showed neither: a bar could not be judged against its own threshold
+    probabilities = {"O": 0.9, "Mn": 0.6, "F": 0.2}
+    thresholds = {"O": 0.8, "Mn": 0.45, "F": 0.55}
+    warning = "The window is 20 eV wide, narrower than the 30 eV of the narrowest training windows."
+    energy = np.linspace(400.0, 800.0, 100)
+    plot_identification(
+        tmp_path / "id.png",
+        energy,
+        energy,
+        probabilities,
+        ["O", "Mn"],
+        thresholds=thresholds,
+        warnings=[warning],
+    )
+    spectrum, bars = saved[0].axes
+    (ticks,) = bars.collections  # the bars are patches
+    xs = [segment[0, 0] for segment in ticks.get_segments()]
+    names = [t.get_text() for t in bars.get_yticklabels()]
+    assert names == ["F", "Mn", "O"] and xs == [thresholds[n] for n in names]
+    assert " ".join(spectrum.get_title(loc="left").split()) == warning
+    assert "threshold" in bars.get_xlabel()

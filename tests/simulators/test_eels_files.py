@@ -172,7 +172,7 @@ def test_read_msa_rejects_bad_files(tmp_path, name, text, message):
         ("", "no data rows"),
         ("500 1\n501\n", "one column"),
         ("500 1\n501 two\n", "line 2"),
-        ("502 1\n501 2\n", "increase"),
+        ("500 1\n502 2\n501 3\n", r"line 3 \(501\.0 eV\) follows 502\.0 eV; sort"),
         ("500 1\n501 nan\n", "counts is nan"),
     ],
 )
@@ -420,7 +420,7 @@ def test_text_energy_and_its_unit_come_from_the_energy_column(tmp_path, header, 
 
 def test_text_rows_after_an_index_column_need_energy_and_counts(tmp_path):
     text = ",Energy,Counts\n0,500,1\n1,501\n"
-    with pytest.raises(ValueError, match="line 3: 2 columns; need index, energy and counts"):
+    with pytest.raises(ValueError, match=r"line 3: 2 columns; need 3 columns \(energy in column 2"):
         read_eels_text(write(tmp_path, "short.csv", text))
 
 
@@ -443,3 +443,75 @@ def test_a_directory_is_named_as_one_not_as_missing(tmp_path, name):
     (tmp_path / name).mkdir()
     with pytest.raises(IsADirectoryError, match=f"{name}' is a directory, not a file"):
         read_eels(tmp_path / name)
+
+
+@pytest.mark.parametrize(
+    ("header", "row"),
+    [
+        # a channel number first was read as the energy, the energy as the counts
+        ("Channel,Energy loss (eV),Counts", "{i},{e},{c}"),
+        ("index,Energy (keV),Counts", "{i},{k},{c}"),
+        ("Counts,Energy (eV)", "{c},{e}"),  # refused as "energy must increase strictly"
+        ("Intensity\tTime\tkeV", "{c}\t{i}\t{k}"),
+        ("eV;cts;background", "{e};{c};1"),
+    ],
+)
+def test_text_columns_are_chosen_by_their_titles(tmp_path, header, row):
+    rows = "".join(
+        row.format(i=i, e=500.0 + i, k=0.5 + 0.001 * i, c=100 + 3 * i) + "\n" for i in range(40)
+    )
+    spectrum = read_eels(write(tmp_path, "titled.csv", header + "\n" + rows))
+    np.testing.assert_allclose(spectrum.energy, 500 + np.arange(40))
+    np.testing.assert_allclose(spectrum.counts, 100 + 3 * np.arange(40))
+
+
+def test_untitled_text_still_reads_the_first_two_columns(tmp_path):
+    spectrum = read_eels(write(tmp_path, "three.txt", "500 1 9\n501 2 9\n"))
+    np.testing.assert_allclose(spectrum.energy, [500, 501])
+    np.testing.assert_allclose(spectrum.counts, [1, 2])
+
+
+@pytest.mark.parametrize(
+    ("header", "message"),
+    [
+        ("Channel,Loss_index,Counts", r"titles \['channel', 'loss_index', 'counts'\] name no "
+         r"energy column; title it 'Energy \(eV\)'"),
+        ("Channel Energy Loss (eV) Counts", "gives 4 column titles but the data rows have 3"),
+        ("Time,Energy (eV)", r"energy is the last column \(2\).*title the counts column"),
+    ],
+)  # fmt: skip
+def test_titles_that_pick_no_energy_or_counts_column_are_refused_with_the_fix(
+    tmp_path, header, message
+):
+    width = len(header.split(",")) if "," in header else 3
+    rows = "".join(",".join([str(500 + i)] * width) + "\n" for i in range(3))
+    with pytest.raises(ValueError, match=message):
+        read_eels(write(tmp_path, "t.csv", header + "\n" + rows))
+
+
+@pytest.mark.parametrize(
+    ("name", "text"),
+    [
+        ("desc.txt", "Energy (eV),Counts\n503,4\n502,3\n501,2\n500,1\n"),
+        ("desc.msa", "#DATATYPE : XY\n#SPECTRUM :\n503, 4\n502, 3\n501, 2\n500, 1\n"),
+    ],
+)
+def test_energies_recorded_high_to_low_are_reversed_with_their_counts(tmp_path, name, text):
+    # refused with "sort the spectrum by energy, or reverse both arrays"
+    spectrum = read_eels(write(tmp_path, name, text))
+    np.testing.assert_allclose(spectrum.energy, [500, 501, 502, 503])
+    np.testing.assert_allclose(spectrum.counts, [1, 2, 3, 4])
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "message"),
+    [
+        ("nan.txt", "# a comment\nE,Counts\n500,1\n\n501,nan\n", "counts is nan at line 5"),
+        ("nan.msa", "#DATATYPE : XY\n#SPECTRUM :\n500, 1\n501, 2, 502, inf\n", "inf at line 4"),
+        ("desc.txt", "503 1\n502 1\n502 1\n501 1\n", r"line 2 repeats 502\.0 eV"),
+    ],
+)
+def test_bad_points_of_a_file_are_named_by_their_line(tmp_path, name, text, message):
+    # they were counted from 0 among the data points ("counts is nan at point 1")
+    with pytest.raises(ValueError, match=message):
+        read_eels(write(tmp_path, name, text))
