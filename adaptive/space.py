@@ -28,7 +28,8 @@ MIN_RELATIVE_WIDTH = 1e-9
 #: of the dimension's span, and still be taken as measured on that bound (see
 #: :meth:`Space.clip_readback`): a driver reporting the instrument's readback lands a hair
 #: outside (0.3 eV on a 300 eV XANES range, 10 um on a 10 mm stage), a real reading
-#: outside the range lies farther out.
+#: outside the range lies farther out. A constraint gets the same fraction of the spans
+#: of its jittering dimensions, weighted by ``|coefficient|`` (see :meth:`Space.validate`).
 READBACK_TOLERANCE = 1e-3
 
 
@@ -74,6 +75,11 @@ def _checked_choices(name: str, choices: Any) -> tuple[Any, ...]:
             "choices by strings such as 'yes'/'no', or use numbers only"
         )
     return tuple(checked)
+
+
+def _jitters(dim: Dimension) -> bool:
+    """Whether a readback of ``dim`` jitters: continuous without a step (not a lattice)."""
+    return dim.kind == "continuous" and dim.step is None
 
 
 def _sorted_keys(keys: Any) -> list[Any]:
@@ -373,12 +379,15 @@ class LinearConstraint:
     def _slack(self, bound: float, tol: float) -> float:
         return tol * max(1.0, abs(bound))
 
-    def violation(self, point: dict[str, Any], tol: float = TOL) -> str | None:
-        """A message like ``"a+b = 104.2 > 100"`` if ``point`` violates this, else None."""
+    def violation(self, point: dict[str, Any], tol: float = TOL, margin: float = 0.0) -> str | None:
+        """A message like ``"a+b = 104.2 > 100"`` if ``point`` violates this, else None.
+
+        ``tol`` is relative to each bound; ``margin`` is an absolute allowance on top.
+        """
         value = self.value(point)
-        if self.upper is not None and value > self.upper + self._slack(self.upper, tol):
+        if self.upper is not None and value > self.upper + self._slack(self.upper, tol) + margin:
             return f"{self.label} = {_fmt(value)} > {_fmt(self.upper)}"
-        if self.lower is not None and value < self.lower - self._slack(self.lower, tol):
+        if self.lower is not None and value < self.lower - self._slack(self.lower, tol) - margin:
             return f"{self.label} = {_fmt(value)} < {_fmt(self.lower)}"
         return None
 
@@ -433,13 +442,46 @@ def _check_reachable(con: LinearConstraint, dims: dict[str, Dimension]) -> None:
         )
 
 
+def _check_equality(con: LinearConstraint, dims: dict[str, Dimension]) -> None:
+    """Refuse an equality constraint over continuous dimensions without a step.
+
+    Random draws of such a dimension never meet an equality exactly, so no design or
+    suggestion could ever be made; on a lattice (steps, integers) they can.
+    """
+    if con.lower is None or con.lower != con.upper:
+        return
+    loose = [key for key, c in con.coefficients.items() if c and _jitters(dims[key])]
+    if not loose:
+        return
+    drop = loose[-1]
+    rest = {key: c for key, c in con.coefficients.items() if key != drop}
+    c = con.coefficients[drop]
+    ends = (c * dims[drop].low, c * dims[drop].high)
+    if rest:
+        label = LinearConstraint(rest, upper=0.0).label
+        instead = (
+            f"drop {drop!r} from the space (the driver sets it from the others) and bound "
+            f"the rest: {_fmt(con.upper - max(ends))} <= {label} <= {_fmt(con.upper - min(ends))}"
+        )
+    else:
+        instead = f"drop {drop!r} from the space (it is fixed at {_fmt(con.upper / c)})"
+    raise InvalidParameterError(
+        f"equality constraint {con.label} = {_fmt(con.upper)} over the continuous dimensions "
+        f"{loose} without a step can never be met by a drawn point, so no suggestion could "
+        f"be made; give {loose} a step (the resolution the instrument sets), or {instead}"
+    )
+
+
 @dataclass(frozen=True)
 class Space:
     """An ordered set of dimensions, optionally with linear constraints.
 
     Points are ``{name: value}`` dicts. A point is in the space when every value is
-    valid for its dimension and every constraint holds. A constraint whose value cannot
-    reach its bounds anywhere within the dimensions' bounds is refused.
+    valid for its dimension and every constraint holds, within the constraint's readback
+    tolerance (see :meth:`validate`). A constraint whose
+    value cannot reach its bounds anywhere within the dimensions' bounds is refused, and
+    so is an equality constraint (``lower == upper``) over a continuous dimension
+    without a ``step``, which no drawn point meets.
 
     Unit-cube encoding (for models), one column per dimension in order, ``d =
     len(dimensions)``: continuous and integer values map linearly, ``low -> 0`` and
@@ -503,6 +545,7 @@ class Space:
                     "constraints apply to numeric dimensions only"
                 )
             _check_reachable(con, dims)
+            _check_equality(con, dims)
         # constraint matrix (m x d) in original units, and bounds (m,), for feasible()
         matrix = np.zeros((len(self.constraints), len(names)))
         for i, con in enumerate(self.constraints):
@@ -517,6 +560,16 @@ class Space:
         object.__setattr__(self, "_matrix", matrix)
         object.__setattr__(self, "_upper", upper)
         object.__setattr__(self, "_lower", lower)
+        readback = [
+            READBACK_TOLERANCE
+            * sum(
+                abs(c) * (dims[key].high - dims[key].low)
+                for key, c in con.coefficients.items()
+                if _jitters(dims[key])
+            )
+            for con in self.constraints
+        ]
+        object.__setattr__(self, "_readback", tuple(readback))
 
     def __eq__(self, other):
         if not isinstance(other, Space):
@@ -549,10 +602,18 @@ class Space:
     def validate(self, point: Any) -> dict[str, Any]:
         """Return a checked copy of ``point``; raise on missing, unknown or bad values.
 
+        A constraint may be exceeded by its readback tolerance, ``READBACK_TOLERANCE``
+        times ``sum(|c_i| * span_i)`` over its continuous dimensions without a step (0.3
+        for ``a+b+c <= 100`` on three 0..100 ranges): pumps read back as 33.335 each are
+        taken as measured, not projected onto the constraint. Suggestions and designs
+        stay strictly feasible: they are drawn with :meth:`feasible`, which has no such
+        tolerance.
+
         Raises:
             InvalidParameterError: malformed point or value.
-            OutOfSpaceError: a value outside its dimension, or a violated constraint
-                (the message names the constraint, its value and its bound).
+            OutOfSpaceError: a value outside its dimension, or a constraint violated
+                beyond its readback tolerance (the message names the constraint, its
+                value, its bound and the tolerance).
         """
         if not isinstance(point, dict):
             raise InvalidParameterError(f"a point must be a mapping name -> value, got {point!r}")
@@ -565,10 +626,16 @@ class Space:
         if missing:
             raise InvalidParameterError(f"point {point} lacks dimensions {missing}")
         checked = {dim.name: dim.validate(point[dim.name]) for dim in self.dimensions}
-        for con in self.constraints:
-            problem = con.violation(checked)
+        for con, margin in zip(self.constraints, self._readback, strict=True):
+            problem = con.violation(checked, margin=margin)
             if problem is not None:
-                raise OutOfSpaceError(f"point violates constraint {problem}")
+                beyond = (
+                    f" by more than the readback tolerance {margin:g}; measure within the "
+                    "constraint, or loosen it"
+                    if margin
+                    else ""
+                )
+                raise OutOfSpaceError(f"point violates constraint {problem}{beyond}")
         return checked
 
     def clip_readback(self, point: Any) -> tuple[Any, dict[str, float]]:
@@ -578,7 +645,9 @@ class Space:
         readback jitter of a monochromator or a stage) are moved onto the bound; integer,
         categorical and stepped values (settings on a lattice, which readbacks do not
         jitter), and malformed points, are returned as they are for :meth:`validate` to
-        check. Observations only: suggestions and constraints stay strict.
+        check. Observations only: suggestions stay strict. Constraints are left to
+        :meth:`validate`, which takes a point within a constraint's readback tolerance
+        as read: it is not projected onto the constraint.
 
         Returns:
             a copy of the point and ``{name: reported value}`` of each value moved.
@@ -591,7 +660,7 @@ class Space:
         clipped, moved = dict(point), {}
         for dim in self.dimensions:
             value = point.get(dim.name)
-            if dim.kind != "continuous" or dim.step is not None or not is_finite_number(value):
+            if not _jitters(dim) or not is_finite_number(value):
                 continue
             if dim.low <= value <= dim.high:
                 continue
@@ -707,7 +776,9 @@ class Space:
 
         Returns:
             bool array of shape ``(n,)``; agrees with :meth:`validate` on
-            :meth:`from_unit` of the same rows.
+            :meth:`from_unit` of the same rows, except that it is strict: a row past a
+            constraint by no more than its readback tolerance, which :meth:`validate`
+            takes, is refused here.
         """
         x = self.from_unit_array(u)
         if not self.constraints:

@@ -4,7 +4,7 @@ import pytest
 from adaptive import designs
 from adaptive.designs import DESIGNS, latin_hypercube, random_design, sobol
 from adaptive.errors import InvalidParameterError
-from adaptive.space import Dimension, Space
+from adaptive.space import Dimension, LinearConstraint, Space
 from tests.spaces import FRACTIONS, agnp_space
 
 
@@ -146,3 +146,11 @@ def test_designs_whose_pool_target_is_under_the_cap_are_unchanged(monkeypatch):
     monkeypatch.setattr(designs, "MAX_POOL", designs.POOL_FACTOR * 24)
     assert latin_hypercube(space, 24, seed=5) == uncapped
     assert sizes[0] == sizes[1] > designs.POOL_FACTOR * 24  # the whole pool, overshoot too
+
+
+@pytest.mark.parametrize("design", sorted(DESIGNS))
+def test_an_equality_over_stepped_dimensions_is_taken_and_designs_meet_it(design):
+    dims = tuple(Dimension(k, low=0.0, high=100.0, step=1.0) for k in "ABC")
+    space = Space(dims, (LinearConstraint({"A": 1, "B": 1, "C": 1}, lower=100, upper=100),))
+    points = DESIGNS[design](space, 8, seed=0)
+    assert len(points) == 8 and all(sum(p.values()) == 100.0 for p in points)

@@ -3,7 +3,11 @@ import math
 import numpy as np
 import pytest
 
+from adaptive.campaign import Campaign
+from adaptive.designs import latin_hypercube
 from adaptive.errors import InvalidParameterError, OutOfSpaceError
+from adaptive.journal import Journal
+from adaptive.records import Observation
 from adaptive.space import READBACK_TOLERANCE, Dimension, LinearConstraint, Space
 
 
@@ -406,3 +410,66 @@ def test_a_stepped_dimension_gets_no_readback_tolerance():
     assert space.clip_readback({"e": 10.005}) == ({"e": 10.005}, {})
     with pytest.raises(OutOfSpaceError, match="outside"):
         space.validate({"e": 10.005})
+
+
+# ---- readbacks against constraints --------------------------------------------------
+
+PUMPS = {
+    "dimensions": [{"name": k, "low": 0.0, "high": 100.0} for k in "ABC"],
+    "constraints": [{"coefficients": {"A": 1, "B": 1, "C": 1}, "upper": 100, "name": "sum<=100"}],
+}
+
+
+def test_a_readback_just_over_a_constraint_is_taken_as_read_not_projected():
+    """The tolerance is READBACK_TOLERANCE * (100 + 100 + 100) = 0.3 on sum<=100."""
+    space = Space.from_dict(PUMPS)
+    read = {"A": 33.335, "B": 33.335, "C": 33.335}  # sum 100.005
+    assert space.clip_readback(read) == (read, {})
+    assert space.validate(read) == read
+    assert space.validate({"A": 50.0, "B": 50.0, "C": 0.29}) == {"A": 50.0, "B": 50.0, "C": 0.29}
+    with pytest.raises(
+        OutOfSpaceError,
+        match=r"^point violates constraint sum<=100 = 100.31 > 100 by more than the readback "
+        r"tolerance 0.3; ",
+    ):
+        space.validate({"A": 50.0, "B": 50.0, "C": 0.31})
+
+
+def test_a_constraint_readback_tolerance_scales_with_coefficients_and_skips_lattices():
+    """Only continuous dimensions without a step jitter: 1e-3 * |-2| * 10 = 0.02 here."""
+    dims = (
+        Dimension("a", low=0.0, high=10.0),
+        Dimension("s", low=0.0, high=10.0, step=0.5),
+        Dimension("n", kind="integer", low=0, high=10),
+    )
+    space = Space(dims, (LinearConstraint({"a": -2.0, "s": 1.0, "n": 1.0}, lower=-10.0),))
+    assert space.validate({"a": 5.009, "s": 0.0, "n": 0})["a"] == 5.009  # -10.018
+    with pytest.raises(OutOfSpaceError, match=r"-10.022 < -10 by more than .* tolerance 0.02;"):
+        space.validate({"a": 5.011, "s": 0.0, "n": 0})
+    lattice = Space(dims, (LinearConstraint({"s": 1.0, "n": 1.0}, upper=3.0),))
+    with pytest.raises(OutOfSpaceError, match=r"^point violates constraint s\+n = 3.5 > 3$"):
+        lattice.validate({"a": 0.0, "s": 0.5, "n": 3})
+
+
+def test_suggestions_and_designs_stay_strictly_feasible():
+    space = Space.from_dict(PUMPS)
+    read = {"A": 33.335, "B": 33.335, "C": 33.335}
+    assert space.feasible(space.to_unit([read])).tolist() == [False]
+    con = space.constraints[0]
+    for point in latin_hypercube(space, 64, seed=0):
+        assert con.value(point) <= 100.0 + 1e-7
+
+
+def test_a_campaign_journals_a_readback_just_over_a_constraint_as_read(tmp_path):
+    journal = Journal(tmp_path / "journal.sqlite")
+    try:
+        campaign = Campaign.create(journal, PUMPS, {"name": "batch_bo"}, campaign_id="c1")
+        read = {"A": 33.335, "B": 33.335, "C": 33.335}
+        assert campaign.observe(Observation(point=read, value=0.3)) is True
+        with pytest.raises(OutOfSpaceError, match="by more than the readback tolerance 0.3"):
+            campaign.observe(Observation(point={"A": 34.0, "B": 34.0, "C": 34.0}, value=0.1))
+        assert [o.point for o in journal.observations("c1")] == [read]
+        assert all(sum(s.point.values()) <= 100 + 1e-7 for s in campaign.suggest(4))
+        assert Campaign.resume(journal, "c1").n_observations == 1
+    finally:
+        journal.close()

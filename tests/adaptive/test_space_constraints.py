@@ -3,7 +3,9 @@ import math
 import numpy as np
 import pytest
 
+from adaptive.campaign import Campaign
 from adaptive.errors import InvalidParameterError, OutOfSpaceError
+from adaptive.journal import Journal
 from adaptive.space import Dimension, LinearConstraint, Space
 from tests.spaces import agnp_space
 
@@ -192,7 +194,7 @@ def test_a_constraint_no_point_within_the_bounds_meets_is_refused(coefficients, 
     "coefficients, bounds",
     [
         ({"a": 1, "b": 1}, {"lower": 20}),
-        ({"a": 1, "b": 1}, {"lower": 10, "upper": 10}),
+        ({"n": 1, "s": 1}, {"lower": 2.3, "upper": 2.3}),
         ({"a": -2, "b": 1}, {"lower": 10}),
         ({"n": 1, "s": 1}, {"upper": 1}),
         ({"s": 1}, {"lower": 0.9 + 1e-12}),
@@ -317,3 +319,64 @@ def test_the_nearest_values_an_off_grid_error_names_are_themselves_valid(value):
     assert len(shown) == 2
     for text in shown:
         assert dim.validate(float(text)) == pytest.approx(float(text))
+
+
+# ---- equality constraints -----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "dims, coefficients, total, loose, instead",
+    [
+        (
+            [Dimension(k, low=0.0, high=100.0) for k in "ABC"],
+            {"A": 1, "B": 1, "C": 1},
+            100.0,
+            "['A', 'B', 'C']",
+            "drop 'C' from the space (the driver sets it from the others) and bound the rest: "
+            "0 <= A+B <= 100",
+        ),
+        (
+            [Dimension("A", low=0.0, high=100.0, step=1.0), Dimension("B", low=20.0, high=80.0)],
+            {"A": 1, "B": 2},
+            100.0,
+            "['B']",
+            "drop 'B' from the space (the driver sets it from the others) and bound the rest: "
+            "-60 <= A <= 60",
+        ),
+        (
+            [Dimension("x", low=0.0, high=4.0)],
+            {"x": 2},
+            4.0,
+            "['x']",
+            "drop 'x' from the space (it is fixed at 2)",
+        ),
+    ],
+)
+def test_an_equality_over_continuous_dimensions_without_a_step_is_refused(
+    dims, coefficients, total, loose, instead
+):
+    """No drawn point meets it, so every suggest would fail: refuse it, saying how to fix."""
+    constraint = LinearConstraint(coefficients, lower=total, upper=total)
+    with pytest.raises(InvalidParameterError) as info:
+        Space(tuple(dims), (constraint,))
+    message = str(info.value)
+    assert message.startswith(f"equality constraint {constraint.label} = {total:g} ")
+    assert message.endswith(
+        f"give {loose} a step (the resolution the instrument sets), or {instead}"
+    )
+
+
+def test_an_equality_refused_at_create_leaves_no_campaign(tmp_path):
+    journal = Journal(tmp_path / "journal.sqlite")
+    space = {
+        "dimensions": [{"name": k, "low": 0, "high": 100} for k in "ABC"],
+        "constraints": [
+            {"coefficients": {"A": 1, "B": 1, "C": 1}, "lower": 100, "upper": 100, "name": "sum"}
+        ],
+    }
+    try:
+        with pytest.raises(InvalidParameterError, match="give .* a step"):
+            Campaign.create(journal, space, {"name": "batch_bo"}, campaign_id="c1")
+        assert journal.campaign_ids() == []
+    finally:
+        journal.close()
