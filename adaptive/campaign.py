@@ -16,7 +16,7 @@ from adaptive.errors import (
     InvalidParameterError,
     UnknownSuggestionError,
 )
-from adaptive.journal import Journal
+from adaptive.journal import Journal, different_put_error
 from adaptive.objectives import SpectrumObjective
 from adaptive.records import Observation, Suggestion
 from adaptive.space import Space
@@ -42,6 +42,10 @@ CAMPAIGN_METADATA = (
     "driver_uncertainty",
     "driver_point",
 )
+#: The event kind that journals a put with ``failed``: a measurement that failed (a clogged
+#: reactor, a broken sample). It answers its suggestion but is not learned from, and does
+#: not count toward ``max_observations``.
+FAILED_EVENT = "measurement_failed"
 
 
 @dataclass(frozen=True)
@@ -49,7 +53,8 @@ class Goals:
     """When a campaign stops.
 
     Args:
-        max_observations: stop after this many observations (None: no limit).
+        max_observations: stop after this many observations (None: no limit); failed
+            measurements do not count.
         stop_on_convergence: stop when the strategy's own stopping rule fires.
     """
 
@@ -97,6 +102,7 @@ class Campaign:
         self.pending_ttl_s: float | None = config.get("pending_ttl_s")
         self._suggested_at: dict[str, float] = {}  # pending id -> time.time() of suggesting
         self.n_observations = 0
+        self.n_failed = 0  # failed measurements, journaled as FAILED_EVENT events
         self.status = "running"
         self.stop_reason: str | None = None
 
@@ -160,12 +166,15 @@ class Campaign:
 
     @classmethod
     def resume(cls, journal: Journal, campaign_id: str) -> Campaign:
-        """Rebuild from the journal: config, observations, unanswered suggestions, status."""
+        """Rebuild from the journal: config, observations, failed measurements, unanswered
+        suggestions, status."""
         row = journal.campaign(campaign_id)
         campaign = cls(campaign_id, row["config"], journal)
         observations = campaign._teach_journal()
-        campaign.n_observations = len(observations)
+        failures = [event["payload"] for event in journal.events(campaign_id, FAILED_EVENT)]
+        campaign.n_observations, campaign.n_failed = len(observations), len(failures)
         answered = {o.suggestion_id for o in observations}
+        answered.update(failure["suggestion_id"] for failure in failures)
         for event in journal.events(campaign_id, "suggestion"):
             suggestion = Suggestion(**event["payload"])
             campaign.made.add(suggestion.id)
@@ -283,6 +292,11 @@ class Campaign:
     ) -> bool:
         """Journal, and learn from, one observation; False if it was a duplicate put.
 
+        A put with ``failed`` (a measurement that failed) is journaled as a ``FAILED_EVENT``
+        instead: it answers its suggestion (no longer pending), counts in ``n_failed``, is
+        not learned from and does not count toward ``max_observations``; otherwise it is
+        checked, keyed and refused after the stop like any put.
+
         A ``suggestion_id`` must be one this campaign made (pending, measured, released or
         expired; resumes keep them all), or None for a reading it did not ask for; any
         other raises :class:`UnknownSuggestionError` and journals nothing, unless the put
@@ -314,7 +328,7 @@ class Campaign:
         ``CAMPAIGN_METADATA`` keys, or with a spectrum of more than ``MAX_CHANNELS``
         channels, is refused.
         """
-        retry = self.journal.has_put(self.id, client_id, sequence)
+        retry = self._is_retry(observation, client_id, sequence)
         late = self.status != "running" and not retry
         known = observation.suggestion_id in self.made
         if late and not known:
@@ -336,6 +350,14 @@ class Campaign:
                 f"{observation.suggestion_id} was measured; the reading is kept in the journal "
                 f"(event kind {kind!r}) and not learned from. Create a new campaign to go on"
             )
+        if observation.failed is not None:
+            if not retry:
+                self._journal_unlearned(
+                    FAILED_EVENT, observation, point, observation.failed, client_id, sequence
+                )
+                self.n_failed += 1
+                self._answer(observation.suggestion_id)
+            return not retry
         # the checked point: canonical types (int, float, the stored choice), snapped
         changes: dict[str, Any] = {"point": point}
         if observation.spectrum is not None and (
@@ -353,8 +375,8 @@ class Campaign:
             if number is not None and abs(number) > MAX_MAGNITUDE:
                 raise InvalidParameterError(
                     f"observation {name}={number!r} is beyond +-{MAX_MAGNITUDE:g}, which would "
-                    "overflow the models; rescale it (other units), or send no value for a "
-                    "failed measurement rather than a sentinel"
+                    "overflow the models; rescale it (other units), or for a failed "
+                    "measurement send failed='<why>' and no value rather than a sentinel"
                 )
         reached = self._limit_reason(self.n_observations + 1)
         journaled = False
@@ -374,11 +396,30 @@ class Campaign:
         if not journaled:
             return False
         self.n_observations += 1
-        self.pending.pop(observation.suggestion_id or "", None)
-        self._suggested_at.pop(observation.suggestion_id or "", None)
+        self._answer(observation.suggestion_id)
         if reached:
             self.status, self.stop_reason = "stopped", reached
         return True
+
+    def _is_retry(
+        self, observation: Observation, client_id: str | None, sequence: int | None
+    ) -> bool:
+        """Whether the put ``(client_id, sequence)`` is journaled already: as an observation,
+        or, for a failed measurement, as a ``FAILED_EVENT``. A put of the other kind under that
+        key is refused."""
+        if client_id is None:
+            return False
+        measured = self.journal.has_put(self.id, client_id, sequence)
+        kept = self.journal.put_event_kind(self.id, (FAILED_EVENT,), client_id, sequence)
+        failed = kept is not None
+        if (measured or failed) and failed != (observation.failed is not None):
+            raise different_put_error(client_id, sequence)
+        return measured or failed
+
+    def _answer(self, suggestion_id: str | None) -> None:
+        """``suggestion_id`` (if any) is measured or failed: no longer pending."""
+        self.pending.pop(suggestion_id or "", None)
+        self._suggested_at.pop(suggestion_id or "", None)
 
     def _check_new(self, observation: Observation, known: bool) -> None:
         """Refuse a new put naming a suggestion never made, using a ``CAMPAIGN_METADATA``
@@ -467,6 +508,20 @@ class Campaign:
             )
             if kept is not None:
                 return kept
+        self._journal_unlearned(kind, observation, point, error, client_id, sequence)
+        return kind
+
+    def _journal_unlearned(
+        self,
+        kind: str,
+        observation: Observation,
+        point: dict,
+        error: str,
+        client_id: str | None,
+        sequence: int | None,
+    ) -> None:
+        """Journal the put ``observation`` (at the checked ``point``) as a ``kind`` event,
+        with why it is not learned from, ``error``."""
         spectrum = observation.spectrum
         self.journal.append_event(
             self.id,
@@ -478,6 +533,7 @@ class Campaign:
                 "suggestion_id": observation.suggestion_id,
                 "metadata": observation.metadata,
                 "time": observation.time,
+                "failed": observation.failed,
                 "error": error,
                 "client_id": client_id,
                 "sequence": sequence,
@@ -491,7 +547,6 @@ class Campaign:
                 },
             },
         )
-        return kind
 
     def _limit_reason(self, n_observations: int) -> str | None:
         """Why to stop once there are ``n_observations``: None below ``max_observations``."""
@@ -534,6 +589,7 @@ class Campaign:
             "status": self.status,
             "stop_reason": self.stop_reason,
             "n_observations": self.n_observations,
+            "n_failed": self.n_failed,
             "pending": sorted(self.pending),
             "pending_ttl_s": self.pending_ttl_s,
             "space": self.config["space"],

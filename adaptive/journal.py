@@ -230,11 +230,7 @@ class Journal:
         if json.dumps(old, sort_keys=True) != json.dumps(new, sort_keys=True) or (
             (sx, sy) != new_arrays
         ):
-            raise InvalidParameterError(
-                f"client {client_id!r} already put a different observation as sequence "
-                f"{client_seq}; give each driver session its own client_id (the Client's "
-                "default is a fresh one)"
-            )
+            raise different_put_error(client_id, client_seq)
 
     def observations(self, campaign_id: str) -> list[Observation]:
         """All observations of a campaign in the order they were committed."""
@@ -335,6 +331,14 @@ def claim_for_serving(path: str | Path) -> IO[str]:
     lock.write(str(os.getpid()))
     lock.flush()
     return lock
+
+
+def different_put_error(client_id: str, client_seq: int) -> InvalidParameterError:
+    """The error for a put under a journaled ``(client_id, client_seq)`` that differs from it."""
+    return InvalidParameterError(
+        f"client {client_id!r} already put a different observation as sequence {client_seq}; "
+        "give each driver session its own client_id (the Client's default is a fresh one)"
+    )
 
 
 def _spectrum_bytes(spectrum: Spectrum) -> tuple[bytes, bytes]:

@@ -191,7 +191,8 @@ class Spectrum:
 
 @dataclass(frozen=True)
 class Observation:
-    """One measurement at ``point``: a scalar ``value``, a ``spectrum``, or both.
+    """One measurement at ``point``: a scalar ``value``, a ``spectrum``, or both; or one
+    that ``failed``.
 
     Args:
         point: ``{dimension name: value}``.
@@ -201,6 +202,9 @@ class Observation:
         suggestion_id: id of the suggestion this answers, if any.
         metadata: free JSON-able details (detector, helicity, counts, ...).
         time: UNIX seconds when measured.
+        failed: why the measurement failed ("channel clogged"), or None. A failed one has
+            no value or uncertainty (a spectrum, if any, is kept): a campaign journals it
+            and answers its suggestion, and its strategy does not learn it.
     """
 
     point: dict[str, Any]
@@ -210,10 +214,25 @@ class Observation:
     suggestion_id: str | None = None
     metadata: dict[str, Any] = field(default_factory=dict)
     time: float = field(default_factory=time.time)
+    failed: str | None = None
 
     def __post_init__(self):
-        if self.value is None and self.spectrum is None:
-            raise InvalidParameterError("an observation needs a value or a spectrum")
+        if self.failed is not None:
+            if not isinstance(self.failed, str) or not self.failed.strip():
+                raise InvalidParameterError(
+                    f"failed={self.failed!r} must be non-empty text saying why the measurement "
+                    "failed, such as 'channel clogged'"
+                )
+            if self.value is not None or self.uncertainty is not None:
+                raise InvalidParameterError(
+                    f"a failed measurement (failed={self.failed!r}) has no value or "
+                    "uncertainty; drop them, or drop failed if the measurement worked"
+                )
+        elif self.value is None and self.spectrum is None:
+            raise InvalidParameterError(
+                "an observation needs a value or a spectrum; for a failed measurement (a "
+                "clogged reactor, a broken sample) send failed='<why>' instead of a value"
+            )
         for name in ("value", "uncertainty"):
             v = getattr(self, name)
             if v is None:

@@ -296,8 +296,10 @@ class Server:
         time=None,
         client_id=None,
         sequence=None,
+        failed=None,
     ) -> dict:
-        """Journal one observation. The reply has ``accepted``, ``duplicate``,
+        """Journal one observation, or with ``failed`` (why, instead of a value) a failed
+        measurement (see ``Campaign.observe``). The reply has ``accepted``, ``duplicate``,
         ``n_observations``, and the campaign's ``status`` and ``stop_reason`` after the put
         (the put that meets ``max_observations`` stops the campaign)."""
         campaign = self._campaign(campaign_id)
@@ -317,6 +319,7 @@ class Server:
             suggestion_id=suggestion_id,
             metadata={} if metadata is None else metadata,
             **({} if time is None else {"time": time}),
+            failed=failed,
         )
         accepted = campaign.observe(observation, client_id, sequence)
         return {

@@ -541,7 +541,7 @@ def test_magnitudes_that_would_overflow_the_models_are_refused_but_journaled_one
     journal, name
 ):
     campaign = Campaign.create(journal, SPACE, {"name": "random"})
-    with pytest.raises(InvalidParameterError, match=f"{name}=1e\\+300 is beyond.*rescale"):
+    with pytest.raises(InvalidParameterError, match=f"{name}=1e\\+300 is beyond.*send failed="):
         campaign.observe(Observation(point={"energy": 9000.0}, **{"value": 1.0, name: 1e300}))
     assert journal.observations(campaign.id) == []
     assert campaign.observe(Observation(point={"energy": 9000.0}, **{"value": 1.0, name: 1e150}))
@@ -847,3 +847,59 @@ def test_the_goal_put_and_its_stop_are_journaled_together_or_not_at_all(journal,
     assert len(campaign.strategy.data()[0]) == 0 and suggestion.id in campaign.pending
     monkeypatch.undo()
     assert answer(campaign, suggestion) and campaign.status == "stopped"
+
+
+def failed_put(suggestion, why="channel clogged"):
+    return Observation(dict(suggestion.point), suggestion_id=suggestion.id, failed=why)
+
+
+def test_a_failed_measurement_answers_its_suggestion_unlearned_and_resumes_the_same(
+    journal, tmp_path
+):
+    live = Campaign.create(journal, SPACE, GRID, goals={"max_observations": 3}, campaign_id="c1")
+    clogged, measured, waiting = live.suggest(3)
+    assert live.observe(failed_put(clogged), client_id="drv", sequence=1) is True
+    answer(live, measured)
+    assert (live.n_observations, live.n_failed, set(live.pending)) == (1, 1, {waiting.id})
+    (event,) = journal.events("c1", "measurement_failed")
+    kept = event["payload"]
+    assert (kept["point"], kept["suggestion_id"]) == (clogged.point, clogged.id)
+    assert (kept["failed"], kept["client_id"], kept["sequence"]) == ("channel clogged", "drv", 1)
+    np.testing.assert_array_equal(live.strategy.data()[0], [measured.point["energy"]])
+    assert len(live.suggest(3)) == 1  # the failure does not count toward max_observations
+    reopened = Journal(tmp_path / "journal.sqlite")
+    try:
+        again = Campaign.resume(reopened, "c1")
+        assert again.summary() == live.summary() and again.summary()["n_failed"] == 1
+        np.testing.assert_array_equal(again.strategy.data()[0], live.strategy.data()[0])
+    finally:
+        reopened.close()
+
+
+def test_a_failed_put_is_keyed_by_client_and_sequence_like_any_put(journal):
+    campaign = Campaign.create(journal, SPACE, GRID, campaign_id="c1")
+    clogged, measured = campaign.suggest(2)
+    assert campaign.observe(failed_put(clogged), "drv", 1) is True
+    assert campaign.observe(failed_put(clogged), "drv", 1) is False  # a retry
+    reading = Observation(dict(measured.point), value=0.5, suggestion_id=measured.id)
+    assert campaign.observe(reading, "drv", 2) is True
+    with pytest.raises(InvalidParameterError, match="different observation as sequence 1"):
+        campaign.observe(Observation(dict(clogged.point), value=0.5), "drv", 1)
+    with pytest.raises(InvalidParameterError, match="different observation as sequence 2"):
+        campaign.observe(failed_put(measured), "drv", 2)
+    campaign.stop("operator")
+    assert campaign.observe(failed_put(clogged), "drv", 1) is False  # a retry after the stop
+    assert (campaign.n_observations, campaign.n_failed) == (1, 1)
+    assert len(journal.events("c1", "measurement_failed")) == 1
+    assert len(journal.observations("c1")) == 1
+
+
+def test_a_failure_put_after_the_stop_is_kept_as_a_late_observation_with_its_reason(journal):
+    campaign = Campaign.create(journal, SPACE, GRID, campaign_id="c1")
+    (clogged,) = campaign.suggest(1)
+    campaign.stop("operator")
+    with pytest.raises(CampaignStoppedError, match="'late_observation'"):
+        campaign.observe(failed_put(clogged))
+    (event,) = journal.events("c1", "late_observation")
+    assert event["payload"]["failed"] == "channel clogged"
+    assert campaign.n_failed == 0 and set(campaign.pending) == {clogged.id}

@@ -28,6 +28,28 @@ def test_observation_needs_value_or_spectrum():
     assert obs.value is None and obs.spectrum is spectrum
 
 
+def test_an_empty_observation_is_refused_naming_the_way_to_put_a_failed_one():
+    with pytest.raises(InvalidParameterError, match="failed measurement .* send failed="):
+        Observation(point={"energy": 9000.0})
+    failed = Observation(point={"energy": 9000.0}, failed="channel clogged")
+    assert failed.failed == "channel clogged" and failed.value is None
+
+
+@pytest.mark.parametrize(
+    ("extra", "words"),
+    [
+        ({"failed": ""}, "non-empty text"),
+        ({"failed": " "}, "non-empty text"),
+        ({"failed": True}, "non-empty text"),
+        ({"failed": "clogged", "value": 1.0}, "has no value"),
+        ({"failed": "clogged", "uncertainty": 0.1}, "has no value"),
+    ],
+)
+def test_a_failed_observation_needs_a_reason_and_no_value(extra, words):
+    with pytest.raises(InvalidParameterError, match=words):
+        Observation(point={"energy": 9000.0}, **extra)
+
+
 def test_observation_casts_numbers_to_float():
     obs = Observation(point={"energy": 9000.0}, value=2, uncertainty=0)
     assert obs.value == 2.0 and type(obs.value) is float

@@ -678,3 +678,31 @@ def test_the_put_that_meets_the_goal_replies_the_stop(client):
     second = put(client, campaign, 7150.0, 1.0)
     assert second["accepted"] and second["n_observations"] == 2
     assert (second["status"], second["stop_reason"]) == ("stopped", "reached max_observations=2")
+
+
+def test_a_failed_measurement_is_put_keyed_unlearned_and_replays_the_same(server, client):
+    campaign_id = grid_campaign(client, goals={"max_observations": 2})
+    clogged, measured = client.call("suggestions_get", campaign_id=campaign_id, n=2)["suggestions"]
+    failed = {"point": clogged["point"], "suggestion_id": clogged["id"], "failed": "clogged"}
+    key = {"campaign_id": campaign_id, "client_id": "drv", "sequence": 1}
+    first = client.call("observation_put", **failed, **key)
+    again = client.call("observation_put", **failed, **key)  # a retry under the same key
+    assert first["accepted"] and again["duplicate"] and again["n_observations"] == 0
+    put(client, campaign_id, measured["point"]["energy"], 1.0, suggestion_id=measured["id"])
+    # the failure is not learned and does not count toward max_observations=2
+    assert client.call("observations_get", campaign_id=campaign_id)["suggestion_ids"] == [
+        measured["id"]
+    ]
+    assert len(server.campaigns[campaign_id].strategy.data()[0]) == 1
+    (waiting,) = client.call("suggestions_get", campaign_id=campaign_id, n=2)["suggestions"]
+    status = client.call("campaign_status", campaign_id=campaign_id)
+    assert (status["status"], status["n_observations"], status["n_failed"]) == ("running", 1, 1)
+    assert status["pending"] == [waiting["id"]]
+    journal = Journal(server.journal_path)  # as a kill -9 now would leave it
+    try:
+        assert Campaign.resume(journal, campaign_id).summary() == status
+    finally:
+        journal.close()
+    with pytest.raises(RemoteError, match="failed measurement .* send failed=") as err:
+        client.call("observation_put", campaign_id=campaign_id, point=clogged["point"])
+    assert err.value.type == "InvalidParameterError"
