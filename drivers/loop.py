@@ -50,7 +50,9 @@ def run_driver(
     ``f"{client.client_id}/{uuid4().hex[:12]}"``, with sequences 1, 2, 3, ...: a retried
     put is journaled once, and a restarted driver whose client has a chosen id (the same
     each time) never reuses a key of its earlier runs. With a ``max_observations`` goal, it
-    asks for no more suggestions than the goal takes, ``replicates`` readings each. If the
+    asks for no more suggestions than the goal takes, ``replicates`` readings each. A
+    ``Reading`` with ``failed`` (a clogged channel, a beam dump) is put as a failed
+    measurement: it answers its suggestion and counts as measured, but is not learned. If the
     instrument, a put or ``on_measured`` raises (Ctrl-C included), the suggestions of the
     batch not yet observed are released (``suggestions_release``, one try each, none when
     the server is what failed) so the strategy may suggest their points again, and the
@@ -261,9 +263,10 @@ def _put(
     reading: Reading,
     key: dict,
 ) -> dict:
-    """Put one reading as an observation timed at its read, keyed by ``key``: the run's
-    ``client_id`` and a ``sequence``; the reply, whose ``status`` is "running" when the
-    server is older than that key."""
+    """Put one reading as an observation timed at its read (a failed measurement when the
+    reading says why it failed), keyed by ``key``: the run's ``client_id`` and a
+    ``sequence``; the reply, whose ``status`` is "running" when the server is older than
+    that key."""
     reply = _call(
         client,
         outage_s,
@@ -277,5 +280,6 @@ def _put(
         time=reading.time,
         suggestion_id=suggestion["id"],
         **key,
+        **({} if reading.failed is None else {"failed": reading.failed}),  # older servers
     )
     return {"status": "running", **reply}

@@ -20,6 +20,9 @@ class Reading:
         metadata: other channels and details, JSON-able.
         time: UNIX seconds when it was read; now, if not given. The observation
             keeps it, however late the put reaches the server.
+        failed: why the measurement failed ("channel clogged"), with ``value`` None: the
+            loop puts it as a failed measurement, which answers its suggestion and is
+            journaled but not learned (``observation_put``'s ``failed``).
     """
 
     value: float | None
@@ -27,6 +30,7 @@ class Reading:
     spectrum: dict[str, np.ndarray | str] | None = None
     metadata: dict[str, Any] = field(default_factory=dict)
     time: float = field(default_factory=time.time)
+    failed: str | None = None
 
 
 @runtime_checkable

@@ -10,7 +10,7 @@ from adaptive.client import MAX_SUGGESTIONS, Client
 from adaptive.errors import InvalidParameterError
 from adaptive.journal import Journal
 from adaptive.server import Server
-from drivers import DriverRun, SimulatedInstrument, run_driver
+from drivers import DriverRun, Reading, SimulatedInstrument, run_driver
 from simulators import KEdgeXAS
 
 #: A port nothing listens on: a call there ends in ServerUnavailableError.
@@ -279,3 +279,28 @@ def test_a_campaign_an_older_server_left_running_at_its_goal_ends_without_a_read
         run = run_driver(client, campaign.id, instrument, replicates=2)
     assert run == DriverRun(0, "stopped", "reached max_observations=2")
     assert instrument.moves == instrument.reads == 0
+
+
+def test_a_reading_that_says_it_failed_is_put_as_a_failed_measurement(server):
+    simulator = KEdgeXAS(i0=None)
+
+    class FailsSecond(SimulatedInstrument):
+        reads = 0
+
+        def read(self):
+            self.reads += 1
+            if self.reads == 2:
+                return Reading(value=None, failed="beam dump")
+            return super().read()
+
+    with Client(server.endpoint, timeout_s=30) as client:
+        campaign = grid_campaign(client, simulator)
+        run = run_driver(client, campaign, FailsSecond(simulator), batch=3, max_measurements=3)
+        status = client.call("campaign_status", campaign_id=campaign)
+    assert run == DriverRun(3, "running", None)
+    assert status["n_observations"] == 2 and status["n_failed"] == 1
+    assert status["pending"] == []  # the failure answered its suggestion
+    journal = Journal(server.journal_path)
+    (failure,) = journal.events(campaign, "measurement_failed")
+    journal.close()
+    assert failure["payload"]["failed"] == "beam dump"
