@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -31,6 +32,10 @@ from simulators import XMCD, AgNPSynthesis, KEdgeXAS, RecordedSpectrum
 from simulators.agnp import BOUNDS, FACTORS, MAX_DROPLETS, MAX_FRACTION_SUM, WAVELENGTHS
 from simulators.base import MAX_COUNTS
 from surrogates.shap_report import plot_shap
+
+#: The first round after the design in which BatchBO's spectrum network proposes: its
+#: default ``net_after`` is the design plus one GP round.
+NET_FIRST_ROUND = 2
 
 # The default synthesis goal: the simulator's own spectrum of this recipe, so the
 # optimum is known. Pass --target for a measured target (e.g. the nanoprism one).
@@ -123,6 +128,9 @@ def simulate_xas(
     """An adaptive energy scan through the server; writes scan.png and the journal in
     ``out``. ``noise_counts``: I0 per point, 0 or None for noise-free (``xas_source``).
     ``on_created(campaign_id, journal_path)`` is called once the campaign exists.
+    The summary says what was scanned: ``mu`` (what the replayed mu is: ``ln(i0/i1)``,
+    ``Sum_Fe_Ka/i0``, ``column mu``; ``simulated`` for kedge and xmcd) and ``channel``;
+    a note on stderr names an XDI file's fluorescence-like columns when none was chosen.
 
     The settings are checked first (``--max-points`` >= 2: the reconstruction needs two
     points; ``--batch`` at most the server's ``MAX_SUGGESTIONS`` per call; ``--n-initial``
@@ -142,6 +150,18 @@ def simulate_xas(
             "pass one of them"
         )
     instrument = SimulatedInstrument(simulator, channel=channel)
+    recorded = isinstance(simulator, RecordedSpectrum)
+    signal = simulator.signal if recorded else "simulated"
+    scanned = instrument.channel  # in the figure's title
+    if recorded:
+        scanned = f"mu = {signal}" if scanned == "mu" else f"{scanned} (mu = {signal})"
+    if recorded and fluorescence is None and simulator.fluorescence_columns:
+        print(
+            f"note: replaying mu = {signal}; {source} also has fluorescence-like columns "
+            f"{', '.join(simulator.fluorescence_columns)}: pass --fluorescence NAME to replay "
+            "NAME/i0",
+            file=sys.stderr,
+        )
     low, high = simulator.energy_range
     server = Server(out / "journal.sqlite", bind=bind)
     started = time.perf_counter()
@@ -179,11 +199,13 @@ def simulate_xas(
         model["mean"],
         model["std"],
         truth,
-        title=f"{strategy} on {source}: {len(energies)} points",
+        title=f"{strategy} on {Path(source).name}: {scanned}, {len(energies)} points",
     )
     summary = {
         "campaign_id": campaign_id,
         "source": source,
+        "mu": signal,
+        "channel": instrument.channel,
         "strategy": strategy,
         "n_measured": run.n_measured,
         "stop_reason": run.stop_reason,
@@ -192,9 +214,26 @@ def simulate_xas(
         "journal": str(out / "journal.sqlite"),
     }
     if truth is not None:
-        span = np.percentile(truth, 99.5) - np.percentile(truth, 0.5)
-        summary["nrmse"] = float(np.sqrt(np.mean((model["mean"] - truth) ** 2)) / span)
+        summary.update(nrmse(model["mean"], truth))
     return summary
+
+
+def nrmse(mean: np.ndarray, truth: np.ndarray) -> dict:
+    """``{"nrmse": ...}``: the RMSE of ``mean`` (m,) from ``truth`` (m,) over the 0.5-99.5
+    percentile span of ``truth``; None with an ``nrmse_note`` when that is not a finite
+    number (a flat truth), so the summary stays valid JSON."""
+    span = float(np.percentile(truth, 99.5) - np.percentile(truth, 0.5))
+    error = float(np.sqrt(np.mean((mean - truth) ** 2)))
+    if span > 0 and np.isfinite(error):
+        return {"nrmse": error / span}
+    if span <= 0:
+        why = (
+            f"the true signal is flat (0.5-99.5 percentile span {span:g}), so errors have no "
+            "scale; replay a spectrum with an edge"
+        )
+    else:
+        why = "the reconstruction is not finite"
+    return {"nrmse": None, "nrmse_note": f"no NRMSE: {why}"}
 
 
 def synthesis_space() -> dict:
@@ -285,7 +324,8 @@ def simulate_synthesis(
     """A batch-recipe campaign on the AgNP simulator; writes figures, returns a summary.
 
     ``model`` is BatchBO's proposer: ``gp``, ``net`` (the spectrum network after the
-    design and one GP round) or ``mix`` (half of each batch from each).
+    design and one GP round; a warning on stderr when ``rounds`` are too few) or ``mix``
+    (half of each batch from each).
     The campaign measures a design of ``max(batch, 2)`` recipes (BatchBO's model needs
     two), then ``rounds`` batches of ``batch``: at least 3 recipes, for the SHAP report.
     Each recipe is measured in ``droplets`` droplets, from 1 to ``MAX_DROPLETS``.
@@ -305,6 +345,13 @@ def simulate_synthesis(
             f"--batch {batch} --rounds {rounds} gives {n_recipes} recipes (a design of "
             f"{n_initial}, then {rounds} batches of {batch}); the SHAP report needs at "
             "least 3: raise --batch or --rounds"
+        )
+    if model in ("net", "mix") and rounds < NET_FIRST_ROUND:
+        print(
+            f"warning: --model {model} --rounds {rounds}: the spectrum network proposes from "
+            f"round {NET_FIRST_ROUND} after the design (it trains on the design and one GP "
+            f"round), so this run is GP only; pass --rounds {NET_FIRST_ROUND} or more",
+            file=sys.stderr,
         )
     simulator = AgNPSynthesis(seed=seed)
     if target is None:

@@ -1,7 +1,9 @@
 """Replay of a measured absorption scan, plus readers for common text formats."""
 
 import math
+import re
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 from scipy.interpolate import PchipInterpolator
@@ -25,6 +27,11 @@ MU_NAMES = ("mu", "xmu", "mutrans", "mufluor")
 TRANSMITTED_NAMES = ("itrans", "it", "i1")
 #: Names of intensity columns that are not mu.
 INTENSITY_NAMES = ("i0", *TRANSMITTED_NAMES, "if", "ifluor")
+#: XDI column names (lower case) of fluorescence counts: ``if``, ``ifluor`` and the like,
+#: or an emission line's ROI (``Sum_Fe_Ka``, ``Fe_Ka_mca1``, ``Mn_Kb``).
+FLUORESCENCE_PATTERN = re.compile(
+    r"if|i?fluor\w*|(\w+_)?[a-z]{1,2}_[klm](a|b|alpha|beta)\d*(_\w+)?"
+)
 #: Column names read as the energy, in order of preference.
 ENERGY_NAMES = ("energy", "e")
 #: Column names that make a ``#`` line before the data of a column file its header.
@@ -35,6 +42,15 @@ MIN_SPAN_EV = 5.0
 #: Absorption added below the recorded minimum for counting noise: at most exp(-0.5) of
 #: i0 is transmitted, and noise needs i0 >= exp(span of mu + MU_HEADROOM).
 MU_HEADROOM = 0.5
+
+
+class Recording(NamedTuple):
+    """A spectrum read from a file, and what its mu is."""
+
+    energy: np.ndarray  #: (n,) increasing energies, eV
+    mu: np.ndarray  #: (n,) absorption
+    signal: str  #: what mu is: "column mu", "ln(i0/i1)", "Sum_Fe_Ka/i0"
+    fluorescence_columns: tuple[str, ...] = ()  #: fluorescence-like columns not read as mu
 
 
 def _clean(energy: np.ndarray, mu: np.ndarray, source: str) -> tuple[np.ndarray, np.ndarray]:
@@ -131,17 +147,20 @@ def _column(table: np.ndarray, names: dict[str, int], name: str, path: str | Pat
     return table[:, names[name]]
 
 
-def _named_mu(table: np.ndarray, names: dict[str, int], path: str | Path) -> np.ndarray | None:
-    """(n,) mu from the columns of ``table`` (n, k) named in ``names``: a ``MU_NAMES``
-    column, else ln(i0 / it) from ``i0`` and a ``TRANSMITTED_NAMES`` column; None if
-    neither is named."""
+def _named_mu(
+    table: np.ndarray, names: dict[str, int], path: str | Path
+) -> tuple[np.ndarray, str] | None:
+    """(n,) mu and what it is, from the columns of ``table`` (n, k) named in ``names``: a
+    ``MU_NAMES`` column, else ln(i0 / it) from ``i0`` and a ``TRANSMITTED_NAMES`` column;
+    None if neither is named."""
     if name := next((n for n in MU_NAMES if n in names), None):
-        return _column(table, names, name, path)
+        return _column(table, names, name, path), f"column {name}"
     transmitted = next((n for n in TRANSMITTED_NAMES if n in names), None)
     if "i0" not in names or transmitted is None:
         return None
     with np.errstate(divide="ignore", invalid="ignore"):
-        return np.log(_column(table, names, "i0", path) / _column(table, names, transmitted, path))
+        i0, it = _column(table, names, "i0", path), _column(table, names, transmitted, path)
+        return np.log(i0 / it), f"ln(i0/{transmitted})"
 
 
 def _spectrum(
@@ -186,6 +205,11 @@ def read_two_column(path: str | Path) -> tuple[np.ndarray, np.ndarray]:
         ValueError: the header names a known column but its titles do not fit the data
             columns, or the data cannot be read as a spectrum.
     """
+    return _two_column(path)[:2]
+
+
+def _two_column(path: str | Path) -> Recording:
+    """``read_two_column``'s spectrum and what its mu is."""
     header, comments, rows = None, [], []
     for number, line in enumerate(split_lines(read_text(path, "a text spectrum")), start=1):
         fields = split_fields(line)
@@ -213,8 +237,8 @@ def read_two_column(path: str | Path) -> tuple[np.ndarray, np.ndarray]:
     energy_name = next((n for n in ENERGY_NAMES if n in names), None)
     at = 0 if energy_name is None else names[energy_name]
     energy = table[:, 0] if energy_name is None else _column(table, names, energy_name, path)
-    mu = _named_mu(table, names, path)
-    if mu is None:
+    named = _named_mu(table, names, path)
+    if named is None:
         if at + 1 >= table.shape[1]:
             raise ValueError(
                 f"{str(path)!r}: the energy is the last column ({at + 1}) and the titles "
@@ -227,11 +251,11 @@ def read_two_column(path: str | Path) -> tuple[np.ndarray, np.ndarray]:
                 "ln(i0 / it); write an XDI file ('# Column.N: name' lines; --fluorescence for "
                 "a fluorescence column) or an 'energy,mu' file"
             )
-        mu = table[:, at + 1]
+        named = table[:, at + 1], f"column {at + 2}"
     unit = columns[at][1] if len(columns) > at else None
     where = f"{str(path)!r} column {at + 1}"
     fix = "title the column 'E (keV)'"
-    return _spectrum(energy, mu, unit, where, repr(str(path)), fix)
+    return Recording(*_spectrum(energy, named[0], unit, where, repr(str(path)), fix), named[1])
 
 
 def read_xdi(path: str | Path, fluorescence: str | None = None) -> tuple[np.ndarray, np.ndarray]:
@@ -247,13 +271,21 @@ def read_xdi(path: str | Path, fluorescence: str | None = None) -> tuple[np.ndar
 
     Args:
         path: XDI file.
-        fluorescence: name of a fluorescence counts column, normalised by ``i0``.
+        fluorescence: name of a fluorescence counts column, normalised by ``i0``; not
+            ``i0`` itself (a constant mu).
 
     Returns:
         (energy, mu), each (n,): increasing energies (eV), duplicates averaged.
     """
+    return _xdi(path, fluorescence)[:2]
+
+
+def _xdi(path: str | Path, fluorescence: str | None) -> Recording:
+    """``read_xdi``'s spectrum, what its mu is, and the file's other fluorescence-like
+    columns (``FLUORESCENCE_PATTERN``), as the file spells them."""
     names: dict[str, int] = {}
     units: dict[str, str | None] = {}
+    spelled: dict[str, str] = {}
     rows = []
     for number, line in enumerate(split_lines(read_text(path, "a text spectrum")), start=1):
         text = line.strip()
@@ -264,6 +296,7 @@ def read_xdi(path: str | Path, fluorescence: str | None = None) -> tuple[np.ndar
                 index = key.strip()[len("column.") :]
                 if index.isdigit() and int(index) >= 1:  # XDI numbers columns from 1
                     names.setdefault(words[0].lower(), int(index) - 1)
+                    spelled.setdefault(words[0].lower(), words[0])
                     units.setdefault(
                         words[0].lower(), words[1].strip("()[]") if len(words) > 1 else None
                     )
@@ -272,28 +305,44 @@ def read_xdi(path: str | Path, fluorescence: str | None = None) -> tuple[np.ndar
     table = _parse_rows(rows, path)
     if "energy" not in names:
         raise ValueError(f"{str(path)!r}: no 'energy' column in the '# Column.N:' header lines")
-    if fluorescence is not None:
-        if not {"i0", fluorescence.lower()} <= set(names):
-            raise ValueError(
-                f"{str(path)!r}: fluorescence {fluorescence!r} / i0 needs both columns "
-                f"(columns: {sorted(names)}); name one of them"
-            )
-        with np.errstate(divide="ignore", invalid="ignore"):
-            mu = _column(table, names, fluorescence.lower(), path) / _column(
-                table, names, "i0", path
-            )
-    elif (mu := _named_mu(table, names, path)) is None:
+    fluorescent = [
+        spelled[n] for n in sorted(names, key=names.get) if FLUORESCENCE_PATTERN.fullmatch(n)
+    ]
+    used = None if fluorescence is None else fluorescence.lower()
+    if used == "i0":
+        hint = (
+            f"name one of its fluorescence-like columns: {', '.join(fluorescent)}"
+            if fluorescent
+            else f"it has no fluorescence-like column (columns: {sorted(names)}); leave "
+            "fluorescence out to read its mu or transmission"
+        )
+        raise ValueError(
+            f"{str(path)!r}: fluorescence {fluorescence!r} is the i0 column itself, so mu = "
+            f"i0 / i0 would be constant; {hint}"
+        )
+    named = _named_mu(table, names, path) if used is None else None
+    if used is None and named is None:
         if not {"i0", "ifluor"} <= set(names):
             raise ValueError(
                 f"{str(path)!r}: no mu, xmu, mutrans or mufluor column and no i0 with "
                 f"itrans/it/i1 or ifluor (columns: {sorted(names)}); add one of them"
             )
+        used = "ifluor"
+    elif used is not None and not {"i0", used} <= set(names):
+        raise ValueError(
+            f"{str(path)!r}: fluorescence {fluorescence!r} / i0 needs both columns "
+            f"(columns: {sorted(names)}); name one of them"
+        )
+    if used is not None:
         with np.errstate(divide="ignore", invalid="ignore"):
-            mu = _column(table, names, "ifluor", path) / _column(table, names, "i0", path)
+            mu = _column(table, names, used, path) / _column(table, names, "i0", path)
+        named = mu, f"{spelled[used]}/i0"
     energy = _column(table, names, "energy", path)
     where = f"{str(path)!r} Column.{names['energy'] + 1}"
     fix = f"write '# Column.{names['energy'] + 1}: energy keV'"
-    return _spectrum(energy, mu, units["energy"], where, repr(str(path)), fix)
+    others = tuple(n for n in fluorescent if n.lower() != used)
+    spectrum = _spectrum(energy, named[0], units["energy"], where, repr(str(path)), fix)
+    return Recording(*spectrum, named[1], others)
 
 
 def read_spectrum(
@@ -311,13 +360,19 @@ def read_spectrum(
     Returns:
         (energy, mu), each (n,): increasing energies (eV), duplicates averaged.
     """
+    return _recording(path, fluorescence)[:2]
+
+
+def _recording(path: str | Path, fluorescence: str | None) -> Recording:
+    """``read_spectrum``'s spectrum, what its mu is, and (XDI) its other fluorescence-like
+    columns."""
     lines = split_lines(read_text(path, "a text spectrum"))
     first = lines[0].lstrip("#").lstrip() if lines else ""
     if first.startswith("XDI") or Path(path).suffix.lower() == ".xdi":
-        return read_xdi(path, fluorescence)
+        return _xdi(path, fluorescence)
     if fluorescence is not None:
         raise ValueError(f"{str(path)!r} is not XDI; a fluorescence column needs an XDI file")
-    return read_two_column(path)
+    return _two_column(path)
 
 
 class RecordedSpectrum(Simulator):
@@ -332,6 +387,8 @@ class RecordedSpectrum(Simulator):
     Attributes:
         energy: (n,) recorded energies, increasing, eV.
         mu: (n,) recorded absorption (duplicate energies averaged).
+        signal: what mu is, e.g. ``ln(i0/i1)`` or ``Sum_Fe_Ka/i0`` (``Recording``).
+        fluorescence_columns: fluorescence-like columns of the file not replayed.
     """
 
     primary = "mu"
@@ -343,6 +400,8 @@ class RecordedSpectrum(Simulator):
         mu: np.ndarray,
         i0: float | None = None,
         seed: int | None = None,
+        signal: str = "mu",
+        fluorescence_columns: tuple[str, ...] = (),
     ) -> None:
         """Store the recording.
 
@@ -351,12 +410,15 @@ class RecordedSpectrum(Simulator):
             mu: (n,) recorded absorption.
             i0: incident counts per point, or None for noise-free replay.
             seed: seed of the noise generator.
+            signal: what ``mu`` is, for summaries.
+            fluorescence_columns: fluorescence-like columns of its file not replayed.
 
         Raises:
             ValueError: a bad recording or setting; with ``i0``, mu spanning more than
                 ln(i0) - ``MU_HEADROOM``, whose counting noise would be clipped.
         """
         self.energy, self.mu = _clean(energy, mu, "recorded spectrum")
+        self.signal, self.fluorescence_columns = signal, tuple(fluorescence_columns)
         super().__init__(
             (self.energy[0], self.energy[-1]),
             i0=i0,
@@ -375,7 +437,7 @@ class RecordedSpectrum(Simulator):
         seed: int | None = None,
         fluorescence: str | None = None,
     ) -> "RecordedSpectrum":
-        """Replay a spectrum file read with ``read_spectrum``.
+        """Replay a spectrum file read with ``read_spectrum``, noting what its mu is.
 
         Args:
             path: XDI or column text file.
@@ -383,7 +445,8 @@ class RecordedSpectrum(Simulator):
             seed: seed of the noise generator.
             fluorescence: an XDI fluorescence column to replay as mu.
         """
-        return cls(*read_spectrum(path, fluorescence), i0=i0, seed=seed)
+        energy, mu, signal, others = _recording(path, fluorescence)
+        return cls(energy, mu, i0=i0, seed=seed, signal=signal, fluorescence_columns=others)
 
     def _evaluate_true(self, e: np.ndarray) -> np.ndarray:
         return self._interpolant(e)

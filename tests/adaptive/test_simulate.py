@@ -1,5 +1,6 @@
 """Helpers of the offline campaigns."""
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -197,7 +198,85 @@ def test_str_out_and_zero_noise_counts_are_taken_as_the_cli_takes_them(tmp_path)
     assert runs[0]["nrmse"] == runs[1]["nrmse"]
 
 
-def test_synthesis_takes_a_str_out(tmp_path):
+def test_synthesis_takes_a_str_out(tmp_path, capsys):
     summary = simulate_synthesis(str(tmp_path), batch=1, rounds=1, droplets=1, model="gp")
+    assert "warning" not in capsys.readouterr().err  # the GP proposes from round 1
     assert summary["journal"] == str(tmp_path / "journal.sqlite")
     assert all(Path(f).is_file() for f in summary["figures"])
+
+
+def edge_xdi(tmp_path) -> Path:
+    """An XDI transmission scan of an edge at 9000 eV, with a fluorescence column."""
+    energy = np.linspace(8900.0, 9100.0, 41)
+    mu = 0.2 + np.arctan((energy - 9000.0) / 5.0) / np.pi
+    rows = "".join(
+        f"{e} 1e5 {1e5 * np.exp(-m):.3f} {1e3 * m:.3f}\n" for e, m in zip(energy, mu, strict=True)
+    )
+    path = tmp_path / "edge.xdi"
+    path.write_text(
+        "#XDI/1.1\n# Column.1: energy eV\n# Column.2: I0\n# Column.3: I1\n"
+        f"# Column.4: Sum_Fe_Ka\n{rows}"
+    )
+    return path
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "mu", "channel", "note"),
+    [
+        ({}, "ln(i0/i1)", "mu", True),
+        ({"channel": "i1"}, "ln(i0/i1)", "i1", True),
+        ({"fluorescence": "sum_fe_ka"}, "Sum_Fe_Ka/i0", "mu", False),
+    ],
+)
+def test_the_summary_says_what_was_replayed(tmp_path, capsys, kwargs, mu, channel, note):
+    source = str(edge_xdi(tmp_path))
+    summary = simulate_xas(
+        tmp_path / "out", source=source, strategy="random", max_points=4, **kwargs
+    )
+    assert (summary["mu"], summary["channel"]) == (mu, channel)
+    err = capsys.readouterr().err
+    expected = f"note: replaying mu = ln(i0/i1); {source} also has fluorescence-like columns "
+    assert (expected + "Sum_Fe_Ka: pass --fluorescence NAME" in err) is note
+
+
+def test_a_simulated_source_is_summarised_as_simulated(tmp_path):
+    summary = simulate_xas(tmp_path, source="xmcd", strategy="random", max_points=4)
+    assert (summary["mu"], summary["channel"]) == ("simulated", "mu_avg")
+
+
+def test_i0_as_the_fluorescence_column_is_refused_before_a_campaign(tmp_path):
+    with pytest.raises(ValueError, match="i0 column itself.*: Sum_Fe_Ka$"):
+        simulate_xas(tmp_path / "out", source=str(edge_xdi(tmp_path)), fluorescence="I0")
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_flat_truth_gives_a_null_nrmse_with_a_note_and_valid_json(tmp_path):
+    flat = tmp_path / "flat.csv"
+    flat.write_text("energy,mu\n" + "".join(f"{e},1.0\n" for e in range(8900, 9110, 10)))
+    summary = simulate_xas(
+        tmp_path / "out", source=str(flat), strategy="random", max_points=4, noise_counts=None
+    )
+    assert summary["nrmse"] is None
+    assert summary["nrmse_note"].startswith("no NRMSE: the true signal is flat")
+    json.dumps(summary, allow_nan=False)  # "nrmse": Infinity is not JSON
+
+
+def test_a_reconstruction_that_is_not_finite_gives_a_null_nrmse():
+    from adaptive.simulate import nrmse
+
+    truth = np.linspace(0.0, 1.0, 50)
+    assert nrmse(np.full(50, np.nan), truth) == {
+        "nrmse": None,
+        "nrmse_note": "no NRMSE: the reconstruction is not finite",
+    }
+    assert nrmse(truth + 0.01, truth)["nrmse"] == pytest.approx(0.01 / 0.99)
+
+
+def test_a_network_that_would_never_propose_is_warned_of(tmp_path, capsys):
+    summary = simulate_synthesis(tmp_path, batch=3, rounds=1, droplets=1, model="net")
+    assert set(summary["median_loss_by_source"]) == {"gp"}  # the network never proposed
+    assert (
+        "warning: --model net --rounds 1: the spectrum network proposes from round 2 "
+        "after the design (it trains on the design and one GP round), so this run is GP only; "
+        "pass --rounds 2 or more"
+    ) in capsys.readouterr().err

@@ -520,3 +520,57 @@ def test_a_constant_offset_of_mu_changes_neither_the_check_nor_the_noise(xas_dir
     plain = RecordedSpectrum(energy, mu, i0=1e6, seed=3).measure(e)
     shifted = RecordedSpectrum(energy, mu + offset, i0=1e6, seed=3).measure(e)
     np.testing.assert_allclose(shifted - offset, plain, rtol=0, atol=1e-9)
+
+
+FLUORESCENCE_XDI = (
+    "#XDI/1.1\n# Column.1: energy eV\n# Column.2: I0\n# Column.3: I1\n# Column.4: Sum_Fe_Ka\n"
+    "# Column.5: Fe_Ka_mca1\n# Column.6: OutputCounts_mca1\n# Column.7: mufluor\n"
+    "8900 100 50 1 1 9 0.1\n8910 100 40 2 1 9 0.2\n8920 100 30 3 1 9 0.3\n8930 100 20 4 1 9 0.4\n"
+)
+
+
+@pytest.mark.parametrize("i0", ["I0", "i0"])
+def test_i0_as_the_fluorescence_column_is_refused_naming_the_fluorescence_columns(xas_dir, i0):
+    # mu = I0 / I0 = 1 replayed a flat line, and simulate xas printed "nrmse": Infinity
+    with pytest.raises(ValueError, match=r"i0 column itself.*constant.*: Sum_Ca_Ka, Sum_Fe_Ka"):
+        read_spectrum(xas_dir / "fexanes_a.001", fluorescence=i0)
+
+
+def test_i0_as_fluorescence_of_a_file_without_fluorescence_columns_says_so(tmp_path):
+    path = write(
+        tmp_path,
+        "t.xdi",
+        "#XDI/1.1\n# Column.1: energy\n# Column.2: i0\n"
+        "# Column.3: i1\n10 4 2\n20 4 1\n30 4 1\n40 4 1\n",
+    )
+    with pytest.raises(ValueError, match="no fluorescence-like column .*leave fluorescence out"):
+        RecordedSpectrum.from_file(path, fluorescence="i0")
+
+
+@pytest.mark.parametrize(
+    ("fluorescence", "signal", "others"),
+    [
+        (None, "column mufluor", ("Sum_Fe_Ka", "Fe_Ka_mca1")),  # mu, not counts
+        ("sum_fe_ka", "Sum_Fe_Ka/i0", ("Fe_Ka_mca1",)),
+    ],
+)
+def test_a_replay_says_what_its_mu_is_and_which_fluorescence_columns_it_left(
+    tmp_path, fluorescence, signal, others
+):
+    replay = RecordedSpectrum.from_file(
+        write(tmp_path, "scan.xdi", FLUORESCENCE_XDI), fluorescence=fluorescence
+    )
+    assert (replay.signal, replay.fluorescence_columns) == (signal, others)
+
+
+@pytest.mark.parametrize(
+    ("text", "signal"),
+    [
+        ("energy,xmu\n10,1\n20,2\n30,3\n40,4\n", "column xmu"),
+        ("energy,i0,it\n10,4,2\n20,4,1\n30,4,1\n40,4,1\n", "ln(i0/it)"),
+        ("10 1\n20 2\n30 3\n40 4\n", "column 2"),
+    ],
+)
+def test_a_column_file_replay_says_what_its_mu_is(tmp_path, text, signal):
+    replay = RecordedSpectrum.from_file(write(tmp_path, "scan.csv", text))
+    assert (replay.signal, replay.fluorescence_columns) == (signal, ())
