@@ -435,7 +435,7 @@ def build_parser() -> argparse.ArgumentParser:
     xas.add_argument(
         "--fluorescence",
         default=None,
-        help="replay this XDI fluorescence column over I0 as mu (e.g. Sum_Fe_Ka)",
+        help="replay this XDI fluorescence column over I0 as mu (e.g. Sum_Fe_Ka, not I0)",
     )
     xas.add_argument(
         "--strategy", default="energy_scan", choices=["energy_scan", "random"], help="who picks"
@@ -481,7 +481,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--model",
         default="gp",
         choices=["gp", "net", "mix"],
-        help="who proposes after the design: GP, spectrum network, or half each",
+        help="who proposes after the design: GP, the spectrum network, or half each (net "
+        "and mix from round 2: the network trains on the design and one GP round)",
     )
     synthesis.add_argument("--seed", type=int, default=0, help="seed of the simulator and BO")
     synthesis.add_argument("--out", default="runs/synthesis", help="folder of journal, figures")
@@ -505,7 +506,7 @@ def build_parser() -> argparse.ArgumentParser:
     scan.add_argument(
         "--fluorescence",
         default=None,
-        help="benchmark this XDI fluorescence column over I0 as mu (e.g. Sum_Fe_Ka)",
+        help="benchmark this XDI fluorescence column over I0 as mu (e.g. Sum_Fe_Ka, not I0)",
     )
     scan.add_argument("--json", action="store_true", help=JSON_HELP)
     scan.set_defaults(func=cmd_bench_scan)
