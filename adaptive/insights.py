@@ -185,10 +185,24 @@ def _shap_fields(shap_round: dict | None, suffix: str = "") -> dict:
 
 
 def _sources(campaign) -> dict[tuple, str]:
-    """Recipe key -> the source tag of the suggestion that proposed it ("design", "gp", "net")."""
-    out = {}
+    """Recipe key -> the source tag ("design", "gp", "net") of the suggestion its first
+    observation names; for a put naming none, of the last suggestion of that very point."""
+    tags, by_point = {}, {}
     for event in campaign.journal.events(campaign.id, "suggestion"):
         payload = event["payload"]
-        point = campaign.space.validate(payload["point"])
-        out[tuple(point[n] for n in campaign.space.names)] = payload["strategy"].split(":")[-1]
+        tag = payload["strategy"].split(":")[-1]
+        tags[payload["id"]] = tag
+        by_point[_key(campaign.space, payload["point"])] = tag
+    out = {}
+    for observation in campaign.journal.observations(campaign.id):
+        key = _key(campaign.space, observation.point)
+        source = tags.get(observation.suggestion_id) or by_point.get(key)
+        if key not in out and source is not None:
+            out[key] = source
     return out
+
+
+def _key(space, point: dict) -> tuple:
+    """The checked ``point``'s values in the order of the space's dimensions."""
+    checked = space.validate(point)
+    return tuple(checked[name] for name in space.names)

@@ -77,7 +77,7 @@ def _checked_choices(name: str, choices: Any) -> tuple[Any, ...]:
     return tuple(checked)
 
 
-def _jitters(dim: Dimension) -> bool:
+def jitters(dim: Dimension) -> bool:
     """Whether a readback of ``dim`` jitters: continuous without a step (not a lattice)."""
     return dim.kind == "continuous" and dim.step is None
 
@@ -450,7 +450,7 @@ def _check_equality(con: LinearConstraint, dims: dict[str, Dimension]) -> None:
     """
     if con.lower is None or con.lower != con.upper:
         return
-    loose = [key for key, c in con.coefficients.items() if c and _jitters(dims[key])]
+    loose = [key for key, c in con.coefficients.items() if c and jitters(dims[key])]
     if not loose:
         return
     drop = loose[-1]
@@ -565,7 +565,7 @@ class Space:
             * sum(
                 abs(c) * (dims[key].high - dims[key].low)
                 for key, c in con.coefficients.items()
-                if _jitters(dims[key])
+                if jitters(dims[key])
             )
             for con in self.constraints
         ]
@@ -660,7 +660,7 @@ class Space:
         clipped, moved = dict(point), {}
         for dim in self.dimensions:
             value = point.get(dim.name)
-            if not _jitters(dim) or not is_finite_number(value):
+            if not jitters(dim) or not is_finite_number(value):
                 continue
             if dim.low <= value <= dim.high:
                 continue

@@ -6,6 +6,7 @@ import hashlib
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -15,7 +16,7 @@ from adaptive.designs import DESIGNS, MAX_DRAWS, MAX_POINTS, collect_feasible
 from adaptive.errors import InvalidParameterError
 from adaptive.objectives import SpectrumObjective, reduce_replicates, reduce_spectra
 from adaptive.records import Observation, Spectrum, Suggestion
-from adaptive.space import Space
+from adaptive.space import READBACK_TOLERANCE, Space, jitters
 from surrogates.batch_acquisition import BATCH_METHODS, select_batch
 from surrogates.net_acquisition import pick_diverse, predicted_loss
 from surrogates.recipe_gp import fit_recipe_gp, posterior_mean_std
@@ -72,6 +73,11 @@ class BatchBO:
     ``MAX_CANDIDATES``). Where the constraints leave less than half of those Sobol points
     feasible, the sequence goes on (doubling, up to ``designs.MAX_DRAWS`` points) until
     half are; a batch still short of candidates says so in its reasons.
+
+    A recipe observed at a driver's readback (within ``READBACK_TOLERANCE`` of the span
+    of each continuous dimension without a step) counts as measuring the design or pool
+    recipe nearest it. ``stop_reason`` also fires once no recipe is left: the pool, or
+    every feasible recipe of a space without continuous dimensions, measured.
 
     Args:
         space: the recipe space (constraints and steps are respected).
@@ -395,7 +401,32 @@ class BatchBO:
 
     def _free(self, taken: set) -> list[dict[str, Any]]:
         """The pool's recipes not in ``taken`` (measured, pending or just suggested)."""
-        return [p for p in self.pool if self._key(p) not in taken]
+        hit = self._is_taken(self.pool, taken)
+        return [p for p, h in zip(self.pool, hit, strict=True) if not h]
+
+    def _is_taken(self, points: list[dict[str, Any]], taken: set) -> np.ndarray:
+        """Whether each of the checked ``points`` (m,) is one of the recipe keys ``taken``.
+
+        A taken recipe takes the point equal to it; one equal to none (a driver's readback
+        of a suggested recipe, 9100.001 for 9100) takes the nearest point within
+        ``READBACK_TOLERANCE`` of the span in each continuous dimension without a step, and
+        equal in the others.
+        """
+        keys = [self._key(p) for p in points]
+        hit = np.array([key in taken for key in keys], bool)
+        readbacks = taken - set(keys)
+        if not readbacks:
+            return hit
+        tolerance = np.array(
+            [READBACK_TOLERANCE if jitters(dim) else 0.0 for dim in self.space.dimensions]
+        )
+        unit = self.space.to_unit(points)
+        for row in self.space.to_unit([self._point(k) for k in readbacks]):
+            gap = np.abs(unit - row)
+            near = np.all(gap <= tolerance, axis=1)
+            if near.any():
+                hit[np.argmin(np.where(near, gap.max(axis=1), np.inf))] = True
+        return hit
 
     def _initial(self, n: int, taken: set) -> list[Suggestion]:
         if self.pool is not None:
@@ -406,8 +437,12 @@ class BatchBO:
                 Suggestion(free[i], f"{self.name}:design", None, "random pick from the pool")
                 for i in picks
             ]
-        design = DESIGNS[self.initial_design](self._box_space(), self.n_initial, self.seed)
-        free = [p for p in map(self.space.validate, design) if self._key(p) not in taken][:n]
+        design = [
+            self.space.validate(p)
+            for p in DESIGNS[self.initial_design](self._box_space(), self.n_initial, self.seed)
+        ]
+        hit = self._is_taken(design, taken)
+        free = [p for p, h in zip(design, hit, strict=True) if not h][:n]
         label = f"initial {self.initial_design} design"
         return [Suggestion(p, f"{self.name}:design", None, label) for p in free]
 
@@ -616,6 +651,43 @@ class BatchBO:
         return ends
 
     def stop_reason(self) -> str | None:
+        """The study's stopping rules (see ``_goal_reason``), else every recipe measured:
+        all of the pool, or all feasible recipes of a space without continuous dimensions
+        (counted when it has at most ``designs.MAX_DRAWS`` lattice points)."""
+        return self._goal_reason() or self._used_up()
+
+    def _used_up(self) -> str | None:
+        """Why no recipe is left to measure, or None while some is."""
+        if self.pool is not None:
+            free = self._free(set(self._values))
+            return None if free else f"all {len(self.pool)} recipes of the pool measured"
+        n = self._n_feasible
+        if n is not None and len(self._values) >= n:
+            return f"all {n} feasible recipes of the space measured"
+        return None
+
+    @cached_property
+    def _n_feasible(self) -> int | None:
+        """How many recipes meet the constraints in a space of integer, categorical and
+        stepped dimensions; None with a continuous one, or over ``MAX_DRAWS`` lattice points."""
+        axes = []  # each dimension's values, in the unit cube
+        for dim in self.space.dimensions:
+            if dim.kind == "categorical":
+                axes.append(np.linspace(0.0, 1.0, len(dim.choices)))
+                continue
+            if dim.kind == "integer":
+                values = np.arange(math.ceil(dim.low), math.floor(dim.high) + 1)
+            elif dim.step is not None:
+                values = dim.snap(dim.low + dim.step * np.arange(dim.n_steps + 1))
+            else:
+                return None
+            axes.append((values - dim.low) / (dim.high - dim.low))
+        if math.prod(map(len, axes)) > MAX_DRAWS:
+            return None
+        grid = np.stack(np.meshgrid(*axes, indexing="ij"), axis=-1).reshape(-1, len(axes))
+        return int(self.space.feasible(grid).sum())
+
+    def _goal_reason(self) -> str | None:
         """The study's stopping rules: objective past ``target_value``, or the best and the
         median objective per round both moving less than ``stable_tolerance`` (a fraction of
         the objective's range so far) over the last ``stable_rounds`` complete rounds."""

@@ -12,7 +12,7 @@ from adaptive.errors import InvalidParameterError
 from adaptive.objectives import SpectrumObjective, reduce_spectra, target_loss
 from adaptive.records import Observation, Spectrum
 from adaptive.simulate import GOAL_RECIPE, synthesis_space
-from adaptive.space import Dimension, Space
+from adaptive.space import Dimension, LinearConstraint, Space
 from adaptive.strategies import BatchBO
 from adaptive.strategies.batch_bo import MAX_CANDIDATES, MEDIAN_VARIANCE_FACTOR
 from simulators import AgNPSynthesis, PoolEmulator
@@ -580,3 +580,82 @@ def test_no_feasible_candidate_at_all_is_a_typed_error(monkeypatch):
     monkeypatch.setattr(strategy, "_sobol_unit", lambda rng, n: (np.empty((0, 2)), 4096))
     with pytest.raises(InvalidParameterError, match="no candidate recipe .* none of 4096 Sobol"):
         strategy.suggest(1)
+
+
+STAGE = Space((Dimension("x", low=0.0, high=10.0), Dimension("y", low=0.0, high=5.0)))
+
+
+def test_a_readback_of_a_design_recipe_counts_as_measured():
+    strategy = BatchBO(STAGE, q=2, n_initial=4, n_candidates=64, seed=0)
+    design = [s.point for s in BatchBO(STAGE, q=2, n_initial=4, seed=0).suggest(4)]
+    suggested = []
+    for t in range(3):
+        batch = strategy.suggest(2)
+        suggested += [s.point for s in batch]
+        readbacks = [{**s.point, "x": s.point["x"] + 0.004} for s in batch]  # 0.04 % of x's span
+        strategy.observe([Observation(p, p["x"], time=2 * t + i) for i, p in enumerate(readbacks)])
+    assert suggested[:4] == design  # each design recipe once, not the first two again
+    assert len({tuple(p.values()) for p in suggested}) == 6
+
+
+def test_a_readback_takes_only_the_nearest_of_close_recipes():
+    pool = [{"a": 0.5}, {"a": 0.5002}, {"a": 0.1}]  # two recipes within the readback tolerance
+    for measured, left in ((0.5, [0.1, 0.5002]), (0.5003, [0.1, 0.5]), (0.09995, [0.5, 0.5002])):
+        strategy = BatchBO(LINE, q=2, n_initial=3, candidates=pool)
+        strategy.observe([Observation({"a": measured}, 1.0)])
+        assert sorted(s.point["a"] for s in strategy.suggest(2)) == left, measured
+
+
+def test_a_pool_read_back_is_used_up_and_says_so():
+    pool = [{"a": v} for v in (0.1, 0.4, 0.7, 0.95)]
+    strategy = BatchBO(LINE, q=2, n_initial=2, candidates=pool, seed=0)
+    measured = []
+    for t in range(2):  # the design, then the model's batch
+        batch = strategy.suggest(2)
+        measured += [s.point["a"] for s in batch]
+        assert strategy.stop_reason() is None
+        strategy.observe(
+            [
+                Observation({"a": s.point["a"] + 0.0004}, s.point["a"], time=2 * t + i)
+                for i, s in enumerate(batch)
+            ]
+        )
+    assert sorted(measured) == [0.1, 0.4, 0.7, 0.95]
+    assert strategy.suggest(2) == []
+    assert strategy.stop_reason() == "all 4 recipes of the pool measured"
+
+
+def test_a_used_up_finite_space_stops_the_campaign(tmp_path):
+    from adaptive.campaign import Campaign
+    from adaptive.journal import Journal
+
+    space = {
+        "dimensions": [
+            {"name": "n_pumps", "kind": "integer", "low": 1, "high": 2},
+            {"name": "ligand", "kind": "categorical", "choices": ["a", "b"]},
+        ]
+    }
+    config = {"name": "batch_bo", "options": {"q": 2}}
+    campaign = Campaign.create(Journal(tmp_path / "j.sqlite"), space, config)
+    for _ in range(2):
+        for s in campaign.suggest(2):
+            value = s.point["n_pumps"] + (s.point["ligand"] == "a")
+            campaign.observe(Observation(s.point, float(value), suggestion_id=s.id))
+    assert campaign.status == "running"
+    assert campaign.suggest(2) == []
+    assert campaign.status == "stopped"
+    assert campaign.stop_reason == "all 4 feasible recipes of the space measured"
+
+
+def test_the_feasible_recipes_of_a_lattice_are_counted_within_its_constraints():
+    dims = (
+        Dimension("a", low=0.0, high=1.0, step=0.25),
+        Dimension("b", low=0, high=4, kind="integer"),
+    )
+    lattice = Space(dims, (LinearConstraint({"a": 4.0, "b": 1.0}, upper=4.0),))
+    strategy = BatchBO(lattice, q=2, n_initial=2)
+    recipes = [{"a": k / 4, "b": b} for k in range(5) for b in range(5) if k + b <= 4]
+    strategy.observe([Observation(p, float(p["b"]), time=t) for t, p in enumerate(recipes[:-1])])
+    assert strategy.stop_reason() is None
+    strategy.observe([Observation(recipes[-1], 0.0, time=99)])
+    assert strategy.stop_reason() == "all 15 feasible recipes of the space measured"

@@ -194,3 +194,18 @@ def test_values_by_source_hold_each_sources_recipes(tmp_path):
         {"gp": y[3:].tolist()},
     ]
     assert rounds[1]["median_by_source"] == {"gp": float(np.median(y[3:]))}
+
+
+def test_readbacks_keep_their_source_through_the_suggestion_id(tmp_path):
+    campaign = Campaign.create(Journal(tmp_path / "j.sqlite"), SQUARE, BATCHES)
+    for _ in range(2):
+        for s in campaign.suggest(3):
+            readback = {k: round(v, 3) + 0.0002 for k, v in s.point.items()}  # never exact
+            value = readback["a"] + readback["b"]
+            campaign.observe(Observation(readback, value=value, suggestion_id=s.id))
+    # puts naming no suggestion: one at a suggested recipe, one at a recipe never suggested
+    campaign.observe(Observation(campaign.suggest(1)[0].point, value=1.0))
+    campaign.observe(Observation({"a": 0.5, "b": 0.5}, value=1.0))
+    rounds = campaign_insights(campaign)["rounds"]
+    sources = [list(r["values_by_source"]) for r in rounds]
+    assert sources == [["design"], ["gp"], ["gp", "unknown"]]
