@@ -406,13 +406,18 @@ class Campaign:
     ) -> bool:
         """Whether the put ``(client_id, sequence)`` is journaled already: as an observation,
         or, for a failed measurement, as a ``FAILED_EVENT``. A put of the other kind under that
-        key is refused."""
+        key, or a failed one for another suggestion or reason, is refused."""
         if client_id is None:
             return False
         measured = self.journal.has_put(self.id, client_id, sequence)
-        kept = self.journal.put_event_kind(self.id, (FAILED_EVENT,), client_id, sequence)
+        kept = self.journal.put_event(self.id, (FAILED_EVENT,), client_id, sequence)
         failed = kept is not None
         if (measured or failed) and failed != (observation.failed is not None):
+            raise different_put_error(client_id, sequence)
+        if failed and (kept["payload"]["failed"], kept["payload"]["suggestion_id"]) != (
+            observation.failed,
+            observation.suggestion_id,
+        ):
             raise different_put_error(client_id, sequence)
         return measured or failed
 

@@ -76,6 +76,8 @@ def _check(space: Space, n: Any, seed: Any) -> np.random.Generator:
 
 
 def _too_few(space: Space, n: int, found: int, drawn: int) -> InvalidParameterError:
+    if space.undrawable() is not None:
+        return InvalidParameterError(space.undrawable())
     labels = [
         " ".join(
             part

@@ -280,14 +280,22 @@ class Journal:
         """The kind of the first event of one of ``kinds`` that keeps the put
         ``(client_id, client_seq)`` (its payload's ``client_id`` and ``sequence``); None if
         there is none."""
+        event = self.put_event(campaign_id, kinds, client_id, client_seq)
+        return None if event is None else event["kind"]
+
+    def put_event(
+        self, campaign_id: str, kinds: tuple[str, ...], client_id: str, client_seq: int
+    ) -> dict | None:
+        """``{"kind", "payload"}`` of the first event of one of ``kinds`` that keeps the put
+        ``(client_id, client_seq)``; None if there is none."""
         row = self._execute(
-            "SELECT kind FROM events WHERE campaign_id = ? "
+            "SELECT kind, payload FROM events WHERE campaign_id = ? "
             "AND json_extract(payload, '$.client_id') = ? "
             "AND json_extract(payload, '$.sequence') = ? "
             f"AND kind IN ({', '.join('?' * len(kinds))}) ORDER BY seq LIMIT 1",
             (campaign_id, client_id, client_seq, *kinds),
         ).fetchone()
-        return None if row is None else row[0]
+        return None if row is None else {"kind": row[0], "payload": json.loads(row[1])}
 
     def events(self, campaign_id: str, kind: str | None = None) -> list[dict]:
         """Events of a campaign, oldest first: ``[{"kind", "payload", "time"}]``."""

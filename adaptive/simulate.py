@@ -102,10 +102,14 @@ def xas_source(source: str, noise_counts: float | None, seed: int, fluorescence:
         raise InvalidParameterError(
             f"--fluorescence names a column of an XDI file; --source {source} has none"
         )
-    if source == "kedge":
-        return KEdgeXAS(i0=noise_counts, seed=seed)
-    if source == "xmcd":
-        return XMCD(i0=noise_counts, seed=seed)
+    if source in ("kedge", "xmcd"):
+        try:
+            return (KEdgeXAS if source == "kedge" else XMCD)(i0=noise_counts, seed=seed)
+        except ValueError as err:  # default settings: only too few counts are refused
+            raise InvalidParameterError(
+                f"--noise-counts {noise_counts:g} is too few for --source {source} ({err}); "
+                "pass a larger --noise-counts, or 0 for noise-free"
+            ) from None
     if not Path(source).is_file():
         raise FileNotFoundError(f"--source {source!r} is neither kedge, xmcd nor a file")
     return RecordedSpectrum.from_file(source, i0=noise_counts, seed=seed, fluorescence=fluorescence)

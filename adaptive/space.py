@@ -442,17 +442,19 @@ def _check_reachable(con: LinearConstraint, dims: dict[str, Dimension]) -> None:
         )
 
 
-def _check_equality(con: LinearConstraint, dims: dict[str, Dimension]) -> None:
-    """Refuse an equality constraint over continuous dimensions without a step.
+def _equality_problem(con: LinearConstraint, dims: dict[str, Dimension]) -> str | None:
+    """Why no drawn point can meet ``con``, an equality over continuous dimensions without
+    a step, and how to fix it; None for any other constraint.
 
     Random draws of such a dimension never meet an equality exactly, so no design or
-    suggestion could ever be made; on a lattice (steps, integers) they can.
+    suggestion can be drawn; on a lattice (steps, integers) they can, and a pool of
+    candidate recipes is not drawn at all.
     """
     if con.lower is None or con.lower != con.upper:
-        return
+        return None
     loose = [key for key, c in con.coefficients.items() if c and jitters(dims[key])]
     if not loose:
-        return
+        return None
     drop = loose[-1]
     rest = {key: c for key, c in con.coefficients.items() if key != drop}
     c = con.coefficients[drop]
@@ -465,10 +467,11 @@ def _check_equality(con: LinearConstraint, dims: dict[str, Dimension]) -> None:
         )
     else:
         instead = f"drop {drop!r} from the space (it is fixed at {_fmt(con.upper / c)})"
-    raise InvalidParameterError(
+    return (
         f"equality constraint {con.label} = {_fmt(con.upper)} over the continuous dimensions "
-        f"{loose} without a step can never be met by a drawn point, so no suggestion could "
-        f"be made; give {loose} a step (the resolution the instrument sets), or {instead}"
+        f"{loose} without a step can never be met by a drawn point, so no design or "
+        f"suggestion can be drawn; give {loose} a step (the resolution the instrument sets), "
+        f"or {instead}"
     )
 
 
@@ -545,7 +548,6 @@ class Space:
                     "constraints apply to numeric dimensions only"
                 )
             _check_reachable(con, dims)
-            _check_equality(con, dims)
         # constraint matrix (m x d) in original units, and bounds (m,), for feasible()
         matrix = np.zeros((len(self.constraints), len(names)))
         for i, con in enumerate(self.constraints):
@@ -767,6 +769,13 @@ class Space:
                     point[dim.name] = float(row[j])
             points.append(point)
         return points
+
+    def undrawable(self) -> str | None:
+        """Why no random draw can meet the constraints (an equality over continuous
+        dimensions without a step) and how to fix it, or None."""
+        dims = {d.name: d for d in self.dimensions}
+        problems = (_equality_problem(con, dims) for con in self.constraints)
+        return next((p for p in problems if p is not None), None)
 
     def feasible(self, u: Any) -> np.ndarray:
         """Which unit-cube rows satisfy every constraint once decoded (vectorised).

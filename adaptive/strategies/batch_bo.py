@@ -13,7 +13,7 @@ import numpy as np
 
 from adaptive.arrays import ascending_steps, check_bool, check_int, is_finite_number, is_int
 from adaptive.designs import DESIGNS, MAX_DRAWS, MAX_POINTS, collect_feasible
-from adaptive.errors import InvalidParameterError
+from adaptive.errors import InvalidParameterError, OutOfSpaceError
 from adaptive.objectives import SpectrumObjective, reduce_replicates, reduce_spectra
 from adaptive.records import Observation, Spectrum, Suggestion
 from adaptive.space import READBACK_TOLERANCE, Space, jitters
@@ -82,7 +82,8 @@ class BatchBO:
     Args:
         space: the recipe space (constraints and steps are respected).
         q: default batch size, 1 to ``MAX_BATCH`` (a request for ``n`` overrides it);
-            qlognei, kriging_believer and ucb pick at most ``MAX_GREEDY_BATCH`` per batch.
+            qlognei, kriging_believer and ucb pick at most ``MAX_GREEDY_BATCH`` per request
+            (``q`` only sets the default request and the initial design).
         batch_method: one of ``qlognei`` (sequential greedy, default),
             ``kriging_believer``, ``local_penalization``, ``thompson``, ``ucb``
             (see ``surrogates.batch_acquisition``).
@@ -149,7 +150,6 @@ class BatchBO:
                 f"initial_design={initial_design!r}; choose one of {sorted(DESIGNS)}"
             )
         check_int("q", q, 1, MAX_BATCH)
-        _check_greedy_batch(batch_method, f"q={q}", q)
         if n_initial is not None:
             why = "the model needs two measured recipes before it can propose"
             check_int("n_initial", n_initial, 2, MAX_POINTS, why)
@@ -279,14 +279,23 @@ class BatchBO:
         return dict(zip(self.space.names, key, strict=True))
 
     def _distinct(self, candidates: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
-        """The checked pool, each recipe once (a droplet table lists one per droplet)."""
+        """The checked pool, each recipe once (a droplet table lists one per droplet),
+        strictly feasible: no readback tolerance for a recipe that will be suggested."""
         points = {self._key(p): p for p in map(self.space.validate, candidates)}
         if not points:
             raise InvalidParameterError(
                 "candidates holds no recipe; give the pool's recipes, or leave candidates "
                 "out to generate them"
             )
-        return list(points.values())
+        pool = list(points.values())
+        outside = ~self.space.feasible(self.space.to_unit(pool))
+        if outside.any():
+            raise OutOfSpaceError(
+                f"candidates recipe {pool[int(np.argmax(outside))]} violates the constraints "
+                f"{[c.label for c in self.space.constraints]}; a pool holds recipes that meet "
+                "them: fix or drop it"
+            )
+        return pool
 
     def observe(self, observations: Sequence[Observation]) -> None:
         for obs in observations:

@@ -887,6 +887,11 @@ def test_a_failed_put_is_keyed_by_client_and_sequence_like_any_put(journal):
         campaign.observe(Observation(dict(clogged.point), value=0.5), "drv", 1)
     with pytest.raises(InvalidParameterError, match="different observation as sequence 2"):
         campaign.observe(failed_put(measured), "drv", 2)
+    with pytest.raises(InvalidParameterError, match="different observation as sequence 1"):
+        campaign.observe(failed_put(measured), "drv", 1)  # another suggestion's failure
+    other_reason = Observation(dict(clogged.point), suggestion_id=clogged.id, failed="beam dump")
+    with pytest.raises(InvalidParameterError, match="different observation as sequence 1"):
+        campaign.observe(other_reason, "drv", 1)
     campaign.stop("operator")
     assert campaign.observe(failed_put(clogged), "drv", 1) is False  # a retry after the stop
     assert (campaign.n_observations, campaign.n_failed) == (1, 1)

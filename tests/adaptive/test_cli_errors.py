@@ -156,6 +156,10 @@ def test_simulate_synthesis_prints_its_campaign_on_stderr(tmp_path, capsys):
             "--noise-counts -5: must be the incident counts I0 per point, from 0 (noise-free)",
         ),
         ("simulate xas --seed -1", "--seed -1: must be an integer >= 0"),
+        (
+            "simulate xas --source xmcd --noise-counts 5",
+            "--noise-counts 5 is too few for --source xmcd (the noise-free mu",
+        ),
         ("simulate xas --channel bogus", "--channel bogus: kedge measures mu, i0, i1; pass one"),
         (
             "simulate synthesis --batch 65",

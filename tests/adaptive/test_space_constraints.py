@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 from adaptive.campaign import Campaign
+from adaptive.designs import random_design
 from adaptive.errors import InvalidParameterError, OutOfSpaceError
 from adaptive.journal import Journal
 from adaptive.space import Dimension, LinearConstraint, Space
@@ -352,21 +353,24 @@ def test_the_nearest_values_an_off_grid_error_names_are_themselves_valid(value):
         ),
     ],
 )
-def test_an_equality_over_continuous_dimensions_without_a_step_is_refused(
+def test_an_equality_over_continuous_dimensions_without_a_step_is_named_when_drawn(
     dims, coefficients, total, loose, instead
 ):
-    """No drawn point meets it, so every suggest would fail: refuse it, saying how to fix."""
+    """No drawn point meets it, so a design fails saying why and how to fix it (not "ask
+    for fewer points"); the space itself is valid, for a pool of candidates."""
     constraint = LinearConstraint(coefficients, lower=total, upper=total)
+    space = Space(tuple(dims), (constraint,))
     with pytest.raises(InvalidParameterError) as info:
-        Space(tuple(dims), (constraint,))
+        random_design(space, 2, seed=0)
     message = str(info.value)
+    assert message == space.undrawable()
     assert message.startswith(f"equality constraint {constraint.label} = {total:g} ")
     assert message.endswith(
         f"give {loose} a step (the resolution the instrument sets), or {instead}"
     )
 
 
-def test_an_equality_refused_at_create_leaves_no_campaign(tmp_path):
+def test_an_equality_campaign_draws_nothing_but_a_pool_meets_it(tmp_path):
     journal = Journal(tmp_path / "journal.sqlite")
     space = {
         "dimensions": [{"name": k, "low": 0, "high": 100} for k in "ABC"],
@@ -374,9 +378,13 @@ def test_an_equality_refused_at_create_leaves_no_campaign(tmp_path):
             {"coefficients": {"A": 1, "B": 1, "C": 1}, "lower": 100, "upper": 100, "name": "sum"}
         ],
     }
+    pool = [{"A": 40.0, "B": 10.0, "C": 50.0}, {"A": 20.0, "B": 30.0, "C": 50.0}]
     try:
+        drawn = Campaign.create(journal, space, {"name": "batch_bo"}, campaign_id="c1")
         with pytest.raises(InvalidParameterError, match="give .* a step"):
-            Campaign.create(journal, space, {"name": "batch_bo"}, campaign_id="c1")
-        assert journal.campaign_ids() == []
+            drawn.suggest(2)
+        strategy = {"name": "batch_bo", "options": {"candidates": pool, "n_initial": 2}}
+        pooled = Campaign.create(journal, space, strategy, campaign_id="c2")
+        assert sorted(s.point["A"] for s in pooled.suggest(2)) == [20.0, 40.0]
     finally:
         journal.close()
