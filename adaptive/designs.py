@@ -76,8 +76,9 @@ def _check(space: Space, n: Any, seed: Any) -> np.random.Generator:
 
 
 def _too_few(space: Space, n: int, found: int, drawn: int) -> InvalidParameterError:
-    if space.undrawable() is not None:
-        return InvalidParameterError(space.undrawable())
+    undrawable = space.undrawable()
+    if undrawable is not None:
+        return InvalidParameterError(undrawable)
     labels = [
         " ".join(
             part

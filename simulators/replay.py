@@ -8,7 +8,7 @@ from typing import NamedTuple
 import numpy as np
 from scipy.interpolate import PchipInterpolator
 
-from simulators.base import MAX_COUNTS, Simulator, as_float_array
+from simulators.base import Simulator, as_float_array, min_i0
 from simulators.text_files import (
     column_titles,
     in_ev,
@@ -93,9 +93,7 @@ def _check_countable(energy: np.ndarray, mu: np.ndarray, i0: float) -> None:
     span = float(np.ptp(mu))
     if span <= math.log(i0) - MU_HEADROOM:
         return
-    need = math.exp(span + MU_HEADROOM)
-    step = 10.0 ** (math.floor(math.log10(need)) - 1)
-    need = math.ceil(need / step) * step  # two significant digits, rounded up
+    need = min_i0(span + MU_HEADROOM)
     low, high = int(np.argmin(mu)), int(np.argmax(mu))
     raise ValueError(
         f"recorded mu spans {span:.3g} ({mu[low]:.3g} at {energy[low]:g} eV to {mu[high]:.3g} "
@@ -103,7 +101,7 @@ def _check_countable(energy: np.ndarray, mu: np.ndarray, i0: float) -> None:
         f"{math.log(i0) - MU_HEADROOM:.3g} that counting noise at i0 = {i0:g} can express: "
         "under one transmitted count is expected at the highest mu, so the noisy spectrum "
         "would be clipped flat there; normalise mu (edge step near 1; a constant offset does "
-        "not matter)" + (f" or raise i0 to at least {need:.2g}" if need <= MAX_COUNTS else "")
+        "not matter)" + ("" if need is None else f" or raise i0 to at least {need:.2g}")
     )
 
 
