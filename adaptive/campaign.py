@@ -508,11 +508,11 @@ class Campaign:
         ``(client_id, sequence)`` over both kinds: a put that failed analysis and is retried
         after the stop stays one ``analysis_failed`` event."""
         if client_id is not None:
-            kept = self.journal.put_event_kind(
+            kept = self.journal.put_event(
                 self.id, ("analysis_failed", "late_observation"), client_id, sequence
             )
             if kept is not None:
-                return kept
+                return kept["kind"]
         self._journal_unlearned(kind, observation, point, error, client_id, sequence)
         return kind
 

@@ -274,15 +274,6 @@ class Journal:
             (campaign_id, kind, json.dumps(payload), time.time()),
         )
 
-    def put_event_kind(
-        self, campaign_id: str, kinds: tuple[str, ...], client_id: str, client_seq: int
-    ) -> str | None:
-        """The kind of the first event of one of ``kinds`` that keeps the put
-        ``(client_id, client_seq)`` (its payload's ``client_id`` and ``sequence``); None if
-        there is none."""
-        event = self.put_event(campaign_id, kinds, client_id, client_seq)
-        return None if event is None else event["kind"]
-
     def put_event(
         self, campaign_id: str, kinds: tuple[str, ...], client_id: str, client_seq: int
     ) -> dict | None:

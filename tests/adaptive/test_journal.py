@@ -216,11 +216,11 @@ def test_the_event_keeping_a_put_is_found_by_one_indexed_query(journal):
     journal.append_event("c1", "analysis_failed", {"client_id": "drv", "sequence": 1})
     journal.append_event("c1", "late_observation", {"client_id": "drv", "sequence": 2})
     kinds = ("analysis_failed", "late_observation")
-    assert journal.put_event_kind("c1", kinds, "drv", 1) == "analysis_failed"
-    assert journal.put_event_kind("c1", kinds, "drv", 2) == "late_observation"
-    assert journal.put_event_kind("c1", ("late_observation",), "drv", 1) is None
+    assert journal.put_event("c1", kinds, "drv", 1)["kind"] == "analysis_failed"
+    assert journal.put_event("c1", kinds, "drv", 2)["kind"] == "late_observation"
+    assert journal.put_event("c1", ("late_observation",), "drv", 1) is None
     for other in (("c1", "drv", 3), ("c1", "other", 1), ("c2", "drv", 1)):
-        assert journal.put_event_kind(other[0], kinds, *other[1:]) is None
+        assert journal.put_event(other[0], kinds, *other[1:]) is None
     plan = journal._db.execute(
         "EXPLAIN QUERY PLAN SELECT kind FROM events WHERE campaign_id = 'c1' "
         "AND json_extract(payload, '$.client_id') = 'drv' "
