@@ -86,6 +86,7 @@ from surrogates.checkpoints import (
     save_file,
     training_device,
 )
+from surrogates.seeds import derived_seed
 from surrogates.threads import one_torch_thread
 
 #: Folder of the committed weights ``eels_<arch>.pt``.
@@ -716,11 +717,6 @@ def domain_warnings(energy: np.ndarray, window: np.ndarray) -> list[str]:
 # --------------------------------------------------------------------------- training
 
 
-def _seed(*key: int) -> int:
-    """A 32-bit seed derived from integers (seed, chunk, epoch...)."""
-    return int(np.random.SeedSequence(list(key)).generate_state(1)[0])
-
-
 def simulate_eels(n: int, seed: int, dtype: type = np.float32, **settings) -> EELSBatch:
     """n spectra of ``EELSSimulator(**TRAINING_SIMULATOR)``, simulated in chunks.
 
@@ -741,7 +737,7 @@ def simulate_eels(n: int, seed: int, dtype: type = np.float32, **settings) -> EE
     window = np.empty((n, 2), dtype=np.int64)
     elements: list[tuple[str, ...]] = []
     for i, start in enumerate(range(0, n, _SIMULATE_CHUNK)):
-        batch = simulator.sample(min(_SIMULATE_CHUNK, n - start), seed=_seed(seed, i, 0))
+        batch = simulator.sample(min(_SIMULATE_CHUNK, n - start), seed=derived_seed(seed, i, 0))
         rows = slice(start, start + len(batch.labels))
         spectra[rows], labels[rows], window[rows] = batch.spectra, batch.labels, batch.window
         elements += batch.elements
@@ -888,7 +884,7 @@ def train_eels_net(
         with tqdm(total=epochs * steps, initial=start * steps, disable=not progress) as bar:
             for epoch in range(start, epochs):
                 began = time.perf_counter()
-                order = np.random.default_rng(_seed(seed, epoch, 1)).permutation(n_train)
+                order = np.random.default_rng(derived_seed(seed, epoch, 1)).permutation(n_train)
                 net.train()
                 total = 0.0
                 for i in range(steps):

@@ -62,6 +62,7 @@ from surrogates.checkpoints import (
     save_file,
     training_device,
 )
+from surrogates.seeds import derived_seed
 from surrogates.threads import one_torch_thread
 from surrogates.xps_background import shirley_background
 
@@ -542,11 +543,6 @@ def make_examples(
     return {key: value[keep] for key, value in examples.items()}
 
 
-def _seed(*key: int) -> int:
-    """A 32-bit seed derived from integers (training seed, epoch, chunk...)."""
-    return int(np.random.SeedSequence(list(key)).generate_state(1)[0])
-
-
 def _simulate(n: int, seed: int, grid_points: int, residual_fraction: float, chunk: int = 4096):
     """n examples (``make_examples``) of fresh simulated spectra, made in chunks to bound memory."""
     from simulators.xps import XPSSimulator
@@ -556,8 +552,8 @@ def _simulate(n: int, seed: int, grid_points: int, residual_fraction: float, chu
     parts, made = [], 0
     while made < n:
         i = len(parts)
-        batch = simulator.sample(chunk, seed=_seed(seed, i, 0))
-        parts.append(make_examples(batch, _seed(seed, i, 1), grid_points, residual_fraction))
+        batch = simulator.sample(chunk, seed=derived_seed(seed, i, 0))
+        parts.append(make_examples(batch, derived_seed(seed, i, 1), grid_points, residual_fraction))
         made += len(parts[-1]["count"])
     return {key: np.concatenate([p[key] for p in parts])[:n] for key in parts[0]}
 
@@ -669,8 +665,10 @@ def train_peak_net(
         with tqdm(total=epochs * steps, initial=start * steps, disable=not progress) as bar:
             for epoch in range(start, epochs):
                 began = time.perf_counter()
-                data = _simulate(n_train, _seed(seed, epoch, 1), net.config["grid_points"], 0.5)
-                order = np.random.default_rng(_seed(seed, epoch, 2)).permutation(n_train)
+                data = _simulate(
+                    n_train, derived_seed(seed, epoch, 1), net.config["grid_points"], 0.5
+                )
+                order = np.random.default_rng(derived_seed(seed, epoch, 2)).permutation(n_train)
                 x = torch.from_numpy(data["x"][order]).to(dev)
                 count = torch.from_numpy(data["count"][order]).to(dev)
                 target = torch.from_numpy(data["target"][order]).to(dev)
@@ -702,8 +700,8 @@ def train_peak_net(
     net = net.cpu().eval()
     predictor = PeakNetPredictor(net)
     grid = net.config["grid_points"]
-    metrics = evaluate(predictor, _simulate(n_val, _seed(seed, 10**6, 1), grid, 0.0))
-    residual = evaluate(predictor, _simulate(n_val, _seed(seed, 10**6, 2), grid, 1.0))
+    metrics = evaluate(predictor, _simulate(n_val, derived_seed(seed, 10**6, 1), grid, 0.0))
+    residual = evaluate(predictor, _simulate(n_val, derived_seed(seed, 10**6, 2), grid, 1.0))
     metrics["residual_count_accuracy"] = residual["count_accuracy"]
     metrics["residual_center_mae_ev"] = residual["center_mae_ev"]
     metrics["train_seconds"] = seconds

@@ -37,6 +37,7 @@ import torch
 
 from adaptive.arrays import check_int, finite_matrix, is_finite_number
 from adaptive.errors import InvalidParameterError
+from surrogates.seeds import derived_seed
 from surrogates.threads import one_torch_thread
 
 DTYPE = torch.float32
@@ -196,9 +197,7 @@ class SpectrumNet:
         sizes = [(d, self.hidden), (self.hidden, self.hidden), (self.hidden, k)]
         per_member = []
         for m in range(self.n_members):
-            g = torch.Generator().manual_seed(
-                int(np.random.SeedSequence([self.seed, m, 1]).generate_state(1)[0])
-            )
+            g = torch.Generator().manual_seed(derived_seed(self.seed, m, 1))
             tensors = []
             for fan_in, fan_out in sizes:
                 bound = 1.0 / np.sqrt(fan_in)
