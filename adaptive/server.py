@@ -27,7 +27,7 @@ import zmq
 
 from adaptive import protocol
 from adaptive.arrays import is_finite_number, is_int
-from adaptive.campaign import Campaign
+from adaptive.campaign import FAILED_EVENT, Campaign
 from adaptive.errors import (
     AdaptiveError,
     AnalysisError,
@@ -331,12 +331,21 @@ class Server:
         }
 
     def observations_get(self, campaign_id) -> dict:
-        """All observations: ``points`` (list of dicts), ``values`` (n,) with NaN for none."""
-        observations = self.journal.observations(self._campaign(campaign_id).id)
+        """All learned observations: ``points`` (list of dicts), ``values`` (n,) with NaN for
+        none, ``suggestion_ids``; and ``failed``, the failed measurements (not learned) in
+        journal order: ``points``, ``reasons`` (each one's ``failed``), ``suggestion_ids``."""
+        campaign = self._campaign(campaign_id)
+        observations = self.journal.observations(campaign.id)
+        failures = [event["payload"] for event in self.journal.events(campaign.id, FAILED_EVENT)]
         return {
             "points": [o.point for o in observations],
             "values": np.array([np.nan if o.value is None else o.value for o in observations]),
             "suggestion_ids": [o.suggestion_id for o in observations],
+            "failed": {
+                "points": [f["point"] for f in failures],
+                "reasons": [f["failed"] for f in failures],
+                "suggestion_ids": [f["suggestion_id"] for f in failures],
+            },
         }
 
     def model_predict(self, campaign_id, points) -> dict:

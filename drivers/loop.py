@@ -7,6 +7,7 @@ import math
 import numbers
 import time
 import uuid
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -69,8 +70,9 @@ def run_driver(
         replicates: readings per suggestion (droplets of one recipe), each put.
         resume_pending: first measure what a run of this driver that died mid-batch
             left: the readings its last suggestion lacks (``replicates`` minus those
-            journaled), then the suggestions the campaign still holds as pending. Only
-            for a campaign one driver serves: two drivers would both measure them.
+            journaled, failed ones included), then the suggestions the campaign still holds
+            as pending. Only for a campaign one driver serves: two drivers would both
+            measure them.
         outage_s: keep calling a server that does not answer (the client's own retries
             spent) until this many seconds have passed, e.g. while it restarts; the call
             in progress then runs its tries out, so giving up takes at least ``outage_s``
@@ -185,23 +187,30 @@ def _left_by_dead_run(
 ) -> list[tuple[dict, int]]:
     """The readings the campaign's last measured suggestion lacks, then its pending ones.
 
-    Replicates are put one after another, so only the last suggestion can lack some;
-    observations that name no suggestion (a reference reading put by hand) are skipped.
+    Replicates are put one after another, so only the last suggestion can lack some; a
+    failed reading counts as one of them, as in the loop. The last is the suggestion of the
+    last learned reading or of the last failed one, whichever lacks readings (the learned
+    one when both do: ``observations_get`` does not say which came later); an older server,
+    whose reply has no ``failed``, lists none. Readings that name no suggestion (a
+    reference put by hand) are skipped.
     """
     pending = _call(client, outage_s, "suggestions_pending", campaign_id=campaign_id)
     todo = [(s, replicates) for s in pending["suggestions"]]
     if replicates > 1:
         done = _call(client, outage_s, "observations_get", campaign_id=campaign_id)
-        named = [
-            (i, p)
-            for i, p in zip(done["suggestion_ids"], done["points"], strict=True)
-            if i is not None
-        ]
-        if named:
-            last, point = named[-1]
-            count = sum(i == last for i, _ in named)
-            if count < replicates:
-                todo.insert(0, ({"id": last, "point": point}, replicates - count))
+        readings, lasts = Counter(), []
+        for listing in (done, done.get("failed", {"suggestion_ids": [], "points": []})):
+            named = [
+                (i, p)
+                for i, p in zip(listing["suggestion_ids"], listing["points"], strict=True)
+                if i is not None
+            ]
+            readings.update(i for i, _ in named)
+            lasts += named[-1:]
+        lacking = [(i, p) for i, p in lasts if readings[i] < replicates]
+        if lacking:
+            last, point = lacking[0]
+            todo.insert(0, ({"id": last, "point": point}, replicates - readings[last]))
     return todo
 
 

@@ -706,3 +706,31 @@ def test_a_failed_measurement_is_put_keyed_unlearned_and_replays_the_same(server
     with pytest.raises(RemoteError, match="failed measurement .* send failed=") as err:
         client.call("observation_put", campaign_id=campaign_id, point=clogged["point"])
     assert err.value.type == "InvalidParameterError"
+
+
+def test_observations_get_lists_the_failed_measurements_apart_in_journal_order(client, campaign):
+    clogged, measured, dumped = client.call("suggestions_get", campaign_id=campaign, n=3)[
+        "suggestions"
+    ]
+    for suggestion, value, why in (
+        (clogged, None, "clogged"),
+        (measured, 1.0, None),
+        (dumped, None, "beam dump"),
+    ):
+        failed = {} if why is None else {"failed": why}
+        put(
+            client,
+            campaign,
+            suggestion["point"]["energy"],
+            value,
+            suggestion_id=suggestion["id"],
+            **failed,
+        )
+    reply = client.call("observations_get", campaign_id=campaign)
+    assert reply["points"] == [measured["point"]] and reply["values"].tolist() == [1.0]
+    assert reply["suggestion_ids"] == [measured["id"]]  # the learned ones, as before
+    assert reply["failed"] == {
+        "points": [clogged["point"], dumped["point"]],
+        "reasons": ["clogged", "beam dump"],
+        "suggestion_ids": [clogged["id"], dumped["id"]],
+    }

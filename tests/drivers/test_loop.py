@@ -304,3 +304,33 @@ def test_a_reading_that_says_it_failed_is_put_as_a_failed_measurement(server):
     (failure,) = journal.events(campaign, "measurement_failed")
     journal.close()
     assert failure["payload"]["failed"] == "beam dump"
+
+
+class Scripted(SimulatedInstrument):
+    """Reads as ``script`` says, one letter a read: "m" measures, "f" fails, "d" dies."""
+
+    def __init__(self, simulator, script: str):
+        super().__init__(simulator)
+        self.script = iter(script)
+
+    def read(self):
+        step = next(self.script)
+        if step == "d":
+            raise RuntimeError("driver killed")
+        return super().read() if step == "m" else Reading(value=None, failed="clogged")
+
+
+@pytest.mark.parametrize("dead_run", ["mfd", "fd", "ffd", "mmmfd", "ffmmd", "mmfffd"])
+def test_resume_pending_counts_failed_replicates_as_the_dead_run_did(server, dead_run):
+    simulator = KEdgeXAS(i0=None)
+    instrument = Counting(simulator)
+    with Client(server.endpoint, timeout_s=10) as client:
+        campaign = grid_campaign(client, simulator, n_points=3)
+        with pytest.raises(RuntimeError, match="driver killed"):  # mid-replicates
+            run_driver(client, campaign, Scripted(simulator, dead_run), replicates=3)
+        run = run_driver(client, campaign, instrument, replicates=3, resume_pending=True)
+        reply = client.call("observations_get", campaign_id=campaign)
+    assert run.status == "stopped" and run.stop_reason == "all 3 grid points measured"
+    assert instrument.reads == 3 * 3 - (len(dead_run) - 1)  # a failed reading is one of 3
+    readings = reply["suggestion_ids"] + reply["failed"]["suggestion_ids"]
+    assert sorted(readings.count(i) for i in set(readings)) == [3, 3, 3]
