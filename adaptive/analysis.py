@@ -18,41 +18,98 @@ from adaptive.options import check_options
 from adaptive.records import Spectrum
 
 
+def _energy_in_ev(spectrum: Spectrum, task: str, axis: str) -> tuple[np.ndarray, np.ndarray]:
+    """``(x in eV, y)``, each (n,), ordered by increasing x, of a spectrum whose x is an
+    energy in its ``x_units``: eV, keV, or '' for eV.
+
+    Args:
+        spectrum: the spectrum.
+        task: what the analysis does, for the message ("fit peaks").
+        axis: what x is, for the message ("binding energy").
+
+    Raises:
+        InvalidParameterError: other ``x_units`` (``simulators.eels_files.ev_per``).
+    """
+    from simulators.eels_files import ev_per
+
+    try:
+        scale = ev_per(spectrum.x_units)
+    except ValueError:  # simulators raise builtins only (they import nothing of ours)
+        raise InvalidParameterError(
+            f"cannot {task} in a spectrum with x_units={spectrum.x_units!r}: x is {axis} in "
+            "'eV' or 'keV' ('' for eV); convert x to eV and send x_units='eV'"
+        ) from None
+    x, y = spectrum.ascending()
+    return x * scale, y
+
+
 class PeakAnalysis:
     """XPS peak fit (network + least squares): ``n_peaks``, ``center_i``, ``area_i``,
-    ``area_ratio_i`` with peaks in order of binding energy.
+    ``area_ratio_i`` with peaks in order of binding energy, and with ``regions``
+    ``area_<name>`` and ``area_fraction_<name>`` (``PeakFitResult.features``). x is binding
+    energy in the spectrum's ``x_units`` (eV, keV, or '' for eV), either order.
+
+    The index features follow the fit's peak order: one more small peak found renumbers
+    the rest, so ``area_1`` may be another line in each spectrum. Region features name a
+    binding-energy window and are stable; prefer them as the value.
 
     Args:
         max_peaks: most peaks per spectrum (1..5).
         basin_hopping: refine with basin hopping too.
         poisson_weights: weight points as Poisson counts; false for spectra that are not
             counts (background-subtracted or smoothed), whose noise has one level.
+        regions: named binding-energy windows, eV, e.g. ``{"main": [930, 936], "sat":
+            [938, 946]}`` (``surrogates.peak_result.check_regions``).
+        weights: path of a peak-network weights file (``adaptive train peakfit --out``) on
+            the server; None for the committed weights.
     """
 
     name = "peak_fit"
 
     def __init__(
-        self, max_peaks: int = 5, basin_hopping: bool = False, poisson_weights: bool = True
+        self,
+        max_peaks: int = 5,
+        basin_hopping: bool = False,
+        poisson_weights: bool = True,
+        regions: dict | None = None,
+        weights: str | None = None,
     ):
         from surrogates.peak_fitter import PeakFitter
+        from surrogates.peak_net import PeakNetPredictor
+        from surrogates.peak_result import check_regions
 
+        self.regions = None if regions is None else check_regions(regions)
+        if weights is not None and not isinstance(weights, str):
+            raise InvalidParameterError(
+                "weights is the path of a peak-network weights file, or null for the "
+                f"committed one, got {weights!r}"
+            )
         self.fitter = PeakFitter(
-            max_peaks=max_peaks, basin_hopping=basin_hopping, poisson_weights=poisson_weights
+            predictor=PeakNetPredictor.load(weights),
+            max_peaks=max_peaks,
+            basin_hopping=basin_hopping,
+            poisson_weights=poisson_weights,
         )
 
     def feature_names(self) -> set[str]:
         """Every feature a fit may give: the per-peak ones for up to ``max_peaks`` peaks,
-        ``splitting`` and ``doublet_ratio`` for a doublet fit."""
+        ``splitting`` and ``doublet_ratio`` for a doublet fit, two per region."""
         per_peak = (
             f"{feature}_{i}"
             for feature in ("center", "area", "area_ratio")
             for i in range(self.fitter.max_peaks)
         )
-        return {"n_peaks", "splitting", "doublet_ratio", *per_peak}
+        per_region = (
+            f"{feature}_{name}"
+            for feature in ("area", "area_fraction")
+            for name in self.regions or ()
+        )
+        return {"n_peaks", "splitting", "doublet_ratio", *per_peak, *per_region}
 
     def __call__(self, spectrum: Spectrum) -> dict[str, float]:
-        """Features of a spectrum whose x is binding energy (eV, either order)."""
-        return self.fitter.fit(*spectrum.ascending()).features()
+        """Features of a spectrum whose x is binding energy."""
+        energy, counts = _energy_in_ev(spectrum, "fit peaks", "binding energy")
+        return self.fitter.fit(energy, counts).features(self.regions)
 
 
 class ElementAnalysis:
@@ -89,19 +146,10 @@ class ElementAnalysis:
 
     def __call__(self, spectrum: Spectrum) -> dict[str, float | list[str]]:
         from simulators.eels import ELEMENTS
-        from simulators.eels_files import ev_per, to_channels
+        from simulators.eels_files import to_channels
         from surrogates.eels_net import domain_warnings
 
-        try:
-            scale = ev_per(spectrum.x_units)
-        except ValueError:  # simulators raise builtins only (they import nothing of ours)
-            raise InvalidParameterError(
-                f"cannot identify elements in a spectrum with x_units={spectrum.x_units!r}: x "
-                "is energy loss in 'eV' or 'keV' ('' for eV); convert x to eV and send "
-                "x_units='eV'"
-            ) from None
-        energy, counts = spectrum.ascending()
-        energy = energy * scale
+        energy, counts = _energy_in_ev(spectrum, "identify elements", "energy loss")
         try:
             channels, window = to_channels(energy, counts)
         except ValueError as err:  # simulators raise builtins only (they import nothing of ours)

@@ -23,7 +23,7 @@ from simulators.xps_files import read_xps
 from surrogates.peak_baselines import fit_em, fit_lmfit_naive, fit_lmfit_oracle
 from surrogates.peak_fitter import PeakFitter
 from surrogates.peak_metrics import match_peaks
-from surrogates.peak_net import to_binding_order
+from surrogates.peak_net import PeakNetPredictor, to_binding_order
 from surrogates.peak_result import PeakFitResult
 
 #: Methods in the order they are reported.
@@ -77,6 +77,7 @@ def bench_peakfit(
     methods=METHODS,
     progress: bool = True,
     data_dir: str | Path | None = None,
+    predictor: PeakNetPredictor | None = None,
 ) -> dict:
     """Fit the seeded test set with every method; ``{"methods": {name: figures}}``, and with
     ``data_dir`` (``shared/data/xps``) the measured references' splittings (``"real"``).
@@ -84,6 +85,8 @@ def bench_peakfit(
     ``spectra_per_s`` is wall-clock throughput over the whole set (the network and the
     pipeline's extraction run batched, the least-squares fits one spectrum at a time).
     ``data_dir`` is checked first (``reference_files``), so a wrong one loses no run.
+    ``predictor`` is the peak network of the pipeline and network methods (None: the
+    committed one; ``PeakNetPredictor.load(path)`` for retrained weights).
     """
     if data_dir is not None:
         reference_files(data_dir)
@@ -91,7 +94,7 @@ def bench_peakfit(
     energy, counts = to_binding_order(
         batch.energy, batch.counts, batch.kinetic, batch.photon_energy
     )
-    fitter = PeakFitter()
+    fitter = PeakFitter(predictor=predictor)
     runners: dict[str, Callable[[], list[PeakFitResult]]] = {
         "pipeline": lambda: fitter.fit_batch(energy, counts),
         "network": lambda: fitter.extract_batch(energy, counts),
@@ -111,7 +114,7 @@ def bench_peakfit(
         out[name] = {**score(results, batch), "spectra_per_s": round(n / seconds, 1)}
     report = {"n": n, "seed": seed, "methods": out}
     if data_dir is not None:
-        report["real"] = bench_references(data_dir)
+        report["real"] = bench_references(data_dir, fitter.predictor)
     return report
 
 
@@ -144,11 +147,11 @@ def reference_files(data_dir: str | Path) -> list[Path]:
     return paths
 
 
-def bench_references(data_dir: str | Path) -> dict:
-    """Fit each measured metal 2p reference (count not given, asymmetric metal lines) and
-    compare its spin-orbit splitting with the literature value (None when the fit has
-    no 2p1/2 line)."""
-    fitter = PeakFitter(fit_asymmetry=True)
+def bench_references(data_dir: str | Path, predictor: PeakNetPredictor | None = None) -> dict:
+    """Fit each measured metal 2p reference (count not given, asymmetric metal lines) with
+    the peak network ``predictor`` (None: the committed one) and compare its spin-orbit
+    splitting with the literature value (None when the fit has no 2p1/2 line)."""
+    fitter = PeakFitter(predictor=predictor, fit_asymmetry=True)
     out = {}
     for path, literature in zip(
         reference_files(data_dir), REFERENCE_SPLITTINGS.values(), strict=True

@@ -27,6 +27,7 @@ class _HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
 
 JSON_HELP = "print one line of JSON and no progress bar (default: indented JSON)"
 CHECKPOINTS_HELP = "folder of per-epoch checkpoints; a run with the same settings resumes there"
+PEAK_WEIGHTS_HELP = "peak-network weights file of train peakfit --out (default: the committed)"
 
 
 def _print_result(result: dict, args) -> None:
@@ -169,27 +170,42 @@ def cmd_fit_peaks(args) -> int:
     from surrogates.peak_fitter import PeakFitter
 
     _check_in_file("file", args.file, "a VAMAS (.vms) or two-column binding-energy file")
+    predictor = _peak_predictor(args.weights)
     try:
         region = read_xps(args.file, block=args.block)
     except ValueError as err:  # the reader names its argument: block=<name substring>
         raise InvalidParameterError(str(err).replace("block=<", "--block <")) from None
     fitter = PeakFitter(
+        predictor=predictor,
         basin_hopping=args.basin_hopping,
         fit_asymmetry=args.asymmetry,
         poisson_weights=args.poisson_weights,
     )
-    result = fitter.fit(region.binding_energy, region.counts)
+    try:
+        result = fitter.fit(region.binding_energy, region.counts)
+    except InvalidParameterError as err:  # the fitter's message names no file
+        where = args.file if args.block is None else f"{args.file} --block {args.block}"
+        raise InvalidParameterError(f"{where}: {err}") from None
     stem = Path(args.file).stem
     block = re.sub(r"[^A-Za-z0-9.-]+", "_", args.block or "").strip("._")
     default = f"{stem}.{block}.fit.png" if block else f"{stem}.fit.png"
     return _print_with_figure(
         {"file": args.file, "block": region.name, **result.to_dict()},
-        lambda: save_figure(
-            result.plot(title=f"{region.name}: {len(result.peaks)} peaks"), args.figure or default
-        ),
+        lambda: save_figure(result.plot(name=region.name), args.figure or default),
         "the fit was printed but its figure",
         args,
     )
+
+
+def _peak_predictor(weights: str | None):
+    """The peak network of ``--weights``, the file checked first; None (the fitters load
+    the committed one) without."""
+    from surrogates.peak_net import PeakNetPredictor
+
+    if weights is None:
+        return None
+    _check_in_file("--weights", weights, "a weights file of adaptive train peakfit --out")
+    return PeakNetPredictor.load(weights)
 
 
 def cmd_bench_peakfit(args) -> int:
@@ -203,7 +219,8 @@ def cmd_bench_peakfit(args) -> int:
         if args.methods is None
         else _comma_list("--methods", args.methods, "method", METHODS)
     )
-    result = bench_peakfit(args.n, args.seed, methods, not args.json, args.data)
+    predictor = _peak_predictor(args.weights)
+    result = bench_peakfit(args.n, args.seed, methods, not args.json, args.data, predictor)
     _print_result(result, args)
     return 0
 
@@ -535,6 +552,7 @@ def build_parser() -> argparse.ArgumentParser:
     peakfit.add_argument("--seed", type=int, default=0, help="seed of the test set")
     peakfit.add_argument("--methods", default=None, help="comma-separated; default all")
     peakfit.add_argument("--data", default=None, help="folder of the measured 2p references")
+    peakfit.add_argument("--weights", default=None, help=PEAK_WEIGHTS_HELP)
     peakfit.add_argument("--json", action="store_true", help=JSON_HELP)
     peakfit.set_defaults(func=cmd_bench_peakfit)
 
@@ -584,6 +602,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="figure path, .png added without a suffix (default FILE.fit.png, or "
         "FILE.BLOCK.fit.png with --block, in the working folder)",
     )
+    peaks.add_argument("--weights", default=None, help=PEAK_WEIGHTS_HELP)
     peaks.add_argument("--json", action="store_true", help=JSON_HELP)
     peaks.set_defaults(func=cmd_fit_peaks)
 

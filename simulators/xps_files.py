@@ -26,8 +26,10 @@ VAMAS_FORMAT = "VAMAS Surface Chemical Analysis Standard Data Transfer Format"
 #: A text header naming a kinetic-energy axis: "Kinetic Energy (eV)", "K.E.".
 _KINETIC = re.compile(r"kinetic|\bk\.e\.", re.IGNORECASE)
 #: Column titles of a text export's binding-energy axis and counts (lower case, units
-#: dropped: "Binding Energy (eV)", pandas' "binding_energy_eV", "B.E.", "Counts/s").
-_ENERGY_TITLES = ("binding energy", "binding_energy", "be", "b.e.", "energy")
+#: dropped: "Binding Energy (eV)", pandas' "binding_energy_eV", "B.E.", "Counts/s"); a
+#: binding-energy title wins over a plain "energy".
+_BINDING_TITLES = ("binding energy", "binding_energy", "be", "b.e.")
+_ENERGY_TITLES = (*_BINDING_TITLES, "energy")
 _COUNTS_TITLES = ("counts", "intensity", "cps")
 #: A block chosen by its 1-based position in the file: "2".
 _POSITION = re.compile(r"[0-9]+")
@@ -302,16 +304,35 @@ def _pair(line: str, at: tuple[int, int] = (0, 1)) -> tuple[float, float] | None
         return None
 
 
-def _text_columns(header: list[str], width: int, source: str) -> tuple[tuple[int, int], str | None]:
+def _text_columns(
+    header: list[str], width: int, source: str, kinetic: str | None = None
+) -> tuple[tuple[int, int], str | None]:
     """The 0-based (binding energy, counts) columns of a text export whose first data row
     has ``width`` fields, and the energy unit, from the column titles among ``header``
     (``text_files.column_titles``): columns 1 and 2 without titles; of two columns, the
-    one not titled is the other. A ValueError when the titles do not tell."""
-    line, columns = column_titles(header, {*_ENERGY_TITLES, *_COUNTS_TITLES}, width, source)
+    one not titled is the other. A ValueError when the titles do not tell, or when
+    ``kinetic``, the header line (``line N '...'``) that names a kinetic-energy axis, is
+    given and no binding-energy title names a column (CasaXPS's ``K.E.  B.E.  Counts``
+    export has one)."""
+    try:
+        line, columns = column_titles(header, {*_ENERGY_TITLES, *_COUNTS_TITLES}, width, source)
+    except ValueError:
+        if kinetic is None:
+            raise
+        line, columns = None, []  # refused as kinetic below, which says more
+    names = [name for name, _ in columns]
+    energy = next((k for k, name in enumerate(names) if name in _BINDING_TITLES), None)
+    if kinetic is not None and energy is None:
+        raise ValueError(
+            f"{source}: {kinetic} says the energy axis is kinetic energy, and no column is "
+            "titled binding energy: convert it (binding energy = photon energy - kinetic "
+            "energy, e.g. 1486.61 eV - KE for Al K-alpha) or export the spectrum with a "
+            "binding-energy column ('B.E.' or 'Binding Energy')"
+        )
     if line is None:
         return (0, 1), None
-    names = [name for name, _ in columns]
-    energy = next((k for k, name in enumerate(names) if name in _ENERGY_TITLES), None)
+    if energy is None:
+        energy = next((k for k, name in enumerate(names) if name in _ENERGY_TITLES), None)
     counts = next((k for k, name in enumerate(names) if name in _COUNTS_TITLES), None)
     if width == 2 and (energy is None) != (counts is None):
         energy, counts = (1 - counts, counts) if energy is None else (energy, 1 - energy)
@@ -331,7 +352,8 @@ def read_xps_text(path: str | Path) -> XPSRegion:
     are separated by whitespace, commas (CSV) or semicolons. The binding energy and counts
     are columns 1 and 2, or the columns so titled in the last header line naming them
     (``Binding Energy (keV)``, ``BE``, ``Counts``; a pandas index column is passed over),
-    the energy in eV unless its title names keV; other columns are ignored; the axis may be
+    the energy in eV unless its title names keV; other columns are ignored (a kinetic-energy
+    one too: CasaXPS's ``K.E.  B.E.  Counts  Background  Envelope``); the axis may be
     ascending or descending.
 
     Args:
@@ -342,9 +364,9 @@ def read_xps_text(path: str | Path) -> XPSRegion:
 
     Raises:
         ValueError: the file is empty, its header names a kinetic-energy axis ("kinetic",
-            "K.E."), its column titles do not fit the data or do not tell the binding
-            energy and counts columns, a row after the header is not two numbers, or the
-            data are bad.
+            "K.E.") but no binding-energy column, its column titles do not fit the data or
+            do not tell the binding energy and counts columns, a row after the header is
+            not two numbers, or the data are bad.
     """
     source = str(path)
     lines = split_lines(read_text(path, "a two-column text spectrum"))
@@ -352,24 +374,20 @@ def read_xps_text(path: str | Path) -> XPSRegion:
     if not rows:
         raise ValueError(f"{source}: file is empty; pass a two-column text spectrum")
     header = []
-    for number, line in rows:
+    for _, line in rows:
         if _pair(line) is not None or DECIMAL_COMMAS.search(line):
             break
-        if _KINETIC.search(line):
-            raise ValueError(
-                f"{source}: line {number} {line!r} says the energy axis is kinetic energy; "
-                "the first column must be binding energy: convert it (binding energy = photon "
-                "energy - kinetic energy, e.g. 1486.61 eV - KE for Al K-alpha) or export the "
-                "spectrum with binding energy as its first column"
-            )
         header.append(line)
+    kinetic = next(
+        (f"line {n} {line!r}" for n, line in rows[: len(header)] if _KINETIC.search(line)), None
+    )
     data = rows[len(header) :]
     if not data:
         raise ValueError(
             f"{source}: no row of two numbers after {len(header)} header line(s); "
             "pass a two-column text spectrum (binding energy, counts)"
         )
-    at, unit = _text_columns(header, len(split_fields(data[0][1])), source)
+    at, unit = _text_columns(header, len(split_fields(data[0][1])), source, kinetic)
     pairs = []
     for number, line in data:
         pair = _pair(line, at)

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import numpy as np
 from matplotlib.figure import Figure
 
+from adaptive.arrays import is_finite_number
 from adaptive.errors import InvalidParameterError
 from simulators.lineshapes import xps_peak
 
@@ -17,6 +19,15 @@ from simulators.lineshapes import xps_peak
 MAX_COUNTS = 1e100
 #: Smallest largest |count| of a non-zero spectrum: squares underflow to 0 below 1e-154.
 MIN_COUNTS = 1e-100
+#: Colours of the fitted peaks in a figure: matplotlib's default cycle without the
+#: envelope's C3 and the background's C7.
+PEAK_COLOURS = ("C0", "C1", "C2", "C4", "C5", "C6", "C8", "C9")
+#: A region name: a plain identifier, so that ``area_<name>`` is one too.
+_REGION_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+#: Region names whose features would be named like ``area_ratio_i`` or like another
+#: region's ``area_fraction_<name>``.
+_CLASHING_NAME = re.compile(r"ratio_[0-9]+|fraction_.*")
+_REGIONS_EXAMPLE = '{"main": [930, 936], "sat": [938, 946]}'
 
 
 def estimate_noise(counts: np.ndarray) -> float:
@@ -46,6 +57,47 @@ def estimate_noise(counts: np.ndarray) -> float:
 def _json_float(value: float) -> float | None:
     """``value`` as a JSON number, NaN and inf as None."""
     return float(value) if math.isfinite(value) else None
+
+
+def check_regions(regions: Any) -> dict[str, tuple[float, float]]:
+    """``regions`` as ``{name: (low, high)}`` binding-energy windows, eV.
+
+    Args:
+        regions: a mapping of plain identifiers to ``[low, high]`` pairs of finite numbers,
+            low < high, e.g. ``{"main": [930, 936], "sat": [938, 946]}``; windows may overlap.
+
+    Raises:
+        InvalidParameterError: not a mapping, or an entry (named) whose name is not a plain
+            identifier (or is ``ratio_<i>`` or ``fraction_...``, whose features would clash
+            with others) or whose window is not such a pair.
+    """
+    if not isinstance(regions, dict):
+        raise InvalidParameterError(
+            f"regions is a mapping of names to [low, high] binding-energy windows (eV) such "
+            f"as {_REGIONS_EXAMPLE}, got {regions!r}"
+        )
+    checked = {}
+    for name, window in regions.items():
+        if not isinstance(name, str) or not _REGION_NAME.fullmatch(name):
+            problem = "its name is not a plain identifier (a letter or _, then letters, digits, _)"
+        elif _CLASHING_NAME.fullmatch(name):
+            problem = "its features would clash with area_ratio_i or area_fraction_<name>"
+        elif not (
+            isinstance(window, list | tuple)
+            and len(window) == 2
+            and all(map(is_finite_number, window))
+        ):
+            problem = "it is not a [low, high] pair of finite binding energies (eV)"
+        elif window[0] >= window[1]:
+            problem = "its low end is not below its high end"
+        else:
+            checked[name] = (float(window[0]), float(window[1]))
+            continue
+        raise InvalidParameterError(
+            f"regions entry {name!r}: {window!r}: {problem}; give regions such as "
+            f"{_REGIONS_EXAMPLE}"
+        )
+    return checked
 
 
 class Estimate(NamedTuple):
@@ -199,13 +251,22 @@ class PeakFitResult:
             np.array([q.asymmetry for q in p]),
         )
 
-    def features(self) -> dict[str, float]:
+    def features(self, regions: dict | None = None) -> dict[str, float]:
         """Scalar features for a campaign's analysis step.
+
+        The index features follow the fit's peak order, so one more peak found (a small
+        satellite) renumbers those above it and ``area_1`` may be another line in each
+        spectrum; region features name a binding-energy window and are stable.
+
+        Args:
+            regions: ``{name: [low, high]}`` binding-energy windows, eV (``check_regions``).
 
         Returns:
             ``n_peaks`` and, for each peak i in order of centre, ``center_i`` (eV),
             ``area_i`` and ``area_ratio_i`` (area over the largest peak's area); for a
-            doublet fit also ``splitting`` (eV) and ``doublet_ratio``.
+            doublet fit also ``splitting`` (eV) and ``doublet_ratio``; for each region
+            ``area_<name>``, the summed area of the peaks centred in its window (0 if none),
+            and ``area_fraction_<name>``, that over all peaks' area (NaN without peaks).
         """
         out: dict[str, float] = {"n_peaks": float(len(self.peaks))}
         if self.splitting is not None and self.ratio is not None:
@@ -215,6 +276,11 @@ class PeakFitResult:
             out[f"center_{i}"] = peak.center
             out[f"area_{i}"] = peak.area
             out[f"area_ratio_{i}"] = peak.area / largest if largest > 0 else math.nan
+        total = sum(p.area for p in self.peaks)
+        for name, (low, high) in check_regions({} if regions is None else regions).items():
+            area = sum(p.area for p in self.peaks if low <= p.center <= high)
+            out[f"area_{name}"] = area
+            out[f"area_fraction_{name}"] = area / total if total > 0 else math.nan
         return out
 
     def to_dict(self, include_arrays: bool = False) -> dict:
@@ -239,12 +305,13 @@ class PeakFitResult:
                 out[name] = getattr(self, name).tolist()
         return out
 
-    def plot(self, path: str | Path | None = None, title: str | None = None) -> Figure:
+    def plot(self, path: str | Path | None = None, name: str | None = None) -> Figure:
         """Data, background, each peak on the background, envelope, and a residual panel.
 
         Args:
             path: where to save the figure (any format matplotlib knows), if given.
-            title: figure title; defaults to the method and the number of peaks.
+            name: what the title names before the number of peaks (and the doublet
+                splitting of a doublet fit), e.g. the region; defaults to the method.
 
         Returns:
             The figure (no pyplot state is touched).
@@ -255,15 +322,17 @@ class PeakFitResult:
         ax.plot(e, self.counts, ".", ms=3, color="0.3", label="data")
         ax.plot(e, self.background, "--", color="C7", lw=1, label="background")
         for i, curve in enumerate(self.peak_curves().T):
-            ax.fill_between(e, self.background, self.background + curve, alpha=0.3, lw=0)
-            ax.plot(e, self.background + curve, lw=0.8, label=f"{self.peaks[i].center:.2f} eV")
+            colour, label = PEAK_COLOURS[i % len(PEAK_COLOURS)], f"{self.peaks[i].center:.2f} eV"
+            top = self.background + curve
+            ax.fill_between(e, self.background, top, color=colour, alpha=0.3, lw=0)
+            ax.plot(e, top, color=colour, lw=0.8, label=label)
         ax.plot(e, self.model, color="C3", lw=1.5, label="envelope")
         ax.set_ylabel("counts")
         ax.invert_xaxis()
         ax.legend(fontsize="small")
         split = self.splitting
         doublets = "" if split is None else f", doublets {split.value:.2f} eV apart"
-        ax.set_title(title or f"{self.method}: {len(self.peaks)} peaks{doublets}")
+        ax.set_title(f"{name or self.method}: {len(self.peaks)} peaks{doublets}")
         ax_res.plot(e, self.residual, lw=0.8, color="0.3")
         ax_res.axhline(0.0, color="C3", lw=0.8)
         ax_res.set_xlabel("binding energy (eV)")

@@ -1,5 +1,7 @@
 """Analysis steps inside a campaign: features journaled, a feature as the value."""
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -9,7 +11,8 @@ from adaptive.errors import AnalysisError, InvalidParameterError
 from adaptive.journal import Journal
 from adaptive.records import Observation, Spectrum
 from simulators.lineshapes import xps_peak
-from surrogates.peak_net import DEFAULT_WEIGHTS
+from surrogates.checkpoints import save_file
+from surrogates.peak_net import DEFAULT_WEIGHTS, PeakNet
 
 SPACE = {"dimensions": [{"name": "x", "kind": "continuous", "low": 0.0, "high": 1.0}]}
 
@@ -214,3 +217,113 @@ def test_element_analysis_refuses_x_units_that_are_not_an_energy(units):
         InvalidParameterError, match=rf"x_units='{units}': x is energy loss in 'eV' or 'keV'"
     ):
         analysis(Spectrum(*edge_spectrum(), units))
+
+
+def marked_weights(path: Path) -> Path:
+    """An untrained peak network saved to ``path``, its metadata ``{"marked": True}``."""
+    net = PeakNet()
+    save_file(
+        {"config": net.config, "state_dict": net.state_dict(), "metadata": {"marked": True}}, path
+    )
+    return path
+
+
+def two_peaks() -> tuple[np.ndarray, np.ndarray]:
+    """(binding energy, counts) (n,) each: Cu 2p3/2 at 932.7 and a satellite at 943 eV."""
+    e = np.arange(925.0, 950.0, 0.05)
+    peaks = 6000 * xps_peak(e, 932.7, 1.2, 0.3) + 1500 * xps_peak(e, 943.0, 2.5, 0.3)
+    return e, np.random.default_rng(3).poisson(500 + peaks).astype(float)
+
+
+@pytest.mark.skipif(not DEFAULT_WEIGHTS.is_file(), reason="no trained weights")
+@pytest.mark.parametrize("units", ["keV", "Binding Energy (keV)"])
+def test_a_peak_fit_reads_x_in_the_units_the_spectrum_names(units):
+    # keV was fitted as eV: two peaks at 0.935 and 0.966 "eV", another area ratio
+    analysis = Analysis({"name": "peak_fit", "value": "area_ratio_1"})
+    e, counts = two_peaks()
+    in_ev, ratio = analysis(Spectrum(e, counts, "eV"))
+    in_kev, ratio_kev = analysis(Spectrum(e / 1000, counts, units))
+    assert in_kev == pytest.approx(in_ev, rel=1e-5) and ratio_kev == pytest.approx(ratio, rel=1e-5)
+    assert in_kev["center_0"] == pytest.approx(932.7, abs=0.05)
+
+
+@pytest.mark.parametrize("units", ["nm", "counts", "eV KE"])
+def test_a_peak_fit_refuses_x_units_that_are_not_an_energy(units):
+    # they were fitted as eV
+    analysis = Analysis({"name": "peak_fit"})
+    with pytest.raises(
+        InvalidParameterError,
+        match=rf"cannot fit peaks in a spectrum with x_units='{units}': x is binding energy in "
+        "'eV' or 'keV'",
+    ):
+        analysis(Spectrum(*two_peaks(), units))
+
+
+@pytest.mark.skipif(not DEFAULT_WEIGHTS.is_file(), reason="no trained weights")
+def test_peak_fit_regions_give_stable_named_features_and_the_value(tmp_path):
+    # features were only numbered by position: one more small peak renumbered them
+    journal = Journal(tmp_path / "j.sqlite")
+    regions = {"main": [930, 936], "sat": [938.0, 948.0]}
+    analysis = {"name": "peak_fit", "options": {"regions": regions}, "value": "area_fraction_sat"}
+    campaign = Campaign.create(journal, SPACE, {"name": "random"}, analysis=analysis)
+    assert campaign.observe(Observation(point={"x": 0.5}, spectrum=Spectrum(*two_peaks())))
+    stored = journal.observations(campaign.id)[0]
+    features = stored.metadata["features"]
+    total = sum(features[f"area_{i}"] for i in range(int(features["n_peaks"])))
+    assert features["area_main"] + features["area_sat"] == pytest.approx(total)
+    assert (
+        stored.value == features["area_fraction_sat"] == pytest.approx(features["area_sat"] / total)
+    )
+    assert 0.3 < stored.value < 0.5  # the satellite: 1500 x 2.5 eV of 6000 x 1.2 eV
+    resumed = Campaign.resume(journal, campaign.id)
+    assert resumed.n_observations == 1
+
+
+@pytest.mark.parametrize(
+    ("regions", "match"),
+    [
+        ({"main": [936, 930]}, "regions entry 'main': \\[936, 930\\]: its low end"),
+        ({"main": [930, None]}, "regions entry 'main'.*not a \\[low, high\\] pair of finite"),
+        ({"2p3": [930, 936]}, "regions entry '2p3'.*not a plain identifier"),
+        ("main", "regions is a mapping of names to \\[low, high\\] binding-energy windows"),
+    ],
+)
+def test_bad_peak_fit_regions_are_refused_before_journaling(tmp_path, regions, match):
+    journal = Journal(tmp_path / "j.sqlite")
+    analysis = {"name": "peak_fit", "options": {"regions": regions}}
+    with pytest.raises(InvalidParameterError, match=match):
+        Campaign.create(journal, SPACE, {"name": "random"}, analysis=analysis)
+    assert journal.campaign_ids() == []
+
+
+def test_a_peak_fit_value_may_name_a_region_feature_but_no_other_region():
+    options = {"regions": {"main": [930, 936]}}
+    assert Analysis({"name": "peak_fit", "options": options, "value": "area_main"}).value
+    with pytest.raises(InvalidParameterError, match="gives no feature 'area_sat'"):
+        Analysis({"name": "peak_fit", "options": options, "value": "area_sat"})
+
+
+def test_a_peak_fit_uses_the_weights_file_it_names(tmp_path):
+    # the committed weights were always loaded
+    path = marked_weights(tmp_path / "retrained.pt")
+    analysis = Analysis({"name": "peak_fit", "options": {"weights": str(path)}})
+    assert analysis.step.fitter.predictor.metadata == {"marked": True}
+    assert Analysis({"name": "peak_fit"}).step.fitter.predictor.metadata != {"marked": True}
+
+
+@pytest.mark.parametrize(
+    ("weights", "match"),
+    [
+        ("missing.pt", r"no peak-network weights at \S*missing\.pt; train them"),
+        (3, "weights is the path of a peak-network weights file, or null .* got 3"),
+    ],
+)
+def test_a_peak_fit_with_weights_it_cannot_load_is_refused_before_journaling(
+    tmp_path, weights, match
+):
+    journal = Journal(tmp_path / "j.sqlite")
+    weights = str(tmp_path / weights) if isinstance(weights, str) else weights
+    analysis = {"name": "peak_fit", "options": {"weights": weights}}
+    with pytest.raises(InvalidParameterError, match=match):
+        Campaign.create(journal, SPACE, {"name": "random"}, analysis=analysis)
+    assert journal.campaign_ids() == []

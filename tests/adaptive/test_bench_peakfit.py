@@ -55,3 +55,29 @@ def test_a_wrong_data_folder_is_refused_before_the_simulated_benchmark(monkeypat
     (tmp_path / "Fe2p_Fe_metal.txt").write_text("")
     with pytest.raises(InvalidParameterError, match=r"--data \S+ lacks the references Co2p_Co"):
         bench_peakfit.bench_peakfit(2, methods=("network",), data_dir=tmp_path)
+
+
+def test_the_given_peak_network_serves_the_simulated_and_the_measured_fits(monkeypatch, tmp_path):
+    # bench_peakfit always loaded the committed weights
+    predictor, seen = object(), []
+
+    class RecordingFitter:
+        def __init__(self, predictor=None, **_):
+            self.predictor = predictor
+            seen.append(predictor)
+
+        def fit(self, energy, counts):
+            return _empty_fit(energy, counts)
+
+        def extract_batch(self, energy, counts):
+            return [self.fit(e, y) for e, y in zip(energy, counts, strict=True)]
+
+    monkeypatch.setattr(bench_peakfit, "PeakFitter", RecordingFitter)
+    monkeypatch.setattr(bench_peakfit, "REFERENCE_SPLITTINGS", {"Cu2p.txt": 19.8})
+    e = np.linspace(925.0, 965.0, 401)
+    (tmp_path / "Cu2p.txt").write_text("".join(f"{x} 10\n" for x in e))
+    report = bench_peakfit.bench_peakfit(
+        2, methods=("network",), progress=False, data_dir=tmp_path, predictor=predictor
+    )
+    assert set(report) == {"n", "seed", "methods", "real"}
+    assert seen == [predictor, predictor]

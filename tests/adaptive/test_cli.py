@@ -1,6 +1,7 @@
 """The ``adaptive`` command's own behaviour: exit codes, messages and where outputs go."""
 
 import argparse
+import dataclasses
 import json
 import os
 import re
@@ -10,12 +11,15 @@ import numpy as np
 import pytest
 import zmq
 
+from adaptive import bench_peakfit  # now: c1s patches the PeakFitter it would import
 from adaptive.bench_eels import real_spectra
 from adaptive.cli import build_parser, main
 from adaptive.errors import InvalidParameterError
 from adaptive.figures import save_figure
 from adaptive.simulate import simulate_xas, xas_source
 from simulators.lineshapes import xps_peak
+from surrogates.peak_result import Estimate
+from tests.adaptive.test_analysis import marked_weights
 
 EELS_DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "eels"
 
@@ -306,6 +310,58 @@ def test_fit_peaks_prints_the_fit_whatever_its_figure_raises(c1s, capsys, monkey
     out, err = capsys.readouterr()
     assert json.loads(out)["figure"] is None
     assert err.startswith("error: the fit was printed but its figure was not: RuntimeError: boom")
+
+
+class _Doublet(_OnePeak):
+    """A stand-in fitter whose one peak is reported as a doublet fit, lines 2.5 eV apart."""
+
+    def fit(self, energy, counts):
+        one = super().fit(energy, counts)
+        return dataclasses.replace(one, splitting=Estimate(2.5), ratio=Estimate(0.5))
+
+
+def test_fit_peaks_figure_title_keeps_the_doublet_note(c1s, capsys, monkeypatch):
+    # the command set its own title "<region>: N peaks" and dropped ", doublets X eV apart"
+    monkeypatch.setattr("surrogates.peak_fitter.PeakFitter", _Doublet)
+    titles = []
+
+    def save(figure, path):
+        titles.append(figure.axes[0].get_title())
+        return save_figure(figure, path)
+
+    monkeypatch.setattr("adaptive.figures.save_figure", save)
+    assert main(["fit", "peaks", str(c1s), "--json"]) == 0
+    assert titles == ["C1s region: 1 peaks, doublets 2.50 eV apart"]
+
+
+def test_fit_peaks_and_bench_peakfit_use_the_weights_file_given(tmp_path, c1s, capsys, monkeypatch):
+    # both always loaded the committed weights
+    seen = []
+
+    class Recording(_OnePeak):
+        def __init__(self, predictor=None, **settings):
+            seen.append(predictor.metadata)
+
+        def extract_batch(self, energy, counts):
+            return [self.fit(e, y) for e, y in zip(energy, counts, strict=True)]
+
+    weights = str(marked_weights(tmp_path / "retrained.pt"))
+    monkeypatch.setattr("surrogates.peak_fitter.PeakFitter", Recording)
+    monkeypatch.setattr(bench_peakfit, "PeakFitter", Recording)
+    assert main(["fit", "peaks", str(c1s), "--weights", weights, "--json"]) == 0
+    bench = ["bench", "peakfit", "--n", "2", "--methods", "network", "--weights", weights]
+    assert main([*bench, "--json"]) == 0
+    assert seen == [{"marked": True}] * 2
+
+
+def test_fit_peaks_names_the_file_whose_axis_the_fitter_refuses(tmp_path, monkeypatch, capsys):
+    # "error: binding_energy must have a uniform step ..." named no file
+    monkeypatch.chdir(tmp_path)
+    e = np.concatenate([np.arange(280.0, 285.0, 0.1), np.arange(285.0, 295.0, 0.2)])
+    Path("uneven.txt").write_text("".join(f"{x:.2f}\t{1000 + x}\n" for x in e))
+    assert main(["fit", "peaks", "uneven.txt", "--json"]) == 2
+    out, err = capsys.readouterr()
+    assert out == "" and err.startswith("error: uneven.txt: binding_energy must have a uniform")
 
 
 def test_noise_counts_0_is_noise_free_for_simulate_xas_and_bench_scan(tmp_path, capsys):

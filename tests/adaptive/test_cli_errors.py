@@ -224,6 +224,14 @@ def test_simulate_synthesis_prints_its_campaign_on_stderr(tmp_path, capsys):
         ),
         ("fit peaks .", "file . is a folder; pass a VAMAS (.vms) or two-column"),
         (
+            "fit peaks kedge.csv --weights nope.pt",
+            "--weights nope.pt does not exist; pass a weights file of adaptive train peakfit",
+        ),
+        (
+            "bench peakfit --n 1 --weights .",
+            "--weights . is a folder; pass a weights file of adaptive train peakfit --out",
+        ),
+        (
             "identify nope.msa --json",
             "file nope.msa does not exist; pass an EMSA/MSA or two-column EELS spectrum",
         ),

@@ -210,15 +210,34 @@ def test_decimal_commas_are_refused_not_misread(tmp_path):
     [
         "Kinetic Energy (eV)\tCounts\n",
         "KE scan\nK.E.\tCounts\n",
-        # CasaXPS tabulated ASCII: the first column is kinetic energy
-        "Cu2p Cu metal\nCharacteristic Energy eV\t1486.61\tAcquisition Time s\t0.1\n"
-        "K.E.\tB.E.\tCounts\n",
+        "Kinetic Energy (eV)  Counts\n",  # titles that do not fit: still refused as kinetic
+        "Kinetic energy scan\nEnergy\tCounts\n",  # a plain "energy" is no binding energy
     ],
 )
 def test_a_kinetic_energy_axis_is_refused_not_fitted_as_binding(tmp_path, header):
-    path = write(tmp_path, "ke.txt", header + "566.61\t920.0\t159.7\n566.56\t920.05\t161.7\n")
-    with pytest.raises(ValueError, match=r"kinetic energy.*photon energy - kinetic energy"):
+    path = write(tmp_path, "ke.txt", header + "566.61\t159.7\n566.56\t161.7\n")
+    with pytest.raises(
+        ValueError, match=r"line \d .*kinetic energy, and no column is titled binding energy"
+    ):
         read_xps(path)
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        # CasaXPS tabulated ASCII: kinetic energy first, then binding energy
+        "Cu2p Cu metal\nCharacteristic Energy eV\t1486.61\tAcquisition Time s\t0.1\n"
+        "K.E.\tB.E.\tCounts\tBackground\tEnvelope\n",
+        "Kinetic Energy\tBinding Energy\tCounts\tBackground\tEnvelope\n",
+        "Kinetic Energy (eV), Binding Energy (eV), Counts, Background, Envelope\n",
+    ],
+)
+def test_a_kinetic_column_beside_a_binding_energy_column_is_passed_over(tmp_path, header):
+    # refused as "the axis is kinetic" although the B.E. column was there
+    rows = "566.61\t920.0\t159.7\t150\t159\n566.56\t920.05\t161.7\t150\t161\n"
+    region = read_xps(write(tmp_path, "casa.txt", header + rows))
+    np.testing.assert_allclose(region.binding_energy, [920.0, 920.05])
+    np.testing.assert_allclose(region.counts, [159.7, 161.7])
 
 
 @pytest.mark.parametrize(

@@ -5,10 +5,17 @@ import math
 
 import numpy as np
 import pytest
+from matplotlib.colors import to_hex
 
 from adaptive.errors import InvalidParameterError
 from simulators.lineshapes import pseudo_voigt_area, xps_peak
-from surrogates.peak_result import Estimate, FittedPeak, PeakFitResult, estimate_noise
+from surrogates.peak_result import (
+    Estimate,
+    FittedPeak,
+    PeakFitResult,
+    check_regions,
+    estimate_noise,
+)
 
 E = np.linspace(280.0, 300.0, 301)
 
@@ -101,10 +108,86 @@ def test_empty_result_has_no_features_but_statistics():
 
 def test_plot_writes_a_png(tmp_path):
     path = tmp_path / "fit.png"
-    figure = _result().plot(path, title="two peaks")
+    figure = _result().plot(path, name="C1s")
     assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert len(figure.axes) == 2
-    assert figure.axes[0].get_title() == "two peaks"
+    assert figure.axes[0].get_title() == "C1s: 2 peaks"
+
+
+def test_a_named_plot_keeps_the_doublet_note_in_its_title():
+    # fit peaks titled its figure "<region>: N peaks" and dropped ", doublets X eV apart"
+    fit = _result()
+    doublet = PeakFitResult.from_model(
+        E, fit.counts, fit.peaks, fit.background, fit.model, "test", 7,
+        splitting=Estimate(6.0, 0.01), ratio=Estimate(0.5),
+    )  # fmt: skip
+    title = doublet.plot(name="Ti2p").axes[0].get_title()
+    assert title == "Ti2p: 2 peaks, doublets 6.00 eV apart"
+    assert doublet.plot().axes[0].get_title() == "test: 2 peaks, doublets 6.00 eV apart"
+
+
+def test_no_peak_is_drawn_in_the_envelopes_colour():
+    # the 4th peak took the default cycle's C3, the envelope's red
+    fit = _result()
+    peaks = [_peak(c, 300.0) for c in (282.0, 284.0, 286.0, 288.0, 290.0)]
+    many = PeakFitResult.from_model(E, fit.counts, peaks, fit.background, fit.model, "test", 20)
+    ax = many.plot().axes[0]
+    colour = {line.get_label(): to_hex(line.get_color()) for line in ax.lines}
+    peak_colours = [colour[f"{p.center:.2f} eV"] for p in many.peaks]
+    assert colour["envelope"] not in peak_colours
+    assert len(set(peak_colours)) == len(peaks)
+    fills = [to_hex(fill.get_facecolor()[0], keep_alpha=False) for fill in ax.collections]
+    assert fills == peak_colours  # each filled area in its peak's colour
+
+
+def test_region_features_sum_the_peaks_in_each_window_and_stay_put():
+    # index features renumber when one more peak is found; a region names its window
+    fit = _result()
+    regions = {"main": [284.0, 286.0], "sat": (290, 292), "empty": [295.0, 299.0]}
+    features = fit.features(regions)
+    main, sat = fit.peaks[0].area, fit.peaks[1].area
+    assert features["area_main"] == main and features["area_sat"] == sat
+    assert features["area_fraction_main"] == pytest.approx(main / (main + sat))
+    assert features["area_empty"] == features["area_fraction_empty"] == 0.0
+    extra = _peak(282.0, 50.0)
+    more = PeakFitResult.from_model(
+        E, fit.counts, [*fit.peaks, extra], fit.background, fit.model, "test", 11
+    ).features(regions)
+    assert more["area_1"] != features["area_1"]  # now the 285 eV peak
+    assert more["area_main"] == main and more["area_sat"] == sat
+    assert more["area_fraction_main"] == pytest.approx(main / (main + sat + extra.area))
+    assert "area_main" not in fit.features()
+
+
+def test_region_features_without_peaks_give_zero_area_and_no_fraction():
+    background = np.full(E.size, 10.0)
+    empty = PeakFitResult.from_model(E, background, [], background, background, "none", 1)
+    features = empty.features({"main": [284.0, 286.0]})
+    assert features["area_main"] == 0.0 and math.isnan(features["area_fraction_main"])
+
+
+@pytest.mark.parametrize(
+    ("regions", "match"),
+    [
+        (["main"], "regions is a mapping of names to"),
+        ({"main": [286.0, 284.0]}, r"entry 'main': \[286.0, 284.0\]: its low end is not below"),
+        ({"main": [285.0, 285.0]}, "entry 'main'.*low end is not below its high end"),
+        ({"main": [284.0]}, r"entry 'main': \[284.0\]: it is not a \[low, high\] pair"),
+        ({"main": "284-286"}, r"entry 'main'.*not a \[low, high\] pair of finite"),
+        ({"main": [284.0, math.inf]}, r"entry 'main'.*not a \[low, high\] pair of finite"),
+        ({"main": [True, 286.0]}, r"entry 'main'.*not a \[low, high\] pair of finite"),
+        ({"2p": [284.0, 286.0]}, "entry '2p'.*its name is not a plain identifier"),
+        ({"main peak": [284.0, 286.0]}, "entry 'main peak'.*not a plain identifier"),
+        ({1: [284.0, 286.0]}, "entry 1:.*not a plain identifier"),
+        ({"ratio_0": [284.0, 286.0]}, "entry 'ratio_0'.*would clash with area_ratio_i"),
+        ({"fraction_main": [284.0, 286.0]}, "entry 'fraction_main'.*would clash"),
+    ],
+)
+def test_bad_regions_are_refused_naming_the_entry(regions, match):
+    with pytest.raises(InvalidParameterError, match=match):
+        check_regions(regions)
+    with pytest.raises(InvalidParameterError, match=match):
+        _result().features(regions)
 
 
 def test_counts_too_large_for_the_statistics_are_refused_clearly():
