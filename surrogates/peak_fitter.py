@@ -7,16 +7,20 @@ start one joint bounded least-squares fit of all peaks and the background
 fit's residual: a peak it finds there (clearly above the noise) joins the others and all
 are refitted, kept if the fit improves clearly. This catches peaks that a static
 background estimate hid from the extraction (real spectra with wide windows and large
-inelastic backgrounds), since the refined background follows the peaks. Last, peaks the
-data do not need are pruned: the smallest peak is dropped while the refit without it
-has a lower Bayesian information criterion, ``chi2 + n_params log m`` with the noise
-level ``estimate_noise`` finds. Finally the peaks are read as spin-orbit doublets: every
-way of pairing them all at one common splitting (``doublet_pairings``) is refitted with
-shared widths and shapes, one splitting and one area ratio (``refine_doublets``), and the
-doublet fit replaces the free one when its information criterion is lower; for a
-spectrum with two doublets it has 6 fewer parameters, which resolves interleaved lines
-that the free fit splits arbitrarily. Only doublet fits of at most ``max_peaks`` peaks,
-every centre inside the window, compete.
+inelastic backgrounds), since the refined background follows the peaks. A window wider
+than 64 eV (a survey) puts the network's 256-point grid steps so far apart that narrow
+lines fall between them, so where the whole window shows no more peaks, its pieces are
+looked at too. Then peaks the data do not need are pruned: the smallest peak is dropped
+while the refit without it has a lower Bayesian information criterion,
+``chi2 + n_params log m`` with the noise level ``estimate_noise`` finds; a dropped peak
+(often one of two fitting one line) frees a slot of ``max_peaks``, so the residual is
+searched again, for a few rounds at most. Finally the peaks are read as spin-orbit
+doublets: every way of pairing them all at one common splitting (``doublet_pairings``) is
+refitted with shared widths and shapes, one splitting and one area ratio
+(``refine_doublets``), and the doublet fit replaces the free one when its information
+criterion is lower; for a spectrum with two doublets it has 6 fewer parameters, which
+resolves interleaved lines that the free fit splits arbitrarily. Only doublet fits of at
+most ``max_peaks`` peaks, every centre inside the window, compete.
 
 Points are weighted as Poisson counts, so the standard errors assume counts; for data
 that are not counts (background-subtracted or smoothed exports, Gaussian noise) pass
@@ -41,13 +45,24 @@ from surrogates.peak_refine import (
 )
 from surrogates.peak_result import FittedPeak, PeakFitResult, estimate_noise
 
-#: A residual peak must be this many noise standard deviations high to be added.
+#: A residual peak must be this many noise standard deviations high to be added...
 RESIDUAL_PEAK_SIGMAS = 6.0
+#: ... or, if low and broad, this signal-to-noise ratio over its FWHM: height x
+#: sqrt(points in the FWHM) over the noise. The final residuals of simulated spectra reach
+#: 15 (95th percentile); a line 4-5 noise sigmas high, 2.4 eV wide at 0.1 eV steps, 20-30.
+RESIDUAL_PEAK_SNR = 20.0
 #: ... and the refit must lower the reduced chi-square by at least this factor.
 RESIDUAL_CHI2_GAIN = 0.8
+#: Largest grid step (eV) of the pieces a wide window's residual is searched in when the
+#: whole window shows no more peaks: half the narrowest FWHM the network was trained on
+#: (0.5 eV), so no such line falls between grid points; on the 256-point grid, windows
+#: wider than 64 eV (surveys) have a coarser step.
+RESIDUAL_GRID_STEP = 0.25
 #: A peak is kept without a pruning refit when (area / error)^2 exceeds this many times the
 #: information criterion's penalty per peak.
 PRUNE_SKIP = 3.0
+#: Most rounds of adding residual peaks and pruning.
+FREE_ROUNDS = 3
 #: A partner may sit this many FWHM (of the two lines' larger) off the common splitting...
 PAIRING_TOLERANCE = 0.5
 #: ... and their free-fit FWHMs may differ by this fraction of the larger.
@@ -134,10 +149,22 @@ class PeakFitter:
         starts = extract_peaks_batch(binding_energy, counts, self.predictor, self.max_peaks)
         out = []
         for e, y, peaks in zip(binding_energy, counts, starts, strict=True):
-            free = self._prune(e, y, self._add_residual_peaks(e, y, self._refine(e, y, peaks)))
+            free = self._free_fit(e, y, peaks)
             best = min([free, *self._doublet_fits(e, y, free)], key=self._bic)
             out.append(best if best is free else self._polish(e, y, best))
         return out
+
+    def _free_fit(self, e: np.ndarray, y: np.ndarray, peaks: list[dict]) -> PeakFitResult:
+        """The starts refined, then residual peaks added and the fit pruned, again while
+        pruning drops a peak (at most ``FREE_ROUNDS`` rounds): a dropped peak (e.g. one of
+        two that fitted one line) frees a slot for a line still in the residual."""
+        result = self._refine(e, y, peaks)
+        for _ in range(FREE_ROUNDS):
+            grown = self._add_residual_peaks(e, y, result)
+            result = self._prune(e, y, grown)
+            if result is grown:
+                break
+        return result
 
     @staticmethod
     def _bic(result: PeakFitResult) -> float:
@@ -251,25 +278,61 @@ class PeakFitter:
     def _add_residual_peaks(
         self, e: np.ndarray, y: np.ndarray, result: PeakFitResult
     ) -> PeakFitResult:
-        """Add peaks the network finds in the residual while each clearly improves the fit."""
+        """Add peaks the network finds in the residual while each clearly improves the fit:
+        it looks at the whole window, and where that adds none, at a wide window's pieces
+        (``_pieces``), on whose finer grid narrow lines do not fall between grid points."""
         noise = estimate_noise(y)
+        views = [np.arange(len(e))[None]]
+        pieces = self._pieces(e)
+        if len(pieces) > 1:
+            views.append(pieces)
         while len(result.peaks) < self.max_peaks:
-            found = self.predictor.predict(
-                e[None], result.residual[None], subtract_background=False
-            )
-            # the count head is unreliable on residuals (their negative parts are clipped);
-            # the noise level and the fit's improvement decide instead
-            if found["height"][0] < RESIDUAL_PEAK_SIGMAS * noise:
-                break
-            new = {
-                key: float(found[f"{key}_ev" if key in ("center", "fwhm") else key][0])
-                for key in ("center", "fwhm", "height", "eta")
-            }
-            refit = self._refine(e, y, [*map(_start, result.peaks), new])
-            if not refit.reduced_chi2 < RESIDUAL_CHI2_GAIN * result.reduced_chi2:
+            refits = (self._with_residual_peak(e, y, result, view, noise) for view in views)
+            refit = next((fit for fit in refits if fit is not None), None)
+            if refit is None:
                 break
             result = refit
         return result
+
+    def _with_residual_peak(
+        self,
+        e: np.ndarray,
+        y: np.ndarray,
+        result: PeakFitResult,
+        pieces: np.ndarray,
+        noise: float,
+    ) -> PeakFitResult | None:
+        """The fit refitted with the network's largest peak of its residual on ``pieces``
+        ((k, w) indices into the window; the highest of their k peaks), or None unless that
+        peak stands out of the ``noise`` (``RESIDUAL_PEAK_SIGMAS`` high or, if broad,
+        ``RESIDUAL_PEAK_SNR`` over its FWHM) and the refit clearly improves the fit."""
+        residual = result.residual
+        found = self.predictor.predict(e[pieces], residual[pieces], subtract_background=False)
+        best = int(np.argmax(found["height"]))
+        # the count head is unreliable on residuals (their negative parts are clipped);
+        # the noise level and the fit's improvement decide instead
+        height, points = found["height"][best], found["fwhm_ev"][best] / (e[1] - e[0])
+        if not (
+            height >= RESIDUAL_PEAK_SIGMAS * noise
+            or height * np.sqrt(points) >= RESIDUAL_PEAK_SNR * noise
+        ):
+            return None
+        new = {
+            key: float(found[f"{key}_ev" if key in ("center", "fwhm") else key][best])
+            for key in ("center", "fwhm", "height", "eta")
+        }
+        refit = self._refine(e, y, [*map(_start, result.peaks), new])
+        return refit if refit.reduced_chi2 < RESIDUAL_CHI2_GAIN * result.reduced_chi2 else None
+
+    def _pieces(self, e: np.ndarray) -> np.ndarray:
+        """(k, w) indices of half-overlapping pieces of the window (m,) on whose grid the
+        network's step is at most ``RESIDUAL_GRID_STEP`` (or the data's step); one piece,
+        the whole window, where that holds already."""
+        m, step = len(e), e[1] - e[0]
+        steps_per_piece = (self.predictor.grid_points - 1) * max(RESIDUAL_GRID_STEP / step, 1.0)
+        width = min(m, 1 + int(steps_per_piece))
+        starts = np.unique(np.r_[np.arange(0, m - width, width // 2), m - width])
+        return starts[:, None] + np.arange(width)
 
     def extract_batch(self, binding_energy: np.ndarray, counts: np.ndarray) -> list[PeakFitResult]:
         """The network alone (no refinement): extracted peaks over the estimated background.

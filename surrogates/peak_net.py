@@ -414,7 +414,8 @@ class PeakNetPredictor:
         15-60 eV wide (300 points at 0.05-0.2 eV steps) with 1-5 peaks. Spectra far from
         that, such as much wider windows or dense multiplet structure (Fe 2p), can get a
         ``count`` of 0 although they hold peaks; ``PeakFitter`` still finds those, as its
-        residual step judges the network's largest peak by its height, not the count.
+        residual step judges the network's largest peak by its height, not the count,
+        and looks at a window wider than 64 eV in pieces too.
 
         Args:
             binding_energy: (n, m) strictly ascending binding energies, eV.
