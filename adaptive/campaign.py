@@ -42,6 +42,9 @@ CAMPAIGN_METADATA = (
     "driver_uncertainty",
     "driver_point",
 )
+#: The event kind that journals ``n_observations`` when a ``suggest`` found no goal met:
+#: the status's ``goals_checked_at``.
+GOALS_CHECKED_EVENT = "goals_checked"
 #: The event kind that journals a put with ``failed``: a measurement that failed (a clogged
 #: reactor, a broken sample). It answers its suggestion but is not learned from, and does
 #: not count toward ``max_observations``.
@@ -105,6 +108,7 @@ class Campaign:
         self.n_failed = 0  # failed measurements, journaled as FAILED_EVENT events
         self.status = "running"
         self.stop_reason: str | None = None
+        self.goals_checked_at: int | None = None  # see summary()
 
     @classmethod
     def create(
@@ -167,7 +171,7 @@ class Campaign:
     @classmethod
     def resume(cls, journal: Journal, campaign_id: str) -> Campaign:
         """Rebuild from the journal: config, observations, failed measurements, unanswered
-        suggestions, status."""
+        suggestions (a late reading answers its own), status."""
         row = journal.campaign(campaign_id)
         campaign = cls(campaign_id, row["config"], journal)
         observations = campaign._teach_journal()
@@ -175,6 +179,8 @@ class Campaign:
         campaign.n_observations, campaign.n_failed = len(observations), len(failures)
         answered = {o.suggestion_id for o in observations}
         answered.update(failure["suggestion_id"] for failure in failures)
+        late = journal.events(campaign_id, "late_observation")
+        answered.update(event["payload"]["suggestion_id"] for event in late)
         for event in journal.events(campaign_id, "suggestion"):
             suggestion = Suggestion(**event["payload"])
             campaign.made.add(suggestion.id)
@@ -185,6 +191,9 @@ class Campaign:
             for suggestion_id in event["payload"]["ids"]:
                 campaign.pending.pop(suggestion_id, None)
                 campaign._suggested_at.pop(suggestion_id, None)
+        checks = journal.events(campaign_id, GOALS_CHECKED_EVENT)
+        if checks:
+            campaign.goals_checked_at = checks[-1]["payload"]["n_observations"]
         campaign.status, campaign.stop_reason = row["status"], row["stop_reason"]
         return campaign
 
@@ -215,7 +224,8 @@ class Campaign:
         suggestions, so batches (or drivers sharing the campaign) do not overshoot the goal;
         none while the pending ones fill it (replicate puts of a suggestion still count
         each). The batch and the strategy's state are journaled together, or not at all; the
-        state also with no batch, as the goal check (``stop_reason``) may have refitted it.
+        state also with no batch, as the goal check (``stop_reason``) may have refitted it,
+        and a ``GOALS_CHECKED_EVENT`` when the check saw new observations.
         """
         self._require_running()
         if not is_int(n) or not 1 <= n <= MAX_SUGGESTIONS:
@@ -235,9 +245,13 @@ class Campaign:
                 for suggestion in suggestions:
                     self.journal.append_event(self.id, "suggestion", suggestion.to_dict())
                 self.journal.save_strategy_state(self.id, self.strategy.state())
+                if self.goals_checked_at != self.n_observations:
+                    checked = {"n_observations": self.n_observations}
+                    self.journal.append_event(self.id, GOALS_CHECKED_EVENT, checked)
         except BaseException:  # nothing journaled: the strategy forgets it suggested them
             self._rebuild_strategy()
             raise
+        self.goals_checked_at = self.n_observations
         now = time.time()
         for suggestion in suggestions:
             self.pending[suggestion.id] = suggestion
@@ -249,8 +263,9 @@ class Campaign:
         """Release the pending suggestions older than ``pending_ttl_s``; return their ids.
 
         Runs before every ``suggest`` (and the server's status and pending listings): the
-        strategy may then suggest those points again. A stopped campaign keeps its pending
-        suggestions as they were at the stop.
+        strategy may then suggest those points again. A stopped campaign's pending
+        suggestions do not expire; a late reading answers one (see ``observe``) and a release
+        gives it up, as while it runs.
         """
         if self.pending_ttl_s is None or self.status != "running":
             return []
@@ -310,8 +325,9 @@ class Campaign:
         stopped campaign raises :class:`CampaignStoppedError` (so a driver stops measuring),
         and one naming a suggestion the campaign made (pending at the stop, released or
         expired, or a further replicate of one measured) is first journaled once as a
-        ``late_observation`` event, not lost: not again when its ``(client_id, sequence)``
-        is kept already as a ``late_observation`` or ``analysis_failed`` event.
+        ``late_observation`` event, not lost, which answers its suggestion (no longer
+        pending, on a resume too); not again when its ``(client_id, sequence)`` is kept
+        already as a ``late_observation`` or ``analysis_failed`` event.
 
         A spectrum is scored by the campaign's analysis and objective (an axis from high
         to low is put in order first). A spectrum they fail on raises :class:`AnalysisError`;
@@ -345,6 +361,8 @@ class Campaign:
             kind = self._keep_unlearned(
                 "late_observation", observation, point, why, client_id, sequence
             )
+            if kind == "late_observation":  # not a put that failed analysis before the stop
+                self._answer(observation.suggestion_id)
             raise CampaignStoppedError(
                 f"campaign {self.id} stopped ({self.stop_reason}) while suggestion "
                 f"{observation.suggestion_id} was measured; the reading is kept in the journal "
@@ -588,13 +606,19 @@ class Campaign:
         self.journal.append_event(self.id, "stop", {"reason": reason})
 
     def summary(self) -> dict:
-        """JSON-able status: counts, pending ids, stop reason, strategy config."""
+        """JSON-able status: counts, pending ids, stop reason, strategy config.
+
+        ``goals_checked_at`` is ``n_observations`` when a ``suggest`` last found no goal met
+        (None before the first): the strategy's stopping rule (a refit, for a model) is
+        checked only by ``suggest``, so a running campaign with more observations than that
+        may stop at the next one; the put that meets ``max_observations`` stops it at once."""
         return {
             "campaign_id": self.id,
             "status": self.status,
             "stop_reason": self.stop_reason,
             "n_observations": self.n_observations,
             "n_failed": self.n_failed,
+            "goals_checked_at": self.goals_checked_at,
             "pending": sorted(self.pending),
             "pending_ttl_s": self.pending_ttl_s,
             "space": self.config["space"],

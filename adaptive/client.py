@@ -93,7 +93,9 @@ class Client:
         address: the server endpoint, e.g. ``"tcp://127.0.0.1:5555"``.
         timeout_s: seconds to wait for each reply (per try); must be finite and > 0.
         retries: how many times to resend after a timeout (0 means one try only).
-        client_id: this client's id for idempotent puts; a fresh uuid hex if omitted.
+        client_id: this client's id; a fresh uuid hex if omitted. Its plain observation
+            puts are keyed under ``put_id``: that fresh id, or ``<client_id>/<12 hex>`` new
+            to this instance, so a restarted script that reuses its id reuses no key.
         context: the ZeroMQ context; ``zmq.Context.instance()`` if omitted. The
             client never terminates it.
 
@@ -126,7 +128,9 @@ class Client:
         self.timeout_s = float(timeout_s)
         self.retries = retries
         self.client_id = client_id or uuid.uuid4().hex
-        self._fresh_id = client_id is None  # a chosen id may be reused by a restarted script
+        self.put_id = (
+            self.client_id if client_id is None else f"{client_id}/{uuid.uuid4().hex[:12]}"
+        )
         self._context = context
         self._socket: zmq.Socket | None = None
         self._sequence = itertools.count(1)
@@ -144,7 +148,7 @@ class Client:
         self.close()
 
     def next_sequence(self) -> int:
-        """Return 1, 2, 3, ...: with ``client_id`` it keys idempotent observation puts."""
+        """Return 1, 2, 3, ...: with ``put_id`` it keys idempotent observation puts."""
         return next(self._sequence)
 
     def call(self, method: str, /, **params: Any) -> Any:
@@ -171,11 +175,9 @@ class Client:
     def prepare(self, method: str, /, **params: Any) -> Request:
         """Encode a call once, to :meth:`send` it as often as needed under one id.
 
-        An ``observation_put`` without ``client_id`` and ``sequence`` from a client whose id
-        it made itself (no ``client_id`` given) gets that id and the next sequence, so a
-        resend after a server restart (whose reply cache is gone) is journaled once. A
-        chosen ``client_id`` is left to the caller: a restarted script that reuses it counts
-        its sequence from 1 again (``drivers.run_driver`` keys each run's puts anew).
+        An ``observation_put`` without ``client_id`` and ``sequence`` gets ``put_id`` and the
+        next sequence, so a resend after a server restart (whose reply cache is gone) is
+        journaled once.
 
         Args:
             method: the server method name, ``"resource_verb"``.
@@ -184,9 +186,8 @@ class Client:
         Raises:
             InvalidParameterError: the parameters cannot be encoded.
         """
-        keys = {"client_id", "sequence"}
-        if method == "observation_put" and self._fresh_id and not keys & set(params):
-            params = {**params, "client_id": self.client_id, "sequence": self.next_sequence()}
+        if method == "observation_put" and not {"client_id", "sequence"} & set(params):
+            params = {**params, "client_id": self.put_id, "sequence": self.next_sequence()}
         envelope = protocol.request(method, params)
         return Request(method, envelope["id"], (b"", *protocol.encode(envelope)))
 

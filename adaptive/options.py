@@ -63,5 +63,6 @@ def check_options(
             else f"{name}={json.dumps(p.default, default=repr)}"
             for name, p in parameters.items()
         )
-        raise InvalidParameterError(f"{what}: {'; '.join(problems)}; its {noun}s are {valid}")
+        takes = f"its {noun}s are {valid}" if valid else f"it takes no {noun}s"
+        raise InvalidParameterError(f"{what}: {'; '.join(problems)}; {takes}")
     return dict(options)

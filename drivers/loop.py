@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import itertools
+import contextlib
 import math
 import numbers
 import time
-import uuid
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -17,6 +16,7 @@ from adaptive.client import (
     Client,
     InvalidParameterError,
     RemoteError,
+    Request,
     ServerUnavailableError,
 )
 from drivers.protocols import Instrument, Reading
@@ -47,17 +47,18 @@ def run_driver(
 ) -> DriverRun:
     """Measure what the server suggests until the campaign stops.
 
-    Each run puts its observations under its own ``client_id``,
-    ``f"{client.client_id}/{uuid4().hex[:12]}"``, with sequences 1, 2, 3, ...: a retried
-    put is journaled once, and a restarted driver whose client has a chosen id (the same
-    each time) never reuses a key of its earlier runs. With a ``max_observations`` goal, it
-    asks for no more suggestions than the goal takes, ``replicates`` readings each. A
-    ``Reading`` with ``failed`` (a clogged channel, a beam dump) is put as a failed
-    measurement: it answers its suggestion and counts as measured, but is not learned. If the
-    instrument, a put or ``on_measured`` raises (Ctrl-C included), the suggestions of the
-    batch not yet observed are released (``suggestions_release``, one try each, none when
-    the server is what failed) so the strategy may suggest their points again, and the
-    error propagates.
+    The client keys its puts (``client.put_id`` and its next sequence, see
+    ``Client.prepare``): a retried put is journaled once, and a restarted driver whose client
+    has a chosen id (the same each time) never reuses a key of its earlier runs. With a
+    ``max_observations`` goal, it asks for no more suggestions than the goal takes,
+    ``replicates`` readings each. A ``Reading`` with ``failed`` (a clogged channel, a beam
+    dump) is put as a failed measurement: it answers its suggestion and counts as measured,
+    but is not learned. If the instrument, a put or ``on_measured`` raises (Ctrl-C included),
+    the suggestions of the batch not yet observed are released (``suggestions_release``, one
+    try each, none when the server is what failed) so the strategy may suggest their points
+    again, and the error propagates; so is a batch whose ``suggestions_get`` Ctrl-C
+    interrupts (its request sent once more, one try, for the server to answer from its reply
+    cache).
 
     Args:
         client: an :class:`~adaptive.client.Client` of the server.
@@ -125,7 +126,6 @@ def run_driver(
     if status["status"] != "running":
         return DriverRun(0, status["status"], status["stop_reason"])
     limit, observed = status["goals"]["max_observations"], status["n_observations"]
-    put_id, sequence = f"{client.client_id}/{uuid.uuid4().hex[:12]}", itertools.count(1)
     measured = 0
     todo: list[tuple[dict, int]] = []  # (suggestion, readings to take); fewer: not pending
     if resume_pending:
@@ -136,7 +136,7 @@ def run_driver(
             if limit is not None:  # as many as the goal takes: none left pending at the stop
                 n = max(1, min(n, math.ceil((limit - observed) / replicates)))  # 1: the
                 # suggest that stops a campaign whose goal an older server left unchecked
-            reply = _call(client, outage_s, "suggestions_get", campaign_id=campaign_id, n=int(n))
+            reply = _suggest(client, outage_s, campaign_id, int(n))
             if not reply["suggestions"]:
                 return DriverRun(
                     measured, reply["status"], reply["stop_reason"], tuple(reply["waiting_on"])
@@ -154,8 +154,7 @@ def run_driver(
                         "return a drivers.Reading, e.g. Reading(value=mu)"
                     )
                 putting = True
-                key = {"client_id": put_id, "sequence": next(sequence)}
-                put = _put(client, outage_s, campaign_id, suggestion, reading, key)
+                put = _put(client, outage_s, campaign_id, suggestion, reading)
                 putting = False
                 if put["status"] != "running":
                     break
@@ -220,7 +219,11 @@ def _call(client: Client, outage_s: float, method: str, **params) -> dict:
     Every try sends the same request (one id, the same bytes), so copies that a slow
     server has queued are answered from its reply cache, not handled again.
     """
-    request = client.prepare(method, **params)
+    return _send(client, outage_s, client.prepare(method, **params))
+
+
+def _send(client: Client, outage_s: float, request: Request) -> dict:
+    """``client.send(request)`` retried while the server is unavailable (see ``_call``)."""
     deadline = time.monotonic() + outage_s
     while True:
         try:
@@ -230,19 +233,39 @@ def _call(client: Client, outage_s: float, method: str, **params) -> dict:
                 raise
 
 
+def _suggest(client: Client, outage_s: float, campaign_id: str, n: int) -> dict:
+    """``suggestions_get`` of ``n``. Interrupted (Ctrl-C), it sends the same request once
+    more, which the server answers from its reply cache once it has made the batch, releases
+    the batch, and re-raises; a failed resend leaves it pending. An error reply, or a server
+    silent for ``outage_s``, gives no batch to release."""
+    request = client.prepare("suggestions_get", campaign_id=campaign_id, n=n)
+    try:
+        return _send(client, outage_s, request)
+    except (RemoteError, ServerUnavailableError):
+        raise
+    except BaseException:
+        with contextlib.suppress(BaseException):  # a second Ctrl-C, say: the first goes on
+            _release(client, campaign_id, _once(client, request)["suggestions"])
+        raise
+
+
+def _once(client: Client, request: Request) -> dict:
+    """``client.send(request)`` in one try (``client.timeout_s``): the error in hand matters
+    more than a retry."""
+    retries, client.retries = client.retries, 0
+    try:
+        return client.send(request)
+    finally:
+        client.retries = retries
+
+
 def _release(client: Client, campaign_id: str, suggestions: list[dict]) -> None:
     """Release unmeasured suggestions in one try: the error in hand matters more."""
     if not suggestions:
         return
-    retries, client.retries = client.retries, 0
-    try:
-        client.call(
-            "suggestions_release", campaign_id=campaign_id, ids=[s["id"] for s in suggestions]
-        )
-    except (RemoteError, ServerUnavailableError):
-        pass
-    finally:
-        client.retries = retries
+    ids = [s["id"] for s in suggestions]
+    with contextlib.suppress(RemoteError, ServerUnavailableError):
+        _once(client, client.prepare("suggestions_release", campaign_id=campaign_id, ids=ids))
 
 
 def _ended(client: Client, outage_s: float, campaign_id: str, measured: int) -> DriverRun:
@@ -270,12 +293,10 @@ def _put(
     campaign_id: str,
     suggestion: dict,
     reading: Reading,
-    key: dict,
 ) -> dict:
     """Put one reading as an observation timed at its read (a failed measurement when the
-    reading says why it failed), keyed by ``key``: the run's ``client_id`` and a
-    ``sequence``; the reply, whose ``status`` is "running" when the server is older than
-    that key."""
+    reading says why it failed), keyed by the client; the reply, with ``status``
+    "running" when an older server's reply lacks it."""
     reply = _call(
         client,
         outage_s,
@@ -288,7 +309,6 @@ def _put(
         metadata=reading.metadata,
         time=reading.time,
         suggestion_id=suggestion["id"],
-        **key,
         **({} if reading.failed is None else {"failed": reading.failed}),  # older servers
     )
     return {"status": "running", **reply}

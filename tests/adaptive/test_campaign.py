@@ -552,7 +552,7 @@ def test_magnitudes_that_would_overflow_the_models_are_refused_but_journaled_one
 
 def test_a_reading_of_a_suggestion_pending_at_the_stop_is_kept_as_an_event(journal, tmp_path):
     """Measured while the campaign stopped: refused (the driver stops) but journaled once,
-    and the live and the resumed campaign agree on what they hold."""
+    answering its suggestion, and the live and the resumed campaign agree on what they hold."""
     live = Campaign.create(journal, SPACE, GRID, campaign_id="c1")
     done, late, later = live.suggest(3)
     answer(live, done)
@@ -570,12 +570,13 @@ def test_a_reading_of_a_suggestion_pending_at_the_stop_is_kept_as_an_event(journ
         again = Campaign.resume(reopened, "c1")
         for campaign in (live, again):
             assert (campaign.status, campaign.stop_reason) == ("stopped", "operator")
-            assert campaign.n_observations == 1 and set(campaign.pending) == {late.id, later.id}
+            assert campaign.n_observations == 1 and set(campaign.pending) == {later.id}
             with pytest.raises(CampaignStoppedError, match="create a new one"):
                 campaign.observe(Observation(dict(done.point), value=0.1))  # names none
         np.testing.assert_array_equal(again.strategy.data()[0], live.strategy.data()[0])
         with pytest.raises(CampaignStoppedError, match="late_observation"):  # after a restart
             again.observe(Observation(dict(later.point), value=0.7, suggestion_id=later.id))
+        assert again.pending == {} and Campaign.resume(reopened, "c1").pending == {}
         kept = [e["payload"]["value"] for e in reopened.events("c1", "late_observation")]
         assert kept == [0.5, 0.7]
         assert len(reopened.observations("c1")) == 1
@@ -726,6 +727,8 @@ def test_a_put_that_failed_analysis_and_is_retried_after_the_stop_is_kept_once(j
         campaign.observe(observation, "drv", 1)
     assert len(journal.events(campaign.id, "analysis_failed")) == 1
     assert journal.events(campaign.id, "late_observation") == []
+    resumed = Campaign.resume(journal, campaign.id)  # no late reading answered it
+    assert set(campaign.pending) == set(resumed.pending) == {suggestion.id}
 
 
 def test_a_failed_put_does_not_read_back_the_earlier_failed_ones(journal, monkeypatch):
@@ -799,6 +802,25 @@ def test_every_suggestion_made_is_still_taken_across_a_resume(journal, tmp_path)
         with pytest.raises(UnknownSuggestionError):
             resumed.observe(old, "drv", 8)
         assert resumed.n_observations == 5 and len(reopened.observations("c1")) == 5
+    finally:
+        reopened.close()
+
+
+def test_the_status_says_when_the_goals_were_last_checked(journal, tmp_path):
+    """The stopping rule is checked by suggest, not by a put (a model's rule refits): a
+    fully measured grid runs until then, and its status says the goals are unchecked."""
+    grid = {"name": "grid", "options": {"n_points": 3}}
+    campaign = Campaign.create(journal, SPACE, grid, campaign_id="c1")
+    assert campaign.summary()["goals_checked_at"] is None
+    for suggestion in campaign.suggest(3):
+        answer(campaign, suggestion)
+    reopened = Journal(tmp_path / "journal.sqlite")
+    try:
+        resumed = Campaign.resume(reopened, "c1")
+        for summary in (campaign.summary(), resumed.summary()):
+            assert (summary["status"], summary["n_observations"]) == ("running", 3)
+            assert summary["goals_checked_at"] == 0
+        assert resumed.suggest(1) == [] and resumed.stop_reason == "all 3 grid points measured"
     finally:
         reopened.close()
 
@@ -907,4 +929,4 @@ def test_a_failure_put_after_the_stop_is_kept_as_a_late_observation_with_its_rea
         campaign.observe(failed_put(clogged))
     (event,) = journal.events("c1", "late_observation")
     assert event["payload"]["failed"] == "channel clogged"
-    assert campaign.n_failed == 0 and set(campaign.pending) == {clogged.id}
+    assert campaign.n_failed == 0 and campaign.pending == {}

@@ -391,3 +391,31 @@ def test_resending_the_request_of_an_unanswered_put_journals_one_reading(tmp_pat
             assert check.call("campaign_status", campaign_id=campaign_id)["n_observations"] == 1
     finally:
         slow.stop()
+
+
+@pytest.mark.parametrize("client_id", [None, "beamline-7"])
+def test_a_put_resent_after_a_server_restart_is_journaled_once_whatever_the_client_id(
+    server, client_id
+):
+    space = {"dimensions": [{"name": "energy", "low": 7000.0, "high": 7300.0}]}
+    with Client(server.endpoint, timeout_s=10, retries=0, client_id=client_id) as client:
+        created = client.call("campaign_create", space=space, strategy={"name": "random"})
+        put = {"campaign_id": created["campaign_id"], "point": {"energy": 7100.0}, "value": 1.0}
+        request = client.prepare("observation_put", **put)
+        assert client.send(request)["n_observations"] == 1
+        server.stop()  # its reply cache goes with it: the reply was lost, say
+        restarted = adaptive.server.Server(server.journal_path, bind=server.endpoint)
+        restarted.start()
+        try:
+            again = client.send(request)  # the resend the error's message advises
+        finally:
+            restarted.stop()
+    assert again["duplicate"] and again["n_observations"] == 1
+
+
+def test_clients_that_reuse_a_chosen_id_key_their_puts_apart():
+    first, second = (Client("tcp://127.0.0.1:1", client_id="rig-7") for _ in range(2))
+    assert first.client_id == second.client_id == "rig-7"
+    assert first.put_id.startswith("rig-7/") and first.put_id != second.put_id
+    fresh = Client("tcp://127.0.0.1:1")
+    assert fresh.put_id == fresh.client_id

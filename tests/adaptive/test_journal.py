@@ -1,3 +1,4 @@
+import fcntl
 import json
 import os
 import subprocess
@@ -254,3 +255,57 @@ def test_a_symlink_to_a_served_journal_takes_the_same_lock(tmp_path):
     finally:
         lock.close()
     claim_for_serving(link).close()
+
+
+def test_a_lock_file_that_cannot_be_created_says_to_pick_a_writable_folder(tmp_path):
+    (tmp_path / "notes.txt").write_text("a file, not a folder")
+    with pytest.raises(JournalError, match="pass a journal path in a folder you can write to"):
+        claim_for_serving(tmp_path / "notes.txt" / "journal.sqlite")
+
+
+@pytest.mark.parametrize("journal_is", ["a folder", "no database"])
+def test_a_claim_that_fails_removes_the_lock_file_it_created_and_no_other(tmp_path, journal_is):
+    path = tmp_path / "journal.sqlite"
+    if journal_is == "a folder":
+        path.mkdir()
+    else:
+        path.write_text("plain text, not SQLite\n" * 100)
+    lock_path = tmp_path / "journal.sqlite.lock"
+    with pytest.raises(JournalError, match="writable journal"):
+        claim_for_serving(path)
+    assert not lock_path.exists()
+    lock_path.write_text("4321")  # left by a server that stopped: not this claim's
+    with pytest.raises(JournalError, match="writable journal"):
+        claim_for_serving(path)
+    assert lock_path.read_text() == "4321"
+
+
+def test_a_claim_that_finds_the_journal_served_leaves_its_lock_file(tmp_path):
+    path = tmp_path / "journal.sqlite"
+    lock = claim_for_serving(path)
+    try:
+        with pytest.raises(JournalError, match="served by another server"):
+            claim_for_serving(path)
+        assert (tmp_path / "journal.sqlite.lock").read_text() == str(os.getpid())
+    finally:
+        lock.close()
+
+
+def test_a_claim_whose_lock_file_a_failed_start_removed_meanwhile_locks_the_new_one(
+    tmp_path, monkeypatch
+):
+    """Locking a removed file would let a third server lock a new one beside it."""
+    path, lock_path = tmp_path / "journal.sqlite", tmp_path / "journal.sqlite.lock"
+    flock, removed = fcntl.flock, []
+
+    def removed_before_the_first_lock(file, operation):
+        if not removed:  # between this claim's open and its lock
+            removed.append(lock_path.unlink())
+        flock(file, operation)
+
+    monkeypatch.setattr(fcntl, "flock", removed_before_the_first_lock)
+    lock = claim_for_serving(path)
+    try:
+        assert os.path.samestat(os.stat(lock_path), os.fstat(lock.fileno()))
+    finally:
+        lock.close()

@@ -101,7 +101,8 @@ def test_a_misspelt_analysis_option_names_the_right_one_and_lists_the_options():
         Analysis({"name": "peak_fit", "options": {"max_peak": 3}})
     assert str(caught.value) == (
         "analysis 'peak_fit': unknown option 'max_peak' (did you mean 'max_peaks'?); its "
-        "options are max_peaks=5, basin_hopping=false, poisson_weights=true"
+        "options are max_peaks=5, basin_hopping=false, poisson_weights=true, regions=null, "
+        "weights=null"
     )
 
 
@@ -116,3 +117,12 @@ def test_a_campaign_with_a_misspelt_option_is_refused_and_nothing_journaled(tmp_
     with pytest.raises(InvalidParameterError, match="did you mean 'n_points'"):
         Campaign.create(journal, SPACE.to_dict(), {"name": "grid", "options": {"npoints": 9}})
     assert journal.campaign_ids() == []
+
+
+def test_an_unknown_parameter_of_a_method_without_parameters_says_it_takes_none():
+    def campaign_list():
+        """A stand-in for a server method that takes no parameters."""
+
+    with pytest.raises(InvalidParameterError) as caught:
+        check_options(campaign_list, {"x": 1}, "campaign_list", noun="parameter")
+    assert str(caught.value) == ("campaign_list: unknown parameter 'x'; it takes no parameters")
