@@ -44,6 +44,7 @@ from adaptive.errors import (
     UnknownCampaignError,
     UnknownSuggestionError,
 )
+from adaptive.records import reading_number
 
 # what a driver needs, so that drivers import nothing else of adaptive: the errors its
 # instrument raises, and those of the server's replies it may catch by their class
@@ -184,10 +185,15 @@ class Client:
             **params: its parameters; numpy arrays travel as binary frames.
 
         Raises:
-            InvalidParameterError: the parameters cannot be encoded.
+            InvalidParameterError: the parameters cannot be encoded, or an observation's
+                ``value`` or ``uncertainty`` is not one finite number.
         """
-        if method == "observation_put" and not {"client_id", "sequence"} & set(params):
-            params = {**params, "client_id": self.put_id, "sequence": self.next_sequence()}
+        if method == "observation_put":
+            for name in ("value", "uncertainty"):  # NaN would not even encode: say why here
+                if params.get(name) is not None:
+                    reading_number(name, params[name])
+            if not {"client_id", "sequence"} & set(params):
+                params = {**params, "client_id": self.put_id, "sequence": self.next_sequence()}
         envelope = protocol.request(method, params)
         return Request(method, envelope["id"], (b"", *protocol.encode(envelope)))
 

@@ -88,6 +88,28 @@ def _non_text_key(value: Any, where: str) -> tuple[str, Any] | None:
     return None
 
 
+def reading_number(name: str, value: Any) -> float:
+    """An observation's ``value`` or ``uncertainty`` as a float.
+
+    Raises:
+        InvalidParameterError: not a scalar number (an array, a string), or NaN/inf,
+            saying what to send instead.
+    """
+    if is_finite_number(value):
+        return float(value)
+    if is_number(value):
+        fix = (
+            "for a failed measurement send failed='<why>' and no value"
+            if name == "value"
+            else "drop it"
+        )
+        raise InvalidParameterError(f"observation {name}={value!r} must be a finite number; {fix}")
+    raise InvalidParameterError(
+        f"observation {name}={value!r} must be one number, not {type(value).__name__}; send "
+        "float(x) (a measured curve goes in spectrum)"
+    )
+
+
 @dataclass(frozen=True)
 class Suggestion:
     """A point the strategy asks to measure, with why it was chosen.
@@ -235,11 +257,8 @@ class Observation:
             )
         for name in ("value", "uncertainty"):
             v = getattr(self, name)
-            if v is None:
-                continue
-            if not is_finite_number(v):
-                raise InvalidParameterError(f"observation {name}={v!r} must be a finite number")
-            object.__setattr__(self, name, float(v))
+            if v is not None:
+                object.__setattr__(self, name, reading_number(name, v))
         if self.uncertainty is not None and self.uncertainty < 0:
             raise InvalidParameterError(f"uncertainty={self.uncertainty} must be >= 0")
         if not is_finite_number(self.time):

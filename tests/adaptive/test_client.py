@@ -1,6 +1,7 @@
 """Tests for adaptive.client against real ROUTER servers on loopback (no mocks)."""
 
 import functools
+import math
 import threading
 import time
 from collections.abc import Callable
@@ -419,3 +420,13 @@ def test_clients_that_reuse_a_chosen_id_key_their_puts_apart():
     assert first.put_id.startswith("rig-7/") and first.put_id != second.put_id
     fresh = Client("tcp://127.0.0.1:1")
     assert fresh.put_id == fresh.client_id
+
+
+def test_a_put_of_a_nan_value_names_the_value_and_failed_before_encoding(connect):
+    client = connect("tcp://127.0.0.1:9")  # nothing is sent: prepare refuses first
+    with pytest.raises(InvalidParameterError, match=r"value=nan .*send failed='<why>'"):
+        client.prepare("observation_put", campaign_id="c", point={"x": 1.0}, value=math.nan)
+    with pytest.raises(InvalidParameterError, match="uncertainty=inf must be a finite number"):
+        client.prepare(
+            "observation_put", campaign_id="c", point={"x": 1.0}, value=1.0, uncertainty=math.inf
+        )

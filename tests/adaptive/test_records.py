@@ -201,3 +201,16 @@ def test_a_spectrum_reads_in_ascending_order_keeping_repeats_in_order():
     x, y = spectrum.ascending()
     np.testing.assert_array_equal(x, [1.0, 1.0, 2.0, 3.0])
     np.testing.assert_array_equal(y, [10.0, 11.0, 20.0, 30.0])
+
+
+@pytest.mark.parametrize(
+    ("value", "says"),
+    [
+        (math.nan, "must be a finite number; for a failed measurement send failed="),
+        (np.array(1.0), "must be one number, not ndarray; send float"),
+        ([1.0, 2.0], "must be one number, not list"),
+    ],
+)
+def test_a_bad_value_says_what_to_send_instead(value, says):
+    with pytest.raises(InvalidParameterError, match=f"value=.* {says}"):
+        Observation(point={"energy": 9000.0}, value=value)
