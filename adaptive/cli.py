@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import sqlite3
 import sys
 import time
@@ -12,7 +13,7 @@ from collections.abc import Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
-from adaptive.errors import AdaptiveError, InvalidParameterError, RemoteError
+from adaptive.errors import AdaptiveError, InvalidParameterError, JournalError, RemoteError
 
 
 class _HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
@@ -78,6 +79,11 @@ def _run_campaign(simulate, args, **settings) -> int:
             f"journaled in {journal} (serve it to look at or continue the campaign: adaptive "
             f"serve --journal {journal})"
         ) from None
+    except JournalError as err:  # its advice names serve's --journal, a flag simulate lacks
+        if "served by another server" not in str(err):
+            raise
+        held = str(err).partition("; ")[0]
+        raise JournalError(f"{held}; stop that server, or pass another --out") from None
     print(json.dumps(summary, indent=2))
     return 0
 
@@ -163,8 +169,6 @@ def cmd_bench_batch(args) -> int:
 
 def cmd_fit_peaks(args) -> int:
     """Fit, print the fit, then save its figure (see ``_print_with_figure``)."""
-    import re
-
     from adaptive.figures import save_figure
     from simulators.xps_files import read_xps
     from surrogates.peak_fitter import PeakFitter
@@ -299,7 +303,7 @@ def cmd_train_peakfit(args) -> int:
 
     out = args.out or DEFAULT_WEIGHTS
     _check_out_file("--out", out)  # before hours of training, not after
-    with _resumable(args.checkpoints):
+    with _training(args.checkpoints):
         metrics = train_peak_net(
             n_train=args.n_train,
             epochs=args.epochs,
@@ -313,8 +317,9 @@ def cmd_train_peakfit(args) -> int:
 
 
 @contextmanager
-def _resumable(checkpoints: str | Path):
-    """On Ctrl-C, a ``KeyboardInterrupt`` saying how training resumes from ``checkpoints``."""
+def _training(checkpoints: str | Path):
+    """On Ctrl-C, a ``KeyboardInterrupt`` saying how training resumes from ``checkpoints``;
+    a bad setting's message with the flags for the training function's arguments."""
     try:
         yield
     except KeyboardInterrupt:
@@ -322,6 +327,25 @@ def _resumable(checkpoints: str | Path):
             f"training stopped; the same command resumes it from the newest epoch "
             f"checkpoint in {checkpoints} (one is written after every epoch)"
         ) from None
+    except InvalidParameterError as err:
+        raise InvalidParameterError(_as_train_flags(str(err))) from None
+
+
+def _as_train_flags(message: str) -> str:
+    """A training function's ``message`` naming its arguments as ``adaptive train`` flags:
+    ``n_train=100`` -> ``--n-train 100``, ``device='cpu'`` -> ``--device cpu``, ``lr must``
+    -> ``--lr must``, ``init PATH`` -> ``--init PATH``."""
+    message = re.sub(
+        r"that train_eels_net wrote for arch='(\w+)'", r"of adaptive train eels --arch \1", message
+    )
+    message = re.sub(
+        r"\b(n_train|epochs|seed|device|lr|arch)=('[^']*'|[^\s,;:]+)",
+        lambda m: f"--{m[1].replace('_', '-')} {m[2].strip(chr(39))}",
+        message,
+    )
+    message = re.sub(r"\b(device|lr) must\b", r"--\1 must", message)
+    message = re.sub(r"(^|as )init ", r"\1--init ", message)
+    return message.replace("checkpoint_dir (--checkpoints)", "--checkpoints")
 
 
 def cmd_identify(args) -> int:
@@ -336,7 +360,7 @@ def cmd_identify(args) -> int:
     return _print_with_figure(
         result,
         lambda: plot_identification(
-            args.figure or Path(args.file).with_suffix(".elements.png"),
+            args.figure or f"{Path(args.file).stem}.elements.png",
             spectrum.energy,
             spectrum.counts,
             result["probabilities"],
@@ -394,7 +418,7 @@ def cmd_train_eels(args) -> int:
             "--init", args.init, f"a weights file of adaptive train eels --arch {args.arch}"
         )
     checkpoints = Path(args.checkpoints) / args.arch
-    with _resumable(checkpoints):
+    with _training(checkpoints):
         metrics = train_eels_net(
             args.arch,
             n_train=args.n_train,
@@ -459,7 +483,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     xas.add_argument("--max-points", type=int, default=80, help="most points to measure")
     xas.add_argument(
-        "--n-initial", type=int, default=12, help="energy_scan's starting grid of points"
+        "--n-initial",
+        type=int,
+        default=None,
+        help="energy_scan's starting grid of points (default 12; energy_scan only)",
     )
     xas.add_argument("--batch", type=int, default=1, help="points asked for per call")
     xas.add_argument(
@@ -565,12 +592,15 @@ def build_parser() -> argparse.ArgumentParser:
 
     identify = _add_command(commands, "identify", "elements in an EELS core-loss spectrum")
     identify.add_argument(
-        "file", help="EMSA/MSA or two-column text; .dm3/.dm4/.hspy with adaptive-lab[io]"
+        "file",
+        help="EMSA/MSA or two-column text; .dm3/.dm4/.hspy with the io extra "
+        '(.venv/bin/pip install -c constraints.txt -e ".[io]")',
     )
     identify.add_argument(
         "--figure",
         default=None,
-        help="figure path, .png added without a suffix (default FILE.elements.png beside FILE)",
+        help="figure path, .png added without a suffix (default FILE.elements.png in the "
+        "working folder)",
     )
     identify.add_argument("--json", action="store_true", help=JSON_HELP)
     identify.set_defaults(func=cmd_identify)

@@ -32,6 +32,7 @@ a loss: ``1 - similarity`` for similarities, the distance for distances,
 from __future__ import annotations
 
 import math
+import reprlib
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -392,6 +393,12 @@ SIMILARITIES: dict[str, Callable[..., float]] = {
 DISTANCES = frozenset({"jensen_shannon", "wasserstein", "dtw"})
 #: Every measure :class:`SpectrumObjective` accepts.
 MEASURES = ("target_loss", *SIMILARITIES)
+#: What a campaign's ``objective`` looks like, for messages (keys with ``?`` optional).
+OBJECTIVE_SHAPE = (
+    '{"target_x": [m increasing numbers], "target_y": [m numbers], "measure"?: one of '
+    f'{list(MEASURES)} (default target_loss), "normalise"?: bool, "dtw_window"?: int, '
+    '"x_units"?: str, "y_units"?: str}'
+)
 
 
 # ----------------------------------------------------------------------------- objective
@@ -557,10 +564,12 @@ class SpectrumObjective:
 
     @classmethod
     def from_dict(cls, config: Mapping[str, Any]) -> SpectrumObjective:
-        """Rebuild from :meth:`to_dict` output; unknown keys are rejected."""
+        """Build from :meth:`to_dict` output or a campaign's ``objective`` (see
+        :data:`OBJECTIVE_SHAPE`); unknown keys are rejected."""
         if not isinstance(config, Mapping):
             raise InvalidParameterError(
-                f"config must be a mapping from to_dict(), got {type(config).__name__}"
+                f"an objective is {OBJECTIVE_SHAPE}, not the {type(config).__name__} "
+                f"{reprlib.repr(config)}"
             )
         known = {
             "target_x",
@@ -574,11 +583,13 @@ class SpectrumObjective:
         unknown = sorted(set(config) - known)
         if unknown:
             raise InvalidParameterError(
-                f"unknown SpectrumObjective config key(s) {unknown}; allowed: {sorted(known)}"
+                f"unknown objective key(s) {unknown}; allowed: {sorted(known)}"
             )
         missing = sorted({"target_x", "target_y"} - set(config))
         if missing:
-            raise InvalidParameterError(f"SpectrumObjective config lacks {missing}")
+            raise InvalidParameterError(
+                f"the objective lacks {missing}; an objective is {OBJECTIVE_SHAPE}"
+            )
         return cls(**dict(config))
 
 

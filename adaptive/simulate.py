@@ -37,6 +37,10 @@ from surrogates.shap_report import plot_shap
 #: default ``net_after`` is the design plus one GP round.
 NET_FIRST_ROUND = 2
 
+#: The XAS channels in counts (``Simulator._transmission``), whose noise-free values are
+#: per incident photon.
+COUNT_CHANNELS = ("i0", "i1")
+
 # The default synthesis goal: the simulator's own spectrum of this recipe, so the
 # optimum is known. Pass --target for a measured target (e.g. the nanoprism one).
 GOAL_RECIPE = {
@@ -121,7 +125,7 @@ def simulate_xas(
     channel=None,
     strategy="energy_scan",
     max_points=80,
-    n_initial=12,
+    n_initial=None,
     batch=1,
     noise_counts=1e6,
     seed=0,
@@ -135,17 +139,26 @@ def simulate_xas(
     The summary says what was scanned: ``mu`` (what the replayed mu is: ``ln(i0/i1)``,
     ``Sum_Fe_Ka/i0``, ``column mu``; ``simulated`` for kedge and xmcd) and ``channel``;
     a note on stderr names an XDI file's fluorescence-like columns when none was chosen.
+    The figure's truth and the summary's ``nrmse`` are of the scanned channel
+    (``true_channel``).
 
     The settings are checked first (``--max-points`` >= 2: the reconstruction needs two
     points; ``--batch`` at most the server's ``MAX_SUGGESTIONS`` per call; ``--n-initial``
-    of ``energy_scan`` from 3 to ``MAX_INITIAL``; ``--seed`` >= 0; ``--channel`` one of the
-    source's), so a bad one writes nothing.
+    of ``energy_scan`` from 3 to ``MAX_INITIAL``, None for its default, and given to no
+    other strategy; ``--seed`` >= 0; ``--channel`` one of the source's), so a bad one
+    writes nothing. The progress bar ends at the points measured: a scan that converges
+    stops before ``max_points``.
     """
     out = Path(out)
     max_points = check_count("--max-points", max_points, low=2)
     batch = check_count("--batch", batch, high=MAX_SUGGESTIONS)
-    if strategy == "energy_scan":
+    if strategy == "energy_scan" and n_initial is not None:
         n_initial = check_count("--n-initial", n_initial, low=3, high=MAX_INITIAL)
+    elif n_initial is not None:
+        raise InvalidParameterError(
+            f"--n-initial {n_initial}: only --strategy energy_scan starts from a grid of "
+            f"points; drop --n-initial for --strategy {strategy}"
+        )
     seed = check_count("--seed", seed, low=0)
     simulator = xas_source(source, noise_counts, seed, fluorescence)
     if channel is not None and channel not in simulator.channels:
@@ -169,7 +182,8 @@ def simulate_xas(
     low, high = simulator.energy_range
     server = Server(out / "journal.sqlite", bind=bind)
     started = time.perf_counter()
-    options = {"energy_scan": {"n_initial": n_initial}, "random": {"seed": seed}}.get(strategy, {})
+    scan = {} if n_initial is None else {"n_initial": n_initial}
+    options = {"energy_scan": scan, "random": {"seed": seed}}.get(strategy, {})
     try:
         with Client(server.start(), timeout_s=30) as client:
             campaign_id = client.call(
@@ -188,13 +202,14 @@ def simulate_xas(
                     batch=batch,
                     on_measured=lambda n, put: bar.update(),
                 )
+                bar.total = bar.n  # a converged scan ends before max_points
             measured = client.call("observations_get", campaign_id=campaign_id)
             grid = np.linspace(low, high, 2000)
             model = client.call("model_predict", campaign_id=campaign_id, points=grid)
     finally:
         server.stop()
     energies = np.array([p["energy"] for p in measured["points"]])
-    truth = simulator.evaluate_true(grid) if instrument.channel == simulator.primary else None
+    truth = true_channel(source, seed, fluorescence, instrument.channel, simulator.i0, grid)
     figure = plot_scan(
         out / "scan.png",
         energies,
@@ -205,7 +220,7 @@ def simulate_xas(
         truth,
         title=f"{strategy} on {Path(source).name}: {scanned}, {len(energies)} points",
     )
-    summary = {
+    return {
         "campaign_id": campaign_id,
         "source": source,
         "mu": signal,
@@ -216,10 +231,16 @@ def simulate_xas(
         "seconds": round(time.perf_counter() - started, 2),
         "figure": str(figure),
         "journal": str(out / "journal.sqlite"),
+        **nrmse(model["mean"], truth),
     }
-    if truth is not None:
-        summary.update(nrmse(model["mean"], truth))
-    return summary
+
+
+def true_channel(source, seed: int, fluorescence, channel: str, i0, grid: np.ndarray):
+    """The noise-free ``channel`` of ``source`` on ``grid`` (m,), (m,): what a noise-free
+    twin (``xas_source`` without noise) measures, in counts of ``i0`` per point for the
+    ``COUNT_CHANNELS`` (the twin counts one incident photon per point)."""
+    truth = xas_source(source, None, seed, fluorescence).measure_channels(grid)[channel]
+    return truth * i0 if channel in COUNT_CHANNELS and i0 is not None else truth
 
 
 def nrmse(mean: np.ndarray, truth: np.ndarray) -> dict:

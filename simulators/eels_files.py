@@ -1,11 +1,12 @@
 """Readers for measured EELS spectra, and their conversion onto the simulator's 1 eV grid.
 
 ``read_msa`` reads EMSA/MSA files (ISO 22029), ``read_eels_text`` two-column text,
-``read_eels`` either of them or, through the optional rosettasciio package
-(``pip install adaptive-lab[io]``), Gatan ``.dm3``/``.dm4`` and HyperSpy
-``.hspy``/``.hdf5`` files holding one spectrum. ``to_channels`` puts any energy axis
-onto the ``N_CHANNELS`` channels of ``simulators.eels`` (channel ``i`` covers
-``[i - 0.5, i + 0.5)`` eV) so that a measured spectrum looks like ``EELSBatch.spectra``.
+``read_eels`` either of them or, through the optional rosettasciio package (the ``io``
+extra: ``.venv/bin/pip install -c constraints.txt -e ".[io]"`` in a checkout), Gatan
+``.dm3``/``.dm4`` and HyperSpy ``.hspy``/``.hdf5`` files holding one spectrum.
+``to_channels`` puts any energy axis onto the ``N_CHANNELS`` channels of
+``simulators.eels`` (channel ``i`` covers ``[i - 0.5, i + 0.5)`` eV) so that a measured
+spectrum looks like ``EELSBatch.spectra``.
 """
 
 import importlib
@@ -19,13 +20,14 @@ from simulators.base import as_float_array
 from simulators.eels import N_CHANNELS
 from simulators.text_files import (
     EV_PER_UNIT,
-    aligned_columns,
+    column_titles,
     existing_file,
     header_columns,
     read_text,
     refuse_decimal_commas,
     split_fields,
     split_lines,
+    titled_columns,
 )
 
 #: Suffixes read through rosettasciio, by its reader module.
@@ -244,7 +246,7 @@ def _text_columns(header: str, width: int, source: str) -> tuple[int, int, str |
     line up with the columns, they are the first two (the unit from the first title), but
     among more than two columns titles must pick them: a ValueError says which to write.
     """
-    titles = aligned_columns(header_columns(header), width)
+    titles = titled_columns(header, width)
     names = [name for name, _ in titles]
     if len(titles) != width:
         if header and width > 2:
@@ -273,8 +275,19 @@ def _text_columns(header: str, width: int, source: str) -> tuple[int, int, str |
     return energy, counts, unit or (name if name in EV_PER_UNIT else None)
 
 
+def _commented_header(comments: list[str], width: int, source: str) -> str | None:
+    """The last of the ``#`` lines before the data that titles an energy or counts
+    column and fits ``width`` columns (``text_files.column_titles``), as
+    ``numpy.savetxt(header=...)`` writes one; free text, rules and units lines are passed
+    over."""
+    titles = {name for line in comments for name, _ in header_columns(line.lstrip("#"))}
+    names = {name for name in titles if ENERGY_TITLE.fullmatch(name) or name in COUNTS_TITLES}
+    return column_titles(comments, names, width, source)[0]
+
+
 def _parse_text(text: str, source: str) -> EELSSpectrum:
     metadata: dict[str, float | str] = {}
+    comments: list[str] = []  # the `#` lines before the data that are not `key: value`
     rows: list[list[float]] = []
     lines: list[int] = []  # the file line of each row
     for number, line in enumerate(split_lines(text), start=1):
@@ -283,6 +296,8 @@ def _parse_text(text: str, source: str) -> EELSSpectrum:
             key, sep, value = stripped.lstrip("#").partition(":")
             if sep and key.strip():
                 metadata[key.strip().lower()] = _value(value.strip())
+            elif not rows:
+                comments.append(stripped)
         elif stripped and not rows and isinstance(_value(split_fields(stripped)[0]), str):
             metadata.setdefault("header", stripped)  # column titles before the data
         elif stripped:
@@ -290,6 +305,10 @@ def _parse_text(text: str, source: str) -> EELSSpectrum:
             lines.append(number)
     if not rows:
         raise ValueError(f"{source} holds no data rows; pass a file with a spectrum")
+    if "header" not in metadata:
+        header = _commented_header(comments, len(rows[0]), source)
+        if header is not None:
+            metadata["header"] = header
     at, count, unit = _text_columns(str(metadata.get("header", "")), len(rows[0]), source)
     for number, row in zip(lines, rows, strict=True):
         if len(row) <= max(at, count):
@@ -328,11 +347,14 @@ def read_eels_text(path: str | Path) -> EELSSpectrum:
     Columns may be separated by commas, semicolons, tabs or spaces; a data line with
     decimal commas (``500,5;1200,3``, ``500,5 1200``) is refused. ``# key: value``
     lines become ``metadata``; a title line before the data is kept as
-    ``metadata["header"]``. Its titles pick the columns (``_text_columns``): energy is
-    the one titled ``Energy``, ``E``, ``Energy loss``, ``eV`` ... (``ENERGY_TITLE``),
-    counts the one titled ``Counts``, ``Intensity`` ... (``COUNTS_TITLES``), else the
-    one after the energy; other columns (an index, ``Channel``) are ignored. Untitled,
-    they are the first two; more than two columns need titles naming the energy.
+    ``metadata["header"]``; without one, so is the last ``#`` line before the data that
+    titles an energy or counts column and fits the data (``# Energy (keV)  Counts``, as
+    ``numpy.savetxt(header=...)`` writes). Its titles pick the columns
+    (``_text_columns``): energy is the one titled ``Energy``, ``E``, ``Energy loss``,
+    ``eV`` ... (``ENERGY_TITLE``), counts the one titled ``Counts``, ``Intensity`` ...
+    (``COUNTS_TITLES``), else the one after the energy; other columns (an index,
+    ``Channel``) are ignored. Untitled, they are the first two; more than two columns
+    need titles naming the energy.
     Energies in keV, by the energy column's title (``Energy (keV)``, ``E_keV``) or a
     ``# xunits: keV`` line, are converted to eV; energies recorded high to low are
     reversed, with their counts.
@@ -352,8 +374,8 @@ def _read_binary(path: Path) -> EELSSpectrum:
         reader = importlib.import_module(f"rsciio.{module}").file_reader
     except ImportError:
         raise ValueError(
-            f"reading {path.suffix} files needs rosettasciio; install it with "
-            "`pip install adaptive-lab[io]`"
+            f"reading {path.suffix} files needs rosettasciio; install the io extra (in a "
+            'checkout: .venv/bin/pip install -c constraints.txt -e ".[io]")'
         ) from None
     signal = reader(str(path))[0]
     data = np.asarray(signal["data"])

@@ -112,7 +112,16 @@ def test_train_refuses_an_out_it_cannot_write_before_training(
 @pytest.mark.parametrize(
     ("command", "message"),
     [
-        ("peakfit --seed 1180591620717411303424", "seed=1180591620717411303424 must be an int"),
+        ("peakfit --seed 1180591620717411303424", "--seed 1180591620717411303424 must be an int"),
+        # the training functions' messages named their Python arguments, not the flags
+        ("peakfit --n-train 100", "error: --n-train 100 must be an integer >= "),
+        ("eels --epochs 0", "error: --epochs 0 must be an integer >= 1"),
+        ("eels --lr 0", "error: --lr must be a finite number > 0, got 0.0"),
+        ("eels --device meta", "error: --device must be 'cpu', 'cuda' or 'cuda:N', got 'meta'"),
+        (
+            "eels --arch resnet --init INIT",
+            "; pass as --init a weights file of adaptive train eels --arch resnet",
+        ),
         ("eels --overlap 2", "--overlap 2: must be a share from 0 to 1"),
         ("eels --overlap nan", "--overlap nan: must be a share from 0 to 1"),
     ],
@@ -120,12 +129,15 @@ def test_train_refuses_an_out_it_cannot_write_before_training(
 def test_bad_train_settings_exit_2_before_the_checkpoint_folder_is_made(
     tmp_path, capsys, command, message
 ):
+    init = tmp_path / "init.pt"
+    init.write_bytes(b"not a weights file")
+    command = command.replace("INIT", str(init))
     where = ["--checkpoints", str(tmp_path / "ck"), "--out", str(tmp_path / "w.pt")]
     assert main(["train", *command.split(), *where]) == 2
     err = capsys.readouterr().err
     assert err.startswith("error: ") and len(err.strip().splitlines()) == 1
     assert message in err
-    assert not any(tmp_path.iterdir())
+    assert [p.name for p in tmp_path.iterdir()] == ["init.pt"]
 
 
 def test_demo_script_runs_in_the_callers_folder(tmp_path):
@@ -179,15 +191,16 @@ def test_eels_references_from_a_wrong_folder_are_refused(tmp_path):
 
 
 @pytest.mark.skipif(not EELS_DATA.is_dir(), reason="needs shared/data/eels")
-def test_identify_writes_its_figure_beside_the_file(tmp_path, monkeypatch, capsys):
+def test_identify_writes_its_figure_in_the_working_folder(tmp_path, monkeypatch, capsys):
+    # it went beside the file, into a shared or read-only data folder
     spectrum = tmp_path / "in" / "mn.msa"
     spectrum.parent.mkdir()
     spectrum.write_bytes((EELS_DATA / "exspy_coreloss_Mn_O.msa").read_bytes())
     monkeypatch.chdir(tmp_path)
     assert main(["identify", str(spectrum), "--json"]) == 0
     result = json.loads(capsys.readouterr().out)
-    assert Path(result["figure"]) == spectrum.with_suffix(".elements.png")
-    assert spectrum.with_suffix(".elements.png").is_file()
+    assert result["figure"] == "mn.elements.png" and (tmp_path / "mn.elements.png").is_file()
+    assert [p.name for p in spectrum.parent.iterdir()] == ["mn.msa"]
     assert result["source"] == str(spectrum)
 
 
@@ -202,11 +215,14 @@ def test_identify_prints_the_figure_path_it_wrote(tmp_path, capsys):
 
 @pytest.mark.skipif(not EELS_DATA.is_dir(), reason="needs shared/data/eels")
 @pytest.mark.parametrize("blocker", ["read-only folder", "folder named like the figure"])
-def test_identify_prints_the_result_when_its_figure_cannot_be_written(tmp_path, capsys, blocker):
+def test_identify_prints_the_result_when_its_figure_cannot_be_written(
+    tmp_path, monkeypatch, capsys, blocker
+):
     spectrum = tmp_path / "in" / "mn.msa"
     spectrum.parent.mkdir()
     spectrum.write_bytes((EELS_DATA / "exspy_coreloss_Mn_O.msa").read_bytes())
-    if blocker == "read-only folder":  # the default figure goes beside the file
+    monkeypatch.chdir(spectrum.parent)  # the default figure goes in the working folder
+    if blocker == "read-only folder":
         spectrum.parent.chmod(0o555)
     else:
         spectrum.with_suffix(".elements.png").mkdir()

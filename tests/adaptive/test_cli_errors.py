@@ -361,3 +361,18 @@ def test_a_server_error_is_printed_once_without_its_type_name(tmp_path, monkeypa
     monkeypatch.setattr("adaptive.simulate.simulate_xas", stopped)
     assert main(["simulate", "xas", "--out", str(tmp_path / "out")]) == 2
     assert capsys.readouterr().err == "error: campaign abc has stopped\n"
+
+
+@pytest.mark.parametrize("kind", ["xas", "synthesis"])
+def test_simulate_into_a_served_journal_says_to_pass_another_out(tmp_path, capsys, kind):
+    # the advice was "give this one another --journal", a flag simulate does not have
+    server = Server(tmp_path / "journal.sqlite", bind="tcp://127.0.0.1:0")
+    server.start()
+    try:
+        assert main(["simulate", kind, "--out", str(tmp_path), "--bind", "tcp://127.0.0.1:0"]) == 2
+    finally:
+        server.stop()
+    err = capsys.readouterr().err
+    assert f"is served by another server (pid {os.getpid()})" in err
+    assert err.endswith("; stop that server, or pass another --out\n"), err
+    assert "--journal" not in err

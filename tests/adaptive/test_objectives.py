@@ -438,6 +438,17 @@ def test_objective_round_trips_through_json():
         SpectrumObjective.from_dict({"measure": "dtw"})
 
 
+@pytest.mark.parametrize("objective", ["pearson", ["pearson"], None])
+def test_an_objective_of_the_wrong_shape_is_told_what_an_objective_is(objective):
+    # was "config must be a mapping from to_dict(), got str", naming neither keys nor measures
+    with pytest.raises(InvalidParameterError) as err:
+        SpectrumObjective.from_dict(objective)
+    message = str(err.value)
+    assert message.startswith('an objective is {"target_x": [m increasing numbers], "target_y"')
+    for word in ("measure", "pearson", "dtw", "normalise", "x_units", repr(objective)):
+        assert word in message
+
+
 def test_a_spectrum_in_other_units_than_the_target_is_refused():
     objective = SpectrumObjective(X, PEAK, x_units="nm", y_units="absorbance")
     objective.check_units("nm", "absorbance")

@@ -1,10 +1,14 @@
 """Helpers of the offline campaigns."""
 
+import functools
+import io
 import json
+import re
 from pathlib import Path
 
 import numpy as np
 import pytest
+from tqdm import tqdm
 
 from adaptive.errors import InvalidParameterError
 from adaptive.journal import Journal
@@ -280,3 +284,51 @@ def test_a_network_that_would_never_propose_is_warned_of(tmp_path, capsys):
         "after the design (it trains on the design and one GP round), so this run is GP only; "
         "pass --rounds 2 or more"
     ) in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("source", "channel"), [("xmcd", "xmcd"), ("xmcd", "mu_plus"), ("kedge", "i1")]
+)
+def test_a_scanned_channel_other_than_the_primary_has_its_truth_and_nrmse(
+    tmp_path, monkeypatch, source, channel
+):
+    # only the primary channel had a truth: no truth curve and no nrmse, with no note
+    drawn = {}
+    monkeypatch.setattr(
+        "adaptive.simulate.plot_scan", lambda path, *args, **kw: drawn.update(truth=args[5])
+    )
+    summary = simulate_xas(
+        tmp_path, source=source, channel=channel, strategy="random", max_points=30, seed=1
+    )
+    assert drawn["truth"] is not None
+    assert 0 < summary["nrmse"] < 0.2  # i1 in counts of I0, as measured, not per photon
+
+
+def test_the_incident_counts_channel_has_a_flat_truth_and_a_note(tmp_path):
+    summary = simulate_xas(tmp_path, channel="i0", strategy="random", max_points=4)
+    assert summary["nrmse"] is None
+    assert summary["nrmse_note"].startswith("no NRMSE: the true signal is flat")
+
+
+def test_n_initial_for_a_strategy_without_a_grid_is_refused_before_a_campaign(tmp_path):
+    # --n-initial 20 --strategy random was silently ignored
+    with pytest.raises(InvalidParameterError, match="--n-initial 20: only --strategy energy_scan"):
+        simulate_xas(tmp_path / "out", strategy="random", n_initial=20)
+    assert not (tmp_path / "out").exists()
+
+
+def test_the_progress_bar_of_a_converged_scan_ends_at_the_points_measured(tmp_path, monkeypatch):
+    # it stayed at e.g. 17/40 when the scan converged before --max-points
+    shown = io.StringIO()
+    monkeypatch.setattr("adaptive.simulate.tqdm", functools.partial(tqdm, file=shown))
+    line = tmp_path / "line.csv"
+    line.write_text(
+        "energy,mu\n" + "".join(f"{e},{(e - 8900) / 200}\n" for e in range(8900, 9110, 10))
+    )
+    summary = simulate_xas(
+        tmp_path / "out", source=str(line), n_initial=3, max_points=40, noise_counts=None
+    )
+    assert summary["stop_reason"].startswith("converged") and summary["n_measured"] < 40
+    n = summary["n_measured"]
+    last = shown.getvalue().rstrip().rpartition("\r")[2]
+    assert re.match(rf"measuring: 100%\|\S+\| {n}/{n} \[", last), last

@@ -192,7 +192,8 @@ def test_missing_file_is_reported(tmp_path):
 def test_binary_formats_need_the_io_extra(tmp_path):
     path = tmp_path / "spectrum.dm4"
     path.write_bytes(b"\x00\x00\x00\x04")
-    with pytest.raises(ValueError, match=r"adaptive-lab\[io\]"):
+    # the hint was `pip install adaptive-lab[io]`, which works from no checkout
+    with pytest.raises(ValueError, match=r'pip install -c constraints.txt -e "\.\[io\]"'):
         read_eels(path)
 
 
@@ -515,3 +516,27 @@ def test_bad_points_of_a_file_are_named_by_their_line(tmp_path, name, text, mess
     # they were counted from 0 among the data points ("counts is nan at point 1")
     with pytest.raises(ValueError, match=message):
         read_eels(write(tmp_path, name, text))
+
+
+@pytest.mark.parametrize(
+    ("header", "row"),
+    [
+        # numpy.savetxt(header=...) comments the title line, which was dropped: the keV
+        # axis was refused as "below 100 eV", the channel column read as the energy
+        ("# Energy (keV)  Counts\n", "{k} {c}\n"),
+        ("# Channel Energy(eV) Counts\n", "{i} {e} {c}\n"),
+        ("# recorded 2024\n# Energy (keV)  Counts\n# ----\n", "{k} {c}\n"),  # free text, rule
+    ],
+)
+def test_a_commented_title_line_picks_the_columns_and_unit(tmp_path, header, row):
+    rows = "".join(row.format(i=i, e=500.0 + i, k=0.5 + 0.001 * i, c=100 + i) for i in range(40))
+    spectrum = read_eels(write(tmp_path, "saved.txt", header + rows))
+    np.testing.assert_allclose(spectrum.energy, 500 + np.arange(40))
+    np.testing.assert_allclose(spectrum.counts, 100 + np.arange(40))
+    assert spectrum.metadata["header"].endswith("Counts")
+
+
+def test_a_commented_title_line_that_does_not_fit_is_refused_with_the_fix(tmp_path):
+    text = "# Channel Energy Loss (eV) Counts\n" + "".join(f"{i} {500 + i} 9\n" for i in range(3))
+    with pytest.raises(ValueError, match="gives 4 column titles but the data rows have 3"):
+        read_eels(write(tmp_path, "t.txt", text))
