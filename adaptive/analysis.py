@@ -8,6 +8,7 @@ observation's objective value.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -17,10 +18,15 @@ from adaptive.errors import InvalidParameterError
 from adaptive.options import check_options
 from adaptive.records import Spectrum
 
+#: An ``x_units`` label naming kinetic energy (``KE``, ``K.E. (eV)``, ``Kinetic Energy``),
+#: which is neither a binding energy nor an energy loss, whatever its unit.
+_KINETIC = re.compile(r"\bk\.?\s*e\b|kinetic", re.I)
+
 
 def _energy_in_ev(spectrum: Spectrum, task: str, axis: str) -> tuple[np.ndarray, np.ndarray]:
     """``(x in eV, y)``, each (n,), ordered by increasing x, of a spectrum whose x is an
-    energy in its ``x_units``: eV, keV, or '' for eV.
+    energy in its ``x_units``: a label with eV or keV in it (``Binding Energy / eV``,
+    ``eV (BE)``), or one naming only the energy (``BE``, ``binding energy``, '') for eV.
 
     Args:
         spectrum: the spectrum.
@@ -28,17 +34,25 @@ def _energy_in_ev(spectrum: Spectrum, task: str, axis: str) -> tuple[np.ndarray,
         axis: what x is, for the message ("binding energy").
 
     Raises:
-        InvalidParameterError: other ``x_units`` (``simulators.eels_files.ev_per``).
+        InvalidParameterError: ``x_units`` naming kinetic energy (``_KINETIC``), or
+            another unit (``simulators.eels_files.ev_per``).
     """
     from simulators.eels_files import ev_per
 
-    try:
-        scale = ev_per(spectrum.x_units)
-    except ValueError:  # simulators raise builtins only (they import nothing of ours)
+    units = spectrum.x_units
+    refused = (
+        f"cannot {task} in a spectrum with x_units={units!r}: x is {axis} in 'eV' or 'keV' "
+        "('' for eV)"
+    )
+    if _KINETIC.search(units):
         raise InvalidParameterError(
-            f"cannot {task} in a spectrum with x_units={spectrum.x_units!r}: x is {axis} in "
-            "'eV' or 'keV' ('' for eV); convert x to eV and send x_units='eV'"
-        ) from None
+            f"{refused}, and kinetic energy is not {axis}; convert x to {axis} and send "
+            "x_units='eV'"
+        )
+    try:
+        scale = ev_per(units)
+    except ValueError:  # simulators raise builtins only (they import nothing of ours)
+        raise InvalidParameterError(f"{refused}; convert x to eV and send x_units='eV'") from None
     x, y = spectrum.ascending()
     return x * scale, y
 
@@ -47,7 +61,7 @@ class PeakAnalysis:
     """XPS peak fit (network + least squares): ``n_peaks``, ``center_i``, ``area_i``,
     ``area_ratio_i`` with peaks in order of binding energy, and with ``regions``
     ``area_<name>`` and ``area_fraction_<name>`` (``PeakFitResult.features``). x is binding
-    energy in the spectrum's ``x_units`` (eV, keV, or '' for eV), either order.
+    energy in the spectrum's ``x_units`` (``_energy_in_ev``), either order.
 
     The index features follow the fit's peak order: one more small peak found renumbers
     the rest, so ``area_1`` may be another line in each spectrum. Region features name a

@@ -231,7 +231,7 @@ def simulate_xas(
         "seconds": round(time.perf_counter() - started, 2),
         "figure": str(figure),
         "journal": str(out / "journal.sqlite"),
-        **nrmse(model["mean"], truth),
+        **nrmse(model["mean"], truth, instrument.channel),
     }
 
 
@@ -243,15 +243,18 @@ def true_channel(source, seed: int, fluorescence, channel: str, i0, grid: np.nda
     return truth * i0 if channel in COUNT_CHANNELS and i0 is not None else truth
 
 
-def nrmse(mean: np.ndarray, truth: np.ndarray) -> dict:
+def nrmse(mean: np.ndarray, truth: np.ndarray, channel: str = "mu") -> dict:
     """``{"nrmse": ...}``: the RMSE of ``mean`` (m,) from ``truth`` (m,) over the 0.5-99.5
     percentile span of ``truth``; None with an ``nrmse_note`` when that is not a finite
-    number (a flat truth), so the summary stays valid JSON."""
+    number (a flat truth), so the summary stays valid JSON. ``channel`` is the scanned
+    one, for the note: ``i0``, the incident count, is flat by design."""
     span = float(np.percentile(truth, 99.5) - np.percentile(truth, 0.5))
     error = float(np.sqrt(np.mean((mean - truth) ** 2)))
     if span > 0 and np.isfinite(error):
         return {"nrmse": error / span}
-    if span <= 0:
+    if span <= 0 and channel == "i0":
+        why = "i0 is the incident count, flat by design: scan mu or another channel for an NRMSE"
+    elif span <= 0:
         why = (
             f"the true signal is flat (0.5-99.5 percentile span {span:g}), so errors have no "
             "scale; replay a spectrum with an edge"

@@ -20,9 +20,7 @@ from simulators.base import as_float_array
 from simulators.eels import N_CHANNELS
 from simulators.text_files import (
     EV_PER_UNIT,
-    column_titles,
     existing_file,
-    header_columns,
     read_text,
     refuse_decimal_commas,
     split_fields,
@@ -126,24 +124,32 @@ def _leading_number(value: float | str | None) -> float | None:
 
 #: Energy units that say nothing (EMSA writers leave them empty or ``<undefined>``).
 UNSET_UNITS = {"", "none", "<undefined>", "undefined", "-"}
-#: What may stand around an energy unit: a title before it in brackets (``Energy Loss
-#: (eV)``, ``(eV)``, ``[keV]``) and a per-channel suffix (``eV/ch``, ``keV per channel``).
-_UNIT_DECORATION = re.compile(r"^.*[(\[]|[)\]]$|\s*(?:/|\bper\b)\s*ch(?:an(?:nel)?)?$", re.I)
+#: An energy unit as a whole word anywhere in a label: ``Energy Loss (eV)``, ``[keV]``,
+#: ``eV/ch``, ``keV per channel``, ``Binding Energy / eV``, ``eV (BE)``; not ``meV``.
+_UNIT_WORD = re.compile(r"\b(k?ev)\b", re.I)
+#: Labels that name a binding energy without a unit: ``BE``, ``B.E.``, ``binding energy``.
+_BINDING_ENERGY = re.compile(r"b\.?\s*e\.?|binding[\s_-]*energy", re.I)
 
 
 def ev_per(unit, default: float = 1.0, source: str = "") -> float:
-    """eV per energy ``unit``: 1000 for keV, 1 for eV (any case, ``_UNIT_DECORATION``
-    ignored), ``default`` when unset; a ValueError for any other unit, which read as eV
-    would put every edge elsewhere."""
-    name = "" if unit is None else _UNIT_DECORATION.sub("", str(unit).strip()).strip().lower()
-    if name in UNSET_UNITS:
+    """eV per energy ``unit``: 1000 for keV, 1 for eV (any case, the unit a whole word
+    anywhere in the label, ``_UNIT_WORD``), ``default`` when unset or when the label only
+    names an energy (``Energy loss``, ``BE``, ``binding energy``); a ValueError for any
+    other unit, which read as eV would put every edge elsewhere."""
+    label = "" if unit is None else str(unit).strip()
+    words = {word.lower() for word in _UNIT_WORD.findall(label)}
+    if len(words) == 1:
+        return EV_PER_UNIT[words.pop()]
+    if not words and (
+        label.lower() in UNSET_UNITS
+        or ENERGY_TITLE.fullmatch(label.lower())
+        or _BINDING_ENERGY.fullmatch(label)
+    ):
         return default
-    if name not in EV_PER_UNIT:
-        raise ValueError(
-            f"{source}: energy units {unit!r} are not eV or keV; convert the energy axis to "
-            "eV (or keV) and read the file again"
-        )
-    return EV_PER_UNIT[name]
+    raise ValueError(
+        f"{source}: energy units {unit!r} are not eV or keV; convert the energy axis to "
+        "eV (or keV) and read the file again"
+    )
 
 
 def _numbers(line: str, number: int, source: str) -> list[float]:
@@ -275,14 +281,24 @@ def _text_columns(header: str, width: int, source: str) -> tuple[int, int, str |
     return energy, counts, unit or (name if name in EV_PER_UNIT else None)
 
 
-def _commented_header(comments: list[str], width: int, source: str) -> str | None:
-    """The last of the ``#`` lines before the data that titles an energy or counts
-    column and fits ``width`` columns (``text_files.column_titles``), as
-    ``numpy.savetxt(header=...)`` writes one; free text, rules and units lines are passed
-    over."""
-    titles = {name for line in comments for name, _ in header_columns(line.lstrip("#"))}
-    names = {name for name in titles if ENERGY_TITLE.fullmatch(name) or name in COUNTS_TITLES}
-    return column_titles(comments, names, width, source)[0]
+def _commented_header(comments: list[str], width: int) -> str | None:
+    """The last of the ``#`` lines before the data that titles its ``width`` columns, as
+    ``numpy.savetxt(header=...)`` writes one, else None.
+
+    A line titles them when it gives exactly ``width`` titles (``titled_columns``) and
+    names an energy (``ENERGY_TITLE``) and a counts column (``COUNTS_TITLES``), or, over
+    two columns, begins with an energy title carrying its unit (``Energy (keV)``). Other
+    lines are free text (``# EELS energy loss``), rules or units and are passed over.
+    """
+    for line in reversed(comments):
+        titles = titled_columns(line, width)
+        if len(titles) != width:
+            continue
+        energy = [bool(ENERGY_TITLE.fullmatch(name)) for name, _ in titles]
+        counts = any(name in COUNTS_TITLES for name, _ in titles)
+        if (any(energy) and counts) or (width == 2 and energy[0] and titles[0][1]):
+            return line
+    return None
 
 
 def _parse_text(text: str, source: str) -> EELSSpectrum:
@@ -306,7 +322,7 @@ def _parse_text(text: str, source: str) -> EELSSpectrum:
     if not rows:
         raise ValueError(f"{source} holds no data rows; pass a file with a spectrum")
     if "header" not in metadata:
-        header = _commented_header(comments, len(rows[0]), source)
+        header = _commented_header(comments, len(rows[0]))
         if header is not None:
             metadata["header"] = header
     at, count, unit = _text_columns(str(metadata.get("header", "")), len(rows[0]), source)
@@ -348,8 +364,9 @@ def read_eels_text(path: str | Path) -> EELSSpectrum:
     decimal commas (``500,5;1200,3``, ``500,5 1200``) is refused. ``# key: value``
     lines become ``metadata``; a title line before the data is kept as
     ``metadata["header"]``; without one, so is the last ``#`` line before the data that
-    titles an energy or counts column and fits the data (``# Energy (keV)  Counts``, as
-    ``numpy.savetxt(header=...)`` writes). Its titles pick the columns
+    gives one title per column, naming the energy and counts (``# Energy (keV)  Counts``,
+    as ``numpy.savetxt(header=...)`` writes; ``_commented_header``), while other ``#``
+    lines are free text. Its titles pick the columns
     (``_text_columns``): energy is the one titled ``Energy``, ``E``, ``Energy loss``,
     ``eV`` ... (``ENERGY_TITLE``), counts the one titled ``Counts``, ``Intensity`` ...
     (``COUNTS_TITLES``), else the one after the energy; other columns (an index,

@@ -247,6 +247,24 @@ def test_a_peak_fit_reads_x_in_the_units_the_spectrum_names(units):
     assert in_kev["center_0"] == pytest.approx(932.7, abs=0.05)
 
 
+@pytest.mark.skipif(not DEFAULT_WEIGHTS.is_file(), reason="no trained weights")
+@pytest.mark.parametrize(
+    "units", ["binding energy", "Binding Energy / eV", "B.E.", "eV (BE)", "BE (eV)", "BE"]
+)
+def test_a_peak_fit_reads_xps_binding_energy_labels_as_ev(units):
+    # all but 'BE (eV)' were refused, so an XPS driver sending them failed every spectrum
+    analysis = Analysis({"name": "peak_fit", "value": "area_ratio_1"})
+    e, counts = two_peaks()
+    assert analysis(Spectrum(e, counts, units)) == analysis(Spectrum(e, counts, "eV"))
+
+
+@pytest.mark.parametrize("units", ["KE", "K.E.", "kinetic energy", "Kinetic Energy (eV)"])
+def test_a_peak_fit_refuses_kinetic_energy_and_says_why(units):
+    analysis = Analysis({"name": "peak_fit"})
+    with pytest.raises(InvalidParameterError, match="kinetic energy is not binding energy"):
+        analysis(Spectrum(*two_peaks(), units))
+
+
 @pytest.mark.parametrize("units", ["nm", "counts", "eV KE"])
 def test_a_peak_fit_refuses_x_units_that_are_not_an_energy(units):
     # they were fitted as eV

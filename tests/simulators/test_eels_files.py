@@ -9,6 +9,7 @@ import pytest
 
 from simulators import EELSSpectrum, read_eels, read_eels_text, read_msa, to_channels
 from simulators.eels import N_CHANNELS
+from simulators.eels_files import ev_per
 
 EELS = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "eels"
 EELSDB = (
@@ -526,6 +527,7 @@ def test_bad_points_of_a_file_are_named_by_their_line(tmp_path, name, text, mess
         ("# Energy (keV)  Counts\n", "{k} {c}\n"),
         ("# Channel Energy(eV) Counts\n", "{i} {e} {c}\n"),
         ("# recorded 2024\n# Energy (keV)  Counts\n# ----\n", "{k} {c}\n"),  # free text, rule
+        ("# Energy (keV)  Spectrum\n", "{k} {c}\n"),  # two columns: an energy with its unit
     ],
 )
 def test_a_commented_title_line_picks_the_columns_and_unit(tmp_path, header, row):
@@ -533,10 +535,57 @@ def test_a_commented_title_line_picks_the_columns_and_unit(tmp_path, header, row
     spectrum = read_eels(write(tmp_path, "saved.txt", header + rows))
     np.testing.assert_allclose(spectrum.energy, 500 + np.arange(40))
     np.testing.assert_allclose(spectrum.counts, 100 + np.arange(40))
-    assert spectrum.metadata["header"].endswith("Counts")
+    assert spectrum.metadata["header"].startswith(("# Energy", "# Channel"))
 
 
-def test_a_commented_title_line_that_does_not_fit_is_refused_with_the_fix(tmp_path):
-    text = "# Channel Energy Loss (eV) Counts\n" + "".join(f"{i} {500 + i} 9\n" for i in range(3))
-    with pytest.raises(ValueError, match="gives 4 column titles but the data rows have 3"):
-        read_eels(write(tmp_path, "t.txt", text))
+@pytest.mark.parametrize(
+    ("comment", "row"),
+    [
+        # free text whose words are titles ("energy", "loss") was taken as the title line:
+        # three columns read energy from the counts column, two were refused ("7 column
+        # titles but the data rows have 2")
+        ("# EELS energy loss\n", "{e} {c} 7\n"),
+        ("# measured energy loss\n", "{e} {c} 7\n"),
+        ("# Energy loss spectrum of a Fe3O4 flake\n", "{e} {c}\n"),
+        ("# intensity vs energy loss\n", "{e} {c}\n"),
+        ("# Energy scan\n", "{e} {c}\n"),
+        ("# Counts in eV\n", "{e} {c}\n"),
+        ("# Channel Energy Loss (eV) Counts\n", "{e} {c} 9\n"),  # 4 titles: passed over
+    ],
+)
+def test_a_free_text_comment_is_not_taken_for_the_column_titles(tmp_path, comment, row):
+    rows = "".join(row.format(e=400.0 + i, c=1000 + 3 * i) for i in range(40))
+    spectrum = read_eels(write(tmp_path, "commented.txt", comment + rows))
+    np.testing.assert_allclose(spectrum.energy, 400 + np.arange(40))
+    np.testing.assert_allclose(spectrum.counts, 1000 + 3 * np.arange(40))
+    assert "header" not in spectrum.metadata
+
+
+@pytest.mark.parametrize(
+    ("label", "scale"),
+    [
+        ("eV", 1.0),
+        ("keV", 1000.0),
+        ("Energy Loss (eV)", 1.0),
+        ("eV/ch", 1.0),
+        ("keV per channel", 1000.0),
+        # XPS labels with the unit anywhere or none were refused ('eV (BE)' read as 'BE')
+        ("eV (BE)", 1.0),
+        ("Binding Energy / eV", 1.0),
+        ("BE (eV)", 1.0),
+        ("binding energy", 1.0),
+        ("B.E.", 1.0),
+        ("BE", 1.0),
+        ("energy loss", 1.0),
+        ("", 1.0),
+        (None, 1.0),
+    ],
+)
+def test_ev_per_finds_the_unit_anywhere_and_reads_an_energy_name_as_ev(label, scale):
+    assert ev_per(label) == scale
+
+
+@pytest.mark.parametrize("label", ["nm", "counts", "KE", "kinetic energy", "meV", "keV (eV)"])
+def test_ev_per_refuses_labels_that_are_not_an_energy_in_ev_or_kev(label):
+    with pytest.raises(ValueError, match=r"f: energy units .* are not eV or keV"):
+        ev_per(label, source="f")
