@@ -185,12 +185,12 @@ class Client:
             **params: its parameters; numpy arrays travel as binary frames.
 
         Raises:
-            InvalidParameterError: the parameters cannot be encoded, or an observation's
-                ``value`` or ``uncertainty`` is not one finite number.
+            InvalidParameterError: the parameters cannot be encoded (an observation's
+                ``value`` or ``uncertainty`` of NaN or inf says what to send instead).
         """
         if method == "observation_put":
-            for name in ("value", "uncertainty"):  # NaN would not even encode: say why here
-                if params.get(name) is not None:
+            for name in ("value", "uncertainty"):  # JSON cannot carry NaN/inf: say why here
+                if isinstance(params.get(name), float) and not math.isfinite(params[name]):
                     reading_number(name, params[name])
             if not {"client_id", "sequence"} & set(params):
                 params = {**params, "client_id": self.put_id, "sequence": self.next_sequence()}

@@ -12,6 +12,7 @@ import json
 import os
 import reprlib
 import sqlite3
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -66,12 +67,16 @@ BUSY_TIMEOUT_S = 1.0
 class Journal:
     """Append-only store of campaigns, observations and events.
 
+    Safe to share between threads: one lock serializes its statements, and a thread's
+    ``transaction()`` holds it throughout, so no other thread's statement joins it.
+
     Args:
         path: the SQLite file (created with its folder when missing).
     """
 
     def __init__(self, path: str | Path):
         self.path = Path(path)
+        self._lock = threading.RLock()
         self._db = None
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -93,12 +98,16 @@ class Journal:
             ) from None
 
     def close(self) -> None:
-        self._db.close()
+        with self._lock:  # after another thread's transaction, not in its middle
+            self._db.close()
 
-    def _execute(self, sql: str, args: tuple = ()) -> sqlite3.Cursor:
-        """Run one statement; SQLite's failures (a uniqueness conflict aside) are JournalErrors."""
+    def _execute(self, sql: str, args: tuple = ()) -> list[tuple]:
+        """Run one statement and return all its rows, read under the lock (so no other
+        thread's transaction is open meanwhile); SQLite's failures (a uniqueness conflict
+        aside) are JournalErrors."""
         try:
-            return self._db.execute(sql, args)
+            with self._lock:
+                return self._db.execute(sql, args).fetchall()
         except sqlite3.IntegrityError:
             raise
         except UnicodeEncodeError as err:  # SQLite stores text as UTF-8
@@ -117,17 +126,24 @@ class Journal:
             )
             raise JournalError(f"the journal {str(self.path)!r} failed: {err}; {advice}") from None
 
+    def _one(self, sql: str, args: tuple = ()) -> tuple | None:
+        """The first row of a query, or None."""
+        rows = self._execute(sql, args)
+        return rows[0] if rows else None
+
     @contextmanager
     def transaction(self) -> Iterator[None]:
-        """The block's writes commit together at its end, or none when it raises."""
-        self._execute("BEGIN IMMEDIATE")
-        try:
-            yield
-            self._execute("COMMIT")
-        except BaseException:
-            if self._db.in_transaction:  # SQLite ends it itself on a full disk or I/O error
-                self._execute("ROLLBACK")
-            raise
+        """The block's writes commit together at its end, or none when it raises; other
+        threads' statements wait until then."""
+        with self._lock:
+            self._execute("BEGIN IMMEDIATE")
+            try:
+                yield
+                self._execute("COMMIT")
+            except BaseException:
+                if self._db.in_transaction:  # SQLite ends it itself on a full disk or I/O error
+                    self._execute("ROLLBACK")
+                raise
 
     def create_campaign(self, campaign_id: str, config: dict) -> None:
         try:
@@ -142,10 +158,10 @@ class Journal:
 
     def campaign(self, campaign_id: str) -> dict:
         """Return ``{"id", "config", "created", "status", "stop_reason"}``."""
-        row = self._execute(
+        row = self._one(
             "SELECT id, config, created, status, stop_reason FROM campaigns WHERE id = ?",
             (campaign_id,),
-        ).fetchone()
+        )
         if row is None:
             raise UnknownCampaignError(
                 f"no campaign {campaign_id!r} in {self.path}; list them with campaign_list"
@@ -209,10 +225,10 @@ class Journal:
         """Whether the put ``(client_id, client_seq)`` is journaled; False without a client_id."""
         if client_id is None:
             return False
-        row = self._execute(
+        row = self._one(
             "SELECT 1 FROM observations WHERE campaign_id = ? AND client_id = ? AND client_seq = ?",
             (campaign_id, client_id, client_seq),
-        ).fetchone()
+        )
         return row is not None
 
     def _check_same(
@@ -220,11 +236,11 @@ class Journal:
     ) -> None:
         """Raise unless the stored put ``(client_id, client_seq)`` holds the same measurement
         as ``record`` (its time aside: the server stamps puts that carry none)."""
-        stored, sx, sy = self._execute(
+        stored, sx, sy = self._one(
             "SELECT record, spectrum_x, spectrum_y FROM observations "
             "WHERE campaign_id = ? AND client_id = ? AND client_seq = ?",
             (campaign_id, client_id, client_seq),
-        ).fetchone()
+        )
         old, new = ({**json.loads(r), "time": None} for r in (stored, json.dumps(record)))
         new_arrays = (None, None) if spectrum is None else _spectrum_bytes(spectrum)
         if json.dumps(old, sort_keys=True) != json.dumps(new, sort_keys=True) or (
@@ -263,9 +279,7 @@ class Journal:
         )
 
     def strategy_state(self, campaign_id: str) -> dict | None:
-        row = self._execute(
-            "SELECT state FROM strategy_states WHERE campaign_id = ?", (campaign_id,)
-        ).fetchone()
+        row = self._one("SELECT state FROM strategy_states WHERE campaign_id = ?", (campaign_id,))
         return None if row is None else json.loads(row[0])
 
     def append_event(self, campaign_id: str, kind: str, payload: dict[str, Any]) -> None:
@@ -279,13 +293,13 @@ class Journal:
     ) -> dict | None:
         """``{"kind", "payload"}`` of the first event of one of ``kinds`` that keeps the put
         ``(client_id, client_seq)``; None if there is none."""
-        row = self._execute(
+        row = self._one(
             "SELECT kind, payload FROM events WHERE campaign_id = ? "
             "AND json_extract(payload, '$.client_id') = ? "
             "AND json_extract(payload, '$.sequence') = ? "
             f"AND kind IN ({', '.join('?' * len(kinds))}) ORDER BY seq LIMIT 1",
             (campaign_id, client_id, client_seq, *kinds),
-        ).fetchone()
+        )
         return None if row is None else {"kind": row[0], "payload": json.loads(row[1])}
 
     def events(self, campaign_id: str, kind: str | None = None) -> list[dict]:
@@ -300,22 +314,31 @@ class Journal:
 
 
 def claim_for_serving(path: str | Path) -> IO[str]:
-    """Take the exclusive lock ``<path>.lock`` that one server holds on its journal; the
-    path resolved, so a symlink to the journal takes the same lock.
+    """Take the exclusive lock ``<path>.lock`` that one server holds on its journal, and
+    check that the journal opens; the path resolved, so a symlink to the journal takes the
+    same lock.
 
     Returns the open lock file; closing it (or the process dying, kill -9 included)
     releases the lock. Two servers on one journal would each keep their own copy of a
     campaign (both suggesting the same points, one taking puts after the other stopped).
+    A claim that fails removes the lock file if it created it (never one another server
+    holds), so a failed start leaves none behind.
 
     Raises:
-        JournalError: another server (this process or another) holds the lock.
+        JournalError: the lock file cannot be created (the journal's folder cannot be
+            written), another server (this process or another) holds the lock, or the
+            journal does not open (a folder, a file that is no SQLite database).
     """
     lock_path = Path(f"{Path(path).resolve()}.lock")  # one lock for every name of the file
+    created = not lock_path.exists()
     try:
         lock_path.parent.mkdir(parents=True, exist_ok=True)
         lock = open(lock_path, "a+")
     except OSError as err:
-        raise JournalError(f"cannot create the lock file {str(lock_path)!r}: {err}") from None
+        raise JournalError(
+            f"cannot create the lock file {str(lock_path)!r} beside the journal ({err}); pass "
+            "a journal path in a folder you can write to, e.g. --journal runs/journal.sqlite"
+        ) from None
     try:
         fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:
@@ -326,10 +349,28 @@ def claim_for_serving(path: str | Path) -> IO[str]:
             f"the journal {str(path)!r} is served by another server (pid {holder}); stop that "
             "server, or give this one another --journal"
         ) from None
+    if not _names(lock_path, lock):  # a failed claim removed it after we opened it
+        lock.close()
+        return claim_for_serving(path)
+    try:
+        Journal(path).close()
+    except BaseException:
+        if created:
+            lock_path.unlink(missing_ok=True)  # still locked: no other claim holds it
+        lock.close()
+        raise
     lock.truncate(0)
     lock.write(str(os.getpid()))
     lock.flush()
     return lock
+
+
+def _names(path: Path, file: IO[str]) -> bool:
+    """Whether ``path`` names the open ``file`` (not removed, nor made anew since)."""
+    try:
+        return os.path.samestat(os.stat(path), os.fstat(file.fileno()))
+    except FileNotFoundError:
+        return False
 
 
 def different_put_error(client_id: str, client_seq: int) -> InvalidParameterError:

@@ -313,13 +313,28 @@ def parse_request(envelope: dict) -> tuple[str | int, str, dict]:
             f"request has unknown key(s) {sorted(extra)}; allowed: id, method, params, v"
         )
     request_id, method, params = envelope.get("id"), envelope.get("method"), envelope.get("params")
-    if not (isinstance(request_id, str) or is_int(request_id)):
+    if not _is_request_id(request_id):
         raise ProtocolError(f"request id must be a str or int, got {request_id!r}")
     if not isinstance(method, str) or not method:
         raise ProtocolError(f"request method must be a non-empty str, got {method!r}")
     if not isinstance(params, dict):
         raise ProtocolError(f"request params must be a JSON object, got {params!r}")
     return request_id, method, params
+
+
+def request_id(frames: Sequence[bytes]) -> str | int | None:
+    """The id an error reply to a malformed request carries, so that its peer can match it:
+    frame 0's ``"id"`` when frame 0 is a JSON object whose id is a str or int, else None."""
+    try:
+        envelope = json.loads(bytes(frames[0]).decode("utf-8")) if frames else None
+    except (ValueError, RecursionError):  # UnicodeDecodeError and JSONDecodeError included
+        return None
+    found = envelope.get("id") if isinstance(envelope, dict) else None
+    return found if _is_request_id(found) else None
+
+
+def _is_request_id(value: Any) -> bool:
+    return isinstance(value, str) or is_int(value)
 
 
 def ok_reply(id: str | int | None, result: Any) -> dict:

@@ -8,17 +8,28 @@ bytes: a client's retry resends its frames) gets the cached reply again, so a re
 never does the work twice, while another request that reuses its id is served anew.
 Request ids must therefore be unique across peers (``protocol.request`` uses a uuid):
 two peers that send byte-identical requests under one id are answered as one request.
+
+Only the serving thread touches the socket. It answers pings, campaign lists, cached
+replies and malformed requests itself, and hands every other request to its campaign's
+worker thread (requests naming no campaign share one), which runs them in arrival order
+and hands the replies back: a long ``campaign_insights`` on one campaign holds up no
+other campaign. A resend that arrives while its original runs waits behind it on the same
+worker and is then answered from the cache.
 """
 
 from __future__ import annotations
 
 import hashlib
+import os
+import queue
+import re
 import reprlib
 import sys
 import threading
 import time
 import traceback
-from collections import OrderedDict
+from collections import OrderedDict, deque
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -48,6 +59,8 @@ REPLY_CACHE_SIZE = 1024
 JOURNALED_ERRORS = (AnalysisError, CampaignStoppedError)
 #: The most points one ``model_predict`` call takes (a model's memory grows with them).
 MAX_PREDICT_POINTS = 100_000
+#: Cheap reads of no campaign, answered by the serving thread itself.
+LOOP_METHODS = frozenset({"server_ping", "campaign_list"})
 
 
 class Server:
@@ -65,6 +78,7 @@ class Server:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._replies: OrderedDict[bytes, list[bytes]] = OrderedDict()
+        self._replies_lock = threading.Lock()  # workers fill the cache, all threads read it
         self._start_error: BaseException | None = None
         self.methods = {
             "server_ping": self.server_ping,
@@ -97,7 +111,7 @@ class Server:
         """
         if not is_finite_number(timeout_s) or timeout_s <= 0:
             raise InvalidParameterError(f"timeout_s={timeout_s!r} must be a number of seconds > 0")
-        self._stop.clear()
+        self._stop = threading.Event()  # the workers of an earlier run keep the set one
         self._start_error = None
         ready = threading.Event()
         self._thread = threading.Thread(target=self.serve_forever, args=(ready,), daemon=True)
@@ -125,19 +139,31 @@ class Server:
             self._thread.join(5)
 
     def serve_forever(self, ready: threading.Event | None = None) -> None:
-        """Serve until ``stop()``; the socket and journal are owned by this thread.
+        """Serve until ``stop()``; the socket is owned by this thread, the journal shared
+        with the campaigns' workers, which ``stop()`` abandons mid-request (uncommitted
+        work is lost; their replies are dropped).
 
         Raises: the endpoint cannot be bound (``zmq.ZMQError`` "Address already in use";
-        ``start()`` raises it as ``ServerStartError``), or the journal opened or claimed
-        (``JournalError``: another server serves it).
+        ``start()`` raises it as ``ServerStartError``; a tcp port outside 0..65535 is a
+        ``ServerStartError`` here), or the journal opened or claimed (``JournalError``:
+        another server serves it).
         """
+        # Each entry is read and written only by its campaign's worker (see _Workers).
         self.campaigns: dict[str, Campaign] = {}
         self._insights: dict[str, dict] = {}  # campaign id -> campaign_insights' cache
+        stop = self._stop
         socket = zmq.Context.instance().socket(zmq.ROUTER)
         socket.setsockopt(zmq.LINGER, 0)
         self.journal, lock = None, None
         try:  # bind first: a busy endpoint leaves no journal file behind
             host, _, port = self.bind.rpartition(":")
+            number = re.fullmatch(r"[0-9]{1,5}", port) and int(port) <= 65535
+            if self.bind.startswith("tcp://") and not (port == "*" or number):
+                raise ServerStartError(  # ZeroMQ would wrap 99999 round to 34463
+                    f"cannot serve on {self.bind}: its port is not a number from 0 to 65535; "
+                    "give an endpoint such as tcp://127.0.0.1:5556, or tcp://127.0.0.1:0 for "
+                    "any free port"
+                )
             if port in ("0", "*"):
                 socket.bind_to_random_port(host)
             else:
@@ -158,56 +184,79 @@ class Server:
         finally:
             if ready is not None:
                 ready.set()
+        workers = _Workers(self._answer, stop)
         poller = zmq.Poller()
         poller.register(socket, zmq.POLLIN)
+        poller.register(workers.wake_fd, zmq.POLLIN)
         try:
-            while not self._stop.is_set():
-                if not poller.poll(100):
-                    continue
-                identity, *frames = socket.recv_multipart()
-                if frames[:1] == [b""]:
-                    reply = self.handle(frames[1:])
-                else:
-                    error = ProtocolError(
-                        'a request is the frames [b"", json, *arrays]: send the empty '
-                        "delimiter frame first (a REQ socket adds it; a DEALER must)"
-                    )
-                    reply = protocol.encode(protocol.error_reply(None, error))
-                socket.send_multipart([identity, b"", *reply])
+            while not stop.is_set():
+                ready_now = dict(poller.poll(100))
+                if socket in ready_now:
+                    identity, *frames = socket.recv_multipart()
+                    reply = self._receive(identity, frames, workers)
+                    if reply is not None:
+                        socket.send_multipart([identity, b"", *reply])
+                if workers.wake_fd in ready_now:
+                    for identity, reply in workers.replies():
+                        socket.send_multipart([identity, b"", *reply])
         finally:
+            workers.close()  # a worker mid-request is abandoned: its reply is dropped
             socket.close(linger=0)
             self.journal.close()
             lock.close()
 
-    def handle(self, frames: list[bytes]) -> list[bytes]:
-        """Answer one request's frames with reply frames; never raises."""
-        request_id = None
+    def _receive(self, identity: bytes, frames: list[bytes], workers: _Workers) -> list | None:
+        """Reply frames for a request the serving thread answers itself, or None when its
+        campaign's worker (``params["campaign_id"]``) will; never raises."""
+        if frames[:1] != [b""]:
+            error = ProtocolError(
+                'a request is the frames [b"", json, *arrays]: send the empty '
+                "delimiter frame first (a REQ socket adds it; a DEALER must)"
+            )
+            return protocol.encode(protocol.error_reply(protocol.request_id(frames), error))
+        frames = frames[1:]
         digest = hashlib.sha256()
         for frame in frames:  # each frame's length first, so frame boundaries count
             digest.update(len(frame).to_bytes(8, "little"))
             digest.update(frame)
         key = digest.digest()
-        if key in self._replies:
-            return self._replies[key]
-        method, journaled = None, False
+        with self._replies_lock:
+            cached = self._replies.get(key)
+        if cached is not None:
+            return cached
         try:
-            envelope = protocol.decode(frames)
-            request_id, method, params = protocol.parse_request(envelope)
+            request_id, method, params = protocol.parse_request(protocol.decode(frames))
+        except Exception as err:
+            return protocol.encode(_error_reply(protocol.request_id(frames), err))
+        if method in LOOP_METHODS:
+            return self._answer(key, request_id, method, params)
+        campaign_id = params.get("campaign_id")
+        job = (key, request_id, method, params)
+        workers.submit(campaign_id if isinstance(campaign_id, str) else None, identity, job)
+        return None
+
+    def _answer(self, key: bytes, request_id: str | int, method: str, params: dict) -> list:
+        """Reply frames for a parsed request whose frames' digest is ``key``: the cached
+        reply when it ran already, else run and (when it changed state) cached; never raises."""
+        with self._replies_lock:  # a resend that waited behind its original on one worker
+            cached = self._replies.get(key)
+        if cached is not None:
+            return cached
+        journaled = False
+        try:
             reply = protocol.ok_reply(request_id, self._dispatch(method, params))
-        except AdaptiveError as err:
-            reply = protocol.error_reply(request_id, err)
+        except Exception as err:
+            reply = _error_reply(request_id, err)
             journaled = method == "observation_put" and isinstance(err, JOURNALED_ERRORS)
-        except Exception as err:  # a bug: report it and keep serving
-            traceback.print_exc(file=sys.stderr)
-            reply = protocol.error_reply(request_id, err)
         try:
             out = protocol.encode(reply)
         except AdaptiveError as err:
             out = protocol.encode(protocol.error_reply(request_id, err))
         if (method in protocol.STATE_CHANGING and reply["ok"]) or journaled:
-            self._replies[key] = out
-            while len(self._replies) > REPLY_CACHE_SIZE:
-                self._replies.popitem(last=False)
+            with self._replies_lock:
+                self._replies[key] = out
+                while len(self._replies) > REPLY_CACHE_SIZE:
+                    self._replies.popitem(last=False)
         return out
 
     def _dispatch(self, method: str, params: dict) -> Any:
@@ -395,6 +444,75 @@ class Server:
         """
         campaign = self._campaign(campaign_id)
         return campaign_insights(campaign, self._insights.setdefault(campaign.id, {}))
+
+
+class _Workers:
+    """One daemon thread per busy campaign: runs its requests in arrival order and queues
+    the replies for the serving thread, which alone may use the socket.
+
+    Args:
+        answer: ``answer(*job) -> reply frames``; never raises.
+        stop: once set, workers take no further request (one mid-request is abandoned).
+    """
+
+    def __init__(self, answer: Callable[..., list[bytes]], stop: threading.Event):
+        self._answer, self._stop = answer, stop
+        self._jobs: dict[str | None, deque] = {}  # campaign id -> its waiting (identity, job)
+        self._replies: queue.SimpleQueue = queue.SimpleQueue()
+        self._lock = threading.Lock()
+        self.wake_fd, self._wake_write = os.pipe()  # readable when replies wait
+        os.set_blocking(self.wake_fd, False)
+        os.set_blocking(self._wake_write, False)
+        self._closed = False
+
+    def submit(self, campaign_id: str | None, identity: bytes, job: tuple) -> None:
+        """Queue ``job`` behind the campaign's others, starting its worker when idle."""
+        with self._lock:
+            if campaign_id in self._jobs:
+                self._jobs[campaign_id].append((identity, job))
+                return
+            self._jobs[campaign_id] = deque([(identity, job)])
+        threading.Thread(target=self._work, args=(campaign_id,), daemon=True).start()
+
+    def _work(self, campaign_id: str | None) -> None:
+        while True:
+            with self._lock:
+                waiting = self._jobs[campaign_id]
+                if not waiting or self._stop.is_set():
+                    del self._jobs[campaign_id]
+                    return
+                identity, job = waiting.popleft()
+            self._replies.put((identity, self._answer(*job)))
+            with self._lock:  # not after close(): the pipe's number may be reused by then
+                if not self._closed:
+                    try:
+                        os.write(self._wake_write, b"\0")
+                    except BlockingIOError:  # the pipe is full: the serving thread is woken
+                        pass
+
+    def replies(self) -> list[tuple[bytes, list[bytes]]]:
+        """The ``(identity, reply frames)`` finished since the last call."""
+        try:
+            os.read(self.wake_fd, 65536)
+        except BlockingIOError:
+            pass
+        out = []
+        while not self._replies.empty():
+            out.append(self._replies.get())
+        return out
+
+    def close(self) -> None:
+        with self._lock:
+            self._closed = True
+            os.close(self.wake_fd)
+            os.close(self._wake_write)
+
+
+def _error_reply(request_id: str | int | None, err: Exception) -> dict:
+    """The error reply for ``err``; an error that is not ours is a bug, printed to stderr."""
+    if not isinstance(err, AdaptiveError):  # a bug: report it and keep serving
+        traceback.print_exc(file=sys.stderr)
+    return protocol.error_reply(request_id, err)
 
 
 def _spectrum(raw: Any) -> Spectrum | None:

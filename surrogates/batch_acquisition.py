@@ -20,6 +20,7 @@ from torch.distributions import Normal
 
 from adaptive.arrays import check_int, finite_matrix
 from adaptive.errors import InvalidParameterError
+from surrogates.threads import seeded_torch
 
 DTYPE = torch.float64
 CHUNK = 512
@@ -257,10 +258,10 @@ def select_batch(
     q = min(q, len(arrays["candidates"]))  # a finite set: the last batch holds what is left
     if q == 0:
         return [], []
-    with warnings.catch_warnings(), torch.random.fork_rng():
+    # baseline pruning and posterior draws use the global RNG
+    with seeded_torch(seed), warnings.catch_warnings():
         # joint posteriors over near-duplicate candidates need diagonal jitter; that is fine
         warnings.simplefilter("ignore", NumericalWarning)
-        torch.manual_seed(seed)  # baseline pruning and posterior draws use the global RNG
         return BATCH_METHODS[method](
             model, arrays["candidates"], arrays["train_x"], arrays["pending"], q, seed
         )

@@ -15,6 +15,7 @@ from gpytorch.mlls import ExactMarginalLogLikelihood
 from linear_operator.utils.warnings import NumericalWarning
 
 from adaptive.errors import InvalidParameterError
+from surrogates.threads import seeded_torch
 
 DTYPE = torch.float64
 #: Least known noise variance, in units of the objective over its spread (of the
@@ -76,9 +77,8 @@ def fit_recipe_gp(x: np.ndarray, y: np.ndarray, y_var: np.ndarray | None = None)
     )
     # botorch retries a failed fit from hyperparameters drawn from the priors: seed those
     # draws so the same data always gives the same model (and the same batch)
-    with warnings.catch_warnings(), torch.random.fork_rng():
+    with seeded_torch(0), warnings.catch_warnings():
         warnings.simplefilter("ignore")  # botorch warns when a restart is needed
-        torch.manual_seed(0)
         fit_gpytorch_mll(ExactMarginalLogLikelihood(model.likelihood, model))
     model.eval()
     model.y_scale = scale

@@ -12,6 +12,7 @@ from matplotlib.figure import Figure
 from adaptive.arrays import finite_matrix
 from adaptive.errors import InvalidParameterError
 from adaptive.figures import save_figure
+from surrogates.threads import PROCESS_STATE_LOCK
 
 #: Feature permutations averaged per explained row (both directions each).
 PERMUTATIONS = 10
@@ -58,13 +59,14 @@ def shap_values(
         explainer = shap.ExactExplainer(predict, masker)
         return np.asarray(explainer(explain, batch_size=2**d, silent=True).values)
     evals = PERMUTATIONS * (2 * d + 1)  # each permutation costs 2 d + 1 model calls
-    state = np.random.get_state()  # PermutationExplainer calls np.random.seed(seed)
-    try:
-        explainer = shap.PermutationExplainer(predict, masker, seed=seed)
-        values = explainer(explain, max_evals=evals, batch_size=evals, silent=True).values
-        return np.asarray(values)
-    finally:
-        np.random.set_state(state)
+    with PROCESS_STATE_LOCK:  # PermutationExplainer calls np.random.seed(seed)
+        state = np.random.get_state()
+        try:
+            explainer = shap.PermutationExplainer(predict, masker, seed=seed)
+            values = explainer(explain, max_evals=evals, batch_size=evals, silent=True).values
+            return np.asarray(values)
+        finally:
+            np.random.set_state(state)
 
 
 def importance(values: np.ndarray, names: Sequence[str]) -> dict[str, float]:

@@ -194,7 +194,7 @@ def test_bad_observations_get_typed_errors_and_change_nothing(
 
 
 def test_nan_value_is_refused_before_it_reaches_the_journal(server, client, campaign):
-    with pytest.raises(InvalidParameterError, match="NaN"):  # JSON cannot carry it
+    with pytest.raises(InvalidParameterError, match="value=nan .*failed="):  # not in JSON
         put(client, campaign, 7100.0, float("nan"))
     nan_header = {
         "v": 1,
@@ -249,6 +249,26 @@ def test_malformed_frames_and_wrong_version_are_answered(server, client, campaig
     assert client.call("campaign_status", campaign_id=campaign)["status"] == "running"
 
 
+PING = {"v": 1, "id": "z", "method": "server_ping", "params": {}}
+
+
+@pytest.mark.parametrize(
+    ("frames", "request_id"),
+    [
+        ([json.dumps({**PING, "v": 2, "id": "a"}).encode()], "a"),
+        ([json.dumps({"v": 1, "id": 7, "method": "server_ping"}).encode()], 7),
+        ([json.dumps(PING).encode(), b"unreferenced"], "z"),
+        ([json.dumps({**PING, "id": "d", "extra": 1}).encode()], "d"),
+        ([json.dumps({**PING, "id": ["x"]}).encode()], None),
+        ([b"{not json"], None),
+    ],
+    ids=["other version", "no params", "extra frame", "extra key", "list id", "not json"],
+)
+def test_an_error_reply_to_a_bad_envelope_carries_its_readable_id(server, frames, request_id):
+    reply = raw_call(server.endpoint, frames)
+    assert reply["error"]["type"] == "ProtocolError" and reply["id"] == request_id
+
+
 def test_bad_campaign_configs(client):
     with pytest.raises(RemoteError, match="unknown strategy"):
         client.call("campaign_create", space=SPACE, strategy={"name": "magic"})
@@ -297,6 +317,14 @@ def test_a_bind_that_fails_at_start_is_a_typed_error_naming_the_fix(server, tmp_
         Server(tmp_path / "other.sqlite", bind=bind).start()
     assert isinstance(caught.value, OSError) and isinstance(caught.value.__cause__, zmq.ZMQError)
     assert not (tmp_path / "other.sqlite").exists()
+
+
+@pytest.mark.parametrize("port", ["99999", "65536", "-1", "5e3", ""])
+def test_a_port_beyond_0_to_65535_is_refused_before_binding(tmp_path, port):
+    bind = f"tcp://127.0.0.1:{port}"
+    with pytest.raises(ServerStartError, match=f"cannot serve on {bind}: its port is not a number"):
+        Server(tmp_path / "journal.sqlite", bind=bind).start()  # ZeroMQ: 99999 -> 34463
+    assert not (tmp_path / "journal.sqlite").exists()
 
 
 def test_a_start_that_hangs_is_a_typed_error_and_the_late_server_stops(tmp_path, monkeypatch):
@@ -423,13 +451,14 @@ def test_a_dealer_request_without_the_delimiter_frame_gets_a_protocol_error(serv
     socket.setsockopt(zmq.LINGER, 0)
     socket.connect(server.endpoint)
     try:
-        socket.send_multipart(protocol.encode(protocol.request("server_ping")))
+        envelope = protocol.request("server_ping")
+        socket.send_multipart(protocol.encode(envelope))
         assert socket.poll(5000), "server did not answer"
         delimiter, *frames = socket.recv_multipart()
     finally:
         socket.close()
     reply = protocol.decode(frames)
-    assert delimiter == b"" and reply["ok"] is False
+    assert delimiter == b"" and reply["ok"] is False and reply["id"] == envelope["id"]
     assert reply["error"]["type"] == "ProtocolError"
     assert "send the empty delimiter frame first" in reply["error"]["message"]
     assert client.call("server_ping")["campaigns"] == 0
@@ -573,8 +602,8 @@ def test_a_plain_put_resent_after_a_server_restart_is_journaled_once(server, cam
     assert again["duplicate"] and again["n_observations"] == 1
 
 
-def test_plain_puts_of_a_client_with_a_chosen_id_are_not_keyed(server, campaign):
-    for _ in range(2):  # a restarted script reusing its id: sequences would collide
+def test_a_restarted_script_reusing_its_client_id_keys_its_puts_anew(server, campaign):
+    for _ in range(2):  # the same id and sequence 1 each run: put_id keys them apart
         with Client(server.endpoint, timeout_s=10, client_id="beamline-8") as client:
             reply = put(client, campaign, 7100.0, float(client.next_sequence()))
     assert reply["accepted"] and reply["n_observations"] == 2
