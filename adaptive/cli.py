@@ -46,10 +46,15 @@ def cmd_serve(args) -> int:
         while True:
             time.sleep(1)
     except KeyboardInterrupt:
-        raise KeyboardInterrupt(
+        message = (
             f"server stopped; its journal {args.journal} keeps every campaign: serve it "
             "again to resume them"
-        ) from None
+        )
+        server.stop()
+        if server.workers_left_running:  # inside torch, they would abort the interpreter's exit
+            print(f"interrupted: {message}", file=sys.stderr, flush=True)
+            os._exit(130)
+        raise KeyboardInterrupt(message) from None
     finally:
         server.stop()
 

@@ -61,6 +61,8 @@ JOURNALED_ERRORS = (AnalysisError, CampaignStoppedError)
 MAX_PREDICT_POINTS = 100_000
 #: Cheap reads of no campaign, answered by the serving thread itself.
 LOOP_METHODS = frozenset({"server_ping", "campaign_list"})
+#: Seconds a stopping server waits for its workers' requests in progress to end.
+WORKER_GRACE_S = 5.0
 
 
 class Server:
@@ -80,6 +82,7 @@ class Server:
         self._replies: OrderedDict[bytes, list[bytes]] = OrderedDict()
         self._replies_lock = threading.Lock()  # workers fill the cache, all threads read it
         self._start_error: BaseException | None = None
+        self.workers_left_running = 0  # workers a stop abandoned mid-request (see stop)
         self.methods = {
             "server_ping": self.server_ping,
             "campaign_create": self.campaign_create,
@@ -134,9 +137,12 @@ class Server:
         return self.endpoint
 
     def stop(self) -> None:
+        """Stop serving: requests in progress get ``WORKER_GRACE_S`` to end; those still
+        running after it are abandoned (``workers_left_running`` counts them: a process
+        that exits with such a thread inside torch should leave by ``os._exit``)."""
         self._stop.set()
         if self._thread is not None:
-            self._thread.join(5)
+            self._thread.join(WORKER_GRACE_S + 5)
 
     def serve_forever(self, ready: threading.Event | None = None) -> None:
         """Serve until ``stop()``; the socket is owned by this thread, the journal shared
@@ -200,7 +206,7 @@ class Server:
                     for identity, reply in workers.replies():
                         socket.send_multipart([identity, b"", *reply])
         finally:
-            workers.close()  # a worker mid-request is abandoned: its reply is dropped
+            self.workers_left_running = workers.close(WORKER_GRACE_S)  # replies dropped
             socket.close(linger=0)
             self.journal.close()
             lock.close()
@@ -464,6 +470,7 @@ class _Workers:
         os.set_blocking(self.wake_fd, False)
         os.set_blocking(self._wake_write, False)
         self._closed = False
+        self._threads: set[threading.Thread] = set()
 
     def submit(self, campaign_id: str | None, identity: bytes, job: tuple) -> None:
         """Queue ``job`` behind the campaign's others, starting its worker when idle."""
@@ -472,23 +479,33 @@ class _Workers:
                 self._jobs[campaign_id].append((identity, job))
                 return
             self._jobs[campaign_id] = deque([(identity, job)])
-        threading.Thread(target=self._work, args=(campaign_id,), daemon=True).start()
+            thread = threading.Thread(target=self._work, args=(campaign_id,), daemon=True)
+            self._threads.add(thread)
+        thread.start()
 
     def _work(self, campaign_id: str | None) -> None:
-        while True:
-            with self._lock:
-                waiting = self._jobs[campaign_id]
-                if not waiting or self._stop.is_set():
-                    del self._jobs[campaign_id]
-                    return
-                identity, job = waiting.popleft()
-            self._replies.put((identity, self._answer(*job)))
-            with self._lock:  # not after close(): the pipe's number may be reused by then
-                if not self._closed:
-                    try:
-                        os.write(self._wake_write, b"\0")
-                    except BlockingIOError:  # the pipe is full: the serving thread is woken
-                        pass
+        me = threading.current_thread()
+        try:
+            while True:
+                with self._lock:  # the check and the removal at once: submit() sees either
+                    waiting = self._jobs[campaign_id]
+                    if not waiting or self._stop.is_set():
+                        del self._jobs[campaign_id]
+                        self._threads.discard(me)
+                        return
+                    identity, job = waiting.popleft()
+                self._replies.put((identity, self._answer(*job)))
+                with self._lock:  # not after close(): the pipe's number may be reused by then
+                    if not self._closed:
+                        try:
+                            os.write(self._wake_write, b"\0")
+                        except BlockingIOError:  # the pipe is full: the serving thread wakes
+                            pass
+        except BaseException:  # answering failed (out of memory): the campaign's next
+            with self._lock:  # request starts a new worker rather than queueing for ever
+                self._jobs.pop(campaign_id, None)
+                self._threads.discard(me)
+            raise
 
     def replies(self) -> list[tuple[bytes, list[bytes]]]:
         """The ``(identity, reply frames)`` finished since the last call."""
@@ -501,11 +518,19 @@ class _Workers:
             out.append(self._replies.get())
         return out
 
-    def close(self) -> None:
+    def close(self, grace_s: float) -> int:
+        """Wait up to ``grace_s`` seconds (``stop`` set) for the requests in progress, then
+        close the wake-up pipe; return how many workers are still running."""
+        deadline = time.monotonic() + grace_s
+        with self._lock:
+            threads = list(self._threads)
+        for thread in threads:
+            thread.join(max(0.0, deadline - time.monotonic()))
         with self._lock:
             self._closed = True
             os.close(self.wake_fd)
             os.close(self._wake_write)
+            return sum(thread.is_alive() for thread in self._threads)
 
 
 def _error_reply(request_id: str | int | None, err: Exception) -> dict:

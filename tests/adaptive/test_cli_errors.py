@@ -94,6 +94,46 @@ def test_ctrl_c_stops_serve_with_one_line_and_exit_130(tmp_path):
     )
 
 
+def test_ctrl_c_stops_serve_in_the_middle_of_a_model_fit_with_one_line_and_exit_130(tmp_path):
+    """A worker inside torch when the interpreter exits would abort it (SIGABRT)."""
+    import numpy as np
+    import zmq
+
+    from adaptive import protocol
+
+    journal = tmp_path / "journal.sqlite"
+    run = _adaptive(
+        *("serve", "--bind", "tcp://127.0.0.1:0", "--journal", journal),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        endpoint = run.stdout.readline().split()[3].rstrip(",")
+        space = {"dimensions": [{"name": n, "low": 0.0, "high": 1.0} for n in ("a", "b")]}
+        strategy = {
+            "name": "batch_bo",
+            "options": {"q": 4, "n_initial": 3, "n_candidates": 64, "seed": 0},
+        }
+        with Client(endpoint, timeout_s=60) as client:
+            client.call("campaign_create", space=space, strategy=strategy, campaign_id="c")
+            for a, b in np.random.default_rng(1).random((40, 2)):
+                point = {"a": float(a), "b": float(b)}
+                client.call("observation_put", campaign_id="c", point=point, value=float(a + b))
+        dealer = zmq.Context.instance().socket(zmq.DEALER)
+        dealer.setsockopt(zmq.LINGER, 0)
+        dealer.connect(endpoint)  # SHAP over models of 40 recipes: seconds of torch
+        request = protocol.request("campaign_insights", {"campaign_id": "c"})
+        dealer.send_multipart([b"", *protocol.encode(request)])
+        time.sleep(1.0)
+        run.send_signal(signal.SIGINT)
+        _, err = run.communicate(timeout=60)
+        dealer.close()
+    finally:
+        run.kill()
+    assert run.returncode == 130, err
+    assert err.startswith("interrupted: server stopped;") and err.count("\n") == 1, err
+
+
 def test_ctrl_c_in_training_says_how_to_resume(tmp_path):
     checkpoints, err = tmp_path / "ck", tmp_path / "err.txt"
     with err.open("w") as sink:
