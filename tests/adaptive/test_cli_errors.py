@@ -74,13 +74,18 @@ def test_ctrl_c_in_simulate_names_the_campaign_it_printed_at_once_and_loses_noth
         server.stop()
 
 
-def test_ctrl_c_stops_serve_with_one_line_and_exit_130(tmp_path):
-    journal = tmp_path / "journal.sqlite"
-    run = _adaptive(
+def _serve(journal: Path) -> subprocess.Popen:
+    """``adaptive serve`` on any free port, its output piped."""
+    return _adaptive(
         *("serve", "--bind", "tcp://127.0.0.1:0", "--journal", journal),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
     )
+
+
+def test_ctrl_c_stops_serve_with_one_line_and_exit_130(tmp_path):
+    journal = tmp_path / "journal.sqlite"
+    run = _serve(journal)
     try:
         assert run.stdout.readline().startswith("adaptive server on tcp://127.0.0.1:")
         run.send_signal(signal.SIGINT)
@@ -102,11 +107,7 @@ def test_ctrl_c_stops_serve_in_the_middle_of_a_model_fit_with_one_line_and_exit_
     from adaptive import protocol
 
     journal = tmp_path / "journal.sqlite"
-    run = _adaptive(
-        *("serve", "--bind", "tcp://127.0.0.1:0", "--journal", journal),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-    )
+    run = _serve(journal)
     try:
         endpoint = run.stdout.readline().split()[3].rstrip(",")
         space = {"dimensions": [{"name": n, "low": 0.0, "high": 1.0} for n in ("a", "b")]}
