@@ -142,6 +142,17 @@ def random_state(device: torch.device) -> dict[str, torch.Tensor]:
     return state
 
 
+def training_step(loss: torch.Tensor, optimizer, schedule, bar, epoch: int) -> None:
+    """One optimiser step on ``loss`` (its gradients, the optimiser, the learning-rate
+    ``schedule``), shown on the tqdm ``bar`` with the 0-based ``epoch``."""
+    optimizer.zero_grad()
+    loss.backward()
+    optimizer.step()
+    schedule.step()
+    bar.update()
+    bar.set_postfix(epoch=epoch + 1, loss=f"{loss.item():.3f}", refresh=False)
+
+
 def save_checkpoint(
     checkpoint_dir: Path,
     epoch: int,

@@ -85,6 +85,7 @@ from surrogates.checkpoints import (
     save_checkpoint,
     save_file,
     training_device,
+    training_step,
 )
 from surrogates.seeds import derived_seed
 from surrogates.threads import one_torch_thread
@@ -894,13 +895,8 @@ def train_eels_net(
                     loss = eels_loss(
                         net(_prepare(x, torch.from_numpy(data.window[rows]).to(dev))), y
                     )
-                    optimizer.zero_grad()
-                    loss.backward()
-                    optimizer.step()
-                    schedule.step()
+                    training_step(loss, optimizer, schedule, bar, epoch)
                     total += loss.item()
-                    bar.update()
-                    bar.set_postfix(epoch=epoch + 1, loss=f"{loss.item():.3f}", refresh=False)
                 seconds += time.perf_counter() - began
                 history.append(total / steps)
                 save_checkpoint(

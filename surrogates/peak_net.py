@@ -61,6 +61,7 @@ from surrogates.checkpoints import (
     save_checkpoint,
     save_file,
     training_device,
+    training_step,
 )
 from surrogates.seeds import derived_seed
 from surrogates.threads import one_torch_thread
@@ -678,13 +679,8 @@ def train_peak_net(
                 for i in range(steps):
                     rows = slice(i * batch_size, (i + 1) * batch_size)
                     loss, parts = _losses(net, x[rows], count[rows], target[rows])
-                    optimizer.zero_grad()
-                    loss.backward()
-                    optimizer.step()
-                    schedule.step()
+                    training_step(loss, optimizer, schedule, bar, epoch)
                     total += parts
-                    bar.update()
-                    bar.set_postfix(epoch=epoch + 1, loss=f"{loss.item():.3f}", refresh=False)
                 seconds += time.perf_counter() - began
                 history.append([float(v) for v in (total / steps).cpu()])
                 save_checkpoint(
