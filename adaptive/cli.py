@@ -165,7 +165,7 @@ def cmd_bench_pool(args) -> int:
 
 
 def cmd_bench_batch(args) -> int:
-    from adaptive.bench_pool import bench_batch_time
+    from adaptive.bench_batch import bench_batch_time
 
     result = bench_batch_time(args.observations, args.batch, args.repeats)
     _print_result(result, args)

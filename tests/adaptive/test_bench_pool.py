@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from adaptive.bench_pool import bench_batch_time, bench_pool, pool_space
+from adaptive.bench_pool import bench_pool, pool_space
 from adaptive.errors import InvalidParameterError
 from simulators import PoolEmulator
 
@@ -45,20 +45,6 @@ def test_random_only_run_gives_finite_figures(pool_csv):
     )
     assert result["seeds"] == 2 and list(result["methods"]) == ["random"]
     assert np.isfinite(result["methods"]["random"]["ef_at_30pct"])
-
-
-@pytest.mark.parametrize(
-    ("options", "match"),
-    [
-        ({"repeats": 0}, "--repeats 0: must be a positive integer"),
-        ({"n_observations": 1}, "--observations 1: must be an integer >= 15"),
-        ({"n_observations": 1, "q": 1}, "--observations 1: must be an integer >= 2"),
-        ({"q": 0}, "--batch 0: must be a positive integer"),
-    ],
-)
-def test_bad_batch_bench_counts_are_refused_by_flag(options, match):
-    with pytest.raises(InvalidParameterError, match=match):
-        bench_batch_time(**options)
 
 
 @pytest.mark.parametrize(

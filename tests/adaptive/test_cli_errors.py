@@ -163,7 +163,7 @@ def test_ctrl_c_in_any_other_command_is_one_line_and_exit_130(monkeypatch, capsy
     def interrupted(*args, **kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr("adaptive.bench_pool.bench_batch_time", interrupted)
+    monkeypatch.setattr("adaptive.bench_batch.bench_batch_time", interrupted)
     try:
         code = main(["bench", "batch"])
     except KeyboardInterrupt:  # escaping main, it would end the whole test session
