@@ -115,7 +115,10 @@ def xas_source(source: str, noise_counts: float | None, seed: int, fluorescence:
                 "pass a larger --noise-counts, or 0 for noise-free"
             ) from None
     if not Path(source).is_file():
-        raise FileNotFoundError(f"--source {source!r} is neither kedge, xmcd nor a file")
+        raise InvalidParameterError(
+            f"--source {source!r} is neither kedge, xmcd nor a file; pass kedge, xmcd or the "
+            "path of a recorded spectrum (XDI, or two columns: energy eV, mu)"
+        )
     return RecordedSpectrum.from_file(source, i0=noise_counts, seed=seed, fluorescence=fluorescence)
 
 

@@ -1,5 +1,6 @@
-"""Simulated and replayed X-ray absorption spectrometers, a silver-nanoparticle synthesis
-simulator and a pool of measured experiments (numpy/scipy only)."""
+"""Simulated and replayed X-ray absorption spectrometers, XPS and EELS spectra with their
+file readers, a silver-nanoparticle synthesis simulator and a pool of measured experiments
+(numpy/scipy only)."""
 
 from simulators.agnp import AgNPSynthesis
 from simulators.base import Simulator

@@ -1,4 +1,4 @@
-"""Pure, vectorised line shapes for X-ray absorption spectra.
+"""Pure, vectorised line shapes for X-ray absorption and photoemission spectra.
 
 Every function takes energies (or wavenumbers) as a scalar or an array of any
 shape and returns a float array of the same shape. Peaks have unit height at

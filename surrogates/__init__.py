@@ -1,4 +1,5 @@
-"""Models behind one small interface: ``fit(x, y)`` then ``predict(x) -> (mean, std)``."""
+"""Models and analysis networks: the warped GP of energy scans, the recipe GP and batch
+acquisition, the XPS peak network and fitter, the EELS element identifier, SHAP reports."""
 
 from surrogates.warped_gp import WarpedGP
 

@@ -63,7 +63,7 @@ def _check_unit(name: str, x: np.ndarray) -> None:
         i, j = np.argwhere(out)[0]
         raise InvalidParameterError(
             f"{name}[{i}, {j}] = {x[i, j]} is outside [0, 1]; scale recipes to the unit "
-            "cube by their bounds first (e.g. RecipeSpace's unit encoding)"
+            "cube by their bounds first (e.g. ``Space.to_unit``)"
         )
 
 

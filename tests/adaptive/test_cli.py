@@ -173,6 +173,11 @@ def test_fluorescence_needs_a_file_source():
         xas_source("kedge", None, 0, fluorescence="Sum_Fe_Ka")
 
 
+def test_a_source_that_is_no_simulator_nor_file_is_a_typed_error(tmp_path):
+    with pytest.raises(InvalidParameterError, match="pass kedge, xmcd or the path"):
+        xas_source(str(tmp_path / "Cu_foil.xdi"), None, 0)
+
+
 def test_a_figure_path_without_suffix_gets_png(tmp_path):
     import matplotlib.pyplot as plt
 
