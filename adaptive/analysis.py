@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from adaptive.errors import InvalidParameterError
-from adaptive.options import check_options
+from adaptive.options import check_keys, check_options
 from adaptive.records import Spectrum
 
 #: An ``x_units`` label naming kinetic energy (``KE``, ``K.E. (eV)``, ``Kinetic Energy``),
@@ -196,9 +196,7 @@ class Analysis:
                 f'an analysis is {{"name": one of {sorted(ANALYSES)}, "options": {{...}}, '
                 f'"value": feature name or null}}, got {config!r}'
             )
-        unknown = set(config) - {"name", "options", "value"}
-        if unknown:
-            raise InvalidParameterError(f"unknown analysis config keys {sorted(unknown)}")
+        check_keys(config, ("name", "options", "value"), "analysis config")
         self.config = config
         self.value = config.get("value")
         if self.value is not None and not isinstance(self.value, str):

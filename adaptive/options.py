@@ -12,6 +12,28 @@ from typing import Any
 from adaptive.errors import InvalidParameterError
 
 
+def check_keys(mapping: dict, allowed: Collection[str], what: str) -> None:
+    """Refuse keys of ``mapping`` outside ``allowed``, naming the closest allowed key.
+
+    Args:
+        mapping: a config or record read from JSON.
+        allowed: its allowed keys, in the order the message lists them.
+        what: how errors name the mapping, e.g. ``"dimension"``.
+
+    Raises:
+        InvalidParameterError: e.g. "unknown dimension fields ['unit'] (did you mean
+            'units'?); its fields are name, kind, low, high, choices, units, step".
+    """
+    unknown = sorted(set(mapping) - set(allowed), key=str)  # keys of mixed types sort too
+    if not unknown:
+        return
+    close = difflib.get_close_matches(str(unknown[0]), allowed, n=1)
+    hint = f" (did you mean {close[0]!r}?)" if close else ""
+    raise InvalidParameterError(
+        f"unknown {what} fields {unknown}{hint}; its fields are {', '.join(allowed)}"
+    )
+
+
 def check_options(
     target: Callable,
     options: Any,

@@ -17,6 +17,7 @@ import numpy as np
 
 from adaptive.arrays import finite_matrix, is_finite_number, is_number
 from adaptive.errors import InvalidParameterError, OutOfSpaceError
+from adaptive.options import check_keys
 
 #: relative tolerance for "on the step lattice" and for constraint bounds
 TOL = 1e-9
@@ -409,12 +410,7 @@ class LinearConstraint:
                 'a constraint is {"coefficients": {"a": 1, "b": 1}, "upper": 100}, '
                 f"got {data!r}"
             )
-        unknown = set(data) - {"coefficients", "upper", "lower", "name"}
-        if unknown:
-            raise InvalidParameterError(
-                f"unknown constraint fields {_sorted_keys(unknown)}; use coefficients, upper, "
-                "lower, name"
-            )
+        check_keys(data, ("coefficients", "upper", "lower", "name"), "constraint")
         if "coefficients" not in data:
             raise InvalidParameterError(f"constraint {data!r} lacks coefficients")
         return cls(**data)
@@ -521,7 +517,9 @@ class Space:
                 )
         names = [d.name for d in self.dimensions]
         if len(set(names)) != len(names):
-            raise InvalidParameterError(f"dimension names repeat: {names}")
+            raise InvalidParameterError(
+                f"dimension names repeat: {names}; give each dimension its own name"
+            )
         try:
             object.__setattr__(self, "constraints", tuple(self.constraints))
         except TypeError:
@@ -626,7 +624,10 @@ class Space:
             )
         missing = [n for n in self.names if n not in point]
         if missing:
-            raise InvalidParameterError(f"point {point} lacks dimensions {missing}")
+            raise InvalidParameterError(
+                f"point {point} lacks dimensions {missing}; give a value for every one of "
+                f"{self.names}"
+            )
         checked = {dim.name: dim.validate(point[dim.name]) for dim in self.dimensions}
         for con, margin in zip(self.constraints, self._readback, strict=True):
             problem = con.violation(checked, margin=margin)
@@ -824,18 +825,14 @@ class Space:
                 'a space is {"dimensions": [{"name": ..., "low": ..., "high": ...}, ...]}, '
                 f"got {data!r}"
             )
-        unknown = set(data) - {"dimensions", "constraints"}
-        if unknown:
-            raise InvalidParameterError(
-                f"unknown space fields {_sorted_keys(unknown)}; use dimensions and constraints"
-            )
+        check_keys(data, ("dimensions", "constraints"), "space")
         dims = []
         for raw in data["dimensions"]:
             if not isinstance(raw, dict):
                 raise InvalidParameterError(f"a dimension must be a mapping, got {raw!r}")
-            unknown = set(raw) - {"name", "kind", "low", "high", "choices", "units", "step"}
-            if unknown:
-                raise InvalidParameterError(f"unknown dimension fields {_sorted_keys(unknown)}")
+            check_keys(
+                raw, ("name", "kind", "low", "high", "choices", "units", "step"), "dimension"
+            )
             if "name" not in raw:
                 raise InvalidParameterError(f"dimension {raw!r} needs a name")
             dims.append(Dimension(**raw))

@@ -7,7 +7,7 @@ from typing import Any
 
 from adaptive.errors import InvalidParameterError
 from adaptive.objectives import SpectrumObjective
-from adaptive.options import check_options
+from adaptive.options import check_keys, check_options
 from adaptive.space import Space
 from adaptive.strategies.batch_bo import BatchBO
 from adaptive.strategies.conventional_scan import ConventionalScan
@@ -32,9 +32,7 @@ def make_strategy(config: Any, space: Space, objective: SpectrumObjective | None
             f'a strategy config is {{"name": one of {sorted(STRATEGIES)}, "options": {{...}}}}, '
             f"got {config!r}"
         )
-    unknown = set(config) - {"name", "options"}
-    if unknown:
-        raise InvalidParameterError(f"unknown strategy config keys {sorted(unknown)}")
+    check_keys(config, ("name", "options"), "strategy config")
     cls = STRATEGIES.get(config["name"])
     if cls is None:
         raise InvalidParameterError(

@@ -20,7 +20,7 @@ SPACE = {"dimensions": [{"name": "x", "kind": "continuous", "low": 0.0, "high": 
 def test_bad_analysis_configs_are_rejected():
     with pytest.raises(InvalidParameterError, match="one of"):
         Analysis({"name": "tarot"})
-    with pytest.raises(InvalidParameterError, match="unknown analysis config keys"):
+    with pytest.raises(InvalidParameterError, match="unknown analysis config fields"):
         Analysis({"name": "peak_fit", "colour": "red"})
 
 

@@ -10,7 +10,7 @@ from adaptive.campaign import Campaign
 from adaptive.errors import InvalidParameterError
 from adaptive.journal import Journal
 from adaptive.objectives import SpectrumObjective
-from adaptive.options import check_options
+from adaptive.options import check_keys, check_options
 from adaptive.space import Dimension, Space
 
 SPACE = Space((Dimension("energy", low=8900.0, high=9100.0, units="eV"),))
@@ -126,3 +126,39 @@ def test_an_unknown_parameter_of_a_method_without_parameters_says_it_takes_none(
     with pytest.raises(InvalidParameterError) as caught:
         check_options(campaign_list, {"x": 1}, "campaign_list", noun="parameter")
     assert str(caught.value) == ("campaign_list: unknown parameter 'x'; it takes no parameters")
+
+
+@pytest.mark.parametrize(
+    ("build", "message"),
+    [
+        (
+            lambda: Space.from_dict(
+                {"dimensions": [{"name": "e", "low": 0, "high": 1, "unit": "eV"}]}
+            ),
+            "unknown dimension fields ['unit'] (did you mean 'units'?); its fields are name, "
+            "kind, low, high, choices, units, step",
+        ),
+        (
+            lambda: strategies.make_strategy(
+                {"name": "random", "option": {}},
+                Space.from_dict({"dimensions": [{"name": "e", "low": 0, "high": 1}]}),
+            ),
+            "unknown strategy config fields ['option'] (did you mean 'options'?); its fields "
+            "are name, options",
+        ),
+        (
+            lambda: Analysis({"name": "peak_fit", "opts": {}}),
+            "unknown analysis config fields ['opts'] (did you mean 'options'?); its fields "
+            "are name, options, value",
+        ),
+    ],
+)
+def test_unknown_config_fields_name_the_closest_and_the_allowed_ones(build, message):
+    with pytest.raises(InvalidParameterError) as caught:
+        build()
+    assert str(caught.value) == message
+
+
+def test_keys_of_mixed_types_are_listed_in_text_order():
+    with pytest.raises(InvalidParameterError, match=re.escape("fields [1, 'z']")):
+        check_keys({1: 0, "z": 0, "a": 0}, ("a",), "thing")
