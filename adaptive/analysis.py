@@ -8,7 +8,6 @@ observation's objective value.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -17,10 +16,6 @@ import numpy as np
 from adaptive.errors import InvalidParameterError
 from adaptive.options import check_keys, check_options
 from adaptive.records import Spectrum
-
-#: An ``x_units`` label naming kinetic energy (``KE``, ``K.E. (eV)``, ``Kinetic Energy``),
-#: which is neither a binding energy nor an energy loss, whatever its unit.
-_KINETIC = re.compile(r"\bk\.?\s*e\b|kinetic", re.I)
 
 
 def _energy_in_ev(spectrum: Spectrum, task: str, axis: str) -> tuple[np.ndarray, np.ndarray]:
@@ -34,17 +29,19 @@ def _energy_in_ev(spectrum: Spectrum, task: str, axis: str) -> tuple[np.ndarray,
         axis: what x is, for the message ("binding energy").
 
     Raises:
-        InvalidParameterError: ``x_units`` naming kinetic energy (``_KINETIC``), or
-            another unit (``simulators.eels_files.ev_per``).
+        InvalidParameterError: ``x_units`` naming kinetic energy
+            (``simulators.xps_files.KINETIC``: neither a binding energy nor an energy loss,
+            whatever its unit), or another unit (``simulators.eels_files.ev_per``).
     """
     from simulators.eels_files import ev_per
+    from simulators.xps_files import KINETIC
 
     units = spectrum.x_units
     refused = (
         f"cannot {task} in a spectrum with x_units={units!r}: x is {axis} in 'eV' or 'keV' "
         "('' for eV)"
     )
-    if _KINETIC.search(units):
+    if KINETIC.search(units):
         raise InvalidParameterError(
             f"{refused}, and kinetic energy is not {axis}; convert x to {axis} and send "
             "x_units='eV'"

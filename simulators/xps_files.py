@@ -23,8 +23,9 @@ from simulators.text_files import (
 
 VAMAS_FORMAT = "VAMAS Surface Chemical Analysis Standard Data Transfer Format"
 
-#: A text header naming a kinetic-energy axis: "Kinetic Energy (eV)", "K.E.".
-_KINETIC = re.compile(r"kinetic|\bk\.e\.", re.IGNORECASE)
+#: A label naming kinetic energy: "Kinetic Energy (eV)", "K.E.", "KE" (a text header line,
+#: a spectrum's ``x_units``).
+KINETIC = re.compile(r"\bk\.?\s*e\b|kinetic", re.IGNORECASE)
 #: Column titles of a text export's binding-energy axis and counts (lower case, units
 #: dropped: "Binding Energy (eV)", pandas' "binding_energy_eV", "B.E.", "Counts/s"); a
 #: binding-energy title wins over a plain "energy".
@@ -379,7 +380,7 @@ def read_xps_text(path: str | Path) -> XPSRegion:
             break
         header.append(line)
     kinetic = next(
-        (f"line {n} {line!r}" for n, line in rows[: len(header)] if _KINETIC.search(line)), None
+        (f"line {n} {line!r}" for n, line in rows[: len(header)] if KINETIC.search(line)), None
     )
     data = rows[len(header) :]
     if not data:

@@ -212,6 +212,8 @@ def test_decimal_commas_are_refused_not_misread(tmp_path):
         "KE scan\nK.E.\tCounts\n",
         "Kinetic Energy (eV)  Counts\n",  # titles that do not fit: still refused as kinetic
         "Kinetic energy scan\nEnergy\tCounts\n",  # a plain "energy" is no binding energy
+        "KE Counts\n",  # read as binding energy before
+        "KE (eV)\tCounts\n",
     ],
 )
 def test_a_kinetic_energy_axis_is_refused_not_fitted_as_binding(tmp_path, header):
@@ -230,6 +232,7 @@ def test_a_kinetic_energy_axis_is_refused_not_fitted_as_binding(tmp_path, header
         "K.E.\tB.E.\tCounts\tBackground\tEnvelope\n",
         "Kinetic Energy\tBinding Energy\tCounts\tBackground\tEnvelope\n",
         "Kinetic Energy (eV), Binding Energy (eV), Counts, Background, Envelope\n",
+        "KE BE Counts Background Envelope\n",
     ],
 )
 def test_a_kinetic_column_beside_a_binding_energy_column_is_passed_over(tmp_path, header):
