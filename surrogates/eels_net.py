@@ -75,7 +75,7 @@ from torch import nn
 from adaptive.arrays import check_int, finite_matrix
 from adaptive.errors import InvalidParameterError
 from simulators.eels import ELEMENTS, N_CHANNELS, EELSBatch, EELSSimulator
-from simulators.eels_files import KEV_HINT_EV, EELSSpectrum, read_eels, to_channels
+from simulators.eels_files import KEV_HINT_EV, EELSSpectrum, to_channels
 from surrogates.checkpoints import (
     check_training_settings,
     load_file,
@@ -88,7 +88,7 @@ from surrogates.checkpoints import (
     training_step,
 )
 from surrogates.seeds import derived_seed
-from surrogates.threads import one_torch_thread
+from surrogates.threads import one_torch_thread, seeded_torch
 
 #: Folder of the committed weights ``eels_<arch>.pt``.
 WEIGHTS_DIR = Path(__file__).resolve().parent / "weights"
@@ -627,12 +627,6 @@ class EELSIdentifier:
         return p, p > self._thresholds
 
 
-def identify_file(path: str | Path, identifier: EELSIdentifier | None = None) -> dict:
-    """Elements in one measured spectrum file (any format ``read_eels`` reads); see
-    ``identify_spectrum``."""
-    return identify_spectrum(read_eels(path), identifier)
-
-
 def identify_spectrum(spectrum: EELSSpectrum, identifier: EELSIdentifier | None = None) -> dict:
     """Elements in one measured spectrum.
 
@@ -858,17 +852,11 @@ def train_eels_net(
     out_path = Path(WEIGHTS_DIR / f"eels_{arch}.pt" if out_path is None else out_path)
     steps = n_train // batch_size
 
-    with one_torch_thread() if dev.type == "cpu" else nullcontext(), torch.random.fork_rng():
-        torch.manual_seed(seed)
+    with one_torch_thread() if dev.type == "cpu" else nullcontext(), seeded_torch(seed):
         net = ARCHS[arch]()
         if init is not None:
-            try:
-                net.load_state_dict(saved["state_dict"])
-            except (RuntimeError, TypeError):
-                raise InvalidParameterError(
-                    f"init {init}'s state_dict does not fit the {arch} network "
-                    f"({type(net).__name__} with config {net.config}); {fix}"
-                ) from None
+            layout = f"the {arch} network has config {net.config}; {fix}"
+            load_weights(net, saved["state_dict"], Path(init), layout)
         checkpoint_dir.mkdir(parents=True, exist_ok=True)
         net = net.to(dev)
         optimizer = torch.optim.AdamW(net.parameters(), lr=lr, weight_decay=1e-4)

@@ -19,7 +19,6 @@ from __future__ import annotations
 import numpy as np
 
 from adaptive.arrays import check_int
-from adaptive.errors import InvalidParameterError
 from simulators.lineshapes import xps_peak
 from surrogates.peak_net import MAX_COUNT, PeakNetPredictor, check_spectra, prepare_spectra
 
@@ -82,30 +81,3 @@ def extract_peaks_batch(
         if active.size:
             pred = predictor.predict(energy[active], residual[active], subtract_background=False)
     return peaks
-
-
-def extract_peaks(
-    binding_energy: np.ndarray,
-    counts: np.ndarray,
-    predictor: PeakNetPredictor,
-    max_peaks: int = MAX_COUNT,
-) -> list[dict[str, float]]:
-    """Starting peaks of one spectrum (see ``extract_peaks_batch``).
-
-    Args:
-        binding_energy: (m,) strictly ascending binding energies, eV.
-        counts: (m,) counts.
-        predictor: a trained network, e.g. ``PeakNetPredictor.load()``.
-        max_peaks: most peaks taken (1..5).
-
-    Returns:
-        Peaks, largest area first, each ``{"center", "fwhm", "height", "eta"}``.
-    """
-    energy = np.asarray(binding_energy, dtype=float)
-    y = np.asarray(counts, dtype=float)
-    if energy.ndim != 1 or y.ndim != 1:
-        raise InvalidParameterError(
-            f"binding_energy and counts must be 1-D, got shapes {energy.shape} and "
-            f"{y.shape}; use extract_peaks_batch for several spectra"
-        )
-    return extract_peaks_batch(energy[None], y[None], predictor, max_peaks)[0]

@@ -64,7 +64,7 @@ from surrogates.checkpoints import (
     training_step,
 )
 from surrogates.seeds import derived_seed
-from surrogates.threads import one_torch_thread
+from surrogates.threads import one_torch_thread, seeded_torch
 from surrogates.xps_background import shirley_background
 
 #: Committed default weights, trained by ``train_peak_net``.
@@ -654,8 +654,7 @@ def train_peak_net(
     steps = n_train // batch_size
 
     with one_torch_thread() if dev.type == "cpu" else nullcontext():
-        with torch.random.fork_rng(devices=[]):
-            torch.manual_seed(seed)
+        with seeded_torch(seed):
             net = PeakNet().to(dev)
         optimizer = torch.optim.Adam(net.parameters(), lr=lr)
         schedule = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=epochs * steps)

@@ -51,6 +51,8 @@ RATIO_BOUNDS = (0.25, 1.0)
 TOLERANCE = 1e-6
 #: Basin-hopping steps when ``basin_hopping=True``.
 BASIN_HOPPING_STEPS = 10
+#: The ``method`` of every result.
+METHOD = "pipeline"
 
 _FIELDS = ("center", "fwhm", "height", "eta")
 _LN2 = math.log(2.0)
@@ -489,14 +491,12 @@ def _fit(
     return result
 
 
-def _background_only(
-    e: np.ndarray, y: np.ndarray, weights: np.ndarray, method: str
-) -> PeakFitResult:
+def _background_only(e: np.ndarray, y: np.ndarray, weights: np.ndarray) -> PeakFitResult:
     """Straight-line background, no peaks."""
     design = np.column_stack([np.ones_like(e), e - e[0]])
     coef, *_ = np.linalg.lstsq(design * weights[:, None], y * weights, rcond=None)
     background = design @ coef
-    return PeakFitResult.from_model(e, y, [], background, background, method, 2)
+    return PeakFitResult.from_model(e, y, [], background, background, METHOD, 2)
 
 
 def refine_peaks(
@@ -508,7 +508,6 @@ def refine_peaks(
     basin_hopping: bool = False,
     poisson_weights: bool = True,
     seed: int = 0,
-    method_name: str = "pipeline",
     tolerance: float = TOLERANCE,
 ) -> PeakFitResult:
     """Refine all peaks and the background jointly from initial peaks.
@@ -529,7 +528,6 @@ def refine_peaks(
         poisson_weights: weight points by ``1 / sqrt(max(counts, 1))``, for counts
             with Poisson noise; False fits unweighted (Gaussian noise of one level).
         seed: seed of the basin-hopping steps.
-        method_name: the result's ``method``.
         tolerance: relative change of the cost and of the parameters at which the fit
             stops (``least_squares``' ftol and xtol).
 
@@ -549,7 +547,7 @@ def refine_peaks(
     )
     for attempt in range(2):
         if len(starts) == 0:
-            return _background_only(e, y, weights, method_name)
+            return _background_only(e, y, weights)
         model = _Model(e, y / scale, weights, len(starts), fit_asymmetry)
         lower, upper = _bounds(e, starts, model.n_per_peak)
         x0 = np.append(starts[:, : model.n_per_peak].ravel(), background)
@@ -560,7 +558,7 @@ def refine_peaks(
         if attempt == 1 or keep.all():
             break
         starts, background = params[keep], result.x[-4:]
-    return _result(e, y, scale, model, result, method_name)
+    return _result(e, y, scale, model, result)
 
 
 def refine_doublets(
@@ -574,7 +572,6 @@ def refine_doublets(
     basin_hopping: bool = False,
     poisson_weights: bool = True,
     seed: int = 0,
-    method_name: str = "pipeline",
     tolerance: float = TOLERANCE,
 ) -> PeakFitResult:
     """Refine spin-orbit doublets: one common splitting and height ratio for all of them.
@@ -619,7 +616,7 @@ def refine_doublets(
     upper = np.insert(upper, size, [splitting + reach, RATIO_BOUNDS[1]])
     x0 = np.concatenate([starts[:, : model.n_per_peak].ravel(), [splitting, ratio], background])
     result = _fit(model, x0, lower, upper, basin_hopping, seed, tolerance)
-    return _result(e, y, scale, model, result, method_name)
+    return _result(e, y, scale, model, result)
 
 
 def _prepare(
@@ -647,7 +644,6 @@ def _result(
     scale: float,
     model: _Model | _Doublets,
     result: OptimizeResult,
-    method: str,
 ) -> PeakFitResult:
     """Peaks with standard errors from the fit ``result`` of ``model`` on ``y / scale``.
 
@@ -696,7 +692,7 @@ def _result(
         }
     model.residual(result.x)  # the model's state at the solution
     return PeakFitResult.from_model(
-        e, y, peaks, model.background * scale, model.model * scale, method, n_params, **doublet
+        e, y, peaks, model.background * scale, model.model * scale, METHOD, n_params, **doublet
     )
 
 

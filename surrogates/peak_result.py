@@ -5,7 +5,6 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import asdict, dataclass
-from pathlib import Path
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -305,16 +304,16 @@ class PeakFitResult:
                 out[name] = getattr(self, name).tolist()
         return out
 
-    def plot(self, path: str | Path | None = None, name: str | None = None) -> Figure:
+    def plot(self, name: str | None = None) -> Figure:
         """Data, background, each peak on the background, envelope, and a residual panel.
 
         Args:
-            path: where to save the figure (any format matplotlib knows), if given.
             name: what the title names before the number of peaks (and the doublet
                 splitting of a doublet fit), e.g. the region; defaults to the method.
 
         Returns:
-            The figure (no pyplot state is touched).
+            The figure (no pyplot state is touched); save it with
+            ``adaptive.figures.save_figure``.
         """
         e = self.binding_energy
         fig = Figure(figsize=(8, 6), layout="constrained")
@@ -337,6 +336,4 @@ class PeakFitResult:
         ax_res.axhline(0.0, color="C3", lw=0.8)
         ax_res.set_xlabel("binding energy (eV)")
         ax_res.set_ylabel("residual")
-        if path is not None:
-            fig.savefig(path, dpi=120)
         return fig

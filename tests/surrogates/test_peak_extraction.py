@@ -4,7 +4,7 @@ import pytest
 from adaptive.errors import InvalidParameterError
 from simulators.lineshapes import xps_peak
 from simulators.xps import XPSSimulator
-from surrogates.peak_extraction import extract_peaks, extract_peaks_batch
+from surrogates.peak_extraction import extract_peaks_batch
 from surrogates.peak_net import DEFAULT_WEIGHTS, PeakNetPredictor, to_binding_order
 
 CENTERS = np.array([283.0, 286.0, 289.5])
@@ -29,7 +29,7 @@ def predictor() -> PeakNetPredictor:
 
 def test_three_peaks_are_found_near_their_centres(predictor):
     energy, counts = three_peaks(seed=0)
-    peaks = extract_peaks(energy, counts, predictor)
+    (peaks,) = extract_peaks_batch(energy[None], counts[None], predictor)
     assert len(peaks) == 3
     found = np.sort([p["center"] for p in peaks])
     np.testing.assert_allclose(found, CENTERS, atol=0.3)
@@ -57,7 +57,7 @@ def test_batch_matches_one_at_a_time_and_counts_simulated_peaks(predictor):
     )
     found = extract_peaks_batch(energy, counts, predictor)
     for i in range(5):  # one at a time gives the same peaks, up to float32 round-off
-        alone = extract_peaks(energy[i], counts[i], predictor)
+        (alone,) = extract_peaks_batch(energy[i : i + 1], counts[i : i + 1], predictor)
         assert len(alone) == len(found[i])
         for a, b in zip(alone, found[i], strict=True):
             assert a.keys() == b.keys()
@@ -80,19 +80,18 @@ def test_batch_matches_one_at_a_time_and_counts_simulated_peaks(predictor):
 def test_bad_max_peaks(predictor, max_peaks):
     energy, counts = three_peaks(seed=0)
     with pytest.raises(InvalidParameterError, match="max_peaks"):
-        extract_peaks(energy, counts, predictor, max_peaks=max_peaks)
+        extract_peaks_batch(energy[None], counts[None], predictor, max_peaks=max_peaks)
 
 
 def test_numpy_int_max_peaks_is_accepted(predictor):
     energy, counts = three_peaks(seed=0)
-    assert len(extract_peaks(energy, counts, predictor, max_peaks=np.int64(1))) == 1
+    (peaks,) = extract_peaks_batch(energy[None], counts[None], predictor, max_peaks=np.int64(1))
+    assert len(peaks) == 1
 
 
 def test_bad_spectra(predictor):
     energy, counts = three_peaks(seed=0)
-    with pytest.raises(InvalidParameterError, match="1-D"):
-        extract_peaks(energy[None], counts[None], predictor)
     with pytest.raises(InvalidParameterError, match="2-D"):
         extract_peaks_batch(energy, counts, predictor)
     with pytest.raises(InvalidParameterError, match="ascend"):
-        extract_peaks(energy[::-1], counts, predictor)
+        extract_peaks_batch(energy[None, ::-1], counts[None], predictor)

@@ -8,6 +8,7 @@ import pytest
 from matplotlib.colors import to_hex
 
 from adaptive.errors import InvalidParameterError
+from adaptive.figures import save_figure
 from simulators.lineshapes import pseudo_voigt_area, xps_peak
 from surrogates.peak_result import (
     Estimate,
@@ -106,9 +107,9 @@ def test_empty_result_has_no_features_but_statistics():
     assert math.isfinite(result.reduced_chi2)
 
 
-def test_plot_writes_a_png(tmp_path):
-    path = tmp_path / "fit.png"
-    figure = _result().plot(path, name="C1s")
+def test_plot_saves_as_a_png(tmp_path):
+    figure = _result().plot(name="C1s")
+    path = save_figure(figure, tmp_path / "fit.png")
     assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert len(figure.axes) == 2
     assert figure.axes[0].get_title() == "C1s: 2 peaks"
