@@ -57,8 +57,10 @@ def _energy_in_ev(spectrum: Spectrum, task: str, axis: str) -> tuple[np.ndarray,
 class PeakAnalysis:
     """XPS peak fit (network + least squares): ``n_peaks``, ``center_i``, ``area_i``,
     ``area_ratio_i`` with peaks in order of binding energy, and with ``regions``
-    ``area_<name>`` and ``area_fraction_<name>`` (``PeakFitResult.features``). x is binding
-    energy in the spectrum's ``x_units`` (``_energy_in_ev``), either order.
+    ``area_<name>`` and ``area_fraction_<name>`` (``PeakFitResult.features``), and
+    ``warnings``, the fit's sentences on lines it left out (a list, empty when there are
+    none; not a value). x is binding energy in the spectrum's ``x_units``
+    (``_energy_in_ev``), either order.
 
     The index features follow the fit's peak order: one more small peak found renumbers
     the rest, so ``area_1`` may be another line in each spectrum. Region features name a
@@ -117,10 +119,12 @@ class PeakAnalysis:
         )
         return {"n_peaks", "splitting", "doublet_ratio", *per_peak, *per_region}
 
-    def __call__(self, spectrum: Spectrum) -> dict[str, float]:
-        """Features of a spectrum whose x is binding energy."""
+    def __call__(self, spectrum: Spectrum) -> dict[str, float | list[str]]:
+        """Features of a spectrum whose x is binding energy, and the fit's ``warnings`` (a
+        list, empty when there are none; not a value)."""
         energy, counts = _energy_in_ev(spectrum, "fit peaks", "binding energy")
-        return self.fitter.fit(energy, counts).features(self.regions)
+        result = self.fitter.fit(energy, counts)
+        return {**result.features(self.regions), "warnings": list(result.warnings)}
 
 
 class ElementAnalysis:

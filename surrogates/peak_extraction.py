@@ -17,15 +17,55 @@ stopping where the network finds a residual more likely empty than not.
 from __future__ import annotations
 
 import numpy as np
+from scipy.ndimage import uniform_filter1d
+from scipy.signal import find_peaks
 
 from adaptive.arrays import check_int
 from simulators.lineshapes import xps_peak
 from surrogates.peak_net import MAX_COUNT, PeakNetPredictor, check_spectra, prepare_spectra
 
+#: A predicted centre where the smoothed residual is below this fraction of the predicted
+#: height sits in a valley, not on a peak (``snap_centers``)...
+SNAP_LEVEL = 0.5
+#: ... with the residual smoothed by a running mean of this many points.
+SNAP_SMOOTHING = 5
+
 
 def check_max_peaks(max_peaks: int) -> None:
     """Raise unless ``max_peaks`` is an int in 1..5 (the counts the network knows)."""
     check_int("max_peaks", max_peaks, 1, MAX_COUNT, why="the counts the network knows")
+
+
+def snap_centers(
+    energy: np.ndarray, residual: np.ndarray, center: np.ndarray, height: np.ndarray
+) -> np.ndarray:
+    """Predicted centres moved off valleys onto the nearest peak of the residual.
+
+    Where several peaks are about equally large, the network's "largest peak" can land
+    between them, in a valley: a centre where the smoothed residual is below
+    ``SNAP_LEVEL`` x the predicted height moves to the nearest local maximum of the
+    smoothed residual that reaches that level (it stays where there is none). A centre
+    on a shoulder or a peak stays.
+
+    Args:
+        energy: (k, m) ascending binding energies, eV.
+        residual: (k, m) counts above the background not yet explained.
+        center: (k,) predicted centres, eV.
+        height: (k,) predicted heights, counts.
+
+    Returns:
+        (k,) centres, eV.
+    """
+    smooth = uniform_filter1d(residual, SNAP_SMOOTHING, axis=1)
+    out = np.array(center, dtype=float)
+    level = SNAP_LEVEL * np.atleast_1d(height)
+    for j, (e, s) in enumerate(zip(energy, smooth, strict=True)):
+        if np.interp(out[j], e, s) >= level[j]:
+            continue
+        tops, _ = find_peaks(s, height=level[j])
+        if tops.size:
+            out[j] = e[tops[np.argmin(np.abs(e[tops] - out[j]))]]
+    return out
 
 
 def extract_peaks_batch(
@@ -62,8 +102,8 @@ def extract_peaks_batch(
     active = np.flatnonzero(wanted > 0)
     pred = {key: value[active] for key, value in pred.items()}
     while active.size:
-        center, fwhm = pred["center_ev"], pred["fwhm_ev"]
-        height, eta = pred["height"], pred["eta"]
+        fwhm, height, eta = pred["fwhm_ev"], pred["height"], pred["eta"]
+        center = snap_centers(energy[active], residual[active], pred["center_ev"], height)
         for j, i in enumerate(active):
             peaks[i].append(
                 {

@@ -22,7 +22,9 @@ refitted with shared widths and shapes, one splitting and one area ratio
 (``refine_doublets``), and the doublet fit replaces the free one when its information
 criterion is lower; for a spectrum with two doublets it has 6 fewer parameters, which
 resolves interleaved lines that the free fit splits arbitrarily. Only doublet fits of at
-most ``max_peaks`` peaks, every centre inside the window, compete.
+most ``max_peaks`` peaks, every centre inside the window, compete. A fit that uses all
+``max_peaks`` while its residual still holds a peak as clear as one it would add carries a
+warning naming it (``PeakFitResult.warnings``).
 
 Points are weighted as Poisson counts, so the standard errors assume counts; for data
 that are not counts (background-subtracted or smoothed exports, Gaussian noise) pass
@@ -31,13 +33,15 @@ that are not counts (background-subtracted or smoothed exports, Gaussian noise) 
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 
 from adaptive.arrays import check_bool
 from adaptive.errors import InvalidParameterError
 from simulators.lineshapes import pseudo_voigt_area, xps_peak
-from surrogates.peak_extraction import check_max_peaks, extract_peaks_batch
-from surrogates.peak_net import PeakNetPredictor, check_spectra, estimate_background
+from surrogates.peak_extraction import check_max_peaks, extract_peaks_batch, snap_centers
+from surrogates.peak_net import MAX_COUNT, PeakNetPredictor, check_spectra, estimate_background
 from surrogates.peak_refine import (
     RATIO_BOUNDS,
     TOLERANCE,
@@ -153,8 +157,27 @@ class PeakFitter:
         for e, y, peaks in zip(binding_energy, counts, starts, strict=True):
             free = self._free_fit(e, y, peaks)
             best = min([free, *self._doublet_fits(e, y, free)], key=self._bic)
-            out.append(best if best is free else self._polish(e, y, best))
+            out.append(self._warn_if_full(e, y, best if best is free else self._polish(e, y, best)))
         return out
+
+    def _warn_if_full(self, e: np.ndarray, y: np.ndarray, result: PeakFitResult) -> PeakFitResult:
+        """The fit with a warning when it has ``max_peaks`` peaks and its residual still holds
+        a peak as clear as one the fitter would add (a survey's or a multiplet's lines beyond
+        the cap are otherwise left out silently)."""
+        if len(result.peaks) < self.max_peaks:
+            return result
+        noise = estimate_noise(y)
+        found = (self._residual_peak(e, result, view, noise) for view in self._views(e))
+        peak = next((p for p in found if p is not None), None)
+        if peak is None:
+            return result
+        more = f"raise max_peaks (up to {MAX_COUNT}) or " if self.max_peaks < MAX_COUNT else ""
+        warning = (
+            f"all max_peaks={self.max_peaks} peaks are fitted and the residual holds another "
+            f"near {peak['center']:.2f} eV, {peak['height']:.3g} counts high; to fit it, "
+            f"{more}fit narrower windows (the fitter takes at most {MAX_COUNT} peaks)"
+        )
+        return replace(result, warnings=(*result.warnings, warning))
 
     def _free_fit(self, e: np.ndarray, y: np.ndarray, peaks: list[dict]) -> PeakFitResult:
         """The starts refined, then residual peaks added and the fit pruned, again while
@@ -306,10 +329,7 @@ class PeakFitter:
         it looks at the whole window, and where that adds none, at a wide window's pieces
         (``_pieces``), on whose finer grid narrow lines do not fall between grid points."""
         noise = estimate_noise(y)
-        views = [np.arange(len(e))[None]]
-        pieces = self._pieces(e)
-        if len(pieces) > 1:
-            views.append(pieces)
+        views = self._views(e)
         while len(result.peaks) < self.max_peaks:
             refits = (self._with_residual_peak(e, y, result, view, noise) for view in views)
             refit = next((fit for fit in refits if fit is not None), None)
@@ -327,11 +347,22 @@ class PeakFitter:
         noise: float,
         replacing: int | None = None,
     ) -> PeakFitResult | None:
-        """The fit refitted with the network's largest peak of its residual on ``pieces``
-        ((k, w) indices into the window; the highest of their k peaks), in place of peak
-        ``replacing`` if given, or None unless that peak stands out of the ``noise``
-        (``RESIDUAL_PEAK_SIGMAS`` high or, if broad, ``RESIDUAL_PEAK_SNR`` over its FWHM)
-        and the refit clearly improves the fit."""
+        """The fit refitted with its residual's peak on ``pieces`` (``_residual_peak``), in
+        place of peak ``replacing`` if given, or None if there is no such peak or the refit
+        does not clearly improve the fit."""
+        new = self._residual_peak(e, result, pieces, noise)
+        if new is None:
+            return None
+        refit = self._refine(e, y, [*_starts(result, without=replacing), new])
+        return refit if refit.reduced_chi2 < RESIDUAL_CHI2_GAIN * result.reduced_chi2 else None
+
+    def _residual_peak(
+        self, e: np.ndarray, result: PeakFitResult, pieces: np.ndarray, noise: float
+    ) -> dict[str, float] | None:
+        """The network's largest peak of the fit's residual on ``pieces`` ((k, w) indices
+        into the window; the highest of their k peaks) as a start, or None unless it stands
+        out of the ``noise`` (``RESIDUAL_PEAK_SIGMAS`` high or, if broad,
+        ``RESIDUAL_PEAK_SNR`` over its FWHM)."""
         residual = result.residual
         found = self.predictor.predict(e[pieces], residual[pieces], subtract_background=False)
         best = int(np.argmax(found["height"]))
@@ -343,12 +374,23 @@ class PeakFitter:
             or height * np.sqrt(points) >= RESIDUAL_PEAK_SNR * noise
         ):
             return None
-        new = {
-            key: float(found[f"{key}_ev" if key in ("center", "fwhm") else key][best])
-            for key in ("center", "fwhm", "height", "eta")
+        rows = pieces[best : best + 1]
+        center = snap_centers(
+            e[rows], residual[rows], found["center_ev"][best : best + 1], [height]
+        )
+        return {
+            "center": float(center[0]),
+            "fwhm": float(found["fwhm_ev"][best]),
+            "height": float(height),
+            "eta": float(found["eta"][best]),
         }
-        refit = self._refine(e, y, [*_starts(result, without=replacing), new])
-        return refit if refit.reduced_chi2 < RESIDUAL_CHI2_GAIN * result.reduced_chi2 else None
+
+    def _views(self, e: np.ndarray) -> list[np.ndarray]:
+        """Index arrays (k, w) the residual is searched on, in turn: the whole window, then
+        a wide window's pieces (``_pieces``), on whose finer grid narrow lines do not fall
+        between grid points."""
+        pieces = self._pieces(e)
+        return [np.arange(len(e))[None], *([pieces] if len(pieces) > 1 else [])]
 
     def _pieces(self, e: np.ndarray) -> np.ndarray:
         """(k, w) indices of half-overlapping pieces of the window (m,) on whose grid the

@@ -157,6 +157,8 @@ class PeakFitResult:
         n_params: number of fitted parameters, background included.
         splitting: common spin-orbit splitting of a doublet fit, eV (None otherwise).
         ratio: common partner / main area ratio of a doublet fit (None otherwise).
+        warnings: sentences on what the fit may have left out (e.g. peaks beyond the
+            fitter's ``max_peaks``); empty when there is nothing to say.
     """
 
     binding_energy: np.ndarray
@@ -170,6 +172,7 @@ class PeakFitResult:
     n_params: int
     splitting: Estimate | None = None
     ratio: Estimate | None = None
+    warnings: tuple[str, ...] = ()
 
     @classmethod
     def from_model(
@@ -294,6 +297,7 @@ class PeakFitResult:
             "peaks": [p.to_dict() for p in self.peaks],
             "reduced_chi2": _json_float(self.reduced_chi2),
             "r_squared": _json_float(self.r_squared),
+            "warnings": list(self.warnings),
         }
         for name in ("splitting", "ratio"):
             estimate = getattr(self, name)

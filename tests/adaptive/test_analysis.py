@@ -60,8 +60,20 @@ def test_peak_fit_features_are_journaled_and_one_becomes_the_value(tmp_path):
     assert campaign.observe(Observation(point={"x": 0.5}, spectrum=spectrum))
     stored = journal.observations(campaign.id)[0]
     assert stored.metadata["features"]["n_peaks"] == 2
+    assert stored.metadata["features"]["warnings"] == []
     assert stored.value == pytest.approx(0.5, abs=0.05)
     assert stored.metadata["value_from"] == "area_ratio_1"
+
+
+def test_a_peak_fit_journals_the_fit_warning_of_lines_beyond_max_peaks(tmp_path):
+    journal = Journal(tmp_path / "j.sqlite")
+    analysis = {"name": "peak_fit", "options": {"max_peaks": 1}, "value": "n_peaks"}
+    campaign = Campaign.create(journal, SPACE, {"name": "random"}, analysis=analysis)
+    e = np.arange(700.0, 725.0, 0.05)
+    counts = 100 + 2000 * xps_peak(e, 707.0, 1.0, 0.3) + 1000 * xps_peak(e, 720.0, 1.0, 0.3)
+    assert campaign.observe(Observation(point={"x": 0.5}, spectrum=Spectrum(e, counts)))
+    (warning,) = journal.observations(campaign.id)[0].metadata["features"]["warnings"]
+    assert "residual holds another near 720" in warning and "raise max_peaks" in warning
 
 
 @pytest.mark.skipif(not DEFAULT_WEIGHTS.is_file(), reason="no trained weights")
@@ -160,7 +172,7 @@ def test_a_doublet_fit_gives_only_features_the_analysis_names():
     counts = np.random.default_rng(0).poisson(1000.0 + peaks).astype(float)
     analysis = Analysis({"name": "peak_fit", "options": {"max_peaks": 3}, "value": "n_peaks"})
     features, value = analysis(Spectrum(e, counts, "eV", "counts"))
-    assert value == 3 and set(features) <= analysis.step.feature_names()
+    assert value == 3 and set(features) - {"warnings"} <= analysis.step.feature_names()
 
 
 @pytest.mark.parametrize(
@@ -243,6 +255,7 @@ def test_a_peak_fit_reads_x_in_the_units_the_spectrum_names(units):
     e, counts = two_peaks()
     in_ev, ratio = analysis(Spectrum(e, counts, "eV"))
     in_kev, ratio_kev = analysis(Spectrum(e / 1000, counts, units))
+    assert in_ev.pop("warnings") == in_kev.pop("warnings") == []
     assert in_kev == pytest.approx(in_ev, rel=1e-5) and ratio_kev == pytest.approx(ratio, rel=1e-5)
     assert in_kev["center_0"] == pytest.approx(932.7, abs=0.05)
 

@@ -4,7 +4,7 @@ import pytest
 from adaptive.errors import InvalidParameterError
 from simulators.lineshapes import xps_peak
 from simulators.xps import XPSSimulator
-from surrogates.peak_extraction import extract_peaks_batch
+from surrogates.peak_extraction import extract_peaks_batch, snap_centers
 from surrogates.peak_net import DEFAULT_WEIGHTS, PeakNetPredictor, to_binding_order
 
 CENTERS = np.array([283.0, 286.0, 289.5])
@@ -95,3 +95,27 @@ def test_bad_spectra(predictor):
         extract_peaks_batch(energy, counts, predictor)
     with pytest.raises(InvalidParameterError, match="ascend"):
         extract_peaks_batch(energy[None, ::-1], counts[None], predictor)
+
+
+def test_a_centre_in_a_valley_moves_to_the_nearest_peak_and_others_stay():
+    energy = np.arange(0.0, 40.0, 0.1)
+    lines = xps_peak(energy, 10.0, 1.0, 0.0) + xps_peak(energy, 24.0, 1.0, 0.0)
+    shoulder = xps_peak(energy, 30.0, 2.0, 0.0) + 0.4 * xps_peak(energy, 31.5, 1.0, 0.0)
+    residual = 1000.0 * (lines + shoulder)
+    rows = np.repeat(energy[None], 4, axis=0), np.repeat(residual[None], 4, axis=0)
+    # between two equal lines (the network's average of them), on a line, on a shoulder,
+    # and in a valley with no line as high as predicted
+    center = np.array([15.0, 24.05, 31.5, 17.0])
+    height = np.array([1000.0, 1000.0, 400.0, 5000.0])
+    np.testing.assert_allclose(snap_centers(*rows, center, height), [10.0, 24.05, 31.5, 17.0])
+
+
+@pytest.mark.skipif(not DEFAULT_WEIGHTS.is_file(), reason="no trained weights")
+def test_three_equal_lines_far_apart_each_get_a_start():
+    # the network's "largest peak" of three equal lines fell between them (293.4 eV for
+    # lines at 285 and 298), out of the refinement's reach of its start
+    energy = np.arange(280.0, 330.0, 0.1)
+    lines = sum(4000.0 * xps_peak(energy, c, 1.2, 0.3) for c in (285.0, 298.0, 312.0))
+    counts = np.random.default_rng(0).poisson(200.0 + lines).astype(float)
+    starts = extract_peaks_batch(energy[None], counts[None], PeakNetPredictor.load())[0]
+    np.testing.assert_allclose(sorted(p["center"] for p in starts), [285, 298, 312], atol=0.3)

@@ -319,3 +319,27 @@ def test_a_pruned_fit_that_gains_no_residual_peak_is_not_pruned_again(monkeypatc
     monkeypatch.setattr(fitter, "_prune", lambda e, y, result: pruned.append(result) or object())
     fitter._free_fit(e, counts, [{"center": 285.0, "fwhm": 1.2, "height": 1000.0, "eta": 0.3}])
     assert len(pruned) == 1
+
+
+def equal_lines(centers, window=(280.0, 380.0)) -> tuple[np.ndarray, np.ndarray]:
+    """(m,) energies at 0.2 eV and Poisson counts of equal 1.2 eV lines at ``centers``."""
+    e = np.arange(*window, 0.2)
+    lines = sum(4000.0 * xps_peak(e, c, 1.2, 0.3) for c in centers)
+    return e, np.random.default_rng(0).poisson(200.0 + lines).astype(float)
+
+
+def test_equal_lines_far_apart_are_all_fitted_without_a_warning():
+    result = PeakFitter().fit(*equal_lines([285.0, 298.0, 312.0]))
+    np.testing.assert_allclose([p.center for p in result.peaks], [285, 298, 312], atol=0.05)
+    assert result.warnings == () and result.to_dict()["warnings"] == []
+
+
+def test_lines_beyond_max_peaks_are_named_in_a_warning():
+    result = PeakFitter().fit(*equal_lines([285, 298, 312, 325, 340, 352, 368]))
+    assert len(result.peaks) == 5
+    (warning,) = result.warnings
+    assert warning.startswith("all max_peaks=5 peaks are fitted and the residual holds another")
+    assert "fit narrower windows (the fitter takes at most 5 peaks)" in warning
+    assert result.to_dict()["warnings"] == [warning]
+    few = PeakFitter(max_peaks=2).fit(*equal_lines([285.0, 298.0, 312.0]))
+    assert "raise max_peaks (up to 5) or fit narrower windows" in few.warnings[0]
