@@ -20,8 +20,10 @@ import numpy as np
 from tqdm import tqdm
 
 from adaptive.arrays import check_int
+from adaptive.campaign import MAX_MAGNITUDE
 from adaptive.errors import InvalidParameterError
 from adaptive.records import Observation
+from adaptive.simulate import check_noise_counts, with_noise
 from adaptive.space import Dimension, Space
 from adaptive.strategies import ConventionalScan, EnergyScan, RandomScan, UniformGrid
 from simulators import RecordedSpectrum
@@ -44,11 +46,19 @@ class Truth:
 
     Raises:
         InvalidParameterError: the spectrum is flat over the 0.5th-99.5th
-            percentiles, so there is nothing to scale the errors by.
+            percentiles, so there is nothing to scale the errors by; or its mu
+            reaches beyond +-``MAX_MAGNITUDE``, which the GP's squares overflow.
     """
 
     def __init__(self, path: str | Path, fluorescence: str | None = None):
         self.recording = RecordedSpectrum.from_file(path, fluorescence=fluorescence)
+        top = int(np.argmax(np.abs(self.recording.mu)))
+        if abs(self.recording.mu[top]) > MAX_MAGNITUDE:
+            raise InvalidParameterError(
+                f"{path}: mu reaches {self.recording.mu[top]:g} at "
+                f"{self.recording.energy[top]:g} eV, beyond the +-{MAX_MAGNITUDE:g} a campaign "
+                "takes (the GP's squares would overflow); rescale mu, e.g. normalise it"
+            )
         self.low, self.high = self.recording.energy_range
         self.energies = np.linspace(self.low, self.high, N_EVAL)
         values = self.recording.evaluate_true(self.energies)
@@ -145,7 +155,7 @@ def bench_scan(
         path: a recorded spectrum (two-column or XDI).
         noise_counts: I0 per point for Poisson noise on the measurements of every
             method (one seeded instrument; the truth they are scored against stays
-            noise-free); None = noise-free.
+            noise-free); None or 0 = noise-free.
         max_points: the most points any method may take.
         random_seeds: the random baseline's figure is the median over these seeds.
         progress: show a progress bar.
@@ -153,15 +163,18 @@ def bench_scan(
 
     Raises:
         InvalidParameterError: ``max_points`` not an integer >= 2 (a reconstruction
-            needs two points) or ``random_seeds`` not an integer >= 1; a flat
-            spectrum. All before any method runs.
+            needs two points) or ``random_seeds`` not an integer >= 1; ``noise_counts``
+            out of range (``check_noise_counts``) or too few for the spectrum's mu
+            (``with_noise``); a flat spectrum or one beyond ``MAX_MAGNITUDE``. All
+            before any method runs.
     """
     max_points = check_int("max_points", max_points, 2, why="a reconstruction needs two points")
     random_seeds = check_int(
         "random_seeds", random_seeds, 1, why="the random baseline is the median over that many"
     )
+    noise_counts = check_noise_counts(noise_counts)
     truth = Truth(path, fluorescence)
-    noisy = RecordedSpectrum(truth.recording.energy, truth.recording.mu, i0=noise_counts, seed=0)
+    noisy = with_noise(truth.recording, noise_counts, 0, f"--spectrum {path}")
     # every scan is built (and so checked) before the minutes of sequential runs
     grids = [UniformGrid(truth.space, n) for n in range(2, max_points + 1)]
     scales = np.geomspace(0.2, 200, 2000)
@@ -203,10 +216,12 @@ def bench_scan(
     }
 
 
-def _median_or_none(values: list) -> float | None:
-    """Median over runs; None if half or more never reached the threshold."""
+def _median_or_none(values: list) -> int | float | None:
+    """Median over runs, an int when whole (a point count, as the other methods give);
+    None if half or more never reached the threshold."""
     reached = sorted(v for v in values if v is not None)
     if len(reached) <= len(values) / 2:
         return None
     padded = reached + [np.inf] * (len(values) - len(reached))
-    return float(np.median(padded))
+    median = float(np.median(padded))
+    return int(median) if median.is_integer() else median

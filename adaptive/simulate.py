@@ -26,7 +26,7 @@ from adaptive.objectives import MIN_COVERAGE, SpectrumObjective, reduce_spectra
 from adaptive.server import Server
 from adaptive.space import Space
 from adaptive.strategies.batch_bo import GREEDY_METHODS, MAX_BATCH, MAX_GREEDY_BATCH
-from adaptive.strategies.energy_scan import MAX_INITIAL
+from adaptive.strategies.energy_scan import DEFAULT_INITIAL, MAX_INITIAL
 from drivers import SimulatedInstrument, SynthesisInstrument, run_driver
 from simulators import XMCD, AgNPSynthesis, KEdgeXAS, RecordedSpectrum
 from simulators.agnp import BOUNDS, FACTORS, MAX_DROPLETS, MAX_FRACTION_SUM, WAVELENGTHS
@@ -119,7 +119,30 @@ def xas_source(source: str, noise_counts: float | None, seed: int, fluorescence:
             f"--source {source!r} is neither kedge, xmcd nor a file; pass kedge, xmcd or the "
             "path of a recorded spectrum (XDI, or two columns: energy eV, mu)"
         )
-    return RecordedSpectrum.from_file(source, i0=noise_counts, seed=seed, fluorescence=fluorescence)
+    recorded = RecordedSpectrum.from_file(source, fluorescence=fluorescence)
+    return with_noise(recorded, noise_counts, seed, f"--source {source}")
+
+
+def with_noise(
+    recorded: RecordedSpectrum, noise_counts: float | None, seed: int, what: str
+) -> RecordedSpectrum:
+    """``recorded`` replayed with ``noise_counts`` I0 per point (None: noise-free), seeded
+    with ``seed``; too few counts for its mu are refused naming ``--noise-counts``, ``what``
+    (the file's option and path) and 0 for noise-free, as for kedge and xmcd."""
+    try:
+        return RecordedSpectrum(
+            recorded.energy,
+            recorded.mu,
+            i0=noise_counts,
+            seed=seed,
+            signal=recorded.signal,
+            fluorescence_columns=recorded.fluorescence_columns,
+        )
+    except ValueError as err:  # a recording read already: only too few counts are refused
+        raise InvalidParameterError(
+            f"--noise-counts {noise_counts:g} is too few for {what} ({err}); pass a larger "
+            "--noise-counts, or 0 for noise-free"
+        ) from None
 
 
 def simulate_xas(
@@ -147,16 +170,25 @@ def simulate_xas(
 
     The settings are checked first (``--max-points`` >= 2: the reconstruction needs two
     points; ``--batch`` at most the server's ``MAX_SUGGESTIONS`` per call; ``--n-initial``
-    of ``energy_scan`` from 3 to ``MAX_INITIAL``, None for its default, and given to no
-    other strategy; ``--seed`` >= 0; ``--channel`` one of the source's), so a bad one
+    of ``energy_scan`` from 3 to ``MAX_INITIAL`` and at most ``--max-points``, None for
+    its default, and given to no other strategy; ``--seed`` >= 0; ``--channel`` one of the
+    source's; ``--noise-counts`` enough for the source, see ``with_noise``), so a bad one
     writes nothing. The progress bar ends at the points measured: a scan that converges
     stops before ``max_points``.
     """
     out = Path(out)
     max_points = check_count("--max-points", max_points, low=2)
     batch = check_count("--batch", batch, high=MAX_SUGGESTIONS)
+    if strategy == "energy_scan" and n_initial is None and max_points < DEFAULT_INITIAL:
+        n_initial = max(3, max_points)  # a scan shorter than the default grid is all grid
     if strategy == "energy_scan" and n_initial is not None:
         n_initial = check_count("--n-initial", n_initial, low=3, high=MAX_INITIAL)
+        if n_initial > max_points:
+            raise InvalidParameterError(
+                f"--n-initial {n_initial} is more than --max-points {max_points}: the scan "
+                f"would stop inside its starting grid; pass --n-initial {max_points} or less, "
+                f"or --max-points {n_initial} or more"
+            )
     elif n_initial is not None:
         raise InvalidParameterError(
             f"--n-initial {n_initial}: only --strategy energy_scan starts from a grid of "

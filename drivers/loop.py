@@ -53,12 +53,13 @@ def run_driver(
     ``max_observations`` goal, it asks for no more suggestions than the goal takes,
     ``replicates`` readings each. A ``Reading`` with ``failed`` (a clogged channel, a beam
     dump) is put as a failed measurement: it answers its suggestion and counts as measured,
-    but is not learned. If the instrument, a put or ``on_measured`` raises (Ctrl-C included),
-    the suggestions of the batch not yet observed are released (``suggestions_release``, one
-    try each, none when the server is what failed) so the strategy may suggest their points
-    again, and the error propagates; so is a batch whose ``suggestions_get`` Ctrl-C
-    interrupts (its request sent once more, one try, for the server to answer from its reply
-    cache).
+    but is not learned. A ``Reading`` with a ``point`` (the readback of an axis that settled
+    off its setpoint) is journaled there, not at the suggested point. If the instrument, a
+    put or ``on_measured`` raises (Ctrl-C included), the suggestions of the batch not yet
+    observed are released (``suggestions_release``, one try each, none when the server is
+    what failed) so the strategy may suggest their points again, and the error propagates;
+    so is a batch whose ``suggestions_get`` Ctrl-C interrupts (its request sent once more,
+    one try, for the server to answer from its reply cache).
 
     Args:
         client: an :class:`~adaptive.client.Client` of the server.
@@ -93,7 +94,7 @@ def run_driver(
         InvalidParameterError: ``client`` not a ``Client``, ``batch``, ``replicates``,
             ``max_measurements`` or ``outage_s`` out of range, ``instrument`` lacking
             ``move`` or ``read`` (before any call), or a ``read()`` that returns no
-            ``Reading`` (the batch released).
+            ``Reading`` or one whose ``point`` is not a dict (the batch released).
         ServerUnavailableError: the server stayed silent for ``outage_s`` and more (see
             ``outage_s``).
     """
@@ -152,6 +153,11 @@ def run_driver(
                     raise InvalidParameterError(
                         f"{type(instrument).__name__}.read() returned {reading!r}; it must "
                         "return a drivers.Reading, e.g. Reading(value=mu)"
+                    )
+                if not isinstance(reading.point, dict | None):
+                    raise InvalidParameterError(
+                        f"{type(instrument).__name__}.read() returned point={reading.point!r}; "
+                        "it must be None or the readback, e.g. {'energy': 9000.4}"
                     )
                 putting = True
                 put = _put(client, outage_s, campaign_id, suggestion, reading)
@@ -295,14 +301,15 @@ def _put(
     reading: Reading,
 ) -> dict:
     """Put one reading as an observation timed at its read (a failed measurement when the
-    reading says why it failed), keyed by the client; the reply, with ``status``
-    "running" when an older server's reply lacks it."""
+    reading says why it failed) at its readback ``point`` over the suggested one, keyed by
+    the client; the reply, with ``status`` "running" when an older server's reply lacks
+    it."""
     reply = _call(
         client,
         outage_s,
         "observation_put",
         campaign_id=campaign_id,
-        point=suggestion["point"],
+        point={**suggestion["point"], **(reading.point or {})},
         value=reading.value,
         uncertainty=reading.uncertainty,
         spectrum=reading.spectrum,

@@ -23,6 +23,11 @@ class Reading:
         failed: why the measurement failed ("channel clogged"), with ``value`` None: the
             loop puts it as a failed measurement, which answers its suggestion and is
             journaled but not learned (``observation_put``'s ``failed``).
+        point: where the instrument actually was, ``{dimension name: readback}`` (a
+            mono that settled 0.4 eV off its setpoint): the loop journals the reading
+            there, the suggested value kept for any dimension left out; None (the
+            default) journals the suggested point. The server takes a readback a hair
+            outside the space onto its bound (``Space.clip_readback``).
     """
 
     value: float | None
@@ -31,6 +36,7 @@ class Reading:
     metadata: dict[str, Any] = field(default_factory=dict)
     time: float = field(default_factory=time.time)
     failed: str | None = None
+    point: dict[str, Any] | None = None
 
 
 @runtime_checkable

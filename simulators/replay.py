@@ -21,8 +21,9 @@ from simulators.text_files import (
 
 #: Minimum number of distinct energies in a spectrum.
 MIN_POINTS = 4
-#: Column names read as mu, in order of preference.
-MU_NAMES = ("mu", "xmu", "mutrans", "mufluor")
+#: Column names read as mu, in order of preference: raw mu, then the XDI dictionary's
+#: normalised mu (its ``normrefer`` is a reference foil's, not the sample's).
+MU_NAMES = ("mu", "xmu", "mutrans", "mufluor", "normtrans", "normfluor")
 #: Names of a transmitted intensity, read as mu = ln(i0 / it) with an ``i0`` column.
 TRANSMITTED_NAMES = ("itrans", "it", "i1")
 #: Names of intensity columns that are not mu.
@@ -186,9 +187,12 @@ def read_two_column(path: str | Path) -> tuple[np.ndarray, np.ndarray]:
     ``text_files.column_titles`` lines them up with the data, dropping a label before
     them (SPEC's ``#L``, ``%``, ``Columns:``). Energy is the column titled ``energy`` or
     ``e`` (any case; the pandas index column of ``,energy_eV,mu`` is skipped), else the
-    first column, in eV unless its title names keV (``E_keV``, ``Energy (keV)``,
-    ``E / keV``); energies without a unit must span at least ``MIN_SPAN_EV`` (a narrower
-    scan is most likely keV). mu is the column titled ``mu`` or ``xmu`` (any case), else
+    first column: so a ``#`` line that titles no energy and titles the first column mu or
+    an intensity is free text (``# mu normalised``), and such an uncommented title line
+    is refused. The energy is in eV unless its title names keV (``E_keV``, ``Energy
+    (keV)``, ``E / keV``); energies without a unit must span at least ``MIN_SPAN_EV`` (a
+    narrower scan is most likely keV). mu is the column titled with one of ``MU_NAMES``
+    (``mu``, ``xmu``, ..., the XDI dictionary's ``normfluor``; any case), else
     ln(i0 / it) when titles name ``i0`` and ``it``, ``itrans`` or ``i1``, else the column
     after the energy, which must not be titled as an intensity (``i0``, ``it``, ``i1``,
     ``if``). Extra columns are ignored.
@@ -201,9 +205,17 @@ def read_two_column(path: str | Path) -> tuple[np.ndarray, np.ndarray]:
 
     Raises:
         ValueError: the header names a known column but its titles do not fit the data
-            columns, or the data cannot be read as a spectrum.
+            columns, or titles the first column mu or an intensity and no energy, or the
+            data cannot be read as a spectrum.
     """
     return _two_column(path)[:2]
+
+
+def _misnames_energy(columns: list[tuple[str, str | None]]) -> bool:
+    """Whether column titles (``titled_columns``) name no energy column but title the first
+    column, which is then read as the energy, as mu or an intensity."""
+    names = [name for name, _ in columns]
+    return bool(names) and names[0] in HEADER_NAMES and not set(ENERGY_NAMES) & set(names)
 
 
 def _two_column(path: str | Path) -> Recording:
@@ -221,12 +233,21 @@ def _two_column(path: str | Path) -> Recording:
         else:
             header = line
     table = _parse_rows(rows, path)
-    if table.shape[1] < 2:
+    width = table.shape[1]
+    if width < 2:
         raise ValueError(f"{str(path)!r} has one column; need energy and mu columns")
+    if header is None:  # free text such as '# mu normalised' would read the energy as mu
+        comments = [line for line in comments if not _misnames_energy(titled_columns(line, width))]
     lines = comments if header is None else [header]
-    _, columns = column_titles(lines, HEADER_NAMES, table.shape[1], repr(str(path)))
+    _, columns = column_titles(lines, HEADER_NAMES, width, repr(str(path)))
     if header is not None and not columns:
-        columns = titled_columns(header, table.shape[1])
+        columns = titled_columns(header, width)
+    if header is not None and _misnames_energy(columns):
+        raise ValueError(
+            f"{str(path)!r}: the header {header.strip()!r} titles column 1 {columns[0][0]!r} "
+            "and no column 'energy' or 'e', so the energy would be read from that "
+            f"{columns[0][0]} column; title the energy column 'energy' (e.g. 'energy,mu')"
+        )
     names: dict[str, int] = {}
     for index, (name, _) in enumerate(columns):
         if name:
@@ -262,8 +283,9 @@ def read_xdi(path: str | Path, fluorescence: str | None = None) -> tuple[np.ndar
     Column names come from ``# Column.N: name unit ...`` header lines (case-insensitive);
     energies are in eV unless the energy column's unit is keV; without a unit they must
     span at least ``MIN_SPAN_EV``. mu is
-    ``fluorescence / i0`` when a fluorescence column is named, else the ``mu``, ``xmu``,
-    ``mutrans`` or ``mufluor`` column if present, else ``ln(i0 / itrans)`` (``it`` or
+    ``fluorescence / i0`` when a fluorescence column is named, else the first of the
+    ``MU_NAMES`` columns present (``mu``, ``xmu``, ``mutrans``, ``mufluor``, then the
+    normalised ``normtrans``, ``normfluor``), else ``ln(i0 / itrans)`` (``it`` or
     ``i1`` are accepted for ``itrans``), else ``ifluor / i0``: transmission wins when a
     file has both, so name the column of a fluorescence scan (e.g. ``Sum_Fe_Ka``).
 
@@ -322,8 +344,9 @@ def _xdi(path: str | Path, fluorescence: str | None) -> Recording:
     if used is None and named is None:
         if not {"i0", "ifluor"} <= set(names):
             raise ValueError(
-                f"{str(path)!r}: no mu, xmu, mutrans or mufluor column and no i0 with "
-                f"itrans/it/i1 or ifluor (columns: {sorted(names)}); add one of them"
+                f"{str(path)!r}: no {', '.join(MU_NAMES[:-1])} or {MU_NAMES[-1]} column and "
+                f"no i0 with {'/'.join(TRANSMITTED_NAMES)} or ifluor (columns: "
+                f"{sorted(names)}); add one of them"
             )
         used = "ifluor"
     elif used is not None and not {"i0", used} <= set(names):

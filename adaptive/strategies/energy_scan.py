@@ -15,6 +15,8 @@ from surrogates.warped_gp import WarpedGP
 
 #: The largest initial grid: each GP refit costs O(n^3), so a longer grid is a grid scan.
 MAX_INITIAL = 1000
+#: Points of the starting grid when ``n_initial`` is not given.
+DEFAULT_INITIAL = 12
 
 
 def _step_at(energy: np.ndarray, values: np.ndarray, at: int) -> float:
@@ -73,7 +75,7 @@ class EnergyScan(Scan):
     def __init__(
         self,
         space: Space,
-        n_initial: int = 12,
+        n_initial: int = DEFAULT_INITIAL,
         tolerance: float = 0.005,
         patience: int = 5,
         exponent: float = 0.5,

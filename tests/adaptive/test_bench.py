@@ -230,3 +230,34 @@ def test_a_fluorescence_column_is_benchmarked_as_mu(tmp_path, canned_sequential)
             assert result["methods"][method][key] == reference["methods"][method][key], method
     with pytest.raises(ValueError, match="Sum_Mn_Ka"):
         bench_scan(path, max_points=10, random_seeds=1, progress=False, fluorescence="Sum_Mn_Ka")
+
+
+def test_mu_beyond_what_a_campaign_takes_is_refused_before_any_method(tmp_path, canned_sequential):
+    # mu near 1e160 ended in torch's LinAlgError traceback (the GP's squares overflow)
+    path = write_spectrum(tmp_path / "huge.csv", ENERGY, 1e160 * MU)
+    with pytest.raises(
+        InvalidParameterError,
+        match=r"huge.csv: mu reaches .*e\+160 at .* eV, "
+        r"beyond the \+-1e\+150 a campaign takes .*rescale mu",
+    ):
+        bench_scan(path, max_points=10, random_seeds=1, progress=False)
+    assert canned_sequential == []
+
+
+def test_too_few_counts_are_refused_by_flag_naming_the_file(tmp_path, canned_sequential):
+    # ended in the simulator's "raise i0 to at least 29", naming neither the flag nor the file
+    path = write_spectrum(tmp_path / "steep.csv", ENERGY, 2.85 * (ENERGY > 9000))
+    with pytest.raises(
+        InvalidParameterError,
+        match=r"^--noise-counts 3 is too few for --spectrum .*steep.csv \(.* raise i0 to at "
+        r"least 29\); pass a larger --noise-counts, or 0 for noise-free$",
+    ):
+        bench_scan(path, noise_counts=3, max_points=10, random_seeds=1, progress=False)
+    assert canned_sequential == []
+
+
+@pytest.mark.parametrize(("values", "median"), [([27, 27, 30], 27), ([4, 2], 3), ([3, 4], 3.5)])
+def test_a_whole_median_of_point_counts_is_an_int(values, median):
+    # random's points_to_* were 27.0 in the JSON where the other methods give 27
+    result = _median_or_none(values)
+    assert result == median and type(result) is type(median)

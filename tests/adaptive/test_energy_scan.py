@@ -403,3 +403,30 @@ def test_model_predict_outside_the_scan_gets_a_typed_error_reply(server):
         assert client.call("model_predict", campaign_id=campaign, points=[50.0])["mean"].shape == (
             1,
         )
+
+
+@pytest.mark.parametrize(
+    ("options", "goal", "fix"),
+    [
+        ({"n_initial": 60}, 20, "pass the option n_initial=20 or less, or max_observations=60"),
+        ({}, 6, "pass the option n_initial=6 or less, or max_observations=12"),  # the default
+        ({}, 2, "pass max_observations=12"),
+    ],
+)
+def test_a_starting_grid_larger_than_max_observations_is_refused_at_creation(
+    tmp_path, options, goal, fix
+):
+    """n_initial=60 with max_observations=20 measured 20 points in the lowest third of the
+    range (the grid goes low to high); nothing is journaled."""
+    from adaptive.campaign import Campaign
+    from adaptive.journal import Journal
+
+    journal = Journal(tmp_path / "j.sqlite")
+    space = {"dimensions": [{"name": "energy", "low": 0.0, "high": 100.0}]}
+    config = {"name": "energy_scan", "options": options}
+    with pytest.raises(InvalidParameterError, match="the campaign would stop inside it") as err:
+        Campaign.create(journal, space, config, goals={"max_observations": goal})
+    assert fix in str(err.value)
+    assert journal.campaign_ids() == []
+    Campaign.create(journal, space, config, goals={"max_observations": 60})
+    journal.close()

@@ -336,3 +336,44 @@ def test_the_progress_bar_of_a_converged_scan_ends_at_the_points_measured(tmp_pa
     n = summary["n_measured"]
     last = shown.getvalue().rstrip().rpartition("\r")[2]
     assert re.match(rf"measuring: 100%\|\S+\| {n}/{n} \[", last), last
+
+
+def test_an_initial_grid_larger_than_max_points_is_refused_before_a_campaign(tmp_path):
+    # --n-initial 60 --max-points 20 measured 20 points below 9170 of 8779-9979 eV
+    with pytest.raises(
+        InvalidParameterError,
+        match=r"^--n-initial 60 is more than --max-points 20: .*pass --n-initial 20 or less, "
+        r"or --max-points 60 or more$",
+    ):
+        simulate_xas(tmp_path / "out", n_initial=60, max_points=20)
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_scan_shorter_than_the_default_grid_is_a_grid_over_the_range(tmp_path):
+    # --max-points 6 of the default 12-point grid measured only 8779-9216 of 8779-9979 eV
+    summary = simulate_xas(tmp_path / "out", max_points=6, noise_counts=0)
+    journal = Journal(summary["journal"])
+    energies = sorted(o.point["energy"] for o in journal.observations(summary["campaign_id"]))
+    journal.close()
+    np.testing.assert_allclose(energies, np.linspace(8779.0, 9979.0, 6))
+
+
+def steep_spectrum(tmp_path):
+    """A two-column spectrum whose mu spans 2.85, as the Cu foil's: more than the 0.6 that
+    3 counts per point can express (29 can)."""
+    path = tmp_path / "steep.csv"
+    path.write_text("energy,mu\n" + "".join(f"{8900 + i},{2.85 * (i > 20)}\n" for i in range(40)))
+    return path
+
+
+def test_too_few_counts_for_a_replayed_file_are_refused_by_flag(tmp_path):
+    # ended in the simulator's "raise i0 to at least 29", naming neither the flag nor the file
+    path = steep_spectrum(tmp_path)
+    with pytest.raises(
+        InvalidParameterError,
+        match=rf"^--noise-counts 3 is too few for --source {re.escape(str(path))} \(recorded "
+        r"mu spans 2\.85 .* raise i0 to at least 29\); pass a larger --noise-counts, or 0 for "
+        "noise-free$",
+    ):
+        simulate_xas(tmp_path / "out", source=str(path), noise_counts=3)
+    assert not (tmp_path / "out").exists()

@@ -1,11 +1,13 @@
 """The driver loop against real servers on loopback: argument checks, outages, timing."""
 
+import dataclasses
 import functools
 import signal
 import sqlite3
 import threading
 import time
 
+import numpy as np
 import pytest
 
 from adaptive.client import MAX_SUGGESTIONS, Client
@@ -360,3 +362,69 @@ def test_resume_pending_counts_failed_replicates_as_the_dead_run_did(server, dea
     assert instrument.reads == 3 * 3 - (len(dead_run) - 1)  # a failed reading is one of 3
     readings = reply["suggestion_ids"] + reply["failed"]["suggestion_ids"]
     assert sorted(readings.count(i) for i in set(readings)) == [3, 3, 3]
+
+
+class OffsetMono(SimulatedInstrument):
+    """A mono that settles ``offset`` eV above each setpoint and reads back where it is."""
+
+    def __init__(self, simulator, offset: float):
+        super().__init__(simulator)
+        self.offset = offset
+
+    def move(self, point):
+        super().move(point)
+        self.energy = min(self.energy + self.offset, self.simulator.energy_range[1])
+
+    def read(self):
+        return dataclasses.replace(super().read(), point={"energy": self.energy})
+
+
+def test_a_reading_with_a_readback_is_journaled_where_the_instrument_was(server):
+    # the setpoint was journaled, the readback only in metadata: 0.4 eV off on every point
+    simulator = KEdgeXAS(i0=None)
+    with Client(server.endpoint, timeout_s=30) as client:
+        campaign = grid_campaign(client, simulator, n_points=5)
+        run_driver(client, campaign, OffsetMono(simulator, 0.4), batch=2)
+        observed = client.call("observations_get", campaign_id=campaign)
+    low, high = simulator.energy_range
+    setpoints = np.linspace(low, high, 5)
+    readbacks = np.minimum(setpoints + 0.4, high)
+    energies = sorted(p["energy"] for p in observed["points"])
+    np.testing.assert_allclose(energies, readbacks)
+    values = dict(zip((p["energy"] for p in observed["points"]), observed["values"], strict=True))
+    np.testing.assert_allclose([values[e] for e in energies], simulator.evaluate_true(readbacks))
+
+
+def test_a_readback_of_some_dimensions_keeps_the_setpoint_of_the_others(server):
+    class XOnly(SimulatedInstrument):
+        def move(self, point):
+            self.point = point
+
+        def read(self):
+            return Reading(value=1.0, point={"x": 0.99 * self.point["x"]})
+
+    space = {"dimensions": [{"name": n, "low": 0.0, "high": 10.0} for n in ("x", "y")]}
+    strategy = {"name": "batch_bo", "options": {"q": 1, "n_initial": 2, "seed": 0}}
+    instrument = XOnly(KEdgeXAS(i0=None))
+    with Client(server.endpoint, timeout_s=30) as client:
+        campaign = client.call("campaign_create", space=space, strategy=strategy)["campaign_id"]
+        run_driver(client, campaign, instrument, max_measurements=1)
+        (point,) = client.call("observations_get", campaign_id=campaign)["points"]
+    assert point == {"x": 0.99 * instrument.point["x"], "y": instrument.point["y"]}
+
+
+def test_a_readback_that_is_not_a_dict_is_refused_and_its_batch_released(server):
+    simulator = KEdgeXAS(i0=None)
+
+    class ListReadback(SimulatedInstrument):
+        def read(self):
+            return dataclasses.replace(super().read(), point=[self.energy])
+
+    with Client(server.endpoint, timeout_s=30) as client:
+        campaign = grid_campaign(client, simulator)
+        with pytest.raises(
+            InvalidParameterError, match=r"ListReadback.read\(\) returned point=\[.*\]; it must be"
+        ):
+            run_driver(client, campaign, ListReadback(simulator), batch=3)
+        status = client.call("campaign_status", campaign_id=campaign)
+    assert status["n_observations"] == 0 and status["pending"] == []

@@ -574,3 +574,65 @@ def test_a_replay_says_what_its_mu_is_and_which_fluorescence_columns_it_left(
 def test_a_column_file_replay_says_what_its_mu_is(tmp_path, text, signal):
     replay = RecordedSpectrum.from_file(write(tmp_path, "scan.csv", text))
     assert (replay.signal, replay.fluorescence_columns) == (signal, ())
+
+
+@pytest.mark.parametrize("comment", ["# mu normalised\n", "# xmu data\n", "# I0 normalised\n"])
+def test_free_text_titling_the_energy_column_as_mu_is_no_header(tmp_path, comment):
+    # '# mu normalised' was the header: the energy column (1) was replayed as mu
+    path = write(tmp_path, "scan.dat", comment + "8900 0.1\n8910 0.2\n8920 0.3\n8930 0.4\n")
+    replay = RecordedSpectrum.from_file(path)
+    np.testing.assert_array_equal(replay.energy, [8900, 8910, 8920, 8930])
+    np.testing.assert_allclose(replay.mu, [0.1, 0.2, 0.3, 0.4])
+    assert replay.signal == "column 2"
+
+
+def test_titles_before_free_text_naming_mu_stay_the_header(tmp_path):
+    text = "# E (keV)  xmu\n# mu normalised\n8.900 0.1\n8.910 0.2\n8.920 0.3\n8.930 0.4\n"
+    replay = RecordedSpectrum.from_file(write(tmp_path, "scan.dat", text))
+    np.testing.assert_allclose(replay.energy, [8900, 8910, 8920, 8930])
+    np.testing.assert_allclose(replay.mu, [0.1, 0.2, 0.3, 0.4])
+    assert replay.signal == "column xmu"
+
+
+@pytest.mark.parametrize("header", ["mu normalised", "mu", "it,i0"])
+def test_a_title_line_that_titles_the_energy_column_otherwise_is_refused(tmp_path, header):
+    path = write(tmp_path, "scan.csv", header + "\n8900,0.1\n8910,0.2\n8920,0.3\n8930,0.4\n")
+    with pytest.raises(
+        ValueError,
+        match=rf"the header '{header}' titles column 1 '(mu|it)' and no column 'energy' or 'e', "
+        r"so the energy would be read from that (mu|it) column; title the energy column",
+    ):
+        read_two_column(path)
+
+
+NORMALISED_XDI = "# XDI/1.0\n# Column.1: energy eV\n{columns}#----\n"
+
+
+@pytest.mark.parametrize(
+    ("columns", "signal"),
+    [
+        (["normfluor"], "column normfluor"),
+        (["normrefer", "normtrans"], "column normtrans"),  # a reference foil's is not mu
+        (["normtrans", "mutrans"], "column mutrans"),  # raw mu first
+    ],
+)
+def test_the_xdi_dictionarys_normalised_mu_is_read_as_mu(tmp_path, columns, signal):
+    header = "".join(f"# Column.{k + 2}: {name}\n" for k, name in enumerate(columns))
+    # the last column holds mu, any other a constant 7
+    rows = "".join(
+        f"{8900 + 10 * k} " + "7 " * (len(columns) - 1) + f"0.{k + 1}\n" for k in range(4)
+    )
+    path = write(tmp_path, "norm.xdi", NORMALISED_XDI.format(columns=header) + rows)
+    replay = RecordedSpectrum.from_file(path)
+    assert replay.signal == signal
+    np.testing.assert_allclose(replay.mu, [0.1, 0.2, 0.3, 0.4])
+
+
+def test_an_xdi_file_with_only_a_reference_names_every_mu_column_it_reads(tmp_path):
+    text = NORMALISED_XDI.format(columns="# Column.2: normrefer\n") + "1 2\n3 4\n5 6\n7 8\n"
+    with pytest.raises(
+        ValueError,
+        match=r"no mu, xmu, mutrans, mufluor, normtrans or normfluor column and no i0 with "
+        r"itrans/it/i1 or ifluor \(columns: \['energy', 'normrefer'\]\)",
+    ):
+        read_xdi(write(tmp_path, "ref.xdi", text))
