@@ -79,6 +79,20 @@ class Goals:
         return cls(**data)
 
 
+def _check_initial_grid(strategy: Any, goals: Goals) -> None:
+    """Refuse an energy_scan whose starting grid (``n_initial``, given or its default) is
+    larger than the ``max_observations`` goal: the grid is measured from low to high, so
+    the campaign would stop inside it with only the low end measured."""
+    n_initial, limit = getattr(strategy, "n_initial", None), goals.max_observations
+    if strategy.name == "energy_scan" and limit is not None and n_initial > limit:
+        smaller = f"the option n_initial={limit} or less, or " if limit >= 3 else ""
+        raise InvalidParameterError(
+            f"energy_scan starts from a grid of n_initial={n_initial} points, more than goals "
+            f"max_observations={limit}: the campaign would stop inside it, with only the low "
+            f"end measured; pass {smaller}max_observations={n_initial} or more"
+        )
+
+
 class Campaign:
     """One experiment: asks its strategy for points and journals every observation.
 
@@ -130,6 +144,7 @@ class Campaign:
         journaled with the observation and one of them may be the value.
         ``pending_ttl_s``: release pending suggestions not observed within this many
         seconds (see ``expire_pending``); None keeps them pending until released.
+        An energy_scan whose starting grid is larger than ``max_observations`` is refused.
         """
         if campaign_id is None:
             campaign_id = uuid.uuid4().hex[:12]
@@ -165,6 +180,7 @@ class Campaign:
                 f"mappings): {err}; send arrays as lists"
             ) from None
         campaign = cls(campaign_id, config, journal)  # validates the strategy before journaling
+        _check_initial_grid(campaign.strategy, campaign.goals)
         journal.create_campaign(campaign_id, config)
         return campaign
 
@@ -335,7 +351,9 @@ class Campaign:
         (``journal.events(id, "analysis_failed")``), not lost. When they give the value,
         the driver's own ``value`` and ``uncertainty`` are kept as metadata
         ``driver_value`` and ``driver_uncertainty`` and the observation has no
-        uncertainty; metadata ``features`` and ``value_from`` are written too.
+        uncertainty; metadata ``features`` and ``value_from`` are written too. In a
+        campaign whose values come from spectra (an objective, or an analysis ``value``),
+        a new put to learn from with no spectrum is refused: its value is on another scale.
 
         A point a hair outside a continuous dimension without a step (a driver reporting
         the readback, 9100.001 eV for 9100) is journaled and learned on the bound, within
@@ -376,6 +394,13 @@ class Campaign:
                 self.n_failed += 1
                 self._answer(observation.suggestion_id)
             return not retry
+        scorer = self._spectrum_scorer()
+        if observation.spectrum is None and scorer is not None and not retry:
+            raise InvalidParameterError(
+                f"campaign {self.id} scores spectra with {scorer}, so it cannot learn a put "
+                f"with only value={observation.value!r} (not a value on that scale); send the "
+                "spectrum, or failed='<why>' if there is none"
+            )
         # the checked point: canonical types (int, float, the stored choice), snapped
         changes: dict[str, Any] = {"point": point}
         if observation.spectrum is not None and (
@@ -462,6 +487,15 @@ class Campaign:
                 f"the spectrum has {spectrum.x.size} channels, more than the {MAX_CHANNELS} one "
                 "observation may carry; bin or crop it, or send it as several observations"
             )
+
+    def _spectrum_scorer(self) -> str | None:
+        """What turns a spectrum into this campaign's value (its objective, or its
+        analysis's ``value`` feature), or None when puts carry the value."""
+        if self.objective is not None:
+            return f"the {self.objective.measure!r} objective"
+        if self.analysis is not None and self.analysis.value is not None:
+            return f"the {self.analysis.config['name']!r} analysis (value {self.analysis.value!r})"
+        return None
 
     def _unknown_suggestion(self, suggestion_id: str) -> UnknownSuggestionError:
         """The error for a put naming ``suggestion_id``, which this campaign never made."""

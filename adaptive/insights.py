@@ -13,8 +13,16 @@ from surrogates.shap_report import importance, shap_values
 SURROGATES = ("gp", "net")
 #: Most recipes explained (and used as SHAP background) per round; more are subsampled.
 MAX_EXPLAINED = 48
-#: Fewest recipes a surrogate is fitted on and explained.
+#: Fewest recipes a surrogate is fitted on and explained; with more factors, one more
+#: recipe than factors (see :func:`fewest_explained`).
 MIN_EXPLAINED = 3
+
+
+def fewest_explained(n_factors: int) -> int:
+    """Fewest recipes a round's surrogate is fitted on and explained in a space of
+    ``n_factors``: ``MIN_EXPLAINED``, or one more than the factors (fewer recipes cannot
+    tell the factors apart: a factor without effect would be ranked on noise)."""
+    return max(MIN_EXPLAINED, n_factors + 1)
 
 
 def shap_by_round(
@@ -27,7 +35,7 @@ def shap_by_round(
     ``MAX_EXPLAINED`` when there are more): the GP's mean (``gp``) or the
     objective of the spectra the network ensemble predicts (``net``, those of the
     recipes measured by then that have spectra; rounds with fewer than
-    ``MIN_EXPLAINED`` are left out).
+    :func:`fewest_explained` are left out).
 
     Args:
         strategy: the campaign's strategy, holding its data.
@@ -53,14 +61,16 @@ def shap_by_round(
         x, spectra = strategy.spectrum_data()  # rows in the order of x_all, like the rounds
         index = {tuple(row): i for i, row in enumerate(x_all)}
         position = np.array([index[tuple(row)] for row in x], dtype=int)
-    if len(x) < MIN_EXPLAINED:
+    fewest = fewest_explained(len(strategy.space.names))
+    if len(x) < fewest:
         raise InvalidParameterError(
-            f"SHAP needs at least {MIN_EXPLAINED} measured recipes, have {len(x)}"
+            f"SHAP needs at least {fewest} measured recipes (one more than the "
+            f"{len(strategy.space.names)} factors, and {MIN_EXPLAINED} or more), have {len(x)}"
         )
     out = []
-    for r, round_end in enumerate(strategy.round_ends(len(x_all))):
+    for r, round_end in enumerate(strategy.round_ends()):
         end = int(np.searchsorted(position, round_end))  # rows of x measured by then
-        if end < MIN_EXPLAINED:
+        if end < fewest:
             continue
         if surrogate == "gp":  # the droplet variance pooled over this round's recipes only
             data = (x[:end], y[:end], strategy.data(first=end)[2])
@@ -117,15 +127,16 @@ def _explain(strategy: BatchBO, surrogate: str, data: tuple, seed: int) -> dict:
 def campaign_insights(campaign, cache: dict | None = None) -> dict:
     """JSON-able report of a recipe campaign, round by round.
 
-    Rounds follow the strategy's initial design and batch size. Per round:
+    Rounds are the strategy's (``BatchBO.round_ends``): each batch of suggestions. Per round:
     the best and median objective of its recipes, the best so far, the objective
     of the recipes of each proposal source (design, gp, net) and its median, and
     the SHAP importance of every factor on the GP's predicted objective, with the
     SHAP values (n, d) and recipes (n, d) behind it (arrays travel as frames);
     for campaigns with spectra the same on the spectrum network's predicted
     objective (keys ending ``_net``). The SHAP fields are None for rounds
-    before ``MIN_EXPLAINED`` recipes (with spectra, for ``_net``) exist; a campaign
-    without recipes has no rounds.
+    before :func:`fewest_explained` recipes (one more than the factors, at least
+    ``MIN_EXPLAINED``; with spectra, for ``_net``) exist, the round's other figures are
+    still given; a campaign without recipes has no rounds.
 
     Args:
         campaign: a campaign run by ``BatchBO``.
@@ -140,12 +151,11 @@ def campaign_insights(campaign, cache: dict | None = None) -> dict:
     x, y, _ = strategy.data(in_order=True)
     source = _sources(campaign)
     keys = [tuple(p.values()) for p in strategy.recipes(in_order=True)]  # rows of x, as measured
-    enough = len(x) >= MIN_EXPLAINED
+    fewest = fewest_explained(len(strategy.space.names))
+    enough = len(x) >= fewest
     gp_cache, net_cache = (None if cache is None else cache.setdefault(s, {}) for s in SURROGATES)
     shap_rounds = {r["round"]: r for r in shap_by_round(strategy, cache=gp_cache)} if enough else {}
-    with_spectra = (
-        strategy.objective is not None and len(strategy.spectrum_data()[0]) >= MIN_EXPLAINED
-    )
+    with_spectra = strategy.objective is not None and len(strategy.spectrum_data()[0]) >= fewest
     net_rounds = (
         {r["round"]: r for r in shap_by_round(strategy, "net", cache=net_cache)}
         if with_spectra
@@ -153,7 +163,7 @@ def campaign_insights(campaign, cache: dict | None = None) -> dict:
     )
     rounds, start, best = [], 0, np.inf if strategy.minimize else -np.inf
     pick = min if strategy.minimize else max
-    for r, end in enumerate(strategy.round_ends(len(x))):
+    for r, end in enumerate(strategy.round_ends()):
         values = y[start:end]
         if len(values) == 0:  # a campaign without recipes has one empty round
             continue

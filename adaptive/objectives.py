@@ -49,6 +49,17 @@ STEP_LOW = 0.7
 STEP_HIGH = 1.2
 #: A spectrum must cover at least this fraction of the target's axis range.
 MIN_COVERAGE = 0.9
+#: Unit names (lower case) taken as the symbol they spell when units are compared.
+UNIT_ALIASES = {
+    "nanometer": "nm",
+    "nanometers": "nm",
+    "nanometre": "nm",
+    "nanometres": "nm",
+    "electronvolt": "ev",
+    "electronvolts": "ev",
+    "electron volt": "ev",
+    "electron volts": "ev",
+}
 
 # ----------------------------------------------------------------------------- validation
 
@@ -85,6 +96,12 @@ def _as_axis(name: str, value: Any, min_len: int = 2) -> np.ndarray:
     x = _as_vector(name, value, min_len)
     ascending_steps(name, x, "sort the spectrum by its axis and average duplicate points")
     return x
+
+
+def _unit(units: str) -> str:
+    """``units`` compared: stripped, lower case, a ``UNIT_ALIASES`` name as its symbol."""
+    key = units.strip().lower()
+    return UNIT_ALIASES.get(key, key)
 
 
 def _same_length(name_a: str, a: np.ndarray, name_b: str, b: np.ndarray) -> None:
@@ -395,7 +412,7 @@ DISTANCES = frozenset({"jensen_shannon", "wasserstein", "dtw"})
 MEASURES = ("target_loss", *SIMILARITIES)
 #: What a campaign's ``objective`` looks like, for messages (keys with ``?`` optional).
 OBJECTIVE_SHAPE = (
-    '{"target_x": [m increasing numbers], "target_y": [m numbers], "measure"?: one of '
+    '{"target_x": [m distinct numbers, any order], "target_y": [m numbers], "measure"?: one of '
     f'{list(MEASURES)} (default target_loss), "normalise"?: bool, "dtw_window"?: int, '
     '"x_units"?: str, "y_units"?: str}'
 )
@@ -417,7 +434,8 @@ class SpectrumObjective:
     distance for ``jensen_shannon``/``wasserstein``/``dtw``.
 
     Args:
-        target_x: ``m`` strictly increasing axis of the target (e.g. wavelength, nm).
+        target_x: ``m`` axis of the target (e.g. wavelength, nm), in any order (a target
+            recorded high to low is sorted, like a measured spectrum), no value repeated.
         target_y: ``m`` target spectrum.
         measure: one of :data:`MEASURES`.
         normalise: min-max normalise both spectra before a similarity measure
@@ -438,9 +456,12 @@ class SpectrumObjective:
         x_units: str = "",
         y_units: str = "",
     ):
-        self.target_x = _as_axis("target_x", target_x, min_len=3)
-        self.target_y = _as_vector("target_y", target_y, min_len=3)
-        _same_length("target_y", self.target_y, "target_x", self.target_x)
+        x = _as_vector("target_x", target_x, min_len=3)
+        y = _as_vector("target_y", target_y, min_len=3)
+        _same_length("target_y", y, "target_x", x)
+        order = np.argsort(x, kind="stable")  # recorded high to low, like measured spectra
+        self.target_x = _as_axis("target_x", x[order], min_len=3)
+        self.target_y = y[order]
         if np.ptp(self.target_y) == 0:  # no spectrum could be compared with it
             raise InvalidParameterError(
                 f"target_y is constant ({float(self.target_y[0])!r} everywhere): give the "
@@ -472,13 +493,15 @@ class SpectrumObjective:
 
     def check_units(self, x_units: str, y_units: str) -> None:
         """Refuse a spectrum in other units than the target's (empty units on either side
-        are not compared; case and surrounding spaces do not count, so 'NM' is 'nm'): a
-        loss of nm against eV, or of mAU against AU, would be wrong."""
+        are not compared; case, surrounding spaces and the names in ``UNIT_ALIASES`` do not
+        count, so 'NM' and 'nanometers' are 'nm'): a loss of nm against eV, or of mAU
+        against AU, would be wrong."""
         for axis, mine, theirs in (("x", self.x_units, x_units), ("y", self.y_units, y_units)):
-            if mine.strip() and theirs.strip() and mine.strip().lower() != theirs.strip().lower():
+            if mine.strip() and theirs.strip() and _unit(mine) != _unit(theirs):
                 raise InvalidParameterError(
-                    f"the spectrum's {axis} is in {theirs!r} but the objective's target is in "
-                    f"{mine!r}; convert the spectrum to {mine!r} before putting it"
+                    f"the spectrum's {axis}_units {theirs!r} differs from the objective "
+                    f"target's {mine!r}; send the spectrum in {mine!r}, with "
+                    f"{axis}_units={mine!r}"
                 )
 
     def __repr__(self) -> str:

@@ -21,6 +21,7 @@ from adaptive.figures import (
     plot_scan,
     plot_spectrum_match,
 )
+from adaptive.insights import fewest_explained
 from adaptive.journal import Journal
 from adaptive.objectives import MIN_COVERAGE, SpectrumObjective, reduce_spectra
 from adaptive.server import Server
@@ -390,7 +391,8 @@ def simulate_synthesis(
     design and one GP round; a warning on stderr when ``rounds`` are too few) or ``mix``
     (half of each batch from each).
     The campaign measures a design of ``max(batch, 2)`` recipes (BatchBO's model needs
-    two), then ``rounds`` batches of ``batch``: at least 3 recipes, for the SHAP report.
+    two), then ``rounds`` batches of ``batch``: at least one more recipe than the 5
+    factors in all (``insights.fewest_explained``), for the SHAP report.
     Each recipe is measured in ``droplets`` droplets, from 1 to ``MAX_DROPLETS``.
     The settings are checked before the campaign is created;
     ``on_created(campaign_id, journal_path)`` is called once it is.
@@ -403,11 +405,13 @@ def simulate_synthesis(
     seed = check_count("--seed", seed, low=0, high=2**63 - 1)  # BatchBO's bound
     n_initial = max(batch, 2)
     n_recipes = n_initial + batch * rounds
-    if n_recipes < 3:
+    fewest = fewest_explained(len(FACTORS))
+    if n_recipes < fewest:
         raise InvalidParameterError(
             f"--batch {batch} --rounds {rounds} gives {n_recipes} recipes (a design of "
             f"{n_initial}, then {rounds} batches of {batch}); the SHAP report needs at "
-            "least 3: raise --batch or --rounds"
+            f"least {fewest}, one more than the {len(FACTORS)} factors: raise --batch or "
+            "--rounds"
         )
     if model in ("net", "mix") and rounds < NET_FIRST_ROUND:
         print(

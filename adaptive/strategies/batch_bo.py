@@ -209,6 +209,9 @@ class BatchBO:
         self.seed = seed
         self._observed: dict[int, Observation] = {}  # id -> observation, held so ids stay unique
         self._values: dict[tuple, list[tuple[float, float]]] = {}  # recipe -> [(time, value)]
+        self._named: dict[tuple, set[str]] = {}  # recipe -> the suggestion ids its puts name
+        # the suggestion ids of each round: the initial design, then each call's model batch
+        self._batches: list[list[str]] = []
         self._spectra: dict[tuple, list[np.ndarray]] = {}  # recipe -> spectra on target_x
         self._accuracy: tuple[int, float | None] = (-1, None)  # (observations, R^2)
         self._widened_on = 0  # observations when the search box was last checked
@@ -312,6 +315,8 @@ class BatchBO:
                 self._spectra.setdefault(key, []).append(on_target)
             self._observed[id(obs)] = obs
             self._values.setdefault(key, []).append((obs.time, obs.value))
+            if obs.suggestion_id is not None:
+                self._named.setdefault(key, set()).add(obs.suggestion_id)
 
     def _on_target(self, spectrum: Spectrum) -> np.ndarray:
         """``spectrum``'s y on the objective's target axis (w,). Its x may run either way
@@ -325,11 +330,50 @@ class BatchBO:
         """Keys of the measured recipes and their unit coordinates (n, d), as ``data`` sorts."""
         keys = list(self._values)
         x = self.space.to_unit([self._point(k) for k in keys])
-        sort_by = list(x.T[::-1])  # by the unit encoding: categorical choices in listed order
-        if in_order:
-            sort_by.append([min(t for t, _ in self._values[k]) for k in keys])
-        order = np.lexsort(sort_by)  # the last key sorts first
+        order = self._measured_order(keys, x) if in_order else np.lexsort(x.T[::-1])
+        if in_order:  # by round, then as measured (a stable sort)
+            order = order[np.argsort(self._rounds(keys, order)[0][order], kind="stable")]
         return [keys[i] for i in order], x[order]
+
+    def _measured_order(self, keys: list[tuple], x: np.ndarray) -> np.ndarray:
+        """The indices of ``keys`` (n,) in the order the recipes were first measured (ties by
+        their unit coordinates x (n, d): categorical choices in listed order)."""
+        first = [min(t for t, _ in self._values[k]) for k in keys]
+        return np.lexsort([*x.T[::-1], first])  # the last key sorts first
+
+    def _rounds(self, keys: list[tuple], measured: np.ndarray) -> tuple[np.ndarray, bool]:
+        """The round of each recipe of ``keys`` (n,), and whether the newest round is complete.
+
+        A recipe's round is that of the suggestion its puts name (the earliest, if several
+        do): 0 for the initial design, however many ``suggest`` calls it took, then one per
+        call that proposed from the model; a recipe naming none joins the round of the
+        recipe measured before it. While no put names a suggestion of this strategy
+        (observations without ``suggestion_id``), rounds are counted instead: the first
+        ``n_initial`` recipes measured, then every ``q``.
+
+        Args:
+            keys: the measured recipes (n,).
+            measured: the indices of ``keys`` (n,) in the order the recipes were first measured.
+        """
+        batch_of = {i: b for b, ids in enumerate(self._batches) for i in ids}
+        named = [
+            min((batch_of[i] for i in self._named.get(k, ()) if i in batch_of), default=-1)
+            for k in keys
+        ]
+        rounds = np.zeros(len(keys), int)
+        if max(named, default=-1) < 0:
+            position = np.arange(len(keys))
+            rounds[measured] = np.where(
+                position < self.n_initial, 0, 1 + (position - self.n_initial) // self.q
+            )
+            size = self.n_initial if len(keys) <= self.n_initial else self.q
+            return rounds, int(np.sum(rounds == rounds.max(initial=0))) == size
+        current = 0
+        for i in measured:
+            current = named[i] if named[i] >= 0 else current
+            rounds[i] = current
+        newest = set(self._batches[rounds.max()])  # complete once all its suggestions are measured
+        return rounds, newest <= set().union(*self._named.values())
 
     def recipes(self, in_order: bool = False) -> list[dict[str, Any]]:
         """The measured recipes as points, in the row order of ``data(in_order)``."""
@@ -347,9 +391,10 @@ class BatchBO:
         pool has fewer than ``MIN_NOISE_DOF`` degrees of freedom: one recipe's own
         sample variance is too unsteady to fix the noise with.
 
-        Sorted by recipe, or with ``in_order`` by when each recipe was first measured.
-        ``first`` keeps the first that many recipes in that order (``in_order`` implied),
-        for the pooled variance too, so later recipes' droplets leave a round's data alone.
+        Sorted by recipe, or with ``in_order`` by round (see ``_rounds``), then by when
+        each recipe was first measured. ``first`` keeps the first that many recipes in
+        that order (``in_order`` implied), for the pooled variance too, so later recipes'
+        droplets leave a round's data alone.
         """
         keys, x = self._sorted_recipes(in_order or first is not None)
         keys, x = keys[:first], x[:first]
@@ -395,18 +440,27 @@ class BatchBO:
         if not is_int(n) or not 1 <= n <= MAX_BATCH:
             raise InvalidParameterError(f"n={n!r}: ask for 1 to {MAX_BATCH} recipes (an integer)")
         taken = set(self._values) | {self._key(self.space.validate(p)) for p in pending}
-        out: list[Suggestion] = []
+        design: list[Suggestion] = []
         if len(taken) < self.n_initial:
-            out = self._initial(min(n, self.n_initial - len(taken)), taken)
-            taken |= {self._key(s.point) for s in out}
-        if len(out) < n and (self.pool is None or self._free(taken)):
+            design = self._initial(min(n, self.n_initial - len(taken)), taken)
+            taken |= {self._key(s.point) for s in design}
+        model: list[Suggestion] = []
+        if len(design) < n and (self.pool is None or self._free(taken)):
             if len(self._values) < 2:
                 raise InvalidParameterError(
                     f"the model needs 2 measured recipes before it can propose; "
                     f"{len(self._values)} measured, {len(pending)} pending"
                 )
-            out += self._model_batch(n - len(out), taken, [*pending, *(s.point for s in out)])
-        return out
+            model = self._model_batch(
+                n - len(design), taken, [*pending, *(s.point for s in design)]
+            )
+        if design:  # the initial design is round 0, however many calls it takes
+            if not self._batches:
+                self._batches.append([])
+            self._batches[0] += [s.id for s in design]
+        if model:
+            self._batches.append([s.id for s in model])
+        return design + model
 
     def _free(self, taken: set) -> list[dict[str, Any]]:
         """The pool's recipes not in ``taken`` (measured, pending or just suggested)."""
@@ -652,12 +706,18 @@ class BatchBO:
         mean, std = posterior_mean_std(self.gp, unit)
         return (-mean if self.minimize else mean), std
 
-    def round_ends(self, n_recipes: int) -> list[int]:
-        """Recipe counts at the end of each round: the initial design, then batches of q."""
-        ends = list(range(min(self.n_initial, n_recipes), n_recipes + 1, self.q))
-        if not ends or ends[-1] != n_recipes:
-            ends.append(n_recipes)
-        return ends
+    def round_ends(self) -> list[int]:
+        """Recipe counts, in the rows of ``data(in_order=True)``, at the end of each round
+        that has measured recipes (see ``_rounds``)."""
+        return self._round_ends()[0]
+
+    def _round_ends(self) -> tuple[list[int], bool]:
+        """``round_ends`` and whether the newest round is complete (see ``_rounds``)."""
+        keys = list(self._values)
+        x = self.space.to_unit([self._point(k) for k in keys])
+        rounds, complete = self._rounds(keys, self._measured_order(keys, x))
+        counts = np.unique(rounds, return_counts=True)[1]
+        return np.cumsum(counts).tolist(), complete
 
     def stop_reason(self) -> str | None:
         """The study's stopping rules (see ``_goal_reason``), else every recipe measured:
@@ -716,11 +776,8 @@ class BatchBO:
                 )
         if not self.stable_rounds:
             return None
-        ends = [
-            e
-            for e in self.round_ends(len(y))
-            if e == self.n_initial or (e - self.n_initial) % self.q == 0
-        ]
+        ends, complete = self._round_ends()
+        ends = ends if complete else ends[:-1]
         if len(ends) <= self.stable_rounds:
             return None
         pick = np.min if self.minimize else np.max
@@ -744,7 +801,7 @@ class BatchBO:
         n_observed = len(self._observed)
         if self.net_accuracy is None or self._accuracy[0] == n_observed:
             return self._accuracy[1]
-        ends = self.round_ends(n)
+        ends = self.round_ends()
         score = None
         if len(ends) >= 2 and n == len(self._values) and ends[-2] >= 3:
             x, spectra = self.spectrum_data()
@@ -754,14 +811,19 @@ class BatchBO:
         return score
 
     def state(self) -> dict:
-        return {"search_box": self.search_box, "widened_on": self._widened_on}
+        return {
+            "search_box": self.search_box,
+            "widened_on": self._widened_on,
+            "batches": self._batches,
+        }
 
     def load_state(self, state: dict) -> None:
-        unknown = set(state) - {"search_box", "widened_on"}
+        unknown = set(state) - {"search_box", "widened_on", "batches"}
         if unknown:
             raise InvalidParameterError(f"unknown batch_bo state keys {sorted(unknown)}")
         self.search_box = {k: list(v) for k, v in state.get("search_box", {}).items()}
         self._widened_on = int(state.get("widened_on", 0))
+        self._batches = [list(ids) for ids in state.get("batches", [])]
 
 
 def _check_fraction(name: str, value: Any) -> None:

@@ -526,7 +526,7 @@ def test_a_spectrum_in_other_units_than_the_objective_is_refused_and_kept_as_an_
     target = {"target_x": x, "target_y": np.exp(-(((x - 550) / 40) ** 2)), "x_units": "nm"}
     campaign = Campaign.create(journal, SPACE, {"name": "random"}, objective=target)
     in_ev = Spectrum(1239.84 / x[::-1], target["target_y"][::-1], "eV")
-    with pytest.raises(AnalysisError, match="x is in 'eV'"):
+    with pytest.raises(AnalysisError, match="x_units 'eV' differs"):
         campaign.observe(Observation(point={"energy": 9000.0}, spectrum=in_ev))
     assert journal.observations(campaign.id) == []
     (event,) = journal.events(campaign.id, "analysis_failed")
@@ -653,7 +653,7 @@ def test_a_retry_of_a_put_an_older_server_took_with_a_campaign_key_is_a_duplicat
         (np.linspace(420.0, 750.0, 50), None, "", "covers"),
         (np.r_[SPECTRUM_X[:25], SPECTRUM_X[24:49]], None, "", "increasing"),
         (SPECTRUM_X, np.ones(50), "", "constant"),
-        (SPECTRUM_X, None, "eV", "x is in 'eV'"),
+        (SPECTRUM_X, None, "eV", "x_units 'eV' differs"),
     ],
     ids=["short", "repeated x", "flat", "units"],
 )

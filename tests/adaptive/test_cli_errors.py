@@ -182,7 +182,7 @@ def test_a_reader_that_leaves_early_ends_the_command_quietly():
 
 
 def test_simulate_synthesis_prints_its_campaign_on_stderr(tmp_path, capsys):
-    command = ["simulate", "synthesis", "--batch", "1", "--rounds", "1", "--droplets", "1"]
+    command = ["simulate", "synthesis", "--batch", "1", "--rounds", "4", "--droplets", "1"]
     assert main([*command, "--out", str(tmp_path)]) == 0
     captured = capsys.readouterr()
     summary = json.loads(captured.out)

@@ -65,15 +65,19 @@ def test_naming_the_primary_channel_keeps_the_truth_and_nrmse(tmp_path):
 
 
 def test_too_few_recipes_for_shap_raise_before_the_campaign(tmp_path):
-    with pytest.raises(InvalidParameterError, match=r"gives 2 recipes.*raise --batch or --rounds"):
-        simulate_synthesis(tmp_path / "out", batch=1, rounds=0)  # BatchBO's design: 2 recipes
+    # the SHAP report of 3 recipes ranked the no-effect PVA second of the 5 factors
+    with pytest.raises(
+        InvalidParameterError,
+        match=r"gives 5 recipes.*needs at least 6, one more than the 5 factors: raise --batch",
+    ):
+        simulate_synthesis(tmp_path / "out", batch=1, rounds=3)  # a design of 2, 3 rounds of 1
     assert not (tmp_path / "out").exists()
 
 
 def test_batches_of_one_give_a_design_of_two_and_every_round_asked_for(tmp_path):
-    summary = simulate_synthesis(tmp_path, batch=1, rounds=2, droplets=1, model="gp")
-    assert summary["recipes"] == 4  # a design of 2, then 2 rounds of 1
-    assert len(summary["best_loss_by_round"]) == 3
+    summary = simulate_synthesis(tmp_path, batch=1, rounds=4, droplets=1, model="gp")
+    assert summary["recipes"] == 6  # a design of 2, then 4 rounds of 1
+    assert len(summary["best_loss_by_round"]) == 5
 
 
 def test_median_loss_by_source_is_that_of_the_sources_recipes(tmp_path):
@@ -187,7 +191,7 @@ def test_a_target_constant_where_the_simulator_measures_is_refused_before_the_ca
     target = tmp_path / "flat.csv"
     target.write_text(f"wavelength_nm,absorbance_target\n{rows}\n")
     with pytest.raises(InvalidParameterError, match=r"^--target \S*flat\.csv: .* is constant"):
-        simulate_synthesis(tmp_path / "out", batch=3, rounds=0, target=target)
+        simulate_synthesis(tmp_path / "out", batch=3, rounds=1, target=target)
     assert not (tmp_path / "out").exists()
 
 
@@ -203,7 +207,7 @@ def test_str_out_and_zero_noise_counts_are_taken_as_the_cli_takes_them(tmp_path)
 
 
 def test_synthesis_takes_a_str_out(tmp_path, capsys):
-    summary = simulate_synthesis(str(tmp_path), batch=1, rounds=1, droplets=1, model="gp")
+    summary = simulate_synthesis(str(tmp_path), batch=1, rounds=4, droplets=1, model="gp")
     assert "warning" not in capsys.readouterr().err  # the GP proposes from round 1
     assert summary["journal"] == str(tmp_path / "journal.sqlite")
     assert all(Path(f).is_file() for f in summary["figures"])
