@@ -79,26 +79,25 @@ def _too_few(space: Space, n: int, found: int, drawn: int) -> InvalidParameterEr
     undrawable = space.undrawable()
     if undrawable is not None:
         return InvalidParameterError(undrawable)
-    labels = [
-        " ".join(
-            part
-            for part in (
-                "" if c.lower is None else f"{c.lower:g} <=",
-                c.label,
-                "" if c.upper is None else f"<= {c.upper:g}",
-            )
-            if part
-        )
-        for c in space.constraints
-    ]
+    labels = [c.describe() for c in space.constraints]
     why = (
         f"the constraints {labels} leave too little feasible volume"
         if space.constraints
         else "the space has too few distinct points"
     )
+    fix = "ask for fewer points or loosen the constraints"
+    equality = next(
+        (c for c in space.constraints if c.lower is not None and c.lower == c.upper), None
+    )
+    if equality is not None:
+        fix += (
+            f"; an equality such as {equality.label} = {equality.upper:g} holds on few lattice "
+            "points: drop one of its dimensions from the space (the driver sets it from the "
+            "others) and bound the rest instead"
+        )
     return InvalidParameterError(
         f"found only {found} distinct feasible points of the {n} asked for after {drawn} "
-        f"draws: {why}; ask for fewer points or loosen the constraints"
+        f"draws: {why}; {fix}"
     )
 
 

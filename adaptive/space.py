@@ -359,6 +359,12 @@ class LinearConstraint:
     def __hash__(self):
         return hash((tuple(sorted(self.coefficients.items())), self.upper, self.lower, self.name))
 
+    def describe(self) -> str:
+        """The constraint as text, e.g. ``"60 <= a-b"`` or ``"20 <= a+b <= 60"``."""
+        since = "" if self.lower is None else f"{_fmt(self.lower)} <= "
+        until = "" if self.upper is None else f" <= {_fmt(self.upper)}"
+        return f"{since}{self.label}{until}"
+
     @property
     def label(self) -> str:
         """The name, or the expression such as ``"a+2*b-c"``."""
@@ -429,12 +435,52 @@ def _check_reachable(con: LinearConstraint, dims: dict[str, Dimension]) -> None:
     too_high = con.upper is not None and low > con.upper + con._slack(con.upper, TOL)
     too_low = con.lower is not None and high < con.lower - con._slack(con.lower, TOL)
     if too_high or too_low:
-        since = "" if con.lower is None else f"{_fmt(con.lower)} <= "
-        until = "" if con.upper is None else f" <= {_fmt(con.upper)}"
         raise InvalidParameterError(
-            f"constraint {since}{con.label}{until} can never hold: within the dimensions' "
+            f"constraint {con.describe()} can never hold: within the dimensions' "
             f"bounds {con.label} reaches only [{_fmt(low)}, {_fmt(high)}]; loosen the "
             "constraint or widen the bounds"
+        )
+
+
+def _check_jointly_reachable(
+    constraints: tuple[LinearConstraint, ...],
+    matrix: np.ndarray,
+    lower: np.ndarray,
+    upper: np.ndarray,
+    dimensions: tuple[Dimension, ...],
+) -> None:
+    """Raise unless some point within the dimensions' bounds meets all ``constraints`` at
+    once (each alone can: ``_check_reachable``), e.g. ``a - b >= 60`` with ``b - a >= 60``.
+
+    A linear program over the box, integer and stepped dimensions relaxed to their
+    ranges, each bound widened by the constraints' tolerance.
+
+    Args:
+        constraints: the space's constraints (k,).
+        matrix: (k, d) their coefficients over all dimensions (0 for categorical ones).
+        lower, upper: (k,) their bounds, -inf / inf where absent.
+        dimensions: the space's dimensions (d,).
+    """
+    from scipy.optimize import linprog
+
+    box = [(None, None) if d.kind == "categorical" else d._extremes() for d in dimensions]
+    slack_up = np.array([c._slack(c.upper, TOL) if c.upper is not None else 0 for c in constraints])
+    slack_low = np.array(
+        [c._slack(c.lower, TOL) if c.lower is not None else 0 for c in constraints]
+    )
+    rows = np.isfinite(upper), np.isfinite(lower)
+    found = linprog(
+        np.zeros(len(dimensions)),
+        A_ub=np.vstack([matrix[rows[0]], -matrix[rows[1]]]),
+        b_ub=np.concatenate([(upper + slack_up)[rows[0]], -(lower - slack_low)[rows[1]]]),
+        bounds=box,
+        method="highs",
+    )
+    if found.status == 2:  # infeasible
+        labels = "; ".join(c.describe() for c in constraints)
+        raise InvalidParameterError(
+            f"the constraints {labels} can never hold together within the dimensions' bounds "
+            "(each can alone); loosen or drop one of them"
         )
 
 
@@ -560,6 +606,8 @@ class Space:
         object.__setattr__(self, "_matrix", matrix)
         object.__setattr__(self, "_upper", upper)
         object.__setattr__(self, "_lower", lower)
+        if len(self.constraints) > 1:
+            _check_jointly_reachable(self.constraints, matrix, lower, upper, self.dimensions)
         readback = [
             READBACK_TOLERANCE
             * sum(

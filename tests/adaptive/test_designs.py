@@ -154,3 +154,20 @@ def test_an_equality_over_stepped_dimensions_is_taken_and_designs_meet_it(design
     space = Space(dims, (LinearConstraint({"A": 1, "B": 1, "C": 1}, lower=100, upper=100),))
     points = DESIGNS[design](space, 8, seed=0)
     assert len(points) == 8 and all(sum(p.values()) == 100.0 for p in points)
+
+
+def test_too_few_points_on_an_equality_lattice_says_to_drop_a_dimension():
+    # four pump flows at 0.01 % steps summing to 100 %: the message only said to loosen it
+    dims = [{"name": n, "low": 0, "high": 100, "step": 0.01} for n in "abcd"]
+    total = {"coefficients": dict.fromkeys("abcd", 1), "lower": 100, "upper": 100}
+    space = Space.from_dict({"dimensions": dims, "constraints": [total]})
+    with pytest.raises(InvalidParameterError) as err:
+        random_design(space, 15, seed=0)
+    assert "the constraints ['100 <= a+b+c+d <= 100'] leave too little feasible volume" in str(
+        err.value
+    )
+    assert str(err.value).endswith(
+        "; an equality such as a+b+c+d = 100 holds on few lattice points: drop one of its "
+        "dimensions from the space (the driver sets it from the others) and bound the rest "
+        "instead"
+    )
