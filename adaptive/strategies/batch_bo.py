@@ -210,8 +210,9 @@ class BatchBO:
         self._observed: dict[int, Observation] = {}  # id -> observation, held so ids stay unique
         self._values: dict[tuple, list[tuple[float, float]]] = {}  # recipe -> [(time, value)]
         self._named: dict[tuple, set[str]] = {}  # recipe -> the suggestion ids its puts name
-        # the suggestion ids of each round: the initial design, then each call's model batch
-        self._batches: list[list[str]] = []
+        # the suggestion ids of each round: the initial design, then the model's batches of
+        # q (None for a campaign journaled before rounds were kept: they are counted)
+        self._batches: list[list[str]] | None = [[]]
         self._spectra: dict[tuple, list[np.ndarray]] = {}  # recipe -> spectra on target_x
         self._accuracy: tuple[int, float | None] = (-1, None)  # (observations, R^2)
         self._widened_on = 0  # observations when the search box was last checked
@@ -345,17 +346,17 @@ class BatchBO:
         """The round of each recipe of ``keys`` (n,), and whether the newest round is complete.
 
         A recipe's round is that of the suggestion its puts name (the earliest, if several
-        do): 0 for the initial design, however many ``suggest`` calls it took, then one per
-        call that proposed from the model; a recipe naming none joins the round of the
-        recipe measured before it. While no put names a suggestion of this strategy
-        (observations without ``suggestion_id``), rounds are counted instead: the first
-        ``n_initial`` recipes measured, then every ``q``.
+        do; see ``_keep_rounds``): 0 for the initial design, then the model's suggestions
+        in rounds of ``q``; a recipe naming none joins the round of the recipe measured
+        before it. While no put names a suggestion of this strategy (observations without
+        ``suggestion_id``, or a campaign journaled before rounds were kept), rounds are
+        counted instead: the first ``n_initial`` recipes measured, then every ``q``.
 
         Args:
             keys: the measured recipes (n,).
             measured: the indices of ``keys`` (n,) in the order the recipes were first measured.
         """
-        batch_of = {i: b for b, ids in enumerate(self._batches) for i in ids}
+        batch_of = {i: b for b, ids in enumerate(self._batches or ()) for i in ids}
         named = [
             min((batch_of[i] for i in self._named.get(k, ()) if i in batch_of), default=-1)
             for k in keys
@@ -454,13 +455,19 @@ class BatchBO:
             model = self._model_batch(
                 n - len(design), taken, [*pending, *(s.point for s in design)]
             )
-        if design:  # the initial design is round 0, however many calls it takes
-            if not self._batches:
-                self._batches.append([])
-            self._batches[0] += [s.id for s in design]
-        if model:
-            self._batches.append([s.id for s in model])
+        if self._batches is not None:
+            self._keep_rounds(design, model)
         return design + model
+
+    def _keep_rounds(self, design: list[Suggestion], model: list[Suggestion]) -> None:
+        """File suggestions under their rounds: the initial design is round 0, however many
+        calls it takes; the model's fill rounds of ``q``, so asking for fewer per call (a
+        driver's batch of 1) still makes rounds of ``q``."""
+        self._batches[0] += [s.id for s in design]
+        for suggestion in model:
+            if len(self._batches) == 1 or len(self._batches[-1]) >= self.q:
+                self._batches.append([])
+            self._batches[-1].append(suggestion.id)
 
     def _free(self, taken: set) -> list[dict[str, Any]]:
         """The pool's recipes not in ``taken`` (measured, pending or just suggested)."""
@@ -823,7 +830,8 @@ class BatchBO:
             raise InvalidParameterError(f"unknown batch_bo state keys {sorted(unknown)}")
         self.search_box = {k: list(v) for k, v in state.get("search_box", {}).items()}
         self._widened_on = int(state.get("widened_on", 0))
-        self._batches = [list(ids) for ids in state.get("batches", [])]
+        batches = state.get("batches")
+        self._batches = None if batches is None else [list(ids) for ids in batches]
 
 
 def _check_fraction(name: str, value: Any) -> None:
