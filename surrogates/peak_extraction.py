@@ -27,8 +27,8 @@ from surrogates.peak_net import MAX_COUNT, PeakNetPredictor, check_spectra, prep
 #: A predicted centre where the smoothed residual is below this fraction of the predicted
 #: height sits in a valley, not on a peak (``snap_centers``)...
 SNAP_LEVEL = 0.5
-#: ... with the residual smoothed by a running mean of this many points.
-SNAP_SMOOTHING = 5
+#: ... with the residual smoothed by a running mean over this fraction of the predicted FWHM.
+SNAP_SMOOTHING = 0.5
 
 
 def check_max_peaks(max_peaks: int) -> None:
@@ -37,34 +37,42 @@ def check_max_peaks(max_peaks: int) -> None:
 
 
 def snap_centers(
-    energy: np.ndarray, residual: np.ndarray, center: np.ndarray, height: np.ndarray
+    energy: np.ndarray,
+    residual: np.ndarray,
+    center: np.ndarray,
+    fwhm: np.ndarray,
+    height: np.ndarray,
 ) -> np.ndarray:
     """Predicted centres moved off valleys onto the nearest peak of the residual.
 
     Where several peaks are about equally large, the network's "largest peak" can land
-    between them, in a valley: a centre where the smoothed residual is below
-    ``SNAP_LEVEL`` x the predicted height moves to the nearest local maximum of the
-    smoothed residual that reaches that level (it stays where there is none). A centre
-    on a shoulder or a peak stays.
+    between them, in a valley: a centre where the residual, smoothed over
+    ``SNAP_SMOOTHING`` x the predicted FWHM, is below ``SNAP_LEVEL`` x the predicted
+    height moves to the nearest local maximum of the smoothed residual that reaches that
+    level, the window's ends included (it stays where there is none). A centre on a
+    shoulder or a peak stays.
 
     Args:
-        energy: (k, m) ascending binding energies, eV.
+        energy: (k, m) ascending binding energies, eV, each with a uniform step.
         residual: (k, m) counts above the background not yet explained.
         center: (k,) predicted centres, eV.
+        fwhm: (k,) predicted FWHMs, eV.
         height: (k,) predicted heights, counts.
 
     Returns:
         (k,) centres, eV.
     """
-    smooth = uniform_filter1d(residual, SNAP_SMOOTHING, axis=1)
     out = np.array(center, dtype=float)
-    level = SNAP_LEVEL * np.atleast_1d(height)
-    for j, (e, s) in enumerate(zip(energy, smooth, strict=True)):
-        if np.interp(out[j], e, s) >= level[j]:
+    level = SNAP_LEVEL * np.asarray(height, dtype=float)
+    for j, (e, r) in enumerate(zip(energy, residual, strict=True)):
+        points = max(1, int(SNAP_SMOOTHING * fwhm[j] / (e[1] - e[0])))
+        smooth = uniform_filter1d(r, points)
+        if np.interp(out[j], e, smooth) >= level[j]:
             continue
-        tops, _ = find_peaks(s, height=level[j])
+        below = smooth.min() - 1.0  # so that a line at either end is a local maximum too
+        tops, _ = find_peaks(np.r_[below, smooth, below], height=level[j])
         if tops.size:
-            out[j] = e[tops[np.argmin(np.abs(e[tops] - out[j]))]]
+            out[j] = e[tops[np.argmin(np.abs(e[tops - 1] - out[j]))] - 1]
     return out
 
 
@@ -103,7 +111,7 @@ def extract_peaks_batch(
     pred = {key: value[active] for key, value in pred.items()}
     while active.size:
         fwhm, height, eta = pred["fwhm_ev"], pred["height"], pred["eta"]
-        center = snap_centers(energy[active], residual[active], pred["center_ev"], height)
+        center = snap_centers(energy[active], residual[active], pred["center_ev"], fwhm, height)
         for j, i in enumerate(active):
             peaks[i].append(
                 {

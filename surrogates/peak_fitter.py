@@ -168,7 +168,7 @@ class PeakFitter:
             return result
         noise = estimate_noise(y)
         found = (self._residual_peak(e, result, view, noise) for view in self._views(e))
-        peak = next((p for p in found if p is not None), None)
+        peak = next((starts[0] for starts in found if starts), None)
         if peak is None:
             return result
         more = f"raise max_peaks (up to {MAX_COUNT}) or " if self.max_peaks < MAX_COUNT else ""
@@ -347,22 +347,25 @@ class PeakFitter:
         noise: float,
         replacing: int | None = None,
     ) -> PeakFitResult | None:
-        """The fit refitted with its residual's peak on ``pieces`` (``_residual_peak``), in
-        place of peak ``replacing`` if given, or None if there is no such peak or the refit
-        does not clearly improve the fit."""
-        new = self._residual_peak(e, result, pieces, noise)
-        if new is None:
+        """The fit refitted with its residual's peak on ``pieces`` (``_residual_peak``; the
+        better refit where its centre was moved off a valley and as predicted), in place of
+        peak ``replacing`` if given, or None if there is no such peak or the refit does not
+        clearly improve the fit."""
+        starts = self._residual_peak(e, result, pieces, noise)
+        if not starts:
             return None
-        refit = self._refine(e, y, [*_starts(result, without=replacing), new])
+        kept = _starts(result, without=replacing)
+        refit = min((self._refine(e, y, [*kept, new]) for new in starts), key=self._bic)
         return refit if refit.reduced_chi2 < RESIDUAL_CHI2_GAIN * result.reduced_chi2 else None
 
     def _residual_peak(
         self, e: np.ndarray, result: PeakFitResult, pieces: np.ndarray, noise: float
-    ) -> dict[str, float] | None:
+    ) -> list[dict[str, float]]:
         """The network's largest peak of the fit's residual on ``pieces`` ((k, w) indices
-        into the window; the highest of their k peaks) as a start, or None unless it stands
-        out of the ``noise`` (``RESIDUAL_PEAK_SIGMAS`` high or, if broad,
-        ``RESIDUAL_PEAK_SNR`` over its FWHM)."""
+        into the window; the highest of their k peaks) as a start, and as predicted where
+        ``snap_centers`` moved its centre; none unless it stands out of the ``noise``
+        (``RESIDUAL_PEAK_SIGMAS`` high or, if broad, ``RESIDUAL_PEAK_SNR`` over its FWHM).
+        """
         residual = result.residual
         found = self.predictor.predict(e[pieces], residual[pieces], subtract_background=False)
         best = int(np.argmax(found["height"]))
@@ -373,17 +376,14 @@ class PeakFitter:
             height >= RESIDUAL_PEAK_SIGMAS * noise
             or height * np.sqrt(points) >= RESIDUAL_PEAK_SNR * noise
         ):
-            return None
-        rows = pieces[best : best + 1]
-        center = snap_centers(
-            e[rows], residual[rows], found["center_ev"][best : best + 1], [height]
-        )
-        return {
-            "center": float(center[0]),
-            "fwhm": float(found["fwhm_ev"][best]),
-            "height": float(height),
-            "eta": float(found["eta"][best]),
-        }
+            return []
+        rows, at = pieces[best : best + 1], slice(best, best + 1)
+        predicted = float(found["center_ev"][best])
+        snapped = snap_centers(e[rows], residual[rows], [predicted], found["fwhm_ev"][at], [height])
+        peak = {"fwhm": float(found["fwhm_ev"][best]), "height": float(height)}
+        peak["eta"] = float(found["eta"][best])
+        centers = [float(snapped[0])] + ([predicted] if snapped[0] != predicted else [])
+        return [{"center": c, **peak} for c in centers]
 
     def _views(self, e: np.ndarray) -> list[np.ndarray]:
         """Index arrays (k, w) the residual is searched on, in turn: the whole window, then

@@ -107,7 +107,20 @@ def test_a_centre_in_a_valley_moves_to_the_nearest_peak_and_others_stay():
     # and in a valley with no line as high as predicted
     center = np.array([15.0, 24.05, 31.5, 17.0])
     height = np.array([1000.0, 1000.0, 400.0, 5000.0])
-    np.testing.assert_allclose(snap_centers(*rows, center, height), [10.0, 24.05, 31.5, 17.0])
+    fwhm = np.array([1.0, 1.0, 1.0, 1.0])
+    snapped = snap_centers(*rows, center, fwhm, height)
+    np.testing.assert_allclose(snapped, [10.0, 24.05, 31.5, 17.0])
+
+
+def test_a_narrow_line_stays_and_a_line_at_the_window_end_is_reached():
+    # a 5-point running mean took a 0.7 eV line on a 0.5 eV grid below half its height,
+    # and find_peaks never counts a window end as a peak
+    coarse = np.arange(0.0, 40.0, 0.5)
+    narrow = 1000 * xps_peak(coarse, 10.0, 0.7, 0.3) + 700 * xps_peak(coarse, 16.0, 3.0, 0.3)
+    assert snap_centers(coarse[None], narrow[None], [10.0], [0.7], [1000.0])[0] == 10.0
+    fine = np.arange(0.0, 20.0, 0.1)
+    ends = 1000 * xps_peak(fine, 0.0, 1.2, 0.3) + 1000 * xps_peak(fine, 14.0, 1.2, 0.3)
+    assert snap_centers(fine[None], ends[None], [1.5], [1.2], [1000.0])[0] == 0.0
 
 
 @pytest.mark.skipif(not DEFAULT_WEIGHTS.is_file(), reason="no trained weights")
