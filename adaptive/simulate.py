@@ -169,8 +169,9 @@ def simulate_xas(
     The figure's truth and the summary's ``nrmse`` are of the scanned channel
     (``true_channel``).
 
-    The settings are checked first (``--max-points`` >= 2: the reconstruction needs two
-    points; ``--batch`` at most the server's ``MAX_SUGGESTIONS`` per call; ``--n-initial``
+    The settings are checked first (``--max-points`` >= 2, the points a reconstruction
+    needs, and >= 3 for ``energy_scan``, whose grid it caps; ``--batch`` at most the
+    server's ``MAX_SUGGESTIONS`` per call; ``--n-initial``
     of ``energy_scan`` from 3 to ``MAX_INITIAL`` and at most ``--max-points``, None for
     its default, and given to no other strategy; ``--seed`` >= 0; ``--channel`` one of the
     source's; ``--noise-counts`` enough for the source, see ``with_noise``), so a bad one
@@ -180,8 +181,13 @@ def simulate_xas(
     out = Path(out)
     max_points = check_count("--max-points", max_points, low=2)
     batch = check_count("--batch", batch, high=MAX_SUGGESTIONS)
+    if strategy == "energy_scan" and max_points < 3:
+        raise InvalidParameterError(
+            f"--max-points {max_points}: --strategy energy_scan starts from a grid of at least "
+            "3 points; pass --max-points 3 or more"
+        )
     if strategy == "energy_scan" and n_initial is None and max_points < DEFAULT_INITIAL:
-        n_initial = max(3, max_points)  # a scan shorter than the default grid is all grid
+        n_initial = max_points  # a scan shorter than the default grid is all grid
     if strategy == "energy_scan" and n_initial is not None:
         n_initial = check_count("--n-initial", n_initial, low=3, high=MAX_INITIAL)
         if n_initial > max_points:

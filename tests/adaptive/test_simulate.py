@@ -104,6 +104,8 @@ def test_median_by_source_pools_the_recipes_of_all_rounds():
         (simulate_xas, {"max_points": 0}, "--max-points 0: must be an integer >= 2"),
         # one point: the server ran and the campaign was made before the model refused it
         (simulate_xas, {"max_points": 1}, "--max-points 1: must be an integer >= 2"),
+        # the grid was shrunk to 3 and refused as more than --max-points, naming --n-initial
+        (simulate_xas, {"max_points": 2}, "--max-points 2: --strategy energy_scan starts from"),
         (simulate_xas, {"batch": 5000}, "--batch 5000: must be an integer from 1 to 1000"),
         (simulate_xas, {"n_initial": 2}, "--n-initial 2: must be an integer from 3 to 1000"),
         (simulate_xas, {"batch": np.int64(-1)}, "--batch -1: must be an integer from 1 to"),
