@@ -259,7 +259,7 @@ class BatchBO:
         return out
 
     def _check_box_feasible(self) -> None:
-        """Refuse a search box in which some constraint can never hold."""
+        """Refuse a search box in which some constraint, or all together, can never hold."""
         dims = self._box_space(constraints=()).dimensions
         for con in self.space.constraints:
             try:
@@ -275,6 +275,14 @@ class BatchBO:
                     f"{con.label!r} ({bounds}): no recipe in the box meets it; widen search_box "
                     "until it reaches recipes the constraint allows"
                 ) from None
+        try:
+            Space(dims, self.space.constraints)
+        except InvalidParameterError:
+            raise InvalidParameterError(
+                f"search_box {self.search_box} holds no recipe that meets the constraints "
+                f"{[c.describe() for c in self.space.constraints]} together (each alone, "
+                "yes); widen search_box until it reaches recipes they all allow"
+            ) from None
 
     def _key(self, point: dict[str, Any]) -> tuple:
         return tuple(point[name] for name in self.space.names)

@@ -570,6 +570,26 @@ def test_a_search_box_outside_the_constraints_is_refused_when_made():
     BatchBO(SPACE, search_box={**box, "Qtsc(%)": [0.5, 30.5]})  # reaches 100 %: accepted
 
 
+def test_a_search_box_where_the_constraints_cannot_hold_together_is_refused_when_made():
+    # accepted, then every suggest failed with a message blaming the space
+    space = Space.from_dict(
+        {
+            "dimensions": [{"name": "a", "low": 0, "high": 1}, {"name": "b", "low": 0, "high": 1}],
+            "constraints": [
+                {"coefficients": {"a": 1, "b": 1}, "lower": 1.2},
+                {"coefficients": {"b": 1, "a": -1}, "upper": 0.1},
+            ],
+        }
+    )
+    with pytest.raises(InvalidParameterError) as err:
+        BatchBO(space, q=2, n_initial=3, search_box={"a": [0, 0.5]})
+    assert str(err.value).startswith(
+        "search_box {'a': [0.0, 0.5]} holds no recipe that meets the constraints "
+        "['1.2 <= a+b', 'b-a <= 0.1'] together"
+    )
+    assert len(BatchBO(space, q=2, n_initial=3, search_box={"a": [0, 1]}).suggest(3)) == 3
+
+
 def test_no_feasible_candidate_at_all_is_a_typed_error(monkeypatch):
     strategy = BatchBO(SQUARE, q=1, n_initial=2, n_candidates=2)  # no local perturbations
     strategy.observe(
