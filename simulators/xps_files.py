@@ -23,9 +23,9 @@ from simulators.text_files import (
 
 VAMAS_FORMAT = "VAMAS Surface Chemical Analysis Standard Data Transfer Format"
 
-#: A label naming kinetic energy: "Kinetic Energy (eV)", "K.E.", "KE" (a text header line,
-#: a spectrum's ``x_units``).
-KINETIC = re.compile(r"\bk\.?\s*e\b|kinetic", re.IGNORECASE)
+#: A label naming kinetic energy: "Kinetic Energy (eV)", "K.E.", a word "KE" (a text header
+#: line, a spectrum's ``x_units``); not "KE-17" in a sample name nor "K. E. Smith".
+KINETIC = re.compile(r"kinetic|\bk\.e\.|(?<![\w.-])ke(?![\w.-])", re.IGNORECASE)
 #: Column titles of a text export's binding-energy axis and counts (lower case, units
 #: dropped: "Binding Energy (eV)", pandas' "binding_energy_eV", "B.E.", "Counts/s"); a
 #: binding-energy title wins over a plain "energy".

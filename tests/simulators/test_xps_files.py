@@ -398,3 +398,11 @@ def test_a_missing_file_or_a_folder_is_named_not_a_raw_errno(tmp_path):
         read_xps(tmp_path / "nope.vms")
     with pytest.raises(IsADirectoryError, match="is a directory, not a file; pass a VAMAS"):
         read_xps(tmp_path)
+
+
+@pytest.mark.parametrize("title", ["C1s sample KE-17 annealed", "C 1s operator K. E. Smith"])
+def test_a_title_line_naming_ke_only_in_passing_is_no_kinetic_axis(tmp_path, title):
+    path = write(tmp_path, "c1s.txt", f"{title}\n284.0\t159.7\n284.1\t161.7\n")
+    region = read_xps(path)
+    assert region.name == title
+    np.testing.assert_allclose(region.binding_energy, [284.0, 284.1])
