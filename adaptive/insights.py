@@ -127,7 +127,8 @@ def _explain(strategy: BatchBO, surrogate: str, data: tuple, seed: int) -> dict:
 def campaign_insights(campaign, cache: dict | None = None) -> dict:
     """JSON-able report of a recipe campaign, round by round.
 
-    Rounds are the strategy's (``BatchBO.round_ends``): each batch of suggestions. Per round:
+    Rounds are the strategy's (``BatchBO.round_ends``): the initial design, then each ``q``
+    suggestions. Per round:
     the best and median objective of its recipes, the best so far, the objective
     of the recipes of each proposal source (design, gp, net) and its median, and
     the SHAP importance of every factor on the GP's predicted objective, with the
