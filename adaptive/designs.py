@@ -86,9 +86,7 @@ def _too_few(space: Space, n: int, found: int, drawn: int) -> InvalidParameterEr
         else "the space has too few distinct points"
     )
     fix = "ask for fewer points or loosen the constraints"
-    equality = next(
-        (c for c in space.constraints if c.lower is not None and c.lower == c.upper), None
-    )
+    equality = next((c for c in space.constraints if c.is_equality), None)
     if equality is not None:
         fix += (
             f"; an equality such as {equality.label} = {equality.upper:g} holds on few lattice "

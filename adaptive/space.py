@@ -359,6 +359,11 @@ class LinearConstraint:
     def __hash__(self):
         return hash((tuple(sorted(self.coefficients.items())), self.upper, self.lower, self.name))
 
+    @property
+    def is_equality(self) -> bool:
+        """Whether the constraint pins its value (``lower == upper``)."""
+        return self.lower is not None and self.lower == self.upper
+
     def describe(self) -> str:
         """The constraint as text, e.g. ``"60 <= a-b"`` or ``"20 <= a+b <= 60"``."""
         since = "" if self.lower is None else f"{_fmt(self.lower)} <= "
@@ -492,7 +497,7 @@ def _equality_problem(con: LinearConstraint, dims: dict[str, Dimension]) -> str 
     suggestion can be drawn; on a lattice (steps, integers) they can, and a pool of
     candidate recipes is not drawn at all.
     """
-    if con.lower is None or con.lower != con.upper:
+    if not con.is_equality:
         return None
     loose = [key for key, c in con.coefficients.items() if c and jitters(dims[key])]
     if not loose:
