@@ -47,6 +47,38 @@ def test_two_interleaved_doublets_are_found_as_doublets():
     assert result.features()["splitting"] == result.splitting.value
 
 
+def test_two_doublets_whose_lines_merge_in_the_free_fit_are_both_found():
+    # main lines 1.3 eV apart under 2.5 eV widths, partners likewise: the free fit reads two
+    # broad lines, one doublet; its residual holds the second doublet
+    e = np.arange(481.5, 509.5, 0.1)
+    lines = [(493.5, 60000.0), (494.8, 220000.0), (496.8, 30000.0), (498.1, 110000.0)]
+    peaks = sum(h * xps_peak(e, c, 2.5, 0.3) for c, h in lines)
+    background = 66000 + 44000 * np.cumsum(peaks) / peaks.sum()
+    counts = np.random.default_rng(0).poisson(peaks + background).astype(float)
+    result = PeakFitter().fit(e, counts)
+    assert result.splitting is not None and result.splitting.value == pytest.approx(3.3, abs=0.05)
+    np.testing.assert_allclose([p.center for p in result.peaks], [c for c, _ in lines], atol=0.2)
+
+
+@pytest.mark.parametrize(("high_be_height", "refitted"), [(400.0, True), (3000.0, False)])
+def test_a_pairing_whose_partner_is_far_higher_is_not_refitted_as_a_doublet(
+    monkeypatch, high_be_height, refitted
+):
+    e = np.arange(280.0, 300.0, 0.05)
+    peaks = 1000 * xps_peak(e, 286.0, 1.2, 0.3) + high_be_height * xps_peak(e, 290.0, 1.2, 0.3)
+    counts = np.random.default_rng(3).poisson(peaks + 300.0).astype(float)
+    calls = []
+    refine = PeakFitter._refine_doublets
+    monkeypatch.setattr(
+        PeakFitter,
+        "_refine_doublets",
+        lambda self, *args: calls.append(args) or refine(self, *args),
+    )
+    result = PeakFitter().fit(e, counts)
+    np.testing.assert_allclose([p.center for p in result.peaks], [286.0, 290.0], atol=0.05)
+    assert bool(calls) == refitted
+
+
 def test_unrelated_peaks_stay_free():
     e = np.arange(280.0, 300.0, 0.05)
     lines = [(285.0, 0.8, 1000.0), (289.0, 2.2, 800.0)]  # different widths: no doublet
