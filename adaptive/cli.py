@@ -621,7 +621,9 @@ def build_parser() -> argparse.ArgumentParser:
         "N-th block (from 1; picks among blocks of the same name)",
     )
     peaks.add_argument(
-        "--basin-hopping", action="store_true", help="also search nearby basins after the fit"
+        "--basin-hopping",
+        action="store_true",
+        help="also search nearby basins after each fit (keeps the better of it and the plain fit)",
     )
     peaks.add_argument("--asymmetry", action="store_true", help="fit asymmetric peaks")
     peaks.add_argument(

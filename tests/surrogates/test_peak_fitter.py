@@ -375,3 +375,34 @@ def test_lines_beyond_max_peaks_are_named_in_a_warning():
     assert result.to_dict()["warnings"] == [warning]
     few = PeakFitter(max_peaks=2).fit(*equal_lines([285.0, 298.0, 312.0]))
     assert "raise max_peaks (up to 5) or fit narrower windows" in few.warnings[0]
+
+
+def test_a_clear_residual_line_the_fit_left_out_is_named_in_a_warning():
+    # a rippled background no line model follows: one more peak does not lower chi2r by 20 %
+    e = np.arange(280.0, 300.0, 0.05)
+    peaks = 5000 * xps_peak(e, 285.0, 1.2, 0.3) + 3000 * xps_peak(e, 292.0, 1.2, 0.3)
+    ripple = 300 * (1 + np.sin(np.pi * (e - 280)))
+    counts = np.random.default_rng(0).poisson(500 + peaks + ripple).astype(float)
+    result = PeakFitter().fit(e, counts)
+    assert len(result.peaks) == 2
+    (warning,) = result.warnings
+    assert warning.startswith("the residual holds a peak near 286.")
+    assert f"(chi2r {result.reduced_chi2:.3g})" in warning and "narrower window" in warning
+
+
+@pytest.mark.skipif(not DATA.is_dir(), reason="shared data absent")
+def test_a_doublet_fit_without_room_for_another_doublet_warns_without_raise_advice():
+    data = read_xps(DATA / "Co2p_Co3O4.txt")
+    result = PeakFitter().fit(data.binding_energy, data.counts)
+    assert result.splitting is not None and len(result.peaks) == 4
+    (warning,) = result.warnings
+    assert warning.startswith("the doublet fit has 4 of max_peaks=5 peaks (a doublet takes two)")
+    assert "raise max_peaks" not in warning
+
+
+@pytest.mark.skipif(not DATA.is_dir(), reason="shared data absent")
+def test_basin_hopping_never_ends_worse_than_the_plain_pipeline():
+    data = read_xps(DATA / "Fe2p_Fe2O3.txt")
+    plain = PeakFitter().fit(data.binding_energy, data.counts)
+    hopped = PeakFitter(basin_hopping=True).fit(data.binding_energy, data.counts)
+    assert PeakFitter._bic(hopped) <= PeakFitter._bic(plain)  # hopping alone ended at chi2r 138
