@@ -31,6 +31,8 @@ from simulators.text_files import (
 #: Suffixes read through rosettasciio, by its reader module.
 BINARY_SUFFIXES = {".dm3": "digitalmicrograph", ".dm4": "digitalmicrograph",
                    ".hspy": "hspy", ".hdf5": "hspy"}  # fmt: skip
+#: The program that writes each reader module's format, for the errors.
+_WRITERS = {"digitalmicrograph": "Gatan DigitalMicrograph", "hspy": "HyperSpy"}
 
 _MSA_KEY = re.compile(r"#\s*([A-Za-z0-9_]+)\s*(?:-\s*(\S*))?\s*(?::(.*)|$)")
 #: Below this, all of a spectrum's energies suggest an axis in keV read as eV.
@@ -164,6 +166,9 @@ def _numbers(line: str, number: int, source: str) -> list[float]:
         ) from None
 
 
+#: ``#SIGNALTYPE`` values of X-ray spectra (ISO 22029 ``EDS``, ``WDS``, ``XRF``; HyperSpy
+#: ``EDS_TEM``, ``EDS_SEM``; ``EDX``, ``XEDS``), whose energies are photon energies, not losses.
+_XRAY_SIGNAL = re.compile(r"(?:x?eds|edxs?|wdxs?|wds|xrf)(?:[\s_-].*)?", re.I)
 #: Header keywords of which an EMSA/MSA file has at least one: its format or its axis.
 _MSA_HEADER_KEYS = {"format", "datatype", "xperchan", "offset", "npoints", "ncolumns", "xunits"}
 
@@ -205,6 +210,13 @@ def _parse_msa(text: str, source: str) -> EELSSpectrum:
     if not in_data:
         raise ValueError(
             f"{source}: no '#SPECTRUM' line, so not an EMSA/MSA file; read it with read_eels_text"
+        )
+    signal = str(header.get("signaltype", "")).strip()
+    if _XRAY_SIGNAL.fullmatch(signal):
+        raise ValueError(
+            f"{source}: #SIGNALTYPE {signal!r} marks an X-ray spectrum (EDS, WDS or XRF), "
+            "not an electron energy-loss one, and the EELS identifier reads EELS spectra "
+            "only; pass an EELS spectrum (#SIGNALTYPE : ELS or EELS)"
         )
     values = np.array([v for row in data for v in row])
     lines = np.array(lines, dtype=int)
@@ -346,7 +358,9 @@ def read_msa(path: str | Path) -> EELSSpectrum:
     many there are per line (``#NCOLUMNS``). ``#OFFSET``, ``#XPERCHAN`` and ``#NPOINTS``
     may carry a unit after the number (``0.5 eV``). Energies in keV are converted to eV:
     ``#XUNITS: keV``, or keV on ``#OFFSET`` or ``#XPERCHAN`` (``#XPERCHAN -keV: 0.0002``
-    or ``0.0002 keV``), which wins over ``#XUNITS`` for that value.
+    or ``0.0002 keV``), which wins over ``#XUNITS`` for that value. A ``#SIGNALTYPE``
+    of an X-ray spectrum (``EDS_TEM``, ``WDS``, ``XRF``; ``_XRAY_SIGNAL``) is refused;
+    ``ELS``, ``EELS``, other or no signal types are read.
 
     Args:
         path: the file.
@@ -394,7 +408,20 @@ def _read_binary(path: Path) -> EELSSpectrum:
             f"reading {path.suffix} files needs rosettasciio; install the io extra (in a "
             'checkout: .venv/bin/pip install -c constraints.txt -e ".[io]")'
         ) from None
-    signal = reader(str(path))[0]
+    try:
+        signal = reader(str(path))[0]
+    except Exception as error:  # a third-party parser of the file's bytes: any error
+        kind = type(error)
+        name = (
+            kind.__qualname__
+            if kind.__module__ == "builtins"
+            else f"{kind.__module__}.{kind.__qualname__}"
+        )
+        raise ValueError(
+            f"{str(path)!r} cannot be read as a {_WRITERS[module]} {path.suffix} file "
+            f"({name}: {str(error).strip()}); check that it is complete (fully copied "
+            f"or saved) and of that format, or re-export it from {_WRITERS[module]}"
+        ) from error
     data = np.asarray(signal["data"])
     if data.ndim != 1:
         raise ValueError(

@@ -1,5 +1,6 @@
 import importlib.util
 import json
+import struct
 import sys
 import types
 from pathlib import Path
@@ -219,12 +220,65 @@ def test_hspy_spectrum_is_read_and_a_spectrum_image_rejected(tmp_path):
         read_eels(tmp_path / "cube.hspy")
 
 
+def stand_in_reader(monkeypatch, module: str, file_reader) -> None:
+    """A stand-in ``rsciio.<module>`` whose ``file_reader`` is ``file_reader``."""
+    stand_in = types.ModuleType(f"rsciio.{module}")
+    stand_in.file_reader = file_reader
+    monkeypatch.setitem(sys.modules, "rsciio", types.ModuleType("rsciio"))
+    monkeypatch.setitem(sys.modules, f"rsciio.{module}", stand_in)
+
+
 def stand_in_hspy(monkeypatch, axis: dict, size: int) -> None:
     """A stand-in ``rsciio.hspy`` whose reader returns one spectrum of ``size`` ones on ``axis``."""
-    hspy = types.ModuleType("rsciio.hspy")
-    hspy.file_reader = lambda path: [{"data": np.ones(size), "axes": [axis], "metadata": {}}]
-    monkeypatch.setitem(sys.modules, "rsciio", types.ModuleType("rsciio"))
-    monkeypatch.setitem(sys.modules, "rsciio.hspy", hspy)
+    signal = {"data": np.ones(size), "axes": [axis], "metadata": {}}
+    stand_in_reader(monkeypatch, "hspy", lambda path: [signal])
+
+
+def fail(error: Exception):
+    """A file reader that raises ``error``, as rosettasciio's do on a broken file."""
+
+    def file_reader(path):
+        raise error
+
+    return file_reader
+
+
+@pytest.mark.parametrize(
+    "name, module, error, message",
+    [
+        ("cut.dm3", "digitalmicrograph", struct.error("unpack requires a buffer of 1 bytes"),
+         r"DigitalMicrograph \.dm3 file \(struct\.error: unpack requires"),
+        ("fake.dm4", "digitalmicrograph", NotImplementedError("only DM versions 3 and 4 "),
+         r"DigitalMicrograph \.dm4 file \(NotImplementedError: only DM versions 3 and 4\)"),
+        ("cut.hspy", "hspy", OSError("Unable to synchronously open file (truncated file)"),
+         r"HyperSpy \.hspy file \(OSError: Unable to synchronously open file"),
+    ],
+    ids=["struct.error", "NotImplementedError", "OSError"],
+)  # fmt: skip
+def test_a_file_the_reader_cannot_parse_is_named_with_the_error_and_the_fix(
+    tmp_path, monkeypatch, name, module, error, message
+):
+    stand_in_reader(monkeypatch, module, fail(error))
+    path = tmp_path / name
+    path.write_bytes(b"\x00\x00\x00\x03")
+    with pytest.raises(ValueError, match=message) as caught:
+        read_eels(path)
+    assert str(caught.value).startswith(repr(str(path)))
+    assert "complete" in str(caught.value) and "re-export it" in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    "name, data",
+    [("text.dm3", b"not a DigitalMicrograph file\n"), ("cut.dm3", b"\x00\x00\x00\x03" + bytes(12)),
+     ("cut.hspy", b"\x89HDF\r\n\x1a\n" + bytes(40))],
+    ids=["text.dm3", "cut.dm3", "cut.hspy"],
+)  # fmt: skip
+def test_broken_binary_files_are_refused_by_rosettasciio(tmp_path, name, data):
+    pytest.importorskip("rsciio")
+    path = tmp_path / name
+    path.write_bytes(data)
+    with pytest.raises(ValueError, match=rf"{name}' cannot be read as a .*; check that it is"):
+        read_eels(path)
 
 
 def test_a_non_uniform_hspy_axis_is_read_from_its_points(tmp_path, monkeypatch):
@@ -589,3 +643,19 @@ def test_ev_per_finds_the_unit_anywhere_and_reads_an_energy_name_as_ev(label, sc
 def test_ev_per_refuses_labels_that_are_not_an_energy_in_ev_or_kev(label):
     with pytest.raises(ValueError, match=r"f: energy units .* are not eV or keV"):
         ev_per(label, source="f")
+
+
+@pytest.mark.parametrize("signal", ["EDS_TEM", "EDS_SEM", "EDS", "eds", "WDS", "XRF", "XEDS"])
+def test_an_x_ray_msa_is_refused_by_its_signal_type(tmp_path, signal):
+    text = f"#FORMAT : EMSA/MAS\n#SIGNALTYPE : {signal}\n#XUNITS : keV\n#XPERCHAN : 0.01\n"
+    path = write(tmp_path, "eds.msa", text + "#OFFSET : 0.1\n#SPECTRUM :\n5\n6\n#ENDOFDATA :\n")
+    for reader in (read_eels, read_msa):
+        with pytest.raises(ValueError, match=rf"#SIGNALTYPE '{signal}' marks an X-ray .*EELS"):
+            reader(path)
+
+
+@pytest.mark.parametrize("signal", ["ELS", "EELS", "unknown", ""])
+def test_an_eels_or_unknown_msa_signal_type_is_read(tmp_path, signal):
+    text = f"#FORMAT : EMSA/MAS\n#SIGNALTYPE : {signal}\n#XPERCHAN : 1\n#OFFSET : 500\n"
+    path = write(tmp_path, "s.msa", text + "#SPECTRUM :\n5\n6\n#ENDOFDATA :\n")
+    np.testing.assert_allclose(read_eels(path).energy, [500, 501])
