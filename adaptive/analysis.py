@@ -128,11 +128,12 @@ class PeakAnalysis:
 
 
 class ElementAnalysis:
-    """EELS element identification: ``p_<element>`` probabilities and ``n_elements``
-    above the calibrated thresholds (x is energy loss, in the spectrum's ``x_units``: eV,
-    keV, or none for eV), and ``warnings``, the
+    """EELS element identification (``surrogates.eels_net.identify_spectrum``):
+    ``p_<element>`` probabilities and ``n_elements`` above the calibrated thresholds (x
+    is energy loss, in the spectrum's ``x_units``: eV, keV, or none for eV); ``present``,
+    the symbols of those elements, highest probability first, and ``warnings``, the
     sentences of ``surrogates.eels_net.domain_warnings`` on where the spectrum leaves
-    the trained range (a list, empty when it does not; not a value).
+    the trained range (lists, empty when there are none; not values).
 
     Args:
         networks: names of the committed networks in the ensemble, e.g.
@@ -161,20 +162,22 @@ class ElementAnalysis:
 
     def __call__(self, spectrum: Spectrum) -> dict[str, float | list[str]]:
         from simulators.eels import ELEMENTS
-        from simulators.eels_files import to_channels
-        from surrogates.eels_net import domain_warnings
+        from simulators.eels_files import EELSSpectrum
+        from surrogates.eels_net import identify_spectrum
 
         energy, counts = _energy_in_ev(spectrum, "identify elements", "energy loss")
         try:
-            channels, window = to_channels(energy, counts)
-        except ValueError as err:  # simulators raise builtins only (they import nothing of ours)
+            result = identify_spectrum(EELSSpectrum(energy, counts, {}, ""), self.identifier)
+        except InvalidParameterError as err:
             raise InvalidParameterError(
                 f"cannot identify elements in this spectrum: {err}"
             ) from None
-        probabilities, present = self.identifier.identify(channels[None], window[None])
-        features = {f"p_{el}": float(p) for el, p in zip(ELEMENTS, probabilities[0], strict=True)}
-        warnings = domain_warnings(energy, window)
-        return {"n_elements": float(present[0].sum()), **features, "warnings": warnings}
+        return {
+            "n_elements": float(len(result["present"])),
+            **{f"p_{el}": result["probabilities"][el] for el in ELEMENTS},
+            "present": result["present"],
+            "warnings": result["warnings"],
+        }
 
 
 ANALYSES = {cls.name: cls for cls in (PeakAnalysis, ElementAnalysis)}

@@ -95,6 +95,14 @@ WEIGHTS_DIR = Path(__file__).resolve().parent / "weights"
 #: Simulator settings of the training, validation and test spectra: ~30 eV windows like
 #: the narrow measured ones, and more background-subtracted spectra than the default.
 TRAINING_SIMULATOR = {"window_width": (30, 1500), "background_removed": 0.25}
+#: Coarsest energy step (eV) of a measured axis inside the trained range: the broadest
+#: energy resolution (FWHM) of the training spectra. A coarser axis smooths edges and
+#: white lines more than any training spectrum.
+MAX_STEP_EV = EELSSimulator(**TRAINING_SIMULATOR).resolution[1]
+#: A step above ``MAX_STEP_EV`` and this many times the median step is a gap in the axis.
+GAP_FACTOR = 5
+#: Gaps a warning names; it counts the rest.
+GAPS_SHOWN = 3
 #: Seed of the validation spectra, apart from any training seed.
 VALIDATION_SEED = 2023
 #: Seed of the test spectra of the benchmark (``adaptive bench eels``), apart from any
@@ -670,19 +678,23 @@ def domain_warnings(energy: np.ndarray, window: np.ndarray) -> list[str]:
     """Sentences on where a measured spectrum leaves the range the networks were trained on.
 
     Training windows (``TRAINING_SIMULATOR``) start at ``energy_min`` or above and are at
-    least ``window_width[0]`` eV wide; the channels end at ``N_CHANNELS - 1`` eV.
+    least ``window_width[0]`` eV wide; the channels end at ``N_CHANNELS - 1`` eV; the
+    training spectra have no gaps and a resolution no broader than ``MAX_STEP_EV``.
 
     Args:
-        energy: (m,) the spectrum's energies, eV.
+        energy: (m,) the spectrum's energies, eV, strictly increasing.
         window: (2,) int, the first and last channel ``to_channels`` kept.
 
     Returns:
         One sentence per finding: points dropped above the channels, a window starting
-        in the zero-loss and low-loss region, a window narrower than any trained one.
+        in the zero-loss and low-loss region, a window narrower than any trained one, a
+        median step above ``MAX_STEP_EV``, gaps in the axis inside the window (steps
+        above ``MAX_STEP_EV`` and ``GAP_FACTOR`` times the median step).
     """
     trained = EELSSimulator(**TRAINING_SIMULATOR)
+    energy = np.asarray(energy, dtype=float)
     warnings = []
-    dropped = int(np.sum(np.asarray(energy) >= N_CHANNELS - 0.5))
+    dropped = int(np.sum(energy >= N_CHANNELS - 0.5))
     if dropped:
         warnings.append(
             f"{dropped} points above {N_CHANNELS - 0.5:g} eV were dropped: the networks see "
@@ -705,6 +717,28 @@ def domain_warnings(energy: np.ndarray, window: np.ndarray) -> list[str]:
         warnings.append(
             f"The window is {width} eV wide, narrower than the {trained.window_width[0]} eV "
             f"of the narrowest training windows: accuracy is lower.{kev}"
+        )
+    step = np.diff(energy)
+    median = float(np.median(step))
+    if median > MAX_STEP_EV:
+        low, high = trained.resolution
+        warnings.append(
+            f"The energy step is {median:g} eV, coarser than the energy resolution of the "
+            f"training spectra (FWHM {low:g}-{high:g} eV): edges and white lines are smoothed "
+            "beyond anything the networks were trained on, so elements may be missed or "
+            f"misnamed; measure or send the spectrum with a step of {MAX_STEP_EV:g} eV or finer."
+        )
+    inside = (energy[1:] > window[0]) & (energy[:-1] < window[1])
+    gap = inside & (step > max(GAP_FACTOR * median, MAX_STEP_EV))
+    gaps = [f"{energy[i]:g} to {energy[i + 1]:g} eV" for i in np.flatnonzero(gap)]
+    if gaps:
+        more = len(gaps) - GAPS_SHOWN
+        named = ", ".join(gaps[:GAPS_SHOWN]) + (f" and {more} more" if more > 0 else "")
+        warnings.append(
+            f"The energy axis has no points from {named} (steps over {GAP_FACTOR} times the "
+            f"median {median:g} eV): the counts on either side are joined across a gap, which "
+            "can look like an edge, so elements with edges in or at a gap are unreliable; "
+            "measure or send the missing range."
         )
     return warnings
 

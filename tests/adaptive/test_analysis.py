@@ -10,6 +10,7 @@ from adaptive.campaign import Campaign
 from adaptive.errors import AnalysisError, InvalidParameterError
 from adaptive.journal import Journal
 from adaptive.records import Observation, Spectrum
+from simulators.eels import ELEMENTS
 from simulators.lineshapes import xps_peak
 from surrogates.checkpoints import save_file
 from surrogates.peak_net import DEFAULT_WEIGHTS, PeakNet
@@ -116,6 +117,7 @@ def test_element_analysis_refuses_a_spectrum_it_cannot_place_with_a_typed_error(
     [
         {"name": "elements", "value": "p_Zz"},
         {"name": "elements", "value": "n_peaks"},
+        {"name": "elements", "value": "present"},  # a list of elements, not a number
         {"name": "peak_fit", "value": "center_5"},  # max_peaks=5 numbers peaks 0..4
         {"name": "peak_fit", "options": {"max_peaks": 2}, "value": "area_2"},
         {"name": "peak_fit", "value": "p_Fe"},
@@ -204,6 +206,24 @@ def test_element_analysis_journals_the_out_of_domain_warnings(tmp_path):
     assert features["n_elements"] >= 1
 
 
+def test_element_analysis_journals_the_elements_present(tmp_path):
+    # the journal held p_<element> and n_elements but never said which elements were found
+    journal = Journal(tmp_path / "j.sqlite")
+    analysis = {"name": "elements", "options": {"networks": "unet"}, "value": "n_elements"}
+    campaign = Campaign.create(journal, SPACE, {"name": "random"}, analysis=analysis)
+    e, y = edge_spectrum()
+    assert campaign.observe(Observation(point={"x": 0.5}, spectrum=Spectrum(e, y)))
+    stored = journal.observations(campaign.id)[0]
+    features = stored.metadata["features"]
+    thresholds = dict(zip(ELEMENTS, campaign.analysis.step.identifier.thresholds, strict=True))
+    above = [el for el in ELEMENTS if features[f"p_{el}"] > thresholds[el]]
+    assert "O" in features["present"] and sorted(features["present"]) == sorted(above)
+    assert [features[f"p_{el}"] for el in features["present"]] == sorted(
+        (features[f"p_{el}"] for el in above), reverse=True
+    )
+    assert stored.value == features["n_elements"] == len(above)
+
+
 def edge_spectrum() -> tuple[np.ndarray, np.ndarray]:
     """(x, y) (n,) each: an O K edge at 532 eV on a power-law background, eV."""
     e = np.arange(480.0, 620.0, 0.5)
@@ -217,7 +237,8 @@ def test_element_analysis_reads_x_in_the_units_the_spectrum_names(units):
     e, y = edge_spectrum()
     in_ev = analysis(Spectrum(e, y, "eV"))[0]
     in_kev = analysis(Spectrum(e / 1000, y, units))[0]
-    assert in_kev.pop("warnings") == in_ev.pop("warnings")
+    for listed in ("warnings", "present"):
+        assert in_kev.pop(listed) == in_ev.pop(listed)
     assert in_kev == pytest.approx(in_ev, abs=1e-4)
 
 

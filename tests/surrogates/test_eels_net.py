@@ -8,7 +8,7 @@ import torch
 
 from adaptive.errors import InvalidParameterError
 from simulators.eels import ELEMENTS, N_CHANNELS
-from simulators.eels_files import EELSSpectrum, read_eels
+from simulators.eels_files import EELSSpectrum, read_eels, to_channels
 from surrogates.eels_net import (
     ARCHS,
     N_INPUTS,
@@ -253,6 +253,55 @@ def test_identify_warns_outside_the_trained_domain_but_still_identifies(low, hig
         assert re.search(pattern, sentence), sentence
         assert sentence.endswith(".")
     assert len(result["probabilities"]) == 80
+
+
+def on_axis(energy: np.ndarray) -> EELSSpectrum:
+    """The decaying spectrum of ``spectrum`` on the energies ``energy`` (m,), eV."""
+    return EELSSpectrum(energy, 1e4 / (1 + np.abs(energy)), {}, "test.msa")
+
+
+def without(energy: np.ndarray, *gaps: tuple[float, float]) -> np.ndarray:
+    """``energy`` without its points strictly inside any of the (low, high) eV ``gaps``."""
+    return energy[~np.any([(energy > low) & (energy < high) for low, high in gaps], axis=0)]
+
+
+AXIS = np.round(np.arange(400.0, 1200.0, 0.2), 1)
+
+
+@pytest.mark.parametrize(
+    ("energy", "pattern"),
+    [
+        # a 250 eV gap was joined into a step that read as Fe L2,3, with no warning
+        (
+            without(AXIS, (450.0, 700.0)),
+            r"^The energy axis has no points from 450 to 700 eV .* edges in or at a gap are "
+            r"unreliable; measure or send the missing range\.$",
+        ),
+        (
+            without(AXIS, (450, 460), (500, 510), (600, 610), (700, 710)),
+            r"from 450 to 460 eV, 500 to 510 eV, 600 to 610 eV and 1 more \(",
+        ),
+        (without(AXIS, (450.0, 452.0)), None),  # 2 eV: 10 steps, but not above 2 eV
+        (without(np.arange(400.0, 1000.0, 0.5), (450.0, 453.0)), "from 450 to 453 eV"),
+        (np.r_[np.arange(2900.0, 3080.0), 3200.0], r"^9 points above"),  # gap beyond them
+        # binned to 8 eV, the eXSpy Mn + O spectrum gave I at 0.75 and Mn missed, no warning
+        (np.arange(400.0, 1200.0, 8.0), r"^The energy step is 8 eV, coarser than .*FWHM 0\.5-2 eV"),
+        (np.arange(400.0, 1200.0, 2.5), r"^The energy step is 2\.5 eV"),
+        (np.arange(400.0, 1200.0, 2.0), None),  # the broadest trained resolution
+    ],
+)
+def test_identify_warns_of_gaps_and_coarse_steps_in_the_energy_axis(energy, pattern):
+    identifier = EELSIdentifier([EELSResNet()])
+    measured = on_axis(energy)
+    result = identify_spectrum(measured, identifier)
+    if pattern is None:
+        assert result["warnings"] == []
+    else:
+        (sentence,) = result["warnings"]
+        assert re.search(pattern, sentence) and sentence.endswith("."), sentence
+    x, window = to_channels(measured.energy, measured.counts)
+    p, _ = identifier.identify(x[None], window[None])  # the probabilities are the same
+    assert list(result["probabilities"].values()) == sorted(p[0].tolist(), reverse=True)
 
 
 @pytest.mark.parametrize(
@@ -504,6 +553,18 @@ def test_committed_ensemble_finds_mn_and_o_in_the_exspy_spectrum(eels_dir, commi
     assert result["window"] == (360, 769)
     assert {"Mn", "O"} <= set(result["present"])
     assert len(result["probabilities"]) == 80
+
+
+@needs_weights
+def test_committed_ensemble_warns_of_a_gap_cut_into_the_exspy_spectrum(eels_dir, committed):
+    # the counts each side of the gap were joined into an Fe L2,3-like step: Fe at 0.988
+    # and O lost, with no warning
+    measured = read_eels(eels_dir / "exspy_coreloss_Mn_O.msa")
+    assert identify_spectrum(measured, committed)["warnings"] == []
+    keep = (measured.energy < 450.0) | (measured.energy > 700.0)
+    cut = EELSSpectrum(measured.energy[keep], measured.counts[keep], {}, "gap.msa")
+    (sentence,) = identify_spectrum(cut, committed)["warnings"]
+    assert "no points from 449.8 to 700.2 eV" in sentence
 
 
 @needs_weights
