@@ -167,8 +167,9 @@ def _numbers(line: str, number: int, source: str) -> list[float]:
 
 
 #: ``#SIGNALTYPE`` values of X-ray spectra (ISO 22029 ``EDS``, ``WDS``, ``XRF``; HyperSpy
-#: ``EDS_TEM``, ``EDS_SEM``; ``EDX``, ``XEDS``), whose energies are photon energies, not losses.
-_XRAY_SIGNAL = re.compile(r"(?:x?eds|edxs?|wdxs?|wds|xrf)(?:[\s_-].*)?", re.I)
+#: ``EDS_TEM``, ``EDS_SEM``; ``EDX``, ``XEDS``), whose energies are photon energies, not losses;
+#: a combined label naming ELS or EELS too (``EDS-EELS``, ``EDS/EELS``) is read.
+_XRAY_SIGNAL = re.compile(r"(?!.*\bE?ELS\b)(?:x?eds|edxs?|wdxs?|wds|xrf)(?:[\s_/-].*)?", re.I)
 #: Header keywords of which an EMSA/MSA file has at least one: its format or its axis.
 _MSA_HEADER_KEYS = {"format", "datatype", "xperchan", "offset", "npoints", "ncolumns", "xunits"}
 

@@ -10,7 +10,7 @@ import pytest
 
 from simulators import EELSSpectrum, read_eels, read_eels_text, read_msa, to_channels
 from simulators.eels import N_CHANNELS
-from simulators.eels_files import ev_per
+from simulators.eels_files import BINARY_SUFFIXES, ev_per
 
 EELS = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "eels"
 EELSDB = (
@@ -274,7 +274,7 @@ def test_a_file_the_reader_cannot_parse_is_named_with_the_error_and_the_fix(
     ids=["text.dm3", "cut.dm3", "cut.hspy"],
 )  # fmt: skip
 def test_broken_binary_files_are_refused_by_rosettasciio(tmp_path, name, data):
-    pytest.importorskip("rsciio")
+    pytest.importorskip(f"rsciio.{BINARY_SUFFIXES[Path(name).suffix]}")
     path = tmp_path / name
     path.write_bytes(data)
     with pytest.raises(ValueError, match=rf"{name}' cannot be read as a .*; check that it is"):
@@ -645,7 +645,9 @@ def test_ev_per_refuses_labels_that_are_not_an_energy_in_ev_or_kev(label):
         ev_per(label, source="f")
 
 
-@pytest.mark.parametrize("signal", ["EDS_TEM", "EDS_SEM", "EDS", "eds", "WDS", "XRF", "XEDS"])
+@pytest.mark.parametrize(
+    "signal", ["EDS_TEM", "EDS_SEM", "EDS", "eds", "WDS", "XRF", "XEDS", "EDS/TEM"]
+)
 def test_an_x_ray_msa_is_refused_by_its_signal_type(tmp_path, signal):
     text = f"#FORMAT : EMSA/MAS\n#SIGNALTYPE : {signal}\n#XUNITS : keV\n#XPERCHAN : 0.01\n"
     path = write(tmp_path, "eds.msa", text + "#OFFSET : 0.1\n#SPECTRUM :\n5\n6\n#ENDOFDATA :\n")
@@ -654,7 +656,7 @@ def test_an_x_ray_msa_is_refused_by_its_signal_type(tmp_path, signal):
             reader(path)
 
 
-@pytest.mark.parametrize("signal", ["ELS", "EELS", "unknown", ""])
+@pytest.mark.parametrize("signal", ["ELS", "EELS", "unknown", "", "EDS-EELS", "EDS/EELS"])
 def test_an_eels_or_unknown_msa_signal_type_is_read(tmp_path, signal):
     text = f"#FORMAT : EMSA/MAS\n#SIGNALTYPE : {signal}\n#XPERCHAN : 1\n#OFFSET : 500\n"
     path = write(tmp_path, "s.msa", text + "#SPECTRUM :\n5\n6\n#ENDOFDATA :\n")
