@@ -16,6 +16,9 @@ MAX_EXPLAINED = 48
 #: Fewest recipes a surrogate is fitted on and explained; with more factors, one more
 #: recipe than factors (see :func:`fewest_explained`).
 MIN_EXPLAINED = 3
+#: Seeds the subsample of explained recipes and, above ``MAX_EXACT_FACTORS``, SHAP's
+#: permutations.
+SEED = 0
 
 
 def fewest_explained(n_factors: int) -> int:
@@ -26,7 +29,7 @@ def fewest_explained(n_factors: int) -> int:
 
 
 def shap_by_round(
-    strategy: BatchBO, surrogate: str = "gp", seed: int = 0, cache: dict | None = None
+    strategy: BatchBO, surrogate: str = "gp", cache: dict | None = None
 ) -> list[dict]:
     """SHAP importance of each factor on a surrogate's predicted objective, per round.
 
@@ -40,7 +43,6 @@ def shap_by_round(
     Args:
         strategy: the campaign's strategy, holding its data.
         surrogate: ``gp`` or ``net``.
-        seed: seeds the subsample and the SHAP permutations.
         cache: a dict kept between calls for this strategy and surrogate (start
             with ``{}``): a round whose data (the recipes, objective and variance, or
             spectra, it was computed from) are unchanged is taken from it, not
@@ -49,7 +51,9 @@ def shap_by_round(
 
     Returns:
         ``[{"round", "n_recipes", "importance": {factor: mean |SHAP|},
-        "values": (n, d), "recipes": (n, d)}]``.
+        "values": (n, d), "recipes": [point]}]``: ``values`` has a column per factor in
+        the space's order and a row per explained recipe, ``recipes`` those n recipes as
+        points ``{factor: value}`` (a categorical factor's value is its choice's name).
     """
     if surrogate not in SURROGATES:
         raise InvalidParameterError(f"surrogate={surrogate!r}; choose one of {SURROGATES}")
@@ -76,11 +80,11 @@ def shap_by_round(
             data = (x[:end], y[:end], strategy.data(first=end)[2])
         else:
             data = (x[:end], spectra[:end])
-        key = (surrogate, seed, r, fingerprint(*data))
+        key = (surrogate, r, fingerprint(*data))
         if key in previous:
             current[key] = previous[key]
         else:
-            current[key] = {"round": r, **_explain(strategy, surrogate, data, seed)}
+            current[key] = {"round": r, **_explain(strategy, surrogate, data)}
         out.append(current[key])
     if cache is not None:  # this call's rounds only: the cache stays one campaign's size
         cache.clear()
@@ -88,7 +92,7 @@ def shap_by_round(
     return out
 
 
-def _explain(strategy: BatchBO, surrogate: str, data: tuple, seed: int) -> dict:
+def _explain(strategy: BatchBO, surrogate: str, data: tuple) -> dict:
     """SHAP of one round: the surrogate fitted on ``data`` and explained over its recipes.
 
     Args:
@@ -96,7 +100,7 @@ def _explain(strategy: BatchBO, surrogate: str, data: tuple, seed: int) -> dict:
             and its variance (n,) or None, for ``net`` the spectra (n, w).
 
     Returns:
-        ``{"n_recipes", "importance", "values": (m, d), "recipes": (m, d)}``, m <=
+        ``{"n_recipes", "importance", "values": (m, d), "recipes": m points}``, m <=
         ``MAX_EXPLAINED``.
     """
     x = data[0]
@@ -114,13 +118,13 @@ def _explain(strategy: BatchBO, surrogate: str, data: tuple, seed: int) -> dict:
 
     rows = np.arange(len(x))
     if len(x) > MAX_EXPLAINED:
-        rows = np.sort(np.random.default_rng(seed).choice(len(x), MAX_EXPLAINED, replace=False))
-    values = shap_values(predict, x[rows], x[rows], seed=seed)
+        rows = np.sort(np.random.default_rng(SEED).choice(len(x), MAX_EXPLAINED, replace=False))
+    values = shap_values(predict, x[rows], x[rows], seed=SEED)
     return {
         "n_recipes": len(x),
         "importance": importance(values, strategy.space.names),
         "values": values,
-        "recipes": strategy.space.from_unit_array(x[rows]),
+        "recipes": strategy.space.from_unit(x[rows]),
     }
 
 
@@ -132,7 +136,8 @@ def campaign_insights(campaign, cache: dict | None = None) -> dict:
     the best and median objective of its recipes, the best so far, the objective
     of the recipes of each proposal source (design, gp, net) and its median, and
     the SHAP importance of every factor on the GP's predicted objective, with the
-    SHAP values (n, d) and recipes (n, d) behind it (arrays travel as frames);
+    SHAP values (n, d) and the n recipes behind it (points ``{factor: value}``, a
+    categorical factor by its choice's name; see :func:`shap_by_round`);
     for campaigns with spectra the same on the spectrum network's predicted
     objective (keys ending ``_net``). The SHAP fields are None for rounds
     before :func:`fewest_explained` recipes (one more than the factors, at least

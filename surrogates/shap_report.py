@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import reprlib
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -9,7 +10,7 @@ import numpy as np
 import shap
 from matplotlib.figure import Figure
 
-from adaptive.arrays import finite_matrix
+from adaptive.arrays import finite_matrix, is_finite_number, is_number
 from adaptive.errors import InvalidParameterError
 from adaptive.figures import save_figure
 from surrogates.threads import PROCESS_STATE_LOCK
@@ -102,30 +103,29 @@ def importance(values: np.ndarray, names: Sequence[str]) -> dict[str, float]:
 
 def plot_shap(
     values: np.ndarray,
-    features: np.ndarray,
+    recipes: Sequence[dict],
     names: Sequence[str],
     path: str | Path,
     title: str = "",
 ) -> Path:
     """Save a bar chart of mean |SHAP| beside a beeswarm of every SHAP value.
 
+    A beeswarm point is coloured by its recipe's value of the factor: a number from low
+    (blue) to high (red), any other value (a categorical choice) by name, in the legend.
+
     Args:
         values: (m, d) SHAP values.
-        features: (m, d) the explained recipes (colour the beeswarm by value).
-        names: d distinct factor names.
+        recipes: the m explained recipes, one per row of ``values``, as points
+            ``{factor: value}`` (``campaign_insights``' ``shap_recipes``).
+        names: d distinct factor names, one per column of ``values``.
 
     Raises:
         InvalidParameterError: bad ``values`` or ``names`` (see :func:`importance`), or
-            ``features`` not finite and of the shape of ``values``.
+            ``recipes`` not m points holding the factors, or a number among them NaN/inf.
     """
     ranking = importance(values, names)
     values, names = np.asarray(values, float), list(names)
-    features = finite_matrix("features", features, "explained recipe")
-    if features.shape != values.shape:
-        raise InvalidParameterError(
-            f"features {features.shape} must have the shape of values {values.shape}: "
-            "the explained recipes, one per row of SHAP values"
-        )
+    columns = _columns(recipes, names, len(values))
     order = [names.index(n) for n in ranking][::-1]  # most important on top
     fig = Figure(figsize=(11, 0.6 * len(names) + 1.8))
     bar, swarm = fig.subplots(1, 2, sharey=True)
@@ -133,14 +133,46 @@ def plot_shap(
     bar.set_yticks(range(len(order)), [names[i] for i in order])
     bar.set_xlabel("mean |SHAP|")
     rng = np.random.default_rng(0)
+    numbers = None
     for row, j in enumerate(order):
-        span = np.ptp(features[:, j]) or 1.0
-        colour = (features[:, j] - features[:, j].min()) / span
-        jitter = rng.uniform(-0.25, 0.25, len(values))
-        points = swarm.scatter(values[:, j], row + jitter, c=colour, cmap="coolwarm", s=12)
+        column, jitter = columns[j], row + rng.uniform(-0.25, 0.25, len(values))
+        if column.dtype.kind == "f":
+            colour = (column - column.min()) / (np.ptp(column) or 1.0)
+            numbers = swarm.scatter(values[:, j], jitter, c=colour, cmap="coolwarm", s=12)
+        else:
+            for k, choice in enumerate(sorted(set(column))):
+                at = column == choice
+                label = f"{names[j]} = {choice}"
+                swarm.scatter(values[at, j], jitter[at], color=f"C{k}", s=12, label=label)
     swarm.axvline(0, color="0.5", lw=0.8)
     swarm.set_xlabel("SHAP value (effect on the prediction)")
-    fig.colorbar(points, ax=swarm, label="factor value (low → high)")
+    if numbers is not None:
+        fig.colorbar(numbers, ax=swarm, label="factor value (low → high)")
+    if swarm.get_legend_handles_labels()[1]:
+        swarm.legend(fontsize=8)
     fig.suptitle(title)
     fig.tight_layout()
     return save_figure(fig, path)
+
+
+def _columns(recipes: Sequence[dict], names: list[str], m: int) -> list[np.ndarray]:
+    """Each factor's values over ``recipes``: floats when all are numbers, else text."""
+    if not (isinstance(recipes, Sequence) and len(recipes) == m) or not all(
+        isinstance(r, dict) and set(names) <= set(r) for r in recipes
+    ):
+        raise InvalidParameterError(
+            f"recipes must be {m} points {{factor: value}} with the factors {names}, one per "
+            f"row of values, as campaign_insights' shap_recipes; got {reprlib.repr(recipes)}"
+        )
+    columns = []
+    for name in names:
+        column = [r[name] for r in recipes]
+        if not all(is_number(v) for v in column):  # a categorical factor's choices
+            columns.append(np.array([str(v) for v in column]))
+        elif bad := [i for i, v in enumerate(column) if not is_finite_number(v)]:
+            raise InvalidParameterError(
+                f"recipe {bad[0]} has {name} = {column[bad[0]]!r}; every number must be finite"
+            )
+        else:
+            columns.append(np.array(column, float))
+    return columns

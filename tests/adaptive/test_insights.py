@@ -1,9 +1,12 @@
 """SHAP insights per round: rounds count all recipes, the network explains those with spectra."""
 
+import inspect
+
 import numpy as np
 import pytest
 
 import adaptive.insights
+import surrogates.shap_report
 from adaptive.campaign import Campaign
 from adaptive.client import Client
 from adaptive.errors import InvalidParameterError
@@ -12,6 +15,7 @@ from adaptive.journal import Journal
 from adaptive.records import Observation, Spectrum
 from adaptive.space import Dimension, Space
 from adaptive.strategies.batch_bo import BatchBO
+from surrogates.shap_report import plot_shap
 
 WAVELENGTHS = np.linspace(400, 800, 21)
 
@@ -52,8 +56,8 @@ def test_net_insights_are_filed_under_the_rounds_of_all_recipes():
     net = shap_by_round(strategy, "net")
     # round 0 has no spectra; round 1 adds recipes 3-5 (the first with spectra), round 2 6-8
     assert [(r["round"], r["n_recipes"]) for r in net] == [(1, 3), (2, 6)]
-    np.testing.assert_allclose(net[0]["recipes"], recipes[3:6])
-    np.testing.assert_allclose(net[1]["recipes"], recipes[3:9])
+    np.testing.assert_allclose([[p["a"], p["b"]] for p in net[0]["recipes"]], recipes[3:6])
+    np.testing.assert_allclose([[p["a"], p["b"]] for p in net[1]["recipes"]], recipes[3:9])
 
 
 def test_unknown_surrogate_is_rejected():
@@ -209,3 +213,49 @@ def test_readbacks_keep_their_source_through_the_suggestion_id(tmp_path):
     rounds = campaign_insights(campaign)["rounds"]
     sources = [list(r["values_by_source"]) for r in rounds]
     assert sources == [["design"], ["gp", "unknown"]]  # unnamed puts join the round before
+
+
+SOLVENTS = ["water", "ethanol", "toluene"]
+WITH_SOLVENT = {
+    "dimensions": [
+        {"name": "T", "low": 20.0, "high": 80.0},
+        {"name": "solvent", "kind": "categorical", "choices": SOLVENTS},
+    ]
+}
+
+
+def test_insights_name_the_categorical_choices(server, tmp_path, monkeypatch):
+    """The reply's recipes and the SHAP figure read "solvent = ethanol", not an index."""
+    effect = {"water": 0.0, "ethanol": 1.0, "toluene": 0.3}
+    with Client(server.endpoint, timeout_s=60, retries=1) as client:
+        campaign_id = client.call("campaign_create", space=WITH_SOLVENT, strategy=BATCHES)[
+            "campaign_id"
+        ]
+        for _ in range(2):
+            for s in client.call("suggestions_get", campaign_id=campaign_id, n=3)["suggestions"]:
+                point = s["point"]
+                client.call(
+                    "observation_put",
+                    campaign_id=campaign_id,
+                    point=point,
+                    value=point["T"] / 80 + effect[point["solvent"]],
+                    suggestion_id=s["id"],
+                )
+        last = client.call("campaign_insights", campaign_id=campaign_id)["rounds"][-1]
+    recipes = last["shap_recipes"]
+    assert len(recipes) == len(last["shap_values"]) == 6
+    assert all(r["solvent"] in SOLVENTS and 20.0 <= r["T"] <= 80.0 for r in recipes)
+    figures = []
+    monkeypatch.setattr(
+        surrogates.shap_report, "save_figure", lambda fig, path: figures.append(fig)
+    )
+    plot_shap(last["shap_values"], recipes, ["T", "solvent"], tmp_path / "shap.png")
+    bar, swarm = figures[0].axes[:2]
+    labels = {t.get_text() for t in swarm.get_legend().get_texts()}
+    assert labels == {f"solvent = {r['solvent']}" for r in recipes}
+    assert [t.get_text() for t in bar.get_yticklabels()] == list(last["shap_importance"])[::-1]
+
+
+def test_shap_by_round_takes_no_seed():
+    """The explained subsample and SHAP's permutations always use ``insights.SEED``."""
+    assert "seed" not in inspect.signature(shap_by_round).parameters

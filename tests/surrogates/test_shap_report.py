@@ -108,20 +108,26 @@ def test_importance_refuses_values_and_names_that_do_not_match(values, names, ma
         importance(values, names)
 
 
+RECIPES = [{"a": 0.1, "b": 2, "c": "water"}, {"a": 0.7, "b": 5, "c": "ethanol"}]
+
+
 def test_plot_shap_saves_a_figure(tmp_path):
-    path = plot_shap(VALUES, VALUES, ["a", "b", "c"], tmp_path / "shap.png")
+    path = plot_shap(VALUES, RECIPES, ["a", "b", "c"], tmp_path / "shap.png")
     assert path.is_file() and path.stat().st_size > 0
 
 
 @pytest.mark.parametrize(
-    "values, features, names, match",
+    "values, recipes, names, match",
     [
-        (VALUES, VALUES[:, :2], ["a", "b", "c"], "shape of values"),
-        (VALUES, VALUES, ["a", "a", "c"], "distinct factor names"),
-        (np.empty((2, 0)), np.empty((2, 0)), [], "at least one"),
+        (VALUES, RECIPES[:1], ["a", "b", "c"], "recipes must be 2 points"),
+        (VALUES, VALUES, ["a", "b", "c"], "recipes must be 2 points"),
+        (VALUES, [{"a": 0.1, "b": 2}] * 2, ["a", "b", "c"], "with the factors"),
+        (VALUES, [RECIPES[0], {**RECIPES[1], "a": math.nan}], ["a", "b", "c"], "recipe 1 has a"),
+        (VALUES, RECIPES, ["a", "a", "c"], "distinct factor names"),
+        (np.empty((2, 0)), [{}, {}], [], "at least one"),
     ],
 )
-def test_plot_shap_refuses_mismatched_inputs(tmp_path, values, features, names, match):
+def test_plot_shap_refuses_mismatched_inputs(tmp_path, values, recipes, names, match):
     with pytest.raises(InvalidParameterError, match=match):
-        plot_shap(values, features, names, tmp_path / "shap.png")
+        plot_shap(values, recipes, names, tmp_path / "shap.png")
     assert not (tmp_path / "shap.png").exists()
