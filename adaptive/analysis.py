@@ -127,6 +127,26 @@ class PeakAnalysis:
         return {**result.features(self.regions), "warnings": list(result.warnings)}
 
 
+#: The committed networks an ``elements`` analysis uses by default.
+COMMITTED_NETWORKS = ("unet", "resnet")
+
+
+def _strings(option: str, value, expected: str) -> tuple[str, ...]:
+    """The option's strings: one, or a non-empty list of them.
+
+    Raises:
+        InvalidParameterError: anything else; the message says the option is ``expected``.
+    """
+    value = [value] if isinstance(value, str) else value
+    if (
+        not isinstance(value, list | tuple)
+        or not value
+        or not all(isinstance(v, str) for v in value)
+    ):
+        raise InvalidParameterError(f"{option} is {expected}, got {value!r}")
+    return tuple(value)
+
+
 class ElementAnalysis:
     """EELS element identification (``surrogates.eels_net.identify_spectrum``):
     ``p_<element>`` probabilities and ``n_elements`` above the calibrated thresholds (x
@@ -138,21 +158,38 @@ class ElementAnalysis:
     Args:
         networks: names of the committed networks in the ensemble, e.g.
             ``["unet", "resnet"]``, or one name such as ``"unet"``.
+        weights: path of an EELS weights file (``adaptive train eels --out``) on the
+            server, or a list of them for an ensemble, in place of ``networks``; None for
+            the committed networks.
     """
 
     name = "elements"
 
-    def __init__(self, networks: str | Sequence[str] = ("unet", "resnet")):
+    def __init__(
+        self,
+        networks: str | Sequence[str] = COMMITTED_NETWORKS,
+        weights: str | Sequence[str] | None = None,
+    ):
         from surrogates.eels_net import EELSIdentifier
 
-        if isinstance(networks, str):
-            networks = (networks,)
-        if not isinstance(networks, list | tuple):
-            raise InvalidParameterError(
-                f'networks is a list such as ["unet", "resnet"] or one name such as "unet", '
-                f"got {networks!r}"
+        networks = _strings(
+            "networks", networks, 'a list such as ["unet", "resnet"] or one name such as "unet"'
+        )
+        if weights is None:
+            self.identifier = EELSIdentifier.load(networks)
+        else:
+            weights = _strings(
+                "weights",
+                weights,
+                "the path of an EELS weights file (adaptive train eels --out) on the server, a "
+                "list of them for an ensemble, or null for the committed networks",
             )
-        self.identifier = EELSIdentifier.load(tuple(networks))
+            if networks != COMMITTED_NETWORKS:
+                raise InvalidParameterError(
+                    f"give networks {list(networks)} (committed) or weights {list(weights)} "
+                    "(files), not both; leave out networks to use the weights files"
+                )
+            self.identifier = EELSIdentifier.from_files(weights)
 
     def feature_names(self) -> set[str]:
         """``n_elements`` and ``p_<element>`` for every element the networks know."""

@@ -8,6 +8,7 @@ pay for torch's start-up and one pass slowed by another process does not count; 
 ``torch_threads`` threads); the measured spectra in ``shared/data/eels`` are identified
 and compared with their labels: the elements of the edges listed in each EELSDB
 ``metadata.json`` (``"O_K"`` -> O), and Mn and O for the eXSpy core-loss example.
+Retrained weights files (``adaptive train eels --out``) can take the committed ones' place.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from __future__ import annotations
 import json
 import statistics
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
 import torch
@@ -25,6 +27,7 @@ from surrogates.eels_net import (
     INFERENCE_BATCH,
     TEST_SEED,
     VALIDATION_SEED,
+    WEIGHTS_DIR,
     EELSIdentifier,
     identify_spectrum,
     score_identification,
@@ -74,19 +77,28 @@ def real_spectra(data_dir: str | Path) -> list[tuple[Path, set[str], EELSSpectru
     return spectra
 
 
-def bench_eels(n: int = 5000, seed: int = TEST_SEED, data_dir: str | Path | None = None) -> dict:
+def bench_eels(
+    n: int = 5000,
+    seed: int = TEST_SEED,
+    data_dir: str | Path | None = None,
+    weights: Sequence[str | Path] | None = None,
+) -> dict:
     """``{"n", "seed", "torch_threads", "methods": {name: figures}, "real": [...]}`` for
-    each network and the ensemble.
+    each network and, when there are several, their ensemble.
 
-    ``real`` (with ``data_dir``) has one entry per measured spectrum: ``labelled`` and
-    ``predicted`` elements, ``missed`` (labelled, not predicted), ``false_elements``
-    (predicted, not labelled), and ``ok``, true only when predicted equals labelled.
-    ``seed`` and ``data_dir`` are checked first (``real_spectra`` reads every file), so a
-    wrong one loses no run.
+    The networks are the committed ones (``NETWORKS``, named so) or those of the
+    ``weights`` files (``adaptive train eels --out``), named by their paths as given.
+    ``real`` (with ``data_dir``) has one entry per measured spectrum, identified by the
+    ensemble (by the one network when there is one): ``labelled`` and ``predicted``
+    elements, ``missed`` (labelled, not predicted), ``false_elements`` (predicted, not
+    labelled), and ``ok``, true only when predicted equals labelled. ``seed``,
+    ``data_dir`` and ``weights`` are checked before the test set is simulated
+    (``real_spectra`` reads every file), so a wrong one loses no run.
 
     Raises:
         InvalidParameterError: ``seed`` is ``VALIDATION_SEED`` (the spectra the thresholds
-            were calibrated on), or ``real_spectra`` refuses ``data_dir``.
+            were calibrated on), ``real_spectra`` refuses ``data_dir``, or a weights file
+            cannot be loaded (``EELSIdentifier.from_files``).
     """
     if seed == VALIDATION_SEED:
         raise InvalidParameterError(
@@ -95,9 +107,15 @@ def bench_eels(n: int = 5000, seed: int = TEST_SEED, data_dir: str | Path | None
             f"seed {TEST_SEED}"
         )
     real_files = None if data_dir is None else real_spectra(data_dir)
+    files = (
+        {name: WEIGHTS_DIR / f"eels_{name}.pt" for name in NETWORKS}
+        if weights is None
+        else {str(path): Path(path) for path in weights}
+    )
+    identifiers = {name: EELSIdentifier.from_files([path]) for name, path in files.items()}
+    if len(files) > 1:
+        identifiers["ensemble"] = EELSIdentifier.from_files(list(files.values()))
     batch = simulate_eels(n, seed)
-    identifiers = {name: EELSIdentifier.load((name,)) for name in NETWORKS}
-    identifiers["ensemble"] = EELSIdentifier.load(NETWORKS)
     methods = {}
     for name, identifier in identifiers.items():
         identifier.identify(batch.spectra[:INFERENCE_BATCH], batch.window[:INFERENCE_BATCH])
@@ -116,9 +134,9 @@ def bench_eels(n: int = 5000, seed: int = TEST_SEED, data_dir: str | Path | None
         }
     report = {"n": n, "seed": seed, "torch_threads": torch.get_num_threads(), "methods": methods}
     if real_files is not None:
-        real = []
+        real, combined = [], list(identifiers.values())[-1]  # the ensemble, or the one network
         for path, labels, spectrum in real_files:
-            found = set(identify_spectrum(spectrum, identifiers["ensemble"])["present"])
+            found = set(identify_spectrum(spectrum, combined)["present"])
             real.append(
                 {
                     "file": str(path),

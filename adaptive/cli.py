@@ -357,15 +357,17 @@ def cmd_identify(args) -> int:
     """Identify, print the result, then save its figure (see ``_print_with_figure``)."""
     from adaptive.figures import plot_identification
     from simulators.eels_files import read_eels
-    from surrogates.eels_net import identify_spectrum
+    from surrogates.eels_net import EELSIdentifier, identify_spectrum
 
     _check_in_file("file", args.file, "an EMSA/MSA or two-column EELS spectrum")
+    weights = _eels_weights(args.weights)
+    identifier = None if weights is None else EELSIdentifier.from_files(weights)
     spectrum = read_eels(args.file)
-    result = identify_spectrum(spectrum)
+    result = identify_spectrum(spectrum, identifier)
     return _print_with_figure(
         result,
         lambda: plot_identification(
-            args.figure or f"{Path(args.file).stem}.elements.png",
+            args.figure or _identification_figure(args.file),
             spectrum.energy,
             spectrum.counts,
             result["probabilities"],
@@ -376,6 +378,22 @@ def cmd_identify(args) -> int:
         "the elements were printed but their figure",
         args,
     )
+
+
+def _identification_figure(file: str) -> str:
+    """``identify``'s default figure, in the working folder: ``STEM.elements.png`` for a
+    file there, ``FOLDER.STEM.elements.png`` for one elsewhere, so that files of one name
+    in other folders (EELSDB's are all ``data.msa``) do not overwrite each other's."""
+    folder = Path(os.path.abspath(file)).parent
+    prefix = f"{folder.name}." if folder.name and folder != Path.cwd() else ""
+    return f"{prefix}{Path(file).stem}.elements.png"
+
+
+def _eels_weights(weights: list[str] | None) -> list[str] | None:
+    """The ``--weights`` files, each checked to be a file; None without."""
+    for path in weights or ():
+        _check_in_file("--weights", path, "a weights file of adaptive train eels --out")
+    return weights
 
 
 def _print_with_figure(result: dict, write_figure, printed: str, args) -> int:
@@ -405,7 +423,7 @@ def cmd_bench_eels(args) -> int:
 
     check_count("--n", args.n)
     seed = TEST_SEED if args.seed is None else check_count("--seed", args.seed, low=0)
-    result = bench_eels(args.n, seed, args.data)
+    result = bench_eels(args.n, seed, args.data, _eels_weights(args.weights))
     _print_result(result, args)
     return 0
 
@@ -592,6 +610,14 @@ def build_parser() -> argparse.ArgumentParser:
     eels.add_argument("--n", type=int, default=5000, help="simulated test spectra")
     eels.add_argument("--seed", type=int, default=None, help="test-set seed (default 12345)")
     eels.add_argument("--data", default=None, help="folder of the measured EELS spectra")
+    eels.add_argument(
+        "--weights",
+        action="append",
+        default=None,
+        metavar="PATH",
+        help="EELS weights file of train eels --out; repeat it to bench several, alone and "
+        "as an ensemble (default: the committed U-Net and ResNet)",
+    )
     eels.add_argument("--json", action="store_true", help=JSON_HELP)
     eels.set_defaults(func=cmd_bench_eels)
 
@@ -604,8 +630,17 @@ def build_parser() -> argparse.ArgumentParser:
     identify.add_argument(
         "--figure",
         default=None,
-        help="figure path, .png added without a suffix (default FILE.elements.png in the "
-        "working folder)",
+        help="figure path, .png added without a suffix (default, in the working folder: "
+        "STEM.elements.png for a FILE there, FOLDER.STEM.elements.png for one in another "
+        "FOLDER, e.g. o-k-edge.data.elements.png for o-k-edge/data.msa)",
+    )
+    identify.add_argument(
+        "--weights",
+        action="append",
+        default=None,
+        metavar="PATH",
+        help="EELS weights file of train eels --out; repeat it for an ensemble (default: the "
+        "committed U-Net + ResNet ensemble)",
     )
     identify.add_argument("--json", action="store_true", help=JSON_HELP)
     identify.set_defaults(func=cmd_identify)
@@ -663,7 +698,12 @@ def build_parser() -> argparse.ArgumentParser:
     eelsnet.add_argument(
         "--checkpoints", default="runs/eels_checkpoints", help=f"{CHECKPOINTS_HELP}, per --arch"
     )
-    eelsnet.add_argument("--out", default=None, help="weights file (default: the committed)")
+    eelsnet.add_argument(
+        "--out",
+        default=None,
+        help="weights file, for identify and bench eels --weights and the elements analysis "
+        "option weights (default: the committed)",
+    )
     eelsnet.add_argument("--device", default="cpu", help="cpu, cuda or cuda:N")
     eelsnet.add_argument("--lr", type=float, default=2e-3, help="peak learning rate")
     eelsnet.add_argument(

@@ -22,6 +22,8 @@ from adaptive.errors import InvalidParameterError
 
 #: Characters per line of the warnings above the identification figure's spectrum.
 WARNING_WIDTH = 110
+#: Bars of the identification figure: the present elements and the most probable others.
+TOP_ELEMENTS = 10
 
 
 def plot_scan(
@@ -157,12 +159,11 @@ def plot_identification(
     counts: np.ndarray,
     probabilities: dict[str, float],
     present: list[str],
-    top: int = 10,
     thresholds: dict[str, float] | None = None,
     warnings: Sequence[str] = (),
 ) -> Path:
     """A core-loss spectrum beside the present elements (highlighted) and the most
-    probable others, ``top`` bars in all (more when more than ``top`` are present), each
+    probable others, ``TOP_ELEMENTS`` bars in all (more when more are present), each
     with a tick at its threshold; any warnings are written above the spectrum.
 
     Args:
@@ -183,7 +184,7 @@ def plot_identification(
     left.set_ylabel("counts")
     left.set_title("\n".join(lines), loc="left", fontsize=8, color="C3")
     others = [n for n in probabilities if n not in present]
-    shown = {*present, *others[: max(top - len(present), 0)]}  # present ones always
+    shown = {*present, *others[: max(TOP_ELEMENTS - len(present), 0)]}  # present ones always
     names = [n for n in probabilities if n in shown][::-1]  # most probable on top
     colours = ["C2" if n in present else "0.6" for n in names]
     right.barh(names, [probabilities[n] for n in names], color=colours)

@@ -404,13 +404,15 @@ def _read_binary(path: Path) -> EELSSpectrum:
     module = BINARY_SUFFIXES[path.suffix.lower()]
     try:
         reader = importlib.import_module(f"rsciio.{module}").file_reader
-    except ImportError:
+    except ImportError:  # rsciio.hspy needs h5py too
+        needs = "rosettasciio and h5py" if module == "hspy" else "rosettasciio"
         raise ValueError(
-            f"reading {path.suffix} files needs rosettasciio; install the io extra (in a "
-            'checkout: .venv/bin/pip install -c constraints.txt -e ".[io]")'
+            f"reading {path.suffix} files needs {needs}; "
+            "install the io extra (in a checkout: .venv/bin/pip install -c constraints.txt -e "
+            '".[io]")'
         ) from None
     try:
-        signal = reader(str(path))[0]
+        signals = reader(str(path))
     except Exception as error:  # a third-party parser of the file's bytes: any error
         kind = type(error)
         name = (
@@ -423,10 +425,36 @@ def _read_binary(path: Path) -> EELSSpectrum:
             f"({name}: {str(error).strip()}); check that it is complete (fully copied "
             f"or saved) and of that format, or re-export it from {_WRITERS[module]}"
         ) from error
+    return signal_spectrum(signals, str(path))
+
+
+def signal_spectrum(signals: list[dict], source: str) -> EELSSpectrum:
+    """The spectrum in what a rosettasciio ``file_reader`` returned for a file.
+
+    Args:
+        signals: its list of signal dicts (``data``, ``axes``, ``metadata``, ...); the
+            first is read.
+        source: the file, for the errors.
+
+    Raises:
+        ValueError: the data are not one spectrum, the energy axis is unknown, or the
+            metadata's ``Signal.signal_type`` marks an X-ray spectrum (``EDS_TEM``,
+            ``EDS_SEM``; ``_XRAY_SIGNAL``).
+    """
+    signal = signals[0]
+    metadata = dict(signal.get("metadata", {}))
+    about = metadata.get("Signal")
+    kind = str(about.get("signal_type", "") if isinstance(about, dict) else "").strip()
+    if _XRAY_SIGNAL.fullmatch(kind):
+        raise ValueError(
+            f"{source!r}: its metadata's signal_type {kind!r} marks an X-ray spectrum (EDS, "
+            "WDS or XRF), not an electron energy-loss one, and the EELS identifier reads "
+            "EELS spectra only; pass an EELS spectrum (signal_type EELS)"
+        )
     data = np.asarray(signal["data"])
     if data.ndim != 1:
         raise ValueError(
-            f"{str(path)!r} holds data of shape {data.shape}, not a single spectrum; "
+            f"{source!r} holds data of shape {data.shape}, not a single spectrum; "
             "pick or sum one spectrum from the spectrum image first"
         )
     axis = signal["axes"][-1]
@@ -436,28 +464,23 @@ def _read_binary(path: Path) -> EELSSpectrum:
         energy = axis["offset"] + axis["scale"] * np.arange(data.size)
     else:
         raise ValueError(
-            f"{str(path)!r}: its energy axis has no 'axis' array and no 'scale' and 'offset' "
+            f"{source!r}: its energy axis has no 'axis' array and no 'scale' and 'offset' "
             f"(keys {sorted(axis)}), so its energies are unknown; save the spectrum with its "
             "energy axis (e.g. from HyperSpy) and read it again"
         )
-    return _checked(
-        energy * ev_per(axis.get("units"), source=str(path)),
-        data,
-        dict(signal.get("metadata", {})),
-        str(path),
-    )
+    return _checked(energy * ev_per(axis.get("units"), source=source), data, metadata, source)
 
 
 def read_eels(path: str | Path) -> EELSSpectrum:
     """Read an EELS spectrum, choosing the reader from the suffix and the content.
 
     ``.dm3``, ``.dm4``, ``.hspy`` and ``.hdf5`` go through rosettasciio (optional extra
-    ``io``); text with a ``#SPECTRUM`` line (as ``read_msa`` reads it, also
-    ``# SPECTRUM :``) and an MSA header keyword (``#FORMAT``, ``#DATATYPE``, ``#XPERCHAN``,
-    ``#OFFSET``, ``#NPOINTS``, ``#NCOLUMNS`` or ``#XUNITS``) to ``read_msa``; other text to
-    ``read_eels_text`` (EELSDB ``.msa`` downloads are often plain two columns). A
-    spectrum whose energies strictly decrease is reversed; errors name a text file's
-    lines.
+    ``io``; ``signal_spectrum`` reads its output and refuses X-ray spectra); text with a
+    ``#SPECTRUM`` line (as ``read_msa`` reads it, also ``# SPECTRUM :``) and an MSA header
+    keyword (``#FORMAT``, ``#DATATYPE``, ``#XPERCHAN``, ``#OFFSET``, ``#NPOINTS``,
+    ``#NCOLUMNS`` or ``#XUNITS``) to ``read_msa``; other text to ``read_eels_text``
+    (EELSDB ``.msa`` downloads are often plain two columns). A spectrum whose energies
+    strictly decrease is reversed; errors name a text file's lines.
 
     Args:
         path: the file.

@@ -116,6 +116,8 @@ N_INPUTS = 3
 MIN_SUPPORT = 20
 #: Grid steps of the per-element member weights of an ensemble (``ensemble_weights``).
 WEIGHT_STEPS = 10
+#: What loading uses of a weights file that ``train_eels_net`` wrote.
+_SAVED_KEYS = {"arch", "config", "state_dict", "thresholds", "metrics", "settings", "validation"}
 #: Spectra simulated at a time.
 _SIMULATE_CHUNK = 5000
 #: Spectra per network call at inference: small enough to keep the activations in cache
@@ -483,6 +485,7 @@ class EELSIdentifier:
 
     Example:
         >>> identifier = EELSIdentifier.load()                  # committed U-Net + ResNet
+        >>> mine = EELSIdentifier.from_files(["my_unet.pt"])    # adaptive train eels --out
         >>> prob, present = identifier.identify(spectra, window)  # each (n, 80)
         >>> identifier.thresholds = 0.5                         # or an (80,) array
 
@@ -554,24 +557,58 @@ class EELSIdentifier:
 
         Raises:
             InvalidParameterError: no names, or a weights file that does not exist or is
-                not such weights.
+                not such weights (``from_files``).
         """
         if isinstance(names, str) or not names:
             raise InvalidParameterError(
                 f"names must be a non-empty sequence of weight names, got {names!r}; "
                 "e.g. ('unet',) or ('unet', 'resnet')"
             )
-        saved, networks = [], []
-        for name in names:
-            path = Path(directory) / f"eels_{name}.pt"
+        paths = [Path(directory) / f"eels_{name}.pt" for name in names]
+        for name, path in zip(names, paths, strict=True):
             if not path.is_file():
                 raise InvalidParameterError(
                     f"no EELS weights {path}; train them with train_eels_net(arch={name!r}, "
                     f"out_path={str(path)!r}, ...) or choose from {sorted(ARCHS)}"
                 )
-            fix = f"retrain them with train_eels_net(arch={name!r}, out_path={str(path)!r}, ...)"
-            saved.append(load_file(path, {"arch", "config", "state_dict", "validation"}, fix))
-            net = ARCHS[saved[-1]["arch"]](**saved[-1]["config"])
+        return cls.from_files(paths)
+
+    @classmethod
+    def from_files(cls, paths: Sequence[str | Path]) -> EELSIdentifier:
+        """Networks from weights files that ``train_eels_net`` wrote (``adaptive train eels
+        --out``), one file per member.
+
+        Args:
+            paths: the files, e.g. ``["my_unet.pt"]`` or ``["my_unet.pt", "my_resnet.pt"]``.
+
+        Raises:
+            InvalidParameterError: no paths, or a file that does not exist, is truncated
+                or corrupt, or holds another network (a peak network, an unknown arch, a
+                config or tensors of another layout); the message names the file.
+        """
+        if isinstance(paths, str | Path) or not paths:
+            raise InvalidParameterError(
+                f"paths must be a non-empty sequence of weights files, got {paths!r}; "
+                "e.g. ['my_unet.pt'] or ['my_unet.pt', 'my_resnet.pt']"
+            )
+        saved, networks = [], []
+        for path in map(Path, paths):
+            fix = "pass a weights file that adaptive train eels --out (train_eels_net) wrote"
+            if not path.is_file():
+                raise InvalidParameterError(f"no EELS weights at {path}; {fix}")
+            saved.append(load_file(path, _SAVED_KEYS, fix))
+            arch, config = saved[-1]["arch"], saved[-1]["config"]
+            if not isinstance(arch, str) or arch not in ARCHS:
+                raise InvalidParameterError(
+                    f"{path} holds arch {arch!r}, not an EELS network ({sorted(ARCHS)}); {fix}"
+                )
+            try:
+                net = ARCHS[arch](**config)
+            except (TypeError, ValueError):  # unknown keys, bad channel counts
+                raise InvalidParameterError(
+                    f"{path} holds a {arch} config {config!r} that {ARCHS[arch].__name__} does "
+                    f"not take (written by another version?); {fix}"
+                ) from None
             load_weights(net, saved[-1]["state_dict"], path, fix)
             networks.append(net)
         validation = [s["validation"] for s in saved]

@@ -7,12 +7,14 @@ import pytest
 
 from adaptive.analysis import Analysis
 from adaptive.campaign import Campaign
-from adaptive.errors import AnalysisError, InvalidParameterError
+from adaptive.client import Client
+from adaptive.errors import AnalysisError, InvalidParameterError, RemoteError
 from adaptive.journal import Journal
 from adaptive.records import Observation, Spectrum
 from simulators.eels import ELEMENTS
 from simulators.lineshapes import xps_peak
 from surrogates.checkpoints import save_file
+from surrogates.eels_net import train_eels_net
 from surrogates.peak_net import DEFAULT_WEIGHTS, PeakNet
 
 SPACE = {"dimensions": [{"name": "x", "kind": "continuous", "low": 0.0, "high": 1.0}]}
@@ -379,3 +381,78 @@ def test_a_peak_fit_with_weights_it_cannot_load_is_refused_before_journaling(
     with pytest.raises(InvalidParameterError, match=match):
         Campaign.create(journal, SPACE, {"name": "random"}, analysis=analysis)
     assert journal.campaign_ids() == []
+
+
+def retrained_eels(path: Path) -> Path:
+    """An EELS ResNet trained for one step on 128 simulated spectra (seconds), saved to
+    ``path`` as ``adaptive train eels --out`` saves one."""
+    train_eels_net(
+        "resnet",
+        n_train=128,
+        epochs=1,
+        batch_size=128,
+        checkpoint_dir=path.parent / "checkpoints",
+        out_path=path,
+        progress=False,
+        n_val=100,
+    )
+    return path
+
+
+@pytest.fixture(scope="module")
+def retrained(tmp_path_factory) -> Path:
+    return retrained_eels(tmp_path_factory.mktemp("eels") / "my_resnet.pt")
+
+
+def test_an_element_analysis_uses_the_weights_files_it_names(tmp_path, retrained):
+    # the committed networks were always loaded
+    journal = Journal(tmp_path / "j.sqlite")
+    analysis = {"name": "elements", "options": {"weights": str(retrained)}, "value": "p_O"}
+    campaign = Campaign.create(journal, SPACE, {"name": "random"}, analysis=analysis)
+    for step in (campaign.analysis.step, Campaign.resume(journal, campaign.id).analysis.step):
+        (settings,) = [member["settings"] for member in step.identifier.metadata]
+        assert settings["n_train"] == 128 and settings["arch"] == "resnet"
+    both = Analysis({"name": "elements", "options": {"weights": [str(retrained)] * 2}})
+    assert len(both.step.identifier.networks) == 2
+
+
+@pytest.mark.parametrize(
+    ("weights", "match"),
+    [
+        ("missing.pt", r"no EELS weights at \S*missing\.pt; pass a weights file that adaptive "),
+        ("junk.pt", r"junk\.pt cannot be read .*adaptive train eels --out"),
+        (3, "weights is the path of an EELS weights file .* got 3"),
+        ([], "weights is the path of an EELS weights file .* got \\[\\]"),
+    ],
+)
+def test_an_element_analysis_with_weights_it_cannot_load_is_refused_before_journaling(
+    tmp_path, weights, match
+):
+    journal = Journal(tmp_path / "j.sqlite")
+    (tmp_path / "junk.pt").write_bytes(b"not a weights file")
+    weights = str(tmp_path / weights) if isinstance(weights, str) else weights
+    analysis = {"name": "elements", "options": {"weights": weights}}
+    with pytest.raises(InvalidParameterError, match=match):
+        Campaign.create(journal, SPACE, {"name": "random"}, analysis=analysis)
+    assert journal.campaign_ids() == []
+
+
+def test_an_element_analysis_takes_networks_or_weights_not_both(retrained):
+    options = {"networks": "unet", "weights": str(retrained)}
+    with pytest.raises(InvalidParameterError, match="give networks .* or weights .*, not both"):
+        Analysis({"name": "elements", "options": options})
+
+
+def test_the_server_answers_an_unloadable_elements_weights_file_with_a_typed_error(
+    server, tmp_path
+):
+    junk = tmp_path / "junk.pt"
+    junk.write_bytes(b"not a weights file")
+    analysis = {"name": "elements", "options": {"weights": str(junk)}}
+    with Client(server.endpoint, timeout_s=10, retries=1) as client:
+        with pytest.raises(RemoteError, match=f"{junk} cannot be read") as err:
+            client.call(
+                "campaign_create", space=SPACE, strategy={"name": "random"}, analysis=analysis
+            )
+        assert err.value.type == "InvalidParameterError"
+        assert client.call("campaign_list") == []

@@ -17,9 +17,11 @@ from adaptive.cli import build_parser, main
 from adaptive.errors import InvalidParameterError
 from adaptive.figures import save_figure
 from adaptive.simulate import simulate_xas, xas_source
+from simulators.eels_files import read_eels
 from simulators.lineshapes import xps_peak
+from surrogates.eels_net import EELSIdentifier, identify_spectrum
 from surrogates.peak_result import Estimate
-from tests.adaptive.test_analysis import marked_weights
+from tests.adaptive.test_analysis import marked_weights, retrained_eels
 
 EELS_DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "eels"
 
@@ -204,7 +206,7 @@ def test_identify_writes_its_figure_in_the_working_folder(tmp_path, monkeypatch,
     monkeypatch.chdir(tmp_path)
     assert main(["identify", str(spectrum), "--json"]) == 0
     result = json.loads(capsys.readouterr().out)
-    assert result["figure"] == "mn.elements.png" and (tmp_path / "mn.elements.png").is_file()
+    assert result["figure"] == "in.mn.elements.png" and (tmp_path / result["figure"]).is_file()
     assert [p.name for p in spectrum.parent.iterdir()] == ["mn.msa"]
     assert result["source"] == str(spectrum)
 
@@ -242,6 +244,82 @@ def test_identify_prints_the_result_when_its_figure_cannot_be_written(
     assert result["figure"] is None and "Mn" in result["present"]
     assert err.startswith("error: the elements were printed but their figure was not")
     assert "--figure" in err and err.count("\n") == 1
+
+
+@pytest.mark.skipif(not EELS_DATA.is_dir(), reason="needs shared/data/eels")
+def test_identify_gives_same_named_files_in_other_folders_figures_of_their_own(
+    tmp_path, monkeypatch, capsys
+):
+    # EELSDB files are all data.msa: the second figure overwrote the first, data.elements.png
+    source = EELS_DATA / "exspy_coreloss_Mn_O.msa"
+    for name in ("mno-a/data.msa", "mno-b/data.msa", "data.msa"):
+        (tmp_path / name).parent.mkdir(exist_ok=True)
+        (tmp_path / name).write_bytes(source.read_bytes())
+    monkeypatch.chdir(tmp_path)
+    figures = []
+    for name in ("mno-a/data.msa", str(tmp_path / "mno-b" / "data.msa"), "data.msa"):
+        assert main(["identify", name, "--json"]) == 0
+        figures.append(json.loads(capsys.readouterr().out)["figure"])
+    assert figures == ["mno-a.data.elements.png", "mno-b.data.elements.png", "data.elements.png"]
+    assert all((tmp_path / figure).is_file() for figure in figures)
+    with pytest.raises(SystemExit):
+        main(["identify", "--help"])
+    assert "FOLDER.STEM.elements.png for one in another FOLDER" in " ".join(
+        capsys.readouterr().out.split()
+    )
+
+
+@pytest.fixture(scope="module")
+def retrained(tmp_path_factory) -> Path:
+    return retrained_eels(tmp_path_factory.mktemp("eels") / "my_resnet.pt")
+
+
+@pytest.mark.skipif(not EELS_DATA.is_dir(), reason="needs shared/data/eels")
+def test_identify_and_bench_eels_use_the_weights_files_given(tmp_path, capsys, retrained):
+    # both always loaded the committed networks
+    spectrum = EELS_DATA / "exspy_coreloss_Mn_O.msa"
+    weights = str(retrained)
+    figure = str(tmp_path / "mn.png")
+    assert (
+        main(["identify", str(spectrum), "--weights", weights, "--figure", figure, "--json"]) == 0
+    )
+    printed = json.loads(capsys.readouterr().out)["probabilities"]
+    mine = identify_spectrum(read_eels(spectrum), EELSIdentifier.from_files([weights]))
+    assert printed == pytest.approx(mine["probabilities"])
+    assert printed != pytest.approx(identify_spectrum(read_eels(spectrum))["probabilities"])
+    (tmp_path / "copy.pt").write_bytes(retrained.read_bytes())
+    both = ["--weights", weights, "--weights", str(tmp_path / "copy.pt")]
+    assert main(["bench", "eels", "--n", "2", *both, "--data", str(EELS_DATA), "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert list(report["methods"]) == [weights, str(tmp_path / "copy.pt"), "ensemble"]
+    assert main(["bench", "eels", "--n", "2", "--weights", weights, "--json"]) == 0
+    assert list(json.loads(capsys.readouterr().out)["methods"]) == [weights]
+
+
+@pytest.mark.parametrize("command", ["identify SPECTRUM", "bench eels --n 2"])
+@pytest.mark.parametrize(
+    ("weights", "message"),
+    [
+        ("nope.pt", "--weights {path} does not exist; pass a weights file of adaptive train eels"),
+        ("junk.pt", "{path} cannot be read (UnpicklingError): it is truncated, corrupt or no "
+         "torch file; pass a weights file that adaptive train eels --out (train_eels_net) wrote"),
+        ("peak.pt", "{path} does not hold a dict with the keys ['arch', 'config', "),
+    ],
+)  # fmt: skip
+def test_identify_and_bench_eels_refuse_weights_they_cannot_load_in_one_line(
+    tmp_path, capsys, monkeypatch, command, weights, message
+):
+    monkeypatch.setattr("adaptive.bench_eels.simulate_eels", None)  # refused before simulating
+    spectrum = tmp_path / "s.msa"
+    spectrum.write_text("".join(f"{e} {1e4 * (e / 480) ** -3}\n" for e in range(480, 620)))
+    (tmp_path / "junk.pt").write_bytes(b"not a weights file")
+    marked_weights(tmp_path / "peak.pt")
+    path = tmp_path / weights
+    argv = command.replace("SPECTRUM", str(spectrum)).split()
+    assert main([*argv, "--weights", str(path), "--json"]) == 2
+    out, err = capsys.readouterr()
+    assert out == "" and err.startswith("error: " + message.format(path=path))
+    assert err.count("\n") == 1
 
 
 class _OnePeak:

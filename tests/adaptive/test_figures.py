@@ -199,6 +199,17 @@ def test_identification_draws_a_present_element_ranked_below_top_absent_ones(tmp
     assert bars == ["Ne", "Ti", "V", "Cr", "Ni", "Co", "Fe", "F", "Mn", "O"]  # top 10, by rank
 
 
+def test_identification_takes_no_top_and_draws_the_top_ten(tmp_path, saved):
+    # top was a parameter no caller set
+    probabilities = {f"E{i}": 1 - i / 20 for i in range(20)}
+    energy = np.linspace(400.0, 800.0, 100)
+    with pytest.raises(TypeError, match="top"):
+        plot_identification(tmp_path / "id.png", energy, energy, probabilities, ["E0"], top=3)
+    plot_identification(tmp_path / "id.png", energy, energy, probabilities, ["E0"])
+    bars = [t.get_text() for t in saved[-1].axes[1].get_yticklabels()]
+    assert bars == [f"E{i}" for i in range(10)][::-1]
+
+
 def test_identification_ticks_each_threshold_and_writes_the_warnings(tmp_path, saved):
     # the figure showed neither: a bar could not be judged against its own threshold
     probabilities = {"O": 0.9, "Mn": 0.6, "F": 0.2}

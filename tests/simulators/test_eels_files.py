@@ -2,15 +2,17 @@ import importlib.util
 import json
 import struct
 import sys
+import tomllib
 import types
 from pathlib import Path
 
 import numpy as np
 import pytest
+from packaging.requirements import Requirement
 
 from simulators import EELSSpectrum, read_eels, read_eels_text, read_msa, to_channels
 from simulators.eels import N_CHANNELS
-from simulators.eels_files import BINARY_SUFFIXES, ev_per
+from simulators.eels_files import BINARY_SUFFIXES, ev_per, signal_spectrum
 
 EELS = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "eels"
 EELSDB = (
@@ -196,6 +198,71 @@ def test_binary_formats_need_the_io_extra(tmp_path):
     path.write_bytes(b"\x00\x00\x00\x04")
     # the hint was `pip install adaptive-lab[io]`, which works from no checkout
     with pytest.raises(ValueError, match=r'pip install -c constraints.txt -e "\.\[io\]"'):
+        read_eels(path)
+
+
+def test_the_io_extra_installs_h5py_which_hspy_files_need():
+    # the io extra held rosettasciio alone, whose hspy reader needs h5py, an extra of its own
+    pyproject = tomllib.loads((Path(__file__).resolve().parents[2] / "pyproject.toml").read_text())
+    io = [Requirement(r) for r in pyproject["project"]["optional-dependencies"]["io"]]
+    assert any(r.name == "h5py" or (r.name == "rosettasciio" and "hdf5" in r.extras) for r in io)
+
+
+@pytest.mark.skipif(
+    importlib.util.find_spec("rsciio") is not None, reason="rosettasciio is installed"
+)
+def test_an_hspy_file_without_the_io_extra_says_it_needs_h5py_too(tmp_path):
+    path = tmp_path / "spectrum.hspy"
+    path.write_bytes(b"\x89HDF\r\n\x1a\n")
+    with pytest.raises(
+        ValueError, match=r"\.hspy files needs rosettasciio and h5py; install the io"
+    ):
+        read_eels(path)
+
+
+def dm3_signals(signal_type: str | None) -> list[dict]:
+    """What rosettasciio's ``file_reader`` returns for a DM3 spectrum whose metadata give
+    ``signal_type`` (none for None): one signal dict, 100 channels from 0.1 keV."""
+    metadata = {
+        "General": {"title": "spectrum", "original_filename": "spectrum.dm3"},
+        "Acquisition_instrument": {"TEM": {"beam_energy": 200.0, "Detector": {"EDS": {}}}},
+    }
+    if signal_type is not None:
+        metadata["Signal"] = {"signal_type": signal_type, "quantity": "Intensity"}
+    axis = {"name": "Energy", "size": 100, "offset": 0.1, "scale": 0.01, "units": "keV",
+            "navigate": False}  # fmt: skip
+    return [
+        {
+            "data": np.arange(1.0, 101.0),
+            "axes": [axis],
+            "metadata": metadata,
+            "original_metadata": {"ImageList": {}},
+        }
+    ]
+
+
+@pytest.mark.parametrize("signal_type", ["EDS_TEM", "EDS_SEM", "EDS", " eds_tem "])
+def test_a_binary_spectrum_whose_metadata_marks_x_rays_is_refused(signal_type):
+    # .dm3/.hspy EDS spectra were read as EELS, their photon energies as losses
+    with pytest.raises(
+        ValueError, match=rf"'s.dm3': its metadata's signal_type '{signal_type.strip()}' marks an "
+        r"X-ray spectrum .*pass an EELS spectrum",
+    ):  # fmt: skip
+        signal_spectrum(dm3_signals(signal_type), "s.dm3")
+
+
+@pytest.mark.parametrize("signal_type", ["EELS", "", None, "EDS/EELS"])
+def test_a_binary_eels_or_untyped_spectrum_is_read(signal_type):
+    spectrum = signal_spectrum(dm3_signals(signal_type), "s.dm3")
+    np.testing.assert_allclose(spectrum.energy[[0, -1]], [100.0, 1090.0])
+    assert spectrum.metadata["General"]["title"] == "spectrum"
+
+
+def test_read_eels_refuses_an_eds_dm3_through_its_reader(tmp_path, monkeypatch):
+    stand_in_reader(monkeypatch, "digitalmicrograph", lambda path: dm3_signals("EDS_TEM"))
+    path = tmp_path / "eds.dm3"
+    path.write_bytes(b"")
+    with pytest.raises(ValueError, match="eds.dm3': its metadata's signal_type 'EDS_TEM'"):
         read_eels(path)
 
 

@@ -357,6 +357,67 @@ def test_load_of_weights_whose_tensors_fit_another_layout_names_the_file(tmp_pat
         EELSIdentifier.load(("unet",), directory=tmp_path)
 
 
+@needs_weights
+def test_from_files_loads_retrained_weights_and_a_copy_of_the_committed(tmp_path, batch):
+    # only the committed weights, by name, could be loaded
+    copy = tmp_path / "copy.pt"
+    copy.write_bytes((WEIGHTS_DIR / "eels_unet.pt").read_bytes())
+    tiny("resnet", tmp_path, "mine", epochs=1)
+    mine = tmp_path / "mine" / "eels_resnet.pt"
+    spectra, window = batch.spectra[:8], batch.window[:8]
+    np.testing.assert_array_equal(
+        EELSIdentifier.from_files([copy]).probabilities(spectra, window),
+        EELSIdentifier.load(("unet",)).probabilities(spectra, window),
+    )
+    retrained = EELSIdentifier.from_files([str(mine)])
+    np.testing.assert_array_equal(retrained.thresholds, weights(mine)["thresholds"].numpy())
+    assert retrained.metadata[0]["settings"]["n_train"] == 256
+    both = EELSIdentifier.from_files([copy, mine])
+    assert [m["arch"] for m in both.metadata] == ["unet", "resnet"]
+
+
+def _with(path: Path, **changes) -> None:
+    """The committed U-Net weights with ``changes``, saved to ``path``."""
+    saved = torch.load(WEIGHTS_DIR / "eels_unet.pt", weights_only=True)
+    torch.save({**saved, **changes}, path)
+
+
+@needs_weights
+@pytest.mark.parametrize(
+    ("make", "match"),
+    [
+        (lambda path: None, "no EELS weights at {path}; pass a weights file"),
+        (lambda path: path.write_bytes(b"junk"), "{path} cannot be read \\(.*\\): it is truncated"),
+        (
+            lambda path: torch.save({"config": {}, "state_dict": {}, "metadata": {}}, path),
+            "{path} does not hold a dict with the keys \\['arch'",
+        ),
+        (lambda path: _with(path, arch="vit"), "{path} holds arch 'vit', not an EELS network"),
+        (lambda path: _with(path, arch=["unet"]), "{path} holds arch \\['unet'\\], not an"),
+        (
+            lambda path: _with(path, config={"channels": (8, 8, 8, 8), "depth": 3}),
+            "{path} holds a unet config .* that EELSUNet does not take",
+        ),
+        (lambda path: _with(path, arch="resnet"), "{path} holds a resnet config .*EELSResNet"),
+        (
+            lambda path: _with(path, config={"channels": (8, 8, 8, 8), "dropout": 0.1}),
+            "{path} holds a network of another layout than this EELSUNet",
+        ),
+    ],
+    ids=["missing", "junk", "peak network", "unknown arch", "arch a list", "unknown config",
+         "another arch's config", "another layout"],
+)  # fmt: skip
+def test_from_files_refuses_a_file_that_is_no_eels_network_in_one_line(tmp_path, make, match):
+    # an unknown arch, a list or another config raised a bare KeyError or TypeError
+    path = tmp_path / "mine.pt"
+    make(path)
+    with pytest.raises(InvalidParameterError, match=match.format(path=re.escape(str(path)))) as e:
+        EELSIdentifier.from_files([path])
+    assert "\n" not in str(e.value) and str(e.value).endswith(
+        "adaptive train eels --out (train_eels_net) wrote"
+    )
+
+
 # --------------------------------------------------------------------------- training
 
 
