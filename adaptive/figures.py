@@ -65,7 +65,15 @@ def plot_scan(
 
 
 def plot_rounds(path: str | Path, rounds: list[dict], values_by_round: list[np.ndarray]) -> Path:
-    """Objective of every recipe per round (dots), median and best so far (lines)."""
+    """Objective of every recipe per round (dots), median and best so far (lines).
+
+    Args:
+        path: the PNG to write.
+        rounds: one dict per round with ``"round"``, ``"median"`` and ``"best_so_far"``
+            (the ``"rounds"`` of ``adaptive.insights``).
+        values_by_round: R arrays, the r-th (n_r,) holding the objective of the n_r recipes
+            of round r, dotted at x = r.
+    """
     fig = Figure(figsize=(8, 4.5))
     ax = fig.subplots()
     for r, values in enumerate(values_by_round):

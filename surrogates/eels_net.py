@@ -339,21 +339,18 @@ def eels_loss(logits: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
 # ---------------------------------------------------------------- thresholds, scores
 
 
-def calibrate_thresholds(
-    probabilities: np.ndarray, labels: np.ndarray, min_support: int = MIN_SUPPORT
-) -> np.ndarray:
+def calibrate_thresholds(probabilities: np.ndarray, labels: np.ndarray) -> np.ndarray:
     """Per-element thresholds where precision equals recall on labelled spectra.
 
     Precision equals recall exactly when as many spectra are called positive as are
     labelled positive (then false positives = false negatives), so the threshold of an
     element with k positives lies midway between its k-th and (k+1)-th largest
-    probability. Elements with fewer than ``min_support`` positives (or no negatives)
+    probability. Elements with fewer than ``MIN_SUPPORT`` positives (or no negatives)
     share the global threshold found the same way over all entries at once.
 
     Args:
         probabilities: (n, 80) predicted probabilities.
         labels: (n, 80) bool labels.
-        min_support: positives an element needs for its own threshold (>= 1).
 
     Returns:
         (80,) thresholds in (0, 1).
@@ -365,7 +362,6 @@ def calibrate_thresholds(
             f"probabilities and labels must both have shape (n, {len(ELEMENTS)}), got "
             f"{p.shape} and {y.shape}"
         )
-    check_int("min_support", min_support, 1)
     if not y.any():
         raise InvalidParameterError("labels hold no positive; calibrate on labelled spectra")
 
@@ -375,30 +371,24 @@ def calibrate_thresholds(
 
     thresholds = np.full(len(ELEMENTS), midpoint(p.ravel(), int(y.sum())))
     support = y.sum(axis=0)
-    for j in np.flatnonzero((support >= min_support) & (support < len(y))):
+    for j in np.flatnonzero((support >= MIN_SUPPORT) & (support < len(y))):
         thresholds[j] = midpoint(p[:, j], int(support[j]))
     return np.clip(thresholds, 1e-6, 1 - 1e-6)
 
 
-def ensemble_weights(
-    probabilities: np.ndarray,
-    labels: np.ndarray,
-    steps: int = WEIGHT_STEPS,
-    min_support: int = MIN_SUPPORT,
-) -> np.ndarray:
+def ensemble_weights(probabilities: np.ndarray, labels: np.ndarray) -> np.ndarray:
     """Per-element weights of an ensemble's members, fitted on labelled spectra.
 
-    For each element with at least ``min_support`` positives, the weights on the grid of
-    the simplex with ``steps`` steps (0, 1/steps, ..., 1, summing to 1) whose weighted
-    mean probability has the highest average precision; elements with fewer positives
-    weigh their members equally. A member that names an element better gets more say
-    on it (on validation spectra the U-Net is the better one for most elements).
+    For each element with at least ``MIN_SUPPORT`` positives, the weights on the grid of
+    the simplex with ``WEIGHT_STEPS`` steps (0, 1/WEIGHT_STEPS, ..., 1, summing to 1)
+    whose weighted mean probability has the highest average precision; elements with
+    fewer positives weigh their members equally. A member that names an element better
+    gets more say on it (on validation spectra the U-Net is the better one for most
+    elements).
 
     Args:
         probabilities: (m, n, 80) each member's probabilities.
         labels: (n, 80) bool labels.
-        steps: grid steps per unit weight (>= 1).
-        min_support: positives an element needs for weights of its own (>= 1).
 
     Returns:
         (80, m) weights, each row summing to 1.
@@ -410,15 +400,11 @@ def ensemble_weights(
             f"probabilities must have shape (m, n, {len(ELEMENTS)}) and labels (n, "
             f"{len(ELEMENTS)}), got {p.shape} and {y.shape}"
         )
-    steps = check_int("steps", steps, 1)
-    check_int("min_support", min_support, 1)
     members = len(p)
-    grid = np.array(
-        [c for c in itertools.product(range(steps + 1), repeat=members) if sum(c) == steps]
-    )
-    grid = grid / steps  # (g, m)
+    cells = itertools.product(range(WEIGHT_STEPS + 1), repeat=members)
+    grid = np.array([c for c in cells if sum(c) == WEIGHT_STEPS]) / WEIGHT_STEPS  # (g, m)
     weights = np.full((len(ELEMENTS), members), 1 / members)
-    for j in np.flatnonzero(y.sum(axis=0) >= min_support):
+    for j in np.flatnonzero(y.sum(axis=0) >= MIN_SUPPORT):
         mixed = p[:, :, j].T @ grid.T  # (n, g)
         weights[j] = grid[np.argmax(_average_precision(mixed, y[:, j]))]
     return weights
@@ -629,10 +615,15 @@ class EELSIdentifier:
     def probabilities(
         self, spectra: np.ndarray, window: np.ndarray, batch_size: int = INFERENCE_BATCH
     ) -> np.ndarray:
-        """The members' probabilities, weighted per element; see ``identify``.
+        """The members' probabilities, weighted per element.
+
+        Args:
+            spectra: (n, N_CHANNELS) spectra on the 1 eV channels (as for ``identify``).
+            window: (n, 2) int, first and last channel of each spectrum's window.
+            batch_size: spectra per network call (>= 1).
 
         Returns:
-            (n, 80) float32 probabilities.
+            (n, 80) float32 probabilities, column j for ``ELEMENTS[j]``.
         """
         batch_size = check_int("batch_size", batch_size, 1)
         x, w = _checked(spectra, window)

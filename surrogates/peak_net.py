@@ -77,6 +77,12 @@ LOSS_WEIGHTS = (1.0, 20.0, 1.0, 1.0, 0.5)
 #: Training examples whose target peak is this many times higher than the input's maximum
 #: are dropped as invisible (see ``make_examples``).
 BURIED = 3.0
+#: Points averaged at each end of a spectrum for the end levels of ``estimate_background``.
+END_POINTS = 5
+#: The squeeze-and-excitation gate's bottleneck has channels // _SE_REDUCTION units (>= 4).
+_SE_REDUCTION = 4
+#: Spectra simulated at a time for training and validation examples.
+_SIMULATE_CHUNK = 4096
 
 
 @dataclass(frozen=True)
@@ -186,25 +192,25 @@ def resample(binding_energy: np.ndarray, values: np.ndarray, grid: np.ndarray) -
     return v0 + (v1 - v0) * (grid - t0) / (t1 - t0)
 
 
-def estimate_background(counts: np.ndarray, end_points: int = 5) -> np.ndarray:
+def estimate_background(counts: np.ndarray) -> np.ndarray:
     """Shirley background, or a straight line where the background falls.
 
     The iterative Shirley step rises towards high binding energy; on a background that
     falls there (e.g. a sloped linear one) it stays flat at the higher end and swallows
     the peaks. So the falling part of the straight line between the end levels is taken
     off first and added back: a rising spectrum gets the plain Shirley background, a
-    falling one (nearly) that line.
+    falling one (nearly) that line. The end levels are means of the ``END_POINTS``
+    points at each end.
 
     Args:
         counts: (n, m) spectra on ascending binding-energy axes.
-        end_points: points averaged at each end for the end levels.
 
     Returns:
         (n, m) background.
     """
-    fall = counts[:, -end_points:].mean(axis=1) - counts[:, :end_points].mean(axis=1)
+    fall = counts[:, -END_POINTS:].mean(axis=1) - counts[:, :END_POINTS].mean(axis=1)
     ramp = np.minimum(fall, 0.0)[:, None] * np.linspace(0.0, 1.0, counts.shape[1])
-    return shirley_background(counts - ramp, end_points=end_points) + ramp
+    return shirley_background(counts - ramp, end_points=END_POINTS) + ramp
 
 
 def prepare_spectra(
@@ -251,12 +257,13 @@ def prepare_spectra(
 class _SqueezeExcitation(nn.Module):
     """Channel gate: global average -> bottleneck MLP -> sigmoid weights per channel."""
 
-    def __init__(self, channels: int, reduction: int = 4):
+    def __init__(self, channels: int):
         super().__init__()
+        hidden = max(channels // _SE_REDUCTION, 4)
         self.gate = nn.Sequential(
-            nn.Linear(channels, max(channels // reduction, 4)),
+            nn.Linear(channels, hidden),
             nn.ReLU(),
-            nn.Linear(max(channels // reduction, 4), channels),
+            nn.Linear(hidden, channels),
             nn.Sigmoid(),
         )
 
@@ -545,12 +552,12 @@ def make_examples(
     return {key: value[keep] for key, value in examples.items()}
 
 
-def _simulate(n: int, seed: int, grid_points: int, residual_fraction: float, chunk: int = 4096):
+def _simulate(n: int, seed: int, grid_points: int, residual_fraction: float):
     """n examples (``make_examples``) of fresh simulated spectra, made in chunks to bound memory."""
     from simulators.xps import XPSSimulator
 
     simulator = XPSSimulator(peaks=(1, MAX_COUNT))
-    chunk = min(chunk, n + n // 10 + 8)  # a few spare for the dropped examples
+    chunk = min(_SIMULATE_CHUNK, n + n // 10 + 8)  # a few spare for the dropped examples
     parts, made = [], 0
     while made < n:
         i = len(parts)

@@ -47,7 +47,8 @@ ASYMMETRY_BOUNDS = (0.0, 1.0)
 MIN_AREA_FRACTION = 0.01
 #: Bounds of a doublet partner's height (and area) relative to its main line.
 RATIO_BOUNDS = (0.25, 1.0)
-#: Default relative change of the cost and of the parameters at which a fit stops.
+#: Relative change of the cost and of the parameters at which a fit stops
+#: (``least_squares``' ftol and xtol).
 TOLERANCE = 1e-6
 #: Basin-hopping steps when ``basin_hopping=True``.
 BASIN_HOPPING_STEPS = 10
@@ -428,7 +429,6 @@ def _least_squares(
     x0: np.ndarray,
     lower: np.ndarray,
     upper: np.ndarray,
-    tolerance: float,
 ) -> OptimizeResult:
     """Bounded trust-region fit of ``model`` from ``x0`` (clipped into the bounds)."""
     return least_squares(
@@ -438,8 +438,8 @@ def _least_squares(
         bounds=(lower, upper),
         method="trf",
         x_scale="jac",
-        ftol=tolerance,
-        xtol=tolerance,
+        ftol=TOLERANCE,
+        xtol=TOLERANCE,
     )
 
 
@@ -467,15 +467,14 @@ def _fit(
     upper: np.ndarray,
     basin_hopping: bool,
     seed: int,
-    tolerance: float,
 ) -> OptimizeResult:
     """One bounded fit of ``model`` from parameters ``x0`` within ``lower``..``upper``."""
-    result = _least_squares(model, x0, lower, upper, tolerance)
+    result = _least_squares(model, x0, lower, upper)
     if basin_hopping:
 
         def local(fun, x0, **_) -> OptimizeResult:
             """The bounded least-squares fit as basin hopping's local minimiser."""
-            fit = _least_squares(model, x0, lower, upper, tolerance)
+            fit = _least_squares(model, x0, lower, upper)
             return OptimizeResult(x=fit.x, fun=fit.cost, success=fit.success, nfev=fit.nfev)
 
         hop = basinhopping(
@@ -487,7 +486,7 @@ def _fit(
             rng=seed,
         )
         if hop.fun < result.cost:  # polish: the result with the Jacobian at the best point
-            result = _least_squares(model, hop.x, lower, upper, tolerance)
+            result = _least_squares(model, hop.x, lower, upper)
     return result
 
 
@@ -508,7 +507,6 @@ def refine_peaks(
     basin_hopping: bool = False,
     poisson_weights: bool = True,
     seed: int = 0,
-    tolerance: float = TOLERANCE,
 ) -> PeakFitResult:
     """Refine all peaks and the background jointly from initial peaks.
 
@@ -528,8 +526,6 @@ def refine_peaks(
         poisson_weights: weight points by ``1 / sqrt(max(counts, 1))``, for counts
             with Poisson noise; False fits unweighted (Gaussian noise of one level).
         seed: seed of the basin-hopping steps.
-        tolerance: relative change of the cost and of the parameters at which the fit
-            stops (``least_squares``' ftol and xtol).
 
     Returns:
         Fitted peaks with standard errors (from the Jacobian, scaled by the weighted
@@ -551,7 +547,7 @@ def refine_peaks(
         model = _Model(e, y / scale, weights, len(starts), fit_asymmetry)
         lower, upper = _bounds(e, starts, model.n_per_peak)
         x0 = np.append(starts[:, : model.n_per_peak].ravel(), background)
-        result = _fit(model, x0, lower, upper, basin_hopping, seed, tolerance)
+        result = _fit(model, x0, lower, upper, basin_hopping, seed)
         params = model.peak_params(result.x)
         area, _ = peak_areas(params)
         keep = area >= MIN_AREA_FRACTION * area.sum()
@@ -572,7 +568,6 @@ def refine_doublets(
     basin_hopping: bool = False,
     poisson_weights: bool = True,
     seed: int = 0,
-    tolerance: float = TOLERANCE,
 ) -> PeakFitResult:
     """Refine spin-orbit doublets: one common splitting and height ratio for all of them.
 
@@ -615,7 +610,7 @@ def refine_doublets(
     lower = np.insert(lower, size, [max(0.1, splitting - reach), RATIO_BOUNDS[0]])
     upper = np.insert(upper, size, [splitting + reach, RATIO_BOUNDS[1]])
     x0 = np.concatenate([starts[:, : model.n_per_peak].ravel(), [splitting, ratio], background])
-    result = _fit(model, x0, lower, upper, basin_hopping, seed, tolerance)
+    result = _fit(model, x0, lower, upper, basin_hopping, seed)
     return _result(e, y, scale, model, result)
 
 

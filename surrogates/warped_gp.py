@@ -3,9 +3,12 @@
 An absorption spectrum has a sharp edge next to slow EXAFS wiggles, which no
 stationary kernel fits. The warp ``u = W(x)`` stretches the axis where the
 current reconstruction curves (density ``rho ~ |f''|**exponent``, smoothed,
-mixed with a uniform floor) so that a stationary Matern kernel in ``u`` fits
-both regions. Each ``fit`` re-learns the hyperparameters (warm-started) and then
-re-derives the warp from the new posterior mean for the next fit.
+with a ``floor`` fraction of a base density mixed in: ``base_density``, such as
+the k-space prior ``EnergyScan`` passes by default, or uniform without one) so
+that a stationary Matern kernel in ``u`` fits both regions. Each ``fit``
+re-learns the hyperparameters from a cold start and from the previous fit's,
+keeps the likelier, and then re-derives the warp from the new posterior mean for
+the next fit.
 
 Inputs are scaled to [0, 1] by the caller; outputs are standardised here.
 """

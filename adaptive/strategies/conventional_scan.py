@@ -9,8 +9,7 @@ from adaptive.errors import InvalidParameterError
 from adaptive.space import Space
 from adaptive.strategies.scan import Scan
 from adaptive.strategies.uniform_grid import MAX_POINTS
-
-K_FACTOR = 0.2624682917  # k [1/Å] = sqrt(K_FACTOR * (E - E0) [eV])
+from simulators.lineshapes import K_FACTOR
 
 
 class ConventionalScan(Scan):

@@ -51,10 +51,11 @@ class EnergyScan(Scan):
     fewer energies are left. On a dimension with a ``step`` every energy is snapped to its
     lattice.
 
-    The GP is refitted, warm-started from the previous fit, whenever ``suggest`` (or
-    ``stop_reason``, which a campaign calls just before it) finds new observations, from
-    the third on; ``predict`` fits a throwaway copy instead, so polling predictions does
-    not change what is suggested next (and a resumed campaign picks as one that ran on).
+    The GP is refitted, from a cold start and from the previous fit's hyperparameters,
+    keeping the likelier (see ``WarpedGP``), whenever ``suggest`` (or ``stop_reason``,
+    which a campaign calls just before it) finds new observations, from the third on;
+    ``predict`` fits a throwaway copy instead, so polling predictions does not change
+    what is suggested next (and a resumed campaign picks as one that ran on).
 
     Stopping: fires once, for ``patience`` fits in a row, the largest posterior
     std and the RMS change of the reconstruction are both below ``tolerance``

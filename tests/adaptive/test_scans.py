@@ -10,9 +10,10 @@ from adaptive.errors import InvalidParameterError, OutOfSpaceError
 from adaptive.journal import Journal
 from adaptive.records import Observation
 from adaptive.space import Dimension, LinearConstraint, Space
-from adaptive.strategies import ConventionalScan, UniformGrid, make_strategy
+from adaptive.strategies import ConventionalScan, UniformGrid, conventional_scan, make_strategy
 from adaptive.strategies.scan import SAME
 from adaptive.strategies.uniform_grid import MAX_POINTS
+from simulators import lineshapes
 
 LOW, HIGH, EDGE = 8900.0, 9100.0, 8980.0
 
@@ -139,6 +140,17 @@ def test_conventional_scan_refuses_a_xanes_region_ending_below_the_edge(xanes_to
     space = Space((Dimension("energy", low=LOW, high=HIGH),))
     with pytest.raises(InvalidParameterError, match=rf"xanes_to={xanes_to} must be >= 0"):
         ConventionalScan(space, edge_energy=EDGE, xanes_from=-30.0, xanes_to=xanes_to)
+
+
+def test_conventional_scan_steps_evenly_in_the_line_shapes_k():
+    """The k conversion is ``simulators.lineshapes``' one, not a copy of its constant."""
+    assert conventional_scan.K_FACTOR is lineshapes.K_FACTOR
+    scan = ConventionalScan(
+        Space((Dimension("energy", low=8900.0, high=9500.0, units="eV"),)), EDGE
+    )
+    positions = scan.positions()
+    k = lineshapes.energy_to_k(positions[positions >= EDGE + 30.0], EDGE)
+    np.testing.assert_allclose(np.diff(k)[:-1], 0.05, rtol=1e-9)  # the last step ends at high
 
 
 def test_conventional_scan_with_xanes_up_to_the_edge_leaves_no_gap_below_it():

@@ -9,8 +9,10 @@ import torch
 from adaptive.errors import InvalidParameterError
 from simulators.eels import ELEMENTS, N_CHANNELS
 from simulators.eels_files import EELSSpectrum, read_eels, to_channels
+from surrogates import eels_net
 from surrogates.eels_net import (
     ARCHS,
+    MIN_SUPPORT,
     N_INPUTS,
     TEST_SEED,
     VALIDATION_SEED,
@@ -129,7 +131,7 @@ def test_calibrated_thresholds_make_precision_equal_recall():
     thresholds = calibrate_thresholds(scores, labels)
     present = scores > thresholds
     support = labels.sum(axis=0)
-    own = support >= 20
+    own = support >= MIN_SUPPORT
     tp = (present & labels).sum(axis=0)
     precision = tp / np.maximum(present.sum(axis=0), 1)
     recall = tp / support
@@ -157,7 +159,7 @@ def test_ensemble_weights_favour_the_member_that_names_an_element():
     weights = ensemble_weights(np.stack([sharp, blurred]), labels)
     assert weights.shape == (len(ELEMENTS), 2)
     np.testing.assert_allclose(weights.sum(axis=1), 1)
-    own = labels.sum(axis=0) >= 20
+    own = labels.sum(axis=0) >= MIN_SUPPORT
     assert (weights[own, 0] >= 0.8).all()
     np.testing.assert_array_equal(weights[~own], 0.5)  # too few positives: equal say
     swapped = ensemble_weights(np.stack([blurred, sharp]), labels)
@@ -168,8 +170,19 @@ def test_ensemble_weights_reject_bad_input():
     labels = np.zeros((5, 80), bool)
     with pytest.raises(InvalidParameterError, match="shape"):
         ensemble_weights(np.zeros((5, 80)), labels)
-    with pytest.raises(InvalidParameterError, match="steps"):
-        ensemble_weights(np.zeros((2, 5, 80)), labels, steps=0)
+
+
+def test_support_and_weight_grid_come_from_the_module_constants(monkeypatch):
+    rng = np.random.default_rng(1)
+    labels = rng.random((600, len(ELEMENTS))) < 0.2
+    # two members as good as each other with independent noise: their mean is better
+    each = np.where(labels, 0.6, 0.4) + rng.normal(0, 0.2, (2, *labels.shape))
+    assert np.isclose(ensemble_weights(each, labels), 0.5, atol=0.25).mean() > 0.8
+    monkeypatch.setattr(eels_net, "WEIGHT_STEPS", 1)  # a grid of one member or the other
+    assert np.isin(ensemble_weights(each, labels), [0.0, 1.0]).all()
+    monkeypatch.setattr(eels_net, "MIN_SUPPORT", len(labels) + 1)  # no element has enough
+    np.testing.assert_array_equal(ensemble_weights(each, labels), 0.5)
+    assert np.unique(calibrate_thresholds(each[0], labels)).size == 1
 
 
 def test_score_identification_counts_errors():

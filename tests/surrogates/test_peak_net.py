@@ -7,6 +7,7 @@ import torch
 from adaptive.errors import InvalidParameterError
 from simulators.lineshapes import xps_peak
 from simulators.xps import XPSSimulator
+from surrogates import peak_net
 from surrogates.peak_extraction import extract_peaks_batch
 from surrogates.peak_fitter import PeakFitter
 from surrogates.peak_net import (
@@ -57,6 +58,18 @@ def test_falling_background_is_a_line_not_a_flat_shirley_level():
     np.testing.assert_allclose(background, line[None].repeat(2, axis=0), atol=5.0)
     # a rising spectrum keeps its Shirley background
     np.testing.assert_allclose(estimate_background(counts), shirley_background(counts))
+
+
+def test_background_end_levels_average_end_points(monkeypatch):
+    """``END_POINTS`` sets the end levels of both the falling line and the Shirley step."""
+    _, counts, step = peak_on_step(n=1)
+    falling = counts - step + np.linspace(900.0, 300.0, counts.shape[1])
+    falling[:, 0] += 400.0  # an outlier in the first point only
+    monkeypatch.setattr(peak_net, "END_POINTS", 1)
+    assert estimate_background(falling)[0, 0] == pytest.approx(falling[0, 0])
+    np.testing.assert_allclose(
+        estimate_background(counts), shirley_background(counts, end_points=1)
+    )
 
 
 def test_prepare_spectra_without_background_keeps_the_counts():
@@ -306,3 +319,19 @@ def test_an_interrupt_in_training_closes_the_progress_bar(tmp_path, monkeypatch,
     except KeyboardInterrupt:  # read while the traceback holds the training, as main() prints
         err = capsys.readouterr().err
     assert err is not None and "4/8" in err and err.endswith("\n"), err  # the bar is closed
+
+
+def test_gate_bottleneck_and_simulation_chunks_come_from_the_module_constants(monkeypatch):
+    monkeypatch.setattr(peak_net, "_SE_REDUCTION", 8)
+    assert peak_net._SqueezeExcitation(64).gate[0].out_features == 8
+    monkeypatch.setattr(peak_net, "_SIMULATE_CHUNK", 6)
+    sizes = []
+    sample = XPSSimulator.sample
+
+    def spy(self, n, seed):
+        sizes.append(n)
+        return sample(self, n, seed=seed)
+
+    monkeypatch.setattr(XPSSimulator, "sample", spy)
+    examples = peak_net._simulate(12, seed=0, grid_points=32, residual_fraction=0.0)
+    assert len(examples["count"]) == 12 and set(sizes) == {6} and len(sizes) >= 2

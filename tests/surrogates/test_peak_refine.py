@@ -4,9 +4,11 @@ import math
 
 import numpy as np
 import pytest
+from scipy.optimize import least_squares
 
 from adaptive.errors import InvalidParameterError
 from simulators.lineshapes import pseudo_voigt_area, xps_peak
+from surrogates import peak_refine
 from surrogates.peak_refine import (
     FWHM_BOUNDS,
     RATIO_BOUNDS,
@@ -327,3 +329,21 @@ def test_values_held_at_a_bound_have_unknown_errors_not_zero():
     assert result.ratio.value == pytest.approx(RATIO_BOUNDS[0])
     assert math.isnan(result.ratio.err) and result.to_dict()["ratio"]["err"] is None
     assert 0 < result.splitting.err < 0.1
+
+
+def test_every_fit_stops_at_the_module_tolerance(monkeypatch):
+    """``TOLERANCE`` is the one setting of when a fit stops, for single lines and doublets,
+    local fits and basin hopping alike."""
+    seen = []
+
+    def spy(*args, **kwargs):
+        seen.append((kwargs["ftol"], kwargs["xtol"]))
+        return least_squares(*args, **kwargs)
+
+    monkeypatch.setattr(peak_refine, "least_squares", spy)
+    monkeypatch.setattr(peak_refine, "TOLERANCE", 1e-3)
+    mains = CASES["one"]
+    counts, _ = synthetic(np.vstack([mains, mains + [2.4, 0.0, -500.0, 0.0]]), 2.0, seed=5)
+    refine_peaks(E, counts, perturbed_starts(mains, seed=6), basin_hopping=True)
+    refine_doublets(E, counts, perturbed_starts(mains, seed=6), 2.2, 0.6)
+    assert len(seen) > 2 and set(seen) == {(1e-3, 1e-3)}
