@@ -20,8 +20,9 @@ from adaptive.records import Spectrum
 
 def _energy_in_ev(spectrum: Spectrum, task: str, axis: str) -> tuple[np.ndarray, np.ndarray]:
     """``(x in eV, y)``, each (n,), ordered by increasing x, of a spectrum whose x is an
-    energy in its ``x_units``: a label with eV or keV in it (``Binding Energy / eV``,
-    ``eV (BE)``), or one naming only the energy (``BE``, ``binding energy``, '') for eV.
+    energy in its ``x_units`` (``simulators.text_files.ev_per``): a label with eV, keV or
+    meV in it (``Binding Energy / eV``, ``eV (BE)``), or one naming only the energy (``BE``,
+    ``binding energy``, '') for eV.
 
     Args:
         spectrum: the spectrum.
@@ -31,15 +32,15 @@ def _energy_in_ev(spectrum: Spectrum, task: str, axis: str) -> tuple[np.ndarray,
     Raises:
         InvalidParameterError: ``x_units`` naming kinetic energy
             (``simulators.xps_files.KINETIC``: neither a binding energy nor an energy loss,
-            whatever its unit), or another unit (``simulators.eels_files.ev_per``).
+            whatever its unit), or another unit (``simulators.text_files.ev_per``).
     """
-    from simulators.eels_files import ev_per
+    from simulators.text_files import ENERGY_UNITS, ev_per
     from simulators.xps_files import KINETIC
 
     units = spectrum.x_units
     refused = (
-        f"cannot {task} in a spectrum with x_units={units!r}: x is {axis} in 'eV' or 'keV' "
-        "('' for eV)"
+        f"cannot {task} in a spectrum with x_units={units!r}: x is {axis} in {ENERGY_UNITS}, "
+        "or '' for eV"
     )
     if KINETIC.search(units):
         raise InvalidParameterError(

@@ -43,22 +43,21 @@ from scipy.stats import wasserstein_distance
 from adaptive.arrays import ascending_steps, check_bool, is_int
 from adaptive.errors import InvalidParameterError
 from adaptive.records import real_array
+from simulators.text_files import ev_per
+from simulators.xps_files import KINETIC
 
 #: Raw spectrum maxima in ``[STEP_LOW, STEP_HIGH]`` keep the full similarity.
 STEP_LOW = 0.7
 STEP_HIGH = 1.2
 #: A spectrum must cover at least this fraction of the target's axis range.
 MIN_COVERAGE = 0.9
-#: Unit names (lower case) taken as the symbol they spell when units are compared.
+#: Unit names (lower case) taken as the symbol they spell when units are compared (energy
+#: units are read by ``simulators.text_files.ev_per``).
 UNIT_ALIASES = {
     "nanometer": "nm",
     "nanometers": "nm",
     "nanometre": "nm",
     "nanometres": "nm",
-    "electronvolt": "ev",
-    "electronvolts": "ev",
-    "electron volt": "ev",
-    "electron volts": "ev",
 }
 
 # ----------------------------------------------------------------------------- validation
@@ -102,6 +101,16 @@ def _unit(units: str) -> str:
     """``units`` compared: stripped, lower case, a ``UNIT_ALIASES`` name as its symbol."""
     key = units.strip().lower()
     return UNIT_ALIASES.get(key, key)
+
+
+def _x_unit(units: str) -> tuple[float, bool] | str:
+    """``x_units`` compared: an energy as (eV per unit, kinetic or not), so that 'eV',
+    'Energy (eV)' and 'electron volts' are one unit and 'keV' another
+    (``simulators.text_files.ev_per``); any other unit as ``_unit``."""
+    try:
+        return ev_per(units), bool(KINETIC.search(units))
+    except ValueError:
+        return _unit(units)
 
 
 def _same_length(name_a: str, a: np.ndarray, name_b: str, b: np.ndarray) -> None:
@@ -494,10 +503,12 @@ class SpectrumObjective:
     def check_units(self, x_units: str, y_units: str) -> None:
         """Refuse a spectrum in other units than the target's (empty units on either side
         are not compared; case, surrounding spaces and the names in ``UNIT_ALIASES`` do not
-        count, so 'NM' and 'nanometers' are 'nm'): a loss of nm against eV, or of mAU
-        against AU, would be wrong."""
-        for axis, mine, theirs in (("x", self.x_units, x_units), ("y", self.y_units, y_units)):
-            if mine.strip() and theirs.strip() and _unit(mine) != _unit(theirs):
+        count, so 'NM' and 'nanometers' are 'nm'; energies compare by what ``_x_unit``
+        reads, so 'eV' and 'Energy (eV)' agree and 'keV' does not): a loss of nm against
+        eV, of keV against eV, or of mAU against AU, would be wrong."""
+        units = (("x", self.x_units, x_units, _x_unit), ("y", self.y_units, y_units, _unit))
+        for axis, mine, theirs, meaning in units:
+            if mine.strip() and theirs.strip() and meaning(mine) != meaning(theirs):
                 raise InvalidParameterError(
                     f"the spectrum's {axis}_units {theirs!r} differs from the objective "
                     f"target's {mine!r}; send the spectrum in {mine!r}, with "

@@ -19,7 +19,9 @@ import numpy as np
 from simulators.base import as_float_array
 from simulators.eels import N_CHANNELS
 from simulators.text_files import (
-    EV_PER_UNIT,
+    ENERGY_TITLE,
+    ENERGY_UNIT,
+    ev_per,
     existing_file,
     read_text,
     refuse_decimal_commas,
@@ -37,9 +39,6 @@ _WRITERS = {"digitalmicrograph": "Gatan DigitalMicrograph", "hspy": "HyperSpy"}
 _MSA_KEY = re.compile(r"#\s*([A-Za-z0-9_]+)\s*(?:-\s*(\S*))?\s*(?::(.*)|$)")
 #: Below this, all of a spectrum's energies suggest an axis in keV read as eV.
 KEV_HINT_EV = 100.0
-#: Column titles (``header_columns`` names) of a text file's energy column: ``Energy
-#: (eV)``, ``E_keV``, ``Energy loss``, ``energy-loss``, ``eLoss``, ``eV``, ``keV`` ...
-ENERGY_TITLE = re.compile(r"(?:e|energy)(?:[\s_-]*loss)?|loss|k?ev")
 #: Column titles of a text file's counts column.
 COUNTS_TITLES = frozenset({"counts", "count", "cts", "intensity", "i", "signal"})
 
@@ -122,36 +121,6 @@ def _leading_number(value: float | str | None) -> float | None:
     if isinstance(value, str) and value.split():
         value = _value(value.split()[0])
     return value if isinstance(value, float) else None
-
-
-#: Energy units that say nothing (EMSA writers leave them empty or ``<undefined>``).
-UNSET_UNITS = {"", "none", "<undefined>", "undefined", "-"}
-#: An energy unit as a whole word anywhere in a label: ``Energy Loss (eV)``, ``[keV]``,
-#: ``eV/ch``, ``keV per channel``, ``Binding Energy / eV``, ``eV (BE)``; not ``meV``.
-_UNIT_WORD = re.compile(r"\b(k?ev)\b", re.I)
-#: Labels that name a binding energy without a unit: ``BE``, ``B.E.``, ``binding energy``.
-_BINDING_ENERGY = re.compile(r"b\.?\s*e\.?|binding[\s_-]*energy", re.I)
-
-
-def ev_per(unit, default: float = 1.0, source: str = "") -> float:
-    """eV per energy ``unit``: 1000 for keV, 1 for eV (any case, the unit a whole word
-    anywhere in the label, ``_UNIT_WORD``), ``default`` when unset or when the label only
-    names an energy (``Energy loss``, ``BE``, ``binding energy``); a ValueError for any
-    other unit, which read as eV would put every edge elsewhere."""
-    label = "" if unit is None else str(unit).strip()
-    words = {word.lower() for word in _UNIT_WORD.findall(label)}
-    if len(words) == 1:
-        return EV_PER_UNIT[words.pop()]
-    if not words and (
-        label.lower() in UNSET_UNITS
-        or ENERGY_TITLE.fullmatch(label.lower())
-        or _BINDING_ENERGY.fullmatch(label)
-    ):
-        return default
-    raise ValueError(
-        f"{source}: energy units {unit!r} are not eV or keV; convert the energy axis to "
-        "eV (or keV) and read the file again"
-    )
 
 
 def _numbers(line: str, number: int, source: str) -> list[float]:
@@ -291,7 +260,7 @@ def _text_columns(header: str, width: int, source: str) -> tuple[int, int, str |
             "no counts column; title the counts column 'Counts'"
         )
     name, unit = titles[energy]
-    return energy, counts, unit or (name if name in EV_PER_UNIT else None)
+    return energy, counts, unit or (name if ENERGY_UNIT.fullmatch(name) else None)
 
 
 def _commented_header(comments: list[str], width: int) -> str | None:
@@ -357,7 +326,8 @@ def read_msa(path: str | Path) -> EELSSpectrum:
     as float); the data between ``#SPECTRUM`` and ``#ENDOFDATA`` are ``Y`` values on
     ``#OFFSET + #XPERCHAN * i`` or ``XY`` pairs, per ``#DATATYPE``, read in order however
     many there are per line (``#NCOLUMNS``). ``#OFFSET``, ``#XPERCHAN`` and ``#NPOINTS``
-    may carry a unit after the number (``0.5 eV``). Energies in keV are converted to eV:
+    may carry a unit after the number (``0.5 eV``). Energies in keV or meV (``ev_per``) are
+    converted to eV:
     ``#XUNITS: keV``, or keV on ``#OFFSET`` or ``#XPERCHAN`` (``#XPERCHAN -keV: 0.0002``
     or ``0.0002 keV``), which wins over ``#XUNITS`` for that value. A ``#SIGNALTYPE``
     of an X-ray spectrum (``EDS_TEM``, ``WDS``, ``XRF``; ``_XRAY_SIGNAL``) is refused;
@@ -387,9 +357,9 @@ def read_eels_text(path: str | Path) -> EELSSpectrum:
     (``COUNTS_TITLES``), else the one after the energy; other columns (an index,
     ``Channel``) are ignored. Untitled, they are the first two; more than two columns
     need titles naming the energy.
-    Energies in keV, by the energy column's title (``Energy (keV)``, ``E_keV``) or a
-    ``# xunits: keV`` line, are converted to eV; energies recorded high to low are
-    reversed, with their counts.
+    Energies in keV or meV, by the energy column's title (``Energy (keV)``, ``E_keV``) or
+    a ``# xunits: keV`` line (``text_files.ev_per``), are converted to eV; energies
+    recorded high to low are reversed, with their counts.
 
     Args:
         path: the file.

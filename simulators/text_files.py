@@ -18,13 +18,30 @@ import numpy as np
 DECIMAL_COMMAS = re.compile(r"\d,\d+\s*[;\s]\s*[-+.]?\d|\d\s*[;\s]\s*[-+]?\d+,\d")
 #: Column separators of text data and headers: commas, semicolons, whitespace.
 SEPARATORS = re.compile(r"[,;\s]+")
-#: eV per unit, for the energy units a file may name (lower case).
-EV_PER_UNIT = {"ev": 1.0, "kev": 1000.0}
+#: eV per energy unit, by the unit's prefix: none, k or K (kilo), m (milli); ``MeV`` is
+#: mega-electronvolts, not milli, so ``M`` is none of them.
+EV_PER_PREFIX = {"": 1.0, "k": 1000.0, "K": 1000.0, "m": 0.001}
+#: An energy unit as a whole word anywhere in a label, its prefix the group: ``eV``,
+#: ``KEV``, ``meV``, ``electron volts``, ``Energy Loss (eV)``, ``[keV]``, ``eV/ch``, ``keV
+#: per channel``, ``Binding Energy / eV``, ``eV (BE)``; not ``MeV``.
+ENERGY_UNIT = re.compile(r"\b(?:([kKm]?)[eE][vV]|(?i:electron[\s-]?volts?))\b")
+#: The energy units ``ev_per`` reads, for messages.
+ENERGY_UNITS = (
+    "eV, keV or meV (any case, but 'MeV' is not meV; also 'electron volts'; alone or in a "
+    "label such as 'Energy (eV)' or 'energy loss [keV]')"
+)
+#: Energy units that say nothing (EMSA writers leave them empty or ``<undefined>``).
+UNSET_UNITS = {"", "none", "<undefined>", "undefined", "-"}
+#: Column titles (``header_columns`` names) of an energy axis: ``Energy (eV)``, ``E_keV``,
+#: ``Energy loss``, ``energy-loss``, ``eLoss``, ``eV``, ``keV`` ...
+ENERGY_TITLE = re.compile(r"(?:e|energy)(?:[\s_-]*loss)?|loss|k?ev")
+#: Labels that name a binding energy without a unit: ``BE``, ``B.E.``, ``binding energy``.
+_BINDING_ENERGY = re.compile(r"b\.?\s*e\.?|binding[\s_-]*energy", re.I)
 #: Line breaks: LF, CRLF, CR only (``str.splitlines`` also breaks at U+0085, which a
 #: Windows-1252 ellipsis, byte 0x85, becomes when read as Latin-1).
 LINE_BREAK = re.compile(r"\r\n|\r|\n")
 #: A column title with its unit: "energy (eV)", "E [keV]", "E/eV", "energy_eV", "E_keV".
-_TITLE_UNIT = re.compile(r"(.+?)\s*(?:[(\[](.*)[)\]]|/(.+)|_(k?ev))", re.IGNORECASE)
+_TITLE_UNIT = re.compile(r"(.+?)\s*(?:[(\[](.*)[)\]]|/(.+)|_([km]?ev))", re.IGNORECASE)
 #: A label before the titles of a header line: SPEC's "L" (of "#L"), "%", "Columns:".
 _LABEL = re.compile(r"(?:L\s|%|[^\s,;:]+:)\s*")
 
@@ -45,7 +62,7 @@ def header_columns(line: str) -> list[tuple[str, str | None]]:
 
     Titles are separated by commas or semicolons, else by (runs of) tabs (``Energy Loss (eV)``
     is one title), else by spaces, where a unit in brackets or after a slash may stand
-    apart (``E (keV)``, ``E / keV``), and so may a bare eV or keV (``Energy eV``).
+    apart (``E (keV)``, ``E / keV``), and so may a bare unit (``Energy eV``, ``ENERGY_UNIT``).
     ``mu(E)`` gives ``("mu", "E")``, a plain ``energy`` no unit. An empty title (the index
     column of ``,energy_eV,mu``) gives ``("", None)``; ``aligned_columns`` lines the
     titles up with the data. Quotes around a title are dropped (``"E (keV)","mu"``).
@@ -61,7 +78,7 @@ def header_columns(line: str) -> list[tuple[str, str | None]]:
             depth = sum(map(last.count, "([")) - sum(map(last.count, ")]"))
             if titles and (field[0] in "([/" or depth > 0 or last.endswith("/")):
                 titles[-1] += field
-            elif titles and field.lower() in EV_PER_UNIT:
+            elif titles and ENERGY_UNIT.fullmatch(field):
                 titles[-1] += f"({field})"
             else:
                 titles.append(field)
@@ -141,16 +158,37 @@ def column_titles(
     return None, []
 
 
+def ev_per(unit: str | None, default: float = 1.0, source: str = "") -> float:
+    """eV per energy ``unit``, the one reading of an energy unit for every reader and
+    analysis: 1000 for keV, 1 for eV, 0.001 for meV (``ENERGY_UNIT``, a whole word
+    anywhere in the label: ``Energy (eV)``, ``energy loss [keV]``, ``electron volts``);
+    ``default`` when unset (None, ``UNSET_UNITS``) or when the label only names an energy
+    (``Energy loss``, ``BE``, ``binding energy``).
+
+    Raises:
+        ValueError: (prefixed ``source``) any other unit (``MeV``, ``nm``) or two units
+            (``keV (eV)``), which read as eV would put every edge elsewhere.
+    """
+    label = "" if unit is None else str(unit).strip()
+    scales = {EV_PER_PREFIX[prefix] for prefix in ENERGY_UNIT.findall(label)}
+    if len(scales) == 1:
+        return scales.pop()
+    if not scales and (
+        label.lower() in UNSET_UNITS
+        or ENERGY_TITLE.fullmatch(label.lower())
+        or _BINDING_ENERGY.fullmatch(label)
+    ):
+        return default
+    where = f"{source}: " if source else ""
+    raise ValueError(
+        f"{where}energy units {unit!r} are not {ENERGY_UNITS}; convert the energy axis to eV "
+        "and name its unit eV"
+    )
+
+
 def in_ev(energy: np.ndarray, unit: str | None, where: str) -> np.ndarray:
-    """Energies (n,) given in ``unit`` (eV, keV, any case, or None for eV) in eV."""
-    if unit is None:
-        return energy
-    if unit.lower() not in EV_PER_UNIT:
-        raise ValueError(
-            f"{where}: the energy column is in {unit!r}, which is neither eV nor keV; "
-            "convert the energies to eV and name the unit eV"
-        )
-    return energy * EV_PER_UNIT[unit.lower()]
+    """Energies (n,) given in ``unit`` (``ev_per``; None for eV) in eV."""
+    return energy * ev_per(unit, source=where)
 
 
 def refuse_decimal_commas(line: str, where: str) -> None:

@@ -244,12 +244,12 @@ def test_element_analysis_reads_x_in_the_units_the_spectrum_names(units):
     assert in_kev == pytest.approx(in_ev, abs=1e-4)
 
 
-@pytest.mark.parametrize("units", ["nm", "channel", "meV"])
+@pytest.mark.parametrize("units", ["nm", "channel", "MeV"])
 def test_element_analysis_refuses_x_units_that_are_not_an_energy(units):
     # they were read as eV
     analysis = Analysis({"name": "elements", "options": {"networks": "unet"}})
     with pytest.raises(
-        InvalidParameterError, match=rf"x_units='{units}': x is energy loss in 'eV' or 'keV'"
+        InvalidParameterError, match=rf"x_units='{units}': x is energy loss in eV, keV or meV"
     ):
         analysis(Spectrum(*edge_spectrum(), units))
 
@@ -308,7 +308,7 @@ def test_a_peak_fit_refuses_x_units_that_are_not_an_energy(units):
     with pytest.raises(
         InvalidParameterError,
         match=rf"cannot fit peaks in a spectrum with x_units='{units}': x is binding energy in "
-        "'eV' or 'keV'",
+        "eV, keV or meV",
     ):
         analysis(Spectrum(*two_peaks(), units))
 

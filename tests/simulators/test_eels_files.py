@@ -12,7 +12,7 @@ from packaging.requirements import Requirement
 
 from simulators import EELSSpectrum, read_eels, read_eels_text, read_msa, to_channels
 from simulators.eels import N_CHANNELS
-from simulators.eels_files import BINARY_SUFFIXES, ev_per, signal_spectrum
+from simulators.eels_files import BINARY_SUFFIXES, signal_spectrum
 
 EELS = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "eels"
 EELSDB = (
@@ -499,15 +499,15 @@ def test_text_energies_titled_in_kev_are_converted(tmp_path, header):
         ),
         ("chan.msa", "#DATATYPE : Y\n#XPERCHAN -channel: 1\n#OFFSET : 0\n#SPECTRUM :\n1\n2\n"),
         ("nm.txt", "Wavelength (nm)\tCounts\n500\t1\n501\t2\n"),
-        ("mev.txt", "# xunits: meV\n500\t1\n501\t2\n"),
+        ("MeV.txt", "# xunits: MeV\n500\t1\n501\t2\n"),
         (
             "wl.msa",
             "#XUNITS : Wavelength (nm)\n#XPERCHAN : 1\n#OFFSET : 0\n#SPECTRUM :\n1\n2\n",
         ),
     ],
 )
-def test_energies_in_units_other_than_ev_or_kev_are_refused_by_name(tmp_path, name, text):
-    with pytest.raises(ValueError, match=rf"{name}: energy units .* are not eV or keV"):
+def test_energies_in_units_other_than_ev_kev_or_mev_are_refused_by_name(tmp_path, name, text):
+    with pytest.raises(ValueError, match=rf"{name}: energy units .* are not eV, keV or meV"):
         read_eels(write(tmp_path, name, text))
 
 
@@ -680,36 +680,6 @@ def test_a_free_text_comment_is_not_taken_for_the_column_titles(tmp_path, commen
     np.testing.assert_allclose(spectrum.energy, 400 + np.arange(40))
     np.testing.assert_allclose(spectrum.counts, 1000 + 3 * np.arange(40))
     assert "header" not in spectrum.metadata
-
-
-@pytest.mark.parametrize(
-    ("label", "scale"),
-    [
-        ("eV", 1.0),
-        ("keV", 1000.0),
-        ("Energy Loss (eV)", 1.0),
-        ("eV/ch", 1.0),
-        ("keV per channel", 1000.0),
-        # XPS labels with the unit anywhere or none were refused ('eV (BE)' read as 'BE')
-        ("eV (BE)", 1.0),
-        ("Binding Energy / eV", 1.0),
-        ("BE (eV)", 1.0),
-        ("binding energy", 1.0),
-        ("B.E.", 1.0),
-        ("BE", 1.0),
-        ("energy loss", 1.0),
-        ("", 1.0),
-        (None, 1.0),
-    ],
-)
-def test_ev_per_finds_the_unit_anywhere_and_reads_an_energy_name_as_ev(label, scale):
-    assert ev_per(label) == scale
-
-
-@pytest.mark.parametrize("label", ["nm", "counts", "KE", "kinetic energy", "meV", "keV (eV)"])
-def test_ev_per_refuses_labels_that_are_not_an_energy_in_ev_or_kev(label):
-    with pytest.raises(ValueError, match=r"f: energy units .* are not eV or keV"):
-        ev_per(label, source="f")
 
 
 @pytest.mark.parametrize(

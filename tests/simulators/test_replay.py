@@ -253,7 +253,7 @@ def test_energies_without_unit_are_ev(tmp_path, name, text):
     ],
 )
 def test_another_energy_unit_is_refused(tmp_path, name, text):
-    with pytest.raises(ValueError, match=rf"{name}.*neither eV nor keV; convert"):
+    with pytest.raises(ValueError, match=rf"{name}.*are not eV, keV or meV .*; convert"):
         read_spectrum(write(tmp_path, name, text + ROWS))
 
 

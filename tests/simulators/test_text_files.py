@@ -7,6 +7,7 @@ from simulators.text_files import (
     DECIMAL_COMMAS,
     aligned_columns,
     column_titles,
+    ev_per,
     header_columns,
     read_text,
     split_fields,
@@ -209,3 +210,33 @@ def test_a_directory_is_named_as_one_not_as_missing(tmp_path):
         read_text(tmp_path, "a text file")
     with pytest.raises(FileNotFoundError, match="does not exist"):
         read_text(tmp_path / "missing.txt", "a text file")
+
+
+@pytest.mark.parametrize(
+    ("label", "scale"),
+    [
+        ("eV", 1.0),
+        ("keV", 1000.0),
+        ("Energy Loss (eV)", 1.0),
+        ("eV/ch", 1.0),
+        ("keV per channel", 1000.0),
+        # XPS labels with the unit anywhere or none were refused ('eV (BE)' read as 'BE')
+        ("eV (BE)", 1.0),
+        ("Binding Energy / eV", 1.0),
+        ("BE (eV)", 1.0),
+        ("binding energy", 1.0),
+        ("B.E.", 1.0),
+        ("BE", 1.0),
+        ("energy loss", 1.0),
+        ("", 1.0),
+        (None, 1.0),
+    ],
+)
+def test_ev_per_finds_the_unit_anywhere_and_reads_an_energy_name_as_ev(label, scale):
+    assert ev_per(label) == scale
+
+
+@pytest.mark.parametrize("label", ["nm", "counts", "KE", "kinetic energy", "MeV", "keV (eV)"])
+def test_ev_per_refuses_labels_that_are_not_an_energy_in_ev_kev_or_mev(label):
+    with pytest.raises(ValueError, match=r"f: energy units .* are not eV, keV or meV"):
+        ev_per(label, source="f")

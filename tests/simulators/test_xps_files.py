@@ -376,7 +376,7 @@ def test_binding_energy_and_counts_are_the_columns_titled_so(tmp_path, text):
     [
         ("Index\tSignal\tCounts\n", "does not tell which columns are the binding energy"),
         ("Binding Energy (eV) Counts Background\n", "gives 4 column titles but the data rows"),
-        ("Binding Energy (nm)\tCounts\tBackground\n", "column 1: the energy column is in 'nm'"),
+        ("Binding Energy (nm)\tCounts\tBackground\n", "column 1: energy units 'nm' are not eV"),
     ],
 )
 def test_titles_that_do_not_tell_the_columns_are_refused(tmp_path, header, match):

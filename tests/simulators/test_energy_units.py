@@ -1,0 +1,100 @@
+"""Every reader of an energy unit reads it alike (``text_files.ev_per``): the EELS and
+XPS/XAS file readers, the campaign's analyses and the objective's unit check accept the
+same spellings with the same scale and refuse the same others."""
+
+import re
+
+import numpy as np
+import pytest
+
+from adaptive import analysis
+from adaptive.errors import InvalidParameterError
+from adaptive.objectives import SpectrumObjective
+from adaptive.records import Spectrum
+from simulators import read_eels, text_files
+
+#: (label, eV per unit, or None where every caller refuses it).
+SPELLINGS = [
+    ("eV", 1.0),
+    ("EV", 1.0),
+    ("keV", 1000.0),
+    ("KEV", 1000.0),
+    ("meV", 0.001),
+    ("Energy (eV)", 1.0),
+    ("energy (ev)", 1.0),
+    ("energy loss [eV]", 1.0),
+    ("Energy Loss (keV)", 1000.0),
+    ("Energy (meV)", 0.001),
+    ("electron volts", 1.0),
+    ("Electronvolt", 1.0),
+    ("Binding Energy / eV", 1.0),
+    ("MeV", None),  # mega-electronvolts, not meV
+    ("Energy (MeV)", None),
+    ("nm", None),
+    ("channel", None),
+    ("keV (eV)", None),
+]
+TABLE = pytest.mark.parametrize(("label", "scale"), SPELLINGS)
+X = np.array([500.0, 501.0, 502.0])
+
+
+@TABLE
+def test_ev_per(label, scale):
+    if scale is None:
+        named = rf"f: energy units '{re.escape(label)}' are not eV, keV or meV .*'electron volts'"
+        with pytest.raises(ValueError, match=named):
+            text_files.ev_per(label, source="f")
+    else:
+        assert text_files.ev_per(label) == scale
+
+
+@TABLE
+def test_xps_and_xas_readers_in_ev(label, scale):
+    if scale is None:
+        with pytest.raises(ValueError, match=rf"f: energy units '{re.escape(label)}'"):
+            text_files.in_ev(X, label, "f")
+    else:
+        np.testing.assert_allclose(text_files.in_ev(X, label, "f"), X * scale)
+
+
+@TABLE
+def test_eels_reader(tmp_path, label, scale):
+    path = tmp_path / "s.txt"
+    path.write_text(f"# xunits: {label}\n500\t1\n501\t2\n502\t3\n")
+    if scale is None:
+        with pytest.raises(ValueError, match=rf"s.txt: energy units '{re.escape(label)}'"):
+            read_eels(path)
+    else:
+        np.testing.assert_allclose(read_eels(path).energy, X * scale)
+
+
+@TABLE
+def test_analysis(label, scale):
+    spectrum = Spectrum(X, [1.0, 2.0, 3.0], label)
+    if scale is None:
+        named = rf"x_units='{re.escape(label)}': x is binding energy in eV, keV or meV"
+        with pytest.raises(InvalidParameterError, match=named):
+            analysis._energy_in_ev(spectrum, "fit peaks", "binding energy")
+    else:
+        x, _ = analysis._energy_in_ev(spectrum, "fit peaks", "binding energy")
+        np.testing.assert_allclose(x, X * scale)
+
+
+@TABLE
+@pytest.mark.parametrize(("target", "target_scale"), [("eV", 1.0), ("keV", 1000.0), ("meV", 0.001)])
+def test_objective_compares_the_scale_not_the_spelling(label, scale, target, target_scale):
+    for mine, theirs in ((target, label), (label, target)):
+        objective = SpectrumObjective(X, [0.0, 1.0, 0.0], x_units=mine)
+        if scale == target_scale:
+            objective.check_units(theirs, "")
+        else:
+            named = rf"x_units '{re.escape(theirs)}' differs"
+            with pytest.raises(InvalidParameterError, match=named):
+                objective.check_units(theirs, "")
+
+
+def test_objective_refuses_kinetic_against_binding_energy_in_the_same_unit():
+    objective = SpectrumObjective(X, [0.0, 1.0, 0.0], x_units="Binding Energy (eV)")
+    objective.check_units("eV", "")
+    with pytest.raises(InvalidParameterError, match="'Kinetic Energy [(]eV[)]' differs"):
+        objective.check_units("Kinetic Energy (eV)", "")
