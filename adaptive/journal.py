@@ -258,16 +258,10 @@ class Journal:
         out = []
         for record_json, sx, sy in rows:
             record = json.loads(record_json)
-            # units were not checked before: an old journal may hold null or other JSON
-            units = [
-                u if isinstance(u, str) else "" if u is None else json.dumps(u)
-                for u in record.pop("units", ["", ""])
-            ]
+            units = record.pop("units", None)  # [x_units, y_units], kept with a spectrum
             spectrum = None
             if sx is not None:
-                spectrum = Spectrum(
-                    np.frombuffer(sx, "<f8"), np.frombuffer(sy, "<f8"), units[0], units[1]
-                )
+                spectrum = Spectrum(np.frombuffer(sx, "<f8"), np.frombuffer(sy, "<f8"), *units)
             out.append(Observation(spectrum=spectrum, **record))
         return out
 

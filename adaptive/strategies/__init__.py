@@ -25,7 +25,7 @@ def make_strategy(config: Any, space: Space, objective: SpectrumObjective | None
 
     ``options`` absent or None means none; anything else not a mapping raises (see
     ``check_options``). A strategy that takes an ``objective`` gets the campaign's
-    spectrum objective; it is no option.
+    spectrum objective; an ``objective`` option is refused, pointing to the campaign's.
     """
     if not isinstance(config, dict) or not isinstance(config.get("name"), str):
         raise InvalidParameterError(
@@ -39,9 +39,13 @@ def make_strategy(config: Any, space: Space, objective: SpectrumObjective | None
             f"unknown strategy {config['name']!r}; choose one of {sorted(STRATEGIES)}"
         )
     what = f"strategy {cls.name!r}"
-    given = ("space",) if objective is None else ("space", "objective")  # as an option:
-    # campaigns created before the objective was the campaign's own resume as they ran
-    options = check_options(cls, config.get("options"), what, given=given)
+    if isinstance(config.get("options"), dict) and "objective" in config["options"]:
+        raise InvalidParameterError(
+            f"{what}: objective is not a strategy option; give it to the campaign instead, "
+            'as the "objective" parameter of campaign_create (beside "strategy"): a '
+            "SpectrumObjective(...).to_dict()"
+        )
+    options = check_options(cls, config.get("options"), what, given=("space", "objective"))
     if objective is not None and "objective" in inspect.signature(cls).parameters:
         options = {**options, "objective": objective}
     try:

@@ -138,7 +138,7 @@ class BatchBO:
         net_after: int | None = None,
         net_accuracy: float | None = None,
         net_members: int = 5,
-        objective: SpectrumObjective | Mapping | None = None,
+        objective: SpectrumObjective | None = None,
         seed: int = 0,
     ):
         if batch_method not in BATCH_METHODS:
@@ -175,8 +175,6 @@ class BatchBO:
         check_int("seed", seed, 0, 2**63 - 1, why="torch takes a signed 64-bit seed")
         if model not in MODELS:
             raise InvalidParameterError(f"model={model!r}; choose one of {list(MODELS)}")
-        if isinstance(objective, Mapping):
-            objective = SpectrumObjective.from_dict(objective)
         if objective is None and (model != "gp" or net_accuracy is not None):
             raise InvalidParameterError(
                 f"model={model!r} / net_accuracy need spectra scored by an objective: create "
@@ -210,9 +208,8 @@ class BatchBO:
         self._observed: dict[int, Observation] = {}  # id -> observation, held so ids stay unique
         self._values: dict[tuple, list[tuple[float, float]]] = {}  # recipe -> [(time, value)]
         self._named: dict[tuple, set[str]] = {}  # recipe -> the suggestion ids its puts name
-        # the suggestion ids of each round: the initial design, then the model's batches of
-        # q (None for a campaign journaled before rounds were kept: they are counted)
-        self._batches: list[list[str]] | None = [[]]
+        # the suggestion ids of each round: the initial design, then the model's batches of q
+        self._batches: list[list[str]] = [[]]
         self._spectra: dict[tuple, list[np.ndarray]] = {}  # recipe -> spectra on target_x
         self._accuracy: tuple[int, float | None] = (-1, None)  # (observations, R^2)
         self._widened_on = 0  # observations when the search box was last checked
@@ -357,14 +354,14 @@ class BatchBO:
         do; see ``_keep_rounds``): 0 for the initial design, then the model's suggestions
         in rounds of ``q``; a recipe naming none joins the round of the recipe measured
         before it. While no put names a suggestion of this strategy (observations without
-        ``suggestion_id``, or a campaign journaled before rounds were kept), rounds are
-        counted instead: the first ``n_initial`` recipes measured, then every ``q``.
+        ``suggestion_id``), rounds are counted instead: the first ``n_initial`` recipes
+        measured, then every ``q``.
 
         Args:
             keys: the measured recipes (n,).
             measured: the indices of ``keys`` (n,) in the order the recipes were first measured.
         """
-        batch_of = {i: b for b, ids in enumerate(self._batches or ()) for i in ids}
+        batch_of = {i: b for b, ids in enumerate(self._batches) for i in ids}
         named = [
             min((batch_of[i] for i in self._named.get(k, ()) if i in batch_of), default=-1)
             for k in keys
@@ -463,8 +460,7 @@ class BatchBO:
             model = self._model_batch(
                 n - len(design), taken, [*pending, *(s.point for s in design)]
             )
-        if self._batches is not None:
-            self._keep_rounds(design, model)
+        self._keep_rounds(design, model)
         return design + model
 
     def _keep_rounds(self, design: list[Suggestion], model: list[Suggestion]) -> None:
@@ -836,10 +832,9 @@ class BatchBO:
         unknown = set(state) - {"search_box", "widened_on", "batches"}
         if unknown:
             raise InvalidParameterError(f"unknown batch_bo state keys {sorted(unknown)}")
-        self.search_box = {k: list(v) for k, v in state.get("search_box", {}).items()}
-        self._widened_on = int(state.get("widened_on", 0))
-        batches = state.get("batches")
-        self._batches = None if batches is None else [list(ids) for ids in batches]
+        self.search_box = {k: list(v) for k, v in state["search_box"].items()}
+        self._widened_on = int(state["widened_on"])
+        self._batches = [list(ids) for ids in state["batches"]]
 
 
 def _check_fraction(name: str, value: Any) -> None:

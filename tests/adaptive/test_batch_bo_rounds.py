@@ -78,20 +78,6 @@ def test_stable_rounds_count_rounds_by_batch():
         assert strategy.stop_reason() is None if b < 2 else "stable" in strategy.stop_reason()
 
 
-def test_a_campaign_journaled_before_rounds_were_kept_counts_them_as_before():
-    # its state has no "batches": the new batches numbered from 0 merged every earlier
-    # round into round 0 ([13] instead of [4, 7, 10, 13])
-    strategy, _ = strategy_with_batches()
-    resumed = BatchBO(SPACE, q=4, batch_method="thompson", n_candidates=64, seed=1)
-    resumed.observe(list(strategy._observed.values()))
-    resumed.load_state({"search_box": {}, "widened_on": 0})
-    batch = resumed.suggest(4)
-    resumed.observe(
-        [Observation(dict(s.point), value=1.0, suggestion_id=s.id, time=100) for s in batch]
-    )
-    assert resumed.round_ends() == [4, 8, 12, 15]
-
-
 def test_suggestions_asked_for_one_at_a_time_make_rounds_of_q():
     # a driver's batch of 1 made every call a round, so stable_rounds fired after 9 recipes
     strategy = BatchBO(SPACE, q=4, batch_method="thompson", n_candidates=64, seed=1)

@@ -1,5 +1,4 @@
 import fcntl
-import json
 import os
 import subprocess
 
@@ -197,17 +196,6 @@ def test_a_journal_another_process_holds_locked_gives_a_journal_error_with_advic
     with journal.transaction():  # the failed attempts left no transaction open
         journal.set_status("c1", "stopped", "why")
     assert journal.campaign("c1")["status"] == "stopped"
-
-
-def test_spectrum_units_an_older_journal_stored_unchecked_still_read_back(journal):
-    journal.create_campaign("c1", CONFIG)
-    spectrum = Spectrum(np.arange(3.0), np.ones(3))
-    journal.append_observation("c1", Observation(point={"e": 1.0}, value=1.0, spectrum=spectrum))
-    (record,) = journal._db.execute("SELECT record FROM observations").fetchone()
-    old = {**json.loads(record), "units": [None, {"a": [1]}]}
-    journal._db.execute("UPDATE observations SET record = ?", (json.dumps(old),))
-    (observation,) = journal.observations("c1")
-    assert (observation.spectrum.x_units, observation.spectrum.y_units) == ("", '{"a": [1]}')
 
 
 def test_the_event_keeping_a_put_is_found_by_one_indexed_query(journal):

@@ -70,16 +70,22 @@ def test_a_missing_required_strategy_option_is_named(options):
         strategies.make_strategy(config, SPACE)
 
 
-def test_an_objective_option_beside_the_campaigns_is_refused_and_not_listed():
+@pytest.mark.parametrize("name", ["batch_bo", "grid"])
+@pytest.mark.parametrize("campaign_objective", [False, True])
+def test_an_objective_option_is_refused_pointing_to_the_campaigns(name, campaign_objective):
     objective = SpectrumObjective([1.0, 2.0, 3.0], [0.0, 1.0, 0.0])
-    config = {"name": "batch_bo", "options": {"objective": objective.to_dict(), "seed": 1}}
-    with pytest.raises(InvalidParameterError, match="'objective' is given separately") as caught:
-        strategies.make_strategy(config, SPACE, objective)
-    assert "objective=" not in str(caught.value) and "seed=0" in str(caught.value)
-    built = strategies.make_strategy(config, SPACE)  # a campaign of old, without its own
-    assert built.objective.to_dict() == objective.to_dict()
-    with pytest.raises(InvalidParameterError, match="unknown option 'objective'"):
-        strategies.make_strategy({"name": "grid", "options": {"objective": {}}}, SPACE)
+    config = {"name": name, "options": {"objective": objective.to_dict()}}
+    given = objective if campaign_objective else None
+    with pytest.raises(InvalidParameterError, match="objective is not a strategy option") as caught:
+        strategies.make_strategy(config, SPACE, given)
+    assert 'the "objective" parameter of campaign_create' in str(caught.value)
+
+
+def test_batch_bo_option_listings_leave_the_objective_out():
+    config = {"name": "batch_bo", "options": {"sed": 1}}
+    with pytest.raises(InvalidParameterError, match="did you mean 'seed'") as caught:
+        strategies.make_strategy(config, SPACE)
+    assert "objective" not in str(caught.value) and "seed=0" in str(caught.value)
 
 
 def test_a_type_error_inside_a_strategy_constructor_is_still_an_invalid_parameter(

@@ -644,6 +644,17 @@ def test_a_resent_put_refused_after_journaling_its_measurement_journals_it_once(
     )
 
 
+def test_an_objective_given_as_a_strategy_option_is_refused_and_nothing_journaled(server, client):
+    """The objective is the campaign's: as a batch_bo option it once built a campaign
+    without one, whose spectrum-only puts were then refused."""
+    strategy = {"name": "batch_bo", "options": {"model": "net", "objective": OBJECTIVE}}
+    with pytest.raises(RemoteError, match="objective is not a strategy option") as caught:
+        client.call("campaign_create", space=SPACE, strategy=strategy)
+    assert caught.value.type == "InvalidParameterError"
+    assert 'the "objective" parameter of campaign_create' in str(caught.value)
+    assert client.call("campaign_list") == [] == Journal(server.journal_path).campaign_ids()
+
+
 def test_a_stopped_server_can_be_started_again(server, client, campaign):
     put(client, campaign, 7100.0, 1.0)
     server.stop()
