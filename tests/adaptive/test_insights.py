@@ -12,6 +12,7 @@ from adaptive.client import Client
 from adaptive.errors import InvalidParameterError
 from adaptive.insights import campaign_insights, shap_by_round
 from adaptive.journal import Journal
+from adaptive.objectives import SpectrumObjective
 from adaptive.records import Observation, Spectrum
 from adaptive.space import Dimension, Space
 from adaptive.strategies.batch_bo import BatchBO
@@ -29,7 +30,7 @@ def strategy_with_scalar_first_round() -> tuple[BatchBO, np.ndarray]:
         q=3,
         n_initial=3,
         model="net",
-        objective={"target_x": WAVELENGTHS.tolist(), "target_y": target.tolist()},
+        objective=SpectrumObjective(WAVELENGTHS, target),
         net_members=2,
         seed=0,
     )
