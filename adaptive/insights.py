@@ -106,7 +106,7 @@ def _explain(strategy: BatchBO, surrogate: str, data: tuple) -> dict:
     x = data[0]
     if surrogate == "gp":
         sign = -1.0 if strategy.minimize else 1.0
-        gp = fit_recipe_gp(x, sign * data[1], data[2])
+        gp = fit_recipe_gp(x, sign * data[1], data[2], strategy.space.choice_counts)
 
         def predict(u: np.ndarray) -> np.ndarray:
             return sign * posterior_mean_std(gp, u)[0]

@@ -636,6 +636,11 @@ class Space:
     def names(self) -> list[str]:
         return [d.name for d in self.dimensions]
 
+    @property
+    def choice_counts(self) -> dict[int, int]:
+        """``{column: number of choices}`` of the categorical dimensions."""
+        return {j: len(d.choices) for j, d in enumerate(self.dimensions) if d.kind == "categorical"}
+
     def __getitem__(self, name: str) -> Dimension:
         for dim in self.dimensions:
             if dim.name == name:

@@ -1,4 +1,8 @@
-"""The GP behind batch recipe optimisation (botorch SingleTaskGP, ARD Matern-5/2)."""
+"""The GP behind batch recipe optimisation (botorch SingleTaskGP, ARD Matern-5/2).
+
+A categorical factor of more than two choices enters the kernel one-hot, one input per
+choice, so no choice is nearer another than the rest (as its index would make it).
+"""
 
 from __future__ import annotations
 
@@ -24,7 +28,42 @@ DTYPE = torch.float64
 NOISE_FLOOR = 1e-5
 
 
-def fit_recipe_gp(x: np.ndarray, y: np.ndarray, y_var: np.ndarray | None = None) -> SingleTaskGP:
+class OneHotChoices(gpytorch.kernels.Kernel):
+    """``base`` on inputs (..., d) whose categorical columns become one-hot (..., d').
+
+    A column of k choices holds ``index / (k - 1)`` (``Space.to_unit``); it becomes k
+    inputs, "hat" functions of the index that are exactly one-hot at the choices and
+    piecewise linear between them (so gradients in the unit cube still exist).
+    """
+
+    def __init__(self, base: gpytorch.kernels.Kernel, d: int, choices: dict[int, int]):
+        super().__init__()
+        self.base = base
+        self.d = d
+        self.choices = dict(choices)
+
+    def expand(self, x: torch.Tensor) -> torch.Tensor:
+        """Inputs (..., d) -> (..., d - len(choices) + sum of their k)."""
+        columns = []
+        for j in range(self.d):
+            column = x[..., j : j + 1]
+            k = self.choices.get(j)
+            if k is not None:
+                at = torch.arange(k, dtype=x.dtype, device=x.device)
+                column = (1.0 - (column * (k - 1) - at).abs()).clamp_min(0.0)
+            columns.append(column)
+        return torch.cat(columns, dim=-1)
+
+    def forward(self, x1: torch.Tensor, x2: torch.Tensor, diag: bool = False, **params):
+        return self.base.forward(self.expand(x1), self.expand(x2), diag=diag, **params)
+
+
+def fit_recipe_gp(
+    x: np.ndarray,
+    y: np.ndarray,
+    y_var: np.ndarray | None = None,
+    choices: dict[int, int] | None = None,
+) -> SingleTaskGP:
     """Fit a GP to recipes in the unit cube, to be MAXIMISED.
 
     Args:
@@ -33,6 +72,8 @@ def fit_recipe_gp(x: np.ndarray, y: np.ndarray, y_var: np.ndarray | None = None)
         y_var: (n,) noise variance of each ``y`` (replicate variance of the
             median), or None to learn one homoscedastic noise. Known variances
             make the model heteroscedastic; they are floored at ``NOISE_FLOOR``.
+        choices: ``{column: k}``, the categorical columns of ``x`` and their numbers
+            of choices; those with k > 2 enter the kernel one-hot (``OneHotChoices``).
 
     Returns:
         The fitted model of ``y / model.y_scale`` (outcomes standardised inside):
@@ -61,17 +102,19 @@ def fit_recipe_gp(x: np.ndarray, y: np.ndarray, y_var: np.ndarray | None = None)
                 f"got shape {y_var.shape} with min {np.min(y_var, initial=np.inf)}"
             )
         train_var = torch.as_tensor(np.maximum(y_var / scale**2, NOISE_FLOOR), dtype=DTYPE)[:, None]
-    d = x.shape[1]
+    one_hot = {j: k for j, k in (choices or {}).items() if k > 2}
+    d = x.shape[1] + sum(k - 1 for k in one_hot.values())
     # the dimension-scaled lengthscale prior of Hvarfner et al. (2024), botorch's default
     prior = gpytorch.priors.LogNormalPrior(loc=math.sqrt(2) + math.log(d) / 2, scale=math.sqrt(3))
-    kernel = gpytorch.kernels.ScaleKernel(
-        gpytorch.kernels.MaternKernel(
-            nu=2.5,
-            ard_num_dims=d,
-            lengthscale_prior=prior,
-            lengthscale_constraint=gpytorch.constraints.GreaterThan(2.5e-2),
-        )
+    kernel = gpytorch.kernels.MaternKernel(
+        nu=2.5,
+        ard_num_dims=d,
+        lengthscale_prior=prior,
+        lengthscale_constraint=gpytorch.constraints.GreaterThan(2.5e-2),
     )
+    if one_hot:
+        kernel = OneHotChoices(kernel, x.shape[1], one_hot)
+    kernel = gpytorch.kernels.ScaleKernel(kernel)
     model = SingleTaskGP(
         train_x, train_y, train_var, covar_module=kernel, outcome_transform=Standardize(1)
     )

@@ -54,6 +54,8 @@ MEDIAN_VARIANCE_FACTOR = (1.0, 1.0, 1.346, 1.193, 1.434, 1.289, 1.473, 1.345, 1.
 class BatchBO:
     """Propose batches of recipes with a GP (ARD Matern-5/2, learned noise) and/or a
     network that predicts each recipe's whole spectrum (the study's "two-step" model).
+    The GP takes a categorical factor of more than two choices one-hot, so no choice is
+    nearer another by its place in the list (``surrogates.recipe_gp``).
 
     Replicates of one recipe reduce to their median. Once the replicated recipes
     give ``MIN_NOISE_DOF`` degrees of freedom, their pooled droplet variance
@@ -679,7 +681,8 @@ class BatchBO:
 
     def _fit_gp(self, x: np.ndarray, y: np.ndarray, y_var: np.ndarray | None) -> None:
         """Fit ``self.gp`` on recipes x (n, d), objective y (n,) and variance y_var (n,)."""
-        self.gp = fit_recipe_gp(x, (-1.0 if self.minimize else 1.0) * y, y_var)
+        sign = -1.0 if self.minimize else 1.0
+        self.gp = fit_recipe_gp(x, sign * y, y_var, self.space.choice_counts)
         self._gp_data = fingerprint(x, y, y_var)
 
     def _gp_batch(self, n: int, taken: set, pending, note: str) -> list[Suggestion]:

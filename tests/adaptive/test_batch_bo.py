@@ -18,6 +18,7 @@ from adaptive.strategies.batch_bo import MAX_CANDIDATES, MEDIAN_VARIANCE_FACTOR
 from simulators import AgNPSynthesis, PoolEmulator
 from simulators.agnp import FACTORS, WAVELENGTHS
 from surrogates.batch_acquisition import BATCH_METHODS, select_batch
+from surrogates.recipe_gp import posterior_mean_std
 
 DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data"
 SPACE = Space.from_dict(synthesis_space())
@@ -689,3 +690,25 @@ def test_a_pool_recipe_within_the_readback_tolerance_of_a_constraint_is_refused(
     pool = [{"a": 10.0, "b": 10.0, "c": 10.0}, {"a": 33.4, "b": 33.4, "c": 33.4}]
     with pytest.raises(OutOfSpaceError, match=r"recipe \{'a': 33.4, .* violates the constraints"):
         BatchBO(space, q=1, candidates=pool)
+
+
+def test_the_gp_takes_no_order_among_categorical_choices():
+    solvents = ["water", "ethanol", "toluene", "dmf", "thf"]
+    space = Space(
+        (
+            Dimension("t", low=0.0, high=1.0),
+            Dimension("solvent", kind="categorical", choices=solvents),
+        )
+    )
+    strategy = BatchBO(space, q=2, n_initial=2, minimize=False, batch_method="ucb")
+    t = np.random.default_rng(1).random(12)
+    strategy.observe(
+        [
+            Observation(point={"t": float(ti), "solvent": solvent}, value=sign + 0.1 * ti)
+            for ti, (solvent, sign) in zip(t, [("water", 1.0), ("thf", -1.0)] * 6, strict=True)
+        ]
+    )
+    strategy.suggest(2)  # fits the GP
+    unit = space.to_unit([{"t": 0.5, "solvent": s} for s in ("ethanol", "dmf")])
+    mean = posterior_mean_std(strategy.gp, unit)[0]
+    assert abs(mean[0] - mean[1]) < 1e-6  # by index, ethanol would lean to water

@@ -1,11 +1,14 @@
-"""The batch-recipe GP: fits that do not depend on the objective's units, checked noise."""
+"""The batch-recipe GP: fits that do not depend on the objective's units, checked noise,
+categorical choices one-hot."""
 
+import gpytorch
 import numpy as np
 import pytest
+import torch
 
 from adaptive.errors import InvalidParameterError
 from surrogates.batch_acquisition import select_batch
-from surrogates.recipe_gp import fit_recipe_gp, posterior_mean_std
+from surrogates.recipe_gp import OneHotChoices, fit_recipe_gp, posterior_mean_std
 
 RNG = np.random.default_rng(0)
 X = RNG.random((8, 2))
@@ -51,3 +54,29 @@ def test_all_equal_objectives_with_zero_noise_fit_without_warnings(value):
     mean, std = posterior_mean_std(gp, CANDIDATES)
     np.testing.assert_allclose(mean, value, atol=1e-6)
     assert np.all(std >= 0)
+
+
+def test_one_hot_choices_are_exact_at_the_choices():
+    kernel = OneHotChoices(gpytorch.kernels.MaternKernel(), d=2, choices={1: 4})
+    x = torch.tensor([[0.3, k / 3] for k in range(4)], dtype=torch.float64)
+    expanded = kernel.expand(x)
+    assert expanded.shape == (4, 5)
+    np.testing.assert_allclose(expanded[:, 0].numpy(), 0.3)
+    np.testing.assert_allclose(expanded[:, 1:].numpy(), np.eye(4), atol=1e-12)
+
+
+def test_unmeasured_choices_are_predicted_alike_whatever_their_index():
+    """Measured at choices 0 (high) and 4 (low) of 5: by index, choice 1 would sit nearer
+    the high one than choice 3; one-hot, neither is nearer."""
+    t = np.random.default_rng(1).random(12)
+    choice = np.repeat([0.0, 1.0], 6)  # index / (5 - 1) of choices 0 and 4
+    x, y = np.column_stack([t, choice]), np.where(choice == 0, 1.0, -1.0) + 0.1 * t
+    query = np.array([[0.5, 0.25], [0.5, 0.75]])  # choices 1 and 3
+    by_index = posterior_mean_std(fit_recipe_gp(x, y), query)[0]
+    one_hot = posterior_mean_std(fit_recipe_gp(x, y, choices={1: 5}), query)[0]
+    assert by_index[0] - by_index[1] > 0.1
+    assert abs(one_hot[0] - one_hot[1]) < 1e-6
+    picks = select_batch(
+        "kriging_believer", fit_recipe_gp(x, y, choices={1: 5}), query, x, np.empty((0, 2)), 2
+    )
+    assert sorted(picks[0]) == [0, 1]
