@@ -20,10 +20,13 @@ from torch.distributions import Normal
 
 from adaptive.arrays import check_int, finite_matrix
 from adaptive.errors import InvalidParameterError
+from surrogates.recipe_gp import OneHotChoices
 from surrogates.threads import seeded_torch
 
 DTYPE = torch.float64
 CHUNK = 512
+#: Unit-cube coordinates of one categorical choice differ by less (choices are snapped).
+CHOICE_TOLERANCE = 1e-9
 #: Most candidates one Thompson draw covers jointly: an (m, m) covariance and its
 #: Cholesky factor, so memory grows as m^2 (about 0.2 GB at 2048, 3.5 GB at 8000).
 #: Larger sets are shortlisted by UCB first; no batch holds more than this.
@@ -111,11 +114,15 @@ def local_penalization(model, candidates, train_x, pending, q, seed=0):
 
     A point ``c`` with posterior mean mu_c and std s_c cannot hide the optimum
     closer than (M - mu_c) / L, where M is the best mean and L a Lipschitz
-    constant of the mean (the largest gradient norm over the candidates).
+    constant of the mean (the largest gradient norm over the candidates). A
+    categorical column the kernel takes one-hot (``OneHotChoices``) counts a whole unit
+    apart for another choice and none for the same, and is left out of L: the order of
+    its choices means nothing.
     """
     best_f = _best_f(model, train_x)
     log_ei = _evaluate(LogExpectedImprovement(model, best_f=best_f), candidates)
-    lipschitz = max(_lipschitz(model, candidates), 1e-7)
+    one_hot = _one_hot_columns(model)
+    lipschitz = max(_lipschitz(model, candidates, one_hot), 1e-7)
     log_penalty = torch.zeros_like(log_ei)
     normal = Normal(torch.tensor(0.0, dtype=DTYPE), torch.tensor(1.0, dtype=DTYPE))
 
@@ -126,7 +133,9 @@ def local_penalization(model, candidates, train_x, pending, q, seed=0):
                 posterior.mean.reshape(()),
                 posterior.variance.clamp_min(1e-12).sqrt().reshape(()),
             )
-        radius = torch.linalg.norm(candidates - centre, dim=-1)
+        offset = candidates - centre
+        offset[:, one_hot] = (offset[:, one_hot].abs() > CHOICE_TOLERANCE).to(offset.dtype)
+        radius = torch.linalg.norm(offset, dim=-1)
         z = (lipschitz * radius - best_f + mu) / sd
         log_penalty.add_(torch.log(normal.cdf(z).clamp_min(1e-300)))
 
@@ -144,13 +153,21 @@ def local_penalization(model, candidates, train_x, pending, q, seed=0):
     return chosen, values
 
 
-def _lipschitz(model, candidates: torch.Tensor) -> float:
-    """Largest gradient norm of the posterior mean over the candidates (m, d), taken one
-    candidate per t-batch in chunks: a joint posterior would hold an (m, m) covariance."""
+def _one_hot_columns(model) -> list[int]:
+    """The input columns the model's kernel takes one-hot (``OneHotChoices``), if any."""
+    kernel = getattr(model.covar_module, "base_kernel", None)
+    return sorted(kernel.choices) if isinstance(kernel, OneHotChoices) else []
+
+
+def _lipschitz(model, candidates: torch.Tensor, skip: list[int]) -> float:
+    """Largest gradient norm of the posterior mean over the candidates (m, d), the
+    columns ``skip`` left out, taken one candidate per t-batch in chunks: a joint
+    posterior would hold an (m, m) covariance."""
     norms = []
     for chunk in candidates.split(CHUNK):
         x = chunk[:, None, :].clone().requires_grad_(True)
         (grad,) = torch.autograd.grad(model.posterior(x).mean.sum(), x)
+        grad[..., skip] = 0.0
         norms.append(grad.norm(dim=-1).max())
     return float(max(norms))
 

@@ -177,6 +177,11 @@ class BatchBO:
         check_int("seed", seed, 0, 2**63 - 1, why="torch takes a signed 64-bit seed")
         if model not in MODELS:
             raise InvalidParameterError(f"model={model!r}; choose one of {list(MODELS)}")
+        if objective is not None and not isinstance(objective, SpectrumObjective):
+            raise InvalidParameterError(
+                f"objective must be a SpectrumObjective, got {type(objective).__name__}; "
+                "build one with SpectrumObjective.from_dict(config)"
+            )
         if objective is None and (model != "gp" or net_accuracy is not None):
             raise InvalidParameterError(
                 f"model={model!r} / net_accuracy need spectra scored by an objective: create "

@@ -7,7 +7,7 @@ import pytest
 import torch
 
 from adaptive.errors import InvalidParameterError
-from surrogates.batch_acquisition import select_batch
+from surrogates.batch_acquisition import BATCH_METHODS, select_batch
 from surrogates.recipe_gp import OneHotChoices, fit_recipe_gp, posterior_mean_std
 
 RNG = np.random.default_rng(0)
@@ -76,7 +76,24 @@ def test_unmeasured_choices_are_predicted_alike_whatever_their_index():
     one_hot = posterior_mean_std(fit_recipe_gp(x, y, choices={1: 5}), query)[0]
     assert by_index[0] - by_index[1] > 0.1
     assert abs(one_hot[0] - one_hot[1]) < 1e-6
-    picks = select_batch(
-        "kriging_believer", fit_recipe_gp(x, y, choices={1: 5}), query, x, np.empty((0, 2)), 2
-    )
-    assert sorted(picks[0]) == [0, 1]
+
+
+@pytest.mark.parametrize("method", sorted(BATCH_METHODS))
+def test_batches_do_not_depend_on_the_order_of_the_choices(method):
+    """A bad choice pending beside the best one in the list must not push a batch off it."""
+    rng = np.random.default_rng(3)
+    names, effect = ["w", "e", "t", "d", "m"], [0.0, 0.8, -0.5, 0.7, 0.2]
+    measured = [(int(rng.integers(5)), rng.random()) for _ in range(14)]
+    y = np.array([effect[c] - 2 * (t - 0.4) ** 2 + 0.02 * rng.normal() for c, t in measured])
+    grid = [(c, t) for c in range(5) for t in np.linspace(0, 1, 11)]
+
+    def batch(order: list[str]) -> list[tuple[str, float]]:
+        unit = {names.index(n): i / 4 for i, n in enumerate(order)}
+        x = np.array([[unit[c], t] for c, t in measured])
+        candidates = np.array([[unit[c], t] for c, t in grid])
+        gp = fit_recipe_gp(x, y, choices={0: 5})
+        pending = np.array([[unit[names.index("t")], 0.4]])
+        chosen = select_batch(method, gp, candidates, x, pending, 4)[0]
+        return [(names[grid[i][0]], round(grid[i][1], 1)) for i in chosen]
+
+    assert batch(names) == batch(["e", "t", "w", "m", "d"])
