@@ -43,7 +43,7 @@ from scipy.stats import wasserstein_distance
 from adaptive.arrays import ascending_steps, check_bool, is_int
 from adaptive.errors import InvalidParameterError
 from adaptive.records import real_array
-from simulators.text_files import ev_per
+from simulators.text_files import UNSET_UNITS, ev_per
 from simulators.xps_files import KINETIC
 
 #: Raw spectrum maxima in ``[STEP_LOW, STEP_HIGH]`` keep the full similarity.
@@ -501,14 +501,16 @@ class SpectrumObjective:
         self.x_units, self.y_units = x_units, y_units
 
     def check_units(self, x_units: str, y_units: str) -> None:
-        """Refuse a spectrum in other units than the target's (empty units on either side
-        are not compared; case, surrounding spaces and the names in ``UNIT_ALIASES`` do not
-        count, so 'NM' and 'nanometers' are 'nm'; energies compare by what ``_x_unit``
+        """Refuse a spectrum in other units than the target's (units unset on either
+        side, empty or ``UNSET_UNITS`` such as ``-``, are not compared; case, surrounding
+        spaces and the names in ``UNIT_ALIASES`` do not count, so 'NM' and 'nanometers'
+        are 'nm'; energies compare by what ``_x_unit``
         reads, so 'eV' and 'Energy (eV)' agree and 'keV' does not): a loss of nm against
         eV, of keV against eV, or of mAU against AU, would be wrong."""
         units = (("x", self.x_units, x_units, _x_unit), ("y", self.y_units, y_units, _unit))
         for axis, mine, theirs, meaning in units:
-            if mine.strip() and theirs.strip() and meaning(mine) != meaning(theirs):
+            given = all(u.strip().lower() not in UNSET_UNITS for u in (mine, theirs))
+            if given and meaning(mine) != meaning(theirs):
                 raise InvalidParameterError(
                     f"the spectrum's {axis}_units {theirs!r} differs from the objective "
                     f"target's {mine!r}; send the spectrum in {mine!r}, with "

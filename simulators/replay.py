@@ -10,6 +10,7 @@ from scipy.interpolate import PchipInterpolator
 
 from simulators.base import Simulator, as_float_array, min_i0
 from simulators.text_files import (
+    ENERGY_UNIT,
     column_titles,
     in_ev,
     read_text,
@@ -166,10 +167,11 @@ def _spectrum(
     energy: np.ndarray, mu: np.ndarray, unit: str | None, where: str, source: str, fix: str
 ) -> tuple[np.ndarray, np.ndarray]:
     """``_clean`` of energies (n,) in ``unit`` (``in_ev``) and mu (n,); a ValueError saying
-    ``fix`` when energies without a unit span less than ``MIN_SPAN_EV``."""
+    ``fix`` when energies whose unit names no energy unit (None, ``-``, ``none``) span
+    less than ``MIN_SPAN_EV``."""
     energy, mu = _clean(in_ev(energy, unit, where), mu, source)
     span = float(energy[-1] - energy[0])
-    if unit is None and span < MIN_SPAN_EV:
+    if not ENERGY_UNIT.search(unit or "") and span < MIN_SPAN_EV:
         raise ValueError(
             f"{source}: energies span {span:g} eV: if they are keV, {fix}; a scan in eV "
             f"spans at least {MIN_SPAN_EV:g} eV"

@@ -30,6 +30,13 @@ def test_a_unit_name_is_its_symbol(theirs):
     SpectrumObjective(X, PEAK, x_units="eV").check_units("electronvolts", "")
 
 
+@pytest.mark.parametrize("target", ["eV", "keV", "nm"])
+@pytest.mark.parametrize("unset", ["-", "none", "undefined", ""])
+def test_unset_units_are_not_compared(target, unset):
+    SpectrumObjective(X, PEAK, x_units=target).check_units(unset, "")
+    SpectrumObjective(X, PEAK, x_units=unset).check_units(target, "")
+
+
 def test_other_units_are_refused_with_the_units_to_send():
     objective = SpectrumObjective(X, PEAK, x_units="nm")
     with pytest.raises(InvalidParameterError, match="x_units 'eV' differs.*x_units='nm'"):

@@ -245,6 +245,12 @@ def test_energies_without_unit_are_ev(tmp_path, name, text):
     np.testing.assert_array_equal(energy, [8900, 8940, 8980, 9020])
 
 
+@pytest.mark.parametrize("unit", ["-", "none", "undefined"])
+def test_kev_energies_under_an_unset_unit_are_refused_as_without_one(tmp_path, unit):
+    with pytest.raises(ValueError, match=r"span 0.12 eV: if they are keV"):
+        read_spectrum(write(tmp_path, "kev.csv", f"Energy ({unit}),mu\n" + ROWS))
+
+
 @pytest.mark.parametrize(
     ("name", "text"),
     [
