@@ -49,7 +49,7 @@ def test_ev_per(label, scale):
 
 
 @TABLE
-def test_xps_and_xas_readers_in_ev(label, scale):
+def test_in_ev_the_xps_and_xas_readers_conversion(label, scale):
     if scale is None:
         with pytest.raises(ValueError, match=rf"f: energy units '{re.escape(label)}'"):
             text_files.in_ev(X, label, "f")
