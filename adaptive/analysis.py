@@ -128,7 +128,9 @@ class PeakAnalysis:
         return {**result.features(self.regions), "warnings": list(result.warnings)}
 
 
-#: The committed networks an ``elements`` analysis uses by default.
+#: The committed networks an ``elements`` analysis uses by default: those of
+#: ``surrogates.eels_net.COMMITTED_NETWORKS``, not imported here (it would load torch
+#: with this module).
 COMMITTED_NETWORKS = ("unet", "resnet")
 
 

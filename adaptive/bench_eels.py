@@ -24,18 +24,16 @@ import torch
 from adaptive.errors import InvalidParameterError
 from simulators.eels_files import EELSSpectrum, read_eels, to_channels
 from surrogates.eels_net import (
+    COMMITTED_NETWORKS,
     INFERENCE_BATCH,
     TEST_SEED,
     VALIDATION_SEED,
-    WEIGHTS_DIR,
     EELSIdentifier,
     identify_spectrum,
     score_identification,
     simulate_eels,
 )
 
-#: Networks benchmarked alone, then together.
-NETWORKS = ("unet", "resnet")
 #: Labels of the eXSpy example, whose file carries none.
 EXSPY_LABELS = {"exspy_coreloss_Mn_O.msa": ("Mn", "O")}
 #: Timed passes over the test set per network; ``spectra_per_s`` is from their median.
@@ -86,7 +84,7 @@ def bench_eels(
     """``{"n", "seed", "torch_threads", "methods": {name: figures}, "real": [...]}`` for
     each network and, when there are several, their ensemble.
 
-    The networks are the committed ones (``NETWORKS``, named so) or those of the
+    The networks are the committed ones (``COMMITTED_NETWORKS``, named so) or those of the
     ``weights`` files (``adaptive train eels --out``), named by their paths as given.
     ``real`` (with ``data_dir``) has one entry per measured spectrum, identified by the
     ensemble (by the one network when there is one): ``labelled`` and ``predicted``
@@ -107,14 +105,11 @@ def bench_eels(
             f"seed {TEST_SEED}"
         )
     real_files = None if data_dir is None else real_spectra(data_dir)
-    files = (
-        {name: WEIGHTS_DIR / f"eels_{name}.pt" for name in NETWORKS}
-        if weights is None
-        else {str(path): Path(path) for path in weights}
-    )
-    identifiers = {name: EELSIdentifier.from_files([path]) for name, path in files.items()}
-    if len(files) > 1:
-        identifiers["ensemble"] = EELSIdentifier.from_files(list(files.values()))
+    load = EELSIdentifier.load if weights is None else EELSIdentifier.from_files
+    members = COMMITTED_NETWORKS if weights is None else [str(path) for path in weights]
+    identifiers = {member: load([member]) for member in members}
+    if len(members) > 1:
+        identifiers["ensemble"] = load(members)
     batch = simulate_eels(n, seed)
     methods = {}
     for name, identifier in identifiers.items():

@@ -116,6 +116,8 @@ N_INPUTS = 3
 MIN_SUPPORT = 20
 #: Grid steps of the per-element member weights of an ensemble (``ensemble_weights``).
 WEIGHT_STEPS = 10
+#: The committed networks (``WEIGHTS_DIR/eels_<name>.pt``), the default ensemble.
+COMMITTED_NETWORKS = ("unet", "resnet")
 #: What loading uses of a weights file that ``train_eels_net`` wrote.
 _SAVED_KEYS = {"arch", "config", "state_dict", "thresholds", "metrics", "settings", "validation"}
 #: Spectra simulated at a time.
@@ -533,7 +535,7 @@ class EELSIdentifier:
 
     @classmethod
     def load(
-        cls, names: Sequence[str] = ("unet", "resnet"), directory: str | Path = WEIGHTS_DIR
+        cls, names: Sequence[str] = COMMITTED_NETWORKS, directory: str | Path = WEIGHTS_DIR
     ) -> EELSIdentifier:
         """Networks saved by ``train_eels_net`` as ``directory/eels_<name>.pt``.
 

@@ -456,3 +456,10 @@ def test_the_server_answers_an_unloadable_elements_weights_file_with_a_typed_err
             )
         assert err.value.type == "InvalidParameterError"
         assert client.call("campaign_list") == []
+
+
+def test_the_elements_default_is_the_identifiers_committed_ensemble():
+    from adaptive.analysis import COMMITTED_NETWORKS
+    from surrogates.eels_net import COMMITTED_NETWORKS as IDENTIFIERS
+
+    assert COMMITTED_NETWORKS == IDENTIFIERS
