@@ -160,26 +160,40 @@ class ElementAnalysis:
 
     Args:
         networks: names of the committed networks in the ensemble, e.g.
-            ``["unet", "resnet"]``, or one name such as ``"unet"``.
+            ``["unet", "resnet"]``, or one name such as ``"unet"``; None for
+            ``COMMITTED_NETWORKS``.
         weights: path of an EELS weights file (``adaptive train eels --out``) on the
-            server, or a list of them for an ensemble, in place of ``networks``; None for
-            the committed networks.
+            server, or a list of them for an ensemble, in place of ``networks`` (a weights
+            file carries its architecture); None for the committed networks.
+
+    Raises:
+        InvalidParameterError: both ``networks`` and ``weights``, either of another form,
+            or networks that cannot be loaded (``EELSIdentifier.load``, ``from_files``).
     """
 
     name = "elements"
 
     def __init__(
         self,
-        networks: str | Sequence[str] = COMMITTED_NETWORKS,
+        networks: str | Sequence[str] | None = None,
         weights: str | Sequence[str] | None = None,
     ):
         from surrogates.eels_net import EELSIdentifier
 
-        networks = _strings(
-            "networks", networks, 'a list such as ["unet", "resnet"] or one name such as "unet"'
-        )
+        if networks is not None and weights is not None:
+            raise InvalidParameterError(
+                f"give networks {networks!r} (committed) or weights {weights!r} (files), not "
+                "both: a weights file carries its architecture; leave out networks to use the "
+                "weights files, or weights to use the committed networks"
+            )
         if weights is None:
-            self.identifier = EELSIdentifier.load(networks)
+            if networks is not None:
+                networks = _strings(
+                    "networks",
+                    networks,
+                    'a list such as ["unet", "resnet"] or one name such as "unet"',
+                )
+            self.identifier = EELSIdentifier.load(networks or COMMITTED_NETWORKS)
         else:
             weights = _strings(
                 "weights",
@@ -187,11 +201,6 @@ class ElementAnalysis:
                 "the path of an EELS weights file (adaptive train eels --out) on the server, a "
                 "list of them for an ensemble, or null for the committed networks",
             )
-            if networks != COMMITTED_NETWORKS:
-                raise InvalidParameterError(
-                    f"give networks {list(networks)} (committed) or weights {list(weights)} "
-                    "(files), not both; leave out networks to use the weights files"
-                )
             self.identifier = EELSIdentifier.from_files(weights)
 
     def feature_names(self) -> set[str]:

@@ -75,6 +75,22 @@ def real_spectra(data_dir: str | Path) -> list[tuple[Path, set[str], EELSSpectru
     return spectra
 
 
+def _method_names(members: Sequence[str]) -> list[str]:
+    """One unique name per network: its name or path as given, with ``-2``, ``-3``, ...
+    after one already taken by an earlier network or, when there are several, by their
+    ``ensemble`` (a file named ``ensemble``, or one path given twice)."""
+    taken = {"ensemble"} if len(members) > 1 else set()
+    names = []
+    for member in members:
+        name, k = member, 1
+        while name in taken:
+            k += 1
+            name = f"{member}-{k}"
+        taken.add(name)
+        names.append(name)
+    return names
+
+
 def bench_eels(
     n: int = 5000,
     seed: int = TEST_SEED,
@@ -85,7 +101,8 @@ def bench_eels(
     each network and, when there are several, their ensemble.
 
     The networks are the committed ones (``COMMITTED_NETWORKS``, named so) or those of the
-    ``weights`` files (``adaptive train eels --out``), named by their paths as given.
+    ``weights`` files (``adaptive train eels --out``), named by their paths as given
+    (``_method_names``: a name already taken gets ``-2``, ``-3``, ...).
     ``real`` (with ``data_dir``) has one entry per measured spectrum, identified by the
     ensemble (by the one network when there is one): ``labelled`` and ``predicted``
     elements, ``missed`` (labelled, not predicted), ``false_elements`` (predicted, not
@@ -107,7 +124,8 @@ def bench_eels(
     real_files = None if data_dir is None else real_spectra(data_dir)
     load = EELSIdentifier.load if weights is None else EELSIdentifier.from_files
     members = COMMITTED_NETWORKS if weights is None else [str(path) for path in weights]
-    identifiers = {member: load([member]) for member in members}
+    names = _method_names(members)
+    identifiers = {name: load([member]) for name, member in zip(names, members, strict=True)}
     if len(members) > 1:
         identifiers["ensemble"] = load(members)
     batch = simulate_eels(n, seed)

@@ -468,6 +468,78 @@ def _check_thresholds(value) -> np.ndarray:
     return t
 
 
+def _kind(value) -> str:
+    """What a stored field holds, in a few words: a tensor's shape and dtype, a dict's
+    entries, another type's name."""
+    if isinstance(value, torch.Tensor):
+        return f"a tensor {tuple(value.shape)} of {str(value.dtype).removeprefix('torch.')}"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{key!r}: {_kind(v)}" for key, v in value.items()) + "}"
+    return "None" if value is None else f"a {type(value).__name__}"
+
+
+def _is_float_tensor(value, shape: tuple[int, ...]) -> bool:
+    return isinstance(value, torch.Tensor) and value.is_floating_point() and value.shape == shape
+
+
+def _read_weights(path: Path) -> tuple[nn.Module, dict]:
+    """The network in a weights file that ``train_eels_net`` wrote, and the file's dict,
+    every field that loading reads checked: ``arch``, ``config``, ``state_dict``,
+    ``thresholds`` (80,) in (0, 1), ``validation`` (``probabilities`` (n, 80) in [0, 1],
+    ``labels`` (n, 10) uint8 bit-packed, some positive), ``metrics`` and ``settings`` dicts.
+
+    Raises:
+        InvalidParameterError: a missing, damaged or foreign file, or a field of another
+            form; one line naming ``path`` and the field, ending with how to get a good file.
+    """
+    fix = "pass a weights file that adaptive train eels --out (train_eels_net) wrote"
+    if not path.is_file():
+        raise InvalidParameterError(f"no EELS weights at {path}; {fix}")
+    saved = load_file(path, _SAVED_KEYS, fix)
+    arch, config = saved["arch"], saved["config"]
+    if not isinstance(arch, str) or arch not in ARCHS:
+        raise InvalidParameterError(
+            f"{path} holds arch {arch!r}, not an EELS network ({sorted(ARCHS)}); {fix}"
+        )
+    try:
+        net = ARCHS[arch](**config)
+    except (TypeError, ValueError):  # unknown keys, bad channel counts
+        raise InvalidParameterError(
+            f"{path} holds a {arch} config {config!r} that {ARCHS[arch].__name__} does "
+            f"not take (written by another version?); {fix}"
+        ) from None
+    load_weights(net, saved["state_dict"], path, fix)
+    n = len(ELEMENTS)
+    t = saved["thresholds"]
+    if not (_is_float_tensor(t, (n,)) and ((t > 0) & (t < 1)).all()):
+        raise InvalidParameterError(
+            f"{path} holds thresholds {_kind(t)}, not a tensor of {n} probabilities strictly "
+            f"between 0 and 1 (one per element); {fix}"
+        )
+    v = saved["validation"]
+    p, labels = (v.get("probabilities"), v.get("labels")) if isinstance(v, dict) else (None, None)
+    rows = len(p) if isinstance(p, torch.Tensor) and p.ndim else 0
+    if not (
+        rows
+        and _is_float_tensor(p, (rows, n))
+        and ((p >= 0) & (p <= 1)).all()
+        and isinstance(labels, torch.Tensor)
+        and labels.dtype == torch.uint8
+        and labels.shape == (rows, (n + 7) // 8)
+        and labels.any()
+    ):
+        raise InvalidParameterError(
+            f"{path} holds validation {_kind(v)}, not a dict of 'probabilities' (n, {n}) in "
+            f"[0, 1] and 'labels' (n, {(n + 7) // 8}) uint8, bit-packed, some set; {fix}"
+        )
+    for key in ("metrics", "settings"):
+        if not isinstance(saved[key], dict):
+            raise InvalidParameterError(
+                f"{path} holds {key} {_kind(saved[key])}, not a dict; {fix}"
+            )
+    return net, saved
+
+
 class EELSIdentifier:
     """Trained networks (one, or an ensemble) that name the elements in spectra.
 
@@ -571,34 +643,16 @@ class EELSIdentifier:
 
         Raises:
             InvalidParameterError: no paths, or a file that does not exist, is truncated
-                or corrupt, or holds another network (a peak network, an unknown arch, a
-                config or tensors of another layout); the message names the file.
+                or corrupt, holds another network (a peak network, an unknown arch, a
+                config or tensors of another layout) or a stored field of another form
+                (``_read_weights``); the message names the file.
         """
         if isinstance(paths, str | Path) or not paths:
             raise InvalidParameterError(
                 f"paths must be a non-empty sequence of weights files, got {paths!r}; "
                 "e.g. ['my_unet.pt'] or ['my_unet.pt', 'my_resnet.pt']"
             )
-        saved, networks = [], []
-        for path in map(Path, paths):
-            fix = "pass a weights file that adaptive train eels --out (train_eels_net) wrote"
-            if not path.is_file():
-                raise InvalidParameterError(f"no EELS weights at {path}; {fix}")
-            saved.append(load_file(path, _SAVED_KEYS, fix))
-            arch, config = saved[-1]["arch"], saved[-1]["config"]
-            if not isinstance(arch, str) or arch not in ARCHS:
-                raise InvalidParameterError(
-                    f"{path} holds arch {arch!r}, not an EELS network ({sorted(ARCHS)}); {fix}"
-                )
-            try:
-                net = ARCHS[arch](**config)
-            except (TypeError, ValueError):  # unknown keys, bad channel counts
-                raise InvalidParameterError(
-                    f"{path} holds a {arch} config {config!r} that {ARCHS[arch].__name__} does "
-                    f"not take (written by another version?); {fix}"
-                ) from None
-            load_weights(net, saved[-1]["state_dict"], path, fix)
-            networks.append(net)
+        networks, saved = zip(*(_read_weights(Path(path)) for path in paths), strict=True)
         validation = [s["validation"] for s in saved]
         weights = None
         if len(saved) == 1:

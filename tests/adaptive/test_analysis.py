@@ -14,7 +14,7 @@ from adaptive.records import Observation, Spectrum
 from simulators.eels import ELEMENTS
 from simulators.lineshapes import xps_peak
 from surrogates.checkpoints import save_file
-from surrogates.eels_net import train_eels_net
+from surrogates.eels_net import WEIGHTS_DIR, train_eels_net
 from surrogates.peak_net import DEFAULT_WEIGHTS, PeakNet
 
 SPACE = {"dimensions": [{"name": "x", "kind": "continuous", "low": 0.0, "high": 1.0}]}
@@ -180,7 +180,7 @@ def test_a_doublet_fit_gives_only_features_the_analysis_names():
 
 
 @pytest.mark.parametrize(
-    ("networks", "members"), [("unet", 1), (["unet"], 1), (("unet", "resnet"), 2)]
+    ("networks", "members"), [("unet", 1), (["unet"], 1), (("unet", "resnet"), 2), (None, 2)]
 )
 def test_element_analysis_takes_one_network_name_or_a_list(networks, members):
     # a single name was split into letters ("u", "n", ...) and refused as weights eels_u.pt
@@ -188,7 +188,7 @@ def test_element_analysis_takes_one_network_name_or_a_list(networks, members):
     assert len(analysis.step.identifier.networks) == members
 
 
-@pytest.mark.parametrize("networks", [None, 3, {"unet": 1}])
+@pytest.mark.parametrize("networks", [3, {"unet": 1}, []])
 def test_element_analysis_refuses_networks_that_are_not_a_list(networks):
     with pytest.raises(InvalidParameterError, match=r'networks is a list such as \["unet"'):
         Analysis({"name": "elements", "options": {"networks": networks}})
@@ -441,6 +441,31 @@ def test_an_element_analysis_takes_networks_or_weights_not_both(retrained):
     options = {"networks": "unet", "weights": str(retrained)}
     with pytest.raises(InvalidParameterError, match="give networks .* or weights .*, not both"):
         Analysis({"name": "elements", "options": options})
+
+
+#: Networks and weights together: ``networks`` naming the committed ensemble was ignored.
+BOTH = {"networks": ["unet", "resnet"], "weights": str(WEIGHTS_DIR / "eels_unet.pt")}
+
+
+def test_networks_beside_weights_are_refused_even_when_they_name_the_committed_ones(tmp_path):
+    journal = Journal(tmp_path / "j.sqlite")
+    analysis = {"name": "elements", "options": BOTH}
+    with pytest.raises(
+        InvalidParameterError, match=r"give networks \['unet', 'resnet'\] .* or weights .*eels_unet"
+    ):
+        Campaign.create(journal, SPACE, {"name": "random"}, analysis=analysis)
+    assert journal.campaign_ids() == []
+
+
+def test_the_server_answers_networks_beside_weights_with_a_typed_error(server):
+    analysis = {"name": "elements", "options": BOTH}
+    with Client(server.endpoint, timeout_s=10, retries=1) as client:
+        with pytest.raises(RemoteError, match="not both: a weights file carries its arch") as err:
+            client.call(
+                "campaign_create", space=SPACE, strategy={"name": "random"}, analysis=analysis
+            )
+        assert err.value.type == "InvalidParameterError"
+        assert client.call("campaign_list") == []
 
 
 def test_the_server_answers_an_unloadable_elements_weights_file_with_a_typed_error(
