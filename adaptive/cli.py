@@ -354,20 +354,30 @@ def _as_train_flags(message: str) -> str:
 
 
 def cmd_identify(args) -> int:
-    """Identify, print the result, then save its figure (see ``_print_with_figure``)."""
+    """Identify, print the result, then save its figure (see ``_print_with_figure``); a
+    spectrum image is mapped pixel by pixel (``_identify_image``)."""
     from adaptive.figures import plot_identification
-    from simulators.eels_files import read_eels
+    from simulators.eels_files import read_eels_image
     from surrogates.eels_net import EELSIdentifier, identify_spectrum
 
-    _check_in_file("file", args.file, "an EMSA/MSA or two-column EELS spectrum")
+    what = "an EMSA/MSA or two-column EELS spectrum, or a .dm3/.dm4/.hspy/.hdf5 spectrum image"
+    _check_in_file("file", args.file, what)
     weights = _eels_weights(args.weights)
-    identifier = None if weights is None else EELSIdentifier.from_files(weights)
-    spectrum = read_eels(args.file)
+    identifier = EELSIdentifier.load() if weights is None else EELSIdentifier.from_files(weights)
+    image = read_eels_image(args.file)
+    if image.cube.shape[:2] != (1, 1):
+        return _identify_image(image, identifier, args)
+    if args.elements is not None:
+        raise InvalidParameterError(
+            f"--elements picks the maps of a spectrum image, but {args.file} holds one "
+            "spectrum; leave --elements out"
+        )
+    spectrum = image.spectrum()
     result = identify_spectrum(spectrum, identifier)
     return _print_with_figure(
         result,
         lambda: plot_identification(
-            args.figure or _identification_figure(args.file),
+            args.figure or _identification_figure(args.file, "elements"),
             spectrum.energy,
             spectrum.counts,
             result["probabilities"],
@@ -380,13 +390,63 @@ def cmd_identify(args) -> int:
     )
 
 
-def _identification_figure(file: str) -> str:
-    """``identify``'s default figure, in the working folder: ``STEM.elements.png`` for a
-    file there, ``FOLDER.STEM.elements.png`` for one elsewhere, so that files of one name
+def _identify_image(image, identifier, args) -> int:
+    """Map the elements of ``image`` (an ``EELSImage`` of more than one pixel), print
+    where they are present, then save the maps of ``--elements`` or the present ones."""
+    from simulators.eels import ELEMENTS
+    from surrogates.eels_map import check_elements, identify_cube, plot_probability_maps
+
+    elements = None
+    if args.elements is not None:  # checked before the cube is computed, not after
+        try:
+            elements = check_elements([e.strip() for e in args.elements.split(",")])
+        except InvalidParameterError as err:
+            raise InvalidParameterError(f"--elements {args.elements}: {err}") from None
+    with _dask_progress(args):
+        maps = identify_cube(image.cube, image.energy, identifier)
+    present = maps.present_elements
+    result = {
+        "source": image.source,
+        "shape": list(maps.probabilities.shape[:2]),
+        "present": present,
+        "thresholds": {e: float(maps.thresholds[ELEMENTS.index(e)]) for e in present},
+        "warnings": maps.warnings,
+    }
+    if elements is None and not present:
+        result["warnings"] = maps.warnings + [
+            "no element is above its threshold in 1 % of the pixels, so no map was drawn; "
+            "name the elements to map with --elements (e.g. --elements Fe,O)"
+        ]
+        _print_result({**result, "figure": None}, args)
+        return 0
+    figure = args.figure or _identification_figure(args.file, "maps")
+    return _print_with_figure(
+        result,
+        lambda: plot_probability_maps(maps, elements, figure),
+        "the element maps were printed but their figure",
+        args,
+    )
+
+
+@contextmanager
+def _dask_progress(args):
+    """A progress bar on stderr for what dask computes inside, unless ``--json``."""
+    if args.json:
+        yield
+        return
+    from dask.diagnostics import ProgressBar
+
+    with ProgressBar(minimum=1.0, out=sys.stderr):
+        yield
+
+
+def _identification_figure(file: str, kind: str) -> str:
+    """``identify``'s default figure, in the working folder: ``STEM.KIND.png`` for a
+    file there, ``FOLDER.STEM.KIND.png`` for one elsewhere, so that files of one name
     in other folders (EELSDB's are all ``data.msa``) do not overwrite each other's."""
     folder = Path(os.path.abspath(file)).parent
     prefix = f"{folder.name}." if folder.name and folder != Path.cwd() else ""
-    return f"{prefix}{Path(file).stem}.elements.png"
+    return f"{prefix}{Path(file).stem}.{kind}.png"
 
 
 def _eels_weights(weights: list[str] | None) -> list[str] | None:
@@ -621,18 +681,28 @@ def build_parser() -> argparse.ArgumentParser:
     eels.add_argument("--json", action="store_true", help=JSON_HELP)
     eels.set_defaults(func=cmd_bench_eels)
 
-    identify = _add_command(commands, "identify", "elements in an EELS core-loss spectrum")
+    identify = _add_command(
+        commands, "identify", "elements in an EELS core-loss spectrum, or maps of a spectrum image"
+    )
     identify.add_argument(
         "file",
-        help="EMSA/MSA or two-column text; .dm3/.dm4/.hspy with the io extra "
-        '(.venv/bin/pip install -c constraints.txt -e ".[io]")',
+        help="EMSA/MSA or two-column text; with the io extra (.venv/bin/pip install -c "
+        'constraints.txt -e ".[io]") .dm3/.dm4/.hspy/.hdf5, a spectrum or a spectrum image '
+        "(rows x columns or a line scan), whose pixels are identified one by one",
     )
     identify.add_argument(
         "--figure",
         default=None,
         help="figure path, .png added without a suffix (default, in the working folder: "
         "STEM.elements.png for a FILE there, FOLDER.STEM.elements.png for one in another "
-        "FOLDER, e.g. o-k-edge.data.elements.png for o-k-edge/data.msa)",
+        "FOLDER, e.g. o-k-edge.data.elements.png for o-k-edge/data.msa; STEM.maps.png "
+        "for a spectrum image)",
+    )
+    identify.add_argument(
+        "--elements",
+        default=None,
+        metavar="Fe,O",
+        help="spectrum images: the elements to map, comma-separated (default: those present)",
     )
     identify.add_argument(
         "--weights",

@@ -4,6 +4,8 @@
 ``read_eels`` either of them or, through the optional rosettasciio package (the ``io``
 extra: ``.venv/bin/pip install -c constraints.txt -e ".[io]"`` in a checkout), Gatan
 ``.dm3``/``.dm4`` and HyperSpy ``.hspy``/``.hdf5`` files holding one spectrum.
+``read_eels_image`` reads a spectrum image (or line scan) from those binary files as an
+``(H, W, E)`` cube, lazily, so that a cube larger than memory is read block by block.
 ``to_channels`` puts any energy axis onto the ``N_CHANNELS`` channels of
 ``simulators.eels`` (channel ``i`` covers ``[i - 0.5, i + 0.5)`` eV) so that a measured
 spectrum looks like ``EELSBatch.spectra``.
@@ -58,6 +60,35 @@ class EELSSpectrum:
     counts: np.ndarray
     metadata: dict
     source: str
+
+
+@dataclass(frozen=True)
+class EELSImage:
+    """A measured spectrum image: a spectrum per pixel, on one energy axis.
+
+    Attributes:
+        energy: (E,) energy loss, eV, strictly increasing.
+        cube: (H, W, E) counts, energy axis last; a dask array when read lazily from a
+            binary file, else numpy. A line scan is (1, n, E), one spectrum (1, 1, E).
+        metadata: the file's metadata.
+        source: where it was read from.
+    """
+
+    energy: np.ndarray
+    cube: np.ndarray
+    metadata: dict
+    source: str
+
+    def spectrum(self) -> EELSSpectrum:
+        """The one spectrum of a one-pixel image; a ValueError for more pixels."""
+        height, width, _ = self.cube.shape
+        if height * width != 1:
+            raise ValueError(
+                f"{self.source!r} holds a spectrum image of {height} x {width} pixels, not a "
+                "single spectrum; map its elements (adaptive identify, read_eels_image), or "
+                "pick or sum one spectrum from it first"
+            )
+        return _checked(self.energy, np.asarray(self.cube[0, 0]), self.metadata, self.source)
 
 
 def _point(i: int, lines: np.ndarray | None) -> str:
@@ -370,7 +401,9 @@ def read_eels_text(path: str | Path) -> EELSSpectrum:
     return _parse_text(read_text(path, "an EELS text file"), str(path))
 
 
-def _read_binary(path: Path) -> EELSSpectrum:
+def _read_signals(path: Path, lazy: bool) -> list[dict]:
+    """What rosettasciio's ``file_reader`` for ``path``'s suffix returns, its data a dask
+    array when ``lazy``; a ValueError naming the io extra, or the file and its error."""
     module = BINARY_SUFFIXES[path.suffix.lower()]
     try:
         reader = importlib.import_module(f"rsciio.{module}").file_reader
@@ -382,7 +415,7 @@ def _read_binary(path: Path) -> EELSSpectrum:
             '".[io]")'
         ) from None
     try:
-        signals = reader(str(path))
+        return reader(str(path), lazy=lazy)
     except Exception as error:  # a third-party parser of the file's bytes: any error
         kind = type(error)
         name = (
@@ -395,21 +428,24 @@ def _read_binary(path: Path) -> EELSSpectrum:
             f"({name}: {str(error).strip()}); check that it is complete (fully copied "
             f"or saved) and of that format, or re-export it from {_WRITERS[module]}"
         ) from error
-    return signal_spectrum(signals, str(path))
 
 
-def signal_spectrum(signals: list[dict], source: str) -> EELSSpectrum:
-    """The spectrum in what a rosettasciio ``file_reader`` returned for a file.
+def signal_image(signals: list[dict], source: str) -> EELSImage:
+    """The spectrum image in what a rosettasciio ``file_reader`` returned for a file.
+
+    Navigation axes of one pixel are dropped, and the image gets two: a spectrum (E,)
+    becomes (1, 1, E), a line scan (n, E) becomes (1, n, E). The energy axis is the last
+    (HyperSpy's signal axis); one recorded high to low is reversed, with the counts.
 
     Args:
         signals: its list of signal dicts (``data``, ``axes``, ``metadata``, ...); the
-            first is read.
+            first is read. ``data`` may be a dask array (read lazily); it stays one.
         source: the file, for the errors.
 
     Raises:
-        ValueError: the data are not one spectrum, the energy axis is unknown, or the
-            metadata's ``Signal.signal_type`` marks an X-ray spectrum (``EDS_TEM``,
-            ``EDS_SEM``; ``_XRAY_SIGNAL``).
+        ValueError: more than two navigation axes of more than one pixel, an unknown or
+            non-monotonic energy axis, or metadata whose ``Signal.signal_type`` marks an
+            X-ray spectrum (``EDS_TEM``, ``EDS_SEM``; ``_XRAY_SIGNAL``).
     """
     signal = signals[0]
     metadata = dict(signal.get("metadata", {}))
@@ -421,24 +457,68 @@ def signal_spectrum(signals: list[dict], source: str) -> EELSSpectrum:
             "WDS or XRF), not an electron energy-loss one, and the EELS identifier reads "
             "EELS spectra only; pass an EELS spectrum (signal_type EELS)"
         )
-    data = np.asarray(signal["data"])
-    if data.ndim != 1:
+    data = signal["data"]
+    size = data.shape[-1]
+    navigation = tuple(n for n in data.shape[:-1] if n != 1)
+    if len(navigation) > 2:
         raise ValueError(
-            f"{source!r} holds data of shape {data.shape}, not a single spectrum; "
-            "pick or sum one spectrum from the spectrum image first"
+            f"{source!r} holds data of shape {data.shape}, a stack of spectrum images; "
+            "save one spectrum image (rows, columns, energy) of it and read that"
         )
     axis = signal["axes"][-1]
     if "axis" in axis:  # a non-uniform axis (HyperSpy DataAxis): its points, in its units
         energy = np.asarray(axis["axis"], dtype=float)
     elif "scale" in axis and "offset" in axis:
-        energy = axis["offset"] + axis["scale"] * np.arange(data.size)
+        energy = axis["offset"] + axis["scale"] * np.arange(size)
     else:
         raise ValueError(
             f"{source!r}: its energy axis has no 'axis' array and no 'scale' and 'offset' "
             f"(keys {sorted(axis)}), so its energies are unknown; save the spectrum with its "
             "energy axis (e.g. from HyperSpy) and read it again"
         )
-    return _checked(energy * ev_per(axis.get("units"), source=source), data, metadata, source)
+    energy = energy * ev_per(axis.get("units"), source=source)
+    bad = int(np.sum(~np.isfinite(energy)))
+    if energy.shape != (size,) or bad:
+        raise ValueError(
+            f"{source!r}: its energy axis must give a finite energy to each of the {size} "
+            f"channels, but has {energy.size} points, {bad} of them NaN or infinite; save "
+            "the spectra with their energy axis (e.g. from HyperSpy) and read them again"
+        )
+    cube = data.reshape((1,) * (2 - len(navigation)) + navigation + (size,))
+    if (np.diff(energy) <= 0).all():  # high to low; duplicates are refused below
+        energy, cube = energy[::-1], cube[..., ::-1]
+    _ascending_steps(energy, f"{source!r}: ")
+    return EELSImage(energy=energy, cube=cube, metadata=metadata, source=source)
+
+
+def signal_spectrum(signals: list[dict], source: str) -> EELSSpectrum:
+    """The spectrum in what a rosettasciio ``file_reader`` returned for a file: its one
+    pixel (``signal_image``; a ValueError for more)."""
+    return signal_image(signals, source).spectrum()
+
+
+def read_eels_image(path: str | Path) -> EELSImage:
+    """Read an EELS spectrum image, line scan or spectrum as an (H, W, E) cube.
+
+    ``.dm3``, ``.dm4``, ``.hspy`` and ``.hdf5`` files are read lazily through rosettasciio
+    (optional extra ``io``; ``signal_image`` reads its output and refuses X-ray spectra),
+    so the cube is a dask array, read block by block when computed. Text files hold one
+    spectrum (``read_eels``), a (1, 1, E) cube.
+
+    Args:
+        path: the file.
+
+    Returns:
+        The spectrum image.
+    """
+    path = Path(path)
+    if path.suffix.lower() in BINARY_SUFFIXES:
+        signals = _read_signals(existing_file(path, f"a {path.suffix} file"), lazy=True)
+        return signal_image(signals, str(path))
+    spectrum = read_eels(path)
+    return EELSImage(
+        spectrum.energy, spectrum.counts[None, None], spectrum.metadata, spectrum.source
+    )
 
 
 def read_eels(path: str | Path) -> EELSSpectrum:
@@ -460,7 +540,8 @@ def read_eels(path: str | Path) -> EELSSpectrum:
     """
     path = Path(path)
     if path.suffix.lower() in BINARY_SUFFIXES:
-        return _read_binary(existing_file(path, f"a {path.suffix} file"))
+        signals = _read_signals(existing_file(path, f"a {path.suffix} file"), lazy=False)
+        return signal_spectrum(signals, str(path))
     text = read_text(path, "an EELS text file")
     if _is_msa(text):
         return _parse_msa(text, str(path))

@@ -5,7 +5,8 @@ HyperSpy and rosettasciio hand them out. ``identify_cube`` cuts it into blocks o
 ``chunk_pixels`` pixels (a dask array, so a cube larger than memory is read block by
 block), puts each block's spectra onto the 1 eV channels (``to_channels``) and runs the
 networks on them, ``INFERENCE_BATCH`` spectra at a time; only the ``(H, W, 80)``
-probabilities are kept in memory.
+probabilities are kept in memory. ``adaptive identify SI.hspy`` (or ``.dm4``) maps the
+spectrum image of a file (``simulators.eels_files.read_eels_image``, lazily).
 """
 
 from __future__ import annotations
@@ -182,6 +183,21 @@ def identify_cube(
     return CubeResult(probabilities, present, thresholds, domain_warnings(energy, window))
 
 
+def check_elements(elements: list[str] | str) -> list[str]:
+    """``elements`` as a list of symbols; a single string such as ``"Fe"`` is one symbol.
+
+    Raises:
+        InvalidParameterError: an unknown symbol.
+    """
+    elements = [elements] if isinstance(elements, str) else list(elements)
+    unknown = [e for e in elements if e not in ELEMENTS]
+    if unknown:
+        raise InvalidParameterError(
+            f"unknown element {unknown[0]!r}; use symbols from simulators.eels.ELEMENTS"
+        )
+    return elements
+
+
 def plot_probability_maps(
     result: CubeResult, elements: list[str] | str | None, path: str | Path
 ) -> Path:
@@ -199,17 +215,7 @@ def plot_probability_maps(
     Raises:
         InvalidParameterError: an unknown symbol, or nothing to show.
     """
-    if elements is None:
-        elements = list(result.present_elements)
-    elif isinstance(elements, str):
-        elements = [elements]  # one symbol, not its letters
-    else:
-        elements = list(elements)
-    unknown = [e for e in elements if e not in ELEMENTS]
-    if unknown:
-        raise InvalidParameterError(
-            f"unknown element {unknown[0]!r}; use symbols from simulators.eels.ELEMENTS"
-        )
+    elements = list(result.present_elements) if elements is None else check_elements(elements)
     if not elements:
         raise InvalidParameterError(
             "no element to plot: none is present in 1 % of the pixels; name elements to show"

@@ -1,4 +1,3 @@
-import importlib.util
 import json
 import struct
 import sys
@@ -190,10 +189,14 @@ def test_missing_file_is_reported(tmp_path):
         read_eels(tmp_path / "missing.msa")
 
 
-@pytest.mark.skipif(
-    importlib.util.find_spec("rsciio") is not None, reason="rosettasciio is installed"
-)
-def test_binary_formats_need_the_io_extra(tmp_path):
+def without_rosettasciio(monkeypatch) -> None:
+    """Make ``import rsciio`` and its readers fail, as without the io extra."""
+    for module in ("rsciio", *(f"rsciio.{name}" for name in set(BINARY_SUFFIXES.values()))):
+        monkeypatch.setitem(sys.modules, module, None)
+
+
+def test_binary_formats_need_the_io_extra(tmp_path, monkeypatch):
+    without_rosettasciio(monkeypatch)
     path = tmp_path / "spectrum.dm4"
     path.write_bytes(b"\x00\x00\x00\x04")
     # the hint was `pip install adaptive-lab[io]`, which works from no checkout
@@ -208,10 +211,8 @@ def test_the_io_extra_installs_h5py_which_hspy_files_need():
     assert any(r.name == "h5py" or (r.name == "rosettasciio" and "hdf5" in r.extras) for r in io)
 
 
-@pytest.mark.skipif(
-    importlib.util.find_spec("rsciio") is not None, reason="rosettasciio is installed"
-)
-def test_an_hspy_file_without_the_io_extra_says_it_needs_h5py_too(tmp_path):
+def test_an_hspy_file_without_the_io_extra_says_it_needs_h5py_too(tmp_path, monkeypatch):
+    without_rosettasciio(monkeypatch)
     path = tmp_path / "spectrum.hspy"
     path.write_bytes(b"\x89HDF\r\n\x1a\n")
     with pytest.raises(
@@ -259,32 +260,53 @@ def test_a_binary_eels_or_untyped_spectrum_is_read(signal_type):
 
 
 def test_read_eels_refuses_an_eds_dm3_through_its_reader(tmp_path, monkeypatch):
-    stand_in_reader(monkeypatch, "digitalmicrograph", lambda path: dm3_signals("EDS_TEM"))
+    stand_in_reader(monkeypatch, "digitalmicrograph", lambda path, lazy: dm3_signals("EDS_TEM"))
     path = tmp_path / "eds.dm3"
     path.write_bytes(b"")
     with pytest.raises(ValueError, match="eds.dm3': its metadata's signal_type 'EDS_TEM'"):
         read_eels(path)
 
 
-def test_hspy_spectrum_is_read_and_a_spectrum_image_rejected(tmp_path):
+ENERGY_AXIS = {"name": "Energy loss", "size": 100, "offset": 0.4, "scale": 0.0005,
+               "units": "keV", "navigate": False}  # fmt: skip
+
+
+def write_hspy(path: Path, data, energy_axis: dict = ENERGY_AXIS, signal_type: str = "EELS"):
+    """Write ``data`` (..., E) with HyperSpy's format (``rsciio.hspy.file_writer``): the
+    last axis ``energy_axis``, the others navigation axes of 1 nm pixels."""
     hspy = pytest.importorskip("rsciio.hspy")
-    energy_axis = {"name": "Energy loss", "size": 100, "offset": 0.4, "scale": 0.0005,
-                   "units": "keV", "navigate": False}  # fmt: skip
-    for name, data, axes in [
-        ("one.hspy", np.arange(100.0), [energy_axis]),
-        ("cube.hspy", np.ones((3, 100)), [{"name": "x", "size": 3, "navigate": True}, energy_axis]),
-    ]:
-        hspy.file_writer(
-            str(tmp_path / name),
-            {"data": data, "axes": axes, "metadata": {"General": {"title": name}},
-             "original_metadata": {}, "tmp_parameters": {}, "attributes": {"_lazy": False},
-             "learning_results": {}, "models": {}, "package_info": {"name": "t", "version": "0"}},
-        )  # fmt: skip
-    spectrum = read_eels(tmp_path / "one.hspy")
+    navigation = [{"name": f"axis {i}", "size": n, "offset": 0.0, "scale": 1.0, "units": "nm",
+                   "navigate": True} for i, n in enumerate(np.shape(data)[:-1])]  # fmt: skip
+    signal = {
+        "data": np.asarray(data),
+        "axes": [*navigation, {**energy_axis, "size": np.shape(data)[-1]}],
+        "metadata": {"General": {"title": path.stem}, "Signal": {"signal_type": signal_type}},
+        "original_metadata": {}, "tmp_parameters": {}, "attributes": {"_lazy": False},
+        "learning_results": {}, "models": {}, "package_info": {"name": "t", "version": "0"},
+    }  # fmt: skip
+    hspy.file_writer(str(path), signal, show_progressbar=False)
+    return path
+
+
+def test_hspy_spectrum_is_read_and_a_spectrum_image_rejected(tmp_path):
+    one = write_hspy(tmp_path / "one.hspy", np.arange(100.0))
+    spectrum = read_eels(one)
     np.testing.assert_allclose(spectrum.energy[[0, 1, -1]], [400.0, 400.5, 449.5])
     np.testing.assert_array_equal(spectrum.counts, np.arange(100.0))
-    with pytest.raises(ValueError, match=r"shape \(3, 100\)"):
-        read_eels(tmp_path / "cube.hspy")
+    assert spectrum.metadata["General"]["title"] == "one"
+    line = write_hspy(tmp_path / "line.hspy", np.ones((3, 100)))
+    with pytest.raises(ValueError, match=r"line\.hspy' holds a spectrum image of 1 x 3 pixel.*"
+                       "adaptive identify"):  # fmt: skip
+        read_eels(line)
+
+
+@pytest.mark.parametrize("shape", [(1, 100), (1, 1, 100), (1, 1, 1, 100)])
+def test_a_one_pixel_spectrum_image_is_read_as_its_spectrum(tmp_path, shape):
+    # it was refused: "holds data of shape (1, 100), not a single spectrum"
+    counts = np.arange(100.0) + 1
+    spectrum = read_eels(write_hspy(tmp_path / "pixel.hspy", counts.reshape(shape)))
+    np.testing.assert_array_equal(spectrum.counts, counts)
+    np.testing.assert_allclose(spectrum.energy[[0, -1]], [400.0, 449.5])
 
 
 def stand_in_reader(monkeypatch, module: str, file_reader) -> None:
@@ -298,13 +320,13 @@ def stand_in_reader(monkeypatch, module: str, file_reader) -> None:
 def stand_in_hspy(monkeypatch, axis: dict, size: int) -> None:
     """A stand-in ``rsciio.hspy`` whose reader returns one spectrum of ``size`` ones on ``axis``."""
     signal = {"data": np.ones(size), "axes": [axis], "metadata": {}}
-    stand_in_reader(monkeypatch, "hspy", lambda path: [signal])
+    stand_in_reader(monkeypatch, "hspy", lambda path, lazy: [signal])
 
 
 def fail(error: Exception):
     """A file reader that raises ``error``, as rosettasciio's do on a broken file."""
 
-    def file_reader(path):
+    def file_reader(path, lazy):
         raise error
 
     return file_reader

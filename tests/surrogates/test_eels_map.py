@@ -10,6 +10,7 @@ from simulators.eels_files import EELSSpectrum, to_channels
 from surrogates import eels_map
 from surrogates.eels_map import CubeResult, identify_cube, plot_probability_maps
 from surrogates.eels_net import ARCHS, WEIGHTS_DIR, EELSIdentifier, EELSResNet, identify_spectrum
+from surrogates.threads import one_torch_thread
 
 COMMITTED = all((WEIGHTS_DIR / f"eels_{arch}.pt").is_file() for arch in ARCHS)
 
@@ -182,14 +183,19 @@ def test_plot_probability_maps_writes_a_png(small_cube, untrained, tmp_path):
         plot_probability_maps(result, ["Xx"], tmp_path / "bad.png")
 
 
-@pytest.mark.skipif(not COMMITTED, reason=f"no committed EELS weights in {WEIGHTS_DIR}")
-def test_committed_ensemble_recovers_two_regions(tmp_path):
-    """An 8 x 8 cube: left half one composition, right half another, same window."""
-    identifier = EELSIdentifier.load()
+def two_region_cube(identifier: EELSIdentifier, shape: tuple[int, int]) -> tuple[np.ndarray, ...]:
+    """A cube of two simulated compositions on one 800 eV window, both identified right
+    with a margin by ``identifier``, so that it tests the mapping, not the networks.
+
+    Returns:
+        cube (H, W, E) counts, Poisson noise at ~1e6 at the peak; energy (E,) eV;
+        labels (2, 80) of the compositions; regions (H, W): 0 in the left half of the
+        columns, 1 in the right.
+    """
     simulator = EELSSimulator(window_width=(800, 800), background_removed=0.0)
     batch = simulator.sample(3000, seed=11)
-    p, present = identifier.identify(batch.spectra, batch.window)
-    # spectra identified right with a margin, so that the cube tests the mapping, not the net
+    with one_torch_thread():  # several times faster than two threads on busy cores
+        p, present = identifier.identify(batch.spectra, batch.window)
     clear = np.where(batch.labels, p > 0.8, p < identifier.thresholds / 2).all(axis=1)
     by_window: dict[int, list[int]] = {}
     for i in np.flatnonzero((present == batch.labels).all(axis=1) & clear):
@@ -203,13 +209,20 @@ def test_committed_ensemble_recovers_two_regions(tmp_path):
     pair = next(pairs, None)
     assert pair is not None, "no two clearly identified spectra share a window"
     first, last = batch.window[pair[0]]
-    regions = np.zeros((8, 8), dtype=int)
-    regions[:, 4:] = 1
+    regions = np.zeros(shape, dtype=int)
+    regions[:, shape[1] // 2 :] = 1
     spectra = batch.spectra[list(pair), first : last + 1]
     cube = noisy_cube(spectra, regions, seed=1, peak=1e6)
-    result = identify_cube(cube, np.arange(first, last + 1.0), identifier, chunk_pixels=16)
+    return cube, np.arange(first, last + 1.0), batch.labels[list(pair)], regions
+
+
+@pytest.mark.skipif(not COMMITTED, reason=f"no committed EELS weights in {WEIGHTS_DIR}")
+def test_committed_ensemble_recovers_two_regions(tmp_path):
+    """An 8 x 8 cube: left half one composition, right half another, same window."""
+    identifier = EELSIdentifier.load()
+    cube, energy, labels, regions = two_region_cube(identifier, (8, 8))
+    result = identify_cube(cube, energy, identifier, chunk_pixels=16)
     found = result.probabilities > identifier.thresholds  # (8, 8, 80)
-    labels = batch.labels[list(pair)]  # (2, 80)
     for region in (0, 1):
         inside = found[regions == region].mean(axis=0)  # (80,) fraction of its pixels
         outside = found[regions != region].mean(axis=0)

@@ -1,0 +1,146 @@
+"""``adaptive identify`` on EELS spectrum images: element maps of every pixel."""
+
+import dataclasses
+import json
+
+import numpy as np
+import pytest
+
+from adaptive.cli import main
+from simulators.eels import ELEMENTS
+from surrogates import eels_map
+from surrogates.eels_map import identify_cube
+from surrogates.eels_net import EELSIdentifier
+from tests.simulators.test_eels_files import write_hspy
+from tests.surrogates.test_eels_map import COMMITTED, two_region_cube
+
+pytestmark = pytest.mark.skipif(not COMMITTED, reason="needs the committed EELS weights")
+
+
+@pytest.fixture(scope="module")
+def two_regions():
+    """cube (6, 8, E), its energy axis (E,) eV, labels (2, 80), regions (6, 8)."""
+    return two_region_cube(EELSIdentifier.load(), (6, 8))
+
+
+def write_image(path, cube, energy, signal_type: str = "EELS"):
+    """``cube`` (..., E) on ``energy`` (E,), 1 eV apart, as a HyperSpy file."""
+    axis = {"name": "Energy loss", "offset": float(energy[0]), "scale": 1.0, "units": "eV",
+            "navigate": False}  # fmt: skip
+    return write_hspy(path, cube, axis, signal_type)
+
+
+def identify(capsys, *argv) -> tuple[int, dict | None, str]:
+    """Run ``adaptive identify ARGV --json``: exit code, printed result, stderr."""
+    code = main(["identify", *map(str, argv), "--json"])
+    out, err = capsys.readouterr()
+    return code, json.loads(out) if out else None, err
+
+
+def test_identify_maps_the_elements_of_a_spectrum_image(tmp_path, monkeypatch, capsys, two_regions):
+    # it refused: "pick or sum one spectrum from the spectrum image first"
+    cube, energy, labels, regions = two_regions
+    monkeypatch.chdir(tmp_path)
+    code, result, err = identify(capsys, write_image(tmp_path / "si.hspy", cube, energy))
+    assert code == 0, err
+    assert result["shape"] == [6, 8] and result["source"] == str(tmp_path / "si.hspy")
+    assert result["figure"] == "si.maps.png"
+    assert (tmp_path / "si.maps.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert result["thresholds"].keys() == result["present"].keys()
+    for j in np.flatnonzero(labels.any(axis=0)):  # each half's elements: half the pixels or all
+        share = labels[:, j].mean()
+        assert result["present"][ELEMENTS[j]] == pytest.approx(share, abs=0.1), ELEMENTS[j]
+    maps = identify_cube(cube, energy, EELSIdentifier.load()).probabilities
+    for region in (0, 1):
+        for j in np.flatnonzero(labels[region] & ~labels[1 - region]):
+            assert maps[regions == region, j].mean() > maps[regions != region, j].mean() + 0.5
+
+
+def test_identify_maps_the_elements_asked_for(tmp_path, monkeypatch, capsys, two_regions):
+    cube, energy, labels, _ = two_regions
+    path = write_image(tmp_path / "si.hspy", cube, energy)
+    drawn = []
+    plot = eels_map.plot_probability_maps
+
+    def spy(result, elements, figure):
+        drawn.append(elements)
+        return plot(result, elements, figure)
+
+    monkeypatch.setattr(eels_map, "plot_probability_maps", spy)
+    asked = [ELEMENTS[np.flatnonzero(labels[0])[0]], "Bi"]
+    code, result, err = identify(capsys, path, "--elements", " , ".join(asked), "--figure",
+                                 tmp_path / "asked")  # fmt: skip
+    assert code == 0, err
+    assert drawn == [asked] and result["figure"] == str(tmp_path / "asked.png")
+    assert (tmp_path / "asked.png").is_file()
+
+
+def test_unknown_elements_are_refused_before_the_cube_is_computed(
+    tmp_path, monkeypatch, capsys, two_regions
+):
+    cube, energy, _, _ = two_regions
+    monkeypatch.setattr(eels_map, "identify_cube", None)
+    path = write_image(tmp_path / "si.hspy", cube, energy)
+    code, result, err = identify(capsys, path, "--elements", "Fe,Xx", "--figure", tmp_path / "f")
+    assert code == 2 and result is None
+    assert err == "error: --elements Fe,Xx: unknown element 'Xx'; use symbols from " \
+        "simulators.eels.ELEMENTS\n"  # fmt: skip
+    assert not (tmp_path / "f.png").exists()
+
+
+def test_identify_maps_a_line_scan(tmp_path, capsys, two_regions):
+    cube, energy, labels, _ = two_regions
+    path = write_image(tmp_path / "line.hspy", cube[0], energy)  # (8, E)
+    code, result, err = identify(capsys, path, "--figure", tmp_path / "line.png")
+    assert code == 0, err
+    assert result["shape"] == [1, 8] and (tmp_path / "line.png").is_file()
+    assert {ELEMENTS[j] for j in np.flatnonzero(labels.any(axis=0))} <= result["present"].keys()
+
+
+def test_without_json_the_maps_print_as_indented_json(tmp_path, capsys, two_regions):
+    cube, energy, _, _ = two_regions
+    path = write_image(tmp_path / "si.hspy", cube, energy)
+    assert main(["identify", str(path), "--figure", str(tmp_path / "si.png")]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("{\n") and json.loads(out)["shape"] == [6, 8]
+
+
+def test_a_one_pixel_image_is_identified_as_a_spectrum(tmp_path, monkeypatch, capsys, two_regions):
+    # it was refused: "holds data of shape (1, 1, E), not a single spectrum"
+    cube, energy, labels, _ = two_regions
+    monkeypatch.chdir(tmp_path)
+    path = write_image(tmp_path / "pixel.hspy", cube[:1, :1], energy)
+    code, result, err = identify(capsys, path)
+    assert code == 0, err
+    assert set(result["present"]) == {ELEMENTS[j] for j in np.flatnonzero(labels[0])}
+    assert len(result["probabilities"]) == 80 and result["figure"] == "pixel.elements.png"
+    code, result, err = identify(capsys, path, "--elements", "Fe")
+    assert code == 2 and result is None
+    assert err.startswith("error: --elements picks the maps of a spectrum image, but ")
+    assert err.count("\n") == 1
+
+
+def test_an_eds_spectrum_image_is_refused_in_one_line(tmp_path, capsys, two_regions):
+    cube, energy, _, _ = two_regions
+    path = write_image(tmp_path / "eds.hspy", cube, energy, signal_type="EDS_TEM")
+    code, result, err = identify(capsys, path)
+    assert code == 2 and result is None
+    assert err.startswith(f"error: {str(path)!r}: its metadata's signal_type 'EDS_TEM' marks")
+    assert err.count("\n") == 1
+
+
+def test_no_element_present_prints_the_result_without_a_figure(
+    tmp_path, monkeypatch, capsys, two_regions
+):
+    cube, energy, _, _ = two_regions
+
+    def nothing_present(*args, **kwargs):
+        return dataclasses.replace(identify_cube(*args, **kwargs), present_elements={})
+
+    monkeypatch.setattr(eels_map, "identify_cube", nothing_present)
+    monkeypatch.chdir(tmp_path)
+    code, result, err = identify(capsys, write_image(tmp_path / "si.hspy", cube, energy))
+    assert code == 0 and err == ""
+    assert result["present"] == {} and result["figure"] is None
+    assert "no map was drawn; name the elements to map with --elements" in result["warnings"][-1]
+    assert not (tmp_path / "si.maps.png").exists()
