@@ -21,6 +21,7 @@ from adaptive.objectives import SpectrumObjective
 from adaptive.records import Observation, Suggestion
 from adaptive.space import Space
 from adaptive.strategies import make_strategy
+from adaptive.strategy import Strategy
 
 #: The most suggestions one ``suggest`` call makes; ask again for more.
 MAX_SUGGESTIONS = 1000
@@ -79,7 +80,7 @@ class Goals:
         return cls(**data)
 
 
-def _check_initial_grid(strategy: Any, goals: Goals) -> None:
+def _check_initial_grid(strategy: Strategy, goals: Goals) -> None:
     """Refuse an energy_scan whose starting grid (``n_initial``, given or its default) is
     larger than the ``max_observations`` goal: the grid is measured from low to high, so
     the campaign would stop inside it with only the low end measured."""
@@ -111,7 +112,7 @@ class Campaign:
         self.objective = (
             None if raw_objective is None else SpectrumObjective.from_dict(raw_objective)
         )
-        self.strategy = make_strategy(config["strategy"], self.space, self.objective)
+        self.strategy: Strategy = make_strategy(config["strategy"], self.space, self.objective)
         raw_analysis = config.get("analysis")
         self.analysis = None if raw_analysis is None else Analysis(raw_analysis)
         self.pending: dict[str, Suggestion] = {}
@@ -138,10 +139,13 @@ class Campaign:
     ) -> Campaign:
         """Validate the config, journal it, and return the new campaign.
 
-        ``objective`` (a ``SpectrumObjective.to_dict()``) turns each observed
-        spectrum into the scalar the strategy optimises. ``analysis`` (see
-        ``adaptive.analysis``) runs on each observed spectrum; its features are
-        journaled with the observation and one of them may be the value.
+        ``strategy`` is a config ``{"name": ..., "options": {...}}`` (wire JSON, checked by
+        ``make_strategy``), from which the campaign builds its ``self.strategy``, a
+        :class:`~adaptive.strategy.Strategy`. ``objective`` (a
+        ``SpectrumObjective.to_dict()``) turns each observed spectrum into the scalar the
+        strategy optimises. ``analysis`` (see ``adaptive.analysis``) runs on each observed
+        spectrum; its features are journaled with the observation and one of them may be
+        the value.
         ``pending_ttl_s``: release pending suggestions not observed within this many
         seconds (see ``expire_pending``); None keeps them pending until released.
         An energy_scan whose starting grid is larger than ``max_observations`` is refused.
@@ -367,8 +371,7 @@ class Campaign:
         known = observation.suggestion_id in self.made
         if late and not known:
             self._require_running()
-        if not retry:  # a retry is answered as a duplicate, whatever an older server took
-            self._check_new(observation, known)
+        self._check_new(observation, known)
         clipped, readback = self.space.clip_readback(observation.point)
         point = self.space.validate(clipped)
         if readback:
@@ -395,7 +398,7 @@ class Campaign:
                 self._answer(observation.suggestion_id)
             return not retry
         scorer = self._spectrum_scorer()
-        if observation.spectrum is None and scorer is not None and not retry:
+        if observation.spectrum is None and scorer is not None:
             raise InvalidParameterError(
                 f"campaign {self.id} scores spectra with {scorer}, so it cannot learn a put "
                 f"with only value={observation.value!r} (not a value on that scale); send the "

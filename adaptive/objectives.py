@@ -105,8 +105,9 @@ def _unit(units: str) -> str:
 
 def _x_unit(units: str) -> tuple[float, bool] | str:
     """``x_units`` compared: an energy as (eV per unit, kinetic or not), so that 'eV',
-    'Energy (eV)' and 'electron volts' are one unit and 'keV' another
-    (``simulators.text_files.ev_per``); any other unit as ``_unit``."""
+    'Energy (eV)', 'energy_eV' and 'electron volts' are one unit and 'keV' another
+    (``simulators.text_files.ev_per``, as the file readers); any other unit, a unit per
+    energy ('1/eV') included, as ``_unit``."""
     try:
         return ev_per(units), bool(KINETIC.search(units))
     except ValueError:

@@ -135,8 +135,8 @@ def run_driver(
         if not todo:
             n = batch if max_measurements is None else min(batch, max_measurements - measured)
             if limit is not None:  # as many as the goal takes: none left pending at the stop
-                n = max(1, min(n, math.ceil((limit - observed) / replicates)))  # 1: the
-                # suggest that stops a campaign whose goal an older server left unchecked
+                # (at least one: the put that meets the goal stops the campaign)
+                n = min(n, math.ceil((limit - observed) / replicates))
             reply = _suggest(client, outage_s, campaign_id, int(n))
             if not reply["suggestions"]:
                 return DriverRun(
@@ -195,16 +195,15 @@ def _left_by_dead_run(
     Replicates are put one after another, so only the last suggestion can lack some; a
     failed reading counts as one of them, as in the loop. The last is the suggestion of the
     last learned reading or of the last failed one, whichever lacks readings (the learned
-    one when both do: ``observations_get`` does not say which came later); an older server,
-    whose reply has no ``failed``, lists none. Readings that name no suggestion (a
-    reference put by hand) are skipped.
+    one when both do: ``observations_get`` does not say which came later). Readings that
+    name no suggestion (a reference put by hand) are skipped.
     """
     pending = _call(client, outage_s, "suggestions_pending", campaign_id=campaign_id)
     todo = [(s, replicates) for s in pending["suggestions"]]
     if replicates > 1:
         done = _call(client, outage_s, "observations_get", campaign_id=campaign_id)
         readings, lasts = Counter(), []
-        for listing in (done, done.get("failed", {"suggestion_ids": [], "points": []})):
+        for listing in (done, done["failed"]):
             named = [
                 (i, p)
                 for i, p in zip(listing["suggestion_ids"], listing["points"], strict=True)
@@ -302,9 +301,8 @@ def _put(
 ) -> dict:
     """Put one reading as an observation timed at its read (a failed measurement when the
     reading says why it failed) at its readback ``point`` over the suggested one, keyed by
-    the client; the reply, with ``status`` "running" when an older server's reply lacks
-    it."""
-    reply = _call(
+    the client; the server's reply."""
+    return _call(
         client,
         outage_s,
         "observation_put",
@@ -316,6 +314,5 @@ def _put(
         metadata=reading.metadata,
         time=reading.time,
         suggestion_id=suggestion["id"],
-        **({} if reading.failed is None else {"failed": reading.failed}),  # older servers
+        failed=reading.failed,
     )
-    return {"status": "running", **reply}

@@ -21,15 +21,24 @@ SEPARATORS = re.compile(r"[,;\s]+")
 #: eV per energy unit, by the unit's prefix: none, k or K (kilo), m (milli); ``MeV`` is
 #: mega-electronvolts, not milli, so ``M`` is none of them.
 EV_PER_PREFIX = {"": 1.0, "k": 1000.0, "K": 1000.0, "m": 0.001}
-#: An energy unit as a whole word anywhere in a label, its prefix the group: ``eV``,
-#: ``KEV``, ``meV``, ``electron volts``, ``Energy Loss (eV)``, ``[keV]``, ``eV/ch``, ``keV
-#: per channel``, ``Binding Energy / eV``, ``eV (BE)``; not ``MeV``.
-ENERGY_UNIT = re.compile(r"\b(?:([kKm]?)[eE][vV]|(?i:electron[\s-]?volts?))\b")
+#: An energy unit as a whole word anywhere in a label, or joined to a column title by an
+#: underscore, its prefix the group: ``eV``, ``KEV``, ``meV``, ``electron volts``, ``Energy
+#: Loss (eV)``, ``[keV]``, ``eV/ch``, ``keV per channel``, ``Binding Energy / eV``, ``eV
+#: (BE)``, ``energy_eV``, ``E_keV`` (as pandas and beamline software title columns); not
+#: ``MeV``.
+ENERGY_UNIT = re.compile(r"(?<![^\W_])(?:([kKm]?)[eE][vV]|(?i:electron[\s-]?volts?))\b")
 #: The energy units ``ev_per`` reads, for messages.
 ENERGY_UNITS = (
     "eV, keV or meV (any case, but 'MeV' is not meV; also 'electron volts'; alone or in a "
-    "label such as 'Energy (eV)' or 'energy loss [keV]')"
+    "label such as 'Energy (eV)', 'energy loss [keV]' or 'energy_eV')"
 )
+#: A slash or "per" just before an energy unit (``1/eV``, ``counts / (keV)``, ``states per
+#: eV``), the slash its group.
+_PER_BEFORE = re.compile(r"(?:(/)|\bper)\s*[(\[]?\s*$", re.IGNORECASE)
+#: What before a slash makes the energy unit after it a denominator: nothing or a number.
+NUMBER_OR_NOTHING = re.compile(r"(?:[-+]?\d+(?:\.\d*)?)?")
+#: A negative power just after an energy unit: ``eV^-1``, ``eV-1``, ``(eV)**-2``, ``eV⁻¹``.
+_NEGATIVE_POWER = re.compile(r"\s*[)\]]?\s*(?:\^|\*\*)?\s*[({]?\s*(?:[-−]\s*\d|⁻)")
 #: Energy units that say nothing (EMSA writers leave them empty or ``<undefined>``).
 UNSET_UNITS = {"", "none", "<undefined>", "undefined", "-"}
 #: Column titles (``header_columns`` names) of an energy axis: ``Energy (eV)``, ``E_keV``,
@@ -161,17 +170,20 @@ def column_titles(
 def ev_per(unit: str | None, default: float = 1.0, source: str = "") -> float:
     """eV per energy ``unit``, the one reading of an energy unit for every reader and
     analysis: 1000 for keV, 1 for eV, 0.001 for meV (``ENERGY_UNIT``, a whole word
-    anywhere in the label: ``Energy (eV)``, ``energy loss [keV]``, ``electron volts``);
-    ``default`` when unset (None, ``UNSET_UNITS``) or when the label only names an energy
-    (``Energy loss``, ``BE``, ``binding energy``).
+    anywhere in the label or after an underscore: ``Energy (eV)``, ``energy loss [keV]``,
+    ``electron volts``, ``energy_eV``); ``default`` when unset (None, ``UNSET_UNITS``) or
+    when the label only names an energy (``Energy loss``, ``BE``, ``binding energy``).
 
     Raises:
-        ValueError: (prefixed ``source``) any other unit (``MeV``, ``nm``) or two units
-            (``keV (eV)``), which read as eV would put every edge elsewhere.
+        ValueError: (prefixed ``source``) any other unit (``MeV``, ``nm``), two units
+            (``keV (eV)``) or a unit per energy (``1/eV``, ``counts/keV``, ``eV^-1``; see
+            ``_per_energy``), which read as eV would put every edge elsewhere.
     """
     label = "" if unit is None else str(unit).strip()
-    scales = {EV_PER_PREFIX[prefix] for prefix in ENERGY_UNIT.findall(label)}
-    if len(scales) == 1:
+    units = list(ENERGY_UNIT.finditer(label))
+    scales = {EV_PER_PREFIX[match.group(1) or ""] for match in units}
+    per = any(_per_energy(label, match) for match in units)
+    if len(scales) == 1 and not per:
         return scales.pop()
     if not scales and (
         label.lower() in UNSET_UNITS
@@ -180,10 +192,24 @@ def ev_per(unit: str | None, default: float = 1.0, source: str = "") -> float:
     ):
         return default
     where = f"{source}: " if source else ""
+    denominator = ", but a unit per energy (the energy is a denominator)" if per else ""
     raise ValueError(
-        f"{where}energy units {unit!r} are not {ENERGY_UNITS}; convert the energy axis to eV "
-        "and name its unit eV"
+        f"{where}energy units {unit!r} are not {ENERGY_UNITS}{denominator}; convert the "
+        "energy axis to eV and name its unit eV"
     )
+
+
+def _per_energy(label: str, unit: re.Match) -> bool:
+    """Whether the energy ``unit`` found in ``label`` is a denominator: after "per"
+    (``states per eV``), after a slash with no quantity or a number before it (``1/eV``,
+    ``/keV``), or with a negative power (``eV^-1``, ``eV-1``). A slash after a quantity is
+    "quantity / unit" (ISO 80000): ``Binding Energy / eV``, ``E/keV`` and ``hv / eV`` give
+    the energy in that unit."""
+    before = label[: unit.start()]
+    per = _PER_BEFORE.search(before)
+    if per and per.group(1) and not NUMBER_OR_NOTHING.fullmatch(before[: per.start()].strip()):
+        per = None
+    return per is not None or _NEGATIVE_POWER.match(label, unit.end()) is not None
 
 
 def in_ev(energy: np.ndarray, unit: str | None, where: str) -> np.ndarray:

@@ -632,19 +632,31 @@ def test_a_new_spectrum_over_max_channels_is_refused_but_journaled_ones_read_bac
     with pytest.raises(InvalidParameterError, match=f"{MAX_CHANNELS + 1} channels.*bin or crop"):
         campaign.observe(big, client_id="drv", sequence=1)
     assert journal.observations(campaign.id) == []
-    journal.append_observation(campaign.id, big, "drv", 1)  # as a server before the cap did
+    journal.append_observation(campaign.id, big, "drv", 1)  # a journal written by hand
     resumed = Campaign.resume(journal, campaign.id)
     assert resumed.n_observations == 1
-    assert resumed.observe(big, client_id="drv", sequence=1) is False  # its retry: a duplicate
+    with pytest.raises(InvalidParameterError, match="channels"):  # its resend too
+        resumed.observe(big, client_id="drv", sequence=1)
 
 
-def test_a_retry_of_a_put_an_older_server_took_with_a_campaign_key_is_a_duplicate(journal):
-    campaign = Campaign.create(journal, SPACE, {"name": "random"})
-    old = Observation({"energy": 9000.0}, value=1.0, metadata={"driver_point": "theirs"})
-    journal.append_observation(campaign.id, old, "drv", 1)
+@pytest.mark.parametrize(
+    ("put", "objective", "error"),
+    [
+        (Observation({"energy": 9000.0}, 1.0, metadata={"driver_point": "mine"}), None, "key"),
+        (Observation({"energy": 9000.0}, 1.0), OBJECTIVE, "scores spectra"),
+        (Observation({"energy": 9000.0}, 1.0, suggestion_id="never-made"), None, "never made"),
+    ],
+    ids=["campaign metadata key", "value-only put, objective", "suggestion never made"],
+)
+def test_a_put_under_a_journaled_key_is_checked_as_a_new_one(journal, put, objective, error):
+    # only a journal written by hand holds such a put (the server refuses it): a resend of
+    # any put the server journaled passes the checks again, so a retry is not exempt
+    campaign = Campaign.create(journal, SPACE, {"name": "random"}, objective=objective)
+    journal.append_observation(campaign.id, put, "drv", 1)  # a journal written by hand
     resumed = Campaign.resume(journal, campaign.id)
-    assert resumed.observe(old, client_id="drv", sequence=1) is False
-    assert resumed.n_observations == 1
+    with pytest.raises(InvalidParameterError, match=error):
+        resumed.observe(put, client_id="drv", sequence=1)
+    assert resumed.n_observations == len(journal.observations(campaign.id)) == 1
 
 
 @pytest.mark.parametrize(
@@ -783,25 +795,22 @@ def test_an_unknown_suggestion_error_lists_a_few_pending_ids(journal):
 
 def test_every_suggestion_made_is_still_taken_across_a_resume(journal, tmp_path):
     """Pending, released, expired, a further replicate of one measured: all were made. A
-    resumed campaign knows them too, and a retry of a put journaled before this check
-    (naming an id the campaign never made) is still a duplicate."""
+    resumed campaign knows them too, and still refuses an id it never made."""
     campaign = Campaign.create(journal, SPACE, GRID, campaign_id="c1", pending_ttl_s=0.2)
     replicated, released, expired, pending = campaign.suggest(4)
     campaign.release([released.id])
     assert answer(campaign, replicated)
     time.sleep(0.3)
     assert campaign.expire_pending() == [expired.id, pending.id]
-    old = Observation({"energy": 9000.0}, value=0.5, suggestion_id="from-an-old-server")
-    assert journal.append_observation("c1", old, "drv", 7)
+    never = Observation({"energy": 9000.0}, value=0.5, suggestion_id="never-made")
     reopened = Journal(tmp_path / "journal.sqlite")
     try:
         resumed = Campaign.resume(reopened, "c1")
         for suggestion in (replicated, released, expired):
             assert answer(resumed, suggestion)
-        assert resumed.observe(old, "drv", 7) is False
         with pytest.raises(UnknownSuggestionError):
-            resumed.observe(old, "drv", 8)
-        assert resumed.n_observations == 5 and len(reopened.observations("c1")) == 5
+            resumed.observe(never, "drv", 8)
+        assert resumed.n_observations == 4 and len(reopened.observations("c1")) == 4
     finally:
         reopened.close()
 

@@ -285,28 +285,29 @@ def test_a_client_that_is_not_a_client_is_refused_before_any_call(client):
         run_driver(client, "c1", SimulatedInstrument(KEdgeXAS(i0=None)))
 
 
-def test_a_campaign_an_older_server_left_running_at_its_goal_ends_without_a_reading(server):
-    # before the put that met the goal stopped the campaign, only the next suggest did:
-    # a driver killed after its last put left such a campaign running
-    from adaptive.campaign import Campaign
-    from adaptive.records import Observation
-
+def test_a_driver_killed_after_the_put_that_met_the_goal_leaves_it_stopped(server):
+    # that put stops the campaign: a restarted driver finds it stopped and asks nothing
     simulator = KEdgeXAS(i0=None)
-    low, high = simulator.energy_range
-    space = {"dimensions": [{"name": "energy", "low": low, "high": high, "units": "eV"}]}
-    journal = Journal(server.journal_path)
-    campaign = Campaign.create(
-        journal, space, {"name": "grid", "options": {"n_points": 5}}, {"max_observations": 2}
-    )
-    for sequence, energy in enumerate((low, high), start=1):
-        journal.append_observation(
-            campaign.id, Observation({"energy": energy}, 1.0), "old", sequence
-        )
     instrument = Counting(simulator)
+    low, high = simulator.energy_range
     with Client(server.endpoint, timeout_s=10) as client:
-        run = run_driver(client, campaign.id, instrument, replicates=2)
+        campaign = client.call(
+            "campaign_create",
+            space={"dimensions": [{"name": "energy", "low": low, "high": high}]},
+            strategy={"name": "grid", "options": {"n_points": 5}},
+            goals={"max_observations": 2},
+        )["campaign_id"]
+
+        def killed_after_the_last_put(count, put):
+            if put["n_observations"] == 2:
+                raise RuntimeError("driver killed")
+
+        with pytest.raises(RuntimeError, match="driver killed"):
+            run_driver(client, campaign, instrument, on_measured=killed_after_the_last_put)
+        reads = instrument.reads
+        run = run_driver(client, campaign, instrument, replicates=2)
     assert run == DriverRun(0, "stopped", "reached max_observations=2")
-    assert instrument.moves == instrument.reads == 0
+    assert instrument.reads == reads == 2
 
 
 def test_a_reading_that_says_it_failed_is_put_as_a_failed_measurement(server):

@@ -28,11 +28,23 @@ SPELLINGS = [
     ("electron volts", 1.0),
     ("Electronvolt", 1.0),
     ("Binding Energy / eV", 1.0),
+    ("E/keV", 1000.0),
+    ("energy_eV", 1.0),  # the unit after an underscore, as pandas and beamlines title columns
+    ("E_eV", 1.0),
+    ("Energy_keV", 1000.0),
+    ("E_meV", 0.001),
+    ("E_MeV", None),
     ("MeV", None),  # mega-electronvolts, not meV
     ("Energy (MeV)", None),
     ("nm", None),
     ("channel", None),
     ("keV (eV)", None),
+    ("1/eV", None),  # per energy (a density of states), not an energy
+    ("/keV", None),
+    ("states per eV", None),
+    ("eV^-1", None),
+    ("eV-1", None),
+    ("(meV)**-1", None),
 ]
 TABLE = pytest.mark.parametrize(("label", "scale"), SPELLINGS)
 X = np.array([500.0, 501.0, 502.0])
@@ -98,3 +110,34 @@ def test_objective_refuses_kinetic_against_binding_energy_in_the_same_unit():
     objective.check_units("eV", "")
     with pytest.raises(InvalidParameterError, match="'Kinetic Energy [(]eV[)]' differs"):
         objective.check_units("Kinetic Energy (eV)", "")
+
+
+@pytest.mark.parametrize("label", ["1/eV", "1 / (keV)", "states per eV", "eV^-1", "eV⁻¹"])
+def test_a_unit_per_energy_is_refused_as_one(label):
+    with pytest.raises(ValueError, match="but a unit per energy"):
+        text_files.ev_per(label)
+
+
+@pytest.mark.parametrize(
+    ("label", "scale"),
+    [
+        ("kinetic energy / eV", 1.0),
+        ("BE/keV", 1000.0),
+        ("hv / eV", 1.0),  # quantity / unit (ISO 80000), whatever the quantity's symbol
+        ("eV/ch", 1.0),
+        ("keV per channel", 1000.0),
+    ],
+)
+def test_a_slash_after_an_energy_or_per_after_the_unit_is_no_denominator(label, scale):
+    assert text_files.ev_per(label) == scale
+
+
+@pytest.mark.parametrize(
+    ("title", "unit"),
+    [("energy_eV", "eV"), ("E_eV", "eV"), ("Energy_keV", "keV"), ("E_meV", "meV")],
+)
+def test_a_column_title_as_x_units_reads_as_the_file_column_it_titles(tmp_path, title, unit):
+    path = tmp_path / "s.txt"
+    path.write_text(f"{title}\tcounts\n500\t1\n501\t2\n502\t3\n")
+    np.testing.assert_allclose(read_eels(path).energy, X * text_files.ev_per(unit))
+    SpectrumObjective(X, [0.0, 1.0, 0.0], x_units=title).check_units(f"Energy ({unit})", "")
