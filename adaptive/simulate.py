@@ -538,6 +538,8 @@ def _synthesis_figures(out, journal_path, campaign_id, insights, target_x, targe
     final = shap_rounds[-1]
     n_total = sum(r["n_recipes"] for r in insights["rounds"])
     explained = f"{n_total} recipes, {len(final['shap_values'])} explained"
+    space = strategy.space
+    choices = {n: space[n].choices for n in space if space[n].kind == "categorical"}
     return [
         plot_rounds(out / "loss_by_round.png", insights["rounds"], per_round),
         plot_spectrum_match(
@@ -551,16 +553,18 @@ def _synthesis_figures(out, journal_path, campaign_id, insights, target_x, targe
         plot_shap(
             final["shap_values"],
             final["shap_recipes"],
-            strategy.space.names,
+            space.names,
             out / "shap.png",
             title=f"SHAP on the GP's predicted loss: {explained}",
+            choices=choices,
         ),
         plot_importance_by_round(out / "shap_by_round.png", shap_rounds),
         plot_shap(
             final["shap_values_net"],
             final["shap_recipes_net"],
-            strategy.space.names,
+            space.names,
             out / "shap_net.png",
             title=f"SHAP on the spectrum network's predicted loss: {explained}",
+            choices=choices,
         ),
     ]

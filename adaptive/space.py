@@ -536,9 +536,9 @@ class Space:
     Unit-cube encoding (for models), one column per dimension in order, ``d =
     len(dimensions)``: continuous and integer values map linearly, ``low -> 0`` and
     ``high -> 1``; a categorical value maps to ``index / (k - 1)`` of its choice
-    (``0`` when ``k = 1``); the recipe GP takes a column of more than two choices
-    one-hot (``choice_counts``, ``surrogates.recipe_gp``), while other models (the
-    spectrum network) see the choices in their listed order. Decoding rounds integers and
+    (``0`` when ``k = 1``); the models of recipes (the recipe GP, the spectrum
+    network and its diverse picks) take a column of more than two choices one-hot
+    (``choice_counts``, ``surrogates.one_hot``). Decoding rounds integers and
     categorical indices and snaps stepped dimensions onto their lattice.
 
     A space reads as a mapping name -> :class:`Dimension`: ``space["a"]``, ``"a" in

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 import numpy as np
+import torch
 
 from adaptive.arrays import check_int, finite_matrix, is_finite_number
 from adaptive.errors import InvalidParameterError
+from surrogates.one_hot import one_hot, one_hot_columns
 from surrogates.spectrum_net import SpectrumNet
 
 #: Candidates scored at once: their (members, CHUNK, w) predicted spectra, about 17 MB
@@ -41,7 +43,12 @@ def predicted_loss(
 
 
 def pick_diverse(
-    score: np.ndarray, x: np.ndarray, n: int, min_distance: float, avoid: np.ndarray
+    score: np.ndarray,
+    x: np.ndarray,
+    n: int,
+    min_distance: float,
+    avoid: np.ndarray,
+    choices: Mapping[int, int] | None = None,
 ) -> list[int]:
     """Greedily take the ``n`` lowest scores at least ``min_distance`` from each other.
 
@@ -52,8 +59,12 @@ def pick_diverse(
         score: (m,) lower is better.
         x: (m, d) candidate recipes in the unit cube.
         n: batch size.
-        min_distance: Euclidean distance in the unit cube between picks.
+        min_distance: Euclidean distance in the unit cube between picks, a categorical
+            column of more than two choices taken one-hot (another choice is sqrt(2)
+            apart, whichever it is in the list).
         avoid: (p, d) recipes already pending; picks also keep away from them.
+        choices: ``{column: number of choices}`` of the categorical columns
+            (``Space.choice_counts``), or None for none.
 
     Returns:
         Indices into the candidates, best first.
@@ -61,7 +72,8 @@ def pick_diverse(
     Raises:
         InvalidParameterError: ``x`` not (m, d) or not finite, ``score`` not (m,),
             ``n`` not an int >= 0, ``min_distance`` not a finite number >= 0, or
-            ``avoid`` not (p, d) (a single pending recipe as ``avoid[None, :]``).
+            ``avoid`` not (p, d) (a single pending recipe as ``avoid[None, :]``), or
+            ``choices`` not a mapping of columns of ``x`` to numbers of choices.
     """
     x = finite_matrix("x", x, "recipe")
     m, d = x.shape
@@ -79,6 +91,8 @@ def pick_diverse(
             f"min_distance must be a finite number >= 0, got {min_distance!r}"
         )
     avoid = _pending(avoid, d)
+    wide = one_hot_columns(choices, d)
+    x, avoid = (one_hot(torch.as_tensor(a), wide).numpy() for a in (x, avoid))
     order = np.argsort(score)
     taken: list[int] = []
     near = np.zeros(len(x), bool)

@@ -19,6 +19,7 @@ from gpytorch.mlls import ExactMarginalLogLikelihood
 from linear_operator.utils.warnings import NumericalWarning
 
 from adaptive.errors import InvalidParameterError
+from surrogates.one_hot import one_hot, one_hot_columns
 from surrogates.threads import PROCESS_STATE_LOCK, seeded_torch
 
 DTYPE = torch.float64
@@ -29,30 +30,17 @@ NOISE_FLOOR = 1e-5
 
 
 class OneHotChoices(gpytorch.kernels.Kernel):
-    """``base`` on inputs (..., d) whose categorical columns become one-hot (..., d').
+    """``base`` on inputs (..., d) whose categorical columns ``choices`` (``{column: k}``,
+    of ``one_hot_columns``) become one-hot (``surrogates.one_hot.one_hot``)."""
 
-    A column of k choices holds ``index / (k - 1)`` (``Space.to_unit``); it becomes k
-    inputs, "hat" functions of the index that are exactly one-hot at the choices and
-    piecewise linear between them (so gradients in the unit cube still exist).
-    """
-
-    def __init__(self, base: gpytorch.kernels.Kernel, d: int, choices: dict[int, int]):
+    def __init__(self, base: gpytorch.kernels.Kernel, choices: dict[int, int]):
         super().__init__()
         self.base = base
-        self.d = d
         self.choices = dict(choices)
 
     def expand(self, x: torch.Tensor) -> torch.Tensor:
         """Inputs (..., d) -> (..., d - len(choices) + sum of their k)."""
-        columns = []
-        for j in range(self.d):
-            column = x[..., j : j + 1]
-            k = self.choices.get(j)
-            if k is not None:
-                at = torch.arange(k, dtype=x.dtype, device=x.device)
-                column = (1.0 - (column * (k - 1) - at).abs()).clamp_min(0.0)
-            columns.append(column)
-        return torch.cat(columns, dim=-1)
+        return one_hot(x, self.choices)
 
     def forward(self, x1: torch.Tensor, x2: torch.Tensor, diag: bool = False, **params):
         return self.base.forward(self.expand(x1), self.expand(x2), diag=diag, **params)
@@ -102,8 +90,8 @@ def fit_recipe_gp(
                 f"got shape {y_var.shape} with min {np.min(y_var, initial=np.inf)}"
             )
         train_var = torch.as_tensor(np.maximum(y_var / scale**2, NOISE_FLOOR), dtype=DTYPE)[:, None]
-    one_hot = {j: k for j, k in (choices or {}).items() if k > 2}
-    d = x.shape[1] + sum(k - 1 for k in one_hot.values())
+    wide = one_hot_columns(choices, x.shape[1])
+    d = x.shape[1] + sum(k - 1 for k in wide.values())
     # the dimension-scaled lengthscale prior of Hvarfner et al. (2024), botorch's default
     prior = gpytorch.priors.LogNormalPrior(loc=math.sqrt(2) + math.log(d) / 2, scale=math.sqrt(3))
     kernel = gpytorch.kernels.MaternKernel(
@@ -112,8 +100,8 @@ def fit_recipe_gp(
         lengthscale_prior=prior,
         lengthscale_constraint=gpytorch.constraints.GreaterThan(2.5e-2),
     )
-    if one_hot:
-        kernel = OneHotChoices(kernel, x.shape[1], one_hot)
+    if wide:
+        kernel = OneHotChoices(kernel, wide)
     kernel = gpytorch.kernels.ScaleKernel(kernel)
     model = SingleTaskGP(
         train_x, train_y, train_var, covar_module=kernel, outcome_transform=Standardize(1)

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import reprlib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
 import shap
+from matplotlib import colormaps
 from matplotlib.figure import Figure
 
 from adaptive.arrays import finite_matrix, is_finite_number, is_number
@@ -107,56 +108,90 @@ def plot_shap(
     names: Sequence[str],
     path: str | Path,
     title: str = "",
+    choices: Mapping[str, Sequence] | None = None,
 ) -> Path:
     """Save a bar chart of mean |SHAP| beside a beeswarm of every SHAP value.
 
     A beeswarm point is coloured by its recipe's value of the factor: a number from low
-    (blue) to high (red), any other value (a categorical choice) by name, in the legend.
+    (blue) to high (red), a categorical choice by a colour no other choice in the figure
+    has, named ``factor = choice`` in the legend (factors top to bottom as in the
+    beeswarm, each one's choices in the order of ``choices``, else as they first appear).
 
     Args:
         values: (m, d) SHAP values.
         recipes: the m explained recipes, one per row of ``values``, as points
             ``{factor: value}`` (``campaign_insights``' ``shap_recipes``).
         names: d distinct factor names, one per column of ``values``.
+        choices: ``{factor: its choices}`` of categorical factors in the space's order
+            (``space[factor].choices``); a factor given here is categorical even when its
+            choices are numbers.
 
     Raises:
         InvalidParameterError: bad ``values`` or ``names`` (see :func:`importance`), or
-            ``recipes`` not m points holding the factors, or a number among them NaN/inf.
+            ``recipes`` not m points holding the factors, a number among them NaN/inf, or
+            a value of a factor in ``choices`` not among its choices.
     """
     ranking = importance(values, names)
     values, names = np.asarray(values, float), list(names)
-    columns = _columns(recipes, names, len(values))
+    columns = _columns(recipes, names, len(values), choices or {})
     order = [names.index(n) for n in ranking][::-1]  # most important on top
-    fig = Figure(figsize=(11, 0.6 * len(names) + 1.8))
+    n_choices = sum(len(c) for c, at in columns if at is not None)
+    fig = Figure(figsize=(11, max(0.6 * len(names) + 1.8, 0.2 * n_choices + 1.0)))
     bar, swarm = fig.subplots(1, 2, sharey=True)
     bar.barh(range(len(order)), [ranking[names[i]] for i in order], color="C0")
     bar.set_yticks(range(len(order)), [names[i] for i in order])
     bar.set_xlabel("mean |SHAP|")
     rng = np.random.default_rng(0)
     numbers = None
+    legend: list = []  # categorical factors' choices, top row first
     for row, j in enumerate(order):
-        column, jitter = columns[j], row + rng.uniform(-0.25, 0.25, len(values))
-        if column.dtype.kind == "f":
+        (column, at), jitter = columns[j], row + rng.uniform(-0.25, 0.25, len(values))
+        if at is None:
             colour = (column - column.min()) / (np.ptp(column) or 1.0)
             numbers = swarm.scatter(values[:, j], jitter, c=colour, cmap="coolwarm", s=12)
-        else:
-            for k, choice in enumerate(sorted(set(column))):
-                at = column == choice
-                label = f"{names[j]} = {choice}"
-                swarm.scatter(values[at, j], jitter[at], color=f"C{k}", s=12, label=label)
+            continue
+        legend[:0] = [
+            swarm.scatter(values[at == k, j], jitter[at == k], s=12, label=f"{names[j]} = {choice}")
+            for k, choice in enumerate(column)
+        ]
     swarm.axvline(0, color="0.5", lw=0.8)
     swarm.set_xlabel("SHAP value (effect on the prediction)")
     if numbers is not None:
         fig.colorbar(numbers, ax=swarm, label="factor value (low → high)")
-    if swarm.get_legend_handles_labels()[1]:
-        swarm.legend(fontsize=8)
+    for points, colour in zip(legend, _palette(len(legend)), strict=True):
+        points.set_color(colour)
+    room = 0.0  # of the figure's width, right of the axes, for the legend
+    if legend:
+        key = swarm.legend(
+            handles=legend,
+            fontsize=8,
+            loc="upper right",
+            bbox_to_anchor=(1.0, 0.93),
+            bbox_transform=fig.transFigure,
+        )
+        key.set_in_layout(False)
+        fig.draw_without_rendering()
+        room = key.get_window_extent().width / fig.bbox.width
     fig.suptitle(title)
-    fig.tight_layout()
+    fig.tight_layout(rect=(0.0, 0.0, 1.0 - room, 1.0))
     return save_figure(fig, path)
 
 
-def _columns(recipes: Sequence[dict], names: list[str], m: int) -> list[np.ndarray]:
-    """Each factor's values over ``recipes``: floats when all are numbers, else text."""
+def _palette(n: int) -> np.ndarray:
+    """``n`` distinct colours (n, 4): tab10's (``C0``...), tab20's lighter shades, then,
+    for more than 20, ``turbo`` at even steps."""
+    if n > 20:
+        return colormaps["turbo"](np.linspace(0.0, 1.0, n))
+    tab20 = colormaps["tab20"](np.arange(20))
+    return np.vstack([tab20[::2], tab20[1::2]])[:n]
+
+
+def _columns(
+    recipes: Sequence[dict], names: list[str], m: int, choices: Mapping[str, Sequence]
+) -> list[tuple]:
+    """Each factor's values over ``recipes``: ``(floats, None)`` when all are numbers and
+    the factor is not in ``choices``, else ``(choices seen, as text, in order; each
+    recipe's index among them)``."""
     if not (isinstance(recipes, Sequence) and len(recipes) == m) or not all(
         isinstance(r, dict) and set(names) <= set(r) for r in recipes
     ):
@@ -164,15 +199,31 @@ def _columns(recipes: Sequence[dict], names: list[str], m: int) -> list[np.ndarr
             f"recipes must be {m} points {{factor: value}} with the factors {names}, one per "
             f"row of values, as campaign_insights' shap_recipes; got {reprlib.repr(recipes)}"
         )
+    if not isinstance(choices, Mapping) or not all(
+        n in names and isinstance(c, Sequence) and not isinstance(c, str)
+        for n, c in choices.items()
+    ):
+        raise InvalidParameterError(
+            f"choices must map factors among {names} to lists of their choices, as "
+            f"{{name: space[name].choices}}; got {reprlib.repr(choices)}"
+        )
     columns = []
     for name in names:
         column = [r[name] for r in recipes]
-        if not all(is_number(v) for v in column):  # a categorical factor's choices
-            columns.append(np.array([str(v) for v in column]))
+        if name in choices or not all(is_number(v) for v in column):  # a categorical factor
+            text = [str(v) for v in column]
+            listed = [str(c) for c in choices.get(name, dict.fromkeys(text))]
+            if bad := [i for i, v in enumerate(text) if v not in listed]:
+                raise InvalidParameterError(
+                    f"recipe {bad[0]} has {name} = {column[bad[0]]!r}, not one of its "
+                    f"choices {listed}"
+                )
+            seen = [c for c in listed if c in set(text)]
+            columns.append((seen, np.array([seen.index(v) for v in text])))
         elif bad := [i for i, v in enumerate(column) if not is_finite_number(v)]:
             raise InvalidParameterError(
                 f"recipe {bad[0]} has {name} = {column[bad[0]]!r}; every number must be finite"
             )
         else:
-            columns.append(np.array(column, float))
+            columns.append((np.array(column, float), None))
     return columns

@@ -15,14 +15,17 @@ How a fit works:
    of two plasmon bands moving and growing needs about ten), so the network only has to
    learn ``k`` numbers per recipe. ``n - 1`` is the most components ``n`` centred
    samples span, ``w`` the most that spectra of ``w`` points have.
-3. Train ``n_members`` MLPs ``d -> hidden -> hidden -> k`` (SiLU), each with its own
+3. Train ``n_members`` MLPs ``d' -> hidden -> hidden -> k`` (SiLU), each with its own
    seeded initialisation on its own bootstrap resample of the recipes, full-batch Adam
    with L2 weight decay, MSE on the PCA scores. Because the basis is orthonormal, that
    MSE is the reconstruction error in standardised-spectrum units (up to the constant
    the dropped components leave), so components count by the variance they explain.
    The members are stacked into batched weight tensors and trained in one loop; Adam
    and the loss act on each member's weights separately, so this is the same as
-   training them one after another, only faster.
+   training them one after another, only faster. The ``d'`` inputs are the recipe's
+   columns centred to [-1, 1], a categorical factor of more than two choices one-hot
+   (``choices``, ``surrogates.one_hot``): as one column, ``index / (k - 1)``, the order
+   of its list would make some choices neighbours.
 
 Everything is deterministic given ``seed``: randomness comes from per-member
 ``torch.Generator`` and ``numpy`` generators, never from the global RNGs, and torch
@@ -37,6 +40,7 @@ import torch
 
 from adaptive.arrays import check_int, finite_matrix, is_finite_number
 from adaptive.errors import InvalidParameterError
+from surrogates.one_hot import one_hot, one_hot_columns
 from surrogates.seeds import derived_seed
 from surrogates.threads import one_torch_thread
 
@@ -93,6 +97,8 @@ class SpectrumNet:
         lr: Adam learning rate.
         weight_decay: L2 weight decay of Adam (>= 0).
         seed: seed of the initialisations and bootstrap resamples.
+        choices: ``{column: number of choices}`` of the categorical columns of ``x``
+            (``Space.choice_counts``); those of more than two choices enter one-hot.
 
     Attributes (after ``fit``):
         n_components_: the number of PCA components used,
@@ -111,6 +117,7 @@ class SpectrumNet:
         lr: float = 3e-3,
         weight_decay: float = 1e-4,
         seed: int = 0,
+        choices: dict[int, int] | None = None,
     ) -> None:
         self.n_members = n_members
         self.hidden = hidden
@@ -119,6 +126,7 @@ class SpectrumNet:
         self.lr = lr
         self.weight_decay = weight_decay
         self.seed = seed
+        self.choices = choices
 
     # ------------------------------------------------------------------ fit
 
@@ -142,8 +150,9 @@ class SpectrumNet:
             self.
 
         Raises:
-            InvalidParameterError: a bad setting, wrong shapes, non-finite values,
-                ``x`` outside ``[0, 1]`` or fewer than 3 recipes.
+            InvalidParameterError: a bad setting (``choices`` too: it must map columns
+                of ``x`` to numbers of choices), wrong shapes, non-finite values, ``x``
+                outside ``[0, 1]`` or fewer than 3 recipes.
         """
         self._check_settings()
         x = _as_matrix("x", x, "recipe")
@@ -162,6 +171,7 @@ class SpectrumNet:
             raise InvalidParameterError(
                 f"x and spectra need at least one column, got shapes {x.shape} and {y.shape}"
             )
+        self._one_hot = one_hot_columns(self.choices, d)
 
         # 1. standardise per wavelength (a constant wavelength: scale 1, exactly zero)
         self._y_mean = y.mean(axis=0)
@@ -190,11 +200,17 @@ class SpectrumNet:
         return self
 
     def _init_members(self, d: int, k: int) -> list[torch.Tensor]:
-        """Batched weights (members first), each member from its own generator.
+        """Batched weights (members first) for recipes of ``d`` columns, each member from
+        its own generator.
 
-        Uniform(-1/sqrt(fan_in), 1/sqrt(fan_in)) like ``torch.nn.Linear``.
+        Uniform(-1/sqrt(fan_in), 1/sqrt(fan_in)) like ``torch.nn.Linear``; the one-hot
+        inputs of a factor's choices start from the same weights (its first one's), so no
+        choice starts apart from the others and the fit does not depend on their order.
         """
-        sizes = [(d, self.hidden), (self.hidden, self.hidden), (self.hidden, k)]
+        widths = [self._one_hot.get(j, 1) for j in range(d)]
+        starts = np.cumsum([0, *widths[:-1]])
+        first = torch.as_tensor(np.repeat(starts, widths))  # (d',) its column's first input
+        sizes = [(len(first), self.hidden), (self.hidden, self.hidden), (self.hidden, k)]
         per_member = []
         for m in range(self.n_members):
             g = torch.Generator().manual_seed(derived_seed(self.seed, m, 1))
@@ -204,11 +220,12 @@ class SpectrumNet:
                 w = (torch.rand(fan_in, fan_out, generator=g, dtype=DTYPE) * 2 - 1) * bound
                 b = (torch.rand(1, fan_out, generator=g, dtype=DTYPE) * 2 - 1) * bound
                 tensors += [w, b]
+            tensors[0] = tensors[0][first]
             per_member.append(tensors)
         return [torch.stack(ts).requires_grad_() for ts in zip(*per_member, strict=True)]
 
     def _train(self, x: np.ndarray, targets: np.ndarray) -> list[torch.Tensor]:
-        n, d = x.shape
+        n = len(x)
         k = targets.shape[1]
         rows = np.stack(
             [
@@ -216,9 +233,9 @@ class SpectrumNet:
                 for m in range(self.n_members)
             ]
         )  # (members, n) bootstrap resamples
-        xb = torch.as_tensor(self._encode(x)[rows], dtype=DTYPE)  # (members, n, d)
+        xb = self._encode(x[rows])  # (members, n, d')
         tb = torch.as_tensor(targets[rows], dtype=DTYPE)  # (members, n, k)
-        weights = self._init_members(d, k)
+        weights = self._init_members(x.shape[1], k)
         opt = torch.optim.Adam(weights, lr=float(self.lr), weight_decay=float(self.weight_decay))
         for _ in range(self.epochs):
             opt.zero_grad()
@@ -229,10 +246,11 @@ class SpectrumNet:
             opt.step()
         return [w.detach() for w in weights]
 
-    @staticmethod
-    def _encode(x: np.ndarray) -> np.ndarray:
-        """[0, 1] -> [-1, 1], centred inputs for the first layer."""
-        return 2.0 * x - 1.0
+    def _encode(self, x: np.ndarray) -> torch.Tensor:
+        """Recipes (..., d) in [0, 1] -> first-layer inputs (..., d') in [-1, 1], centred,
+        the fitted ``choices`` of more than two one-hot."""
+        u = one_hot(torch.as_tensor(x, dtype=torch.float64), self._one_hot)
+        return (2.0 * u - 1.0).to(DTYPE)
 
     @staticmethod
     def _forward(weights: list[torch.Tensor], x: torch.Tensor) -> torch.Tensor:
@@ -259,7 +277,7 @@ class SpectrumNet:
             raise InvalidParameterError("predict before fit: call fit(x, spectra) first")
         x = _as_matrix("x", x, "recipe", columns=self.n_features_in_)
         _check_unit("x", x)
-        xt = torch.as_tensor(self._encode(x), dtype=DTYPE)
+        xt = self._encode(x)
         xt = xt.expand(self._weights[0].shape[0], *xt.shape)
         with one_torch_thread(), torch.no_grad():
             out = self._forward(self._weights, xt).double().numpy()

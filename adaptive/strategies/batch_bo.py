@@ -434,7 +434,9 @@ class BatchBO:
 
     def fit_net(self, x: np.ndarray, spectra: np.ndarray) -> SpectrumNet:
         """The spectrum ensemble fitted on recipes x (n, d) and spectra (n, w)."""
-        return SpectrumNet(n_members=self.net_members, seed=self.seed).fit(x, spectra)
+        return SpectrumNet(
+            n_members=self.net_members, seed=self.seed, choices=self.space.choice_counts
+        ).fit(x, spectra)
 
     def net_losses(self, net: SpectrumNet, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Mean and spread (m,) of the objective on the spectra the ensemble predicts at x."""
@@ -672,7 +674,9 @@ class BatchBO:
         mean, std = self.net_losses(net, candidates)
         score = mean - NET_EXPLORATION * std
         pending_unit = self.space.to_unit([self.space.validate(p) for p in pending])
-        chosen = pick_diverse(score, candidates, n, NET_MIN_DISTANCE, pending_unit)
+        chosen = pick_diverse(
+            score, candidates, n, NET_MIN_DISTANCE, pending_unit, self.space.choice_counts
+        )
         return [
             Suggestion(
                 candidate_points[i],

@@ -7,7 +7,7 @@ from adaptive.errors import InvalidParameterError
 from adaptive.objectives import SpectrumObjective
 from adaptive.records import Observation, Spectrum
 from adaptive.simulate import GOAL_RECIPE, synthesis_space
-from adaptive.space import Space
+from adaptive.space import Dimension, Space
 from adaptive.strategies import BatchBO, make_strategy
 from simulators import AgNPSynthesis
 from simulators.agnp import FACTORS, WAVELENGTHS
@@ -153,3 +153,29 @@ def test_network_accuracy_follows_replicates_measured_after_a_check():
     rebuilt = strategy(net_accuracy=0.7, net_members=2)
     rebuilt.observe(observations)
     assert live.newest_batch_accuracy() == rebuilt.newest_batch_accuracy() != first
+
+
+def test_the_network_takes_no_order_among_categorical_choices():
+    solvents = ["water", "ethanol", "toluene", "dmf", "thf"]
+    space = Space(
+        (
+            Dimension("t", low=0.0, high=1.0),
+            Dimension("solvent", kind="categorical", choices=solvents),
+        )
+    )
+    x_axis = np.linspace(0.0, 1.0, 8)
+    objective = SpectrumObjective(x_axis, np.sin(3.0 * x_axis))
+    net_strategy = BatchBO(
+        space, q=2, n_initial=2, model="net", objective=objective, net_after=3, seed=0
+    )
+    t = np.random.default_rng(1).random(12)
+    points = [
+        {"t": float(ti), "solvent": solvent}
+        for ti, solvent in zip(t, ["water", "thf"] * 6, strict=True)
+    ]
+    spectra = [(1.0 if p["solvent"] == "water" else -1.0) + p["t"] * x_axis for p in points]
+    x = space.to_unit(points)
+    net = net_strategy.fit_net(x, np.array(spectra))
+    unit = space.to_unit([{"t": 0.5, "solvent": s} for s in ("ethanol", "dmf")])
+    mean = net_strategy.net_losses(net, unit)[0]
+    assert abs(mean[0] - mean[1]) < 1e-4  # by index, ethanol would lean to water

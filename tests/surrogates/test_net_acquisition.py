@@ -29,6 +29,22 @@ def test_empty_pending_and_an_empty_batch():
     assert pick_diverse(score, x, 0, 0.05, np.empty((0, 2))) == []
 
 
+@pytest.mark.parametrize("order", [list(range(12)), [5, 0, 9, 6, 1, 4, 3, 11, 2, 7, 10, 8]])
+def test_another_choice_is_far_whatever_its_place_in_the_list(order):
+    """Of 12 choices, neighbours in the list are 1/11 < 0.1 apart as indices; one-hot,
+    every other choice is sqrt(2) away, so the batch does not depend on the listing."""
+
+    def recipe(choice: int) -> list[float]:
+        return [order.index(choice) / 11, 0.5]
+
+    x = np.array([recipe(5), recipe(6), recipe(0)])
+    score = np.array([0.0, 0.1, 0.2])
+    pending = np.array([recipe(4)])
+    assert pick_diverse(score, x, 2, 0.1, pending, choices={0: 12}) == [0, 1]
+    with pytest.raises(InvalidParameterError, match="choices must map categorical columns"):
+        pick_diverse(score, x, 2, 0.1, pending, choices={2: 12})
+
+
 @pytest.mark.parametrize(
     ("kwargs", "match"),
     [

@@ -57,7 +57,7 @@ def test_all_equal_objectives_with_zero_noise_fit_without_warnings(value):
 
 
 def test_one_hot_choices_are_exact_at_the_choices():
-    kernel = OneHotChoices(gpytorch.kernels.MaternKernel(), d=2, choices={1: 4})
+    kernel = OneHotChoices(gpytorch.kernels.MaternKernel(), choices={1: 4})
     x = torch.tensor([[0.3, k / 3] for k in range(4)], dtype=torch.float64)
     expanded = kernel.expand(x)
     assert expanded.shape == (4, 5)
@@ -97,3 +97,11 @@ def test_batches_do_not_depend_on_the_order_of_the_choices(method):
         return [(names[grid[i][0]], round(grid[i][1], 1)) for i in chosen]
 
     assert batch(names) == batch(["e", "t", "w", "m", "d"])
+
+
+@pytest.mark.parametrize("choices", [{2: 3}, {1: 0}, {"1": 3}])
+def test_choices_that_do_not_name_columns_of_x_are_refused(choices):
+    """A map of choices the recipes lack was ignored: the kernel then took a factor of
+    many choices by its index without a word."""
+    with pytest.raises(InvalidParameterError, match="choices must map categorical columns"):
+        fit_recipe_gp(X, Y, choices=choices)

@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from adaptive.errors import InvalidParameterError
+from surrogates import shap_report
 from surrogates.shap_report import MAX_EXACT_FACTORS, importance, plot_shap, shap_values
 
 BACKGROUND = np.random.default_rng(0).random((10, 2))
@@ -131,3 +132,71 @@ def test_plot_shap_refuses_mismatched_inputs(tmp_path, values, recipes, names, m
     with pytest.raises(InvalidParameterError, match=match):
         plot_shap(values, recipes, names, tmp_path / "shap.png")
     assert not (tmp_path / "shap.png").exists()
+
+
+def drawn(monkeypatch, tmp_path, values, recipes, names, **kwargs):
+    """The beeswarm axes of plot_shap's figure, kept instead of saved."""
+    figures = []
+    monkeypatch.setattr(shap_report, "save_figure", lambda fig, path: figures.append(fig))
+    plot_shap(values, recipes, names, tmp_path / "shap.png", **kwargs)
+    return figures[0].axes[1]
+
+
+def legend_of(swarm) -> tuple[list[str], list[tuple]]:
+    """The legend's labels and each entry's colour, as drawn."""
+    legend = swarm.get_legend()
+    labels = [t.get_text() for t in legend.get_texts()]
+    return labels, [tuple(h.get_facecolor()[0]) for h in legend.legend_handles]
+
+
+TWELVE = [f"s{i}" for i in range(1, 13)]
+
+
+def test_twelve_choices_keep_their_order_and_each_has_its_own_colour(monkeypatch, tmp_path):
+    """Not sorted as text (s10 before s2), no colour again after ten."""
+    recipes = [{"T": 20.0 + i, "solvent": TWELVE[i % 12]} for i in range(24)]
+    values = np.random.default_rng(0).normal(size=(24, 2))
+    swarm = drawn(monkeypatch, tmp_path, values, recipes, ["T", "solvent"])
+    labels, colours = legend_of(swarm)
+    assert labels == [f"solvent = {s}" for s in TWELVE]  # as they first appear
+    assert len(set(colours)) == 12
+    points = {tuple(c.get_facecolor()[0]) for c in swarm.collections if c.get_label() in labels}
+    assert points == set(colours)  # the points wear their legend entry's colour
+
+
+def test_choices_are_listed_in_the_spaces_order_factor_by_factor(monkeypatch, tmp_path):
+    """Each factor's choices in the space's order (not the recipes' nor the text's), the
+    factors as the beeswarm rows from the top, no colour shared; numbers given as choices
+    are choices, not a colour scale."""
+    order = ["toluene", "water", "ethanol"]
+    recipes = [
+        {"solvent": s, "ligands": n} for s, n in [("water", 2), ("ethanol", 10), ("toluene", 1)]
+    ]
+    values = np.array([[1.0, -2.0], [1.0, 2.0], [1.0, -2.0]])  # ligands matter more: on top
+    swarm = drawn(
+        monkeypatch,
+        tmp_path,
+        values,
+        recipes,
+        ["solvent", "ligands"],
+        choices={"solvent": order, "ligands": [1, 2, 10]},
+    )
+    labels, colours = legend_of(swarm)
+    assert labels == ["ligands = 1", "ligands = 2", "ligands = 10"] + [
+        f"solvent = {s}" for s in order
+    ]
+    assert len(set(colours)) == 6
+
+
+@pytest.mark.parametrize(
+    "choices, match",
+    [
+        ({"solvent": ["water"]}, "recipe 1 has solvent = 'ethanol', not one of its choices"),
+        ({"pressure": ["low"]}, "choices must map factors among"),
+        ({"solvent": "water"}, "choices must map factors among"),
+    ],
+)
+def test_plot_shap_refuses_choices_that_do_not_fit_the_recipes(tmp_path, choices, match):
+    recipes = [{"a": 0.1, "b": 2, "solvent": "water"}, {"a": 0.7, "b": 5, "solvent": "ethanol"}]
+    with pytest.raises(InvalidParameterError, match=match):
+        plot_shap(VALUES, recipes, ["a", "b", "solvent"], tmp_path / "shap.png", choices=choices)
