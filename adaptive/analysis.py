@@ -151,11 +151,11 @@ def _strings(option: str, value, expected: str) -> tuple[str, ...]:
 
 
 class ElementAnalysis:
-    """EELS element identification (``surrogates.eels_net.identify_spectrum``):
+    """EELS element identification (``surrogates.eels_identifier.identify_spectrum``):
     ``p_<element>`` probabilities and ``n_elements`` above the calibrated thresholds (x
     is energy loss, in the spectrum's ``x_units``: eV, keV, or none for eV); ``present``,
     the symbols of those elements, highest probability first, and ``warnings``, the
-    sentences of ``surrogates.eels_net.domain_warnings`` on where the spectrum leaves
+    sentences of ``surrogates.eels_identifier.domain_warnings`` on where the spectrum leaves
     the trained range (lists, empty when there are none; not values).
 
     Args:
@@ -178,7 +178,7 @@ class ElementAnalysis:
         networks: str | Sequence[str] | None = None,
         weights: str | Sequence[str] | None = None,
     ):
-        from surrogates.eels_net import EELSIdentifier
+        from surrogates.eels_identifier import EELSIdentifier
 
         if networks is not None and weights is not None:
             raise InvalidParameterError(
@@ -212,7 +212,7 @@ class ElementAnalysis:
     def __call__(self, spectrum: Spectrum) -> dict[str, float | list[str]]:
         from simulators.eels import ELEMENTS
         from simulators.eels_files import EELSSpectrum
-        from surrogates.eels_net import identify_spectrum
+        from surrogates.eels_identifier import identify_spectrum
 
         energy, counts = _energy_in_ev(spectrum, "identify elements", "energy loss")
         try:

@@ -23,16 +23,14 @@ import torch
 
 from adaptive.errors import InvalidParameterError
 from simulators.eels_files import EELSSpectrum, read_eels, to_channels
-from surrogates.eels_net import (
-    COMMITTED_NETWORKS,
+from surrogates.eels_identifier import (
     INFERENCE_BATCH,
-    TEST_SEED,
-    VALIDATION_SEED,
     EELSIdentifier,
     identify_spectrum,
     score_identification,
-    simulate_eels,
 )
+from surrogates.eels_net import COMMITTED_NETWORKS
+from surrogates.eels_training import TEST_SEED, VALIDATION_SEED, simulate_eels
 
 #: Labels of the eXSpy example, whose file carries none.
 EXSPY_LABELS = {"exspy_coreloss_Mn_O.msa": ("Mn", "O")}

@@ -358,7 +358,7 @@ def cmd_identify(args) -> int:
     spectrum image is mapped pixel by pixel (``_identify_image``)."""
     from adaptive.figures import plot_identification
     from simulators.eels_files import read_eels_image
-    from surrogates.eels_net import EELSIdentifier, identify_spectrum
+    from surrogates.eels_identifier import EELSIdentifier, identify_spectrum
 
     what = "an EMSA/MSA or two-column EELS spectrum, or a .dm3/.dm4/.hspy/.hdf5 spectrum image"
     _check_in_file("file", args.file, what)
@@ -479,7 +479,7 @@ def _print_with_figure(result: dict, write_figure, printed: str, args) -> int:
 def cmd_bench_eels(args) -> int:
     from adaptive.bench_eels import bench_eels
     from adaptive.simulate import check_count
-    from surrogates.eels_net import TEST_SEED
+    from surrogates.eels_training import TEST_SEED
 
     check_count("--n", args.n)
     seed = TEST_SEED if args.seed is None else check_count("--seed", args.seed, low=0)
@@ -489,7 +489,8 @@ def cmd_bench_eels(args) -> int:
 
 
 def cmd_train_eels(args) -> int:
-    from surrogates.eels_net import WEIGHTS_DIR, train_eels_net
+    from surrogates.eels_net import WEIGHTS_DIR
+    from surrogates.eels_training import train_eels_net
 
     _check_out_file("--out", args.out or WEIGHTS_DIR / f"eels_{args.arch}.pt")
     if not 0 <= args.overlap <= 1:  # NaN too; checked before the checkpoint folder is made

@@ -23,7 +23,7 @@ from adaptive.errors import InvalidParameterError
 from adaptive.figures import save_figure
 from simulators.eels import ELEMENTS
 from simulators.eels_files import to_channels
-from surrogates.eels_net import INFERENCE_BATCH, EELSIdentifier, domain_warnings
+from surrogates.eels_identifier import INFERENCE_BATCH, EELSIdentifier, domain_warnings
 from surrogates.threads import one_torch_thread
 
 #: Smallest fraction of pixels above threshold for an element to be listed as present.

@@ -14,8 +14,10 @@ from adaptive.records import Observation, Spectrum
 from simulators.eels import ELEMENTS
 from simulators.lineshapes import xps_peak
 from surrogates.checkpoints import save_file
-from surrogates.eels_net import WEIGHTS_DIR, train_eels_net
+from surrogates.eels_net import WEIGHTS_DIR
+from surrogates.eels_training import train_eels_net
 from surrogates.peak_net import DEFAULT_WEIGHTS, PeakNet
+from tests.adaptive.test_figures import run_python
 
 SPACE = {"dimensions": [{"name": "x", "kind": "continuous", "low": 0.0, "high": 1.0}]}
 
@@ -488,3 +490,8 @@ def test_the_elements_default_is_the_identifiers_committed_ensemble():
     from surrogates.eels_net import COMMITTED_NETWORKS as IDENTIFIERS
 
     assert COMMITTED_NETWORKS == IDENTIFIERS
+
+
+def test_importing_analysis_does_not_load_torch():
+    # hence the twin of COMMITTED_NETWORKS above, and the networks imported on first use
+    assert run_python("import sys, adaptive.analysis; print('torch' in sys.modules)") == "False"

@@ -11,7 +11,8 @@ import torch
 
 import adaptive.bench_eels as bench_eels
 from adaptive.errors import InvalidParameterError
-from surrogates.eels_net import INFERENCE_BATCH, TEST_SEED, VALIDATION_SEED
+from surrogates.eels_identifier import INFERENCE_BATCH
+from surrogates.eels_training import TEST_SEED, VALIDATION_SEED
 
 
 @pytest.fixture

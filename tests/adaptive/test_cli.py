@@ -19,7 +19,7 @@ from adaptive.figures import save_figure
 from adaptive.simulate import simulate_xas, xas_source
 from simulators.eels_files import read_eels
 from simulators.lineshapes import xps_peak
-from surrogates.eels_net import EELSIdentifier, identify_spectrum
+from surrogates.eels_identifier import EELSIdentifier, identify_spectrum
 from surrogates.peak_result import Estimate
 from tests.adaptive.test_analysis import marked_weights, retrained_eels
 
@@ -102,7 +102,7 @@ def test_train_refuses_an_out_it_cannot_write_before_training(
     (tmp_path / "folder").mkdir()
     (tmp_path / "file").write_text("")
     monkeypatch.setattr("surrogates.peak_net._simulate", None)  # training would crash here
-    monkeypatch.setattr("surrogates.eels_net.simulate_eels", None)
+    monkeypatch.setattr("surrogates.eels_training.simulate_eels", None)
     where = ["--checkpoints", str(tmp_path / "ck"), "--out", f"{tmp_path}/{out}"]
     assert main(["train", network, "--n-train", "256", "--epochs", "1", *where]) == 2
     err = capsys.readouterr().err

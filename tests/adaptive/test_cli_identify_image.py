@@ -9,8 +9,8 @@ import pytest
 from adaptive.cli import main
 from simulators.eels import ELEMENTS
 from surrogates import eels_map
+from surrogates.eels_identifier import EELSIdentifier
 from surrogates.eels_map import identify_cube
-from surrogates.eels_net import EELSIdentifier
 from tests.simulators.test_eels_files import write_hspy
 from tests.surrogates.test_eels_map import COMMITTED, two_region_cube
 

@@ -10,7 +10,7 @@ from surrogates.checkpoints import (
     save_file,
     training_device,
 )
-from surrogates.eels_net import train_eels_net
+from surrogates.eels_training import train_eels_net
 from surrogates.peak_net import train_peak_net
 
 

@@ -8,8 +8,9 @@ from adaptive.figures import save_figure
 from simulators.eels import ELEMENTS, EELSSimulator
 from simulators.eels_files import EELSSpectrum, to_channels
 from surrogates import eels_map
+from surrogates.eels_identifier import EELSIdentifier, identify_spectrum
 from surrogates.eels_map import CubeResult, identify_cube, plot_probability_maps
-from surrogates.eels_net import ARCHS, WEIGHTS_DIR, EELSIdentifier, EELSResNet, identify_spectrum
+from surrogates.eels_net import ARCHS, WEIGHTS_DIR, EELSResNet
 from surrogates.threads import one_torch_thread
 
 COMMITTED = all((WEIGHTS_DIR / f"eels_{arch}.pt").is_file() for arch in ARCHS)

@@ -6,7 +6,8 @@ import pytest
 import torch
 
 from adaptive.errors import InvalidParameterError
-from surrogates.eels_net import ARCHS, WEIGHTS_DIR, EELSIdentifier
+from surrogates.eels_identifier import EELSIdentifier
+from surrogates.eels_net import ARCHS, WEIGHTS_DIR
 
 pytestmark = pytest.mark.skipif(
     not all((WEIGHTS_DIR / f"eels_{arch}.pt").is_file() for arch in ARCHS),
