@@ -367,11 +367,12 @@ def cmd_identify(args) -> int:
     image = read_eels_image(args.file)
     if image.cube.shape[:2] != (1, 1):
         return _identify_image(image, identifier, args)
-    if args.elements is not None:
-        raise InvalidParameterError(
-            f"--elements picks the maps of a spectrum image, but {args.file} holds one "
-            "spectrum; leave --elements out"
-        )
+    for flag, does in (("elements", "picks the maps"), ("probabilities", "saves the maps")):
+        if getattr(args, flag) is not None:
+            raise InvalidParameterError(
+                f"--{flag} {does} of a spectrum image, but {args.file} holds one spectrum; "
+                f"leave --{flag} out"
+            )
     spectrum = image.spectrum()
     result = identify_spectrum(spectrum, identifier)
     return _print_with_figure(
@@ -391,38 +392,65 @@ def cmd_identify(args) -> int:
 
 
 def _identify_image(image, identifier, args) -> int:
-    """Map the elements of ``image`` (an ``EELSImage`` of more than one pixel), print
-    where they are present, then save the maps of ``--elements`` or the present ones."""
+    """Map the elements of ``image`` (an ``EELSImage`` of more than one pixel), save the
+    probabilities for ``--probabilities``, print where the elements are present (and the
+    fractions of ``--elements``), then save the maps of ``--elements`` or the present ones;
+    a file whose data fails to read while computed is named (``unreadable``)."""
+    import dataclasses
+
+    import numpy as np
+
     from simulators.eels import ELEMENTS
+    from simulators.eels_files import unreadable
     from surrogates.eels_map import check_elements, identify_cube, plot_probability_maps
 
     elements = None
     if args.elements is not None:  # checked before the cube is computed, not after
+        names = _comma_list("--elements", args.elements, "element")
         try:
-            elements = check_elements([e.strip() for e in args.elements.split(",")])
+            elements = check_elements(names)
         except InvalidParameterError as err:
             raise InvalidParameterError(f"--elements {args.elements}: {err}") from None
+    if args.probabilities is not None:
+        _check_out_file("--probabilities", args.probabilities)
     with _dask_progress(args):
-        maps = identify_cube(image.cube, image.energy, identifier)
+        try:
+            maps = identify_cube(image.cube, image.energy, identifier)
+        except OSError as err:  # a chunk of a lazily read file (h5py's error names none)
+            raise unreadable(image.source, err) from err
     present = maps.present_elements
+    shown = [*present, *(e for e in elements or () if e not in present)]
+    rows, columns = map(dataclasses.asdict, image.navigation)
     result = {
         "source": image.source,
         "shape": list(maps.probabilities.shape[:2]),
+        "pixel_size": {"rows": rows, "columns": columns},
         "present": present,
-        "thresholds": {e: float(maps.thresholds[ELEMENTS.index(e)]) for e in present},
+        "thresholds": {e: float(maps.thresholds[ELEMENTS.index(e)]) for e in shown},
+        "unidentified_pixels": maps.unidentified,
+        "no_signal_pixels": maps.no_signal,
         "warnings": maps.warnings,
     }
+    if elements is not None:
+        result["fractions"] = {e: float(maps.fractions[ELEMENTS.index(e)]) for e in elements}
+    if args.probabilities is not None:
+        saved = str(args.probabilities)
+        saved += "" if saved.endswith(".npy") else ".npy"
+        Path(saved).absolute().parent.mkdir(parents=True, exist_ok=True)
+        np.save(saved, maps.probabilities)
+        result["probabilities_file"] = saved
     if elements is None and not present:
         result["warnings"] = maps.warnings + [
-            "no element is above its threshold in 1 % of the pixels, so no map was drawn; "
-            "name the elements to map with --elements (e.g. --elements Fe,O)"
+            "no element is above its threshold in 1 % of the identified pixels, beside "
+            "another such pixel, so no map was drawn; name the elements to map with "
+            "--elements (e.g. --elements Fe,O)"
         ]
         _print_result({**result, "figure": None}, args)
         return 0
     figure = args.figure or _identification_figure(args.file, "maps")
     return _print_with_figure(
         result,
-        lambda: plot_probability_maps(maps, elements, figure),
+        lambda: plot_probability_maps(maps, elements, figure, image.navigation),
         "the element maps were printed but their figure",
         args,
     )
@@ -696,14 +724,23 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         help="figure path, .png added without a suffix (default, in the working folder: "
         "STEM.elements.png for a FILE there, FOLDER.STEM.elements.png for one in another "
-        "FOLDER, e.g. o-k-edge.data.elements.png for o-k-edge/data.msa; STEM.maps.png "
-        "for a spectrum image)",
+        "FOLDER, e.g. o-k-edge.data.elements.png for o-k-edge/data.msa; likewise "
+        "STEM.maps.png or FOLDER.STEM.maps.png for a spectrum image)",
     )
     identify.add_argument(
         "--elements",
         default=None,
         metavar="Fe,O",
-        help="spectrum images: the elements to map, comma-separated (default: those present)",
+        help="spectrum images: the elements to map, comma-separated, any case; their "
+        "fractions and thresholds are printed too (default: map those present)",
+    )
+    identify.add_argument(
+        "--probabilities",
+        default=None,
+        metavar="OUT.npy",
+        help="spectrum images: save every pixel's probabilities as a (rows, columns, 80) "
+        "NumPy array, columns in the order of simulators.eels.ELEMENTS (Be to Bi), NaN "
+        "for pixels not identified",
     )
     identify.add_argument(
         "--weights",

@@ -23,11 +23,11 @@ from simulators.eels import N_CHANNELS
 from simulators.text_files import (
     ENERGY_TITLE,
     ENERGY_UNIT,
+    column_text,
     ev_per,
     existing_file,
+    numbers,
     read_text,
-    refuse_decimal_commas,
-    split_fields,
     split_lines,
     titled_columns,
 )
@@ -63,6 +63,16 @@ class EELSSpectrum:
 
 
 @dataclass(frozen=True)
+class NavigationAxis:
+    """Where the pixels of a navigation axis lie: pixel i at ``offset + i * scale`` ``units``;
+    pixel indices (scale 1, offset 0, units "") where the file gives no calibration."""
+
+    scale: float = 1.0
+    offset: float = 0.0
+    units: str = ""
+
+
+@dataclass(frozen=True)
 class EELSImage:
     """A measured spectrum image: a spectrum per pixel, on one energy axis.
 
@@ -72,12 +82,14 @@ class EELSImage:
             binary file, else numpy. A line scan is (1, n, E), one spectrum (1, 1, E).
         metadata: the file's metadata.
         source: where it was read from.
+        navigation: the calibration of the rows and the columns axis.
     """
 
     energy: np.ndarray
     cube: np.ndarray
     metadata: dict
     source: str
+    navigation: tuple[NavigationAxis, NavigationAxis] = (NavigationAxis(), NavigationAxis())
 
     def spectrum(self) -> EELSSpectrum:
         """The one spectrum of a one-pixel image; a ValueError for more pixels."""
@@ -154,18 +166,6 @@ def _leading_number(value: float | str | None) -> float | None:
     return value if isinstance(value, float) else None
 
 
-def _numbers(line: str, number: int, source: str) -> list[float]:
-    """The numbers of a data line; a ValueError naming the line if any is not a number,
-    or if the line writes decimal commas, which splitting at commas would misread."""
-    refuse_decimal_commas(line, f"{source} line {number}")
-    try:
-        return [float(field) for field in split_fields(line)]
-    except ValueError:
-        raise ValueError(
-            f"{source} line {number}: cannot read numbers from {line.strip()!r}; fix that line"
-        ) from None
-
-
 #: ``#SIGNALTYPE`` values of X-ray spectra (ISO 22029 ``EDS``, ``WDS``, ``XRF``; HyperSpy
 #: ``EDS_TEM``, ``EDS_SEM``; ``EDX``, ``XEDS``), whose energies are photon energies, not losses;
 #: a combined label naming ELS or EELS too (``EDS-EELS``, ``EDS/EELS``) is read.
@@ -206,7 +206,7 @@ def _parse_msa(text: str, source: str) -> EELSSpectrum:
                 if match.group(2) or len(words) > 1:
                     units[key] = match.group(2) or words[1]
         elif in_data and line.strip():
-            data.append(_numbers(line, number, source))
+            data.append(numbers(line, f"{source} line {number}", "fix that line"))
             lines += [number] * len(data[-1])
     if not in_data:
         raise ValueError(
@@ -315,39 +315,25 @@ def _commented_header(comments: list[str], width: int) -> str | None:
 
 
 def _parse_text(text: str, source: str) -> EELSSpectrum:
+    table = column_text(text, source, "energy and counts")
+    width = table.rows.shape[1]
     metadata: dict[str, float | str] = {}
     comments: list[str] = []  # the `#` lines before the data that are not `key: value`
-    rows: list[list[float]] = []
-    lines: list[int] = []  # the file line of each row
-    for number, line in enumerate(split_lines(text), start=1):
-        stripped = line.strip()
-        if stripped.startswith("#"):
-            key, sep, value = stripped.lstrip("#").partition(":")
-            if sep and key.strip():
-                metadata[key.strip().lower()] = _value(value.strip())
-            elif not rows:
-                comments.append(stripped)
-        elif stripped and not rows and isinstance(_value(split_fields(stripped)[0]), str):
-            metadata.setdefault("header", stripped)  # column titles before the data
-        elif stripped:
-            rows.append(_numbers(line, number, source))
-            lines.append(number)
-    if not rows:
-        raise ValueError(f"{source} holds no data rows; pass a file with a spectrum")
+    for number, line in table.notes:
+        key, sep, value = line.lstrip("#").partition(":")
+        if not line.startswith("#"):
+            metadata.setdefault("header", line)  # column titles before the data
+        elif sep and key.strip():
+            metadata[key.strip().lower()] = _value(value.strip())
+        elif number < table.lines[0]:
+            comments.append(line)
     if "header" not in metadata:
-        header = _commented_header(comments, len(rows[0]))
+        header = _commented_header(comments, width)
         if header is not None:
             metadata["header"] = header
-    at, count, unit = _text_columns(str(metadata.get("header", "")), len(rows[0]), source)
-    for number, row in zip(lines, rows, strict=True):
-        if len(row) <= max(at, count):
-            columns = "one column" if len(row) == 1 else f"{len(row)} columns"
-            raise ValueError(
-                f"{source} line {number}: {columns}; need {max(at, count) + 1} columns "
-                f"(energy in column {at + 1}, counts in column {count + 1})"
-            )
-    energy = np.array([r[at] for r in rows]) * ev_per(unit or metadata.get("xunits"), source=source)
-    return _checked(energy, [r[count] for r in rows], metadata, source, np.array(lines))
+    at, count, unit = _text_columns(str(metadata.get("header", "")), width, source)
+    energy = table.rows[:, at] * ev_per(unit or metadata.get("xunits"), source=source)
+    return _checked(energy, table.rows[:, count], metadata, source, table.lines)
 
 
 def read_msa(path: str | Path) -> EELSSpectrum:
@@ -376,9 +362,10 @@ def read_msa(path: str | Path) -> EELSSpectrum:
 def read_eels_text(path: str | Path) -> EELSSpectrum:
     """Read energy (eV) and counts from the columns of a text file.
 
-    Columns may be separated by commas, semicolons, tabs or spaces; a data line with
+    Lines are read as ``text_files.column_text`` reads them: columns separated by commas,
+    semicolons, tabs or spaces, every data row as wide as the first; a data line with
     decimal commas (``500,5;1200,3``, ``500,5 1200``) is refused. ``# key: value``
-    lines become ``metadata``; a title line before the data is kept as
+    lines become ``metadata``; the first title line before the data is kept as
     ``metadata["header"]``; without one, so is the last ``#`` line before the data that
     gives one title per column, naming the energy and counts (``# Energy (keV)  Counts``,
     as ``numpy.savetxt(header=...)`` writes; ``_commented_header``), while other ``#``
@@ -417,25 +404,34 @@ def _read_signals(path: Path, lazy: bool) -> list[dict]:
     try:
         return reader(str(path), lazy=lazy)
     except Exception as error:  # a third-party parser of the file's bytes: any error
-        kind = type(error)
-        name = (
-            kind.__qualname__
-            if kind.__module__ == "builtins"
-            else f"{kind.__module__}.{kind.__qualname__}"
-        )
-        raise ValueError(
-            f"{str(path)!r} cannot be read as a {_WRITERS[module]} {path.suffix} file "
-            f"({name}: {str(error).strip()}); check that it is complete (fully copied "
-            f"or saved) and of that format, or re-export it from {_WRITERS[module]}"
-        ) from error
+        raise unreadable(path, error) from error
+
+
+def unreadable(path: str | Path, error: Exception) -> ValueError:
+    """The error for a binary file (``BINARY_SUFFIXES``) whose bytes failed to read with
+    ``error``, when opened or later, when a lazily read cube is computed."""
+    path = Path(path)
+    writer = _WRITERS[BINARY_SUFFIXES[path.suffix.lower()]]
+    kind = type(error)
+    name = (
+        kind.__qualname__
+        if kind.__module__ == "builtins"
+        else f"{kind.__module__}.{kind.__qualname__}"
+    )
+    return ValueError(
+        f"{str(path)!r} cannot be read as a {writer} {path.suffix} file "
+        f"({name}: {str(error).strip()}); check that it is complete (fully copied "
+        f"or saved) and of that format, or re-export it from {writer}"
+    )
 
 
 def signal_image(signals: list[dict], source: str) -> EELSImage:
     """The spectrum image in what a rosettasciio ``file_reader`` returned for a file.
 
-    Navigation axes of one pixel are dropped, and the image gets two: a spectrum (E,)
-    becomes (1, 1, E), a line scan (n, E) becomes (1, n, E). The energy axis is the last
-    (HyperSpy's signal axis); one recorded high to low is reversed, with the counts.
+    The image gets two navigation axes: a spectrum (E,) becomes (1, 1, E), a line scan
+    (n, E) becomes (1, n, E); of more than two, those of one pixel are dropped (a column
+    scan (n, 1, E) stays one). The energy axis is the last, HyperSpy's one signal axis;
+    one recorded high to low is reversed, with the counts.
 
     Args:
         signals: its list of signal dicts (``data``, ``axes``, ``metadata``, ...); the
@@ -443,7 +439,8 @@ def signal_image(signals: list[dict], source: str) -> EELSImage:
         source: the file, for the errors.
 
     Raises:
-        ValueError: more than two navigation axes of more than one pixel, an unknown or
+        ValueError: more than two navigation axes of more than one pixel, other than one
+            signal axis (``navigate`` False: an image has two), an unknown or
             non-monotonic energy axis, or metadata whose ``Signal.signal_type`` marks an
             X-ray spectrum (``EDS_TEM``, ``EDS_SEM``; ``_XRAY_SIGNAL``).
     """
@@ -457,15 +454,27 @@ def signal_image(signals: list[dict], source: str) -> EELSImage:
             "WDS or XRF), not an electron energy-loss one, and the EELS identifier reads "
             "EELS spectra only; pass an EELS spectrum (signal_type EELS)"
         )
+    axes = signal["axes"]
+    signal_axes = [str(a.get("name", "?")) for a in axes if not a.get("navigate", True)]
+    if any("navigate" in a for a in axes) and len(signal_axes) != 1:
+        what = "an image" if signal_axes else "no spectra"
+        raise ValueError(
+            f"{source!r} has {len(signal_axes)} signal axes ({', '.join(signal_axes)}), so it "
+            f"holds {what}, not EELS spectra, whose one signal axis is the energy loss; "
+            "pass an EELS spectrum image, line scan or spectrum"
+        )
     data = signal["data"]
     size = data.shape[-1]
-    navigation = tuple(n for n in data.shape[:-1] if n != 1)
-    if len(navigation) > 2:
+    kept = [i for i, n in enumerate(data.shape[:-1]) if n != 1 or data.ndim <= 3]
+    if len(kept) > 2:
         raise ValueError(
             f"{source!r} holds data of shape {data.shape}, a stack of spectrum images; "
             "save one spectrum image (rows, columns, energy) of it and read that"
         )
-    axis = signal["axes"][-1]
+    calibrated = len(axes) == data.ndim
+    navigation = [_navigation_axis(axes[i]) if calibrated else NavigationAxis() for i in kept]
+    navigation = [NavigationAxis()] * (2 - len(kept)) + navigation
+    axis = axes[-1]
     if "axis" in axis:  # a non-uniform axis (HyperSpy DataAxis): its points, in its units
         energy = np.asarray(axis["axis"], dtype=float)
     elif "scale" in axis and "offset" in axis:
@@ -484,11 +493,20 @@ def signal_image(signals: list[dict], source: str) -> EELSImage:
             f"channels, but has {energy.size} points, {bad} of them NaN or infinite; save "
             "the spectra with their energy axis (e.g. from HyperSpy) and read them again"
         )
-    cube = data.reshape((1,) * (2 - len(navigation)) + navigation + (size,))
+    cube = data.reshape((1,) * (2 - len(kept)) + tuple(data.shape[i] for i in kept) + (size,))
     if (np.diff(energy) <= 0).all():  # high to low; duplicates are refused below
         energy, cube = energy[::-1], cube[..., ::-1]
     _ascending_steps(energy, f"{source!r}: ")
-    return EELSImage(energy=energy, cube=cube, metadata=metadata, source=source)
+    return EELSImage(energy, cube, metadata, source, tuple(navigation))
+
+
+def _navigation_axis(axis: dict) -> NavigationAxis:
+    """The calibration in a rosettasciio axis dict; pixel indices where it has none."""
+    scale, offset = float(axis.get("scale", 1.0)), float(axis.get("offset", 0.0))
+    if not (np.isfinite([scale, offset]).all() and scale != 0):
+        return NavigationAxis()
+    units = str(axis.get("units") or "")
+    return NavigationAxis(scale, offset, "" if units == "<undefined>" else units)
 
 
 def signal_spectrum(signals: list[dict], source: str) -> EELSSpectrum:

@@ -11,11 +11,10 @@ from scipy.interpolate import PchipInterpolator
 from simulators.base import Simulator, as_float_array, min_i0
 from simulators.text_files import (
     ENERGY_UNIT,
+    column_text,
     column_titles,
     in_ev,
     read_text,
-    refuse_decimal_commas,
-    split_fields,
     split_lines,
     titled_columns,
 )
@@ -107,36 +106,6 @@ def _check_countable(energy: np.ndarray, mu: np.ndarray, i0: float) -> None:
     )
 
 
-def _is_number(text: str) -> bool:
-    try:
-        float(text)
-    except ValueError:
-        return False
-    return True
-
-
-def _parse_rows(rows: list[tuple[int, str]], path: str | Path) -> np.ndarray:
-    """Parse numbered text rows into an (n_rows, n_columns) float table."""
-    table = []
-    for number, line in rows:
-        refuse_decimal_commas(line, f"{str(path)!r} line {number}")
-        try:
-            table.append([float(f) for f in split_fields(line)])
-        except ValueError:
-            raise ValueError(
-                f"{str(path)!r} line {number}: cannot read numbers from {line.strip()!r}; "
-                "fix or comment out (#) that line"
-            ) from None
-        if len(table[-1]) != len(table[0]):
-            raise ValueError(
-                f"{str(path)!r} line {number}: {len(table[-1])} columns, expected "
-                f"{len(table[0])}; every data row needs the same columns"
-            )
-    if not table:
-        raise ValueError(f"{str(path)!r} holds no data rows; pass a file with a spectrum")
-    return np.array(table)
-
-
 def _column(table: np.ndarray, names: dict[str, int], name: str, path: str | Path) -> np.ndarray:
     """The column ``name`` of ``table`` (n, k); ``names`` maps names to 0-based indices."""
     if names[name] >= table.shape[1]:
@@ -222,31 +191,19 @@ def _misnames_energy(columns: list[tuple[str, str | None]]) -> bool:
 
 def _two_column(path: str | Path) -> Recording:
     """``read_two_column``'s spectrum and what its mu is."""
-    header, comments, rows = None, [], []
-    for number, line in enumerate(split_lines(read_text(path, "a text spectrum")), start=1):
-        fields = split_fields(line)
-        if not fields:
-            continue
-        if line.lstrip().startswith("#"):
-            if header is None and not rows:
-                comments.append(line)
-        elif rows or header is not None or _is_number(fields[0]):
-            rows.append((number, line))
-        else:
-            header = line
-    table = _parse_rows(rows, path)
-    width = table.shape[1]
-    if width < 2:
-        raise ValueError(f"{str(path)!r} has one column; need energy and mu columns")
-    if header is None:  # free text such as '# mu normalised' would read the energy as mu
-        comments = [line for line in comments if not _misnames_energy(titled_columns(line, width))]
-    lines = comments if header is None else [header]
+    text = column_text(read_text(path, "a text spectrum"), repr(str(path)), "energy and mu", 1)
+    table, width = text.rows, text.rows.shape[1]
+    header = next((line for _, line in text.notes if not line.startswith("#")), None)
+    comments = [  # free text such as '# mu normalised' is no header
+        line for _, line in text.header() if not _misnames_energy(titled_columns(line, width))
+    ]
+    lines = [header] if header else comments
     _, columns = column_titles(lines, HEADER_NAMES, width, repr(str(path)))
     if header is not None and not columns:
         columns = titled_columns(header, width)
     if header is not None and _misnames_energy(columns):
         raise ValueError(
-            f"{str(path)!r}: the header {header.strip()!r} titles column 1 {columns[0][0]!r} "
+            f"{str(path)!r}: the header {header!r} titles column 1 {columns[0][0]!r} "
             "and no column 'energy' or 'e', so the energy would be read from that "
             f"{columns[0][0]} column; title the energy column 'energy' (e.g. 'energy,mu')"
         )
@@ -308,23 +265,19 @@ def _xdi(path: str | Path, fluorescence: str | None) -> Recording:
     names: dict[str, int] = {}
     units: dict[str, str | None] = {}
     spelled: dict[str, str] = {}
-    rows = []
-    for number, line in enumerate(split_lines(read_text(path, "a text spectrum")), start=1):
-        text = line.strip()
-        if text.startswith("#"):
-            key, _, value = text.lstrip("#").partition(":")
-            words = value.partition("||")[0].split()  # "energy eV || PV": name, unit, PV
-            if key.strip().lower().startswith("column.") and words:
-                index = key.strip()[len("column.") :]
-                if index.isdigit() and int(index) >= 1:  # XDI numbers columns from 1
-                    names.setdefault(words[0].lower(), int(index) - 1)
-                    spelled.setdefault(words[0].lower(), words[0])
-                    units.setdefault(
-                        words[0].lower(), words[1].strip("()[]") if len(words) > 1 else None
-                    )
-        elif text:
-            rows.append((number, text))
-    table = _parse_rows(rows, path)
+    text = column_text(read_text(path, "a text spectrum"), repr(str(path)), "energy and mu", 0)
+    for _, line in text.notes:  # all comments: XDI has no title line
+        key, _, value = line.lstrip("#").partition(":")
+        words = value.partition("||")[0].split()  # "energy eV || PV": name, unit, PV
+        if key.strip().lower().startswith("column.") and words:
+            index = key.strip()[len("column.") :]
+            if index.isdigit() and int(index) >= 1:  # XDI numbers columns from 1
+                names.setdefault(words[0].lower(), int(index) - 1)
+                spelled.setdefault(words[0].lower(), words[0])
+                units.setdefault(
+                    words[0].lower(), words[1].strip("()[]") if len(words) > 1 else None
+                )
+    table = text.rows
     if "energy" not in names:
         raise ValueError(f"{str(path)!r}: no 'energy' column in the '# Column.N:' header lines")
     fluorescent = [

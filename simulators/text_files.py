@@ -1,11 +1,23 @@
 """Reading a data file's text: clear errors for a missing or binary file, decimal commas,
-column separators, column titles and the energy unit named in a header."""
+column separators, column titles and the energy unit named in a header.
+
+``column_text`` reads the lines of a column file for every reader (XAS columns and XDI,
+EELS and XPS text), which then choose its columns. Lines break at LF, CRLF and CR;
+fields split at commas, semicolons and whitespace, mixed as they come; a line of
+separators only (``,,``, a spreadsheet's empty row) is blank. A line starting with ``#``
+is a comment, before, among or after the data (``%`` is not: ``% E mu`` is a title
+line). The data start at the first other line whose first field is a number; lines
+before it are titles (a region name, column titles). A data row is numbers only, as many
+as the first row, at least two: a decimal comma, a word, a missing or an extra column is
+refused, naming the line, as ``numpy.loadtxt`` does.
+"""
 
 from __future__ import annotations
 
 import codecs
 import re
 from collections.abc import Collection
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -34,11 +46,13 @@ ENERGY_UNITS = (
 )
 #: A slash or "per" just before an energy unit (``1/eV``, ``counts / (keV)``, ``states per
 #: eV``), the slash its group.
-_PER_BEFORE = re.compile(r"(?:(/)|\bper)\s*[(\[]?\s*$", re.IGNORECASE)
-#: What before a slash makes the energy unit after it a denominator: nothing or a number.
-NUMBER_OR_NOTHING = re.compile(r"(?:[-+]?\d+(?:\.\d*)?)?")
-#: A negative power just after an energy unit: ``eV^-1``, ``eV-1``, ``(eV)**-2``, ``eV⁻¹``.
-_NEGATIVE_POWER = re.compile(r"\s*[)\]]?\s*(?:\^|\*\*)?\s*[({]?\s*(?:[-−]\s*\d|⁻)")
+_PER_BEFORE = re.compile(r"(?:(/)|(?<![^\W_])per[\s_]*)\s*[(\[]?\s*$", re.IGNORECASE)
+#: The word before a slash that makes the energy unit after it a denominator: nothing or
+#: a number (``1/eV``, ``DOS (1/eV)``, ``/keV``), the word after the last space or bracket.
+NUMBER_OR_NOTHING = re.compile(r"(?:.*[\s(\[])?(?:[-+]?\d+(?:\.\d*)?)?")
+#: A negative power just after an energy unit: ``eV^-1``, ``eV-1``, ``(eV)**-2``, ``eV⁻¹``;
+#: not a signed number after a space (``eV (-5 to 50)``, ``Energy (eV) -20..30``).
+_NEGATIVE_POWER = re.compile(r"[)\]]?(?:\s*(?:\^|\*\*)\s*[({]?\s*[-−]\s*\d|[-−]\d|⁻)")
 #: Energy units that say nothing (EMSA writers leave them empty or ``<undefined>``).
 UNSET_UNITS = {"", "none", "<undefined>", "undefined", "-"}
 #: Column titles (``header_columns`` names) of an energy axis: ``Energy (eV)``, ``E_keV``,
@@ -176,7 +190,7 @@ def ev_per(unit: str | None, default: float = 1.0, source: str = "") -> float:
 
     Raises:
         ValueError: (prefixed ``source``) any other unit (``MeV``, ``nm``), two units
-            (``keV (eV)``) or a unit per energy (``1/eV``, ``counts/keV``, ``eV^-1``; see
+            (``keV (eV)``) or a unit per energy (``1/eV``, ``states per eV``, ``eV^-1``; see
             ``_per_energy``), which read as eV would put every edge elsewhere.
     """
     label = "" if unit is None else str(unit).strip()
@@ -217,10 +231,83 @@ def in_ev(energy: np.ndarray, unit: str | None, where: str) -> np.ndarray:
     return energy * ev_per(unit, source=where)
 
 
-def refuse_decimal_commas(line: str, where: str) -> None:
-    """A ValueError naming ``where`` (file and line) if ``line`` writes decimal commas."""
+def reads_as_float(field: str) -> bool:
+    """Whether ``float(field)`` reads a number (also ``nan``, ``inf``, ``1e3``)."""
+    try:
+        float(field)
+    except ValueError:
+        return False
+    return True
+
+
+def numbers(line: str, where: str, fix: str = "fix or comment out (#) that line") -> list[float]:
+    """The numbers of a data ``line``; a ValueError naming ``where`` (file and line) if the
+    line writes decimal commas (which splitting at commas would misread) or a field is not
+    a number, saying ``fix``."""
     if DECIMAL_COMMAS.search(line):
         raise ValueError(f"{where}: {line.strip()!r} writes decimal commas; write decimal points")
+    try:
+        return [float(field) for field in split_fields(line)]
+    except ValueError:
+        raise ValueError(f"{where}: cannot read numbers from {line.strip()!r}; {fix}") from None
+
+
+@dataclass(frozen=True)
+class ColumnText:
+    """A column text file as ``column_text`` reads it.
+
+    Attributes:
+        rows: (n, k) numbers of the data rows, k >= 2.
+        lines: (n,) the file line (from 1) of each row.
+        notes: (file line, stripped line) of the comments and the title lines, in order.
+    """
+
+    rows: np.ndarray
+    lines: np.ndarray
+    notes: list[tuple[int, str]]
+
+    def header(self) -> list[tuple[int, str]]:
+        """The ``notes`` before the data."""
+        return [(number, line) for number, line in self.notes if number < self.lines[0]]
+
+
+def column_text(text: str, source: str, columns: str, titles: int | None = None) -> ColumnText:
+    """The data rows of a column text file and its other lines, by this module's rules.
+
+    Args:
+        text: the file's text (``read_text``).
+        source: the file, as the errors name it.
+        columns: what the columns are, for the errors: ``"energy and mu"``.
+        titles: how many title lines may come before the data (None: any; XDI has none,
+            CSV one); a line after them is a data row.
+
+    Raises:
+        ValueError: a data row that is not numbers or not as wide as the first (naming
+            its line), no data rows, or one column.
+    """
+    notes: list[tuple[int, str]] = []
+    rows: list[list[float]] = []
+    lines: list[int] = []
+    titled = 0
+    for number, line in enumerate(split_lines(text), start=1):
+        fields, comment = split_fields(line), line.lstrip().startswith("#")
+        if comment or (fields and not rows and titled != titles and not reads_as_float(fields[0])):
+            notes.append((number, line.strip()))
+            titled += not comment
+        elif fields:
+            rows.append(numbers(line, f"{source} line {number}"))
+            lines.append(number)
+            if len(rows[-1]) != len(rows[0]):
+                found = "one column" if len(rows[-1]) == 1 else f"{len(rows[-1])} columns"
+                raise ValueError(
+                    f"{source} line {number}: {found}, expected {len(rows[0])}; every data "
+                    "row needs the same columns"
+                )
+    if not rows:
+        raise ValueError(f"{source} holds no data rows; pass a file with a spectrum")
+    if len(rows[0]) < 2:
+        raise ValueError(f"{source} has one column; need {columns} columns")
+    return ColumnText(np.array(rows), np.array(lines), notes)
 
 
 def existing_file(path: str | Path, kind: str) -> Path:

@@ -12,11 +12,12 @@ from pathlib import Path
 import numpy as np
 
 from simulators.text_files import (
-    DECIMAL_COMMAS,
+    column_text,
     column_titles,
     existing_file,
     in_ev,
     read_text,
+    reads_as_float,
     split_fields,
     split_lines,
 )
@@ -24,8 +25,9 @@ from simulators.text_files import (
 VAMAS_FORMAT = "VAMAS Surface Chemical Analysis Standard Data Transfer Format"
 
 #: A label naming kinetic energy: "Kinetic Energy (eV)", "K.E.", a word "KE" (a text header
-#: line, a spectrum's ``x_units``); not "KE-17" in a sample name nor "K. E. Smith".
-KINETIC = re.compile(r"kinetic|\bk\.e\.|(?<![\w.-])ke(?![\w.-])", re.IGNORECASE)
+#: line, a spectrum's ``x_units``; also "KE_eV"); not "KE-17" in a sample name nor "K. E.
+#: Smith".
+KINETIC = re.compile(r"kinetic|\bk\.e\.|(?<![A-Za-z0-9.-])ke(?![A-Za-z0-9.-])", re.IGNORECASE)
 #: Column titles of a text export's binding-energy axis and counts (lower case, units
 #: dropped: "Binding Energy (eV)", pandas' "binding_energy_eV", "B.E.", "Counts/s"); a
 #: binding-energy title wins over a plain "energy".
@@ -204,7 +206,7 @@ def _vamas_blocks(path: str | Path) -> list[_VamasBlock]:
     if not lines:
         raise ValueError(f"{source}: file is empty; pass a VAMAS (.vms) file")
     if not lines[0].startswith(VAMAS_FORMAT):
-        if any(_pair(line) for line in lines[:2]):
+        if any(reads_as_float(field) for line in lines[:2] for field in split_fields(line)[:1]):
             raise ValueError(
                 f"{source}: not a VAMAS file; it looks like two-column text (binding energy, "
                 "counts): read it with read_xps_text, or give it a .txt suffix for read_xps"
@@ -293,18 +295,6 @@ def _read_block(cursor: _Lines, mode: str, n_variables: int, future_block: int) 
     return _VamasBlock(name, axis_label, axis, counts, source_energy, cursor.source)
 
 
-def _pair(line: str, at: tuple[int, int] = (0, 1)) -> tuple[float, float] | None:
-    """The numbers in columns ``at`` (0-based) of a text line, or None when they are not
-    numbers (or the line writes decimal commas, which splitting at commas would misread)."""
-    if DECIMAL_COMMAS.search(line):
-        return None
-    fields = split_fields(line)
-    try:
-        return float(fields[at[0]]), float(fields[at[1]])
-    except (ValueError, IndexError):
-        return None
-
-
 def _text_columns(
     header: list[str], width: int, source: str, kinetic: str | None = None
 ) -> tuple[tuple[int, int], str | None]:
@@ -348,9 +338,11 @@ def _text_columns(
 def read_xps_text(path: str | Path) -> XPSRegion:
     """Read a two-column text spectrum (binding energy eV, counts) after optional header lines.
 
-    Lines before the first row of two numbers are a header (CasaXPS and SpecsLab exports
-    write several); the first names the region, whitespace runs made single spaces. Columns
-    are separated by whitespace, commas (CSV) or semicolons. The binding energy and counts
+    Lines are read as ``text_files.column_text`` reads them: those before the first line
+    starting with a number are a header (CasaXPS and SpecsLab exports write several), the
+    first naming the region, whitespace runs made single spaces; ``#`` lines among or after
+    the data are comments; columns are separated by whitespace, commas (CSV) or semicolons,
+    and every data row holds the same number of numbers. The binding energy and counts
     are columns 1 and 2, or the columns so titled in the last header line naming them
     (``Binding Energy (keV)``, ``BE``, ``Counts``; a pandas index column is passed over),
     the energy in eV unless its title names keV; other columns are ignored (a kinetic-energy
@@ -364,45 +356,21 @@ def read_xps_text(path: str | Path) -> XPSRegion:
         The region, named by the first header line or else by the file name without suffix.
 
     Raises:
-        ValueError: the file is empty, its header names a kinetic-energy axis ("kinetic",
-            "K.E.") but no binding-energy column, its column titles do not fit the data or
-            do not tell the binding energy and counts columns, a row after the header is
-            not two numbers, or the data are bad.
+        ValueError: the file holds no data rows, its header names a kinetic-energy axis
+            ("kinetic", "K.E.") but no binding-energy column, its column titles do not fit
+            the data or do not tell the binding energy and counts columns, a data row is
+            not numbers (naming its line), or the data are bad.
     """
     source = str(path)
-    lines = split_lines(read_text(path, "a two-column text spectrum"))
-    rows = [(k + 1, line.strip()) for k, line in enumerate(lines) if line.strip()]
-    if not rows:
-        raise ValueError(f"{source}: file is empty; pass a two-column text spectrum")
-    header = []
-    for _, line in rows:
-        if _pair(line) is not None or DECIMAL_COMMAS.search(line):
-            break
-        header.append(line)
-    kinetic = next(
-        (f"line {n} {line!r}" for n, line in rows[: len(header)] if KINETIC.search(line)), None
-    )
-    data = rows[len(header) :]
-    if not data:
-        raise ValueError(
-            f"{source}: no row of two numbers after {len(header)} header line(s); "
-            "pass a two-column text spectrum (binding energy, counts)"
-        )
-    at, unit = _text_columns(header, len(split_fields(data[0][1])), source, kinetic)
-    pairs = []
-    for number, line in data:
-        pair = _pair(line, at)
-        if pair is None:
-            hint = "; write decimal points" if DECIMAL_COMMAS.search(line) else ""
-            raise ValueError(
-                f"{source}: line {number} is not two numbers (binding energy, counts): "
-                f"{line!r}{hint}"
-            )
-        pairs.append(pair)
-    name = " ".join(header[0].split()) if header else Path(path).stem
-    table = np.array(pairs, dtype=float)
-    energy = in_ev(table[:, 0], unit, f"{source} column {at[0] + 1}")
-    return _region(name, energy, table[:, 1], source)
+    text = read_text(path, "a two-column text spectrum")
+    table = column_text(text, source, "binding energy and counts")
+    header = table.header()
+    kinetic = next((f"line {n} {line!r}" for n, line in header if KINETIC.search(line)), None)
+    lines = [line for _, line in header]
+    at, unit = _text_columns(lines, table.rows.shape[1], source, kinetic)
+    name = " ".join(lines[0].split()) if lines else Path(path).stem
+    energy = in_ev(table.rows[:, at[0]], unit, f"{source} column {at[0] + 1}")
+    return _region(name, energy, table.rows[:, at[1]], source)
 
 
 def read_xps(path: str | Path, block: str | None = None) -> XPSRegion:

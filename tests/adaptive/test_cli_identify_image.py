@@ -62,9 +62,9 @@ def test_identify_maps_the_elements_asked_for(tmp_path, monkeypatch, capsys, two
     drawn = []
     plot = eels_map.plot_probability_maps
 
-    def spy(result, elements, figure):
+    def spy(result, elements, figure, navigation):
         drawn.append(elements)
-        return plot(result, elements, figure)
+        return plot(result, elements, figure, navigation)
 
     monkeypatch.setattr(eels_map, "plot_probability_maps", spy)
     asked = [ELEMENTS[np.flatnonzero(labels[0])[0]], "Bi"]
@@ -83,8 +83,8 @@ def test_unknown_elements_are_refused_before_the_cube_is_computed(
     path = write_image(tmp_path / "si.hspy", cube, energy)
     code, result, err = identify(capsys, path, "--elements", "Fe,Xx", "--figure", tmp_path / "f")
     assert code == 2 and result is None
-    assert err == "error: --elements Fe,Xx: unknown element 'Xx'; use symbols from " \
-        "simulators.eels.ELEMENTS\n"  # fmt: skip
+    assert err == "error: --elements Fe,Xx: unknown element 'Xx'; name elements the networks " \
+        "identify by their symbols, Be to Bi (Z = 4 to 83), e.g. Fe or O\n"  # fmt: skip
     assert not (tmp_path / "f.png").exists()
 
 
@@ -118,6 +118,9 @@ def test_a_one_pixel_image_is_identified_as_a_spectrum(tmp_path, monkeypatch, ca
     assert code == 2 and result is None
     assert err.startswith("error: --elements picks the maps of a spectrum image, but ")
     assert err.count("\n") == 1
+    code, result, err = identify(capsys, path, "--probabilities", tmp_path / "p.npy")
+    assert code == 2 and result is None
+    assert err.startswith("error: --probabilities saves the maps of a spectrum image, but ")
 
 
 def test_an_eds_spectrum_image_is_refused_in_one_line(tmp_path, capsys, two_regions):
@@ -144,3 +147,106 @@ def test_no_element_present_prints_the_result_without_a_figure(
     assert result["present"] == {} and result["figure"] is None
     assert "no map was drawn; name the elements to map with --elements" in result["warnings"][-1]
     assert not (tmp_path / "si.maps.png").exists()
+
+
+def test_elements_asked_for_in_any_case_get_their_fractions_and_thresholds(
+    tmp_path, capsys, two_regions
+):
+    # "fe" was an unknown element, and the JSON held the present elements only
+    cube, energy, labels, _ = two_regions
+    path = write_image(tmp_path / "si.hspy", cube, energy)
+    own = ELEMENTS[np.flatnonzero(labels[0] & ~labels[1])[0]]
+    code, result, err = identify(capsys, path, "--elements", f"{own.lower()},bi", "--figure",
+                                 tmp_path / "asked")  # fmt: skip
+    assert code == 0, err
+    assert result["fractions"] == {own: 0.5, "Bi": 0.0}
+    thresholds = EELSIdentifier.load().thresholds
+    assert result["thresholds"]["Bi"] == pytest.approx(thresholds[ELEMENTS.index("Bi")])
+    assert result["thresholds"].keys() == {*result["present"], "Bi"}
+
+
+def test_probabilities_are_saved_and_the_pixel_size_printed(tmp_path, capsys, two_regions):
+    cube, energy, _, _ = two_regions
+    path = write_image(tmp_path / "si.hspy", cube, energy)
+    out = tmp_path / "new" / "p"
+    code, result, err = identify(capsys, path, "--probabilities", out, "--figure", tmp_path / "f")
+    assert code == 0, err
+    assert result["probabilities_file"] == f"{out}.npy"
+    saved = np.load(f"{out}.npy")
+    assert saved.shape == (6, 8, 80) and saved.dtype == np.float32
+    np.testing.assert_allclose(
+        saved, identify_cube(cube, energy, EELSIdentifier.load()).probabilities
+    )
+    nm = {"scale": 1.0, "offset": 0.0, "units": "nm"}  # write_hspy's navigation axes
+    assert result["pixel_size"] == {"rows": nm, "columns": nm}
+
+
+def test_nan_padding_of_an_energy_alignment_loses_no_pixel(tmp_path, capsys, two_regions):
+    # each pixel with a NaN was dropped whole: 43 of 48 pixels, "present" 0.06 not 0.5
+    cube, energy, labels, _ = two_regions
+    shifts = np.random.default_rng(2).integers(-3, 4, cube.shape[:2])
+    aligned = cube.copy()
+    for (i, j), shift in np.ndenumerate(shifts):  # HyperSpy's align1D(crop=False)
+        aligned[i, j] = np.roll(cube[i, j], shift)
+        if shift > 0:
+            aligned[i, j, :shift] = np.nan
+        elif shift < 0:
+            aligned[i, j, shift:] = np.nan
+    assert np.isnan(aligned).any(axis=-1).sum() > 30
+    code, result, err = identify(capsys, write_image(tmp_path / "a.hspy", aligned, energy),
+                                 "--figure", tmp_path / "a.png")  # fmt: skip
+    assert code == 0, err
+    assert result["present"] == {ELEMENTS[j]: 0.5 for j in np.flatnonzero(labels.any(axis=0))}
+    assert (result["unidentified_pixels"], result["no_signal_pixels"]) == (0, 0)
+    assert result["warnings"] == []
+
+
+def test_vacuum_pixels_are_counted_not_mapped(tmp_path, capsys, two_regions):
+    # dark-subtracted read noise over vacuum came out as Ge, "present" in 35 % of pixels
+    cube, energy, labels, _ = two_regions
+    vacuum = cube.astype(np.float32)
+    vacuum[:3] = np.random.default_rng(5).normal(0, 5, vacuum[:3].shape)
+    code, result, err = identify(capsys, write_image(tmp_path / "v.hspy", vacuum, energy),
+                                 "--figure", tmp_path / "v.png")  # fmt: skip
+    assert code == 0, err
+    assert result["present"] == {ELEMENTS[j]: 0.5 for j in np.flatnonzero(labels.any(axis=0))}
+    assert (result["unidentified_pixels"], result["no_signal_pixels"]) == (0, 24)
+    assert result["warnings"][-1].startswith("24 of the 48 pixels have no signal")
+
+
+def test_a_corrupt_chunk_names_the_file(tmp_path, capsys, two_regions):
+    # h5py's "Can't synchronously read data (filter returned failure during read)" alone
+    cube, energy, _, _ = two_regions
+    path = write_image(tmp_path / "c.hspy", cube, energy)
+    raw = bytearray(path.read_bytes())
+    raw[len(raw) // 2 : len(raw) // 2 + 2000] = bytes(2000)  # inside the compressed data
+    path.write_bytes(bytes(raw))
+    code, result, err = identify(capsys, path, "--figure", tmp_path / "c.png")
+    assert code == 2 and result is None
+    assert err.startswith(
+        f"error: {str(path)!r} cannot be read as a HyperSpy .hspy file (OSError: "
+    )
+    assert err.endswith("re-export it from HyperSpy\n") and err.count("\n") == 1
+
+
+def test_an_image_is_refused_not_mapped_as_a_line_scan(tmp_path, capsys):
+    # a HAADF image without units was mapped as a line scan of 64 "spectra"
+    hspy = pytest.importorskip("rsciio.hspy")
+    axes = [{"name": name, "size": 64, "offset": 0.0, "scale": 1.0, "navigate": False}
+            for name in ("y", "x")]  # fmt: skip
+    signal = {"data": np.ones((64, 64), np.float32), "axes": axes,
+              "metadata": {"General": {"title": "haadf"}}, "original_metadata": {},
+              "tmp_parameters": {}, "attributes": {"_lazy": False}, "learning_results": {},
+              "models": {}, "package_info": {"name": "t", "version": "0"}}  # fmt: skip
+    hspy.file_writer(str(tmp_path / "haadf.hspy"), signal, show_progressbar=False)
+    code, result, err = identify(capsys, tmp_path / "haadf.hspy")
+    assert code == 2 and result is None
+    assert "has 2 signal axes (y, x), so it holds an image, not EELS spectra" in err
+
+
+def test_help_names_the_maps_default_and_the_probabilities_file(capsys):
+    with pytest.raises(SystemExit):
+        main(["identify", "--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    assert "STEM.maps.png or FOLDER.STEM.maps.png for a spectrum image" in text
+    assert "--probabilities OUT.npy" in text and "simulators.eels.ELEMENTS" in text

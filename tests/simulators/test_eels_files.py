@@ -565,7 +565,7 @@ def test_text_energy_and_its_unit_come_from_the_energy_column(tmp_path, header, 
 
 def test_text_rows_after_an_index_column_need_energy_and_counts(tmp_path):
     text = ",Energy,Counts\n0,500,1\n1,501\n"
-    with pytest.raises(ValueError, match=r"line 3: 2 columns; need 3 columns \(energy in column 2"):
+    with pytest.raises(ValueError, match=r"line 3: 2 columns, expected 3; every data row needs"):
         read_eels_text(write(tmp_path, "short.csv", text))
 
 

@@ -4,7 +4,7 @@ import dask.array as da
 import numpy as np
 import pytest
 
-from simulators.eels_files import EELSImage, read_eels_image, signal_image
+from simulators.eels_files import EELSImage, NavigationAxis, read_eels_image, signal_image
 from tests.simulators.test_eels_files import ENERGY_AXIS, stand_in_reader, write_hspy
 
 
@@ -36,8 +36,13 @@ def test_a_dm4_spectrum_image_is_read_lazily(tmp_path, monkeypatch):
 
 @pytest.mark.parametrize(
     ("shape", "cube"),
-    [((5, 100), (1, 5, 100)), ((100,), (1, 1, 100)), ((1, 3, 1, 4, 100), (3, 4, 100))],
-    ids=["line scan", "spectrum", "single pixels"],
+    [
+        ((5, 100), (1, 5, 100)),
+        ((100,), (1, 1, 100)),
+        ((1, 3, 1, 4, 100), (3, 4, 100)),
+        ((3, 1, 100), (3, 1, 100)),  # it became a row, (1, 3, 100)
+    ],
+    ids=["line scan", "spectrum", "single pixels", "column scan"],
 )
 def test_a_line_scan_gets_one_row_and_single_pixel_axes_are_dropped(tmp_path, shape, cube):
     data = np.arange(np.prod(shape), dtype=float).reshape(shape)
@@ -81,3 +86,37 @@ def test_an_energy_axis_that_does_not_match_the_channels_is_refused():
     signal["axes"][-1]["axis"] = np.where(np.arange(100) == 5, np.nan, np.arange(100.0) + 400)
     with pytest.raises(ValueError, match="has 100 points, 1 of them NaN"):
         signal_image([signal], "x.hspy")
+
+
+def axis(name: str, size: int, navigate: bool = True, **calibration) -> dict:
+    """A rosettasciio axis dict, as its readers return them."""
+    return {"name": name, "size": size, "navigate": navigate, **calibration}
+
+
+def test_an_image_of_two_signal_axes_is_refused_not_read_as_a_line_scan():
+    # a HAADF image (navigate False on both axes) was read as a line scan of 64 spectra
+    signal = {"data": np.ones((64, 32)), "axes": [axis("y", 64, False), axis("x", 32, False)]}
+    match = r"'haadf\.hspy' has 2 signal axes \(y, x\), so it holds an image, not EELS spectra"
+    with pytest.raises(ValueError, match=match):
+        signal_image([signal], "haadf.hspy")
+    signal["axes"] = [axis("y", 64), axis("x", 32)]
+    with pytest.raises(ValueError, match="has 0 signal axes"):
+        signal_image([signal], "nav.hspy")
+
+
+def test_the_navigation_calibration_is_kept():
+    # it was dropped: maps were drawn in pixel indices
+    energy = axis("E", 100, False, offset=400.0, scale=1.0, units="eV")
+    rows = axis("y", 3, offset=10.0, scale=2.0, units="nm")
+    columns = axis("x", 4, offset=0.0, scale=0.5, units="<undefined>")
+    image = signal_image([{"data": np.ones((3, 4, 100)), "axes": [rows, columns, energy]}], "s")
+    assert image.navigation == (NavigationAxis(2.0, 10.0, "nm"), NavigationAxis(0.5, 0.0, ""))
+    line = signal_image([{"data": np.ones((4, 100)), "axes": [rows, energy]}], "s")
+    assert line.navigation == (NavigationAxis(), NavigationAxis(2.0, 10.0, "nm"))
+    column = signal_image([{"data": np.ones((3, 1, 100)), "axes": [rows, columns, energy]}], "s")
+    assert column.navigation == image.navigation
+
+
+def test_a_files_navigation_calibration_is_read(tmp_path):
+    image = read_eels_image(write_hspy(tmp_path / "si.hspy", np.ones((2, 3, 100))))
+    assert image.navigation == (NavigationAxis(1.0, 0.0, "nm"),) * 2

@@ -112,7 +112,19 @@ def test_objective_refuses_kinetic_against_binding_energy_in_the_same_unit():
         objective.check_units("Kinetic Energy (eV)", "")
 
 
-@pytest.mark.parametrize("label", ["1/eV", "1 / (keV)", "states per eV", "eV^-1", "eV⁻¹"])
+@pytest.mark.parametrize(
+    "label",
+    [
+        "1/eV",
+        "1 / (keV)",
+        "DOS (1/eV)",
+        "energy [1/eV]",
+        "states per eV",
+        "states_per_eV",
+        "eV^-1",
+        "eV⁻¹",
+    ],
+)
 def test_a_unit_per_energy_is_refused_as_one(label):
     with pytest.raises(ValueError, match="but a unit per energy"):
         text_files.ev_per(label)
@@ -124,6 +136,8 @@ def test_a_unit_per_energy_is_refused_as_one(label):
         ("kinetic energy / eV", 1.0),
         ("BE/keV", 1000.0),
         ("hv / eV", 1.0),  # quantity / unit (ISO 80000), whatever the quantity's symbol
+        ("eV (-5 to 50)", 1.0),  # a signed number after a space is no power
+        ("Energy (eV) -20..30", 1.0),
         ("eV/ch", 1.0),
         ("keV per channel", 1000.0),
     ],
@@ -141,3 +155,10 @@ def test_a_column_title_as_x_units_reads_as_the_file_column_it_titles(tmp_path, 
     path.write_text(f"{title}\tcounts\n500\t1\n501\t2\n502\t3\n")
     np.testing.assert_allclose(read_eels(path).energy, X * text_files.ev_per(unit))
     SpectrumObjective(X, [0.0, 1.0, 0.0], x_units=title).check_units(f"Energy ({unit})", "")
+
+
+@pytest.mark.parametrize("label", ["KE_eV", "ke_eV", "KE (eV)"])
+def test_a_kinetic_title_joined_by_an_underscore_is_kinetic(label):
+    objective = SpectrumObjective(X, [0.0, 1.0, 0.0], x_units="eV")
+    with pytest.raises(InvalidParameterError, match="differs"):
+        objective.check_units(label, "")

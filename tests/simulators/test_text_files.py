@@ -1,11 +1,12 @@
 import numpy as np
 import pytest
 
-from simulators import read_eels, read_msa
+from simulators import read_eels, read_eels_text, read_msa, read_two_column, read_xps_text
 from simulators.replay import read_spectrum
 from simulators.text_files import (
     DECIMAL_COMMAS,
     aligned_columns,
+    column_text,
     column_titles,
     ev_per,
     header_columns,
@@ -240,3 +241,74 @@ def test_ev_per_finds_the_unit_anywhere_and_reads_an_energy_name_as_ev(label, sc
 def test_ev_per_refuses_labels_that_are_not_an_energy_in_ev_kev_or_mev(label):
     with pytest.raises(ValueError, match=r"f: energy units .* are not eV, keV or meV"):
         ev_per(label, source="f")
+
+
+SCAN = "# scan\nE mu\n8900 0.1\n# paused\n8910 0.2\n"
+
+
+def test_column_text_splits_a_file_into_rows_and_notes():
+    text = column_text(SCAN, "f", "energy and mu")
+    np.testing.assert_array_equal(text.rows, [[8900, 0.1], [8910, 0.2]])
+    np.testing.assert_array_equal(text.lines, [3, 5])
+    assert text.notes == [(1, "# scan"), (2, "E mu"), (4, "# paused")]
+    assert text.header() == [(1, "# scan"), (2, "E mu")]
+    with pytest.raises(ValueError, match=r"^f line 2: cannot read numbers from 'E mu'; fix or"):
+        column_text(SCAN, "f", "energy and mu", titles=0)  # as XDI
+
+
+def read_eels_columns(path):
+    spectrum = read_eels_text(path)
+    return spectrum.energy, spectrum.counts
+
+
+def read_xps_columns(path):
+    region = read_xps_text(path)
+    return region.binding_energy, region.counts
+
+
+#: The three column text readers (XAS, EELS, XPS), each giving (energy, signal).
+READERS = pytest.mark.parametrize(
+    "read", [read_two_column, read_eels_columns, read_xps_columns], ids=["xas", "eels", "xps"]
+)
+
+
+@READERS
+@pytest.mark.parametrize(
+    "text",
+    [
+        ",,\n500,10\n;;\n510,12\n520,15\n\t,\n530,11\n",  # a spreadsheet's empty rows
+        "# scan 1\n500 10\n# paused\n510 12\n520 15\n530 11\n# end of scan\n",
+        "500;10\n510, 12\n520\t15\n530 11\n",  # separators as they come
+    ],
+)
+def test_blank_rows_and_comments_anywhere_are_skipped_by_every_reader(tmp_path, read, text):
+    # EELS raised IndexError on a row of commas, XPS took it for the region name and
+    # refused it after the data, as it refused a '#' comment after the data
+    path = tmp_path / "scan.csv"
+    path.write_text(text)
+    energy, signal = read(path)
+    np.testing.assert_array_equal(energy, [500, 510, 520, 530])
+    np.testing.assert_array_equal(signal, [10, 12, 15, 11])
+
+
+@READERS
+@pytest.mark.parametrize(
+    ("text", "match"),
+    [
+        ("500 10\n510 12 7\n520 15\n", r"line 2: 3 columns, expected 2; every data row needs"),
+        ("500 10\n510\n520 15\n", r"line 2: one column, expected 2; every data row needs"),
+        ("500 10\n510 twelve\n", r"line 2: cannot read numbers from '510 twelve'; fix or comment"),
+        ("500 10 ok\n510 12 ok\n", r"line 1: cannot read numbers from '500 10 ok'; fix or comment"),
+        ("300 K scan\n500 10\n", r"line 1: cannot read numbers from '300 K scan'; fix or comment"),
+        ("500,5\t10\n510,5\t12\n", r"line 1: '500,5\\t10' writes decimal commas; write decimal"),
+        ("# nothing\nenergy counts\n", r"scan\.txt'? holds no data rows; pass a file with"),
+        ("500\n510\n520\n530\n", r"scan\.txt'? has one column; need (binding )?energy and \w+"),
+    ],
+)  # fmt: skip
+def test_every_reader_refuses_a_bad_data_row_naming_its_line(tmp_path, read, text, match):
+    # EELS and XPS read rows with an extra column or word (XPS one starting a title
+    # too), and the three named a bad line in three ways
+    path = tmp_path / "scan.txt"
+    path.write_text(text)
+    with pytest.raises(ValueError, match=match):
+        read(path)
