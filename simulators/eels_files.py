@@ -92,7 +92,8 @@ class EELSImage:
     navigation: tuple[NavigationAxis, NavigationAxis] = (NavigationAxis(), NavigationAxis())
 
     def spectrum(self) -> EELSSpectrum:
-        """The one spectrum of a one-pixel image; a ValueError for more pixels."""
+        """The one spectrum of a one-pixel image; a ValueError for more pixels or for a
+        lazily read file whose data fail to read (``unreadable``)."""
         height, width, _ = self.cube.shape
         if height * width != 1:
             raise ValueError(
@@ -100,7 +101,11 @@ class EELSImage:
                 "single spectrum; map its elements (adaptive identify, read_eels_image), or "
                 "pick or sum one spectrum from it first"
             )
-        return _checked(self.energy, np.asarray(self.cube[0, 0]), self.metadata, self.source)
+        try:  # a lazily read file's bytes are read here
+            counts = np.asarray(self.cube[0, 0])
+        except OSError as error:
+            raise unreadable(self.source, error) from error
+        return _checked(self.energy, counts, self.metadata, self.source)
 
 
 def _point(i: int, lines: np.ndarray | None) -> str:

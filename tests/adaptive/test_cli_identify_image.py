@@ -250,3 +250,18 @@ def test_help_names_the_maps_default_and_the_probabilities_file(capsys):
     text = " ".join(capsys.readouterr().out.split())
     assert "STEM.maps.png or FOLDER.STEM.maps.png for a spectrum image" in text
     assert "--probabilities OUT.npy" in text and "simulators.eels.ELEMENTS" in text
+
+
+def test_a_corrupt_chunk_of_one_spectrum_names_the_file(tmp_path, capsys):
+    # one spectrum is read lazily too: h5py's message alone came out when it was computed
+    counts = np.random.default_rng(0).poisson(1e4, (1, 1, 3000)).astype(np.float32)
+    path = write_image(tmp_path / "one.hspy", counts, 100.0 + np.arange(3000.0))
+    h5py = pytest.importorskip("h5py")
+    with h5py.File(path, "r") as f:  # where the compressed spectrum lies in the file
+        chunk = f["Experiments/one/data"].id.get_chunk_info(0)
+    raw = bytearray(path.read_bytes())
+    raw[chunk.byte_offset : chunk.byte_offset + chunk.size] = bytes(chunk.size)
+    path.write_bytes(bytes(raw))
+    code, result, err = identify(capsys, path, "--figure", tmp_path / "one.png")
+    assert code == 2 and result is None
+    assert err.startswith(f"error: {str(path)!r} cannot be read as a HyperSpy .hspy file (")
