@@ -6,10 +6,11 @@ EELS and XPS text), which then choose its columns. Lines break at LF, CRLF and C
 fields split at commas, semicolons and whitespace, mixed as they come; a line of
 separators only (``,,``, a spreadsheet's empty row) is blank. A line starting with ``#``
 is a comment, before, among or after the data (``%`` is not: ``% E mu`` is a title
-line). The data start at the first other line whose first field is a number; lines
-before it are titles (a region name, column titles). A data row is numbers only, as many
-as the first row, at least two: a decimal comma, a word, a missing or an extra column is
-refused, naming the line, as ``numpy.loadtxt`` does.
+line). The data start at the first other line whose first two fields are numbers; lines
+before it are titles (a region name, column titles, ``1486.6 eV Al Ka``). A data row is
+numbers only, at least two, no more than the first row's (a narrower row ends in NaN: a
+spreadsheet leaves empty cells out): a decimal comma, a word or an extra column is refused,
+naming the line.
 """
 
 from __future__ import annotations
@@ -281,9 +282,12 @@ def column_text(text: str, source: str, columns: str, titles: int | None = None)
         titles: how many title lines may come before the data (None: any; XDI has none,
             CSV one); a line after them is a data row.
 
+    A data row narrower than the first ends in NaN (a spreadsheet leaves empty cells
+    out); the readers refuse NaN in the columns they read, naming the line.
+
     Raises:
-        ValueError: a data row that is not numbers or not as wide as the first (naming
-            its line), no data rows, or one column.
+        ValueError: a data row that is not numbers or wider than the first (naming its
+            line), no data rows, or one column.
     """
     notes: list[tuple[int, str]] = []
     rows: list[list[float]] = []
@@ -291,18 +295,19 @@ def column_text(text: str, source: str, columns: str, titles: int | None = None)
     titled = 0
     for number, line in enumerate(split_lines(text), start=1):
         fields, comment = split_fields(line), line.lstrip().startswith("#")
-        if comment or (fields and not rows and titled != titles and not reads_as_float(fields[0])):
+        starts_data = all(map(reads_as_float, fields[:2]))  # "1486.6 eV Al Ka" is a title
+        if comment or (fields and not rows and titled != titles and not starts_data):
             notes.append((number, line.strip()))
             titled += not comment
         elif fields:
             rows.append(numbers(line, f"{source} line {number}"))
             lines.append(number)
-            if len(rows[-1]) != len(rows[0]):
-                found = "one column" if len(rows[-1]) == 1 else f"{len(rows[-1])} columns"
+            if len(rows[-1]) > len(rows[0]):
                 raise ValueError(
-                    f"{source} line {number}: {found}, expected {len(rows[0])}; every data "
-                    "row needs the same columns"
+                    f"{source} line {number}: {len(rows[-1])} columns, more than the "
+                    f"{len(rows[0])} of the first data row; give every data row the same columns"
                 )
+            rows[-1] += [np.nan] * (len(rows[0]) - len(rows[-1]))  # a spreadsheet's empty cells
     if not rows:
         raise ValueError(f"{source} holds no data rows; pass a file with a spectrum")
     if len(rows[0]) < 2:
