@@ -402,7 +402,12 @@ def _identify_image(image, identifier, args) -> int:
 
     from simulators.eels import ELEMENTS
     from simulators.eels_files import unreadable
-    from surrogates.eels_map import check_elements, identify_cube, plot_probability_maps
+    from surrogates.eels_map import (
+        PRESENT_RULE,
+        check_elements,
+        identify_cube,
+        plot_probability_maps,
+    )
 
     elements = None
     if args.elements is not None:  # checked before the cube is computed, not after
@@ -426,6 +431,7 @@ def _identify_image(image, identifier, args) -> int:
         "shape": list(maps.probabilities.shape[:2]),
         "pixel_size": {"rows": rows, "columns": columns},
         "present": present,
+        "scattered": maps.scattered,
         "thresholds": {e: float(maps.thresholds[ELEMENTS.index(e)]) for e in shown},
         "unidentified_pixels": maps.unidentified,
         "no_signal_pixels": maps.no_signal,
@@ -441,9 +447,9 @@ def _identify_image(image, identifier, args) -> int:
         result["probabilities_file"] = saved
     if elements is None and not present:
         result["warnings"] = maps.warnings + [
-            "no element is above its threshold in 1 % of the identified pixels, beside "
-            "another such pixel, so no map was drawn; name the elements to map with "
-            "--elements (e.g. --elements Fe,O)"
+            f"no element is present ({PRESENT_RULE}), so no map was drawn; name the "
+            "elements to map with --elements (e.g. --elements Fe,O; those only scattered "
+            "are listed in scattered)"
         ]
         _print_result({**result, "figure": None}, args)
         return 0

@@ -149,6 +149,25 @@ def test_no_element_present_prints_the_result_without_a_figure(
     assert not (tmp_path / "si.maps.png").exists()
 
 
+def test_scattered_elements_are_printed_and_the_warning_states_the_rule(
+    tmp_path, monkeypatch, capsys, two_regions
+):
+    cube, energy, _, _ = two_regions
+
+    def only_scattered(*args, **kwargs):
+        result = identify_cube(*args, **kwargs)
+        return dataclasses.replace(result, present_elements={}, scattered={"Sb": 0.02})
+
+    monkeypatch.setattr(eels_map, "identify_cube", only_scattered)
+    monkeypatch.chdir(tmp_path)
+    code, result, _ = identify(capsys, write_image(tmp_path / "si.hspy", cube, energy))
+    assert code == 0 and result["scattered"] == {"Sb": 0.02}
+    assert (
+        "4 of them in one cluster touching side to side, or 50% of them beside"
+        in (result["warnings"][-1])
+    )
+
+
 def test_elements_asked_for_in_any_case_get_their_fractions_and_thresholds(
     tmp_path, capsys, two_regions
 ):

@@ -168,14 +168,48 @@ def test_vacuum_pixels_have_no_signal_and_are_not_identified(small_cube, untrain
     assert result.warnings[-1].startswith("10 of the 30 pixels have no signal, their counts flat")
 
 
-@pytest.mark.parametrize("peak", [10.0, 1e6])
+@pytest.mark.parametrize("peak", [10.0, 200.0, 1e6])
 def test_sample_pixels_keep_their_signal_at_any_dose(small_cube, untrained, peak):
+    batch = EELSSimulator(background_removed=0.0).sample(300, seed=1)
+    rng = np.random.default_rng(0)
+    lost = 0
+    for spectrum, (first, last) in zip(batch.spectra, batch.window, strict=True):
+        part = spectrum[first : last + 1]
+        counts = rng.poisson(part / part.max() * peak)[None].astype(float)
+        lost += not eels_map._has_signal(counts, np.arange(part.size, dtype=float))[0]
+    assert lost <= (15 if peak == 10 else 0)  # 11 of 300 at 10 counts: nearly flat ones
     cube, energy = small_cube
-    counts = np.random.default_rng(0).poisson(cube / cube.max() * peak).astype(float)
-    result = identify_cube(counts, energy, untrained)
-    assert (result.no_signal, result.unidentified) == (0, 0)
     narrow = identify_cube(cube[..., 100:125], energy[100:125], untrained)  # 25 eV: bright
     assert narrow.no_signal == 0
+
+
+@pytest.mark.parametrize("channels", [30, 800])
+def test_vacuum_has_no_signal_in_any_window(channels):
+    rng = np.random.default_rng(1)
+    energy = np.arange(400.0, 400 + channels)
+    for counts in (rng.poisson(3, (5000, channels)), rng.normal(0, 5, (5000, channels))):
+        # measured: 1e-4 of the pixels of 30 channels, none of 100 or more
+        assert eels_map._has_signal(counts, energy).sum() <= (2 if channels == 30 else 0)
+
+
+def test_vacuum_at_2_ev_per_channel_has_no_signal(small_cube, untrained):
+    # the noise was estimated on interpolated 1 eV channels: half such vacuum had signal
+    cube, energy = small_cube
+    coarse = cube[..., : energy.size // 2 * 2].reshape(6, 5, -1, 2).sum(axis=-1)
+    rng = np.random.default_rng(2)
+    coarse[:4] = rng.normal(0, 5, coarse[:4].shape)
+    result = identify_cube(coarse, energy[: coarse.shape[-1] * 2 : 2] + 0.5, untrained)
+    assert (result.no_signal, result.unidentified) == (20, 0)
+
+
+def test_a_faint_high_energy_window_has_signal(untrained):
+    # a power law over 1500-2000 eV with a Si K edge, 8 counts per channel: 7 % had none
+    energy = np.arange(1500, 2001.0)
+    background = (energy / energy[0]) ** -3.0
+    edge = 0.3 * background[energy >= 1839][0] * (energy >= 1839) * (energy / 1839) ** -2
+    rng = np.random.default_rng(0)
+    counts = rng.poisson((background + edge) * 8, size=(10, 30, energy.size)).astype(float)
+    assert identify_cube(counts, energy, untrained).no_signal == 0
 
 
 def test_a_cube_with_no_pixel_to_identify_is_refused_not_mapped_to_nan(small_cube, untrained):
@@ -413,9 +447,57 @@ def test_isolated_false_positives_are_not_present(committed, shape):
     assert set(result.present_elements) == set(true)
     for symbol in true:
         assert result.present_elements[symbol] == result.fractions[ELEMENTS.index(symbol)]
+    listed = {ELEMENTS[j] for j in np.flatnonzero(result.fractions >= 0.01)}
+    assert set(result.scattered) == listed - set(true)
     if shape == (16, 16):  # elements in 1 % of the pixels, each mostly alone
-        listed = {ELEMENTS[j] for j in np.flatnonzero(result.fractions >= 0.01)}
-        assert listed - set(true)
+        assert result.scattered
+
+
+class BrightIsFe:
+    """Fe where a pixel's first window channel is bright (twice the background)."""
+
+    thresholds = np.full(len(ELEMENTS), 0.5)
+
+    def probabilities(self, spectra, windows):
+        p = np.zeros((len(spectra), len(ELEMENTS)), np.float32)
+        p[:, ELEMENTS.index("Fe")] = spectra[np.arange(len(spectra)), windows[:, 0]] > 1.5e4
+        return p
+
+
+def fe_where(mask: np.ndarray) -> CubeResult:
+    """``identify_cube`` with ``BrightIsFe`` on a cube bright where ``mask`` (H, W)."""
+    energy = np.arange(400, 1000.0)
+    background = 1e4 * (energy / 400) ** -3
+    counts = np.where(mask[..., None], 2 * background, background)
+    return identify_cube(np.random.default_rng(0).poisson(counts), energy, BrightIsFe())
+
+
+def test_a_small_image_is_too_small_to_judge_coherence():
+    mask = np.array([[True, False]])  # a 1 x 2 image: Fe vetoed as isolated
+    assert fe_where(mask).present_elements == {"Fe": 0.5}
+
+
+def test_stray_pixels_do_not_veto_a_compact_cluster():
+    mask = np.zeros((10, 10), dtype=bool)
+    mask[4:6, 4:6] = True  # a 2 x 2 particle (4 of 9 Fe pixels beside another)
+    mask[0, 0] = mask[0, 9] = mask[9, 0] = mask[9, 9] = mask[2, 7] = True
+    result = fe_where(mask)
+    assert result.present_elements == {"Fe": 0.09} and result.scattered == {}
+
+
+def test_scattered_elements_are_listed_with_their_fractions():
+    mask = np.zeros((20, 20), dtype=bool)
+    mask[::4, ::4] = True  # 25 single pixels
+    result = fe_where(mask)
+    assert result.present_elements == {} and result.scattered == {"Fe": 0.0625}
+
+
+def test_largest_cluster_counts_pixels_touching_side_to_side():
+    above = np.zeros((4, 5, 3), dtype=bool)
+    above[::2, ::2, 0] = True  # none touches another
+    above[1, 1:3, 1] = above[2, 2, 1] = above[3, 3, 1] = True  # an L of 3, diagonal one
+    above[:, 2, 2] = True  # a column
+    np.testing.assert_array_equal(eels_map._largest_cluster(above), [1, 3, 4])
 
 
 def test_coherent_share_counts_pixels_beside_another_above_threshold():
