@@ -279,9 +279,13 @@ READERS = pytest.mark.parametrize(
         ",,\n500,10\n;;\n510,12\n520,15\n\t,\n530,11\n",  # a spreadsheet's empty rows
         "# scan 1\n500 10\n# paused\n510 12\n520 15\n530 11\n# end of scan\n",
         "500;10\n510, 12\n520\t15\n530 11\n",  # separators as they come
+        # a title line starting with one number began the data, and was refused
+        *(f"{title}\n500 10\n510 12\n520 15\n530 11\n" for title in
+          ("300 K scan", "1486.6 eV Al Ka", "10 scans, dwell 50 ms", "C 1s 2024-05-01")),
+        "500,10,9\n510,12\n520,15,14\n530,11\n",  # a spreadsheet's empty cells, unread
     ],
-)
-def test_blank_rows_and_comments_anywhere_are_skipped_by_every_reader(tmp_path, read, text):
+)  # fmt: skip
+def test_blank_rows_comments_titles_and_empty_cells_are_read_by_every_reader(tmp_path, read, text):
     # EELS raised IndexError on a row of commas, XPS took it for the region name and
     # refused it after the data, as it refused a '#' comment after the data
     path = tmp_path / "scan.csv"
@@ -310,29 +314,6 @@ def test_every_reader_refuses_a_bad_data_row_naming_its_line(tmp_path, read, tex
     path.write_text(text)
     with pytest.raises(ValueError, match=match):
         read(path)
-
-
-@READERS
-@pytest.mark.parametrize(
-    "title", ["300 K scan", "1486.6 eV Al Ka", "10 scans, dwell 50 ms", "C 1s 2024-05-01"]
-)
-def test_a_title_line_may_start_with_a_number(tmp_path, read, title):
-    # a line starting with one number began the data, and was refused as a data row
-    path = tmp_path / "scan.txt"
-    path.write_text(f"{title}\n500 10\n510 12\n520 15\n530 11\n")
-    energy, signal = read(path)
-    np.testing.assert_array_equal(energy, [500, 510, 520, 530])
-    np.testing.assert_array_equal(signal, [10, 12, 15, 11])
-
-
-@READERS
-def test_empty_cells_of_a_column_not_read_are_left_out(tmp_path, read):
-    # a spreadsheet CSV whose fit column is empty in some rows ("510,12" with no third cell)
-    path = tmp_path / "scan.csv"
-    path.write_text("500,10,9\n510,12\n520,15,14\n530,11\n")
-    energy, signal = read(path)
-    np.testing.assert_array_equal(energy, [500, 510, 520, 530])
-    np.testing.assert_array_equal(signal, [10, 12, 15, 11])
 
 
 @READERS
