@@ -514,10 +514,10 @@ def _navigation_axis(axis: dict) -> NavigationAxis:
     return NavigationAxis(scale, offset, "" if units == "<undefined>" else units)
 
 
-def signal_spectrum(signals: list[dict], source: str) -> EELSSpectrum:
-    """The spectrum in what a rosettasciio ``file_reader`` returned for a file: its one
-    pixel (``signal_image``; a ValueError for more)."""
-    return signal_image(signals, source).spectrum()
+def _read_binary(path: Path, lazy: bool) -> EELSImage:
+    """The spectrum image of a ``BINARY_SUFFIXES`` file (``_read_signals``, ``signal_image``)."""
+    signals = _read_signals(existing_file(path, f"a {path.suffix} file"), lazy)
+    return signal_image(signals, str(path))
 
 
 def read_eels_image(path: str | Path) -> EELSImage:
@@ -536,8 +536,7 @@ def read_eels_image(path: str | Path) -> EELSImage:
     """
     path = Path(path)
     if path.suffix.lower() in BINARY_SUFFIXES:
-        signals = _read_signals(existing_file(path, f"a {path.suffix} file"), lazy=True)
-        return signal_image(signals, str(path))
+        return _read_binary(path, lazy=True)
     spectrum = read_eels(path)
     return EELSImage(
         spectrum.energy, spectrum.counts[None, None], spectrum.metadata, spectrum.source
@@ -548,7 +547,7 @@ def read_eels(path: str | Path) -> EELSSpectrum:
     """Read an EELS spectrum, choosing the reader from the suffix and the content.
 
     ``.dm3``, ``.dm4``, ``.hspy`` and ``.hdf5`` go through rosettasciio (optional extra
-    ``io``; ``signal_spectrum`` reads its output and refuses X-ray spectra); text with a
+    ``io``; ``signal_image`` reads its output, one pixel, and refuses X-ray spectra); text with a
     ``#SPECTRUM`` line (as ``read_msa`` reads it, also ``# SPECTRUM :``) and an MSA header
     keyword (``#FORMAT``, ``#DATATYPE``, ``#XPERCHAN``, ``#OFFSET``, ``#NPOINTS``,
     ``#NCOLUMNS`` or ``#XUNITS``) to ``read_msa``; other text to ``read_eels_text``
@@ -563,8 +562,7 @@ def read_eels(path: str | Path) -> EELSSpectrum:
     """
     path = Path(path)
     if path.suffix.lower() in BINARY_SUFFIXES:
-        signals = _read_signals(existing_file(path, f"a {path.suffix} file"), lazy=False)
-        return signal_spectrum(signals, str(path))
+        return _read_binary(path, lazy=False).spectrum()
     text = read_text(path, "an EELS text file")
     if _is_msa(text):
         return _parse_msa(text, str(path))

@@ -11,7 +11,7 @@ from packaging.requirements import Requirement
 
 from simulators import EELSSpectrum, read_eels, read_eels_text, read_msa, to_channels
 from simulators.eels import N_CHANNELS
-from simulators.eels_files import BINARY_SUFFIXES, signal_spectrum
+from simulators.eels_files import BINARY_SUFFIXES, signal_image
 
 EELS = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "eels"
 EELSDB = (
@@ -249,12 +249,12 @@ def test_a_binary_spectrum_whose_metadata_marks_x_rays_is_refused(signal_type):
         ValueError, match=rf"'s.dm3': its metadata's signal_type '{signal_type.strip()}' marks an "
         r"X-ray spectrum .*pass an EELS spectrum",
     ):  # fmt: skip
-        signal_spectrum(dm3_signals(signal_type), "s.dm3")
+        signal_image(dm3_signals(signal_type), "s.dm3").spectrum()
 
 
 @pytest.mark.parametrize("signal_type", ["EELS", "", None, "EDS/EELS"])
 def test_a_binary_eels_or_untyped_spectrum_is_read(signal_type):
-    spectrum = signal_spectrum(dm3_signals(signal_type), "s.dm3")
+    spectrum = signal_image(dm3_signals(signal_type), "s.dm3").spectrum()
     np.testing.assert_allclose(spectrum.energy[[0, -1]], [100.0, 1090.0])
     assert spectrum.metadata["General"]["title"] == "spectrum"
 
