@@ -13,7 +13,7 @@ from simulators.text_files import (
     ENERGY_UNIT,
     column_text,
     column_titles,
-    in_ev,
+    ev_per,
     read_text,
     split_lines,
     titled_columns,
@@ -135,10 +135,10 @@ def _named_mu(
 def _spectrum(
     energy: np.ndarray, mu: np.ndarray, unit: str | None, where: str, source: str, fix: str
 ) -> tuple[np.ndarray, np.ndarray]:
-    """``_clean`` of energies (n,) in ``unit`` (``in_ev``) and mu (n,); a ValueError saying
+    """``_clean`` of energies (n,) in ``unit`` (``ev_per``) and mu (n,); a ValueError saying
     ``fix`` when energies whose unit names no energy unit (None, ``-``, ``none``) span
     less than ``MIN_SPAN_EV``."""
-    energy, mu = _clean(in_ev(energy, unit, where), mu, source)
+    energy, mu = _clean(energy * ev_per(unit, source=where), mu, source)
     span = float(energy[-1] - energy[0])
     if not ENERGY_UNIT.search(unit or "") and span < MIN_SPAN_EV:
         raise ValueError(

@@ -50,7 +50,7 @@ ENERGY_UNITS = (
 _PER_BEFORE = re.compile(r"(?:(/)|(?<![^\W_])per[\s_]*)\s*[(\[]?\s*$", re.IGNORECASE)
 #: The word before a slash that makes the energy unit after it a denominator: nothing or
 #: a number (``1/eV``, ``DOS (1/eV)``, ``/keV``), the word after the last space or bracket.
-NUMBER_OR_NOTHING = re.compile(r"(?:.*[\s(\[])?(?:[-+]?\d+(?:\.\d*)?)?")
+_NUMBER_OR_NOTHING = re.compile(r"(?:.*[\s(\[])?(?:[-+]?\d+(?:\.\d*)?)?")
 #: A negative power just after an energy unit: ``eV^-1``, ``eV-1``, ``(eV)**-2``, ``eV⁻¹``;
 #: not a signed number after a space (``eV (-5 to 50)``, ``Energy (eV) -20..30``).
 _NEGATIVE_POWER = re.compile(r"[)\]]?(?:\s*(?:\^|\*\*)\s*[({]?\s*[-−]\s*\d|[-−]\d|⁻)")
@@ -222,14 +222,9 @@ def _per_energy(label: str, unit: re.Match) -> bool:
     the energy in that unit."""
     before = label[: unit.start()]
     per = _PER_BEFORE.search(before)
-    if per and per.group(1) and not NUMBER_OR_NOTHING.fullmatch(before[: per.start()].strip()):
+    if per and per.group(1) and not _NUMBER_OR_NOTHING.fullmatch(before[: per.start()].strip()):
         per = None
     return per is not None or _NEGATIVE_POWER.match(label, unit.end()) is not None
-
-
-def in_ev(energy: np.ndarray, unit: str | None, where: str) -> np.ndarray:
-    """Energies (n,) given in ``unit`` (``ev_per``; None for eV) in eV."""
-    return energy * ev_per(unit, source=where)
 
 
 def reads_as_float(field: str) -> bool:

@@ -14,8 +14,8 @@ import numpy as np
 from simulators.text_files import (
     column_text,
     column_titles,
+    ev_per,
     existing_file,
-    in_ev,
     read_text,
     reads_as_float,
     split_fields,
@@ -369,7 +369,7 @@ def read_xps_text(path: str | Path) -> XPSRegion:
     lines = [line for _, line in header]
     at, unit = _text_columns(lines, table.rows.shape[1], source, kinetic)
     name = " ".join(lines[0].split()) if lines else Path(path).stem
-    energy = in_ev(table.rows[:, at[0]], unit, f"{source} column {at[0] + 1}")
+    energy = table.rows[:, at[0]] * ev_per(unit, source=f"{source} column {at[0] + 1}")
     return _region(name, energy, table.rows[:, at[1]], source)
 
 

@@ -31,8 +31,8 @@ from surrogates.eels_net import (
     COMMITTED_NETWORKS,
     TRAINING_SIMULATOR,
     WEIGHTS_DIR,
-    _checked,
-    _prepare,
+    checked_eels_inputs,
+    eels_inputs,
 )
 
 #: Coarsest energy step (eV) of a measured axis inside the trained range: the broadest
@@ -398,13 +398,13 @@ class EELSIdentifier:
             (n, 80) float32 probabilities, column j for ``ELEMENTS[j]``.
         """
         batch_size = check_int("batch_size", batch_size, 1)
-        x, w = _checked(spectra, window)
+        x, w = checked_eels_inputs(spectra, window)
         x, w = torch.from_numpy(x), torch.from_numpy(w)
         out = np.empty((len(x), len(ELEMENTS)), dtype=np.float32)
         with torch.inference_mode():
             for start in range(0, len(x), batch_size):
                 rows = slice(start, start + batch_size)
-                inputs = _prepare(x[rows], w[rows])
+                inputs = eels_inputs(x[rows], w[rows])
                 p = sum(
                     weight * torch.sigmoid(net(inputs))
                     for weight, net in zip(self._weights, self.networks, strict=True)

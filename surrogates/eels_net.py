@@ -81,7 +81,7 @@ COMMITTED_NETWORKS = ("unet", "resnet")
 # ---------------------------------------------------------------------- preprocessing
 
 
-def _checked(spectra, window) -> tuple[np.ndarray, np.ndarray]:
+def checked_eels_inputs(spectra, window) -> tuple[np.ndarray, np.ndarray]:
     """Validated (n, N_CHANNELS) float32 spectra and (n, 2) int64 windows."""
     x = finite_matrix("spectra", spectra, "spectrum", dtype=np.float32)
     try:
@@ -116,7 +116,7 @@ def _checked(spectra, window) -> tuple[np.ndarray, np.ndarray]:
     return x, w
 
 
-def _prepare(spectra: torch.Tensor, window: torch.Tensor) -> torch.Tensor:
+def eels_inputs(spectra: torch.Tensor, window: torch.Tensor) -> torch.Tensor:
     """``prepare_eels`` without the checks: (n, N_CHANNELS) float32, (n, 2) int64."""
     channels = torch.arange(N_CHANNELS, device=spectra.device)
     mask = ((channels >= window[:, :1]) & (channels <= window[:, 1:])).float()
@@ -143,8 +143,8 @@ def prepare_eels(spectra: np.ndarray, window: np.ndarray) -> torch.Tensor:
         InvalidParameterError: wrong shapes, non-finite values, a window outside the
             channels, or a spectrum with nothing positive in its window.
     """
-    x, w = _checked(spectra, window)
-    return _prepare(torch.from_numpy(x), torch.from_numpy(w))
+    x, w = checked_eels_inputs(spectra, window)
+    return eels_inputs(torch.from_numpy(x), torch.from_numpy(w))
 
 
 # --------------------------------------------------------------------------- networks

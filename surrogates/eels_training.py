@@ -37,7 +37,7 @@ from surrogates.checkpoints import (
     training_step,
 )
 from surrogates.eels_identifier import EELSIdentifier, calibrate_thresholds, score_identification
-from surrogates.eels_net import ARCHS, TRAINING_SIMULATOR, WEIGHTS_DIR, _prepare, eels_loss
+from surrogates.eels_net import ARCHS, TRAINING_SIMULATOR, WEIGHTS_DIR, eels_inputs, eels_loss
 from surrogates.seeds import derived_seed
 from surrogates.threads import one_torch_thread, seeded_torch
 
@@ -222,7 +222,7 @@ def train_eels_net(
                     x = torch.from_numpy(data.spectra[rows].astype(np.float32)).to(dev)
                     y = torch.from_numpy(data.labels[rows]).float().to(dev)
                     loss = eels_loss(
-                        net(_prepare(x, torch.from_numpy(data.window[rows]).to(dev))), y
+                        net(eels_inputs(x, torch.from_numpy(data.window[rows]).to(dev))), y
                     )
                     training_step(loss, optimizer, schedule, bar, epoch)
                     total += loss.item()

@@ -61,15 +61,6 @@ def test_ev_per(label, scale):
 
 
 @TABLE
-def test_in_ev_the_xps_and_xas_readers_conversion(label, scale):
-    if scale is None:
-        with pytest.raises(ValueError, match=rf"f: energy units '{re.escape(label)}'"):
-            text_files.in_ev(X, label, "f")
-    else:
-        np.testing.assert_allclose(text_files.in_ev(X, label, "f"), X * scale)
-
-
-@TABLE
 def test_eels_reader(tmp_path, label, scale):
     path = tmp_path / "s.txt"
     path.write_text(f"# xunits: {label}\n500\t1\n501\t2\n502\t3\n")
