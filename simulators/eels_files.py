@@ -299,16 +299,16 @@ def _text_columns(header: str, width: int, source: str) -> tuple[int, int, str |
     return energy, counts, unit or (name if ENERGY_UNIT.fullmatch(name) else None)
 
 
-def _commented_header(comments: list[str], width: int) -> str | None:
-    """The last of the ``#`` lines before the data that titles its ``width`` columns, as
-    ``numpy.savetxt(header=...)`` writes one, else None.
+def _titles_line(lines: list[str], width: int) -> str | None:
+    """The last of ``lines`` (title lines, or ``#`` lines as ``numpy.savetxt(header=...)``
+    writes, before the data) that titles the ``width`` data columns, else None.
 
     A line titles them when it gives exactly ``width`` titles (``titled_columns``) and
     names an energy (``ENERGY_TITLE``) and a counts column (``COUNTS_TITLES``), or, over
     two columns, begins with an energy title carrying its unit (``Energy (keV)``). Other
     lines are free text (``# EELS energy loss``), rules or units and are passed over.
     """
-    for line in reversed(comments):
+    for line in reversed(lines):
         titles = titled_columns(line, width)
         if len(titles) != width:
             continue
@@ -323,19 +323,20 @@ def _parse_text(text: str, source: str) -> EELSSpectrum:
     table = column_text(text, source, "energy and counts")
     width = table.rows.shape[1]
     metadata: dict[str, float | str] = {}
+    titles: list[str] = []  # the lines before the data that are not `#` lines
     comments: list[str] = []  # the `#` lines before the data that are not `key: value`
     for number, line in table.notes:
         key, sep, value = line.lstrip("#").partition(":")
         if not line.startswith("#"):
-            metadata.setdefault("header", line)  # column titles before the data
+            titles.append(line)
         elif sep and key.strip():
             metadata[key.strip().lower()] = _value(value.strip())
         elif number < table.lines[0]:
             comments.append(line)
-    if "header" not in metadata:
-        header = _commented_header(comments, width)
-        if header is not None:
-            metadata["header"] = header
+    header = _titles_line(titles, width) or (titles[0] if titles else None)
+    header = header or _titles_line(comments, width)
+    if header is not None:
+        metadata.setdefault("header", header)  # a '# header: ...' line stays as written
     at, count, unit = _text_columns(str(metadata.get("header", "")), width, source)
     energy = table.rows[:, at] * ev_per(unit or metadata.get("xunits"), source=source)
     return _checked(energy, table.rows[:, count], metadata, source, table.lines)
@@ -370,11 +371,12 @@ def read_eels_text(path: str | Path) -> EELSSpectrum:
     Lines are read as ``text_files.column_text`` reads them: columns separated by commas,
     semicolons, tabs or spaces, every data row as wide as the first; a data line with
     decimal commas (``500,5;1200,3``, ``500,5 1200``) is refused. ``# key: value``
-    lines become ``metadata``; the first title line before the data is kept as
-    ``metadata["header"]``; without one, so is the last ``#`` line before the data that
-    gives one title per column, naming the energy and counts (``# Energy (keV)  Counts``,
-    as ``numpy.savetxt(header=...)`` writes; ``_commented_header``), while other ``#``
-    lines are free text. Its titles pick the columns
+    lines become ``metadata``. Of the title lines before the data, the last that gives
+    one title per column, naming the energy and counts (``Energy (keV)  Counts``;
+    ``_titles_line``), is kept as ``metadata["header"]``, else the first (a sample name
+    above the titles is passed over); without title lines, so is the last such ``#`` line
+    before the data (``# Energy (keV)  Counts``, as ``numpy.savetxt(header=...)``
+    writes), while other ``#`` lines are free text. Its titles pick the columns
     (``_text_columns``): energy is the one titled ``Energy``, ``E``, ``Energy loss``,
     ``eV`` ... (``ENERGY_TITLE``), counts the one titled ``Counts``, ``Intensity`` ...
     (``COUNTS_TITLES``), else the one after the energy; other columns (an index,

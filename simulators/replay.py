@@ -152,9 +152,11 @@ def read_two_column(path: str | Path) -> tuple[np.ndarray, np.ndarray]:
     """Read energy and mu from a CSV, semicolon or whitespace column file.
 
     Blank lines (also those of separators only) and lines starting with ``#`` are
-    skipped. The column titles come from the first other line when it is not numbers
-    (``energy_eV,mu``), else from the last ``#`` line before the data that names a known
-    column (``#  E  xmu``; a rule, units line or free text after it is passed over);
+    skipped. The column titles come from the lines before the data that are not numbers,
+    the last naming a known column (``energy_eV,mu``; a sample name above it is passed
+    over), else the first of them; without such lines, from the last ``#`` line before the
+    data that names a known column (``#  E  xmu``; a rule, units line or free text after
+    it is passed over);
     ``text_files.column_titles`` lines them up with the data, dropping a label before
     them (SPEC's ``#L``, ``%``, ``Columns:``). Energy is the column titled ``energy`` or
     ``e`` (any case; the pandas index column of ``,energy_eV,mu`` is skipped), else the
@@ -191,16 +193,17 @@ def _misnames_energy(columns: list[tuple[str, str | None]]) -> bool:
 
 def _two_column(path: str | Path) -> Recording:
     """``read_two_column``'s spectrum and what its mu is."""
-    text = column_text(read_text(path, "a text spectrum"), repr(str(path)), "energy and mu", 1)
+    text = column_text(read_text(path, "a text spectrum"), repr(str(path)), "energy and mu")
     table, width = text.rows, text.rows.shape[1]
-    header = next((line for _, line in text.notes if not line.startswith("#")), None)
+    titles = [line for _, line in text.notes if not line.startswith("#")]
     comments = [  # free text such as '# mu normalised' is no header
         line for _, line in text.header() if not _misnames_energy(titled_columns(line, width))
     ]
-    lines = [header] if header else comments
-    _, columns = column_titles(lines, HEADER_NAMES, width, repr(str(path)))
-    if header is not None and not columns:
+    header, columns = column_titles(titles or comments, HEADER_NAMES, width, repr(str(path)))
+    if titles and not columns:
+        header = titles[0]
         columns = titled_columns(header, width)
+    header = header if titles else None
     if header is not None and _misnames_energy(columns):
         raise ValueError(
             f"{str(path)!r}: the header {header!r} titles column 1 {columns[0][0]!r} "
@@ -265,7 +268,9 @@ def _xdi(path: str | Path, fluorescence: str | None) -> Recording:
     names: dict[str, int] = {}
     units: dict[str, str | None] = {}
     spelled: dict[str, str] = {}
-    text = column_text(read_text(path, "a text spectrum"), repr(str(path)), "energy and mu", 0)
+    text = column_text(
+        read_text(path, "a text spectrum"), repr(str(path)), "energy and mu", titles=False
+    )
     for _, line in text.notes:  # all comments: XDI has no title line
         key, _, value = line.lstrip("#").partition(":")
         words = value.partition("||")[0].split()  # "energy eV || PV": name, unit, PV

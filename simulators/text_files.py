@@ -267,15 +267,15 @@ class ColumnText:
         return [(number, line) for number, line in self.notes if number < self.lines[0]]
 
 
-def column_text(text: str, source: str, columns: str, titles: int | None = None) -> ColumnText:
+def column_text(text: str, source: str, columns: str, titles: bool = True) -> ColumnText:
     """The data rows of a column text file and its other lines, by this module's rules.
 
     Args:
         text: the file's text (``read_text``).
         source: the file, as the errors name it.
         columns: what the columns are, for the errors: ``"energy and mu"``.
-        titles: how many title lines may come before the data (None: any; XDI has none,
-            CSV one); a line after them is a data row.
+        titles: whether title lines may come before the data (XDI has none: there, a line
+            that is not numbers is a bad data row).
 
     A data row narrower than the first ends in NaN (a spreadsheet leaves empty cells
     out); the readers refuse NaN in the columns they read, naming the line.
@@ -287,13 +287,11 @@ def column_text(text: str, source: str, columns: str, titles: int | None = None)
     notes: list[tuple[int, str]] = []
     rows: list[list[float]] = []
     lines: list[int] = []
-    titled = 0
     for number, line in enumerate(split_lines(text), start=1):
         fields, comment = split_fields(line), line.lstrip().startswith("#")
         starts_data = all(map(reads_as_float, fields[:2]))  # "1486.6 eV Al Ka" is a title
-        if comment or (fields and not rows and titled != titles and not starts_data):
+        if comment or (fields and not rows and titles and not starts_data):
             notes.append((number, line.strip()))
-            titled += not comment
         elif fields:
             rows.append(numbers(line, f"{source} line {number}"))
             lines.append(number)

@@ -253,7 +253,7 @@ def test_column_text_splits_a_file_into_rows_and_notes():
     assert text.notes == [(1, "# scan"), (2, "E mu"), (4, "# paused")]
     assert text.header() == [(1, "# scan"), (2, "E mu")]
     with pytest.raises(ValueError, match=r"^f line 2: cannot read numbers from 'E mu'; fix or"):
-        column_text(SCAN, "f", "energy and mu", titles=0)  # as XDI
+        column_text(SCAN, "f", "energy and mu", titles=False)  # as XDI
 
 
 def read_eels_columns(path):
@@ -322,3 +322,22 @@ def test_an_empty_cell_of_a_column_read_is_refused(tmp_path, read):
     path.write_text("500 10\n510\n520 15\n530 11\n")
     with pytest.raises(ValueError, match=r"(?i)nan|non-finite"):
         read(path)
+
+
+@pytest.mark.parametrize(
+    ("read", "signal"),
+    [(read_two_column, "mu"), (read_eels_columns, "Counts"), (read_xps_columns, "Counts")],
+    ids=["xas", "eels", "xps"],
+)
+@pytest.mark.parametrize("sample_first", [True, False])
+def test_the_title_line_naming_the_columns_is_used_beside_a_sample_name(
+    tmp_path, read, signal, sample_first
+):
+    # XAS refused a second title line; EELS took the first (the sample name) for the titles,
+    # so it read keV as eV and the columns in the wrong order
+    lines = ["Fe2O3 pellet 300 K", f"{signal}\tEnergy (keV)"][:: 1 if sample_first else -1]
+    path = tmp_path / "scan.txt"
+    path.write_text("\n".join(lines) + "\n10 0.500\n12 0.510\n15 0.520\n11 0.530\n")
+    energy, values = read(path)
+    np.testing.assert_allclose(energy, [500, 510, 520, 530])
+    np.testing.assert_array_equal(values, [10, 12, 15, 11])
