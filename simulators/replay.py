@@ -54,13 +54,17 @@ class Recording(NamedTuple):
     fluorescence_columns: tuple[str, ...] = ()  #: fluorescence-like columns not read as mu
 
 
-def _clean(energy: np.ndarray, mu: np.ndarray, source: str) -> tuple[np.ndarray, np.ndarray]:
+def _clean(
+    energy: np.ndarray, mu: np.ndarray, source: str, lines: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray]:
     """Check a spectrum, sort it by energy and average duplicate energies.
 
     Args:
         energy: (n,) energies, eV.
         mu: (n,) absorption.
         source: where the data came from, for error messages.
+        lines: (n,) the file line of each point, for error messages (None: arrays, whose
+            points are named by index).
 
     Returns:
         (energy, mu), each (m,) with m <= n distinct, increasing energies.
@@ -75,9 +79,11 @@ def _clean(energy: np.ndarray, mu: np.ndarray, source: str) -> tuple[np.ndarray,
     for name, values in (("energy", energy), ("mu", mu)):
         bad = ~np.isfinite(values)
         if bad.any():
+            at = int(np.argmax(bad))
             raise ValueError(
-                f"{source}: {name} has non-finite value {float(values[bad][0])} at point "
-                f"{int(np.argmax(bad))}; remove or fix that point"
+                f"{source}: {name} has non-finite value {float(values[at])} at "
+                f"{f'index {at}' if lines is None else f'line {lines[at]}'}; remove or fix "
+                "that point"
             )
     unique, inverse = np.unique(energy, return_inverse=True)
     if unique.size < MIN_POINTS:
@@ -133,12 +139,18 @@ def _named_mu(
 
 
 def _spectrum(
-    energy: np.ndarray, mu: np.ndarray, unit: str | None, where: str, source: str, fix: str
+    energy: np.ndarray,
+    mu: np.ndarray,
+    unit: str | None,
+    where: str,
+    source: str,
+    fix: str,
+    lines: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """``_clean`` of energies (n,) in ``unit`` (``ev_per``) and mu (n,); a ValueError saying
-    ``fix`` when energies whose unit names no energy unit (None, ``-``, ``none``) span
-    less than ``MIN_SPAN_EV``."""
-    energy, mu = _clean(energy * ev_per(unit, source=where), mu, source)
+    """``_clean`` of energies (n,) in ``unit`` (``ev_per``) and mu (n,) read from the file
+    ``lines`` (n,); a ValueError saying ``fix`` when energies whose unit names no energy
+    unit (None, ``-``, ``none``) span less than ``MIN_SPAN_EV``."""
+    energy, mu = _clean(energy * ev_per(unit, source=where), mu, source, lines)
     span = float(energy[-1] - energy[0])
     if not ENERGY_UNIT.search(unit or "") and span < MIN_SPAN_EV:
         raise ValueError(
@@ -236,7 +248,9 @@ def _two_column(path: str | Path) -> Recording:
     unit = columns[at][1] if len(columns) > at else None
     where = f"{str(path)!r} column {at + 1}"
     fix = "title the column 'E (keV)'"
-    return Recording(*_spectrum(energy, named[0], unit, where, repr(str(path)), fix), named[1])
+    return Recording(
+        *_spectrum(energy, named[0], unit, where, repr(str(path)), fix, text.lines), named[1]
+    )
 
 
 def read_xdi(path: str | Path, fluorescence: str | None = None) -> tuple[np.ndarray, np.ndarray]:
@@ -322,7 +336,7 @@ def _xdi(path: str | Path, fluorescence: str | None) -> Recording:
     where = f"{str(path)!r} Column.{names['energy'] + 1}"
     fix = f"write '# Column.{names['energy'] + 1}: energy keV'"
     others = tuple(n for n in fluorescent if n.lower() != used)
-    spectrum = _spectrum(energy, named[0], units["energy"], where, repr(str(path)), fix)
+    spectrum = _spectrum(energy, named[0], units["energy"], where, repr(str(path)), fix, text.lines)
     return Recording(*spectrum, named[1], others)
 
 

@@ -78,7 +78,13 @@ class XPSRegion:
     source: str
 
 
-def _region(name: str, energy: np.ndarray, counts: np.ndarray, source: str) -> XPSRegion:
+def _region(
+    name: str,
+    energy: np.ndarray,
+    counts: np.ndarray,
+    source: str,
+    lines: np.ndarray | None = None,
+) -> XPSRegion:
     """Check a spectrum and return it on an ascending axis.
 
     Args:
@@ -86,14 +92,17 @@ def _region(name: str, energy: np.ndarray, counts: np.ndarray, source: str) -> X
         energy: (m,) binding energies, ascending or descending, eV.
         counts: (m,) counts.
         source: file path, named in error messages.
+        lines: (m,) the text file's line of each point, for error messages (None: a
+            VAMAS block, whose points are named by index).
     """
     if energy.size < 2:
         raise ValueError(f"{source}: region {name!r} has {energy.size} point(s); need >= 2")
     for label, values in (("energy", energy), ("counts", counts)):
         if not np.all(np.isfinite(values)):
             bad = int(np.flatnonzero(~np.isfinite(values))[0])
+            at = f"point {bad}" if lines is None else f"line {lines[bad]}"
             raise ValueError(
-                f"{source}: region {name!r} has a non-finite {label} value at point {bad}; "
+                f"{source}: region {name!r} has a non-finite {label} value at {at}; "
                 "remove or fill NaN/inf values"
             )
     if energy[0] > energy[-1]:
@@ -370,7 +379,7 @@ def read_xps_text(path: str | Path) -> XPSRegion:
     at, unit = _text_columns(lines, table.rows.shape[1], source, kinetic)
     name = " ".join(lines[0].split()) if lines else Path(path).stem
     energy = table.rows[:, at[0]] * ev_per(unit, source=f"{source} column {at[0] + 1}")
-    return _region(name, energy, table.rows[:, at[1]], source)
+    return _region(name, energy, table.rows[:, at[1]], source, table.lines)
 
 
 def read_xps(path: str | Path, block: str | None = None) -> XPSRegion:

@@ -109,7 +109,7 @@ def test_whitespace_file_without_header(tmp_path):
         ("dups.csv", "1,1\n1,2\n2,2\n3,3\n3,4\n", "need at least 4"),
         ("nan.csv", "1,1\n2,nan\n3,3\n4,4\n5,5\n", "non-finite"),
         ("text.csv", "1,1\n2,2\nthree,3\n4,4\n5,5\n", "line 3"),
-        ("ragged.csv", "1,1\n2,2\n3\n4,4\n5,5\n", "non-finite value nan at point 2"),
+        ("ragged.csv", "1,1\n2,2\n3\n4,4\n5,5\n", "non-finite value nan at line 3"),
         ("one.csv", "1\n2\n3\n4\n5\n", "one column"),
         ("empty.csv", "# nothing\n", "no data rows"),
         (
