@@ -333,7 +333,7 @@ def _parse_text(text: str, source: str) -> EELSSpectrum:
             metadata[key.strip().lower()] = _value(value.strip())
         elif number < table.lines[0]:
             comments.append(line)
-    header = _titles_line(titles, width) or (titles[0] if titles else None)
+    header = _titles_line(titles, width) or (titles[-1] if titles else None)
     header = header or _titles_line(comments, width)
     if header is not None:
         metadata.setdefault("header", header)  # a '# header: ...' line stays as written
@@ -373,7 +373,7 @@ def read_eels_text(path: str | Path) -> EELSSpectrum:
     decimal commas (``500,5;1200,3``, ``500,5 1200``) is refused. ``# key: value``
     lines become ``metadata``. Of the title lines before the data, the last that gives
     one title per column, naming the energy and counts (``Energy (keV)  Counts``;
-    ``_titles_line``), is kept as ``metadata["header"]``, else the first (a sample name
+    ``_titles_line``), is kept as ``metadata["header"]``, else the last (a sample name
     above the titles is passed over); without title lines, so is the last such ``#`` line
     before the data (``# Energy (keV)  Counts``, as ``numpy.savetxt(header=...)``
     writes), while other ``#`` lines are free text. Its titles pick the columns

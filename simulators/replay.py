@@ -166,7 +166,7 @@ def read_two_column(path: str | Path) -> tuple[np.ndarray, np.ndarray]:
     Blank lines (also those of separators only) and lines starting with ``#`` are
     skipped. The column titles come from the lines before the data that are not numbers,
     the last naming a known column (``energy_eV,mu``; a sample name above it is passed
-    over), else the first of them; without such lines, from the last ``#`` line before the
+    over), else the last of them; without such lines, from the last ``#`` line before the
     data that names a known column (``#  E  xmu``; a rule, units line or free text after
     it is passed over);
     ``text_files.column_titles`` lines them up with the data, dropping a label before
@@ -213,7 +213,7 @@ def _two_column(path: str | Path) -> Recording:
     ]
     header, columns = column_titles(titles or comments, HEADER_NAMES, width, repr(str(path)))
     if titles and not columns:
-        header = titles[0]
+        header = titles[-1]
         columns = titled_columns(header, width)
     header = header if titles else None
     if header is not None and _misnames_energy(columns):

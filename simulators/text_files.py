@@ -7,7 +7,9 @@ fields split at commas, semicolons and whitespace, mixed as they come; a line of
 separators only (``,,``, a spreadsheet's empty row) is blank. A line starting with ``#``
 is a comment, before, among or after the data (``%`` is not: ``% E mu`` is a title
 line). The data start at the first other line whose first two fields are numbers; lines
-before it are titles (a region name, column titles, ``1486.6 eV Al Ka``). A data row is
+before it are titles (a region name, column titles, ``1486.6 eV Al Ka``), but one written
+as numbers that do not read (``"500","10"``, ``1.0D+01``, a ``-`` reading) is a bad data
+row. A data row is
 numbers only, at least two, no more than the first row's (a narrower row ends in NaN: a
 spreadsheet leaves empty cells out): a decimal comma, a word or an extra column is refused,
 naming the line.
@@ -61,6 +63,11 @@ UNSET_UNITS = {"", "none", "<undefined>", "undefined", "-"}
 ENERGY_TITLE = re.compile(r"(?:e|energy)(?:[\s_-]*loss)?|loss|k?ev")
 #: Labels that name a binding energy without a unit: ``BE``, ``B.E.``, ``binding energy``.
 _BINDING_ENERGY = re.compile(r"b\.?\s*e\.?|binding[\s_-]*energy", re.I)
+#: A field written as a number that does not read as one (``"8779.0"``, ``-1.3D+00``,
+#: ``20:00:01``), or a missing reading (``-``, ``NA``, ``null``): a line of such fields
+#: before the data is a bad data row, not a title.
+_NUMBER_LIKE = re.compile(r"""["']?[-+]?\.?\d""")
+_MISSING = re.compile(r"-|n/?a|null|none", re.IGNORECASE)
 #: Line breaks: LF, CRLF, CR only (``str.splitlines`` also breaks at U+0085, which a
 #: Windows-1252 ellipsis, byte 0x85, becomes when read as Latin-1).
 LINE_BREAK = re.compile(r"\r\n|\r|\n")
@@ -291,6 +298,8 @@ def column_text(text: str, source: str, columns: str, titles: bool = True) -> Co
         fields, comment = split_fields(line), line.lstrip().startswith("#")
         starts_data = all(map(reads_as_float, fields[:2]))  # "1486.6 eV Al Ka" is a title
         if comment or (fields and not rows and titles and not starts_data):
+            if not comment and _written_as_numbers(fields):
+                numbers(line, f"{source} line {number}")  # refuses it, naming the line
             notes.append((number, line.strip()))
         elif fields:
             rows.append(numbers(line, f"{source} line {number}"))
@@ -306,6 +315,13 @@ def column_text(text: str, source: str, columns: str, titles: bool = True) -> Co
     if len(rows[0]) < 2:
         raise ValueError(f"{source} has one column; need {columns} columns")
     return ColumnText(np.array(rows), np.array(lines), notes)
+
+
+def _written_as_numbers(fields: list[str]) -> bool:
+    """Whether ``fields`` are written as numbers or missing readings, at least one a number
+    (``_NUMBER_LIKE``, ``_MISSING``): a data row, though some do not read."""
+    numeric = [field for field in fields if _NUMBER_LIKE.match(field)]
+    return bool(numeric) and all(f in numeric or _MISSING.fullmatch(f) for f in fields)
 
 
 def existing_file(path: str | Path, kind: str) -> Path:

@@ -342,3 +342,37 @@ def test_the_title_line_naming_the_columns_is_used_beside_a_sample_name(
     energy, values = read(path)
     np.testing.assert_allclose(energy, [500, 510, 520, 530])
     np.testing.assert_array_equal(values, [10, 12, 15, 11])
+
+
+@READERS
+@pytest.mark.parametrize(
+    "row",
+    ['"500.0","10"', "500.0 1.0D+01", "20:00:01 500.0", "500.0,-", "500.0 NA", "- 10"],
+)
+def test_a_first_row_written_as_numbers_that_do_not_read_is_refused_naming_its_line(
+    tmp_path, read, row
+):
+    # with title lines allowed before the data, such rows became titles: a file of them
+    # "held no data rows", and leading rows with a missing reading were dropped unsaid
+    path = tmp_path / "scan.txt"
+    path.write_text(f"energy counts\n{row}\n510 12\n520 15\n530 11\n540 12\n")
+    with pytest.raises(ValueError, match=r"line 2: cannot read numbers from"):
+        read(path)
+
+
+@READERS
+@pytest.mark.parametrize("rule", ["-------- --------", "Cu foil 300 K", "C 1s", "scan 12 of 20"])
+def test_rules_names_and_titles_with_digits_stay_title_lines(tmp_path, read, rule):
+    path = tmp_path / "scan.txt"
+    path.write_text(f"{rule}\n500 10\n510 12\n520 15\n530 11\n")
+    energy, values = read(path)
+    np.testing.assert_array_equal(energy, [500, 510, 520, 530])
+
+
+def test_without_known_titles_the_line_above_the_data_titles_the_columns(tmp_path):
+    # the first title line (a sample name) was taken and the keV of the next one lost
+    path = tmp_path / "scan.csv"
+    path.write_text("Sample: Cu foil\nPhoton energy (keV);Absorbance\n8.979;0.1\n8.989;0.2\n"
+                    "8.999;0.4\n9.009;0.3\n")  # fmt: skip
+    energy, mu = read_two_column(path)
+    np.testing.assert_allclose(energy, [8979, 8989, 8999, 9009])
