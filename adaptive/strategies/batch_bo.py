@@ -450,7 +450,9 @@ class BatchBO:
     def suggest(
         self, n: int | None = None, pending: Sequence[dict[str, Any]] = ()
     ) -> list[Suggestion]:
-        """Up to ``n`` new recipes (default ``q``); from a pool, what is left of it."""
+        """Up to ``n`` new recipes (default ``q``); from a pool, what is left of it. Until
+        two recipes are measured the model cannot fit, so only what is left of the initial
+        design (possibly nothing: the pending recipes fill the rest)."""
         n = self.q if n is None else n
         if not is_int(n) or not 1 <= n <= MAX_BATCH:
             raise InvalidParameterError(f"n={n!r}: ask for 1 to {MAX_BATCH} recipes (an integer)")
@@ -460,12 +462,7 @@ class BatchBO:
             design = self._initial(min(n, self.n_initial - len(taken)), taken)
             taken |= {self._key(s.point) for s in design}
         model: list[Suggestion] = []
-        if len(design) < n and (self.pool is None or self._free(taken)):
-            if len(self._values) < 2:
-                raise InvalidParameterError(
-                    f"the model needs 2 measured recipes before it can propose; "
-                    f"{len(self._values)} measured, {len(pending)} pending"
-                )
+        if len(design) < n and len(self._values) >= 2 and (self.pool is None or self._free(taken)):
             model = self._model_batch(
                 n - len(design), taken, [*pending, *(s.point for s in design)]
             )
@@ -722,6 +719,11 @@ class BatchBO:
     def predict(self, points: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
         """Posterior mean and std of the objective at recipes ``points`` (m, d) in space units."""
         x, y, y_var = self.data()
+        if len(x) < 2:
+            raise InvalidParameterError(
+                f"{self.name} needs two measured recipes to predict; {len(x)} measured so far: "
+                "put observations of more recipes first"
+            )
         if self.gp is None or self._gp_data != fingerprint(x, y, y_var):
             self._fit_gp(x, y, y_var)
         rows = np.asarray(points, float).reshape(-1, len(self.space.names))
