@@ -717,7 +717,18 @@ class BatchBO:
 
     # ------------------------------------------------------------------ reporting
     def predict(self, points: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
-        """Posterior mean and std of the objective at recipes ``points`` (m, d) in space units."""
+        """Posterior mean and std (m,) of the objective at recipes ``points`` (m, d) in space
+        units, columns in ``space.names`` order; one recipe may be (d,), and with d = 1
+        ``points`` may be (m,)."""
+        rows = np.asarray(points, float)
+        d = len(self.space.names)
+        if rows.ndim == 1 and (d == 1 or rows.size == d):
+            rows = rows[:, None] if d == 1 else rows[None]
+        if rows.ndim != 2 or rows.shape[1] != d:
+            raise InvalidParameterError(
+                f"points must be an (m, {d}) array, columns {list(self.space.names)}, or one "
+                f"recipe ({d},); got shape {rows.shape}"
+            )
         x, y, y_var = self.data()
         if len(x) < 2:
             raise InvalidParameterError(
@@ -726,7 +737,6 @@ class BatchBO:
             )
         if self.gp is None or self._gp_data != fingerprint(x, y, y_var):
             self._fit_gp(x, y, y_var)
-        rows = np.asarray(points, float).reshape(-1, len(self.space.names))
         unit = self.space.to_unit([dict(zip(self.space.names, row, strict=True)) for row in rows])
         mean, std = posterior_mean_std(self.gp, unit)
         return (-mean if self.minimize else mean), std

@@ -711,3 +711,17 @@ def test_the_gp_takes_no_order_among_categorical_choices():
     unit = space.to_unit([{"t": 0.5, "solvent": s} for s in ("ethanol", "dmf")])
     mean = posterior_mean_std(strategy.gp, unit)[0]
     assert abs(mean[0] - mean[1]) < 1e-6  # by index, ethanol would lean to water
+
+
+def test_predict_takes_m_by_d_recipes_or_one_recipe_and_refuses_other_shapes():
+    # a transposed (d, m) array was read as scrambled recipes and (1, 4) as two recipes
+    strategy = BatchBO(SQUARE, q=2, n_initial=2, n_candidates=64)
+    points = [{"a": a, "b": b} for a, b in ((1.0, 2.0), (3.0, 7.0), (8.0, 4.0), (6.0, 9.0))]
+    strategy.observe([Observation(p, p["a"] - p["b"], time=0.0) for p in points])
+    rows = np.array([[2.0, 3.0], [5.0, 5.0], [7.0, 1.0]])
+    mean, std = strategy.predict(rows)
+    assert mean.shape == std.shape == (3,)
+    np.testing.assert_allclose(strategy.predict(rows[1])[0], mean[1:2])
+    for bad in (rows.T, rows.reshape(1, 6)[:, :4], rows[0, :1].repeat(3)):
+        with pytest.raises(InvalidParameterError, match=r"points must be an \(m, 2\) array, "):
+            strategy.predict(bad)
