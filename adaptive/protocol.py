@@ -139,13 +139,20 @@ def decode(frames: Sequence[bytes], what: str = "request") -> dict:
         The envelope dict; each array header is replaced by a numpy array (a copy).
 
     Raises:
-        ProtocolError: no frames, frame 0 not UTF-8 JSON of an object, another protocol
+        ProtocolError: no frames, frame 0 empty with frames after it (a delimiter too
+            many), frame 0 not UTF-8 JSON of an object, another protocol
             version (checked before the arrays, whose format it may change), a NaN/Infinity
             literal, a bad array header (dtype, shape, index, byte length), or a
             frame that no header references.
     """
     if len(frames) == 0:
         raise ProtocolError("empty message: expected at least one frame (the JSON envelope)")
+    if len(frames) > 1 and not frames[0]:
+        raise ProtocolError(
+            "frame 0 is empty where the JSON envelope belongs (an empty delimiter frame too "
+            "many?): a REQ socket adds the delimiter itself, so a REQ peer sends "
+            '[json, *arrays] and a DEALER [b"", json, *arrays]'
+        )
     try:
         text = bytes(frames[0]).decode("utf-8")
     except UnicodeDecodeError as err:
@@ -230,7 +237,12 @@ def _array_from_header(header: dict, buffers: Sequence[bytes], used: set[int]) -
             f"array header {header!r} must have exactly the keys __array__, dtype and shape"
         )
     index, dtype, shape = header[_ARRAY_KEY], header["dtype"], header["shape"]
-    if not is_int(index) or not 0 <= index < len(buffers):
+    if not is_int(index):
+        raise ProtocolError(
+            f"array header index {index!r} must be an integer: the position of the array's "
+            "frame among those after frame 0, from 0"
+        )
+    if not 0 <= index < len(buffers):
         raise ProtocolError(
             f"array header index {index!r} is out of range: the message has "
             f"{len(buffers)} array frame(s)"

@@ -1,11 +1,13 @@
 """The ZeroMQ ROUTER server: decode, validate, journal, dispatch, reply.
 
-Peers send ``[b"", frame0, ...]`` (REQ or DEALER-as-REQ, see ``adaptive.client``);
-the ROUTER sees ``[identity, b"", frame0, ...]`` and answers ``[identity, b"", *reply]``.
-Every request gets a reply; errors are replies (a peer that leaves out the empty
-delimiter frame gets a ``ProtocolError``). A request seen recently (the same
-bytes: a client's retry resends its frames) gets the cached reply again, so a retry
-never does the work twice, while another request that reuses its id is served anew.
+A REQ peer sends ``[frame0, ...]`` (its socket adds the empty delimiter), a DEALER
+``[b"", frame0, ...]`` (see ``adaptive.client``); the ROUTER sees
+``[identity, b"", frame0, ...]`` and answers ``[identity, b"", *reply]``.
+Every request gets a reply; errors are replies (a DEALER that leaves out the empty
+delimiter frame, or a REQ peer that adds one more, gets a ``ProtocolError``). A request
+seen recently (the same bytes: a client's retry resends its frames) gets the cached
+reply again, so a retry never does the work twice, while another request that reuses
+its id is served anew.
 Request ids must therefore be unique across peers (``protocol.request`` uses a uuid):
 two peers that send byte-identical requests under one id are answered as one request.
 
@@ -420,11 +422,12 @@ class Server:
             )
         d = len(space.dimensions)
         shape = f"(m, {d}) array, columns {space.names}" + (" (or (m,))" if d == 1 else "")
+        sent = points
         try:
-            points = np.asarray(points, dtype=float)
+            points = np.asarray(sent, dtype=float)  # a JSON null becomes NaN
         except (TypeError, ValueError, OverflowError):
             raise InvalidParameterError(
-                f"points must be numbers: an {shape}; got {reprlib.repr(points)}"
+                f"points must be numbers: an {shape}; got {reprlib.repr(sent)}"
             ) from None
         if d == 1 and points.ndim == 1:
             points = points[:, None]
@@ -433,7 +436,8 @@ class Server:
                 f"points must be an {shape} with m >= 1; got shape {points.shape}"
             )
         if not np.isfinite(points).all():
-            raise InvalidParameterError("points hold NaN or inf; send finite numbers")
+            what = "null (a JSON null is not a number)" if _holds_null(sent) else "NaN or inf"
+            raise InvalidParameterError(f"points hold {what}; send finite numbers")
         if len(points) > MAX_PREDICT_POINTS:
             raise InvalidParameterError(
                 f"{len(points)} points are more than the {MAX_PREDICT_POINTS} one model_predict "
@@ -538,6 +542,11 @@ def _error_reply(request_id: str | int | None, err: Exception) -> dict:
     if not isinstance(err, AdaptiveError):  # a bug: report it and keep serving
         traceback.print_exc(file=sys.stderr)
     return protocol.error_reply(request_id, err)
+
+
+def _holds_null(value: Any) -> bool:
+    """Whether a JSON value, or a list of them nested in lists, is or holds a null."""
+    return value is None or (isinstance(value, list) and any(map(_holds_null, value)))
 
 
 def _spectrum(raw: Any) -> Spectrum | None:
