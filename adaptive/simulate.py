@@ -165,7 +165,8 @@ def simulate_xas(
     ``on_created(campaign_id, journal_path)`` is called once the campaign exists.
     The summary says what was scanned: ``mu`` (what the replayed mu is: ``ln(i0/i1)``,
     ``Sum_Fe_Ka/i0``, ``column mu``; ``simulated`` for kedge and xmcd) and ``channel``;
-    a note on stderr names an XDI file's fluorescence-like columns when none was chosen.
+    a note on stderr names a file's fluorescence-like columns (XDI or titled columns) when
+    none was chosen.
     The figure's truth and the summary's ``nrmse`` are of the scanned channel
     (``true_channel``).
 

@@ -14,6 +14,7 @@ from simulators.text_files import (
     column_text,
     column_titles,
     ev_per,
+    header_columns,
     read_text,
     split_lines,
     titled_columns,
@@ -22,14 +23,17 @@ from simulators.text_files import (
 #: Minimum number of distinct energies in a spectrum.
 MIN_POINTS = 4
 #: Column names read as mu, in order of preference: raw mu, then the XDI dictionary's
-#: normalised mu (its ``normrefer`` is a reference foil's, not the sample's).
-MU_NAMES = ("mu", "xmu", "mutrans", "mufluor", "normtrans", "normfluor")
+#: normalised mu (its ``normrefer`` is a reference foil's, not the sample's), then the
+#: normalised and flattened mu of Athena and Larch exports (``norm``, ``flat``).
+MU_NAMES = ("mu", "xmu", "mutrans", "mufluor", "normtrans", "normfluor", "norm", "flat")
 #: Names of a transmitted intensity, read as mu = ln(i0 / it) with an ``i0`` column.
 TRANSMITTED_NAMES = ("itrans", "it", "i1")
 #: Names of intensity columns that are not mu.
 INTENSITY_NAMES = ("i0", *TRANSMITTED_NAMES, "if", "ifluor")
-#: XDI column names (lower case) of fluorescence counts: ``if``, ``ifluor`` and the like,
-#: or an emission line's ROI (``Sum_Fe_Ka``, ``Fe_Ka_mca1``, ``Mn_Kb``).
+#: XDI dictionary names of a reference foil's signal, never the sample's mu.
+REFERENCE_NAMES = ("irefer", "murefer", "normrefer")
+#: Column names (lower case) of fluorescence counts: ``if``, ``ifluor`` and the like, or
+#: an emission line's ROI (``Sum_Fe_Ka``, ``Fe_Ka_mca1``, ``Mn_Kb``).
 FLUORESCENCE_PATTERN = re.compile(
     r"if|i?fluor\w*|(\w+_)?[a-z]{1,2}_[klm](a|b|alpha|beta)\d*(_\w+)?"
 )
@@ -40,6 +44,8 @@ HEADER_NAMES = frozenset({*ENERGY_NAMES, *MU_NAMES, *INTENSITY_NAMES})
 #: Energies read without a unit must span at least this, eV: a narrower scan is most
 #: likely in keV (8.90-9.10 for a 200 eV scan).
 MIN_SPAN_EV = 5.0
+#: A SPEC scan's first line: ``#S 2 ascan ...``.
+SPEC_SCAN = re.compile(r"#S\s")
 #: Absorption added below the recorded minimum for counting noise: at most exp(-0.5) of
 #: i0 is transmitted, and noise needs i0 >= exp(span of mu + MU_HEADROOM).
 MU_HEADROOM = 0.5
@@ -138,6 +144,49 @@ def _named_mu(
         return np.log(i0 / it), f"ln(i0/{transmitted})"
 
 
+def _fluorescence(
+    table: np.ndarray,
+    names: dict[str, int],
+    spelled: dict[str, str],
+    fluorescence: str | None,
+    path: str | Path,
+) -> tuple[tuple[np.ndarray, str] | None, tuple[str, ...]]:
+    """mu = ``fluorescence`` / i0 (n,) and what it is (``Sum_Fe_Ka/i0``), None when
+    ``fluorescence`` is None, and the other fluorescence-like columns
+    (``FLUORESCENCE_PATTERN``), from the columns of ``table`` (n, k) named in ``names``
+    (lower case; ``spelled`` as the file writes them).
+
+    Raises:
+        ValueError: ``fluorescence`` is i0 (a constant mu), or it or i0 is not named.
+    """
+    fluorescent = [
+        spelled[n] for n in sorted(names, key=names.get) if FLUORESCENCE_PATTERN.fullmatch(n)
+    ]
+    used = None if fluorescence is None else fluorescence.lower()
+    others = tuple(n for n in fluorescent if n.lower() != used)
+    if used is None:
+        return None, others
+    if used == "i0":
+        hint = (
+            f"name one of its fluorescence-like columns: {', '.join(fluorescent)}"
+            if fluorescent
+            else f"it has no fluorescence-like column (columns: {sorted(names)}); leave "
+            "fluorescence out to read its mu or transmission"
+        )
+        raise ValueError(
+            f"{str(path)!r}: fluorescence {fluorescence!r} is the i0 column itself, so mu = "
+            f"i0 / i0 would be constant; {hint}"
+        )
+    if not {"i0", used} <= set(names):
+        raise ValueError(
+            f"{str(path)!r}: fluorescence {fluorescence!r} / i0 needs both columns "
+            f"(columns: {sorted(names)}); name one of them"
+        )
+    with np.errstate(divide="ignore", invalid="ignore"):
+        mu = _column(table, names, used, path) / _column(table, names, "i0", path)
+    return (mu, f"{spelled[used]}/i0"), others
+
+
 def _spectrum(
     energy: np.ndarray,
     mu: np.ndarray,
@@ -148,20 +197,23 @@ def _spectrum(
     lines: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray]:
     """``_clean`` of energies (n,) in ``unit`` (``ev_per``) and mu (n,) read from the file
-    ``lines`` (n,); a ValueError saying ``fix`` when energies whose unit names no energy
-    unit (None, ``-``, ``none``) span less than ``MIN_SPAN_EV``."""
+    ``lines`` (n,); a ValueError when energies whose unit names no energy unit (None,
+    ``-``, ``none``) span less than ``MIN_SPAN_EV``, saying ``fix`` (how to name the
+    unit: ``"title the column 'E ({})'"``) with keV and with eV."""
     energy, mu = _clean(energy * ev_per(unit, source=where), mu, source, lines)
     span = float(energy[-1] - energy[0])
     if not ENERGY_UNIT.search(unit or "") and span < MIN_SPAN_EV:
         raise ValueError(
-            f"{source}: energies span {span:g} eV: if they are keV, {fix}; a scan in eV "
-            f"spans at least {MIN_SPAN_EV:g} eV"
+            f"{source}: energies span {span:g} eV: if they are keV, {fix.format('keV')}; a "
+            f"scan in eV spans at least {MIN_SPAN_EV:g} eV: if they are eV, {fix.format('eV')}"
         )
     return energy, mu
 
 
-def read_two_column(path: str | Path) -> tuple[np.ndarray, np.ndarray]:
-    """Read energy and mu from a CSV, semicolon or whitespace column file.
+def read_two_column(
+    path: str | Path, fluorescence: str | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Read energy and mu from a CSV, semicolon or whitespace column file of one scan.
 
     Blank lines (also those of separators only) and lines starting with ``#`` are
     skipped. The column titles come from the lines before the data that are not numbers,
@@ -170,30 +222,35 @@ def read_two_column(path: str | Path) -> tuple[np.ndarray, np.ndarray]:
     data that names a known column (``#  E  xmu``; a rule, units line or free text after
     it is passed over);
     ``text_files.column_titles`` lines them up with the data, dropping a label before
-    them (SPEC's ``#L``, ``%``, ``Columns:``). Energy is the column titled ``energy`` or
+    them (SPEC's ``#L``, ``%``, ``Columns:``). A ``#S`` line or a ``#`` line naming two
+    known columns among the data starts another scan (a SPEC file of several scans), and
+    is refused. Energy is the column titled ``energy`` or
     ``e`` (any case; the pandas index column of ``,energy_eV,mu`` is skipped), else the
     first column: so a ``#`` line that titles no energy and titles the first column mu or
     an intensity is free text (``# mu normalised``), and such an uncommented title line
     is refused. The energy is in eV unless its title names keV (``E_keV``, ``Energy
     (keV)``, ``E / keV``); energies without a unit must span at least ``MIN_SPAN_EV`` (a
-    narrower scan is most likely keV). mu is the column titled with one of ``MU_NAMES``
-    (``mu``, ``xmu``, ..., the XDI dictionary's ``normfluor``; any case), else
+    narrower scan is most likely keV). mu is ``fluorescence / i0`` when a fluorescence
+    column is named (as ``read_xdi``), else the column titled with one of ``MU_NAMES``
+    (``mu``, ``xmu``, ..., the XDI dictionary's ``normfluor``, ``norm``; any case), else
     ln(i0 / it) when titles name ``i0`` and ``it``, ``itrans`` or ``i1``, else the column
     after the energy, which must not be titled as an intensity (``i0``, ``it``, ``i1``,
     ``if``). Extra columns are ignored.
 
     Args:
         path: text file.
+        fluorescence: the title of a fluorescence counts column, normalised by ``i0``.
 
     Returns:
         (energy, mu), each (n,): increasing energies (eV), duplicates averaged.
 
     Raises:
-        ValueError: the header names a known column but its titles do not fit the data
-            columns, or titles the first column mu or an intensity and no energy, or the
-            data cannot be read as a spectrum.
+        ValueError: the file holds another scan after the first, the header names a known
+            column but its titles do not fit the data columns, or titles the first column
+            mu or an intensity and no energy, a ``fluorescence`` column or i0 is not
+            titled, or the data cannot be read as a spectrum.
     """
-    return _two_column(path)[:2]
+    return _two_column(path, fluorescence)[:2]
 
 
 def _misnames_energy(columns: list[tuple[str, str | None]]) -> bool:
@@ -203,10 +260,24 @@ def _misnames_energy(columns: list[tuple[str, str | None]]) -> bool:
     return bool(names) and names[0] in HEADER_NAMES and not set(ENERGY_NAMES) & set(names)
 
 
-def _two_column(path: str | Path) -> Recording:
-    """``read_two_column``'s spectrum and what its mu is."""
+def _starts_scan(line: str) -> bool:
+    """Whether a comment line among the data starts another scan: SPEC's ``#S``, or titles
+    naming two ``HEADER_NAMES`` columns (``#L Energy  It  I0``)."""
+    titles = {name for name, _ in header_columns(line.lstrip("#"))}
+    return bool(SPEC_SCAN.match(line)) or len(titles & HEADER_NAMES) >= 2
+
+
+def _two_column(path: str | Path, fluorescence: str | None = None) -> Recording:
+    """``read_two_column``'s spectrum, what its mu is, and its other fluorescence-like
+    columns (``FLUORESCENCE_PATTERN``), lower case."""
     text = column_text(read_text(path, "a text spectrum"), repr(str(path)), "energy and mu")
     table, width = text.rows, text.rows.shape[1]
+    for number, line in text.notes:
+        if text.lines[0] < number < text.lines[-1] and _starts_scan(line):
+            raise ValueError(
+                f"{str(path)!r} line {number} starts another scan ({line!r}); keep one scan "
+                f"per file: split the file before line {number}"
+            )
     titles = [line for _, line in text.notes if not line.startswith("#")]
     comments = [  # free text such as '# mu normalised' is no header
         line for _, line in text.header() if not _misnames_energy(titled_columns(line, width))
@@ -230,7 +301,8 @@ def _two_column(path: str | Path) -> Recording:
     energy_name = next((n for n in ENERGY_NAMES if n in names), None)
     at = 0 if energy_name is None else names[energy_name]
     energy = table[:, 0] if energy_name is None else _column(table, names, energy_name, path)
-    named = _named_mu(table, names, path)
+    named, others = _fluorescence(table, names, {n: n for n in names}, fluorescence, path)
+    named = named or _named_mu(table, names, path)
     if named is None:
         if at + 1 >= table.shape[1]:
             raise ValueError(
@@ -241,16 +313,15 @@ def _two_column(path: str | Path) -> Recording:
             raise ValueError(
                 f"{str(path)!r}: column {at + 2} is {columns[at + 1][0]!r}, an intensity, not "
                 f"mu, and the titles {titles} name no mu column nor i0 with it for "
-                "ln(i0 / it); write an XDI file ('# Column.N: name' lines; --fluorescence for "
-                "a fluorescence column) or an 'energy,mu' file"
+                "ln(i0 / it); title the mu column 'mu' (an 'energy,mu' file), or pass "
+                "--fluorescence NAME to read the fluorescence column NAME over i0"
             )
         named = table[:, at + 1], f"column {at + 2}"
     unit = columns[at][1] if len(columns) > at else None
     where = f"{str(path)!r} column {at + 1}"
-    fix = "title the column 'E (keV)'"
-    return Recording(
-        *_spectrum(energy, named[0], unit, where, repr(str(path)), fix, text.lines), named[1]
-    )
+    fix = "title the column 'E ({})'"
+    spectrum = _spectrum(energy, named[0], unit, where, repr(str(path)), fix, text.lines)
+    return Recording(*spectrum, named[1], others)
 
 
 def read_xdi(path: str | Path, fluorescence: str | None = None) -> tuple[np.ndarray, np.ndarray]:
@@ -261,9 +332,12 @@ def read_xdi(path: str | Path, fluorescence: str | None = None) -> tuple[np.ndar
     span at least ``MIN_SPAN_EV``. mu is
     ``fluorescence / i0`` when a fluorescence column is named, else the first of the
     ``MU_NAMES`` columns present (``mu``, ``xmu``, ``mutrans``, ``mufluor``, then the
-    normalised ``normtrans``, ``normfluor``), else ``ln(i0 / itrans)`` (``it`` or
-    ``i1`` are accepted for ``itrans``), else ``ifluor / i0``: transmission wins when a
-    file has both, so name the column of a fluorescence scan (e.g. ``Sum_Fe_Ka``).
+    normalised ``normtrans``, ``normfluor``, ``norm``, ``flat``), else ``ln(i0 / itrans)``
+    (``it`` or ``i1`` are accepted for ``itrans``), else ``ifluor / i0``: transmission wins
+    when a file has both, so name the column of a fluorescence scan (e.g. ``Sum_Fe_Ka``).
+    A file naming none of these, no other intensity, fluorescence-like or reference
+    (``normrefer``) column gives the first column named after the energy (Athena names it
+    after its group: ``# Column.2: JZP-4-merged``).
 
     Args:
         path: XDI file.
@@ -274,6 +348,27 @@ def read_xdi(path: str | Path, fluorescence: str | None = None) -> tuple[np.ndar
         (energy, mu), each (n,): increasing energies (eV), duplicates averaged.
     """
     return _xdi(path, fluorescence)[:2]
+
+
+def _first_after_energy(
+    table: np.ndarray,
+    names: dict[str, int],
+    spelled: dict[str, str],
+    fluorescent: tuple[str, ...],
+    path: str | Path,
+) -> tuple[np.ndarray, str]:
+    """mu (n,) from the first column of ``table`` (n, k) named after the energy in an XDI
+    file that names no mu, intensity, ``fluorescent`` nor reference column (an Athena
+    export naming it after its group: ``# Column.2: JZP-4-merged``), and what it is
+    (``column JZP-4-merged``, as ``spelled``)."""
+    after = [name for name in sorted(names, key=names.get) if names[name] > names["energy"]]
+    if not after or fluorescent or set(names) & {*INTENSITY_NAMES, *REFERENCE_NAMES}:
+        raise ValueError(
+            f"{str(path)!r}: no {', '.join(MU_NAMES[:-1])} or {MU_NAMES[-1]} column and "
+            f"no i0 with {'/'.join(TRANSMITTED_NAMES)} or ifluor (columns: "
+            f"{sorted(names)}); add one of them"
+        )
+    return _column(table, names, after[0], path), f"column {spelled[after[0]]}"
 
 
 def _xdi(path: str | Path, fluorescence: str | None) -> Recording:
@@ -299,43 +394,14 @@ def _xdi(path: str | Path, fluorescence: str | None) -> Recording:
     table = text.rows
     if "energy" not in names:
         raise ValueError(f"{str(path)!r}: no 'energy' column in the '# Column.N:' header lines")
-    fluorescent = [
-        spelled[n] for n in sorted(names, key=names.get) if FLUORESCENCE_PATTERN.fullmatch(n)
-    ]
-    used = None if fluorescence is None else fluorescence.lower()
-    if used == "i0":
-        hint = (
-            f"name one of its fluorescence-like columns: {', '.join(fluorescent)}"
-            if fluorescent
-            else f"it has no fluorescence-like column (columns: {sorted(names)}); leave "
-            "fluorescence out to read its mu or transmission"
-        )
-        raise ValueError(
-            f"{str(path)!r}: fluorescence {fluorescence!r} is the i0 column itself, so mu = "
-            f"i0 / i0 would be constant; {hint}"
-        )
-    named = _named_mu(table, names, path) if used is None else None
-    if used is None and named is None:
-        if not {"i0", "ifluor"} <= set(names):
-            raise ValueError(
-                f"{str(path)!r}: no {', '.join(MU_NAMES[:-1])} or {MU_NAMES[-1]} column and "
-                f"no i0 with {'/'.join(TRANSMITTED_NAMES)} or ifluor (columns: "
-                f"{sorted(names)}); add one of them"
-            )
-        used = "ifluor"
-    elif used is not None and not {"i0", used} <= set(names):
-        raise ValueError(
-            f"{str(path)!r}: fluorescence {fluorescence!r} / i0 needs both columns "
-            f"(columns: {sorted(names)}); name one of them"
-        )
-    if used is not None:
-        with np.errstate(divide="ignore", invalid="ignore"):
-            mu = _column(table, names, used, path) / _column(table, names, "i0", path)
-        named = mu, f"{spelled[used]}/i0"
+    named = None if fluorescence is not None else _named_mu(table, names, path)
+    if named is None and fluorescence is None and {"i0", "ifluor"} <= set(names):
+        fluorescence = "ifluor"
+    ratio, others = _fluorescence(table, names, spelled, fluorescence, path)
+    named = ratio or named or _first_after_energy(table, names, spelled, others, path)
     energy = _column(table, names, "energy", path)
     where = f"{str(path)!r} Column.{names['energy'] + 1}"
-    fix = f"write '# Column.{names['energy'] + 1}: energy keV'"
-    others = tuple(n for n in fluorescent if n.lower() != used)
+    fix = f"write '# Column.{names['energy'] + 1}: energy {{}}'"
     spectrum = _spectrum(energy, named[0], units["energy"], where, repr(str(path)), fix, text.lines)
     return Recording(*spectrum, named[1], others)
 
@@ -350,7 +416,7 @@ def read_spectrum(
 
     Args:
         path: spectrum file.
-        fluorescence: an XDI fluorescence column to read as mu (see ``read_xdi``).
+        fluorescence: a fluorescence column to read over i0 as mu (see ``read_xdi``).
 
     Returns:
         (energy, mu), each (n,): increasing energies (eV), duplicates averaged.
@@ -359,15 +425,13 @@ def read_spectrum(
 
 
 def _recording(path: str | Path, fluorescence: str | None) -> Recording:
-    """``read_spectrum``'s spectrum, what its mu is, and (XDI) its other fluorescence-like
+    """``read_spectrum``'s spectrum, what its mu is, and its other fluorescence-like
     columns."""
     lines = split_lines(read_text(path, "a text spectrum"))
     first = lines[0].lstrip("#").lstrip() if lines else ""
     if first.startswith("XDI") or Path(path).suffix.lower() == ".xdi":
         return _xdi(path, fluorescence)
-    if fluorescence is not None:
-        raise ValueError(f"{str(path)!r} is not XDI; a fluorescence column needs an XDI file")
-    return _two_column(path)
+    return _two_column(path, fluorescence)
 
 
 class RecordedSpectrum(Simulator):
@@ -438,7 +502,7 @@ class RecordedSpectrum(Simulator):
             path: XDI or column text file.
             i0: incident counts per point, or None for noise-free replay.
             seed: seed of the noise generator.
-            fluorescence: an XDI fluorescence column to replay as mu.
+            fluorescence: a fluorescence column to replay over i0 as mu.
         """
         energy, mu, signal, others = _recording(path, fluorescence)
         return cls(energy, mu, i0=i0, seed=seed, signal=signal, fluorescence_columns=others)

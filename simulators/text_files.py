@@ -75,6 +75,8 @@ LINE_BREAK = re.compile(r"\r\n|\r|\n")
 _TITLE_UNIT = re.compile(r"(.+?)\s*(?:[(\[](.*)[)\]]|/(.+)|_([km]?ev))", re.IGNORECASE)
 #: A label before the titles of a header line: SPEC's "L" (of "#L"), "%", "Columns:".
 _LABEL = re.compile(r"(?:L\s|%|[^\s,;:]+:)\s*")
+#: The start of SPEC's column titles line: ``#L``.
+_SPEC_TITLES = re.compile(r"#L\s")
 
 
 def split_lines(text: str) -> list[str]:
@@ -103,16 +105,18 @@ def header_columns(line: str) -> list[tuple[str, str | None]]:
             titles = [title.strip() for title in re.split(separator, line)]
             break
     else:
-        titles = []
+        fields: list[list[str]] = []  # the fields of each title
+        depth = 0  # of the brackets open in the last title
         for field in line.split():
-            last = titles[-1] if titles else ""
-            depth = sum(map(last.count, "([")) - sum(map(last.count, ")]"))
-            if titles and (field[0] in "([/" or depth > 0 or last.endswith("/")):
-                titles[-1] += field
-            elif titles and ENERGY_UNIT.fullmatch(field):
-                titles[-1] += f"({field})"
+            if fields and (field[0] in "([/" or depth > 0 or fields[-1][-1].endswith("/")):
+                fields[-1].append(field)
+            elif fields and ENERGY_UNIT.fullmatch(field):
+                fields[-1].append(f"({field})")
             else:
-                titles.append(field)
+                fields.append([field])
+                depth = 0
+            depth += sum(map(field.count, "([")) - sum(map(field.count, ")]"))
+        titles = ["".join(title) for title in fields]
     columns = []
     for title in titles:
         if len(title) > 1 and title[0] == title[-1] and title[0] in "\"'":
@@ -143,8 +147,13 @@ def titled_columns(line: str, width: int) -> list[tuple[str, str | None]]:
 
     A leading ``#`` is dropped, and a label before the titles (SPEC's ``#L``, ``%``,
     ``Columns:``) too when the titles then fit the ``width`` columns (``aligned_columns``).
+    SPEC separates ``#L`` titles by two spaces and a title may hold one, so there runs of
+    two or more spaces separate titles as tabs do: ``#L Energy  Ring Current  I0``.
     """
+    spec = _SPEC_TITLES.match(line.strip())
     line = line.strip().lstrip("#").strip()
+    if spec:
+        line = re.sub(r" {2,}", "\t", line)
     label = _LABEL.match(line)
     if label:
         unlabelled = aligned_columns(header_columns(line[label.end() :]), width)

@@ -376,3 +376,26 @@ def test_without_known_titles_the_line_above_the_data_titles_the_columns(tmp_pat
                     "8.999;0.4\n9.009;0.3\n")  # fmt: skip
     energy, mu = read_two_column(path)
     np.testing.assert_allclose(energy, [8979, 8989, 8999, 9009])
+
+
+@pytest.mark.parametrize(
+    ("line", "titles"),
+    [
+        ("#L Energy  Ring Current  I0  It", ["energy", "ring current", "i0", "it"]),
+        ("#L Energy (keV)  I0", ["energy", "i0"]),
+        ("#L E mu", ["e", "mu"]),  # single spaces still separate titles
+    ],
+)
+def test_spec_titles_are_separated_by_two_spaces(line, titles):
+    # '#L Energy  Ring Current  I0  It' gave 6 titles over 4 columns and was refused
+    assert [name for name, _ in titled_columns(line, len(titles))] == titles
+
+
+def test_brackets_of_a_long_header_are_tracked_word_by_word():
+    # each word recounted the brackets of the whole title so far: quadratic in its words
+    words = " ".join(f"m{k}=1.0" for k in range(2000))
+    assert header_columns(f"motor positions (mm: {words}") == [
+        ("motor", None),
+        ("positions(mm:" + words.replace(" ", ""), None),
+    ]
+    assert header_columns("a (b (c) d) e (f) g") == [("a", "b(c)d"), ("e", "f"), ("g", None)]
