@@ -37,7 +37,7 @@ class Truth:
 
     Args:
         path: a recorded spectrum (two-column or XDI).
-        fluorescence: an XDI fluorescence column to take as mu (``read_xdi``).
+        fluorescence: a fluorescence column to take over i0 as mu (``read_spectrum``).
 
     Attributes:
         edge_energy: where the truth rises most steeply, an interior energy of
@@ -159,7 +159,7 @@ def bench_scan(
         max_points: the most points any method may take.
         random_seeds: the random baseline's figure is the median over these seeds.
         progress: show a progress bar.
-        fluorescence: an XDI fluorescence column to benchmark as mu (``read_xdi``).
+        fluorescence: a fluorescence column to benchmark over i0 as mu (``read_spectrum``).
 
     Raises:
         InvalidParameterError: ``max_points`` not an integer >= 2 (a reconstruction

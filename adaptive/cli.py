@@ -594,7 +594,7 @@ def build_parser() -> argparse.ArgumentParser:
     xas.add_argument(
         "--fluorescence",
         default=None,
-        help="replay this XDI fluorescence column over I0 as mu (e.g. Sum_Fe_Ka, not I0)",
+        help="replay this fluorescence column (XDI or titled) over I0 as mu (e.g. Sum_Fe_Ka)",
     )
     xas.add_argument(
         "--strategy", default="energy_scan", choices=["energy_scan", "random"], help="who picks"
@@ -668,7 +668,7 @@ def build_parser() -> argparse.ArgumentParser:
     scan.add_argument(
         "--fluorescence",
         default=None,
-        help="benchmark this XDI fluorescence column over I0 as mu (e.g. Sum_Fe_Ka, not I0)",
+        help="benchmark this fluorescence column (XDI or titled) over I0 as mu (e.g. Sum_Fe_Ka)",
     )
     scan.add_argument("--json", action="store_true", help=JSON_HELP)
     scan.set_defaults(func=cmd_bench_scan)

@@ -99,13 +99,13 @@ def check_greedy_batch(batch: int, methods, instead: str) -> None:
 
 
 def xas_source(source: str, noise_counts: float | None, seed: int, fluorescence: str | None = None):
-    """A simulator by name (``kedge``, ``xmcd``) or a recorded spectrum file (XDI
-    ``fluorescence`` column: see ``simulators.replay.read_xdi``), measured with
+    """A simulator by name (``kedge``, ``xmcd``) or a recorded spectrum file (a
+    ``fluorescence`` column read over i0: see ``simulators.replay.read_spectrum``), measured with
     ``noise_counts`` I0 per point (``check_noise_counts``: 0 or None is noise-free)."""
     noise_counts = check_noise_counts(noise_counts)
     if fluorescence is not None and source in ("kedge", "xmcd"):
         raise InvalidParameterError(
-            f"--fluorescence names a column of an XDI file; --source {source} has none"
+            f"--fluorescence names a column of a recorded file; --source {source} has none"
         )
     if source in ("kedge", "xmcd"):
         try:
