@@ -1,7 +1,34 @@
 """adaptive-lab: an active-learning experiment-control server.
 
 The core package: space and records, strategies, campaign engine, journal,
-wire protocol, server, client and CLI.
+wire protocol, server, client and CLI. The main classes are exported here
+(``adaptive.Space``, ``adaptive.Campaign``, ...) and imported on first use, so
+``import adaptive`` (and so the CLI's start) stays light: ``Campaign`` pulls in torch.
 """
 
+import importlib
+
 __version__ = "0.1.0"
+
+#: Exported name -> the module that defines it.
+_EXPORTS = {
+    "Campaign": "adaptive.campaign",
+    "Dimension": "adaptive.space",
+    "Journal": "adaptive.journal",
+    "Observation": "adaptive.records",
+    "Space": "adaptive.space",
+    "Spectrum": "adaptive.records",
+    "Suggestion": "adaptive.records",
+}
+
+__all__ = ["__version__", *_EXPORTS]
+
+
+def __getattr__(name: str):
+    if name not in _EXPORTS:
+        raise AttributeError(f"module 'adaptive' has no attribute {name!r}")
+    return getattr(importlib.import_module(_EXPORTS[name]), name)
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_EXPORTS])

@@ -1,5 +1,5 @@
 """The checks of numeric input every entry point shares: numbers, a batch of rows, an
-ascending axis."""
+ascending axis, positions along one axis."""
 
 from __future__ import annotations
 
@@ -103,3 +103,23 @@ def ascending_steps(name: str, axis: np.ndarray, fix: str) -> np.ndarray:
             f"({axis[i + 1]}) follows {axis[i]}; {fix}"
         )
     return steps
+
+
+def as_positions(name: str, value) -> np.ndarray:
+    """``value`` as a float (m,) copy: one number is one position, an (m, 1) column is flattened.
+
+    Raises:
+        InvalidParameterError: not numbers, or another shape.
+    """
+    try:
+        positions = np.array(value, float)
+    except (TypeError, ValueError, OverflowError) as err:
+        raise InvalidParameterError(f"{name} must be numbers: {err}") from None
+    if positions.ndim == 0 or (positions.ndim == 2 and positions.shape[1] == 1):
+        positions = positions.reshape(-1)
+    if positions.ndim != 1:
+        raise InvalidParameterError(
+            f"{name} must be an (m,) array of positions (or one number, or an (m, 1) column), "
+            f"got shape {positions.shape}"
+        )
+    return positions

@@ -20,7 +20,7 @@ from adaptive.journal import Journal, different_put_error
 from adaptive.objectives import SpectrumObjective
 from adaptive.records import Observation, Suggestion
 from adaptive.space import Space
-from adaptive.strategies import make_strategy
+from adaptive.strategies import STRATEGIES, make_strategy
 from adaptive.strategy import Strategy
 
 #: The most suggestions one ``suggest`` call makes; ask again for more.
@@ -78,6 +78,15 @@ class Goals:
             raise InvalidParameterError(f"max_observations={limit!r} must be a positive integer")
         check_bool("stop_on_convergence", data.get("stop_on_convergence", True))
         return cls(**data)
+
+
+def _check_journal(journal: Any) -> None:
+    """Refuse anything but a ``Journal`` (a path, say), naming how to open one."""
+    if not isinstance(journal, Journal):
+        raise InvalidParameterError(
+            f"journal must be a Journal, got {journal!r}; open one with "
+            "adaptive.journal.Journal(path) (a new path creates it)"
+        )
 
 
 def _check_initial_grid(strategy: Strategy, goals: Goals) -> None:
@@ -139,9 +148,10 @@ class Campaign:
     ) -> Campaign:
         """Validate the config, journal it, and return the new campaign.
 
-        ``strategy`` is a config ``{"name": ..., "options": {...}}`` (wire JSON, checked by
-        ``make_strategy``), from which the campaign builds its ``self.strategy``, a
-        :class:`~adaptive.strategy.Strategy`. ``objective`` (a
+        ``journal`` is a :class:`~adaptive.journal.Journal`; ``space`` a ``Space`` or its
+        ``to_dict()``. ``strategy`` is a config ``{"name": ..., "options": {...}}`` (wire
+        JSON, checked by ``make_strategy``), from which the campaign builds its
+        ``self.strategy``, a :class:`~adaptive.strategy.Strategy`. ``objective`` (a
         ``SpectrumObjective.to_dict()``) turns each observed spectrum into the scalar the
         strategy optimises. ``analysis`` (see ``adaptive.analysis``) runs on each observed
         spectrum; its features are journaled with the observation and one of them may be
@@ -150,6 +160,13 @@ class Campaign:
         seconds (see ``expire_pending``); None keeps them pending until released.
         An energy_scan whose starting grid is larger than ``max_observations`` is refused.
         """
+        _check_journal(journal)
+        if not isinstance(strategy, dict):  # not a strategy object: the journal keeps its config
+            raise InvalidParameterError(
+                f'strategy must be a config {{"name": one of {sorted(STRATEGIES)}, "options": '
+                f"{{...}}}}, from which the campaign builds (and on resume rebuilds) the strategy; "
+                f"got {strategy!r}"
+            )
         if campaign_id is None:
             campaign_id = uuid.uuid4().hex[:12]
         if not isinstance(campaign_id, str) or not campaign_id:
@@ -157,7 +174,7 @@ class Campaign:
                 f"campaign_id={campaign_id!r} must be a non-empty string, or null for a new id"
             )
         config = {
-            "space": Space.from_dict(space).to_dict(),
+            "space": (space if isinstance(space, Space) else Space.from_dict(space)).to_dict(),
             "strategy": strategy,
             "goals": asdict(Goals.from_dict(goals)),
         }
@@ -192,6 +209,7 @@ class Campaign:
     def resume(cls, journal: Journal, campaign_id: str) -> Campaign:
         """Rebuild from the journal: config, observations, failed measurements, unanswered
         suggestions (a late reading answers its own), status."""
+        _check_journal(journal)
         row = journal.campaign(campaign_id)
         campaign = cls(campaign_id, row["config"], journal)
         observations = campaign._teach_journal()
@@ -253,6 +271,7 @@ class Campaign:
                 f"n={n!r} must be an integer from 1 to {MAX_SUGGESTIONS} (the most one call "
                 "makes); ask again for more"
             )
+        n = int(n)
         if self._check_goals():
             return []
         self.expire_pending()

@@ -10,7 +10,8 @@ re-learns the hyperparameters from a cold start and from the previous fit's,
 keeps the likelier, and then re-derives the warp from the new posterior mean for
 the next fit.
 
-Inputs are scaled to [0, 1] by the caller; outputs are standardised here.
+Inputs are scaled to [0, 1] by the caller (positions outside are refused, not clamped);
+outputs are standardised here.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ import numpy as np
 import torch
 from scipy.ndimage import gaussian_filter1d
 
-from adaptive.arrays import check_int, is_finite_number
+from adaptive.arrays import as_positions, check_int, is_finite_number
 from adaptive.errors import InvalidParameterError
 from surrogates.threads import one_torch_thread
 
@@ -30,6 +31,20 @@ DTYPE = torch.float64
 #: The largest warp exponent: an edge's curvature (~1e6 on a grid of 1024) to a power
 #: much above 50 overflows the density to inf, and the warp to NaN.
 MAX_EXPONENT = 10.0
+#: How far outside [0, 1] an input may lie (rounding of a caller's scaling); it counts as the end.
+UNIT_SLACK = 1e-9
+
+
+def _in_unit_interval(name: str, x: np.ndarray) -> np.ndarray:
+    """``x`` (m,), or an error naming its first value not in [0, 1] (to ``UNIT_SLACK``)."""
+    outside = ~((x >= -UNIT_SLACK) & (x <= 1 + UNIT_SLACK))
+    if outside.any():
+        k = int(np.argmax(outside))
+        raise InvalidParameterError(
+            f"{name}[{k}]={x[k]} is not in [0, 1]: WarpedGP takes scaled positions; "
+            "pass (x - low) / (high - low) for positions x from low to high"
+        )
+    return x
 
 
 def _snapshot(model: torch.nn.Module) -> dict:
@@ -129,9 +144,12 @@ class WarpedGP:
         return torch.as_tensor(np.interp(x, self.grid, self.warp), dtype=DTYPE)[:, None]
 
     def fit(self, x: np.ndarray, y: np.ndarray) -> WarpedGP:
-        """Learn hyperparameters on ``x`` (n,) in [0, 1] and ``y`` (n,), then update the warp."""
-        x = np.asarray(x, float)
-        y = np.asarray(y, float)
+        """Learn hyperparameters on ``x`` (n,) in [0, 1] and ``y`` (n,), then update the warp.
+
+        The model keeps copies: later edits of the caller's arrays change nothing.
+        """
+        x = np.array(x, float)
+        y = np.array(y, float)
         if x.ndim != 1 or x.shape != y.shape or x.size < 2:
             raise InvalidParameterError(
                 f"fit needs two equal 1-D arrays of >= 2 points, got {x.shape} and {y.shape}"
@@ -140,6 +158,7 @@ class WarpedGP:
             raise InvalidParameterError(
                 "fit needs finite x and y (no NaN/inf): drop or re-measure the bad points"
             )
+        _in_unit_interval("x", x)
         with one_torch_thread():
             self._fit(x, y)
         return self
@@ -214,15 +233,19 @@ class WarpedGP:
         return model
 
     def state(self) -> dict:
-        """JSON-able fitted state: data, warps and hyperparameters."""
+        """Strict-JSON fitted state: data, warps and the learned (raw) hyperparameters.
+
+        The constraints' bounds (an upper bound is inf) come from the settings, not the state.
+        """
         if self._model is None:
             return {}
+        learned = dict(self._model.named_parameters())
         return {
             "x": self._x.tolist(),
             "y": self._y.tolist(),
             "warp": self.warp.tolist(),
             "next_warp": self._next_warp.tolist(),
-            "hyper": {k: v.tolist() for k, v in self._hyper.items()},
+            "hyper": {k: v.tolist() for k, v in self._hyper.items() if k in learned},
         }
 
     def load_state(self, state: dict) -> None:
@@ -238,8 +261,12 @@ class WarpedGP:
                     f"{self.grid.size}: load it into WarpedGP(grid_size={warp.size})"
                 )
             self.warp, self._next_warp = warp, next_warp
-            self._hyper = {k: torch.tensor(v, dtype=DTYPE) for k, v in state["hyper"].items()}
-            self._build(np.asarray(state["x"], float), np.asarray(state["y"], float))
+            hyper = {k: torch.tensor(v, dtype=DTYPE) for k, v in state["hyper"].items()}
+            self._hyper = None
+            model = self._build(np.asarray(state["x"], float), np.asarray(state["y"], float))
+            # states saved before state() left out the bounds hold them too: the same values
+            model.load_state_dict({**model.state_dict(), **hyper})
+            self._hyper = _snapshot(model)
         except (KeyError, TypeError, RuntimeError) as err:
             raise InvalidParameterError(f"not a WarpedGP state: {err}") from None
 
@@ -259,10 +286,14 @@ class WarpedGP:
         return cumulative / cumulative[-1]
 
     def predict(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Posterior mean and std of the latent function at ``x`` (m,), each (m,)."""
+        """Posterior mean and std of the latent function at ``x`` (m,) in [0, 1], each (m,).
+
+        One number is one position (m = 1); an (m, 1) column is taken as (m,).
+        """
         if self._model is None:
             raise InvalidParameterError("predict before fit: observe some points first")
-        return self._posterior(self._x, self._target, np.asarray(x, float))
+        x = _in_unit_interval("x", as_positions("x", x))
+        return self._posterior(self._x, self._target, x)
 
     def _posterior(self, x_train, target, x) -> tuple[np.ndarray, np.ndarray]:
         """Exact posterior by one Cholesky: train ``x_train`` (n,), ``target`` (n,); query (m,)."""
@@ -292,10 +323,11 @@ class WarpedGP:
         """Posterior std at ``x`` (m,), by default the grid, once ``pending`` (p,) are measured.
 
         A GP's variance does not depend on the values measured, so the pending
-        points enter with their posterior mean as a stand-in value.
+        points enter with their posterior mean as a stand-in value. Both take the
+        shapes ``predict`` takes.
         """
-        pending = np.asarray(pending, float)
-        x = self.grid if x is None else np.asarray(x, float)
+        pending = _in_unit_interval("pending", as_positions("pending", pending))
+        x = self.grid if x is None else _in_unit_interval("x", as_positions("x", x))
         if pending.size == 0:
             return self.predict(x)[1]
         fantasy = (self.predict(pending)[0] - self._y_mean) / self._y_scale

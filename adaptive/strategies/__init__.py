@@ -56,6 +56,7 @@ def make_strategy(config: Any, space: Space, objective: SpectrumObjective | None
 
 __all__ = [
     "STRATEGIES",
+    "BatchBO",
     "ConventionalScan",
     "EnergyScan",
     "RandomScan",

@@ -117,7 +117,7 @@ class EnergyScan(Scan):
         self._last_mean: np.ndarray | None = None
         self._fitted_on = 0
         self.last_max_std: float | None = None
-        self.last_change: float | None = None
+        self.last_change: float | None = None  # None until a second fit
 
     def _xafs_density(self, grid: np.ndarray, mean: np.ndarray) -> np.ndarray:
         """Prior point density (grid_size,): constant steps in k above the edge.
@@ -158,13 +158,13 @@ class EnergyScan(Scan):
         self._fitted_on = len(x)
         mean, std = self.model.predict_grid()
         scale = float(np.ptp(y)) or 1.0
-        change = np.inf
+        change = None  # the first fit has nothing to compare with
         if self._last_mean is not None:
             change = float(np.sqrt(np.mean((mean - self._last_mean) ** 2))) / scale
         self._last_mean = mean
         self.last_max_std = float(std.max()) / scale
         self.last_change = change
-        calm = self.last_max_std < self.tolerance and change < self.tolerance
+        calm = self.last_max_std < self.tolerance and change is not None and change < self.tolerance
         self._calm_fits = self._calm_fits + 1 if calm else 0
 
     def _choose(self, n: int, taken: list[float]) -> list[tuple[float, float | None, str]]:
@@ -227,6 +227,8 @@ class EnergyScan(Scan):
     def predict(self, points: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
         """GP posterior mean and std at energies ``points`` (m,), each (m,).
 
+        One number is one energy (m = 1); an (m, 1) column is taken as (m,).
+
         Observations that arrived since the last fit are fitted on a throwaway copy of
         the model, just as the next ``suggest`` will fit them: predicting changes
         neither later picks nor when the scan stops.
@@ -276,4 +278,5 @@ class EnergyScan(Scan):
         self._last_mean = None if last is None else np.asarray(last, float)
         self._fitted_on = int(state["fitted_on"])
         self.last_max_std = state["last_max_std"]
-        self.last_change = state["last_change"]
+        change = state["last_change"]  # inf in states saved before None replaced it
+        self.last_change = None if change is None or np.isinf(change) else change

@@ -7,6 +7,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
+from adaptive.arrays import as_positions, check_int
 from adaptive.errors import InvalidParameterError, OutOfSpaceError
 from adaptive.records import Observation, Suggestion
 from adaptive.space import Space
@@ -53,8 +54,9 @@ class Scan:
             )
 
     def _inside(self, points) -> np.ndarray:
-        """``points`` (m,) as floats, or an OutOfSpaceError naming the first outside the scan."""
-        points = np.asarray(points, float)
+        """``points`` as positions (m,) (see ``as_positions``), or an OutOfSpaceError naming
+        the first outside the scan."""
+        points = as_positions("points", points)
         outside = ~((points >= self.low) & (points <= self.high))
         if outside.any():
             k = int(np.argmax(outside))
@@ -91,9 +93,10 @@ class Scan:
         return pairs[:, 0], pairs[:, 1]
 
     def suggest(self, n: int, pending: Sequence[dict[str, Any]] = ()) -> list[Suggestion]:
-        if not isinstance(n, int) or isinstance(n, bool) or n < 1:
-            raise InvalidParameterError(f"n={n!r}: ask for at least one suggestion (an integer)")
-        taken = list(self.data()[0]) + [float(p[self.dimension.name]) for p in pending]
+        """Up to ``n`` positions; ``pending`` holds points (``suggestion.point``) not to repeat."""
+        n = check_int("n", n, 1, why="ask for at least one suggestion")
+        name = self.dimension.name
+        taken = list(self.data()[0]) + [self.space.validate(p)[name] for p in pending]
         chosen = self._choose(n, taken)
         return [
             Suggestion(
@@ -161,6 +164,9 @@ class Scan:
 
     def predict(self, points: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
         """Linear interpolation through the observations (repeats averaged) at ``points`` (m,).
+
+        One number is one point (m = 1); an (m, 1) column is taken as (m,). Returns the
+        mean (m,) and None for the std.
 
         Raises:
             OutOfSpaceError: a point outside [low, high].
