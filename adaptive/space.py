@@ -675,7 +675,9 @@ class Space:
                 value, its bound and the tolerance).
         """
         if not isinstance(point, dict):
-            raise InvalidParameterError(f"a point must be a mapping name -> value, got {point!r}")
+            raise InvalidParameterError(
+                f"a point must be a mapping name -> value (a suggestion's .point), got {point!r}"
+            )
         unknown = set(point) - set(self.names)
         if unknown:
             raise InvalidParameterError(

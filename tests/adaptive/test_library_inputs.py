@@ -82,7 +82,10 @@ def test_numpy_integers_ask_for_suggestions(journal):
 def test_pending_takes_points_and_refuses_suggestions_with_a_typed_error():
     scan = EnergyScan(SPACE)
     first = scan.suggest(2)
-    with pytest.raises(InvalidParameterError, match="a point must be a mapping name -> value"):
+    with pytest.raises(
+        InvalidParameterError,
+        match=r"a point must be a mapping name -> value \(a suggestion's \.point\)",
+    ):
         scan.suggest(1, pending=first)
     (third,) = scan.suggest(1, pending=[s.point for s in first])
     assert third.point not in [s.point for s in first]
