@@ -385,6 +385,7 @@ def cmd_identify(args) -> int:
             result["present"],
             thresholds=result["thresholds"],
             warnings=result["warnings"],
+            window=result["window"],
         ),
         "the elements were printed but their figure",
         args,

@@ -24,6 +24,11 @@ from adaptive.errors import InvalidParameterError
 WARNING_WIDTH = 110
 #: Bars of the identification figure: the present elements and the most probable others.
 TOP_ELEMENTS = 10
+#: A step in the energy axis over this many times the median step breaks the drawn line
+#: (the factor of the identifier's gap warning, ``eels_identifier.GAP_FACTOR``).
+GAP_STEPS = 5
+#: Positive counts spanning more than this factor are drawn on a log axis.
+LOG_SPAN = 100
 
 
 def plot_scan(
@@ -35,6 +40,7 @@ def plot_scan(
     std: np.ndarray | None = None,
     truth: np.ndarray | None = None,
     title: str = "",
+    ylabel: str = "signal",
 ) -> Path:
     """Save measured points, reconstruction (with a 2-sigma band) and truth.
 
@@ -43,6 +49,7 @@ def plot_scan(
         grid: energies of the reconstruction, (m,).
         mean, std: reconstruction and its std on ``grid``, (m,) each.
         truth: the noise-free signal on ``grid`` (m,), when known.
+        ylabel: the measured channel, e.g. ``"mu"`` or ``"i1 (counts)"``.
     """
     fig = Figure(figsize=(9, 6))
     ax, ax_hist = fig.subplots(2, 1, sharex=True, gridspec_kw={"height_ratios": [3, 1]})
@@ -54,12 +61,13 @@ def plot_scan(
             grid, mean - 2 * std, mean + 2 * std, color="C0", alpha=0.25, lw=0, label="±2σ"
         )
     ax.plot(energies, values, "o", ms=3.5, color="C3", label=f"measured ({len(energies)})")
-    ax.set_ylabel("signal")
+    ax.set_ylabel(ylabel)
     ax.set_title(title)
     ax.legend(loc="best", fontsize=8)
     ax_hist.hist(energies, bins=60, color="C3")
     ax_hist.set_xlabel("energy (eV)")
     ax_hist.set_ylabel("points")
+    ax_hist.yaxis.set_major_locator(MaxNLocator(integer=True))
     fig.tight_layout()
     return save_figure(fig, path)
 
@@ -94,7 +102,7 @@ def plot_rounds(path: str | Path, rounds: list[dict], values_by_round: list[np.n
         label="best so far",
     )
     ax.set_xlabel("round (0 = initial design)")
-    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    _round_axis(ax, [r["round"] for r in rounds])
     ax.set_ylabel("loss")
     ax.legend()
     fig.tight_layout()
@@ -118,7 +126,7 @@ def plot_spectrum_match(
     fig = Figure(figsize=(8, 4.5))
     ax = fig.subplots()
     ax.plot(target_x, _unit_range(target), "k--", lw=2, label="target")
-    ax.plot(x, _unit_range(spectrum), color="C3", label="best recipe (median droplet)")
+    ax.plot(x, _unit_range(spectrum), color="C3", label="best recipe (median of its droplets)")
     ax.set_xlabel("wavelength (nm)")
     ax.set_ylabel("normalised absorbance")
     ax.set_title(title)
@@ -154,7 +162,7 @@ def plot_importance_by_round(path: str | Path, rounds: list[dict]) -> Path:
             label=name,
         )
     ax.set_xlabel("round")
-    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    _round_axis(ax, [r["round"] for r in explained])
     ax.set_ylabel("mean |SHAP| on the GP's predicted loss")
     ax.legend(fontsize=8)
     fig.tight_layout()
@@ -169,10 +177,15 @@ def plot_identification(
     present: list[str],
     thresholds: dict[str, float] | None = None,
     warnings: Sequence[str] = (),
+    window: tuple[int, int] | None = None,
 ) -> Path:
     """A core-loss spectrum beside the present elements (highlighted) and the most
     probable others, ``TOP_ELEMENTS`` bars in all (more when more are present), each
     with a tick at its threshold; any warnings are written above the spectrum.
+
+    The spectrum's line breaks at gaps in the energy axis (``GAP_STEPS``), its points
+    outside ``window`` are grey, and counts spanning more than ``LOG_SPAN`` are drawn on
+    a log axis (a low-loss tail would flatten every edge on a linear one).
 
     Args:
         energy: (m,) energy loss, eV; counts: (m,) the spectrum.
@@ -183,13 +196,13 @@ def plot_identification(
             them; no ticks when None.
         warnings: sentences on where the spectrum leaves the trained range
             (``identify_spectrum``'s ``warnings``).
+        window: (first, last) channel, eV, that the networks saw (``identify_spectrum``'s
+            ``window``); all points are drawn as seen when None.
     """
     lines = [line for warning in warnings for line in textwrap.wrap(warning, WARNING_WIDTH)]
     fig = Figure(figsize=(11, 4 + 0.16 * len(lines)), layout="constrained")
     left, right = fig.subplots(1, 2, width_ratios=(2, 1))
-    left.plot(energy, counts, lw=1)
-    left.set_xlabel("energy loss (eV)")
-    left.set_ylabel("counts")
+    _plot_counts(left, energy, counts, window)
     left.set_title("\n".join(lines), loc="left", fontsize=8, color="C3")
     others = [n for n in probabilities if n not in present]
     shown = {*present, *others[: max(TOP_ELEMENTS - len(present), 0)]}  # present ones always
@@ -205,6 +218,43 @@ def plot_identification(
     right.set_xlabel(label)
     fig.suptitle(f"elements present: {', '.join(present) or 'none'}")
     return save_figure(fig, path)
+
+
+def _plot_counts(ax, energy: np.ndarray, counts: np.ndarray, window) -> None:
+    """``counts`` (m,) against ``energy`` (m,): broken at gaps, grey outside ``window``
+    (first, last eV or None), on a log axis when the positive counts span over ``LOG_SPAN``."""
+    energy, counts = np.asarray(energy, dtype=float), np.asarray(counts, dtype=float)
+    seen = np.ones(energy.shape, dtype=bool)
+    if window is not None:
+        seen = (energy >= window[0] - 0.5) & (energy <= window[1] + 0.5)
+    step = np.diff(energy)
+    gaps = np.flatnonzero(step > GAP_STEPS * np.median(step)) + 1
+    energy, counts = np.insert(energy, gaps, np.nan), np.insert(counts, gaps, np.nan)
+    seen = np.insert(seen, gaps, True)
+    ax.plot(energy, np.where(seen, counts, np.nan), lw=1, color="C0")
+    if not seen.all():
+        ax.plot(energy, np.where(seen, np.nan, counts), lw=1, color="0.6")
+        label = f"not identified: outside the {window[0]}-{window[1]} eV the networks saw"
+        for low, high in (
+            (np.nanmin(energy), window[0] - 0.5),
+            (window[1] + 0.5, np.nanmax(energy)),
+        ):
+            if high > low:
+                ax.axvspan(low, high, color="0.9", lw=0, zorder=0, label=label)
+                label = None  # one entry in the legend
+        ax.legend(fontsize=8)
+    positive = counts[counts > 0]
+    ax.set_ylabel("counts")
+    if positive.size and positive.max() > LOG_SPAN * positive.min():
+        ax.set_yscale("log", nonpositive="mask")
+        ax.set_ylabel("counts (log scale)")
+    ax.set_xlabel("energy loss (eV)")
+
+
+def _round_axis(ax, rounds: list[int]) -> None:
+    """Whole-number ticks on an x axis of ``rounds``, half a round beyond the first and last."""
+    ax.set_xlim(min(rounds) - 0.5, max(rounds) + 0.5)
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True, min_n_ticks=1))
 
 
 def save_figure(fig, path: str | Path) -> Path:

@@ -23,7 +23,7 @@ from adaptive.figures import (
 )
 from adaptive.insights import fewest_explained
 from adaptive.journal import Journal
-from adaptive.objectives import MIN_COVERAGE, SpectrumObjective, reduce_spectra
+from adaptive.objectives import MIN_COVERAGE, SpectrumObjective, reduce_spectra, target_loss
 from adaptive.server import Server
 from adaptive.space import Space
 from adaptive.strategies.batch_bo import GREEDY_METHODS, MAX_BATCH, MAX_GREEDY_BATCH
@@ -262,6 +262,9 @@ def simulate_xas(
         model["std"],
         truth,
         title=f"{strategy} on {Path(source).name}: {scanned}, {len(energies)} points",
+        ylabel=f"{instrument.channel} (counts)"
+        if instrument.channel in COUNT_CHANNELS
+        else instrument.channel,
     )
     return {
         "campaign_id": campaign_id,
@@ -523,6 +526,17 @@ def best_droplets(space: Space, best: np.ndarray, observations: list) -> np.ndar
     return np.array([o.spectrum.y for o, hit in zip(with_spectra, at_best, strict=True) if hit])
 
 
+def _best_title(n_droplets: int, drawn: float, best: float) -> str:
+    """The best-spectrum figure's title: the loss of the spectrum drawn, the median of
+    ``n_droplets`` droplets, beside the recipe's loss ``best`` when they differ."""
+    if n_droplets == 1:
+        return f"best recipe: loss {drawn:.3g}"
+    return (
+        f"best recipe: median spectrum of its {n_droplets} droplets, loss {drawn:.3g}\n"
+        f"(the recipe's loss, {best:.3g}, is the median of the droplets' own losses)"
+    )
+
+
 def _synthesis_figures(out, journal_path, campaign_id, insights, target_x, target_y) -> list:
     journal = Journal(journal_path)
     try:
@@ -535,6 +549,8 @@ def _synthesis_figures(out, journal_path, campaign_id, insights, target_x, targe
     ends = [0] + list(np.cumsum([r["n_recipes"] for r in insights["rounds"]]))
     per_round = [y[a:b] for a, b in zip(ends[:-1], ends[1:], strict=True)]
     droplets = best_droplets(strategy.space, x[int(np.argmin(y))], observations)
+    spectrum = reduce_spectra(droplets)
+    drawn = target_loss(WAVELENGTHS, spectrum, target_x, target_y)
     shap_rounds = [r for r in insights["rounds"] if r["shap_values"] is not None]
     final = shap_rounds[-1]
     n_total = sum(r["n_recipes"] for r in insights["rounds"])
@@ -546,10 +562,10 @@ def _synthesis_figures(out, journal_path, campaign_id, insights, target_x, targe
         plot_spectrum_match(
             out / "best_spectrum.png",
             WAVELENGTHS,
-            reduce_spectra(droplets),
+            spectrum,
             target_x,
             target_y,
-            title=f"best loss {float(np.min(y)):.3f}",
+            title=_best_title(len(droplets), drawn, float(np.min(y))),
         ),
         plot_shap(
             final["shap_values"],

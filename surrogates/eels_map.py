@@ -46,6 +46,9 @@ MIN_CLUSTER = 4
 #: Images of fewer pixels are too small to judge coherence: every element above
 #: ``MIN_FRACTION`` is present.
 MIN_COHERENCE_PIXELS = 16
+#: Probability axis of a line scan's profiles: a little beyond [0, 1], so that lines at
+#: p = 0 or 1 are not drawn on the axes' frame.
+PROFILE_YLIM = (-0.03, 1.03)
 #: When an element is present, in words (for warnings).
 PRESENT_RULE = (
     f"above its threshold in {MIN_FRACTION:.0%} of the identified pixels and spatially "
@@ -395,18 +398,27 @@ def _plot_map(
 
 
 def _plot_profile(ax, p: np.ndarray, threshold: float, axis: NavigationAxis) -> None:
-    """A line scan's ``p`` (n,) against position, the threshold dashed, NaN pixels grey."""
+    """A line scan's ``p`` (n,) against position, the threshold dashed, NaN pixels grey;
+    the legend below the panel, where it hides no point at p = 0 or 1."""
     position = axis.offset + axis.scale * np.arange(p.size)
-    ax.plot(position, p, marker=".", markersize=3, linewidth=1, label="probability")
+    ax.plot(position, p, marker=".", markersize=5, linewidth=1.2, label="probability")
     ax.axhline(threshold, color="red", linestyle="--", linewidth=1, label="threshold")
+    low, high = PROFILE_YLIM
     missing = np.isnan(p)
     if missing.any():
-        ax.bar(position[missing], 1, width=abs(axis.scale), color=GREY, label="not identified")
-    ax.set_ylim(0, 1)
-    ax.set_xlabel(_label("position", axis), fontsize=8)
-    ax.set_ylabel("probability", fontsize=8)
-    ax.tick_params(labelsize=7)
-    ax.legend(fontsize=6)
+        ax.bar(
+            position[missing],
+            high - low,
+            bottom=low,
+            width=abs(axis.scale),
+            color=GREY,
+            label="not identified",
+        )
+    ax.set_ylim(low, high)
+    ax.set_xlabel(_label("position", axis))
+    ax.set_ylabel("probability")
+    ax.tick_params(labelsize=9)
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), ncols=3, fontsize=9)
 
 
 def plot_probability_maps(
@@ -438,9 +450,11 @@ def plot_probability_maps(
             f"no element to plot: none is present ({PRESENT_RULE}); name elements to show"
         )
     height, width = result.probabilities.shape[:2]
-    columns = min(4, len(elements))
+    profiles = 1 in (height, width)
+    columns = min(2 if profiles else 4, len(elements))
     rows = -(-len(elements) // columns)
-    fig = Figure(figsize=(3.4 * columns, 3.0 * rows + 0.4))
+    panel = (6.0, 4.2) if profiles else (3.4, 3.0)
+    fig = Figure(figsize=(panel[0] * columns, panel[1] * rows + 0.4))
     axes = fig.subplots(rows, columns, squeeze=False)
     for ax in axes.ravel()[len(elements) :]:
         ax.set_visible(False)
@@ -454,7 +468,8 @@ def plot_probability_maps(
         else:
             _plot_map(fig, ax, p, threshold, navigation)
         ax.set_title(
-            f"{symbol}: {100 * result.fractions[j]:.0f} % of identified pixels", fontsize=9
+            f"{symbol}: {100 * result.fractions[j]:.0f} % of identified pixels",
+            fontsize=11 if profiles else 9,
         )
     missing = result.unidentified + result.no_signal
     if missing:

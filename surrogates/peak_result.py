@@ -323,19 +323,22 @@ class PeakFitResult:
         fig = Figure(figsize=(8, 6), layout="constrained")
         ax, ax_res = fig.subplots(2, 1, sharex=True, gridspec_kw={"height_ratios": [3, 1]})
         ax.plot(e, self.counts, ".", ms=3, color="0.3", label="data")
-        ax.plot(e, self.background, "--", color="C7", lw=1, label="background")
+        # over the peaks' lines, which start from it; under the envelope (zorder 3)
+        ax.plot(e, self.background, "--", color="C7", lw=1, label="background", zorder=2.5)
         for i, curve in enumerate(self.peak_curves().T):
             colour, label = PEAK_COLOURS[i % len(PEAK_COLOURS)], f"{self.peaks[i].center:.2f} eV"
             top = self.background + curve
             ax.fill_between(e, self.background, top, color=colour, alpha=0.3, lw=0)
             ax.plot(e, top, color=colour, lw=0.8, label=label)
-        ax.plot(e, self.model, color="C3", lw=1.5, label="envelope")
+        ax.plot(e, self.model, color="C3", lw=1.5, label="envelope", zorder=3)
         ax.set_ylabel("counts")
         ax.invert_xaxis()
         ax.legend(fontsize="small")
-        split = self.splitting
-        doublets = "" if split is None else f", doublets {split.value:.2f} eV apart"
-        ax.set_title(f"{name or self.method}: {len(self.peaks)} peaks{doublets}")
+        n = len(self.peaks)
+        title = f"{name or self.method}: {n} peak{'' if n == 1 else 's'}"
+        if self.splitting is not None:
+            title += f", doublet splitting {self.splitting.value:.2f} eV"
+        ax.set_title(title)
         ax_res.plot(e, self.residual, lw=0.8, color="0.3")
         ax_res.axhline(0.0, color="C3", lw=0.8)
         ax_res.set_xlabel("binding energy (eV)")

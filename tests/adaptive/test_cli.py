@@ -430,7 +430,7 @@ def test_fit_peaks_figure_title_keeps_the_doublet_note(c1s, capsys, monkeypatch)
 
     monkeypatch.setattr("adaptive.figures.save_figure", save)
     assert main(["fit", "peaks", str(c1s), "--json"]) == 0
-    assert titles == ["C1s region: 1 peaks, doublets 2.50 eV apart"]
+    assert titles == ["C1s region: 1 peak, doublet splitting 2.50 eV"]
 
 
 def test_fit_peaks_and_bench_peakfit_use_the_weights_file_given(tmp_path, c1s, capsys, monkeypatch):

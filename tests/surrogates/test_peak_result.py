@@ -123,8 +123,8 @@ def test_a_named_plot_keeps_the_doublet_note_in_its_title():
         splitting=Estimate(6.0, 0.01), ratio=Estimate(0.5),
     )  # fmt: skip
     title = doublet.plot(name="Ti2p").axes[0].get_title()
-    assert title == "Ti2p: 2 peaks, doublets 6.00 eV apart"
-    assert doublet.plot().axes[0].get_title() == "test: 2 peaks, doublets 6.00 eV apart"
+    assert title == "Ti2p: 2 peaks, doublet splitting 6.00 eV"
+    assert doublet.plot().axes[0].get_title() == "test: 2 peaks, doublet splitting 6.00 eV"
 
 
 def test_no_peak_is_drawn_in_the_envelopes_colour():
