@@ -11,7 +11,6 @@ import pytest
 from matplotlib.backends.backend_svg import FigureCanvasSVG
 from matplotlib.figure import Figure
 
-import adaptive.figures
 from adaptive.errors import InvalidParameterError
 from adaptive.figures import (
     plot_identification,
@@ -132,19 +131,6 @@ def test_a_folder_is_refused_and_nothing_written_beside_it(tmp_path, name):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["existing"]
     assert list((tmp_path / "existing").iterdir()) == []
     assert fig.number not in plt.get_fignums()
-
-
-@pytest.fixture
-def saved(monkeypatch):
-    """The figures the plot functions would save, instead of saving them."""
-    figures = []
-
-    def keep(fig, path):
-        figures.append(fig)
-        return Path(path)
-
-    monkeypatch.setattr(adaptive.figures, "save_figure", keep)
-    return figures
 
 
 def test_importance_by_round_leaves_out_rounds_without_importance(tmp_path, saved):

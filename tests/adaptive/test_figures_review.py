@@ -1,15 +1,12 @@
 """What the figures show: whole rounds, the spectrum the networks saw, titles that
 describe the curve drawn, profiles not hidden by their frame or legend."""
 
-from pathlib import Path
-
 import numpy as np
 import pytest
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 
 import adaptive.figures
 import adaptive.simulate
-import surrogates.eels_map
 from adaptive.figures import plot_identification, plot_importance_by_round, plot_rounds, plot_scan
 from adaptive.objectives import target_loss
 from adaptive.simulate import simulate_synthesis
@@ -17,20 +14,6 @@ from simulators.eels import ELEMENTS
 from simulators.eels_files import NavigationAxis
 from surrogates.eels_map import CubeResult, plot_probability_maps
 from surrogates.peak_result import Estimate, FittedPeak, PeakFitResult
-
-
-@pytest.fixture
-def saved(monkeypatch):
-    """The figures saved from now on by adaptive.figures and surrogates.eels_map."""
-    figures = []
-
-    def keep(fig, path):
-        figures.append(fig)
-        return Path(path)
-
-    monkeypatch.setattr(adaptive.figures, "save_figure", keep)
-    monkeypatch.setattr(surrogates.eels_map, "save_figure", keep)
-    return figures
 
 
 def shown_ticks(axis) -> list[float]:
