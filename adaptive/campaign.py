@@ -161,7 +161,7 @@ class Campaign:
         An energy_scan whose starting grid is larger than ``max_observations`` is refused.
         """
         _check_journal(journal)
-        if not isinstance(strategy, dict):  # not a strategy object: the journal keeps its config
+        if not isinstance(strategy, dict):  # the journal keeps the config; resume rebuilds from it
             raise InvalidParameterError(
                 f'strategy must be a config {{"name": one of {sorted(STRATEGIES)}, "options": '
                 f"{{...}}}}, from which the campaign builds (and on resume rebuilds) the strategy; "
