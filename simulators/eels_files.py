@@ -179,6 +179,17 @@ _XRAY_SIGNAL = re.compile(r"(?!.*\bE?ELS\b)(?:x?eds|edxs?|wdxs?|wds|xrf)(?:[\s_/
 _MSA_HEADER_KEYS = {"format", "datatype", "xperchan", "offset", "npoints", "ncolumns", "xunits"}
 
 
+def _refuse_xray(signal_type: str, named: str, eels: str) -> None:
+    """A ValueError when ``signal_type`` marks an X-ray spectrum (``_XRAY_SIGNAL``);
+    ``named`` says where the file gives it, ``eels`` how it names an EELS spectrum."""
+    if _XRAY_SIGNAL.fullmatch(signal_type):
+        raise ValueError(
+            f"{named} {signal_type!r} marks an X-ray spectrum (EDS, WDS or XRF), not an "
+            "electron energy-loss one, and the EELS identifier reads EELS spectra only; pass "
+            f"an EELS spectrum ({eels})"
+        )
+
+
 def _is_msa(text: str) -> bool:
     """Whether ``text`` is EMSA/MSA: a ``#SPECTRUM`` line (also ``# SPECTRUM :``, any case)
     and at least one MSA header keyword, so that a text file whose comment reads
@@ -218,12 +229,7 @@ def _parse_msa(text: str, source: str) -> EELSSpectrum:
             f"{source}: no '#SPECTRUM' line, so not an EMSA/MSA file; read it with read_eels_text"
         )
     signal = str(header.get("signaltype", "")).strip()
-    if _XRAY_SIGNAL.fullmatch(signal):
-        raise ValueError(
-            f"{source}: #SIGNALTYPE {signal!r} marks an X-ray spectrum (EDS, WDS or XRF), "
-            "not an electron energy-loss one, and the EELS identifier reads EELS spectra "
-            "only; pass an EELS spectrum (#SIGNALTYPE : ELS or EELS)"
-        )
+    _refuse_xray(signal, f"{source}: #SIGNALTYPE", "#SIGNALTYPE : ELS or EELS")
     values = np.array([v for row in data for v in row])
     lines = np.array(lines, dtype=int)
     datatype = str(header.get("datatype", "Y")).upper()
@@ -455,12 +461,7 @@ def signal_image(signals: list[dict], source: str) -> EELSImage:
     metadata = dict(signal.get("metadata", {}))
     about = metadata.get("Signal")
     kind = str(about.get("signal_type", "") if isinstance(about, dict) else "").strip()
-    if _XRAY_SIGNAL.fullmatch(kind):
-        raise ValueError(
-            f"{source!r}: its metadata's signal_type {kind!r} marks an X-ray spectrum (EDS, "
-            "WDS or XRF), not an electron energy-loss one, and the EELS identifier reads "
-            "EELS spectra only; pass an EELS spectrum (signal_type EELS)"
-        )
+    _refuse_xray(kind, f"{source!r}: its metadata's signal_type", "signal_type EELS")
     axes = signal["axes"]
     signal_axes = [str(a.get("name", "?")) for a in axes if not a.get("navigate", True)]
     if any("navigate" in a for a in axes) and len(signal_axes) != 1:

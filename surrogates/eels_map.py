@@ -162,9 +162,9 @@ def _block_probabilities(
     for code in np.unique(span):
         low, high = divmod(int(code), size)
         pixels = readable[span == code]
+        span_energy = energy[low : high + 1]
         for start in range(0, len(pixels), INFERENCE_BATCH):
             batch = pixels[start : start + INFERENCE_BATCH]
-            span_energy = energy[low : high + 1]
             part = _fill_gaps(counts[batch, low : high + 1], span_energy)
             try:
                 spectra, window = to_channels(span_energy, part, normalise=False)
