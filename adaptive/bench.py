@@ -4,7 +4,8 @@ NRMSE, exactly as the issue defines it: truth = PCHIP through the file's
 (E, mu), scaled to [0, 1] by its 0.5th and 99.5th percentiles; error = RMS of
 (reconstruction - truth) over 4000 uniform energies spanning the file's range.
 Every method measures through the same instrument, a replay of the file, with
-Poisson noise when ``noise_counts`` is set, and is scored against the noise-free
+Poisson noise when ``noise_counts`` is set (the sequential methods also get each
+reading's counting uncertainty, as in a campaign), and is scored against the noise-free
 truth. Grid, conventional and random reconstruct by linear interpolation, the GP by
 its posterior mean. ``points_to_X`` is the first count at which NRMSE <= X.
 The conventional scans put their edge at the steepest rise of the truth.
@@ -26,6 +27,7 @@ from adaptive.records import Observation
 from adaptive.simulate import check_noise_counts, with_noise
 from adaptive.space import Dimension, Space
 from adaptive.strategies import ConventionalScan, EnergyScan, RandomScan, UniformGrid
+from drivers.simulated import SimulatedInstrument
 from simulators import RecordedSpectrum
 
 THRESHOLDS = {"points_to_1pct": 0.01, "points_to_2pct": 0.02}
@@ -90,9 +92,13 @@ def _first_reaching(errors: list[tuple[int, float]]) -> dict:
 
 
 def _run_sequential(
-    truth: Truth, strategy, measure: Callable, max_points: int, min_points: int = 0
+    truth: Truth,
+    strategy,
+    instrument: SimulatedInstrument,
+    max_points: int,
+    min_points: int = 0,
 ) -> dict:
-    """Suggest-measure-observe one point at a time.
+    """Suggest-measure-observe one point at a time, each reading with its uncertainty.
 
     The timed ``suggest`` includes the model fit on everything observed so far;
     the NRMSE of that fitted model is recorded for that count.
@@ -108,8 +114,15 @@ def _run_sequential(
             break
         if n == max_points:
             break
-        energy = suggestion.point["energy"]
-        strategy.observe([Observation(point={"energy": energy}, value=float(measure(energy)))])
+        instrument.move(suggestion.point)
+        reading = instrument.read()
+        strategy.observe(
+            [
+                Observation(
+                    point=suggestion.point, value=reading.value, uncertainty=reading.uncertainty
+                )
+            ]
+        )
     return {
         **_first_reaching(errors),
         "suggest_ms_median": 1000 * float(np.median(suggest_s)),
@@ -175,6 +188,7 @@ def bench_scan(
     noise_counts = check_noise_counts(noise_counts)
     truth = Truth(path, fluorescence)
     noisy = with_noise(truth.recording, noise_counts, 0, f"--spectrum {path}")
+    instrument = SimulatedInstrument(noisy)
     # every scan is built (and so checked) before the minutes of sequential runs
     grids = [UniformGrid(truth.space, n) for n in range(2, max_points + 1)]
     scales = np.geomspace(0.2, 200, 2000)
@@ -185,7 +199,7 @@ def bench_scan(
         methods["gp"] = _run_sequential(
             truth,
             EnergyScan(truth.space),
-            noisy.measure,
+            instrument,
             max_points,
             min_points=min(200, max_points),
         )
@@ -195,7 +209,7 @@ def bench_scan(
         methods["conventional"] = _fixed_scans(truth, scans, noisy.measure)
         bar.update()
         runs = [
-            _run_sequential(truth, RandomScan(truth.space, seed), noisy.measure, max_points)
+            _run_sequential(truth, RandomScan(truth.space, seed), instrument, max_points)
             for seed in range(random_seeds)
         ]
         methods["random"] = {

@@ -8,7 +8,8 @@ the k-space prior ``EnergyScan`` passes by default, or uniform without one) so
 that a stationary Matern kernel in ``u`` fits both regions. Each ``fit``
 re-learns the hyperparameters from a cold start and from the previous fit's,
 keeps the likelier, and then re-derives the warp from the new posterior mean for
-the next fit.
+the next fit. The noise is learned (one level) unless the caller knows each
+measurement's variance (counting statistics): then that is held fixed.
 
 Inputs are scaled to [0, 1] by the caller (positions outside are refused, not clamped);
 outputs are standardised here.
@@ -52,6 +53,12 @@ def _snapshot(model: torch.nn.Module) -> dict:
     return {k: v.detach().clone() for k, v in model.state_dict().items()}
 
 
+def _loadable(model: torch.nn.Module, hyper: dict) -> dict:
+    """``model``'s state with the entries of ``hyper`` it has: a learned noise level is
+    dropped when the noise becomes known, and kept at the model's own when it stops."""
+    return {**model.state_dict(), **{k: v for k, v in hyper.items() if k in model.state_dict()}}
+
+
 class _ExactGP(gpytorch.models.ExactGP):
     def __init__(self, u: torch.Tensor, y: torch.Tensor, likelihood, nu: float):
         super().__init__(u, y, likelihood)
@@ -77,7 +84,8 @@ class WarpedGP:
         nu: Matern smoothness (0.5, 1.5 or 2.5).
         min_noise, max_noise: bounds of the learned noise variance (standardised
             units), 0 < min_noise < max_noise. The upper bound keeps the fit out of the
-            "all noise, no signal" optimum that otherwise traps it on sparse data.
+            "all noise, no signal" optimum that otherwise traps it on sparse data. A
+            known noise (``fit(noise=...)``) is floored at ``min_noise``.
         fit_iterations: L-BFGS iterations per fit, an integer >= 1.
     """
 
@@ -138,15 +146,18 @@ class WarpedGP:
         self._next_warp = self.warp
         self._hyper: dict | None = None
         self._model: _ExactGP | None = None
+        self._noise: np.ndarray | None = None  # known variances (n,) in y's units, or None
 
     def _u(self, x: np.ndarray) -> torch.Tensor:
         """Warped coordinates of ``x`` (n,) as an ``n x 1`` tensor."""
         return torch.as_tensor(np.interp(x, self.grid, self.warp), dtype=DTYPE)[:, None]
 
-    def fit(self, x: np.ndarray, y: np.ndarray) -> WarpedGP:
+    def fit(self, x: np.ndarray, y: np.ndarray, noise: np.ndarray | None = None) -> WarpedGP:
         """Learn hyperparameters on ``x`` (n,) in [0, 1] and ``y`` (n,), then update the warp.
 
-        The model keeps copies: later edits of the caller's arrays change nothing.
+        ``noise`` (n,): each measurement's known variance, in y's units squared (the
+        square of its uncertainty), held fixed; None learns one noise level. The model
+        keeps copies: later edits of the caller's arrays change nothing.
         """
         x = np.array(x, float)
         y = np.array(y, float)
@@ -159,17 +170,24 @@ class WarpedGP:
                 "fit needs finite x and y (no NaN/inf): drop or re-measure the bad points"
             )
         _in_unit_interval("x", x)
+        if noise is not None:
+            noise = np.array(noise, float)
+            if noise.shape != x.shape or not (np.isfinite(noise) & (noise >= 0)).all():
+                raise InvalidParameterError(
+                    f"noise must hold one finite variance >= 0 per point, {x.shape}, got "
+                    f"shape {noise.shape}: pass each uncertainty squared, or None to learn it"
+                )
         with one_torch_thread():
-            self._fit(x, y)
+            self._fit(x, y, noise)
         return self
 
-    def _fit(self, x: np.ndarray, y: np.ndarray) -> None:
+    def _fit(self, x: np.ndarray, y: np.ndarray, noise: np.ndarray | None) -> None:
         """Fit from the warm start and from the cold start; keep the likelier."""
         self.warp = self._next_warp
-        model = self._build(x, y)
+        model = self._build(x, y, noise)
         starts = [self._cold_start(model)]
         if self._hyper is not None:
-            starts.append(self._hyper)
+            starts.append(_loadable(model, self._hyper))
         best, best_loss = None, np.inf
         for start in starts:
             model.load_state_dict(start)
@@ -204,30 +222,37 @@ class WarpedGP:
         except (RuntimeError, ValueError):  # a failed Cholesky: this start is out
             return np.inf
 
-    @staticmethod
-    def _cold_start(model: _ExactGP) -> dict:
+    def _cold_start(self, model: _ExactGP) -> dict:
         """Hyperparameters near the signal-dominated optimum: small noise, short lengthscale.
 
         Warm starts alone drift into the "all noise" optimum on sparse data.
         """
-        model.likelihood.noise = 1e-4
+        if self._noise is None:
+            model.likelihood.noise = 1e-4
         model.covar_module.base_kernel.lengthscale = 0.1
         model.covar_module.outputscale = 1.0
         model.mean_module.constant.data.fill_(0.0)
         return _snapshot(model)
 
-    def _build(self, x: np.ndarray, y: np.ndarray) -> _ExactGP:
-        """A GP on ``x`` (n,), ``y`` (n,) with the current warp and stored hyperparameters."""
-        self._x, self._y = x, y
+    def _build(self, x: np.ndarray, y: np.ndarray, noise: np.ndarray | None) -> _ExactGP:
+        """A GP on ``x`` (n,), ``y`` (n,) with the current warp and stored hyperparameters;
+        ``noise`` (n,) known variances in y's units, or None to learn one."""
+        self._x, self._y, self._noise = x, y, noise
         self._y_mean = float(y.mean())
         self._y_scale = float(y.std()) or 1.0
         self._target = torch.as_tensor((y - self._y_mean) / self._y_scale, dtype=DTYPE)
-        likelihood = gpytorch.likelihoods.GaussianLikelihood(
-            noise_constraint=gpytorch.constraints.Interval(self.min_noise, self.max_noise)
-        )
+        if noise is None:
+            likelihood = gpytorch.likelihoods.GaussianLikelihood(
+                noise_constraint=gpytorch.constraints.Interval(self.min_noise, self.max_noise)
+            )
+        else:
+            standardised = np.maximum(noise / self._y_scale**2, self.min_noise)
+            likelihood = gpytorch.likelihoods.FixedNoiseGaussianLikelihood(
+                torch.as_tensor(standardised, dtype=DTYPE)
+            )
         model = _ExactGP(self._u(x), self._target, likelihood, self.nu).to(DTYPE)
         if self._hyper is not None:
-            model.load_state_dict(self._hyper)
+            model.load_state_dict(_loadable(model, self._hyper))
         model.eval()
         self._model = model
         return model
@@ -243,6 +268,7 @@ class WarpedGP:
         return {
             "x": self._x.tolist(),
             "y": self._y.tolist(),
+            "noise": None if self._noise is None else self._noise.tolist(),
             "warp": self.warp.tolist(),
             "next_warp": self._next_warp.tolist(),
             "hyper": {k: v.tolist() for k, v in self._hyper.items() if k in learned},
@@ -263,7 +289,12 @@ class WarpedGP:
             self.warp, self._next_warp = warp, next_warp
             hyper = {k: torch.tensor(v, dtype=DTYPE) for k, v in state["hyper"].items()}
             self._hyper = None
-            model = self._build(np.asarray(state["x"], float), np.asarray(state["y"], float))
+            noise = state.get("noise")  # states saved before known noise: learned
+            model = self._build(
+                np.asarray(state["x"], float),
+                np.asarray(state["y"], float),
+                None if noise is None else np.asarray(noise, float),
+            )
             # states saved before state() left out the bounds hold them too: the same values
             model.load_state_dict({**model.state_dict(), **hyper})
             self._hyper = _snapshot(model)
@@ -295,14 +326,23 @@ class WarpedGP:
         x = _in_unit_interval("x", as_positions("x", x))
         return self._posterior(self._x, self._target, x)
 
+    def _train_noise(self, n_pending: int = 0) -> torch.Tensor:
+        """Standardised noise variances (n + n_pending,) of the measured points, then of
+        pending ones: the learned level, or with known noise their median."""
+        noise = self._model.likelihood.noise.detach().expand(len(self._x))
+        pending = noise.median() if self._noise is not None else noise[0]
+        return torch.cat([noise, pending.expand(n_pending)])
+
     def _posterior(self, x_train, target, x) -> tuple[np.ndarray, np.ndarray]:
-        """Exact posterior by one Cholesky: train ``x_train`` (n,), ``target`` (n,); query (m,)."""
+        """Exact posterior by one Cholesky: train ``x_train`` (n,), the measured points then
+        any pending ones, ``target`` (n,); query (m,)."""
         model = self._model
         kernel = model.covar_module
         with torch.no_grad(), one_torch_thread():
             u_train, u = self._u(x_train), self._u(x)
             k_train = kernel(u_train).to_dense()
-            k_train = k_train + model.likelihood.noise * torch.eye(len(x_train), dtype=DTYPE)
+            noise = self._train_noise(len(x_train) - len(self._x))
+            k_train = k_train + torch.diag(noise)
             chol = torch.linalg.cholesky(k_train)
             cross = kernel(u_train, u).to_dense()  # n x m
             constant = model.mean_module.constant

@@ -51,6 +51,11 @@ class EnergyScan(Scan):
     fewer energies are left. On a dimension with a ``step`` every energy is snapped to its
     lattice.
 
+    When every observation carries an uncertainty (counting statistics, as the simulated
+    and replay drivers report), its square is held as that reading's noise; otherwise one
+    noise level is learned (a learned level sat at its bound on sparse noisy replays,
+    leaving readings outside the band).
+
     The GP is refitted, from a cold start and from the previous fit's hyperparameters,
     keeping the likelier (see ``WarpedGP``), whenever ``suggest`` (or ``stop_reason``,
     which a campaign calls just before it) finds new observations, from the third on;
@@ -149,12 +154,17 @@ class EnergyScan(Scan):
     def _unit(self, energy) -> np.ndarray:
         return (np.asarray(energy, float) - self.low) / (self.high - self.low)
 
+    def _known_noise(self) -> np.ndarray | None:
+        """The observations' variances (n,) when every one gave an uncertainty, else None."""
+        variance = self.uncertainties() ** 2
+        return variance if variance.size and not np.isnan(variance).any() else None
+
     def _fit(self) -> None:
         """Refit the GP when new observations arrived; update the stopping counter."""
         x, y = self.data()
         if len(x) == self._fitted_on:
             return
-        self.model.fit(self._unit(x), y)
+        self.model.fit(self._unit(x), y, self._known_noise())
         self._fitted_on = len(x)
         mean, std = self.model.predict_grid()
         scale = float(np.ptp(y)) or 1.0
@@ -242,7 +252,8 @@ class EnergyScan(Scan):
             return super().predict(points)
         model = self.model
         if len(x) != self._fitted_on:  # the copy's warp still reads this scan's data
-            model = copy.deepcopy(self.model, {id(self): self}).fit(self._unit(x), y)
+            model = copy.deepcopy(self.model, {id(self): self})
+            model.fit(self._unit(x), y, self._known_noise())
         return model.predict(self._unit(points))
 
     def stop_reason(self) -> str | None:

@@ -42,7 +42,7 @@ class Scan:
             )
         self.space = space
         self.dimension = dims[0]
-        self._observed: dict[tuple, tuple[float, float]] = {}
+        self._observed: dict[tuple, tuple[float, float, float]] = {}
 
     def _require_ev(self, why: str) -> None:
         """An error unless the dimension's units are eV or unset: ``why`` is given in eV."""
@@ -83,14 +83,23 @@ class Scan:
                     f"got only a spectrum at {obs.point}"
                 )
             position = float(self.space.validate(obs.point)[self.dimension.name])
-            self._observed[(position, obs.value, obs.time)] = (position, obs.value)
+            uncertainty = np.nan if obs.uncertainty is None else obs.uncertainty
+            self._observed[(position, obs.value, obs.time)] = (position, obs.value, uncertainty)
+
+    def _rows(self) -> np.ndarray:
+        """(n, 3) observed position, value and uncertainty (NaN: not given), by position."""
+        rows = sorted(self._observed.values(), key=lambda row: row[:2])
+        return np.array(rows, float).reshape(-1, 3)
 
     def data(self) -> tuple[np.ndarray, np.ndarray]:
         """Observed positions (n,) and values (n,), sorted by position."""
-        if not self._observed:
-            return np.empty(0), np.empty(0)
-        pairs = np.array(sorted(self._observed.values()))
-        return pairs[:, 0], pairs[:, 1]
+        rows = self._rows()
+        return rows[:, 0], rows[:, 1]
+
+    def uncertainties(self) -> np.ndarray:
+        """One standard deviation (n,) per value of ``data()``, in its order; NaN where the
+        observation gave none."""
+        return self._rows()[:, 2]
 
     def suggest(self, n: int, pending: Sequence[dict[str, Any]] = ()) -> list[Suggestion]:
         """Up to ``n`` positions; ``pending`` holds points (``suggestion.point``) not to repeat."""
