@@ -10,13 +10,14 @@ the request's are dropped and waiting goes on until the timeout.
 On timeout the socket is closed (``linger=0``), a new one connects, and the same
 request (same id, so the server can de-duplicate) is sent again, ``retries`` times
 at most; then :class:`~adaptive.errors.ServerUnavailableError` is raised, carrying the
-unanswered :class:`Request` as its ``request``. To keep retrying past that,
-:meth:`Client.send` that request again (or :meth:`Client.prepare` one and send it as
-often as needed): its copies are the same bytes, so a server that was only slow answers
-them from its reply cache instead of doing the work again. Calling :meth:`Client.call`
-again instead makes a new request, which a server that did the first one does again: an
-``observation_put`` of one reading is journaled twice, unless both name the same
-``client_id`` and ``sequence``.
+unanswered :class:`Request` as its ``request``; its message says whether the server
+answered a ``server_ping`` (sent once, on a fresh socket): up but busy, not gone. To
+keep retrying past that, :meth:`Client.send` that request again (or
+:meth:`Client.prepare` one and send it as often as needed): its copies are the same
+bytes, so a server that was only slow answers them from its reply cache instead of
+doing the work again. Calling :meth:`Client.call` again instead makes a new request,
+which a server that did the first one does again: an ``observation_put`` of one reading
+is journaled twice, unless both name the same ``client_id`` and ``sequence``.
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ from adaptive.errors import (
     CampaignStoppedError,
     InstrumentStateError,
     InvalidParameterError,
+    JournalError,
     OutOfSpaceError,
     ProtocolError,
     RemoteError,
@@ -55,6 +57,7 @@ __all__ = [
     "Client",
     "InstrumentStateError",
     "InvalidParameterError",
+    "JournalError",
     "OutOfSpaceError",
     "RemoteError",
     "Request",
@@ -70,6 +73,10 @@ MAX_TIMEOUT_S = (2**31 - 1) // 1000
 #: ``adaptive.campaign.MAX_SUGGESTIONS``, repeated here so that a client need not import
 #: the campaign (and its strategies); a test keeps the two equal.
 MAX_SUGGESTIONS = 1000
+
+#: Longest wait, s, for the ping that tells a busy server from a missing one once a
+#: request's tries have all timed out.
+PING_TIMEOUT_S = 1.0
 
 
 @dataclass(frozen=True)
@@ -209,9 +216,10 @@ class Client:
             InvalidParameterError: ``request`` is not a :class:`Request`.
             RemoteError: the server answered with an error, as :meth:`call` raises it.
             ProtocolError: the server's reply is malformed.
-            ServerUnavailableError: no reply after ``retries + 1`` tries; its ``request``
-                is ``request``, to send again. A method in ``protocol.STATE_CHANGING``
-                may have been done all the same: its message says so.
+            ServerUnavailableError: no reply after ``retries + 1`` tries (the message says
+                whether the server still answers a ping); its ``request`` is ``request``,
+                to send again. A method in ``protocol.STATE_CHANGING`` may have been done
+                all the same: its message says so.
         """
         if not isinstance(request, Request):
             raise InvalidParameterError(
@@ -222,15 +230,23 @@ class Client:
         for attempt in range(tries):
             if attempt:
                 self._close_socket()  # Lazy Pirate: a fresh socket for every retry
-            reply = self._try_once(frames, request.id)
+            reply = self._try_once(frames, request.id, self.timeout_s)
             if reply is not None:
                 return protocol.unwrap_reply(reply)
         self._close_socket()  # drop the unanswered request
-        message = (
-            f"no reply from {self.address} to {request.method!r} (request id {request.id}) "
-            f"after {tries} tries ({tries} timeouts of {self.timeout_s:g} s); check that the "
-            "server is running at that address, or raise timeout_s/retries"
-        )
+        if request.method != "server_ping" and self._answers_ping():
+            message = (
+                f"the server at {self.address} is up but has not answered this "
+                f"{request.method!r} (request id {request.id}) within {tries} tries of "
+                f"{self.timeout_s:g} s (a long model fit, on this or another campaign): raise "
+                "timeout_s, or pass outage_s to run_driver"
+            )
+        else:
+            message = (
+                f"no reply from {self.address} to {request.method!r} (request id {request.id}) "
+                f"after {tries} tries ({tries} timeouts of {self.timeout_s:g} s); check that the "
+                "server is running at that address, or raise timeout_s/retries"
+            )
         if request.method in protocol.STATE_CHANGING:
             message += (
                 f". The server may have done this {request.method} already: to try again, "
@@ -268,9 +284,25 @@ class Client:
             self._socket.close(linger=0)
             self._socket = None
 
-    def _try_once(self, frames: list[bytes], request_id: str) -> dict | None:
+    def _answers_ping(self) -> bool:
+        """Whether the server answers a ``server_ping`` on a fresh socket within
+        ``PING_TIMEOUT_S`` (or ``timeout_s``, if shorter)."""
+        envelope = protocol.request("server_ping")
+        try:
+            reply = self._try_once(
+                [b"", *protocol.encode(envelope)],
+                envelope["id"],
+                min(self.timeout_s, PING_TIMEOUT_S),
+            )
+        except ProtocolError:  # something answers, but not as our server does
+            return False
+        finally:
+            self._close_socket()
+        return reply is not None
+
+    def _try_once(self, frames: list[bytes], request_id: str, timeout_s: float) -> dict | None:
         """Send once and wait up to ``timeout_s``; the reply envelope, or None on timeout."""
-        deadline = time.monotonic() + self.timeout_s
+        deadline = time.monotonic() + timeout_s
         sock = self._open_socket()
         try:
             sock.send_multipart(frames)

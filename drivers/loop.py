@@ -15,11 +15,16 @@ from adaptive.client import (
     CampaignStoppedError,
     Client,
     InvalidParameterError,
+    JournalError,
     RemoteError,
     Request,
     ServerUnavailableError,
 )
 from drivers.protocols import Instrument, Reading
+
+#: Seconds between resends of a request the server refused as a ``JournalError`` (another
+#: process held the journal's write lock), while ``outage_s`` lasts.
+JOURNAL_RETRY_S = 0.5
 
 
 @dataclass(frozen=True)
@@ -78,11 +83,13 @@ def run_driver(
         outage_s: keep calling a server that does not answer (the client's own retries
             spent) until this many seconds have passed, e.g. while it restarts; the call
             in progress then runs its tries out, so giving up takes at least ``outage_s``
-            and up to ``(client.retries + 1) * client.timeout_s`` more. Each call resends
+            and up to ``(client.retries + 1) * client.timeout_s`` more, plus the client's
+            ping that tells a busy server from a gone one (at most 1 s). Each call resends
             the same request, which a server that was only slow answers from its reply
             cache, and a put keeps its sequence, so the reading in hand is journaled
             exactly once. A ``suggestions_get`` whose reply a restart lost leaves its
-            batch pending.
+            batch pending. A ``JournalError`` reply (another process holds the journal's
+            write lock, e.g. a backup) is likewise resent every ``JOURNAL_RETRY_S``.
 
     Returns:
         How many suggestions were measured and the campaign's status at the end. A
@@ -97,6 +104,9 @@ def run_driver(
             ``Reading`` or one whose ``point`` is not a dict (the batch released).
         ServerUnavailableError: the server stayed silent for ``outage_s`` and more (see
             ``outage_s``).
+        JournalError: the server could not write its journal, still so after ``outage_s``;
+            its ``request`` is the unanswered request (a put: the reading in hand, kept
+            unreleased as after a silent server), to resend with ``client.send``.
     """
     if not isinstance(client, Client):
         raise InvalidParameterError(
@@ -170,8 +180,8 @@ def run_driver(
         except CampaignStoppedError:
             return _stopped(client, outage_s, campaign_id, measured, todo, replicates)
         except BaseException as err:
-            if not (putting and isinstance(err, ServerUnavailableError)):  # a release would wait
-                # in vain on the server that failed
+            # unless the server failed the put (a release would wait, or fail, in vain)
+            if not (putting and isinstance(err, ServerUnavailableError | JournalError)):
                 _release(client, campaign_id, [s for s, n in todo if n == replicates])
                 if put is None and readings == replicates:  # apart: a put journaled whose
                     _release(client, campaign_id, [suggestion])  # reply was lost is refused
@@ -228,14 +238,18 @@ def _call(client: Client, outage_s: float, method: str, **params) -> dict:
 
 
 def _send(client: Client, outage_s: float, request: Request) -> dict:
-    """``client.send(request)`` retried while the server is unavailable (see ``_call``)."""
+    """``client.send(request)`` retried while the server is unavailable or its journal
+    busy, for up to ``outage_s`` (see ``_call``); the error raised carries ``request``."""
     deadline = time.monotonic() + outage_s
     while True:
         try:
             return client.send(request)
-        except ServerUnavailableError:
+        except (ServerUnavailableError, JournalError) as err:
             if time.monotonic() >= deadline:
+                err.request = request
                 raise
+            if isinstance(err, JournalError):  # answered at once: wait for the lock to go
+                time.sleep(JOURNAL_RETRY_S)
 
 
 def _suggest(client: Client, outage_s: float, campaign_id: str, n: int) -> dict:

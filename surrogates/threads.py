@@ -19,7 +19,15 @@ def one_torch_thread() -> Iterator[None]:
 
     For matrices of a few hundred rows extra threads only contend (measured: a
     warped-GP fit took 40 ms on one thread, 1.9 s on two busy cores).
+
+    ``PROCESS_STATE_LOCK`` is held only to change the count: when torch already runs on
+    one thread (``adaptive serve`` sets it so), the block takes no lock, and campaigns'
+    fits run side by side. A thread that changes the count meanwhile may restore more
+    threads while such a block runs: that makes the block slower, never wrong.
     """
+    if torch.get_num_threads() == 1:
+        yield
+        return
     with PROCESS_STATE_LOCK:
         threads = torch.get_num_threads()
         torch.set_num_threads(1)

@@ -35,9 +35,13 @@ def test_a_seeded_block_keeps_its_draws_while_another_thread_seeds():
 def test_a_one_thread_block_is_not_undone_by_another_thread_leaving_its_own():
     before = torch.get_num_threads()
     torch.set_num_threads(2)
-    inside, other_done = threading.Event(), threading.Event()
+    ready, inside, other_done = threading.Event(), threading.Event(), threading.Event()
 
     def other():
+        # two threads here too (a thread keeps its own count once it has used torch), so
+        # its block changes the count and takes the lock: on one thread it would take none
+        assert torch.get_num_threads() == 2
+        ready.set()
         inside.wait()
         with one_torch_thread():  # must wait: leaving it would restore 2 threads meanwhile
             pass
@@ -45,6 +49,7 @@ def test_a_one_thread_block_is_not_undone_by_another_thread_leaving_its_own():
 
     thread = threading.Thread(target=other)
     thread.start()
+    ready.wait(10)
     with one_torch_thread():
         inside.set()
         assert not other_done.wait(0.2)
