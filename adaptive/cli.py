@@ -6,12 +6,14 @@ import argparse
 import json
 import os
 import re
+import signal
 import sqlite3
 import sys
-import time
+import threading
 from collections.abc import Sequence
 from contextlib import contextmanager
 from pathlib import Path
+from typing import NoReturn
 
 from adaptive.errors import AdaptiveError, InvalidParameterError, JournalError, RemoteError
 
@@ -36,27 +38,66 @@ def _print_result(result: dict, args) -> None:
     print(json.dumps(result, indent=None if args.json else 2, allow_nan=False))
 
 
-def cmd_serve(args) -> int:
-    from adaptive.server import Server
+#: The signals that stop ``adaptive serve``: its closing line's first word, and the exit
+#: status of the stop (SIGTERM, a service manager's stop, is not a failure).
+SERVE_SIGNALS = {signal.SIGINT: ("interrupted", 130), signal.SIGTERM: ("terminated", 0)}
 
+
+def cmd_serve(args) -> int:
+    """Serve until SIGINT (Ctrl-C) or SIGTERM (systemd, docker stop), then stop: requests
+    in progress get up to ``WORKER_GRACE_S``, and a second signal meanwhile quits at once
+    (exit 128 + its number). Every put is committed before its reply, so neither loses
+    anything journaled."""
+    import torch
+
+    from adaptive.server import WORKER_GRACE_S, Server
+
+    torch.set_num_threads(1)  # then campaigns' fits take no lock (surrogates.threads)
     server = Server(args.journal, bind=args.bind)
+    closing = (
+        f"server stopped; its journal {args.journal} keeps every campaign: serve it again to "
+        "resume them"
+    )
+    received: list[int] = []
+    stopping = threading.Event()
+
+    def on_signal(signum: int, frame) -> None:
+        if received:
+            _quit(f"{SERVE_SIGNALS[signum][0]}: {closing}", 128 + signum)
+        received.append(signum)
+        stopping.set()
+
+    # set even where SIGINT was ignored (`adaptive serve &` in a script), so it stops
+    previous = {signum: signal.signal(signum, on_signal) for signum in SERVE_SIGNALS}
     try:
         endpoint = server.start()
         print(f"adaptive server on {endpoint}, journal {args.journal}", flush=True)
-        while True:
-            time.sleep(1)
-    except KeyboardInterrupt:
-        message = (
-            f"server stopped; its journal {args.journal} keeps every campaign: serve it "
-            "again to resume them"
-        )
+        stopping.wait()
+        busy = server.requests_in_progress
+        if busy:
+            print(
+                f"stopping: waiting up to {WORKER_GRACE_S:g} s for {busy} request"
+                f"{'s' * (busy > 1)} in progress (Ctrl-C again to quit now)",
+                file=sys.stderr,
+                flush=True,
+            )
         server.stop()
+        word, code = SERVE_SIGNALS[received[0]]
         if server.workers_left_running:  # inside torch, they would abort the interpreter's exit
-            print(f"interrupted: {message}", file=sys.stderr, flush=True)
-            os._exit(130)
-        raise KeyboardInterrupt(message) from None
+            _quit(f"{word}: {closing}", code)
+        print(f"{word}: {closing}", file=sys.stderr, flush=True)
+        return code
     finally:
         server.stop()
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+
+
+def _quit(line: str, code: int) -> NoReturn:
+    """Print ``line`` on stderr and exit with ``code`` at once, waiting for no thread (one
+    inside torch would abort the interpreter's exit)."""
+    print(line, file=sys.stderr, flush=True)
+    os._exit(code)
 
 
 def _run_campaign(simulate, args, **settings) -> int:

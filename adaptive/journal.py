@@ -1,8 +1,10 @@
 """The event journal: an embedded SQLite file that outlives the server process.
 
 Every observation is committed (``synchronous=FULL``) before the server
-acknowledges it. Observation puts are idempotent, keyed by
-``(campaign_id, client_id, sequence)``, so a retried put is never counted twice.
+acknowledges it, and only while the journal's path still names the file it opened (a
+journal removed or replaced meanwhile is refused, not written unseen). Observation puts
+are idempotent, keyed by ``(campaign_id, client_id, sequence)``, so a retried put is never
+counted twice.
 """
 
 from __future__ import annotations
@@ -89,12 +91,15 @@ class Journal:
             # a write that changes nothing: a read-only journal fails here, not at a put
             (version,) = self._db.execute("PRAGMA user_version").fetchone()
             self._db.execute(f"PRAGMA user_version = {int(version)}")
+            self._file = os.stat(self.path)  # what _check_file compares the path against
         except (sqlite3.Error, OSError) as err:
             if self._db is not None:
                 self._db.close()
+            advice = _damaged_advice(self.path, err) or (
+                "pass a writable SQLite file (a new path creates one)"
+            )
             raise JournalError(
-                f"cannot use {str(self.path)!r} as a writable journal ({err}); pass a "
-                "writable SQLite file (a new path creates one)"
+                f"cannot use {str(self.path)!r} as a writable journal ({err}); {advice}"
             ) from None
 
     def close(self) -> None:
@@ -116,7 +121,7 @@ class Journal:
                 f"({err.object[err.start : err.end]!r}); send valid UTF-8 text"
             ) from None
         except sqlite3.Error as err:
-            advice = {
+            advice = _damaged_advice(self.path, err) or {
                 "SQLITE_BUSY": "another process is writing to it; close that process (or end "
                 "its transaction) and retry",
                 "SQLITE_FULL": "free space on its disk and retry",
@@ -125,6 +130,34 @@ class Journal:
                 "check that the file and its disk are healthy and writable, then retry",
             )
             raise JournalError(f"the journal {str(self.path)!r} failed: {err}; {advice}") from None
+
+    def _write(self, sql: str, args: tuple = ()) -> list[tuple]:
+        """``_execute`` a write; one outside a transaction first checks the file (see
+        ``_check_file``), as ``transaction()`` does before its commit."""
+        with self._lock:
+            if not self._db.in_transaction:
+                self._check_file()
+            return self._execute(sql, args)
+
+    def _check_file(self) -> None:
+        """Raise unless the journal's path still names the file opened: a write to a file
+        removed or replaced since would be acknowledged, then lost."""
+        if not _names(self.path, self._file):
+            raise JournalError(
+                f"the journal file {str(self.path)!r} was removed or replaced while served, "
+                "so nothing more is written to it; restore the file (or a backup of it) and "
+                "restart the server on it"
+            )
+
+    def _parsed(self, text: str, row: str) -> Any:
+        """``text`` parsed as JSON; ``row`` names where it is kept, for a damaged journal."""
+        try:
+            return json.loads(text)
+        except json.JSONDecodeError as err:
+            raise JournalError(
+                f"the journal {str(self.path)!r} is damaged: {row} is not valid JSON ({err}); "
+                "restore the journal from a backup, or mend or delete that row with sqlite3"
+            ) from None
 
     def _one(self, sql: str, args: tuple = ()) -> tuple | None:
         """The first row of a query, or None."""
@@ -139,6 +172,7 @@ class Journal:
             self._execute("BEGIN IMMEDIATE")
             try:
                 yield
+                self._check_file()
                 self._execute("COMMIT")
             except BaseException:
                 if self._db.in_transaction:  # SQLite ends it itself on a full disk or I/O error
@@ -147,7 +181,7 @@ class Journal:
 
     def create_campaign(self, campaign_id: str, config: dict) -> None:
         try:
-            self._execute(
+            self._write(
                 "INSERT INTO campaigns (id, config, created) VALUES (?, ?, ?)",
                 (campaign_id, json.dumps(config), time.time()),
             )
@@ -168,7 +202,7 @@ class Journal:
             )
         return {
             "id": row[0],
-            "config": json.loads(row[1]),
+            "config": self._parsed(row[1], f"the config of campaign {campaign_id!r}"),
             "created": row[2],
             "status": row[3],
             "stop_reason": row[4],
@@ -178,7 +212,7 @@ class Journal:
         return [r[0] for r in self._execute("SELECT id FROM campaigns ORDER BY created")]
 
     def set_status(self, campaign_id: str, status: str, reason: str | None = None) -> None:
-        self._execute(
+        self._write(
             "UPDATE campaigns SET status = ?, stop_reason = ? WHERE id = ?",
             (status, reason, campaign_id),
         )
@@ -203,7 +237,7 @@ class Journal:
         if spectrum is not None:
             record["units"] = [spectrum.x_units, spectrum.y_units]
         try:
-            self._execute(
+            self._write(
                 "INSERT INTO observations (campaign_id, client_id, client_seq, record, "
                 "spectrum_x, spectrum_y) VALUES (?, ?, ?, ?, ?, ?)",
                 (
@@ -251,13 +285,13 @@ class Journal:
     def observations(self, campaign_id: str) -> list[Observation]:
         """All observations of a campaign in the order they were committed."""
         rows = self._execute(
-            "SELECT record, spectrum_x, spectrum_y FROM observations "
+            "SELECT seq, record, spectrum_x, spectrum_y FROM observations "
             "WHERE campaign_id = ? ORDER BY seq",
             (campaign_id,),
         )
         out = []
-        for record_json, sx, sy in rows:
-            record = json.loads(record_json)
+        for seq, record_json, sx, sy in rows:
+            record = self._parsed(record_json, f"observation {seq} of campaign {campaign_id!r}")
             units = record.pop("units", None)  # [x_units, y_units], kept with a spectrum
             spectrum = None
             if sx is not None:
@@ -267,17 +301,19 @@ class Journal:
 
     def save_strategy_state(self, campaign_id: str, state: dict) -> None:
         """Keep the strategy's latest learned state (warm starts) for resuming."""
-        self._execute(
+        self._write(
             "INSERT OR REPLACE INTO strategy_states (campaign_id, state) VALUES (?, ?)",
             (campaign_id, json.dumps(state)),
         )
 
     def strategy_state(self, campaign_id: str) -> dict | None:
         row = self._one("SELECT state FROM strategy_states WHERE campaign_id = ?", (campaign_id,))
-        return None if row is None else json.loads(row[0])
+        if row is None:
+            return None
+        return self._parsed(row[0], f"the strategy state of campaign {campaign_id!r}")
 
     def append_event(self, campaign_id: str, kind: str, payload: dict[str, Any]) -> None:
-        self._execute(
+        self._write(
             "INSERT INTO events (campaign_id, kind, payload, time) VALUES (?, ?, ?, ?)",
             (campaign_id, kind, json.dumps(payload), time.time()),
         )
@@ -298,13 +334,20 @@ class Journal:
 
     def events(self, campaign_id: str, kind: str | None = None) -> list[dict]:
         """Events of a campaign, oldest first: ``[{"kind", "payload", "time"}]``."""
-        query = "SELECT kind, payload, time FROM events WHERE campaign_id = ?"
+        query = "SELECT seq, kind, payload, time FROM events WHERE campaign_id = ?"
         args: tuple = (campaign_id,)
         if kind is not None:
             query += " AND kind = ?"
             args += (kind,)
         rows = self._execute(query + " ORDER BY seq", args)
-        return [{"kind": k, "payload": json.loads(p), "time": t} for k, p, t in rows]
+        return [
+            {
+                "kind": k,
+                "payload": self._parsed(p, f"event {seq} of campaign {campaign_id!r}"),
+                "time": t,
+            }
+            for seq, k, p, t in rows
+        ]
 
 
 def claim_for_serving(path: str | Path) -> IO[str]:
@@ -343,7 +386,9 @@ def claim_for_serving(path: str | Path) -> IO[str]:
             f"the journal {str(path)!r} is served by another server (pid {holder}); stop that "
             "server, or give this one another --journal"
         ) from None
-    if not _names(lock_path, lock):  # a failed claim removed it after we opened it
+    if not _names(
+        lock_path, os.fstat(lock.fileno())
+    ):  # a failed claim removed it after we opened it
         lock.close()
         return claim_for_serving(path)
     try:
@@ -359,10 +404,23 @@ def claim_for_serving(path: str | Path) -> IO[str]:
     return lock
 
 
-def _names(path: Path, file: IO[str]) -> bool:
-    """Whether ``path`` names the open ``file`` (not removed, nor made anew since)."""
+def _damaged_advice(path: Path, err: BaseException) -> str | None:
+    """How to recover a journal that SQLite's ``err`` says is damaged; None for other errors."""
+    name = getattr(err, "sqlite_errorname", "")
+    if name not in ("SQLITE_CORRUPT", "SQLITE_NOTADB"):
+        return None
+    what = "the file is damaged" + (" (or is no SQLite file)" if name == "SQLITE_NOTADB" else "")
+    return (
+        f'{what}: recover what it holds with sqlite3 {path} ".recover" | sqlite3 '
+        f"{path}.recovered and serve {path}.recovered, or serve a backup"
+    )
+
+
+def _names(path: Path, file: os.stat_result) -> bool:
+    """Whether ``path`` names the file whose stat is ``file`` (not removed, nor made anew
+    since)."""
     try:
-        return os.path.samestat(os.stat(path), os.fstat(file.fileno()))
+        return os.path.samestat(os.stat(path), file)
     except FileNotFoundError:
         return False
 

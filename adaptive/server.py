@@ -17,6 +17,11 @@ worker thread (requests naming no campaign share one), which runs them in arriva
 and hands the replies back: a long ``campaign_insights`` on one campaign holds up no
 other campaign. A resend that arrives while its original runs waits behind it on the same
 worker and is then answered from the cache.
+
+The server logs on stderr one line per campaign created, resumed or stopped and per error
+reply: UTC time, method, campaign, client (its ``client_id``, else its ZeroMQ identity in
+hex), request id, and what happened; a bug's traceback follows its line. Successful puts,
+suggestions and reads are not logged.
 """
 
 from __future__ import annotations
@@ -27,6 +32,7 @@ import queue
 import re
 import reprlib
 import sys
+import textwrap
 import threading
 import time
 import traceback
@@ -65,6 +71,10 @@ MAX_PREDICT_POINTS = 100_000
 LOOP_METHODS = frozenset({"server_ping", "campaign_list"})
 #: Seconds a stopping server waits for its workers' requests in progress to end.
 WORKER_GRACE_S = 5.0
+#: The most characters of an error message a log line keeps (the client gets all of it).
+LOG_MESSAGE_CHARS = 300
+_SHORT = reprlib.Repr()  # a log line's ids: whole up to 64 characters, escaped
+_SHORT.maxstring = _SHORT.maxother = 64
 
 
 class Server:
@@ -85,6 +95,7 @@ class Server:
         self._replies_lock = threading.Lock()  # workers fill the cache, all threads read it
         self._start_error: BaseException | None = None
         self.workers_left_running = 0  # workers a stop abandoned mid-request (see stop)
+        self._workers: _Workers | None = None
         self.methods = {
             "server_ping": self.server_ping,
             "campaign_create": self.campaign_create,
@@ -137,6 +148,11 @@ class Server:
         if self._start_error is not None:
             raise self._start_error
         return self.endpoint
+
+    @property
+    def requests_in_progress(self) -> int:
+        """How many requests the campaigns' workers are running: what ``stop`` waits for."""
+        return 0 if self._workers is None else self._workers.busy()
 
     def stop(self) -> None:
         """Stop serving: requests in progress get ``WORKER_GRACE_S`` to end; those still
@@ -192,7 +208,7 @@ class Server:
         finally:
             if ready is not None:
                 ready.set()
-        workers = _Workers(self._answer, stop)
+        workers = self._workers = _Workers(self._answer, stop)
         poller = zmq.Poller()
         poller.register(socket, zmq.POLLIN)
         poller.register(workers.wake_fd, zmq.POLLIN)
@@ -221,7 +237,7 @@ class Server:
                 'a request is the frames [b"", json, *arrays]: send the empty '
                 "delimiter frame first (a REQ socket adds it; a DEALER must)"
             )
-            return protocol.encode(protocol.error_reply(protocol.request_id(frames), error))
+            return protocol.encode(_refuse(identity, protocol.request_id(frames), "?", {}, error))
         frames = frames[1:]
         digest = hashlib.sha256()
         for frame in frames:  # each frame's length first, so frame boundaries count
@@ -235,37 +251,65 @@ class Server:
         try:
             request_id, method, params = protocol.parse_request(protocol.decode(frames))
         except Exception as err:
-            return protocol.encode(_error_reply(protocol.request_id(frames), err))
+            return protocol.encode(_refuse(identity, protocol.request_id(frames), "?", {}, err))
         if method in LOOP_METHODS:
-            return self._answer(key, request_id, method, params)
+            return self._answer(identity, key, request_id, method, params)
         campaign_id = params.get("campaign_id")
         job = (key, request_id, method, params)
         workers.submit(campaign_id if isinstance(campaign_id, str) else None, identity, job)
         return None
 
-    def _answer(self, key: bytes, request_id: str | int, method: str, params: dict) -> list:
-        """Reply frames for a parsed request whose frames' digest is ``key``: the cached
-        reply when it ran already, else run and (when it changed state) cached; never raises."""
+    def _answer(
+        self, identity: bytes, key: bytes, request_id: str | int, method: str, params: dict
+    ) -> list:
+        """Reply frames for a parsed request of the peer ``identity`` whose frames' digest
+        is ``key``: the cached reply when it ran already, else run and (when it changed
+        state) cached; never raises."""
         with self._replies_lock:  # a resend that waited behind its original on one worker
             cached = self._replies.get(key)
         if cached is not None:
             return cached
+        campaign_id = params.get("campaign_id")
+        before = self.campaigns.get(campaign_id) if isinstance(campaign_id, str) else None
+        status = None if before is None else before.status
         journaled = False
         try:
             reply = protocol.ok_reply(request_id, self._dispatch(method, params))
         except Exception as err:
-            reply = _error_reply(request_id, err)
+            reply = _refuse(identity, request_id, method, params, err)
             journaled = method == "observation_put" and isinstance(err, JOURNALED_ERRORS)
+        if reply["ok"] and method == "campaign_create":
+            params = {**params, "campaign_id": reply["result"]["campaign_id"]}
+        change = self._change(method, params.get("campaign_id"), status)
+        if change is not None:
+            _log(f"{_who(identity, request_id, method, params)}: {change}")
         try:
             out = protocol.encode(reply)
         except AdaptiveError as err:
-            out = protocol.encode(protocol.error_reply(request_id, err))
+            out = protocol.encode(_refuse(identity, request_id, method, params, err))
         if (method in protocol.STATE_CHANGING and reply["ok"]) or journaled:
             with self._replies_lock:
                 self._replies[key] = out
                 while len(self._replies) > REPLY_CACHE_SIZE:
                     self._replies.popitem(last=False)
         return out
+
+    def _change(self, method: str, campaign_id: Any, status: str | None) -> str | None:
+        """What a request did to its campaign, for the log: created it or resumed it (it
+        was not loaded before: ``status`` None), stopped it (``status`` "running" before);
+        None for anything else."""
+        campaign = self.campaigns.get(campaign_id) if isinstance(campaign_id, str) else None
+        if campaign is None:
+            return None
+        reason = f" ({campaign.stop_reason})" if campaign.stop_reason else ""
+        if status is None and method == "campaign_create":
+            return "created"
+        if status is None:
+            n = campaign.n_observations
+            return f"resumed from the journal: {campaign.status}{reason}, n_observations={n}"
+        if status == "running" and campaign.status == "stopped":
+            return f"stopped{reason}"
+        return None
 
     def _dispatch(self, method: str, params: dict) -> Any:
         handler = self.methods.get(method)
@@ -461,7 +505,7 @@ class _Workers:
     the replies for the serving thread, which alone may use the socket.
 
     Args:
-        answer: ``answer(*job) -> reply frames``; never raises.
+        answer: ``answer(identity, *job) -> reply frames``; never raises.
         stop: once set, workers take no further request (one mid-request is abandoned).
     """
 
@@ -498,7 +542,7 @@ class _Workers:
                         self._threads.discard(me)
                         return
                     identity, job = waiting.popleft()
-                self._replies.put((identity, self._answer(*job)))
+                self._replies.put((identity, self._answer(identity, *job)))
                 with self._lock:  # not after close(): the pipe's number may be reused by then
                     if not self._closed:
                         try:
@@ -510,6 +554,11 @@ class _Workers:
                 self._jobs.pop(campaign_id, None)
                 self._threads.discard(me)
             raise
+
+    def busy(self) -> int:
+        """How many workers are running a request (each runs one at a time)."""
+        with self._lock:
+            return len(self._threads)
 
     def replies(self) -> list[tuple[bytes, list[bytes]]]:
         """The ``(identity, reply frames)`` finished since the last call."""
@@ -537,11 +586,37 @@ class _Workers:
             return sum(thread.is_alive() for thread in self._threads)
 
 
-def _error_reply(request_id: str | int | None, err: Exception) -> dict:
-    """The error reply for ``err``; an error that is not ours is a bug, printed to stderr."""
-    if not isinstance(err, AdaptiveError):  # a bug: report it and keep serving
-        traceback.print_exc(file=sys.stderr)
-    return protocol.error_reply(request_id, err)
+def _refuse(
+    identity: bytes, request_id: str | int | None, method: str, params: dict, err: Exception
+) -> dict:
+    """The error reply for ``err``, logged; an error that is not ours is a bug, its
+    traceback logged under that line."""
+    reply = protocol.error_reply(request_id, err)
+    message = textwrap.shorten(reply["error"]["message"], LOG_MESSAGE_CHARS, placeholder=" ...")
+    bug = "" if isinstance(err, AdaptiveError) else "\n" + traceback.format_exc().rstrip()
+    _log(f"{_who(identity, request_id, method, params)}: {reply['error']['type']}: {message}{bug}")
+    return reply
+
+
+def _who(identity: bytes, request_id: str | int | None, method: str, params: dict) -> str:
+    """A log line's request: method, campaign, client (its ``client_id``, else its ZeroMQ
+    identity in hex) and request id."""
+    client, short = params.get("client_id") or identity.hex(), _SHORT.repr
+    return (
+        f"{method} campaign={short(params.get('campaign_id'))} client={short(client)} "
+        f"id={short(request_id)}"
+    )
+
+
+def _log(line: str) -> None:
+    """Write ``line`` on stderr after the UTC time; a stderr that fails stops no request."""
+    stamp = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+    text = f"{stamp} {line}\n".encode(errors="backslashreplace").decode()  # lone surrogates
+    try:
+        sys.stderr.write(text)
+        sys.stderr.flush()
+    except (OSError, ValueError):  # closed, or a pipe nobody reads
+        pass
 
 
 def _holds_null(value: Any) -> bool:

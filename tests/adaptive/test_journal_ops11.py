@@ -1,0 +1,115 @@
+"""A journal removed, replaced or damaged under its server: refused and named, never lost
+unseen."""
+
+import os
+import sqlite3
+
+import pytest
+
+from adaptive.errors import JournalError
+from adaptive.journal import Journal
+from adaptive.records import Observation
+
+CONFIG = {"space": {"dimensions": [{"name": "energy", "low": 0.0, "high": 1.0}]}}
+
+
+def observation(x: float) -> Observation:
+    return Observation(point={"energy": x}, value=1.0)
+
+
+@pytest.fixture
+def journal(tmp_path):
+    j = Journal(tmp_path / "journal.sqlite")
+    j.create_campaign("c", CONFIG)
+    j.append_observation("c", observation(0.1))
+    yield j
+    j.close()
+
+
+def remove(path) -> None:
+    """``rm journal.sqlite*``: the file and its WAL companions."""
+    for suffix in ("", "-wal", "-shm"):
+        if os.path.exists(f"{path}{suffix}"):
+            os.remove(f"{path}{suffix}")
+
+
+def test_a_write_to_a_removed_journal_is_refused_not_acknowledged_and_lost(journal):
+    remove(journal.path)
+    with pytest.raises(JournalError, match="was removed or replaced while served") as err:
+        journal.append_observation("c", observation(0.2))
+    assert "restart the server" in str(err.value)
+    with pytest.raises(JournalError, match="removed or replaced"):  # a transaction's too
+        with journal.transaction():
+            journal.append_event("c", "note", {})
+    with pytest.raises(JournalError, match="removed or replaced"):
+        journal.create_campaign("d", CONFIG)
+
+
+def test_a_write_to_a_journal_replaced_by_another_file_is_refused(journal, tmp_path):
+    other = Journal(tmp_path / "other.sqlite")
+    other.close()
+    os.replace(tmp_path / "other.sqlite", journal.path)
+    with pytest.raises(JournalError, match="was removed or replaced"):
+        journal.set_status("c", "stopped", "beam lost")
+
+
+def test_a_journal_moved_back_where_it_was_takes_writes_again(journal, tmp_path):
+    os.rename(journal.path, tmp_path / "aside.sqlite")
+    with pytest.raises(JournalError, match="removed or replaced"):
+        journal.append_observation("c", observation(0.2))
+    os.rename(tmp_path / "aside.sqlite", journal.path)
+    assert journal.append_observation("c", observation(0.3))
+    assert [o.point["energy"] for o in journal.observations("c")] == [0.1, 0.3]
+
+
+def damage(path, sql: str) -> None:
+    """Run ``sql`` on the journal at ``path`` from another connection."""
+    db = sqlite3.connect(path)
+    db.executescript(sql)
+    db.close()
+
+
+def test_an_observation_that_does_not_parse_is_named_by_campaign_and_row(journal):
+    journal.append_observation("c", observation(0.2))
+    damage(journal.path, "UPDATE observations SET record = substr(record, 2) WHERE seq = 2")
+    with pytest.raises(JournalError) as err:
+        journal.observations("c")
+    message = str(err.value)
+    assert "is damaged: observation 2 of campaign 'c' is not valid JSON" in message
+    assert "restore the journal from a backup" in message
+
+
+def test_an_event_that_does_not_parse_is_named_by_campaign_and_row(journal):
+    journal.append_event("c", "note", {"a": 1})
+    # the index over payloads refuses malformed JSON: bit rot does not ask
+    damage(journal.path, "DROP INDEX events_by_put; UPDATE events SET payload = '{' WHERE seq = 1")
+    with pytest.raises(JournalError, match="damaged: event 1 of campaign 'c' is not valid JSON"):
+        journal.events("c")
+
+
+def test_a_truncated_journal_is_called_damaged_with_how_to_recover_it(tmp_path):
+    path = tmp_path / "journal.sqlite"
+    j = Journal(path)
+    j.create_campaign("c", CONFIG)
+    for k in range(300):
+        j.append_observation(
+            "c", Observation(point={"energy": k / 300}, value=1.0, metadata={"n": "x" * 99})
+        )
+    j.close()
+    with open(path, "r+b") as f:
+        f.truncate(int(os.path.getsize(path) * 0.6) // 4096 * 4096)
+    with pytest.raises(JournalError) as err:
+        Journal(path)
+    message = str(err.value)
+    assert "database disk image is malformed" in message
+    assert (
+        f'the file is damaged: recover what it holds with sqlite3 {path} ".recover" | ' in message
+    )
+    assert f"sqlite3 {path}.recovered and serve {path}.recovered, or serve a backup" in message
+
+
+def test_a_file_that_is_no_database_may_be_a_damaged_journal(tmp_path):
+    path = tmp_path / "journal.sqlite"
+    path.write_text("energy,value\n" * 500)
+    with pytest.raises(JournalError, match=r"the file is damaged \(or is no SQLite file\)"):
+        Journal(path)

@@ -1,0 +1,143 @@
+"""What an operator sees: the server's log lines, and a journal removed under the server."""
+
+import os
+import re
+
+import pytest
+import zmq
+
+from adaptive import protocol
+from adaptive.client import Client
+from adaptive.errors import JournalError, RemoteError
+from adaptive.server import Server
+
+SPACE = {"dimensions": [{"name": "energy", "low": 7000.0, "high": 7300.0, "units": "eV"}]}
+GRID = {"name": "grid", "options": {"n_points": 20}}
+STAMP = r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ"  # UTC
+
+
+def log_lines(capfd) -> list[str]:
+    return capfd.readouterr().err.splitlines()
+
+
+def put(client: Client, energy: float) -> dict:
+    return client.call("observation_put", campaign_id="c", point={"energy": energy}, value=1.0)
+
+
+def test_the_log_has_a_line_per_campaign_created_stopped_and_error_reply_but_none_per_put(
+    server, capfd
+):
+    with Client(server.endpoint, timeout_s=10, client_id="drv-1") as client:
+        create = client.prepare(
+            "campaign_create",
+            space=SPACE,
+            strategy=GRID,
+            campaign_id="c",
+            goals={"max_observations": 2},
+        )
+        client.send(create)
+        put(client, 7100.0)
+        client.call("suggestions_get", campaign_id="c")
+        bad = client.prepare("observation_put", campaign_id="c", point={"energy": 9e3}, value=1)
+        with pytest.raises(RemoteError):
+            client.send(bad)
+        put(client, 7200.0)  # the last the goal takes: it stops the campaign
+        client.call("campaign_status", campaign_id="c")
+    created, refused, stopped = log_lines(capfd)
+    assert re.fullmatch(
+        f"{STAMP} campaign_create campaign='c' client='[0-9a-f]+' id='{create.id}': created",
+        created,
+    ), created
+    assert re.fullmatch(
+        f"{STAMP} observation_put campaign='c' client='drv-1/[0-9a-f]{{12}}' id='{bad.id}': "
+        "OutOfSpaceError: .*9000.*",
+        refused,
+    ), refused
+    assert re.fullmatch(
+        f"{STAMP} observation_put .*: stopped \\(reached max_observations=2\\)", stopped
+    )
+
+
+def test_a_request_without_client_id_is_logged_under_its_zeromq_identity(server, capfd):
+    dealer = zmq.Context.instance().socket(zmq.DEALER)
+    dealer.setsockopt(zmq.LINGER, 0)
+    dealer.setsockopt(zmq.ROUTING_ID, b"\xab\x01")
+    dealer.connect(server.endpoint)
+    try:
+        dealer.send_multipart([b"", *protocol.encode(protocol.request("campaign_status", {}))])
+        assert dealer.poll(5000)
+        dealer.recv_multipart()
+        dealer.send_multipart([b"", b"{not json"])  # refused before its method is known
+        assert dealer.poll(5000)
+        dealer.recv_multipart()
+    finally:
+        dealer.close()
+    missing, malformed = log_lines(capfd)
+    assert re.fullmatch(
+        f"{STAMP} campaign_status campaign=None client='ab01' id='[0-9a-f]+': "
+        "InvalidParameterError: .*campaign_id.*",
+        missing,
+    ), missing
+    assert re.fullmatch(
+        f"{STAMP} \\? campaign=None client='ab01' id=None: ProtocolError: .*", malformed
+    ), malformed
+
+
+def test_a_campaign_loaded_from_the_journal_is_logged_as_resumed(tmp_path, capfd):
+    journal = tmp_path / "journal.sqlite"
+    server = Server(journal, bind="tcp://127.0.0.1:0")
+    try:
+        with Client(server.start(), timeout_s=10) as client:
+            client.call("campaign_create", space=SPACE, strategy=GRID, campaign_id="c")
+            put(client, 7100.0)
+            client.call("campaign_stop", campaign_id="c", reason="beam lost")
+    finally:
+        server.stop()
+    server = Server(journal, bind="tcp://127.0.0.1:0")
+    try:
+        with Client(server.start(), timeout_s=10) as client:
+            client.call("campaign_status", campaign_id="c")
+            client.call("campaign_status", campaign_id="c")  # loaded now: not logged
+    finally:
+        server.stop()
+    lines = log_lines(capfd)
+    assert [line.split(": ", 1)[1] for line in lines] == [
+        "created",
+        "stopped (beam lost)",
+        "resumed from the journal: stopped (beam lost), n_observations=1",
+    ], lines
+    assert " campaign_status campaign='c' " in lines[-1]
+
+
+def test_a_bugs_traceback_follows_its_log_line(server, capfd):
+    def campaign_status(campaign_id):
+        raise RuntimeError("boom")
+
+    server.methods["campaign_status"] = campaign_status
+    with Client(server.endpoint, timeout_s=10) as client:
+        request = client.prepare("campaign_status", campaign_id="c")
+        with pytest.raises(RemoteError, match="boom"):
+            client.send(request)
+    lines = log_lines(capfd)
+    assert re.fullmatch(
+        f"{STAMP} campaign_status campaign='c' client='[0-9a-f]+' id='{request.id}': "
+        "RuntimeError: boom",
+        lines[0],
+    ), lines
+    assert lines[1] == "Traceback (most recent call last):"
+    assert lines[-1] == "RuntimeError: boom"
+
+
+def test_a_put_after_the_journal_was_removed_is_refused_and_the_server_keeps_serving(server):
+    with Client(server.endpoint, timeout_s=10) as client:
+        client.call("campaign_create", space=SPACE, strategy=GRID, campaign_id="c")
+        put(client, 7100.0)
+        for suffix in ("", "-wal", "-shm"):  # rm journal.sqlite*
+            path = f"{server.journal_path}{suffix}"
+            if os.path.exists(path):
+                os.remove(path)
+        with pytest.raises(JournalError, match="removed or replaced while served") as err:
+            put(client, 7200.0)
+        assert "restart the server on it" in str(err.value)
+        assert client.call("campaign_status", campaign_id="c")["n_observations"] == 1
+        assert client.call("server_ping")["campaigns"] == 1

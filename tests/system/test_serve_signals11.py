@@ -1,0 +1,118 @@
+"""``adaptive serve`` stopped by signals: SIGTERM, a second Ctrl-C, SIGINT ignored at start."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import zmq
+
+from adaptive import protocol
+from adaptive.client import Client
+from adaptive.server import Server
+
+REPO = Path(__file__).resolve().parents[2]
+SPACE = {"dimensions": [{"name": "energy", "low": 7000.0, "high": 7300.0, "units": "eV"}]}
+#: ``adaptive serve`` whose campaign_status takes a minute: a request still in progress.
+SLOW_SERVE = (
+    "import sys, time\n"
+    "from adaptive.server import Server\n"
+    "Server.campaign_status = lambda self, campaign_id: time.sleep(60)\n"
+    "from adaptive.cli import main\n"
+    "sys.exit(main())\n"
+)
+
+
+def serve(journal: Path, *python: str) -> subprocess.Popen:
+    """``python -m adaptive.cli serve`` (or ``python *python serve``) on any free port."""
+    env = {**os.environ, "PYTHONPATH": str(REPO), "OPENBLAS_NUM_THREADS": "1"}
+    command = [sys.executable, *(python or ("-m", "adaptive.cli"))]
+    command += ["serve", "--bind", "tcp://127.0.0.1:0", "--journal", str(journal)]
+    return subprocess.Popen(
+        command, env=env, text=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
+
+
+def endpoint_of(run: subprocess.Popen) -> str:
+    line = run.stdout.readline()
+    assert line.startswith("adaptive server on tcp://127.0.0.1:"), line
+    return line.split()[3].rstrip(",")
+
+
+def closing(journal: Path) -> str:
+    return (
+        f"server stopped; its journal {journal} keeps every campaign: serve it again to resume them"
+    )
+
+
+def test_sigterm_stops_serve_cleanly_with_a_closing_line_and_the_journal_reopens(tmp_path):
+    journal = tmp_path / "journal.sqlite"
+    run = serve(journal)
+    try:
+        with Client(endpoint_of(run), timeout_s=30) as client:
+            grid = {"name": "grid", "options": {"n_points": 20}}
+            client.call("campaign_create", space=SPACE, strategy=grid, campaign_id="c")
+            client.call("observation_put", campaign_id="c", point={"energy": 7100.0}, value=1)
+        run.send_signal(signal.SIGTERM)
+        _, err = run.communicate(timeout=30)
+    finally:
+        run.kill()
+    assert run.returncode == 0, err  # a service manager's stop is no failure
+    lines = err.splitlines()
+    assert lines[0].endswith(": created") and len(lines) == 2, err  # the put is not logged
+    assert lines[-1] == f"terminated: {closing(journal)}"
+    server = Server(journal, bind="tcp://127.0.0.1:0")  # its lock was let go
+    try:
+        with Client(server.start(), timeout_s=30) as client:
+            assert client.call("campaign_status", campaign_id="c")["n_observations"] == 1
+    finally:
+        server.stop()
+
+
+def test_a_second_ctrl_c_while_a_request_runs_quits_at_once_with_exit_130(tmp_path):
+    journal = tmp_path / "journal.sqlite"
+    run = serve(journal, "-c", SLOW_SERVE)
+    dealer = zmq.Context.instance().socket(zmq.DEALER)
+    dealer.setsockopt(zmq.LINGER, 0)
+    try:
+        dealer.connect(endpoint_of(run))
+        request = protocol.request("campaign_status", {"campaign_id": "c"})
+        dealer.send_multipart([b"", *protocol.encode(request)])
+        time.sleep(1.0)  # its worker is asleep in it
+        run.send_signal(signal.SIGINT)
+        time.sleep(1.0)
+        run.send_signal(signal.SIGINT)
+        second = time.monotonic()
+        _, err = run.communicate(timeout=30)
+        quit_s = time.monotonic() - second
+    finally:
+        dealer.close()
+        run.kill()
+    assert run.returncode == 130, err  # not a signal's abort (-6)
+    assert quit_s < 2.5, quit_s  # not after the 5 s wait
+    assert err.splitlines() == [
+        "stopping: waiting up to 5 s for 1 request in progress (Ctrl-C again to quit now)",
+        f"interrupted: {closing(journal)}",
+    ], err
+
+
+def test_serve_started_with_sigint_ignored_still_stops_on_ctrl_c(tmp_path):
+    """As `adaptive serve &` in a script starts it; a `kill -INT` then did nothing."""
+    journal = tmp_path / "journal.sqlite"
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)  # inherited, as a shell does
+    try:
+        run = serve(journal)
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    try:
+        endpoint_of(run)
+        run.send_signal(signal.SIGINT)
+        _, err = run.communicate(timeout=20)
+    except subprocess.TimeoutExpired:
+        err = "still serving 20 s after SIGINT"
+    finally:
+        run.kill()
+    assert run.returncode == 130, err
+    assert err == f"interrupted: {closing(journal)}\n"
