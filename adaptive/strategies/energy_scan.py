@@ -17,6 +17,8 @@ from surrogates.warped_gp import WarpedGP
 MAX_INITIAL = 1000
 #: Points of the starting grid when ``n_initial`` is not given.
 DEFAULT_INITIAL = 12
+#: How the GP's noise is set: held at the readings' uncertainties, or learned.
+NOISE_MODELS = ("reported", "learned")
 
 
 def _step_at(energy: np.ndarray, values: np.ndarray, at: int) -> float:
@@ -51,10 +53,13 @@ class EnergyScan(Scan):
     fewer energies are left. On a dimension with a ``step`` every energy is snapped to its
     lattice.
 
-    When every observation carries an uncertainty (counting statistics, as the simulated
-    and replay drivers report), its square is held as that reading's noise; otherwise one
-    noise level is learned (a learned level sat at its bound on sparse noisy replays,
-    leaving readings outside the band).
+    With ``noise="reported"`` (the default), when every observation carries an uncertainty
+    (counting statistics, as the simulated and replay drivers' ``mu`` and ``i1`` channels
+    report), its square is held as that reading's noise (a learned level sat at its bound on
+    sparse noisy replays, leaving readings outside the band); otherwise, or with
+    ``noise="learned"``, one noise level is learned. Held noise trusts the uncertainties:
+    where readings scatter more than they say, or at a few tens of counts (where
+    1/sqrt(counts) weighs the high readings most), the band is too narrow; use "learned".
 
     The GP is refitted, from a cold start and from the previous fit's hyperparameters,
     keeping the likelier (see ``WarpedGP``), whenever ``suggest`` (or ``stop_reason``,
@@ -74,6 +79,7 @@ class EnergyScan(Scan):
         exponent, floor, smoothing: the warp (see ``WarpedGP``).
         edge_prior: use the k-space density as the warp's floor (else uniform); a bool.
         edge_width: eV, > 0; softens the 1/sqrt(E - E0) density right at the edge.
+        noise: "reported" (hold the readings' uncertainties when all have one) or "learned".
     """
 
     name = "energy_scan"
@@ -89,6 +95,7 @@ class EnergyScan(Scan):
         smoothing: float = 4.0,
         edge_prior: bool = True,
         edge_width: float = 20.0,
+        noise: str = "reported",
     ):
         super().__init__(space)
         check_int("n_initial", n_initial, 3, MAX_INITIAL)
@@ -98,6 +105,11 @@ class EnergyScan(Scan):
             "patience", patience, 1, why="fits in a row that meet tolerance before the scan stops"
         )
         check_bool("edge_prior", edge_prior)
+        if noise not in NOISE_MODELS:
+            raise InvalidParameterError(
+                f"noise={noise!r} must be one of {NOISE_MODELS}: 'reported' holds each "
+                "reading's uncertainty as its noise, 'learned' fits one level"
+            )
         if not is_finite_number(edge_width) or edge_width <= 0:
             raise InvalidParameterError(
                 f"edge_width={edge_width!r} must be a finite number > 0 (eV)"
@@ -111,6 +123,7 @@ class EnergyScan(Scan):
         self.patience = patience
         self.edge_prior = edge_prior
         self.edge_width = edge_width
+        self.noise = noise
         self.model = WarpedGP(
             grid_size=1024,
             exponent=exponent,
@@ -155,7 +168,10 @@ class EnergyScan(Scan):
         return (np.asarray(energy, float) - self.low) / (self.high - self.low)
 
     def _known_noise(self) -> np.ndarray | None:
-        """The observations' variances (n,) when every one gave an uncertainty, else None."""
+        """The observations' variances (n,) when held ("reported") and every one gave an
+        uncertainty, else None."""
+        if self.noise == "learned":
+            return None
         variance = self.uncertainties() ** 2
         return variance if variance.size and not np.isnan(variance).any() else None
 

@@ -1,18 +1,20 @@
 """The scan's GP holds each reading's known uncertainty as its noise."""
 
 import numpy as np
+import pytest
 
+from adaptive.errors import InvalidParameterError
 from adaptive.records import Observation
 from adaptive.space import Dimension, Space
 from adaptive.strategies import EnergyScan
 from simulators import KEdgeXAS
 
 
-def scan_of(sim, n, uncertain=lambda k: True):
-    """An EnergyScan over ``sim``'s range after ``n`` noisy readings; reading k carries its
-    counting uncertainty where ``uncertain(k)``."""
+def scan_of(sim, n, uncertain=lambda k: True, **options):
+    """An EnergyScan (``options``) over ``sim``'s range after ``n`` noisy readings; reading
+    k carries its counting uncertainty where ``uncertain(k)``."""
     low, high = sim.energy_range
-    scan = EnergyScan(Space((Dimension("energy", low=low, high=high, units="eV"),)))
+    scan = EnergyScan(Space((Dimension("energy", low=low, high=high, units="eV"),)), **options)
     for k in range(n):
         (suggestion,) = scan.suggest(1)
         energy = suggestion.point["energy"]
@@ -48,6 +50,14 @@ def test_readings_with_uncertainties_fix_the_noise_and_mixed_ones_learn_it():
     scan = scan_of(sim, 20)
     np.testing.assert_allclose(scan.model.state()["noise"], scan.uncertainties() ** 2)
     assert scan_of(sim, 20, uncertain=lambda k: k != 5).model.state()["noise"] is None
+    assert scan_of(sim, 20, noise="learned").model.state()["noise"] is None
+
+
+@pytest.mark.parametrize("noise", ["known", "", None, 1])
+def test_an_unknown_noise_model_is_refused_naming_both(noise):
+    space = Space((Dimension("energy", low=8950.0, high=9100.0, units="eV"),))
+    with pytest.raises(InvalidParameterError, match="'reported' holds .* 'learned' fits"):
+        EnergyScan(space, noise=noise)
 
 
 def test_held_noise_keeps_readings_inside_the_band_where_learned_noise_did_not():
