@@ -19,7 +19,7 @@ from adaptive.errors import (
 from adaptive.journal import Journal, different_put_error
 from adaptive.objectives import SpectrumObjective
 from adaptive.records import Observation, Suggestion
-from adaptive.space import Space
+from adaptive.space import Space, jitters
 from adaptive.strategies import STRATEGIES, make_strategy
 from adaptive.strategy import Strategy
 
@@ -89,6 +89,21 @@ def _check_journal(journal: Any) -> None:
         )
 
 
+def _check_new_space(space: Space, strategy: Strategy) -> None:
+    """Refuse, for a new campaign only (a journal holding one still opens), ``units`` on a
+    categorical factor (they would be ignored), and constraints no drawn point meets
+    (``Space.undrawable``) unless the strategy picks from a ``candidates`` pool."""
+    for dim in space.dimensions:
+        if dim.kind == "categorical" and dim.units:
+            raise InvalidParameterError(
+                f"categorical dimension {dim.name!r} takes no units (got {dim.units!r}): its "
+                "values are the choices' names; drop units, or name the choices with them"
+            )
+    undrawable = space.undrawable()
+    if undrawable is not None and getattr(strategy, "pool", None) is None:
+        raise InvalidParameterError(undrawable)
+
+
 def _check_initial_grid(strategy: Strategy, goals: Goals) -> None:
     """Refuse an energy_scan whose starting grid (``n_initial``, given or its default) is
     larger than the ``max_observations`` goal: the grid is measured from low to high, so
@@ -125,7 +140,7 @@ class Campaign:
         raw_analysis = config.get("analysis")
         self.analysis = None if raw_analysis is None else Analysis(raw_analysis)
         self.pending: dict[str, Suggestion] = {}
-        self.made: set[str] = set()  # the id of every suggestion made, pending or not
+        self.made: dict[str, dict] = {}  # id -> point of every suggestion made, pending or not
         self.pending_ttl_s: float | None = config.get("pending_ttl_s")
         self._suggested_at: dict[str, float] = {}  # pending id -> time.time() of suggesting
         self.n_observations = 0
@@ -158,7 +173,10 @@ class Campaign:
         the value.
         ``pending_ttl_s``: release pending suggestions not observed within this many
         seconds (see ``expire_pending``); None keeps them pending until released.
-        An energy_scan whose starting grid is larger than ``max_observations`` is refused.
+        An energy_scan whose starting grid is larger than ``max_observations`` is refused, and
+        so are ``units`` on a categorical dimension and an equality constraint that no drawn
+        point meets (over continuous dimensions without a step) unless a ``candidates`` pool
+        meets it: a journal holding such a campaign still resumes.
         """
         _check_journal(journal)
         if not isinstance(strategy, dict):  # the journal keeps the config; resume rebuilds from it
@@ -169,9 +187,10 @@ class Campaign:
             )
         if campaign_id is None:
             campaign_id = uuid.uuid4().hex[:12]
-        if not isinstance(campaign_id, str) or not campaign_id:
+        if not isinstance(campaign_id, str) or not campaign_id.strip():
             raise InvalidParameterError(
-                f"campaign_id={campaign_id!r} must be a non-empty string, or null for a new id"
+                f"campaign_id={campaign_id!r} must be a string with more than whitespace, or "
+                "null for a new id"
             )
         config = {
             "space": (space if isinstance(space, Space) else Space.from_dict(space)).to_dict(),
@@ -201,6 +220,7 @@ class Campaign:
                 f"mappings): {err}; send arrays as lists"
             ) from None
         campaign = cls(campaign_id, config, journal)  # validates the strategy before journaling
+        _check_new_space(campaign.space, campaign.strategy)
         _check_initial_grid(campaign.strategy, campaign.goals)
         journal.create_campaign(campaign_id, config)
         return campaign
@@ -221,7 +241,7 @@ class Campaign:
         answered.update(event["payload"]["suggestion_id"] for event in late)
         for event in journal.events(campaign_id, "suggestion"):
             suggestion = Suggestion(**event["payload"])
-            campaign.made.add(suggestion.id)
+            campaign.made[suggestion.id] = suggestion.point
             if suggestion.id not in answered:
                 campaign.pending[suggestion.id] = suggestion
                 campaign._suggested_at[suggestion.id] = event["time"]
@@ -295,7 +315,7 @@ class Campaign:
         for suggestion in suggestions:
             self.pending[suggestion.id] = suggestion
             self._suggested_at[suggestion.id] = now
-            self.made.add(suggestion.id)
+            self.made[suggestion.id] = suggestion.point
         return suggestions
 
     def expire_pending(self) -> list[str]:
@@ -354,8 +374,10 @@ class Campaign:
         A ``suggestion_id`` must be one this campaign made (pending, measured, released or
         expired; resumes keep them all), or None for a reading it did not ask for; any
         other raises :class:`UnknownSuggestionError` and journals nothing, unless the put
-        ``(client_id, sequence)`` is journaled already (a retry: a duplicate). The put that
-        meets ``max_observations`` stops the campaign, journaled with it.
+        ``(client_id, sequence)`` is journaled already (a retry: a duplicate). A put whose
+        categorical, integer or stepped values differ from those of the suggestion it names
+        (another recipe was made) raises :class:`InvalidParameterError` and journals nothing.
+        The put that meets ``max_observations`` stops the campaign, journaled with it.
 
         The journal commits the observation only once the strategy has learned it: a
         strategy that raises leaves the journal as it was (and is rebuilt from it), so
@@ -393,6 +415,7 @@ class Campaign:
         self._check_new(observation, known)
         clipped, readback = self.space.clip_readback(observation.point)
         point = self.space.validate(clipped)
+        self._check_named(point, observation.suggestion_id)
         if readback:
             metadata = {**observation.metadata, "driver_point": {**point, **readback}}
             observation = Observation(**{**observation.__dict__, "metadata": metadata})
@@ -508,6 +531,26 @@ class Campaign:
             raise InvalidParameterError(
                 f"the spectrum has {spectrum.x.size} channels, more than the {MAX_CHANNELS} one "
                 "observation may carry; bin or crop it, or send it as several observations"
+            )
+
+    def _check_named(self, point: dict, suggestion_id: str | None) -> None:
+        """Refuse the checked ``point`` when a categorical, integer or stepped value differs
+        from that of the suggestion it names (no readback moves those: another recipe was
+        made); continuous values without a step may differ (a driver's readback)."""
+        if suggestion_id is None:
+            return
+        suggested = self.made[suggestion_id]
+        differ = [
+            f"{dim.name}={point[dim.name]!r} (suggested {suggested[dim.name]!r})"
+            for dim in self.space.dimensions
+            if not jitters(dim) and point[dim.name] != dim.validate(suggested[dim.name])
+        ]
+        if differ:
+            raise InvalidParameterError(
+                f"the put names suggestion {suggestion_id}, whose recipe differs in "
+                f"{', '.join(differ)}: nothing is journaled; send the id of the suggestion "
+                "whose recipe was made (suggestions_pending lists each with its point), or "
+                "omit suggestion_id for a recipe the campaign did not ask for"
             )
 
     def _spectrum_scorer(self) -> str | None:

@@ -50,10 +50,12 @@ def shap_by_round(
             left holding this call's rounds.
 
     Returns:
-        ``[{"round", "n_recipes", "importance": {factor: mean |SHAP|},
-        "values": (n, d), "recipes": [point]}]``: ``values`` has a column per factor in
-        the space's order and a row per explained recipe, ``recipes`` those n recipes as
-        points ``{factor: value}`` (a categorical factor's value is its choice's name).
+        ``[{"round", "n_recipes", "n_explained", "importance": {factor: mean |SHAP|},
+        "values": (n, d), "recipes": [point]}]``: ``n_recipes`` the recipes fitted on (all
+        measured by the end of the round), ``n_explained`` the n of them explained;
+        ``values`` has a column per factor in the space's order and a row per explained
+        recipe, ``recipes`` those n recipes as points ``{factor: value}`` (a categorical
+        factor's value is its choice's name).
     """
     if surrogate not in SURROGATES:
         raise InvalidParameterError(f"surrogate={surrogate!r}; choose one of {SURROGATES}")
@@ -76,7 +78,7 @@ def shap_by_round(
         end = int(np.searchsorted(position, round_end))  # rows of x measured by then
         if end < fewest:
             continue
-        if surrogate == "gp":  # the droplet variance pooled over this round's recipes only
+        if surrogate == "gp":  # the variance from the recipes measured by then only
             data = (x[:end], y[:end], strategy.data(first=end)[2])
         else:
             data = (x[:end], spectra[:end])
@@ -100,8 +102,8 @@ def _explain(strategy: BatchBO, surrogate: str, data: tuple) -> dict:
             and its variance (n,) or None, for ``net`` the spectra (n, w).
 
     Returns:
-        ``{"n_recipes", "importance", "values": (m, d), "recipes": m points}``, m <=
-        ``MAX_EXPLAINED``.
+        ``{"n_recipes", "n_explained", "importance", "values": (m, d), "recipes": m
+        points}``, m = ``n_explained`` <= ``MAX_EXPLAINED``.
     """
     x = data[0]
     if surrogate == "gp":
@@ -122,6 +124,7 @@ def _explain(strategy: BatchBO, surrogate: str, data: tuple) -> dict:
     values = shap_values(predict, x[rows], x[rows], seed=SEED)
     return {
         "n_recipes": len(x),
+        "n_explained": len(rows),
         "importance": importance(values, strategy.space.names),
         "values": values,
         "recipes": strategy.space.from_unit(x[rows]),
@@ -133,13 +136,15 @@ def campaign_insights(campaign, cache: dict | None = None) -> dict:
 
     Rounds are the strategy's (``BatchBO.round_ends``): the initial design, then each ``q``
     suggestions. Per round:
-    the best and median objective of its recipes, the best so far, the objective
-    of the recipes of each proposal source (design, gp, net) and its median, and
-    the SHAP importance of every factor on the GP's predicted objective, with the
-    SHAP values (n, d) and the n recipes behind it (points ``{factor: value}``, a
-    categorical factor by its choice's name; see :func:`shap_by_round`);
-    for campaigns with spectra the same on the spectrum network's predicted
-    objective (keys ending ``_net``). The SHAP fields are None for rounds
+    the number of its recipes (``n_recipes``), the best and median objective of
+    them, the best so far, the objective of the recipes of each proposal source
+    (design, gp, net) and its median, and the SHAP importance of every factor on the
+    GP's predicted objective, with the SHAP values (n, d) and the n recipes behind it
+    (``n_explained``; points ``{factor: value}``, a categorical factor by its choice's
+    name): every recipe measured by the end of the round, not only the round's own (a
+    seeded subsample of ``MAX_EXPLAINED`` when there are more; see
+    :func:`shap_by_round`); for campaigns with spectra the same on the spectrum
+    network's predicted objective (keys ending ``_net``). The SHAP fields are None for rounds
     before :func:`fewest_explained` recipes (one more than the factors, at least
     ``MIN_EXPLAINED``; with spectra, for ``_net``) exist, the round's other figures are
     still given; a campaign without recipes has no rounds.
@@ -195,9 +200,11 @@ def campaign_insights(campaign, cache: dict | None = None) -> dict:
 
 
 def _shap_fields(shap_round: dict | None, suffix: str = "") -> dict:
-    """The round's SHAP importance, values and recipes (None before they are explained)."""
-    keys = ("importance", "values", "recipes")
-    return {f"shap_{key}{suffix}": None if shap_round is None else shap_round[key] for key in keys}
+    """How many recipes the round's SHAP explains, and its importance, values and recipes
+    (None before they are explained)."""
+    names = {f"n_explained{suffix}": "n_explained"}
+    names.update({f"shap_{key}{suffix}": key for key in ("importance", "values", "recipes")})
+    return {name: None if shap_round is None else shap_round[key] for name, key in names.items()}
 
 
 def _sources(campaign) -> dict[tuple, str]:

@@ -529,9 +529,11 @@ class Space:
     Points are ``{name: value}`` dicts. A point is in the space when every value is
     valid for its dimension and every constraint holds, within the constraint's readback
     tolerance (see :meth:`validate`). A constraint whose
-    value cannot reach its bounds anywhere within the dimensions' bounds is refused, and
-    so is an equality constraint (``lower == upper``) over a continuous dimension
-    without a ``step``, which no drawn point meets.
+    value cannot reach its bounds anywhere within the dimensions' bounds is refused. An
+    equality constraint (``lower == upper``) over a continuous dimension without a
+    ``step``, which no drawn point meets, is kept (a pool of candidates can meet it):
+    :meth:`undrawable` says why and how to fix it, and a new campaign that draws its
+    points refuses it.
 
     Unit-cube encoding (for models), one column per dimension in order, ``d =
     len(dimensions)``: continuous and integer values map linearly, ``low -> 0`` and

@@ -57,8 +57,9 @@ def fit_recipe_gp(
     Args:
         x: (n, d) recipes encoded in [0, 1]^d.
         y: (n,) objective, larger is better (negate a loss first).
-        y_var: (n,) noise variance of each ``y`` (replicate variance of the
-            median), or None to learn one homoscedastic noise. Known variances
+        y_var: (n,) noise variance of each ``y`` (the variance of a median of
+            replicates, from their pooled scatter or the readings' uncertainties), or
+            None to learn one homoscedastic noise. Known variances
             make the model heteroscedastic; they are floored at ``NOISE_FLOOR``.
         choices: ``{column: k}``, the categorical columns of ``x`` and their numbers
             of choices; those with k > 2 enter the kernel one-hot (``OneHotChoices``).

@@ -44,7 +44,8 @@ MAX_CANDIDATES = 8192
 #: Least Sobol candidates per recipe asked for, so a large batch finds enough distinct ones.
 CANDIDATES_PER_PICK = 4
 #: Least degrees of freedom (droplets beyond the first, over all recipes) before the
-#: pooled replicate variance is trusted as known noise; with fewer the GP learns it.
+#: pooled replicate variance is trusted as known noise; with fewer (and readings without
+#: an uncertainty) the GP learns it.
 MIN_NOISE_DOF = 5
 #: ``n * Var(median of n) / Var(one droplet)`` for normal droplets, n = 1 to 10 (exact,
 #: from order statistics); more droplets take the large-n limit pi / 2.
@@ -60,7 +61,9 @@ class BatchBO:
     Replicates of one recipe reduce to their median. Once the replicated recipes
     give ``MIN_NOISE_DOF`` degrees of freedom, their pooled droplet variance
     yields each median's variance (smaller for recipes with more droplets) as
-    known noise, else one noise level is learned. Every observation
+    known noise; when every reading carries an ``uncertainty``, the readings' own
+    variances do (the larger of the two where both are there; see ``data``); else
+    one noise level is learned. Every observation
     object is one replicate (two droplets with equal time and value count
     twice); observing the same object again changes nothing. The first
     ``n_initial`` recipes come from a space-filling design (inside the search
@@ -213,7 +216,8 @@ class BatchBO:
         self.objective = objective
         self.seed = seed
         self._observed: dict[int, Observation] = {}  # id -> observation, held so ids stay unique
-        self._values: dict[tuple, list[tuple[float, float]]] = {}  # recipe -> [(time, value)]
+        # recipe -> [(time, value, uncertainty)], one per reading
+        self._values: dict[tuple, list[tuple[float, float, float | None]]] = {}
         self._named: dict[tuple, set[str]] = {}  # recipe -> the suggestion ids its puts name
         # the suggestion ids of each round: the initial design, then the model's batches of q
         self._batches: list[list[str]] = [[]]
@@ -327,7 +331,7 @@ class BatchBO:
                 on_target = self._on_target(obs.spectrum)
                 self._spectra.setdefault(key, []).append(on_target)
             self._observed[id(obs)] = obs
-            self._values.setdefault(key, []).append((obs.time, obs.value))
+            self._values.setdefault(key, []).append((obs.time, obs.value, obs.uncertainty))
             if obs.suggestion_id is not None:
                 self._named.setdefault(key, set()).add(obs.suggestion_id)
 
@@ -351,7 +355,7 @@ class BatchBO:
     def _measured_order(self, keys: list[tuple], x: np.ndarray) -> np.ndarray:
         """The indices of ``keys`` (n,) in the order the recipes were first measured (ties by
         their unit coordinates x (n, d): categorical choices in listed order)."""
-        first = [min(t for t, _ in self._values[k]) for k in keys]
+        first = [min(reading[0] for reading in self._values[k]) for k in keys]
         return np.lexsort([*x.T[::-1], first])  # the last key sorts first
 
     def _rounds(self, keys: list[tuple], measured: np.ndarray) -> tuple[np.ndarray, bool]:
@@ -397,30 +401,38 @@ class BatchBO:
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
         """Recipes (n, d) in the unit cube, median objective (n,), its variance (n,) or None.
 
-        The variance of recipe i's median of c_i droplets is s^2 f(c_i) / c_i, with s^2
-        the droplet variance pooled over the replicated recipes (weighted by their
-        degrees of freedom, c_i - 1) and f ``MEDIAN_VARIANCE_FACTOR`` (1 for c_i <= 2,
-        where the median is the mean). None, for the GP to learn the noise, while the
-        pool has fewer than ``MIN_NOISE_DOF`` degrees of freedom: one recipe's own
-        sample variance is too unsteady to fix the noise with.
+        The variance of recipe i's median of c_i droplets is s^2 f(c_i) / c_i, with f
+        ``MEDIAN_VARIANCE_FACTOR`` (1 for c_i <= 2, where the median is the mean) and s^2
+        the droplet variance: pooled over the replicated recipes (weighted by their
+        degrees of freedom, c_i - 1) once they give ``MIN_NOISE_DOF``; the mean square
+        of recipe i's readings' uncertainties when every reading carries one; the larger
+        of the two when both are there (readings scattering more than their uncertainty
+        says). None, for the GP to learn the noise, when neither is there: one recipe's
+        own sample variance is too unsteady to fix the noise with.
 
         Sorted by recipe, or with ``in_order`` by round (see ``_rounds``), then by when
         each recipe was first measured. ``first`` keeps the first that many recipes in
-        that order (``in_order`` implied), for the pooled variance too, so later recipes'
+        that order (``in_order`` implied), for the variance too, so later recipes'
         droplets leave a round's data alone.
         """
         keys, x = self._sorted_recipes(in_order or first is not None)
         keys, x = keys[:first], x[:first]
-        reps = [np.array([v for _, v in self._values[k]]) for k in keys]
+        reps = [np.array([value for _, value, _ in self._values[k]]) for k in keys]
+        stated = [[u for _, _, u in self._values[k]] for k in keys]  # uncertainties
         y = np.array([reduce_replicates(r) for r in reps])
         counts = np.array([len(r) for r in reps])
         dof = int(np.sum(counts - 1))
-        if dof < MIN_NOISE_DOF:
+        uncertain = bool(keys) and all(u is not None for us in stated for u in us)
+        if dof < MIN_NOISE_DOF and not uncertain:
             return x, y, None
-        pooled = sum(np.sum((r - r.mean()) ** 2) for r in reps) / dof
+        droplet_var = np.zeros(len(keys))
+        if dof >= MIN_NOISE_DOF:
+            droplet_var[:] = sum(np.sum((r - r.mean()) ** 2) for r in reps) / dof
+        if uncertain:
+            droplet_var = np.maximum(droplet_var, [np.mean(np.square(us)) for us in stated])
         table = len(MEDIAN_VARIANCE_FACTOR)
         factor = [MEDIAN_VARIANCE_FACTOR[c - 1] if c <= table else np.pi / 2 for c in counts]
-        return x, y, pooled * np.array(factor) / counts
+        return x, y, droplet_var * np.array(factor) / counts
 
     def spectrum_data(self) -> tuple[np.ndarray, np.ndarray]:
         """Recipes with spectra (n, d) in the unit cube, in the row order of
@@ -774,20 +786,28 @@ class BatchBO:
     def _n_feasible(self) -> int | None:
         """How many recipes meet the constraints in a space of integer, categorical and
         stepped dimensions; None with a continuous one, or over ``MAX_DRAWS`` lattice points."""
-        axes = []  # each dimension's values, in the unit cube
+        sizes = []  # each dimension's number of values, counted before any is listed
         for dim in self.space.dimensions:
             if dim.kind == "categorical":
-                axes.append(np.linspace(0.0, 1.0, len(dim.choices)))
-                continue
-            if dim.kind == "integer":
-                values = np.arange(math.ceil(dim.low), math.floor(dim.high) + 1)
+                sizes.append(len(dim.choices))
+            elif dim.kind == "integer":
+                sizes.append(math.floor(dim.high) - math.ceil(dim.low) + 1)
             elif dim.step is not None:
-                values = dim.snap(dim.low + dim.step * np.arange(dim.n_steps + 1))
+                sizes.append(dim.n_steps + 1)
             else:
                 return None
-            axes.append((values - dim.low) / (dim.high - dim.low))
-        if math.prod(map(len, axes)) > MAX_DRAWS:
+        if math.prod(sizes) > MAX_DRAWS:
             return None
+        axes = []  # each dimension's values, in the unit cube
+        for dim, size in zip(self.space.dimensions, sizes, strict=True):
+            if dim.kind == "categorical":
+                axes.append(np.linspace(0.0, 1.0, size))
+                continue
+            if dim.kind == "integer":
+                values = math.ceil(dim.low) + np.arange(size)
+            else:
+                values = dim.snap(dim.low + dim.step * np.arange(size))
+            axes.append((values - dim.low) / (dim.high - dim.low))
         grid = np.stack(np.meshgrid(*axes, indexing="ij"), axis=-1).reshape(-1, len(axes))
         return int(self.space.feasible(grid).sum())
 

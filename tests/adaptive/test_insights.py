@@ -151,7 +151,8 @@ def test_a_cache_recomputes_only_the_rounds_whose_data_changed(tmp_path, explain
 
 
 def test_a_later_recipes_droplets_leave_earlier_rounds_alone(tmp_path, explained):
-    """Each round's GP learns the droplet noise pooled over its own recipes, not later ones."""
+    """Each round's GP learns the droplet noise pooled over the recipes measured by the end
+    of that round, not later ones."""
     campaign = Campaign.create(Journal(tmp_path / "j.sqlite"), SQUARE, BATCHES)
     rng = np.random.default_rng(0)
     for _ in range(3):  # three rounds of 3 recipes x 3 droplets: the noise is pooled

@@ -380,9 +380,8 @@ def test_an_equality_campaign_draws_nothing_but_a_pool_meets_it(tmp_path):
     }
     pool = [{"A": 40.0, "B": 10.0, "C": 50.0}, {"A": 20.0, "B": 30.0, "C": 50.0}]
     try:
-        drawn = Campaign.create(journal, space, {"name": "batch_bo"}, campaign_id="c1")
         with pytest.raises(InvalidParameterError, match="give .* a step"):
-            drawn.suggest(2)
+            Campaign.create(journal, space, {"name": "batch_bo"}, campaign_id="c1")
         strategy = {"name": "batch_bo", "options": {"candidates": pool, "n_initial": 2}}
         pooled = Campaign.create(journal, space, strategy, campaign_id="c2")
         assert sorted(s.point["A"] for s in pooled.suggest(2)) == [20.0, 40.0]
