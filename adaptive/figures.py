@@ -184,8 +184,8 @@ def plot_identification(
     with a tick at its threshold; any warnings are written above the spectrum.
 
     The spectrum's line breaks at gaps in the energy axis (``GAP_STEPS``), its points
-    outside ``window`` are grey, and counts spanning more than ``LOG_SPAN`` are drawn on
-    a log axis (a low-loss tail would flatten every edge on a linear one).
+    outside ``window`` are grey, and positive counts spanning more than ``LOG_SPAN`` are
+    drawn on a log axis (a low-loss tail would flatten every edge on a linear one).
 
     Args:
         energy: (m,) energy loss, eV; counts: (m,) the spectrum.
@@ -222,7 +222,8 @@ def plot_identification(
 
 def _plot_counts(ax, energy: np.ndarray, counts: np.ndarray, window) -> None:
     """``counts`` (m,) against ``energy`` (m,): broken at gaps, grey outside ``window``
-    (first, last eV or None), on a log axis when the positive counts span over ``LOG_SPAN``."""
+    (first, last eV or None), on a log axis when all counts are positive and span over
+    ``LOG_SPAN`` (a log axis would hide the counts <= 0 of a background-subtracted one)."""
     energy, counts = np.asarray(energy, dtype=float), np.asarray(counts, dtype=float)
     seen = np.ones(energy.shape, dtype=bool)
     if window is not None:
@@ -243,10 +244,10 @@ def _plot_counts(ax, energy: np.ndarray, counts: np.ndarray, window) -> None:
                 ax.axvspan(low, high, color="0.9", lw=0, zorder=0, label=label)
                 label = None  # one entry in the legend
         ax.legend(fontsize=8)
-    positive = counts[counts > 0]
+    drawn = counts[np.isfinite(counts)]
     ax.set_ylabel("counts")
-    if positive.size and positive.max() > LOG_SPAN * positive.min():
-        ax.set_yscale("log", nonpositive="mask")
+    if drawn.min() > 0 and drawn.max() > LOG_SPAN * drawn.min():
+        ax.set_yscale("log")
         ax.set_ylabel("counts (log scale)")
     ax.set_xlabel("energy loss (eV)")
 

@@ -31,6 +31,7 @@ from simulators.text_files import (
     split_lines,
     titled_columns,
 )
+from simulators.xps_files import VAMAS_FORMAT
 
 #: Suffixes read through rosettasciio, by its reader module.
 BINARY_SUFFIXES = {".dm3": "digitalmicrograph", ".dm4": "digitalmicrograph",
@@ -43,6 +44,9 @@ _MSA_KEY = re.compile(r"#\s*([A-Za-z0-9_]+)\s*(?:-\s*(\S*))?\s*(?::(.*)|$)")
 KEV_HINT_EV = 100.0
 #: Column titles of a text file's counts column.
 COUNTS_TITLES = frozenset({"counts", "count", "cts", "intensity", "i", "signal"})
+#: Titles of a column of detector channel numbers (an uncalibrated energy axis):
+#: ``Channel``, ``Pixel``, ``Index``, ``Ch``, ``Channel #``, ``channel number``, ``px``.
+CHANNEL_TITLE = re.compile(r"(?:channel|chan|ch|pixel|px|index|idx)(?:[\s_-]*(?:#|no\.?|number))?")
 
 
 @dataclass(frozen=True)
@@ -275,6 +279,8 @@ def _text_columns(header: str, width: int, source: str) -> tuple[int, int, str |
     first titled in ``COUNTS_TITLES``, else the one after the energy. Without titles that
     line up with the columns, they are the first two (the unit from the first title), but
     among more than two columns titles must pick them: a ValueError says which to write.
+    A first column read as the energy for want of an energy title but titled as channel
+    numbers is refused (``_refuse_channel_numbers``): its numbers are no energies.
     """
     titles = titled_columns(header, width)
     names = [name for name, _ in titles]
@@ -285,6 +291,7 @@ def _text_columns(header: str, width: int, source: str) -> tuple[int, int, str |
                 f"data rows have {width} columns; write one title per column (separate "
                 "titles that hold spaces by tabs or commas)"
             )
+        _refuse_channel_numbers(titles, header, source)
         return 0, 1, titles[0][1] if titles else None
     energy = next((i for i, name in enumerate(names) if ENERGY_TITLE.fullmatch(name)), None)
     if energy is None and width > 2:
@@ -292,6 +299,8 @@ def _text_columns(header: str, width: int, source: str) -> tuple[int, int, str |
             f"{source}: the column titles {names} name no energy column; title it "
             "'Energy (eV)' (or 'Energy (keV)'), and the counts column 'Counts'"
         )
+    if energy is None:
+        _refuse_channel_numbers(titles, header, source)
     energy = 0 if energy is None else energy
     counts = next(
         (i for i, name in enumerate(names) if name in COUNTS_TITLES and i != energy), energy + 1
@@ -305,14 +314,28 @@ def _text_columns(header: str, width: int, source: str) -> tuple[int, int, str |
     return energy, counts, unit or (name if ENERGY_UNIT.fullmatch(name) else None)
 
 
+def _refuse_channel_numbers(titles: list[tuple[str, str | None]], header: str, source: str) -> None:
+    """A ValueError when the first of the ``header``'s ``titles`` (name, unit), to be read
+    as the energy, names channel numbers (``CHANNEL_TITLE``, no unit)."""
+    if titles and titles[0][1] is None and CHANNEL_TITLE.fullmatch(titles[0][0]):
+        written = re.findall(re.escape(titles[0][0]), header, re.IGNORECASE) or [titles[0][0]]
+        raise ValueError(
+            f"{source}: column 1 is titled {written[0]!r}: channel numbers, not energies; "
+            "calibrate the energy axis (eV) before identifying, and title that column "
+            "'Energy (eV)'"
+        )
+
+
 def _titles_line(lines: list[str], width: int) -> str | None:
     """The last of ``lines`` (title lines, or ``#`` lines as ``numpy.savetxt(header=...)``
     writes, before the data) that titles the ``width`` data columns, else None.
 
     A line titles them when it gives exactly ``width`` titles (``titled_columns``) and
     names an energy (``ENERGY_TITLE``) and a counts column (``COUNTS_TITLES``), or, over
-    two columns, begins with an energy title carrying its unit (``Energy (keV)``). Other
-    lines are free text (``# EELS energy loss``), rules or units and are passed over.
+    two columns, begins with an energy title carrying its unit (``Energy (keV)``), or
+    names channel numbers first and a counts column (``# Channel Counts``, which
+    ``_text_columns`` refuses). Other lines are free text (``# EELS energy loss``), rules
+    or units and are passed over.
     """
     for line in reversed(lines):
         titles = titled_columns(line, width)
@@ -320,12 +343,18 @@ def _titles_line(lines: list[str], width: int) -> str | None:
             continue
         energy = [bool(ENERGY_TITLE.fullmatch(name)) for name, _ in titles]
         counts = any(name in COUNTS_TITLES for name, _ in titles)
-        if (any(energy) and counts) or (width == 2 and energy[0] and titles[0][1]):
+        channel = bool(CHANNEL_TITLE.fullmatch(titles[0][0]))
+        if ((any(energy) or channel) and counts) or (width == 2 and energy[0] and titles[0][1]):
             return line
     return None
 
 
 def _parse_text(text: str, source: str) -> EELSSpectrum:
+    if text.startswith(VAMAS_FORMAT):
+        raise ValueError(
+            f"{source}: an XPS VAMAS file (ISO 14976), not an EELS spectrum; fit its peaks "
+            f"with adaptive fit peaks {source} (read_vamas), or pass an EELS spectrum"
+        )
     table = column_text(text, source, "energy and counts")
     width = table.rows.shape[1]
     metadata: dict[str, float | str] = {}

@@ -1,0 +1,137 @@
+"""Warnings on faults of a measured spectrum's counts that name wrong elements with
+confidence: a spike, few counts, a window starting on an edge; and a narrow window's
+warning says what to do."""
+
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+from scipy.special import erf
+
+from simulators.eels_files import EELSSpectrum, read_eels, to_channels
+from surrogates.eels_identifier import EELSIdentifier, identify_spectrum
+from surrogates.eels_net import EELSResNet
+
+EELS = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "eels"
+MEASURED = (
+    "exspy_coreloss_Mn_O.msa",
+    "eelsdb/la0-7sr0-3mno3srtio3-001-heterostructure/data.msa",
+    "eelsdb/la2nio4-structure-of-k2nif4/data.msa",
+    "eelsdb/o-k-edge-la2nio4-structure-of-k2nif4-tetragonale-i4-mmm/data.msa",
+)
+UNTRAINED = EELSIdentifier([EELSResNet()])
+
+
+@pytest.fixture
+def eels_dir():
+    if not EELS.is_dir():
+        pytest.skip(f"measured EELS data not found at {EELS} (shared data absent)")
+    return EELS
+
+
+def edge_spectrum(end_counts: float = 1e4, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Poisson counts on 400-800 eV in 0.2 eV steps: a power law with an O K-like edge at
+    532 eV, ``end_counts`` per eV at the end."""
+    energy = np.round(np.arange(400.0, 800.0, 0.2), 1)
+    shape = (energy / 400) ** -3 * (1 + 0.25 * (1 + erf(energy - 532)) * (energy / 532) ** -1)
+    mean = shape / shape[-1] * end_counts * 0.2
+    return energy, np.random.default_rng(seed).poisson(mean).astype(float)
+
+
+def warnings_of(energy: np.ndarray, counts: np.ndarray) -> list[str]:
+    """``identify_spectrum``'s warnings (networks untrained: the warnings do not use them)."""
+    return identify_spectrum(EELSSpectrum(energy, counts, {}, "test.msa"), UNTRAINED)["warnings"]
+
+
+def test_a_clean_spectrum_gets_no_warning():
+    assert warnings_of(*edge_spectrum()) == []
+
+
+def test_a_spike_is_named_and_identification_is_unchanged():
+    # a detector spike at 708 eV (3 x its neighbours) named Fe at 0.90 in MnO, no warning
+    energy, counts = edge_spectrum()
+    counts[energy == 708.0] *= 3
+    result = identify_spectrum(EELSSpectrum(energy, counts, {}, "spike.msa"), UNTRAINED)
+    (sentence,) = result["warnings"]
+    assert re.match(r"The counts spike at 708 eV \(.*cosmic ray.*\).*remove the spike", sentence)
+    x, window = to_channels(energy, counts)
+    p, _ = UNTRAINED.identify(x[None], window[None])
+    assert list(result["probabilities"].values()) == sorted(p[0].tolist(), reverse=True)
+
+
+def test_spikes_beyond_three_are_counted():
+    energy, counts = edge_spectrum()
+    for at in (450.0, 500.0, 600.0, 650.0, 700.0):
+        counts[energy == at] *= 3
+    (sentence,) = warnings_of(energy, counts)
+    assert sentence.startswith("The counts spike at 450 eV, 500 eV, 600 eV and 2 more (")
+
+
+@pytest.mark.parametrize("end_counts", [10.0, 30.0, 300.0])
+def test_few_raw_counts_at_the_end_of_the_window_are_warned_of(end_counts):
+    # 10-30 counts per eV at the window end named Cs, Fe or Ce with no warning; the training
+    # spectra hold 1e3-1e6 in their last channel
+    (sentence,) = warnings_of(*edge_spectrum(end_counts))
+    found = re.match(r"Few counts: (\d+) per 1 eV channel at the end of the window", sentence)
+    assert found and 0.5 * end_counts < int(found[1]) < 2 * end_counts, sentence
+    assert "1,000 to 1,000,000" in sentence and sentence.endswith(
+        "sum more frames, or the spectra of neighbouring pixels."
+    )
+
+
+def test_counts_that_are_no_raw_counts_are_not_judged():
+    energy, counts = edge_spectrum(1e5)
+    assert warnings_of(energy, counts * 1e-3) == []  # scaled: the dose is unknown
+    # raw counts less an offset that leaves about 20 per point at the end: their noise
+    # tells the 2e4 they were
+    offset = counts - np.round(np.median(counts[-25:]) - 20)
+    assert np.median(offset[-25:]) < 50 and warnings_of(energy, offset) == []
+
+
+@pytest.mark.parametrize(("start", "warned"), [(529.0, True), (531.0, True), (525.0, False)])
+def test_a_window_starting_on_an_edge_is_warned_of(start, warned):
+    # cut from 531 eV, the eXSpy MnO spectrum lost its O with no warning
+    energy, counts = edge_spectrum()
+    keep = energy >= start
+    found = warnings_of(energy[keep], counts[keep])
+    if warned:
+        (sentence,) = found
+        assert re.match(r"The counts rise by \d+% of their maximum over the first 5 eV", sentence)
+        assert sentence.endswith("include 10 eV or more before each edge.")
+    else:
+        assert found == []
+
+
+def test_a_narrow_window_says_how_to_widen_it():
+    energy, counts = edge_spectrum()
+    keep = (energy >= 520.0) & (energy <= 540.0)
+    sentence = warnings_of(energy[keep], counts[keep])[0]
+    assert sentence.startswith("The window is 21 eV wide")
+    assert sentence.endswith(
+        "accuracy is lower; widen the window to 30 eV or more, with 10 eV or more before each edge."
+    )
+
+
+@pytest.mark.parametrize("name", MEASURED)
+def test_measured_core_loss_spectra_get_no_warning(eels_dir, name):
+    spectrum = read_eels(eels_dir / name)
+    assert warnings_of(spectrum.energy, spectrum.counts) == []
+
+
+def test_the_measured_low_loss_spectrum_is_warned_of_its_few_counts(eels_dir):
+    # whole-number counts, about 10 per 0.2 eV point at 369 eV with a noise of 9
+    spectrum = read_eels(eels_dir / "exspy_lowloss.msa")
+    starts, few = warnings_of(spectrum.energy, spectrum.counts)
+    assert starts.startswith("The window starts at 0 eV") and few.startswith("Few counts: 183 ")
+
+
+def test_measured_faults_are_warned_of(eels_dir):
+    spectrum = read_eels(eels_dir / "exspy_coreloss_Mn_O.msa")
+    energy, counts = spectrum.energy, spectrum.counts.copy()
+    counts[np.argmin(np.abs(energy - 708.0))] *= 3
+    (spike,) = warnings_of(energy, counts)
+    assert spike.startswith("The counts spike at 708 eV")
+    keep = energy >= 531.0
+    (onset,) = warnings_of(energy[keep], spectrum.counts[keep])
+    assert onset.startswith("The counts rise by 6% of their maximum")
