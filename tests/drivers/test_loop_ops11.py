@@ -3,6 +3,7 @@ server's JournalError reply), resending the same put, so no reading is lost."""
 
 import sqlite3
 import threading
+from contextlib import contextmanager
 
 import pytest
 
@@ -34,6 +35,12 @@ class LockingInstrument:
             locked.wait(10)
         return Reading(value=self.x / 1e4)
 
+    def release(self) -> None:
+        """End the lock now (a test's cleanup)."""
+        self.released.set()
+        if self._holder is not None:
+            self._holder.join(10)
+
     def _hold(self, locked: threading.Event) -> None:
         db = sqlite3.connect(self.journal, isolation_level=None)
         try:
@@ -61,17 +68,25 @@ def test_a_put_the_locked_journal_refuses_is_resent_until_the_lock_goes(server):
     assert status["pending"] == []
 
 
-def test_a_lock_held_past_outage_s_raises_with_the_reading_to_resend(server):
+@contextmanager
+def refused_while_locked(server, match: str, **options):
+    """(client, campaign id, instrument, error): ``run_driver(**options)`` raising the
+    JournalError ``match`` finds while another connection holds the journal locked."""
     instrument = LockingInstrument(server.journal_path, hold_s=30)
     with Client(server.endpoint) as client:
         cid = campaign(client)
         try:
-            with pytest.raises(JournalError, match="database is locked") as caught:
-                run_driver(client, cid, instrument, outage_s=1.5)
+            with pytest.raises(JournalError, match=match) as caught:
+                run_driver(client, cid, instrument, **options)
         finally:
-            instrument.released.set()
-            instrument._holder.join(10)
-        put = caught.value.request
+            instrument.release()
+        yield client, cid, instrument, caught.value
+
+
+def test_a_lock_held_past_outage_s_raises_with_the_reading_to_resend(server):
+    with refused_while_locked(server, "database is locked", outage_s=1.5) as found:
+        client, cid, instrument, error = found
+        put = error.request
         assert put.method == "observation_put"
         pending = client.call("suggestions_pending", campaign_id=cid)["suggestions"]
         assert len(pending) == 1  # its suggestion kept, not released
@@ -83,14 +98,6 @@ def test_a_lock_held_past_outage_s_raises_with_the_reading_to_resend(server):
 
 
 def test_without_outage_s_a_locked_journal_raises_at_once(server):
-    instrument = LockingInstrument(server.journal_path, hold_s=30)
-    with Client(server.endpoint) as client:
-        cid = campaign(client)
-        try:
-            with pytest.raises(JournalError, match="retry"):
-                run_driver(client, cid, instrument)
-        finally:
-            instrument.released.set()
-            instrument._holder.join(10)
+    with refused_while_locked(server, "retry") as (client, cid, instrument, _):
         status = client.call("campaign_status", campaign_id=cid)
     assert instrument.reads == 1 and status["n_observations"] == 0
