@@ -537,9 +537,9 @@ class Campaign:
         """Refuse the checked ``point`` when a categorical, integer or stepped value differs
         from that of the suggestion it names (no readback moves those: another recipe was
         made); continuous values without a step may differ (a driver's readback)."""
-        if suggestion_id is None:
+        suggested = self.made.get(suggestion_id)
+        if suggested is None:  # none named, or a retry of a put the journal holds already
             return
-        suggested = self.made[suggestion_id]
         differ = [
             f"{dim.name}={point[dim.name]!r} (suggested {suggested[dim.name]!r})"
             for dim in self.space.dimensions
