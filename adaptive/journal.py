@@ -386,9 +386,8 @@ def claim_for_serving(path: str | Path) -> IO[str]:
             f"the journal {str(path)!r} is served by another server (pid {holder}); stop that "
             "server, or give this one another --journal"
         ) from None
-    if not _names(
-        lock_path, os.fstat(lock.fileno())
-    ):  # a failed claim removed it after we opened it
+    opened = os.fstat(lock.fileno())
+    if not _names(lock_path, opened):  # a failed claim removed it after we opened it
         lock.close()
         return claim_for_serving(path)
     try:
