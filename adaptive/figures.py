@@ -246,7 +246,7 @@ def _plot_counts(ax, energy: np.ndarray, counts: np.ndarray, window) -> None:
         ax.legend(fontsize=8)
     drawn = counts[np.isfinite(counts)]
     ax.set_ylabel("counts")
-    if drawn.min() > 0 and drawn.max() > LOG_SPAN * drawn.min():
+    if drawn.size and drawn.min() > 0 and drawn.max() > LOG_SPAN * drawn.min():
         ax.set_yscale("log")
         ax.set_ylabel("counts (log scale)")
     ax.set_xlabel("energy loss (eV)")
