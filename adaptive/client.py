@@ -287,13 +287,9 @@ class Client:
     def _answers_ping(self) -> bool:
         """Whether the server answers a ``server_ping`` on a fresh socket within
         ``PING_TIMEOUT_S`` (or ``timeout_s``, if shorter)."""
-        envelope = protocol.request("server_ping")
+        ping = self.prepare("server_ping")
         try:
-            reply = self._try_once(
-                [b"", *protocol.encode(envelope)],
-                envelope["id"],
-                min(self.timeout_s, PING_TIMEOUT_S),
-            )
+            reply = self._try_once(list(ping.frames), ping.id, min(self.timeout_s, PING_TIMEOUT_S))
         except ProtocolError:  # something answers, but not as our server does
             return False
         finally:
