@@ -270,8 +270,13 @@ class Analysis:
             )
 
     def __call__(self, spectrum: Spectrum) -> tuple[dict[str, Any], float | None]:
-        """The spectrum's features and, when ``value`` names one, the objective value."""
-        features = self.step(spectrum)
+        """The spectrum's features and, when ``value`` names one, the objective value. A
+        feature the spectrum leaves undefined (NaN: a region's area fraction in a fit with
+        no peaks) is None, which the journal and a reply carry as null."""
+        features = {
+            name: None if isinstance(v, float) and not np.isfinite(v) else v
+            for name, v in self.step(spectrum).items()
+        }
         if self.value is None:
             return features, None
         value = features.get(self.value)

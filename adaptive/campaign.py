@@ -148,6 +148,8 @@ class Campaign:
         self.status = "running"
         self.stop_reason: str | None = None
         self.goals_checked_at: int | None = None  # see summary()
+        # What the last ``observe`` call learned (None: a duplicate, failed or refused put)
+        self.last_learned: Observation | None = None
 
     @classmethod
     def create(
@@ -365,6 +367,8 @@ class Campaign:
         self, observation: Observation, client_id: str | None = None, sequence: int | None = None
     ) -> bool:
         """Journal, and learn from, one observation; False if it was a duplicate put.
+        ``last_learned`` is then the observation as learned (the value the strategy got,
+        the analysis's ``features`` in its metadata), or None when none was learned.
 
         A put with ``failed`` (a measurement that failed) is journaled as a ``FAILED_EVENT``
         instead: it answers its suggestion (no longer pending), counts in ``n_failed``, is
@@ -407,6 +411,7 @@ class Campaign:
         ``CAMPAIGN_METADATA`` keys, or with a spectrum of more than ``MAX_CHANNELS``
         channels, is refused.
         """
+        self.last_learned = None
         retry = self._is_retry(observation, client_id, sequence)
         late = self.status != "running" and not retry
         known = observation.suggestion_id in self.made
@@ -484,6 +489,7 @@ class Campaign:
         if not journaled:
             return False
         self.n_observations += 1
+        self.last_learned = observation
         self._answer(observation.suggestion_id)
         if reached:
             self.status, self.stop_reason = "stopped", reached

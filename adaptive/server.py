@@ -402,7 +402,10 @@ class Server:
         """Journal one observation, or with ``failed`` (why, instead of a value) a failed
         measurement (see ``Campaign.observe``). The reply has ``accepted``, ``duplicate``,
         ``n_observations``, and the campaign's ``status`` and ``stop_reason`` after the put
-        (the put that meets ``max_observations`` stops the campaign)."""
+        (the put that meets ``max_observations`` stops the campaign), and of a reading
+        learned the ``value`` the strategy learned (the driver's, or the one its spectrum's
+        analysis or objective gave) and the analysis's ``features`` (with ``warnings``; None
+        without an analysis); both None for a duplicate or a failed measurement."""
         campaign = self._campaign(campaign_id)
         if (client_id is None) != (sequence is None):
             raise InvalidParameterError("send client_id and sequence together, or neither")
@@ -423,17 +426,21 @@ class Server:
             failed=failed,
         )
         accepted = campaign.observe(observation, client_id, sequence)
+        learned = campaign.last_learned
         return {
             "accepted": accepted,
             "duplicate": not accepted,
             "n_observations": campaign.n_observations,
             "status": campaign.status,
             "stop_reason": campaign.stop_reason,
+            "value": None if learned is None else learned.value,
+            "features": None if learned is None else learned.metadata.get("features"),
         }
 
     def observations_get(self, campaign_id) -> dict:
         """All learned observations: ``points`` (list of dicts), ``values`` (n,) with NaN for
-        none, ``suggestion_ids``; and ``failed``, the failed measurements (not learned) in
+        none, ``suggestion_ids``, ``features`` (each one's analysis features, or None); and
+        ``failed``, the failed measurements (not learned) in
         journal order: ``points``, ``reasons`` (each one's ``failed``), ``suggestion_ids``."""
         campaign = self._campaign(campaign_id)
         observations = self.journal.observations(campaign.id)
@@ -442,6 +449,7 @@ class Server:
             "points": [o.point for o in observations],
             "values": np.array([np.nan if o.value is None else o.value for o in observations]),
             "suggestion_ids": [o.suggestion_id for o in observations],
+            "features": [o.metadata.get("features") for o in observations],
             "failed": {
                 "points": [f["point"] for f in failures],
                 "reasons": [f["failed"] for f in failures],
