@@ -18,7 +18,8 @@ class SimulatedInstrument:
         channel: the channel reported as ``value`` (default: the simulator's primary).
 
     With counting noise, the uncertainty of ``mu`` (ln I0/I1) is 1/sqrt(I1) and that of
-    ``i1`` is sqrt(I1); other channels report none.
+    ``i1`` is sqrt(I1), I1 read as at least 1 count (as ``mu`` is); other channels report
+    none.
 
     Raises:
         InvalidParameterError: ``channel`` is not one of the simulator's channels.
@@ -73,7 +74,10 @@ class SimulatedInstrument:
         channels = {k: float(v) for k, v in self.simulator.measure_channels(self.energy).items()}
         uncertainty = None
         i1 = channels.get("i1")
-        if self.simulator.i0 is not None and i1:  # Poisson: sd(I1) = sqrt(I1)
-            uncertainty = {"mu": 1.0 / math.sqrt(i1), "i1": math.sqrt(i1)}.get(self.channel)
+        if self.simulator.i0 is not None and i1 is not None:  # Poisson: sd(I1) = sqrt(I1)
+            counted = max(i1, 1.0)  # as the simulator's mu; 0 counts are not exact
+            uncertainty = {"mu": 1.0 / math.sqrt(counted), "i1": math.sqrt(counted)}.get(
+                self.channel
+            )
         value = channels.pop(self.channel)
         return Reading(value=value, uncertainty=uncertainty, metadata=channels)

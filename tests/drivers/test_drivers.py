@@ -54,6 +54,17 @@ def test_uncertainty_belongs_to_the_reported_channel(channel):
         assert reading.uncertainty is None
 
 
+@pytest.mark.parametrize("channel", ["mu", "i1"])
+def test_a_zero_count_reading_still_reports_its_uncertainty(channel):
+    # a reading of 0 transmitted counts had none, which turned a scan to learned noise
+    instrument = SimulatedInstrument(KEdgeXAS(i0=10.0, seed=0), channel=channel)
+    instrument.move({"energy": 9050.0})
+    readings = [instrument.read() for _ in range(60)]
+    zeros = [r for r in readings if r.metadata.get("i1", r.value) == 0]
+    assert zeros, "no reading of 0 counts to check"
+    assert all(r.uncertainty == 1.0 for r in zeros)  # sd of 0 counts read as 1 count
+
+
 def test_other_channel_as_value():
     instrument = SimulatedInstrument(KEdgeXAS(i0=None), channel="i1")
     instrument.move({"energy": 9000.0})
