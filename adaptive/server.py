@@ -43,6 +43,7 @@ from typing import Any
 
 import numpy as np
 import zmq
+from tqdm import tqdm
 
 from adaptive import protocol
 from adaptive.arrays import is_finite_number, is_int
@@ -617,11 +618,12 @@ def _who(identity: bytes, request_id: str | int | None, method: str, params: dic
 
 
 def _log(line: str) -> None:
-    """Write ``line`` on stderr after the UTC time; a stderr that fails stops no request."""
+    """Write ``line`` on stderr after the UTC time, above any progress bar of the process
+    (``adaptive simulate`` serves in process); a stderr that fails stops no request."""
     stamp = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
-    text = f"{stamp} {line}\n".encode(errors="backslashreplace").decode()  # lone surrogates
+    text = f"{stamp} {line}".encode(errors="backslashreplace").decode()  # lone surrogates
     try:
-        sys.stderr.write(text)
+        tqdm.write(text, file=sys.stderr)
         sys.stderr.flush()
     except (OSError, ValueError):  # closed, or a pipe nobody reads
         pass

@@ -383,3 +383,11 @@ def test_too_few_counts_for_a_replayed_file_are_refused_by_flag(tmp_path):
     ):
         simulate_xas(tmp_path / "out", source=str(path), noise_counts=3)
     assert not (tmp_path / "out").exists()
+
+
+def test_the_servers_log_lines_stand_on_lines_of_their_own_above_the_bar(tmp_path, capfd):
+    # the in-process server's "stopped" line was written onto the progress bar's line
+    simulate_xas(tmp_path, strategy="random", max_points=6, noise_counts=None, seed=0)
+    lines = re.split(r"[\r\n]", capfd.readouterr().err)
+    (stopped,) = [line for line in lines if "stopped (reached max_observations=6)" in line]
+    assert re.match(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ observation_put ", stopped)
