@@ -8,6 +8,7 @@ observation's objective value.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from typing import Any
 
@@ -125,7 +126,14 @@ class PeakAnalysis:
         list, empty when there are none; not a value)."""
         energy, counts = _energy_in_ev(spectrum, "fit peaks", "binding energy")
         result = self.fitter.fit(energy, counts)
-        return {**result.features(self.regions), "warnings": list(result.warnings)}
+        outside = [
+            f"region {name!r} [{low:g}, {high:g}] eV lies outside the spectrum's window "
+            f"{energy[0]:g}-{energy[-1]:g} eV, so its area is 0: regions are binding energies "
+            "in eV whatever x_units is"
+            for name, (low, high) in (self.regions or {}).items()
+            if high < energy[0] or low > energy[-1]
+        ]
+        return {**result.features(self.regions), "warnings": [*result.warnings, *outside]}
 
 
 #: The committed networks an ``elements`` analysis uses by default: those of
@@ -232,14 +240,32 @@ class ElementAnalysis:
 ANALYSES = {cls.name: cls for cls in (PeakAnalysis, ElementAnalysis)}
 
 
+def absolute_weights(config: Any) -> Any:
+    """``config`` with the paths of its ``weights`` option made absolute (from the working
+    folder), so a server restarted from another folder finds the files; any other config
+    unchanged (``Analysis`` checks it)."""
+    options = config.get("options") if isinstance(config, dict) else None
+    weights = options.get("weights") if isinstance(options, dict) else None
+    if isinstance(weights, str):
+        weights = os.path.abspath(weights)
+    elif isinstance(weights, list) and weights and all(isinstance(w, str) for w in weights):
+        weights = [os.path.abspath(w) for w in weights]
+    else:
+        return config
+    return {**config, "options": {**options, "weights": weights}}
+
+
 class Analysis:
     """An analysis step built from its config; call it on a spectrum for features and value.
 
     Args:
         config: ``{"name": one of ANALYSES, "options": {...}, "value": feature or None}``.
+        resumed: the config is a journaled campaign's: one whose networks no longer load
+            (a weights file moved) is built all the same, and refuses each spectrum saying
+            why, so the campaign can still be read and stopped.
     """
 
-    def __init__(self, config: Any):
+    def __init__(self, config: Any, resumed: bool = False):
         if (
             not isinstance(config, dict)
             or not isinstance(config.get("name"), str)
@@ -258,10 +284,16 @@ class Analysis:
             )
         cls, what = ANALYSES[config["name"]], f"analysis {config['name']!r}"
         options = check_options(cls, config.get("options"), what)
+        self.unavailable: str | None = None  # why the step could not be built on resume
         try:
             self.step = cls(**options)
         except TypeError as err:
             raise InvalidParameterError(f"{what}: {err}") from None
+        except InvalidParameterError as err:
+            if not resumed:
+                raise
+            self.unavailable = f"the {what} cannot run on this server: {err}"
+            return
         names = self.step.feature_names()
         if self.value is not None and self.value not in names:
             raise InvalidParameterError(
@@ -273,6 +305,10 @@ class Analysis:
         """The spectrum's features and, when ``value`` names one, the objective value. A
         feature the spectrum leaves undefined (NaN: a region's area fraction in a fit with
         no peaks) is None, which the journal and a reply carry as null."""
+        if self.unavailable is not None:
+            raise InvalidParameterError(
+                f"{self.unavailable}; restore what it names and restart the server"
+            )
         features = {
             name: None if isinstance(v, float) and not np.isfinite(v) else v
             for name, v in self.step(spectrum).items()
@@ -281,8 +317,12 @@ class Analysis:
             return features, None
         value = features.get(self.value)
         if value is None or not np.isfinite(value):
+            why = "undefined for it" if self.value in features else "not among its features"
+            if "n_peaks" in features:
+                why += f": the fit found n_peaks={features['n_peaks']:g}"
             raise InvalidParameterError(
                 f"the {self.config['name']} analysis gave no finite {self.value!r} for this "
-                f"spectrum (features: {sorted(features)}); pick a feature every spectrum has"
+                f"spectrum ({why}; features: {sorted(features)}); pick a feature every "
+                "spectrum has"
             )
         return features, float(value)

@@ -8,7 +8,7 @@ import uuid
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from adaptive.analysis import Analysis
+from adaptive.analysis import Analysis, absolute_weights
 from adaptive.arrays import check_bool, is_finite_number, is_int
 from adaptive.errors import (
     AnalysisError,
@@ -126,7 +126,7 @@ class Campaign:
     re-observes the journal, so nothing is lost or counted twice.
     """
 
-    def __init__(self, campaign_id: str, config: dict, journal: Journal):
+    def __init__(self, campaign_id: str, config: dict, journal: Journal, resumed: bool = False):
         self.id = campaign_id
         self.config = config
         self.journal = journal
@@ -138,7 +138,7 @@ class Campaign:
         )
         self.strategy: Strategy = make_strategy(config["strategy"], self.space, self.objective)
         raw_analysis = config.get("analysis")
-        self.analysis = None if raw_analysis is None else Analysis(raw_analysis)
+        self.analysis = None if raw_analysis is None else Analysis(raw_analysis, resumed)
         self.pending: dict[str, Suggestion] = {}
         self.made: dict[str, dict] = {}  # id -> point of every suggestion made, pending or not
         self.pending_ttl_s: float | None = config.get("pending_ttl_s")
@@ -206,7 +206,7 @@ class Campaign:
                 raise InvalidParameterError(
                     "give the value either by an objective or by an analysis feature, not both"
                 )
-            config["analysis"] = analysis
+            config["analysis"] = absolute_weights(analysis)
         if pending_ttl_s is not None:
             if not is_finite_number(pending_ttl_s) or pending_ttl_s <= 0:
                 raise InvalidParameterError(
@@ -233,7 +233,7 @@ class Campaign:
         suggestions (a late reading answers its own), status."""
         _check_journal(journal)
         row = journal.campaign(campaign_id)
-        campaign = cls(campaign_id, row["config"], journal)
+        campaign = cls(campaign_id, row["config"], journal, resumed=True)
         observations = campaign._teach_journal()
         failures = [event["payload"] for event in journal.events(campaign_id, FAILED_EVENT)]
         campaign.n_observations, campaign.n_failed = len(observations), len(failures)
