@@ -40,7 +40,7 @@ NET_FIRST_ROUND = 2
 
 #: The XAS channels in counts (``Simulator._transmission``), whose noise-free values are
 #: per incident photon.
-COUNT_CHANNELS = ("i0", "i1")
+COUNT_CHANNELS = ("i0", "i1", "i1_plus", "i1_minus")
 
 # The default synthesis goal: the simulator's own spectrum of this recipe, so the
 # optimum is known. Pass --target for a measured target (e.g. the nanoprism one).

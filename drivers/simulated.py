@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 from adaptive.client import InstrumentStateError, InvalidParameterError, OutOfSpaceError
@@ -17,8 +16,9 @@ class SimulatedInstrument:
         dimension: the name of the energy dimension in suggested points.
         channel: the channel reported as ``value`` (default: the simulator's primary).
 
-    With counting noise, the uncertainty of ``mu`` (ln I0/I1) is 1/sqrt(I1) and that of
-    ``i1`` is sqrt(I1), I1 read as at least 1 count (as ``mu`` is); other channels report
+    With counting noise, a reading's uncertainty is its channel's counting uncertainty
+    (``simulator.uncertainties``: for transmission ``mu`` (ln I0/I1) 1/sqrt(I1), ``i1``
+    sqrt(I1); for XMCD each helicity, their average and their difference); ``i0`` reports
     none.
 
     Raises:
@@ -72,12 +72,6 @@ class SimulatedInstrument:
         if self.energy is None:
             raise InstrumentStateError("read before move: call move(point) first")
         channels = {k: float(v) for k, v in self.simulator.measure_channels(self.energy).items()}
-        uncertainty = None
-        i1 = channels.get("i1")
-        if self.simulator.i0 is not None and i1 is not None:  # Poisson: sd(I1) = sqrt(I1)
-            counted = max(i1, 1.0)  # as the simulator's mu; 0 counts are not exact
-            uncertainty = {"mu": 1.0 / math.sqrt(counted), "i1": math.sqrt(counted)}.get(
-                self.channel
-            )
+        uncertainty = self.simulator.uncertainties(channels).get(self.channel)
         value = channels.pop(self.channel)
         return Reading(value=value, uncertainty=uncertainty, metadata=channels)

@@ -284,6 +284,16 @@ class Simulator(ABC):
         e = self._check_energy(energy)
         return {name: _shaped(v, e.shape) for name, v in self._channels(e.ravel()).items()}
 
+    def uncertainties(self, channels: dict[str, float]) -> dict[str, float]:
+        """Counting uncertainties (one standard deviation) of one energy's measured
+        ``channels`` (``measure_channels`` of a scalar), for the channels that have one; none
+        without counting noise (``i0`` None). Default: ``mu`` (ln I0/I1) 1/sqrt(I1) and
+        ``i1`` sqrt(I1), I1 taken as at least 1 count, as ``mu`` is."""
+        if self.i0 is None:
+            return {}
+        counted = max(channels["i1"], 1.0)
+        return {"mu": 1.0 / math.sqrt(counted), "i1": math.sqrt(counted)}
+
 
 def _shaped(values: np.ndarray, shape: tuple[int, ...]) -> float | np.ndarray:
     return float(values[0]) if shape == () else values.reshape(shape)

@@ -1,5 +1,7 @@
 """L2,3-edge X-ray magnetic circular dichroism of a 3d transition metal."""
 
+import math
+
 import numpy as np
 
 from simulators.base import Simulator, check_finite
@@ -28,13 +30,14 @@ class XMCD(Simulator):
     Poisson counting noise, drawn energy by energy (plus then minus at each point), so a
     scan measured in one call or point by point sees the same noise.
 
-    Channels: ``mu_avg`` (primary, the helicity average), ``mu_plus``, ``mu_minus`` and
-    ``xmcd`` (= ``mu_plus - mu_minus``, also for noisy measurements). Use
-    ``measure_channels(energy)["xmcd"]`` for the dichroic signal.
+    Channels: ``mu_avg`` (primary, the helicity average), ``mu_plus``, ``mu_minus``,
+    ``xmcd`` (= ``mu_plus - mu_minus``, also for noisy measurements), and the transmitted
+    counts ``i1_plus`` and ``i1_minus``. Use ``measure_channels(energy)["xmcd"]`` for the
+    dichroic signal; ``uncertainties`` gives each channel's counting uncertainty.
     """
 
     primary = "mu_avg"
-    channels = ("mu_avg", "mu_plus", "mu_minus", "xmcd")
+    channels = ("mu_avg", "mu_plus", "mu_minus", "xmcd", "i1_plus", "i1_minus")
 
     def __init__(
         self,
@@ -137,11 +140,31 @@ class XMCD(Simulator):
     def _channels(self, e: np.ndarray) -> dict[str, np.ndarray]:
         # Interleaved (plus, minus) per energy, so the noise does not depend on the split
         # of a scan into calls.
-        measured = self._transmission(np.column_stack(self._helicities(e)).ravel())[0]
+        measured, _, i1 = self._transmission(np.column_stack(self._helicities(e)).ravel())
         plus, minus = measured.reshape(-1, 2).T
+        i1_plus, i1_minus = i1.reshape(-1, 2).T
         return {
             "mu_avg": 0.5 * (plus + minus),
             "mu_plus": plus,
             "mu_minus": minus,
             "xmcd": plus - minus,
+            "i1_plus": i1_plus,
+            "i1_minus": i1_minus,
+        }
+
+    def uncertainties(self, channels: dict[str, float]) -> dict[str, float]:
+        """Counting uncertainties of one energy's channels (see ``Simulator.uncertainties``):
+        each helicity's mu 1/sqrt(I1), their difference the two in quadrature, their
+        average half that; none without counting noise."""
+        if self.i0 is None:
+            return {}
+        plus, minus = (max(channels[name], 1.0) for name in ("i1_plus", "i1_minus"))
+        both = math.sqrt(1.0 / plus + 1.0 / minus)
+        return {
+            "mu_avg": 0.5 * both,
+            "mu_plus": 1.0 / math.sqrt(plus),
+            "mu_minus": 1.0 / math.sqrt(minus),
+            "xmcd": both,
+            "i1_plus": math.sqrt(plus),
+            "i1_minus": math.sqrt(minus),
         }

@@ -69,7 +69,8 @@ class EnergyScan(Scan):
 
     Stopping: fires once, for ``patience`` fits in a row, the largest posterior
     std and the RMS change of the reconstruction are both below ``tolerance``
-    (fractions of the signal's range).
+    (fractions of the reconstruction's range: one flat within the noise has not found
+    the signal yet, however small its std).
 
     Args:
         space: one continuous dimension (the energy, in eV if ``edge_prior``).
@@ -183,7 +184,7 @@ class EnergyScan(Scan):
         self.model.fit(self._unit(x), y, self._known_noise())
         self._fitted_on = len(x)
         mean, std = self.model.predict_grid()
-        scale = float(np.ptp(y)) or 1.0
+        scale = float(np.ptp(mean)) or 1.0
         change = None  # the first fit has nothing to compare with
         if self._last_mean is not None:
             change = float(np.sqrt(np.mean((mean - self._last_mean) ** 2))) / scale
