@@ -75,7 +75,7 @@ class EnergyScan(Scan):
     Args:
         space: one continuous dimension (the energy, in eV if ``edge_prior``).
         n_initial: size of the initial uniform grid (an integer from 3 to ``MAX_INITIAL``).
-        tolerance: stopping threshold, a fraction of the signal range, in (0, 1).
+        tolerance: stopping threshold, a fraction of the reconstruction's range, in (0, 1).
         patience: consecutive fits that must meet ``tolerance`` (an integer >= 1).
         exponent, floor, smoothing: the warp (see ``WarpedGP``).
         edge_prior: use the k-space density as the warp's floor (else uniform); a bool.
@@ -281,7 +281,7 @@ class EnergyScan(Scan):
             return None
         return (
             f"converged: posterior std {100 * self.last_max_std:.2f}% and reconstruction "
-            f"change {100 * self.last_change:.2f}% of the signal range stayed below "
+            f"change {100 * self.last_change:.2f}% of the reconstruction's range stayed below "
             f"{100 * self.tolerance:.2f}% for {self.patience} fits"
         )
 
