@@ -1,5 +1,6 @@
 """Replay of a measured absorption scan, plus readers for common text formats."""
 
+import itertools
 import math
 import re
 from pathlib import Path
@@ -91,6 +92,7 @@ def _clean(
                 f"{f'index {at}' if lines is None else f'line {lines[at]}'}; remove or fix "
                 "that point"
             )
+    _check_one_sweep(energy, source, lines)
     unique, inverse = np.unique(energy, return_inverse=True)
     if unique.size < MIN_POINTS:
         raise ValueError(
@@ -98,6 +100,34 @@ def _clean(
             "supply a longer scan"
         )
     return unique, np.bincount(inverse, weights=mu) / np.bincount(inverse)
+
+
+def _check_one_sweep(energy: np.ndarray, source: str, lines: np.ndarray | None) -> None:
+    """Refuse points (n,) in file order that hold two sweeps over the same energies (up
+    then down, or a repeat appended): two runs of steps in one direction, each of a
+    quarter of the points (and ``MIN_POINTS``) or more, that overlap over more than half
+    the energy span. Sorted together they would average into a sawtooth. A backlash step
+    inside one sweep splits it into runs that do not overlap; points merely out of order
+    (sorted and averaged) make no run that long."""
+    steps = np.diff(energy)
+    moving = np.flatnonzero(steps)  # a repeated energy turns nothing
+    turns = moving[1:][np.sign(steps[moving[1:]]) != np.sign(steps[moving[:-1]])]
+    bounds = list(zip([0, *turns], [*turns, energy.size - 1], strict=True))  # points, inclusive
+    span = float(np.ptp(energy))
+    long = [
+        (a, b)
+        for a, b in bounds
+        if abs(energy[b] - energy[a]) > 0.5 * span and b - a >= max(energy.size // 4, MIN_POINTS)
+    ]
+    for first, second in itertools.combinations(long, 2):
+        (lo1, hi1), (lo2, hi2) = (sorted(energy[[a, b]]) for a, b in (first, second))
+        if min(hi1, hi2) - max(lo1, lo2) > 0.5 * span:
+            turn = second[0]
+            at = f"index {turn}" if lines is None else f"line {lines[turn]}"
+            raise ValueError(
+                f"{source} sweeps the same energies twice (it turns back after {at}); replay "
+                "one sweep: split the file, or average the sweeps first"
+            )
 
 
 def _check_countable(energy: np.ndarray, mu: np.ndarray, i0: float) -> None:
