@@ -22,7 +22,9 @@ class XMCD(Simulator):
         xmcd(E)   = xmcd_l3 * white_line_l3 * pv(E, L3) + xmcd_l2 * white_line_l2 * pv(E, L2)
         mu_plus   = mu_avg + xmcd / 2,   mu_minus = mu_avg - xmcd / 2
 
-    Defaults resemble Fe metal, with the dichroism negative at L3 and positive at L2.
+    The edges and lines resemble Fe metal, with the dichroism negative at L3 and positive
+    at L2; its default sizes are illustrative: the sum rules give m_orb / m_spin =
+    2q / (9p - 6q) = 0.12 (bcc Fe about 0.04, which ``xmcd_l2=0.41`` gives: 0.038).
     Each helicity carries a white line ``(1 +- xmcd_l3 / 2)`` times that of the average
     (likewise at L2), so ``|xmcd_l3|, |xmcd_l2| <= MAX_XMCD`` = 2 keeps both helicities'
     absorption >= 0 (the edge step and white lines are >= 0).

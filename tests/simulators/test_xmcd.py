@@ -212,3 +212,13 @@ def test_default_seeded_draws_are_unchanged():
     ch = XMCD(seed=0).measure_channels(np.array([700.0, 707.0, 720.0]))
     for name, counts in (("mu_plus", [569073, 33577, 47407]), ("mu_minus", [562245, 13640, 74387])):
         np.testing.assert_allclose(1e6 * np.exp(-(ch[name] + 0.5)), counts, rtol=1e-9)
+
+
+@pytest.mark.parametrize(("settings", "ratio"), [({}, 0.118), ({"xmcd_l2": 0.41}, 0.038)])
+def test_the_sum_rule_ratio_is_the_documented_one(settings, ratio):
+    # the docstring called the defaults Fe metal; their m_orb / m_spin is 3x bcc Fe's
+    e = np.linspace(690.0, 760.0, 20001)
+    xmcd = XMCD(i0=None, energy_range=(690.0, 760.0), **settings).measure_channels(e)["xmcd"]
+    l3 = e < 713.5  # between the L3 (707 eV) and L2 (720 eV) lines
+    p, q = np.trapezoid(xmcd[l3], e[l3]), np.trapezoid(xmcd, e)
+    assert 2 * q / (9 * p - 6 * q) == pytest.approx(ratio, abs=0.005)
