@@ -528,6 +528,7 @@ class _Workers:
         os.set_blocking(self._wake_write, False)
         self._closed = False
         self._threads: set[threading.Thread] = set()
+        self._running = 0  # requests being answered; a reply is queued only once it is not
 
     def submit(self, campaign_id: str | None, identity: bytes, job: tuple) -> None:
         """Queue ``job`` behind the campaign's others, starting its worker when idle."""
@@ -551,7 +552,13 @@ class _Workers:
                         self._threads.discard(me)
                         return
                     identity, job = waiting.popleft()
-                self._replies.put((identity, self._answer(identity, *job)))
+                    self._running += 1
+                try:
+                    reply = self._answer(identity, *job)
+                finally:
+                    with self._lock:
+                        self._running -= 1
+                self._replies.put((identity, reply))
                 with self._lock:  # not after close(): the pipe's number may be reused by then
                     if not self._closed:
                         try:
@@ -565,9 +572,10 @@ class _Workers:
             raise
 
     def busy(self) -> int:
-        """How many workers are running a request (each runs one at a time)."""
+        """How many requests the workers are answering (each runs one at a time); a request
+        whose reply is queued is done, so a client that has its reply never finds it busy."""
         with self._lock:
-            return len(self._threads)
+            return self._running
 
     def replies(self) -> list[tuple[bytes, list[bytes]]]:
         """The ``(identity, reply frames)`` finished since the last call."""
