@@ -70,6 +70,8 @@ JOURNALED_ERRORS = (AnalysisError, CampaignStoppedError)
 MAX_PREDICT_POINTS = 100_000
 #: Cheap reads of no campaign, answered by the serving thread itself.
 LOOP_METHODS = frozenset({"server_ping", "campaign_list"})
+#: Seconds a server start retries an address in use (a server stopped just before).
+BIND_RETRY_S = 1.0
 #: Seconds a stopping server waits for its workers' requests in progress to end.
 WORKER_GRACE_S = 5.0
 #: The most characters of an error message a log line keeps (the client gets all of it).
@@ -192,7 +194,7 @@ class Server:
             if port in ("0", "*"):
                 socket.bind_to_random_port(host)
             else:
-                socket.bind(self.bind)
+                _bind(socket, self.bind)
             self.endpoint = socket.getsockopt_string(zmq.LAST_ENDPOINT)
             lock = claim_for_serving(self.journal_path)
             self.journal = Journal(self.journal_path)
@@ -601,6 +603,21 @@ class _Workers:
             os.close(self.wake_fd)
             os.close(self._wake_write)
             return sum(thread.is_alive() for thread in self._threads)
+
+
+def _bind(socket: zmq.Socket, endpoint: str) -> None:
+    """Bind ``socket``, retrying for ``BIND_RETRY_S`` while the address is in use: a server
+    stopped just before frees it soon (ZeroMQ closes its listener a moment after the
+    socket), so a restart on the same port does not fail by a hair."""
+    deadline = time.monotonic() + BIND_RETRY_S
+    while True:
+        try:
+            socket.bind(endpoint)
+            return
+        except zmq.ZMQError as err:
+            if err.errno != zmq.EADDRINUSE or time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
 
 
 def _refuse(

@@ -4,8 +4,12 @@
 # constraints.txt pins the CPU build of torch (an unpinned torch pulls GBs of CUDA).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-if [ ! -x .venv/bin/python ]; then
-  python3 -m venv .venv
+if ! .venv/bin/python -m pip --version >/dev/null 2>&1; then  # missing, or half made
+  rm -rf .venv
+  python3 -m venv .venv || {
+    echo "cannot create .venv: install python3-venv (Debian/Ubuntu), then rerun" >&2
+    exit 1
+  }
 fi
 stamp=.venv/.installed
 if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ] || [ constraints.txt -nt "$stamp" ] \

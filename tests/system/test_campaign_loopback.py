@@ -429,10 +429,14 @@ def test_a_driver_rides_out_a_server_restart_and_journals_the_reading_in_hand_on
     simulator = KEdgeXAS(i0=None)
     servers = [start_server_process(journal)]
     port = int(servers[0][1].rsplit(":", 1)[1])
+    restarts = []  # cancelled at the end, so a failing test leaves no server running
 
     def kill_and_restart_later():
         os.kill(servers[-1][0].pid, signal.SIGKILL)
-        threading.Timer(2.0, lambda: servers.append(start_server_process(journal, port))).start()
+        restarts.append(
+            threading.Timer(2.0, lambda: servers.append(start_server_process(journal, port)))
+        )
+        restarts[-1].start()
 
     try:
         with Client(servers[0][1], timeout_s=0.5, retries=0) as client:
@@ -447,6 +451,9 @@ def test_a_driver_rides_out_a_server_restart_and_journals_the_reading_in_hand_on
             # the reading lost with the first run left its suggestion pending: resume it
             run = run_driver(client, campaign, instrument, resume_pending=True, outage_s=60)
     finally:
+        for timer in restarts:
+            timer.cancel()
+            timer.join()
         for process, _ in servers:
             process.kill()
             process.wait(5)
