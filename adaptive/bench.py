@@ -40,6 +40,7 @@ class Truth:
     Args:
         path: a recorded spectrum (two-column or XDI).
         fluorescence: a fluorescence column to take over i0 as mu (``read_spectrum``).
+        column: a column to take as mu as it is (``read_spectrum``).
 
     Attributes:
         edge_energy: where the truth rises most steeply, an interior energy of
@@ -52,8 +53,10 @@ class Truth:
             reaches beyond +-``MAX_MAGNITUDE``, which the GP's squares overflow.
     """
 
-    def __init__(self, path: str | Path, fluorescence: str | None = None):
-        self.recording = RecordedSpectrum.from_file(path, fluorescence=fluorescence)
+    def __init__(
+        self, path: str | Path, fluorescence: str | None = None, column: str | None = None
+    ):
+        self.recording = RecordedSpectrum.from_file(path, fluorescence=fluorescence, column=column)
         top = int(np.argmax(np.abs(self.recording.mu)))
         if abs(self.recording.mu[top]) > MAX_MAGNITUDE:
             raise InvalidParameterError(
@@ -161,6 +164,7 @@ def bench_scan(
     random_seeds: int = 5,
     progress: bool = True,
     fluorescence: str | None = None,
+    column: str | None = None,
 ) -> dict:
     """Run gp, grid, conventional and random on one spectrum; return the figures.
 
@@ -173,6 +177,7 @@ def bench_scan(
         random_seeds: the random baseline's figure is the median over these seeds.
         progress: show a progress bar.
         fluorescence: a fluorescence column to benchmark over i0 as mu (``read_spectrum``).
+        column: a column to benchmark as mu as it is (``read_spectrum``).
 
     Raises:
         InvalidParameterError: ``max_points`` not an integer >= 2 (a reconstruction
@@ -186,7 +191,7 @@ def bench_scan(
         "random_seeds", random_seeds, 1, why="the random baseline is the median over that many"
     )
     noise_counts = check_noise_counts(noise_counts)
-    truth = Truth(path, fluorescence)
+    truth = Truth(path, fluorescence, column)
     noisy = with_noise(truth.recording, noise_counts, 0, f"--spectrum {path}")
     instrument = SimulatedInstrument(noisy)
     # every scan is built (and so checked) before the minutes of sequential runs
@@ -224,6 +229,7 @@ def bench_scan(
         "spectrum": str(path),
         "noise_counts": noise_counts,
         "fluorescence": fluorescence,
+        "column": column,
         "edge_energy": truth.edge_energy,
         "methods": methods,
         "gp_ratio_1pct": gp / min(best_baseline) if gp and best_baseline else None,

@@ -148,6 +148,7 @@ def cmd_simulate_xas(args) -> int:
         batch=args.batch,
         noise_counts=args.noise_counts,
         fluorescence=args.fluorescence,
+        column=args.column,
     )
 
 
@@ -179,6 +180,7 @@ def cmd_bench_scan(args) -> int:
         check_count("--max-points", args.max_points, low=2),
         progress=not args.json,
         fluorescence=args.fluorescence,
+        column=args.column,
     )
     _print_result(result, args)
     return 0
@@ -639,6 +641,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="replay this fluorescence column (XDI or titled) over I0 as mu (e.g. Sum_Fe_Ka)",
     )
     xas.add_argument(
+        "--column",
+        default=None,
+        help="replay this column (XDI or titled) as mu as it is (e.g. xmcd of an XMCD scan)",
+    )
+    xas.add_argument(
         "--strategy", default="energy_scan", choices=["energy_scan", "random"], help="who picks"
     )
     xas.add_argument("--max-points", type=int, default=80, help="most points to measure")
@@ -711,6 +718,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--fluorescence",
         default=None,
         help="benchmark this fluorescence column (XDI or titled) over I0 as mu (e.g. Sum_Fe_Ka)",
+    )
+    scan.add_argument(
+        "--column",
+        default=None,
+        help="benchmark this column (XDI or titled) as mu as it is (e.g. xmcd of an XMCD scan)",
     )
     scan.add_argument("--json", action="store_true", help=JSON_HELP)
     scan.set_defaults(func=cmd_bench_scan)

@@ -98,15 +98,24 @@ def check_greedy_batch(batch: int, methods, instead: str) -> None:
         )
 
 
-def xas_source(source: str, noise_counts: float | None, seed: int, fluorescence: str | None = None):
+def xas_source(
+    source: str,
+    noise_counts: float | None,
+    seed: int,
+    fluorescence: str | None = None,
+    column: str | None = None,
+):
     """A simulator by name (``kedge``, ``xmcd``) or a recorded spectrum file (a
-    ``fluorescence`` column read over i0: see ``simulators.replay.read_spectrum``), measured with
-    ``noise_counts`` I0 per point (``check_noise_counts``: 0 or None is noise-free)."""
+    ``fluorescence`` column read over i0, or a ``column`` read as mu: see
+    ``simulators.replay.read_spectrum``), measured with ``noise_counts`` I0 per point
+    (``check_noise_counts``: 0 or None is noise-free)."""
     noise_counts = check_noise_counts(noise_counts)
-    if fluorescence is not None and source in ("kedge", "xmcd"):
-        raise InvalidParameterError(
-            f"--fluorescence names a column of a recorded file; --source {source} has none"
-        )
+    for option, name in (("--fluorescence", fluorescence), ("--column", column)):
+        if name is not None and source in ("kedge", "xmcd"):
+            raise InvalidParameterError(
+                f"{option} names a column of a recorded file; --source {source} has none "
+                "(a simulator's channels are chosen with --channel)"
+            )
     if source in ("kedge", "xmcd"):
         try:
             return (KEdgeXAS if source == "kedge" else XMCD)(i0=noise_counts, seed=seed)
@@ -120,7 +129,7 @@ def xas_source(source: str, noise_counts: float | None, seed: int, fluorescence:
             f"--source {source!r} is neither kedge, xmcd nor a file; pass kedge, xmcd or the "
             "path of a recorded spectrum (XDI, or two columns: energy eV, mu)"
         )
-    recorded = RecordedSpectrum.from_file(source, fluorescence=fluorescence)
+    recorded = RecordedSpectrum.from_file(source, fluorescence=fluorescence, column=column)
     return with_noise(recorded, noise_counts, seed, f"--source {source}")
 
 
@@ -158,6 +167,7 @@ def simulate_xas(
     seed=0,
     bind="tcp://127.0.0.1:0",
     fluorescence=None,
+    column=None,
     on_created: Callable[[str, Path], None] | None = None,
 ) -> dict:
     """An adaptive energy scan through the server; writes scan.png and the journal in
@@ -166,7 +176,7 @@ def simulate_xas(
     The summary says what was scanned: ``mu`` (what the replayed mu is: ``ln(i0/i1)``,
     ``Sum_Fe_Ka/i0``, ``column mu``; ``simulated`` for kedge and xmcd) and ``channel``;
     a note on stderr names a file's fluorescence-like columns (XDI or titled columns) when
-    none was chosen.
+    no ``fluorescence`` nor ``column`` was chosen.
     The figure's truth and the summary's ``nrmse`` are of the scanned channel
     (``true_channel``).
 
@@ -203,7 +213,7 @@ def simulate_xas(
             f"points; drop --n-initial for --strategy {strategy}"
         )
     seed = check_count("--seed", seed, low=0)
-    simulator = xas_source(source, noise_counts, seed, fluorescence)
+    simulator = xas_source(source, noise_counts, seed, fluorescence, column)
     if channel is not None and channel not in simulator.channels:
         raise InvalidParameterError(
             f"--channel {channel}: {source} measures {', '.join(simulator.channels)}; "
@@ -215,7 +225,8 @@ def simulate_xas(
     scanned = instrument.channel  # in the figure's title
     if recorded:
         scanned = f"mu = {signal}" if scanned == "mu" else f"{scanned} (mu = {signal})"
-    if recorded and fluorescence is None and simulator.fluorescence_columns:
+    chose = fluorescence is not None or column is not None
+    if recorded and not chose and simulator.fluorescence_columns:
         print(
             f"note: replaying mu = {signal}; {source} also has fluorescence-like columns "
             f"{', '.join(simulator.fluorescence_columns)}: pass --fluorescence NAME to replay "
@@ -252,7 +263,8 @@ def simulate_xas(
     finally:
         server.stop()
     energies = np.array([p["energy"] for p in measured["points"]])
-    truth = true_channel(source, seed, fluorescence, instrument.channel, simulator.i0, grid)
+    read = {"fluorescence": fluorescence, "column": column}
+    truth = true_channel(source, seed, read, instrument.channel, simulator.i0, grid)
     figure = plot_scan(
         out / "scan.png",
         energies,
@@ -281,11 +293,12 @@ def simulate_xas(
     }
 
 
-def true_channel(source, seed: int, fluorescence, channel: str, i0, grid: np.ndarray):
+def true_channel(source, seed: int, read: dict, channel: str, i0, grid: np.ndarray):
     """The noise-free ``channel`` of ``source`` on ``grid`` (m,), (m,): what a noise-free
-    twin (``xas_source`` without noise) measures, in counts of ``i0`` per point for the
-    ``COUNT_CHANNELS`` (the twin counts one incident photon per point)."""
-    truth = xas_source(source, None, seed, fluorescence).measure_channels(grid)[channel]
+    twin (``xas_source`` without noise, reading the file as ``read``: its ``fluorescence``
+    and ``column``) measures, in counts of ``i0`` per point for the ``COUNT_CHANNELS``
+    (the twin counts one incident photon per point)."""
+    truth = xas_source(source, None, seed, **read).measure_channels(grid)[channel]
     return truth * i0 if channel in COUNT_CHANNELS and i0 is not None else truth
 
 

@@ -174,6 +174,45 @@ def _named_mu(
         return np.log(i0 / it), f"ln(i0/{transmitted})"
 
 
+def _listed(names: dict[str, int], spelled: dict[str, str]) -> str:
+    """The column titles ``names`` (lower case, to 0-based indices) in file order, as
+    ``spelled``, for messages."""
+    return ", ".join(spelled[n] for n in sorted(names, key=names.get))
+
+
+def _titled(
+    table: np.ndarray,
+    names: dict[str, int],
+    spelled: dict[str, str],
+    column: str | None,
+    fluorescence: str | None,
+    path: str | Path,
+) -> tuple[np.ndarray, str] | None:
+    """mu (n,) = the column of ``table`` (n, k) titled ``column`` (any case; ``names``
+    lower case, ``spelled`` as the file writes them), and what it is (``column xmcd``);
+    None when ``column`` is None.
+
+    Raises:
+        ValueError: ``fluorescence`` is named too, or no column but the energy is titled
+            ``column``.
+    """
+    if column is None:
+        return None
+    if fluorescence is not None:
+        raise ValueError(
+            f"{str(path)!r}: name a column to replay as mu, or a fluorescence column to "
+            f"replay over i0, not both (column {column!r}, fluorescence {fluorescence!r})"
+        )
+    used = column.lower()
+    if used not in names or used in ENERGY_NAMES:
+        what = "is the energy axis" if used in names else "is not a column"
+        raise ValueError(
+            f"{str(path)!r}: {column!r} {what}, so it cannot be replayed as mu (columns: "
+            f"{_listed(names, spelled)}); name a column of readings"
+        )
+    return _column(table, names, used, path), f"column {spelled[used]}"
+
+
 def _fluorescence(
     table: np.ndarray,
     names: dict[str, int],
@@ -207,11 +246,19 @@ def _fluorescence(
             f"{str(path)!r}: fluorescence {fluorescence!r} is the i0 column itself, so mu = "
             f"i0 / i0 would be constant; {hint}"
         )
-    if not {"i0", used} <= set(names):
+    if used in TRANSMITTED_NAMES:
         raise ValueError(
-            f"{str(path)!r}: fluorescence {fluorescence!r} / i0 needs both columns "
-            f"(columns: {sorted(names)}); name one of them"
+            f"{str(path)!r}: fluorescence {fluorescence!r} is a transmitted intensity, read "
+            f"as mu = ln(i0/{used}) when fluorescence is left out; to replay another column "
+            f"as it is, name it as the column (columns: {_listed(names, spelled)})"
         )
+    for needed in (fluorescence, "i0"):
+        if needed.lower() not in names:
+            raise ValueError(
+                f"{str(path)!r}: fluorescence {fluorescence!r} / i0 needs both columns, and "
+                f"no column is titled {needed!r} (columns: {_listed(names, spelled)}); name "
+                "a column of the file"
+            )
     with np.errstate(divide="ignore", invalid="ignore"):
         mu = _column(table, names, used, path) / _column(table, names, "i0", path)
     return (mu, f"{spelled[used]}/i0"), others
@@ -241,7 +288,7 @@ def _spectrum(
 
 
 def read_two_column(
-    path: str | Path, fluorescence: str | None = None
+    path: str | Path, fluorescence: str | None = None, column: str | None = None
 ) -> tuple[np.ndarray, np.ndarray]:
     """Read energy and mu from a CSV, semicolon or whitespace column file of one scan.
 
@@ -261,7 +308,8 @@ def read_two_column(
     is refused. The energy is in eV unless its title names keV (``E_keV``, ``Energy
     (keV)``, ``E / keV``); energies without a unit must span at least ``MIN_SPAN_EV`` (a
     narrower scan is most likely keV). mu is ``fluorescence / i0`` when a fluorescence
-    column is named (as ``read_xdi``), else the column titled with one of ``MU_NAMES``
+    column is named (as ``read_xdi``), else the titled ``column``, else the column titled
+    with one of ``MU_NAMES``
     (``mu``, ``xmu``, ..., the XDI dictionary's ``normfluor``, ``norm``; any case), else
     ln(i0 / it) when titles name ``i0`` and ``it``, ``itrans`` or ``i1``, else the column
     after the energy, which must not be titled as an intensity (``i0``, ``it``, ``i1``,
@@ -270,6 +318,8 @@ def read_two_column(
     Args:
         path: text file.
         fluorescence: the title of a fluorescence counts column, normalised by ``i0``.
+        column: the title of a column to read as mu as it is (``xmcd`` of an XMCD scan);
+            not with ``fluorescence``.
 
     Returns:
         (energy, mu), each (n,): increasing energies (eV), duplicates averaged.
@@ -280,7 +330,7 @@ def read_two_column(
             mu or an intensity and no energy, a ``fluorescence`` column or i0 is not
             titled, or the data cannot be read as a spectrum.
     """
-    return _two_column(path, fluorescence)[:2]
+    return _two_column(path, fluorescence, column)[:2]
 
 
 def _misnames_energy(columns: list[tuple[str, str | None]]) -> bool:
@@ -297,7 +347,9 @@ def _starts_scan(line: str) -> bool:
     return bool(SPEC_SCAN.match(line)) or len(titles & HEADER_NAMES) >= 2
 
 
-def _two_column(path: str | Path, fluorescence: str | None = None) -> Recording:
+def _two_column(
+    path: str | Path, fluorescence: str | None = None, column: str | None = None
+) -> Recording:
     """``read_two_column``'s spectrum, what its mu is, and its other fluorescence-like
     columns (``FLUORESCENCE_PATTERN``), lower case."""
     text = column_text(read_text(path, "a text spectrum"), repr(str(path)), "energy and mu")
@@ -331,8 +383,10 @@ def _two_column(path: str | Path, fluorescence: str | None = None) -> Recording:
     energy_name = next((n for n in ENERGY_NAMES if n in names), None)
     at = 0 if energy_name is None else names[energy_name]
     energy = table[:, 0] if energy_name is None else _column(table, names, energy_name, path)
-    named, others = _fluorescence(table, names, {n: n for n in names}, fluorescence, path)
-    named = named or _named_mu(table, names, path)
+    spelled = {n: n for n in names}
+    named = _titled(table, names, spelled, column, fluorescence, path)
+    ratio, others = _fluorescence(table, names, spelled, fluorescence, path)
+    named = named or ratio or _named_mu(table, names, path)
     if named is None:
         if at + 1 >= table.shape[1]:
             raise ValueError(
@@ -346,7 +400,8 @@ def _two_column(path: str | Path, fluorescence: str | None = None) -> Recording:
                 "ln(i0 / it); title the mu column 'mu' (an 'energy,mu' file), or pass "
                 "--fluorescence NAME to read the fluorescence column NAME over i0"
             )
-        named = table[:, at + 1], f"column {at + 2}"
+        title = columns[at + 1][0] if len(columns) > at + 1 else None
+        named = table[:, at + 1], f"column {at + 2}" + (f" ({title})" if title else "")
     unit = columns[at][1] if len(columns) > at else None
     where = f"{str(path)!r} column {at + 1}"
     fix = "title the column 'E ({})'"
@@ -354,13 +409,15 @@ def _two_column(path: str | Path, fluorescence: str | None = None) -> Recording:
     return Recording(*spectrum, named[1], others)
 
 
-def read_xdi(path: str | Path, fluorescence: str | None = None) -> tuple[np.ndarray, np.ndarray]:
+def read_xdi(
+    path: str | Path, fluorescence: str | None = None, column: str | None = None
+) -> tuple[np.ndarray, np.ndarray]:
     """Read energy and mu from an XDI file.
 
     Column names come from ``# Column.N: name unit ...`` header lines (case-insensitive);
     energies are in eV unless the energy column's unit is keV; without a unit they must
-    span at least ``MIN_SPAN_EV``. mu is
-    ``fluorescence / i0`` when a fluorescence column is named, else the first of the
+    span at least ``MIN_SPAN_EV``. mu is ``fluorescence / i0`` when a fluorescence column
+    is named, else the named ``column``, else the first of the
     ``MU_NAMES`` columns present (``mu``, ``xmu``, ``mutrans``, ``mufluor``, then the
     normalised ``normtrans``, ``normfluor``, ``norm``, ``flat``), else ``ln(i0 / itrans)``
     (``it`` or ``i1`` are accepted for ``itrans``), else ``ifluor / i0``: transmission wins
@@ -373,11 +430,12 @@ def read_xdi(path: str | Path, fluorescence: str | None = None) -> tuple[np.ndar
         path: XDI file.
         fluorescence: name of a fluorescence counts column, normalised by ``i0``; not
             ``i0`` itself (a constant mu).
+        column: name of a column to read as mu as it is; not with ``fluorescence``.
 
     Returns:
         (energy, mu), each (n,): increasing energies (eV), duplicates averaged.
     """
-    return _xdi(path, fluorescence)[:2]
+    return _xdi(path, fluorescence, column)[:2]
 
 
 def _first_after_energy(
@@ -401,7 +459,7 @@ def _first_after_energy(
     return _column(table, names, after[0], path), f"column {spelled[after[0]]}"
 
 
-def _xdi(path: str | Path, fluorescence: str | None) -> Recording:
+def _xdi(path: str | Path, fluorescence: str | None, column: str | None) -> Recording:
     """``read_xdi``'s spectrum, what its mu is, and the file's other fluorescence-like
     columns (``FLUORESCENCE_PATTERN``), as the file spells them."""
     names: dict[str, int] = {}
@@ -424,11 +482,12 @@ def _xdi(path: str | Path, fluorescence: str | None) -> Recording:
     table = text.rows
     if "energy" not in names:
         raise ValueError(f"{str(path)!r}: no 'energy' column in the '# Column.N:' header lines")
-    named = None if fluorescence is not None else _named_mu(table, names, path)
-    if named is None and fluorescence is None and {"i0", "ifluor"} <= set(names):
+    chosen = _titled(table, names, spelled, column, fluorescence, path)
+    named = None if fluorescence or chosen else _named_mu(table, names, path)
+    if named is chosen is fluorescence is None and {"i0", "ifluor"} <= set(names):
         fluorescence = "ifluor"
     ratio, others = _fluorescence(table, names, spelled, fluorescence, path)
-    named = ratio or named or _first_after_energy(table, names, spelled, others, path)
+    named = chosen or ratio or named or _first_after_energy(table, names, spelled, others, path)
     energy = _column(table, names, "energy", path)
     where = f"{str(path)!r} Column.{names['energy'] + 1}"
     fix = f"write '# Column.{names['energy'] + 1}: energy {{}}'"
@@ -437,7 +496,7 @@ def _xdi(path: str | Path, fluorescence: str | None) -> Recording:
 
 
 def read_spectrum(
-    path: str | Path, fluorescence: str | None = None
+    path: str | Path, fluorescence: str | None = None, column: str | None = None
 ) -> tuple[np.ndarray, np.ndarray]:
     """Read a spectrum, choosing the reader from the content or the extension.
 
@@ -447,21 +506,22 @@ def read_spectrum(
     Args:
         path: spectrum file.
         fluorescence: a fluorescence column to read over i0 as mu (see ``read_xdi``).
+        column: a column to read as mu as it is (``xmcd``); not with ``fluorescence``.
 
     Returns:
         (energy, mu), each (n,): increasing energies (eV), duplicates averaged.
     """
-    return _recording(path, fluorescence)[:2]
+    return _recording(path, fluorescence, column)[:2]
 
 
-def _recording(path: str | Path, fluorescence: str | None) -> Recording:
+def _recording(path: str | Path, fluorescence: str | None, column: str | None) -> Recording:
     """``read_spectrum``'s spectrum, what its mu is, and its other fluorescence-like
     columns."""
     lines = split_lines(read_text(path, "a text spectrum"))
     first = lines[0].lstrip("#").lstrip() if lines else ""
     if first.startswith("XDI") or Path(path).suffix.lower() == ".xdi":
-        return _xdi(path, fluorescence)
-    return _two_column(path, fluorescence)
+        return _xdi(path, fluorescence, column)
+    return _two_column(path, fluorescence, column)
 
 
 class RecordedSpectrum(Simulator):
@@ -525,6 +585,7 @@ class RecordedSpectrum(Simulator):
         i0: float | None = None,
         seed: int | None = None,
         fluorescence: str | None = None,
+        column: str | None = None,
     ) -> "RecordedSpectrum":
         """Replay a spectrum file read with ``read_spectrum``, noting what its mu is.
 
@@ -533,8 +594,9 @@ class RecordedSpectrum(Simulator):
             i0: incident counts per point, or None for noise-free replay.
             seed: seed of the noise generator.
             fluorescence: a fluorescence column to replay over i0 as mu.
+            column: a column to replay as mu as it is; not with ``fluorescence``.
         """
-        energy, mu, signal, others = _recording(path, fluorescence)
+        energy, mu, signal, others = _recording(path, fluorescence, column)
         return cls(energy, mu, i0=i0, seed=seed, signal=signal, fluorescence_columns=others)
 
     def _evaluate_true(self, e: np.ndarray) -> np.ndarray:

@@ -509,6 +509,21 @@ def test_bench_scan_passes_the_fluorescence_column(tmp_path, capsys):
     assert json.loads(capsys.readouterr().out)["fluorescence"] == "Sum_Fe_Ka"
     assert main([*command, "--fluorescence", "Sum_Mn_Ka"]) == 2
     assert "Sum_Mn_Ka" in capsys.readouterr().err
+    assert main([*command, "--column", "Sum_Fe_Ka"]) == 0  # the raw counts
+    assert json.loads(capsys.readouterr().out)["column"] == "Sum_Fe_Ka"
+
+
+def test_simulate_xas_replays_a_named_column(tmp_path, capsys):
+    path = tmp_path / "xmcd.dat"
+    energy = np.linspace(700.0, 730.0, 40)
+    rows = [f"{e} 1 1 {np.exp(-((e - 710) ** 2) / 8)}\n" for e in energy]
+    path.write_text("# energy mu_plus mu_minus xmcd\n" + "".join(rows))
+    command = ["simulate", "xas", "--source", str(path), "--max-points", "12"]
+    assert main([*command, "--noise-counts", "0", "--column", "xmcd", "--out", str(tmp_path)]) == 0
+    summary = json.loads(capsys.readouterr().out)
+    assert summary["mu"] == "column xmcd" and summary["nrmse"] < 0.1
+    assert main(["simulate", "xas", "--column", "xmcd", "--out", str(tmp_path / "k")]) == 2
+    assert "--column names a column of a recorded file" in capsys.readouterr().err
 
 
 def test_fit_peaks_no_poisson_weights_reaches_the_fitter(tmp_path, monkeypatch, capsys):

@@ -642,3 +642,47 @@ def test_an_xdi_file_with_only_a_reference_names_every_mu_column_it_reads(tmp_pa
         r"i0 with itrans/it/i1 or ifluor \(columns: \['energy', 'normrefer'\]\)",
     ):
         read_xdi(write(tmp_path, "ref.xdi", text))
+
+
+XMCD_SCAN = "# energy mu_plus mu_minus xmcd\n" + "".join(
+    f"{700 + 5 * i} {1 + i} {1 + 0.9 * i} {0.1 * i}\n" for i in range(6)
+)
+XMCD_XDI = (
+    "# XDI/1.0\n# Column.1: energy eV\n# Column.2: mu_plus\n# Column.3: mu_minus\n"
+    "# Column.4: XMCD\n#----\n" + XMCD_SCAN.partition("\n")[2]
+)
+
+
+@pytest.mark.parametrize(("name", "text"), [("xmcd.dat", XMCD_SCAN), ("xmcd.xdi", XMCD_XDI)])
+def test_a_named_column_is_replayed_as_mu(tmp_path, name, text):
+    # an XMCD scan replayed its mu_plus: its dichroism could not be chosen
+    replay = RecordedSpectrum.from_file(write(tmp_path, name, text), column="Xmcd")
+    np.testing.assert_allclose(replay.mu, 0.1 * np.arange(6))
+    assert replay.signal == f"column {'XMCD' if name.endswith('xdi') else 'xmcd'}"
+
+
+def test_the_column_replayed_by_default_is_named_by_its_title(tmp_path):
+    replay = RecordedSpectrum.from_file(write(tmp_path, "xmcd.dat", XMCD_SCAN))
+    assert replay.signal == "column 2 (mu_plus)"
+
+
+@pytest.mark.parametrize("name", ["xmcd.dat", "xmcd.xdi"])
+@pytest.mark.parametrize(
+    ("options", "match"),
+    [
+        ({"column": "dichroism"}, r"'dichroism' is not a column.*mu_plus, mu_minus, (xmcd|XMCD)\)"),
+        ({"column": "Energy"}, r"'Energy' is the energy axis, so it cannot be replayed"),
+        ({"column": "xmcd", "fluorescence": "mu_plus"}, "not both"),
+    ],
+)
+def test_a_bad_column_is_refused_naming_the_columns(tmp_path, name, options, match):
+    text = XMCD_XDI if name.endswith("xdi") else XMCD_SCAN
+    with pytest.raises(ValueError, match=match):
+        read_spectrum(write(tmp_path, name, text), **options)
+
+
+def test_a_transmitted_column_is_no_fluorescence(tmp_path):
+    # I1 over i0 is a transmission, not a fluorescence yield: it was replayed upside down
+    text = "# energy i0 i1\n" + "".join(f"{10 * i} 1000 {900 - i}\n" for i in range(1, 7))
+    with pytest.raises(ValueError, match=r"'I1' is a transmitted intensity.*ln\(i0/i1\)"):
+        read_spectrum(write(tmp_path, "scan.dat", text), fluorescence="I1")

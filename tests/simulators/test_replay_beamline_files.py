@@ -122,7 +122,11 @@ TITLED = {
 @pytest.mark.parametrize(
     ("fluorescence", "match"),
     [
-        ("Sum_Fe_Ka", r"fluorescence 'Sum_Fe_Ka' / i0 needs both columns \(columns: \["),
+        (
+            "Sum_Fe_Ka",
+            r"'Sum_Fe_Ka' / i0 needs both columns, and no column is titled 'Sum_Fe_Ka' "
+            r"\(columns: energy, [iI]0, [iI]t, [iI]f\)",
+        ),
         ("I0", r"fluorescence 'I0' is the i0 column itself.*fluorescence-like columns: [iI]f$"),
     ],
 )
