@@ -374,8 +374,10 @@ def test_resume_after_kill_9_loses_and_duplicates_nothing(tmp_path):
             os.kill(process.pid, signal.SIGKILL)
             process.wait(5)
             process.stdout.close()
+            client.timeout_s, client.retries = 1.0, 0  # the server is dead: no need to wait
             with pytest.raises(ServerUnavailableError):
                 client.call("campaign_status", campaign_id=campaign)
+            client.timeout_s, client.retries = 10.0, 1
 
             port = int(endpoint.rsplit(":", 1)[1])
             process, endpoint = start_server_process(journal, port)
