@@ -63,6 +63,7 @@ from surrogates.checkpoints import (
     training_device,
     training_step,
 )
+from surrogates.peak_refine import check_ev_scale
 from surrogates.seeds import derived_seed
 from surrogates.threads import one_torch_thread, seeded_torch
 from surrogates.xps_background import shirley_background
@@ -104,13 +105,6 @@ class PreparedSpectra:
     background: np.ndarray
 
 
-#: Narrowest binding-energy window taken, eV: lines are 0.2-6 eV wide; a window of keV
-#: numbers read as eV (0.925-0.950) is narrower.
-MIN_WINDOW_EV = 1.0
-#: Highest binding energy taken, eV: above hard X-ray photoemission's ~15 keV photons.
-MAX_BINDING_EV = 2e4
-
-
 def check_spectra(binding_energy, counts) -> tuple[np.ndarray, np.ndarray]:
     """Validated float copies of a batch of spectra.
 
@@ -124,8 +118,7 @@ def check_spectra(binding_energy, counts) -> tuple[np.ndarray, np.ndarray]:
     Raises:
         InvalidParameterError: not 2-D, shapes differ, no spectrum (n = 0), fewer than 10
             points, non-finite values, an energy axis that does not ascend, or one on
-            another scale than eV (a window under ``MIN_WINDOW_EV`` wide, or energies above
-            ``MAX_BINDING_EV``: keV or meV numbers).
+            another scale than eV (``check_ev_scale``: keV or meV numbers).
     """
     energy = finite_matrix("binding_energy", binding_energy, "spectrum")
     y = finite_matrix("counts", counts, "spectrum")
@@ -157,21 +150,7 @@ def check_spectra(binding_energy, counts) -> tuple[np.ndarray, np.ndarray]:
             f"({energy[i, j]} -> {energy[i, j + 1]}); sort each spectrum by binding energy "
             "(to_binding_order flips kinetic-energy spectra)"
         )
-    width = energy[:, -1] - energy[:, 0]
-    if (width < MIN_WINDOW_EV).any():
-        i = int(np.argmax(width < MIN_WINDOW_EV))
-        raise InvalidParameterError(
-            f"binding_energy[{i}] spans {width[i]:.4g} eV, under the {MIN_WINDOW_EV:g} eV of a "
-            "core line and its background: is it in keV? multiply it by 1000 (in a campaign, "
-            "send x_units='keV')"
-        )
-    if energy.max() > MAX_BINDING_EV:
-        i = int(np.argmax(energy.max(axis=1)))
-        raise InvalidParameterError(
-            f"binding_energy[{i}] reaches {energy[i].max():.6g} eV, beyond the {MAX_BINDING_EV:g} "
-            "eV any photoemission source reaches: is it in meV? divide it by 1000 (in a "
-            "campaign, send x_units='meV')"
-        )
+    check_ev_scale(energy)
     return energy, y
 
 

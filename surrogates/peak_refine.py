@@ -55,12 +55,40 @@ BASIN_HOPPING_STEPS = 10
 #: The ``method`` of every result.
 METHOD = "pipeline"
 
+#: Narrowest binding-energy window taken, eV: lines are 0.2-6 eV wide; a window of keV
+#: numbers read as eV (0.925-0.950) is narrower.
+MIN_WINDOW_EV = 1.0
+#: Highest binding energy taken, eV: above hard X-ray photoemission's ~15 keV photons.
+MAX_BINDING_EV = 2e4
+
+
 _FIELDS = ("center", "fwhm", "height", "eta")
 _LN2 = math.log(2.0)
 # Gauss-Legendre nodes in theta for the line-shape area integral, u = tan(theta).
 _THETA, _THETA_WEIGHTS = roots_legendre(256)
 _THETA = _THETA * np.pi / 2
 _THETA_WEIGHTS = _THETA_WEIGHTS * np.pi / 2
+
+
+def check_ev_scale(energy: np.ndarray) -> None:
+    """Refuse binding energies (n, m), ascending per row, that are not on the eV scale: a
+    window under ``MIN_WINDOW_EV`` wide (keV numbers) or reaching above ``MAX_BINDING_EV``
+    (meV numbers), with an InvalidParameterError saying how to convert them."""
+    width = energy[:, -1] - energy[:, 0]
+    if (width < MIN_WINDOW_EV).any():
+        i = int(np.argmax(width < MIN_WINDOW_EV))
+        raise InvalidParameterError(
+            f"binding_energy[{i}] spans {width[i]:.4g} eV, under the {MIN_WINDOW_EV:g} eV of a "
+            "core line and its background: is it in keV? multiply it by 1000 (in a campaign, "
+            "send x_units='keV')"
+        )
+    if energy.max() > MAX_BINDING_EV:
+        i = int(np.argmax(energy.max(axis=1)))
+        raise InvalidParameterError(
+            f"binding_energy[{i}] reaches {energy[i].max():.6g} eV, beyond the {MAX_BINDING_EV:g} "
+            "eV any photoemission source reaches: is it in meV? divide it by 1000 (in a "
+            "campaign, send x_units='meV')"
+        )
 
 
 def check_spectrum(binding_energy: np.ndarray, counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -75,8 +103,9 @@ def check_spectrum(binding_energy: np.ndarray, counts: np.ndarray) -> tuple[np.n
         ``(binding_energy, counts)`` as float arrays.
 
     Raises:
-        InvalidParameterError: wrong shapes, fewer than 2 points, NaN/inf, or an axis
-            that is not strictly ascending with a uniform step.
+        InvalidParameterError: wrong shapes, fewer than 2 points, NaN/inf, an axis
+            that is not strictly ascending with a uniform step, or one on another scale
+            than eV (``check_ev_scale``).
     """
     e = np.asarray(binding_energy, dtype=float)
     y = np.asarray(counts, dtype=float)
@@ -97,6 +126,7 @@ def check_spectrum(binding_energy: np.ndarray, counts: np.ndarray) -> tuple[np.n
             f"binding_energy must have a uniform step, got steps from {steps.min()} to "
             f"{steps.max()} eV; interpolate onto np.linspace(e[0], e[-1], m)"
         )
+    check_ev_scale(e[None])
     return e, y
 
 

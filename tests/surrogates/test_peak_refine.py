@@ -347,3 +347,15 @@ def test_every_fit_stops_at_the_module_tolerance(monkeypatch):
     refine_peaks(E, counts, perturbed_starts(mains, seed=6), basin_hopping=True)
     refine_doublets(E, counts, perturbed_starts(mains, seed=6), 2.2, 0.6)
     assert len(seen) > 2 and set(seen) == {(1e-3, 1e-3)}
+
+
+@pytest.mark.parametrize(
+    ("scale", "match"), [(1e-3, r"is it in keV\? multiply it by 1000"), (1e3, r"is it in meV\?")]
+)
+def test_refine_peaks_refuses_a_window_in_kev_or_mev(scale, match):
+    # a keV window read as eV (0.925-0.950) was fitted as if it were eV
+    energy = np.linspace(925.0, 950.0, 200)
+    counts = 100 + xps_peak(energy, 933.0, 1.5, 1000.0, 0.3)
+    start = [{"center": 933.0 * scale, "fwhm": 1.5 * scale, "height": 1000.0, "eta": 0.3}]
+    with pytest.raises(InvalidParameterError, match=match):
+        refine_peaks(energy * scale, counts, start)
