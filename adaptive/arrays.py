@@ -83,24 +83,40 @@ def finite_matrix(name: str, value, row: str, dtype=float) -> np.ndarray:
     return a
 
 
-def ascending_steps(name: str, axis: np.ndarray, fix: str) -> np.ndarray:
-    """Steps (m - 1,) of ``axis`` (m,), or an error naming the first one that is not > 0.
+def ascending_steps(
+    name: str,
+    axis: np.ndarray,
+    fix: str,
+    repeat_fix: str | None = None,
+    unit: str = "",
+) -> np.ndarray:
+    """Steps (..., m - 1) of ``axis`` (..., m) along its last dimension, or an error naming
+    the first one that is not > 0 (in which row, for a 2-D ``axis``).
 
     Args:
         name: the axis's name, for the message.
-        axis: (m,) values.
-        fix: how to repair the input, the end of the message.
+        axis: (m,) values, or (n, m): one axis per row.
+        fix: how to repair an axis that does not ascend, the end of the message.
+        repeat_fix: how to repair a repeated value (default ``fix``).
+        unit: the values' unit, for the message (``" eV"``).
 
     Raises:
         InvalidParameterError: a step <= 0.
     """
-    steps = np.diff(axis)
+    steps = np.diff(axis, axis=-1)
     bad = ~(steps > 0)  # NaN steps are bad too
     if bad.any():
-        i = int(np.argmax(bad))
+        *row, i = (int(j) for j in np.argwhere(bad)[0])
+        values = axis[tuple(row)]
+        where = f"{name}[{row[0]}]" if row else name
+        if steps[(*row, i)] == 0:
+            raise InvalidParameterError(
+                f"{where} repeats {values[i]:g}{unit} at points {i} and {i + 1}; "
+                f"{repeat_fix or fix}"
+            )
         raise InvalidParameterError(
-            f"{name} must be strictly increasing (ascending), but point {i + 1} "
-            f"({axis[i + 1]}) follows {axis[i]}; {fix}"
+            f"{where} must be strictly increasing (ascending), but point {i + 1} "
+            f"({values[i + 1]}{unit}) follows {values[i]}{unit}; {fix}"
         )
     return steps
 

@@ -50,7 +50,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from adaptive.arrays import check_int, finite_matrix
+from adaptive.arrays import ascending_steps, check_int, finite_matrix
 from adaptive.errors import InvalidParameterError
 from simulators.lineshapes import xps_peak
 from surrogates.checkpoints import (
@@ -136,20 +136,13 @@ def check_spectra(binding_energy, counts) -> tuple[np.ndarray, np.ndarray]:
         raise InvalidParameterError(
             f"spectra need at least 10 points, got {energy.shape[1]}; measure a wider window"
         )
-    steps = np.diff(energy, axis=1)
-    if (steps == 0).any():
-        i, j = np.argwhere(steps == 0)[0]
-        raise InvalidParameterError(
-            f"binding_energy[{i}] repeats {energy[i, j]:g} eV at indices {j} and {j + 1}; "
-            "average the counts of repeated energies or drop all but one"
-        )
-    if (steps < 0).any():
-        i, j = np.argwhere(steps < 0)[0]
-        raise InvalidParameterError(
-            f"binding_energy[{i}] does not ascend at index {j + 1} "
-            f"({energy[i, j]} -> {energy[i, j + 1]}); sort each spectrum by binding energy "
-            "(to_binding_order flips kinetic-energy spectra)"
-        )
+    ascending_steps(
+        "binding_energy",
+        energy,
+        "sort each spectrum by binding energy (to_binding_order flips kinetic-energy spectra)",
+        "average the counts of repeated energies or drop all but one",
+        unit=" eV",
+    )
     check_ev_scale(energy)
     return energy, y
 

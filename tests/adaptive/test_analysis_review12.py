@@ -28,7 +28,7 @@ def test_a_kev_axis_read_as_ev_is_refused_with_the_fix():
 def test_a_repeated_energy_is_named_as_repeated_not_unsorted():
     e, counts = two_peaks()
     e[5] = e[4]
-    with pytest.raises(InvalidParameterError, match=r"repeats 925.2 eV at indices 4 and 5"):
+    with pytest.raises(InvalidParameterError, match=r"repeats 925.2 eV at points 4 and 5"):
         PeakFitter().fit(e, counts)
 
 
