@@ -546,10 +546,8 @@ def _print_with_figure(result: dict, write_figure, printed: str, args) -> int:
         written, failure = None, err if expected else f"{type(err).__name__}: {err}"
     _print_result({**result, "figure": written}, args)
     if failure is not None:
-        print(
-            f"error: {printed} was not: {failure}; pass --figure PATH in a folder you can write",
-            file=sys.stderr,
-        )
+        where = " in a folder you can write" * isinstance(failure, OSError)
+        print(f"error: {printed} was not: {failure}; pass --figure PATH{where}", file=sys.stderr)
         return 2
     return 0
 
@@ -782,9 +780,9 @@ def build_parser() -> argparse.ArgumentParser:
     identify.add_argument(
         "--figure",
         default=None,
-        help="figure path, .png added without a suffix (default, in the working folder: "
-        "STEM.elements.png for a FILE there, FOLDER.STEM.elements.png for one in another "
-        "FOLDER, e.g. o-k-edge.data.elements.png for o-k-edge/data.msa; likewise "
+        help="figure path, .png added without a suffix matplotlib writes (default, in the "
+        "working folder: STEM.elements.png for a FILE there, FOLDER.STEM.elements.png for "
+        "one in another FOLDER, e.g. o-k-edge.data.elements.png for o-k-edge/data.msa; likewise "
         "STEM.maps.png or FOLDER.STEM.maps.png for a spectrum image)",
     )
     identify.add_argument(
@@ -839,7 +837,7 @@ def build_parser() -> argparse.ArgumentParser:
     peaks.add_argument(
         "--figure",
         default=None,
-        help="figure path, .png added without a suffix (default FILE.fit.png, or "
+        help="figure path, .png added without a suffix matplotlib writes (default FILE.fit.png, or "
         "FILE.BLOCK.fit.png with --block, in the working folder)",
     )
     peaks.add_argument("--weights", default=None, help=PEAK_WEIGHTS_HELP)

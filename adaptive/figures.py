@@ -259,17 +259,17 @@ def _round_axis(ax, rounds: list[int]) -> None:
 
 
 def save_figure(fig, path: str | Path) -> Path:
-    """Save ``fig`` to ``path`` (creating its folder; ``.png`` added when it has no suffix),
-    close it, and return the path written.
+    """Save ``fig`` to ``path`` (creating its folder; ``.png`` added when it has no suffix
+    or one that names no format matplotlib writes: ``la2nio4.data`` is saved as
+    ``la2nio4.data.png``), close it, and return the path written.
 
     The figure is closed even when saving fails. ``fig`` may be a plain ``Figure``
     or a pyplot one.
 
     Raises:
         InvalidParameterError: ``path`` names a folder (an existing one, or it ends in a
-            separator), or matplotlib cannot write the suffix's format (both checked
-            before any folder is made); or its writer cannot run here (``.pgf`` without
-            LaTeX).
+            separator; checked before any folder is made), or the writer of its format
+            cannot run here (``.pgf`` without LaTeX).
     """
     separators = tuple(s for s in (os.sep, os.altsep) if s)
     try:
@@ -279,18 +279,11 @@ def save_figure(fig, path: str | Path) -> Path:
                 "pass a file name such as dir/figure.png"
             )
         path = Path(path)
-        if not path.suffix:
-            path = path.with_suffix(".png")
-        fmt = path.suffix[1:].lower()
         # the formats registered with matplotlib, whatever the figure's canvas (the base
         # class holds that registry); not the canvas's print_* methods: print_figure is one
-        registered = FigureCanvasBase.get_supported_filetypes()
-        if fmt not in registered:
-            raise InvalidParameterError(
-                f"cannot save a figure as {path.name!r}: matplotlib writes no {fmt!r} "
-                f"format (it writes {', '.join(sorted(registered))}); "
-                f"use e.g. {path.name + '.png'!r}"
-            )
+        if path.suffix[1:].lower() not in FigureCanvasBase.get_supported_filetypes():
+            path = path.with_name(path.name + ".png")
+        fmt = path.suffix[1:].lower()
         path.parent.mkdir(parents=True, exist_ok=True)
         try:
             fig.savefig(path, dpi=110)

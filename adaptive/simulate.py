@@ -355,9 +355,12 @@ def read_target(path: str | Path) -> tuple[np.ndarray, np.ndarray]:
     columns = ("wavelength_nm", "absorbance_target")
     with open(path, newline="", encoding="utf-8-sig") as handle:
         reader = csv.DictReader(handle)
-        if not set(columns) <= set(reader.fieldnames or ()):
+        names = reader.fieldnames or []
+        if not set(columns) <= set(names):
+            shown = ", ".join(names[:6]) + (f" and {len(names) - 6} more" if len(names) > 6 else "")
             raise InvalidParameterError(
-                f"{path} needs columns {' and '.join(columns)}, has {reader.fieldnames}"
+                f"{path} needs columns {' and '.join(columns)}, has {shown or 'none'}; write "
+                "the target spectrum as those two columns (wavelengths in nm, absorbance)"
             )
         rows = [(reader.line_num, row) for row in reader]
     values = np.empty((len(rows), len(columns)))

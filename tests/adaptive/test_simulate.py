@@ -159,6 +159,17 @@ def test_read_target_accepts_an_excel_utf8_bom(tmp_path):
     np.testing.assert_array_equal(y, [0.5, 0.25])
 
 
+def test_a_target_of_many_other_columns_is_refused_in_one_short_line(tmp_path):
+    # the measured-spectra CSV's 316 column names made a 3,269-character error
+    path = tmp_path / "spectra.csv"
+    path.write_text(",".join(f"droplet_{i}" for i in range(316)) + "\n" + "1," * 315 + "1\n")
+    with pytest.raises(InvalidParameterError) as raised:
+        read_target(path)
+    message = str(raised.value)
+    assert "droplet_5 and 310 more; write the target spectrum as those two" in message
+    assert len(message) < 300
+
+
 def test_read_target_names_the_file_line_and_column_of_a_blank_cell(tmp_path):
     path = tmp_path / "target.csv"
     path.write_text("wavelength_nm,absorbance_target\n400,0.5\n401,\n")
