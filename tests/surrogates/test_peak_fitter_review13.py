@@ -1,0 +1,67 @@
+"""The fitter's warnings at the window's edge: a fitted peak there is named, a residual
+peak there (or on a fitted peak's centre) is not taken for a line left out."""
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from simulators.lineshapes import xps_peak
+from simulators.xps_files import read_xps
+from surrogates.peak_fitter import PeakFitter
+from surrogates.peak_net import DEFAULT_WEIGHTS
+
+DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "xps"
+pytestmark = pytest.mark.skipif(not DEFAULT_WEIGHTS.is_file(), reason="no trained weights")
+
+E = np.arange(280.0, 300.0, 0.05)
+
+
+def poisson(mean: np.ndarray, seed: int = 0) -> np.ndarray:
+    return np.random.default_rng(seed).poisson(mean).astype(float)
+
+
+def test_a_line_cut_by_the_window_edge_is_named_in_a_warning():
+    counts = poisson(
+        300 + 3000 * xps_peak(E, 279.8, 1.2, 0.3) + 2000 * xps_peak(E, 290.0, 1.2, 0.3)
+    )
+    result = PeakFitter().fit(E, counts)
+    np.testing.assert_allclose([p.center for p in result.peaks], [280.0, 290.0], atol=0.05)
+    assert result.warnings == (
+        "a peak at 280.00 eV sits at the window's edge (280.00-299.95 eV): it may be "
+        "background or a line outside the window; widen the window to fit it",
+    )
+    assert result.to_dict()["warnings"] == list(result.warnings)
+
+
+def test_a_background_rising_at_the_window_end_is_no_line_left_out():
+    # the one slot holds the line; the residual's largest peak is the background's rise
+    # at the last point, which no fit of peaks inside the window can take
+    rise = 3000 * np.exp((E - E[-1]) / 0.8)
+    result = PeakFitter(max_peaks=1).fit(
+        E, poisson(300 + 2000 * xps_peak(E, 288.0, 1.2, 0.3) + rise)
+    )
+    (peak,) = result.peaks
+    assert peak.center == pytest.approx(288.0, abs=0.05)
+    assert result.warnings == ()
+
+
+def test_a_shoulder_beside_a_fitted_peak_is_still_named():
+    # a line half as high 0.8 eV off merges into the one fitted peak: a line left out
+    lines = 3000 * xps_peak(E, 288.0, 1.2, 0.3) + 1500 * xps_peak(E, 288.8, 1.2, 0.3)
+    result = PeakFitter(max_peaks=1).fit(E, poisson(300 + lines))
+    (warning,) = result.warnings
+    assert warning.startswith("all max_peaks=1 peaks are fitted and the residual holds another")
+
+
+@pytest.mark.skipif(not DATA.is_dir(), reason="shared data absent")
+def test_measured_co_metal_names_its_edge_peak_and_no_residual_on_a_fitted_centre():
+    # with asymmetry the residual's largest peak (779.50 eV) sits on the fitted 779.49 eV
+    # peak: its shape, not another line; a 6 eV-wide peak at 838.09 eV takes the window's end
+    data = read_xps(DATA / "Co2p_Co_metal.txt")
+    result = PeakFitter(fit_asymmetry=True).fit(data.binding_energy, data.counts)
+    (edge,) = (p.center for p in result.peaks if p.center > 835)
+    assert result.warnings == (
+        f"a peak at {edge:.2f} eV sits at the window's edge (770.00-840.00 eV): it may be "
+        "background or a line outside the window; widen the window to fit it",
+    )
