@@ -49,6 +49,11 @@ STATE_CHANGING = frozenset(
     }
 )
 
+#: Most bytes of a request's JSON frame 0. The server decodes it on its serving thread
+#: (a spectrum of 10**6 values as JSON lists took 2 s, stalling every client meanwhile;
+#: as binary array frames, 0.06 s); this is about 50,000 numbers as lists.
+MAX_REQUEST_JSON_BYTES = 2**20
+
 #: Array dtypes allowed on the wire, as little-endian ``numpy.dtype.str`` strings.
 ALLOWED_DTYPES = ("<f8", "<f4", "<i8", "<i4", "<u2", "|u1", "|b1")
 
@@ -139,7 +144,8 @@ def decode(frames: Sequence[bytes], what: str = "request") -> dict:
         The envelope dict; each array header is replaced by a numpy array (a copy).
 
     Raises:
-        ProtocolError: no frames, frame 0 empty with frames after it (a delimiter too
+        ProtocolError: no frames, a request's frame 0 over ``MAX_REQUEST_JSON_BYTES``,
+            frame 0 empty with frames after it (a delimiter too
             many), frame 0 not UTF-8 JSON of an object, another protocol
             version (checked before the arrays, whose format it may change), a NaN/Infinity
             literal, a bad array header (dtype, shape, index, byte length), or a
@@ -147,6 +153,12 @@ def decode(frames: Sequence[bytes], what: str = "request") -> dict:
     """
     if len(frames) == 0:
         raise ProtocolError("empty message: expected at least one frame (the JSON envelope)")
+    if what == "request" and len(frames[0]) > MAX_REQUEST_JSON_BYTES:
+        raise ProtocolError(
+            f"frame 0 holds {len(frames[0]) / 2**20:.1f} MiB of JSON, more than the "
+            f"{MAX_REQUEST_JSON_BYTES // 2**20} MiB a request may: send long arrays (a "
+            "spectrum's x and y, model_predict points) as binary array frames, not JSON lists"
+        )
     if len(frames) > 1 and not frames[0]:
         raise ProtocolError(
             "frame 0 is empty where the JSON envelope belongs (an empty delimiter frame too "

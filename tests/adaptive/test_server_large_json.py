@@ -1,0 +1,30 @@
+"""A request's JSON frame is bounded: long arrays travel as binary frames."""
+
+import numpy as np
+import pytest
+
+from adaptive.client import Client
+from adaptive.errors import RemoteError
+from adaptive.protocol import MAX_REQUEST_JSON_BYTES, decode, encode
+
+SPECTRUM = np.linspace(0.0, 1.0, 200_000)
+
+
+def test_a_long_json_list_is_refused_and_the_server_keeps_serving(server):
+    # a spectrum of 10**6 values as JSON lists took 2 s to decode, stalling every client
+    space = {"dimensions": [{"name": "x", "low": 0.0, "high": 1.0}]}
+    with Client(server.endpoint, timeout_s=10, retries=0) as client:
+        campaign = client.call("campaign_create", space=space, strategy={"name": "random"})
+        put = {"campaign_id": campaign["campaign_id"], "point": {"x": 0.5}, "value": 1.0}
+        spectrum = {"x": SPECTRUM.tolist(), "y": SPECTRUM.tolist()}
+        with pytest.raises(RemoteError, match=r"MiB of JSON.*as binary array frames") as caught:
+            client.call("observation_put", spectrum=spectrum, **put)
+        assert caught.value.type == "ProtocolError"
+        as_arrays = {"x": SPECTRUM, "y": SPECTRUM}
+        assert client.call("observation_put", spectrum=as_arrays, **put)["n_observations"] == 1
+
+
+def test_a_long_json_reply_is_read():
+    frames = encode({"v": 1, "id": 1, "ok": True, "result": SPECTRUM.tolist()})
+    assert len(frames[0]) > MAX_REQUEST_JSON_BYTES
+    assert len(decode(frames, what="reply")["result"]) == SPECTRUM.size
