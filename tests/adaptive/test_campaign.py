@@ -663,7 +663,7 @@ def test_a_put_under_a_journaled_key_is_checked_as_a_new_one(journal, put, objec
     ("x", "y", "units", "error"),
     [
         (np.linspace(420.0, 750.0, 50), None, "", "covers"),
-        (np.r_[SPECTRUM_X[:25], SPECTRUM_X[24:49]], None, "", "increasing"),
+        (np.r_[SPECTRUM_X[:25], SPECTRUM_X[24:49]], None, "", "repeats"),
         (SPECTRUM_X, np.ones(50), "", "constant"),
         (SPECTRUM_X, None, "eV", "x_units 'eV' differs"),
     ],
