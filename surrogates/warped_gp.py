@@ -11,6 +11,14 @@ keeps the likelier, and then re-derives the warp from the new posterior mean for
 the next fit. The noise is learned (one level) unless the caller knows each
 measurement's variance (counting statistics): then that is held fixed.
 
+Between sparse points a kernel too smooth for the signal (EXAFS wiggles it cannot
+follow) is far too sure of itself. ``predict`` therefore adds to the posterior variance
+the excess of the leave-one-out residuals over their predicted variance (closed form, at
+each fit), averaged over the measured points nearby and floored at zero: where the GP
+predicts left-out readings as well as it expects, the band is its own. The mean, and
+the std an acquisition ranks (``std_given_pending``, ``predict(band=False)``), are the
+GP's own.
+
 Inputs are scaled to [0, 1] by the caller (positions outside are refused, not clamped);
 outputs are standardised here.
 """
@@ -24,7 +32,7 @@ import numpy as np
 import torch
 from scipy.ndimage import gaussian_filter1d
 
-from adaptive.arrays import as_positions, check_int, is_finite_number
+from adaptive.arrays import as_positions, check_bool, check_int, is_finite_number
 from adaptive.errors import InvalidParameterError
 from surrogates.threads import one_torch_thread
 
@@ -32,6 +40,9 @@ DTYPE = torch.float64
 #: The largest warp exponent: an edge's curvature (~1e6 on a grid of 1024) to a power
 #: much above 50 overflows the density to inf, and the warp to NaN.
 MAX_EXPONENT = 10.0
+#: Width of the Gaussian that pools the measured points' leave-one-out excess into the band,
+#: in kernel lengthscales: a full lengthscale carries an edge's excess into a flat pre-edge.
+EXCESS_WIDTH = 0.5
 #: How far outside [0, 1] an input may lie (rounding of a caller's scaling); it counts as the end.
 UNIT_SLACK = 1e-9
 
@@ -147,6 +158,7 @@ class WarpedGP:
         self._hyper: dict | None = None
         self._model: _ExactGP | None = None
         self._noise: np.ndarray | None = None  # known variances (n,) in y's units, or None
+        self._excess: np.ndarray | None = None  # see _loo_excess
 
     def _u(self, x: np.ndarray) -> torch.Tensor:
         """Warped coordinates of ``x`` (n,) as an ``n x 1`` tensor."""
@@ -197,7 +209,8 @@ class WarpedGP:
         model.load_state_dict(best if best is not None else starts[0])
         model.eval()
         self._hyper = _snapshot(model)
-        mean, _ = self.predict_grid()
+        self._excess = self._loo_excess()
+        mean, _ = self.predict(self.grid, band=False)
         self._next_warp = self._warp_from(mean / (np.ptp(y) or 1.0))
 
     def _optimise(self, model: _ExactGP) -> float:
@@ -298,6 +311,7 @@ class WarpedGP:
             # states saved before state() left out the bounds hold them too: the same values
             model.load_state_dict({**model.state_dict(), **hyper})
             self._hyper = _snapshot(model)
+            self._excess = self._loo_excess()
         except (KeyError, TypeError, RuntimeError) as err:
             raise InvalidParameterError(f"not a WarpedGP state: {err}") from None
 
@@ -316,15 +330,20 @@ class WarpedGP:
         cumulative = np.concatenate([[0.0], np.cumsum((density[1:] + density[:-1]) / 2)])
         return cumulative / cumulative[-1]
 
-    def predict(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def predict(self, x: np.ndarray, band: bool = True) -> tuple[np.ndarray, np.ndarray]:
         """Posterior mean and std of the latent function at ``x`` (m,) in [0, 1], each (m,).
 
-        One number is one position (m = 1); an (m, 1) column is taken as (m,).
+        With ``band`` the std adds to the GP's variance what the kernel misses there (see
+        the module docstring), so that mean +- 2 std holds the truth; without, it is the
+        GP's own (what an acquisition ranks). One number is one position (m = 1); an
+        (m, 1) column is taken as (m,).
         """
         if self._model is None:
             raise InvalidParameterError("predict before fit: observe some points first")
+        check_bool("band", band)
         x = _in_unit_interval("x", as_positions("x", x))
-        return self._posterior(self._x, self._target, x)
+        mean, std = self._posterior(self._x, self._target, x)
+        return (mean, np.sqrt(std**2 + self._model_error(x))) if band else (mean, std)
 
     def _train_noise(self, n_pending: int = 0) -> torch.Tensor:
         """Standardised noise variances (n + n_pending,) of the measured points, then of
@@ -355,12 +374,40 @@ class WarpedGP:
             var.sqrt().numpy() * self._y_scale,
         )
 
+    def _loo_excess(self) -> np.ndarray:
+        """By how much each measured point's squared leave-one-out residual exceeds its
+        predicted variance (n,), standardised (negative where the model does better than it
+        expects): ``r**2 - v`` with ``r = [K^-1 y]_i / [K^-1]_ii`` and ``v = 1 / [K^-1]_ii``
+        in closed form, ``K`` the kernel plus noise."""
+        model = self._model
+        with torch.no_grad(), one_torch_thread():
+            k_train = model.covar_module(self._u(self._x)).to_dense()
+            inverse = torch.cholesky_inverse(
+                torch.linalg.cholesky(k_train + torch.diag(self._train_noise()))
+            )
+            variance = 1 / inverse.diagonal()
+            residual = inverse @ (self._target - model.mean_module.constant) * variance
+        return (residual**2 - variance).numpy()
+
+    def _model_error(self, x: np.ndarray) -> np.ndarray:
+        """The variance (m,), in y's units squared, the kernel misses at ``x`` (m,): the
+        leave-one-out excess of the measured points nearby (Gaussian weights of width
+        ``EXCESS_WIDTH`` lengthscales in the warped coordinate) where positive; zero where
+        the model predicts left-out points as well as it expects."""
+        width = EXCESS_WIDTH * self._model.covar_module.base_kernel.lengthscale.item()
+        u, u_train = self._u(x).numpy(), self._u(self._x).numpy()[:, 0]
+        distance2 = ((u - u_train) / width) ** 2  # m x n
+        weight = np.exp(-0.5 * (distance2 - distance2.min(1, keepdims=True)))
+        excess = weight @ self._excess / weight.sum(1)
+        return np.clip(excess, 0.0, None) * self._y_scale**2
+
     def predict_grid(self) -> tuple[np.ndarray, np.ndarray]:
         """Posterior mean and std on ``self.grid``, each (grid_size,)."""
         return self.predict(self.grid)
 
     def std_given_pending(self, pending: np.ndarray, x: np.ndarray | None = None) -> np.ndarray:
-        """Posterior std at ``x`` (m,), by default the grid, once ``pending`` (p,) are measured.
+        """The GP's own posterior std at ``x`` (m,), by default the grid, once ``pending``
+        (p,) are measured: what an acquisition ranks (no ``band``, see ``predict``).
 
         A GP's variance does not depend on the values measured, so the pending
         points enter with their posterior mean as a stand-in value. Both take the
@@ -369,8 +416,8 @@ class WarpedGP:
         pending = _in_unit_interval("pending", as_positions("pending", pending))
         x = self.grid if x is None else _in_unit_interval("x", as_positions("x", x))
         if pending.size == 0:
-            return self.predict(x)[1]
-        fantasy = (self.predict(pending)[0] - self._y_mean) / self._y_scale
+            return self.predict(x, band=False)[1]
+        fantasy = (self.predict(pending, band=False)[0] - self._y_mean) / self._y_scale
         x_train = np.concatenate([self._x, pending])
         target = torch.cat([self._target, torch.as_tensor(fantasy, dtype=DTYPE)])
         return self._posterior(x_train, target, x)[1]

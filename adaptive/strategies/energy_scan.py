@@ -68,9 +68,10 @@ class EnergyScan(Scan):
     what is suggested next (and a resumed campaign picks as one that ran on).
 
     Stopping: fires once, for ``patience`` fits in a row, the largest posterior
-    std and the RMS change of the reconstruction are both below ``tolerance``
-    (fractions of the reconstruction's range: one flat within the noise has not found
-    the signal yet, however small its std).
+    std (the GP's own, as ranked: not the wider band ``predict`` reports) and the RMS
+    change of the reconstruction are both below ``tolerance`` (fractions of the
+    reconstruction's range: one flat within the noise has not found the signal yet,
+    however small its std).
 
     Args:
         space: one continuous dimension (the energy, in eV if ``edge_prior``).
@@ -183,7 +184,7 @@ class EnergyScan(Scan):
             return
         self.model.fit(self._unit(x), y, self._known_noise())
         self._fitted_on = len(x)
-        mean, std = self.model.predict_grid()
+        mean, std = self.model.predict(self.model.grid, band=False)  # the GP's own std
         scale = float(np.ptp(mean)) or 1.0
         change = None  # the first fit has nothing to compare with
         if self._last_mean is not None:
