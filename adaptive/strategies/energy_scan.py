@@ -136,6 +136,7 @@ class EnergyScan(Scan):
         self._calm_fits = 0
         self._last_mean: np.ndarray | None = None
         self._fitted_on = 0
+        self._ahead: tuple[int, WarpedGP] | None = None  # see predict
         self.last_max_std: float | None = None
         self.last_change: float | None = None  # None until a second fit
 
@@ -182,7 +183,11 @@ class EnergyScan(Scan):
         x, y = self.data()
         if len(x) == self._fitted_on:
             return
-        self.model.fit(self._unit(x), y, self._known_noise())
+        if self._ahead is not None and self._ahead[0] == len(x):
+            self.model = self._ahead[1]  # predict fitted these observations already
+        else:
+            self.model.fit(self._unit(x), y, self._known_noise())
+        self._ahead = None
         self._fitted_on = len(x)
         mean, std = self.model.predict(self.model.grid, band=False)  # the GP's own std
         scale = float(np.ptp(mean)) or 1.0
@@ -257,9 +262,10 @@ class EnergyScan(Scan):
 
         One number is one energy (m = 1); an (m, 1) column is taken as (m,).
 
-        Observations that arrived since the last fit are fitted on a throwaway copy of
-        the model, just as the next ``suggest`` will fit them: predicting changes
-        neither later picks nor when the scan stops.
+        Observations that arrived since the last fit are fitted on a copy of the model,
+        just as the next ``suggest`` will fit them: predicting changes neither later picks
+        nor when the scan stops. The copy is kept until then, so repeated predictions and
+        the next suggestion do not fit the same observations again (1.4 s each at 600).
 
         Raises:
             OutOfSpaceError: a point outside [low, high], where the GP would only clamp.
@@ -268,11 +274,13 @@ class EnergyScan(Scan):
         x, y = self.data()
         if len(x) < 3:
             return super().predict(points)
-        model = self.model
-        if len(x) != self._fitted_on:  # the copy's warp still reads this scan's data
-            model = copy.deepcopy(self.model, {id(self): self})
+        if len(x) == self._fitted_on:
+            return self.model.predict(self._unit(points))
+        if self._ahead is None or self._ahead[0] != len(x):
+            model = copy.deepcopy(self.model, {id(self): self})  # its warp reads this scan
             model.fit(self._unit(x), y, self._known_noise())
-        return model.predict(self._unit(points))
+            self._ahead = (len(x), model)
+        return self._ahead[1].predict(self._unit(points))
 
     def stop_reason(self) -> str | None:
         if len(self.data()[0]) < self.n_initial:
@@ -302,6 +310,7 @@ class EnergyScan(Scan):
         if unknown:
             raise InvalidParameterError(f"unknown energy_scan state keys {sorted(unknown)}")
         self.model.load_state(state["model"])
+        self._ahead = None
         self._calm_fits = int(state["calm_fits"])
         last = state["last_mean"]
         self._last_mean = None if last is None else np.asarray(last, float)

@@ -11,6 +11,7 @@ from adaptive.records import Observation, Spectrum
 from adaptive.space import Dimension, Space
 from adaptive.strategies import EnergyScan, make_strategy
 from simulators import KEdgeXAS
+from surrogates.warped_gp import WarpedGP
 
 
 def energy_space(low, high):
@@ -233,6 +234,28 @@ def test_predict_changes_neither_the_next_picks_nor_the_stop_state():
     assert [s.point for s in polled.suggest(3)] == [s.point for s in quiet.suggest(3)]
     assert polled.stop_reason() == quiet.stop_reason()
     np.testing.assert_allclose(mean, quiet.predict(np.linspace(0.0, 100.0, 5))[0])
+
+
+def test_predictions_and_the_next_suggestion_fit_new_observations_once(monkeypatch):
+    # each model_predict refitted a throwaway copy (1.4 s at 600 readings), and the next
+    # suggestion fitted the same observations again
+    scan = EnergyScan(energy_space(0.0, 100.0), n_initial=6)
+    _feed(scan, [s.point["energy"] for s in scan.suggest(6)], 0)
+    scan.suggest(1)
+    _feed(scan, [50.0], 6)
+    fits, fit = [], WarpedGP.fit
+
+    def counted(gp, x, *args):
+        fits.append(len(x))
+        return fit(gp, x, *args)
+
+    monkeypatch.setattr(WarpedGP, "fit", counted)
+    first = scan.predict(np.array([20.0, 60.0]))
+    second = scan.predict(np.array([20.0, 60.0]))
+    scan.suggest(1)
+    assert fits == [7]
+    np.testing.assert_array_equal(first, second)
+    np.testing.assert_array_equal(scan.predict(np.array([20.0, 60.0])), first)
 
 
 def _journaled_scan(tmp_path, options=None, goals=None, offset=0.0):
