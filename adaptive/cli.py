@@ -122,8 +122,8 @@ def _run_campaign(simulate, args, **settings) -> int:
         campaign_id, journal = created[0]
         raise KeyboardInterrupt(
             f"the run stopped; campaign {campaign_id} is still running, and what it measured is "
-            f"journaled in {journal} (serve it to look at or continue the campaign: adaptive "
-            f"serve --journal {journal})"
+            f"journaled in {journal} (serve it to look at the campaign, or to continue it "
+            f"with a driver of your own: adaptive serve --journal {journal})"
         ) from None
     except JournalError as err:  # its advice names serve's --journal, a flag simulate lacks
         if "served by another server" not in str(err):

@@ -419,7 +419,12 @@ def _check_version(envelope: Any, what: str) -> None:
             f"{PROTOCOL_VERSION}: send 'v': {PROTOCOL_VERSION}"
         )
     version = envelope["v"]
-    if not is_int(version) or version != PROTOCOL_VERSION:
+    if not is_int(version):
+        raise ProtocolError(
+            f"{what}'s protocol version 'v' must be the JSON integer {PROTOCOL_VERSION}, got "
+            f"{type(version).__name__} {version!r}: send 'v': {PROTOCOL_VERSION}"
+        )
+    if version != PROTOCOL_VERSION:
         raise ProtocolError(
             f"{what} uses protocol version {version!r}, but this {side} speaks version "
             f"{PROTOCOL_VERSION}; upgrade or downgrade the peer to v{PROTOCOL_VERSION}"

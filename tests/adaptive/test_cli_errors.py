@@ -60,8 +60,8 @@ def test_ctrl_c_in_simulate_names_the_campaign_it_printed_at_once_and_loses_noth
     assert text.splitlines()[-1] == (
         f"interrupted: the run stopped; campaign {campaign_id} is still running, and what it "
         "measured is journaled in "
-        f"{journal} (serve it to look at or continue the campaign: adaptive serve --journal "
-        f"{journal})"
+        f"{journal} (serve it to look at the campaign, or to continue it with a driver of your "
+        f"own: adaptive serve --journal {journal})"
     )
     shown = int(re.findall(r"\b(\d+)/1000\b", text)[-1])  # the bar counts journaled puts
     server = Server(journal, bind="tcp://127.0.0.1:0")  # the stopped run let go of it

@@ -214,9 +214,9 @@ def test_dict_keys_that_are_not_text_are_refused_not_merged(metadata):
     ("envelope", "match"),
     [
         ({"id": "a", "method": "m", "params": {}}, "no protocol version"),
-        ({"v": "1", "id": "a", "method": "m", "params": {}}, "version '1'"),
-        ({"v": True, "id": "a", "method": "m", "params": {}}, "version True"),
-        ({"v": 1.0, "id": "a", "method": "m", "params": {}}, "version 1.0"),
+        ({"v": "1", "id": "a", "method": "m", "params": {}}, "integer 1, got str '1'"),
+        ({"v": True, "id": "a", "method": "m", "params": {}}, "integer 1, got bool True"),
+        ({"v": 1.0, "id": "a", "method": "m", "params": {}}, "integer 1, got float 1.0"),
         ({"v": 1, "id": "a", "method": "m", "params": {}, "x": 1}, r"unknown key\(s\) \['x'\]"),
         ({"v": 1, "method": "m", "params": {}}, "id must be a str or int, got None"),
         ({"v": 1, "id": 1.5, "method": "m", "params": {}}, "id must be"),
@@ -330,3 +330,10 @@ def test_decode_refuses_lists_nested_too_deeply_for_restoring():
     text = '{"x": ' + "[" * depth + "1" + "]" * depth + "}"
     with pytest.raises(ProtocolError, match="too deeply"):
         protocol.decode([text.encode()])
+
+
+def test_a_version_sent_as_text_is_named_as_the_wrong_type():
+    # 'v': "1" was answered "uses protocol version '1', but this server speaks version 1"
+    frames = [b'{"v": "1", "id": 1, "method": "server_ping", "params": {}}']
+    with pytest.raises(ProtocolError, match=r"must be the JSON integer 1, got str '1'"):
+        protocol.decode(frames)
