@@ -483,8 +483,9 @@ def _xdi(path: str | Path, fluorescence: str | None, column: str | None) -> Reco
     if "energy" not in names:
         raise ValueError(f"{str(path)!r}: no 'energy' column in the '# Column.N:' header lines")
     chosen = _titled(table, names, spelled, column, fluorescence, path)
-    named = None if fluorescence or chosen else _named_mu(table, names, path)
-    if named is chosen is fluorescence is None and {"i0", "ifluor"} <= set(names):
+    named = None if fluorescence is not None or chosen else _named_mu(table, names, path)
+    unchosen = named is None and chosen is None and fluorescence is None
+    if unchosen and {"i0", "ifluor"} <= set(names):
         fluorescence = "ifluor"
     ratio, others = _fluorescence(table, names, spelled, fluorescence, path)
     named = chosen or ratio or named or _first_after_energy(table, names, spelled, others, path)
