@@ -382,7 +382,7 @@ def read_xps_text(path: str | Path) -> XPSRegion:
     return _region(name, energy, table.rows[:, at[1]], source, table.lines)
 
 
-def read_xps(path: str | Path, block: str | None = None) -> XPSRegion:
+def read_xps(path: str | Path, block: str | int | None = None) -> XPSRegion:
     """Read one XPS region from a VAMAS or two-column text file.
 
     VAMAS is recognised by its first line or a ``.vms`` suffix; anything else is read as text.
@@ -390,9 +390,10 @@ def read_xps(path: str | Path, block: str | None = None) -> XPSRegion:
 
     Args:
         path: file to read.
-        block: region to pick: a number N for the N-th region (1-based; the way to pick
-            among regions of the same name), else a case-insensitive substring of its name
-            (an exact name wins); may be omitted when the file holds a single region.
+        block: region to pick: a number N (or its text) for the N-th region (1-based; the
+            way to pick among regions of the same name), else a case-insensitive substring
+            of its name (an exact name wins); may be omitted when the file holds a single
+            region.
 
     Returns:
         The selected region.
@@ -413,8 +414,10 @@ def read_xps(path: str | Path, block: str | None = None) -> XPSRegion:
     return region
 
 
-def _select(path: Path, names: list[str], block: str | None) -> int:
+def _select(path: Path, names: list[str], block: str | int | None) -> int:
     """Index of the region that ``block`` picks among ``names`` (see ``read_xps``)."""
+    if isinstance(block, int) and not isinstance(block, bool):
+        block = str(block)
     listing = ", ".join(f"[{k}] {name!r}" for k, name in enumerate(names, 1))
     if block is None:
         if len(names) == 1:

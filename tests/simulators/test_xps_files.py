@@ -308,6 +308,7 @@ def test_blocks_of_the_same_name_are_picked_by_position(tmp_path):
         read_xps(path, block="Fe2p Fe")
     assert read_xps(path, block="2").counts.tolist() == [4, 5, 6]
     assert read_xps(path, block=" 1 ").counts.tolist() == [1, 2, 3]
+    assert read_xps(path, block=2).counts.tolist() == [4, 5, 6]  # a number, as documented
     for position in ("0", "3"):
         with pytest.raises(ValueError, match=r"out of range: the file holds 2 region\(s\)"):
             read_xps(path, block=position)
