@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import re
 import signal
@@ -222,11 +223,16 @@ def cmd_fit_peaks(args) -> int:
     from surrogates.peak_fitter import PeakFitter
 
     _check_in_file("file", args.file, "a VAMAS (.vms) or two-column binding-energy file")
+    bounds = _binding_range(args.range)
     predictor = _peak_predictor(args.weights)
     try:
         region = read_xps(args.file, block=args.block)
     except ValueError as err:  # the reader names its argument: block=<name substring>
         raise InvalidParameterError(str(err).replace("block=<", "--block <")) from None
+    where = args.file if args.block is None else f"{args.file} --block {args.block}"
+    energy, counts = region.binding_energy, region.counts
+    if bounds is not None:
+        where, energy, counts = _cut(where, args.range, bounds, energy, counts)
     fitter = PeakFitter(
         predictor=predictor,
         basin_hopping=args.basin_hopping,
@@ -234,19 +240,71 @@ def cmd_fit_peaks(args) -> int:
         poisson_weights=args.poisson_weights,
     )
     try:
-        result = fitter.fit(region.binding_energy, region.counts)
+        result = fitter.fit(energy, counts)
     except InvalidParameterError as err:  # the fitter's message names no file
-        where = args.file if args.block is None else f"{args.file} --block {args.block}"
         raise InvalidParameterError(f"{where}: {err}") from None
     stem = Path(args.file).stem
     block = re.sub(r"[^A-Za-z0-9.-]+", "_", args.block or "").strip("._")
     default = f"{stem}.{block}.fit.png" if block else f"{stem}.fit.png"
+    window = [float(energy[0]), float(energy[-1])]
     return _print_with_figure(
-        {"file": args.file, "block": region.name, **result.to_dict()},
+        {"file": args.file, "block": region.name, "range": window, **result.to_dict()},
         lambda: save_figure(result.plot(name=region.name), args.figure or default),
         "the fit was printed but its figure",
         args,
     )
+
+
+#: A point this close (eV) to a ``--range`` end is inside it: a VAMAS axis converted from
+#: kinetic energy reads 924.9999999999999 for 925.
+_ON_POINT = 1e-6
+
+
+def _binding_range(text: str | None) -> tuple[float, float] | None:
+    """``--range LOW:HIGH`` as (low, high) binding energies, eV, an end left out as -inf or
+    inf; None without the flag.
+
+    Raises:
+        InvalidParameterError: not two numbers around one ':' (one may be left out), or
+            LOW not below HIGH.
+    """
+    if text is None:
+        return None
+    from simulators.text_files import reads_as_float
+
+    ends = [end.strip() for end in text.split(":")]
+    if (
+        len(ends) != 2
+        or not any(ends)
+        or not all(reads_as_float(end) and math.isfinite(float(end)) for end in ends if end)
+    ):
+        raise InvalidParameterError(
+            f"--range {text!r} is not LOW:HIGH, two binding energies in eV around one ':'; "
+            "pass e.g. --range 925:965, or leave one end out: --range 925: or --range :965"
+        )
+    low, high = (
+        float(end) if end else bound for end, bound in zip(ends, (-math.inf, math.inf), strict=True)
+    )
+    if low >= high:
+        instead = f"--range {high:g}:{low:g}" if low > high else "a range of some width"
+        raise InvalidParameterError(f"--range {text!r}: LOW is not below HIGH; pass {instead}")
+    return low, high
+
+
+def _cut(where: str, text: str, bounds: tuple[float, float], energy, counts):
+    """``where`` told of the cut, and the (k,) binding energies and counts of the (m,)
+    ``energy`` and ``counts`` inside ``bounds`` (``_binding_range`` of ``text``); raises
+    ``InvalidParameterError`` for bounds outside ``energy``'s span."""
+    span = f"{energy[0]:.2f}-{energy[-1]:.2f} eV"
+    low, high = bounds[0] - _ON_POINT, bounds[1] + _ON_POINT
+    if low > energy[-1] or high < energy[0]:
+        raise InvalidParameterError(
+            f"{where}: --range {text} lies outside its binding energies, {span}; "
+            "pass a range that overlaps them"
+        )
+    inside = (energy >= low) & (energy <= high)
+    told = f"{where} --range {text} ({inside.sum()} of its {energy.size} points, {span})"
+    return told, energy[inside], counts[inside]
 
 
 def _peak_predictor(weights: str | None):
@@ -820,6 +878,14 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         help="VAMAS block: a name substring (an exact name wins), or a number N for the "
         "N-th block (from 1; picks among blocks of the same name)",
+    )
+    peaks.add_argument(
+        "--range",
+        default=None,
+        metavar="LOW:HIGH",
+        help="fit only the points of binding energies LOW to HIGH, eV (a kinetic-energy axis "
+        "is read as binding energy first); either end may be left out (925: or :965), a "
+        "negative end needs '=': --range=-2:10 (default: the whole block or file)",
     )
     peaks.add_argument(
         "--basin-hopping",

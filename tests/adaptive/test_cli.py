@@ -567,3 +567,68 @@ def test_every_help_shows_each_default_and_plain_percent_signs(capsys):
     help_text = capsys.readouterr().out
     assert "points to 1%/2% NRMSE on a recorded spectrum" in help_text
     assert "most points per method (default: 300)" in help_text
+
+
+XPS_DATA = EELS_DATA.parent / "xps"
+#: Cu 2p of CuO, 920.00-971.95 eV in 1040 points: 2p3/2 near 933 eV, 2p1/2 near 953 eV.
+CUO = XPS_DATA / "Cu2p_CuO.txt"
+needs_xps = pytest.mark.skipif(not CUO.is_file(), reason="needs shared/data/xps")
+
+
+@needs_xps
+@pytest.mark.parametrize(
+    ("argv", "window"),
+    [
+        (["Cu2p_CuO.txt", "--range", "925:948"], [925.0, 948.0]),
+        (["Cu2p_CuO.txt", "--range", ":948"], [920.0, 948.0]),
+        # a kinetic-energy axis, converted: the range is binding energy all the same
+        (["Cu_references.vms", "--block", "Cu2p CuO", "--range", "925:948"], [925.0, 948.0]),
+    ],
+)
+def test_fit_peaks_range_fits_only_the_points_inside_it(
+    tmp_path, monkeypatch, capsys, argv, window
+):
+    # there was no --range: the whole Cu 2p file was fitted, its 2p1/2 lines too
+    monkeypatch.chdir(tmp_path)
+    assert main(["fit", "peaks", str(XPS_DATA / argv[0]), *argv[1:], "--json"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["range"] == pytest.approx(window, abs=1e-9)
+    centers = [peak["center"] for peak in result["peaks"]]
+    assert centers and all(window[0] <= c <= window[1] for c in centers)
+    assert any(932 < c < 934 for c in centers)  # the 2p3/2 main line
+    assert Path(result["figure"]).is_file()
+
+
+@needs_xps
+def test_fit_peaks_range_warns_of_a_peak_at_the_cut(tmp_path, monkeypatch, capsys):
+    # the 2p3/2 line at 933 eV, cut at 934 eV: the cut's end is the window's edge
+    monkeypatch.chdir(tmp_path)
+    assert main(["fit", "peaks", str(CUO), "--range", "925:934", "--json"]) == 0
+    warnings = json.loads(capsys.readouterr().out)["warnings"]
+    assert any("sits at the window's edge (925.00-934.00 eV)" in w for w in warnings), warnings
+
+
+@needs_xps
+@pytest.mark.parametrize(
+    ("window", "message"),
+    [
+        *(
+            (bad, f"--range '{bad}' is not LOW:HIGH, two binding energies in eV around one ':'; "
+             "pass e.g. --range 925:965, or leave one end out: --range 925: or --range :965")
+            for bad in ("925-965", "a:965", ":", "1:2:3", "nan:965", "925:inf")
+        ),
+        ("965:925", "--range '965:925': LOW is not below HIGH; pass --range 925:965"),
+        ("930:930", "--range '930:930': LOW is not below HIGH; pass a range of some width"),
+        ("930:930.3", "CUO --range 930:930.3 (7 of its 1040 points, 920.00-971.95 eV): spectra "
+         "need at least 10 points, got 7"),
+        ("1000:1100", "CUO: --range 1000:1100 lies outside its binding energies, 920.00-971.95 "
+         "eV; pass a range that overlaps them"),
+        ("-5:900", "CUO: --range -5:900 lies outside its binding energies, 920.00-971.95 eV"),
+    ],
+)  # fmt: skip
+def test_fit_peaks_refuses_a_bad_range_in_one_line(tmp_path, monkeypatch, capsys, window, message):
+    monkeypatch.chdir(tmp_path)
+    assert main(["fit", "peaks", str(CUO), f"--range={window}", "--json"]) == 2
+    out, err = capsys.readouterr()
+    assert out == "" and err.startswith(f"error: {message.replace('CUO', str(CUO))}"), err
+    assert err.count("\n") == 1 and list(tmp_path.iterdir()) == []
