@@ -243,9 +243,9 @@ def cmd_fit_peaks(args) -> int:
         result = fitter.fit(energy, counts)
     except InvalidParameterError as err:  # the fitter's message names no file
         raise InvalidParameterError(f"{where}: {err}") from None
-    stem = Path(args.file).stem
-    block = re.sub(r"[^A-Za-z0-9.-]+", "_", args.block or "").strip("._")
-    default = f"{stem}.{block}.fit.png" if block else f"{stem}.fit.png"
+    named = (args.block or "", (args.range or "").replace(":", "to"))  # 925:948 -> 925to948
+    parts = [re.sub(r"[^A-Za-z0-9.-]+", "_", part).strip("._") for part in named]
+    default = ".".join([Path(args.file).stem, *filter(None, parts), "fit.png"])
     window = [float(energy[0]), float(energy[-1])]
     return _print_with_figure(
         {"file": args.file, "block": region.name, "range": window, **result.to_dict()},

@@ -357,11 +357,17 @@ def test_fit_peaks_reports_the_figure_path_it_wrote(tmp_path, c1s, capsys):
 
 
 @pytest.mark.parametrize(
-    ("block", "figure"),
-    [(None, "c1s.fit.png"), ("1", "c1s.1.fit.png"), ("C1s region", "c1s.C1s_region.fit.png")],
+    ("options", "figure"),
+    [
+        ([], "c1s.fit.png"),
+        (["--block", "1"], "c1s.1.fit.png"),
+        (["--block", "C1s region"], "c1s.C1s_region.fit.png"),
+        (["--range", "280:"], "c1s.280to.fit.png"),  # two windows' fits keep a figure each
+        (["--range", ":295"], "c1s.to295.fit.png"),
+    ],
 )
-def test_fit_peaks_default_figure_names_the_block(tmp_path, c1s, capsys, block, figure):
-    assert main(["fit", "peaks", str(c1s), "--json"] + (["--block", block] if block else [])) == 0
+def test_fit_peaks_default_figure_names_the_block_and_range(tmp_path, c1s, capsys, options, figure):
+    assert main(["fit", "peaks", str(c1s), "--json", *options]) == 0
     assert json.loads(capsys.readouterr().out)["figure"] == figure
     assert (tmp_path / figure).is_file()
 
