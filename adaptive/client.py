@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import threading
 import time
 import uuid
 from dataclasses import dataclass
@@ -142,6 +143,7 @@ class Client:
         self._context = context
         self._socket: zmq.Socket | None = None
         self._sequence = itertools.count(1)
+        self._turn = threading.Lock()  # threads sharing a client take turns on its socket
 
     def __repr__(self) -> str:
         return (
@@ -207,6 +209,8 @@ class Client:
     def send(self, request: Request) -> Any:
         """Send a prepared request, retrying as :meth:`call` does, and return its result.
 
+        Threads sharing a client take turns: each call holds its socket until answered
+        (or given up), so calls meant to run side by side need a client per thread.
         Sent again after a :class:`~adaptive.errors.ServerUnavailableError`, it is the
         same bytes, so the server answers copies it has already handled from its cache
         (an ``observation_put`` keyed by ``client_id`` and ``sequence`` is answered as a
@@ -225,16 +229,12 @@ class Client:
             raise InvalidParameterError(
                 f"request must be a Request from Client.prepare(method, **params), got {request!r}"
             )
-        frames = list(request.frames)
+        with self._turn:
+            reply, answers_ping = self._exchange(request)
+        if reply is not None:
+            return protocol.unwrap_reply(reply)
         tries = self.retries + 1
-        for attempt in range(tries):
-            if attempt:
-                self._close_socket()  # Lazy Pirate: a fresh socket for every retry
-            reply = self._try_once(frames, request.id, self.timeout_s)
-            if reply is not None:
-                return protocol.unwrap_reply(reply)
-        self._close_socket()  # drop the unanswered request
-        if request.method != "server_ping" and self._answers_ping():
+        if answers_ping:
             message = (
                 f"the server at {self.address} is up but has not answered this "
                 f"{request.method!r} (request id {request.id}) within {tries} tries of "
@@ -260,7 +260,21 @@ class Client:
 
     def close(self) -> None:
         """Close the socket (``linger=0``). A later :meth:`call` opens a new one."""
-        self._close_socket()
+        with self._turn:
+            self._close_socket()
+
+    def _exchange(self, request: Request) -> tuple[dict | None, bool]:
+        """Send ``request`` up to ``retries + 1`` times: (its reply envelope, True), or
+        (None, whether the server still answers a ping); one caller at a time (``send``)."""
+        frames = list(request.frames)
+        for attempt in range(self.retries + 1):
+            if attempt:
+                self._close_socket()  # Lazy Pirate: a fresh socket for every retry
+            reply = self._try_once(frames, request.id, self.timeout_s)
+            if reply is not None:
+                return reply, True
+        self._close_socket()  # drop the unanswered request
+        return None, request.method != "server_ping" and self._answers_ping()
 
     def _open_socket(self) -> zmq.Socket:
         if self._socket is None:

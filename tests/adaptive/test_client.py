@@ -190,6 +190,30 @@ def test_a_prepared_request_sent_again_keeps_its_id_and_bytes(serve, connect):
         np.testing.assert_array_equal(params["y"], np.arange(3.0))
 
 
+def test_threads_sharing_a_client_take_turns(serve, connect):
+    server = serve(echo)
+    client = connect(server.address, timeout_s=5.0)
+    answers: dict[int, list] = {0: [], 1: []}
+    errors: list[BaseException] = []
+
+    def caller(tag: int) -> None:
+        try:
+            for k in range(40):
+                answers[tag].append(client.call("echo_params", tag=tag, k=k)["params"])
+        except BaseException as err:  # a raw ZMQError, or a reply meant for the other thread
+            errors.append(err)
+
+    threads = [threading.Thread(target=caller, args=(tag,)) for tag in answers]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert not errors
+    for tag, got in answers.items():
+        assert got == [{"tag": tag, "k": k} for k in range(40)]
+    assert len(server.seen) == 80  # no retries: every call was answered on its first try
+
+
 def test_send_takes_only_a_prepared_request(connect):
     client = connect("tcp://127.0.0.1:1")
     with pytest.raises(InvalidParameterError, match="Client.prepare"):
