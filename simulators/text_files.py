@@ -29,8 +29,10 @@ import numpy as np
 #: semicolon separator: "284,5\t1200,3", "500,5;1200,3", "500,5 1200", "500\t12,5";
 #: readers that split columns at commas refuse such lines rather than misread them. A
 #: comma between digits with no other separator beside it ("500,1200", "500.5,1200",
-#: "500.5, 1200", "1,2,3") is a column separator and does not match.
-DECIMAL_COMMAS = re.compile(r"\d,\d+\s*[;\s]\s*[-+.]?\d|\d\s*[;\s]\s*[-+]?\d+,\d")
+#: "500.5, 1200", "1,2,3") is a column separator and does not match. The separator is
+#: whitespace, or one ';' with whitespace around it, written as two alternatives: one
+#: pattern for both backtracked quadratically over a long run of spaces (minutes a file).
+DECIMAL_COMMAS = re.compile(r"\d,\d+(?:\s*;\s*|\s+)[-+.]?\d|\d(?:\s*;\s*|\s+)[-+]?\d+,\d")
 #: Column separators of text data and headers: commas, semicolons, whitespace.
 SEPARATORS = re.compile(r"[,;\s]+")
 #: eV per energy unit, by the unit's prefix: none, k or K (kilo), m (milli); ``MeV`` is
