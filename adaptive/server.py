@@ -14,8 +14,9 @@ two peers that send byte-identical requests under one id are answered as one req
 Only the serving thread touches the socket. It answers pings, campaign lists, cached
 replies and malformed requests itself, and hands every other request to its campaign's
 worker thread (requests naming no campaign share one), which runs them in arrival order
-and hands the replies back: a long ``campaign_insights`` on one campaign holds up no
-other campaign. A resend that arrives while its original runs waits behind it on the same
+and hands the replies back. A long ``campaign_insights`` holds up no request: its
+campaign's worker only copies the data, and the SHAP runs on a second worker of that
+campaign. A resend that arrives while its original runs waits behind it on the same
 worker and is then answered from the cache.
 
 The server logs on stderr one line per campaign created, resumed or stopped and per error
@@ -37,7 +38,7 @@ import threading
 import time
 import traceback
 from collections import OrderedDict, deque
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from pathlib import Path
 from typing import Any
 
@@ -58,7 +59,7 @@ from adaptive.errors import (
     ServerStartError,
     UnknownMethodError,
 )
-from adaptive.insights import campaign_insights
+from adaptive.insights import prepare_insights
 from adaptive.journal import Journal, claim_for_serving
 from adaptive.options import check_options
 from adaptive.records import Observation, Spectrum
@@ -178,7 +179,7 @@ class Server:
         """
         # Each entry is read and written only by its campaign's worker (see _Workers).
         self.campaigns: dict[str, Campaign] = {}
-        self._insights: dict[str, dict] = {}  # campaign id -> campaign_insights' cache
+        self._insights: dict[str, dict] = {}  # campaign id -> its insights worker's cache
         stop = self._stop
         socket = zmq.Context.instance().socket(zmq.ROUTER)
         socket.setsockopt(zmq.LINGER, 0)
@@ -264,11 +265,29 @@ class Server:
         return None
 
     def _answer(
-        self, identity: bytes, key: bytes, request_id: str | int, method: str, params: dict
-    ) -> list:
+        self,
+        identity: bytes,
+        key: bytes,
+        request_id: str | int,
+        method: str,
+        params: dict,
+        rest: Callable[[], Any] | None = None,
+    ) -> list | None:
         """Reply frames for a parsed request of the peer ``identity`` whose frames' digest
         is ``key``: the cached reply when it ran already, else run and (when it changed
-        state) cached; never raises."""
+        state) cached; never raises.
+
+        A handler that returns a function has done all that needs its campaign: the
+        function, the slow rest that reads nothing of it (``campaign_insights``' SHAP), is
+        queued on the campaign's worker for ``method``, which answers by calling this again
+        with it as ``rest``; None is returned.
+        """
+        if rest is not None:  # changes nothing: neither logged as a change nor cached
+            try:
+                reply = protocol.ok_reply(request_id, rest())
+            except Exception as err:
+                reply = _refuse(identity, request_id, method, params, err)
+            return self._encode(identity, request_id, method, params, reply)
         with self._replies_lock:  # a resend that waited behind its original on one worker
             cached = self._replies.get(key)
         if cached is not None:
@@ -287,16 +306,26 @@ class Server:
         change = self._change(method, params.get("campaign_id"), status)
         if change is not None:
             _log(f"{_who(identity, request_id, method, params)}: {change}")
-        try:
-            out = protocol.encode(reply)
-        except AdaptiveError as err:
-            out = protocol.encode(_refuse(identity, request_id, method, params, err))
+        if reply["ok"] and callable(reply["result"]):
+            job = (key, request_id, method, params, reply["result"])
+            self._workers.submit((method, campaign_id), identity, job)
+            return None
+        out = self._encode(identity, request_id, method, params, reply)
         if (method in protocol.STATE_CHANGING and reply["ok"]) or journaled:
             with self._replies_lock:
                 self._replies[key] = out
                 while len(self._replies) > REPLY_CACHE_SIZE:
                     self._replies.popitem(last=False)
         return out
+
+    def _encode(
+        self, identity: bytes, request_id: str | int, method: str, params: dict, reply: dict
+    ) -> list[bytes]:
+        """``reply``'s frames, or those of the error of a result the protocol cannot send."""
+        try:
+            return protocol.encode(reply)
+        except AdaptiveError as err:
+            return protocol.encode(_refuse(identity, request_id, method, params, err))
 
     def _change(self, method: str, campaign_id: Any, status: str | None) -> str | None:
         """What a request did to its campaign, for the log: created it or resumed it (it
@@ -502,19 +531,23 @@ class Server:
         mean, std = campaign.strategy.predict(points[:, 0] if d == 1 else points)
         return {"mean": np.asarray(mean, float), "std": None if std is None else std}
 
-    def campaign_insights(self, campaign_id) -> dict:
+    def campaign_insights(self, campaign_id) -> Callable[[], dict]:
         """Per round: recipes, best and median objective, and SHAP importance of each factor.
 
         Rounds whose data have not changed since the last call come from a cache: a
-        repeated call computes only new rounds.
+        repeated call computes only new rounds. Returns the rest of the work (see
+        ``_answer``): the report of the campaign's data as they are now, which the
+        campaign's second worker, the only one to touch its cache, computes.
         """
         campaign = self._campaign(campaign_id)
-        return campaign_insights(campaign, self._insights.setdefault(campaign.id, {}))
+        report = prepare_insights(campaign)
+        return lambda: report(self._insights.setdefault(campaign.id, {}))
 
 
 class _Workers:
-    """One daemon thread per busy campaign: runs its requests in arrival order and queues
-    the replies for the serving thread, which alone may use the socket.
+    """One daemon thread per busy queue (a campaign's, or one of its methods'; see
+    ``Server._answer``): runs its requests in arrival order and queues the replies for the
+    serving thread, which alone may use the socket.
 
     Each worker runs torch on the thread count of the thread that made the workers
     (``adaptive serve`` sets 1): a fresh thread's first backward pass would otherwise reset
@@ -522,14 +555,15 @@ class _Workers:
     slower (0.4 s -> 4-7 s).
 
     Args:
-        answer: ``answer(identity, *job) -> reply frames``; never raises.
+        answer: ``answer(identity, *job) -> reply frames``, or None when it queued the
+            rest of the job on another queue, which replies; never raises.
         stop: once set, workers take no further request (one mid-request is abandoned).
     """
 
-    def __init__(self, answer: Callable[..., list[bytes]], stop: threading.Event):
+    def __init__(self, answer: Callable[..., list[bytes] | None], stop: threading.Event):
         self._answer, self._stop = answer, stop
         self._torch_threads = torch.get_num_threads()
-        self._jobs: dict[str | None, deque] = {}  # campaign id -> its waiting (identity, job)
+        self._jobs: dict[Hashable, deque] = {}  # queue -> its waiting (identity, job)
         self._replies: queue.SimpleQueue = queue.SimpleQueue()
         self._lock = threading.Lock()
         self.wake_fd, self._wake_write = os.pipe()  # readable when replies wait
@@ -539,26 +573,29 @@ class _Workers:
         self._threads: set[threading.Thread] = set()
         self._running = 0  # requests being answered; a reply is queued only once it is not
 
-    def submit(self, campaign_id: str | None, identity: bytes, job: tuple) -> None:
-        """Queue ``job`` behind the campaign's others, starting its worker when idle."""
+    def submit(self, name: Hashable, identity: bytes, job: tuple) -> None:
+        """Queue ``job`` behind the others of queue ``name`` (a campaign id, or a method and
+        a campaign id), starting its worker when idle; none once ``stop`` is set."""
         with self._lock:
-            if campaign_id in self._jobs:
-                self._jobs[campaign_id].append((identity, job))
+            if self._stop.is_set():
                 return
-            self._jobs[campaign_id] = deque([(identity, job)])
-            thread = threading.Thread(target=self._work, args=(campaign_id,), daemon=True)
+            if name in self._jobs:
+                self._jobs[name].append((identity, job))
+                return
+            self._jobs[name] = deque([(identity, job)])
+            thread = threading.Thread(target=self._work, args=(name,), daemon=True)
             self._threads.add(thread)
         thread.start()
 
-    def _work(self, campaign_id: str | None) -> None:
+    def _work(self, name: Hashable) -> None:
         me = threading.current_thread()
         torch.set_num_threads(self._torch_threads)
         try:
             while True:
                 with self._lock:  # the check and the removal at once: submit() sees either
-                    waiting = self._jobs[campaign_id]
+                    waiting = self._jobs[name]
                     if not waiting or self._stop.is_set():
-                        del self._jobs[campaign_id]
+                        del self._jobs[name]
                         self._threads.discard(me)
                         return
                     identity, job = waiting.popleft()
@@ -568,6 +605,8 @@ class _Workers:
                 finally:
                     with self._lock:
                         self._running -= 1
+                if reply is None:  # answered by another worker
+                    continue
                 self._replies.put((identity, reply))
                 with self._lock:  # not after close(): the pipe's number may be reused by then
                     if not self._closed:
@@ -575,9 +614,9 @@ class _Workers:
                             os.write(self._wake_write, b"\0")
                         except BlockingIOError:  # the pipe is full: the serving thread wakes
                             pass
-        except BaseException:  # answering failed (out of memory): the campaign's next
+        except BaseException:  # answering failed (out of memory): the queue's next
             with self._lock:  # request starts a new worker rather than queueing for ever
-                self._jobs.pop(campaign_id, None)
+                self._jobs.pop(name, None)
                 self._threads.discard(me)
             raise
 

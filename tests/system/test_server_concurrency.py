@@ -1,8 +1,12 @@
-"""One campaign's long request holds up no other: checked by the order of replies over
-loopback sockets. A gate holds the long request in progress, inside the real handler."""
+"""A long request holds up no other, nor do a campaign's insights its other requests:
+checked by the order of replies over loopback sockets. A gate holds the long request in
+progress, inside the real handler; one test computes real insights instead."""
 
 import threading
+import time
+from functools import partial
 
+import numpy as np
 import pytest
 import zmq
 
@@ -11,11 +15,13 @@ from adaptive import protocol
 from adaptive.campaign import Campaign
 from adaptive.client import Client
 from adaptive.journal import Journal
+from adaptive.records import Observation
 from adaptive.server import Server
 
 SQUARE = {"dimensions": [{"name": n, "low": 0.0, "high": 1.0} for n in ("a", "b")]}
 BATCHES = {"name": "batch_bo", "options": {"q": 3, "n_initial": 3, "n_candidates": 64, "seed": 0}}
 WAIT_MS = 10_000  # only a failing test waits this long
+SHAP_WAIT_S = 300  # for real insights: the first SHAP of a process compiles for seconds
 
 
 class Gate:
@@ -36,9 +42,13 @@ class Gate:
 
 @pytest.fixture
 def insights_gate(server, monkeypatch):
-    """``campaign_insights`` requests held in progress until the gate is released."""
-    gate = Gate(adaptive.server.campaign_insights)
-    monkeypatch.setattr(adaptive.server, "campaign_insights", gate)
+    """``campaign_insights`` requests held in progress, once their campaign's data are read
+    (the SHAP's part), until the gate is released."""
+    gate = Gate(lambda report, cache: report(cache))
+    prepare = adaptive.server.prepare_insights
+    monkeypatch.setattr(
+        adaptive.server, "prepare_insights", lambda campaign: partial(gate, prepare(campaign))
+    )
     yield gate
     gate.release.set()  # before the server fixture stops the server
 
@@ -71,8 +81,8 @@ def request(method, **params):
     return protocol.encode(protocol.request(method, params))
 
 
-def reply(socket) -> dict:
-    assert socket.poll(WAIT_MS), "no reply"
+def reply(socket, wait_ms: float = WAIT_MS) -> dict:
+    assert socket.poll(wait_ms), "no reply"
     delimiter, *frames = socket.recv_multipart()
     return protocol.unwrap_reply(protocol.decode(frames, "reply"))
 
@@ -85,7 +95,7 @@ def put_params(campaign_id, a, value=1.0) -> dict:
     return {"campaign_id": campaign_id, "point": {"a": a, "b": 0.5}, "value": value}
 
 
-def test_a_long_request_holds_up_neither_pings_nor_other_campaigns(
+def test_a_long_request_holds_up_neither_pings_nor_other_campaigns_nor_its_own(
     server, insights_gate, client, sockets
 ):
     a, b = create(client), create(client)
@@ -98,14 +108,15 @@ def test_a_long_request_holds_up_neither_pings_nor_other_campaigns(
         assert other.call("campaign_status", campaign_id=b)["n_observations"] == 1
     long_b = sockets(server.endpoint, request("campaign_insights", campaign_id=b))
     assert insights_gate.wait_started()  # another campaign's long request runs alongside
-    # a's later requests wait behind its long one, and run in the order they came (one
-    # connection keeps its order; two would not)
+    # a's later requests run while its insights do, in the order they came (one connection
+    # keeps its order; two would not)
     later_a = sockets(server.endpoint, request("observation_put", **put_params(a, 0.2, 2.0)))
     later_a.send_multipart([b"", *request("observation_put", **put_params(a, 0.3, 3.0))])
-    assert not any(socket.poll(200) for socket in [long_a, long_b, later_a])
-    insights_gate.release.set()
-    assert [len(reply(s)["rounds"]) for s in (long_a, long_b)] == [0, 1]
     assert [reply(later_a)["n_observations"] for _ in range(2)] == [1, 2]
+    assert not any(socket.poll(200) for socket in [long_a, long_b])
+    insights_gate.release.set()
+    # the insights of the data as they were when asked for: a had no recipe then
+    assert [len(reply(s)["rounds"]) for s in (long_a, long_b)] == [0, 1]
     assert [o.value for o in Journal(server.journal_path).observations(a)] == [2.0, 3.0]
 
 
@@ -135,8 +146,8 @@ def test_a_stop_ends_the_server_while_a_request_runs_and_keeps_what_was_committe
     sockets(server.endpoint, request("campaign_insights", campaign_id=campaign_id))
     assert insights_gate.wait_started()
     server.stop()
-    assert not server._thread.is_alive()
-    insights_gate.release.set()  # the abandoned request meets a closed journal
+    assert not server._thread.is_alive() and server.workers_left_running == 1
+    insights_gate.release.set()  # the abandoned request's reply is dropped
     again = Server(server.journal_path, bind="tcp://127.0.0.1:0")
     with Client(again.start(), timeout_s=WAIT_MS / 1000, retries=0) as other:
         try:
@@ -168,3 +179,37 @@ def test_a_transaction_takes_no_statement_of_another_thread(tmp_path):
     other.join(WAIT_MS / 1000)
     assert written.is_set()
     assert [len(journal.events(c)) for c in "ab"] == [0, 1]
+
+
+def test_a_put_and_a_status_during_real_insights_are_answered_first(tmp_path, sockets):
+    """The SHAP of 15 recipes takes seconds; the put and the status, milliseconds."""
+    path = tmp_path / "journal.sqlite"
+    campaign = Campaign.create(Journal(path), SQUARE, BATCHES)
+    for i, (a, b) in enumerate(np.random.default_rng(0).random((15, 2))):
+        campaign.observe(Observation({"a": a, "b": b}, value=a + b * b, time=1000.0 + i))
+    campaign.journal.close()
+    idle = Server(path, bind="tcp://127.0.0.1:0")  # the reply of a server doing nothing else
+    with Client(idle.start(), timeout_s=SHAP_WAIT_S, retries=0) as client:
+        try:
+            expected = client.call("campaign_insights", campaign_id=campaign.id)
+        finally:
+            idle.stop()
+    server = Server(path, bind="tcp://127.0.0.1:0")  # a cold cache: insights computed anew
+    with Client(server.start(), timeout_s=SHAP_WAIT_S, retries=0) as client:
+        try:
+            client.call("campaign_status", campaign_id=campaign.id)  # resumed
+            insights = sockets(
+                server.endpoint, request("campaign_insights", campaign_id=campaign.id)
+            )
+            deadline = time.monotonic() + WAIT_MS / 1000
+            while not server.requests_in_progress and time.monotonic() < deadline:
+                time.sleep(0.001)  # until the server works on the insights
+            put = client.call("observation_put", **put_params(campaign.id, 0.5, 7.0))
+            status = client.call("campaign_status", campaign_id=campaign.id)
+            assert not insights.poll(0)  # the old server answered the insights first
+            assert put["n_observations"] == status["n_observations"] == 16
+            np.testing.assert_equal(reply(insights, 1000 * SHAP_WAIT_S), expected)  # as asked
+        finally:
+            server.stop()
+    observations = Journal(path).observations(campaign.id)
+    assert len(observations) == 16 and observations[-1].value == 7.0
