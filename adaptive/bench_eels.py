@@ -1,13 +1,14 @@
 """Benchmark of the EELS element-identification networks.
 
 A fixed simulated test set (the training simulator's distribution, seed ``TEST_SEED`` =
-12345 by default) scores each committed network and their ensemble at the calibrated
-thresholds, and times it (``spectra_per_s``: the median of ``TIMED_PASSES`` passes over
-the test set after one untimed warm-up batch, so that the first network timed does not
-pay for torch's start-up and one pass slowed by another process does not count; on
-``torch_threads`` threads); the measured spectra in ``shared/data/eels`` are identified
-and compared with their labels: the elements of the edges listed in each EELSDB
-``metadata.json`` (``"O_K"`` -> O), and Mn and O for the eXSpy core-loss example.
+12345 by default, never ``VALIDATION_SEED`` or a network's training seed) scores each
+committed network and their ensemble at the calibrated thresholds, and times it
+(``spectra_per_s``: the median of ``TIMED_PASSES`` passes over the test set after one
+untimed warm-up batch, so that the first network timed does not pay for torch's start-up
+and one pass slowed by another process does not count; on ``torch_threads`` threads);
+the measured spectra in ``shared/data/eels`` are identified and compared with their
+labels: the elements of the edges listed in each EELSDB ``metadata.json`` (``"O_K"`` ->
+O), and Mn and O for the eXSpy core-loss example.
 Retrained weights files (``adaptive train eels --out``) can take the committed ones' place.
 """
 
@@ -29,7 +30,7 @@ from surrogates.eels_identifier import (
     identify_spectrum,
     score_identification,
 )
-from surrogates.eels_net import COMMITTED_NETWORKS
+from surrogates.eels_net import COMMITTED_NETWORKS, WEIGHTS_DIR
 from surrogates.eels_training import TEST_SEED, VALIDATION_SEED, simulate_eels
 
 #: Labels of the eXSpy example, whose file carries none.
@@ -110,8 +111,11 @@ def bench_eels(
 
     Raises:
         InvalidParameterError: ``seed`` is ``VALIDATION_SEED`` (the spectra the thresholds
-            were calibrated on), ``real_spectra`` refuses ``data_dir``, or a weights file
-            cannot be loaded (``EELSIdentifier.from_files``).
+            were calibrated on) or a network's training seed (in its ``settings``: the
+            test set would repeat the windows and most element sets of its training
+            spectra, and with no ``augment`` the spectra too), ``real_spectra`` refuses
+            ``data_dir``, or a weights file cannot be loaded
+            (``EELSIdentifier.from_files``).
     """
     if seed == VALIDATION_SEED:
         raise InvalidParameterError(
@@ -124,6 +128,14 @@ def bench_eels(
     members = COMMITTED_NETWORKS if weights is None else [str(path) for path in weights]
     names = _method_names(members)
     identifiers = {name: load([member]) for name, member in zip(names, members, strict=True)}
+    for member, identifier in zip(members, identifiers.values(), strict=True):
+        if identifier.metadata[0]["settings"].get("seed") == seed:
+            path = WEIGHTS_DIR / f"eels_{member}.pt" if weights is None else member
+            raise InvalidParameterError(
+                f"--seed {seed} is the training seed of {path}: the test set would repeat the "
+                "elements and windows of its training spectra (and with --overlap 0 the spectra "
+                f"too); pass another seed, e.g. the default test seed {TEST_SEED}"
+            )
     if len(members) > 1:
         identifiers["ensemble"] = load(members)
     batch = simulate_eels(n, seed)

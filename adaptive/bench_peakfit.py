@@ -6,6 +6,9 @@ Tougaard backgrounds, binding- or kinetic-energy axes. Every method sees the sam
 on an ascending binding-energy axis; a fit succeeds when every true peak is matched by
 one fitted peak within 0.2 eV with its area within 20 %, and no unmatched fitted peak
 holds more than 5 % of the true area (``surrogates.peak_metrics.match_peaks``).
+The test set is drawn with ``seed`` itself, while the peak network trains on chunks drawn
+with seeds derived from its training seed (``train_peak_net``, ``derived_seed``), so no
+test seed repeats its training spectra as an EELS one can (``adaptive.bench_eels``).
 """
 
 from __future__ import annotations

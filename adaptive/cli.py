@@ -248,7 +248,13 @@ def cmd_fit_peaks(args) -> int:
     default = ".".join([Path(args.file).stem, *filter(None, parts), "fit.png"])
     window = [float(energy[0]), float(energy[-1])]
     return _print_with_figure(
-        {"file": args.file, "block": region.name, "range": window, **result.to_dict()},
+        {
+            "file": args.file,
+            "block": region.name,
+            "range": window,
+            "weights": args.weights,
+            **result.to_dict(),
+        },
         lambda: save_figure(result.plot(name=region.name), args.figure or default),
         "the fit was printed but its figure",
         args,
@@ -331,7 +337,7 @@ def cmd_bench_peakfit(args) -> int:
     )
     predictor = _peak_predictor(args.weights)
     result = bench_peakfit(args.n, args.seed, methods, not args.json, args.data, predictor)
-    _print_result(result, args)
+    _print_result({"weights": args.weights, **result}, args)
     return 0
 
 
@@ -371,12 +377,12 @@ def _check_out_file(flag: str, path: str | Path) -> None:
     _check_writable(flag, path, Path(path).absolute().parent)
 
 
-def _check_out_folder(flag: str, path: str | Path) -> None:
-    """Raise ``InvalidParameterError`` unless ``path`` is, or can be made, a writable folder."""
+def _check_out_folder(flag: str, path: str | Path, holds: str = "the journal and figures") -> None:
+    """Raise ``InvalidParameterError`` unless ``path`` is, or can be made, a writable folder
+    for what it ``holds``."""
     if Path(path).exists() and not Path(path).is_dir():
         raise InvalidParameterError(
-            f"{flag} {path} is a file, not a folder; pass a folder (made if missing) for the "
-            "journal and figures"
+            f"{flag} {path} is a file, not a folder; pass a folder (made if missing) for {holds}"
         )
     _check_writable(flag, path, Path(path).absolute())
 
@@ -404,11 +410,25 @@ def _check_in_file(flag: str, path: str, what: str) -> None:
         raise InvalidParameterError(f"{flag} {path} {problem}; pass {what}")
 
 
+def _check_training_outputs(args, out: str | Path) -> None:
+    """Raise ``InvalidParameterError`` before hours of training, not after, for an empty
+    ``--out`` or ``--checkpoints`` (read as the working folder), or an ``out`` weights file
+    or ``--checkpoints`` folder that cannot be written."""
+    for flag, given, example in (
+        ("--out", args.out, "a weights file, e.g. --out runs/weights.pt"),
+        ("--checkpoints", args.checkpoints, "a folder, e.g. --checkpoints runs/checkpoints"),
+    ):
+        if given == "":
+            raise InvalidParameterError(f"{flag} '' names nothing; pass {example}")
+    _check_out_file("--out", out)
+    _check_out_folder("--checkpoints", args.checkpoints, "the epoch checkpoints")
+
+
 def cmd_train_peakfit(args) -> int:
     from surrogates.peak_net import DEFAULT_WEIGHTS, train_peak_net
 
-    out = args.out or DEFAULT_WEIGHTS
-    _check_out_file("--out", out)  # before hours of training, not after
+    out = DEFAULT_WEIGHTS if args.out is None else args.out
+    _check_training_outputs(args, out)
     with _training(args.checkpoints):
         metrics = train_peak_net(
             n_train=args.n_train,
@@ -424,11 +444,19 @@ def cmd_train_peakfit(args) -> int:
 
 @contextmanager
 def _training(checkpoints: str | Path):
-    """On Ctrl-C, a ``KeyboardInterrupt`` saying how training resumes from ``checkpoints``;
-    a bad setting's message with the flags for the training function's arguments."""
+    """On Ctrl-C, a ``KeyboardInterrupt`` saying how training resumes from ``checkpoints``
+    (or starts afresh, before the first epoch's checkpoint); a bad setting's message with
+    the flags for the training function's arguments."""
+    from surrogates.checkpoints import latest_checkpoint
+
     try:
         yield
     except KeyboardInterrupt:
+        if latest_checkpoint(checkpoints) is None:
+            raise KeyboardInterrupt(
+                f"training stopped before its first epoch ended, so {checkpoints} holds no "
+                "checkpoint yet; the same command starts it afresh"
+            ) from None
         raise KeyboardInterrupt(
             f"training stopped; the same command resumes it from the newest epoch "
             f"checkpoint in {checkpoints} (one is written after every epoch)"
@@ -477,7 +505,7 @@ def cmd_identify(args) -> int:
     spectrum = image.spectrum()
     result = identify_spectrum(spectrum, identifier)
     return _print_with_figure(
-        result,
+        {"weights": weights, **result},
         lambda: plot_identification(
             args.figure or _identification_figure(args.file, "elements"),
             spectrum.energy,
@@ -530,6 +558,7 @@ def _identify_image(image, identifier, args) -> int:
     rows, columns = map(dataclasses.asdict, image.navigation)
     result = {
         "source": image.source,
+        "weights": args.weights,
         "shape": list(maps.probabilities.shape[:2]),
         "pixel_size": {"rows": rows, "columns": columns},
         "present": present,
@@ -618,7 +647,7 @@ def cmd_bench_eels(args) -> int:
     check_count("--n", args.n)
     seed = TEST_SEED if args.seed is None else check_count("--seed", args.seed, low=0)
     result = bench_eels(args.n, seed, args.data, _eels_weights(args.weights))
-    _print_result(result, args)
+    _print_result({"weights": args.weights, **result}, args)
     return 0
 
 
@@ -626,7 +655,8 @@ def cmd_train_eels(args) -> int:
     from surrogates.eels_net import WEIGHTS_DIR
     from surrogates.eels_training import train_eels_net
 
-    _check_out_file("--out", args.out or WEIGHTS_DIR / f"eels_{args.arch}.pt")
+    default = WEIGHTS_DIR / f"eels_{args.arch}.pt"
+    _check_training_outputs(args, default if args.out is None else args.out)
     if not 0 <= args.overlap <= 1:  # NaN too; checked before the checkpoint folder is made
         raise InvalidParameterError(
             f"--overlap {args.overlap:g}: must be a share from 0 to 1 (e.g. 0.25)"

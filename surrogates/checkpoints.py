@@ -37,7 +37,7 @@ def check_training_settings(
     check_int("n_val", n_val, min_val)
     if seed in (reserved_seeds or {}):
         raise InvalidParameterError(
-            f"seed {seed} is the seed of {reserved_seeds[seed]}, so training on it would "
+            f"seed={seed} is the seed of {reserved_seeds[seed]}, so training on it would "
             "score the network on its own training data; pick another seed"
         )
     if not (isinstance(lr, int | float) and np.isfinite(lr) and lr > 0):
@@ -67,6 +67,22 @@ def training_device(device: str) -> torch.device:
         f"device must be 'cpu', 'cuda' or 'cuda:N', got {device!r}; the devices here are "
         f"{', '.join(here)}"
     )
+
+
+def check_finite_training(lr: float, checkpoint_dir: Path, net: torch.nn.Module, *figures) -> None:
+    """Raise ``InvalidParameterError`` when training at ``lr`` diverged: a parameter of
+    ``net`` or a value of ``figures`` (array-likes: losses, thresholds, probabilities) is
+    NaN or inf. Called before the weights file is written, so none is."""
+    finite = all(bool(torch.isfinite(p).all()) for p in net.parameters()) and all(
+        np.isfinite(np.asarray(figure, dtype=float)).all() for figure in figures
+    )
+    if not finite:
+        raise InvalidParameterError(
+            f"training diverged at lr={lr:g} (its weights or loss are NaN or inf), so no "
+            f"weights file was written; lower it, e.g. lr={lr / 10:g}, with a new "
+            f"checkpoint_dir (--checkpoints) or after deleting {checkpoint_dir}, which holds "
+            "the diverged run"
+        )
 
 
 def latest_checkpoint(checkpoint_dir: Path) -> Path | None:

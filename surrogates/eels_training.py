@@ -26,6 +26,7 @@ from adaptive.arrays import check_int
 from adaptive.errors import InvalidParameterError
 from simulators.eels import ELEMENTS, N_CHANNELS, EELSBatch, EELSSimulator
 from surrogates.checkpoints import (
+    check_finite_training,
     check_training_settings,
     load_file,
     load_weights,
@@ -105,6 +106,19 @@ def _check_augment(augment) -> dict:
     return dict(augment)
 
 
+def _training_spectra(n_train: int, seed: int, augment: dict) -> EELSBatch:
+    """``simulate_eels(n_train, seed, np.float16, **augment)``; an ``InvalidParameterError``
+    saying how much memory they need where they do not fit."""
+    try:
+        return simulate_eels(n_train, seed, np.float16, **augment)
+    except MemoryError:
+        each = 2 * N_CHANNELS + len(ELEMENTS) + 16  # float16 spectrum, bool labels, window
+        raise InvalidParameterError(
+            f"n_train={n_train} training spectra need {n_train * each / 2**30:,.1f} GiB "
+            f"({each} bytes each), more memory than this machine can allocate; pass fewer"
+        ) from None
+
+
 def train_eels_net(
     arch: str = "unet",
     n_train: int = 130_000,
@@ -150,15 +164,17 @@ def train_eels_net(
             from a random initialisation.
 
     Returns:
-        Validation metrics at the calibrated thresholds (``score_identification``), plus
+        Validation metrics at the calibrated thresholds (``score_identification``, its
+        ``weighted_f1`` named ``f1_weighted`` as in ``adaptive bench eels``), plus
         ``train_seconds``. The weights file holds ``state_dict``, ``arch``, ``config``,
         ``thresholds`` (80,), ``metrics``, ``settings``, ``history`` (mean loss per
         epoch) and ``validation`` (its probabilities, float16, and labels, bit-packed).
 
     Raises:
         InvalidParameterError: a bad setting, ``augment`` or ``init`` file (before any
-            folder is made), or ``checkpoint_dir`` holds an unreadable checkpoint or a
-            run with other settings.
+            folder is made), ``checkpoint_dir`` holds an unreadable checkpoint or a
+            run with other settings, the ``n_train`` spectra do not fit in memory, or
+            training diverged (``check_finite_training``; no weights file is written).
     """
     from tqdm.auto import tqdm
 
@@ -210,7 +226,7 @@ def train_eels_net(
             start, history, seconds = state["epoch"], state["history"], state["seconds"]
 
         if start < epochs:
-            data = simulate_eels(n_train, seed, np.float16, **settings["augment"])
+            data = _training_spectra(n_train, seed, settings["augment"])
         with tqdm(total=epochs * steps, initial=start * steps, disable=not progress) as bar:
             for epoch in range(start, epochs):
                 began = time.perf_counter()
@@ -244,8 +260,9 @@ def train_eels_net(
     validation = simulate_eels(n_val, VALIDATION_SEED)
     p = EELSIdentifier([net]).probabilities(validation.spectra, validation.window)
     thresholds = calibrate_thresholds(p, validation.labels)
-    metrics = score_identification(p > thresholds, validation.labels)
-    metrics["train_seconds"] = seconds
+    check_finite_training(lr, checkpoint_dir, net, history, thresholds, p)
+    scores = score_identification(p > thresholds, validation.labels)
+    metrics = {"f1_weighted": scores.pop("weighted_f1"), **scores, "train_seconds": seconds}
     out_path.parent.mkdir(parents=True, exist_ok=True)
     save_file(
         {

@@ -12,7 +12,7 @@ import torch
 import adaptive.bench_eels as bench_eels
 from adaptive.errors import InvalidParameterError
 from surrogates.eels_identifier import INFERENCE_BATCH
-from surrogates.eels_training import TEST_SEED, VALIDATION_SEED
+from surrogates.eels_training import TEST_SEED, VALIDATION_SEED, train_eels_net
 
 
 @pytest.fixture
@@ -32,6 +32,27 @@ def test_the_validation_seed_is_refused_before_the_simulated_benchmark(not_simul
     # it scored the networks on the spectra their thresholds were calibrated on
     with pytest.raises(InvalidParameterError, match=f"--seed {VALIDATION_SEED} .*{TEST_SEED}"):
         bench_eels.bench_eels(2, seed=VALIDATION_SEED)
+
+
+def test_a_networks_training_seed_is_refused_before_the_simulated_benchmark(
+    not_simulated, tmp_path
+):
+    # --seed 7 scored a network trained at --seed 7 on its own training spectra (f1 0.845
+    # against 0.714 at the test seed): the seed is read from each weights file
+    with pytest.raises(
+        InvalidParameterError,
+        match=rf"--seed 0 is the training seed of \S*weights/eels_unet\.pt: .*{TEST_SEED}",
+    ):
+        bench_eels.bench_eels(2, seed=0)  # the committed networks' seed
+    mine = tmp_path / "mine.pt"
+    train_eels_net(
+        "resnet", n_train=128, epochs=1, seed=7, batch_size=128, n_val=100, progress=False,
+        checkpoint_dir=tmp_path / "ck", out_path=mine,
+    )  # fmt: skip
+    with pytest.raises(InvalidParameterError, match=f"--seed 7 is the training seed of {mine}"):
+        bench_eels.bench_eels(2, seed=7, weights=[mine])
+    with pytest.raises(AssertionError, match="simulated"):  # the committed ones pass seed 7
+        bench_eels.bench_eels(2, seed=7)
 
 
 def msa(energy, counts):
@@ -71,6 +92,7 @@ class FakeIdentifier:
 
     calls: list = []
     delays: dict = {}
+    metadata = [{"settings": {"seed": 0}}]
 
     def __init__(self, networks):
         self.networks, self.n_calls = networks, 0

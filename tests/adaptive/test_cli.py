@@ -9,11 +9,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import torch
 import zmq
 
 from adaptive import bench_peakfit  # now: c1s patches the PeakFitter it would import
 from adaptive.bench_eels import real_spectra
-from adaptive.cli import build_parser, main
+from adaptive.cli import _training, build_parser, main
 from adaptive.errors import InvalidParameterError
 from adaptive.figures import save_figure
 from adaptive.simulate import simulate_xas, xas_source
@@ -112,6 +113,63 @@ def test_train_refuses_an_out_it_cannot_write_before_training(
 
 
 @pytest.mark.parametrize(
+    ("flag", "value", "message"),
+    [
+        ("--out", "", "--out '' names nothing; pass a weights file, e.g. --out runs/weights.pt"),
+        ("--checkpoints", "", "--checkpoints '' names nothing; pass a folder, e.g. --checkpoints "),
+        (
+            "--checkpoints",
+            "file",
+            "--checkpoints file is a file, not a folder; pass a folder (made if missing) for the "
+            "epoch checkpoints",
+        ),
+    ],
+)
+@pytest.mark.parametrize("network", ["peakfit", "eels"])
+def test_train_refuses_an_empty_out_or_checkpoints_or_a_checkpoints_file_before_training(
+    tmp_path, capsys, monkeypatch, flag, value, message, network
+):
+    # --out '' overwrote the committed peak weights, or failed after training eels;
+    # --checkpoints '' wrote into the working folder; a file failed with "[Errno 17] File exists"
+    monkeypatch.chdir(tmp_path)
+    Path("file").write_text("")
+    monkeypatch.setattr("surrogates.peak_net._simulate", None)  # training would crash here
+    monkeypatch.setattr("surrogates.eels_training.simulate_eels", None)
+    where = {"--out": "w.pt", "--checkpoints": "ck", flag: value}
+    argv = ["train", network, "--n-train", "256", "--epochs", "1"]
+    assert main([*argv, *(word for pair in where.items() for word in pair)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"error: {message}") and len(err.splitlines()) == 1, err
+    assert os.listdir() == ["file"]
+
+
+def test_train_eels_refuses_training_spectra_that_do_not_fit_in_memory_in_one_line(
+    tmp_path, capsys
+):
+    # an _ArrayMemoryError traceback
+    where = ["--checkpoints", str(tmp_path / "ck"), "--out", str(tmp_path / "w.pt")]
+    assert main(["train", "eels", "--n-train", str(10**12), "--epochs", "1", *where]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"error: --n-train {10**12} training spectra need ") and err.endswith(
+        " GiB (6240 bytes each), more memory than this machine can allocate; pass fewer\n"
+    )
+
+
+def test_a_diverged_training_names_the_flags_to_change():
+    from surrogates.checkpoints import check_finite_training  # new: a NaN run was saved
+
+    net = torch.nn.Linear(1, 1)
+    net.weight.data[:] = float("nan")
+    with pytest.raises(InvalidParameterError) as raised, _training(Path("ck")):
+        check_finite_training(1e9, Path("ck"), net, [1.0])
+    assert str(raised.value) == (
+        "training diverged at --lr 1e+09 (its weights or loss are NaN or inf), so no weights "
+        "file was written; lower it, e.g. --lr 1e+08, with a new --checkpoints or after "
+        "deleting ck, which holds the diverged run"
+    )
+
+
+@pytest.mark.parametrize(
     ("command", "message"),
     [
         ("peakfit --seed 1180591620717411303424", "--seed 1180591620717411303424 must be an int"),
@@ -126,6 +184,8 @@ def test_train_refuses_an_out_it_cannot_write_before_training(
         ),
         ("eels --overlap 2", "--overlap 2: must be a share from 0 to 1"),
         ("eels --overlap nan", "--overlap nan: must be a share from 0 to 1"),
+        # it said "seed 2023 is the seed of ..."
+        ("eels --seed 2023", "error: --seed 2023 is the seed of the validation spectra"),
     ],
 )
 def test_bad_train_settings_exit_2_before_the_checkpoint_folder_is_made(
@@ -207,6 +267,7 @@ def test_identify_writes_its_figure_in_the_working_folder(tmp_path, monkeypatch,
     assert main(["identify", str(spectrum), "--json"]) == 0
     result = json.loads(capsys.readouterr().out)
     assert result["figure"] == "in.mn.elements.png" and (tmp_path / result["figure"]).is_file()
+    assert result["weights"] is None  # the committed networks
     assert [p.name for p in spectrum.parent.iterdir()] == ["mn.msa"]
     assert result["source"] == str(spectrum)
 
@@ -283,7 +344,9 @@ def test_identify_and_bench_eels_use_the_weights_files_given(tmp_path, capsys, r
     assert (
         main(["identify", str(spectrum), "--weights", weights, "--figure", figure, "--json"]) == 0
     )
-    printed = json.loads(capsys.readouterr().out)["probabilities"]
+    result = json.loads(capsys.readouterr().out)
+    assert result["weights"] == [weights]  # the JSON named no weights
+    printed = result["probabilities"]
     mine = identify_spectrum(read_eels(spectrum), EELSIdentifier.from_files([weights]))
     assert printed == pytest.approx(mine["probabilities"])
     assert printed != pytest.approx(identify_spectrum(read_eels(spectrum))["probabilities"])
@@ -292,8 +355,10 @@ def test_identify_and_bench_eels_use_the_weights_files_given(tmp_path, capsys, r
     assert main(["bench", "eels", "--n", "2", *both, "--data", str(EELS_DATA), "--json"]) == 0
     report = json.loads(capsys.readouterr().out)
     assert list(report["methods"]) == [weights, str(tmp_path / "copy.pt"), "ensemble"]
+    assert report["weights"] == [weights, str(tmp_path / "copy.pt")]
     assert main(["bench", "eels", "--n", "2", "--weights", weights, "--json"]) == 0
-    assert list(json.loads(capsys.readouterr().out)["methods"]) == [weights]
+    report = json.loads(capsys.readouterr().out)
+    assert list(report["methods"]) == [weights] and report["weights"] == [weights]
 
 
 @pytest.mark.parametrize("command", ["identify SPECTRUM", "bench eels --n 2"])
@@ -352,7 +417,8 @@ def c1s(tmp_path, monkeypatch):
 
 def test_fit_peaks_reports_the_figure_path_it_wrote(tmp_path, c1s, capsys):
     assert main(["fit", "peaks", str(c1s), "--figure", "noext", "--json"]) == 0
-    assert json.loads(capsys.readouterr().out)["figure"] == "noext.png"
+    result = json.loads(capsys.readouterr().out)
+    assert result["figure"] == "noext.png" and result["weights"] is None  # the committed
     assert (tmp_path / "noext.png").is_file()
 
 
@@ -454,8 +520,10 @@ def test_fit_peaks_and_bench_peakfit_use_the_weights_file_given(tmp_path, c1s, c
     monkeypatch.setattr("surrogates.peak_fitter.PeakFitter", Recording)
     monkeypatch.setattr(bench_peakfit, "PeakFitter", Recording)
     assert main(["fit", "peaks", str(c1s), "--weights", weights, "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["weights"] == weights  # the JSON named none
     bench = ["bench", "peakfit", "--n", "2", "--methods", "network", "--weights", weights]
     assert main([*bench, "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["weights"] == weights
     assert seen == [{"marked": True}] * 2
 
 

@@ -161,6 +161,29 @@ def test_ctrl_c_in_training_says_how_to_resume(tmp_path):
     assert not (tmp_path / "w.pt").exists()
 
 
+def test_ctrl_c_before_the_first_epoch_ends_says_the_rerun_starts_afresh(tmp_path):
+    # it said the same command resumes from the newest epoch checkpoint, though none existed
+    checkpoints, err = tmp_path / "ck", tmp_path / "err.txt"
+    with err.open("w") as sink:
+        run = _adaptive(
+            *("train", "peakfit", "--n-train", 131_072, "--epochs", 1),
+            *("--checkpoints", checkpoints, "--out", tmp_path / "w.pt"),
+            stdout=subprocess.DEVNULL,
+            stderr=sink,
+        )
+        try:
+            _wait_for(checkpoints.exists, seconds=60)  # made as training starts
+            run.send_signal(signal.SIGINT)
+            assert run.wait(timeout=30) == 130
+        finally:
+            run.kill()
+    assert err.read_text().splitlines()[-1] == (
+        f"interrupted: training stopped before its first epoch ended, so {checkpoints} holds "
+        "no checkpoint yet; the same command starts it afresh"
+    )
+    assert not any(checkpoints.iterdir())
+
+
 def test_ctrl_c_in_any_other_command_is_one_line_and_exit_130(monkeypatch, capsys):
     def interrupted(*args, **kwargs):
         raise KeyboardInterrupt

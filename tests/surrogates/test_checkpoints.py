@@ -62,7 +62,7 @@ def test_resume_names_a_checkpoint_of_another_network_layout(tmp_path):
 def test_reserved_seeds_are_rejected():
     settings = dict(n_train=64, epochs=1, batch_size=8, n_val=10, min_val=1, lr=1e-3)
     check_training_settings(seed=7, reserved_seeds={8: "the test data"}, **settings)
-    with pytest.raises(InvalidParameterError, match="seed 8 is the seed of the test data"):
+    with pytest.raises(InvalidParameterError, match="seed=8 is the seed of the test data"):
         check_training_settings(seed=8, reserved_seeds={8: "the test data"}, **settings)
 
 

@@ -34,8 +34,10 @@ def test_training_writes_checkpoints_and_weights_deterministically(tmp_path):
     saved = weights(tmp_path / "a" / "eels_resnet.pt")
     assert saved["arch"] == "resnet" and saved["thresholds"].shape == (80,)
     assert saved["validation"]["probabilities"].shape == (200, 80)
-    assert set(metrics) >= {"weighted_f1", "exact_match", "train_seconds"}
-    assert saved["metrics"]["weighted_f1"] == metrics["weighted_f1"]
+    # named as bench eels names it (it was weighted_f1)
+    assert set(metrics) >= {"f1_weighted", "exact_match", "train_seconds"}
+    assert "weighted_f1" not in metrics
+    assert saved["metrics"]["f1_weighted"] == metrics["f1_weighted"]
 
     tiny("resnet", tmp_path, "b")  # same seed, fresh directories
     again = weights(tmp_path / "b" / "eels_resnet.pt")
@@ -85,9 +87,28 @@ def test_training_rejects_bad_settings(tmp_path):
 
 @pytest.mark.parametrize("seed", [VALIDATION_SEED, TEST_SEED])
 def test_training_rejects_the_seeds_of_held_out_spectra(tmp_path, seed):
-    with pytest.raises(InvalidParameterError, match=f"seed {seed} is the seed of the .*another"):
+    with pytest.raises(InvalidParameterError, match=f"seed={seed} is the seed of the .*another"):
         train_eels_net("unet", seed=seed, checkpoint_dir=tmp_path)
     assert not any(tmp_path.iterdir())  # refused before anything was written
+
+
+def test_a_diverged_training_writes_no_weights_and_says_to_lower_lr(tmp_path):
+    # lr=1e9 wrote NaN thresholds, a file every consumer refused as not train eels's
+    with pytest.raises(
+        InvalidParameterError,
+        match=r"training diverged at lr=1e\+09 .*no weights file was written; lower it, "
+        r"e\.g\. lr=1e\+08, .*after deleting .*ck_nan_resnet",
+    ):
+        tiny("resnet", tmp_path, "nan", epochs=1, lr=1e9)
+    assert not (tmp_path / "nan").exists()
+
+
+def test_training_spectra_that_do_not_fit_in_memory_are_refused_in_one_line(tmp_path):
+    # an _ArrayMemoryError traceback; 10**12 spectra pass any address space
+    with pytest.raises(
+        InvalidParameterError, match=r"n_train=10+ training spectra need [\d,.]+ GiB .*fewer"
+    ):
+        train_eels_net("resnet", n_train=10**12, checkpoint_dir=tmp_path / "ck", progress=False)
 
 
 def test_training_fine_tunes_from_init_weights(tmp_path):
