@@ -477,7 +477,7 @@ class SpectrumObjective:
                 f"target_y is constant ({float(self.target_y[0])!r} everywhere): give the "
                 "target spectrum itself"
             )
-        if measure not in MEASURES:
+        if not isinstance(measure, str) or measure not in MEASURES:
             raise InvalidParameterError(
                 f"unknown measure {measure!r}; choose one of {', '.join(MEASURES)}"
             )

@@ -32,6 +32,9 @@ MIN_RELATIVE_WIDTH = 1e-9
 #: outside the range lies farther out. A constraint gets the same fraction of the spans
 #: of its jittering dimensions, weighted by ``|coefficient|`` (see :meth:`Space.validate`).
 READBACK_TOLERANCE = 1e-3
+#: Most steps a stepped dimension's range may hold: lattice indices up to 2**53 are exact
+#: as floats.
+MAX_STEPS = 2**53
 
 
 def _fmt(value: float) -> str:
@@ -103,9 +106,9 @@ class Dimension:
         units: free text, e.g. ``"eV"``.
         step: optional fixed resolution of a continuous dimension (e.g. a pump's
             step): the valid values are ``low + k * step`` for ``k = 0, 1, ...`` up to
-            ``high``. :meth:`validate` rejects values off this lattice (tolerance
-            ``1e-9 * k * step``, at least four float spacings of the bounds);
-            :meth:`Space.from_unit` rounds onto it.
+            ``high``, at most ``MAX_STEPS`` steps. :meth:`validate` rejects values off
+            this lattice (tolerance ``1e-9 * k * step``, at least four float spacings of
+            the bounds); :meth:`Space.from_unit` rounds onto it.
     """
 
     name: str
@@ -134,7 +137,7 @@ class Dimension:
             raise InvalidParameterError(
                 f"dimension name must be a non-empty string, got {self.name!r}"
             )
-        if self.kind not in KINDS:
+        if not isinstance(self.kind, str) or self.kind not in KINDS:
             raise InvalidParameterError(
                 f"dimension {self.name!r}: kind {self.kind!r} is not one of {KINDS}"
             )
@@ -210,6 +213,13 @@ class Dimension:
                 raise InvalidParameterError(
                     f"dimension {self.name!r}: step={self.step} exceeds the range "
                     f"[{self.low}, {self.high}]"
+                )
+            if (self.high - self.low) / self.step > MAX_STEPS:
+                raise InvalidParameterError(
+                    f"dimension {self.name!r}: step={self.step} cuts [{self.low}, {self.high}] "
+                    f"into {(self.high - self.low) / self.step:.3g} steps, more than "
+                    f"MAX_STEPS = 2**53; give a step of at least "
+                    f"{(self.high - self.low) / MAX_STEPS:.3g}, or no step (continuous)"
                 )
             object.__setattr__(self, "step", float(self.step))
 

@@ -47,6 +47,9 @@ HEADER_NAMES = frozenset({*ENERGY_NAMES, *MU_NAMES, *INTENSITY_NAMES})
 MIN_SPAN_EV = 5.0
 #: A SPEC scan's first line: ``#S 2 ascan ...``.
 SPEC_SCAN = re.compile(r"#S\s")
+#: A lone point of a file out of order by more than this many of the scan's steps around
+#: it is a mistyped energy (917.504 for 9171.504), not a backlash step (one or two steps).
+MAX_BACKLASH_STEPS = 10
 #: Absorption added below the recorded minimum for counting noise: at most exp(-0.5) of
 #: i0 is transmitted, and noise needs i0 >= exp(span of mu + MU_HEADROOM).
 MU_HEADROOM = 0.5
@@ -93,6 +96,8 @@ def _clean(
                 "that point"
             )
     _check_one_sweep(energy, source, lines)
+    if lines is not None:  # arrays come in any order; a file's points in measured order
+        _check_in_order(energy, source, lines)
     unique, inverse = np.unique(energy, return_inverse=True)
     if unique.size < MIN_POINTS:
         raise ValueError(
@@ -127,6 +132,37 @@ def _check_one_sweep(energy: np.ndarray, source: str, lines: np.ndarray | None) 
             raise ValueError(
                 f"{source} sweeps the same energies twice (it turns back after {at}); replay "
                 "one sweep: split the file, or average the sweeps first"
+            )
+
+
+def _check_in_order(energy: np.ndarray, source: str, lines: np.ndarray) -> None:
+    """Refuse a lone point of a file's scan, energies (n,) in file order read from
+    ``lines`` (n,), that lies out of the scan's order by more than ``MAX_BACKLASH_STEPS``
+    of the steps around it: its neighbours are in order and it is not between them (a
+    mistyped energy, which sorting would move far from where it was measured). A scan
+    may run either way; a run of points stepping back, or a backlash step, reads as
+    before."""
+    steps = np.diff(energy)
+    direction = np.sign(np.sign(steps).sum())  # of most steps
+    if direction == 0:
+        return
+    e = direction * energy  # ascending
+    before, after = np.r_[-np.inf, e[:-1]], np.r_[e[1:], np.inf]
+    off = np.maximum(before - e, e - after)  # > 0: out of order
+    for i in np.flatnonzero((off > 0) & (before <= after)):
+        around = np.abs(np.r_[steps[max(i - 4, 0) : max(i - 1, 0)], steps[i + 1 : i + 4]])
+        around = around[around > 0]  # the steps near point i, not to or from it
+        step = np.median(around if around.size else np.abs(steps[steps != 0]))
+        if off[i] > MAX_BACKLASH_STEPS * step:
+            beside = " and ".join(
+                f"{energy[j]:.10g} eV on line {lines[j]}"
+                for j in (i - 1, i + 1)
+                if 0 <= j < energy.size
+            )
+            raise ValueError(
+                f"{source} line {lines[i]}: energy {energy[i]:.10g} eV is out of order beside "
+                f"{beside}, {off[i] / step:.0f} steps off; correct the mistyped energy or "
+                "delete the line"
             )
 
 
@@ -328,7 +364,8 @@ def read_two_column(
         ValueError: the file holds another scan after the first, the header names a known
             column but its titles do not fit the data columns, or titles the first column
             mu or an intensity and no energy, a ``fluorescence`` column or i0 is not
-            titled, or the data cannot be read as a spectrum.
+            titled, a lone energy lies far out of order (a typo: ``_check_in_order``), or
+            the data cannot be read as a spectrum.
     """
     return _two_column(path, fluorescence, column)[:2]
 

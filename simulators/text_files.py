@@ -12,7 +12,8 @@ as numbers that do not read (``"500","10"``, ``1.0D+01``, a ``-`` reading) is a 
 row. A data row is
 numbers only, at least two, no more than the first row's (a narrower row ends in NaN: a
 spreadsheet leaves empty cells out): a decimal comma, a word or an extra column is refused,
-naming the line.
+naming the line, as is a first row two or more numbers wider than every later one (two
+lines run together).
 """
 
 from __future__ import annotations
@@ -299,12 +300,14 @@ def column_text(text: str, source: str, columns: str, titles: bool = True) -> Co
     out); the readers refuse NaN in the columns they read, naming the line.
 
     Raises:
-        ValueError: a data row that is not numbers or wider than the first (naming its
-            line), no data rows, or one column.
+        ValueError: a data row that is not numbers or wider than the first, or a first
+            row two or more numbers wider than every later one (two lines run together),
+            naming its line; no data rows, or one column.
     """
     notes: list[tuple[int, str]] = []
     rows: list[list[float]] = []
     lines: list[int] = []
+    widest = 0  # of the data rows after the first
     for number, line in enumerate(split_lines(text), start=1):
         fields, comment = split_fields(line), line.lstrip().startswith("#")
         starts_data = all(map(reads_as_float, fields[:2]))  # "1486.6 eV Al Ka" is a title
@@ -320,9 +323,17 @@ def column_text(text: str, source: str, columns: str, titles: bool = True) -> Co
                     f"{source} line {number}: {len(rows[-1])} columns, more than the "
                     f"{len(rows[0])} of the first data row; give every data row the same columns"
                 )
+            if len(rows) > 1:
+                widest = max(widest, len(rows[-1]))
             rows[-1] += [np.nan] * (len(rows[0]) - len(rows[-1]))  # a spreadsheet's empty cells
     if not rows:
         raise ValueError(f"{source} holds no data rows; pass a file with a spectrum")
+    if 2 <= widest <= len(rows[0]) - 2:  # its extra cells would fill a row: a joined line
+        raise ValueError(
+            f"{source} line {lines[0]}: {len(rows[0])} numbers, but no later data row has more "
+            f"than {widest}: two lines run together (a lost line break); split line "
+            f"{lines[0]} after its first {widest} numbers"
+        )
     if len(rows[0]) < 2:
         raise ValueError(f"{source} has one column; need {columns} columns")
     return ColumnText(np.array(rows), np.array(lines), notes)

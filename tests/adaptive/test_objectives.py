@@ -416,6 +416,14 @@ def test_objective_rejects_bad_settings(kwargs, match):
         SpectrumObjective(X, PEAK, **kwargs)
 
 
+@pytest.mark.parametrize("measure", [np.zeros(0), np.zeros(2), np.array(["dtw", "cosine"])])
+def test_a_measure_sent_as_an_array_is_refused_naming_it(measure):
+    # an array's `in MEASURES` test raised "truth value of an array is ambiguous"
+    config = {"target_x": X.tolist(), "target_y": PEAK.tolist(), "measure": measure}
+    with pytest.raises(InvalidParameterError, match="unknown measure .*; choose one of"):
+        SpectrumObjective.from_dict(config)
+
+
 def test_objective_rejects_bad_target():
     with pytest.raises(InvalidParameterError, match="target_x"):
         SpectrumObjective(np.r_[X, X[-1]], np.r_[PEAK, 0.0])  # a repeated x

@@ -157,6 +157,20 @@ def test_top_of_a_stepped_range_is_high_exactly(low, high, step):
     assert Space((dim,)).from_unit([[1.0]]) == [{"x": high}]
 
 
+@pytest.mark.parametrize(
+    "low, high, step, count", [(0.0, 1e308, 0.5, "inf"), (0.0, 1e3, 1e-14, "1e\\+17")]
+)
+def test_a_step_count_past_max_steps_is_refused_saying_the_smallest_step(low, high, step, count):
+    # 1e308 / 0.5 steps overflowed: OverflowError when the lattice was first used
+    raw = {"name": "x", "low": low, "high": high, "step": step}
+    smallest = f"{(high - low) / 2**53:.3g}".replace("+", r"\+")
+    match = rf"'x': step=.* into {count} steps, more than MAX_STEPS = 2\*\*53; .* {smallest}"
+    with pytest.raises(InvalidParameterError, match=match):
+        Space.from_dict({"dimensions": [raw]})
+    finest = Dimension("x", low=low, high=high, step=(high - low) / 2**53)  # as advised
+    assert finest.snap([high]) == [high]
+
+
 def test_categorical_values_come_back_as_the_stored_choice():
     dim = Dimension("c", kind="categorical", choices=(0, 1, "two"))
     got = dim.validate(np.int64(1))
@@ -250,6 +264,14 @@ def test_categorical_takes_no_bounds_and_units_are_text():
 )
 def test_array_names_and_choices_and_choices_of_numeric_dimensions_are_refused(raw, message):
     with pytest.raises(InvalidParameterError, match=message):
+        Space.from_dict({"dimensions": [raw]})
+
+
+@pytest.mark.parametrize("kind", [np.zeros(0), np.zeros(2), np.array(["integer", "x"])])
+def test_a_kind_sent_as_an_array_is_refused_naming_the_field(kind):
+    # an array's `in KINDS` test raised "truth value of an array is ambiguous"
+    raw = {"name": "x", "low": 0.0, "high": 1.0, "kind": kind}
+    with pytest.raises(InvalidParameterError, match=r"dimension 'x': kind .* is not one of"):
         Space.from_dict({"dimensions": [raw]})
 
 

@@ -686,3 +686,50 @@ def test_a_transmitted_column_is_no_fluorescence(tmp_path):
     text = "# energy i0 i1\n" + "".join(f"{10 * i} 1000 {900 - i}\n" for i in range(1, 7))
     with pytest.raises(ValueError, match=r"'I1' is a transmitted intensity.*ln\(i0/i1\)"):
         read_spectrum(write(tmp_path, "scan.dat", text), fluorescence="I1")
+
+
+def test_a_mistyped_energy_in_a_shared_scan_is_refused_naming_its_line(xas_dir, tmp_path):
+    # 9171.504 typed 917.504 was sorted to the front: a campaign ran from 917 eV
+    lines = (xas_dir / "two_column" / "cu_metal_rt.csv").read_text().splitlines(keepends=True)
+    assert lines[200] == "9171.504,1.1401848\n"
+    path = write(
+        tmp_path, "cu_typo.csv", "".join([*lines[:200], "917.504,1.1401848\n", *lines[201:]])
+    )
+    match = (
+        r"cu_typo\.csv' line 201: energy 917\.504 eV is out of order beside 9168\.807 eV on "
+        r"line 200 and 9174\.22 eV on line 202, \d+ steps off; correct the mistyped energy or "
+        "delete the line$"
+    )
+    with pytest.raises(ValueError, match=match):
+        RecordedSpectrum.from_file(path)
+
+
+@pytest.mark.parametrize(
+    ("energies", "line", "match"),
+    [
+        ("100 101 102 13 104 105 106 107", 4, "energy 13 eV .* 102 eV on line 3 and 104 eV"),
+        ("100 101 1020 103 104 105 106", 3, "energy 1020 eV .* 101 eV on line 2 and 103 eV"),
+        ("107 106 105 104 10 102 101 100", 5, "energy 10 eV .* 104 eV on line 4 and 102 eV"),
+        ("100 101 102 103 104 105 106 17", 8, r"energy 17 eV .* beside 106 eV on line 7, 89 steps"),
+        ("150 101 102 103 104 105 106", 1, r"energy 150 eV .* beside 101 eV on line 2, 49 steps"),
+    ],
+)
+def test_a_lone_point_out_of_order_beyond_a_backlash_is_refused(tmp_path, energies, line, match):
+    # such a point was sorted into the scan, a mu reading at an invented energy
+    text = "".join(f"{e} {i}\n" for i, e in enumerate(energies.split()))
+    with pytest.raises(ValueError, match=rf"scan\.txt' line {line}: {match}"):
+        read_two_column(write(tmp_path, "scan.txt", text))
+
+
+@pytest.mark.parametrize(
+    "energies",
+    [
+        "107 106 105 104 103 102 101 100",  # descending
+        "100 101 102 103 101 105 106 107",  # a backlash of two steps
+        "100 110 120 130 140 150 160 50 60 70 80 90",  # a run stepping back, to fill in
+    ],
+)
+def test_descending_scans_backlash_steps_and_runs_out_of_order_still_read(tmp_path, energies):
+    text = "".join(f"{e} {i}\n" for i, e in enumerate(energies.split()))
+    energy, _ = read_two_column(write(tmp_path, "scan.txt", text))
+    np.testing.assert_array_equal(energy, np.unique([float(e) for e in energies.split()]))

@@ -1,4 +1,5 @@
 import time
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -325,6 +326,45 @@ def test_every_reader_refuses_a_bad_data_row_naming_its_line(tmp_path, read, tex
     path.write_text(text)
     with pytest.raises(ValueError, match=match):
         read(path)
+
+
+@READERS
+@pytest.mark.parametrize(
+    ("text", "line"),
+    [
+        ("500 10 510 12\n520 15\n530 11\n540 9\n", 1),
+        ("# E I\n500,10,510,12,9\n520,15\n530,11,7\n540,9\n", 2),
+    ],
+)
+def test_a_first_row_wider_than_every_later_one_is_refused_as_joined_lines(
+    tmp_path, read, text, line
+):
+    # its extra cells were taken as a column no later row fills: the 510 eV point was lost
+    path = tmp_path / "scan.txt"
+    path.write_text(text)
+    with pytest.raises(
+        ValueError,
+        match=rf"line {line}: \d numbers, but no later data row has more "
+        rf"than \d: two lines run together .*; split line {line} after its first \d ",
+    ):
+        read(path)
+
+
+#: A measured XPS file: a region name, then binding energy and counts.
+FE2O3 = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "xps" / "Fe2p_Fe2O3.txt"
+
+
+def test_a_lost_line_break_in_a_shared_xps_file_is_refused(tmp_path):
+    # read_xps gave 1,120 points of the 1,121, silently without the 749.95 eV one
+    if not FE2O3.is_file():
+        pytest.skip(f"measured XPS data not found at {FE2O3} (shared data absent)")
+    lines = FE2O3.read_text().splitlines(keepends=True)
+    assert read_xps(FE2O3).binding_energy.size == 1121 and lines[2].startswith("7.499500e+002")
+    path = tmp_path / "joined.txt"
+    path.write_text("".join([lines[0], lines[1].rstrip() + "\t" + lines[2], *lines[3:]]))
+    match = "joined.txt line 2: 4 numbers, but no later data row has more than 2: .*; split line 2"
+    with pytest.raises(ValueError, match=match + " after its first 2 numbers$"):
+        read_xps(path)
 
 
 @READERS
