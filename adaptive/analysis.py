@@ -3,11 +3,13 @@
 A campaign config may hold ``"analysis": {"name": ..., "options": {...}, "value": FEATURE}``:
 every observed spectrum is analysed, its features are journaled in the observation's
 metadata (``metadata["features"]``), and with ``value`` set that feature becomes the
-observation's objective value.
+observation's objective value. A new campaign journals its weights files' SHA-256 too
+(``pin_weights``), and refuses spectra after a restart once one has changed.
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
 from collections.abc import Sequence
 from typing import Any
@@ -240,29 +242,75 @@ class ElementAnalysis:
 ANALYSES = {cls.name: cls for cls in (PeakAnalysis, ElementAnalysis)}
 
 
-def absolute_weights(config: Any) -> Any:
-    """``config`` with the paths of its ``weights`` option made absolute (from the working
-    folder), so a server restarted from another folder finds the files; any other config
-    unchanged (``Analysis`` checks it)."""
+def _sha256(path: str) -> str:
+    """The hex SHA-256 of a file's bytes."""
+    with open(path, "rb") as file:
+        return hashlib.file_digest(file, "sha256").hexdigest()
+
+
+def pin_weights(config: Any) -> Any:
+    """``config`` as a new campaign journals it: the paths of its ``weights`` option made
+    absolute (from the working folder), so a server restarted from another folder finds
+    the files, and ``weights_sha256``, each readable file's SHA-256 by path, so a file
+    retrained in place since is refused on resume (``Analysis``) rather than mixing two
+    networks in one campaign; any other config unchanged (``Analysis`` checks it).
+
+    Raises:
+        InvalidParameterError: a config giving ``weights_sha256`` itself.
+    """
+    if isinstance(config, dict) and "weights_sha256" in config:
+        raise InvalidParameterError(
+            "weights_sha256 is recorded by the server when it creates a campaign (the SHA-256 "
+            "of each weights file); leave it out of the analysis config"
+        )
     options = config.get("options") if isinstance(config, dict) else None
     weights = options.get("weights") if isinstance(options, dict) else None
     if isinstance(weights, str):
         weights = os.path.abspath(weights)
+        paths = [weights]
     elif isinstance(weights, list) and weights and all(isinstance(w, str) for w in weights):
-        weights = [os.path.abspath(w) for w in weights]
+        weights = paths = [os.path.abspath(w) for w in weights]
     else:
         return config
-    return {**config, "options": {**options, "weights": weights}}
+    hashes = {}
+    for path in paths:
+        try:
+            hashes[path] = _sha256(path)
+        except OSError:  # Analysis says why it cannot load the file
+            pass
+    return {**config, "options": {**options, "weights": weights}, "weights_sha256": hashes}
+
+
+def _check_weights_unchanged(config: dict) -> None:
+    """Refuse a weights file whose SHA-256 is not the one ``pin_weights`` recorded; a
+    config with none recorded (journaled before they were) passes.
+
+    Raises:
+        InvalidParameterError: naming each changed file and both hashes' first 12 digits.
+    """
+    changed = [
+        f"{path} (SHA-256 {recorded[:12]} then, {current[:12]} now)"
+        for path, recorded in (config.get("weights_sha256") or {}).items()
+        if (current := _sha256(path)) != recorded
+    ]
+    if changed:
+        raise InvalidParameterError(
+            f"the weights file {'; '.join(changed)} changed since the campaign was created, "
+            "so its spectra would be analysed by another network"
+        )
 
 
 class Analysis:
     """An analysis step built from its config; call it on a spectrum for features and value.
 
     Args:
-        config: ``{"name": one of ANALYSES, "options": {...}, "value": feature or None}``.
+        config: ``{"name": one of ANALYSES, "options": {...}, "value": feature or None}``,
+            and in a journaled campaign's, ``weights_sha256`` (``pin_weights``).
         resumed: the config is a journaled campaign's: one whose networks no longer load
             (a weights file moved) is built all the same, and refuses each spectrum saying
-            why, so the campaign can still be read and stopped.
+            why, so the campaign can still be read and stopped; so is one whose weights
+            file changed since the campaign was created (``weights_sha256``): a retrained
+            network would mix two networks' features in one campaign.
     """
 
     def __init__(self, config: Any, resumed: bool = False):
@@ -275,7 +323,7 @@ class Analysis:
                 f'an analysis is {{"name": one of {sorted(ANALYSES)}, "options": {{...}}, '
                 f'"value": feature name or null}}, got {config!r}'
             )
-        check_keys(config, ("name", "options", "value"), "analysis config")
+        check_keys(config, ("name", "options", "value", "weights_sha256"), "analysis config")
         self.config = config
         self.value = config.get("value")
         if self.value is not None and not isinstance(self.value, str):
@@ -284,15 +332,19 @@ class Analysis:
             )
         cls, what = ANALYSES[config["name"]], f"analysis {config['name']!r}"
         options = check_options(cls, config.get("options"), what)
-        self.unavailable: str | None = None  # why the step could not be built on resume
+        self.unavailable: str | None = None  # why the step cannot run, on resume
         try:
             self.step = cls(**options)
+            _check_weights_unchanged(config)
         except TypeError as err:
             raise InvalidParameterError(f"{what}: {err}") from None
         except InvalidParameterError as err:
             if not resumed:
                 raise
-            self.unavailable = f"the {what} cannot run on this server: {err}"
+            self.unavailable = (
+                f"the {what} cannot run on this server: {err}; restore what it names and "
+                "restart the server, or start a new campaign"
+            )
             return
         names = self.step.feature_names()
         if self.value is not None and self.value not in names:
@@ -306,9 +358,7 @@ class Analysis:
         feature the spectrum leaves undefined (NaN: a region's area fraction in a fit with
         no peaks) is None, which the journal and a reply carry as null."""
         if self.unavailable is not None:
-            raise InvalidParameterError(
-                f"{self.unavailable}; restore what it names and restart the server"
-            )
+            raise InvalidParameterError(self.unavailable)
         features = {
             name: None if isinstance(v, float) and not np.isfinite(v) else v
             for name, v in self.step(spectrum).items()

@@ -8,7 +8,7 @@ import uuid
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from adaptive.analysis import Analysis, absolute_weights
+from adaptive.analysis import Analysis, pin_weights
 from adaptive.arrays import check_bool, is_finite_number, is_int
 from adaptive.errors import (
     AnalysisError,
@@ -104,18 +104,34 @@ def _check_new_space(space: Space, strategy: Strategy) -> None:
         raise InvalidParameterError(undrawable)
 
 
-def _check_initial_grid(strategy: Strategy, goals: Goals) -> None:
-    """Refuse an energy_scan whose starting grid (``n_initial``, given or its default) is
-    larger than the ``max_observations`` goal: the grid is measured from low to high, so
-    the campaign would stop inside it with only the low end measured."""
-    n_initial, limit = getattr(strategy, "n_initial", None), goals.max_observations
-    if strategy.name == "energy_scan" and limit is not None and n_initial > limit:
-        smaller = f"the option n_initial={limit} or less, or " if limit >= 3 else ""
-        raise InvalidParameterError(
-            f"energy_scan starts from a grid of n_initial={n_initial} points, more than goals "
-            f"max_observations={limit}: the campaign would stop inside it, with only the low "
-            f"end measured; pass {smaller}max_observations={n_initial} or more"
-        )
+#: The strategies that start from ``n_initial`` fixed points: the observations past them
+#: that ``max_observations`` must allow, the least ``n_initial`` the strategy takes, what
+#: the points are, and what stopping too soon loses.
+STARTING_POINTS = {
+    "energy_scan": (0, 3, "a grid", "stop inside it, with only the low end measured"),
+    "batch_bo": (1, 2, "an initial design", "stop before its model proposes any batch"),
+}
+
+
+def _check_starting_points(strategy: Strategy, goals: Goals) -> None:
+    """Refuse a strategy of ``STARTING_POINTS`` whose starting points (``n_initial``, given
+    or its default) leave its ``max_observations`` goal too few observations past them: an
+    energy_scan measures its grid from low to high, and batch_bo's model proposes only
+    after the design."""
+    limit = goals.max_observations
+    if limit is None or strategy.name not in STARTING_POINTS:
+        return
+    past, floor, points, loss = STARTING_POINTS[strategy.name]
+    n_initial = strategy.n_initial
+    if n_initial + past <= limit:
+        return
+    smaller = f"the option n_initial={limit - past} or less, or " if limit - past >= floor else ""
+    than = "at least as many as" if past else "more than"
+    raise InvalidParameterError(
+        f"{strategy.name} starts from {points} of n_initial={n_initial} points, {than} goals "
+        f"max_observations={limit}: the campaign would {loss}; pass "
+        f"{smaller}max_observations={n_initial + past} or more"
+    )
 
 
 class Campaign:
@@ -176,9 +192,10 @@ class Campaign:
         ``pending_ttl_s``: release pending suggestions not observed within this many
         seconds (see ``expire_pending``); None keeps them pending until released.
         An energy_scan whose starting grid is larger than ``max_observations`` is refused, and
-        so are ``units`` on a categorical dimension and an equality constraint that no drawn
-        point meets (over continuous dimensions without a step) unless a ``candidates`` pool
-        meets it: a journal holding such a campaign still resumes.
+        so are a batch_bo whose initial design leaves no observation to its model, ``units``
+        on a categorical dimension, and an equality constraint that no drawn point meets
+        (over continuous dimensions without a step) unless a ``candidates`` pool meets it: a
+        journal holding such a campaign still resumes.
         """
         _check_journal(journal)
         if not isinstance(strategy, dict):  # the journal keeps the config; resume rebuilds from it
@@ -206,7 +223,7 @@ class Campaign:
                 raise InvalidParameterError(
                     "give the value either by an objective or by an analysis feature, not both"
                 )
-            config["analysis"] = absolute_weights(analysis)
+            config["analysis"] = pin_weights(analysis)
         if pending_ttl_s is not None:
             if not is_finite_number(pending_ttl_s) or pending_ttl_s <= 0:
                 raise InvalidParameterError(
@@ -223,7 +240,7 @@ class Campaign:
             ) from None
         campaign = cls(campaign_id, config, journal)  # validates the strategy before journaling
         _check_new_space(campaign.space, campaign.strategy)
-        _check_initial_grid(campaign.strategy, campaign.goals)
+        _check_starting_points(campaign.strategy, campaign.goals)
         journal.create_campaign(campaign_id, config)
         return campaign
 

@@ -1,5 +1,7 @@
 """Analysis steps inside a campaign: features journaled, a feature as the value."""
 
+import contextlib
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -11,6 +13,7 @@ from adaptive.client import Client
 from adaptive.errors import AnalysisError, InvalidParameterError, RemoteError
 from adaptive.journal import Journal
 from adaptive.records import Observation, Spectrum
+from adaptive.server import Server
 from simulators.eels import ELEMENTS
 from simulators.lineshapes import xps_peak
 from surrogates.checkpoints import save_file
@@ -495,3 +498,116 @@ def test_the_elements_default_is_the_identifiers_committed_ensemble():
 def test_importing_analysis_does_not_load_torch():
     # hence the twin of COMMITTED_NETWORKS above, and the networks imported on first use
     assert run_python("import sys, adaptive.analysis; print('torch' in sys.modules)") == "False"
+
+
+def sha12(path: Path) -> str:
+    """The first 12 hex digits of the file's SHA-256."""
+    import hashlib
+
+    return hashlib.sha256(path.read_bytes()).hexdigest()[:12]
+
+
+def test_an_element_campaign_whose_weights_file_was_retrained_in_place_refuses_spectra(tmp_path):
+    # the resumed campaign silently analysed with the new network: p_O 0.50 became 0.95
+    mine = tmp_path / "mine.pt"
+    shutil.copy(WEIGHTS_DIR / "eels_resnet.pt", mine)
+    journal = Journal(tmp_path / "j.sqlite")
+    analysis = {"name": "elements", "options": {"weights": str(mine)}, "value": "p_O"}
+    campaign = Campaign.create(journal, SPACE, {"name": "random"}, analysis=analysis)
+    spectrum = Spectrum(*edge_spectrum())
+    assert campaign.observe(Observation({"x": 0.5}, spectrum=spectrum))
+    before = journal.observations(campaign.id)
+    recorded = sha12(mine)
+    shutil.copy(WEIGHTS_DIR / "eels_unet.pt", mine)  # train eels --out mine.pt again
+    resumed = Campaign.resume(journal, campaign.id)
+    assert resumed.n_observations == 1 and resumed.summary()["status"] == "running"
+    with pytest.raises(
+        AnalysisError,
+        match=rf"weights file \S*mine\.pt \(SHA-256 {recorded} then, {sha12(mine)} now\) changed "
+        r"since the campaign was created.*restore what it names and restart the server, or "
+        "start a new campaign",
+    ):
+        resumed.observe(Observation({"x": 0.25}, spectrum=spectrum))
+    assert journal.observations(campaign.id) == before and resumed.n_observations == 1
+    assert len(journal.events(campaign.id, "analysis_failed")) == 1  # the reading is kept
+    shutil.copy(WEIGHTS_DIR / "eels_resnet.pt", mine)  # restored: the campaign runs again
+    restored = Campaign.resume(journal, campaign.id)
+    assert restored.analysis.unavailable is None
+    assert restored.observe(Observation({"x": 0.75}, spectrum=spectrum))
+
+
+def test_a_peak_fit_campaign_whose_weights_file_was_resaved_refuses_spectra(tmp_path):
+    weights = marked_weights(tmp_path / "w.pt")
+    journal = Journal(tmp_path / "j.sqlite")
+    analysis = {"name": "peak_fit", "options": {"weights": str(weights)}, "value": "n_peaks"}
+    campaign = Campaign.create(journal, SPACE, {"name": "random"}, analysis=analysis)
+    spectrum = Spectrum(*two_peaks(), "eV", "counts")
+    assert campaign.observe(Observation({"x": 0.5}, spectrum=spectrum))
+    assert Campaign.resume(journal, campaign.id).analysis.unavailable is None  # unchanged
+    marked_weights(weights)  # another network, saved over the file
+    with pytest.raises(AnalysisError, match=r"w\.pt \(SHA-256 \w{12} then, \w{12} now\) changed"):
+        Campaign.resume(journal, campaign.id).observe(Observation({"x": 0.25}, spectrum=spectrum))
+    assert len(journal.observations(campaign.id)) == 1
+    assert len(journal.events(campaign.id, "analysis_failed")) == 1
+
+
+def test_a_campaign_journaled_without_weights_hashes_resumes_as_before(tmp_path):
+    weights = marked_weights(tmp_path / "w.pt")
+    journal = Journal(tmp_path / "j.sqlite")
+    analysis = {"name": "peak_fit", "options": {"weights": str(weights)}, "value": "n_peaks"}
+    journal.create_campaign(
+        "old", {"space": SPACE, "strategy": {"name": "random"}, "analysis": analysis}
+    )
+    marked_weights(weights)
+    resumed = Campaign.resume(journal, "old")
+    assert resumed.observe(Observation({"x": 0.5}, spectrum=Spectrum(*two_peaks(), "eV")))
+
+
+def test_weights_hashes_are_recorded_by_the_server_not_given(tmp_path):
+    weights = marked_weights(tmp_path / "w.pt")
+    journal = Journal(tmp_path / "j.sqlite")
+    analysis = {"name": "peak_fit", "options": {"weights": str(weights)}}
+    campaign = Campaign.create(journal, SPACE, {"name": "random"}, analysis=analysis)
+    stored = journal.campaign(campaign.id)["config"]["analysis"]["weights_sha256"]
+    assert {path: digest[:12] for path, digest in stored.items()} == {str(weights): sha12(weights)}
+    with pytest.raises(InvalidParameterError, match="weights_sha256 is recorded by the server"):
+        Campaign.create(
+            journal, SPACE, {"name": "random"}, analysis={**analysis, "weights_sha256": stored}
+        )
+    assert journal.campaign_ids() == [campaign.id]
+    committed = Campaign.create(journal, SPACE, {"name": "random"}, analysis={"name": "peak_fit"})
+    assert "weights_sha256" not in journal.campaign(committed.id)["config"]["analysis"]
+
+
+@contextlib.contextmanager
+def serving(journal: Path):
+    """A client of a server started on ``journal``; the server stops on leaving."""
+    server = Server(journal, bind="tcp://127.0.0.1:0")
+    try:
+        with Client(server.start(), timeout_s=30, retries=0) as client:
+            yield client
+    finally:
+        server.stop()
+
+
+def test_the_server_answers_a_put_after_its_weights_file_changed_with_a_typed_error(tmp_path):
+    weights = marked_weights(tmp_path / "w.pt")
+    analysis = {"name": "peak_fit", "options": {"weights": str(weights)}, "value": "n_peaks"}
+    spectrum = dict(zip("xy", (v.tolist() for v in two_peaks()), strict=True))
+    put = {"campaign_id": "c", "point": {"x": 0.5}, "spectrum": spectrum}
+    with serving(tmp_path / "j.sqlite") as client:
+        client.call(
+            "campaign_create",
+            campaign_id="c",
+            space=SPACE,
+            strategy={"name": "random"},
+            analysis=analysis,
+        )
+        assert client.call("observation_put", **put)["value"] is not None
+    marked_weights(weights)  # retrained in place while the server was down
+    with serving(tmp_path / "j.sqlite") as client:
+        with pytest.raises(RemoteError, match="changed since the campaign was created") as err:
+            client.call("observation_put", **put)
+        assert err.value.type == "AnalysisError"
+        status = client.call("campaign_status", campaign_id="c")
+        assert status["status"] == "running" and status["n_observations"] == 1

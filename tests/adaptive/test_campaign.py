@@ -112,6 +112,48 @@ def test_a_point_beyond_the_readback_tolerance_is_refused_and_not_journaled(jour
     assert journal.observations("c1") == [] and suggestion.id in campaign.pending
 
 
+@pytest.mark.parametrize(
+    ("options", "goal", "fix"),
+    [
+        ({"q": 4}, 4, "pass the option n_initial=3 or less, or max_observations=5 or more"),
+        ({"n_initial": 20}, 12, "pass the option n_initial=11 or less, or max_observations=21"),
+        ({}, 10, "pass the option n_initial=9 or less, or max_observations=16"),  # q's default
+        ({"q": 1}, 2, "pass max_observations=3 or more"),  # the design's least is 2
+    ],
+)
+def test_a_batch_bo_design_that_leaves_its_model_nothing_is_refused_at_creation(
+    journal, tmp_path, options, goal, fix
+):
+    """batch_bo with q=4 and max_observations=4 measured its 4-recipe design and stopped: no
+    batch was ever proposed. Nothing is journaled, and a journal holding one still resumes."""
+    space = {"dimensions": [{"name": "x", "low": 0.0, "high": 1.0}]}
+    config = {"name": "batch_bo", "options": options}
+    with pytest.raises(InvalidParameterError, match="stop before its model proposes") as err:
+        Campaign.create(journal, space, config, goals={"max_observations": goal})
+    assert fix in str(err.value)
+    assert journal.campaign_ids() == []
+    journal.create_campaign(
+        "old", {"space": space, "strategy": config, "goals": {"max_observations": goal}}
+    )
+    old = Campaign.resume(journal, "old")
+    assert old.status == "running"
+    Campaign.create(journal, space, config, goals={"max_observations": old.strategy.n_initial + 1})
+
+
+def test_a_batch_bo_goal_one_past_its_design_ends_on_a_model_pick(journal):
+    space = {"dimensions": [{"name": "x", "low": 0.0, "high": 1.0}]}
+    config = {"name": "batch_bo", "options": {"q": 2, "batch_method": "thompson"}}
+    campaign = Campaign.create(journal, space, config, goals={"max_observations": 3})
+    picked_by = []
+    for _ in range(3):
+        (suggestion,) = campaign.suggest(1)
+        picked_by.append(suggestion.strategy)
+        value = (suggestion.point["x"] - 0.3) ** 2
+        campaign.observe(Observation(suggestion.point, value, suggestion_id=suggestion.id))
+    assert campaign.status == "stopped"
+    assert picked_by[:2] == ["batch_bo:design"] * 2 and picked_by[2] != "batch_bo:design"
+
+
 def test_a_clipped_readback_must_still_satisfy_the_constraints(journal):
     space = {
         "dimensions": [
