@@ -138,7 +138,9 @@ def with_noise(
 ) -> RecordedSpectrum:
     """``recorded`` replayed with ``noise_counts`` I0 per point (None: noise-free), seeded
     with ``seed``; too few counts for its mu are refused naming ``--noise-counts``, ``what``
-    (the file's option and path) and 0 for noise-free, as for kedge and xmcd."""
+    (the file's option and path) and 0 for noise-free, as for kedge and xmcd, and a larger
+    ``--noise-counts`` unless even ``MAX_COUNTS`` are too few (mu spanning more than about
+    41), when mu must be rescaled."""
     try:
         return RecordedSpectrum(
             recorded.energy,
@@ -149,10 +151,25 @@ def with_noise(
             fluorescence_columns=recorded.fluorescence_columns,
         )
     except ValueError as err:  # a recording read already: only too few counts are refused
+        if _countable(recorded):
+            raise InvalidParameterError(
+                f"--noise-counts {noise_counts:g} is too few for {what} ({err}); pass a larger "
+                "--noise-counts, or 0 for noise-free"
+            ) from None
         raise InvalidParameterError(
-            f"--noise-counts {noise_counts:g} is too few for {what} ({err}); pass a larger "
-            "--noise-counts, or 0 for noise-free"
+            f"--noise-counts {noise_counts:g}: no --noise-counts up to {MAX_COUNTS:g} is enough "
+            f"for {what} ({err}); rescale its mu, or pass --noise-counts 0 for noise-free"
         ) from None
+
+
+def _countable(recorded: RecordedSpectrum) -> bool:
+    """Whether ``MAX_COUNTS``, the most ``--noise-counts`` takes, are enough for the
+    counting noise of ``recorded``'s mu."""
+    try:
+        RecordedSpectrum(recorded.energy, recorded.mu, i0=MAX_COUNTS)
+    except ValueError:
+        return False
+    return True
 
 
 def simulate_xas(

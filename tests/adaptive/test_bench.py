@@ -256,6 +256,19 @@ def test_too_few_counts_are_refused_by_flag_naming_the_file(tmp_path, canned_seq
     assert canned_sequential == []
 
 
+def test_mu_spanning_more_than_any_counts_express_asks_to_rescale(tmp_path, canned_sequential):
+    # ended "pass a larger --noise-counts" though 1e18, the most the flag takes, is too few
+    path = write_spectrum(tmp_path / "wide.csv", ENERGY, 50.0 * (ENERGY > 9000))
+    with pytest.raises(
+        InvalidParameterError,
+        match=r"^--noise-counts 1e\+18: no --noise-counts up to 1e\+18 is enough for --spectrum "
+        r".*wide.csv \(recorded mu spans 50 .*\); rescale its mu, or pass --noise-counts 0 for "
+        "noise-free$",
+    ):
+        bench_scan(path, noise_counts=1e18, max_points=10, random_seeds=1, progress=False)
+    assert canned_sequential == []
+
+
 @pytest.mark.parametrize(("values", "median"), [([27, 27, 30], 27), ([4, 2], 3), ([3, 4], 3.5)])
 def test_a_whole_median_of_point_counts_is_an_int(values, median):
     # random's points_to_* were 27.0 in the JSON where the other methods give 27

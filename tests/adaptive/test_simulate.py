@@ -396,6 +396,23 @@ def test_too_few_counts_for_a_replayed_file_are_refused_by_flag(tmp_path):
     assert not (tmp_path / "out").exists()
 
 
+@pytest.mark.parametrize(
+    ("span", "fix"),
+    [
+        (40.9, r"or raise i0 to at least 9\.6e\+17\); pass a larger --noise-counts, or 0 for"),
+        # 41 > ln(1e18) - 0.5: asked for a larger --noise-counts than the flag takes
+        (41.0, r"matter\)\); rescale its mu, or pass --noise-counts 0 for noise-free$"),
+    ],
+)
+def test_too_few_counts_ask_for_more_only_when_more_are_enough(tmp_path, span, fix):
+    path = tmp_path / "wide.csv"
+    path.write_text("energy,mu\n" + "".join(f"{8900 + i},{span * (i > 20)}\n" for i in range(40)))
+    with pytest.raises(InvalidParameterError, match=fix) as err:
+        simulate_xas(tmp_path / "out", source=str(path), noise_counts=1e6)
+    assert ("no --noise-counts up to 1e+18 is enough" in str(err.value)) is (span > 40.95)
+    assert not (tmp_path / "out").exists()
+
+
 def test_the_servers_log_lines_stand_on_lines_of_their_own_above_the_bar(tmp_path, capfd):
     # the in-process server's "stopped" line was written onto the progress bar's line
     simulate_xas(tmp_path, strategy="random", max_points=6, noise_counts=None, seed=0)
