@@ -221,7 +221,8 @@ def _em(
         previous = log_likelihood
         resp_g = w * gauss / density[:, :, None]  # (r, m, k)
         resp_c = w * cauchy / density[:, :, None]
-        floor = 1.0 - resp_g.sum(axis=(1, 2)) - resp_c.sum(axis=(1, 2))
+        # at 0, not a rounding error below it: a negative floor makes far tails' density < 0
+        floor = np.maximum(1.0 - resp_g.sum(axis=(1, 2)) - resp_c.sum(axis=(1, 2)), 0.0)
         mass_g, mass_c = resp_g.sum(axis=1), resp_c.sum(axis=1)
         mix = mass_g + mass_c + 1e-300
         lorentz = mass_c / mix
