@@ -136,7 +136,7 @@ def plot_spectrum_match(
 
 
 def plot_importance_by_round(path: str | Path, rounds: list[dict]) -> Path:
-    """Mean |SHAP| of every factor against the round.
+    """Mean |SHAP| of every factor against the round, the legend right of the axes.
 
     Args:
         rounds: ``[{"round": int, "shap_importance": {factor: value} or None}]``, e.g.
@@ -152,7 +152,7 @@ def plot_importance_by_round(path: str | Path, rounds: list[dict]) -> Path:
             f"no round has a SHAP importance ({len(rounds)} given; campaign_insights gives "
             "None before 3 recipes): pass the rounds of a campaign with at least 3 recipes"
         )
-    fig = Figure(figsize=(8, 4.5))
+    fig = Figure(figsize=(9.5, 4.5))
     ax = fig.subplots()
     for name in explained[-1]["shap_importance"]:
         ax.plot(
@@ -164,8 +164,8 @@ def plot_importance_by_round(path: str | Path, rounds: list[dict]) -> Path:
     ax.set_xlabel("round")
     _round_axis(ax, [r["round"] for r in explained])
     ax.set_ylabel("mean |SHAP| on the GP's predicted loss")
-    ax.legend(fontsize=8)
-    fig.tight_layout()
+    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0.0)
+    fig.tight_layout()  # makes room for the legend right of the axes, clear of every point
     return save_figure(fig, path)
 
 

@@ -138,6 +138,22 @@ def test_importance_by_round_leaves_out_rounds_without_importance(tmp_path, save
     assert ticks == [1, 2]  # rounds are whole numbers
 
 
+def test_importance_by_round_keeps_its_legend_off_the_points(tmp_path, saved):
+    # the default placement covered round 11's point of Q2 among 8 factors over 12 rounds
+    values = np.random.default_rng(1).uniform(0.0, 0.1, (12, 8))
+    rounds = [
+        {"round": r, "shap_importance": {f"Q{k}": float(v) for k, v in enumerate(row)}}
+        for r, row in enumerate(values)
+    ]
+    plot_importance_by_round(tmp_path / "shap.png", rounds)
+    fig = saved[0]
+    fig.canvas.draw()
+    ax = fig.axes[0]
+    legend = ax.get_legend().get_window_extent()
+    assert not legend.overlaps(ax.get_window_extent())
+    assert legend.x1 <= fig.bbox.x1  # inside the figure, not cut off
+
+
 @pytest.mark.parametrize("rounds", [[], [{"round": 0, "shap_importance": None}]])
 def test_importance_by_round_refuses_rounds_without_any_importance(tmp_path, rounds):
     with pytest.raises(InvalidParameterError, match="no round has a SHAP importance"):
