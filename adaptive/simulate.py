@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import io
 import sys
 import time
 from collections.abc import Callable
@@ -32,6 +33,7 @@ from drivers import SimulatedInstrument, SynthesisInstrument, run_driver
 from simulators import XMCD, AgNPSynthesis, KEdgeXAS, RecordedSpectrum
 from simulators.agnp import BOUNDS, FACTORS, MAX_DROPLETS, MAX_FRACTION_SUM, WAVELENGTHS
 from simulators.base import MAX_COUNTS
+from simulators.text_files import read_text
 from surrogates.shap_report import plot_shap
 
 #: The first round after the design in which BatchBO's spectrum network proposes: its
@@ -370,16 +372,19 @@ def read_target(path: str | Path) -> tuple[np.ndarray, np.ndarray]:
         (n,) wavelengths and (n,) absorbance, in file order.
     """
     columns = ("wavelength_nm", "absorbance_target")
-    with open(path, newline="", encoding="utf-8-sig") as handle:
-        reader = csv.DictReader(handle)
-        names = reader.fieldnames or []
-        if not set(columns) <= set(names):
-            shown = ", ".join(names[:6]) + (f" and {len(names) - 6} more" if len(names) > 6 else "")
-            raise InvalidParameterError(
-                f"{path} needs columns {' and '.join(columns)}, has {shown or 'none'}; write "
-                "the target spectrum as those two columns (wavelengths in nm, absorbance)"
-            )
-        rows = [(reader.line_num, row) for row in reader]
+    try:  # UTF-8, UTF-16 or Latin-1 (a 'µ' in a title), as the other readers take
+        text = read_text(path, "a target spectrum CSV")
+    except ValueError as err:
+        raise InvalidParameterError(str(err)) from None
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    names = reader.fieldnames or []
+    if not set(columns) <= set(names):
+        shown = ", ".join(names[:6]) + (f" and {len(names) - 6} more" if len(names) > 6 else "")
+        raise InvalidParameterError(
+            f"{path} needs columns {' and '.join(columns)}, has {shown or 'none'}; write "
+            "the target spectrum as those two columns (wavelengths in nm, absorbance)"
+        )
+    rows = [(reader.line_num, row) for row in reader]
     values = np.empty((len(rows), len(columns)))
     for i, (line, row) in enumerate(rows):
         for j, name in enumerate(columns):
@@ -387,10 +392,12 @@ def read_target(path: str | Path) -> tuple[np.ndarray, np.ndarray]:
             try:
                 values[i, j] = float(cell)
             except ValueError:
+                values[i, j] = np.nan
+            if not np.isfinite(values[i, j]):
                 raise InvalidParameterError(
-                    f"{path}, line {line}, column {name}: {cell!r} is not a number; "
+                    f"{path}, line {line}, column {name}: {cell!r} is not a finite number; "
                     "fill it in or delete that line"
-                ) from None
+                )
     return values[:, 0], values[:, 1]
 
 

@@ -170,6 +170,23 @@ def test_a_target_of_many_other_columns_is_refused_in_one_short_line(tmp_path):
     assert len(message) < 300
 
 
+@pytest.mark.parametrize("encoding", ["latin-1", "utf-16"])
+def test_read_target_reads_latin1_and_utf16_files(tmp_path, encoding):
+    path = tmp_path / "target.csv"
+    text = "wavelength_nm,absorbance_target,size_\xb5m\n400,0.5,1\n401,0.25,1\n"
+    path.write_bytes(text.encode(encoding))  # python's utf-16 writes a byte-order mark
+    x, y = read_target(path)
+    np.testing.assert_array_equal(x, [400.0, 401.0])
+    np.testing.assert_array_equal(y, [0.5, 0.25])
+
+
+def test_read_target_names_the_line_of_an_infinite_cell(tmp_path):
+    path = tmp_path / "target.csv"
+    path.write_text("wavelength_nm,absorbance_target\n400,0.5\n401,inf\n")
+    with pytest.raises(InvalidParameterError, match=r"line 3, column absorbance_target: 'inf' is"):
+        read_target(path)
+
+
 def test_read_target_names_the_file_line_and_column_of_a_blank_cell(tmp_path):
     path = tmp_path / "target.csv"
     path.write_text("wavelength_nm,absorbance_target\n400,0.5\n401,\n")
