@@ -1,7 +1,6 @@
 """Batch BO on the AgNP recipe space and on a measured pool."""
 
 import json
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -19,8 +18,9 @@ from simulators import AgNPSynthesis, PoolEmulator
 from simulators.agnp import FACTORS, WAVELENGTHS
 from surrogates.batch_acquisition import BATCH_METHODS, select_batch
 from surrogates.recipe_gp import posterior_mean_std
+from tests.shared_data import SHARED_DATA
 
-DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data"
+DATA = SHARED_DATA
 SPACE = Space.from_dict(synthesis_space())
 SIMULATOR = AgNPSynthesis(seed=1)
 TARGET = SIMULATOR.spectrum_true(np.array([GOAL_RECIPE[f] for f in FACTORS]))

@@ -23,8 +23,9 @@ from simulators.lineshapes import xps_peak
 from surrogates.eels_identifier import EELSIdentifier, identify_spectrum
 from surrogates.peak_result import Estimate
 from tests.adaptive.test_analysis import marked_weights, retrained_eels
+from tests.shared_data import SHARED_DATA
 
-EELS_DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "eels"
+EELS_DATA = SHARED_DATA / "eels"
 
 
 def test_a_journal_that_is_not_a_database_exits_2_with_one_line(tmp_path, capsys):

@@ -2,7 +2,6 @@ import csv
 import functools
 import json
 import math
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -24,8 +23,9 @@ from adaptive.objectives import (
     target_losses,
     wasserstein,
 )
+from tests.shared_data import SHARED_DATA
 
-DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data"
+DATA = SHARED_DATA
 SYNTHESIS = DATA / "synthesis"
 RECIPE_COLUMNS = {  # agnp_run1_recipes.csv -> agnp_droplets.csv
     "q_agno3_pct": "QAgNO3(%)",

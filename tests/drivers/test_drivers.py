@@ -1,5 +1,4 @@
 import time
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -10,8 +9,9 @@ from adaptive.client import InstrumentStateError
 from adaptive.errors import InvalidParameterError, OutOfSpaceError
 from drivers import SimulatedInstrument, SynthesisInstrument, replay_instrument
 from simulators import KEdgeXAS, read_two_column
+from tests.shared_data import SHARED_DATA
 
-DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data"
+DATA = SHARED_DATA
 CU_CSV = DATA / "xas" / "two_column" / "cu_metal_rt.csv"
 
 

@@ -1,6 +1,5 @@
 import csv
 import itertools
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -16,8 +15,9 @@ from simulators.agnp import (
     calibrate,
     check_recipes,
 )
+from tests.shared_data import SHARED_DATA
 
-DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "synthesis"
+DATA = SHARED_DATA / "synthesis"
 needs_data = pytest.mark.skipif(
     not (DATA / "agnp_run1_spectra.csv").is_file(),
     reason=f"run-1 AgNP spectra not found under {DATA} (shared data absent)",

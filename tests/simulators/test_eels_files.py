@@ -12,8 +12,9 @@ from packaging.requirements import Requirement
 from simulators import EELSSpectrum, read_eels, read_eels_text, read_msa, to_channels
 from simulators.eels import N_CHANNELS
 from simulators.eels_files import BINARY_SUFFIXES, signal_image
+from tests.shared_data import SHARED_DATA
 
-EELS = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "eels"
+EELS = SHARED_DATA / "eels"
 EELSDB = (
     "la0-7sr0-3mno3srtio3-001-heterostructure",
     "la2nio4-structure-of-k2nif4",

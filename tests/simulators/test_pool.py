@@ -1,11 +1,10 @@
-from pathlib import Path
-
 import numpy as np
 import pytest
 
 from simulators import PoolEmulator
+from tests.shared_data import SHARED_DATA
 
-DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "synthesis"
+DATA = SHARED_DATA / "synthesis"
 DROPLETS = DATA / "agnp_droplets.csv"
 FLOWS = ["QAgNO3(%)", "Qpva(%)", "Qtsc(%)", "Qseed(%)", "Qtot(uL/min)"]
 needs_data = pytest.mark.skipif(

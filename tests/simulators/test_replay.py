@@ -4,8 +4,9 @@ import numpy as np
 import pytest
 
 from simulators import RecordedSpectrum, read_spectrum, read_two_column, read_xdi
+from tests.shared_data import SHARED_DATA
 
-XAS = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "xas"
+XAS = SHARED_DATA / "xas"
 
 
 @pytest.fixture

@@ -1,5 +1,4 @@
 import time
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -19,6 +18,7 @@ from simulators.text_files import (
     titled_columns,
 )
 from simulators.xps_files import read_xps
+from tests.shared_data import SHARED_DATA
 
 
 def test_utf8_byte_order_mark_is_dropped(tmp_path):
@@ -351,7 +351,7 @@ def test_a_first_row_wider_than_every_later_one_is_refused_as_joined_lines(
 
 
 #: A measured XPS file: a region name, then binding energy and counts.
-FE2O3 = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "xps" / "Fe2p_Fe2O3.txt"
+FE2O3 = SHARED_DATA / "xps" / "Fe2p_Fe2O3.txt"
 
 
 def test_a_lost_line_break_in_a_shared_xps_file_is_refused(tmp_path):

@@ -6,8 +6,9 @@ import pytest
 
 from simulators import XPSRegion, read_vamas, read_xps, read_xps_text
 from simulators.xps_files import VAMAS_FORMAT
+from tests.shared_data import SHARED_DATA
 
-XPS = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "xps"
+XPS = SHARED_DATA / "xps"
 
 
 @pytest.fixture

@@ -23,9 +23,10 @@ from surrogates.eels_identifier import (
 )
 from surrogates.eels_net import ARCHS, WEIGHTS_DIR, EELSResNet, EELSUNet
 from surrogates.eels_training import simulate_eels
+from tests.shared_data import SHARED_DATA
 from tests.surrogates.test_eels_training import tiny, weights
 
-EELS = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "eels"
+EELS = SHARED_DATA / "eels"
 COMMITTED = all((WEIGHTS_DIR / f"eels_{arch}.pt").is_file() for arch in ARCHS)
 #: Floors for 500 fresh simulated spectra (seed 777); the committed networks reached weighted
 #: F1 0.897-0.905 and exact match 0.774-0.802 there (U-Net, ResNet, ensemble).

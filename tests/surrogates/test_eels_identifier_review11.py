@@ -3,7 +3,6 @@ confidence: a spike, few counts, a window starting on an edge; and a narrow wind
 warning says what to do."""
 
 import re
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -12,8 +11,9 @@ from scipy.special import erf
 from simulators.eels_files import EELSSpectrum, read_eels, to_channels
 from surrogates.eels_identifier import EELSIdentifier, identify_spectrum
 from surrogates.eels_net import EELSResNet
+from tests.shared_data import SHARED_DATA
 
-EELS = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "eels"
+EELS = SHARED_DATA / "eels"
 MEASURED = (
     "exspy_coreloss_Mn_O.msa",
     "eelsdb/la0-7sr0-3mno3srtio3-001-heterostructure/data.msa",

@@ -1,7 +1,5 @@
 """The whole peak-fitting pipeline: network extraction, refinement, residual peaks."""
 
-from pathlib import Path
-
 import numpy as np
 import pytest
 from scipy.signal import savgol_filter
@@ -15,8 +13,9 @@ from simulators.xps_files import read_xps
 from surrogates.peak_fitter import PeakFitter, doublet_pairings
 from surrogates.peak_net import DEFAULT_WEIGHTS, to_binding_order
 from surrogates.peak_result import FittedPeak, PeakFitResult
+from tests.shared_data import SHARED_DATA
 
-DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "xps"
+DATA = SHARED_DATA / "xps"
 pytestmark = pytest.mark.skipif(not DEFAULT_WEIGHTS.is_file(), reason="no trained weights")
 
 

@@ -5,8 +5,6 @@ so none passed the reduced chi-square rule, and a fit near the noise (chi2r unde
 consult the information criterion: the fit silently stopped at the main line.
 """
 
-from pathlib import Path
-
 import numpy as np
 import pytest
 
@@ -14,8 +12,9 @@ from simulators.lineshapes import xps_peak
 from simulators.xps_files import read_xps
 from surrogates.peak_fitter import PeakFitter
 from surrogates.peak_net import DEFAULT_WEIGHTS
+from tests.shared_data import SHARED_DATA
 
-DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "xps"
+DATA = SHARED_DATA / "xps"
 pytestmark = pytest.mark.skipif(not DEFAULT_WEIGHTS.is_file(), reason="no trained weights")
 
 #: A CuO 2p-like window: the 2p3/2 line, its satellite, the 2p1/2 line and its satellite

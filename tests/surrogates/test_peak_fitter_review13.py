@@ -1,8 +1,6 @@
 """The fitter's warnings at the window's edge: a fitted peak there is named, a residual
 peak there (or on a fitted peak's centre) is not taken for a line left out."""
 
-from pathlib import Path
-
 import numpy as np
 import pytest
 
@@ -10,8 +8,9 @@ from simulators.lineshapes import xps_peak
 from simulators.xps_files import read_xps
 from surrogates.peak_fitter import PeakFitter
 from surrogates.peak_net import DEFAULT_WEIGHTS
+from tests.shared_data import SHARED_DATA
 
-DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "xps"
+DATA = SHARED_DATA / "xps"
 pytestmark = pytest.mark.skipif(not DEFAULT_WEIGHTS.is_file(), reason="no trained weights")
 
 E = np.arange(280.0, 300.0, 0.05)

@@ -3,7 +3,6 @@
 counts high, with no peak and no warning, as the warning needed every slot used."""
 
 import re
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -14,8 +13,9 @@ from simulators.lineshapes import xps_peak
 from simulators.xps_files import read_xps
 from surrogates.peak_fitter import PeakFitter
 from surrogates.peak_net import DEFAULT_WEIGHTS, PeakNet, PeakNetPredictor
+from tests.shared_data import SHARED_DATA
 
-DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "xps"
+DATA = SHARED_DATA / "xps"
 E = np.arange(280.0, 300.0, 0.05)
 ADVICE = "the peak network may be weak; fit with the committed one (no --weights"
 

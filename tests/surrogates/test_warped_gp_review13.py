@@ -6,8 +6,6 @@ reported std now adds the variance the leave-one-out residuals show the kernel m
 the mean, and the std the acquisition ranks and the stop rule reads, are the GP's own.
 """
 
-from pathlib import Path
-
 import numpy as np
 import pytest
 import torch
@@ -19,8 +17,9 @@ from adaptive.strategies import EnergyScan
 from simulators import RecordedSpectrum
 from surrogates import warped_gp
 from surrogates.warped_gp import WarpedGP
+from tests.shared_data import SHARED_DATA
 
-XAS = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "xas"
+XAS = SHARED_DATA / "xas"
 QUERY = np.linspace(0.0, 1.0, 801)
 
 
