@@ -323,7 +323,8 @@ class Analysis:
                 f'an analysis is {{"name": one of {sorted(ANALYSES)}, "options": {{...}}, '
                 f'"value": feature name or null}}, got {config!r}'
             )
-        check_keys(config, ("name", "options", "value", "weights_sha256"), "analysis config")
+        given = {key: v for key, v in config.items() if key != "weights_sha256"}  # the server's
+        check_keys(given, ("name", "options", "value"), "analysis config")
         self.config = config
         self.value = config.get("value")
         if self.value is not None and not isinstance(self.value, str):
