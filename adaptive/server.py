@@ -4,10 +4,11 @@ A REQ peer sends ``[frame0, ...]`` (its socket adds the empty delimiter), a DEAL
 ``[b"", frame0, ...]`` (see ``adaptive.client``); the ROUTER sees
 ``[identity, b"", frame0, ...]`` and answers ``[identity, b"", *reply]``.
 Every request gets a reply; errors are replies (a DEALER that leaves out the empty
-delimiter frame, or a REQ peer that adds one more, gets a ``ProtocolError``). A request
-seen recently (the same bytes: a client's retry resends its frames) gets the cached
-reply again, so a retry never does the work twice, while another request that reuses
-its id is served anew.
+delimiter frame, or a REQ peer that adds one more, gets a ``ProtocolError``; a bug met
+while answering one, an error reply typed as the bug's class, e.g. ``ValueError``, and
+the server serves on). A request seen recently (the same bytes: a client's retry resends
+its frames) gets the cached reply again, so a retry never does the work twice, while
+another request that reuses its id is served anew.
 Request ids must therefore be unique across peers (``protocol.request`` uses a uuid):
 two peers that send byte-identical requests under one id are answered as one request.
 
@@ -16,8 +17,11 @@ replies and malformed requests itself, and hands every other request to its camp
 worker thread (requests naming no campaign share one), which runs them in arrival order
 and hands the replies back. A long ``campaign_insights`` holds up no request: its
 campaign's worker only copies the data, and the SHAP runs on a second worker of that
-campaign. A resend that arrives while its original runs waits behind it on the same
-worker and is then answered from the cache.
+campaign. A copy of a request (the same bytes: a retry, of a read too) that arrives while
+the request is queued or running is not run again: it gets the request's reply.
+
+A stopping server reads no new request (its client's retry reaches the next server) and
+sends the replies of the requests in progress that end within ``WORKER_GRACE_S``.
 
 The server logs on stderr one line per campaign created, resumed or stopped and per error
 reply: UTC time, method, campaign, client (its ``client_id``, else its ZeroMQ identity in
@@ -76,6 +80,8 @@ LOOP_METHODS = frozenset({"server_ping", "campaign_list"})
 BIND_RETRY_S = 1.0
 #: Seconds a stopping server waits for its workers' requests in progress to end.
 WORKER_GRACE_S = 5.0
+#: Milliseconds ZeroMQ keeps delivering the last replies after a stopped server's socket closed.
+REPLY_LINGER_MS = 1000
 #: The most characters of an error message a log line keeps (the client gets all of it).
 LOG_MESSAGE_CHARS = 300
 _SHORT = reprlib.Repr()  # a log line's ids: whole up to 64 characters, escaped
@@ -101,6 +107,7 @@ class Server:
         self._start_error: BaseException | None = None
         self.workers_left_running = 0  # workers a stop abandoned mid-request (see stop)
         self._workers: _Workers | None = None
+        self._request = threading.local()  # the request its thread answers (see _campaign)
         self.methods = {
             "server_ping": self.server_ping,
             "campaign_create": self.campaign_create,
@@ -160,17 +167,18 @@ class Server:
         return 0 if self._workers is None else self._workers.busy()
 
     def stop(self) -> None:
-        """Stop serving: requests in progress get ``WORKER_GRACE_S`` to end; those still
-        running after it are abandoned (``workers_left_running`` counts them: a process
-        that exits with such a thread inside torch should leave by ``os._exit``)."""
+        """Stop serving: no new request is read; requests in progress get
+        ``WORKER_GRACE_S`` to end, and their replies are sent; those still running after it
+        are abandoned (``workers_left_running`` counts them: a process that exits with such
+        a thread inside torch should leave by ``os._exit``)."""
         self._stop.set()
         if self._thread is not None:
             self._thread.join(WORKER_GRACE_S + 5)
 
     def serve_forever(self, ready: threading.Event | None = None) -> None:
         """Serve until ``stop()``; the socket is owned by this thread, the journal shared
-        with the campaigns' workers, which ``stop()`` abandons mid-request (uncommitted
-        work is lost; their replies are dropped).
+        with the campaigns' workers, which ``stop()`` abandons mid-request after its grace
+        (uncommitted work is lost; their replies are dropped).
 
         Raises: the endpoint cannot be bound (``zmq.ZMQError`` "Address already in use";
         ``start()`` raises it as ``ServerStartError``; a tcp port outside 0..65535 is a
@@ -214,6 +222,8 @@ class Server:
             if ready is not None:
                 ready.set()
         workers = self._workers = _Workers(self._answer, stop)
+        # the digest of each request queued or running -> the peers of its copies since
+        self._copies: dict[bytes, list[bytes]] = {}
         poller = zmq.Poller()
         poller.register(socket, zmq.POLLIN)
         poller.register(workers.wake_fd, zmq.POLLIN)
@@ -222,21 +232,39 @@ class Server:
                 ready_now = dict(poller.poll(100))
                 if socket in ready_now:
                     identity, *frames = socket.recv_multipart()
-                    reply = self._receive(identity, frames, workers)
+                    try:
+                        reply = self._receive(identity, frames, workers)
+                    except Exception as err:  # a bug: this request's error reply; serve on
+                        request_id = protocol.request_id(frames[1:])
+                        reply = protocol.encode(_refuse(identity, request_id, "?", {}, err))
                     if reply is not None:
                         socket.send_multipart([identity, b"", *reply])
                 if workers.wake_fd in ready_now:
-                    for identity, reply in workers.replies():
-                        socket.send_multipart([identity, b"", *reply])
+                    self._send_replies(socket, workers)
+            poller.unregister(socket)  # stopping: the requests in progress end and are answered
+            deadline = time.monotonic() + WORKER_GRACE_S
+            while workers.running() and (left_s := deadline - time.monotonic()) > 0:
+                poller.poll(min(100, 1000 * left_s))
+                self._send_replies(socket, workers)
+            self._send_replies(socket, workers)
         finally:
-            self.workers_left_running = workers.close(WORKER_GRACE_S)  # replies dropped
-            socket.close(linger=0)
+            self.workers_left_running = workers.close()
+            socket.close(linger=REPLY_LINGER_MS)
             self.journal.close()
             lock.close()
 
+    def _send_replies(self, socket: zmq.Socket, workers: _Workers) -> None:
+        """Send the workers' finished replies, each to its request's peer and to those of
+        the copies that came while it was queued or running."""
+        for identity, key, reply in workers.replies():
+            copies = self._copies.pop(key, [])
+            for peer in (identity, *copies) if reply else ():  # []: no reply (see _Workers)
+                socket.send_multipart([peer, b"", *reply])
+
     def _receive(self, identity: bytes, frames: list[bytes], workers: _Workers) -> list | None:
         """Reply frames for a request the serving thread answers itself, or None when its
-        campaign's worker (``params["campaign_id"]``) will; never raises."""
+        campaign's worker (``params["campaign_id"]``) will, or its original queued or
+        running (a copy, answered with it)."""
         if frames[:1] != [b""]:
             error = ProtocolError(
                 'a request is the frames [b"", json, *arrays]: send the empty '
@@ -253,6 +281,9 @@ class Server:
             cached = self._replies.get(key)
         if cached is not None:
             return cached
+        if key in self._copies:
+            self._copies[key].append(identity)
+            return None
         try:
             request_id, method, params = protocol.parse_request(protocol.decode(frames))
         except Exception as err:
@@ -262,6 +293,7 @@ class Server:
         campaign_id = params.get("campaign_id")
         job = (key, request_id, method, params)
         workers.submit(campaign_id if isinstance(campaign_id, str) else None, identity, job)
+        self._copies[key] = []
         return None
 
     def _answer(
@@ -274,27 +306,39 @@ class Server:
         rest: Callable[[], Any] | None = None,
     ) -> list | None:
         """Reply frames for a parsed request of the peer ``identity`` whose frames' digest
-        is ``key``: the cached reply when it ran already, else run and (when it changed
-        state) cached; never raises.
+        is ``key``, run and (when it changed state) cached; never raises: a bug's reply is
+        an error typed as its class, logged with its traceback.
 
         A handler that returns a function has done all that needs its campaign: the
         function, the slow rest that reads nothing of it (``campaign_insights``' SHAP), is
         queued on the campaign's worker for ``method``, which answers by calling this again
         with it as ``rest``; None is returned.
         """
+        try:
+            return self._run(identity, key, request_id, method, params, rest)
+        except Exception as err:
+            return protocol.encode(_refuse(identity, request_id, method, {}, err))
+
+    def _run(
+        self,
+        identity: bytes,
+        key: bytes,
+        request_id: str | int,
+        method: str,
+        params: dict,
+        rest: Callable[[], Any] | None,
+    ) -> list | None:
+        """``_answer``'s work, which may raise on a bug."""
         if rest is not None:  # changes nothing: neither logged as a change nor cached
             try:
                 reply = protocol.ok_reply(request_id, rest())
             except Exception as err:
                 reply = _refuse(identity, request_id, method, params, err)
             return self._encode(identity, request_id, method, params, reply)
-        with self._replies_lock:  # a resend that waited behind its original on one worker
-            cached = self._replies.get(key)
-        if cached is not None:
-            return cached
         campaign_id = params.get("campaign_id")
         before = self.campaigns.get(campaign_id) if isinstance(campaign_id, str) else None
-        status = None if before is None else before.status
+        self._request.who = _who(identity, request_id, method, params)
+        self._request.status = None if before is None else before.status  # or as resumed
         journaled = False
         try:
             reply = protocol.ok_reply(request_id, self._dispatch(method, params))
@@ -303,7 +347,7 @@ class Server:
             journaled = method == "observation_put" and isinstance(err, JOURNALED_ERRORS)
         if reply["ok"] and method == "campaign_create":
             params = {**params, "campaign_id": reply["result"]["campaign_id"]}
-        change = self._change(method, params.get("campaign_id"), status)
+        change = self._change(method, params.get("campaign_id"), self._request.status)
         if change is not None:
             _log(f"{_who(identity, request_id, method, params)}: {change}")
         if reply["ok"] and callable(reply["result"]):
@@ -328,20 +372,16 @@ class Server:
             return protocol.encode(_refuse(identity, request_id, method, params, err))
 
     def _change(self, method: str, campaign_id: Any, status: str | None) -> str | None:
-        """What a request did to its campaign, for the log: created it or resumed it (it
-        was not loaded before: ``status`` None), stopped it (``status`` "running" before);
-        None for anything else."""
+        """What a request did to its campaign, for the log: created it (it was not loaded
+        before: ``status`` None), stopped it (``status`` "running" before, or when resumed
+        by it); None for anything else."""
         campaign = self.campaigns.get(campaign_id) if isinstance(campaign_id, str) else None
         if campaign is None:
             return None
-        reason = f" ({campaign.stop_reason})" if campaign.stop_reason else ""
         if status is None and method == "campaign_create":
             return "created"
-        if status is None:
-            n = campaign.n_observations
-            return f"resumed from the journal: {campaign.status}{reason}, n_observations={n}"
         if status == "running" and campaign.status == "stopped":
-            return f"stopped{reason}"
+            return f"stopped{_reason(campaign)}"
         return None
 
     def _dispatch(self, method: str, params: dict) -> Any:
@@ -355,10 +395,17 @@ class Server:
 
     # ------------------------------------------------------------------ handlers
     def _campaign(self, campaign_id: Any) -> Campaign:
+        """The campaign, resumed from the journal (and logged so, as the journal held it)
+        when not loaded: the request's change is then logged against that state."""
         if not isinstance(campaign_id, str):
             raise InvalidParameterError(f"campaign_id must be a string, got {campaign_id!r}")
         if campaign_id not in self.campaigns:
-            self.campaigns[campaign_id] = Campaign.resume(self.journal, campaign_id)
+            campaign = self.campaigns[campaign_id] = Campaign.resume(self.journal, campaign_id)
+            self._request.status = campaign.status
+            _log(
+                f"{self._request.who}: resumed from the journal: {campaign.status}"
+                f"{_reason(campaign)}, n_observations={campaign.n_observations}"
+            )
         return self.campaigns[campaign_id]
 
     def server_ping(self) -> dict:
@@ -547,7 +594,8 @@ class Server:
 class _Workers:
     """One daemon thread per busy queue (a campaign's, or one of its methods'; see
     ``Server._answer``): runs its requests in arrival order and queues the replies for the
-    serving thread, which alone may use the socket.
+    serving thread, which alone may use the socket. A request whose answer fails all the
+    same (out of memory even for its error reply) gets none, and the queue goes on.
 
     Each worker runs torch on the thread count of the thread that made the workers
     (``adaptive serve`` sets 1): a fresh thread's first backward pass would otherwise reset
@@ -556,8 +604,10 @@ class _Workers:
 
     Args:
         answer: ``answer(identity, *job) -> reply frames``, or None when it queued the
-            rest of the job on another queue, which replies; never raises.
-        stop: once set, workers take no further request (one mid-request is abandoned).
+            rest of the job on another queue, which replies; ``job[0]`` is the request's
+            key, which its reply carries.
+        stop: once set, workers take no further request (one mid-request finishes, or is
+            abandoned after the grace of ``Server.serve_forever``).
     """
 
     def __init__(self, answer: Callable[..., list[bytes] | None], stop: threading.Event):
@@ -590,35 +640,32 @@ class _Workers:
     def _work(self, name: Hashable) -> None:
         me = threading.current_thread()
         torch.set_num_threads(self._torch_threads)
-        try:
-            while True:
-                with self._lock:  # the check and the removal at once: submit() sees either
-                    waiting = self._jobs[name]
-                    if not waiting or self._stop.is_set():
-                        del self._jobs[name]
-                        self._threads.discard(me)
-                        return
-                    identity, job = waiting.popleft()
-                    self._running += 1
-                try:
-                    reply = self._answer(identity, *job)
-                finally:
-                    with self._lock:
-                        self._running -= 1
-                if reply is None:  # answered by another worker
-                    continue
-                self._replies.put((identity, reply))
-                with self._lock:  # not after close(): the pipe's number may be reused by then
-                    if not self._closed:
-                        try:
-                            os.write(self._wake_write, b"\0")
-                        except BlockingIOError:  # the pipe is full: the serving thread wakes
-                            pass
-        except BaseException:  # answering failed (out of memory): the queue's next
-            with self._lock:  # request starts a new worker rather than queueing for ever
-                self._jobs.pop(name, None)
-                self._threads.discard(me)
-            raise
+        while True:
+            with self._lock:  # the check and the removal at once: submit() sees either
+                waiting = self._jobs[name]
+                if not waiting or self._stop.is_set():
+                    del self._jobs[name]
+                    self._threads.discard(me)
+                    return
+                identity, job = waiting.popleft()
+                self._running += 1
+            try:
+                reply = self._answer(identity, *job)
+            except BaseException:  # even its error reply failed (out of memory): none, []
+                traceback.print_exc()
+                reply = []
+            finally:
+                with self._lock:
+                    self._running -= 1
+            if reply is None:  # answered by another worker
+                continue
+            self._replies.put((identity, job[0], reply))
+            with self._lock:  # not after close(): the pipe's number may be reused by then
+                if not self._closed:
+                    try:
+                        os.write(self._wake_write, b"\0")
+                    except BlockingIOError:  # the pipe is full: the serving thread wakes
+                        pass
 
     def busy(self) -> int:
         """How many requests the workers are answering (each runs one at a time); a request
@@ -626,8 +673,13 @@ class _Workers:
         with self._lock:
             return self._running
 
-    def replies(self) -> list[tuple[bytes, list[bytes]]]:
-        """The ``(identity, reply frames)`` finished since the last call."""
+    def running(self) -> bool:
+        """Whether a worker runs; once none does, each finished request's reply is queued."""
+        with self._lock:
+            return bool(self._threads)
+
+    def replies(self) -> list[tuple[bytes, Hashable, list[bytes]]]:
+        """The ``(identity, key, reply frames)`` finished since the last call ([]: none)."""
         try:
             os.read(self.wake_fd, 65536)
         except BlockingIOError:
@@ -637,14 +689,8 @@ class _Workers:
             out.append(self._replies.get())
         return out
 
-    def close(self, grace_s: float) -> int:
-        """Wait up to ``grace_s`` seconds (``stop`` set) for the requests in progress, then
-        close the wake-up pipe; return how many workers are still running."""
-        deadline = time.monotonic() + grace_s
-        with self._lock:
-            threads = list(self._threads)
-        for thread in threads:
-            thread.join(max(0.0, deadline - time.monotonic()))
+    def close(self) -> int:
+        """Close the wake-up pipe; return how many workers are still running."""
         with self._lock:
             self._closed = True
             os.close(self.wake_fd)
@@ -680,13 +726,20 @@ def _refuse(
 
 
 def _who(identity: bytes, request_id: str | int | None, method: str, params: dict) -> str:
-    """A log line's request: method, campaign, client (its ``client_id``, else its ZeroMQ
-    identity in hex) and request id."""
-    client, short = params.get("client_id") or identity.hex(), _SHORT.repr
+    """A log line's request: method, campaign, client (its ``client_id`` when a string,
+    else its ZeroMQ identity in hex) and request id."""
+    client, short = params.get("client_id"), _SHORT.repr
+    if not isinstance(client, str) or not client:
+        client = identity.hex()
     return (
         f"{method} campaign={short(params.get('campaign_id'))} client={short(client)} "
         f"id={short(request_id)}"
     )
+
+
+def _reason(campaign: Campaign) -> str:
+    """A log line's `` (why)`` a campaign stopped, or nothing."""
+    return f" ({campaign.stop_reason})" if campaign.stop_reason else ""
 
 
 def _log(line: str) -> None:

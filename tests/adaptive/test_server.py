@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 import zmq
 
+import adaptive.server
 from adaptive import protocol
 from adaptive.campaign import Campaign
 from adaptive.client import Client
@@ -774,3 +775,71 @@ def test_observations_get_lists_the_failed_measurements_apart_in_journal_order(c
         "reasons": ["clogged", "beam dump"],
         "suggestion_ids": [clogged["id"], dumped["id"]],
     }
+
+
+@pytest.mark.parametrize("shape", [[0], [2]])
+def test_a_client_id_that_is_an_array_gets_a_typed_reply_and_the_server_serves_on(server, shape):
+    # the log line's client_id was tested for truth: the serving thread died of a ValueError
+    header = {"__array__": 0, "dtype": "<f8", "shape": shape}
+    envelope = {**PING, "id": "bad", "params": {"client_id": header}}
+    reply = raw_call(server.endpoint, [json.dumps(envelope).encode(), np.zeros(shape).tobytes()])
+    assert reply["error"]["type"] == "InvalidParameterError" and reply["id"] == "bad"
+    assert raw_call(server.endpoint, [json.dumps(PING).encode()])["ok"]
+
+
+def test_a_bug_while_receiving_a_request_is_its_error_reply_and_the_server_serves_on(
+    server, client, campaign, monkeypatch, capfd
+):
+    def submit(*args):
+        raise RuntimeError("can't start new thread")
+
+    monkeypatch.setattr(adaptive.server._Workers, "submit", submit)
+    with pytest.raises(RemoteError, match="can't start new thread") as caught:
+        client.call("campaign_status", campaign_id=campaign)
+    assert caught.value.type == "RuntimeError"
+    assert "Traceback" in capfd.readouterr().err  # a bug's traceback is logged
+    assert client.call("server_ping")["campaigns"] == 1
+
+
+def test_a_bug_outside_a_handler_is_its_error_reply_and_its_campaign_serves_on(
+    server, client, campaign, monkeypatch
+):
+    change = Server._change
+
+    def change_once(self, *args):
+        monkeypatch.setattr(Server, "_change", change)
+        raise RuntimeError("a bug in the log line")
+
+    monkeypatch.setattr(Server, "_change", change_once)
+    with pytest.raises(RemoteError, match="a bug in the log line") as caught:
+        put(client, campaign, 7100.0, 1.0)
+    assert caught.value.type == "RuntimeError"
+    assert put(client, campaign, 7150.0, 2.0)["n_observations"] == 2  # the first was journaled
+
+
+def test_a_restarted_server_logs_a_resume_as_the_journal_held_it_then_the_stop(tmp_path, capfd):
+    journal = tmp_path / "journal.sqlite"
+    first = Server(journal, bind="tcp://127.0.0.1:0")
+    with Client(first.start(), timeout_s=10, retries=0) as client:
+        try:
+            a = grid_campaign(client)
+            b = grid_campaign(client, goals={"max_observations": 2})
+            put(client, a, 7100.0, 1.0)
+            put(client, b, 7100.0, 1.0)
+        finally:
+            first.stop()
+    capfd.readouterr()
+    again = Server(journal, bind="tcp://127.0.0.1:0")
+    with Client(again.start(), timeout_s=10, retries=0) as client:
+        try:
+            client.call("campaign_stop", campaign_id=a, reason="beam lost")
+            put(client, b, 7150.0, 1.0)  # meets b's goal
+        finally:
+            again.stop()
+    lines = [line.split(": ", 1)[1] for line in capfd.readouterr().err.splitlines()]
+    assert lines == [
+        "resumed from the journal: running, n_observations=1",
+        "stopped (beam lost)",
+        "resumed from the journal: running, n_observations=1",
+        "stopped (reached max_observations=2)",
+    ]

@@ -30,5 +30,23 @@ def test_a_worker_keeps_one_torch_thread_through_a_recipe_gp_fit(one_thread):
 
     workers = _Workers(answer, threading.Event())
     workers.submit("campaign", b"client", ("fit",))
-    identity, reply = workers._replies.get(timeout=60)
-    assert (identity, reply) == (b"client", [b"1"])
+    assert workers._replies.get(timeout=60) == (b"client", "fit", [b"1"])
+
+
+def test_a_worker_whose_answer_fails_answers_the_requests_queued_behind_it(capfd):
+    # the worker died (out of memory making an error reply) and dropped the requests queued
+    queued = threading.Event()
+
+    def answer(identity, key):
+        if key == "bad":
+            assert queued.wait(60)
+            raise MemoryError
+        return [b"ok"]
+
+    workers = _Workers(answer, threading.Event())
+    workers.submit("campaign", b"one", ("bad",))
+    workers.submit("campaign", b"two", ("good",))
+    queued.set()
+    assert workers._replies.get(timeout=60) == (b"one", "bad", [])  # no reply, no copies
+    assert workers._replies.get(timeout=60) == (b"two", "good", [b"ok"])
+    assert "MemoryError" in capfd.readouterr().err

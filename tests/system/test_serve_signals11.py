@@ -71,6 +71,28 @@ def test_sigterm_stops_serve_cleanly_with_a_closing_line_and_the_journal_reopens
         server.stop()
 
 
+def test_a_request_in_progress_at_sigterm_gets_its_reply(tmp_path):
+    # its reply was dropped: a suggestions_get journaled a batch its client never received
+    script = SLOW_SERVE.replace("time.sleep(60)", "time.sleep(1) or {'slept': 1}")
+    run = serve(tmp_path / "journal.sqlite", "-c", script)
+    dealer = zmq.Context.instance().socket(zmq.DEALER)
+    dealer.setsockopt(zmq.LINGER, 0)
+    try:
+        dealer.connect(endpoint_of(run))
+        request = protocol.request("campaign_status", {"campaign_id": "c"})
+        dealer.send_multipart([b"", *protocol.encode(request)])
+        time.sleep(0.5)  # its worker is asleep in it
+        run.send_signal(signal.SIGTERM)
+        answered = dealer.poll(10_000)
+        _, err = run.communicate(timeout=30)
+        reply = protocol.decode(dealer.recv_multipart()[1:], "reply") if answered else None
+    finally:
+        dealer.close()
+        run.kill()
+    assert run.returncode == 0, err
+    assert reply is not None and protocol.unwrap_reply(reply) == {"slept": 1}, err
+
+
 def test_a_second_ctrl_c_while_a_request_runs_quits_at_once_with_exit_130(tmp_path):
     journal = tmp_path / "journal.sqlite"
     run = serve(journal, "-c", SLOW_SERVE)

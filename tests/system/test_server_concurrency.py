@@ -2,9 +2,10 @@
 checked by the order of replies over loopback sockets. A gate holds the long request in
 progress, inside the real handler; one test computes real insights instead."""
 
+import json
 import threading
 import time
-from functools import partial
+from functools import partial, wraps
 
 import numpy as np
 import pytest
@@ -14,6 +15,7 @@ import adaptive.server
 from adaptive import protocol
 from adaptive.campaign import Campaign
 from adaptive.client import Client
+from adaptive.errors import RemoteError
 from adaptive.journal import Journal
 from adaptive.records import Observation
 from adaptive.server import Server
@@ -136,6 +138,76 @@ def test_a_put_resent_while_its_original_runs_is_journaled_once(
     assert first == second and first["n_observations"] == 1
     assert len(Journal(server.journal_path).observations(campaign_id)) == 1
     assert not gate.started.acquire(timeout=0)  # the resend never reached observe
+
+
+def test_a_put_queued_behind_one_whose_client_id_is_an_array_is_answered_and_journaled(
+    server, client, sockets, monkeypatch
+):
+    # the bad put's log line killed the campaign's worker, and the put behind it was dropped
+    campaign_id = create(client)
+    gate = Gate(Campaign.observe)
+    monkeypatch.setattr(Campaign, "observe", lambda *args, **kwargs: gate(*args, **kwargs))
+    first = sockets(server.endpoint, request("observation_put", **put_params(campaign_id, 0.1)))
+    assert gate.wait_started()
+    array = {"__array__": 0, "dtype": "<f8", "shape": [0]}
+    bad = {"v": 1, "id": "bad", "method": "observation_put", "params": put_params(campaign_id, 0.2)}
+    bad["params"] |= {"client_id": array, "sequence": 1}
+    bad = sockets(server.endpoint, [json.dumps(bad).encode(), b""])
+    good = put_params(campaign_id, 0.3, 3.0) | {"client_id": "drv", "sequence": 1}
+    good = sockets(server.endpoint, request("observation_put", **good))
+    time.sleep(0.2)  # both queued behind the first
+    gate.release.set()
+    assert reply(first)["n_observations"] == 1
+    with pytest.raises(RemoteError, match="client_id must be a non-empty string") as caught:
+        reply(bad)
+    assert caught.value.type == "InvalidParameterError"
+    assert reply(good)["n_observations"] == 2
+    assert [o.value for o in Journal(server.journal_path).observations(campaign_id)] == [1.0, 3.0]
+
+
+def test_copies_of_a_read_sent_while_it_runs_run_it_once_and_get_its_reply(
+    server, client, sockets, monkeypatch
+):
+    # each copy (a polling dashboard's retry) was queued and run again: the queue grew
+    campaign_id = create(client)
+    for a in (0.1, 0.5, 0.9):
+        client.call("observation_put", **put_params(campaign_id, a, a))
+    gate = Gate(server.model_predict)
+    held = wraps(server.model_predict)(lambda **params: gate(**params))  # its parameters
+    monkeypatch.setitem(server.methods, "model_predict", held)
+    frames = request("model_predict", campaign_id=campaign_id, points=np.array([[0.5, 0.5]]))
+    copies = [sockets(server.endpoint, frames)]
+    assert gate.wait_started()
+    copies += [sockets(server.endpoint, frames) for _ in range(2)]
+    assert client.call("server_ping")["campaigns"] == 1  # both copies were read meanwhile
+    gate.release.set()
+    first, *others = [reply(socket) for socket in copies]
+    assert all(np.array_equal(other["mean"], first["mean"]) for other in others)
+    assert not gate.started.acquire(timeout=0.5)  # it ran once
+    assert client.call("campaign_status", campaign_id=campaign_id)["n_observations"] == 3
+
+
+def test_a_request_in_progress_at_stop_gets_its_reply_and_no_new_request_is_read(
+    server, client, sockets, monkeypatch
+):
+    # the reply of a request that ended within the grace was dropped: a suggestions_get
+    # journaled a batch its client never received
+    campaign_id = create(client)
+    gate = Gate(Campaign.observe)
+    monkeypatch.setattr(Campaign, "observe", lambda *args, **kwargs: gate(*args, **kwargs))
+    running = sockets(server.endpoint, request("observation_put", **put_params(campaign_id, 0.1)))
+    assert gate.wait_started()
+    stopping = threading.Thread(target=server.stop)
+    stopping.start()
+    time.sleep(0.3)  # the server has stopped reading
+    late = sockets(server.endpoint, request("observation_put", **put_params(campaign_id, 0.2)))
+    time.sleep(0.2)
+    gate.release.set()
+    assert reply(running)["n_observations"] == 1
+    stopping.join(WAIT_MS / 1000)
+    assert not server._thread.is_alive() and server.workers_left_running == 0
+    assert not late.poll(0)  # its client's retry goes to the next server
+    assert len(Journal(server.journal_path).observations(campaign_id)) == 1
 
 
 def test_a_stop_ends_the_server_while_a_request_runs_and_keeps_what_was_committed(
