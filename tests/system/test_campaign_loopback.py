@@ -21,8 +21,9 @@ from adaptive.errors import InvalidParameterError, RemoteError, ServerUnavailabl
 from adaptive.journal import Journal
 from drivers import DriverRun, SimulatedInstrument, replay_instrument, run_driver
 from simulators import KEdgeXAS
+from tests.shared_data import SHARED_DATA
 
-DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data"
+DATA = SHARED_DATA
 
 
 def energy_space(low, high):
