@@ -149,7 +149,7 @@ def bench_eels(
             seconds.append(time.perf_counter() - started)
         scores = score_identification(present, batch.labels)
         methods[name] = {
-            "f1_weighted": scores["weighted_f1"],
+            "f1_weighted": scores["f1_weighted"],
             "precision": scores["precision"],
             "recall": scores["recall"],
             "exact_match": scores["exact_match"],

@@ -171,7 +171,7 @@ def score_identification(present: np.ndarray, labels: np.ndarray) -> dict[str, f
         labels: (n, 80) bool labels.
 
     Returns:
-        ``weighted_f1`` (per-element F1 weighted by the element's positives),
+        ``f1_weighted`` (per-element F1 weighted by the element's positives),
         ``micro_f1``, ``precision`` and ``recall`` (micro), ``exact_match`` (fraction
         of spectra whose whole element set is right).
     """
@@ -183,7 +183,7 @@ def score_identification(present: np.ndarray, labels: np.ndarray) -> dict[str, f
     f1 = 2 * tp / np.maximum(2 * tp + fp + fn, 1)
     support = labels.sum(axis=0)
     return {
-        "weighted_f1": float((f1 * support).sum() / max(support.sum(), 1)),
+        "f1_weighted": float((f1 * support).sum() / max(support.sum(), 1)),
         "micro_f1": float(2 * tp.sum() / max(2 * tp.sum() + fp.sum() + fn.sum(), 1)),
         "precision": float(tp.sum() / max(tp.sum() + fp.sum(), 1)),
         "recall": float(tp.sum() / max(tp.sum() + fn.sum(), 1)),

@@ -164,8 +164,7 @@ def train_eels_net(
             from a random initialisation.
 
     Returns:
-        Validation metrics at the calibrated thresholds (``score_identification``, its
-        ``weighted_f1`` named ``f1_weighted`` as in ``adaptive bench eels``), plus
+        Validation metrics at the calibrated thresholds (``score_identification``), plus
         ``train_seconds``. The weights file holds ``state_dict``, ``arch``, ``config``,
         ``thresholds`` (80,), ``metrics``, ``settings``, ``history`` (mean loss per
         epoch) and ``validation`` (its probabilities, float16, and labels, bit-packed).
@@ -261,8 +260,8 @@ def train_eels_net(
     p = EELSIdentifier([net]).probabilities(validation.spectra, validation.window)
     thresholds = calibrate_thresholds(p, validation.labels)
     check_finite_training(lr, checkpoint_dir, net, history, thresholds, p)
-    scores = score_identification(p > thresholds, validation.labels)
-    metrics = {"f1_weighted": scores.pop("weighted_f1"), **scores, "train_seconds": seconds}
+    metrics = score_identification(p > thresholds, validation.labels)
+    metrics["train_seconds"] = seconds
     out_path.parent.mkdir(parents=True, exist_ok=True)
     save_file(
         {

@@ -112,7 +112,7 @@ def fake_networks(monkeypatch):
     monkeypatch.setattr(bench_eels, "simulate_eels", lambda *_: batch)
     monkeypatch.setattr(FakeIdentifier, "calls", [])
     monkeypatch.setattr(bench_eels.EELSIdentifier, "from_files", FakeIdentifier)
-    scores = {"weighted_f1": 1.0, "precision": 1.0, "recall": 1.0, "exact_match": 1.0}
+    scores = {"f1_weighted": 1.0, "precision": 1.0, "recall": 1.0, "exact_match": 1.0}
     monkeypatch.setattr(bench_eels, "score_identification", lambda *_: scores)
     return n
 

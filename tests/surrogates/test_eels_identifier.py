@@ -118,7 +118,7 @@ def test_score_identification_counts_errors():
     extra[0, 5] = True
     scores = score_identification(extra, labels)
     assert scores["exact_match"] == 0.75 and scores["recall"] == 1.0
-    assert scores["precision"] == 4 / 5 and scores["weighted_f1"] == 1.0  # Be's F1 unchanged
+    assert scores["precision"] == 4 / 5 and scores["f1_weighted"] == 1.0  # Be's F1 unchanged
 
 
 # ------------------------------------------------------------------------- identifier
@@ -371,7 +371,7 @@ def test_committed_networks_identify_fresh_simulated_spectra(names):
     test = simulate_eels(500, seed=777)
     _, present = identifier.identify(test.spectra, test.window)
     scores = score_identification(present, test.labels)
-    assert scores["weighted_f1"] > F1_FLOOR and scores["exact_match"] > EXACT_FLOOR, scores
+    assert scores["f1_weighted"] > F1_FLOOR and scores["exact_match"] > EXACT_FLOOR, scores
 
 
 @needs_weights
