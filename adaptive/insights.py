@@ -36,7 +36,7 @@ def fewest_explained(n_factors: int) -> int:
 @dataclass(frozen=True)
 class Recipes:
     """A recipe strategy's data at one moment, all that the insights read of it: copied
-    (25 ms at 119 recipes; 1.3 s at 1,000 in 125 rounds, a ``data(first=e)`` per round) so
+    (25 ms at 119 recipes) so
     that SHAP can run on another thread while the strategy learns on. Rows are those of
     ``BatchBO.data(in_order=True)``.
 
@@ -46,7 +46,7 @@ class Recipes:
         x: the recipes (n, d) in the unit cube; y: their objective (n,).
         round_ends: ``BatchBO.round_ends()``.
         variances: per round end e, the variance (e,) or None of the first e recipes'
-            objective (``BatchBO.data(first=e)``).
+            objective (``BatchBO.round_variances()``).
         spectrum_x: the recipes with spectra (k, d); spectra: theirs (k, w)
             (``BatchBO.spectrum_data()``).
     """
@@ -67,7 +67,7 @@ class Recipes:
         """``strategy``'s data now."""
         x, y, _ = strategy.data(in_order=True)
         ends = tuple(strategy.round_ends())
-        variances = tuple(strategy.data(first=end)[2] for end in ends)
+        variances = tuple(strategy.round_variances())
         settings = (strategy.space, strategy.minimize, strategy.fit_net, strategy.net_losses)
         return cls(*settings, x, y, ends, variances, *strategy.spectrum_data())
 

@@ -17,6 +17,7 @@ from adaptive.errors import InvalidParameterError, OutOfSpaceError
 from adaptive.objectives import SpectrumObjective, reduce_replicates, reduce_spectra
 from adaptive.records import Observation, Spectrum, Suggestion
 from adaptive.space import READBACK_TOLERANCE, Space, jitters
+from adaptive.strategy import observation_list
 from surrogates.batch_acquisition import BATCH_METHODS, select_batch
 from surrogates.net_acquisition import pick_diverse, predicted_loss
 from surrogates.recipe_gp import fit_recipe_gp, posterior_mean_std
@@ -318,7 +319,7 @@ class BatchBO:
         return pool
 
     def observe(self, observations: Sequence[Observation]) -> None:
-        for obs in observations:
+        for obs in observation_list(observations, self.name):
             if id(obs) in self._observed:  # this very object: already learned
                 continue
             if obs.value is None:
@@ -396,9 +397,7 @@ class BatchBO:
         """The measured recipes as points, in the row order of ``data(in_order)``."""
         return [self._point(k) for k in self._sorted_recipes(in_order)[0]]
 
-    def data(
-        self, in_order: bool = False, first: int | None = None
-    ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    def data(self, in_order: bool = False) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
         """Recipes (n, d) in the unit cube, median objective (n,), its variance (n,) or None.
 
         The variance of recipe i's median of c_i droplets is s^2 f(c_i) / c_i, with f
@@ -411,28 +410,46 @@ class BatchBO:
         own sample variance is too unsteady to fix the noise with.
 
         Sorted by recipe, or with ``in_order`` by round (see ``_rounds``), then by when
-        each recipe was first measured. ``first`` keeps the first that many recipes in
-        that order (``in_order`` implied), for the variance too, so later recipes'
-        droplets leave a round's data alone.
+        each recipe was first measured.
         """
-        keys, x = self._sorted_recipes(in_order or first is not None)
-        keys, x = keys[:first], x[:first]
-        reps = [np.array([value for _, value, _ in self._values[k]]) for k in keys]
-        stated = [[u for _, _, u in self._values[k]] for k in keys]  # uncertainties
-        y = np.array([reduce_replicates(r) for r in reps])
-        counts = np.array([len(r) for r in reps])
-        dof = int(np.sum(counts - 1))
-        uncertain = bool(keys) and all(u is not None for us in stated for u in us)
-        if dof < MIN_NOISE_DOF and not uncertain:
-            return x, y, None
-        droplet_var = np.zeros(len(keys))
-        if dof >= MIN_NOISE_DOF:
-            droplet_var[:] = sum(np.sum((r - r.mean()) ** 2) for r in reps) / dof
-        if uncertain:
-            droplet_var = np.maximum(droplet_var, [np.mean(np.square(us)) for us in stated])
+        keys, x = self._sorted_recipes(in_order)
+        y = np.array([reduce_replicates([value for _, value, _ in self._values[k]]) for k in keys])
+        return x, y, self._variances(keys, [len(keys)])[0]
+
+    def round_variances(self) -> list[np.ndarray | None]:
+        """Per end e of ``round_ends()``, the variance (e,) or None that ``data`` gives the
+        first e recipes of ``data(in_order=True)`` when they are all there is: later
+        recipes' droplets leave a round's data alone."""
+        return self._variances(self._sorted_recipes(True)[0], self.round_ends())
+
+    def _variances(self, keys: list[tuple], ends: list[int]) -> list[np.ndarray | None]:
+        """``data``'s variance (e,) or None of the first e of ``keys`` (n,), for each e of
+        ``ends``, in one pass over the readings."""
+        readings = [self._values[k] for k in keys]
+        counts = np.array([len(r) for r in readings])
+        squares = [
+            np.sum((v - v.mean()) ** 2) for v in (np.array([r[1] for r in rs]) for rs in readings)
+        ]
+        dof = np.cumsum([0, *(counts - 1)])  # of the first e recipes at index e
+        pooled = np.cumsum([0.0, *squares])
+        stated = [[u for _, _, u in rs] for rs in readings]  # uncertainties
+        told = np.cumprod([1, *(None not in us for us in stated)])  # all carry one, to e
+        mean_square = np.array([np.mean(np.square(us)) if None not in us else 0.0 for us in stated])
         table = len(MEDIAN_VARIANCE_FACTOR)
-        factor = [MEDIAN_VARIANCE_FACTOR[c - 1] if c <= table else np.pi / 2 for c in counts]
-        return x, y, droplet_var * np.array(factor) / counts
+        factor = np.array(
+            [MEDIAN_VARIANCE_FACTOR[c - 1] if c <= table else np.pi / 2 for c in counts]
+        )
+        variances = []
+        for e in ends:
+            uncertain = e > 0 and bool(told[e])
+            if dof[e] < MIN_NOISE_DOF and not uncertain:
+                variances.append(None)
+                continue
+            droplet_var = np.full(e, pooled[e] / dof[e] if dof[e] >= MIN_NOISE_DOF else 0.0)
+            if uncertain:
+                droplet_var = np.maximum(droplet_var, mean_square[:e])
+            variances.append(droplet_var * factor[:e] / counts[:e])
+        return variances
 
     def spectrum_data(self) -> tuple[np.ndarray, np.ndarray]:
         """Recipes with spectra (n, d) in the unit cube, in the row order of

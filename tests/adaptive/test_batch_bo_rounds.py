@@ -87,3 +87,30 @@ def test_suggestions_asked_for_one_at_a_time_make_rounds_of_q():
             [Observation(suggestion.point, value=float(k), suggestion_id=suggestion.id, time=k)]
         )
     assert strategy.round_ends() == [4, 8, 12]
+
+
+def test_round_variances_are_those_of_each_round_alone():
+    """Droplets replicated only in round 2, uncertainties only in round 0: each round's
+    variance is what ``data`` gives a strategy that holds only the recipes up to it."""
+    full = BatchBO(SPACE, q=3, n_initial=3, batch_method="thompson")
+    observations = []
+    for i in range(9):
+        point = {"a": float(i), "b": 9.0 - i}
+        droplets = 3 if i >= 6 else 1
+        uncertainty = 0.5 if i < 3 else None
+        observations += [
+            Observation(point, value=i + 0.1 * d, uncertainty=uncertainty, time=i)
+            for d in range(droplets)
+        ]
+    full.observe(observations)
+    assert full.round_ends() == [3, 6, 9]
+    variances = full.round_variances()
+    for end, variance in zip(full.round_ends(), variances, strict=True):
+        alone = BatchBO(SPACE, q=3, n_initial=3, batch_method="thompson")
+        alone.observe([o for o in observations if o.time < end])
+        expected = alone.data(in_order=True)[2]
+        if expected is None:
+            assert variance is None
+        else:
+            assert variance.tolist() == expected.tolist()
+    assert variances[0] is not None and variances[1] is None and variances[2] is not None
