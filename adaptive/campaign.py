@@ -67,8 +67,12 @@ class Goals:
 
     @classmethod
     def from_dict(cls, data: Any) -> Goals:
+        """Build from ``{"max_observations"?, "stop_on_convergence"?}``; None or a ``Goals``
+        is taken as it is (None: the defaults)."""
         if data is None:
             return cls()
+        if isinstance(data, Goals):
+            return data
         if not isinstance(data, dict) or set(data) - {"max_observations", "stop_on_convergence"}:
             raise InvalidParameterError(
                 f"goals are {{max_observations: int, stop_on_convergence: bool}}, got {data!r}"
@@ -184,11 +188,12 @@ class Campaign:
         ``journal`` is a :class:`~adaptive.journal.Journal`; ``space`` a ``Space`` or its
         ``to_dict()``. ``strategy`` is a config ``{"name": ..., "options": {...}}`` (wire
         JSON, checked by ``make_strategy``), from which the campaign builds its
-        ``self.strategy``, a :class:`~adaptive.strategy.Strategy`. ``objective`` (a
-        ``SpectrumObjective.to_dict()``) turns each observed spectrum into the scalar the
-        strategy optimises. ``analysis`` (see ``adaptive.analysis``) runs on each observed
-        spectrum; its features are journaled with the observation and one of them may be
-        the value.
+        ``self.strategy``, a :class:`~adaptive.strategy.Strategy`. ``goals``: a ``Goals`` or
+        its dict (None: no limit, stop on convergence). ``objective`` (a
+        ``SpectrumObjective`` or its ``to_dict()``) turns each observed spectrum into the
+        scalar the strategy optimises. ``campaign_id``: None makes a new 12-hex one.
+        ``analysis`` (see ``adaptive.analysis``) runs on each observed spectrum; its
+        features are journaled with the observation and one of them may be the value.
         ``pending_ttl_s``: release pending suggestions not observed within this many
         seconds (see ``expire_pending``); None keeps them pending until released.
         An energy_scan whose starting grid is larger than ``max_observations`` is refused, and
@@ -295,7 +300,10 @@ class Campaign:
             )
 
     def suggest(self, n: int) -> list[Suggestion]:
-        """Up to ``n`` (at most ``MAX_SUGGESTIONS``) new suggestions; none once a goal is met.
+        """Up to ``n`` (at most ``MAX_SUGGESTIONS``) new suggestions; none when this call finds
+        a goal met (it stops the campaign). A stopped campaign (``stop``, or the put that met
+        ``max_observations``) raises :class:`CampaignStoppedError`: loop while ``status`` is
+        ``"running"`` (the server's ``suggestions_get`` answers a stopped one with none).
 
         No more than ``max_observations`` minus the observations so far and the pending
         suggestions, so batches (or drivers sharing the campaign) do not overshoot the goal;
@@ -428,6 +436,11 @@ class Campaign:
         ``CAMPAIGN_METADATA`` keys, or with a spectrum of more than ``MAX_CHANNELS``
         channels, is refused.
         """
+        if not isinstance(observation, Observation):
+            raise InvalidParameterError(
+                f"observe takes one Observation(point=..., value=..., suggestion_id=...) "
+                f"(adaptive.Observation), got {type(observation).__name__}"
+            )
         self.last_learned = None
         retry = self._is_retry(observation, client_id, sequence)
         late = self.status != "running" and not retry

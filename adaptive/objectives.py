@@ -602,7 +602,10 @@ class SpectrumObjective:
     @classmethod
     def from_dict(cls, config: Mapping[str, Any]) -> SpectrumObjective:
         """Build from :meth:`to_dict` output or a campaign's ``objective`` (see
-        :data:`OBJECTIVE_SHAPE`); unknown keys are rejected."""
+        :data:`OBJECTIVE_SHAPE`); unknown keys are rejected. A ``SpectrumObjective`` is
+        taken as it is."""
+        if isinstance(config, SpectrumObjective):
+            return config
         if not isinstance(config, Mapping):
             raise InvalidParameterError(
                 f"an objective is {OBJECTIVE_SHAPE}, not the {type(config).__name__} "

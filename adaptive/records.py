@@ -220,7 +220,7 @@ class Observation:
         point: ``{dimension name: value}``.
         value: the scalar result (None when only a spectrum was measured).
         uncertainty: one standard deviation of ``value``, if known.
-        spectrum: optional measured spectrum.
+        spectrum: optional measured spectrum, a :class:`Spectrum` (a mapping is refused).
         suggestion_id: id of the suggestion this answers, if any.
         metadata: free JSON-able details (detector, helicity, counts, ...).
         time: UNIX seconds when measured.
@@ -250,7 +250,12 @@ class Observation:
                     f"a failed measurement (failed={self.failed!r}) has no value or "
                     "uncertainty; drop them, or drop failed if the measurement worked"
                 )
-        elif self.value is None and self.spectrum is None:
+        if self.spectrum is not None and not isinstance(self.spectrum, Spectrum):
+            raise InvalidParameterError(
+                f"spectrum must be a Spectrum, got {type(self.spectrum).__name__}; build one "
+                "with Spectrum(x=..., y=..., x_units=..., y_units=...) (adaptive.Spectrum)"
+            )
+        if self.failed is None and self.value is None and self.spectrum is None:
             raise InvalidParameterError(
                 "an observation needs a value or a spectrum; for a failed measurement (a "
                 "clogged reactor, a broken sample) send failed='<why>' instead of a value"

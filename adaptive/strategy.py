@@ -7,16 +7,22 @@ from typing import Any, ClassVar, Protocol, runtime_checkable
 
 import numpy as np
 
+from adaptive.errors import InvalidParameterError
 from adaptive.records import Observation, Suggestion
+
+#: The methods a strategy defines (see ``Strategy``), besides its ``name``.
+METHODS = ("observe", "suggest", "predict", "stop_reason", "state", "load_state")
 
 
 @runtime_checkable
 class Strategy(Protocol):
     """What every strategy offers the campaign.
 
-    Constructors store settings only (``space`` plus keyword options); learned
-    state comes from ``observe``. ``state``/``load_state`` carry what cannot be
-    re-derived from the observations (warm-started hyperparameters, counters).
+    Constructors store settings only (``space`` plus keyword options, plain JSON, which
+    a campaign's ``{"name": ..., "options": {...}}`` config passes); learned state comes
+    from ``observe``. ``state``/``load_state`` carry what cannot be re-derived from the
+    observations (warm-started hyperparameters, counters). A class of one's own serves
+    campaigns once ``adaptive.strategies.register_strategy`` has added it under its ``name``.
     """
 
     name: ClassVar[str]
@@ -39,3 +45,33 @@ class Strategy(Protocol):
 
     def load_state(self, state: dict) -> None:
         """Restore what ``state`` returned."""
+
+
+def observation_list(observations: Any, name: str) -> Sequence[Observation]:
+    """``observations`` if it is a sequence (a list) of ``Observation``, else an error saying
+    so (a single one is refused: ``observe([observation])``); ``name`` is the strategy's."""
+    if isinstance(observations, Sequence) and all(
+        isinstance(obs, Observation) for obs in observations
+    ):
+        return observations
+    one = "; pass one as [observation]" if isinstance(observations, Observation) else ""
+    raise InvalidParameterError(
+        f"{name}.observe takes a list of Observation objects, got "
+        f"{type(observations).__name__}{one}"
+    )
+
+
+def check_state(name: str, state: Any, keys: set[str]) -> None:
+    """Refuse a ``state`` for strategy ``name`` that is not a mapping of exactly ``keys``
+    (what its ``state()`` returns)."""
+    if not isinstance(state, dict):
+        raise InvalidParameterError(
+            f"{name} state must be the mapping its state() returned, got {type(state).__name__}"
+        )
+    unknown, missing = sorted(set(state) - keys), sorted(keys - set(state))
+    if unknown or missing:
+        raise InvalidParameterError(
+            f"{name} state "
+            + (f"has unknown keys {unknown}" if unknown else f"lacks {missing}")
+            + "; load only what its state() returned"
+        )

@@ -29,9 +29,11 @@ JOURNAL_RETRY_S = 0.5
 
 @dataclass(frozen=True)
 class DriverRun:
-    """How a driver loop ended. ``waiting_on``: ids of pending suggestions (another
-    driver's, or a dead run's) that hold up a running campaign that made no new one;
-    measure them (``resume_pending=True``) or release them (``suggestions_release``)."""
+    """How a driver loop ended. ``n_measured``: suggestions measured (each of
+    ``replicates`` readings: 12 suggestions of 2 put 24). ``waiting_on``: ids of pending
+    suggestions (another driver's, or a dead run's) that hold up a running campaign that
+    made no new one; measure them (``resume_pending=True``) or release them
+    (``suggestions_release``)."""
 
     n_measured: int
     status: str
@@ -72,8 +74,10 @@ def run_driver(
         instrument: moves and reads (an :class:`~drivers.protocols.Instrument`); its
             ``read()`` returns a :class:`~drivers.protocols.Reading`.
         batch: suggestions asked for per round trip, at most ``MAX_SUGGESTIONS``.
-        max_measurements: stop the loop (not the campaign) after this many.
-        on_measured: called with (count, reply of the put) after each measurement.
+        max_measurements: stop the loop (not the campaign) after this many suggestions
+            measured (``replicates`` readings each).
+        on_measured: called with (suggestions measured so far, reply of the last put)
+            after each suggestion's readings.
         replicates: readings per suggestion (droplets of one recipe), each put.
         resume_pending: first measure what a run of this driver that died mid-batch
             left: the readings its last suggestion lacks (``replicates`` minus those

@@ -1,4 +1,5 @@
-"""Strategies by name, and the one way to build one from a config."""
+"""Strategies by name, the one way to build one from a config, and ``register_strategy``
+to serve a class of one's own."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from adaptive.strategies.conventional_scan import ConventionalScan
 from adaptive.strategies.energy_scan import EnergyScan
 from adaptive.strategies.random_scan import RandomScan
 from adaptive.strategies.uniform_grid import UniformGrid
+from adaptive.strategy import METHODS
 
 STRATEGIES = {
     cls.name: cls for cls in (EnergyScan, UniformGrid, ConventionalScan, RandomScan, BatchBO)
@@ -54,6 +56,39 @@ def make_strategy(config: Any, space: Space, objective: SpectrumObjective | None
         raise InvalidParameterError(f"{what}: {err}") from None
 
 
+def register_strategy(cls: type) -> type:
+    """Add ``cls``, a class of the ``adaptive.strategy.Strategy`` protocol, to
+    ``STRATEGIES`` under its ``name``, so campaigns (``Campaign.create``, a ``Server`` in
+    this process) build it from ``{"name": cls.name, "options": {...}}``: its constructor
+    takes the ``Space``, then the options as keywords (plain JSON). Register it before a
+    journal holding its campaigns is resumed or served. Registering it again does nothing.
+
+    Raises:
+        InvalidParameterError: ``cls`` is not a class, its ``name`` is not text or already
+            names another strategy, or it lacks one of the protocol's methods.
+    """
+    if not isinstance(cls, type):
+        raise InvalidParameterError(f"register_strategy takes a class, got {cls!r}")
+    name = getattr(cls, "name", None)
+    if not isinstance(name, str) or not name.strip():
+        raise InvalidParameterError(
+            f"{cls.__name__} needs a class attribute name, the text a strategy config names "
+            f"it by; got {name!r}"
+        )
+    if STRATEGIES.get(name, cls) is not cls:
+        raise InvalidParameterError(
+            f"{name!r} already names the strategy {STRATEGIES[name].__name__}; give "
+            f"{cls.__name__} another name"
+        )
+    missing = [method for method in METHODS if not callable(getattr(cls, method, None))]
+    if missing:
+        raise InvalidParameterError(
+            f"{cls.__name__} lacks the Strategy methods {missing} (adaptive.strategy.Strategy)"
+        )
+    STRATEGIES[name] = cls
+    return cls
+
+
 __all__ = [
     "STRATEGIES",
     "BatchBO",
@@ -62,4 +97,5 @@ __all__ = [
     "RandomScan",
     "UniformGrid",
     "make_strategy",
+    "register_strategy",
 ]

@@ -17,7 +17,7 @@ from adaptive.errors import InvalidParameterError, OutOfSpaceError
 from adaptive.objectives import SpectrumObjective, reduce_replicates, reduce_spectra
 from adaptive.records import Observation, Spectrum, Suggestion
 from adaptive.space import READBACK_TOLERANCE, Space, jitters
-from adaptive.strategy import observation_list
+from adaptive.strategy import check_state, observation_list
 from surrogates.batch_acquisition import BATCH_METHODS, select_batch
 from surrogates.net_acquisition import pick_diverse, predicted_loss
 from surrogates.recipe_gp import fit_recipe_gp, posterior_mean_std
@@ -87,9 +87,11 @@ class BatchBO:
 
     Args:
         space: the recipe space (constraints and steps are respected).
-        q: default batch size, 1 to ``MAX_BATCH`` (a request for ``n`` overrides it);
-            qlognei, kriging_believer and ucb pick at most ``MAX_GREEDY_BATCH`` per request
-            (``q`` only sets the default request and the initial design).
+        q: batch size, 1 to ``MAX_BATCH``: the default ``n`` of ``suggest`` (a campaign
+            always passes the ``n`` it is asked for: ``suggestions_get``'s default is 1, so
+            ask for ``n=q``), the default initial design, and the size of a round (see
+            ``_rounds``); qlognei, kriging_believer and ucb pick at most
+            ``MAX_GREEDY_BATCH`` per request.
         batch_method: one of ``qlognei`` (sequential greedy, default),
             ``kriging_believer``, ``local_penalization``, ``thompson``, ``ucb``
             (see ``surrogates.batch_acquisition``).
@@ -748,16 +750,27 @@ class BatchBO:
     def predict(self, points: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
         """Posterior mean and std (m,) of the objective at recipes ``points`` (m, d) in space
         units, columns in ``space.names`` order; one recipe may be (d,), and with d = 1
-        ``points`` may be (m,)."""
-        rows = np.asarray(points, float)
+        ``points`` may be (m,). A list of m recipes as mappings ``{name: value}`` is taken
+        too: the way to name categorical choices that are text."""
         d = len(self.space.names)
-        if rows.ndim == 1 and (d == 1 or rows.size == d):
-            rows = rows[:, None] if d == 1 else rows[None]
-        if rows.ndim != 2 or rows.shape[1] != d:
-            raise InvalidParameterError(
-                f"points must be an (m, {d}) array, columns {list(self.space.names)}, or one "
-                f"recipe ({d},); got shape {rows.shape}"
-            )
+        if isinstance(points, list | tuple) and points and isinstance(points[0], dict):
+            recipes = list(points)
+        else:
+            try:
+                rows = np.asarray(points, float)
+            except (TypeError, ValueError) as err:
+                raise InvalidParameterError(
+                    f"points must be an (m, {d}) array of numbers, columns "
+                    f"{list(self.space.names)}, or a list of recipes {{name: value}}: {err}"
+                ) from None
+            if rows.ndim == 1 and (d == 1 or rows.size == d):
+                rows = rows[:, None] if d == 1 else rows[None]
+            if rows.ndim != 2 or rows.shape[1] != d:
+                raise InvalidParameterError(
+                    f"points must be an (m, {d}) array, columns {list(self.space.names)}, or "
+                    f"one recipe ({d},); got shape {rows.shape}"
+                )
+            recipes = [dict(zip(self.space.names, row, strict=True)) for row in rows]
         x, y, y_var = self.data()
         if len(x) < 2:
             raise InvalidParameterError(
@@ -766,8 +779,7 @@ class BatchBO:
             )
         if self.gp is None or self._gp_data != fingerprint(x, y, y_var):
             self._fit_gp(x, y, y_var)
-        unit = self.space.to_unit([dict(zip(self.space.names, row, strict=True)) for row in rows])
-        mean, std = posterior_mean_std(self.gp, unit)
+        mean, std = posterior_mean_std(self.gp, self.space.to_unit(recipes))
         return (-mean if self.minimize else mean), std
 
     def round_ends(self) -> list[int]:
@@ -890,9 +902,7 @@ class BatchBO:
         }
 
     def load_state(self, state: dict) -> None:
-        unknown = set(state) - {"search_box", "widened_on", "batches"}
-        if unknown:
-            raise InvalidParameterError(f"unknown batch_bo state keys {sorted(unknown)}")
+        check_state(self.name, state, {"search_box", "widened_on", "batches"})
         self.search_box = {k: list(v) for k, v in state["search_box"].items()}
         self._widened_on = int(state["widened_on"])
         self._batches = [list(ids) for ids in state["batches"]]

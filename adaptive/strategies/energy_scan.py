@@ -11,6 +11,7 @@ from adaptive.arrays import check_bool, check_int, is_finite_number
 from adaptive.errors import InvalidParameterError
 from adaptive.space import Space
 from adaptive.strategies.scan import Scan
+from adaptive.strategy import check_state
 from surrogates.warped_gp import WarpedGP
 
 #: The largest initial grid: each GP refit costs O(n^3), so a longer grid is a grid scan.
@@ -258,7 +259,9 @@ class EnergyScan(Scan):
         return out
 
     def predict(self, points: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
-        """GP posterior mean and std at energies ``points`` (m,), each (m,).
+        """GP posterior mean and std at energies ``points`` (m,), each (m,); with fewer
+        than 3 observations the GP is not fitted yet: linear interpolation and std None
+        (``Scan.predict``, which needs 2).
 
         One number is one energy (m = 1); an (m, 1) column is taken as (m,).
 
@@ -306,9 +309,7 @@ class EnergyScan(Scan):
 
     def load_state(self, state: dict[str, Any]) -> None:
         keys = {"model", "calm_fits", "last_mean", "fitted_on", "last_max_std", "last_change"}
-        unknown = set(state) - keys
-        if unknown:
-            raise InvalidParameterError(f"unknown energy_scan state keys {sorted(unknown)}")
+        check_state(self.name, state, keys)
         self.model.load_state(state["model"])
         self._ahead = None
         self._calm_fits = int(state["calm_fits"])

@@ -11,6 +11,7 @@ from adaptive.arrays import as_positions, check_int
 from adaptive.errors import InvalidParameterError, OutOfSpaceError
 from adaptive.records import Observation, Suggestion
 from adaptive.space import Space
+from adaptive.strategy import observation_list
 
 #: Positions closer than this fraction of the scan's range count as the same position.
 SAME = 1e-9
@@ -76,7 +77,7 @@ class Scan:
         return float(self.dimension.high)
 
     def observe(self, observations: Sequence[Observation]) -> None:
-        for obs in observations:
+        for obs in observation_list(observations, self.name):
             if obs.value is None:
                 raise InvalidParameterError(
                     f"{self.name} needs a scalar value per observation; "
