@@ -299,11 +299,12 @@ class Campaign:
                 f"campaign {self.id} stopped ({self.stop_reason}); create a new one to go on"
             )
 
-    def suggest(self, n: int) -> list[Suggestion]:
-        """Up to ``n`` (at most ``MAX_SUGGESTIONS``) new suggestions; none when this call finds
-        a goal met (it stops the campaign). A stopped campaign (``stop``, or the put that met
-        ``max_observations``) raises :class:`CampaignStoppedError`: loop while ``status`` is
-        ``"running"`` (the server's ``suggestions_get`` answers a stopped one with none).
+    def suggest(self, n: int = 1) -> list[Suggestion]:
+        """Up to ``n`` (default 1, as for the wire's ``suggestions_get``; at most
+        ``MAX_SUGGESTIONS``) new suggestions; none when this call finds a goal met (it stops
+        the campaign). A stopped campaign (``stop``, or the put that met ``max_observations``)
+        raises :class:`CampaignStoppedError`: loop while ``status`` is ``"running"`` (the
+        server's ``suggestions_get`` answers a stopped one with none).
 
         No more than ``max_observations`` minus the observations so far and the pending
         suggestions, so batches (or drivers sharing the campaign) do not overshoot the goal;

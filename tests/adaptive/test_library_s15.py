@@ -35,6 +35,11 @@ def test_campaign_observe_refuses_a_mapping(tmp_path):
     assert campaign.n_observations == 0
 
 
+def test_campaign_suggest_asks_for_one_by_default(tmp_path):
+    campaign = Campaign.create(Journal(tmp_path / "j.sqlite"), ENERGY, {"name": "grid"})
+    assert len(campaign.suggest()) == 1 and len(campaign.pending) == 1
+
+
 @pytest.mark.parametrize("strategy", [EnergyScan(ENERGY), BatchBO(RECIPE, q=2)])
 def test_strategy_observe_refuses_one_observation(strategy):
     point = {name: 9000.0 if name == "energy" else 0.5 for name in strategy.space.names}
