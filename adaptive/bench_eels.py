@@ -31,7 +31,7 @@ from surrogates.eels_identifier import (
     score_identification,
 )
 from surrogates.eels_net import COMMITTED_NETWORKS, WEIGHTS_DIR
-from surrogates.eels_training import TEST_SEED, VALIDATION_SEED, simulate_eels
+from surrogates.eels_training import TEST_SEED, VALIDATION_SEED, simulate_eels, spectra_in_memory
 
 #: Labels of the eXSpy example, whose file carries none.
 EXSPY_LABELS = {"exspy_coreloss_Mn_O.msa": ("Mn", "O")}
@@ -114,8 +114,9 @@ def bench_eels(
             were calibrated on) or a network's training seed (in its ``settings``: the
             test set would repeat the windows and most element sets of its training
             spectra, and with no ``augment`` the spectra too), ``real_spectra`` refuses
-            ``data_dir``, or a weights file cannot be loaded
-            (``EELSIdentifier.from_files``).
+            ``data_dir``, a weights file cannot be loaded
+            (``EELSIdentifier.from_files``), or the ``n`` test spectra do not fit in
+            memory.
     """
     if seed == VALIDATION_SEED:
         raise InvalidParameterError(
@@ -138,7 +139,8 @@ def bench_eels(
             )
     if len(members) > 1:
         identifiers["ensemble"] = load(members)
-    batch = simulate_eels(n, seed)
+    with spectra_in_memory(f"--n {n} test spectra", n):
+        batch = simulate_eels(n, seed)
     methods = {}
     for name, identifier in identifiers.items():
         identifier.identify(batch.spectra[:INFERENCE_BATCH], batch.window[:INFERENCE_BATCH])

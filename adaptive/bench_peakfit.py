@@ -23,6 +23,7 @@ from tqdm import tqdm
 from adaptive.errors import InvalidParameterError
 from simulators.xps import XPSBatch, XPSSimulator
 from simulators.xps_files import read_xps
+from surrogates.checkpoints import fits_in_memory
 from surrogates.peak_baselines import fit_em, fit_lmfit_naive, fit_lmfit_oracle
 from surrogates.peak_fitter import PeakFitter
 from surrogates.peak_metrics import match_peaks
@@ -89,14 +90,18 @@ def bench_peakfit(
     pipeline's extraction run batched, the least-squares fits one spectrum at a time).
     ``data_dir`` is checked first (``reference_files``), so a wrong one loses no run.
     ``predictor`` is the peak network of the pipeline and network methods (None: the
-    committed one; ``PeakNetPredictor.load(path)`` for retrained weights).
+    committed one; ``PeakNetPredictor.load(path)`` for retrained weights). ``n`` test
+    spectra that do not fit in memory are refused (``fits_in_memory``).
     """
     if data_dir is not None:
         reference_files(data_dir)
-    batch = XPSSimulator().sample(n, seed)
-    energy, counts = to_binding_order(
-        batch.energy, batch.counts, batch.kinetic, batch.photon_energy
-    )
+    simulator = XPSSimulator()
+    each = 6 * 8 * simulator.n_points  # the batch's 4 float rows, their 2 in binding order
+    with fits_in_memory(f"--n {n} test spectra", n, each):
+        batch = simulator.sample(n, seed)
+        energy, counts = to_binding_order(
+            batch.energy, batch.counts, batch.kinetic, batch.photon_energy
+        )
     fitter = PeakFitter(predictor=predictor)
     runners: dict[str, Callable[[], list[PeakFitResult]]] = {
         "pipeline": lambda: fitter.fit_batch(energy, counts),

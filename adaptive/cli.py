@@ -300,7 +300,10 @@ def _binding_range(text: str | None) -> tuple[float, float] | None:
 def _cut(where: str, text: str, bounds: tuple[float, float], energy, counts):
     """``where`` told of the cut, and the (k,) binding energies and counts of the (m,)
     ``energy`` and ``counts`` inside ``bounds`` (``_binding_range`` of ``text``); raises
-    ``InvalidParameterError`` for bounds outside ``energy``'s span."""
+    ``InvalidParameterError`` for bounds outside ``energy``'s span, or holding too few of
+    its points to fit where it has enough."""
+    from surrogates.peak_net import MIN_POINTS
+
     span = f"{energy[0]:.2f}-{energy[-1]:.2f} eV"
     low, high = bounds[0] - _ON_POINT, bounds[1] + _ON_POINT
     if low > energy[-1] or high < energy[0]:
@@ -310,6 +313,11 @@ def _cut(where: str, text: str, bounds: tuple[float, float], energy, counts):
         )
     inside = (energy >= low) & (energy <= high)
     told = f"{where} --range {text} ({inside.sum()} of its {energy.size} points, {span})"
+    if inside.sum() < MIN_POINTS <= energy.size:
+        raise InvalidParameterError(
+            f"{told}: spectra need at least {MIN_POINTS} points, got {inside.sum()}; widen "
+            f"--range to take in {MIN_POINTS} or more of them"
+        )
     return told, energy[inside], counts[inside]
 
 
@@ -437,6 +445,7 @@ def cmd_train_peakfit(args) -> int:
             checkpoint_dir=args.checkpoints,
             out_path=out,
             device=args.device,
+            lr=args.lr,
         )
     print(json.dumps(metrics, indent=2))
     return 0
@@ -951,6 +960,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     peaknet.add_argument("--out", default=None, help="weights file (default: the committed)")
     peaknet.add_argument("--device", default="cpu", help="cpu, cuda or cuda:N")
+    peaknet.add_argument(
+        "--lr", type=float, default=3e-3, help="peak learning rate (cosine decay to 0)"
+    )
     peaknet.set_defaults(func=cmd_train_peakfit)
     eelsnet = _add_command(nets, "eels", "an EELS element-identification network")
     eelsnet.add_argument("--arch", default="unet", choices=["unet", "resnet"], help="which network")

@@ -1,10 +1,11 @@
-"""Training runs of the analysis networks: checked settings, the device, and per-epoch
-checkpoints that a rerun with the same settings resumes from."""
+"""Training runs of the analysis networks: checked settings, data sets that fit in memory,
+the device, and per-epoch checkpoints that a rerun with the same settings resumes from."""
 
 from __future__ import annotations
 
 import os
 import re
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -44,6 +45,20 @@ def check_training_settings(
         raise InvalidParameterError(f"lr must be a finite number > 0, got {lr!r}")
 
 
+@contextmanager
+def fits_in_memory(what: str, n: int, each: int):
+    """Turn a ``MemoryError`` raised inside into an ``InvalidParameterError`` saying that
+    ``what`` (``n`` spectra of ``each`` bytes, e.g. ``"n_train=100 training spectra"``)
+    need more memory than this machine can allocate, and to pass fewer."""
+    try:
+        yield
+    except MemoryError:
+        raise InvalidParameterError(
+            f"{what} need {n * each / 2**30:,.1f} GiB ({each} bytes each), more memory than "
+            "this machine can allocate; pass fewer"
+        ) from None
+
+
 def training_device(device: str) -> torch.device:
     """The torch device named ``device``: ``"cpu"``, ``"cuda"`` or ``"cuda:N"`` of a GPU here.
 
@@ -70,10 +85,11 @@ def training_device(device: str) -> torch.device:
 
 
 def check_finite_training(lr: float, checkpoint_dir: Path, net: torch.nn.Module, *figures) -> None:
-    """Raise ``InvalidParameterError`` when training at ``lr`` diverged: a parameter of
-    ``net`` or a value of ``figures`` (array-likes: losses, thresholds, probabilities) is
-    NaN or inf. Called before the weights file is written, so none is."""
-    finite = all(bool(torch.isfinite(p).all()) for p in net.parameters()) and all(
+    """Raise ``InvalidParameterError`` when training at ``lr`` diverged: a tensor of
+    ``net``'s state (parameters, batch-norm statistics) or a value of ``figures``
+    (array-likes: losses, thresholds, probabilities, validation errors) is NaN or inf.
+    Called before the weights file is written, so none is."""
+    finite = all(bool(torch.isfinite(t).all()) for t in net.state_dict().values()) and all(
         np.isfinite(np.asarray(figure, dtype=float)).all() for figure in figures
     )
     if not finite:
@@ -178,7 +194,8 @@ def save_checkpoint(
     schedule,
     **extra,
 ) -> None:
-    """Write ``checkpoint_dir/epoch_NNN.pt`` after ``epoch`` epochs, for ``resume_training``.
+    """Write ``checkpoint_dir/epoch_NNN.pt`` after ``epoch`` epochs, for ``resume_training``;
+    the folder is made with the first one, so a run refused or stopped before leaves none.
 
     Args:
         extra: more state to keep, e.g. ``history``, ``seconds``, ``**random_state(device)``.
@@ -191,6 +208,7 @@ def save_checkpoint(
         "schedule": schedule.state_dict(),
         **extra,
     }
+    Path(checkpoint_dir).mkdir(parents=True, exist_ok=True)
     save_file(state, Path(checkpoint_dir) / f"epoch_{epoch:03d}.pt")
 
 

@@ -28,6 +28,7 @@ from simulators.eels import ELEMENTS, N_CHANNELS, EELSBatch, EELSSimulator
 from surrogates.checkpoints import (
     check_finite_training,
     check_training_settings,
+    fits_in_memory,
     load_file,
     load_weights,
     random_state,
@@ -106,17 +107,11 @@ def _check_augment(augment) -> dict:
     return dict(augment)
 
 
-def _training_spectra(n_train: int, seed: int, augment: dict) -> EELSBatch:
-    """``simulate_eels(n_train, seed, np.float16, **augment)``; an ``InvalidParameterError``
-    saying how much memory they need where they do not fit."""
-    try:
-        return simulate_eels(n_train, seed, np.float16, **augment)
-    except MemoryError:
-        each = 2 * N_CHANNELS + len(ELEMENTS) + 16  # float16 spectrum, bool labels, window
-        raise InvalidParameterError(
-            f"n_train={n_train} training spectra need {n_train * each / 2**30:,.1f} GiB "
-            f"({each} bytes each), more memory than this machine can allocate; pass fewer"
-        ) from None
+def spectra_in_memory(what: str, n: int, dtype: type = np.float32):
+    """``fits_in_memory`` for ``n`` spectra of ``simulate_eels`` stored as ``dtype``;
+    ``what`` names them, e.g. ``"n_train=100 training spectra"``."""
+    each = np.dtype(dtype).itemsize * N_CHANNELS + len(ELEMENTS) + 16  # labels, window
+    return fits_in_memory(what, n, each)
 
 
 def train_eels_net(
@@ -151,7 +146,7 @@ def train_eels_net(
         epochs: passes over them (>= 1).
         seed: seed of everything random (>= 0), not ``VALIDATION_SEED`` or ``TEST_SEED``.
         batch_size: spectra per AdamW step (>= 2).
-        checkpoint_dir: folder of the per-epoch checkpoints (created if missing).
+        checkpoint_dir: folder of the per-epoch checkpoints (made with the first one).
         out_path: weights file; ``WEIGHTS_DIR/eels_<arch>.pt`` when None.
         device: torch device for training, ``"cpu"``, ``"cuda"`` or ``"cuda:N"``.
         progress: show a tqdm progress bar.
@@ -213,7 +208,6 @@ def train_eels_net(
         if init is not None:
             layout = f"the {arch} network has config {net.config}; {fix}"
             load_weights(net, saved["state_dict"], Path(init), layout)
-        checkpoint_dir.mkdir(parents=True, exist_ok=True)
         net = net.to(dev)
         optimizer = torch.optim.AdamW(net.parameters(), lr=lr, weight_decay=1e-4)
         schedule = torch.optim.lr_scheduler.OneCycleLR(
@@ -225,7 +219,8 @@ def train_eels_net(
             start, history, seconds = state["epoch"], state["history"], state["seconds"]
 
         if start < epochs:
-            data = _training_spectra(n_train, seed, settings["augment"])
+            with spectra_in_memory(f"n_train={n_train} training spectra", n_train, np.float16):
+                data = simulate_eels(n_train, seed, np.float16, **augment)
         with tqdm(total=epochs * steps, initial=start * steps, disable=not progress) as bar:
             for epoch in range(start, epochs):
                 began = time.perf_counter()

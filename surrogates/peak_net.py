@@ -56,6 +56,7 @@ from simulators.lineshapes import xps_peak
 from surrogates.checkpoints import (
     check_finite_training,
     check_training_settings,
+    fits_in_memory,
     load_file,
     load_weights,
     resume_training,
@@ -79,6 +80,8 @@ LOSS_WEIGHTS = (1.0, 20.0, 1.0, 1.0, 0.5)
 #: Training examples whose target peak is this many times higher than the input's maximum
 #: are dropped as invisible (see ``make_examples``).
 BURIED = 3.0
+#: Fewest points of a spectrum that the network and the fitters take.
+MIN_POINTS = 10
 #: Points averaged at each end of a spectrum for the end levels of ``estimate_background``.
 END_POINTS = 5
 #: The squeeze-and-excitation gate's bottleneck has channels // _SE_REDUCTION units (>= 4).
@@ -117,8 +120,8 @@ def check_spectra(binding_energy, counts) -> tuple[np.ndarray, np.ndarray]:
         (binding_energy, counts) as (n, m) float arrays.
 
     Raises:
-        InvalidParameterError: not 2-D, shapes differ, no spectrum (n = 0), fewer than 10
-            points, non-finite values, an energy axis that does not ascend, or one on
+        InvalidParameterError: not 2-D, shapes differ, no spectrum (n = 0), fewer than
+            ``MIN_POINTS`` points, non-finite values, an energy axis that does not ascend, or one on
             another scale than eV (``check_ev_scale``: keV or meV numbers).
     """
     energy = finite_matrix("binding_energy", binding_energy, "spectrum")
@@ -133,9 +136,10 @@ def check_spectra(binding_energy, counts) -> tuple[np.ndarray, np.ndarray]:
             f"binding_energy and counts hold no spectrum (shape {energy.shape}); "
             "pass at least one spectrum, one per row"
         )
-    if energy.shape[1] < 10:
+    if energy.shape[1] < MIN_POINTS:
         raise InvalidParameterError(
-            f"spectra need at least 10 points, got {energy.shape[1]}; measure a wider window"
+            f"spectra need at least {MIN_POINTS} points, got {energy.shape[1]}; measure a "
+            "wider window"
         )
     ascending_steps(
         "binding_energy",
@@ -555,19 +559,26 @@ def make_examples(
     return {key: value[keep] for key, value in examples.items()}
 
 
-def _simulate(n: int, seed: int, grid_points: int, residual_fraction: float):
-    """n examples (``make_examples``) of fresh simulated spectra, made in chunks to bound memory."""
+def _simulate(n: int, seed: int, grid_points: int, residual_fraction: float, name: str = "n"):
+    """n examples (``make_examples``) of fresh simulated spectra, made in chunks into arrays
+    of n rows; refused by ``fits_in_memory`` (naming ``name=n``) where those do not fit."""
     from simulators.xps import XPSSimulator
 
     simulator = XPSSimulator(peaks=(1, MAX_COUNT))
     chunk = min(_SIMULATE_CHUNK, n + n // 10 + 8)  # a few spare for the dropped examples
-    parts, made = [], 0
+    examples, made, i = {}, 0, 0
     while made < n:
-        i = len(parts)
         batch = simulator.sample(chunk, seed=derived_seed(seed, i, 0))
-        parts.append(make_examples(batch, derived_seed(seed, i, 1), grid_points, residual_fraction))
-        made += len(parts[-1]["count"])
-    return {key: np.concatenate([p[key] for p in parts])[:n] for key in parts[0]}
+        part = make_examples(batch, derived_seed(seed, i, 1), grid_points, residual_fraction)
+        if not examples:
+            each = sum(value[:1].nbytes for value in part.values())
+            with fits_in_memory(f"{name}={n} spectra", n, each):
+                examples = {k: np.empty((n, *v.shape[1:]), v.dtype) for k, v in part.items()}
+        take = min(len(part["count"]), n - made)
+        for key, rows in examples.items():
+            rows[made : made + take] = part[key][:take]
+        made, i = made + take, i + 1
+    return examples
 
 
 def _losses(net: PeakNet, x, count, target) -> tuple[torch.Tensor, torch.Tensor]:
@@ -633,7 +644,7 @@ def train_peak_net(
         epochs: passes, each over ``n_train`` freshly simulated spectra (>= 1).
         seed: seed of everything random (>= 0).
         batch_size: spectra per Adam step (>= 2).
-        checkpoint_dir: folder of the per-epoch checkpoints (created if missing).
+        checkpoint_dir: folder of the per-epoch checkpoints (made with the first one).
         out_path: weights file written at the end (state dict, config, metadata).
         device: torch device, "cpu", "cuda" or "cuda:N".
         progress: show a tqdm progress bar.
@@ -648,7 +659,8 @@ def train_peak_net(
     Raises:
         InvalidParameterError: a bad setting (checked before anything is simulated or
             written), ``checkpoint_dir`` holds an unreadable checkpoint or a run with
-            other settings, or training diverged (``check_finite_training``; no weights
+            other settings, the ``n_train`` spectra of an epoch do not fit in memory
+            (``fits_in_memory``), or training diverged (``check_finite_training``; no weights
             file is written).
     """
     from tqdm.auto import tqdm
@@ -664,7 +676,6 @@ def train_peak_net(
     settings["lr"] = float(lr)
     dev = training_device(device)
     checkpoint_dir = Path(checkpoint_dir)
-    checkpoint_dir.mkdir(parents=True, exist_ok=True)
     steps = n_train // batch_size
 
     with one_torch_thread() if dev.type == "cpu" else nullcontext():
@@ -681,7 +692,7 @@ def train_peak_net(
             for epoch in range(start, epochs):
                 began = time.perf_counter()
                 data = _simulate(
-                    n_train, derived_seed(seed, epoch, 1), net.config["grid_points"], 0.5
+                    n_train, derived_seed(seed, epoch, 1), net.config["grid_points"], 0.5, "n_train"
                 )
                 order = np.random.default_rng(derived_seed(seed, epoch, 2)).permutation(n_train)
                 x = torch.from_numpy(data["x"][order]).to(dev)
@@ -708,11 +719,14 @@ def train_peak_net(
                 )
 
     net = net.cpu().eval()
-    check_finite_training(lr, checkpoint_dir, net, history)
     predictor = PeakNetPredictor(net)
     grid = net.config["grid_points"]
-    metrics = evaluate(predictor, _simulate(n_val, derived_seed(seed, 10**6, 1), grid, 0.0))
-    residual = evaluate(predictor, _simulate(n_val, derived_seed(seed, 10**6, 2), grid, 1.0))
+    originals = _simulate(n_val, derived_seed(seed, 10**6, 1), grid, 0.0, "n_val")
+    residuals = _simulate(n_val, derived_seed(seed, 10**6, 2), grid, 1.0, "n_val")
+    metrics = evaluate(predictor, originals)
+    # weights finite but huge (one step at lr=1e9) give NaN outputs, hence NaN errors here
+    check_finite_training(lr, checkpoint_dir, net, history, list(metrics.values()))
+    residual = evaluate(predictor, residuals)
     metrics["residual_count_accuracy"] = residual["count_accuracy"]
     metrics["residual_largest_peak_center_mae_ev"] = residual["largest_peak_center_mae_ev"]
     metrics["train_seconds"] = seconds

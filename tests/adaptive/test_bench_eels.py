@@ -163,3 +163,12 @@ def test_a_measured_spectrum_is_ok_only_when_its_elements_are_the_labelled_ones(
         "false_elements": false_elements,
         "ok": ok,
     }
+
+
+def test_a_test_set_beyond_memory_is_refused_with_what_it_needs():
+    # a MemoryError traceback from simulate_eels
+    with pytest.raises(
+        InvalidParameterError,
+        match=rf"^--n {10**12} test spectra need [\d,.]+ GiB \(12384 bytes each\), .*fewer$",
+    ):
+        bench_eels.bench_eels(10**12)

@@ -81,3 +81,12 @@ def test_the_given_peak_network_serves_the_simulated_and_the_measured_fits(monke
     )
     assert set(report) == {"n", "seed", "methods", "real"}
     assert seen == [predictor, predictor]
+
+
+def test_a_test_set_beyond_memory_is_refused_with_what_it_needs():
+    # a MemoryError traceback from the simulator
+    with pytest.raises(
+        InvalidParameterError,
+        match=rf"^--n {10**12} test spectra need [\d,.]+ GiB \(14400 bytes each\), .*fewer$",
+    ):
+        bench_peakfit.bench_peakfit(10**12, progress=False)

@@ -10,11 +10,13 @@ import time
 from pathlib import Path
 
 import pytest
+import torch
 
 from adaptive.cli import main
 from adaptive.client import Client
 from adaptive.errors import RemoteError
 from adaptive.server import Server
+from tests.shared_data import SHARED_DATA
 
 REPO = Path(__file__).resolve().parents[2]
 CU_VAMAS = REPO.parent / "shared" / "data" / "xps" / "Cu_references.vms"  # 11 blocks
@@ -172,7 +174,7 @@ def test_ctrl_c_before_the_first_epoch_ends_says_the_rerun_starts_afresh(tmp_pat
             stderr=sink,
         )
         try:
-            _wait_for(checkpoints.exists, seconds=60)  # made as training starts
+            _wait_for(lambda: "%|" in err.read_text(), seconds=60)  # the bar: training began
             run.send_signal(signal.SIGINT)
             assert run.wait(timeout=30) == 130
         finally:
@@ -181,7 +183,7 @@ def test_ctrl_c_before_the_first_epoch_ends_says_the_rerun_starts_afresh(tmp_pat
         f"interrupted: training stopped before its first epoch ended, so {checkpoints} holds "
         "no checkpoint yet; the same command starts it afresh"
     )
-    assert not any(checkpoints.iterdir())
+    assert not checkpoints.exists()  # made with the first checkpoint
 
 
 def test_ctrl_c_in_any_other_command_is_one_line_and_exit_130(monkeypatch, capsys):
@@ -442,3 +444,69 @@ def test_simulate_into_a_served_journal_says_to_pass_another_out(tmp_path, capsy
     assert f"is served by another server (pid {os.getpid()})" in err
     assert err.endswith("; stop that server, or pass another --out\n"), err
     assert "--journal" not in err
+
+
+def test_train_peakfit_takes_lr_and_a_diverged_run_names_it(tmp_path, capsys):
+    # the diverged message said to lower --lr, a flag only train eels had
+    with pytest.raises(SystemExit):
+        main(["train", "peakfit", "--help"])
+    shown = " ".join(capsys.readouterr().out.split())  # argparse wraps at the terminal width
+    assert "--lr LR peak learning rate (cosine decay to 0) (default: 0.003)" in shown
+    ck, out = tmp_path / "ck", tmp_path / "w.pt"
+    argv = ["--n-train", "256", "--epochs", "1", "--checkpoints", str(ck), "--out", str(out)]
+    assert main(["train", "peakfit", *argv, "--lr", "1e9"]) == 2
+    assert capsys.readouterr().err.splitlines()[-1] == (
+        "error: training diverged at --lr 1e+09 (its weights or loss are NaN or inf), so no "
+        f"weights file was written; lower it, e.g. --lr 1e+08, with a new --checkpoints or "
+        f"after deleting {ck}, which holds the diverged run"
+    )
+    assert not out.exists()  # one step at 1e9 left finite weights whose outputs are NaN
+    assert torch.load(ck / "epoch_001.pt", weights_only=True)["settings"]["lr"] == 1e9
+
+
+@pytest.mark.parametrize("network", ["eels", "peakfit"])
+def test_train_refuses_spectra_beyond_memory_leaving_no_checkpoint_folder(
+    tmp_path, capsys, network
+):
+    # eels left an empty checkpoint folder; peakfit simulated for hours before running out
+    where = ["--checkpoints", str(tmp_path / "ck"), "--out", str(tmp_path / "w.pt")]
+    assert main(["train", network, "--n-train", str(2**40), "--epochs", "1", *where]) == 2
+    line = capsys.readouterr().err.splitlines()[-1]
+    assert re.fullmatch(
+        rf"error: --n-train {2**40} (training )?spectra need [\d,.]+ GiB \(\d+ bytes each\), "
+        "more memory than this machine can allocate; pass fewer",
+        line,
+    ), line
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("kind", ["eels", "peakfit"])
+def test_bench_refuses_a_test_set_beyond_memory_in_one_line(capsys, kind):
+    # a MemoryError traceback
+    assert main(["bench", kind, "--n", str(10**12), "--json"]) == 2
+    out, err = capsys.readouterr()
+    assert out == "" and re.fullmatch(
+        rf"error: --n {10**12} test spectra need [\d,.]+ GiB \(\d+ bytes each\), more memory "
+        "than this machine can allocate; pass fewer\n",
+        err,
+    ), err
+
+
+CU_METAL = SHARED_DATA / "xps" / "Cu2p_Cu_metal.txt"  # 1040 points, 0.05 eV apart
+
+
+@pytest.mark.skipif(not CU_METAL.is_file(), reason="needs shared/data/xps")
+def test_fit_peaks_says_to_widen_a_range_that_holds_too_few_points(tmp_path, monkeypatch, capsys):
+    # it said "measure a wider window" of a file of 1040 points
+    monkeypatch.chdir(tmp_path)
+    assert main(["fit", "peaks", str(CU_METAL), "--range", "930:930.3", "--json"]) == 2
+    assert capsys.readouterr().err == (
+        f"error: {CU_METAL} --range 930:930.3 (7 of its 1040 points, 920.00-971.95 eV): "
+        "spectra need at least 10 points, got 7; widen --range to take in 10 or more of them\n"
+    )
+    # a file of too few points: widening the range cannot help
+    Path("short.txt").write_text("".join(f"{930 + 0.1 * i} {100 + i}\n" for i in range(8)))
+    assert main(["fit", "peaks", "short.txt", "--range", "920:940", "--json"]) == 2
+    err = capsys.readouterr().err
+    assert err.endswith("spectra need at least 10 points, got 8; measure a wider window\n"), err
+    assert sorted(os.listdir()) == ["short.txt"]

@@ -1,9 +1,12 @@
+import numpy as np
 import pytest
 import torch
 
 from adaptive.errors import InvalidParameterError
 from surrogates.checkpoints import (
+    check_finite_training,
     check_training_settings,
+    fits_in_memory,
     latest_checkpoint,
     resume_training,
     save_checkpoint,
@@ -164,3 +167,28 @@ def test_a_run_killed_while_saving_its_weights_keeps_the_old_file(
         train(checkpoint_dir=tmp_path / "ck", out_path=tmp_path / "w.pt", **settings)
     assert torch.load(tmp_path / "w.pt", weights_only=True).keys() == {"old"}
     assert sorted(p.name for p in tmp_path.iterdir()) == ["ck", "first.pt", "w.pt"]
+
+
+def test_a_nan_batch_norm_statistic_counts_as_diverged(tmp_path):
+    # only the parameters were checked; a NaN running variance makes every output NaN
+    net = torch.nn.BatchNorm1d(2)
+    net.running_var[0] = float("nan")
+    with pytest.raises(InvalidParameterError, match="training diverged at lr=0.1 "):
+        check_finite_training(0.1, tmp_path, net, [1.0])
+    check_finite_training(0.1, tmp_path, torch.nn.BatchNorm1d(2), [1.0])
+
+
+def test_an_allocation_beyond_memory_is_refused_with_what_it_needs():
+    with pytest.raises(
+        InvalidParameterError,
+        match=r"^n_train=1099511627776 spectra need 8,192\.0 GiB \(8 bytes each\), more "
+        "memory than this machine can allocate; pass fewer$",
+    ):
+        with fits_in_memory("n_train=1099511627776 spectra", 2**40, 8):
+            np.empty(2**40)  # 8 TiB: a real MemoryError
+
+
+def test_the_checkpoint_folder_is_made_with_the_first_checkpoint(tmp_path):
+    # it was made before the training data, so a run refused there left it empty
+    save_checkpoint(tmp_path / "a" / "b", 1, {}, *training_state("cpu"))
+    assert [p.name for p in (tmp_path / "a" / "b").iterdir()] == ["epoch_001.pt"]

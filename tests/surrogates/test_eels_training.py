@@ -109,6 +109,7 @@ def test_training_spectra_that_do_not_fit_in_memory_are_refused_in_one_line(tmp_
         InvalidParameterError, match=r"n_train=10+ training spectra need [\d,.]+ GiB .*fewer"
     ):
         train_eels_net("resnet", n_train=10**12, checkpoint_dir=tmp_path / "ck", progress=False)
+    assert not (tmp_path / "ck").exists()  # it was left empty
 
 
 def test_training_fine_tunes_from_init_weights(tmp_path):

@@ -21,6 +21,7 @@ from surrogates.peak_net import (
     to_binding_order,
     train_peak_net,
 )
+from surrogates.seeds import derived_seed
 from surrogates.xps_background import shirley_background
 
 
@@ -346,3 +347,40 @@ def test_gate_bottleneck_and_simulation_chunks_come_from_the_module_constants(mo
     monkeypatch.setattr(XPSSimulator, "sample", spy)
     examples = peak_net._simulate(12, seed=0, grid_points=32, residual_fraction=0.0)
     assert len(examples["count"]) == 12 and set(sizes) == {6} and len(sizes) >= 2
+
+
+def test_one_diverged_step_is_caught_by_its_nan_validation_errors(tmp_path):
+    # one step at lr=1e9 left finite but huge weights, whose NaN outputs were saved
+    with pytest.raises(InvalidParameterError, match=r"training diverged at lr=1e\+09 "):
+        train_peak_net(
+            **{**TINY, "n_train": 64, "epochs": 1, "lr": 1e9},
+            checkpoint_dir=tmp_path / "ck",
+            out_path=tmp_path / "w.pt",
+        )
+    assert not (tmp_path / "w.pt").exists()
+
+
+def test_training_spectra_beyond_memory_are_refused_leaving_no_folder(tmp_path):
+    # it simulated chunk after chunk for hours before running out of memory
+    with pytest.raises(
+        InvalidParameterError,
+        match=rf"^n_train={2**40} spectra need [\d,.]+ GiB \(\d+ bytes each\), .*pass fewer$",
+    ):
+        train_peak_net(**{**TINY, "n_train": 2**40}, checkpoint_dir=tmp_path / "ck")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_simulated_examples_are_the_seeded_chunks_in_order_cut_at_n(monkeypatch):
+    monkeypatch.setattr(peak_net, "_SIMULATE_CHUNK", 6)
+    examples = peak_net._simulate(15, seed=3, grid_points=32, residual_fraction=0.5)
+    simulator = XPSSimulator(peaks=(1, MAX_COUNT))
+    chunks = [
+        peak_net.make_examples(
+            simulator.sample(6, seed=derived_seed(3, i, 0)), derived_seed(3, i, 1), 32, 0.5
+        )
+        for i in range(4)
+    ]
+    for key, value in examples.items():
+        expected = np.concatenate([chunk[key] for chunk in chunks])[:15]
+        assert value.dtype == expected.dtype
+        np.testing.assert_array_equal(value, expected)
