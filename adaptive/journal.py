@@ -10,14 +10,16 @@ counted twice.
 from __future__ import annotations
 
 import fcntl
+import functools
 import json
 import os
 import reprlib
+import shlex
 import sqlite3
 import threading
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from pathlib import Path
 from typing import IO, Any
 
@@ -61,6 +63,13 @@ CREATE INDEX IF NOT EXISTS events_by_put ON events (
 """
 
 
+#: ``PRAGMA application_id`` of a journal ("ADJL"): another application's SQLite file is
+#: refused, never given the journal's tables.
+APPLICATION_ID = 0x41444A4C
+#: ``PRAGMA user_version`` of a journal: the version of ``SCHEMA``, raised when it changes
+#: (a journal of another version is refused, not written).
+SCHEMA_VERSION = 1
+
 #: How long a write waits for another process's lock before failing with a JournalError:
 #: well under a client's default 5 s timeout, so the error reply reaches it.
 BUSY_TIMEOUT_S = 1.0
@@ -82,25 +91,90 @@ class Journal:
         self._db = None
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._refuse_path()
             self._db = sqlite3.connect(
                 self.path, isolation_level=None, check_same_thread=False, timeout=BUSY_TIMEOUT_S
             )
+            self._check_schema()  # before any write: another application's file stays as it was
+            self._check_intact()
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=FULL")
             self._db.executescript(SCHEMA)
-            # a write that changes nothing: a read-only journal fails here, not at a put
-            (version,) = self._db.execute("PRAGMA user_version").fetchone()
-            self._db.execute(f"PRAGMA user_version = {int(version)}")
+            # written at every open (a change only to a journal from before the stamp), so a
+            # read-only journal fails here, not at a put
+            self._db.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+            self._db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
             self._file = os.stat(self.path)  # what _check_file compares the path against
         except (sqlite3.Error, OSError) as err:
             if self._db is not None:
                 self._db.close()
-            advice = _damaged_advice(self.path, err) or (
-                "pass a writable SQLite file (a new path creates one)"
-            )
+            if isinstance(err, JournalError):
+                raise
+            advice = _advice(self.path, err, "pass a writable SQLite file (a new path creates one)")
             raise JournalError(
                 f"cannot use {str(self.path)!r} as a writable journal ({err}); {advice}"
             ) from None
+
+    def _refuse_path(self) -> None:
+        """Raise for a path that names a folder, or a file that has other names (hard links:
+        SQLite keeps a journal's write-ahead log by name, so two names of one file, each
+        with its own log and lock, corrupt it)."""
+        if self.path.is_dir():
+            raise JournalError(
+                f"cannot use {str(self.path)!r} as a writable journal: it is a folder; pass a "
+                f"file path, e.g. --journal {shlex.quote(str(self.path / 'journal.sqlite'))}"
+            )
+        links = self.path.stat().st_nlink if self.path.exists() else 1
+        if links > 1:
+            raise JournalError(
+                f"cannot use {str(self.path)!r} as a journal: the file has {links} names (hard "
+                "links, e.g. made by cp -l or ln), and SQLite keeps a journal's write-ahead "
+                "log and locks by name, so serving it under two names corrupts it; remove "
+                "the other names, or serve a copy (cp without -l)"
+            )
+
+    def _check_schema(self) -> None:
+        """Raise unless the file is empty or a journal of ``SCHEMA_VERSION`` (``SCHEMA``'s
+        tables and columns; one from before the version stamp has application_id 0)."""
+        (app_id,) = self._db.execute("PRAGMA application_id").fetchone()
+        (version,) = self._db.execute("PRAGMA user_version").fetchone()
+        tables = _tables(self._db)
+        if app_id not in (0, APPLICATION_ID):
+            problem = f"it is another application's SQLite file (application_id {app_id:#x})"
+        elif app_id == APPLICATION_ID and version != SCHEMA_VERSION:
+            problem = (
+                f"it was written with journal schema version {version}, and this adaptive-lab "
+                f"reads version {SCHEMA_VERSION}: serve it with the adaptive-lab that wrote it"
+            )
+        elif not tables:  # a new (or empty) file
+            return
+        else:
+            missing = []
+            for table, columns in _journal_tables().items():
+                if table not in tables:
+                    missing.append(f"table {table}")
+                else:
+                    missing += [f"{table}.{column}" for column in sorted(columns - tables[table])]
+            if not missing:
+                return
+            problem = (
+                f"it lacks {', '.join(missing)} (its tables: {', '.join(sorted(tables))}): "
+                "another application's SQLite file, or a journal of another version"
+            )
+        raise JournalError(
+            f"{str(self.path)!r} is no adaptive journal this version can serve: {problem}; "
+            "it was left unchanged: pass the journal adaptive wrote, or a new path to start one"
+        )
+
+    def _check_intact(self) -> None:
+        """Raise unless SQLite's ``quick_check`` finds the file sound (a damaged journal is
+        not written to: writes could spread the damage)."""
+        problems = [row.replace("\n", " ") for (row,) in self._db.execute("PRAGMA quick_check(3)")]
+        if problems != ["ok"]:
+            what = f"the file is damaged ({'; '.join(problems)})"
+            raise JournalError(
+                f"cannot use {str(self.path)!r} as a journal: {_recovery(self.path, what)}"
+            )
 
     def close(self) -> None:
         with self._lock:  # after another thread's transaction, not in its middle
@@ -121,12 +195,9 @@ class Journal:
                 f"({err.object[err.start : err.end]!r}); send valid UTF-8 text"
             ) from None
         except sqlite3.Error as err:
-            advice = _damaged_advice(self.path, err) or {
-                "SQLITE_BUSY": "another process is writing to it; close that process (or end "
-                "its transaction) and retry",
-                "SQLITE_FULL": "free space on its disk and retry",
-            }.get(
-                getattr(err, "sqlite_errorname", ""),
+            advice = _advice(
+                self.path,
+                err,
                 "check that the file and its disk are healthy and writable, then retry",
             )
             raise JournalError(f"the journal {str(self.path)!r} failed: {err}; {advice}") from None
@@ -403,16 +474,53 @@ def claim_for_serving(path: str | Path) -> IO[str]:
     return lock
 
 
-def _damaged_advice(path: Path, err: BaseException) -> str | None:
-    """How to recover a journal that SQLite's ``err`` says is damaged; None for other errors."""
+#: What to do about SQLite's errors (by ``sqlite_errorname``) other than a damaged file.
+_ADVICE = {
+    "SQLITE_BUSY": "another process is writing to it; close that process (or end its "
+    "transaction) and retry",
+    "SQLITE_FULL": "free space on its disk and retry",
+    "SQLITE_READONLY": "the file (or its folder) is read-only: make it writable (chmod u+w, "
+    "or chattr -i where it is immutable), or serve a copy in a folder you can write to",
+}
+
+
+def _advice(path: Path, err: sqlite3.Error | OSError, default: str) -> str:
+    """What to do about SQLite's ``err`` on the journal at ``path``; ``default`` for errors
+    without advice of their own."""
     name = getattr(err, "sqlite_errorname", "")
-    if name not in ("SQLITE_CORRUPT", "SQLITE_NOTADB"):
-        return None
-    what = "the file is damaged" + (" (or is no SQLite file)" if name == "SQLITE_NOTADB" else "")
+    if name in ("SQLITE_CORRUPT", "SQLITE_NOTADB"):
+        damaged = "the file is damaged" + (" (or is no SQLite file)" * (name == "SQLITE_NOTADB"))
+        return _recovery(path, damaged)
+    return _ADVICE.get(name, default)
+
+
+def _recovery(path: Path, what: str) -> str:
+    """``what`` is wrong with the journal at ``path``, and how to recover what it holds."""
+    src, out = shlex.quote(str(path)), shlex.quote(f"{path}.recovered")
     return (
-        f'{what}: recover what it holds with sqlite3 {path} ".recover" | sqlite3 '
-        f"{path}.recovered and serve {path}.recovered, or serve a backup"
+        f'{what}: recover what it holds with sqlite3 {src} ".recover" | sqlite3 {out} and '
+        f"serve {out}, or serve a backup (a sqlite3 shell built without .recover, as Debian's "
+        "is, says 'SQL logic error' and leaves the .recovered file empty: use sqlite.org's)"
     )
+
+
+@functools.cache
+def _journal_tables() -> dict[str, set[str]]:
+    """``SCHEMA``'s tables and their columns."""
+    with closing(sqlite3.connect(":memory:")) as db:
+        db.executescript(SCHEMA)
+        return _tables(db)
+
+
+def _tables(db: sqlite3.Connection) -> dict[str, set[str]]:
+    """The tables of ``db`` (SQLite's own aside) and their columns."""
+    names = db.execute(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+    ).fetchall()
+    return {
+        name: {column for (column,) in db.execute("SELECT name FROM pragma_table_info(?)", (name,))}
+        for (name,) in names
+    }
 
 
 def _names(path: Path, file: os.stat_result) -> bool:
