@@ -46,9 +46,10 @@ SERVE_SIGNALS = {signal.SIGINT: ("interrupted", 130), signal.SIGTERM: ("terminat
 
 def cmd_serve(args) -> int:
     """Serve until SIGINT (Ctrl-C) or SIGTERM (systemd, docker stop), then stop: requests
-    in progress get up to ``WORKER_GRACE_S``, and a second signal meanwhile quits at once
-    (exit 128 + its number). Every put is committed before its reply, so neither loses
-    anything journaled."""
+    in progress get up to ``WORKER_GRACE_S``, and a second signal after the line saying so
+    quits at once (exit 128 + its number); one before it (``timeout`` signals the server
+    and then its process group) lets the stop close the journal. Every put is committed
+    before its reply, so neither loses anything journaled."""
     import torch
 
     from adaptive.server import WORKER_GRACE_S, Server
@@ -60,10 +61,10 @@ def cmd_serve(args) -> int:
         "resume them"
     )
     received: list[int] = []
-    stopping = threading.Event()
+    stopping, waiting = threading.Event(), threading.Event()
 
     def on_signal(signum: int, frame) -> None:
-        if received:
+        if waiting.is_set():
             _quit(f"{SERVE_SIGNALS[signum][0]}: {closing}", 128 + signum)
         received.append(signum)
         stopping.set()
@@ -71,8 +72,11 @@ def cmd_serve(args) -> int:
     # set even where SIGINT was ignored (`adaptive serve &` in a script), so it stops
     previous = {signum: signal.signal(signum, on_signal) for signum in SERVE_SIGNALS}
     try:
+        new = not Path(args.journal).exists()
         endpoint = server.start()
-        print(f"adaptive server on {endpoint}, journal {args.journal}", flush=True)
+        n = len(server.journal.campaign_ids())
+        held = "new: created now" if new else f"existing: {n} campaign{'s' * (n != 1)}"
+        print(f"adaptive server on {endpoint}, journal {args.journal} ({held})", flush=True)
         stopping.wait()
         busy = server.requests_in_progress
         if busy:
@@ -82,6 +86,7 @@ def cmd_serve(args) -> int:
                 file=sys.stderr,
                 flush=True,
             )
+            waiting.set()
         server.stop()
         word, code = SERVE_SIGNALS[received[0]]
         if server.workers_left_running:  # inside torch, they would abort the interpreter's exit

@@ -92,6 +92,7 @@ class Journal:
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self._refuse_path()
+            self._refuse_read_only()
             self._db = sqlite3.connect(
                 self.path, isolation_level=None, check_same_thread=False, timeout=BUSY_TIMEOUT_S
             )
@@ -132,6 +133,18 @@ class Journal:
                 "log and locks by name, so serving it under two names corrupts it; remove "
                 "the other names, or serve a copy (cp without -l)"
             )
+
+    def _refuse_read_only(self) -> None:
+        """Raise for an existing file this process cannot write, before SQLite opens it:
+        SQLite would open it read-only and leave an empty ``-wal`` and ``-shm`` beside it."""
+        try:
+            if self.path.exists():
+                os.close(os.open(self.path, os.O_RDWR))
+        except PermissionError as err:
+            raise JournalError(
+                f"cannot use {str(self.path)!r} as a writable journal (attempt to write a "
+                f"readonly database: {err.strerror}); {_ADVICE['SQLITE_READONLY']}"
+            ) from None
 
     def _check_schema(self) -> None:
         """Raise unless the file is empty or a journal of ``SCHEMA_VERSION`` (``SCHEMA``'s

@@ -21,7 +21,10 @@ campaign. A copy of a request (the same bytes: a retry, of a read too) that arri
 the request is queued or running is not run again: it gets the request's reply.
 
 A stopping server reads no new request (its client's retry reaches the next server) and
-sends the replies of the requests in progress that end within ``WORKER_GRACE_S``.
+sends the replies of the requests in progress that end within ``WORKER_GRACE_S`` (a
+``campaign_insights`` whose campaign's data were read runs its SHAP then too). A request
+for which no worker thread can be started (the process is out of threads or memory) gets
+a ``ServerStartError`` reply, and its campaign's next request tries again.
 
 The server logs on stderr one line per campaign created, resumed or stopped and per error
 reply: UTC time, method, campaign, client (its ``client_id``, else its ZeroMQ identity in
@@ -90,6 +93,9 @@ _SHORT.maxstring = _SHORT.maxother = 64
 
 class Server:
     """Serves campaigns from one journal file.
+
+    ``with Server(journal, bind) as server:`` starts it (``server.endpoint`` is its
+    endpoint) and stops it at the end of the block, even on an exception.
 
     Args:
         journal: path of the SQLite journal (created when missing).
@@ -160,6 +166,13 @@ class Server:
         if self._start_error is not None:
             raise self._start_error
         return self.endpoint
+
+    def __enter__(self) -> Server:
+        self.start()
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.stop()
 
     @property
     def requests_in_progress(self) -> int:
@@ -248,6 +261,7 @@ class Server:
                 self._send_replies(socket, workers)
             self._send_replies(socket, workers)
         finally:
+            self._copies.clear()  # requests never answered: their retries run on a restart
             self.workers_left_running = workers.close()
             socket.close(linger=REPLY_LINGER_MS)
             self.journal.close()
@@ -292,7 +306,10 @@ class Server:
             return self._answer(identity, key, request_id, method, params)
         campaign_id = params.get("campaign_id")
         job = (key, request_id, method, params)
-        workers.submit(campaign_id if isinstance(campaign_id, str) else None, identity, job)
+        try:
+            workers.submit(campaign_id if isinstance(campaign_id, str) else None, identity, job)
+        except ServerStartError as err:
+            return protocol.encode(_refuse(identity, request_id, method, params, err))
         self._copies[key] = []
         return None
 
@@ -352,7 +369,7 @@ class Server:
             _log(f"{_who(identity, request_id, method, params)}: {change}")
         if reply["ok"] and callable(reply["result"]):
             job = (key, request_id, method, params, reply["result"])
-            self._workers.submit((method, campaign_id), identity, job)
+            self._workers.submit((method, campaign_id), identity, job, in_progress=True)
             return None
         out = self._encode(identity, request_id, method, params, reply)
         if (method in protocol.STATE_CHANGING and reply["ok"]) or journaled:
@@ -606,14 +623,15 @@ class _Workers:
         answer: ``answer(identity, *job) -> reply frames``, or None when it queued the
             rest of the job on another queue, which replies; ``job[0]`` is the request's
             key, which its reply carries.
-        stop: once set, workers take no further request (one mid-request finishes, or is
-            abandoned after the grace of ``Server.serve_forever``).
+        stop: once set, workers take no further request but the rest of one in progress
+            (one mid-request finishes, or is abandoned after the grace of
+            ``Server.serve_forever``).
     """
 
     def __init__(self, answer: Callable[..., list[bytes] | None], stop: threading.Event):
         self._answer, self._stop = answer, stop
         self._torch_threads = torch.get_num_threads()
-        self._jobs: dict[Hashable, deque] = {}  # queue -> its waiting (identity, job)
+        self._jobs: dict[Hashable, deque] = {}  # queue -> its (identity, job, in_progress)
         self._replies: queue.SimpleQueue = queue.SimpleQueue()
         self._lock = threading.Lock()
         self.wake_fd, self._wake_write = os.pipe()  # readable when replies wait
@@ -623,19 +641,34 @@ class _Workers:
         self._threads: set[threading.Thread] = set()
         self._running = 0  # requests being answered; a reply is queued only once it is not
 
-    def submit(self, name: Hashable, identity: bytes, job: tuple) -> None:
+    def submit(
+        self, name: Hashable, identity: bytes, job: tuple, in_progress: bool = False
+    ) -> None:
         """Queue ``job`` behind the others of queue ``name`` (a campaign id, or a method and
-        a campaign id), starting its worker when idle; none once ``stop`` is set."""
+        a campaign id), starting its worker when idle; none once ``stop`` is set, unless
+        ``in_progress``: the rest of a request begun, which is due a reply in the grace.
+
+        Raises:
+            ServerStartError: no worker thread could be started (out of threads or
+                memory); nothing was queued, and the next job tries again.
+        """
         with self._lock:
-            if self._stop.is_set():
+            if self._stop.is_set() and not in_progress:
                 return
             if name in self._jobs:
-                self._jobs[name].append((identity, job))
+                self._jobs[name].append((identity, job, in_progress))
                 return
-            self._jobs[name] = deque([(identity, job)])
             thread = threading.Thread(target=self._work, args=(name,), daemon=True)
+            try:
+                thread.start()  # under the lock: it waits for its queue, made below
+            except RuntimeError as err:  # "can't start new thread"
+                raise ServerStartError(
+                    f"the server could not start a thread to answer this request ({err}): "
+                    "its process is out of threads or memory; retry later, and if this "
+                    "persists, restart the server or give its machine more memory"
+                ) from None
+            self._jobs[name] = deque([(identity, job, in_progress)])
             self._threads.add(thread)
-        thread.start()
 
     def _work(self, name: Hashable) -> None:
         me = threading.current_thread()
@@ -643,11 +676,11 @@ class _Workers:
         while True:
             with self._lock:  # the check and the removal at once: submit() sees either
                 waiting = self._jobs[name]
-                if not waiting or self._stop.is_set():
+                if not waiting or (self._stop.is_set() and not waiting[0][2]):
                     del self._jobs[name]
                     self._threads.discard(me)
                     return
-                identity, job = waiting.popleft()
+                identity, job, _ = waiting.popleft()
                 self._running += 1
             try:
                 reply = self._answer(identity, *job)

@@ -17,3 +17,5 @@ def test_the_readme_library_example_runs(tmp_path, monkeypatch):
     assert len(campaign.journal.observations(campaign.id)) == 40
     assert scope["mean"].shape == scope["std"].shape == (2,)
     assert scope["endpoint"].startswith("tcp://127.0.0.1:")
+    with scope["Server"]("runs/served.sqlite", bind="tcp://127.0.0.1:0"):  # the first let go
+        pass
