@@ -468,8 +468,8 @@ def _training(checkpoints: str | Path):
     except KeyboardInterrupt:
         if latest_checkpoint(checkpoints) is None:
             raise KeyboardInterrupt(
-                f"training stopped before its first epoch ended, so {checkpoints} holds no "
-                "checkpoint yet; the same command starts it afresh"
+                "training stopped before its first epoch ended, so no checkpoint was written "
+                f"yet (to {checkpoints}); the same command starts it afresh"
             ) from None
         raise KeyboardInterrupt(
             f"training stopped; the same command resumes it from the newest epoch "

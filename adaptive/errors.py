@@ -51,7 +51,9 @@ class ServerUnavailableError(AdaptiveError, ConnectionError):
 
 
 class ServerStartError(AdaptiveError, OSError):
-    """The server could not bind its endpoint (in use, or malformed) or did not start."""
+    """The server could not bind its endpoint (in use, or malformed) or did not start; as an
+    error reply, it could not start a thread to answer the request (out of threads or
+    memory), which a later retry may."""
 
 
 class InstrumentStateError(AdaptiveError, RuntimeError):

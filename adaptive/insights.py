@@ -36,9 +36,8 @@ def fewest_explained(n_factors: int) -> int:
 @dataclass(frozen=True)
 class Recipes:
     """A recipe strategy's data at one moment, all that the insights read of it: copied
-    (25 ms at 119 recipes) so
-    that SHAP can run on another thread while the strategy learns on. Rows are those of
-    ``BatchBO.data(in_order=True)``.
+    (25 ms at 119 recipes) so that SHAP can run on another thread while the strategy learns
+    on. Rows are those of ``BatchBO.data(in_order=True)``.
 
     Attributes:
         space, minimize, fit_net, net_losses: the strategy's settings and methods that

@@ -9,6 +9,7 @@ counted twice.
 
 from __future__ import annotations
 
+import errno
 import fcntl
 import functools
 import json
@@ -140,15 +141,18 @@ class Journal:
         try:
             if self.path.exists():
                 os.close(os.open(self.path, os.O_RDWR))
-        except PermissionError as err:
+        except OSError as err:
+            if err.errno not in (errno.EACCES, errno.EPERM, errno.EROFS):
+                raise
             raise JournalError(
-                f"cannot use {str(self.path)!r} as a writable journal (attempt to write a "
-                f"readonly database: {err.strerror}); {_ADVICE['SQLITE_READONLY']}"
+                f"cannot use {str(self.path)!r} as a writable journal (it cannot be opened "
+                f"for writing: {err.strerror}); {_ADVICE['SQLITE_READONLY']}"
             ) from None
 
     def _check_schema(self) -> None:
         """Raise unless the file is empty or a journal of ``SCHEMA_VERSION`` (``SCHEMA``'s
-        tables and columns; one from before the version stamp has application_id 0)."""
+        tables and columns; one from before the version stamp has application_id 0, and
+        may lack tables added since, which ``SCHEMA`` then creates, but no column)."""
         (app_id,) = self._db.execute("PRAGMA application_id").fetchone()
         (version,) = self._db.execute("PRAGMA user_version").fetchone()
         tables = _tables(self._db)
@@ -162,13 +166,14 @@ class Journal:
         elif not tables:  # a new (or empty) file
             return
         else:
-            missing = []
-            for table, columns in _journal_tables().items():
+            missing, journal = [], _journal_tables()
+            for table, columns in journal.items():
                 if table not in tables:
                     missing.append(f"table {table}")
                 else:
                     missing += [f"{table}.{column}" for column in sorted(columns - tables[table])]
-            if not missing:
+            older = app_id == 0 and set(tables) <= set(journal)  # unstamped, only our tables
+            if not missing or (older and all(m.startswith("table ") for m in missing)):
                 return
             problem = (
                 f"it lacks {', '.join(missing)} (its tables: {', '.join(sorted(tables))}): "

@@ -261,7 +261,6 @@ class Server:
                 self._send_replies(socket, workers)
             self._send_replies(socket, workers)
         finally:
-            self._copies.clear()  # requests never answered: their retries run on a restart
             self.workers_left_running = workers.close()
             socket.close(linger=REPLY_LINGER_MS)
             self.journal.close()
@@ -646,21 +645,22 @@ class _Workers:
     ) -> None:
         """Queue ``job`` behind the others of queue ``name`` (a campaign id, or a method and
         a campaign id), starting its worker when idle; none once ``stop`` is set, unless
-        ``in_progress``: the rest of a request begun, which is due a reply in the grace.
+        ``in_progress``: the rest of a request begun, which is due a reply in the grace;
+        none at all once ``close``d (the grace is over: no reply could be sent).
 
         Raises:
             ServerStartError: no worker thread could be started (out of threads or
                 memory); nothing was queued, and the next job tries again.
         """
         with self._lock:
-            if self._stop.is_set() and not in_progress:
+            if self._closed or (self._stop.is_set() and not in_progress):
                 return
             if name in self._jobs:
                 self._jobs[name].append((identity, job, in_progress))
                 return
             thread = threading.Thread(target=self._work, args=(name,), daemon=True)
-            try:
-                thread.start()  # under the lock: it waits for its queue, made below
+            try:  # under the lock, by choice: the thread waits for its queue, made below
+                thread.start()
             except RuntimeError as err:  # "can't start new thread"
                 raise ServerStartError(
                     f"the server could not start a thread to answer this request ({err}): "
@@ -676,7 +676,7 @@ class _Workers:
         while True:
             with self._lock:  # the check and the removal at once: submit() sees either
                 waiting = self._jobs[name]
-                if not waiting or (self._stop.is_set() and not waiting[0][2]):
+                if not waiting or self._closed or (self._stop.is_set() and not waiting[0][2]):
                     del self._jobs[name]
                     self._threads.discard(me)
                     return

@@ -18,12 +18,14 @@ from adaptive.client import (
     JournalError,
     RemoteError,
     Request,
+    ServerStartError,
     ServerUnavailableError,
 )
 from drivers.protocols import Instrument, Reading
 
 #: Seconds between resends of a request the server refused as a ``JournalError`` (another
-#: process held the journal's write lock), while ``outage_s`` lasts.
+#: process held the journal's write lock) or a ``ServerStartError`` (it could not start a
+#: thread for it), while ``outage_s`` lasts.
 JOURNAL_RETRY_S = 0.5
 
 
@@ -242,17 +244,18 @@ def _call(client: Client, outage_s: float, method: str, **params) -> dict:
 
 
 def _send(client: Client, outage_s: float, request: Request) -> dict:
-    """``client.send(request)`` retried while the server is unavailable or its journal
-    busy, for up to ``outage_s`` (see ``_call``); the error raised carries ``request``."""
+    """``client.send(request)`` retried while the server is unavailable, its journal busy or
+    it cannot start a thread for the request, for up to ``outage_s`` (see ``_call``); the
+    error raised carries ``request``."""
     deadline = time.monotonic() + outage_s
     while True:
         try:
             return client.send(request)
-        except (ServerUnavailableError, JournalError) as err:
+        except (ServerUnavailableError, JournalError, ServerStartError) as err:
             if time.monotonic() >= deadline:
                 err.request = request
                 raise
-            if isinstance(err, JournalError):  # answered at once: wait for the lock to go
+            if not isinstance(err, ServerUnavailableError):  # answered at once: wait a little
                 time.sleep(JOURNAL_RETRY_S)
 
 

@@ -180,8 +180,8 @@ def test_ctrl_c_before_the_first_epoch_ends_says_the_rerun_starts_afresh(tmp_pat
         finally:
             run.kill()
     assert err.read_text().splitlines()[-1] == (
-        f"interrupted: training stopped before its first epoch ended, so {checkpoints} holds "
-        "no checkpoint yet; the same command starts it afresh"
+        "interrupted: training stopped before its first epoch ended, so no checkpoint was "
+        f"written yet (to {checkpoints}); the same command starts it afresh"
     )
     assert not checkpoints.exists()  # made with the first checkpoint
 

@@ -166,6 +166,24 @@ def test_a_journal_records_its_schema_version_and_one_from_before_the_stamp_is_s
         assert db.execute("PRAGMA user_version").fetchone() == (SCHEMA_VERSION,)
 
 
+def test_an_unstamped_journal_lacking_a_table_added_since_gets_it(campaign_journal, tmp_path):
+    # journals from before the events table was added were refused as another application's
+    path = copy_of(campaign_journal, tmp_path)
+    with closing(sqlite3.connect(path)) as db:
+        (campaign,) = db.execute("SELECT id FROM campaigns").fetchone()
+        db.execute("DROP TABLE events")
+        db.execute("PRAGMA application_id = 0")
+        db.execute("PRAGMA user_version = 0")
+        db.commit()
+    journal = Journal(path)
+    try:
+        assert len(journal.observations(campaign)) == 15
+    finally:
+        journal.close()
+    with closing(sqlite3.connect(path)) as db:
+        assert db.execute("SELECT count(*) FROM events").fetchone() == (0,)
+
+
 def test_an_empty_file_becomes_a_journal(tmp_path):
     path = tmp_path / "journal.sqlite"
     path.touch()
@@ -190,7 +208,7 @@ def test_a_read_only_journal_says_it_is_read_only_and_how_to_fix_it(campaign_jou
         message = refused_by_serve(path)
     finally:
         subprocess.run(["chattr", "-i", str(path)], check=True)
-    assert "attempt to write a readonly database" in message
+    assert "(it cannot be opened for writing: Operation not permitted)" in message
     assert "the file (or its folder) is read-only: make it writable (chmod u+w" in message
 
 

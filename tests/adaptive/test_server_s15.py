@@ -19,6 +19,7 @@ from adaptive.client import Client
 from adaptive.errors import JournalError, ServerStartError
 from adaptive.journal import Journal
 from adaptive.server import Server
+from drivers import DriverRun, Reading, run_driver
 
 REPO = Path(__file__).resolve().parents[2]
 ENV = {**os.environ, "PYTHONPATH": str(REPO), "OPENBLAS_NUM_THREADS": "1"}
@@ -114,6 +115,25 @@ def test_insights_whose_data_were_read_when_a_stop_began_get_their_reply(
     assert not server._thread.is_alive() and server.workers_left_running == 0
 
 
+def test_insights_still_reading_when_the_grace_ends_run_no_shap_after_the_stop(
+    server, sockets, monkeypatch
+):
+    # the rest was queued on the closed workers: a new thread ran SHAP for nobody
+    with client_of(server.endpoint) as client:
+        client.call("campaign_create", space=SQUARE, strategy=BATCHES, campaign_id="c")
+        client.call("observation_put", **put("c", 0.3))
+    prepare_insights, rest_ran = adaptive.server.prepare_insights, threading.Event()
+    hold = Gate(lambda report: lambda cache: rest_ran.set() or report(cache))
+    monkeypatch.setattr(adaptive.server, "prepare_insights", lambda c: hold(prepare_insights(c)))
+    monkeypatch.setattr(adaptive.server, "WORKER_GRACE_S", 0.2)
+    sockets(server.endpoint, request("campaign_insights", campaign_id="c"))
+    assert hold.started.wait(WAIT_S)  # the data are read; the rest is not queued yet
+    server.stop()  # the grace ends with the campaign's worker still in the first stage
+    assert server.workers_left_running == 1
+    hold.release.set()
+    assert not rest_ran.wait(2.0)
+
+
 def test_a_worker_thread_that_cannot_start_fails_its_request_and_the_next_one_is_served(
     server, monkeypatch
 ):
@@ -136,9 +156,35 @@ def test_a_worker_thread_that_cannot_start_fails_its_request_and_the_next_one_is
     assert len(failed) == 1
 
 
-def test_copies_of_requests_never_answered_go_at_a_stop_and_a_restart_serves_them(
-    server, sockets, monkeypatch
-):
+class Reader:
+    """Reads ``a``."""
+
+    def move(self, point: dict) -> None:
+        self.a = point["a"]
+
+    def read(self) -> Reading:
+        return Reading(value=self.a)
+
+
+def test_run_driver_rides_out_a_worker_thread_that_cannot_start(server, monkeypatch):
+    # the driver died on the ServerStartError reply, though the next request is served
+    with client_of(server.endpoint) as client:
+        client.call("campaign_create", space=SQUARE, strategy=BATCHES, campaign_id="c")
+        start, failed = threading.Thread.start, []
+
+        def start_once(thread):
+            if not failed:
+                failed.append(thread)
+                raise RuntimeError("can't start new thread")
+            return start(thread)
+
+        monkeypatch.setattr(threading.Thread, "start", start_once)
+        run = run_driver(client, "c", Reader(), batch=2, max_measurements=2, outage_s=WAIT_S)
+        assert run == DriverRun(2, "running", None) and len(failed) == 1
+        assert client.call("campaign_status", campaign_id="c")["n_observations"] == 2
+
+
+def test_requests_never_answered_at_a_stop_are_served_by_a_restart(server, sockets, monkeypatch):
     with client_of(server.endpoint) as client:
         client.call("campaign_create", space=SQUARE, strategy=BATCHES, campaign_id="c")
         gate = Gate(Campaign.observe)
@@ -152,7 +198,6 @@ def test_copies_of_requests_never_answered_go_at_a_stop_and_a_restart_serves_the
     gate.release.set()
     assert reply(running)["n_observations"] == 1
     stopping.join(WAIT_S)
-    assert server._copies == {}  # kept until a restart
     assert not any(socket.poll(0) for socket in queued)  # their retries reach the next server
     resent = sockets(server.start(), status)
     assert reply(resent)["n_observations"] == 1

@@ -181,11 +181,11 @@ def test_a_nan_batch_norm_statistic_counts_as_diverged(tmp_path):
 def test_an_allocation_beyond_memory_is_refused_with_what_it_needs():
     with pytest.raises(
         InvalidParameterError,
-        match=r"^n_train=1099511627776 spectra need 8,192\.0 GiB \(8 bytes each\), more "
-        "memory than this machine can allocate; pass fewer$",
+        match=r"^n_train=288230376151711744 spectra need 268,435,456\.0 GiB \(1 bytes each\), "
+        "more memory than this machine can allocate; pass fewer$",
     ):
-        with fits_in_memory("n_train=1099511627776 spectra", 2**40, 8):
-            np.empty(2**40)  # 8 TiB: a real MemoryError
+        with fits_in_memory("n_train=288230376151711744 spectra", 2**58, 1):
+            np.empty(2**58, np.uint8)  # beyond a 57-bit address space: a real MemoryError
 
 
 def test_the_checkpoint_folder_is_made_with_the_first_checkpoint(tmp_path):
