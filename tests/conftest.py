@@ -1,6 +1,7 @@
 """Fixtures shared by the test packages."""
 
 import pytest
+import zmq
 
 from adaptive.server import Server
 
@@ -12,3 +13,21 @@ def server(tmp_path):
     server.start()
     yield server
     server.stop()
+
+
+@pytest.fixture
+def sockets():
+    """``send(endpoint, frames)``: a DEALER-as-REQ socket that sent them; closed after."""
+    opened = []
+
+    def send(endpoint, frames):
+        socket = zmq.Context.instance().socket(zmq.DEALER)
+        socket.setsockopt(zmq.LINGER, 0)
+        socket.connect(endpoint)
+        socket.send_multipart([b"", *frames])
+        opened.append(socket)
+        return socket
+
+    yield send
+    for socket in opened:
+        socket.close()

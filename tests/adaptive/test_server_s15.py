@@ -10,7 +10,6 @@ import threading
 from pathlib import Path
 
 import pytest
-import zmq
 
 import adaptive.server
 from adaptive import protocol
@@ -38,24 +37,6 @@ class Gate:
         self.started.set()
         assert self.release.wait(WAIT_S)
         return self.function(*args, **kwargs)
-
-
-@pytest.fixture
-def sockets():
-    """``send(endpoint, frames)``: a DEALER-as-REQ socket that sent them; closed after."""
-    opened = []
-
-    def send(endpoint, frames):
-        socket = zmq.Context.instance().socket(zmq.DEALER)
-        socket.setsockopt(zmq.LINGER, 0)
-        socket.connect(endpoint)
-        socket.send_multipart([b"", *frames])
-        opened.append(socket)
-        return socket
-
-    yield send
-    for socket in opened:
-        socket.close()
 
 
 def request(method, **params) -> list[bytes]:

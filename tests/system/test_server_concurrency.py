@@ -9,7 +9,6 @@ from functools import partial, wraps
 
 import numpy as np
 import pytest
-import zmq
 
 import adaptive.server
 from adaptive import protocol
@@ -59,24 +58,6 @@ def insights_gate(server, monkeypatch):
 def client(server):
     with Client(server.endpoint, timeout_s=WAIT_MS / 1000, retries=0) as client:
         yield client
-
-
-@pytest.fixture
-def sockets():
-    """``send(endpoint, frames)``: a DEALER-as-REQ socket that sent them; closed after."""
-    opened = []
-
-    def send(endpoint, frames):
-        socket = zmq.Context.instance().socket(zmq.DEALER)
-        socket.setsockopt(zmq.LINGER, 0)
-        socket.connect(endpoint)
-        socket.send_multipart([b"", *frames])
-        opened.append(socket)
-        return socket
-
-    yield send
-    for socket in opened:
-        socket.close()
 
 
 def request(method, **params):
