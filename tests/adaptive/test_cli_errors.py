@@ -139,22 +139,31 @@ def test_ctrl_c_stops_serve_in_the_middle_of_a_model_fit_with_one_line_and_exit_
     assert lines[-1].startswith("interrupted: server stopped;") and "Traceback" not in err, err
 
 
-def test_ctrl_c_in_training_says_how_to_resume(tmp_path):
+def _interrupted_training(tmp_path, n_train: int, epochs: int, ready) -> str:
+    """The stderr of ``train peakfit`` (checkpoints in ``tmp_path / "ck"``) sent SIGINT once
+    ``ready(err_path)`` holds; it must exit 130."""
     checkpoints, err = tmp_path / "ck", tmp_path / "err.txt"
     with err.open("w") as sink:
         run = _adaptive(
-            *("train", "peakfit", "--n-train", 256, "--epochs", 1000),
+            *("train", "peakfit", "--n-train", n_train, "--epochs", epochs),
             *("--checkpoints", checkpoints, "--out", tmp_path / "w.pt"),
             stdout=subprocess.DEVNULL,
             stderr=sink,
         )
         try:
-            _wait_for(lambda: (checkpoints / "epoch_002.pt").exists(), seconds=60)
+            _wait_for(lambda: ready(err), seconds=60)
             run.send_signal(signal.SIGINT)
             assert run.wait(timeout=30) == 130
         finally:
             run.kill()
-    text = err.read_text()
+    return err.read_text()
+
+
+def test_ctrl_c_in_training_says_how_to_resume(tmp_path):
+    checkpoints = tmp_path / "ck"
+    text = _interrupted_training(
+        tmp_path, 256, 1000, lambda _: (checkpoints / "epoch_002.pt").exists()
+    )
     assert "Traceback" not in text
     assert text.splitlines()[-1] == (
         f"interrupted: training stopped; the same command resumes it from the newest epoch "
@@ -165,21 +174,10 @@ def test_ctrl_c_in_training_says_how_to_resume(tmp_path):
 
 def test_ctrl_c_before_the_first_epoch_ends_says_the_rerun_starts_afresh(tmp_path):
     # it said the same command resumes from the newest epoch checkpoint, though none existed
-    checkpoints, err = tmp_path / "ck", tmp_path / "err.txt"
-    with err.open("w") as sink:
-        run = _adaptive(
-            *("train", "peakfit", "--n-train", 131_072, "--epochs", 1),
-            *("--checkpoints", checkpoints, "--out", tmp_path / "w.pt"),
-            stdout=subprocess.DEVNULL,
-            stderr=sink,
-        )
-        try:
-            _wait_for(lambda: "%|" in err.read_text(), seconds=60)  # the bar: training began
-            run.send_signal(signal.SIGINT)
-            assert run.wait(timeout=30) == 130
-        finally:
-            run.kill()
-    assert err.read_text().splitlines()[-1] == (
+    checkpoints = tmp_path / "ck"
+    # interrupted once the progress bar shows: training began
+    text = _interrupted_training(tmp_path, 131_072, 1, lambda err: "%|" in err.read_text())
+    assert text.splitlines()[-1] == (
         "interrupted: training stopped before its first epoch ended, so no checkpoint was "
         f"written yet (to {checkpoints}); the same command starts it afresh"
     )
