@@ -6,10 +6,13 @@ current reconstruction curves (density ``rho ~ |f''|**exponent``, smoothed,
 with a ``floor`` fraction of a base density mixed in: ``base_density``, such as
 the k-space prior ``EnergyScan`` passes by default, or uniform without one) so
 that a stationary Matern kernel in ``u`` fits both regions. Each ``fit``
-re-learns the hyperparameters from a cold start and from the previous fit's,
-keeps the likelier, and then re-derives the warp from the new posterior mean for
-the next fit. The noise is learned (one level) unless the caller knows each
-measurement's variance (counting statistics): then that is held fixed.
+re-learns the hyperparameters from a cold start and from the previous fit's and
+keeps the likelier (past ``refit_until`` points, only once the data have grown by
+``refit_growth`` since they were last learned: each learning costs O(n^3) per
+L-BFGS step, 7 s at 1,000 points; in between the stored ones condition the new
+data), and then re-derives the warp from the new posterior mean for the next fit.
+The noise is learned (one level) unless the caller knows each measurement's variance
+(counting statistics): then that is held fixed.
 
 Between sparse points a kernel too smooth for the signal (EXAFS wiggles it cannot
 follow) is far too sure of itself. ``predict`` therefore adds to the posterior variance
@@ -46,6 +49,10 @@ EXCESS_WIDTH = 0.5
 #: Most query points ``predict`` takes at once: its matrices are (points, observations), 2.9
 #: GB for 100,000 points at 1,000 observations in one piece.
 PREDICT_CHUNK = 4096
+#: Points up to which the marginal likelihood is exact (gpytorch's default, 800, switches to
+#: conjugate gradients and Lanczos above: approximate, and slower at these sizes), as the
+#: posterior (one Cholesky) always is.
+MAX_CHOLESKY = 100_000
 #: How far outside [0, 1] an input may lie (rounding of a caller's scaling); it counts as the end.
 UNIT_SLACK = 1e-9
 
@@ -119,6 +126,8 @@ class WarpedGP:
         min_noise: float = 1e-6,
         max_noise: float = 0.05,
         fit_iterations: int = 20,
+        refit_until: int = 200,
+        refit_growth: float = 0.1,
         base_density: Callable[[np.ndarray, np.ndarray], np.ndarray] | None = None,
     ):
         check_int("grid_size", grid_size, 2, why="grid points of the warp")
@@ -143,6 +152,12 @@ class WarpedGP:
                 "use a small floor such as 0.01"
             )
         check_int("fit_iterations", fit_iterations, 1, why="L-BFGS iterations per fit")
+        check_int("refit_until", refit_until, 2, why="points up to which every fit re-learns")
+        if not is_finite_number(refit_growth) or refit_growth < 0:
+            raise InvalidParameterError(
+                f"refit_growth={refit_growth!r} must be a finite number >= 0 (the fraction "
+                "the points grow by before the hyperparameters are re-learned; 0: every fit)"
+            )
         if nu not in (0.5, 1.5, 2.5):
             raise InvalidParameterError(f"nu={nu!r} must be 0.5, 1.5 or 2.5 (Matern smoothness)")
         if not (is_finite_number(min_noise) and is_finite_number(max_noise)) or not (
@@ -160,14 +175,18 @@ class WarpedGP:
         self.min_noise = min_noise
         self.max_noise = max_noise
         self.fit_iterations = fit_iterations
+        self.refit_until = refit_until
+        self.refit_growth = refit_growth
         self.base_density = base_density
         self.grid = np.linspace(0.0, 1.0, grid_size)
         self.warp = self.grid.copy()
         self._next_warp = self.warp
         self._hyper: dict | None = None
+        self._learned_on = 0  # points the hyperparameters were last learned on
         self._model: _ExactGP | None = None
         self._noise: np.ndarray | None = None  # known variances (n,) in y's units, or None
         self._excess: np.ndarray | None = None  # see _loo_excess
+        self._on_grid: tuple[np.ndarray, np.ndarray] | None = None  # see grid_posterior
 
     def _u(self, x: np.ndarray) -> torch.Tensor:
         """Warped coordinates of ``x`` (n,) as an ``n x 1`` tensor."""
@@ -203,9 +222,30 @@ class WarpedGP:
         return self
 
     def _fit(self, x: np.ndarray, y: np.ndarray, noise: np.ndarray | None) -> None:
-        """Fit from the warm start and from the cold start; keep the likelier."""
+        """Learn the hyperparameters when due (see ``_learn_due``), then update the warp."""
         self.warp = self._next_warp
+        learn = self._learn_due(x.size, noise)
         model = self._build(x, y, noise)
+        if learn:
+            self._learn(model)
+        model.eval()
+        self._excess = self._loo_excess()
+        mean, _ = self.grid_posterior()
+        self._next_warp = self._warp_from(mean / (np.ptp(y) or 1.0))
+
+    def _learn_due(self, n: int, noise: np.ndarray | None) -> bool:
+        """Whether a fit of ``n`` points re-learns the hyperparameters: always up to
+        ``refit_until`` points, when none are stored or the noise changes between known and
+        learned, and else once ``n`` has grown by ``refit_growth`` since they were."""
+        return (
+            n <= self.refit_until
+            or self._hyper is None
+            or (noise is None) != (self._noise is None)
+            or n >= (1 + self.refit_growth) * self._learned_on
+        )
+
+    def _learn(self, model: _ExactGP) -> None:
+        """Fit ``model`` from the warm start and from the cold start; keep the likelier."""
         starts = [self._cold_start(model)]
         if self._hyper is not None:
             starts.append(_loadable(model, self._hyper))
@@ -216,11 +256,8 @@ class WarpedGP:
             if loss < best_loss:
                 best, best_loss = _snapshot(model), loss
         model.load_state_dict(best if best is not None else starts[0])
-        model.eval()
         self._hyper = _snapshot(model)
-        self._excess = self._loo_excess()
-        mean, _ = self.predict(self.grid, band=False)
-        self._next_warp = self._warp_from(mean / (np.ptp(y) or 1.0))
+        self._learned_on = len(self._x)
 
     def _optimise(self, model: _ExactGP) -> float:
         """L-BFGS on the negative marginal log likelihood; return it (inf on failure)."""
@@ -238,9 +275,10 @@ class WarpedGP:
             return loss
 
         try:
-            optimizer.step(closure)
-            with torch.no_grad():
-                return float(-mll(model(u), target))
+            with gpytorch.settings.max_cholesky_size(MAX_CHOLESKY):
+                optimizer.step(closure)
+                with torch.no_grad():
+                    return float(-mll(model(u), target))
         except (RuntimeError, ValueError):  # a failed Cholesky: this start is out
             return np.inf
 
@@ -277,6 +315,7 @@ class WarpedGP:
             model.load_state_dict(_loadable(model, self._hyper))
         model.eval()
         self._model = model
+        self._on_grid = None
         return model
 
     def state(self) -> dict:
@@ -294,6 +333,7 @@ class WarpedGP:
             "warp": self.warp.tolist(),
             "next_warp": self._next_warp.tolist(),
             "hyper": {k: v.tolist() for k, v in self._hyper.items() if k in learned},
+            "learned_on": self._learned_on,
         }
 
     def load_state(self, state: dict) -> None:
@@ -320,6 +360,8 @@ class WarpedGP:
             # states saved before state() left out the bounds hold them too: the same values
             model.load_state_dict({**model.state_dict(), **hyper})
             self._hyper = _snapshot(model)
+            # states saved before fits skipped learning: learned on all their points
+            self._learned_on = int(state.get("learned_on", len(self._x)))
             self._excess = self._loo_excess()
         except (KeyError, TypeError, RuntimeError) as err:
             raise InvalidParameterError(f"not a WarpedGP state: {err}") from None
@@ -413,6 +455,16 @@ class WarpedGP:
         excess = weight @ self._excess / weight.sum(1)
         return np.clip(excess, 0.0, None) * self._y_scale**2
 
+    def grid_posterior(self) -> tuple[np.ndarray, np.ndarray]:
+        """``predict(self.grid, band=False)``, each (grid_size,) and read-only, computed once
+        per fit (a fit, the warp and an acquisition each read it)."""
+        if self._on_grid is None:
+            mean, std = self.predict(self.grid, band=False)
+            mean.setflags(write=False)
+            std.setflags(write=False)
+            self._on_grid = mean, std
+        return self._on_grid
+
     def predict_grid(self) -> tuple[np.ndarray, np.ndarray]:
         """Posterior mean and std on ``self.grid``, each (grid_size,)."""
         return self.predict(self.grid)
@@ -426,6 +478,8 @@ class WarpedGP:
         shapes ``predict`` takes.
         """
         pending = _in_unit_interval("pending", as_positions("pending", pending))
+        if pending.size == 0 and x is None:
+            return self.grid_posterior()[1]
         x = self.grid if x is None else _in_unit_interval("x", as_positions("x", x))
         if pending.size == 0:
             return self.predict(x, band=False)[1]
