@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import importlib
+import importlib.util
 import json
 import math
 import os
@@ -13,6 +15,7 @@ import sys
 import threading
 from collections.abc import Sequence
 from contextlib import contextmanager
+from functools import partial
 from pathlib import Path
 from typing import NoReturn
 
@@ -32,6 +35,11 @@ class _HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
 JSON_HELP = "print one line of JSON and no progress bar (default: indented JSON)"
 CHECKPOINTS_HELP = "folder of per-epoch checkpoints; a run with the same settings resumes there"
 PEAK_WEIGHTS_HELP = "peak-network weights file of train peakfit --out (default: the committed)"
+#: What ``adaptive serve --plugin`` takes.
+PLUGIN_WHAT = (
+    ".py file, or a dotted module name on PYTHONPATH, that calls "
+    "adaptive.strategies.register_strategy"
+)
 
 
 def _print_result(result: dict, args) -> None:
@@ -50,6 +58,7 @@ def cmd_serve(args) -> int:
     quits at once (exit 128 + its number); one before it (``timeout`` signals the server
     and then its process group) lets the stop close the journal. Every put is committed
     before its reply, so neither loses anything journaled."""
+    _import_plugins(args.plugin or ())
     import torch
 
     from adaptive.server import WORKER_GRACE_S, Server
@@ -97,6 +106,32 @@ def cmd_serve(args) -> int:
         server.stop()
         for signum, handler in previous.items():
             signal.signal(signum, handler)
+
+
+def _import_plugins(plugins: Sequence[str]) -> None:
+    """Import each ``--plugin``, a .py file or else a dotted module name, so that its
+    ``register_strategy`` calls add strategies of one's own before campaigns resume.
+
+    Raises:
+        InvalidParameterError: a file that does not exist, or a module that does not
+            import (its error named).
+    """
+    for plugin in dict.fromkeys(plugins):  # a file run twice would register a second class
+        load = partial(importlib.import_module, plugin)
+        if plugin.endswith(".py"):
+            _check_in_file("--plugin", plugin, f"a {PLUGIN_WHAT}")
+            # named apart, so that a file json.py replaces no module of that name
+            name = f"adaptive_plugin_{Path(plugin).stem}"
+            spec = importlib.util.spec_from_file_location(name, plugin)
+            module = sys.modules[name] = importlib.util.module_from_spec(spec)
+            load = partial(spec.loader.exec_module, module)
+        try:
+            load()
+        except Exception as err:  # anything a module's top level raises
+            raise InvalidParameterError(
+                f"--plugin {plugin} does not import: {type(err).__name__}: {err}; pass a "
+                f"{PLUGIN_WHAT}"
+            ) from None
 
 
 def _quit(line: str, code: int) -> NoReturn:
@@ -719,6 +754,15 @@ def build_parser() -> argparse.ArgumentParser:
         "--journal",
         default="runs/journal.sqlite",
         help="SQLite journal of every campaign (created when missing)",
+    )
+    serve.add_argument(
+        "--plugin",
+        action="append",
+        default=None,
+        metavar="MODULE_OR_FILE",
+        help="import this .py file, or dotted module name on PYTHONPATH, before serving, so "
+        "its adaptive.strategies.register_strategy calls add strategies of your own; repeat "
+        "it for several",
     )
     serve.set_defaults(func=cmd_serve)
 

@@ -38,7 +38,9 @@ def make_strategy(config: Any, space: Space, objective: SpectrumObjective | None
     cls = STRATEGIES.get(config["name"])
     if cls is None:
         raise InvalidParameterError(
-            f"unknown strategy {config['name']!r}; choose one of {sorted(STRATEGIES)}"
+            f"unknown strategy {config['name']!r}; choose one of {sorted(STRATEGIES)}, or "
+            "register a class of your own by that name with register_strategy (for adaptive "
+            "serve: start it with --plugin MODULE_OR_FILE naming the module that does)"
         )
     what = f"strategy {cls.name!r}"
     if isinstance(config.get("options"), dict) and "objective" in config["options"]:

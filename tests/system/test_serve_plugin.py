@@ -1,0 +1,100 @@
+"""``adaptive serve --plugin``: a strategy of one's own, registered by a module it imports."""
+
+import signal
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from adaptive.cli import main
+from adaptive.client import Client
+from adaptive.errors import InvalidParameterError
+from tests.system.test_serve_signals11 import SPACE, endpoint_of, serve
+
+#: A plugin file: RandomScan under a name of its own.
+PLUGIN = """from adaptive.strategies import RandomScan, register_strategy
+
+
+@register_strategy
+class PluginScan(RandomScan):
+    name = "plugin_scan"
+"""
+MINE = {"name": "plugin_scan", "options": {"seed": 3}}
+GRID = {"name": "grid", "options": {"n_points": 5}}
+
+
+def serve_with(journal: Path, *options: str) -> subprocess.Popen:
+    """``adaptive serve`` (its ``main``) on any free port, with ``options`` after its own."""
+    script = (
+        f"import sys\nfrom adaptive.cli import main\nsys.exit(main([*sys.argv[1:], *{options!r}]))"
+    )
+    return serve(journal, "-c", script)
+
+
+def stop(run: subprocess.Popen) -> None:
+    """SIGTERM ``run`` and check that it exited 0."""
+    run.send_signal(signal.SIGTERM)
+    _, err = run.communicate(timeout=30)
+    assert run.returncode == 0, err
+
+
+def test_a_plugin_file_serves_campaigns_of_its_strategy_and_resumes_them(tmp_path):
+    plugin = tmp_path / "my_strategy.py"
+    plugin.write_text(PLUGIN)
+    journal = tmp_path / "journal.sqlite"
+    run = serve_with(journal, "--plugin", str(plugin))
+    try:
+        with Client(endpoint_of(run), timeout_s=30) as client:
+            client.call("campaign_create", space=SPACE, strategy=MINE, campaign_id="mine")
+            client.call("campaign_create", space=SPACE, strategy=GRID, campaign_id="grid")
+            (first,) = client.call("suggestions_get", campaign_id="mine", n=1)["suggestions"]
+        stop(run)
+    finally:
+        run.kill()
+    assert first["strategy"] == "plugin_scan"
+
+    run = serve_with(journal)  # no plugin: the other campaign is still served
+    try:
+        with Client(endpoint_of(run), timeout_s=30) as client:
+            with pytest.raises(InvalidParameterError) as refused:
+                client.call("campaign_status", campaign_id="mine")
+            grid = client.call("suggestions_get", campaign_id="grid", n=1)["suggestions"]
+        stop(run)
+    finally:
+        run.kill()
+    assert "unknown strategy 'plugin_scan'" in str(refused.value)
+    assert "start it with --plugin MODULE_OR_FILE" in str(refused.value)
+    assert grid[0]["strategy"] == "grid"
+
+    run = serve_with(journal, "--plugin", str(plugin))
+    try:
+        with Client(endpoint_of(run), timeout_s=30) as client:
+            assert client.call("campaign_status", campaign_id="mine")["pending"] == [first["id"]]
+            (second,) = client.call("suggestions_get", campaign_id="mine", n=1)["suggestions"]
+        stop(run)
+    finally:
+        run.kill()
+    assert second["strategy"] == "plugin_scan" and second["id"] != first["id"]
+
+
+@pytest.mark.parametrize(
+    ("plugin", "problem"),
+    [
+        ("missing.py", "does not exist; pass a .py file, or a dotted module name"),
+        ("no_such_module", "does not import: ModuleNotFoundError: No module named"),
+        ("broken.py", "does not import: RuntimeError: no licence; pass a .py file"),
+    ],
+)
+def test_a_bad_plugin_exits_2_with_one_line_before_the_journal_is_made(
+    tmp_path, capsys, plugin, problem
+):
+    (tmp_path / "broken.py").write_text('raise RuntimeError("no licence")\n')
+    if plugin.endswith(".py"):
+        plugin = str(tmp_path / plugin)
+    journal = tmp_path / "journal.sqlite"
+    argv = ["serve", "--bind", "tcp://127.0.0.1:0", "--journal", str(journal), "--plugin", plugin]
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"error: --plugin {plugin} {problem}"), err
+    assert len(err.strip().splitlines()) == 1, err
+    assert not journal.exists()
