@@ -89,12 +89,20 @@ def check_finite_training(lr: float, checkpoint_dir: Path, net: torch.nn.Module,
     ``net``'s state (parameters, batch-norm statistics) or a value of ``figures``
     (array-likes: losses, thresholds, probabilities, validation errors) is NaN or inf.
     Called before the weights file is written, so none is."""
-    finite = all(bool(torch.isfinite(t).all()) for t in net.state_dict().values()) and all(
-        np.isfinite(np.asarray(figure, dtype=float)).all() for figure in figures
-    )
-    if not finite:
+    bad = [
+        what
+        for what, finite in (
+            ("weights", all(bool(torch.isfinite(t).all()) for t in net.state_dict().values())),
+            (
+                "losses or validation figures",
+                all(np.isfinite(np.asarray(figure, dtype=float)).all() for figure in figures),
+            ),
+        )
+        if not finite
+    ]
+    if bad:
         raise InvalidParameterError(
-            f"training diverged at lr={lr:g} (its weights or loss are NaN or inf), so no "
+            f"training diverged at lr={lr:g} (its {' and '.join(bad)} are NaN or inf), so no "
             f"weights file was written; lower it, e.g. lr={lr / 10:g}, with a new "
             f"checkpoint_dir (--checkpoints) or after deleting {checkpoint_dir}, which holds "
             "the diverged run"

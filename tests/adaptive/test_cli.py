@@ -164,7 +164,7 @@ def test_a_diverged_training_names_the_flags_to_change():
     with pytest.raises(InvalidParameterError) as raised, _training(Path("ck")):
         check_finite_training(1e9, Path("ck"), net, [1.0])
     assert str(raised.value) == (
-        "training diverged at --lr 1e+09 (its weights or loss are NaN or inf), so no weights "
+        "training diverged at --lr 1e+09 (its weights are NaN or inf), so no weights "
         "file was written; lower it, e.g. --lr 1e+08, with a new --checkpoints or after "
         "deleting ck, which holds the diverged run"
     )

@@ -454,7 +454,8 @@ def test_train_peakfit_takes_lr_and_a_diverged_run_names_it(tmp_path, capsys):
     argv = ["--n-train", "256", "--epochs", "1", "--checkpoints", str(ck), "--out", str(out)]
     assert main(["train", "peakfit", *argv, "--lr", "1e9"]) == 2
     assert capsys.readouterr().err.splitlines()[-1] == (
-        "error: training diverged at --lr 1e+09 (its weights or loss are NaN or inf), so no "
+        "error: training diverged at --lr 1e+09 (its losses or validation figures are NaN or "
+        "inf), so no "
         f"weights file was written; lower it, e.g. --lr 1e+08, with a new --checkpoints or "
         f"after deleting {ck}, which holds the diverged run"
     )
