@@ -238,11 +238,13 @@ class Journal:
                 "restart the server on it"
             )
 
-    def _parsed(self, text: str, row: str) -> Any:
-        """``text`` parsed as JSON; ``row`` names where it is kept, for a damaged journal."""
+    def _parsed(self, text: str, row: str, finite: bool = False) -> Any:
+        """``text`` parsed as JSON; ``row`` names where it is kept, for a damaged journal.
+        ``finite``: NaN and Infinity are damage too (no observation the journal writes holds
+        them)."""
         try:
-            return json.loads(text)
-        except json.JSONDecodeError as err:
+            return (_FINITE_JSON.decode if finite else json.loads)(text)
+        except (ValueError, TypeError) as err:  # bad JSON, NaN or Infinity refused, not text
             raise JournalError(
                 f"the journal {str(self.path)!r} is damaged: {row} is not valid JSON ({err}); "
                 "restore the journal from a backup, or mend or delete that row with sqlite3"
@@ -380,12 +382,13 @@ class Journal:
         )
         out = []
         for seq, record_json, sx, sy in rows:
-            record = self._parsed(record_json, f"observation {seq} of campaign {campaign_id!r}")
+            where = f"observation {seq} of campaign {campaign_id!r}"
+            record = self._parsed(record_json, where, finite=True)
             units = record.pop("units", None)  # [x_units, y_units], kept with a spectrum
             spectrum = None
             if sx is not None:
                 spectrum = Spectrum(np.frombuffer(sx, "<f8"), np.frombuffer(sy, "<f8"), *units)
-            out.append(Observation(spectrum=spectrum, **record))
+            out.append(Observation.from_journal(spectrum=spectrum, **record))
         return out
 
     def save_strategy_state(self, campaign_id: str, state: dict) -> None:
@@ -490,6 +493,16 @@ def claim_for_serving(path: str | Path) -> IO[str]:
     lock.write(str(os.getpid()))
     lock.flush()
     return lock
+
+
+def _not_finite(constant: str) -> float:
+    """Refuse a JSON ``NaN``, ``Infinity`` or ``-Infinity`` (``JSONDecoder``'s
+    ``parse_constant``)."""
+    raise ValueError(f"it holds {constant}, which no journaled observation does")
+
+
+#: Parses an observation's record (``Observation.from_journal`` relies on its finite numbers).
+_FINITE_JSON = json.JSONDecoder(parse_constant=_not_finite)
 
 
 #: What to do about SQLite's errors (by ``sqlite_errorname``) other than a damaged file.

@@ -239,6 +239,59 @@ class Observation:
     failed: str | None = None
 
     def __post_init__(self):
+        self._check_fields()
+        try:
+            json.dumps(self.metadata, allow_nan=False)
+        except (TypeError, ValueError) as err:
+            raise InvalidParameterError(
+                f"metadata must hold only JSON values (strings, finite numbers, lists, "
+                f"mappings): {err}; send arrays as spectra"
+            ) from None
+        found = _non_text_key(self.metadata, "metadata")
+        if found is not None:
+            where, key = found
+            raise InvalidParameterError(
+                f"{where} has the key {key!r}, which is not a string; JSON would turn it "
+                f"into text and could merge it with another key; use the string {str(key)!r}"
+            )
+
+    @classmethod
+    def from_journal(
+        cls,
+        *,
+        point: dict[str, Any],
+        value: float | None,
+        uncertainty: float | None,
+        suggestion_id: str | None,
+        metadata: dict[str, Any],
+        time: float,
+        spectrum: Spectrum | None,
+    ) -> Observation:
+        """The observation a journal row keeps: its record's fields, parsed from JSON text
+        refused if it holds NaN or Infinity, and its spectrum (or None).
+
+        Checked as ``Observation(...)`` checks a new one, but for ``metadata``'s contents:
+        such text holds only text keys and finite JSON values, so they are not encoded
+        again to check (that took most of the time of reading a journal).
+        """
+        observation = object.__new__(cls)
+        fields = {
+            "point": point,
+            "value": value,
+            "uncertainty": uncertainty,
+            "spectrum": spectrum,
+            "suggestion_id": suggestion_id,
+            "metadata": metadata,
+            "time": time,
+            "failed": None,
+        }
+        for name, field_value in fields.items():
+            object.__setattr__(observation, name, field_value)
+        observation._check_fields()
+        return observation
+
+    def _check_fields(self) -> None:
+        """Check (and cast) every field but ``metadata``'s contents."""
         if self.failed is not None:
             if not isinstance(self.failed, str) or not self.failed.strip():
                 raise InvalidParameterError(
@@ -277,17 +330,3 @@ class Observation:
             )
         if not isinstance(self.metadata, dict):
             raise InvalidParameterError(f"metadata must be a mapping, got {self.metadata!r}")
-        try:
-            json.dumps(self.metadata, allow_nan=False)
-        except (TypeError, ValueError) as err:
-            raise InvalidParameterError(
-                f"metadata must hold only JSON values (strings, finite numbers, lists, "
-                f"mappings): {err}; send arrays as spectra"
-            ) from None
-        found = _non_text_key(self.metadata, "metadata")
-        if found is not None:
-            where, key = found
-            raise InvalidParameterError(
-                f"{where} has the key {key!r}, which is not a string; JSON would turn it "
-                f"into text and could merge it with another key; use the string {str(key)!r}"
-            )

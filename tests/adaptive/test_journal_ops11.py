@@ -79,6 +79,25 @@ def test_an_observation_that_does_not_parse_is_named_by_campaign_and_row(journal
     assert "restore the journal from a backup" in message
 
 
+@pytest.mark.parametrize(
+    ("edit", "constant"),
+    [
+        ("""replace(record, '"metadata": {}', '"metadata": {"i0": NaN}')""", "NaN"),
+        ("""replace(record, '"energy": 0.2', '"energy": -Infinity')""", "-Infinity"),
+    ],
+)
+def test_an_observation_holding_nan_or_infinity_is_named_damaged(journal, edit, constant):
+    # the journal writes neither, and reading relies on it (Observation.from_journal)
+    journal.append_observation("c", observation(0.2))
+    damage(journal.path, f"UPDATE observations SET record = {edit} WHERE seq = 2")
+    with pytest.raises(JournalError) as err:
+        journal.observations("c")
+    message = str(err.value)
+    row = "observation 2 of campaign 'c'"
+    assert f"damaged: {row} is not valid JSON (it holds {constant}, which no " in message
+    assert "mend or delete that row with sqlite3" in message
+
+
 def test_an_event_that_does_not_parse_is_named_by_campaign_and_row(journal):
     journal.append_event("c", "note", {"a": 1})
     # the index over payloads refuses malformed JSON: bit rot does not ask
