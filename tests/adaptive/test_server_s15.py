@@ -7,6 +7,7 @@ import signal
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -151,6 +152,9 @@ def test_run_driver_rides_out_a_worker_thread_that_cannot_start(server, monkeypa
     # the driver died on the ServerStartError reply, though the next request is served
     with client_of(server.endpoint) as client:
         client.call("campaign_create", space=SQUARE, strategy=BATCHES, campaign_id="c")
+        deadline = time.monotonic() + WAIT_S
+        while server._workers.running() and time.monotonic() < deadline:
+            time.sleep(0.01)  # the create's worker gone, the driver's first request starts one
         start, failed = threading.Thread.start, []
 
         def start_once(thread):

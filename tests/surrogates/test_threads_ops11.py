@@ -81,5 +81,5 @@ def test_serve_runs_the_campaigns_workers_on_one_torch_thread(threads, monkeypat
     torch.set_num_threads(2)  # as on a machine of several cores
     monkeypatch.setattr(adaptive.server, "Server", _StopAtStart)
     with pytest.raises(_Started):
-        cli.cmd_serve(argparse.Namespace(journal="j.sqlite", bind="tcp://127.0.0.1:0"))
+        cli.cmd_serve(argparse.Namespace(journal="j.sqlite", bind="tcp://127.0.0.1:0", plugin=None))
     assert _StopAtStart.seen == [1]
