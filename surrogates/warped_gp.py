@@ -9,7 +9,7 @@ that a stationary Matern kernel in ``u`` fits both regions. Each ``fit``
 re-learns the hyperparameters from a cold start and from the previous fit's and
 keeps the likelier (past ``refit_until`` points, only once the data have grown by
 ``refit_growth`` since they were last learned: each learning costs O(n^3) per
-L-BFGS step, 7 s at 1,000 points; in between the stored ones condition the new
+L-BFGS step, 4-8 s at 1,000 points; in between the stored ones condition the new
 data), and then re-derives the warp from the new posterior mean for the next fit.
 The noise is learned (one level) unless the caller knows each measurement's variance
 (counting statistics): then that is held fixed.
