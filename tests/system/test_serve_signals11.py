@@ -5,6 +5,7 @@ import signal
 import subprocess
 import sys
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 import zmq
@@ -71,24 +72,32 @@ def test_sigterm_stops_serve_cleanly_with_a_closing_line_and_the_journal_reopens
         server.stop()
 
 
-def test_a_request_in_progress_at_sigterm_gets_its_reply(tmp_path):
-    # its reply was dropped: a suggestions_get journaled a batch its client never received
-    script = SLOW_SERVE.replace("time.sleep(60)", "time.sleep(1) or {'slept': 1}")
-    run = serve(tmp_path / "journal.sqlite", "-c", script)
+@contextmanager
+def status_in_progress(run: subprocess.Popen, wait_s: float):
+    """A DEALER that sent ``run`` a campaign_status and waited ``wait_s`` for its worker to be
+    asleep in it (``SLOW_SERVE``); at the end it is closed and ``run`` killed."""
     dealer = zmq.Context.instance().socket(zmq.DEALER)
     dealer.setsockopt(zmq.LINGER, 0)
     try:
         dealer.connect(endpoint_of(run))
         request = protocol.request("campaign_status", {"campaign_id": "c"})
         dealer.send_multipart([b"", *protocol.encode(request)])
-        time.sleep(0.5)  # its worker is asleep in it
+        time.sleep(wait_s)
+        yield dealer
+    finally:
+        dealer.close()
+        run.kill()
+
+
+def test_a_request_in_progress_at_sigterm_gets_its_reply(tmp_path):
+    # its reply was dropped: a suggestions_get journaled a batch its client never received
+    script = SLOW_SERVE.replace("time.sleep(60)", "time.sleep(1) or {'slept': 1}")
+    run = serve(tmp_path / "journal.sqlite", "-c", script)
+    with status_in_progress(run, wait_s=0.5) as dealer:
         run.send_signal(signal.SIGTERM)
         answered = dealer.poll(10_000)
         _, err = run.communicate(timeout=30)
         reply = protocol.decode(dealer.recv_multipart()[1:], "reply") if answered else None
-    finally:
-        dealer.close()
-        run.kill()
     assert run.returncode == 0, err
     assert reply is not None and protocol.unwrap_reply(reply) == {"slept": 1}, err
 
@@ -96,22 +105,13 @@ def test_a_request_in_progress_at_sigterm_gets_its_reply(tmp_path):
 def test_a_second_ctrl_c_while_a_request_runs_quits_at_once_with_exit_130(tmp_path):
     journal = tmp_path / "journal.sqlite"
     run = serve(journal, "-c", SLOW_SERVE)
-    dealer = zmq.Context.instance().socket(zmq.DEALER)
-    dealer.setsockopt(zmq.LINGER, 0)
-    try:
-        dealer.connect(endpoint_of(run))
-        request = protocol.request("campaign_status", {"campaign_id": "c"})
-        dealer.send_multipart([b"", *protocol.encode(request)])
-        time.sleep(1.0)  # its worker is asleep in it
+    with status_in_progress(run, wait_s=1.0):
         run.send_signal(signal.SIGINT)
         time.sleep(1.0)
         run.send_signal(signal.SIGINT)
         second = time.monotonic()
         _, err = run.communicate(timeout=30)
         quit_s = time.monotonic() - second
-    finally:
-        dealer.close()
-        run.kill()
     assert run.returncode == 130, err  # not a signal's abort (-6)
     assert quit_s < 2.5, quit_s  # not after the 5 s wait
     assert err.splitlines() == [
