@@ -536,13 +536,20 @@ def test_an_element_campaign_whose_weights_file_was_retrained_in_place_refuses_s
     assert restored.observe(Observation({"x": 0.75}, spectrum=spectrum))
 
 
-def test_a_peak_fit_campaign_whose_weights_file_was_resaved_refuses_spectra(tmp_path):
+def observed_peak_fit_campaign(tmp_path: Path) -> tuple[Path, Journal, Campaign, Spectrum]:
+    """A random campaign counting peaks with ``marked_weights`` at ``tmp_path / "w.pt"``,
+    one ``two_peaks`` spectrum observed: (weights, journal, campaign, that spectrum)."""
     weights = marked_weights(tmp_path / "w.pt")
     journal = Journal(tmp_path / "j.sqlite")
     analysis = {"name": "peak_fit", "options": {"weights": str(weights)}, "value": "n_peaks"}
     campaign = Campaign.create(journal, SPACE, {"name": "random"}, analysis=analysis)
     spectrum = Spectrum(*two_peaks(), "eV", "counts")
     assert campaign.observe(Observation({"x": 0.5}, spectrum=spectrum))
+    return weights, journal, campaign, spectrum
+
+
+def test_a_peak_fit_campaign_whose_weights_file_was_resaved_refuses_spectra(tmp_path):
+    weights, journal, campaign, spectrum = observed_peak_fit_campaign(tmp_path)
     assert Campaign.resume(journal, campaign.id).analysis.unavailable is None  # unchanged
     marked_weights(weights)  # another network, saved over the file
     with pytest.raises(AnalysisError, match=r"w\.pt \(SHA-256 \w{12} then, \w{12} now\) changed"):

@@ -13,7 +13,12 @@ from adaptive.journal import Journal
 from adaptive.records import Observation, Spectrum
 from simulators.lineshapes import xps_peak
 from surrogates.peak_fitter import PeakFitter
-from tests.adaptive.test_analysis import SPACE, marked_weights, two_peaks
+from tests.adaptive.test_analysis import (
+    SPACE,
+    marked_weights,
+    observed_peak_fit_campaign,
+    two_peaks,
+)
 
 
 def test_a_kev_axis_read_as_ev_is_refused_with_the_fix():
@@ -72,12 +77,7 @@ def test_an_undefined_value_says_why():
 
 def test_a_campaign_whose_weights_file_moved_still_resumes_reads_and_stops(tmp_path):
     # every call on it answered "no peak-network weights at ...": unreadable, unstoppable
-    weights = marked_weights(tmp_path / "w.pt")
-    journal = Journal(tmp_path / "j.sqlite")
-    analysis = {"name": "peak_fit", "options": {"weights": str(weights)}, "value": "n_peaks"}
-    campaign = Campaign.create(journal, SPACE, {"name": "random"}, analysis=analysis)
-    spectrum = Spectrum(*two_peaks(), "eV", "counts")
-    assert campaign.observe(Observation({"x": 0.5}, spectrum=spectrum))
+    weights, journal, campaign, spectrum = observed_peak_fit_campaign(tmp_path)
     shutil.move(weights, tmp_path / "moved.pt")
     resumed = Campaign.resume(journal, campaign.id)
     assert resumed.n_observations == 1 and resumed.summary()["status"] == "running"
