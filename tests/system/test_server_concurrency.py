@@ -42,6 +42,14 @@ class Gate:
 
 
 @pytest.fixture
+def observe_gate(monkeypatch):
+    """``Campaign.observe`` calls held in progress until the gate is released."""
+    gate = Gate(Campaign.observe)
+    monkeypatch.setattr(Campaign, "observe", lambda *args, **kwargs: gate(*args, **kwargs))
+    return gate
+
+
+@pytest.fixture
 def insights_gate(server, monkeypatch):
     """``campaign_insights`` requests held in progress, once their campaign's data are read
     (the SHAP's part), until the gate is released."""
@@ -104,32 +112,28 @@ def test_a_long_request_holds_up_neither_pings_nor_other_campaigns_nor_its_own(
 
 
 def test_a_put_resent_while_its_original_runs_is_journaled_once(
-    server, client, sockets, monkeypatch
+    server, client, sockets, observe_gate
 ):
     campaign_id = create(client)
-    gate = Gate(Campaign.observe)
-    monkeypatch.setattr(Campaign, "observe", lambda *args, **kwargs: gate(*args, **kwargs))
     frames = request("observation_put", **put_params(campaign_id, 0.5))
     original = sockets(server.endpoint, frames)
-    assert gate.wait_started()
+    assert observe_gate.wait_started()
     resent = sockets(server.endpoint, frames)  # a Lazy Pirate's retry, on a new socket
     assert client.call("server_ping")["campaigns"] == 1  # answered while the put runs
-    gate.release.set()
+    observe_gate.release.set()
     first, second = reply(original), reply(resent)
     assert first == second and first["n_observations"] == 1
     assert len(Journal(server.journal_path).observations(campaign_id)) == 1
-    assert not gate.started.acquire(timeout=0)  # the resend never reached observe
+    assert not observe_gate.started.acquire(timeout=0)  # the resend never reached observe
 
 
 def test_a_put_queued_behind_one_whose_client_id_is_an_array_is_answered_and_journaled(
-    server, client, sockets, monkeypatch
+    server, client, sockets, observe_gate
 ):
     # the bad put's log line killed the campaign's worker, and the put behind it was dropped
     campaign_id = create(client)
-    gate = Gate(Campaign.observe)
-    monkeypatch.setattr(Campaign, "observe", lambda *args, **kwargs: gate(*args, **kwargs))
     first = sockets(server.endpoint, request("observation_put", **put_params(campaign_id, 0.1)))
-    assert gate.wait_started()
+    assert observe_gate.wait_started()
     array = {"__array__": 0, "dtype": "<f8", "shape": [0]}
     bad = {"v": 1, "id": "bad", "method": "observation_put", "params": put_params(campaign_id, 0.2)}
     bad["params"] |= {"client_id": array, "sequence": 1}
@@ -137,7 +141,7 @@ def test_a_put_queued_behind_one_whose_client_id_is_an_array_is_answered_and_jou
     good = put_params(campaign_id, 0.3, 3.0) | {"client_id": "drv", "sequence": 1}
     good = sockets(server.endpoint, request("observation_put", **good))
     time.sleep(0.2)  # both queued behind the first
-    gate.release.set()
+    observe_gate.release.set()
     assert reply(first)["n_observations"] == 1
     with pytest.raises(RemoteError, match="client_id must be a non-empty string") as caught:
         reply(bad)
@@ -169,21 +173,19 @@ def test_copies_of_a_read_sent_while_it_runs_run_it_once_and_get_its_reply(
 
 
 def test_a_request_in_progress_at_stop_gets_its_reply_and_no_new_request_is_read(
-    server, client, sockets, monkeypatch
+    server, client, sockets, observe_gate
 ):
     # the reply of a request that ended within the grace was dropped: a suggestions_get
     # journaled a batch its client never received
     campaign_id = create(client)
-    gate = Gate(Campaign.observe)
-    monkeypatch.setattr(Campaign, "observe", lambda *args, **kwargs: gate(*args, **kwargs))
     running = sockets(server.endpoint, request("observation_put", **put_params(campaign_id, 0.1)))
-    assert gate.wait_started()
+    assert observe_gate.wait_started()
     stopping = threading.Thread(target=server.stop)
     stopping.start()
     time.sleep(0.3)  # the server has stopped reading
     late = sockets(server.endpoint, request("observation_put", **put_params(campaign_id, 0.2)))
     time.sleep(0.2)
-    gate.release.set()
+    observe_gate.release.set()
     assert reply(running)["n_observations"] == 1
     stopping.join(WAIT_MS / 1000)
     assert not server._thread.is_alive() and server.workers_left_running == 0
