@@ -14,7 +14,7 @@ import sqlite3
 import sys
 import threading
 from collections.abc import Sequence
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from functools import partial
 from pathlib import Path
 from typing import NoReturn
@@ -83,9 +83,13 @@ def cmd_serve(args) -> int:
     try:
         new = not Path(args.journal).exists()
         endpoint = server.start()
-        n = len(server.journal.campaign_ids())
+        strategies = _campaign_strategies(args.journal)
+        n = len(strategies)
         held = "new: created now" if new else f"existing: {n} campaign{'s' * (n != 1)}"
         print(f"adaptive server on {endpoint}, journal {args.journal} ({held})", flush=True)
+        unserved = _unregistered(strategies)
+        if unserved:
+            print(unserved, file=sys.stderr, flush=True)
         stopping.wait()
         busy = server.requests_in_progress
         if busy:
@@ -132,6 +136,47 @@ def _import_plugins(plugins: Sequence[str]) -> None:
                 f"--plugin {plugin} does not import: {type(err).__name__}: {err}; pass a "
                 f"{PLUGIN_WHAT}"
             ) from None
+
+
+def _campaign_strategies(journal: str) -> dict[str, object]:
+    """``{campaign id: the strategy name its config gives}`` of the journal's campaigns, read
+    in one query on a read-only connection: None where the config is no JSON or gives no
+    strategy (that campaign's requests report it); text that is not UTF-8 is read with
+    replacement characters, not refused."""
+    uri = f"{Path(journal).resolve().as_uri()}?mode=ro"
+    with closing(sqlite3.connect(uri, uri=True)) as db:
+        db.text_factory = partial(str, encoding="utf-8", errors="replace")
+        rows = db.execute(
+            "SELECT id, CASE WHEN json_valid(config) THEN json_extract(config, '$.strategy.name') "
+            "END FROM campaigns ORDER BY created"
+        ).fetchall()
+    return dict(rows)
+
+
+def _unregistered(strategies: dict[str, object]) -> str | None:
+    """The warning line naming the campaigns of ``strategies`` (``_campaign_strategies``)
+    whose strategy is not registered, so no request to them is served; None if there are
+    none."""
+    from adaptive.strategies import STRATEGIES
+
+    unknown: dict[str, list[str]] = {}
+    for campaign_id, name in strategies.items():
+        if isinstance(name, str) and name not in STRATEGIES:
+            unknown.setdefault(name, []).append(campaign_id)
+    if not unknown:
+        return None
+    n = sum(map(len, unknown.values()))
+    named = "; ".join(
+        f"{name}: {', '.join(ids[:5])}" + (f" and {len(ids) - 5} more" if len(ids) > 5 else "")
+        for name, ids in unknown.items()
+    )
+    some, are, them = (
+        ("strategies", "are", "them") if len(unknown) > 1 else ("a strategy", "is", "it")
+    )
+    return (
+        f"warning: {n} campaign{'s use' if n > 1 else ' uses'} {some} that {are} not registered "
+        f"({named}); pass --plugin MODULE_OR_FILE that registers {them}"
+    )
 
 
 def _quit(line: str, code: int) -> NoReturn:

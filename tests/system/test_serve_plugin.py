@@ -6,9 +6,12 @@ from pathlib import Path
 
 import pytest
 
+from adaptive.campaign import Campaign
 from adaptive.cli import main
 from adaptive.client import Client
-from adaptive.errors import InvalidParameterError
+from adaptive.errors import InvalidParameterError, JournalError
+from adaptive.journal import Journal
+from tests.adaptive.test_journal_ops11 import damage
 from tests.system.test_serve_signals11 import SPACE, endpoint_of, serve
 
 #: A plugin file: RandomScan under a name of its own.
@@ -31,11 +34,12 @@ def serve_with(journal: Path, *options: str) -> subprocess.Popen:
     return serve(journal, "-c", script)
 
 
-def stop(run: subprocess.Popen) -> None:
-    """SIGTERM ``run`` and check that it exited 0."""
+def stop(run: subprocess.Popen) -> str:
+    """SIGTERM ``run`` and check that it exited 0; return its stderr."""
     run.send_signal(signal.SIGTERM)
     _, err = run.communicate(timeout=30)
     assert run.returncode == 0, err
+    return err
 
 
 def test_a_plugin_file_serves_campaigns_of_its_strategy_and_resumes_them(tmp_path):
@@ -59,9 +63,13 @@ def test_a_plugin_file_serves_campaigns_of_its_strategy_and_resumes_them(tmp_pat
             with pytest.raises(InvalidParameterError) as refused:
                 client.call("campaign_status", campaign_id="mine")
             grid = client.call("suggestions_get", campaign_id="grid", n=1)["suggestions"]
-        stop(run)
+        err = stop(run)
     finally:
         run.kill()
+    assert err.splitlines()[0] == (
+        "warning: 1 campaign uses a strategy that is not registered (plugin_scan: mine); pass "
+        "--plugin MODULE_OR_FILE that registers it"
+    )
     assert "unknown strategy 'plugin_scan'" in str(refused.value)
     assert "start it with --plugin MODULE_OR_FILE" in str(refused.value)
     assert grid[0]["strategy"] == "grid"
@@ -71,7 +79,7 @@ def test_a_plugin_file_serves_campaigns_of_its_strategy_and_resumes_them(tmp_pat
         with Client(endpoint_of(run), timeout_s=30) as client:
             assert client.call("campaign_status", campaign_id="mine")["pending"] == [first["id"]]
             (second,) = client.call("suggestions_get", campaign_id="mine", n=1)["suggestions"]
-        stop(run)
+        assert "warning" not in stop(run)
     finally:
         run.kill()
     assert second["strategy"] == "plugin_scan" and second["id"] != first["id"]
@@ -98,3 +106,27 @@ def test_a_bad_plugin_exits_2_with_one_line_before_the_journal_is_made(
     assert err.startswith(f"error: --plugin {plugin} {problem}"), err
     assert len(err.strip().splitlines()) == 1, err
     assert not journal.exists()
+
+
+def test_serve_names_at_start_the_campaigns_of_strategies_not_registered_and_serves_on(tmp_path):
+    journal = Journal(tmp_path / "journal.sqlite")
+    Campaign.create(journal, SPACE, GRID, campaign_id="grid")
+    config = journal.campaign("grid")["config"]
+    for campaign_id, name in (("a", "plugin_scan"), ("b", "other_scan"), ("c", "plugin_scan")):
+        journal.create_campaign(campaign_id, {**config, "strategy": {**MINE, "name": name}})
+    journal.create_campaign("broken", config)
+    journal.close()
+    damage(journal.path, "UPDATE campaigns SET config = substr(config, 2) WHERE id = 'broken'")
+    run = serve_with(journal.path)
+    try:
+        with Client(endpoint_of(run), timeout_s=30) as client:
+            with pytest.raises(JournalError, match="the config of campaign 'broken' is not valid"):
+                client.call("campaign_status", campaign_id="broken")
+            assert client.call("suggestions_get", campaign_id="grid", n=1)["suggestions"]
+        err = stop(run)
+    finally:
+        run.kill()
+    assert err.splitlines()[0] == (
+        "warning: 3 campaigns use strategies that are not registered (plugin_scan: a, c; "
+        "other_scan: b); pass --plugin MODULE_OR_FILE that registers them"
+    )
