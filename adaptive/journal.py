@@ -12,6 +12,7 @@ from __future__ import annotations
 import errno
 import fcntl
 import functools
+import inspect
 import json
 import os
 import reprlib
@@ -245,10 +246,14 @@ class Journal:
         try:
             return (_FINITE_JSON.decode if finite else json.loads)(text)
         except (ValueError, TypeError) as err:  # bad JSON, NaN or Infinity refused, not text
-            raise JournalError(
-                f"the journal {str(self.path)!r} is damaged: {row} is not valid JSON ({err}); "
-                "restore the journal from a backup, or mend or delete that row with sqlite3"
-            ) from None
+            raise self._damaged(f"{row} is not valid JSON ({err})") from None
+
+    def _damaged(self, what: str) -> JournalError:
+        """The error for a damaged row: ``what`` names the row and says what is wrong."""
+        return JournalError(
+            f"the journal {str(self.path)!r} is damaged: {what}; restore the journal from a "
+            "backup, or mend or delete that row with sqlite3"
+        )
 
     def _one(self, sql: str, args: tuple = ()) -> tuple | None:
         """The first row of a query, or None."""
@@ -374,7 +379,12 @@ class Journal:
             raise different_put_error(client_id, client_seq)
 
     def observations(self, campaign_id: str) -> list[Observation]:
-        """All observations of a campaign in the order they were committed."""
+        """All observations of a campaign in the order they were committed.
+
+        Raises:
+            JournalError: a row is not what ``append_observation`` writes (edited by hand,
+                or damaged on disk), named by its seq, with what is wrong with it.
+        """
         rows = self._execute(
             "SELECT seq, record, spectrum_x, spectrum_y FROM observations "
             "WHERE campaign_id = ? ORDER BY seq",
@@ -384,11 +394,10 @@ class Journal:
         for seq, record_json, sx, sy in rows:
             where = f"observation {seq} of campaign {campaign_id!r}"
             record = self._parsed(record_json, where, finite=True)
-            units = record.pop("units", None)  # [x_units, y_units], kept with a spectrum
-            spectrum = None
-            if sx is not None:
-                spectrum = Spectrum(np.frombuffer(sx, "<f8"), np.frombuffer(sy, "<f8"), *units)
-            out.append(Observation.from_journal(spectrum=spectrum, **record))
+            try:
+                out.append(_observation(record, sx, sy))
+            except _Damage as err:
+                raise self._damaged(f"{where}: {err}") from None
         return out
 
     def save_strategy_state(self, campaign_id: str, state: dict) -> None:
@@ -574,3 +583,85 @@ def different_put_error(client_id: str, client_seq: int) -> InvalidParameterErro
 def _spectrum_bytes(spectrum: Spectrum) -> tuple[bytes, bytes]:
     """A spectrum's x and y as stored: little-endian float64 bytes."""
     return spectrum.x.astype("<f8").tobytes(), spectrum.y.astype("<f8").tobytes()
+
+
+class _Damage(Exception):
+    """What is wrong with a journal row (``Journal._damaged`` names the row)."""
+
+
+def _observation(record: Any, sx: Any, sy: Any) -> Observation:
+    """The observation of a row: its ``record`` (parsed) and its spectrum's blobs.
+
+    Raises:
+        _Damage: the row is not what ``Journal.append_observation`` writes.
+    """
+    if not isinstance(record, dict):
+        raise _Damage(f"its record is {reprlib.repr(record)}, not a mapping of its fields")
+    units = record.pop("units", None)  # [x_units, y_units], kept with a spectrum
+    spectrum = None
+    if sx is not None or sy is not None or units is not None:
+        spectrum = _stored_spectrum(sx, sy, units)
+    try:
+        observation = Observation.from_journal(spectrum=spectrum, **record)
+    except TypeError:  # a field missing, or one it does not take
+        raise _Damage(_fields_problem(record)) from None
+    except InvalidParameterError as err:
+        raise _Damage(_problem(err)) from None
+    if not isinstance(observation.point, dict):  # a new one's, its campaign's space checks
+        raise _Damage(
+            f"its point is {reprlib.repr(observation.point)}, not a mapping "
+            "{dimension name: value}"
+        )
+    return observation
+
+
+def _stored_spectrum(sx: Any, sy: Any, units: Any) -> Spectrum:
+    """A row's spectrum from its blobs ``sx``, ``sy`` (little-endian float64s, (n,) each) and
+    its record's ``units`` (``[x_units, y_units]``).
+
+    Raises:
+        _Damage: one of the three missing or malformed, or a spectrum ``Spectrum`` refuses.
+    """
+    parts = {"spectrum_x": sx, "spectrum_y": sy, "units": units}
+    missing = [name for name, part in parts.items() if part is None]
+    if missing:
+        held = [name for name, part in parts.items() if part is not None]
+        raise _Damage(
+            f"it has {' and '.join(held)} but no {' or '.join(missing)} (a spectrum is kept "
+            "as spectrum_x, spectrum_y and the record's units)"
+        )
+    for name, blob in (("spectrum_x", sx), ("spectrum_y", sy)):
+        if not isinstance(blob, bytes):
+            raise _Damage(f"its {name} is {reprlib.repr(blob)}, not a blob of float64s")
+        if len(blob) % 8:
+            raise _Damage(
+                f"its {name} holds {len(blob)} bytes, not a whole number of float64s (8 bytes each)"
+            )
+    if not isinstance(units, list) or len(units) != 2:
+        raise _Damage(f"its units are {reprlib.repr(units)}, not [x_units, y_units]")
+    try:
+        return Spectrum(np.frombuffer(sx, "<f8"), np.frombuffer(sy, "<f8"), *units)
+    except InvalidParameterError as err:
+        raise _Damage(_problem(err)) from None
+
+
+def _fields_problem(record: dict) -> str:
+    """Which fields of an observation's ``record`` are missing, and which unknown."""
+    fields = inspect.signature(Observation.from_journal).parameters.keys() - {"spectrum"}
+    missing, unknown = sorted(fields - record.keys()), sorted(record.keys() - fields)
+    wrong = []
+    if missing:
+        wrong.append(f"lacks {' and '.join(missing)}")
+    if unknown:
+        wrong.append(f"has {' and '.join(unknown)}, which no observation has")
+    return (
+        f"its record {', and '.join(wrong)} (an observation's record has "
+        f"{', '.join(sorted(fields))}, and units with a spectrum)"
+    )
+
+
+def _problem(err: InvalidParameterError) -> str:
+    """What ``err``, a check of a new observation or spectrum, says is wrong: its message
+    without the advice to their sender after its last "; " (such advice holds none)."""
+    problem, advised, _ = str(err).rpartition("; ")
+    return problem if advised else str(err)

@@ -1,14 +1,20 @@
 """A journal removed, replaced or damaged under its server: refused and named, never lost
 unseen."""
 
+import math
 import os
 import sqlite3
+import struct
+from contextlib import closing
 
 import pytest
 
+from adaptive.client import Client
 from adaptive.errors import JournalError
 from adaptive.journal import Journal
-from adaptive.records import Observation
+from adaptive.records import Observation, Spectrum
+from adaptive.server import Server
+from tests.adaptive.test_server_ops11 import GRID, SPACE
 
 CONFIG = {"space": {"dimensions": [{"name": "energy", "low": 0.0, "high": 1.0}]}}
 
@@ -96,6 +102,96 @@ def test_an_observation_holding_nan_or_infinity_is_named_damaged(journal, edit, 
     row = "observation 2 of campaign 'c'"
     assert f"damaged: {row} is not valid JSON (it holds {constant}, which no " in message
     assert "mend or delete that row with sqlite3" in message
+
+
+#: What a journal's reader is told to do about a damaged row (no advice for a client).
+MEND = "; restore the journal from a backup, or mend or delete that row with sqlite3"
+
+
+def damaged_read(journal: Journal, sql: str) -> str:
+    """The message of the JournalError that ``journal.observations("c")`` raises after
+    ``damage(sql)``; the rows are checked to be left as they were."""
+    damage(journal.path, sql)
+    with closing(sqlite3.connect(journal.path)) as db:
+        rows = db.execute("SELECT * FROM observations").fetchall()
+        with pytest.raises(JournalError) as err:
+            journal.observations("c")
+        assert db.execute("SELECT * FROM observations").fetchall() == rows
+    return str(err.value)
+
+
+@pytest.mark.parametrize(
+    ("edit", "problem"),
+    [
+        (
+            "spectrum_x = substr(spectrum_x, 1, 13)",
+            "its spectrum_x holds 13 bytes, not a whole number of float64s (8 bytes each)",
+        ),
+        ("spectrum_y = NULL", "it has spectrum_x and units but no spectrum_y"),
+        ("spectrum_x = NULL", "it has spectrum_y and units but no spectrum_x"),
+        ("spectrum_y = substr(spectrum_y, 1, 16)", "spectrum x and y differ in length (3 vs 2)"),
+        (
+            f"spectrum_y = X'{struct.pack('<3d', 0.1, math.inf, 0.2).hex()}'",
+            "spectrum holds NaN or inf",
+        ),
+        ("spectrum_x = 'energies'", "its spectrum_x is 'energies', not a blob of float64s"),
+        (
+            "record = json_remove(record, '$.units')",
+            "it has spectrum_x and spectrum_y but no units",
+        ),
+        ("""record = json_set(record, '$.units', json('["eV"]'))""", "its units are ['eV'], not"),
+    ],
+)
+def test_a_damaged_spectrum_is_named_by_row_and_what_is_wrong(journal, edit, problem):
+    spectrum = Spectrum([7100.0, 7110.0, 7120.0], [0.1, 0.5, 0.2], "eV", "a.u.")
+    journal.append_observation("c", Observation(point={"energy": 0.2}, spectrum=spectrum))
+    message = damaged_read(journal, f"UPDATE observations SET {edit} WHERE seq = 2")
+    assert f"is damaged: observation 2 of campaign 'c': {problem}" in message
+    assert message.endswith(MEND)
+
+
+@pytest.mark.parametrize(
+    ("edit", "problem"),
+    [
+        ("json_set(record, '$.value', 'high')", "observation value='high' must be one number"),
+        ("json_set(record, '$.point', 3)", "its point is 3, not a mapping {dimension name: value}"),
+        ("json_remove(record, '$.time')", "its record lacks time (an observation's record has"),
+        ("json_set(record, '$.colour', 'red')", "its record has colour, which no observation"),
+        ("'[0.1, 1.0]'", "its record is [0.1, 1.0], not a mapping of its fields"),
+        ("""json_set(record, '$.units', json('["eV", ""]'))""", "it has units but no spectrum_x"),
+    ],
+)
+def test_a_record_edited_into_no_observation_is_named_by_row_and_what_is_wrong(
+    journal, edit, problem
+):
+    message = damaged_read(journal, f"UPDATE observations SET record = {edit} WHERE seq = 1")
+    assert f"is damaged: observation 1 of campaign 'c': {problem}" in message
+    assert message.endswith(MEND)  # not the advice a client's put gets ("send float(x)")
+
+
+def test_a_campaign_with_a_damaged_row_is_refused_per_request_and_the_server_serves_on(
+    server, capfd
+):
+    with Client(server.endpoint, timeout_s=10) as client:
+        for campaign_id in ("c", "d"):
+            client.call("campaign_create", space=SPACE, strategy=GRID, campaign_id=campaign_id)
+            client.call(
+                "observation_put", campaign_id=campaign_id, point={"energy": 7100.0}, value=1.0
+            )
+    server.stop()
+    damage(server.journal_path, "UPDATE observations SET spectrum_x = X'00' WHERE seq = 1")
+    capfd.readouterr()
+    again = Server(server.journal_path, bind="tcp://127.0.0.1:0")
+    try:
+        with Client(again.start(), timeout_s=10) as client:
+            for _ in range(2):  # each request is told, as the campaign is not loaded half
+                with pytest.raises(JournalError, match="observation 1 of campaign 'c': it has"):
+                    client.call("campaign_status", campaign_id="c")
+            assert client.call("campaign_status", campaign_id="d")["n_observations"] == 1
+    finally:
+        again.stop()
+    log = capfd.readouterr().err
+    assert log.count("JournalError: the journal") == 2 and "Traceback" not in log, log
 
 
 def test_an_event_that_does_not_parse_is_named_by_campaign_and_row(journal):
