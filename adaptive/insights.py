@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
+from contextlib import suppress
 from dataclasses import dataclass
 from functools import partial
 
 import numpy as np
 
-from adaptive.errors import InvalidParameterError
+from adaptive import __version__
+from adaptive.errors import InvalidParameterError, JournalError
+from adaptive.journal import Journal
 from adaptive.space import Space
 from adaptive.strategies.batch_bo import BatchBO, fingerprint
 from surrogates.recipe_gp import fit_recipe_gp, posterior_mean_std
@@ -72,7 +76,10 @@ class Recipes:
 
 
 def shap_by_round(
-    strategy: BatchBO | Recipes, surrogate: str = "gp", cache: dict | None = None
+    strategy: BatchBO | Recipes,
+    surrogate: str = "gp",
+    journal: Journal | None = None,
+    campaign_id: str = "",
 ) -> list[dict]:
     """SHAP importance of each factor on a surrogate's predicted objective, per round.
 
@@ -86,11 +93,12 @@ def shap_by_round(
     Args:
         strategy: the campaign's strategy, or its data at one moment.
         surrogate: ``gp`` or ``net``.
-        cache: a dict kept between calls for this strategy and surrogate (start
-            with ``{}``): a round whose data (the recipes, objective and variance, or
-            spectra, it was computed from) are unchanged is taken from it, not
-            recomputed, so a later call computes only new or changed rounds. It is
-            left holding this call's rounds.
+        journal, campaign_id: keep each round in ``journal`` as the campaign
+            ``campaign_id``'s (the strategy's), and take from it a round whose data (the
+            recipes, objective and variance, or spectra, it was computed from) are
+            unchanged, so a later call, of this process or another, computes only new or
+            changed rounds (see :func:`_round_key`). A failed write (a full disk) only
+            leaves the round to be computed again.
 
     Returns:
         ``[{"round", "n_recipes", "n_explained", "importance": {factor: mean |SHAP|},
@@ -103,7 +111,6 @@ def shap_by_round(
     if surrogate not in SURROGATES:
         raise InvalidParameterError(f"surrogate={surrogate!r}; choose one of {SURROGATES}")
     recipes = strategy if isinstance(strategy, Recipes) else Recipes.of(strategy)
-    previous, current = ({} if cache is None else cache), {}
     x_all, y = recipes.x, recipes.y
     if surrogate == "gp":
         x, position = x_all, np.arange(len(x_all))
@@ -128,16 +135,26 @@ def shap_by_round(
             data = (x[:end], y[:end], variance)
         else:
             data = (x[:end], spectra[:end])
-        key = (surrogate, r, fingerprint(*data))
-        if key in previous:
-            current[key] = previous[key]
-        else:
-            current[key] = {"round": r, **_explain(recipes, surrogate, data)}
-        out.append(current[key])
-    if cache is not None:  # this call's rounds only: the cache stays one campaign's size
-        cache.clear()
-        cache.update(current)
+        key = _round_key(data)
+        kept = None if journal is None else journal.shap_round(campaign_id, surrogate, r, key)
+        if kept is not None:
+            out.append({**kept, "values": np.array(kept["values"], dtype=float)})
+            continue
+        out.append({"round": r, **_explain(recipes, surrogate, data)})
+        if journal is not None:
+            stored = {**out[-1], "values": out[-1]["values"].tolist()}
+            with suppress(JournalError):  # not kept: the next call computes it again
+                journal.save_shap_round(campaign_id, surrogate, r, key, stored)
     return out
+
+
+def _round_key(data: tuple) -> bytes:
+    """The digest of what a round's SHAP is computed from, besides its campaign's settings
+    (fixed when it is created) and surrogate: its ``data`` (see :func:`_explain`), the
+    explained subsample's size and seed, and this adaptive-lab's version."""
+    digest = hashlib.sha256(fingerprint(*data))
+    digest.update(f"{MAX_EXPLAINED} {SEED} {__version__}".encode())
+    return digest.digest()
 
 
 def _explain(recipes: Recipes, surrogate: str, data: tuple) -> dict:
@@ -177,7 +194,7 @@ def _explain(recipes: Recipes, surrogate: str, data: tuple) -> dict:
     }
 
 
-def campaign_insights(campaign, cache: dict | None = None) -> dict:
+def campaign_insights(campaign, cache: bool = False) -> dict:
     """JSON-able report of a recipe campaign, round by round.
 
     Rounds are the strategy's (``BatchBO.round_ends``): the initial design, then each ``q``
@@ -197,17 +214,17 @@ def campaign_insights(campaign, cache: dict | None = None) -> dict:
 
     Args:
         campaign: a campaign run by ``BatchBO``.
-        cache: a dict kept between calls for this campaign (start with ``{}``); SHAP
-            rounds whose data are unchanged come from it (see :func:`shap_by_round`).
+        cache: keep each round's SHAP in the campaign's journal, and take from it the
+            rounds whose data are unchanged (see :func:`shap_by_round`).
     """
     return prepare_insights(campaign)(cache)
 
 
-def prepare_insights(campaign) -> Callable[[dict | None], dict]:
+def prepare_insights(campaign) -> Callable[[bool], dict]:
     """:func:`campaign_insights` in two steps: read the campaign now (its strategy's
     :class:`Recipes` and the source of each recipe), and return the rest, the SHAP,
-    ``report(cache) -> insights``, which reads nothing of the campaign: it may run on another
-    thread while the campaign goes on.
+    ``report(cache) -> insights``, which reads nothing of the campaign but its kept SHAP
+    rounds in the journal: it may run on another thread while the campaign goes on.
     """
     strategy = campaign.strategy
     if not isinstance(strategy, BatchBO):
@@ -217,19 +234,23 @@ def prepare_insights(campaign) -> Callable[[dict | None], dict]:
     source = _sources(campaign)
     keys = [tuple(p.values()) for p in strategy.recipes(in_order=True)]  # as measured
     sources = [source.get(key, "unknown") for key in keys]
-    return partial(_report, campaign.id, Recipes.of(strategy), sources)
+    return partial(_report, campaign.journal, campaign.id, Recipes.of(strategy), sources)
 
 
-def _report(campaign_id: str, recipes: Recipes, sources: list[str], cache: dict | None) -> dict:
+def _report(
+    journal: Journal, campaign_id: str, recipes: Recipes, sources: list[str], cache: bool
+) -> dict:
     """:func:`campaign_insights` of a campaign's ``recipes`` and each one's source."""
     y = recipes.y
     fewest = fewest_explained(len(recipes.space.names))
+    kept = journal if cache else None  # where shap_by_round keeps its rounds
     enough = len(y) >= fewest
-    gp_cache, net_cache = (None if cache is None else cache.setdefault(s, {}) for s in SURROGATES)
-    shap_rounds = {r["round"]: r for r in shap_by_round(recipes, cache=gp_cache)} if enough else {}
+    shap_rounds = (
+        {r["round"]: r for r in shap_by_round(recipes, "gp", kept, campaign_id)} if enough else {}
+    )
     with_spectra = len(recipes.spectrum_x) >= fewest  # a strategy keeps spectra for its objective
     net_rounds = (
-        {r["round"]: r for r in shap_by_round(recipes, "net", cache=net_cache)}
+        {r["round"]: r for r in shap_by_round(recipes, "net", kept, campaign_id)}
         if with_spectra
         else {}
     )

@@ -62,6 +62,14 @@ CREATE TABLE IF NOT EXISTS events (
 CREATE INDEX IF NOT EXISTS events_by_put ON events (
     campaign_id, json_extract(payload, '$.client_id'), json_extract(payload, '$.sequence')
 );
+CREATE TABLE IF NOT EXISTS shap_rounds (
+    campaign_id TEXT NOT NULL REFERENCES campaigns(id),
+    surrogate TEXT NOT NULL,
+    round INTEGER NOT NULL,
+    key BLOB NOT NULL,
+    report TEXT NOT NULL,
+    PRIMARY KEY (campaign_id, surrogate, round)
+);
 """
 
 
@@ -69,8 +77,9 @@ CREATE INDEX IF NOT EXISTS events_by_put ON events (
 #: refused, never given the journal's tables.
 APPLICATION_ID = 0x41444A4C
 #: ``PRAGMA user_version`` of a journal: the version of ``SCHEMA``, raised when it changes
-#: (a journal of another version is refused, not written).
-SCHEMA_VERSION = 1
+#: (a journal of a newer version is refused, not written; one of an older version is served
+#: if it lacks only tables added since, which are then created). 2: ``shap_rounds``.
+SCHEMA_VERSION = 2
 
 #: How long a write waits for another process's lock before failing with a JournalError:
 #: well under a client's default 5 s timeout, so the error reply reaches it.
@@ -152,14 +161,15 @@ class Journal:
 
     def _check_schema(self) -> None:
         """Raise unless the file is empty or a journal of ``SCHEMA_VERSION`` (``SCHEMA``'s
-        tables and columns; one from before the version stamp has application_id 0, and
-        may lack tables added since, which ``SCHEMA`` then creates, but no column)."""
+        tables and columns; one of an older version, or from before the version stamp
+        (application_id 0), may lack tables added since, which ``SCHEMA`` then creates, but
+        no column)."""
         (app_id,) = self._db.execute("PRAGMA application_id").fetchone()
         (version,) = self._db.execute("PRAGMA user_version").fetchone()
         tables = _tables(self._db)
         if app_id not in (0, APPLICATION_ID):
             problem = f"it is another application's SQLite file (application_id {app_id:#x})"
-        elif app_id == APPLICATION_ID and version != SCHEMA_VERSION:
+        elif app_id == APPLICATION_ID and version > SCHEMA_VERSION:
             problem = (
                 f"it was written with journal schema version {version}, and this adaptive-lab "
                 f"reads version {SCHEMA_VERSION}: serve it with the adaptive-lab that wrote it"
@@ -173,7 +183,8 @@ class Journal:
                     missing.append(f"table {table}")
                 else:
                     missing += [f"{table}.{column}" for column in sorted(columns - tables[table])]
-            older = app_id == 0 and set(tables) <= set(journal)  # unstamped, only our tables
+            # unstamped or an older version, only our tables
+            older = (app_id == 0 or version < SCHEMA_VERSION) and set(tables) <= set(journal)
             if not missing or (older and all(m.startswith("table ") for m in missing)):
                 return
             problem = (
@@ -412,6 +423,28 @@ class Journal:
         if row is None:
             return None
         return self._parsed(row[0], f"the strategy state of campaign {campaign_id!r}")
+
+    def save_shap_round(
+        self, campaign_id: str, surrogate: str, round_: int, key: bytes, report: dict
+    ) -> None:
+        """Keep the SHAP report (JSON-able) of a campaign's round on ``surrogate``, computed
+        from what ``key`` digests, in place of the one kept before."""
+        self._write(
+            "INSERT OR REPLACE INTO shap_rounds (campaign_id, surrogate, round, key, report) "
+            "VALUES (?, ?, ?, ?, ?)",
+            (campaign_id, surrogate, round_, key, json.dumps(report)),
+        )
+
+    def shap_round(self, campaign_id: str, surrogate: str, round_: int, key: bytes) -> dict | None:
+        """The SHAP report kept of a campaign's round on ``surrogate``, or None if none is
+        kept under ``key`` (none was, or it was computed from other data)."""
+        row = self._one(
+            "SELECT report FROM shap_rounds "
+            "WHERE campaign_id = ? AND surrogate = ? AND round = ? AND key = ?",
+            (campaign_id, surrogate, round_, key),
+        )
+        where = f"the {surrogate} SHAP of round {round_} of campaign {campaign_id!r}"
+        return None if row is None else self._parsed(row[0], where)
 
     def append_event(self, campaign_id: str, kind: str, payload: dict[str, Any]) -> None:
         self._write(

@@ -47,6 +47,7 @@ import time
 import traceback
 from collections import OrderedDict, deque
 from collections.abc import Callable, Hashable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -210,7 +211,6 @@ class Server:
         """
         # Each entry is read and written only by its campaign's worker (see _Workers).
         self.campaigns: dict[str, Campaign] = {}
-        self._insights: dict[str, dict] = {}  # campaign id -> its insights worker's cache
         stop = self._stop
         socket = zmq.Context.instance().socket(zmq.ROUTER)
         socket.setsockopt(zmq.LINGER, 0)
@@ -607,14 +607,13 @@ class Server:
     def campaign_insights(self, campaign_id) -> Callable[[], dict]:
         """Per round: recipes, best and median objective, and SHAP importance of each factor.
 
-        Rounds whose data have not changed since the last call come from a cache: a
-        repeated call computes only new rounds. Returns the rest of the work (see
+        Each round's SHAP is kept in the journal: rounds whose data have not changed since
+        an earlier call (of this server, or of one before it on the journal) are read back,
+        so a repeated call computes only new rounds. Returns the rest of the work (see
         ``_answer``): the report of the campaign's data as they are now, which the
-        campaign's second worker, the only one to touch its cache, computes.
+        campaign's second worker computes.
         """
-        campaign = self._campaign(campaign_id)
-        report = prepare_insights(campaign)
-        return lambda: report(self._insights.setdefault(campaign.id, {}))
+        return partial(prepare_insights(self._campaign(campaign_id)), True)
 
 
 class _Workers:

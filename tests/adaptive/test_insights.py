@@ -129,14 +129,13 @@ def shap_fields(insights: dict) -> list:
 
 def test_a_cache_recomputes_only_the_rounds_whose_data_changed(tmp_path, explained):
     campaign = Campaign.create(Journal(tmp_path / "j.sqlite"), SQUARE, BATCHES)
-    cache = {}
     measure(campaign, 2)
-    first = campaign_insights(campaign, cache)
+    first = campaign_insights(campaign, cache=True)
     assert explained == [3, 6]
-    assert shap_fields(campaign_insights(campaign, cache)) == shap_fields(first)
+    assert shap_fields(campaign_insights(campaign, cache=True)) == shap_fields(first)
     assert explained == [3, 6]  # nothing recomputed
     measure(campaign, 1)
-    grown = campaign_insights(campaign, cache)
+    grown = campaign_insights(campaign, cache=True)
     assert explained == [3, 6, 9]  # only the new round
     assert shap_fields(grown) == shap_fields(campaign_insights(campaign))  # as computed afresh
     assert shap_fields(grown)[:2] == shap_fields(first)
@@ -144,7 +143,7 @@ def test_a_cache_recomputes_only_the_rounds_whose_data_changed(tmp_path, explain
     point = campaign.journal.observations(campaign.id)[0].point
     campaign.observe(Observation(point, value=5.0))
     del explained[:]
-    changed = campaign_insights(campaign, cache)
+    changed = campaign_insights(campaign, cache=True)
     assert explained == [3, 6, 9]
     assert shap_fields(changed) == shap_fields(campaign_insights(campaign))
     assert shap_fields(changed) != shap_fields(grown)
@@ -160,12 +159,11 @@ def test_a_later_recipes_droplets_leave_earlier_rounds_alone(tmp_path, explained
             for _ in range(3):
                 value = s.point["a"] + 0.3 * s.point["b"] + rng.normal(0, 0.05)
                 campaign.observe(Observation(s.point, value=value, suggestion_id=s.id))
-    cache = {}
-    before = campaign_insights(campaign, cache)
+    before = campaign_insights(campaign, cache=True)
     assert explained == [3, 6, 9]
     newest = campaign.journal.observations(campaign.id)[-1].point
     campaign.observe(Observation(newest, value=5.0))  # an odd droplet of round 2's recipe
-    after = campaign_insights(campaign, cache)
+    after = campaign_insights(campaign, cache=True)
     assert explained == [3, 6, 9, 9]  # only the round holding that recipe
     assert shap_fields(after)[:2] == shap_fields(before)[:2]
     assert shap_fields(after)[2] != shap_fields(before)[2]

@@ -3,8 +3,10 @@ checked by the order of replies over loopback sockets. A gate holds the long req
 progress, inside the real handler; one test computes real insights instead."""
 
 import json
+import sqlite3
 import threading
 import time
+from contextlib import closing
 from functools import partial, wraps
 
 import numpy as np
@@ -249,7 +251,10 @@ def test_a_put_and_a_status_during_real_insights_are_answered_first(tmp_path, so
             expected = client.call("campaign_insights", campaign_id=campaign.id)
         finally:
             idle.stop()
-    server = Server(path, bind="tcp://127.0.0.1:0")  # a cold cache: insights computed anew
+    with closing(sqlite3.connect(path)) as db:  # the SHAP rounds it kept forgotten
+        db.execute("DELETE FROM shap_rounds")
+        db.commit()
+    server = Server(path, bind="tcp://127.0.0.1:0")  # insights computed anew
     with Client(server.start(), timeout_s=SHAP_WAIT_S, retries=0) as client:
         try:
             client.call("campaign_status", campaign_id=campaign.id)  # resumed
