@@ -16,6 +16,7 @@ from botorch.acquisition import LogExpectedImprovement, UpperConfidenceBound
 from botorch.acquisition.logei import qLogNoisyExpectedImprovement
 from botorch.sampling import SobolQMCNormalSampler
 from botorch.sampling.get_sampler import get_sampler
+from botorch.utils.sampling import draw_sobol_normal_samples
 from linear_operator.utils.warnings import NumericalWarning
 from torch.distributions import Normal
 
@@ -27,14 +28,22 @@ from surrogates.threads import seeded_torch
 DTYPE = torch.float64
 #: Most candidates scored at once.
 CHUNK = 512
-#: Most kernel entries in one chunk of qLogNEI's joint posteriors (see ``_qlognei_chunk``):
-#: larger chunks page-fault on fresh memory for every temporary. At 285 recipes a batch
+#: Most kernel entries in one chunk of botorch's own qLogNEI joint posteriors (see
+#: ``_qlognei_chunk``), which score the candidates ``_qlognei_values`` cannot: larger
+#: chunks page-fault on fresh memory for every temporary. At 285 recipes a batch
 #: of 15 on one thread took 28 s in chunks of 512 (half of it system time), 18-20 s in
 #: chunks of 32-256, with the same picks and values to the bit.
 QLOGNEI_CHUNK_ENTRIES = 2**21
 #: Fewest candidates in one such chunk: a chunk of 8 changed scores in the last bits (a
 #: candidate's offset in SIMD registers), powers of two from 16 to 512 none (AVX-512).
 QLOGNEI_MIN_CHUNK = 64
+#: Candidates per joint posterior with qLogNEI's shared rows (``_qlognei_values``).
+JOINT_CHUNK = 256
+#: Least Cholesky pivot, as a share of its variance, that ``_qlognei_values`` trusts: a
+#: pivot near 0 (a candidate or pending point on another shared row) may come out negative
+#: in botorch's own factor, which then adds jitter, and the shared rows' rounding grows
+#: as 1 / their least pivot (values 1e-8 relative from botorch's at 1e-5, 1e-6 at 1e-7).
+PIVOT_TOLERANCE = 1e-5
 #: Unit-cube coordinates of one categorical choice differ by less (choices are snapped).
 CHOICE_TOLERANCE = 1e-9
 #: Most candidates one Thompson draw covers jointly: an (m, m) covariance and its
@@ -96,24 +105,87 @@ def sequential_qlognei(model, candidates, train_x, pending, q, seed=0):
     """Sequential greedy qLogNEI: each pick conditions on the pending and earlier picks."""
     chosen: list[int] = []
     values: list[float] = []
+    free = torch.ones(len(candidates), dtype=torch.bool)
     for _ in range(q):
         x_pending = torch.cat([pending, candidates[chosen]])
-        baseline = _prune_baseline(model, train_x)
         acquisition = qLogNoisyExpectedImprovement(
             model,
-            X_baseline=baseline,
+            X_baseline=_prune_baseline(model, train_x),
             X_pending=x_pending if len(x_pending) else None,
             sampler=SobolQMCNormalSampler(torch.Size([64]), seed=seed),
             prune_baseline=False,
             cache_root=False,
         )
-        chunk = _qlognei_chunk(len(baseline) + len(x_pending) + 1, len(train_x))
-        scores = _evaluate(acquisition, candidates, chunk)
-        scores[chosen] = -torch.inf
+        scores = torch.full((len(candidates),), -torch.inf, dtype=DTYPE)
+        scores[free] = _qlognei_values(acquisition, candidates[free], len(train_x))
         best = int(torch.argmax(scores))
         chosen.append(best)
         values.append(float(scores[best]))
+        free[best] = False
     return chosen, values
+
+
+def _qlognei_values(acquisition, candidates: torch.Tensor, n: int) -> torch.Tensor:
+    """``acquisition(candidates[:, None, :])`` (m,): botorch's incremental qLogNEI, on a
+    model fitted to ``n`` points, with the posterior of the rows it shares computed once.
+
+    botorch draws each candidate c jointly with the shared rows S (``X_baseline``: the
+    baseline, then the pending points) through the Cholesky factor of the covariance of
+    [S, c], whose S block is S's own factor L and whose last row is ``L^-1 cov(S, c)``
+    and the square root of the pivot ``var(c) - |L^-1 cov(S, c)|^2``. So L and S's draws
+    are shared, and a candidate adds its covariances with S, its mean and variance. The
+    base samples are the seeded sampler's: one Sobol' draw over the r + 1 rows, the
+    same for every candidate (the sampler collapses the t-batch). botorch's own code
+    reduces the draws. A pivot below ``PIVOT_TOLERANCE`` of its variance may have made
+    botorch add jitter, so botorch scores such a candidate itself (every candidate when
+    L has one).
+    """
+    shared = acquisition.X_baseline
+    fallback = _qlognei_chunk(len(shared) + 1, n)
+    with torch.no_grad():
+        posterior = acquisition.model.posterior(shared)
+        covariance = posterior.distribution.covariance_matrix
+        factor, info = torch.linalg.cholesky_ex(covariance)
+        if info or not _clear(factor.diagonal() ** 2, covariance.diagonal()).all():
+            return _evaluate(acquisition, candidates, fallback)
+        sampler = acquisition.sampler
+        base = draw_sobol_normal_samples(
+            len(shared) + 1, sampler.sample_shape.numel(), dtype=DTYPE, seed=sampler.seed
+        )  # (s, r + 1)
+        draws = posterior.mean[:, 0] + base[:, :-1] @ factor.T  # (s, r)
+        acquisition.baseline_samples = draws[:, None, :, None]  # read by compute_best_f
+        acquisition.baseline_obj = acquisition.objective(acquisition.baseline_samples, shared)
+        parts = [
+            _values_given_shared(acquisition, factor, base, part)
+            for part in candidates.split(JOINT_CHUNK)
+        ]
+    values = torch.cat([v for v, _ in parts])
+    unclear = ~torch.cat([c for _, c in parts])
+    if unclear.any():
+        values[unclear] = _evaluate(acquisition, candidates[unclear], fallback)
+    return values
+
+
+def _values_given_shared(acquisition, factor, base, candidates):
+    """qLogNEI values (k,) of ``candidates`` (k, d) from the shared rows' Cholesky factor
+    (r, r) and the base samples (s, r + 1), and whether each pivot was clear (k,)."""
+    shared = acquisition.X_baseline
+    r = len(shared)
+    posterior = acquisition.model.posterior(torch.cat([shared, candidates]))
+    covariance = posterior.distribution.covariance_matrix  # (r + k, r + k)
+    row = torch.linalg.solve_triangular(factor, covariance[:r, r:], upper=False)  # (r, k)
+    variance = covariance.diagonal()[r:]
+    pivot = variance - row.square().sum(0)
+    draws = posterior.mean[r:, 0] + base[:, :-1] @ row + base[:, -1:] * pivot.clamp_min(0).sqrt()
+    obj = acquisition.objective(draws[..., None, None], candidates[:, None])  # (s, k, 1)
+    improvement = acquisition._sample_forward(obj)  # log smoothed improvement (s, k, 1)
+    values = acquisition._sample_reduction(acquisition._q_reduction(improvement))
+    return values, _clear(pivot, variance)
+
+
+def _clear(pivot: torch.Tensor, variance: torch.Tensor) -> torch.Tensor:
+    """Whether Cholesky pivots (k,) clear ``PIVOT_TOLERANCE`` of their variances (k,)."""
+    return pivot > PIVOT_TOLERANCE * variance
 
 
 def batch_ucb(model, candidates, train_x, pending, q, seed=0, beta=UCB_BETA):
