@@ -14,7 +14,7 @@ import sqlite3
 import sys
 import threading
 from collections.abc import Sequence
-from contextlib import closing, contextmanager
+from contextlib import contextmanager
 from functools import partial
 from pathlib import Path
 from typing import NoReturn
@@ -83,7 +83,7 @@ def cmd_serve(args) -> int:
     try:
         new = not Path(args.journal).exists()
         endpoint = server.start()
-        strategies = _campaign_strategies(args.journal)
+        strategies = server.journal.campaign_strategies()
         n = len(strategies)
         held = "new: created now" if new else f"existing: {n} campaign{'s' * (n != 1)}"
         print(f"adaptive server on {endpoint}, journal {args.journal} ({held})", flush=True)
@@ -138,23 +138,8 @@ def _import_plugins(plugins: Sequence[str]) -> None:
             ) from None
 
 
-def _campaign_strategies(journal: str) -> dict[str, object]:
-    """``{campaign id: the strategy name its config gives}`` of the journal's campaigns, read
-    in one query on a read-only connection: None where the config is no JSON or gives no
-    strategy (that campaign's requests report it); text that is not UTF-8 is read with
-    replacement characters, not refused."""
-    uri = f"{Path(journal).resolve().as_uri()}?mode=ro"
-    with closing(sqlite3.connect(uri, uri=True)) as db:
-        db.text_factory = partial(str, encoding="utf-8", errors="replace")
-        rows = db.execute(
-            "SELECT id, CASE WHEN json_valid(config) THEN json_extract(config, '$.strategy.name') "
-            "END FROM campaigns ORDER BY created"
-        ).fetchall()
-    return dict(rows)
-
-
 def _unregistered(strategies: dict[str, object]) -> str | None:
-    """The warning line naming the campaigns of ``strategies`` (``_campaign_strategies``)
+    """The warning line naming the campaigns of ``strategies`` (``Journal.campaign_strategies``)
     whose strategy is not registered, so no request to them is served; None if there are
     none."""
     from adaptive.strategies import STRATEGIES

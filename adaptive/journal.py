@@ -318,6 +318,23 @@ class Journal:
     def campaign_ids(self) -> list[str]:
         return [r[0] for r in self._execute("SELECT id FROM campaigns ORDER BY created")]
 
+    def campaign_strategies(self) -> dict[str, str | None]:
+        """``{campaign id: the strategy name its config gives}``, in creation order, in one
+        query: None where the config is no JSON or gives no strategy name (that campaign's
+        requests report it); text that is not UTF-8 is read with replacement characters."""
+        rows = self._execute(
+            "SELECT CAST(id AS BLOB), CASE WHEN json_valid(config) THEN CASE WHEN "
+            "json_type(config, '$.strategy.name') = 'text' THEN "
+            "CAST(json_extract(config, '$.strategy.name') AS BLOB) END END "
+            "FROM campaigns ORDER BY created"
+        )
+        return {
+            campaign_id.decode(errors="replace"): None
+            if name is None
+            else name.decode(errors="replace")
+            for campaign_id, name in rows
+        }
+
     def set_status(self, campaign_id: str, status: str, reason: str | None = None) -> None:
         self._write(
             "UPDATE campaigns SET status = ?, stop_reason = ? WHERE id = ?",
