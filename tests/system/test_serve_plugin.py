@@ -2,6 +2,8 @@
 
 import signal
 import subprocess
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -26,12 +28,18 @@ MINE = {"name": "plugin_scan", "options": {"seed": 3}}
 GRID = {"name": "grid", "options": {"n_points": 5}}
 
 
-def serve_with(journal: Path, *options: str) -> subprocess.Popen:
-    """``adaptive serve`` (its ``main``) on any free port, with ``options`` after its own."""
+@contextmanager
+def serving(journal: Path, *options: str) -> Iterator[subprocess.Popen]:
+    """``adaptive serve`` (its ``main``) on any free port, with ``options`` after its own;
+    killed at the block's end if still running."""
     script = (
         f"import sys\nfrom adaptive.cli import main\nsys.exit(main([*sys.argv[1:], *{options!r}]))"
     )
-    return serve(journal, "-c", script)
+    run = serve(journal, "-c", script)
+    try:
+        yield run
+    finally:
+        run.kill()
 
 
 def stop(run: subprocess.Popen) -> str:
@@ -46,26 +54,20 @@ def test_a_plugin_file_serves_campaigns_of_its_strategy_and_resumes_them(tmp_pat
     plugin = tmp_path / "my_strategy.py"
     plugin.write_text(PLUGIN)
     journal = tmp_path / "journal.sqlite"
-    run = serve_with(journal, "--plugin", str(plugin))
-    try:
+    with serving(journal, "--plugin", str(plugin)) as run:
         with Client(endpoint_of(run), timeout_s=30) as client:
             client.call("campaign_create", space=SPACE, strategy=MINE, campaign_id="mine")
             client.call("campaign_create", space=SPACE, strategy=GRID, campaign_id="grid")
             (first,) = client.call("suggestions_get", campaign_id="mine", n=1)["suggestions"]
         stop(run)
-    finally:
-        run.kill()
     assert first["strategy"] == "plugin_scan"
 
-    run = serve_with(journal)  # no plugin: the other campaign is still served
-    try:
+    with serving(journal) as run:  # no plugin: the other campaign is still served
         with Client(endpoint_of(run), timeout_s=30) as client:
             with pytest.raises(InvalidParameterError) as refused:
                 client.call("campaign_status", campaign_id="mine")
             grid = client.call("suggestions_get", campaign_id="grid", n=1)["suggestions"]
         err = stop(run)
-    finally:
-        run.kill()
     assert err.splitlines()[0] == (
         "warning: 1 campaign uses a strategy that is not registered (plugin_scan: mine); pass "
         "--plugin MODULE_OR_FILE that registers it"
@@ -74,14 +76,11 @@ def test_a_plugin_file_serves_campaigns_of_its_strategy_and_resumes_them(tmp_pat
     assert "start it with --plugin MODULE_OR_FILE" in str(refused.value)
     assert grid[0]["strategy"] == "grid"
 
-    run = serve_with(journal, "--plugin", str(plugin))
-    try:
+    with serving(journal, "--plugin", str(plugin)) as run:
         with Client(endpoint_of(run), timeout_s=30) as client:
             assert client.call("campaign_status", campaign_id="mine")["pending"] == [first["id"]]
             (second,) = client.call("suggestions_get", campaign_id="mine", n=1)["suggestions"]
         assert "warning" not in stop(run)
-    finally:
-        run.kill()
     assert second["strategy"] == "plugin_scan" and second["id"] != first["id"]
 
 
@@ -117,15 +116,12 @@ def test_serve_names_at_start_the_campaigns_of_strategies_not_registered_and_ser
     journal.create_campaign("broken", config)
     journal.close()
     damage(journal.path, "UPDATE campaigns SET config = substr(config, 2) WHERE id = 'broken'")
-    run = serve_with(journal.path)
-    try:
+    with serving(journal.path) as run:
         with Client(endpoint_of(run), timeout_s=30) as client:
             with pytest.raises(JournalError, match="the config of campaign 'broken' is not valid"):
                 client.call("campaign_status", campaign_id="broken")
             assert client.call("suggestions_get", campaign_id="grid", n=1)["suggestions"]
         err = stop(run)
-    finally:
-        run.kill()
     assert err.splitlines()[0] == (
         "warning: 3 campaigns use strategies that are not registered (plugin_scan: a, c; "
         "other_scan: b); pass --plugin MODULE_OR_FILE that registers them"
