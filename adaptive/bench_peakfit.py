@@ -82,12 +82,14 @@ def bench_peakfit(
     progress: bool = True,
     data_dir: str | Path | None = None,
     predictor: PeakNetPredictor | None = None,
+    workers: int = 1,
 ) -> dict:
     """Fit the seeded test set with every method; ``{"methods": {name: figures}}``, and with
     ``data_dir`` (``shared/data/xps``) the measured references' splittings (``"real"``).
 
     ``spectra_per_s`` is wall-clock throughput over the whole set (the network and the
-    pipeline's extraction run batched, the least-squares fits one spectrum at a time).
+    pipeline's extraction run batched, the least-squares fits one spectrum at a time, the
+    pipeline's spread over ``workers`` processes, their start-up included).
     ``data_dir`` is checked first (``reference_files``), so a wrong one loses no run.
     ``predictor`` is the peak network of the pipeline and network methods (None: the
     committed one; ``PeakNetPredictor.load(path)`` for retrained weights). ``n`` test
@@ -102,7 +104,7 @@ def bench_peakfit(
         energy, counts = to_binding_order(
             batch.energy, batch.counts, batch.kinetic, batch.photon_energy
         )
-    fitter = PeakFitter(predictor=predictor)
+    fitter = PeakFitter(predictor=predictor, workers=workers)
     runners: dict[str, Callable[[], list[PeakFitResult]]] = {
         "pipeline": lambda: fitter.fit_batch(energy, counts),
         "network": lambda: fitter.extract_batch(energy, counts),
@@ -120,7 +122,7 @@ def bench_peakfit(
         results = runners[name]()
         seconds = time.perf_counter() - started
         out[name] = {**score(results, batch), "spectra_per_s": round(n / seconds, 1)}
-    report = {"n": n, "seed": seed, "methods": out}
+    report = {"n": n, "seed": seed, "workers": workers, "methods": out}
     if data_dir is not None:
         report["real"] = bench_references(data_dir, fitter.predictor)
     return report

@@ -408,6 +408,7 @@ def cmd_bench_peakfit(args) -> int:
 
     check_count("--n", args.n)
     check_count("--seed", args.seed, low=0)
+    check_count("--workers", args.workers)
     methods = (
         METHODS
         if args.methods is None
@@ -926,6 +927,12 @@ def build_parser() -> argparse.ArgumentParser:
     peakfit.add_argument("--methods", default=None, help="comma-separated; default all")
     peakfit.add_argument("--data", default=None, help="folder of the measured 2p references")
     peakfit.add_argument("--weights", default=None, help=PEAK_WEIGHTS_HELP)
+    peakfit.add_argument(
+        "--workers",
+        type=int,
+        default=len(os.sched_getaffinity(0)),
+        help="processes the pipeline refines in (default: this machine's usable cores)",
+    )
     peakfit.add_argument("--json", action="store_true", help=JSON_HELP)
     peakfit.set_defaults(func=cmd_bench_peakfit)
 

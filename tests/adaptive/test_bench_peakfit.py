@@ -79,7 +79,7 @@ def test_the_given_peak_network_serves_the_simulated_and_the_measured_fits(monke
     report = bench_peakfit.bench_peakfit(
         2, methods=("network",), progress=False, data_dir=tmp_path, predictor=predictor
     )
-    assert set(report) == {"n", "seed", "methods", "real"}
+    assert set(report) == {"n", "seed", "workers", "methods", "real"}
     assert seen == [predictor, predictor]
 
 

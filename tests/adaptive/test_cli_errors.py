@@ -282,6 +282,7 @@ def test_simulate_synthesis_prints_its_campaign_on_stderr(tmp_path, capsys):
             "--methods ',,' names no method; give a comma list of distinct methods from pipeline,",
         ),
         ("bench peakfit --n 1 --methods em,em", "--methods 'em,em' names em more than once"),
+        ("bench peakfit --n 1 --workers 0", "--workers 0: must be a positive integer"),
         ("bench eels --n 0", "--n 0: must be a positive integer"),
         ("bench eels --n 1 --seed -1", "--seed -1: must be an integer >= 0"),
         (
