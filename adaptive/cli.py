@@ -415,7 +415,9 @@ def cmd_bench_peakfit(args) -> int:
         else _comma_list("--methods", args.methods, "method", METHODS)
     )
     predictor = _peak_predictor(args.weights)
-    result = bench_peakfit(args.n, args.seed, methods, not args.json, args.data, predictor)
+    result = bench_peakfit(
+        args.n, args.seed, methods, not args.json, args.data, predictor, args.workers
+    )
     _print_result({"weights": args.weights, **result}, args)
     return 0
 
