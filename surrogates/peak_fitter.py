@@ -140,9 +140,11 @@ class PeakFitter:
             standard errors assume counts. False fits unweighted, for data with noise of
             one level (background-subtracted or smoothed exports).
         seed: seed of the basin hopping.
-        workers: processes that ``fit_batch`` refines the spectra in (1: this one). Each
-            extra one starts in ~2 s (it imports torch), so more pay off from ~100 spectra;
-            the results are the same for any number.
+        workers: processes that ``fit_batch`` refines the spectra in (1: this one); the
+            fits are the same for any number. The processes are spawned for each batch and
+            take ~3 s to start (they import torch), so more pay off on batches of hundreds;
+            as with any spawned process, a script must call ``fit_batch`` under
+            ``if __name__ == "__main__":``.
 
     Raises:
         InvalidParameterError: ``max_peaks`` not an int in 1..5, or ``fit_asymmetry``,
@@ -205,9 +207,10 @@ class PeakFitter:
                 raise InvalidParameterError(f"spectrum {i}: {err}") from None
         starts = extract_peaks_batch(binding_energy, counts, self.predictor, self.max_peaks)
         spectra = list(zip(binding_energy, counts, starts, strict=True))
-        if self.workers == 1:
+        workers = min(self.workers, len(spectra))
+        if workers == 1:
             return [self._fit_spectrum(*spectrum) for spectrum in spectra]
-        return _fit_in_processes(self, spectra)
+        return _fit_in_processes(self, spectra, workers)
 
     def _fit_spectrum(self, e: np.ndarray, y: np.ndarray, peaks: list[dict]) -> PeakFitResult:
         """The fit of one spectrum from the network's ``peaks``, with its warnings."""
@@ -595,11 +598,12 @@ class PeakFitter:
 _worker_fitter: PeakFitter | None = None
 
 
-def _fit_in_processes(fitter: PeakFitter, spectra: list[tuple]) -> list[PeakFitResult]:
+def _fit_in_processes(
+    fitter: PeakFitter, spectra: list[tuple], workers: int
+) -> list[PeakFitResult]:
     """``fitter._fit_spectrum`` of each ``(e, y, peaks)`` in ``spectra``, in order, spread
-    over ``fitter.workers`` new processes (spawned: torch's threads do not survive a
-    fork). Ctrl-C in this process stops the fits after the spectra under way."""
-    workers = min(fitter.workers, len(spectra))
+    over ``workers`` new processes (spawned: torch's threads do not survive a fork).
+    Ctrl-C in this process stops the fits after the spectra under way."""
     pool = ProcessPoolExecutor(
         workers,
         mp_context=multiprocessing.get_context("spawn"),
