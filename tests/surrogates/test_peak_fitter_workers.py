@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 
+import surrogates.peak_fitter as peak_fitter
 from adaptive.bench_peakfit import bench_peakfit
 from adaptive.errors import InvalidParameterError
 from simulators.xps import XPSSimulator
@@ -42,3 +43,16 @@ def test_the_benchmark_reports_its_workers_and_fits_alike_with_more():
     assert (one["workers"], two["workers"]) == (1, 2)
     figures = {k: v for k, v in one["methods"]["pipeline"].items() if k != "spectra_per_s"}
     assert figures == {k: v for k, v in two["methods"]["pipeline"].items() if k != "spectra_per_s"}
+
+
+def test_one_spectrum_is_fitted_in_this_process_whatever_the_workers(monkeypatch):
+    # a server's analysis step fits one spectrum at a time: no process is started for it
+    def no_processes(*_):
+        raise AssertionError("started processes for one spectrum")
+
+    monkeypatch.setattr(peak_fitter, "_fit_in_processes", no_processes)
+    batch = XPSSimulator().sample(1, seed=3)
+    energy, counts = to_binding_order(
+        batch.energy, batch.counts, batch.kinetic, batch.photon_energy
+    )
+    assert PeakFitter(workers=2).fit(energy[0], counts[0]).peaks
