@@ -287,7 +287,17 @@ class Campaign:
     def _teach_journal(self) -> list[Observation]:
         """Teach the strategy every journaled observation and its saved state; return them."""
         observations = self.journal.observations(self.id)
-        self.strategy.observe(observations)
+        try:
+            self.strategy.observe(observations)
+        except Exception:  # a journaled point that is not in the space, named; else as raised
+            for index, observation in enumerate(observations):
+                try:
+                    self.space.validate(observation.point)
+                except InvalidParameterError as err:
+                    raise self.journal.damaged_observation(
+                        self.id, index, f"its point does not fit the campaign's space ({err})"
+                    ) from None
+            raise
         state = self.journal.strategy_state(self.id)
         if state is not None:
             self.strategy.load_state(state)

@@ -10,7 +10,21 @@ class AdaptiveError(Exception):
 
 
 class InvalidParameterError(AdaptiveError, ValueError):
-    """A value is malformed, out of range, NaN/inf, or of the wrong shape."""
+    """A value is malformed, out of range, NaN/inf, or of the wrong shape.
+
+    Args:
+        problem: what is wrong.
+        advice: what its sender should do instead, if given: the message is then
+            ``f"{problem}; {advice}"``.
+
+    Attributes:
+        problem: ``problem``, without the advice (a journal's reader is told what is
+            wrong with a row, not what a client should send).
+    """
+
+    def __init__(self, problem: str, advice: str | None = None):
+        super().__init__(problem if advice is None else f"{problem}; {advice}")
+        self.problem = problem
 
 
 class OutOfSpaceError(InvalidParameterError):

@@ -411,13 +411,20 @@ class Journal:
 
         Raises:
             JournalError: a row is not what ``append_observation`` writes (edited by hand,
-                or damaged on disk), named by its seq, with what is wrong with it.
+                or damaged on disk; text that is not UTF-8 too), named by its seq, with what
+                is wrong with it.
         """
-        rows = self._execute(
-            "SELECT seq, record, spectrum_x, spectrum_y FROM observations "
-            "WHERE campaign_id = ? ORDER BY seq",
-            (campaign_id,),
-        )
+        try:
+            rows = self._execute(
+                "SELECT seq, record, spectrum_x, spectrum_y FROM observations "
+                "WHERE campaign_id = ? ORDER BY seq",
+                (campaign_id,),
+            )
+        except JournalError:  # sqlite3 fails the whole query on one row's text
+            undecodable = self._undecodable_observation(campaign_id)
+            if undecodable is None:
+                raise
+            raise self._damaged(undecodable) from None
         out = []
         for seq, record_json, sx, sy in rows:
             where = f"observation {seq} of campaign {campaign_id!r}"
@@ -427,6 +434,42 @@ class Journal:
             except _Damage as err:
                 raise self._damaged(f"{where}: {err}") from None
         return out
+
+    def _undecodable_observation(self, campaign_id: str) -> str | None:
+        """Which observation of a campaign holds text that is not UTF-8 (which sqlite3
+        cannot read), in which column; None if none does. Each text is read as a blob and
+        decoded here: slow, for a query that failed only."""
+        columns = ("record", "spectrum_x", "spectrum_y")
+        as_blobs = ", ".join(
+            f"CASE typeof({column}) WHEN 'text' THEN CAST({column} AS BLOB) END"
+            for column in columns
+        )
+        rows = self._execute(
+            f"SELECT seq, {as_blobs} FROM observations WHERE campaign_id = ? ORDER BY seq",
+            (campaign_id,),
+        )
+        for seq, *texts in rows:
+            for column, text in zip(columns, texts, strict=True):
+                if text is None:  # not text
+                    continue
+                try:
+                    text.decode()
+                except UnicodeDecodeError as err:
+                    return (
+                        f"observation {seq} of campaign {campaign_id!r}: its {column} is text "
+                        f"that is not UTF-8 ({err})"
+                    )
+        return None
+
+    def damaged_observation(self, campaign_id: str, index: int, problem: str) -> JournalError:
+        """The error for the campaign's observation at ``index`` in ``observations``'s
+        list, which its reader found damaged as ``problem`` says (e.g. a point not in its
+        campaign's space); the row is named by its seq."""
+        (seq,) = self._one(
+            "SELECT seq FROM observations WHERE campaign_id = ? ORDER BY seq LIMIT 1 OFFSET ?",
+            (campaign_id, index),
+        )
+        return self._damaged(f"observation {seq} of campaign {campaign_id!r}: {problem}")
 
     def save_strategy_state(self, campaign_id: str, state: dict) -> None:
         """Keep the strategy's latest learned state (warm starts) for resuming."""
@@ -656,7 +699,7 @@ def _observation(record: Any, sx: Any, sy: Any) -> Observation:
     except TypeError:  # a field missing, or one it does not take
         raise _Damage(_fields_problem(record)) from None
     except InvalidParameterError as err:
-        raise _Damage(_problem(err)) from None
+        raise _Damage(err.problem) from None  # not its advice to a sender
     if not isinstance(observation.point, dict):  # a new one's, its campaign's space checks
         raise _Damage(
             f"its point is {reprlib.repr(observation.point)}, not a mapping "
@@ -692,7 +735,7 @@ def _stored_spectrum(sx: Any, sy: Any, units: Any) -> Spectrum:
     try:
         return Spectrum(np.frombuffer(sx, "<f8"), np.frombuffer(sy, "<f8"), *units)
     except InvalidParameterError as err:
-        raise _Damage(_problem(err)) from None
+        raise _Damage(err.problem) from None  # not its advice to a sender
 
 
 def _fields_problem(record: dict) -> str:
@@ -708,10 +751,3 @@ def _fields_problem(record: dict) -> str:
         f"its record {', and '.join(wrong)} (an observation's record has "
         f"{', '.join(sorted(fields))}, and units with a spectrum)"
     )
-
-
-def _problem(err: InvalidParameterError) -> str:
-    """What ``err``, a check of a new observation or spectrum, says is wrong: its message
-    without the advice to their sender after its last "; " (such advice holds none)."""
-    problem, advised, _ = str(err).rpartition("; ")
-    return problem if advised else str(err)

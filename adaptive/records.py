@@ -43,31 +43,32 @@ def real_array(name: str, value: Any) -> np.ndarray:
     kind = arr.dtype.kind
     if kind == "c":
         raise InvalidParameterError(
-            f"{name} holds complex numbers, but it must be real; send the magnitude, or the "
-            "real and imaginary parts as separate spectra"
+            f"{name} holds complex numbers, but it must be real",
+            "send the magnitude, or the real and imaginary parts as separate spectra",
         )
     if kind == "b":
         raise InvalidParameterError(
-            f"{name} holds bools (True/False), not measured values; send numbers such as "
-            "counts or absorbances"
+            f"{name} holds bools (True/False), not measured values",
+            "send numbers such as counts or absorbances",
         )
     if kind in _NOT_NUMBERS:
         raise InvalidParameterError(
             f"{name} must be a numeric array, but it holds {_NOT_NUMBERS[kind]} (dtype "
-            f"{arr.dtype}); convert it to numbers (float values, dates as seconds) first"
+            f"{arr.dtype})",
+            "convert it to numbers (float values, dates as seconds) first",
         )
     if kind == "O":
         bad = [item for item in arr.flat if not is_number(item)]
         if bad:
             raise InvalidParameterError(
-                f"{name} must be a numeric array, but it holds the non-number {bad[0]!r}; "
-                "send real numbers only"
+                f"{name} must be a numeric array, but it holds the non-number {bad[0]!r}",
+                "send real numbers only",
             )
     try:
         return np.array(arr, dtype=float)
     except OverflowError:
         raise InvalidParameterError(
-            f"{name} holds a number too large for floating point (beyond 1e308); rescale it"
+            f"{name} holds a number too large for floating point (beyond 1e308)", "rescale it"
         ) from None
 
 
@@ -103,10 +104,10 @@ def reading_number(name: str, value: Any) -> float:
             if name == "value"
             else "drop it"
         )
-        raise InvalidParameterError(f"observation {name}={value!r} must be a finite number; {fix}")
+        raise InvalidParameterError(f"observation {name}={value!r} must be a finite number", fix)
     raise InvalidParameterError(
-        f"observation {name}={value!r} must be one number, not {type(value).__name__}; send "
-        "float(x) (a measured curve goes in spectrum)"
+        f"observation {name}={value!r} must be one number, not {type(value).__name__}",
+        "send float(x) (a measured curve goes in spectrum)",
     )
 
 
@@ -183,13 +184,15 @@ class Spectrum:
             )
         if x.shape != y.shape:
             raise InvalidParameterError(
-                f"spectrum x and y differ in length ({x.size} vs {y.size})"
-                "; send equal-length arrays"
+                f"spectrum x and y differ in length ({x.size} vs {y.size})",
+                "send equal-length arrays",
             )
         if x.size == 0:
-            raise InvalidParameterError("spectrum arrays are empty; send at least one channel")
+            raise InvalidParameterError("spectrum arrays are empty", "send at least one channel")
         if not (np.isfinite(x).all() and np.isfinite(y).all()):
-            raise InvalidParameterError("spectrum holds NaN or inf; drop or repair those channels")
+            raise InvalidParameterError(
+                "spectrum holds NaN or inf", "drop or repair those channels"
+            )
         object.__setattr__(self, "x", x)
         object.__setattr__(self, "y", y)
 
@@ -300,18 +303,20 @@ class Observation:
                 )
             if self.value is not None or self.uncertainty is not None:
                 raise InvalidParameterError(
-                    f"a failed measurement (failed={self.failed!r}) has no value or "
-                    "uncertainty; drop them, or drop failed if the measurement worked"
+                    f"a failed measurement (failed={self.failed!r}) has no value or uncertainty",
+                    "drop them, or drop failed if the measurement worked",
                 )
         if self.spectrum is not None and not isinstance(self.spectrum, Spectrum):
             raise InvalidParameterError(
-                f"spectrum must be a Spectrum, got {type(self.spectrum).__name__}; build one "
-                "with Spectrum(x=..., y=..., x_units=..., y_units=...) (adaptive.Spectrum)"
+                f"spectrum must be a Spectrum, got {type(self.spectrum).__name__}",
+                "build one with Spectrum(x=..., y=..., x_units=..., y_units=...) "
+                "(adaptive.Spectrum)",
             )
         if self.failed is None and self.value is None and self.spectrum is None:
             raise InvalidParameterError(
-                "an observation needs a value or a spectrum; for a failed measurement (a "
-                "clogged reactor, a broken sample) send failed='<why>' instead of a value"
+                "an observation needs a value or a spectrum",
+                "for a failed measurement (a clogged reactor, a broken sample) send "
+                "failed='<why>' instead of a value",
             )
         for name in ("value", "uncertainty"):
             v = getattr(self, name)

@@ -1,0 +1,105 @@
+"""Damaged observation rows the journal names by row and problem: text that is not UTF-8,
+a point that does not fit its campaign's space, a value holding "; "."""
+
+import pytest
+
+from adaptive.campaign import Campaign
+from adaptive.client import Client
+from adaptive.errors import JournalError
+from adaptive.journal import Journal
+from adaptive.records import Observation
+from adaptive.server import Server
+from tests.adaptive.test_journal_ops11 import MEND, damage, damaged_read
+from tests.adaptive.test_server_ops11 import GRID, SPACE
+
+
+@pytest.fixture
+def journal(tmp_path):
+    """A journal holding campaign "c" (``SPACE``, ``GRID``) with observations 1 and 2."""
+    j = Journal(tmp_path / "journal.sqlite")
+    campaign = Campaign.create(j, SPACE, GRID, campaign_id="c")
+    for energy in (7100.0, 7200.0):
+        campaign.observe(Observation(point={"energy": energy}, value=1.0))
+    yield j
+    j.close()
+
+
+@pytest.mark.parametrize(
+    ("edit", "column"),
+    [
+        ("record = CAST(X'7b22ff227d' AS TEXT)", "record"),  # {"\xff"}
+        ("spectrum_y = CAST(X'c3' AS TEXT)", "spectrum_y"),  # half a character
+    ],
+)
+def test_text_that_is_not_utf8_is_named_by_row_not_failing_the_whole_read(journal, edit, column):
+    damage(journal.path, f"UPDATE observations SET {edit} WHERE seq = 2")
+    with pytest.raises(JournalError) as err:
+        journal.observations("c")
+    message = str(err.value)
+    assert (
+        f"is damaged: observation 2 of campaign 'c': its {column} is text that is not UTF-8 "
+        "('utf-8' codec can't decode byte" in message
+    )
+    assert message.endswith(MEND)
+
+
+#: Points edited out of ``SPACE`` (energy 7000..7300 eV), and what resuming says of them.
+OFF_SPACE = [
+    (
+        "json_set(json_remove(record, '$.point.energy'), '$.point.enrgy', 7100.0)",
+        "unknown dimensions ['enrgy']; the space has ['energy']",
+    ),
+    ("json_remove(record, '$.point.energy')", "point {} lacks dimensions ['energy']"),
+    ("json_set(record, '$.point.energy', 'high')", "energy='high' is not a number"),
+    ("json_set(record, '$.point.energy', 9000.0)", "energy=9000.0 lies outside [7000.0, 7300.0]"),
+]
+
+
+@pytest.mark.parametrize(("edit", "problem"), OFF_SPACE)
+def test_a_journaled_point_off_its_campaigns_space_is_named_when_resumed(journal, edit, problem):
+    damage(journal.path, f"UPDATE observations SET record = {edit} WHERE seq = 2")
+    with pytest.raises(JournalError) as err:
+        Campaign.resume(journal, "c")
+    message = str(err.value)
+    where = "observation 2 of campaign 'c': its point does not fit the campaign's space"
+    assert f"is damaged: {where} ({problem}" in message
+    assert message.endswith(MEND)
+
+
+def test_a_served_campaign_with_a_point_off_its_space_is_refused_and_the_server_serves_on(
+    server,
+):
+    with Client(server.endpoint, timeout_s=10) as client:
+        for campaign_id in ("c", "d"):
+            client.call("campaign_create", space=SPACE, strategy=GRID, campaign_id=campaign_id)
+            client.call(
+                "observation_put", campaign_id=campaign_id, point={"energy": 7100.0}, value=1.0
+            )
+    server.stop()
+    damage(server.journal_path, f"UPDATE observations SET record = {OFF_SPACE[0][0]} WHERE seq = 1")
+    again = Server(server.journal_path, bind="tcp://127.0.0.1:0")
+    try:
+        with Client(again.start(), timeout_s=10) as client:
+            with pytest.raises(JournalError, match="observation 1 of campaign 'c': its point"):
+                client.call("campaign_status", campaign_id="c")
+            assert client.call("campaign_status", campaign_id="d")["n_observations"] == 1
+    finally:
+        again.stop()
+
+
+@pytest.mark.parametrize(
+    ("edit", "problem"),
+    [
+        (
+            "json_set(record, '$.time', 'noon; UTC')",
+            "observation time='noon; UTC' must be UNIX seconds (a finite number)",
+        ),
+        (
+            "json_set(record, '$.suggestion_id', json('[\"a; b\"]'))",
+            "suggestion_id=['a; b'] must be the suggestion's id string",
+        ),
+    ],
+)
+def test_a_damaged_value_holding_a_semicolon_is_reported_in_full(journal, edit, problem):
+    message = damaged_read(journal, f"UPDATE observations SET record = {edit} WHERE seq = 1")
+    assert message.endswith(f"is damaged: observation 1 of campaign 'c': {problem}{MEND}")
