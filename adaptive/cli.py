@@ -13,8 +13,8 @@ import signal
 import sqlite3
 import sys
 import threading
-from collections.abc import Sequence
-from contextlib import contextmanager
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager, nullcontext
 from functools import partial
 from pathlib import Path
 from typing import NoReturn
@@ -37,7 +37,7 @@ CHECKPOINTS_HELP = "folder of per-epoch checkpoints; a run with the same setting
 PEAK_WEIGHTS_HELP = "peak-network weights file of train peakfit --out (default: the committed)"
 #: What ``adaptive serve --plugin`` takes.
 PLUGIN_WHAT = (
-    ".py file, or a dotted module name on PYTHONPATH, that calls "
+    ".py file, or a dotted module name in the current directory or on PYTHONPATH, that calls "
     "adaptive.strategies.register_strategy"
 )
 
@@ -120,22 +120,44 @@ def _import_plugins(plugins: Sequence[str]) -> None:
         InvalidParameterError: a file that does not exist, or a module that does not
             import (its error named).
     """
-    for plugin in dict.fromkeys(plugins):  # a file run twice would register a second class
-        load = partial(importlib.import_module, plugin)
-        if plugin.endswith(".py"):
-            _check_in_file("--plugin", plugin, f"a {PLUGIN_WHAT}")
-            # named apart, so that a file json.py replaces no module of that name
-            name = f"adaptive_plugin_{Path(plugin).stem}"
-            spec = importlib.util.spec_from_file_location(name, plugin)
-            module = sys.modules[name] = importlib.util.module_from_spec(spec)
-            load = partial(spec.loader.exec_module, module)
-        try:
-            load()
-        except Exception as err:  # anything a module's top level raises
-            raise InvalidParameterError(
-                f"--plugin {plugin} does not import: {type(err).__name__}: {err}; pass a "
-                f"{PLUGIN_WHAT}"
-            ) from None
+    unique = dict.fromkeys(plugins)  # a file run twice would register a second class
+    any_module_name = any(not plugin.endswith(".py") for plugin in unique)
+    with _current_directory_first() if any_module_name else nullcontext():
+        for plugin in unique:
+            load = partial(importlib.import_module, plugin)
+            if plugin.endswith(".py"):
+                _check_in_file("--plugin", plugin, f"a {PLUGIN_WHAT}")
+                # named apart, so that a file json.py replaces no module of that name
+                name = f"adaptive_plugin_{Path(plugin).stem}"
+                spec = importlib.util.spec_from_file_location(name, plugin)
+                module = sys.modules[name] = importlib.util.module_from_spec(spec)
+                load = partial(spec.loader.exec_module, module)
+            try:
+                load()
+            except Exception as err:  # anything a module's top level raises
+                raise InvalidParameterError(
+                    f"--plugin {plugin} does not import: {type(err).__name__}: {err}; pass a "
+                    f"{PLUGIN_WHAT}"
+                ) from None
+
+
+@contextmanager
+def _current_directory_first() -> Iterator[None]:
+    """In the block, module names resolve in the current directory first, as under
+    ``python -m`` (the ``adaptive`` console script's sys.path lacks it). After the block the
+    directory stays on sys.path but last: a plugin's later imports of modules beside it
+    still resolve, while no file there (a queue.py, a torch.py) takes the place of a module
+    the server imports later."""
+    cwd = os.getcwd()
+    if "" in sys.path or cwd in sys.path:  # python -c, python -m: there already
+        yield
+        return
+    sys.path.insert(0, cwd)
+    try:
+        yield
+    finally:
+        sys.path.remove(cwd)
+        sys.path.append(cwd)
 
 
 def _unregistered(strategies: dict[str, object]) -> str | None:
@@ -793,9 +815,9 @@ def build_parser() -> argparse.ArgumentParser:
         action="append",
         default=None,
         metavar="MODULE_OR_FILE",
-        help="import this .py file, or dotted module name on PYTHONPATH, before serving, so "
-        "its adaptive.strategies.register_strategy calls add strategies of your own; repeat "
-        "it for several",
+        help="import this .py file, or dotted module name (in the current directory or on "
+        "PYTHONPATH), before serving, so its adaptive.strategies.register_strategy calls add "
+        "strategies of your own; repeat it for several",
     )
     serve.set_defaults(func=cmd_serve)
 

@@ -1,0 +1,76 @@
+"""``adaptive serve --plugin NAME`` finds a module NAME in the current directory, as
+``python -m`` would, though the console script's sys.path does not hold that directory."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from adaptive.cli import _import_plugins
+from adaptive.client import Client
+from tests.system.test_serve_plugin import MINE, PLUGIN, stop
+from tests.system.test_serve_signals11 import REPO, SPACE, endpoint_of
+
+#: ``PLUGIN`` whose strategy imports a module beside it only when it suggests, after the
+#: server started: one suggestion per call, ``lab_limits.MOST``.
+LAB_PLUGIN = f"""{PLUGIN}
+    def _choose(self, n, taken):
+        import lab_limits
+
+        return super()._choose(min(n, lab_limits.MOST), taken)
+"""
+
+
+def test_the_console_script_serves_a_plugin_module_of_the_current_directory(tmp_path):
+    (tmp_path / "lab_strategies.py").write_text(LAB_PLUGIN)
+    (tmp_path / "lab_limits.py").write_text("MOST = 1\n")
+    console = Path(sys.executable).with_name("adaptive")  # its sys.path[0] is its own folder
+    journal = tmp_path / "journal.sqlite"
+    command = [sys.executable, str(console), "serve", "--bind", "tcp://127.0.0.1:0"]
+    command += ["--journal", str(journal), "--plugin", "lab_strategies"]
+    env = {**os.environ, "PYTHONPATH": str(REPO), "OPENBLAS_NUM_THREADS": "1"}  # not tmp_path
+    run = subprocess.Popen(
+        command, cwd=tmp_path, env=env, text=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
+    try:
+        with Client(endpoint_of(run), timeout_s=30) as client:
+            client.call("campaign_create", space=SPACE, strategy=MINE, campaign_id="mine")
+            suggested = client.call("suggestions_get", campaign_id="mine", n=3)["suggestions"]
+        err = stop(run)
+    finally:
+        run.kill()
+    assert [s["strategy"] for s in suggested] == ["plugin_scan"]  # lab_limits.MOST
+    assert "warning" not in err and "error" not in err, err
+
+
+def write_module(folder: Path, name: str, text: str) -> None:
+    folder.mkdir(exist_ok=True)
+    (folder / f"{name}.py").write_text(text)
+
+
+def test_a_plugin_name_resolves_first_in_the_current_directory_which_then_goes_last(
+    tmp_path, monkeypatch
+):
+    lab, installed = tmp_path / "lab", tmp_path / "site-packages"
+    plugin = "def limit():\n    import lab_limits_s18\n\n    return lab_limits_s18.MOST\n"
+    write_module(lab, "lab_plugin_s18", f"WHERE = 'lab'\n{plugin}")
+    write_module(installed, "lab_plugin_s18", "WHERE = 'installed'\n")
+    write_module(lab, "lab_limits_s18", "MOST = 1\n")
+    write_module(lab, "lab_queue_s18", "WHERE = 'lab'\n")  # a file named as a library
+    write_module(installed, "lab_queue_s18", "WHERE = 'installed'\n")
+    monkeypatch.chdir(lab)
+    # the console script's sys.path: neither "" nor the current directory on it
+    monkeypatch.setattr(sys, "path", [str(installed), *(p for p in sys.path if p)])
+    names = ("lab_plugin_s18", "lab_limits_s18", "lab_queue_s18")
+    try:
+        _import_plugins(["lab_plugin_s18"])
+        plugin_module = sys.modules["lab_plugin_s18"]
+        assert plugin_module.WHERE == "lab"  # as python -m would import it
+        assert sys.path[-1] == str(lab) and str(lab) not in sys.path[:-1]
+        assert plugin_module.limit() == 1  # its later import of a module beside it
+        import lab_queue_s18
+
+        assert lab_queue_s18.WHERE == "installed"  # the lab's file takes no library's place
+    finally:
+        for name in names:
+            sys.modules.pop(name, None)
