@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import hashlib
+import importlib
 from collections.abc import Callable
 from contextlib import suppress
 from dataclasses import dataclass
-from functools import partial
+from functools import cache, partial
+from importlib import metadata
+from pathlib import Path
 
 import numpy as np
 
-from adaptive import __version__
 from adaptive.errors import InvalidParameterError, JournalError
 from adaptive.journal import Journal
 from adaptive.space import Space
@@ -28,6 +30,23 @@ MIN_EXPLAINED = 3
 #: Seeds the subsample of explained recipes and, above ``MAX_EXACT_FACTORS``, SHAP's
 #: permutations.
 SEED = 0
+#: The modules whose code computes a round's SHAP (fits, predicts, explains, names its
+#: recipes), and the libraries whose versions its numbers depend on: a kept round is
+#: served only while both are unchanged (see :func:`_code_digest`).
+ROUND_MODULES = (
+    "adaptive.insights",
+    "adaptive.objectives",
+    "adaptive.space",
+    "adaptive.strategies.batch_bo",
+    "surrogates.net_acquisition",
+    "surrogates.one_hot",
+    "surrogates.recipe_gp",
+    "surrogates.seeds",
+    "surrogates.shap_report",
+    "surrogates.spectrum_net",
+    "surrogates.threads",
+)
+ROUND_LIBRARIES = ("botorch", "gpytorch", "linear_operator", "numpy", "scipy", "shap", "torch")
 
 
 def fewest_explained(n_factors: int) -> int:
@@ -95,9 +114,9 @@ def shap_by_round(
         surrogate: ``gp`` or ``net``.
         journal, campaign_id: keep each round in ``journal`` as the campaign
             ``campaign_id``'s (the strategy's), and take from it a round whose data (the
-            recipes, objective and variance, or spectra, it was computed from) are
-            unchanged, so a later call, of this process or another, computes only new or
-            changed rounds (see :func:`_round_key`). A failed write (a full disk) only
+            recipes, objective and variance, or spectra, it was computed from) and code
+            are unchanged, so a later call, of this process or another, computes only new
+            or changed rounds (see :func:`_round_key`). A failed write (a full disk) only
             leaves the round to be computed again.
 
     Returns:
@@ -151,10 +170,30 @@ def shap_by_round(
 def _round_key(data: tuple) -> bytes:
     """The digest of what a round's SHAP is computed from, besides its campaign's settings
     (fixed when it is created) and surrogate: its ``data`` (see :func:`_explain`), the
-    explained subsample's size and seed, and this adaptive-lab's version."""
+    explained subsample's size and seed, and the code that computes it
+    (:func:`_code_digest`)."""
     digest = hashlib.sha256(fingerprint(*data))
-    digest.update(f"{MAX_EXPLAINED} {SEED} {__version__}".encode())
+    digest.update(f"{MAX_EXPLAINED} {SEED} ".encode())
+    digest.update(_code_digest())
     return digest.digest()
+
+
+@cache
+def _code_digest() -> bytes:
+    """SHA-256 of the source files of ``ROUND_MODULES`` and the versions of
+    ``ROUND_LIBRARIES``: the code this process computes rounds with. Read once, when this
+    module is imported (just after those modules), so that a file edited while a server runs
+    does not key the rounds its old code computes."""
+    digest = hashlib.sha256()
+    for name in ROUND_MODULES:
+        source = Path(importlib.import_module(name).__file__).read_bytes()
+        digest.update(hashlib.sha256(source).digest())  # fixed length: no file runs into the next
+    for library in ROUND_LIBRARIES:
+        digest.update(f"{library} {metadata.version(library)}\n".encode())
+    return digest.digest()
+
+
+_code_digest()
 
 
 def _explain(recipes: Recipes, surrogate: str, data: tuple) -> dict:
