@@ -9,7 +9,12 @@ from adaptive.errors import JournalError
 from adaptive.journal import Journal
 from adaptive.records import Observation
 from adaptive.server import Server
-from tests.adaptive.test_journal_ops11 import MEND, damage, damaged_read
+from tests.adaptive.test_journal_ops11 import (
+    MEND,
+    damage,
+    damaged_read,
+    two_campaigns_served_then_stopped,
+)
 from tests.adaptive.test_server_ops11 import GRID, SPACE
 
 
@@ -69,13 +74,7 @@ def test_a_journaled_point_off_its_campaigns_space_is_named_when_resumed(journal
 def test_a_served_campaign_with_a_point_off_its_space_is_refused_and_the_server_serves_on(
     server,
 ):
-    with Client(server.endpoint, timeout_s=10) as client:
-        for campaign_id in ("c", "d"):
-            client.call("campaign_create", space=SPACE, strategy=GRID, campaign_id=campaign_id)
-            client.call(
-                "observation_put", campaign_id=campaign_id, point={"energy": 7100.0}, value=1.0
-            )
-    server.stop()
+    two_campaigns_served_then_stopped(server)
     damage(server.journal_path, f"UPDATE observations SET record = {OFF_SPACE[0][0]} WHERE seq = 1")
     again = Server(server.journal_path, bind="tcp://127.0.0.1:0")
     try:

@@ -169,9 +169,9 @@ def test_a_record_edited_into_no_observation_is_named_by_row_and_what_is_wrong(
     assert message.endswith(MEND)  # not the advice a client's put gets ("send float(x)")
 
 
-def test_a_campaign_with_a_damaged_row_is_refused_per_request_and_the_server_serves_on(
-    server, capfd
-):
+def two_campaigns_served_then_stopped(server) -> None:
+    """Campaigns c and d, one observation each (rows 1 and 2), journaled by ``server``,
+    which then stops."""
     with Client(server.endpoint, timeout_s=10) as client:
         for campaign_id in ("c", "d"):
             client.call("campaign_create", space=SPACE, strategy=GRID, campaign_id=campaign_id)
@@ -179,6 +179,12 @@ def test_a_campaign_with_a_damaged_row_is_refused_per_request_and_the_server_ser
                 "observation_put", campaign_id=campaign_id, point={"energy": 7100.0}, value=1.0
             )
     server.stop()
+
+
+def test_a_campaign_with_a_damaged_row_is_refused_per_request_and_the_server_serves_on(
+    server, capfd
+):
+    two_campaigns_served_then_stopped(server)
     damage(server.journal_path, "UPDATE observations SET spectrum_x = X'00' WHERE seq = 1")
     capfd.readouterr()
     again = Server(server.journal_path, bind="tcp://127.0.0.1:0")
