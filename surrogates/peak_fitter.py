@@ -190,7 +190,8 @@ class PeakFitter:
         return self.fit_batch(energy[None], y[None])[0]
 
     def fit_batch(self, binding_energy: np.ndarray, counts: np.ndarray) -> list[PeakFitResult]:
-        """Peaks of many spectra (n, m); the network runs batched, refinement per spectrum.
+        """Peaks of many spectra (n, m); the network runs batched, the refinements spectrum by
+        spectrum, spread over ``workers`` processes.
 
         Raises:
             InvalidParameterError: not two (n, m) arrays of finite values with at least 10
