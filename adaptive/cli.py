@@ -14,7 +14,7 @@ import sqlite3
 import sys
 import threading
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager, nullcontext
+from contextlib import contextmanager
 from functools import partial
 from pathlib import Path
 from typing import NoReturn
@@ -121,8 +121,11 @@ def _import_plugins(plugins: Sequence[str]) -> None:
             import (its error named).
     """
     unique = dict.fromkeys(plugins)  # a file run twice would register a second class
-    any_module_name = any(not plugin.endswith(".py") for plugin in unique)
-    with _current_directory_first() if any_module_name else nullcontext():
+    folders = [
+        str(Path(plugin).resolve().parent) if plugin.endswith(".py") else os.getcwd()
+        for plugin in unique
+    ]
+    with _first_on_path(folders):
         for plugin in unique:
             load = partial(importlib.import_module, plugin)
             if plugin.endswith(".py"):
@@ -142,22 +145,22 @@ def _import_plugins(plugins: Sequence[str]) -> None:
 
 
 @contextmanager
-def _current_directory_first() -> Iterator[None]:
-    """In the block, module names resolve in the current directory first, as under
-    ``python -m`` (the ``adaptive`` console script's sys.path lacks it). After the block the
-    directory stays on sys.path but last: a plugin's later imports of modules beside it
-    still resolve, while no file there (a queue.py, a torch.py) takes the place of a module
-    the server imports later."""
-    cwd = os.getcwd()
-    if "" in sys.path or cwd in sys.path:  # python -c, python -m: there already
-        yield
-        return
-    sys.path.insert(0, cwd)
+def _first_on_path(folders: list[str]) -> Iterator[None]:
+    """In the block, modules resolve in ``folders`` first: the current directory for a
+    plugin's module name, as under ``python -m`` (the ``adaptive`` console script's sys.path
+    lacks it), and a plugin file's own folder, as when the file runs as a script, so it
+    imports the modules beside it. After the block they stay on sys.path but last: a
+    plugin's later imports of modules beside it still resolve, while no file there (a
+    queue.py, a torch.py) takes the place of a module the server imports later."""
+    searched = set(sys.path) | ({os.getcwd()} if "" in sys.path else set())  # "": python -c/-m
+    added = [folder for folder in dict.fromkeys(folders) if folder not in searched]
+    sys.path[:0] = added
     try:
         yield
     finally:
-        sys.path.remove(cwd)
-        sys.path.append(cwd)
+        for folder in added:
+            sys.path.remove(folder)
+        sys.path.extend(added)
 
 
 def _unregistered(strategies: dict[str, object]) -> str | None:

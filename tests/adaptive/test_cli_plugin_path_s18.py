@@ -74,3 +74,21 @@ def test_a_plugin_name_resolves_first_in_the_current_directory_which_then_goes_l
     finally:
         for name in names:
             sys.modules.pop(name, None)
+
+
+def test_a_plugin_file_imports_the_modules_beside_it_from_any_directory(tmp_path, monkeypatch):
+    # as when the file runs as a script: its own folder is searched for its imports
+    lab = tmp_path / "lab"
+    write_module(
+        lab, "lab_file_plugin_s18", "import lab_beside_s18\n\nMOST = lab_beside_s18.MOST\n"
+    )
+    write_module(lab, "lab_beside_s18", "MOST = 2\n")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(sys, "path", [p for p in sys.path if p])
+    try:
+        _import_plugins([str(lab / "lab_file_plugin_s18.py")])
+        assert sys.modules["adaptive_plugin_lab_file_plugin_s18"].MOST == 2
+        assert sys.path[-1] == str(lab)
+    finally:
+        for name in ("adaptive_plugin_lab_file_plugin_s18", "lab_beside_s18"):
+            sys.modules.pop(name, None)
