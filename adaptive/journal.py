@@ -427,7 +427,7 @@ class Journal:
             raise self._damaged(undecodable) from None
         out = []
         for seq, record_json, sx, sy in rows:
-            where = f"observation {seq} of campaign {campaign_id!r}"
+            where = _observation_row(seq, campaign_id)
             record = self._parsed(record_json, where, finite=True)
             try:
                 out.append(_observation(record, sx, sy))
@@ -456,8 +456,8 @@ class Journal:
                     text.decode()
                 except UnicodeDecodeError as err:
                     return (
-                        f"observation {seq} of campaign {campaign_id!r}: its {column} is text "
-                        f"that is not UTF-8 ({err})"
+                        f"{_observation_row(seq, campaign_id)}: its {column} is text that is "
+                        f"not UTF-8 ({err})"
                     )
         return None
 
@@ -469,7 +469,7 @@ class Journal:
             "SELECT seq FROM observations WHERE campaign_id = ? ORDER BY seq LIMIT 1 OFFSET ?",
             (campaign_id, index),
         )
-        return self._damaged(f"observation {seq} of campaign {campaign_id!r}: {problem}")
+        return self._damaged(f"{_observation_row(seq, campaign_id)}: {problem}")
 
     def save_strategy_state(self, campaign_id: str, state: dict) -> None:
         """Keep the strategy's latest learned state (warm starts) for resuming."""
@@ -676,6 +676,11 @@ def different_put_error(client_id: str, client_seq: int) -> InvalidParameterErro
 def _spectrum_bytes(spectrum: Spectrum) -> tuple[bytes, bytes]:
     """A spectrum's x and y as stored: little-endian float64 bytes."""
     return spectrum.x.astype("<f8").tobytes(), spectrum.y.astype("<f8").tobytes()
+
+
+def _observation_row(seq: int, campaign_id: str) -> str:
+    """How a damage message names an observation's row."""
+    return f"observation {seq} of campaign {campaign_id!r}"
 
 
 class _Damage(Exception):
