@@ -89,17 +89,11 @@ def check_finite_training(lr: float, checkpoint_dir: Path, net: torch.nn.Module,
     ``net``'s state (parameters, batch-norm statistics) or a value of ``figures``
     (array-likes: losses, thresholds, probabilities, validation errors) is NaN or inf.
     Called before the weights file is written, so none is."""
-    bad = [
-        what
-        for what, finite in (
-            ("weights", all(bool(torch.isfinite(t).all()) for t in net.state_dict().values())),
-            (
-                "losses or validation figures",
-                all(np.isfinite(np.asarray(figure, dtype=float)).all() for figure in figures),
-            ),
-        )
-        if not finite
-    ]
+    bad = []
+    if not all(bool(torch.isfinite(t).all()) for t in net.state_dict().values()):
+        bad.append("weights")
+    if not all(np.isfinite(np.asarray(figure, dtype=float)).all() for figure in figures):
+        bad.append("losses or validation figures")
     if bad:
         raise InvalidParameterError(
             f"training diverged at lr={lr:g} (its {' and '.join(bad)} are NaN or inf), so no "
