@@ -23,10 +23,16 @@ CU_VAMAS = REPO.parent / "shared" / "data" / "xps" / "Cu_references.vms"  # 11 b
 
 
 def _adaptive(*argv, **popen) -> subprocess.Popen:
-    """This checkout's ``adaptive`` command, started in a subprocess."""
+    """This checkout's ``adaptive`` command, started in a subprocess that takes Ctrl-C as
+    one started from a terminal does: a suite run as a background job (``cmd &``) ignores
+    SIGINT, and its subprocesses would inherit that."""
     env = {**os.environ, "PYTHONPATH": str(REPO), "OPENBLAS_NUM_THREADS": "1"}
     command = [sys.executable, "-m", "adaptive.cli", *map(str, argv)]
-    return subprocess.Popen(command, env=env, text=True, **popen)
+    return subprocess.Popen(command, env=env, text=True, preexec_fn=_default_sigint, **popen)
+
+
+def _default_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def _wait_for(done, seconds: float = 30.0) -> None:
