@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import os
 import re
+import signal
+import threading
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -116,18 +119,44 @@ def latest_checkpoint(checkpoint_dir: Path) -> Path | None:
 def save_file(obj, path: Path) -> None:
     """``torch.save`` ``obj`` to a temporary file beside ``path``, then rename it to ``path``.
 
-    A run killed while saving thus leaves the old file (or none), never a truncated one.
+    A run killed while saving thus leaves the old file (or none), never a truncated one. A
+    Ctrl-C while saving raises its ``KeyboardInterrupt`` once the file is in place
+    (``_interrupt_after``): raised inside ``torch.save``, it became a RuntimeError of its
+    zip writer, with a traceback, and the epoch was lost.
     """
     path = Path(path)
     temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
-        with open(temporary, "wb") as file:
-            torch.save(obj, file)
-            file.flush()
-            os.fsync(file.fileno())
-        os.replace(temporary, path)
+        with _interrupt_after():
+            with open(temporary, "wb") as file:
+                torch.save(obj, file)
+                file.flush()
+                os.fsync(file.fileno())
+            os.replace(temporary, path)
     finally:
         temporary.unlink(missing_ok=True)
+
+
+@contextmanager
+def _interrupt_after() -> Iterator[None]:
+    """Hold a Ctrl-C (SIGINT) that arrives during the block until it ends, then raise it.
+
+    Only where Python's own handler raises it (the main thread; SIGINT neither ignored, as
+    in a background job, nor handled by a handler of the program's own)."""
+    if (
+        threading.current_thread() is not threading.main_thread()
+        or signal.getsignal(signal.SIGINT) is not signal.default_int_handler
+    ):
+        yield
+        return
+    received = []
+    signal.signal(signal.SIGINT, lambda signum, frame: received.append(signum))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+    if received:
+        raise KeyboardInterrupt
 
 
 def load_file(path: Path, keys: set[str], fix: str) -> dict:

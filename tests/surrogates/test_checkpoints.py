@@ -1,3 +1,6 @@
+import os
+import signal
+
 import numpy as np
 import pytest
 import torch
@@ -122,6 +125,30 @@ def test_a_save_killed_midway_leaves_the_old_file_and_no_temporary(tmp_path, mon
         save_checkpoint(tmp_path, 1, {}, *training_state("cpu"))
     assert sorted(p.name for p in tmp_path.iterdir()) == ["w.pt"]
     torch.testing.assert_close(torch.load(path, weights_only=True)["v"], torch.ones(2))
+
+
+class _PressesCtrlC:
+    """Pickled (by ``torch.save``, mid-file), sends this process SIGINT; loads as 7."""
+
+    def __reduce__(self):
+        os.kill(os.getpid(), signal.SIGINT)
+        return int, (7,)
+
+
+def test_ctrl_c_while_saving_raises_once_the_file_is_in_place(tmp_path):
+    path = tmp_path / "w.pt"
+    state = {"before": torch.ones(50_000), "press": _PressesCtrlC(), "after": torch.zeros(50_000)}
+    handler = signal.signal(signal.SIGINT, signal.default_int_handler)  # as in a terminal
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            save_file(state, path)
+        assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+    finally:
+        signal.signal(signal.SIGINT, handler)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["w.pt"]
+    saved = torch.load(path, weights_only=False)
+    assert saved["press"] == 7
+    torch.testing.assert_close(saved["after"], torch.zeros(50_000))
 
 
 @pytest.mark.parametrize("device", ["meta", "mps", "xpu", "CPU", "cpu:1", "cuda:x", "", "gpu"])
