@@ -215,12 +215,7 @@ def _run_campaign(simulate, args, **settings) -> int:
             raise KeyboardInterrupt(
                 "the run stopped before its campaign was created; nothing was journaled"
             ) from None
-        campaign_id, journal = created[0]
-        raise KeyboardInterrupt(
-            f"the run stopped; campaign {campaign_id} is still running, and what it measured is "
-            f"journaled in {journal} (serve it to look at the campaign, or to continue it "
-            f"with a driver of your own: adaptive serve --journal {journal})"
-        ) from None
+        raise KeyboardInterrupt(_interrupted(*created[0])) from None
     except JournalError as err:  # its advice names serve's --journal, a flag simulate lacks
         if "served by another server" not in str(err):
             raise
@@ -228,6 +223,34 @@ def _run_campaign(simulate, args, **settings) -> int:
         raise JournalError(f"{held}; stop that server, or pass another --out") from None
     print(json.dumps(summary, indent=2))
     return 0
+
+
+def _interrupted(campaign_id: str, journal: Path) -> str:
+    """What a run interrupted after ``campaign_id`` was created left, by the campaign's
+    status in ``journal`` (still running, or stopped by a goal before the figures and summary
+    were made)."""
+    from adaptive.journal import Journal
+
+    try:
+        kept = Journal(journal)
+        try:
+            campaign = kept.campaign(campaign_id)
+        finally:
+            kept.close()
+    except JournalError:  # the journal cannot say: the campaign was last seen running
+        campaign = {"status": "running"}
+    if campaign["status"] == "running":
+        return (
+            f"the run stopped; campaign {campaign_id} is still running, and what it measured "
+            f"is journaled in {journal} (serve it to look at the campaign, or to continue it "
+            f"with a driver of your own: adaptive serve --journal {journal})"
+        )
+    return (
+        f"the run stopped after campaign {campaign_id} had stopped "
+        f"({campaign['stop_reason']}), before its figures and summary were written; what it "
+        f"measured is journaled in {journal} (serve it to look at the campaign: adaptive "
+        f"serve --journal {journal})"
+    )
 
 
 def cmd_simulate_xas(args) -> int:

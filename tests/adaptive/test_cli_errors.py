@@ -1,5 +1,6 @@
 """How the ``adaptive`` command fails: Ctrl-C, a closed pipe, and bad flags named as typed."""
 
+import argparse
 import json
 import os
 import re
@@ -80,6 +81,37 @@ def test_ctrl_c_in_simulate_names_the_campaign_it_printed_at_once_and_loses_noth
             assert client.call("suggestions_get", campaign_id=campaign_id)["suggestions"]
     finally:
         server.stop()
+
+
+def test_ctrl_c_after_the_campaign_stopped_says_it_stopped_and_left_no_figures(tmp_path):
+    """A Ctrl-C while the figures are made, after the last put met the goal."""
+    from adaptive import Campaign, Journal, Observation
+    from adaptive.cli import _run_campaign
+
+    space = {"dimensions": [{"name": "energy", "low": 0.0, "high": 1.0}]}
+
+    def simulate(out, seed, bind, on_created):
+        journal = Journal(out / "journal.sqlite")
+        campaign = Campaign.create(
+            journal, space, {"name": "random"}, goals={"max_observations": 2}
+        )
+        on_created(campaign.id, journal.path)
+        for suggestion in campaign.suggest(2):
+            campaign.observe(Observation(point=suggestion.point, value=1.0))
+        journal.close()
+        raise KeyboardInterrupt  # in plotting
+
+    args = argparse.Namespace(out=tmp_path / "out", seed=0, bind="tcp://127.0.0.1:0")
+    with pytest.raises(KeyboardInterrupt) as interrupted:
+        _run_campaign(simulate, args)
+    journal = tmp_path / "out" / "journal.sqlite"
+    assert re.fullmatch(
+        r"the run stopped after campaign \w+ had stopped \(reached max_observations=2\), "
+        r"before its figures and summary were written; what it measured is journaled in "
+        + re.escape(f"{journal} (serve it to look at the campaign: adaptive serve --journal ")
+        + re.escape(f"{journal})"),
+        str(interrupted.value),
+    ), interrupted.value
 
 
 def _serve(journal: Path) -> subprocess.Popen:
