@@ -97,6 +97,16 @@ class Request:
     frames: tuple[bytes, ...]
 
 
+#: What a server restarted since a request was sent does with it resent: it keeps its replies
+#: in memory only (puts keyed by client_id and sequence are found in the journal).
+AFTER_RESTART = {
+    "suggestions_get": ". A server restarted since makes a new batch, and the first stays "
+    "pending: list it with suggestions_pending, give it back with suggestions_release",
+    "campaign_create": ". A server restarted since creates another campaign unless the "
+    "request names its campaign_id: list them with campaign_list",
+}
+
+
 class Client:
     """Calls server methods over ZeroMQ with bounded timeouts and retries.
 
@@ -255,6 +265,7 @@ class Client:
                 "resend the same request with client.send(err.request), which a server that "
                 "did it answers with its first reply (a put with client_id and sequence: as a "
                 "duplicate); client.call() again is a new request, done twice"
+                f"{AFTER_RESTART.get(request.method, '')}"
             )
         err = ServerUnavailableError(message)
         err.request = request

@@ -390,6 +390,25 @@ def test_an_unanswered_request_rides_on_its_error(serve, connect, method, may_be
     assert said == ("client.send(err.request)" in str(caught.value)) == may_be_done
 
 
+@pytest.mark.parametrize(
+    ("method", "advice"),
+    [
+        ("suggestions_get", "makes a new batch, and the first stays pending: list it with "),
+        ("campaign_create", "creates another campaign unless the request names its campaign_id"),
+        ("observation_put", None),  # the journal finds a resent put after a restart
+    ],
+)
+def test_an_unanswered_request_says_what_a_restarted_server_does_with_it(
+    serve, connect, method, advice
+):
+    client = connect(serve(lambda rid, m, p, n: []).address, retries=0)
+    with pytest.raises(ServerUnavailableError) as caught:
+        client.call(method, campaign_id="c1")
+    said = str(caught.value)
+    assert ("A server restarted since" in said) == (advice is not None)
+    assert advice is None or advice in said
+
+
 def test_resending_the_request_of_an_unanswered_put_journals_one_reading(tmp_path):
     slow = adaptive.server.Server(tmp_path / "journal.sqlite", bind="tcp://127.0.0.1:0")
     handler = slow.methods["observation_put"]
