@@ -621,10 +621,24 @@ def _advice(path: Path, err: sqlite3.Error | OSError, default: str) -> str:
     """What to do about SQLite's ``err`` on the journal at ``path``; ``default`` for errors
     without advice of their own."""
     name = getattr(err, "sqlite_errorname", "")
+    if name == "SQLITE_NOTADB" and not _begins_as_sqlite(path):
+        return _recovery(
+            path,
+            "the file is no SQLite file: pass the journal adaptive wrote (--journal), or a new "
+            "path to start one; if it is a journal whose start was damaged",
+        )
     if name in ("SQLITE_CORRUPT", "SQLITE_NOTADB"):
-        damaged = "the file is damaged" + (" (or is no SQLite file)" * (name == "SQLITE_NOTADB"))
-        return _recovery(path, damaged)
+        return _recovery(path, "the file is damaged")
     return _ADVICE.get(name, default)
+
+
+def _begins_as_sqlite(path: Path) -> bool:
+    """Whether the file at ``path`` begins with SQLite's header string."""
+    try:
+        with open(path, "rb") as file:
+            return file.read(16) == b"SQLite format 3\x00"
+    except OSError:
+        return False
 
 
 def _recovery(path: Path, what: str) -> str:

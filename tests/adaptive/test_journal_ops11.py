@@ -232,5 +232,17 @@ def test_a_truncated_journal_is_called_damaged_with_how_to_recover_it(tmp_path):
 def test_a_file_that_is_no_database_may_be_a_damaged_journal(tmp_path):
     path = tmp_path / "journal.sqlite"
     path.write_text("energy,value\n" * 500)
-    with pytest.raises(JournalError, match=r"the file is damaged \(or is no SQLite file\)"):
+    with pytest.raises(JournalError) as err:
+        Journal(path)
+    assert (
+        "the file is no SQLite file: pass the journal adaptive wrote (--journal), or a new path "
+        "to start one; if it is a journal whose start was damaged: recover what it holds with "
+        f'sqlite3 {path} ".recover"'
+    ) in str(err.value)
+
+
+def test_a_sqlite_file_that_does_not_open_is_a_damaged_one(tmp_path):
+    path = tmp_path / "journal.sqlite"
+    path.write_bytes(b"SQLite format 3\x00" + b"\xff" * 4080)  # a header, then no database
+    with pytest.raises(JournalError, match=r"\(file is not a database\); the file is damaged: recover"):
         Journal(path)
