@@ -266,6 +266,7 @@ def cmd_simulate_xas(args) -> int:
         n_initial=args.n_initial,
         batch=args.batch,
         noise_counts=args.noise_counts,
+        noise=args.noise,
         fluorescence=args.fluorescence,
         column=args.column,
     )
@@ -887,6 +888,13 @@ def build_parser() -> argparse.ArgumentParser:
         default=1e6,
         metavar="I0",
         help="incident counts per point; 0 = noise-free (default: %(default)g)",
+    )
+    xas.add_argument(
+        "--noise",
+        choices=["reported", "learned"],
+        default=None,
+        help="energy_scan's GP noise: hold each reading's reported uncertainty (default), or "
+        "learn one level (for uncertainties that understate the scatter, as at tens of counts)",
     )
     xas.add_argument(
         "--seed", type=int, default=0, help="seed of the noise (and of --strategy random)"

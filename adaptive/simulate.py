@@ -28,7 +28,7 @@ from adaptive.objectives import MIN_COVERAGE, SpectrumObjective, reduce_spectra,
 from adaptive.server import Server
 from adaptive.space import Space
 from adaptive.strategies.batch_bo import GREEDY_METHODS, MAX_BATCH, MAX_GREEDY_BATCH
-from adaptive.strategies.energy_scan import DEFAULT_INITIAL, MAX_INITIAL
+from adaptive.strategies.energy_scan import DEFAULT_INITIAL, MAX_INITIAL, NOISE_MODELS
 from drivers import SimulatedInstrument, SynthesisInstrument, run_driver
 from simulators import XMCD, AgNPSynthesis, KEdgeXAS, RecordedSpectrum
 from simulators.agnp import BOUNDS, FACTORS, MAX_DROPLETS, MAX_FRACTION_SUM, WAVELENGTHS
@@ -183,6 +183,7 @@ def simulate_xas(
     n_initial=None,
     batch=1,
     noise_counts=1e6,
+    noise=None,
     seed=0,
     bind="tcp://127.0.0.1:0",
     fluorescence=None,
@@ -191,6 +192,9 @@ def simulate_xas(
 ) -> dict:
     """An adaptive energy scan through the server; writes scan.png and the journal in
     ``out``. ``noise_counts``: I0 per point, 0 or None for noise-free (``xas_source``).
+    ``noise``: energy_scan's noise model (``EnergyScan``: "reported", its default, or
+    "learned", for readings whose uncertainties understate their scatter, as at tens of
+    counts); None for the default.
     ``on_created(campaign_id, journal_path)`` is called once the campaign exists.
     The summary says what was scanned: ``mu`` (what the replayed mu is: ``ln(i0/i1)``,
     ``Sum_Fe_Ka/i0``, ``column mu``; ``simulated`` for kedge and xmcd) and ``channel``;
@@ -231,6 +235,13 @@ def simulate_xas(
             f"--n-initial {n_initial}: only --strategy energy_scan starts from a grid of "
             f"points; drop --n-initial for --strategy {strategy}"
         )
+    if noise is not None and strategy != "energy_scan":
+        raise InvalidParameterError(
+            f"--noise {noise}: only --strategy energy_scan models the noise; drop --noise for "
+            f"--strategy {strategy}"
+        )
+    if noise not in (None, *NOISE_MODELS):
+        raise InvalidParameterError(f"--noise {noise!r}: pass one of {', '.join(NOISE_MODELS)}")
     seed = check_count("--seed", seed, low=0)
     simulator = xas_source(source, noise_counts, seed, fluorescence, column)
     if channel is not None and channel not in simulator.channels:
@@ -255,7 +266,8 @@ def simulate_xas(
     low, high = simulator.energy_range
     server = Server(out / "journal.sqlite", bind=bind)
     started = time.perf_counter()
-    scan = {} if n_initial is None else {"n_initial": n_initial}
+    scan = {"n_initial": n_initial, "noise": noise}
+    scan = {name: value for name, value in scan.items() if value is not None}
     options = {"energy_scan": scan, "random": {"seed": seed}}.get(strategy, {})
     try:
         with Client(server.start(), timeout_s=30) as client:

@@ -355,6 +355,20 @@ def test_n_initial_for_a_strategy_without_a_grid_is_refused_before_a_campaign(tm
     assert not (tmp_path / "out").exists()
 
 
+def test_noise_sets_the_energy_scans_noise_model_and_is_refused_for_other_strategies(tmp_path):
+    simulate_xas(tmp_path / "out", noise="learned", max_points=4, noise_counts=100)
+    journal = Journal(tmp_path / "out" / "journal.sqlite")
+    (campaign_id,) = journal.campaign_ids()
+    options = journal.campaign(campaign_id)["config"]["strategy"]["options"]
+    assert options["noise"] == "learned"
+    journal.close()
+    with pytest.raises(InvalidParameterError, match="--noise learned: only --strategy energy_scan"):
+        simulate_xas(tmp_path / "other", strategy="random", noise="learned")
+    with pytest.raises(InvalidParameterError, match="--noise 'fitted': pass one of reported, "):
+        simulate_xas(tmp_path / "other", noise="fitted")
+    assert not (tmp_path / "other").exists()
+
+
 def test_the_progress_bar_of_a_converged_scan_ends_at_the_points_measured(tmp_path, monkeypatch):
     # it stayed at e.g. 17/40 when the scan converged before --max-points
     shown = io.StringIO()
