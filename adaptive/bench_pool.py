@@ -34,6 +34,7 @@ TOP_FRACTION = 0.05
 FOUND_FRACTION = 0.8
 EF_FRACTION = 0.3  # the enhancement factor is read after measuring this share of the pool
 METHODS = (*BATCH_METHODS, "random")
+MIN_INIT = 2  # the fewest initial recipes BatchBO's model can be fitted on
 
 
 def pool_space(pool: PoolEmulator) -> Space:
@@ -114,7 +115,8 @@ def bench_pool(
     """Run every batch method and random on a pool; return the figures.
 
     ``seeds`` is an int >= 1; ``methods`` distinct names from ``METHODS`` (default: all
-    of them); ``n_init`` (``--init``) from 2 to one less than the pool's candidates,
+    of them); ``n_init`` (``--init``) from ``MIN_INIT`` to one less than the pool's
+    candidates (so a pool needs ``MIN_INIT + 1`` distinct recipes),
     ``q`` (``--batch``) from 1 to their number (to ``MAX_GREEDY_BATCH`` with ``GREEDY_METHODS``).
     """
     check_int("seeds", seeds, 1)
@@ -131,7 +133,13 @@ def bench_pool(
             raise InvalidParameterError(f"methods {list(methods)} repeat a name; list each once")
     pool = PoolEmulator.from_csv(path, inputs, objective, seed=0)
     n = pool.n_candidates
-    n_init = check_count("--init", n_init, low=2, high=n - 1)  # leave the model a choice
+    if n < MIN_INIT + 1:
+        raise InvalidParameterError(
+            f"the pool {path} has only {n} distinct recipe{'s' if n != 1 else ''} (rows with "
+            "the same --inputs values are replicates of one); bench pool needs at least "
+            f"{MIN_INIT + 1} (an initial design of {MIN_INIT} and one to find): use a larger pool"
+        )
+    n_init = check_count("--init", n_init, low=MIN_INIT, high=n - 1)  # leave the model a choice
     q = check_count("--batch", q, high=n)
     methods = known if methods is None else list(methods)
     check_greedy_batch(q, methods, ", or leave those out of --methods")
@@ -161,6 +169,8 @@ def bench_pool(
         }
     return {
         "pool": str(path),
+        "objective": objective,
+        "minimize": minimize,
         "n_candidates": n,
         "top_count": len(top),
         "need": need,

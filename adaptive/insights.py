@@ -240,7 +240,8 @@ def campaign_insights(campaign, cache: bool = False) -> dict:
     suggestions. Per round:
     the number of its recipes (``n_recipes``), the best and median objective of
     them, the best so far, the objective of the recipes of each proposal source
-    (design, gp, net) and its median, and the SHAP importance of every factor on the
+    (design, gp, net; driver for a recipe the driver put without it being suggested) and
+    its median, and the SHAP importance of every factor on the
     GP's predicted objective, with the SHAP values (n, d) and the n recipes behind it
     (``n_explained``; points ``{factor: value}``, a categorical factor by its choice's
     name): every recipe measured by the end of the round, not only the round's own (a
@@ -272,7 +273,7 @@ def prepare_insights(campaign) -> Callable[[bool], dict]:
         )
     source = _sources(campaign)
     keys = [tuple(p.values()) for p in strategy.recipes(in_order=True)]  # as measured
-    sources = [source.get(key, "unknown") for key in keys]
+    sources = [source.get(key, "driver") for key in keys]  # put by the driver, not suggested
     return partial(_report, campaign.journal, campaign.id, Recipes.of(strategy), sources)
 
 

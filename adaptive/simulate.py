@@ -415,17 +415,30 @@ def read_target(path: str | Path) -> tuple[np.ndarray, np.ndarray]:
 
 def _check_target(path, objective: SpectrumObjective) -> None:
     """Refuse a target every put would fail on, with a hint the user can act on: one the
-    simulator's spectra (on ``WAVELENGTHS``) do not cover enough, or one constant on the
-    wavelengths they share (the loss min-max normalises it)."""
+    simulator's spectra (on ``WAVELENGTHS``) do not cover enough (a target in micrometres,
+    one wholly outside them, or one too wide), or one constant on the wavelengths they
+    share (the loss min-max normalises it)."""
     low, high = WAVELENGTHS[0], WAVELENGTHS[-1]
+    first, last = objective.target_x[0], objective.target_x[-1]
     try:
         inside = objective.inside(WAVELENGTHS)  # the objective's own coverage rule
     except InvalidParameterError:
-        raise InvalidParameterError(
-            f"--target {path} spans {objective.target_x[0]:g}-{objective.target_x[-1]:g} nm; "
-            f"the simulator measures only {low:g}-{high:g} nm, under {MIN_COVERAGE:.0%} of "
-            f"that span: crop the target to {low:g}-{high:g} nm"
-        ) from None
+        if low / 1000 <= first and last <= high / 1000:
+            hint = (
+                f", within the simulator's {low:g}-{high:g} nm divided by 1000: its wavelengths "
+                "look like micrometres; multiply the wavelength_nm column by 1000 (nanometres)"
+            )
+        elif last < low or first > high:
+            hint = (
+                f", with no part in the {low:g}-{high:g} nm the simulator measures: give a "
+                "target spectrum on that range"
+            )
+        else:
+            hint = (
+                f"; the simulator measures only {low:g}-{high:g} nm, under {MIN_COVERAGE:.0%} of "
+                f"that span: crop the target to {low:g}-{high:g} nm"
+            )
+        raise InvalidParameterError(f"--target {path} spans {first:g}-{last:g} nm{hint}") from None
     shared = np.interp(WAVELENGTHS[inside], objective.target_x, objective.target_y)
     if np.ptp(shared) == 0:
         raise InvalidParameterError(

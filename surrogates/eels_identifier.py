@@ -519,10 +519,10 @@ def domain_warnings(
 
     Returns:
         One sentence per finding: points dropped above the channels, a window starting
-        in the zero-loss and low-loss region, a window narrower than any trained one, a
-        median step above ``MAX_STEP_EV``, gaps in the axis inside the window (steps
-        above ``MAX_STEP_EV`` and ``GAP_FACTOR`` times the median step), then those of
-        ``counts_warnings``.
+        in the zero-loss and low-loss region (with the points dropped below the channels),
+        a window narrower than any trained one, a median step above ``MAX_STEP_EV``, gaps
+        in the axis inside the window (steps above ``MAX_STEP_EV`` and ``GAP_FACTOR``
+        times the median step), then those of ``counts_warnings``.
     """
     trained = EELSSimulator(**TRAINING_SIMULATOR)
     energy = np.asarray(energy, dtype=float)
@@ -534,10 +534,17 @@ def domain_warnings(
             f"energy losses up to {N_CHANNELS - 1} eV only, so edges above are not identified."
         )
     if window[0] < trained.energy_min:
+        below = int(np.sum(energy < -0.5))  # before channel 0: to_channels drops them
+        left_out = (
+            f" (its {below} points below -0.5 eV, before the 0 eV channel, were left out)"
+            if below
+            else ""
+        )
         warnings.append(
-            f"The window starts at {window[0]} eV, below {trained.energy_min} eV where the "
-            "training windows start (zero-loss and low-loss region): the networks were not "
-            f"trained on it; crop the spectrum to start at {trained.energy_min} eV or above."
+            f"The spectrum starts at {energy[0]:g} eV{left_out}, below {trained.energy_min} eV "
+            "where the training windows start (zero-loss and low-loss region): the networks "
+            f"were not trained on it; crop the spectrum to start at {trained.energy_min} eV "
+            "or above."
         )
     width = int(window[1] - window[0] + 1)
     if width < trained.window_width[0]:

@@ -58,3 +58,19 @@ def test_random_only_run_gives_finite_figures(pool_csv):
 def test_init_and_batch_beyond_the_pool_are_refused_by_flag(pool_csv, options, match):
     with pytest.raises(InvalidParameterError, match=match):
         bench_pool(pool_csv, ["a"], "y", seeds=1, methods=["random"], progress=False, **options)
+
+
+@pytest.mark.parametrize("minimize", [True, False])
+def test_the_result_records_the_objective_and_its_direction(pool_csv, minimize):
+    result = bench_pool(
+        pool_csv, ["a"], "y", minimize, q=2, n_init=2, seeds=1, methods=["random"], progress=False
+    )
+    assert (result["objective"], result["minimize"]) == ("y", minimize)
+
+
+def test_a_pool_of_two_recipes_is_refused_by_its_size(tmp_path):
+    path = tmp_path / "two.csv"
+    path.write_text("a,y\n1,0.5\n1,0.6\n2,0.1\n2,0.2\n2,0.3\n")  # replicates of 2 recipes
+    match = r"only 2 distinct recipes .*needs at least 3 \(an initial design of 2 and one to find\)"
+    with pytest.raises(InvalidParameterError, match=match):
+        bench_pool(path, ["a"], "y", n_init=2, seeds=1, methods=["random"], progress=False)

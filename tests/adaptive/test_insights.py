@@ -212,7 +212,7 @@ def test_readbacks_keep_their_source_through_the_suggestion_id(tmp_path):
     campaign.observe(Observation({"a": 0.5, "b": 0.5}, value=1.0))
     rounds = campaign_insights(campaign)["rounds"]
     sources = [list(r["values_by_source"]) for r in rounds]
-    assert sources == [["design"], ["gp", "unknown"]]  # unnamed puts join the round before
+    assert sources == [["design"], ["gp", "driver"]]  # unnamed puts join the round before
 
 
 SOLVENTS = ["water", "ethanol", "toluene"]

@@ -207,6 +207,31 @@ def test_a_target_beyond_the_simulator_range_is_refused_before_the_campaign(tmp_
 
 
 @pytest.mark.parametrize(
+    ("low", "high", "match"),
+    [
+        (
+            0.38,
+            0.8,
+            r"spans 0\.38-0\.8 nm, .*micrometres; multiply the wavelength_nm column by 1000",
+        ),
+        (0.4, 0.7, r"spans 0\.4-0\.7 nm, .*micrometres"),
+        (1000.0, 1200.0, r"spans 1000-1200 nm, with no part in the 380-800 nm the simulator"),
+        (100.0, 300.0, r"spans 100-300 nm, with no part in the 380-800 nm"),
+    ],
+)
+def test_a_target_in_micrometres_or_outside_the_simulator_range_says_so(tmp_path, low, high, match):
+    wavelengths = np.linspace(low, high, 30)
+    centre, width = (low + high) / 2, (high - low) / 6
+    rows = "\n".join(f"{w},{np.exp(-(((w - centre) / width) ** 2))}" for w in wavelengths)
+    target = tmp_path / "off.csv"
+    target.write_text(f"wavelength_nm,absorbance_target\n{rows}\n")
+    with pytest.raises(InvalidParameterError, match=match) as raised:
+        simulate_synthesis(tmp_path / "out", batch=3, rounds=1, target=target)
+    assert "crop the target" not in str(raised.value)
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize(
     "absorbance",
     [
         lambda w: 0.5 + 0 * w,  # constant everywhere

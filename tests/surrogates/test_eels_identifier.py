@@ -179,9 +179,24 @@ def test_identify_reports_each_elements_threshold():
     ("low", "high", "warnings"),
     [
         (2800.0, 3500.0, [r"^858 points above 3071\.5 eV were dropped"]),
-        (-40.0, 369.4, [r"^The window starts at 0 eV, below 50 eV .*zero-loss"]),
+        (
+            -40.0,
+            369.4,
+            [
+                r"^The spectrum starts at -40 eV \(its 79 points below -0\.5 eV, "
+                r"before the 0 eV channel, were left out\), below 50 eV .*zero-loss"
+            ],
+        ),
+        (10.0, 369.4, [r"^The spectrum starts at 10 eV, below 50 eV .*zero-loss"]),
         (500.0, 520.0, [r"^The window is 21 eV wide, narrower than the 30 eV .*accuracy is lower"]),
-        (0.4, 3.6, [r"starts at 1 eV", r"is 3 eV wide.* in keV, multiply them by 1000"]),
+        (
+            0.4,
+            3.6,
+            [
+                r"^The spectrum starts at 0\.4 eV, below",
+                r"is 3 eV wide.* in keV, multiply them by 1000",
+            ],
+        ),
     ],
 )
 def test_identify_warns_outside_the_trained_domain_but_still_identifies(low, high, warnings):
