@@ -21,6 +21,7 @@ from adaptive.objectives import SpectrumObjective
 from adaptive.records import Observation, Suggestion
 from adaptive.space import Space, jitters
 from adaptive.strategies import STRATEGIES, make_strategy
+from adaptive.strategies.batch_bo import BatchBO, _check_greedy_batch
 from adaptive.strategy import Strategy
 
 #: The most suggestions one ``suggest`` call makes; ask again for more.
@@ -48,7 +49,8 @@ CAMPAIGN_METADATA = (
 GOALS_CHECKED_EVENT = "goals_checked"
 #: The event kind that journals a put with ``failed``: a measurement that failed (a clogged
 #: reactor, a broken sample). It answers its suggestion but is not learned from, and does
-#: not count toward ``max_observations``.
+#: not count toward ``max_observations``; its point (in the payload) is not suggested again
+#: by a strategy that ``avoids_failed`` (see ``Strategy``).
 FAILED_EVENT = "measurement_failed"
 
 
@@ -117,6 +119,13 @@ STARTING_POINTS = {
 }
 
 
+def _check_greedy_q(strategy: Strategy) -> None:
+    """Refuse, for a new campaign only (a journal holding one still resumes, asked in parts),
+    a batch_bo whose batch ``q`` its greedy batch method cannot pick in one request."""
+    if isinstance(strategy, BatchBO):
+        _check_greedy_batch(strategy.batch_method, f"the option q={strategy.q}", strategy.q)
+
+
 def _check_starting_points(strategy: Strategy, goals: Goals) -> None:
     """Refuse a strategy of ``STARTING_POINTS`` whose starting points (``n_initial``, given
     or its default) leave its ``max_observations`` goal too few observations past them: an
@@ -165,6 +174,7 @@ class Campaign:
         self._suggested_at: dict[str, float] = {}  # pending id -> time.time() of suggesting
         self.n_observations = 0
         self.n_failed = 0  # failed measurements, journaled as FAILED_EVENT events
+        self.failed_points: list[dict] = []  # their points, see ``suggest``
         self.status = "running"
         self.stop_reason: str | None = None
         self.goals_checked_at: int | None = None  # see summary()
@@ -197,7 +207,8 @@ class Campaign:
         ``pending_ttl_s``: release pending suggestions not observed within this many
         seconds (see ``expire_pending``); None keeps them pending until released.
         An energy_scan whose starting grid is larger than ``max_observations`` is refused, and
-        so are a batch_bo whose initial design leaves no observation to its model, ``units``
+        so are a batch_bo whose initial design leaves no observation to its model or whose
+        ``q`` is past its greedy ``batch_method``'s ``MAX_GREEDY_BATCH``, ``units``
         on a categorical dimension, and an equality constraint that no drawn point meets
         (over continuous dimensions without a step) unless a ``candidates`` pool meets it: a
         journal holding such a campaign still resumes.
@@ -246,6 +257,7 @@ class Campaign:
         campaign = cls(campaign_id, config, journal)  # validates the strategy before journaling
         _check_new_space(campaign.space, campaign.strategy)
         _check_starting_points(campaign.strategy, campaign.goals)
+        _check_greedy_q(campaign.strategy)
         journal.create_campaign(campaign_id, config)
         return campaign
 
@@ -259,6 +271,7 @@ class Campaign:
         observations = campaign._teach_journal()
         failures = [event["payload"] for event in journal.events(campaign_id, FAILED_EVENT)]
         campaign.n_observations, campaign.n_failed = len(observations), len(failures)
+        campaign.failed_points = [failure["point"] for failure in failures]
         answered = {o.suggestion_id for o in observations}
         answered.update(failure["suggestion_id"] for failure in failures)
         late = journal.events(campaign_id, "late_observation")
@@ -319,9 +332,13 @@ class Campaign:
         No more than ``max_observations`` minus the observations so far and the pending
         suggestions, so batches (or drivers sharing the campaign) do not overshoot the goal;
         none while the pending ones fill it (replicate puts of a suggestion still count
-        each). The batch and the strategy's state are journaled together, or not at all; the
-        state also with no batch, as the goal check (``stop_reason``) may have refitted it,
-        and a ``GOALS_CHECKED_EVENT`` when the check saw new observations.
+        each). A failed measurement's point is not suggested again by a strategy that
+        ``avoids_failed`` (batch_bo: a recipe that clogged), which takes it as a pending one
+        (a driver that wants to retry the recipe puts it itself); scans suggest it again. The
+        batch and the strategy's state are journaled
+        together, or not at all; the state also with no batch, as the goal check
+        (``stop_reason``) may have refitted it, and a ``GOALS_CHECKED_EVENT`` when the check
+        saw new observations.
         """
         self._require_running()
         if not is_int(n) or not 1 <= n <= MAX_SUGGESTIONS:
@@ -336,6 +353,8 @@ class Campaign:
         if self.goals.max_observations is not None:
             n = min(n, self.goals.max_observations - self.n_observations - len(self.pending))
         pending = [s.point for s in self.pending.values()]
+        if getattr(self.strategy, "avoids_failed", False):
+            pending += self.failed_points
         suggestions = self.strategy.suggest(n, pending=pending) if n >= 1 else []
         try:
             with self.journal.transaction():
@@ -408,8 +427,9 @@ class Campaign:
 
         A put with ``failed`` (a measurement that failed) is journaled as a ``FAILED_EVENT``
         instead: it answers its suggestion (no longer pending), counts in ``n_failed``, is
-        not learned from and does not count toward ``max_observations``; otherwise it is
-        checked, keyed and refused after the stop like any put.
+        not learned from and does not count toward ``max_observations``, and its point is
+        not suggested again where the strategy ``avoids_failed`` (see ``suggest``);
+        otherwise it is checked, keyed and refused after the stop like any put.
 
         A ``suggestion_id`` must be one this campaign made (pending, measured, released or
         expired; resumes keep them all), or None for a reading it did not ask for; any
@@ -483,6 +503,7 @@ class Campaign:
                     FAILED_EVENT, observation, point, observation.failed, client_id, sequence
                 )
                 self.n_failed += 1
+                self.failed_points.append(point)
                 self._answer(observation.suggestion_id)
             return not retry
         scorer = self._spectrum_scorer()

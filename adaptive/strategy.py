@@ -23,6 +23,11 @@ class Strategy(Protocol):
     from ``observe``. ``state``/``load_state`` carry what cannot be re-derived from the
     observations (warm-started hyperparameters, counters). A class of one's own serves
     campaigns once ``adaptive.strategies.register_strategy`` has added it under its ``name``.
+
+    A strategy whose class sets ``avoids_failed = True`` (a recipe that clogged will clog
+    again) gets the points of failed measurements among ``suggest``'s ``pending``, so they
+    are not suggested again; others (a scan, whose failed reading was likely a beam loss)
+    may suggest them again.
     """
 
     name: ClassVar[str]

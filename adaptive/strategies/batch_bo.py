@@ -126,6 +126,7 @@ class BatchBO:
     """
 
     name = "batch_bo"
+    avoids_failed = True  # a recipe that failed (clogged) is not suggested again
 
     def __init__(
         self,
