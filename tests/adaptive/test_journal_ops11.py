@@ -244,5 +244,7 @@ def test_a_file_that_is_no_database_may_be_a_damaged_journal(tmp_path):
 def test_a_sqlite_file_that_does_not_open_is_a_damaged_one(tmp_path):
     path = tmp_path / "journal.sqlite"
     path.write_bytes(b"SQLite format 3\x00" + b"\xff" * 4080)  # a header, then no database
-    with pytest.raises(JournalError, match=r"\(file is not a database\); the file is damaged: recover"):
+    with pytest.raises(
+        JournalError, match=r"\(file is not a database\); the file is damaged: recover"
+    ):
         Journal(path)
