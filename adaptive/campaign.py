@@ -52,6 +52,9 @@ GOALS_CHECKED_EVENT = "goals_checked"
 #: not count toward ``max_observations``; its point (in the payload) is not suggested again
 #: by a strategy that ``avoids_failed`` (see ``Strategy``).
 FAILED_EVENT = "measurement_failed"
+#: The event kind that journals which request (``suggest``'s ``request``) made a batch, so a
+#: server restarted since answers that request resent with the same batch.
+REQUEST_EVENT = "suggestions_request"
 
 
 @dataclass(frozen=True)
@@ -170,6 +173,7 @@ class Campaign:
         self.analysis = None if raw_analysis is None else Analysis(raw_analysis, resumed)
         self.pending: dict[str, Suggestion] = {}
         self.made: dict[str, dict] = {}  # id -> point of every suggestion made, pending or not
+        self.requested: dict[str, list[Suggestion]] = {}  # request -> the batch it made
         self.pending_ttl_s: float | None = config.get("pending_ttl_s")
         self._suggested_at: dict[str, float] = {}  # pending id -> time.time() of suggesting
         self.n_observations = 0
@@ -276,12 +280,16 @@ class Campaign:
         answered.update(failure["suggestion_id"] for failure in failures)
         late = journal.events(campaign_id, "late_observation")
         answered.update(event["payload"]["suggestion_id"] for event in late)
+        made = {}
         for event in journal.events(campaign_id, "suggestion"):
-            suggestion = Suggestion(**event["payload"])
+            suggestion = made[event["payload"]["id"]] = Suggestion(**event["payload"])
             campaign.made[suggestion.id] = suggestion.point
             if suggestion.id not in answered:
                 campaign.pending[suggestion.id] = suggestion
                 campaign._suggested_at[suggestion.id] = event["time"]
+        for event in journal.events(campaign_id, REQUEST_EVENT):
+            batch = event["payload"]
+            campaign.requested[batch["request"]] = [made[i] for i in batch["ids"]]
         for event in journal.events(campaign_id, "release"):
             for suggestion_id in event["payload"]["ids"]:
                 campaign.pending.pop(suggestion_id, None)
@@ -322,7 +330,7 @@ class Campaign:
                 f"campaign {self.id} stopped ({self.stop_reason}); create a new one to go on"
             )
 
-    def suggest(self, n: int = 1) -> list[Suggestion]:
+    def suggest(self, n: int = 1, request: str | None = None) -> list[Suggestion]:
         """Up to ``n`` (default 1, as for the wire's ``suggestions_get``; at most
         ``MAX_SUGGESTIONS``) new suggestions; none when this call finds a goal met (it stops
         the campaign). A stopped campaign (``stop``, or the put that met ``max_observations``)
@@ -338,9 +346,13 @@ class Campaign:
         batch and the strategy's state are journaled
         together, or not at all; the state also with no batch, as the goal check
         (``stop_reason``) may have refitted it, and a ``GOALS_CHECKED_EVENT`` when the check
-        saw new observations.
+        saw new observations. ``request`` names the request asking (the server's digest of
+        its frames): the batch it makes is journaled under it (``REQUEST_EVENT``), and the
+        same request again, after a restart too, gets that batch, not a new one.
         """
         self._require_running()
+        if request in self.requested:
+            return self.requested[request]
         if not is_int(n) or not 1 <= n <= MAX_SUGGESTIONS:
             raise InvalidParameterError(
                 f"n={n!r} must be an integer from 1 to {MAX_SUGGESTIONS} (the most one call "
@@ -360,6 +372,11 @@ class Campaign:
             with self.journal.transaction():
                 for suggestion in suggestions:
                     self.journal.append_event(self.id, "suggestion", suggestion.to_dict())
+                if request is not None and suggestions:
+                    ids = [s.id for s in suggestions]
+                    self.journal.append_event(
+                        self.id, REQUEST_EVENT, {"request": request, "ids": ids}
+                    )
                 self.journal.save_strategy_state(self.id, self.strategy.state())
                 if self.goals_checked_at != self.n_observations:
                     checked = {"n_observations": self.n_observations}
@@ -368,6 +385,8 @@ class Campaign:
             self._rebuild_strategy()
             raise
         self.goals_checked_at = self.n_observations
+        if request is not None and suggestions:
+            self.requested[request] = suggestions
         now = time.time()
         for suggestion in suggestions:
             self.pending[suggestion.id] = suggestion

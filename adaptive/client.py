@@ -98,10 +98,9 @@ class Request:
 
 
 #: What a server restarted since a request was sent does with it resent: it keeps its replies
-#: in memory only (puts keyed by client_id and sequence are found in the journal).
+#: in memory only (a put keyed by client_id and sequence and a suggestions_get's batch are
+#: found in the journal).
 AFTER_RESTART = {
-    "suggestions_get": ". A server restarted since makes a new batch, and the first stays "
-    "pending: list it with suggestions_pending, give it back with suggestions_release",
     "campaign_create": ". A server restarted since creates another campaign unless the "
     "request names its campaign_id: list them with campaign_list",
 }

@@ -364,6 +364,7 @@ class Server:
         campaign_id = params.get("campaign_id")
         before = self.campaigns.get(campaign_id) if isinstance(campaign_id, str) else None
         self._request.who = _who(identity, request_id, method, params)
+        self._request.key = key.hex()  # suggestions_get journals its batch under it
         self._request.status = None if before is None else before.status  # or as resumed
         journaled = False
         try:
@@ -469,9 +470,12 @@ class Server:
 
     def suggestions_get(self, campaign_id, n=1) -> dict:
         """Up to ``n`` new suggestions. None while the campaign runs means the pending ones
-        (``waiting_on``, their ids) fill what is left: measure or release them."""
+        (``waiting_on``, their ids) fill what is left: measure or release them. The same
+        request resent gets the batch it made, from a server restarted since too (the
+        journal keeps which request made it)."""
         campaign = self._campaign(campaign_id)
-        suggestions = campaign.suggest(n) if campaign.status == "running" else []
+        request = getattr(self._request, "key", None)  # None: called in process, not served
+        suggestions = campaign.suggest(n, request=request) if campaign.status == "running" else []
         waiting = not suggestions and campaign.status == "running"
         return {
             "suggestions": [s.to_dict() for s in suggestions],

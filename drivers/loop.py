@@ -93,9 +93,10 @@ def run_driver(
             ping that tells a busy server from a gone one (at most 1 s). Each call resends
             the same request, which a server that was only slow answers from its reply
             cache, and a put keeps its sequence, so the reading in hand is journaled
-            exactly once. A ``suggestions_get`` whose reply a restart lost leaves its
-            batch pending. A ``JournalError`` reply (another process holds the journal's
-            write lock, e.g. a backup) is likewise resent every ``JOURNAL_RETRY_S``.
+            exactly once; a ``suggestions_get`` whose reply a restart lost gets the batch
+            it made (the journal keeps which request made it). A ``JournalError`` reply
+            (another process holds the journal's write lock, e.g. a backup) is likewise
+            resent every ``JOURNAL_RETRY_S``.
 
     Returns:
         How many suggestions were measured and the campaign's status at the end. A

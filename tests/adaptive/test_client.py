@@ -393,9 +393,9 @@ def test_an_unanswered_request_rides_on_its_error(serve, connect, method, may_be
 @pytest.mark.parametrize(
     ("method", "advice"),
     [
-        ("suggestions_get", "makes a new batch, and the first stays pending: list it with "),
+        ("suggestions_get", None),  # the journal keeps which request made a batch
         ("campaign_create", "creates another campaign unless the request names its campaign_id"),
-        ("observation_put", None),  # the journal finds a resent put after a restart
+        ("observation_put", None),  # and the put a request made
     ],
 )
 def test_an_unanswered_request_says_what_a_restarted_server_does_with_it(

@@ -1,0 +1,34 @@
+"""A ``suggestions_get`` whose reply a server crash lost, resent to the restarted server."""
+
+from adaptive.client import Client
+from adaptive.server import Server
+
+SPACE = {"dimensions": [{"name": "energy", "low": 8900.0, "high": 9100.0}]}
+
+
+def _served(journal):
+    server = Server(journal, bind="tcp://127.0.0.1:0")
+    return server, Client(server.start(), timeout_s=30)
+
+
+def test_a_resent_suggestions_get_gets_the_batch_the_first_server_made(tmp_path):
+    journal = tmp_path / "journal.sqlite"
+    server, client = _served(journal)
+    with client:
+        strategy = {"name": "energy_scan", "options": {"n_initial": 4}}
+        created = client.call("campaign_create", space=SPACE, strategy=strategy)
+        campaign_id = created["campaign_id"]
+        request = client.prepare("suggestions_get", campaign_id=campaign_id, n=2)
+        first = client.send(request)
+    server.stop()  # its reply cache is gone with it
+    server, client = _served(journal)
+    try:
+        with client:
+            again = client.send(request)
+            pending = client.call("suggestions_pending", campaign_id=campaign_id)
+            fresh = client.call("suggestions_get", campaign_id=campaign_id, n=2)
+    finally:
+        server.stop()
+    assert len(first["suggestions"]) == 2 and again["suggestions"] == first["suggestions"]
+    assert pending["suggestions"] == first["suggestions"]  # no second batch pending
+    assert {s["id"] for s in fresh["suggestions"]}.isdisjoint(s["id"] for s in first["suggestions"])
