@@ -343,12 +343,12 @@ class Campaign:
         each). A failed measurement's point is not suggested again by a strategy that
         ``avoids_failed`` (batch_bo: a recipe that clogged), which takes it as a pending one
         (a driver that wants to retry the recipe puts it itself); scans suggest it again. The
-        batch and the strategy's state are journaled
-        together, or not at all; the state also with no batch, as the goal check
-        (``stop_reason``) may have refitted it, and a ``GOALS_CHECKED_EVENT`` when the check
-        saw new observations. ``request`` names the request asking (the server's digest of
-        its frames): the batch it makes is journaled under it (``REQUEST_EVENT``), and the
-        same request again, after a restart too, gets that batch, not a new one.
+        batch and the strategy's state are journaled together, or not at all; the state also
+        with no batch, as the goal check (``stop_reason``) may have refitted it, and a
+        ``GOALS_CHECKED_EVENT`` when the check saw new observations. ``request`` names the
+        request asking (the server's digest of its frames): the batch it makes is journaled
+        under it (``REQUEST_EVENT``), and the same request again, after a restart too, gets
+        that batch, not a new one.
         """
         self._require_running()
         if request in self.requested:
