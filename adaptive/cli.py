@@ -237,7 +237,7 @@ def _interrupted(campaign_id: str, journal: Path) -> str:
             campaign = kept.campaign(campaign_id)
         finally:
             kept.close()
-    except JournalError:  # the journal cannot say: the campaign was last seen running
+    except AdaptiveError:  # the journal cannot say: the campaign was last seen running
         campaign = {"status": "running"}
     if campaign["status"] == "running":
         return (
