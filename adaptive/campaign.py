@@ -177,8 +177,7 @@ class Campaign:
         self.pending_ttl_s: float | None = config.get("pending_ttl_s")
         self._suggested_at: dict[str, float] = {}  # pending id -> time.time() of suggesting
         self.n_observations = 0
-        self.n_failed = 0  # failed measurements, journaled as FAILED_EVENT events
-        self.failed_points: list[dict] = []  # their points, see ``suggest``
+        self.failed_points: list[dict] = []  # of FAILED_EVENT puts, in order; see ``suggest``
         self.status = "running"
         self.stop_reason: str | None = None
         self.goals_checked_at: int | None = None  # see summary()
@@ -274,7 +273,7 @@ class Campaign:
         campaign = cls(campaign_id, row["config"], journal, resumed=True)
         observations = campaign._teach_journal()
         failures = [event["payload"] for event in journal.events(campaign_id, FAILED_EVENT)]
-        campaign.n_observations, campaign.n_failed = len(observations), len(failures)
+        campaign.n_observations = len(observations)
         campaign.failed_points = [failure["point"] for failure in failures]
         answered = {o.suggestion_id for o in observations}
         answered.update(failure["suggestion_id"] for failure in failures)
@@ -323,6 +322,11 @@ class Campaign:
         if state is not None:
             self.strategy.load_state(state)
         return observations
+
+    @property
+    def n_failed(self) -> int:
+        """Failed measurements, journaled as ``FAILED_EVENT`` events."""
+        return len(self.failed_points)
 
     def _require_running(self) -> None:
         if self.status != "running":
@@ -521,7 +525,6 @@ class Campaign:
                 self._journal_unlearned(
                     FAILED_EVENT, observation, point, observation.failed, client_id, sequence
                 )
-                self.n_failed += 1
                 self.failed_points.append(point)
                 self._answer(observation.suggestion_id)
             return not retry
