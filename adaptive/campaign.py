@@ -345,7 +345,7 @@ class Campaign:
         suggestions, so batches (or drivers sharing the campaign) do not overshoot the goal;
         none while the pending ones fill it (replicate puts of a suggestion still count
         each). A failed measurement's point is not suggested again by a strategy that
-        ``avoids_failed`` (batch_bo: a recipe that clogged), which takes it as a pending one
+        ``avoids_failed`` (batch_bo: a recipe that clogged), which gets it as ``failed``
         (a driver that wants to retry the recipe puts it itself); scans suggest it again. The
         batch and the strategy's state are journaled together, or not at all; the state also
         with no batch, as the goal check (``stop_reason``) may have refitted it, and a
@@ -369,9 +369,12 @@ class Campaign:
         if self.goals.max_observations is not None:
             n = min(n, self.goals.max_observations - self.n_observations - len(self.pending))
         pending = [s.point for s in self.pending.values()]
-        if getattr(self.strategy, "avoids_failed", False):
-            pending += self.failed_points
-        suggestions = self.strategy.suggest(n, pending=pending) if n >= 1 else []
+        if n < 1:
+            suggestions = []
+        elif getattr(self.strategy, "avoids_failed", False):
+            suggestions = self.strategy.suggest(n, pending=pending, failed=self.failed_points)
+        else:
+            suggestions = self.strategy.suggest(n, pending=pending)
         try:
             with self.journal.transaction():
                 for suggestion in suggestions:

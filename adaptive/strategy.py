@@ -25,9 +25,10 @@ class Strategy(Protocol):
     campaigns once ``adaptive.strategies.register_strategy`` has added it under its ``name``.
 
     A strategy whose class sets ``avoids_failed = True`` (a recipe that clogged will clog
-    again) gets the points of failed measurements among ``suggest``'s ``pending``, so they
-    are not suggested again; others (a scan, whose failed reading was likely a beam loss)
-    may suggest them again.
+    again) has its ``suggest`` called with a third argument, ``failed``: the points of failed
+    measurements, not to be suggested again (nor counted as measured: an initial design
+    replaces them); others (a scan, whose failed reading was likely a beam loss) may
+    suggest them again.
     """
 
     name: ClassVar[str]

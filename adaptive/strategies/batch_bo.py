@@ -480,19 +480,27 @@ class BatchBO:
 
     # ------------------------------------------------------------------ proposals
     def suggest(
-        self, n: int | None = None, pending: Sequence[dict[str, Any]] = ()
+        self,
+        n: int | None = None,
+        pending: Sequence[dict[str, Any]] = (),
+        failed: Sequence[dict[str, Any]] = (),
     ) -> list[Suggestion]:
-        """Up to ``n`` new recipes (default ``q``); from a pool, what is left of it. Until
-        two recipes are measured the model cannot fit, so only what is left of the initial
-        design (possibly nothing: the pending recipes fill the rest)."""
+        """Up to ``n`` new recipes (default ``q``), none equal to a ``pending`` or ``failed``
+        one; from a pool, what is left of it. Until two recipes are measured the model
+        cannot fit, so only what is left of the initial design (possibly nothing: the
+        pending recipes fill the rest). A failed design recipe does not count as part of
+        the design: it is replaced (see ``_initial``), so failures cannot stall the design."""
         n = self.q if n is None else n
         if not is_int(n) or not 1 <= n <= MAX_BATCH:
             raise InvalidParameterError(f"n={n!r}: ask for 1 to {MAX_BATCH} recipes (an integer)")
         taken = set(self._values) | {self._key(self.space.validate(p)) for p in pending}
+        lost = {self._key(self.space.validate(p)) for p in failed} - taken
         design: list[Suggestion] = []
         if len(taken) < self.n_initial:
-            design = self._initial(min(n, self.n_initial - len(taken)), taken)
+            design = self._initial(min(n, self.n_initial - len(taken)), taken | lost, len(lost))
             taken |= {self._key(s.point) for s in design}
+        taken |= lost
+        pending = [*pending, *failed]
         model: list[Suggestion] = []
         if len(design) < n and len(self._values) >= 2 and (self.pool is None or self._free(taken)):
             model = self._model_batch(
@@ -540,7 +548,10 @@ class BatchBO:
                 hit[np.argmin(np.where(near, gap.max(axis=1), np.inf))] = True
         return hit
 
-    def _initial(self, n: int, taken: set) -> list[Suggestion]:
+    def _initial(self, n: int, taken: set, n_lost: int) -> list[Suggestion]:
+        """``n`` recipes of the initial design not in ``taken``: from a pool, random picks;
+        else the design's points, then (replacing ``n_lost`` failed recipes) those of a
+        second design of ``n_lost`` points, seeded by the seed and ``n_lost``."""
         if self.pool is not None:
             free = self._free(taken)
             rng = np.random.default_rng(self.seed)
@@ -549,10 +560,12 @@ class BatchBO:
                 Suggestion(free[i], f"{self.name}:design", None, "random pick from the pool")
                 for i in picks
             ]
-        design = [
-            self.space.validate(p)
-            for p in DESIGNS[self.initial_design](self._box_space(), self.n_initial, self.seed)
-        ]
+        make = DESIGNS[self.initial_design]
+        design = make(self._box_space(), self.n_initial, self.seed)
+        if n_lost:
+            more = min(n_lost, MAX_POINTS)
+            design += make(self._box_space(), more, np.random.default_rng([self.seed, n_lost]))
+        design = [self.space.validate(p) for p in design]
         hit = self._is_taken(design, taken)
         free = [p for p, h in zip(design, hit, strict=True) if not h][:n]
         label = f"initial {self.initial_design} design"

@@ -48,14 +48,40 @@ def journal(tmp_path):
     journal.close()
 
 
-def test_failed_design_recipes_are_not_suggested_again(journal):
+def test_failed_design_recipes_are_replaced_not_suggested_again(journal):
+    design = recipes(Campaign.create(journal, SQUARE, batch_bo(6), campaign_id="d").suggest(6))
     campaign = Campaign.create(journal, SQUARE, batch_bo(n_initial=6), campaign_id="c")
     clogged = campaign.suggest(4)
     fail_all(campaign, clogged)
-    rest = campaign.suggest(4)  # what is left of the 6-recipe design, not the clogged four
-    assert len(rest) == 2 and not recipes(rest) & recipes(clogged)
+    rest = campaign.suggest(4)  # the design's other two, and two in place of the clogged four
+    assert len(rest) == 4 and not recipes(rest) & recipes(clogged)
+    assert recipes(rest) >= design - recipes(clogged)
     assert {s.reason for s in rest} == {"initial lhs design"}
     assert campaign.n_failed == 4 and campaign.pending.keys() == {s.id for s in rest}
+
+
+def test_a_design_that_fails_entirely_is_replaced_until_the_model_can_fit(tmp_path):
+    """Before, every design recipe failed left nothing to suggest: the campaign stalled."""
+    path = tmp_path / "journal.sqlite"
+    journal = Journal(path)
+    campaign = Campaign.create(journal, SQUARE, batch_bo(n_initial=4), campaign_id="c")
+    clogged: set[tuple] = set()
+    for _ in range(2):
+        batch = campaign.suggest(4)
+        assert len(batch) == 4 and not recipes(batch) & clogged
+        assert {s.strategy for s in batch} == {"batch_bo:design"}
+        clogged |= recipes(batch)
+        fail_all(campaign, batch)
+    journal.close()
+    journal = Journal(path)
+    try:
+        again = Campaign.resume(journal, "c")
+        batch = again.suggest(4)
+        assert len(batch) == 4 and not recipes(batch) & clogged
+        measure_all(again, batch)
+        assert {s.strategy for s in again.suggest(4)} == {"batch_bo:gp"}
+    finally:
+        journal.close()
 
 
 def test_failed_model_batches_are_not_suggested_again(journal):
@@ -116,7 +142,7 @@ def test_a_served_campaign_does_not_suggest_its_failed_recipes_again(server):
         reply = client.call("suggestions_get", campaign_id=campaign_id, n=4)
         status = client.call("campaign_status", campaign_id=campaign_id)
     points = [sorted(s["point"].items()) for s in first]
-    assert len(reply["suggestions"]) == 2
+    assert len(reply["suggestions"]) == 4  # two of the design, two in place of failed ones
     assert not any(sorted(s["point"].items()) in points for s in reply["suggestions"])
     assert status["n_failed"] == 4
 
