@@ -640,10 +640,10 @@ class Campaign:
         ]
         if differ:
             raise InvalidParameterError(
-                f"the put names suggestion {suggestion_id}, whose recipe differs in "
+                f"the put names suggestion {suggestion_id}, whose point differs in "
                 f"{', '.join(differ)}: nothing is journaled; send the id of the suggestion "
-                "whose recipe was made (suggestions_pending lists each with its point), or "
-                "omit suggestion_id for a recipe the campaign did not ask for"
+                "whose point was measured (suggestions_pending lists each with its point), or "
+                "omit suggestion_id for a point the campaign did not ask for"
             )
 
     def _spectrum_scorer(self) -> str | None:

@@ -293,7 +293,8 @@ class Dimension:
                 raise InvalidParameterError(
                     f"{self.name}={value} is not on the step-{_fmt(self.step)} grid from "
                     f"{_fmt(self.low)}; the nearest valid "
-                    f"{'values are' if len(nearest) > 1 else 'value is'} {shown}"
+                    f"{'values are' if len(nearest) > 1 else 'value is'} {shown}; a readback "
+                    "that jitters off the grid needs a dimension without a step"
                 )
             return self._lattice(k)
         return float(value)

@@ -66,7 +66,7 @@ def test_the_check_holds_after_a_resume_and_for_released_suggestions(journal):
     first, second, *_ = campaign.suggest(4)
     campaign.release([first.id])
     resumed = Campaign.resume(journal, "c")
-    with pytest.raises(InvalidParameterError, match="differs in"):
+    with pytest.raises(InvalidParameterError, match="whose point differs in"):
         resumed.observe(Observation(second.point, value=0.5, suggestion_id=first.id))
     assert resumed.observe(Observation(first.point, value=0.5, suggestion_id=first.id))
 
