@@ -97,15 +97,6 @@ class Request:
     frames: tuple[bytes, ...]
 
 
-#: What a server restarted since a request was sent does with it resent: it keeps its replies
-#: in memory only (a put keyed by client_id and sequence and a suggestions_get's batch are
-#: found in the journal).
-AFTER_RESTART = {
-    "campaign_create": ". A server restarted since creates another campaign unless the "
-    "request names its campaign_id: list them with campaign_list",
-}
-
-
 class Client:
     """Calls server methods over ZeroMQ with bounded timeouts and retries.
 
@@ -264,7 +255,6 @@ class Client:
                 "resend the same request with client.send(err.request), which a server that "
                 "did it answers with its first reply (a put with client_id and sequence: as a "
                 "duplicate); client.call() again is a new request, done twice"
-                f"{AFTER_RESTART.get(request.method, '')}"
             )
         err = ServerUnavailableError(message)
         err.request = request

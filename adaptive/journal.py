@@ -294,7 +294,8 @@ class Journal:
             )
         except sqlite3.IntegrityError:
             raise InvalidParameterError(
-                f"campaign {campaign_id!r} exists already; pick another id or omit it"
+                f"campaign {campaign_id!r} exists already; pick another id or omit it (a "
+                "create resent after its reply was lost made it: go on with it)"
             ) from None
 
     def campaign(self, campaign_id: str) -> dict:

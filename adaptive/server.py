@@ -449,6 +449,14 @@ class Server:
         analysis=None,
         pending_ttl_s=None,
     ) -> dict:
+        """Make a campaign. Without ``campaign_id`` it is named by the request (its digest):
+        the same request resent, to a server restarted since too, finds the campaign it made
+        instead of making another."""
+        request = getattr(self._request, "key", None)  # None: called in process, not served
+        if campaign_id is None and request is not None:
+            campaign_id = request[:12]
+            if campaign_id in self.journal.campaign_ids():
+                return self._campaign(campaign_id).summary()
         campaign = Campaign.create(
             self.journal, space, strategy, goals, campaign_id, objective, analysis, pending_ttl_s
         )

@@ -1,6 +1,10 @@
-"""A ``suggestions_get`` whose reply a server crash lost, resent to the restarted server."""
+"""A ``suggestions_get`` or ``campaign_create`` whose reply a server crash lost, resent to the
+restarted server."""
+
+import pytest
 
 from adaptive.client import Client
+from adaptive.errors import RemoteError
 from adaptive.server import Server
 
 SPACE = {"dimensions": [{"name": "energy", "low": 8900.0, "high": 9100.0}]}
@@ -32,3 +36,41 @@ def test_a_resent_suggestions_get_gets_the_batch_the_first_server_made(tmp_path)
     assert len(first["suggestions"]) == 2 and again["suggestions"] == first["suggestions"]
     assert pending["suggestions"] == first["suggestions"]  # no second batch pending
     assert {s["id"] for s in fresh["suggestions"]}.isdisjoint(s["id"] for s in first["suggestions"])
+
+
+def test_a_resent_campaign_create_without_an_id_finds_the_campaign_it_made(tmp_path):
+    journal = tmp_path / "journal.sqlite"
+    server, client = _served(journal)
+    strategy = {"name": "energy_scan", "options": {"n_initial": 4}}
+    with client:
+        request = client.prepare("campaign_create", space=SPACE, strategy=strategy)
+        first = client.send(request)
+        client.call("suggestions_get", campaign_id=first["campaign_id"], n=2)
+    server.stop()
+    server, client = _served(journal)
+    try:
+        with client:
+            again = client.send(request)
+            other = client.call("campaign_create", space=SPACE, strategy=strategy)  # a new one
+            listed = client.call("campaign_list")
+    finally:
+        server.stop()
+    assert again["campaign_id"] == first["campaign_id"] and len(again["pending"]) == 2
+    assert other["campaign_id"] != first["campaign_id"]
+    assert sorted(listed) == sorted([first["campaign_id"], other["campaign_id"]])
+
+
+def test_a_resent_campaign_create_naming_its_id_is_refused_as_made_already(tmp_path):
+    journal = tmp_path / "journal.sqlite"
+    server, client = _served(journal)
+    strategy = {"name": "energy_scan", "options": {"n_initial": 4}}
+    with client:
+        request = client.prepare("campaign_create", space=SPACE, strategy=strategy, campaign_id="a")
+        client.send(request)
+    server.stop()
+    server, client = _served(journal)
+    try:
+        with client, pytest.raises(RemoteError, match="resent after its reply was lost made it"):
+            client.send(request)
+    finally:
+        server.stop()
