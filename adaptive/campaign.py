@@ -21,7 +21,7 @@ from adaptive.objectives import SpectrumObjective
 from adaptive.records import Observation, Suggestion
 from adaptive.space import Space, jitters
 from adaptive.strategies import STRATEGIES, make_strategy
-from adaptive.strategies.batch_bo import BatchBO, _check_greedy_batch
+from adaptive.strategies.batch_bo import BatchBO
 from adaptive.strategy import Strategy
 
 #: The most suggestions one ``suggest`` call makes; ask again for more.
@@ -120,13 +120,6 @@ STARTING_POINTS = {
     "energy_scan": (0, 3, "a grid", "stop inside it, with only the low end measured"),
     "batch_bo": (1, 2, "an initial design", "stop before its model proposes any batch"),
 }
-
-
-def _check_greedy_q(strategy: Strategy) -> None:
-    """Refuse, for a new campaign only (a journal holding one still resumes, asked in parts),
-    a batch_bo whose batch ``q`` its greedy batch method cannot pick in one request."""
-    if isinstance(strategy, BatchBO):
-        _check_greedy_batch(strategy.batch_method, f"the option q={strategy.q}", strategy.q)
 
 
 def _check_starting_points(strategy: Strategy, goals: Goals) -> None:
@@ -260,7 +253,8 @@ class Campaign:
         campaign = cls(campaign_id, config, journal)  # validates the strategy before journaling
         _check_new_space(campaign.space, campaign.strategy)
         _check_starting_points(campaign.strategy, campaign.goals)
-        _check_greedy_q(campaign.strategy)
+        if isinstance(campaign.strategy, BatchBO):
+            campaign.strategy.check_new()
         journal.create_campaign(campaign_id, config)
         return campaign
 

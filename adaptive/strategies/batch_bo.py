@@ -232,6 +232,24 @@ class BatchBO:
         self._gp_data: bytes | None = None  # fingerprint of the data self.gp was fitted on
 
     # ------------------------------------------------------------------ data
+    def check_new(self) -> None:
+        """Refuse, for a new campaign only (a journal holding one still resumes, asked in
+        parts or stopped), a ``q`` the greedy batch method cannot pick in one request, and
+        a space of lattice dimensions whose feasible recipes are fewer than the design."""
+        _check_greedy_batch(self.batch_method, f"the option q={self.q}", self.q)
+        n = None if self.pool is not None else self._n_feasible
+        if n is None or n >= self.n_initial:
+            return
+        labels = [c.describe() for c in self.space.constraints]
+        under = f", under the constraints {labels}" if labels else ""
+        smaller = f"pass n_initial={n} or less, or " if n >= 2 else ""
+        raise InvalidParameterError(
+            f"the space holds {n} feasible recipe{'s' * (n != 1)} (its integer, categorical "
+            f"and stepped dimensions' values{under}), fewer than the n_initial="
+            f"{self.n_initial} of the initial design; {smaller}widen the space"
+            + (" or loosen the constraints" if labels else "")
+        )
+
     def _check_box(self, box) -> dict[str, list[float]]:
         if box is None:
             return {}
