@@ -92,12 +92,18 @@ class Journal:
     Safe to share between threads: one lock serializes its statements, and a thread's
     ``transaction()`` holds it throughout, so no other thread's statement joins it.
 
+    A journal a server holds (see ``claim_for_serving``) is written only by that server:
+    any other ``Journal`` on it reads, and its writes are refused, since the server keeps
+    its campaigns in memory and would not see them.
+
     Args:
         path: the SQLite file (created with its folder when missing).
+        serving: this is the journal of the server that claimed it.
     """
 
-    def __init__(self, path: str | Path):
+    def __init__(self, path: str | Path, serving: bool = False):
         self.path = Path(path)
+        self.serving = serving
         self._lock = threading.RLock()
         self._db = None
         try:
@@ -241,13 +247,21 @@ class Journal:
             return self._execute(sql, args)
 
     def _check_file(self) -> None:
-        """Raise unless the journal's path still names the file opened: a write to a file
-        removed or replaced since would be acknowledged, then lost."""
+        """Raise unless the journal's path still names the file opened (a write to a file
+        removed or replaced since would be acknowledged, then lost) and, unless ``serving``,
+        no server holds it."""
         if not _names(self.path, self._file):
             raise JournalError(
                 f"the journal file {str(self.path)!r} was removed or replaced while served, "
                 "so nothing more is written to it; restore the file (or a backup of it) and "
                 "restart the server on it"
+            )
+        holder = None if self.serving else _server_holding(self.path)
+        if holder is not None:
+            raise JournalError(
+                f"the journal {str(self.path)!r} is served by a server (pid {holder}), which "
+                "keeps its campaigns in memory and would not see this change; send it "
+                "through the server (adaptive.Client), or stop the server first"
             )
 
     def _parsed(self, text: str, row: str, finite: bool = False) -> Any:
@@ -596,6 +610,21 @@ def claim_for_serving(path: str | Path) -> IO[str]:
     lock.write(str(os.getpid()))
     lock.flush()
     return lock
+
+
+def _server_holding(path: Path) -> str | None:
+    """The pid (text, "unknown" if unwritten) of the server whose ``claim_for_serving``
+    holds the journal at ``path``, or None when none does."""
+    try:
+        lock = open(f"{path.resolve()}.lock")
+    except OSError:  # no lock file: never served
+        return None
+    with lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return lock.read().strip() or "unknown"
+        return None
 
 
 def _not_finite(constant: str) -> float:

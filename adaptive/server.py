@@ -230,7 +230,7 @@ class Server:
                 _bind(socket, self.bind)
             self.endpoint = socket.getsockopt_string(zmq.LAST_ENDPOINT)
             lock = claim_for_serving(self.journal_path)
-            self.journal = Journal(self.journal_path)
+            self.journal = Journal(self.journal_path, serving=True)
         except Exception as err:
             socket.close(linger=0)
             if self.journal is not None:
