@@ -3,7 +3,16 @@
 import pytest
 import zmq
 
+from adaptive.journal import Journal
 from adaptive.server import Server
+
+
+@pytest.fixture
+def journal(tmp_path):
+    """A fresh journal, ``tmp_path / "journal.sqlite"``; closed afterwards."""
+    journal = Journal(tmp_path / "journal.sqlite")
+    yield journal
+    journal.close()
 
 
 @pytest.fixture

@@ -26,13 +26,6 @@ def mu(energy):
     return float(np.arctan((energy - 8980.0) / 3.0) / np.pi + 0.5)
 
 
-@pytest.fixture
-def journal(tmp_path):
-    j = Journal(tmp_path / "journal.sqlite")
-    yield j
-    j.close()
-
-
 def answer(campaign, suggestion):
     energy = suggestion.point["energy"]
     obs = Observation(point=dict(suggestion.point), value=mu(energy), suggestion_id=suggestion.id)

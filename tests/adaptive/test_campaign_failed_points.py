@@ -41,13 +41,6 @@ def measure_all(campaign, suggestions) -> None:
         campaign.observe(Observation(dict(s.point), value=bowl(s.point), suggestion_id=s.id))
 
 
-@pytest.fixture
-def journal(tmp_path):
-    journal = Journal(tmp_path / "journal.sqlite")
-    yield journal
-    journal.close()
-
-
 def test_failed_design_recipes_are_replaced_not_suggested_again(journal):
     design = recipes(Campaign.create(journal, SQUARE, batch_bo(6), campaign_id="d").suggest(6))
     campaign = Campaign.create(journal, SQUARE, batch_bo(n_initial=6), campaign_id="c")

@@ -8,7 +8,6 @@ import pytest
 
 from adaptive.campaign import Campaign, Goals
 from adaptive.errors import InvalidParameterError
-from adaptive.journal import Journal
 
 COUNTS = [
     {"name": "a", "kind": "integer", "low": 0, "high": 5},
@@ -17,13 +16,6 @@ COUNTS = [
 ODD = {"coefficients": {"a": 2, "b": 2}, "lower": 3, "upper": 3}  # no integers meet it
 ONE = {"coefficients": {"a": 1, "b": 1}, "lower": 1, "upper": 1}  # (0, 1) and (1, 0)
 BATCH = {"name": "batch_bo", "options": {"q": 4, "seed": 0}}
-
-
-@pytest.fixture
-def journal(tmp_path):
-    journal = Journal(tmp_path / "journal.sqlite")
-    yield journal
-    journal.close()
 
 
 def test_constraints_no_lattice_recipe_meets_are_refused(journal):

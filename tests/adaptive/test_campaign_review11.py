@@ -8,7 +8,6 @@ import pytest
 
 from adaptive.campaign import Campaign, Goals
 from adaptive.errors import InvalidParameterError
-from adaptive.journal import Journal
 from adaptive.records import Observation
 from adaptive.space import Space
 
@@ -23,13 +22,6 @@ SPACE = {
 }
 BATCH = {"name": "batch_bo", "options": {"q": 4, "batch_method": "thompson", "seed": 0}}
 EQUAL = {"coefficients": {"QAg": 1, "Qpva": 1}, "lower": 40, "upper": 40, "name": "sum"}
-
-
-@pytest.fixture
-def journal(tmp_path):
-    journal = Journal(tmp_path / "journal.sqlite")
-    yield journal
-    journal.close()
 
 
 def other_solvent(point: dict) -> str:

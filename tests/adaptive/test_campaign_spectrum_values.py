@@ -5,19 +5,11 @@ import pytest
 
 from adaptive.campaign import FAILED_EVENT, Campaign
 from adaptive.errors import InvalidParameterError
-from adaptive.journal import Journal
 from adaptive.records import Observation
 
 SPACE = {"dimensions": [{"name": "x", "low": 0.0, "high": 1.0}]}
 X = np.linspace(400.0, 800.0, 50)
 TARGET = {"target_x": X.tolist(), "target_y": np.exp(-(((X - 600) / 40) ** 2)).tolist()}
-
-
-@pytest.fixture
-def journal(tmp_path):
-    j = Journal(tmp_path / "journal.sqlite")
-    yield j
-    j.close()
 
 
 @pytest.mark.parametrize(

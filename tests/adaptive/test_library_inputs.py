@@ -48,13 +48,6 @@ def scans():
     return measured(EnergyScan(SPACE), 8), measured(UniformGrid(SPACE, n_points=5), 5)
 
 
-@pytest.fixture
-def journal(tmp_path):
-    j = Journal(tmp_path / "journal.sqlite")
-    yield j
-    j.close()
-
-
 @pytest.mark.parametrize("which", [0, 1], ids=["energy_scan", "grid"])
 def test_predict_takes_one_energy_or_a_column(scans, which):
     scan = scans[which]
