@@ -352,6 +352,7 @@ def cmd_fit_peaks(args) -> int:
     energy, counts = region.binding_energy, region.counts
     if bounds is not None:
         where, energy, counts = _cut(where, args.range, bounds, energy, counts)
+    _check_no_gap(where, energy)
     fitter = PeakFitter(
         predictor=predictor,
         basin_hopping=args.basin_hopping,
@@ -365,7 +366,7 @@ def cmd_fit_peaks(args) -> int:
     named = (args.block or "", (args.range or "").replace(":", "to"))  # 925:948 -> 925to948
     parts = [re.sub(r"[^A-Za-z0-9.-]+", "_", part).strip("._") for part in named]
     default = ".".join([Path(args.file).stem, *filter(None, parts), "fit.png"])
-    window = [float(energy[0]), float(energy[-1])]
+    window = [float(f"{end:.12g}") for end in (energy[0], energy[-1])]  # 770, not 769.99...
     return _print_with_figure(
         {
             "file": args.file,
@@ -420,8 +421,9 @@ def _cut(where: str, text: str, bounds: tuple[float, float], energy, counts):
     """``where`` told of the cut, and the (k,) binding energies and counts of the (m,)
     ``energy`` and ``counts`` inside ``bounds`` (``_binding_range`` of ``text``); raises
     ``InvalidParameterError`` for bounds outside ``energy``'s span, or holding too few of
-    its points to fit where it has enough."""
+    its points, or too narrow a window of them, to fit where it has enough."""
     from surrogates.peak_net import MIN_POINTS
+    from surrogates.peak_refine import MIN_WINDOW_EV
 
     span = f"{energy[0]:.2f}-{energy[-1]:.2f} eV"
     low, high = bounds[0] - _ON_POINT, bounds[1] + _ON_POINT
@@ -437,7 +439,45 @@ def _cut(where: str, text: str, bounds: tuple[float, float], energy, counts):
             f"{told}: spectra need at least {MIN_POINTS} points, got {inside.sum()}; widen "
             f"--range to take in {MIN_POINTS} or more of them"
         )
-    return told, energy[inside], counts[inside]
+    window = energy[inside]
+    kept = window[-1] - window[0] if window.size else 0.0
+    # too few points of a short file, or a narrow file (keV numbers?): the fitter says so
+    if window.size >= MIN_POINTS and kept < MIN_WINDOW_EV <= energy[-1] - energy[0]:
+        raise InvalidParameterError(
+            f"{where}: --range {text} keeps {kept:.3g} eV of the spectrum; a fit needs at least "
+            f"{MIN_WINDOW_EV:g} eV: widen it"
+        )
+    return told, window, counts[inside]
+
+
+#: A step this many times the energy axis's median step is a gap: a missing row makes 2.
+_GAP_STEPS = 1.5
+
+
+def _check_no_gap(where: str, energy) -> None:
+    """Refuse (m,) ascending binding energies with a step over ``_GAP_STEPS`` times their
+    median step (the fitter needs a uniform one), naming the first and where it is."""
+    import numpy as np
+
+    if energy.size < 3:  # no other step to compare a step with
+        return
+    steps = np.diff(energy)
+    usual = float(np.median(steps))
+    wide = steps > _GAP_STEPS * usual
+    gaps = int(wide.sum())
+    if gaps:
+        at = int(np.argmax(wide))
+        first = f"{steps[at]:.3g} eV between {energy[at]:g} and {energy[at + 1]:g} eV"
+        found = (
+            f"a gap of {first} (its steps are otherwise {usual:.3g} eV): a row may be missing"
+            if gaps == 1
+            else f"{gaps} gaps over its usual {usual:.3g} eV step, the first {first}: rows "
+            "may be missing, or the step changes along the axis"
+        )
+        raise InvalidParameterError(
+            f"{where}: the energy axis has {found}; fill in what is missing, or cut the gap(s) "
+            "away with --range (the fit needs a uniform step)"
+        )
 
 
 def _peak_predictor(weights: str | None):
@@ -457,16 +497,15 @@ def cmd_bench_peakfit(args) -> int:
 
     check_count("--n", args.n)
     check_count("--seed", args.seed, low=0)
-    check_count("--workers", args.workers)
+    workers = len(os.sched_getaffinity(0)) if args.workers is None else args.workers
+    check_count("--workers", workers)
     methods = (
         METHODS
         if args.methods is None
         else _comma_list("--methods", args.methods, "method", METHODS)
     )
     predictor = _peak_predictor(args.weights)
-    result = bench_peakfit(
-        args.n, args.seed, methods, not args.json, args.data, predictor, args.workers
-    )
+    result = bench_peakfit(args.n, args.seed, methods, not args.json, args.data, predictor, workers)
     _print_result({"weights": args.weights, **result}, args)
     return 0
 
@@ -988,7 +1027,7 @@ def build_parser() -> argparse.ArgumentParser:
     peakfit.add_argument(
         "--workers",
         type=int,
-        default=len(os.sched_getaffinity(0)),
+        default=None,
         help="processes the pipeline refines in (default: this machine's usable cores)",
     )
     peakfit.add_argument("--json", action="store_true", help=JSON_HELP)
@@ -1059,8 +1098,9 @@ def build_parser() -> argparse.ArgumentParser:
     peaks.add_argument(
         "--block",
         default=None,
-        help="VAMAS block: a name substring (an exact name wins), or a number N for the "
-        "N-th block (from 1; picks among blocks of the same name)",
+        help="VAMAS block: a name substring (an exact name wins, then an exact sample or "
+        "block identifier: MnO of 'Mn 2p MnO'), or a number N for the N-th block (from 1; "
+        "picks among blocks of the same name)",
     )
     peaks.add_argument(
         "--range",

@@ -174,6 +174,8 @@ class _VamasBlock:
 
     Attributes:
         name: block and sample identifiers.
+        identifiers: (sample identifier, block identifier), each a name of its own to
+            ``read_xps``'s ``block``.
         axis_label: abscissa label, lower case.
         axis: (m,) abscissa as stored.
         counts: (m,) first corresponding variable.
@@ -182,6 +184,7 @@ class _VamasBlock:
     """
 
     name: str
+    identifiers: tuple[str, str]
     axis_label: str
     axis: np.ndarray
     counts: np.ndarray
@@ -216,13 +219,14 @@ def _vamas_blocks(path: str | Path) -> list[_VamasBlock]:
         raise ValueError(f"{source}: file is empty; pass a VAMAS (.vms) file")
     if not lines[0].startswith(VAMAS_FORMAT):
         if any(reads_as_float(field) for line in lines[:2] for field in split_fields(line)[:1]):
+            named_vms = Path(source).suffix.lower() == ".vms"
             raise ValueError(
                 f"{source}: not a VAMAS file; it looks like two-column text (binding energy, "
-                "counts): read it with read_xps_text, or give it a .txt suffix for read_xps"
+                "counts)" + (": rename it to .txt to have it read as text" if named_vms else "")
             )
         raise ValueError(
-            f"{source}: not a VAMAS file (first line {lines[0][:60]!r}); "
-            "use read_xps_text for two-column text or read_xps to detect the format"
+            f"{source}: not a VAMAS file (first line {lines[0][:60]!r}); pass a VAMAS file "
+            "or a two-column text file (binding energy, counts) named .txt"
         )
     cursor = _Lines(lines, source)
     cursor.skip(5)  # format, institution, instrument, operator, experiment identifiers
@@ -257,7 +261,8 @@ def _vamas_blocks(path: str | Path) -> list[_VamasBlock]:
 
 def _read_block(cursor: _Lines, mode: str, n_variables: int, future_block: int) -> _VamasBlock:
     """Read one VAMAS block from the cursor (ISO 14976 block layout)."""
-    name = f"{cursor.text('block identifier')} {cursor.text('sample identifier')}".strip()
+    identifier, sample = cursor.text("block identifier"), cursor.text("sample identifier")
+    name = f"{identifier} {sample}".strip()
     cursor.skip(7)  # year, month, day, hours, minutes, seconds, hours ahead of GMT
     cursor.skip(int(cursor.number("number of block comment lines", int)))
     technique = cursor.text("technique").upper()
@@ -301,7 +306,9 @@ def _read_block(cursor: _Lines, mode: str, n_variables: int, future_block: int) 
     values = np.array([cursor.number("ordinate value") for _ in range(n_values)])
     counts = values[::n_corresponding]
     axis = start + increment * np.arange(counts.size)
-    return _VamasBlock(name, axis_label, axis, counts, source_energy, cursor.source)
+    return _VamasBlock(
+        name, (sample, identifier), axis_label, axis, counts, source_energy, cursor.source
+    )
 
 
 def _text_columns(
@@ -392,8 +399,9 @@ def read_xps(path: str | Path, block: str | int | None = None) -> XPSRegion:
         path: file to read.
         block: region to pick: a number N (or its text) for the N-th region (1-based; the
             way to pick among regions of the same name), else a case-insensitive substring
-            of its name (an exact name wins); may be omitted when the file holds a single
-            region.
+            of its name; an exact name wins, then an exact VAMAS sample identifier ("MnO"
+            of "Mn 2p MnO", whose other names hold "MnO" too), then an exact block
+            identifier; may be omitted when the file holds a single region.
 
     Returns:
         The selected region.
@@ -408,16 +416,18 @@ def read_xps(path: str | Path, block: str | int | None = None) -> XPSRegion:
         first = handle.readline()
     if path.suffix.lower() == ".vms" or first.startswith(VAMAS_FORMAT):
         blocks = _vamas_blocks(path)
-        return blocks[_select(path, [b.name for b in blocks], block)].region()
+        return blocks[_select(path, [(b.name, *b.identifiers) for b in blocks], block)].region()
     region = read_xps_text(path)
-    _select(path, [region.name], block)
+    _select(path, [(region.name,)], block)
     return region
 
 
-def _select(path: Path, names: list[str], block: str | int | None) -> int:
-    """Index of the region that ``block`` picks among ``names`` (see ``read_xps``)."""
+def _select(path: Path, regions: list[tuple[str, ...]], block: str | int | None) -> int:
+    """Index of the region that ``block`` picks (see ``read_xps``) among ``regions``, each
+    its name then, of a VAMAS block, its sample and block identifiers."""
     if isinstance(block, int) and not isinstance(block, bool):
         block = str(block)
+    names = [region[0] for region in regions]
     listing = ", ".join(f"[{k}] {name!r}" for k, name in enumerate(names, 1))
     if block is None:
         if len(names) == 1:
@@ -435,12 +445,23 @@ def _select(path: Path, names: list[str], block: str | int | None) -> int:
             )
         return position - 1
     wanted = block.lower()
-    exact = [k for k, name in enumerate(names) if name.lower() == wanted]
-    matches = exact or [k for k, name in enumerate(names) if wanted in name.lower()]
-    if len(matches) != 1:
-        found = "no region" if not matches else f"{len(matches)} regions"
+    exact = (
+        [k for k, keys in enumerate(regions) if at < len(keys) and keys[at].lower() == wanted]
+        for at in range(3)  # the name, the sample identifier, the block identifier
+    )
+    substring = [k for k, name in enumerate(names) if wanted in name.lower()]
+    matches = next(filter(None, exact), substring)
+    if not matches:
         raise ValueError(
-            f"{path}: block {block!r} matches {found}; pass a name substring or the "
+            f"{path}: block {block!r} matches no region; pass a name substring or the "
             f"position N of one of the available {listing}"
+        )
+    if len(matches) > 1:
+        matched = [names[k] for k in matches]
+        by = "the position N" if len(set(matched)) < len(matched) else "the full name or position N"
+        found = ", ".join(f"[{k + 1}] {names[k]!r}" for k in matches)
+        raise ValueError(
+            f"{path}: block {block!r} matches {len(matches)} regions; pass {by} of one of "
+            f"them: {found}"
         )
     return matches[0]

@@ -178,7 +178,7 @@ def test_bad_vamas_files_raise(tmp_path):
 
 @pytest.mark.parametrize("text", ["700 1\n701 2\n", "Fe2p\n700 1\n701 2\n"])
 def test_two_column_text_named_vms_is_pointed_to_the_text_reader(tmp_path, text):
-    with pytest.raises(ValueError, match=r"looks like two-column text.*read_xps_text"):
+    with pytest.raises(ValueError, match=r"looks like two-column text.*rename it to \.txt"):
         read_xps(write(tmp_path, "text.vms", text))
 
 
