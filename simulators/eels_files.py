@@ -23,6 +23,7 @@ from simulators.eels import N_CHANNELS
 from simulators.text_files import (
     ENERGY_TITLE,
     ENERGY_UNIT,
+    UNSET_UNITS,
     column_text,
     ev_per,
     existing_file,
@@ -319,11 +320,18 @@ def _refuse_channel_numbers(titles: list[tuple[str, str | None]], header: str, s
     as the energy, names channel numbers (``CHANNEL_TITLE``, no unit)."""
     if titles and titles[0][1] is None and CHANNEL_TITLE.fullmatch(titles[0][0]):
         written = re.findall(re.escape(titles[0][0]), header, re.IGNORECASE) or [titles[0][0]]
-        raise ValueError(
-            f"{source}: column 1 is titled {written[0]!r}: channel numbers, not energies; "
-            "calibrate the energy axis (eV) before identifying, and title that column "
-            "'Energy (eV)'"
+        raise _channel_numbers(
+            f"{source}: column 1 is titled {written[0]!r}", "title that column 'Energy (eV)'"
         )
+
+
+def _channel_numbers(found: str, fix: str) -> ValueError:
+    """The error for an energy axis of detector channel numbers (uncalibrated): ``found``
+    says where and how the file gives them, ``fix`` how to mark the calibrated axis."""
+    return ValueError(
+        f"{found}: channel numbers, not energies; calibrate the energy axis (eV) before "
+        f"identifying, and {fix}"
+    )
 
 
 def _titles_line(lines: list[str], width: int) -> str | None:
@@ -483,8 +491,10 @@ def signal_image(signals: list[dict], source: str) -> EELSImage:
     Raises:
         ValueError: more than two navigation axes of more than one pixel, other than one
             signal axis (``navigate`` False: an image has two), an unknown or
-            non-monotonic energy axis, or metadata whose ``Signal.signal_type`` marks an
-            X-ray spectrum (``EDS_TEM``, ``EDS_SEM``; ``_XRAY_SIGNAL``).
+            non-monotonic energy axis, an uncalibrated one (channel numbers 0, 1, ...
+            without units: HyperSpy's default scale 1, offset 0), or metadata whose
+            ``Signal.signal_type`` marks an X-ray spectrum (``EDS_TEM``, ``EDS_SEM``;
+            ``_XRAY_SIGNAL``).
     """
     signal = signals[0]
     metadata = dict(signal.get("metadata", {}))
@@ -522,7 +532,14 @@ def signal_image(signals: list[dict], source: str) -> EELSImage:
             f"(keys {sorted(axis)}), so its energies are unknown; save the spectrum with its "
             "energy axis (e.g. from HyperSpy) and read it again"
         )
-    energy = energy * ev_per(axis.get("units"), source=source)
+    units = axis.get("units")
+    if str(units or "").strip().lower() in UNSET_UNITS and np.array_equal(energy, np.arange(size)):
+        raise _channel_numbers(
+            f"{source!r}: its energy axis is uncalibrated (no units, scale 1, offset 0)",
+            "give it its scale (eV per channel), offset and units 'eV' (in HyperSpy: "
+            "s.axes_manager.signal_axes[0]), then save it again",
+        )
+    energy = energy * ev_per(units, source=source)
     bad = int(np.sum(~np.isfinite(energy)))
     if energy.shape != (size,) or bad:
         raise ValueError(

@@ -55,30 +55,40 @@ _SIMULATE_CHUNK = 5000
 # --------------------------------------------------------------------------- training
 
 
-def simulate_eels(n: int, seed: int, dtype: type = np.float32, **settings) -> EELSBatch:
+def simulate_eels(
+    n: int, seed: int, dtype: type = np.float32, progress: str | None = None, **settings
+) -> EELSBatch:
     """n spectra of ``EELSSimulator(**TRAINING_SIMULATOR)``, simulated in chunks.
 
     Args:
         n: spectra (>= 1).
         seed: seed (>= 0); chunk i is sampled with a seed derived from (seed, i, 0).
         dtype: storage type of the spectra; float16 halves the memory of a training set.
+        progress: the description of a tqdm progress bar of the spectra simulated so far
+            (on stderr, as the training bar), e.g. ``"simulating training spectra"``;
+            None for no bar.
         **settings: simulator settings replacing those of ``TRAINING_SIMULATOR``
             (none: the validation and test distribution).
 
     Returns:
         The batch (spectra (n, N_CHANNELS) of ``dtype``, labels (n, 80), window (n, 2)).
     """
+    from tqdm.auto import tqdm
+
     n, seed = check_int("n", n, 1), check_int("seed", seed, 0)
     simulator = EELSSimulator(**{**TRAINING_SIMULATOR, **settings})
     spectra = np.empty((n, N_CHANNELS), dtype=dtype)
     labels = np.empty((n, len(ELEMENTS)), dtype=bool)
     window = np.empty((n, 2), dtype=np.int64)
     elements: list[tuple[str, ...]] = []
-    for i, start in enumerate(range(0, n, _SIMULATE_CHUNK)):
-        batch = simulator.sample(min(_SIMULATE_CHUNK, n - start), seed=derived_seed(seed, i, 0))
-        rows = slice(start, start + len(batch.labels))
-        spectra[rows], labels[rows], window[rows] = batch.spectra, batch.labels, batch.window
-        elements += batch.elements
+    with tqdm(total=n, desc=progress, unit=" spectra", disable=progress is None) as bar:
+        for i, start in enumerate(range(0, n, _SIMULATE_CHUNK)):
+            size = min(_SIMULATE_CHUNK, n - start)
+            batch = simulator.sample(size, seed=derived_seed(seed, i, 0))
+            rows = slice(start, start + size)
+            spectra[rows], labels[rows], window[rows] = batch.spectra, batch.labels, batch.window
+            elements += batch.elements
+            bar.update(size)
     return EELSBatch(spectra=spectra, labels=labels, window=window, elements=elements)
 
 
@@ -149,7 +159,8 @@ def train_eels_net(
         checkpoint_dir: folder of the per-epoch checkpoints (made with the first one).
         out_path: weights file; ``WEIGHTS_DIR/eels_<arch>.pt`` when None.
         device: torch device for training, ``"cpu"``, ``"cuda"`` or ``"cuda:N"``.
-        progress: show a tqdm progress bar.
+        progress: show tqdm progress bars: of simulating the training spectra, then
+            of training.
         n_val: validation spectra (>= 100).
         lr: peak learning rate of the one-cycle cosine schedule.
         augment: simulator settings of the training spectra only, replacing those of
@@ -220,7 +231,8 @@ def train_eels_net(
 
         if start < epochs:
             with spectra_in_memory(f"n_train={n_train} training spectra", n_train, np.float16):
-                data = simulate_eels(n_train, seed, np.float16, **augment)
+                shown = f"simulating {n_train:,} training spectra" if progress else None
+                data = simulate_eels(n_train, seed, np.float16, shown, **augment)
         with tqdm(total=epochs * steps, initial=start * steps, disable=not progress) as bar:
             for epoch in range(start, epochs):
                 began = time.perf_counter()
