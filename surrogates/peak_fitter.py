@@ -280,10 +280,13 @@ class PeakFitter:
             or not self._improves(result, self._refine(e, y, [*_starts(result), peak]))
         ):
             return []
+        height = float(np.interp(peak["center"], e, result.residual))  # measured there
+        if height <= 0:  # no line: a dip the finder took for one
+            return []
         if not full:
             return [
                 f"the residual holds a line near {peak['center']:.2f} eV, "
-                f"{peak['height']:.3g} counts high, that the fitter did not take although "
+                f"{height:.3g} counts high, that the fitter did not take although "
                 f"max_peaks={self.max_peaks} leaves room: the peak network may be weak; fit "
                 "with the committed one (no --weights; PeakNetPredictor.load()) or train it "
                 "longer"
@@ -297,7 +300,7 @@ class PeakFitter:
         more = f"raise max_peaks (up to {MAX_COUNT}) or " if n + room <= MAX_COUNT else ""
         return [
             f"{held} and the residual holds another near {peak['center']:.2f} eV, "
-            f"{peak['height']:.3g} counts high; to fit it, {more}fit narrower windows (the "
+            f"{height:.3g} counts high; to fit it, {more}fit narrower windows (the "
             f"fitter takes at most {MAX_COUNT} peaks)"
         ]
 
