@@ -575,7 +575,7 @@ def claim_for_serving(path: str | Path) -> IO[str]:
             written), another server (this process or another) holds the lock, or the
             journal does not open (a folder, a file that is no SQLite database).
     """
-    lock_path = Path(f"{Path(path).resolve()}.lock")  # one lock for every name of the file
+    lock_path = _lock_path(path)
     created = not lock_path.exists()
     try:
         lock_path.parent.mkdir(parents=True, exist_ok=True)
@@ -588,8 +588,7 @@ def claim_for_serving(path: str | Path) -> IO[str]:
     try:
         fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:
-        lock.seek(0)
-        holder = lock.read().strip() or "unknown"
+        holder = _holder(lock)
         lock.close()
         raise JournalError(
             f"the journal {str(path)!r} is served by another server (pid {holder}); stop that "
@@ -616,15 +615,27 @@ def _server_holding(path: Path) -> str | None:
     """The pid (text, "unknown" if unwritten) of the server whose ``claim_for_serving``
     holds the journal at ``path``, or None when none does."""
     try:
-        lock = open(f"{path.resolve()}.lock")
+        lock = open(_lock_path(path))
     except OSError:  # no lock file: never served
         return None
     with lock:
         try:
             fcntl.flock(lock, fcntl.LOCK_SH | fcntl.LOCK_NB)
         except BlockingIOError:
-            return lock.read().strip() or "unknown"
+            return _holder(lock)
         return None
+
+
+def _lock_path(path: str | Path) -> Path:
+    """The lock file a server holds on the journal at ``path``: beside the resolved path,
+    so a symlink to the journal names the same one."""
+    return Path(f"{Path(path).resolve()}.lock")
+
+
+def _holder(lock: IO[str]) -> str:
+    """The pid a server wrote to its ``lock`` file (text; "unknown" if it wrote none)."""
+    lock.seek(0)
+    return lock.read().strip() or "unknown"
 
 
 def _not_finite(constant: str) -> float:
