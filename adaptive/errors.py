@@ -74,6 +74,11 @@ class InstrumentStateError(AdaptiveError, RuntimeError):
     """An instrument was asked for what its state does not allow, e.g. a read before a move."""
 
 
+class InstrumentFailingError(AdaptiveError, RuntimeError):
+    """A driver loop gave up: its instrument's readings failed too many times in a row (a
+    dumped beam, a detector off). The campaign keeps running, every failure journaled."""
+
+
 class RemoteError(AdaptiveError, RuntimeError):
     """An error reply from the server, re-raised on the client.
 

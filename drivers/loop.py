@@ -21,8 +21,12 @@ from adaptive.client import (
     ServerStartError,
     ServerUnavailableError,
 )
+from adaptive.errors import InstrumentFailingError
 from drivers.protocols import Instrument, Reading
 
+#: The readings in a row that may fail before ``run_driver`` gives up (its default): a scan
+#: suggests a failed energy again, so a dead instrument would otherwise loop for ever.
+FAILURES_IN_A_ROW = 20
 #: Seconds between resends of a request the server refused as a ``JournalError`` (another
 #: process held the journal's write lock) or a ``ServerStartError`` (it could not start a
 #: thread for it), while ``outage_s`` lasts.
@@ -53,6 +57,7 @@ def run_driver(
     replicates: int = 1,
     resume_pending: bool = False,
     outage_s: float = 0.0,
+    max_failures_in_a_row: int | None = FAILURES_IN_A_ROW,
 ) -> DriverRun:
     """Measure what the server suggests until the campaign stops.
 
@@ -97,6 +102,8 @@ def run_driver(
             it made (the journal keeps which request made it). A ``JournalError`` reply
             (another process holds the journal's write lock, e.g. a backup) is likewise
             resent every ``JOURNAL_RETRY_S``.
+        max_failures_in_a_row: give up after this many readings in a row failed (each
+            put as a failed measurement); None: never.
 
     Returns:
         How many suggestions were measured and the campaign's status at the end. A
@@ -111,6 +118,8 @@ def run_driver(
             ``Reading`` or one whose ``point`` is not a dict (the batch released).
         ServerUnavailableError: the server stayed silent for ``outage_s`` and more (see
             ``outage_s``).
+        InstrumentFailingError: ``max_failures_in_a_row`` readings in a row failed; the
+            batch's other suggestions are released and the campaign keeps running.
         JournalError: the server could not write its journal, still so after ``outage_s``;
             its ``request`` is the unanswered request (a put: the reading in hand, kept
             unreleased as after a silent server), to resend with ``client.send``.
@@ -120,9 +129,15 @@ def run_driver(
             f"client={client!r} is not an adaptive.client.Client; pass one, e.g. "
             "Client('tcp://127.0.0.1:5555')"
         )
-    counts = {"batch": batch, "replicates": replicates, "max_measurements": max_measurements}
+    counts = {
+        "batch": batch,
+        "replicates": replicates,
+        "max_measurements": max_measurements,
+        "max_failures_in_a_row": max_failures_in_a_row,
+    }
     for name, count in counts.items():
-        if not (count is None and name == "max_measurements") and not _is_count(count):
+        optional = name.startswith("max_")
+        if not (count is None and optional) and not _is_count(count):
             raise InvalidParameterError(f"{name}={count!r} must be a positive integer")
     if batch > MAX_SUGGESTIONS:
         raise InvalidParameterError(
@@ -144,7 +159,7 @@ def run_driver(
     if status["status"] != "running":
         return DriverRun(0, status["status"], status["stop_reason"])
     limit, observed = status["goals"]["max_observations"], status["n_observations"]
-    measured = 0
+    measured = failures = 0
     todo: list[tuple[dict, int]] = []  # (suggestion, readings to take); fewer: not pending
     if resume_pending:
         todo = _left_by_dead_run(client, outage_s, campaign_id, int(replicates))
@@ -179,6 +194,14 @@ def run_driver(
                 putting = True
                 put = _put(client, outage_s, campaign_id, suggestion, reading)
                 putting = False
+                failures = failures + 1 if reading.failed is not None else 0
+                if failures == max_failures_in_a_row:
+                    raise InstrumentFailingError(
+                        f"{failures} readings in a row failed, the last at "
+                        f"{suggestion['point']}: {reading.failed}. The campaign keeps running "
+                        "and its journal holds every failure: fix the instrument and run the "
+                        "driver again (or pass max_failures_in_a_row=None to never give up)"
+                    )
                 if put["status"] != "running":
                     break
             measured += 1

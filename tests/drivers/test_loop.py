@@ -11,10 +11,11 @@ import numpy as np
 import pytest
 
 from adaptive.client import MAX_SUGGESTIONS, Client
-from adaptive.errors import InvalidParameterError
+from adaptive.errors import InstrumentFailingError, InvalidParameterError
 from adaptive.journal import Journal
 from adaptive.server import Server
 from drivers import DriverRun, Reading, SimulatedInstrument, run_driver
+from drivers.loop import FAILURES_IN_A_ROW
 from simulators import KEdgeXAS
 
 #: A port nothing listens on: a call there ends in ServerUnavailableError.
@@ -429,3 +430,44 @@ def test_a_readback_that_is_not_a_dict_is_refused_and_its_batch_released(server)
             run_driver(client, campaign, ListReadback(simulator), batch=3)
         status = client.call("campaign_status", campaign_id=campaign)
     assert status["n_observations"] == 0 and status["pending"] == []
+
+
+class DeadBeam(SimulatedInstrument):
+    """Every read fails, as with the beam dumped; counts its reads."""
+
+    reads = 0
+
+    def read(self):
+        self.reads += 1
+        return Reading(value=None, failed="beam dump")
+
+
+def test_a_loop_whose_readings_all_fail_gives_up_and_leaves_the_campaign_running(server):
+    simulator = KEdgeXAS(i0=None)
+    instrument = DeadBeam(simulator)
+    with Client(server.endpoint, timeout_s=10) as client:
+        campaign = grid_campaign(client, simulator)  # a grid suggests a failed energy again
+        with pytest.raises(InstrumentFailingError, match="20 readings in a row failed.*beam dump"):
+            run_driver(client, campaign, instrument, batch=3)
+        status = client.call("campaign_status", campaign_id=campaign)
+    assert instrument.reads == FAILURES_IN_A_ROW == 20
+    assert status["status"] == "running" and status["n_failed"] == 20
+    assert status["pending"] == []  # the batch's unmeasured suggestions were released
+
+
+def test_a_reading_that_succeeds_starts_the_count_of_failures_again(server):
+    simulator = KEdgeXAS(i0=None)
+    with Client(server.endpoint, timeout_s=10) as client:
+        campaign = grid_campaign(client, simulator, n_points=8)
+        script = Scripted(simulator, "ffmffmff")
+        run = run_driver(client, campaign, script, max_measurements=8, max_failures_in_a_row=3)
+        assert run == DriverRun(8, "running", None)  # a failed reading counts as measured
+        with pytest.raises(InstrumentFailingError, match="3 readings in a row failed"):
+            run_driver(client, campaign, Scripted(simulator, "mfff"), max_failures_in_a_row=3)
+
+
+@pytest.mark.parametrize("limit", [0, -1, 2.5, True])
+def test_a_failure_limit_that_is_not_a_positive_integer_is_refused(limit):
+    with Client(SILENT, timeout_s=0.1, retries=0) as client:
+        with pytest.raises(InvalidParameterError, match=f"max_failures_in_a_row={limit!r} must"):
+            run_driver(client, "c", DeadBeam(KEdgeXAS()), max_failures_in_a_row=limit)
