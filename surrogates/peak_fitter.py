@@ -349,8 +349,9 @@ class PeakFitter:
         """Doublet refits of the free fit's peaks, one per pairing of at most ``max_peaks``
         peaks whose hidden line (if any) starts inside the window and whose partners are on
         median at most ``MAX_PARTNER_RATIO`` x as high as their main lines, each grown by its
-        residual's peaks (``_add_residual_peaks``); fits with a centre outside the window are
-        left out.
+        residual's peaks (``_add_residual_peaks``); fits with a centre outside the window, or
+        whose splitting shrank below ``STACKED_FWHM`` x their median FWHM (one line split in
+        two), are left out.
 
         Fitting them to the full tolerance rather than screening them at a looser one and
         refitting the chosen fit raised the success rate on the benchmark's doublet spectra
@@ -384,7 +385,8 @@ class PeakFitter:
                     start.update(center=start["center"] - splitting, height=start["height"] / ratio)
                 mains.append(start)
             fit = self._refine_doublets(e, y, mains, splitting, ratio)
-            if _inside(e, fit):
+            width = np.median([p.fwhm for p in fit.peaks])
+            if _inside(e, fit) and fit.splitting.value >= STACKED_FWHM * width:
                 fits.append(self._add_residual_peaks(e, y, fit))
         return fits
 
@@ -638,7 +640,8 @@ def doublet_pairings(
 ) -> list[tuple[float, list[tuple[int, int]]]]:
     """Ways to pair every peak as (main, partner) at one common splitting.
 
-    For each candidate splitting (a difference of two centres), the lowest unpaired peak
+    For each candidate splitting (a difference of two centres, at least ``STACKED_FWHM`` x
+    the larger FWHM of those two peaks: closer, they are one line), the lowest unpaired peak
     takes the unpaired peak of a similar width (``WIDTH_TOLERANCE``) nearest its centre
     plus the splitting as its partner, within ``PAIRING_TOLERANCE`` x the larger FWHM of
     the two. With an odd number of peaks one peak may stay single: its partner (or its
@@ -659,6 +662,8 @@ def doublet_pairings(
     found: dict[tuple, tuple[float, float]] = {}
     for i, j in zip(*np.triu_indices(n, 1), strict=True):
         target = centers[j] - centers[i]
+        if target < STACKED_FWHM * max(fwhms[i], fwhms[j]):
+            continue
         unpaired, pairs, singles, misfit = list(range(n)), [], [], 0.0
         while unpaired:
             main = unpaired.pop(0)

@@ -116,6 +116,24 @@ def test_doublet_pairings_pair_at_one_splitting_and_may_hide_one_line():
     assert doublet_pairings(centers[:1], fwhms[:1]) == []
 
 
+def test_doublet_pairings_skip_splittings_of_lines_too_close_to_be_two():
+    # lines 0.3 FWHM apart (under STACKED_FWHM) are one line, not a spin-orbit doublet
+    fwhms = np.array([1.0, 2.0])
+    assert doublet_pairings(np.array([932.7, 933.3]), fwhms) == []
+    assert doublet_pairings(np.array([932.7, 952.7]), fwhms) == [(pytest.approx(20.0), [(0, 1)])]
+
+
+@pytest.mark.skipif(not DATA.is_dir(), reason="shared data absent")
+def test_measured_cu_metal_2p3_alone_is_no_doublet():
+    # with asymmetry its one line was fitted as two peaks 0.01 eV apart, then as a "doublet"
+    # 0.24 eV apart (a third of its lines' FWHM)
+    region = read_xps(DATA / "Cu2p_Cu_metal.txt")
+    e, counts = np.asarray(region.binding_energy), np.asarray(region.counts)
+    window = (e >= 926.0) & (e <= 940.0)
+    result = PeakFitter(fit_asymmetry=True).fit(e[window], counts[window])
+    assert result.splitting is None
+
+
 def test_pipeline_beats_the_network_alone_on_simulated_spectra():
     batch = XPSSimulator().sample(60, seed=99)
     e, y = to_binding_order(batch.energy, batch.counts, batch.kinetic, batch.photon_energy)
