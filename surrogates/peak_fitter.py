@@ -235,7 +235,7 @@ class PeakFitter:
         """The fit with its warnings: a line left out (``_left_out``), each fitted peak at
         the window's edge (``_at_edge``), which may be background rising there or a line
         outside the window that the fit cannot place, and each pair of peaks fitting one
-        line (``_stacked``)."""
+        line (``_stacked``), and counts below zero fitted with Poisson weights."""
         window = f"{e[0]:.2f}-{e[-1]:.2f} eV"
         edges = [
             f"a peak at {p.center:.2f} eV sits at the window's edge ({window}): it may be "
@@ -250,8 +250,17 @@ class PeakFitter:
             "multiplet); read their areas summed"
             for run in _stacked(result.peaks)
         ]
+        negative = []
+        if self.poisson_weights and y.min() < 0:
+            negative.append(
+                f"the counts go down to {y.min():.3g}: counts below zero are not raw counts "
+                "(a background-subtracted or normalised export), so the Poisson weights and "
+                "the standard errors are wrong; fit with poisson_weights=False "
+                "(--no-poisson-weights)"
+            )
         left_out = self._left_out(e, y, result)
-        return replace(result, warnings=(*result.warnings, *left_out, *edges, *stacked))
+        warnings = (*result.warnings, *negative, *left_out, *edges, *stacked)
+        return replace(result, warnings=warnings)
 
     def _left_out(self, e: np.ndarray, y: np.ndarray, result: PeakFitResult) -> list[str]:
         """A warning when the fit has no slot left (``max_peaks``; another doublet takes
