@@ -34,6 +34,9 @@ class _HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
 
 JSON_HELP = "print one line of JSON and no progress bar (default: indented JSON)"
 CHECKPOINTS_HELP = "folder of per-epoch checkpoints; a run with the same settings resumes there"
+TRAINED_OUT_HELP = (
+    "weights file written (to replace the committed network, name its file in surrogates/weights/)"
+)
 PEAK_WEIGHTS_HELP = "peak-network weights file of train peakfit --out (default: the committed)"
 #: What ``adaptive serve --plugin`` takes.
 PLUGIN_WHAT = (
@@ -594,9 +597,9 @@ def _check_training_outputs(args, out: str | Path) -> None:
 
 
 def cmd_train_peakfit(args) -> int:
-    from surrogates.peak_net import DEFAULT_WEIGHTS, train_peak_net
+    from surrogates.peak_net import train_peak_net
 
-    out = DEFAULT_WEIGHTS if args.out is None else args.out
+    out = args.out
     _check_training_outputs(args, out)
     with _training(args.checkpoints):
         metrics = train_peak_net(
@@ -608,7 +611,7 @@ def cmd_train_peakfit(args) -> int:
             device=args.device,
             lr=args.lr,
         )
-    print(json.dumps(metrics, indent=2))
+    print(json.dumps({**metrics, "weights": str(out)}, indent=2))
     return 0
 
 
@@ -822,11 +825,10 @@ def cmd_bench_eels(args) -> int:
 
 
 def cmd_train_eels(args) -> int:
-    from surrogates.eels_net import WEIGHTS_DIR
     from surrogates.eels_training import train_eels_net
 
-    default = WEIGHTS_DIR / f"eels_{args.arch}.pt"
-    _check_training_outputs(args, default if args.out is None else args.out)
+    out = f"runs/eels_{args.arch}.pt" if args.out is None else args.out
+    _check_training_outputs(args, out)
     if not 0 <= args.overlap <= 1:  # NaN too; checked before the checkpoint folder is made
         raise InvalidParameterError(
             f"--overlap {args.overlap:g}: must be a share from 0 to 1 (e.g. 0.25)"
@@ -843,13 +845,13 @@ def cmd_train_eels(args) -> int:
             epochs=args.epochs,
             seed=args.seed,
             checkpoint_dir=checkpoints,
-            out_path=args.out,
+            out_path=out,
             device=args.device,
             lr=args.lr,
             augment={"overlap_fraction": args.overlap} if args.overlap else None,
             init=args.init,
         )
-    print(json.dumps(metrics, indent=2))
+    print(json.dumps({**metrics, "weights": str(out)}, indent=2))
     return 0
 
 
@@ -1142,7 +1144,7 @@ def build_parser() -> argparse.ArgumentParser:
     peaknet.add_argument(
         "--checkpoints", default="runs/peak_net_checkpoints", help=CHECKPOINTS_HELP
     )
-    peaknet.add_argument("--out", default=None, help="weights file (default: the committed)")
+    peaknet.add_argument("--out", default="runs/peak_net.pt", help=TRAINED_OUT_HELP)
     peaknet.add_argument("--device", default="cpu", help="cpu, cuda or cuda:N")
     peaknet.add_argument(
         "--lr", type=float, default=3e-3, help="peak learning rate (cosine decay to 0)"
@@ -1159,8 +1161,8 @@ def build_parser() -> argparse.ArgumentParser:
     eelsnet.add_argument(
         "--out",
         default=None,
-        help="weights file, for identify and bench eels --weights and the elements analysis "
-        "option weights (default: the committed)",
+        help=f"{TRAINED_OUT_HELP}; use it as identify and bench eels --weights and the "
+        "elements analysis option weights (default: runs/eels_ARCH.pt)",
     )
     eelsnet.add_argument("--device", default="cpu", help="cpu, cuda or cuda:N")
     eelsnet.add_argument("--lr", type=float, default=2e-3, help="peak learning rate")
