@@ -184,7 +184,10 @@ class Scan:
         points = self._inside(points)
         x, y = self.data()
         if x.size < 2:
-            raise InvalidParameterError(f"{self.name} needs two observations to reconstruct")
+            raise InvalidParameterError(
+                f"{self.name} needs two observations to reconstruct, has {x.size}; measure "
+                "the points it suggests first"
+            )
         unique, inverse = np.unique(x, return_inverse=True)
         means = np.bincount(inverse, y) / np.bincount(inverse)
         return np.interp(points, unique, means), None

@@ -406,6 +406,14 @@ def test_predictions_outside_the_scan_are_refused_not_clamped():
         strategy.predict(np.array([50.0, 150.0]))
 
 
+@pytest.mark.parametrize("n", [0, 1])
+def test_a_prediction_before_two_observations_says_how_many_and_what_to_do(n):
+    strategy = EnergyScan(energy_space(0.0, 100.0), n_initial=5)
+    _feed(strategy, np.linspace(0.0, 100.0, n), 0)
+    with pytest.raises(InvalidParameterError, match=f"two observations .*, has {n}; measure"):
+        strategy.predict(np.array([50.0]))
+
+
 def test_model_predict_outside_the_scan_gets_a_typed_error_reply(server):
     space = {"dimensions": [{"name": "energy", "low": 0.0, "high": 100.0, "units": "eV"}]}
     with Client(server.endpoint, timeout_s=30, retries=1) as client:
