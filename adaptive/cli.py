@@ -1128,8 +1128,9 @@ def build_parser() -> argparse.ArgumentParser:
     peaks.add_argument(
         "--figure",
         default=None,
-        help="figure path, .png added without a suffix matplotlib writes (default FILE.fit.png, or "
-        "FILE.BLOCK.fit.png with --block, in the working folder)",
+        help="figure path, .png added without a suffix matplotlib writes (default FILE.fit.png; "
+        "with --block FILE.BLOCK.fit.png, with --range FILE.LOWtoHIGH.fit.png, in the working "
+        "folder)",
     )
     peaks.add_argument("--weights", default=None, help=PEAK_WEIGHTS_HELP)
     peaks.add_argument("--json", action="store_true", help=JSON_HELP)
