@@ -599,19 +599,18 @@ def _check_training_outputs(args, out: str | Path) -> None:
 def cmd_train_peakfit(args) -> int:
     from surrogates.peak_net import train_peak_net
 
-    out = args.out
-    _check_training_outputs(args, out)
+    _check_training_outputs(args, args.out)
     with _training(args.checkpoints):
         metrics = train_peak_net(
             n_train=args.n_train,
             epochs=args.epochs,
             seed=args.seed,
             checkpoint_dir=args.checkpoints,
-            out_path=out,
+            out_path=args.out,
             device=args.device,
             lr=args.lr,
         )
-    print(json.dumps({**metrics, "weights": str(out)}, indent=2))
+    print(json.dumps({**metrics, "weights": args.out}, indent=2))
     return 0
 
 

@@ -115,8 +115,9 @@ EDGE_MARGIN = 1.0
 #: (max_peaks=1, a line 20-100 % as high 0.8-1.6 eV off) lies 0.11-0.41 FWHM off the fit.
 ON_PEAK = 0.05
 #: Two fitted peaks centred closer than this fraction of the narrower one's FWHM fit one
-#: line whose shape the model misses, not two lines (``_stacked``): the sum of two such
-#: pseudo-Voigts has one maximum, and the simulator's lines lie at least 0.5 FWHM apart.
+#: line whose shape the model misses, not two lines (``_stacked``) nor a spin-orbit doublet
+#: (``doublet_pairings``, ``_doublet_fits``): the sum of two such pseudo-Voigts has one
+#: maximum, and the simulator's lines lie at least 0.5 FWHM apart.
 #: On the first 600 benchmark spectra 2 fits had such a pair, both failures; of the 28
 #: shared 2p fits (free and asymmetric), Cu metal (0.33) and, with asymmetry, Fe metal
 #: (0.38) and Fe2O3 (0.21): asymmetric metal lines and a multiplet.
