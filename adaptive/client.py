@@ -37,6 +37,7 @@ from adaptive.arrays import check_int, is_number
 from adaptive.errors import (
     AnalysisError,
     CampaignStoppedError,
+    InstrumentFailingError,
     InstrumentStateError,
     InvalidParameterError,
     JournalError,
@@ -51,12 +52,14 @@ from adaptive.errors import (
 from adaptive.records import reading_number
 
 # what a driver needs, so that drivers import nothing else of adaptive: the errors its
-# instrument raises, and those of the server's replies it may catch by their class
+# instrument raises, the loop's when it gives up, and those of the server's replies it may
+# catch by their class
 __all__ = [
     "MAX_SUGGESTIONS",
     "AnalysisError",
     "CampaignStoppedError",
     "Client",
+    "InstrumentFailingError",
     "InstrumentStateError",
     "InvalidParameterError",
     "JournalError",

@@ -14,6 +14,7 @@ from adaptive.client import (
     MAX_SUGGESTIONS,
     CampaignStoppedError,
     Client,
+    InstrumentFailingError,
     InvalidParameterError,
     JournalError,
     RemoteError,
@@ -21,7 +22,6 @@ from adaptive.client import (
     ServerStartError,
     ServerUnavailableError,
 )
-from adaptive.errors import InstrumentFailingError
 from drivers.protocols import Instrument, Reading
 
 #: The readings in a row that may fail before ``run_driver`` gives up (its default): a scan
