@@ -21,7 +21,6 @@ from adaptive.objectives import SpectrumObjective
 from adaptive.records import Observation, Suggestion
 from adaptive.space import Space, jitters
 from adaptive.strategies import STRATEGIES, make_strategy
-from adaptive.strategies.batch_bo import BatchBO
 from adaptive.strategy import Strategy
 
 #: The most suggestions one ``suggest`` call makes; ask again for more.
@@ -253,8 +252,9 @@ class Campaign:
         campaign = cls(campaign_id, config, journal)  # validates the strategy before journaling
         _check_new_space(campaign.space, campaign.strategy)
         _check_starting_points(campaign.strategy, campaign.goals)
-        if isinstance(campaign.strategy, BatchBO):
-            campaign.strategy.check_new()
+        check_new = getattr(campaign.strategy, "check_new", None)  # see ``Strategy``
+        if check_new is not None:
+            check_new()
         journal.create_campaign(campaign_id, config)
         return campaign
 

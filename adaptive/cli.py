@@ -850,7 +850,7 @@ def cmd_train_eels(args) -> int:
             augment={"overlap_fraction": args.overlap} if args.overlap else None,
             init=args.init,
         )
-    print(json.dumps({**metrics, "weights": str(out)}, indent=2))
+    print(json.dumps({**metrics, "weights": out}, indent=2))
     return 0
 
 

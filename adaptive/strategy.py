@@ -28,7 +28,9 @@ class Strategy(Protocol):
     again) has its ``suggest`` called with a third argument, ``failed``: the points of failed
     measurements, not to be suggested again (nor counted as measured: an initial design
     replaces them); others (a scan, whose failed reading was likely a beam loss) may
-    suggest them again.
+    suggest them again. A strategy with a ``check_new()`` method has it called when a new
+    campaign is created, before anything is journaled, to refuse settings it cannot serve
+    (raising ``InvalidParameterError``); a journal holding such a campaign still resumes.
     """
 
     name: ClassVar[str]
