@@ -355,7 +355,6 @@ def cmd_fit_peaks(args) -> int:
     energy, counts = region.binding_energy, region.counts
     if bounds is not None:
         where, energy, counts = _cut(where, args.range, bounds, energy, counts)
-    _check_no_gap(where, energy)
     fitter = PeakFitter(
         predictor=predictor,
         basin_hopping=args.basin_hopping,
@@ -364,8 +363,9 @@ def cmd_fit_peaks(args) -> int:
     )
     try:
         result = fitter.fit(energy, counts)
-    except InvalidParameterError as err:  # the fitter's message names no file
-        raise InvalidParameterError(f"{where}: {err}") from None
+    except InvalidParameterError as err:  # the fitter's message names no file nor option
+        cut = str(err).replace("cut the gap(s) away", "cut the gap(s) away with --range")
+        raise InvalidParameterError(f"{where}: {cut}") from None
     named = (args.block or "", (args.range or "").replace(":", "to"))  # 925:948 -> 925to948
     parts = [re.sub(r"[^A-Za-z0-9.-]+", "_", part).strip("._") for part in named]
     default = ".".join([Path(args.file).stem, *filter(None, parts), "fit.png"])
@@ -451,36 +451,6 @@ def _cut(where: str, text: str, bounds: tuple[float, float], energy, counts):
             f"{MIN_WINDOW_EV:g} eV: widen it"
         )
     return told, window, counts[inside]
-
-
-#: A step this many times the energy axis's median step is a gap: a missing row makes 2.
-_GAP_STEPS = 1.5
-
-
-def _check_no_gap(where: str, energy) -> None:
-    """Refuse (m,) ascending binding energies with a step over ``_GAP_STEPS`` times their
-    median step (the fitter needs a uniform one), naming the first and where it is."""
-    import numpy as np
-
-    if energy.size < 3:  # no other step to compare a step with
-        return
-    steps = np.diff(energy)
-    usual = float(np.median(steps))
-    wide = steps > _GAP_STEPS * usual
-    gaps = int(wide.sum())
-    if gaps:
-        at = int(np.argmax(wide))
-        first = f"{steps[at]:.3g} eV between {energy[at]:g} and {energy[at + 1]:g} eV"
-        found = (
-            f"a gap of {first} (its steps are otherwise {usual:.3g} eV): a row may be missing"
-            if gaps == 1
-            else f"{gaps} gaps over its usual {usual:.3g} eV step, the first {first}: rows "
-            "may be missing, or the step changes along the axis"
-        )
-        raise InvalidParameterError(
-            f"{where}: the energy axis has {found}; fill in what is missing, or cut the gap(s) "
-            "away with --range (the fit needs a uniform step)"
-        )
 
 
 def _peak_predictor(weights: str | None):

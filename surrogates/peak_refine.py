@@ -122,12 +122,36 @@ def check_spectrum(binding_energy: np.ndarray, counts: np.ndarray) -> tuple[np.n
         "binding_energy", e, "reverse kinetic-energy-ordered spectra (e[::-1], counts[::-1])"
     )
     if np.ptp(steps) > 0.01 * steps.mean():
-        raise InvalidParameterError(
-            f"binding_energy must have a uniform step, got steps from {steps.min()} to "
-            f"{steps.max()} eV; interpolate onto np.linspace(e[0], e[-1], m)"
-        )
+        raise InvalidParameterError(f"binding_energy must have a uniform step: {_uneven(e, steps)}")
     check_ev_scale(e[None])
     return e, y
+
+
+#: A step this many times the axis's median step is a gap: a missing row makes 2.
+GAP_STEPS = 1.5
+
+
+def _uneven(e: np.ndarray, steps: np.ndarray) -> str:
+    """What is uneven about the (m,) axis ``e`` with (m - 1,) ``steps``, and its repair:
+    the first gap (a step over ``GAP_STEPS`` x the median) named where it is, else the
+    steps' range."""
+    usual = float(np.median(steps))
+    wide = steps > GAP_STEPS * usual
+    gaps = int(wide.sum())
+    if not gaps:
+        return (
+            f"got steps from {steps.min():.3g} to {steps.max():.3g} eV; interpolate onto "
+            "np.linspace(e[0], e[-1], m)"
+        )
+    at = int(np.argmax(wide))
+    first = f"{steps[at]:.3g} eV between {e[at]:g} and {e[at + 1]:g} eV"
+    found = (
+        f"a gap of {first} (its steps are otherwise {usual:.3g} eV): a row may be missing"
+        if gaps == 1
+        else f"{gaps} gaps over its usual {usual:.3g} eV step, the first {first}: rows may be "
+        "missing, or the step changes along the axis"
+    )
+    return f"it has {found}; fill in what is missing, or cut the gap(s) away"
 
 
 def parse_peaks(peaks: Sequence) -> np.ndarray:

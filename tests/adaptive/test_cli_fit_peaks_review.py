@@ -40,19 +40,19 @@ def test_a_gap_in_the_energy_axis_is_named_where_it_is(c1s, capsys):  # noqa: F8
     gap = Path("gap.txt")
     gap.write_text("".join(rows[:50] + rows[51:]))  # the row of 284.90 eV deleted
     assert _refused([gap], capsys) == (
-        "error: gap.txt: the energy axis has a gap of 0.2 eV between 284.8 and 285 eV (its "
-        "steps are otherwise 0.1 eV): a row may be missing; fill in what is missing, or cut the "
-        "gap(s) away with --range (the fit needs a uniform step)\n"
+        "error: gap.txt: binding_energy must have a uniform step: it has a gap of 0.2 eV between "
+        "284.8 and 285 eV (its steps are otherwise 0.1 eV): a row may be missing; fill in what "
+        "is missing, or cut the gap(s) away with --range\n"
     )
     assert main(["fit", "peaks", str(gap), "--range", "285:", "--json"]) == 0  # cut away
     assert json.loads(capsys.readouterr().out)["range"] == [285.0, 295.0]
     e = np.concatenate([np.arange(280.0, 285.0, 0.1), np.arange(285.0, 295.0, 0.2)])
     Path("uneven.txt").write_text("".join(f"{x:.2f}\t{1000 + x}\n" for x in e))
     assert _refused(["uneven.txt"], capsys) == (
-        "error: uneven.txt: the energy axis has 49 gaps over its usual 0.1 eV step, the first "
-        "0.2 eV between 285 and 285.2 eV: rows may be missing, or the step changes along the "
-        "axis; fill in what is missing, or cut the gap(s) away with --range (the fit needs a "
-        "uniform step)\n"
+        "error: uneven.txt: binding_energy must have a uniform step: it has 49 gaps over its "
+        "usual 0.1 eV step, the first 0.2 eV between 285 and 285.2 eV: rows may be missing, or "
+        "the step changes along the axis; fill in what is missing, or cut the gap(s) away with "
+        "--range\n"
     )
 
 

@@ -14,6 +14,7 @@ from surrogates.peak_refine import (
     RATIO_BOUNDS,
     _Doublets,
     _Model,
+    check_spectrum,
     guess_peaks,
     parse_peaks,
     peak_areas,
@@ -299,6 +300,19 @@ def test_guess_peaks_finds_separated_peaks():
 def test_bad_spectrum_is_rejected(energy, counts, message):
     with pytest.raises(InvalidParameterError, match=message):
         refine_peaks(energy, counts, [])
+
+
+def test_a_gap_in_the_axis_is_named_where_it_is_and_an_even_drift_by_its_steps():
+    e = np.r_[np.arange(280.0, 285.0, 0.1), np.arange(285.1, 290.0, 0.1)]  # 285.0 missing
+    with pytest.raises(InvalidParameterError) as gap:
+        check_spectrum(e, np.ones(e.size))
+    assert str(gap.value).startswith(
+        "binding_energy must have a uniform step: it has a gap of 0.2 eV between 284.9 and "
+        "285.1 eV (its steps are otherwise 0.1 eV): a row may be missing; fill in"
+    )
+    drift = 280.0 + np.cumsum(np.tile([0.10, 0.11], 60))  # uneven, no step 1.5x the median
+    with pytest.raises(InvalidParameterError, match=r"steps from 0.1 to 0.11 eV; interpolate"):
+        check_spectrum(drift, np.ones(drift.size))
 
 
 @pytest.mark.parametrize(
