@@ -105,7 +105,7 @@ class Journal:
         self.path = Path(path)
         self.serving = serving
         self._lock = threading.RLock()
-        self._db = None
+        self._db, self._closed = None, False
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self._refuse_path()
@@ -215,6 +215,17 @@ class Journal:
     def close(self) -> None:
         with self._lock:  # after another thread's transaction, not in its middle
             self._db.close()
+            self._closed = True
+
+    def _check_open(self) -> None:
+        """Raise unless the journal is open (a stopping server closes it under requests
+        that outlive its grace)."""
+        if self._closed:
+            raise JournalError(
+                f"the journal {str(self.path)!r} is closed (a stopping server closes it under "
+                "requests still running after its grace): nothing more of this request was "
+                "journaled; send it again once a server serves the journal"
+            )
 
     def _execute(self, sql: str, args: tuple = ()) -> list[tuple]:
         """Run one statement and return all its rows, read under the lock (so no other
@@ -222,6 +233,7 @@ class Journal:
         aside) are JournalErrors."""
         try:
             with self._lock:
+                self._check_open()
                 return self._db.execute(sql, args).fetchall()
         except sqlite3.IntegrityError:
             raise
@@ -242,6 +254,7 @@ class Journal:
         """``_execute`` a write; one outside a transaction first checks the file (see
         ``_check_file``), as ``transaction()`` does before its commit."""
         with self._lock:
+            self._check_open()
             if not self._db.in_transaction:
                 self._check_file()
             return self._execute(sql, args)

@@ -36,6 +36,18 @@ def test_duplicate_campaign_id_rejected(journal):
     assert journal.campaign("c1")["config"] == CONFIG
 
 
+def test_a_closed_journal_says_so_on_writes_and_reads_not_that_its_file_failed(tmp_path):
+    # a request still running after a stopping server's grace read "closed database ...
+    # check that the file and its disk are healthy", or, on a put, a ProgrammingError
+    journal = Journal(tmp_path / "journal.sqlite")
+    journal.create_campaign("c1", CONFIG)
+    journal.close()
+    for use in (lambda: journal.create_campaign("c2", CONFIG), lambda: journal.campaign("c1")):
+        with pytest.raises(JournalError, match=r"is closed \(a stopping server .* send it again"):
+            use()
+    assert Journal(tmp_path / "journal.sqlite").campaign_ids() == ["c1"]
+
+
 def test_unknown_campaign(journal):
     with pytest.raises(UnknownCampaignError, match="nope"):
         journal.campaign("nope")
