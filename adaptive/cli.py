@@ -825,13 +825,17 @@ def cmd_train_eels(args) -> int:
 
 
 def _add_command(commands, name: str, summary: str) -> argparse.ArgumentParser:
-    """A subcommand whose ``--help`` starts with ``summary`` and shows the defaults."""
-    return commands.add_parser(
+    """A subcommand whose ``--help`` starts with ``summary`` and shows the defaults; the
+    innermost one parsed is ``args.command_parser``, which ``main`` has refuse what it does
+    not know (with its own usage, not the top level's)."""
+    command = commands.add_parser(
         name,
         help=summary.replace("%", "%%"),  # argparse %-formats help, not descriptions
         description=summary,
         formatter_class=_HelpFormatter,
     )
+    command.set_defaults(command_parser=command)
+    return command
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -1145,7 +1149,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    args, unknown = build_parser().parse_known_args(argv)
+    if unknown:  # the top level's usage would hide the options of the command that was meant
+        args.command_parser.error(f"unrecognized arguments: {' '.join(unknown)}")
     try:
         code = args.func(args)
         sys.stdout.flush()  # a reader that left shows here, not at exit

@@ -707,3 +707,18 @@ def test_fit_peaks_refuses_a_bad_range_in_one_line(tmp_path, monkeypatch, capsys
     out, err = capsys.readouterr()
     assert out == "" and err.startswith(f"error: {message.replace('CUO', str(CUO))}"), err
     assert err.count("\n") == 1 and list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    "argv, usage",
+    [
+        (["serve", "--port", "5555"], "usage: adaptive serve [-h] [--bind BIND]"),
+        (["fit", "peaks", "x.txt", "--blok", "C 1s"], "usage: adaptive fit peaks [-h]"),
+    ],
+)
+def test_an_unknown_option_shows_the_usage_of_the_command_it_was_given_to(argv, usage, capsys):
+    # "usage: adaptive [-h] {serve,simulate,...}" hid serve's --bind
+    with pytest.raises(SystemExit, match="2"):
+        main(argv)
+    err = capsys.readouterr().err
+    assert err.startswith(usage) and f"error: unrecognized arguments: {' '.join(argv[-2:])}" in err
