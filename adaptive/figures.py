@@ -19,6 +19,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
 from adaptive.errors import InvalidParameterError
+from adaptive.objectives import inside_target, minmax
 
 #: Characters per line of the warnings above the identification figure's spectrum.
 WARNING_WIDTH = 110
@@ -117,18 +118,43 @@ def plot_spectrum_match(
     target: np.ndarray,
     title: str = "",
 ) -> Path:
-    """The best measured spectrum beside the target, both min-max normalised.
+    """The best measured spectrum beside the target, as ``target_loss`` compares them:
+    on the spectrum's channels inside the target's range, the target interpolated onto
+    them, both min-max normalised there.
 
     Args:
         x, spectrum: (n,) the measured spectrum.
         target_x, target: (m,) the target.
+
+    Raises:
+        InvalidParameterError: ``x`` covers too little of the target's range, or the
+            spectrum or target is constant on the channels inside it.
     """
+    x, spectrum = np.asarray(x, dtype=float), np.asarray(spectrum, dtype=float)
+    target_x = np.asarray(target_x, dtype=float)
+    inside = inside_target(x, target_x)
+    window = x[inside]
+    compared = np.interp(window, target_x, target)
     fig = Figure(figsize=(8, 4.5))
     ax = fig.subplots()
-    ax.plot(target_x, _unit_range(target), "k--", lw=2, label="target")
-    ax.plot(x, _unit_range(spectrum), color="C3", label="best recipe (median of its droplets)")
+    ax.plot(
+        window,
+        minmax("target (on the spectrum's wavelengths)", compared),
+        "k--",
+        lw=2,
+        label="target",
+    )
+    ax.plot(
+        window,
+        minmax("spectrum (inside the target's range)", spectrum[inside]),
+        color="C3",
+        label="best recipe (median of its droplets)",
+    )
     ax.set_xlabel("wavelength (nm)")
-    ax.set_ylabel("normalised absorbance")
+    ylabel = "normalised absorbance"
+    if not inside.all():
+        ylabel = f"absorbance normalised over the target's {target_x[0]:g}-{target_x[-1]:g} nm"
+    ax.set_ylabel(ylabel)
     ax.set_title(title)
     ax.legend()
     fig.tight_layout()
@@ -303,7 +329,3 @@ def _close(fig) -> None:
     pyplot = sys.modules.get("matplotlib.pyplot")  # not imported: no pyplot figure exists
     if pyplot is not None:
         pyplot.close(fig)
-
-
-def _unit_range(values: np.ndarray) -> np.ndarray:
-    return (values - values.min()) / (np.ptp(values) or 1.0)

@@ -135,7 +135,7 @@ def _pair(a: Any, b: Any, x: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return a, b, x
 
 
-def _minmax(name: str, y: np.ndarray) -> np.ndarray:
+def minmax(name: str, y: np.ndarray) -> np.ndarray:
     """Min-max normalise along the last axis; ``y`` is ``n`` or ``k x n``."""
     lo = y.min(axis=-1, keepdims=True)
     span = y.max(axis=-1, keepdims=True) - lo
@@ -149,7 +149,7 @@ def _minmax(name: str, y: np.ndarray) -> np.ndarray:
     return (y - lo) / span
 
 
-def _inside_target(x: np.ndarray, target_x: np.ndarray) -> np.ndarray:
+def inside_target(x: np.ndarray, target_x: np.ndarray) -> np.ndarray:
     """Mask (n,) of the channels of the axis ``x`` (n,) inside the range of ``target_x`` (m,).
 
     Raises:
@@ -216,10 +216,10 @@ def target_losses(
     tx = _as_axis("target_wavelengths", target_wavelengths)
     ty = _as_vector("target", target)
     _same_length("target", ty, "target_wavelengths", tx)
-    inside = _inside_target(x, tx)
+    inside = inside_target(x, tx)
     x, s = x[inside], s[:, inside]
-    t_n = _minmax("target (interpolated onto the spectrum's wavelengths)", np.interp(x, tx, ty))
-    s_n = _minmax("spectra", s)
+    t_n = minmax("target (interpolated onto the spectrum's wavelengths)", np.interp(x, tx, ty))
+    s_n = minmax("spectra", s)
     cos = np.clip((s_n @ t_n) / (np.linalg.norm(s_n, axis=1) * np.linalg.norm(t_n)), -1.0, 1.0)
     return 1.0 - cos * peak_factor(s.max(axis=1))
 
@@ -527,7 +527,7 @@ class SpectrumObjective:
 
     def inside(self, x: Any) -> np.ndarray:
         """Validate a measured axis; return the mask of its channels inside the target's range."""
-        return _inside_target(_as_axis("x", x), self.target_x)
+        return inside_target(_as_axis("x", x), self.target_x)
 
     def _overlap(self, x: Any, y: Any) -> tuple[np.ndarray, np.ndarray]:
         """Validate a measured spectrum; return its channels inside the target's range."""
@@ -553,7 +553,7 @@ class SpectrumObjective:
             return target_loss(x, y, self.target_x, self.target_y)
         t = np.interp(x, self.target_x, self.target_y)
         if self.normalise:
-            t, y = _minmax("target (on the spectrum's axis)", t), _minmax("y", y)
+            t, y = minmax("target (on the spectrum's axis)", t), minmax("y", y)
         fn = SIMILARITIES[self.measure]
         if self.measure == "dtw":
             value = dtw(t, y, x, window=self.dtw_window)
@@ -583,7 +583,7 @@ class SpectrumObjective:
             return target_losses(x, spectra, self.target_x, self.target_y)
         t = np.interp(x, self.target_x, self.target_y)
         if self.normalise:
-            t, spectra = _minmax("target (on the spectrum's axis)", t), _minmax("spectra", spectra)
+            t, spectra = minmax("target (on the spectrum's axis)", t), minmax("spectra", spectra)
         window = x.size if self.dtw_window is None else self.dtw_window
         return np.sqrt(_dtw_costs(t, spectra, window))
 

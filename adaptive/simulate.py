@@ -558,7 +558,7 @@ def simulate_synthesis(
         "best_loss": last["best_so_far"],
         "best_loss_by_round": [r["best_so_far"] for r in insights["rounds"]],
         "median_loss_by_round": [r["median"] for r in insights["rounds"]],
-        "median_loss_by_source": median_by_source(insights["rounds"][1:]),  # after the design
+        **median_by_source(insights["rounds"][1:]),  # after the design
         "shap_importance_last_round": last["shap_importance"],
         "shap_importance_net_last_round": last["shap_importance_net"],
         "figures": [str(f) for f in figures],
@@ -566,18 +566,44 @@ def simulate_synthesis(
     }
 
 
-def median_by_source(rounds: list[dict]) -> dict[str, float]:
-    """The median objective of each source's recipes, pooled over ``rounds``.
+def median_by_source(rounds: list[dict]) -> dict:
+    """The median objective of each source's recipes, pooled like for like.
+
+    Only the rounds in which every source proposed are pooled: with ``--model mix`` the
+    GP proposes alone in round 1, from the design only, and pooling that round would
+    set the GP's early recipes against the network's later ones. When no round holds
+    every source (``--model net``: the GP in round 1, the network after), each source
+    is pooled over its own rounds and a note says the medians are not comparable.
 
     Args:
-        rounds: ``campaign_insights`` rounds; their ``values_by_source`` map a source
-            ("design", "gp", "net") to the objective of each of its recipes (n_s,).
+        rounds: ``campaign_insights`` rounds; their ``"round"`` numbers them and their
+            ``values_by_source`` map a source ("design", "gp", "net") to the objective
+            of each of its recipes (n_s,).
+
+    Returns:
+        The summary's ``median_loss_by_source`` ({source: median}),
+        ``median_loss_rounds_pooled`` ({source: [round, ...]}) and
+        ``median_loss_note`` (None when the medians compare like for like).
     """
-    pooled: dict[str, list[float]] = {}
-    for r in rounds:
-        for source, values in r["values_by_source"].items():
-            pooled.setdefault(source, []).extend(values)
-    return {source: float(np.median(values)) for source, values in pooled.items()}
+    sources = list(dict.fromkeys(s for r in rounds for s in r["values_by_source"]))
+    shared = [r for r in rounds if set(r["values_by_source"]) == set(sources)]
+    pooled = {s: [r for r in shared or rounds if s in r["values_by_source"]] for s in sources}
+    note = None
+    if len(sources) > 1 and not shared:
+        note = (
+            f"{', '.join(sources[:-1])} and {sources[-1]} never proposed in the same round: "
+            "each median pools its own source's rounds (median_loss_rounds_pooled) and "
+            "later rounds learn from more data, so these medians are not a like-for-like "
+            "comparison"
+        )
+    return {
+        "median_loss_by_source": {
+            s: float(np.median([v for r in pooled[s] for v in r["values_by_source"][s]]))
+            for s in sources
+        },
+        "median_loss_rounds_pooled": {s: [r["round"] for r in pooled[s]] for s in sources},
+        "median_loss_note": note,
+    }
 
 
 def best_droplets(space: Space, best: np.ndarray, observations: list) -> np.ndarray:

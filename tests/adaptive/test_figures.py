@@ -20,6 +20,7 @@ from adaptive.figures import (
     plot_spectrum_match,
     save_figure,
 )
+from adaptive.objectives import peak_factor, target_loss
 
 ROOT = Path(__file__).resolve().parents[2]
 PNG = b"\x89PNG\r\n\x1a\n"
@@ -223,3 +224,26 @@ def test_identification_ticks_each_threshold_and_writes_the_warnings(tmp_path, s
     assert names == ["F", "Mn", "O"] and xs == [thresholds[n] for n in names]
     assert " ".join(spectrum.get_title(loc="left").split()) == warning
     assert "threshold" in bars.get_xlabel()
+
+
+def test_the_spectrum_match_draws_what_the_loss_compared_on_a_narrow_target(tmp_path, saved):
+    # a ramp over 500-550 nm scored 0.0059, but the spectrum was normalised over 380-800 nm
+    # and ran flat (0.87-0.98) beside the target climbing 0 -> 1
+    x = np.arange(380.0, 801.0)
+    spectrum = 0.9 * np.exp(-(((x - 420.0) / 30.0) ** 2)) + 0.002 * (x - 380.0)
+    target_x = np.linspace(500.0, 550.0, 11)
+    target = np.linspace(0.0, 1.0, 11)
+    plot_spectrum_match(tmp_path / "match.png", x, spectrum, target_x, target)
+    ax = saved[0].axes[0]
+    lines = {line.get_label(): line for line in ax.lines}
+    drawn, aimed = lines["best recipe (median of its droplets)"], lines["target"]
+    window = (x >= 500.0) & (x <= 550.0)
+    part = spectrum[window]
+    np.testing.assert_array_equal(drawn.get_xdata(), x[window])
+    np.testing.assert_allclose(drawn.get_ydata(), (part - part.min()) / np.ptp(part))
+    np.testing.assert_allclose(aimed.get_ydata(), np.interp(x[window], target_x, target))
+    a, b = drawn.get_ydata(), aimed.get_ydata()
+    cosine = a @ b / (np.linalg.norm(a) * np.linalg.norm(b))
+    loss = target_loss(x, spectrum, target_x, target)
+    assert 1.0 - cosine * peak_factor(part.max()) == pytest.approx(loss)
+    assert ax.get_ylabel() == "absorbance normalised over the target's 500-550 nm"
