@@ -30,7 +30,13 @@ from adaptive.errors import InvalidParameterError
 from adaptive.figures import save_figure
 from simulators.eels import ELEMENTS
 from simulators.eels_files import NavigationAxis, to_channels
-from surrogates.eels_identifier import INFERENCE_BATCH, EELSIdentifier, domain_warnings
+from surrogates.eels_identifier import (
+    INFERENCE_BATCH,
+    EELSIdentifier,
+    channel_noise,
+    domain_warnings,
+    varies_beyond_noise,
+)
 from surrogates.threads import one_torch_thread
 
 #: Smallest fraction of the identified pixels above threshold for an element to be present.
@@ -56,12 +62,8 @@ PRESENT_RULE = (
     f"{MIN_COHERENT:.0%} of them beside another such pixel (any, in an image of under "
     f"{MIN_COHERENCE_PIXELS} pixels)"
 )
-#: A pixel has signal when the least-squares slope of its counts over the window is more
-#: than this many standard errors from zero (``_has_signal``) ...
-SIGNAL_SIGMAS = 5.0
-#: ... or the chi-square of its window's 8 block means about their mean exceeds this ...
-SIGNAL_CHI2 = 50.0
-#: ... or its mean count is more than this many times its channel noise (bright).
+#: A pixel has signal when its counts vary beyond their noise (``varies_beyond_noise``) or
+#: their mean is more than this many times their channel noise (bright; ``_has_signal``).
 BRIGHT_SIGMAS = 8.0
 #: Each pixel's outcome, the last column of ``_block_probabilities``.
 IDENTIFIED, UNREADABLE, NO_SIGNAL = 0, 1, 2
@@ -102,14 +104,12 @@ class CubeResult:
 
 def _has_signal(counts: np.ndarray, energy: np.ndarray) -> np.ndarray:
     """(n, m) counts of the pixels' own channels in the window, at ``energy`` (m,) ->
-    (n,) bool: some count is positive, and the counts' least-squares slope is more than
-    ``SIGNAL_SIGMAS`` standard errors from zero, or the chi-square of the 8 block means
-    about their mean exceeds ``SIGNAL_CHI2``, or the mean exceeds ``BRIGHT_SIGMAS`` times
-    the noise per channel.
+    (n,) bool: some count is positive, and the counts vary beyond their noise
+    (``varies_beyond_noise``: a slope or block means), or their mean exceeds
+    ``BRIGHT_SIGMAS`` times the noise per channel (``channel_noise``).
 
-    The noise per channel is estimated from the differences between neighbouring
-    channels (rms / sqrt 2), which a few edges hardly raise; on the measured channels,
-    not the 1 eV ones, which interpolation correlates at steps over 1 eV. Measured on
+    The noise is estimated on the measured channels, not the 1 eV ones, which
+    interpolation correlates at steps over 1 eV. Measured on
     vacuum (Poisson 3 or normal read noise, 4e5 pixels): signal in 1e-4 of the pixels of
     a 30-channel window, in none of 100 or 800 channels. Simulated core-loss spectra at
     10 counts at their peak: 11 of 300 have no signal (nearly flat ones), 3 of 300 at 50;
@@ -117,16 +117,8 @@ def _has_signal(counts: np.ndarray, energy: np.ndarray) -> np.ndarray:
     at 8. Bright spectra (Poisson, over 64 counts per channel) have signal in any window.
     """
     counts = counts.astype(float)
-    noise = np.sqrt(np.mean(np.diff(counts, axis=1) ** 2, axis=1) / 2)
-    x = energy - energy.mean()
-    slope = np.abs(counts @ x) / np.sqrt(x @ x)
-    parts = np.array_split(counts, min(8, counts.shape[1]), axis=1)
-    sizes = np.array([part.shape[1] for part in parts])
-    means = np.stack([part.mean(axis=1) for part in parts], axis=1)
-    spread = (sizes * (means - counts.mean(axis=1, keepdims=True)) ** 2).sum(axis=1)
-    varies = (slope > SIGNAL_SIGMAS * noise) | (spread > SIGNAL_CHI2 * noise**2)
-    bright = counts.mean(axis=1) > BRIGHT_SIGMAS * noise
-    return (varies | bright) & (counts.max(axis=1) > 0)
+    bright = counts.mean(axis=1) > BRIGHT_SIGMAS * channel_noise(counts)
+    return (varies_beyond_noise(counts, energy) | bright) & (counts.max(axis=1) > 0)
 
 
 def _fill_gaps(counts: np.ndarray, energy: np.ndarray) -> np.ndarray:
