@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -300,6 +301,31 @@ def _check_weights_unchanged(config: dict) -> None:
         )
 
 
+def _region_advice(step: Any, value: str) -> str:
+    """For a peak fit ``step`` asked for ``value``, a feature it does not give, that is
+    ``area_<name>`` or ``area_fraction_<name>``: how to define region ``name``; else ''."""
+    from surrogates.peak_result import check_regions
+
+    region = re.fullmatch(r"area_(?:fraction_)?(.+)", value)
+    if not isinstance(step, PeakAnalysis) or region is None:
+        return ""
+    name = region[1]
+    try:  # a name a region may have (not area_2's 2, nor area_ratio_2's ratio_2)
+        check_regions({name: [0.0, 1.0]})
+    except InvalidParameterError:
+        return ""
+    window = f'"{name}": [LOW, HIGH]'
+    add = (
+        f'add {window} to the "regions" option, which names only {sorted(step.regions)}'
+        if step.regions
+        else f'add "regions": {{{window}}} to the options'
+    )
+    return (
+        f"; no region {name!r} is defined: for the area of the peaks in a window, {add} "
+        "(LOW, HIGH: binding energies, eV)"
+    )
+
+
 class Analysis:
     """An analysis step built from its config; call it on a spectrum for features and value.
 
@@ -351,7 +377,7 @@ class Analysis:
         if self.value is not None and self.value not in names:
             raise InvalidParameterError(
                 f"the {config['name']} analysis gives no feature {self.value!r}; value names "
-                f"one of {sorted(names)}, or is null"
+                f"one of {sorted(names)}, or is null{_region_advice(self.step, self.value)}"
             )
 
     def __call__(self, spectrum: Spectrum) -> tuple[dict[str, Any], float | None]:

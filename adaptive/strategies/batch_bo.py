@@ -234,21 +234,33 @@ class BatchBO:
     # ------------------------------------------------------------------ data
     def check_new(self) -> None:
         """Refuse, for a new campaign only (a journal holding one still resumes, asked in
-        parts or stopped), a ``q`` the greedy batch method cannot pick in one request, and
-        a space of lattice dimensions whose feasible recipes are fewer than the design."""
+        parts or stopped), a ``q`` the greedy batch method cannot pick in one request, a
+        space of lattice dimensions whose feasible recipes are fewer than the design, and
+        constraints (in the search box) too tight for the initial design to be drawn: the
+        same seeded draw ``suggest`` makes, which would fail there on every request."""
         _check_greedy_batch(self.batch_method, f"the option q={self.q}", self.q)
-        n = None if self.pool is not None else self._n_feasible
-        if n is None or n >= self.n_initial:
+        if self.pool is not None:
             return
-        labels = [c.describe() for c in self.space.constraints]
-        under = f", under the constraints {labels}" if labels else ""
-        smaller = f"pass n_initial={n} or less, or " if n >= 2 else ""
-        raise InvalidParameterError(
-            f"the space holds {n} feasible recipe{'s' * (n != 1)} (its integer, categorical "
-            f"and stepped dimensions' values{under}), fewer than the n_initial="
-            f"{self.n_initial} of the initial design; {smaller}widen the space"
-            + (" or loosen the constraints" if labels else "")
-        )
+        n = self._n_feasible
+        if n is not None and n < self.n_initial:
+            labels = [c.describe() for c in self.space.constraints]
+            under = f", under the constraints {labels}" if labels else ""
+            smaller = f"pass n_initial={n} or less, or " if n >= 2 else ""
+            raise InvalidParameterError(
+                f"the space holds {n} feasible recipe{'s' * (n != 1)} (its integer, "
+                f"categorical and stepped dimensions' values{under}), fewer than the "
+                f"n_initial={self.n_initial} of the initial design; {smaller}widen the space"
+                + (" or loosen the constraints" if labels else "")
+            )
+        try:
+            self._design()
+        except InvalidParameterError as err:
+            box = "; or widen search_box" if self.search_box else ""
+            raise InvalidParameterError(
+                f"the campaign was not created: its initial {self.initial_design} design "
+                f"(n_initial={self.n_initial}) cannot be drawn, so it could never suggest a "
+                f"recipe: {err}{box}"
+            ) from None
 
     def _check_box(self, box) -> dict[str, list[float]]:
         if box is None:
@@ -578,9 +590,9 @@ class BatchBO:
                 Suggestion(free[i], f"{self.name}:design", None, "random pick from the pool")
                 for i in picks
             ]
-        make = DESIGNS[self.initial_design]
-        design = make(self._box_space(), self.n_initial, self.seed)
+        design = self._design()
         if n_lost:
+            make = DESIGNS[self.initial_design]
             more = min(n_lost, MAX_POINTS)
             design += make(self._box_space(), more, np.random.default_rng([self.seed, n_lost]))
         design = [self.space.validate(p) for p in design]
@@ -588,6 +600,10 @@ class BatchBO:
         free = [p for p, h in zip(design, hit, strict=True) if not h][:n]
         label = f"initial {self.initial_design} design"
         return [Suggestion(p, f"{self.name}:design", None, label) for p in free]
+
+    def _design(self) -> list[dict[str, Any]]:
+        """The seeded initial design's ``n_initial`` points (in the search box, if any)."""
+        return DESIGNS[self.initial_design](self._box_space(), self.n_initial, self.seed)
 
     def _box_space(self, constraints: tuple | None = None) -> Space:
         """The space narrowed to the search box, each bound moved out onto the values its

@@ -362,6 +362,41 @@ def test_a_peak_fit_value_may_name_a_region_feature_but_no_other_region():
         Analysis({"name": "peak_fit", "options": options, "value": "area_sat"})
 
 
+@pytest.mark.parametrize(
+    ("options", "value", "advice"),
+    [
+        ({}, "area_sat", 'add "regions": {"sat": [LOW, HIGH]} to the options'),
+        ({}, "area_fraction_sat", 'add "regions": {"sat": [LOW, HIGH]} to the options'),
+        (
+            {"regions": {"main": [930, 936]}},
+            "area_sat",
+            """add "sat": [LOW, HIGH] to the "regions" option, which names only ['main']""",
+        ),
+    ],
+)
+def test_a_peak_fit_value_of_an_undefined_region_says_how_to_define_it(options, value, advice):
+    with pytest.raises(InvalidParameterError, match=f"gives no feature '{value}'") as info:
+        Analysis({"name": "peak_fit", "options": options, "value": value})
+    assert f"no region 'sat' is defined: for the area of the peaks in a window, {advice} " in str(
+        info.value
+    )
+    assert str(info.value).endswith("(LOW, HIGH: binding energies, eV)")
+    for per_peak in ("area_5", "area_ratio_5"):  # beyond max_peaks=5: no region meant
+        with pytest.raises(InvalidParameterError, match="or is null$"):
+            Analysis({"name": "peak_fit", "options": options, "value": per_peak})
+
+
+def test_the_server_tells_a_region_value_without_regions_to_add_them(server):
+    analysis = {"name": "peak_fit", "options": {}, "value": "area_sat"}
+    with Client(server.endpoint, timeout_s=30, retries=0) as client:
+        with pytest.raises(RemoteError, match='add "regions": {"sat": \\[LOW, HIGH\\]}') as err:
+            client.call(
+                "campaign_create", space=SPACE, strategy={"name": "random"}, analysis=analysis
+            )
+        assert err.value.type == "InvalidParameterError"
+        assert client.call("campaign_list") == []
+
+
 def test_a_peak_fit_uses_the_weights_file_it_names(tmp_path):
     # the committed weights were always loaded
     path = marked_weights(tmp_path / "retrained.pt")

@@ -6,8 +6,9 @@ import numpy as np
 import pytest
 
 from adaptive.bench_pool import pool_space, run_pool_campaign
+from adaptive.client import Client
 from adaptive.designs import MAX_DRAWS
-from adaptive.errors import InvalidParameterError, OutOfSpaceError
+from adaptive.errors import InvalidParameterError, OutOfSpaceError, RemoteError
 from adaptive.objectives import SpectrumObjective, reduce_spectra, target_loss
 from adaptive.records import Observation, Spectrum
 from adaptive.simulate import GOAL_RECIPE, synthesis_space
@@ -725,3 +726,38 @@ def test_predict_takes_m_by_d_recipes_or_one_recipe_and_refuses_other_shapes():
     for bad in (rows.T, rows.reshape(1, 6)[:, :4], rows[0, :1].repeat(3)):
         with pytest.raises(InvalidParameterError, match=r"points must be an \(m, 2\) array, "):
             strategy.predict(bad)
+
+
+FLOWS = [{"name": "flowA", "low": 0, "high": 100}, {"name": "flowB", "low": 0, "high": 100}]
+NEARLY_FULL = {"coefficients": {"flowA": 1, "flowB": 1}, "lower": 199.99}
+
+
+@pytest.mark.parametrize("design", ["lhs", "sobol", "random"])
+def test_constraints_too_tight_for_the_initial_design_are_refused_at_creation(server, design):
+    # accepted before, and then every suggestions_get failed: the campaign was stuck
+    space = {"dimensions": FLOWS, "constraints": [NEARLY_FULL]}
+    strategy = {"name": "batch_bo", "options": {"initial_design": design}}
+    with Client(server.endpoint, timeout_s=30, retries=0) as client:
+        with pytest.raises(RemoteError) as err:
+            client.call("campaign_create", campaign_id="c", space=space, strategy=strategy)
+        assert err.value.type == "InvalidParameterError"
+        assert (
+            f"InvalidParameterError: the campaign was not created: its initial {design} design "
+            "(n_initial=15) cannot be drawn, so it could never suggest a recipe: found only 0 "
+            "distinct feasible points of the 15 asked for"
+        ) in str(err.value)
+        assert "['199.99 <= flowA+flowB'] leave too little feasible volume" in str(err.value)
+        assert client.call("campaign_list") == []
+
+
+def test_a_search_box_too_tight_for_the_initial_design_is_refused_saying_widen_it():
+    space = Space.from_dict(
+        {
+            "dimensions": FLOWS,
+            "constraints": [{"coefficients": {"flowA": 1, "flowB": 1}, "lower": 150}],
+        }
+    )
+    strategy = BatchBO(space, q=4, search_box={"flowA": [0, 50.001]})  # flowA >= 50 holds
+    with pytest.raises(InvalidParameterError, match="initial lhs design .* widen search_box$"):
+        strategy.check_new()
+    BatchBO(space, q=4, search_box={"flowA": [0, 60]}).check_new()
