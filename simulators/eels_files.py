@@ -119,21 +119,49 @@ def _point(i: int, lines: np.ndarray | None) -> str:
 
 
 def _ascending_steps(
-    energy: np.ndarray, where: str = "", lines: np.ndarray | None = None
+    energy: np.ndarray,
+    where: str = "",
+    lines: np.ndarray | None = None,
+    counts: np.ndarray | None = None,
 ) -> np.ndarray:
     """Steps (m - 1,) of ``energy`` (m,); a ValueError (prefixed ``where``, naming the point
-    by its file line when ``lines`` (m,) are known) unless all > 0."""
+    by its file line when ``lines`` (m,) are known) unless all > 0, which says that energy
+    and ``counts`` (..., m) look swapped when they do (``_swapped``)."""
     step = np.diff(energy)
     if (step <= 0).any():
         i = int(np.argmax(step <= 0))
-        fix = "reverse both arrays" if (step < 0).all() else "sort the spectrum by energy"
-        found = (
-            f"{_point(i + 1, lines)} repeats {energy[i]} eV; remove the duplicate points"
-            if step[i] == 0
-            else f"{_point(i + 1, lines)} ({energy[i + 1]} eV) follows {energy[i]} eV; {fix}"
+        point = _point(i + 1, lines)
+        if step[i] == 0:
+            found, fix = f"{point} repeats {energy[i]} eV", "remove the duplicate points"
+        else:
+            found = f"{point} ({energy[i + 1]} eV) follows {energy[i]} eV"
+            fix = "reverse both arrays" if (step < 0).all() else "sort the spectrum by energy"
+        swapped = _swapped(energy, counts)
+        advice = (
+            f", {swapped}: energy and counts look swapped; give the energy loss first "
+            "(the first column, or x) and the counts second"
+            if swapped
+            else f"; {fix}"
         )
-        raise ValueError(f"{where}energy must increase strictly (positive dispersion), but {found}")
+        raise ValueError(
+            f"{where}energy must increase strictly (positive dispersion), but {found}{advice}"
+        )
     return step
+
+
+def _swapped(energy: np.ndarray, counts: np.ndarray | None) -> str:
+    """Why ``energy`` (m,), which does not ascend, and ``counts`` (..., m) look swapped, else
+    "" (also when ``counts`` is None): energies past the channels, as counts of thousands
+    are, all of them, or some while the counts ascend or descend strictly, as energies do."""
+    last = N_CHANNELS - 0.5
+    if counts is None or energy.max() <= last:
+        return ""
+    step = np.diff(counts, axis=-1)
+    way = "increase" if (step > 0).all() else "decrease" if (step < 0).all() else ""
+    if not way and energy.min() <= last:
+        return ""
+    found = f"the energies reach {energy.max()} eV (past {N_CHANNELS - 1} eV, like counts)"
+    return f"{found} and the counts {way} strictly (like energies)" if way else found
 
 
 def _checked(
@@ -158,7 +186,7 @@ def _checked(
     if (np.diff(energy) <= 0).all():  # high to low; duplicates are refused below
         energy, counts = energy[::-1], counts[::-1]
         lines = None if lines is None else lines[::-1]
-    _ascending_steps(energy, f"{source}: ", lines)
+    _ascending_steps(energy, f"{source}: ", lines, counts)
     return EELSSpectrum(energy=energy, counts=counts, metadata=metadata, source=source)
 
 
@@ -269,6 +297,13 @@ def _parse_msa(text: str, source: str) -> EELSSpectrum:
             f"{source}: #NPOINTS says {int(npoints)} points but the data hold {counts.size}; "
             "fix the header or the data"
         )
+    _refuse_uncalibrated(
+        energy,
+        header.get("xunits"),
+        f"{source}: ",
+        "write its calibration in the header: #OFFSET (eV), #XPERCHAN (eV per channel) "
+        "and '#XUNITS : eV' (for DATATYPE XY, the energies in eV as the x values)",
+    )
     return _checked(energy, counts, header, source, lines)
 
 
@@ -280,28 +315,36 @@ def _text_columns(header: str, width: int, source: str) -> tuple[int, int, str |
     first titled in ``COUNTS_TITLES``, else the one after the energy. Without titles that
     line up with the columns, they are the first two (the unit from the first title), but
     among more than two columns titles must pick them: a ValueError says which to write.
-    A first column read as the energy for want of an energy title but titled as channel
-    numbers is refused (``_refuse_channel_numbers``): its numbers are no energies.
+    A first column read as the energy for want of an energy title is refused when titled
+    as channel numbers (``_refuse_channel_numbers``), or when titles in words, one per
+    column, name no energy (``_names_energy``: ``Co2p CoO``, an XPS export's region and
+    sample; ``C 1s``; a line of another count of words, a sample's name, is passed over),
+    or among more than two columns when none is an energy title.
     """
     titles = titled_columns(header, width)
     names = [name for name, _ in titles]
-    if len(titles) != width:
-        if header and width > 2:
-            raise ValueError(
-                f"{source}: the header {header!r} gives {len(titles)} column titles but the "
-                f"data rows have {width} columns; write one title per column (separate "
-                "titles that hold spaces by tabs or commas)"
-            )
-        _refuse_channel_numbers(titles, header, source)
-        return 0, 1, titles[0][1] if titles else None
-    energy = next((i for i, name in enumerate(names) if ENERGY_TITLE.fullmatch(name)), None)
-    if energy is None and width > 2:
+    lined_up = len(titles) == width
+    if not lined_up and header and width > 2:
         raise ValueError(
-            f"{source}: the column titles {names} name no energy column; title it "
-            "'Energy (eV)' (or 'Energy (keV)'), and the counts column 'Counts'"
+            f"{source}: the header {header!r} gives {len(titles)} column titles but the "
+            f"data rows have {width} columns; write one title per column (separate "
+            "titles that hold spaces by tabs or commas)"
         )
+    energy = next(
+        (i for i, name in enumerate(names) if lined_up and ENERGY_TITLE.fullmatch(name)), None
+    )
     if energy is None:
-        _refuse_channel_numbers(titles, header, source)
+        if width == 2:
+            _refuse_channel_numbers(titles, header, source)
+        words = re.search(r"[^\W\d_]", header)  # a rule (-----) names no column
+        if titles and (width > 2 or (lined_up and words and not _names_energy(titles))):
+            raise ValueError(
+                f"{source}: the column titles {names} name no energy column; title it "
+                "'Energy (eV)' (or 'Energy (keV)'), and the counts column 'Counts', in a "
+                "title line above the data (e.g. 'energy_eV counts')"
+            )
+        if not lined_up:
+            return 0, 1, titles[0][1] if titles else None
     energy = 0 if energy is None else energy
     counts = next(
         (i for i, name in enumerate(names) if name in COUNTS_TITLES and i != energy), energy + 1
@@ -313,6 +356,15 @@ def _text_columns(header: str, width: int, source: str) -> tuple[int, int, str |
         )
     name, unit = titles[energy]
     return energy, counts, unit or (name if ENERGY_UNIT.fullmatch(name) else None)
+
+
+def _names_energy(titles: list[tuple[str, str | None]]) -> bool:
+    """Whether column ``titles`` (name, unit) name an energy: the first carries a unit
+    (``Binding Energy (eV)``; ``ev_per`` refuses ``Wavelength (nm)``), or one is an energy
+    title (``ENERGY_TITLE``) or names an energy unit (``electron volts``)."""
+    return titles[0][1] is not None or any(
+        ENERGY_TITLE.fullmatch(name) or ENERGY_UNIT.search(name) for name, _ in titles
+    )
 
 
 def _refuse_channel_numbers(titles: list[tuple[str, str | None]], header: str, source: str) -> None:
@@ -332,6 +384,17 @@ def _channel_numbers(found: str, fix: str) -> ValueError:
         f"{found}: channel numbers, not energies; calibrate the energy axis (eV) before "
         f"identifying, and {fix}"
     )
+
+
+def _refuse_uncalibrated(energy: np.ndarray, units, where: str, fix: str) -> None:
+    """A ValueError (``_channel_numbers``, prefixed ``where``, saying ``fix``) when the
+    energy axis (m,) is uncalibrated: 0, 1, ..., m - 1 without ``units`` (``UNSET_UNITS``),
+    the channel numbers of scale 1 and offset 0."""
+    unset = str(units or "").strip().lower() in UNSET_UNITS
+    if unset and np.array_equal(energy, np.arange(energy.size)):
+        raise _channel_numbers(
+            f"{where}its energy axis is uncalibrated (no units, scale 1, offset 0)", fix
+        )
 
 
 def _titles_line(lines: list[str], width: int) -> str | None:
@@ -397,7 +460,9 @@ def read_msa(path: str | Path) -> EELSSpectrum:
     ``#XUNITS: keV``, or keV on ``#OFFSET`` or ``#XPERCHAN`` (``#XPERCHAN -keV: 0.0002``
     or ``0.0002 keV``), which wins over ``#XUNITS`` for that value. A ``#SIGNALTYPE``
     of an X-ray spectrum (``EDS_TEM``, ``WDS``, ``XRF``; ``_XRAY_SIGNAL``) is refused;
-    ``ELS``, ``EELS``, other or no signal types are read.
+    ``ELS``, ``EELS``, other or no signal types are read. An uncalibrated energy axis,
+    channel numbers (``#OFFSET : 0``, ``#XPERCHAN : 1`` or XY pairs x 0, 1, ..., without
+    ``#XUNITS``), is refused (``_refuse_uncalibrated``), as for binary files.
 
     Args:
         path: the file.
@@ -424,7 +489,8 @@ def read_eels_text(path: str | Path) -> EELSSpectrum:
     ``eV`` ... (``ENERGY_TITLE``), counts the one titled ``Counts``, ``Intensity`` ...
     (``COUNTS_TITLES``), else the one after the energy; other columns (an index,
     ``Channel``) are ignored. Untitled, they are the first two; more than two columns
-    need titles naming the energy.
+    need titles naming the energy, and a title line in words naming none (``Co2p CoO``,
+    an XPS export) is refused.
     Energies in keV or meV, by the energy column's title (``Energy (keV)``, ``E_keV``) or
     a ``# xunits: keV`` line (``text_files.ev_per``), are converted to eV; energies
     recorded high to low are reversed, with their counts.
@@ -533,12 +599,13 @@ def signal_image(signals: list[dict], source: str) -> EELSImage:
             "energy axis (e.g. from HyperSpy) and read it again"
         )
     units = axis.get("units")
-    if str(units or "").strip().lower() in UNSET_UNITS and np.array_equal(energy, np.arange(size)):
-        raise _channel_numbers(
-            f"{source!r}: its energy axis is uncalibrated (no units, scale 1, offset 0)",
-            "give it its scale (eV per channel), offset and units 'eV' (in HyperSpy: "
-            "s.axes_manager.signal_axes[0]), then save it again",
-        )
+    _refuse_uncalibrated(
+        energy,
+        units,
+        f"{source!r}: ",
+        "give it its scale (eV per channel), offset and units 'eV' (in HyperSpy: "
+        "s.axes_manager.signal_axes[0]), then save it again",
+    )
     energy = energy * ev_per(units, source=source)
     bad = int(np.sum(~np.isfinite(energy)))
     if energy.shape != (size,) or bad:
@@ -653,7 +720,7 @@ def to_channels(
     for name, values in (("energy", energy), ("counts", counts)):
         if not np.isfinite(values).all():
             raise ValueError(f"{name} holds NaN or infinite values; remove or fix those points")
-    step = _ascending_steps(energy)
+    step = _ascending_steps(energy, counts=counts)
     bounds = np.concatenate(
         [[energy[0] - step[0] / 2], (energy[1:] + energy[:-1]) / 2, [energy[-1] + step[-1] / 2]]
     )

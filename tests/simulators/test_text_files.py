@@ -282,6 +282,20 @@ def read_xps_columns(path):
 READERS = pytest.mark.parametrize(
     "read", [read_two_column, read_eels_columns, read_xps_columns], ids=["xas", "eels", "xps"]
 )
+#: Title lines in words, one per column, that name no energy column: the EELS reader refuses
+#: them (an XPS export titled "Co2p CoO" was read as an energy-loss spectrum), the others
+#: pass them over, as every reader passes over lines of other counts of words.
+NO_ENERGY_TITLES = {"10 scans, dwell 50 ms", "C 1s"}
+
+
+def refused_by_eels(read, path, title: str) -> bool:
+    """Whether ``read`` is the EELS reader and ``title`` names no energy column, having
+    checked that it refuses ``path`` so."""
+    if read is not read_eels_columns or title not in NO_ENERGY_TITLES:
+        return False
+    with pytest.raises(ValueError, match=r"the column titles \[.*\] name no energy column"):
+        read(path)
+    return True
 
 
 @READERS
@@ -302,6 +316,8 @@ def test_blank_rows_comments_titles_and_empty_cells_are_read_by_every_reader(tmp
     # refused it after the data, as it refused a '#' comment after the data
     path = tmp_path / "scan.csv"
     path.write_text(text)
+    if refused_by_eels(read, path, text.split("\n")[0]):
+        return
     energy, signal = read(path)
     np.testing.assert_array_equal(energy, [500, 510, 520, 530])
     np.testing.assert_array_equal(signal, [10, 12, 15, 11])
@@ -416,6 +432,8 @@ def test_a_first_row_written_as_numbers_that_do_not_read_is_refused_naming_its_l
 def test_rules_names_and_titles_with_digits_stay_title_lines(tmp_path, read, rule):
     path = tmp_path / "scan.txt"
     path.write_text(f"{rule}\n500 10\n510 12\n520 15\n530 11\n")
+    if refused_by_eels(read, path, rule):
+        return
     energy, values = read(path)
     np.testing.assert_array_equal(energy, [500, 510, 520, 530])
 
