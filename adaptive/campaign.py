@@ -34,6 +34,11 @@ MAX_MAGNITUDE = 1e150
 MAX_CHANNELS = 1_000_000
 #: How many pending ids an unknown ``suggestion_id`` error lists.
 PENDING_SHOWN = 5
+#: How far a put's continuous value may lie from that of the suggestion it names, as a
+#: fraction of its dimension's span, before the put's reply warns (the put is journaled all
+#: the same): a readback settles much closer to its setpoint (9000.4 eV for 9000), while a
+#: driver that put the wrong suggestion_id or the wrong point is usually farther off.
+FAR_FROM_SUGGESTION = 0.05
 #: The metadata keys the campaign writes when it scores a spectrum or clips a readback onto
 #: the space's bounds; a put may not use them.
 CAMPAIGN_METADATA = (
@@ -175,6 +180,7 @@ class Campaign:
         self.goals_checked_at: int | None = None  # see summary()
         # What the last ``observe`` call learned (None: a duplicate, failed or refused put)
         self.last_learned: Observation | None = None
+        self.last_warnings: list[str] = []  # what the last accepted put's reply warns of
 
     @classmethod
     def create(
@@ -443,7 +449,8 @@ class Campaign:
     ) -> bool:
         """Journal, and learn from, one observation; False if it was a duplicate put.
         ``last_learned`` is then the observation as learned (the value the strategy got,
-        the analysis's ``features`` in its metadata), or None when none was learned.
+        the analysis's ``features`` in its metadata), or None when none was learned, and
+        ``last_warnings`` what the put's reply warns of (see ``_put_warnings``).
 
         A put with ``failed`` (a measurement that failed) is journaled as a ``FAILED_EVENT``
         instead: it answers its suggestion (no longer pending), counts in ``n_failed``, is
@@ -492,7 +499,7 @@ class Campaign:
                 f"observe takes one Observation(point=..., value=..., suggestion_id=...) "
                 f"(adaptive.Observation), got {type(observation).__name__}"
             )
-        self.last_learned = None
+        self.last_learned, self.last_warnings = None, []
         retry = self._is_retry(observation, client_id, sequence)
         late = self.status != "running" and not retry
         known = observation.suggestion_id in self.made
@@ -502,6 +509,7 @@ class Campaign:
         clipped, readback = self.space.clip_readback(observation.point)
         point = self.space.validate(clipped)
         self._check_named(point, observation.suggestion_id)
+        warnings = self._put_warnings(point, observation.suggestion_id)
         if readback:
             metadata = {**observation.metadata, "driver_point": {**point, **readback}}
             observation = Observation(**{**observation.__dict__, "metadata": metadata})
@@ -524,6 +532,7 @@ class Campaign:
                 )
                 self.failed_points.append(point)
                 self._answer(observation.suggestion_id)
+            self.last_warnings = warnings
             return not retry
         scorer = self._spectrum_scorer()
         if observation.spectrum is None and scorer is not None:
@@ -567,6 +576,7 @@ class Campaign:
             if journaled:  # the strategy failed: forget what it half-learned, as on a resume
                 self._rebuild_strategy()
             raise
+        self.last_warnings = warnings
         if not journaled:
             return False
         self.n_observations += 1
@@ -639,6 +649,27 @@ class Campaign:
                 "whose point was measured (suggestions_pending lists each with its point), or "
                 "omit suggestion_id for a point the campaign did not ask for"
             )
+
+    def _put_warnings(self, point: dict, suggestion_id: str | None) -> list[str]:
+        """What the reply to a put of the checked ``point`` naming ``suggestion_id`` warns
+        of, almost always a driver's bug though the put is journaled: a continuous value
+        farther than ``FAR_FROM_SUGGESTION`` of its span from the suggestion's."""
+        suggested = self.made.get(suggestion_id)
+        if suggested is None:
+            return []
+        warnings = []
+        for dim in filter(jitters, self.space.dimensions):  # the others equal it (_check_named)
+            off = abs(point[dim.name] - suggested[dim.name])
+            if off > FAR_FROM_SUGGESTION * (dim.high - dim.low):
+                units = f" {dim.units}" if dim.units else ""
+                warnings.append(
+                    f"{dim.name}={point[dim.name]:g}{units} is {off:g}{units} from the "
+                    f"{suggested[dim.name]:g}{units} of suggestion {suggestion_id}, more than "
+                    f"{FAR_FROM_SUGGESTION:.0%} of the range {dim.low:g}..{dim.high:g}: it is "
+                    "journaled as put, but a readback lies closer; check that the driver puts "
+                    "the point it measured with the id of the suggestion it measured"
+                )
+        return warnings
 
     def _spectrum_scorer(self) -> str | None:
         """What turns a spectrum into this campaign's value (its objective, or its

@@ -30,6 +30,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Any, Self
 
+import numpy as np
 import zmq
 
 from adaptive import protocol
@@ -83,6 +84,11 @@ MAX_SUGGESTIONS = 1000
 #: Longest wait, s, for the ping that tells a busy server from a missing one once a
 #: request's tries have all timed out.
 PING_TIMEOUT_S = 1.0
+
+
+def _not_finite(value: Any) -> bool:
+    """Whether ``value`` is a float (numpy's too) that JSON cannot carry: NaN or inf."""
+    return isinstance(value, float | np.floating) and not math.isfinite(value)
 
 
 @dataclass(frozen=True)
@@ -200,12 +206,21 @@ class Client:
 
         Raises:
             InvalidParameterError: the parameters cannot be encoded (an observation's
-                ``value`` or ``uncertainty`` of NaN or inf says what to send instead).
+                ``value``, ``uncertainty`` or ``point`` value of NaN or inf says what to
+                send instead).
         """
         if method == "observation_put":
             for name in ("value", "uncertainty"):  # JSON cannot carry NaN/inf: say why here
-                if isinstance(params.get(name), float) and not math.isfinite(params[name]):
+                if _not_finite(params.get(name)):
                     reading_number(name, params[name])
+            point = params.get("point")
+            for name, coordinate in point.items() if isinstance(point, dict) else ():
+                if _not_finite(coordinate):
+                    raise InvalidParameterError(
+                        f"point {name}={coordinate!r} must be a finite number",
+                        "send the position measured (its readback, or the setpoint), or, for "
+                        "a reading that failed, the suggested point with failed='<why>'",
+                    )
             if not {"client_id", "sequence"} & set(params):
                 params = {**params, "client_id": self.put_id, "sequence": self.next_sequence()}
         envelope = protocol.request(method, params)

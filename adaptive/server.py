@@ -523,7 +523,10 @@ class Server:
         (the put that meets ``max_observations`` stops the campaign), and of a reading
         learned the ``value`` the strategy learned (the driver's, or the one its spectrum's
         analysis or objective gave) and the analysis's ``features`` (with ``warnings``; None
-        without an analysis); both None for a duplicate or a failed measurement."""
+        without an analysis); both None for a duplicate or a failed measurement. Its
+        ``warnings`` (a list, empty when there is nothing to say) name what is almost always
+        a driver's bug though the put is journaled: a point far from its suggestion's (see
+        ``Campaign._put_warnings``)."""
         campaign = self._campaign(campaign_id)
         if (client_id is None) != (sequence is None):
             raise InvalidParameterError("send client_id and sequence together, or neither")
@@ -553,6 +556,7 @@ class Server:
             "stop_reason": campaign.stop_reason,
             "value": None if learned is None else learned.value,
             "features": None if learned is None else learned.metadata.get("features"),
+            "warnings": campaign.last_warnings,
         }
 
     def observations_get(self, campaign_id) -> dict:
