@@ -20,6 +20,9 @@ MAX_INITIAL = 1000
 DEFAULT_INITIAL = 12
 #: How the GP's noise is set: held at the readings' uncertainties, or learned.
 NOISE_MODELS = ("reported", "learned")
+#: A posterior std within this fraction of its largest at every free energy is flat: the GP
+#: prefers none (see ``EnergyScan._most_uncertain``).
+FLAT_STD = 1e-3
 
 
 def _step_at(energy: np.ndarray, values: np.ndarray, at: int) -> float:
@@ -193,14 +196,20 @@ class EnergyScan(Scan):
         self._ahead = None
         self._fitted_on = len(x)
         mean, std = self.model.grid_posterior()  # the GP's own std
-        scale = float(np.ptp(mean)) or 1.0
+        span = float(np.ptp(mean))  # 0 for readings all alike: no signal found, never calm
+        scale = span or 1.0
         change = None  # the first fit has nothing to compare with
         if self._last_mean is not None:
             change = float(np.sqrt(np.mean((mean - self._last_mean) ** 2))) / scale
         self._last_mean = mean
         self.last_max_std = float(std.max()) / scale
         self.last_change = change
-        calm = self.last_max_std < self.tolerance and change is not None and change < self.tolerance
+        calm = (
+            span > 0
+            and self.last_max_std < self.tolerance
+            and change is not None
+            and change < self.tolerance
+        )
         self._calm_fits = self._calm_fits + 1 if calm else 0
 
     def _choose(self, n: int, taken: list[float]) -> list[tuple[float, float | None, str]]:
@@ -228,7 +237,7 @@ class EnergyScan(Scan):
         free = ~self._is_taken(energies, taken[n_observed:])
         while len(chosen) < n and free.any():
             std = self.model.std_given_pending(np.array(pending))
-            best = int(np.argmax(np.where(free, std, -np.inf)))
+            best = self._most_uncertain(np.where(free, std, -np.inf), taken)
             unit, value = float(self.model.grid[best]), float(std[best])
             if self.dimension.step is not None:  # the lattice energy is what gets measured
                 unit = float(self._unit(energies[best]))
@@ -244,6 +253,21 @@ class EnergyScan(Scan):
                 )
             )
         return chosen
+
+    def _most_uncertain(self, std: np.ndarray, taken: list[float]) -> int:
+        """The grid index of the largest ``std`` (grid_size,; -inf where not free), unless
+        the std is flat over every free energy (within ``FLAT_STD`` of its largest): then
+        the free energy farthest, in the warped coordinate, from the ``taken`` ones
+        (measured and pending). A GP that finds no signal in its readings (its output scale
+        collapsed at high noise) has a std flat to 1e-7, whose argmax sat on one end of the
+        range (34 of 60 readings at XMCD I0 300): it fills the range instead.
+        """
+        free = np.flatnonzero(np.isfinite(std))
+        if std[free].min() < std.max() * (1 - FLAT_STD):
+            return int(np.argmax(std))
+        u_taken = np.interp(self._unit(taken), self.model.grid, self.model.warp)
+        distance = np.abs(self.model.warp[free][:, None] - u_taken[None, :]).min(1)
+        return int(free[np.argmax(distance)])
 
     def _largest_gaps(self, n: int, taken: list[float]) -> list[tuple[float, float | None, str]]:
         """Midpoints of the widest gaps, while too few observations exist to fit a model;

@@ -142,6 +142,34 @@ def test_stop_rule_fires_on_smooth_function():
     assert strategy.data()[0].size < 40
 
 
+def test_readings_all_alike_never_count_as_converged():
+    # a dead detector (every reading 0.5) stopped after 12 points as "converged: posterior
+    # std 0.00% ... of the reconstruction's range", whose range is 0
+    strategy = make_strategy(
+        {"name": "energy_scan", "options": {"patience": 2}}, energy_space(0, 100)
+    )
+    for i in range(30):
+        assert strategy.stop_reason() is None, i
+        run(strategy, lambda e: 0.5, 1, t0=float(i))
+
+
+def test_readings_of_noise_alone_are_spread_over_the_range_not_piled_on_an_end():
+    # XMCD at I0 300: readings scattering 0.15 with no signal the GP could find collapse its
+    # output scale; its std, flat to 1e-7, put 44 of 60 readings on the two ends
+    strategy = make_strategy({"name": "energy_scan"}, energy_space(690.0, 740.0))
+    noise = np.random.default_rng(0)
+    for i in range(60):
+        (suggestion,) = strategy.suggest(1)
+        reading = Observation(
+            suggestion.point, value=float(noise.normal(0.0, 0.15)), uncertainty=0.15, time=i
+        )
+        strategy.observe([reading])
+    energies = strategy.data()[0]
+    on_ends = int(np.isin(energies, [690.0, 740.0]).sum())
+    assert on_ends <= 4, on_ends  # the initial grid's two, and a repeat each at most
+    assert np.diff(np.unique(energies)).max() < 3.0  # no part of the 50 eV left unmeasured
+
+
 def test_spectrum_only_observation_rejected():
     strategy = make_strategy({"name": "energy_scan"}, energy_space(0.0, 1.0))
     spectrum = Spectrum(np.linspace(0, 1, 4), np.ones(4))
