@@ -386,15 +386,21 @@ def test_a_peak_fit_value_of_an_undefined_region_says_how_to_define_it(options, 
             Analysis({"name": "peak_fit", "options": options, "value": per_peak})
 
 
-def test_the_server_tells_a_region_value_without_regions_to_add_them(server):
-    analysis = {"name": "peak_fit", "options": {}, "value": "area_sat"}
+def refused_create(server, analysis: dict, match: str) -> None:
+    """Check that the server refuses a campaign of ``analysis`` with an InvalidParameterError
+    matching ``match``, and creates none."""
     with Client(server.endpoint, timeout_s=30, retries=0) as client:
-        with pytest.raises(RemoteError, match='add "regions": {"sat": \\[LOW, HIGH\\]}') as err:
+        with pytest.raises(RemoteError, match=match) as err:
             client.call(
                 "campaign_create", space=SPACE, strategy={"name": "random"}, analysis=analysis
             )
         assert err.value.type == "InvalidParameterError"
         assert client.call("campaign_list") == []
+
+
+def test_the_server_tells_a_region_value_without_regions_to_add_them(server):
+    analysis = {"name": "peak_fit", "options": {}, "value": "area_sat"}
+    refused_create(server, analysis, 'add "regions": {"sat": \\[LOW, HIGH\\]}')
 
 
 def test_a_peak_fit_uses_the_weights_file_it_names(tmp_path):
@@ -499,13 +505,7 @@ def test_networks_beside_weights_are_refused_even_when_they_name_the_committed_o
 
 def test_the_server_answers_networks_beside_weights_with_a_typed_error(server):
     analysis = {"name": "elements", "options": BOTH}
-    with Client(server.endpoint, timeout_s=10, retries=1) as client:
-        with pytest.raises(RemoteError, match="not both: a weights file carries its arch") as err:
-            client.call(
-                "campaign_create", space=SPACE, strategy={"name": "random"}, analysis=analysis
-            )
-        assert err.value.type == "InvalidParameterError"
-        assert client.call("campaign_list") == []
+    refused_create(server, analysis, "not both: a weights file carries its arch")
 
 
 def test_the_server_answers_an_unloadable_elements_weights_file_with_a_typed_error(
