@@ -237,7 +237,7 @@ class EnergyScan(Scan):
         free = ~self._is_taken(energies, taken[n_observed:])
         while len(chosen) < n and free.any():
             std = self.model.std_given_pending(np.array(pending))
-            best = self._most_uncertain(np.where(free, std, -np.inf), taken)
+            best, why = self._most_uncertain(np.where(free, std, -np.inf), taken)
             unit, value = float(self.model.grid[best]), float(std[best])
             if self.dimension.step is not None:  # the lattice energy is what gets measured
                 unit = float(self._unit(energies[best]))
@@ -248,26 +248,26 @@ class EnergyScan(Scan):
                 (
                     float(energies[best]),
                     value,
-                    f"largest warped-GP posterior std ({value:.3g}) "
-                    f"given {n_observed} observed, {len(pending) - 1} pending",
+                    f"{why} ({value:.3g}) given {n_observed} observed, {len(pending) - 1} pending",
                 )
             )
         return chosen
 
-    def _most_uncertain(self, std: np.ndarray, taken: list[float]) -> int:
+    def _most_uncertain(self, std: np.ndarray, taken: list[float]) -> tuple[int, str]:
         """The grid index of the largest ``std`` (grid_size,; -inf where not free), unless
         the std is flat over every free energy (within ``FLAT_STD`` of its largest): then
         the free energy farthest, in the warped coordinate, from the ``taken`` ones
         (measured and pending). A GP that finds no signal in its readings (its output scale
         collapsed at high noise) has a std flat to 1e-7, whose argmax sat on one end of the
-        range (34 of 60 readings at XMCD I0 300): it fills the range instead.
+        range (34 of 60 readings at XMCD I0 300): it fills the range instead. With why.
         """
         free = np.flatnonzero(np.isfinite(std))
         if std[free].min() < std.max() * (1 - FLAT_STD):
-            return int(np.argmax(std))
+            return int(np.argmax(std)), "largest warped-GP posterior std"
         u_taken = np.interp(self._unit(taken), self.model.grid, self.model.warp)
         distance = np.abs(self.model.warp[free][:, None] - u_taken[None, :]).min(1)
-        return int(free[np.argmax(distance)])
+        why = "farthest from the energies taken, the warped-GP posterior std flat"
+        return int(free[np.argmax(distance)]), why
 
     def _largest_gaps(self, n: int, taken: list[float]) -> list[tuple[float, float | None, str]]:
         """Midpoints of the widest gaps, while too few observations exist to fit a model;

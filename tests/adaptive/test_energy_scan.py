@@ -164,6 +164,8 @@ def test_readings_of_noise_alone_are_spread_over_the_range_not_piled_on_an_end()
             suggestion.point, value=float(noise.normal(0.0, 0.15)), uncertainty=0.15, time=i
         )
         strategy.observe([reading])
+    (last,) = strategy.suggest(1)
+    assert last.reason.startswith("farthest from the energies taken, the warped-GP posterior std")
     energies = strategy.data()[0]
     on_ends = int(np.isin(energies, [690.0, 740.0]).sum())
     assert on_ends <= 4, on_ends  # the initial grid's two, and a repeat each at most
