@@ -272,32 +272,44 @@ class Campaign:
         row = journal.campaign(campaign_id)
         campaign = cls(campaign_id, row["config"], journal, resumed=True)
         observations = campaign._teach_journal()
-        failures = [event["payload"] for event in journal.events(campaign_id, FAILED_EVENT)]
         campaign.n_observations = len(observations)
-        campaign.failed_points = [failure["point"] for failure in failures]
         answered = {o.suggestion_id for o in observations}
-        answered.update(failure["suggestion_id"] for failure in failures)
-        late = journal.events(campaign_id, "late_observation")
-        answered.update(event["payload"]["suggestion_id"] for event in late)
-        made = {}
-        for event in journal.events(campaign_id, "suggestion"):
-            suggestion = made[event["payload"]["id"]] = Suggestion(**event["payload"])
-            campaign.made[suggestion.id] = suggestion.point
-            if suggestion.id not in answered:
-                campaign.pending[suggestion.id] = suggestion
-                campaign._suggested_at[suggestion.id] = event["time"]
-        for event in journal.events(campaign_id, REQUEST_EVENT):
-            batch = event["payload"]
-            campaign.requested[batch["request"]] = [made[i] for i in batch["ids"]]
-        for event in journal.events(campaign_id, "release"):
-            for suggestion_id in event["payload"]["ids"]:
-                campaign.pending.pop(suggestion_id, None)
-                campaign._suggested_at.pop(suggestion_id, None)
-        checks = journal.events(campaign_id, GOALS_CHECKED_EVENT)
-        if checks:
-            campaign.goals_checked_at = checks[-1]["payload"]["n_observations"]
+        made: dict[str, Suggestion] = {}
+        for event in journal.events(campaign_id):
+            try:
+                campaign._take_up(event, answered, made)
+            except (KeyError, TypeError, ValueError) as err:  # a hand-edited payload
+                problem = f"its payload lacks {err}" if isinstance(err, KeyError) else str(err)
+                raise journal.damaged_event(campaign_id, event, problem) from None
         campaign.status, campaign.stop_reason = row["status"], row["stop_reason"]
         return campaign
+
+    def _take_up(self, event: dict, answered: set, made: dict[str, Suggestion]) -> None:
+        """Take up one journaled event (oldest first) on resuming: a suggestion is pending
+        unless ``answered`` (ids the observations answer) holds it or a later failure, late
+        reading or release answers it; ``made`` collects the suggestions by id."""
+        kind, payload = event["kind"], event["payload"]
+        if kind == "suggestion":
+            suggestion = made[payload["id"]] = Suggestion(**payload)
+            self.made[suggestion.id] = suggestion.point
+            if suggestion.id not in answered:
+                self.pending[suggestion.id] = suggestion
+                self._suggested_at[suggestion.id] = event["time"]
+        elif kind in (FAILED_EVENT, "late_observation", "release"):
+            if kind == FAILED_EVENT:
+                self.failed_points.append(payload["point"])
+            for suggestion_id in (
+                payload["ids"] if kind == "release" else [payload["suggestion_id"]]
+            ):
+                self.pending.pop(suggestion_id, None)
+                self._suggested_at.pop(suggestion_id, None)
+        elif kind == REQUEST_EVENT:
+            unknown = [i for i in payload["ids"] if i not in made]
+            if unknown:
+                raise ValueError(f"it names suggestion(s) {unknown}, which no earlier event made")
+            self.requested[payload["request"]] = [made[i] for i in payload["ids"]]
+        elif kind == GOALS_CHECKED_EVENT:
+            self.goals_checked_at = payload["n_observations"]
 
     def _rebuild_strategy(self) -> None:
         """Make the strategy anew from the journal, forgetting what it learned beyond it."""

@@ -499,6 +499,11 @@ class Journal:
         )
         return self._damaged(f"{_observation_row(seq, campaign_id)}: {problem}")
 
+    def damaged_event(self, campaign_id: str, event: dict, problem: str) -> JournalError:
+        """The error for an ``events`` entry its reader found damaged as ``problem`` says
+        (e.g. a hand-edited payload); the row is named by its seq."""
+        return self._damaged(f"event {event['seq']} of campaign {campaign_id!r}: {problem}")
+
     def save_strategy_state(self, campaign_id: str, state: dict) -> None:
         """Keep the strategy's latest learned state (warm starts) for resuming."""
         self._write(
@@ -555,7 +560,7 @@ class Journal:
         return None if row is None else {"kind": row[0], "payload": json.loads(row[1])}
 
     def events(self, campaign_id: str, kind: str | None = None) -> list[dict]:
-        """Events of a campaign, oldest first: ``[{"kind", "payload", "time"}]``."""
+        """Events of a campaign, oldest first: ``[{"seq", "kind", "payload", "time"}]``."""
         query = "SELECT seq, kind, payload, time FROM events WHERE campaign_id = ?"
         args: tuple = (campaign_id,)
         if kind is not None:
@@ -564,6 +569,7 @@ class Journal:
         rows = self._execute(query + " ORDER BY seq", args)
         return [
             {
+                "seq": seq,
                 "kind": k,
                 "payload": self._parsed(p, f"event {seq} of campaign {campaign_id!r}"),
                 "time": t,

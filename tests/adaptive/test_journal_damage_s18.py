@@ -102,3 +102,44 @@ def test_a_served_campaign_with_a_point_off_its_space_is_refused_and_the_server_
 def test_a_damaged_value_holding_a_semicolon_is_reported_in_full(journal, edit, problem):
     message = damaged_read(journal, f"UPDATE observations SET record = {edit} WHERE seq = 1")
     assert message.endswith(f"is damaged: observation 1 of campaign 'c': {problem}{MEND}")
+
+
+@pytest.mark.parametrize(
+    ("kind", "edit", "problem"),
+    [
+        (
+            "suggestions_request",
+            """json_set(payload, '$.ids', json('["nope"]'))""",
+            "it names suggestion(s) ['nope'], which no earlier event made",
+        ),
+        ("suggestions_request", "json_remove(payload, '$.ids')", "its payload lacks 'ids'"),
+        ("suggestion", "json_remove(payload, '$.point')", "missing 1 required"),
+        ("suggestion", "json_set(payload, '$.colour', 'red')", "unexpected keyword argument"),
+        ("release", "json_remove(payload, '$.ids')", "its payload lacks 'ids'"),
+    ],
+)
+def test_a_hand_edited_event_is_named_by_row_when_resumed(journal, kind, edit, problem):
+    campaign = Campaign.resume(journal, "c")
+    batch = campaign.suggest(2, request="r1")
+    campaign.release([batch[0].id])
+    (seq,) = [e["seq"] for e in journal.events("c", kind)][-1:]
+    damage(journal.path, f"UPDATE events SET payload = {edit} WHERE seq = {seq}")
+    with pytest.raises(JournalError) as err:
+        Campaign.resume(journal, "c")
+    message = str(err.value)
+    assert f"is damaged: event {seq} of campaign 'c': " in message and problem in message
+    assert message.endswith(MEND)
+
+
+def test_resuming_takes_up_requests_releases_and_failures_in_journal_order(journal):
+    campaign = Campaign.resume(journal, "c")
+    batch = campaign.suggest(3, request="r1")
+    campaign.release([batch[0].id])
+    campaign.observe(
+        Observation(point=dict(batch[1].point), failed="beam dump", suggestion_id=batch[1].id)
+    )
+    again = Campaign.resume(journal, "c")
+    assert list(again.pending) == [batch[2].id]
+    assert [s.id for s in again.requested["r1"]] == [s.id for s in batch]
+    assert again.failed_points == [batch[1].point] and set(again.made) >= {s.id for s in batch}
+    assert [s.id for s in again.suggest(3, request="r1")] == [s.id for s in batch]
