@@ -18,13 +18,12 @@ from adaptive.errors import (
 )
 from adaptive.journal import Journal, different_put_error
 from adaptive.objectives import SpectrumObjective
+from adaptive.protocol import MAX_SUGGESTIONS
 from adaptive.records import Observation, Suggestion
 from adaptive.space import Space, jitters
 from adaptive.strategies import STRATEGIES, make_strategy
 from adaptive.strategy import Strategy
 
-#: The most suggestions one ``suggest`` call makes; ask again for more.
-MAX_SUGGESTIONS = 1000
 #: The largest ``|value|`` and ``uncertainty`` a new observation takes (the models square
 #: values: 1e155**2 overflows). Journals are read back without it.
 MAX_MAGNITUDE = 1e150

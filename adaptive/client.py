@@ -50,6 +50,7 @@ from adaptive.errors import (
     UnknownCampaignError,
     UnknownSuggestionError,
 )
+from adaptive.protocol import MAX_SUGGESTIONS
 from adaptive.records import reading_number
 
 # what a driver needs, so that drivers import nothing else of adaptive: the errors its
@@ -75,11 +76,6 @@ __all__ = [
 
 #: Longest timeout, s: ZeroMQ keeps socket timeouts as int32 milliseconds.
 MAX_TIMEOUT_S = (2**31 - 1) // 1000
-
-#: The most suggestions one ``suggestions_get`` returns: the server's
-#: ``adaptive.campaign.MAX_SUGGESTIONS``, repeated here so that a client need not import
-#: the campaign (and its strategies); a test keeps the two equal.
-MAX_SUGGESTIONS = 1000
 
 #: Longest wait, s, for the ping that tells a busy server from a missing one once a
 #: request's tries have all timed out.

@@ -49,6 +49,9 @@ STATE_CHANGING = frozenset(
     }
 )
 
+#: The most suggestions one ``suggestions_get`` (a campaign's ``suggest``) makes; ask again
+#: for more.
+MAX_SUGGESTIONS = 1000
 #: Most bytes of a request's JSON frame 0. The server decodes it on its serving thread
 #: (a spectrum of 10**6 values as JSON lists took 2 s, stalling every client meanwhile;
 #: as binary array frames, 0.06 s); this is about 50,000 numbers as lists.

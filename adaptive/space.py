@@ -37,6 +37,11 @@ READBACK_TOLERANCE = 1e-3
 MAX_STEPS = 2**53
 
 
+def _bound_slack(bound: float) -> float:
+    """The rounding a constraint's ``bound`` allows: ``TOL`` relative to it."""
+    return TOL * max(1.0, abs(bound))
+
+
 def _fmt(value: float) -> str:
     return f"{value:.10g}"
 
@@ -399,18 +404,15 @@ class LinearConstraint:
         """``sum(c_i * point[name_i])``."""
         return float(sum(c * point[key] for key, c in self.coefficients.items()))
 
-    def _slack(self, bound: float, tol: float) -> float:
-        return tol * max(1.0, abs(bound))
-
-    def violation(self, point: dict[str, Any], tol: float = TOL, margin: float = 0.0) -> str | None:
+    def violation(self, point: dict[str, Any], margin: float = 0.0) -> str | None:
         """A message like ``"a+b = 104.2 > 100"`` if ``point`` violates this, else None.
 
-        ``tol`` is relative to each bound; ``margin`` is an absolute allowance on top.
+        Each bound allows ``TOL`` relative to it (rounding), and ``margin`` (absolute) on top.
         """
         value = self.value(point)
-        if self.upper is not None and value > self.upper + self._slack(self.upper, tol) + margin:
+        if self.upper is not None and value > self.upper + _bound_slack(self.upper) + margin:
             return f"{self.label} = {_fmt(value)} > {_fmt(self.upper)}"
-        if self.lower is not None and value < self.lower - self._slack(self.lower, tol) - margin:
+        if self.lower is not None and value < self.lower - _bound_slack(self.lower) - margin:
             return f"{self.label} = {_fmt(value)} < {_fmt(self.lower)}"
         return None
 
@@ -448,8 +450,8 @@ def _check_reachable(con: LinearConstraint, dims: dict[str, Dimension]) -> None:
     for key, c in con.coefficients.items():
         ends = [c * end for end in dims[key]._extremes()]
         low, high = low + min(ends), high + max(ends)
-    too_high = con.upper is not None and low > con.upper + con._slack(con.upper, TOL)
-    too_low = con.lower is not None and high < con.lower - con._slack(con.lower, TOL)
+    too_high = con.upper is not None and low > con.upper + _bound_slack(con.upper)
+    too_low = con.lower is not None and high < con.lower - _bound_slack(con.lower)
     if too_high or too_low:
         raise InvalidParameterError(
             f"constraint {con.describe()} can never hold: within the dimensions' "
@@ -480,10 +482,8 @@ def _check_jointly_reachable(
     from scipy.optimize import linprog
 
     box = [(None, None) if d.kind == "categorical" else d._extremes() for d in dimensions]
-    slack_up = np.array([c._slack(c.upper, TOL) if c.upper is not None else 0 for c in constraints])
-    slack_low = np.array(
-        [c._slack(c.lower, TOL) if c.lower is not None else 0 for c in constraints]
-    )
+    slack_up = np.array([_bound_slack(c.upper) if c.upper is not None else 0 for c in constraints])
+    slack_low = np.array([_bound_slack(c.lower) if c.lower is not None else 0 for c in constraints])
     rows = np.isfinite(upper), np.isfinite(lower)
     found = linprog(
         np.zeros(len(dimensions)),

@@ -9,7 +9,8 @@ are trained on (``TRAINING_SIMULATOR``) and where their committed weights lie;
 ``surrogates.eels_identifier`` runs trained networks (thresholds, ensembles, measured
 spectra) and ``surrogates.eels_training`` trains them.
 
-How a spectrum reaches the network (``prepare_eels``), the same in training and use:
+How a spectrum reaches the network (``eels_inputs``, after ``checked_eels_inputs`` for
+spectra from outside), the same in training and use:
 
 1. Divide by the maximum inside the window (measured spectra may come as raw counts).
 2. Three input channels, each zero outside the window:
@@ -72,7 +73,7 @@ WEIGHTS_DIR = Path(__file__).resolve().parent / "weights"
 TRAINING_SIMULATOR = {"window_width": (30, 1500), "background_removed": 0.25}
 #: Where the log channel turns linear, relative to the window maximum.
 LOG_FLOOR = 1e-4
-#: Input channels made by ``prepare_eels``.
+#: Input channels made by ``eels_inputs``.
 N_INPUTS = 3
 #: The committed networks (``WEIGHTS_DIR/eels_<name>.pt``), the default ensemble.
 COMMITTED_NETWORKS = ("unet", "resnet")
@@ -117,7 +118,17 @@ def checked_eels_inputs(spectra, window) -> tuple[np.ndarray, np.ndarray]:
 
 
 def eels_inputs(spectra: torch.Tensor, window: torch.Tensor) -> torch.Tensor:
-    """``prepare_eels`` without the checks: (n, N_CHANNELS) float32, (n, 2) int64."""
+    """Network input of spectra on the 1 eV channels; see the module docstring.
+
+    Args:
+        spectra: (n, N_CHANNELS) float32, as ``checked_eels_inputs`` returns them (it is
+            masked outside the window).
+        window: (n, 2) int64, first and last channel of each window.
+
+    Returns:
+        (n, N_INPUTS, N_CHANNELS) float32: centred asinh-log spectrum, max-normalised
+        spectrum, window mask; all zero outside the window.
+    """
     channels = torch.arange(N_CHANNELS, device=spectra.device)
     mask = ((channels >= window[:, :1]) & (channels <= window[:, 1:])).float()
     x = spectra * mask
@@ -125,26 +136,6 @@ def eels_inputs(spectra: torch.Tensor, window: torch.Tensor) -> torch.Tensor:
     log = torch.asinh(x / LOG_FLOOR)
     log = (log - (log * mask).sum(1, keepdim=True) / mask.sum(1, keepdim=True)) * mask
     return torch.stack([log, x, mask], dim=1)
-
-
-def prepare_eels(spectra: np.ndarray, window: np.ndarray) -> torch.Tensor:
-    """Network input of spectra on the 1 eV channels; see the module docstring.
-
-    Args:
-        spectra: (n, N_CHANNELS) spectra, zero (or anything: it is masked) outside the
-            window, with a positive value inside it.
-        window: (n, 2) int, first and last channel of each window.
-
-    Returns:
-        (n, N_INPUTS, N_CHANNELS) float32: centred asinh-log spectrum, max-normalised
-        spectrum, window mask; all zero outside the window.
-
-    Raises:
-        InvalidParameterError: wrong shapes, non-finite values, a window outside the
-            channels, or a spectrum with nothing positive in its window.
-    """
-    x, w = checked_eels_inputs(spectra, window)
-    return eels_inputs(torch.from_numpy(x), torch.from_numpy(w))
 
 
 # --------------------------------------------------------------------------- networks

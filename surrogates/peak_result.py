@@ -363,12 +363,8 @@ class PeakFitResult:
             out[f"area_fraction_{name}"] = area / total if total > 0 else math.nan
         return out
 
-    def to_dict(self, include_arrays: bool = False) -> dict:
-        """JSON-ready summary.
-
-        Args:
-            include_arrays: also give the energy, counts, background and model as lists.
-        """
+    def to_dict(self) -> dict:
+        """JSON-ready summary: the peaks and the fit's figures, no arrays."""
         out = {
             "method": self.method,
             "n_peaks": len(self.peaks),
@@ -381,9 +377,6 @@ class PeakFitResult:
             estimate = getattr(self, name)
             if estimate is not None:
                 out[name] = {"value": _json_float(estimate.value), "err": _json_float(estimate.err)}
-        if include_arrays:
-            for name in ("binding_energy", "counts", "background", "model"):
-                out[name] = getattr(self, name).tolist()
         return out
 
     def plot(self, name: str | None = None) -> Figure:

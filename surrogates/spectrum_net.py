@@ -86,7 +86,7 @@ class SpectrumNet:
     Example:
         >>> net = SpectrumNet(seed=0).fit(x, spectra)      # x: n x d, spectra: n x w
         >>> mean, std = net.predict(x_new)                 # each m x w
-        >>> net.score(x_batch, spectra_batch)["r2"]
+        >>> net.score(x_batch, spectra_batch)              # R² of the batch
 
     Args:
         n_members: networks in the ensemble (>= 1; with 1 the std is zero).
@@ -297,7 +297,7 @@ class SpectrumNet:
         members = self.predict_members(x)
         return members.mean(axis=0), members.std(axis=0)
 
-    def score(self, x: np.ndarray, spectra: np.ndarray) -> dict[str, float]:
+    def score(self, x: np.ndarray, spectra: np.ndarray) -> float:
         """Accuracy of the ensemble mean on measured spectra (e.g. the newest batch).
 
         Args:
@@ -305,12 +305,10 @@ class SpectrumNet:
             spectra: (m, w) their measured spectra.
 
         Returns:
-            ``{"r2": ..., "cosine_median": ...}``: ``r2`` is the coefficient of
-            determination over all m * w entries, ``1 - SS_res / SS_tot`` with
-            ``SS_tot`` about the grand mean (so a batch of one spectrum has a score;
-            ``-inf`` if the measured entries are all equal and the prediction misses);
-            ``cosine_median`` the median over spectra of the cosine similarity
-            between predicted mean and measured spectrum (0 where either is all zero).
+            R², the coefficient of determination over all m * w entries,
+            ``1 - SS_res / SS_tot`` with ``SS_tot`` about the grand mean (so a batch of one
+            spectrum has a score; ``-inf`` if the measured entries are all equal and the
+            prediction misses).
         """
         y = _as_matrix("spectra", spectra, "spectrum")
         mean, _ = self.predict(x)
@@ -321,8 +319,4 @@ class SpectrumNet:
             )
         ss_res = float(((y - mean) ** 2).sum())
         ss_tot = float(((y - y.mean()) ** 2).sum())
-        r2 = 1.0 - ss_res / ss_tot if ss_tot > 0 else (1.0 if ss_res == 0 else -np.inf)
-        norms = np.linalg.norm(y, axis=1) * np.linalg.norm(mean, axis=1)
-        dots = (y * mean).sum(axis=1)
-        cos = np.divide(dots, norms, out=np.zeros_like(dots), where=norms > 0)
-        return {"r2": float(r2), "cosine_median": float(np.median(cos))}
+        return 1.0 - ss_res / ss_tot if ss_tot > 0 else (1.0 if ss_res == 0 else -np.inf)

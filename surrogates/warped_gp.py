@@ -100,7 +100,7 @@ class WarpedGP:
     """GP regression on ``[0, 1]`` with a curvature-derived input warp.
 
     Args:
-        grid_size: resolution of the warp and of ``predict_grid``, an integer >= 2.
+        grid_size: resolution of the warp and of ``grid_posterior``, an integer >= 2.
         exponent: density ~ |f''| ** exponent, in [0, ``MAX_EXPONENT``] (2/5 is optimal for
             piecewise-linear reconstruction; a little higher concentrates more on the edge).
         floor: fraction of the base density mixed in, in (0, 1], so no region is starved.
@@ -114,6 +114,10 @@ class WarpedGP:
             "all noise, no signal" optimum that otherwise traps it on sparse data. A
             known noise (``fit(noise=...)``) is floored at ``min_noise``.
         fit_iterations: L-BFGS iterations per fit, an integer >= 1.
+        refit_until: points up to which every fit re-learns the hyperparameters, an
+            integer >= 2.
+        refit_growth: past ``refit_until``, re-learn only once the points have grown by
+            this fraction since the last learning (>= 0; 0 re-learns at every fit).
     """
 
     def __init__(
@@ -464,10 +468,6 @@ class WarpedGP:
             std.setflags(write=False)
             self._on_grid = mean, std
         return self._on_grid
-
-    def predict_grid(self) -> tuple[np.ndarray, np.ndarray]:
-        """Posterior mean and std on ``self.grid``, each (grid_size,)."""
-        return self.predict(self.grid)
 
     def std_given_pending(self, pending: np.ndarray, x: np.ndarray | None = None) -> np.ndarray:
         """The GP's own posterior std at ``x`` (m,), by default the grid, once ``pending``

@@ -938,7 +938,7 @@ class BatchBO:
         if len(ends) >= 2 and n == len(self._values) and ends[-2] >= 3:
             x, spectra = self.spectrum_data()
             net = self.fit_net(x[: ends[-2]], spectra[: ends[-2]])
-            score = net.score(x[ends[-2] :], spectra[ends[-2] :])["r2"]
+            score = net.score(x[ends[-2] :], spectra[ends[-2] :])
         self._accuracy = (n_observed, score)
         return score
 

@@ -24,7 +24,13 @@ class ConventionalScan(Scan):
 
     Args:
         space: one continuous dimension, the energy in eV.
-        edge_energy: E0 in eV (the known edge of the element).
+        edge_energy: E0 in eV (the known edge of the element), inside the space.
+        scale: factor on all three steps, > 0 (``bench scan`` scales them together).
+        step_pre: pre-edge step, eV, > 0.
+        step_xanes: XANES step, eV, > 0.
+        step_k: EXAFS step in k, 1/Å, > 0.
+        xanes_from, xanes_to: the XANES region, eV relative to E0, ``xanes_from <
+            xanes_to`` and ``xanes_to >= 0``.
     """
 
     name = "conventional"
@@ -75,7 +81,7 @@ class ConventionalScan(Scan):
         self.steps = (step_pre, step_xanes, step_k)
         self.xanes = (xanes_from, xanes_to)
         count = 1 + sum(
-            np.ceil(max(stop - start, 0.0) / step) if step > 0 else np.inf
+            np.ceil(max(stop - start, 0.0) / step) if step > 0 else np.inf  # 0: underflowed
             for start, stop, step in self._ranges()
         )
         if count > MAX_POINTS:

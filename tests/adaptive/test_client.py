@@ -11,8 +11,8 @@ import pytest
 import zmq
 
 import adaptive.server
-from adaptive import campaign, protocol
-from adaptive.client import MAX_SUGGESTIONS, CampaignStoppedError, Client, Request
+from adaptive import protocol
+from adaptive.client import CampaignStoppedError, Client, Request
 from adaptive.errors import (
     InvalidParameterError,
     OutOfSpaceError,
@@ -218,10 +218,6 @@ def test_send_takes_only_a_prepared_request(connect):
     client = connect("tcp://127.0.0.1:1")
     with pytest.raises(InvalidParameterError, match="Client.prepare"):
         client.send("campaign_list")
-
-
-def test_max_suggestions_is_the_servers():
-    assert MAX_SUGGESTIONS == campaign.MAX_SUGGESTIONS
 
 
 def test_zero_retries_means_one_try(serve, connect):

@@ -90,7 +90,7 @@ def test_edge_prior_sits_on_the_edge_of_a_rising_or_falling_channel(channel):
     strategy = make_strategy({"name": "energy_scan"}, energy_space(low, high))
     run(strategy, lambda e: sim.measure_channels(e)[channel], 30)
     model = strategy.model
-    density = model.base_density(model.grid, model.predict_grid()[0])
+    density = model.base_density(model.grid, model.predict(model.grid)[0])
     energy = low + model.grid * (high - low)
     edge = energy[density == density.max()].max()  # the top runs from E0 - edge_width to E0
     assert abs(edge - sim.edge_energy) < 2.0, edge - sim.edge_energy

@@ -6,9 +6,23 @@ import torch
 
 from adaptive.errors import InvalidParameterError
 from simulators.eels import ELEMENTS, N_CHANNELS
-from surrogates.eels_net import ARCHS, N_INPUTS, EELSResNet, EELSUNet, eels_loss, prepare_eels
+from surrogates.eels_net import (
+    ARCHS,
+    N_INPUTS,
+    EELSResNet,
+    EELSUNet,
+    checked_eels_inputs,
+    eels_inputs,
+    eels_loss,
+)
 
 # ------------------------------------------------------------------------ preprocessing
+
+
+def prepare_eels(spectra: np.ndarray, window: np.ndarray) -> torch.Tensor:
+    """Network input of spectra from outside, as the identifier makes it."""
+    x, w = checked_eels_inputs(spectra, window)
+    return eels_inputs(torch.from_numpy(x), torch.from_numpy(w))
 
 
 def test_prepare_eels_masks_the_window_and_centres_the_log(batch):

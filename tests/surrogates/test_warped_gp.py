@@ -25,7 +25,7 @@ def test_predict_shapes(fitted):
     gp, _ = fitted
     mean, std = gp.predict(np.linspace(0, 1, 33))
     assert mean.shape == std.shape == (33,)
-    grid_mean, grid_std = gp.predict_grid()
+    grid_mean, grid_std = gp.predict(gp.grid)
     assert grid_mean.shape == grid_std.shape == (256,)
     assert np.all(std >= 0) and np.all(np.isfinite(mean))
 
@@ -107,7 +107,7 @@ def test_std_given_pending_collapses_at_pending_point():
     x = np.array([0.0, 0.05, 0.1, 0.9, 0.95, 1.0])
     gp = WarpedGP(grid_size=256).fit(x, np.cos(3 * x))
     x_before, y_before = gp._x.copy(), gp._y.copy()
-    mean_before, std_before = gp.predict_grid()
+    mean_before, std_before = gp.predict(gp.grid)
     k = int(np.argmax(std_before))
     pending = np.array([gp.grid[k]])
     std = gp.std_given_pending(pending)
@@ -119,7 +119,7 @@ def test_std_given_pending_collapses_at_pending_point():
     # the data and the posterior are untouched
     np.testing.assert_array_equal(gp._x, x_before)
     np.testing.assert_array_equal(gp._y, y_before)
-    mean_after, std_after = gp.predict_grid()
+    mean_after, std_after = gp.predict(gp.grid)
     np.testing.assert_array_equal(mean_after, mean_before)
     np.testing.assert_array_equal(std_after, std_before)
 
@@ -216,7 +216,7 @@ def test_the_largest_exponent_and_smoothing_still_fit_a_sharp_edge():
         gp.fit(x, np.tanh((x - 0.5) / 0.01))
     for warp in (gp.warp, gp._next_warp):
         assert np.all(np.isfinite(warp)) and np.all(np.diff(warp) > 0)
-    assert np.isfinite(WarpedGP(grid_size=64, smoothing=64).fit(x, x**2).predict_grid()[0]).all()
+    assert np.isfinite(WarpedGP(grid_size=64, smoothing=64).fit(x, x**2).grid_posterior()[0]).all()
 
 
 def test_model_settings_at_the_ends_of_their_ranges_are_taken():

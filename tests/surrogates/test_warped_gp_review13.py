@@ -113,7 +113,7 @@ def test_a_measured_copper_foil_lies_inside_the_band_above_its_edge():
     assert np.mean(error <= 2 * own) < 0.7  # 52 %
     assert np.mean(error <= 2 * std) >= 0.85
     # the stop rule reads the GP's own std, as before, not the wider band
-    mean_grid, band_grid = scan.model.predict_grid()
+    mean_grid, band_grid = scan.model.predict(scan.model.grid)
     own_max = scan.model.std_given_pending(np.array([])).max() / np.ptp(mean_grid)
     assert scan.last_max_std == pytest.approx(own_max, rel=1e-9)
     assert band_grid.max() / np.ptp(mean_grid) > 2 * own_max
