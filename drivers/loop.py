@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import logging
 import math
 import numbers
 import time
@@ -32,6 +33,10 @@ FAILURES_IN_A_ROW = 20
 #: thread for it), while ``outage_s`` lasts.
 JOURNAL_RETRY_S = 0.5
 
+#: Logs each warning of a put's reply (a readback far from its suggestion, an analysis's
+#: warnings) as it comes; with no logging set up, Python prints it on stderr.
+_LOG = logging.getLogger(__name__)
+
 
 @dataclass(frozen=True)
 class DriverRun:
@@ -39,12 +44,14 @@ class DriverRun:
     ``replicates`` readings: 12 suggestions of 2 put 24). ``waiting_on``: ids of pending
     suggestions (another driver's, or a dead run's) that hold up a running campaign that
     made no new one; measure them (``resume_pending=True``) or release them
-    (``suggestions_release``)."""
+    (``suggestions_release``). ``warnings``: what the replies to the run's puts warned of,
+    in order (each also logged as it came; see ``_LOG``)."""
 
     n_measured: int
     status: str
     stop_reason: str | None
     waiting_on: tuple[str, ...] = ()
+    warnings: tuple[str, ...] = ()
 
 
 def run_driver(
@@ -106,7 +113,8 @@ def run_driver(
             put as a failed measurement); None: never.
 
     Returns:
-        How many suggestions were measured and the campaign's status at the end. A
+        How many suggestions were measured, the campaign's status at the end, and what the
+        puts' replies warned of (each warning logged as it came). A
         stopped campaign returns at once, before anything moves; one that stops while a
         batch is measured (a put that meets its goal, or a stop from elsewhere) ends the
         loop, and the suggestions not yet started are released.
@@ -160,6 +168,7 @@ def run_driver(
         return DriverRun(0, status["status"], status["stop_reason"])
     limit, observed = status["goals"]["max_observations"], status["n_observations"]
     measured = failures = 0
+    warned: list[str] = []  # what the puts' replies warned of, for DriverRun.warnings
     todo: list[tuple[dict, int]] = []  # (suggestion, readings to take); fewer: not pending
     if resume_pending:
         todo = _left_by_dead_run(client, outage_s, campaign_id, int(replicates))
@@ -172,7 +181,11 @@ def run_driver(
             reply = _suggest(client, outage_s, campaign_id, int(n))
             if not reply["suggestions"]:
                 return DriverRun(
-                    measured, reply["status"], reply["stop_reason"], tuple(reply["waiting_on"])
+                    measured,
+                    reply["status"],
+                    reply["stop_reason"],
+                    tuple(reply["waiting_on"]),
+                    tuple(warned),
                 )
             todo = [(s, replicates) for s in reply["suggestions"]]
         suggestion, readings = todo.pop(0)
@@ -194,6 +207,7 @@ def run_driver(
                 putting = True
                 put = _put(client, outage_s, campaign_id, suggestion, reading)
                 putting = False
+                warned += _warnings(campaign_id, suggestion, put)
                 failures = failures + 1 if reading.failed is not None else 0
                 if failures == max_failures_in_a_row:
                     raise InstrumentFailingError(
@@ -208,7 +222,7 @@ def run_driver(
             if on_measured is not None:
                 on_measured(measured, put)
         except CampaignStoppedError:
-            return _stopped(client, outage_s, campaign_id, measured, todo, replicates)
+            return _stopped(client, outage_s, campaign_id, measured, todo, replicates, warned)
         except BaseException as err:
             # unless the server failed the put (a release would wait, or fail, in vain)
             if not (putting and isinstance(err, ServerUnavailableError | JournalError)):
@@ -218,8 +232,18 @@ def run_driver(
             raise
         observed = put["n_observations"]
         if put["status"] != "running":  # the put met the campaign's goal
-            return _stopped(client, outage_s, campaign_id, measured, todo, replicates)
-    return _ended(client, outage_s, campaign_id, measured)
+            return _stopped(client, outage_s, campaign_id, measured, todo, replicates, warned)
+    return _ended(client, outage_s, campaign_id, measured, warned)
+
+
+def _warnings(campaign_id: str, suggestion: dict, put: dict) -> list[str]:
+    """What the reply to a put of ``suggestion``'s reading warns of (its own warnings, then
+    its analysis's), each logged as it comes."""
+    features = put.get("features") or {}
+    found = [*put.get("warnings", []), *(f"analysis: {w}" for w in features.get("warnings", []))]
+    for warning in found:
+        _LOG.warning("campaign %s, suggestion %s: %s", campaign_id, suggestion["id"], warning)
+    return found
 
 
 def _is_count(value) -> bool:
@@ -318,10 +342,12 @@ def _release(client: Client, campaign_id: str, suggestions: list[dict]) -> None:
         _once(client, client.prepare("suggestions_release", campaign_id=campaign_id, ids=ids))
 
 
-def _ended(client: Client, outage_s: float, campaign_id: str, measured: int) -> DriverRun:
+def _ended(
+    client: Client, outage_s: float, campaign_id: str, measured: int, warned: list[str]
+) -> DriverRun:
     """The run's end, with the campaign's status as the server reports it."""
     status = _call(client, outage_s, "campaign_status", campaign_id=campaign_id)
-    return DriverRun(measured, status["status"], status["stop_reason"])
+    return DriverRun(measured, status["status"], status["stop_reason"], (), tuple(warned))
 
 
 def _stopped(
@@ -331,10 +357,11 @@ def _stopped(
     measured: int,
     todo: list[tuple[dict, int]],
     replicates: int,
+    warned: list[str],
 ) -> DriverRun:
     """The end of a run whose campaign stopped: the suggestions not started are released."""
     _release(client, campaign_id, [s for s, n in todo if n == replicates])
-    return _ended(client, outage_s, campaign_id, measured)
+    return _ended(client, outage_s, campaign_id, measured, warned)
 
 
 def _put(

@@ -17,6 +17,7 @@ from adaptive.server import Server
 from drivers import DriverRun, Reading, SimulatedInstrument, run_driver
 from drivers.loop import FAILURES_IN_A_ROW
 from simulators import KEdgeXAS
+from tests.adaptive.test_analysis import two_peaks
 
 #: A port nothing listens on: a call there ends in ServerUnavailableError.
 SILENT = "tcp://127.0.0.1:1"
@@ -395,6 +396,48 @@ def test_a_reading_with_a_readback_is_journaled_where_the_instrument_was(server)
     np.testing.assert_allclose(energies, readbacks)
     values = dict(zip((p["energy"] for p in observed["points"]), observed["values"], strict=True))
     np.testing.assert_allclose([values[e] for e in energies], simulator.evaluate_true(readbacks))
+
+
+def test_the_warnings_of_every_put_are_logged_and_returned(server, caplog):
+    # a readback 10 % of the range off was warned of in each put's reply, which the loop
+    # dropped: nothing printed, and on_measured saw only the last replicate's reply
+    simulator = KEdgeXAS(i0=None)
+    low, high = simulator.energy_range
+    with Client(server.endpoint, timeout_s=30) as client:
+        campaign = grid_campaign(client, simulator, n_points=3)
+        offset = 0.1 * (high - low)
+        run = run_driver(client, campaign, OffsetMono(simulator, offset), replicates=2)
+    # the last setpoint is the top: clipped there, it reads back on its suggestion
+    assert run.n_measured == 3 and len(run.warnings) == 4, run.warnings
+    assert all(w.startswith("energy=") and "from the" in w for w in run.warnings)
+    logged = [r.getMessage() for r in caplog.records if r.name == "drivers.loop"]
+    assert len(logged) == 4 and all(f"campaign {campaign}, suggestion " in m for m in logged)
+    assert [m.split(": ", 1)[1] for m in logged] == list(run.warnings)
+
+
+class XPSBench:
+    """Measures the same Cu 2p spectrum at any point (an analysis campaign's instrument)."""
+
+    def move(self, point):
+        pass
+
+    def read(self):
+        e, counts = two_peaks()
+        return Reading(value=None, spectrum={"x": e, "y": counts, "x_units": "eV"})
+
+
+def test_the_warnings_of_an_analysis_are_logged_and_returned(server, caplog):
+    space = {"dimensions": [{"name": "x", "low": 0.0, "high": 1.0}]}
+    regions = {"main": [930, 936], "typo": [9300, 9360]}
+    analysis = {"name": "peak_fit", "options": {"regions": regions}, "value": "area_main"}
+    with Client(server.endpoint, timeout_s=60) as client:
+        campaign = client.call(
+            "campaign_create", space=space, strategy={"name": "random"}, analysis=analysis
+        )["campaign_id"]
+        run = run_driver(client, campaign, XPSBench(), max_measurements=1)
+    (typo,) = [w for w in run.warnings if "typo" in w]
+    assert typo.startswith("analysis: region 'typo' [9300, 9360] eV lies outside")
+    assert any(typo in r.getMessage() for r in caplog.records if r.name == "drivers.loop")
 
 
 def test_a_readback_of_some_dimensions_keeps_the_setpoint_of_the_others(server):
