@@ -261,7 +261,9 @@ class Client:
             message = (
                 f"no reply from {self.address} to {request.method!r} (request id {request.id}) "
                 f"after {tries} tries ({tries} timeouts of {self.timeout_s:g} s); check that the "
-                "server is running at that address, or raise timeout_s/retries"
+                "server is running at that address, or raise timeout_s/retries (a driver loop: "
+                "pass outage_s to run_driver to ride out a server restart, and restart a driver "
+                "that gave up with resume_pending=True to measure what it left)"
             )
         if request.method in protocol.STATE_CHANGING:
             message += (

@@ -51,3 +51,5 @@ def test_a_missing_server_is_still_named_silent():
     message = str(caught.value)
     assert "no reply from tcp://127.0.0.1:1" in message and "is up" not in message
     assert "check that the server is running at that address" in message
+    # a driver author is told how the loop rides out a restart and picks up what it left
+    assert "pass outage_s to run_driver" in message and "resume_pending=True" in message
