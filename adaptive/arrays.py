@@ -3,32 +3,30 @@ ascending axis, positions along one axis."""
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 import numpy as np
 
 from adaptive.errors import InvalidParameterError
 
+# What a real number is (an int or a float, numpy's included; a bool is not) is decided once,
+# in the simulators' base, for both packages; adaptive's modules import it from here.
+from simulators.base import is_finite_real, is_real  # noqa: F401 (is_finite_real re-exported)
+
+#: what an array of each non-numeric dtype kind holds, for the messages
+_NOT_NUMBERS = {
+    "U": "text",
+    "T": "text",
+    "S": "bytes",
+    "M": "dates",
+    "m": "time spans",
+    "V": "records",
+}
+
 
 def is_int(value: Any) -> bool:
     """Whether ``value`` is an integer (a bool is not)."""
     return isinstance(value, (int, np.integer)) and not isinstance(value, bool)
-
-
-def is_number(value: Any) -> bool:
-    """Whether ``value`` is a real number (a bool is not; NaN and inf are)."""
-    return isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool)
-
-
-def is_finite_number(value: Any) -> bool:
-    """Whether ``value`` is a real number that is finite as a float (``10**400`` is not)."""
-    if not is_number(value):
-        return False
-    try:
-        return math.isfinite(value)
-    except OverflowError:
-        return False
 
 
 def check_bool(name: str, value: Any) -> bool:
@@ -40,18 +38,88 @@ def check_bool(name: str, value: Any) -> bool:
     return value
 
 
-def check_int(name: str, value: Any, low: int, high: int | None = None, why: str = "") -> int:
-    """``value`` as an int, or an error unless an integer (a bool is not) from ``low`` to ``high``.
+def check_int(name: str, value: Any, low: int = 1, high: int | None = None, why: str = "") -> int:
+    """``value`` as an int, or an error unless an integer (a bool is not) from ``low`` to ``high``
+    (no upper bound when None).
+
+    ``name`` is an argument (``n=0 must be an integer >= 1``) or, starting ``--``, a CLI option
+    (``--n 0: must be a positive integer``).
 
     Raises:
         InvalidParameterError: naming ``value``, the range, and ``why`` when given.
     """
-    if not is_int(value) or value < low or (high is not None and value > high):
-        span = f">= {low}" if high is None else f"from {low} to {high}"
+    if is_int(value) and low <= value and (high is None or value <= high):
+        return int(value)
+    span = f">= {low}" if high is None else f"from {low} to {high}"
+    if name.startswith("--"):
+        kind = "a positive integer" if span == ">= 1" else f"an integer {span}"
+        message = f"{name} {value if is_int(value) else repr(value)}: must be {kind}"
+    else:
+        message = f"{name}={value!r} must be an integer {span}"
+    raise InvalidParameterError(message + (f": {why}" if why else ""))
+
+
+def real_array(name: str, value: Any) -> np.ndarray:
+    """A float copy of ``value`` (array-like, any shape), which must hold real numbers
+    (``is_real``).
+
+    Integer and float arrays are taken, and lists of Python numbers (ints too large
+    for int64 included); NaN and inf pass (``check_all_finite`` refuses them).
+
+    Raises:
+        InvalidParameterError: ``value`` holds complex numbers, bools, text, dates or
+            other non-numbers, or a number beyond the float range.
+    """
+    try:
+        arr = np.asarray(value)
+    except (TypeError, ValueError) as err:
         raise InvalidParameterError(
-            f"{name}={value!r} must be an integer {span}" + (f": {why}" if why else "")
+            f"{name} must be a numeric array (numbers only), got {type(value).__name__}: {err}"
+        ) from None
+    kind = arr.dtype.kind
+    if kind == "c":
+        raise InvalidParameterError(
+            f"{name} holds complex numbers, but it must be real",
+            "send the magnitude, or the real and imaginary parts as separate arrays",
         )
-    return int(value)
+    if kind == "b":
+        raise InvalidParameterError(
+            f"{name} holds bools (True/False), not numbers",
+            "send the numbers they stand for (counts, absorbances, recipe values)",
+        )
+    if kind in _NOT_NUMBERS:
+        raise InvalidParameterError(
+            f"{name} must be a numeric array, but it holds {_NOT_NUMBERS[kind]} (dtype "
+            f"{arr.dtype})",
+            "convert it to numbers (float values, dates as seconds) first",
+        )
+    if kind == "O":
+        bad = [item for item in arr.flat if not is_real(item)]
+        if bad:
+            raise InvalidParameterError(
+                f"{name} must be a numeric array, but it holds the non-number {bad[0]!r}",
+                "send real numbers only",
+            )
+    try:
+        return np.array(arr, dtype=float)
+    except OverflowError:
+        raise InvalidParameterError(
+            f"{name} holds a number too large for floating point (beyond 1e308)", "rescale it"
+        ) from None
+
+
+def check_all_finite(name: str, a: np.ndarray, fix: str) -> None:
+    """Nothing, or an error naming the first NaN/inf entry of ``a`` (any shape) and ``fix``.
+
+    Raises:
+        InvalidParameterError: ``{name}[i, j] = nan is not finite; {fix}``.
+    """
+    bad = ~np.isfinite(a)
+    if bad.any():
+        index = tuple(int(i) for i in np.argwhere(bad)[0])
+        raise InvalidParameterError(
+            f"{name}[{', '.join(map(str, index))}] = {a[index]} is not finite; {fix}"
+        )
 
 
 def finite_matrix(name: str, value, row: str, dtype=float) -> np.ndarray:
@@ -59,27 +127,22 @@ def finite_matrix(name: str, value, row: str, dtype=float) -> np.ndarray:
 
     Args:
         name: the argument's name, for the messages.
-        value: array-like, one ``row`` per line.
+        value: array-like of real numbers (``real_array``: not text or bools), one ``row``
+            per line.
         row: what one row holds ("spectrum", "recipe"), for the messages.
         dtype: the copy's dtype.
 
     Raises:
-        InvalidParameterError: not numeric, not 2-D, or a NaN/inf entry.
+        InvalidParameterError: not real numbers, not 2-D, or a NaN/inf entry (in ``dtype``).
     """
-    try:
-        a = np.array(value, dtype=dtype)
-    except (TypeError, ValueError) as err:
-        raise InvalidParameterError(f"{name} must be a numeric 2-D array: {err}") from None
+    a = real_array(name, value)
     if a.ndim != 2:
         raise InvalidParameterError(
             f"{name} must be a 2-D array (one {row} per row), got shape {a.shape}; "
             f"pass a single {row} as x[None, :]"
         )
-    if not np.isfinite(a).all():
-        i, j = np.argwhere(~np.isfinite(a))[0]
-        raise InvalidParameterError(
-            f"{name}[{i}, {j}] = {a[i, j]} is not finite; drop or repair that {row}"
-        )
+    a = a.astype(dtype, copy=False)
+    check_all_finite(name, a, f"drop or repair that {row}")
     return a
 
 

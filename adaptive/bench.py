@@ -24,7 +24,7 @@ from adaptive.arrays import check_int
 from adaptive.campaign import MAX_MAGNITUDE
 from adaptive.errors import InvalidParameterError
 from adaptive.records import Observation
-from adaptive.simulate import check_noise_counts, with_noise
+from adaptive.simulate import check_noise_counts, nrmse, nrmse_span, with_noise
 from adaptive.space import Dimension, Space
 from adaptive.strategies import ConventionalScan, EnergyScan, RandomScan, UniformGrid
 from drivers.simulated import SimulatedInstrument
@@ -43,6 +43,8 @@ class Truth:
         column: a column to take as mu as it is (``read_spectrum``).
 
     Attributes:
+        energies: (4000,) uniform energies over the file's range, where NRMSE is taken.
+        values: (4000,) the noise-free truth there (PCHIP through the file's points).
         edge_energy: where the truth rises most steeply, an interior energy of
             ``self.energies`` (never an end: a conventional scan needs its edge
             strictly inside the range, even on a file that starts at the edge).
@@ -66,25 +68,21 @@ class Truth:
             )
         self.low, self.high = self.recording.energy_range
         self.energies = np.linspace(self.low, self.high, N_EVAL)
-        values = self.recording.evaluate_true(self.energies)
-        self.p_low, self.p_high = np.percentile(values, [0.5, 99.5])
-        if not self.p_high > self.p_low:
+        self.values = self.recording.evaluate_true(self.energies)
+        if not nrmse_span(self.values) > 0:
             raise InvalidParameterError(
-                f"{path}: mu is flat (its 0.5th and 99.5th percentiles are both "
-                f"{self.p_low}), so NRMSE, scaled by their difference, is undefined; "
-                "benchmark a spectrum with an edge"
+                f"{path}: mu is flat (its 0.5th and 99.5th percentiles are equal), so NRMSE, "
+                "scaled by their difference, is undefined; benchmark a spectrum with an edge"
             )
-        self.scaled = self._scale(values)
-        slope = np.gradient(values, self.energies)
+        slope = np.gradient(self.values, self.energies)
         self.edge_energy = float(self.energies[1 + np.argmax(slope[1:-1])])
         self.space = Space((Dimension("energy", low=self.low, high=self.high, units="eV"),))
 
-    def _scale(self, values: np.ndarray) -> np.ndarray:
-        return (values - self.p_low) / (self.p_high - self.p_low)
-
     def nrmse(self, reconstruction: np.ndarray) -> float:
-        """NRMSE of ``reconstruction`` (4000,) on ``self.energies``."""
-        return float(np.sqrt(np.mean((self._scale(reconstruction) - self.scaled) ** 2)))
+        """NRMSE (``adaptive.simulate.nrmse``) of ``reconstruction`` (4000,) on
+        ``self.energies``; NaN when it is not finite."""
+        error = nrmse(reconstruction, self.values)["nrmse"]
+        return np.nan if error is None else error
 
 
 def _first_reaching(errors: list[tuple[int, float]]) -> dict:

@@ -6,10 +6,11 @@ import time
 
 import numpy as np
 
+from adaptive.arrays import check_int
 from adaptive.designs import random_design
 from adaptive.objectives import target_loss
 from adaptive.records import Observation
-from adaptive.simulate import GOAL_RECIPE, check_count, check_greedy_batch, synthesis_space
+from adaptive.simulate import GOAL_RECIPE, check_greedy_batch, synthesis_space
 from adaptive.space import Space
 from adaptive.strategies.batch_bo import BatchBO
 from simulators import AgNPSynthesis
@@ -26,10 +27,10 @@ def bench_batch_time(n_observations: int = 150, q: int = 15, repeats: int = 3) -
     ``max(2, q)`` so the timed batch comes from the model, not the initial design, and
     ``q`` (``--batch``) at most ``MAX_GREEDY_BATCH`` (it times ``GREEDY_METHODS`` too).
     """
-    q = check_count("--batch", q)
+    q = check_int("--batch", q)
     check_greedy_batch(q, BATCH_METHODS, " (bench batch times every batch method)")
-    n_observations = check_count("--observations", n_observations, low=max(2, q))
-    repeats = check_count("--repeats", repeats)
+    n_observations = check_int("--observations", n_observations, low=max(2, q))
+    repeats = check_int("--repeats", repeats)
     space = Space.from_dict(synthesis_space())
     simulator = AgNPSynthesis(seed=0)
     target = simulator.spectrum_true(np.array([GOAL_RECIPE[f] for f in FACTORS]))

@@ -24,7 +24,7 @@ from tqdm import tqdm
 from adaptive.arrays import check_int
 from adaptive.errors import InvalidParameterError
 from adaptive.records import Observation
-from adaptive.simulate import check_count, check_greedy_batch
+from adaptive.simulate import check_greedy_batch
 from adaptive.space import Dimension, Space
 from adaptive.strategies.batch_bo import BatchBO
 from simulators import PoolEmulator
@@ -139,8 +139,8 @@ def bench_pool(
             "the same --inputs values are replicates of one); bench pool needs at least "
             f"{MIN_INIT + 1} (an initial design of {MIN_INIT} and one to find): use a larger pool"
         )
-    n_init = check_count("--init", n_init, low=MIN_INIT, high=n - 1)  # leave the model a choice
-    q = check_count("--batch", q, high=n)
+    n_init = check_int("--init", n_init, low=MIN_INIT, high=n - 1)  # leave the model a choice
+    q = check_int("--batch", q, high=n)
     methods = known if methods is None else list(methods)
     check_greedy_batch(q, methods, ", or leave those out of --methods")
     top = set(pool.top_indices(TOP_FRACTION, minimize).tolist())

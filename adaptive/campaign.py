@@ -9,7 +9,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from adaptive.analysis import Analysis, pin_weights
-from adaptive.arrays import check_bool, is_finite_number, is_int
+from adaptive.arrays import check_bool, is_finite_real, is_int
 from adaptive.errors import (
     AnalysisError,
     CampaignStoppedError,
@@ -241,7 +241,7 @@ class Campaign:
                 )
             config["analysis"] = pin_weights(analysis)
         if pending_ttl_s is not None:
-            if not is_finite_number(pending_ttl_s) or pending_ttl_s <= 0:
+            if not is_finite_real(pending_ttl_s) or pending_ttl_s <= 0:
                 raise InvalidParameterError(
                     f"pending_ttl_s={pending_ttl_s!r} must be a positive number of seconds, "
                     "or null to keep suggestions pending until observed or released"

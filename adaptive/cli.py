@@ -1,4 +1,4 @@
-"""The ``adaptive`` command: serve, simulate, bench, identify, fit, train."""
+"""The adaptive command: serve, simulate, bench, identify, fit, train."""
 
 from __future__ import annotations
 
@@ -293,14 +293,15 @@ def cmd_simulate_synthesis(args) -> int:
 
 
 def cmd_bench_scan(args) -> int:
+    from adaptive.arrays import check_int
     from adaptive.bench import bench_scan
-    from adaptive.simulate import check_count, check_noise_counts
+    from adaptive.simulate import check_noise_counts
 
     _check_in_file("--spectrum", args.spectrum, "a recorded spectrum (two-column or XDI)")
     result = bench_scan(
         args.spectrum,
         check_noise_counts(args.noise_counts),  # 0 = none, as for simulate xas
-        check_count("--max-points", args.max_points, low=2),
+        check_int("--max-points", args.max_points, low=2),
         progress=not args.json,
         fluorescence=args.fluorescence,
         column=args.column,
@@ -310,10 +311,10 @@ def cmd_bench_scan(args) -> int:
 
 
 def cmd_bench_pool(args) -> int:
+    from adaptive.arrays import check_int
     from adaptive.bench_pool import METHODS, bench_pool
-    from adaptive.simulate import check_count
 
-    check_count("--seeds", args.seeds)
+    check_int("--seeds", args.seeds)
     _check_in_file("--data", args.data, "the pool CSV (one row per measured experiment)")
     result = bench_pool(
         args.data,
@@ -465,13 +466,13 @@ def _peak_predictor(weights: str | None):
 
 
 def cmd_bench_peakfit(args) -> int:
+    from adaptive.arrays import check_int
     from adaptive.bench_peakfit import METHODS, bench_peakfit
-    from adaptive.simulate import check_count
 
-    check_count("--n", args.n)
-    check_count("--seed", args.seed, low=0)
+    check_int("--n", args.n)
+    check_int("--seed", args.seed, low=0)
     workers = len(os.sched_getaffinity(0)) if args.workers is None else args.workers
-    check_count("--workers", workers)
+    check_int("--workers", workers)
     methods = (
         METHODS
         if args.methods is None
@@ -782,12 +783,12 @@ def _print_with_figure(result: dict, write_figure, printed: str, args) -> int:
 
 
 def cmd_bench_eels(args) -> int:
+    from adaptive.arrays import check_int
     from adaptive.bench_eels import bench_eels
-    from adaptive.simulate import check_count
     from surrogates.eels_training import TEST_SEED
 
-    check_count("--n", args.n)
-    seed = TEST_SEED if args.seed is None else check_count("--seed", args.seed, low=0)
+    check_int("--n", args.n)
+    seed = TEST_SEED if args.seed is None else check_int("--seed", args.seed, low=0)
     result = bench_eels(args.n, seed, args.data, _eels_weights(args.weights))
     _print_result({"weights": args.weights, **result}, args)
     return 0

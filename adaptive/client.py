@@ -34,7 +34,7 @@ import numpy as np
 import zmq
 
 from adaptive import protocol
-from adaptive.arrays import check_int, is_number
+from adaptive.arrays import check_int, is_real
 from adaptive.errors import (
     AnalysisError,
     CampaignStoppedError,
@@ -132,7 +132,7 @@ class Client:
             raise InvalidParameterError(
                 f"address must be an endpoint string like 'tcp://127.0.0.1:5555', got {address!r}"
             )
-        if not is_number(timeout_s) or not 0 < timeout_s <= MAX_TIMEOUT_S:
+        if not is_real(timeout_s) or not 0 < timeout_s <= MAX_TIMEOUT_S:
             raise InvalidParameterError(
                 f"timeout_s={timeout_s!r} must be a number of seconds > 0 and at most "
                 f"{MAX_TIMEOUT_S} (24 days)"

@@ -40,9 +40,8 @@ import numpy as np
 from scipy.special import rel_entr
 from scipy.stats import wasserstein_distance
 
-from adaptive.arrays import ascending_steps, check_bool, is_int
+from adaptive.arrays import ascending_steps, check_all_finite, check_bool, is_int, real_array
 from adaptive.errors import InvalidParameterError
-from adaptive.records import real_array
 from simulators.text_files import UNSET_UNITS, ev_per
 from simulators.xps_files import KINETIC
 
@@ -64,6 +63,8 @@ UNIT_ALIASES = {
 
 
 def _as_float_array(name: str, value: Any, ndim: int) -> np.ndarray:
+    """A finite, non-empty float copy of ``value`` with ``ndim`` dimensions (``real_array``:
+    real numbers only)."""
     arr = real_array(name, value)
     if arr.ndim != ndim:
         raise InvalidParameterError(
@@ -72,13 +73,7 @@ def _as_float_array(name: str, value: Any, ndim: int) -> np.ndarray:
         )
     if arr.size == 0:
         raise InvalidParameterError(f"{name} is empty; pass at least one value")
-    bad = ~np.isfinite(arr)
-    if bad.any():
-        idx = tuple(int(i) for i in np.argwhere(bad)[0])
-        raise InvalidParameterError(
-            f"{name} holds a non-finite value {arr[idx]!r} at index {idx if ndim > 1 else idx[0]};"
-            " drop or repair that channel before computing the objective"
-        )
+    check_all_finite(name, arr, "drop or repair that channel before computing the objective")
     return arr
 
 

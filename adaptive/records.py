@@ -10,66 +10,8 @@ from typing import Any
 
 import numpy as np
 
-from adaptive.arrays import is_finite_number, is_number
+from adaptive.arrays import is_finite_real, is_real, real_array
 from adaptive.errors import InvalidParameterError
-
-#: what an array of each non-numeric dtype kind holds, for the messages
-_NOT_NUMBERS = {
-    "U": "text",
-    "T": "text",
-    "S": "bytes",
-    "M": "dates",
-    "m": "time spans",
-    "V": "records",
-}
-
-
-def real_array(name: str, value: Any) -> np.ndarray:
-    """A float copy of ``value`` (array-like, any shape), which must hold real numbers.
-
-    Integer and float arrays are taken, and lists of Python numbers (ints too large
-    for int64 included); NaN and inf pass (callers check finiteness).
-
-    Raises:
-        InvalidParameterError: ``value`` holds complex numbers, bools, text, dates or
-            other non-numbers.
-    """
-    try:
-        arr = np.asarray(value)
-    except (TypeError, ValueError) as err:
-        raise InvalidParameterError(
-            f"{name} must be a numeric array (numbers only), got {type(value).__name__}: {err}"
-        ) from None
-    kind = arr.dtype.kind
-    if kind == "c":
-        raise InvalidParameterError(
-            f"{name} holds complex numbers, but it must be real",
-            "send the magnitude, or the real and imaginary parts as separate spectra",
-        )
-    if kind == "b":
-        raise InvalidParameterError(
-            f"{name} holds bools (True/False), not measured values",
-            "send numbers such as counts or absorbances",
-        )
-    if kind in _NOT_NUMBERS:
-        raise InvalidParameterError(
-            f"{name} must be a numeric array, but it holds {_NOT_NUMBERS[kind]} (dtype "
-            f"{arr.dtype})",
-            "convert it to numbers (float values, dates as seconds) first",
-        )
-    if kind == "O":
-        bad = [item for item in arr.flat if not is_number(item)]
-        if bad:
-            raise InvalidParameterError(
-                f"{name} must be a numeric array, but it holds the non-number {bad[0]!r}",
-                "send real numbers only",
-            )
-    try:
-        return np.array(arr, dtype=float)
-    except OverflowError:
-        raise InvalidParameterError(
-            f"{name} holds a number too large for floating point (beyond 1e308)", "rescale it"
-        ) from None
 
 
 def _non_text_key(value: Any, where: str) -> tuple[str, Any] | None:
@@ -96,9 +38,9 @@ def reading_number(name: str, value: Any) -> float:
         InvalidParameterError: not a scalar number (an array, a string), or NaN/inf,
             saying what to send instead.
     """
-    if is_finite_number(value):
+    if is_finite_real(value):
         return float(value)
-    if is_number(value):
+    if is_real(value):
         fix = (
             "for a failed measurement send failed='<why>' and no value"
             if name == "value"
@@ -140,7 +82,7 @@ class Suggestion:
                     f"a suggestion's {name} must be text, got {getattr(self, name)!r}"
                 )
         if self.acquisition is not None:
-            if not is_finite_number(self.acquisition):
+            if not is_finite_real(self.acquisition):
                 raise InvalidParameterError(
                     f"acquisition={self.acquisition!r} must be a finite number or None; "
                     "the strategy should not rank a point by NaN"
@@ -324,7 +266,7 @@ class Observation:
                 object.__setattr__(self, name, reading_number(name, v))
         if self.uncertainty is not None and self.uncertainty < 0:
             raise InvalidParameterError(f"uncertainty={self.uncertainty} must be >= 0")
-        if not is_finite_number(self.time):
+        if not is_finite_real(self.time):
             raise InvalidParameterError(
                 f"observation time={self.time!r} must be UNIX seconds (a finite number)"
             )

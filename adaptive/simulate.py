@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import sys
 import time
 from collections.abc import Callable
@@ -12,7 +10,7 @@ from pathlib import Path
 import numpy as np
 from tqdm import tqdm
 
-from adaptive.arrays import is_finite_number, is_int, is_number
+from adaptive.arrays import check_int, is_finite_real, is_real
 from adaptive.campaign import MAX_SUGGESTIONS, Campaign
 from adaptive.client import Client
 from adaptive.errors import InvalidParameterError
@@ -33,7 +31,7 @@ from drivers import SimulatedInstrument, SynthesisInstrument, run_driver
 from simulators import XMCD, AgNPSynthesis, KEdgeXAS, RecordedSpectrum
 from simulators.agnp import BOUNDS, FACTORS, MAX_DROPLETS, MAX_FRACTION_SUM, WAVELENGTHS
 from simulators.base import MAX_COUNTS
-from simulators.text_files import read_text
+from simulators.text_files import read_text, table_rows
 from surrogates.shap_report import plot_shap
 
 #: The first round after the design in which BatchBO's spectrum network proposes: its
@@ -55,30 +53,13 @@ GOAL_RECIPE = {
 }
 
 
-def check_count(flag: str, value, low: int = 1, high: int | None = None) -> int:
-    """``value`` as an int, refused unless an integer from ``low`` to ``high`` (no upper
-    bound when None); ``flag`` is its CLI option.
-
-    Checked before the server starts, so a bad value leaves no campaign in the journal.
-    """
-    if not is_int(value) or value < low or (high is not None and value > high):
-        if high is not None:
-            kind = f"an integer from {low} to {high}"
-        else:
-            kind = "a positive integer" if low == 1 else f"an integer >= {low}"
-        raise InvalidParameterError(
-            f"{flag} {value if is_int(value) else repr(value)}: must be {kind}"
-        )
-    return int(value)
-
-
 def check_noise_counts(value) -> float | None:
     """``--noise-counts`` as a simulator's ``i0``: None (noise-free) for 0 or None, refused
     unless a number from 0 to ``MAX_COUNTS``."""
     if value is None or value == 0:
         return None
-    if not (is_finite_number(value) and 0 < value <= MAX_COUNTS):
-        shown = f"{value:g}" if is_number(value) else repr(value)
+    if not (is_finite_real(value) and 0 < value <= MAX_COUNTS):
+        shown = f"{value:g}" if is_real(value) else repr(value)
         raise InvalidParameterError(
             f"--noise-counts {shown}: must be the incident counts I0 per point, from 0 "
             f"(noise-free) to {MAX_COUNTS:g}, e.g. 1e6"
@@ -213,8 +194,8 @@ def simulate_xas(
     stops before ``max_points``.
     """
     out = Path(out)
-    max_points = check_count("--max-points", max_points, low=2)
-    batch = check_count("--batch", batch, high=MAX_SUGGESTIONS)
+    max_points = check_int("--max-points", max_points, low=2)
+    batch = check_int("--batch", batch, high=MAX_SUGGESTIONS)
     if strategy == "energy_scan" and max_points < 3:
         raise InvalidParameterError(
             f"--max-points {max_points}: --strategy energy_scan starts from a grid of at least "
@@ -223,7 +204,7 @@ def simulate_xas(
     if strategy == "energy_scan" and n_initial is None and max_points < DEFAULT_INITIAL:
         n_initial = max_points  # a scan shorter than the default grid is all grid
     if strategy == "energy_scan" and n_initial is not None:
-        n_initial = check_count("--n-initial", n_initial, low=3, high=MAX_INITIAL)
+        n_initial = check_int("--n-initial", n_initial, low=3, high=MAX_INITIAL)
         if n_initial > max_points:
             raise InvalidParameterError(
                 f"--n-initial {n_initial} is more than --max-points {max_points}: the scan "
@@ -242,7 +223,7 @@ def simulate_xas(
         )
     if noise not in (None, *NOISE_MODELS):
         raise InvalidParameterError(f"--noise {noise!r}: pass one of {', '.join(NOISE_MODELS)}")
-    seed = check_count("--seed", seed, low=0)
+    seed = check_int("--seed", seed, low=0)
     simulator = xas_source(source, noise_counts, seed, fluorescence, column)
     if channel is not None and channel not in simulator.channels:
         raise InvalidParameterError(
@@ -333,12 +314,20 @@ def true_channel(source, seed: int, read: dict, channel: str, i0, grid: np.ndarr
     return truth * i0 if channel in COUNT_CHANNELS and i0 is not None else truth
 
 
+def nrmse_span(truth: np.ndarray) -> float:
+    """The 0.5-99.5 percentile span of ``truth`` (m,), which scales its NRMSE (``nrmse``);
+    0 for a flat truth."""
+    return float(np.percentile(truth, 99.5) - np.percentile(truth, 0.5))
+
+
 def nrmse(mean: np.ndarray, truth: np.ndarray, channel: str = "mu") -> dict:
     """``{"nrmse": ...}``: the RMSE of ``mean`` (m,) from ``truth`` (m,) over the 0.5-99.5
-    percentile span of ``truth``; None with an ``nrmse_note`` when that is not a finite
-    number (a flat truth), so the summary stays valid JSON. ``channel`` is the scanned
-    one, for the note: ``i0``, the incident count, is flat by design."""
-    span = float(np.percentile(truth, 99.5) - np.percentile(truth, 0.5))
+    percentile span of ``truth`` (``nrmse_span``), which is their RMSE once both are scaled
+    to [0, 1] by those percentiles; None with an ``nrmse_note`` when that is not a finite
+    number (a flat truth), so the summary stays valid JSON. ``channel`` is the scanned one,
+    for the note: ``i0``, the incident count, is flat by design. The one NRMSE of the
+    simulate summaries and ``adaptive.bench``."""
+    span = nrmse_span(truth)
     error = float(np.sqrt(np.mean((mean - truth) ** 2)))
     if span > 0 and np.isfinite(error):
         return {"nrmse": error / span}
@@ -378,7 +367,8 @@ def synthesis_space() -> dict:
 
 
 def read_target(path: str | Path) -> tuple[np.ndarray, np.ndarray]:
-    """A target spectrum CSV with columns ``wavelength_nm`` and ``absorbance_target``.
+    """A target spectrum CSV with columns ``wavelength_nm`` and ``absorbance_target``
+    (separated by commas, semicolons or tabs, ``#`` comment lines skipped: ``table_rows``).
 
     Returns:
         (n,) wavelengths and (n,) absorbance, in file order.
@@ -388,19 +378,19 @@ def read_target(path: str | Path) -> tuple[np.ndarray, np.ndarray]:
         text = read_text(path, "a target spectrum CSV")
     except ValueError as err:
         raise InvalidParameterError(str(err)) from None
-    reader = csv.DictReader(io.StringIO(text, newline=""))
-    names = reader.fieldnames or []
+    rows = table_rows(text)
+    names = [name.strip() for name in rows[0][1]] if rows else []
     if not set(columns) <= set(names):
         shown = ", ".join(names[:6]) + (f" and {len(names) - 6} more" if len(names) > 6 else "")
         raise InvalidParameterError(
             f"{path} needs columns {' and '.join(columns)}, has {shown or 'none'}; write "
             "the target spectrum as those two columns (wavelengths in nm, absorbance)"
         )
-    rows = [(reader.line_num, row) for row in reader]
-    values = np.empty((len(rows), len(columns)))
-    for i, (line, row) in enumerate(rows):
-        for j, name in enumerate(columns):
-            cell = (row[name] or "").strip()
+    indices = [names.index(name) for name in columns]
+    values = np.empty((len(rows) - 1, len(columns)))
+    for i, (line, row) in enumerate(rows[1:]):
+        for j, (name, index) in enumerate(zip(columns, indices, strict=True)):
+            cell = row[index].strip() if index < len(row) else ""
             try:
                 values[i, j] = float(cell)
             except ValueError:
@@ -473,11 +463,11 @@ def simulate_synthesis(
     ``on_created(campaign_id, journal_path)`` is called once it is.
     """
     out = Path(out)
-    batch = check_count("--batch", batch, high=MAX_BATCH)
+    batch = check_int("--batch", batch, high=MAX_BATCH)
     check_greedy_batch(batch, [method], ", or --method thompson or local_penalization")
-    rounds = check_count("--rounds", rounds, low=0)
-    droplets = check_count("--droplets", droplets, high=MAX_DROPLETS)
-    seed = check_count("--seed", seed, low=0, high=2**63 - 1)  # BatchBO's bound
+    rounds = check_int("--rounds", rounds, low=0)
+    droplets = check_int("--droplets", droplets, high=MAX_DROPLETS)
+    seed = check_int("--seed", seed, low=0, high=2**63 - 1)  # BatchBO's bound
     n_initial = max(batch, 2)
     n_recipes = n_initial + batch * rounds
     fewest = fewest_explained(len(FACTORS))

@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from adaptive.arrays import finite_matrix, is_finite_number, is_number
+from adaptive.arrays import finite_matrix, is_finite_real, is_real
 from adaptive.errors import InvalidParameterError, OutOfSpaceError
 from adaptive.options import check_keys
 
@@ -55,7 +55,7 @@ def _same_choice(choice: Any, value: Any) -> bool:
         return False
     if isinstance(choice, bool) or isinstance(value, (bool, np.bool_)):
         return isinstance(choice, bool) and isinstance(value, (bool, np.bool_)) and choice == value
-    return is_number(choice) == is_number(value) and choice == value
+    return is_real(choice) == is_real(value) and choice == value
 
 
 def _checked_choices(name: str, choices: Any) -> tuple[Any, ...]:
@@ -64,7 +64,7 @@ def _checked_choices(name: str, choices: Any) -> tuple[Any, ...]:
     for choice in choices:
         if isinstance(choice, (np.generic,)):
             choice = choice.item()
-        if not (choice is None or isinstance(choice, (str, bool)) or is_finite_number(choice)):
+        if not (choice is None or isinstance(choice, (str, bool)) or is_finite_real(choice)):
             raise InvalidParameterError(
                 f"categorical dimension {name!r}: choice {choice!r} must be text, a finite "
                 "number, a bool or None (values that survive JSON); name it by a string"
@@ -76,7 +76,7 @@ def _checked_choices(name: str, choices: Any) -> tuple[Any, ...]:
             )
         checked.append(choice)
     bools = [c for c in checked if isinstance(c, bool)]
-    numbers = [c for c in checked if is_number(c)]
+    numbers = [c for c in checked if is_real(c)]
     if bools and numbers:
         raise InvalidParameterError(
             f"categorical dimension {name!r} mixes the bools {bools} with the numbers "
@@ -175,7 +175,7 @@ class Dimension:
                 f"{list(self.choices)!r}; give kind 'categorical' to pick among choices"
             )
         for bound in (self.low, self.high):
-            if not is_finite_number(bound):
+            if not is_finite_real(bound):
                 raise InvalidParameterError(
                     f"dimension {self.name!r}: bounds must be finite numbers, "
                     f"got low={self.low!r}, high={self.high!r}"
@@ -209,7 +209,7 @@ class Dimension:
                     f"dimension {self.name!r}: step applies to continuous dimensions only; "
                     f"an {self.kind} dimension already has unit steps"
                 )
-            if not is_finite_number(self.step) or self.step <= 0:
+            if not is_finite_real(self.step) or self.step <= 0:
                 raise InvalidParameterError(
                     f"dimension {self.name!r}: step must be a finite positive number, "
                     f"got step={self.step!r}"
@@ -276,9 +276,9 @@ class Dimension:
             raise OutOfSpaceError(
                 f"{self.name}={value!r} is not one of the choices {list(self.choices)}"
             )
-        if not is_number(value):
+        if not is_real(value):
             raise InvalidParameterError(f"{self.name}={value!r} is not a number")
-        if not is_finite_number(value):
+        if not is_finite_real(value):
             raise InvalidParameterError(f"{self.name}={value!r} is not finite; send a real number")
         if not self.low <= value <= self.high:
             raise OutOfSpaceError(
@@ -345,7 +345,7 @@ class LinearConstraint:
                 raise InvalidParameterError(
                     f"constraint coefficient names must be dimension names, got {key!r}"
                 )
-            if not is_finite_number(c):
+            if not is_finite_real(c):
                 raise InvalidParameterError(
                     f"constraint coefficient for {key!r} must be a finite number, got {c!r}"
                 )
@@ -359,7 +359,7 @@ class LinearConstraint:
             bound = getattr(self, bound_name)
             if bound is None:
                 continue
-            if not is_finite_number(bound):
+            if not is_finite_real(bound):
                 raise InvalidParameterError(
                     f"constraint {self.label!r}: {bound_name} must be a finite number, "
                     f"got {bound!r}"
@@ -737,7 +737,7 @@ class Space:
         clipped, moved = dict(point), {}
         for dim in self.dimensions:
             value = point.get(dim.name)
-            if not jitters(dim) or not is_finite_number(value):
+            if not jitters(dim) or not is_finite_real(value):
                 continue
             if dim.low <= value <= dim.high:
                 continue

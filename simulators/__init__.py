@@ -1,56 +1,56 @@
 """Simulated and replayed X-ray absorption spectrometers, XPS and EELS spectra with their
 file readers, a silver-nanoparticle synthesis simulator and a pool of measured experiments
-(numpy/scipy only)."""
+(numpy/scipy only).
 
-from simulators.agnp import AgNPSynthesis
-from simulators.base import Simulator
-from simulators.eels import Edge, EELSBatch, EELSSimulator, edge_table
-from simulators.eels_files import EELSSpectrum, read_eels, read_eels_text, read_msa, to_channels
-from simulators.lineshapes import (
-    arctan_step,
-    energy_to_k,
-    exafs_chi,
-    gaussian,
-    lorentzian,
-    pseudo_voigt,
-)
-from simulators.pool import PoolEmulator
-from simulators.replay import RecordedSpectrum, read_spectrum, read_two_column, read_xdi
-from simulators.xas import KEdgeXAS
-from simulators.xmcd import XMCD
-from simulators.xps import PHOTON_ENERGY_AL_KA, XPSBatch, XPSSimulator
-from simulators.xps_files import XPSRegion, read_vamas, read_xps, read_xps_text
+The names are exported here and imported on first use, so that importing one module (such as
+``simulators.base``, whose number rules ``adaptive`` shares) does not load them all.
+"""
 
-__all__ = [
-    "PHOTON_ENERGY_AL_KA",
-    "XMCD",
-    "AgNPSynthesis",
-    "EELSBatch",
-    "EELSSimulator",
-    "EELSSpectrum",
-    "Edge",
-    "KEdgeXAS",
-    "PoolEmulator",
-    "RecordedSpectrum",
-    "Simulator",
-    "XPSBatch",
-    "XPSRegion",
-    "XPSSimulator",
-    "arctan_step",
-    "edge_table",
-    "energy_to_k",
-    "exafs_chi",
-    "gaussian",
-    "lorentzian",
-    "pseudo_voigt",
-    "read_eels",
-    "read_eels_text",
-    "read_msa",
-    "read_spectrum",
-    "read_two_column",
-    "read_vamas",
-    "read_xdi",
-    "read_xps",
-    "read_xps_text",
-    "to_channels",
-]
+import importlib
+
+#: Exported name -> the module that defines it.
+_EXPORTS = {
+    "AgNPSynthesis": "simulators.agnp",
+    "EELSBatch": "simulators.eels",
+    "EELSSimulator": "simulators.eels",
+    "EELSSpectrum": "simulators.eels_files",
+    "Edge": "simulators.eels",
+    "KEdgeXAS": "simulators.xas",
+    "PHOTON_ENERGY_AL_KA": "simulators.xps",
+    "PoolEmulator": "simulators.pool",
+    "RecordedSpectrum": "simulators.replay",
+    "Simulator": "simulators.base",
+    "XMCD": "simulators.xmcd",
+    "XPSBatch": "simulators.xps",
+    "XPSRegion": "simulators.xps_files",
+    "XPSSimulator": "simulators.xps",
+    "arctan_step": "simulators.lineshapes",
+    "edge_table": "simulators.eels",
+    "energy_to_k": "simulators.lineshapes",
+    "exafs_chi": "simulators.lineshapes",
+    "gaussian": "simulators.lineshapes",
+    "lorentzian": "simulators.lineshapes",
+    "pseudo_voigt": "simulators.lineshapes",
+    "read_eels": "simulators.eels_files",
+    "read_eels_text": "simulators.eels_files",
+    "read_msa": "simulators.eels_files",
+    "read_spectrum": "simulators.replay",
+    "read_two_column": "simulators.replay",
+    "read_vamas": "simulators.xps_files",
+    "read_xdi": "simulators.replay",
+    "read_xps": "simulators.xps_files",
+    "read_xps_text": "simulators.xps_files",
+    "to_channels": "simulators.eels_files",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str):
+    if name not in _EXPORTS:
+        raise AttributeError(f"module 'simulators' has no attribute {name!r}")
+    return getattr(importlib.import_module(_EXPORTS[name]), name)
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_EXPORTS])

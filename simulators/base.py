@@ -20,10 +20,19 @@ MAX_COUNTS = 1e18
 GRID_POINTS = 20001
 
 
+def is_real(value) -> bool:
+    """Whether ``value`` is a real number: an int or a float, numpy's included, as JSON and
+    numpy carry them (a bool, text, a ``Fraction`` or a ``Decimal`` is not; NaN and inf are).
+
+    The one definition of a real number, for ``adaptive`` too (which imports it from
+    ``adaptive.arrays``)."""
+    return isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool)
+
+
 def is_finite_real(value) -> bool:
-    """Whether ``value`` is a finite real number (strings and bools are not; nor is an int
-    too large for a float, such as ``10**400``)."""
-    if not isinstance(value, numbers.Real) or isinstance(value, bool):
+    """Whether ``value`` is a real number (``is_real``) that is finite as a float
+    (``10**400`` is not)."""
+    if not is_real(value):
         return False
     try:
         return math.isfinite(value)
@@ -57,7 +66,10 @@ def check_finite(name: str, value, *, positive: bool = False, nonnegative: bool 
             if nonnegative
             else ("", "")
         )
-        raise ValueError(f"{name} must be finite{need}, got {value!r}; pass a {kind}real number")
+        raise ValueError(
+            f"{name} must be finite{need}, got {value!r}; pass a {kind}real number (an int or a "
+            "float)"
+        )
     return float(value)
 
 

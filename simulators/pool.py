@@ -13,15 +13,13 @@ Example:
     (164, 0.148)
 """
 
-import csv
-import io
 import os
 from collections.abc import Sequence
 
 import numpy as np
 
 from simulators.base import as_float_array, check_seed, is_finite_real
-from simulators.text_files import read_text
+from simulators.text_files import read_text, table_rows
 
 MODES = ("mean", "sample")
 
@@ -132,8 +130,9 @@ class PoolEmulator:
         """Read a CSV with a header row and group its rows into candidates.
 
         Args:
-            path: CSV file, UTF-8 or else Latin-1 (Excel's Windows CSV); the first row
-                names the columns.
+            path: CSV file, UTF-8 or else Latin-1 (Excel's Windows CSV), separated by
+                commas, semicolons or tabs, ``#`` comment lines skipped (``table_rows``);
+                the first row names the columns.
             inputs: names of the d input columns (distinct, at least one).
             objective: name of the objective column (not one of ``inputs``).
             seed: seed for the replicate sampling.
@@ -154,12 +153,9 @@ class PoolEmulator:
             raise ValueError(f"inputs must be distinct column names, got {inputs}")
         if objective in inputs:
             raise ValueError(f"objective {objective!r} must not also be an input")
-        reader = csv.reader(io.StringIO(read_text(path, "a CSV table"), newline=""))
-        lines, rows = [], []  # the file line each non-blank row ends on, and the row
-        for row in reader:
-            if any(cell.strip() for cell in row):
-                lines.append(reader.line_num)
-                rows.append(row)
+        table = table_rows(read_text(path, "a CSV table"))
+        lines = [line for line, _ in table]  # the file line each row ends on
+        rows = [row for _, row in table]
         if not rows:
             raise ValueError(f"{path} is empty; expected a header row and data rows")
         header = [name.strip() for name in rows[0]]

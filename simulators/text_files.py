@@ -14,11 +14,16 @@ numbers only, at least two, no more than the first row's (a narrower row ends in
 spreadsheet leaves empty cells out): a decimal comma, a word or an extra column is refused,
 naming the line, as is a first row two or more numbers wider than every later one (two
 lines run together).
+
+``table_rows`` reads a table with a header row, cells by column (a CSV: a target spectrum,
+a pool of measured recipes), by the same separators and comments; its callers read the
+cells they need.
 """
 
 from __future__ import annotations
 
 import codecs
+import csv
 import re
 from collections.abc import Collection
 from dataclasses import dataclass
@@ -91,6 +96,23 @@ def split_lines(text: str) -> list[str]:
 def split_fields(line: str) -> list[str]:
     """The fields of a line split at commas, semicolons and whitespace (none if blank)."""
     return [field for field in SEPARATORS.split(line.strip()) if field]
+
+
+def table_rows(text: str) -> list[tuple[int, list[str]]]:
+    """The rows of a table's ``text`` (a CSV), each (file line from 1, its cells as
+    written), the header row first.
+
+    Cells split at the one separator, of comma, semicolon and tab, that the first row uses
+    most (a comma on a tie, or none), so a cell may hold another one (``size (nm, TEM)`` in
+    a semicolon table) and an empty cell keeps its column; a quoted cell may hold the
+    separator or a line break (a cell spanning lines gives the line it ends on). Blank lines,
+    lines of empty cells only and comment lines (``#`` first, as in ``column_text``) are
+    skipped. No rows for a text of none.
+    """
+    lines = [("" if line.lstrip().startswith("#") else line) + "\n" for line in split_lines(text)]
+    first = next((line for line in lines if split_fields(line)), "")
+    reader = csv.reader(lines, delimiter=max(",;\t", key=first.count))
+    return [(reader.line_num, row) for row in reader if any(cell.strip() for cell in row)]
 
 
 def header_columns(line: str) -> list[tuple[str, str | None]]:

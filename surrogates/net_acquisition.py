@@ -7,7 +7,7 @@ from collections.abc import Callable, Mapping
 import numpy as np
 import torch
 
-from adaptive.arrays import check_int, finite_matrix, is_finite_number
+from adaptive.arrays import check_int, finite_matrix, is_finite_real, real_array
 from adaptive.errors import InvalidParameterError
 from surrogates.one_hot import one_hot, one_hot_columns
 from surrogates.spectrum_net import SpectrumNet
@@ -77,16 +77,13 @@ def pick_diverse(
     """
     x = finite_matrix("x", x, "recipe")
     m, d = x.shape
-    try:
-        score = np.asarray(score, dtype=float)
-    except (TypeError, ValueError) as err:
-        raise InvalidParameterError(f"score must be a numeric (m,) array: {err}") from None
+    score = real_array("score", score)
     if score.shape != (m,):
         raise InvalidParameterError(
             f"score must have shape ({m},), one per candidate row of x, got {score.shape}"
         )
     check_int("n", n, 0, why="the batch size")
-    if not is_finite_number(min_distance) or min_distance < 0:
+    if not is_finite_real(min_distance) or min_distance < 0:
         raise InvalidParameterError(
             f"min_distance must be a finite number >= 0, got {min_distance!r}"
         )
@@ -110,10 +107,7 @@ def pick_diverse(
 
 def _pending(avoid, d: int) -> np.ndarray:
     """``avoid`` as a finite (p, d) array (empty: nothing pending), or an error."""
-    try:
-        a = np.asarray(avoid, dtype=float)
-    except (TypeError, ValueError) as err:
-        raise InvalidParameterError(f"avoid must be a numeric (p, {d}) array: {err}") from None
+    a = real_array("avoid", avoid)
     if a.size == 0:
         return np.empty((0, d))
     if a.ndim != 2:

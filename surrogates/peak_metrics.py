@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.optimize import linear_sum_assignment
 
-from adaptive.arrays import is_finite_number
+from adaptive.arrays import is_finite_real
 from adaptive.errors import InvalidParameterError
 
 
@@ -80,7 +80,7 @@ def match_peaks(
         ("area_tol", area_tol, False),
         ("extra_area_fraction", extra_area_fraction, False),
     ):
-        if not is_finite_number(value) or value < 0 or (positive and value == 0):
+        if not is_finite_real(value) or value < 0 or (positive and value == 0):
             raise InvalidParameterError(
                 f"{name} must be a finite number {'> 0' if positive else '>= 0'}, "
                 f"got {value!r}; pass e.g. the default"

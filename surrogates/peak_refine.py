@@ -32,7 +32,7 @@ from scipy.optimize import OptimizeResult, basinhopping, least_squares
 from scipy.signal import find_peaks, peak_widths
 from scipy.special import expit, roots_legendre
 
-from adaptive.arrays import ascending_steps, is_finite_number
+from adaptive.arrays import ascending_steps, is_finite_real
 from adaptive.errors import InvalidParameterError
 from simulators.lineshapes import xps_peak
 from simulators.xps import TOUGAARD_C
@@ -177,7 +177,7 @@ def parse_peaks(peaks: Sequence) -> np.ndarray:
                 f"peak {i} lacks {missing}, got {peak!r}; give center, fwhm, height and eta"
             )
         row = [get(k) for k in _FIELDS] + [get("asymmetry", 0.0)]
-        if not all(map(is_finite_number, row)) or row[1] <= 0:
+        if not all(map(is_finite_real, row)) or row[1] <= 0:
             raise InvalidParameterError(
                 f"peak {i} must have finite values and fwhm > 0, got {row}; fix the start"
             )
@@ -647,12 +647,12 @@ def refine_doublets(
     e, y, scale, starts, weights, background = _prepare(
         binding_energy, counts, mains, fit_asymmetry, poisson_weights
     )
-    if len(starts) == 0 or not (is_finite_number(splitting) and splitting > 0):
+    if len(starts) == 0 or not (is_finite_real(splitting) and splitting > 0):
         raise InvalidParameterError(
             f"refine_doublets needs >= 1 main line and a splitting > 0, got {len(starts)} "
             f"lines and splitting {splitting!r}; use refine_peaks for single lines"
         )
-    if not (is_finite_number(ratio) and RATIO_BOUNDS[0] <= ratio <= RATIO_BOUNDS[1]):
+    if not (is_finite_real(ratio) and RATIO_BOUNDS[0] <= ratio <= RATIO_BOUNDS[1]):
         raise InvalidParameterError(
             f"the partner's height ratio must start within {RATIO_BOUNDS}, got {ratio!r}; "
             "the partner is the weaker, higher-binding-energy line (1/2 for p, 2/3 for d)"

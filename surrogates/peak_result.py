@@ -12,7 +12,7 @@ import numpy as np
 import scipy.optimize
 from matplotlib.figure import Figure
 
-from adaptive.arrays import is_finite_number
+from adaptive.arrays import is_finite_real
 from adaptive.errors import InvalidParameterError
 from simulators.lineshapes import xps_peak
 
@@ -156,7 +156,7 @@ def check_regions(regions: Any) -> dict[str, tuple[float, float]]:
         elif not (
             isinstance(window, list | tuple)
             and len(window) == 2
-            and all(map(is_finite_number, window))
+            and all(map(is_finite_real, window))
         ):
             problem = "it is not a [low, high] pair of finite binding energies (eV)"
         elif window[0] >= window[1]:

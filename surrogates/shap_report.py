@@ -11,7 +11,7 @@ import shap
 from matplotlib import colormaps
 from matplotlib.figure import Figure
 
-from adaptive.arrays import finite_matrix, is_finite_number, is_number
+from adaptive.arrays import finite_matrix, is_finite_real, is_real
 from adaptive.errors import InvalidParameterError
 from adaptive.figures import save_figure
 from surrogates.threads import PROCESS_STATE_LOCK
@@ -210,7 +210,7 @@ def _columns(
     columns = []
     for name in names:
         column = [r[name] for r in recipes]
-        if name in choices or not all(is_number(v) for v in column):  # a categorical factor
+        if name in choices or not all(is_real(v) for v in column):  # a categorical factor
             text = [str(v) for v in column]
             listed = [str(c) for c in choices.get(name, dict.fromkeys(text))]
             if bad := [i for i, v in enumerate(text) if v not in listed]:
@@ -220,7 +220,7 @@ def _columns(
                 )
             seen = [c for c in listed if c in set(text)]
             columns.append((seen, np.array([seen.index(v) for v in text])))
-        elif bad := [i for i, v in enumerate(column) if not is_finite_number(v)]:
+        elif bad := [i for i, v in enumerate(column) if not is_finite_real(v)]:
             raise InvalidParameterError(
                 f"recipe {bad[0]} has {name} = {column[bad[0]]!r}; every number must be finite"
             )

@@ -38,7 +38,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from adaptive.arrays import check_int, finite_matrix, is_finite_number
+from adaptive.arrays import check_int, finite_matrix, is_finite_real
 from adaptive.errors import InvalidParameterError
 from surrogates.one_hot import one_hot, one_hot_columns
 from surrogates.seeds import derived_seed
@@ -74,7 +74,7 @@ def _check_unit(name: str, x: np.ndarray) -> None:
 def _check_float(name: str, value, low: float, strict: bool) -> float:
     """``value`` as a float, or an error unless it is a finite real number ``> low``
     (``>= low`` when not ``strict``); a string such as ``"0.1"`` or a bool is not one."""
-    if not is_finite_number(value) or not (value > low if strict else value >= low):
+    if not is_finite_real(value) or not (value > low if strict else value >= low):
         sign = ">" if strict else ">="
         raise InvalidParameterError(f"{name} must be a finite number {sign} {low}, got {value!r}")
     return float(value)

@@ -35,7 +35,7 @@ import numpy as np
 import torch
 from scipy.ndimage import gaussian_filter1d
 
-from adaptive.arrays import as_positions, check_bool, check_int, is_finite_number
+from adaptive.arrays import as_positions, check_bool, check_int, is_finite_real
 from adaptive.errors import InvalidParameterError
 from surrogates.threads import one_torch_thread
 
@@ -145,11 +145,11 @@ class WarpedGP:
             ),
         )
         for key, value, high, why in bounds:
-            if not is_finite_number(value) or not 0 <= value <= high:
+            if not is_finite_real(value) or not 0 <= value <= high:
                 raise InvalidParameterError(
                     f"{key}={value!r} must be a finite number in [0, {high:g}] ({why})"
                 )
-        if not is_finite_number(floor) or not 0 < floor <= 1:
+        if not is_finite_real(floor) or not 0 < floor <= 1:
             raise InvalidParameterError(
                 f"floor={floor!r} must be a finite number in (0, 1]: with no floor a flat "
                 "stretch of the spectrum gets no warp density and the warp cannot be inverted; "
@@ -157,14 +157,14 @@ class WarpedGP:
             )
         check_int("fit_iterations", fit_iterations, 1, why="L-BFGS iterations per fit")
         check_int("refit_until", refit_until, 2, why="points up to which every fit re-learns")
-        if not is_finite_number(refit_growth) or refit_growth < 0:
+        if not is_finite_real(refit_growth) or refit_growth < 0:
             raise InvalidParameterError(
                 f"refit_growth={refit_growth!r} must be a finite number >= 0 (the fraction "
                 "the points grow by before the hyperparameters are re-learned; 0: every fit)"
             )
         if nu not in (0.5, 1.5, 2.5):
             raise InvalidParameterError(f"nu={nu!r} must be 0.5, 1.5 or 2.5 (Matern smoothness)")
-        if not (is_finite_number(min_noise) and is_finite_number(max_noise)) or not (
+        if not (is_finite_real(min_noise) and is_finite_real(max_noise)) or not (
             0 < min_noise < max_noise
         ):
             raise InvalidParameterError(

@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from adaptive.arrays import ascending_steps, check_bool, check_int, is_finite_number, is_int
+from adaptive.arrays import ascending_steps, check_bool, check_int, is_finite_real, is_int
 from adaptive.designs import DESIGNS, MAX_DRAWS, MAX_POINTS, collect_feasible
 from adaptive.errors import InvalidParameterError, OutOfSpaceError
 from adaptive.objectives import SpectrumObjective, reduce_replicates, reduce_spectra
@@ -173,7 +173,7 @@ class BatchBO:
         _check_fraction("widen_fraction", widen_fraction)
         _check_fraction("stable_tolerance", stable_tolerance)
         for name, value in (("target_value", target_value), ("net_accuracy", net_accuracy)):
-            if value is not None and not is_finite_number(value):
+            if value is not None and not is_finite_real(value):
                 raise InvalidParameterError(f"{name}={value!r} must be a finite number or null")
         if stable_rounds is not None:
             check_int("stable_rounds", stable_rounds, 1)
@@ -286,7 +286,7 @@ class BatchBO:
                 isinstance(bounds, str)
                 or not isinstance(bounds, Sequence | np.ndarray)
                 or len(bounds) != 2
-                or not all(is_finite_number(b) for b in bounds)
+                or not all(is_finite_real(b) for b in bounds)
             ):
                 raise InvalidParameterError(
                     f"search_box {name}={bounds!r} must be two finite numbers [low, high]"
@@ -958,7 +958,7 @@ class BatchBO:
 
 def _check_fraction(name: str, value: Any) -> None:
     """Refuse ``value`` unless a number in (0, 1]."""
-    if not is_finite_number(value) or not 0 < value <= 1:
+    if not is_finite_real(value) or not 0 < value <= 1:
         raise InvalidParameterError(f"{name}={value!r} must be a number in (0, 1], e.g. 0.1")
 
 

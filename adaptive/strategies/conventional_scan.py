@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from adaptive.arrays import is_finite_number
+from adaptive.arrays import is_finite_real
 from adaptive.errors import InvalidParameterError
 from adaptive.space import Space
 from adaptive.strategies.scan import Scan
@@ -48,20 +48,20 @@ class ConventionalScan(Scan):
     ):
         super().__init__(space)
         self._require_ev("edge_energy, the steps and the k conversion are")
-        if not is_finite_number(edge_energy) or not self.low < edge_energy < self.high:
+        if not is_finite_real(edge_energy) or not self.low < edge_energy < self.high:
             raise InvalidParameterError(
                 f"edge_energy={edge_energy!r} must be a number in eV inside "
                 f"[{self.low}, {self.high}]"
             )
-        if not is_finite_number(scale) or scale <= 0:
+        if not is_finite_real(scale) or scale <= 0:
             raise InvalidParameterError(f"scale={scale!r} must be a finite number > 0")
         steps = {"step_pre": step_pre, "step_xanes": step_xanes, "step_k": step_k}
         for key, step in steps.items():
-            if not is_finite_number(step) or step <= 0:
+            if not is_finite_real(step) or step <= 0:
                 raise InvalidParameterError(
                     f"{key}={step!r} must be a finite number > 0 (a step of the scan)"
                 )
-        if not (is_finite_number(xanes_from) and is_finite_number(xanes_to)):
+        if not (is_finite_real(xanes_from) and is_finite_real(xanes_to)):
             raise InvalidParameterError(
                 f"xanes_from={xanes_from!r} and xanes_to={xanes_to!r} must be finite numbers "
                 "(eV relative to edge_energy)"

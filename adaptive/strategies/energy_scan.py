@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from adaptive.arrays import check_bool, check_int, is_finite_number
+from adaptive.arrays import check_bool, check_int, is_finite_real
 from adaptive.errors import InvalidParameterError
 from adaptive.space import Space
 from adaptive.strategies.scan import Scan
@@ -107,7 +107,7 @@ class EnergyScan(Scan):
     ):
         super().__init__(space)
         check_int("n_initial", n_initial, 3, MAX_INITIAL)
-        if not is_finite_number(tolerance) or not 0 < tolerance < 1:
+        if not is_finite_real(tolerance) or not 0 < tolerance < 1:
             raise InvalidParameterError(f"tolerance={tolerance!r} must be a number in (0, 1)")
         check_int(
             "patience", patience, 1, why="fits in a row that meet tolerance before the scan stops"
@@ -118,7 +118,7 @@ class EnergyScan(Scan):
                 f"noise={noise!r} must be one of {NOISE_MODELS}: 'reported' holds each "
                 "reading's uncertainty as its noise, 'learned' fits one level"
             )
-        if not is_finite_number(edge_width) or edge_width <= 0:
+        if not is_finite_real(edge_width) or edge_width <= 0:
             raise InvalidParameterError(
                 f"edge_width={edge_width!r} must be a finite number > 0 (eV)"
             )

@@ -4,10 +4,11 @@ import pytest
 from adaptive.arrays import (
     ascending_steps,
     check_bool,
+    check_int,
     finite_matrix,
-    is_finite_number,
+    is_finite_real,
     is_int,
-    is_number,
+    is_real,
 )
 from adaptive.errors import InvalidParameterError
 
@@ -24,7 +25,7 @@ def test_finite_matrix_copies_as_the_dtype():
     "value, message",
     [
         ([1.0, 2.0], r"x must be a 2-D array \(one spectrum per row\), got shape \(2,\)"),
-        ([["a", "b"]], "x must be a numeric 2-D array"),
+        ([["a", "b"]], r"x must be a numeric array, but it holds text \(dtype <U1\)"),
         (
             [[1.0, 2.0], [3.0, np.inf]],
             r"x\[1, 1\] = inf is not finite; drop or repair that spectrum",
@@ -46,9 +47,9 @@ def test_ascending_steps_returns_the_steps_or_names_the_first_bad_point():
 
 def test_number_predicates_refuse_bools_and_floats_that_overflow():
     assert is_int(3) and is_int(np.int64(3)) and not is_int(True) and not is_int(3.0)
-    assert is_number(np.float32(1.5)) and is_number(float("nan")) and not is_number("1")
-    assert is_finite_number(10**300) and not is_finite_number(10**400)
-    assert not is_finite_number(float("inf")) and not is_finite_number(False)
+    assert is_real(np.float32(1.5)) and is_real(float("nan")) and not is_real("1")
+    assert is_finite_real(10**300) and not is_finite_real(10**400)
+    assert not is_finite_real(float("inf")) and not is_finite_real(False)
 
 
 def test_ascending_steps_refuses_nan():
@@ -79,3 +80,24 @@ def test_ascending_steps_names_a_repeat_and_its_row(axis, match):
     # a repeated value was reported as 'must be strictly increasing' and a row was not named
     with pytest.raises(InvalidParameterError, match=match):
         ascending_steps("e", np.array(axis), "sort them", "merge them", unit=" eV")
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "bounds", "message"),
+    [
+        ("--n", 0, {}, "--n 0: must be a positive integer$"),
+        ("--seed", np.int64(-1), {"low": 0}, "--seed -1: must be an integer >= 0$"),
+        ("--droplets", 1.5, {"high": 10}, "--droplets 1.5: must be an integer from 1 to 10$"),
+        ("--batch", "2", {}, "--batch '2': must be a positive integer$"),
+        ("n", 0, {}, "n=0 must be an integer >= 1$"),  # an argument: its own phrasing
+        ("n", True, {"high": 3}, "n=True must be an integer from 1 to 3$"),
+    ],
+)
+def test_check_int_phrases_a_cli_option_as_the_cli_does(name, value, bounds, message):
+    with pytest.raises(InvalidParameterError, match=message):
+        check_int(name, value, **bounds)
+
+
+def test_check_int_takes_integers_in_range_from_one_by_default():
+    assert check_int("--n", np.int64(3)) == 3 and type(check_int("--n", np.int64(3))) is int
+    assert check_int("--rounds", 0, low=0) == 0

@@ -8,6 +8,7 @@ import pytest
 import adaptive.bench as bench
 from adaptive.bench import Truth, _fixed_scans, _median_or_none, bench_scan
 from adaptive.errors import InvalidParameterError
+from adaptive.simulate import nrmse, nrmse_span
 from adaptive.strategies import UniformGrid
 from simulators import KEdgeXAS
 
@@ -197,7 +198,7 @@ def test_fixed_scans_score_what_measure_returns(kedge_csv):
     truth = Truth(kedge_csv)
     grids = [UniformGrid(truth.space, n) for n in (201, 401)]
     assert _fixed_scans(truth, grids)["points_to_1pct"] == 201
-    offset = 0.015 * (truth.p_high - truth.p_low)  # a 1.5% NRMSE on any scan
+    offset = 0.015 * nrmse_span(truth.values)  # a 1.5% NRMSE on any scan
     shifted = _fixed_scans(truth, grids, lambda e: truth.recording.evaluate_true(e) + offset)
     assert shifted["points_to_1pct"] is None and shifted["points_to_2pct"] == 201
 
@@ -274,3 +275,11 @@ def test_a_whole_median_of_point_counts_is_an_int(values, median):
     # random's points_to_* were 27.0 in the JSON where the other methods give 27
     result = _median_or_none(values)
     assert result == median and type(result) is type(median)
+
+
+def test_truth_scores_the_nrmse_of_the_simulate_summaries(kedge_csv):
+    """One NRMSE: the benchmark's is the simulate summary's, bit for bit."""
+    truth = Truth(kedge_csv)
+    noisy = truth.values + 0.01 * np.random.default_rng(0).standard_normal(truth.values.size)
+    assert truth.nrmse(noisy) == nrmse(noisy, truth.values)["nrmse"]
+    assert np.isnan(truth.nrmse(np.full_like(noisy, np.nan)))

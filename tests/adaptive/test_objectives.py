@@ -185,7 +185,7 @@ def test_target_loss_interpolates_a_coarse_target():
     [
         ((X, PEAK[:-1], X, PEAK), "points"),
         ((X[::-1], PEAK, X, PEAK), "strictly increasing"),
-        ((X, np.where(X == 500.0, np.nan, PEAK), X, PEAK), "non-finite"),
+        ((X, np.where(X == 500.0, np.nan, PEAK), X, PEAK), "is not finite"),
         ((X, np.full(X.size, 0.5), X, PEAK), "constant"),
         ((X, PEAK, X, np.ones(X.size)), "constant"),
         ((X, PEAK.reshape(1, -1), X, PEAK), "1-D"),
@@ -323,7 +323,7 @@ def test_dtw_is_fast_enough_for_a_full_spectrum():
 @pytest.mark.parametrize("name", sorted(SIMILARITIES))
 def test_measures_reject_bad_input(name):
     f = SIMILARITIES[name]
-    with pytest.raises(InvalidParameterError, match="non-finite"):
+    with pytest.raises(InvalidParameterError, match="is not finite"):
         f(PEAK, np.where(X == 600.0, np.inf, PEAK), X)
     with pytest.raises(InvalidParameterError, match="strictly increasing"):
         f(PEAK, PEAK, X[::-1])
@@ -393,7 +393,7 @@ def test_objective_rejects_a_spectrum_that_misses_the_target_range():
         objective(X[::-1], PEAK)
     with pytest.raises(InvalidParameterError, match="points"):
         objective(X, PEAK[1:])
-    with pytest.raises(InvalidParameterError, match="non-finite"):
+    with pytest.raises(InvalidParameterError, match="is not finite"):
         objective(X, np.where(X == 420.0, np.nan, PEAK))
     with pytest.raises(InvalidParameterError, match="1-D"):
         objective(X, np.stack([PEAK, PEAK]))
@@ -495,7 +495,7 @@ def test_reduce_replicates_is_the_median():
     "values, match",
     [
         ([], "empty"),
-        ([0.1, math.nan], "non-finite"),
+        ([0.1, math.nan], "is not finite"),
         ("123", "sequence of numbers, got str"),
         (b"123", "sequence of numbers, got bytes"),
         ({0.1: 0.2, 0.3: 0.4}, "sequence of numbers, got dict"),
@@ -512,7 +512,7 @@ def test_reduce_spectra_is_the_channel_median():
     np.testing.assert_allclose(reduce_spectra(stack), 2 * PEAK)
     with pytest.raises(InvalidParameterError, match="2-D"):
         reduce_spectra(PEAK)
-    with pytest.raises(InvalidParameterError, match="non-finite"):
+    with pytest.raises(InvalidParameterError, match="is not finite"):
         reduce_spectra(np.stack([PEAK, np.where(X == 400.0, np.nan, PEAK)]))
 
 

@@ -208,6 +208,29 @@ def test_read_target_reads_latin1_and_utf16_files(tmp_path, encoding):
     np.testing.assert_array_equal(y, [0.5, 0.25])
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "wavelength_nm;qext_nanoprism;absorbance_target\n400;1.5;0.5\n401;1.6;0.25\n",
+        "wavelength_nm\tabsorbance_target\n400\t0.5\n401\t0.25\n",
+        "# target from run 3\nwavelength_nm,absorbance_target\n400,0.5\n# among\n401,0.25\n",
+    ],
+)
+def test_read_target_reads_semicolon_and_tab_files_and_skips_comment_lines(tmp_path, text):
+    path = tmp_path / "target.csv"
+    path.write_text(text)
+    x, y = read_target(path)
+    np.testing.assert_array_equal(x, [400.0, 401.0])
+    np.testing.assert_array_equal(y, [0.5, 0.25])
+
+
+def test_read_target_names_the_file_line_after_comment_lines(tmp_path):
+    path = tmp_path / "target.csv"
+    path.write_text("# run 3\nwavelength_nm;absorbance_target\n# note\n400;x\n")
+    with pytest.raises(InvalidParameterError, match=r"line 4, column absorbance_target: 'x'"):
+        read_target(path)
+
+
 def test_read_target_names_the_line_of_an_infinite_cell(tmp_path):
     path = tmp_path / "target.csv"
     path.write_text("wavelength_nm,absorbance_target\n400,0.5\n401,inf\n")

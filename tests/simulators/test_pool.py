@@ -168,3 +168,20 @@ def test_top_indices_refuses_a_minimize_that_is_not_a_bool(small):
         with pytest.raises(ValueError, match="minimize must be True or False"):
             pool.top_indices(0.34, minimize=minimize)
     np.testing.assert_array_equal(pool.top_indices(0.34, minimize=np.bool_(False)), [2])
+
+
+@pytest.mark.parametrize("separator", [";", "\t"])
+def test_reads_semicolon_and_tab_tables_with_comment_lines(tmp_path, separator):
+    path = tmp_path / "pool.csv"
+    rows = ["# droplets of run 3", "a,y,note", "1,2,dark red", "# a comment among the rows"]
+    path.write_text("\n".join(row.replace(",", separator) for row in [*rows, "3,4,pale"]) + "\n")
+    pool = PoolEmulator.from_csv(path, ["a"], "y")
+    np.testing.assert_array_equal(pool.X, [[1.0], [3.0]])
+    np.testing.assert_array_equal(pool.mean, [2.0, 4.0])
+
+
+def test_a_bad_cell_after_comment_lines_names_its_file_line(tmp_path):
+    path = tmp_path / "pool.csv"
+    path.write_text("# run 3\na;y\n1;2\n# skipped\n3;oops\n")
+    with pytest.raises(ValueError, match=r"non-numeric value 'oops' in column 'y', line 5 of"):
+        PoolEmulator.from_csv(path, ["a"], "y")

@@ -15,6 +15,7 @@ from simulators.text_files import (
     read_text,
     split_fields,
     split_lines,
+    table_rows,
     titled_columns,
 )
 from simulators.xps_files import read_xps
@@ -468,3 +469,28 @@ def test_brackets_of_a_long_header_are_tracked_word_by_word():
         ("positions(mm:" + words.replace(" ", ""), None),
     ]
     assert header_columns("a (b (c) d) e (f) g") == [("a", "b(c)d"), ("e", "f"), ("g", None)]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "a,b\n1,2\n",
+        "a;b\n1;2\n",
+        "a\tb\n1\t2\n",
+        "# run 3\na;b\n# among\n1;2\n",
+        "a;b\r\n\r\n;\r\n1;2\r\n",  # blank lines and a row of empty cells
+    ],
+)
+def test_table_rows_split_at_the_separator_the_header_uses_and_skip_comments(text):
+    rows = table_rows(text)
+    assert [cells for _, cells in rows] == [["a", "b"], ["1", "2"]]
+    assert rows[-1][0] == len(split_lines(text)) and rows[0][0] < rows[-1][0]
+
+
+def test_table_rows_keep_empty_cells_and_other_separators_in_cells():
+    text = '# notes\nname;size (nm, TEM);y\nA;;0.5\n"B;2";3,5;"x\ny"\n'
+    assert table_rows(text) == [
+        (2, ["name", "size (nm, TEM)", "y"]),
+        (3, ["A", "", "0.5"]),
+        (5, ["B;2", "3,5", "x\ny"]),  # a quoted cell spanning lines: the line it ends on
+    ]

@@ -33,7 +33,7 @@ NONE = np.empty((0, 2))
         ({"train_x": RNG.random((6, 3))}, r"train_x has shape \(6, 3\)"),
         ({"candidates": CANDIDATES[:, :1]}, r"candidates has shape \(50, 1\)"),
         ({"candidates": np.vstack([CANDIDATES, [[np.nan, 0.5]]])}, r"candidates\[50, 0\] = nan"),
-        ({"candidates": [["a", "b"]]}, "candidates must be a numeric 2-D array"),
+        ({"candidates": [["a", "b"]]}, "candidates must be a numeric array, but it holds text"),
         ({"q": 2.0}, f"q=2.0 must be an integer from 1 to {MAX_JOINT}"),
         ({"q": -1}, "q=-1"),
         ({"q": 0}, "q=0"),
