@@ -27,9 +27,10 @@ for which no worker thread can be started (the process is out of threads or memo
 a ``ServerStartError`` reply, and its campaign's next request tries again.
 
 The server logs on stderr one line per campaign created, resumed or stopped and per error
-reply: UTC time, method, campaign, client (its ``client_id``, else its ZeroMQ identity in
-hex), request id, and what happened; a bug's traceback follows its line. Successful puts,
-suggestions and reads are not logged.
+reply: UTC time, method, campaign, client (the ``client_id`` of a put, the one request that
+carries it; else the connection's ZeroMQ identity in hex, which tells connections apart
+within one server run only), request id, and what happened; a bug's traceback follows its
+line. Successful puts, suggestions and reads are not logged.
 """
 
 from __future__ import annotations
@@ -57,7 +58,7 @@ import zmq
 from tqdm import tqdm
 
 from adaptive import protocol
-from adaptive.arrays import is_finite_number, is_int
+from adaptive.arrays import is_finite_real, is_int
 from adaptive.campaign import FAILED_EVENT, Campaign
 from adaptive.errors import (
     AdaptiveError,
@@ -154,7 +155,7 @@ class Server:
                 the journal took over ``timeout_s`` (the late server then stops at once).
             JournalError: the journal cannot be opened, or another server serves it.
         """
-        if not is_finite_number(timeout_s) or timeout_s <= 0:
+        if not is_finite_real(timeout_s) or timeout_s <= 0:
             raise InvalidParameterError(f"timeout_s={timeout_s!r} must be a number of seconds > 0")
         self._stop = threading.Event()  # the workers of an earlier run keep the set one
         self._start_error = None
