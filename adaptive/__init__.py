@@ -8,7 +8,7 @@ the ``adaptive.Strategy`` protocol, ...) and imported on first use, so ``import 
 ``adaptive.strategies``, the errors in ``adaptive.errors``.
 """
 
-import importlib
+from simulators.exports import lazy_exports
 
 __version__ = "0.1.0"
 
@@ -32,11 +32,4 @@ _EXPORTS = {
 __all__ = ["__version__", *_EXPORTS]
 
 
-def __getattr__(name: str):
-    if name not in _EXPORTS:
-        raise AttributeError(f"module 'adaptive' has no attribute {name!r}")
-    return getattr(importlib.import_module(_EXPORTS[name]), name)
-
-
-def __dir__() -> list[str]:
-    return sorted([*globals(), *_EXPORTS])
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)

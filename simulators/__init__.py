@@ -6,7 +6,7 @@ The names are exported here and imported on first use, so that importing one mod
 ``simulators.base``, whose number rules ``adaptive`` shares) does not load them all.
 """
 
-import importlib
+from simulators.exports import lazy_exports
 
 #: Exported name -> the module that defines it.
 _EXPORTS = {
@@ -46,11 +46,4 @@ _EXPORTS = {
 __all__ = sorted(_EXPORTS)
 
 
-def __getattr__(name: str):
-    if name not in _EXPORTS:
-        raise AttributeError(f"module 'simulators' has no attribute {name!r}")
-    return getattr(importlib.import_module(_EXPORTS[name]), name)
-
-
-def __dir__() -> list[str]:
-    return sorted([*globals(), *_EXPORTS])
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)

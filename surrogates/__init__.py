@@ -5,7 +5,7 @@ acquisition, the XPS peak network and fitter, the EELS element identifier, SHAP 
 first use, so importing one module of the package does not load the others.
 """
 
-import importlib
+from simulators.exports import lazy_exports
 
 #: Exported name -> the module that defines it.
 _EXPORTS = {
@@ -17,11 +17,4 @@ _EXPORTS = {
 __all__ = list(_EXPORTS)
 
 
-def __getattr__(name: str):
-    if name not in _EXPORTS:
-        raise AttributeError(f"module 'surrogates' has no attribute {name!r}")
-    return getattr(importlib.import_module(_EXPORTS[name]), name)
-
-
-def __dir__() -> list[str]:
-    return sorted([*globals(), *_EXPORTS])
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)
