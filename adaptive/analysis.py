@@ -73,6 +73,8 @@ class PeakAnalysis:
 
     Args:
         max_peaks: most peaks per spectrum (1..5).
+        asymmetry: refine each peak's asymmetry too (a metal's asymmetric line; ``adaptive
+            fit peaks --asymmetry``).
         basin_hopping: refine with basin hopping too.
         poisson_weights: weight points as Poisson counts; false for spectra that are not
             counts (background-subtracted or smoothed), whose noise has one level.
@@ -87,6 +89,7 @@ class PeakAnalysis:
     def __init__(
         self,
         max_peaks: int = 5,
+        asymmetry: bool = False,
         basin_hopping: bool = False,
         poisson_weights: bool = True,
         regions: dict | None = None,
@@ -105,6 +108,7 @@ class PeakAnalysis:
         self.fitter = PeakFitter(
             predictor=PeakNetPredictor.load(weights),
             max_peaks=max_peaks,
+            fit_asymmetry=asymmetry,
             basin_hopping=basin_hopping,
             poisson_weights=poisson_weights,
         )

@@ -99,3 +99,20 @@ def test_a_relative_weights_path_is_journaled_absolute(tmp_path, monkeypatch):
     assert stored == os.path.join(str(tmp_path), "w.pt")
     monkeypatch.chdir(os.path.dirname(tmp_path))
     assert Campaign.resume(journal, campaign.id).analysis.unavailable is None
+
+
+def test_an_asymmetric_metal_line_is_fitted_as_one_with_the_asymmetry_option():
+    # a campaign could not fit asymmetric lines: {"asymmetry": true} was an unknown option
+    from adaptive.analysis import Analysis
+
+    e = np.arange(925.0, 945.0, 0.05)
+    line = 100 + 20000 * xps_peak(e, 932.7, 1.0, 0.3, 0.6)
+    counts = np.random.default_rng(3).poisson(line).astype(float)
+    spectrum = Spectrum(e, counts, "eV", "counts")
+    asymmetric = Analysis({"name": "peak_fit", "options": {"asymmetry": True}})
+    features, _ = asymmetric(spectrum)
+    expected = PeakFitter(fit_asymmetry=True).fit(e, counts).features()
+    assert features["n_peaks"] == expected["n_peaks"] == 1
+    assert features["center_0"] == pytest.approx(expected["center_0"])
+    symmetric, _ = Analysis({"name": "peak_fit"})(spectrum)
+    assert symmetric["n_peaks"] > 1  # a symmetric fit takes the tail for another line

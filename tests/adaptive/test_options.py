@@ -107,8 +107,8 @@ def test_a_misspelt_analysis_option_names_the_right_one_and_lists_the_options():
         Analysis({"name": "peak_fit", "options": {"max_peak": 3}})
     assert str(caught.value) == (
         "analysis 'peak_fit': unknown option 'max_peak' (did you mean 'max_peaks'?); its "
-        "options are max_peaks=5, basin_hopping=false, poisson_weights=true, regions=null, "
-        "weights=null"
+        "options are max_peaks=5, asymmetry=false, basin_hopping=false, poisson_weights=true, "
+        "regions=null, weights=null"
     )
 
 
