@@ -96,7 +96,12 @@ def _region(
             VAMAS block, whose points are named by index).
     """
     if energy.size < 2:
-        raise ValueError(f"{source}: region {name!r} has {energy.size} point(s); need >= 2")
+        from surrogates.peak_net import MIN_POINTS  # here only: it loads torch
+
+        raise ValueError(
+            f"{source}: region {name!r} has {energy.size} point(s); need >= 2, and a peak "
+            f"fit at least {MIN_POINTS}: measure a wider window"
+        )
     for label, values in (("energy", energy), ("counts", counts)):
         if not np.all(np.isfinite(values)):
             bad = int(np.flatnonzero(~np.isfinite(values))[0])
@@ -107,15 +112,36 @@ def _region(
             )
     if energy[0] > energy[-1]:
         energy, counts = energy[::-1], counts[::-1]
+        lines = None if lines is None else lines[::-1]
     step = np.diff(energy)
     if np.any(step <= 0):
         bad = int(np.flatnonzero(step <= 0)[0])
         kind = "repeats" if step[bad] == 0 else "is not monotonic"
+        if _swapped(counts):
+            at = f"point {bad + 1}" if lines is None else f"line {lines[bad + 1]}"
+            raise ValueError(
+                f"{source}: region {name!r}: the energy axis {kind} at {at} while the counts "
+                "ascend or descend strictly, as energies do: energy and counts look swapped; "
+                "put the binding energy in the first column and the counts in the second, or "
+                "title the columns 'Binding Energy (eV)' and 'Counts'"
+            )
         raise ValueError(
             f"{source}: region {name!r}: the energy axis {kind} at {float(energy[bad]):g} eV; "
             "the axis must be strictly ascending or strictly descending"
         )
     return XPSRegion(name, energy.copy(), counts.copy(), source)
+
+
+#: Fewest points whose counts ascending or descending strictly tell a swapped energy column
+#: (``_swapped``); three counts of a short file do so by chance.
+_SWAP_POINTS = 5
+
+
+def _swapped(counts: np.ndarray) -> bool:
+    """Whether ``counts`` (m,), beside an energy axis that does not ascend or descend
+    strictly, do so themselves over ``_SWAP_POINTS`` or more, as a swapped energy column does."""
+    step = np.diff(counts)
+    return counts.size >= _SWAP_POINTS and bool((step > 0).all() or (step < 0).all())
 
 
 class _Lines:

@@ -384,12 +384,19 @@ class PeakNetPredictor:
     Args:
         net: a trained network (switched to eval mode).
         metadata: training metadata (settings, validation metrics).
+        path: the weights file it was loaded from (``load``); None for a network built here.
     """
 
-    def __init__(self, net: PeakNet, metadata: dict | None = None):
+    def __init__(self, net: PeakNet, metadata: dict | None = None, path: Path | None = None):
         self.net = net.eval()
         self.metadata = dict(metadata or {})
         self.grid_points = net.config["grid_points"]
+        self.path = path
+
+    @property
+    def committed(self) -> bool:
+        """Whether the weights are the committed ``DEFAULT_WEIGHTS`` (not a retrained network)."""
+        return self.path is not None and self.path.resolve() == DEFAULT_WEIGHTS
 
     @classmethod
     def load(cls, path: str | Path | None = None) -> PeakNetPredictor:
@@ -418,7 +425,7 @@ class PeakNetPredictor:
                 f"not take (written by another version?); {fix}"
             ) from None
         load_weights(net, saved["state_dict"], path, fix)
-        return cls(net, saved["metadata"])
+        return cls(net, saved["metadata"], path)
 
     def predict(
         self, binding_energy: np.ndarray, counts: np.ndarray, subtract_background: bool = True

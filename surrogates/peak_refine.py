@@ -80,14 +80,15 @@ def check_ev_scale(energy: np.ndarray) -> None:
         raise InvalidParameterError(
             f"binding_energy[{i}] spans {width[i]:.4g} eV, under the {MIN_WINDOW_EV:g} eV of a "
             "core line and its background: is it in keV? multiply it by 1000 (in a campaign, "
-            "send x_units='keV')"
+            "send x_units='keV'; in a text file, title the column 'Binding Energy (keV)')"
         )
     if energy.max() > MAX_BINDING_EV:
         i = int(np.argmax(energy.max(axis=1)))
         raise InvalidParameterError(
             f"binding_energy[{i}] reaches {energy[i].max():.6g} eV, beyond the {MAX_BINDING_EV:g} "
             "eV any photoemission source reaches: is it in meV? divide it by 1000 (in a "
-            "campaign, send x_units='meV')"
+            "campaign, send x_units='meV'; in a text file, title the column 'Binding Energy "
+            "(meV)')"
         )
 
 
