@@ -39,6 +39,9 @@ _POSITION = re.compile(r"[0-9]+")
 #: A kinetic-energy axis needs an analysis-source energy above 0 and below this, eV
 #: (CasaXPS writes 1e37 for an unknown one).
 _MAX_SOURCE_ENERGY = 1e6
+#: Fewest points of a spectrum that the peak network and the fitters take
+#: (``surrogates.peak_net`` imports it; readers name it for a shorter region).
+MIN_POINTS = 10
 
 # Experiment modes and techniques that add optional lines to a VAMAS block (ISO 14976).
 _MAP_MODES = ("MAP", "MAPDP")
@@ -96,8 +99,6 @@ def _region(
             VAMAS block, whose points are named by index).
     """
     if energy.size < 2:
-        from surrogates.peak_net import MIN_POINTS  # here only: it loads torch
-
         raise ValueError(
             f"{source}: region {name!r} has {energy.size} point(s); need >= 2, and a peak "
             f"fit at least {MIN_POINTS}: measure a wider window"

@@ -53,6 +53,7 @@ from torch import nn
 from adaptive.arrays import ascending_steps, check_int, finite_matrix
 from adaptive.errors import InvalidParameterError
 from simulators.lineshapes import xps_peak
+from simulators.xps_files import MIN_POINTS
 from surrogates.checkpoints import (
     check_finite_training,
     check_training_settings,
@@ -80,8 +81,6 @@ LOSS_WEIGHTS = (1.0, 20.0, 1.0, 1.0, 0.5)
 #: Training examples whose target peak is this many times higher than the input's maximum
 #: are dropped as invisible (see ``make_examples``).
 BURIED = 3.0
-#: Fewest points of a spectrum that the network and the fitters take.
-MIN_POINTS = 10
 #: Points averaged at each end of a spectrum for the end levels of ``estimate_background``.
 END_POINTS = 5
 #: The squeeze-and-excitation gate's bottleneck has channels // _SE_REDUCTION units (>= 4).
