@@ -163,8 +163,10 @@ def test_peak_fit_flags_must_be_real_bools(option, flag):
 def test_a_peak_fit_can_fit_data_that_are_not_counts_unweighted():
     e = np.arange(280.0, 295.0, 0.05)
     clean = 100 + 5000 * xps_peak(e, 285.0, 1.2, 0.3) + 2500 * xps_peak(e, 288.5, 1.4, 0.3)
-    noisy = clean + np.random.default_rng(1).normal(0.0, 60.0, e.size)  # one noise level
-    spectrum = Spectrum(e, noisy, "eV", "counts")
+    # a normalised export: noise growing with the level, so the fitter weights it as counts
+    # (noise of one level it fits unweighted anyway)
+    normalised = np.random.default_rng(1).poisson(clean) / 7.3
+    spectrum = Spectrum(e, normalised, "eV", "counts")
     weighted = Analysis({"name": "peak_fit"})(spectrum)[0]
     unweighted = Analysis({"name": "peak_fit", "options": {"poisson_weights": False}})(spectrum)[0]
     assert weighted["n_peaks"] == unweighted["n_peaks"] == 2

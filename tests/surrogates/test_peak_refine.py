@@ -119,6 +119,22 @@ def test_poisson_weighted_errors_cover_the_truth():
     assert 0.8 <= np.mean(np.array(scores) < 3.0) <= 1.0
 
 
+def test_noise_of_one_level_is_fitted_unweighted_and_counts_weighted():
+    # Gaussian noise of one level fitted with Poisson weights left a misfit at the line's
+    # top that a broad peak under the line took up
+    e = np.arange(280.0, 295.0, 0.05)
+    clean = 100 + 5000 * xps_peak(e, 285.0, 1.2, 0.3) + 2500 * xps_peak(e, 288.5, 1.4, 0.3)
+    starts = [{"center": 285.0, "fwhm": 1.2, "height": 5000.0, "eta": 0.3}]
+    starts += [{"center": 288.5, "fwhm": 1.4, "height": 2500.0, "eta": 0.3}]
+    one_level = clean + np.random.default_rng(1).normal(0.0, 60.0, e.size)
+    counts = np.random.default_rng(1).poisson(clean).astype(float)
+    for y, same in ((one_level, True), (counts, False)):
+        weighted, unweighted = (
+            refine_peaks(e, y, starts, poisson_weights=flag).model for flag in (True, False)
+        )
+        assert np.array_equal(weighted, unweighted) == same
+
+
 def test_area_errors_are_not_inflated_by_a_background_term_pinned_at_its_bound():
     # a flat background: the fitted Shirley and Tougaard steps mostly sit at their bound 0
     peaks = CASES["one"]
