@@ -10,6 +10,7 @@ observation's objective value. A new campaign journals its weights files' SHA-25
 from __future__ import annotations
 
 import hashlib
+import math
 import os
 import re
 from collections.abc import Sequence
@@ -62,8 +63,9 @@ def _energy_in_ev(spectrum: Spectrum, task: str, axis: str) -> tuple[np.ndarray,
 class PeakAnalysis:
     """XPS peak fit (network + least squares): ``n_peaks``, ``center_i``, ``area_i``,
     ``area_ratio_i`` with peaks in order of binding energy, and with ``regions``
-    ``area_<name>`` and ``area_fraction_<name>`` (``PeakFitResult.features``), and
-    ``warnings``, the fit's sentences on lines it left out (a list, empty when there are
+    ``area_<name>`` and ``area_fraction_<name>`` (``PeakFitResult.features``; NaN for a
+    region wholly outside the spectrum's window), and ``warnings``, the fit's sentences on
+    lines it left out and on regions outside the window (a list, empty when there are
     none; not a value). x is binding energy in the spectrum's ``x_units``
     (``_energy_in_ev``), either order.
 
@@ -133,14 +135,20 @@ class PeakAnalysis:
         list, empty when there are none; not a value)."""
         energy, counts = _energy_in_ev(spectrum, "fit peaks", "binding energy")
         result = self.fitter.fit(energy, counts)
-        outside = [
-            f"region {name!r} [{low:g}, {high:g}] eV lies outside the spectrum's window "
-            f"{energy[0]:g}-{energy[-1]:g} eV, so its area is 0: regions are binding energies "
-            "in eV whatever x_units is"
-            for name, (low, high) in (self.regions or {}).items()
-            if high < energy[0] or low > energy[-1]
-        ]
-        return {**result.features(self.regions), "warnings": [*result.warnings, *outside]}
+        features, warnings = result.features(self.regions), list(result.warnings)
+        for name, (low, high) in (self.regions or {}).items():
+            if low <= energy[-1] and high >= energy[0]:  # at least partly inside: its area
+                continue
+            # not 0, which a campaign would learn as a measured area
+            features[f"area_{name}"] = features[f"area_fraction_{name}"] = math.nan
+            warnings.append(
+                f"region {name!r} [{low:g}, {high:g}] eV lies outside the spectrum's window "
+                f"{energy[0]:g}-{energy[-1]:g} eV, so area_{name} and area_fraction_{name} are "
+                "undefined: regions are binding energies in eV whatever x_units is; if x is "
+                "kinetic energy, convert it to binding energy; if the regions are in keV, give "
+                "them in eV"
+            )
+        return {**features, "warnings": warnings}
 
 
 #: The committed networks an ``elements`` analysis uses by default: those of
@@ -401,9 +409,11 @@ class Analysis:
             why = "undefined for it" if self.value in features else "not among its features"
             if "n_peaks" in features:
                 why += f": the fit found n_peaks={features['n_peaks']:g}"
+            warned = "; ".join(features.get("warnings") or [])
+            fix = f"it warned: {warned}; fix that, or pick" if warned else "pick"
             raise InvalidParameterError(
                 f"the {self.config['name']} analysis gave no finite {self.value!r} for this "
-                f"spectrum ({why}; features: {sorted(features)}); pick a feature every "
+                f"spectrum ({why}; features: {sorted(features)}); {fix} a feature every "
                 "spectrum has"
             )
         return features, float(value)

@@ -415,6 +415,11 @@ SIMILARITIES: dict[str, Callable[..., float]] = {
 DISTANCES = frozenset({"jensen_shannon", "wasserstein", "dtw"})
 #: Every measure :class:`SpectrumObjective` accepts.
 MEASURES = ("target_loss", *SIMILARITIES)
+#: Measures that ``normalise=False`` would not change, and why (for the message).
+UNCHANGED_BY_NORMALISE = {
+    "target_loss": "which always min-max normalises both spectra",
+    "pearson": "whose correlation min-max normalising does not change",
+}
 #: What a campaign's ``objective`` looks like, for messages (keys with ``?`` optional).
 OBJECTIVE_SHAPE = (
     '{"target_x": [m distinct numbers, any order], "target_y": [m numbers], "measure"?: one of '
@@ -443,8 +448,8 @@ class SpectrumObjective:
             recorded high to low is sorted, like a measured spectrum), no value repeated.
         target_y: ``m`` target spectrum.
         measure: one of :data:`MEASURES`.
-        normalise: min-max normalise both spectra before a similarity measure
-            (ignored by ``target_loss``, which always does).
+        normalise: min-max normalise both spectra before a similarity measure; False is
+            refused with a measure it would not change (:data:`UNCHANGED_BY_NORMALISE`).
         dtw_window: Sakoe-Chiba band half-width in channels for ``measure="dtw"``.
         x_units, y_units: the target's units (e.g. ``"nm"``, ``"absorbance"``); a
             campaign refuses a spectrum whose own, non-empty units differ (:meth:`check_units`).
@@ -485,6 +490,12 @@ class SpectrumObjective:
             raise InvalidParameterError(
                 f"dtw_window={dtw_window!r} only applies to measure='dtw', not {measure!r};"
                 " drop it or switch the measure"
+            )
+        if not normalise and measure in UNCHANGED_BY_NORMALISE:
+            raise InvalidParameterError(
+                f"normalise=False does not apply to measure={measure!r}, "
+                f"{UNCHANGED_BY_NORMALISE[measure]}; drop it, or switch to a measure it changes "
+                f"({', '.join(m for m in MEASURES if m not in UNCHANGED_BY_NORMALISE)})"
             )
         for name, units in (("x_units", x_units), ("y_units", y_units)):
             if not isinstance(units, str):
