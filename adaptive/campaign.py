@@ -65,8 +65,8 @@ class Goals:
     """When a campaign stops.
 
     Args:
-        max_observations: stop after this many observations (None: no limit); failed
-            measurements do not count.
+        max_observations: stop after this many observations (readings: each replicate is
+            one; None: no limit); failed measurements do not count.
         stop_on_convergence: stop when the strategy's own stopping rule fires.
     """
 
@@ -129,7 +129,8 @@ def _check_starting_points(strategy: Strategy, goals: Goals) -> None:
     """Refuse a strategy of ``STARTING_POINTS`` whose starting points (``n_initial``, given
     or its default) leave its ``max_observations`` goal too few observations past them: an
     energy_scan measures its grid from low to high, and batch_bo's model proposes only
-    after the design."""
+    after the design. ``max_observations`` counts readings, each replicate one, which the
+    campaign cannot foresee: the message says what a driver taking replicates needs."""
     limit = goals.max_observations
     if limit is None or strategy.name not in STARTING_POINTS:
         return
@@ -139,10 +140,13 @@ def _check_starting_points(strategy: Strategy, goals: Goals) -> None:
         return
     smaller = f"the option n_initial={limit - past} or less, or " if limit - past >= floor else ""
     than = "at least as many as" if past else "more than"
+    plus = f" + {past}" if past else ""
     raise InvalidParameterError(
         f"{strategy.name} starts from {points} of n_initial={n_initial} points, {than} goals "
         f"max_observations={limit}: the campaign would {loss}; pass "
-        f"{smaller}max_observations={n_initial + past} or more"
+        f"{smaller}max_observations={n_initial + past} or more. max_observations counts "
+        "readings, each replicate one: for a driver measuring each point in replicates, "
+        f"pass max_observations={n_initial} x replicates{plus} or more"
     )
 
 
@@ -664,7 +668,19 @@ class Campaign:
     def _put_warnings(self, point: dict, suggestion_id: str | None) -> list[str]:
         """What the reply to a put of the checked ``point`` naming ``suggestion_id`` warns
         of, almost always a driver's bug though the put is journaled: a continuous value
-        farther than ``FAR_FROM_SUGGESTION`` of its span from the suggestion's."""
+        farther than ``FAR_FROM_SUGGESTION`` of its span from the suggestion's, or, for a
+        put naming none, pending suggestions at exactly its point (the put answers none of
+        them, so they stay pending and a resumed driver measures them again)."""
+        if suggestion_id is None:
+            same = [i for i, s in self.pending.items() if s.point == point]
+            if not same:
+                return []
+            return [
+                f"this point is pending suggestion {', '.join(same)}; send its suggestion_id "
+                "with the put so it is answered (or release it): a put without one answers "
+                "no suggestion, so it stays pending and a driver resuming pending suggestions "
+                "measures it again"
+            ]
         suggested = self.made.get(suggestion_id)
         if suggested is None:
             return []

@@ -334,22 +334,31 @@ class BatchBO:
 
     def _distinct(self, candidates: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
         """The checked pool, each recipe once (a droplet table lists one per droplet),
-        strictly feasible: no readback tolerance for a recipe that will be suggested."""
-        points = {self._key(p): p for p in map(self.space.validate, candidates)}
+        strictly feasible: no readback tolerance for a recipe that will be suggested. A bad
+        recipe is refused naming its index in ``candidates`` and the fix."""
+        box = Space(self.space.dimensions)  # the constraints are checked strictly below
+        points = {}
+        for index, candidate in enumerate(candidates):
+            try:
+                point = box.validate(candidate)
+            except InvalidParameterError as err:
+                raise type(err)(
+                    f"candidates[{index}], recipe {candidate!r}: {err}; fix it, or drop it "
+                    "from the pool"
+                ) from None
+            problems = [p for c in self.space.constraints if (p := c.violation(point))]
+            if problems:
+                raise OutOfSpaceError(
+                    f"candidates[{index}], recipe {candidate!r}, violates the constraints: "
+                    f"{'; '.join(problems)}; drop it from the pool, or loosen the constraint"
+                )
+            points[self._key(point)] = point
         if not points:
             raise InvalidParameterError(
                 "candidates holds no recipe; give the pool's recipes, or leave candidates "
                 "out to generate them"
             )
-        pool = list(points.values())
-        outside = ~self.space.feasible(self.space.to_unit(pool))
-        if outside.any():
-            raise OutOfSpaceError(
-                f"candidates recipe {pool[int(np.argmax(outside))]} violates the constraints "
-                f"{[c.label for c in self.space.constraints]}; a pool holds recipes that meet "
-                "them: fix or drop it"
-            )
-        return pool
+        return list(points.values())
 
     def observe(self, observations: Sequence[Observation]) -> None:
         for obs in observation_list(observations, self.name):
