@@ -130,19 +130,31 @@ def shap_by_round(
     if surrogate not in SURROGATES:
         raise InvalidParameterError(f"surrogate={surrogate!r}; choose one of {SURROGATES}")
     recipes = strategy if isinstance(strategy, Recipes) else Recipes.of(strategy)
-    x_all, y = recipes.x, recipes.y
-    if surrogate == "gp":
-        x, position = x_all, np.arange(len(x_all))
-    else:
-        x, spectra = recipes.spectrum_x, recipes.spectra  # rows in the order of x_all
-        index = {tuple(row): i for i, row in enumerate(x_all)}
-        position = np.array([index[tuple(row)] for row in x], dtype=int)
+    n = len(recipes.x if surrogate == "gp" else recipes.spectrum_x)
     fewest = fewest_explained(len(recipes.space.names))
-    if len(x) < fewest:
+    if n < fewest:
         raise InvalidParameterError(
             f"SHAP needs at least {fewest} measured recipes (one more than the "
-            f"{len(recipes.space.names)} factors, and {MIN_EXPLAINED} or more), have {len(x)}"
+            f"{len(recipes.space.names)} factors, and {MIN_EXPLAINED} or more), have {n}"
         )
+    return [
+        _round_shap(recipes, surrogate, r, data, journal, campaign_id)
+        for r, data in _explained_rounds(recipes, surrogate)
+    ]
+
+
+def _explained_rounds(recipes: Recipes, surrogate: str) -> list[tuple[int, tuple]]:
+    """The rounds whose SHAP ``surrogate`` explains, each with the data it is fitted on:
+    ``[(round, data)]``, ``data`` as :func:`_explain` takes it (the recipes measured by the
+    end of the round, with spectra for ``net``); rounds with fewer than
+    :func:`fewest_explained` are left out."""
+    if surrogate == "gp":
+        x, position = recipes.x, np.arange(len(recipes.x))
+    else:
+        x, spectra = recipes.spectrum_x, recipes.spectra  # rows in the order of recipes.x
+        index = {tuple(row): i for i, row in enumerate(recipes.x)}
+        position = np.array([index[tuple(row)] for row in x], dtype=int)
+    fewest = fewest_explained(len(recipes.space.names))
     out = []
     for r, (round_end, variance) in enumerate(
         zip(recipes.round_ends, recipes.variances, strict=True)
@@ -151,20 +163,32 @@ def shap_by_round(
         if end < fewest:
             continue
         if surrogate == "gp":  # the variance from the recipes measured by then only
-            data = (x[:end], y[:end], variance)
+            out.append((r, (x[:end], recipes.y[:end], variance)))
         else:
-            data = (x[:end], spectra[:end])
-        key = _round_key(data)
-        kept = None if journal is None else journal.shap_round(campaign_id, surrogate, r, key)
-        if kept is not None:
-            out.append({**kept, "values": np.array(kept["values"], dtype=float)})
-            continue
-        out.append({"round": r, **_explain(recipes, surrogate, data)})
-        if journal is not None:
-            stored = {**out[-1], "values": out[-1]["values"].tolist()}
-            with suppress(JournalError):  # not kept: the next call computes it again
-                journal.save_shap_round(campaign_id, surrogate, r, key, stored)
+            out.append((r, (x[:end], spectra[:end])))
     return out
+
+
+def _round_shap(
+    recipes: Recipes,
+    surrogate: str,
+    r: int,
+    data: tuple,
+    journal: Journal | None,
+    campaign_id: str,
+) -> dict:
+    """Round ``r``'s SHAP (an item of :func:`shap_by_round`) of ``data``: kept in
+    ``journal`` when given, and taken from it while its key is unchanged."""
+    key = _round_key(data)
+    kept = None if journal is None else journal.shap_round(campaign_id, surrogate, r, key)
+    if kept is not None:
+        return {**kept, "values": np.array(kept["values"], dtype=float)}
+    shap_round = {"round": r, **_explain(recipes, surrogate, data)}
+    if journal is not None:
+        stored = {**shap_round, "values": shap_round["values"].tolist()}
+        with suppress(JournalError):  # not kept: the next call computes it again
+            journal.save_shap_round(campaign_id, surrogate, r, key, stored)
+    return shap_round
 
 
 def _round_key(data: tuple) -> bytes:
@@ -233,7 +257,9 @@ def _explain(recipes: Recipes, surrogate: str, data: tuple) -> dict:
     }
 
 
-def campaign_insights(campaign, cache: bool = False) -> dict:
+def campaign_insights(
+    campaign, cache: bool = False, progress: Callable[[int, int], None] | None = None
+) -> dict:
     """JSON-able report of a recipe campaign, round by round.
 
     Rounds are the strategy's (``BatchBO.round_ends``): the initial design, then each ``q``
@@ -256,15 +282,18 @@ def campaign_insights(campaign, cache: bool = False) -> dict:
         campaign: a campaign run by ``BatchBO``.
         cache: keep each round's SHAP in the campaign's journal, and take from it the
             rounds whose data are unchanged (see :func:`shap_by_round`).
+        progress: ``progress(done, total)`` is called before the first round's SHAP and
+            after each, with the SHAP rounds done and their total (of both surrogates),
+            e.g. to show a progress bar.
     """
-    return prepare_insights(campaign)(cache)
+    return prepare_insights(campaign)(cache, progress)
 
 
-def prepare_insights(campaign) -> Callable[[bool], dict]:
+def prepare_insights(campaign) -> Callable[..., dict]:
     """:func:`campaign_insights` in two steps: read the campaign now (its strategy's
     :class:`Recipes` and the source of each recipe), and return the rest, the SHAP,
-    ``report(cache) -> insights``, which reads nothing of the campaign but its kept SHAP
-    rounds in the journal: it may run on another thread while the campaign goes on.
+    ``report(cache, progress=None) -> insights``, which reads nothing of the campaign but its
+    kept SHAP rounds in the journal: it may run on another thread while the campaign goes on.
     """
     strategy = campaign.strategy
     if not isinstance(strategy, BatchBO):
@@ -278,22 +307,25 @@ def prepare_insights(campaign) -> Callable[[bool], dict]:
 
 
 def _report(
-    journal: Journal, campaign_id: str, recipes: Recipes, sources: list[str], cache: bool
+    journal: Journal,
+    campaign_id: str,
+    recipes: Recipes,
+    sources: list[str],
+    cache: bool,
+    progress: Callable[[int, int], None] | None = None,
 ) -> dict:
     """:func:`campaign_insights` of a campaign's ``recipes`` and each one's source."""
     y = recipes.y
-    fewest = fewest_explained(len(recipes.space.names))
-    kept = journal if cache else None  # where shap_by_round keeps its rounds
-    enough = len(y) >= fewest
-    shap_rounds = (
-        {r["round"]: r for r in shap_by_round(recipes, "gp", kept, campaign_id)} if enough else {}
-    )
-    with_spectra = len(recipes.spectrum_x) >= fewest  # a strategy keeps spectra for its objective
-    net_rounds = (
-        {r["round"]: r for r in shap_by_round(recipes, "net", kept, campaign_id)}
-        if with_spectra
-        else {}
-    )
+    kept = journal if cache else None  # where _round_shap keeps its rounds
+    # none for a surrogate without enough recipes (a strategy keeps spectra for its objective)
+    planned = [(s, r, data) for s in SURROGATES for r, data in _explained_rounds(recipes, s)]
+    shap: dict[str, dict[int, dict]] = {s: {} for s in SURROGATES}
+    for done, (surrogate, r, data) in enumerate(planned):
+        if progress is not None:
+            progress(done, len(planned))
+        shap[surrogate][r] = _round_shap(recipes, surrogate, r, data, kept, campaign_id)
+    if progress is not None:
+        progress(len(planned), len(planned))
     rounds, start, best = [], 0, np.inf if recipes.minimize else -np.inf
     pick = min if recipes.minimize else max
     for r, end in enumerate(recipes.round_ends):
@@ -313,8 +345,8 @@ def _report(
                 "best_so_far": best,
                 "values_by_source": by_source,
                 "median_by_source": {k: float(np.median(v)) for k, v in by_source.items()},
-                **_shap_fields(shap_rounds.get(r)),
-                **_shap_fields(net_rounds.get(r), suffix="_net"),
+                **_shap_fields(shap["gp"].get(r)),
+                **_shap_fields(shap["net"].get(r), suffix="_net"),
             }
         )
         start = end

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 import time
 from collections.abc import Callable
+from contextlib import ExitStack
 from pathlib import Path
 
 import numpy as np
@@ -20,7 +21,7 @@ from adaptive.figures import (
     plot_scan,
     plot_spectrum_match,
 )
-from adaptive.insights import fewest_explained
+from adaptive.insights import campaign_insights, fewest_explained
 from adaptive.journal import Journal
 from adaptive.objectives import MIN_COVERAGE, SpectrumObjective, reduce_spectra, target_loss
 from adaptive.server import Server
@@ -461,6 +462,8 @@ def simulate_synthesis(
     Each recipe is measured in ``droplets`` droplets, from 1 to ``MAX_DROPLETS``.
     The settings are checked before the campaign is created;
     ``on_created(campaign_id, journal_path)`` is called once it is.
+    Progress bars on stderr count the recipes measured, then the insights' SHAP rounds
+    (of both surrogates) and the figures.
     """
     out = Path(out)
     batch = check_int("--batch", batch, high=MAX_BATCH)
@@ -534,10 +537,9 @@ def simulate_synthesis(
                     replicates=droplets,
                     on_measured=lambda n, put: bar.update(),
                 )
-            insights = client.call("campaign_insights", campaign_id=campaign_id)
     finally:
         server.stop()
-    figures = _synthesis_figures(out, journal_path, campaign_id, insights, target_x, target_y)
+    insights, figures = _synthesis_report(out, journal_path, campaign_id, target_x, target_y)
     last = insights["rounds"][-1]
     return {
         "campaign_id": campaign_id,
@@ -618,14 +620,36 @@ def _best_title(n_droplets: int, drawn: float, best: float) -> str:
     )
 
 
-def _synthesis_figures(out, journal_path, campaign_id, insights, target_x, target_y) -> list:
-    journal = Journal(journal_path)
-    try:
-        campaign = Campaign.resume(journal, campaign_id)
-        observations = journal.observations(campaign_id)
-    finally:
-        journal.close()
-    strategy = campaign.strategy
+def _synthesis_report(out, journal_path, campaign_id, target_x, target_y) -> tuple[dict, list]:
+    """The campaign's ``campaign_insights`` (its SHAP rounds kept in the journal, as the
+    server keeps them) and figures, under a progress bar of the SHAP rounds, then one step
+    for the figures."""
+    with ExitStack() as closing:
+        bar = None
+
+        def show(done: int, total: int) -> None:
+            nonlocal bar
+            if bar is None:  # shown once the total is known
+                bar = closing.enter_context(tqdm(total=total + 1, desc="insights", unit="step"))
+            bar.update(done - bar.n)
+
+        journal = Journal(journal_path)
+        try:
+            campaign = Campaign.resume(journal, campaign_id)
+            observations = journal.observations(campaign_id)
+            insights = campaign_insights(campaign, cache=True, progress=show)
+        finally:
+            journal.close()
+        figures = _synthesis_figures(
+            out, campaign.strategy, observations, insights, target_x, target_y
+        )
+        bar.update()
+    return insights, figures
+
+
+def _synthesis_figures(out, strategy, observations, insights, target_x, target_y) -> list:
+    """The figures of a synthesis campaign: its ``strategy``, ``observations`` and
+    ``insights``; the paths written."""
     x, y, _ = strategy.data(in_order=True)
     ends = [0] + list(np.cumsum([r["n_recipes"] for r in insights["rounds"]]))
     per_round = [y[a:b] for a, b in zip(ends[:-1], ends[1:], strict=True)]
