@@ -41,7 +41,7 @@ NET_FIRST_ROUND = 2
 
 #: The XAS channels in counts (``Simulator._transmission``), whose noise-free values are
 #: per incident photon.
-COUNT_CHANNELS = ("i0", "i1", "i1_plus", "i1_minus")
+COUNT_CHANNELS = ("i0", "i1", "i1_plus", "i1_minus", "if")
 
 # The default synthesis goal: the simulator's own spectrum of this recipe, so the
 # optimum is known. Pass --target for a measured target (e.g. the nanoprism one).
@@ -124,7 +124,7 @@ def with_noise(
     with ``seed``; too few counts for its mu are refused naming ``--noise-counts``, ``what``
     (the file's option and path) and 0 for noise-free, as for kedge and xmcd, and a larger
     ``--noise-counts`` unless even ``MAX_COUNTS`` are too few (mu spanning more than about
-    41), when mu must be rescaled."""
+    38.6), when mu must be rescaled."""
     try:
         return RecordedSpectrum(
             recorded.energy,

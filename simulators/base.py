@@ -16,6 +16,12 @@ import numpy as np
 #: Largest incident (and expected transmitted) count per point: numpy's Poisson sampler
 #: refuses means above about 9.2e18 (int64 max - 10 sqrt(int64 max)).
 MAX_COUNTS = 1e18
+#: Fewest transmitted counts to expect at the most absorbing point for counting noise.
+#: Readings of 0 and 1 count give the same mu (zero is floored at one count): at 1
+#: expected count (1 + 1) exp(-1) = 74% of readings clip to that one value, at 10 only
+#: (1 + 10) exp(-10) = 0.05%, and the bias of ln(i0 / I1), about 1 / (2 * 10) = 0.05,
+#: stays well inside its noise 1 / sqrt(10) = 0.32.
+MIN_TRANSMITTED = 10.0
 #: Evenly spaced energies on which ``Simulator._check_countable`` seeks the largest mu.
 GRID_POINTS = 20001
 
@@ -74,11 +80,11 @@ def check_finite(name: str, value, *, positive: bool = False, nonnegative: bool 
 
 
 def min_i0(total: float) -> float | None:
-    """The least i0, rounded up to two significant digits, that expects one transmitted
-    count through the absorption ``total`` (mu + mu_offset); None above ``MAX_COUNTS``."""
-    if total > math.log(MAX_COUNTS):
+    """The least i0, rounded up to two significant digits, that expects ``MIN_TRANSMITTED``
+    counts through the absorption ``total`` (mu + mu_offset); None above ``MAX_COUNTS``."""
+    if total > math.log(MAX_COUNTS / MIN_TRANSMITTED):
         return None
-    need = math.exp(total)
+    need = MIN_TRANSMITTED * math.exp(total)
     step = 10.0 ** (math.floor(math.log10(need)) - 1)
     need = math.ceil(need / step) * step
     return need if need <= MAX_COUNTS else None
@@ -160,9 +166,9 @@ class Simulator(ABC):
         what: str,
         lower: str,
     ) -> None:
-        """With ``i0`` set, a ValueError unless one transmitted count is expected through
-        the largest ``true_mu`` plus ``mu_offset``: below one count the noisy mu is clipped
-        flat at ln(i0) - mu_offset.
+        """With ``i0`` set, a ValueError unless ``MIN_TRANSMITTED`` counts are expected
+        through the largest ``true_mu`` plus ``mu_offset``: below them many noisy readings
+        clip at ln(i0) - mu_offset.
 
         Args:
             true_mu: noise-free absorption, (n,) energies in eV -> (n,).
@@ -178,15 +184,17 @@ class Simulator(ABC):
         mu = true_mu(e)
         top = int(np.argmax(mu))
         total = float(mu[top]) + self.mu_offset
-        if total <= math.log(self.i0):
+        limit = math.log(self.i0 / MIN_TRANSMITTED)
+        if total <= limit:
             return
         need = min_i0(total)
         raise ValueError(
             f"{what} reaches {mu[top]:.3g} at {e[top]:g} eV: with mu_offset = "
-            f"{self.mu_offset:g}, {total:.3g} exceeds ln(i0) = {math.log(self.i0):.3g} "
-            f"(i0 = {self.i0:g}), so under one transmitted count is expected there and the "
-            f"noisy mu would be clipped flat; lower {lower}"
-            + (f", or raise i0 to at least {need:.2g}" if need is not None else "")
+            f"{self.mu_offset:g}, {total:.3g} exceeds ln(i0 / {MIN_TRANSMITTED:g}) = "
+            f"{limit:.3g} (i0 = {self.i0:g}), so under {MIN_TRANSMITTED:g} transmitted counts "
+            "are expected there and many noisy readings would clip at ln(i0) - mu_offset; "
+            f"lower {lower}"
+            + (f", or raise i0 to at least {need:g}" if need is not None else "")
             + ", or pass i0=None for noise-free measurements"
         )
 

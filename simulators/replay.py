@@ -9,7 +9,7 @@ from typing import NamedTuple
 import numpy as np
 from scipy.interpolate import PchipInterpolator
 
-from simulators.base import Simulator, as_float_array, min_i0
+from simulators.base import MIN_TRANSMITTED, Simulator, as_float_array, min_i0
 from simulators.text_files import (
     ENERGY_UNIT,
     column_text,
@@ -51,8 +51,11 @@ SPEC_SCAN = re.compile(r"#S\s")
 #: it is a mistyped energy (917.504 for 9171.504), not a backlash step (one or two steps).
 MAX_BACKLASH_STEPS = 10
 #: Absorption added below the recorded minimum for counting noise: at most exp(-0.5) of
-#: i0 is transmitted, and noise needs i0 >= exp(span of mu + MU_HEADROOM).
+#: i0 is transmitted, and noise needs i0 >= MIN_TRANSMITTED exp(span of mu + MU_HEADROOM).
 MU_HEADROOM = 0.5
+#: How a fluorescence column over i0 ends its ``Recording.signal`` (``Sum_Fe_Ka/i0``),
+#: which ``RecordedSpectrum`` replays with fluorescence counting noise.
+FLUORESCENCE_SIGNAL = "/i0"
 
 
 class Recording(NamedTuple):
@@ -167,20 +170,21 @@ def _check_in_order(energy: np.ndarray, source: str, lines: np.ndarray) -> None:
 
 
 def _check_countable(energy: np.ndarray, mu: np.ndarray, i0: float) -> None:
-    """A ValueError unless at least one count of ``i0`` is expected through the highest
-    ``mu`` (n,) at ``energy`` (n,), eV: below one count the noisy mu is clipped flat."""
+    """A ValueError unless ``MIN_TRANSMITTED`` counts of ``i0`` are expected through the
+    highest ``mu`` (n,) at ``energy`` (n,), eV: below them many noisy readings clip."""
     span = float(np.ptp(mu))
-    if span <= math.log(i0) - MU_HEADROOM:
+    limit = math.log(i0 / MIN_TRANSMITTED) - MU_HEADROOM
+    if span <= limit:
         return
     need = min_i0(span + MU_HEADROOM)
     low, high = int(np.argmin(mu)), int(np.argmax(mu))
     raise ValueError(
         f"recorded mu spans {span:.3g} ({mu[low]:.3g} at {energy[low]:g} eV to {mu[high]:.3g} "
-        f"at {energy[high]:g} eV), more than the ln(i0) - {MU_HEADROOM:g} = "
-        f"{math.log(i0) - MU_HEADROOM:.3g} that counting noise at i0 = {i0:g} can express: "
-        "under one transmitted count is expected at the highest mu, so the noisy spectrum "
-        "would be clipped flat there; normalise mu (edge step near 1; a constant offset does "
-        "not matter)" + ("" if need is None else f" or raise i0 to at least {need:.2g}")
+        f"at {energy[high]:g} eV), more than the ln(i0 / {MIN_TRANSMITTED:g}) - "
+        f"{MU_HEADROOM:g} = {limit:.3g} that counting noise at i0 = {i0:g} can express: under "
+        f"{MIN_TRANSMITTED:g} transmitted counts are expected at the highest mu, so many noisy "
+        "readings would clip flat there; normalise mu (edge step near 1; a constant offset "
+        "does not matter)" + ("" if need is None else f" or raise i0 to at least {need:g}")
     )
 
 
@@ -297,7 +301,7 @@ def _fluorescence(
             )
     with np.errstate(divide="ignore", invalid="ignore"):
         mu = _column(table, names, used, path) / _column(table, names, "i0", path)
-    return (mu, f"{spelled[used]}/i0"), others
+    return (mu, spelled[used] + FLUORESCENCE_SIGNAL), others
 
 
 def _spectrum(
@@ -568,14 +572,24 @@ class RecordedSpectrum(Simulator):
     With ``i0`` set, measurements get Poisson counting noise in transmission like
     ``KEdgeXAS``, with ``mu_offset = MU_HEADROOM - min(mu)`` so that the transmitted
     fraction never exceeds exp(-0.5); a constant offset of mu does not change the noise.
-
     Channels: ``mu`` (primary), ``i0``, ``i1``.
+
+    A fluorescence column over i0 (``signal`` ``NAME/i0``, read with ``fluorescence``)
+    is counted in fluorescence instead, channels ``mu``, ``i0``, ``if``: ``i0`` is the
+    fluorescence count expected at the recording's highest mu (its white line or
+    post-edge), whatever the units of the file's i0 column. With ``top = max(mu) +
+    mu_offset``, ``If ~ Poisson(i0 * (mu + mu_offset) / top)``, read as ``mu = If / i0 *
+    top - mu_offset`` with uncertainty ``sqrt(max(If, 1)) / i0 * top``; ``mu_offset`` is
+    0 for a ratio of raw counts (so mu >= 0), and lifts a ratio dipping below 0
+    (background subtracted) to count from its minimum. Noise-free, ``i0`` is 1 and ``if``
+    the expected fraction ``(mu + mu_offset) / top``.
 
     Attributes:
         energy: (n,) recorded energies, increasing, eV.
         mu: (n,) recorded absorption (duplicate energies averaged).
         signal: what mu is, e.g. ``ln(i0/i1)`` or ``Sum_Fe_Ka/i0`` (``Recording``).
         fluorescence_columns: fluorescence-like columns of the file not replayed.
+        fluorescent: whether mu is counted in fluorescence (``signal`` ``NAME/i0``).
     """
 
     primary = "mu"
@@ -597,22 +611,32 @@ class RecordedSpectrum(Simulator):
             mu: (n,) recorded absorption.
             i0: incident counts per point, or None for noise-free replay.
             seed: seed of the noise generator.
-            signal: what ``mu`` is, for summaries.
+            signal: what ``mu`` is, for summaries; ``NAME/i0`` is counted in fluorescence.
             fluorescence_columns: fluorescence-like columns of its file not replayed.
 
         Raises:
             ValueError: a bad recording or setting; with ``i0``, mu spanning more than
-                ln(i0) - ``MU_HEADROOM``, whose counting noise would be clipped.
+                ln(i0 / ``MIN_TRANSMITTED``) - ``MU_HEADROOM``, whose counting noise
+                would clip; a fluorescence mu flat at 0 or below, which counts nothing.
         """
         self.energy, self.mu = _clean(energy, mu, "recorded spectrum")
         self.signal, self.fluorescence_columns = signal, tuple(fluorescence_columns)
+        self.fluorescent = signal.endswith(FLUORESCENCE_SIGNAL)
+        lowest = float(self.mu.min())
         super().__init__(
             (self.energy[0], self.energy[-1]),
             i0=i0,
-            mu_offset=MU_HEADROOM - self.mu.min(),
+            mu_offset=max(0.0, -lowest) if self.fluorescent else MU_HEADROOM - lowest,
             seed=seed,
         )
-        if self.i0 is not None:
+        if self.fluorescent:
+            if self._top() <= 0:
+                raise ValueError(
+                    f"{signal} is {self.mu[0]:.3g} at every energy, so it counts no "
+                    "fluorescence; name the fluorescence column whose counts rise at the edge"
+                )
+            self.channels = ("mu", "i0", "if")
+        elif self.i0 is not None:
             _check_countable(self.energy, self.mu, self.i0)
         self._interpolant = PchipInterpolator(self.energy, self.mu)
 
@@ -639,3 +663,31 @@ class RecordedSpectrum(Simulator):
 
     def _evaluate_true(self, e: np.ndarray) -> np.ndarray:
         return self._interpolant(e)
+
+    def _channels(self, e: np.ndarray) -> dict[str, np.ndarray]:
+        """Transmission (``Simulator._channels``), or for a fluorescent replay ``mu``,
+        ``i0`` and ``if`` counted as the class says; each (n,) at energies ``e`` (n,), eV."""
+        if not self.fluorescent:
+            return super()._channels(e)
+        mu = self._evaluate_true(e)
+        top = self._top()
+        # PCHIP stays within the data, so mu + mu_offset >= 0 but for rounding
+        expected = np.maximum(mu + self.mu_offset, 0.0) / top
+        if self.i0 is None:
+            return {"mu": mu, "i0": np.ones_like(mu), "if": expected}
+        counts = self._rng.poisson(self.i0 * expected).astype(float)
+        measured = counts / self.i0 * top - self.mu_offset
+        return {"mu": measured, "i0": np.full_like(mu, self.i0), "if": counts}
+
+    def _top(self) -> float:
+        """``max(mu) + mu_offset``: the fluorescence mu that counts ``i0``."""
+        return float(self.mu.max()) + self.mu_offset
+
+    def uncertainties(self, channels: dict[str, float]) -> dict[str, float]:
+        """Transmission's (``Simulator.uncertainties``), or for a fluorescent replay ``mu``
+        sqrt(If) / i0 * (max(mu) + mu_offset) and ``if`` sqrt(If), If taken as at least 1
+        count."""
+        if self.i0 is None or not self.fluorescent:
+            return super().uncertainties(channels)
+        spread = math.sqrt(max(channels["if"], 1.0))
+        return {"mu": spread / self.i0 * self._top(), "if": spread}

@@ -83,8 +83,8 @@ class KEdgeXAS(Simulator):
         Raises:
             ValueError: naming the setting, unless every setting is a finite real number
                 (widths and R > 0, sigma2 >= 0) and each shell a 4-tuple; with ``i0``,
-                also when the largest mu + ``mu_offset`` exceeds ln(i0), where under one
-                count is transmitted and the noisy mu would be clipped flat.
+                also when the largest mu + ``mu_offset`` exceeds ln(i0 / ``MIN_TRANSMITTED``), where
+                under 10 counts are transmitted and many noisy readings would clip.
         """
         self.edge_energy = check_finite("edge_energy", edge_energy)
         if energy_range is None:

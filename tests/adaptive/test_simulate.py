@@ -483,8 +483,8 @@ def test_a_scan_shorter_than_the_default_grid_is_a_grid_over_the_range(tmp_path)
 
 
 def steep_spectrum(tmp_path):
-    """A two-column spectrum whose mu spans 2.85, as the Cu foil's: more than the 0.6 that
-    3 counts per point can express (29 can)."""
+    """A two-column spectrum whose mu spans 2.85, as the Cu foil's: more than 3 counts per
+    point can express (290 can)."""
     path = tmp_path / "steep.csv"
     path.write_text("energy,mu\n" + "".join(f"{8900 + i},{2.85 * (i > 20)}\n" for i in range(40)))
     return path
@@ -496,7 +496,7 @@ def test_too_few_counts_for_a_replayed_file_are_refused_by_flag(tmp_path):
     with pytest.raises(
         InvalidParameterError,
         match=rf"^--noise-counts 3 is too few for --source {re.escape(str(path))} \(recorded "
-        r"mu spans 2\.85 .* raise i0 to at least 29\); pass a larger --noise-counts, or 0 for "
+        r"mu spans 2\.85 .* raise i0 to at least 290\); pass a larger --noise-counts, or 0 for "
         "noise-free$",
     ):
         simulate_xas(tmp_path / "out", source=str(path), noise_counts=3)
@@ -506,9 +506,9 @@ def test_too_few_counts_for_a_replayed_file_are_refused_by_flag(tmp_path):
 @pytest.mark.parametrize(
     ("span", "fix"),
     [
-        (40.9, r"or raise i0 to at least 9\.6e\+17\); pass a larger --noise-counts, or 0 for"),
-        # 41 > ln(1e18) - 0.5: asked for a larger --noise-counts than the flag takes
-        (41.0, r"matter\)\); rescale its mu, or pass --noise-counts 0 for noise-free$"),
+        (38.6, r"or raise i0 to at least 9\.6e\+17\); pass a larger --noise-counts, or 0 for"),
+        # 38.7 > ln(1e18 / 10) - 0.5: asked for a larger --noise-counts than the flag takes
+        (38.7, r"matter\)\); rescale its mu, or pass --noise-counts 0 for noise-free$"),
     ],
 )
 def test_too_few_counts_ask_for_more_only_when_more_are_enough(tmp_path, span, fix):
@@ -516,7 +516,7 @@ def test_too_few_counts_ask_for_more_only_when_more_are_enough(tmp_path, span, f
     path.write_text("energy,mu\n" + "".join(f"{8900 + i},{span * (i > 20)}\n" for i in range(40)))
     with pytest.raises(InvalidParameterError, match=fix) as err:
         simulate_xas(tmp_path / "out", source=str(path), noise_counts=1e6)
-    assert ("no --noise-counts up to 1e+18 is enough" in str(err.value)) is (span > 40.95)
+    assert ("no --noise-counts up to 1e+18 is enough" in str(err.value)) is (span > 38.65)
     assert not (tmp_path / "out").exists()
 
 

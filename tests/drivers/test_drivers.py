@@ -57,7 +57,9 @@ def test_uncertainty_belongs_to_the_reported_channel(channel):
 @pytest.mark.parametrize("channel", ["mu", "i1"])
 def test_a_zero_count_reading_still_reports_its_uncertainty(channel):
     # a reading of 0 transmitted counts had none, which turned a scan to learned noise
-    instrument = SimulatedInstrument(KEdgeXAS(i0=10.0, seed=0), channel=channel)
+    simulator = KEdgeXAS(i0=None, seed=0)
+    simulator.i0 = 10.0  # ~1 count at the edge: refused since (MIN_TRANSMITTED), drawn here
+    instrument = SimulatedInstrument(simulator, channel=channel)
     instrument.move({"energy": 9050.0})
     readings = [instrument.read() for _ in range(60)]
     zeros = [r for r in readings if r.metadata.get("i1", r.value) == 0]

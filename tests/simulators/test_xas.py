@@ -230,19 +230,22 @@ def test_mu_beyond_ln_i0_is_refused_with_the_values_and_the_fix():
     edge, as the transmitted counts I0 exp(-mu - mu_offset) rounded to zero."""
     expected = (
         r"^the noise-free mu reaches 24\.4 at 8982\.16 eV: with mu_offset = 1, 25\.4 exceeds "
-        r"ln\(i0\) = 13\.8 \(i0 = 1e\+06\), so under one transmitted count is expected there "
-        r"and the noisy mu would be clipped flat; lower edge_step, white_line_amplitude, "
-        r"pre_edge_amplitude or mu_offset, or raise i0 to at least 1\.2e\+11, or pass "
+        r"ln\(i0 / 10\) = 11\.5 \(i0 = 1e\+06\), so under 10 transmitted counts are expected "
+        r"there and many noisy readings would clip at ln\(i0\) - mu_offset; lower edge_step, "
+        r"white_line_amplitude, pre_edge_amplitude or mu_offset, or raise i0 to at least "
+        r"1\.2e\+12, or pass "
         r"i0=None for noise-free measurements$"
     )
     with pytest.raises(ValueError, match=expected):
         KEdgeXAS(edge_step=20.0)
-    with pytest.raises(ValueError, match=r"with mu_offset = 20, 21\.2 exceeds ln\(i0\) = 13\.8"):
+    with pytest.raises(
+        ValueError, match=r"with mu_offset = 20, 21\.2 exceeds ln\(i0 / 10\) = 11\.5"
+    ):
         KEdgeXAS(mu_offset=20.0)
     with pytest.raises(ValueError, match=r"reaches 1\.22e\+03 .*or mu_offset, or pass i0=None"):
         KEdgeXAS(edge_step=1000.0)  # no countable i0 would do
     KEdgeXAS(edge_step=20.0, i0=None)  # noise-free is always allowed
-    sim = KEdgeXAS(edge_step=20.0, i0=1.2e11, seed=0)
+    sim = KEdgeXAS(edge_step=20.0, i0=1.2e12, seed=0)
     assert np.unique(sim.measure(np.full(200, 8982.16))).size > 1  # noisy, not clipped flat
 
 
@@ -252,11 +255,11 @@ def test_a_narrow_peak_between_grid_energies_is_seen():
 
 
 def test_the_borderline_i0_is_accepted_and_just_below_it_refused():
-    # Defaults: mu + mu_offset peaks at 2.2208 = ln(9.215).
-    KEdgeXAS(i0=9.3)
-    with pytest.raises(ValueError, match=r"ln\(i0\) = 2\.22 .*raise i0 to at least 9\.3,"):
-        KEdgeXAS(i0=9.2)
-    sim = KEdgeXAS(edge_step=10.0, seed=0)  # mu + mu_offset up to 13.2 < ln(1e6) = 13.8
+    # Defaults: mu + mu_offset peaks at 2.2208 = ln(92.15 / 10).
+    KEdgeXAS(i0=92.2)
+    with pytest.raises(ValueError, match=r"ln\(i0 / 10\) = 2\.22 .*raise i0 to at least 93,"):
+        KEdgeXAS(i0=92.1)
+    sim = KEdgeXAS(edge_step=8.0, seed=0)  # mu + mu_offset up to 10.8 < ln(1e6 / 10) = 11.5
     assert np.unique(sim.measure(np.full(200, 8982.16))).size > 1
 
 

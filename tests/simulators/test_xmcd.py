@@ -188,24 +188,24 @@ def test_mu_beyond_ln_i0_is_refused_with_the_values_and_the_fix():
     """Once undone: at i0=30 the L3 white line measured ln(30) - mu_offset = 2.9 flat."""
     expected = (
         r"^the noise-free mu of one helicity reaches 23\.3 at 707\.005 eV: with mu_offset = "
-        r"0\.5, 23\.8 exceeds ln\(i0\) = 13\.8 \(i0 = 1e\+06\), so under one transmitted count "
-        r"is expected there and the noisy mu would be clipped flat; lower edge_step, "
-        r"white_line_l3, white_line_l2, \|xmcd_l3\|, \|xmcd_l2\| or mu_offset, or raise i0 to "
-        r"at least 2\.3e\+10, or pass i0=None for noise-free measurements$"
+        r"0\.5, 23\.8 exceeds ln\(i0 / 10\) = 11\.5 \(i0 = 1e\+06\), so under 10 transmitted "
+        r"counts are expected there and many noisy readings would clip at ln\(i0\) - mu_offset; "
+        r"lower edge_step, white_line_l3, white_line_l2, \|xmcd_l3\|, \|xmcd_l2\| or mu_offset, "
+        r"or raise i0 to at least 2\.3e\+11, or pass i0=None for noise-free measurements$"
     )
     with pytest.raises(ValueError, match=expected):
         XMCD(white_line_l3=20.0)
-    with pytest.raises(ValueError, match=r"ln\(i0\) = 3\.4 .*raise i0 to at least 74,"):
+    with pytest.raises(ValueError, match=r"ln\(i0 / 10\) = 1\.1 .*raise i0 to at least 740,"):
         XMCD(i0=30)
     XMCD(white_line_l3=20.0, i0=None)  # noise-free is always allowed
 
 
 def test_the_borderline_i0_is_accepted_and_just_below_it_refused():
-    # Defaults: mu_minus + mu_offset peaks at 4.3012 = ln(73.8) at L3.
-    sim = XMCD(i0=74, seed=0)
+    # Defaults: mu_minus + mu_offset peaks at 4.3012 = ln(737.9 / 10) at L3.
+    sim = XMCD(i0=738, seed=0)
     assert np.unique(sim.measure_channels(np.full(200, 707.0))["mu_minus"]).size > 1
-    with pytest.raises(ValueError, match=r"reaches 3\.8 at 707\.\d+ eV.*ln\(i0\) = 4\.29"):
-        XMCD(i0=73)
+    with pytest.raises(ValueError, match=r"reaches 3\.8 at 707\.\d+ eV.*ln\(i0 / 10\) = 4\.3"):
+        XMCD(i0=737)
 
 
 def test_default_seeded_draws_are_unchanged():
