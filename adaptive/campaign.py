@@ -20,7 +20,7 @@ from adaptive.journal import Journal, different_put_error
 from adaptive.objectives import SpectrumObjective
 from adaptive.protocol import MAX_SUGGESTIONS
 from adaptive.records import Observation, Suggestion
-from adaptive.space import Space, jitters
+from adaptive.space import READBACK_TOLERANCE, Space, jitters
 from adaptive.strategies import STRATEGIES, make_strategy
 from adaptive.strategy import Strategy
 
@@ -36,7 +36,9 @@ PENDING_SHOWN = 5
 #: How far a put's continuous value may lie from that of the suggestion it names, as a
 #: fraction of its dimension's span, before the put's reply warns (the put is journaled all
 #: the same): a readback settles much closer to its setpoint (9000.4 eV for 9000), while a
-#: driver that put the wrong suggestion_id or the wrong point is usually farther off.
+#: driver that put the wrong suggestion_id or the wrong point is usually farther off. A
+#: readback past a bound by more than ``READBACK_TOLERANCE`` is taken onto it (with a
+#: warning) when it lies this close to the suggestion the put names (see ``observe``).
 FAR_FROM_SUGGESTION = 0.05
 #: The metadata keys the campaign writes when it scores a spectrum or clips a readback onto
 #: the space's bounds; a put may not use them.
@@ -178,6 +180,7 @@ class Campaign:
         self._suggested_at: dict[str, float] = {}  # pending id -> time.time() of suggesting
         self.n_observations = 0
         self.failed_points: list[dict] = []  # of FAILED_EVENT puts, in order; see ``suggest``
+        self.analysis_failed_points: list[dict] = []  # of analysis_failed events, likewise
         self.status = "running"
         self.stop_reason: str | None = None
         self.goals_checked_at: int | None = None  # see summary()
@@ -298,6 +301,8 @@ class Campaign:
             if suggestion.id not in answered:
                 self.pending[suggestion.id] = suggestion
                 self._suggested_at[suggestion.id] = event["time"]
+        elif kind == "analysis_failed":  # leaves its suggestion pending (see ``observe``)
+            self.analysis_failed_points.append(payload["point"])
         elif kind in (FAILED_EVENT, "late_observation", "release"):
             if kind == FAILED_EVENT:
                 self.failed_points.append(payload["point"])
@@ -359,9 +364,10 @@ class Campaign:
         No more than ``max_observations`` minus the observations so far and the pending
         suggestions, so batches (or drivers sharing the campaign) do not overshoot the goal;
         none while the pending ones fill it (replicate puts of a suggestion still count
-        each). A failed measurement's point is not suggested again by a strategy that
-        ``avoids_failed`` (batch_bo: a recipe that clogged), which gets it as ``failed``
-        (a driver that wants to retry the recipe puts it itself); scans suggest it again. The
+        each). The point of a failed measurement, or of a spectrum the analysis failed on, is
+        not suggested again by a strategy that ``avoids_failed`` (batch_bo: a recipe that
+        clogged, a pixel with no counts), which gets it as ``failed`` (a driver that wants
+        to retry the recipe puts it itself); scans suggest it again. The
         batch and the strategy's state are journaled together, or not at all; the state also
         with no batch, as the goal check (``stop_reason``) may have refitted it, and a
         ``GOALS_CHECKED_EVENT`` when the check saw new observations. ``request`` names the
@@ -387,7 +393,8 @@ class Campaign:
         if n < 1:
             suggestions = []
         elif getattr(self.strategy, "avoids_failed", False):
-            suggestions = self.strategy.suggest(n, pending=pending, failed=self.failed_points)
+            failed = [*self.failed_points, *self.analysis_failed_points]
+            suggestions = self.strategy.suggest(n, pending=pending, failed=failed)
         else:
             suggestions = self.strategy.suggest(n, pending=pending)
         try:
@@ -495,7 +502,9 @@ class Campaign:
         A spectrum is scored by the campaign's analysis and objective (an axis from high
         to low is put in order first). A spectrum they fail on raises :class:`AnalysisError`;
         the measurement is journaled as an ``analysis_failed`` event
-        (``journal.events(id, "analysis_failed")``), not lost. When they give the value,
+        (``journal.events(id, "analysis_failed")``), not lost, and its point is avoided like
+        a failed measurement's (``analysis_failed_points``, see ``suggest``), though its
+        suggestion stays pending (measure it again, or release it). When they give the value,
         the driver's own ``value`` and ``uncertainty`` are kept as metadata
         ``driver_value`` and ``driver_uncertainty`` and the observation has no
         uncertainty; metadata ``features`` and ``value_from`` are written too. In a
@@ -505,9 +514,11 @@ class Campaign:
         A point a hair outside a continuous dimension without a step (a driver reporting
         the readback, 9100.001 eV for 9100) is journaled and learned on the bound, within
         the space's ``READBACK_TOLERANCE``, with the driver's point kept as metadata
-        ``driver_point`` (see ``Space.clip_readback``). A new put using any of these
-        ``CAMPAIGN_METADATA`` keys, or with a spectrum of more than ``MAX_CHANNELS``
-        channels, is refused.
+        ``driver_point`` (see ``Space.clip_readback``); so is a point farther out that lies
+        within ``FAR_FROM_SUGGESTION`` of the span of the suggestion it names (a mono reading
+        back 8899.7 eV for the scan's low end 8900), with a reply warning. A new put using
+        any of these ``CAMPAIGN_METADATA`` keys, or with a spectrum of more than
+        ``MAX_CHANNELS`` channels, is refused.
         """
         if not isinstance(observation, Observation):
             raise InvalidParameterError(
@@ -521,10 +532,13 @@ class Campaign:
         if late and not known:
             self._require_running()
         self._check_new(observation, known)
-        clipped, readback = self.space.clip_readback(observation.point)
+        suggested = self.made.get(observation.suggestion_id)
+        clipped, readback = self.space.clip_readback(
+            observation.point, suggested, FAR_FROM_SUGGESTION
+        )
         point = self.space.validate(clipped)
         self._check_named(point, observation.suggestion_id)
-        warnings = self._put_warnings(point, observation.suggestion_id)
+        warnings = self._put_warnings(point, observation.suggestion_id, readback)
         if readback:
             metadata = {**observation.metadata, "driver_point": {**point, **readback}}
             observation = Observation(**{**observation.__dict__, "metadata": metadata})
@@ -665,12 +679,16 @@ class Campaign:
                 "omit suggestion_id for a point the campaign did not ask for"
             )
 
-    def _put_warnings(self, point: dict, suggestion_id: str | None) -> list[str]:
+    def _put_warnings(
+        self, point: dict, suggestion_id: str | None, readback: dict[str, float]
+    ) -> list[str]:
         """What the reply to a put of the checked ``point`` naming ``suggestion_id`` warns
         of, almost always a driver's bug though the put is journaled: a continuous value
-        farther than ``FAR_FROM_SUGGESTION`` of its span from the suggestion's, or, for a
-        put naming none, pending suggestions at exactly its point (the put answers none of
-        them, so they stay pending and a resumed driver measures them again)."""
+        farther than ``FAR_FROM_SUGGESTION`` of its span from the suggestion's, or a
+        ``readback`` (``{name: reported value}``, see ``Space.clip_readback``) moved onto a
+        bound from farther than ``READBACK_TOLERANCE``; or, for a put naming none, pending
+        suggestions at exactly its point (the put answers none of them, so they stay
+        pending and a resumed driver measures them again)."""
         if suggestion_id is None:
             same = [i for i, s in self.pending.items() if s.point == point]
             if not same:
@@ -686,15 +704,26 @@ class Campaign:
             return []
         warnings = []
         for dim in filter(jitters, self.space.dimensions):  # the others equal it (_check_named)
+            span, units = dim.high - dim.low, f" {dim.units}" if dim.units else ""
             off = abs(point[dim.name] - suggested[dim.name])
-            if off > FAR_FROM_SUGGESTION * (dim.high - dim.low):
-                units = f" {dim.units}" if dim.units else ""
+            if off > FAR_FROM_SUGGESTION * span:
                 warnings.append(
                     f"{dim.name}={point[dim.name]:g}{units} is {off:g}{units} from the "
                     f"{suggested[dim.name]:g}{units} of suggestion {suggestion_id}, more than "
                     f"{FAR_FROM_SUGGESTION:.0%} of the range {dim.low:g}..{dim.high:g}: it is "
                     "journaled as put, but a readback lies closer; check that the driver puts "
                     "the point it measured with the id of the suggestion it measured"
+                )
+            reported = readback.get(dim.name, point[dim.name])
+            if abs(reported - point[dim.name]) > READBACK_TOLERANCE * span:
+                warnings.append(
+                    f"{dim.name}={reported:g}{units} lies outside {dim.low:g}..{dim.high:g}"
+                    f"{units} by more than the readback tolerance (READBACK_TOLERANCE = "
+                    f"{READBACK_TOLERANCE:g} of the range), but within {FAR_FROM_SUGGESTION:.0%} "
+                    f"of the range of suggestion {suggestion_id}'s {suggested[dim.name]:g}"
+                    f"{units}: it is journaled on the bound {point[dim.name]:g}{units}, the "
+                    "reported point kept as metadata driver_point; if the readback is offset "
+                    "from the setpoint, calibrate the instrument"
                 )
         return warnings
 
@@ -776,6 +805,8 @@ class Campaign:
             if kept is not None:
                 return kept["kind"]
         self._journal_unlearned(kind, observation, point, error, client_id, sequence)
+        if kind == "analysis_failed":
+            self.analysis_failed_points.append(point)
         return kind
 
     def _journal_unlearned(

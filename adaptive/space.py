@@ -715,11 +715,16 @@ class Space:
                 raise OutOfSpaceError(f"point violates constraint {problem}{beyond}")
         return checked
 
-    def clip_readback(self, point: Any) -> tuple[Any, dict[str, float]]:
+    def clip_readback(
+        self, point: Any, suggested: dict | None = None, reach: float = 0.0
+    ) -> tuple[Any, dict[str, float]]:
         """``point`` with continuous values just past a bound moved onto it, and what moved.
 
         Values at most ``READBACK_TOLERANCE`` of their dimension's span outside it (the
-        readback jitter of a monochromator or a stage) are moved onto the bound; integer,
+        readback jitter of a monochromator or a stage) are moved onto the bound, and so are
+        values farther out but within ``reach`` of the span of the ``suggested`` point (the
+        suggestion a put names: a mono that reads back 8899.7 eV for its setpoint 8900, the
+        low end of the scan, which no running campaign can widen); integer,
         categorical and stepped values (settings on a lattice, which readbacks do not
         jitter), and malformed points, are returned as they are for :meth:`validate` to
         check. Observations only: suggestions stay strict. Constraints are left to
@@ -730,7 +735,8 @@ class Space:
             a copy of the point and ``{name: reported value}`` of each value moved.
 
         Raises:
-            OutOfSpaceError: a continuous value farther outside than the tolerance.
+            OutOfSpaceError: a continuous value farther outside than the tolerance, and
+                farther than ``reach`` from the ``suggested`` value (if any).
         """
         if not isinstance(point, dict):
             return point, {}
@@ -741,14 +747,27 @@ class Space:
                 continue
             if dim.low <= value <= dim.high:
                 continue
-            tolerance = READBACK_TOLERANCE * (dim.high - dim.low)
-            if not dim.low - tolerance <= value <= dim.high + tolerance:
+            span = dim.high - dim.low
+            tolerance = READBACK_TOLERANCE * span
+            near = suggested is not None and abs(value - suggested[dim.name]) <= reach * span
+            if not (dim.low - tolerance <= value <= dim.high + tolerance or near):
                 units = f" {dim.units}" if dim.units else ""
+                named = ""
+                if suggested is not None:
+                    named = (
+                        f" and farther than {reach:.0%} of the range from the "
+                        f"{suggested[dim.name]:g}{units} of the suggestion the put names"
+                    )
+                elif reach:
+                    named = (
+                        f" (a put naming the suggestion it measured, suggestion_id, is taken "
+                        f"onto the bound within {reach:.0%} of the range of that suggestion)"
+                    )
                 raise OutOfSpaceError(
                     f"{dim.name}={value} lies outside [{dim.low}, {dim.high}]{units} by more "
                     f"than the readback tolerance {tolerance:g}{units} (READBACK_TOLERANCE = "
-                    f"{READBACK_TOLERANCE:g} of the range); measure inside the space, or widen "
-                    "low/high to include the point"
+                    f"{READBACK_TOLERANCE:g} of the range){named}; measure inside the space, "
+                    "or widen low/high in a new campaign to include the point"
                 )
             clipped[dim.name] = dim.low if value < dim.low else dim.high
             moved[dim.name] = float(value)

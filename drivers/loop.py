@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from adaptive.client import (
     MAX_SUGGESTIONS,
+    AnalysisError,
     CampaignStoppedError,
     Client,
     InstrumentFailingError,
@@ -74,7 +75,11 @@ def run_driver(
     ``max_observations`` goal, it asks for no more suggestions than the goal takes,
     ``replicates`` readings each. A ``Reading`` with ``failed`` (a clogged channel, a beam
     dump) is put as a failed measurement: it answers its suggestion and counts as measured,
-    but is not learned. A ``Reading`` with a ``point`` (the readback of an axis that settled
+    but is not learned. A reading whose put the campaign's analysis fails on (a map pixel
+    with no counts: ``AnalysisError``, the reading kept in the journal) is a warning, not the
+    end of the run: the loop goes on, and a suggestion none of whose readings was learned
+    is released, uncounted (batch_bo does not suggest its point again). A ``Reading``
+    with a ``point`` (the readback of an axis that settled
     off its setpoint) is journaled there, not at the suggested point. If the instrument, a
     put or ``on_measured`` raises (Ctrl-C included), the suggestions of the batch not yet
     observed are released (``suggestions_release``, one try each, none when the server is
@@ -110,7 +115,7 @@ def run_driver(
             (another process holds the journal's write lock, e.g. a backup) is likewise
             resent every ``JOURNAL_RETRY_S``.
         max_failures_in_a_row: give up after this many readings in a row failed (each
-            put as a failed measurement); None: never.
+            put as a failed measurement, or refused as ``AnalysisError``); None: never.
 
     Returns:
         How many suggestions were measured, the campaign's status at the end, and what the
@@ -204,20 +209,28 @@ def run_driver(
                         f"{type(instrument).__name__}.read() returned point={reading.point!r}; "
                         "it must be None or the readback, e.g. {'energy': 9000.4}"
                     )
-                putting = True
-                put = _put(client, outage_s, campaign_id, suggestion, reading)
+                putting, why = True, reading.failed
+                try:
+                    reply = _put(client, outage_s, campaign_id, suggestion, reading)
+                except AnalysisError as err:  # journaled as analysis_failed: the run goes on
+                    reply, why = {"warnings": [str(err)]}, str(err)
+                else:
+                    put = reply
                 putting = False
-                warned += _warnings(campaign_id, suggestion, put)
-                failures = failures + 1 if reading.failed is not None else 0
+                warned += _warnings(campaign_id, suggestion, reply)
+                failures = failures + 1 if why is not None else 0
                 if failures == max_failures_in_a_row:
                     raise InstrumentFailingError(
-                        f"{failures} readings in a row failed, the last at "
-                        f"{suggestion['point']}: {reading.failed}. The campaign keeps running "
+                        f"{failures} readings in a row failed or failed analysis, the last at "
+                        f"{suggestion['point']}: {why}. The campaign keeps running "
                         "and its journal holds every failure: fix the instrument and run the "
                         "driver again (or pass max_failures_in_a_row=None to never give up)"
                     )
-                if put["status"] != "running":
+                if put is not None and put["status"] != "running":
                     break
+            if put is None:  # every reading failed analysis: the suggestion is still pending
+                _release(client, campaign_id, [suggestion])
+                continue
             measured += 1
             if on_measured is not None:
                 on_measured(measured, put)

@@ -30,9 +30,15 @@ class Scan:
 
     def __init__(self, space: Space):
         dims = space.dimensions
-        if len(dims) != 1 or dims[0].kind != "continuous":
+        if len(dims) != 1:
             raise InvalidParameterError(
                 f"{self.name} scans one continuous dimension; got {[d.name for d in dims]}"
+            )
+        if dims[0].kind != "continuous":
+            raise InvalidParameterError(
+                f"{self.name} scans one continuous dimension; {dims[0].name!r} is of kind "
+                f"{dims[0].kind!r}: give it kind 'continuous' with low and high, and 'step': 1 "
+                "(in its units) for a monochromator or stage that moves in whole steps"
             )
         if space.constraints:
             shown = [c.to_dict() for c in space.constraints]
