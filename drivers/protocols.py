@@ -27,7 +27,8 @@ class Reading:
             mono that settled 0.4 eV off its setpoint): the loop journals the reading
             there, the suggested value kept for any dimension left out; None (the
             default) journals the suggested point. The server takes a readback a hair
-            outside the space onto its bound (``Space.clip_readback``).
+            outside the space, or within 5 % of the range of its suggestion, onto the
+            bound (``Space.clip_readback``).
     """
 
     value: float | None
