@@ -179,7 +179,10 @@ class ElementAnalysis:
     is energy loss, in the spectrum's ``x_units``: eV, keV, or none for eV); ``present``,
     the symbols of those elements, highest probability first, and ``warnings``, the
     sentences of ``surrogates.eels_identifier.domain_warnings`` on where the spectrum leaves
-    the trained range (lists, empty when there are none; not values).
+    the trained range (lists, empty when there are none; not values). A spectrum whose x is
+    channel numbers, 0, 1, ... or 1, 2, ... in steps of 1 whatever its ``x_units``
+    (``simulators.eels_files.refuse_channel_axis``), is refused, as are those it cannot
+    place; a campaign journals such a put as ``analysis_failed``.
 
     Args:
         networks: names of the committed networks in the ensemble, e.g.
@@ -234,13 +237,17 @@ class ElementAnalysis:
 
     def __call__(self, spectrum: Spectrum) -> dict[str, float | list[str]]:
         from simulators.eels import ELEMENTS
-        from simulators.eels_files import EELSSpectrum
+        from simulators.eels_files import EELSSpectrum, refuse_channel_axis
         from surrogates.eels_identifier import identify_spectrum
 
         energy, counts = _energy_in_ev(spectrum, "identify elements", "energy loss")
+        kev_fix = "send x_units='keV' with the spectrum (or x in eV)"
         try:
-            result = identify_spectrum(EELSSpectrum(energy, counts, {}, ""), self.identifier)
-        except InvalidParameterError as err:
+            refuse_channel_axis(energy, "", "send x in eV (x_units='eV')")
+            result = identify_spectrum(
+                EELSSpectrum(energy, counts, {}, ""), self.identifier, kev_fix
+            )
+        except ValueError as err:  # InvalidParameterError, or the simulators' builtin one
             raise InvalidParameterError(
                 f"cannot identify elements in this spectrum: {err}"
             ) from None

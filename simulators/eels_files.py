@@ -24,11 +24,13 @@ from simulators.text_files import (
     ENERGY_TITLE,
     ENERGY_UNIT,
     UNSET_UNITS,
+    ColumnText,
     column_text,
     ev_per,
     existing_file,
     numbers,
     read_text,
+    split_fields,
     split_lines,
     titled_columns,
 )
@@ -43,6 +45,10 @@ _WRITERS = {"digitalmicrograph": "Gatan DigitalMicrograph", "hspy": "HyperSpy"}
 _MSA_KEY = re.compile(r"#\s*([A-Za-z0-9_]+)\s*(?:-\s*(\S*))?\s*(?::(.*)|$)")
 #: Below this, all of a spectrum's energies suggest an axis in keV read as eV.
 KEV_HINT_EV = 100.0
+#: How ``to_channels`` says to give a file's keV axis (``KEV_HINT_EV``).
+KEV_FIX = (
+    "multiply the energies by 1000 (or mark the unit: '#XUNITS : keV', a title 'Energy (keV)')"
+)
 #: Column titles of a text file's counts column.
 COUNTS_TITLES = frozenset({"counts", "count", "cts", "intensity", "i", "signal"})
 #: Titles of a column of detector channel numbers (an uncalibrated energy axis):
@@ -386,15 +392,24 @@ def _channel_numbers(found: str, fix: str) -> ValueError:
     )
 
 
-def _refuse_uncalibrated(energy: np.ndarray, units, where: str, fix: str) -> None:
+def refuse_channel_axis(energy: np.ndarray, where: str, fix: str) -> None:
     """A ValueError (``_channel_numbers``, prefixed ``where``, saying ``fix``) when the
-    energy axis (m,) is uncalibrated: 0, 1, ..., m - 1 without ``units`` (``UNSET_UNITS``),
-    the channel numbers of scale 1 and offset 0."""
-    unset = str(units or "").strip().lower() in UNSET_UNITS
-    if unset and np.array_equal(energy, np.arange(energy.size)):
+    energy axis (m,) is detector channel numbers, uncalibrated: 0, 1, ..., m - 1 or
+    1, 2, ..., m (scale 1, offset 0 or 1)."""
+    first = energy[0] if energy.size >= 2 else np.nan
+    if first in (0, 1) and np.array_equal(energy, first + np.arange(energy.size)):
         raise _channel_numbers(
-            f"{where}its energy axis is uncalibrated (no units, scale 1, offset 0)", fix
+            f"{where}its energy axis is uncalibrated ({first:g}, {first + 1:g}, ..., "
+            f"{energy[-1]:g} in steps of 1)",
+            fix,
         )
+
+
+def _refuse_uncalibrated(energy: np.ndarray, units, where: str, fix: str) -> None:
+    """``refuse_channel_axis`` for a file's energy axis (m,) without ``units``
+    (``UNSET_UNITS``); one whose unit is given is taken as calibrated."""
+    if str(units or "").strip().lower() in UNSET_UNITS:
+        refuse_channel_axis(energy, where, fix)
 
 
 def _titles_line(lines: list[str], width: int) -> str | None:
@@ -444,8 +459,33 @@ def _parse_text(text: str, source: str) -> EELSSpectrum:
     if header is not None:
         metadata.setdefault("header", header)  # a '# header: ...' line stays as written
     at, count, unit = _text_columns(str(metadata.get("header", "")), width, source)
-    energy = table.rows[:, at] * ev_per(unit or metadata.get("xunits"), source=source)
-    return _checked(energy, table.rows[:, count], metadata, source, table.lines)
+    _refuse_short_row(table, text, (at, count), source)
+    unit = unit or metadata.get("xunits")
+    energy = table.rows[:, at] * ev_per(unit, source=source)
+    spectrum = _checked(energy, table.rows[:, count], metadata, source, table.lines)
+    _refuse_uncalibrated(
+        spectrum.energy,
+        unit,
+        f"{source}: ",
+        "write the energies in eV in the energy column, titled 'Energy (eV)'",
+    )
+    return spectrum
+
+
+def _refuse_short_row(table: ColumnText, text: str, columns: tuple[int, int], source: str) -> None:
+    """A ValueError naming the first data row of ``table`` (read from ``text``) missing a
+    value of ``columns`` (energy, counts) when the row is short: fewer values than the
+    first row, which ``column_text`` pads with NaN; a NaN written in the file is left to
+    ``_checked``."""
+    missing = np.flatnonzero(np.isnan(table.rows[:, list(columns)]).any(axis=1))
+    if missing.size:
+        line = int(table.lines[missing[0]])
+        given, width = len(split_fields(split_lines(text)[line - 1])), table.rows.shape[1]
+        if given < width:
+            raise ValueError(
+                f"{source}: line {line} has {given} value{'s' if given != 1 else ''}, expected "
+                f"{width} (as the first data row); complete or remove that line"
+            )
 
 
 def read_msa(path: str | Path) -> EELSSpectrum:
@@ -461,8 +501,8 @@ def read_msa(path: str | Path) -> EELSSpectrum:
     or ``0.0002 keV``), which wins over ``#XUNITS`` for that value. A ``#SIGNALTYPE``
     of an X-ray spectrum (``EDS_TEM``, ``WDS``, ``XRF``; ``_XRAY_SIGNAL``) is refused;
     ``ELS``, ``EELS``, other or no signal types are read. An uncalibrated energy axis,
-    channel numbers (``#OFFSET : 0``, ``#XPERCHAN : 1`` or XY pairs x 0, 1, ..., without
-    ``#XUNITS``), is refused (``_refuse_uncalibrated``), as for binary files.
+    channel numbers (``#OFFSET : 0`` or ``1``, ``#XPERCHAN : 1`` or XY pairs x 0, 1, ...,
+    without ``#XUNITS``), is refused (``_refuse_uncalibrated``), as for binary and text files.
 
     Args:
         path: the file.
@@ -493,7 +533,9 @@ def read_eels_text(path: str | Path) -> EELSSpectrum:
     an XPS export) is refused.
     Energies in keV or meV, by the energy column's title (``Energy (keV)``, ``E_keV``) or
     a ``# xunits: keV`` line (``text_files.ev_per``), are converted to eV; energies
-    recorded high to low are reversed, with their counts.
+    recorded high to low are reversed, with their counts. Energies 0, 1, ... or 1, 2, ...
+    without a unit are channel numbers and refused (``_refuse_uncalibrated``), as is a
+    data row too short to hold the energy and counts (named by its line).
 
     Args:
         path: the file.
@@ -686,7 +728,11 @@ def read_eels(path: str | Path) -> EELSSpectrum:
 
 
 def to_channels(
-    energy: np.ndarray, counts: np.ndarray, normalise: bool = True, source: str | None = None
+    energy: np.ndarray,
+    counts: np.ndarray,
+    normalise: bool = True,
+    source: str | None = None,
+    kev_fix: str = KEV_FIX,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Put a spectrum onto the 1 eV channels 0..N_CHANNELS - 1, zero outside the measured range.
 
@@ -704,6 +750,8 @@ def to_channels(
             False returns counts per 1 eV channel (partly covered edge channels scaled
             up to a full channel).
         source: where the spectrum came from (a file), to name it in the errors.
+        kev_fix: how to give an axis in keV, for the error on energies all below
+            ``KEV_HINT_EV`` eV that cover fewer than 2 channels (a file's unit by default).
 
     Returns:
         (spectrum, window): (..., N_CHANNELS) float32 and (2,) int, the first and last
@@ -745,8 +793,7 @@ def to_channels(
         values = _linear(counts / np.diff(bounds), position)
     if inside.sum() < 2:
         kev = (
-            f"; all are below {KEV_HINT_EV:g} eV: if the axis is in keV, multiply the energies "
-            "by 1000 (or mark the unit: '#XUNITS : keV', a title 'Energy (keV)')"
+            f"; all are below {KEV_HINT_EV:g} eV: if the axis is in keV, {kev_fix}"
             if energy[-1] < KEV_HINT_EV
             else ""
         )

@@ -174,7 +174,7 @@ def test_read_msa_rejects_bad_files(tmp_path, name, text, message):
     ("text", "message"),
     [
         ("", "no data rows"),
-        ("500 1\n501\n", "counts is nan at line 2"),
+        ("500 1\n501\n", "line 2 has 1 value, expected 2"),
         ("500 1\n501 two\n", "line 2"),
         ("500 1\n502 2\n501 3\n", r"line 3 \(501\.0 eV\) follows 502\.0 eV; sort"),
         ("500 1\n501 nan\n", "counts is nan"),
@@ -566,7 +566,7 @@ def test_text_energy_and_its_unit_come_from_the_energy_column(tmp_path, header, 
 
 def test_text_rows_after_an_index_column_need_energy_and_counts(tmp_path):
     text = ",Energy,Counts\n0,500,1\n1,501\n"
-    with pytest.raises(ValueError, match=r"counts is nan at line 3"):
+    with pytest.raises(ValueError, match=r"line 3 has 2 values, expected 3"):
         read_eels_text(write(tmp_path, "short.csv", text))
 
 
