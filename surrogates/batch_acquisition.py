@@ -59,6 +59,10 @@ UCB_BETA = 2.0
 MAX_BASELINE = 32
 #: Posterior draws that rank the baseline (as botorch's pruning draws).
 BASELINE_DRAWS = 2048
+#: A posterior std within this fraction of its largest at every candidate is flat: the GP
+#: prefers none (``_flat_gaps``). The same test as ``adaptive.strategies.energy_scan``'s
+#: ``FLAT_STD``, a layer above this one (the strategies import surrogates).
+FLAT_STD = 1e-3
 
 
 def _evaluate(acquisition, candidates: torch.Tensor, chunk: int = CHUNK) -> torch.Tensor:
@@ -197,7 +201,7 @@ def batch_ucb(model, candidates, train_x, pending, q, seed=0, beta=UCB_BETA):
     LogEI, which exploits too early when the aim is many good recipes.
     """
     return _believer_batch(
-        model, candidates, pending, q, lambda m: UpperConfidenceBound(m, beta=beta)
+        model, candidates, train_x, pending, q, lambda m: UpperConfidenceBound(m, beta=beta)
     )
 
 
@@ -206,25 +210,67 @@ def kriging_believer(model, candidates, train_x, pending, q, seed=0):
     return _believer_batch(
         model,
         candidates,
+        train_x,
         pending,
         q,
         lambda m: LogExpectedImprovement(m, best_f=_best_f(m, train_x)),
     )
 
 
-def _believer_batch(model, candidates, pending, q, acquisition_of):
-    """Greedy picks of ``acquisition_of(model)``; each pick is believed at its mean."""
+def _believer_batch(model, candidates, train_x, pending, q, acquisition_of):
+    """Greedy picks of ``acquisition_of(model)``; each pick is believed at its mean. Where
+    the posterior std is flat (``_flat_gaps``), each pick is instead the candidate farthest
+    from the measured, pending and earlier picked points, with its acquisition value."""
     believed = _condition_on_mean(model, pending) if len(pending) else model
+    one_hot = _one_hot_columns(model)
+    gaps = _flat_gaps(model, candidates, torch.cat([train_x, pending]), one_hot)
     chosen: list[int] = []
     values: list[float] = []
     for _ in range(q):
         scores = _evaluate(acquisition_of(believed), candidates)
         scores[chosen] = -torch.inf
-        best = int(torch.argmax(scores))
+        best = int(torch.argmax(scores)) if gaps is None else _farthest(gaps, candidates, one_hot)
         chosen.append(best)
         values.append(float(scores[best]))
         believed = _condition_on_mean(believed, candidates[best : best + 1])
     return chosen, values
+
+
+def _flat_gaps(model, candidates, taken, one_hot) -> torch.Tensor | None:
+    """Each candidate's distance (m,) to its nearest ``taken`` point (k, d) (``_distance``)
+    where the posterior std of every candidate (m, d) is within ``FLAT_STD`` of the
+    largest; None where it is not.
+
+    A GP that finds no signal (its output scale collapsed: every value read as noise) has
+    a std flat to 1e-7 and UCB or EI near-ties, whose argmax piled 41 of 60 points of a 2-D
+    map within 0.1 um of one spot: the picks fill the space instead (``_farthest``).
+    """
+    with torch.no_grad():
+        std = model.posterior(candidates[:, None, :]).variance.clamp_min(0).sqrt().reshape(-1)
+    if std.min() < std.max() * (1 - FLAT_STD):
+        return None
+    gaps = torch.full((len(candidates),), torch.inf, dtype=DTYPE)
+    for point in taken:
+        torch.minimum(gaps, _distance(candidates, point, one_hot), out=gaps)
+    return gaps
+
+
+def _farthest(gaps: torch.Tensor, candidates: torch.Tensor, one_hot: list[int]) -> int:
+    """The candidate of largest ``gaps`` (m,), which then drops out (-inf); the gaps of the
+    rest shrink to their distance from it, so the next call picks the farthest from both."""
+    best = int(torch.argmax(gaps))
+    torch.minimum(gaps, _distance(candidates, candidates[best], one_hot), out=gaps)
+    gaps[best] = -torch.inf
+    return best
+
+
+def _distance(candidates: torch.Tensor, centre: torch.Tensor, one_hot: list[int]) -> torch.Tensor:
+    """Euclidean distances (m,) from ``candidates`` (m, d) to ``centre`` (d,) in the unit
+    cube, a one-hot column (``_one_hot_columns``) counting a whole unit apart for another
+    choice and none for the same: the order of its choices means nothing."""
+    offset = candidates - centre
+    offset[:, one_hot] = (offset[:, one_hot].abs() > CHOICE_TOLERANCE).to(offset.dtype)
+    return torch.linalg.norm(offset, dim=-1)
 
 
 def local_penalization(model, candidates, train_x, pending, q, seed=0):
@@ -232,10 +278,9 @@ def local_penalization(model, candidates, train_x, pending, q, seed=0):
 
     A point ``c`` with posterior mean mu_c and std s_c cannot hide the optimum
     closer than (M - mu_c) / L, where M is the best mean and L a Lipschitz
-    constant of the mean (the largest gradient norm over the candidates). A
-    categorical column the kernel takes one-hot (``OneHotChoices``) counts a whole unit
-    apart for another choice and none for the same, and is left out of L: the order of
-    its choices means nothing.
+    constant of the mean (the largest gradient norm over the candidates). Distances are
+    ``_distance``'s; a categorical column the kernel takes one-hot (``OneHotChoices``) is
+    left out of L: the order of its choices means nothing.
     """
     best_f = _best_f(model, train_x)
     log_ei = _evaluate(LogExpectedImprovement(model, best_f=best_f), candidates)
@@ -251,10 +296,7 @@ def local_penalization(model, candidates, train_x, pending, q, seed=0):
                 posterior.mean.reshape(()),
                 posterior.variance.clamp_min(1e-12).sqrt().reshape(()),
             )
-        offset = candidates - centre
-        offset[:, one_hot] = (offset[:, one_hot].abs() > CHOICE_TOLERANCE).to(offset.dtype)
-        radius = torch.linalg.norm(offset, dim=-1)
-        z = (lipschitz * radius - best_f + mu) / sd
+        z = (lipschitz * _distance(candidates, centre, one_hot) - best_f + mu) / sd
         log_penalty.add_(torch.log(normal.cdf(z).clamp_min(1e-300)))
 
     for centre in pending:
