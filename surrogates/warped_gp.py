@@ -20,7 +20,8 @@ the excess of the leave-one-out residuals over their predicted variance (closed 
 each fit), averaged over the measured points nearby and floored at zero: where the GP
 predicts left-out readings as well as it expects, the band is its own. The mean, and
 the std an acquisition ranks (``std_given_pending``, ``predict(band=False)``), are the
-GP's own.
+GP's own. ``grid_band`` is the band on the grid: a stop rule that reads it
+stops only where the uncertainty reported is small everywhere.
 
 Inputs are scaled to [0, 1] by the caller (positions outside are refused, not clamped);
 outputs are standardised here.
@@ -468,6 +469,11 @@ class WarpedGP:
             std.setflags(write=False)
             self._on_grid = mean, std
         return self._on_grid
+
+    def grid_band(self) -> np.ndarray:
+        """The std ``predict`` reports on the grid (grid_size,): ``grid_posterior``'s std
+        widened by what the kernel misses there (``band``)."""
+        return np.sqrt(self.grid_posterior()[1] ** 2 + self._model_error(self.grid))
 
     def std_given_pending(self, pending: np.ndarray, x: np.ndarray | None = None) -> np.ndarray:
         """The GP's own posterior std at ``x`` (m,), by default the grid, once ``pending``
