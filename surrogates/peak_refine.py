@@ -691,8 +691,7 @@ def _prepare(
     starts[:, 2] /= scale
     if not fit_asymmetry:
         starts[:, 4] = 0.0
-    noise = noise_profile(y)
-    counts = poisson_weights and noise.max() > noise.min()
+    counts = poisson_weights and np.ptp(noise_profile(y)) > 0  # noise growing with counts
     weights = 1.0 / np.sqrt(np.maximum(y, 1.0)) if counts else np.ones_like(y)
     weights /= weights.mean()
     return e, y, scale, starts, weights, _background_start(e, y / scale)
