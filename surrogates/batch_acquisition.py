@@ -60,7 +60,7 @@ MAX_BASELINE = 32
 #: Posterior draws that rank the baseline (as botorch's pruning draws).
 BASELINE_DRAWS = 2048
 #: A posterior std within this fraction of its largest at every candidate is flat: the GP
-#: prefers none (``_flat_gaps``). The same test as ``adaptive.strategies.energy_scan``'s
+#: prefers none (``posterior_is_flat``). The same test as ``adaptive.strategies.energy_scan``'s
 #: ``FLAT_STD``, a layer above this one (the strategies import surrogates).
 FLAT_STD = 1e-3
 
@@ -201,7 +201,7 @@ def batch_ucb(model, candidates, train_x, pending, q, seed=0, beta=UCB_BETA):
     LogEI, which exploits too early when the aim is many good recipes.
     """
     return _believer_batch(
-        model, candidates, train_x, pending, q, lambda m: UpperConfidenceBound(m, beta=beta)
+        model, candidates, pending, q, lambda m: UpperConfidenceBound(m, beta=beta)
     )
 
 
@@ -210,58 +210,57 @@ def kriging_believer(model, candidates, train_x, pending, q, seed=0):
     return _believer_batch(
         model,
         candidates,
-        train_x,
         pending,
         q,
         lambda m: LogExpectedImprovement(m, best_f=_best_f(m, train_x)),
     )
 
 
-def _believer_batch(model, candidates, train_x, pending, q, acquisition_of):
-    """Greedy picks of ``acquisition_of(model)``; each pick is believed at its mean. Where
-    the posterior std is flat (``_flat_gaps``), each pick is instead the candidate farthest
-    from the measured, pending and earlier picked points, with its acquisition value."""
+def _believer_batch(model, candidates, pending, q, acquisition_of):
+    """Greedy picks of ``acquisition_of(model)``; each pick is believed at its mean."""
     believed = _condition_on_mean(model, pending) if len(pending) else model
-    one_hot = _one_hot_columns(model)
-    gaps = _flat_gaps(model, candidates, torch.cat([train_x, pending]), one_hot)
     chosen: list[int] = []
     values: list[float] = []
     for _ in range(q):
         scores = _evaluate(acquisition_of(believed), candidates)
         scores[chosen] = -torch.inf
-        best = int(torch.argmax(scores)) if gaps is None else _farthest(gaps, candidates, one_hot)
+        best = int(torch.argmax(scores))
         chosen.append(best)
         values.append(float(scores[best]))
         believed = _condition_on_mean(believed, candidates[best : best + 1])
     return chosen, values
 
 
-def _flat_gaps(model, candidates, taken, one_hot) -> torch.Tensor | None:
-    """Each candidate's distance (m,) to its nearest ``taken`` point (k, d) (``_distance``)
-    where the posterior std of every candidate (m, d) is within ``FLAT_STD`` of the
-    largest; None where it is not.
+def posterior_is_flat(model, candidates) -> bool:
+    """Whether the posterior std at every candidate (m, d) is within ``FLAT_STD`` of the
+    largest: the GP prefers none.
 
     A GP that finds no signal (its output scale collapsed: every value read as noise) has
-    a std flat to 1e-7 and UCB or EI near-ties, whose argmax piled 41 of 60 points of a 2-D
-    map within 0.1 um of one spot: the picks fill the space instead (``_farthest``).
+    a std flat to 1e-7 and acquisition values in near-ties, whose argmax piled 41 of 60
+    points of a 2-D map (UCB) within 0.1 um of one spot; Thompson draws and local
+    penalisation put picks 0.01-0.02 apart. ``select_batch`` fills the space instead.
     """
+    candidates = torch.as_tensor(candidates, dtype=DTYPE)
     with torch.no_grad():
         std = model.posterior(candidates[:, None, :]).variance.clamp_min(0).sqrt().reshape(-1)
-    if std.min() < std.max() * (1 - FLAT_STD):
-        return None
+    return bool(std.min() >= std.max() * (1 - FLAT_STD))
+
+
+def _fill_space(candidates, taken, q, one_hot) -> tuple[list[int], list[float]]:
+    """``q`` candidates (m, d), each the farthest (``_distance``) from the ``taken`` points
+    (k, d) and the earlier picks, with that distance as its value."""
     gaps = torch.full((len(candidates),), torch.inf, dtype=DTYPE)
     for point in taken:
         torch.minimum(gaps, _distance(candidates, point, one_hot), out=gaps)
-    return gaps
-
-
-def _farthest(gaps: torch.Tensor, candidates: torch.Tensor, one_hot: list[int]) -> int:
-    """The candidate of largest ``gaps`` (m,), which then drops out (-inf); the gaps of the
-    rest shrink to their distance from it, so the next call picks the farthest from both."""
-    best = int(torch.argmax(gaps))
-    torch.minimum(gaps, _distance(candidates, candidates[best], one_hot), out=gaps)
-    gaps[best] = -torch.inf
-    return best
+    chosen: list[int] = []
+    values: list[float] = []
+    for _ in range(q):
+        best = int(torch.argmax(gaps))
+        chosen.append(best)
+        values.append(float(gaps[best]))
+        torch.minimum(gaps, _distance(candidates, candidates[best], one_hot), out=gaps)
+        gaps[best] = -torch.inf
+    return chosen, values
 
 
 def _distance(candidates: torch.Tensor, centre: torch.Tensor, one_hot: list[int]) -> torch.Tensor:
@@ -407,7 +406,10 @@ def select_batch(
 
     Returns:
         The chosen indices and each one's acquisition value, in the model's units (a
-        ``fit_recipe_gp`` model sees the objective divided by ``model.y_scale``).
+        ``fit_recipe_gp`` model sees the objective divided by ``model.y_scale``). Where
+        the posterior std is flat (``posterior_is_flat``), every method fills the space
+        instead (``_fill_space``): each value is then the pick's distance in the unit cube
+        to the nearest training, pending or earlier picked point.
 
     Raises:
         InvalidParameterError: an unknown method, a bad ``q``, or an array that is not
@@ -439,6 +441,9 @@ def select_batch(
     with seeded_torch(seed), warnings.catch_warnings():
         # joint posteriors over near-duplicate candidates need diagonal jitter; that is fine
         warnings.simplefilter("ignore", NumericalWarning)
+        if posterior_is_flat(model, arrays["candidates"]):
+            taken = torch.cat([arrays["train_x"], arrays["pending"]])
+            return _fill_space(arrays["candidates"], taken, q, _one_hot_columns(model))
         return BATCH_METHODS[method](
             model, arrays["candidates"], arrays["train_x"], arrays["pending"], q, seed
         )

@@ -18,7 +18,7 @@ from adaptive.objectives import SpectrumObjective, reduce_replicates, reduce_spe
 from adaptive.records import Observation, Spectrum, Suggestion
 from adaptive.space import READBACK_TOLERANCE, Space, jitters
 from adaptive.strategy import check_state, observation_list
-from surrogates.batch_acquisition import BATCH_METHODS, select_batch
+from surrogates.batch_acquisition import BATCH_METHODS, posterior_is_flat, select_batch
 from surrogates.net_acquisition import pick_diverse, predicted_loss
 from surrogates.recipe_gp import fit_recipe_gp, posterior_mean_std
 from surrogates.spectrum_net import SpectrumNet
@@ -792,12 +792,16 @@ class BatchBO:
         )
         points = [candidate_points[i] for i in chosen]
         mean, std = posterior_mean_std(self.gp, candidates[chosen])
+        pick, flat = f"{self.batch_method} pick", ""
+        if posterior_is_flat(self.gp, candidates):
+            pick = "farthest-recipe pick"
+            flat = f" (the GP finds no signal, its std is flat, so {self.batch_method} is not used)"
         return [
             Suggestion(
                 point,
                 f"{self.name}:gp",
                 value,
-                f"{self.batch_method} pick {k + 1}/{len(chosen)}: predicted "
+                f"{pick} {k + 1}/{len(chosen)}{flat}: predicted "
                 f"{sign * m:.4g} ± {s:.2g} over {len(x)} recipes{note}{short}",
             )
             for k, (point, value, m, s) in enumerate(zip(points, values, mean, std, strict=True))
