@@ -96,51 +96,47 @@ class Recipes:
 
 def shap_by_round(
     strategy: BatchBO | Recipes,
-    surrogate: str = "gp",
     journal: Journal | None = None,
     campaign_id: str = "",
-) -> list[dict]:
-    """SHAP importance of each factor on a surrogate's predicted objective, per round.
+    progress: Callable[[int, int], None] | None = None,
+) -> dict[str, dict[int, dict]]:
+    """SHAP importance of each factor on each surrogate's predicted objective, per round.
 
-    For every round the surrogate is refitted on the recipes measured by then and
-    its prediction explained over those recipes (a seeded subsample of
-    ``MAX_EXPLAINED`` when there are more): the GP's mean (``gp``) or the
-    objective of the spectra the network ensemble predicts (``net``, those of the
-    recipes measured by then that have spectra; rounds with fewer than
-    :func:`fewest_explained` are left out).
+    For every round each surrogate is refitted on the recipes measured by then and its
+    prediction explained over those recipes (a seeded subsample of ``MAX_EXPLAINED`` when
+    there are more): the GP's mean (``gp``) or the objective of the spectra the network
+    ensemble predicts (``net``, those of the recipes measured by then that have spectra).
+    Rounds with fewer than :func:`fewest_explained` recipes are left out.
 
     Args:
         strategy: the campaign's strategy, or its data at one moment.
-        surrogate: ``gp`` or ``net``.
         journal, campaign_id: keep each round in ``journal`` as the campaign
             ``campaign_id``'s (the strategy's), and take from it a round whose data (the
             recipes, objective and variance, or spectra, it was computed from) and code
             are unchanged, so a later call, of this process or another, computes only new
             or changed rounds (see :func:`_round_key`). A failed write (a full disk) only
             leaves the round to be computed again.
+        progress: ``progress(done, total)`` is called before the first round and after
+            each, with the rounds done and their total (of both surrogates).
 
     Returns:
-        ``[{"round", "n_recipes", "n_explained", "importance": {factor: mean |SHAP|},
-        "values": (n, d), "recipes": [point]}]``: ``n_recipes`` the recipes fitted on (all
-        measured by the end of the round), ``n_explained`` the n of them explained;
-        ``values`` has a column per factor in the space's order and a row per explained
-        recipe, ``recipes`` those n recipes as points ``{factor: value}`` (a categorical
-        factor's value is its choice's name).
+        ``{surrogate: {round: {"round", "n_recipes", "n_explained", "importance":
+        {factor: mean |SHAP|}, "values": (n, d), "recipes": [point]}}}``: ``n_recipes``
+        the recipes fitted on (all measured by the end of the round), ``n_explained`` the n
+        of them explained; ``values`` has a column per factor in the space's order and a
+        row per explained recipe, ``recipes`` those n recipes as points ``{factor: value}``
+        (a categorical factor's value is its choice's name).
     """
-    if surrogate not in SURROGATES:
-        raise InvalidParameterError(f"surrogate={surrogate!r}; choose one of {SURROGATES}")
     recipes = strategy if isinstance(strategy, Recipes) else Recipes.of(strategy)
-    n = len(recipes.x if surrogate == "gp" else recipes.spectrum_x)
-    fewest = fewest_explained(len(recipes.space.names))
-    if n < fewest:
-        raise InvalidParameterError(
-            f"SHAP needs at least {fewest} measured recipes (one more than the "
-            f"{len(recipes.space.names)} factors, and {MIN_EXPLAINED} or more), have {n}"
-        )
-    return [
-        _round_shap(recipes, surrogate, r, data, journal, campaign_id)
-        for r, data in _explained_rounds(recipes, surrogate)
-    ]
+    planned = [(s, r, data) for s in SURROGATES for r, data in _explained_rounds(recipes, s)]
+    shap: dict[str, dict[int, dict]] = {s: {} for s in SURROGATES}
+    for done, (surrogate, r, data) in enumerate(planned):
+        if progress is not None:
+            progress(done, len(planned))
+        shap[surrogate][r] = _round_shap(recipes, surrogate, r, data, journal, campaign_id)
+    if progress is not None:
+        progress(len(planned), len(planned))
+    return shap
 
 
 def _explained_rounds(recipes: Recipes, surrogate: str) -> list[tuple[int, tuple]]:
@@ -177,7 +173,7 @@ def _round_shap(
     journal: Journal | None,
     campaign_id: str,
 ) -> dict:
-    """Round ``r``'s SHAP (an item of :func:`shap_by_round`) of ``data``: kept in
+    """Round ``r``'s SHAP (a round of :func:`shap_by_round`) of ``data``: kept in
     ``journal`` when given, and taken from it while its key is unchanged."""
     key = _round_key(data)
     kept = None if journal is None else journal.shap_round(campaign_id, surrogate, r, key)
@@ -316,16 +312,7 @@ def _report(
 ) -> dict:
     """:func:`campaign_insights` of a campaign's ``recipes`` and each one's source."""
     y = recipes.y
-    kept = journal if cache else None  # where _round_shap keeps its rounds
-    # none for a surrogate without enough recipes (a strategy keeps spectra for its objective)
-    planned = [(s, r, data) for s in SURROGATES for r, data in _explained_rounds(recipes, s)]
-    shap: dict[str, dict[int, dict]] = {s: {} for s in SURROGATES}
-    for done, (surrogate, r, data) in enumerate(planned):
-        if progress is not None:
-            progress(done, len(planned))
-        shap[surrogate][r] = _round_shap(recipes, surrogate, r, data, kept, campaign_id)
-    if progress is not None:
-        progress(len(planned), len(planned))
+    shap = shap_by_round(recipes, journal if cache else None, campaign_id, progress)
     rounds, start, best = [], 0, np.inf if recipes.minimize else -np.inf
     pick = min if recipes.minimize else max
     for r, end in enumerate(recipes.round_ends):

@@ -33,7 +33,7 @@ def test_n_explained_counts_the_subsample(tmp_path, monkeypatch):
     monkeypatch.setattr(adaptive.insights, "MAX_EXPLAINED", 4)
     campaign = measured(tmp_path, 3)
     assert [r["n_explained"] for r in campaign_insights(campaign)["rounds"]] == [3, 4, 4]
-    by_round = shap_by_round(campaign.strategy)
+    by_round = shap_by_round(campaign.strategy)["gp"].values()
     assert [(r["n_recipes"], r["n_explained"]) for r in by_round] == [(3, 3), (6, 4), (9, 4)]
 
 
