@@ -133,6 +133,7 @@ def with_noise(
             seed=seed,
             signal=recorded.signal,
             fluorescence_columns=recorded.fluorescence_columns,
+            fluorescent=recorded.fluorescent,
         )
     except ValueError as err:  # a recording read already: only too few counts are refused
         if _countable(recorded):

@@ -164,7 +164,8 @@ class Simulator(ABC):
         true_mu: Callable[[np.ndarray], np.ndarray],
         peaks: Iterable[float],
         what: str,
-        lower: str,
+        fix: str,
+        headroom: float = 0.0,
     ) -> None:
         """With ``i0`` set, a ValueError unless ``MIN_TRANSMITTED`` counts are expected
         through the largest ``true_mu`` plus ``mu_offset``: below them many noisy readings
@@ -175,7 +176,12 @@ class Simulator(ABC):
             peaks: energies of narrow maxima, eV, searched besides ``GRID_POINTS`` even
                 steps over ``energy_range``.
             what: the name of ``true_mu`` in the message.
-            lower: the settings that lower it, for the message.
+            fix: what lowers it, for the message (``lower edge_step or mu_offset``).
+            headroom: 0, or the absorption that ``mu_offset`` keeps below the lowest
+                ``true_mu`` (a replay's ``MU_HEADROOM``: ``mu_offset = headroom -
+                min(true_mu)``). The rule is the same; the message then weighs the span of
+                ``true_mu``, which the caller sets, against ln(i0 / ``MIN_TRANSMITTED``) -
+                ``headroom``, naming neither ``mu_offset`` nor i0=None.
         """
         if self.i0 is None:
             return
@@ -188,14 +194,28 @@ class Simulator(ABC):
         if total <= limit:
             return
         need = min_i0(total)
+        if headroom:
+            bottom = int(np.argmin(mu))
+            excess = (
+                f"{what} spans {mu[top] - mu[bottom]:.3g} ({mu[bottom]:.3g} at {e[bottom]:g} eV "
+                f"to {mu[top]:.3g} at {e[top]:g} eV), more than the ln(i0 / "
+                f"{MIN_TRANSMITTED:g}) - {headroom:g} = {limit - headroom:.3g} that counting "
+                f"noise at i0 = {self.i0:g} can express: under {MIN_TRANSMITTED:g} transmitted "
+                "counts are expected at the highest mu, so many noisy readings would clip flat "
+                "there"
+            )
+        else:
+            excess = (
+                f"{what} reaches {mu[top]:.3g} at {e[top]:g} eV: with mu_offset = "
+                f"{self.mu_offset:g}, {total:.3g} exceeds ln(i0 / {MIN_TRANSMITTED:g}) = "
+                f"{limit:.3g} (i0 = {self.i0:g}), so under {MIN_TRANSMITTED:g} transmitted "
+                "counts are expected there and many noisy readings would clip at ln(i0) - "
+                "mu_offset"
+            )
         raise ValueError(
-            f"{what} reaches {mu[top]:.3g} at {e[top]:g} eV: with mu_offset = "
-            f"{self.mu_offset:g}, {total:.3g} exceeds ln(i0 / {MIN_TRANSMITTED:g}) = "
-            f"{limit:.3g} (i0 = {self.i0:g}), so under {MIN_TRANSMITTED:g} transmitted counts "
-            "are expected there and many noisy readings would clip at ln(i0) - mu_offset; "
-            f"lower {lower}"
+            f"{excess}; {fix}"
             + (f", or raise i0 to at least {need:g}" if need is not None else "")
-            + ", or pass i0=None for noise-free measurements"
+            + ("" if headroom else ", or pass i0=None for noise-free measurements")
         )
 
     @abstractmethod

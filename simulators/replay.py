@@ -9,7 +9,7 @@ from typing import NamedTuple
 import numpy as np
 from scipy.interpolate import PchipInterpolator
 
-from simulators.base import MIN_TRANSMITTED, Simulator, as_float_array, min_i0
+from simulators.base import Simulator, as_float_array
 from simulators.text_files import (
     ENERGY_UNIT,
     column_text,
@@ -53,8 +53,7 @@ MAX_BACKLASH_STEPS = 10
 #: Absorption added below the recorded minimum for counting noise: at most exp(-0.5) of
 #: i0 is transmitted, and noise needs i0 >= MIN_TRANSMITTED exp(span of mu + MU_HEADROOM).
 MU_HEADROOM = 0.5
-#: How a fluorescence column over i0 ends its ``Recording.signal`` (``Sum_Fe_Ka/i0``),
-#: which ``RecordedSpectrum`` replays with fluorescence counting noise.
+#: How a fluorescence column over i0 ends its ``Recording.signal`` (``Sum_Fe_Ka/i0``).
 FLUORESCENCE_SIGNAL = "/i0"
 
 
@@ -65,6 +64,7 @@ class Recording(NamedTuple):
     mu: np.ndarray  #: (n,) absorption
     signal: str  #: what mu is: "column mu", "ln(i0/i1)", "Sum_Fe_Ka/i0"
     fluorescence_columns: tuple[str, ...] = ()  #: fluorescence-like columns not read as mu
+    fluorescent: bool = False  #: whether mu is a fluorescence column over i0
 
 
 def _clean(
@@ -167,25 +167,6 @@ def _check_in_order(energy: np.ndarray, source: str, lines: np.ndarray) -> None:
                 f"{beside}, {off[i] / step:.0f} steps off; correct the mistyped energy or "
                 "delete the line"
             )
-
-
-def _check_countable(energy: np.ndarray, mu: np.ndarray, i0: float) -> None:
-    """A ValueError unless ``MIN_TRANSMITTED`` counts of ``i0`` are expected through the
-    highest ``mu`` (n,) at ``energy`` (n,), eV: below them many noisy readings clip."""
-    span = float(np.ptp(mu))
-    limit = math.log(i0 / MIN_TRANSMITTED) - MU_HEADROOM
-    if span <= limit:
-        return
-    need = min_i0(span + MU_HEADROOM)
-    low, high = int(np.argmin(mu)), int(np.argmax(mu))
-    raise ValueError(
-        f"recorded mu spans {span:.3g} ({mu[low]:.3g} at {energy[low]:g} eV to {mu[high]:.3g} "
-        f"at {energy[high]:g} eV), more than the ln(i0 / {MIN_TRANSMITTED:g}) - "
-        f"{MU_HEADROOM:g} = {limit:.3g} that counting noise at i0 = {i0:g} can express: under "
-        f"{MIN_TRANSMITTED:g} transmitted counts are expected at the highest mu, so many noisy "
-        "readings would clip flat there; normalise mu (edge step near 1; a constant offset "
-        "does not matter)" + ("" if need is None else f" or raise i0 to at least {need:g}")
-    )
 
 
 def _column(table: np.ndarray, names: dict[str, int], name: str, path: str | Path) -> np.ndarray:
@@ -447,7 +428,7 @@ def _two_column(
     where = f"{str(path)!r} column {at + 1}"
     fix = "title the column 'E ({})'"
     spectrum = _spectrum(energy, named[0], unit, where, repr(str(path)), fix, text.lines)
-    return Recording(*spectrum, named[1], others)
+    return Recording(*spectrum, named[1], others, fluorescent=ratio is not None)
 
 
 def read_xdi(
@@ -534,7 +515,7 @@ def _xdi(path: str | Path, fluorescence: str | None, column: str | None) -> Reco
     where = f"{str(path)!r} Column.{names['energy'] + 1}"
     fix = f"write '# Column.{names['energy'] + 1}: energy {{}}'"
     spectrum = _spectrum(energy, named[0], units["energy"], where, repr(str(path)), fix, text.lines)
-    return Recording(*spectrum, named[1], others)
+    return Recording(*spectrum, named[1], others, fluorescent=ratio is not None)
 
 
 def read_spectrum(
@@ -574,8 +555,8 @@ class RecordedSpectrum(Simulator):
     fraction never exceeds exp(-0.5); a constant offset of mu does not change the noise.
     Channels: ``mu`` (primary), ``i0``, ``i1``.
 
-    A fluorescence column over i0 (``signal`` ``NAME/i0``, read with ``fluorescence``)
-    is counted in fluorescence instead, channels ``mu``, ``i0``, ``if``: ``i0`` is the
+    A fluorescence column over i0 (``fluorescent``, read with ``fluorescence``) is
+    counted in fluorescence instead, channels ``mu``, ``i0``, ``if``: ``i0`` is the
     fluorescence count expected at the recording's highest mu (its white line or
     post-edge), whatever the units of the file's i0 column. With ``top = max(mu) +
     mu_offset``, ``If ~ Poisson(i0 * (mu + mu_offset) / top)``, read as ``mu = If / i0 *
@@ -589,7 +570,7 @@ class RecordedSpectrum(Simulator):
         mu: (n,) recorded absorption (duplicate energies averaged).
         signal: what mu is, e.g. ``ln(i0/i1)`` or ``Sum_Fe_Ka/i0`` (``Recording``).
         fluorescence_columns: fluorescence-like columns of the file not replayed.
-        fluorescent: whether mu is counted in fluorescence (``signal`` ``NAME/i0``).
+        fluorescent: whether mu is counted in fluorescence.
     """
 
     primary = "mu"
@@ -603,6 +584,7 @@ class RecordedSpectrum(Simulator):
         seed: int | None = None,
         signal: str = "mu",
         fluorescence_columns: tuple[str, ...] = (),
+        fluorescent: bool = False,
     ) -> None:
         """Store the recording.
 
@@ -611,8 +593,10 @@ class RecordedSpectrum(Simulator):
             mu: (n,) recorded absorption.
             i0: incident counts per point, or None for noise-free replay.
             seed: seed of the noise generator.
-            signal: what ``mu`` is, for summaries; ``NAME/i0`` is counted in fluorescence.
+            signal: what ``mu`` is, a label for summaries.
             fluorescence_columns: fluorescence-like columns of its file not replayed.
+            fluorescent: whether ``mu`` is a fluorescence column over i0, counted in
+                fluorescence (``Recording.fluorescent``); else transmission.
 
         Raises:
             ValueError: a bad recording or setting; with ``i0``, mu spanning more than
@@ -621,7 +605,7 @@ class RecordedSpectrum(Simulator):
         """
         self.energy, self.mu = _clean(energy, mu, "recorded spectrum")
         self.signal, self.fluorescence_columns = signal, tuple(fluorescence_columns)
-        self.fluorescent = signal.endswith(FLUORESCENCE_SIGNAL)
+        self.fluorescent = fluorescent
         lowest = float(self.mu.min())
         super().__init__(
             (self.energy[0], self.energy[-1]),
@@ -636,9 +620,15 @@ class RecordedSpectrum(Simulator):
                     "fluorescence; name the fluorescence column whose counts rise at the edge"
                 )
             self.channels = ("mu", "i0", "if")
-        elif self.i0 is not None:
-            _check_countable(self.energy, self.mu, self.i0)
         self._interpolant = PchipInterpolator(self.energy, self.mu)
+        if not self.fluorescent:  # PCHIP's extremes lie on the recorded points
+            self._check_countable(
+                self._interpolant,
+                self.energy,
+                "recorded mu",
+                "normalise mu (edge step near 1; a constant offset does not matter)",
+                headroom=MU_HEADROOM,
+            )
 
     @classmethod
     def from_file(
@@ -658,8 +648,16 @@ class RecordedSpectrum(Simulator):
             fluorescence: a fluorescence column to replay over i0 as mu.
             column: a column to replay as mu as it is; not with ``fluorescence``.
         """
-        energy, mu, signal, others = _recording(path, fluorescence, column)
-        return cls(energy, mu, i0=i0, seed=seed, signal=signal, fluorescence_columns=others)
+        recording = _recording(path, fluorescence, column)
+        return cls(
+            recording.energy,
+            recording.mu,
+            i0=i0,
+            seed=seed,
+            signal=recording.signal,
+            fluorescence_columns=recording.fluorescence_columns,
+            fluorescent=recording.fluorescent,
+        )
 
     def _evaluate_true(self, e: np.ndarray) -> np.ndarray:
         return self._interpolant(e)

@@ -83,8 +83,9 @@ class KEdgeXAS(Simulator):
         Raises:
             ValueError: naming the setting, unless every setting is a finite real number
                 (widths and R > 0, sigma2 >= 0) and each shell a 4-tuple; with ``i0``,
-                also when the largest mu + ``mu_offset`` exceeds ln(i0 / ``MIN_TRANSMITTED``), where
-                under 10 counts are transmitted and many noisy readings would clip.
+                also when the largest mu + ``mu_offset`` exceeds ln(i0 / ``MIN_TRANSMITTED``),
+                where under ``MIN_TRANSMITTED`` counts are transmitted and many noisy readings
+                would clip.
         """
         self.edge_energy = check_finite("edge_energy", edge_energy)
         if energy_range is None:
@@ -105,7 +106,7 @@ class KEdgeXAS(Simulator):
             self._evaluate_true,
             (self.edge_energy + self.pre_edge_offset, self.edge_energy + self.white_line_offset),
             "the noise-free mu",
-            "edge_step, white_line_amplitude, pre_edge_amplitude or mu_offset",
+            "lower edge_step, white_line_amplitude, pre_edge_amplitude or mu_offset",
         )
 
     def _evaluate_true(self, e: np.ndarray) -> np.ndarray:

@@ -87,8 +87,8 @@ class XMCD(Simulator):
                 (widths > 0, edge step and white lines >= 0, ``eta`` in [0, 1],
                 ``l3_energy < l2_energy``, ``|xmcd_l3|`` and
                 ``|xmcd_l2|`` <= ``MAX_XMCD``); with ``i0``, also when the largest mu of
-                a helicity plus ``mu_offset`` exceeds ln(i0 / ``MIN_TRANSMITTED``), where under 10
-                counts are transmitted and many noisy readings would clip.
+                a helicity plus ``mu_offset`` exceeds ln(i0 / ``MIN_TRANSMITTED``), where under
+                ``MIN_TRANSMITTED`` counts are transmitted and many noisy readings would clip.
         """
         self.l3_energy = check_finite("l3_energy", l3_energy)
         self.l2_energy = check_finite("l2_energy", l2_energy)
@@ -122,7 +122,7 @@ class XMCD(Simulator):
             lambda e: np.maximum(*self._helicities(e)),
             (self.l3_energy, self.l2_energy),
             "the noise-free mu of one helicity",
-            "edge_step, white_line_l3, white_line_l2, |xmcd_l3|, |xmcd_l2| or mu_offset",
+            "lower edge_step, white_line_l3, white_line_l2, |xmcd_l3|, |xmcd_l2| or mu_offset",
         )
 
     def _helicities(self, e: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -486,7 +486,7 @@ def test_mu_spanning_more_than_ln_i0_is_refused_at_construction(xas_dir, tmp_pat
         ValueError,
         match=r"recorded mu spans 20 \(0 at 8939 eV to 20 at 9004 eV\), more than the "
         r"ln\(i0 / 10\) - 0\.5 = 11 that counting noise at i0 = 1e\+06 can express: .*clip "
-        r"flat.*; normalise mu \(edge step near 1; a constant offset does not matter\) or "
+        r"flat.*; normalise mu \(edge step near 1; a constant offset does not matter\), or "
         r"raise i0 to at least 8e\+09",
     ):
         RecordedSpectrum.from_file(path, i0=1e6, seed=0)

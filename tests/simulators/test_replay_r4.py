@@ -73,11 +73,11 @@ def test_the_fluorescence_counts_do_not_depend_on_the_units_of_i0(xas_dir, tmp_p
     np.testing.assert_allclose(scaled["mu"], 100 * original["mu"], rtol=1e-6)
 
 
-def test_a_replay_rebuilt_from_its_signal_stays_fluorescent(xas_dir):
+def test_a_replay_rebuilt_with_its_flag_stays_fluorescent(xas_dir):
     """As ``adaptive.simulate.with_noise`` rebuilds a replay with the CLI's noise."""
     read = RecordedSpectrum.from_file(xas_dir / "fexanes_a.001", fluorescence="Sum_Fe_Ka")
     assert read.channels == ("mu", "i0", "if") and read.uncertainties({}) == {}
-    sim = RecordedSpectrum(read.energy, read.mu, i0=1e3, seed=0, signal=read.signal)
+    sim = RecordedSpectrum(read.energy, read.mu, i0=1e3, seed=0, fluorescent=read.fluorescent)
     assert sim.fluorescent and sim.measure_channels(FE_PRE_EDGE)["mu"] >= 0
     noise_free = read.measure_channels(np.array([FE_PRE_EDGE, FE_POST_EDGE]))
     np.testing.assert_allclose(noise_free["if"], noise_free["mu"] / read.mu.max())
