@@ -178,7 +178,7 @@ class ElementAnalysis:
     ``p_<element>`` probabilities and ``n_elements`` above the calibrated thresholds (x
     is energy loss, in the spectrum's ``x_units``: eV, keV, or none for eV); ``present``,
     the symbols of those elements, highest probability first, and ``warnings``, the
-    sentences of ``surrogates.eels_identifier.domain_warnings`` on where the spectrum leaves
+    sentences of ``surrogates.eels_checks.domain_warnings`` on where the spectrum leaves
     the trained range (lists, empty when there are none; not values). A spectrum whose x is
     channel numbers, 0, 1, ... or 1, 2, ... in steps of 1 whatever its ``x_units``
     (``simulators.eels_files.refuse_channel_axis``), is refused, as are those it cannot

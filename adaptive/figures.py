@@ -26,7 +26,7 @@ WARNING_WIDTH = 110
 #: Bars of the identification figure: the present elements and the most probable others.
 TOP_ELEMENTS = 10
 #: A step in the energy axis over this many times the median step breaks the drawn line
-#: (the factor of the identifier's gap warning, ``eels_identifier.GAP_FACTOR``).
+#: (the factor of the identifier's gap warning, ``eels_checks.GAP_FACTOR``).
 GAP_STEPS = 5
 #: Positive counts spanning more than this factor are drawn on a log axis.
 LOG_SPAN = 100

@@ -322,7 +322,7 @@ def _text_columns(header: str, width: int, source: str) -> tuple[int, int, str |
     line up with the columns, they are the first two (the unit from the first title), but
     among more than two columns titles must pick them: a ValueError says which to write.
     A first column read as the energy for want of an energy title is refused when titled
-    as channel numbers (``_refuse_channel_numbers``), or when titles in words, one per
+    as channel numbers (``_refuse_channel_titles``), or when titles in words, one per
     column, name no energy (``_names_energy``: ``Co2p CoO``, an XPS export's region and
     sample; ``C 1s``; a line of another count of words, a sample's name, is passed over),
     or among more than two columns when none is an energy title.
@@ -341,7 +341,7 @@ def _text_columns(header: str, width: int, source: str) -> tuple[int, int, str |
     )
     if energy is None:
         if width == 2:
-            _refuse_channel_numbers(titles, header, source)
+            _refuse_channel_titles(titles, header, source)
         words = re.search(r"[^\W\d_]", header)  # a rule (-----) names no column
         if titles and (width > 2 or (lined_up and words and not _names_energy(titles))):
             raise ValueError(
@@ -373,7 +373,7 @@ def _names_energy(titles: list[tuple[str, str | None]]) -> bool:
     )
 
 
-def _refuse_channel_numbers(titles: list[tuple[str, str | None]], header: str, source: str) -> None:
+def _refuse_channel_titles(titles: list[tuple[str, str | None]], header: str, source: str) -> None:
     """A ValueError when the first of the ``header``'s ``titles`` (name, unit), to be read
     as the energy, names channel numbers (``CHANNEL_TITLE``, no unit)."""
     if titles and titles[0][1] is None and CHANNEL_TITLE.fullmatch(titles[0][0]):

@@ -30,13 +30,8 @@ from adaptive.errors import InvalidParameterError
 from adaptive.figures import save_figure
 from simulators.eels import ELEMENTS
 from simulators.eels_files import NavigationAxis, to_channels
-from surrogates.eels_identifier import (
-    INFERENCE_BATCH,
-    EELSIdentifier,
-    channel_noise,
-    domain_warnings,
-    varies_beyond_noise,
-)
+from surrogates.eels_checks import channel_noise, domain_warnings, varies_beyond_noise
+from surrogates.eels_identifier import INFERENCE_BATCH, EELSIdentifier
 from surrogates.threads import one_torch_thread
 
 #: Smallest fraction of the identified pixels above threshold for an element to be present.

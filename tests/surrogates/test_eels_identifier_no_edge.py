@@ -7,7 +7,8 @@ import pytest
 
 from simulators.eels import EELSSimulator
 from simulators.eels_files import EELSSpectrum, read_eels
-from surrogates.eels_identifier import EELSIdentifier, counts_warnings, identify_spectrum
+from surrogates.eels_checks import counts_warnings
+from surrogates.eels_identifier import EELSIdentifier, identify_spectrum
 from surrogates.eels_net import EELSResNet
 from tests.shared_data import SHARED_DATA
 

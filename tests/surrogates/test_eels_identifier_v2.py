@@ -7,7 +7,8 @@ import pytest
 
 from simulators.eels import EELSSimulator, edge_table
 from simulators.eels_files import EELSSpectrum, read_eels
-from surrogates.eels_identifier import EELSIdentifier, counts_warnings, identify_spectrum
+from surrogates.eels_checks import counts_warnings
+from surrogates.eels_identifier import EELSIdentifier, identify_spectrum
 from surrogates.eels_net import EELSResNet
 from tests.shared_data import SHARED_DATA
 from tests.surrogates.test_eels_identifier_no_edge import MEASURED
