@@ -371,10 +371,10 @@ class PeakFitter:
         lowers the reduced chi-square by ``RESIDUAL_CHI2_GAIN``, or, for counts, lowers the
         information criterion: by more than ``RESIDUAL_BIC_GAIN log m``, or at all where the
         fit is far from the noise (``MISFIT_CHI2R``; the reduced chi-square is against the
-        noise at each point, so a line of many counts fitted well is not far). Unweighted
-        fits (smoothed or processed data) use only the first rule: their noise estimate comes
-        out small (7x for a 5-point Savitzky-Golay smoothing), so chi2r exceeds 3 for
-        correct fits and the criterion keeps taking peaks."""
+        noise at each point, so a line of many counts fitted well is not far). Fits with
+        ``poisson_weights=False`` (smoothed or processed data) use only the first rule:
+        their noise estimate comes out small (7x for a 5-point Savitzky-Golay smoothing),
+        so chi2r exceeds 3 for correct fits and the criterion keeps taking peaks."""
         if refit.reduced_chi2 < RESIDUAL_CHI2_GAIN * result.reduced_chi2:
             return True
         if not self.poisson_weights:

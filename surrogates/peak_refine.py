@@ -13,7 +13,7 @@ slopes. All peaks and the background are fitted together by bounded trust-region
 squares (``scipy.optimize.least_squares``, 'trf') with an analytic Jacobian.
 
 Points are weighted by ``1 / sqrt(max(counts, 1))`` (Poisson noise; ``poisson_weights``),
-unless the noise does not grow with the counts (``noise_profile`` flat: noise of one
+unless the noise does not grow with the counts (``noise_grows_with_counts``: noise of one
 level, or too few points to tell), and the parameter covariance is ``inv(J^T W J) s^2``
 with ``s^2`` the weighted residual variance, so only relative weights matter. On
 ``simulators.xps`` spectra (half Poisson, half Gaussian noise) the weights raised the
@@ -42,7 +42,7 @@ from surrogates.peak_result import (
     FittedPeak,
     PeakFitResult,
     estimate_noise,
-    noise_profile,
+    noise_grows_with_counts,
 )
 from surrogates.xps_background import shirley_background
 
@@ -586,8 +586,8 @@ def refine_peaks(
         basin_hopping: after the local fit, search nearby basins
             (``BASIN_HOPPING_STEPS`` seeded steps) and polish the best.
         poisson_weights: weight points by ``1 / sqrt(max(counts, 1))``, for counts
-            with Poisson noise, unless their ``noise_profile`` is flat (noise of one
-            level); False fits unweighted.
+            with Poisson noise, unless their noise does not grow with them
+            (``noise_grows_with_counts``); False fits unweighted.
         seed: seed of the basin-hopping steps.
 
     Returns:
@@ -691,8 +691,8 @@ def _prepare(
     starts[:, 2] /= scale
     if not fit_asymmetry:
         starts[:, 4] = 0.0
-    counts = poisson_weights and np.ptp(noise_profile(y)) > 0  # noise growing with counts
-    weights = 1.0 / np.sqrt(np.maximum(y, 1.0)) if counts else np.ones_like(y)
+    weighted = poisson_weights and noise_grows_with_counts(y)
+    weights = 1.0 / np.sqrt(np.maximum(y, 1.0)) if weighted else np.ones_like(y)
     weights /= weights.mean()
     return e, y, scale, starts, weights, _background_start(e, y / scale)
 

@@ -135,6 +135,21 @@ def test_noise_of_one_level_is_fitted_unweighted_and_counts_weighted():
         assert np.array_equal(weighted, unweighted) == same
 
 
+def test_noise_of_one_level_is_fitted_unweighted_in_every_draw():
+    # its noise profile came out rising by up to 25 % in half the draws (counts would rise
+    # 5x), and those draws were weighted as counts: errors and areas then moved with the draw
+    e = np.linspace(925.0, 945.0, 201)
+    clean = 200 + 5000 * xps_peak(e, 933.0, 1.5, 0.3)
+    starts = [{"center": 933.0, "fwhm": 1.5, "height": 5000.0, "eta": 0.3}]
+    for seed in range(8):
+        y = clean + np.random.default_rng(seed).normal(0.0, 30.0, e.size)
+        weighted, unweighted = (
+            refine_peaks(e, y, starts, poisson_weights=flag) for flag in (True, False)
+        )
+        assert np.array_equal(weighted.model, unweighted.model), seed
+        assert weighted.peaks[0].area_err == unweighted.peaks[0].area_err, seed
+
+
 def test_area_errors_are_not_inflated_by_a_background_term_pinned_at_its_bound():
     # a flat background: the fitted Shirley and Tougaard steps mostly sit at their bound 0
     peaks = CASES["one"]
