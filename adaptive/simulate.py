@@ -39,8 +39,9 @@ from surrogates.shap_report import plot_shap
 #: default ``net_after`` is the design plus one GP round.
 NET_FIRST_ROUND = 2
 
-#: The XAS channels in counts (``Simulator._transmission``), whose noise-free values are
-#: per incident photon.
+#: The XAS channels in counts: transmission (``Simulator._transmission``), whose noise-free
+#: values are per incident photon, and a replay's fluorescence (``RecordedSpectrum``), whose
+#: noise-free values are a fraction of the counts at the highest mu.
 COUNT_CHANNELS = ("i0", "i1", "i1_plus", "i1_minus", "if")
 
 # The default synthesis goal: the simulator's own spectrum of this recipe, so the

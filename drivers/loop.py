@@ -95,8 +95,9 @@ def run_driver(
         batch: suggestions asked for per round trip, at most ``MAX_SUGGESTIONS``.
         max_measurements: stop the loop (not the campaign) after this many suggestions
             measured (``replicates`` readings each).
-        on_measured: called with (suggestions measured so far, reply of the last put)
-            after each suggestion's readings.
+        on_measured: called with (suggestions measured so far, reply of the last put
+            learned: one refused as ``AnalysisError`` is not) after each suggestion's
+            readings.
         replicates: readings per suggestion (droplets of one recipe), each put.
         resume_pending: first measure what a run of this driver that died mid-batch
             left: the readings its last suggestion lacks (``replicates`` minus those

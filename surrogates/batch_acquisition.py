@@ -60,8 +60,7 @@ MAX_BASELINE = 32
 #: Posterior draws that rank the baseline (as botorch's pruning draws).
 BASELINE_DRAWS = 2048
 #: A posterior std within this fraction of its largest at every candidate is flat: the GP
-#: prefers none (``posterior_is_flat``). The same test as ``adaptive.strategies.energy_scan``'s
-#: ``FLAT_STD``, a layer above this one (the strategies import surrogates).
+#: prefers none (``posterior_is_flat``; ``EnergyScan._most_uncertain`` over its energies).
 FLAT_STD = 1e-3
 
 

@@ -12,6 +12,7 @@ from adaptive.errors import InvalidParameterError
 from adaptive.space import Space
 from adaptive.strategies.scan import Scan
 from adaptive.strategy import check_state
+from surrogates.batch_acquisition import FLAT_STD
 from surrogates.warped_gp import WarpedGP
 
 #: The largest initial grid: each GP refit costs O(n^3), so a longer grid is a grid scan.
@@ -20,9 +21,6 @@ MAX_INITIAL = 1000
 DEFAULT_INITIAL = 12
 #: How the GP's noise is set: held at the readings' uncertainties, or learned.
 NOISE_MODELS = ("reported", "learned")
-#: A posterior std within this fraction of its largest at every free energy is flat: the GP
-#: prefers none (see ``EnergyScan._most_uncertain``).
-FLAT_STD = 1e-3
 
 
 def _step_at(energy: np.ndarray, values: np.ndarray, at: int) -> float:
