@@ -62,7 +62,7 @@ from surrogates.peak_refine import (
     refine_doublets,
     refine_peaks,
 )
-from surrogates.peak_result import FittedPeak, PeakFitResult, estimate_noise, noise_profile
+from surrogates.peak_result import FittedPeak, PeakFitResult, estimate_noise
 
 #: A residual peak must be this many noise standard deviations high to be added...
 RESIDUAL_PEAK_SIGMAS = 6.0
@@ -401,9 +401,7 @@ class PeakFitter:
     @staticmethod
     def _bic(result: PeakFitResult) -> float:
         """``chi2 + n_params log m`` of a fit, chi2 against the noise at each point."""
-        m = len(result.counts)
-        noise = np.maximum(noise_profile(result.counts), 1e-12)
-        return float(np.sum((result.residual / noise) ** 2)) + result.n_params * np.log(m)
+        return result.chi2 + result.n_params * np.log(len(result.counts))
 
     def _doublet_fits(
         self, e: np.ndarray, y: np.ndarray, free: PeakFitResult

@@ -335,14 +335,21 @@ class PeakFitResult:
         return self.counts - self.model
 
     @functools.cached_property
+    def chi2(self) -> float:
+        """The squared residuals over the noise at each point (``noise_profile``, at least
+        1e-12: noise-free data give a huge chi-square, not a division by 0), summed;
+        computed when first asked for (the noise profile costs a fit of the noise, which
+        the network alone does not need)."""
+        noise = np.maximum(noise_profile(self.counts), 1e-12)
+        return float(np.sum((self.residual / noise) ** 2))
+
+    @functools.cached_property
     def reduced_chi2(self) -> float:
-        """See the class's attributes; computed when first asked for (the noise profile
-        costs a fit of the noise, which the network alone does not need)."""
+        """See the class's attributes: ``chi2`` per degree of freedom."""
         dof = self.counts.size - self.n_params
-        noise = noise_profile(self.counts)
-        if dof <= 0 or noise.min() <= 0:
+        if dof <= 0 or noise_profile(self.counts).min() <= 0:
             return math.nan
-        return float(np.sum((self.residual / noise) ** 2)) / dof
+        return self.chi2 / dof
 
     def peak_curves(self) -> np.ndarray:
         """(m, P) each fitted peak on the energy axis, without background."""
