@@ -337,10 +337,11 @@ class PeakFitResult:
     @functools.cached_property
     def chi2(self) -> float:
         """The squared residuals over the noise at each point (``noise_profile``, at least
-        1e-12: noise-free data give a huge chi-square, not a division by 0), summed;
-        computed when first asked for (the noise profile costs a fit of the noise, which
-        the network alone does not need)."""
-        noise = np.maximum(noise_profile(self.counts), 1e-12)
+        1e-12 of the largest |count|: noise-free data give a huge chi-square, not a division
+        by 0), summed; computed when first asked for (the noise profile costs a fit of the
+        noise, which the network alone does not need)."""
+        floor = 1e-12 * max(float(np.abs(self.counts).max()), MIN_COUNTS)
+        noise = np.maximum(noise_profile(self.counts), floor)
         return float(np.sum((self.residual / noise) ** 2))
 
     @functools.cached_property
