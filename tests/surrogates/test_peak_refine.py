@@ -164,6 +164,19 @@ def test_area_errors_are_not_inflated_by_a_background_term_pinned_at_its_bound()
     assert 0.8 < np.sqrt(np.mean(np.square(z))) < 1.25
 
 
+def test_a_clear_minor_line_below_one_percent_of_the_area_is_kept():
+    # 0.8 % of the area but 25 noise sigmas high: dropped as small, with no word
+    e = np.arange(280.0, 300.0, 0.05)
+    rate = 1000 + 1e5 * xps_peak(e, 285.0, 1.0, 0.2) + 800 * xps_peak(e, 293.0, 1.0, 0.2)
+    counts = np.random.default_rng(0).poisson(rate).astype(float)
+    starts = [{"center": 285.0, "fwhm": 1.0, "height": 1e5, "eta": 0.2}]
+    starts += [{"center": 293.0, "fwhm": 1.0, "height": 800.0, "eta": 0.2}]
+    fit = refine_peaks(e, counts, starts)
+    assert [round(p.center) for p in fit.peaks] == [285, 293]
+    assert fit.peaks[1].area == pytest.approx(800 * fit.peaks[0].area / 1e5, rel=0.15)
+    assert fit.reduced_chi2 < 1.3  # 10.6 with the line left in the residual
+
+
 def test_spurious_start_is_dropped():
     peaks = CASES["one"]
     counts, area = synthetic(peaks, noise=5.0, seed=5)
