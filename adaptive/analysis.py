@@ -67,7 +67,9 @@ class PeakAnalysis:
     region wholly outside the spectrum's window), and ``warnings``, the fit's sentences on
     lines it left out and on regions outside the window (a list, empty when there are
     none; not a value). x is binding energy in the spectrum's ``x_units``
-    (``_energy_in_ev``), either order.
+    (``_energy_in_ev``), either order; x of channel numbers, 0, 1, ... or 1, 2, ... in
+    steps of 1 whatever its ``x_units`` (``simulators.text_files.refuse_channel_axis``),
+    is refused, and a campaign journals such a put as ``analysis_failed``.
 
     The index features follow the fit's peak order: one more small peak found renumbers
     the rest, so ``area_1`` may be another line in each spectrum. Region features name a
@@ -133,7 +135,15 @@ class PeakAnalysis:
     def __call__(self, spectrum: Spectrum) -> dict[str, float | list[str]]:
         """Features of a spectrum whose x is binding energy, and the fit's ``warnings`` (a
         list, empty when there are none; not a value)."""
+        from simulators.text_files import refuse_channel_axis
+        from simulators.xps_files import CALIBRATE_BINDING
+
         energy, counts = _energy_in_ev(spectrum, "fit peaks", "binding energy")
+        fix = "send x as binding energy in eV (x_units='eV')"
+        try:
+            refuse_channel_axis(energy, "", fix, CALIBRATE_BINDING)
+        except ValueError as err:  # the simulators raise builtins only
+            raise InvalidParameterError(f"cannot fit peaks in this spectrum: {err}") from None
         result = self.fitter.fit(energy, counts)
         features, warnings = result.features(self.regions), list(result.warnings)
         for name, (low, high) in (self.regions or {}).items():
@@ -181,7 +191,7 @@ class ElementAnalysis:
     sentences of ``surrogates.eels_checks.domain_warnings`` on where the spectrum leaves
     the trained range (lists, empty when there are none; not values). A spectrum whose x is
     channel numbers, 0, 1, ... or 1, 2, ... in steps of 1 whatever its ``x_units``
-    (``simulators.eels_files.refuse_channel_axis``), is refused, as are those it cannot
+    (``simulators.text_files.refuse_channel_axis``), is refused, as are those it cannot
     place; a campaign journals such a put as ``analysis_failed``.
 
     Args:
@@ -237,7 +247,8 @@ class ElementAnalysis:
 
     def __call__(self, spectrum: Spectrum) -> dict[str, float | list[str]]:
         from simulators.eels import ELEMENTS
-        from simulators.eels_files import EELSSpectrum, refuse_channel_axis
+        from simulators.eels_files import EELSSpectrum
+        from simulators.text_files import refuse_channel_axis
         from surrogates.eels_identifier import identify_spectrum
 
         energy, counts = _energy_in_ev(spectrum, "identify elements", "energy loss")

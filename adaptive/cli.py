@@ -366,6 +366,7 @@ def cmd_fit_peaks(args) -> int:
         result = fitter.fit(energy, counts)
     except InvalidParameterError as err:  # the fitter's message names no file nor option
         cut = str(err).replace("cut the gap(s) away", "cut the gap(s) away with --range")
+        cut = cut.replace("fit a narrower window", "fit a narrower window with --range LOW:HIGH")
         raise InvalidParameterError(f"{where}: {cut}") from None
     named = (args.block or "", (args.range or "").replace(":", "to"))  # 925:948 -> 925to948
     parts = [re.sub(r"[^A-Za-z0-9.-]+", "_", part).strip("._") for part in named]

@@ -21,15 +21,17 @@ import numpy as np
 from simulators.base import as_float_array
 from simulators.eels import N_CHANNELS
 from simulators.text_files import (
+    CHANNEL_TITLE,
     ENERGY_TITLE,
     ENERGY_UNIT,
-    UNSET_UNITS,
     ColumnText,
     column_text,
     ev_per,
     existing_file,
     numbers,
     read_text,
+    refuse_channel_title,
+    refuse_uncalibrated,
     split_fields,
     split_lines,
     titled_columns,
@@ -51,9 +53,6 @@ KEV_FIX = (
 )
 #: Column titles of a text file's counts column.
 COUNTS_TITLES = frozenset({"counts", "count", "cts", "intensity", "i", "signal"})
-#: Titles of a column of detector channel numbers (an uncalibrated energy axis):
-#: ``Channel``, ``Pixel``, ``Index``, ``Ch``, ``Channel #``, ``channel number``, ``px``.
-CHANNEL_TITLE = re.compile(r"(?:channel|chan|ch|pixel|px|index|idx)(?:[\s_-]*(?:#|no\.?|number))?")
 
 
 @dataclass(frozen=True)
@@ -303,7 +302,7 @@ def _parse_msa(text: str, source: str) -> EELSSpectrum:
             f"{source}: #NPOINTS says {int(npoints)} points but the data hold {counts.size}; "
             "fix the header or the data"
         )
-    _refuse_uncalibrated(
+    refuse_uncalibrated(
         energy,
         header.get("xunits"),
         f"{source}: ",
@@ -322,7 +321,7 @@ def _text_columns(header: str, width: int, source: str) -> tuple[int, int, str |
     line up with the columns, they are the first two (the unit from the first title), but
     among more than two columns titles must pick them: a ValueError says which to write.
     A first column read as the energy for want of an energy title is refused when titled
-    as channel numbers (``_refuse_channel_titles``), or when titles in words, one per
+    as channel numbers (``refuse_channel_title``), or when titles in words, one per
     column, name no energy (``_names_energy``: ``Co2p CoO``, an XPS export's region and
     sample; ``C 1s``; a line of another count of words, a sample's name, is passed over),
     or among more than two columns when none is an energy title.
@@ -341,7 +340,7 @@ def _text_columns(header: str, width: int, source: str) -> tuple[int, int, str |
     )
     if energy is None:
         if width == 2:
-            _refuse_channel_titles(titles, header, source)
+            refuse_channel_title(titles, 0, header, source, "title that column 'Energy (eV)'")
         words = re.search(r"[^\W\d_]", header)  # a rule (-----) names no column
         if titles and (width > 2 or (lined_up and words and not _names_energy(titles))):
             raise ValueError(
@@ -371,45 +370,6 @@ def _names_energy(titles: list[tuple[str, str | None]]) -> bool:
     return titles[0][1] is not None or any(
         ENERGY_TITLE.fullmatch(name) or ENERGY_UNIT.search(name) for name, _ in titles
     )
-
-
-def _refuse_channel_titles(titles: list[tuple[str, str | None]], header: str, source: str) -> None:
-    """A ValueError when the first of the ``header``'s ``titles`` (name, unit), to be read
-    as the energy, names channel numbers (``CHANNEL_TITLE``, no unit)."""
-    if titles and titles[0][1] is None and CHANNEL_TITLE.fullmatch(titles[0][0]):
-        written = re.findall(re.escape(titles[0][0]), header, re.IGNORECASE) or [titles[0][0]]
-        raise _channel_numbers(
-            f"{source}: column 1 is titled {written[0]!r}", "title that column 'Energy (eV)'"
-        )
-
-
-def _channel_numbers(found: str, fix: str) -> ValueError:
-    """The error for an energy axis of detector channel numbers (uncalibrated): ``found``
-    says where and how the file gives them, ``fix`` how to mark the calibrated axis."""
-    return ValueError(
-        f"{found}: channel numbers, not energies; calibrate the energy axis (eV) before "
-        f"identifying, and {fix}"
-    )
-
-
-def refuse_channel_axis(energy: np.ndarray, where: str, fix: str) -> None:
-    """A ValueError (``_channel_numbers``, prefixed ``where``, saying ``fix``) when the
-    energy axis (m,) is detector channel numbers, uncalibrated: 0, 1, ..., m - 1 or
-    1, 2, ..., m (scale 1, offset 0 or 1)."""
-    first = energy[0] if energy.size >= 2 else np.nan
-    if first in (0, 1) and np.array_equal(energy, first + np.arange(energy.size)):
-        raise _channel_numbers(
-            f"{where}its energy axis is uncalibrated ({first:g}, {first + 1:g}, ..., "
-            f"{energy[-1]:g} in steps of 1)",
-            fix,
-        )
-
-
-def _refuse_uncalibrated(energy: np.ndarray, units, where: str, fix: str) -> None:
-    """``refuse_channel_axis`` for a file's energy axis (m,) without ``units``
-    (``UNSET_UNITS``); one whose unit is given is taken as calibrated."""
-    if str(units or "").strip().lower() in UNSET_UNITS:
-        refuse_channel_axis(energy, where, fix)
 
 
 def _titles_line(lines: list[str], width: int) -> str | None:
@@ -463,7 +423,7 @@ def _parse_text(text: str, source: str) -> EELSSpectrum:
     unit = unit or metadata.get("xunits")
     energy = table.rows[:, at] * ev_per(unit, source=source)
     spectrum = _checked(energy, table.rows[:, count], metadata, source, table.lines)
-    _refuse_uncalibrated(
+    refuse_uncalibrated(
         spectrum.energy,
         unit,
         f"{source}: ",
@@ -502,7 +462,7 @@ def read_msa(path: str | Path) -> EELSSpectrum:
     of an X-ray spectrum (``EDS_TEM``, ``WDS``, ``XRF``; ``_XRAY_SIGNAL``) is refused;
     ``ELS``, ``EELS``, other or no signal types are read. An uncalibrated energy axis,
     channel numbers (``#OFFSET : 0`` or ``1``, ``#XPERCHAN : 1`` or XY pairs x 0, 1, ...,
-    without ``#XUNITS``), is refused (``_refuse_uncalibrated``), as for binary and text files.
+    without ``#XUNITS``), is refused (``refuse_uncalibrated``), as for binary and text files.
 
     Args:
         path: the file.
@@ -534,7 +494,7 @@ def read_eels_text(path: str | Path) -> EELSSpectrum:
     Energies in keV or meV, by the energy column's title (``Energy (keV)``, ``E_keV``) or
     a ``# xunits: keV`` line (``text_files.ev_per``), are converted to eV; energies
     recorded high to low are reversed, with their counts. Energies 0, 1, ... or 1, 2, ...
-    without a unit are channel numbers and refused (``_refuse_uncalibrated``), as is a
+    without a unit are channel numbers and refused (``refuse_uncalibrated``), as is a
     data row too short to hold the energy and counts (named by its line).
 
     Args:
@@ -641,7 +601,7 @@ def signal_image(signals: list[dict], source: str) -> EELSImage:
             "energy axis (e.g. from HyperSpy) and read it again"
         )
     units = axis.get("units")
-    _refuse_uncalibrated(
+    refuse_uncalibrated(
         energy,
         units,
         f"{source!r}: ",

@@ -15,6 +15,9 @@ spreadsheet leaves empty cells out): a decimal comma, a word or an extra column 
 naming the line, as is a first row two or more numbers wider than every later one (two
 lines run together).
 
+``refuse_uncalibrated`` and ``refuse_channel_title`` refuse an energy axis of detector
+channel numbers (EELS and XPS text, EMSA and binary EELS files).
+
 ``table_rows`` reads a table with a header row, cells by column (a CSV: a target spectrum,
 a pool of measured recipes), by the same separators and comments; its callers read the
 cells they need.
@@ -81,6 +84,11 @@ _MISSING = re.compile(r"-|n/?a|null|none", re.IGNORECASE)
 LINE_BREAK = re.compile(r"\r\n|\r|\n")
 #: A column title with its unit: "energy (eV)", "E [keV]", "E/eV", "energy_eV", "E_keV".
 _TITLE_UNIT = re.compile(r"(.+?)\s*(?:[(\[](.*)[)\]]|/(.+)|_([km]?ev))", re.IGNORECASE)
+#: Titles of a column of detector channel numbers (an uncalibrated energy axis):
+#: ``Channel``, ``Pixel``, ``Index``, ``Ch``, ``Channel #``, ``channel number``, ``px``.
+CHANNEL_TITLE = re.compile(r"(?:channel|chan|ch|pixel|px|index|idx)(?:[\s_-]*(?:#|no\.?|number))?")
+#: What ``refuse_channel_axis`` says to do first by default (the EELS identifier's words).
+CALIBRATE_ENERGY = "calibrate the energy axis (eV) before identifying"
 #: A label before the titles of a header line: SPEC's "L" (of "#L"), "%", "Columns:".
 _LABEL = re.compile(r"(?:L\s|%|[^\s,;:]+:)\s*")
 #: The start of SPEC's column titles line: ``#L``.
@@ -266,6 +274,58 @@ def _per_energy(label: str, unit: re.Match) -> bool:
     if per and per.group(1) and not _NUMBER_OR_NOTHING.fullmatch(before[: per.start()].strip()):
         per = None
     return per is not None or _NEGATIVE_POWER.match(label, unit.end()) is not None
+
+
+def _channel_numbers(found: str, fix: str, calibrate: str) -> ValueError:
+    """The error for an energy axis of detector channel numbers (uncalibrated): ``found``
+    says where and how the file gives them, ``calibrate`` what to do first, ``fix`` how to
+    mark the calibrated axis."""
+    return ValueError(f"{found}: channel numbers, not energies; {calibrate}, and {fix}")
+
+
+def refuse_channel_axis(
+    energy: np.ndarray, where: str, fix: str, calibrate: str = CALIBRATE_ENERGY
+) -> None:
+    """A ValueError (prefixed ``where``, saying ``calibrate`` and ``fix``) when the energy
+    axis (m,) is detector channel numbers, uncalibrated: 0, 1, ..., m - 1 or 1, 2, ..., m
+    (scale 1, offset 0 or 1)."""
+    first = energy[0] if energy.size >= 2 else np.nan
+    if first in (0, 1) and np.array_equal(energy, first + np.arange(energy.size)):
+        raise _channel_numbers(
+            f"{where}its energy axis is uncalibrated ({first:g}, {first + 1:g}, ..., "
+            f"{energy[-1]:g} in steps of 1)",
+            fix,
+            calibrate,
+        )
+
+
+def refuse_uncalibrated(
+    energy: np.ndarray, units, where: str, fix: str, calibrate: str = CALIBRATE_ENERGY
+) -> None:
+    """``refuse_channel_axis`` for a file's energy axis (m,) without ``units``
+    (``UNSET_UNITS``); one whose unit is given is taken as calibrated."""
+    if str(units or "").strip().lower() in UNSET_UNITS:
+        refuse_channel_axis(energy, where, fix, calibrate)
+
+
+def refuse_channel_title(
+    titles: list[tuple[str, str | None]],
+    column: int,
+    header: str,
+    source: str,
+    fix: str,
+    calibrate: str = CALIBRATE_ENERGY,
+) -> None:
+    """A ValueError (as ``refuse_channel_axis``'s) when the title (name, unit) of the
+    0-based ``column`` of the ``header``'s ``titles``, which a reader takes as the energy,
+    names channel numbers (``CHANNEL_TITLE``, no unit)."""
+    if column < len(titles) and titles[column][1] is None:
+        name = titles[column][0]
+        if CHANNEL_TITLE.fullmatch(name):
+            written = re.findall(re.escape(name), header, re.IGNORECASE) or [name]
+            raise _channel_numbers(
+                f"{source}: column {column + 1} is titled {written[0]!r}", fix, calibrate
+            )
 
 
 def reads_as_float(field: str) -> bool:

@@ -18,6 +18,8 @@ from simulators.text_files import (
     existing_file,
     read_text,
     reads_as_float,
+    refuse_channel_title,
+    refuse_uncalibrated,
     split_fields,
     split_lines,
 )
@@ -39,6 +41,9 @@ _POSITION = re.compile(r"[0-9]+")
 #: A kinetic-energy axis needs an analysis-source energy above 0 and below this, eV
 #: (CasaXPS writes 1e37 for an unknown one).
 _MAX_SOURCE_ENERGY = 1e6
+#: What to do first with an axis of channel numbers (``text_files.refuse_channel_axis``):
+#: a text file's, a campaign put's (``adaptive.analysis.PeakAnalysis``).
+CALIBRATE_BINDING = "calibrate the axis to binding energy (eV) before fitting peaks"
 #: Fewest points of a spectrum that the peak network and the fitters take
 #: (``surrogates.peak_net`` imports it; readers name it for a shorter region).
 MIN_POINTS = 10
@@ -347,7 +352,8 @@ def _text_columns(
     one not titled is the other. A ValueError when the titles do not tell, or when
     ``kinetic``, the header line (``line N '...'``) that names a kinetic-energy axis, is
     given and no binding-energy title names a column (CasaXPS's ``K.E.  B.E.  Counts``
-    export has one)."""
+    export has one), or when the energy column is titled as channel numbers
+    (``text_files.refuse_channel_title``: ``Channel  Counts``)."""
     try:
         line, columns = column_titles(header, {*_ENERGY_TITLES, *_COUNTS_TITLES}, width, source)
     except ValueError:
@@ -375,6 +381,8 @@ def _text_columns(
             f"{source}: the header {line.strip()!r} does not tell which columns are the "
             "binding energy and the counts; title them 'Binding Energy (eV)' and 'Counts'"
         )
+    fix = "title that column 'Binding Energy (eV)'"
+    refuse_channel_title(columns, energy, line, source, fix, CALIBRATE_BINDING)
     return (energy, counts), columns[energy][1]
 
 
@@ -390,7 +398,9 @@ def read_xps_text(path: str | Path) -> XPSRegion:
     (``Binding Energy (keV)``, ``BE``, ``Counts``; a pandas index column is passed over),
     the energy in eV unless its title names keV; other columns are ignored (a kinetic-energy
     one too: CasaXPS's ``K.E.  B.E.  Counts  Background  Envelope``); the axis may be
-    ascending or descending.
+    ascending or descending. An axis of detector channel numbers is refused: a column
+    titled ``Channel`` (``Pixel``, ``Index``), or one whose title gives no unit holding
+    0, 1, ..., m - 1 or 1, 2, ..., m (``text_files.refuse_uncalibrated``).
 
     Args:
         path: file to read.
@@ -402,7 +412,7 @@ def read_xps_text(path: str | Path) -> XPSRegion:
         ValueError: the file holds no data rows, its header names a kinetic-energy axis
             ("kinetic", "K.E.") but no binding-energy column, its column titles do not fit
             the data or do not tell the binding energy and counts columns, a data row is
-            not numbers (naming its line), or the data are bad.
+            not numbers (naming its line), the axis is channel numbers, or the data are bad.
     """
     source = str(path)
     text = read_text(path, "a two-column text spectrum")
@@ -413,7 +423,10 @@ def read_xps_text(path: str | Path) -> XPSRegion:
     at, unit = _text_columns(lines, table.rows.shape[1], source, kinetic)
     name = " ".join(lines[0].split()) if lines else Path(path).stem
     energy = table.rows[:, at[0]] * ev_per(unit, source=f"{source} column {at[0] + 1}")
-    return _region(name, energy, table.rows[:, at[1]], source, table.lines)
+    region = _region(name, energy, table.rows[:, at[1]], source, table.lines)
+    fix = "title the column 'Binding Energy (eV)' in a line above the data"
+    refuse_uncalibrated(region.binding_energy, unit, f"{source}: ", fix, CALIBRATE_BINDING)
+    return region
 
 
 def read_xps(path: str | Path, block: str | int | None = None) -> XPSRegion:

@@ -102,21 +102,36 @@ def check_ev_scale(energy: np.ndarray) -> None:
         )
 
 
+#: Most points of a spectrum fitted: a region has 100-5,000, a survey up to ~15,000. A fit's
+#: time grows faster than its points (``PeakFitter.fit``, one core: a 40,000-point survey
+#: 8 s, 60,000 13 s, 120,000 52 s); above this, bin the spectrum or fit a narrower window.
+MAX_POINTS = 40_000
+#: Largest distance of an axis from the uniform one fitted to it (least squares), in mean
+#: steps, that is still a uniform step: energies written with few decimals (a 0.025 eV
+#: step written 920.00, 920.02, 920.05: 0.2 steps) or read back with jitter. Not the
+#: uniform axis through the ends: their own rounding tilts it (971.975 written 971.98 put
+#: a 0.025 eV step 0.4 steps off it). A missing row puts the axis half a step off.
+MAX_STEP_DEVIATION = 0.25
+
+
 def check_spectrum(binding_energy: np.ndarray, counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Validated float copies of a spectrum.
+    """Validated float copies of a spectrum, its axis made uniform.
 
     Args:
         binding_energy: (m,) strictly ascending binding energies with a uniform step
-            (within 1%), eV, m >= 2.
+            (each within ``MAX_STEP_DEVIATION`` mean steps of the uniform axis fitted to
+            them), eV, 2 <= m <= ``MAX_POINTS``.
         counts: (m,) spectrum.
 
     Returns:
-        ``(binding_energy, counts)`` as float arrays.
+        ``(uniform binding energies, counts)`` as float arrays, the energies the
+        least-squares uniform axis: a fit assumes a uniform step.
 
     Raises:
-        InvalidParameterError: wrong shapes, fewer than 2 points, NaN/inf, an axis
-            that is not strictly ascending with a uniform step, or one on another scale
-            than eV (``check_ev_scale``).
+        InvalidParameterError: wrong shapes, fewer than 2 points or more than
+            ``MAX_POINTS``, NaN/inf, an axis that is not strictly ascending with a uniform
+            step (a gap, a step that changes), or one on another scale than eV
+            (``check_ev_scale``).
     """
     e = np.asarray(binding_energy, dtype=float)
     y = np.asarray(counts, dtype=float)
@@ -125,6 +140,13 @@ def check_spectrum(binding_energy: np.ndarray, counts: np.ndarray) -> tuple[np.n
             f"binding_energy and counts must be 1-D of equal length >= 2, got shapes "
             f"{e.shape} and {y.shape}; pass one spectrum"
         )
+    if e.size > MAX_POINTS:
+        raise InvalidParameterError(
+            f"the spectrum has {e.size} points, more than the {MAX_POINTS} a fit takes (a "
+            "region has 100-5,000, a survey up to ~15,000; the fit's time grows faster than "
+            f"the points): bin it, averaging every {-(-e.size // MAX_POINTS)} neighbouring "
+            "points, or fit a narrower window"
+        )
     if not (np.all(np.isfinite(e)) and np.all(np.isfinite(y))):
         raise InvalidParameterError(
             "binding_energy and counts must be finite, got NaN or inf; drop or fill those points"
@@ -132,10 +154,12 @@ def check_spectrum(binding_energy: np.ndarray, counts: np.ndarray) -> tuple[np.n
     steps = ascending_steps(
         "binding_energy", e, "reverse kinetic-energy-ordered spectra (e[::-1], counts[::-1])"
     )
-    if np.ptp(steps) > 0.01 * steps.mean():
+    index = np.arange(e.size)
+    uniform = np.polyval(np.polyfit(index, e, 1), index)
+    if np.abs(e - uniform).max() > MAX_STEP_DEVIATION * steps.mean():
         raise InvalidParameterError(f"binding_energy must have a uniform step: {_uneven(e, steps)}")
     check_ev_scale(e[None])
-    return e, y
+    return uniform, y
 
 
 #: A step this many times the axis's median step is a gap: a missing row makes 2.

@@ -100,6 +100,8 @@ def noise_grows_with_counts(counts: np.ndarray) -> bool:
         return False
     level = np.maximum(np.convolve(y, np.ones(5) / 5, mode="valid"), 1.0)
     profile = noise_profile(y)
+    if profile.min() <= 0:  # no noise (constant or noise-free counts): nothing grows
+        return False
     rise = np.log(profile.max() / profile.min())
     return bool(rise > 0 and rise >= COUNTS_RISE * 0.5 * np.log(level.max() / level.min()))
 

@@ -531,7 +531,7 @@ def test_fit_peaks_and_bench_peakfit_use_the_weights_file_given(tmp_path, c1s, c
 def test_fit_peaks_names_the_file_whose_axis_the_fitter_refuses(tmp_path, monkeypatch, capsys):
     # "error: binding_energy must have a uniform step ..." named no file
     monkeypatch.chdir(tmp_path)
-    e = 280.0 + np.cumsum(np.tile([0.10, 0.11], 60))  # uneven, no gap (test_cli_fit_peaks_review)
+    e = 280.0 + np.cumsum(np.linspace(0.10, 0.14, 120))  # a step that grows, no gap
     Path("uneven.txt").write_text("".join(f"{x:.2f}\t{1000 + x}\n" for x in e))
     assert main(["fit", "peaks", "uneven.txt", "--json"]) == 2
     out, err = capsys.readouterr()

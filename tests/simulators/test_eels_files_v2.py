@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from simulators import read_eels, read_eels_text, read_msa, to_channels
-from simulators.eels_files import refuse_channel_axis
+from simulators.text_files import refuse_channel_axis
 
 UNCALIBRATED = (
     r"its energy axis is uncalibrated \({first}, {second}, \.\.\., {last} in steps of 1\): "
