@@ -48,7 +48,6 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from scipy.ndimage import uniform_filter1d
 from torch import nn
 
 from adaptive.arrays import ascending_steps, check_int, finite_matrix
@@ -237,10 +236,7 @@ def prepare_spectra(
 
     Returns:
         The prepared spectra; ``x`` is ``max(counts - background, 0)`` resampled and
-        divided by ``scale``, its maximum (``scale`` is 1 where nothing is above 0). Where
-        a grid step spans k >= 2 points, they are first averaged over k points: read one
-        point in k, Cu 2p metal at 1/1000 of its counts (1,040 points) lost its 2p3/2
-        line in 4 of 4 noise draws (averaged: found in 4 of 4).
+        divided by ``scale``, its maximum (``scale`` is 1 where nothing is above 0).
 
     Raises:
         InvalidParameterError: bad spectra (see ``check_spectra``) or grid_points.
@@ -249,11 +245,7 @@ def prepare_spectra(
     energy, y = check_spectra(binding_energy, counts)
     background = estimate_background(y) if subtract_background else np.zeros_like(y)
     grid = np.linspace(0.0, 1.0, grid_points)
-    signal = y - background
-    points_per_step = (signal.shape[1] - 1) // (grid_points - 1)
-    if points_per_step >= 2:  # else most points' counts would never reach the network
-        signal = uniform_filter1d(signal, points_per_step, axis=1, mode="nearest")
-    net = np.clip(resample(energy, signal, grid), 0.0, None)
+    net = np.clip(resample(energy, y - background, grid), 0.0, None)
     peak = net.max(axis=1)
     scale = np.where(peak > 0, peak, 1.0)
     return PreparedSpectra(
