@@ -108,10 +108,12 @@ def check_ev_scale(energy: np.ndarray) -> None:
 MAX_POINTS = 40_000
 #: Largest distance of an axis from the uniform one fitted to it (least squares), in mean
 #: steps, that is still a uniform step: energies written with few decimals (a 0.025 eV
-#: step written 920.00, 920.02, 920.05: 0.2 steps) or read back with jitter. Not the
-#: uniform axis through the ends: their own rounding tilts it (971.975 written 971.98 put
-#: a 0.025 eV step 0.4 steps off it). A missing row puts the axis half a step off.
-MAX_STEP_DEVIATION = 0.25
+#: step written 920.00, 920.02, 920.05: 0.2 steps; 0.3 where the setpoints themselves
+#: drift in their last bits, as ``np.arange(920, 940, 0.025)`` does) or read back with
+#: jitter. Not the uniform axis through the ends: their own rounding tilts it (971.975
+#: written 971.98 put a 0.025 eV step 0.4 steps off it). A missing row puts the axis half
+#: a step off.
+MAX_STEP_DEVIATION = 0.35
 
 
 def check_spectrum(binding_energy: np.ndarray, counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

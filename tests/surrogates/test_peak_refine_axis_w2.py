@@ -21,6 +21,8 @@ START = [{"center": 932.5, "fwhm": 1.0, "height": 3000.0, "eta": 0.5}]
 def test_energies_written_with_two_decimals_fit_as_their_uniform_axis():
     written = np.round(E, 2)  # 920.0, 920.02, 920.05, 920.08, 920.1 ..., 971.98 (971.975)
     assert np.ptp(np.diff(written)) > 0.009
+    drifting = np.round(np.arange(920.0, 940.0, 0.025), 2)  # 0.3 steps off: setpoints' bits
+    assert check_spectrum(drifting, np.ones(drifting.size))[0].size == drifting.size
     axis, counts = check_spectrum(written, COUNTS)
     np.testing.assert_allclose(axis, E, rtol=0, atol=1e-4)
     np.testing.assert_array_equal(counts, COUNTS)
@@ -29,9 +31,9 @@ def test_energies_written_with_two_decimals_fit_as_their_uniform_axis():
     assert fitted.peaks[0].area == pytest.approx(exact.peaks[0].area, rel=1e-4)
 
 
-def test_a_quarter_step_off_the_uniform_axis_is_the_limit():
+def test_a_third_of_a_step_off_the_uniform_axis_is_the_limit():
     jitter = np.tile([-0.025, 0.025], E.size // 2)  # a step down, a step up, ...
-    for off, accepted in ((0.002 / 0.025, True), (0.24, True), (0.26, False)):
+    for off, accepted in ((0.002 / 0.025, True), (0.34, True), (0.36, False)):
         e = E + off * jitter
         if accepted:
             np.testing.assert_allclose(check_spectrum(e, COUNTS)[0], E, rtol=0, atol=1e-3)
