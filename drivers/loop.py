@@ -315,8 +315,14 @@ def _send(client: Client, outage_s: float, request: Request) -> dict:
             return client.send(request)
         except (ServerUnavailableError, JournalError, ServerStartError) as err:
             if time.monotonic() >= deadline:
+                if isinstance(err, ServerUnavailableError) and outage_s > 0:
+                    err = ServerUnavailableError(
+                        f"{err}. run_driver waited outage_s={outage_s:g} s for the server: "
+                        "raise outage_s to ride out a longer restart, or restart the driver "
+                        "with resume_pending=True once the server is back"
+                    )
                 err.request = request
-                raise
+                raise err from None
             if not isinstance(err, ServerUnavailableError):  # answered at once: wait a little
                 time.sleep(JOURNAL_RETRY_S)
 
