@@ -127,15 +127,7 @@ def with_noise(
     ``--noise-counts`` unless even ``MAX_COUNTS`` are too few (mu spanning more than about
     38.6), when mu must be rescaled."""
     try:
-        return RecordedSpectrum(
-            recorded.energy,
-            recorded.mu,
-            i0=noise_counts,
-            seed=seed,
-            signal=recorded.signal,
-            fluorescence_columns=recorded.fluorescence_columns,
-            fluorescent=recorded.fluorescent,
-        )
+        return recorded.replayed(noise_counts, seed)
     except ValueError as err:  # a recording read already: only too few counts are refused
         if _countable(recorded):
             raise InvalidParameterError(

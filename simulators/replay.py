@@ -659,6 +659,23 @@ class RecordedSpectrum(Simulator):
             fluorescent=recording.fluorescent,
         )
 
+    def replayed(self, i0: float | None, seed: int | None) -> "RecordedSpectrum":
+        """The same recording replayed with ``i0`` incident counts per point (None:
+        noise-free) and noise seeded with ``seed``.
+
+        Raises:
+            ValueError: as the constructor, e.g. too few counts for this mu.
+        """
+        return RecordedSpectrum(
+            self.energy,
+            self.mu,
+            i0=i0,
+            seed=seed,
+            signal=self.signal,
+            fluorescence_columns=self.fluorescence_columns,
+            fluorescent=self.fluorescent,
+        )
+
     def _evaluate_true(self, e: np.ndarray) -> np.ndarray:
         return self._interpolant(e)
 
