@@ -648,16 +648,7 @@ class RecordedSpectrum(Simulator):
             fluorescence: a fluorescence column to replay over i0 as mu.
             column: a column to replay as mu as it is; not with ``fluorescence``.
         """
-        recording = _recording(path, fluorescence, column)
-        return cls(
-            recording.energy,
-            recording.mu,
-            i0=i0,
-            seed=seed,
-            signal=recording.signal,
-            fluorescence_columns=recording.fluorescence_columns,
-            fluorescent=recording.fluorescent,
-        )
+        return cls._replay(_recording(path, fluorescence, column), i0, seed)
 
     def replayed(self, i0: float | None, seed: int | None) -> "RecordedSpectrum":
         """The same recording replayed with ``i0`` incident counts per point (None:
@@ -666,14 +657,21 @@ class RecordedSpectrum(Simulator):
         Raises:
             ValueError: as the constructor, e.g. too few counts for this mu.
         """
-        return RecordedSpectrum(
-            self.energy,
-            self.mu,
+        return self._replay(self, i0, seed)
+
+    @classmethod
+    def _replay(
+        cls, recording: "Recording | RecordedSpectrum", i0: float | None, seed: int | None
+    ) -> "RecordedSpectrum":
+        """A replay of ``recording`` (read from a file, or a replay's) with ``i0``, ``seed``."""
+        return cls(
+            recording.energy,
+            recording.mu,
             i0=i0,
             seed=seed,
-            signal=self.signal,
-            fluorescence_columns=self.fluorescence_columns,
-            fluorescent=self.fluorescent,
+            signal=recording.signal,
+            fluorescence_columns=recording.fluorescence_columns,
+            fluorescent=recording.fluorescent,
         )
 
     def _evaluate_true(self, e: np.ndarray) -> np.ndarray:
