@@ -231,18 +231,24 @@ def _believer_batch(model, candidates, pending, q, acquisition_of):
 
 
 def posterior_is_flat(model, candidates) -> bool:
-    """Whether the posterior std at every candidate (m, d) is within ``FLAT_STD`` of the
-    largest: the GP prefers none.
+    """Whether the GP sees no signal over the candidates (m, d): its posterior mean spans
+    under ``FLAT_STD`` of the data's spread (a ``fit_recipe_gp`` model sees the objective
+    over its spread), and its std is under that too and within ``FLAT_STD`` of its largest.
 
-    A GP that finds no signal (its output scale collapsed: every value read as noise) has
-    a std flat to 1e-7 and acquisition values in near-ties, whose argmax piled 41 of 60
-    points of a 2-D map (UCB) within 0.1 um of one spot; Thompson draws and local
-    penalisation put picks 0.01-0.02 apart. ``select_batch`` fills the space instead.
+    A GP that reads every value as noise (its output scale collapsed) has such a posterior,
+    and acquisition values in near-ties, whose argmax piled 41 of 60 points of a 2-D map
+    (UCB) within 0.1 um of one spot; Thompson draws and local penalisation put picks
+    0.01-0.02 apart. ``select_batch`` fills the space instead. A flat std alone is no sign:
+    noise-free data leave it at its floor everywhere, with a mean that knows where to go.
     """
     candidates = torch.as_tensor(candidates, dtype=DTYPE)
-    with torch.no_grad():
-        std = model.posterior(candidates[:, None, :]).variance.clamp_min(0).sqrt().reshape(-1)
-    return bool(std.min() >= std.max() * (1 - FLAT_STD))
+    with torch.no_grad(), warnings.catch_warnings():
+        warnings.simplefilter("ignore", NumericalWarning)  # variances rounded up to 0: flat
+        posterior = model.posterior(candidates[:, None, :])
+        mean = posterior.mean.reshape(-1)
+        std = posterior.variance.clamp_min(0).sqrt().reshape(-1)
+    flat_std = std.max() < FLAT_STD and std.min() >= std.max() * (1 - FLAT_STD)
+    return bool(flat_std and mean.max() - mean.min() < FLAT_STD)
 
 
 def _fill_space(candidates, taken, q, one_hot) -> tuple[list[int], list[float]]:
@@ -440,9 +446,10 @@ def select_batch(
     with seeded_torch(seed), warnings.catch_warnings():
         # joint posteriors over near-duplicate candidates need diagonal jitter; that is fine
         warnings.simplefilter("ignore", NumericalWarning)
-        if posterior_is_flat(model, arrays["candidates"]):
-            taken = torch.cat([arrays["train_x"], arrays["pending"]])
-            return _fill_space(arrays["candidates"], taken, q, _one_hot_columns(model))
-        return BATCH_METHODS[method](
+        picks = BATCH_METHODS[method](
             model, arrays["candidates"], arrays["train_x"], arrays["pending"], q, seed
         )
+        if posterior_is_flat(model, arrays["candidates"]):  # after: its caches are the method's
+            taken = torch.cat([arrays["train_x"], arrays["pending"]])
+            return _fill_space(arrays["candidates"], taken, q, _one_hot_columns(model))
+        return picks
