@@ -643,19 +643,22 @@ def refine_peaks(
         result = _fit(model, x0, lower, upper, basin_hopping, seed)
         params = model.peak_params(result.x)
         area, _ = peak_areas(params)
-        keep = (area >= MIN_AREA_FRACTION * area.sum()) | _clear(e, y / scale, params)
+        keep = area >= MIN_AREA_FRACTION * area.sum()
+        if not keep.all():
+            keep |= _clear(e, y, params[:, 2] * scale, params[:, 0])
         if attempt == 1 or keep.all():
             break
         starts, background = params[keep], result.x[-4:]
     return _result(e, y, scale, model, result)
 
 
-def _clear(e: np.ndarray, y: np.ndarray, params: np.ndarray) -> np.ndarray:
-    """Whether each peak of ``params`` (P, 5) stands ``CLEAR_HEIGHT_SIGMAS`` noise standard
-    deviations (``noise_profile`` of ``y`` (m,), at its centre on the axis ``e`` (m,)) high:
+def _clear(e: np.ndarray, y: np.ndarray, height: np.ndarray, center: np.ndarray) -> np.ndarray:
+    """Whether each peak, of ``height`` (P,) in counts at ``center`` (P,) eV, stands
+    ``CLEAR_HEIGHT_SIGMAS`` noise standard deviations (``noise_profile`` of the counts ``y``
+    (m,) at the centre on the axis ``e`` (m,); the profile the fit statistics read) high:
     (P,). A minor line of 0.8 % of the area, 25 sigma high, was dropped as small."""
-    at = np.clip(np.searchsorted(e, params[:, 0]), 0, e.size - 1)
-    return params[:, 2] >= CLEAR_HEIGHT_SIGMAS * noise_profile(y)[at]
+    at = np.clip(np.searchsorted(e, center), 0, e.size - 1)
+    return height >= CLEAR_HEIGHT_SIGMAS * noise_profile(y)[at]
 
 
 def refine_doublets(
