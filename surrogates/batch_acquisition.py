@@ -446,10 +446,9 @@ def select_batch(
     with seeded_torch(seed), warnings.catch_warnings():
         # joint posteriors over near-duplicate candidates need diagonal jitter; that is fine
         warnings.simplefilter("ignore", NumericalWarning)
-        picks = BATCH_METHODS[method](
-            model, arrays["candidates"], arrays["train_x"], arrays["pending"], q, seed
-        )
-        if posterior_is_flat(model, arrays["candidates"]):  # after: its caches are the method's
+        if posterior_is_flat(model, arrays["candidates"]):  # the method's picks would be ties
             taken = torch.cat([arrays["train_x"], arrays["pending"]])
             return _fill_space(arrays["candidates"], taken, q, _one_hot_columns(model))
-        return picks
+        return BATCH_METHODS[method](
+            model, arrays["candidates"], arrays["train_x"], arrays["pending"], q, seed
+        )
