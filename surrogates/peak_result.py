@@ -98,12 +98,17 @@ def noise_grows_with_counts(counts: np.ndarray) -> bool:
     y = np.asarray(counts, dtype=float)
     if y.size < 5:
         return False
-    level = np.maximum(np.convolve(y, np.ones(5) / 5, mode="valid"), 1.0)
+    level = np.maximum(_levels(y), 1.0)
     profile = noise_profile(y)
     if profile.min() <= 0:  # no noise (constant or noise-free counts): nothing grows
         return False
     rise = np.log(profile.max() / profile.min())
     return bool(rise > 0 and rise >= COUNTS_RISE * 0.5 * np.log(level.max() / level.min()))
+
+
+def _levels(y: np.ndarray) -> np.ndarray:
+    """The mean of ``y`` (m,) over the 5 points around each: (m - 4,)."""
+    return np.convolve(y, np.ones(5) / 5, mode="valid")
 
 
 @functools.lru_cache(maxsize=PROFILES_KEPT)
@@ -118,7 +123,7 @@ def _fit_noise_profile(y: np.ndarray) -> np.ndarray:
     flat = np.full(y.size, estimate_noise(y))
     if y.size < 5 * PROFILE_BINS:
         return flat
-    level = np.maximum(np.convolve(y, np.ones(5) / 5, mode="valid"), 0.0)  # (m - 4,)
+    level = np.maximum(_levels(y), 0.0)
     fourth = np.diff(y, 4)  # as ``level``: of the 5 points around each
     size = level.size // PROFILE_BINS  # equal groups; the lowest few points left out
     groups = np.argsort(level, kind="stable")[-size * PROFILE_BINS :].reshape(PROFILE_BINS, -1)
