@@ -59,8 +59,9 @@ UCB_BETA = 2.0
 MAX_BASELINE = 32
 #: Posterior draws that rank the baseline (as botorch's pruning draws).
 BASELINE_DRAWS = 2048
-#: A posterior std within this fraction of its largest at every candidate is flat: the GP
-#: prefers none (``posterior_is_flat``; ``EnergyScan._most_uncertain`` over its energies).
+#: A posterior that varies by less than this over the candidates is flat: the GP prefers
+#: none (``posterior_is_flat``, in units of the data's spread; ``EnergyScan._most_uncertain``
+#: reads it as a fraction of the largest std over its energies).
 FLAT_STD = 1e-3
 
 
@@ -231,15 +232,16 @@ def _believer_batch(model, candidates, pending, q, acquisition_of):
 
 
 def posterior_is_flat(model, candidates) -> bool:
-    """Whether the GP sees no signal over the candidates (m, d): its posterior mean spans
-    under ``FLAT_STD`` of the data's spread (a ``fit_recipe_gp`` model sees the objective
-    over its spread), and its std is under that too and within ``FLAT_STD`` of its largest.
+    """Whether the GP sees no signal over the candidates (m, d): its posterior mean and its
+    std each vary by under ``FLAT_STD`` of the data's spread over them (a ``fit_recipe_gp``
+    model sees the objective over its spread), so every acquisition's scores tie.
 
-    A GP that reads every value as noise (its output scale collapsed) has such a posterior,
-    and acquisition values in near-ties, whose argmax piled 41 of 60 points of a 2-D map
-    (UCB) within 0.1 um of one spot; Thompson draws and local penalisation put picks
-    0.01-0.02 apart. ``select_batch`` fills the space instead. A flat std alone is no sign:
-    noise-free data leave it at its floor everywhere, with a mean that knows where to go.
+    A GP that reads every value as noise (its output scale collapsed) has such a posterior:
+    on a map whose design missed its particle the ties piled 41 of 60 points (UCB) within
+    0.1 um of one spot, and where every value was 0 (the std 1.4e-3 everywhere, varying by
+    2e-6) 11 of 36 on one corner; Thompson draws and local penalisation put picks 0.01-0.02
+    apart. ``select_batch`` fills the space instead. A flat std alone is no sign: noise-free
+    data leave it at its floor everywhere, with a mean that knows where to go.
     """
     candidates = torch.as_tensor(candidates, dtype=DTYPE)
     with torch.no_grad(), warnings.catch_warnings():
@@ -247,8 +249,7 @@ def posterior_is_flat(model, candidates) -> bool:
         posterior = model.posterior(candidates[:, None, :])
         mean = posterior.mean.reshape(-1)
         std = posterior.variance.clamp_min(0).sqrt().reshape(-1)
-    flat_std = std.max() < FLAT_STD and std.min() >= std.max() * (1 - FLAT_STD)
-    return bool(flat_std and mean.max() - mean.min() < FLAT_STD)
+    return bool(mean.max() - mean.min() < FLAT_STD and std.max() - std.min() < FLAT_STD)
 
 
 def _fill_space(candidates, taken, q, one_hot) -> tuple[list[int], list[float]]:

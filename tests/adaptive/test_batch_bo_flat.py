@@ -36,3 +36,22 @@ def test_a_flat_gp_fills_the_map_and_the_reasons_say_why(method):
     assert all(s.reason.startswith("farthest-recipe pick") for s in batch)
     assert all(f"so {method} is not used" in s.reason for s in batch)
     assert all(s.acquisition > 0.1 for s in batch)  # a distance in the unit square
+
+
+def test_a_map_of_zeros_is_filled_not_measured_again_on_a_corner():
+    # every value 0: the std is 1.4e-3 everywhere, varying by 2e-6 (not within 1e-3 of its
+    # largest relatively); ucb's near-ties put 11 of 36 picks on one corner, measured again
+    strategy = BatchBO(SPACE, q=4, batch_method="ucb", n_initial=12, minimize=False, seed=0)
+    measured = []
+    for _ in range(6):
+        batch = strategy.suggest(4 if measured else 12)
+        measured += [s.point for s in batch]
+        strategy.observe(
+            [
+                Observation(point=s.point, value=0.0, time=len(measured) + i)
+                for i, s in enumerate(batch)
+            ]
+        )
+    xy = np.array([[p["x"], p["y"]] for p in measured])
+    assert pdist(xy).min() > 0.5  # 10 um maps: no spot measured twice
+    assert all(s.reason.startswith("farthest-recipe pick") for s in batch)
