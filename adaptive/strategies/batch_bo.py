@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import math
 from collections.abc import Mapping, Sequence
@@ -14,7 +15,12 @@ import numpy as np
 from adaptive.arrays import ascending_steps, check_bool, check_int, is_finite_real, is_int
 from adaptive.designs import DESIGNS, MAX_DRAWS, MAX_POINTS, collect_feasible
 from adaptive.errors import InvalidParameterError, OutOfSpaceError
-from adaptive.objectives import SpectrumObjective, reduce_replicates, reduce_spectra
+from adaptive.objectives import (
+    OBJECTIVE_SHAPE,
+    SpectrumObjective,
+    reduce_replicates,
+    reduce_spectra,
+)
 from adaptive.records import Observation, Spectrum, Suggestion
 from adaptive.space import READBACK_TOLERANCE, Space, jitters
 from adaptive.strategy import check_state, observation_list
@@ -117,7 +123,7 @@ class BatchBO:
         net_after: recipes with spectra before the network proposes, at least 3
             (default ``n_initial + q``: the design and one GP round).
         net_accuracy: stop once the network, trained on every earlier round,
-            predicts the newest round's spectra with R^2 at least this (a number).
+            predicts the newest round's spectra with R^2 at least this (in (0, 1], e.g. 0.9).
         net_members: networks in the spectrum ensemble, at least 1.
         objective: the campaign's spectrum objective (given by the campaign); the
             network's predicted spectra are scored with it, and spectra are kept on
@@ -172,9 +178,17 @@ class BatchBO:
             check_int("n_candidates", n_candidates, q, MAX_CANDIDATES, why)
         _check_fraction("widen_fraction", widen_fraction)
         _check_fraction("stable_tolerance", stable_tolerance)
-        for name, value in (("target_value", target_value), ("net_accuracy", net_accuracy)):
-            if value is not None and not is_finite_real(value):
-                raise InvalidParameterError(f"{name}={value!r} must be a finite number or null")
+        if target_value is not None and not is_finite_real(target_value):
+            raise InvalidParameterError(
+                f"target_value={target_value!r} must be a finite number or null"
+            )
+        if net_accuracy is not None and not (
+            is_finite_real(net_accuracy) and 0 < net_accuracy <= 1
+        ):
+            raise InvalidParameterError(
+                f"net_accuracy={net_accuracy!r} must be in (0, 1] or null: it is the R^2 of the "
+                "network's predictions of the newest round's spectra (e.g. 0.9), not a percentage"
+            )
         if stable_rounds is not None:
             check_int("stable_rounds", stable_rounds, 1)
         if net_after is not None:
@@ -190,9 +204,12 @@ class BatchBO:
                 "build one with SpectrumObjective.from_dict(config)"
             )
         if objective is None and (model != "gp" or net_accuracy is not None):
+            given = [f"model={model!r}"] if model != "gp" else []
+            given += [] if net_accuracy is None else [f"net_accuracy={net_accuracy!r}"]
             raise InvalidParameterError(
-                f"model={model!r} / net_accuracy need spectra scored by an objective: create "
-                "the campaign with objective=SpectrumObjective(...).to_dict()"
+                f"{' with '.join(given)} needs spectra scored by an objective: create the "
+                f"campaign with an objective, {OBJECTIVE_SHAPE} (in Python "
+                "SpectrumObjective(...).to_dict())"
             )
         if objective is not None and not minimize:
             raise InvalidParameterError(
@@ -526,9 +543,11 @@ class BatchBO:
     ) -> list[Suggestion]:
         """Up to ``n`` new recipes (default ``q``), none equal to a ``pending`` or ``failed``
         one; from a pool, what is left of it. Until two recipes are measured the model
-        cannot fit, so only what is left of the initial design (possibly nothing: the
-        pending recipes fill the rest). A failed design recipe does not count as part of
-        the design: it is replaced (see ``_initial``), so failures cannot stall the design."""
+        cannot fit, so only the initial design: none once the measured and pending recipes
+        fill it (the pending ones are waited on), else ``n``: what is left of it, topped up
+        with more design recipes (a driver's own recipe counts toward ``n_initial`` but is
+        not a design point). A failed design recipe does not count as part of the design:
+        it is replaced (see ``_initial``), so failures cannot stall the design."""
         n = self.q if n is None else n
         if not is_int(n) or not 1 <= n <= MAX_BATCH:
             raise InvalidParameterError(f"n={n!r}: ask for 1 to {MAX_BATCH} recipes (an integer)")
@@ -537,6 +556,9 @@ class BatchBO:
         design: list[Suggestion] = []
         if len(taken) < self.n_initial:
             design = self._initial(min(n, self.n_initial - len(taken)), taken | lost, len(lost))
+            if len(design) < n and len(self._values) < 2:  # the model cannot fill the rest
+                with contextlib.suppress(InvalidParameterError):  # a lattice too small for it
+                    design = self._initial(n, taken | lost, len(lost) + n - len(design))
             taken |= {self._key(s.point) for s in design}
         taken |= lost
         pending = [*pending, *failed]
@@ -587,10 +609,11 @@ class BatchBO:
                 hit[np.argmin(np.where(near, gap.max(axis=1), np.inf))] = True
         return hit
 
-    def _initial(self, n: int, taken: set, n_lost: int) -> list[Suggestion]:
-        """``n`` recipes of the initial design not in ``taken``: from a pool, random picks;
-        else the design's points, then (replacing ``n_lost`` failed recipes) those of a
-        second design of ``n_lost`` points, seeded by the seed and ``n_lost``."""
+    def _initial(self, n: int, taken: set, n_extra: int) -> list[Suggestion]:
+        """``n`` distinct recipes of the initial design not in ``taken``: from a pool, random
+        picks; else the design's points, then (replacing ``n_extra`` failed recipes, or
+        topping up a short batch; see ``suggest``) those of a second design of ``n_extra``
+        points, seeded by the seed and ``n_extra``."""
         if self.pool is not None:
             free = self._free(taken)
             rng = np.random.default_rng(self.seed)
@@ -600,13 +623,14 @@ class BatchBO:
                 for i in picks
             ]
         design = self._design()
-        if n_lost:
+        if n_extra:
             make = DESIGNS[self.initial_design]
-            more = min(n_lost, MAX_POINTS)
-            design += make(self._box_space(), more, np.random.default_rng([self.seed, n_lost]))
+            more = min(n_extra, MAX_POINTS)
+            design += make(self._box_space(), more, np.random.default_rng([self.seed, n_extra]))
         design = [self.space.validate(p) for p in design]
         hit = self._is_taken(design, taken)
-        free = [p for p, h in zip(design, hit, strict=True) if not h][:n]
+        free = list({self._key(p): p for p, h in zip(design, hit, strict=True) if not h}.values())
+        free = free[:n]
         label = f"initial {self.initial_design} design"
         return [Suggestion(p, f"{self.name}:design", None, label) for p in free]
 
@@ -730,7 +754,11 @@ class BatchBO:
         if self.model_kind != "gp" and len(self._spectra) >= self.net_after:
             alternate = len(self._values) % 2  # mix with n = 1: every other pick
             n_net = n if self.model_kind == "net" else (n // 2 if n > 1 else alternate)
-        _check_greedy_batch(self.batch_method, f"this request (n={n})", n - n_net)
+        request = (
+            "this request (the n asked, capped by what is left of max_observations if the "
+            "campaign sets it, less the initial design's recipes and the network's picks)"
+        )
+        _check_greedy_batch(self.batch_method, request, n - n_net)
         note = self._widen()
         out = self._gp_batch(n - n_net, taken, pending, note) if n_net < n else []
         if n_net:

@@ -103,8 +103,8 @@ def test_network_batches_beat_the_design():
 
 
 def test_network_accuracy_on_the_newest_batch_stops_the_campaign():
-    lenient = strategy(net_accuracy=-1e9)
-    strict = strategy(net_accuracy=2.0)
+    lenient = strategy(net_accuracy=0.01)
+    strict = strategy(net_accuracy=1.0)
     for s in (lenient, strict):
         observe(s, s.suggest(12))
         assert s.stop_reason() is None  # one round: nothing to test the network on yet
