@@ -5,8 +5,10 @@ from __future__ import annotations
 import json
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
-from typing import Any
+from operator import attrgetter
+from typing import Any, NamedTuple
 
 from adaptive.analysis import Analysis, pin_weights
 from adaptive.arrays import check_bool, is_finite_real, is_int
@@ -118,37 +120,94 @@ def _check_new_space(space: Space, strategy: Strategy) -> None:
         raise InvalidParameterError(undrawable)
 
 
-#: The strategies that start from ``n_initial`` fixed points: the observations past them
-#: that ``max_observations`` must allow, the least ``n_initial`` the strategy takes, what
-#: the points are, and what stopping too soon loses.
+class StartingPoints(NamedTuple):
+    """The fixed points a strategy starts from, measured before anything else.
+
+    Attributes:
+        count: how many there are, of the strategy.
+        what: what they are, after the strategy's name in the message (``{n}``: count).
+        fewer: what makes fewer (``{n}``: the most that fit), for the message.
+        floor: the least ``{n}`` that ``fewer`` takes.
+        past: the observations past them that ``max_observations`` must allow.
+        loss: what stopping too soon loses.
+    """
+
+    count: Callable[[Any], int]
+    what: str
+    fewer: str
+    floor: int
+    past: int
+    loss: str
+
+
+def _scan_length(scan: Any) -> int:
+    """How many energies a grid or conventional scan measures (its ``positions()``)."""
+    return len(scan.positions())
+
+
+#: What stopping inside a scan measured from low to high loses.
+LOW_END_ONLY = "stop inside it, with only the low end measured"
+#: The strategies that start from fixed points: an energy_scan's grid and batch_bo's
+#: initial design (``n_initial``), and the whole of a grid or conventional scan.
 STARTING_POINTS = {
-    "energy_scan": (0, 3, "a grid", "stop inside it, with only the low end measured"),
-    "batch_bo": (1, 2, "an initial design", "stop before its model proposes any batch"),
+    "energy_scan": StartingPoints(
+        attrgetter("n_initial"),
+        "starts from a grid of n_initial={n} points",
+        "the option n_initial={n} or less",
+        3,
+        0,
+        LOW_END_ONLY,
+    ),
+    "batch_bo": StartingPoints(
+        attrgetter("n_initial"),
+        "starts from an initial design of n_initial={n} points",
+        "the option n_initial={n} or less",
+        2,
+        1,
+        "stop before its model proposes any batch",
+    ),
+    "grid": StartingPoints(
+        _scan_length,
+        "scans a grid of {n} points, low to high",
+        "the option n_points={n} or less",
+        2,
+        0,
+        LOW_END_ONLY,
+    ),
+    "conventional": StartingPoints(
+        _scan_length,
+        "scans {n} points, low to high (its pre-edge, XANES and k steps, times scale)",
+        "a larger scale or larger steps (fewer points)",
+        0,
+        0,
+        LOW_END_ONLY,
+    ),
 }
 
 
 def _check_starting_points(strategy: Strategy, goals: Goals) -> None:
-    """Refuse a strategy of ``STARTING_POINTS`` whose starting points (``n_initial``, given
-    or its default) leave its ``max_observations`` goal too few observations past them: an
-    energy_scan measures its grid from low to high, and batch_bo's model proposes only
-    after the design. ``max_observations`` counts readings, each replicate one, which the
-    campaign cannot foresee: the message says what a driver taking replicates needs."""
+    """Refuse a strategy of ``STARTING_POINTS`` whose starting points leave its
+    ``max_observations`` goal too few observations past them: an energy_scan measures its
+    grid, and a grid or conventional scan all its points, from low to high, and batch_bo's
+    model proposes only after the design. ``max_observations`` counts readings, each
+    replicate one, which the campaign cannot foresee: the message says what a driver taking
+    replicates needs."""
     limit = goals.max_observations
     if limit is None or strategy.name not in STARTING_POINTS:
         return
-    past, floor, points, loss = STARTING_POINTS[strategy.name]
-    n_initial = strategy.n_initial
-    if n_initial + past <= limit:
+    start = STARTING_POINTS[strategy.name]
+    n = start.count(strategy)
+    if n + start.past <= limit:
         return
-    smaller = f"the option n_initial={limit - past} or less, or " if limit - past >= floor else ""
-    than = "at least as many as" if past else "more than"
-    plus = f" + {past}" if past else ""
+    fits = limit - start.past
+    smaller = start.fewer.format(n=fits) + ", or " if fits >= start.floor else ""
+    than = "at least as many as" if start.past else "more than"
+    plus = f" + {start.past}" if start.past else ""
     raise InvalidParameterError(
-        f"{strategy.name} starts from {points} of n_initial={n_initial} points, {than} goals "
-        f"max_observations={limit}: the campaign would {loss}; pass "
-        f"{smaller}max_observations={n_initial + past} or more. max_observations counts "
-        "readings, each replicate one: for a driver measuring each point in replicates, "
-        f"pass max_observations={n_initial} x replicates{plus} or more"
+        f"{strategy.name} {start.what.format(n=n)}, {than} goals max_observations={limit}: "
+        f"the campaign would {start.loss}; pass {smaller}max_observations={n + start.past} or "
+        "more. max_observations counts readings, each replicate one: for a driver measuring "
+        f"each point in replicates, pass max_observations={n} x replicates{plus} or more"
     )
 
 
@@ -213,8 +272,9 @@ class Campaign:
         features are journaled with the observation and one of them may be the value.
         ``pending_ttl_s``: release pending suggestions not observed within this many
         seconds (see ``expire_pending``); None keeps them pending until released.
-        An energy_scan whose starting grid is larger than ``max_observations`` is refused, and
-        so are a batch_bo whose initial design leaves no observation to its model or whose
+        An energy_scan whose starting grid, or a grid or conventional scan whose points, are
+        more than ``max_observations`` is refused (see ``STARTING_POINTS``), and so are a
+        batch_bo whose initial design leaves no observation to its model or whose
         ``q`` is past its greedy ``batch_method``'s ``MAX_GREEDY_BATCH``, ``units``
         on a categorical dimension, and an equality constraint that no drawn point meets
         (over continuous dimensions without a step) unless a ``candidates`` pool meets it: a

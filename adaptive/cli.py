@@ -199,9 +199,15 @@ def _quit(line: str, code: int) -> NoReturn:
     os._exit(code)
 
 
+def _interrupt(signum: int, frame) -> NoReturn:
+    """A signal handler that stops the run as Ctrl-C does."""
+    raise KeyboardInterrupt
+
+
 def _run_campaign(simulate, args, **settings) -> int:
     """Run ``simulate`` into ``--out``, saying on stderr which campaign and journal it
-    made as soon as it has; on Ctrl-C, the ``KeyboardInterrupt`` names them."""
+    made as soon as it has; on Ctrl-C, or SIGTERM (``kill``, a batch system's stop) taken
+    as one while it runs, the ``KeyboardInterrupt`` names them."""
     _check_out_folder("--out", args.out)
     created: list[tuple[str, Path]] = []
 
@@ -209,6 +215,7 @@ def _run_campaign(simulate, args, **settings) -> int:
         created.append((campaign_id, journal))
         print(f"campaign {campaign_id}, journal {journal}", file=sys.stderr, flush=True)
 
+    previous = signal.signal(signal.SIGTERM, _interrupt)
     try:
         summary = simulate(
             Path(args.out), seed=args.seed, bind=args.bind, on_created=announce, **settings
@@ -224,6 +231,8 @@ def _run_campaign(simulate, args, **settings) -> int:
             raise
         held = str(err).partition("; ")[0]
         raise JournalError(f"{held}; stop that server, or pass another --out") from None
+    finally:
+        signal.signal(signal.SIGTERM, previous)
     print(json.dumps(summary, indent=2))
     return 0
 

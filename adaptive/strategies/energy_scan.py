@@ -21,6 +21,9 @@ MAX_INITIAL = 1000
 DEFAULT_INITIAL = 12
 #: How the GP's noise is set: held at the readings' uncertainties, or learned.
 NOISE_MODELS = ("reported", "learned")
+#: Below this many eV no absorption edge scan ends (the softest X-ray edges lie from
+#: ~50 eV up): a space ending lower, given to ``edge_prior``, is in keV (8.779 to 9.979).
+LOWEST_SCAN_EV = 30.0
 
 
 def _step_at(energy: np.ndarray, values: np.ndarray, at: int) -> float:
@@ -145,6 +148,20 @@ class EnergyScan(Scan):
         self._ahead: tuple[int, WarpedGP] | None = None  # see predict
         self.last_max_std: float | None = None
         self.last_change: float | None = None  # None until a second fit
+
+    def check_new(self) -> None:
+        """Refuse, for a new campaign only (see ``Strategy``), an ``edge_prior`` over a space
+        ending below ``LOWEST_SCAN_EV``: its numbers are keV, which the prior's eV would
+        read as a scan of one eV, placing the points badly."""
+        if self.edge_prior and self.high < LOWEST_SCAN_EV:
+            raise InvalidParameterError(
+                f"{self.name}: the energy dimension {self.dimension.name!r} spans "
+                f"[{self.low:g}, {self.high:g}], below {LOWEST_SCAN_EV:g} eV, where no "
+                "absorption edge scan lies: the numbers look like keV, but edge_prior's "
+                "k-space density and edge_width are in eV; give low and high in eV (x1000: "
+                f"{1000 * self.low:g} to {1000 * self.high:g}), or edge_prior=false for a "
+                "scan of no absorption edge"
+            )
 
     def _xafs_density(self, grid: np.ndarray, mean: np.ndarray) -> np.ndarray:
         """Prior point density (grid_size,): constant steps in k above the edge.
@@ -298,7 +315,8 @@ class EnergyScan(Scan):
         the fit re-learns the hyperparameters).
 
         Raises:
-            OutOfSpaceError: a point outside [low, high], where the GP would only clamp.
+            OutOfSpaceError: a point outside [low, high], where the GP would only clamp, by
+                more than ``READBACK_TOLERANCE`` of the range (see ``Scan._inside``).
         """
         points = self._inside(points)
         x, y = self.data()

@@ -10,7 +10,7 @@ import numpy as np
 from adaptive.arrays import as_positions, check_int
 from adaptive.errors import InvalidParameterError, OutOfSpaceError
 from adaptive.records import Observation, Suggestion
-from adaptive.space import Space
+from adaptive.space import READBACK_TOLERANCE, Space, jitters
 from adaptive.strategy import observation_list
 
 #: Positions closer than this fraction of the scan's range count as the same position.
@@ -61,18 +61,23 @@ class Scan:
             )
 
     def _inside(self, points) -> np.ndarray:
-        """``points`` as positions (m,) (see ``as_positions``), or an OutOfSpaceError naming
-        the first outside the scan."""
+        """``points`` as positions (m,) (see ``as_positions``), those at most
+        ``READBACK_TOLERANCE`` of the range past a bound moved onto it, as ``observation_put``
+        takes a readback (a replay's bound read from its file, 7032.000244 eV, and 7032.0
+        asked), or an OutOfSpaceError naming the first farther outside the scan."""
         points = as_positions("points", points)
-        outside = ~((points >= self.low) & (points <= self.high))
+        reach = READBACK_TOLERANCE * (self.high - self.low) if jitters(self.dimension) else 0.0
+        outside = ~((points >= self.low - reach) & (points <= self.high + reach))
         if outside.any():
             k = int(np.argmax(outside))
+            units = f" {self.dimension.units}".rstrip()
+            beyond = f" by more than the readback tolerance {reach:g}{units}" if reach else ""
             raise OutOfSpaceError(
                 f"point {k} ({self.dimension.name}={points.flat[k]}) lies outside the scan "
-                f"[{self.low}, {self.high}] {self.dimension.units}".rstrip()
-                + "; predict only inside it (the model does not extrapolate)"
+                f"[{self.low}, {self.high}]{units}{beyond}; predict only inside it (the model "
+                "does not extrapolate)"
             )
-        return points
+        return np.clip(points, self.low, self.high)
 
     @property
     def low(self) -> float:
@@ -185,7 +190,8 @@ class Scan:
         mean (m,) and None for the std.
 
         Raises:
-            OutOfSpaceError: a point outside [low, high].
+            OutOfSpaceError: a point outside [low, high] by more than ``READBACK_TOLERANCE``
+                of the range (see ``_inside``: one within is taken onto the bound).
         """
         points = self._inside(points)
         x, y = self.data()

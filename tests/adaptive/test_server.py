@@ -32,6 +32,14 @@ def grid_campaign(client, **params) -> str:
     return client.call("campaign_create", space=SPACE, strategy=grid, **params)["campaign_id"]
 
 
+def goal_campaign(client, max_observations: int) -> str:
+    """A random-scan campaign over ``SPACE`` with a ``max_observations`` goal (a grid of more
+    points is refused: it would stop inside its scan); its id."""
+    random = {"name": "random", "options": {"seed": 0}}
+    goals = {"max_observations": max_observations}
+    return client.call("campaign_create", space=SPACE, strategy=random, goals=goals)["campaign_id"]
+
+
 @pytest.fixture
 def campaign(client):
     return grid_campaign(client)
@@ -698,7 +706,7 @@ def test_text_with_an_unpaired_surrogate_gets_a_typed_reply(
 def test_a_put_naming_a_suggestion_never_made_gets_a_typed_error_and_is_not_journaled(
     server, client
 ):
-    campaign_id = grid_campaign(client, goals={"max_observations": 2})
+    campaign_id = goal_campaign(client, 2)
     made = client.call("suggestions_get", campaign_id=campaign_id, n=2)["suggestions"]
     energies = [s["point"]["energy"] for s in made]
     with pytest.raises(RemoteError, match="'bogus' was never made") as err:
@@ -713,7 +721,7 @@ def test_a_put_naming_a_suggestion_never_made_gets_a_typed_error_and_is_not_jour
 
 
 def test_the_put_that_meets_the_goal_replies_the_stop(client):
-    campaign = grid_campaign(client, goals={"max_observations": 2})
+    campaign = goal_campaign(client, 2)
     first = put(client, campaign, 7100.0, 1.0)
     assert (first["status"], first["stop_reason"]) == ("running", None)
     second = put(client, campaign, 7150.0, 1.0)
@@ -722,7 +730,7 @@ def test_the_put_that_meets_the_goal_replies_the_stop(client):
 
 
 def test_a_failed_measurement_is_put_keyed_unlearned_and_replays_the_same(server, client):
-    campaign_id = grid_campaign(client, goals={"max_observations": 2})
+    campaign_id = goal_campaign(client, 2)
     clogged, measured = client.call("suggestions_get", campaign_id=campaign_id, n=2)["suggestions"]
     failed = {"point": clogged["point"], "suggestion_id": clogged["id"], "failed": "clogged"}
     key = {"campaign_id": campaign_id, "client_id": "drv", "sequence": 1}
@@ -823,7 +831,7 @@ def test_a_restarted_server_logs_a_resume_as_the_journal_held_it_then_the_stop(t
     with Client(first.start(), timeout_s=10, retries=0) as client:
         try:
             a = grid_campaign(client)
-            b = grid_campaign(client, goals={"max_observations": 2})
+            b = goal_campaign(client, 2)
             put(client, a, 7100.0, 1.0)
             put(client, b, 7100.0, 1.0)
         finally:

@@ -210,7 +210,7 @@ def test_replicates_end_at_the_goal_with_no_reading_wasted(server, goal, suggest
         campaign = client.call(
             "campaign_create",
             space={"dimensions": [{"name": "energy", "low": low, "high": high}]},
-            strategy={"name": "grid", "options": {"n_points": 10}},
+            strategy={"name": "random", "options": {"seed": 0}},
             goals={"max_observations": goal},
         )["campaign_id"]
         run = run_driver(client, campaign, instrument, batch=3, replicates=2)
@@ -296,7 +296,7 @@ def test_a_driver_killed_after_the_put_that_met_the_goal_leaves_it_stopped(serve
         campaign = client.call(
             "campaign_create",
             space={"dimensions": [{"name": "energy", "low": low, "high": high}]},
-            strategy={"name": "grid", "options": {"n_points": 5}},
+            strategy={"name": "random", "options": {"seed": 0}},
             goals={"max_observations": 2},
         )["campaign_id"]
 

@@ -1,0 +1,151 @@
+"""A beamline scientist's review of the energy scans: scans longer than their
+max_observations goal, keV numbers under the eV edge prior, predictions at a replay's own
+end energy, SIGTERM in ``adaptive simulate``, and too few fluorescence counts."""
+
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from adaptive.campaign import Campaign
+from adaptive.errors import InvalidParameterError, OutOfSpaceError
+from adaptive.journal import Journal
+from adaptive.records import Observation
+from adaptive.simulate import xas_source
+from adaptive.space import Dimension, Space
+from adaptive.strategies import EnergyScan, UniformGrid
+
+REPO = Path(__file__).resolve().parents[2]
+CU_K = {"dimensions": [{"name": "energy", "low": 8779, "high": 9979, "units": "eV"}]}
+
+
+@pytest.fixture
+def journal(tmp_path):
+    kept = Journal(tmp_path / "j.sqlite")
+    yield kept
+    kept.close()
+
+
+@pytest.mark.parametrize(
+    ("strategy", "length", "fix"),
+    [
+        (
+            {"name": "conventional", "options": {"edge_energy": 8979}},
+            387,
+            "pass a larger scale or larger steps (fewer points), or max_observations=387 or more",
+        ),
+        (
+            {"name": "grid", "options": {"n_points": 100}},
+            100,
+            "pass the option n_points=50 or less, or max_observations=100 or more",
+        ),
+    ],
+    ids=["conventional", "grid"],
+)
+def test_a_scan_longer_than_max_observations_is_refused_at_creation(journal, strategy, length, fix):
+    """conventional measured 50 points, all pre-edge, and stopped "reached
+    max_observations=50"; a grid of 100 measured its low half."""
+    with pytest.raises(InvalidParameterError, match="would stop inside it") as err:
+        Campaign.create(journal, CU_K, strategy, goals={"max_observations": 50})
+    assert f"{strategy['name']} scans " in str(err.value)
+    assert f"{length} points" in str(err.value) and fix in str(err.value)
+    assert journal.campaign_ids() == []
+    Campaign.create(journal, CU_K, strategy, goals={"max_observations": length})
+
+
+def test_an_energy_space_in_kev_numbers_is_refused_under_the_edge_prior(journal):
+    kev = {"dimensions": [{"name": "energy", "low": 8.779, "high": 9.979}]}
+    with pytest.raises(InvalidParameterError, match="look like keV") as err:
+        Campaign.create(journal, kev, {"name": "energy_scan"})
+    assert "give low and high in eV (x1000: 8779 to 9979)" in str(err.value)
+    assert journal.campaign_ids() == []
+    Campaign.create(journal, kev, {"name": "energy_scan", "options": {"edge_prior": False}})
+    soft = {"dimensions": [{"name": "energy", "low": 40.0, "high": 90.0, "units": "eV"}]}
+    Campaign.create(journal, soft, {"name": "energy_scan"})  # a Li K edge scan, 55 eV
+
+
+#: The Fe replay's range, read from its file (fexanes_a.001).
+LOW, HIGH = 7032.000244, 7355.788689
+
+
+def _measured_replay(strategy_class, **options):
+    """A scan of the Fe replay's range, measured at 8 energies."""
+    scan = strategy_class(Space((Dimension("energy", low=LOW, high=HIGH, units="eV"),)), **options)
+    for t, energy in enumerate(np.linspace(LOW, HIGH, 8)):
+        value = float(np.tanh((energy - 7120.0) / 5.0))
+        scan.observe([Observation({"energy": energy}, value=value, time=float(t))])
+    return scan
+
+
+@pytest.mark.parametrize(
+    ("strategy_class", "options"), [(EnergyScan, {"n_initial": 5}), (UniformGrid, {})]
+)
+def test_a_prediction_at_the_replays_end_energy_is_taken_onto_the_bound(strategy_class, options):
+    """model_predict refused 7032.0, the first energy of the file as typed, while
+    observation_put takes it onto the bound, within READBACK_TOLERANCE of the range."""
+    scan = _measured_replay(strategy_class, **options)
+    ends = scan.predict(np.array([LOW, HIGH]))[0]
+    assert scan.predict(np.array([7032.0, 7355.9]))[0] == pytest.approx(ends)
+    # farther than READBACK_TOLERANCE (1e-3 of the 324 eV range) stays refused
+    with pytest.raises(OutOfSpaceError, match=r"point 1 .* by more than the readback tolerance"):
+        scan.predict(np.array([7100.0, 7031.6]))
+
+
+def _adaptive(*argv, **popen) -> subprocess.Popen:
+    """This checkout's ``adaptive`` command in a subprocess."""
+    env = {**os.environ, "PYTHONPATH": str(REPO), "OPENBLAS_NUM_THREADS": "1"}
+    command = [sys.executable, "-m", "adaptive.cli", *map(str, argv)]
+    return subprocess.Popen(command, env=env, text=True, **popen)
+
+
+def test_sigterm_in_simulate_names_the_campaign_as_ctrl_c_does(tmp_path):
+    err = tmp_path / "err.txt"
+    with err.open("w") as sink:
+        run = _adaptive(
+            *("simulate", "xas", "--noise-counts", 100, "--max-points", 1000),
+            *("--out", tmp_path / "out"),
+            stdout=subprocess.DEVNULL,
+            stderr=sink,
+        )
+        try:
+            deadline = time.monotonic() + 60
+            while not re.search(r"\b\d+/1000\b", err.read_text()):
+                assert time.monotonic() < deadline, err.read_text()
+                time.sleep(0.1)
+            run.send_signal(signal.SIGTERM)
+            assert run.wait(timeout=30) == 130
+        finally:
+            run.kill()
+    text = err.read_text()
+    campaign_id, journal = re.search(r"^campaign (\w+), journal (\S+)$", text, re.M).groups()
+    assert "Traceback" not in text
+    assert text.splitlines()[-1].startswith(
+        f"interrupted: the run stopped; campaign {campaign_id} is still running, and what it "
+        f"measured is journaled in {journal}"
+    )
+
+
+@pytest.mark.parametrize("counts", [1, 0.5])
+def test_too_few_fluorescence_counts_are_refused_as_transmission_counts_are(tmp_path, counts):
+    """A fluorescence replay's --noise-counts are the counts at its highest mu."""
+    energy = np.linspace(8900.0, 9100.0, 60)
+    mu = 1 / (1 + np.exp(-(energy - 9000.0) / 5))
+    rows = "".join(f"{e} 2000 {2000 * m}\n" for e, m in zip(energy, mu, strict=True))
+    path = tmp_path / "fluo.xdi"
+    path.write_text(
+        "# XDI/1.0\n# Column.1: energy eV\n# Column.2: i0\n# Column.3: Sum_Fe_Ka\n#----\n" + rows
+    )
+    with pytest.raises(InvalidParameterError) as err:
+        xas_source(str(path), counts, 0, fluorescence="Sum_Fe_Ka")
+    assert str(err.value).startswith(f"--noise-counts {counts:g} is too few for --source {path}")
+    assert "under 10 fluorescence counts" in str(err.value)
+    assert str(err.value).endswith(
+        "raise i0 to at least 10); pass a larger --noise-counts, or 0 for noise-free"
+    )
+    assert xas_source(str(path), 10, 0, fluorescence="Sum_Fe_Ka").i0 == 10
