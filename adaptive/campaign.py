@@ -828,7 +828,7 @@ class Campaign:
             if self.objective is not None:
                 step = f"{self.objective.measure} objective"
                 self.objective.check_units(spectrum.x_units, spectrum.y_units)
-                value = self.objective(*spectrum.ascending())
+                value = self.objective(spectrum.x, spectrum.y)  # sorts, naming points as sent
                 value_from = self.objective.measure
         except Exception as err:  # a fit that raised is a failed analysis too
             kind = "analysis_failed"

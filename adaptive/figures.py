@@ -11,6 +11,7 @@ import os
 import sys
 import textwrap
 from collections.abc import Sequence
+from itertools import cycle
 from pathlib import Path
 
 import numpy as np
@@ -30,6 +31,18 @@ TOP_ELEMENTS = 10
 GAP_STEPS = 5
 #: Positive counts spanning more than this factor are drawn on a log axis.
 LOG_SPAN = 100
+#: Positive losses spanning more than this factor (a decade) are drawn on a log axis.
+LOSS_LOG_SPAN = 10
+#: Marker and colour of the recipes of each proposal source (``campaign_insights``'
+#: ``values_by_source``).
+SOURCE_STYLES = {
+    "design": ("o", "0.5"),
+    "gp": ("o", "C0"),
+    "net": ("^", "C2"),
+    "driver": ("s", "C1"),
+}
+#: Colours, in turn, of the sources not in ``SOURCE_STYLES``.
+OTHER_SOURCE_COLOURS = ("C4", "C5", "C6", "C8", "C9")
 
 
 def plot_scan(
@@ -73,26 +86,37 @@ def plot_scan(
     return save_figure(fig, path)
 
 
-def plot_rounds(path: str | Path, rounds: list[dict], values_by_round: list[np.ndarray]) -> Path:
-    """Objective of every recipe per round (dots), median and best so far (lines).
+def plot_rounds(path: str | Path, rounds: list[dict]) -> Path:
+    """Objective of every recipe per round (dots, marked by the source that proposed it),
+    median and best so far (lines); on a log axis when every loss is positive and they
+    span more than ``LOSS_LOG_SPAN``, so that the best loss's late gains still show.
 
     Args:
         path: the PNG to write.
-        rounds: one dict per round with ``"round"``, ``"median"`` and ``"best_so_far"``
-            (the ``"rounds"`` of ``adaptive.insights``).
-        values_by_round: R arrays, the r-th (n_r,) holding the objective of the n_r recipes
-            of round r, dotted at x = r.
+        rounds: one dict per round with ``"round"``, ``"median"``, ``"best_so_far"`` and
+            ``"values_by_source"`` ({source: (n_s,) objectives}, sources such as "design",
+            "gp", "net", "driver"), as the ``"rounds"`` of ``adaptive.insights`` give them.
     """
+    dots: dict[str, tuple[list, list]] = {}  # source -> x and y of its recipes
+    for r in rounds:
+        by_source = r["values_by_source"]
+        n = sum(len(values) for values in by_source.values())
+        jitter = iter(np.random.default_rng(r["round"]).uniform(-0.15, 0.15, n))
+        for source, values in by_source.items():
+            xs, ys = dots.setdefault(source, ([], []))
+            xs.extend(r["round"] + next(jitter) for _ in values)
+            ys.extend(float(v) for v in values)
     fig = Figure(figsize=(8, 4.5))
     ax = fig.subplots()
-    for r, values in enumerate(values_by_round):
-        jitter = np.random.default_rng(r).uniform(-0.15, 0.15, len(values))
-        ax.plot(r + jitter, values, "o", ms=4, color="C0", alpha=0.6)
+    other_colours = cycle(OTHER_SOURCE_COLOURS)
+    for source, (xs, ys) in dots.items():
+        marker, colour = SOURCE_STYLES.get(source) or ("o", next(other_colours))
+        ax.plot(xs, ys, marker, ms=4, color=colour, alpha=0.7, label=source)
     ax.plot(
         [r["round"] for r in rounds],
         [r["median"] for r in rounds],
         "-D",  # a marker, so a single round shows too
-        color="C0",
+        color="k",
         label="median of round",
     )
     ax.plot(
@@ -105,7 +129,12 @@ def plot_rounds(path: str | Path, rounds: list[dict], values_by_round: list[np.n
     ax.set_xlabel("round (0 = initial design)")
     _round_axis(ax, [r["round"] for r in rounds])
     ax.set_ylabel("loss")
-    ax.legend()
+    losses = [y for _, ys in dots.values() for y in ys]
+    losses += [r[key] for r in rounds for key in ("median", "best_so_far")]
+    if min(losses) > 0 and max(losses) > LOSS_LOG_SPAN * min(losses):
+        ax.set_yscale("log")
+        ax.set_ylabel("loss (log scale)")
+    ax.legend(fontsize=8)
     fig.tight_layout()
     return save_figure(fig, path)
 

@@ -92,6 +92,22 @@ def _as_axis(name: str, value: Any, min_len: int = 2) -> np.ndarray:
     return x
 
 
+def _sorted_axis(name: str, value: Any, min_len: int = 2) -> tuple[np.ndarray, np.ndarray]:
+    """``value`` (n,), given in any order (UV-Vis is often recorded high to low), sorted
+    ascending, and the order (n,) that sorts it; a repeated value is refused, named by its
+    positions as given."""
+    x = _as_vector(name, value, min_len)
+    order = np.argsort(x, kind="stable")
+    repeated = np.flatnonzero(np.diff(x[order]) == 0)
+    if repeated.size:
+        first, second = sorted(int(i) for i in order[repeated[0] : repeated[0] + 2])
+        raise InvalidParameterError(
+            f"{name} repeats {x[first]:g} at points {first} and {second}; average the "
+            "points measured at one x into one"
+        )
+    return x[order], order
+
+
 def _unit(units: str) -> str:
     """``units`` compared: stripped, lower case, a ``UNIT_ALIASES`` name as its symbol."""
     key = units.strip().lower()
@@ -131,12 +147,13 @@ def _pair(a: Any, b: Any, x: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 
 def minmax(name: str, y: np.ndarray) -> np.ndarray:
-    """Min-max normalise along the last axis; ``y`` is ``n`` or ``k x n``."""
+    """Min-max normalise along the last axis; ``y`` is ``n`` or ``k x n`` (a constant row
+    is named by its index when k > 1)."""
     lo = y.min(axis=-1, keepdims=True)
     span = y.max(axis=-1, keepdims=True) - lo
     if (span <= 0).any():
         i = int(np.argmax(span.ravel() <= 0))
-        where = "" if y.ndim == 1 else f" (row {i})"
+        where = f" (row {i})" if y.ndim == 2 and len(y) > 1 else ""
         raise InvalidParameterError(
             f"{name}{where} is constant ({float(lo.ravel()[i])!r} everywhere), so it cannot "
             "be min-max normalised; check that the detector saw a signal"
@@ -214,7 +231,7 @@ def target_losses(
     inside = inside_target(x, tx)
     x, s = x[inside], s[:, inside]
     t_n = minmax("target (interpolated onto the spectrum's wavelengths)", np.interp(x, tx, ty))
-    s_n = minmax("spectra", s)
+    s_n = minmax("spectra" if len(s) > 1 else "the spectrum", s)
     cos = np.clip((s_n @ t_n) / (np.linalg.norm(s_n, axis=1) * np.linalg.norm(t_n)), -1.0, 1.0)
     return 1.0 - cos * peak_factor(s.max(axis=1))
 
@@ -469,8 +486,7 @@ class SpectrumObjective:
         x = _as_vector("target_x", target_x, min_len=3)
         y = _as_vector("target_y", target_y, min_len=3)
         _same_length("target_y", y, "target_x", x)
-        order = np.argsort(x, kind="stable")  # recorded high to low, like measured spectra
-        self.target_x = _as_axis("target_x", x[order], min_len=3)
+        self.target_x, order = _sorted_axis("target_x", x, min_len=3)
         self.target_y = y[order]
         if np.ptp(self.target_y) == 0:  # no spectrum could be compared with it
             raise InvalidParameterError(
@@ -536,18 +552,21 @@ class SpectrumObjective:
         return inside_target(_as_axis("x", x), self.target_x)
 
     def _overlap(self, x: Any, y: Any) -> tuple[np.ndarray, np.ndarray]:
-        """Validate a measured spectrum; return its channels inside the target's range."""
-        x = _as_axis("x", x)
+        """Validate a measured spectrum, x in any order; return its channels inside the
+        target's range, ascending."""
+        x, order = _sorted_axis("x", x)
         y = _as_vector("y", y)
         _same_length("y", y, "x", x)
-        inside = self.inside(x)
+        y = y[order]
+        inside = inside_target(x, self.target_x)
         return x[inside], y[inside]
 
     def __call__(self, x: Any, y: Any) -> float:
         """The loss of one measured spectrum (lower is better).
 
         Args:
-            x: ``n`` strictly increasing, finite axis, same units as ``target_x``.
+            x: ``n`` finite axis, same units as ``target_x``, in any order (sorted here,
+                with ``y``), no value repeated.
             y: ``n`` measured spectrum.
 
         Raises:

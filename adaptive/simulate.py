@@ -655,8 +655,6 @@ def _synthesis_figures(out, strategy, observations, insights, target_x, target_y
     """The figures of a synthesis campaign: its ``strategy``, ``observations`` and
     ``insights``; the paths written."""
     x, y, _ = strategy.data(in_order=True)
-    ends = [0] + list(np.cumsum([r["n_recipes"] for r in insights["rounds"]]))
-    per_round = [y[a:b] for a, b in zip(ends[:-1], ends[1:], strict=True)]
     droplets = best_droplets(strategy.space, x[int(np.argmin(y))], observations)
     spectrum = reduce_spectra(droplets)
     drawn = target_loss(WAVELENGTHS, spectrum, target_x, target_y)
@@ -667,7 +665,7 @@ def _synthesis_figures(out, strategy, observations, insights, target_x, target_y
     space = strategy.space
     choices = {n: space[n].choices for n in space if space[n].kind == "categorical"}
     return [
-        plot_rounds(out / "loss_by_round.png", insights["rounds"], per_round),
+        plot_rounds(out / "loss_by_round.png", insights["rounds"]),
         plot_spectrum_match(
             out / "best_spectrum.png",
             WAVELENGTHS,

@@ -37,10 +37,11 @@ def test_a_region_outside_the_window_gives_no_value_and_says_what_to_do(value):
     assert "keV" in message
 
 
-def test_regions_typed_in_kev_give_no_value():
+def test_regions_typed_in_kev_are_refused_before_any_spectrum():
     kev = {"main": [0.930, 0.936], "sat": [0.938, 0.948]}
-    with pytest.raises(InvalidParameterError, match=r"region 'sat' \[0.938, 0.948\] eV lies out"):
-        analysis("area_fraction_sat", kev)(Spectrum(*two_peaks(), "eV", "counts"))
+    match = r"regions entry 'main': \[0.93, 0.936\]: it reads as keV.*give them in eV"
+    with pytest.raises(InvalidParameterError, match=match):
+        analysis("area_fraction_sat", kev)
 
 
 def test_only_a_region_wholly_outside_is_null_and_the_value_may_be_another():

@@ -24,7 +24,15 @@ from adaptive.objectives import peak_factor, target_loss
 
 ROOT = Path(__file__).resolve().parents[2]
 PNG = b"\x89PNG\r\n\x1a\n"
-ROUNDS = [{"round": r, "median": 1.0 / (r + 1), "best_so_far": 0.5 / (r + 1)} for r in range(3)]
+ROUNDS = [
+    {
+        "round": r,
+        "median": 1.0 / (r + 1),
+        "best_so_far": 0.5 / (r + 1),
+        "values_by_source": {"gp": [0.5, 1.0]},
+    }
+    for r in range(3)
+]
 
 
 def run_python(code: str, **env) -> str:
@@ -62,7 +70,7 @@ def test_figures_are_saved_with_no_display_and_no_backend_chosen(tmp_path):
     code = (
         "import sys\n"
         "from adaptive.figures import plot_rounds\n"
-        f"plot_rounds({str(target)!r}, {ROUNDS!r}, [[0.5, 1.0]] * 3)\n"
+        f"plot_rounds({str(target)!r}, {ROUNDS!r})\n"
         "print('matplotlib.pyplot' in sys.modules)\n"
     )
     assert run_python(code, MPLBACKEND="") == "False"
@@ -100,7 +108,7 @@ def test_every_plot_is_written_and_leaves_no_figure_open(tmp_path):
         plot_scan(
             tmp_path / "scan", energies, np.sin(energies), grid, np.sin(grid), 0.1 + 0 * grid
         ),
-        plot_rounds(tmp_path / "rounds.png", ROUNDS, [np.ones(4)] * 3),
+        plot_rounds(tmp_path / "rounds.png", ROUNDS),
         plot_spectrum_match(tmp_path / "match.png", grid, np.cos(grid), grid, np.sin(grid)),
         plot_importance_by_round(
             tmp_path / "shap.png", [{"round": r, "shap_importance": {"a": r}} for r in range(2)]

@@ -28,8 +28,9 @@ def shown_ticks(axis) -> list[float]:
 @pytest.mark.parametrize("first", [0, 1])
 def test_a_single_round_gets_one_whole_tick(tmp_path, saved, first):
     # --rounds 0 ticked the round axis at -0.15 ... 0.12; one explained round 0.945 ... 1.05
-    rounds = [{"round": first, "median": 0.3, "best_so_far": 0.05}]
-    plot_rounds(tmp_path / "loss.png", rounds, [np.array([0.2, 0.3, 0.7])])
+    by_source = {"design": [0.2, 0.3, 0.7]}
+    rounds = [{"round": first, "median": 0.3, "best_so_far": 0.05, "values_by_source": by_source}]
+    plot_rounds(tmp_path / "loss.png", rounds)
     explained = [{"round": first, "shap_importance": {"a": 0.2, "b": 0.05}}]
     plot_importance_by_round(tmp_path / "shap.png", explained)
     for fig in saved:
@@ -40,8 +41,12 @@ def test_a_single_round_gets_one_whole_tick(tmp_path, saved, first):
 
 
 def test_many_rounds_get_whole_ticks_only(tmp_path, saved):
-    rounds = [{"round": r, "median": 0.3, "best_so_far": 0.05} for r in range(3)]
-    plot_rounds(tmp_path / "loss.png", rounds, [np.array([0.2, 0.3])] * 3)
+    by_source = {"gp": [0.2, 0.3]}
+    rounds = [
+        {"round": r, "median": 0.3, "best_so_far": 0.05, "values_by_source": by_source}
+        for r in range(3)
+    ]
+    plot_rounds(tmp_path / "loss.png", rounds)
     ax = saved[0].axes[0]
     assert shown_ticks(ax.xaxis) == [0, 1, 2]
     assert ax.get_xlim() == pytest.approx((-0.5, 2.5))
