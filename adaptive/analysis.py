@@ -83,7 +83,8 @@ class PeakAnalysis:
         poisson_weights: weight points as Poisson counts; false for spectra that are not
             counts (background-subtracted or smoothed), whose noise has one level.
         regions: named binding-energy windows, eV, e.g. ``{"main": [930, 936], "sat":
-            [938, 946]}`` (``surrogates.peak_result.check_regions``).
+            [938, 946]}`` (``surrogates.peak_result.check_regions``: one that reads as keV,
+            such as ``[0.938, 0.946]``, is refused here, before any spectrum).
         weights: path of a peak-network weights file (``adaptive train peakfit --out``) on
             the server; None for the committed weights.
     """
@@ -191,8 +192,9 @@ class ElementAnalysis:
     sentences of ``surrogates.eels_checks.domain_warnings`` on where the spectrum leaves
     the trained range (lists, empty when there are none; not values). A spectrum whose x is
     channel numbers, 0, 1, ... or 1, 2, ... in steps of 1 whatever its ``x_units``
-    (``simulators.text_files.refuse_channel_axis``), is refused, as are those it cannot
-    place; a campaign journals such a put as ``analysis_failed``.
+    (``simulators.text_files.refuse_channel_axis``), or whose ``x_units`` name binding or
+    kinetic energy (``simulators.eels_files.XPS_ENERGY``: an XPS spectrum), is refused, as
+    are those it cannot place; a campaign journals such a put as ``analysis_failed``.
 
     Args:
         networks: names of the committed networks in the ensemble, e.g.
@@ -247,10 +249,17 @@ class ElementAnalysis:
 
     def __call__(self, spectrum: Spectrum) -> dict[str, float | list[str]]:
         from simulators.eels import ELEMENTS
-        from simulators.eels_files import EELSSpectrum
+        from simulators.eels_files import XPS_ENERGY, EELSSpectrum
         from simulators.text_files import refuse_channel_axis
         from surrogates.eels_identifier import identify_spectrum
 
+        if XPS_ENERGY.search(spectrum.x_units):
+            raise InvalidParameterError(
+                f"cannot identify elements in a spectrum with x_units={spectrum.x_units!r}: "
+                "x is an XPS axis (binding or kinetic energy), not energy loss; send an EELS "
+                "spectrum, x the energy loss in eV (x_units='eV'), or fit XPS peaks with the "
+                "'peaks' analysis"
+            )
         energy, counts = _energy_in_ev(spectrum, "identify elements", "energy loss")
         kev_fix = "send x_units='keV' with the spectrum (or x in eV)"
         try:

@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from simulators.base import as_float_array
-from simulators.eels import N_CHANNELS
+from simulators.eels import ELEMENTS, N_CHANNELS
 from simulators.text_files import (
     CHANNEL_TITLE,
     ENERGY_TITLE,
@@ -53,6 +53,19 @@ KEV_FIX = (
 )
 #: Column titles of a text file's counts column.
 COUNTS_TITLES = frozenset({"counts", "count", "cts", "intensity", "i", "signal"})
+#: A label naming an XPS energy axis, binding or kinetic energy: ``Binding Energy (eV)``,
+#: ``kinetic_energy``, ``B.E.``, ``BE``, ``KE`` (a text file's title line, a put's
+#: ``x_units``); not "be" as a word ("to be"), nor ``BE-2`` in a sample's name.
+XPS_ENERGY = re.compile(
+    r"(?i:(?:binding|kinetic)[\s_-]*energ|\b[bk]\.e\.)|(?<![A-Za-z0-9.-])[BK]E(?![A-Za-z0-9.-])"
+)
+#: An XPS core level: an element symbol, then the shell and subshell, joined or spaced
+#: (``Co2p``, ``O1s``, ``Fe2p3/2``, ``C 1s``, ``Co2p_Co_metal``); not a formula (``Mn2P``,
+#: ``La2NiO4``: capital letters).
+_XPS_LEVEL = re.compile(
+    rf"(?<![A-Za-z0-9])(?:{'|'.join(('H', 'He', 'Li', *ELEMENTS, 'Th', 'U'))})[ _]?"
+    r"(?:[1-7]s|[2-6]p|[3-5]d|[45]f)(?![A-Za-z])"
+)
 
 
 @dataclass(frozen=True)
@@ -322,9 +335,9 @@ def _text_columns(header: str, width: int, source: str) -> tuple[int, int, str |
     among more than two columns titles must pick them: a ValueError says which to write.
     A first column read as the energy for want of an energy title is refused when titled
     as channel numbers (``refuse_channel_title``), or when titles in words, one per
-    column, name no energy (``_names_energy``: ``Co2p CoO``, an XPS export's region and
-    sample; ``C 1s``; a line of another count of words, a sample's name, is passed over),
-    or among more than two columns when none is an energy title.
+    column, name no energy (``_names_energy``: ``x y``, ``Sample A``; a line of another
+    count of words, a sample's name, is passed over), or among more than two columns when
+    none is an energy title.
     """
     titles = titled_columns(header, width)
     names = [name for name, _ in titles]
@@ -409,6 +422,7 @@ def _parse_text(text: str, source: str) -> EELSSpectrum:
     for number, line in table.notes:
         key, sep, value = line.lstrip("#").partition(":")
         if not line.startswith("#"):
+            _refuse_xps_title(line, f"{source} line {number}", source)
             titles.append(line)
         elif sep and key.strip():
             metadata[key.strip().lower()] = _value(value.strip())
@@ -430,6 +444,22 @@ def _parse_text(text: str, source: str) -> EELSSpectrum:
         "write the energies in eV in the energy column, titled 'Energy (eV)'",
     )
     return spectrum
+
+
+def _refuse_xps_title(line: str, where: str, source: str) -> None:
+    """A ValueError when the title ``line`` (read at ``where``) of text file ``source``
+    names an XPS core level (``_XPS_LEVEL``: ``Co2p Co metal``) or a binding or kinetic
+    energy (``XPS_ENERGY``), whatever its count of words: an XPS export, whose binding
+    energies would be read as energy losses."""
+    level = _XPS_LEVEL.search(line)
+    found = level or XPS_ENERGY.search(line)
+    if found:
+        what = "an XPS core level" if level else "an XPS axis (binding or kinetic energy)"
+        raise ValueError(
+            f"{where}: the title {line!r} names {found.group()!r}, {what}: this looks like "
+            f"an XPS export, not an EELS spectrum; fit its peaks with adaptive fit peaks "
+            f"{source}, or pass an EELS spectrum (energy loss, eV)"
+        )
 
 
 def _refuse_short_row(table: ColumnText, text: str, columns: tuple[int, int], source: str) -> None:
@@ -489,8 +519,10 @@ def read_eels_text(path: str | Path) -> EELSSpectrum:
     ``eV`` ... (``ENERGY_TITLE``), counts the one titled ``Counts``, ``Intensity`` ...
     (``COUNTS_TITLES``), else the one after the energy; other columns (an index,
     ``Channel``) are ignored. Untitled, they are the first two; more than two columns
-    need titles naming the energy, and a title line in words naming none (``Co2p CoO``,
-    an XPS export) is refused.
+    need titles naming the energy, and a title line in words naming none (``x y``) is
+    refused. A title line naming an XPS core level or a binding or kinetic energy
+    (``Co2p Co metal``, ``Binding Energy (eV)  Counts``: an XPS export, whatever its count
+    of words; ``_refuse_xps_title``) is refused, while ``#`` lines stay free text.
     Energies in keV or meV, by the energy column's title (``Energy (keV)``, ``E_keV``) or
     a ``# xunits: keV`` line (``text_files.ev_per``), are converted to eV; energies
     recorded high to low are reversed, with their counts. Energies 0, 1, ... or 1, 2, ...

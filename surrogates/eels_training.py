@@ -8,8 +8,10 @@ cosine schedule, from random weights or from ``init`` ones; then thresholds are
 calibrated on a separate validation set (``calibrate_thresholds`` of
 ``surrogates.eels_identifier``) and stored with the weights, together with the
 validation probabilities so that an ensemble can fit its member weights and calibrate
-its thresholds the same way when it is loaded. ``VALIDATION_SEED`` and ``TEST_SEED``
-are the seeds of the held-out spectra, which no training may use.
+its thresholds the same way when it is loaded; the metrics stored and returned are
+scored on other held-out spectra (seed ``SCORE_SEED``), since on the validation set
+precision equals recall by construction. ``VALIDATION_SEED``, ``SCORE_SEED`` and
+``TEST_SEED`` are the seeds of the held-out spectra, which no training may use.
 """
 
 from __future__ import annotations
@@ -45,6 +47,11 @@ from surrogates.threads import one_torch_thread, seeded_torch
 
 #: Seed of the validation spectra, apart from any training seed.
 VALIDATION_SEED = 2023
+#: Seed of the held-out spectra that training scores the calibrated network on, apart
+#: from any training seed and ``VALIDATION_SEED``; at most ``SCORE_SPECTRA`` of them (a
+#: few seconds), fewer when there are fewer validation spectra.
+SCORE_SEED = 2024
+SCORE_SPECTRA = 2000
 #: Seed of the test spectra of the benchmark (``adaptive bench eels``), apart from any
 #: training seed.
 TEST_SEED = 12345
@@ -148,13 +155,16 @@ def train_eels_net(
     schedule, random state) goes to ``checkpoint_dir/epoch_NNN.pt``, and a run with the
     same settings resumes from the latest one there. Finally the thresholds are
     calibrated on ``n_val`` validation spectra (seed ``VALIDATION_SEED``, not augmented:
-    the test distribution, the same set for every run) where precision = recall.
+    the test distribution, the same set for every run) where precision = recall, and
+    the network is scored at them on ``min(n_val, SCORE_SPECTRA)`` other held-out
+    spectra (seed ``SCORE_SEED``, the same distribution).
 
     Args:
         arch: ``"unet"`` or ``"resnet"``.
         n_train: training spectra (>= batch_size).
         epochs: passes over them (>= 1).
-        seed: seed of everything random (>= 0), not ``VALIDATION_SEED`` or ``TEST_SEED``.
+        seed: seed of everything random (>= 0), not ``VALIDATION_SEED``, ``SCORE_SEED``
+            or ``TEST_SEED``.
         batch_size: spectra per AdamW step (>= 2).
         checkpoint_dir: folder of the per-epoch checkpoints (made with the first one).
         out_path: weights file; ``WEIGHTS_DIR/eels_<arch>.pt`` when None.
@@ -170,8 +180,9 @@ def train_eels_net(
             from a random initialisation.
 
     Returns:
-        Validation metrics at the calibrated thresholds (``score_identification``), plus
-        ``train_seconds``. The weights file holds ``state_dict``, ``arch``, ``config``,
+        Metrics at the calibrated thresholds on the held-out scoring spectra, not the
+        validation spectra (``score_identification``), plus ``scored_spectra`` (how many)
+        and ``train_seconds``. The weights file holds ``state_dict``, ``arch``, ``config``,
         ``thresholds`` (80,), ``metrics``, ``settings``, ``history`` (mean loss per
         epoch) and ``validation`` (its probabilities, float16, and labels, bit-packed).
 
@@ -187,6 +198,7 @@ def train_eels_net(
         raise InvalidParameterError(f"arch must be one of {sorted(ARCHS)}, got {arch!r}")
     reserved = {
         VALIDATION_SEED: "the validation spectra",
+        SCORE_SEED: "the held-out spectra the trained network is scored on",
         TEST_SEED: "the benchmark's test spectra",
     }
     check_training_settings(n_train, epochs, seed, batch_size, n_val, 100, lr, reserved)
@@ -267,7 +279,10 @@ def train_eels_net(
     p = EELSIdentifier([net]).probabilities(validation.spectra, validation.window)
     thresholds = calibrate_thresholds(p, validation.labels)
     check_finite_training(lr, checkpoint_dir, net, history, thresholds, p)
-    metrics = score_identification(p > thresholds, validation.labels)
+    scored = simulate_eels(min(n_val, SCORE_SPECTRA), SCORE_SEED)
+    p_scored = EELSIdentifier([net]).probabilities(scored.spectra, scored.window)
+    metrics = score_identification(p_scored > thresholds, scored.labels)
+    metrics["scored_spectra"] = len(scored.labels)
     metrics["train_seconds"] = seconds
     out_path.parent.mkdir(parents=True, exist_ok=True)
     save_file(
