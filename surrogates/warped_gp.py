@@ -18,7 +18,9 @@ Between sparse points a kernel too smooth for the signal (EXAFS wiggles it canno
 follow) is far too sure of itself. ``predict`` therefore adds to the posterior variance
 the excess of the leave-one-out residuals over their predicted variance (closed form, at
 each fit), averaged over the measured points nearby and floored at zero: where the GP
-predicts left-out readings as well as it expects, the band is its own. The mean, and
+predicts left-out readings as well as it expects, the band is its own. It also adds the
+variance of the learned constant mean, which the GP's own std takes as known: where the GP
+reads every reading as noise, the band is that of their mean, not zero. The mean, and
 the std an acquisition ranks (``std_given_pending``, ``predict(band=False)``), are the
 GP's own. ``grid_band`` is the band on the grid: a stop rule that reads it
 stops only where the uncertainty reported is small everywhere.
@@ -190,7 +192,9 @@ class WarpedGP:
         self._learned_on = 0  # points the hyperparameters were last learned on
         self._model: _ExactGP | None = None
         self._noise: np.ndarray | None = None  # known variances (n,) in y's units, or None
-        self._excess: np.ndarray | None = None  # see _loo_excess
+        self._excess: np.ndarray | None = None  # these three: see _band_terms
+        self._mean_weights: torch.Tensor | None = None
+        self._mean_precision = 0.0
         self._on_grid: tuple[np.ndarray, np.ndarray] | None = None  # see grid_posterior
 
     def _u(self, x: np.ndarray) -> torch.Tensor:
@@ -234,7 +238,7 @@ class WarpedGP:
         if learn:
             self._learn(model)
         model.eval()
-        self._excess = self._loo_excess()
+        self._band_terms()
         mean, _ = self.grid_posterior()
         self._next_warp = self._warp_from(mean / (np.ptp(y) or 1.0))
 
@@ -367,7 +371,7 @@ class WarpedGP:
             self._hyper = _snapshot(model)
             # states saved before fits skipped learning: learned on all their points
             self._learned_on = int(state.get("learned_on", len(self._x)))
-            self._excess = self._loo_excess()
+            self._band_terms()
         except (KeyError, TypeError, RuntimeError) as err:
             raise InvalidParameterError(f"not a WarpedGP state: {err}") from None
 
@@ -433,11 +437,13 @@ class WarpedGP:
             var.sqrt().numpy() * self._y_scale,
         )
 
-    def _loo_excess(self) -> np.ndarray:
-        """By how much each measured point's squared leave-one-out residual exceeds its
-        predicted variance (n,), standardised (negative where the model does better than it
-        expects): ``r**2 - v`` with ``r = [K^-1 y]_i / [K^-1]_ii`` and ``v = 1 / [K^-1]_ii``
-        in closed form, ``K`` the kernel plus noise."""
+    def _band_terms(self) -> None:
+        """Store what the band adds to the GP's variance (``_model_error``), from the
+        kernel plus noise ``K`` of the measured points, standardised: each point's excess
+        of its squared leave-one-out residual over its predicted variance (n,), negative
+        where the model does better than it expects (``r**2 - v``, ``r = [K^-1 y]_i /
+        [K^-1]_ii``, ``v = 1 / [K^-1]_ii``, closed form), and ``K^-1 1`` (n,) and ``1' K^-1
+        1``, which weigh the uncertainty of the learned constant mean."""
         model = self._model
         with torch.no_grad(), one_torch_thread():
             k_train = model.covar_module(self._u(self._x)).to_dense()
@@ -446,19 +452,29 @@ class WarpedGP:
             )
             variance = 1 / inverse.diagonal()
             residual = inverse @ (self._target - model.mean_module.constant) * variance
-        return (residual**2 - variance).numpy()
+        self._excess = (residual**2 - variance).numpy()
+        self._mean_weights = inverse.sum(1)
+        self._mean_precision = float(inverse.sum())
 
     def _model_error(self, x: np.ndarray) -> np.ndarray:
-        """The variance (m,), in y's units squared, the kernel misses at ``x`` (m,): the
-        leave-one-out excess of the measured points nearby (Gaussian weights of width
-        ``EXCESS_WIDTH`` lengthscales in the warped coordinate) where positive; zero where
-        the model predicts left-out points as well as it expects."""
-        width = EXCESS_WIDTH * self._model.covar_module.base_kernel.lengthscale.item()
-        u, u_train = self._u(x).numpy(), self._u(self._x).numpy()[:, 0]
-        distance2 = ((u - u_train) / width) ** 2  # m x n
+        """The variance (m,), in y's units squared, the GP's own std misses at ``x`` (m,):
+        the leave-one-out excess of the measured points nearby (Gaussian weights of width
+        ``EXCESS_WIDTH`` lengthscales in the warped coordinate) where positive, zero where
+        the model predicts left-out points as well as it expects; plus the variance of the
+        constant mean, which the GP takes as known (universal kriging: ``(1 - k' K^-1 1)**2
+        / 1' K^-1 1``, ``k`` the kernel to the measured points). Far from the points, or
+        where the GP reads every reading as noise, that is the variance of their weighted
+        mean: 20 readings of noise 0.38 left a flat band 1.8e-4 wide, not 0.085."""
+        kernel = self._model.covar_module
+        width = EXCESS_WIDTH * kernel.base_kernel.lengthscale.item()
+        u, u_train = self._u(x), self._u(self._x)
+        distance2 = ((u.numpy() - u_train.numpy()[:, 0]) / width) ** 2  # m x n
         weight = np.exp(-0.5 * (distance2 - distance2.min(1, keepdims=True)))
         excess = weight @ self._excess / weight.sum(1)
-        return np.clip(excess, 0.0, None) * self._y_scale**2
+        with torch.no_grad(), one_torch_thread():
+            unexplained = 1 - self._mean_weights @ kernel(u_train, u).to_dense()
+        mean_variance = unexplained.numpy() ** 2 / self._mean_precision
+        return (np.clip(excess, 0.0, None) + mean_variance) * self._y_scale**2
 
     def grid_posterior(self) -> tuple[np.ndarray, np.ndarray]:
         """``predict(self.grid, band=False)``, each (grid_size,) and read-only, computed once

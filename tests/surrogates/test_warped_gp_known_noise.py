@@ -95,3 +95,14 @@ def test_bad_known_noise_is_refused(noisy, noise):
     x, y, _ = noisy
     with pytest.raises(InvalidParameterError, match="one finite variance >= 0 per point"):
         WarpedGP(grid_size=256).fit(x, y, noise)
+
+
+def test_readings_read_as_noise_leave_the_band_of_their_mean_not_zero():
+    # 20 readings of noise 0.38 about 0.27: the GP reads them all as noise (output scale
+    # collapsed); its band was 1.8e-4, as if the constant it learned were known
+    rng = np.random.default_rng(0)
+    x, y = np.sort(rng.random(20)), 0.27 + 0.38 * rng.standard_normal(20)
+    gp = WarpedGP().fit(x, y, noise=np.full(20, 0.38**2))
+    _, band = gp.predict(np.linspace(0, 1, 50))
+    np.testing.assert_allclose(band, 0.38 / np.sqrt(20), rtol=0.05)
+    np.testing.assert_allclose(gp.grid_band(), 0.38 / np.sqrt(20), rtol=0.05)
