@@ -544,10 +544,11 @@ class BatchBO:
         """Up to ``n`` new recipes (default ``q``), none equal to a ``pending`` or ``failed``
         one; from a pool, what is left of it. Until two recipes are measured the model
         cannot fit, so only the initial design: none once the measured and pending recipes
-        fill it (the pending ones are waited on), else ``n``: what is left of it, topped up
-        with more design recipes (a driver's own recipe counts toward ``n_initial`` but is
-        not a design point). A failed design recipe does not count as part of the design:
-        it is replaced (see ``_initial``), so failures cannot stall the design."""
+        fill it (the pending ones are waited on), else ``min(n, n_initial)``: what is left of
+        it, topped up with more design recipes (a driver's own recipe counts toward
+        ``n_initial`` but is not a design point). A failed design recipe does not count as
+        part of the design: it is replaced (see ``_initial``), so failures cannot stall the
+        design."""
         n = self.q if n is None else n
         if not is_int(n) or not 1 <= n <= MAX_BATCH:
             raise InvalidParameterError(f"n={n!r}: ask for 1 to {MAX_BATCH} recipes (an integer)")
@@ -556,9 +557,10 @@ class BatchBO:
         design: list[Suggestion] = []
         if len(taken) < self.n_initial:
             design = self._initial(min(n, self.n_initial - len(taken)), taken | lost, len(lost))
-            if len(design) < n and len(self._values) < 2:  # the model cannot fill the rest
+            size = min(n, self.n_initial)  # design recipes this batch takes, at most
+            if len(design) < size and len(self._values) < 2:  # the model cannot fill the rest
                 with contextlib.suppress(InvalidParameterError):  # a lattice too small for it
-                    design = self._initial(n, taken | lost, len(lost) + n - len(design))
+                    design = self._initial(size, taken | lost, len(lost) + size - len(design))
             taken |= {self._key(s.point) for s in design}
         taken |= lost
         pending = [*pending, *failed]

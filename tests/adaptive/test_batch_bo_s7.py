@@ -59,7 +59,7 @@ def test_the_top_up_avoids_measured_pending_and_failed_recipes_in_the_box():
     pending, failed = [design[0].point], [design[1].point]
     batch = strategy.suggest(6, pending=pending, failed=failed)
     points = {key(s.point) for s in batch}
-    assert len(points) == 6
+    assert len(points) == 4  # topped up to n_initial = 4 (the model comes after)
     assert not points & {key(p) for p in [*pending, *failed, {"a": 1.0, "b": 1.0}]}
     assert all(0 <= s.point["a"] <= 5 for s in batch)
     assert {s.strategy for s in batch} == {"batch_bo:design"}
@@ -134,3 +134,13 @@ def test_a_missing_objective_names_the_option_given_and_the_wire_shape(
     named = message.split(" needs spectra")[0]
     assert named.endswith(f": {given}") and not_given not in named
     assert '{"target_x": [m distinct numbers, any order], "target_y": [m numbers]' in message
+
+
+def test_the_top_up_keeps_to_n_initial_so_the_model_still_proposes():
+    """Topped up to n, a q = 15 batch overrode n_initial = 5: 10 design recipes spent a
+    max_observations of 10 that creation had passed for the model's sake."""
+    strategy = BatchBO(Space.from_dict(SQUARE), q=15, n_initial=5, seed=0)
+    batch = strategy.suggest(15)
+    assert len(batch) == 5 and {s.strategy for s in batch} == {"batch_bo:design"}
+    strategy.observe([Observation(point=s.point, value=1.0, time=i) for i, s in enumerate(batch)])
+    assert {s.strategy for s in strategy.suggest(5)} == {"batch_bo:gp"}
