@@ -66,6 +66,11 @@ _XPS_LEVEL = re.compile(
     rf"(?<![A-Za-z0-9])(?:{'|'.join(('H', 'He', 'Li', *ELEMENTS, 'Th', 'U'))})[ _]?"
     r"(?:[1-7]s|[2-6]p|[3-5]d|[45]f)(?![A-Za-z])"
 )
+#: An EELS edge named in a title: ``C K``, ``Ti L2,3``, ``Mn_L3``, ``M4,5``, or the word
+#: edge; a title naming one may give the transition in core-level notation (``C 1s``).
+_EELS_EDGE = re.compile(
+    r"(?i:\bedges?\b)|(?<![A-Za-z0-9])(?:[A-Z][a-z]?[ _-]?K|[LMN][1-7](?:,\s?[1-7])?)\b"
+)
 
 
 @dataclass(frozen=True)
@@ -448,10 +453,11 @@ def _parse_text(text: str, source: str) -> EELSSpectrum:
 
 def _refuse_xps_title(line: str, where: str, source: str) -> None:
     """A ValueError when the title ``line`` (read at ``where``) of text file ``source``
-    names an XPS core level (``_XPS_LEVEL``: ``Co2p Co metal``) or a binding or kinetic
+    names an XPS core level (``_XPS_LEVEL``: ``Co2p Co metal``) and no EELS edge
+    (``_EELS_EDGE``: ``Graphite C K edge (C 1s to pi*)`` is read), or a binding or kinetic
     energy (``XPS_ENERGY``), whatever its count of words: an XPS export, whose binding
     energies would be read as energy losses."""
-    level = _XPS_LEVEL.search(line)
+    level = None if _EELS_EDGE.search(line) else _XPS_LEVEL.search(line)
     found = level or XPS_ENERGY.search(line)
     if found:
         what = "an XPS core level" if level else "an XPS axis (binding or kinetic energy)"

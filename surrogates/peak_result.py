@@ -39,8 +39,8 @@ _REGION_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 #: region's ``area_fraction_<name>``.
 _CLASHING_NAME = re.compile(r"ratio_[0-9]+|fraction_.*")
 _REGIONS_EXAMPLE = '{"main": [930, 936], "sat": [938, 946]}'
-#: A region with both ends at most this (the top of XPS binding energies in keV) and
-#: narrower than ``KEV_WIDTH`` reads as one typed in keV (``check_regions``).
+#: A region with both ends above 0 and at most this (the top of XPS binding energies in
+#: keV) and narrower than ``KEV_WIDTH`` reads as one typed in keV (``check_regions``).
 KEV_TOP = 1.5
 #: eV; no XPS region is narrower than a couple of energy steps (0.05-0.1 eV each).
 KEV_WIDTH = 0.1
@@ -171,10 +171,12 @@ def check_regions(regions: Any) -> dict[str, tuple[float, float]]:
         regions: a mapping of plain identifiers to ``[low, high]`` pairs of finite numbers,
             low < high, e.g. ``{"main": [930, 936], "sat": [938, 946]}``; windows may overlap.
 
-    A window that reads as keV is refused: both ends at most ``KEV_TOP`` (1.5, the top of
-    XPS binding energies in keV) and narrower than ``KEV_WIDTH`` (0.1 eV, narrower than any
-    XPS region), such as ``[0.938, 0.946]``; a valence-band ``[0, 3]`` or a Fermi-edge
-    ``[-0.5, 0.5]`` is taken.
+    A window that reads as keV is refused: both ends above 0 and at most ``KEV_TOP`` (1.5,
+    the top of XPS binding energies in keV) and narrower than ``KEV_WIDTH`` (0.1 eV,
+    narrower than any XPS region), such as ``[0.938, 0.946]``; a valence-band ``[0, 3]`` or
+    a Fermi-edge ``[-0.5, 0.5]`` or ``[-0.03, 0.03]`` is taken (no binding energy in keV is
+    negative). A wider window typed in keV (``[0.9, 1.05]``) passes here and is warned of
+    when a spectrum's window misses it.
 
     Raises:
         InvalidParameterError: not a mapping, or an entry (named) whose name is not a plain
@@ -200,7 +202,7 @@ def check_regions(regions: Any) -> dict[str, tuple[float, float]]:
             problem = "it is not a [low, high] pair of finite binding energies (eV)"
         elif window[0] >= window[1]:
             problem = "its low end is not below its high end"
-        elif window[1] <= KEV_TOP and window[1] - window[0] < KEV_WIDTH:
+        elif 0 < window[0] and window[1] <= KEV_TOP and window[1] - window[0] < KEV_WIDTH:
             problem = (
                 f"it reads as keV (its ends are at most {KEV_TOP:g} and it is "
                 f"{window[1] - window[0]:.3g} eV wide, narrower than any XPS region): regions "

@@ -151,9 +151,10 @@ class EnergyScan(Scan):
 
     def check_new(self) -> None:
         """Refuse, for a new campaign only (see ``Strategy``), an ``edge_prior`` over a space
-        ending below ``LOWEST_SCAN_EV``: its numbers are keV, which the prior's eV would
-        read as a scan of one eV, placing the points badly."""
-        if self.edge_prior and self.high < LOWEST_SCAN_EV:
+        of positive energies ending below ``LOWEST_SCAN_EV``: its numbers are keV, which the
+        prior's eV would read as a scan of one eV, placing the points badly. A space
+        starting at or below 0 is relative to the edge (E - E0, -30 to 20 eV), never keV."""
+        if self.edge_prior and 0 < self.low and self.high < LOWEST_SCAN_EV:
             raise InvalidParameterError(
                 f"{self.name}: the energy dimension {self.dimension.name!r} spans "
                 f"[{self.low:g}, {self.high:g}], below {LOWEST_SCAN_EV:g} eV, where no "

@@ -68,6 +68,8 @@ def test_an_energy_space_in_kev_numbers_is_refused_under_the_edge_prior(journal)
     Campaign.create(journal, kev, {"name": "energy_scan", "options": {"edge_prior": False}})
     soft = {"dimensions": [{"name": "energy", "low": 40.0, "high": 90.0, "units": "eV"}]}
     Campaign.create(journal, soft, {"name": "energy_scan"})  # a Li K edge scan, 55 eV
+    relative = {"dimensions": [{"name": "energy", "low": -30.0, "high": 20.0, "units": "eV"}]}
+    Campaign.create(journal, relative, {"name": "energy_scan"})  # E - E0: never keV
 
 
 #: The Fe replay's range, read from its file (fexanes_a.001).

@@ -27,6 +27,9 @@ ROWS = "".join(f"{840 - 0.1 * i:.1f}\t{20000 + 30 * i}\n" for i in range(50))
         ("Binding Energy (eV)\tCounts", "Binding Energ", "Delta E (eV)\tCounts"),
         ("Kinetic energy (eV) counts", "Kinetic energ", "Energy loss (eV) counts"),
         ("BE (eV)\tCounts", "BE", "BE-2 sample A"),
+        ("C 1s", "C 1s", "Graphite C K edge (C 1s to pi*)"),  # an edge named too: EELS
+        ("Ti2p TiO2", "Ti2p", "TiO2 anatase Ti L3 (Ti 2p -> 3d) and O K"),
+        ("K 2p KCl", "K 2p", "KCl Cl L3 (Cl 2p)"),
     ],
 )
 def test_an_xps_title_is_refused_whatever_its_words_and_look_alikes_are_read(

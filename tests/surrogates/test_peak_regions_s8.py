@@ -15,16 +15,18 @@ KEV_HINT = "if the regions are in keV, give them in eV"
     [([0.938, 0.946], "[938, 946]"), ((1.4, 1.45), "[1400, 1450]")],
 )
 def test_a_window_that_reads_as_kev_is_refused_with_the_ev_hint(window, in_ev):
-    regions = {"vb": [0, 3], "fermi": [-0.5, 0.5], "main": [930, 936], "sat": window}
+    regions = {"vb": [0, 3], "fermi": [-0.5, 0.5], "ef": [-0.03, 0.03], "main": [930, 936]}
+    regions["sat"] = window
     with pytest.raises(InvalidParameterError) as err:
         check_regions(regions)
     message = str(err.value)
     assert message.startswith(f"regions entry 'sat': {window!r}: it reads as keV")
     assert KEV_HINT in message and in_ev in message
-    del regions["sat"]  # the valence band and the Fermi edge are eV
+    del regions["sat"]  # the valence band and the Fermi edge are eV (no keV is negative)
     assert check_regions(regions) == {
         "vb": (0.0, 3.0),
         "fermi": (-0.5, 0.5),
+        "ef": (-0.03, 0.03),
         "main": (930.0, 936.0),
     }
 
