@@ -447,16 +447,25 @@ class Campaign:
         if self._check_goals():
             return []
         self.expire_pending()
-        if self.goals.max_observations is not None:
-            n = min(n, self.goals.max_observations - self.n_observations - len(self.pending))
+        asked, limit = n, self.goals.max_observations
+        if limit is not None:
+            n = min(n, limit - self.n_observations - len(self.pending))
         pending = [s.point for s in self.pending.values()]
-        if n < 1:
-            suggestions = []
-        elif getattr(self.strategy, "avoids_failed", False):
-            failed = [*self.failed_points, *self.analysis_failed_points]
-            suggestions = self.strategy.suggest(n, pending=pending, failed=failed)
-        else:
-            suggestions = self.strategy.suggest(n, pending=pending)
+        try:
+            if n < 1:
+                suggestions = []
+            elif getattr(self.strategy, "avoids_failed", False):
+                failed = [*self.failed_points, *self.analysis_failed_points]
+                suggestions = self.strategy.suggest(n, pending=pending, failed=failed)
+            else:
+                suggestions = self.strategy.suggest(n, pending=pending)
+        except InvalidParameterError as err:
+            if n == asked:
+                raise
+            raise InvalidParameterError(
+                f"n={asked} asked, capped at {n} by goals max_observations={limit} less "
+                f"{self.n_observations} observed and {len(self.pending)} pending: {err}"
+            ) from None
         try:
             with self.journal.transaction():
                 for suggestion in suggestions:

@@ -756,11 +756,7 @@ class BatchBO:
         if self.model_kind != "gp" and len(self._spectra) >= self.net_after:
             alternate = len(self._values) % 2  # mix with n = 1: every other pick
             n_net = n if self.model_kind == "net" else (n // 2 if n > 1 else alternate)
-        request = (
-            "this request (the n asked, capped by what is left of max_observations if the "
-            "campaign sets it, less the initial design's recipes and the network's picks)"
-        )
-        _check_greedy_batch(self.batch_method, request, n - n_net)
+        _check_greedy_batch(self.batch_method, "this request's model batch", n - n_net)
         note = self._widen()
         out = self._gp_batch(n - n_net, taken, pending, note) if n_net < n else []
         if n_net:

@@ -426,7 +426,9 @@ def test_a_greedy_batch_past_its_cap_is_refused_naming_the_faster_methods(method
     design = strategy.suggest(70)  # the design alone: no GP picks
     assert len(design) == 70
     strategy.observe([Observation(s.point, bowl(s.point), time=t) for t, s in enumerate(design)])
-    message = rf"\) asks {method} for 65 .*thompson or local_penalization.* parts of up to 64"
+    message = (
+        rf"model batch asks {method} for 65 .*thompson or local_penalization.* parts of up to 64"
+    )
     with pytest.raises(InvalidParameterError, match=message):
         strategy.suggest(65)
 

@@ -99,7 +99,7 @@ def test_net_accuracy_of_one_is_taken_and_just_past_it_refused(client):
         create(1.001)
 
 
-def test_a_greedy_batch_capped_by_max_observations_does_not_quote_the_cap_as_n(client):
+def test_a_greedy_batch_capped_by_max_observations_names_the_n_asked_and_the_cap(client):
     strategy = {"name": "batch_bo", "options": {"q": 4}}
     goals = {"max_observations": 200}
     cid = client.call("campaign_create", space=SQUARE, strategy=strategy, goals=goals)
@@ -110,9 +110,10 @@ def test_a_greedy_batch_capped_by_max_observations_does_not_quote_the_cap_as_n(c
     with pytest.raises(InvalidParameterError) as err:
         client.call("suggestions_get", campaign_id=cid, n=1000)
     message = str(err.value)
-    assert "n=196" not in message
-    assert "the n asked, capped by what is left of max_observations" in message
-    assert "asks qlognei for 196 recipes in one batch" in message
+    assert (
+        "n=1000 asked, capped at 196 by goals max_observations=200 less 4 observed and 0 "
+        "pending: this request's model batch asks qlognei for 196 recipes in one batch"
+    ) in message
 
 
 @pytest.mark.parametrize(
