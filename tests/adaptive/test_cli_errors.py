@@ -43,7 +43,10 @@ def _wait_for(done, seconds: float = 30.0) -> None:
         time.sleep(0.1)
 
 
-def test_ctrl_c_in_simulate_names_the_campaign_it_printed_at_once_and_loses_nothing(tmp_path):
+@pytest.mark.parametrize(
+    "stop", [signal.SIGINT, signal.SIGTERM]
+)  # Ctrl-C, or kill / a batch job's end
+def test_ctrl_c_in_simulate_names_the_campaign_it_printed_at_once_and_loses_nothing(tmp_path, stop):
     err = tmp_path / "err.txt"
     with err.open("w") as sink:
         run = _adaptive(
@@ -55,7 +58,7 @@ def test_ctrl_c_in_simulate_names_the_campaign_it_printed_at_once_and_loses_noth
         try:
             # the campaign line comes before the first point; wait for ten points
             _wait_for(lambda: re.search(r"\b\d\d+/1000\b", err.read_text()))
-            run.send_signal(signal.SIGINT)
+            run.send_signal(stop)
             assert run.wait(timeout=30) == 130
         finally:
             run.kill()

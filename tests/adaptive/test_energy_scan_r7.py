@@ -1,13 +1,8 @@
 """A beamline scientist's review of the energy scans: scans longer than their
 max_observations goal, keV numbers under the eV edge prior, predictions at a replay's own
-end energy, SIGTERM in ``adaptive simulate``, and too few fluorescence counts."""
+end energy, and too few fluorescence counts (SIGTERM in ``adaptive simulate``: see
+test_cli_errors)."""
 
-import os
-import re
-import signal
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import numpy as np
@@ -97,40 +92,6 @@ def test_a_prediction_at_the_replays_end_energy_is_taken_onto_the_bound(strategy
     # farther than READBACK_TOLERANCE (1e-3 of the 324 eV range) stays refused
     with pytest.raises(OutOfSpaceError, match=r"point 1 .* by more than the readback tolerance"):
         scan.predict(np.array([7100.0, 7031.6]))
-
-
-def _adaptive(*argv, **popen) -> subprocess.Popen:
-    """This checkout's ``adaptive`` command in a subprocess."""
-    env = {**os.environ, "PYTHONPATH": str(REPO), "OPENBLAS_NUM_THREADS": "1"}
-    command = [sys.executable, "-m", "adaptive.cli", *map(str, argv)]
-    return subprocess.Popen(command, env=env, text=True, **popen)
-
-
-def test_sigterm_in_simulate_names_the_campaign_as_ctrl_c_does(tmp_path):
-    err = tmp_path / "err.txt"
-    with err.open("w") as sink:
-        run = _adaptive(
-            *("simulate", "xas", "--noise-counts", 100, "--max-points", 1000),
-            *("--out", tmp_path / "out"),
-            stdout=subprocess.DEVNULL,
-            stderr=sink,
-        )
-        try:
-            deadline = time.monotonic() + 60
-            while not re.search(r"\b\d+/1000\b", err.read_text()):
-                assert time.monotonic() < deadline, err.read_text()
-                time.sleep(0.1)
-            run.send_signal(signal.SIGTERM)
-            assert run.wait(timeout=30) == 130
-        finally:
-            run.kill()
-    text = err.read_text()
-    campaign_id, journal = re.search(r"^campaign (\w+), journal (\S+)$", text, re.M).groups()
-    assert "Traceback" not in text
-    assert text.splitlines()[-1].startswith(
-        f"interrupted: the run stopped; campaign {campaign_id} is still running, and what it "
-        f"measured is journaled in {journal}"
-    )
 
 
 @pytest.mark.parametrize("counts", [1, 0.5])
