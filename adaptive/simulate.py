@@ -31,7 +31,7 @@ from adaptive.strategies.energy_scan import DEFAULT_INITIAL, MAX_INITIAL, NOISE_
 from drivers import SimulatedInstrument, SynthesisInstrument, run_driver
 from simulators import XMCD, AgNPSynthesis, KEdgeXAS, RecordedSpectrum
 from simulators.agnp import BOUNDS, FACTORS, MAX_DROPLETS, MAX_FRACTION_SUM, WAVELENGTHS
-from simulators.base import MAX_COUNTS, MIN_TRANSMITTED
+from simulators.base import MAX_COUNTS
 from simulators.text_files import read_text, table_rows
 from surrogates.shap_report import plot_shap
 
@@ -126,16 +126,8 @@ def with_noise(
     (the file's option and path) and 0 for noise-free, as for kedge and xmcd, and a larger
     ``--noise-counts`` unless even ``MAX_COUNTS`` are too few (mu spanning more than about
     38.6), when mu must be rescaled. A fluorescence replay, whose ``noise_counts`` are the
-    counts at its highest mu, needs ``MIN_TRANSMITTED`` of them, as transmission needs
-    transmitted counts (at 1, 37 % of readings there are 0 counts)."""
+    counts at its highest mu, needs ``MIN_TRANSMITTED`` of them (``RecordedSpectrum``)."""
     try:
-        if recorded.fluorescent and noise_counts is not None and noise_counts < MIN_TRANSMITTED:
-            raise ValueError(
-                f"i0 = {noise_counts:g} expects under {MIN_TRANSMITTED:g} fluorescence counts "
-                f"at the highest mu of {recorded.signal}, too few for counting noise, as under "
-                f"{MIN_TRANSMITTED:g} transmitted counts are in transmission; raise i0 to at "
-                f"least {MIN_TRANSMITTED:g}"
-            )
         return recorded.replayed(noise_counts, seed)
     except ValueError as err:  # a recording read already: only too few counts are refused
         if recorded.fluorescent or _countable(recorded):

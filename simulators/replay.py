@@ -9,7 +9,7 @@ from typing import NamedTuple
 import numpy as np
 from scipy.interpolate import PchipInterpolator
 
-from simulators.base import Simulator, as_float_array
+from simulators.base import MIN_TRANSMITTED, Simulator, as_float_array
 from simulators.text_files import (
     ENERGY_UNIT,
     column_text,
@@ -601,7 +601,8 @@ class RecordedSpectrum(Simulator):
         Raises:
             ValueError: a bad recording or setting; with ``i0``, mu spanning more than
                 ln(i0 / ``MIN_TRANSMITTED``) - ``MU_HEADROOM``, whose counting noise
-                would clip; a fluorescence mu flat at 0 or below, which counts nothing.
+                would clip; a fluorescence mu flat at 0 or below, which counts nothing, or
+                with ``i0`` below ``MIN_TRANSMITTED`` (the counts at its highest mu).
         """
         self.energy, self.mu = _clean(energy, mu, "recorded spectrum")
         self.signal, self.fluorescence_columns = signal, tuple(fluorescence_columns)
@@ -618,6 +619,13 @@ class RecordedSpectrum(Simulator):
                 raise ValueError(
                     f"{signal} is {self.mu[0]:.3g} at every energy, so it counts no "
                     "fluorescence; name the fluorescence column whose counts rise at the edge"
+                )
+            if self.i0 is not None and self.i0 < MIN_TRANSMITTED:  # at 1, 37 % count 0
+                raise ValueError(
+                    f"i0 = {self.i0:g} expects under {MIN_TRANSMITTED:g} fluorescence counts "
+                    f"at the highest mu of {signal}, too few for counting noise, as under "
+                    f"{MIN_TRANSMITTED:g} transmitted counts are in transmission; raise i0 to "
+                    f"at least {MIN_TRANSMITTED:g}"
                 )
             self.channels = ("mu", "i0", "if")
         self._interpolant = PchipInterpolator(self.energy, self.mu)
