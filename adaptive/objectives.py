@@ -86,8 +86,8 @@ def _as_vector(name: str, value: Any, min_len: int = 2) -> np.ndarray:
     return arr
 
 
-def _as_axis(name: str, value: Any, min_len: int = 2) -> np.ndarray:
-    x = _as_vector(name, value, min_len)
+def _as_axis(name: str, value: Any) -> np.ndarray:
+    x = _as_vector(name, value)
     ascending_steps(name, x, "sort the spectrum by its axis and average duplicate points")
     return x
 
