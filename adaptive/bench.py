@@ -23,8 +23,9 @@ from tqdm import tqdm
 from adaptive.arrays import check_int
 from adaptive.campaign import MAX_MAGNITUDE
 from adaptive.errors import InvalidParameterError
+from adaptive.metrics import nrmse, nrmse_span
 from adaptive.records import Observation
-from adaptive.simulate import check_noise_counts, nrmse, nrmse_span, with_noise
+from adaptive.simulate import check_noise_counts, with_noise
 from adaptive.space import Dimension, Space
 from adaptive.strategies import ConventionalScan, EnergyScan, RandomScan, UniformGrid
 from drivers.simulated import SimulatedInstrument
@@ -79,7 +80,7 @@ class Truth:
         self.space = Space((Dimension("energy", low=self.low, high=self.high, units="eV"),))
 
     def nrmse(self, reconstruction: np.ndarray) -> float:
-        """NRMSE (``adaptive.simulate.nrmse``) of ``reconstruction`` (4000,) on
+        """NRMSE (``adaptive.metrics.nrmse``) of ``reconstruction`` (4000,) on
         ``self.energies``; NaN when it is not finite."""
         error = nrmse(reconstruction, self.values)["nrmse"]
         return np.nan if error is None else error

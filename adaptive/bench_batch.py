@@ -10,9 +10,9 @@ from adaptive.arrays import check_int
 from adaptive.designs import random_design
 from adaptive.objectives import target_loss
 from adaptive.records import Observation
-from adaptive.simulate import GOAL_RECIPE, check_greedy_batch, synthesis_space
+from adaptive.simulate import GOAL_RECIPE, synthesis_space
 from adaptive.space import Space
-from adaptive.strategies.batch_bo import BatchBO
+from adaptive.strategies.batch_bo import MAX_GREEDY_BATCH, BatchBO, check_greedy_batch
 from simulators import AgNPSynthesis
 from simulators.agnp import FACTORS, WAVELENGTHS
 from surrogates.batch_acquisition import BATCH_METHODS
@@ -28,7 +28,12 @@ def bench_batch_time(n_observations: int = 150, q: int = 15, repeats: int = 3) -
     ``q`` (``--batch``) at most ``MAX_GREEDY_BATCH`` (it times ``GREEDY_METHODS`` too).
     """
     q = check_int("--batch", q)
-    check_greedy_batch(q, BATCH_METHODS, " (bench batch times every batch method)")
+    check_greedy_batch(
+        BATCH_METHODS,
+        q,
+        f"--batch {q}",
+        f"pass --batch {MAX_GREEDY_BATCH} or less (bench batch times every batch method)",
+    )
     n_observations = check_int("--observations", n_observations, low=max(2, q))
     repeats = check_int("--repeats", repeats)
     space = Space.from_dict(synthesis_space())

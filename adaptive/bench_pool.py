@@ -24,9 +24,8 @@ from tqdm import tqdm
 from adaptive.arrays import check_int
 from adaptive.errors import InvalidParameterError
 from adaptive.records import Observation
-from adaptive.simulate import check_greedy_batch
 from adaptive.space import Dimension, Space
-from adaptive.strategies.batch_bo import BatchBO
+from adaptive.strategies.batch_bo import MAX_GREEDY_BATCH, BatchBO, check_greedy_batch
 from simulators import PoolEmulator
 from surrogates.batch_acquisition import BATCH_METHODS
 
@@ -142,7 +141,12 @@ def bench_pool(
     n_init = check_int("--init", n_init, low=MIN_INIT, high=n - 1)  # leave the model a choice
     q = check_int("--batch", q, high=n)
     methods = known if methods is None else list(methods)
-    check_greedy_batch(q, methods, ", or leave those out of --methods")
+    check_greedy_batch(
+        methods,
+        q,
+        f"--batch {q}",
+        f"pass --batch {MAX_GREEDY_BATCH} or less, or leave those out of --methods",
+    )
     top = set(pool.top_indices(TOP_FRACTION, minimize).tolist())
     need = math.ceil(FOUND_FRACTION * len(top))
     budget = round(EF_FRACTION * n)

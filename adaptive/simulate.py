@@ -23,16 +23,17 @@ from adaptive.figures import (
 )
 from adaptive.insights import campaign_insights, fewest_explained
 from adaptive.journal import Journal
+from adaptive.metrics import nrmse
 from adaptive.objectives import MIN_COVERAGE, SpectrumObjective, reduce_spectra, target_loss
 from adaptive.server import Server
 from adaptive.space import Space
-from adaptive.strategies.batch_bo import GREEDY_METHODS, MAX_BATCH, MAX_GREEDY_BATCH
+from adaptive.strategies.batch_bo import MAX_BATCH, MAX_GREEDY_BATCH, check_greedy_batch
 from adaptive.strategies.energy_scan import DEFAULT_INITIAL, MAX_INITIAL, NOISE_MODELS
 from drivers import SimulatedInstrument, SynthesisInstrument, run_driver
 from simulators import XMCD, AgNPSynthesis, KEdgeXAS, RecordedSpectrum
 from simulators.agnp import BOUNDS, FACTORS, MAX_DROPLETS, MAX_FRACTION_SUM, WAVELENGTHS
 from simulators.base import MAX_COUNTS
-from simulators.text_files import read_text, table_rows
+from simulators.text_files import read_named_columns
 from surrogates.shap_report import plot_shap
 
 #: The first round after the design in which BatchBO's spectrum network proposes: its
@@ -43,6 +44,9 @@ NET_FIRST_ROUND = 2
 #: values are per incident photon, and a replay's fluorescence (``RecordedSpectrum``), whose
 #: noise-free values are a fraction of the counts at the highest mu.
 COUNT_CHANNELS = ("i0", "i1", "i1_plus", "i1_minus", "if")
+
+#: The strategies ``simulate_xas`` runs (``--strategy``).
+XAS_STRATEGIES = ("energy_scan", "random")
 
 # The default synthesis goal: the simulator's own spectrum of this recipe, so the
 # optimum is known. Pass --target for a measured target (e.g. the nanoprism one).
@@ -67,20 +71,6 @@ def check_noise_counts(value) -> float | None:
             f"(noise-free) to {MAX_COUNTS:g}, e.g. 1e6"
         )
     return value
-
-
-def check_greedy_batch(batch: int, methods, instead: str) -> None:
-    """Refuse a ``--batch`` over ``MAX_GREEDY_BATCH`` when ``methods`` include one of
-    ``GREEDY_METHODS``, before any campaign; ``instead`` ends the message with what else
-    to pass."""
-    greedy = [m for m in GREEDY_METHODS if m in methods]
-    if greedy and batch > MAX_GREEDY_BATCH:
-        raise InvalidParameterError(
-            f"--batch {batch}: {', '.join(greedy)} pick{'s' if len(greedy) == 1 else ''} at most "
-            f"{MAX_GREEDY_BATCH} recipes per batch (each conditions the model on every earlier "
-            f"pick, so its time grows steeply with the batch); pass --batch "
-            f"{MAX_GREEDY_BATCH} or less{instead}"
-        )
 
 
 def xas_source(
@@ -180,16 +170,21 @@ def simulate_xas(
     The figure's truth and the summary's ``nrmse`` are of the scanned channel
     (``true_channel``).
 
-    The settings are checked first (``--max-points`` >= 2, the points a reconstruction
-    needs, and >= 3 for ``energy_scan``, whose grid it caps; ``--batch`` at most the
-    server's ``MAX_SUGGESTIONS`` per call; ``--n-initial``
-    of ``energy_scan`` from 3 to ``MAX_INITIAL`` and at most ``--max-points``, None for
-    its default, and given to no other strategy; ``--seed`` >= 0; ``--channel`` one of the
-    source's; ``--noise-counts`` enough for the source, see ``with_noise``), so a bad one
-    writes nothing. The progress bar ends at the points measured: a scan that converges
-    stops before ``max_points``.
+    The settings are checked first (``--strategy`` one of ``XAS_STRATEGIES``;
+    ``--max-points`` >= 2, the points a reconstruction needs, and >= 3 for ``energy_scan``,
+    whose grid it caps; ``--batch`` at most the server's ``MAX_SUGGESTIONS`` per call;
+    ``--n-initial`` of ``energy_scan`` from 3 to ``MAX_INITIAL`` and at most
+    ``--max-points``, None for its default, and given to no other strategy; ``--seed`` >= 0;
+    ``--channel`` one of the source's; ``--noise-counts`` enough for the source, see
+    ``with_noise``), so a bad one writes nothing. The progress bar ends at the points
+    measured: a scan that converges stops before ``max_points``.
     """
     out = Path(out)
+    if strategy not in XAS_STRATEGIES:
+        raise InvalidParameterError(
+            f"--strategy {strategy!r}: simulate xas runs {' or '.join(XAS_STRATEGIES)}; "
+            "pass one of them"
+        )
     max_points = check_int("--max-points", max_points, low=2)
     batch = check_int("--batch", batch, high=MAX_SUGGESTIONS)
     if strategy == "energy_scan" and max_points < 3:
@@ -245,8 +240,7 @@ def simulate_xas(
     started = time.perf_counter()
     scan = {"n_initial": n_initial, "noise": noise}
     scan = {name: value for name, value in scan.items() if value is not None}
-    grid = {"n_points": max_points}  # the whole grid within the goal
-    options = {"energy_scan": scan, "random": {"seed": seed}, "grid": grid}.get(strategy, {})
+    options = {"energy_scan": scan, "random": {"seed": seed}}[strategy]
     try:
         with Client(server.start(), timeout_s=30) as client:
             campaign_id = client.call(
@@ -311,35 +305,6 @@ def true_channel(source, seed: int, read: dict, channel: str, i0, grid: np.ndarr
     return truth * i0 if channel in COUNT_CHANNELS and i0 is not None else truth
 
 
-def nrmse_span(truth: np.ndarray) -> float:
-    """The 0.5-99.5 percentile span of ``truth`` (m,), which scales its NRMSE (``nrmse``);
-    0 for a flat truth."""
-    return float(np.percentile(truth, 99.5) - np.percentile(truth, 0.5))
-
-
-def nrmse(mean: np.ndarray, truth: np.ndarray, channel: str = "mu") -> dict:
-    """``{"nrmse": ...}``: the RMSE of ``mean`` (m,) from ``truth`` (m,) over the 0.5-99.5
-    percentile span of ``truth`` (``nrmse_span``), which is their RMSE once both are scaled
-    to [0, 1] by those percentiles; None with an ``nrmse_note`` when that is not a finite
-    number (a flat truth), so the summary stays valid JSON. ``channel`` is the scanned one,
-    for the note: ``i0``, the incident count, is flat by design. The one NRMSE of the
-    simulate summaries and ``adaptive.bench``."""
-    span = nrmse_span(truth)
-    error = float(np.sqrt(np.mean((mean - truth) ** 2)))
-    if span > 0 and np.isfinite(error):
-        return {"nrmse": error / span}
-    if span <= 0 and channel == "i0":
-        why = "i0 is the incident count, flat by design: scan mu or another channel for an NRMSE"
-    elif span <= 0:
-        why = (
-            f"the true signal is flat (0.5-99.5 percentile span {span:g}), so errors have no "
-            "scale; replay a spectrum with an edge"
-        )
-    else:
-        why = "the reconstruction is not finite"
-    return {"nrmse": None, "nrmse_note": f"no NRMSE: {why}"}
-
-
 def synthesis_space() -> dict:
     """The AgNP recipe space: flow fractions sum to <= 100%, total flow in 1 uL/min steps."""
     dims = [
@@ -365,38 +330,21 @@ def synthesis_space() -> dict:
 
 def read_target(path: str | Path) -> tuple[np.ndarray, np.ndarray]:
     """A target spectrum CSV with columns ``wavelength_nm`` and ``absorbance_target``
-    (separated by commas, semicolons or tabs, ``#`` comment lines skipped: ``table_rows``).
+    (``read_named_columns``: separated by commas, semicolons or tabs, ``#`` comment lines
+    skipped).
 
     Returns:
         (n,) wavelengths and (n,) absorbance, in file order.
     """
-    columns = ("wavelength_nm", "absorbance_target")
-    try:  # UTF-8, UTF-16 or Latin-1 (a 'µ' in a title), as the other readers take
-        text = read_text(path, "a target spectrum CSV")
+    try:
+        values = read_named_columns(
+            path,
+            ["wavelength_nm", "absorbance_target"],
+            "a target spectrum CSV",
+            "write the target spectrum as columns wavelength_nm and absorbance_target",
+        )
     except ValueError as err:
         raise InvalidParameterError(str(err)) from None
-    rows = table_rows(text)
-    names = [name.strip() for name in rows[0][1]] if rows else []
-    if not set(columns) <= set(names):
-        shown = ", ".join(names[:6]) + (f" and {len(names) - 6} more" if len(names) > 6 else "")
-        raise InvalidParameterError(
-            f"{path} needs columns {' and '.join(columns)}, has {shown or 'none'}; write "
-            "the target spectrum as those two columns (wavelengths in nm, absorbance)"
-        )
-    indices = [names.index(name) for name in columns]
-    values = np.empty((len(rows) - 1, len(columns)))
-    for i, (line, row) in enumerate(rows[1:]):
-        for j, (name, index) in enumerate(zip(columns, indices, strict=True)):
-            cell = row[index].strip() if index < len(row) else ""
-            try:
-                values[i, j] = float(cell)
-            except ValueError:
-                values[i, j] = np.nan
-            if not np.isfinite(values[i, j]):
-                raise InvalidParameterError(
-                    f"{path}, line {line}, column {name}: {cell!r} is not a finite number; "
-                    "fill it in or delete that line"
-                )
     return values[:, 0], values[:, 1]
 
 
@@ -463,7 +411,12 @@ def simulate_synthesis(
     """
     out = Path(out)
     batch = check_int("--batch", batch, high=MAX_BATCH)
-    check_greedy_batch(batch, [method], ", or --method thompson or local_penalization")
+    check_greedy_batch(
+        [method],
+        batch,
+        f"--batch {batch}",
+        f"pass --batch {MAX_GREEDY_BATCH} or less, or --method thompson or local_penalization",
+    )
     rounds = check_int("--rounds", rounds, low=0)
     droplets = check_int("--droplets", droplets, high=MAX_DROPLETS)
     seed = check_int("--seed", seed, low=0, high=2**63 - 1)  # BatchBO's bound

@@ -19,7 +19,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from simulators.base import as_float_array, check_seed, is_finite_real
-from simulators.text_files import read_text, table_rows
+from simulators.text_files import read_named_columns
 
 MODES = ("mean", "sample")
 
@@ -131,8 +131,8 @@ class PoolEmulator:
 
         Args:
             path: CSV file, UTF-8 or else Latin-1 (Excel's Windows CSV), separated by
-                commas, semicolons or tabs, ``#`` comment lines skipped (``table_rows``);
-                the first row names the columns.
+                commas, semicolons or tabs, ``#`` comment lines skipped; the first row
+                names the columns (``read_named_columns``).
             inputs: names of the d input columns (distinct, at least one).
             objective: name of the objective column (not one of ``inputs``).
             seed: seed for the replicate sampling.
@@ -153,45 +153,9 @@ class PoolEmulator:
             raise ValueError(f"inputs must be distinct column names, got {inputs}")
         if objective in inputs:
             raise ValueError(f"objective {objective!r} must not also be an input")
-        table = table_rows(read_text(path, "a CSV table"))
-        lines = [line for line, _ in table]  # the file line each row ends on
-        rows = [row for _, row in table]
-        if not rows:
-            raise ValueError(f"{path} is empty; expected a header row and data rows")
-        header = [name.strip() for name in rows[0]]
-        unknown = [name for name in [*inputs, objective] if name not in header]
-        if unknown:
-            raise ValueError(f"unknown column(s) {unknown} in {path}; available columns: {header}")
-        repeated = [name for name in [*inputs, objective] if header.count(name) > 1]
-        if repeated:
-            raise ValueError(
-                f"column(s) {repeated} appear more than once in the header of {path}; "
-                "rename the copies so each name is unique"
-            )
-        if len(rows) == 1:
-            raise ValueError(f"{path} has a header but no data rows")
-        cols = [header.index(name) for name in [*inputs, objective]]
-        values = np.empty((len(rows) - 1, len(cols)))
-        for r, (line, row) in enumerate(zip(lines[1:], rows[1:], strict=True)):
-            if any(cell.strip() for cell in row[len(header) :]):
-                raise ValueError(
-                    f"line {line} of {path} has values beyond the header's "
-                    f"{len(header)} columns; remove the extra cells or name their columns"
-                )
-            for c, col in enumerate(cols):
-                cell = row[col].strip() if col < len(row) else ""
-                try:
-                    values[r, c] = float(cell)
-                except ValueError:
-                    raise ValueError(
-                        f"non-numeric value {cell!r} in column {header[col]!r}, line {line} of "
-                        f"{path}; every input and objective value must be a number"
-                    ) from None
-                if not np.isfinite(values[r, c]):
-                    raise ValueError(
-                        f"non-finite value {cell!r} in column {header[col]!r}, line {line} of "
-                        f"{path}; drop or fix that row"
-                    )
+        values = read_named_columns(
+            path, [*inputs, objective], "a CSV table", "pass inputs and objective from those"
+        )
         groups: dict[tuple[float, ...], list[float]] = {}
         for row in values:
             groups.setdefault(tuple(row[:-1].tolist()), []).append(float(row[-1]))

@@ -18,9 +18,9 @@ lines run together).
 ``refuse_uncalibrated`` and ``refuse_channel_title`` refuse an energy axis of detector
 channel numbers (EELS and XPS text, EMSA and binary EELS files).
 
-``table_rows`` reads a table with a header row, cells by column (a CSV: a target spectrum,
-a pool of measured recipes), by the same separators and comments; its callers read the
-cells they need.
+``table_rows`` reads a table with a header row, cells by column (a CSV), by the same
+separators and comments; ``read_named_columns`` reads the numbers of the columns a header
+names from one (a target spectrum, a pool of measured recipes).
 """
 
 from __future__ import annotations
@@ -121,6 +121,61 @@ def table_rows(text: str) -> list[tuple[int, list[str]]]:
     first = next((line for line in lines if split_fields(line)), "")
     reader = csv.reader(lines, delimiter=max(",;\t", key=first.count))
     return [(reader.line_num, row) for row in reader if any(cell.strip() for cell in row)]
+
+
+def read_named_columns(path: str | Path, names: list[str], kind: str, fix: str) -> np.ndarray:
+    """The numbers (n, k) of the k columns that the header row of the CSV ``path`` names
+    ``names``, in that order, one row per data row (``read_text``, ``table_rows``).
+
+    Args:
+        path: the CSV file.
+        names: the k column titles to read.
+        kind: what the file should be, for ``read_text``'s messages.
+        fix: what to do when the header lacks one of ``names``, ending that message.
+
+    Raises:
+        FileNotFoundError, IsADirectoryError: as ``read_text``.
+        ValueError: not text, empty, no header naming every one of ``names``, one of them
+            repeated in the header, no data rows, a row with cells beyond the header, or a
+            cell of ``names`` that is not a finite number (naming its file line).
+    """
+    table = table_rows(read_text(path, kind))
+    if not table:
+        raise ValueError(f"{path} is empty; expected a header row and data rows")
+    header = [name.strip() for name in table[0][1]]
+    unknown = [name for name in names if name not in header]
+    if unknown:
+        shown = ", ".join(map(repr, header[:6])) + (
+            f" and {len(header) - 6} more" if len(header) > 6 else ""
+        )
+        raise ValueError(
+            f"unknown column(s) {unknown} in {path}; available columns: {shown}; {fix}"
+        )
+    repeated = [name for name in names if header.count(name) > 1]
+    if repeated:
+        raise ValueError(
+            f"column(s) {repeated} appear more than once in the header of {path}; "
+            "rename the copies so each name is unique"
+        )
+    if len(table) == 1:
+        raise ValueError(f"{path} has a header but no data rows")
+    columns = [header.index(name) for name in names]
+    values = np.empty((len(table) - 1, len(names)))
+    for r, (line, row) in enumerate(table[1:]):
+        if any(cell.strip() for cell in row[len(header) :]):
+            raise ValueError(
+                f"line {line} of {path} has values beyond the header's {len(header)} "
+                "columns; remove the extra cells or name their columns"
+            )
+        for c, (name, column) in enumerate(zip(names, columns, strict=True)):
+            cell = row[column].strip() if column < len(row) else ""
+            where = f"{cell!r} in column {name!r}, line {line} of {path}"
+            if not reads_as_float(cell):
+                raise ValueError(f"non-numeric value {where}; write a number there")
+            values[r, c] = float(cell)
+            if not np.isfinite(values[r, c]):
+                raise ValueError(f"non-finite value {where}; write a finite number or drop the row")
+    return values
 
 
 def header_columns(line: str) -> list[tuple[str, str | None]]:

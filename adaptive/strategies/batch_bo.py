@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import replace
 from functools import cached_property
 from typing import Any
@@ -255,7 +255,7 @@ class BatchBO:
         space of lattice dimensions whose feasible recipes are fewer than the design, and
         constraints (in the search box) too tight for the initial design to be drawn: the
         same seeded draw ``suggest`` makes, which would fail there on every request."""
-        _check_greedy_batch(self.batch_method, f"the option q={self.q}", self.q)
+        check_greedy_batch([self.batch_method], self.q, f"the option q={self.q}")
         if self.pool is not None:
             return
         n = self._n_feasible
@@ -756,7 +756,7 @@ class BatchBO:
         if self.model_kind != "gp" and len(self._spectra) >= self.net_after:
             alternate = len(self._values) % 2  # mix with n = 1: every other pick
             n_net = n if self.model_kind == "net" else (n // 2 if n > 1 else alternate)
-        _check_greedy_batch(self.batch_method, "this request's model batch", n - n_net)
+        check_greedy_batch([self.batch_method], n - n_net, "this request's model batch")
         note = self._widen()
         out = self._gp_batch(n - n_net, taken, pending, note) if n_net < n else []
         if n_net:
@@ -1001,14 +1001,28 @@ def _check_fraction(name: str, value: Any) -> None:
         raise InvalidParameterError(f"{name}={value!r} must be a number in (0, 1], e.g. 0.1")
 
 
-def _check_greedy_batch(method: str, what: str, picks: int) -> None:
-    """Refuse more than ``MAX_GREEDY_BATCH`` GP ``picks`` in one batch of a greedy method."""
-    if method in GREEDY_METHODS and picks > MAX_GREEDY_BATCH:
+#: What to do instead of a greedy batch that the strategy refuses (``check_greedy_batch``).
+ASK_SMALLER = (
+    "use batch_method thompson or local_penalization for larger batches, or ask in parts of "
+    f"up to {MAX_GREEDY_BATCH}"
+)
+
+
+def check_greedy_batch(
+    methods: Collection[str], picks: int, what: str, fix: str = ASK_SMALLER
+) -> None:
+    """Refuse more than ``MAX_GREEDY_BATCH`` GP ``picks`` in one batch when ``methods``
+    include one of ``GREEDY_METHODS``: the one check of the strategy (its ``q``, each
+    request's model batch) and of the commands that take ``--batch`` before any campaign.
+    The message starts with ``what`` asked (``--batch 65``) and ends with ``fix``."""
+    greedy = [m for m in GREEDY_METHODS if m in methods]
+    if greedy and picks > MAX_GREEDY_BATCH:
+        one = len(greedy) == 1
         raise InvalidParameterError(
-            f"{what} asks {method} for {picks} recipes in one batch; it picks at most "
-            f"{MAX_GREEDY_BATCH} (it conditions the model on every earlier pick, so its time "
-            f"grows steeply with the batch): use batch_method thompson or local_penalization "
-            f"for larger batches, or ask in parts of up to {MAX_GREEDY_BATCH}"
+            f"{what} asks {', '.join(greedy)} for {picks} recipes in one batch; "
+            f"{'it picks' if one else 'they pick'} at most {MAX_GREEDY_BATCH} (each conditions "
+            "the model on every earlier pick, so its time grows steeply with the batch): "
+            f"{fix}"
         )
 
 

@@ -8,7 +8,7 @@ import pytest
 import adaptive.bench as bench
 from adaptive.bench import Truth, _fixed_scans, _median_or_none, bench_scan
 from adaptive.errors import InvalidParameterError
-from adaptive.simulate import nrmse, nrmse_span
+from adaptive.metrics import nrmse, nrmse_span
 from adaptive.strategies import UniformGrid
 from simulators import KEdgeXAS
 

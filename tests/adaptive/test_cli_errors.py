@@ -270,9 +270,9 @@ def test_simulate_synthesis_prints_its_campaign_on_stderr(tmp_path, capsys):
         ("simulate xas --channel bogus", "--channel bogus: kedge measures mu, i0, i1; pass one"),
         (
             "simulate synthesis --batch 65",
-            "--batch 65: qlognei picks at most 64 recipes per batch (each conditions the model "
-            "on every earlier pick, so its time grows steeply with the batch); pass --batch 64 "
-            "or less, or --method thompson or local_penalization",
+            "--batch 65 asks qlognei for 65 recipes in one batch; it picks at most 64 (each "
+            "conditions the model on every earlier pick, so its time grows steeply with the "
+            "batch): pass --batch 64 or less, or --method thompson or local_penalization",
         ),
         ("simulate synthesis --target nope.csv", "--target nope.csv does not exist; pass a"),
         (
@@ -289,7 +289,7 @@ def test_simulate_synthesis_prints_its_campaign_on_stderr(tmp_path, capsys):
         ("bench pool --data . --inputs a --objective y", "--data . is a folder; pass the pool"),
         (
             "bench pool --data pool.csv --inputs a --objective y --batch 65 --methods ucb,random",
-            "--batch 65: ucb picks at most 64 recipes per batch",
+            "--batch 65 asks ucb for 65 recipes in one batch; it picks at most 64",
         ),
         (
             "bench pool --data pool.csv --inputs a --objective y --methods ,",
@@ -314,7 +314,8 @@ def test_simulate_synthesis_prints_its_campaign_on_stderr(tmp_path, capsys):
         ),
         (
             "bench batch --batch 65",
-            "--batch 65: qlognei, kriging_believer, ucb pick at most 64 recipes per batch",
+            "--batch 65 asks qlognei, kriging_believer, ucb for 65 recipes in one batch; they "
+            "pick at most 64",
         ),
         ("bench peakfit --n 0", "--n 0: must be a positive integer"),
         ("bench peakfit --n 1 --seed -1", "--seed -1: must be an integer >= 0"),
