@@ -258,7 +258,7 @@ class ElementAnalysis:
                 f"cannot identify elements in a spectrum with x_units={spectrum.x_units!r}: "
                 "x is an XPS axis (binding or kinetic energy), not energy loss; send an EELS "
                 "spectrum, x the energy loss in eV (x_units='eV'), or fit XPS peaks with the "
-                "'peaks' analysis"
+                f"{PeakAnalysis.name!r} analysis"
             )
         energy, counts = _energy_in_ev(spectrum, "identify elements", "energy loss")
         kev_fix = "send x_units='keV' with the spectrum (or x in eV)"

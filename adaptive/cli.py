@@ -563,10 +563,10 @@ def _check_in_file(flag: str, path: str, what: str) -> None:
         raise InvalidParameterError(f"{flag} {path} {problem}; pass {what}")
 
 
-def _check_training_outputs(args, out: str | Path) -> None:
+def _check_training_outputs(args, out: str | Path, checkpoints: str | Path) -> None:
     """Raise ``InvalidParameterError`` before hours of training, not after, for an empty
     ``--out`` or ``--checkpoints`` (read as the working folder), or an ``out`` weights file
-    or ``--checkpoints`` folder that cannot be written."""
+    or ``checkpoints`` folder that cannot be written."""
     for flag, given, example in (
         ("--out", args.out, "a weights file, e.g. --out runs/weights.pt"),
         ("--checkpoints", args.checkpoints, "a folder, e.g. --checkpoints runs/checkpoints"),
@@ -574,24 +574,29 @@ def _check_training_outputs(args, out: str | Path) -> None:
         if given == "":
             raise InvalidParameterError(f"{flag} '' names nothing; pass {example}")
     _check_out_file("--out", out)
-    _check_out_folder("--checkpoints", args.checkpoints, "the epoch checkpoints")
+    _check_out_folder("--checkpoints", checkpoints, "the epoch checkpoints")
+
+
+def _given(**settings) -> dict:
+    """The training ``settings`` whose flags were given (not None): one left out keeps the
+    training function's default, the committed network's."""
+    return {name: value for name, value in settings.items() if value is not None}
 
 
 def cmd_train_peakfit(args) -> int:
-    from surrogates.peak_net import train_peak_net
+    from surrogates.peak_net import TRAINED_WEIGHTS, TRAINING_CHECKPOINTS, train_peak_net
 
-    _check_training_outputs(args, args.out)
-    with _training(args.checkpoints):
+    out = TRAINED_WEIGHTS if args.out is None else args.out
+    checkpoints = TRAINING_CHECKPOINTS if args.checkpoints is None else args.checkpoints
+    _check_training_outputs(args, out, checkpoints)
+    with _training(checkpoints):
         metrics = train_peak_net(
-            n_train=args.n_train,
-            epochs=args.epochs,
-            seed=args.seed,
-            checkpoint_dir=args.checkpoints,
-            out_path=args.out,
+            checkpoint_dir=checkpoints,
+            out_path=out,
             device=args.device,
-            lr=args.lr,
+            **_given(n_train=args.n_train, epochs=args.epochs, seed=args.seed, lr=args.lr),
         )
-    print(json.dumps({**metrics, "weights": args.out}, indent=2))
+    print(json.dumps({**metrics, "weights": out}, indent=2))
     return 0
 
 
@@ -805,11 +810,12 @@ def cmd_bench_eels(args) -> int:
 
 
 def cmd_train_eels(args) -> int:
-    from surrogates.eels_training import train_eels_net
+    from surrogates.eels_training import TRAINED_WEIGHTS, TRAINING_CHECKPOINTS, train_eels_net
 
-    out = f"runs/eels_{args.arch}.pt" if args.out is None else args.out
-    _check_training_outputs(args, out)
-    if not 0 <= args.overlap <= 1:  # NaN too; checked before the checkpoint folder is made
+    out = TRAINED_WEIGHTS.format(arch=args.arch) if args.out is None else args.out
+    checkpoints = TRAINING_CHECKPOINTS if args.checkpoints is None else args.checkpoints
+    _check_training_outputs(args, out, checkpoints)
+    if args.overlap is not None and not 0 <= args.overlap <= 1:  # NaN too; before any folder
         raise InvalidParameterError(
             f"--overlap {args.overlap:g}: must be a share from 0 to 1 (e.g. 0.25)"
         )
@@ -817,19 +823,18 @@ def cmd_train_eels(args) -> int:
         _check_in_file(
             "--init", args.init, f"a weights file of adaptive train eels --arch {args.arch}"
         )
-    checkpoints = Path(args.checkpoints) / args.arch
+    checkpoints = Path(checkpoints) / args.arch
+    settings = _given(n_train=args.n_train, epochs=args.epochs, seed=args.seed, lr=args.lr)
+    if args.overlap is not None:
+        settings["augment"] = {"overlap_fraction": args.overlap} if args.overlap else None
     with _training(checkpoints):
         metrics = train_eels_net(
             args.arch,
-            n_train=args.n_train,
-            epochs=args.epochs,
-            seed=args.seed,
             checkpoint_dir=checkpoints,
             out_path=out,
             device=args.device,
-            lr=args.lr,
-            augment={"overlap_fraction": args.overlap} if args.overlap else None,
             init=args.init,
+            **settings,
         )
     print(json.dumps({**metrics, "weights": out}, indent=2))
     return 0
@@ -1122,37 +1127,41 @@ def build_parser() -> argparse.ArgumentParser:
 
     train = _add_command(commands, "train", "train an analysis network from scratch")
     nets = train.add_subparsers(dest="network", required=True)
+    # Settings left out (None) take the training function's defaults, the committed
+    # network's; the help states them, as importing them here would load torch.
     peaknet = _add_command(nets, "peakfit", "the XPS peak SE-CNN (simulated spectra)")
-    peaknet.add_argument("--n-train", type=int, default=131_072, help="spectra per epoch")
-    peaknet.add_argument("--epochs", type=int, default=32, help="training epochs")
-    peaknet.add_argument("--seed", type=int, default=0, help="seed of spectra and weights")
+    peaknet.add_argument("--n-train", type=int, help="spectra per epoch (default: 131072)")
+    peaknet.add_argument("--epochs", type=int, help="training epochs (default: 32)")
+    peaknet.add_argument("--seed", type=int, help="seed of spectra and weights (default: 0)")
     peaknet.add_argument(
-        "--checkpoints", default="runs/peak_net_checkpoints", help=CHECKPOINTS_HELP
+        "--checkpoints", help=f"{CHECKPOINTS_HELP} (default: runs/peak_net_checkpoints)"
     )
-    peaknet.add_argument("--out", default="runs/peak_net.pt", help=TRAINED_OUT_HELP)
+    peaknet.add_argument("--out", help=f"{TRAINED_OUT_HELP} (default: runs/peak_net.pt)")
     peaknet.add_argument("--device", default="cpu", help="cpu, cuda or cuda:N")
     peaknet.add_argument(
-        "--lr", type=float, default=3e-3, help="peak learning rate (cosine decay to 0)"
+        "--lr", type=float, help="peak learning rate (cosine decay to 0) (default: 0.003)"
     )
     peaknet.set_defaults(func=cmd_train_peakfit)
     eelsnet = _add_command(nets, "eels", "an EELS element-identification network")
     eelsnet.add_argument("--arch", default="unet", choices=["unet", "resnet"], help="which network")
-    eelsnet.add_argument("--n-train", type=int, default=130_000, help="training spectra")
-    eelsnet.add_argument("--epochs", type=int, default=4, help="training epochs")
-    eelsnet.add_argument("--seed", type=int, default=0, help="seed of spectra and weights")
+    eelsnet.add_argument("--n-train", type=int, help="training spectra (default: 130000)")
+    eelsnet.add_argument("--epochs", type=int, help="training epochs (default: 4)")
+    eelsnet.add_argument("--seed", type=int, help="seed of spectra and weights (default: 0)")
     eelsnet.add_argument(
-        "--checkpoints", default="runs/eels_checkpoints", help=f"{CHECKPOINTS_HELP}, per --arch"
+        "--checkpoints",
+        help=f"{CHECKPOINTS_HELP}, per --arch (default: runs/eels_checkpoints)",
     )
     eelsnet.add_argument(
         "--out",
-        default=None,
         help=f"{TRAINED_OUT_HELP}; use it as identify and bench eels --weights and the "
         "elements analysis option weights (default: runs/eels_ARCH.pt)",
     )
     eelsnet.add_argument("--device", default="cpu", help="cpu, cuda or cuda:N")
-    eelsnet.add_argument("--lr", type=float, default=2e-3, help="peak learning rate")
+    eelsnet.add_argument("--lr", type=float, help="peak learning rate (default: 0.002)")
     eelsnet.add_argument(
-        "--overlap", type=float, default=0.25, help="share of spectra with overlapping edges"
+        "--overlap",
+        type=float,
+        help="share of spectra with overlapping edges (default: 0.25)",
     )
     eelsnet.add_argument("--init", default=None, help="weights file to fine-tune from")
     eelsnet.set_defaults(func=cmd_train_eels)

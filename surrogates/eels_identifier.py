@@ -336,9 +336,25 @@ class EELSIdentifier:
         paths = [Path(directory) / f"eels_{name}.pt" for name in names]
         for name, path in zip(names, paths, strict=True):
             if not path.is_file():
+                there = sorted(
+                    p.stem.removeprefix("eels_") for p in Path(directory).glob("eels_*.pt")
+                )
+                pick = (
+                    f"holds the networks {there}: name one of them, or"
+                    if there
+                    else "holds no networks:"
+                )
+                train = (
+                    f", e.g. the --out of adaptive train eels --arch {name} "
+                    f"(train_eels_net(arch={name!r}))"
+                    if name in ARCHS
+                    else ""
+                )
                 raise InvalidParameterError(
-                    f"no EELS weights {path}; train them with train_eels_net(arch={name!r}, "
-                    f"out_path={str(path)!r}, ...) or choose from {sorted(ARCHS)}"
+                    f"no EELS network {name!r}: there is no weights file {path}; {directory} "
+                    f"{pick} pass instead the weights file of a {' or '.join(sorted(ARCHS))} "
+                    f"network (the elements analysis option weights; EELSIdentifier.from_files)"
+                    f"{train}"
                 )
         return cls.from_files(paths)
 

@@ -41,7 +41,7 @@ from surrogates.checkpoints import (
     training_step,
 )
 from surrogates.eels_identifier import EELSIdentifier, calibrate_thresholds, score_identification
-from surrogates.eels_net import ARCHS, TRAINING_SIMULATOR, WEIGHTS_DIR, eels_inputs, eels_loss
+from surrogates.eels_net import ARCHS, TRAINING_SIMULATOR, eels_inputs, eels_loss
 from surrogates.seeds import derived_seed
 from surrogates.threads import one_torch_thread, seeded_torch
 
@@ -57,6 +57,12 @@ SCORE_SPECTRA = 2000
 TEST_SEED = 12345
 #: Spectra simulated at a time.
 _SIMULATE_CHUNK = 5000
+#: Where ``train_eels_net`` (and ``adaptive train eels``) writes by default, per arch: under
+#: runs/, never over the committed networks of ``surrogates.eels_net.WEIGHTS_DIR``.
+TRAINED_WEIGHTS = "runs/eels_{arch}.pt"
+TRAINING_CHECKPOINTS = "runs/eels_checkpoints"
+#: The committed networks' ``augment`` (their ``settings``), the default.
+TRAINING_AUGMENT = {"overlap_fraction": 0.25}
 
 
 # --------------------------------------------------------------------------- training
@@ -137,16 +143,18 @@ def train_eels_net(
     epochs: int = 4,
     seed: int = 0,
     batch_size: int = 128,
-    checkpoint_dir: str | Path = "eels_checkpoints",
+    checkpoint_dir: str | Path | None = None,
     out_path: str | Path | None = None,
     device: str = "cpu",
     progress: bool = True,
     n_val: int = 10_000,
     lr: float = 2e-3,
-    augment: dict | None = None,
+    augment: dict | None = TRAINING_AUGMENT,
     init: str | Path | None = None,
 ) -> dict[str, float]:
-    """Train an element-identification network on simulated spectra and save it.
+    """Train an element-identification network on simulated spectra and save it. The
+    defaults are the committed networks' settings (their ``settings``) and ``adaptive
+    train eels``'s.
 
     The ``n_train`` training spectra are simulated once (``simulate_eels`` with
     ``augment``, float16) and reused every epoch in a new order. Deterministic given
@@ -166,8 +174,10 @@ def train_eels_net(
         seed: seed of everything random (>= 0), not ``VALIDATION_SEED``, ``SCORE_SEED``
             or ``TEST_SEED``.
         batch_size: spectra per AdamW step (>= 2).
-        checkpoint_dir: folder of the per-epoch checkpoints (made with the first one).
-        out_path: weights file; ``WEIGHTS_DIR/eels_<arch>.pt`` when None.
+        checkpoint_dir: folder of the per-epoch checkpoints (made with the first one);
+            ``TRAINING_CHECKPOINTS/<arch>`` when None.
+        out_path: weights file; ``TRAINED_WEIGHTS`` (``runs/eels_<arch>.pt``) when None; to
+            replace a committed network, ``surrogates.eels_net.WEIGHTS_DIR/eels_<arch>.pt``.
         device: torch device for training, ``"cpu"``, ``"cuda"`` or ``"cuda:N"``.
         progress: show tqdm progress bars: of simulating the training spectra, then
             of training.
@@ -175,7 +185,7 @@ def train_eels_net(
         lr: peak learning rate of the one-cycle cosine schedule.
         augment: simulator settings of the training spectra only, replacing those of
             ``TRAINING_SIMULATOR``, e.g. ``{"overlap_fraction": 0.5}`` for more
-            overlapping edges; None for none.
+            overlapping edges; None for none; ``TRAINING_AUGMENT`` by default.
         init: weights file of the same arch to start from (fine-tuning); None starts
             from a random initialisation.
 
@@ -222,8 +232,10 @@ def train_eels_net(
         saved = load_file(Path(init), {"arch", "state_dict"}, fix)
         if saved["arch"] != arch:
             raise InvalidParameterError(f"init {init} holds {saved['arch']!r} weights; {fix}")
+    if checkpoint_dir is None:
+        checkpoint_dir = Path(TRAINING_CHECKPOINTS, arch)
     checkpoint_dir = Path(checkpoint_dir)
-    out_path = Path(WEIGHTS_DIR / f"eels_{arch}.pt" if out_path is None else out_path)
+    out_path = Path(TRAINED_WEIGHTS.format(arch=arch) if out_path is None else out_path)
     steps = n_train // batch_size
 
     with one_torch_thread() if dev.type == "cpu" else nullcontext(), seeded_torch(seed):

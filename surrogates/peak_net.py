@@ -71,8 +71,12 @@ from surrogates.seeds import derived_seed
 from surrogates.threads import one_torch_thread, seeded_torch
 from surrogates.xps_background import shirley_background
 
-#: Committed default weights, trained by ``train_peak_net``.
+#: Committed default weights, trained by ``train_peak_net`` with its default settings.
 DEFAULT_WEIGHTS = Path(__file__).resolve().parent / "weights" / "peak_net.pt"
+#: Where ``train_peak_net`` (and ``adaptive train peakfit``) writes by default: under runs/,
+#: never over ``DEFAULT_WEIGHTS``.
+TRAINED_WEIGHTS = "runs/peak_net.pt"
+TRAINING_CHECKPOINTS = "runs/peak_net_checkpoints"
 #: Largest peak count the network distinguishes (classes 0..MAX_COUNT).
 MAX_COUNT = 5
 #: Weights of the losses: count cross-entropy, then L1 of centre, log-FWHM, height, eta.
@@ -626,18 +630,20 @@ def evaluate(predictor: PeakNetPredictor, examples: dict[str, np.ndarray]) -> di
 
 
 def train_peak_net(
-    n_train: int = 51_200,
-    epochs: int = 10,
+    n_train: int = 131_072,
+    epochs: int = 32,
     seed: int = 0,
     batch_size: int = 256,
-    checkpoint_dir: str | Path = "peak_net_checkpoints",
-    out_path: str | Path = DEFAULT_WEIGHTS,
+    checkpoint_dir: str | Path = TRAINING_CHECKPOINTS,
+    out_path: str | Path = TRAINED_WEIGHTS,
     device: str = "cpu",
     progress: bool = True,
     n_val: int = 2000,
     lr: float = 3e-3,
 ) -> dict[str, float]:
     """Train a ``PeakNet`` on fresh simulated spectra every epoch and save its weights.
+    The defaults are the committed network's settings (its ``metadata["settings"]``) and
+    ``adaptive train peakfit``'s.
 
     Deterministic given ``seed`` on the CPU (one torch thread): the initialisation, every
     epoch's spectra and batch order derive from it. A checkpoint (network, optimiser and
@@ -651,7 +657,8 @@ def train_peak_net(
         seed: seed of everything random (>= 0).
         batch_size: spectra per Adam step (>= 2).
         checkpoint_dir: folder of the per-epoch checkpoints (made with the first one).
-        out_path: weights file written at the end (state dict, config, metadata).
+        out_path: weights file written at the end (state dict, config, metadata); to
+            replace the committed network, ``DEFAULT_WEIGHTS``.
         device: torch device, "cpu", "cuda" or "cuda:N".
         progress: show a tqdm progress bar.
         n_val: validation spectra (>= 1), simulated from a seed apart from training's.
