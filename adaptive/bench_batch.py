@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 
 import numpy as np
+from tqdm import tqdm
 
 from adaptive.arrays import check_int
 from adaptive.designs import random_design
@@ -18,7 +19,9 @@ from simulators.agnp import FACTORS, WAVELENGTHS
 from surrogates.batch_acquisition import BATCH_METHODS
 
 
-def bench_batch_time(n_observations: int = 150, q: int = 15, repeats: int = 3) -> dict:
+def bench_batch_time(
+    n_observations: int = 150, q: int = 15, repeats: int = 3, progress: bool = True
+) -> dict:
     """Seconds to propose one batch of ``q`` in the 5-D AgNP space after ``n_observations``.
 
     Observations are noisy simulated losses of random feasible recipes; the
@@ -26,6 +29,7 @@ def bench_batch_time(n_observations: int = 150, q: int = 15, repeats: int = 3) -
     checked under their CLI flags: ``n_observations`` (``--observations``) at least
     ``max(2, q)`` so the timed batch comes from the model, not the initial design, and
     ``q`` (``--batch``) at most ``MAX_GREEDY_BATCH`` (it times ``GREEDY_METHODS`` too).
+    ``progress`` shows a progress bar of the proposals on stderr.
     """
     q = check_int("--batch", q)
     check_greedy_batch(
@@ -45,14 +49,16 @@ def bench_batch_time(n_observations: int = 150, q: int = 15, repeats: int = 3) -
         Observation(point=r, value=target_loss(WAVELENGTHS, s, WAVELENGTHS, target))
         for r, s in zip(recipes, spectra, strict=True)
     ]
-    out = {}
-    for method in BATCH_METHODS:
-        times = []
-        for repeat in range(repeats):
-            strategy = BatchBO(space, q=q, batch_method=method, seed=repeat)
-            strategy.observe(observations)
-            started = time.perf_counter()
-            strategy.suggest(q)
-            times.append(time.perf_counter() - started)
-        out[method] = {"batch_s_median": float(np.median(times)), "batch_s_max": max(times)}
+    times: dict[str, list[float]] = {method: [] for method in BATCH_METHODS}
+    runs = [(method, repeat) for method in BATCH_METHODS for repeat in range(repeats)]
+    for method, repeat in tqdm(runs, desc="batch proposals", unit="batch", disable=not progress):
+        strategy = BatchBO(space, q=q, batch_method=method, seed=repeat)
+        strategy.observe(observations)
+        started = time.perf_counter()
+        strategy.suggest(q)
+        times[method].append(time.perf_counter() - started)
+    out = {
+        method: {"batch_s_median": float(np.median(seconds)), "batch_s_max": max(seconds)}
+        for method, seconds in times.items()
+    }
     return {"observations": n_observations, "q": q, "dimensions": 5, "methods": out}

@@ -21,6 +21,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import torch
+from tqdm import tqdm
 
 from adaptive.errors import InvalidParameterError
 from simulators.eels_files import EELSSpectrum, read_eels, to_channels
@@ -45,16 +46,14 @@ def real_spectra(data_dir: str | Path) -> list[tuple[Path, set[str], EELSSpectru
 
     Raises:
         InvalidParameterError: ``data_dir`` holds none of them (the message names
-            ``--data``), an EELSDB ``metadata.json`` lacks its ``"edges"`` list, or a
-            spectrum file cannot be read or put on the channels.
+            ``--data``), an EELSDB ``metadata.json`` is not a JSON object with an
+            ``"edges"`` list of edge names (``_labelled_elements``), or a spectrum file
+            cannot be read or put on the channels.
     """
     data_dir = Path(data_dir)
     out = [(data_dir / name, set(labels)) for name, labels in EXSPY_LABELS.items()]
     for meta in sorted(data_dir.glob("eelsdb/*/metadata.json")):
-        edges = json.loads(meta.read_text()).get("edges")
-        if not isinstance(edges, list):
-            raise InvalidParameterError(f'{meta} lacks its "edges" list (e.g. ["O_K"]); add it')
-        out.append((meta.parent / "data.msa", {edge.split("_")[0] for edge in edges}))
+        out.append((meta.parent / "data.msa", _labelled_elements(meta)))
     found = [(path, labels) for path, labels in out if path.is_file()]
     if not found:
         raise InvalidParameterError(
@@ -72,6 +71,24 @@ def real_spectra(data_dir: str | Path) -> list[tuple[Path, set[str], EELSSpectru
             ) from None
         spectra.append((path, labels, spectrum))
     return spectra
+
+
+def _labelled_elements(meta: Path) -> set[str]:
+    """The elements of the edges an EELSDB ``metadata.json`` lists, e.g. ``{"edges":
+    ["O_K", "Mn_L2,3"]}`` -> ``{"O", "Mn"}``; an ``InvalidParameterError`` naming the
+    file and that form when it is not JSON or holds no such list."""
+    form = 'a JSON object with an "edges" list of edge names, e.g. {"edges": ["O_K", "Mn_L2,3"]}'
+    try:
+        data = json.loads(meta.read_text())
+    except ValueError as err:  # also a file that is not UTF-8 text
+        raise InvalidParameterError(f"{meta} is not JSON ({err}); it must be {form}") from None
+    if not isinstance(data, dict):
+        raise InvalidParameterError(f"{meta} holds no JSON object; it must be {form}")
+    edges = data.get("edges")
+    if not isinstance(edges, list) or not all(isinstance(edge, str) for edge in edges):
+        found = f'its "edges" are {json.dumps(edges)}' if "edges" in data else 'it has no "edges"'
+        raise InvalidParameterError(f"{meta} must be {form}; {found}")
+    return {edge.split("_")[0] for edge in edges}
 
 
 def _method_names(members: Sequence[str]) -> list[str]:
@@ -95,6 +112,7 @@ def bench_eels(
     seed: int = TEST_SEED,
     data_dir: str | Path | None = None,
     weights: Sequence[str | Path] | None = None,
+    progress: bool = True,
 ) -> dict:
     """``{"n", "seed", "torch_threads", "methods": {name: figures}, "real": [...]}`` for
     each network and, when there are several, their ensemble.
@@ -107,7 +125,8 @@ def bench_eels(
     elements, ``missed`` (labelled, not predicted), ``false_elements`` (predicted, not
     labelled), and ``ok``, true only when predicted equals labelled. ``seed``,
     ``data_dir`` and ``weights`` are checked before the test set is simulated
-    (``real_spectra`` reads every file), so a wrong one loses no run.
+    (``real_spectra`` reads every file), so a wrong one loses no run. ``progress`` shows
+    a progress bar of the timed passes on stderr.
 
     Raises:
         InvalidParameterError: ``seed`` is ``VALIDATION_SEED`` (the spectra the thresholds
@@ -142,21 +161,25 @@ def bench_eels(
     with spectra_in_memory(f"--n {n} test spectra", n):
         batch = simulate_eels(n, seed)
     methods = {}
-    for name, identifier in identifiers.items():
-        identifier.identify(batch.spectra[:INFERENCE_BATCH], batch.window[:INFERENCE_BATCH])
-        seconds = []
-        for _ in range(TIMED_PASSES):
-            started = time.perf_counter()
-            _, present = identifier.identify(batch.spectra, batch.window)
-            seconds.append(time.perf_counter() - started)
-        scores = score_identification(present, batch.labels)
-        methods[name] = {
-            "f1_weighted": scores["f1_weighted"],
-            "precision": scores["precision"],
-            "recall": scores["recall"],
-            "exact_match": scores["exact_match"],
-            "spectra_per_s": round(n / statistics.median(seconds), 1),
-        }
+    passes = len(identifiers) * TIMED_PASSES
+    with tqdm(total=passes, desc="timed passes", unit="pass", disable=not progress) as bar:
+        for name, identifier in identifiers.items():
+            bar.set_postfix_str(name)
+            identifier.identify(batch.spectra[:INFERENCE_BATCH], batch.window[:INFERENCE_BATCH])
+            seconds = []
+            for _ in range(TIMED_PASSES):
+                started = time.perf_counter()
+                _, present = identifier.identify(batch.spectra, batch.window)
+                seconds.append(time.perf_counter() - started)
+                bar.update()
+            scores = score_identification(present, batch.labels)
+            methods[name] = {
+                "f1_weighted": scores["f1_weighted"],
+                "precision": scores["precision"],
+                "recall": scores["recall"],
+                "exact_match": scores["exact_match"],
+                "spectra_per_s": round(n / statistics.median(seconds), 1),
+            }
     report = {"n": n, "seed": seed, "torch_threads": torch.get_num_threads(), "methods": methods}
     if real_files is not None:
         real, combined = [], list(identifiers.values())[-1]  # the ensemble, or the one network

@@ -343,7 +343,7 @@ def cmd_bench_pool(args) -> int:
 def cmd_bench_batch(args) -> int:
     from adaptive.bench_batch import bench_batch_time
 
-    result = bench_batch_time(args.observations, args.batch, args.repeats)
+    result = bench_batch_time(args.observations, args.batch, args.repeats, progress=not args.json)
     _print_result(result, args)
     return 0
 
@@ -804,7 +804,8 @@ def cmd_bench_eels(args) -> int:
 
     check_int("--n", args.n)
     seed = TEST_SEED if args.seed is None else check_int("--seed", args.seed, low=0)
-    result = bench_eels(args.n, seed, args.data, _eels_weights(args.weights))
+    weights = _eels_weights(args.weights)
+    result = bench_eels(args.n, seed, args.data, weights, progress=not args.json)
     _print_result({"weights": args.weights, **result}, args)
     return 0
 

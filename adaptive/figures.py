@@ -26,9 +26,6 @@ from adaptive.objectives import inside_target, minmax
 WARNING_WIDTH = 110
 #: Bars of the identification figure: the present elements and the most probable others.
 TOP_ELEMENTS = 10
-#: A step in the energy axis over this many times the median step breaks the drawn line
-#: (the factor of the identifier's gap warning, ``eels_checks.GAP_FACTOR``).
-GAP_STEPS = 5
 #: Positive counts spanning more than this factor are drawn on a log axis.
 LOG_SPAN = 100
 #: Positive losses spanning more than this factor (a decade) are drawn on a log axis.
@@ -238,9 +235,10 @@ def plot_identification(
     probable others, ``TOP_ELEMENTS`` bars in all (more when more are present), each
     with a tick at its threshold; any warnings are written above the spectrum.
 
-    The spectrum's line breaks at gaps in the energy axis (``GAP_STEPS``), its points
-    outside ``window`` are grey, and positive counts spanning more than ``LOG_SPAN`` are
-    drawn on a log axis (a low-loss tail would flatten every edge on a linear one).
+    The spectrum's line breaks at gaps in the energy axis (``eels_checks.gap_indices``,
+    the rule of the identifier's gap warning), its points outside ``window`` are grey,
+    and positive counts spanning more than ``LOG_SPAN`` are drawn on a log axis (a
+    low-loss tail would flatten every edge on a linear one).
 
     Args:
         energy: (m,) energy loss, eV; counts: (m,) the spectrum.
@@ -279,12 +277,13 @@ def _plot_counts(ax, energy: np.ndarray, counts: np.ndarray, window) -> None:
     """``counts`` (m,) against ``energy`` (m,): broken at gaps, grey outside ``window``
     (first, last eV or None), on a log axis when all counts are positive and span over
     ``LOG_SPAN`` (a log axis would hide the counts <= 0 of a background-subtracted one)."""
+    from surrogates.eels_checks import gap_indices  # here: it loads torch
+
     energy, counts = np.asarray(energy, dtype=float), np.asarray(counts, dtype=float)
     seen = np.ones(energy.shape, dtype=bool)
     if window is not None:
         seen = (energy >= window[0] - 0.5) & (energy <= window[1] + 0.5)
-    step = np.diff(energy)
-    gaps = np.flatnonzero(step > GAP_STEPS * np.median(step)) + 1
+    gaps = gap_indices(energy) + 1
     energy, counts = np.insert(energy, gaps, np.nan), np.insert(counts, gaps, np.nan)
     seen = np.insert(seen, gaps, True)
     ax.plot(energy, np.where(seen, counts, np.nan), lw=1, color="C0")

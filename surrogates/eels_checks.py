@@ -120,8 +120,8 @@ def domain_warnings(
         One sentence per finding: points dropped above the channels, a window starting
         in the zero-loss and low-loss region (with the points dropped below the channels),
         a window narrower than any trained one, a median step above ``MAX_STEP_EV``, gaps
-        in the axis inside the window (steps above ``MAX_STEP_EV`` and ``GAP_FACTOR``
-        times the median step), then those of ``counts_warnings``.
+        in the axis inside the window (``gap_indices``), then those of
+        ``counts_warnings``.
     """
     trained = EELSSimulator(**TRAINING_SIMULATOR)
     energy = np.asarray(energy, dtype=float)
@@ -170,8 +170,7 @@ def domain_warnings(
             f"misnamed; measure or send the spectrum with a step of {MAX_STEP_EV:g} eV or finer."
         )
     inside = (energy[1:] > window[0]) & (energy[:-1] < window[1])
-    gap = inside & (step > max(GAP_FACTOR * median, MAX_STEP_EV))
-    gaps = [f"{energy[i]:g} to {energy[i + 1]:g} eV" for i in np.flatnonzero(gap)]
+    gaps = [f"{energy[i]:g} to {energy[i + 1]:g} eV" for i in gap_indices(energy) if inside[i]]
     if gaps:
         more = len(gaps) - GAPS_SHOWN
         named = ", ".join(gaps[:GAPS_SHOWN]) + (f" and {more} more" if more > 0 else "")
@@ -184,6 +183,15 @@ def domain_warnings(
     if counts is not None:
         warnings += counts_warnings(energy, np.asarray(counts, dtype=float), window)
     return warnings
+
+
+def gap_indices(energy: np.ndarray) -> np.ndarray:
+    """The gaps in ``energy`` (m,), eV, increasing: (k,) int indices i of the steps from
+    ``energy[i]`` to ``energy[i + 1]`` over ``MAX_STEP_EV`` and ``GAP_FACTOR`` times the
+    median step. The rule of ``domain_warnings``' gap warning and of the breaks in the
+    drawn spectrum (``adaptive.figures.plot_identification``)."""
+    step = np.diff(np.asarray(energy, dtype=float))
+    return np.flatnonzero(step > max(GAP_FACTOR * float(np.median(step)), MAX_STEP_EV))
 
 
 def counts_warnings(energy: np.ndarray, counts: np.ndarray, window: np.ndarray) -> list[str]:
