@@ -131,9 +131,15 @@ class Spectrum:
             )
         if x.size == 0:
             raise InvalidParameterError("spectrum arrays are empty", "send at least one channel")
-        if not (np.isfinite(x).all() and np.isfinite(y).all()):
+        bad = ~(np.isfinite(x) & np.isfinite(y))
+        if bad.any():
+            where = " and ".join(n for n, v in (("x", x), ("y", y)) if not np.isfinite(v).all())
             raise InvalidParameterError(
-                "spectrum holds NaN or inf", "drop or repair those channels"
+                f"spectrum holds NaN or inf in {where} at {bad.sum()} of its {x.size} channels "
+                f"(the first index {np.flatnonzero(bad)[0]})",
+                "fill each, y with its neighbours' mean, x with the value their step gives (a "
+                "peak fit refuses the gap that dropping a channel leaves in x; other analyses "
+                "take such a gap, so there dropping those channels works too)",
             )
         object.__setattr__(self, "x", x)
         object.__setattr__(self, "y", y)

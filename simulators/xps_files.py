@@ -108,13 +108,17 @@ def _region(
             f"{source}: region {name!r} has {energy.size} point(s); need >= 2, and a peak "
             f"fit at least {MIN_POINTS}: measure a wider window"
         )
-    for label, values in (("energy", energy), ("counts", counts)):
+    for label, values, fill in (
+        ("energy", energy, "write the energy its neighbours' step gives"),
+        ("counts", counts, "fill it, e.g. with the mean of its neighbours' counts"),
+    ):
         if not np.all(np.isfinite(values)):
             bad = int(np.flatnonzero(~np.isfinite(values))[0])
             at = f"point {bad}" if lines is None else f"line {lines[bad]}"
             raise ValueError(
-                f"{source}: region {name!r} has a non-finite {label} value at {at}; "
-                "remove or fill NaN/inf values"
+                f"{source}: region {name!r} has a non-finite {label} value (NaN or inf) at "
+                f"{at}; {fill} (removing the point leaves a gap in the energy axis, which a "
+                "peak fit refuses)"
             )
     if energy[0] > energy[-1]:
         energy, counts = energy[::-1], counts[::-1]
