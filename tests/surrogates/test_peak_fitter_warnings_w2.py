@@ -91,9 +91,10 @@ def test_the_spike_width_counts_the_channels_over_half_the_excess():
     at = int(np.argmin(np.abs(E - 932.5)))
 
     def fit(excess: np.ndarray) -> PeakFitResult:
-        """A fit of ``line`` alone whose counts are ``excess`` (m,) above the rest of it."""
-        model = line.height * xps_peak(E, 932.5, 0.2, 0.0)
-        return PeakFitResult.from_model(E, excess, [line], 0 * E, model, "test", 4)
+        """A fit of ``line`` alone whose counts are ``excess`` (m,) above the rest of it (a
+        flat background of 100: a spectrum with no count above 0 is refused)."""
+        model = 100 + line.height * xps_peak(E, 932.5, 0.2, 0.0)
+        return PeakFitResult.from_model(E, 100 + excess, [line], 100 + 0 * E, model, "test", 4)
 
     one, two, four = (np.where(np.abs(np.arange(len(E)) - at) < k, 100.0, 0.0) for k in (1, 2, 3))
     two[at + 1] = 0.0  # the channel and its lower neighbour
