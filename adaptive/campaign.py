@@ -779,9 +779,11 @@ class Campaign:
                 warnings.append(
                     f"{dim.name}={point[dim.name]:g}{units} is {off:g}{units} from the "
                     f"{suggested[dim.name]:g}{units} of suggestion {suggestion_id}, more than "
-                    f"{FAR_FROM_SUGGESTION:.0%} of the range {dim.low:g}..{dim.high:g}: it is "
-                    "journaled as put, but a readback lies closer; check that the driver puts "
-                    "the point it measured with the id of the suggestion it measured"
+                    f"{FAR_FROM_SUGGESTION:.0%} of the range {dim.low:g}..{dim.high:g} "
+                    f"({FAR_FROM_SUGGESTION * span:g}{units}), while a readback usually lies "
+                    f"within {FAR_FROM_SUGGESTION:.0%} of its suggestion: it is journaled as "
+                    "put; check that the driver puts the point it measured with the id of the "
+                    "suggestion it measured"
                 )
             reported = readback.get(dim.name, point[dim.name])
             if abs(reported - point[dim.name]) > READBACK_TOLERANCE * span:

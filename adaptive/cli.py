@@ -60,30 +60,36 @@ def cmd_serve(args) -> int:
     in progress get up to ``WORKER_GRACE_S``, and a second signal after the line saying so
     quits at once (exit 128 + its number); one before it (``timeout`` signals the server
     and then its process group) lets the stop close the journal. Every put is committed
-    before its reply, so neither loses anything journaled."""
-    _import_plugins(args.plugin or ())
-    import torch
-
-    from adaptive.server import WORKER_GRACE_S, Server
-
-    torch.set_num_threads(1)  # then campaigns' fits take no lock (surrogates.threads)
-    server = Server(args.journal, bind=args.bind)
+    before its reply, so neither loses anything journaled. A signal while it starts, before
+    the journal is opened (the imports take seconds on a loaded machine), quits at once
+    with the same exit status."""
     closing = (
         f"server stopped; its journal {args.journal} keeps every campaign: serve it again to "
         "resume them"
     )
     received: list[int] = []
     stopping, waiting = threading.Event(), threading.Event()
+    server = None  # until the imports are done
 
     def on_signal(signum: int, frame) -> None:
+        word, code = SERVE_SIGNALS[signum]
+        if server is None:
+            _quit(f"{word}: adaptive serve stopped while starting; no journal was opened", code)
         if waiting.is_set():
-            _quit(f"{SERVE_SIGNALS[signum][0]}: {closing}", 128 + signum)
+            _quit(f"{word}: {closing}", 128 + signum)
         received.append(signum)
         stopping.set()
 
     # set even where SIGINT was ignored (`adaptive serve &` in a script), so it stops
     previous = {signum: signal.signal(signum, on_signal) for signum in SERVE_SIGNALS}
     try:
+        _import_plugins(args.plugin or ())
+        import torch
+
+        from adaptive.server import WORKER_GRACE_S, Server
+
+        torch.set_num_threads(1)  # then campaigns' fits take no lock (surrogates.threads)
+        server = Server(args.journal, bind=args.bind)
         new = not Path(args.journal).exists()
         endpoint = server.start()
         strategies = server.journal.campaign_strategies()
@@ -110,7 +116,8 @@ def cmd_serve(args) -> int:
         print(f"{word}: {closing}", file=sys.stderr, flush=True)
         return code
     finally:
-        server.stop()
+        if server is not None:
+            server.stop()
         for signum, handler in previous.items():
             signal.signal(signum, handler)
 
@@ -938,7 +945,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     synthesis = _add_command(kinds, "synthesis", "batch recipes for AgNP flow synthesis")
     synthesis.add_argument("--batch", type=int, default=15, help="recipes per batch")
-    synthesis.add_argument("--rounds", type=int, default=6, help="batches after the design")
+    # 6 = insights.fewest_explained of the 5 factors, written out (importing it loads torch)
+    synthesis.add_argument(
+        "--rounds",
+        type=int,
+        default=6,
+        help="batches after the design of max(--batch, 2) recipes; the SHAP report needs at "
+        "least 6 recipes in all, one more than the 5 factors",
+    )
     synthesis.add_argument("--droplets", type=int, default=3, help="replicate droplets/recipe")
     synthesis.add_argument(
         "--method",
@@ -1014,7 +1028,12 @@ def build_parser() -> argparse.ArgumentParser:
     peakfit.add_argument("--n", type=int, default=2000, help="simulated test spectra")
     peakfit.add_argument("--seed", type=int, default=0, help="seed of the test set")
     peakfit.add_argument("--methods", default=None, help="comma-separated; default all")
-    peakfit.add_argument("--data", default=None, help="folder of the measured 2p references")
+    peakfit.add_argument(
+        "--data",
+        default=None,
+        help="folder of the measured 2p references, e.g. ../shared/data/xps (default: none: "
+        "the simulated test set only)",
+    )
     peakfit.add_argument("--weights", default=None, help=PEAK_WEIGHTS_HELP)
     peakfit.add_argument(
         "--workers",
@@ -1028,7 +1047,12 @@ def build_parser() -> argparse.ArgumentParser:
     eels = _add_command(benches, "eels", "EELS element identification (simulated + real)")
     eels.add_argument("--n", type=int, default=5000, help="simulated test spectra")
     eels.add_argument("--seed", type=int, default=None, help="test-set seed (default 12345)")
-    eels.add_argument("--data", default=None, help="folder of the measured EELS spectra")
+    eels.add_argument(
+        "--data",
+        default=None,
+        help="folder of the measured EELS spectra, e.g. ../shared/data/eels (default: none: "
+        "the simulated test set only)",
+    )
     eels.add_argument(
         "--weights",
         action="append",

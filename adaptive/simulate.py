@@ -32,7 +32,7 @@ from adaptive.strategies.energy_scan import DEFAULT_INITIAL, MAX_INITIAL, NOISE_
 from drivers import SimulatedInstrument, SynthesisInstrument, run_driver
 from simulators import XMCD, AgNPSynthesis, KEdgeXAS, RecordedSpectrum
 from simulators.agnp import BOUNDS, FACTORS, MAX_DROPLETS, MAX_FRACTION_SUM, WAVELENGTHS
-from simulators.base import MAX_COUNTS
+from simulators.base import MAX_COUNTS, MIN_TRANSMITTED, TooFewCountsError
 from simulators.text_files import read_named_columns
 from surrogates.shap_report import plot_shap
 
@@ -94,10 +94,12 @@ def xas_source(
     if source in ("kedge", "xmcd"):
         try:
             return (KEdgeXAS if source == "kedge" else XMCD)(i0=noise_counts, seed=seed)
-        except ValueError as err:  # default settings: only too few counts are refused
+        except TooFewCountsError as err:  # default settings: only too few counts are refused
             raise InvalidParameterError(
-                f"--noise-counts {noise_counts:g} is too few for --source {source} ({err}); "
-                "pass a larger --noise-counts, or 0 for noise-free"
+                f"--noise-counts {noise_counts:g} is too few for --source {source}: under "
+                f"{MIN_TRANSMITTED:g} counts would pass its most absorbing energy, so many "
+                f"readings would clip; pass --noise-counts {err.least_i0:g} or more, or 0 for "
+                "noise-free"
             ) from None
     if not Path(source).is_file():
         raise InvalidParameterError(
@@ -119,8 +121,8 @@ def with_noise(
     counts at its highest mu, needs ``MIN_TRANSMITTED`` of them (``RecordedSpectrum``)."""
     try:
         return recorded.replayed(noise_counts, seed)
-    except ValueError as err:  # a recording read already: only too few counts are refused
-        if recorded.fluorescent or _countable(recorded):
+    except TooFewCountsError as err:  # a recording read already: only too few counts refused
+        if err.least_i0 is not None:
             raise InvalidParameterError(
                 f"--noise-counts {noise_counts:g} is too few for {what} ({err}); pass a larger "
                 "--noise-counts, or 0 for noise-free"
@@ -129,16 +131,6 @@ def with_noise(
             f"--noise-counts {noise_counts:g}: no --noise-counts up to {MAX_COUNTS:g} is enough "
             f"for {what} ({err}); rescale its mu, or pass --noise-counts 0 for noise-free"
         ) from None
-
-
-def _countable(recorded: RecordedSpectrum) -> bool:
-    """Whether ``MAX_COUNTS``, the most ``--noise-counts`` takes, are enough for the
-    counting noise of ``recorded``'s mu."""
-    try:
-        RecordedSpectrum(recorded.energy, recorded.mu, i0=MAX_COUNTS)
-    except ValueError:
-        return False
-    return True
 
 
 def simulate_xas(
@@ -426,9 +418,9 @@ def simulate_synthesis(
     if n_recipes < fewest:
         raise InvalidParameterError(
             f"--batch {batch} --rounds {rounds} gives {n_recipes} recipes (a design of "
-            f"{n_initial}, then {rounds} batches of {batch}); the SHAP report needs at "
-            f"least {fewest}, one more than the {len(FACTORS)} factors: raise --batch or "
-            "--rounds"
+            f"{n_initial}, then {rounds} batch{'es' * (rounds != 1)} of {batch}); the SHAP "
+            f"report needs at least {fewest}, one more than the {len(FACTORS)} factors: raise "
+            "--batch or --rounds"
         )
     if model in ("net", "mix") and rounds < NET_FIRST_ROUND:
         print(

@@ -90,6 +90,16 @@ def min_i0(total: float) -> float | None:
     return need if need <= MAX_COUNTS else None
 
 
+class TooFewCountsError(ValueError):
+    """Too few incident counts ``i0`` for a simulator's counting noise (its mu would clip);
+    ``least_i0`` is the fewest it takes (``min_i0``), None when even ``MAX_COUNTS`` are too
+    few."""
+
+    def __init__(self, message: str, least_i0: float | None):
+        super().__init__(message)
+        self.least_i0 = least_i0
+
+
 def check_seed(seed) -> int | None:
     """``seed`` as an int (or None), or a ValueError unless it is a non-negative integer
     (a numpy integer counts, a bool does not) or None, which draws a fresh one."""
@@ -167,7 +177,7 @@ class Simulator(ABC):
         fix: str,
         headroom: float = 0.0,
     ) -> None:
-        """With ``i0`` set, a ValueError unless ``MIN_TRANSMITTED`` counts are expected
+        """With ``i0`` set, a ``TooFewCountsError`` unless ``MIN_TRANSMITTED`` counts are expected
         through the largest ``true_mu`` plus ``mu_offset``: below them many noisy readings
         clip at ln(i0) - mu_offset.
 
@@ -212,10 +222,11 @@ class Simulator(ABC):
                 "counts are expected there and many noisy readings would clip at ln(i0) - "
                 "mu_offset"
             )
-        raise ValueError(
+        raise TooFewCountsError(
             f"{excess}; {fix}"
             + (f", or raise i0 to at least {need:g}" if need is not None else "")
-            + ("" if headroom else ", or pass i0=None for noise-free measurements")
+            + ("" if headroom else ", or pass i0=None for noise-free measurements"),
+            need,
         )
 
     @abstractmethod

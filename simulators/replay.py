@@ -9,7 +9,7 @@ from typing import NamedTuple
 import numpy as np
 from scipy.interpolate import PchipInterpolator
 
-from simulators.base import MIN_TRANSMITTED, Simulator, as_float_array
+from simulators.base import MIN_TRANSMITTED, Simulator, TooFewCountsError, as_float_array
 from simulators.text_files import (
     ENERGY_UNIT,
     column_text,
@@ -621,11 +621,12 @@ class RecordedSpectrum(Simulator):
                     "fluorescence; name the fluorescence column whose counts rise at the edge"
                 )
             if self.i0 is not None and self.i0 < MIN_TRANSMITTED:  # at 1, 37 % count 0
-                raise ValueError(
+                raise TooFewCountsError(
                     f"i0 = {self.i0:g} expects under {MIN_TRANSMITTED:g} fluorescence counts "
                     f"at the highest mu of {signal}, too few for counting noise, as under "
                     f"{MIN_TRANSMITTED:g} transmitted counts are in transmission; raise i0 to "
-                    f"at least {MIN_TRANSMITTED:g}"
+                    f"at least {MIN_TRANSMITTED:g}",
+                    MIN_TRANSMITTED,
                 )
             self.channels = ("mu", "i0", "if")
         self._interpolant = PchipInterpolator(self.energy, self.mu)

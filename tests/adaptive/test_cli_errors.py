@@ -265,7 +265,9 @@ def test_simulate_synthesis_prints_its_campaign_on_stderr(tmp_path, capsys):
         ("simulate xas --seed -1", "--seed -1: must be an integer >= 0"),
         (
             "simulate xas --source xmcd --noise-counts 5",
-            "--noise-counts 5 is too few for --source xmcd (the noise-free mu",
+            "--noise-counts 5 is too few for --source xmcd: under 10 counts would pass its most "
+            "absorbing energy, so many readings would clip; pass --noise-counts 740 or more, or 0 "
+            "for noise-free",
         ),
         ("simulate xas --channel bogus", "--channel bogus: kedge measures mu, i0, i1; pass one"),
         (
