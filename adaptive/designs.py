@@ -18,7 +18,9 @@ How each design copes with constraints:
   ``MAX_POOL`` wanted and only the first ``MAX_POOL`` used, which bounds the cost for
   large ``n``), and ``n`` are chosen from the pool by
   greedy maximin in the unit cube (start at the pool point nearest the pool's
-  centroid, then repeatedly add the point farthest from those already chosen).
+  centroid, then repeatedly add the point farthest from those already chosen; another
+  choice of a categorical dimension counts 1 apart, whichever it is, and the commoner
+  a point's choice in the pool, the nearer the centroid).
   Stratification is lost, but the points stay spread over the feasible region.
 - ``sobol``: a scrambled Sobol' sequence, drawn in powers of two; the first ``n``
   distinct feasible points in sequence order are kept.
@@ -31,7 +33,7 @@ values get half the weight of inner values.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from typing import Any
 
 import numpy as np
@@ -40,6 +42,7 @@ from scipy.stats import qmc
 from adaptive.arrays import is_int
 from adaptive.errors import InvalidParameterError
 from adaptive.space import Space
+from surrogates.one_hot import one_hot_columns, recipe_distance
 
 #: rounds of drawing before a design gives up
 MAX_ROUNDS = 20
@@ -138,15 +141,24 @@ def collect_feasible(
     return points, space.to_unit(points)
 
 
-def _maximin(u: np.ndarray, n: int) -> list[int]:
-    """Greedy maximin: indices of ``n`` rows of ``u`` (``m x d``) spread far apart."""
-    first = int(np.argmin(np.sum((u - u.mean(axis=0)) ** 2, axis=1)))
-    chosen = [first]
-    dist = np.sum((u - u[first]) ** 2, axis=1)
+def _maximin(u: np.ndarray, n: int, categorical: Collection[int]) -> list[int]:
+    """Greedy maximin: indices of ``n`` rows of ``u`` (``m x d``) spread far apart in
+    ``recipe_distance``, the columns ``categorical`` holding choices. The first is the
+    row nearest the centroid where that distance is Euclidean: such a column taken
+    one-hot over sqrt(2), its centroid the shares of its choices."""
+    offset = u - u.mean(axis=0)
+    offset[:, list(categorical)] = 0.0
+    gap = np.sum(offset**2, axis=1)  # squared distance to the centroid (m,)
+    for j in categorical:
+        _, choice, count = np.unique(u[:, j], return_inverse=True, return_counts=True)
+        share = count / len(u)
+        gap += (1.0 - 2.0 * share[choice] + np.sum(share**2)) / 2.0
+    chosen = [int(np.argmin(gap))]
+    dist = recipe_distance(u, u[chosen[0]], categorical).numpy()
     for _ in range(n - 1):
         nxt = int(np.argmax(dist))
         chosen.append(nxt)
-        dist = np.minimum(dist, np.sum((u - u[nxt]) ** 2, axis=1))
+        dist = np.minimum(dist, recipe_distance(u, u[nxt], categorical).numpy())
     return chosen
 
 
@@ -179,7 +191,8 @@ def latin_hypercube(space: Space, n: int, seed: Any = None) -> list[dict[str, An
     pool, pool_u = collect_feasible(space, n, _growing(target, draw), target)
     if capped:
         pool_u = pool_u[:MAX_POOL]
-    return [space.validate(pool[i]) for i in _maximin(pool_u, n)]
+    categorical = one_hot_columns(space.choice_counts, d)  # two choices: 0 and 1 already
+    return [space.validate(pool[i]) for i in _maximin(pool_u, n, categorical)]
 
 
 def sobol(space: Space, n: int, seed: Any = None) -> list[dict[str, Any]]:

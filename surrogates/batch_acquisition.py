@@ -22,6 +22,7 @@ from torch.distributions import Normal
 
 from adaptive.arrays import check_int, finite_matrix
 from adaptive.errors import InvalidParameterError
+from surrogates.one_hot import recipe_distance
 from surrogates.recipe_gp import OneHotChoices
 from surrogates.threads import seeded_torch
 
@@ -44,8 +45,6 @@ JOINT_CHUNK = 256
 #: in botorch's own factor, which then adds jitter, and the shared rows' rounding grows
 #: as 1 / their least pivot (values 1e-8 relative from botorch's at 1e-5, 1e-6 at 1e-7).
 PIVOT_TOLERANCE = 1e-5
-#: Unit-cube coordinates of one categorical choice differ by less (choices are snapped).
-CHOICE_TOLERANCE = 1e-9
 #: Most candidates one Thompson draw covers jointly: an (m, m) covariance and its
 #: Cholesky factor, so memory grows as m^2 (about 0.2 GB at 2048, 3.5 GB at 8000).
 #: Larger sets are shortlisted by UCB first; no batch holds more than this.
@@ -253,29 +252,21 @@ def posterior_is_flat(model, candidates) -> bool:
 
 
 def _fill_space(candidates, taken, q, one_hot) -> tuple[list[int], list[float]]:
-    """``q`` candidates (m, d), each the farthest (``_distance``) from the ``taken`` points
-    (k, d) and the earlier picks, with that distance as its value."""
+    """``q`` candidates (m, d), each the farthest (``recipe_distance``, the ``one_hot``
+    columns categorical) from the ``taken`` points (k, d) and the earlier picks, with that
+    distance as its value."""
     gaps = torch.full((len(candidates),), torch.inf, dtype=DTYPE)
     for point in taken:
-        torch.minimum(gaps, _distance(candidates, point, one_hot), out=gaps)
+        torch.minimum(gaps, recipe_distance(candidates, point, one_hot), out=gaps)
     chosen: list[int] = []
     values: list[float] = []
     for _ in range(q):
         best = int(torch.argmax(gaps))
         chosen.append(best)
         values.append(float(gaps[best]))
-        torch.minimum(gaps, _distance(candidates, candidates[best], one_hot), out=gaps)
+        torch.minimum(gaps, recipe_distance(candidates, candidates[best], one_hot), out=gaps)
         gaps[best] = -torch.inf
     return chosen, values
-
-
-def _distance(candidates: torch.Tensor, centre: torch.Tensor, one_hot: list[int]) -> torch.Tensor:
-    """Euclidean distances (m,) from ``candidates`` (m, d) to ``centre`` (d,) in the unit
-    cube, a one-hot column (``_one_hot_columns``) counting a whole unit apart for another
-    choice and none for the same: the order of its choices means nothing."""
-    offset = candidates - centre
-    offset[:, one_hot] = (offset[:, one_hot].abs() > CHOICE_TOLERANCE).to(offset.dtype)
-    return torch.linalg.norm(offset, dim=-1)
 
 
 def local_penalization(model, candidates, train_x, pending, q, seed=0):
@@ -284,7 +275,7 @@ def local_penalization(model, candidates, train_x, pending, q, seed=0):
     A point ``c`` with posterior mean mu_c and std s_c cannot hide the optimum
     closer than (M - mu_c) / L, where M is the best mean and L a Lipschitz
     constant of the mean (the largest gradient norm over the candidates). Distances are
-    ``_distance``'s; a categorical column the kernel takes one-hot (``OneHotChoices``) is
+    ``recipe_distance``'s; a categorical column the kernel takes one-hot (``OneHotChoices``) is
     left out of L: the order of its choices means nothing.
     """
     best_f = _best_f(model, train_x)
@@ -301,7 +292,7 @@ def local_penalization(model, candidates, train_x, pending, q, seed=0):
                 posterior.mean.reshape(()),
                 posterior.variance.clamp_min(1e-12).sqrt().reshape(()),
             )
-        z = (lipschitz * _distance(candidates, centre, one_hot) - best_f + mu) / sd
+        z = (lipschitz * recipe_distance(candidates, centre, one_hot) - best_f + mu) / sd
         log_penalty.add_(torch.log(normal.cdf(z).clamp_min(1e-300)))
 
     for centre in pending:
@@ -413,9 +404,10 @@ def select_batch(
     Returns:
         The chosen indices and each one's acquisition value, in the model's units (a
         ``fit_recipe_gp`` model sees the objective divided by ``model.y_scale``). Where
-        the posterior std is flat (``posterior_is_flat``), every method fills the space
-        instead (``_fill_space``): each value is then the pick's distance in the unit cube
-        to the nearest training, pending or earlier picked point.
+        the posterior mean and std are both flat over the candidates
+        (``posterior_is_flat``), every method fills the space instead (``_fill_space``):
+        each value is then the pick's ``recipe_distance`` to the nearest training,
+        pending or earlier picked point.
 
     Raises:
         InvalidParameterError: an unknown method, a bad ``q``, or an array that is not

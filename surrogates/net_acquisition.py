@@ -5,11 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 
 import numpy as np
-import torch
 
 from adaptive.arrays import check_int, finite_matrix, is_finite_real, real_array
 from adaptive.errors import InvalidParameterError
-from surrogates.one_hot import one_hot, one_hot_columns
+from surrogates.one_hot import one_hot_columns, recipe_distance
 from surrogates.spectrum_net import SpectrumNet
 
 #: Candidates scored at once: their (members, CHUNK, w) predicted spectra, about 17 MB
@@ -59,9 +58,8 @@ def pick_diverse(
         score: (m,) lower is better.
         x: (m, d) candidate recipes in the unit cube.
         n: batch size.
-        min_distance: Euclidean distance in the unit cube between picks, a categorical
-            column of more than two choices taken one-hot (another choice is sqrt(2)
-            apart, whichever it is in the list).
+        min_distance: ``recipe_distance`` between picks: Euclidean in the unit cube,
+            another choice of a categorical column 1 apart, whichever it is in the list.
         avoid: (p, d) recipes already pending; picks also keep away from them.
         choices: ``{column: number of choices}`` of the categorical columns
             (``Space.choice_counts``), or None for none.
@@ -88,19 +86,22 @@ def pick_diverse(
             f"min_distance must be a finite number >= 0, got {min_distance!r}"
         )
     avoid = _pending(avoid, d)
-    wide = one_hot_columns(choices, d)
-    x, avoid = (one_hot(torch.as_tensor(a), wide).numpy() for a in (x, avoid))
+    categorical = one_hot_columns(choices, d)  # two choices are 0 and 1 already
+
+    def within(centre: np.ndarray) -> np.ndarray:
+        return (recipe_distance(x, centre, categorical) < min_distance).numpy()
+
     order = np.argsort(score)
     taken: list[int] = []
-    near = np.zeros(len(x), bool)
+    near = np.zeros(m, bool)
     for row in avoid:
-        near |= np.linalg.norm(x - row, axis=1) < min_distance
+        near |= within(row)
     for i in order:
         if len(taken) == n:
             break
         if not near[i]:
             taken.append(int(i))
-            near |= np.linalg.norm(x - x[i], axis=1) < min_distance
+            near |= within(x[i])
     rest = [int(i) for i in order if int(i) not in set(taken)]
     return taken + rest[: n - len(taken)]
 

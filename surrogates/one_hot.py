@@ -2,19 +2,24 @@
 
 ``Space.to_unit`` holds a factor of k choices in one column, ``index / (k - 1)``, which
 makes neighbours in the list nearer than other choices. The models that take recipes
-(the recipe GP's kernel, the spectrum network, the network's diverse picks) widen a
-column of more than two choices into k inputs instead, so no choice is nearer another
-than the rest.
+(the recipe GP's kernel, the spectrum network) widen a column of more than two choices
+into k inputs instead, so no choice is nearer another than the rest; and
+``recipe_distance``, the spacing of fill-space batches, local penalisation, the
+network's diverse picks and maximin designs, counts another choice 1 apart, whichever
+it is.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 
 import torch
 
 from adaptive.arrays import is_int
 from adaptive.errors import InvalidParameterError
+
+#: Unit-cube coordinates of one categorical choice differ by less (choices are snapped).
+CHOICE_TOLERANCE = 1e-9
 
 
 def one_hot_columns(choices: Mapping[int, int] | None, d: int) -> dict[int, int]:
@@ -57,3 +62,14 @@ def one_hot(x: torch.Tensor, choices: Mapping[int, int]) -> torch.Tensor:
             column = (1.0 - (column * (k - 1) - at).abs()).clamp_min(0.0)
         columns.append(column)
     return torch.cat(columns, dim=-1)
+
+
+def recipe_distance(x, centre, categorical: Iterable[int]) -> torch.Tensor:
+    """Euclidean distances (m,) from recipes ``x`` (m, d) to ``centre`` (d,) in the unit
+    cube (tensors or arrays), each column of ``categorical`` (column indices, or
+    ``Space.choice_counts``) counting 1 for another choice and 0 for the same: the order
+    of the choices means nothing."""
+    offset = torch.as_tensor(x) - torch.as_tensor(centre)
+    columns = list(categorical)
+    offset[:, columns] = (offset[:, columns].abs() > CHOICE_TOLERANCE).to(offset.dtype)
+    return torch.linalg.norm(offset, dim=-1)

@@ -118,9 +118,9 @@ def _spy_maximin(monkeypatch):
     sizes = []
     real = designs._maximin
 
-    def spy(u, n):
+    def spy(u, n, categorical):
         sizes.append(len(u))
-        return real(u, n)
+        return real(u, n, categorical)
 
     monkeypatch.setattr(designs, "_maximin", spy)
     return sizes
