@@ -147,7 +147,8 @@ def check_spectra(binding_energy, counts) -> tuple[np.ndarray, np.ndarray]:
     ascending_steps(
         "binding_energy",
         energy,
-        "sort each spectrum by binding energy (to_binding_order flips kinetic-energy spectra)",
+        "sort each spectrum's points by binding energy (reverse a descending row i: "
+        "energy[i, ::-1] and counts[i, ::-1]; order others by np.argsort of their energies)",
         "average the counts of repeated energies or drop all but one",
         unit=" eV",
     )

@@ -56,14 +56,14 @@ def test_a_shoulder_beside_a_fitted_peak_is_still_named():
 @pytest.mark.skipif(not DATA.is_dir(), reason="shared data absent")
 def test_measured_co_metal_names_its_edge_peak_and_no_residual_on_a_fitted_centre():
     # with asymmetry the residual's largest peak (779.50 eV) sits on the fitted 779.49 eV
-    # peak: its shape, not another line; the window's pieces find the loss line at 782.50 eV
-    # (chi2r 11.5 -> 7.9); a 6 eV-wide peak at 838.09 eV takes the window's end
+    # peak: its shape, not another line; the window's pieces find the loss line at 782.30 eV
+    # (chi2r 11.5 -> 7.9); an 8 eV-wide peak at 837.97 eV takes the window's end
     data = read_xps(DATA / "Co2p_Co_metal.txt")
     result = PeakFitter(fit_asymmetry=True).fit(data.binding_energy, data.counts)
     (edge,) = (p.center for p in result.peaks if p.center > 835)
     assert result.warnings == (
-        "all max_peaks=5 peaks are fitted and the residual holds another near 782.50 eV, "
-        "411 counts high; to fit it, fit narrower windows (the fitter takes at most 5 peaks)",
+        "all max_peaks=5 peaks are fitted and the residual holds another near 782.30 eV, "
+        "456 counts high; to fit it, fit narrower windows (the fitter takes at most 5 peaks)",
         f"a peak at {edge:.2f} eV sits at the window's edge (770.00-840.00 eV): it may be "
         "background or a line outside the window; widen the window to fit it",
     )

@@ -38,7 +38,7 @@ def test_a_survey_line_past_the_whole_windows_dip_is_named():
     survey = read_xps(DATA / "Cu_references.vms", 4)
     result = PeakFitter().fit(survey.binding_energy, survey.counts)
     assert len(result.peaks) == 5
-    (warning,) = result.warnings
+    (warning,) = [w for w in result.warnings if "the residual holds" in w]  # besides the survey's
     assert warning.startswith("all max_peaks=5 peaks are fitted and the residual holds another")
     assert "near 76.20 eV, 1.62e+04 counts high" in warning
 
@@ -46,7 +46,7 @@ def test_a_survey_line_past_the_whole_windows_dip_is_named():
 @needs_data
 @pytest.mark.parametrize(
     ("name", "low", "high", "poisson_weights"),
-    [("Cu2p_Cu_metal.txt", 925, 965, True), ("Co2p_Co_metal.txt", 0, 2000, False)],
+    [("Cu2p_Cu_metal.txt", 925, 965, True), ("Co2p_Co_metal.txt", 775, 805, False)],
 )
 def test_slots_left_with_the_committed_network_advise_on_the_shape(
     name, low, high, poisson_weights

@@ -373,8 +373,9 @@ def test_bad_start_is_rejected(start, message):
 
 
 def test_values_held_at_a_bound_have_unknown_errors_not_zero():
-    counts, _ = synthetic(np.array([[290.0, 7.0, 2000.0, 0.3]]), noise=5.0, seed=20, step=0.0)
-    start = {"center": 290.0, "fwhm": 5.8, "height": 2000.0, "eta": 0.3}
+    wide = FWHM_BOUNDS[1] + 2.0
+    counts, _ = synthetic(np.array([[290.0, wide, 2000.0, 0.3]]), noise=5.0, seed=20, step=0.0)
+    start = {"center": 290.0, "fwhm": FWHM_BOUNDS[1] - 0.4, "height": 2000.0, "eta": 0.3}
     peak = refine_peaks(E, counts, [start]).peaks[0]
     assert peak.fwhm == pytest.approx(FWHM_BOUNDS[1])  # wider than allowed: at the bound
     assert math.isnan(peak.fwhm_err) and peak.to_dict()["fwhm_err"] is None
