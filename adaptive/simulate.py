@@ -124,8 +124,8 @@ def with_noise(
     except TooFewCountsError as err:  # a recording read already: only too few counts refused
         if err.least_i0 is not None:
             raise InvalidParameterError(
-                f"--noise-counts {noise_counts:g} is too few for {what} ({err}); pass a larger "
-                "--noise-counts, or 0 for noise-free"
+                f"--noise-counts {noise_counts:g} is too few for {what} ({err}); pass "
+                f"--noise-counts {err.least_i0:g} or more, or 0 for noise-free"
             ) from None
         raise InvalidParameterError(
             f"--noise-counts {noise_counts:g}: no --noise-counts up to {MAX_COUNTS:g} is enough "

@@ -30,6 +30,7 @@ import csv
 import re
 from collections.abc import Collection
 from dataclasses import dataclass
+from difflib import get_close_matches
 from pathlib import Path
 
 import numpy as np
@@ -42,6 +43,8 @@ import numpy as np
 #: whitespace, or one ';' with whitespace around it, written as two alternatives: one
 #: pattern for both backtracked quadratically over a long run of spaces (minutes a file).
 DECIMAL_COMMAS = re.compile(r"\d,\d+(?:\s*;\s*|\s+)[-+.]?\d|\d(?:\s*;\s*|\s+)[-+]?\d+,\d")
+#: One number written with a decimal comma (a cell of a semicolon CSV: ``0,1``).
+DECIMAL_COMMA = re.compile(r"[-+]?\d*,\d+")
 #: Column separators of text data and headers: commas, semicolons, whitespace.
 SEPARATORS = re.compile(r"[,;\s]+")
 #: eV per energy unit, by the unit's prefix: none, k or K (kilo), m (milli); ``MeV`` is
@@ -148,8 +151,11 @@ def read_named_columns(path: str | Path, names: list[str], kind: str, fix: str) 
         shown = ", ".join(map(repr, header[:6])) + (
             f" and {len(header) - 6} more" if len(header) > 6 else ""
         )
+        lowered = {title.lower(): title for title in header}
+        near = [lowered[m] for n in unknown for m in get_close_matches(n.lower(), lowered, 3)]
+        nearest = f" (nearest: {', '.join(map(repr, near))})" if near else ""
         raise ValueError(
-            f"unknown column(s) {unknown} in {path}; available columns: {shown}; {fix}"
+            f"unknown column(s) {unknown} in {path}; available columns: {shown}{nearest}; {fix}"
         )
     repeated = [name for name in names if header.count(name) > 1]
     if repeated:
@@ -170,6 +176,8 @@ def read_named_columns(path: str | Path, names: list[str], kind: str, fix: str) 
         for c, (name, column) in enumerate(zip(names, columns, strict=True)):
             cell = row[column].strip() if column < len(row) else ""
             where = f"{cell!r} in column {name!r}, line {line} of {path}"
+            if DECIMAL_COMMA.fullmatch(cell):
+                raise ValueError(f"decimal comma in {where}; write decimal points")
             if not reads_as_float(cell):
                 raise ValueError(f"non-numeric value {where}; write a number there")
             values[r, c] = float(cell)

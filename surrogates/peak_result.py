@@ -338,11 +338,18 @@ class PeakFitResult:
                 ``MAX_COUNTS``, or non-zero counts all below ``MIN_COUNTS``.
         """
         counts = np.asarray(counts, dtype=float)
-        if counts.max(initial=0.0) <= 0:
+        top = float(counts.max()) if counts.size else 0.0
+        if top == 0:
             raise InvalidParameterError(
-                f"the spectrum has no count above 0 (its {counts.size} counts are at most "
-                f"{counts.max(initial=0.0):g}): nothing was counted; check that the detector "
-                "was on and its shutter open, and that the exported column is the counts"
+                f"the spectrum has no count above 0 (its {counts.size} counts are at most 0): "
+                "nothing was counted; check that the detector was on and its shutter open, "
+                "and that the exported column is the counts"
+            )
+        if top < 0:
+            raise InvalidParameterError(
+                f"every count of the spectrum is below 0 (at most {counts.max():g}): the "
+                "counts are sign-inverted or a background was over-subtracted; send the "
+                "counts as measured"
             )
         largest = float(np.abs(counts).max())
         if largest > MAX_COUNTS:
@@ -366,7 +373,8 @@ class PeakFitResult:
                 f"the spectrum has only {counts.size} points: the noise estimated from them "
                 "scatters, so a right fit's reduced chi-square reads anywhere from about 0.5 "
                 "to 2 and a peak fitted to noise may be kept; measure at least "
-                f"{NOISE_POINTS} points (a finer step or a wider window)",
+                f"{NOISE_POINTS} points (a finer step or a wider window), or fit a wider range "
+                "of them",
             )
         return cls(
             binding_energy=np.asarray(binding_energy, dtype=float),

@@ -251,7 +251,7 @@ def test_too_few_counts_are_refused_by_flag_naming_the_file(tmp_path, canned_seq
     with pytest.raises(
         InvalidParameterError,
         match=r"^--noise-counts 3 is too few for --spectrum .*steep.csv \(.* raise i0 to at "
-        r"least 290\); pass a larger --noise-counts, or 0 for noise-free$",
+        r"least 290\); pass --noise-counts 290 or more, or 0 for noise-free$",
     ):
         bench_scan(path, noise_counts=3, max_points=10, random_seeds=1, progress=False)
     assert canned_sequential == []

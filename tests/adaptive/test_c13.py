@@ -9,6 +9,7 @@ from adaptive.simulate import read_target, simulate_synthesis, simulate_xas
 from adaptive.space import Space
 from adaptive.strategies.batch_bo import BatchBO
 from simulators import PoolEmulator
+from simulators.text_files import read_named_columns
 
 HEADER = "wavelength_nm,absorbance_target"
 
@@ -84,3 +85,19 @@ def test_the_nrmse_lives_in_adaptive_metrics():
     truth = np.linspace(0.0, 2.0, 201)
     assert nrmse_span(truth) == pytest.approx(1.98)
     assert nrmse(truth + 0.198, truth) == {"nrmse": pytest.approx(0.1)}
+
+
+def test_a_misspelt_column_is_named_with_its_nearest_title_past_the_six_shown(tmp_path):
+    # a pool of 10 columns listed 6 and "4 more", so its "pH" was hidden from one asking "ph"
+    path = tmp_path / "pool10.csv"
+    path.write_text("id,date,operator,T_C,time_min,conc_mM,a,b,pH,yield\n" + "1," * 9 + "1\n")
+    with pytest.raises(ValueError, match=r"and 4 more \(nearest: 'pH'\); pass them"):
+        read_named_columns(path, ["ph"], "a pool", "pass them")
+
+
+def test_a_decimal_comma_cell_is_named_as_one(tmp_path):
+    # a semicolon CSV of European Excel read '0,1' as "non-numeric"
+    path = tmp_path / "target.csv"
+    path.write_text("wavelength_nm;absorbance_target\n400;0,1\n")
+    with pytest.raises(ValueError, match=r"^decimal comma in '0,1' in column 'absorbance_targ"):
+        read_named_columns(path, ["wavelength_nm", "absorbance_target"], "a target", "fix")

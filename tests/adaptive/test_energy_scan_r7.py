@@ -109,6 +109,6 @@ def test_too_few_fluorescence_counts_are_refused_as_transmission_counts_are(tmp_
     assert str(err.value).startswith(f"--noise-counts {counts:g} is too few for --source {path}")
     assert "under 10 fluorescence counts" in str(err.value)
     assert str(err.value).endswith(
-        "raise i0 to at least 10); pass a larger --noise-counts, or 0 for noise-free"
+        "raise i0 to at least 10); pass --noise-counts 10 or more, or 0 for noise-free"
     )
     assert xas_source(str(path), 10, 0, fluorescence="Sum_Fe_Ka").i0 == 10

@@ -498,7 +498,7 @@ def test_too_few_counts_for_a_replayed_file_are_refused_by_flag(tmp_path):
     with pytest.raises(
         InvalidParameterError,
         match=rf"^--noise-counts 3 is too few for --source {re.escape(str(path))} \(recorded "
-        r"mu spans 2\.85 .* raise i0 to at least 290\); pass a larger --noise-counts, or 0 for "
+        r"mu spans 2\.85 .* raise i0 to at least 290\); pass --noise-counts 290 or more, or 0 for "
         "noise-free$",
     ):
         simulate_xas(tmp_path / "out", source=str(path), noise_counts=3)
@@ -508,7 +508,7 @@ def test_too_few_counts_for_a_replayed_file_are_refused_by_flag(tmp_path):
 @pytest.mark.parametrize(
     ("span", "fix"),
     [
-        (38.6, r"or raise i0 to at least 9\.6e\+17\); pass a larger --noise-counts, or 0 for"),
+        (38.6, r"at least 9\.6e\+17\); pass --noise-counts 9\.6e\+17 or more, or 0 for"),
         # 38.7 > ln(1e18 / 10) - 0.5: asked for a larger --noise-counts than the flag takes
         (38.7, r"matter\)\); rescale its mu, or pass --noise-counts 0 for noise-free$"),
     ],
