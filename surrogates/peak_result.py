@@ -347,7 +347,7 @@ class PeakFitResult:
             )
         if top < 0:
             raise InvalidParameterError(
-                f"every count of the spectrum is below 0 (at most {counts.max():g}): the "
+                f"every count of the spectrum is below 0 (at most {top:g}): the "
                 "counts are sign-inverted or a background was over-subtracted; send the "
                 "counts as measured"
             )
