@@ -60,24 +60,6 @@ def _energy_in_ev(spectrum: Spectrum, task: str, axis: str) -> tuple[np.ndarray,
     return x * scale, y
 
 
-#: The fitter's words for what a ``peak_fit`` option sets -> the option's, replaced in that
-#: order in its errors and warnings (``max_peaks``, ``basin_hopping``, ``poisson_weights``
-#: keep their names), as ``adaptive fit peaks`` names its flags.
-_PEAK_OPTION_WORDS = (
-    ("--asymmetry, fit_asymmetry=True in Python", 'the option "asymmetry": true'),
-    ("poisson_weights=False (--no-poisson-weights)", 'the option "poisson_weights": false'),
-    ("PeakNetPredictor.load(), or leave out the weights option, --weights", "leave out weights"),
-    ("fit_asymmetry=", "asymmetry="),
-)
-
-
-def _in_option_words(text: str) -> str:
-    """A ``PeakFitter`` error or warning in the ``peak_fit`` options' words."""
-    for fitter_words, option_words in _PEAK_OPTION_WORDS:
-        text = text.replace(fitter_words, option_words)
-    return text
-
-
 class PeakAnalysis:
     """XPS peak fit (network + least squares): ``n_peaks``, ``center_i``, ``area_i``,
     ``area_ratio_i`` with peaks in order of binding energy, and with ``regions``
@@ -129,16 +111,13 @@ class PeakAnalysis:
                 f"committed one, got {weights!r}"
             )
         predictor = PeakNetPredictor.load(weights)
-        try:
-            self.fitter = PeakFitter(
-                predictor=predictor,
-                max_peaks=max_peaks,
-                fit_asymmetry=asymmetry,
-                basin_hopping=basin_hopping,
-                poisson_weights=poisson_weights,
-            )
-        except InvalidParameterError as err:
-            raise InvalidParameterError(_in_option_words(str(err))) from None
+        self.fitter = PeakFitter(
+            predictor=predictor,
+            max_peaks=max_peaks,
+            asymmetry=asymmetry,
+            basin_hopping=basin_hopping,
+            poisson_weights=poisson_weights,
+        )
 
     def feature_names(self) -> set[str]:
         """Every feature a fit may give: the per-peak ones for up to ``max_peaks`` peaks,
@@ -167,12 +146,9 @@ class PeakAnalysis:
             refuse_channel_axis(energy, "", fix, CALIBRATE_BINDING)
         except ValueError as err:  # the simulators raise builtins only
             raise InvalidParameterError(f"cannot fit peaks in this spectrum: {err}") from None
-        try:
-            result = self.fitter.fit(energy, counts)
-        except InvalidParameterError as err:
-            raise InvalidParameterError(_in_option_words(str(err))) from None
+        result = self.fitter.fit(energy, counts)
         features = result.features(self.regions)
-        warnings = [_in_option_words(warning) for warning in result.warnings]
+        warnings = list(result.warnings)
         for name, (low, high) in (self.regions or {}).items():
             if low <= energy[-1] and high >= energy[0]:  # at least partly inside: its area
                 continue

@@ -161,7 +161,7 @@ def bench_references(data_dir: str | Path, predictor: PeakNetPredictor | None = 
     """Fit each measured metal 2p reference (count not given, asymmetric metal lines) with
     the peak network ``predictor`` (None: the committed one) and compare its spin-orbit
     splitting with the literature value (None when the fit has no 2p1/2 line)."""
-    fitter = PeakFitter(predictor=predictor, fit_asymmetry=True)
+    fitter = PeakFitter(predictor=predictor, asymmetry=True)
     out = {}
     for path, literature in zip(
         reference_files(data_dir), REFERENCE_SPLITTINGS.values(), strict=True

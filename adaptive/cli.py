@@ -375,7 +375,7 @@ def cmd_fit_peaks(args) -> int:
     fitter = PeakFitter(
         predictor=predictor,
         basin_hopping=args.basin_hopping,
-        fit_asymmetry=args.asymmetry,
+        asymmetry=args.asymmetry,
         poisson_weights=args.poisson_weights,
     )
     try:

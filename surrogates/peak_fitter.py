@@ -176,7 +176,7 @@ class PeakFitter:
     Args:
         predictor: the peak network; None loads the committed weights.
         max_peaks: most peaks per spectrum (1..5).
-        fit_asymmetry: refine each peak's asymmetry too.
+        asymmetry: refine each peak's asymmetry too.
         basin_hopping: search nearby basins after each local fit; the result is the better
             (by the information criterion) of that pipeline and the plain one.
         poisson_weights: weight points as Poisson counts (``1 / sqrt(counts)``) unless
@@ -191,7 +191,7 @@ class PeakFitter:
             ``if __name__ == "__main__":``.
 
     Raises:
-        InvalidParameterError: ``max_peaks`` not an int in 1..5, or ``fit_asymmetry``,
+        InvalidParameterError: ``max_peaks`` not an int in 1..5, or ``asymmetry``,
             ``basin_hopping`` or ``poisson_weights`` not a bool, or ``workers`` not an
             int >= 1.
     """
@@ -200,19 +200,19 @@ class PeakFitter:
         self,
         predictor: PeakNetPredictor | None = None,
         max_peaks: int = 5,
-        fit_asymmetry: bool = False,
+        asymmetry: bool = False,
         basin_hopping: bool = False,
         poisson_weights: bool = True,
         seed: int = 0,
         workers: int = 1,
     ):
         check_max_peaks(max_peaks)
-        check_bool("fit_asymmetry", fit_asymmetry)
+        check_bool("asymmetry", asymmetry)
         check_bool("basin_hopping", basin_hopping)
         check_bool("poisson_weights", poisson_weights)
         self.predictor = PeakNetPredictor.load() if predictor is None else predictor
         self.max_peaks = max_peaks
-        self.fit_asymmetry = fit_asymmetry
+        self.asymmetry = asymmetry
         self.basin_hopping = basin_hopping
         self.poisson_weights = poisson_weights
         self.seed = seed
@@ -266,7 +266,7 @@ class PeakFitter:
             # fit can be worse than the plain pipeline's (measured Fe2O3 2p: chi2r 138
             # against 64)
             plain = PeakFitter(
-                self.predictor, self.max_peaks, self.fit_asymmetry, False, self.poisson_weights
+                self.predictor, self.max_peaks, self.asymmetry, False, self.poisson_weights
             )
             best = min([best, plain._fit_one(e, y, peaks)], key=self._bic)
         return self._with_warnings(e, y, best)
@@ -339,8 +339,7 @@ class PeakFitter:
             negative.append(
                 f"the counts go down to {y.min():.3g}: counts below zero are not raw counts "
                 "(a background-subtracted or normalised export), so the Poisson weights and "
-                "the standard errors are wrong; fit with poisson_weights=False "
-                "(--no-poisson-weights)"
+                "the standard errors are wrong; fit with poisson_weights off"
             )
         falling = []
         ends = _falling(result)
@@ -376,7 +375,7 @@ class PeakFitter:
         refitted from theirs, asymmetric too), has an information criterion not higher. A
         metal's line (Cu metal 2p, asymmetry 0.4 /eV) is otherwise read as two chemical
         states. Doublet fits are left alone: the pair may be a doublet's two lines."""
-        if self.fit_asymmetry or result.splitting is not None:
+        if self.asymmetry or result.splitting is not None:
             return []
         warnings = []
         for low, tail in _tails(result.peaks):
@@ -394,8 +393,7 @@ class PeakFitter:
                     f"peaks at {low.center:.2f} and {tail.center:.2f} eV may be one "
                     "asymmetric line (a metal's, its tail toward high binding energy, or a "
                     "multiplet), not two chemical states: one asymmetric peak fits them as "
-                    "well by the information criterion; fit with asymmetry (--asymmetry, "
-                    "fit_asymmetry=True in Python)"
+                    "well by the information criterion; fit with asymmetry on"
                 )
         return warnings
 
@@ -470,14 +468,11 @@ class PeakFitter:
         if not self.predictor.committed:
             return (
                 "the peak network may be weak; fit with the committed one "
-                "(PeakNetPredictor.load(), or leave out the weights option, --weights) or "
+                "(leave out the weights option) or "
                 "train it longer"
             )
         asymmetry = (
-            ""
-            if self.fit_asymmetry
-            else " (for a metal's asymmetric line, fit with asymmetry: --asymmetry, "
-            "fit_asymmetry=True in Python)"
+            "" if self.asymmetry else " (for a metal's asymmetric line, fit with asymmetry on)"
         )
         return (
             f"it may be the shape misfit of the line beside it{asymmetry}, or a line the "
@@ -582,7 +577,7 @@ class PeakFitter:
             mains,
             splitting,
             ratio,
-            fit_asymmetry=self.fit_asymmetry,
+            fit_asymmetry=self.asymmetry,
             basin_hopping=self.basin_hopping,
             poisson_weights=self.poisson_weights,
             seed=self.seed,
@@ -624,7 +619,7 @@ class PeakFitter:
         smallest peak is tested.
         """
         m = len(result.counts)
-        limit = np.sqrt(PRUNE_SKIP * (5 if self.fit_asymmetry else 4) * np.log(m))
+        limit = np.sqrt(PRUNE_SKIP * (5 if self.asymmetry else 4) * np.log(m))
         unbounded = np.inf if m > result.n_params else 0.0
         significance = [
             (p.area / p.area_err if p.area_err > 0 else unbounded, p.area) for p in result.peaks
@@ -637,7 +632,7 @@ class PeakFitter:
             e,
             y,
             peaks,
-            fit_asymmetry=self.fit_asymmetry,
+            fit_asymmetry=self.asymmetry,
             basin_hopping=self.basin_hopping,
             poisson_weights=self.poisson_weights,
             seed=self.seed,

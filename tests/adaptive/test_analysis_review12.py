@@ -111,7 +111,7 @@ def test_an_asymmetric_metal_line_is_fitted_as_one_with_the_asymmetry_option():
     spectrum = Spectrum(e, counts, "eV", "counts")
     asymmetric = Analysis({"name": "peak_fit", "options": {"asymmetry": True}})
     features, _ = asymmetric(spectrum)
-    expected = PeakFitter(fit_asymmetry=True).fit(e, counts).features()
+    expected = PeakFitter(asymmetry=True).fit(e, counts).features()
     assert features["n_peaks"] == expected["n_peaks"] == 1
     assert features["center_0"] == pytest.approx(expected["center_0"])
     symmetric, _ = Analysis({"name": "peak_fit"})(spectrum)

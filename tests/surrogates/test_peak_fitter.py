@@ -130,7 +130,7 @@ def test_measured_cu_metal_2p3_alone_is_no_doublet():
     region = read_xps(DATA / "Cu2p_Cu_metal.txt")
     e, counts = np.asarray(region.binding_energy), np.asarray(region.counts)
     window = (e >= 926.0) & (e <= 940.0)
-    result = PeakFitter(fit_asymmetry=True).fit(e[window], counts[window])
+    result = PeakFitter(asymmetry=True).fit(e[window], counts[window])
     assert result.splitting is None
 
 
@@ -142,7 +142,7 @@ def test_one_strong_or_asymmetric_line_is_one_peak(height, fwhm, asymmetry):
     # asymmetry was 2-4 peaks in 6
     e = np.linspace(925.0, 945.0, 201)
     rate = 300.0 + 20.0 * (e - 925.0) + height * xps_peak(e, 932.7, fwhm, 0.3, asymmetry)
-    fitter = PeakFitter(fit_asymmetry=asymmetry > 0)
+    fitter = PeakFitter(asymmetry=asymmetry > 0)
     for seed in range(12):
         counts = np.random.default_rng(seed).poisson(rate).astype(float)
         centers = [p.center for p in fitter.fit(e, counts).peaks]
@@ -162,7 +162,7 @@ def test_pipeline_beats_the_network_alone_on_simulated_spectra():
 @pytest.mark.skipif(not DATA.is_dir(), reason="shared data absent")
 def test_measured_cu_2p_splitting_matches_the_literature():
     region = read_xps(DATA / "Cu2p_Cu_metal.txt")
-    result = PeakFitter(fit_asymmetry=True).fit(region.binding_energy, region.counts)
+    result = PeakFitter(asymmetry=True).fit(region.binding_energy, region.counts)
     literature = REFERENCE_SPLITTINGS["Cu2p_Cu_metal.txt"]
     assert abs(spin_orbit_splitting(result) - literature) < 0.3
 
@@ -256,7 +256,7 @@ def test_unweighted_fits_give_right_errors_for_noise_of_one_level():
     assert np.all((0.7 * areas[False] < errors) & (errors < 1.6 * areas[False]))
 
 
-@pytest.mark.parametrize("name", ["fit_asymmetry", "basin_hopping", "poisson_weights"])
+@pytest.mark.parametrize("name", ["asymmetry", "basin_hopping", "poisson_weights"])
 @pytest.mark.parametrize("flag", ["no", 0, 1, None])
 def test_fitter_flags_must_be_real_bools(name, flag):
     with pytest.raises(InvalidParameterError, match=f"{name}=.* must be true or false"):

@@ -47,7 +47,7 @@ def test_measured_cuo_2p_at_few_counts_keeps_its_2p1_2_line_and_satellites(
     # by 20 %), though the information criterion fell by 66 log m; 1 peak was kept
     data = read_xps(DATA / "Cu2p_CuO.txt")
     counts = np.random.default_rng(seed).poisson(data.counts / divisor).astype(float)
-    result = PeakFitter(fit_asymmetry=fit_asymmetry).fit(data.binding_energy, counts)
+    result = PeakFitter(asymmetry=fit_asymmetry).fit(data.binding_energy, counts)
     centers = [p.center for p in result.peaks]
     assert len(centers) == 4, centers
     np.testing.assert_allclose(centers, [933.3, 941.8, 953.2, 961.8], atol=0.6)

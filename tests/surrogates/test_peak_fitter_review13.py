@@ -59,7 +59,7 @@ def test_measured_co_metal_names_its_edge_peak_and_no_residual_on_a_fitted_centr
     # peak: its shape, not another line; the window's pieces find the loss line at 782.30 eV
     # (chi2r 11.5 -> 7.9); an 8 eV-wide peak at 837.97 eV takes the window's end
     data = read_xps(DATA / "Co2p_Co_metal.txt")
-    result = PeakFitter(fit_asymmetry=True).fit(data.binding_energy, data.counts)
+    result = PeakFitter(asymmetry=True).fit(data.binding_energy, data.counts)
     (edge,) = (p.center for p in result.peaks if p.center > 835)
     assert result.warnings == (
         "all max_peaks=5 peaks are fitted and the residual holds another near 782.30 eV, "

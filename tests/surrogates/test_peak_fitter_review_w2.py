@@ -53,14 +53,14 @@ def test_slots_left_with_the_committed_network_advise_on_the_shape(
 ):
     result = PeakFitter(poisson_weights=poisson_weights).fit(*window(name, low, high))
     (warning,) = [w for w in result.warnings if "leaves room" in w]
-    assert SHAPE_ADVICE in warning and "fit with asymmetry: --asymmetry" in warning
+    assert SHAPE_ADVICE in warning and "fit with asymmetry on" in warning
     assert "fit a narrower window around it" in warning
     assert "weights" not in warning and "network may be weak" not in warning
 
 
 def test_the_advice_names_asymmetry_only_where_it_is_off():
     assert "asymmetry" in PeakFitter()._room_advice()
-    fitted = PeakFitter(fit_asymmetry=True)._room_advice()
+    fitted = PeakFitter(asymmetry=True)._room_advice()
     assert fitted.startswith(SHAPE_ADVICE) and "asymmetry" not in fitted
 
 
@@ -72,7 +72,10 @@ def test_a_retrained_network_is_told_apart_from_the_committed_one(tmp_path):
     assert not PeakNetPredictor.load(retrained).committed
     assert not blind().committed
     advice = PeakFitter(predictor=blind())._room_advice()
-    assert advice.startswith("the peak network may be weak") and "--weights" in advice
+    assert (
+        advice.startswith("the peak network may be weak")
+        and "leave out the weights option" in advice
+    )
 
 
 def spectrum_with_step() -> np.ndarray:

@@ -17,7 +17,7 @@ from tests.shared_data import SHARED_DATA
 
 DATA = SHARED_DATA / "xps"
 E = np.arange(280.0, 300.0, 0.05)
-ADVICE = "the peak network may be weak; fit with the committed one (PeakNetPredictor.load()"
+ADVICE = "the peak network may be weak; fit with the committed one (leave out the weights option)"
 
 
 def blind() -> PeakNetPredictor:
