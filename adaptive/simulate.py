@@ -484,6 +484,12 @@ def simulate_synthesis(
     last = insights["rounds"][-1]
     return {
         "campaign_id": campaign_id,
+        "method": method,
+        "model": model,
+        "batch": batch,
+        "rounds": rounds,
+        "seed": seed,
+        "target": "simulator's goal recipe" if target is None else str(target),
         "recipes": run.n_measured,
         "droplets_per_recipe": droplets,
         "stop_reason": run.stop_reason,

@@ -75,9 +75,19 @@ def test_too_few_recipes_for_shap_raise_before_the_campaign(tmp_path):
 
 
 def test_batches_of_one_give_a_design_of_two_and_every_round_asked_for(tmp_path):
-    summary = simulate_synthesis(tmp_path, batch=1, rounds=4, droplets=1, model="gp")
+    summary = simulate_synthesis(tmp_path, batch=1, rounds=4, droplets=1, model="gp", seed=3)
     assert summary["recipes"] == 6  # a design of 2, then 4 rounds of 1
     assert len(summary["best_loss_by_round"]) == 5
+    # the summary says which run it is (runs of each --method / --model looked alike)
+    settings = {k: summary[k] for k in ("method", "model", "batch", "rounds", "seed", "target")}
+    assert settings == {
+        "method": "qlognei",
+        "model": "gp",
+        "batch": 1,
+        "rounds": 4,
+        "seed": 3,
+        "target": "simulator's goal recipe",
+    }
 
 
 def test_median_loss_by_source_is_that_of_the_sources_recipes(tmp_path):
