@@ -63,10 +63,25 @@ def cmd_serve(args) -> int:
     before its reply, so neither loses anything journaled. A signal while it starts, before
     the journal is opened (the imports take seconds on a loaded machine), quits at once
     with the same exit status."""
-    closing = (
-        f"server stopped; its journal {args.journal} keeps every campaign: serve it again to "
-        "resume them"
-    )
+
+    def closing() -> str:
+        """The closing line after the signal's word: the journal keeps every campaign, or
+        why it no longer does; and the requests abandoned unanswered, if any."""
+        problem = server.journal.file_problem()
+        line = f"server stopped; {problem}"
+        if problem is None:
+            line = (
+                f"server stopped; its journal {args.journal} keeps every campaign: serve it "
+                "again to resume them"
+            )
+        left = server.workers_left_running
+        if left:
+            line += (
+                f"; {left} request{'s' * (left > 1)} still running when it stopped went "
+                "unanswered (journaled only if done; a client's retry asks the next server)"
+            )
+        return line
+
     received: list[int] = []
     stopping, waiting = threading.Event(), threading.Event()
     server = None  # until the imports are done
@@ -76,7 +91,7 @@ def cmd_serve(args) -> int:
         if server is None:
             _quit(f"{word}: adaptive serve stopped while starting; no journal was opened", code)
         if waiting.is_set():
-            _quit(f"{word}: {closing}", 128 + signum)
+            _quit(f"{word}: {closing()}", 128 + signum)
         received.append(signum)
         stopping.set()
 
@@ -112,8 +127,8 @@ def cmd_serve(args) -> int:
         server.stop()
         word, code = SERVE_SIGNALS[received[0]]
         if server.workers_left_running:  # inside torch, they would abort the interpreter's exit
-            _quit(f"{word}: {closing}", code)
-        print(f"{word}: {closing}", file=sys.stderr, flush=True)
+            _quit(f"{word}: {closing()}", code)
+        print(f"{word}: {closing()}", file=sys.stderr, flush=True)
         return code
     finally:
         if server is not None:

@@ -123,6 +123,9 @@ class Journal:
             self._db.execute(f"PRAGMA application_id = {APPLICATION_ID}")
             self._db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
             self._file = os.stat(self.path)  # what _check_file compares the path against
+            # ... and the lock file of the server's claim: one removed (as stale) or made
+            # anew lets a second server claim the journal
+            self._claim = os.stat(_lock_path(self.path)) if serving else None
         except (sqlite3.Error, OSError) as err:
             if self._db is not None:
                 self._db.close()
@@ -259,15 +262,34 @@ class Journal:
                 self._check_file()
             return self._execute(sql, args)
 
+    def file_problem(self) -> str | None:
+        """Why a write would be refused now (``_check_file``'s message), or None."""
+        with self._lock:
+            try:
+                self._check_file()
+            except JournalError as err:
+                return str(err)
+        return None
+
     def _check_file(self) -> None:
         """Raise unless the journal's path still names the file opened (a write to a file
-        removed or replaced since would be acknowledged, then lost) and, unless ``serving``,
-        no server holds it."""
+        removed or replaced since would be acknowledged, then lost) and, when ``serving``, its
+        lock file the one claimed (else another server may serve the journal too, each with
+        its own copy of the campaigns), or, unless ``serving``, no server holds it."""
         if not _names(self.path, self._file):
             raise JournalError(
                 f"the journal file {str(self.path)!r} was removed or replaced while served, "
                 "so nothing more is written to it; restore the file (or a backup of it) and "
                 "restart the server on it"
+            )
+        lock_path = _lock_path(self.path)
+        if self.serving and not _names(lock_path, self._claim):
+            raise JournalError(
+                f"the lock file {str(lock_path)!r} of the server serving the journal "
+                f"{str(self.path)!r} was removed or replaced, so another server may serve it "
+                "too, each with its own copy of the campaigns; nothing more is written through "
+                "this one: stop every server on this journal, then start one (a lock file "
+                "left by a killed server needs no removing: the next server takes it over)"
             )
         holder = None if self.serving else _server_holding(self.path)
         if holder is not None:

@@ -437,8 +437,13 @@ class Server:
         return self.campaigns[campaign_id]
 
     def server_ping(self) -> dict:
-        """Heartbeat: the server's time and how many campaigns it holds."""
-        return {"time": time.time(), "campaigns": len(self.journal.campaign_ids())}
+        """Heartbeat: the server's time, how many campaigns it holds, and why its journal
+        would refuse a write now (the file or its lock file removed or replaced), or None."""
+        return {
+            "time": time.time(),
+            "campaigns": len(self.journal.campaign_ids()),
+            "journal_problem": self.journal.file_problem(),
+        }
 
     def campaign_create(
         self,

@@ -156,3 +156,17 @@ def test_a_start_waits_briefly_for_a_port_its_previous_server_is_still_releasing
         assert server.start().endswith(f":{port}")
     finally:
         server.stop()
+
+
+def test_a_lock_file_removed_as_stale_stops_the_writes_a_second_server_would_fork(server):
+    # rm journal.sqlite.lock let a second server start: both took puts, a goal of 6 took 8
+    with Client(server.endpoint, timeout_s=10) as client:
+        client.call("campaign_create", space=SPACE, strategy=GRID, campaign_id="c")
+        put(client, 7100.0)
+        assert client.call("server_ping")["journal_problem"] is None
+        os.remove(f"{server.journal_path}.lock")
+        with pytest.raises(JournalError, match="lock file .* was removed or replaced") as err:
+            put(client, 7200.0)
+        assert "stop every server on this journal, then start one" in str(err.value)
+        assert str(err.value).endswith(client.call("server_ping")["journal_problem"])
+        assert client.call("campaign_status", campaign_id="c")["n_observations"] == 1

@@ -138,3 +138,23 @@ def test_serve_started_with_sigint_ignored_still_stops_on_ctrl_c(tmp_path):
         run.kill()
     assert run.returncode == 130, err
     assert err == f"interrupted: {closing(journal)}\n"
+
+
+def test_the_closing_line_says_a_removed_journal_is_gone_and_a_request_went_unanswered(tmp_path):
+    # it said the removed journal "keeps every campaign", and nothing of the request
+    journal = tmp_path / "journal.sqlite"
+    run = serve(journal, "-c", SLOW_SERVE)
+    with status_in_progress(run, wait_s=1.0):
+        for path in tmp_path.glob("journal.sqlite*"):
+            if not path.name.endswith(".lock"):
+                path.unlink()
+        run.send_signal(signal.SIGTERM)
+        _, err = run.communicate(timeout=30)
+    assert run.returncode == 0, err
+    last = err.splitlines()[-1]
+    assert last.startswith(f"terminated: server stopped; the journal file {str(journal)!r} was")
+    assert "keeps every campaign" not in last
+    assert last.endswith(
+        "; 1 request still running when it stopped went unanswered (journaled only if done; "
+        "a client's retry asks the next server)"
+    )
