@@ -624,11 +624,13 @@ def cmd_train_peakfit(args) -> int:
 
 @contextmanager
 def _training(checkpoints: str | Path):
-    """On Ctrl-C, a ``KeyboardInterrupt`` saying how training resumes from ``checkpoints``
-    (or starts afresh, before the first epoch's checkpoint); a bad setting's message with
-    the flags for the training function's arguments."""
+    """On Ctrl-C, or SIGTERM (``kill``, a batch system's stop) taken as one, a
+    ``KeyboardInterrupt`` saying how training resumes from ``checkpoints`` (or starts
+    afresh, before the first epoch's checkpoint); a bad setting's message with the flags for
+    the training function's arguments."""
     from surrogates.checkpoints import latest_checkpoint
 
+    previous = signal.signal(signal.SIGTERM, _interrupt)
     try:
         yield
     except KeyboardInterrupt:
@@ -643,6 +645,8 @@ def _training(checkpoints: str | Path):
         ) from None
     except InvalidParameterError as err:
         raise InvalidParameterError(_as_train_flags(str(err))) from None
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def _as_train_flags(message: str) -> str:

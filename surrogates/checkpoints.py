@@ -120,9 +120,9 @@ def save_file(obj, path: Path) -> None:
     """``torch.save`` ``obj`` to a temporary file beside ``path``, then rename it to ``path``.
 
     A run killed while saving thus leaves the old file (or none), never a truncated one. A
-    Ctrl-C while saving raises its ``KeyboardInterrupt`` once the file is in place
-    (``_interrupt_after``): raised inside ``torch.save``, it became a RuntimeError of its
-    zip writer, with a traceback, and the epoch was lost.
+    Ctrl-C (or a SIGTERM handled in Python) while saving reaches its handler once the file is
+    in place (``_interrupt_after``): a ``KeyboardInterrupt`` raised inside ``torch.save``
+    became a RuntimeError of its zip writer, with a traceback, and the epoch was lost.
     """
     path = Path(path)
     temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
@@ -139,24 +139,27 @@ def save_file(obj, path: Path) -> None:
 
 @contextmanager
 def _interrupt_after() -> Iterator[None]:
-    """Hold a Ctrl-C (SIGINT) that arrives during the block until it ends, then raise it.
+    """Hold a Ctrl-C (SIGINT) or SIGTERM that arrives during the block until it ends, then
+    pass it to its handler (Python's SIGINT one raises ``KeyboardInterrupt``; ``adaptive
+    train`` makes SIGTERM's do so too).
 
-    Only where Python's own handler raises it (the main thread; SIGINT neither ignored, as
-    in a background job, nor handled by a handler of the program's own)."""
-    if (
-        threading.current_thread() is not threading.main_thread()
-        or signal.getsignal(signal.SIGINT) is not signal.default_int_handler
-    ):
+    Only signals with a handler in Python, in the main thread (neither ignored, as SIGINT in
+    a background job, nor left to the operating system, as SIGTERM by default)."""
+    if threading.current_thread() is not threading.main_thread():
         yield
         return
+    handlers = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM)}
+    handlers = {s: handler for s, handler in handlers.items() if callable(handler)}
     received = []
-    signal.signal(signal.SIGINT, lambda signum, frame: received.append(signum))
+    for signum in handlers:
+        signal.signal(signum, lambda signum, frame: received.append(signum))
     try:
         yield
     finally:
-        signal.signal(signal.SIGINT, signal.default_int_handler)
+        for signum, handler in handlers.items():
+            signal.signal(signum, handler)
     if received:
-        raise KeyboardInterrupt
+        handlers[received[0]](received[0], None)
 
 
 def load_file(path: Path, keys: set[str], fix: str) -> dict:

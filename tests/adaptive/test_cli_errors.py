@@ -180,8 +180,8 @@ def test_ctrl_c_stops_serve_in_the_middle_of_a_model_fit_with_one_line_and_exit_
     assert lines[-1].startswith("interrupted: server stopped;") and "Traceback" not in err, err
 
 
-def _interrupted_training(tmp_path, n_train: int, epochs: int, ready) -> str:
-    """The stderr of ``train peakfit`` (checkpoints in ``tmp_path / "ck"``) sent SIGINT once
+def _interrupted_training(tmp_path, n_train: int, epochs: int, ready, stop=signal.SIGINT) -> str:
+    """The stderr of ``train peakfit`` (checkpoints in ``tmp_path / "ck"``) sent ``stop`` once
     ``ready(err_path)`` holds; it must exit 130."""
     checkpoints, err = tmp_path / "ck", tmp_path / "err.txt"
     with err.open("w") as sink:
@@ -193,17 +193,19 @@ def _interrupted_training(tmp_path, n_train: int, epochs: int, ready) -> str:
         )
         try:
             _wait_for(lambda: ready(err), seconds=60)
-            run.send_signal(signal.SIGINT)
+            run.send_signal(stop)
             assert run.wait(timeout=30) == 130
         finally:
             run.kill()
     return err.read_text()
 
 
-def test_ctrl_c_in_training_says_how_to_resume(tmp_path):
+@pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM])  # SIGTERM: a batch system's
+def test_ctrl_c_in_training_says_how_to_resume(tmp_path, stop):
+    # SIGTERM exited 143 with no line
     checkpoints = tmp_path / "ck"
     text = _interrupted_training(
-        tmp_path, 256, 1000, lambda _: (checkpoints / "epoch_002.pt").exists()
+        tmp_path, 256, 1000, lambda _: (checkpoints / "epoch_002.pt").exists(), stop
     )
     assert "Traceback" not in text
     assert text.splitlines()[-1] == (

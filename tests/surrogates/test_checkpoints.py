@@ -151,6 +151,34 @@ def test_ctrl_c_while_saving_raises_once_the_file_is_in_place(tmp_path):
     torch.testing.assert_close(saved["after"], torch.zeros(50_000))
 
 
+class _SendsSigterm:
+    """Pickled (by ``torch.save``, mid-file), sends this process SIGTERM; loads as 8."""
+
+    def __reduce__(self):
+        os.kill(os.getpid(), signal.SIGTERM)
+        return int, (8,)
+
+
+def test_a_sigterm_handled_in_python_while_saving_reaches_its_handler_once_the_file_is_in_place(
+    tmp_path,
+):
+    # adaptive train takes SIGTERM as Ctrl-C; raised inside torch.save it would lose the epoch
+    path = tmp_path / "w.pt"
+
+    def stop(signum, frame):
+        raise KeyboardInterrupt
+
+    handler = signal.signal(signal.SIGTERM, stop)
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            save_file({"send": _SendsSigterm(), "after": torch.zeros(50_000)}, path)
+        assert signal.getsignal(signal.SIGTERM) is stop
+    finally:
+        signal.signal(signal.SIGTERM, handler)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["w.pt"]
+    assert torch.load(path, weights_only=False)["send"] == 8
+
+
 @pytest.mark.parametrize("device", ["meta", "mps", "xpu", "CPU", "cpu:1", "cuda:x", "", "gpu"])
 def test_training_device_accepts_only_cpu_and_cuda(device):
     with pytest.raises(InvalidParameterError, match=f"'cpu', 'cuda' or 'cuda:N', got '{device}'"):
