@@ -400,7 +400,11 @@ class Campaign:
             raise
         state = self.journal.strategy_state(self.id)
         if state is not None:
-            self.strategy.load_state(state)
+            try:
+                self.strategy.load_state(state)
+            except (ValueError, TypeError, KeyError, IndexError, RuntimeError) as err:
+                # a hand-edited or damaged row: the strategy's state() wrote none of these
+                raise self.journal.damaged_state(self.id, f"{type(err).__name__}: {err}") from None
         return observations
 
     @property

@@ -537,7 +537,12 @@ class Journal:
         row = self._one("SELECT state FROM strategy_states WHERE campaign_id = ?", (campaign_id,))
         if row is None:
             return None
-        return self._parsed(row[0], f"the strategy state of campaign {campaign_id!r}")
+        return self._parsed(row[0], _state_row(campaign_id))
+
+    def damaged_state(self, campaign_id: str, problem: str) -> JournalError:
+        """The error for the campaign's strategy state that its strategy could not load, as
+        ``problem`` says (e.g. a hand-edited value)."""
+        return self._damaged(f"{_state_row(campaign_id)} does not load ({problem})")
 
     def save_shap_round(
         self, campaign_id: str, surrogate: str, round_: int, key: bytes, report: dict
@@ -759,6 +764,11 @@ def _names(path: Path, file: os.stat_result) -> bool:
         return os.path.samestat(os.stat(path), file)
     except FileNotFoundError:
         return False
+
+
+def _state_row(campaign_id: str) -> str:
+    """How messages name a campaign's row of ``strategy_states``."""
+    return f"the strategy state of campaign {campaign_id!r} (table strategy_states)"
 
 
 def different_put_error(client_id: str, client_seq: int) -> InvalidParameterError:

@@ -143,3 +143,31 @@ def test_resuming_takes_up_requests_releases_and_failures_in_journal_order(journ
     assert [s.id for s in again.requested["r1"]] == [s.id for s in batch]
     assert again.failed_points == [batch[1].point] and set(again.made) >= {s.id for s in batch}
     assert [s.id for s in again.suggest(3, request="r1")] == [s.id for s in batch]
+
+
+@pytest.mark.parametrize(
+    ("edit", "problem"),
+    [
+        ("json_set(state, '$.calm_fits', 'two')", "ValueError: invalid literal for int()"),
+        ("json_set(state, '$.model.x', json('[\"a\"]'))", "ValueError: could not convert"),
+        ("json_remove(state, '$.fitted_on')", "InvalidParameterError: energy_scan state lacks"),
+    ],
+)
+def test_a_hand_edited_strategy_state_is_named_when_resumed(tmp_path, edit, problem):
+    # a bare ValueError reached the client, and the server logged it as a bug
+    j = Journal(tmp_path / "journal.sqlite")
+    scan = {"name": "energy_scan", "options": {"n_initial": 3}}
+    campaign = Campaign.create(j, SPACE, scan, campaign_id="e")
+    for energy in (7000.0, 7150.0, 7300.0, 7100.0):
+        campaign.observe(Observation(point={"energy": energy}, value=energy / 7000))
+    campaign.suggest(1)  # journals the fitted state
+    damage(j.path, f"UPDATE strategy_states SET state = {edit}")
+    with pytest.raises(JournalError) as err:
+        Campaign.resume(j, "e")
+    j.close()
+    message = str(err.value)
+    assert (
+        "is damaged: the strategy state of campaign 'e' (table strategy_states) does not load "
+        f"({problem}" in message
+    )
+    assert message.endswith(MEND)
