@@ -14,6 +14,7 @@ def replay_instrument(
     seed: int | None = None,
     dimension: str = "energy",
     fluorescence: str | None = None,
+    column: str | None = None,
 ) -> SimulatedInstrument:
     """An instrument that measures the recorded spectrum in ``path`` (XDI or columns).
 
@@ -22,7 +23,8 @@ def replay_instrument(
         i0: incident counts per point for Poisson noise; None replays noise-free.
         seed: seed of that noise.
         dimension: the energy dimension's name in suggested points.
-        fluorescence: an XDI fluorescence column to replay as mu (see ``read_xdi``).
+        fluorescence: a fluorescence column (XDI or titled) to replay over i0 as mu.
+        column: a column (XDI or titled) to replay as mu as it is; not with ``fluorescence``.
     """
-    recording = RecordedSpectrum.from_file(path, i0=i0, seed=seed, fluorescence=fluorescence)
+    recording = RecordedSpectrum.from_file(path, i0, seed, fluorescence, column)
     return SimulatedInstrument(recording, dimension)

@@ -162,3 +162,15 @@ def test_replay_returns_recorded_mu():
         assert reading.uncertainty is None
     with pytest.raises(ValueError):
         instrument.move({"energy": float(energy[0]) - 10.0})
+
+
+def test_replay_reads_a_named_column_as_mu_as_the_cli_does():
+    # replay_instrument lacked the column the CLI's --column and RecordedSpectrum take
+    path = CU_CSV.parents[1] / "cu_metal_rt.xdi"
+    if not path.is_file():
+        pytest.skip(f"recorded Cu XDI scan not found at {path} (shared data absent)")
+    instrument = replay_instrument(path, column="itrans")
+    energy, itrans = np.loadtxt(path, usecols=(0, 2), unpack=True)
+    k = len(energy) // 2
+    instrument.move({"energy": float(energy[k])})
+    assert instrument.read().value == pytest.approx(float(itrans[k]), rel=1e-9)
