@@ -9,9 +9,9 @@ import numpy as np
 
 from adaptive.errors import InvalidParameterError
 
-# What a real number is (an int or a float, numpy's included; a bool is not) is decided once,
-# in the simulators' base, for both packages; adaptive's modules import it from here.
-from simulators.base import is_finite_real, is_real  # noqa: F401 (is_finite_real re-exported)
+# What an integer and a real number are (numpy's included; a bool is neither) is decided
+# once, in the simulators' base, for every package; adaptive's modules import them from here.
+from simulators.base import is_finite_real, is_int, is_real  # noqa: F401 (re-exported)
 
 #: what an array of each non-numeric dtype kind holds, for the messages
 _NOT_NUMBERS = {
@@ -22,11 +22,6 @@ _NOT_NUMBERS = {
     "m": "time spans",
     "V": "records",
 }
-
-
-def is_int(value: Any) -> bool:
-    """Whether ``value`` is an integer (a bool is not)."""
-    return isinstance(value, (int, np.integer)) and not isinstance(value, bool)
 
 
 def check_bool(name: str, value: Any) -> bool:

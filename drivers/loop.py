@@ -5,12 +5,12 @@ from __future__ import annotations
 import contextlib
 import logging
 import math
-import numbers
 import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from adaptive.arrays import is_finite_real, is_int
 from adaptive.client import (
     MAX_SUGGESTIONS,
     AnalysisError,
@@ -158,11 +158,7 @@ def run_driver(
             f"batch={batch!r} is more than the {MAX_SUGGESTIONS} suggestions the server makes "
             "per call; ask for at most that many"
         )
-    if (
-        isinstance(outage_s, bool)
-        or not isinstance(outage_s, numbers.Real)
-        or not 0 <= outage_s < math.inf
-    ):
+    if not is_finite_real(outage_s) or outage_s < 0:
         raise InvalidParameterError(f"outage_s={outage_s!r} must be a finite number >= 0")
     if not isinstance(instrument, Instrument):
         raise InvalidParameterError(
@@ -262,7 +258,7 @@ def _warnings(campaign_id: str, suggestion: dict, put: dict) -> list[str]:
 
 def _is_count(value) -> bool:
     """Whether ``value`` is an integer >= 1 (a numpy integer is, a bool is not)."""
-    return isinstance(value, numbers.Integral) and not isinstance(value, bool) and value >= 1
+    return is_int(value) and value >= 1
 
 
 def _left_by_dead_run(

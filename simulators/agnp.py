@@ -61,7 +61,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 from scipy.optimize import least_squares
 
-from simulators.base import as_float_array, check_seed, is_finite_real
+from simulators.base import as_float_array, check_seed, is_finite_real, is_int
 
 #: (421,) wavelengths of every spectrum, nm: 380..800 in 1 nm steps.
 WAVELENGTHS = np.arange(380.0, 801.0, 1.0)
@@ -352,7 +352,7 @@ class AgNPSynthesis:
         Returns:
             (n_droplets, 421) absorbance on ``WAVELENGTHS``.
         """
-        if isinstance(n_droplets, bool) or not isinstance(n_droplets, int | np.integer):
+        if not is_int(n_droplets):
             raise ValueError(f"n_droplets must be an int >= 1, got {n_droplets!r}")
         if not 1 <= n_droplets <= MAX_DROPLETS:
             raise ValueError(

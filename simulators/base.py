@@ -6,7 +6,6 @@ a measured, noisy part (``measure`` / ``measure_channels``).
 """
 
 import math
-import numbers
 import reprlib
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable
@@ -33,6 +32,12 @@ def is_real(value) -> bool:
     The one definition of a real number, for ``adaptive`` too (which imports it from
     ``adaptive.arrays``)."""
     return isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool)
+
+
+def is_int(value) -> bool:
+    """Whether ``value`` is an integer, numpy's included (a bool is not): the one
+    definition, for ``adaptive`` and ``drivers`` too (from ``adaptive.arrays``)."""
+    return isinstance(value, (int, np.integer)) and not isinstance(value, bool)
 
 
 def is_finite_real(value) -> bool:
@@ -105,7 +110,7 @@ def check_seed(seed) -> int | None:
     (a numpy integer counts, a bool does not) or None, which draws a fresh one."""
     if seed is None:
         return None
-    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0:
+    if not is_int(seed) or seed < 0:
         raise ValueError(
             f"seed must be a non-negative int or None, got {seed!r}; pass an integer such as 0"
         )

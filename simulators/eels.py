@@ -103,7 +103,7 @@ from importlib import resources
 import numpy as np
 import scipy.fft
 
-from simulators.base import check_seed, is_finite_real
+from simulators.base import check_seed, is_finite_real, is_int
 
 #: Element symbols Be..Bi (Z = 4..83) in order of atomic number.
 ELEMENTS: tuple[str, ...] = (
@@ -449,7 +449,7 @@ class EELSSimulator:
             The batch.
         """
         self.check()
-        if isinstance(n, bool) or not isinstance(n, int | np.integer) or n < 1:
+        if not is_int(n) or n < 1:
             raise ValueError(f"n must be an integer >= 1, got {n!r}")
         rng = np.random.default_rng(check_seed(seed))
         comp, frac = self._compositions(int(n), rng)

@@ -18,7 +18,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from simulators.base import as_float_array, check_seed, is_finite_real
+from simulators.base import as_float_array, check_seed, is_finite_real, is_int
 from simulators.text_files import read_named_columns
 
 MODES = ("mean", "sample")
@@ -167,7 +167,7 @@ class PoolEmulator:
         return self.X.shape[0]
 
     def _check_index(self, index: int) -> int:
-        if isinstance(index, bool) or not isinstance(index, int | np.integer):
+        if not is_int(index):
             raise ValueError(f"index must be an int, got {index!r}")
         if not 0 <= index < self.n_candidates:
             raise ValueError(

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.interpolate import CubicSpline
 
-from simulators.base import MAX_COUNTS, check_finite, check_seed, is_finite_real
+from simulators.base import MAX_COUNTS, check_finite, check_seed, is_finite_real, is_int
 from simulators.lineshapes import pseudo_voigt_area, xps_peak
 
 #: Al K-alpha photon energy, eV.
@@ -190,7 +190,7 @@ class XPSSimulator:
             kinetic_fraction: probability that a spectrum is stored on a kinetic-energy axis.
             photon_energy: photon energy, eV (> 1200, the top of ``BINDING_RANGE``).
         """
-        if isinstance(n_points, bool) or not isinstance(n_points, int) or n_points < 2:
+        if not is_int(n_points) or n_points < 2:
             raise ValueError(f"n_points must be an int >= 2, got {n_points!r}")
         _check_range("peaks", peaks, 1, 8)
         if any(int(k) != k for k in peaks):
@@ -244,7 +244,7 @@ class XPSSimulator:
         Returns:
             The spectra and their truth, P = ``peaks[1]`` component columns.
         """
-        if isinstance(n, bool) or not isinstance(n, int | np.integer) or n < 1:
+        if not is_int(n) or n < 1:
             raise ValueError(f"n must be an int >= 1, got {n!r}")
         rng = np.random.default_rng(check_seed(seed))
         m, units_max = self.n_points, int(self.peaks[1])
