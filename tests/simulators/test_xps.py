@@ -287,3 +287,11 @@ def test_the_largest_snr_samples_and_counts_beyond_poisson_name_snr():
 def test_bad_batch_size_raises(n):
     with pytest.raises(ValueError, match="n must be"):
         XPSSimulator().sample(n, 0)
+
+
+def test_numpy_integers_count_as_ints_for_every_setting():
+    # XPSSimulator took np.int64 for sample's n but refused it for n_points
+    batch = XPSSimulator(n_points=np.int64(64)).sample(np.int64(2), np.int64(0))
+    assert batch.counts.shape == (2, 64)
+    with pytest.raises(ValueError, match="n_points must be an int >= 2, got True"):
+        XPSSimulator(n_points=True)
