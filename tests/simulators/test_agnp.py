@@ -244,6 +244,22 @@ def test_calibrate_runs_and_does_not_get_worse():
         calibrate(x, median[:, :10])
 
 
+@needs_data
+def test_calibrate_from_the_hand_made_start_gives_the_default_params():
+    # the documented origin of DEFAULT_PARAMS: the run-1 medians from a rough start
+    _, x, median = read_run1()
+    rough = {
+        **{"sphere_scale": 0.4, "prism_scale": 0.4, "flow_scale": 1000.0},
+        **{"sphere_saturation": 5.0, "prism_saturation": 10.0},
+        **{"sphere_center": 435.0, "prism_center": 520.0},
+        **{"sphere_left": 28.0, "sphere_right": 12.0, "prism_width": 60.0},
+        **{"prism_shift_ratio": 60.0, "prism_shift_tsc": -30.0, "prism_width_slope": 0.6},
+        **{"bg_amp": 0.5, "bg_power": 3.0},
+    }
+    assert set(rough) == set(DEFAULT_PARAMS)
+    assert calibrate(x, median, x0=rough) == pytest.approx(DEFAULT_PARAMS, rel=1e-3)
+
+
 def test_fractions_filled_to_exactly_100_percent_are_accepted():
     """34.73 + (100 - 34.73 - 26.96 - 11.62) + 26.96 + 11.62 is 100.00000000000001 in
     floats; a campaign's Space allows 1e-9 relative slack, so must the simulator."""
