@@ -297,7 +297,7 @@ def prepare_insights(campaign) -> Callable[..., dict]:
             f"insights are for recipe campaigns (batch_bo); this one runs {strategy.name}"
         )
     source = _sources(campaign)
-    keys = [tuple(p.values()) for p in strategy.recipes(in_order=True)]  # as measured
+    keys = [campaign.space.key(p) for p in strategy.recipes(in_order=True)]  # as measured
     sources = [source.get(key, "driver") for key in keys]  # put by the driver, not suggested
     return partial(_report, campaign.journal, campaign.id, Recipes.of(strategy), sources)
 
@@ -356,17 +356,11 @@ def _sources(campaign) -> dict[tuple, str]:
         payload = event["payload"]
         tag = payload["strategy"].split(":")[-1]
         tags[payload["id"]] = tag
-        by_point[_key(campaign.space, payload["point"])] = tag
+        by_point[campaign.space.key(campaign.space.validate(payload["point"]))] = tag
     out = {}
     for observation in campaign.journal.observations(campaign.id):
-        key = _key(campaign.space, observation.point)
+        key = campaign.space.key(campaign.space.validate(observation.point))
         source = tags.get(observation.suggestion_id) or by_point.get(key)
         if key not in out and source is not None:
             out[key] = source
     return out
-
-
-def _key(space, point: dict) -> tuple:
-    """The checked ``point``'s values in the order of the space's dimensions."""
-    checked = space.validate(point)
-    return tuple(checked[name] for name in space.names)

@@ -671,6 +671,11 @@ class Space:
     def __len__(self) -> int:
         return len(self.dimensions)
 
+    def key(self, point: dict[str, Any]) -> tuple:
+        """A checked ``point``'s values in the order of the dimensions: one recipe's
+        hashable key, however its dict is ordered."""
+        return tuple(point[name] for name in self.names)
+
     def validate(self, point: Any) -> dict[str, Any]:
         """Return a checked copy of ``point``; raise on missing, unknown or bad values.
 

@@ -343,9 +343,6 @@ class BatchBO:
                 "yes); widen search_box until it reaches recipes they all allow"
             ) from None
 
-    def _key(self, point: dict[str, Any]) -> tuple:
-        return tuple(point[name] for name in self.space.names)
-
     def _point(self, key: tuple) -> dict[str, Any]:
         return dict(zip(self.space.names, key, strict=True))
 
@@ -369,7 +366,7 @@ class BatchBO:
                     f"candidates[{index}], recipe {candidate!r}, violates the constraints: "
                     f"{'; '.join(problems)}; drop it from the pool, or loosen the constraint"
                 )
-            points[self._key(point)] = point
+            points[self.space.key(point)] = point
         if not points:
             raise InvalidParameterError(
                 "candidates holds no recipe; give the pool's recipes, or leave candidates "
@@ -386,7 +383,7 @@ class BatchBO:
                     f"batch_bo needs a scalar value (the objective) for {obs.point}; give the "
                     "campaign an objective to turn spectra into values"
                 )
-            key = self._key(self.space.validate(obs.point))
+            key = self.space.key(self.space.validate(obs.point))
             if obs.spectrum is not None and self.objective is not None:
                 on_target = self._on_target(obs.spectrum)
                 self._spectra.setdefault(key, []).append(on_target)
@@ -552,8 +549,8 @@ class BatchBO:
         n = self.q if n is None else n
         if not is_int(n) or not 1 <= n <= MAX_BATCH:
             raise InvalidParameterError(f"n={n!r}: ask for 1 to {MAX_BATCH} recipes (an integer)")
-        taken = set(self._values) | {self._key(self.space.validate(p)) for p in pending}
-        lost = {self._key(self.space.validate(p)) for p in failed} - taken
+        taken = set(self._values) | {self.space.key(self.space.validate(p)) for p in pending}
+        lost = {self.space.key(self.space.validate(p)) for p in failed} - taken
         design: list[Suggestion] = []
         if len(taken) < self.n_initial:
             design = self._initial(min(n, self.n_initial - len(taken)), taken | lost, len(lost))
@@ -561,7 +558,7 @@ class BatchBO:
             if len(design) < size and len(self._values) < 2:  # the model cannot fill the rest
                 with contextlib.suppress(InvalidParameterError):  # a lattice too small for it
                     design = self._initial(size, taken | lost, len(lost) + size - len(design))
-            taken |= {self._key(s.point) for s in design}
+            taken |= {self.space.key(s.point) for s in design}
         taken |= lost
         pending = [*pending, *failed]
         model: list[Suggestion] = []
@@ -595,7 +592,7 @@ class BatchBO:
         ``READBACK_TOLERANCE`` of the span in each continuous dimension without a step, and
         equal in the others.
         """
-        keys = [self._key(p) for p in points]
+        keys = [self.space.key(p) for p in points]
         hit = np.array([key in taken for key in keys], bool)
         readbacks = taken - set(keys)
         if not readbacks:
@@ -631,7 +628,9 @@ class BatchBO:
             design += make(self._box_space(), more, np.random.default_rng([self.seed, n_extra]))
         design = [self.space.validate(p) for p in design]
         hit = self._is_taken(design, taken)
-        free = list({self._key(p): p for p, h in zip(design, hit, strict=True) if not h}.values())
+        free = list(
+            {self.space.key(p): p for p, h in zip(design, hit, strict=True) if not h}.values()
+        )
         free = free[:n]
         label = f"initial {self.initial_design} design"
         return [Suggestion(p, f"{self.name}:design", None, label) for p in free]
@@ -692,7 +691,7 @@ class BatchBO:
         points = self.space.from_unit(unit)
         fresh: dict[tuple, int] = {}
         for i, point in enumerate(points):
-            key = self._key(point)
+            key = self.space.key(point)
             if key not in taken and key not in fresh:
                 fresh[key] = i
         keep = list(fresh.values())
@@ -760,7 +759,7 @@ class BatchBO:
         note = self._widen()
         out = self._gp_batch(n - n_net, taken, pending, note) if n_net < n else []
         if n_net:
-            taken = taken | {self._key(s.point) for s in out}
+            taken = taken | {self.space.key(s.point) for s in out}
             out += self._net_batch(n_net, taken, [*pending, *(s.point for s in out)], note)
         return out
 

@@ -495,3 +495,10 @@ def test_a_campaign_journals_a_readback_just_over_a_constraint_as_read(tmp_path)
         assert Campaign.resume(journal, "c1").n_observations == 1
     finally:
         journal.close()
+
+
+def test_a_recipes_key_follows_the_dimensions_not_the_dicts_order():
+    space = Space(
+        (Dimension("a", low=0, high=1), Dimension("b", "categorical", choices=("x", "y")))
+    )
+    assert space.key({"b": "y", "a": 0.5}) == space.key({"a": 0.5, "b": "y"}) == (0.5, "y")
