@@ -293,25 +293,31 @@ def _array_from_header(header: dict, buffers: Sequence[bytes], used: set[int]) -
 # ---------------------------------------------------------------- requests and replies
 
 
-def request(method: str, params: dict | None = None, id: str | None = None) -> dict:
+def request(method: str, params: dict | None = None, id: str | int | None = None) -> dict:
     """Build a request envelope.
 
     Args:
         method: the handler name, ``"resource_verb"``.
         params: keyword parameters for the handler; ``None`` means ``{}``.
-        id: the request id; a fresh uuid hex when not given. Resend the same id to
-            let the server de-duplicate.
+        id: the request id, a str or int, which the reply carries; a fresh uuid hex when
+            not given. The server answers a request's very bytes resent from its cache;
+            another request under the same id is served anew.
 
     Returns:
         ``{"v": 1, "id": id, "method": method, "params": params}``.
 
     Raises:
-        InvalidParameterError: ``method`` is not a non-empty str or ``params`` not a dict.
+        InvalidParameterError: ``method`` is not a non-empty str, ``params`` not a dict or
+            ``id`` neither a str nor an int.
     """
     if not isinstance(method, str) or not method:
         raise InvalidParameterError(f"method must be a non-empty str, got {method!r}")
     if params is not None and not isinstance(params, dict):
         raise InvalidParameterError(f"params must be a dict, got {type(params).__name__}")
+    if id is not None and not _is_request_id(id):
+        raise InvalidParameterError(
+            f"id must be a str or int (or None for a fresh one), got {id!r}"
+        )
     return {
         "v": PROTOCOL_VERSION,
         "id": uuid.uuid4().hex if id is None else id,

@@ -164,6 +164,13 @@ def test_request_builds_envelope_with_fresh_ids():
     assert protocol.request("x", id=0)["id"] == 0
 
 
+@pytest.mark.parametrize("id", [[1], 1.5, True, {"a": 1}])
+def test_request_refuses_an_id_the_server_would_refuse(id):
+    # it built the envelope, which the server then refused as a ProtocolError
+    with pytest.raises(InvalidParameterError, match="id must be a str or int"):
+        protocol.request("server_ping", id=id)
+
+
 @pytest.mark.parametrize("method", ["", None, 3])
 def test_request_rejects_bad_method(method):
     with pytest.raises(InvalidParameterError, match="method"):
