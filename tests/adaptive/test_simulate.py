@@ -538,3 +538,34 @@ def test_the_servers_log_lines_stand_on_lines_of_their_own_above_the_bar(tmp_pat
     lines = re.split(r"[\r\n]", capfd.readouterr().err)
     (stopped,) = [line for line in lines if "stopped (reached max_observations=6)" in line]
     assert re.match(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ observation_put ", stopped)
+
+
+def test_the_scan_figure_shows_the_journaled_readings_and_the_models_two_sigma_band(
+    tmp_path, saved
+):
+    # nothing checked the picture: readings drawn on the reconstruction, or a band of
+    # 0.5 sigma labelled 2 sigma, passed every test
+    from adaptive.campaign import Campaign
+
+    summary = simulate_xas(tmp_path, max_points=16, noise_counts=1e4, seed=2)
+    (figure,) = saved
+    ax = figure.axes[0]
+    lines = {line.get_label(): line for line in ax.get_lines()}
+    journal = Journal(summary["journal"])
+    observations = journal.observations(summary["campaign_id"])
+    measured = lines["measured (16)"]
+    np.testing.assert_array_equal(measured.get_xdata(), [o.point["energy"] for o in observations])
+    np.testing.assert_array_equal(measured.get_ydata(), [o.value for o in observations])
+    grid = lines["reconstruction"].get_xdata()
+    mean, std = Campaign.resume(journal, summary["campaign_id"]).strategy.predict(grid)
+    journal.close()
+    np.testing.assert_allclose(lines["reconstruction"].get_ydata(), mean, rtol=1e-9)
+    (band,) = [c for c in ax.collections if c.get_label() == "±2σ"]
+    # fill_between's outline: one end, the lower edge along the grid, the other end, the
+    # upper edge back
+    outline, m = band.get_paths()[0].vertices, len(grid)
+    lower, upper = outline[1 : m + 1], outline[m + 2 : 2 * m + 2][::-1]
+    np.testing.assert_array_equal(lower[:, 0], grid)
+    np.testing.assert_array_equal(upper[:, 0], grid)
+    np.testing.assert_allclose(upper[:, 1] - mean, 2 * std, rtol=1e-6, atol=1e-12)
+    np.testing.assert_allclose(mean - lower[:, 1], 2 * std, rtol=1e-6, atol=1e-12)
