@@ -110,7 +110,11 @@ def cmd_serve(args) -> int:
         strategies = server.journal.campaign_strategies()
         n = len(strategies)
         held = "new: created now" if new else f"existing: {n} campaign{'s' * (n != 1)}"
-        print(f"adaptive server on {endpoint}, journal {args.journal} ({held})", flush=True)
+        journal = Path(args.journal).resolve()  # as a service manager's log needs it
+        print(
+            f"adaptive server on {endpoint} (pid {os.getpid()}), journal {journal} ({held})",
+            flush=True,
+        )
         unserved = _unregistered(strategies)
         if unserved:
             print(unserved, file=sys.stderr, flush=True)

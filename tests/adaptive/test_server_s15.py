@@ -232,7 +232,7 @@ def test_serves_start_line_says_whether_its_journal_is_new_or_how_many_campaigns
         run, line = serve(path)
         try:
             assert line.startswith("adaptive server on tcp://127.0.0.1:"), line
-            assert line.endswith(f", journal {path} ({held})"), line
+            assert line.endswith(f" (pid {run.pid}), journal {path.resolve()} ({held})"), line
             with client_of(line.split()[3].rstrip(",")) as client:
                 client.call("campaign_create", space=SQUARE, strategy=BATCHES)
             run.send_signal(signal.SIGTERM)
