@@ -422,6 +422,13 @@ def _two_column(
                 "ln(i0 / it); title the mu column 'mu' (an 'energy,mu' file), or pass "
                 "--fluorescence NAME to read the fluorescence column NAME over i0"
             )
+        full = np.isfinite(table).all(axis=0)  # a spreadsheet's stray cells are no column
+        if not names and full[2:].any():
+            raise ValueError(
+                f"{str(path)!r} has {int(full.sum())} columns and no titles, so which one is "
+                "mu cannot be told (column 2 could be i0 or a reference); title the columns "
+                "(e.g. a first line 'energy mu i0'), or keep only the energy and mu columns"
+            )
         title = columns[at + 1][0] if len(columns) > at + 1 else None
         named = table[:, at + 1], f"column {at + 2}" + (f" ({title})" if title else "")
     unit = columns[at][1] if len(columns) > at else None

@@ -293,8 +293,16 @@ def test_an_intensity_in_column_2_without_mu_is_refused(tmp_path, header):
 
 
 def test_a_free_text_comment_before_the_data_is_not_a_header(tmp_path):
-    path = write(tmp_path, "scan.dat", "# Cu foil (metal) room temperature\n" + I0_I1)
-    np.testing.assert_array_equal(read_two_column(path)[1], [1000] * 4)
+    rows = "8900 0.1\n8910 0.2\n8920 0.3\n8930 0.4\n"
+    path = write(tmp_path, "scan.dat", "# Cu foil (metal) room temperature\n" + rows)
+    np.testing.assert_array_equal(read_two_column(path)[1], [0.1, 0.2, 0.3, 0.4])
+
+
+@pytest.mark.parametrize("comment", ["", "# Cu foil (metal) room temperature\n"])
+def test_more_than_two_untitled_columns_are_refused_not_read_as_mu_from_column_2(tmp_path, comment):
+    # an untitled energy, i0, i1 file replayed i0 as mu ("mu": "column 2")
+    with pytest.raises(ValueError, match="has 3 columns and no titles, so which one is mu"):
+        read_spectrum(write(tmp_path, "scan.dat", comment + I0_I1))
 
 
 @pytest.mark.parametrize(
