@@ -955,7 +955,8 @@ def build_parser() -> argparse.ArgumentParser:
         choices=["reported", "learned"],
         default=None,
         help="energy_scan's GP noise: hold each reading's reported uncertainty (default), or "
-        "learn one level (for uncertainties that understate the scatter, as at tens of counts)",
+        "learn one level (for readings that scatter more than their uncertainties say; at "
+        "tens of counts with honest uncertainties, held noise reconstructs better)",
     )
     xas.add_argument(
         "--seed", type=int, default=0, help="seed of the noise (and of --strategy random)"
