@@ -491,9 +491,13 @@ class WarpedGP:
         widened by what the kernel misses there (``band``)."""
         return np.sqrt(self.grid_posterior()[1] ** 2 + self._model_error(self.grid))
 
-    def std_given_pending(self, pending: np.ndarray, x: np.ndarray | None = None) -> np.ndarray:
+    def std_given_pending(
+        self, pending: np.ndarray, x: np.ndarray | None = None, band: bool = False
+    ) -> np.ndarray:
         """The GP's own posterior std at ``x`` (m,), by default the grid, once ``pending``
-        (p,) are measured: what an acquisition ranks (no ``band``, see ``predict``).
+        (p,) are measured: what an acquisition ranks; with ``band``, widened by what the
+        kernel misses there (``predict``'s band, its misfit term that of the measured
+        points, which pending ones leave as it is).
 
         A GP's variance does not depend on the values measured, so the pending
         points enter with their posterior mean as a stand-in value. Both take the
@@ -501,11 +505,16 @@ class WarpedGP:
         """
         pending = _in_unit_interval("pending", as_positions("pending", pending))
         if pending.size == 0 and x is None:
-            return self.grid_posterior()[1]
-        x = self.grid if x is None else _in_unit_interval("x", as_positions("x", x))
-        if pending.size == 0:
-            return self.predict(x, band=False)[1]
-        fantasy = (self.predict(pending, band=False)[0] - self._y_mean) / self._y_scale
-        x_train = np.concatenate([self._x, pending])
-        target = torch.cat([self._target, torch.as_tensor(fantasy, dtype=DTYPE)])
-        return self._posterior(x_train, target, x)[1]
+            std = self.grid_posterior()[1]
+        else:
+            x = self.grid if x is None else _in_unit_interval("x", as_positions("x", x))
+            if pending.size == 0:
+                std = self.predict(x, band=False)[1]
+            else:
+                fantasy = (self.predict(pending, band=False)[0] - self._y_mean) / self._y_scale
+                x_train = np.concatenate([self._x, pending])
+                target = torch.cat([self._target, torch.as_tensor(fantasy, dtype=DTYPE)])
+                std = self._posterior(x_train, target, x)[1]
+        if band:
+            std = np.sqrt(std**2 + self._model_error(self.grid if x is None else x))
+        return std

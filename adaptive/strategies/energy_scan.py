@@ -74,6 +74,12 @@ class EnergyScan(Scan):
     polling predictions does not change what is suggested next (and a resumed campaign
     picks as one that ran on).
 
+    Once the GP's own std is below ``tolerance`` (of the reconstruction's range) at every
+    free energy, suggestions rank the band the stop reads instead, so the spots the kernel
+    misfits (an edge) get measured and the stop can fire: the default K-edge simulation,
+    XMCD and four of seven replays at I0 1e6 ran to 300 points, the band above tolerance only
+    at the edge; all but one now stop, at 41-230 points (K-edge 104), NRMSE 0.13-0.40 %.
+
     Stopping: fires once, for ``patience`` fits in a row, the largest std of the band
     ``predict`` reports (the GP's own widened by its leave-one-out misfit, so a converged
     scan's reported uncertainty is below ``tolerance`` everywhere: the GP's own std alone
@@ -253,13 +259,21 @@ class EnergyScan(Scan):
         # a measured energy may be measured again (the GP's noise model can ask for it;
         # masking those cost 4 points on the Cu K-edge benchmark), a pending one not
         free = ~self._is_taken(energies, taken[n_observed:])
+        calm = self.tolerance * (float(np.ptp(self.model.grid_posterior()[0])) or 1.0)
         while len(chosen) < n and free.any():
             std = self.model.std_given_pending(np.array(pending))
-            best, why = self._most_uncertain(np.where(free, std, -np.inf), taken)
+            # the GP's own std under tolerance wherever free: the stop waits on the band only,
+            # so rank the band, and the spots the kernel misfits get measured
+            band = bool(std[free].max() < calm)
+            if band:
+                std = self.model.std_given_pending(np.array(pending), band=True)
+            best, why = self._most_uncertain(np.where(free, std, -np.inf), taken, band)
             unit, value = float(self.model.grid[best]), float(std[best])
             if self.dimension.step is not None:  # the lattice energy is what gets measured
                 unit = float(self._unit(energies[best]))
-                value = float(self.model.std_given_pending(np.array(pending), np.array([unit]))[0])
+                value = float(
+                    self.model.std_given_pending(np.array(pending), np.array([unit]), band)[0]
+                )
             pending.append(unit)
             free &= ~self._is_taken(energies, energies[best : best + 1])
             chosen.append(
@@ -271,16 +285,24 @@ class EnergyScan(Scan):
             )
         return chosen
 
-    def _most_uncertain(self, std: np.ndarray, taken: list[float]) -> tuple[int, str]:
-        """The grid index of the largest ``std`` (grid_size,; -inf where not free), unless
-        the std is flat over every free energy (within ``FLAT_STD`` of its largest): then
-        the free energy farthest, in the warped coordinate, from the ``taken`` ones
-        (measured and pending). A GP that finds no signal in its readings (its output scale
-        collapsed at high noise) has a std flat to 1e-7, whose argmax sat on one end of the
-        range (34 of 60 readings at XMCD I0 300): it fills the range instead. With why.
+    def _most_uncertain(
+        self, std: np.ndarray, taken: list[float], band: bool = False
+    ) -> tuple[int, str]:
+        """The grid index of the largest ``std`` (grid_size,; -inf where not free; the band
+        where ``band``), unless the std is flat over every free energy (within ``FLAT_STD``
+        of its largest): then the free energy farthest, in the warped coordinate, from the
+        ``taken`` ones (measured and pending). A GP that finds no signal in its readings
+        (its output scale collapsed at high noise) has a std flat to 1e-7, whose argmax sat
+        on one end of the range (34 of 60 readings at XMCD I0 300): it fills the range
+        instead. With why.
         """
         free = np.flatnonzero(np.isfinite(std))
         if std[free].min() < std.max() * (1 - FLAT_STD):
+            if band:
+                return int(np.argmax(std)), (
+                    "largest band (warped-GP std widened by its leave-one-out misfit; its own "
+                    "std is below tolerance)"
+                )
             return int(np.argmax(std)), "largest warped-GP posterior std"
         u_taken = np.interp(self._unit(taken), self.model.grid, self.model.warp)
         distance = np.abs(self.model.warp[free][:, None] - u_taken[None, :]).min(1)
