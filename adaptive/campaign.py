@@ -402,7 +402,7 @@ class Campaign:
         if state is not None:
             try:
                 self.strategy.load_state(state)
-            except (ValueError, TypeError, KeyError, IndexError, RuntimeError) as err:
+            except (ValueError, TypeError, LookupError, AttributeError, RuntimeError) as err:
                 # a hand-edited or damaged row: the strategy's state() wrote none of these
                 raise self.journal.damaged_state(self.id, f"{type(err).__name__}: {err}") from None
         return observations

@@ -71,8 +71,8 @@ def cmd_serve(args) -> int:
         line = f"server stopped; {problem}"
         if problem is None:
             line = (
-                f"server stopped; its journal {args.journal} keeps every campaign: serve it "
-                "again to resume them"
+                f"server stopped; its journal {Path(args.journal).resolve()} keeps every "
+                "campaign: serve it again to resume them"
             )
         left = server.workers_left_running
         if left:

@@ -263,12 +263,13 @@ class Journal:
             return self._execute(sql, args)
 
     def file_problem(self) -> str | None:
-        """Why a write would be refused now (``_check_file``'s message), or None."""
-        with self._lock:
-            try:
-                self._check_file()
-            except JournalError as err:
-                return str(err)
+        """Why a write would be refused now (``_check_file``'s message), or None. It only
+        stats paths, so it takes no lock: a request's transaction may hold it for long (a
+        signal's closing line asks, and must not wait)."""
+        try:
+            self._check_file()
+        except JournalError as err:
+            return str(err)
         return None
 
     def _check_file(self) -> None:

@@ -10,7 +10,6 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from adaptive.arrays import is_finite_real, is_int
 from adaptive.client import (
     MAX_SUGGESTIONS,
     AnalysisError,
@@ -25,6 +24,7 @@ from adaptive.client import (
     ServerUnavailableError,
 )
 from drivers.protocols import Instrument, Reading
+from simulators.base import is_finite_real, is_int
 
 #: The readings in a row that may fail before ``run_driver`` gives up (its default): a scan
 #: suggests a failed energy again, so a dead instrument would otherwise loop for ever.

@@ -36,7 +36,7 @@ def is_real(value) -> bool:
 
 def is_int(value) -> bool:
     """Whether ``value`` is an integer, numpy's included (a bool is not): the one
-    definition, for ``adaptive`` and ``drivers`` too (from ``adaptive.arrays``)."""
+    definition, for ``adaptive`` (from ``adaptive.arrays``) and ``drivers`` too."""
     return isinstance(value, (int, np.integer)) and not isinstance(value, bool)
 
 

@@ -151,6 +151,7 @@ def test_resuming_takes_up_requests_releases_and_failures_in_journal_order(journ
         ("json_set(state, '$.calm_fits', 'two')", "ValueError: invalid literal for int()"),
         ("json_set(state, '$.model.x', json('[\"a\"]'))", "ValueError: could not convert"),
         ("json_remove(state, '$.fitted_on')", "InvalidParameterError: energy_scan state lacks"),
+        ("json_set(state, '$.model.hyper', 'x')", "AttributeError: 'str' object has no"),
     ],
 )
 def test_a_hand_edited_strategy_state_is_named_when_resumed(tmp_path, edit, problem):

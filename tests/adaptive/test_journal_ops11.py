@@ -248,3 +248,15 @@ def test_a_sqlite_file_that_does_not_open_is_a_damaged_one(tmp_path):
         JournalError, match=r"\(file is not a database\); the file is damaged: recover"
     ):
         Journal(path)
+
+
+def test_file_problem_answers_while_a_transaction_holds_the_journal(journal):
+    # serve's closing line asks it from a signal handler: it waited for a slow request
+    import threading
+
+    answers = []
+    with journal.transaction():
+        asker = threading.Thread(target=lambda: answers.append(journal.file_problem()))
+        asker.start()
+        asker.join(5)
+    assert answers == [None]
