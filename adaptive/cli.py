@@ -84,14 +84,14 @@ def cmd_serve(args) -> int:
 
     received: list[int] = []
     stopping, waiting = threading.Event(), threading.Event()
-    server = None  # until the imports are done
+    server = stamped = None  # until the imports are done
 
     def on_signal(signum: int, frame) -> None:
         word, code = SERVE_SIGNALS[signum]
         if server is None:
             _quit(f"{word}: adaptive serve stopped while starting; no journal was opened", code)
         if waiting.is_set():
-            _quit(f"{word}: {closing()}", 128 + signum)
+            _quit(stamped(f"{word}: {closing()}"), 128 + signum)
         received.append(signum)
         stopping.set()
 
@@ -101,7 +101,7 @@ def cmd_serve(args) -> int:
         _import_plugins(args.plugin or ())
         import torch
 
-        from adaptive.server import WORKER_GRACE_S, Server
+        from adaptive.server import WORKER_GRACE_S, Server, stamped
 
         torch.set_num_threads(1)  # then campaigns' fits take no lock (surrogates.threads)
         server = Server(args.journal, bind=args.bind)
@@ -122,8 +122,10 @@ def cmd_serve(args) -> int:
         busy = server.requests_in_progress
         if busy:
             print(
-                f"stopping: waiting up to {WORKER_GRACE_S:g} s for {busy} request"
-                f"{'s' * (busy > 1)} in progress (Ctrl-C again to quit now)",
+                stamped(
+                    f"stopping: waiting up to {WORKER_GRACE_S:g} s for {busy} request"
+                    f"{'s' * (busy > 1)} in progress (Ctrl-C again to quit now)"
+                ),
                 file=sys.stderr,
                 flush=True,
             )
@@ -131,8 +133,8 @@ def cmd_serve(args) -> int:
         server.stop()
         word, code = SERVE_SIGNALS[received[0]]
         if server.workers_left_running:  # inside torch, they would abort the interpreter's exit
-            _quit(f"{word}: {closing()}", code)
-        print(f"{word}: {closing()}", file=sys.stderr, flush=True)
+            _quit(stamped(f"{word}: {closing()}"), code)
+        print(stamped(f"{word}: {closing()}"), file=sys.stderr, flush=True)
         return code
     finally:
         if server is not None:

@@ -817,11 +817,16 @@ def _reason(campaign: Campaign) -> str:
     return f" ({campaign.stop_reason})" if campaign.stop_reason else ""
 
 
+def stamped(line: str) -> str:
+    """``line`` after the UTC time, as the server's log lines begin."""
+    return f"{time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime())} {line}"
+
+
 def _log(line: str) -> None:
-    """Write ``line`` on stderr after the UTC time, above any progress bar of the process
-    (``adaptive simulate`` serves in process); a stderr that fails stops no request."""
-    stamp = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
-    text = f"{stamp} {line}".encode(errors="backslashreplace").decode()  # lone surrogates
+    """Write ``line`` on stderr after the UTC time (``stamped``), above any progress bar of
+    the process (``adaptive simulate`` serves in process); a stderr that fails stops no
+    request."""
+    text = stamped(line).encode(errors="backslashreplace").decode()  # lone surrogates
     try:
         tqdm.write(text, file=sys.stderr)
         sys.stderr.flush()

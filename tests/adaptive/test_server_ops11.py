@@ -17,6 +17,12 @@ GRID = {"name": "grid", "options": {"n_points": 20}}
 STAMP = r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ"  # UTC
 
 
+def unstamped(line: str) -> str:
+    """``line`` without the UTC time that a server's log line begins with (checked)."""
+    assert re.match(f"{STAMP} ", line), line
+    return line[len("2026-01-01T00:00:00Z ") :]
+
+
 def log_lines(capfd) -> list[str]:
     return capfd.readouterr().err.splitlines()
 
