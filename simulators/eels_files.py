@@ -79,7 +79,8 @@ class EELSSpectrum:
 
     Attributes:
         energy: (m,) energy loss, eV, strictly increasing.
-        counts: (m,) intensity per point.
+        counts: (m,) intensity per point; NaN or infinite where a channel is missing (a
+            dead detector channel, an alignment's padding), as in a spectrum image.
         metadata: header fields, keys lower case (``title``, ``beamkv``, ``xperchan``, ...).
         source: where it was read from.
     """
@@ -199,13 +200,17 @@ def _checked(
             f"{source}: need at least 2 (energy, counts) points as 1-D arrays of equal length, "
             f"got shapes {energy.shape} and {counts.shape}"
         )
-    for name, values in (("energy", energy), ("counts", counts)):
-        bad = np.flatnonzero(~np.isfinite(values))
-        if bad.size:
-            raise ValueError(
-                f"{source}: {name} is {values[bad[0]]} at {_point(bad[0], lines)}; remove or "
-                "fix that point"
-            )
+    bad = np.flatnonzero(~np.isfinite(energy))
+    if bad.size:
+        raise ValueError(
+            f"{source}: energy is {energy[bad[0]]} at {_point(bad[0], lines)}; remove or fix "
+            "that point"
+        )
+    if np.isfinite(counts).sum() < 2:  # NaN counts are missing channels, as in an image
+        raise ValueError(
+            f"{source}: fewer than 2 counts are finite numbers (the rest NaN or infinite); "
+            "pass a spectrum with counts"
+        )
     if (np.diff(energy) <= 0).all():  # high to low; duplicates are refused below
         energy, counts = energy[::-1], counts[::-1]
         lines = None if lines is None else lines[::-1]

@@ -185,6 +185,28 @@ def domain_warnings(
     return warnings
 
 
+def fill_gaps(counts: np.ndarray, energy: np.ndarray) -> np.ndarray:
+    """(n, m) counts with NaN or infinite values between finite ones -> float64, those
+    interpolated linearly from their finite neighbours along ``energy`` (m,)."""
+    counts = counts.astype(float)
+    for row in np.flatnonzero(~np.isfinite(counts).all(axis=1)):
+        good = np.isfinite(counts[row])
+        counts[row, ~good] = np.interp(energy[~good], energy[good], counts[row, good])
+    return counts
+
+
+def missing_channels(energy: np.ndarray, where: str = "") -> str:
+    """The sentence on channels at ``energy`` (k,) whose counts are NaN or infinite
+    (``where``: e.g. " in every pixel"), left out of the identification."""
+    listed = ", ".join(f"{e:g}" for e in energy[:GAPS_SHOWN])
+    more = f" and {energy.size - GAPS_SHOWN} more" if energy.size > GAPS_SHOWN else ""
+    return (
+        f"{energy.size} channel(s) at {listed}{more} eV are NaN or infinite{where} (dead "
+        "detector channels?) and were left out: interpolated across inside the spectra, "
+        "dropped at their ends."
+    )
+
+
 def gap_indices(energy: np.ndarray) -> np.ndarray:
     """The gaps in ``energy`` (m,), eV, increasing: (k,) int indices i of the steps from
     ``energy[i]`` to ``energy[i + 1]`` over ``MAX_STEP_EV`` and ``GAP_FACTOR`` times the

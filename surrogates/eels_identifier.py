@@ -27,7 +27,7 @@ from adaptive.errors import InvalidParameterError
 from simulators.eels import ELEMENTS
 from simulators.eels_files import KEV_FIX, EELSSpectrum, to_channels
 from surrogates.checkpoints import load_file, load_weights
-from surrogates.eels_checks import domain_warnings
+from surrogates.eels_checks import domain_warnings, fill_gaps, missing_channels
 from surrogates.eels_net import (
     ARCHS,
     COMMITTED_NETWORKS,
@@ -463,17 +463,24 @@ def identify_spectrum(
         element, so a low probability can be present and a high one absent);
         ``present`` the elements above their thresholds, highest probability first;
         ``warnings`` sentences on where the spectrum leaves the trained range (see
-        ``domain_warnings``), empty when it does not.
+        ``domain_warnings``) and on its missing channels (NaN or infinite counts: it is
+        identified on its span of finite ones, those inside interpolated, as a spectrum
+        image's pixels are), empty when there are none.
 
     Raises:
         InvalidParameterError: energies outside the channels or covering fewer than 2 of
             them (with a hint when they look like keV), or no positive count in the window.
     """
     identifier = EELSIdentifier.load() if identifier is None else identifier
+    energy, counts, missing = spectrum.energy, spectrum.counts, []
+    finite = np.isfinite(counts)
+    if not finite.all():
+        first, last = np.flatnonzero(finite)[[0, -1]]
+        energy = energy[first : last + 1]
+        counts = fill_gaps(counts[None, first : last + 1], energy)[0]
+        missing = [missing_channels(spectrum.energy[~finite])]
     try:
-        x, window = to_channels(
-            spectrum.energy, spectrum.counts, source=spectrum.source, kev_fix=kev_fix
-        )
+        x, window = to_channels(energy, counts, source=spectrum.source, kev_fix=kev_fix)
     except ValueError as err:  # simulators raise builtins only (they import nothing of ours)
         raise InvalidParameterError(str(err)) from None
     p, present = identifier.identify(x[None], window[None])
@@ -485,5 +492,5 @@ def identify_spectrum(
         "probabilities": {ELEMENTS[j]: float(p[0, j]) for j in order},
         "thresholds": {ELEMENTS[j]: float(thresholds[j]) for j in order},
         "present": [ELEMENTS[j] for j in order if present[0, j]],
-        "warnings": domain_warnings(spectrum.energy, window, spectrum.counts),
+        "warnings": domain_warnings(energy, window, counts) + missing,
     }

@@ -30,7 +30,13 @@ from adaptive.errors import InvalidParameterError
 from adaptive.figures import save_figure
 from simulators.eels import ELEMENTS
 from simulators.eels_files import NavigationAxis, to_channels
-from surrogates.eels_checks import channel_noise, domain_warnings, varies_beyond_noise
+from surrogates.eels_checks import (
+    channel_noise,
+    domain_warnings,
+    fill_gaps,
+    missing_channels,
+    varies_beyond_noise,
+)
 from surrogates.eels_identifier import INFERENCE_BATCH, EELSIdentifier
 from surrogates.threads import one_torch_thread
 
@@ -116,16 +122,6 @@ def _has_signal(counts: np.ndarray, energy: np.ndarray) -> np.ndarray:
     return (varies_beyond_noise(counts, energy) | bright) & (counts.max(axis=1) > 0)
 
 
-def _fill_gaps(counts: np.ndarray, energy: np.ndarray) -> np.ndarray:
-    """(n, m) counts with NaN or infinite values between finite ones -> float64, those
-    interpolated linearly from their finite neighbours along ``energy`` (m,)."""
-    counts = counts.astype(float)
-    for row in np.flatnonzero(~np.isfinite(counts).all(axis=1)):
-        good = np.isfinite(counts[row])
-        counts[row, ~good] = np.interp(energy[~good], energy[good], counts[row, good])
-    return counts
-
-
 def _block_probabilities(
     block: np.ndarray, energy: np.ndarray, identifier: EELSIdentifier
 ) -> np.ndarray:
@@ -133,7 +129,7 @@ def _block_probabilities(
     identified, and its outcome (``IDENTIFIED``, ``UNREADABLE``, ``NO_SIGNAL``).
 
     A pixel is identified on its span of finite channels (first to last), NaN or infinite
-    channels inside it interpolated (``_fill_gaps``); with a span that ``to_channels``
+    channels inside it interpolated (``fill_gaps``); with a span that ``to_channels``
     refuses (under 2 channels) it is unreadable. The pixels of one span go through
     ``to_channels`` and the networks ``INFERENCE_BATCH`` at a time, so that the float64
     rebinning of a large block does not take several times its memory.
@@ -152,7 +148,7 @@ def _block_probabilities(
         span_energy = energy[low : high + 1]
         for start in range(0, len(pixels), INFERENCE_BATCH):
             batch = pixels[start : start + INFERENCE_BATCH]
-            part = _fill_gaps(counts[batch, low : high + 1], span_energy)
+            part = fill_gaps(counts[batch, low : high + 1], span_energy)
             try:
                 spectra, window = to_channels(span_energy, part, normalise=False)
             except ValueError:  # a span under 2 channels, or outside them: unreadable
@@ -202,15 +198,8 @@ def _pixel_warnings(
     """Sentences on the channels never measured (``measured`` (E,) False in every pixel)
     and on the pixels not identified, of ``pixels``."""
     warnings = []
-    dead = np.flatnonzero(~measured)
-    if dead.size:
-        listed = ", ".join(f"{e:g}" for e in energy[dead[:5]])
-        more = f" and {dead.size - 5} more" if dead.size > 5 else ""
-        warnings.append(
-            f"{dead.size} channel(s) at {listed}{more} eV are NaN or infinite in every pixel "
-            "(dead detector channels?) and were left out: interpolated across inside the "
-            "spectra, dropped at their ends."
-        )
+    if not measured.all():
+        warnings.append(missing_channels(energy[~measured], " in every pixel"))
     left = pixels - unidentified - no_signal
     if unidentified:
         warnings.append(

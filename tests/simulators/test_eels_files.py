@@ -177,7 +177,7 @@ def test_read_msa_rejects_bad_files(tmp_path, name, text, message):
         ("500 1\n501\n", "line 2 has 1 value, expected 2"),
         ("500 1\n501 two\n", "line 2"),
         ("500 1\n502 2\n501 3\n", r"line 3 \(501\.0 eV\) follows 502\.0 eV; sort"),
-        ("500 1\n501 nan\n", "counts is nan"),
+        ("500 1\n501 nan\n", "fewer than 2 counts are finite numbers"),
     ],
 )
 def test_read_eels_text_rejects_bad_files(tmp_path, text, message):
@@ -652,8 +652,8 @@ def test_energies_recorded_high_to_low_are_reversed_with_their_counts(tmp_path, 
 @pytest.mark.parametrize(
     ("name", "text", "message"),
     [
-        ("nan.txt", "# a comment\nE,Counts\n500,1\n\n501,nan\n", "counts is nan at line 5"),
-        ("nan.msa", "#DATATYPE : XY\n#SPECTRUM :\n500, 1\n501, 2, 502, inf\n", "inf at line 4"),
+        ("nan.txt", "# a comment\nE,Counts\n500,1\n\nnan,2\n", "energy is nan at line 5"),
+        ("nan.msa", "#DATATYPE : XY\n#SPECTRUM :\n500, 1\n501, 2, inf, 3\n", "inf at line 4"),
         ("desc.txt", "503 1\n502 1\n502 1\n501 1\n", r"line 2 repeats 502\.0 eV"),
     ],
 )

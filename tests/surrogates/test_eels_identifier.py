@@ -424,3 +424,21 @@ def test_committed_ensemble_finds_the_labelled_edges_of_eelsdb_spectra(eels_dir,
     spectrum = read_eels(eels_dir / "eelsdb" / slug / "data.msa")
     found = set(identify_spectrum(spectrum, committed)["present"])
     assert labelled <= found and len(found - labelled) <= 1, (labelled, found)
+
+
+def test_a_spectrum_with_missing_channels_is_identified_on_its_finite_ones(tmp_path):
+    # a single spectrum with one NaN channel was refused ("counts is nan at line 213"),
+    # though a spectrum image's pixels are identified on their finite channels
+    path = EELS / "exspy_coreloss_Mn_O.msa"
+    if not path.is_file():
+        pytest.skip(f"measured EELS spectrum not found at {path} (shared data absent)")
+    clean = read_eels(path)
+    counts = clean.counts.astype(float)
+    counts[[0, 199, 200]] = [np.nan, np.nan, np.inf]  # one at the start, two inside
+    holed = EELSSpectrum(clean.energy, counts, clean.metadata, "holed")
+    result, reference = identify_spectrum(holed), identify_spectrum(clean)
+    assert result["present"] == reference["present"] == ["O", "Mn"]
+    listed = ", ".join(f"{e:g}" for e in clean.energy[[0, 199, 200]])
+    assert f"3 channel(s) at {listed} eV are NaN or infinite (dead detector" in " ".join(
+        result["warnings"]
+    )
