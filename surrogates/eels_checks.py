@@ -9,6 +9,8 @@ an edge or past its peak, counts with no edge, counts rising toward high loss).
 pixels of a spectrum image (``surrogates.eels_map``). Two noise estimators serve
 different inputs: ``_noise`` of one spectrum, robust to its edges, spikes and slope, and
 ``channel_noise`` of many pixels at once, the more precise on white noise (see each).
+NaN or infinite counts are missing channels, in a spectrum and a spectrum image alike:
+``fill_gaps`` interpolates across them and ``missing_channels`` words the warning.
 """
 
 from __future__ import annotations
