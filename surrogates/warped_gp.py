@@ -404,9 +404,7 @@ class WarpedGP:
         x = _in_unit_interval("x", as_positions("x", x))
         parts = [self._posterior(self._x, self._target, c) for c in _chunks(x)]
         mean, std = (np.concatenate(p) for p in zip(*parts, strict=True))
-        if band:
-            std = np.sqrt(std**2 + np.concatenate([self._model_error(c) for c in _chunks(x)]))
-        return mean, std
+        return mean, self.widened(std, x) if band else std
 
     def _train_noise(self, n_pending: int = 0) -> torch.Tensor:
         """Standardised noise variances (n + n_pending,) of the measured points, then of
@@ -488,16 +486,20 @@ class WarpedGP:
 
     def grid_band(self) -> np.ndarray:
         """The std ``predict`` reports on the grid (grid_size,): ``grid_posterior``'s std
-        widened by what the kernel misses there (``band``)."""
-        return np.sqrt(self.grid_posterior()[1] ** 2 + self._model_error(self.grid))
+        ``widened``."""
+        return self.widened(self.grid_posterior()[1])
 
-    def std_given_pending(
-        self, pending: np.ndarray, x: np.ndarray | None = None, band: bool = False
-    ) -> np.ndarray:
+    def widened(self, std: np.ndarray, x: np.ndarray | None = None) -> np.ndarray:
+        """The GP's own ``std`` (m,) at positions ``x`` (m,; by default the grid) widened by
+        what the kernel misses there (``_model_error``): ``predict``'s band. For a std given
+        pending points (``std_given_pending``) the misfit is that of the measured points,
+        which pending ones leave as it is."""
+        x = self.grid if x is None else x
+        return np.sqrt(std**2 + np.concatenate([self._model_error(c) for c in _chunks(x)]))
+
+    def std_given_pending(self, pending: np.ndarray, x: np.ndarray | None = None) -> np.ndarray:
         """The GP's own posterior std at ``x`` (m,), by default the grid, once ``pending``
-        (p,) are measured: what an acquisition ranks; with ``band``, widened by what the
-        kernel misses there (``predict``'s band, its misfit term that of the measured
-        points, which pending ones leave as it is).
+        (p,) are measured: what an acquisition ranks (no band: see ``widened``).
 
         A GP's variance does not depend on the values measured, so the pending
         points enter with their posterior mean as a stand-in value. Both take the
@@ -505,16 +507,11 @@ class WarpedGP:
         """
         pending = _in_unit_interval("pending", as_positions("pending", pending))
         if pending.size == 0 and x is None:
-            std = self.grid_posterior()[1]
-        else:
-            x = self.grid if x is None else _in_unit_interval("x", as_positions("x", x))
-            if pending.size == 0:
-                std = self.predict(x, band=False)[1]
-            else:
-                fantasy = (self.predict(pending, band=False)[0] - self._y_mean) / self._y_scale
-                x_train = np.concatenate([self._x, pending])
-                target = torch.cat([self._target, torch.as_tensor(fantasy, dtype=DTYPE)])
-                std = self._posterior(x_train, target, x)[1]
-        if band:
-            std = np.sqrt(std**2 + self._model_error(self.grid if x is None else x))
-        return std
+            return self.grid_posterior()[1]
+        x = self.grid if x is None else _in_unit_interval("x", as_positions("x", x))
+        if pending.size == 0:
+            return self.predict(x, band=False)[1]
+        fantasy = (self.predict(pending, band=False)[0] - self._y_mean) / self._y_scale
+        x_train = np.concatenate([self._x, pending])
+        target = torch.cat([self._target, torch.as_tensor(fantasy, dtype=DTYPE)])
+        return self._posterior(x_train, target, x)[1]

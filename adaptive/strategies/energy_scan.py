@@ -270,7 +270,7 @@ class EnergyScan(Scan):
             # so rank the band, and the spots the kernel misfits get measured
             band = bool(std[free].max() < calm)
             if band:
-                std = self.model.std_given_pending(np.array(pending), at, band=True)
+                std = self.model.widened(std, at)
             best, why = self._most_uncertain(np.where(free, std, -np.inf), taken, band)
             unit = float(self.model.grid[best] if at is None else at[best])
             value = float(std[best])
