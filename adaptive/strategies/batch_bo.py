@@ -837,7 +837,9 @@ class BatchBO:
         """Posterior mean and std (m,) of the objective at recipes ``points`` (m, d) in space
         units, columns in ``space.names`` order; one recipe may be (d,), and with d = 1
         ``points`` may be (m,). A list of m recipes as mappings ``{name: value}`` is taken
-        too: the way to name categorical choices that are text."""
+        too: the way to name categorical choices that are text. A value a hair past a
+        bound (within ``READBACK_TOLERANCE``, a driver's readback) is taken on the bound, as
+        ``observation_put`` takes it (``Space.clip_readback``)."""
         d = len(self.space.names)
         if isinstance(points, list | tuple) and points and isinstance(points[0], dict):
             recipes = list(points)
@@ -857,6 +859,7 @@ class BatchBO:
                     f"one recipe ({d},); got shape {rows.shape}"
                 )
             recipes = [dict(zip(self.space.names, row, strict=True)) for row in rows]
+        recipes = [self.space.clip_readback(recipe)[0] for recipe in recipes]
         x, y, y_var = self.data()
         if len(x) < 2:
             raise InvalidParameterError(

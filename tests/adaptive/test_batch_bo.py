@@ -730,6 +730,18 @@ def test_predict_takes_m_by_d_recipes_or_one_recipe_and_refuses_other_shapes():
             strategy.predict(bad)
 
 
+def test_predict_takes_a_readback_past_a_bound_on_the_bound_as_a_put_does():
+    # a driver's readback 1e-6 of the span past a bound was refused as outside the space
+    strategy = BatchBO(SQUARE, q=2, n_initial=2, n_candidates=64)
+    points = [{"a": a, "b": b} for a, b in ((1.0, 2.0), (3.0, 7.0), (8.0, 4.0), (6.0, 9.0))]
+    strategy.observe([Observation(p, p["a"] - p["b"], time=0.0) for p in points])
+    high = SQUARE.dimensions[0].high
+    past, on = strategy.predict([[high * (1 + 1e-6), 3.0], [high, 3.0]])[0]
+    assert past == on
+    with pytest.raises(OutOfSpaceError, match=r"a=11.0 lies outside"):
+        strategy.predict([[high + 1.0, 3.0]])
+
+
 FLOWS = [{"name": "flowA", "low": 0, "high": 100}, {"name": "flowB", "low": 0, "high": 100}]
 NEARLY_FULL = {"coefficients": {"flowA": 1, "flowB": 1}, "lower": 199.99}
 
