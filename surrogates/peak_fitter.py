@@ -51,12 +51,15 @@ from dataclasses import replace
 import numpy as np
 import torch
 
-from adaptive.arrays import check_bool, check_int
+from adaptive.arrays import check_all_finite, check_bool, check_int, real_array
 from adaptive.errors import InvalidParameterError
 from simulators.lineshapes import pseudo_voigt_area, xps_peak
+from simulators.text_files import refuse_channel_axis
+from simulators.xps_files import CALIBRATE_BINDING
 from surrogates.peak_extraction import check_max_peaks, extract_peaks_batch, snap_centers
 from surrogates.peak_net import MAX_COUNT, PeakNetPredictor, check_spectra, estimate_background
 from surrogates.peak_refine import (
+    FILL_NOT_FINITE,
     FWHM_BOUNDS,
     RATIO_BOUNDS,
     check_spectrum,
@@ -231,6 +234,7 @@ class PeakFitter:
                 f"fit takes one spectrum, binding_energy and counts of shape (m,), got "
                 f"shapes {energy.shape} and {y.shape}; fit several (n, m) spectra with fit_batch"
             )
+        _check_finite(energy, y)  # named by the caller's index, before any reversal
         return self.fit_batch(energy[None], y[None])[0]
 
     def fit_batch(self, binding_energy: np.ndarray, counts: np.ndarray) -> list[PeakFitResult]:
@@ -241,16 +245,21 @@ class PeakFitter:
         Raises:
             InvalidParameterError: not two (n, m) arrays of finite values with at least 10
                 points, or a spectrum (named by its index) whose binding energies do not
-                ascend or descend with a uniform step (``check_spectrum``).
+                ascend or descend with a uniform step (``check_spectrum``) or are channel
+                numbers (0, 1, ..., as ``adaptive fit peaks`` and a campaign refuse them).
         """
+        _check_finite(binding_energy, counts)
         binding_energy, counts = check_spectra(*_ascending(binding_energy, counts))
+        single = len(binding_energy) == 1  # fit(): no batch index to name
         for i, (e, y) in enumerate(zip(binding_energy, counts, strict=True)):
             try:  # the axis as fitted: uniform (a few decimals' rounding taken out)
+                where = "the spectrum: " if single else ""
+                refuse_channel_axis(e, where, "pass binding energies in eV", CALIBRATE_BINDING)
                 binding_energy[i] = check_spectrum(e, y)[0]
-            except InvalidParameterError as err:
-                if len(binding_energy) == 1:  # fit(): no batch index to name
-                    raise
-                raise InvalidParameterError(f"spectrum {i}: {err}") from None
+            except ValueError as err:  # InvalidParameterError, or the simulators' ValueError
+                raise InvalidParameterError(
+                    str(err) if single else f"spectrum {i}: {err}"
+                ) from None
         starts = extract_peaks_batch(binding_energy, counts, self.predictor, self.max_peaks)
         spectra = list(zip(binding_energy, counts, starts, strict=True))
         workers = min(self.workers, len(spectra))
@@ -806,6 +815,13 @@ def _start_worker(fitter: PeakFitter) -> None:
 
 def _fit_in_worker(spectrum: tuple) -> PeakFitResult:
     return _worker_fitter._fit_spectrum(*spectrum)
+
+
+def _check_finite(binding_energy, counts) -> None:
+    """Nothing, or an error naming the first NaN or inf of the caller's arrays (any shape,
+    as given: before ``_ascending`` reverses a row) and how to mend it."""
+    for name, values in (("binding_energy", binding_energy), ("counts", counts)):
+        check_all_finite(name, real_array(name, values), FILL_NOT_FINITE)
 
 
 def _ascending(binding_energy, counts) -> tuple[np.ndarray, np.ndarray]:

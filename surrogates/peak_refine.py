@@ -109,6 +109,11 @@ def check_ev_scale(energy: np.ndarray) -> None:
 #: time grows faster than its points (``PeakFitter.fit``, one core: a 40,000-point survey
 #: 8 s, 60,000 13 s, 120,000 52 s); above this, bin the spectrum or fit a narrower window.
 MAX_POINTS = 40_000
+#: How to mend a NaN or inf point of a spectrum to fit (a dropped point leaves a gap).
+FILL_NOT_FINITE = (
+    "fill the point (counts with their neighbours' mean, energies with the value their step "
+    "gives): a dropped point leaves a gap in the axis, which a fit refuses"
+)
 #: Largest distance of an axis from the uniform one fitted to it (least squares), in mean
 #: steps, that is still a uniform step: energies written with few decimals (a 0.025 eV
 #: step written 920.00, 920.02, 920.05: 0.2 steps; 0.3 where the setpoints themselves
@@ -154,9 +159,7 @@ def check_spectrum(binding_energy: np.ndarray, counts: np.ndarray) -> tuple[np.n
         )
     if not (np.all(np.isfinite(e)) and np.all(np.isfinite(y))):
         raise InvalidParameterError(
-            "binding_energy and counts must be finite, got NaN or inf; fill those points (counts "
-            "with their neighbours' mean, energies with the value their step gives): a dropped "
-            "point leaves a gap in the axis, which a fit refuses"
+            f"binding_energy and counts must be finite, got NaN or inf; {FILL_NOT_FINITE}"
         )
     steps = ascending_steps(
         "binding_energy", e, "reverse kinetic-energy-ordered spectra (e[::-1], counts[::-1])"

@@ -238,6 +238,30 @@ def test_fit_batch_names_the_spectrum_with_a_non_uniform_axis_before_fitting(mon
         fitter.fit(e[2], np.full_like(e[2], 100.0))  # one spectrum: no index to name
 
 
+def test_a_nan_in_a_descending_spectrum_is_named_by_the_callers_index():
+    # it was named counts[0, 394], its index after the reversal, with "drop" as the fix
+    e = np.arange(300.0, 280.0, -0.05)
+    counts = 100.0 + 1000.0 * xps_peak(e, 290.0, 1.2, 0.3)
+    counts[5] = np.nan
+    fix = r"fill the point \(counts with their neighbours' mean"
+    with pytest.raises(InvalidParameterError, match=rf"^counts\[5\] = nan is not finite; {fix}"):
+        PeakFitter().fit(e, counts)
+    with pytest.raises(InvalidParameterError, match=r"^counts\[1, 5\] = nan is not finite"):
+        PeakFitter().fit_batch([e, e], [np.nan_to_num(counts), counts])
+
+
+@pytest.mark.parametrize("first", [0.0, 1.0])
+def test_channel_numbers_are_refused_as_the_cli_and_a_campaign_refuse_them(first):
+    # they were fitted as binding energies: 5 peaks at 171-733 "eV"
+    channels = first + np.arange(1040.0)
+    counts = 100.0 + 1000.0 * xps_peak(channels, 500.0, 8.0, 0.3)
+    uncalibrated = r"energy axis is uncalibrated .*: channel numbers, not energies; calibrate"
+    with pytest.raises(InvalidParameterError, match=rf"^the spectrum: its {uncalibrated}"):
+        PeakFitter().fit(channels[::-1], counts[::-1])
+    with pytest.raises(InvalidParameterError, match=rf"^spectrum 1: its {uncalibrated}"):
+        PeakFitter().fit_batch([channels + 0.5, channels], [counts, counts])
+
+
 def test_unweighted_fits_give_right_errors_for_noise_of_one_level():
     # Gaussian noise of one level (not counts): Poisson weights made the areas ~4x noisier
     # than an unweighted fit and reported errors ~2x too small; such noise is now measured
