@@ -349,9 +349,10 @@ def _read_block(cursor: _Lines, mode: str, n_variables: int, future_block: int) 
 
 def _text_columns(
     header: list[str], width: int, source: str, kinetic: str | None = None
-) -> tuple[tuple[int, int], str | None]:
+) -> tuple[tuple[int, int], str | None, str | None]:
     """The 0-based (binding energy, counts) columns of a text export whose first data row
-    has ``width`` fields, and the energy unit, from the column titles among ``header``
+    has ``width`` fields, the energy unit and the header line of the titles (None without
+    titles), from the column titles among ``header``
     (``text_files.column_titles``): columns 1 and 2 without titles; of two columns, the
     one not titled is the other. A ValueError when the titles do not tell, or when
     ``kinetic``, the header line (``line N '...'``) that names a kinetic-energy axis, is
@@ -374,7 +375,7 @@ def _text_columns(
             "binding-energy column ('B.E.' or 'Binding Energy')"
         )
     if line is None:
-        return (0, 1), None
+        return (0, 1), None, None
     if energy is None:
         energy = next((k for k, name in enumerate(names) if name in _ENERGY_TITLES), None)
     counts = next((k for k, name in enumerate(names) if name in _COUNTS_TITLES), None)
@@ -387,7 +388,7 @@ def _text_columns(
         )
     fix = "title that column 'Binding Energy (eV)'"
     refuse_channel_title(columns, energy, line, source, fix, CALIBRATE_BINDING)
-    return (energy, counts), columns[energy][1]
+    return (energy, counts), columns[energy][1], line
 
 
 def read_xps_text(path: str | Path) -> XPSRegion:
@@ -395,7 +396,8 @@ def read_xps_text(path: str | Path) -> XPSRegion:
 
     Lines are read as ``text_files.column_text`` reads them: those before the first line
     starting with a number are a header (CasaXPS and SpecsLab exports write several), the
-    first naming the region, whitespace runs made single spaces; ``#`` lines among or after
+    first naming the region (unless it is the column titles), whitespace runs made single
+    spaces; ``#`` lines among or after
     the data are comments; columns are separated by whitespace, commas (CSV) or semicolons,
     and every data row holds the same number of numbers. The binding energy and counts
     are columns 1 and 2, or the columns so titled in the last header line naming them
@@ -410,7 +412,8 @@ def read_xps_text(path: str | Path) -> XPSRegion:
         path: file to read.
 
     Returns:
-        The region, named by the first header line or else by the file name without suffix.
+        The region, named by the first header line unless it holds the column titles,
+        else by the file name without suffix.
 
     Raises:
         ValueError: the file holds no data rows, its header names a kinetic-energy axis
@@ -424,8 +427,9 @@ def read_xps_text(path: str | Path) -> XPSRegion:
     header = table.header()
     kinetic = next((f"line {n} {line!r}" for n, line in header if KINETIC.search(line)), None)
     lines = [line for _, line in header]
-    at, unit = _text_columns(lines, table.rows.shape[1], source, kinetic)
-    name = " ".join(lines[0].split()) if lines else Path(path).stem
+    at, unit, titles = _text_columns(lines, table.rows.shape[1], source, kinetic)
+    named = lines and lines[0] != titles  # a line of column titles names no region
+    name = " ".join(lines[0].split()) if named else Path(path).stem
     energy = table.rows[:, at[0]] * ev_per(unit, source=f"{source} column {at[0] + 1}")
     region = _region(name, energy, table.rows[:, at[1]], source, table.lines)
     fix = "title the column 'Binding Energy (eV)' in a line above the data"

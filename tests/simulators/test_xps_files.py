@@ -195,7 +195,7 @@ def test_vamas_with_utf8_byte_order_mark_is_read(tmp_path, name):
 def test_comma_separated_text_is_read(tmp_path):
     # As read_two_column reads XAS text: commas separate columns like whitespace.
     region = read_xps(write(tmp_path, "Fe2p.csv", "BE,counts\n285.0,1300\n284.5,1200,\n"))
-    assert region.name == "BE,counts"
+    assert region.name == "Fe2p"  # the file's stem: a line of column titles names no region
     np.testing.assert_array_equal(region.binding_energy, [284.5, 285.0])
     np.testing.assert_array_equal(region.counts, [1200, 1300])
 
@@ -247,7 +247,8 @@ def test_a_kinetic_column_beside_a_binding_energy_column_is_passed_over(tmp_path
 @pytest.mark.parametrize(
     ("header", "name"),
     [
-        ("Binding Energy (eV)\tCounts\n", "Binding Energy (eV) Counts"),
+        ("Binding Energy (eV)\tCounts\n", "x"),  # column titles name no region: the stem
+        ("Cu 2p\tclean\nBinding Energy (eV)\tCounts\n", "Cu 2p clean"),
         # CasaXPS tabulated ASCII exported on a binding-energy axis
         ("Cu2p Cu metal\nCharacteristic Energy eV\t1486.61\nB.E.\tCounts\n", "Cu2p Cu metal"),
         # SpecsLab Prodigy .xy
@@ -349,7 +350,7 @@ def test_semicolon_separated_text_is_read(tmp_path):
     region = read_xps(
         write(tmp_path, "Fe2p.csv", "Binding Energy (eV);Counts\n285.0;1300\n284.5;1200\n")
     )
-    assert region.name == "Binding Energy (eV);Counts"
+    assert region.name == "Fe2p"
     np.testing.assert_array_equal(region.binding_energy, [284.5, 285.0])
     np.testing.assert_array_equal(region.counts, [1200, 1300])
 
@@ -393,6 +394,25 @@ def test_a_region_name_naming_one_column_is_no_header(tmp_path):
     region = read_xps_text(write(tmp_path, "be.txt", text))
     np.testing.assert_allclose(region.binding_energy, [110.0, 110.1, 110.2, 110.3])
     np.testing.assert_allclose(region.counts, [100, 120, 130, 120])
+
+
+@pytest.mark.parametrize(
+    ("header", "name"),
+    [
+        ("K.E.\tB.E.\tCounts\n", "Cu2p_export"),  # it was the name, in the figure's title
+        ("Cu 2p3/2 clean\nBinding Energy (eV)\tCounts\n", "Cu 2p3/2 clean"),
+        ("Cu 2p3/2 clean\n", "Cu 2p3/2 clean"),
+    ],
+)
+def test_the_first_header_line_names_the_region_unless_it_is_the_column_titles(
+    tmp_path, header, name
+):
+    rows = "".join(f"{1554.6 - e:.1f}\t{e:.1f}\t{c}\n" for e, c in ((933.0, 90), (932.9, 80)))
+    if "K.E." not in header:
+        rows = "".join("\t".join(row.split("\t")[1:]) + "\n" for row in rows.splitlines())
+    region = read_xps(write(tmp_path, "Cu2p_export.txt", header + rows))
+    assert region.name == name
+    np.testing.assert_allclose(region.binding_energy, [932.9, 933.0])
 
 
 def test_a_missing_file_or_a_folder_is_named_not_a_raw_errno(tmp_path):
