@@ -204,8 +204,8 @@ def missing_channels(energy: np.ndarray, where: str = "") -> str:
     more = f" and {energy.size - GAPS_SHOWN} more" if energy.size > GAPS_SHOWN else ""
     return (
         f"{energy.size} channel(s) at {listed}{more} eV are NaN or infinite{where} (dead "
-        "detector channels?) and were left out: interpolated across inside the spectra, "
-        "dropped at their ends."
+        "detector channels?) and were left out: interpolated across between finite ones, "
+        "dropped at the ends."
     )
 
 

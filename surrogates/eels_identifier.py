@@ -463,7 +463,8 @@ def identify_spectrum(
         element, so a low probability can be present and a high one absent);
         ``present`` the elements above their thresholds, highest probability first;
         ``warnings`` sentences on where the spectrum leaves the trained range (see
-        ``domain_warnings``) and on its missing channels (NaN or infinite counts: it is
+        ``domain_warnings``, judged on its finite channels, so a run of missing ones
+        wide enough is a gap) and on its missing channels (NaN or infinite counts: it is
         identified on its span of finite ones, those inside interpolated, as a spectrum
         image's pixels are), empty when there are none.
 
@@ -492,5 +493,7 @@ def identify_spectrum(
         "probabilities": {ELEMENTS[j]: float(p[0, j]) for j in order},
         "thresholds": {ELEMENTS[j]: float(thresholds[j]) for j in order},
         "present": [ELEMENTS[j] for j in order if present[0, j]],
-        "warnings": domain_warnings(energy, window, counts) + missing,
+        # judged on the measured channels: a run of missing ones is a gap in their axis
+        "warnings": domain_warnings(spectrum.energy[finite], window, spectrum.counts[finite])
+        + missing,
     }

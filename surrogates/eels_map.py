@@ -319,7 +319,8 @@ def identify_cube(
     coherent = _coherent(above[..., listed])
     present = {ELEMENTS[j]: float(fractions[j]) for j in listed[coherent]}
     scattered = {ELEMENTS[j]: float(fractions[j]) for j in listed[~coherent]}
-    warnings = domain_warnings(energy, window) + _pixel_warnings(
+    # judged on the channels measured somewhere: a run dead in every pixel is a gap
+    warnings = domain_warnings(energy[measured], window) + _pixel_warnings(
         energy, measured, unidentified, no_signal, height * width
     )
     return CubeResult(

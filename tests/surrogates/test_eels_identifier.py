@@ -442,3 +442,19 @@ def test_a_spectrum_with_missing_channels_is_identified_on_its_finite_ones(tmp_p
     assert f"3 channel(s) at {listed} eV are NaN or infinite (dead detector" in " ".join(
         result["warnings"]
     )
+    assert not any("no points from" in w for w in result["warnings"])  # two channels: no gap
+
+
+def test_a_long_run_of_missing_channels_is_warned_of_as_the_same_gap_in_the_axis():
+    # 300 NaN channels (480-540 eV) were bridged by a line read as an edge (Sn named at
+    # p = 1) under the dead-channel sentence only; the same rows left out got the gap warning
+    path = EELS / "exspy_coreloss_Mn_O.msa"
+    if not path.is_file():
+        pytest.skip(f"measured EELS spectrum not found at {path} (shared data absent)")
+    clean = read_eels(path)
+    hole = (clean.energy >= 480.0) & (clean.energy < 540.0)
+    counts = np.where(hole, np.nan, clean.counts.astype(float))
+    holed = identify_spectrum(EELSSpectrum(clean.energy, counts, clean.metadata, "holed"))
+    cut = EELSSpectrum(clean.energy[~hole], clean.counts[~hole], clean.metadata, "cut")
+    gap = [w for w in identify_spectrum(cut)["warnings"] if "no points from" in w]
+    assert len(gap) == 1 and gap[0] in holed["warnings"]

@@ -128,9 +128,20 @@ def test_channels_dead_in_every_pixel_are_left_out_with_a_warning(
     listed = f"{energy[0]:g}, {energy[7]:g}, {energy[9]:g}"
     assert result.warnings == [
         f"3 channel(s) at {listed} eV are NaN or infinite in every pixel (dead detector "
-        "channels?) and were left out: interpolated across inside the spectra, dropped at "
-        "their ends."
+        "channels?) and were left out: interpolated across between finite ones, dropped at "
+        "the ends."
     ]
+
+
+def test_a_run_of_channels_dead_in_every_pixel_is_warned_of_as_a_gap(small_cube, untrained):
+    # it was bridged in every pixel under the dead-channel sentence only, which can name an
+    # element at p = 1 in every pixel
+    cube, energy = small_cube
+    dead = cube.copy()
+    dead[..., 20:60] = np.nan
+    warnings = identify_cube(dead, energy, untrained).warnings
+    assert any(f"no points from {energy[19]:g} to {energy[60]:g} eV" in w for w in warnings)
+    assert any("40 channel(s) at" in w for w in warnings)
 
 
 def test_pixels_without_finite_channels_are_counted_and_left_out_of_the_fractions(
