@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import NoReturn
 
 from adaptive.errors import AdaptiveError, InvalidParameterError, JournalError, RemoteError
+from adaptive.stamps import stamped
 
 
 class _HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
@@ -84,12 +85,15 @@ def cmd_serve(args) -> int:
 
     received: list[int] = []
     stopping, waiting = threading.Event(), threading.Event()
-    server = stamped = None  # until the imports are done
+    server = None  # until the imports are done
 
     def on_signal(signum: int, frame) -> None:
         word, code = SERVE_SIGNALS[signum]
         if server is None:
-            _quit(f"{word}: adaptive serve stopped while starting; no journal was opened", code)
+            _quit(
+                stamped(f"{word}: adaptive serve stopped while starting; no journal was opened"),
+                code,
+            )
         if waiting.is_set():
             _quit(stamped(f"{word}: {closing()}"), 128 + signum)
         received.append(signum)
@@ -101,7 +105,7 @@ def cmd_serve(args) -> int:
         _import_plugins(args.plugin or ())
         import torch
 
-        from adaptive.server import WORKER_GRACE_S, Server, stamped
+        from adaptive.server import WORKER_GRACE_S, Server
 
         torch.set_num_threads(1)  # then campaigns' fits take no lock (surrogates.threads)
         server = Server(args.journal, bind=args.bind)
@@ -234,8 +238,8 @@ def _interrupt(signum: int, frame) -> NoReturn:
 
 def _run_campaign(simulate, args, **settings) -> int:
     """Run ``simulate`` into ``--out``, saying on stderr which campaign and journal it
-    made as soon as it has; on Ctrl-C, or SIGTERM (``kill``, a batch system's stop) taken
-    as one while it runs, the ``KeyboardInterrupt`` names them."""
+    made as soon as it has; on Ctrl-C, or SIGTERM taken as one (``main``), the
+    ``KeyboardInterrupt`` names them."""
     _check_out_folder("--out", args.out)
     created: list[tuple[str, Path]] = []
 
@@ -243,7 +247,6 @@ def _run_campaign(simulate, args, **settings) -> int:
         created.append((campaign_id, journal))
         print(f"campaign {campaign_id}, journal {journal}", file=sys.stderr, flush=True)
 
-    previous = signal.signal(signal.SIGTERM, _interrupt)
     try:
         summary = simulate(
             Path(args.out), seed=args.seed, bind=args.bind, on_created=announce, **settings
@@ -259,8 +262,6 @@ def _run_campaign(simulate, args, **settings) -> int:
             raise
         held = str(err).partition("; ")[0]
         raise JournalError(f"{held}; stop that server, or pass another --out") from None
-    finally:
-        signal.signal(signal.SIGTERM, previous)
     print(json.dumps(summary, indent=2))
     return 0
 
@@ -630,13 +631,12 @@ def cmd_train_peakfit(args) -> int:
 
 @contextmanager
 def _training(checkpoints: str | Path):
-    """On Ctrl-C, or SIGTERM (``kill``, a batch system's stop) taken as one, a
-    ``KeyboardInterrupt`` saying how training resumes from ``checkpoints`` (or starts
+    """On Ctrl-C, or SIGTERM taken as one (``main``), a ``KeyboardInterrupt`` saying how
+    training resumes from ``checkpoints`` (or starts
     afresh, before the first epoch's checkpoint); a bad setting's message with the flags for
     the training function's arguments."""
     from surrogates.checkpoints import latest_checkpoint
 
-    previous = signal.signal(signal.SIGTERM, _interrupt)
     try:
         yield
     except KeyboardInterrupt:
@@ -651,8 +651,6 @@ def _training(checkpoints: str | Path):
         ) from None
     except InvalidParameterError as err:
         raise InvalidParameterError(_as_train_flags(str(err))) from None
-    finally:
-        signal.signal(signal.SIGTERM, previous)
 
 
 def _as_train_flags(message: str) -> str:
@@ -1223,6 +1221,9 @@ def main(argv: list[str] | None = None) -> int:
     args, unknown = build_parser().parse_known_args(argv)
     if unknown:  # the top level's usage would hide the options of the command that was meant
         args.command_parser.error(f"unrecognized arguments: {' '.join(unknown)}")
+    # SIGTERM (``kill``, a batch system's stop) stops a command as Ctrl-C does, its imports
+    # too (seconds on a loaded machine); serve sets its own
+    previous = signal.signal(signal.SIGTERM, _interrupt)
     try:
         code = args.func(args)
         sys.stdout.flush()  # a reader that left shows here, not at exit
@@ -1240,6 +1241,8 @@ def main(argv: list[str] | None = None) -> int:
             message = message.removeprefix(f"{err.type}: ")
         print(f"error: {message}", file=sys.stderr)
         return 2
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 if __name__ == "__main__":

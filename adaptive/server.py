@@ -73,6 +73,7 @@ from adaptive.insights import prepare_insights
 from adaptive.journal import Journal, claim_for_serving
 from adaptive.options import check_options
 from adaptive.records import Observation, Spectrum
+from adaptive.stamps import stamped
 
 REPLY_CACHE_SIZE = 1024
 #: Errors of an ``observation_put`` that journaled the measurement as an event (see
@@ -815,11 +816,6 @@ def _who(identity: bytes, request_id: str | int | None, method: str, params: dic
 def _reason(campaign: Campaign) -> str:
     """A log line's `` (why)`` a campaign stopped, or nothing."""
     return f" ({campaign.stop_reason})" if campaign.stop_reason else ""
-
-
-def stamped(line: str) -> str:
-    """``line`` after the UTC time, as the server's log lines begin."""
-    return f"{time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime())} {line}"
 
 
 def _log(line: str) -> None:

@@ -203,6 +203,24 @@ def _interrupted_training(tmp_path, n_train: int, epochs: int, ready, stop=signa
     return err.read_text()
 
 
+def test_sigterm_while_simulate_imports_is_one_line_and_exit_130(tmp_path):
+    # it exited 143 with no line: simulate took SIGTERM as Ctrl-C only once its imports
+    # (torch, gpytorch, botorch: seconds) were done
+    err = tmp_path / "err.txt"
+    with err.open("w") as sink:
+        run = _adaptive("simulate", "xas", "--out", tmp_path / "out", stderr=sink)
+        try:
+            maps = Path(f"/proc/{run.pid}/maps")
+            _wait_for(lambda: run.poll() is not None or "libtorch" in maps.read_text(), 60)
+            run.send_signal(signal.SIGTERM)  # torch is loading: the imports have begun
+            assert run.wait(timeout=30) == 130
+        finally:
+            run.kill()
+    lines = err.read_text().splitlines()
+    assert lines[-1].startswith("interrupted: "), lines
+    assert "Traceback" not in err.read_text()
+
+
 @pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM])  # SIGTERM: a batch system's
 def test_ctrl_c_in_training_says_how_to_resume(tmp_path, stop):
     # SIGTERM exited 143 with no line
