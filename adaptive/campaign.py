@@ -20,6 +20,7 @@ from adaptive.errors import (
 )
 from adaptive.journal import Journal, different_put_error
 from adaptive.objectives import SpectrumObjective
+from adaptive.options import check_keys
 from adaptive.protocol import MAX_SUGGESTIONS
 from adaptive.records import Observation, Suggestion
 from adaptive.space import READBACK_TOLERANCE, Space, jitters
@@ -85,10 +86,11 @@ class Goals:
             return cls()
         if isinstance(data, Goals):
             return data
-        if not isinstance(data, dict) or set(data) - {"max_observations", "stop_on_convergence"}:
+        if not isinstance(data, dict):
             raise InvalidParameterError(
                 f"goals are {{max_observations: int, stop_on_convergence: bool}}, got {data!r}"
             )
+        check_keys(data, ("max_observations", "stop_on_convergence"), "goals")
         limit = data.get("max_observations")
         if limit is not None and (not is_int(limit) or limit < 1):
             raise InvalidParameterError(f"max_observations={limit!r} must be a positive integer")

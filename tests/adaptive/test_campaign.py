@@ -307,6 +307,17 @@ def test_bad_goals_rejected(journal, goals):
     assert journal.campaign_ids() == []
 
 
+def test_a_misspelt_goal_is_named_with_the_closest_goal(journal):
+    # the message listed the goals but named none, as a misspelt strategy option's names one
+    with pytest.raises(
+        InvalidParameterError,
+        match=r"unknown goals fields \['stop_on_convergance'\] \(did you mean "
+        r"'stop_on_convergence'\?\); its fields are max_observations, stop_on_convergence",
+    ):
+        Campaign.create(journal, SPACE, GRID, goals={"stop_on_convergance": False})
+    assert journal.campaign_ids() == []
+
+
 def test_bad_space_and_n_rejected(journal):
     with pytest.raises(InvalidParameterError):
         Campaign.create(journal, {"dimensions": []}, GRID)
