@@ -543,6 +543,18 @@ def test_an_axis_in_kev_read_as_ev_is_named_with_a_hint(tmp_path):
         to_channels(np.array([3071.2, 3071.4]), np.ones(2))
 
 
+def test_an_ev_axis_labelled_kev_is_named_with_a_hint(tmp_path):
+    # it was told to pass a core-loss spectrum, not that its unit was wrong
+    rows = "".join(f"{360.0 + 0.2 * i:.1f} {100 + i}\n" for i in range(2048))
+    spectrum = read_eels(write(tmp_path, "labelled.txt", "Energy (keV) Counts\n" + rows))
+    with pytest.raises(
+        ValueError, match=r"labelled\.txt: energies 360000.0\.\..* is the axis in eV "
+    ):
+        to_channels(spectrum.energy, spectrum.counts, source=spectrum.source)
+    with pytest.raises(ValueError, match=r"eV; pass a core-loss spectrum in that range$"):
+        to_channels(np.linspace(5000.0, 5400.0, 2001), np.ones(2001))  # a real loss: no hint
+
+
 @pytest.mark.parametrize("counts", [np.ones(50) + 1j, np.array(["a"] * 50, dtype=object)])
 def test_complex_or_non_numeric_counts_get_a_value_error_naming_them(counts):
     with pytest.raises(ValueError, match="counts must be real numbers"):
