@@ -236,7 +236,7 @@ class PeakFitter:
                 f"fit takes one spectrum, binding_energy and counts of shape (m,), got "
                 f"shapes {energy.shape} and {y.shape}; fit several (n, m) spectra with fit_batch"
             )
-        _check_finite(energy, y)  # named by the caller's index, before any reversal
+        _check_as_given(energy, y)  # named by the caller's index, before any reversal
         return self.fit_batch(energy[None], y[None])[0]
 
     def fit_batch(self, binding_energy: np.ndarray, counts: np.ndarray) -> list[PeakFitResult]:
@@ -250,7 +250,7 @@ class PeakFitter:
                 ascend or descend with a uniform step (``check_spectrum``) or are channel
                 numbers (0, 1, ..., as ``adaptive fit peaks`` and a campaign refuse them).
         """
-        _check_finite(binding_energy, counts)
+        _check_as_given(binding_energy, counts)
         binding_energy, counts = check_spectra(*_ascending(binding_energy, counts))
         single = len(binding_energy) == 1  # fit(): no batch index to name
         for i, (e, y) in enumerate(zip(binding_energy, counts, strict=True)):
@@ -819,11 +819,40 @@ def _fit_in_worker(spectrum: tuple) -> PeakFitResult:
     return _worker_fitter._fit_spectrum(*spectrum)
 
 
-def _check_finite(binding_energy, counts) -> None:
-    """Nothing, or an error naming the first NaN or inf of the caller's arrays (any shape,
-    as given: before ``_ascending`` reverses a row) and how to mend it."""
-    for name, values in (("binding_energy", binding_energy), ("counts", counts)):
-        check_all_finite(name, real_array(name, values), FILL_NOT_FINITE)
+def _check_as_given(binding_energy, counts) -> None:
+    """Nothing, or an error naming the caller's indices (before ``_ascending`` reverses a
+    row) and how to mend it: a NaN or inf; of two arrays of one spectrum (m,) or of
+    several (n, m), shapes that differ, or an axis that neither ascends nor descends
+    throughout. Other shapes are left to ``check_spectra``."""
+    energy, y = real_array("binding_energy", binding_energy), real_array("counts", counts)
+    for name, values in (("binding_energy", energy), ("counts", y)):
+        check_all_finite(name, values, FILL_NOT_FINITE)
+    if energy.ndim not in (1, 2) or y.ndim != energy.ndim:
+        return
+    if energy.shape != y.shape:
+        raise InvalidParameterError(
+            f"binding_energy has shape {energy.shape} but counts has {y.shape}; give one "
+            "energy per count"
+        )
+    rows = np.atleast_2d(energy)
+    descending = rows[:, :1] > rows[:, -1:]
+    steps = np.diff(rows, axis=-1) * np.where(descending, -1.0, 1.0)
+    if (steps > 0).all():
+        return
+    row, i = (int(j) for j in np.argwhere(~(steps > 0))[0])
+    where = "binding_energy" if energy.ndim == 1 else f"binding_energy[{row}]"
+    values = rows[row]
+    if steps[row, i] == 0:
+        raise InvalidParameterError(
+            f"{where} repeats {values[i]:g} eV at points {i} and {i + 1}; average the counts "
+            "of repeated energies or drop all but one"
+        )
+    order = "descends" if descending[row, 0] else "ascends"
+    raise InvalidParameterError(
+        f"{where} {order} from its first point to its last, but point {i + 1} "
+        f"({values[i + 1]:g} eV) follows {values[i]:g} eV; sort the points by binding energy "
+        "(order energies and counts alike by np.argsort of the energies)"
+    )
 
 
 def _ascending(binding_energy, counts) -> tuple[np.ndarray, np.ndarray]:

@@ -250,6 +250,25 @@ def test_a_nan_in_a_descending_spectrum_is_named_by_the_callers_index():
         PeakFitter().fit_batch([e, e], [np.nan_to_num(counts), counts])
 
 
+def test_a_descending_axis_out_of_order_or_of_another_length_is_named_as_passed():
+    # named after the reversal, "binding_energy[0] must be strictly increasing (ascending),
+    # but point 1030 ...", and shapes (1, 400) for one spectrum
+    e = np.arange(300.0, 280.0, -0.05)
+    counts = 100.0 + 1000.0 * xps_peak(e, 290.0, 1.2, 0.3)
+    typo = e.copy()
+    typo[10] += 5.0
+    with pytest.raises(
+        InvalidParameterError,
+        match=r"^binding_energy descends from its first point to its last, but point 10 "
+        r"\(304\.5 eV\) follows 299\.55 eV; sort",
+    ):
+        PeakFitter().fit(typo, counts)
+    with pytest.raises(InvalidParameterError, match=r"^binding_energy\[1\] descends .* point 10 "):
+        PeakFitter().fit_batch([e, typo], [counts, counts])
+    with pytest.raises(InvalidParameterError, match=r"shape \(400,\) but counts has \(399,\)"):
+        PeakFitter().fit(e, counts[:-1])
+
+
 @pytest.mark.parametrize("first", [0.0, 1.0])
 def test_channel_numbers_are_refused_as_the_cli_and_a_campaign_refuse_them(first):
     # they were fitted as binding energies: 5 peaks at 171-733 "eV"
