@@ -380,8 +380,9 @@ class BatchBO:
                 continue
             if obs.value is None:
                 raise InvalidParameterError(
-                    f"batch_bo needs a scalar value (the objective) for {obs.point}; give the "
-                    "campaign an objective to turn spectra into values"
+                    f"batch_bo needs a scalar value (the objective) for {obs.point}; the "
+                    "strategy scores no spectra itself: a campaign with an objective does, or "
+                    "pass value=objective(spectrum.x, spectrum.y) with the spectrum"
                 )
             key = self.space.key(self.space.validate(obs.point))
             if obs.spectrum is not None and self.objective is not None:

@@ -730,6 +730,16 @@ def test_predict_takes_m_by_d_recipes_or_one_recipe_and_refuses_other_shapes():
             strategy.predict(bad)
 
 
+def test_a_spectrum_without_a_value_is_told_to_score_it_not_to_give_an_objective():
+    # it said "give the campaign an objective" to a strategy made with one, used directly
+    strategy = BatchBO(SPACE, q=2, objective=SpectrumObjective(WAVELENGTHS, TARGET))
+    spectrum = Spectrum(x=WAVELENGTHS, y=TARGET)
+    with pytest.raises(
+        InvalidParameterError, match=r"pass value=objective\(spectrum.x, spectrum.y\)"
+    ):
+        strategy.observe([Observation(dict(GOAL_RECIPE), spectrum=spectrum)])
+
+
 def test_predict_takes_a_readback_past_a_bound_on_the_bound_as_a_put_does():
     # a driver's readback 1e-6 of the span past a bound was refused as outside the space
     strategy = BatchBO(SQUARE, q=2, n_initial=2, n_candidates=64)
