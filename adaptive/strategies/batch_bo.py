@@ -12,7 +12,14 @@ from typing import Any
 
 import numpy as np
 
-from adaptive.arrays import ascending_steps, check_bool, check_int, is_finite_real, is_int
+from adaptive.arrays import (
+    ascending_steps,
+    check_all_finite,
+    check_bool,
+    check_int,
+    is_finite_real,
+    is_int,
+)
 from adaptive.designs import DESIGNS, MAX_DRAWS, MAX_POINTS, collect_feasible
 from adaptive.errors import InvalidParameterError, OutOfSpaceError
 from adaptive.objectives import (
@@ -859,6 +866,7 @@ class BatchBO:
                     f"points must be an (m, {d}) array, columns {list(self.space.names)}, or "
                     f"one recipe ({d},); got shape {rows.shape}"
                 )
+            check_all_finite("points", rows, "predict at real recipes")
             recipes = [dict(zip(self.space.names, row, strict=True)) for row in rows]
         recipes = [self.space.clip_readback(recipe)[0] for recipe in recipes]
         x, y, y_var = self.data()

@@ -7,7 +7,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from adaptive.arrays import as_positions, check_int
+from adaptive.arrays import as_positions, check_all_finite, check_int
 from adaptive.errors import InvalidParameterError, OutOfSpaceError
 from adaptive.records import Observation, Suggestion
 from adaptive.space import READBACK_TOLERANCE, Space, jitters
@@ -64,8 +64,10 @@ class Scan:
         """``points`` as positions (m,) (see ``as_positions``), those at most
         ``READBACK_TOLERANCE`` of the range past a bound moved onto it, as ``observation_put``
         takes a readback (a replay's bound read from its file, 7032.000244 eV, and 7032.0
-        asked), or an OutOfSpaceError naming the first farther outside the scan."""
+        asked), or an OutOfSpaceError naming the first farther outside the scan (an
+        InvalidParameterError naming a NaN or inf one)."""
         points = as_positions("points", points)
+        check_all_finite("points", points, "predict at real energies")
         reach = READBACK_TOLERANCE * (self.high - self.low) if jitters(self.dimension) else 0.0
         outside = ~((points >= self.low - reach) & (points <= self.high + reach))
         if outside.any():

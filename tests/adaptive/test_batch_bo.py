@@ -750,6 +750,9 @@ def test_predict_takes_a_readback_past_a_bound_on_the_bound_as_a_put_does():
     assert past == on
     with pytest.raises(OutOfSpaceError, match=r"a=11.0 lies outside"):
         strategy.predict([[high + 1.0, 3.0]])
+    # a NaN was "x=np.float64(nan) is not finite", naming no recipe
+    with pytest.raises(InvalidParameterError, match=r"^points\[1, 0\] = nan is not finite"):
+        strategy.predict([[1.0, 3.0], [np.nan, 3.0]])
 
 
 FLOWS = [{"name": "flowA", "low": 0, "high": 100}, {"name": "flowB", "low": 0, "high": 100}]

@@ -434,6 +434,9 @@ def test_predictions_outside_the_scan_are_refused_not_clamped():
         OutOfSpaceError, match=r"point 1 \(energy=150.0\) lies outside .*\[0.0, 100.0\]"
     ):
         strategy.predict(np.array([50.0, 150.0]))
+    # a NaN was said to lie outside the scan, by more than the readback tolerance
+    with pytest.raises(InvalidParameterError, match=r"^points\[1\] = nan is not finite"):
+        strategy.predict(np.array([50.0, np.nan]))
 
 
 @pytest.mark.parametrize("n", [0, 1])
