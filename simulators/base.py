@@ -54,10 +54,13 @@ def is_finite_real(value) -> bool:
 def as_float_array(name: str, value, form: str, fix: str) -> np.ndarray:
     """``value`` as a new float array of its shape, or a ValueError naming ``name``, the
     expected ``form`` and the ``fix`` unless numpy reads it as real numbers (complex values,
-    dicts, ragged nesting and other objects are refused)."""
+    text such as ``"9000"``, bools, None, dicts, ragged nesting and other objects are
+    refused)."""
     try:
         array = np.asarray(value)
-        if array.dtype.kind != "c":
+        if array.dtype.kind in "iuf" or (
+            array.dtype.kind == "O" and all(map(is_real, array.flat))  # Python ints past int64
+        ):
             return array.astype(float)
     except (TypeError, ValueError, OverflowError):
         pass

@@ -61,8 +61,12 @@ def test_settings_beyond_numpy_are_refused_by_name():
 @pytest.mark.parametrize("make", [KEdgeXAS, XMCD])
 @pytest.mark.parametrize(
     "energy",
-    [9000 + 1j, np.array([700.0 + 0j]), object(), "abc", [700.0, [701.0, 702.0]], [{"e": 700}]],
-    ids=["complex", "complex-array", "object", "string", "ragged", "dict"],
+    [
+        *(9000 + 1j, np.array([700.0 + 0j]), object(), "abc", [700.0, [701.0, 702.0]]),
+        *([{"e": 700}], "9000", None, [700.0, None], True),  # "9000" was measured at 9000 eV
+    ],
+    ids=["complex", "complex-array", "object", "string", "ragged", "dict"]
+    + ["numeric-text", "none", "list-with-none", "bool"],
 )
 def test_energy_that_is_not_real_numbers_is_refused_by_name(make, energy):
     sim = make(seed=0)
