@@ -772,8 +772,14 @@ def to_channels(
             f"counts must have shape (..., {energy.size}) to match energy, got {counts.shape}"
         )
     for name, values in (("energy", energy), ("counts", counts)):
-        if not np.isfinite(values).all():
-            raise ValueError(f"{name} holds NaN or infinite values; remove or fix those points")
+        bad = np.argwhere(~np.isfinite(values))
+        if bad.size:
+            index = tuple(int(i) for i in bad[0])
+            raise ValueError(
+                f"{name}[{', '.join(map(str, index))}] = {values[index]} is not finite; drop "
+                "or fix that point, energy and counts (identify_spectrum and identify_cube "
+                "take NaN or infinite counts as missing channels)"
+            )
     step = _ascending_steps(energy, counts=counts)
     bounds = np.concatenate(
         [[energy[0] - step[0] / 2], (energy[1:] + energy[:-1]) / 2, [energy[-1] + step[-1] / 2]]

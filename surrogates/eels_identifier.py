@@ -469,9 +469,16 @@ def identify_spectrum(
         image's pixels are), empty when there are none.
 
     Raises:
-        InvalidParameterError: energies outside the channels or covering fewer than 2 of
-            them (with a hint when they look like keV), or no positive count in the window.
+        InvalidParameterError: not an ``EELSSpectrum``, energies outside the channels or
+            covering fewer than 2 of them (with a hint when they look like keV), or no
+            positive count in the window.
     """
+    if not isinstance(spectrum, EELSSpectrum):
+        raise InvalidParameterError(
+            f"identify_spectrum takes an EELSSpectrum, got {type(spectrum).__name__}; read one "
+            "with simulators.read_eels(path), or make one: simulators.EELSSpectrum(energy, "
+            "counts, {}, 'my spectrum')"
+        )
     identifier = EELSIdentifier.load() if identifier is None else identifier
     energy, counts, missing = spectrum.energy, spectrum.counts, []
     finite = np.isfinite(counts)

@@ -543,6 +543,14 @@ def test_an_axis_in_kev_read_as_ev_is_named_with_a_hint(tmp_path):
         to_channels(np.array([3071.2, 3071.4]), np.ones(2))
 
 
+def test_a_nan_count_is_named_by_its_index():
+    # "counts holds NaN or infinite values" named no point
+    counts = np.ones(50)
+    counts[17] = np.nan
+    with pytest.raises(ValueError, match=r"^counts\[17\] = nan is not finite; drop or fix"):
+        to_channels(np.linspace(100.0, 150.0, 50), counts)
+
+
 def test_an_ev_axis_labelled_kev_is_named_with_a_hint(tmp_path):
     # it was told to pass a core-loss spectrum, not that its unit was wrong
     rows = "".join(f"{360.0 + 0.2 * i:.1f} {100 + i}\n" for i in range(2048))

@@ -445,6 +445,13 @@ def test_a_spectrum_with_missing_channels_is_identified_on_its_finite_ones(tmp_p
     assert not any("no points from" in w for w in result["warnings"])  # two channels: no gap
 
 
+def test_identify_spectrum_of_a_tuple_says_what_to_pass():
+    # it raised AttributeError: 'tuple' object has no attribute 'energy'
+    energy = np.linspace(400.0, 900.0, 501)
+    with pytest.raises(InvalidParameterError, match=r"takes an EELSSpectrum, got tuple; read"):
+        identify_spectrum((energy, np.ones(501)))
+
+
 def test_a_long_run_of_missing_channels_is_warned_of_as_the_same_gap_in_the_axis():
     # 300 NaN channels (480-540 eV) were bridged by a line read as an edge (Sn named at
     # p = 1) under the dead-channel sentence only; the same rows left out got the gap warning
