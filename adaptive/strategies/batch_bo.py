@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import math
+import reprlib
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import replace
 from functools import cached_property
@@ -1003,7 +1004,15 @@ class BatchBO:
         check_state(self.name, state, {"search_box", "widened_on", "batches"})
         self.search_box = {k: list(v) for k, v in state["search_box"].items()}
         self._widened_on = int(state["widened_on"])
-        self._batches = [list(ids) for ids in state["batches"]]
+        batches = state["batches"]
+        if not isinstance(batches, list) or not all(
+            isinstance(ids, list) and all(isinstance(i, str) for i in ids) for ids in batches
+        ):
+            raise InvalidParameterError(
+                f"{self.name} state's batches must be lists of suggestion ids, got "
+                f"{reprlib.repr(batches)}; load only what its state() returned"
+            )
+        self._batches = [list(ids) for ids in batches]
 
 
 def _check_fraction(name: str, value: Any) -> None:

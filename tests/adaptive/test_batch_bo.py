@@ -249,6 +249,15 @@ def test_search_box_widens_only_after_new_observations():
     assert "widened a high -> 9.84" in strategy.suggest(1)[0].reason
 
 
+@pytest.mark.parametrize("batches", ["abc", [["s1"], "s2"], [[1, 2]]])
+def test_a_state_whose_batches_are_not_lists_of_ids_is_refused(batches):
+    # "abc" was loaded as the batches [['a'], ['b'], ['c']]
+    strategy = BatchBO(SQUARE, q=1, n_initial=3, n_candidates=64)
+    state = {**strategy.state(), "batches": batches}
+    with pytest.raises(InvalidParameterError, match=r"state's batches must be lists of suggest"):
+        strategy.load_state(state)
+
+
 def test_categorical_choices_of_mixed_types():
     space = Space(
         (
