@@ -54,8 +54,6 @@ import torch
 from adaptive.arrays import check_all_finite, check_bool, check_int, real_array
 from adaptive.errors import InvalidParameterError
 from simulators.lineshapes import pseudo_voigt_area, xps_peak
-from simulators.text_files import refuse_channel_axis
-from simulators.xps_files import CALIBRATE_BINDING
 from surrogates.peak_extraction import check_max_peaks, extract_peaks_batch, snap_centers
 from surrogates.peak_net import MAX_COUNT, PeakNetPredictor, check_spectra, estimate_background
 from surrogates.peak_refine import (
@@ -247,18 +245,15 @@ class PeakFitter:
         Raises:
             InvalidParameterError: not two (n, m) arrays of finite values with at least 10
                 points, or a spectrum (named by its index) whose binding energies do not
-                ascend or descend with a uniform step (``check_spectrum``) or are channel
-                numbers (0, 1, ..., as ``adaptive fit peaks`` and a campaign refuse them).
+                ascend or descend with a uniform step (``check_spectrum``).
         """
         _check_as_given(binding_energy, counts)
         binding_energy, counts = check_spectra(*_ascending(binding_energy, counts))
         single = len(binding_energy) == 1  # fit(): no batch index to name
         for i, (e, y) in enumerate(zip(binding_energy, counts, strict=True)):
             try:  # the axis as fitted: uniform (a few decimals' rounding taken out)
-                where = "the spectrum: " if single else ""
-                refuse_channel_axis(e, where, "pass binding energies in eV", CALIBRATE_BINDING)
                 binding_energy[i] = check_spectrum(e, y)[0]
-            except ValueError as err:  # InvalidParameterError, or the simulators' ValueError
+            except InvalidParameterError as err:
                 raise InvalidParameterError(
                     str(err) if single else f"spectrum {i}: {err}"
                 ) from None

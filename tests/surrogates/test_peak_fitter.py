@@ -1,11 +1,14 @@
 """The whole peak-fitting pipeline: network extraction, refinement, residual peaks."""
 
+import json
+
 import numpy as np
 import pytest
 from scipy.signal import savgol_filter
 
 import surrogates.peak_fitter as peak_fitter
 from adaptive.bench_peakfit import REFERENCE_SPLITTINGS, score, spin_orbit_splitting
+from adaptive.cli import main
 from adaptive.errors import InvalidParameterError
 from simulators.lineshapes import xps_peak
 from simulators.xps import XPSSimulator
@@ -270,15 +273,20 @@ def test_a_descending_axis_out_of_order_or_of_another_length_is_named_as_passed(
 
 
 @pytest.mark.parametrize("first", [0.0, 1.0])
-def test_channel_numbers_are_refused_as_the_cli_and_a_campaign_refuse_them(first):
-    # they were fitted as binding energies: 5 peaks at 171-733 "eV"
-    channels = first + np.arange(1040.0)
-    counts = 100.0 + 1000.0 * xps_peak(channels, 500.0, 8.0, 0.3)
-    uncalibrated = r"energy axis is uncalibrated .*: channel numbers, not energies; calibrate"
-    with pytest.raises(InvalidParameterError, match=rf"^the spectrum: its {uncalibrated}"):
-        PeakFitter().fit(channels[::-1], counts[::-1])
-    with pytest.raises(InvalidParameterError, match=rf"^spectrum 1: its {uncalibrated}"):
-        PeakFitter().fit_batch([channels + 0.5, channels], [counts, counts])
+def test_a_survey_titled_in_ev_from_0_or_1_ev_in_1_ev_steps_is_fitted(tmp_path, capsys, first):
+    # an axis 0, 1, 2, ... eV under a title with its unit is energies, not channel numbers;
+    # the fitter refused it whatever its title, which only the reader knows
+    e = first + np.arange(1101.0)
+    lines = [(100.0, 2000.0), (285.0, 3000.0), (531.0, 5000.0), (710.0, 4000.0)]
+    truth = 300.0 + sum(h * xps_peak(e, c, 3.0, 0.3) for c, h in lines)
+    counts = np.random.default_rng(0).poisson(truth)
+    path = tmp_path / "survey.txt"
+    rows = "".join(f"{x:g}\t{y}\n" for x, y in zip(e[::-1], counts[::-1], strict=True))
+    path.write_text("Survey Fe oxide\nBinding Energy (eV)\tCounts\n" + rows)
+    figure = tmp_path / "survey.png"
+    assert main(["fit", "peaks", str(path), "--json", "--figure", str(figure)]) == 0
+    centers = [p["center"] for p in json.loads(capsys.readouterr().out)["peaks"]]
+    assert all(any(abs(c - line) < 1.0 for c in centers) for line, _ in lines)
 
 
 def test_unweighted_fits_give_right_errors_for_noise_of_one_level():
