@@ -1222,8 +1222,10 @@ def main(argv: list[str] | None = None) -> int:
     if unknown:  # the top level's usage would hide the options of the command that was meant
         args.command_parser.error(f"unrecognized arguments: {' '.join(unknown)}")
     # SIGTERM (``kill``, a batch system's stop) stops a command as Ctrl-C does, its imports
-    # too (seconds on a loaded machine); serve sets its own
-    previous = signal.signal(signal.SIGTERM, _interrupt)
+    # too (seconds on a loaded machine); serve sets its own. Handlers are the main thread's:
+    # main run in another thread leaves them alone
+    threaded = threading.current_thread() is not threading.main_thread()
+    previous = None if threaded else signal.signal(signal.SIGTERM, _interrupt)
     try:
         code = args.func(args)
         sys.stdout.flush()  # a reader that left shows here, not at exit
@@ -1242,7 +1244,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {message}", file=sys.stderr)
         return 2
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        if not threaded:
+            signal.signal(signal.SIGTERM, previous)
 
 
 if __name__ == "__main__":

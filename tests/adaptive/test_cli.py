@@ -5,6 +5,8 @@ import dataclasses
 import json
 import os
 import re
+import signal
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -414,6 +416,19 @@ def c1s(tmp_path, monkeypatch):
         "C1s region\n" + "".join(f"{x:.2f}\t{y}\n" for x, y in zip(e, counts, strict=True))
     )
     return path
+
+
+def test_main_runs_in_a_thread_and_leaves_the_sigterm_handler_as_it_was(tmp_path, c1s, capsys):
+    # main set its SIGTERM handler in any thread: in another it raised ValueError ("signal
+    # only works in main thread") before the command ran
+    before = signal.getsignal(signal.SIGTERM)
+    codes = []
+    worker = threading.Thread(target=lambda: codes.append(main(["fit", "peaks", str(c1s)])))
+    worker.start()
+    worker.join()
+    assert codes == [0] and json.loads(capsys.readouterr().out)["peaks"]
+    assert main(["fit", "peaks", str(c1s)]) == 0  # in the main thread: set, then restored
+    assert signal.getsignal(signal.SIGTERM) is before
 
 
 def test_fit_peaks_reports_the_figure_path_it_wrote(tmp_path, c1s, capsys):
