@@ -47,9 +47,10 @@ _WRITERS = {"digitalmicrograph": "Gatan DigitalMicrograph", "hspy": "HyperSpy"}
 _MSA_KEY = re.compile(r"#\s*([A-Za-z0-9_]+)\s*(?:-\s*(\S*))?\s*(?::(.*)|$)")
 #: Below this, all of a spectrum's energies suggest an axis in keV read as eV.
 KEV_HINT_EV = 100.0
-#: The highest beam energy of a transmission electron microscope, eV: energy losses above
-#: it are a unit mistake (an eV axis labelled keV).
-MAX_BEAM_EV = 300_000.0
+#: Energy losses above this, eV, are a unit mistake (an eV axis labelled keV): EELS
+#: spectrometers measure edges up to about 20 keV, and an eV core-loss window labelled keV
+#: reads from 50 keV (a B K edge at 188 eV) up.
+MAX_LOSS_EV = 50_000.0
 #: How ``to_channels`` says to give a file's keV axis (``KEV_HINT_EV``).
 KEV_FIX = (
     "multiply the energies by 1000 (or mark the unit: '#XUNITS : keV', a title 'Energy (keV)')"
@@ -787,11 +788,11 @@ def to_channels(
     where = f"{source}: " if source else ""
     if bounds[-1] <= -0.5 or bounds[0] >= N_CHANNELS - 0.5:
         fix = "pass a core-loss spectrum in that range"
-        if energy[-1] > MAX_BEAM_EV and 0 <= energy[0] and energy[-1] / 1000 < N_CHANNELS - 0.5:
+        if energy[0] > MAX_LOSS_EV and energy[-1] / 1000 < N_CHANNELS - 0.5:
             fix = (
-                f"an energy loss is below the beam energy ({MAX_BEAM_EV / 1000:g} keV at most), "
-                "and these divided by 1000 would fit: is the axis in eV but labelled keV (an "
-                "EMSA file's #XUNITS, a column title)? label it eV"
+                f"no EELS spectrum reaches {MAX_LOSS_EV / 1000:g} keV of energy loss, and these "
+                "divided by 1000 would fit: is the axis in eV but labelled keV (an EMSA file's "
+                "#XUNITS, a column title)? label it eV"
             )
         raise ValueError(
             f"{where}energies {energy[0]}..{energy[-1]} eV lie outside the channels "

@@ -561,6 +561,8 @@ def test_an_ev_axis_labelled_kev_is_named_with_a_hint(tmp_path):
         to_channels(spectrum.energy, spectrum.counts, source=spectrum.source)
     with pytest.raises(ValueError, match=r"eV; pass a core-loss spectrum in that range$"):
         to_channels(np.linspace(5000.0, 5400.0, 2001), np.ones(2001))  # a real loss: no hint
+    with pytest.raises(ValueError, match=r"is the axis in eV but labelled keV"):  # B K, 188 eV
+        to_channels(np.linspace(150e3, 273e3, 2048), np.ones(2048))
 
 
 @pytest.mark.parametrize("counts", [np.ones(50) + 1j, np.array(["a"] * 50, dtype=object)])
