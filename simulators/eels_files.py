@@ -138,7 +138,7 @@ class EELSImage:
             counts = np.asarray(self.cube[0, 0])
         except OSError as error:
             raise unreadable(self.source, error) from error
-        return _checked(self.energy, counts, self.metadata, self.source)
+        return checked_spectrum(self.energy, counts, self.metadata, self.source)
 
 
 def _point(i: int, lines: np.ndarray | None) -> str:
@@ -192,7 +192,7 @@ def _swapped(energy: np.ndarray, counts: np.ndarray | None) -> str:
     return f"{found} and the counts {way} strictly (like energies)" if way else found
 
 
-def _checked(
+def checked_spectrum(
     energy, counts, metadata: dict, source: str, lines: np.ndarray | None = None
 ) -> EELSSpectrum:
     """The spectrum, checked, and reversed when its energies decrease (recorded
@@ -336,7 +336,7 @@ def _parse_msa(text: str, source: str) -> EELSSpectrum:
         "write its calibration in the header: #OFFSET (eV), #XPERCHAN (eV per channel) "
         "and '#XUNITS : eV' (for DATATYPE XY, the energies in eV as the x values)",
     )
-    return _checked(energy, counts, header, source, lines)
+    return checked_spectrum(energy, counts, header, source, lines)
 
 
 def _text_columns(header: str, width: int, source: str) -> tuple[int, int, str | None]:
@@ -450,7 +450,7 @@ def _parse_text(text: str, source: str) -> EELSSpectrum:
     _refuse_short_row(table, text, (at, count), source)
     unit = unit or metadata.get("xunits")
     energy = table.rows[:, at] * ev_per(unit, source=source)
-    spectrum = _checked(energy, table.rows[:, count], metadata, source, table.lines)
+    spectrum = checked_spectrum(energy, table.rows[:, count], metadata, source, table.lines)
     refuse_uncalibrated(
         spectrum.energy,
         unit,

@@ -25,7 +25,7 @@ from torch import nn
 from adaptive.arrays import check_int
 from adaptive.errors import InvalidParameterError
 from simulators.eels import ELEMENTS
-from simulators.eels_files import KEV_FIX, EELSSpectrum, to_channels
+from simulators.eels_files import KEV_FIX, EELSSpectrum, checked_spectrum, to_channels
 from surrogates.checkpoints import load_file, load_weights
 from surrogates.eels_checks import domain_warnings, fill_gaps, missing_channels
 from surrogates.eels_net import (
@@ -479,6 +479,12 @@ def identify_spectrum(
             "with simulators.read_eels(path), or make one: simulators.EELSSpectrum(energy, "
             "counts, {}, 'my spectrum')"
         )
+    try:  # one made in Python is checked as a file's is (a reader's are already)
+        spectrum = checked_spectrum(
+            spectrum.energy, spectrum.counts, spectrum.metadata, spectrum.source
+        )
+    except ValueError as err:  # simulators raise builtins only (they import nothing of ours)
+        raise InvalidParameterError(str(err)) from None
     identifier = EELSIdentifier.load() if identifier is None else identifier
     energy, counts, missing = spectrum.energy, spectrum.counts, []
     finite = np.isfinite(counts)

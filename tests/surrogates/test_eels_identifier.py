@@ -450,6 +450,10 @@ def test_identify_spectrum_of_a_tuple_says_what_to_pass():
     energy = np.linspace(400.0, 900.0, 501)
     with pytest.raises(InvalidParameterError, match=r"takes an EELSSpectrum, got tuple; read"):
         identify_spectrum((energy, np.ones(501)))
+    # one made in Python is checked as a file's: all NaN raised IndexError
+    counts = np.full(501, np.nan)
+    with pytest.raises(InvalidParameterError, match=r"^nans: fewer than 2 counts are finite"):
+        identify_spectrum(EELSSpectrum(energy, counts, {}, "nans"))
 
 
 def test_a_long_run_of_missing_channels_is_warned_of_as_the_same_gap_in_the_axis():
