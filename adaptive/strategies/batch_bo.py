@@ -860,6 +860,7 @@ class BatchBO:
                     f"points must be an (m, {d}) array of numbers, columns "
                     f"{list(self.space.names)}, or a list of recipes {{name: value}}: {err}"
                 ) from None
+            check_all_finite("points", rows, "predict at real recipes")  # indices as passed
             if rows.ndim == 1 and (d == 1 or rows.size == d):
                 rows = rows[:, None] if d == 1 else rows[None]
             if rows.ndim != 2 or rows.shape[1] != d:
@@ -867,9 +868,8 @@ class BatchBO:
                     f"points must be an (m, {d}) array, columns {list(self.space.names)}, or "
                     f"one recipe ({d},); got shape {rows.shape}"
                 )
-            check_all_finite("points", rows, "predict at real recipes")
             recipes = [dict(zip(self.space.names, row, strict=True)) for row in rows]
-        recipes = [self.space.clip_readback(recipe)[0] for recipe in recipes]
+        recipes = [self._inside(k, recipe) for k, recipe in enumerate(recipes)]
         x, y, y_var = self.data()
         if len(x) < 2:
             raise InvalidParameterError(
@@ -880,6 +880,17 @@ class BatchBO:
             self._fit_gp(x, y, y_var)
         mean, std = posterior_mean_std(self.gp, self.space.to_unit(recipes))
         return (-mean if self.minimize else mean), std
+
+    def _inside(self, k: int, recipe: Any) -> Any:
+        """Recipe ``k`` of a prediction with its values a hair past a bound moved onto it
+        (``Space.clip_readback``), or an OutOfSpaceError naming it."""
+        try:
+            return self.space.clip_readback(recipe)[0]
+        except OutOfSpaceError as err:
+            outside = str(err).partition(" by more than")[0]
+            raise OutOfSpaceError(
+                f"points[{k}]: {outside}; predict inside the space (the model does not extrapolate)"
+            ) from None
 
     def round_ends(self) -> list[int]:
         """Recipe counts, in the rows of ``data(in_order=True)``, at the end of each round

@@ -757,11 +757,17 @@ def test_predict_takes_a_readback_past_a_bound_on_the_bound_as_a_put_does():
     high = SQUARE.dimensions[0].high
     past, on = strategy.predict([[high * (1 + 1e-6), 3.0], [high, 3.0]])[0]
     assert past == on
-    with pytest.raises(OutOfSpaceError, match=r"a=11.0 lies outside"):
-        strategy.predict([[high + 1.0, 3.0]])
-    # a NaN was "x=np.float64(nan) is not finite", naming no recipe
+    # it told a prediction to "measure inside the space", naming no recipe
+    with pytest.raises(
+        OutOfSpaceError,
+        match=r"^points\[1\]: a=11.0 lies outside \[0.0, 10.0\]; predict inside the space",
+    ):
+        strategy.predict([[1.0, 3.0], [high + 1.0, 3.0]])
+    # a NaN was "x=np.float64(nan) is not finite", naming no recipe; named as passed
     with pytest.raises(InvalidParameterError, match=r"^points\[1, 0\] = nan is not finite"):
         strategy.predict([[1.0, 3.0], [np.nan, 3.0]])
+    with pytest.raises(InvalidParameterError, match=r"^points\[0\] = nan is not finite"):
+        strategy.predict([np.nan, 3.0])  # one recipe (d,)
 
 
 FLOWS = [{"name": "flowA", "low": 0, "high": 100}, {"name": "flowB", "low": 0, "high": 100}]
