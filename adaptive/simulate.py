@@ -576,8 +576,11 @@ def _synthesis_report(out, journal_path, campaign_id, target_x, target_y) -> tup
 
         def show(done: int, total: int) -> None:
             nonlocal bar
-            if bar is None:  # shown once the total is known
-                bar = closing.enter_context(tqdm(total=total + 1, desc="insights", unit="step"))
+            if bar is None:  # shown once the total is known; every step drawn (a few slow
+                # ones: tqdm's 0.1 s redraw interval skipped one that came quickly)
+                bar = closing.enter_context(
+                    tqdm(total=total + 1, desc="insights", unit="step", mininterval=0)
+                )
             bar.update(done - bar.n)
 
         journal = Journal(journal_path)
