@@ -632,9 +632,9 @@ def cmd_train_peakfit(args) -> int:
 @contextmanager
 def _training(checkpoints: str | Path):
     """On Ctrl-C, or SIGTERM taken as one (``main``), a ``KeyboardInterrupt`` saying how
-    training resumes from ``checkpoints`` (or starts
-    afresh, before the first epoch's checkpoint); a bad setting's message with the flags for
-    the training function's arguments."""
+    training resumes from ``checkpoints`` (or starts afresh, before the first epoch's
+    checkpoint); a bad setting's message with the flags for the training function's
+    arguments."""
     from surrogates.checkpoints import latest_checkpoint
 
     try:

@@ -397,9 +397,9 @@ def read_xps_text(path: str | Path) -> XPSRegion:
     Lines are read as ``text_files.column_text`` reads them: those before the first line
     starting with a number are a header (CasaXPS and SpecsLab exports write several), the
     first naming the region (unless it is the column titles), whitespace runs made single
-    spaces; ``#`` lines among or after
-    the data are comments; columns are separated by whitespace, commas (CSV) or semicolons,
-    and every data row holds the same number of numbers. The binding energy and counts
+    spaces; ``#`` lines among or after the data are comments; columns are separated by
+    whitespace, commas (CSV) or semicolons, and every data row holds the same number of
+    numbers. The binding energy and counts
     are columns 1 and 2, or the columns so titled in the last header line naming them
     (``Binding Energy (keV)``, ``BE``, ``Counts``; a pandas index column is passed over),
     the energy in eV unless its title names keV; other columns are ignored (a kinetic-energy

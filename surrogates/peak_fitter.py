@@ -299,9 +299,9 @@ class PeakFitter:
         ]
         stacked = [
             f"peaks at {_listed([f'{p.center:.2f}' for p in run])} eV lie within "
-            f"{STACKED_FWHM} FWHM of each other: too close to be separate lines, they fit one "
-            "line whose shape the pseudo-Voigt misses (an asymmetric metal line, a "
-            "multiplet); read their areas summed"
+            f"{STACKED_FWHM} of their mean FWHM of each other: too close to be separate lines, "
+            "they fit one line whose shape the pseudo-Voigt misses (an asymmetric metal line, "
+            "a multiplet); read their areas summed"
             for run in _stacked(result.peaks)
         ]
         spikes = [
