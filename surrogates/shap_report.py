@@ -141,6 +141,7 @@ def plot_shap(
     bar.barh(range(len(order)), [ranking[names[i]] for i in order], color="C0")
     bar.set_yticks(range(len(order)), [names[i] for i in order])
     bar.set_xlabel("mean |SHAP|")
+    bar.set_xlim(left=0)  # a mean of absolute values: all zero drew an axis from -0.04
     rng = np.random.default_rng(0)
     numbers = None
     legend: list = []  # categorical factors' choices, top row first
@@ -157,7 +158,7 @@ def plot_shap(
     swarm.axvline(0, color="0.5", lw=0.8)
     swarm.set_xlabel("SHAP value (effect on the prediction)")
     if numbers is not None:
-        fig.colorbar(numbers, ax=swarm, label="factor value (low → high)")
+        fig.colorbar(numbers, ax=swarm, label="factor value, scaled 0-1 per factor (low → high)")
     for points, colour in zip(legend, _palette(len(legend)), strict=True):
         points.set_color(colour)
     room = 0.0  # of the figure's width, right of the axes, for the legend

@@ -149,6 +149,14 @@ def legend_of(swarm) -> tuple[list[str], list[tuple]]:
     return labels, [tuple(h.get_facecolor()[0]) for h in legend.legend_handles]
 
 
+def test_all_zero_shap_values_draw_no_negative_mean_axis(monkeypatch, tmp_path):
+    # a flat model's zeros drew the mean |SHAP| panel from -0.04 to 0.04
+    figures = []
+    monkeypatch.setattr(shap_report, "save_figure", lambda fig, path: figures.append(fig))
+    plot_shap(np.zeros((2, 3)), RECIPES, ["a", "b", "c"], tmp_path / "shap.png")
+    assert figures[0].axes[0].get_xlim()[0] == 0.0
+
+
 TWELVE = [f"s{i}" for i in range(1, 13)]
 
 
