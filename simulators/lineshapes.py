@@ -154,7 +154,8 @@ def xps_peak(
     Args:
         e: (...) energies, eV.
         center: (...) peak positions, eV.
-        fwhm: (...) full widths at half maximum, eV (> 0).
+        fwhm: (...) full widths at half maximum, eV (> 0): ``w(center)``, the line's
+            width at half maximum when symmetric (its tail widens an asymmetric one).
         eta: (...) Lorentzian fractions in [0, 1].
         asymmetry: (...) asymmetry in 1/eV (0 = symmetric).
 

@@ -242,7 +242,10 @@ class FittedPeak:
 
     Attributes:
         center: binding energy of the maximum, eV.
-        fwhm: full width at half maximum, eV.
+        fwhm: full width at half maximum, eV; of an asymmetric line, the line shape's width
+            at its centre (``xps_peak``'s ``fwhm``), which its tail widens: the drawn line's
+            width at half maximum is 8 % more at asymmetry 0.6 /eV and 2 eV (measured Co
+            metal 2p1/2), 20 % more at 0.24 /eV and 9.7 eV.
         height: peak height above the background, counts.
         area: integrated intensity, counts x eV.
         eta: Lorentzian fraction in [0, 1].
