@@ -258,16 +258,16 @@ def counts_warnings(energy: np.ndarray, counts: np.ndarray, window: np.ndarray) 
             "reference (or remove the offset) so that the pre-edge counts are near or above "
             "zero, then identify again."
         )
-    if step <= trained.resolution[0]:
-        spikes = [f"{e:g} eV" for e in _spikes(energy, counts, raw)]
-        if spikes:
-            more = len(spikes) - GAPS_SHOWN
-            named = ", ".join(spikes[:GAPS_SHOWN]) + (f" and {more} more" if more > 0 else "")
-            warnings.append(
-                f"The counts spike at {named} (one point far above its neighbours: a cosmic "
-                "ray or a detector fault), which can look like an edge; remove the spike "
-                "(set it to the mean of its neighbours) before identifying."
-            )
+    spiked = _spikes(energy, counts, raw) if step <= trained.resolution[0] else energy[:0]
+    if spiked.size:
+        spikes = [f"{e:g} eV" for e in spiked]
+        more = len(spikes) - GAPS_SHOWN
+        named = ", ".join(spikes[:GAPS_SHOWN]) + (f" and {more} more" if more > 0 else "")
+        warnings.append(
+            f"The counts spike at {named} (one point far above its neighbours: a cosmic "
+            "ray or a detector fault), which can look like an edge; remove the spike "
+            "(set it to the mean of its neighbours) before identifying."
+        )
     end = counts[energy > energy[-1] - END_EV]
     end = max(float(np.median(end)), _noise(end) ** 2) / min(step, 1.0)
     fewest, most = trained.counts
@@ -291,7 +291,8 @@ def counts_warnings(energy: np.ndarray, counts: np.ndarray, window: np.ndarray) 
             "would: the window starts past an edge's onset, in its fine structure, so that "
             f"edge may be missed; include {PRE_EDGE_EV} eV or more before each edge."
         )
-    if not _shows_edge(energy, counts):
+    unspiked = ~np.isin(energy, spiked)  # a spike's square inflated the noise: no edge seen
+    if not _shows_edge(energy[unspiked], counts[unspiked]):
         warnings.append(
             "The counts show no edge: they follow a smooth power-law background within their "
             "noise, so any element named present is the networks' guess from noise and is "
