@@ -40,11 +40,16 @@ QLOGNEI_CHUNK_ENTRIES = 2**21
 QLOGNEI_MIN_CHUNK = 64
 #: Candidates per joint posterior with qLogNEI's shared rows (``_qlognei_values``).
 JOINT_CHUNK = 256
-#: Least Cholesky pivot, as a share of its variance, that ``_qlognei_values`` trusts: a
-#: pivot near 0 (a candidate or pending point on another shared row) may come out negative
-#: in botorch's own factor, which then adds jitter, and the shared rows' rounding grows
-#: as 1 / their least pivot (values 1e-8 relative from botorch's at 1e-5, 1e-6 at 1e-7).
+#: Least Cholesky pivot of a candidate, as a share of its variance, that
+#: ``_qlognei_values`` trusts: a pivot near 0 (a candidate on a shared row) may come out
+#: negative in botorch's own factor, which then adds jitter.
 PIVOT_TOLERANCE = 1e-5
+#: Least Cholesky pivot of a shared row (baseline or pending), as a share of its variance,
+#: that ``_qlognei_values`` trusts. Below it the row nearly repeats another (a pending
+#: recipe on a measured one: 1e-16 at the same recipe, 1e-14 at 1e-8 from it), and the
+#: pivot is the posterior's rounding: there botorch's values part from the shared rows'
+#: by up to 3e-2 in log, or botorch jitters.
+SHARED_PIVOT_FLOOR = 1e-12
 #: Most candidates one Thompson draw covers jointly: an (m, m) covariance and its
 #: Cholesky factor, so memory grows as m^2 (about 0.2 GB at 2048, 3.5 GB at 8000).
 #: Larger sets are shortlisted by UCB first; no batch holds more than this.
@@ -139,9 +144,16 @@ def _qlognei_values(acquisition, candidates: torch.Tensor, n: int) -> torch.Tens
     are shared, and a candidate adds its covariances with S, its mean and variance. The
     base samples are the seeded sampler's: one Sobol' draw over the r + 1 rows, the
     same for every candidate (the sampler collapses the t-batch). botorch's own code
-    reduces the draws. A pivot below ``PIVOT_TOLERANCE`` of its variance may have made
-    botorch add jitter, so botorch scores such a candidate itself (every candidate when
-    L has one).
+    reduces the draws. A candidate's pivot below ``PIVOT_TOLERANCE`` of its variance may
+    have made botorch add jitter, so botorch scores such a candidate itself (every
+    candidate when a pivot of L is below ``SHARED_PIVOT_FLOOR``).
+
+    Values are botorch's to about 1e-8 where S is well conditioned. Where it is nearly
+    singular (dense recipes: pivots 5e-8 of their variance at 150 recipes in 2-D, least
+    eigenvalue 1e-8 of the largest), the posterior's own rounding, which differs between
+    S alone and S with a candidate by 1e-9 of its entries, decides the draws' least
+    directions in either computation: values of the leading candidates differ from
+    botorch's by up to 5e-3 in log, and the picks of a batch of 15 there are botorch's.
     """
     shared = acquisition.X_baseline
     fallback = _qlognei_chunk(len(shared) + 1, n)
@@ -149,7 +161,8 @@ def _qlognei_values(acquisition, candidates: torch.Tensor, n: int) -> torch.Tens
         posterior = acquisition.model.posterior(shared)
         covariance = posterior.distribution.covariance_matrix
         factor, info = torch.linalg.cholesky_ex(covariance)
-        if info or not _clear(factor.diagonal() ** 2, covariance.diagonal()).all():
+        pivots = factor.diagonal() ** 2
+        if info or (pivots <= SHARED_PIVOT_FLOOR * covariance.diagonal()).any():
             return _evaluate(acquisition, candidates, fallback)
         sampler = acquisition.sampler
         base = draw_sobol_normal_samples(
@@ -171,7 +184,8 @@ def _qlognei_values(acquisition, candidates: torch.Tensor, n: int) -> torch.Tens
 
 def _values_given_shared(acquisition, factor, base, candidates):
     """qLogNEI values (k,) of ``candidates`` (k, d) from the shared rows' Cholesky factor
-    (r, r) and the base samples (s, r + 1), and whether each pivot was clear (k,)."""
+    (r, r) and the base samples (s, r + 1), and whether each pivot clears
+    ``PIVOT_TOLERANCE`` of its variance (k,)."""
     shared = acquisition.X_baseline
     r = len(shared)
     posterior = acquisition.model.posterior(torch.cat([shared, candidates]))
@@ -183,12 +197,7 @@ def _values_given_shared(acquisition, factor, base, candidates):
     obj = acquisition.objective(draws[..., None, None], candidates[:, None])  # (s, k, 1)
     improvement = acquisition._sample_forward(obj)  # log smoothed improvement (s, k, 1)
     values = acquisition._sample_reduction(acquisition._q_reduction(improvement))
-    return values, _clear(pivot, variance)
-
-
-def _clear(pivot: torch.Tensor, variance: torch.Tensor) -> torch.Tensor:
-    """Whether Cholesky pivots (k,) clear ``PIVOT_TOLERANCE`` of their variances (k,)."""
-    return pivot > PIVOT_TOLERANCE * variance
+    return values, pivot > PIVOT_TOLERANCE * variance
 
 
 def batch_ucb(model, candidates, train_x, pending, q, seed=0, beta=UCB_BETA):
