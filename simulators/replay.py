@@ -45,6 +45,10 @@ HEADER_NAMES = frozenset({*ENERGY_NAMES, *MU_NAMES, *INTENSITY_NAMES})
 #: Energies read without a unit must span at least this, eV: a narrower scan is most
 #: likely in keV (8.90-9.10 for a 200 eV scan).
 MIN_SPAN_EV = 5.0
+#: Below this many eV no absorption edge scan ends (the softest X-ray edges lie from ~50
+#: eV up): a recording whose energies all lie from 0 to this is in keV (8.779 to 10.146
+#: titled eV) or another quantity (k, 0 to 16 per Angstrom).
+LOWEST_EDGE_EV = 30.0
 #: A SPEC scan's first line: ``#S 2 ascan ...``.
 SPEC_SCAN = re.compile(r"#S\s")
 #: A lone point of a file out of order by more than this many of the scan's steps around
@@ -297,13 +301,22 @@ def _spectrum(
     """``_clean`` of energies (n,) in ``unit`` (``ev_per``) and mu (n,) read from the file
     ``lines`` (n,); a ValueError when energies whose unit names no energy unit (None,
     ``-``, ``none``) span less than ``MIN_SPAN_EV``, saying ``fix`` (how to name the
-    unit: ``"title the column 'E ({})'"``) with keV and with eV."""
+    unit: ``"title the column 'E ({})'"``) with keV and with eV, or when all energies lie
+    from 0 to ``LOWEST_EDGE_EV`` eV, whatever the unit (energies relative to the edge
+    start below 0)."""
     energy, mu = _clean(energy * ev_per(unit, source=where), mu, source, lines)
     span = float(energy[-1] - energy[0])
     if not ENERGY_UNIT.search(unit or "") and span < MIN_SPAN_EV:
         raise ValueError(
             f"{source}: energies span {span:g} eV: if they are keV, {fix.format('keV')}; a "
             f"scan in eV spans at least {MIN_SPAN_EV:g} eV: if they are eV, {fix.format('eV')}"
+        )
+    if energy[0] >= 0 and energy[-1] < LOWEST_EDGE_EV:
+        raise ValueError(
+            f"{source}: energies {energy[0]:g} to {energy[-1]:g} eV (read in "
+            f"{unit or 'eV'}) lie below {LOWEST_EDGE_EV:g} eV, where no absorption edge scan "
+            f"lies: if they are keV, {fix.format('keV')}; a replay reads mu against the "
+            "photon energy, not k (convert a chi(k) file back to energies)"
         )
     return energy, mu
 
@@ -334,7 +347,9 @@ def read_two_column(
     (``mu``, ``xmu``, ..., the XDI dictionary's ``normfluor``, ``norm``; any case), else
     ln(i0 / it) when titles name ``i0`` and ``it``, ``itrans`` or ``i1``, else the column
     after the energy, which must not be titled as an intensity (``i0``, ``it``, ``i1``,
-    ``if``). Extra columns are ignored.
+    ``if``) nor as a reference (a title with ``ref`` in it: ``murefer``, ``Referenz``).
+    Extra columns are ignored. Energies from 0 to ``LOWEST_EDGE_EV`` eV, whatever their
+    unit, are refused (keV titled eV, or k).
 
     Args:
         path: text file.
@@ -430,6 +445,13 @@ def _two_column(
                 "(e.g. a first line 'energy mu i0'), or keep only the energy and mu columns"
             )
         title = columns[at + 1][0] if len(columns) > at + 1 else None
+        if title and "ref" in title:
+            raise ValueError(
+                f"{str(path)!r}: column {at + 2} is {title!r}, by its title a reference "
+                f"foil's signal, not the sample's mu, and the titles {titles} name no mu "
+                "column; pass --column NAME to read the sample's column NAME as mu, or title "
+                "it 'mu'"
+            )
         named = table[:, at + 1], f"column {at + 2}" + (f" ({title})" if title else "")
     unit = columns[at][1] if len(columns) > at else None
     where = f"{str(path)!r} column {at + 1}"

@@ -1,3 +1,4 @@
+import re
 from pathlib import Path
 
 import numpy as np
@@ -49,7 +50,9 @@ def test_read_spectrum_matches_reference_csv(xas_dir, name):
 
 
 def test_transmission_from_counts_when_no_mu_column(tmp_path):
-    rows = "\n".join(f"{e} {1000.0} {1000.0 * np.exp(-0.1 * k)}" for k, e in enumerate(range(5)))
+    rows = "\n".join(
+        f"{e} {1000.0} {1000.0 * np.exp(-0.1 * k)}" for k, e in enumerate(range(8980, 8985))
+    )
     path = write(
         tmp_path,
         "counts.xdi",
@@ -91,10 +94,10 @@ def test_duplicates_are_averaged_and_points_sorted(tmp_path):
     path = write(
         tmp_path,
         "dup.csv",
-        "# a comment\nenergy_eV,mu\n3,30\n1,10\n2,20\n2,24\n4,40\n\n1,12\n",
+        "# a comment\nenergy_eV,mu\n8903,30\n8901,10\n8902,20\n8902,24\n8904,40\n\n8901,12\n",
     )
     energy, mu = read_two_column(path)
-    np.testing.assert_array_equal(energy, [1, 2, 3, 4])
+    np.testing.assert_array_equal(energy, [8901, 8902, 8903, 8904])
     np.testing.assert_array_equal(mu, [11, 22, 30, 40])
 
 
@@ -233,8 +236,35 @@ def test_energies_in_kev_are_converted_to_ev(tmp_path, name, text):
     ],
 )
 def test_energies_titled_ev_are_read_as_they_are(tmp_path, name, text):
-    energy, _ = read_spectrum(write(tmp_path, name, text + ROWS))
-    np.testing.assert_array_equal(energy, [8.90, 8.94, 8.98, 9.02])
+    energy, _ = read_spectrum(write(tmp_path, name, text + "8900,0\n8940,1\n8980,2\n9020,3\n"))
+    np.testing.assert_array_equal(energy, [8900, 8940, 8980, 9020])
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "fix"),
+    [
+        ("ev.xdi", "# XDI/1.0\n# Column.1: energy eV\n# Column.2: mu\n", "write '# Column.1"),
+        ("ev.csv", "energy_eV,mu\n", "title the column 'E (keV)'"),
+        ("k.csv", "e,chi\n", "title the column 'E (keV)'"),
+    ],
+)
+def test_energies_below_any_absorption_edge_are_refused_whatever_their_unit(
+    tmp_path, name, text, fix
+):
+    """keV numbers titled eV (8.9-9.0) were replayed as a 0.12 eV scan, and k (0-16 per
+    Angstrom) as a 16 eV one: no absorption edge scan ends below 30 eV."""
+    rows = ROWS if name != "k.csv" else "".join(f"{k},{0.1 * k}\n" for k in range(17))
+    with pytest.raises(
+        ValueError, match=rf"lie below 30 eV, where no absorption edge.*{re.escape(fix)}"
+    ):
+        read_spectrum(write(tmp_path, name, text + rows))
+
+
+def test_a_scan_relative_to_its_edge_is_read(tmp_path):
+    """E - E0 from -20 to 25 eV starts below 0, so it is no keV."""
+    rows = "".join(f"{e},{0.1 * k}\n" for k, e in enumerate(range(-20, 26, 5)))
+    energy, _ = read_spectrum(write(tmp_path, "relative.csv", "energy_eV,mu\n" + rows))
+    np.testing.assert_array_equal(energy, np.arange(-20, 26, 5))
 
 
 @pytest.mark.parametrize(
@@ -727,3 +757,13 @@ def test_descending_scans_backlash_steps_and_runs_out_of_order_still_read(tmp_pa
     text = "".join(f"{e} {i}\n" for i, e in enumerate(energies.split()))
     energy, _ = read_two_column(write(tmp_path, "scan.txt", text))
     np.testing.assert_array_equal(energy, np.unique([float(e) for e in energies.split()]))
+
+
+@pytest.mark.parametrize("title", ["murefer", "reference", "Referenz"])
+def test_a_reference_column_after_the_energy_is_not_replayed_as_mu(tmp_path, title):
+    """``energy,murefer,sample`` replayed the reference foil as the sample's mu."""
+    rows = "".join(f"{8900 + 10 * k},{0.1 * k},{0.2 * k}\n" for k in range(6))
+    path = write(tmp_path, "ref.csv", f"energy,{title},sample\n" + rows)
+    with pytest.raises(ValueError, match=r"column 2 is '(murefer|reference|referenz)', by its "):
+        read_spectrum(path)
+    np.testing.assert_allclose(read_spectrum(path, column="sample")[1], 0.2 * np.arange(6))
