@@ -47,7 +47,8 @@ HEADER_NAMES = frozenset({*ENERGY_NAMES, *MU_NAMES, *INTENSITY_NAMES})
 MIN_SPAN_EV = 5.0
 #: Below this many eV no absorption edge scan ends (the softest X-ray edges lie from ~50
 #: eV up): a recording whose energies all lie from 0 to this is in keV (8.779 to 10.146
-#: titled eV) or another quantity (k, 0 to 16 per Angstrom).
+#: titled eV) or another quantity (k, 0 to 16 per Angstrom), and so is an energy scan's
+#: space of positive energies ending below it (``EnergyScan.check_new``).
 LOWEST_EDGE_EV = 30.0
 #: A SPEC scan's first line: ``#S 2 ascan ...``.
 SPEC_SCAN = re.compile(r"#S\s")

@@ -12,6 +12,7 @@ from adaptive.errors import InvalidParameterError
 from adaptive.space import Space
 from adaptive.strategies.scan import Scan
 from adaptive.strategy import check_state
+from simulators.replay import LOWEST_EDGE_EV
 from surrogates.batch_acquisition import FLAT_STD
 from surrogates.warped_gp import WarpedGP
 
@@ -21,9 +22,6 @@ MAX_INITIAL = 1000
 DEFAULT_INITIAL = 12
 #: How the GP's noise is set: held at the readings' uncertainties, or learned.
 NOISE_MODELS = ("reported", "learned")
-#: Below this many eV no absorption edge scan ends (the softest X-ray edges lie from
-#: ~50 eV up): a space ending lower, given to ``edge_prior``, is in keV (8.779 to 9.979).
-LOWEST_SCAN_EV = 30.0
 
 
 def _step_at(energy: np.ndarray, values: np.ndarray, at: int) -> float:
@@ -157,13 +155,13 @@ class EnergyScan(Scan):
 
     def check_new(self) -> None:
         """Refuse, for a new campaign only (see ``Strategy``), an ``edge_prior`` over a space
-        of positive energies ending below ``LOWEST_SCAN_EV``: its numbers are keV, which the
+        of positive energies ending below ``LOWEST_EDGE_EV``: its numbers are keV, which the
         prior's eV would read as a scan of one eV, placing the points badly. A space
         starting at or below 0 is relative to the edge (E - E0, -30 to 20 eV), never keV."""
-        if self.edge_prior and 0 < self.low and self.high < LOWEST_SCAN_EV:
+        if self.edge_prior and 0 < self.low and self.high < LOWEST_EDGE_EV:
             raise InvalidParameterError(
                 f"{self.name}: the energy dimension {self.dimension.name!r} spans "
-                f"[{self.low:g}, {self.high:g}], below {LOWEST_SCAN_EV:g} eV, where no "
+                f"[{self.low:g}, {self.high:g}], below {LOWEST_EDGE_EV:g} eV, where no "
                 "absorption edge scan lies: the numbers look like keV, but edge_prior's "
                 "k-space density and edge_width are in eV; give low and high in eV (x1000: "
                 f"{1000 * self.low:g} to {1000 * self.high:g}), or edge_prior=false for a "
