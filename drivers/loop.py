@@ -8,7 +8,7 @@ import math
 import time
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from adaptive.client import (
     MAX_SUGGESTIONS,
@@ -24,7 +24,7 @@ from adaptive.client import (
     ServerUnavailableError,
 )
 from drivers.protocols import Instrument, Reading
-from simulators.base import is_finite_real, is_int
+from simulators.base import is_finite_real, is_int, is_real
 
 #: The readings in a row that may fail before ``run_driver`` gives up (its default): a scan
 #: suggests a failed energy again, so a dead instrument would otherwise loop for ever.
@@ -75,12 +75,14 @@ def run_driver(
     ``max_observations`` goal, it asks for no more suggestions than the goal takes,
     ``replicates`` readings each. A ``Reading`` with ``failed`` (a clogged channel, a beam
     dump) is put as a failed measurement: it answers its suggestion and counts as measured,
-    but is not learned. A reading whose put the campaign's analysis fails on (a map pixel
-    with no counts: ``AnalysisError``, the reading kept in the journal) is a warning, not the
-    end of the run: the loop goes on, and a suggestion none of whose readings was learned
-    is released, uncounted (batch_bo does not suggest its point again). A ``Reading``
-    with a ``point`` (the readback of an axis that settled
-    off its setpoint) is journaled there, not at the suggested point. If the instrument, a
+    but is not learned; so is a reading whose ``value`` is NaN or infinite (a detector
+    glitch, an I0 of 0), the value named in its ``failed``. A reading whose put the
+    campaign's analysis fails on (a map pixel with no counts: ``AnalysisError``, the
+    reading kept in the journal) is a warning, not the end of the run: the loop goes on,
+    and a suggestion none of whose readings was learned is released, uncounted (batch_bo
+    does not suggest its point again). A ``Reading`` with a ``point`` (the readback of an
+    axis that settled off its setpoint) is journaled there, not at the suggested point.
+    If the instrument, a
     put or ``on_measured`` raises (Ctrl-C included), the suggestions of the batch not yet
     observed are released (``suggestions_release``, one try each, none when the server is
     what failed) so the strategy may suggest their points again, and the error propagates;
@@ -206,6 +208,7 @@ def run_driver(
                         f"{type(instrument).__name__}.read() returned point={reading.point!r}; "
                         "it must be None or the readback, e.g. {'energy': 9000.4}"
                     )
+                reading = _failed_if_not_finite(reading)
                 putting, why = True, reading.failed
                 try:
                     reply = _put(client, outage_s, campaign_id, suggestion, reading)
@@ -244,6 +247,16 @@ def run_driver(
         if put["status"] != "running":  # the put met the campaign's goal
             return _stopped(client, outage_s, campaign_id, measured, todo, replicates, warned)
     return _ended(client, outage_s, campaign_id, measured, warned)
+
+
+def _failed_if_not_finite(reading: Reading) -> Reading:
+    """``reading`` as a failed measurement when its ``value`` is a number but NaN or
+    infinite, which the server refuses: a glitch of the instrument, not of the driver."""
+    value = reading.value
+    if reading.failed is not None or not is_real(value) or is_finite_real(value):
+        return reading
+    why = f"the instrument read value={value!r}, not a finite number (a glitch, an I0 of 0?)"
+    return replace(reading, value=None, failed=why)
 
 
 def _warnings(campaign_id: str, suggestion: dict, put: dict) -> list[str]:

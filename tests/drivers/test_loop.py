@@ -337,6 +337,32 @@ def test_a_reading_that_says_it_failed_is_put_as_a_failed_measurement(server):
     assert failure["payload"]["failed"] == "beam dump"
 
 
+@pytest.mark.parametrize("value", [float("nan"), np.inf, -np.float32(np.inf)])
+def test_a_reading_of_no_finite_value_is_put_as_a_failed_measurement(server, value):
+    """A NaN (an I0 of 0) ended the run with the server's refusal."""
+    simulator = KEdgeXAS(i0=None)
+
+    class GlitchesSecond(SimulatedInstrument):
+        reads = 0
+
+        def read(self):
+            self.reads += 1
+            return Reading(value=value) if self.reads == 2 else super().read()
+
+    with Client(server.endpoint, timeout_s=30) as client:
+        campaign = grid_campaign(client, simulator)
+        run = run_driver(client, campaign, GlitchesSecond(simulator), max_measurements=3)
+        status = client.call("campaign_status", campaign_id=campaign)
+    assert run == DriverRun(3, "running", None)
+    assert status["n_observations"] == 2 and status["n_failed"] == 1
+    journal = Journal(server.journal_path)
+    (failure,) = journal.events(campaign, "measurement_failed")
+    journal.close()
+    assert failure["payload"]["failed"] == (
+        f"the instrument read value={value!r}, not a finite number (a glitch, an I0 of 0?)"
+    )
+
+
 class Scripted(SimulatedInstrument):
     """Reads as ``script`` says, one letter a read: "m" measures, "f" fails, "d" dies."""
 
