@@ -152,8 +152,8 @@ def simulate_xas(
     """An adaptive energy scan through the server; writes scan.png and the journal in
     ``out``. ``noise_counts``: I0 per point, 0 or None for noise-free (``xas_source``).
     ``noise``: energy_scan's noise model (``EnergyScan``: "reported", its default, or
-    "learned", for readings whose uncertainties understate their scatter, as at tens of
-    counts); None for the default.
+    "learned", for readings whose uncertainties understate their scatter); None for the
+    default.
     ``on_created(campaign_id, journal_path)`` is called once the campaign exists.
     The summary says what was scanned: ``mu`` (what the replayed mu is: ``ln(i0/i1)``,
     ``Sum_Fe_Ka/i0``, ``column mu``; ``simulated`` for kedge and xmcd) and ``channel``;

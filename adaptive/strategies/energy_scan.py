@@ -61,8 +61,10 @@ class EnergyScan(Scan):
     report), its square is held as that reading's noise (a learned level sat at its bound on
     sparse noisy replays, leaving readings outside the band); otherwise, or with
     ``noise="learned"``, one noise level is learned. Held noise trusts the uncertainties:
-    where readings scatter more than they say, or at a few tens of counts (where
-    1/sqrt(counts) weighs the high readings most), the band is too narrow; use "learned".
+    where readings scatter more than they say, the band is too narrow; use "learned". At a
+    few tens of counts with honest uncertainties, held noise reconstructs better: a learned
+    level may follow the scatter (the Fe fluorescence replay at 10 counts, 80 points: NRMSE
+    0.25 learned, its band holding half the truth, against 0.055 held).
 
     The GP is refitted whenever ``suggest`` (or ``stop_reason``, which a campaign calls
     just before it) finds new observations, from the third on: from a cold start and from
