@@ -533,7 +533,11 @@ def _xdi(path: str | Path, fluorescence: str | None, column: str | None) -> Reco
                 )
     table = text.rows
     if "energy" not in names:
-        raise ValueError(f"{str(path)!r}: no 'energy' column in the '# Column.N:' header lines")
+        found = f"they name {sorted(spelled.values())}" if names else "it has none"
+        raise ValueError(
+            f"{str(path)!r}: no 'energy' column in the '# Column.N:' header lines ({found}); "
+            "name each data column in one, e.g. '# Column.1: energy eV' and '# Column.2: mu'"
+        )
     chosen = _titled(table, names, spelled, column, fluorescence, path)
     named = None if fluorescence is not None or chosen else _named_mu(table, names, path)
     unchosen = named is None and chosen is None and fluorescence is None

@@ -767,3 +767,17 @@ def test_a_reference_column_after_the_energy_is_not_replayed_as_mu(tmp_path, tit
     with pytest.raises(ValueError, match=r"column 2 is '(murefer|reference|referenz)', by its "):
         read_spectrum(path)
     np.testing.assert_allclose(read_spectrum(path, column="sample")[1], 0.2 * np.arange(6))
+
+
+@pytest.mark.parametrize(
+    ("columns", "found"),
+    [("", "it has none"), ("# Column.1: E keV\n# Column.2: mu\n", "they name ['E', 'mu']")],
+)
+def test_an_xdi_file_without_an_energy_column_line_is_told_how_to_name_it(tmp_path, columns, found):
+    text = f"# XDI/1.0\n{columns}#----\n" + "".join(f"{8900 + k} {k}\n" for k in range(5))
+    with pytest.raises(ValueError) as refused:
+        read_xdi(write(tmp_path, "scan.xdi", text))
+    assert str(refused.value).endswith(
+        f"header lines ({found}); name each data column in one, e.g. '# Column.1: energy eV' "
+        "and '# Column.2: mu'"
+    )
