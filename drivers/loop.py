@@ -75,10 +75,11 @@ def run_driver(
     ``max_observations`` goal, it asks for no more suggestions than the goal takes,
     ``replicates`` readings each. A ``Reading`` with ``failed`` (a clogged channel, a beam
     dump) is put as a failed measurement: it answers its suggestion and counts as measured,
-    but is not learned; so is a reading whose ``value`` is NaN or infinite (a detector
-    glitch, an I0 of 0), the value named in its ``failed``. A reading whose put the
-    campaign's analysis fails on (a map pixel with no counts: ``AnalysisError``, the
-    reading kept in the journal) is a warning, not the end of the run: the loop goes on,
+    but is not learned; so is a reading whose ``value`` or ``uncertainty`` is NaN or
+    infinite (a detector glitch, an I0 of 0), the number named in its ``failed``. A reading
+    whose put the campaign's analysis fails on (a map pixel with no counts:
+    ``AnalysisError``, the reading kept in the journal) is a warning, not the end of the
+    run: the loop goes on,
     and a suggestion none of whose readings was learned is released, uncounted (batch_bo
     does not suggest its point again). A ``Reading`` with a ``point`` (the readback of an
     axis that settled off its setpoint) is journaled there, not at the suggested point.
@@ -250,13 +251,20 @@ def run_driver(
 
 
 def _failed_if_not_finite(reading: Reading) -> Reading:
-    """``reading`` as a failed measurement when its ``value`` is a number but NaN or
-    infinite, which the server refuses: a glitch of the instrument, not of the driver."""
-    value = reading.value
-    if reading.failed is not None or not is_real(value) or is_finite_real(value):
+    """``reading`` as a failed measurement when its ``value`` or ``uncertainty`` is a
+    number but NaN or infinite, which the server refuses: a glitch of the instrument (an
+    I0 of 0 makes both so), not of the driver."""
+    if reading.failed is not None:
         return reading
-    why = f"the instrument read value={value!r}, not a finite number (a glitch, an I0 of 0?)"
-    return replace(reading, value=None, failed=why)
+    for name in ("value", "uncertainty"):
+        number = getattr(reading, name)
+        if is_real(number) and not is_finite_real(number):
+            why = (
+                f"the instrument read {name}={number}, not a finite number (a glitch, an "
+                "I0 of 0?)"
+            )
+            return replace(reading, value=None, uncertainty=None, failed=why)
+    return reading
 
 
 def _warnings(campaign_id: str, suggestion: dict, put: dict) -> list[str]:

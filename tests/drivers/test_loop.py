@@ -337,8 +337,19 @@ def test_a_reading_that_says_it_failed_is_put_as_a_failed_measurement(server):
     assert failure["payload"]["failed"] == "beam dump"
 
 
-@pytest.mark.parametrize("value", [float("nan"), np.inf, -np.float32(np.inf)])
-def test_a_reading_of_no_finite_value_is_put_as_a_failed_measurement(server, value):
+@pytest.mark.parametrize(
+    ("value", "uncertainty", "named"),
+    [
+        (float("nan"), None, "value=nan"),
+        (np.inf, None, "value=inf"),
+        (-np.float32(np.inf), None, "value=-inf"),
+        (float("nan"), float("nan"), "value=nan"),  # an I0 of 0: ln(I0 / It), its sigma
+        (0.5, np.inf, "uncertainty=inf"),
+    ],
+)
+def test_a_reading_of_no_finite_value_is_put_as_a_failed_measurement(
+    server, value, uncertainty, named
+):
     """A NaN (an I0 of 0) ended the run with the server's refusal."""
     simulator = KEdgeXAS(i0=None)
 
@@ -347,7 +358,8 @@ def test_a_reading_of_no_finite_value_is_put_as_a_failed_measurement(server, val
 
         def read(self):
             self.reads += 1
-            return Reading(value=value) if self.reads == 2 else super().read()
+            glitch = Reading(value=value, uncertainty=uncertainty)
+            return glitch if self.reads == 2 else super().read()
 
     with Client(server.endpoint, timeout_s=30) as client:
         campaign = grid_campaign(client, simulator)
@@ -359,7 +371,7 @@ def test_a_reading_of_no_finite_value_is_put_as_a_failed_measurement(server, val
     (failure,) = journal.events(campaign, "measurement_failed")
     journal.close()
     assert failure["payload"]["failed"] == (
-        f"the instrument read value={value!r}, not a finite number (a glitch, an I0 of 0?)"
+        f"the instrument read {named}, not a finite number (a glitch, an I0 of 0?)"
     )
 
 
