@@ -31,8 +31,10 @@ MU_NAMES = ("mu", "xmu", "mutrans", "mufluor", "normtrans", "normfluor", "norm",
 TRANSMITTED_NAMES = ("itrans", "it", "i1")
 #: Names of intensity columns that are not mu.
 INTENSITY_NAMES = ("i0", *TRANSMITTED_NAMES, "if", "ifluor")
-#: XDI dictionary names of a reference foil's signal, never the sample's mu.
-REFERENCE_NAMES = ("irefer", "murefer", "normrefer")
+#: What a column title of a reference foil's signal, never the sample's mu, holds (lower
+#: case): the XDI dictionary's ``irefer``, ``murefer``, ``normrefer``; ``reference``,
+#: ``Referenz``, ``mu_ref``.
+REFERENCE_MARK = "ref"
 #: Column names (lower case) of fluorescence counts: ``if``, ``ifluor`` and the like, or
 #: an emission line's ROI (``Sum_Fe_Ka``, ``Fe_Ka_mca1``, ``Mn_Kb``).
 FLUORESCENCE_PATTERN = re.compile(
@@ -348,7 +350,7 @@ def read_two_column(
     (``mu``, ``xmu``, ..., the XDI dictionary's ``normfluor``, ``norm``; any case), else
     ln(i0 / it) when titles name ``i0`` and ``it``, ``itrans`` or ``i1``, else the column
     after the energy, which must not be titled as an intensity (``i0``, ``it``, ``i1``,
-    ``if``) nor as a reference (a title with ``ref`` in it: ``murefer``, ``Referenz``).
+    ``if``) nor as a reference (``REFERENCE_MARK`` in it: ``murefer``, ``Referenz``).
     Extra columns are ignored. Energies from 0 to ``LOWEST_EDGE_EV`` eV, whatever their
     unit, are refused (keV titled eV, or k).
 
@@ -446,7 +448,7 @@ def _two_column(
                 "(e.g. a first line 'energy mu i0'), or keep only the energy and mu columns"
             )
         title = columns[at + 1][0] if len(columns) > at + 1 else None
-        if title and "ref" in title:
+        if title and REFERENCE_MARK in title:
             raise ValueError(
                 f"{str(path)!r}: column {at + 2} is {title!r}, by its title a reference "
                 f"foil's signal, not the sample's mu, and the titles {titles} name no mu "
@@ -502,7 +504,8 @@ def _first_after_energy(
     export naming it after its group: ``# Column.2: JZP-4-merged``), and what it is
     (``column JZP-4-merged``, as ``spelled``)."""
     after = [name for name in sorted(names, key=names.get) if names[name] > names["energy"]]
-    if not after or fluorescent or set(names) & {*INTENSITY_NAMES, *REFERENCE_NAMES}:
+    references = any(REFERENCE_MARK in name for name in names)
+    if not after or fluorescent or references or set(names) & set(INTENSITY_NAMES):
         raise ValueError(
             f"{str(path)!r}: no {', '.join(MU_NAMES[:-1])} or {MU_NAMES[-1]} column and "
             f"no i0 with {'/'.join(TRANSMITTED_NAMES)} or ifluor (columns: "

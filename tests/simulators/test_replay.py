@@ -781,3 +781,14 @@ def test_an_xdi_file_without_an_energy_column_line_is_told_how_to_name_it(tmp_pa
         f"header lines ({found}); name each data column in one, e.g. '# Column.1: energy eV' "
         "and '# Column.2: mu'"
     )
+
+
+@pytest.mark.parametrize("title", ["reference", "Referenz", "mu_ref"])
+def test_an_xdi_file_whose_only_column_after_the_energy_is_a_reference_is_refused(
+    tmp_path, title
+):
+    """Its reference foil was replayed as the sample's mu, as ``murefer`` was not."""
+    text = NORMALISED_XDI.format(columns=f"# Column.2: {title}\n# Column.3: sample\n")
+    rows = "".join(f"{8900 + 10 * k} {0.1 * k} {0.2 * k}\n" for k in range(5))
+    with pytest.raises(ValueError, match=r"no mu, xmu, .* column and no i0"):
+        read_xdi(write(tmp_path, "ref.xdi", text + rows))
