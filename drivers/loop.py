@@ -79,16 +79,15 @@ def run_driver(
     infinite (a detector glitch, an I0 of 0), the number named in its ``failed``. A reading
     whose put the campaign's analysis fails on (a map pixel with no counts:
     ``AnalysisError``, the reading kept in the journal) is a warning, not the end of the
-    run: the loop goes on,
-    and a suggestion none of whose readings was learned is released, uncounted (batch_bo
-    does not suggest its point again). A ``Reading`` with a ``point`` (the readback of an
-    axis that settled off its setpoint) is journaled there, not at the suggested point.
-    If the instrument, a
-    put or ``on_measured`` raises (Ctrl-C included), the suggestions of the batch not yet
-    observed are released (``suggestions_release``, one try each, none when the server is
-    what failed) so the strategy may suggest their points again, and the error propagates;
-    so is a batch whose ``suggestions_get`` Ctrl-C interrupts (its request sent once more,
-    one try, for the server to answer from its reply cache).
+    run: the loop goes on, and a suggestion none of whose readings was learned is released,
+    uncounted (batch_bo does not suggest its point again). A ``Reading`` with a ``point``
+    (the readback of an axis that settled off its setpoint) is journaled there, not at the
+    suggested point. If the instrument, a put or ``on_measured`` raises (Ctrl-C included),
+    the suggestions of the batch not yet observed are released (``suggestions_release``,
+    one try each, none when the server is what failed) so the strategy may suggest their
+    points again, and the error propagates; so is a batch whose ``suggestions_get`` Ctrl-C
+    interrupts (its request sent once more, one try, for the server to answer from its
+    reply cache).
 
     Args:
         client: an :class:`~adaptive.client.Client` of the server.
@@ -260,8 +259,7 @@ def _failed_if_not_finite(reading: Reading) -> Reading:
         number = getattr(reading, name)
         if is_real(number) and not is_finite_real(number):
             why = (
-                f"the instrument read {name}={number}, not a finite number (a glitch, an "
-                "I0 of 0?)"
+                f"the instrument read {name}={number}, not a finite number (a glitch, an I0 of 0?)"
             )
             return replace(reading, value=None, uncertainty=None, failed=why)
     return reading
