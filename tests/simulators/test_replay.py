@@ -784,9 +784,7 @@ def test_an_xdi_file_without_an_energy_column_line_is_told_how_to_name_it(tmp_pa
 
 
 @pytest.mark.parametrize("title", ["reference", "Referenz", "mu_ref"])
-def test_an_xdi_file_whose_only_column_after_the_energy_is_a_reference_is_refused(
-    tmp_path, title
-):
+def test_an_xdi_file_whose_only_column_after_the_energy_is_a_reference_is_refused(tmp_path, title):
     """Its reference foil was replayed as the sample's mu, as ``murefer`` was not."""
     text = NORMALISED_XDI.format(columns=f"# Column.2: {title}\n# Column.3: sample\n")
     rows = "".join(f"{8900 + 10 * k} {0.1 * k} {0.2 * k}\n" for k in range(5))
