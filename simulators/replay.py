@@ -75,7 +75,11 @@ class Recording(NamedTuple):
 
 
 def _clean(
-    energy: np.ndarray, mu: np.ndarray, source: str, lines: np.ndarray | None = None
+    energy: np.ndarray,
+    mu: np.ndarray,
+    source: str,
+    lines: np.ndarray | None = None,
+    signal: str | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Check a spectrum, sort it by energy and average duplicate energies.
 
@@ -85,6 +89,7 @@ def _clean(
         source: where the data came from, for error messages.
         lines: (n,) the file line of each point, for error messages (None: arrays, whose
             points are named by index).
+        signal: what mu was read as (``ln(i0/it)``), for error messages.
 
     Returns:
         (energy, mu), each (m,) with m <= n distinct, increasing energies.
@@ -96,7 +101,10 @@ def _clean(
             f"{source}: energy and mu must be 1-D arrays of equal length, got shapes "
             f"{energy.shape} and {mu.shape}"
         )
-    for name, values in (("energy", energy), ("mu", mu)):
+    for name, values in (
+        ("energy", energy),
+        ("mu" + (f", read as {signal}," if signal else ""), mu),
+    ):
         bad = ~np.isfinite(values)
         if bad.any():
             at = int(np.argmax(bad))
@@ -295,19 +303,20 @@ def _fluorescence(
 def _spectrum(
     energy: np.ndarray,
     mu: np.ndarray,
+    signal: str,
     unit: str | None,
     where: str,
     source: str,
     fix: str,
     lines: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """``_clean`` of energies (n,) in ``unit`` (``ev_per``) and mu (n,) read from the file
-    ``lines`` (n,); a ValueError when energies whose unit names no energy unit (None,
-    ``-``, ``none``) span less than ``MIN_SPAN_EV``, saying ``fix`` (how to name the
-    unit: ``"title the column 'E ({})'"``) with keV and with eV, or when all energies lie
-    from 0 to ``LOWEST_EDGE_EV`` eV, whatever the unit (energies relative to the edge
-    start below 0)."""
-    energy, mu = _clean(energy * ev_per(unit, source=where), mu, source, lines)
+    """``_clean`` of energies (n,) in ``unit`` (``ev_per``) and mu (n,), read as ``signal``
+    (``Recording.signal``), from the file ``lines`` (n,); a ValueError when energies whose
+    unit names no energy unit (None, ``-``, ``none``) span less than ``MIN_SPAN_EV``,
+    saying ``fix`` (how to name the unit: ``"title the column 'E ({})'"``) with keV and
+    with eV, or when all energies lie from 0 to ``LOWEST_EDGE_EV`` eV, whatever the unit
+    (energies relative to the edge start below 0)."""
+    energy, mu = _clean(energy * ev_per(unit, source=where), mu, source, lines, signal)
     span = float(energy[-1] - energy[0])
     if not ENERGY_UNIT.search(unit or "") and span < MIN_SPAN_EV:
         raise ValueError(
@@ -459,7 +468,7 @@ def _two_column(
     unit = columns[at][1] if len(columns) > at else None
     where = f"{str(path)!r} column {at + 1}"
     fix = "title the column 'E ({})'"
-    spectrum = _spectrum(energy, named[0], unit, where, repr(str(path)), fix, text.lines)
+    spectrum = _spectrum(energy, *named, unit, where, repr(str(path)), fix, text.lines)
     return Recording(*spectrum, named[1], others, fluorescent=ratio is not None)
 
 
@@ -551,7 +560,7 @@ def _xdi(path: str | Path, fluorescence: str | None, column: str | None) -> Reco
     energy = _column(table, names, "energy", path)
     where = f"{str(path)!r} Column.{names['energy'] + 1}"
     fix = f"write '# Column.{names['energy'] + 1}: energy {{}}'"
-    spectrum = _spectrum(energy, named[0], units["energy"], where, repr(str(path)), fix, text.lines)
+    spectrum = _spectrum(energy, *named, units["energy"], where, repr(str(path)), fix, text.lines)
     return Recording(*spectrum, named[1], others, fluorescent=ratio is not None)
 
 

@@ -148,6 +148,24 @@ def test_malformed_files_raise_value_error(tmp_path, name, text, match):
         read_spectrum(write(tmp_path, name, text))
 
 
+@pytest.mark.parametrize(
+    ("name", "text", "read_as"),
+    [
+        ("i0.csv", "energy,i0,it\n8900,9,5\n8910,0,5\n8920,9,4\n8930,9,3\n", "ln(i0/it)"),
+        (
+            "fluo.xdi",
+            "# Column.1: energy eV\n# Column.2: i0\n# Column.3: ifluor\n"
+            "8900 9 5\n8910 0 5\n8920 9 4\n8930 9 3\n",
+            "ifluor/i0",
+        ),
+    ],
+)
+def test_a_reading_of_no_incident_counts_names_the_ratio_it_broke(tmp_path, name, text, read_as):
+    """An i0 of 0 makes mu infinite; the message says mu was a ratio over i0."""
+    with pytest.raises(ValueError, match=re.escape(f"mu, read as {read_as}, has non-finite value")):
+        read_spectrum(write(tmp_path, name, text))
+
+
 def test_binary_and_missing_files(tmp_path):
     binary = tmp_path / "scan.bin"
     binary.write_bytes(b"\x80\x81\xff\x00" * 10)
