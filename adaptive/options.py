@@ -52,8 +52,9 @@ def check_options(
 
     Raises:
         InvalidParameterError: options that are not a mapping, an unknown option (with the
-            closest valid name) or a missing required one; the message lists the options
-            with their defaults.
+            valid name it is a synonym of, in ``target.option_synonyms``, else the closest
+            valid name) or a missing required one; the message lists the options with their
+            defaults.
     """
     if options is None:
         options = {}
@@ -65,12 +66,14 @@ def check_options(
     parameters = {
         name: p for name, p in inspect.signature(target).parameters.items() if name not in given
     }
+    synonyms = getattr(target, "option_synonyms", {})
     problems = []
     for name in options:
         if name in given:
             problems.append(f"{name!r} is given separately, not among the {noun}s")
         elif name not in parameters:
-            close = difflib.get_close_matches(str(name), parameters, n=1)
+            close = [synonyms[name]] if name in synonyms else []
+            close = close or difflib.get_close_matches(str(name), parameters, n=1)
             hint = f" (did you mean {close[0]!r}?)" if close else ""
             problems.append(f"unknown {noun} {name!r}{hint}")
     problems += [

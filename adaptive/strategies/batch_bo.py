@@ -141,6 +141,7 @@ class BatchBO:
 
     name = "batch_bo"
     avoids_failed = True  # a recipe that failed (clogged) is not suggested again
+    option_synonyms = {"batch_size": "q", "batch": "q"}  # for check_options' hint
 
     def __init__(
         self,

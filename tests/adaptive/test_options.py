@@ -63,6 +63,16 @@ def test_a_misspelt_strategy_option_names_the_right_one_and_lists_the_options():
     assert "unexpected keyword" not in message and "space" not in message
 
 
+@pytest.mark.parametrize("name", ["batch_size", "batch"])
+def test_another_word_for_the_batch_size_is_pointed_to_q(name):
+    """difflib would offer 'batch_method'; the strategy's synonyms name the option meant."""
+    config = {"name": "batch_bo", "options": {name: 10}}
+    with pytest.raises(
+        InvalidParameterError, match=rf"unknown option '{name}' \(did you mean 'q'\?\)"
+    ):
+        strategies.make_strategy(config, SPACE)
+
+
 @pytest.mark.parametrize("options", [None, {"scale": 2.0}])
 def test_a_missing_required_strategy_option_is_named(options):
     config = {"name": "conventional", "options": options}
