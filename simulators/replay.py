@@ -315,20 +315,29 @@ def _spectrum(
     unit names no energy unit (None, ``-``, ``none``) span less than ``MIN_SPAN_EV``,
     saying ``fix`` (how to name the unit: ``"title the column 'E ({})'"``) with keV and
     with eV, or when all energies lie from 0 to ``LOWEST_EDGE_EV`` eV, whatever the unit
-    (energies relative to the edge start below 0)."""
+    (energies relative to the edge start below 0); either message adds when mu looks
+    like energies in eV (the columns swapped)."""
     energy, mu = _clean(energy * ev_per(unit, source=where), mu, source, lines, signal)
     span = float(energy[-1] - energy[0])
+    low, high = float(mu.min()), float(mu.max())
+    swapped = (
+        f"; mu reads {low:g} to {high:g}, like energies in eV: if the energy and mu columns "
+        "are swapped, swap them back"
+        if low >= LOWEST_EDGE_EV and high - low >= MIN_SPAN_EV
+        else ""
+    )
     if not ENERGY_UNIT.search(unit or "") and span < MIN_SPAN_EV:
         raise ValueError(
             f"{source}: energies span {span:g} eV: if they are keV, {fix.format('keV')}; a "
-            f"scan in eV spans at least {MIN_SPAN_EV:g} eV: if they are eV, {fix.format('eV')}"
+            f"scan in eV spans at least {MIN_SPAN_EV:g} eV: if they are eV, "
+            f"{fix.format('eV')}{swapped}"
         )
     if energy[0] >= 0 and energy[-1] < LOWEST_EDGE_EV:
         raise ValueError(
             f"{source}: energies {energy[0]:g} to {energy[-1]:g} eV (read in "
             f"{unit or 'eV'}) lie below {LOWEST_EDGE_EV:g} eV, where no absorption edge scan "
             f"lies: if they are keV, {fix.format('keV')}; a replay reads mu against the "
-            "photon energy, not k (convert a chi(k) file back to energies)"
+            f"photon energy, not k (convert a chi(k) file back to energies){swapped}"
         )
     return energy, mu
 

@@ -278,6 +278,19 @@ def test_energies_below_any_absorption_edge_are_refused_whatever_their_unit(
         read_spectrum(write(tmp_path, name, text + rows))
 
 
+def test_energy_and_mu_swapped_are_named_as_swapped(tmp_path, xas_dir):
+    energy, mu = read_two_column(xas_dir / "two_column" / "cu_metal_rt.csv")
+    text = "\n".join(f"{m},{e}" for e, m in zip(energy, mu, strict=True))
+    with pytest.raises(ValueError, match="energy and mu columns are swapped, swap them back"):
+        read_two_column(write(tmp_path, "swapped.csv", text))
+
+
+def test_a_narrow_mu_is_not_called_swapped(tmp_path):
+    with pytest.raises(ValueError, match="if they are keV") as caught:
+        read_two_column(write(tmp_path, "kev.csv", "8.90,1\n8.95,2\n9.00,3\n9.05,4\n"))
+    assert "swapped" not in str(caught.value)
+
+
 def test_a_scan_relative_to_its_edge_is_read(tmp_path):
     """E - E0 from -20 to 25 eV starts below 0, so it is no keV."""
     rows = "".join(f"{e},{0.1 * k}\n" for k, e in enumerate(range(-20, 26, 5)))
