@@ -587,9 +587,12 @@ def _check_writable(flag: str, path: str | Path, folder: Path) -> None:
 
 def _check_in_file(flag: str, path: str, what: str) -> None:
     """Raise ``InvalidParameterError`` unless ``path`` is a file; ``what`` it should be."""
-    if not Path(path).is_file():
-        problem = "is a folder" if Path(path).is_dir() else "does not exist"
-        raise InvalidParameterError(f"{flag} {path} {problem}; pass {what}")
+    from simulators.text_files import existing_file
+
+    try:
+        existing_file(path, what)
+    except OSError as err:
+        raise InvalidParameterError(f"{flag} {err}") from None
 
 
 def _check_training_outputs(args, out: str | Path, checkpoints: str | Path) -> None:

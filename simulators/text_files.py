@@ -498,7 +498,7 @@ def existing_file(path: str | Path, kind: str) -> Path:
     if path.is_dir():
         raise IsADirectoryError(f"{str(path)!r} is a directory, not a file; pass {kind}")
     if not path.is_file():
-        raise FileNotFoundError(f"spectrum file {str(path)!r} does not exist; check the path")
+        raise FileNotFoundError(f"{str(path)!r} does not exist; check the path, or pass {kind}")
     return path
 
 

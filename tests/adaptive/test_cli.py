@@ -368,7 +368,8 @@ def test_identify_and_bench_eels_use_the_weights_files_given(tmp_path, capsys, r
 @pytest.mark.parametrize(
     ("weights", "message"),
     [
-        ("nope.pt", "--weights {path} does not exist; pass a weights file of adaptive train eels"),
+        ("nope.pt", "--weights '{path}' does not exist; check the path, or pass a weights file of "
+         "adaptive train eels"),
         ("junk.pt", "{path} cannot be read (UnpicklingError): it is truncated, corrupt or no "
          "torch file; pass a weights file that adaptive train eels --out (train_eels_net) wrote"),
         ("peak.pt", "{path} does not hold a dict with the keys ['arch', 'config', "),

@@ -299,19 +299,26 @@ def test_simulate_synthesis_prints_its_campaign_on_stderr(tmp_path, capsys):
             "conditions the model on every earlier pick, so its time grows steeply with the "
             "batch): pass --batch 64 or less, or --method thompson or local_penalization",
         ),
-        ("simulate synthesis --target nope.csv", "--target nope.csv does not exist; pass a"),
+        (
+            "simulate synthesis --target nope.csv",
+            "--target 'nope.csv' does not exist; check the path, or",
+        ),
         (
             "bench scan --spectrum nope.csv",
-            "--spectrum nope.csv does not exist; pass a recorded spectrum (two-column or XDI)",
+            "--spectrum 'nope.csv' does not exist; check the path, or pass a recorded spectrum "
+            "(two-column or XDI)",
         ),
         ("bench scan --spectrum kedge.csv --max-points 1", "--max-points 1: must be an integer"),
         ("bench scan --spectrum kedge.csv --noise-counts -3", "--noise-counts -3: must be the"),
         ("bench pool --data pool.csv --inputs a --objective y --seeds 0", "--seeds 0: must be"),
         (
             "bench pool --data nope.csv --inputs a --objective y",
-            "--data nope.csv does not exist; pass the pool CSV",
+            "--data 'nope.csv' does not exist; check the path, or pass the pool CSV",
         ),
-        ("bench pool --data . --inputs a --objective y", "--data . is a folder; pass the pool"),
+        (
+            "bench pool --data . --inputs a --objective y",
+            "--data '.' is a directory, not a file; pass the pool",
+        ),
         (
             "bench pool --data pool.csv --inputs a --objective y --batch 65 --methods ucb,random",
             "--batch 65 asks ucb for 65 recipes in one batch; it picks at most 64",
@@ -354,25 +361,29 @@ def test_simulate_synthesis_prints_its_campaign_on_stderr(tmp_path, capsys):
         ("bench eels --n 1 --seed -1", "--seed -1: must be an integer >= 0"),
         (
             "fit peaks nope.vms --json",
-            "file nope.vms does not exist; pass a VAMAS (.vms) or two-column binding-energy file",
+            "file 'nope.vms' does not exist; check the path, or pass a VAMAS (.vms) or two-column "
+            "binding-energy file",
         ),
-        ("fit peaks .", "file . is a folder; pass a VAMAS (.vms) or two-column"),
+        ("fit peaks .", "file '.' is a directory, not a file; pass a VAMAS (.vms) or two-column"),
         (
             "fit peaks kedge.csv --weights nope.pt",
-            "--weights nope.pt does not exist; pass a weights file of adaptive train peakfit",
+            "--weights 'nope.pt' does not exist; check the path, or pass a weights file of "
+            "adaptive train peakfit",
         ),
         (
             "bench peakfit --n 1 --weights .",
-            "--weights . is a folder; pass a weights file of adaptive train peakfit --out",
+            "--weights '.' is a directory, not a file; pass a weights file of adaptive train "
+            "peakfit --out",
         ),
         (
             "identify nope.msa --json",
-            "file nope.msa does not exist; pass an EMSA/MSA or two-column EELS spectrum",
+            "file 'nope.msa' does not exist; check the path, or pass an EMSA/MSA or two-column "
+            "EELS spectrum",
         ),
         (
             "train eels --arch resnet --init nope.pt",
-            "--init nope.pt does not exist; pass a weights file of adaptive train eels --arch "
-            "resnet",
+            "--init 'nope.pt' does not exist; check the path, or pass a weights file of adaptive "
+            "train eels --arch resnet",
         ),
         pytest.param(
             "fit peaks CU_VAMAS",

@@ -87,9 +87,9 @@ def test_a_plugin_file_serves_campaigns_of_its_strategy_and_resumes_them(tmp_pat
 @pytest.mark.parametrize(
     ("plugin", "problem"),
     [
-        ("missing.py", "does not exist; pass a .py file, or a dotted module name"),
-        ("no_such_module", "does not import: ModuleNotFoundError: No module named"),
-        ("broken.py", "does not import: RuntimeError: no licence; pass a .py file"),
+        ("missing.py", "'{plugin}' does not exist; check the path, or pass a .py file, or a"),
+        ("no_such_module", "{plugin} does not import: ModuleNotFoundError: No module named"),
+        ("broken.py", "{plugin} does not import: RuntimeError: no licence; pass a .py file"),
     ],
 )
 def test_a_bad_plugin_exits_2_with_one_line_before_the_journal_is_made(
@@ -102,7 +102,7 @@ def test_a_bad_plugin_exits_2_with_one_line_before_the_journal_is_made(
     argv = ["serve", "--bind", "tcp://127.0.0.1:0", "--journal", str(journal), "--plugin", plugin]
     assert main(argv) == 2
     err = capsys.readouterr().err
-    assert err.startswith(f"error: --plugin {plugin} {problem}"), err
+    assert err.startswith(f"error: --plugin {problem.format(plugin=plugin)}"), err
     assert len(err.strip().splitlines()) == 1, err
     assert not journal.exists()
 
