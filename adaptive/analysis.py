@@ -212,6 +212,7 @@ class ElementAnalysis:
     """
 
     name = "elements"
+    takes_missing_channels = True  # NaN or inf counts, as ``adaptive identify`` takes them
 
     def __init__(
         self,
@@ -400,6 +401,8 @@ class Analysis:
             )
         cls, what = ANALYSES[config["name"]], f"analysis {config['name']!r}"
         options = check_options(cls, config.get("options"), what)
+        #: whether the step reads a spectrum whose y holds NaN or inf (missing channels)
+        self.takes_missing_channels = getattr(cls, "takes_missing_channels", False)
         self.unavailable: str | None = None  # why the step cannot run, on resume
         try:
             self.step = cls(**options)

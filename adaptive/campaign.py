@@ -717,7 +717,8 @@ class Campaign:
 
     def _check_new(self, observation: Observation, known: bool) -> None:
         """Refuse a new put naming a suggestion never made, using a ``CAMPAIGN_METADATA``
-        key, or with a spectrum of more than ``MAX_CHANNELS``."""
+        key, or with a spectrum of more than ``MAX_CHANNELS``, or with missing channels
+        (NaN or inf counts) unless an analysis that takes them alone scores it."""
         if not (known or observation.suggestion_id is None):
             raise self._unknown_suggestion(observation.suggestion_id)
         taken = [key for key in CAMPAIGN_METADATA if key in observation.metadata]
@@ -733,6 +734,10 @@ class Campaign:
                 f"the spectrum has {spectrum.x.size} channels, more than the {MAX_CHANNELS} one "
                 "observation may carry; bin or crop it, or send it as several observations"
             )
+        analysis = self.analysis
+        takes_missing = analysis is not None and analysis.takes_missing_channels
+        if spectrum is not None and not (takes_missing and self.objective is None):
+            spectrum.refuse_missing()
 
     def _check_named(self, point: dict, suggestion_id: str | None) -> None:
         """Refuse the checked ``point`` when a categorical, integer or stepped value differs

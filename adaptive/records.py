@@ -103,7 +103,9 @@ class Suggestion:
 class Spectrum:
     """A measured spectrum: ``x`` (n,), ``y`` (n,) float copies of the arrays given, with units.
 
-    Two spectra are equal when their arrays and units are.
+    x must be finite; NaN or inf in y are missing channels (a dead detector channel), which
+    only an analysis that takes them reads (``refuse_missing``). Two spectra are equal when
+    their arrays (NaN at the same channels) and units are.
     """
 
     x: np.ndarray
@@ -131,18 +133,19 @@ class Spectrum:
             )
         if x.size == 0:
             raise InvalidParameterError("spectrum arrays are empty", "send at least one channel")
-        bad = ~(np.isfinite(x) & np.isfinite(y))
-        if bad.any():
-            where = " and ".join(n for n, v in (("x", x), ("y", y)) if not np.isfinite(v).all())
-            raise InvalidParameterError(
-                f"spectrum holds NaN or inf in {where} at {bad.sum()} of its {x.size} channels "
-                f"(the first index {np.flatnonzero(bad)[0]})",
-                "fill each, y with its neighbours' mean, x with the value their step gives (a "
-                "peak fit refuses the gap that dropping a channel leaves in x; other analyses "
-                "take such a gap, so there dropping those channels works too)",
-            )
         object.__setattr__(self, "x", x)
         object.__setattr__(self, "y", y)
+        _refuse_non_finite(self, "x", "fill each with the value its step gives")
+
+    def refuse_missing(self) -> None:
+        """Raise ``InvalidParameterError`` when y holds NaN or inf (missing channels)."""
+        _refuse_non_finite(
+            self,
+            "y",
+            "fill each with its neighbours' mean (a peak fit refuses the gap that dropping a "
+            "channel leaves in x; other analyses take such a gap, so there dropping those "
+            "channels works too); only the elements analysis takes them as missing channels",
+        )
 
     def ascending(self) -> tuple[np.ndarray, np.ndarray]:
         """``(x, y)``, each (n,), ordered by increasing x (stable: repeated x keep their
@@ -156,10 +159,23 @@ class Spectrum:
         return (
             (self.x_units, self.y_units) == (other.x_units, other.y_units)
             and np.array_equal(self.x, other.x)
-            and np.array_equal(self.y, other.y)
+            and np.array_equal(self.y, other.y, equal_nan=True)
         )
 
     __hash__ = None
+
+
+def _refuse_non_finite(spectrum: Spectrum, name: str, fix: str) -> None:
+    """Raise ``InvalidParameterError`` saying ``fix`` when the spectrum's array ``name``
+    ("x" or "y") holds NaN or inf."""
+    values = getattr(spectrum, name)
+    bad = ~np.isfinite(values)
+    if bad.any():
+        raise InvalidParameterError(
+            f"spectrum holds NaN or inf in {name} at {bad.sum()} of its {values.size} channels "
+            f"(the first index {np.flatnonzero(bad)[0]})",
+            fix,
+        )
 
 
 @dataclass(frozen=True)

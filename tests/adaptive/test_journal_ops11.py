@@ -131,8 +131,8 @@ def damaged_read(journal: Journal, sql: str) -> str:
         ("spectrum_x = NULL", "it has spectrum_y and units but no spectrum_x"),
         ("spectrum_y = substr(spectrum_y, 1, 16)", "spectrum x and y differ in length (3 vs 2)"),
         (
-            f"spectrum_y = X'{struct.pack('<3d', 0.1, math.inf, 0.2).hex()}'",
-            "spectrum holds NaN or inf",
+            f"spectrum_x = X'{struct.pack('<3d', 7100.0, math.inf, 7120.0).hex()}'",
+            "spectrum holds NaN or inf in x",
         ),
         ("spectrum_x = 'energies'", "its spectrum_x is 'energies', not a blob of float64s"),
         (

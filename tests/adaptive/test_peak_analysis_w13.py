@@ -65,7 +65,7 @@ def test_a_nan_channel_is_refused_with_advice_a_peak_fit_campaign_takes(server):
             put(e, y)
         assert (
             f"spectrum holds NaN or inf in y at 1 of its {e.size} channels (the first index 50); "
-            "fill each, y with its neighbours' mean" in str(error.value)
+            "fill each with its neighbours' mean" in str(error.value)
         )
         assert "peak fit refuses the gap that dropping a channel leaves" in str(error.value)
         keep = np.arange(e.size) != 50

@@ -59,12 +59,24 @@ def test_observation_casts_numbers_to_float():
 def test_spectrum_rejects_unequal_lengths_and_non_finite():
     with pytest.raises(InvalidParameterError, match="length"):
         Spectrum(np.arange(3.0), np.arange(4.0))
-    with pytest.raises(InvalidParameterError, match="NaN"):
-        Spectrum(np.arange(3.0), np.array([1.0, np.nan, 2.0]))
-    with pytest.raises(InvalidParameterError):
+    with pytest.raises(InvalidParameterError, match="NaN or inf in x at 1 of its 2 channels"):
         Spectrum(np.array([0.0, np.inf]), np.ones(2))
     with pytest.raises(InvalidParameterError, match="1-D"):
         Spectrum(np.ones((2, 2)), np.ones((2, 2)))
+
+
+def test_missing_channels_in_y_are_kept_and_refused_on_request():
+    """NaN or inf counts are a dead channel: the elements analysis reads them."""
+    spectrum = Spectrum(np.arange(4.0), np.array([1.0, np.nan, 2.0, np.inf]))
+    assert spectrum == Spectrum(np.arange(4.0), np.array([1.0, np.nan, 2.0, np.inf]))
+    assert spectrum != Spectrum(np.arange(4.0), np.array([1.0, 2.0, np.nan, np.inf]))
+    with pytest.raises(
+        InvalidParameterError,
+        match=r"NaN or inf in y at 2 of its 4 channels \(the first index 1\); fill each with "
+        "its neighbours' mean",
+    ):
+        spectrum.refuse_missing()
+    Spectrum(np.arange(2.0), np.ones(2)).refuse_missing()  # finite: nothing to refuse
 
 
 def test_spectrum_converts_lists_to_float_arrays():

@@ -1,0 +1,61 @@
+"""A served EELS spectrum with a dead detector channel (NaN counts) is identified by the
+elements analysis as ``adaptive identify`` identifies it; it used to be refused, the driver
+stopped and the reading was lost. Campaigns whose analysis or objective cannot read missing
+channels still refuse it, journaling nothing."""
+
+import numpy as np
+import pytest
+
+from adaptive.client import Client, RemoteError
+from simulators.eels_files import read_msa
+from tests.shared_data import SHARED_DATA
+
+MN_O = SHARED_DATA / "eels" / "exspy_coreloss_Mn_O.msa"
+SPACE = {"dimensions": [{"name": "x", "low": 0, "high": 1}]}
+ELEMENTS = {"name": "elements", "options": {"networks": "unet"}, "value": "p_Mn"}
+
+pytestmark = pytest.mark.skipif(not MN_O.is_file(), reason="needs shared/data/eels")
+
+
+def spectra() -> tuple[dict, dict]:
+    """The measured Mn + O core-loss spectrum as sent, whole and with channel 1000 dead."""
+    spectrum = read_msa(MN_O)
+    counts = spectrum.counts.copy()
+    counts[1000] = np.nan
+    whole = {"x": spectrum.energy, "y": spectrum.counts, "x_units": "eV"}
+    return whole, {**whole, "y": counts}
+
+
+def test_an_elements_campaign_identifies_a_spectrum_with_a_dead_channel(server):
+    whole, dead = spectra()
+    with Client(server.endpoint, timeout_s=60, retries=1) as client:
+        client.call("campaign_create", space=SPACE, strategy={"name": "random"}, campaign_id="c")
+        client.call(
+            "campaign_create",
+            space=SPACE,
+            strategy={"name": "random"},
+            campaign_id="map",
+            analysis=ELEMENTS,
+        )
+        reply = client.call("observation_put", campaign_id="map", point={"x": 0.2}, spectrum=dead)
+        assert reply["accepted"] and reply["n_observations"] == 1
+        features = reply["features"]
+        assert features["present"][:2] in (["Mn", "O"], ["O", "Mn"]), features["present"]
+        assert any("560 eV are NaN" in w for w in features["warnings"]), features["warnings"]
+        full = client.call("observation_put", campaign_id="map", point={"x": 0.3}, spectrum=whole)
+        assert full["value"] == pytest.approx(reply["value"], abs=0.05)
+        # a retry of the same put is the same put, NaN and all
+        again = {"client_id": "d", "sequence": 1}
+        first = client.call(
+            "observation_put", campaign_id="map", point={"x": 0.4}, spectrum=dead, **again
+        )
+        second = client.call(
+            "observation_put", campaign_id="map", point={"x": 0.4}, spectrum=dead, **again
+        )
+        assert first["accepted"] and not second["accepted"] and second["n_observations"] == 3
+        # a campaign that learns the driver's value has no analysis to read the gap
+        with pytest.raises(RemoteError, match="NaN or inf in y at 1 of its 2048 channels"):
+            client.call(
+                "observation_put", campaign_id="c", point={"x": 0.2}, value=1.0, spectrum=dead
+            )
+        assert client.call("campaign_status", campaign_id="c")["n_observations"] == 0
