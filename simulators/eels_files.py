@@ -481,7 +481,7 @@ def _refuse_short_row(table: ColumnText, text: str, columns: tuple[int, int], so
     """A ValueError naming the first data row of ``table`` (read from ``text``) missing a
     value of ``columns`` (energy, counts) when the row is short: fewer values than the
     first row, which ``column_text`` pads with NaN; a NaN written in the file is left to
-    ``_checked``."""
+    ``checked_spectrum``."""
     missing = np.flatnonzero(np.isnan(table.rows[:, list(columns)]).any(axis=1))
     if missing.size:
         line = int(table.lines[missing[0]])

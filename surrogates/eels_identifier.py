@@ -82,18 +82,26 @@ def calibrate_thresholds(probabilities: np.ndarray, labels: np.ndarray) -> np.nd
 
     thresholds = np.full(len(ELEMENTS), midpoint(p.ravel(), int(y.sum())))
     support = y.sum(axis=0)
-    for j in np.flatnonzero((support >= MIN_SUPPORT) & (support < len(y))):
+    for j in np.flatnonzero(_supported(y)):
         thresholds[j] = midpoint(p[:, j], int(support[j]))
     return np.clip(thresholds, 1e-6, 1 - 1e-6)
+
+
+def _supported(labels: np.ndarray) -> np.ndarray:
+    """(80,) whether each element of ``labels`` (n, 80) has at least ``MIN_SUPPORT``
+    positives and a negative, so that its own threshold or weights can be fitted."""
+    support = labels.sum(axis=0)
+    return (support >= MIN_SUPPORT) & (support < len(labels))
 
 
 def ensemble_weights(probabilities: np.ndarray, labels: np.ndarray) -> np.ndarray:
     """Per-element weights of an ensemble's members, fitted on labelled spectra.
 
-    For each element with at least ``MIN_SUPPORT`` positives, the weights on the grid of
-    the simplex with ``WEIGHT_STEPS`` steps (0, 1/WEIGHT_STEPS, ..., 1, summing to 1)
-    whose weighted mean probability has the highest average precision; elements with
-    fewer positives weigh their members equally. A member that names an element better
+    For each element with at least ``MIN_SUPPORT`` positives and a negative
+    (``_supported``), the weights on the grid of the simplex with ``WEIGHT_STEPS`` steps
+    (0, 1/WEIGHT_STEPS, ..., 1, summing to 1) whose weighted mean probability has the
+    highest average precision; other elements weigh their members equally (every weight
+    scores alike where all spectra are positive). A member that names an element better
     gets more say on it (on validation spectra the U-Net is the better one for most
     elements).
 
@@ -115,7 +123,7 @@ def ensemble_weights(probabilities: np.ndarray, labels: np.ndarray) -> np.ndarra
     cells = itertools.product(range(WEIGHT_STEPS + 1), repeat=members)
     grid = np.array([c for c in cells if sum(c) == WEIGHT_STEPS]) / WEIGHT_STEPS  # (g, m)
     weights = np.full((len(ELEMENTS), members), 1 / members)
-    for j in np.flatnonzero(y.sum(axis=0) >= MIN_SUPPORT):
+    for j in np.flatnonzero(_supported(y)):
         mixed = p[:, :, j].T @ grid.T  # (n, g)
         weights[j] = grid[np.argmax(_average_precision(mixed, y[:, j]))]
     return weights

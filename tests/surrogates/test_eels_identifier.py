@@ -91,6 +91,16 @@ def test_ensemble_weights_favour_the_member_that_names_an_element():
     np.testing.assert_array_equal(swapped[own], weights[own][:, ::-1])
 
 
+def test_an_element_in_every_spectrum_weighs_its_members_equally():
+    """Every weight scores an average precision of 1 there; argmax gave the last member all."""
+    rng = np.random.default_rng(0)
+    labels = np.zeros((50, len(ELEMENTS)), bool)
+    labels[:, 0] = True
+    labels[:25, 1] = True
+    weights = ensemble_weights(rng.uniform(size=(2, 50, len(ELEMENTS))), labels)
+    np.testing.assert_array_equal(weights[0], [0.5, 0.5])
+
+
 def test_ensemble_weights_reject_bad_input():
     labels = np.zeros((5, 80), bool)
     with pytest.raises(InvalidParameterError, match="shape"):
