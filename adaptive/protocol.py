@@ -56,6 +56,11 @@ MAX_SUGGESTIONS = 1000
 #: (a spectrum of 10**6 values as JSON lists took 2 s, stalling every client meanwhile;
 #: as binary array frames, 0.06 s); this is about 50,000 numbers as lists.
 MAX_REQUEST_JSON_BYTES = 2**20
+#: Most bytes of a whole request, its array frames included: 4x the largest spectrum a put
+#: may carry (``campaign.MAX_CHANNELS`` x and y as ``<f8``, 16 MB). The server refuses a
+#: larger one before hashing or decoding it (a 1 GB frame had taken 2.5 GB and stalled
+#: every client for 3 s).
+MAX_REQUEST_BYTES = 2**26
 
 #: Array dtypes allowed on the wire, as little-endian ``numpy.dtype.str`` strings.
 ALLOWED_DTYPES = ("<f8", "<f4", "<i8", "<i4", "<u2", "|u1", "|b1")

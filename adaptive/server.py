@@ -216,6 +216,9 @@ class Server:
         stop = self._stop
         socket = zmq.Context.instance().socket(zmq.ROUTER)
         socket.setsockopt(zmq.LINGER, 0)
+        # a frame this large is not even received (its peer is disconnected): a typed reply
+        # below needs the frames in memory first
+        socket.setsockopt(zmq.MAXMSGSIZE, 4 * protocol.MAX_REQUEST_BYTES)
         self.journal, lock = None, None
         try:  # bind first: a busy endpoint leaves no journal file behind
             host, _, port = self.bind.rpartition(":")
@@ -297,6 +300,14 @@ class Server:
             )
             return protocol.encode(_refuse(identity, protocol.request_id(frames), "?", {}, error))
         frames = frames[1:]
+        size = sum(map(len, frames))
+        if size > protocol.MAX_REQUEST_BYTES:
+            error = ProtocolError(
+                f"the request holds {size / 2**20:.0f} MiB, more than the "
+                f"{protocol.MAX_REQUEST_BYTES // 2**20} MiB one may carry: split it (model_predict "
+                "points into several calls; bin or crop a spectrum)"
+            )
+            return protocol.encode(_refuse(identity, protocol.request_id(frames), "?", {}, error))
         digest = hashlib.sha256()
         for frame in frames:  # each frame's length first, so frame boundaries count
             digest.update(len(frame).to_bytes(8, "little"))

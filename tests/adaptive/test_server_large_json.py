@@ -1,11 +1,12 @@
-"""A request's JSON frame is bounded: long arrays travel as binary frames."""
+"""A request's JSON frame is bounded: long arrays travel as binary frames, themselves
+bounded with the whole request (``MAX_REQUEST_BYTES``)."""
 
 import numpy as np
 import pytest
 
 from adaptive.client import Client
 from adaptive.errors import RemoteError
-from adaptive.protocol import MAX_REQUEST_JSON_BYTES, decode, encode
+from adaptive.protocol import MAX_REQUEST_BYTES, MAX_REQUEST_JSON_BYTES, decode, encode
 
 SPECTRUM = np.linspace(0.0, 1.0, 200_000)
 
@@ -28,3 +29,15 @@ def test_a_long_json_reply_is_read():
     frames = encode({"v": 1, "id": 1, "ok": True, "result": SPECTRUM.tolist()})
     assert len(frames[0]) > MAX_REQUEST_JSON_BYTES
     assert len(decode(frames, what="reply")["result"]) == SPECTRUM.size
+
+
+def test_a_request_over_the_size_bound_is_refused_and_the_server_keeps_serving(server):
+    # a 1 GB model_predict frame took 2.5 GB of the server's memory and stalled every client
+    space = {"dimensions": [{"name": "x", "low": 0.0, "high": 1.0}]}
+    with Client(server.endpoint, timeout_s=30, retries=0) as client:
+        campaign = client.call("campaign_create", space=space, strategy={"name": "random"})
+        points = np.full(MAX_REQUEST_BYTES // 8 + 1, 0.5)
+        with pytest.raises(RemoteError, match=r"holds 64 MiB, more than the 64 MiB") as caught:
+            client.call("model_predict", campaign_id=campaign["campaign_id"], points=points)
+        assert caught.value.type == "ProtocolError"
+        assert client.call("server_ping")["journal_problem"] is None
