@@ -382,7 +382,10 @@ def test_scans_refuse_to_predict_outside_their_range(name):
     for t, energy in enumerate(np.linspace(LOW, HIGH, 12)):
         strategy.observe([Observation({"energy": float(energy)}, curve(energy), time=float(t))])
     mean, _ = strategy.predict(np.array([LOW, EDGE, HIGH]))  # the ends are inside
-    assert mean.shape == (3,) and np.isfinite(mean).all()
+    assert mean.shape == (3,)
+    # measured there: the scans interpolate, the GP (noise learned from 12 points) smooths
+    atol = 0.1 if name == "energy_scan" else 1e-9
+    np.testing.assert_allclose(mean[[0, 2]], [curve(LOW), curve(HIGH)], atol=atol)
     for points, bad in [
         ([9000.0, 9500.0, 8000.0], "point 1 \\(energy=9500.0\\)"),
         ([8899.0], "point 0 \\(energy=8899.0\\)"),

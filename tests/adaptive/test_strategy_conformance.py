@@ -122,8 +122,14 @@ def check_strategy(make):
         assert std_r is None
     else:
         np.testing.assert_allclose(std_r, std_a, rtol=1e-9, atol=1e-12)
-    # the reconstruction is sensible: within the range of the curve
-    assert np.all(np.isfinite(mean_a))
+    # the reconstruction is sensible: through the measured values, within their range
+    measured = np.array([o.point["energy"] for o in observations])
+    values = edge(measured)
+    at_measured, _ = a.predict(measured)
+    spread = np.ptp(values)
+    np.testing.assert_allclose(at_measured, values, atol=0.05 * spread)
+    assert np.all(mean_a >= values.min() - 0.1 * spread), mean_a
+    assert np.all(mean_a <= values.max() + 0.1 * spread), mean_a
 
 
 def test_configs_cover_every_strategy():

@@ -17,11 +17,15 @@ from tests.adaptive.test_server_ops11 import unstamped
 
 REPO = Path(__file__).resolve().parents[2]
 SPACE = {"dimensions": [{"name": "energy", "low": 7000.0, "high": 7300.0, "units": "eV"}]}
-#: ``adaptive serve`` whose campaign_status takes a minute: a request still in progress.
+#: ``adaptive serve`` whose campaign_status takes a minute: a request still in progress; it
+#: creates the file ``$ASLEEP`` (``serve``'s journal folder's ``asleep``) once it began.
 SLOW_SERVE = (
-    "import sys, time\n"
+    "import os, pathlib, sys, time\n"
     "from adaptive.server import Server\n"
-    "Server.campaign_status = lambda self, campaign_id: time.sleep(60)\n"
+    "def status(self, campaign_id):\n"
+    "    pathlib.Path(os.environ['ASLEEP']).touch()\n"
+    "    return time.sleep(60)\n"
+    "Server.campaign_status = status\n"
     "from adaptive.cli import main\n"
     "sys.exit(main())\n"
 )
@@ -30,6 +34,7 @@ SLOW_SERVE = (
 def serve(journal: Path, *python: str) -> subprocess.Popen:
     """``python -m adaptive.cli serve`` (or ``python *python serve``) on any free port."""
     env = {**os.environ, "PYTHONPATH": str(REPO), "OPENBLAS_NUM_THREADS": "1"}
+    env["ASLEEP"] = str(journal.parent / "asleep")
     command = [sys.executable, *(python or ("-m", "adaptive.cli"))]
     command += ["serve", "--bind", "tcp://127.0.0.1:0", "--journal", str(journal)]
     return subprocess.Popen(
@@ -74,16 +79,19 @@ def test_sigterm_stops_serve_cleanly_with_a_closing_line_and_the_journal_reopens
 
 
 @contextmanager
-def status_in_progress(run: subprocess.Popen, wait_s: float):
-    """A DEALER that sent ``run`` a campaign_status and waited ``wait_s`` for its worker to be
-    asleep in it (``SLOW_SERVE``); at the end it is closed and ``run`` killed."""
+def status_in_progress(run: subprocess.Popen, journal: Path):
+    """A DEALER that sent ``run`` (serving ``journal``) a campaign_status and waited for its
+    worker to be asleep in it (``SLOW_SERVE``); at the end it is closed and ``run`` killed."""
     dealer = zmq.Context.instance().socket(zmq.DEALER)
     dealer.setsockopt(zmq.LINGER, 0)
     try:
         dealer.connect(endpoint_of(run))
         request = protocol.request("campaign_status", {"campaign_id": "c"})
         dealer.send_multipart([b"", *protocol.encode(request)])
-        time.sleep(wait_s)
+        asleep, deadline = journal.parent / "asleep", time.monotonic() + 60
+        while not asleep.exists() and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert asleep.exists(), "the server did not begin the request within 60 s"
         yield dealer
     finally:
         dealer.close()
@@ -94,7 +102,7 @@ def test_a_request_in_progress_at_sigterm_gets_its_reply(tmp_path):
     # its reply was dropped: a suggestions_get journaled a batch its client never received
     script = SLOW_SERVE.replace("time.sleep(60)", "time.sleep(1) or {'slept': 1}")
     run = serve(tmp_path / "journal.sqlite", "-c", script)
-    with status_in_progress(run, wait_s=0.5) as dealer:
+    with status_in_progress(run, tmp_path / "journal.sqlite") as dealer:
         run.send_signal(signal.SIGTERM)
         answered = dealer.poll(10_000)
         _, err = run.communicate(timeout=30)
@@ -106,7 +114,7 @@ def test_a_request_in_progress_at_sigterm_gets_its_reply(tmp_path):
 def test_a_second_ctrl_c_while_a_request_runs_quits_at_once_with_exit_130(tmp_path):
     journal = tmp_path / "journal.sqlite"
     run = serve(journal, "-c", SLOW_SERVE)
-    with status_in_progress(run, wait_s=1.0):
+    with status_in_progress(run, journal):
         run.send_signal(signal.SIGINT)
         time.sleep(1.0)
         run.send_signal(signal.SIGINT)
@@ -146,7 +154,7 @@ def test_the_closing_line_says_a_removed_journal_is_gone_and_a_request_went_unan
     # it said the removed journal "keeps every campaign", and nothing of the request
     journal = tmp_path / "journal.sqlite"
     run = serve(journal, "-c", SLOW_SERVE)
-    with status_in_progress(run, wait_s=1.0):
+    with status_in_progress(run, journal):
         for path in tmp_path.glob("journal.sqlite*"):
             if not path.name.endswith(".lock"):
                 path.unlink()

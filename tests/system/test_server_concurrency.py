@@ -142,7 +142,10 @@ def test_a_put_queued_behind_one_whose_client_id_is_an_array_is_answered_and_jou
     bad = sockets(server.endpoint, [json.dumps(bad).encode(), b""])
     good = put_params(campaign_id, 0.3, 3.0) | {"client_id": "drv", "sequence": 1}
     good = sockets(server.endpoint, request("observation_put", **good))
-    time.sleep(0.2)  # both queued behind the first
+    deadline = time.monotonic() + 30
+    while len(server._copies) < 3 and time.monotonic() < deadline:  # requests queued or running
+        time.sleep(0.01)
+    assert len(server._copies) == 3  # both queued behind the first
     observe_gate.release.set()
     assert reply(first)["n_observations"] == 1
     with pytest.raises(RemoteError, match="client_id must be a non-empty string") as caught:
