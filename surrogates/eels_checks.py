@@ -178,9 +178,9 @@ def domain_warnings(
         named = ", ".join(gaps[:GAPS_SHOWN]) + (f" and {more} more" if more > 0 else "")
         warnings.append(
             f"The energy axis has no points from {named} (steps over {GAP_FACTOR} times the "
-            f"median {median:g} eV): the counts on either side are joined across a gap, which "
-            "can look like an edge, so elements with edges in or at a gap are unreliable; "
-            "measure or send the missing range."
+            f"median {median:g} eV and over {MAX_STEP_EV:g} eV): the counts on either side are "
+            "joined across a gap, which can look like an edge, so elements with edges in or at "
+            "a gap are unreliable; measure or send the missing range."
         )
     if counts is not None:
         warnings += counts_warnings(energy, np.asarray(counts, dtype=float), window)

@@ -237,7 +237,8 @@ AXIS = np.round(np.arange(400.0, 1200.0, 0.2), 1)
         # a 250 eV gap was joined into a step that read as Fe L2,3, with no warning
         (
             without(AXIS, (450.0, 700.0)),
-            r"^The energy axis has no points from 450 to 700 eV .* edges in or at a gap are "
+            r"^The energy axis has no points from 450 to 700 eV \(steps over 5 times the "
+            r"median 0\.2 eV and over 2 eV\): .* edges in or at a gap are "
             r"unreliable; measure or send the missing range\.$",
         ),
         (
