@@ -75,7 +75,8 @@ def cmd_serve(args) -> int:
                 f"server stopped; its journal {Path(args.journal).resolve()} keeps every "
                 "campaign: serve it again to resume them"
             )
-        left = server.workers_left_running
+        # a second signal quits while the workers run, before stop() has counted them
+        left = max(server.workers_left_running, server.requests_in_progress)
         if left:
             line += (
                 f"; {left} request{'s' * (left > 1)} still running when it stopped went "
@@ -125,10 +126,11 @@ def cmd_serve(args) -> int:
         stopping.wait()
         busy = server.requests_in_progress
         if busy:
+            again = "Ctrl-C" if received[0] == signal.SIGINT else "SIGTERM"
             print(
                 stamped(
                     f"stopping: waiting up to {WORKER_GRACE_S:g} s for {busy} request"
-                    f"{'s' * (busy > 1)} in progress (Ctrl-C again to quit now)"
+                    f"{'s' * (busy > 1)} in progress ({again} again to quit now)"
                 ),
                 file=sys.stderr,
                 flush=True,

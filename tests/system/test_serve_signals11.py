@@ -125,8 +125,27 @@ def test_a_second_ctrl_c_while_a_request_runs_quits_at_once_with_exit_130(tmp_pa
     assert quit_s < 2.5, quit_s  # not after the 5 s wait
     assert [unstamped(line) for line in err.splitlines()] == [
         "stopping: waiting up to 5 s for 1 request in progress (Ctrl-C again to quit now)",
-        f"interrupted: {closing(journal)}",
+        f"interrupted: {closing(journal)}; 1 request still running when it stopped went "
+        "unanswered (journaled only if done; a client's retry asks the next server)",
     ], err
+
+
+def test_a_second_sigterm_names_itself_and_the_request_it_left(tmp_path):
+    # the hint said Ctrl-C to a service manager, and the closing line left the request out
+    journal = tmp_path / "journal.sqlite"
+    run = serve(journal, "-c", SLOW_SERVE)
+    with status_in_progress(run, journal):
+        run.send_signal(signal.SIGTERM)
+        time.sleep(1.0)
+        run.send_signal(signal.SIGTERM)
+        _, err = run.communicate(timeout=30)
+    assert run.returncode == 128 + signal.SIGTERM, err
+    first, last = (unstamped(line) for line in err.splitlines())
+    assert first.endswith("in progress (SIGTERM again to quit now)"), err
+    assert last.endswith(
+        "; 1 request still running when it stopped went unanswered (journaled "
+        "only if done; a client's retry asks the next server)"
+    ), err
 
 
 def test_serve_started_with_sigint_ignored_still_stops_on_ctrl_c(tmp_path):
