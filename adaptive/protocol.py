@@ -363,12 +363,29 @@ def parse_request(envelope: dict) -> tuple[str | int, str, dict]:
 def request_id(frames: Sequence[bytes]) -> str | int | None:
     """The id an error reply to a malformed request carries, so that its peer can match it:
     frame 0's ``"id"`` when frame 0 is a JSON object whose id is a str or int, else None."""
+    found = _readable_envelope(frames).get("id")
+    return found if _is_request_id(found) else None
+
+
+def request_names(frames: Sequence[bytes]) -> tuple[str, dict]:
+    """What a log line names of a malformed request: frame 0's ``"method"`` ("?" when it
+    has none that is a string) and the string ``campaign_id`` and ``client_id`` of its
+    ``"params"``."""
+    envelope = _readable_envelope(frames)
+    method = envelope.get("method")
+    params = envelope.get("params")
+    params = params if isinstance(params, dict) else {}
+    named = {k: params[k] for k in ("campaign_id", "client_id") if isinstance(params.get(k), str)}
+    return (method if isinstance(method, str) else "?"), named
+
+
+def _readable_envelope(frames: Sequence[bytes]) -> dict:
+    """Frame 0 of a request as a JSON object, or {} where it is none."""
     try:
         envelope = json.loads(bytes(frames[0]).decode("utf-8")) if frames else None
     except (ValueError, RecursionError):  # UnicodeDecodeError and JSONDecodeError included
-        return None
-    found = envelope.get("id") if isinstance(envelope, dict) else None
-    return found if _is_request_id(found) else None
+        return {}
+    return envelope if isinstance(envelope, dict) else {}
 
 
 def _is_request_id(value: Any) -> bool:

@@ -298,7 +298,7 @@ class Server:
                 'a request is the frames [b"", json, *arrays]: send the empty '
                 "delimiter frame first (a REQ socket adds it; a DEALER must)"
             )
-            return protocol.encode(_refuse(identity, protocol.request_id(frames), "?", {}, error))
+            return protocol.encode(_refuse_frames(identity, frames, error))
         frames = frames[1:]
         size = sum(map(len, frames))
         if size > protocol.MAX_REQUEST_BYTES:
@@ -307,7 +307,7 @@ class Server:
                 f"{protocol.MAX_REQUEST_BYTES // 2**20} MiB one may carry: split it (model_predict "
                 "points into several calls; bin or crop a spectrum)"
             )
-            return protocol.encode(_refuse(identity, protocol.request_id(frames), "?", {}, error))
+            return protocol.encode(_refuse_frames(identity, frames, error))
         digest = hashlib.sha256()
         for frame in frames:  # each frame's length first, so frame boundaries count
             digest.update(len(frame).to_bytes(8, "little"))
@@ -323,7 +323,7 @@ class Server:
         try:
             request_id, method, params = protocol.parse_request(protocol.decode(frames))
         except Exception as err:
-            return protocol.encode(_refuse(identity, protocol.request_id(frames), "?", {}, err))
+            return protocol.encode(_refuse_frames(identity, frames, err))
         if method in LOOP_METHODS:
             return self._answer(identity, key, request_id, method, params)
         campaign_id = params.get("campaign_id")
@@ -810,6 +810,12 @@ def _refuse(
     bug = "" if isinstance(err, AdaptiveError) else "\n" + traceback.format_exc().rstrip()
     _log(f"{_who(identity, request_id, method, params)}: {reply['error']['type']}: {message}{bug}")
     return reply
+
+
+def _refuse_frames(identity: bytes, frames: list[bytes], err: Exception) -> dict:
+    """``_refuse`` for a request whose ``frames`` did not decode: its id, method, campaign
+    and client as far as frame 0 names them."""
+    return _refuse(identity, protocol.request_id(frames), *protocol.request_names(frames), err)
 
 
 def _who(identity: bytes, request_id: str | int | None, method: str, params: dict) -> str:

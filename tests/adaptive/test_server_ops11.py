@@ -1,5 +1,6 @@
 """What an operator sees: the server's log lines, and a journal removed under the server."""
 
+import json
 import os
 import re
 import threading
@@ -88,6 +89,28 @@ def test_a_request_without_client_id_is_logged_under_its_zeromq_identity(server,
     assert re.fullmatch(
         f"{STAMP} \\? campaign=None client='ab01' id=None: ProtocolError: .*", malformed
     ), malformed
+
+
+def test_a_request_whose_arrays_do_not_decode_is_logged_with_its_method_and_campaign(server, capfd):
+    # "? campaign=None": the operator could not tell whose driver sent bad frames
+    dealer = zmq.Context.instance().socket(zmq.DEALER)
+    dealer.setsockopt(zmq.LINGER, 0)
+    dealer.connect(server.endpoint)
+    header = {"__array__": 0, "dtype": "<f8", "shape": [10]}
+    params = {"campaign_id": "mono", "points": header, "client_id": "beamline-7"}
+    envelope = {"v": 1, "id": "m", "method": "model_predict", "params": params}
+    try:
+        dealer.send_multipart([b"", json.dumps(envelope).encode(), b"\0" * 8])  # 1 of 10
+        assert dealer.poll(5000)
+        dealer.recv_multipart()
+    finally:
+        dealer.close()
+    (line,) = log_lines(capfd)
+    assert re.fullmatch(
+        f"{STAMP} model_predict campaign='mono' client='beamline-7' id='m': ProtocolError: "
+        "array 0 frame has 8 bytes.*",
+        line,
+    ), line
 
 
 def test_a_campaign_loaded_from_the_journal_is_logged_as_resumed(tmp_path, capfd):
