@@ -8,6 +8,7 @@ import time
 from contextlib import contextmanager
 from pathlib import Path
 
+import pytest
 import zmq
 
 from adaptive import protocol
@@ -111,41 +112,31 @@ def test_a_request_in_progress_at_sigterm_gets_its_reply(tmp_path):
     assert reply is not None and protocol.unwrap_reply(reply) == {"slept": 1}, err
 
 
-def test_a_second_ctrl_c_while_a_request_runs_quits_at_once_with_exit_130(tmp_path):
+@pytest.mark.parametrize(
+    ("signum", "again", "word"),
+    [(signal.SIGINT, "Ctrl-C", "interrupted"), (signal.SIGTERM, "SIGTERM", "terminated")],
+)
+def test_a_second_signal_while_a_request_runs_quits_at_once_naming_the_request_left(
+    tmp_path, signum, again, word
+):
+    # after SIGTERM the hint said Ctrl-C to a service manager, and the closing line of either
+    # left the request out
     journal = tmp_path / "journal.sqlite"
     run = serve(journal, "-c", SLOW_SERVE)
     with status_in_progress(run, journal):
-        run.send_signal(signal.SIGINT)
+        run.send_signal(signum)
         time.sleep(1.0)
-        run.send_signal(signal.SIGINT)
+        run.send_signal(signum)
         second = time.monotonic()
         _, err = run.communicate(timeout=30)
         quit_s = time.monotonic() - second
-    assert run.returncode == 130, err  # not a signal's abort (-6)
+    assert run.returncode == 128 + signum, err  # not a signal's abort (-6)
     assert quit_s < 2.5, quit_s  # not after the 5 s wait
     assert [unstamped(line) for line in err.splitlines()] == [
-        "stopping: waiting up to 5 s for 1 request in progress (Ctrl-C again to quit now)",
-        f"interrupted: {closing(journal)}; 1 request still running when it stopped went "
+        f"stopping: waiting up to 5 s for 1 request in progress ({again} again to quit now)",
+        f"{word}: {closing(journal)}; 1 request still running when it stopped went "
         "unanswered (journaled only if done; a client's retry asks the next server)",
     ], err
-
-
-def test_a_second_sigterm_names_itself_and_the_request_it_left(tmp_path):
-    # the hint said Ctrl-C to a service manager, and the closing line left the request out
-    journal = tmp_path / "journal.sqlite"
-    run = serve(journal, "-c", SLOW_SERVE)
-    with status_in_progress(run, journal):
-        run.send_signal(signal.SIGTERM)
-        time.sleep(1.0)
-        run.send_signal(signal.SIGTERM)
-        _, err = run.communicate(timeout=30)
-    assert run.returncode == 128 + signal.SIGTERM, err
-    first, last = (unstamped(line) for line in err.splitlines())
-    assert first.endswith("in progress (SIGTERM again to quit now)"), err
-    assert last.endswith(
-        "; 1 request still running when it stopped went unanswered (journaled "
-        "only if done; a client's retry asks the next server)"
-    ), err
 
 
 def test_serve_started_with_sigint_ignored_still_stops_on_ctrl_c(tmp_path):
