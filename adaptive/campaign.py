@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import time
 import uuid
 from collections.abc import Callable
@@ -921,7 +922,8 @@ class Campaign:
                 if spectrum is None
                 else {
                     "x": spectrum.x.tolist(),
-                    "y": spectrum.y.tolist(),
+                    # missing channels as null: SQLite's JSON (the events' index) reads no NaN
+                    "y": [v if math.isfinite(v) else None for v in spectrum.y.tolist()],
                     "x_units": spectrum.x_units,
                     "y_units": spectrum.y_units,
                 },

@@ -204,6 +204,7 @@ class Client:
             InvalidParameterError: the parameters cannot be encoded (an observation's
                 ``value``, ``uncertainty`` or ``point`` value of NaN or inf says what to
                 send instead).
+            ProtocolError: the request is over ``protocol.MAX_REQUEST_BYTES``.
         """
         if method == "observation_put":
             for name in ("value", "uncertainty"):  # JSON cannot carry NaN/inf: say why here
@@ -220,7 +221,9 @@ class Client:
             if not {"client_id", "sequence"} & set(params):
                 params = {**params, "client_id": self.put_id, "sequence": self.next_sequence()}
         envelope = protocol.request(method, params)
-        return Request(method, envelope["id"], (b"", *protocol.encode(envelope)))
+        frames = protocol.encode(envelope)
+        protocol.check_request_size(frames)  # the server would refuse it, or drop the peer
+        return Request(method, envelope["id"], (b"", *frames))
 
     def send(self, request: Request) -> Any:
         """Send a prepared request, retrying as :meth:`call` does, and return its result.

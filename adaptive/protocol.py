@@ -360,6 +360,18 @@ def parse_request(envelope: dict) -> tuple[str | int, str, dict]:
     return request_id, method, params
 
 
+def check_request_size(frames: Sequence[bytes]) -> None:
+    """Raise ``ProtocolError`` when a request's ``frames`` hold more than
+    ``MAX_REQUEST_BYTES`` in all."""
+    size = sum(map(len, frames))
+    if size > MAX_REQUEST_BYTES:
+        raise ProtocolError(
+            f"the request holds {size:,} bytes, more than the {MAX_REQUEST_BYTES:,} "
+            f"({MAX_REQUEST_BYTES // 2**20} MiB) one may carry: split it (model_predict points "
+            "into several calls; bin or crop a spectrum)"
+        )
+
+
 def request_id(frames: Sequence[bytes]) -> str | int | None:
     """The id an error reply to a malformed request carries, so that its peer can match it:
     frame 0's ``"id"`` when frame 0 is a JSON object whose id is a str or int, else None."""

@@ -300,14 +300,10 @@ class Server:
             )
             return protocol.encode(_refuse_frames(identity, frames, error))
         frames = frames[1:]
-        size = sum(map(len, frames))
-        if size > protocol.MAX_REQUEST_BYTES:
-            error = ProtocolError(
-                f"the request holds {size / 2**20:.0f} MiB, more than the "
-                f"{protocol.MAX_REQUEST_BYTES // 2**20} MiB one may carry: split it (model_predict "
-                "points into several calls; bin or crop a spectrum)"
-            )
-            return protocol.encode(_refuse_frames(identity, frames, error))
+        try:
+            protocol.check_request_size(frames)
+        except ProtocolError as err:
+            return protocol.encode(_refuse_frames(identity, frames, err))
         digest = hashlib.sha256()
         for frame in frames:  # each frame's length first, so frame boundaries count
             digest.update(len(frame).to_bytes(8, "little"))

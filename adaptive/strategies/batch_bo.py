@@ -395,6 +395,7 @@ class BatchBO:
                 )
             key = self.space.key(self.space.validate(obs.point))
             if obs.spectrum is not None and self.objective is not None:
+                obs.spectrum.refuse_missing()  # the spectrum network learns every channel
                 on_target = self._on_target(obs.spectrum)
                 self._spectra.setdefault(key, []).append(on_target)
             self._observed[id(obs)] = obs

@@ -749,6 +749,17 @@ def test_a_spectrum_without_a_value_is_told_to_score_it_not_to_give_an_objective
         strategy.observe([Observation(dict(GOAL_RECIPE), spectrum=spectrum)])
 
 
+def test_a_spectrum_with_missing_channels_is_refused_where_the_strategy_keeps_spectra():
+    # used without a Campaign, the NaN went into the spectra the network learns from
+    strategy = BatchBO(SPACE, q=2, objective=SpectrumObjective(WAVELENGTHS, TARGET))
+    y = TARGET.copy()
+    y[3] = np.nan
+    observation = Observation(dict(GOAL_RECIPE), value=0.1, spectrum=Spectrum(WAVELENGTHS, y))
+    with pytest.raises(InvalidParameterError, match="NaN or inf in y at 1 of its"):
+        strategy.observe([observation])
+    assert strategy.data()[0].shape[0] == 0
+
+
 def test_predict_takes_a_readback_past_a_bound_on_the_bound_as_a_put_does():
     # a driver's readback 1e-6 of the span past a bound was refused as outside the space
     strategy = BatchBO(SQUARE, q=2, n_initial=2, n_candidates=64)

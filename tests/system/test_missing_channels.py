@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from adaptive.client import Client, RemoteError
+from adaptive.journal import Journal
 from simulators.eels_files import read_msa
 from tests.shared_data import SHARED_DATA
 
@@ -59,3 +60,34 @@ def test_an_elements_campaign_identifies_a_spectrum_with_a_dead_channel(server):
                 "observation_put", campaign_id="c", point={"x": 0.2}, value=1.0, spectrum=dead
             )
         assert client.call("campaign_status", campaign_id="c")["n_observations"] == 0
+
+
+def test_readings_with_dead_channels_kept_unlearned_are_journaled_as_events(server):
+    # the event's JSON held NaN, which SQLite's JSON index refused: a JournalError blamed
+    # the disk and the reading was lost
+    _, dead = spectra()
+    nearly_empty = {**dead, "y": np.where(np.arange(dead["y"].size) == 5, 1.0, np.nan)}
+    with Client(server.endpoint, timeout_s=60, retries=1) as client:
+        client.call(
+            "campaign_create",
+            space=SPACE,
+            strategy={"name": "random"},
+            campaign_id="map",
+            analysis=ELEMENTS,
+        )
+        put = {"campaign_id": "map", "point": {"x": 0.2}}
+        client.call("observation_put", failed="beam dump", spectrum=dead, **put)
+        with pytest.raises(RemoteError) as refused:
+            client.call("observation_put", spectrum=nearly_empty, **put)
+        assert refused.value.type == "AnalysisError"
+        (suggestion,) = client.call("suggestions_get", campaign_id="map", n=1)["suggestions"]
+        client.call("campaign_stop", campaign_id="map")
+        with pytest.raises(RemoteError) as late:
+            client.call("observation_put", spectrum=dead, suggestion_id=suggestion["id"], **put)
+        assert late.value.type == "CampaignStoppedError"
+    journal = Journal(server.journal_path)
+    kinds = ("measurement_failed", "analysis_failed", "late_observation")
+    for kind in kinds:
+        (event,) = journal.events("map", kind)
+        y = event["payload"]["spectrum"]["y"]
+        assert y[1000] is None and y[5] is not None, kind  # missing channels as null
