@@ -89,12 +89,6 @@ MISFIT_CHI2R = 3.0
 #: 15, CuO 2p at a twentieth of its counts gets its 4 lines in 2 / 1 / 1 of 3, but at 5 a
 #: fifth line in 1 of 3 at a fifth; the benchmark's first 600 fits are the same at 5-20.
 RESIDUAL_BIC_GAIN = 10.0
-#: Residual lines of a plain peak finder (``_residual_lines``) tried, most prominent first,
-#: where the network's residual peak does not improve the fit: a noisy CuO-rich Cu 2p
-#: (0.75 CuO + 0.25 Cu metal, Poisson) was fitted with 2 lines, chi2r 2.6, its satellites
-#: left out because the network's residual peak (953.1 eV, the 2p1/2 line's misfit) was the
-#: only one tried; with them, 5 lines, chi2r 1.19.
-RESIDUAL_LINES = 3
 #: Largest grid step (eV) of the pieces a wide window's residual is searched in when the
 #: whole window shows no more peaks: half the narrowest FWHM the network was trained on
 #: (0.5 eV), so no such line falls between grid points; on the 256-point grid, windows
@@ -422,7 +416,7 @@ class PeakFitter:
         zero and off the fitted centres is refitted (``_missed``), so few are.
 
         With a slot left the network saw no such peak, so the residual's peak is taken
-        from a plain peak finder (``_residual_lines``) and judged alike: a line a retrained
+        from a plain peak finder (``_residual_line``) and judged alike: a line a retrained
         network missed (one trained 2 epochs fitted measured Cu 2p with no peak), or, with
         the committed one, mostly the shape misfit of a line beside it (measured Cu metal
         2p 925-965 eV, an asymmetric line fitted symmetric)."""
@@ -432,7 +426,7 @@ class PeakFitter:
             views = self._views(e)
             found = [p for view in views for p in self._residual_peaks(e, result, view, noise)]
         else:
-            found = _residual_lines(e, result.residual, noise, 1)
+            found = [p for p in [_residual_line(e, result.residual, noise)] if p is not None]
         starts = {p["center"]: p for p in found}  # pieces overlap: one start per centre
         heights = {c: float(np.interp(c, e, result.residual)) for c in starts}  # measured
         highest = sorted(starts, key=heights.__getitem__, reverse=True)
@@ -656,18 +650,12 @@ class PeakFitter:
         """Add peaks the network finds in the residual while each clearly improves the fit
         (to a doublet fit, as doublets): it looks at the whole window, and where that adds
         none, at a wide window's pieces (``_pieces``), on whose finer grid narrow lines do not
-        fall between grid points, then at a plain peak finder's lines (``_residual_lines``):
-        the network's peak may be a misfit of a fitted line, hiding a weaker line left out."""
+        fall between grid points."""
         noise = estimate_noise(y)
         views = self._views(e)
         while len(result.peaks) + (1 if result.splitting is None else 2) <= self.max_peaks:
             refits = (self._with_residual_peak(e, y, result, view, noise) for view in views)
             refit = next((fit for fit in refits if fit is not None), None)
-            if refit is None:
-                lines = _residual_lines(e, result.residual, noise, RESIDUAL_LINES)
-                news = (line for line in lines if _new_line(e, result, line))
-                refits = (self._refit_with(e, y, result, [line]) for line in news)
-                refit = next((fit for fit in refits if fit is not None), None)
             if refit is None:
                 break
             result = refit
@@ -689,18 +677,6 @@ class PeakFitter:
         doublet's main line or as its partner, whichever refit is better, with both lines in
         the window."""
         starts = self._residual_peak(e, result, pieces, noise)
-        return self._refit_with(e, y, result, starts, replacing)
-
-    def _refit_with(
-        self,
-        e: np.ndarray,
-        y: np.ndarray,
-        result: PeakFitResult,
-        starts: list[dict[str, float]],
-        replacing: int | None = None,
-    ) -> PeakFitResult | None:
-        """The best refit of the fit with one of ``starts`` added (``_with_residual_peak``),
-        or None if there is none or it does not clearly improve the fit."""
         if result.splitting is None:
             kept = _starts(result, without=replacing)
             refits = [self._refine(e, y, [*kept, new]) for new in starts]
@@ -1051,17 +1027,14 @@ def _stands_out(height: float, points: float, noise: float) -> bool:
     )
 
 
-def _residual_lines(
-    e: np.ndarray, residual: np.ndarray, noise: float, most: int
-) -> list[dict[str, float]]:
-    """The ``most`` most prominent peaks of a fit's ``residual`` (m,) that a plain peak
-    finder sees (``guess_peaks``, no network) as starts, highest first, those that stand
-    out of the ``noise`` (``_stands_out``): lines a weak network missed, or hidden behind
-    the misfit of a fitted line."""
-    step = e[1] - e[0]
-    lines = guess_peaks(e, residual, max_peaks=most)
-    lines = [p for p in lines if _stands_out(p["height"], p["fwhm"] / step, noise)]
-    return sorted(lines, key=lambda p: p["height"], reverse=True)
+def _residual_line(e: np.ndarray, residual: np.ndarray, noise: float) -> dict[str, float] | None:
+    """The most prominent peak of a fit's ``residual`` (m,) that a plain peak finder sees
+    (``guess_peaks``, no network) as a start, None unless it stands out of the ``noise``
+    (``_stands_out``): a line a weak network missed."""
+    (peak,) = guess_peaks(e, residual, max_peaks=1) or [None]
+    if peak is None or not _stands_out(peak["height"], peak["fwhm"] / (e[1] - e[0]), noise):
+        return None
+    return peak
 
 
 def _piece_starts(
