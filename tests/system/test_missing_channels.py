@@ -27,17 +27,22 @@ def spectra() -> tuple[dict, dict]:
     return whole, {**whole, "y": counts}
 
 
+def create_map(client: Client) -> None:
+    """Campaign ``map``: random positions, their spectra scored by the elements analysis."""
+    client.call(
+        "campaign_create",
+        space=SPACE,
+        strategy={"name": "random"},
+        campaign_id="map",
+        analysis=ELEMENTS,
+    )
+
+
 def test_an_elements_campaign_identifies_a_spectrum_with_a_dead_channel(server):
     whole, dead = spectra()
     with Client(server.endpoint, timeout_s=60, retries=1) as client:
         client.call("campaign_create", space=SPACE, strategy={"name": "random"}, campaign_id="c")
-        client.call(
-            "campaign_create",
-            space=SPACE,
-            strategy={"name": "random"},
-            campaign_id="map",
-            analysis=ELEMENTS,
-        )
+        create_map(client)
         reply = client.call("observation_put", campaign_id="map", point={"x": 0.2}, spectrum=dead)
         assert reply["accepted"] and reply["n_observations"] == 1
         features = reply["features"]
@@ -68,13 +73,7 @@ def test_readings_with_dead_channels_kept_unlearned_are_journaled_as_events(serv
     _, dead = spectra()
     nearly_empty = {**dead, "y": np.where(np.arange(dead["y"].size) == 5, 1.0, np.nan)}
     with Client(server.endpoint, timeout_s=60, retries=1) as client:
-        client.call(
-            "campaign_create",
-            space=SPACE,
-            strategy={"name": "random"},
-            campaign_id="map",
-            analysis=ELEMENTS,
-        )
+        create_map(client)
         put = {"campaign_id": "map", "point": {"x": 0.2}}
         client.call("observation_put", failed="beam dump", spectrum=dead, **put)
         with pytest.raises(RemoteError) as refused:
