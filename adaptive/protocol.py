@@ -375,20 +375,20 @@ def check_request_size(frames: Sequence[bytes]) -> None:
 def request_id(frames: Sequence[bytes]) -> str | int | None:
     """The id an error reply to a malformed request carries, so that its peer can match it:
     frame 0's ``"id"`` when frame 0 is a JSON object whose id is a str or int, else None."""
-    found = _readable_envelope(frames).get("id")
-    return found if _is_request_id(found) else None
+    return request_head(frames)[0]
 
 
-def request_names(frames: Sequence[bytes]) -> tuple[str, dict]:
-    """What a log line names of a malformed request: frame 0's ``"method"`` ("?" when it
-    has none that is a string) and the string ``campaign_id`` and ``client_id`` of its
-    ``"params"``."""
+def request_head(frames: Sequence[bytes]) -> tuple[str | int | None, str, dict]:
+    """What an error reply and its log line name of a malformed request, from frame 0 read
+    once: its id (``request_id``), ``"method"`` ("?" when it has none that is a string) and
+    the string ``campaign_id`` and ``client_id`` of its ``"params"``."""
     envelope = _readable_envelope(frames)
-    method = envelope.get("method")
+    found, method = envelope.get("id"), envelope.get("method")
     params = envelope.get("params")
     params = params if isinstance(params, dict) else {}
     named = {k: params[k] for k in ("campaign_id", "client_id") if isinstance(params.get(k), str)}
-    return (method if isinstance(method, str) else "?"), named
+    method = method if isinstance(method, str) else "?"
+    return (found if _is_request_id(found) else None), method, named
 
 
 def _readable_envelope(frames: Sequence[bytes]) -> dict:

@@ -811,7 +811,7 @@ def _refuse(
 def _refuse_frames(identity: bytes, frames: list[bytes], err: Exception) -> dict:
     """``_refuse`` for a request whose ``frames`` did not decode: its id, method, campaign
     and client as far as frame 0 names them."""
-    return _refuse(identity, protocol.request_id(frames), *protocol.request_names(frames), err)
+    return _refuse(identity, *protocol.request_head(frames), err)
 
 
 def _who(identity: bytes, request_id: str | int | None, method: str, params: dict) -> str:
