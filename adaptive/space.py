@@ -771,8 +771,9 @@ class Space:
                 raise OutOfSpaceError(
                     f"{dim.name}={value} lies outside [{dim.low}, {dim.high}]{units} by more "
                     f"than the readback tolerance {tolerance:g}{units} (READBACK_TOLERANCE = "
-                    f"{READBACK_TOLERANCE:g} of the range){named}; measure inside the space, "
-                    "or widen low/high in a new campaign to include the point"
+                    f"{READBACK_TOLERANCE:g} of the range){named}",
+                    "measure inside the space, or widen low/high in a new campaign to include "
+                    "the point",
                 )
             clipped[dim.name] = dim.low if value < dim.low else dim.high
             moved[dim.name] = float(value)

@@ -235,7 +235,7 @@ class PeakFitter:
                 f"shapes {energy.shape} and {y.shape}; fit several (n, m) spectra with fit_batch"
             )
         _check_as_given(energy, y)  # named by the caller's index, before any reversal
-        return self.fit_batch(energy[None], y[None])[0]
+        return self._fit_checked(energy[None], y[None])[0]
 
     def fit_batch(self, binding_energy: np.ndarray, counts: np.ndarray) -> list[PeakFitResult]:
         """Peaks of many spectra (n, m); the network runs batched, the refinements spectrum by
@@ -248,6 +248,10 @@ class PeakFitter:
                 ascend or descend with a uniform step (``check_spectrum``).
         """
         _check_as_given(binding_energy, counts)
+        return self._fit_checked(binding_energy, counts)
+
+    def _fit_checked(self, binding_energy, counts) -> list[PeakFitResult]:
+        """``fit_batch`` of spectra (n, m) that ``_check_as_given`` has passed."""
         binding_energy, counts = check_spectra(*_ascending(binding_energy, counts))
         single = len(binding_energy) == 1  # fit(): no batch index to name
         for i, (e, y) in enumerate(zip(binding_energy, counts, strict=True)):

@@ -196,6 +196,7 @@ class WarpedGP:
         self._mean_weights: torch.Tensor | None = None
         self._mean_precision = 0.0
         self._on_grid: tuple[np.ndarray, np.ndarray] | None = None  # see grid_posterior
+        self._misfit: tuple[np.ndarray, np.ndarray] | None = None  # see widened
 
     def _u(self, x: np.ndarray) -> torch.Tensor:
         """Warped coordinates of ``x`` (n,) as an ``n x 1`` tensor."""
@@ -324,7 +325,7 @@ class WarpedGP:
             model.load_state_dict(_loadable(model, self._hyper))
         model.eval()
         self._model = model
-        self._on_grid = None
+        self._on_grid = self._misfit = None
         return model
 
     def state(self) -> dict:
@@ -493,9 +494,13 @@ class WarpedGP:
         """The GP's own ``std`` (m,) at positions ``x`` (m,; by default the grid) widened by
         what the kernel misses there (``_model_error``): ``predict``'s band. For a std given
         pending points (``std_given_pending``) the misfit is that of the measured points,
-        which pending ones leave as it is."""
+        which pending ones leave as it is. The misfit at the last ``x`` is kept until the
+        next fit: an acquisition widens at the same positions for each pick of a batch."""
         x = self.grid if x is None else x
-        return np.sqrt(std**2 + np.concatenate([self._model_error(c) for c in _chunks(x)]))
+        if self._misfit is None or not np.array_equal(self._misfit[0], x):
+            misfit = np.concatenate([self._model_error(c) for c in _chunks(x)])
+            self._misfit = np.array(x, copy=True), misfit
+        return np.sqrt(std**2 + self._misfit[1])
 
     def std_given_pending(self, pending: np.ndarray, x: np.ndarray | None = None) -> np.ndarray:
         """The GP's own posterior std at ``x`` (m,), by default the grid, once ``pending``

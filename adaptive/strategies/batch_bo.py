@@ -889,9 +889,9 @@ class BatchBO:
         try:
             return self.space.clip_readback(recipe)[0]
         except OutOfSpaceError as err:
-            outside = str(err).partition(" by more than")[0]
             raise OutOfSpaceError(
-                f"points[{k}]: {outside}; predict inside the space (the model does not extrapolate)"
+                f"points[{k}]: {err.problem}",
+                "predict inside the space (the model does not extrapolate)",
             ) from None
 
     def round_ends(self) -> list[int]:

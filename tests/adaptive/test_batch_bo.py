@@ -771,7 +771,8 @@ def test_predict_takes_a_readback_past_a_bound_on_the_bound_as_a_put_does():
     # it told a prediction to "measure inside the space", naming no recipe
     with pytest.raises(
         OutOfSpaceError,
-        match=r"^points\[1\]: a=11.0 lies outside \[0.0, 10.0\]; predict inside the space",
+        match=r"^points\[1\]: a=11.0 lies outside \[0.0, 10.0\] by more than the readback "
+        r"tolerance 0.01 \(READBACK_TOLERANCE = 0.001 of the range\); predict inside the space",
     ):
         strategy.predict([[1.0, 3.0], [high + 1.0, 3.0]])
     # a NaN was "x=np.float64(nan) is not finite", naming no recipe; named as passed

@@ -152,6 +152,20 @@ def test_std_given_pending_at_chosen_points_matches_the_grid(fitted):
     )
 
 
+def test_the_band_follows_each_fit_and_the_positions_asked():
+    # the misfit widening the band is kept between calls: it must follow a refit and x
+    x = np.linspace(0.0, 1.0, 12)
+    query = np.linspace(0.0, 1.0, 41)
+    gp = WarpedGP(grid_size=256).fit(x, smooth(x))
+    first = gp.predict(query)[1]
+    np.testing.assert_allclose(gp.predict(query[::2])[1], first[::2], rtol=1e-9)
+    noisy = smooth(x) + 0.3 * np.cos(40 * x)  # the same points, a worse fit
+    gp.fit(x, noisy)
+    unasked = WarpedGP(grid_size=256).fit(x, smooth(x)).fit(x, noisy)
+    np.testing.assert_allclose(gp.predict(query)[1], unasked.predict(query)[1], rtol=1e-9)
+    assert not np.allclose(gp.predict(query)[1], first)
+
+
 @pytest.mark.parametrize(
     "options",
     [
