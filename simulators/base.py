@@ -344,14 +344,22 @@ class Simulator(ABC):
         return {name: _shaped(v, e.shape) for name, v in self._channels(e.ravel()).items()}
 
     def uncertainties(self, channels: dict[str, float]) -> dict[str, float]:
-        """Counting uncertainties (one standard deviation) of one energy's measured
-        ``channels`` (``measure_channels`` of a scalar), for the channels that have one; none
-        without counting noise (``i0`` None). Default: ``mu`` (ln I0/I1) 1/sqrt(I1) and
-        ``i1`` sqrt(I1), I1 taken as at least 1 count, as ``mu`` is."""
+        """Counting uncertainties (one standard deviation) of measured ``channels``
+        (``measure_channels``: floats of one energy, or arrays of several, each uncertainty
+        then of their shape), for the channels that have one; none without counting noise
+        (``i0`` None). Default: ``mu`` (ln I0/I1) 1/sqrt(I1) and ``i1`` sqrt(I1), I1 taken as
+        at least 1 count, as ``mu`` is (``counted``)."""
         if self.i0 is None:
             return {}
-        counted = max(channels["i1"], 1.0)
-        return {"mu": 1.0 / math.sqrt(counted), "i1": math.sqrt(counted)}
+        spread = counted(channels["i1"]) ** 0.5
+        return {"mu": 1.0 / spread, "i1": spread}
+
+
+def counted(counts: float | np.ndarray) -> float | np.ndarray:
+    """A counting channel's ``counts`` taken as at least 1: a float for one energy, an
+    array of their shape for several."""
+    at_least_one = np.maximum(np.asarray(counts, float), 1.0)
+    return float(at_least_one) if at_least_one.ndim == 0 else at_least_one
 
 
 def _shaped(values: np.ndarray, shape: tuple[int, ...]) -> float | np.ndarray:

@@ -1,7 +1,6 @@
 """Replay of a measured absorption scan, plus readers for common text formats."""
 
 import itertools
-import math
 import re
 from pathlib import Path
 from typing import NamedTuple
@@ -9,7 +8,13 @@ from typing import NamedTuple
 import numpy as np
 from scipy.interpolate import PchipInterpolator
 
-from simulators.base import MIN_TRANSMITTED, Simulator, TooFewCountsError, as_float_array
+from simulators.base import (
+    MIN_TRANSMITTED,
+    Simulator,
+    TooFewCountsError,
+    as_float_array,
+    counted,
+)
 from simulators.text_files import (
     ENERGY_UNIT,
     column_text,
@@ -766,5 +771,5 @@ class RecordedSpectrum(Simulator):
         count."""
         if self.i0 is None or not self.fluorescent:
             return super().uncertainties(channels)
-        spread = math.sqrt(max(channels["if"], 1.0))
+        spread = counted(channels["if"]) ** 0.5
         return {"mu": spread / self.i0 * self._top(), "if": spread}

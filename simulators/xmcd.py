@@ -1,10 +1,8 @@
 """L2,3-edge X-ray magnetic circular dichroism of a 3d transition metal."""
 
-import math
-
 import numpy as np
 
-from simulators.base import Simulator, check_finite
+from simulators.base import Simulator, check_finite, counted
 from simulators.lineshapes import arctan_step, pseudo_voigt
 
 #: Largest ``|xmcd_l3|`` and ``|xmcd_l2|``: at 2 one helicity has no white line left.
@@ -155,18 +153,18 @@ class XMCD(Simulator):
         }
 
     def uncertainties(self, channels: dict[str, float]) -> dict[str, float]:
-        """Counting uncertainties of one energy's channels (see ``Simulator.uncertainties``):
+        """Counting uncertainties of measured channels (see ``Simulator.uncertainties``):
         each helicity's mu 1/sqrt(I1), their difference the two in quadrature, their
         average half that; none without counting noise."""
         if self.i0 is None:
             return {}
-        plus, minus = (max(channels[name], 1.0) for name in ("i1_plus", "i1_minus"))
-        both = math.sqrt(1.0 / plus + 1.0 / minus)
+        plus, minus = (counted(channels[name]) for name in ("i1_plus", "i1_minus"))
+        both = (1.0 / plus + 1.0 / minus) ** 0.5
         return {
             "mu_avg": 0.5 * both,
-            "mu_plus": 1.0 / math.sqrt(plus),
-            "mu_minus": 1.0 / math.sqrt(minus),
+            "mu_plus": 1.0 / plus**0.5,
+            "mu_minus": 1.0 / minus**0.5,
             "xmcd": both,
-            "i1_plus": math.sqrt(plus),
-            "i1_minus": math.sqrt(minus),
+            "i1_plus": plus**0.5,
+            "i1_minus": minus**0.5,
         }

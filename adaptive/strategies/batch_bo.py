@@ -871,7 +871,7 @@ class BatchBO:
                     f"one recipe ({d},); got shape {rows.shape}"
                 )
             recipes = [dict(zip(self.space.names, row, strict=True)) for row in rows]
-        recipes = [self._inside(k, recipe) for k, recipe in enumerate(recipes)]
+        unit = np.array([self._encoded(k, recipe) for k, recipe in enumerate(recipes)])
         x, y, y_var = self.data()
         if len(x) < 2:
             raise InvalidParameterError(
@@ -880,19 +880,23 @@ class BatchBO:
             )
         if self.gp is None or self._gp_data != fingerprint(x, y, y_var):
             self._fit_gp(x, y, y_var)
-        mean, std = posterior_mean_std(self.gp, self.space.to_unit(recipes))
+        mean, std = posterior_mean_std(self.gp, unit)
         return (-mean if self.minimize else mean), std
 
-    def _inside(self, k: int, recipe: Any) -> Any:
-        """Recipe ``k`` of a prediction with its values a hair past a bound moved onto it
-        (``Space.clip_readback``), or an OutOfSpaceError naming it."""
+    def _encoded(self, k: int, recipe: Any) -> np.ndarray:
+        """Recipe ``k`` of a prediction in the unit cube (d,), its values a hair past a
+        bound moved onto it (``Space.clip_readback``), or an error naming it."""
         try:
-            return self.space.clip_readback(recipe)[0]
+            inside = self.space.clip_readback(recipe)[0]
         except OutOfSpaceError as err:
             raise OutOfSpaceError(
                 f"points[{k}]: {err.problem}",
                 "predict inside the space (the model does not extrapolate)",
             ) from None
+        try:
+            return self.space.to_unit([inside])[0]
+        except InvalidParameterError as err:
+            raise type(err)(f"points[{k}]: {err}") from None
 
     def round_ends(self) -> list[int]:
         """Recipe counts, in the rows of ``data(in_order=True)``, at the end of each round

@@ -782,6 +782,38 @@ def test_predict_takes_a_readback_past_a_bound_on_the_bound_as_a_put_does():
         strategy.predict([np.nan, 3.0])  # one recipe (d,)
 
 
+MIXED = Space.from_dict(
+    {
+        "dimensions": [
+            {"name": "T", "low": 20, "high": 80, "units": "C"},
+            {"name": "n", "kind": "integer", "low": 1, "high": 5},
+            {"name": "solvent", "kind": "categorical", "choices": ["water", "ethanol"]},
+            {"name": "a", "low": 0, "high": 100, "step": 5},
+        ]
+    }
+)
+
+
+@pytest.mark.parametrize(
+    ("bad", "error", "match"),
+    [
+        ({"n": 3.5}, InvalidParameterError, r"^points\[2\]: n=3.5 must be an integer$"),
+        ({"a": 33}, InvalidParameterError, r"^points\[2\]: a=33 is not on the step-5 grid"),
+        ({"solvent": "Water"}, OutOfSpaceError, r"^points\[2\]: solvent='Water' is not one of"),
+        ({"T": float("nan")}, InvalidParameterError, r"^points\[2\]: T=nan is not finite"),
+    ],
+)
+def test_predict_names_the_recipe_of_any_bad_value(bad, error, match):
+    # only a value past a bound named its recipe; the rest came from encoding, unnamed
+    strategy = BatchBO(MIXED, q=4, n_initial=4, n_candidates=64, seed=0)
+    design = [s.point for s in strategy.suggest()]
+    strategy.observe([Observation(p, p["T"] / 80 + p["n"], time=0.0) for p in design])
+    good = {"T": 50.0, "n": 3, "solvent": "water", "a": 30}
+    assert np.isfinite(strategy.predict([good])[0]).all()
+    with pytest.raises(error, match=match):
+        strategy.predict([good, good, {**good, **bad}])
+
+
 FLOWS = [{"name": "flowA", "low": 0, "high": 100}, {"name": "flowB", "low": 0, "high": 100}]
 NEARLY_FULL = {"coefficients": {"flowA": 1, "flowB": 1}, "lower": 199.99}
 

@@ -3,6 +3,7 @@ from fractions import Fraction
 import numpy as np
 import pytest
 
+from simulators import RecordedSpectrum
 from simulators.agnp import AgNPSynthesis
 from simulators.base import check_seed, is_finite_real
 from simulators.xas import KEdgeXAS
@@ -73,3 +74,26 @@ def test_energy_that_is_not_real_numbers_is_refused_by_name(make, energy):
     for call in (sim.measure, sim.measure_channels, sim.evaluate_true):
         with pytest.raises(ValueError, match="^energy must be a real number or an array of"):
             call(energy)
+
+
+@pytest.mark.parametrize(
+    "simulator",
+    [
+        KEdgeXAS(i0=1e4, seed=0),
+        XMCD(i0=1e4, seed=0),
+        RecordedSpectrum(
+            np.linspace(8900.0, 9100.0, 41), np.linspace(0.1, 1.0, 41), i0=300, fluorescent=True
+        ),
+    ],
+    ids=["xas", "xmcd", "fluorescent replay"],
+)
+def test_uncertainties_of_several_energies_are_those_of_each(simulator):
+    # measure_channels of an array gave "truth value of an array ... is ambiguous"
+    low, high = simulator.energy_range
+    channels = simulator.measure_channels(np.linspace(low, high, 7).reshape(7, 1))
+    several = simulator.uncertainties(channels)
+    assert several and all(np.shape(spread) == (7, 1) for spread in several.values())
+    for k in range(7):
+        one = simulator.uncertainties({name: float(v[k, 0]) for name, v in channels.items()})
+        assert all(type(spread) is float for spread in one.values())
+        assert {name: several[name][k, 0] for name in one} == pytest.approx(one)
