@@ -23,7 +23,7 @@ from adaptive.journal import Journal, different_put_error
 from adaptive.objectives import SpectrumObjective
 from adaptive.options import check_keys
 from adaptive.protocol import MAX_SUGGESTIONS
-from adaptive.records import Observation, Suggestion
+from adaptive.records import Observation, Spectrum, Suggestion
 from adaptive.space import READBACK_TOLERANCE, Space, jitters
 from adaptive.strategies import STRATEGIES, make_strategy
 from adaptive.strategy import Strategy
@@ -639,6 +639,7 @@ class Campaign:
                 self._answer(observation.suggestion_id)
             self.last_warnings = warnings
             return not retry
+        self._check_learnable(observation.spectrum)
         scorer = self._spectrum_scorer()
         if observation.spectrum is None and scorer is not None:
             raise InvalidParameterError(
@@ -718,8 +719,7 @@ class Campaign:
 
     def _check_new(self, observation: Observation, known: bool) -> None:
         """Refuse a new put naming a suggestion never made, using a ``CAMPAIGN_METADATA``
-        key, or with a spectrum of more than ``MAX_CHANNELS``, or with missing channels
-        (NaN or inf counts) unless an analysis that takes them alone scores it."""
+        key, or with a spectrum of more than ``MAX_CHANNELS``."""
         if not (known or observation.suggestion_id is None):
             raise self._unknown_suggestion(observation.suggestion_id)
         taken = [key for key in CAMPAIGN_METADATA if key in observation.metadata]
@@ -735,8 +735,11 @@ class Campaign:
                 f"the spectrum has {spectrum.x.size} channels, more than the {MAX_CHANNELS} one "
                 "observation may carry; bin or crop it, or send it as several observations"
             )
-        analysis = self.analysis
-        takes_missing = analysis is not None and analysis.takes_missing_channels
+
+    def _check_learnable(self, spectrum: Spectrum | None) -> None:
+        """Refuse a spectrum with missing channels (NaN or inf counts) unless an analysis
+        that takes them alone scores it; a failed or late put keeps them (written as null)."""
+        takes_missing = self.analysis is not None and self.analysis.takes_missing_channels
         if spectrum is not None and not (takes_missing and self.objective is None):
             spectrum.refuse_missing()
 

@@ -323,12 +323,23 @@ def _call(client: Client, outage_s: float, method: str, **params) -> dict:
 def _send(client: Client, outage_s: float, request: Request) -> dict:
     """``client.send(request)`` retried while the server is unavailable, its journal busy or
     it cannot start a thread for the request, for up to ``outage_s`` (see ``_call``); the
-    error raised carries ``request``."""
-    deadline = time.monotonic() + outage_s
+    error raised carries ``request``. The first retry is logged as a warning, and the reply
+    that ends them."""
+    start = time.monotonic()
+    deadline, retrying = start + outage_s, False
     while True:
         try:
-            return client.send(request)
+            reply = client.send(request)
         except (ServerUnavailableError, JournalError, ServerStartError) as err:
+            if not retrying and time.monotonic() < deadline:
+                retrying = True
+                _LOG.warning(
+                    "%s %s: %s; retrying for up to %.0f s more (outage_s)",
+                    request.method,
+                    request.id,
+                    err,
+                    deadline - time.monotonic(),
+                )
             if time.monotonic() >= deadline:
                 if isinstance(err, ServerUnavailableError) and outage_s > 0:
                     err = ServerUnavailableError(
@@ -340,6 +351,15 @@ def _send(client: Client, outage_s: float, request: Request) -> dict:
                 raise err from None
             if not isinstance(err, ServerUnavailableError):  # answered at once: wait a little
                 time.sleep(JOURNAL_RETRY_S)
+            continue
+        if retrying:
+            _LOG.warning(
+                "%s %s: answered after %.1f s of retries",
+                request.method,
+                request.id,
+                time.monotonic() - start,
+            )
+        return reply
 
 
 def _suggest(client: Client, outage_s: float, campaign_id: str, n: int) -> dict:

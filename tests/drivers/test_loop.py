@@ -69,7 +69,7 @@ def grid_campaign(client: Client, simulator: KEdgeXAS, n_points: int = 5) -> str
 
 
 @pytest.mark.parametrize("slow", ["suggestions_get", "observation_put"])
-def test_a_slow_server_answers_the_retries_of_an_outage_from_its_cache(slow_server, slow):
+def test_a_slow_server_answers_the_retries_of_an_outage_from_its_cache(slow_server, slow, caplog):
     server = slow_server(slow, delay_s=0.6)
     simulator = KEdgeXAS(i0=None)
     with Client(server.endpoint, timeout_s=10) as setup:
@@ -84,6 +84,12 @@ def test_a_slow_server_answers_the_retries_of_an_outage_from_its_cache(slow_serv
         status = client.call("campaign_status", campaign_id=campaign)
     assert server.handled == (1 if slow == "suggestions_get" else 2)  # once per request
     assert status["n_observations"] == 2 and status["pending"] == []
+    # the driver froze for the outage without a word
+    logged = [r.getMessage() for r in caplog.records if r.name == "drivers.loop"]
+    retried = [line for line in logged if "retrying for up to" in line]
+    answered = [line for line in logged if "answered after" in line]
+    assert len(retried) == len(answered) >= 1, logged
+    assert all(line.startswith(slow) for line in retried + answered), logged
 
 
 def test_ctrl_c_while_waiting_for_suggestions_releases_the_batch_they_make(slow_server):

@@ -90,3 +90,23 @@ def test_readings_with_dead_channels_kept_unlearned_are_journaled_as_events(serv
         (event,) = journal.events("map", kind)
         y = event["payload"]["spectrum"]["y"]
         assert y[1000] is None and y[5] is not None, kind  # missing channels as null
+
+
+def test_a_campaign_that_refuses_dead_channels_keeps_failed_and_late_readings(server):
+    # a beam dump's reading with NaN counts was refused in a campaign without the elements
+    # analysis: the failed put was lost and the driver stopped
+    _, dead = spectra()
+    with Client(server.endpoint, timeout_s=60, retries=1) as client:
+        client.call("campaign_create", space=SPACE, strategy={"name": "random"}, campaign_id="c")
+        put = {"campaign_id": "c", "point": {"x": 0.2}, "spectrum": dead}
+        assert client.call("observation_put", failed="beam dump", **put)["accepted"]
+        assert client.call("campaign_status", campaign_id="c")["n_failed"] == 1
+        (suggestion,) = client.call("suggestions_get", campaign_id="c", n=1)["suggestions"]
+        client.call("campaign_stop", campaign_id="c")
+        with pytest.raises(RemoteError) as late:
+            client.call("observation_put", suggestion_id=suggestion["id"], value=1.0, **put)
+        assert late.value.type == "CampaignStoppedError"
+    journal = Journal(server.journal_path)
+    for kind in ("measurement_failed", "late_observation"):
+        (event,) = journal.events("c", kind)
+        assert event["payload"]["spectrum"]["y"][1000] is None, kind
