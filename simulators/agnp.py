@@ -61,7 +61,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 from scipy.optimize import least_squares
 
-from simulators.base import as_float_array, check_seed, is_finite_real, is_int
+from simulators.base import as_float_array, check_seed, is_finite_real, is_int, is_real
 
 #: (421,) wavelengths of every spectrum, nm: 380..800 in 1 nm steps.
 WAVELENGTHS = np.arange(380.0, 801.0, 1.0)
@@ -234,10 +234,12 @@ def _recipe_row(recipe: Recipe) -> np.ndarray:
                 f"recipe has unknown factor(s) {unknown} and missing factor(s) {missing}; "
                 f"give exactly {list(FACTORS)}"
             )
-        try:
-            row = [float(recipe[f]) for f in FACTORS]
-        except (TypeError, ValueError) as err:
-            raise ValueError(f"recipe values must be numbers, got {dict(recipe)!r}") from err
+        wrong = {f: recipe[f] for f in FACTORS if not is_real(recipe[f])}
+        if wrong:  # float() took "25" and True
+            raise ValueError(
+                f"recipe values must be real numbers; {wrong!r} are not: give each flow as a number"
+            )
+        row = [float(recipe[f]) for f in FACTORS]
     else:
         row = as_float_array(
             "recipe",

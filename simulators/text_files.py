@@ -346,14 +346,24 @@ def _channel_numbers(found: str, fix: str, calibrate: str) -> ValueError:
     return ValueError(f"{found}: channel numbers, not energies; {calibrate}, and {fix}")
 
 
+def is_channel_axis(energy: np.ndarray) -> bool:
+    """Whether the energy axis (m,) reads as detector channel numbers: 0, 1, ..., m - 1 or
+    1, 2, ..., m (at least 2 of them; to 1e-6, a fitted uniform axis's rounding)."""
+    if energy.size < 2 or not np.isfinite(energy[0]):
+        return False
+    first = round(float(energy[0]))
+    channels = first + np.arange(energy.size)
+    return first in (0, 1) and bool(np.allclose(energy, channels, rtol=0.0, atol=1e-6))
+
+
 def refuse_channel_axis(
     energy: np.ndarray, where: str, fix: str, calibrate: str = CALIBRATE_ENERGY
 ) -> None:
     """A ValueError (prefixed ``where``, saying ``calibrate`` and ``fix``) when the energy
     axis (m,) is detector channel numbers, uncalibrated: 0, 1, ..., m - 1 or 1, 2, ..., m
-    (scale 1, offset 0 or 1)."""
-    first = energy[0] if energy.size >= 2 else np.nan
-    if first in (0, 1) and np.array_equal(energy, first + np.arange(energy.size)):
+    (scale 1, offset 0 or 1: ``is_channel_axis``)."""
+    if is_channel_axis(energy):
+        first = round(float(energy[0]))
         raise _channel_numbers(
             f"{where}its energy axis is uncalibrated ({first:g}, {first + 1:g}, ..., "
             f"{energy[-1]:g} in steps of 1)",

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
+from simulators.base import is_int
 from simulators.text_files import (
     column_text,
     column_titles,
@@ -473,8 +474,12 @@ def read_xps(path: str | Path, block: str | int | None = None) -> XPSRegion:
 def _select(path: Path, regions: list[tuple[str, ...]], block: str | int | None) -> int:
     """Index of the region that ``block`` picks (see ``read_xps``) among ``regions``, each
     its name then, of a VAMAS block, its sample and block identifiers."""
-    if isinstance(block, int) and not isinstance(block, bool):
-        block = str(block)
+    if is_int(block):
+        block = str(int(block))
+    elif not (block is None or isinstance(block, str)):
+        raise ValueError(
+            f"block={block!r} must be a region's name (text) or its position, an integer from 1"
+        )
     names = [region[0] for region in regions]
     listing = ", ".join(f"[{k}] {name!r}" for k, name in enumerate(names, 1))
     if block is None:

@@ -54,6 +54,7 @@ import torch
 from adaptive.arrays import check_all_finite, check_bool, check_int, real_array
 from adaptive.errors import InvalidParameterError
 from simulators.lineshapes import pseudo_voigt_area, xps_peak
+from simulators.text_files import is_channel_axis
 from surrogates.peak_extraction import check_max_peaks, extract_peaks_batch, snap_centers
 from surrogates.peak_net import MAX_COUNT, PeakNetPredictor, check_spectra, estimate_background
 from surrogates.peak_refine import (
@@ -292,8 +293,9 @@ class PeakFitter:
         outside the window that the fit cannot place, each pair of peaks fitting one line
         (``_stacked``) or that may be one asymmetric line (``_one_line``), each peak that
         may be a spike (``_spike_channels``), each peak at the widest FWHM (``FWHM_BOUNDS``),
-        a survey (a window wider than ``SURVEY_EV``), a falling background (``_falling``)
-        and counts below zero fitted with Poisson weights."""
+        an axis of channel numbers (``is_channel_axis``), a survey (a window wider than
+        ``SURVEY_EV``), a falling background (``_falling``) and counts below zero fitted
+        with Poisson weights."""
         window = f"{e[0]:.2f}-{e[-1]:.2f} eV"
         edges = [
             f"a peak at {p.center:.2f} eV sits at the window's edge ({window}): it may be "
@@ -336,6 +338,14 @@ class PeakFitter:
                 "or read it as background"
             )
         survey = []
+        if is_channel_axis(e):
+            survey.append(
+                f"the binding energies are {e[0]:.0f}, {e[1]:.0f}, ..., {e[-1]:.0f} in steps "
+                "of 1, "
+                "as detector channel numbers are: if they are, calibrate the axis to binding "
+                "energy in eV and fit again (adaptive fit peaks and the peak_fit analysis "
+                "refuse such an axis)"
+            )
         if e[-1] - e[0] > SURVEY_EV:
             survey.append(
                 f"the window ({window}) is a survey, wider than {SURVEY_EV:g} eV: one "

@@ -205,7 +205,7 @@ def check_regions(regions: Any) -> dict[str, tuple[float, float]]:
         elif _CLASHING_NAME.fullmatch(name):
             problem = "its features would clash with area_ratio_i or area_fraction_<name>"
         elif not (
-            isinstance(window, list | tuple)
+            (isinstance(window, list | tuple) or getattr(window, "ndim", None) == 1)
             and len(window) == 2
             and all(map(is_finite_real, window))
         ):

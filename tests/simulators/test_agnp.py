@@ -128,6 +128,12 @@ def test_noise_free_measure_equals_truth():
         ({**RECIPE, "Qwater(%)": 1.0}, "unknown factor"),
         ({k: v for k, v in RECIPE.items() if k != "Qpva(%)"}, "missing factor"),
         ({**RECIPE, "Qtsc(%)": float("nan")}, "Qtsc.*finite"),
+        # float() took text and a bool: True was a 1 % flow
+        (
+            {**RECIPE, "Qpva(%)": "25", "Qseed(%)": True},
+            r"\{'Qpva\(%\)': '25', 'Qseed\(%\)': True\}",
+        ),
+        ({**RECIPE, "Qpva(%)": None}, "must be real numbers"),
         ({**RECIPE, "Qseed(%)": 25.0}, "Qseed.*outside"),
         ({**RECIPE, "Qtot(uL/min)": 100.0}, "Qtot.*outside"),
         ({**RECIPE, "QAgNO3(%)": 40.0, "Qpva(%)": 40.0, "Qtsc(%)": 20.0}, "sum to"),

@@ -103,6 +103,11 @@ def test_block_selection_by_substring_exact_name_and_errors(xps_dir):
         read_xps(path, block="Ni 2p")
     with pytest.raises(ValueError, match=r"holds 11 regions.*pass block"):
         read_xps(path)
+    # a loop's numpy position is a position; a float was "has no attribute 'strip'"
+    assert read_xps(path, block=np.int64(2)).name == read_xps(path, block=2).name
+    for wrong in (2.0, True, ["Cu2p"]):
+        with pytest.raises(ValueError, match=r"must be a region's name \(text\) or its position"):
+            read_xps(path, block=wrong)
 
 
 def test_synthetic_vamas_exact_name_binding_axis_and_layout(tmp_path):

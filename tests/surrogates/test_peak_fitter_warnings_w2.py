@@ -114,3 +114,16 @@ def test_a_surveys_left_out_line_is_the_highest_that_qualifies():
     (warning,) = [w for w in result.warnings if "the residual holds another" in w]
     (height,) = re.search(r"another near \S+ eV, (\S+) counts high", warning).groups()
     assert float(height) > 1e4
+
+
+@pytest.mark.parametrize("first", [0.0, 1.0])
+def test_an_axis_of_channel_numbers_is_named(first):
+    # PeakFitter fitted channel numbers as eV without a word, where the CLI refuses them
+    channel = first + np.arange(300.0)
+    counts = draw(200 + 3000 * xps_peak(channel, first + 120.0, 6.0, 0.3, 0.0), seed=0)
+    warned = [w for w in PeakFitter().fit(channel, counts).warnings if "channel numbers" in w]
+    assert len(warned) == 1 and warned[0].startswith(
+        f"the binding energies are {first:g}, {first + 1:g}, ..., {first + 299:g} in steps of 1"
+    )
+    calibrated = PeakFitter().fit(channel + 700.0, counts).warnings
+    assert not any("channel numbers" in w for w in calibrated)

@@ -166,6 +166,15 @@ def test_region_features_without_peaks_give_zero_area_and_no_fraction():
     assert features["area_main"] == 0.0 and math.isnan(features["area_fraction_main"])
 
 
+def test_regions_given_as_numpy_pairs_are_taken():
+    # "array([284., 286.]): it is not a [low, high] pair of finite binding energies"
+    pairs = {"main": np.array([284.0, 286.0]), "sat": (np.float64(288.0), np.int64(292))}
+    assert check_regions(pairs) == {"main": (284.0, 286.0), "sat": (288.0, 292.0)}
+    assert _result().features(pairs) == _result().features({"main": [284, 286], "sat": [288, 292]})
+    with pytest.raises(InvalidParameterError, match="not a \\[low, high\\] pair"):
+        check_regions({"main": np.array([[284.0, 286.0]])})
+
+
 @pytest.mark.parametrize(
     ("regions", "match"),
     [
