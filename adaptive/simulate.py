@@ -7,6 +7,7 @@ import time
 from collections.abc import Callable
 from contextlib import ExitStack
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 from tqdm import tqdm
@@ -480,7 +481,7 @@ def simulate_synthesis(
                 )
     finally:
         server.stop()
-    insights, figures = _synthesis_report(out, journal_path, campaign_id, target_x, target_y)
+    insights, figures, best = _synthesis_report(out, journal_path, campaign_id, target_x, target_y)
     last = insights["rounds"][-1]
     return {
         "campaign_id": campaign_id,
@@ -495,6 +496,8 @@ def simulate_synthesis(
         "stop_reason": run.stop_reason,
         "seconds": round(time.perf_counter() - started, 1),
         "best_loss": last["best_so_far"],
+        "best_recipe": best.point,
+        "goal_recipe": GOAL_RECIPE if target is None else None,
         "best_loss_by_round": [r["best_so_far"] for r in insights["rounds"]],
         "median_loss_by_round": [r["median"] for r in insights["rounds"]],
         **median_by_source(insights["rounds"][1:]),  # after the design
@@ -545,32 +548,55 @@ def median_by_source(rounds: list[dict]) -> dict:
     }
 
 
-def best_droplets(space: Space, best: np.ndarray, observations: list) -> np.ndarray:
-    """Spectra (r, w) of the droplets measured at the recipe ``best`` (d,), in unit coordinates.
+class BestRecipe(NamedTuple):
+    """The recipe of lowest loss, as measured.
 
-    Matched in unit coordinates: decoding ``best`` need not give back the measured floats.
+    Attributes:
+        point: ``{factor: value}`` as the driver put it.
+        loss: its loss, the median of its droplets' own losses.
+        droplets: spectra (r, w) of its droplets.
     """
+
+    point: dict
+    loss: float
+    droplets: np.ndarray
+
+
+def best_recipe(space: Space, x: np.ndarray, y: np.ndarray, observations: list) -> BestRecipe:
+    """The recipe of lowest loss among the strategy's recipes ``x`` (n, d), in unit
+    coordinates, of losses ``y`` (n,), with its droplets among ``observations``.
+
+    Matched in unit coordinates: decoding the unit row need not give back the measured floats.
+    """
+    best = int(np.argmin(y))
     with_spectra = [o for o in observations if o.spectrum is not None]
     units = space.to_unit([o.point for o in with_spectra])
-    at_best = np.isclose(units, best, rtol=0.0, atol=1e-9).all(axis=1)
-    return np.array([o.spectrum.y for o, hit in zip(with_spectra, at_best, strict=True) if hit])
+    at_best = np.isclose(units, x[best], rtol=0.0, atol=1e-9).all(axis=1)
+    hits = [o for o, hit in zip(with_spectra, at_best, strict=True) if hit]
+    return BestRecipe(hits[0].point, float(y[best]), np.array([o.spectrum.y for o in hits]))
 
 
-def _best_title(n_droplets: int, drawn: float, best: float) -> str:
-    """The best-spectrum figure's title: the loss of the spectrum drawn, the median of
-    ``n_droplets`` droplets, beside the recipe's loss ``best`` when they differ."""
+def _best_title(drawn: float, best: BestRecipe) -> str:
+    """The best-spectrum figure's title: the loss ``drawn`` of the spectrum drawn, the
+    median of the ``best`` recipe's droplets, beside the recipe's loss when they differ,
+    then the recipe."""
+    flows = ", ".join(f"{factor} {value:.4g}" for factor, value in best.point.items())
+    n_droplets = len(best.droplets)
     if n_droplets == 1:
-        return f"best recipe: loss {drawn:.3g}"
+        return f"best recipe: loss {drawn:.3g}\n{flows}"
     return (
         f"best recipe: median spectrum of its {n_droplets} droplets, loss {drawn:.3g}\n"
-        f"(the recipe's loss, {best:.3g}, is the median of the droplets' own losses)"
+        f"(the recipe's loss, {best.loss:.3g}, is the median of the droplets' own "
+        f"losses)\n{flows}"
     )
 
 
-def _synthesis_report(out, journal_path, campaign_id, target_x, target_y) -> tuple[dict, list]:
+def _synthesis_report(
+    out, journal_path, campaign_id, target_x, target_y
+) -> tuple[dict, list, BestRecipe]:
     """The campaign's ``campaign_insights`` (its SHAP rounds kept in the journal, as the
-    server keeps them) and figures, under a progress bar of the SHAP rounds, then one step
-    for the figures."""
+    server keeps them), figures and best recipe, under a progress bar of the
+    SHAP rounds, then one step for the figures."""
     with ExitStack() as closing:
         bar = None
 
@@ -590,25 +616,22 @@ def _synthesis_report(out, journal_path, campaign_id, target_x, target_y) -> tup
             insights = campaign_insights(campaign, cache=True, progress=show)
         finally:
             journal.close()
-        figures = _synthesis_figures(
-            out, campaign.strategy, observations, insights, target_x, target_y
-        )
+        space = campaign.strategy.space
+        best = best_recipe(space, *campaign.strategy.data(in_order=True)[:2], observations)
+        figures = _synthesis_figures(out, space, best, insights, target_x, target_y)
         bar.update()
-    return insights, figures
+    return insights, figures, best
 
 
-def _synthesis_figures(out, strategy, observations, insights, target_x, target_y) -> list:
-    """The figures of a synthesis campaign: its ``strategy``, ``observations`` and
-    ``insights``; the paths written."""
-    x, y, _ = strategy.data(in_order=True)
-    droplets = best_droplets(strategy.space, x[int(np.argmin(y))], observations)
-    spectrum = reduce_spectra(droplets)
+def _synthesis_figures(out, space, best, insights, target_x, target_y) -> list:
+    """The figures of a synthesis campaign in ``space``: its ``best`` recipe's spectrum
+    and its ``insights``; the paths written."""
+    spectrum = reduce_spectra(best.droplets)
     drawn = target_loss(WAVELENGTHS, spectrum, target_x, target_y)
     shap_rounds = [r for r in insights["rounds"] if r["shap_values"] is not None]
     final = shap_rounds[-1]
     n_total = sum(r["n_recipes"] for r in insights["rounds"])
     explained = f"{n_total} recipes, {len(final['shap_values'])} explained"
-    space = strategy.space
     choices = {n: space[n].choices for n in space if space[n].kind == "categorical"}
     return [
         plot_rounds(out / "loss_by_round.png", insights["rounds"]),
@@ -618,7 +641,7 @@ def _synthesis_figures(out, strategy, observations, insights, target_x, target_y
             spectrum,
             target_x,
             target_y,
-            title=_best_title(len(droplets), drawn, float(np.min(y))),
+            title=_best_title(drawn, best),
         ),
         plot_shap(
             final["shap_values"],

@@ -207,4 +207,7 @@ def test_the_best_spectrum_is_titled_with_its_own_loss(tmp_path, monkeypatch):
         f"best recipe: median spectrum of its 3 droplets, loss {loss}\n"
     )
     assert f"the recipe's loss, {summary['best_loss']:.3g}," in drawn["title"]
-    assert adaptive.simulate._best_title(1, 0.0123, 0.0123) == "best recipe: loss 0.0123"
+    flows = ", ".join(f"{k} {v:.4g}" for k, v in summary["best_recipe"].items())
+    assert drawn["title"].endswith(f"\n{flows}")
+    one = adaptive.simulate.BestRecipe({"a": 1.5}, 0.0123, np.ones((1, 3)))
+    assert adaptive.simulate._best_title(0.0123, one) == "best recipe: loss 0.0123\na 1.5"

@@ -14,7 +14,8 @@ from adaptive.errors import InvalidParameterError
 from adaptive.journal import Journal
 from adaptive.records import Observation, Spectrum
 from adaptive.simulate import (
-    best_droplets,
+    GOAL_RECIPE,
+    best_recipe,
     median_by_source,
     read_target,
     simulate_synthesis,
@@ -25,7 +26,7 @@ from adaptive.space import Space
 from simulators.agnp import MAX_DROPLETS
 
 
-def test_best_droplets_match_a_recipe_whose_decoding_changes_its_floats():
+def test_the_best_recipe_matches_a_recipe_whose_decoding_changes_its_floats():
     space = Space.from_dict(synthesis_space())
     points = space.from_unit(np.random.default_rng(0).uniform(size=(200, 5)))
     drifting = next(p for p in points if space.from_unit(space.to_unit([p]))[0] != p)
@@ -34,8 +35,9 @@ def test_best_droplets_match_a_recipe_whose_decoding_changes_its_floats():
         Observation(point=point, value=1.0, spectrum=Spectrum([1.0, 2.0], [level, level]))
         for point, level in ((drifting, 1.0), (other, 2.0), (drifting, 3.0))
     ]
-    droplets = best_droplets(space, space.to_unit([drifting])[0], observations)
-    np.testing.assert_array_equal(droplets, [[1.0, 1.0], [3.0, 3.0]])
+    best = best_recipe(space, space.to_unit([other, drifting]), np.array([0.5, 0.2]), observations)
+    assert best.point == drifting and best.loss == 0.2  # as measured, not as decoded
+    np.testing.assert_array_equal(best.droplets, [[1.0, 1.0], [3.0, 3.0]])
 
 
 def test_random_scan_follows_the_seed(tmp_path):
@@ -78,6 +80,13 @@ def test_batches_of_one_give_a_design_of_two_and_every_round_asked_for(tmp_path)
     summary = simulate_synthesis(tmp_path, batch=1, rounds=4, droplets=1, model="gp", seed=3)
     assert summary["recipes"] == 6  # a design of 2, then 4 rounds of 1
     assert len(summary["best_loss_by_round"]) == 5
+    # it gave the best loss and never the recipe: the one a chemist runs next
+    journal = Journal(summary["journal"])
+    measured = journal.observations(summary["campaign_id"])
+    journal.close()
+    best = min(measured, key=lambda o: o.value)
+    assert summary["best_recipe"] == best.point and best.value == summary["best_loss"]
+    assert summary["goal_recipe"] == GOAL_RECIPE
     # the summary says which run it is (runs of each --method / --model looked alike)
     settings = {k: summary[k] for k in ("method", "model", "batch", "rounds", "seed", "target")}
     assert settings == {
