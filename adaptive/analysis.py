@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from adaptive.errors import InvalidParameterError
-from adaptive.options import check_keys, check_options
+from adaptive.options import check_keys, check_options, did_you_mean
 from adaptive.records import Spectrum
 
 
@@ -420,8 +420,9 @@ class Analysis:
         names = self.step.feature_names()
         if self.value is not None and self.value not in names:
             raise InvalidParameterError(
-                f"the {config['name']} analysis gives no feature {self.value!r}; value names "
-                f"one of {sorted(names)}, or is null{_region_advice(self.step, self.value)}"
+                f"the {config['name']} analysis gives no feature {self.value!r}"
+                f"{did_you_mean(self.value, names)}; value names one of {sorted(names)}, or "
+                f"is null{_region_advice(self.step, self.value)}"
             )
 
     def __call__(self, spectrum: Spectrum) -> tuple[dict[str, Any], float | None]:

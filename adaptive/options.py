@@ -12,6 +12,19 @@ from typing import Any
 from adaptive.errors import InvalidParameterError
 
 
+def did_you_mean(word: Any, allowed: Collection[str]) -> str:
+    """``" (did you mean 'X'?)"`` naming the allowed name closest to ``word``, any case and
+    a zero read as the letter O (``p_fe`` and ``p_0`` for ``p_Fe`` and ``p_O``), or ``""``
+    when none is close."""
+
+    def folded(name: Any) -> str:
+        return str(name).lower().replace("0", "o")
+
+    names = {folded(name): name for name in allowed}
+    close = difflib.get_close_matches(folded(word), names, n=1)
+    return f" (did you mean {names[close[0]]!r}?)" if close else ""
+
+
 def check_keys(mapping: dict, allowed: Collection[str], what: str) -> None:
     """Refuse keys of ``mapping`` outside ``allowed``, naming the closest allowed key.
 
@@ -27,10 +40,9 @@ def check_keys(mapping: dict, allowed: Collection[str], what: str) -> None:
     unknown = sorted(set(mapping) - set(allowed), key=str)  # keys of mixed types sort too
     if not unknown:
         return
-    close = difflib.get_close_matches(str(unknown[0]), allowed, n=1)
-    hint = f" (did you mean {close[0]!r}?)" if close else ""
     raise InvalidParameterError(
-        f"unknown {what} fields {unknown}{hint}; its fields are {', '.join(allowed)}"
+        f"unknown {what} fields {unknown}{did_you_mean(unknown[0], allowed)}; its fields are "
+        f"{', '.join(allowed)}"
     )
 
 
@@ -72,9 +84,11 @@ def check_options(
         if name in given:
             problems.append(f"{name!r} is given separately, not among the {noun}s")
         elif name not in parameters:
-            close = [synonyms[name]] if name in synonyms else []
-            close = close or difflib.get_close_matches(str(name), parameters, n=1)
-            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            hint = (
+                f" (did you mean {synonyms[name]!r}?)"
+                if name in synonyms
+                else did_you_mean(name, parameters)
+            )
             problems.append(f"unknown {noun} {name!r}{hint}")
     problems += [
         f"{noun} {name!r} is required"

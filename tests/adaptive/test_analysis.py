@@ -137,6 +137,15 @@ def test_a_value_the_analysis_never_gives_is_rejected_before_journaling(tmp_path
     assert journal.campaign_ids() == []
 
 
+@pytest.mark.parametrize(("value", "meant"), [("p_0", "p_O"), ("p_fe", "p_Fe")])
+def test_a_misspelt_value_names_the_closest_feature(tmp_path, value, meant):
+    # every misspelt option and goal got a "did you mean"; a misspelt value, a list of 81
+    journal = Journal(tmp_path / "j.sqlite")
+    analysis = {"name": "elements", "value": value}
+    with pytest.raises(InvalidParameterError, match=rf"'{value}' \(did you mean '{meant}'\?\);"):
+        Campaign.create(journal, SPACE, {"name": "random"}, analysis=analysis)
+
+
 @pytest.mark.parametrize(
     "analysis",
     [
