@@ -197,15 +197,15 @@ def fill_gaps(counts: np.ndarray, energy: np.ndarray) -> np.ndarray:
     return counts
 
 
-def missing_channels(energy: np.ndarray, where: str = "") -> str:
-    """The sentence on channels at ``energy`` (k,) whose counts are NaN or infinite
-    (``where``: e.g. " in every pixel"), left out of the identification."""
+def missing_channels(energy: np.ndarray, total: int, where: str = "") -> str:
+    """The sentence on channels at ``energy`` (k,), of ``total``, whose counts are NaN or
+    infinite (``where``: e.g. " in every pixel"), left out of the identification."""
     listed = ", ".join(f"{e:g}" for e in energy[:GAPS_SHOWN])
     more = f" and {energy.size - GAPS_SHOWN} more" if energy.size > GAPS_SHOWN else ""
     return (
-        f"{energy.size} channel(s) at {listed}{more} eV are NaN or infinite{where} (dead "
-        "detector channels?) and were left out: interpolated across between finite ones, "
-        "dropped at the ends."
+        f"{energy.size} of the {total} channels, at {listed}{more} eV, are NaN or infinite"
+        f"{where} (dead detector channels?) and were left out: interpolated across between "
+        "finite ones, dropped at the ends."
     )
 
 

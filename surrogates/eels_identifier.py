@@ -500,7 +500,7 @@ def identify_spectrum(
         first, last = np.flatnonzero(finite)[[0, -1]]
         energy = energy[first : last + 1]
         counts = fill_gaps(counts[None, first : last + 1], energy)[0]
-        missing = [missing_channels(spectrum.energy[~finite])]
+        missing = [missing_channels(spectrum.energy[~finite], finite.size)]
     try:
         x, window = to_channels(energy, counts, source=spectrum.source, kev_fix=kev_fix)
     except ValueError as err:  # simulators raise builtins only (they import nothing of ours)

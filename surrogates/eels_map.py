@@ -199,7 +199,7 @@ def _pixel_warnings(
     and on the pixels not identified, of ``pixels``."""
     warnings = []
     if not measured.all():
-        warnings.append(missing_channels(energy[~measured], " in every pixel"))
+        warnings.append(missing_channels(energy[~measured], energy.size, " in every pixel"))
     left = pixels - unidentified - no_signal
     if unidentified:
         warnings.append(

@@ -450,7 +450,8 @@ def test_a_spectrum_with_missing_channels_is_identified_on_its_finite_ones(tmp_p
     result, reference = identify_spectrum(holed), identify_spectrum(clean)
     assert result["present"] == reference["present"] == ["O", "Mn"]
     listed = ", ".join(f"{e:g}" for e in clean.energy[[0, 199, 200]])
-    assert f"3 channel(s) at {listed} eV are NaN or infinite (dead detector" in " ".join(
+    n = clean.energy.size
+    assert f"3 of the {n} channels, at {listed} eV, are NaN or infinite (dead detector" in " ".join(
         result["warnings"]
     )
     assert not any("no points from" in w for w in result["warnings"])  # two channels: no gap

@@ -127,9 +127,9 @@ def test_channels_dead_in_every_pixel_are_left_out_with_a_warning(
     np.testing.assert_allclose(result.probabilities, expected, atol=1e-5)
     listed = f"{energy[0]:g}, {energy[7]:g}, {energy[9]:g}"
     assert result.warnings == [
-        f"3 channel(s) at {listed} eV are NaN or infinite in every pixel (dead detector "
-        "channels?) and were left out: interpolated across between finite ones, dropped at "
-        "the ends."
+        f"3 of the {energy.size} channels, at {listed} eV, are NaN or infinite in every "
+        "pixel (dead detector channels?) and were left out: interpolated across between "
+        "finite ones, dropped at the ends."
     ]
 
 
@@ -141,7 +141,7 @@ def test_a_run_of_channels_dead_in_every_pixel_is_warned_of_as_a_gap(small_cube,
     dead[..., 20:60] = np.nan
     warnings = identify_cube(dead, energy, untrained).warnings
     assert any(f"no points from {energy[19]:g} to {energy[60]:g} eV" in w for w in warnings)
-    assert any("40 channel(s) at" in w for w in warnings)
+    assert any(f"40 of the {energy.size} channels, at" in w for w in warnings)
 
 
 def test_pixels_without_finite_channels_are_counted_and_left_out_of_the_fractions(

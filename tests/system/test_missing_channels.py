@@ -47,7 +47,7 @@ def test_an_elements_campaign_identifies_a_spectrum_with_a_dead_channel(server):
         assert reply["accepted"] and reply["n_observations"] == 1
         features = reply["features"]
         assert features["present"][:2] in (["Mn", "O"], ["O", "Mn"]), features["present"]
-        assert any("560 eV are NaN" in w for w in features["warnings"]), features["warnings"]
+        assert any("560 eV, are NaN" in w for w in features["warnings"]), features["warnings"]
         full = client.call("observation_put", campaign_id="map", point={"x": 0.3}, spectrum=whole)
         assert full["value"] == pytest.approx(reply["value"], abs=0.05)
         # a retry of the same put is the same put, NaN and all
