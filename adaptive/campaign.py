@@ -240,6 +240,7 @@ class Campaign:
         self.requested: dict[str, list[Suggestion]] = {}  # request -> the batch it made
         self.pending_ttl_s: float | None = config.get("pending_ttl_s")
         self._suggested_at: dict[str, float] = {}  # pending id -> time.time() of suggesting
+        self.released: set[str] = set()  # ids given up by ``release``
         self.n_observations = 0
         self.failed_points: list[dict] = []  # of FAILED_EVENT puts, in order; see ``suggest``
         self.analysis_failed_points: list[dict] = []  # of analysis_failed events, likewise
@@ -369,6 +370,8 @@ class Campaign:
         elif kind in (FAILED_EVENT, "late_observation", "release"):
             if kind == FAILED_EVENT:
                 self.failed_points.append(payload["point"])
+            if kind == "release":
+                self.released.update(payload["ids"])
             for suggestion_id in (
                 payload["ids"] if kind == "release" else [payload["suggestion_id"]]
             ):
@@ -516,10 +519,13 @@ class Campaign:
         return stale
 
     def release(self, suggestion_ids: Any, reason: str = "released by request") -> list[str]:
-        """Give up pending suggestions that will not be measured; return the ids released.
+        """Give up pending suggestions that will not be measured; return the ids, each now
+        released.
 
         The strategy no longer treats their points as taken, so it may suggest them again.
-        A later observation that names a released suggestion is still accepted.
+        A later observation that names a released suggestion is still accepted. An id
+        released before is taken as released and not journaled again: a release resent
+        after a server restart (whose reply cache it lost) gets the same reply.
         """
         if (
             not isinstance(suggestion_ids, list)
@@ -529,18 +535,21 @@ class Campaign:
             raise InvalidParameterError(
                 f"ids must be a non-empty list of suggestion id strings, got {suggestion_ids!r}"
             )
-        unknown = sorted(set(suggestion_ids) - set(self.pending))
+        unknown = sorted(set(suggestion_ids) - set(self.pending) - self.released)
         if unknown:
             raise InvalidParameterError(
                 f"suggestion(s) {unknown} are not pending in campaign {self.id} (measured, "
-                f"released or never made); pending: {sorted(self.pending)}"
+                f"failed or never made); pending: {sorted(self.pending)}"
             )
-        released = list(dict.fromkeys(suggestion_ids))
-        self.journal.append_event(self.id, "release", {"ids": released, "reason": reason})
-        for suggestion_id in released:
+        asked = list(dict.fromkeys(suggestion_ids))
+        releasing = [i for i in asked if i in self.pending]
+        if releasing:
+            self.journal.append_event(self.id, "release", {"ids": releasing, "reason": reason})
+        for suggestion_id in releasing:
             del self.pending[suggestion_id]
             del self._suggested_at[suggestion_id]
-        return released
+        self.released.update(releasing)
+        return asked
 
     def observe(
         self, observation: Observation, client_id: str | None = None, sequence: int | None = None

@@ -401,6 +401,9 @@ def test_released_suggestions_are_no_longer_pending_and_their_points_come_back(j
     assert campaign.suggest(1)[0].point == first.point
     resumed = Campaign.resume(Journal(tmp_path / "journal.sqlite"), "c1")
     assert first.id not in resumed.pending and second.id in resumed.pending
+    # released again (a resend after a restart): taken as released, journaled once
+    assert resumed.release([first.id]) == [first.id] and second.id in resumed.pending
+    assert len(journal.events("c1", "release")) == 1
     # a late reading of a released suggestion is still accepted
     assert answer(resumed, first) is True
 

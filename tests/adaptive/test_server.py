@@ -450,9 +450,18 @@ def test_pending_suggestions_can_be_listed_and_released(server, client, campaign
     try:
         with Client(again.endpoint, timeout_s=10) as other:
             pending = other.call("suggestions_pending", campaign_id=campaign)["suggestions"]
+            # the release resent after the restart (its reply lost with the old server's
+            # cache) was refused as "not pending"; it gets the reply it would have got
+            resent = other.call("suggestions_release", campaign_id=campaign, ids=[made[1]["id"]])
     finally:
         again.stop()
     assert [s["id"] for s in pending] == [made[2]["id"]]
+    assert resent == reply
+    journal = Journal(server.journal_path)
+    try:
+        assert len(journal.events(campaign, "release")) == 1  # journaled once
+    finally:
+        journal.close()
 
 
 def test_a_dealer_request_without_the_delimiter_frame_gets_a_protocol_error(server, client):
