@@ -959,7 +959,9 @@ class BatchBO:
     def _goal_reason(self) -> str | None:
         """The study's stopping rules: objective past ``target_value``, or the best and the
         median objective per round both moving less than ``stable_tolerance`` (a fraction of
-        the objective's range so far) over the last ``stable_rounds`` complete rounds."""
+        the objective's range so far) over the last ``stable_rounds`` complete rounds, once
+        the objective has a range: every value equal is no signal found yet (a map whose
+        element no point has hit), not a stable one."""
         _, y, _ = self.data(in_order=True)
         if len(y) == 0:
             return None
@@ -974,7 +976,7 @@ class BatchBO:
                     f"the spectrum network trained on earlier rounds predicts the newest "
                     f"batch with R^2 {accuracy:.3f} >= {self.net_accuracy:g}"
                 )
-        if not self.stable_rounds:
+        if not self.stable_rounds or np.ptp(y) == 0:
             return None
         ends, complete = self._round_ends()
         ends = ends if complete else ends[:-1]
@@ -983,7 +985,7 @@ class BatchBO:
         pick = np.min if self.minimize else np.max
         bests = [pick(y[:e]) for e in ends]
         medians = [np.median(y[a:b]) for a, b in zip([0, *ends[:-1]], ends, strict=True)]
-        scale = float(np.ptp(y)) or 1.0
+        scale = float(np.ptp(y))
         window = slice(-self.stable_rounds - 1, None)
         moves = max(np.ptp(bests[window]), np.ptp(medians[window])) / scale
         if moves < self.stable_tolerance:

@@ -114,3 +114,20 @@ def test_round_variances_are_those_of_each_round_alone():
         else:
             assert variance.tolist() == expected.tolist()
     assert variances[0] is not None and variances[1] is None and variances[2] is not None
+
+
+def test_stable_rounds_wait_for_a_signal():
+    # a map whose element no point had hit stopped "stable" on 12 equal values
+    strategy = BatchBO(
+        SPACE, q=2, n_initial=2, stable_rounds=1, stable_tolerance=0.05, n_candidates=64, seed=0
+    )
+    for b in range(4):
+        batch = strategy.suggest(2)
+        values = [5.52e-10, 5.52e-10] if b < 3 else [5.52e-10, 0.4]
+        strategy.observe(
+            [
+                Observation(dict(s.point), value=v, suggestion_id=s.id, time=10 * b + k)
+                for k, (s, v) in enumerate(zip(batch, values, strict=True))
+            ]
+        )
+        assert strategy.stop_reason() is None, b  # the last round moved: not stable
