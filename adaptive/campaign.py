@@ -188,6 +188,19 @@ STARTING_POINTS = {
 }
 
 
+def _check_stop_rules(strategy: Strategy, goals: Goals) -> None:
+    """Refuse stopping options set on the strategy (its ``stop_options``, if any) with the
+    goal ``stop_on_convergence`` false, which would ignore them without a word."""
+    rules = getattr(strategy, "stop_options", dict)()
+    if rules and not goals.stop_on_convergence:
+        named = ", ".join(f"{name}={value!r}" for name, value in rules.items())
+        raise InvalidParameterError(
+            f"goals stop_on_convergence=false turns off {strategy.name}'s stopping rules, so "
+            f"{named} would never stop the campaign; drop {', '.join(rules)}, or "
+            "stop_on_convergence"
+        )
+
+
 def _check_starting_points(strategy: Strategy, goals: Goals) -> None:
     """Refuse a strategy of ``STARTING_POINTS`` whose starting points leave its
     ``max_observations`` goal too few observations past them: an energy_scan measures its
@@ -328,6 +341,7 @@ class Campaign:
         campaign = cls(campaign_id, config, journal)  # validates the strategy before journaling
         _check_new_space(campaign.space, campaign.strategy)
         _check_starting_points(campaign.strategy, campaign.goals)
+        _check_stop_rules(campaign.strategy, campaign.goals)
         check_new = getattr(campaign.strategy, "check_new", None)  # see ``Strategy``
         if check_new is not None:
             check_new()

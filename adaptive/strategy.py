@@ -31,7 +31,9 @@ class Strategy(Protocol):
     reading was likely a beam loss) may suggest them again. A strategy with a
     ``check_new()`` method has it called when a new campaign is created, before anything is
     journaled, to refuse settings it cannot serve (raising ``InvalidParameterError``); a
-    journal holding such a campaign still resumes.
+    journal holding such a campaign still resumes. A strategy with a ``stop_options()``
+    method names the stopping options set on it (``{name: value}``), which a new campaign
+    with the goal ``stop_on_convergence`` false refuses (it would ignore them).
     """
 
     name: ClassVar[str]

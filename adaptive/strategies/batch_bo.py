@@ -911,6 +911,13 @@ class BatchBO:
         counts = np.unique(rounds, return_counts=True)[1]
         return np.cumsum(counts).tolist(), complete
 
+    def stop_options(self) -> dict[str, Any]:
+        """The stopping rules set, ``{name: value}`` of ``target_value``, ``stable_rounds``
+        and ``net_accuracy`` when not None: a campaign runs them with its goal
+        ``stop_on_convergence`` only."""
+        rules = {n: getattr(self, n) for n in ("target_value", "stable_rounds", "net_accuracy")}
+        return {name: value for name, value in rules.items() if value is not None}
+
     def stop_reason(self) -> str | None:
         """The study's stopping rules (see ``_goal_reason``), else every recipe measured:
         all of the pool, or all feasible recipes of a space without continuous dimensions

@@ -345,6 +345,22 @@ def test_bool_and_non_bool_goals_rejected(journal, goals):
         Campaign.create(journal, SPACE, GRID, goals=goals, campaign_id="c1")
 
 
+def test_stopping_options_without_stop_on_convergence_are_refused(journal):
+    # the options were accepted and ignored: target_value 0.9 ran to max_observations
+    study = {"name": "batch_bo", "options": {"q": 4, "target_value": 0.9, "stable_rounds": 2}}
+    off = {"max_observations": 48, "stop_on_convergence": False}
+    with pytest.raises(
+        InvalidParameterError,
+        match=r"^goals stop_on_convergence=false turns off batch_bo's stopping rules, so "
+        r"target_value=0.9, stable_rounds=2 would never stop the campaign; drop target_value, "
+        r"stable_rounds, or stop_on_convergence$",
+    ):
+        Campaign.create(journal, SPACE, study, goals=off, campaign_id="c1")
+    assert journal.campaign_ids() == []
+    Campaign.create(journal, SPACE, {"name": "batch_bo", "options": {"q": 4}}, goals=off)
+    Campaign.create(journal, SPACE, study, goals={"max_observations": 48})
+
+
 def test_resumed_energy_scan_continues_exactly_as_an_uninterrupted_one(tmp_path):
     def step(campaign):
         (suggestion,) = campaign.suggest(1)
