@@ -179,8 +179,8 @@ def train_eels_net(
         out_path: weights file; ``TRAINED_WEIGHTS`` (``runs/eels_<arch>.pt``) when None; to
             replace a committed network, ``surrogates.eels_net.WEIGHTS_DIR/eels_<arch>.pt``.
         device: torch device for training, ``"cpu"``, ``"cuda"`` or ``"cuda:N"``.
-        progress: show tqdm progress bars: of simulating the training spectra, then
-            of training.
+        progress: show tqdm progress bars: of simulating the training spectra, of
+            training, then of calibrating the thresholds and scoring.
         n_val: validation spectra (>= 100).
         lr: peak learning rate of the one-cycle cosine schedule.
         augment: simulator settings of the training spectra only, replacing those of
@@ -287,13 +287,19 @@ def train_eels_net(
                 )
 
     net = net.cpu().eval()
-    validation = simulate_eels(n_val, VALIDATION_SEED)
-    p = EELSIdentifier([net]).probabilities(validation.spectra, validation.window)
-    thresholds = calibrate_thresholds(p, validation.labels)
-    check_finite_training(lr, checkpoint_dir, net, history, thresholds, p)
-    scored = simulate_eels(min(n_val, SCORE_SPECTRA), SCORE_SEED)
-    p_scored = EELSIdentifier([net]).probabilities(scored.spectra, scored.window)
-    metrics = score_identification(p_scored > thresholds, scored.labels)
+    # after the training bar, a minute or more under load: one step each
+    with tqdm(total=4, desc="thresholds and scores", unit="step", disable=not progress) as bar:
+        validation = simulate_eels(n_val, VALIDATION_SEED)
+        bar.update()
+        p = EELSIdentifier([net]).probabilities(validation.spectra, validation.window)
+        thresholds = calibrate_thresholds(p, validation.labels)
+        check_finite_training(lr, checkpoint_dir, net, history, thresholds, p)
+        bar.update()
+        scored = simulate_eels(min(n_val, SCORE_SPECTRA), SCORE_SEED)
+        bar.update()
+        p_scored = EELSIdentifier([net]).probabilities(scored.spectra, scored.window)
+        metrics = score_identification(p_scored > thresholds, scored.labels)
+        bar.update()
     metrics["scored_spectra"] = len(scored.labels)
     metrics["train_seconds"] = seconds
     out_path.parent.mkdir(parents=True, exist_ok=True)
