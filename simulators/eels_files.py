@@ -61,7 +61,7 @@ COUNTS_TITLES = frozenset({"counts", "count", "cts", "intensity", "i", "signal"}
 #: ``kinetic_energy``, ``B.E.``, ``BE``, ``KE`` (a text file's title line, a put's
 #: ``x_units``); not "be" as a word ("to be"), nor ``BE-2`` in a sample's name.
 XPS_ENERGY = re.compile(
-    r"(?i:(?:binding|kinetic)[\s_-]*energ|\b[bk]\.e\.)|(?<![A-Za-z0-9.-])[BK]E(?![A-Za-z0-9.-])"
+    r"(?i:(?:binding|kinetic)[\s_-]*energ\w*|\b[bk]\.e\.)|(?<![A-Za-z0-9.-])[BK]E(?![A-Za-z0-9.-])"
 )
 #: An XPS core level: an element symbol, then the shell and subshell, joined or spaced
 #: (``Co2p``, ``O1s``, ``Fe2p3/2``, ``C 1s``, ``Co2p_Co_metal``); not a formula (``Mn2P``,

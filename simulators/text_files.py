@@ -93,6 +93,9 @@ CHANNEL_TITLE = re.compile(r"(?:channel|chan|ch|pixel|px|index|idx)(?:[\s_-]*(?:
 #: What ``refuse_channel_axis`` says to do first by default (the EELS identifier's words).
 CALIBRATE_ENERGY = "calibrate the energy axis (eV) before identifying"
 #: A label before the titles of a header line: SPEC's "L" (of "#L"), "%", "Columns:".
+#: Two-word titles that space-separated titles keep whole: ``Binding Energy (eV)`` over
+#: two columns is the first column's title, not two titles.
+_TWO_WORD_TITLE = re.compile(r"\b(?:binding|kinetic|photon)\s+energy\b|\benergy\s+loss\b", re.I)
 _LABEL = re.compile(r"(?:L\s|%|[^\s,;:]+:)\s*")
 #: The start of SPEC's column titles line: ``#L``.
 _SPEC_TITLES = re.compile(r"#L\s")
@@ -191,7 +194,9 @@ def header_columns(line: str) -> list[tuple[str, str | None]]:
 
     Titles are separated by commas or semicolons, else by (runs of) tabs (``Energy Loss (eV)``
     is one title), else by spaces, where a unit in brackets or after a slash may stand
-    apart (``E (keV)``, ``E / keV``), and so may a bare unit (``Energy eV``, ``ENERGY_UNIT``).
+    apart (``E (keV)``, ``E / keV``), and so may a bare unit (``Energy eV``, ``ENERGY_UNIT``),
+    and a binding, kinetic or photon energy or an energy loss is one title
+    (``_TWO_WORD_TITLE``).
     ``mu(E)`` gives ``("mu", "E")``, a plain ``energy`` no unit. An empty title (the index
     column of ``,energy_eV,mu``) gives ``("", None)``; ``aligned_columns`` lines the
     titles up with the data. Quotes around a title are dropped (``"E (keV)","mu"``).
@@ -203,7 +208,8 @@ def header_columns(line: str) -> list[tuple[str, str | None]]:
     else:
         fields: list[list[str]] = []  # the fields of each title
         depth = 0  # of the brackets open in the last title
-        for field in line.split():
+        joined = _TWO_WORD_TITLE.sub(lambda m: "\0".join(m[0].split()), line)
+        for field in joined.split():
             if fields and (field[0] in "([/" or depth > 0 or fields[-1][-1].endswith("/")):
                 fields[-1].append(field)
             elif fields and ENERGY_UNIT.fullmatch(field):
@@ -212,7 +218,7 @@ def header_columns(line: str) -> list[tuple[str, str | None]]:
                 fields.append([field])
                 depth = 0
             depth += sum(map(field.count, "([")) - sum(map(field.count, ")]"))
-        titles = ["".join(title) for title in fields]
+        titles = ["".join(title).replace("\0", " ") for title in fields]
     columns = []
     for title in titles:
         if len(title) > 1 and title[0] == title[-1] and title[0] in "\"'":

@@ -17,6 +17,7 @@ from simulators.text_files import (
     column_titles,
     ev_per,
     existing_file,
+    header_columns,
     read_text,
     reads_as_float,
     refuse_channel_title,
@@ -354,7 +355,8 @@ def _text_columns(
     """The 0-based (binding energy, counts) columns of a text export whose first data row
     has ``width`` fields, the energy unit and the header line of the titles (None without
     titles), from the column titles among ``header``
-    (``text_files.column_titles``): columns 1 and 2 without titles; of two columns, the
+    (``text_files.column_titles``): columns 1 and 2 without titles (a header line of one
+    energy title alone, ``Binding Energy (keV)``, titles column 1); of two columns, the
     one not titled is the other. A ValueError when the titles do not tell, or when
     ``kinetic``, the header line (``line N '...'``) that names a kinetic-energy axis, is
     given and no binding-energy title names a column (CasaXPS's ``K.E.  B.E.  Counts``
@@ -376,7 +378,14 @@ def _text_columns(
             "binding-energy column ('B.E.' or 'Binding Energy')"
         )
     if line is None:
-        return (0, 1), None, None
+        # one title alone, 'Binding Energy (keV)' as the refusals advise: column 1's
+        titled = [
+            (line, titles[0][1])
+            for line in header
+            if len(titles := header_columns(line.strip().lstrip("#"))) == 1
+            and titles[0][0] in _ENERGY_TITLES
+        ]
+        return ((0, 1), *titled[-1][::-1]) if titled else ((0, 1), None, None)
     if energy is None:
         energy = next((k for k, name in enumerate(names) if name in _ENERGY_TITLES), None)
     counts = next((k for k, name in enumerate(names) if name in _COUNTS_TITLES), None)

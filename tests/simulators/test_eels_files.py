@@ -633,6 +633,14 @@ def test_text_columns_are_chosen_by_their_titles(tmp_path, header, row):
     np.testing.assert_allclose(spectrum.counts, 100 + 3 * np.arange(40))
 
 
+def test_an_energy_loss_title_of_two_words_titles_one_column(tmp_path):
+    # space-separated, it was two titles: four over three columns, refused
+    text = "Channel Energy Loss (eV) Counts\n0 500 9\n1 501 8\n2 502 7\n"
+    spectrum = read_eels(write(tmp_path, "titled.txt", text))
+    np.testing.assert_allclose(spectrum.energy, [500, 501, 502])
+    np.testing.assert_allclose(spectrum.counts, [9, 8, 7])
+
+
 def test_untitled_text_still_reads_the_first_two_columns(tmp_path):
     spectrum = read_eels(write(tmp_path, "three.txt", "500 1 9\n501 2 9\n"))
     np.testing.assert_allclose(spectrum.energy, [500, 501])
@@ -644,7 +652,7 @@ def test_untitled_text_still_reads_the_first_two_columns(tmp_path):
     [
         ("Channel,Loss_index,Counts", r"titles \['channel', 'loss_index', 'counts'\] name no "
          r"energy column; title it 'Energy \(eV\)'"),
-        ("Channel Energy Loss (eV) Counts", "gives 4 column titles but the data rows have 3"),
+        ("Channel Energy Loss (eV) Counts Background", "gives 4 column titles but the data rows"),
         ("Time,Energy (eV)", r"energy is the last column \(2\).*title the counts column"),
     ],
 )  # fmt: skip
@@ -716,7 +724,7 @@ def test_a_commented_title_line_picks_the_columns_and_unit(tmp_path, header, row
         ("# intensity vs energy loss\n", "{e} {c}\n"),
         ("# Energy scan\n", "{e} {c}\n"),
         ("# Counts in eV\n", "{e} {c}\n"),
-        ("# Channel Energy Loss (eV) Counts\n", "{e} {c} 9\n"),  # 4 titles: passed over
+        ("# Channel Energy Loss (eV) Counts Background\n", "{e} {c} 9\n"),  # 4: passed over
     ],
 )
 def test_a_free_text_comment_is_not_taken_for_the_column_titles(tmp_path, comment, row):

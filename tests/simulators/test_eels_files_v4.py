@@ -24,8 +24,8 @@ ROWS = "".join(f"{840 - 0.1 * i:.1f}\t{20000 + 30 * i}\n" for i in range(50))
         ("Fe2p3/2 Fe2O3 film", "Fe2p", "Fe2O3 film to be checked"),
         ("C 1s graphite", "C 1s", "# C 1s graphite"),  # a comment stays free text
         ("Mn2p_MnO2", "Mn2p", "Mn2P thin film"),  # a formula: capital P
-        ("Binding Energy (eV)\tCounts", "Binding Energ", "Delta E (eV)\tCounts"),
-        ("Kinetic energy (eV) counts", "Kinetic energ", "Energy loss (eV) counts"),
+        ("Binding Energy (eV)\tCounts", "Binding Energy", "Delta E (eV)\tCounts"),
+        ("Kinetic energy (eV) counts", "Kinetic energy", "Energy loss (eV) counts"),
         ("BE (eV)\tCounts", "BE", "BE-2 sample A"),
         ("C 1s", "C 1s", "Graphite C K edge (C 1s to pi*)"),  # an edge named too: EELS
         ("Ti2p TiO2", "Ti2p", "TiO2 anatase Ti L3 (Ti 2p -> 3d) and O K"),

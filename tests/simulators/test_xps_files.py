@@ -383,7 +383,7 @@ def test_binding_energy_and_counts_are_the_columns_titled_so(tmp_path, text):
     ("header", "match"),
     [
         ("Index\tSignal\tCounts\n", "does not tell which columns are the binding energy"),
-        ("Binding Energy (eV) Counts Background\n", "gives 4 column titles but the data rows"),
+        ("Binding Energy (eV) Counts Background Envelope\n", "gives 4 column titles but the"),
         ("Binding Energy (nm)\tCounts\tBackground\n", "column 1: energy units 'nm' are not eV"),
     ],
 )
@@ -391,6 +391,19 @@ def test_titles_that_do_not_tell_the_columns_are_refused(tmp_path, header, match
     path = write(tmp_path, "x.txt", header + "0\t286.0\t12\n1\t285.5\t10\n2\t285.0\t11\n")
     with pytest.raises(ValueError, match=match):
         read_xps(path)
+
+
+@pytest.mark.parametrize(
+    ("title", "scale"),
+    [("Binding Energy (eV)", 1), ("Binding Energy", 1), ("Binding Energy (keV)", 1000)],
+)
+def test_one_binding_energy_title_alone_titles_the_first_column(tmp_path, title, scale):
+    # the refusals' own advice, "title the column 'Binding Energy (eV)'", read as two
+    # titles over the two columns: the counts became the energy, refused as swapped
+    rows = "".join(f"{e / scale:g}\t{c}\n" for e, c in ((286.0, 12), (285.5, 10), (285.0, 11)))
+    region = read_xps(write(tmp_path, "x.txt", f"{title}\n{rows}"))
+    np.testing.assert_allclose(region.binding_energy, [285.0, 285.5, 286.0])
+    np.testing.assert_array_equal(region.counts, [11, 10, 12])
 
 
 def test_a_region_name_naming_one_column_is_no_header(tmp_path):
