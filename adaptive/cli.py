@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import importlib
 import importlib.util
 import json
@@ -405,9 +406,8 @@ def cmd_fit_peaks(args) -> int:
     try:
         result = fitter.fit(energy, counts)
     except InvalidParameterError as err:  # the fitter's message names no file nor option
-        cut = str(err).replace("cut the gap(s) away", "cut the gap(s) away with --range")
-        cut = cut.replace("fit a narrower window", "fit a narrower window with --range LOW:HIGH")
-        raise InvalidParameterError(f"{where}: {cut}") from None
+        raise InvalidParameterError(f"{where}: {_as_fit_flags(str(err))}") from None
+    result = dataclasses.replace(result, warnings=tuple(map(_as_fit_flags, result.warnings)))
     named = (args.block or "", (args.range or "").replace(":", "to"))  # 925:948 -> 925to948
     parts = [re.sub(r"[^A-Za-z0-9.-]+", "_", part).strip("._") for part in named]
     default = ".".join([Path(args.file).stem, *filter(None, parts), "fit.png"])
@@ -424,6 +424,18 @@ def cmd_fit_peaks(args) -> int:
         "the fit was printed but its figure",
         args,
     )
+
+
+def _as_fit_flags(message: str) -> str:
+    """The peak fitter's ``message`` (an error or a warning) naming its options as ``adaptive
+    fit peaks`` flags: ``asymmetry on`` -> ``--asymmetry``, ``poisson_weights off`` ->
+    ``--no-poisson-weights``, a narrower window or the gaps cut away with ``--range``."""
+    message = message.replace("cut the gap(s) away", "cut the gap(s) away with --range")
+    message = re.sub(
+        r"fit (a narrower window|narrower windows)", r"fit \1 with --range LOW:HIGH", message
+    )
+    message = message.replace("fit with asymmetry on", "fit with --asymmetry")
+    return message.replace("fit with poisson_weights off", "fit with --no-poisson-weights")
 
 
 #: A point this close (eV) to a ``--range`` end is inside it: a VAMAS axis converted from

@@ -331,9 +331,10 @@ class PeakFitter:
                 else f"peaks at {_listed(at_widest)} eV have"
             )
             widest.append(
-                f"{subject} the widest FWHM the fitter takes ({FWHM_BOUNDS[1]:g} eV, so no FWHM "
-                "error): wider than a core line or a satellite, such a peak may fit background "
-                "the fitted one misses (an Auger or loss feature, a step) or several lines at "
+                f"{subject} the widest FWHM the fitter takes ({FWHM_BOUNDS[1]:g} eV: held at "
+                "the bound, its FWHM and any FWHM error are the bound's, not a line's): wider "
+                "than a core line or a satellite, such a peak may fit background the fitted one "
+                "misses (an Auger or loss feature, a step) or several lines at "
                 "once, and its area is not a line's; fit a narrower window around the lines, "
                 "or read it as background"
             )
@@ -830,9 +831,18 @@ def _fit_in_worker(spectrum: tuple) -> PeakFitResult:
 
 def _check_as_given(binding_energy, counts) -> None:
     """Nothing, or an error naming the caller's indices (before ``_ascending`` reverses a
-    row) and how to mend it: a NaN or inf; of two arrays of one spectrum (m,) or of
-    several (n, m), shapes that differ, or an axis that neither ascends nor descends
-    throughout. Other shapes are left to ``check_spectra``."""
+    row) and how to mend it: lists of spectra of different lengths, a NaN or inf; of two
+    arrays of one spectrum (m,) or of several (n, m), shapes that differ, or an axis that
+    neither ascends nor descends throughout. Other shapes are left to ``check_spectra``."""
+    for name, given in (("binding_energy", binding_energy), ("counts", counts)):
+        rows = isinstance(given, list | tuple) and all(np.ndim(row) == 1 for row in given)
+        lengths = {len(row) for row in given} if rows else set()
+        if len(lengths) > 1:
+            raise InvalidParameterError(
+                f"{name} holds spectra of {len(lengths)} lengths ({sorted(lengths)} points): "
+                "fit_batch takes (n, m) arrays of one length; group the spectra by length, "
+                "or fit each with fit()"
+            )
     energy, y = real_array("binding_energy", binding_energy), real_array("counts", counts)
     for name, values in (("binding_energy", energy), ("counts", y)):
         check_all_finite(name, values, FILL_NOT_FINITE)

@@ -16,7 +16,7 @@ import zmq
 
 from adaptive import bench_peakfit  # now: c1s patches the PeakFitter it would import
 from adaptive.bench_eels import real_spectra
-from adaptive.cli import _training, build_parser, main
+from adaptive.cli import _as_fit_flags, _training, build_parser, main
 from adaptive.errors import InvalidParameterError
 from adaptive.figures import save_figure
 from adaptive.simulate import simulate_xas, xas_source
@@ -633,6 +633,23 @@ def test_fit_peaks_no_poisson_weights_reaches_the_fitter(tmp_path, monkeypatch, 
         (peak,) = json.loads(capsys.readouterr().out)["peaks"]
         errors.append(peak["center_err"])
     assert errors[0] != pytest.approx(errors[1], rel=0.05)
+
+
+def test_fit_peaks_warnings_name_the_commands_flags(tmp_path, monkeypatch, capsys):
+    # they said "fit with poisson_weights off", an option of the library, not a flag
+    monkeypatch.chdir(tmp_path)
+    e = np.linspace(280.0, 295.0, 301)
+    counts = 1000 * xps_peak(e, 285.0, 1.2, 0.3) + np.random.default_rng(0).normal(0, 20, e.size)
+    Path("c1s.txt").write_text(
+        "".join(f"{x:.2f}\t{y - 30:.3f}\n" for x, y in zip(e, counts, strict=True))
+    )
+    assert main(["fit", "peaks", "c1s.txt", "--json"]) == 0
+    warnings = json.loads(capsys.readouterr().out)["warnings"]
+    assert any(w.endswith("fit with --no-poisson-weights") for w in warnings), warnings
+    assert not any("poisson_weights" in w for w in warnings), warnings
+    assert _as_fit_flags("fit with asymmetry on; fit narrower windows (the") == (
+        "fit with --asymmetry; fit narrower windows with --range LOW:HIGH (the"
+    )
 
 
 def _parsers(parser: argparse.ArgumentParser):

@@ -179,6 +179,18 @@ def test_fit_takes_one_spectrum_and_points_to_fit_batch(energy, counts):
         PeakFitter().fit(energy, counts)
 
 
+def test_fit_batch_of_spectra_of_different_lengths_says_to_group_them():
+    # numpy's "inhomogeneous shape after 1 dimensions" was all it said
+    energy = [np.linspace(280.0, 290.0, 101), np.linspace(280.0, 290.0, 51)]
+    counts = [np.ones(101), np.ones(51)]
+    with pytest.raises(
+        InvalidParameterError,
+        match=r"^binding_energy holds spectra of 2 lengths \(\[51, 101\] points\): fit_batch "
+        r"takes \(n, m\) arrays of one length; group the spectra by length",
+    ):
+        PeakFitter().fit_batch(energy, counts)
+
+
 class _Refitted(Exception):
     pass
 

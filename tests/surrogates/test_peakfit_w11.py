@@ -52,7 +52,7 @@ def test_peaks_at_the_widest_fwhm_are_named_in_one_warning():
     (warning,) = [w for w in result.warnings if WIDEST in w]
     centres = [f"{p.center:.2f}" for p in held]
     assert warning.startswith(f"peaks at {', '.join(centres[:-1])} and {centres[-1]} eV have")
-    assert f"({FWHM_BOUNDS[1]:g} eV, so no FWHM error)" in warning
+    assert f"({FWHM_BOUNDS[1]:g} eV: held at the bound, its FWHM and any FWHM error" in warning
     assert "fit a narrower window around the lines, or read it as background" in warning
 
 
