@@ -342,10 +342,9 @@ class PeakFitter:
         if is_channel_axis(e):
             survey.append(
                 f"the binding energies are {e[0]:.0f}, {e[1]:.0f}, ..., {e[-1]:.0f} in steps "
-                "of 1, "
-                "as detector channel numbers are: if they are, calibrate the axis to binding "
-                "energy in eV and fit again (adaptive fit peaks and the peak_fit analysis "
-                "refuse such an axis)"
+                "of 1, as detector channel numbers are: if they are, calibrate the axis to "
+                "binding energy in eV and fit again (adaptive fit peaks and the peak_fit "
+                "analysis refuse such an axis)"
             )
         if e[-1] - e[0] > SURVEY_EV:
             survey.append(
