@@ -285,7 +285,7 @@ class Simulator(ABC):
                 "or raise mu_offset so that mu + mu_offset >= 0"
             )
         i1 = self._rng.poisson(lam).astype(float)
-        measured = np.log(self.i0 / np.maximum(i1, 1.0)) - self.mu_offset
+        measured = np.log(self.i0 / counted(i1)) - self.mu_offset
         return measured, np.full_like(mu, self.i0), i1
 
     def _check_energy(self, energy: float | np.ndarray) -> np.ndarray:
