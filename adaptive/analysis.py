@@ -190,9 +190,12 @@ class ElementAnalysis:
     """EELS element identification (``surrogates.eels_identifier.identify_spectrum``):
     ``p_<element>`` probabilities and ``n_elements`` above the calibrated thresholds (x
     is energy loss, in the spectrum's ``x_units``: eV, keV, or none for eV); ``present``,
-    the symbols of those elements, highest probability first, and ``warnings``, the
-    sentences of ``surrogates.eels_checks.domain_warnings`` on where the spectrum leaves
-    the trained range (lists, empty when there are none; not values). A spectrum whose x is
+    the symbols of those elements, highest probability first; ``has_edge_in_window``,
+    the elements with a major edge inside the window ``window_ev`` (first, last eV): the
+    ``p_<element>`` of any other is undefined (null), as the networks cannot see it; and
+    ``warnings``, the sentences of ``surrogates.eels_checks.domain_warnings`` on where
+    the spectrum leaves the trained range (lists, empty when there are none; not
+    values). A spectrum whose x is
     channel numbers, 0, 1, ... or 1, 2, ... in steps of 1 whatever its ``x_units``
     (``simulators.text_files.refuse_channel_axis``), or whose ``x_units`` name binding or
     kinetic energy (``simulators.eels_files.XPS_ENERGY``: an XPS spectrum), is refused, as
@@ -274,10 +277,16 @@ class ElementAnalysis:
             raise InvalidParameterError(
                 f"cannot identify elements in this spectrum: {err}"
             ) from None
+        shown = result["has_edge_in_window"]
         return {
             "n_elements": float(len(result["present"])),
-            **{f"p_{el}": result["probabilities"][el] for el in ELEMENTS},
+            **{
+                f"p_{el}": result["probabilities"][el] if el in shown else math.nan
+                for el in ELEMENTS
+            },
             "present": result["present"],
+            "has_edge_in_window": shown,
+            "window_ev": list(result["window"]),
             "warnings": result["warnings"],
         }
 
@@ -442,6 +451,12 @@ class Analysis:
             why = "undefined for it" if self.value in features else "not among its features"
             if "n_peaks" in features:
                 why += f": the fit found n_peaks={features['n_peaks']:g}"
+            if self.value.startswith("p_") and "has_edge_in_window" in features:
+                first, last = features["window_ev"]
+                why += (
+                    f": {self.value[2:]} has no major edge inside its window, {first}-{last} eV "
+                    f"(elements with one: {', '.join(features['has_edge_in_window']) or 'none'})"
+                )
             warned = "; ".join(features.get("warnings") or [])
             fix = f"it warned: {warned}; fix that, or pick" if warned else "pick"
             raise InvalidParameterError(

@@ -316,6 +316,32 @@ def _tables() -> _Tables:
     )
 
 
+def has_major_edge_inside(
+    elements: np.ndarray, first: np.ndarray, last: np.ndarray, margin: float = 0.0
+) -> np.ndarray:
+    """Whether each element has a major edge whose tabulated onset lies at least
+    ``margin`` eV inside its window (a simulated spectrum labels a present element so,
+    with ``edge_margin``).
+
+    Args:
+        elements: (n, m) element indices (``ELEMENTS``), -1 for none.
+        first, last: (n,) first and last window channel (eV).
+
+    Returns:
+        (n, m) bool, False where the index is -1.
+    """
+    t = _tables()
+    ids = t.by_element[elements]  # (n, m, K)
+    onset = t.onset[ids]
+    return (
+        (ids >= 0)
+        & (elements[..., None] >= 0)
+        & t.major[ids]
+        & (onset >= np.asarray(first)[:, None, None] + margin)
+        & (onset <= np.asarray(last)[:, None, None] - margin)
+    ).any(axis=2)
+
+
 @functools.cache
 def _overlapping_pairs() -> tuple[np.ndarray, ...]:
     """Major edges of two elements at most OVERLAP_EV apart, both ways round.
@@ -653,18 +679,8 @@ class EELSSimulator:
 
     def _labels(self, comp: np.ndarray, first: np.ndarray, last: np.ndarray) -> np.ndarray:
         """(n, 80) bool: element present with a major edge edge_margin inside the window."""
-        t = _tables()
-        ids = t.by_element[comp]  # (n, 4, K)
-        onset = t.onset[ids]
-        inside = (
-            (ids >= 0)
-            & (comp[..., None] >= 0)
-            & t.major[ids]
-            & (onset >= first[:, None, None] + self.edge_margin)
-            & (onset <= last[:, None, None] - self.edge_margin)
-        ).any(axis=2)
         labels = np.zeros((len(comp), len(ELEMENTS)), dtype=bool)
-        rows, slots = np.nonzero(inside)
+        rows, slots = np.nonzero(has_major_edge_inside(comp, first, last, self.edge_margin))
         labels[rows, comp[rows, slots]] = True
         return labels
 

@@ -24,7 +24,7 @@ from torch import nn
 
 from adaptive.arrays import check_int
 from adaptive.errors import InvalidParameterError
-from simulators.eels import ELEMENTS
+from simulators.eels import ELEMENTS, has_major_edge_inside
 from simulators.eels_files import KEV_FIX, EELSSpectrum, checked_spectrum, to_channels
 from surrogates.checkpoints import load_file, load_weights
 from surrogates.eels_checks import domain_warnings, fill_gaps, missing_channels
@@ -446,10 +446,21 @@ class EELSIdentifier:
 
         Returns:
             probabilities: (n, 80) float32, column j for ``ELEMENTS[j]``.
-            present: (n, 80) bool, probabilities above ``thresholds``.
+            present: (n, 80) bool, probabilities above ``thresholds``, of elements with a
+                major edge inside the window (the networks learned to call no other
+                present).
         """
         p = self.probabilities(spectra, window, batch_size)
-        return p, p > self._thresholds
+        windows, which = np.unique(np.asarray(window), axis=0, return_inverse=True)
+        elements = np.broadcast_to(np.arange(len(ELEMENTS)), (len(windows), len(ELEMENTS)))
+        inside = has_major_edge_inside(elements, windows[:, 0], windows[:, 1])
+        return p, (p > self._thresholds) & inside[which.ravel()]
+
+
+def _with_edge_inside(window: np.ndarray) -> list[str]:
+    """The elements with a major edge inside ``window`` (2,) (first, last eV)."""
+    elements = np.arange(len(ELEMENTS))[None]
+    return [ELEMENTS[j] for j in np.flatnonzero(has_major_edge_inside(elements, *window[:, None]))]
 
 
 def identify_spectrum(
@@ -470,6 +481,9 @@ def identify_spectrum(
         probability above which it counts as present, same order (they differ per
         element, so a low probability can be present and a high one absent);
         ``present`` the elements above their thresholds, highest probability first;
+        ``has_edge_in_window`` the elements with a major edge inside the window, in
+        ``ELEMENTS`` order: the networks learned to call only those present (with an
+        edge 10 eV inside), so the low probability of any other says nothing of it;
         ``warnings`` sentences on where the spectrum leaves the trained range (see
         ``domain_warnings``, judged on its finite channels, so a run of missing ones
         wide enough is a gap) and on its missing channels (NaN or infinite counts: it is
@@ -514,6 +528,7 @@ def identify_spectrum(
         "probabilities": {ELEMENTS[j]: float(p[0, j]) for j in order},
         "thresholds": {ELEMENTS[j]: float(thresholds[j]) for j in order},
         "present": [ELEMENTS[j] for j in order if present[0, j]],
+        "has_edge_in_window": _with_edge_inside(window),
         # judged on the measured channels: a run of missing ones is a gap in their axis
         "warnings": domain_warnings(spectrum.energy[finite], window, spectrum.counts[finite])
         + missing,

@@ -234,7 +234,8 @@ def test_element_analysis_journals_the_elements_present(tmp_path):
     stored = journal.observations(campaign.id)[0]
     features = stored.metadata["features"]
     thresholds = dict(zip(ELEMENTS, campaign.analysis.step.identifier.thresholds, strict=True))
-    above = [el for el in ELEMENTS if features[f"p_{el}"] > thresholds[el]]
+    shown = features["has_edge_in_window"]
+    above = [el for el in shown if features[f"p_{el}"] > thresholds[el]]
     assert "O" in features["present"] and sorted(features["present"]) == sorted(above)
     assert [features[f"p_{el}"] for el in features["present"]] == sorted(
         (features[f"p_{el}"] for el in above), reverse=True
@@ -255,7 +256,7 @@ def test_element_analysis_reads_x_in_the_units_the_spectrum_names(units):
     e, y = edge_spectrum()
     in_ev = analysis(Spectrum(e, y, "eV"))[0]
     in_kev = analysis(Spectrum(e / 1000, y, units))[0]
-    for listed in ("warnings", "present"):
+    for listed in ("warnings", "present", "has_edge_in_window", "window_ev"):
         assert in_kev.pop(listed) == in_ev.pop(listed)
     assert in_kev == pytest.approx(in_ev, abs=1e-4)
 
@@ -664,3 +665,18 @@ def test_the_server_answers_a_put_after_its_weights_file_changed_with_a_typed_er
         assert err.value.type == "AnalysisError"
         status = client.call("campaign_status", campaign_id="c")
         assert status["status"] == "running" and status["n_observations"] == 1
+
+
+def test_an_element_the_window_cannot_show_is_undefined_not_absent(tmp_path):
+    # p_Ni on an O K-edge window was a confident 0.0003, learned as "no Ni here"
+    journal = Journal(tmp_path / "j.sqlite")
+    analysis = {"name": "elements", "options": {"networks": "unet"}, "value": "p_Ni"}
+    campaign = Campaign.create(journal, SPACE, {"name": "random"}, analysis=analysis)
+    e, y = edge_spectrum()
+    with pytest.raises(AnalysisError, match=r"Ni has no major edge inside its window, 480-619 eV"):
+        campaign.observe(Observation(point={"x": 0.5}, spectrum=Spectrum(e, y)))
+    failed = journal.events(campaign.id, "analysis_failed")
+    assert len(failed) == 1 and journal.observations(campaign.id) == []
+    features, value = Analysis({**analysis, "value": "p_O"})(Spectrum(e, y))
+    assert value == features["p_O"] > 0.5 and features["p_Ni"] is None
+    assert features["window_ev"] == [480, 619] and "O" in features["has_edge_in_window"]

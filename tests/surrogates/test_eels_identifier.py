@@ -10,7 +10,7 @@ import pytest
 import torch
 
 from adaptive.errors import InvalidParameterError
-from simulators.eels import ELEMENTS
+from simulators.eels import ELEMENTS, has_major_edge_inside
 from simulators.eels_files import EELSSpectrum, read_eels, to_channels
 from surrogates import eels_identifier
 from surrogates.eels_identifier import (
@@ -161,7 +161,10 @@ def test_identify_applies_the_thresholds(batch):
     assert p.shape == present.shape == (10, 80) and ((p >= 0) & (p <= 1)).all()
     identifier.thresholds = np.median(p, axis=0).clip(1e-6, 1 - 1e-6)
     _, present = identifier.identify(batch.spectra[:10], batch.window[:10])
-    np.testing.assert_array_equal(present, p > identifier.thresholds)
+    elements = np.broadcast_to(np.arange(80), (10, 80))
+    inside = has_major_edge_inside(elements, batch.window[:10, 0], batch.window[:10, 1])
+    assert inside.any(axis=1).all() and not inside.all()
+    np.testing.assert_array_equal(present, (p > identifier.thresholds) & inside)
     with pytest.raises(InvalidParameterError, match="batch_size"):
         identifier.identify(batch.spectra[:10], batch.window[:10], batch_size=0)
 
@@ -180,6 +183,7 @@ def test_identify_reports_each_elements_threshold():
     for element, threshold in result["thresholds"].items():
         assert threshold == pytest.approx(identifier.thresholds[ELEMENTS.index(element)])
         present = result["probabilities"][element] > threshold
+        present &= element in result["has_edge_in_window"]
         assert present == (element in result["present"])
     assert result["warnings"] == []  # 400-900 eV lies inside the trained windows
     json.dumps(result, allow_nan=False)
