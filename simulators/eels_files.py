@@ -791,8 +791,9 @@ def to_channels(
         if energy[0] > MAX_LOSS_EV and energy[-1] / 1000 < N_CHANNELS - 0.5:
             fix = (
                 f"no EELS spectrum reaches {MAX_LOSS_EV / 1000:g} keV of energy loss, and these "
-                "divided by 1000 would fit: is the axis in eV but labelled keV (an EMSA file's "
-                "#XUNITS, a column title)? label it eV"
+                "divided by 1000 would fit: is the axis in meV, or in eV but labelled keV (an "
+                "EMSA file's #XUNITS, a column title)? give the energies in eV: divide meV by "
+                "1000, label an eV axis eV"
             )
         raise ValueError(
             f"{where}energies {energy[0]}..{energy[-1]} eV lie outside the channels "

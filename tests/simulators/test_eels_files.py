@@ -556,13 +556,21 @@ def test_an_ev_axis_labelled_kev_is_named_with_a_hint(tmp_path):
     rows = "".join(f"{360.0 + 0.2 * i:.1f} {100 + i}\n" for i in range(2048))
     spectrum = read_eels(write(tmp_path, "labelled.txt", "Energy (keV) Counts\n" + rows))
     with pytest.raises(
-        ValueError, match=r"labelled\.txt: energies 360000.0\.\..* is the axis in eV "
+        ValueError, match=r"labelled\.txt: energies 360000.0\.\..* or in eV but labelled keV "
     ):
         to_channels(spectrum.energy, spectrum.counts, source=spectrum.source)
     with pytest.raises(ValueError, match=r"eV; pass a core-loss spectrum in that range$"):
         to_channels(np.linspace(5000.0, 5400.0, 2001), np.ones(2001))  # a real loss: no hint
-    with pytest.raises(ValueError, match=r"is the axis in eV but labelled keV"):  # B K, 188 eV
-        to_channels(np.linspace(150e3, 273e3, 2048), np.ones(2048))
+    with pytest.raises(ValueError, match=r"is the axis in meV, or in eV but labelled keV"):
+        to_channels(np.linspace(150e3, 273e3, 2048), np.ones(2048))  # B K, 188 eV, in meV
+
+
+def test_an_untitled_mev_axis_is_told_to_divide_by_1000(tmp_path):
+    # it was asked whether the axis was "in eV but labelled keV": the file has no label
+    rows = "".join(f"{480000.0 + 500 * i:.1f} {1000 - i}\n" for i in range(280))
+    spectrum = read_eels(write(tmp_path, "mev.txt", rows))
+    with pytest.raises(ValueError, match=r"in meV, .* divide meV by 1000, label an eV axis eV$"):
+        to_channels(spectrum.energy, spectrum.counts, source=spectrum.source)
 
 
 @pytest.mark.parametrize("counts", [np.ones(50) + 1j, np.array(["a"] * 50, dtype=object)])
