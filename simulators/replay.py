@@ -113,10 +113,12 @@ def _clean(
         bad = ~np.isfinite(values)
         if bad.any():
             at = int(np.argmax(bad))
+            short = lines is not None and np.isnan(values[at])
             raise ValueError(
                 f"{source}: {name} has non-finite value {float(values[at])} at "
-                f"{f'index {at}' if lines is None else f'line {lines[at]}'}; remove or fix "
-                "that point"
+                f"{f'index {at}' if lines is None else f'line {lines[at]}'}"
+                f"{' (a row shorter than the first ends in nan)' if short else ''}; remove or "
+                "fix that point"
             )
     _check_one_sweep(energy, source, lines)
     if lines is not None:  # arrays come in any order; a file's points in measured order

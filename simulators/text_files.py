@@ -482,7 +482,8 @@ def column_text(text: str, source: str, columns: str, titles: bool = True) -> Co
             if len(rows[-1]) > len(rows[0]):
                 raise ValueError(
                     f"{source} line {number}: {len(rows[-1])} columns, more than the "
-                    f"{len(rows[0])} of the first data row; give every data row the same columns"
+                    f"{len(rows[0])} of the first data row, line {lines[0]}; give every data row "
+                    "the same columns"
                 )
             if len(rows) > 1:
                 widest = max(widest, len(rows[-1]))

@@ -821,3 +821,18 @@ def test_an_xdi_file_whose_only_column_after_the_energy_is_a_reference_is_refuse
     rows = "".join(f"{8900 + 10 * k} {0.1 * k} {0.2 * k}\n" for k in range(5))
     with pytest.raises(ValueError, match=r"no mu, xmu, .* column and no i0"):
         read_xdi(write(tmp_path, "ref.xdi", text + rows))
+
+
+def test_a_short_first_row_is_named_and_a_short_later_row_is_said_to_end_in_nan(tmp_path):
+    # the first named only the (correct) second row; the second said "nan" with no cause
+    rows = "".join(f"{8900 + 10 * i} 9 5 {0.1 * i}\n" for i in range(8))
+    header = "# Column.1: energy eV\n# Column.4: mutrans\n"
+    short_first = header + "8890 9\n" + rows
+    with pytest.raises(
+        ValueError, match=r"line 4: 4 columns, more than the 2 of the first data row, line 3;"
+    ):
+        read_spectrum(write(tmp_path, "first.xdi", short_first))
+    lines = rows.splitlines(keepends=True)
+    short_later = header + "".join(lines[:3]) + "8930 9\n" + "".join(lines[4:])
+    with pytest.raises(ValueError, match=r"at line 6 \(a row shorter than the first ends in nan\)"):
+        read_spectrum(write(tmp_path, "later.xdi", short_later))
