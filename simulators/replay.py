@@ -375,9 +375,11 @@ def read_two_column(
     (``mu``, ``xmu``, ..., the XDI dictionary's ``normfluor``, ``norm``; any case), else
     ln(i0 / it) when titles name ``i0`` and ``it``, ``itrans`` or ``i1``, else the column
     after the energy, which must not be titled as an intensity (``i0``, ``it``, ``i1``,
-    ``if``) nor as a reference (``REFERENCE_MARK`` in it: ``murefer``, ``Referenz``).
-    Extra columns are ignored. Energies from 0 to ``LOWEST_EDGE_EV`` eV, whatever their
-    unit, are refused (keV titled eV, or k).
+    ``if``) nor as a reference (``REFERENCE_MARK`` in it: ``murefer``, ``Referenz``), and
+    must be the only column after it (``energy,absorbance``; in ``energy,mu_plus,mu_minus``
+    which is mu cannot be told, so ``column`` must name it). Extra columns are ignored.
+    Energies from 0 to ``LOWEST_EDGE_EV`` eV, whatever their unit, are refused (keV titled
+    eV, or k).
 
     Args:
         path: text file.
@@ -479,6 +481,13 @@ def _two_column(
                 f"foil's signal, not the sample's mu, and the titles {titles} name no mu "
                 "column; pass --column NAME to read the sample's column NAME as mu, or title "
                 "it 'mu'"
+            )
+        others = [name for name, _ in columns[at + 1 :] if name]
+        if len(others) > 1 and full[at + 2 :].any():
+            raise ValueError(
+                f"{str(path)!r}: the titles {titles} name no mu column, so which of "
+                f"{', '.join(map(repr, others))} is mu cannot be told; pass --column NAME to "
+                "read the column NAME as mu, or title the mu column 'mu'"
             )
         named = table[:, at + 1], f"column {at + 2}" + (f" ({title})" if title else "")
     unit = columns[at][1] if len(columns) > at else None

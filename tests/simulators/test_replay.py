@@ -717,8 +717,18 @@ def test_a_named_column_is_replayed_as_mu(tmp_path, name, text):
 
 
 def test_the_column_replayed_by_default_is_named_by_its_title(tmp_path):
-    replay = RecordedSpectrum.from_file(write(tmp_path, "xmcd.dat", XMCD_SCAN))
-    assert replay.signal == "column 2 (mu_plus)"
+    text = "# energy absorbance\n" + "".join(f"{700 + 5 * i} {1 + i}\n" for i in range(6))
+    replay = RecordedSpectrum.from_file(write(tmp_path, "one.dat", text))
+    assert replay.signal == "column 2 (absorbance)"
+
+
+def test_titled_columns_naming_no_mu_must_be_chosen_among(tmp_path):
+    # mu_plus, the first of them, was replayed as mu with no word of the others
+    path = write(tmp_path, "xmcd.dat", XMCD_SCAN)
+    match = r"which of 'mu_plus', 'mu_minus', 'xmcd' is mu cannot be told; pass --column NAME"
+    with pytest.raises(ValueError, match=match):
+        RecordedSpectrum.from_file(path)
+    assert RecordedSpectrum.from_file(path, column="mu_minus").signal == "column mu_minus"
 
 
 @pytest.mark.parametrize("name", ["xmcd.dat", "xmcd.xdi"])
