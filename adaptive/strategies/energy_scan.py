@@ -12,7 +12,7 @@ from adaptive.errors import InvalidParameterError
 from adaptive.space import Space
 from adaptive.strategies.scan import Scan
 from adaptive.strategy import check_state
-from simulators.replay import LOWEST_EDGE_EV
+from simulators.replay import LOWEST_EDGE_EV, MIN_SPAN_EV
 from surrogates.batch_acquisition import FLAT_STD
 from surrogates.warped_gp import WarpedGP
 
@@ -159,7 +159,17 @@ class EnergyScan(Scan):
         """Refuse, for a new campaign only (see ``Strategy``), an ``edge_prior`` over a space
         of positive energies ending below ``LOWEST_EDGE_EV``: its numbers are keV, which the
         prior's eV would read as a scan of one eV, placing the points badly. A space
-        starting at or below 0 is relative to the edge (E - E0, -30 to 20 eV), never keV."""
+        starting at or below 0 is relative to the edge (E - E0, -30 to 20 eV); it is keV
+        when it spans less than ``MIN_SPAN_EV`` (-0.1 to 0.1)."""
+        if self.edge_prior and self.low <= 0 and self.high - self.low < MIN_SPAN_EV:
+            raise InvalidParameterError(
+                f"{self.name}: the energy dimension {self.dimension.name!r} spans "
+                f"[{self.low:g}, {self.high:g}], {self.high - self.low:g} eV around the edge, "
+                f"narrower than any absorption edge scan ({MIN_SPAN_EV:g} eV): the numbers look "
+                "like keV relative to the edge, but edge_prior's k-space density and "
+                f"edge_width are in eV; give low and high in eV (x1000: {1000 * self.low:g} to "
+                f"{1000 * self.high:g}), or edge_prior=false for a scan of no absorption edge"
+            )
         if self.edge_prior and 0 < self.low and self.high < LOWEST_EDGE_EV:
             raise InvalidParameterError(
                 f"{self.name}: the energy dimension {self.dimension.name!r} spans "

@@ -64,7 +64,19 @@ def test_an_energy_space_in_kev_numbers_is_refused_under_the_edge_prior(journal)
     soft = {"dimensions": [{"name": "energy", "low": 40.0, "high": 90.0, "units": "eV"}]}
     Campaign.create(journal, soft, {"name": "energy_scan"})  # a Li K edge scan, 55 eV
     relative = {"dimensions": [{"name": "energy", "low": -30.0, "high": 20.0, "units": "eV"}]}
-    Campaign.create(journal, relative, {"name": "energy_scan"})  # E - E0: never keV
+    Campaign.create(journal, relative, {"name": "energy_scan"})  # E - E0 in eV
+
+
+def test_a_relative_space_in_kev_numbers_is_refused_under_the_edge_prior(journal):
+    # -0.1 to 0.1 (keV around the edge) was taken as a 0.2 eV scan
+    kev = {"dimensions": [{"name": "energy", "low": -0.1, "high": 0.1}]}
+    with pytest.raises(InvalidParameterError, match=r"0\.2 eV around the edge, narrower") as err:
+        Campaign.create(journal, kev, {"name": "energy_scan"})
+    assert "give low and high in eV (x1000: -100 to 100)" in str(err.value)
+    assert journal.campaign_ids() == []
+    Campaign.create(journal, kev, {"name": "energy_scan", "options": {"edge_prior": False}})
+    pre_edge = {"dimensions": [{"name": "energy", "low": -6.0, "high": 0.0, "units": "eV"}]}
+    Campaign.create(journal, pre_edge, {"name": "energy_scan"})  # 6 eV of pre-edge peaks
 
 
 #: The Fe replay's range, read from its file (fexanes_a.001).
