@@ -482,11 +482,11 @@ def _two_column(
                 "column; pass --column NAME to read the sample's column NAME as mu, or title "
                 "it 'mu'"
             )
-        others = [name for name, _ in columns[at + 1 :] if name]
-        if len(others) > 1 and full[at + 2 :].any():
+        after = [name for name, _ in columns[at + 1 :] if name]
+        if len(after) > 1 and full[at + 2 :].any():
             raise ValueError(
                 f"{str(path)!r}: the titles {titles} name no mu column, so which of "
-                f"{', '.join(map(repr, others))} is mu cannot be told; pass --column NAME to "
+                f"{', '.join(map(repr, after))} is mu cannot be told; pass --column NAME to "
                 "read the column NAME as mu, or title the mu column 'mu'"
             )
         named = table[:, at + 1], f"column {at + 2}" + (f" ({title})" if title else "")

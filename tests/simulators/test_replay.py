@@ -722,6 +722,14 @@ def test_the_column_replayed_by_default_is_named_by_its_title(tmp_path):
     assert replay.signal == "column 2 (absorbance)"
 
 
+def test_a_lone_titled_column_is_no_fluorescence_column(tmp_path):
+    # the refusal of several unnamed columns overwrote the fluorescence-like ones with
+    # 'absorption', and simulate xas advised --fluorescence absorption, which fails
+    text = "Energy (eV),Absorption\n" + "".join(f"{700 + 5 * i},{1 + i}\n" for i in range(6))
+    replay = RecordedSpectrum.from_file(write(tmp_path, "abs.csv", text))
+    assert replay.signal == "column 2 (absorption)" and replay.fluorescence_columns == ()
+
+
 def test_titled_columns_naming_no_mu_must_be_chosen_among(tmp_path):
     # mu_plus, the first of them, was replayed as mu with no word of the others
     path = write(tmp_path, "xmcd.dat", XMCD_SCAN)
