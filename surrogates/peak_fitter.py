@@ -66,7 +66,12 @@ from surrogates.peak_refine import (
     refine_doublets,
     refine_peaks,
 )
-from surrogates.peak_result import FittedPeak, PeakFitResult, estimate_noise
+from surrogates.peak_result import (
+    FittedPeak,
+    PeakFitResult,
+    estimate_noise,
+    noise_grows_with_counts,
+)
 
 #: A residual peak must be this many noise standard deviations high to be added...
 RESIDUAL_PEAK_SIGMAS = 6.0
@@ -152,6 +157,16 @@ SPIKE_CHANNELS = 2
 #: chi2r 109 and 37, 12 eV-wide Auger peaks 5,000 counts over the data). A core level's
 #: region, a 2p doublet with its satellites, spans 20-85 eV in shared/data/xps.
 SURVEY_EV = 200.0
+#: A fit of counts close to the noise (reduced chi-square under ``MISFIT_CHI2R``) warns of
+#: a faint line it left out where its residual, summed under a Gaussian of this FWHM (eV)
+#: over its Poisson deviation (the fitted counts as variance, at least 1), exceeds
+#: ``FAINT_SIGMAS``, away from the fitted lines and the window's ends (``_faint_line``).
+#: At a few counts per channel the network sees no line and a residual line is added only
+#: when it lowers the criterion by ``RESIDUAL_BIC_GAIN log m``: measured Cu2O 2p at a
+#: hundredth of its counts (top channel ~22) fitted its 2p3/2 line alone, chi2r 1.1, its
+#: 2p1/2 line a 10-sigma excess; at a four-hundredth no line at all, chi2r 0.5-0.8.
+FAINT_FWHM_EV = 1.5
+FAINT_SIGMAS = 6.0
 #: The background falls toward high binding energy, the reverse of a core-level spectrum's
 #: inelastic background (a kinetic-energy axis read as binding energy, ``_falling``), where
 #: the median of the counts less the fitted peaks over the window's first ``END_FRACTION`` of
@@ -373,6 +388,15 @@ class PeakFitter:
                 "(1486.61 eV - KE for Al K-alpha)"
             )
         left_out = self._left_out(e, y, result)
+        faint = _faint_line(e, result) if self.poisson_weights and not left_out else None
+        if faint is not None and noise_grows_with_counts(y):
+            left_out.append(
+                f"the residual holds a line near {faint[0]:.2f} eV ({faint[1]:.0f} sigma summed "
+                f"over {FAINT_FWHM_EV:g} eV) that the fit left out: at these counts (the "
+                f"highest channel holds {y.max():.3g}) the network and the fit's criterion miss "
+                "faint lines; sum neighbouring channels (bin the spectrum) or count longer, "
+                "and fit again"
+            )
         one_line = self._one_line(e, y, result)
         warnings = (
             *result.warnings,
@@ -1006,6 +1030,30 @@ def _spike_channels(e: np.ndarray, result: PeakFitResult, peak: FittedPeak) -> i
     end = below[below > at].min(initial=len(e))
     channels = int(end - first)
     return channels if channels <= SPIKE_CHANNELS else 0
+
+
+def _faint_line(e: np.ndarray, result: PeakFitResult) -> tuple[float, float] | None:
+    """(centre eV, sigmas) of the most significant line in a close fit's residual (m,): the
+    residual summed under a Gaussian of ``FAINT_FWHM_EV`` centred on each point, over the
+    Poisson deviation of that sum (the fitted model as variance, at least 1 count), if it
+    exceeds ``FAINT_SIGMAS`` at least a kernel's half-width from the window's ends and a
+    FWHM from every fitted centre; None otherwise, or when the fit is not close to the
+    noise (``MISFIT_CHI2R``: there the misfit of the lines' shapes stands out)."""
+    if result.reduced_chi2 >= MISFIT_CHI2R:
+        return None
+    sd = FAINT_FWHM_EV / (2 * np.sqrt(2 * np.log(2))) / (e[1] - e[0])  # points
+    half = int(np.ceil(3 * sd))
+    if 2 * half + 1 > len(e):
+        return None
+    kernel = np.exp(-0.5 * (np.arange(-half, half + 1) / sd) ** 2)
+    summed = np.convolve(result.residual, kernel, mode="valid")
+    deviation = np.sqrt(np.convolve(np.maximum(result.model, 1.0), kernel**2, mode="valid"))
+    sigmas = summed / deviation  # at e[half : len(e) - half]
+    centers = e[half : len(e) - half]
+    for p in result.peaks:
+        sigmas[np.abs(centers - p.center) < max(p.fwhm, FAINT_FWHM_EV)] = 0.0
+    at = int(np.argmax(sigmas))
+    return (float(centers[at]), float(sigmas[at])) if sigmas[at] > FAINT_SIGMAS else None
 
 
 def _listed(words: list[str]) -> str:
