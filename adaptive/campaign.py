@@ -451,7 +451,8 @@ class Campaign:
         each). The point of a failed measurement, or of a spectrum the analysis failed on, is
         not suggested again by a strategy that ``avoids_failed`` (batch_bo: a recipe that
         clogged, a pixel with no counts), which gets it as ``failed`` (a driver that wants
-        to retry the recipe puts it itself); scans suggest it again. The
+        to retry the recipe puts it itself; energy_scan skips an energy only once it failed
+        there ``REPEATED_FAILURES`` (3) times, a glitch); the other scans suggest it again. The
         batch and the strategy's state are journaled together, or not at all; the state also
         with no batch, as the goal check (``stop_reason``) may have refitted it, and a
         ``GOALS_CHECKED_EVENT`` when the check saw new observations. ``request`` names the

@@ -27,8 +27,10 @@ class Strategy(Protocol):
     A strategy whose class sets ``avoids_failed = True`` (a recipe that clogged will clog
     again) has its ``suggest`` called with a third argument, ``failed``: the points of failed
     measurements and of readings whose analysis failed, not to be suggested again (nor
-    counted as measured: an initial design replaces them); others (a scan, whose failed
-    reading was likely a beam loss) may suggest them again. A strategy with a
+    counted as measured: an initial design replaces them), unless it says otherwise
+    (energy_scan, whose failed reading was likely a beam loss, skips an energy only once it
+    failed there ``REPEATED_FAILURES`` times: a monochromator glitch); others (the grids)
+    may suggest them again. A strategy with a
     ``check_new()`` method has it called when a new campaign is created, before anything is
     journaled, to refuse settings it cannot serve (raising ``InvalidParameterError``); a
     journal holding such a campaign still resumes. A strategy with a ``stop_options()``

@@ -100,6 +100,7 @@ class EnergyScan(Scan):
     """
 
     name = "energy_scan"
+    avoids_failed = True  # skips an energy that failed REPEATED_FAILURES times (a glitch)
 
     def __init__(
         self,

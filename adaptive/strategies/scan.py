@@ -15,6 +15,11 @@ from adaptive.strategy import observation_list
 
 #: Positions closer than this fraction of the scan's range count as the same position.
 SAME = 1e-9
+#: A scan skips a position whose measurement failed this many times, within
+#: ``READBACK_TOLERANCE`` of the range: a monochromator glitch or an I0 dip fails there
+#: every time (an energy_scan asked for one energy 20 times in a row, and its driver gave
+#: up), a beam loss once, so fewer failures are measured again.
+REPEATED_FAILURES = 3
 
 
 class Scan:
@@ -23,7 +28,10 @@ class Scan:
     Observations are kept keyed by (position, value, time) so re-observing one
     is a no-op and the order of ``observe`` calls does not matter. Subclasses
     implement ``_choose(n, taken)`` returning positions and reasons; positions
-    lie on the dimension's step lattice when it has a ``step``.
+    lie on the dimension's step lattice when it has a ``step``. A subclass that sets
+    ``avoids_failed`` gets the failed points too, and takes a position whose measurement
+    failed ``REPEATED_FAILURES`` times as taken (``skipped``); the grids do not (a grid
+    whose every reading fails, a dead beam, would complete without a reading).
     """
 
     name: ClassVar[str] = "scan"
@@ -50,6 +58,7 @@ class Scan:
         self.space = space
         self.dimension = dims[0]
         self._observed: dict[tuple, tuple[float, float, float]] = {}
+        self.skipped: list[float] = []  # positions failed REPEATED_FAILURES times, at suggest
 
     def _require_ev(self, why: str) -> None:
         """An error unless the dimension's units are eV or unset: ``why`` is given in eV."""
@@ -115,11 +124,15 @@ class Scan:
         observation gave none."""
         return self._rows()[:, 2]
 
-    def suggest(self, n: int, pending: Sequence[dict[str, Any]] = ()) -> list[Suggestion]:
-        """Up to ``n`` positions; ``pending`` holds points (``suggestion.point``) not to repeat."""
+    def suggest(
+        self, n: int, pending: Sequence[dict[str, Any]] = (), failed: Sequence[dict] = ()
+    ) -> list[Suggestion]:
+        """Up to ``n`` positions; ``pending`` holds points (``suggestion.point``) not to repeat,
+        ``failed`` those of failed measurements (see ``REPEATED_FAILURES``)."""
         n = check_int("n", n, 1, why="ask for at least one suggestion")
         name = self.dimension.name
-        taken = list(self.data()[0]) + [self.space.validate(p)[name] for p in pending]
+        self.skipped = self._repeatedly_failed([self.space.validate(p)[name] for p in failed])
+        taken = [*self.data()[0], *(self.space.validate(p)[name] for p in pending), *self.skipped]
         chosen = self._choose(n, taken)
         return [
             Suggestion(
@@ -133,6 +146,16 @@ class Scan:
 
     def _choose(self, n: int, taken: list[float]) -> list[tuple[float, float | None, str]]:
         raise NotImplementedError
+
+    def _repeatedly_failed(self, failed: list[float]) -> list[float]:
+        """The mean of each run of at least ``REPEATED_FAILURES`` of the ``failed`` positions
+        whose neighbours lie within ``READBACK_TOLERANCE`` of the range."""
+        if len(failed) < REPEATED_FAILURES:
+            return []
+        ordered = np.sort(np.asarray(failed, float))
+        breaks = np.flatnonzero(np.diff(ordered) > READBACK_TOLERANCE * (self.high - self.low))
+        runs = np.split(ordered, breaks + 1)
+        return [float(run.mean()) for run in runs if len(run) >= REPEATED_FAILURES]
 
     def _is_taken(self, positions, taken) -> np.ndarray:
         """Whether each of ``positions`` (m,) is one of ``taken`` (k,), to ``SAME`` of the range.
