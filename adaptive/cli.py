@@ -431,6 +431,10 @@ def _as_fit_flags(message: str) -> str:
     fit peaks`` flags: ``asymmetry on`` -> ``--asymmetry``, ``poisson_weights off`` ->
     ``--no-poisson-weights``, a narrower window or the gaps cut away with ``--range``."""
     message = message.replace("cut the gap(s) away", "cut the gap(s) away with --range")
+    message = message.replace(
+        "onto a uniform axis, np.linspace(e[0], e[-1], m)",
+        "onto a uniform axis of the same range and number of points, and save that file",
+    )
     message = re.sub(
         r"fit (a narrower window|narrower windows)", r"fit \1 with --range LOW:HIGH", message
     )

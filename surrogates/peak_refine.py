@@ -167,7 +167,9 @@ def check_spectrum(binding_energy: np.ndarray, counts: np.ndarray) -> tuple[np.n
     index = np.arange(e.size)
     uniform = np.polyval(np.polyfit(index, e, 1), index)
     if np.abs(e - uniform).max() > MAX_STEP_DEVIATION * steps.mean():
-        raise InvalidParameterError(f"binding_energy must have a uniform step: {_uneven(e, steps)}")
+        raise InvalidParameterError(
+            f"binding_energy must have a uniform step: {_uneven(e, steps, uniform)}"
+        )
     check_ev_scale(e[None])
     return uniform, y
 
@@ -176,8 +178,9 @@ def check_spectrum(binding_energy: np.ndarray, counts: np.ndarray) -> tuple[np.n
 GAP_STEPS = 1.5
 
 
-def _uneven(e: np.ndarray, steps: np.ndarray) -> str:
-    """What is uneven about the (m,) axis ``e`` with (m - 1,) ``steps``, and its repair:
+def _uneven(e: np.ndarray, steps: np.ndarray, uniform: np.ndarray) -> str:
+    """What is uneven about the (m,) axis ``e`` with (m - 1,) ``steps`` (``uniform`` (m,)
+    its least-squares uniform axis), and its repair:
     the first gap (a step over ``GAP_STEPS`` x the median) named where it is, else the
     steps' range."""
     usual = float(np.median(steps))
@@ -185,8 +188,10 @@ def _uneven(e: np.ndarray, steps: np.ndarray) -> str:
     gaps = int(wide.sum())
     if not gaps:
         return (
-            f"got steps from {steps.min():.3g} to {steps.max():.3g} eV; interpolate onto "
-            "np.linspace(e[0], e[-1], m)"
+            f"got steps from {steps.min():.3g} to {steps.max():.3g} eV, points up to "
+            f"{np.abs(e - uniform).max() / steps.mean():.2g} of the mean step off a uniform "
+            f"axis (at most {MAX_STEP_DEVIATION:g} is read as readback jitter); interpolate "
+            "the counts onto a uniform axis, np.linspace(e[0], e[-1], m)"
         )
     at = int(np.argmax(wide))
     first = f"{steps[at]:.3g} eV between {e[at]:g} and {e[at + 1]:g} eV"

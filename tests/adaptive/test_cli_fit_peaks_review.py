@@ -98,3 +98,15 @@ def test_bench_peakfit_workers_shows_one_default_and_takes_the_usable_cores(caps
     assert main(["bench", "peakfit", "--n", "1", "--json"]) == 0
     assert main(["bench", "peakfit", "--n", "1", "--workers", "3", "--json"]) == 0
     assert seen == [len(os.sched_getaffinity(0)), 3]
+
+
+def test_an_axis_jittering_too_far_is_told_the_limit_in_command_line_words(tmp_path, capsys):
+    # it was told to "interpolate onto np.linspace(e[0], e[-1], m)", and not how far off it was
+    e = 280.0 + 0.05 * np.arange(200)
+    e[100] += 0.02  # 0.4 of a step off the uniform axis
+    path = tmp_path / "jitter.txt"
+    path.write_text("".join(f"{x:.3f}\t{1000 + x}\n" for x in e))
+    err = _refused([path], capsys)
+    assert "points up to 0.4 of the mean step off a uniform axis (at most 0.35 is read" in err
+    assert err.endswith("of the same range and number of points, and save that file\n")
+    assert "np.linspace" not in err

@@ -44,7 +44,9 @@ def test_a_third_of_a_step_off_the_uniform_axis_is_the_limit():
     with pytest.raises(InvalidParameterError, match="a gap of 0.05 eV between 944.975 and 945.025"):
         check_spectrum(gap, np.delete(COUNTS, 1000))
     drift = 280.0 + np.cumsum(np.linspace(0.10, 0.14, 200))  # a step that changes
-    with pytest.raises(InvalidParameterError, match="steps from 0.1 to 0.14 eV; interpolate"):
+    with pytest.raises(
+        InvalidParameterError, match="steps from 0.1 to 0.14 eV, points .* interpolate"
+    ):
         check_spectrum(drift, np.ones(drift.size))
 
 
