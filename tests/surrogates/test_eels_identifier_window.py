@@ -5,6 +5,7 @@ now ``has_edge_in_window`` says which elements the window can show, and no other
 called present."""
 
 import numpy as np
+import pytest
 
 from simulators.eels import ELEMENTS, EELSSimulator, has_major_edge_inside
 from simulators.eels_files import read_eels
@@ -13,8 +14,10 @@ from surrogates.eels_net import EELSUNet
 from tests.shared_data import SHARED_DATA
 
 O_K_ONLY = "eels/eelsdb/o-k-edge-la2nio4-structure-of-k2nif4-tetragonale-i4-mmm/data.msa"
+MEASURED = pytest.mark.skipif(not (SHARED_DATA / O_K_ONLY).is_file(), reason="shared data absent")
 
 
+@MEASURED
 def test_an_o_k_window_shows_o_but_not_la_or_ni():
     result = identify_spectrum(read_eels(SHARED_DATA / O_K_ONLY))
     assert result["window"] == (522, 559)
@@ -23,6 +26,7 @@ def test_an_o_k_window_shows_o_but_not_la_or_ni():
     assert set(result["present"]) <= set(result["has_edge_in_window"])
 
 
+@MEASURED
 def test_an_element_without_an_edge_in_the_window_is_never_present():
     # thresholds of 1e-30: an untrained network puts every element above its own, so only
     # the window decides
