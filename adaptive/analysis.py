@@ -134,6 +134,11 @@ class PeakAnalysis:
         )
         return {"n_peaks", "splitting", "doublet_ratio", *per_peak, *per_region}
 
+    @staticmethod
+    def why_undefined(name: str, features: dict[str, Any]) -> str:
+        """Why ``features`` (this step's, of one spectrum) leave feature ``name`` undefined."""
+        return f"the fit found n_peaks={features['n_peaks']:g}"
+
     def __call__(self, spectrum: Spectrum) -> dict[str, float | list[str]]:
         """Features of a spectrum whose x is binding energy, and the fit's ``warnings`` (a
         list, empty when there are none; not a value)."""
@@ -252,6 +257,17 @@ class ElementAnalysis:
         from simulators.eels import ELEMENTS
 
         return {"n_elements", *(f"p_{el}" for el in ELEMENTS)}
+
+    @staticmethod
+    def why_undefined(name: str, features: dict[str, Any]) -> str:
+        """Why ``features`` (this step's, of one spectrum) leave ``p_<element>`` ``name``
+        undefined: the element has no edge in the window."""
+        first, last = features["window_ev"]
+        shown = ", ".join(features["has_edge_in_window"]) or "none"
+        return (
+            f"{name.removeprefix('p_')} has no major edge inside its window, {first}-{last} eV "
+            f"(elements with one: {shown})"
+        )
 
     def __call__(self, spectrum: Spectrum) -> dict[str, float | list[str]]:
         from simulators.eels import ELEMENTS
@@ -449,14 +465,7 @@ class Analysis:
         value = features.get(self.value)
         if value is None or not np.isfinite(value):
             why = "undefined for it" if self.value in features else "not among its features"
-            if "n_peaks" in features:
-                why += f": the fit found n_peaks={features['n_peaks']:g}"
-            if self.value.startswith("p_") and "has_edge_in_window" in features:
-                first, last = features["window_ev"]
-                why += (
-                    f": {self.value[2:]} has no major edge inside its window, {first}-{last} eV "
-                    f"(elements with one: {', '.join(features['has_edge_in_window']) or 'none'})"
-                )
+            why += f": {self.step.why_undefined(self.value, features)}"
             warned = "; ".join(features.get("warnings") or [])
             fix = f"it warned: {warned}; fix that, or pick" if warned else "pick"
             raise InvalidParameterError(
