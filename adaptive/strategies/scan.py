@@ -30,7 +30,7 @@ class Scan:
     implement ``_choose(n, taken)`` returning positions and reasons; positions
     lie on the dimension's step lattice when it has a ``step``. A subclass that sets
     ``avoids_failed`` gets the failed points too, and takes a position whose measurement
-    failed ``REPEATED_FAILURES`` times as taken (``skipped``); the grids do not (a grid
+    failed ``REPEATED_FAILURES`` times as taken; the grids do not (a grid
     whose every reading fails, a dead beam, would complete without a reading).
     """
 
@@ -58,7 +58,6 @@ class Scan:
         self.space = space
         self.dimension = dims[0]
         self._observed: dict[tuple, tuple[float, float, float]] = {}
-        self.skipped: list[float] = []  # positions failed REPEATED_FAILURES times, at suggest
 
     def _require_ev(self, why: str) -> None:
         """An error unless the dimension's units are eV or unset: ``why`` is given in eV."""
@@ -131,8 +130,8 @@ class Scan:
         ``failed`` those of failed measurements (see ``REPEATED_FAILURES``)."""
         n = check_int("n", n, 1, why="ask for at least one suggestion")
         name = self.dimension.name
-        self.skipped = self._repeatedly_failed([self.space.validate(p)[name] for p in failed])
-        taken = [*self.data()[0], *(self.space.validate(p)[name] for p in pending), *self.skipped]
+        skipped = self._repeatedly_failed([self.space.validate(p)[name] for p in failed])
+        taken = [*self.data()[0], *(self.space.validate(p)[name] for p in pending), *skipped]
         chosen = self._choose(n, taken)
         return [
             Suggestion(
