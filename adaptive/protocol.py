@@ -111,7 +111,7 @@ def encode(envelope: dict) -> list[bytes]:
         )
     arrays: list[bytes] = []
 
-    def replace(value: Any) -> Any:
+    def replace(value: Any, path: str) -> Any:
         if isinstance(value, np.ndarray):
             return _array_header(value, arrays)
         if isinstance(value, dict):
@@ -125,19 +125,33 @@ def encode(envelope: dict) -> list[bytes]:
                         f"dict key {key!r} is a {type(key).__name__}; JSON keys are text: "
                         f"use str(key)"
                     )
-            return {key: replace(item) for key, item in value.items()}
+            return {
+                key: replace(item, f"{path}.{key}" if path else key) for key, item in value.items()
+            }
         if isinstance(value, (list, tuple)):
-            return [replace(item) for item in value]
+            return [replace(item, f"{path}[{i}]") for i, item in enumerate(value)]
+        if isinstance(value, float | np.floating) and not math.isfinite(value):
+            raise InvalidParameterError(
+                f"{path} is {value!r}, which JSON cannot carry",
+                "send None for a reading that is missing, or the numbers as a numpy array "
+                "(NaN/inf may only travel inside arrays)",
+            )
+        if isinstance(value, np.bool_ | np.integer | np.floating):
+            return value.item()
+        if not isinstance(value, str | int | float | None):
+            raise InvalidParameterError(
+                f"{path} is a {type(value).__name__}, which JSON cannot carry",
+                "send str, int, float, bool, None, lists, dicts or numpy arrays (a datetime "
+                "as UNIX seconds or ISO text)",
+            )
         return value
 
     try:
-        text = json.dumps(replace(envelope), allow_nan=False, default=_plain_scalar)
-    except (TypeError, ValueError, RecursionError) as err:
+        text = json.dumps(replace(envelope, ""), allow_nan=False)
+    except RecursionError:
         raise InvalidParameterError(
-            f"envelope cannot be encoded as JSON ({err}); send only str, int, finite float, "
-            "bool, None, lists, dicts with str keys, and numpy arrays (NaN/inf may only "
-            "travel inside arrays)"
-        ) from err
+            "the envelope nests too deeply, or holds itself; flatten the parameters"
+        ) from None
     return [text.encode("utf-8"), *arrays]
 
 
@@ -200,13 +214,6 @@ def decode(frames: Sequence[bytes], what: str = "request") -> dict:
             "send one frame per array"
         )
     return envelope
-
-
-def _plain_scalar(value: Any) -> Any:
-    """``json.dumps`` fallback: numpy scalars become Python scalars."""
-    if isinstance(value, (np.bool_, np.integer, np.floating)):
-        return value.item()
-    raise TypeError(f"object of type {type(value).__name__} is not JSON serializable")
 
 
 def _array_header(array: np.ndarray, arrays: list[bytes]) -> dict:

@@ -9,6 +9,7 @@ import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from typing import Any
 
 from adaptive.client import (
     MAX_SUGGESTIONS,
@@ -46,7 +47,8 @@ class DriverRun:
     suggestions (another driver's, or a dead run's) that hold up a running campaign that
     made no new one; measure them (``resume_pending=True``) or release them
     (``suggestions_release``). ``warnings``: what the replies to the run's puts warned of,
-    in order (each also logged as it came; see ``_LOG``)."""
+    and each metadata entry read as NaN or inf and journaled as null, in order (each also
+    logged as it came; see ``_LOG``)."""
 
     n_measured: int
     status: str
@@ -208,7 +210,8 @@ def run_driver(
                         f"{type(instrument).__name__}.read() returned point={reading.point!r}; "
                         "it must be None or the readback, e.g. {'energy': 9000.4}"
                     )
-                reading = _failed_if_not_finite(reading)
+                reading, blanked = _journalable(reading)
+                warned += _logged(campaign_id, suggestion, blanked)
                 putting, why = True, reading.failed
                 try:
                     reply = _put(client, outage_s, campaign_id, suggestion, reading)
@@ -249,20 +252,39 @@ def run_driver(
     return _ended(client, outage_s, campaign_id, measured, warned)
 
 
-def _failed_if_not_finite(reading: Reading) -> Reading:
-    """``reading`` as a failed measurement when its ``value`` or ``uncertainty`` is a
-    number but NaN or infinite, which the server refuses: a glitch of the instrument (an
-    I0 of 0 makes both so), not of the driver."""
-    if reading.failed is not None:
-        return reading
-    for name in ("value", "uncertainty"):
+def _journalable(reading: Reading) -> tuple[Reading, list[str]]:
+    """``reading`` as the server takes it, and what was changed to make it so.
+
+    A ``value`` or ``uncertainty`` of NaN or inf, which the server refuses, makes it a
+    failed measurement: a glitch of the instrument (an I0 of 0 makes both so), not of the
+    driver. A NaN or inf in its metadata (a channel that read none), which JSON cannot
+    carry, becomes None, each named in what is returned: the run keeps the reading.
+    """
+    changed: list[str] = []
+    metadata = _non_finite_as_none(reading.metadata, "metadata", changed)
+    changed = [f"{path} read NaN or inf; journaled as null" for path in changed]
+    reading = replace(reading, metadata=metadata)
+    for name in ("value", "uncertainty") if reading.failed is None else ():
         number = getattr(reading, name)
         if is_real(number) and not is_finite_real(number):
             why = (
                 f"the instrument read {name}={number}, not a finite number (a glitch, an I0 of 0?)"
             )
-            return replace(reading, value=None, uncertainty=None, failed=why)
-    return reading
+            return replace(reading, value=None, uncertainty=None, failed=why), changed
+    return reading, changed
+
+
+def _non_finite_as_none(value: Any, path: str, found: list[str]) -> Any:
+    """``value`` (dicts and lists of JSON-able leaves) with each NaN or inf number made
+    None, its path (``metadata.ring[1]``) appended to ``found``."""
+    if isinstance(value, dict):
+        return {k: _non_finite_as_none(v, f"{path}.{k}", found) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_non_finite_as_none(v, f"{path}[{i}]", found) for i, v in enumerate(value)]
+    if is_real(value) and not is_finite_real(value):
+        found.append(path)
+        return None
+    return value
 
 
 def _warnings(campaign_id: str, suggestion: dict, put: dict) -> list[str]:
@@ -270,9 +292,14 @@ def _warnings(campaign_id: str, suggestion: dict, put: dict) -> list[str]:
     its analysis's), each logged as it comes."""
     features = put.get("features") or {}
     found = [*put.get("warnings", []), *(f"analysis: {w}" for w in features.get("warnings", []))]
-    for warning in found:
+    return _logged(campaign_id, suggestion, found)
+
+
+def _logged(campaign_id: str, suggestion: dict, warnings: list[str]) -> list[str]:
+    """``warnings`` about ``suggestion``'s reading, each logged."""
+    for warning in warnings:
         _LOG.warning("campaign %s, suggestion %s: %s", campaign_id, suggestion["id"], warning)
-    return found
+    return warnings
 
 
 def _is_count(value) -> bool:

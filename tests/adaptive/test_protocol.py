@@ -83,12 +83,35 @@ def test_numpy_scalars_become_json_numbers():
 
 @pytest.mark.parametrize(
     "value",
-    [float("nan"), float("inf"), np.float64(-np.inf), object(), {1j: 2}, b"raw"],
-    ids=["nan", "inf", "np-inf", "object", "complex-key", "bytes"],
+    [float("nan"), float("inf"), np.float64(-np.inf), np.float32("nan"), object(), b"raw"],
+    ids=["nan", "inf", "np-inf", "np-float32-nan", "object", "bytes"],
 )
 def test_encode_rejects_values_json_cannot_carry(value):
-    with pytest.raises(InvalidParameterError, match="cannot be encoded as JSON"):
+    with pytest.raises(InvalidParameterError, match=r"^params\.x is .*, which JSON cannot carry"):
         protocol.encode({"params": {"x": value}})
+
+
+def test_encode_names_where_a_nested_value_json_cannot_carry_sits():
+    """A NaN deep in a put's metadata names its key, so a driver's author knows which
+    channel read it (it was "Out of range float values are not JSON compliant")."""
+    envelope = {"params": {"metadata": {"ring": {"current_ma": [400.1, float("nan")]}}}}
+    with pytest.raises(InvalidParameterError) as caught:
+        protocol.encode(envelope)
+    assert str(caught.value).startswith("params.metadata.ring.current_ma[1] is nan")
+    assert "send None" in str(caught.value)
+
+
+def test_encode_sends_numpy_scalars_as_json_numbers():
+    frames = protocol.encode({"params": {"n": np.int64(3), "x": np.float32(2.5), "b": np.bool_(1)}})
+    assert json.loads(frames[0])["params"] == {"n": 3, "x": 2.5, "b": True}
+    assert len(frames) == 1
+
+
+def test_encode_refuses_an_envelope_that_holds_itself():
+    envelope: dict = {"params": {}}
+    envelope["params"]["self"] = envelope
+    with pytest.raises(InvalidParameterError, match="holds itself"):
+        protocol.encode(envelope)
 
 
 @pytest.mark.parametrize("dtype", ["complex128", "float16", "int16", "U3", "O", "M8[s]"])

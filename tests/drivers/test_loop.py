@@ -381,6 +381,37 @@ def test_a_reading_of_no_finite_value_is_put_as_a_failed_measurement(
     )
 
 
+def test_a_metadata_channel_that_reads_nan_is_journaled_as_null_and_warned_of(server, caplog):
+    """A NaN ring current in a reading's metadata ended the run with an encoding error that
+    named no key; the reading is the measurement, so it is journaled, the channel as null."""
+    simulator = KEdgeXAS(i0=None)
+
+    class RingDumpsSecond(SimulatedInstrument):
+        reads = 0
+
+        def read(self):
+            self.reads += 1
+            current = float("nan") if self.reads == 2 else 400.0
+            metadata = {"ring": {"current_ma": current}, "temps": [20.5, -np.float32(np.inf)]}
+            return dataclasses.replace(super().read(), metadata=metadata)
+
+    with Client(server.endpoint, timeout_s=30) as client:
+        campaign = grid_campaign(client, simulator, n_points=3)
+        run = run_driver(client, campaign, RingDumpsSecond(simulator))
+    assert run.n_measured == 3 and run.status == "stopped"
+    temps = "metadata.temps[1] read NaN or inf; journaled as null"
+    ring = "metadata.ring.current_ma read NaN or inf; journaled as null"
+    assert run.warnings == (temps, ring, temps, temps)
+    logged = [r.getMessage() for r in caplog.records if r.name == "drivers.loop"]
+    assert [m.split(": ", 1)[1] for m in logged] == list(run.warnings)
+    journal = Journal(server.journal_path)
+    observations = journal.observations(campaign)
+    journal.close()
+    assert [o.metadata["ring"]["current_ma"] for o in observations] == [400.0, None, 400.0]
+    assert all(o.metadata["temps"] == [20.5, None] for o in observations)
+    assert all(np.isfinite(o.value) for o in observations)
+
+
 class Scripted(SimulatedInstrument):
     """Reads as ``script`` says, one letter a read: "m" measures, "f" fails, "d" dies."""
 
