@@ -282,7 +282,8 @@ class Dimension:
             raise InvalidParameterError(f"{self.name}={value!r} is not finite; send a real number")
         if not self.low <= value <= self.high:
             raise OutOfSpaceError(
-                f"{self.name}={value} lies outside [{self.low}, {self.high}] {self.units}".rstrip()
+                f"{self.name}={value} lies outside [{self.low}, {self.high}] {self.units}".rstrip(),
+                self.other_units(value),
             )
         if self.kind == "integer":
             if value != int(value):
@@ -303,6 +304,22 @@ class Dimension:
                 )
             return self._lattice(k)
         return float(value)
+
+    def other_units(self, value: float) -> str | None:
+        """Advice when ``value``, farther outside the bounds than their span, lies inside
+        them times 1000 or over 1000 (a readback in keV on a space in eV, in mm on one in
+        um); else None."""
+        if min(abs(value - self.low), abs(value - self.high)) <= self.high - self.low:
+            return None  # near the range: not off by a factor of 1000
+        for factor, times in ((1e3, "x 1000"), (1e-3, "/ 1000")):
+            scaled = value * factor
+            if self.low <= scaled <= self.high:
+                units = f" {self.units}" if self.units else ""
+                return (
+                    f"{value:g} {times} = {scaled:g}{units} lies inside: is it in other units "
+                    f"(keV for eV, mm for um)? convert it to the space's units{units} first"
+                )
+        return None
 
     def to_dict(self) -> dict:
         return {
@@ -772,8 +789,9 @@ class Space:
                     f"{dim.name}={value} lies outside [{dim.low}, {dim.high}]{units} by more "
                     f"than the readback tolerance {tolerance:g}{units} (READBACK_TOLERANCE = "
                     f"{READBACK_TOLERANCE:g} of the range){named}",
-                    "measure inside the space, or widen low/high in a new campaign to include "
-                    "the point",
+                    dim.other_units(value)
+                    or "measure inside the space, or widen low/high in a new campaign to "
+                    "include the point",
                 )
             clipped[dim.name] = dim.low if value < dim.low else dim.high
             moved[dim.name] = float(value)

@@ -415,6 +415,34 @@ def test_a_point_beyond_the_readback_tolerance_is_refused_naming_it(reported):
         energy_space().clip_readback({"energy": reported})
 
 
+@pytest.mark.parametrize("suggested", [None, {"energy": 8980.0}])
+def test_a_readback_in_kev_on_an_ev_space_is_told_to_convert_not_to_widen(suggested):
+    """8.98 (keV) on 8900-9100 eV was told to widen low/high in a new campaign."""
+    with pytest.raises(OutOfSpaceError) as caught:
+        energy_space().clip_readback({"energy": 8.98}, suggested, reach=0.05)
+    message = str(caught.value)
+    assert "8.98 x 1000 = 8980 eV lies inside" in message and "convert it" in message
+    assert "widen" not in message
+    with pytest.raises(OutOfSpaceError, match=r"8\.98 x 1000 = 8980 eV lies inside"):
+        energy_space().validate({"energy": 8.98})
+
+
+@pytest.mark.parametrize(
+    ("low", "high", "value", "scaled"),
+    [
+        (8900.0, 9100.0, 9_000_000.0, "/ 1000 = 9000"),
+        (8900.0, 9100.0, 9.2, None),  # 9200 is outside too
+        (0.0, 10.0, 11.0, None),  # 0.011 is inside, but 11 is near the range: no units slip
+        (0.0, 10.0, 2000.0, "/ 1000 = 2"),
+    ],
+)
+def test_only_a_value_far_off_that_scales_into_the_range_is_called_other_units(
+    low, high, value, scaled
+):
+    advice = Dimension("x", low=low, high=high).other_units(value)
+    assert (advice is None) if scaled is None else advice.startswith(f"{value:g} {scaled}")
+
+
 def test_a_clipped_readback_must_still_satisfy_the_constraints():
     space = Space(
         (Dimension("a", low=0.0, high=10.0), Dimension("b", low=0.0, high=10.0)),
