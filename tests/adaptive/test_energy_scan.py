@@ -187,6 +187,7 @@ def test_spectrum_only_observation_rejected():
         {"n_initial": 10**9},
         {"tolerance": 0.0},
         {"tolerance": 1.5},
+        {"tolerance": 0.5},  # 0.5 % meant: the scan stopped at its starting grid
         {"tolerance": "0.1"},
         {"patience": 0},
         {"patience": -3},
@@ -218,6 +219,13 @@ def test_bad_options_rejected_naming_the_option(options):
     (key,) = options
     with pytest.raises(InvalidParameterError, match=rf"{key}=.* must be"):
         make_strategy({"name": "energy_scan", "options": options}, energy_space(0.0, 1.0))
+
+
+def test_a_tolerance_given_as_a_percent_is_told_it_is_a_fraction():
+    with pytest.raises(InvalidParameterError, match=r"not a percent \(0\.5 % is 0\.005\)"):
+        make_strategy({"name": "energy_scan", "options": {"tolerance": 0.5}}, energy_space(0, 1))
+    scan = make_strategy({"name": "energy_scan", "options": {"tolerance": 0.1}}, energy_space(0, 1))
+    assert scan.tolerance == 0.1
 
 
 @pytest.mark.parametrize(
