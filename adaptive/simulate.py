@@ -34,6 +34,7 @@ from drivers import SimulatedInstrument, SynthesisInstrument, run_driver
 from simulators import XMCD, AgNPSynthesis, KEdgeXAS, RecordedSpectrum
 from simulators.agnp import BOUNDS, FACTORS, MAX_DROPLETS, MAX_FRACTION_SUM, WAVELENGTHS
 from simulators.base import MAX_COUNTS, MIN_TRANSMITTED, TooFewCountsError
+from simulators.replay import GAP_STEPS, gaps
 from simulators.text_files import read_named_columns
 from surrogates.shap_report import plot_shap
 
@@ -159,7 +160,8 @@ def simulate_xas(
     The summary says what was scanned: ``mu`` (what the replayed mu is: ``ln(i0/i1)``,
     ``Sum_Fe_Ka/i0``, ``column mu``; ``simulated`` for kedge and xmcd) and ``channel``;
     a note on stderr names a file's fluorescence-like columns (XDI or titled columns) when
-    no ``fluorescence`` nor ``column`` was chosen.
+    no ``fluorescence`` nor ``column`` was chosen, and another each gap of the recording
+    (``replay.gaps``).
     The figure's truth and the summary's ``nrmse`` are of the scanned channel
     (``true_channel``).
 
@@ -226,6 +228,13 @@ def simulate_xas(
             f"note: replaying mu = {signal}; {source} also has fluorescence-like columns "
             f"{', '.join(simulator.fluorescence_columns)}: pass --fluorescence NAME to replay "
             "NAME/i0",
+            file=sys.stderr,
+        )
+    for start, end in gaps(simulator.energy) if recorded else ():
+        print(
+            f"note: {source} has no point between {start:g} and {end:g} eV, a step of "
+            f"{end - start:g} eV, over {GAP_STEPS} times the steps beside it: the replay "
+            "interpolates across it, so readings there were not measured",
             file=sys.stderr,
         )
     low, high = simulator.energy_range

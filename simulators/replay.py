@@ -65,6 +65,9 @@ MAX_BACKLASH_STEPS = 10
 #: Absorption added below the recorded minimum for counting noise: at most exp(-0.5) of
 #: i0 is transmitted, and noise needs i0 >= MIN_TRANSMITTED exp(span of mu + MU_HEADROOM).
 MU_HEADROOM = 0.5
+#: A step wider than this many times the wider of the steps beside it is a gap in a
+#: recording (the shared scans' steps are at most 1.2 times their neighbours').
+GAP_STEPS = 5
 #: How a fluorescence column over i0 ends its ``Recording.signal`` (``Sum_Fe_Ka/i0``).
 FLUORESCENCE_SIGNAL = "/i0"
 
@@ -616,6 +619,19 @@ def _recording(path: str | Path, fluorescence: str | None, column: str | None) -
     if first.startswith("XDI") or Path(path).suffix.lower() == ".xdi":
         return _xdi(path, fluorescence, column)
     return _two_column(path, fluorescence, column)
+
+
+def gaps(energy: np.ndarray) -> list[tuple[float, float]]:
+    """The (start, end) energies of each step of ``energy`` (n,), increasing, wider than
+    ``GAP_STEPS`` times the wider of the steps beside it: where a replay interpolates
+    across energies the recording skipped."""
+    step = np.diff(energy)
+    if step.size < 2:
+        return []
+    before = np.r_[step[1], step[:-1]]  # the first step has only the one after it
+    after = np.r_[step[1:], step[-2]]
+    wide = np.flatnonzero(step > GAP_STEPS * np.maximum(before, after))
+    return [(float(energy[i]), float(energy[i + 1])) for i in wide]
 
 
 class RecordedSpectrum(Simulator):

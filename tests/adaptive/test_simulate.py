@@ -374,6 +374,20 @@ def test_the_summary_says_what_was_replayed(tmp_path, capsys, kwargs, mu, channe
     assert (expected + "Sum_Fe_Ka: pass --fluorescence NAME" in err) is note
 
 
+@pytest.mark.parametrize("gap", [False, True])
+def test_a_replay_notes_where_its_recording_has_a_gap(tmp_path, capsys, gap):
+    """A recording missing 9100-9300 eV was replayed as if measured there, unannounced."""
+    energy = np.r_[8900:9100:5.0, (9300 if gap else 9100) : 9500 : 5.0]
+    source = tmp_path / "gap.csv"
+    source.write_text("energy,mu\n" + "".join(f"{e},{np.tanh((e - 9000) / 20)}\n" for e in energy))
+    simulate_xas(tmp_path / "out", source=str(source), strategy="random", max_points=4)
+    noted = (
+        f"note: {source} has no point between 9095 and 9300 eV, a step of 205 eV, over 5 "
+        "times the steps beside it: the replay interpolates across it"
+    )
+    assert (noted in capsys.readouterr().err) is gap
+
+
 def test_a_simulated_source_is_summarised_as_simulated(tmp_path):
     summary = simulate_xas(tmp_path, source="xmcd", strategy="random", max_points=4)
     assert (summary["mu"], summary["channel"]) == ("simulated", "mu_avg")

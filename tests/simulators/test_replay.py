@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 
 from simulators import RecordedSpectrum, read_spectrum, read_two_column, read_xdi
+from simulators.replay import gaps
 from tests.shared_data import SHARED_DATA
 
 XAS = SHARED_DATA / "xas"
@@ -854,3 +855,24 @@ def test_a_short_first_row_is_named_and_a_short_later_row_is_said_to_end_in_nan(
     short_later = header + "".join(lines[:3]) + "8930 9\n" + "".join(lines[4:])
     with pytest.raises(ValueError, match=r"at line 6 \(a row shorter than the first ends in nan\)"):
         read_spectrum(write(tmp_path, "later.xdi", short_later))
+
+
+@pytest.mark.parametrize(
+    ("energy", "found"),
+    [
+        ([0, 1, 2, 3, 4], []),
+        ([0, 1, 2, 8, 9, 10], [(2.0, 8.0)]),  # 6 steps of 1 beside it
+        ([0, 1, 2, 7, 8], []),  # 5 times, not over
+        ([0, 10, 11, 12], [(0.0, 10.0)]),  # at an end, beside one step
+        ([0, 0.3, 0.6, 10, 20, 30], []),  # fine edge steps, then coarse EXAFS ones
+        ([0, 1], []),
+    ],
+)
+def test_a_gap_is_a_step_over_five_times_the_steps_beside_it(energy, found):
+    assert gaps(np.array(energy, dtype=float)) == found
+
+
+@pytest.mark.skipif(not (SHARED_DATA / "xas" / "two_column").is_dir(), reason="shared data absent")
+def test_the_measured_scans_have_no_gap():
+    for path in sorted((SHARED_DATA / "xas" / "two_column").glob("*.csv")):
+        assert gaps(RecordedSpectrum.from_file(path).energy) == [], path.name
