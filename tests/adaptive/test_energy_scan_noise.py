@@ -10,9 +10,9 @@ from adaptive.strategies import EnergyScan
 from simulators import KEdgeXAS
 
 
-def scan_of(sim, n, uncertain=lambda k: True, **options):
+def scan_of(sim, n, uncertain=lambda k: True, scale=1.0, **options):
     """An EnergyScan (``options``) over ``sim``'s range after ``n`` noisy readings; reading
-    k carries its counting uncertainty where ``uncertain(k)``."""
+    k carries its counting uncertainty (times ``scale``) where ``uncertain(k)``."""
     low, high = sim.energy_range
     scan = EnergyScan(Space((Dimension("energy", low=low, high=high, units="eV"),)), **options)
     for k in range(n):
@@ -24,7 +24,7 @@ def scan_of(sim, n, uncertain=lambda k: True, **options):
                 Observation(
                     {"energy": energy},
                     value=float(np.log(sim.i0 / i1)),
-                    uncertainty=1 / np.sqrt(i1) if uncertain(k) else None,
+                    uncertainty=scale / np.sqrt(i1) if uncertain(k) else None,
                     time=float(k),
                 )
             ]
@@ -73,3 +73,32 @@ def test_held_noise_keeps_readings_inside_the_band_where_learned_noise_did_not()
         else:
             learned_outside = outside
     assert learned_outside > 2
+
+
+def nrmse_of(scan, sim) -> float:
+    energy = np.linspace(*sim.energy_range, 2000)
+    truth = sim.evaluate_true(energy) + sim.mu_offset  # the scan reads ln(i0 / i1)
+    mean = scan.predict(energy[:, None])[0]
+    return float(np.sqrt(np.mean((mean - truth) ** 2)) / np.ptp(truth))
+
+
+def test_uncertainties_far_above_the_scatter_are_not_held_as_the_noise():
+    """Uncertainties in other units (x1000) were held: the K-edge scan stayed flat, NRMSE
+    0.36 after 40 readings against 0.012; now the noise is learned, and ``overstated``
+    (which the stop reason quotes) says why."""
+    sim = KEdgeXAS(i0=1e6, seed=1)
+    honest, inflated = scan_of(sim, 40), scan_of(sim, 40, scale=1000.0)
+    assert honest.overstated() is None
+    np.testing.assert_allclose(honest.model.state()["noise"], honest.uncertainties() ** 2)
+    assert inflated.overstated().startswith("the readings' uncertainties (median ")
+    assert "so the noise was learned instead: are they in the values' units" in (
+        inflated.overstated()
+    )
+    assert inflated.model.state()["noise"] is None
+    assert nrmse_of(inflated, sim) < 1.5 * nrmse_of(honest, sim) < 0.03  # held: 0.36
+
+
+def test_honest_uncertainties_of_few_counts_are_held():
+    sim = KEdgeXAS(i0=100, seed=3)
+    scan = scan_of(sim, 30)
+    assert scan.overstated() is None and scan.model.state()["noise"] is not None
