@@ -32,6 +32,7 @@ from simulators.eels import ELEMENTS
 from simulators.eels_files import NavigationAxis, to_channels
 from surrogates.eels_checks import (
     channel_noise,
+    counts_warnings,
     domain_warnings,
     fill_gaps,
     missing_channels,
@@ -216,6 +217,25 @@ def _pixel_warnings(
     return warnings
 
 
+def _typical_pixel_warnings(
+    cube: da.Array, energy: np.ndarray, window: np.ndarray, totals: np.ndarray
+) -> list[str]:
+    """``counts_warnings`` (too few counts, over-subtracted, no edge, ...) of the pixel of
+    median total counts among the identified ones (``totals`` (H, W), NaN elsewhere, not
+    all NaN), each sentence naming that pixel: what holds for it holds for most pixels
+    (an over-subtracted dark, a low dose)."""
+    order = np.argsort(np.where(np.isnan(totals), np.inf, totals), axis=None)
+    row, col = np.unravel_index(order[int(np.isfinite(totals).sum()) // 2], totals.shape)
+    counts = np.asarray(cube[row, col], dtype=float)
+    finite = np.flatnonzero(np.isfinite(counts))
+    span = slice(finite[0], finite[-1] + 1)
+    counts = fill_gaps(counts[None, span], energy[span])[0]
+    return [
+        f"In a typical pixel (row {row}, column {col}, of the median total counts): {warning}"
+        for warning in counts_warnings(energy[span], counts, window)
+    ]
+
+
 def identify_cube(
     cube: np.ndarray | da.Array,
     energy: np.ndarray,
@@ -297,9 +317,12 @@ def identify_cube(
         chunks=(cube.chunks[0], cube.chunks[1], (len(ELEMENTS) + 1,)),
         dtype=np.float32,
     )
-    with one_torch_thread():  # one pass over the cube: the blocks are read once for both
-        out, measured = da.compute(
-            blocks, da.isfinite(cube).any(axis=(0, 1)), scheduler="synchronous"
+    with one_torch_thread():  # one pass over the cube: the blocks are read once for all
+        out, measured, totals = da.compute(
+            blocks,
+            da.isfinite(cube).any(axis=(0, 1)),
+            da.nansum(da.where(da.isfinite(cube), cube, np.nan), axis=2),
+            scheduler="synchronous",
         )
     probabilities, outcome = out[..., :-1], out[..., -1]
     unidentified, no_signal = int((outcome == UNREADABLE).sum()), int((outcome == NO_SIGNAL).sum())
@@ -320,8 +343,12 @@ def identify_cube(
     present = {ELEMENTS[j]: float(fractions[j]) for j in listed[coherent]}
     scattered = {ELEMENTS[j]: float(fractions[j]) for j in listed[~coherent]}
     # judged on the channels measured somewhere: a run dead in every pixel is a gap
-    warnings = domain_warnings(energy[measured], window) + _pixel_warnings(
-        energy, measured, unidentified, no_signal, height * width
+    warnings = (
+        domain_warnings(energy[measured], window)
+        + _typical_pixel_warnings(
+            cube, energy, window, np.where(outcome == IDENTIFIED, totals, np.nan)
+        )
+        + _pixel_warnings(energy, measured, unidentified, no_signal, height * width)
     )
     return CubeResult(
         probabilities, present, thresholds, warnings, fractions, unidentified, no_signal, scattered

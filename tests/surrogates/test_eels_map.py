@@ -243,6 +243,38 @@ def test_cube_warns_outside_the_trained_domain_as_a_spectrum_does(small_cube, un
     assert narrow.warnings == expected and "narrower than" in expected[0]
 
 
+def typical_pixel(cube: np.ndarray) -> tuple[int, int]:
+    """The (row, column) of median total counts (the upper one of an even count)."""
+    totals = cube.sum(axis=2)
+    flat = np.argsort(totals, axis=None)[totals.size // 2]
+    return tuple(int(i) for i in np.unravel_index(flat, totals.shape))
+
+
+def test_an_over_subtracted_cube_is_warned_of_as_its_typical_pixel_is(small_cube, untrained):
+    """A dark over-subtracted from every pixel mapped false elements with no warning, where
+    one pixel identified alone was warned of."""
+    cube, energy = small_cube
+    cube = cube[:, :3]  # the forward spectra
+    dark = cube - 0.6 * cube.max(axis=2, keepdims=True)
+    warnings = identify_cube(dark, energy, untrained).warnings
+    row, col = typical_pixel(dark)
+    pixel = EELSSpectrum(energy, dark[row, col].astype(float), {}, "pixel")
+    alone = identify_spectrum(pixel, untrained)["warnings"]
+    assert any("far below zero" in w for w in alone)
+    prefix = f"In a typical pixel (row {row}, column {col}, of the median total counts): "
+    assert warnings == [prefix + w for w in alone]
+    assert identify_cube(cube, energy, untrained).warnings == []
+
+
+def test_a_cube_of_few_counts_per_pixel_is_told_to_sum_neighbours(small_cube, untrained):
+    cube, energy = small_cube
+    spectrum = cube[0, 0] / cube[0, 0].max()
+    faint = noisy_cube(spectrum[None], np.zeros((4, 4), dtype=int), seed=1, peak=30.0)
+    (warning,) = [w for w in identify_cube(faint, energy, untrained).warnings if "Few" in w]
+    assert warning.startswith("In a typical pixel (row ")
+    assert "Few counts: " in warning and "the spectra of neighbouring pixels" in warning
+
+
 def test_blocks_go_through_the_channels_and_networks_in_sub_batches(
     small_cube, untrained, monkeypatch
 ):
