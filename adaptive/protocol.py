@@ -133,8 +133,8 @@ def encode(envelope: dict) -> list[bytes]:
         if isinstance(value, float | np.floating) and not math.isfinite(value):
             raise InvalidParameterError(
                 f"{path} is {value!r}, which JSON cannot carry",
-                "send None for a reading that is missing, or the numbers as a numpy array "
-                "(NaN/inf may only travel inside arrays)",
+                "send None for a value that is missing (NaN and inf travel only inside the "
+                "numpy arrays of parameters that take one, e.g. a spectrum's y)",
             )
         if isinstance(value, np.bool_ | np.integer | np.floating):
             return value.item()

@@ -87,8 +87,9 @@ class CubeResult:
             not coherent (likely false positives; their maps show them).
         thresholds: (80,) the identifier's thresholds used for ``present_elements``.
         warnings: sentences on where the energy axis leaves the range the networks were
-            trained on (``domain_warnings``, the same for every pixel), on channels NaN or
-            infinite in every pixel, and on the pixels not identified; empty when none.
+            trained on (``domain_warnings``, the same for every pixel), on the counts of
+            the typical pixel (``_typical_pixel_warnings``), on channels NaN or infinite in
+            every pixel, and on the pixels not identified; empty when none.
         fractions: (80,) each element's fraction of the identified pixels above threshold.
         unidentified: pixels with fewer than 2 finite channels in the energy range.
         no_signal: pixels whose counts are flat within their noise (``_has_signal``).
