@@ -41,7 +41,8 @@ class Strategy(Protocol):
     name: ClassVar[str]
 
     def observe(self, observations: Sequence[Observation]) -> None:
-        """Add measurements; observing the same one twice changes nothing."""
+        """Add measurements; observing the same object twice changes nothing (two readings
+        alike, at one point, value and time, are two)."""
 
     def suggest(self, n: int, pending: Sequence[dict[str, Any]] = ()) -> list[Suggestion]:
         """Return ``n`` new points (fewer where a finite scan has fewer left), none equal to

@@ -57,7 +57,8 @@ class Scan:
             )
         self.space = space
         self.dimension = dims[0]
-        self._observed: dict[tuple, tuple[float, float, float]] = {}
+        # id -> (observation, held so ids stay unique; its position, value, uncertainty)
+        self._observed: dict[int, tuple[Observation, tuple[float, float, float]]] = {}
 
     def _require_ev(self, why: str) -> None:
         """An error unless the dimension's units are eV or unset: ``why`` is given in eV."""
@@ -106,11 +107,11 @@ class Scan:
                 )
             position = float(self.space.validate(obs.point)[self.dimension.name])
             uncertainty = np.nan if obs.uncertainty is None else obs.uncertainty
-            self._observed[(position, obs.value, obs.time)] = (position, obs.value, uncertainty)
+            self._observed[id(obs)] = (obs, (position, obs.value, uncertainty))
 
     def _rows(self) -> np.ndarray:
         """(n, 3) observed position, value and uncertainty (NaN: not given), by position."""
-        rows = sorted(self._observed.values(), key=lambda row: row[:2])
+        rows = sorted((row for _, row in self._observed.values()), key=lambda row: row[:2])
         return np.array(rows, float).reshape(-1, 3)
 
     def data(self) -> tuple[np.ndarray, np.ndarray]:

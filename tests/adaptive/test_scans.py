@@ -394,3 +394,22 @@ def test_scans_refuse_to_predict_outside_their_range(name):
             OutOfSpaceError, match=rf"{bad} lies outside the scan \[{LOW}, {HIGH}\]"
         ):
             strategy.predict(np.array(points))
+
+
+@pytest.mark.parametrize("name", ["energy_scan", "grid", "conventional", "random"])
+def test_replicates_alike_in_point_value_and_time_are_each_learned(tmp_path, name):
+    """Three readings of 5.0 at 9000 eV stamped with one time (a scan's start time) were
+    learned as one while the campaign counted three."""
+    options = {"conventional": {"edge_energy": 8980.0}}.get(name, {})
+    space = {"dimensions": [{"name": "energy", "low": 8900, "high": 9100, "units": "eV"}]}
+    campaign = Campaign.create(
+        Journal(tmp_path / "j.sqlite"), space, {"name": name, "options": options}
+    )
+    readings = [(8900.0, 0.0), (9000.0, 5.0), (9000.0, 5.0), (9000.0, 5.0), (9100.0, 10.0)]
+    for energy, value in readings:
+        campaign.observe(Observation(point={"energy": energy}, value=value, time=1.7e9))
+    energies, values = campaign.strategy.data()
+    assert campaign.n_observations == 5
+    np.testing.assert_array_equal(energies, [8900.0, 9000.0, 9000.0, 9000.0, 9100.0])
+    np.testing.assert_array_equal(values, [0.0, 5.0, 5.0, 5.0, 10.0])
+    campaign.journal.close()
