@@ -210,10 +210,16 @@ def decode(frames: Sequence[bytes], what: str = "request") -> dict:
     unused = [i + 1 for i in range(len(buffers)) if i not in used]
     if unused:
         raise ProtocolError(
-            f"extra frame(s) {unused} are not referenced by any array header; "
-            "send one frame per array"
+            f"{len(unused)} extra frame(s) {_shown(unused)} are not referenced by any array "
+            "header; send one frame per array"
         )
     return envelope
+
+
+def _shown(indices: list[int], most: int = 5) -> str:
+    """``[1, 2, 3]``, or the first ``most`` and how many more, for a message."""
+    more = len(indices) - most
+    return f"{indices}" if more <= 0 else f"{indices[:most]} and {more} more"
 
 
 def _array_header(array: np.ndarray, arrays: list[bytes]) -> dict:
