@@ -17,6 +17,7 @@ from adaptive.errors import (
     AnalysisError,
     CampaignStoppedError,
     InvalidParameterError,
+    StrategyMissingError,
     UnknownSuggestionError,
 )
 from adaptive.journal import Journal, different_put_error
@@ -97,6 +98,12 @@ class Goals:
             raise InvalidParameterError(f"max_observations={limit!r} must be a positive integer")
         check_bool("stop_on_convergence", data.get("stop_on_convergence", True))
         return cls(**data)
+
+
+def _strategy_name(config: Any) -> Any:
+    """The strategy name a journaled ``config`` names, None where it names none."""
+    strategy = config.get("strategy") if isinstance(config, dict) else None
+    return strategy.get("name") if isinstance(strategy, dict) else None
 
 
 def _check_journal(journal: Any) -> None:
@@ -354,6 +361,13 @@ class Campaign:
         suggestions (a late reading answers its own), status."""
         _check_journal(journal)
         row = journal.campaign(campaign_id)
+        name = _strategy_name(row["config"])
+        if isinstance(name, str) and name not in STRATEGIES:  # not a damaged config's
+            raise StrategyMissingError(
+                f"campaign {campaign_id} runs strategy {name!r}, which this server does not "
+                f"have (it has {sorted(STRATEGIES)}); restart the server with the --plugin "
+                "that registers it (register_strategy). Its journal is intact"
+            )
         campaign = cls(campaign_id, row["config"], journal, resumed=True)
         observations = campaign._teach_journal()
         campaign.n_observations = len(observations)

@@ -70,6 +70,12 @@ class ServerStartError(AdaptiveError, OSError):
     memory), which a later retry may."""
 
 
+class StrategyMissingError(ServerStartError):
+    """A journaled campaign's strategy is not registered in this server (started without
+    the ``--plugin`` that registers it): a server started with it answers, so a driver
+    retries as it does a server that could not start a thread; nothing journaled is lost."""
+
+
 class InstrumentStateError(AdaptiveError, RuntimeError):
     """An instrument was asked for what its state does not allow, e.g. a read before a move."""
 

@@ -11,9 +11,10 @@ import numpy as np
 import pytest
 
 from adaptive.client import MAX_SUGGESTIONS, Client
-from adaptive.errors import InstrumentFailingError, InvalidParameterError
+from adaptive.errors import InstrumentFailingError, InvalidParameterError, StrategyMissingError
 from adaptive.journal import Journal
 from adaptive.server import Server
+from adaptive.strategies import STRATEGIES, register_strategy
 from drivers import DriverRun, Reading, SimulatedInstrument, run_driver
 from drivers.loop import FAILURES_IN_A_ROW
 from simulators import KEdgeXAS
@@ -589,3 +590,48 @@ def test_a_failure_limit_that_is_not_a_positive_integer_is_refused(limit):
     with Client(SILENT, timeout_s=0.1, retries=0) as client:
         with pytest.raises(InvalidParameterError, match=f"max_failures_in_a_row={limit!r} must"):
             run_driver(client, "c", DeadBeam(KEdgeXAS()), max_failures_in_a_row=limit)
+
+
+def test_a_server_started_without_the_campaigns_plugin_is_waited_out(server):
+    """A server restarted without the --plugin of a campaign's strategy refused the put of
+    the reading in hand as a driver's mistake (InvalidParameterError): the run ended and the
+    reading was lost. It is the server's, which run_driver waits out under outage_s."""
+    plugged = type("Plugged", (STRATEGIES["random"],), {"name": "plugged_z12"})
+    register_strategy(plugged)
+    simulator = KEdgeXAS(i0=None)
+    plugin = threading.Timer(1.0, register_strategy, (plugged,))  # "restarted with it"
+    refused = []
+
+    class ServerRestartsWithoutThePlugin(SimulatedInstrument):
+        reads = 0
+
+        def read(self):
+            self.reads += 1
+            if self.reads == 2:  # the campaign is evicted, its strategy unregistered
+                del STRATEGIES["plugged_z12"], server.campaigns[campaign]
+                with Client(server.endpoint, timeout_s=30) as other:
+                    with pytest.raises(StrategyMissingError) as caught:
+                        other.call("campaign_status", campaign_id=campaign)
+                refused.append(str(caught.value))
+                plugin.start()
+            return super().read()
+
+    low, high = simulator.energy_range
+    space = {"dimensions": [{"name": "energy", "low": low, "high": high, "units": "eV"}]}
+    try:
+        with Client(server.endpoint, timeout_s=30) as client:
+            campaign = client.call(
+                "campaign_create", space=space, strategy={"name": "plugged_z12"}
+            )["campaign_id"]
+            instrument = ServerRestartsWithoutThePlugin(simulator)
+            run = run_driver(client, campaign, instrument, max_measurements=3, outage_s=30)
+            status = client.call("campaign_status", campaign_id=campaign)
+    finally:
+        plugin.cancel()
+        STRATEGIES.pop("plugged_z12", None)
+    assert run.n_measured == 3 and status["n_observations"] == 3  # no reading lost
+    assert refused == [
+        f"StrategyMissingError: campaign {campaign} runs strategy 'plugged_z12', which this server does not have "
+        f"(it has {sorted(set(STRATEGIES) - {'plugged_z12'})}); restart the server with the "
+        "--plugin that registers it (register_strategy). Its journal is intact"
+    ]
