@@ -51,6 +51,16 @@ MIN_COHERENT = 0.5
 #: feature is present whatever stray pixels lie around it. On clean 64 x 64 cubes the
 #: committed networks' false positives (under 2 % of the pixels) formed clusters of 3 at most.
 MIN_CLUSTER = 4
+#: Either only where chance seldom gives as much: random placements of as many pixels
+#: among the identified ones (``SHUFFLES``, seeded by the count) reach it in under this
+#: share. With the sizes alone, random pixels passed as coherent in 30 % (5 % of a 64 x 64
+#: image) to 100 % (10 % of 128 x 128) of 200 draws; against chance, in 0-9 % (10 x 20 to
+#: 128 x 128 images, 1-15 % of the pixels).
+CHANCE = 0.05
+SHUFFLES = 199
+#: An element above threshold in this share of the identified pixels or more is present:
+#: random placements of so many pixels are as coherent as any phase.
+MAJORITY = 0.5
 #: Images of fewer pixels are too small to judge coherence: every element above
 #: ``MIN_FRACTION`` is present.
 MIN_COHERENCE_PIXELS = 16
@@ -60,9 +70,10 @@ PROFILE_YLIM = (-0.03, 1.03)
 #: When an element is present, in words (for warnings).
 PRESENT_RULE = (
     f"above its threshold in {MIN_FRACTION:.0%} of the identified pixels and spatially "
-    f"coherent: {MIN_CLUSTER} of them in one cluster touching side to side, or "
-    f"{MIN_COHERENT:.0%} of them beside another such pixel (any, in an image of under "
-    f"{MIN_COHERENCE_PIXELS} pixels)"
+    f"coherent: {MIN_COHERENT:.0%} of them beside another such pixel, or {MIN_CLUSTER} of "
+    f"them in one cluster touching side to side, more than random placements of as many "
+    f"pixels give in {1 - CHANCE:.0%} of draws (or in {MAJORITY:.0%} of the identified "
+    f"pixels; any, in an image of under {MIN_COHERENCE_PIXELS} pixels)"
 )
 #: A pixel has signal when its counts vary beyond their noise (``varies_beyond_noise``) or
 #: their mean is more than this many times their channel noise (bright; ``_has_signal``).
@@ -184,14 +195,35 @@ def _largest_cluster(above: np.ndarray) -> np.ndarray:
     return np.array(sizes, dtype=int)
 
 
-def _coherent(above: np.ndarray) -> np.ndarray:
-    """(H, W, k) bool -> (k,) bool: each column's True pixels are spatially coherent:
-    the image holds fewer than ``MIN_COHERENCE_PIXELS`` pixels (too few to judge), or
-    their largest 4-connected cluster holds ``MIN_CLUSTER`` pixels, or ``MIN_COHERENT``
-    of them have a True 4-neighbour."""
-    if above.shape[0] * above.shape[1] < MIN_COHERENCE_PIXELS:
-        return np.ones(above.shape[-1], dtype=bool)
-    return (_largest_cluster(above) >= MIN_CLUSTER) | (_coherent_share(above) >= MIN_COHERENT)
+def _coherent(above: np.ndarray, identified: np.ndarray) -> np.ndarray:
+    """(H, W, k) bool, (H, W) bool -> (k,) bool: each column's True pixels (among the
+    ``identified``) are spatially coherent: the image holds fewer than
+    ``MIN_COHERENCE_PIXELS`` pixels (too few to judge), or they are ``MAJORITY`` of the
+    identified pixels, or ``MIN_COHERENT`` of them have a True 4-neighbour or their largest
+    4-connected cluster holds ``MIN_CLUSTER``, in either case more than ``SHUFFLES``
+    random placements of as many pixels among the identified ones give, but for a
+    ``CHANCE`` share of them."""
+    height, width, k = above.shape
+    if height * width < MIN_COHERENCE_PIXELS:
+        return np.ones(k, dtype=bool)
+    share, cluster = _coherent_share(above), _largest_cluster(above)
+    pixels = np.flatnonzero(identified.ravel())
+    coherent = np.empty(k, dtype=bool)
+    for j in range(k):
+        n = int(above[..., j].sum())
+        rng = np.random.default_rng(n)  # the same draws for the same count, in any column
+        placed = np.zeros((SHUFFLES, height * width), dtype=bool)
+        for draw in placed:
+            draw[rng.choice(pixels, n, replace=False)] = True
+        placed = np.moveaxis(placed.reshape(SHUFFLES, height, width), 0, -1)
+        chance_share = np.mean(_coherent_share(placed) >= share[j])
+        chance_cluster = np.mean(_largest_cluster(placed) >= cluster[j])
+        coherent[j] = (
+            n >= MAJORITY * pixels.size
+            or (share[j] >= MIN_COHERENT and chance_share < CHANCE)
+            or (cluster[j] >= MIN_CLUSTER and chance_cluster < CHANCE)
+        )
+    return coherent
 
 
 def _pixel_warnings(
@@ -340,7 +372,7 @@ def identify_cube(
     fractions = above.sum(axis=(0, 1)) / identified
     order = np.argsort(-fractions, kind="stable")
     listed = order[fractions[order] >= MIN_FRACTION]
-    coherent = _coherent(above[..., listed])
+    coherent = _coherent(above[..., listed], outcome == IDENTIFIED)
     present = {ELEMENTS[j]: float(fractions[j]) for j in listed[coherent]}
     scattered = {ELEMENTS[j]: float(fractions[j]) for j in listed[~coherent]}
     # judged on the channels measured somewhere: a run dead in every pixel is a gap
