@@ -20,6 +20,7 @@ from numpy.lib.stride_tricks import sliding_window_view
 
 from simulators.eels import N_CHANNELS, EELSSimulator
 from simulators.eels_files import KEV_HINT_EV
+from simulators.text_files import is_channel_axis
 from surrogates.eels_net import TRAINING_SIMULATOR
 
 #: Coarsest energy step (eV) of a measured axis inside the trained range: the broadest
@@ -141,11 +142,19 @@ def domain_warnings(
             if below
             else ""
         )
+        calibrate = (
+            f"; but its axis runs {energy[0]:g}, {energy[1]:g}, ..., {energy[-1]:g} eV in "
+            "steps of exactly 1, as uncalibrated detector channel numbers do: if it is "
+            "uncalibrated, calibrate it (offset and eV per channel, #OFFSET and #XPERCHAN) "
+            "first, as cropping channel numbers names the elements of wrong energies"
+            if is_channel_axis(energy)
+            else ""
+        )
         warnings.append(
             f"The spectrum starts at {energy[0]:g} eV{left_out}, below {trained.energy_min} eV "
             "where the training windows start (zero-loss and low-loss region): the networks "
             f"were not trained on it; crop the spectrum to start at {trained.energy_min} eV "
-            "or above."
+            f"or above{calibrate}."
         )
     width = int(window[1] - window[0] + 1)
     if width < trained.window_width[0]:

@@ -89,3 +89,15 @@ def test_training_scores_on_held_out_spectra_not_the_calibration_set(tmp_path):
     assert {key: metrics[key] for key in expected} == pytest.approx(expected, abs=1e-12)
     with pytest.raises(InvalidParameterError, match="seed=2024 is the seed of the held-out"):
         train_eels_net("unet", n_train=128, seed=SCORE_SEED, checkpoint_dir=tmp_path / "x")
+
+
+@pytest.mark.parametrize(("first", "calibrate"), [(0.0, True), (1.0, True), (1.5, False)])
+def test_a_low_start_in_steps_of_one_is_asked_whether_it_is_channel_numbers(first, calibrate):
+    """Channel numbers titled eV were only told to crop to 50 eV, which named Zn where the
+    calibrated spectrum holds Mn and O."""
+    energy = first + np.arange(2048.0)
+    (warning,) = domain_warnings(energy, np.array([int(np.ceil(first)), 2047]))
+    assert warning.startswith(f"The spectrum starts at {first:g} eV, below 50 eV")
+    assert ("as uncalibrated detector channel numbers do: if it is uncalibrated" in warning) is (
+        calibrate
+    )
