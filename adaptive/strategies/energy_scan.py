@@ -102,7 +102,7 @@ class EnergyScan(Scan):
         space: one continuous dimension (the energy, in eV if ``edge_prior``).
         n_initial: size of the initial uniform grid (an integer from 3 to ``MAX_INITIAL``).
         tolerance: stopping threshold, a fraction of the reconstruction's range, in
-            (0, ``MAX_TOLERANCE``].
+            (0, 1); a new campaign's at most ``MAX_TOLERANCE`` (``check_new``).
         patience: consecutive fits that must meet ``tolerance`` (an integer >= 1).
         exponent, floor, smoothing: the warp (see ``WarpedGP``).
         edge_prior: use the k-space density as the warp's floor (else uniform); a bool.
@@ -128,11 +128,8 @@ class EnergyScan(Scan):
     ):
         super().__init__(space)
         check_int("n_initial", n_initial, 3, MAX_INITIAL)
-        if not is_finite_real(tolerance) or not 0 < tolerance <= MAX_TOLERANCE:
-            raise InvalidParameterError(
-                f"tolerance={tolerance!r} must be a number in (0, {MAX_TOLERANCE:g}]: a "
-                "fraction of the reconstruction's range, not a percent (0.5 % is 0.005)",
-            )
+        if not is_finite_real(tolerance) or not 0 < tolerance < 1:
+            raise InvalidParameterError(f"tolerance={tolerance!r} must be a number in (0, 1)")
         check_int(
             "patience", patience, 1, why="fits in a row that meet tolerance before the scan stops"
         )
@@ -175,7 +172,13 @@ class EnergyScan(Scan):
         of positive energies ending below ``LOWEST_EDGE_EV``: its numbers are keV, which the
         prior's eV would read as a scan of one eV, placing the points badly. A space
         starting at or below 0 is relative to the edge (E - E0, -30 to 20 eV); it is keV
-        when it spans less than ``MIN_SPAN_EV`` (-0.1 to 0.1)."""
+        when it spans less than ``MIN_SPAN_EV`` (-0.1 to 0.1). A ``tolerance`` above
+        ``MAX_TOLERANCE`` (a percent meant) is refused too."""
+        if self.tolerance > MAX_TOLERANCE:
+            raise InvalidParameterError(
+                f"tolerance={self.tolerance!r} must be at most {MAX_TOLERANCE:g}: it is a "
+                "fraction of the reconstruction's range, not a percent (0.5 % is 0.005)"
+            )
         if self.edge_prior and self.low <= 0 and self.high - self.low < MIN_SPAN_EV:
             raise InvalidParameterError(
                 f"{self.name}: the energy dimension {self.dimension.name!r} spans "

@@ -5,11 +5,13 @@ import itertools
 import numpy as np
 import pytest
 
+from adaptive.campaign import Campaign
 from adaptive.client import Client
 from adaptive.errors import InvalidParameterError, OutOfSpaceError, RemoteError
+from adaptive.journal import Journal
 from adaptive.records import Observation, Spectrum
 from adaptive.space import Dimension, Space
-from adaptive.strategies import EnergyScan, make_strategy
+from adaptive.strategies import EnergyScan, energy_scan, make_strategy
 from simulators import KEdgeXAS
 from surrogates.warped_gp import WarpedGP
 
@@ -187,7 +189,6 @@ def test_spectrum_only_observation_rejected():
         {"n_initial": 10**9},
         {"tolerance": 0.0},
         {"tolerance": 1.5},
-        {"tolerance": 0.5},  # 0.5 % meant: the scan stopped at its starting grid
         {"tolerance": "0.1"},
         {"patience": 0},
         {"patience": -3},
@@ -221,11 +222,21 @@ def test_bad_options_rejected_naming_the_option(options):
         make_strategy({"name": "energy_scan", "options": options}, energy_space(0.0, 1.0))
 
 
-def test_a_tolerance_given_as_a_percent_is_told_it_is_a_fraction():
+def test_a_tolerance_given_as_a_percent_is_told_it_is_a_fraction(tmp_path, monkeypatch):
+    """0.5 (meant as 0.5 %) stopped the K-edge scan at its starting grid; a new campaign
+    refuses it, while one journaled before the cap (0.2 was valid) still resumes."""
+    space = {"dimensions": [{"name": "energy", "low": 8900.0, "high": 9100.0, "units": "eV"}]}
+    strategy = {"name": "energy_scan", "options": {"tolerance": 0.5}}
+    journal = Journal(tmp_path / "j.sqlite")
     with pytest.raises(InvalidParameterError, match=r"not a percent \(0\.5 % is 0\.005\)"):
-        make_strategy({"name": "energy_scan", "options": {"tolerance": 0.5}}, energy_space(0, 1))
-    scan = make_strategy({"name": "energy_scan", "options": {"tolerance": 0.1}}, energy_space(0, 1))
-    assert scan.tolerance == 0.1
+        Campaign.create(journal, space, strategy)
+    accepted = Campaign.create(journal, space, {**strategy, "options": {"tolerance": 0.1}})
+    assert accepted.strategy.tolerance == 0.1
+    monkeypatch.setattr(energy_scan, "MAX_TOLERANCE", 1.0)  # the cap before: (0, 1)
+    old = Campaign.create(journal, space, {**strategy, "options": {"tolerance": 0.2}})
+    monkeypatch.undo()
+    assert Campaign.resume(journal, old.id).strategy.tolerance == 0.2
+    journal.close()
 
 
 @pytest.mark.parametrize(
