@@ -30,7 +30,6 @@ import uuid
 from dataclasses import dataclass
 from typing import Any, Self
 
-import numpy as np
 import zmq
 
 from adaptive import protocol
@@ -80,11 +79,6 @@ MAX_TIMEOUT_S = (2**31 - 1) // 1000
 #: Longest wait, s, for the ping that tells a busy server from a missing one once a
 #: request's tries have all timed out.
 PING_TIMEOUT_S = 1.0
-
-
-def _not_finite(value: Any) -> bool:
-    """Whether ``value`` is a float (numpy's too) that JSON cannot carry: NaN or inf."""
-    return isinstance(value, float | np.floating) and not math.isfinite(value)
 
 
 @dataclass(frozen=True)
@@ -208,11 +202,11 @@ class Client:
         """
         if method == "observation_put":
             for name in ("value", "uncertainty"):  # JSON cannot carry NaN/inf: say why here
-                if _not_finite(params.get(name)):
+                if protocol.not_finite(params.get(name)):
                     reading_number(name, params[name])
             point = params.get("point")
             for name, coordinate in point.items() if isinstance(point, dict) else ():
-                if _not_finite(coordinate):
+                if protocol.not_finite(coordinate):
                     raise InvalidParameterError(
                         f"point {name}={coordinate!r} must be a finite number",
                         "send the position measured (its readback, or the setpoint), or, for "

@@ -130,14 +130,16 @@ def encode(envelope: dict) -> list[bytes]:
             }
         if isinstance(value, (list, tuple)):
             return [replace(item, f"{path}[{i}]") for i, item in enumerate(value)]
-        if isinstance(value, float | np.floating) and not math.isfinite(value):
+        if not_finite(value):
             raise InvalidParameterError(
                 f"{path} is {value!r}, which JSON cannot carry",
                 "send None for a value that is missing (NaN and inf travel only inside the "
                 "numpy arrays of parameters that take one, e.g. a spectrum's y)",
             )
-        if isinstance(value, np.bool_ | np.integer | np.floating):
+        if isinstance(value, np.bool_ | np.integer):
             return value.item()
+        if isinstance(value, np.floating):
+            return float(value)  # a longdouble's item() is a longdouble
         if not isinstance(value, str | int | float | None):
             raise InvalidParameterError(
                 f"{path} is a {type(value).__name__}, which JSON cannot carry",
@@ -220,6 +222,11 @@ def _shown(indices: list[int], most: int = 5) -> str:
     """``[1, 2, 3]``, or the first ``most`` and how many more, for a message."""
     more = len(indices) - most
     return f"{indices}" if more <= 0 else f"{indices[:most]} and {more} more"
+
+
+def not_finite(value: Any) -> bool:
+    """Whether ``value`` is a float (numpy's too) that JSON cannot carry: NaN or inf."""
+    return isinstance(value, float | np.floating) and not math.isfinite(value)
 
 
 def _array_header(array: np.ndarray, arrays: list[bytes]) -> dict:

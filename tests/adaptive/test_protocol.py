@@ -102,8 +102,9 @@ def test_encode_names_where_a_nested_value_json_cannot_carry_sits():
 
 
 def test_encode_sends_numpy_scalars_as_json_numbers():
-    frames = protocol.encode({"params": {"n": np.int64(3), "x": np.float32(2.5), "b": np.bool_(1)}})
-    assert json.loads(frames[0])["params"] == {"n": 3, "x": 2.5, "b": True}
+    scalars = {"n": np.int64(3), "x": np.float32(2.5), "b": np.bool_(1), "l": np.longdouble(4)}
+    frames = protocol.encode({"params": scalars})
+    assert json.loads(frames[0])["params"] == {"n": 3, "x": 2.5, "b": True, "l": 4.0}
     assert len(frames) == 1
 
 
