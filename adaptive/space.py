@@ -311,13 +311,16 @@ class Dimension:
         um); else None."""
         if min(abs(value - self.low), abs(value - self.high)) <= self.high - self.low:
             return None  # near the range: not off by a factor of 1000
-        for factor, times in ((1e3, "x 1000"), (1e-3, "/ 1000")):
+        for factor, times, units_like in (
+            (1e3, "x 1000", "keV for eV, mm for um"),
+            (1e-3, "/ 1000", "meV for eV, um for mm"),
+        ):
             scaled = value * factor
             if self.low <= scaled <= self.high:
                 units = f" {self.units}" if self.units else ""
                 return (
                     f"{value:g} {times} = {scaled:g}{units} lies inside: is it in other units "
-                    f"(keV for eV, mm for um)? convert it to the space's units{units} first"
+                    f"({units_like})? convert it to the space's units{units} first"
                 )
         return None
 

@@ -441,6 +441,8 @@ def test_only_a_value_far_off_that_scales_into_the_range_is_called_other_units(
 ):
     advice = Dimension("x", low=low, high=high).other_units(value)
     assert (advice is None) if scaled is None else advice.startswith(f"{value:g} {scaled}")
+    if scaled is not None:  # too large: a finer unit; too small: a coarser one
+        assert ("(meV for eV" in advice) is scaled.startswith("/")
 
 
 def test_a_clipped_readback_must_still_satisfy_the_constraints():
