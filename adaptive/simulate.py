@@ -232,9 +232,9 @@ def simulate_xas(
         )
     for start, end in gaps(simulator.energy) if recorded else ():
         print(
-            f"note: {source} has no point between {start:g} and {end:g} eV, a step of "
-            f"{end - start:g} eV, over {GAP_STEPS} times the steps beside it: the replay "
-            "interpolates across it, so readings there were not measured",
+            f"note: {source} has a gap from {start:g} to {end:g} eV ({end - start:g} eV in "
+            f"steps over {GAP_STEPS} times those around them): the replay interpolates across "
+            "it, so readings there were not measured",
             file=sys.stderr,
         )
     low, high = simulator.energy_range

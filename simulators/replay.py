@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
 from scipy.interpolate import PchipInterpolator
 
 from simulators.base import (
@@ -65,9 +66,10 @@ MAX_BACKLASH_STEPS = 10
 #: Absorption added below the recorded minimum for counting noise: at most exp(-0.5) of
 #: i0 is transmitted, and noise needs i0 >= MIN_TRANSMITTED exp(span of mu + MU_HEADROOM).
 MU_HEADROOM = 0.5
-#: A step wider than this many times the wider of the steps beside it is a gap in a
-#: recording (the shared scans' steps are at most 1.2 times their neighbours').
+#: A step wider than this many times the median of the ``GAP_AROUND`` steps on either
+#: side is a gap in a recording (the shared scans' steps are at most 1.9 times theirs).
 GAP_STEPS = 5
+GAP_AROUND = 5
 #: How a fluorescence column over i0 ends its ``Recording.signal`` (``Sum_Fe_Ka/i0``).
 FLUORESCENCE_SIGNAL = "/i0"
 
@@ -622,16 +624,22 @@ def _recording(path: str | Path, fluorescence: str | None, column: str | None) -
 
 
 def gaps(energy: np.ndarray) -> list[tuple[float, float]]:
-    """The (start, end) energies of each step of ``energy`` (n,), increasing, wider than
-    ``GAP_STEPS`` times the wider of the steps beside it: where a replay interpolates
-    across energies the recording skipped."""
+    """The (start, end) energies of each run of steps of ``energy`` (n,), increasing, wider
+    than ``GAP_STEPS`` times the median of the ``GAP_AROUND`` steps on either side: where a
+    replay interpolates across energies the recording skipped (a stray point inside a gap
+    leaves it one)."""
     step = np.diff(energy)
     if step.size < 2:
         return []
-    before = np.r_[step[1], step[:-1]]  # the first step has only the one after it
-    after = np.r_[step[1:], step[-2]]
-    wide = np.flatnonzero(step > GAP_STEPS * np.maximum(before, after))
-    return [(float(energy[i]), float(energy[i + 1])) for i in wide]
+    around = sliding_window_view(np.pad(step, GAP_AROUND, mode="reflect"), 2 * GAP_AROUND + 1)
+    around = np.delete(around, GAP_AROUND, axis=1)  # each step's neighbours, not itself
+    found: list[tuple[float, float]] = []
+    for i in np.flatnonzero(step > GAP_STEPS * np.median(around, axis=1)):
+        if found and found[-1][1] == energy[i]:  # the run goes on past a stray point
+            found[-1] = (found[-1][0], float(energy[i + 1]))
+        else:
+            found.append((float(energy[i]), float(energy[i + 1])))
+    return found
 
 
 class RecordedSpectrum(Simulator):

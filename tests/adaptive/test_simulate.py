@@ -382,8 +382,8 @@ def test_a_replay_notes_where_its_recording_has_a_gap(tmp_path, capsys, gap):
     source.write_text("energy,mu\n" + "".join(f"{e},{np.tanh((e - 9000) / 20)}\n" for e in energy))
     simulate_xas(tmp_path / "out", source=str(source), strategy="random", max_points=4)
     noted = (
-        f"note: {source} has no point between 9095 and 9300 eV, a step of 205 eV, over 5 "
-        "times the steps beside it: the replay interpolates across it"
+        f"note: {source} has a gap from 9095 to 9300 eV (205 eV in steps over 5 times those "
+        "around them): the replay interpolates across it"
     )
     assert (noted in capsys.readouterr().err) is gap
 

@@ -861,14 +861,15 @@ def test_a_short_first_row_is_named_and_a_short_later_row_is_said_to_end_in_nan(
     ("energy", "found"),
     [
         ([0, 1, 2, 3, 4], []),
-        ([0, 1, 2, 8, 9, 10], [(2.0, 8.0)]),  # 6 steps of 1 beside it
+        ([0, 1, 2, 8, 9, 10], [(2.0, 8.0)]),  # 6 steps of 1 around it
         ([0, 1, 2, 7, 8], []),  # 5 times, not over
-        ([0, 10, 11, 12], [(0.0, 10.0)]),  # at an end, beside one step
-        ([0, 0.3, 0.6, 10, 20, 30], []),  # fine edge steps, then coarse EXAFS ones
+        ([0, 10, 11, 12, 13], [(0.0, 10.0)]),  # at an end
+        ([0, 0.3, 0.6, 0.9, 10, 20, 30, 40], []),  # fine edge steps, then coarse EXAFS ones
+        ([0, 1, 2, 3, 50, 100, 101, 102, 103], [(3.0, 100.0)]),  # a stray point inside
         ([0, 1], []),
     ],
 )
-def test_a_gap_is_a_step_over_five_times_the_steps_beside_it(energy, found):
+def test_a_gap_is_a_step_over_five_times_the_steps_around_it(energy, found):
     assert gaps(np.array(energy, dtype=float)) == found
 
 
