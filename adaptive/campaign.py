@@ -270,6 +270,7 @@ class Campaign:
         # What the last ``observe`` call learned (None: a duplicate, failed or refused put)
         self.last_learned: Observation | None = None
         self.last_warnings: list[str] = []  # what the last accepted put's reply warns of
+        self._strategy_warning: str | None = None  # the last put's (see ``observe``)
 
     @classmethod
     def create(
@@ -586,7 +587,8 @@ class Campaign:
         """Journal, and learn from, one observation; False if it was a duplicate put.
         ``last_learned`` is then the observation as learned (the value the strategy got,
         the analysis's ``features`` in its metadata), or None when none was learned, and
-        ``last_warnings`` what the put's reply warns of (see ``_put_warnings``).
+        ``last_warnings`` what the put's reply warns of (see ``_put_warnings``; and the
+        strategy's ``warning()``, if it has one, on the put after which it begins).
 
         A put with ``failed`` (a measurement that failed) is journaled as a ``FAILED_EVENT``
         instead: it answers its suggestion (no longer pending), counts in ``n_failed``, is
@@ -720,6 +722,11 @@ class Campaign:
             if journaled:  # the strategy failed: forget what it half-learned, as on a resume
                 self._rebuild_strategy()
             raise
+        if journaled:  # the strategy's warning (see ``Strategy``), once as it begins
+            warning = getattr(self.strategy, "warning", lambda: None)()
+            if warning is not None and self._strategy_warning is None:
+                warnings.append(warning)
+            self._strategy_warning = warning
         self.last_warnings = warnings
         if not journaled:
             return False

@@ -35,7 +35,9 @@ class Strategy(Protocol):
     journaled, to refuse settings it cannot serve (raising ``InvalidParameterError``); a
     journal holding such a campaign still resumes. A strategy with a ``stop_options()``
     method names the stopping options set on it (``{name: value}``), which a new campaign
-    with the goal ``stop_on_convergence`` false refuses (it would ignore them).
+    with the goal ``stop_on_convergence`` false refuses (it would ignore them). A strategy
+    with a ``warning()`` method (a sentence, or None) has it added to the warnings of the
+    put after which it begins to return one (energy_scan: uncertainties in other units).
     """
 
     name: ClassVar[str]

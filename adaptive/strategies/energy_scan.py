@@ -236,6 +236,10 @@ class EnergyScan(Scan):
         variance = self.uncertainties() ** 2
         return variance if variance.size and not np.isnan(variance).any() else None
 
+    def warning(self) -> str | None:
+        """What a put's reply warns of (see ``Strategy``): ``overstated`` under held noise."""
+        return self.overstated() if self.noise == "reported" else None
+
     def overstated(self) -> str | None:
         """Why the readings' uncertainties are not held as their noise when, from the
         ``n_initial``-th reading on, their median exceeds their scatter ``OVERSTATED``
@@ -404,7 +408,7 @@ class EnergyScan(Scan):
         self._fit()
         if self._calm_fits < self.patience:
             return None
-        learned = self.overstated() if self.noise == "reported" else None
+        learned = self.warning()
         return (
             f"converged: posterior std (the band predict reports) {100 * self.last_max_std:.2f}%"
             f" and reconstruction change {100 * self.last_change:.2f}% of the reconstruction's "

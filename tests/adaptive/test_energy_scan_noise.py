@@ -3,7 +3,9 @@
 import numpy as np
 import pytest
 
+from adaptive.campaign import Campaign
 from adaptive.errors import InvalidParameterError
+from adaptive.journal import Journal
 from adaptive.records import Observation
 from adaptive.space import Dimension, Space
 from adaptive.strategies import EnergyScan
@@ -102,3 +104,34 @@ def test_honest_uncertainties_of_few_counts_are_held():
     sim = KEdgeXAS(i0=100, seed=3)
     scan = scan_of(sim, 30)
     assert scan.overstated() is None and scan.model.state()["noise"] is not None
+
+
+@pytest.mark.parametrize("scale", [1.0, 1000.0])
+def test_a_put_warns_once_when_the_uncertainties_stop_being_held(tmp_path, scale):
+    """The switch to learned noise was told only by a convergence stop; a campaign stopped
+    at max_observations said nothing."""
+    sim = KEdgeXAS(i0=1e6, seed=1)
+    low, high = sim.energy_range
+    space = {"dimensions": [{"name": "energy", "low": low, "high": high, "units": "eV"}]}
+    journal = Journal(tmp_path / "j.sqlite")
+    campaign = Campaign.create(journal, space, {"name": "energy_scan"}, {"max_observations": 20})
+    warned = []
+    for k in range(20):
+        (suggestion,) = campaign.suggest(1)
+        energy = suggestion.point["energy"]
+        i1 = sim.measure_channels(energy)["i1"]
+        reading = Observation(
+            {"energy": energy},
+            value=float(np.log(sim.i0 / i1)),
+            uncertainty=scale / np.sqrt(i1),
+            time=float(k),
+            suggestion_id=suggestion.id,
+        )
+        campaign.observe(reading)
+        warned += [(k + 1, w) for w in campaign.last_warnings]
+    journal.close()
+    if scale == 1.0:
+        assert warned == []
+    else:
+        ((put, warning),) = warned
+        assert put == 12 and warning.startswith("the readings' uncertainties (median ")
