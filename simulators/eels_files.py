@@ -159,7 +159,10 @@ def _ascending_steps(
     if (step <= 0).any():
         i = int(np.argmax(step <= 0))
         point = _point(i + 1, lines)
-        if step[i] == 0:
+        if (step == 0).all():
+            found = f"every point is {energy[0]} eV (a dispersion of 0)"
+            fix = "set the axis's dispersion (its scale: eV per channel) to the spectrometer's"
+        elif step[i] == 0:
             found, fix = f"{point} repeats {energy[i]} eV", "remove the duplicate points"
         else:
             found = f"{point} ({energy[i + 1]} eV) follows {energy[i]} eV"

@@ -605,6 +605,8 @@ def test_text_rows_after_an_index_column_need_energy_and_counts(tmp_path):
     [
         ([500.0, 501.0, 501.0, 502.0], r"point 2 repeats 501\.0 eV; remove the duplicate", "sort"),
         ([500.0, 502.0, 501.0], r"point 2 \(501\.0 eV\) follows 502\.0 eV; sort", "duplicate"),
+        # a dispersion of 0: removing the duplicates left one point
+        ([360.0] * 5, r"every point is 360\.0 eV \(a dispersion of 0\); set the axis", "duplicate"),
     ],
 )
 def test_energies_that_do_not_increase_get_the_fix_that_fits(energy, message, not_message):
