@@ -184,7 +184,11 @@ class Dimension:
         object.__setattr__(self, "high", float(self.high))
         if not self.low < self.high:
             raise InvalidParameterError(
-                f"dimension {self.name!r}: low={self.low} must be below high={self.high}"
+                f"dimension {self.name!r}: low={self.low} must be below high={self.high}",
+                "for a value held fixed (a map of one row), leave the dimension out, or make "
+                f"it categorical with the one choice [{_fmt(self.low)}]"
+                if self.low == self.high
+                else "swap them",
             )
         width = self.high - self.low
         if not math.isfinite(width):
