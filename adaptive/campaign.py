@@ -366,8 +366,8 @@ class Campaign:
         if isinstance(name, str) and name not in STRATEGIES:  # not a damaged config's
             raise StrategyMissingError(
                 f"campaign {campaign_id} runs strategy {name!r}, which this server does not "
-                f"have (it has {sorted(STRATEGIES)}); restart the server with the --plugin "
-                "that registers it (register_strategy). Its journal is intact"
+                f"have (it has {sorted(STRATEGIES)}); start it with --plugin MODULE_OR_FILE "
+                "naming the module that registers it (register_strategy). Its journal is intact"
             )
         campaign = cls(campaign_id, row["config"], journal, resumed=True)
         observations = campaign._teach_journal()

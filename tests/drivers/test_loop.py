@@ -632,7 +632,7 @@ def test_a_server_started_without_the_campaigns_plugin_is_waited_out(server):
     assert run.n_measured == 3 and status["n_observations"] == 3  # no reading lost
     assert refused == [
         f"StrategyMissingError: campaign {campaign} runs strategy 'plugged_z12', which this "
-        f"server does not have (it has {sorted(set(STRATEGIES) - {'plugged_z12'})}); restart "
-        "the server with the --plugin that registers it (register_strategy). Its journal is "
-        "intact"
+        f"server does not have (it has {sorted(set(STRATEGIES) - {'plugged_z12'})}); start it "
+        "with --plugin MODULE_OR_FILE naming the module that registers it (register_strategy). "
+        "Its journal is intact"
     ]

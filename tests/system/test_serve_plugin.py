@@ -11,7 +11,7 @@ import pytest
 from adaptive.campaign import Campaign
 from adaptive.cli import main
 from adaptive.client import Client
-from adaptive.errors import InvalidParameterError, JournalError
+from adaptive.errors import JournalError, StrategyMissingError
 from adaptive.journal import Journal
 from tests.adaptive.test_journal_ops11 import damage
 from tests.system.test_serve_signals11 import SPACE, endpoint_of, serve
@@ -64,7 +64,7 @@ def test_a_plugin_file_serves_campaigns_of_its_strategy_and_resumes_them(tmp_pat
 
     with serving(journal) as run:  # no plugin: the other campaign is still served
         with Client(endpoint_of(run), timeout_s=30) as client:
-            with pytest.raises(InvalidParameterError) as refused:
+            with pytest.raises(StrategyMissingError) as refused:  # run_driver waits it out
                 client.call("campaign_status", campaign_id="mine")
             grid = client.call("suggestions_get", campaign_id="grid", n=1)["suggestions"]
         err = stop(run)
@@ -72,7 +72,7 @@ def test_a_plugin_file_serves_campaigns_of_its_strategy_and_resumes_them(tmp_pat
         "warning: 1 campaign uses a strategy that is not registered (plugin_scan: mine); pass "
         "--plugin MODULE_OR_FILE that registers it"
     )
-    assert "unknown strategy 'plugin_scan'" in str(refused.value)
+    assert "runs strategy 'plugin_scan', which this server does not have" in str(refused.value)
     assert "start it with --plugin MODULE_OR_FILE" in str(refused.value)
     assert grid[0]["strategy"] == "grid"
 
