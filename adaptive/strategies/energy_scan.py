@@ -244,7 +244,7 @@ class EnergyScan(Scan):
         """Why the readings' uncertainties are not held as their noise when, from the
         ``n_initial``-th reading on, their median exceeds their scatter ``OVERSTATED``
         times (the noise is learned instead); None when it does not."""
-        values, sigma = self.data()[1], self.uncertainties()
+        _, values, sigma = self._rows().T  # one sort, not data()'s and uncertainties()'s
         if values.size < max(self.n_initial, 4) or np.isnan(sigma).any():
             return None
         scatter = float(np.sqrt(np.mean(np.diff(values, 2) ** 2) / 6))
