@@ -199,29 +199,31 @@ def checked_spectrum(
     energy, counts, metadata: dict, source: str, lines: np.ndarray | None = None
 ) -> EELSSpectrum:
     """The spectrum, checked, and reversed when its energies decrease (recorded
-    high to low); ``lines`` (m,) are the file lines of the points, for the errors."""
-    energy = as_float_array(f"{source}: energy", energy, "real numbers", "pass a float array")
-    counts = as_float_array(f"{source}: counts", counts, "real numbers", "pass a float array")
+    high to low); ``lines`` (m,) are the file lines of the points, for the errors, which
+    begin with ``source`` unless it is "" (arrays sent rather than read)."""
+    where = f"{source}: " if source else ""
+    energy = as_float_array(f"{where}energy", energy, "real numbers", "pass a float array")
+    counts = as_float_array(f"{where}counts", counts, "real numbers", "pass a float array")
     if energy.ndim != 1 or counts.shape != energy.shape or energy.size < 2:
         raise ValueError(
-            f"{source}: need at least 2 (energy, counts) points as 1-D arrays of equal length, "
+            f"{where}need at least 2 (energy, counts) points as 1-D arrays of equal length, "
             f"got shapes {energy.shape} and {counts.shape}"
         )
     bad = np.flatnonzero(~np.isfinite(energy))
     if bad.size:
         raise ValueError(
-            f"{source}: energy is {energy[bad[0]]} at {_point(bad[0], lines)}; remove or fix "
+            f"{where}energy is {energy[bad[0]]} at {_point(bad[0], lines)}; remove or fix "
             "that point"
         )
     if np.isfinite(counts).sum() < 2:  # NaN counts are missing channels, as in an image
         raise ValueError(
-            f"{source}: fewer than 2 counts are finite numbers (the rest NaN or infinite); "
+            f"{where}fewer than 2 counts are finite numbers (the rest NaN or infinite); "
             "pass a spectrum with counts"
         )
     if (np.diff(energy) <= 0).all():  # high to low; duplicates are refused below
         energy, counts = energy[::-1], counts[::-1]
         lines = None if lines is None else lines[::-1]
-    _ascending_steps(energy, f"{source}: ", lines, counts)
+    _ascending_steps(energy, where, lines, counts)
     return EELSSpectrum(energy=energy, counts=counts, metadata=metadata, source=source)
 
 

@@ -119,6 +119,16 @@ def test_element_analysis_refuses_a_spectrum_it_cannot_place_with_a_typed_error(
         analysis(Spectrum(np.array([500.0]), np.array([1.0])))
 
 
+def test_element_analysis_errors_on_sent_arrays_name_no_empty_source():
+    # sent arrays have no file name: the error read "in this spectrum: : energy must ..."
+    energy = np.linspace(400.0, 900.0, 500)
+    energy[10] = energy[9]
+    with pytest.raises(InvalidParameterError) as caught:
+        Analysis({"name": "elements"})(Spectrum(energy, np.ones(500), x_units="eV"))
+    assert "in this spectrum: energy must increase strictly" in str(caught.value)
+    assert ": :" not in str(caught.value)
+
+
 @pytest.mark.parametrize(
     "analysis",
     [
