@@ -16,6 +16,7 @@ lazily).
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -58,6 +59,8 @@ MIN_CLUSTER = 4
 #: 128 x 128 images, 1-15 % of the pixels).
 CHANCE = 0.05
 SHUFFLES = 199
+#: Placements drawn at once: 25 images of the map's size per listed element.
+SHUFFLE_BLOCK = 25
 #: An element above threshold in this share of the identified pixels or more is present:
 #: random placements of so many pixels are as coherent as any phase.
 MAJORITY = 0.5
@@ -200,30 +203,46 @@ def _coherent(above: np.ndarray, identified: np.ndarray) -> np.ndarray:
     ``identified``) are spatially coherent: the image holds fewer than
     ``MIN_COHERENCE_PIXELS`` pixels (too few to judge), or they are ``MAJORITY`` of the
     identified pixels, or ``MIN_COHERENT`` of them have a True 4-neighbour or their largest
-    4-connected cluster holds ``MIN_CLUSTER``, in either case more than ``SHUFFLES``
-    random placements of as many pixels among the identified ones give, but for a
-    ``CHANCE`` share of them."""
+    4-connected cluster holds ``MIN_CLUSTER``, in either case more than random placements
+    of as many pixels among the identified ones give, but for a ``CHANCE`` share of them
+    (``_beats_chance``)."""
     height, width, k = above.shape
     if height * width < MIN_COHERENCE_PIXELS:
         return np.ones(k, dtype=bool)
     share, cluster = _coherent_share(above), _largest_cluster(above)
     pixels = np.flatnonzero(identified.ravel())
-    coherent = np.empty(k, dtype=bool)
-    for j in range(k):
-        n = int(above[..., j].sum())
-        rng = np.random.default_rng(n)  # the same draws for the same count, in any column
-        placed = np.zeros((SHUFFLES, height * width), dtype=bool)
-        for draw in placed:
-            draw[rng.choice(pixels, n, replace=False)] = True
-        placed = np.moveaxis(placed.reshape(SHUFFLES, height, width), 0, -1)
-        chance_share = np.mean(_coherent_share(placed) >= share[j])
-        chance_cluster = np.mean(_largest_cluster(placed) >= cluster[j])
-        coherent[j] = (
-            n >= MAJORITY * pixels.size
-            or (share[j] >= MIN_COHERENT and chance_share < CHANCE)
-            or (cluster[j] >= MIN_CLUSTER and chance_cluster < CHANCE)
+    counts = above.sum(axis=(0, 1))
+    coherent = counts >= MAJORITY * pixels.size
+    for j in np.flatnonzero(~coherent):
+        observed = {_coherent_share: share[j]} if share[j] >= MIN_COHERENT else {}
+        if cluster[j] >= MIN_CLUSTER:
+            observed[_largest_cluster] = cluster[j]
+        coherent[j] = bool(observed) and _beats_chance(
+            observed, int(counts[j]), pixels, above.shape[:2]
         )
     return coherent
+
+
+def _beats_chance(observed: dict, n: int, pixels: np.ndarray, shape: tuple[int, int]) -> bool:
+    """Whether any measure (a function of (H, W, s) bool -> (s,), to its value ``observed``
+    on the image) is reached by fewer than a ``CHANCE`` share of ``SHUFFLES`` random
+    placements of ``n`` pixels among ``pixels`` (flat indices into ``shape``), seeded by
+    ``n`` (the same draws for the same count, in any column). The placements are drawn
+    ``SHUFFLE_BLOCK`` at a time, which bounds the memory, and stop once every measure has
+    been reached too often."""
+    rng = np.random.default_rng(n)
+    too_often = math.ceil(CHANCE * SHUFFLES)
+    reached = dict.fromkeys(observed, 0)
+    for start in range(0, SHUFFLES, SHUFFLE_BLOCK):
+        placed = np.zeros((min(SHUFFLE_BLOCK, SHUFFLES - start), shape[0] * shape[1]), bool)
+        for draw in placed:
+            draw[rng.choice(pixels, n, replace=False)] = True
+        placed = np.moveaxis(placed.reshape(-1, *shape), 0, -1)
+        for measure, value in observed.items():
+            reached[measure] += int((measure(placed) >= value).sum())
+        if min(reached.values()) >= too_often:
+            return False
+    return min(reached.values()) < too_often
 
 
 def _pixel_warnings(

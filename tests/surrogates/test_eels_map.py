@@ -551,6 +551,26 @@ def test_a_phase_and_a_majority_are_present_however_chance_looks():
     assert eels_map._coherent(everywhere[..., None], np.ones((64, 64), dtype=bool))[0]
 
 
+def test_chance_placements_come_in_blocks_and_stop_once_chance_wins():
+    """The 199 placements were drawn at once: 199 copies of the map per listed element."""
+    seen = []
+
+    def cluster_seen(placed):
+        seen.append(placed.shape)
+        return eels_map._largest_cluster(placed)
+
+    mask = np.zeros((64, 64), dtype=bool)
+    mask[20:40, 10:30] = True  # a phase: chance never gives a cluster of 400
+    pixels = np.arange(64 * 64)
+    assert eels_map._beats_chance({cluster_seen: 400}, 400, pixels, (64, 64))
+    assert sum(shape[-1] for shape in seen) == eels_map.SHUFFLES
+    assert max(shape[-1] for shape in seen) == eels_map.SHUFFLE_BLOCK
+    assert all(shape[:2] == (64, 64) for shape in seen)
+    seen.clear()  # a cluster of 1: every placement reaches it, so the first block decides
+    assert not eels_map._beats_chance({cluster_seen: 1}, 400, pixels, (64, 64))
+    assert [shape[-1] for shape in seen] == [eels_map.SHUFFLE_BLOCK]
+
+
 def test_largest_cluster_counts_pixels_touching_side_to_side():
     above = np.zeros((4, 5, 3), dtype=bool)
     above[::2, ::2, 0] = True  # none touches another
