@@ -419,8 +419,13 @@ class Campaign:
         self.strategy = make_strategy(self.config["strategy"], self.space, self.objective)
         self._teach_journal()
 
+    def _strategy_warns(self) -> str | None:
+        """The strategy's optional warning on what it has learned (see ``Strategy``)."""
+        return getattr(self.strategy, "warning", lambda: None)()
+
     def _teach_journal(self) -> list[Observation]:
-        """Teach the strategy every journaled observation and its saved state; return them."""
+        """Teach the strategy every journaled observation and its saved state; return them.
+        A warning the strategy gives on them was given as it began, before the restart."""
         observations = self.journal.observations(self.id)
         try:
             self.strategy.observe(observations)
@@ -440,6 +445,7 @@ class Campaign:
             except (ValueError, TypeError, LookupError, AttributeError, RuntimeError) as err:
                 # a hand-edited or damaged row: the strategy's state() wrote none of these
                 raise self.journal.damaged_state(self.id, f"{type(err).__name__}: {err}") from None
+        self._strategy_warning = self._strategy_warns()
         return observations
 
     @property
@@ -723,7 +729,7 @@ class Campaign:
                 self._rebuild_strategy()
             raise
         if journaled:  # the strategy's warning (see ``Strategy``), once as it begins
-            warning = getattr(self.strategy, "warning", lambda: None)()
+            warning = self._strategy_warns()
             if warning is not None and self._strategy_warning is None:
                 warnings.append(warning)
             self._strategy_warning = warning

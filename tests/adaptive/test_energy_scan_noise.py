@@ -109,7 +109,7 @@ def test_honest_uncertainties_of_few_counts_are_held():
 @pytest.mark.parametrize("scale", [1.0, 1000.0])
 def test_a_put_warns_once_when_the_uncertainties_stop_being_held(tmp_path, scale):
     """The switch to learned noise was told only by a convergence stop; a campaign stopped
-    at max_observations said nothing."""
+    at max_observations said nothing. A resumed campaign warned again on its next put."""
     sim = KEdgeXAS(i0=1e6, seed=1)
     low, high = sim.energy_range
     space = {"dimensions": [{"name": "energy", "low": low, "high": high, "units": "eV"}]}
@@ -117,6 +117,8 @@ def test_a_put_warns_once_when_the_uncertainties_stop_being_held(tmp_path, scale
     campaign = Campaign.create(journal, space, {"name": "energy_scan"}, {"max_observations": 20})
     warned = []
     for k in range(20):
+        if k == 15:  # a restarted server: the warning was given before, at put 12
+            campaign = Campaign.resume(journal, campaign.id)
         (suggestion,) = campaign.suggest(1)
         energy = suggestion.point["energy"]
         i1 = sim.measure_channels(energy)["i1"]
