@@ -56,8 +56,34 @@ def _energy_in_ev(spectrum: Spectrum, task: str, axis: str) -> tuple[np.ndarray,
         scale = ev_per(units)
     except ValueError:  # simulators raise builtins only (they import nothing of ours)
         raise InvalidParameterError(f"{refused}; convert x to eV and send x_units='eV'") from None
+    _in_order(spectrum.x, units or "eV")
     x, y = spectrum.ascending()
     return x * scale, y
+
+
+def _in_order(x: np.ndarray, units: str) -> None:
+    """Nothing when ``x`` (n,) ascends or descends strictly; else an
+    ``InvalidParameterError`` naming the first point out of order, or repeated, as sent
+    (sorted, two sweeps sent one after the other were told of points 0 and 1 for 0 and
+    501). One x throughout is left to the analysis, which names a dispersion of 0."""
+    if x.size < 2 or (x == x[0]).all():
+        return
+    steps = np.diff(x) * (-1.0 if x[0] > x[-1] else 1.0)
+    bad = np.flatnonzero(~(steps > 0))
+    if not bad.size:
+        return
+    i = int(bad[0])
+    found = (
+        f"point {i + 1} repeats {x[i]:g} {units}"
+        if steps[i] == 0
+        else f"point {i + 1} ({x[i + 1]:g} {units}) follows {x[i]:g} {units}, though x "
+        f"{'descends' if x[0] > x[-1] else 'ascends'} from its first point to its last"
+    )
+    raise InvalidParameterError(
+        f"the spectrum's x must ascend or descend strictly, but {found}; send one reading "
+        "per energy in the order measured (several sweeps: send their mean, or each as its "
+        "own observation)"
+    )
 
 
 class PeakAnalysis:

@@ -119,13 +119,30 @@ def test_element_analysis_refuses_a_spectrum_it_cannot_place_with_a_typed_error(
         analysis(Spectrum(np.array([500.0]), np.array([1.0])))
 
 
+@pytest.mark.parametrize("name", ["peak_fit", "elements"])
+def test_an_axis_out_of_order_is_refused_naming_the_points_as_sent(name):
+    """The analyses sorted x: a shuffled spectrum was fitted, and two sweeps sent one after
+    the other were told of a repeat at points 0 and 1, not 0 and 501 (review W15)."""
+    energy = np.linspace(920.0, 970.0, 501)
+    counts = 100.0 + 1000.0 * xps_peak(energy, 933.0, 1.2, 0.3)
+    analysis = Analysis({"name": name})
+    with pytest.raises(InvalidParameterError, match=r"point 501 \(920 eV\) follows 970 eV"):
+        analysis(Spectrum(np.r_[energy, energy], np.r_[counts, counts], x_units="eV"))
+    shuffled = np.random.default_rng(0).permutation(energy.size)
+    with pytest.raises(InvalidParameterError, match="must ascend or descend strictly"):
+        analysis(Spectrum(energy[shuffled], counts[shuffled], x_units="eV"))
+    repeated = energy.copy()
+    repeated[300] = repeated[299]
+    with pytest.raises(InvalidParameterError, match=r"point 300 repeats 949\.9 eV"):
+        analysis(Spectrum(repeated, counts, x_units="eV"))
+
+
 def test_element_analysis_errors_on_sent_arrays_name_no_empty_source():
     # sent arrays have no file name: the error read "in this spectrum: : energy must ..."
-    energy = np.linspace(400.0, 900.0, 500)
-    energy[10] = energy[9]
     with pytest.raises(InvalidParameterError) as caught:
-        Analysis({"name": "elements"})(Spectrum(energy, np.ones(500), x_units="eV"))
+        Analysis({"name": "elements"})(Spectrum(np.full(500, 600.0), np.ones(500), x_units="eV"))
     assert "in this spectrum: energy must increase strictly" in str(caught.value)
+    assert "(a dispersion of 0)" in str(caught.value)
     assert ": :" not in str(caught.value)
 
 
