@@ -84,6 +84,10 @@ SCHEMA_VERSION = 2
 #: How long a write waits for another process's lock before failing with a JournalError:
 #: well under a client's default 5 s timeout, so the error reply reaches it.
 BUSY_TIMEOUT_S = 1.0
+#: Pages of write-ahead log after which a commit checkpoints them into the file (SQLite's
+#: default 1,000 left ~4 MB, 300 puts, only in the -wal file): 1, every commit; 300 puts
+#: and suggestions of a random strategy 0.85 -> 1.58 ms each.
+CHECKPOINT_PAGES = 1
 
 
 class Journal:
@@ -117,6 +121,9 @@ class Journal:
             self._check_intact()
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=FULL")
+            # every commit copied on into the file itself: a copy of the .sqlite alone (a
+            # backup by cp, after kill -9) held none of the last ~1,000 pages' campaigns
+            self._db.execute(f"PRAGMA wal_autocheckpoint={CHECKPOINT_PAGES}")
             self._db.executescript(SCHEMA)
             # written at every open (a change only to a journal from before the stamp), so a
             # read-only journal fails here, not at a put

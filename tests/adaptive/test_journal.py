@@ -309,3 +309,18 @@ def test_a_claim_whose_lock_file_a_failed_start_removed_meanwhile_locks_the_new_
         assert os.path.samestat(os.stat(lock_path), os.fstat(lock.fileno()))
     finally:
         lock.close()
+
+
+def test_a_copy_of_the_file_alone_holds_every_committed_observation(tmp_path):
+    """The write-ahead log was checkpointed only past ~1,000 pages: a copy of the .sqlite
+    taken while the server ran (a backup by cp, or after kill -9) held no campaign."""
+    journal = Journal(tmp_path / "j.sqlite")
+    journal.create_campaign("c", {"strategy": {"name": "random"}})
+    for i in range(30):
+        journal.append_observation("c", Observation({"x": i / 30}, value=float(i), time=float(i)))
+    copy = tmp_path / "copy.sqlite"
+    copy.write_bytes((tmp_path / "j.sqlite").read_bytes())  # no -wal beside it
+    copied = Journal(copy)
+    assert [o.value for o in copied.observations("c")] == [float(i) for i in range(30)]
+    copied.close()
+    journal.close()
