@@ -11,6 +11,8 @@ from dataclasses import asdict, dataclass
 from operator import attrgetter
 from typing import Any, NamedTuple
 
+import numpy as np
+
 from adaptive.analysis import Analysis, pin_weights
 from adaptive.arrays import check_bool, is_finite_real, is_int
 from adaptive.errors import (
@@ -685,7 +687,7 @@ class Campaign:
                 self._answer(observation.suggestion_id)
             self.last_warnings = warnings
             return not retry
-        self._check_learnable(observation.spectrum)
+        warnings += self._check_learnable(observation.spectrum)
         scorer = self._spectrum_scorer()
         if observation.spectrum is None and scorer is not None:
             raise InvalidParameterError(
@@ -787,12 +789,25 @@ class Campaign:
                 "observation may carry; bin or crop it, or send it as several observations"
             )
 
-    def _check_learnable(self, spectrum: Spectrum | None) -> None:
-        """Refuse a spectrum with missing channels (NaN or inf counts) unless an analysis
-        that takes them alone scores it; a failed or late put keeps them (written as null)."""
-        takes_missing = self.analysis is not None and self.analysis.takes_missing_channels
-        if spectrum is not None and not (takes_missing and self.objective is None):
+    def _check_learnable(self, spectrum: Spectrum | None) -> list[str]:
+        """Refuse a spectrum with missing channels (NaN or inf counts) that an objective,
+        or an analysis that does not take them, scores; a spectrum nothing reads (the put
+        carries the value) keeps them, as a failed or late put's does (written as null),
+        and what the reply warns of that is returned."""
+        if spectrum is None or np.isfinite(spectrum.y).all():
+            return []
+        if self.objective is not None or (
+            self.analysis is not None and not self.analysis.takes_missing_channels
+        ):
             spectrum.refuse_missing()
+        if self.analysis is not None:
+            return []
+        missing = np.flatnonzero(~np.isfinite(spectrum.y))
+        return [
+            f"the spectrum holds NaN or inf at {missing.size} of its {spectrum.y.size} channels "
+            f"(the first index {missing[0]}): journaled as missing (null); this campaign "
+            "learns the put's value, not the spectrum"
+        ]
 
     def _check_named(self, point: dict, suggestion_id: str | None) -> None:
         """Refuse the checked ``point`` when a categorical, integer or stepped value differs

@@ -144,7 +144,8 @@ class Spectrum:
             "y",
             "fill each with its neighbours' mean (a peak fit refuses the gap that dropping a "
             "channel leaves in x; other analyses take such a gap, so there dropping those "
-            "channels works too); only the elements analysis takes them as missing channels",
+            "channels works too); only the elements analysis takes them as missing channels, and a "
+            "campaign that reads no spectrum (the put carries the value) keeps them",
         )
 
     def ascending(self) -> tuple[np.ndarray, np.ndarray]:

@@ -1007,3 +1007,25 @@ def test_a_failure_put_after_the_stop_is_kept_as_a_late_observation_with_its_rea
     (event,) = journal.events("c1", "late_observation")
     assert event["payload"]["failed"] == "channel clogged"
     assert campaign.n_failed == 0 and campaign.pending == {}
+
+
+def test_a_dead_channel_in_a_spectrum_nothing_reads_keeps_the_reading(journal):
+    """An energy scan learns the put's value; a dead channel of the spectrum the driver
+    attached (an MCA) refused the put, and run_driver lost the reading (review X14)."""
+    campaign = Campaign.create(journal, SPACE, {"name": "energy_scan"}, {})
+    (suggestion,) = campaign.suggest(1)
+    counts = np.ones(50)
+    counts[7] = np.nan
+    put = Observation(
+        suggestion.point,
+        value=1.0,
+        time=1.0,
+        suggestion_id=suggestion.id,
+        spectrum=Spectrum(np.arange(50.0), counts),
+    )
+    assert campaign.observe(put)
+    (warning,) = campaign.last_warnings
+    assert warning.startswith("the spectrum holds NaN or inf at 1 of its 50 channels (the first")
+    resumed = Campaign.resume(journal, campaign.id)
+    assert resumed.n_observations == 1 and suggestion.id not in resumed.pending
+    assert np.isnan(journal.observations(campaign.id)[0].spectrum.y[7])

@@ -1,7 +1,7 @@
 """A served EELS spectrum with a dead detector channel (NaN counts) is identified by the
 elements analysis as ``adaptive identify`` identifies it; it used to be refused, the driver
 stopped and the reading was lost. Campaigns whose analysis or objective cannot read missing
-channels still refuse it, journaling nothing."""
+channels still refuse it, journaling nothing; one that reads no spectrum keeps it."""
 
 import numpy as np
 import pytest
@@ -59,12 +59,15 @@ def test_an_elements_campaign_identifies_a_spectrum_with_a_dead_channel(server):
             "observation_put", campaign_id="map", point={"x": 0.4}, spectrum=dead, **again
         )
         assert first["accepted"] and not second["accepted"] and second["n_observations"] == 3
-        # a campaign that learns the driver's value has no analysis to read the gap
-        with pytest.raises(RemoteError, match="NaN or inf in y at 1 of its 2048 channels"):
-            client.call(
-                "observation_put", campaign_id="c", point={"x": 0.2}, value=1.0, spectrum=dead
-            )
-        assert client.call("campaign_status", campaign_id="c")["n_observations"] == 0
+        # a campaign that learns the driver's value reads no spectrum: it was refused, and
+        # run_driver lost the reading (review X14); now it is kept, dead channel and all
+        kept = client.call(
+            "observation_put", campaign_id="c", point={"x": 0.2}, value=1.0, spectrum=dead
+        )
+        assert kept["accepted"] and kept["n_observations"] == 1
+        assert "NaN or inf at 1 of its 2048 channels (the first index 1000)" in kept["warnings"][0]
+    (learned,) = Journal(server.journal_path).observations("c")
+    assert learned.value == 1.0 and np.isnan(learned.spectrum.y[1000])
 
 
 def test_readings_with_dead_channels_kept_unlearned_are_journaled_as_events(server):
