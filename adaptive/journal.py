@@ -350,9 +350,17 @@ class Journal:
                 (campaign_id, json.dumps(config), time.time()),
             )
         except sqlite3.IntegrityError:
+            stored, sent = self.campaign(campaign_id)["config"], json.loads(json.dumps(config))
+            differ = sorted(k for k in {*stored, *sent} if stored.get(k) != sent.get(k))
+            if not differ:
+                raise InvalidParameterError(
+                    f"campaign {campaign_id!r} exists already, with this setup; a create "
+                    "resent after its reply was lost made it: go on with it (or pick another "
+                    "id, or omit it, for a new campaign)"
+                ) from None
             raise InvalidParameterError(
-                f"campaign {campaign_id!r} exists already; pick another id or omit it (a "
-                "create resent after its reply was lost made it: go on with it)"
+                f"campaign {campaign_id!r} exists already with another setup (what differs: "
+                f"{', '.join(differ)}); pick another id, or omit it, for a new campaign"
             ) from None
 
     def campaign(self, campaign_id: str) -> dict:

@@ -1029,3 +1029,16 @@ def test_a_dead_channel_in_a_spectrum_nothing_reads_keeps_the_reading(journal):
     resumed = Campaign.resume(journal, campaign.id)
     assert resumed.n_observations == 1 and suggestion.id not in resumed.pending
     assert np.isnan(journal.observations(campaign.id)[0].spectrum.y[7])
+
+
+def test_a_campaign_id_taken_says_whether_the_setup_is_the_same(journal):
+    """Both were told "a create resent after its reply was lost made it: go on with it",
+    though a create with another space is another sample's campaign (review Z13)."""
+    Campaign.create(journal, SPACE, {"name": "energy_scan"}, {}, campaign_id="cu_foil")
+    with pytest.raises(InvalidParameterError, match="with this setup; a create resent"):
+        Campaign.create(journal, SPACE, {"name": "energy_scan"}, {}, campaign_id="cu_foil")
+    other = {"dimensions": [{"name": "energy", "low": 7000.0, "high": 7300.0, "units": "eV"}]}
+    with pytest.raises(InvalidParameterError) as caught:
+        Campaign.create(journal, other, GRID, {}, campaign_id="cu_foil")
+    assert "exists already with another setup (what differs: space, strategy)" in str(caught.value)
+    assert "go on with it" not in str(caught.value)
