@@ -194,7 +194,12 @@ def decode(frames: Sequence[bytes], what: str = "request") -> dict:
     except UnicodeDecodeError as err:
         raise ProtocolError(f"frame 0 is not UTF-8 text ({err}); send UTF-8 JSON") from err
     try:
-        envelope = json.loads(text, parse_constant=_reject_constant, parse_float=_finite_float)
+        envelope = json.loads(
+            text,
+            parse_constant=_reject_constant,
+            parse_float=_finite_float,
+            object_pairs_hook=_unique_keys,
+        )
     except (ValueError, RecursionError) as err:  # JSONDecodeError, or an int over 4300 digits
         raise ProtocolError(f"frame 0 is not valid JSON ({err})") from err
     if not isinstance(envelope, dict):
@@ -251,6 +256,19 @@ def _reject_constant(name: str) -> Any:
     raise ProtocolError(
         f"JSON literal {name} is not allowed; send finite numbers, and NaN/inf only inside arrays"
     )
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict:
+    """A JSON object's ``(key, value)`` pairs as a dict, refusing a key given twice: the
+    last one won, so a proxy or log that keeps the first read another request."""
+    out: dict = {}
+    for key, value in pairs:
+        if key in out:
+            raise ProtocolError(
+                f"the key {key!r} is given twice in one object; send each key once"
+            )
+        out[key] = value
+    return out
 
 
 def _finite_float(text: str) -> float:

@@ -369,3 +369,16 @@ def test_a_version_sent_as_text_is_named_as_the_wrong_type():
     frames = [b'{"v": "1", "id": 1, "method": "server_ping", "params": {}}']
     with pytest.raises(ProtocolError, match=r"must be the JSON integer 1, got str '1'"):
         protocol.decode(frames)
+
+
+@pytest.mark.parametrize(
+    ("text", "key"),
+    [
+        ('{"v": 1, "id": 1, "method": "campaign_stop", "method": "campaign_status"}', "method"),
+        ('{"v": 1, "id": 1, "method": "m", "params": {"a": {"b": 1, "b": 2}}}', "b"),
+    ],
+)
+def test_a_key_given_twice_is_refused_not_resolved_last_wins(text, key):
+    # a stop followed by a status ran the status: a proxy keeping the first key disagreed
+    with pytest.raises(ProtocolError, match=f"the key '{key}' is given twice in one object"):
+        protocol.decode([text.encode()])
