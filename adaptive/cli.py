@@ -1027,7 +1027,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     bench = _add_command(commands, "bench", "benchmarks that print JSON")
     benches = bench.add_subparsers(dest="kind", required=True)
-    scan = _add_command(benches, "scan", "points to 1%/2% NRMSE on a recorded spectrum")
+    scan = _add_command(
+        benches, "scan", "points to 1%/2% NRMSE (first reached) on a recorded spectrum"
+    )
     scan.add_argument("--spectrum", required=True, help="recorded spectrum (two-column or XDI)")
     scan.add_argument(
         "--noise-counts",

@@ -264,9 +264,7 @@ def _unique_keys(pairs: list[tuple[str, Any]]) -> dict:
     out: dict = {}
     for key, value in pairs:
         if key in out:
-            raise ProtocolError(
-                f"the key {key!r} is given twice in one object; send each key once"
-            )
+            raise ProtocolError(f"the key {key!r} is given twice in one object; send each key once")
         out[key] = value
     return out
 

@@ -673,7 +673,7 @@ def test_every_help_shows_each_default_and_plain_percent_signs(capsys):
     with pytest.raises(SystemExit, match="0"):
         main(["bench", "scan", "--help"])
     help_text = capsys.readouterr().out
-    assert "points to 1%/2% NRMSE on a recorded spectrum" in help_text
+    assert "points to 1%/2% NRMSE (first reached) on a recorded spectrum" in help_text
     assert "most points per method (default: 300)" in help_text
 
 
