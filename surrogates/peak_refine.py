@@ -66,8 +66,8 @@ TOLERANCE = 1e-6
 #: A parameter within this share of its bounds' span from a bound is held at it (taken as
 #: fixed in the standard errors), whatever the solver's ``active_mask`` says: that flag
 #: lies within ``TOLERANCE`` of 0, so an eta of 3.5e-6 counted as free and one of 2.4e-7 as
-#: held, and the same Cu 2p fit's errors differed up to 12-fold between the counts and
-#: the counts x 5/3, or rounded to 0.1.
+#: held: the measured CuO 2p counts and the same rounded to 0.1 gave one line's area
+#: error as 193 and 61, now both 61 (review W15).
 HELD_SPAN = 1e-3
 #: Basin-hopping steps when ``basin_hopping=True``.
 BASIN_HOPPING_STEPS = 10
