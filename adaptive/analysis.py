@@ -56,7 +56,6 @@ def _energy_in_ev(spectrum: Spectrum, task: str, axis: str) -> tuple[np.ndarray,
         scale = ev_per(units)
     except ValueError:  # simulators raise builtins only (they import nothing of ours)
         raise InvalidParameterError(f"{refused}; convert x to eV and send x_units='eV'") from None
-    _in_order(spectrum.x, units or "eV")
     x, y = spectrum.ascending()
     return x * scale, y
 
@@ -65,7 +64,8 @@ def _in_order(x: np.ndarray, units: str) -> None:
     """Nothing when ``x`` (n,) ascends or descends strictly; else an
     ``InvalidParameterError`` naming the first point out of order, or repeated, as sent
     (sorted, two sweeps sent one after the other were told of points 0 and 1 for 0 and
-    501). One x throughout is left to the analysis, which names a dispersion of 0."""
+    501), as ``fit peaks`` names it in a file. One x throughout is left to the fit's own
+    check."""
     if x.size < 2 or (x == x[0]).all():
         return
     steps = np.diff(x) * (-1.0 if x[0] > x[-1] else 1.0)
@@ -172,6 +172,7 @@ class PeakAnalysis:
         from simulators.xps_files import CALIBRATE_BINDING
 
         energy, counts = _energy_in_ev(spectrum, "fit peaks", "binding energy")
+        _in_order(spectrum.x, spectrum.x_units or "eV")
         fix = "send x as binding energy in eV (x_units='eV')"
         try:
             refuse_channel_axis(energy, "", fix, CALIBRATE_BINDING)
