@@ -23,8 +23,11 @@ from adaptive.options import check_keys, check_options, did_you_mean
 from adaptive.records import Spectrum
 
 
-def _energy_in_ev(spectrum: Spectrum, task: str, axis: str) -> tuple[np.ndarray, np.ndarray]:
-    """``(x in eV, y)``, each (n,), ordered by increasing x, of a spectrum whose x is an
+def _energy_in_ev(
+    spectrum: Spectrum, task: str, axis: str, ascending: bool = True
+) -> tuple[np.ndarray, np.ndarray]:
+    """``(x in eV, y)``, each (n,), ordered by increasing x (as sent, unless
+    ``ascending``), of a spectrum whose x is an
     energy in its ``x_units`` (``simulators.text_files.ev_per``): a label with eV, keV or
     meV in it (``Binding Energy / eV``, ``eV (BE)``), or one naming only the energy (``BE``,
     ``binding energy``, '') for eV.
@@ -56,34 +59,8 @@ def _energy_in_ev(spectrum: Spectrum, task: str, axis: str) -> tuple[np.ndarray,
         scale = ev_per(units)
     except ValueError:  # simulators raise builtins only (they import nothing of ours)
         raise InvalidParameterError(f"{refused}; convert x to eV and send x_units='eV'") from None
-    x, y = spectrum.ascending()
+    x, y = spectrum.ascending() if ascending else (spectrum.x, spectrum.y)
     return x * scale, y
-
-
-def _in_order(x: np.ndarray, units: str) -> None:
-    """Nothing when ``x`` (n,) ascends or descends strictly; else an
-    ``InvalidParameterError`` naming the first point out of order, or repeated, as sent
-    (sorted, two sweeps sent one after the other were told of points 0 and 1 for 0 and
-    501), as ``fit peaks`` names it in a file. One x throughout is left to the fit's own
-    check."""
-    if x.size < 2 or (x == x[0]).all():
-        return
-    steps = np.diff(x) * (-1.0 if x[0] > x[-1] else 1.0)
-    bad = np.flatnonzero(~(steps > 0))
-    if not bad.size:
-        return
-    i = int(bad[0])
-    found = (
-        f"point {i + 1} repeats {x[i]:g} {units}"
-        if steps[i] == 0
-        else f"point {i + 1} ({x[i + 1]:g} {units}) follows {x[i]:g} {units}, though x "
-        f"{'descends' if x[0] > x[-1] else 'ascends'} from its first point to its last"
-    )
-    raise InvalidParameterError(
-        f"the spectrum's x must ascend or descend strictly, but {found}; send one reading "
-        "per energy in the order measured (several sweeps: send their mean, or each as its "
-        "own observation)"
-    )
 
 
 class PeakAnalysis:
@@ -171,14 +148,15 @@ class PeakAnalysis:
         from simulators.text_files import refuse_channel_axis
         from simulators.xps_files import CALIBRATE_BINDING
 
-        energy, counts = _energy_in_ev(spectrum, "fit peaks", "binding energy")
-        _in_order(spectrum.x, spectrum.x_units or "eV")
+        # as sent: the fit refuses an x out of order, naming the point by its index there
+        sent, counts = _energy_in_ev(spectrum, "fit peaks", "binding energy", ascending=False)
+        energy = np.sort(sent)
         fix = "send x as binding energy in eV (x_units='eV')"
         try:
             refuse_channel_axis(energy, "", fix, CALIBRATE_BINDING)
         except ValueError as err:  # the simulators raise builtins only
             raise InvalidParameterError(f"cannot fit peaks in this spectrum: {err}") from None
-        result = self.fitter.fit(energy, counts)
+        result = self.fitter.fit(sent, counts)
         features = result.features(self.regions)
         warnings = list(result.warnings)
         for name, (low, high) in (self.regions or {}).items():
