@@ -794,7 +794,8 @@ class Campaign:
         or an analysis that does not take them, scores; a spectrum nothing reads (the put
         carries the value) keeps them, as a failed or late put's does (written as null),
         and what the reply warns of that is returned."""
-        if spectrum is None or np.isfinite(spectrum.y).all():
+        missing = np.flatnonzero(~np.isfinite(spectrum.y)) if spectrum is not None else []
+        if not len(missing):
             return []
         if self.objective is not None or (
             self.analysis is not None and not self.analysis.takes_missing_channels
@@ -802,7 +803,6 @@ class Campaign:
             spectrum.refuse_missing()
         if self.analysis is not None:
             return []
-        missing = np.flatnonzero(~np.isfinite(spectrum.y))
         return [
             f"the spectrum holds NaN or inf at {missing.size} of its {spectrum.y.size} channels "
             f"(the first index {missing[0]}): journaled as missing (null); this campaign "
