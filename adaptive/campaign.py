@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import reprlib
 import time
 import uuid
 from collections.abc import Callable
@@ -38,6 +39,11 @@ MAX_MAGNITUDE = 1e150
 #: EELS scan, and a guard against a runaway array filling the journal and the server's
 #: memory. Journals are read back without it.
 MAX_CHANNELS = 1_000_000
+#: The latest UNIX time a new observation may carry (the year 3000): a clock in
+#: milliseconds or nanoseconds is refused rather than journaled.
+LATEST_TIME = 32_503_680_000.0
+#: The most characters of a new campaign's id.
+MAX_ID_CHARS = 128
 #: How many pending ids an unknown ``suggestion_id`` error lists.
 PENDING_SHOWN = 5
 #: How far a put's continuous value may lie from that of the suggestion it names, as a
@@ -316,10 +322,16 @@ class Campaign:
             )
         if campaign_id is None:
             campaign_id = uuid.uuid4().hex[:12]
-        if not isinstance(campaign_id, str) or not campaign_id.strip():
+        if (
+            not isinstance(campaign_id, str)
+            or not 0 < len(campaign_id) <= MAX_ID_CHARS
+            or campaign_id != campaign_id.strip()
+            or not campaign_id.isprintable()
+        ):
             raise InvalidParameterError(
-                f"campaign_id={campaign_id!r} must be a string with more than whitespace, or "
-                "null for a new id"
+                f"campaign_id={reprlib.repr(campaign_id)} must be text of 1 to {MAX_ID_CHARS} "
+                "printable characters with no space at either end (such as 'cu-edge-run3'), "
+                "or null for a new id"
             )
         config = {
             "space": (space if isinstance(space, Space) else Space.from_dict(space)).to_dict(),
@@ -772,9 +784,15 @@ class Campaign:
 
     def _check_new(self, observation: Observation, known: bool) -> None:
         """Refuse a new put naming a suggestion never made, using a ``CAMPAIGN_METADATA``
-        key, or with a spectrum of more than ``MAX_CHANNELS``."""
+        key, with a spectrum of more than ``MAX_CHANNELS``, or a time after ``LATEST_TIME``."""
         if not (known or observation.suggestion_id is None):
             raise self._unknown_suggestion(observation.suggestion_id)
+        if observation.time > LATEST_TIME:
+            raise InvalidParameterError(
+                f"observation time={observation.time:g} is after the year 3000; it must be UNIX "
+                f"seconds (now {time.time():.4g}): divide milliseconds by 1e3, nanoseconds by "
+                "1e9, or leave it out for the time of the put"
+            )
         taken = [key for key in CAMPAIGN_METADATA if key in observation.metadata]
         if taken:
             raise InvalidParameterError(

@@ -296,6 +296,7 @@ class Client:
             context = self._context or zmq.Context.instance()
             sock = context.socket(zmq.DEALER)
             sock.setsockopt(zmq.LINGER, 0)
+            sock.setsockopt(zmq.IPV6, "[" in self.address)  # tcp://[::1]:5556
             sock.setsockopt(zmq.SNDTIMEO, max(1, round(self.timeout_s * 1000)))
             try:
                 sock.connect(self.address)

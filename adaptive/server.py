@@ -216,6 +216,8 @@ class Server:
         stop = self._stop
         socket = zmq.Context.instance().socket(zmq.ROUTER)
         socket.setsockopt(zmq.LINGER, 0)
+        # an IPv6 address ([::1]) needs it; with it, IPv4 ones would read back as [::ffff:...]
+        socket.setsockopt(zmq.IPV6, "[" in self.bind)
         # a frame this large is not even received (its peer is disconnected): a typed reply
         # below needs the frames in memory first
         socket.setsockopt(zmq.MAXMSGSIZE, 4 * protocol.MAX_REQUEST_BYTES)

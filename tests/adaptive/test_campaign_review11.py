@@ -90,7 +90,7 @@ def test_a_journal_holding_an_undrawable_campaign_still_opens(journal):
 
 @pytest.mark.parametrize("campaign_id", [" ", "\t\n", ""])
 def test_a_blank_campaign_id_is_refused(journal, campaign_id):
-    with pytest.raises(InvalidParameterError, match="more than whitespace"):
+    with pytest.raises(InvalidParameterError, match="with no space at either end"):
         Campaign.create(journal, SPACE, BATCH, campaign_id=campaign_id)
     assert journal.campaign_ids() == []
 

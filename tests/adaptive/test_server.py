@@ -682,31 +682,36 @@ def test_a_stopped_server_can_be_started_again(server, client, campaign):
         assert put(again, campaign, 7150.0, 1.0)["n_observations"] == 2
 
 
+UNPAIRED = "unpaired surrogate"
+
+
 @pytest.mark.parametrize(
-    ("method", "params"),
+    ("method", "params", "message"),
     [
         (
             "campaign_create",
             '{"space": %s, "strategy": {"name": "grid"}, "campaign_id": "x\\ud800"}',
+            "printable characters",  # a new id is checked before the journal sees it
         ),
-        ("campaign_status", '{"campaign_id": "\\udc00"}'),
-        ("campaign_stop", '{"campaign_id": "CID", "reason": "beam \\ud800"}'),
+        ("campaign_status", '{"campaign_id": "\\udc00"}', UNPAIRED),
+        ("campaign_stop", '{"campaign_id": "CID", "reason": "beam \\ud800"}', UNPAIRED),
         (
             "observation_put",
             '{"campaign_id": "CID", "point": {"energy": 7100}, "value": 1, '
             '"client_id": "\\ud800", "sequence": 1}',
+            UNPAIRED,
         ),
     ],
 )
 def test_text_with_an_unpaired_surrogate_gets_a_typed_reply(
-    server, client, campaign, capfd, method, params
+    server, client, campaign, capfd, method, params, message
 ):
     """JSON may escape a lone surrogate ("\\ud800"), which is not UTF-8 text."""
     params = params.replace("CID", campaign).replace("%s", json.dumps(SPACE))
     envelope = f'{{"v": 1, "id": "r", "method": "{method}", "params": {params}}}'
     reply = raw_call(server.endpoint, [envelope.encode()])
     assert reply["error"]["type"] == "InvalidParameterError"
-    assert "unpaired surrogate" in reply["error"]["message"]
+    assert message in reply["error"]["message"]
     assert "Traceback" not in capfd.readouterr().err
     status = client.call("campaign_status", campaign_id=campaign)
     assert status["status"] == "running" and status["n_observations"] == 0
