@@ -237,8 +237,19 @@ class EnergyScan(Scan):
         return variance if variance.size and not np.isnan(variance).any() else None
 
     def warning(self) -> str | None:
-        """What a put's reply warns of (see ``Strategy``): ``overstated`` under held noise."""
-        return self.overstated() if self.noise == "reported" else None
+        """What a put's reply warns of (see ``Strategy``) under held noise: ``overstated``
+        uncertainties, or readings held as exact (uncertainty 0)."""
+        if self.noise != "reported":
+            return None
+        variance = self._known_noise()
+        if variance is None or variance.all():
+            return self.overstated()
+        energy = self._rows()[np.argmin(variance), 0]
+        return (
+            f"readings with uncertainty 0 (the lowest at {energy:g}) are held as exact: the "
+            "reconstruction is made to pass through them, noise and all; if 0 means 'not "
+            "known', leave the uncertainty out (the noise is then learned)"
+        )
 
     def overstated(self) -> str | None:
         """Why the readings' uncertainties are not held as their noise when, from the

@@ -106,10 +106,11 @@ def test_honest_uncertainties_of_few_counts_are_held():
     assert scan.overstated() is None and scan.model.state()["noise"] is not None
 
 
-@pytest.mark.parametrize("scale", [1.0, 1000.0])
+@pytest.mark.parametrize("scale", [1.0, 1000.0, 0.0])
 def test_a_put_warns_once_when_the_uncertainties_stop_being_held(tmp_path, scale):
     """The switch to learned noise was told only by a convergence stop; a campaign stopped
-    at max_observations said nothing. A resumed campaign warned again on its next put."""
+    at max_observations said nothing. A resumed campaign warned again on its next put.
+    Uncertainties of 0 (a driver's "not known") were held as exact with no word."""
     sim = KEdgeXAS(i0=1e6, seed=1)
     low, high = sim.energy_range
     space = {"dimensions": [{"name": "energy", "low": low, "high": high, "units": "eV"}]}
@@ -134,6 +135,10 @@ def test_a_put_warns_once_when_the_uncertainties_stop_being_held(tmp_path, scale
     journal.close()
     if scale == 1.0:
         assert warned == []
+    elif scale == 0.0:
+        ((put, warning),) = warned
+        assert put == 1 and warning.startswith("readings with uncertainty 0 (the lowest at ")
+        assert "leave the uncertainty out (the noise is then learned)" in warning
     else:
         ((put, warning),) = warned
         assert put == 12 and warning.startswith("the readings' uncertainties (median ")
