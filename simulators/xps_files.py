@@ -137,9 +137,19 @@ def _region(
                 "put the binding energy in the first column and the counts in the second, or "
                 "title the columns 'Binding Energy (eV)' and 'Counts'"
             )
+        at = "" if lines is None else f" on line {lines[bad + 1]}"
+        where, fix = (
+            (at, "average the counts of a repeated energy, or keep one of its points")
+            if step[bad] == 0
+            else (
+                f": {float(energy[bad + 1]):g} eV follows it{at}",
+                "sort the rows by energy, or put each sweep of a file of several in a file "
+                "of its own",
+            )
+        )
         raise ValueError(
-            f"{source}: region {name!r}: the energy axis {kind} at {float(energy[bad]):g} eV; "
-            "the axis must be strictly ascending or strictly descending"
+            f"{source}: region {name!r}: the energy axis {kind} at {float(energy[bad]):g} eV"
+            f"{where}; the axis must be strictly ascending or strictly descending: {fix}"
         )
     return XPSRegion(name, energy.copy(), counts.copy(), source)
 
