@@ -373,6 +373,21 @@ def _check_weights_unchanged(config: dict) -> None:
         )
 
 
+def _unidentified(step: Any, value: str) -> str:
+    """For an elements ``step`` asked for ``p_<symbol>`` of an element the networks do not
+    identify (``OTHER_ELEMENTS``, any case): which they do, rather than a near symbol
+    (p_H was asked whether it meant p_Rh); else ''."""
+    from simulators.eels import ELEMENTS, OTHER_ELEMENTS
+
+    symbol = value.removeprefix("p_").lower()
+    if not isinstance(step, ElementAnalysis) or symbol not in {e.lower() for e in OTHER_ELEMENTS}:
+        return ""
+    return (
+        f" (the networks identify {ELEMENTS[0]} to {ELEMENTS[-1]}, Z = 4 to 83, so not "
+        f"{value.removeprefix('p_')})"
+    )
+
+
 def _region_advice(step: Any, value: str) -> str:
     """For a peak fit ``step`` asked for ``value``, a feature it does not give, that is
     ``area_<name>`` or ``area_fraction_<name>``: how to define region ``name``; else ''."""
@@ -449,10 +464,11 @@ class Analysis:
             return
         names = self.step.feature_names()
         if self.value is not None and self.value not in names:
+            guess = _unidentified(self.step, self.value) or did_you_mean(self.value, names)
             raise InvalidParameterError(
-                f"the {config['name']} analysis gives no feature {self.value!r}"
-                f"{did_you_mean(self.value, names)}; value names one of {sorted(names)}, or "
-                f"is null{_region_advice(self.step, self.value)}"
+                f"the {config['name']} analysis gives no feature {self.value!r}{guess}; "
+                f"value names one of {sorted(names)}, or is null"
+                f"{_region_advice(self.step, self.value)}"
             )
 
     def __call__(self, spectrum: Spectrum) -> tuple[dict[str, Any], float | None]:

@@ -185,8 +185,9 @@ class Dimension:
         if not self.low < self.high:
             raise InvalidParameterError(
                 f"dimension {self.name!r}: low={self.low} must be below high={self.high}",
-                "for a value held fixed (a map of one row), leave the dimension out, or make "
-                f"it categorical with the one choice [{_fmt(self.low)}]"
+                "for a value held fixed (a map of one row), leave the dimension out and keep "
+                f"{_fmt(self.low)} in each put's metadata (a categorical dimension of one "
+                "choice would keep the map from model_predict)"
                 if self.low == self.high
                 else "swap them",
             )

@@ -114,6 +114,12 @@ ELEMENTS: tuple[str, ...] = (
     "Tb", "Dy", "Ho", "Er", "Tm", "Yb", "Lu", "Hf", "Ta", "W", "Re", "Os", "Ir", "Pt", "Au",
     "Hg", "Tl", "Pb", "Bi",
 )  # fmt: skip
+#: The other element symbols, H..Li (Z = 1..3) and Po..Og (Z = 84..118): none is identified.
+OTHER_ELEMENTS: tuple[str, ...] = (
+    "H", "He", "Li", "Po", "At", "Rn", "Fr", "Ra", "Ac", "Th", "Pa", "U", "Np", "Pu", "Am",
+    "Cm", "Bk", "Cf", "Es", "Fm", "Md", "No", "Lr", "Rf", "Db", "Sg", "Bh", "Hs", "Mt", "Ds",
+    "Rg", "Cn", "Nh", "Fl", "Mc", "Lv", "Ts", "Og",
+)  # fmt: skip
 #: Channels of a spectrum: 1 eV each, channel i centred on i eV.
 N_CHANNELS = 3072
 #: Edges further than this below the window are part of the power-law background, eV.

@@ -145,8 +145,9 @@ def domain_warnings(
         calibrate = (
             f"; but its axis runs {energy[0]:g}, {energy[1]:g}, ..., {energy[-1]:g} eV in "
             "steps of exactly 1, as uncalibrated detector channel numbers do: if it is "
-            "uncalibrated, calibrate it (offset and eV per channel, #OFFSET and #XPERCHAN) "
-            "first, as cropping channel numbers names the elements of wrong energies"
+            "uncalibrated, calibrate it first (its offset and eV per channel: #OFFSET and "
+            "#XPERCHAN in an EMSA file; offset and scale of s.axes_manager.signal_axes[0] "
+            "in HyperSpy), as cropping channel numbers names the elements of wrong energies"
             if is_channel_axis(energy)
             else ""
         )

@@ -174,6 +174,16 @@ def test_a_misspelt_value_names_the_closest_feature(tmp_path, value, meant):
         Campaign.create(journal, SPACE, {"name": "random"}, analysis=analysis)
 
 
+@pytest.mark.parametrize("value", ["p_H", "p_u", "p_Po"])
+def test_a_value_of_an_element_the_networks_do_not_identify_names_their_range(tmp_path, value):
+    # p_H was asked whether it meant p_Rh, p_U whether p_Ru (review V15)
+    journal = Journal(tmp_path / "j.sqlite")
+    analysis = {"name": "elements", "value": value}
+    with pytest.raises(InvalidParameterError, match=r"identify Be to Bi, Z = 4 to 83, so not") as e:
+        Campaign.create(journal, SPACE, {"name": "random"}, analysis=analysis)
+    assert "did you mean" not in str(e.value)
+
+
 @pytest.mark.parametrize(
     "analysis",
     [

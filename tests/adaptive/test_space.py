@@ -536,12 +536,15 @@ def test_a_recipes_key_follows_the_dimensions_not_the_dicts_order():
 
 @pytest.mark.parametrize(
     ("low", "high", "advice"),
-    [(500.0, 500.0, "make it categorical with the one choice [500]"), (600.0, 500.0, "swap them")],
+    [
+        (500.0, 500.0, "leave the dimension out and keep 500 in each put's metadata"),
+        (600.0, 500.0, "swap them"),
+    ],
 )
 def test_bounds_not_in_order_say_how_to_give_what_was_meant(low, high, advice):
     """A map of one row (y from 500 to 500) was refused without saying how to give one."""
     with pytest.raises(InvalidParameterError, match=r"low=.* must be below high=.*; ") as caught:
         Dimension("y", low=low, high=high)
-    assert str(caught.value).endswith(advice)
+    assert advice in str(caught.value)
     one_row = Dimension("y", kind="categorical", choices=[500])
     assert one_row.validate(500) == 500

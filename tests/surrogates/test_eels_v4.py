@@ -101,3 +101,7 @@ def test_a_low_start_in_steps_of_one_is_asked_whether_it_is_channel_numbers(firs
     assert ("as uncalibrated detector channel numbers do: if it is uncalibrated" in warning) is (
         calibrate
     )
+    # a spectrum image was told of EMSA's keys only (review V15)
+    assert ("#XPERCHAN in an EMSA file; offset and scale of s.axes_manager" in warning) is (
+        calibrate
+    )
