@@ -48,3 +48,13 @@ def test_a_normalised_spectrum_is_told_to_fit_without_poisson_weights():
     assert not any("normalised export" in w for w in plain)
     counts = PeakFitter(workers=1).fit(e, y / y.max() * 100).warnings
     assert not any("normalised export" in w for w in counts)
+
+
+def test_a_faint_line_at_thousands_of_counts_is_not_put_down_to_the_counts():
+    # Cu metal 2p from 925 eV with asymmetry: 4,090 counts at the top, told to count longer
+    e, y = np.loadtxt(TEXT, skiprows=1).T
+    kept = e >= 925
+    result = PeakFitter(workers=1, asymmetry=True).fit(e[kept], y[kept])
+    (faint,) = faint_lines(result.warnings)
+    assert "may be the shape misfit of the line beside it" in faint
+    assert "count longer" not in faint
