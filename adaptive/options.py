@@ -75,15 +75,20 @@ def check_options(
             f"{what}: {noun}s must be a mapping of {noun} names to values (or null for "
             f"none), got {options!r}"
         )
+    signature = inspect.signature(target).parameters.values()
+    # **options takes any keyword; *args none
+    any_name = any(p.kind is p.VAR_KEYWORD for p in signature)
     parameters = {
-        name: p for name, p in inspect.signature(target).parameters.items() if name not in given
+        p.name: p
+        for p in signature
+        if p.name not in given and p.kind not in (p.VAR_KEYWORD, p.VAR_POSITIONAL)
     }
     synonyms = getattr(target, "option_synonyms", {})
     problems = []
     for name in options:
         if name in given:
             problems.append(f"{name!r} is given separately, not among the {noun}s")
-        elif name not in parameters:
+        elif name not in parameters and not any_name:
             hint = (
                 f" (did you mean {synonyms[name]!r}?)"
                 if name in synonyms
@@ -97,10 +102,13 @@ def check_options(
     ]
     if problems:
         valid = ", ".join(
-            f"{name} (required)"
-            if p.default is p.empty
-            else f"{name}={json.dumps(p.default, default=repr)}"
-            for name, p in parameters.items()
+            [
+                f"{name} (required)"
+                if p.default is p.empty
+                else f"{name}={json.dumps(p.default, default=repr)}"
+                for name, p in parameters.items()
+            ]
+            + (["any other (**keywords)"] if any_name else [])
         )
         takes = f"its {noun}s are {valid}" if valid else f"it takes no {noun}s"
         raise InvalidParameterError(f"{what}: {'; '.join(problems)}; {takes}")

@@ -52,6 +52,21 @@ def test_a_parameter_the_caller_gives_is_no_option():
         check_options(step, {"size": 1.0, "space": None}, "step", given=("space",))
 
 
+def keywords_step(space, size: float, *args, **options):
+    """A stand-in for a plugin strategy that takes its options as keywords."""
+
+
+def test_a_target_taking_any_keyword_takes_any_option_but_still_needs_its_required_ones():
+    # **options was taken for a required option named 'options' (review U1)
+    checked = check_options(keywords_step, {"size": 1.0, "step": 0.1}, "s", given=("space",))
+    assert checked == {"size": 1.0, "step": 0.1}
+    with pytest.raises(InvalidParameterError) as caught:
+        check_options(keywords_step, {"step": 0.1}, "s", given=("space",))
+    assert str(caught.value) == (
+        "s: option 'size' is required; its options are size (required), any other (**keywords)"
+    )
+
+
 def test_a_misspelt_strategy_option_names_the_right_one_and_lists_the_options():
     config = {"name": "energy_scan", "options": {"n_intial": 12}}
     with pytest.raises(InvalidParameterError) as caught:
