@@ -873,16 +873,29 @@ class Campaign:
         warnings = []
         for dim in filter(jitters, self.space.dimensions):  # the others equal it (_check_named)
             span, units = dim.high - dim.low, f" {dim.units}" if dim.units else ""
-            off = abs(point[dim.name] - suggested[dim.name])
+            value, wanted = point[dim.name], suggested[dim.name]
+            off = abs(value - wanted)
             if off > FAR_FROM_SUGGESTION * span:
+                scaled = [  # a driver in um on a space in nm puts 0.514 for 514
+                    (times, value * factor)
+                    for factor, times in ((1e3, "x 1000"), (1e-3, "/ 1000"))
+                    if abs(value * factor - wanted) <= FAR_FROM_SUGGESTION * span
+                ]
+                fix = (
+                    f"{value:g} {scaled[0][0]} = {scaled[0][1]:g}{units} is near it: is the "
+                    "driver in other units (um for nm, keV for eV)? convert its points to the "
+                    f"space's units{units}"
+                    if scaled
+                    else "check that the driver puts the point it measured with the id of the "
+                    "suggestion it measured"
+                )
                 warnings.append(
-                    f"{dim.name}={point[dim.name]:g}{units} is {off:g}{units} from the "
-                    f"{suggested[dim.name]:g}{units} of suggestion {suggestion_id}, more than "
+                    f"{dim.name}={value:g}{units} is {off:g}{units} from the "
+                    f"{wanted:g}{units} of suggestion {suggestion_id}, more than "
                     f"{FAR_FROM_SUGGESTION:.0%} of the range {dim.low:g}..{dim.high:g} "
                     f"({FAR_FROM_SUGGESTION * span:g}{units}), while a readback usually lies "
                     f"within {FAR_FROM_SUGGESTION:.0%} of its suggestion: it is journaled as "
-                    "put; check that the driver puts the point it measured with the id of the "
-                    "suggestion it measured"
+                    f"put; {fix}"
                 )
             reported = readback.get(dim.name, point[dim.name])
             if abs(reported - point[dim.name]) > READBACK_TOLERANCE * span:

@@ -133,3 +133,18 @@ def test_far_from_suggestion_warning_states_the_reach_as_a_rule_not_this_reading
         "suggestion: it is journaled as put; check that the driver puts the point it measured "
         "with the id of the suggestion it measured"
     ]
+
+
+def test_a_put_a_thousand_times_off_its_suggestion_asks_about_units(journal):
+    # a driver in um put 0.514 for 514 nm: told only to check the suggestion id (review V15)
+    space = {"dimensions": [{"name": "x", "low": 0.0, "high": 1000.0, "units": "nm"}]}
+    campaign = Campaign.create(journal, space, {"name": "random", "options": {"seed": 0}})
+    (suggestion,) = campaign.suggest(1)
+    x = suggestion.point["x"]
+    assert x > 100  # far from x / 1000
+    campaign.observe(Observation({"x": x / 1000}, 1.0, suggestion_id=suggestion.id))
+    (warning,) = campaign.last_warnings
+    assert warning.endswith(
+        f"{x / 1000:g} x 1000 = {x:g} nm is near it: is the driver in other units (um for nm, "
+        "keV for eV)? convert its points to the space's units nm"
+    )
