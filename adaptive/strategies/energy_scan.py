@@ -245,8 +245,9 @@ class EnergyScan(Scan):
         if variance is None or variance.all():
             return self.overstated()
         energy = self._rows()[np.argmin(variance), 0]
+        units = f" {self.dimension.units}" if self.dimension.units else ""
         return (
-            f"readings with uncertainty 0 (the lowest at {energy:g}) are held as exact: the "
+            f"readings with uncertainty 0 (the lowest at {energy:g}{units}) are held as exact: the "
             "reconstruction is made to pass through them, noise and all; if 0 means 'not "
             "known', leave the uncertainty out (the noise is then learned)"
         )
