@@ -531,10 +531,10 @@ class PeakFitter:
         self, e: np.ndarray, y: np.ndarray, result: PeakFitResult, peak: dict[str, float]
     ) -> bool:
         """Whether the residual ``peak`` (a start whose measured height is
-        ``LEFT_OUT_SIGMAS`` over the noise) is a line the fit left out: it is a new line (``_new_line``: not at the
-        window's edge, a background misfit, nor on a fitted peak's centre, that line's shape
-        misfit) and a free refit with it, slots aside, improves the fit clearly
-        (``_improves``); the checks run cheapest first."""
+        ``LEFT_OUT_SIGMAS`` over the noise) is a line the fit left out: it is a new line
+        (``_new_line``: not at the window's edge, a background misfit, nor on a fitted
+        peak's centre, that line's shape misfit) and a free refit with it, slots aside,
+        improves the fit clearly (``_improves``); the checks run cheapest first."""
         return _new_line(e, result, peak) and self._improves(
             result, self._refine(e, y, [*_starts(result), peak])
         )
