@@ -28,7 +28,7 @@ from adaptive.objectives import SpectrumObjective
 from adaptive.options import check_keys
 from adaptive.protocol import MAX_SUGGESTIONS
 from adaptive.records import Observation, Spectrum, Suggestion
-from adaptive.space import READBACK_TOLERANCE, Space, jitters
+from adaptive.space import READBACK_TOLERANCE, Space, jitters, thousandfold
 from adaptive.strategies import STRATEGIES, make_strategy
 from adaptive.strategy import Strategy
 
@@ -876,16 +876,13 @@ class Campaign:
             value, wanted = point[dim.name], suggested[dim.name]
             off = abs(value - wanted)
             if off > FAR_FROM_SUGGESTION * span:
-                scaled = [  # a driver in um on a space in nm puts 0.514 for 514
-                    (times, value * factor)
-                    for factor, times in ((1e3, "x 1000"), (1e-3, "/ 1000"))
-                    if abs(value * factor - wanted) <= FAR_FROM_SUGGESTION * span
-                ]
+                reach = FAR_FROM_SUGGESTION * span  # a driver in um on a space in nm: 0.514
+                scaled = thousandfold(value, wanted - reach, wanted + reach)
                 fix = (
-                    f"{value:g} {scaled[0][0]} = {scaled[0][1]:g}{units} is near it: is the "
+                    f"{value:g} {scaled[1]} = {scaled[0]:g}{units} is near it: is the "
                     "driver in other units (um for nm, keV for eV)? convert its points to the "
                     f"space's units{units}"
-                    if scaled
+                    if scaled is not None
                     else "check that the driver puts the point it measured with the id of the "
                     "suggestion it measured"
                 )

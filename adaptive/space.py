@@ -96,6 +96,20 @@ def _sorted_keys(keys: Any) -> list[Any]:
     return sorted(keys, key=str)
 
 
+def thousandfold(value: float, low: float, high: float) -> tuple[float, str, str] | None:
+    """``(value x 1000 or / 1000, which: "x 1000", units alike: "keV for eV, ...")`` for
+    the first that lies in ``low``..``high``: a value in other units (keV for eV, um for
+    nm); None when neither does."""
+    for factor, times, units_like in (
+        (1e3, "x 1000", "keV for eV, mm for um"),
+        (1e-3, "/ 1000", "meV for eV, um for mm"),
+    ):
+        scaled = value * factor
+        if low <= scaled <= high:
+            return scaled, times, units_like
+    return None
+
+
 @dataclass(frozen=True)
 class Dimension:
     """One named axis of a space.
@@ -316,18 +330,15 @@ class Dimension:
         um); else None."""
         if min(abs(value - self.low), abs(value - self.high)) <= self.high - self.low:
             return None  # near the range: not off by a factor of 1000
-        for factor, times, units_like in (
-            (1e3, "x 1000", "keV for eV, mm for um"),
-            (1e-3, "/ 1000", "meV for eV, um for mm"),
-        ):
-            scaled = value * factor
-            if self.low <= scaled <= self.high:
-                units = f" {self.units}" if self.units else ""
-                return (
-                    f"{value:g} {times} = {scaled:g}{units} lies inside: is it in other units "
-                    f"({units_like})? convert it to the space's units{units} first"
-                )
-        return None
+        found = thousandfold(value, self.low, self.high)
+        if found is None:
+            return None
+        scaled, times, units_like = found
+        units = f" {self.units}" if self.units else ""
+        return (
+            f"{value:g} {times} = {scaled:g}{units} lies inside: is it in other units "
+            f"({units_like})? convert it to the space's units{units} first"
+        )
 
     def to_dict(self) -> dict:
         return {
