@@ -241,10 +241,11 @@ class EnergyScan(Scan):
         uncertainties, or readings held as exact (uncertainty 0)."""
         if self.noise != "reported":
             return None
-        variance = self._known_noise()
-        if variance is None or variance.all():
-            return self.overstated()
-        energy = self._rows()[np.argmin(variance), 0]
+        overstated = self.overstated()
+        energy, _, sigma = self._rows().T
+        if overstated is not None or np.isnan(sigma).any() or sigma.all():
+            return overstated  # held only when every reading gave one (``_known_noise``)
+        energy = energy[np.argmin(sigma)]
         units = f" {self.dimension.units}" if self.dimension.units else ""
         return (
             f"readings with uncertainty 0 (the lowest at {energy:g}{units}) are held as exact: the "
