@@ -164,8 +164,8 @@ def test_scattered_elements_are_printed_and_the_warning_states_the_rule(
     assert code == 0 and result["scattered"] == {"Sb": 0.02}
     assert (
         "50% of them beside another such pixel, or 4 of them in one cluster touching side to "
-        "side, more than random placements of as many pixels give in 95% of draws"
-        in (result["warnings"][-1])
+        "side, more than random placements of as many pixels give but in 5% of draws divided "
+        "by the number of elements tested" in (result["warnings"][-1])
     )
 
 
