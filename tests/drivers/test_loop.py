@@ -116,6 +116,30 @@ def test_ctrl_c_while_waiting_for_suggestions_releases_the_batch_they_make(slow_
         journal.close()
 
 
+def test_ctrl_c_while_a_put_is_in_flight_releases_the_others_not_that_one(slow_server, capsys):
+    # its release went out as the server journaled the put, and was refused: "not pending"
+    server = slow_server("observation_put", delay_s=1.0)
+    simulator = KEdgeXAS(i0=None)
+    with Client(server.endpoint, timeout_s=10) as client:
+        campaign = grid_campaign(client, simulator)
+        main = threading.main_thread().ident
+        ctrl_c = threading.Timer(0.4, signal.pthread_kill, (main, signal.SIGINT))
+        ctrl_c.start()  # while the server journals the first put
+        with pytest.raises(KeyboardInterrupt):
+            run_driver(client, campaign, SimulatedInstrument(simulator), batch=2)
+        ctrl_c.join()
+        status = client.call("campaign_status", campaign_id=campaign)
+        (measured,) = client.call("observations_get", campaign_id=campaign)["suggestion_ids"]
+    assert status["pending"] == [] and status["n_observations"] == 1
+    journal = Journal(server.journal_path)
+    try:
+        (release,) = journal.events(campaign, "release")
+    finally:
+        journal.close()
+    assert len(release["payload"]["ids"]) == 1 and measured not in release["payload"]["ids"]
+    assert "suggestions_release" not in capsys.readouterr().err  # no refusal logged
+
+
 def test_an_observation_is_timed_when_read_not_when_the_put_arrives(slow_server):
     server = slow_server("observation_put", delay_s=0.5)
     simulator = KEdgeXAS(i0=None)
