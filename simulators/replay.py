@@ -58,6 +58,10 @@ MIN_SPAN_EV = 5.0
 #: titled eV) or another quantity (k, 0 to 16 per Angstrom), and so is an energy scan's
 #: space of positive energies ending below it (``EnergyScan.check_new``).
 LOWEST_EDGE_EV = 30.0
+#: Above this many eV no absorption edge scan starts (the K edges end at ~116 keV, U's): a
+#: recording whose energies all lie above it is in meV (8,979,000 for 8,979 eV) or in eV
+#: titled keV, and so is an energy scan's space starting above it.
+HIGHEST_EDGE_EV = 200e3
 #: A SPEC scan's first line: ``#S 2 ascan ...``.
 SPEC_SCAN = re.compile(r"#S\s")
 #: A lone point of a file out of order by more than this many of the scan's steps around
@@ -326,9 +330,9 @@ def _spectrum(
     (``Recording.signal``), from the file ``lines`` (n,); a ValueError when energies whose
     unit names no energy unit (None, ``-``, ``none``) span less than ``MIN_SPAN_EV``,
     saying ``fix`` (how to name the unit: ``"title the column 'E ({})'"``) with keV and
-    with eV, or when all energies lie from 0 to ``LOWEST_EDGE_EV`` eV, whatever the unit
-    (energies relative to the edge start below 0); either message adds when mu looks
-    like energies in eV (the columns swapped)."""
+    with eV, or when all energies lie from 0 to ``LOWEST_EDGE_EV`` eV or above
+    ``HIGHEST_EDGE_EV``, whatever the unit (energies relative to the edge start below 0);
+    each message adds when mu looks like energies in eV (the columns swapped)."""
     energy, mu = _clean(energy * ev_per(unit, source=where), mu, source, lines, signal)
     span = float(energy[-1] - energy[0])
     low, high = float(mu.min()), float(mu.max())
@@ -350,6 +354,13 @@ def _spectrum(
             f"{unit or 'eV'}) lie below {LOWEST_EDGE_EV:g} eV, where no absorption edge scan "
             f"lies: if they are keV, {fix.format('keV')}; a replay reads mu against the "
             f"photon energy, not k (convert a chi(k) file back to energies){swapped}"
+        )
+    if energy[0] > HIGHEST_EDGE_EV:
+        raise ValueError(
+            f"{source}: energies {energy[0]:g} to {energy[-1]:g} eV (read in "
+            f"{unit or 'eV'}) lie above {HIGHEST_EDGE_EV / 1e3:g} keV, where no absorption "
+            f"edge scan lies: if they are eV, {fix.format('eV')}; if they are meV, "
+            f"{fix.format('meV')}{swapped}"
         )
     return energy, mu
 
@@ -384,7 +395,7 @@ def read_two_column(
     must be the only column after it (``energy,absorbance``; in ``energy,mu_plus,mu_minus``
     which is mu cannot be told, so ``column`` must name it). Extra columns are ignored.
     Energies from 0 to ``LOWEST_EDGE_EV`` eV, whatever their unit, are refused (keV titled
-    eV, or k).
+    eV, or k), and so are energies above ``HIGHEST_EDGE_EV`` (meV, or eV titled keV).
 
     Args:
         path: text file.

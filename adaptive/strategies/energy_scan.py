@@ -12,7 +12,7 @@ from adaptive.errors import InvalidParameterError
 from adaptive.space import Space
 from adaptive.strategies.scan import Scan
 from adaptive.strategy import check_state
-from simulators.replay import LOWEST_EDGE_EV, MIN_SPAN_EV
+from simulators.replay import HIGHEST_EDGE_EV, LOWEST_EDGE_EV, MIN_SPAN_EV
 from surrogates.batch_acquisition import FLAT_STD
 from surrogates.warped_gp import WarpedGP
 
@@ -172,31 +172,46 @@ class EnergyScan(Scan):
         of positive energies ending below ``LOWEST_EDGE_EV``: its numbers are keV, which the
         prior's eV would read as a scan of one eV, placing the points badly. A space
         starting at or below 0 is relative to the edge (E - E0, -30 to 20 eV); it is keV
-        when it spans less than ``MIN_SPAN_EV`` (-0.1 to 0.1). A ``tolerance`` above
-        ``MAX_TOLERANCE`` (a percent meant) is refused too."""
+        when it spans less than ``MIN_SPAN_EV`` (-0.1 to 0.1). A space starting above
+        ``HIGHEST_EDGE_EV`` is meV. A ``tolerance`` above ``MAX_TOLERANCE`` (a percent
+        meant) is refused too."""
         if self.tolerance > MAX_TOLERANCE:
             raise InvalidParameterError(
                 f"tolerance={self.tolerance!r} must be at most {MAX_TOLERANCE:g}: it is a "
                 "fraction of the reconstruction's range, not a percent (0.5 % is 0.005)"
             )
-        if self.edge_prior and self.low <= 0 and self.high - self.low < MIN_SPAN_EV:
-            raise InvalidParameterError(
-                f"{self.name}: the energy dimension {self.dimension.name!r} spans "
-                f"[{self.low:g}, {self.high:g}], {self.high - self.low:g} eV around the edge, "
-                f"narrower than any absorption edge scan ({MIN_SPAN_EV:g} eV): the numbers look "
-                "like keV relative to the edge, but edge_prior's k-space density and "
-                f"edge_width are in eV; give low and high in eV (x1000: {1000 * self.low:g} to "
-                f"{1000 * self.high:g}), or edge_prior=false for a scan of no absorption edge"
+        if not self.edge_prior:
+            return
+        if self.low <= 0 and self.high - self.low < MIN_SPAN_EV:
+            self._not_ev(
+                f"{self.high - self.low:g} eV around the edge, narrower than any absorption "
+                f"edge scan ({MIN_SPAN_EV:g} eV)",
+                "keV relative to the edge",
+                1000,
             )
-        if self.edge_prior and 0 < self.low and self.high < LOWEST_EDGE_EV:
-            raise InvalidParameterError(
-                f"{self.name}: the energy dimension {self.dimension.name!r} spans "
-                f"[{self.low:g}, {self.high:g}], below {LOWEST_EDGE_EV:g} eV, where no "
-                "absorption edge scan lies: the numbers look like keV, but edge_prior's "
-                "k-space density and edge_width are in eV; give low and high in eV (x1000: "
-                f"{1000 * self.low:g} to {1000 * self.high:g}), or edge_prior=false for a "
-                "scan of no absorption edge"
+        if 0 < self.low and self.high < LOWEST_EDGE_EV:
+            self._not_ev(
+                f"below {LOWEST_EDGE_EV:g} eV, where no absorption edge scan lies", "keV", 1000
             )
+        if self.low > HIGHEST_EDGE_EV:
+            self._not_ev(
+                f"above {HIGHEST_EDGE_EV / 1e3:g} keV, where no absorption edge scan lies",
+                "meV",
+                1e-3,
+            )
+
+    def _not_ev(self, where: str, unit: str, factor: float) -> None:
+        """Refuse the space, which lies ``where`` (words): its numbers look like ``unit``,
+        which ``factor`` times makes eV."""
+        low, high = factor * self.low, factor * self.high
+        scaled = f"x{factor:g}" if factor >= 1 else f"/{1 / factor:g}"
+        raise InvalidParameterError(
+            f"{self.name}: the energy dimension {self.dimension.name!r} spans "
+            f"[{self.low:g}, {self.high:g}], {where}: the numbers look like {unit}, but "
+            "edge_prior's k-space density and edge_width are in eV; give low and high in eV "
+            f"({scaled}: {low:g} to {high:g}), or edge_prior=false for a scan of no "
+            "absorption edge"
+        )
 
     def _xafs_density(self, grid: np.ndarray, mean: np.ndarray) -> np.ndarray:
         """Prior point density (grid_size,): constant steps in k above the edge.

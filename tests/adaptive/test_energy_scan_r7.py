@@ -67,6 +67,17 @@ def test_an_energy_space_in_kev_numbers_is_refused_under_the_edge_prior(journal)
     Campaign.create(journal, relative, {"name": "energy_scan"})  # E - E0 in eV
 
 
+def test_an_energy_space_in_mev_numbers_is_refused_under_the_edge_prior(journal):
+    mev = {"dimensions": [{"name": "energy", "low": 8.779e6, "high": 9.979e6}]}
+    with pytest.raises(InvalidParameterError, match="above 200 keV, .* look like meV") as err:
+        Campaign.create(journal, mev, {"name": "energy_scan"})
+    assert "give low and high in eV (/1000: 8779 to 9979)" in str(err.value)
+    assert journal.campaign_ids() == []
+    Campaign.create(journal, mev, {"name": "energy_scan", "options": {"edge_prior": False}})
+    uranium = {"dimensions": [{"name": "energy", "low": 115e3, "high": 117e3, "units": "eV"}]}
+    Campaign.create(journal, uranium, {"name": "energy_scan"})  # the U K edge, 115.6 keV
+
+
 def test_a_relative_space_in_kev_numbers_is_refused_under_the_edge_prior(journal):
     # -0.1 to 0.1 (keV around the edge) was taken as a 0.2 eV scan
     kev = {"dimensions": [{"name": "energy", "low": -0.1, "high": 0.1}]}

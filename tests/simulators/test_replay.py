@@ -279,6 +279,24 @@ def test_energies_below_any_absorption_edge_are_refused_whatever_their_unit(
         read_spectrum(write(tmp_path, name, text + rows))
 
 
+@pytest.mark.parametrize(
+    ("name", "text", "scale", "fix"),
+    [
+        ("mev.csv", "energy,mu\n", 1e3, "title the column 'E (meV)'"),
+        ("ev_as_kev.csv", "E_keV,mu\n", 1, "title the column 'E (eV)'"),
+        ("mev.xdi", "# XDI/1.0\n# Column.1: energy eV\n# Column.2: mu\n", 1e3, "meV"),
+    ],
+)
+def test_energies_above_any_absorption_edge_are_refused_whatever_their_unit(
+    tmp_path, name, text, scale, fix
+):
+    """meV numbers, or eV titled keV, were replayed as a scan at 8.9 MeV (and bench scan
+    refused it for a step scale the user had not set)."""
+    rows = "".join(f"{e * scale:g},{0.1 * k}\n" for k, e in enumerate(range(8900, 9100, 40)))
+    with pytest.raises(ValueError, match=rf"lie above 200 keV, where no absorp.*{re.escape(fix)}"):
+        read_spectrum(write(tmp_path, name, text + rows))
+
+
 def test_energy_and_mu_swapped_are_named_as_swapped(tmp_path, xas_dir):
     energy, mu = read_two_column(xas_dir / "two_column" / "cu_metal_rt.csv")
     text = "\n".join(f"{m},{e}" for e, m in zip(energy, mu, strict=True))
