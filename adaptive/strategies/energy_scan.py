@@ -191,7 +191,9 @@ class EnergyScan(Scan):
             )
         if 0 < self.low and self.high < LOWEST_EDGE_EV:
             self._not_ev(
-                f"below {LOWEST_EDGE_EV:g} eV, where no absorption edge scan lies", "keV", 1000
+                f"below {LOWEST_EDGE_EV:g} eV, where no absorption edge scan lies",
+                "keV (or k in 1/Angstrom: the dimension is the photon energy, E0 + 3.81 k^2 eV)",
+                1000,
             )
         if self.low > HIGHEST_EDGE_EV:
             self._not_ev(

@@ -60,6 +60,9 @@ def test_an_energy_space_in_kev_numbers_is_refused_under_the_edge_prior(journal)
         Campaign.create(journal, kev, {"name": "energy_scan"})
     assert "give low and high in eV (x1000: 8779 to 9979)" in str(err.value)
     assert journal.campaign_ids() == []
+    k = {"dimensions": [{"name": "k", "low": 2.0, "high": 14.0}]}  # was told only x1000
+    with pytest.raises(InvalidParameterError, match=r"or k in 1/Angstrom.*E0 \+ 3\.81 k\^2"):
+        Campaign.create(journal, k, {"name": "energy_scan"})
     Campaign.create(journal, kev, {"name": "energy_scan", "options": {"edge_prior": False}})
     soft = {"dimensions": [{"name": "energy", "low": 40.0, "high": 90.0, "units": "eV"}]}
     Campaign.create(journal, soft, {"name": "energy_scan"})  # a Li K edge scan, 55 eV
