@@ -29,6 +29,7 @@ import numpy as np
 
 from adaptive.errors import InvalidParameterError, JournalError, UnknownCampaignError
 from adaptive.records import Observation, Spectrum
+from adaptive.stamps import stamped
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS campaigns (
@@ -110,6 +111,7 @@ class Journal:
         self.serving = serving
         self._lock = threading.RLock()
         self._db, self._closed = None, False
+        self._failed: str | None = None  # the last failure, until a write succeeds since
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self._refuse_path()
@@ -258,7 +260,9 @@ class Journal:
                 err,
                 "check that the file and its disk are healthy and writable, then retry",
             )
-            raise JournalError(f"the journal {str(self.path)!r} failed: {err}; {advice}") from None
+            failed = f"the journal {str(self.path)!r} failed: {err}; {advice}"
+            self._failed = stamped(f"{failed} (nothing written since)")
+            raise JournalError(failed) from None
 
     def _write(self, sql: str, args: tuple = ()) -> list[tuple]:
         """``_execute`` a write; one outside a transaction first checks the file (see
@@ -267,17 +271,22 @@ class Journal:
             self._check_open()
             if not self._db.in_transaction:
                 self._check_file()
-            return self._execute(sql, args)
+            rows = self._execute(sql, args)
+            if not self._db.in_transaction:
+                self._failed = None
+            return rows
 
     def file_problem(self) -> str | None:
-        """Why a write would be refused now (``_check_file``'s message), or None. It only
-        stats paths, so it takes no lock: a request's transaction may hold it for long (a
-        signal's closing line asks, and must not wait)."""
+        """Why a write would be refused now (``_check_file``'s message), else SQLite's last
+        failure on the journal, after its UTC time, while no write has succeeded since (a
+        full disk), or None. It only stats paths, so it takes no lock: a request's
+        transaction may hold it for long (a signal's closing line asks, and must not
+        wait)."""
         try:
             self._check_file()
         except JournalError as err:
             return str(err)
-        return None
+        return self._failed
 
     def _check_file(self) -> None:
         """Raise unless the journal's path still names the file opened (a write to a file
@@ -338,6 +347,7 @@ class Journal:
                 yield
                 self._check_file()
                 self._execute("COMMIT")
+                self._failed = None
             except BaseException:
                 if self._db.in_transaction:  # SQLite ends it itself on a full disk or I/O error
                     self._execute("ROLLBACK")

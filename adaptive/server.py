@@ -448,7 +448,8 @@ class Server:
 
     def server_ping(self) -> dict:
         """Heartbeat: the server's time, how many campaigns it holds, and why its journal
-        would refuse a write now (the file or its lock file removed or replaced), or None."""
+        would refuse a write now (the file or its lock file removed or replaced, or its last
+        failure while no write has succeeded since: a full disk), or None."""
         return {
             "time": time.time(),
             "campaigns": len(self.journal.campaign_ids()),

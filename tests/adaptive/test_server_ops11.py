@@ -199,3 +199,23 @@ def test_a_lock_file_removed_as_stale_stops_the_writes_a_second_server_would_for
         assert "stop every server on this journal, then start one" in str(err.value)
         assert str(err.value).endswith(client.call("server_ping")["journal_problem"])
         assert client.call("campaign_status", campaign_id="c")["n_observations"] == 1
+
+
+def test_a_full_journal_is_named_by_the_ping_until_a_write_succeeds(server):
+    # every put failed on a full disk while server_ping said journal_problem None
+    with Client(server.endpoint, timeout_s=10) as client:
+        client.call("campaign_create", space=SPACE, strategy=GRID, campaign_id="c")
+        put(client, 7000.0)
+        ((pages,),) = server.journal._execute("PRAGMA page_count")
+        server.journal._execute(f"PRAGMA max_page_count = {pages}")  # the disk fills up
+        stored = 1
+        with pytest.raises(JournalError, match="database or disk is full") as err:
+            for stored in range(1, 300):
+                put(client, 7000.0 + stored)
+        problem = client.call("server_ping")["journal_problem"]
+        reply = str(err.value).removeprefix("JournalError: ")
+        assert unstamped(problem) == f"{reply} (nothing written since)"
+        assert "free space on its disk and retry" in reply
+        server.journal._execute(f"PRAGMA max_page_count = {2**30}")  # space freed
+        assert put(client, 7299.0)["n_observations"] == stored + 1
+        assert client.call("server_ping")["journal_problem"] is None
