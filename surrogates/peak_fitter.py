@@ -32,7 +32,8 @@ peak's centre; a fit with slots left whose residual still holds a line that a pl
 finder sees and the fitter would add (a retrained network missed it, or a line's shape is
 misfitted) carries one too; so does each fitted peak at the window's edge, which may be
 background or a line cut by the window, each pair of peaks too close to be two lines (one
-line whose shape the pseudo-Voigt misses), each peak at the widest FWHM the fitter takes
+line whose shape the model misses; a peak at the widest FWHM is left out of those
+pairs), each peak at the widest FWHM the fitter takes
 (background or several lines), a survey (its areas are not quantitative), and a background
 falling toward high binding energy (a kinetic-energy axis read as binding energy).
 
@@ -328,12 +329,17 @@ class PeakFitter:
             for p in result.peaks
             if _at_edge(e, p.center, p.fwhm)
         ]
-        stacked = [
+        at_widest = [p for p in result.peaks if np.isclose(p.fwhm, FWHM_BOUNDS[1], rtol=1e-3)]
+        misses = (
+            "the asymmetric line misses (a loss feature, a multiplet)"
+            if self.asymmetry
+            else "the pseudo-Voigt misses (an asymmetric metal line, a multiplet)"
+        )
+        stacked = [  # a peak at the widest FWHM, background-wide, is warned of on its own
             f"peaks at {_listed([f'{p.center:.2f}' for p in run])} eV lie within "
             f"{STACKED_FWHM} of their mean FWHM of each other: too close to be separate lines, "
-            "they fit one line whose shape the pseudo-Voigt misses (an asymmetric metal line, "
-            "a multiplet); read their areas summed"
-            for run in _stacked(result.peaks)
+            f"they fit one line whose shape {misses}; read their areas summed"
+            for run in _stacked(tuple(p for p in result.peaks if p not in at_widest))
         ]
         spikes = [
             f"a peak at {p.center:.2f} eV has the narrowest FWHM the fitter takes "
@@ -345,15 +351,12 @@ class PeakFitter:
             if np.isclose(p.fwhm, FWHM_BOUNDS[0], rtol=1e-3)  # the fit stops near the bound
             and (channels := _spike_channels(e, result, p))
         ]
-        at_widest = [
-            f"{p.center:.2f}" for p in result.peaks if np.isclose(p.fwhm, FWHM_BOUNDS[1], rtol=1e-3)
-        ]
         widest = []
         if at_widest:
             subject = (
-                f"a peak at {at_widest[0]} eV has"
+                f"a peak at {at_widest[0].center:.2f} eV has"
                 if len(at_widest) == 1
-                else f"peaks at {_listed(at_widest)} eV have"
+                else f"peaks at {_listed([f'{p.center:.2f}' for p in at_widest])} eV have"
             )
             widest.append(
                 f"{subject} the widest FWHM the fitter takes ({FWHM_BOUNDS[1]:g} eV: held at "

@@ -68,6 +68,6 @@ def test_measured_co_metal_names_its_edge_peak_and_no_residual_on_a_fitted_centr
         "background or a line outside the window; widen the window to fit it",
         # an 8.6 eV-wide peak 1.6 eV above the 1.0 eV-wide 2p3/2 line: its tail, not a state
         "peaks at 778.17 and 779.78 eV lie within 0.4 of their mean FWHM of each other: too "
-        "close to be separate lines, they fit one line whose shape the pseudo-Voigt misses "
-        "(an asymmetric metal line, a multiplet); read their areas summed",
+        "close to be separate lines, they fit one line whose shape the asymmetric line misses "
+        "(a loss feature, a multiplet); read their areas summed",
     )

@@ -63,3 +63,16 @@ def test_measured_cu_metal_2p3_alone_warns_that_its_peaks_fit_one_line(low):
     ]
     assert len(named) >= 2 and all(931.5 < v < 934.0 for v in named)
     assert named == sorted(named)
+
+
+@pytest.mark.skipif(not SHARED_DATA.exists(), reason="needs ../shared/data")
+def test_a_peak_at_the_widest_fwhm_is_warned_of_on_its_own_not_as_one_line_with_another():
+    # Fe metal 2p with asymmetry: a 12 eV-wide peak 2.6 eV above the 1.5 eV-wide line made
+    # their mean FWHM 6.75 eV, so the pair was told to be one line the pseudo-Voigt misses
+    region = read_xps(SHARED_DATA / "xps" / "Fe2p_Fe_metal.txt")
+    result = PeakFitter(asymmetry=True).fit(region.binding_energy, region.counts)
+    (wide,) = (p for p in result.peaks if p.fwhm == pytest.approx(12.0, rel=1e-3))
+    assert any(
+        w.startswith(f"a peak at {wide.center:.2f} eV has the widest") for w in result.warnings
+    )
+    assert not [w for w in result.warnings if STACKED in w]
