@@ -483,15 +483,23 @@ def _cut(where: str, text: str, bounds: tuple[float, float], energy, counts):
     ``energy`` and ``counts`` inside ``bounds`` (``_binding_range`` of ``text``); raises
     ``InvalidParameterError`` for bounds outside ``energy``'s span, or holding too few of
     its points, or too narrow a window of them, to fit where it has enough."""
+    from adaptive.space import thousandfold
     from surrogates.peak_net import MIN_POINTS
     from surrogates.peak_refine import MIN_WINDOW_EV
 
     span = f"{energy[0]:.2f}-{energy[-1]:.2f} eV"
     low, high = bounds[0] - _ON_POINT, bounds[1] + _ON_POINT
     if low > energy[-1] or high < energy[0]:
+        scaled = [thousandfold(bound, energy[0], energy[-1]) for bound in bounds]
+        hint = (
+            f" (in {'keV' if scaled[0][1] == 'x 1000' else 'meV'}? {scaled[0][0]:g}:"
+            f"{scaled[1][0]:g} is the range in eV)"
+            if all(scaled) and scaled[0][1] == scaled[1][1]
+            else ""
+        )
         raise InvalidParameterError(
             f"{where}: --range {text} lies outside its binding energies, {span}; "
-            "pass a range that overlaps them"
+            f"pass a range that overlaps them{hint}"
         )
     inside = (energy >= low) & (energy <= high)
     told = f"{where} --range {text} ({inside.sum()} of its {energy.size} points, {span})"
