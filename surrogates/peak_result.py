@@ -438,13 +438,13 @@ class PeakFitResult:
             regions: ``{name: [low, high]}`` binding-energy windows, eV (``check_regions``).
 
         Returns:
-            ``n_peaks`` and, for each peak i in order of centre, ``center_i`` (eV),
+            ``n_peaks`` (an int) and, for each peak i in order of centre, ``center_i`` (eV),
             ``area_i`` and ``area_ratio_i`` (area over the largest peak's area); for a
             doublet fit also ``splitting`` (eV) and ``doublet_ratio``; for each region
             ``area_<name>``, the summed area of the peaks centred in its window (0 if none),
             and ``area_fraction_<name>``, that over all peaks' area (NaN without peaks).
         """
-        out: dict[str, float] = {"n_peaks": float(len(self.peaks))}
+        out: dict[str, float] = {"n_peaks": len(self.peaks)}  # for range(), as to_dict's
         if self.splitting is not None and self.ratio is not None:
             out["splitting"], out["doublet_ratio"] = self.splitting.value, self.ratio.value
         largest = max((p.area for p in self.peaks), default=0.0)

@@ -69,7 +69,7 @@ def test_peaks_are_sorted_and_curves_add_up_to_the_model():
 
 def test_features_are_ordered_by_centre_with_ratios_to_the_largest():
     features = _result().features()
-    assert features["n_peaks"] == 2.0
+    assert features["n_peaks"] == 2 and isinstance(features["n_peaks"], int)  # for range()
     assert features["center_0"] == 285.0 and features["center_1"] == 291.0
     assert features["area_ratio_0"] == 1.0
     assert features["area_ratio_1"] == pytest.approx(features["area_1"] / features["area_0"])
