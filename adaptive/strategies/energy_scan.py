@@ -255,15 +255,24 @@ class EnergyScan(Scan):
 
     def warning(self) -> str | None:
         """What a put's reply warns of (see ``Strategy``) under held noise: ``overstated``
-        uncertainties, or readings held as exact (uncertainty 0)."""
+        uncertainties, readings without one among those with one (the noise is then
+        learned for all), or readings held as exact (uncertainty 0)."""
         if self.noise != "reported":
             return None
         overstated = self.overstated()
         energy, _, sigma = self._rows().T
-        if overstated is not None or np.isnan(sigma).any() or sigma.all():
+        units = f" {self.dimension.units}" if self.dimension.units else ""
+        missing = np.isnan(sigma)
+        if overstated is None and 0 < missing.sum() < sigma.size:
+            return (
+                f"{missing.sum()} of the {sigma.size} readings (one at "
+                f"{energy[missing][0]:g}{units}) gave no uncertainty, so the noise is learned, "
+                f"one level for all, and the {(~missing).sum()} uncertainties given are not "
+                "held; give every put its uncertainty (or none)"
+            )
+        if overstated is not None or missing.any() or sigma.all():
             return overstated  # held only when every reading gave one (``_known_noise``)
         energy = energy[np.argmin(sigma)]
-        units = f" {self.dimension.units}" if self.dimension.units else ""
         return (
             f"readings with uncertainty 0 (the lowest at {energy:g}{units}) are held as exact: the "
             "reconstruction is made to pass through them, noise and all; if 0 means 'not "

@@ -106,17 +106,19 @@ def test_honest_uncertainties_of_few_counts_are_held():
     assert scan.overstated() is None and scan.model.state()["noise"] is not None
 
 
-@pytest.mark.parametrize("scale", [1.0, 1000.0, 0.0])
+@pytest.mark.parametrize("scale", [1.0, 1000.0, 0.0, None])
 def test_a_put_warns_once_when_the_uncertainties_stop_being_held(tmp_path, scale):
     """The switch to learned noise was told only by a convergence stop; a campaign stopped
     at max_observations said nothing. A resumed campaign warned again on its next put.
-    Uncertainties of 0 (a driver's "not known") were held as exact with no word."""
+    Uncertainties of 0 (a driver's "not known") were held as exact with no word, and one
+    reading without an uncertainty (scale None: the tenth, a put by hand) made the noise
+    learned for all with no word."""
     sim = KEdgeXAS(i0=1e6, seed=1)
     low, high = sim.energy_range
     space = {"dimensions": [{"name": "energy", "low": low, "high": high, "units": "eV"}]}
     journal = Journal(tmp_path / "j.sqlite")
     campaign = Campaign.create(journal, space, {"name": "energy_scan"}, {"max_observations": 20})
-    warned = []
+    warned, stated = [], 1.0 if scale is None else scale
     for k in range(20):
         if k == 15:  # a restarted server: the warning was given before, at put 12
             campaign = Campaign.resume(journal, campaign.id)
@@ -126,7 +128,7 @@ def test_a_put_warns_once_when_the_uncertainties_stop_being_held(tmp_path, scale
         reading = Observation(
             {"energy": energy},
             value=float(np.log(sim.i0 / i1)),
-            uncertainty=scale / np.sqrt(i1),
+            uncertainty=None if scale is None and k == 9 else stated / np.sqrt(i1),
             time=float(k),
             suggestion_id=suggestion.id,
         )
@@ -135,6 +137,10 @@ def test_a_put_warns_once_when_the_uncertainties_stop_being_held(tmp_path, scale
     journal.close()
     if scale == 1.0:
         assert warned == []
+    elif scale is None:
+        ((put, warning),) = warned
+        assert put == 10 and warning.startswith("1 of the 10 readings (one at ")
+        assert "the 9 uncertainties given are not held" in warning
     elif scale == 0.0:
         ((put, warning),) = warned
         assert put == 1 and warning.startswith("readings with uncertainty 0 (the lowest at ")
