@@ -278,7 +278,8 @@ def _fluorescence(
     (lower case; ``spelled`` as the file writes them).
 
     Raises:
-        ValueError: ``fluorescence`` is i0 (a constant mu), or it or i0 is not named.
+        ValueError: ``fluorescence`` is i0 (a constant mu), a transmitted intensity or
+            mu (``MU_NAMES``), or it or i0 is not named.
     """
     fluorescent = [
         spelled[n] for n in sorted(names, key=names.get) if FLUORESCENCE_PATTERN.fullmatch(n)
@@ -303,6 +304,12 @@ def _fluorescence(
             f"{str(path)!r}: fluorescence {fluorescence!r} is a transmitted intensity, read "
             f"as mu = ln(i0/{used}) when fluorescence is left out; to replay another column "
             f"as it is, name it as the column (columns: {_listed(names, spelled)})"
+        )
+    if used in MU_NAMES:
+        raise ValueError(
+            f"{str(path)!r}: fluorescence {fluorescence!r} is a mu column, already over i0; "
+            f"replay it as it is with column {fluorescence!r} (--column), or name the raw "
+            f"fluorescence counts (columns: {_listed(names, spelled)})"
         )
     for needed in (fluorescence, "i0"):
         if needed.lower() not in names:
@@ -332,7 +339,8 @@ def _spectrum(
     saying ``fix`` (how to name the unit: ``"title the column 'E ({})'"``) with keV and
     with eV, or when all energies lie from 0 to ``LOWEST_EDGE_EV`` eV or above
     ``HIGHEST_EDGE_EV``, whatever the unit (energies relative to the edge start below 0);
-    each message adds when mu looks like energies in eV (the columns swapped)."""
+    each message adds when mu looks like energies in eV (the columns swapped), and such
+    a mu refuses energies spanning less than ``MIN_SPAN_EV`` whatever their unit."""
     energy, mu = _clean(energy * ev_per(unit, source=where), mu, source, lines, signal)
     span = float(energy[-1] - energy[0])
     low, high = float(mu.min()), float(mu.max())
@@ -347,6 +355,11 @@ def _spectrum(
             f"{source}: energies span {span:g} eV: if they are keV, {fix.format('keV')}; a "
             f"scan in eV spans at least {MIN_SPAN_EV:g} eV: if they are eV, "
             f"{fix.format('eV')}{swapped}"
+        )
+    if swapped and span < MIN_SPAN_EV:  # titled in eV, or starting below 0
+        raise ValueError(
+            f"{source}: energies {energy[0]:g} to {energy[-1]:g} eV span {span:g} eV, "
+            f"narrower than any absorption edge scan ({MIN_SPAN_EV:g} eV){swapped}"
         )
     if energy[0] >= 0 and energy[-1] < LOWEST_EDGE_EV:
         raise ValueError(

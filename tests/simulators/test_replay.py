@@ -304,6 +304,16 @@ def test_energy_and_mu_swapped_are_named_as_swapped(tmp_path, xas_dir):
         read_two_column(write(tmp_path, "swapped.csv", text))
 
 
+def test_energy_and_mu_swapped_under_a_title_in_ev_are_named_as_swapped(tmp_path, xas_dir):
+    # raw mu of -1.34 to 1.51 as energies titled eV passed every check: a 2.85 eV scan
+    energy, mu = read_two_column(xas_dir / "two_column" / "cu_metal_rt.csv")
+    rows = "\n".join(f"{m},{e}" for e, m in zip(energy, mu, strict=True))
+    with pytest.raises(ValueError, match=r"span 2\.85\d* eV, narrower than any absorption"):
+        read_two_column(write(tmp_path, "swapped.csv", "energy_eV,mu\n" + rows))
+    with pytest.raises(ValueError, match="energy and mu columns are swapped, swap them back"):
+        read_two_column(write(tmp_path, "swapped.csv", "energy_eV,mu\n" + rows))
+
+
 def test_a_narrow_mu_is_not_called_swapped(tmp_path):
     with pytest.raises(ValueError, match="if they are keV") as caught:
         read_two_column(write(tmp_path, "kev.csv", "8.90,1\n8.95,2\n9.00,3\n9.05,4\n"))
@@ -778,6 +788,13 @@ def test_a_transmitted_column_is_no_fluorescence(tmp_path):
     text = "# energy i0 i1\n" + "".join(f"{10 * i} 1000 {900 - i}\n" for i in range(1, 7))
     with pytest.raises(ValueError, match=r"'I1' is a transmitted intensity.*ln\(i0/i1\)"):
         read_spectrum(write(tmp_path, "scan.dat", text), fluorescence="I1")
+
+
+def test_a_mu_column_is_no_fluorescence(tmp_path):
+    # mufluor / i0 was replayed, divided by i0 a second time, with no word
+    text = "# energy i0 mufluor\n" + "".join(f"{10 * i} 1000 {0.1 * i}\n" for i in range(1, 7))
+    with pytest.raises(ValueError, match=r"'mufluor' is a mu column.*with column 'mufluor'"):
+        read_spectrum(write(tmp_path, "scan.dat", text), fluorescence="mufluor")
 
 
 def test_a_mistyped_energy_in_a_shared_scan_is_refused_naming_its_line(xas_dir, tmp_path):
