@@ -89,7 +89,8 @@ BIND_RETRY_S = 1.0
 WORKER_GRACE_S = 5.0
 #: Milliseconds ZeroMQ keeps delivering the last replies after a stopped server's socket closed.
 REPLY_LINGER_MS = 1000
-#: The most characters of an error message a log line keeps (the client gets all of it).
+#: The most characters of an error message or stop reason a log line keeps, its
+#: whitespace (newlines too) collapsed: one line per event (the client gets all of it).
 LOG_MESSAGE_CHARS = 300
 #: Seconds of requests the workers run between two ``malloc_trim`` calls, which hand the C
 #: heap's free pages back to the system: glibc keeps what GP fits free (a 1,000-point energy
@@ -805,7 +806,7 @@ def _refuse(
     """The error reply for ``err``, logged; an error that is not ours is a bug, its
     traceback logged under that line."""
     reply = protocol.error_reply(request_id, err)
-    message = textwrap.shorten(reply["error"]["message"], LOG_MESSAGE_CHARS, placeholder=" ...")
+    message = _one_line(reply["error"]["message"])
     bug = "" if isinstance(err, AdaptiveError) else "\n" + traceback.format_exc().rstrip()
     _log(f"{_who(identity, request_id, method, params)}: {reply['error']['type']}: {message}{bug}")
     return reply
@@ -818,11 +819,14 @@ def _refuse_frames(identity: bytes, frames: list[bytes], err: Exception) -> dict
 
 
 def _who(identity: bytes, request_id: str | int | None, method: str, params: dict) -> str:
-    """A log line's request: method, campaign, client (its ``client_id`` when a string,
-    else its ZeroMQ identity in hex) and request id."""
+    """A log line's request: method (escaped and shortened unless printable and short),
+    campaign, client (its ``client_id`` when a string, else its ZeroMQ identity in hex)
+    and request id."""
     client, short = params.get("client_id"), _SHORT.repr
     if not isinstance(client, str) or not client:
         client = identity.hex()
+    if not (isinstance(method, str) and method.isprintable() and len(method) <= 64):
+        method = short(method)  # a newline in it would forge a line
     return (
         f"{method} campaign={short(params.get('campaign_id'))} client={short(client)} "
         f"id={short(request_id)}"
@@ -830,8 +834,13 @@ def _who(identity: bytes, request_id: str | int | None, method: str, params: dic
 
 
 def _reason(campaign: Campaign) -> str:
-    """A log line's `` (why)`` a campaign stopped, or nothing."""
-    return f" ({campaign.stop_reason})" if campaign.stop_reason else ""
+    """A log line's `` (why)`` a campaign stopped (``_one_line``), or nothing."""
+    return f" ({_one_line(campaign.stop_reason)})" if campaign.stop_reason else ""
+
+
+def _one_line(text: str) -> str:
+    """``text`` for a log line: whitespace collapsed, at most ``LOG_MESSAGE_CHARS``."""
+    return textwrap.shorten(text, LOG_MESSAGE_CHARS, placeholder=" ...")
 
 
 def _log(line: str) -> None:

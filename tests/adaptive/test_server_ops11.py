@@ -219,3 +219,22 @@ def test_a_full_journal_is_named_by_the_ping_until_a_write_succeeds(server):
         server.journal._execute(f"PRAGMA max_page_count = {2**30}")  # space freed
         assert put(client, 7299.0)["n_observations"] == stored + 1
         assert client.call("server_ping")["journal_problem"] is None
+
+
+def test_request_text_cannot_split_or_forge_a_log_line(server, capfd):
+    # a stop reason (a driver's traceback) and a method name were written raw, newlines kept
+    forged = "\n2026-01-01T00:00:00Z campaign_stop campaign='other' client='x' id='y': stopped"
+    with Client(server.endpoint, timeout_s=10) as client:
+        client.call("campaign_create", space=SPACE, strategy=GRID, campaign_id="c")
+        client.call("campaign_stop", campaign_id="c", reason="note:" + forged + "z" * 3000)
+    with zmq.Context.instance().socket(zmq.DEALER) as dealer:
+        dealer.setsockopt(zmq.RCVTIMEO, 5000)
+        dealer.connect(server.endpoint)
+        request = {"v": 1, "id": "r1", "method": "status" + forged, "params": {}}
+        dealer.send_multipart([b"", json.dumps(request).encode()])
+        assert json.loads(dealer.recv_multipart()[1])["error"]["type"] == "UnknownMethodError"
+    created, stopped, refused = log_lines(capfd)
+    assert unstamped(stopped).startswith("campaign_stop campaign='c' ")
+    assert "stopped (note: 2026-01-01T00:00:00Z campaign_stop" in stopped
+    assert len(stopped) < 500 and stopped.endswith(" ...)")
+    assert unstamped(refused).startswith('"status\\n2026-01-01T00:00:00Z ')
