@@ -277,15 +277,19 @@ class Journal:
             return rows
 
     def file_problem(self) -> str | None:
-        """Why a write would be refused now (``_check_file``'s message), else SQLite's last
-        failure on the journal, after its UTC time, while no write has succeeded since (a
-        full disk), or None. It only stats paths, so it takes no lock: a request's
-        transaction may hold it for long (a signal's closing line asks, and must not
-        wait)."""
+        """Why a write would be refused now (``_check_file``'s message), or None. It only
+        stats paths, so it takes no lock: a request's transaction may hold it for long (a
+        signal's closing line asks, and must not wait)."""
         try:
             self._check_file()
         except JournalError as err:
             return str(err)
+        return None
+
+    @property
+    def last_failure(self) -> str | None:
+        """SQLite's last failure on the journal, after its UTC time, while no write has
+        succeeded since (a full disk), or None; what failed was refused, not lost."""
         return self._failed
 
     def _check_file(self) -> None:
