@@ -104,6 +104,11 @@ def cmd_serve(args) -> int:
     # set even where SIGINT was ignored (`adaptive serve &` in a script), so it stops
     previous = {signum: signal.signal(signum, on_signal) for signum in SERVE_SIGNALS}
     try:
+        if args.bind.startswith("inproc://"):
+            raise InvalidParameterError(
+                f"--bind {args.bind}: an inproc endpoint reaches only this process, so no "
+                "driver could connect; serve on tcp://HOST:PORT or ipc://PATH"
+            )
         _import_plugins(args.plugin or ())
         import torch
 

@@ -35,12 +35,14 @@ line. Successful puts, suggestions and reads are not logged.
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import hashlib
 import os
 import queue
 import re
 import reprlib
+import socket as unix_socket
 import sys
 import textwrap
 import threading
@@ -454,7 +456,7 @@ class Server:
         return {
             "time": time.time(),
             "campaigns": len(self.journal.campaign_ids()),
-            "journal_problem": self.journal.file_problem(),
+            "journal_problem": self.journal.file_problem() or self.journal.last_failure,
         }
 
     def campaign_create(
@@ -789,6 +791,7 @@ def _bind(socket: zmq.Socket, endpoint: str) -> None:
     """Bind ``socket``, retrying for ``BIND_RETRY_S`` while the address is in use: a server
     stopped just before frees it soon (ZeroMQ closes its listener a moment after the
     socket), so a restart on the same port does not fail by a hair."""
+    _refuse_served_ipc(endpoint)
     deadline = time.monotonic() + BIND_RETRY_S
     while True:
         try:
@@ -798,6 +801,26 @@ def _bind(socket: zmq.Socket, endpoint: str) -> None:
             if err.errno != zmq.EADDRINUSE or time.monotonic() > deadline:
                 raise
             time.sleep(0.05)
+
+
+def _refuse_served_ipc(endpoint: str) -> None:
+    """Raise ``ServerStartError`` when ``endpoint`` is an ``ipc://`` path (not abstract,
+    ``@name``) that a live process answers on: ZeroMQ's bind would remove its socket file
+    and take the path over, cutting that server off from every driver that reconnects. A
+    socket file left by a killed server (no one answers) is taken over."""
+    path = endpoint.removeprefix("ipc://")
+    if path == endpoint or path.startswith("@") or not os.path.exists(path):
+        return
+    with contextlib.closing(unix_socket.socket(unix_socket.AF_UNIX)) as probe:
+        try:
+            probe.connect(path)
+        except OSError:
+            return
+    raise ServerStartError(
+        f"cannot serve on {endpoint}: another process serves that path (a server on it "
+        "would take its socket file over, and that server's drivers would reach this one); "
+        "stop that server first, or give another path"
+    )
 
 
 def _refuse(
