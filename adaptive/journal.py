@@ -18,6 +18,7 @@ import os
 import reprlib
 import shlex
 import sqlite3
+import stat
 import threading
 import time
 from collections.abc import Iterator
@@ -648,7 +649,8 @@ def claim_for_serving(path: str | Path) -> IO[str]:
 
     Raises:
         JournalError: the lock file cannot be created (the journal's folder cannot be
-            written), another server (this process or another) holds the lock, or the
+            written) or opened (left by another account), another server (this process
+            or another) holds the lock, or the
             journal does not open (a folder, a file that is no SQLite database).
     """
     lock_path = _lock_path(path)
@@ -657,6 +659,15 @@ def claim_for_serving(path: str | Path) -> IO[str]:
         lock_path.parent.mkdir(parents=True, exist_ok=True)
         lock = open(lock_path, "a+")
     except OSError as err:
+        if not created and lock_path.is_file():  # one left by a server of another account
+            mode = lock_path.stat()
+            raise JournalError(
+                f"cannot open the lock file {str(lock_path)!r} beside the journal ({err}; owner "
+                f"uid {mode.st_uid}, mode {stat.filemode(mode.st_mode)}): left by a server of "
+                "another account? A server takes over only a lock file it can write: if no "
+                "server runs on the journal, remove the lock file or make it writable (chmod "
+                "a+w)"
+            ) from None
         raise JournalError(
             f"cannot create the lock file {str(lock_path)!r} beside the journal ({err}); pass "
             "a journal path in a folder you can write to, e.g. --journal runs/journal.sqlite"

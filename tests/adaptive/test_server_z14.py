@@ -1,13 +1,15 @@
 """Z14 findings: an ipc:// path another server answers on, and an inproc endpoint for
 ``adaptive serve``. Real sockets, real journals."""
 
+import os
 import socket
 
 import pytest
 
 from adaptive.cli import main
 from adaptive.client import Client
-from adaptive.errors import ServerStartError
+from adaptive.errors import JournalError, ServerStartError
+from adaptive.journal import claim_for_serving
 from adaptive.server import Server
 
 SPACE = {"dimensions": [{"name": "energy", "low": 7000.0, "high": 7300.0, "units": "eV"}]}
@@ -47,3 +49,14 @@ def test_serve_refuses_an_inproc_endpoint_no_driver_could_reach(tmp_path, capsys
         "driver could connect; serve on tcp://HOST:PORT or ipc://PATH\n"
     )
     assert not journal.exists()
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root writes any file")
+def test_a_lock_file_this_account_cannot_write_is_named_with_its_owner(tmp_path):
+    # "pass a journal path in a folder you can write to", of a folder this account can write
+    lock = tmp_path / "j.sqlite.lock"
+    lock.write_text("12345")
+    lock.chmod(0o444)
+    with pytest.raises(JournalError, match=r"mode -r--r--r--\): left by a server of another"):
+        claim_for_serving(tmp_path / "j.sqlite")
+    assert lock.exists() and not (tmp_path / "j.sqlite").exists()
