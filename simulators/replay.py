@@ -126,7 +126,8 @@ def _clean(
             raise ValueError(
                 f"{source}: {name} has non-finite value {float(values[at])} at "
                 f"{f'index {at}' if lines is None else f'line {lines[at]}'}"
-                f"{' (a row shorter than the first ends in nan)' if short else ''}; remove or "
+                f"{' (nan in the file, or a row shorter than the first, padded)' if short else ''}"
+                "; remove or "
                 "fix that point"
             )
     _check_one_sweep(energy, source, lines)

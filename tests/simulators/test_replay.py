@@ -888,8 +888,12 @@ def test_a_short_first_row_is_named_and_a_short_later_row_is_said_to_end_in_nan(
         read_spectrum(write(tmp_path, "first.xdi", short_first))
     lines = rows.splitlines(keepends=True)
     short_later = header + "".join(lines[:3]) + "8930 9\n" + "".join(lines[4:])
-    with pytest.raises(ValueError, match=r"at line 6 \(a row shorter than the first ends in nan\)"):
+    padded = r"at line 6 \(nan in the file, or a row shorter than the first, padded\)"
+    with pytest.raises(ValueError, match=padded):
         read_spectrum(write(tmp_path, "later.xdi", short_later))
+    # a reading of nan (a detector dropout) in a whole row was said to be a short row
+    with pytest.raises(ValueError, match=padded):
+        read_spectrum(write(tmp_path, "nan.xdi", short_later.replace("8930 9\n", "8930 9 5 nan\n")))
 
 
 @pytest.mark.parametrize(
