@@ -982,7 +982,8 @@ def build_parser() -> argparse.ArgumentParser:
         type=float,
         default=1e6,
         metavar="I0",
-        help="incident counts per point; 0 = noise-free (default: %(default)g)",
+        help="incident counts per point (with --fluorescence: fluorescence counts at the "
+        "recording's highest mu); 0 = noise-free (default: %(default)g)",
     )
     xas.add_argument(
         "--noise",
@@ -1049,7 +1050,8 @@ def build_parser() -> argparse.ArgumentParser:
         type=float,
         default=None,
         metavar="I0",
-        help="incident counts per point; default or 0: noise-free",
+        help="incident counts per point (with --fluorescence: fluorescence counts at the "
+        "recording's highest mu); default or 0: noise-free",
     )
     scan.add_argument("--max-points", type=int, default=300, help="most points per method")
     scan.add_argument(

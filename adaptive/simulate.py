@@ -158,7 +158,8 @@ def simulate_xas(
     default.
     ``on_created(campaign_id, journal_path)`` is called once the campaign exists.
     The summary says what was scanned: ``mu`` (what the replayed mu is: ``ln(i0/i1)``,
-    ``Sum_Fe_Ka/i0``, ``column mu``; ``simulated`` for kedge and xmcd) and ``channel``;
+    ``Sum_Fe_Ka/i0``, ``column mu``; ``simulated`` for kedge and xmcd), ``channel``, and
+    ``noise_counts`` (None: noise-free) and ``seed``;
     a note on stderr names a file's fluorescence-like columns (XDI or titled columns) when
     no ``fluorescence`` nor ``column`` was chosen, and another each gap of the recording
     (``replay.gaps``).
@@ -289,6 +290,8 @@ def simulate_xas(
         "mu": signal,
         "channel": instrument.channel,
         "strategy": strategy,
+        "noise_counts": float(noise_counts) if noise_counts else None,  # None: noise-free
+        "seed": int(seed),
         "n_measured": run.n_measured,
         "stop_reason": run.stop_reason,
         "seconds": round(time.perf_counter() - started, 2),

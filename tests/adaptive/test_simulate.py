@@ -45,6 +45,7 @@ def test_random_scan_follows_the_seed(tmp_path):
     for seed in (1, 2, 1):
         out = tmp_path / str(len(energies))
         summary = simulate_xas(out, strategy="random", max_points=4, noise_counts=None, seed=seed)
+        assert summary["seed"] == seed and summary["noise_counts"] is None  # said, as bench's
         journal = Journal(summary["journal"])
         energies.append([o.point["energy"] for o in journal.observations(summary["campaign_id"])])
         journal.close()
@@ -193,9 +194,11 @@ def test_numpy_integer_counts_are_accepted(tmp_path):
         strategy="random",
         max_points=np.int64(4),
         batch=np.int32(2),
-        noise_counts=None,
+        noise_counts=np.float64(1e6),
+        seed=np.int64(3),
     )
     assert summary["n_measured"] == 4
+    assert json.loads(json.dumps(summary))["noise_counts"] == 1e6 and summary["seed"] == 3
 
 
 def test_read_target_accepts_an_excel_utf8_bom(tmp_path):
