@@ -86,8 +86,9 @@ def run_driver(
     (the readback of an axis that settled off its setpoint) is journaled there, not at the
     suggested point. If the instrument, a put or ``on_measured`` raises (Ctrl-C included),
     the suggestions of the batch not yet observed are released (``suggestions_release``,
-    one try each, none when the server is what failed; not the one whose put was in
-    flight, which may be journaled: if not, ``resume_pending`` measures it) so the strategy
+    one try each, none when the server is what failed; not the one whose put a Ctrl-C
+    interrupted before its reply, which may be journaled: if not, it stays pending, for
+    ``resume_pending`` or ``suggestions_release``) so the strategy
     may suggest their points again, and the error propagates; so is a batch whose
     ``suggestions_get`` Ctrl-C interrupts (its request sent once more, one try, for the
     server to answer from its reply cache).
@@ -244,9 +245,10 @@ def run_driver(
             # unless the server failed the put (a release would wait, or fail, in vain)
             if not (putting and isinstance(err, ServerUnavailableError | JournalError)):
                 _release(client, campaign_id, [s for s, n in todo if n == replicates])
-                # not while its put is in flight (a stop, ^C): it may be journaled already,
-                # and the server refuses to release it; if not, it is left pending
-                if put is None and readings == replicates and not putting:
+                # not while its put awaits the reply (a stop, ^C: not an Exception): it may
+                # be journaled already, and the server refuses to release it
+                in_flight = putting and not isinstance(err, Exception)
+                if put is None and readings == replicates and not in_flight:
                     _release(client, campaign_id, [suggestion])
             raise
         observed = put["n_observations"]

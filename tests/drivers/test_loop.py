@@ -10,7 +10,7 @@ import time
 import numpy as np
 import pytest
 
-from adaptive.client import MAX_SUGGESTIONS, Client
+from adaptive.client import MAX_SUGGESTIONS, Client, RemoteError
 from adaptive.errors import InstrumentFailingError, InvalidParameterError, StrategyMissingError
 from adaptive.journal import Journal
 from adaptive.server import Server
@@ -138,6 +138,25 @@ def test_ctrl_c_while_a_put_is_in_flight_releases_the_others_not_that_one(slow_s
         journal.close()
     assert len(release["payload"]["ids"]) == 1 and measured not in release["payload"]["ids"]
     assert "suggestions_release" not in capsys.readouterr().err  # no refusal logged
+
+
+class ReadsFarOff(SimulatedInstrument):
+    """Reads back an energy far outside the space: the server refuses every put."""
+
+    def read(self) -> Reading:
+        return dataclasses.replace(super().read(), point={"energy": 1e5})
+
+
+def test_a_put_the_server_refuses_releases_its_suggestion_as_the_others(server):
+    # its release was skipped with the Ctrl-C one's: the grid never measured that point
+    simulator = KEdgeXAS(i0=None)
+    with Client(server.endpoint, timeout_s=10) as client:
+        campaign = grid_campaign(client, simulator)
+        with pytest.raises(RemoteError, match="OutOfSpaceError"):
+            run_driver(client, campaign, ReadsFarOff(simulator), batch=2)
+        assert client.call("campaign_status", campaign_id=campaign)["pending"] == []
+        run = run_driver(client, campaign, SimulatedInstrument(simulator), batch=2)
+    assert run.n_measured == 5 and run.status == "stopped"
 
 
 def test_an_observation_is_timed_when_read_not_when_the_put_arrives(slow_server):
