@@ -43,6 +43,7 @@ import queue
 import re
 import reprlib
 import socket as unix_socket
+import stat
 import sys
 import textwrap
 import threading
@@ -805,12 +806,18 @@ def _bind(socket: zmq.Socket, endpoint: str) -> None:
 
 def _refuse_served_ipc(endpoint: str) -> None:
     """Raise ``ServerStartError`` when ``endpoint`` is an ``ipc://`` path (not abstract,
-    ``@name``) that a live process answers on: ZeroMQ's bind would remove its socket file
-    and take the path over, cutting that server off from every driver that reconnects. A
-    socket file left by a killed server (no one answers) is taken over."""
+    ``@name``) that a live process answers on, or that is no socket (a journal, a data
+    file): ZeroMQ's bind removes what is there and takes the path over, cutting a server
+    off from every driver that reconnects, or deleting the file. A socket file left by a
+    killed server (no one answers) is taken over."""
     path = endpoint.removeprefix("ipc://")
     if path == endpoint or path.startswith("@") or not os.path.exists(path):
         return
+    if not stat.S_ISSOCK(os.stat(path).st_mode):
+        raise ServerStartError(
+            f"cannot serve on {endpoint}: {path} is a file or folder, not a socket, and "
+            "ZeroMQ would delete it to make its socket there; give a path that does not exist"
+        )
     with contextlib.closing(unix_socket.socket(unix_socket.AF_UNIX)) as probe:
         try:
             probe.connect(path)

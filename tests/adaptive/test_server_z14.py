@@ -60,3 +60,12 @@ def test_a_lock_file_this_account_cannot_write_is_named_with_its_owner(tmp_path)
     with pytest.raises(JournalError, match=r"mode -r--r--r--\): left by a server of another"):
         claim_for_serving(tmp_path / "j.sqlite")
     assert lock.exists() and not (tmp_path / "j.sqlite").exists()
+
+
+def test_an_ipc_path_that_is_a_file_is_refused_and_the_file_kept(tmp_path):
+    # ZeroMQ deleted what was there: a journal passed as --bind ipc://...sqlite was lost
+    journal = tmp_path / "lab.sqlite"
+    journal.write_bytes(b"SQLite format 3\x00 ...")
+    with pytest.raises(ServerStartError, match="is a file or folder, not a socket"):
+        Server(tmp_path / "other.sqlite", bind=f"ipc://{journal}").start()
+    assert journal.read_bytes() == b"SQLite format 3\x00 ..."
