@@ -122,12 +122,15 @@ def _clean(
         bad = ~np.isfinite(values)
         if bad.any():
             at = int(np.argmax(bad))
-            short = lines is not None and np.isnan(values[at])
+            why = ""
+            if lines is not None and np.isnan(values[at]):
+                why = "nan in the file, or a row shorter than the first, padded"
+                if name != "energy" and signal and not signal.startswith("column"):
+                    why = f"{signal} is none there: i0 or the signal 0 (a beam dump?), {why}"
+                why = f" ({why})"
             raise ValueError(
                 f"{source}: {name} has non-finite value {float(values[at])} at "
-                f"{f'index {at}' if lines is None else f'line {lines[at]}'}"
-                f"{' (nan in the file, or a row shorter than the first, padded)' if short else ''}"
-                "; remove or "
+                f"{f'index {at}' if lines is None else f'line {lines[at]}'}{why}; remove or "
                 "fix that point"
             )
     _check_one_sweep(energy, source, lines)
@@ -306,7 +309,7 @@ def _fluorescence(
             f"as mu = ln(i0/{used}) when fluorescence is left out; to replay another column "
             f"as it is, name it as the column (columns: {_listed(names, spelled)})"
         )
-    if used in MU_NAMES:
+    if used in MU_NAMES and used in names:
         raise ValueError(
             f"{str(path)!r}: fluorescence {fluorescence!r} is a mu column, already over i0; "
             f"replay it as it is with column {fluorescence!r} (--column), or name the raw "
@@ -342,7 +345,8 @@ def _spectrum(
     ``HIGHEST_EDGE_EV``, whatever the unit (energies relative to the edge start below 0);
     each message adds when mu looks like energies in eV (the columns swapped), and such
     a mu refuses energies spanning less than ``MIN_SPAN_EV`` whatever their unit."""
-    energy, mu = _clean(energy * ev_per(unit, source=where), mu, source, lines, signal)
+    per_unit = ev_per(unit, source=where)
+    energy, mu = _clean(energy * per_unit, mu, source, lines, signal)
     span = float(energy[-1] - energy[0])
     low, high = float(mu.min()), float(mu.max())
     swapped = (
@@ -370,11 +374,11 @@ def _spectrum(
             f"photon energy, not k (convert a chi(k) file back to energies){swapped}"
         )
     if energy[0] > HIGHEST_EDGE_EV:
+        as_ev = f"if they are eV, {fix.format('eV')}; " if per_unit > 1 else ""
         raise ValueError(
             f"{source}: energies {energy[0]:g} to {energy[-1]:g} eV (read in "
             f"{unit or 'eV'}) lie above {HIGHEST_EDGE_EV / 1e3:g} keV, where no absorption "
-            f"edge scan lies: if they are eV, {fix.format('eV')}; if they are meV, "
-            f"{fix.format('meV')}{swapped}"
+            f"edge scan lies: {as_ev}if they are meV, {fix.format('meV')}{swapped}"
         )
     return energy, mu
 

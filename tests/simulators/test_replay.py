@@ -297,6 +297,16 @@ def test_energies_above_any_absorption_edge_are_refused_whatever_their_unit(
         read_spectrum(write(tmp_path, name, text + rows))
 
 
+@pytest.mark.parametrize("title", ["energy,mu", "E (eV),mu"])
+def test_mev_numbers_read_as_ev_are_told_only_of_mev(tmp_path, title):
+    # "if they are eV, title the column 'E (eV)'": a file so titled was refused again
+    rows = "".join(f"{e * 1e3:g},{0.1 * k}\n" for k, e in enumerate(range(8900, 9100, 40)))
+    with pytest.raises(ValueError, match="lie above 200 keV") as caught:
+        read_spectrum(write(tmp_path, "mev.csv", f"{title}\n{rows}"))
+    assert "if they are meV, title the column 'E (meV)'" in str(caught.value)
+    assert "if they are eV" not in str(caught.value)
+
+
 def test_energy_and_mu_swapped_are_named_as_swapped(tmp_path, xas_dir):
     energy, mu = read_two_column(xas_dir / "two_column" / "cu_metal_rt.csv")
     text = "\n".join(f"{m},{e}" for e, m in zip(energy, mu, strict=True))
@@ -795,6 +805,21 @@ def test_a_mu_column_is_no_fluorescence(tmp_path):
     text = "# energy i0 mufluor\n" + "".join(f"{10 * i} 1000 {0.1 * i}\n" for i in range(1, 7))
     with pytest.raises(ValueError, match=r"'mufluor' is a mu column.*with column 'mufluor'"):
         read_spectrum(write(tmp_path, "scan.dat", text), fluorescence="mufluor")
+
+
+def test_a_mu_name_absent_from_the_file_is_told_it_is_not_a_column(tmp_path):
+    # told to replay it with --column, which then failed: no such column
+    text = "# energy i0 if\n" + "".join(f"{10 * i} 1000 {i}\n" for i in range(1, 7))
+    with pytest.raises(ValueError, match="no column is titled 'mufluor'"):
+        read_spectrum(write(tmp_path, "scan.dat", text), fluorescence="mufluor")
+
+
+def test_a_beam_dump_is_named_as_such_not_as_nan_in_the_file(tmp_path):
+    # i0 = it = 0 gave ln(0/0): said "nan in the file, or a row shorter than the first"
+    rows = [f"{8900 + 10 * i} 1000 {900 - i}\n" for i in range(8)]
+    rows[4] = "8940 0 0\n"
+    with pytest.raises(ValueError, match=r"ln\(i0/itrans\) is none there: i0 or the signal 0"):
+        read_spectrum(write(tmp_path, "dump.dat", "# energy i0 itrans\n" + "".join(rows)))
 
 
 def test_a_mistyped_energy_in_a_shared_scan_is_refused_naming_its_line(xas_dir, tmp_path):
