@@ -122,10 +122,12 @@ def cmd_serve(args) -> int:
         n = len(strategies)
         held = "new: created now" if new else f"existing: {n} campaign{'s' * (n != 1)}"
         journal = Path(args.journal).resolve()  # as a service manager's log needs it
-        print(
-            f"adaptive server on {endpoint} (pid {os.getpid()}), journal {journal} ({held})",
-            flush=True,
-        )
+        started = f"adaptive server on {endpoint} (pid {os.getpid()}), journal {journal} ({held})"
+        try:
+            print(started, flush=True)
+        except OSError as err:  # a log reader gone, a full disk: the server serves on
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            print(f"stdout failed ({err}); {started}", file=sys.stderr, flush=True)
         unserved = _unregistered(strategies)
         if unserved:
             print(unserved, file=sys.stderr, flush=True)
@@ -488,20 +490,22 @@ def _cut(where: str, text: str, bounds: tuple[float, float], energy, counts):
     ``energy`` and ``counts`` inside ``bounds`` (``_binding_range`` of ``text``); raises
     ``InvalidParameterError`` for bounds outside ``energy``'s span, or holding too few of
     its points, or too narrow a window of them, to fit where it has enough."""
-    from adaptive.space import thousandfold
     from surrogates.peak_net import MIN_POINTS
     from surrogates.peak_refine import MIN_WINDOW_EV
 
     span = f"{energy[0]:.2f}-{energy[-1]:.2f} eV"
     low, high = bounds[0] - _ON_POINT, bounds[1] + _ON_POINT
     if low > energy[-1] or high < energy[0]:
-        scaled = [thousandfold(bound, energy[0], energy[-1]) for bound in bounds]
-        hint = (
-            f" (in {'keV' if scaled[0][1] == 'x 1000' else 'meV'}? {scaled[0][0]:g}:"
-            f"{scaled[1][0]:g} is the range in eV)"
-            if all(scaled) and scaled[0][1] == scaled[1][1]
-            else ""
-        )
+        hint = ""
+        for factor, unit in ((1e3, "keV"), (1e-3, "meV")):
+            low_ev, high_ev = factor * bounds[0], factor * bounds[1]
+            if (
+                math.isfinite(low_ev)
+                and math.isfinite(high_ev)
+                and low_ev <= energy[-1]
+                and high_ev >= energy[0]
+            ):
+                hint = f" (in {unit}? {low_ev:g}:{high_ev:g} is the range in eV)"
         raise InvalidParameterError(
             f"{where}: --range {text} lies outside its binding energies, {span}; "
             f"pass a range that overlaps them{hint}"

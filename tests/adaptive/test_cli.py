@@ -735,6 +735,8 @@ def test_fit_peaks_range_warns_of_a_peak_at_the_cut(tmp_path, monkeypatch, capsy
         ("0.925:0.965", "CUO: --range 0.925:0.965 lies outside its binding energies, "
          "920.00-971.95 eV; pass a range that overlaps them (in keV? 925:965 is the range in "
          "eV)"),
+        ("0.9:1.0", "CUO: --range 0.9:1.0 lies outside its binding energies, 920.00-971.95 "
+         "eV; pass a range that overlaps them (in keV? 900:1000 is the range in eV)"),
     ],
 )  # fmt: skip
 def test_fit_peaks_refuses_a_bad_range_in_one_line(tmp_path, monkeypatch, capsys, window, message):

@@ -178,3 +178,27 @@ def test_the_closing_line_says_a_removed_journal_is_gone_and_a_request_went_unan
         "; 1 request still running when it stopped went unanswered (journaled only if done; "
         "a client's retry asks the next server)"
     )
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full")
+def test_a_stdout_that_fails_the_start_line_says_so_on_stderr_and_serves_on(tmp_path):
+    # killed by the broken pipe (exit 141, nothing said) or "No space left on device"
+    # (exit 2, no word of the start line), either after creating the journal
+    journal = tmp_path / "journal.sqlite"
+    env = {**os.environ, "PYTHONPATH": str(REPO), "OPENBLAS_NUM_THREADS": "1"}
+    command = [sys.executable, "-m", "adaptive.cli", "serve", "--bind", "tcp://127.0.0.1:0"]
+    with open("/dev/full", "w") as full:
+        run = subprocess.Popen(
+            [*command, "--journal", str(journal)], env=env, text=True, stdout=full,
+            stderr=subprocess.PIPE,
+        )  # fmt: skip
+    try:
+        line = run.stderr.readline()
+        assert line.startswith("stdout failed ([Errno 28] No space left on device); "), line
+        with Client(line.split("adaptive server on ")[1].split()[0], timeout_s=30) as client:
+            assert client.call("server_ping")["journal_problem"] is None
+        run.send_signal(signal.SIGTERM)
+        _, err = run.communicate(timeout=30)
+    finally:
+        run.kill()
+    assert run.returncode == 0 and unstamped(err.strip()) == f"terminated: {closing(journal)}"
