@@ -248,30 +248,34 @@ class EnergyScan(Scan):
     def _known_noise(self) -> np.ndarray | None:
         """The observations' variances (n,) when held ("reported"), every one gave an
         uncertainty and they are not ``overstated``, else None."""
-        if self.noise == "learned" or self.overstated() is not None:
+        if self.noise == "learned":
             return None
-        variance = self.uncertainties() ** 2
-        return variance if variance.size and not np.isnan(variance).any() else None
+        _, values, sigma = self._rows().T  # one sort for the check and the variances
+        if not sigma.size or np.isnan(sigma).any() or self._overstated(values, sigma):
+            return None
+        return sigma**2
 
     def warning(self) -> str | None:
-        """What a put's reply warns of (see ``Strategy``) under held noise: ``overstated``
-        uncertainties, readings without one among those with one (the noise is then
-        learned for all), or readings held as exact (uncertainty 0)."""
+        """What a put's reply warns of (see ``Strategy``) under held noise: readings
+        without an uncertainty among those with one (the noise is then learned for all),
+        ``overstated`` uncertainties, or readings held as exact (uncertainty 0)."""
         if self.noise != "reported":
             return None
-        overstated = self.overstated()
-        energy, _, sigma = self._rows().T
+        energy, values, sigma = self._rows().T
         units = f" {self.dimension.units}" if self.dimension.units else ""
         missing = np.isnan(sigma)
-        if overstated is None and 0 < missing.sum() < sigma.size:
+        if missing.all():  # none gave one (or no reading yet): nothing was held
+            return None
+        if missing.any():  # held only when every reading gave one (``_known_noise``)
             return (
                 f"{missing.sum()} of the {sigma.size} readings (one at "
                 f"{energy[missing][0]:g}{units}) gave no uncertainty, so the noise is learned, "
                 f"one level for all, and the {(~missing).sum()} uncertainties given are not "
                 "held; give every put its uncertainty (or none)"
             )
-        if overstated is not None or missing.any() or sigma.all():
-            return overstated  # held only when every reading gave one (``_known_noise``)
+        overstated = self._overstated(values, sigma)
+        if overstated is not None or sigma.all():
+            return overstated
         energy = energy[np.argmin(sigma)]
         return (
             f"readings with uncertainty 0 (the lowest at {energy:g}{units}) are held as exact: the "
@@ -284,6 +288,11 @@ class EnergyScan(Scan):
         ``n_initial``-th reading on, their median exceeds their scatter ``OVERSTATED``
         times (the noise is learned instead); None when it does not."""
         _, values, sigma = self._rows().T  # one sort, not data()'s and uncertainties()'s
+        return self._overstated(values, sigma)
+
+    def _overstated(self, values: np.ndarray, sigma: np.ndarray) -> str | None:
+        """``overstated`` of the readings' values (n,) and uncertainties (n,), in the
+        order of ``_rows``."""
         if values.size < max(self.n_initial, 4) or np.isnan(sigma).any():
             return None
         scatter = float(np.sqrt(np.mean(np.diff(values, 2) ** 2) / 6))
