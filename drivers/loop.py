@@ -88,10 +88,10 @@ def run_driver(
     the suggestions of the batch not yet observed are released (``suggestions_release``,
     one try each, none when the server is what failed; not the one whose put a Ctrl-C
     interrupted before its reply, which may be journaled: if not, it stays pending, for
-    ``resume_pending`` or ``suggestions_release``) so the strategy
-    may suggest their points again, and the error propagates; so is a batch whose
-    ``suggestions_get`` Ctrl-C interrupts (its request sent once more, one try, for the
-    server to answer from its reply cache).
+    ``resume_pending`` or ``suggestions_release``) so the strategy may suggest their points
+    again, and the error propagates; so is a batch whose ``suggestions_get`` Ctrl-C
+    interrupts (its request sent once more, one try, for the server to answer from its
+    reply cache).
 
     Args:
         client: an :class:`~adaptive.client.Client` of the server.
