@@ -42,7 +42,8 @@ from surrogates.eels_checks import (
 from surrogates.eels_identifier import INFERENCE_BATCH, EELSIdentifier
 from surrogates.threads import one_torch_thread
 
-#: Smallest fraction of the identified pixels above threshold for an element to be present.
+#: Smallest fraction of the identified pixels above threshold for an element to be present
+#: unless they form a cluster of ``MIN_CLUSTER`` (a precipitate: 9 of 4,096 pixels).
 MIN_FRACTION = 0.01
 #: Smallest share of an element's pixels above threshold that have a 4-neighbour above it
 #: too (along the line in a line scan) for the element to be present: a phase spans
@@ -85,7 +86,8 @@ PRESENT_RULE = (
     f"them in one cluster touching side to side, more than random placements of as many "
     f"pixels give but in {CHANCE:.0%} of draws divided by the number of elements tested "
     f"(or in {MAJORITY:.0%} of the identified pixels; any, in an image of under "
-    f"{MIN_COHERENCE_PIXELS} pixels)"
+    f"{MIN_COHERENCE_PIXELS} pixels); in fewer of them, a cluster of {MIN_CLUSTER} beyond "
+    "chance alike (a precipitate)"
 )
 #: A pixel has signal when its counts vary beyond their noise (``varies_beyond_noise``) or
 #: their mean is more than this many times their channel noise (bright; ``_has_signal``).
@@ -104,8 +106,9 @@ class CubeResult:
         probabilities: (H, W, 80) float32, column j for ``ELEMENTS[j]``; NaN for the
             pixels not identified (``unidentified`` and ``no_signal``), never all.
         present_elements: element -> fraction of the identified pixels above its
-            threshold, for the elements in at least ``MIN_FRACTION`` of them and
-            spatially coherent (``_coherent``), most widespread first.
+            threshold, for the elements in at least ``MIN_FRACTION`` of them, or with a
+            cluster of ``MIN_CLUSTER`` (a precipitate), and spatially coherent
+            (``_coherent``), most widespread first.
         scattered: the same for the elements in at least ``MIN_FRACTION`` of them but
             not coherent (likely false positives; their maps show them).
         thresholds: (80,) the identifier's thresholds used for ``present_elements``.
@@ -312,8 +315,9 @@ def identify_cube(
     ones: interpolated across inside its span, dropped at its ends); a pixel with fewer
     than 2 of them, or without signal (``_has_signal``: vacuum), is not identified, and
     the fractions are of the identified pixels. An element is present in at least
-    ``MIN_FRACTION`` of them where it is spatially coherent (``_coherent``); one only
-    scattered is listed in ``scattered`` (likely false positives; ask for its map).
+    ``MIN_FRACTION`` of them, or in fewer with a cluster of ``MIN_CLUSTER`` (a
+    precipitate), where it is spatially coherent (``_coherent``); one in ``MIN_FRACTION``
+    only scattered is listed in ``scattered`` (likely false positives; ask for its map).
 
     Blocks are computed one after another in the calling thread (dask's synchronous
     scheduler), with torch on one thread (``one_torch_thread``; the caller's thread count
@@ -402,10 +406,15 @@ def identify_cube(
     above = probabilities > thresholds  # NaN pixels are below
     fractions = above.sum(axis=(0, 1)) / identified
     order = np.argsort(-fractions, kind="stable")
-    listed = order[fractions[order] >= MIN_FRACTION]
+    widespread = fractions[order] >= MIN_FRACTION
+    few = order[~widespread & (above.sum(axis=(0, 1))[order] >= MIN_CLUSTER)]
+    compact = few[_largest_cluster(above[..., few]) >= MIN_CLUSTER]  # a precipitate
+    listed = np.concatenate([order[widespread], compact])  # still most widespread first
     coherent = _coherent(above[..., listed], outcome == IDENTIFIED)
     present = {ELEMENTS[j]: float(fractions[j]) for j in listed[coherent]}
-    scattered = {ELEMENTS[j]: float(fractions[j]) for j in listed[~coherent]}
+    scattered = {
+        ELEMENTS[j]: float(fractions[j]) for j in listed[~coherent] if fractions[j] >= MIN_FRACTION
+    }
     # judged on the channels measured somewhere: a run dead in every pixel is a gap
     warnings = (
         domain_warnings(energy[measured], window)
@@ -435,6 +444,11 @@ def check_elements(elements: list[str] | str) -> list[str]:
             f"symbols, {ELEMENTS[0]} to {ELEMENTS[-1]} (Z = 4 to 83), e.g. Fe or O"
         )
     return [symbols[str(e).lower()] for e in elements]
+
+
+def _percent(fraction: float) -> str:
+    """A fraction in percent, to two significant digits below 1 % ("0.22 %", not "0 %")."""
+    return f"{100 * fraction:.2g} %" if 0 < fraction < 0.01 else f"{100 * fraction:.0f} %"
 
 
 def _label(name: str, axis: NavigationAxis) -> str:
@@ -536,7 +550,7 @@ def plot_probability_maps(
         else:
             _plot_map(fig, ax, p, threshold, navigation)
         ax.set_title(
-            f"{symbol}: {100 * result.fractions[j]:.0f} % of identified pixels",
+            f"{symbol}: {_percent(result.fractions[j])} of identified pixels",
             fontsize=11 if profiles else 9,
         )
     missing = result.unidentified + result.no_signal

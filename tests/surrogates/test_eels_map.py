@@ -533,6 +533,33 @@ def test_scattered_elements_are_listed_with_their_fractions():
     assert result.present_elements == {} and result.scattered == {"Fe": 0.0625}
 
 
+def test_a_precipitate_under_one_percent_of_the_pixels_is_present(tmp_path, monkeypatch):
+    """A 3 x 3 particle in a 64 x 64 image (0.22 %) was left out of present and scattered,
+    and its map titled 0 %."""
+    mask = np.zeros((64, 64), dtype=bool)
+    mask[30:33, 40:43] = True
+    mask[5, 5] = mask[50, 10] = True  # stray pixels
+    result = fe_where(mask)
+    assert result.present_elements == {"Fe": 11 / 4096} and result.scattered == {}
+    titles = []
+
+    def save(fig, path):
+        titles.extend(ax.get_title() for ax in fig.axes if ax.get_title())
+        return save_figure(fig, path)
+
+    monkeypatch.setattr(eels_map, "save_figure", save)
+    plot_probability_maps(result, None, tmp_path / "fe.png")
+    assert titles == ["Fe: 0.27 % of identified pixels"]
+
+
+def test_a_few_pixels_under_one_percent_need_a_cluster_to_be_present():
+    mask = np.zeros((64, 64), dtype=bool)
+    mask[30, 40:43] = True  # 3 in a row: each beside another, but no cluster of 4
+    mask[10, 10:12] = True
+    result = fe_where(mask)
+    assert result.present_elements == {} and result.scattered == {}
+
+
 @pytest.mark.parametrize("seed", range(3))
 def test_random_pixels_of_a_large_image_are_scattered_not_present(seed):
     """Fe above threshold in a random 10 % of a 64 x 64 image has clusters of 4 and more by
