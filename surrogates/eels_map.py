@@ -96,6 +96,9 @@ BRIGHT_SIGMAS = 8.0
 IDENTIFIED, UNREADABLE, NO_SIGNAL = 0, 1, 2
 #: Colour of the pixels not identified, in the maps and line profiles.
 GREY = "0.7"
+#: Length units of a navigation axis, in nm: a map whose axes differ in unit is drawn in
+#: the columns' unit (one in um, one in nm was drawn as a sliver 1,000 times too thin).
+NM_PER_UNIT = {"pm": 1e-3, "Å": 0.1, "nm": 1.0, "um": 1e3, "µm": 1e3, "μm": 1e3, "mm": 1e6}
 
 
 @dataclass(frozen=True)
@@ -455,19 +458,35 @@ def _label(name: str, axis: NavigationAxis) -> str:
     return f"{name} ({axis.units})" if axis.units else name
 
 
+def _in_one_unit(
+    down: NavigationAxis, across: NavigationAxis
+) -> tuple[NavigationAxis, NavigationAxis] | None:
+    """The rows and columns axes in one unit (the columns'); None when they have none in
+    common (one uncalibrated, or a unit not in ``NM_PER_UNIT``)."""
+    if down.units == across.units:
+        return down, across
+    if down.units in NM_PER_UNIT and across.units in NM_PER_UNIT:
+        factor = NM_PER_UNIT[down.units] / NM_PER_UNIT[across.units]
+        return NavigationAxis(down.scale * factor, down.offset * factor, across.units), across
+    return None
+
+
 def _plot_map(
     fig: Figure, ax, p: np.ndarray, threshold: float, navigation: tuple[NavigationAxis, ...]
 ) -> None:
     """``p`` (H, W) on calibrated axes, NaN grey; the threshold a red line on the colour
-    bar; a strip more than 4 times longer than wide fills its panel."""
-    (height, width), (down, across) = p.shape, navigation
+    bar. The axes are drawn to scale in one unit (``_in_one_unit``); a strip more than 4
+    times longer than wide, or axes of no common unit, fill the panel."""
+    common = _in_one_unit(*navigation)
+    (height, width), (down, across) = p.shape, common or navigation
     extent = (
         across.offset - across.scale / 2,
         across.offset + (width - 0.5) * across.scale,
         down.offset + (height - 0.5) * down.scale,
         down.offset - down.scale / 2,
     )
-    aspect = "auto" if max(height, width) > 4 * min(height, width) else "equal"
+    strip = max(height, width) > 4 * min(height, width)
+    aspect = "auto" if strip or common is None else "equal"
     cmap = mpl.colormaps["viridis"].with_extremes(bad=GREY)
     image = ax.imshow(
         p, vmin=0, vmax=1, cmap=cmap, extent=extent, aspect=aspect, interpolation="nearest"

@@ -715,6 +715,24 @@ def test_thin_strips_fill_their_panel(small_cube, untrained, tmp_path, monkeypat
     assert figures[0].axes[0].get_aspect() == aspect
 
 
+def test_axes_in_different_units_are_drawn_to_scale_in_one(
+    small_cube, untrained, tmp_path, monkeypatch
+):
+    # rows in um and columns in nm were drawn 1,000 times too thin; rows uncalibrated
+    # beside columns in um, as a hairline
+    cube, energy = small_cube
+    result = identify_cube(cube, energy, untrained)  # 6 rows, 5 columns
+    figures = figures_saved(monkeypatch)
+    rows, columns = NavigationAxis(1.0, 2.0, "µm"), NavigationAxis(250.0, 0.0, "nm")
+    plot_probability_maps(result, "Fe", tmp_path / "mixed.png", (rows, columns))
+    ax = figures[0].axes[0]
+    np.testing.assert_allclose(ax.images[0].get_extent(), [-125, 1125, 7500, 1500])
+    assert ax.get_ylabel() == "y (nm)" and ax.get_aspect() == 1.0
+    plot_probability_maps(result, "Fe", tmp_path / "half.png", (NavigationAxis(), columns))
+    ax = figures[1].axes[0]
+    assert ax.get_aspect() == "auto" and ax.get_ylabel() == "y"
+
+
 def test_elements_are_read_in_any_case_and_an_unknown_one_names_no_python():
     # "fe" was unknown, and the error sent a command-line user to simulators.eels.ELEMENTS
     assert check_elements(["fe", "O", "BI"]) == ["Fe", "O", "Bi"]
