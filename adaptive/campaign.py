@@ -851,7 +851,8 @@ class Campaign:
         self, point: dict, suggestion_id: str | None, readback: dict[str, float]
     ) -> list[str]:
         """What the reply to a put of the checked ``point`` naming ``suggestion_id`` warns
-        of, almost always a driver's bug though the put is journaled: a continuous value
+        of, almost always a driver's bug though the put is journaled: a suggestion released
+        or expired before its reading came (``_given_up``), a continuous value
         farther than ``FAR_FROM_SUGGESTION`` of its span from the suggestion's, or a
         ``readback`` (``{name: reported value}``, see ``Space.clip_readback``) moved onto a
         bound from farther than ``READBACK_TOLERANCE``; or, for a put naming none, pending
@@ -870,7 +871,7 @@ class Campaign:
         suggested = self.made.get(suggestion_id)
         if suggested is None:
             return []
-        warnings = []
+        warnings = [self._given_up(suggestion_id)] if suggestion_id in self.released else []
         for dim in filter(jitters, self.space.dimensions):  # the others equal it (_check_named)
             span, units = dim.high - dim.low, f" {dim.units}" if dim.units else ""
             value, wanted = point[dim.name], suggested[dim.name]
@@ -906,6 +907,22 @@ class Campaign:
                     "from the setpoint, calibrate the instrument"
                 )
         return warnings
+
+    def _given_up(self, suggestion_id: str) -> str:
+        """The warning for a reading of a released suggestion (or one expired): the
+        strategy may have suggested its point again, and a reading of that counts too."""
+        ids, point = list(self.made), self.made[suggestion_id]
+        again = [i for i in ids[ids.index(suggestion_id) + 1 :] if self.made[i] == point]
+        ttl = self.pending_ttl_s
+        expired = "" if ttl is None else f", or not observed within pending_ttl_s={ttl:g} s"
+        made_again = f", and did: {', '.join(again)}" if again else ""
+        fix = "" if ttl is None else "; if measuring takes longer than pending_ttl_s, raise it"
+        return (
+            f"suggestion {suggestion_id} was given up before this reading came (released"
+            f"{expired}), so the strategy was free to suggest its point again{made_again}; "
+            "this reading is learned, and a reading of the point suggested again counts as "
+            f"well (a scan with max_observations may end a point short){fix}"
+        )
 
     def _spectrum_scorer(self) -> str | None:
         """What turns a spectrum into this campaign's value (its objective, or its

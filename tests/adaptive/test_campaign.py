@@ -498,6 +498,26 @@ def test_pending_suggestions_expire_after_their_ttl_and_a_resume_keeps_the_clock
     assert answer(resumed, old[1]) is True  # a late reading is still accepted
 
 
+def test_a_late_reading_of_an_expired_suggestion_warns_that_its_point_was_suggested_again(
+    journal,
+):
+    # accepted silently: counted beside the reading of the suggestion made again, a grid
+    # scan with max_observations ended a point short
+    campaign = Campaign.create(journal, SPACE, GRID, campaign_id="c1", pending_ttl_s=0.05)
+    (old,) = campaign.suggest(1)
+    time.sleep(0.1)
+    (again,) = campaign.suggest(1)
+    assert again.point == old.point
+    assert answer(campaign, again) is True and campaign.last_warnings == []
+    assert answer(campaign, old) is True
+    (warning,) = campaign.last_warnings
+    assert f"suggestion {old.id} was given up" in warning
+    assert "pending_ttl_s=0.05 s" in warning and f"and did: {again.id}" in warning
+    resumed = Campaign.resume(journal, "c1")  # released and made again, from the journal
+    assert answer(resumed, old) is True
+    assert f"and did: {again.id}" in resumed.last_warnings[0]
+
+
 def test_without_a_ttl_or_within_it_nothing_expires(journal):
     for campaign_id, ttl in (("c1", None), ("c2", 3600)):
         campaign = Campaign.create(journal, SPACE, GRID, campaign_id=campaign_id, pending_ttl_s=ttl)
