@@ -453,6 +453,7 @@ def simulate_synthesis(
         except InvalidParameterError as err:
             raise InvalidParameterError(f"--target {target}: {err}") from None
         _check_target(target, objective)
+        target_x, target_y = objective.target_x, objective.target_y  # sorted (UV-Vis: high to low)
     journal_path = out / "journal.sqlite"
     server = Server(journal_path, bind=bind)
     started = time.perf_counter()

@@ -108,6 +108,19 @@ def test_median_loss_by_source_is_that_of_the_sources_recipes(tmp_path):
     assert summary["median_loss_by_source"] == {"gp": float(np.median(losses[2:]))}
 
 
+def test_a_target_listed_from_high_to_low_wavelength_runs_to_its_figures(tmp_path):
+    # the campaign ran, then the figures refused the target as not increasing: no summary
+    wavelengths = np.linspace(700.0, 400.0, 61)
+    rows = "\n".join(f"{w},{np.exp(-(((w - 520) / 40) ** 2))}" for w in wavelengths)
+    target = tmp_path / "descending.csv"
+    target.write_text(f"wavelength_nm,absorbance_target\n{rows}\n")
+    summary = simulate_synthesis(
+        tmp_path / "out", batch=1, rounds=4, droplets=1, model="gp", target=target
+    )
+    assert summary["recipes"] >= 1 and summary["figures"]
+    assert all(Path(figure).is_file() for figure in summary["figures"])
+
+
 def test_median_by_source_pools_the_recipes_of_all_rounds():
     rounds = [
         {"round": 1, "values_by_source": {"net": [0.3, 0.3, 0.3]}},
