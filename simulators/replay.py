@@ -37,6 +37,9 @@ MU_NAMES = ("mu", "xmu", "mutrans", "mufluor", "normtrans", "normfluor", "norm",
 TRANSMITTED_NAMES = ("itrans", "it", "i1")
 #: Names of intensity columns that are not mu.
 INTENSITY_NAMES = ("i0", *TRANSMITTED_NAMES, "if", "ifluor")
+#: Titles of a transmitted fraction It / I0 (``T(%)`` too; and ``It/I0``, a transmitted
+#: intensity over i0), whose edge is a drop: replayed as mu, it was a scan upside down.
+TRANSMISSION_NAMES = ("t", "trans", "transmission", "transmittance")
 #: What a column title of a reference foil's signal, never the sample's mu, holds (lower
 #: case): the XDI dictionary's ``irefer``, ``murefer``, ``normrefer``; ``reference``,
 #: ``Referenz``, ``mu_ref``.
@@ -448,6 +451,12 @@ def _starts_scan(line: str) -> bool:
     return bool(SPEC_SCAN.match(line)) or len(titles & HEADER_NAMES) >= 2
 
 
+def _is_transmission(name: str, unit: str | None) -> bool:
+    """Whether a column titled ``name`` (``unit``) holds a transmitted fraction It / I0."""
+    ratio = name in TRANSMITTED_NAMES and (unit or "").lower() == "i0"  # 'It/I0'
+    return name in TRANSMISSION_NAMES or ratio
+
+
 def _two_column(
     path: str | Path, fluorescence: str | None = None, column: str | None = None
 ) -> Recording:
@@ -493,6 +502,15 @@ def _two_column(
             raise ValueError(
                 f"{str(path)!r}: the energy is the last column ({at + 1}) and the titles "
                 f"{titles} name no mu column; title the mu column 'mu'"
+            )
+        if len(columns) > at + 1 and _is_transmission(*columns[at + 1]):
+            name, unit = columns[at + 1]
+            raise ValueError(
+                f"{str(path)!r}: column {at + 2} is titled {name!r}"
+                + (f" ({unit})" if unit else "")
+                + ", the transmitted fraction T = It / I0, whose edge is a drop, not mu, and no "
+                "column is titled mu; write mu = -ln(T) (-ln(T / 100) for a percentage) "
+                "as a column titled 'mu', or give the i0 and it columns for ln(i0 / it)"
             )
         if len(columns) > at + 1 and columns[at + 1][0] in INTENSITY_NAMES:
             raise ValueError(

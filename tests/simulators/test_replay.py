@@ -392,6 +392,22 @@ def test_an_intensity_in_column_2_without_mu_is_refused(tmp_path, header):
         read_two_column(write(tmp_path, "counts.dat", header + I0_I1))
 
 
+@pytest.mark.parametrize(
+    ("header", "title"),
+    [
+        ("energy_eV,transmission\n", "'transmission'"),
+        ("energy,T(%)\n", r"'t' \(%\)"),
+        ("# E  trans\n", "'trans'"),
+        ("energy,It/I0\n", r"'it' \(I0\)"),
+    ],
+)
+def test_a_transmission_column_is_refused_with_mu_as_its_minus_log(tmp_path, header, title):
+    # replayed as mu: an edge upside down, converged on without a warning
+    rows = "8900 0.9\n8910 0.8\n8920 0.4\n8930 0.35\n".replace(" ", "," if "," in header else " ")
+    with pytest.raises(ValueError, match=rf"column 2 is titled {title}, the transmitted.*-ln\(T\)"):
+        read_two_column(write(tmp_path, "t.csv", header + rows))
+
+
 def test_a_free_text_comment_before_the_data_is_not_a_header(tmp_path):
     rows = "8900 0.1\n8910 0.2\n8920 0.3\n8930 0.4\n"
     path = write(tmp_path, "scan.dat", "# Cu foil (metal) room temperature\n" + rows)
