@@ -810,7 +810,7 @@ class Campaign:
     def _check_learnable(self, spectrum: Spectrum | None) -> list[str]:
         """Refuse a spectrum with missing channels (NaN or inf counts) that an objective,
         or an analysis that does not take them, scores; a spectrum nothing reads (the put
-        carries the value) keeps them, as a failed or late put's does (written as null),
+        carries the value) keeps them as sent (a failed or late put's event, as null),
         and what the reply warns of that is returned."""
         missing = np.flatnonzero(~np.isfinite(spectrum.y)) if spectrum is not None else []
         if not len(missing):
@@ -823,7 +823,7 @@ class Campaign:
             return []
         return [
             f"the spectrum holds NaN or inf at {missing.size} of its {spectrum.y.size} channels "
-            f"(the first index {missing[0]}): journaled as missing (null); this campaign "
+            f"(the first index {missing[0]}): journaled as sent; this campaign "
             "learns the put's value, not the spectrum"
         ]
 

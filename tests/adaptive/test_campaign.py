@@ -1035,7 +1035,7 @@ def test_a_dead_channel_in_a_spectrum_nothing_reads_keeps_the_reading(journal):
     campaign = Campaign.create(journal, SPACE, {"name": "energy_scan"}, {})
     (suggestion,) = campaign.suggest(1)
     counts = np.ones(50)
-    counts[7] = np.nan
+    counts[7], counts[9] = np.nan, np.inf
     put = Observation(
         suggestion.point,
         value=1.0,
@@ -1045,10 +1045,12 @@ def test_a_dead_channel_in_a_spectrum_nothing_reads_keeps_the_reading(journal):
     )
     assert campaign.observe(put)
     (warning,) = campaign.last_warnings
-    assert warning.startswith("the spectrum holds NaN or inf at 1 of its 50 channels (the first")
+    assert warning.startswith("the spectrum holds NaN or inf at 2 of its 50 channels (the first")
+    assert "journaled as sent" in warning  # not "as missing (null)": inf is kept as inf
     resumed = Campaign.resume(journal, campaign.id)
     assert resumed.n_observations == 1 and suggestion.id not in resumed.pending
-    assert np.isnan(journal.observations(campaign.id)[0].spectrum.y[7])
+    kept = journal.observations(campaign.id)[0].spectrum.y
+    assert np.isnan(kept[7]) and kept[9] == np.inf
 
 
 def test_a_campaign_id_taken_says_whether_the_setup_is_the_same(journal):
