@@ -27,6 +27,9 @@ from simulators.text_files import (
 )
 
 VAMAS_FORMAT = "VAMAS Surface Chemical Analysis Standard Data Transfer Format"
+#: The first line of an EMSA/MSA file (ISO 22029: ``#FORMAT : EMSA/MAS Spectral Data File``),
+#: here an EELS or EDS spectrum, refused with the command that reads it.
+EMSA_FORMAT = re.compile(r"#\s*format\s*:\s*emsa", re.IGNORECASE)
 
 #: A label naming kinetic energy: "Kinetic Energy (eV)", "K.E.", a word "KE" (a text header
 #: line, a spectrum's ``x_units``; also "KE_eV"); not "KE-17" in a sample name nor "K. E.
@@ -460,7 +463,8 @@ def read_xps_text(path: str | Path) -> XPSRegion:
 def read_xps(path: str | Path, block: str | int | None = None) -> XPSRegion:
     """Read one XPS region from a VAMAS or two-column text file.
 
-    VAMAS is recognised by its first line or a ``.vms`` suffix; anything else is read as text.
+    VAMAS is recognised by its first line or a ``.vms`` suffix; an EMSA/MSA file by its
+    first line (``EMSA_FORMAT``), and refused; anything else is read as text.
     Only the chosen block is checked, so one bad block does not hide the others.
 
     Args:
@@ -485,6 +489,13 @@ def read_xps(path: str | Path, block: str | int | None = None) -> XPSRegion:
     if path.suffix.lower() == ".vms" or first.startswith(VAMAS_FORMAT):
         blocks = _vamas_blocks(path)
         return blocks[_select(path, [(b.name, *b.identifiers) for b in blocks], block)].region()
+    if EMSA_FORMAT.match(first.strip()):
+        raise ValueError(
+            f"{str(path)!r} is an EMSA/MSA file ({first.strip()!r}), an EELS or EDS "
+            "spectrum, not an XPS one: identify an EELS spectrum's elements with adaptive "
+            "identify FILE; to fit XPS peaks, export the spectrum as two columns (binding "
+            "energy, counts)"
+        )
     region = read_xps_text(path)
     _select(path, [(region.name,)], block)
     return region

@@ -187,6 +187,14 @@ def test_two_column_text_named_vms_is_pointed_to_the_text_reader(tmp_path, text)
         read_xps(write(tmp_path, "text.vms", text))
 
 
+@pytest.mark.parametrize("first", ["#FORMAT      : EMSA/MAS Spectral Data File", "#format:emsa"])
+def test_an_emsa_file_is_pointed_to_identify(tmp_path, first):
+    # "has one column; need binding energy and counts columns"
+    text = f"{first}\n#VERSION : 1.0\n#NPOINTS : 3\n#SPECTRUM :\n1, 2, 3\n#ENDOFDATA :\n"
+    with pytest.raises(ValueError, match=r"is an EMSA/MSA file .*adaptive identify FILE"):
+        read_xps(write(tmp_path, "mno.msa", text))
+
+
 @pytest.mark.parametrize("name", ["bom.vms", "bom.dat"])
 def test_vamas_with_utf8_byte_order_mark_is_read(tmp_path, name):
     text = vamas_text([("Fe2p", "Fe", "binding energy", 705.0, 0.25, [1, 2, 3])])
