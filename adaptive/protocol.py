@@ -157,6 +157,10 @@ def encode(envelope: dict) -> list[bytes]:
     return [text.encode("utf-8"), *arrays]
 
 
+#: What a request nested past Python's recursion limit is told, as it is parsed or restored.
+TOO_DEEP = "frame 0 nests JSON too deeply; flatten the parameters"
+
+
 def decode(frames: Sequence[bytes], what: str = "request") -> dict:
     """Turn ZeroMQ frames back into an envelope, with arrays restored.
 
@@ -200,7 +204,9 @@ def decode(frames: Sequence[bytes], what: str = "request") -> dict:
             parse_float=_finite_float,
             object_pairs_hook=_unique_keys,
         )
-    except (ValueError, RecursionError) as err:  # JSONDecodeError, or an int over 4300 digits
+    except RecursionError:
+        raise ProtocolError(TOO_DEEP) from None
+    except ValueError as err:  # JSONDecodeError, or an int over 4300 digits
         raise ProtocolError(f"frame 0 is not valid JSON ({err})") from err
     if not isinstance(envelope, dict):
         raise ProtocolError(
@@ -213,7 +219,7 @@ def decode(frames: Sequence[bytes], what: str = "request") -> dict:
     try:
         envelope = _restore(envelope, buffers, used)
     except RecursionError:
-        raise ProtocolError("frame 0 nests JSON too deeply; flatten the parameters") from None
+        raise ProtocolError(TOO_DEEP) from None
     unused = [i + 1 for i in range(len(buffers)) if i not in used]
     if unused:
         raise ProtocolError(

@@ -357,10 +357,12 @@ def test_unwrap_reply_rejects_malformed(envelope, match):
         protocol.unwrap_reply(envelope)
 
 
-def test_decode_refuses_lists_nested_too_deeply_for_restoring():
-    depth = 800  # json.loads takes it; looking for arrays inside used to recurse too deep
+@pytest.mark.parametrize("depth", [800, 5000])
+def test_decode_refuses_lists_nested_too_deeply_for_restoring_or_parsing(depth):
+    # 800: json.loads takes it; looking for arrays inside used to recurse too deep. 5000:
+    # json.loads recursed too deep, told "not valid JSON (maximum recursion depth ...)"
     text = '{"x": ' + "[" * depth + "1" + "]" * depth + "}"
-    with pytest.raises(ProtocolError, match="too deeply"):
+    with pytest.raises(ProtocolError, match="^frame 0 nests JSON too deeply; flatten"):
         protocol.decode([text.encode()])
 
 
