@@ -119,11 +119,19 @@ def with_noise(
     with ``seed``; too few counts for its mu are refused naming ``--noise-counts``, ``what``
     (the file's option and path) and 0 for noise-free, as for kedge and xmcd, and a larger
     ``--noise-counts`` unless even ``MAX_COUNTS`` are too few (mu spanning more than about
-    38.6), when mu must be rescaled. A fluorescence replay, whose ``noise_counts`` are the
+    38.6), when mu must be rescaled; a fluorescence-like column read as mu (``--column``)
+    is pointed to ``--fluorescence``. A fluorescence replay, whose ``noise_counts`` are the
     counts at its highest mu, needs ``MIN_TRANSMITTED`` of them (``RecordedSpectrum``)."""
     try:
         return recorded.replayed(noise_counts, seed)
     except TooFewCountsError as err:  # a recording read already: only too few counts refused
+        column = recorded.signal.removeprefix("column ")
+        if not recorded.fluorescent and column in recorded.fluorescence_columns:
+            raise InvalidParameterError(
+                f"--noise-counts {noise_counts:g} is too few for {what} ({err}): its column "
+                f"{column} is read as mu, but by its title it holds fluorescence counts; "
+                f"replay them over i0 with --fluorescence {column}"
+            ) from None
         if err.least_i0 is not None:
             raise InvalidParameterError(
                 f"--noise-counts {noise_counts:g} is too few for {what} ({err}); pass "

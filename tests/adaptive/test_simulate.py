@@ -371,6 +371,14 @@ def edge_xdi(tmp_path) -> Path:
     return path
 
 
+def test_a_fluorescence_column_read_as_mu_is_pointed_to_fluorescence(tmp_path):
+    # told to normalise mu, rescale it or pass --noise-counts 0: replayed raw ROI counts
+    with pytest.raises(
+        InvalidParameterError, match=r"holds fluorescence counts; .*--fluorescence Sum_Fe_Ka$"
+    ):
+        simulate_xas(tmp_path / "out", source=edge_xdi(tmp_path), column="Sum_Fe_Ka", max_points=12)
+
+
 @pytest.mark.parametrize(
     ("kwargs", "mu", "channel", "note"),
     [
