@@ -22,6 +22,10 @@ from adaptive.errors import InvalidParameterError
 from adaptive.options import check_keys, check_options, did_you_mean
 from adaptive.records import Spectrum
 
+#: Features an undefined value's error lists by name, at most; more (the elements
+#: analysis gives 85) are counted: their names buried the reason.
+MAX_LISTED = 20
+
 
 def _energy_in_ev(
     spectrum: Spectrum, task: str, axis: str, ascending: bool = True
@@ -266,12 +270,22 @@ class ElementAnalysis:
     @staticmethod
     def why_undefined(name: str, features: dict[str, Any]) -> str:
         """Why ``features`` (this step's, of one spectrum) leave ``p_<element>`` ``name``
-        undefined: the element has no edge in the window."""
+        undefined: the element has no edge in the window; its major edges are named."""
+        from simulators.eels import edge_table
+
         first, last = features["window_ev"]
         shown = ", ".join(features["has_edge_in_window"]) or "none"
+        symbol = name.removeprefix("p_")
+        names: dict[float, list[str]] = {}  # onset -> edges (M2 and M3 of Ni at 68 eV)
+        for edge in edge_table():
+            if edge.element == symbol and edge.major:
+                names.setdefault(edge.onset_ev, []).append(edge.name)
+        edges = [f"{'/'.join(n)} {onset:g}" for onset, n in names.items()]
+        held = f"{', '.join(edges[:-1])} or {edges[-1]}" if len(edges) > 1 else "".join(edges)
         return (
-            f"{name.removeprefix('p_')} has no major edge inside its window, {first}-{last} eV "
-            f"(elements with one: {shown})"
+            f"{symbol} has no major edge inside its window, {first}-{last} eV (elements with "
+            f"one: {shown}); measure a window holding {symbol}'s "
+            + (f"{held} eV edge" if edges else "edges")
         )
 
     def __call__(self, spectrum: Spectrum) -> dict[str, float | list[str]]:
@@ -489,9 +503,9 @@ class Analysis:
             why += f": {self.step.why_undefined(self.value, features)}"
             warned = "; ".join(features.get("warnings") or [])
             fix = f"it warned: {warned}; fix that, or pick" if warned else "pick"
+            listed = sorted(features) if len(features) <= MAX_LISTED else f"{len(features)}"
             raise InvalidParameterError(
                 f"the {self.config['name']} analysis gave no finite {self.value!r} for this "
-                f"spectrum ({why}; features: {sorted(features)}); {fix} a feature every "
-                "spectrum has"
+                f"spectrum ({why}; features: {listed}); {fix} a feature every spectrum has"
             )
         return features, float(value)

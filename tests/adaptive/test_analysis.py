@@ -1,6 +1,7 @@
 """Analysis steps inside a campaign: features journaled, a feature as the value."""
 
 import contextlib
+import re
 import shutil
 from pathlib import Path
 
@@ -711,8 +712,13 @@ def test_an_element_the_window_cannot_show_is_undefined_not_absent(tmp_path):
     analysis = {"name": "elements", "options": {"networks": "unet"}, "value": "p_Ni"}
     campaign = Campaign.create(journal, SPACE, {"name": "random"}, analysis=analysis)
     e, y = edge_spectrum()
-    with pytest.raises(AnalysisError, match=r"Ni has no major edge inside its window, 480-619 eV"):
+    with pytest.raises(
+        AnalysisError, match=r"Ni has no major edge inside its window, 480-619 eV"
+    ) as err:
         campaign.observe(Observation(point={"x": 0.5}, spectrum=Spectrum(e, y)))
+    # the 85 feature names buried the reason, and no edge of Ni was named
+    assert "measure a window holding Ni's M2/M3 68, L3 855 or L2 872 eV edge" in str(err.value)
+    assert re.search(r"features: \d+\)", str(err.value)) and "p_Zr" not in str(err.value)
     failed = journal.events(campaign.id, "analysis_failed")
     assert len(failed) == 1 and journal.observations(campaign.id) == []
     features, value = Analysis({**analysis, "value": "p_O"})(Spectrum(e, y))
