@@ -39,7 +39,10 @@ TRANSMITTED_NAMES = ("itrans", "it", "i1")
 INTENSITY_NAMES = ("i0", *TRANSMITTED_NAMES, "if", "ifluor")
 #: Titles of a transmitted fraction It / I0 (``T(%)`` too; and ``It/I0``, a transmitted
 #: intensity over i0), whose edge is a drop: replayed as mu, it was a scan upside down.
-TRANSMISSION_NAMES = ("t", "trans", "transmission", "transmittance")
+TRANSMISSION_NAMES = (
+    *("t", "t%", "%t", "trans", "trans.", "transmission", "transmittance"),
+    *("it_i0", "i1_i0", "itrans_i0"),
+)
 #: What a column title of a reference foil's signal, never the sample's mu, holds (lower
 #: case): the XDI dictionary's ``irefer``, ``murefer``, ``normrefer``; ``reference``,
 #: ``Referenz``, ``mu_ref``.
@@ -453,8 +456,19 @@ def _starts_scan(line: str) -> bool:
 
 def _is_transmission(name: str, unit: str | None) -> bool:
     """Whether a column titled ``name`` (``unit``) holds a transmitted fraction It / I0."""
-    ratio = name in TRANSMITTED_NAMES and (unit or "").lower() == "i0"  # 'It/I0'
-    return name in TRANSMISSION_NAMES or ratio
+    over_i0 = (unit or "").lower().split()[:1] == ["i0"]  # 'It/I0', 'I/I0 (a.u.)'
+    return name in TRANSMISSION_NAMES or (name in (*TRANSMITTED_NAMES, "i") and over_i0)
+
+
+def _transmission_error(path: str | Path, where: str, name: str, unit: str | None) -> ValueError:
+    """The refusal of a transmitted-fraction column (``_is_transmission``) at ``where``."""
+    return ValueError(
+        f"{str(path)!r}: {where} is titled {name!r}"
+        + (f" ({unit})" if unit else "")
+        + ", the transmitted fraction T = It / I0, whose edge is a drop, not mu, and no "
+        "column is titled mu; write mu = -ln(T) (-ln(T / 100) for a percentage) as a column "
+        "titled 'mu', or give the i0 and it columns for ln(i0 / it)"
+    )
 
 
 def _two_column(
@@ -504,14 +518,7 @@ def _two_column(
                 f"{titles} name no mu column; title the mu column 'mu'"
             )
         if len(columns) > at + 1 and _is_transmission(*columns[at + 1]):
-            name, unit = columns[at + 1]
-            raise ValueError(
-                f"{str(path)!r}: column {at + 2} is titled {name!r}"
-                + (f" ({unit})" if unit else "")
-                + ", the transmitted fraction T = It / I0, whose edge is a drop, not mu, and no "
-                "column is titled mu; write mu = -ln(T) (-ln(T / 100) for a percentage) "
-                "as a column titled 'mu', or give the i0 and it columns for ln(i0 / it)"
-            )
+            raise _transmission_error(path, f"column {at + 2}", *columns[at + 1])
         if len(columns) > at + 1 and columns[at + 1][0] in INTENSITY_NAMES:
             raise ValueError(
                 f"{str(path)!r}: column {at + 2} is {columns[at + 1][0]!r}, an intensity, not "
@@ -597,6 +604,8 @@ def _first_after_energy(
             f"no i0 with {'/'.join(TRANSMITTED_NAMES)} or ifluor (columns: "
             f"{sorted(names)}); add one of them"
         )
+    if _is_transmission(after[0], None):
+        raise _transmission_error(path, f"column {names[after[0]] + 1}", spelled[after[0]], None)
     return _column(table, names, after[0], path), f"column {spelled[after[0]]}"
 
 

@@ -399,6 +399,9 @@ def test_an_intensity_in_column_2_without_mu_is_refused(tmp_path, header):
         ("energy,T(%)\n", r"'t' \(%\)"),
         ("# E  trans\n", "'trans'"),
         ("energy,It/I0\n", r"'it' \(I0\)"),
+        ("energy,%T\n", "'%t'"),
+        ("energy,I/I0 (a.u.)\n", r"'i' \(I0 \(a\.u\.\)\)"),
+        ("energy,Trans.\n", r"'trans\.'"),
     ],
 )
 def test_a_transmission_column_is_refused_with_mu_as_its_minus_log(tmp_path, header, title):
@@ -406,6 +409,13 @@ def test_a_transmission_column_is_refused_with_mu_as_its_minus_log(tmp_path, hea
     rows = "8900 0.9\n8910 0.8\n8920 0.4\n8930 0.35\n".replace(" ", "," if "," in header else " ")
     with pytest.raises(ValueError, match=rf"column 2 is titled {title}, the transmitted.*-ln\(T\)"):
         read_two_column(write(tmp_path, "t.csv", header + rows))
+
+
+def test_an_xdi_transmission_column_is_refused_as_in_a_column_file(tmp_path):
+    rows = "8900 0.9\n8910 0.8\n8920 0.4\n8930 0.35\n"
+    text = "# XDI/1.0\n# Column.1: energy eV\n# Column.2: transmission\n#----\n" + rows
+    with pytest.raises(ValueError, match=r"column 2 is titled 'transmission', the transmitted"):
+        read_xdi(write(tmp_path, "t.xdi", text))
 
 
 def test_a_free_text_comment_before_the_data_is_not_a_header(tmp_path):
