@@ -245,6 +245,9 @@ def _leading_number(value: float | str | None) -> float | None:
 #: ``EDS_TEM``, ``EDS_SEM``; ``EDX``, ``XEDS``), whose energies are photon energies, not losses;
 #: a combined label naming ELS or EELS too (``EDS-EELS``, ``EDS/EELS``) is read.
 _XRAY_SIGNAL = re.compile(r"(?!.*\bE?ELS\b)(?:x?eds|edxs?|wdxs?|wds|xrf)(?:[\s_/-].*)?", re.I)
+#: ``#SIGNALTYPE`` values of photoelectron and Auger spectra (ISO 22029 ``XPS``, ``PES``,
+#: ``AES``; ``UPS``), refused by the EELS readers: an XPS Cu 2p read as EELS named Pr.
+_PHOTOEMISSION_SIGNAL = re.compile(r"xps|pes|ups|aes", re.I)
 #: Header keywords of which an EMSA/MSA file has at least one: its format or its axis.
 _MSA_HEADER_KEYS = {"format", "datatype", "xperchan", "offset", "npoints", "ncolumns", "xunits"}
 
@@ -300,6 +303,11 @@ def _parse_msa(text: str, source: str) -> EELSSpectrum:
         )
     signal = str(header.get("signaltype", "")).strip()
     _refuse_xray(signal, f"{source}: #SIGNALTYPE", "#SIGNALTYPE : ELS or EELS")
+    if _PHOTOEMISSION_SIGNAL.fullmatch(signal):
+        raise ValueError(
+            f"{source}: #SIGNALTYPE {signal!r} marks a photoelectron or Auger spectrum, not an "
+            "electron energy-loss one; fit its peaks with adaptive fit peaks"
+        )
     values = np.array([v for row in data for v in row])
     lines = np.array(lines, dtype=int)
     datatype = str(header.get("datatype", "Y")).upper()

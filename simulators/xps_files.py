@@ -27,9 +27,12 @@ from simulators.text_files import (
 )
 
 VAMAS_FORMAT = "VAMAS Surface Chemical Analysis Standard Data Transfer Format"
-#: The first line of an EMSA/MSA file (ISO 22029: ``#FORMAT : EMSA/MAS Spectral Data File``),
-#: here an EELS or EDS spectrum, refused with the command that reads it.
+#: The first line of an EMSA/MSA file (ISO 22029: ``#FORMAT : EMSA/MAS Spectral Data File``);
+#: one whose ``#SIGNALTYPE`` marks an EELS or X-ray spectrum (``NOT_PHOTOEMISSION``) is
+#: refused with the command that reads it; an XPS one (XY data) is read as text.
 EMSA_FORMAT = re.compile(r"#\s*format\s*:\s*emsa", re.IGNORECASE)
+EMSA_SIGNAL = re.compile(r"#\s*signaltype\s*:\s*(.*)", re.IGNORECASE)
+NOT_PHOTOEMISSION = re.compile(r"(?:e?els|x?eds|edxs?|wdxs?|wds|xrf)(?:[\s_/-].*)?", re.IGNORECASE)
 
 #: A label naming kinetic energy: "Kinetic Energy (eV)", "K.E.", a word "KE" (a text header
 #: line, a spectrum's ``x_units``; also "KE_eV"); not "KE-17" in a sample name nor "K. E.
@@ -460,11 +463,22 @@ def read_xps_text(path: str | Path) -> XPSRegion:
     return region
 
 
+def _emsa_signal(path: Path) -> str:
+    """An EMSA/MSA file's ``#SIGNALTYPE`` value ("" where its header gives none)."""
+    for line in split_lines(read_text(path, "an EMSA/MSA file")):
+        match = EMSA_SIGNAL.match(line.strip())
+        if match:
+            return match.group(1).strip()
+        if line.strip().lower().startswith(("#spectrum", "# spectrum")):
+            return ""
+    return ""
+
+
 def read_xps(path: str | Path, block: str | int | None = None) -> XPSRegion:
     """Read one XPS region from a VAMAS or two-column text file.
 
-    VAMAS is recognised by its first line or a ``.vms`` suffix; an EMSA/MSA file by its
-    first line (``EMSA_FORMAT``), and refused; anything else is read as text.
+    VAMAS is recognised by its first line or a ``.vms`` suffix; an EMSA/MSA file of an
+    EELS or X-ray spectrum (``EMSA_FORMAT``) is refused; anything else is read as text.
     Only the chosen block is checked, so one bad block does not hide the others.
 
     Args:
@@ -489,12 +503,11 @@ def read_xps(path: str | Path, block: str | int | None = None) -> XPSRegion:
     if path.suffix.lower() == ".vms" or first.startswith(VAMAS_FORMAT):
         blocks = _vamas_blocks(path)
         return blocks[_select(path, [(b.name, *b.identifiers) for b in blocks], block)].region()
-    if EMSA_FORMAT.match(first.strip()):
+    signal = _emsa_signal(path) if EMSA_FORMAT.match(first.strip()) else ""
+    if NOT_PHOTOEMISSION.fullmatch(signal):
         raise ValueError(
-            f"{str(path)!r} is an EMSA/MSA file ({first.strip()!r}), an EELS or EDS "
-            "spectrum, not an XPS one: identify an EELS spectrum's elements with adaptive "
-            "identify FILE; to fit XPS peaks, export the spectrum as two columns (binding "
-            "energy, counts)"
+            f"{str(path)!r} is an EMSA/MSA file of #SIGNALTYPE {signal}, not an XPS "
+            "spectrum: identify an EELS spectrum's elements with adaptive identify FILE"
         )
     region = read_xps_text(path)
     _select(path, [(region.name,)], block)

@@ -756,6 +756,16 @@ def test_an_x_ray_msa_is_refused_by_its_signal_type(tmp_path, signal):
             reader(path)
 
 
+@pytest.mark.parametrize("signal", ["XPS", "xps", "PES", "AES", "UPS"])
+def test_a_photoemission_msa_is_refused_and_pointed_to_fit_peaks(tmp_path, signal):
+    # an XPS Cu 2p read as EELS named Pr present at p = 1.0 (review C23)
+    text = f"#FORMAT : EMSA/MAS\n#SIGNALTYPE : {signal}\n#XPERCHAN : 1\n#OFFSET : 930\n"
+    path = write(tmp_path, "xps.msa", text + "#SPECTRUM :\n5\n6\n#ENDOFDATA :\n")
+    for reader in (read_eels, read_msa):
+        with pytest.raises(ValueError, match=rf"'{signal}' marks a photoelectron .*fit peaks"):
+            reader(path)
+
+
 @pytest.mark.parametrize("signal", ["ELS", "EELS", "unknown", "", "EDS-EELS", "EDS/EELS"])
 def test_an_eels_or_unknown_msa_signal_type_is_read(tmp_path, signal):
     text = f"#FORMAT : EMSA/MAS\n#SIGNALTYPE : {signal}\n#XPERCHAN : 1\n#OFFSET : 500\n"

@@ -187,12 +187,23 @@ def test_two_column_text_named_vms_is_pointed_to_the_text_reader(tmp_path, text)
         read_xps(write(tmp_path, "text.vms", text))
 
 
-@pytest.mark.parametrize("first", ["#FORMAT      : EMSA/MAS Spectral Data File", "#format:emsa"])
-def test_an_emsa_file_is_pointed_to_identify(tmp_path, first):
+@pytest.mark.parametrize("signal", ["ELS", "EELS", "EDS_TEM", "EDS/TEM"])
+def test_an_emsa_eels_or_eds_file_is_pointed_to_identify(tmp_path, signal):
     # "has one column; need binding energy and counts columns"
-    text = f"{first}\n#VERSION : 1.0\n#NPOINTS : 3\n#SPECTRUM :\n1, 2, 3\n#ENDOFDATA :\n"
-    with pytest.raises(ValueError, match=r"is an EMSA/MSA file .*adaptive identify FILE"):
+    text = (
+        f"#FORMAT      : EMSA/MAS Spectral Data File\n#SIGNALTYPE : {signal}\n#NPOINTS : 3\n"
+        "#SPECTRUM :\n1, 2, 3\n#ENDOFDATA :\n"
+    )
+    with pytest.raises(ValueError, match=rf"EMSA/MSA file of #SIGNALTYPE {signal}, .*identify"):
         read_xps(write(tmp_path, "mno.msa", text))
+
+
+def test_an_emsa_xps_file_of_xy_data_is_read_as_text(tmp_path):
+    # refused and sent to identify, which named Pr in a Cu 2p spectrum (review C23)
+    rows = "".join(f"{e:.1f}, {c}\n" for e, c in zip([932, 933, 934], [5, 9, 4], strict=True))
+    text = "#FORMAT : EMSA/MAS Spectral Data File\n#SIGNALTYPE : XPS\n#SPECTRUM :\n" + rows
+    region = read_xps(write(tmp_path, "cu.msa", text))
+    np.testing.assert_array_equal(region.counts, [5, 9, 4])
 
 
 @pytest.mark.parametrize("name", ["bom.vms", "bom.dat"])
