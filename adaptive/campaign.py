@@ -699,6 +699,8 @@ class Campaign:
                 self._answer(observation.suggestion_id)
             self.last_warnings = warnings
             return not retry
+        if observation.suggestion_id in self.released:  # a reading to learn (not failed)
+            warnings.append(self._given_up(observation.suggestion_id))
         warnings += self._check_learnable(observation.spectrum)
         scorer = self._spectrum_scorer()
         if observation.spectrum is None and scorer is not None:
@@ -851,8 +853,7 @@ class Campaign:
         self, point: dict, suggestion_id: str | None, readback: dict[str, float]
     ) -> list[str]:
         """What the reply to a put of the checked ``point`` naming ``suggestion_id`` warns
-        of, almost always a driver's bug though the put is journaled: a suggestion released
-        or expired before its reading came (``_given_up``), a continuous value
+        of, almost always a driver's bug though the put is journaled: a continuous value
         farther than ``FAR_FROM_SUGGESTION`` of its span from the suggestion's, or a
         ``readback`` (``{name: reported value}``, see ``Space.clip_readback``) moved onto a
         bound from farther than ``READBACK_TOLERANCE``; or, for a put naming none, pending
@@ -871,7 +872,7 @@ class Campaign:
         suggested = self.made.get(suggestion_id)
         if suggested is None:
             return []
-        warnings = [self._given_up(suggestion_id)] if suggestion_id in self.released else []
+        warnings = []
         for dim in filter(jitters, self.space.dimensions):  # the others equal it (_check_named)
             span, units = dim.high - dim.low, f" {dim.units}" if dim.units else ""
             value, wanted = point[dim.name], suggested[dim.name]

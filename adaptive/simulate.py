@@ -126,20 +126,21 @@ def with_noise(
         return recorded.replayed(noise_counts, seed)
     except TooFewCountsError as err:  # a recording read already: only too few counts refused
         column = recorded.signal.removeprefix("column ")
-        if not recorded.fluorescent and column in recorded.fluorescence_columns:
-            raise InvalidParameterError(
-                f"--noise-counts {noise_counts:g} is too few for {what} ({err}): its column "
-                f"{column} is read as mu, but by its title it holds fluorescence counts; "
-                f"replay them over i0 with --fluorescence {column}"
-            ) from None
+        fluorescent = not recorded.fluorescent and column in recorded.fluorescence_columns
+        hint = (
+            f"; its column {column}, read as mu, holds fluorescence counts by its title: "
+            f"with an i0 column, replay them over i0 with --fluorescence {column}"
+            if fluorescent
+            else ""
+        )
         if err.least_i0 is not None:
             raise InvalidParameterError(
                 f"--noise-counts {noise_counts:g} is too few for {what} ({err}); pass "
-                f"--noise-counts {err.least_i0:g} or more, or 0 for noise-free"
+                f"--noise-counts {err.least_i0:g} or more, or 0 for noise-free{hint}"
             ) from None
         raise InvalidParameterError(
             f"--noise-counts {noise_counts:g}: no --noise-counts up to {MAX_COUNTS:g} is enough "
-            f"for {what} ({err}); rescale its mu, or pass --noise-counts 0 for noise-free"
+            f"for {what} ({err}); rescale its mu, or pass --noise-counts 0 for noise-free{hint}"
         ) from None
 
 

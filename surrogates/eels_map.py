@@ -450,8 +450,11 @@ def check_elements(elements: list[str] | str) -> list[str]:
 
 
 def _percent(fraction: float) -> str:
-    """A fraction in percent, to two significant digits below 1 % ("0.22 %", not "0 %")."""
-    return f"{100 * fraction:.2g} %" if 0 < fraction < 0.01 else f"{100 * fraction:.0f} %"
+    """A fraction in percent, to two significant digits below 1 % ("0.22 %", "0.000095 %";
+    not "0 %")."""
+    if 0 < fraction < 0.01:
+        return f"{np.format_float_positional(100 * fraction, 2, fractional=False)} %"
+    return f"{100 * fraction:.0f} %"
 
 
 def _label(name: str, axis: NavigationAxis) -> str:

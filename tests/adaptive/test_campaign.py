@@ -516,6 +516,10 @@ def test_a_late_reading_of_an_expired_suggestion_warns_that_its_point_was_sugges
     resumed = Campaign.resume(journal, "c1")  # released and made again, from the journal
     assert answer(resumed, old) is True
     assert f"and did: {again.id}" in resumed.last_warnings[0]
+    (gone,) = resumed.suggest(1)
+    resumed.release([gone.id])
+    failed = Observation(point=dict(gone.point), failed="beam lost", suggestion_id=gone.id)
+    assert resumed.observe(failed) and resumed.last_warnings == []  # neither learned nor counted
 
 
 def test_without_a_ttl_or_within_it_nothing_expires(journal):

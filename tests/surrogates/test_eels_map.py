@@ -550,6 +550,7 @@ def test_a_precipitate_under_one_percent_of_the_pixels_is_present(tmp_path, monk
     monkeypatch.setattr(eels_map, "save_figure", save)
     plot_probability_maps(result, None, tmp_path / "fe.png")
     assert titles == ["Fe: 0.27 % of identified pixels"]
+    assert eels_map._percent(1 / 1024**2) == "0.000095 %"  # not "9.5e-05 %"
 
 
 def test_a_few_pixels_under_one_percent_need_a_cluster_to_be_present():
