@@ -319,8 +319,9 @@ def identify_cube(
     than 2 of them, or without signal (``_has_signal``: vacuum), is not identified, and
     the fractions are of the identified pixels. An element is present in at least
     ``MIN_FRACTION`` of them, or in fewer with a cluster of ``MIN_CLUSTER`` (a
-    precipitate), where it is spatially coherent (``_coherent``); one in ``MIN_FRACTION``
-    only scattered is listed in ``scattered`` (likely false positives; ask for its map).
+    precipitate), where it is spatially coherent (``_coherent``); one in at least
+    ``MIN_FRACTION`` but only scattered is listed in ``scattered`` (likely false
+    positives; ask for its map).
 
     Blocks are computed one after another in the calling thread (dask's synchronous
     scheduler), with torch on one thread (``one_torch_thread``; the caller's thread count
