@@ -745,24 +745,25 @@ def test_a_free_text_comment_is_not_taken_for_the_column_titles(tmp_path, commen
     assert "header" not in spectrum.metadata
 
 
+X_RAY = "an X-ray .*EELS"
+PHOTOEMISSION = "a photoelectron .*fit peaks"  # an XPS Cu 2p named Pr (review C23)
+
+
 @pytest.mark.parametrize(
-    "signal", ["EDS_TEM", "EDS_SEM", "EDS", "eds", "WDS", "XRF", "XEDS", "EDS/TEM"]
+    ("signal", "marks"),
+    [
+        *(
+            (s, X_RAY)
+            for s in ["EDS_TEM", "EDS_SEM", "EDS", "eds", "WDS", "XRF", "XEDS", "EDS/TEM"]
+        ),
+        *((s, PHOTOEMISSION) for s in ["XPS", "xps", "PES", "AES", "UPS"]),
+    ],
 )
-def test_an_x_ray_msa_is_refused_by_its_signal_type(tmp_path, signal):
+def test_an_x_ray_or_photoemission_msa_is_refused_by_its_signal_type(tmp_path, signal, marks):
     text = f"#FORMAT : EMSA/MAS\n#SIGNALTYPE : {signal}\n#XUNITS : keV\n#XPERCHAN : 0.01\n"
     path = write(tmp_path, "eds.msa", text + "#OFFSET : 0.1\n#SPECTRUM :\n5\n6\n#ENDOFDATA :\n")
     for reader in (read_eels, read_msa):
-        with pytest.raises(ValueError, match=rf"#SIGNALTYPE '{signal}' marks an X-ray .*EELS"):
-            reader(path)
-
-
-@pytest.mark.parametrize("signal", ["XPS", "xps", "PES", "AES", "UPS"])
-def test_a_photoemission_msa_is_refused_and_pointed_to_fit_peaks(tmp_path, signal):
-    # an XPS Cu 2p read as EELS named Pr present at p = 1.0 (review C23)
-    text = f"#FORMAT : EMSA/MAS\n#SIGNALTYPE : {signal}\n#XPERCHAN : 1\n#OFFSET : 930\n"
-    path = write(tmp_path, "xps.msa", text + "#SPECTRUM :\n5\n6\n#ENDOFDATA :\n")
-    for reader in (read_eels, read_msa):
-        with pytest.raises(ValueError, match=rf"'{signal}' marks a photoelectron .*fit peaks"):
+        with pytest.raises(ValueError, match=rf"#SIGNALTYPE '{signal}' marks {marks}"):
             reader(path)
 
 
