@@ -408,10 +408,11 @@ def identify_cube(
         )
     thresholds = identifier.thresholds
     above = probabilities > thresholds  # NaN pixels are below
-    fractions = above.sum(axis=(0, 1)) / identified
+    counts = above.sum(axis=(0, 1))  # (80,) pixels above threshold
+    fractions = counts / identified
     order = np.argsort(-fractions, kind="stable")
     widespread = fractions[order] >= MIN_FRACTION
-    few = order[~widespread & (above.sum(axis=(0, 1))[order] >= MIN_CLUSTER)]
+    few = order[~widespread & (counts[order] >= MIN_CLUSTER)]
     compact = few[_largest_cluster(above[..., few]) >= MIN_CLUSTER]  # a precipitate
     listed = np.concatenate([order[widespread], compact])  # still most widespread first
     coherent = _coherent(above[..., listed], outcome == IDENTIFIED)
