@@ -77,7 +77,7 @@ class BatchBO:
     give ``MIN_NOISE_DOF`` degrees of freedom, their pooled droplet variance
     yields each median's variance (smaller for recipes with more droplets) as
     known noise; when every reading carries an ``uncertainty``, the readings' own
-    variances do (the larger of the two where both are there; see ``data``); else
+    variances do (widened where the replicates scatter more than they say; see ``data``); else
     one noise level is learned. Every observation
     object is one replicate (two droplets with equal time and value count
     twice); observing the same object again changes nothing. The first
@@ -470,11 +470,14 @@ class BatchBO:
         The variance of recipe i's median of c_i droplets is s^2 f(c_i) / c_i, with f
         ``MEDIAN_VARIANCE_FACTOR`` (1 for c_i <= 2, where the median is the mean) and s^2
         the droplet variance: pooled over the replicated recipes (weighted by their
-        degrees of freedom, c_i - 1) once they give ``MIN_NOISE_DOF``; the mean square
-        of recipe i's readings' uncertainties when every reading carries one; the larger
-        of the two when both are there (readings scattering more than their uncertainty
-        says). None, for the GP to learn the noise, when neither is there: one recipe's
-        own sample variance is too unsteady to fix the noise with.
+        degrees of freedom, c_i - 1) once they give ``MIN_NOISE_DOF``; when every reading
+        carries an uncertainty, the mean square of recipe i's, widened, once the pooled
+        variance is there, by its ratio to what the replicates' uncertainties predict when
+        that is above 1 (readings scattering more than they say; honest uncertainties that
+        differ between recipes are held, a noisy recipe's scatter widening no precise one's;
+        a recipe of uncertainty 0 takes the pooled variance). None, for the GP to learn the
+        noise, when neither is there: one recipe's own sample variance is too unsteady to
+        fix the noise with.
 
         Sorted by recipe, or with ``in_order`` by round (see ``_rounds``), then by when
         each recipe was first measured.
@@ -502,6 +505,7 @@ class BatchBO:
         stated = [[u for _, _, u in rs] for rs in readings]  # uncertainties
         told = np.cumprod([1, *(None not in us for us in stated)])  # all carry one, to e
         mean_square = np.array([np.mean(np.square(us)) if None not in us else 0.0 for us in stated])
+        expected = np.cumsum([0.0, *((counts - 1) * mean_square)])  # what pooled would be
         table = len(MEDIAN_VARIANCE_FACTOR)
         factor = np.array(
             [MEDIAN_VARIANCE_FACTOR[c - 1] if c <= table else np.pi / 2 for c in counts]
@@ -513,8 +517,10 @@ class BatchBO:
                 variances.append(None)
                 continue
             droplet_var = np.full(e, pooled[e] / dof[e] if dof[e] >= MIN_NOISE_DOF else 0.0)
-            if uncertain:
-                droplet_var = np.maximum(droplet_var, mean_square[:e])
+            if uncertain:  # widened by as much as the replicates scatter more than they say
+                excess = pooled[e] / expected[e] if droplet_var.any() and expected[e] else 1.0
+                own = mean_square[:e] * max(excess, 1.0)
+                droplet_var = np.where(mean_square[:e] > 0, own, droplet_var)
             variances.append(droplet_var * factor[:e] / counts[:e])
         return variances
 
