@@ -315,7 +315,7 @@ class PeakFitter:
 
     def _with_warnings(self, e: np.ndarray, y: np.ndarray, result: PeakFitResult) -> PeakFitResult:
         """The fit with its warnings: a line left out (``_left_out``), each fitted peak at
-        the window's edge (``_at_edge``), which may be background rising there or a line
+        the window's edge (``_at_edge``, in one line), which may be background rising there or a line
         outside the window that the fit cannot place, each pair of peaks fitting one line
         (``_stacked``) or that may be one asymmetric line (``_one_line``), each peak that
         may be a spike (``_spike_channels``), each peak at the widest FWHM (``FWHM_BOUNDS``),
@@ -323,12 +323,17 @@ class PeakFitter:
         ``SURVEY_EV``), a falling background (``_falling``) and counts below zero fitted
         with Poisson weights."""
         window = f"{e[0]:.2f}-{e[-1]:.2f} eV"
-        edges = [
-            f"a peak at {p.center:.2f} eV sits at the window's edge ({window}): it may be "
-            "background or a line outside the window; widen the window to fit it"
-            for p in result.peaks
-            if _at_edge(e, p.center, p.fwhm)
-        ]
+        at_edge = [f"{p.center:.2f}" for p in result.peaks if _at_edge(e, p.center, p.fwhm)]
+        edges = []  # peaks held at one bound read alike: one line names them all
+        if at_edge:
+            peaks, sit, it = (
+                ("peaks", "sit", "they") if len(at_edge) > 1 else ("a peak", "sits", "it")
+            )
+            edges.append(
+                f"{peaks} at {_listed(at_edge)} eV {sit} at the window's edge ({window}): {it} "
+                f"may be background or a line outside the window; widen the window to fit "
+                f"{'them' if len(at_edge) > 1 else 'it'}"
+            )
         at_widest = [p for p in result.peaks if np.isclose(p.fwhm, FWHM_BOUNDS[1], rtol=1e-3)]
         misses = (
             "the asymmetric line misses (a loss feature, a multiplet)"

@@ -33,6 +33,24 @@ def test_a_line_cut_by_the_window_edge_is_named_in_a_warning():
     assert result.to_dict()["warnings"] == list(result.warnings)
 
 
+def test_lines_cut_at_both_window_edges_are_named_in_one_warning():
+    # one line per peak at an edge repeated the same words (review W19: two peaks held at
+    # 779.00 eV of Co metal 2p cut at 779 eV gave two identical lines)
+    counts = poisson(
+        300
+        + 3000 * xps_peak(E, 279.8, 1.2, 0.3)
+        + 2000 * xps_peak(E, 290.0, 1.2, 0.3)
+        + 2500 * xps_peak(E, 300.2, 1.2, 0.3)
+    )
+    result = PeakFitter().fit(E, counts)
+    edges = [f"{p.center:.2f}" for p in result.peaks if p.center < 281 or p.center > 299]
+    assert len(edges) == 2, result.peaks
+    assert result.warnings == (
+        f"peaks at {edges[0]} and {edges[1]} eV sit at the window's edge (280.00-299.95 eV): "
+        "they may be background or a line outside the window; widen the window to fit them",
+    )
+
+
 def test_a_background_rising_at_the_window_end_is_no_line_left_out():
     # the one slot holds the line; the residual's largest peak is the background's rise
     # at the last point, which no fit of peaks inside the window can take
