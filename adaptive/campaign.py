@@ -630,10 +630,10 @@ class Campaign:
         before the campaign stopped is still answered as a duplicate; any other put to a
         stopped campaign raises :class:`CampaignStoppedError` (so a driver stops measuring),
         and one naming a suggestion the campaign made (pending at the stop, released or
-        expired, or a further replicate of one measured) is first journaled once as a
-        ``late_observation`` event, not lost, which answers its suggestion (no longer
-        pending, on a resume too); not again when its ``(client_id, sequence)`` is kept
-        already as a ``late_observation`` or ``analysis_failed`` event.
+        expired, or a further replicate of one measured), or none (a driver's own reading), is
+        first journaled once as a ``late_observation`` event, not lost, which answers its
+        suggestion (no longer pending, on a resume too); not again when its ``(client_id,
+        sequence)`` is kept already as a ``late_observation`` or ``analysis_failed`` event.
 
         A spectrum is scored by the campaign's analysis and objective (an axis from high
         to low is put in order first). A spectrum they fail on raises :class:`AnalysisError`;
@@ -665,7 +665,7 @@ class Campaign:
         retry = self._is_retry(observation, client_id, sequence)
         late = self.status != "running" and not retry
         known = observation.suggestion_id in self.made
-        if late and not known:
+        if late and not (known or observation.suggestion_id is None):
             self._require_running()
         self._check_new(observation, known)
         suggested = self.made.get(observation.suggestion_id)
@@ -685,10 +685,15 @@ class Campaign:
             )
             if kind == "late_observation":  # not a put that failed analysis before the stop
                 self._answer(observation.suggestion_id)
+            measured = (
+                "before this reading, which names no suggestion, was put"
+                if observation.suggestion_id is None
+                else f"while suggestion {observation.suggestion_id} was measured"
+            )
             raise CampaignStoppedError(
-                f"campaign {self.id} stopped ({self.stop_reason}) while suggestion "
-                f"{observation.suggestion_id} was measured; the reading is kept in the journal "
-                f"(event kind {kind!r}) and not learned from. Create a new campaign to go on"
+                f"campaign {self.id} stopped ({self.stop_reason}) {measured}; the reading is "
+                f"kept in the journal (event kind {kind!r}) and not learned from. Create a new "
+                "campaign to go on"
             )
         if observation.failed is not None:
             if not retry:

@@ -663,14 +663,15 @@ def test_a_reading_of_a_suggestion_pending_at_the_stop_is_kept_as_an_event(journ
         for campaign in (live, again):
             assert (campaign.status, campaign.stop_reason) == ("stopped", "operator")
             assert campaign.n_observations == 1 and set(campaign.pending) == {later.id}
-            with pytest.raises(CampaignStoppedError, match="create a new one"):
-                campaign.observe(Observation(dict(done.point), value=0.1))  # names none
+            # a driver's own reading, naming no suggestion, is kept too (review Z16: lost)
+            with pytest.raises(CampaignStoppedError, match="names no suggestion, was put; the"):
+                campaign.observe(Observation(dict(done.point), value=0.1))
         np.testing.assert_array_equal(again.strategy.data()[0], live.strategy.data()[0])
         with pytest.raises(CampaignStoppedError, match="late_observation"):  # after a restart
             again.observe(Observation(dict(later.point), value=0.7, suggestion_id=later.id))
         assert again.pending == {} and Campaign.resume(reopened, "c1").pending == {}
         kept = [e["payload"]["value"] for e in reopened.events("c1", "late_observation")]
-        assert kept == [0.5, 0.7]
+        assert kept == [0.5, 0.1, 0.1, 0.7]
         assert len(reopened.observations("c1")) == 1
     finally:
         reopened.close()
