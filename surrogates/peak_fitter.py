@@ -314,9 +314,9 @@ class PeakFitter:
         return min([free, *self._doublet_fits(e, y, free)], key=self._bic)
 
     def _with_warnings(self, e: np.ndarray, y: np.ndarray, result: PeakFitResult) -> PeakFitResult:
-        """The fit with its warnings: a line left out (``_left_out``), each fitted peak at
-        the window's edge (``_at_edge``, in one line), which may be background rising there or a line
-        outside the window that the fit cannot place, each pair of peaks fitting one line
+        """The fit with its warnings: a line left out (``_left_out``), the fitted peaks at
+        the window's edges (``_at_edge``, one line), which may be background rising there or a
+        line outside the window that the fit cannot place, each pair of peaks fitting one line
         (``_stacked``) or that may be one asymmetric line (``_one_line``), each peak that
         may be a spike (``_spike_channels``), each peak at the widest FWHM (``FWHM_BOUNDS``),
         an axis of channel numbers (``is_channel_axis``), a survey (a window wider than
