@@ -170,7 +170,8 @@ def simulate_xas(
     ``Sum_Fe_Ka/i0``, ``column mu``; ``simulated`` for kedge and xmcd), ``channel``, and
     ``noise_counts`` (None: noise-free) and ``seed``;
     a note on stderr names a file's fluorescence-like columns (XDI or titled columns) when
-    no ``fluorescence`` nor ``column`` was chosen, and another each gap of the recording
+    no ``fluorescence`` nor ``column`` was chosen, another a mu titled as fluorescence
+    (``mufluor``) then counted in transmission, and another each gap of the recording
     (``replay.gaps``).
     The figure's truth and the summary's ``nrmse`` are of the scanned channel
     (``true_channel``).
@@ -238,6 +239,13 @@ def simulate_xas(
             f"note: replaying mu = {signal}; {source} also has fluorescence-like columns "
             f"{', '.join(simulator.fluorescence_columns)}: pass --fluorescence NAME to replay "
             "NAME/i0",
+            file=sys.stderr,
+        )
+    if recorded and not chose and "fluor" in signal.lower() and simulator.i0 is not None:
+        print(
+            f"note: replaying mu = {signal}, a fluorescence mu by its title, counted in "
+            f"transmission (I0 {simulator.i0:g}); pass --fluorescence "
+            f"{signal.removeprefix('column ')} to count it in fluorescence",
             file=sys.stderr,
         )
     for start, end in gaps(simulator.energy) if recorded else ():

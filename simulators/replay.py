@@ -285,11 +285,13 @@ def _fluorescence(
     """mu = ``fluorescence`` / i0 (n,) and what it is (``Sum_Fe_Ka/i0``), None when
     ``fluorescence`` is None, and the other fluorescence-like columns
     (``FLUORESCENCE_PATTERN``), from the columns of ``table`` (n, k) named in ``names``
-    (lower case; ``spelled`` as the file writes them).
+    (lower case; ``spelled`` as the file writes them). A ``fluorescence`` column titled as
+    mu (``MU_NAMES``: ``mufluor``, or ``mu`` of a fluorescence scan) is over i0 already:
+    it is mu as it is (``column mufluor``), to be counted in fluorescence all the same.
 
     Raises:
-        ValueError: ``fluorescence`` is i0 (a constant mu), a transmitted intensity or
-            mu (``MU_NAMES``), or it or i0 is not named.
+        ValueError: ``fluorescence`` is i0 (a constant mu) or a transmitted intensity, or
+            it or i0 is not named.
     """
     fluorescent = [
         spelled[n] for n in sorted(names, key=names.get) if FLUORESCENCE_PATTERN.fullmatch(n)
@@ -315,12 +317,8 @@ def _fluorescence(
             f"as mu = ln(i0/{used}) when fluorescence is left out; to replay another column "
             f"as it is, name it as the column (columns: {_listed(names, spelled)})"
         )
-    if used in MU_NAMES and used in names:
-        raise ValueError(
-            f"{str(path)!r}: fluorescence {fluorescence!r} is a mu column, already over i0; "
-            f"replay it as it is with column {fluorescence!r} (--column), or name the raw "
-            f"fluorescence counts (columns: {_listed(names, spelled)})"
-        )
+    if used in MU_NAMES and used in names:  # a fluorescence mu, already over i0: as it is
+        return (_column(table, names, used, path), f"column {spelled[used]}"), others
     for needed in (fluorescence, "i0"):
         if needed.lower() not in names:
             raise ValueError(
@@ -410,7 +408,8 @@ def read_two_column(
     is refused. The energy is in eV unless its title names keV (``E_keV``, ``Energy
     (keV)``, ``E / keV``); energies without a unit must span at least ``MIN_SPAN_EV`` (a
     narrower scan is most likely keV). mu is ``fluorescence / i0`` when a fluorescence
-    column is named (as ``read_xdi``), else the titled ``column``, else the column titled
+    column is named (as ``read_xdi``; a mu column named so is read as it is, over i0
+    already), else the titled ``column``, else the column titled
     with one of ``MU_NAMES``
     (``mu``, ``xmu``, ..., the XDI dictionary's ``normfluor``, ``norm``; any case), else
     ln(i0 / it) when titles name ``i0`` and ``it``, ``itrans`` or ``i1``, else the column

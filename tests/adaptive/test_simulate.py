@@ -615,3 +615,25 @@ def test_the_scan_figure_shows_the_journaled_readings_and_the_models_two_sigma_b
     np.testing.assert_array_equal(upper[:, 0], grid)
     np.testing.assert_allclose(upper[:, 1] - mean, 2 * std, rtol=1e-6, atol=1e-12)
     np.testing.assert_allclose(mean - lower[:, 1], 2 * std, rtol=1e-6, atol=1e-12)
+
+
+@pytest.mark.parametrize(("noise_counts", "note"), [(1e6, True), (0, False)])
+def test_a_fluorescence_mu_counted_in_transmission_is_noted(tmp_path, capsys, noise_counts, note):
+    # a column titled mufluor got transmission's noise, flat across the scan, unsaid (X17)
+    energy = np.arange(8900.0, 9100.0, 5.0)
+    source = tmp_path / "fluo.dat"
+    rows = "".join(f"{e} {0.6 + 0.5 * np.tanh((e - 9000) / 10)}\n" for e in energy)
+    source.write_text("# energy mufluor\n" + rows)
+    summary = simulate_xas(
+        tmp_path / "out",
+        source=str(source),
+        strategy="random",
+        max_points=4,
+        noise_counts=noise_counts,
+    )
+    assert summary["mu"] == "column mufluor"
+    expected = (
+        "note: replaying mu = column mufluor, a fluorescence mu by its title, counted in "
+        "transmission (I0 1e+06); pass --fluorescence mufluor to count it in fluorescence"
+    )
+    assert (expected in capsys.readouterr().err) is note

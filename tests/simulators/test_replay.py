@@ -826,11 +826,24 @@ def test_a_transmitted_column_is_no_fluorescence(tmp_path):
         read_spectrum(write(tmp_path, "scan.dat", text), fluorescence="I1")
 
 
-def test_a_mu_column_is_no_fluorescence(tmp_path):
-    # mufluor / i0 was replayed, divided by i0 a second time, with no word
-    text = "# energy i0 mufluor\n" + "".join(f"{10 * i} 1000 {0.1 * i}\n" for i in range(1, 7))
-    with pytest.raises(ValueError, match=r"'mufluor' is a mu column.*with column 'mufluor'"):
-        read_spectrum(write(tmp_path, "scan.dat", text), fluorescence="mufluor")
+@pytest.mark.parametrize("title", ["mufluor", "mu"])
+def test_a_fluorescence_mu_column_is_counted_in_fluorescence_as_it_is(tmp_path, title):
+    # mufluor / i0 was replayed, divided by i0 a second time, with no word; then refused,
+    # leaving a fluorescence mu only transmission's noise, flat across the scan (review X17)
+    energy = np.arange(8900.0, 9100.0, 5.0)
+    mu = 0.01 + 0.5 * (1 + np.tanh((energy - 9000) / 10))
+    rows = "".join(f"{e} {1000 + e % 7} {m}\n" for e, m in zip(energy, mu, strict=True))
+    path = write(tmp_path, "scan.dat", f"# energy i0 {title}\n{rows}")
+    np.testing.assert_allclose(read_spectrum(path, fluorescence=title)[1], mu)  # not over i0
+    replay = RecordedSpectrum.from_file(path, i0=1e4, seed=0, fluorescence=title)
+    assert (replay.signal, replay.fluorescent, replay.channels) == (
+        f"column {title}",
+        True,
+        ("mu", "i0", "if"),
+    )
+    spread = [np.std(replay.measure_channels(np.full(4000, e))["mu"]) for e in (8900, 9090)]
+    top = mu.max()  # sqrt(i0 * mu / top) counts, read as mu: spread sqrt(mu * top / i0)
+    np.testing.assert_allclose(spread, np.sqrt([0.01 * top, top * top] / np.float64(1e4)), rtol=0.1)
 
 
 def test_a_mu_name_absent_from_the_file_is_told_it_is_not_a_column(tmp_path):
