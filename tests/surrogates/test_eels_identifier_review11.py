@@ -89,18 +89,22 @@ def test_counts_that_are_no_raw_counts_are_not_judged():
     assert np.median(offset[-25:]) < 50 and warnings_of(energy, offset) == []
 
 
-@pytest.mark.parametrize(("start", "warned"), [(529.0, True), (531.0, True), (525.0, False)])
-def test_a_window_starting_on_an_edge_is_warned_of(start, warned):
-    # cut from 531 eV, the eXSpy MnO spectrum lost its O with no warning
+@pytest.mark.parametrize(
+    ("start", "span"), [(529.0, 5), (531.0, 5), (525.0, 10), (523.0, 10), (521.0, None)]
+)
+def test_a_window_starting_on_an_edge_is_warned_of(start, span):
+    # cut from 531 eV, the eXSpy MnO spectrum lost its O with no warning; so did La2NiO4
+    # cut from 526 eV, its O K edge 6 eV inside (review V17)
     energy, counts = edge_spectrum()
     keep = energy >= start
     found = warnings_of(energy[keep], counts[keep])
-    if warned:
-        (sentence,) = found
-        assert re.match(r"The counts rise by \d+% of their maximum over the first 5 eV", sentence)
-        assert sentence.endswith("include 10 eV or more before each edge.")
-    else:
+    if span is None:
         assert found == []
+        return
+    (sentence,) = found
+    rises = rf"The counts rise by \d+% of their maximum over the first {span} eV of the window"
+    assert re.match(rises + r": it starts on an edge \(major edges there: .*O K 532 eV", sentence)
+    assert sentence.endswith("which may then be missed; include 10 eV or more before each edge.")
 
 
 def test_a_narrow_window_says_how_to_widen_it():
