@@ -20,6 +20,7 @@ from adaptive.errors import (
     AnalysisError,
     CampaignStoppedError,
     InvalidParameterError,
+    StrategyError,
     StrategyMissingError,
     UnknownSuggestionError,
 )
@@ -527,6 +528,7 @@ class Campaign:
                 f"{self.n_observations} observed and {len(self.pending)} pending: {err}"
             ) from None
         try:
+            self._check_batch(suggestions, n, pending)
             with self.journal.transaction():
                 for suggestion in suggestions:
                     self.journal.append_event(self.id, "suggestion", suggestion.to_dict())
@@ -551,6 +553,43 @@ class Campaign:
             self._suggested_at[suggestion.id] = now
             self.made[suggestion.id] = suggestion.point
         return suggestions
+
+    def _check_batch(self, suggestions: list, n: int, pending: list[dict]) -> None:
+        """Refuse, before a driver moves to them, ``suggestions`` that the strategy (a
+        plugin's, say) should not have made for ``n`` asked with ``pending`` points: more
+        than ``n``, not :class:`Suggestion`, points outside the space (or NaN), or one
+        point twice or a pending one again.
+
+        Raises:
+            StrategyError: naming the strategy and the suggestion at fault.
+        """
+        name = self.config["strategy"]["name"]
+        if len(suggestions) > n:
+            raise StrategyError(
+                f"strategy {name!r} returned {len(suggestions)} suggestions for n={n}; "
+                "none is handed out: fix the strategy's suggest to return at most n"
+            )
+        taken = {self.space.key(self.space.validate(p)) for p in pending}
+        for suggestion in suggestions:
+            if not isinstance(suggestion, Suggestion):
+                raise StrategyError(
+                    f"strategy {name!r} returned {type(suggestion).__name__} "
+                    f"{reprlib.repr(suggestion)}, not a Suggestion; none is handed out"
+                )
+            try:
+                key = self.space.key(self.space.validate(suggestion.point))
+            except InvalidParameterError as err:
+                raise StrategyError(
+                    f"strategy {name!r} suggested {reprlib.repr(suggestion.point)}, which "
+                    f"the space refuses ({err}); none is handed out: fix the strategy"
+                ) from None
+            if key in taken:
+                raise StrategyError(
+                    f"strategy {name!r} suggested {suggestion.point} twice (pending, or "
+                    "twice in one batch); none is handed out: fix the strategy to leave "
+                    "out its pending points"
+                )
+            taken.add(key)
 
     def expire_pending(self) -> list[str]:
         """Release the pending suggestions older than ``pending_ttl_s``; return their ids.

@@ -76,6 +76,12 @@ class StrategyMissingError(ServerStartError):
     retries as it does a server that could not start a thread; nothing journaled is lost."""
 
 
+class StrategyError(AdaptiveError, RuntimeError):
+    """A campaign's strategy returned suggestions its space or request do not allow (a
+    point outside the space or not finite, more than asked for, one point twice or a
+    pending one again): a bug of the strategy (a ``--plugin``'s); none is journaled."""
+
+
 class InstrumentStateError(AdaptiveError, RuntimeError):
     """An instrument was asked for what its state does not allow, e.g. a read before a move."""
 

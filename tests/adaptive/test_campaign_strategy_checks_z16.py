@@ -1,0 +1,104 @@
+"""Review Z16 (controls): what a strategy (a plugin's) suggests is checked before a driver
+moves to it: a point outside the space, NaN, more than asked for, or one point twice is
+refused as ``StrategyError`` naming the strategy, journaling nothing."""
+
+import math
+
+import pytest
+
+import adaptive.strategies as strategies
+from adaptive import Campaign, Dimension, Journal, Space, Suggestion
+from adaptive.client import Client
+from adaptive.errors import StrategyError
+from adaptive.server import Server
+from adaptive.strategies import STRATEGIES
+
+LINE = Space((Dimension("x", low=0.0, high=10.0),))
+
+
+class Faulty:
+    """Suggests what its ``mode`` says; otherwise one new point per call."""
+
+    name = "faulty_z16"
+
+    def __init__(self, space, mode="ok"):
+        self.space, self.mode, self.calls = space, mode, 0
+
+    def suggest(self, n, pending=()):
+        self.calls += 1
+        points = {
+            "outside": [{"x": 99.0}],
+            "nan": [{"x": math.nan}],
+            "many": [{"x": float(i)} for i in range(n + 3)],
+            "twice": [{"x": 1.0}] * n,
+            "pending": [{"x": 1.0}],  # again and again, pending or not
+            "dict": None,
+        }.get(self.mode, [{"x": float(self.calls)}])
+        if points is None:
+            return [{"point": {"x": 1.0}}]
+        return [Suggestion(point=p, strategy=self.name) for p in points]
+
+    def observe(self, observations):
+        pass
+
+    def predict(self, points):
+        return [0.0] * len(points), None
+
+    def stop_reason(self):
+        return None
+
+    def state(self):
+        return {"calls": self.calls}
+
+    def load_state(self, state):
+        self.calls = state.get("calls", 0)
+
+
+@pytest.fixture
+def faulty():
+    strategies.register_strategy(Faulty)
+    yield
+    del STRATEGIES[Faulty.name]
+
+
+@pytest.mark.parametrize(
+    ("mode", "n", "match"),
+    [
+        ("outside", 1, r"suggested \{'x': 99.0\}, which the space refuses"),
+        ("nan", 1, r"suggested \{'x': nan\}, which the space refuses"),
+        ("many", 2, "returned 5 suggestions for n=2"),
+        ("twice", 2, r"suggested \{'x': 1.0\} twice"),
+        ("dict", 1, "returned dict .*, not a Suggestion"),
+    ],
+)
+def test_a_faulty_batch_is_refused_and_nothing_is_journaled(faulty, tmp_path, mode, n, match):
+    journal = Journal(tmp_path / "j.sqlite")
+    config = {"name": Faulty.name, "options": {"mode": mode}}
+    campaign = Campaign.create(journal, LINE, config, campaign_id="c")
+    with pytest.raises(StrategyError, match=f"strategy 'faulty_z16' {match}"):
+        campaign.suggest(n)
+    assert campaign.pending == {} and journal.events("c", "suggestion") == []
+    assert campaign.strategy.calls == 0  # rebuilt from the journal: it suggested nothing
+
+
+def test_a_pending_point_suggested_again_is_refused(faulty, tmp_path):
+    config = {"name": Faulty.name, "options": {"mode": "pending"}}
+    campaign = Campaign.create(Journal(tmp_path / "j.sqlite"), LINE, config)
+    (first,) = campaign.suggest(1)
+    with pytest.raises(StrategyError, match="twice .pending, or twice in one batch"):
+        campaign.suggest(1)
+    assert list(campaign.pending) == [first.id]
+
+
+def test_the_server_answers_a_faulty_strategy_with_a_strategy_error(faulty, tmp_path):
+    # a NaN point was a JournalError ("malformed JSON; check that the file and its disk are
+    # healthy"), and server_ping's journal_problem blamed the disk after it
+    with Server(tmp_path / "j.sqlite", bind="tcp://127.0.0.1:0") as server:
+        with Client(server.endpoint, timeout_s=30, retries=0) as client:
+            config = {"name": Faulty.name, "options": {"mode": "nan"}}
+            cid = client.call("campaign_create", space=LINE.to_dict(), strategy=config)[
+                "campaign_id"
+            ]
+            with pytest.raises(StrategyError, match="which the space refuses"):
+                client.call("suggestions_get", campaign_id=cid)
+            assert client.call("server_ping")["journal_problem"] is None
