@@ -792,10 +792,18 @@ def _identify_image(image, identifier, args) -> int:
         "thresholds": {e: float(maps.thresholds[ELEMENTS.index(e)]) for e in shown},
         "unidentified_pixels": maps.unidentified,
         "no_signal_pixels": maps.no_signal,
+        "has_edge_in_window": maps.has_edge_in_window,
         "warnings": maps.warnings,
     }
     if elements is not None:
         result["fractions"] = {e: float(maps.fractions[ELEMENTS.index(e)]) for e in elements}
+        unseen = [e for e in elements if e not in maps.has_edge_in_window]
+        if unseen:
+            result["warnings"] = maps.warnings + [
+                f"--elements {','.join(unseen)}: no major edge in the energy window, so the "
+                "networks cannot see these elements and their maps say nothing of them (see "
+                "has_edge_in_window); measure a window holding their edges"
+            ]
     if args.probabilities is not None:
         saved = str(args.probabilities)
         saved += "" if saved.endswith(".npy") else ".npy"

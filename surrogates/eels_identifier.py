@@ -452,10 +452,10 @@ class EELSIdentifier:
         """
         p = self.probabilities(spectra, window, batch_size)
         windows, which = np.unique(np.asarray(window), axis=0, return_inverse=True)
-        return p, (p > self._thresholds) & _edge_inside(windows)[which.ravel()]
+        return p, (p > self._thresholds) & edge_inside(windows)[which.ravel()]
 
 
-def _edge_inside(window: np.ndarray) -> np.ndarray:
+def edge_inside(window: np.ndarray) -> np.ndarray:
     """(n, 80) bool: the element has a major edge inside the window (n, 2) (first, last eV)."""
     elements = np.broadcast_to(np.arange(len(ELEMENTS)), (len(window), len(ELEMENTS)))
     return has_major_edge_inside(elements, window[:, 0], window[:, 1])
@@ -526,7 +526,7 @@ def identify_spectrum(
         "probabilities": {ELEMENTS[j]: float(p[0, j]) for j in order},
         "thresholds": {ELEMENTS[j]: float(thresholds[j]) for j in order},
         "present": [ELEMENTS[j] for j in order if present[0, j]],
-        "has_edge_in_window": [ELEMENTS[j] for j in np.flatnonzero(_edge_inside(window[None]))],
+        "has_edge_in_window": [ELEMENTS[j] for j in np.flatnonzero(edge_inside(window[None]))],
         # judged on the measured channels: a run of missing ones is a gap in their axis
         "warnings": domain_warnings(spectrum.energy[finite], window, spectrum.counts[finite])
         + missing,

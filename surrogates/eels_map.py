@@ -39,7 +39,7 @@ from surrogates.eels_checks import (
     missing_channels,
     varies_beyond_noise,
 )
-from surrogates.eels_identifier import INFERENCE_BATCH, EELSIdentifier
+from surrogates.eels_identifier import INFERENCE_BATCH, EELSIdentifier, edge_inside
 from surrogates.threads import one_torch_thread
 
 #: Smallest fraction of the identified pixels above threshold for an element to be present
@@ -122,6 +122,9 @@ class CubeResult:
         fractions: (80,) each element's fraction of the identified pixels above threshold.
         unidentified: pixels with fewer than 2 finite channels in the energy range.
         no_signal: pixels whose counts are flat within their noise (``_has_signal``).
+        has_edge_in_window: the elements with a major edge inside the energy window, in
+            ``ELEMENTS`` order: the networks cannot see any other, so its map says nothing
+            of it.
     """
 
     probabilities: np.ndarray
@@ -132,6 +135,7 @@ class CubeResult:
     unidentified: int
     no_signal: int
     scattered: dict[str, float]
+    has_edge_in_window: list[str]
 
 
 def _has_signal(counts: np.ndarray, energy: np.ndarray) -> np.ndarray:
@@ -429,7 +433,15 @@ def identify_cube(
         + _pixel_warnings(energy, measured, unidentified, no_signal, height * width)
     )
     return CubeResult(
-        probabilities, present, thresholds, warnings, fractions, unidentified, no_signal, scattered
+        probabilities,
+        present,
+        thresholds,
+        warnings,
+        fractions,
+        unidentified,
+        no_signal,
+        scattered,
+        [ELEMENTS[j] for j in np.flatnonzero(edge_inside(window[None])[0])],
     )
 
 
@@ -534,7 +546,8 @@ def plot_probability_maps(
     navigation: tuple[NavigationAxis, NavigationAxis] = (NavigationAxis(), NavigationAxis()),
 ) -> Path:
     """Save one probability map per element, titled with the fraction of identified pixels
-    above threshold, marked on its colour bar; a line scan (H or W of 1) as profiles.
+    above threshold, marked on its colour bar (or, for an element with no major edge in the
+    window, that it is not seen); a line scan (H or W of 1) as profiles.
 
     Args:
         result: from ``identify_cube``.
@@ -573,8 +586,11 @@ def plot_probability_maps(
             _plot_profile(ax, p[0], threshold, navigation[1])
         else:
             _plot_map(fig, ax, p, threshold, navigation)
+        seen = symbol in result.has_edge_in_window
         ax.set_title(
-            f"{symbol}: {_percent(result.fractions[j])} of identified pixels",
+            f"{symbol}: {_percent(result.fractions[j])} of identified pixels"
+            if seen
+            else f"{symbol}: no edge in the window",
             fontsize=11 if profiles else 9,
         )
     missing = result.unidentified + result.no_signal

@@ -9,7 +9,7 @@ import pytest
 from adaptive.cli import main
 from simulators.eels import ELEMENTS
 from surrogates import eels_map
-from surrogates.eels_identifier import EELSIdentifier
+from surrogates.eels_identifier import EELSIdentifier, edge_inside
 from surrogates.eels_map import identify_cube
 from tests.simulators.test_eels_files import write_hspy
 from tests.surrogates.test_eels_map import COMMITTED, two_region_cube
@@ -285,3 +285,29 @@ def test_a_corrupt_chunk_of_one_spectrum_names_the_file(tmp_path, capsys):
     code, result, err = identify(capsys, path, "--figure", tmp_path / "one.png")
     assert code == 2 and result is None
     assert err.startswith(f"error: {str(path)!r} cannot be read as a HyperSpy .hspy file (")
+
+
+def test_an_element_asked_for_with_no_edge_in_the_window_is_said_unseen(
+    tmp_path, monkeypatch, capsys, two_regions, saved
+):
+    # La (M5 832 eV) asked of a 430-765 eV image got a dark map titled "La: 0 % of identified
+    # pixels" and no word, which reads as "no La here" (review V17)
+    cube, energy, labels, _ = two_regions
+    window = np.array([[energy[0], energy[-1]]])
+    seen = [ELEMENTS[j] for j in np.flatnonzero(edge_inside(window)[0])]
+    blind = next(e for e in ELEMENTS if e not in seen)
+    shown = ELEMENTS[np.flatnonzero(labels[0])[0]]
+    monkeypatch.chdir(tmp_path)
+    path = write_image(tmp_path / "si.hspy", cube, energy)
+    code, result, err = identify(capsys, path, "--elements", f"{shown},{blind}")
+    assert code == 0, err
+    assert result["has_edge_in_window"] == seen and shown in seen
+    assert result["fractions"][blind] == 0.0
+    assert result["warnings"][-1] == (
+        f"--elements {blind}: no major edge in the energy window, so the networks cannot see "
+        "these elements and their maps say nothing of them (see has_edge_in_window); measure "
+        "a window holding their edges"
+    )
+    titles = [ax.get_title() for ax in saved[0].axes if ax.get_title()]
+    assert titles[0].startswith(f"{shown}: ") and titles[0].endswith("of identified pixels")
+    assert titles[1] == f"{blind}: no edge in the window"

@@ -135,6 +135,7 @@ def line_scan(n: int = 9) -> CubeResult:
         unidentified=1,
         no_signal=0,
         scattered={},
+        has_edge_in_window=list(ELEMENTS),
     )
 
 
