@@ -12,6 +12,7 @@ from functools import cached_property
 from typing import Any
 
 import numpy as np
+from scipy import stats
 
 from adaptive.arrays import (
     ascending_steps,
@@ -65,6 +66,10 @@ MIN_NOISE_DOF = 5
 #: ``n * Var(median of n) / Var(one droplet)`` for normal droplets, n = 1 to 10 (exact,
 #: from order statistics); more droplets take the large-n limit pi / 2.
 MEDIAN_VARIANCE_FACTOR = (1.0, 1.0, 1.346, 1.193, 1.434, 1.289, 1.473, 1.345, 1.495, 1.383)
+#: Replicates scatter more than their uncertainties say where the chi-square of their
+#: deviations, each over its recipe's stated variance, pooled, is above this quantile of
+#: its chance distribution: honest ones are then widened in 5 % of campaigns, not half.
+OVERSCATTER_QUANTILE = 0.95
 
 
 class BatchBO:
@@ -471,13 +476,14 @@ class BatchBO:
         ``MEDIAN_VARIANCE_FACTOR`` (1 for c_i <= 2, where the median is the mean) and s^2
         the droplet variance: pooled over the replicated recipes (weighted by their
         degrees of freedom, c_i - 1) once they give ``MIN_NOISE_DOF``; when every reading
-        carries an uncertainty, the mean square of recipe i's, widened, once the pooled
-        variance is there, by its ratio to what the replicates' uncertainties predict when
-        that is above 1 (readings scattering more than they say; honest uncertainties that
-        differ between recipes are held, a noisy recipe's scatter widening no precise one's;
-        a recipe of uncertainty 0 takes the pooled variance). None, for the GP to learn the
-        noise, when neither is there: one recipe's own sample variance is too unsteady to
-        fix the noise with.
+        carries an uncertainty, the mean square of recipe i's, widened by the chi-square per
+        degree of freedom of all replicates' deviations, each over its own recipe's mean
+        square, where they give ``MIN_NOISE_DOF`` and it is above chance
+        (``OVERSCATTER_QUANTILE``: readings scattering more than they say; honest
+        uncertainties that differ between recipes are held, and a precise recipe's
+        understatement counts as much as a noisy one's; a recipe of uncertainty 0 takes the
+        pooled variance). None, for the GP to learn the noise, when neither is there: one
+        recipe's own sample variance is too unsteady to fix the noise with.
 
         Sorted by recipe, or with ``in_order`` by round (see ``_rounds``), then by when
         each recipe was first measured.
@@ -505,7 +511,9 @@ class BatchBO:
         stated = [[u for _, _, u in rs] for rs in readings]  # uncertainties
         told = np.cumprod([1, *(None not in us for us in stated)])  # all carry one, to e
         mean_square = np.array([np.mean(np.square(us)) if None not in us else 0.0 for us in stated])
-        expected = np.cumsum([0.0, *((counts - 1) * mean_square)])  # what pooled would be
+        said = mean_square > 0  # an uncertainty 0 is exact: no scatter to compare with
+        chi2 = np.cumsum([0.0, *np.where(said, squares / np.where(said, mean_square, 1.0), 0.0)])
+        chi2_dof = np.cumsum([0, *np.where(said, counts - 1, 0)])
         table = len(MEDIAN_VARIANCE_FACTOR)
         factor = np.array(
             [MEDIAN_VARIANCE_FACTOR[c - 1] if c <= table else np.pi / 2 for c in counts]
@@ -518,9 +526,10 @@ class BatchBO:
                 continue
             droplet_var = np.full(e, pooled[e] / dof[e] if dof[e] >= MIN_NOISE_DOF else 0.0)
             if uncertain:  # widened by as much as the replicates scatter more than they say
-                excess = pooled[e] / expected[e] if droplet_var.any() and expected[e] else 1.0
-                own = mean_square[:e] * max(excess, 1.0)
-                droplet_var = np.where(mean_square[:e] > 0, own, droplet_var)
+                excess, k = 1.0, chi2_dof[e]
+                if k >= MIN_NOISE_DOF and chi2[e] > stats.chi2.ppf(OVERSCATTER_QUANTILE, k):
+                    excess = chi2[e] / k
+                droplet_var = np.where(said[:e], mean_square[:e] * excess, droplet_var)
             variances.append(droplet_var * factor[:e] / counts[:e])
         return variances
 
