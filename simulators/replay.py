@@ -290,8 +290,8 @@ def _fluorescence(
     it is mu as it is (``column mufluor``), to be counted in fluorescence all the same.
 
     Raises:
-        ValueError: ``fluorescence`` is i0 (a constant mu) or a transmitted intensity, or
-            it or i0 is not named.
+        ValueError: ``fluorescence`` is i0 (a constant mu), a transmitted intensity or a
+            transmission mu (``mutrans``, ``normtrans``), or it or i0 is not named.
     """
     fluorescent = [
         spelled[n] for n in sorted(names, key=names.get) if FLUORESCENCE_PATTERN.fullmatch(n)
@@ -318,6 +318,13 @@ def _fluorescence(
             f"as it is, name it as the column (columns: {_listed(names, spelled)})"
         )
     if used in MU_NAMES and used in names:  # a fluorescence mu, already over i0: as it is
+        if "trans" in used:
+            raise ValueError(
+                f"{str(path)!r}: fluorescence {fluorescence!r} is a transmission mu by its "
+                f"title, counted in transmission; leave fluorescence out (or name it as the "
+                f"column) to replay it, or name a fluorescence column (columns: "
+                f"{_listed(names, spelled)})"
+            )
         return (_column(table, names, used, path), f"column {spelled[used]}"), others
     for needed in (fluorescence, "i0"):
         if needed.lower() not in names:

@@ -846,6 +846,16 @@ def test_a_fluorescence_mu_column_is_counted_in_fluorescence_as_it_is(tmp_path, 
     np.testing.assert_allclose(spread, np.sqrt([0.01 * top, top * top] / np.float64(1e4)), rtol=0.1)
 
 
+@pytest.mark.parametrize("title", ["mutrans", "normtrans"])
+def test_a_transmission_mu_column_is_no_fluorescence(tmp_path, title):
+    # accepted and counted in fluorescence once mu columns were (code review C24)
+    text = f"# energy i0 it {title}\n" + "".join(
+        f"{10 * i} 1000 {900 - i} {0.1 * i}\n" for i in range(1, 7)
+    )
+    with pytest.raises(ValueError, match=f"'{title}' is a transmission mu by its title"):
+        read_spectrum(write(tmp_path, "scan.dat", text), fluorescence=title)
+
+
 def test_a_mu_name_absent_from_the_file_is_told_it_is_not_a_column(tmp_path):
     # told to replay it with --column, which then failed: no such column
     text = "# energy i0 if\n" + "".join(f"{10 * i} 1000 {i}\n" for i in range(1, 7))
