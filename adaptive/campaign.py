@@ -581,7 +581,7 @@ class Campaign:
             except InvalidParameterError as err:
                 raise StrategyError(
                     f"strategy {name!r} suggested {reprlib.repr(suggestion.point)}, which "
-                    f"the space refuses ({err}); none is handed out: fix the strategy"
+                    f"the space refuses ({err.problem}); none is handed out: fix the strategy"
                 ) from None
             if key in taken:
                 raise StrategyError(
