@@ -799,10 +799,16 @@ def _identify_image(image, identifier, args) -> int:
         result["fractions"] = {e: float(maps.fractions[ELEMENTS.index(e)]) for e in elements}
         unseen = [e for e in elements if e not in maps.has_edge_in_window]
         if unseen:
+            unseeable = (
+                "this element: its map says nothing of it (see has_edge_in_window); measure "
+                "a window holding its edges"
+                if len(unseen) == 1
+                else "these elements: their maps say nothing of them (see has_edge_in_window); "
+                "measure a window holding their edges"
+            )
             result["warnings"] = maps.warnings + [
                 f"--elements {','.join(unseen)}: no major edge in the energy window, so the "
-                "networks cannot see these elements and their maps say nothing of them (see "
-                "has_edge_in_window); measure a window holding their edges"
+                f"networks cannot see {unseeable}"
             ]
     if args.probabilities is not None:
         saved = str(args.probabilities)

@@ -254,7 +254,8 @@ def counts_warnings(energy: np.ndarray, counts: np.ndarray, window: np.ndarray) 
         (``NEGATIVE_SHARE``, ``NEGATIVE_SIGMAS``), spikes (``SPIKE_SIGMAS``; at steps up
         to the finest trained resolution), whole-number counts (raw counts) under the
         training spectra's fewest at the end of the window, a rise over the first
-        ``ONSET_EV`` eV (``ONSET_SHARE``, ``ONSET_SIGMAS``) or else a steep fall from a
+        ``ONSET_EV`` or ``PRE_EDGE_EV`` eV (``ONSET_SHARE``, ``ONSET_SIGMAS``; naming the
+        major edges there) or else a steep fall from a
         maximum there (``_onset_fall``), no edge (``_shows_edge``), counts rising toward
         high loss (``_background_rise``). The counts at
         the end are those per 1 eV of the last ``END_EV`` eV: their median, or the
@@ -465,7 +466,7 @@ def _edges_in(start: float, span: float) -> str:
     words (" (major edges there: O K 532 eV)"), or "" when none does."""
     edges = [
         f"{e.element} {e.name} {e.onset_ev:g} eV"
-        for e in edge_table()
+        for e in sorted(edge_table(), key=lambda e: e.onset_ev)
         if e.major and start <= e.onset_ev <= start + span
     ]
     return f" (major edges there: {', '.join(edges)})" if edges else ""

@@ -326,13 +326,12 @@ class PeakFitter:
         at_edge = [f"{p.center:.2f}" for p in result.peaks if _at_edge(e, p.center, p.fwhm)]
         edges = []  # peaks held at one bound read alike: one line names them all
         if at_edge:
-            peaks, sit, it = (
-                ("peaks", "sit", "they") if len(at_edge) > 1 else ("a peak", "sits", "it")
-            )
             edges.append(
-                f"{peaks} at {_listed(at_edge)} eV {sit} at the window's edge ({window}): {it} "
-                f"may be background or a line outside the window; widen the window to fit "
-                f"{'them' if len(at_edge) > 1 else 'it'}"
+                f"peaks at {_listed(at_edge)} eV sit at the window's edges ({window}): they "
+                "may be background or lines outside the window; widen the window to fit them"
+                if len(at_edge) > 1
+                else f"a peak at {at_edge[0]} eV sits at the window's edge ({window}): it may "
+                "be background or a line outside the window; widen the window to fit it"
             )
         at_widest = [p for p in result.peaks if np.isclose(p.fwhm, FWHM_BOUNDS[1], rtol=1e-3)]
         misses = (

@@ -305,8 +305,8 @@ def test_an_element_asked_for_with_no_edge_in_the_window_is_said_unseen(
     assert result["fractions"][blind] == 0.0
     assert result["warnings"][-1] == (
         f"--elements {blind}: no major edge in the energy window, so the networks cannot see "
-        "these elements and their maps say nothing of them (see has_edge_in_window); measure "
-        "a window holding their edges"
+        "this element: its map says nothing of it (see has_edge_in_window); measure a window "
+        "holding its edges"
     )
     titles = [ax.get_title() for ax in saved[0].axes if ax.get_title()]
     assert titles[0].startswith(f"{shown}: ") and titles[0].endswith("of identified pixels")

@@ -46,8 +46,8 @@ def test_lines_cut_at_both_window_edges_are_named_in_one_warning():
     edges = [f"{p.center:.2f}" for p in result.peaks if p.center < 281 or p.center > 299]
     assert len(edges) == 2, result.peaks
     assert result.warnings == (
-        f"peaks at {edges[0]} and {edges[1]} eV sit at the window's edge (280.00-299.95 eV): "
-        "they may be background or a line outside the window; widen the window to fit them",
+        f"peaks at {edges[0]} and {edges[1]} eV sit at the window's edges (280.00-299.95 eV): "
+        "they may be background or lines outside the window; widen the window to fit them",
     )
 
 
