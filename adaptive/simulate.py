@@ -241,7 +241,8 @@ def simulate_xas(
             "NAME/i0",
             file=sys.stderr,
         )
-    if recorded and not chose and "fluor" in signal.lower() and simulator.i0 is not None:
+    fluor_mu = recorded and not simulator.fluorescent and "fluor" in signal.lower()
+    if fluor_mu and not chose and simulator.i0 is not None:
         print(
             f"note: replaying mu = {signal}, a fluorescence mu by its title, counted in "
             f"transmission (I0 {simulator.i0:g}); pass --fluorescence "

@@ -637,3 +637,18 @@ def test_a_fluorescence_mu_counted_in_transmission_is_noted(tmp_path, capsys, no
         "transmission (I0 1e+06); pass --fluorescence mufluor to count it in fluorescence"
     )
     assert (expected in capsys.readouterr().err) is note
+
+
+def test_an_xdi_ifluor_column_read_over_i0_is_not_noted_as_transmission(tmp_path, capsys):
+    # the ifluor/i0 an XDI file replays by itself is counted in fluorescence: the note said
+    # it was counted in transmission and named '--fluorescence ifluor/i0' (final read)
+    energy = np.arange(7000.0, 7200.0, 2.0)
+    rows = "".join(f"{e} 1000 {1000 * (0.6 + 0.5 * np.tanh((e - 7110) / 5))}\n" for e in energy)
+    source = tmp_path / "if.xdi"
+    source.write_text(
+        "# XDI/1.0\n# Column.1: energy eV\n# Column.2: i0\n# Column.3: ifluor\n#----\n"
+        "# energy i0 ifluor\n" + rows
+    )
+    summary = simulate_xas(tmp_path / "out", source=str(source), strategy="random", max_points=4)
+    assert summary["mu"] == "ifluor/i0"
+    assert "counted in transmission" not in capsys.readouterr().err
