@@ -302,13 +302,16 @@ def counts_warnings(energy: np.ndarray, counts: np.ndarray, window: np.ndarray) 
             f"the training spectra hold {fewest:,.0f} to {most:,.0f}; their noise can hide "
             "edges or look like them: sum more frames, or the spectra of neighbouring pixels."
         )
-    rising = [
-        (span, rise)
-        for span in (ONSET_EV, PRE_EDGE_EV)
-        if (rise := _onset_rise(energy, counts, span)) > ONSET_SHARE * counts.max() > 0
-    ]
+    rising = next(  # the longer span is measured only when the shorter one does not rise
+        (
+            (span, rise)
+            for span in (ONSET_EV, PRE_EDGE_EV)
+            if (rise := _onset_rise(energy, counts, span)) > ONSET_SHARE * counts.max() > 0
+        ),
+        None,
+    )
     if rising:
-        span, rise = rising[0]
+        span, rise = rising
         warnings.append(
             f"The counts rise by {rise / counts.max():.0%} of their maximum over the first "
             f"{span:g} eV of the window: it starts on an edge{_edges_in(energy[0], span)}, "
