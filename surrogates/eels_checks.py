@@ -116,7 +116,10 @@ NEGATIVE_SIGMAS = 5.0
 
 
 def domain_warnings(
-    energy: np.ndarray, window: np.ndarray, counts: np.ndarray | None = None
+    energy: np.ndarray,
+    window: np.ndarray,
+    counts: np.ndarray | None = None,
+    identified: bool = True,
 ) -> list[str]:
     """Sentences on where a measured spectrum leaves the range the networks were trained on.
 
@@ -130,6 +133,7 @@ def domain_warnings(
         energy: (m,) the spectrum's energies, eV, strictly increasing.
         window: (2,) int, the first and last channel ``to_channels`` kept.
         counts: (m,) the spectrum's counts; the findings on the axis alone when None.
+        identified: whether some element passed its threshold (``counts_warnings``).
 
     Returns:
         One sentence per finding: points dropped above the channels, a window starting
@@ -205,7 +209,7 @@ def domain_warnings(
             "a gap are unreliable; measure or send the missing range."
         )
     if counts is not None:
-        warnings += counts_warnings(energy, np.asarray(counts, dtype=float), window)
+        warnings += counts_warnings(energy, np.asarray(counts, dtype=float), window, identified)
     return warnings
 
 
@@ -240,7 +244,9 @@ def gap_indices(energy: np.ndarray) -> np.ndarray:
     return np.flatnonzero(step > max(GAP_FACTOR * float(np.median(step)), MAX_STEP_EV))
 
 
-def counts_warnings(energy: np.ndarray, counts: np.ndarray, window: np.ndarray) -> list[str]:
+def counts_warnings(
+    energy: np.ndarray, counts: np.ndarray, window: np.ndarray, identified: bool = True
+) -> list[str]:
     """Sentences on faults of the counts in the window (its points and one beyond each end)
     that can name wrong elements.
 
@@ -248,6 +254,8 @@ def counts_warnings(energy: np.ndarray, counts: np.ndarray, window: np.ndarray) 
         energy: (m,) energies, eV, strictly increasing.
         counts: (m,) counts.
         window: (2,) int, the first and last channel ``to_channels`` kept.
+        identified: whether some element passed its threshold (False: an edge the counts
+            show is then warned of as a miscalibrated axis).
 
     Returns:
         One sentence per finding: counts far below zero in a share of the window
@@ -255,9 +263,11 @@ def counts_warnings(energy: np.ndarray, counts: np.ndarray, window: np.ndarray) 
         to the finest trained resolution), whole-number counts (raw counts) under the
         training spectra's fewest at the end of the window, a rise over the first
         ``ONSET_EV`` or ``PRE_EDGE_EV`` eV (``ONSET_SHARE``, ``ONSET_SIGMAS``; naming the
-        major edges there) or else a steep fall from a
-        maximum there (``_onset_fall``), no edge (``_shows_edge``), counts rising toward
-        high loss (``_background_rise``). The counts at
+        major edges there) or else a steep fall from a maximum there (``_onset_fall``),
+        a rise over the last ``ONSET_EV`` eV with a major edge in the last ``PRE_EDGE_EV``
+        (an edge too near the end), no edge (``_shows_edge``) or, with none
+        ``identified``, an edge (a miscalibrated axis), counts rising toward high loss
+        (``_background_rise``). The counts at
         the end are those per 1 eV of the last ``END_EV`` eV: their median, or the
         variance of the last ``END_NOISE_POINTS`` points or more where over
         ``END_NOISE_EXCESS`` times larger (Poisson counts from which a background or an
@@ -310,6 +320,7 @@ def counts_warnings(energy: np.ndarray, counts: np.ndarray, window: np.ndarray) 
         ),
         None,
     )
+    at_start = bool(rising)  # an edge at the start, rising or past its peak
     if rising:
         span, rise = rising
         warnings.append(
@@ -324,6 +335,19 @@ def counts_warnings(energy: np.ndarray, counts: np.ndarray, window: np.ndarray) 
             "would: the window starts past an edge's onset, in its fine structure, so that "
             f"edge may be missed; include {PRE_EDGE_EV} eV or more before each edge."
         )
+        at_start = True
+    last = counts[energy > energy[-1] - 4 * ONSET_EV].max()  # the background fell there
+    end_rise = _onset_rise(energy, counts, ONSET_EV, at_end=True)
+    near_end = _edges_in(energy[-1] - PRE_EDGE_EV, PRE_EDGE_EV)  # else fine structure rose
+    ending = end_rise > ONSET_SHARE * last > 0 and bool(near_end)
+    if ending:
+        warnings.append(
+            f"The counts rise over the last {ONSET_EV:g} eV of the window (by "
+            f"{end_rise / last:.0%} of their highest over its last {4 * ONSET_EV:g} eV), which "
+            f"ends fewer than {PRE_EDGE_EV} eV past an edge{near_end}: the networks were not "
+            "trained to see an edge so near the window's end, so it may be missed; extend "
+            f"the window {PRE_EDGE_EV} eV or more past each edge."
+        )
     unspiked = ~np.isin(energy, spiked)  # a spike's square inflated the noise: no edge seen
     if not _shows_edge(energy[unspiked], counts[unspiked]):
         warnings.append(
@@ -331,6 +355,16 @@ def counts_warnings(energy: np.ndarray, counts: np.ndarray, window: np.ndarray) 
             "noise, so any element named present is the networks' guess from noise and is "
             "not to be trusted; measure a window holding an edge, with "
             f"{PRE_EDGE_EV} eV or more before it, or sum more counts."
+        )
+    elif not (identified or at_start or ending or window[0] < trained.energy_min):
+        # else the edge seen is one at an end, or the low-loss region's plasmons
+        warnings.append(
+            "The counts show an edge, but no element passes its threshold: the networks miss "
+            "that edge's element, or the energy axis is off by more than the "
+            f"{max(np.abs(trained.energy_shift)):g} eV they were trained to allow, which puts "
+            "edges where no element's lie (and can name wrong elements); check the "
+            "calibration (the zero-loss peak at 0 eV, or a known edge's onset) and identify "
+            "again."
         )
     growth = _background_rise(energy, counts)
     if growth > 1:
@@ -451,15 +485,18 @@ def _spikes(energy: np.ndarray, counts: np.ndarray, raw: bool) -> np.ndarray:
     return energy[half:-half][spike]
 
 
-def _onset_rise(energy: np.ndarray, counts: np.ndarray, span: float) -> float:
-    """How much ``counts`` (m,) rise over the first ``span`` eV of ``energy`` (m,) by
-    their least-squares slope; 0 when fewer than 4 points lie there or the rise is within
-    ``ONSET_SIGMAS`` standard errors."""
+def _onset_rise(energy: np.ndarray, counts: np.ndarray, span: float, at_end: bool = False) -> float:
+    """How much ``counts`` (m,) rise over the first ``span`` eV of ``energy`` (m,), or
+    toward the end over its last ``span`` eV (``at_end``), by their least-squares slope;
+    0 when fewer than 4 points lie there or the rise is within ``ONSET_SIGMAS`` standard
+    errors (noise of the ``4 * ONSET_EV`` eV at that end)."""
+    if at_end:  # the end first, on a reversed axis: a rise toward the end is a fall there
+        energy, counts = -energy[::-1], counts[::-1]
     first = energy < energy[0] + span
     if first.sum() < 4:
         return 0.0
     x = energy[first] - energy[first].mean()
-    slope = float(x @ counts[first] / (x @ x))
+    slope = float(x @ counts[first] / (x @ x)) * (-1 if at_end else 1)
     noise = _noise(counts[energy < energy[0] + 4 * ONSET_EV])
     return slope * span if slope > ONSET_SIGMAS * noise / np.sqrt(x @ x) else 0.0
 

@@ -520,6 +520,10 @@ def identify_spectrum(
     p, present = identifier.identify(x[None], window[None])
     thresholds = identifier.thresholds
     order = np.argsort(-p[0])
+    # judged on the measured channels: a run of missing ones is a gap in their axis
+    warnings = domain_warnings(
+        spectrum.energy[finite], window, spectrum.counts[finite], bool(present.any())
+    )
     return {
         "source": spectrum.source,
         "window": (int(window[0]), int(window[1])),
@@ -527,7 +531,5 @@ def identify_spectrum(
         "thresholds": {ELEMENTS[j]: float(thresholds[j]) for j in order},
         "present": [ELEMENTS[j] for j in order if present[0, j]],
         "has_edge_in_window": [ELEMENTS[j] for j in np.flatnonzero(edge_inside(window[None]))],
-        # judged on the measured channels: a run of missing ones is a gap in their axis
-        "warnings": domain_warnings(spectrum.energy[finite], window, spectrum.counts[finite])
-        + missing,
+        "warnings": warnings + missing,
     }

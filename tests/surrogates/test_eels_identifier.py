@@ -262,10 +262,13 @@ def test_identify_warns_of_gaps_and_coarse_steps_in_the_energy_axis(energy, patt
     identifier = EELSIdentifier([EELSResNet()])
     measured = on_axis(energy)
     result = identify_spectrum(measured, identifier)
+    # the untrained network may name nothing where the noise-free decay departs from a power
+    # law beyond its (zero) noise: the miscalibrated-axis sentence then joins, as it should
+    found = [w for w in result["warnings"] if not w.startswith("The counts show an edge, but")]
     if pattern is None:
-        assert result["warnings"] == []
+        assert found == []
     else:
-        (sentence,) = result["warnings"]
+        (sentence,) = found
         assert re.search(pattern, sentence) and sentence.endswith("."), sentence
     x, window = to_channels(measured.energy, measured.counts)
     p, _ = identifier.identify(x[None], window[None])  # the probabilities are the same

@@ -133,7 +133,9 @@ def test_a_narrow_window_says_how_to_widen_it():
 @pytest.mark.parametrize("name", MEASURED)
 def test_measured_core_loss_spectra_get_no_warning(eels_dir, name):
     spectrum = read_eels(eels_dir / name)
-    assert warnings_of(spectrum.energy, spectrum.counts) == []
+    # the committed networks: an untrained one names nothing in the LSMO spectrum, which
+    # shows an edge, and is told to check the calibration
+    assert identify_spectrum(spectrum)["warnings"] == []
 
 
 def test_the_measured_low_loss_spectrum_is_warned_of_its_few_counts(eels_dir):
@@ -158,3 +160,37 @@ def test_measured_faults_are_warned_of(eels_dir):
     keep = energy >= 531.0
     (onset,) = warnings_of(energy[keep], spectrum.counts[keep])
     assert onset.startswith("The counts rise by 6% of their maximum")
+
+
+@pytest.mark.parametrize("end", [534.0, 536.0])
+def test_a_window_ending_on_an_edge_is_warned_of(end):
+    # the eXSpy MnO spectrum cut to end at 536-538 eV lost its O with no warning (review V18);
+    # here the O K-like step at 532 eV is sharp, so its rise lies in the last 5 eV
+    energy, counts = edge_spectrum()
+    keep = energy <= end
+    (sentence,) = warnings_of(energy[keep], counts[keep])
+    assert re.match(
+        r"The counts rise over the last 5 eV of the window \(by \d+% of their highest over its "
+        r"last 20 eV\), which ends fewer than 10 eV past an edge \(major edges there: .*O K 532 eV",
+        sentence,
+    )
+    assert sentence.endswith("extend the window 10 eV or more past each edge.")
+
+
+@pytest.mark.parametrize("end", [545.0, 560.0, 800.0])
+def test_a_window_ending_past_an_edge_is_not(end):
+    energy, counts = edge_spectrum()
+    keep = energy <= end
+    assert warnings_of(energy[keep], counts[keep]) == []
+
+
+def test_counts_showing_an_edge_with_nothing_identified_point_to_the_calibration(eels_dir):
+    # the eXSpy MnO spectrum moved 5-10 eV up: present [] and no warning (review V18)
+    spectrum = read_eels(eels_dir / "exspy_coreloss_Mn_O.msa")
+    moved = EELSSpectrum(spectrum.energy + 7.0, spectrum.counts, {}, "moved.msa")
+    result = identify_spectrum(moved)
+    assert result["present"] == []
+    (sentence,) = result["warnings"]
+    assert sentence.startswith("The counts show an edge, but no element passes its threshold")
+    assert "off by more than the 5 eV they were trained to allow" in sentence
+    assert identify_spectrum(spectrum)["warnings"] == []  # calibrated: O and Mn, no warning
