@@ -190,6 +190,8 @@ def _block_probabilities(
                 break
             inside = (span_energy > window[0] - 1) & (span_energy < window[1] + 1)
             signal = _has_signal(part[:, inside], span_energy[inside])
+            # a few positive points (over-subtracted vacuum) may sum to no positive channel
+            signal &= (spectra[:, window[0] : window[1] + 1] > 0).any(axis=1)
             out[batch, -1] = np.where(signal, IDENTIFIED, NO_SIGNAL)
             if signal.any():
                 windows = np.broadcast_to(window, (int(signal.sum()), 2))

@@ -744,3 +744,20 @@ def test_elements_are_read_in_any_case_and_an_unknown_one_names_no_python():
         "unknown element 'Xx'; name elements the networks identify by their symbols, Be to "
         "Bi (Z = 4 to 83), e.g. Fe or O"
     )
+
+
+def test_over_subtracted_vacuum_pixels_have_no_signal_not_an_error(untrained):
+    # a vacuum row with its dark over-subtracted: a few raw points above 0 on a falling
+    # tail, no 1 eV channel above 0; it aborted the whole map (review V18)
+    energy = np.arange(400.0, 700.0, 0.2)
+    rng = np.random.default_rng(1)
+    sample = 1e4 * (energy / 400) ** -3 * (1 + 0.3 * (energy > 532))
+    cube = rng.poisson(np.broadcast_to(sample, (4, 4, energy.size))).astype(float)
+    tail = 12.0 * (energy / 400) ** -2.5
+    cube[-1] = rng.poisson(np.broadcast_to(tail, (4, energy.size))) - 15.0
+    channels, window = to_channels(energy, cube[-1], normalise=False)
+    assert cube[-1].max() > 0 and channels[:, window[0] : window[1] + 1].max() <= 0
+    result = identify_cube(cube, energy, untrained)
+    assert (result.no_signal, result.unidentified) == (4, 0)
+    assert np.isnan(result.probabilities[-1]).all()
+    assert np.isfinite(result.probabilities[:-1]).all()
