@@ -79,7 +79,8 @@ class BatchBO:
     nearer another by its place in the list (``surrogates.recipe_gp``).
 
     Replicates of one recipe reduce to their median. Once the replicated recipes
-    give ``MIN_NOISE_DOF`` degrees of freedom, their pooled droplet variance
+    give ``MIN_NOISE_DOF`` degrees of freedom, their pooled droplet variance (a median
+    over the recipes, so an outlying droplet widens no other recipe's)
     yields each median's variance (smaller for recipes with more droplets) as
     known noise; when every reading carries an ``uncertainty``, the readings' own
     variances do (widened where the replicates scatter more than they say; see ``data``); else
@@ -474,8 +475,11 @@ class BatchBO:
 
         The variance of recipe i's median of c_i droplets is s^2 f(c_i) / c_i, with f
         ``MEDIAN_VARIANCE_FACTOR`` (1 for c_i <= 2, where the median is the mean) and s^2
-        the droplet variance: pooled over the replicated recipes (weighted by their
-        degrees of freedom, c_i - 1) once they give ``MIN_NOISE_DOF``; when every reading
+        the droplet variance: pooled over the replicated recipes once their degrees of
+        freedom (c_i - 1 each) sum to ``MIN_NOISE_DOF``, as the median over them of each
+        one's sample variance over the median of chi-square of its degrees of freedom
+        (the variance, where the droplets are normal; one outlying droplet, a clogged run,
+        moves it little, where a mean of squares took it whole); when every reading
         carries an uncertainty, the mean square of recipe i's, widened by the chi-square per
         degree of freedom of all replicates' deviations, each over its own recipe's mean
         square, where they give ``MIN_NOISE_DOF`` and it is above chance
@@ -507,7 +511,10 @@ class BatchBO:
             np.sum((v - v.mean()) ** 2) for v in (np.array([r[1] for r in rs]) for rs in readings)
         ]
         dof = np.cumsum([0, *(counts - 1)])  # of the first e recipes at index e
-        pooled = np.cumsum([0.0, *squares])
+        # each replicated recipe's sample variance over its chance median, pooled by their
+        # median: one outlying droplet (a clogged run) widens no other recipe's variance
+        k = counts - 1
+        scaled = np.where(k > 0, squares / stats.chi2.ppf(0.5, np.maximum(k, 1)), np.nan)
         stated = [[u for _, _, u in rs] for rs in readings]  # uncertainties
         told = np.cumprod([1, *(None not in us for us in stated)])  # all carry one, to e
         mean_square = np.array([np.mean(np.square(us)) if None not in us else 0.0 for us in stated])
@@ -524,7 +531,7 @@ class BatchBO:
             if dof[e] < MIN_NOISE_DOF and not uncertain:
                 variances.append(None)
                 continue
-            droplet_var = np.full(e, pooled[e] / dof[e] if dof[e] >= MIN_NOISE_DOF else 0.0)
+            droplet_var = np.full(e, np.nanmedian(scaled[:e]) if dof[e] >= MIN_NOISE_DOF else 0.0)
             if uncertain:  # widened by as much as the replicates scatter more than they say
                 excess, k = 1.0, chi2_dof[e]
                 if k >= MIN_NOISE_DOF and chi2[e] > stats.chi2.ppf(OVERSCATTER_QUANTILE, k):

@@ -4,6 +4,7 @@ import json
 
 import numpy as np
 import pytest
+from scipy import stats
 
 from adaptive.bench_pool import pool_space, run_pool_campaign
 from adaptive.client import Client
@@ -83,7 +84,9 @@ def test_replicated_recipes_share_the_pooled_variance_of_their_median():
         [Observation({"a": a}, v, time=t) for a, vs in droplets.items() for t, v in enumerate(vs)]
     )
     _, _, y_var = strategy.data()
-    pooled = (0.5 + 2.0 + 5.0) / 6  # squared deviations over 1 + 2 + 3 degrees of freedom
+    # each recipe's squared deviations over the median of chi-square of its 1, 2, 3 degrees
+    # of freedom; their median
+    pooled = np.median([s / stats.chi2.ppf(0.5, k) for s, k in ((0.5, 1), (2.0, 2), (5.0, 3))])
     factor = np.array([1.0, 1.346, 1.193, 1.0])  # the median of 2 is their mean
     np.testing.assert_allclose(y_var, pooled * factor / [2, 3, 4, 1])
 
