@@ -102,8 +102,10 @@ class BatchBO:
 
     A recipe observed at a driver's readback (within ``READBACK_TOLERANCE`` of the span
     of each continuous dimension without a step) counts as measuring the design or pool
-    recipe nearest it. ``stop_reason`` also fires once no recipe is left: the pool, or
-    every feasible recipe of a space without continuous dimensions, measured.
+    recipe nearest it, and readings naming one suggestion within that of each other are
+    replicates of one recipe (``_replicate_of``). ``stop_reason`` also fires once no
+    recipe is left: the pool, or every feasible recipe of a space without continuous
+    dimensions, measured.
 
     Args:
         space: the recipe space (constraints and steps are respected).
@@ -258,6 +260,8 @@ class BatchBO:
         # the suggestion ids of each round: the initial design, then the model's batches of q
         self._batches: list[list[str]] = [[]]
         self._spectra: dict[tuple, list[np.ndarray]] = {}  # recipe -> spectra on target_x
+        # suggestion id -> the recipes its puts were kept under (readbacks grouped)
+        self._recipes_of: dict[str, list[tuple]] = {}
         self._accuracy: tuple[int, float | None] = (-1, None)  # (observations, R^2)
         self._widened_on = 0  # observations when the search box was last checked
         self.gp = None
@@ -399,7 +403,7 @@ class BatchBO:
                     "strategy scores no spectra itself: a campaign with an objective does, or "
                     "pass value=objective(spectrum.x, spectrum.y) with the spectrum"
                 )
-            key = self.space.key(self.space.validate(obs.point))
+            key = self._replicate_of(self.space.key(self.space.validate(obs.point)), obs)
             if obs.spectrum is not None and self.objective is not None:
                 obs.spectrum.refuse_missing()  # the spectrum network learns every channel
                 on_target = self._on_target(obs.spectrum)
@@ -408,6 +412,27 @@ class BatchBO:
             self._values.setdefault(key, []).append((obs.time, obs.value, obs.uncertainty))
             if obs.suggestion_id is not None:
                 self._named.setdefault(key, set()).add(obs.suggestion_id)
+
+    def _replicate_of(self, key: tuple, obs: Observation) -> tuple:
+        """The recipe key a reading at ``key`` is kept under: with a suggestion id, that of
+        an earlier reading of the same suggestion within ``READBACK_TOLERANCE`` (a pump's
+        readback of the same recipe: a replicate), the lower of the two in unit
+        coordinates, so the order of the readings does not matter; else ``key``."""
+        if obs.suggestion_id is None:
+            return key
+        recipes = self._recipes_of.setdefault(obs.suggestion_id, [])
+        known = [k for k in recipes if self._is_taken([self._point(key)], {k})[0]]
+        if not known:
+            recipes.append(key)
+            return key
+        low = min([key, known[0]], key=lambda k: tuple(self.space.to_unit([self._point(k)])[0]))
+        if low != known[0]:  # the new reading's key is lower: move the recipe there
+            for table in (self._values, self._named, self._spectra):
+                if known[0] in table:
+                    moved = table.pop(known[0])
+                    table[low] = type(moved)([*table[low], *moved]) if low in table else moved
+            recipes[recipes.index(known[0])] = low
+        return low
 
     def _on_target(self, spectrum: Spectrum) -> np.ndarray:
         """``spectrum``'s y on the objective's target axis (w,). Its x may run either way
