@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 import reprlib
@@ -528,7 +529,8 @@ class Campaign:
                 f"{self.n_observations} observed and {len(self.pending)} pending: {err}"
             ) from None
         try:
-            self._check_batch(suggestions, n, pending)
+            suggestions = self._check_batch(suggestions, n, pending)
+            state = self._checked_state()
             with self.journal.transaction():
                 for suggestion in suggestions:
                     self.journal.append_event(self.id, "suggestion", suggestion.to_dict())
@@ -537,7 +539,7 @@ class Campaign:
                     self.journal.append_event(
                         self.id, REQUEST_EVENT, {"request": request, "ids": ids}
                     )
-                self.journal.save_strategy_state(self.id, self.strategy.state())
+                self.journal.save_strategy_state(self.id, state)
                 if self.goals_checked_at != self.n_observations:
                     checked = {"n_observations": self.n_observations}
                     self.journal.append_event(self.id, GOALS_CHECKED_EVENT, checked)
@@ -554,11 +556,12 @@ class Campaign:
             self.made[suggestion.id] = suggestion.point
         return suggestions
 
-    def _check_batch(self, suggestions: list, n: int, pending: list[dict]) -> None:
+    def _check_batch(self, suggestions: list, n: int, pending: list[dict]) -> list[Suggestion]:
         """Refuse, before a driver moves to them, ``suggestions`` that the strategy (a
         plugin's, say) should not have made for ``n`` asked with ``pending`` points: more
         than ``n``, not :class:`Suggestion`, points outside the space (or NaN), or one
-        point twice or a pending one again.
+        point twice or a pending one again. Returns them with their points as the space
+        reads them (Python numbers: a plugin's numpy scalars are no JSON).
 
         Raises:
             StrategyError: naming the strategy and the suggestion at fault.
@@ -570,6 +573,7 @@ class Campaign:
                 "none is handed out: fix the strategy's suggest to return at most n"
             )
         taken = {self.space.key(self.space.validate(p)) for p in pending}
+        checked = []
         for suggestion in suggestions:
             if not isinstance(suggestion, Suggestion):
                 raise StrategyError(
@@ -577,12 +581,13 @@ class Campaign:
                     f"{reprlib.repr(suggestion)}, not a Suggestion; none is handed out"
                 )
             try:
-                key = self.space.key(self.space.validate(suggestion.point))
+                point = self.space.validate(suggestion.point)
             except InvalidParameterError as err:
                 raise StrategyError(
                     f"strategy {name!r} suggested {reprlib.repr(suggestion.point)}, which "
                     f"the space refuses ({err.problem}); none is handed out: fix the strategy"
                 ) from None
+            key = self.space.key(point)
             if key in taken:
                 raise StrategyError(
                     f"strategy {name!r} suggested {suggestion.point} twice (pending, or "
@@ -590,6 +595,22 @@ class Campaign:
                     "out its pending points"
                 )
             taken.add(key)
+            checked.append(dataclasses.replace(suggestion, point=point))
+        return checked
+
+    def _checked_state(self) -> dict:
+        """The strategy's ``state()``, refused as ``StrategyError`` where JSON cannot hold
+        it (a plugin's numpy numbers, NaN)."""
+        state = self.strategy.state()
+        try:
+            json.dumps(state, allow_nan=False)
+        except (TypeError, ValueError) as err:
+            raise StrategyError(
+                f"strategy {self.config['strategy']['name']!r} returned a state() that JSON "
+                f"cannot hold ({err}); none is handed out: fix the strategy to return plain "
+                "numbers, text, lists and dicts (float(x), array.tolist())"
+            ) from None
+        return state
 
     def expire_pending(self) -> list[str]:
         """Release the pending suggestions older than ``pending_ttl_s``; return their ids.

@@ -4,6 +4,7 @@ refused as ``StrategyError`` naming the strategy, journaling nothing."""
 
 import math
 
+import numpy as np
 import pytest
 
 import adaptive.strategies as strategies
@@ -33,6 +34,7 @@ class Faulty:
             "twice": [{"x": 1.0}] * n,
             "pending": [{"x": 1.0}],  # again and again, pending or not
             "dict": None,
+            "numpy": [{"x": np.float32(2.5)}],
         }.get(self.mode, [{"x": float(self.calls)}])
         if points is None:
             return [{"point": {"x": 1.0}}]
@@ -48,7 +50,7 @@ class Faulty:
         return None
 
     def state(self):
-        return {"calls": self.calls}
+        return {"calls": np.int64(self.calls) if self.mode == "numpy state" else self.calls}
 
     def load_state(self, state):
         self.calls = state.get("calls", 0)
@@ -102,3 +104,23 @@ def test_the_server_answers_a_faulty_strategy_with_a_strategy_error(faulty, tmp_
             with pytest.raises(StrategyError, match="which the space refuses"):
                 client.call("suggestions_get", campaign_id=cid)
             assert client.call("server_ping")["journal_problem"] is None
+
+
+def test_numpy_numbers_in_a_suggestion_are_handed_out_as_python_ones(faulty, tmp_path):
+    # a plugin's np.float32 point came back as "TypeError: Object of type float32 is not
+    # JSON serializable", a server bug's type naming no strategy (review Z17)
+    journal = Journal(tmp_path / "j.sqlite")
+    config = {"name": Faulty.name, "options": {"mode": "numpy"}}
+    campaign = Campaign.create(journal, LINE, config, campaign_id="c")
+    (suggestion,) = campaign.suggest(1)
+    assert suggestion.point == {"x": 2.5} and type(suggestion.point["x"]) is float
+    assert [e["payload"]["point"] for e in journal.events("c", "suggestion")] == [{"x": 2.5}]
+
+
+def test_a_state_json_cannot_hold_is_a_strategy_error(faulty, tmp_path):
+    journal = Journal(tmp_path / "j.sqlite")
+    config = {"name": Faulty.name, "options": {"mode": "numpy state"}}
+    campaign = Campaign.create(journal, LINE, config, campaign_id="c")
+    with pytest.raises(StrategyError, match="'faulty_z16' returned a state.. that JSON cannot"):
+        campaign.suggest(1)
+    assert campaign.pending == {} and journal.events("c", "suggestion") == []
