@@ -28,6 +28,7 @@ from adaptive.records import Observation
 from adaptive.simulate import check_noise_counts, with_noise
 from adaptive.space import Dimension, Space
 from adaptive.strategies import ConventionalScan, EnergyScan, RandomScan, UniformGrid
+from adaptive.strategies.energy_scan import DEFAULT_INITIAL
 from drivers.simulated import SimulatedInstrument
 from simulators import RecordedSpectrum
 
@@ -202,7 +203,8 @@ def bench_scan(
         methods = {}
         methods["gp"] = _run_sequential(
             truth,
-            EnergyScan(truth.space),
+            # a scan shorter than the default grid is all grid, as in simulate xas
+            EnergyScan(truth.space, n_initial=max(3, min(DEFAULT_INITIAL, max_points))),
             instrument,
             max_points,
             min_points=min(200, max_points),

@@ -299,8 +299,8 @@ def simulate_xas(
         truth,
         title=f"{strategy} on {Path(source).name}: {scanned}, {len(energies)} points",
         ylabel=f"{instrument.channel} (counts)"
-        if instrument.channel in COUNT_CHANNELS
-        else instrument.channel,
+        if instrument.channel in COUNT_CHANNELS and simulator.i0 is not None
+        else instrument.channel,  # noise-free counts are fractions of i0
     )
     return {
         "campaign_id": campaign_id,
