@@ -165,20 +165,25 @@ def _import_plugins(plugins: Sequence[str]) -> None:
         InvalidParameterError: a file that does not exist, or a module that does not
             import (its error named).
     """
-    unique = dict.fromkeys(plugins)  # a file run twice would register a second class
+    # a file run twice (two spellings of it, or one plugin importing another) would
+    # register a second class
+    unique = dict.fromkeys(str(Path(p).resolve()) if p.endswith(".py") else p for p in plugins)
     folders = [
-        str(Path(plugin).resolve().parent) if plugin.endswith(".py") else os.getcwd()
-        for plugin in unique
+        str(Path(plugin).parent) if plugin.endswith(".py") else os.getcwd() for plugin in unique
     ]
     with _first_on_path(folders):
         for plugin in unique:
             load = partial(importlib.import_module, plugin)
             if plugin.endswith(".py"):
                 _check_in_file("--plugin", plugin, f"a {PLUGIN_WHAT}")
+                if _imported_from(plugin):  # by a plugin before it, as a module beside it
+                    continue
                 # named apart, so that a file json.py replaces no module of that name
                 name = f"adaptive_plugin_{Path(plugin).stem}"
                 spec = importlib.util.spec_from_file_location(name, plugin)
                 module = sys.modules[name] = importlib.util.module_from_spec(spec)
+                # a later plugin importing it by its own name finds it run already
+                sys.modules.setdefault(Path(plugin).stem, module)
                 load = partial(spec.loader.exec_module, module)
             try:
                 load()
@@ -187,6 +192,14 @@ def _import_plugins(plugins: Sequence[str]) -> None:
                     f"--plugin {plugin} does not import: {type(err).__name__}: {err}; pass a "
                     f"{PLUGIN_WHAT}"
                 ) from None
+
+
+def _imported_from(path: str) -> bool:
+    """Whether a module already imported was run from the file at ``path`` (resolved)."""
+    return any(
+        getattr(module, "__file__", None) and Path(module.__file__).resolve() == Path(path)
+        for module in list(sys.modules.values())
+    )
 
 
 @contextmanager

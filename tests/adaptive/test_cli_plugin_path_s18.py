@@ -92,3 +92,23 @@ def test_a_plugin_file_imports_the_modules_beside_it_from_any_directory(tmp_path
     finally:
         for name in ("adaptive_plugin_lab_file_plugin_s18", "lab_beside_s18"):
             sys.modules.pop(name, None)
+
+
+def test_plugin_files_importing_one_another_run_once_in_either_order(tmp_path, monkeypatch):
+    # derived.py's "from base import ..." ran base.py a second time under its own name,
+    # registering its class twice: the server did not start (review Z17)
+    lab = tmp_path / "lab"
+    write_module(lab, "base_z17", "import sys\n\nsys.base_z17_runs += 1\n")
+    write_module(lab, "derived_z17", "import base_z17  # noqa: F401\n")
+    monkeypatch.setattr(sys, "path", [p for p in sys.path if p])
+    monkeypatch.chdir(tmp_path)
+    files = [str(lab / "base_z17.py"), str(lab / "derived_z17.py")]
+    names = ("base_z17", "derived_z17", "adaptive_plugin_base_z17", "adaptive_plugin_derived_z17")
+    for order in (files, files[::-1], [files[0], "lab/base_z17.py"]):
+        monkeypatch.setattr(sys, "base_z17_runs", 0, raising=False)
+        try:
+            _import_plugins(order)
+            assert sys.base_z17_runs == 1, order
+        finally:
+            for name in names:
+                sys.modules.pop(name, None)
