@@ -17,6 +17,7 @@ import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from functools import partial
+from importlib.machinery import PathFinder
 from pathlib import Path
 from typing import NoReturn
 
@@ -182,8 +183,13 @@ def _import_plugins(plugins: Sequence[str]) -> None:
                 name = f"adaptive_plugin_{Path(plugin).stem}"
                 spec = importlib.util.spec_from_file_location(name, plugin)
                 module = sys.modules[name] = importlib.util.module_from_spec(spec)
-                # a later plugin importing it by its own name finds it run already
-                sys.modules.setdefault(Path(plugin).stem, module)
+                # a later plugin importing it by its own name finds it run already, where
+                # that name is no other module's
+                stem, elsewhere = Path(plugin).stem, [p for p in sys.path if p not in folders]
+                if stem not in sys.stdlib_module_names and not PathFinder.find_spec(
+                    stem, elsewhere
+                ):
+                    sys.modules.setdefault(stem, module)
                 load = partial(spec.loader.exec_module, module)
             try:
                 load()

@@ -112,3 +112,17 @@ def test_plugin_files_importing_one_another_run_once_in_either_order(tmp_path, m
         finally:
             for name in names:
                 sys.modules.pop(name, None)
+
+
+def test_a_plugin_file_takes_no_other_module_s_name(tmp_path, monkeypatch):
+    # named apart so that it shadows no module of its name found elsewhere on sys.path
+    write_module(tmp_path / "lab", "shadow_z17", "MINE = True\n")
+    write_module(tmp_path / "site", "shadow_z17", "MINE = False\n")
+    monkeypatch.setattr(sys, "path", [*(p for p in sys.path if p), str(tmp_path / "site")])
+    try:
+        _import_plugins([str(tmp_path / "lab" / "shadow_z17.py")])
+        assert sys.modules["adaptive_plugin_shadow_z17"].MINE
+        assert "shadow_z17" not in sys.modules
+    finally:
+        for name in ("shadow_z17", "adaptive_plugin_shadow_z17"):
+            sys.modules.pop(name, None)
