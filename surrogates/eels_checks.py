@@ -320,7 +320,8 @@ def counts_warnings(
         ),
         None,
     )
-    at_start = bool(rising)  # an edge at the start, rising or past its peak
+    fall = 0.0 if rising else _onset_fall(energy, counts)
+    at_start = bool(rising) or fall > FALL_SHARE * counts.max()  # rising or past its peak
     if rising:
         span, rise = rising
         warnings.append(
@@ -328,14 +329,13 @@ def counts_warnings(
             f"{span:g} eV of the window: it starts on an edge{_edges_in(energy[0], span)}, "
             f"which may then be missed; include {PRE_EDGE_EV} eV or more before each edge."
         )
-    elif (fall := _onset_fall(energy, counts)) > FALL_SHARE * counts.max():
+    elif at_start:
         warnings.append(
             f"The counts fall from a maximum in the first {ONSET_EV:g} eV of the window by "
             f"{fall / counts.max():.0%} of their maximum more than a core-loss background "
             "would: the window starts past an edge's onset, in its fine structure, so that "
             f"edge may be missed; include {PRE_EDGE_EV} eV or more before each edge."
         )
-        at_start = True
     last = counts[energy > energy[-1] - 4 * ONSET_EV].max()  # the background fell there
     end_rise = _onset_rise(energy, counts, ONSET_EV, at_end=True)
     near_end = _edges_in(energy[-1] - PRE_EDGE_EV, PRE_EDGE_EV)  # else fine structure rose

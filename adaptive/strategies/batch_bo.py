@@ -538,8 +538,9 @@ class BatchBO:
         dof = np.cumsum([0, *(counts - 1)])  # of the first e recipes at index e
         # each replicated recipe's sample variance over its chance median, pooled by their
         # median: one outlying droplet (a clogged run) widens no other recipe's variance
-        k = counts - 1
-        scaled = np.where(k > 0, squares / stats.chi2.ppf(0.5, np.maximum(k, 1)), np.nan)
+        scaled = np.where(
+            counts > 1, squares / stats.chi2.ppf(0.5, np.maximum(counts - 1, 1)), np.nan
+        )
         stated = [[u for _, _, u in rs] for rs in readings]  # uncertainties
         told = np.cumprod([1, *(None not in us for us in stated)])  # all carry one, to e
         mean_square = np.array([np.mean(np.square(us)) if None not in us else 0.0 for us in stated])
