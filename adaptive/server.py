@@ -150,18 +150,26 @@ class Server:
     def start(self, timeout_s: float = 10.0) -> str:
         """Bind, open the journal, and serve in a background thread; return the endpoint.
 
-        A stopped server may be started again (port 0 then picks a new port).
+        A stopped server may be started again (port 0 then picks a new port); a server
+        still serving, or still stopping, may not.
 
         Args:
             timeout_s: how long to wait for the bind and the journal, s (finite, > 0).
 
         Raises:
-            ServerStartError: the endpoint is in use or malformed, or binding and opening
-                the journal took over ``timeout_s`` (the late server then stops at once).
+            ServerStartError: the server is serving or stopping already; the endpoint is in
+                use or malformed, or binding and opening the journal took over ``timeout_s``
+                (the late server then stops at once).
             JournalError: the journal cannot be opened, or another server serves it.
         """
         if not is_finite_real(timeout_s) or timeout_s <= 0:
             raise InvalidParameterError(f"timeout_s={timeout_s!r} must be a number of seconds > 0")
+        if self._thread is not None and self._thread.is_alive():
+            doing = "stopping" if self._stop.is_set() else f"serving on {self.endpoint}"
+            raise ServerStartError(
+                f"the server is {doing} already; call stop() before start() again, and use "
+                "either start() or `with server:`, not both"
+            )
         self._stop = threading.Event()  # the workers of an earlier run keep the set one
         self._start_error = None
         ready = threading.Event()

@@ -682,6 +682,18 @@ def test_a_stopped_server_can_be_started_again(server, client, campaign):
         assert put(again, campaign, 7150.0, 1.0)["n_observations"] == 2
 
 
+def test_starting_a_running_server_again_is_refused_and_leaves_it_serving(server, client, campaign):
+    with pytest.raises(ServerStartError, match="serving on .* already; call stop"):
+        server.start()
+    assert put(client, campaign, 7100.0, 1.0)["n_observations"] == 1  # still the first run
+    thread = server._thread
+    server.stop()
+    assert not thread.is_alive()  # stop() still reaches the first run
+    endpoint = server.start()  # and its journal is no longer claimed
+    with Client(endpoint, timeout_s=10, retries=0) as again:
+        assert again.call("server_ping")["campaigns"] == 1
+
+
 UNPAIRED = "unpaired surrogate"
 
 
