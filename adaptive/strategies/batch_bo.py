@@ -102,8 +102,8 @@ class BatchBO:
 
     A recipe observed at a driver's readback (within ``READBACK_TOLERANCE`` of the span
     of each continuous dimension without a step) counts as measuring the design or pool
-    recipe nearest it, and readings naming one suggestion within that of each other are
-    replicates of one recipe (``_replicate_of``). ``stop_reason`` also fires once no
+    recipe nearest it, and readings naming one suggestion within twice that of each other
+    (chained) are replicates of one recipe (``_replicate_of``). ``stop_reason`` also fires once no
     recipe is left: the pool, or every feasible recipe of a space without continuous
     dimensions, measured.
 
@@ -415,24 +415,38 @@ class BatchBO:
 
     def _replicate_of(self, key: tuple, obs: Observation) -> tuple:
         """The recipe key a reading at ``key`` is kept under: with a suggestion id, that of
-        an earlier reading of the same suggestion within ``READBACK_TOLERANCE`` (a pump's
-        readback of the same recipe: a replicate), the lower of the two in unit
-        coordinates, so the order of the readings does not matter; else ``key``."""
+        the readings of the same suggestion it chains to, each within twice
+        ``READBACK_TOLERANCE`` of the next (two readbacks of one setpoint, one on either
+        side of it, are replicates), keyed by the lowest of them in unit coordinates, so
+        the order of the readings does not matter; else ``key``."""
         if obs.suggestion_id is None:
             return key
-        recipes = self._recipes_of.setdefault(obs.suggestion_id, [])
-        known = [k for k in recipes if self._is_taken([self._point(key)], {k})[0]]
-        if not known:
-            recipes.append(key)
-            return key
-        low = min([key, known[0]], key=lambda k: tuple(self.space.to_unit([self._point(k)])[0]))
-        if low != known[0]:  # the new reading's key is lower: move the recipe there
+        groups = self._recipes_of.setdefault(obs.suggestion_id, [])
+        joined = [group for group in groups if self._replicates(key, group)]
+        merged = [key, *(k for group in joined for k in group)]
+        groups[:] = [group for group in groups if group not in joined] + [merged]
+        recipe = self._lowest(merged)
+        for old in {self._lowest(group) for group in joined} - {recipe}:
             for table in (self._values, self._named, self._spectra):
-                if known[0] in table:
-                    moved = table.pop(known[0])
-                    table[low] = type(moved)([*table[low], *moved]) if low in table else moved
-            recipes[recipes.index(known[0])] = low
-        return low
+                if old in table:  # the recipe moves to its lowest reading's key
+                    moved = table.pop(old)
+                    table[recipe] = type(moved)([*table.get(recipe, []), *moved])
+        return recipe
+
+    def _replicates(self, key: tuple, group: list[tuple]) -> bool:
+        """Whether the reading at ``key`` lies within twice ``READBACK_TOLERANCE`` of the
+        span of one of the readings at ``group`` in each continuous dimension without a
+        step, and equal in the others."""
+        tolerance = np.array(
+            [2 * READBACK_TOLERANCE if jitters(dim) else 0.0 for dim in self.space.dimensions]
+        )
+        unit = self.space.to_unit([self._point(k) for k in [key, *group]])
+        return bool(np.any(np.all(np.abs(unit[1:] - unit[0]) <= tolerance, axis=1)))
+
+    def _lowest(self, keys: list[tuple]) -> tuple:
+        """The lowest of the recipe ``keys`` in unit coordinates."""
+        unit = self.space.to_unit([self._point(k) for k in keys])
+        return keys[np.lexsort(unit.T[::-1])[0]]
 
     def _on_target(self, spectrum: Spectrum) -> np.ndarray:
         """``spectrum``'s y on the objective's target axis (w,). Its x may run either way

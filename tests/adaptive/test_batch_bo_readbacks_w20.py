@@ -1,10 +1,12 @@
 """Review W20 (chemist): droplets of one suggested recipe, each put at the pumps' readback
 (the setpoint within the readback tolerance), are replicates of that recipe."""
 
+import itertools
+
 import numpy as np
 
 from adaptive.records import Observation
-from adaptive.space import Dimension, Space
+from adaptive.space import READBACK_TOLERANCE, Dimension, Space
 from adaptive.strategies.batch_bo import BatchBO
 
 PLANE = Space((Dimension("a", low=0.0, high=10.0), Dimension("b", low=0.0, high=10.0)))
@@ -46,3 +48,26 @@ def test_readings_of_one_suggestion_far_apart_stay_two_recipes():
         [Observation(s.point, 0.1, suggestion_id=s.id), Observation(far, 0.2, suggestion_id=s.id)]
     )
     assert len(strategy.data()[1]) == 2
+
+
+def test_readbacks_on_either_side_of_the_setpoint_are_one_recipe_in_any_order():
+    # review C25: +0.9 and -0.9 of the tolerance from the setpoint (1.8 apart) stayed two
+    # recipes when put before the droplet at the setpoint, one when put after it
+    offsets = 0.9 * READBACK_TOLERANCE * 10.0 * np.array([1.0, -1.0, 0.0])  # a's span is 10
+    for order in itertools.permutations(range(3)):
+        for put in (order, order[:2]):
+            strategy = BatchBO(PLANE, q=4, seed=0)
+            s = strategy.suggest(4)[0]
+            strategy.observe(
+                [
+                    Observation(
+                        {**s.point, "a": s.point["a"] + offsets[i]},
+                        1.0 + i,
+                        suggestion_id=s.id,
+                        time=t,
+                    )
+                    for t, i in enumerate(put)
+                ]
+            )
+            _, y, _ = strategy.data()
+            assert y.tolist() == [np.median([1.0 + i for i in put])], (order, put)
