@@ -24,7 +24,7 @@ from adaptive.arrays import check_int, finite_matrix
 from adaptive.errors import InvalidParameterError
 from surrogates.one_hot import recipe_distance
 from surrogates.recipe_gp import OneHotChoices
-from surrogates.threads import seeded_torch
+from surrogates.threads import PROCESS_STATE_LOCK, seeded_torch
 
 DTYPE = torch.float64
 #: Most candidates scored at once.
@@ -255,7 +255,7 @@ def posterior_is_flat(model, candidates) -> bool:
     data leave it at its floor everywhere, with a mean that knows where to go.
     """
     candidates = torch.as_tensor(candidates, dtype=DTYPE)
-    with torch.no_grad(), warnings.catch_warnings():
+    with PROCESS_STATE_LOCK, torch.no_grad(), warnings.catch_warnings():  # global filters
         warnings.simplefilter("ignore", NumericalWarning)  # variances rounded up to 0: flat
         posterior = model.posterior(candidates[:, None, :])
         mean = posterior.mean.reshape(-1)

@@ -1,5 +1,7 @@
 """A GP that finds no signal (posterior std flat): every batch method fills the box."""
 
+import threading
+
 import numpy as np
 import pytest
 from scipy.spatial.distance import cdist, pdist
@@ -7,6 +9,7 @@ from scipy.stats import qmc
 
 from surrogates.batch_acquisition import BATCH_METHODS, posterior_is_flat, select_batch
 from surrogates.recipe_gp import fit_recipe_gp, posterior_mean_std
+from surrogates.threads import PROCESS_STATE_LOCK
 
 # values ~0 with small noise at 15 design points: this fit reads them all as noise (its
 # output scale collapses to ~5e-8), as a 2-D map's design that missed the one particle
@@ -45,3 +48,26 @@ def test_a_gp_that_sees_a_trend_is_not_flat():
     y = TRAIN_X.sum(axis=1) + np.random.default_rng(1).normal(0, 1e-3, 15)
     assert posterior_is_flat(FLAT_MODEL, CANDIDATES)
     assert not posterior_is_flat(fit_recipe_gp(TRAIN_X, y), CANDIDATES)
+
+
+def test_the_flat_check_changes_the_warning_filters_only_under_the_process_lock():
+    # review C25: its catch_warnings, unlocked, swapped the process-wide filters under
+    # another campaign's worker that held the lock for its own
+    free_to_others = []
+
+    def try_the_lock():
+        free_to_others.append(PROCESS_STATE_LOCK.acquire(blocking=False))
+        if free_to_others[-1]:
+            PROCESS_STATE_LOCK.release()
+
+    class LockProbe:
+        """FLAT_MODEL, noting whether another thread could take the lock in its posterior."""
+
+        def posterior(self, x):
+            other = threading.Thread(target=try_the_lock)
+            other.start()
+            other.join()
+            return FLAT_MODEL.posterior(x)
+
+    assert posterior_is_flat(LockProbe(), CANDIDATES)
+    assert free_to_others == [False]
