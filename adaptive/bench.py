@@ -180,13 +180,16 @@ def bench_scan(
         column: a column to benchmark as mu as it is (``read_spectrum``).
 
     Raises:
-        InvalidParameterError: ``max_points`` not an integer >= 2 (a reconstruction
-            needs two points) or ``random_seeds`` not an integer >= 1; ``noise_counts``
-            out of range (``check_noise_counts``) or too few for the spectrum's mu
-            (``with_noise``); a flat spectrum or one beyond ``MAX_MAGNITUDE``. All
+        InvalidParameterError: ``max_points`` not an integer >= 3 (gp starts from a
+            grid of at least 3 points, as in ``simulate xas``) or ``random_seeds`` not an
+            integer >= 1; ``noise_counts`` out of range (``check_noise_counts``) or too few
+            for the spectrum's mu (``with_noise``); a flat spectrum or one beyond
+            ``MAX_MAGNITUDE``. All
             before any method runs.
     """
-    max_points = check_int("max_points", max_points, 2, why="a reconstruction needs two points")
+    max_points = check_int(
+        "max_points", max_points, 3, why="gp starts from a grid of at least 3 points"
+    )
     random_seeds = check_int(
         "random_seeds", random_seeds, 1, why="the random baseline is the median over that many"
     )

@@ -368,7 +368,7 @@ def cmd_bench_scan(args) -> int:
     result = bench_scan(
         args.spectrum,
         check_noise_counts(args.noise_counts),  # 0 = none, as for simulate xas
-        check_int("--max-points", args.max_points, low=2),
+        check_int("--max-points", args.max_points, 3, why="gp starts from a grid of 3 points"),
         progress=not args.json,
         fluorescence=args.fluorescence,
         column=args.column,

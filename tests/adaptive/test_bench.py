@@ -124,9 +124,10 @@ def test_median_over_runs_counts_a_miss_as_infinitely_many_points(values, median
     assert _median_or_none(values) == median
 
 
-@pytest.mark.parametrize("max_points", [1, 0, 2.5])
-def test_bench_scan_needs_two_points(tmp_path, max_points):
-    with pytest.raises(ValueError, match="max_points"):
+@pytest.mark.parametrize("max_points", [2, 1, 0, 2.5])
+def test_bench_scan_needs_three_points(tmp_path, max_points):
+    # review C25: at 2, gp measured 2 points of its 3-point starting grid and was scored
+    with pytest.raises(ValueError, match="max_points.*>= 3.*grid of at least 3 points"):
         bench_scan(tmp_path / "unread.csv", max_points=max_points)
 
 
@@ -178,7 +179,7 @@ def test_a_flat_spectrum_is_refused_not_scored_nan(tmp_path):
 def test_bench_scan_json_has_no_nan_when_no_scan_is_that_short(tmp_path):
     path = tmp_path / "kedge.csv"
     path.write_text("".join(f"{e},{m}\n" for e, m in zip(ENERGY, MU, strict=True)))
-    result = bench_scan(path, max_points=2, random_seeds=1, progress=False)
+    result = bench_scan(path, max_points=3, random_seeds=1, progress=False)
     assert result["methods"]["conventional"]["suggest_ms_median"] is None
     json.dumps(result, allow_nan=False)
 
