@@ -184,8 +184,7 @@ def bench_scan(
             grid of at least 3 points, as in ``simulate xas``) or ``random_seeds`` not an
             integer >= 1; ``noise_counts`` out of range (``check_noise_counts``) or too few
             for the spectrum's mu (``with_noise``); a flat spectrum or one beyond
-            ``MAX_MAGNITUDE``. All
-            before any method runs.
+            ``MAX_MAGNITUDE``. All before any method runs.
     """
     max_points = check_int(
         "max_points", max_points, 3, why="gp starts from a grid of at least 3 points"
