@@ -485,11 +485,13 @@ class Campaign:
         No more than ``max_observations`` minus the observations so far and the pending
         suggestions, so batches (or drivers sharing the campaign) do not overshoot the goal;
         none while the pending ones fill it (replicate puts of a suggestion still count
-        each). The point of a failed measurement, or of a spectrum the analysis failed on, is
-        not suggested again by a strategy that ``avoids_failed`` (batch_bo: a recipe that
-        clogged, a pixel with no counts), which gets it as ``failed`` (a driver that wants
-        to retry the recipe puts it itself; energy_scan skips an energy only once it failed
-        there ``REPEATED_FAILURES`` (3) times, a glitch); the other scans suggest it again. The
+        each). A strategy that makes none with none pending is asked for its stopping rule
+        again (batch_bo: every recipe measured or failed). The point of a failed
+        measurement, or of a spectrum the analysis failed on, is not suggested again by a
+        strategy that ``avoids_failed`` (batch_bo: a recipe that clogged, a pixel with no
+        counts), which gets it as ``failed`` (a driver that wants to retry the recipe puts
+        it itself; energy_scan skips an energy only once it failed there
+        ``REPEATED_FAILURES`` (3) times, a glitch); the other scans suggest it again. The
         batch and the strategy's state are journaled together, or not at all; the state also
         with no batch, as the goal check (``stop_reason``) may have refitted it, and a
         ``GOALS_CHECKED_EVENT`` when the check saw new observations. ``request`` names the
@@ -547,6 +549,9 @@ class Campaign:
             self._rebuild_strategy()
             raise
         self.goals_checked_at = self.n_observations
+        if n >= 1 and not suggestions and not self.pending:
+            self._check_goals()  # the strategy may have found nothing left (all failed)
+            return []
         if request is not None and suggestions:
             self.requested[request] = suggestions
         now = time.time()

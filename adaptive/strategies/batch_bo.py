@@ -262,6 +262,7 @@ class BatchBO:
         self._spectra: dict[tuple, list[np.ndarray]] = {}  # recipe -> spectra on target_x
         # suggestion id -> the recipes its puts were kept under (readbacks grouped)
         self._recipes_of: dict[str, list[tuple]] = {}
+        self._lost: set[tuple] = set()  # the failed recipes, not measured, the last suggest got
         self._accuracy: tuple[int, float | None] = (-1, None)  # (observations, R^2)
         self._widened_on = 0  # observations when the search box was last checked
         self.gp = None
@@ -624,6 +625,7 @@ class BatchBO:
             raise InvalidParameterError(f"n={n!r}: ask for 1 to {MAX_BATCH} recipes (an integer)")
         taken = set(self._values) | {self.space.key(self.space.validate(p)) for p in pending}
         lost = {self.space.key(self.space.validate(p)) for p in failed} - taken
+        self._lost = lost - set(self._values)
         design: list[Suggestion] = []
         if len(taken) < self.n_initial:
             design = self._initial(min(n, self.n_initial - len(taken)), taken | lost, len(lost))
@@ -981,19 +983,21 @@ class BatchBO:
         return {name: value for name, value in rules.items() if value is not None}
 
     def stop_reason(self) -> str | None:
-        """The study's stopping rules (see ``_goal_reason``), else every recipe measured:
-        all of the pool, or all feasible recipes of a space without continuous dimensions
-        (counted when it has at most ``designs.MAX_DRAWS`` lattice points)."""
+        """The study's stopping rules (see ``_goal_reason``), else every recipe measured or
+        failed (as the last ``suggest`` was told): all of the pool, or all feasible recipes
+        of a space without continuous dimensions (counted when it has at most
+        ``designs.MAX_DRAWS`` lattice points)."""
         return self._goal_reason() or self._used_up()
 
     def _used_up(self) -> str | None:
         """Why no recipe is left to measure, or None while some is."""
+        failed = f" ({len(self._lost)} of them failed)" if self._lost else ""
         if self.pool is not None:
-            free = self._free(set(self._values))
-            return None if free else f"all {len(self.pool)} recipes of the pool measured"
+            free = self._free(set(self._values) | self._lost)
+            return None if free else f"all {len(self.pool)} recipes of the pool measured{failed}"
         n = self._n_feasible
-        if n is not None and len(self._values) >= n:
-            return f"all {n} feasible recipes of the space measured"
+        if n is not None and len(self._values) + len(self._lost) >= n:
+            return f"all {n} feasible recipes of the space measured{failed}"
         return None
 
     @cached_property
