@@ -146,20 +146,31 @@ class PeakAnalysis:
         """Why ``features`` (this step's, of one spectrum) leave feature ``name`` undefined."""
         return f"the fit found n_peaks={features['n_peaks']:g}"
 
-    def __call__(self, spectrum: Spectrum) -> dict[str, float | list[str]]:
-        """Features of a spectrum whose x is binding energy, and the fit's ``warnings`` (a
-        list, empty when there are none; not a value)."""
+    def energy_axis(self, spectrum: Spectrum) -> tuple[np.ndarray, np.ndarray]:
+        """``(x in eV, y)``, each (n,), as sent, of a spectrum whose x is binding energy.
+
+        Raises:
+            InvalidParameterError: its ``x_units`` are no binding energy in eV or keV
+                (``_energy_in_ev``), or its x are channel numbers: the driver's axis, not
+                the sample, so a campaign refuses it before scoring.
+        """
         from simulators.text_files import refuse_channel_axis
         from simulators.xps_files import CALIBRATE_BINDING
 
         # as sent: the fit refuses an x out of order, naming the point by its index there
         sent, counts = _energy_in_ev(spectrum, "fit peaks", "binding energy", ascending=False)
-        energy = np.sort(sent)
         fix = "send x as binding energy in eV (x_units='eV')"
         try:
-            refuse_channel_axis(energy, "", fix, CALIBRATE_BINDING)
+            refuse_channel_axis(np.sort(sent), "", fix, CALIBRATE_BINDING)
         except ValueError as err:  # the simulators raise builtins only
             raise InvalidParameterError(f"cannot fit peaks in this spectrum: {err}") from None
+        return sent, counts
+
+    def __call__(self, spectrum: Spectrum) -> dict[str, float | list[str]]:
+        """Features of a spectrum whose x is binding energy (``energy_axis``), and the fit's
+        ``warnings`` (a list, empty when there are none; not a value)."""
+        sent, counts = self.energy_axis(spectrum)
+        energy = np.sort(sent)
         result = self.fitter.fit(sent, counts)
         features = result.features(self.regions)
         warnings = list(result.warnings)
@@ -288,11 +299,16 @@ class ElementAnalysis:
             + (f"{held} eV edge" if edges else "edges")
         )
 
-    def __call__(self, spectrum: Spectrum) -> dict[str, float | list[str]]:
-        from simulators.eels import ELEMENTS
-        from simulators.eels_files import XPS_ENERGY, EELSSpectrum
+    def energy_axis(self, spectrum: Spectrum) -> tuple[np.ndarray, np.ndarray]:
+        """``(x in eV, y)``, each (n,), x ascending, of a spectrum whose x is energy loss.
+
+        Raises:
+            InvalidParameterError: its ``x_units`` name an XPS axis or no energy in eV or
+                keV (``_energy_in_ev``), or its x are channel numbers: the driver's axis,
+                not the sample, so a campaign refuses it before scoring.
+        """
+        from simulators.eels_files import XPS_ENERGY
         from simulators.text_files import refuse_channel_axis
-        from surrogates.eels_identifier import identify_spectrum
 
         if XPS_ENERGY.search(spectrum.x_units):
             raise InvalidParameterError(
@@ -302,9 +318,22 @@ class ElementAnalysis:
                 f"{PeakAnalysis.name!r} analysis"
             )
         energy, counts = _energy_in_ev(spectrum, "identify elements", "energy loss")
-        kev_fix = "send x_units='keV' with the spectrum (or x in eV)"
         try:
             refuse_channel_axis(energy, "", "send x in eV (x_units='eV')")
+        except ValueError as err:  # the simulators raise builtins only
+            raise InvalidParameterError(
+                f"cannot identify elements in this spectrum: {err}"
+            ) from None
+        return energy, counts
+
+    def __call__(self, spectrum: Spectrum) -> dict[str, float | list[str]]:
+        from simulators.eels import ELEMENTS
+        from simulators.eels_files import EELSSpectrum
+        from surrogates.eels_identifier import identify_spectrum
+
+        energy, counts = self.energy_axis(spectrum)
+        kev_fix = "send x_units='keV' with the spectrum (or x in eV)"
+        try:
             result = identify_spectrum(
                 EELSSpectrum(energy, counts, {}, ""), self.identifier, kev_fix
             )
@@ -484,6 +513,16 @@ class Analysis:
                 f"value names one of {sorted(names)}, or is null"
                 f"{_region_advice(self.step, self.value)}"
             )
+
+    def check_axis(self, spectrum: Spectrum) -> None:
+        """Refuse a spectrum whose x axis the step cannot read (units or channel numbers:
+        the driver's, not the sample's; see the step's ``energy_axis``).
+
+        Raises:
+            InvalidParameterError: saying what to send instead.
+        """
+        if self.unavailable is None:
+            self.step.energy_axis(spectrum)
 
     def __call__(self, spectrum: Spectrum) -> tuple[dict[str, Any], float | None]:
         """The spectrum's features and, when ``value`` names one, the objective value. A

@@ -1024,8 +1024,19 @@ class Campaign:
         sequence: int | None,
     ) -> dict[str, Any]:
         """The changes that scoring ``observation``'s spectrum makes to it: metadata and,
-        when the analysis or objective gives one, the value (see ``observe``)."""
+        when the analysis or objective gives one, the value (see ``observe``).
+
+        Raises:
+            InvalidParameterError: the spectrum's axis or units are not the analysis's or
+                the objective's (journaling nothing: resend it in those).
+            AnalysisError: they failed on it (kept as an ``analysis_failed`` event).
+        """
         spectrum = observation.spectrum
+        # the driver's units, not the sample: refused, not kept as a failed analysis
+        if self.analysis is not None:
+            self.analysis.check_axis(spectrum)
+        if self.objective is not None:
+            self.objective.check_units(spectrum.x_units, spectrum.y_units)
         metadata, value, value_from = dict(observation.metadata), None, None
         step = "objective"
         try:
@@ -1035,7 +1046,6 @@ class Campaign:
                 value_from = self.analysis.value
             if self.objective is not None:
                 step = f"{self.objective.measure} objective"
-                self.objective.check_units(spectrum.x_units, spectrum.y_units)
                 value = self.objective(spectrum.x, spectrum.y)  # sorts, naming points as sent
                 value_from = self.objective.measure
         except Exception as err:  # a fit that raised is a failed analysis too

@@ -1,13 +1,14 @@
 """The peak_fit analysis refuses a put whose x is channel numbers (x = 0, 1, 2, ... with
-x_units 'eV' was learned, area 0.0) and one of more points than a fit takes, so the campaign
-journals them as analysis_failed; energies written with few decimals are fitted."""
+x_units 'eV' was learned, area 0.0), journaling nothing (the driver's axis, not the sample),
+and one of more points than a fit takes, which the campaign journals as analysis_failed;
+energies written with few decimals are fitted."""
 
 import numpy as np
 import pytest
 
 from adaptive.analysis import Analysis
 from adaptive.campaign import Campaign
-from adaptive.errors import AnalysisError
+from adaptive.errors import AnalysisError, InvalidParameterError
 from adaptive.journal import Journal
 from adaptive.records import Observation, Spectrum
 from simulators.lineshapes import xps_peak
@@ -34,15 +35,20 @@ def refused(tmp_path, spectrum: Spectrum) -> tuple[str, Campaign, Journal]:
 
 @pytest.mark.parametrize("first", [0, 1])
 @pytest.mark.parametrize("units", ["eV", ""])
-def test_a_put_whose_x_is_channel_numbers_is_journaled_as_analysis_failed(tmp_path, first, units):
+def test_a_put_whose_x_is_channel_numbers_is_refused_and_not_kept(tmp_path, first, units):
     channels = first + np.arange(COUNTS.size, dtype=float)
-    message, campaign, journal = refused(tmp_path, Spectrum(channels, COUNTS, units))
+    journal = Journal(tmp_path / "j.sqlite")
+    campaign = Campaign.create(journal, SPACE, {"name": "random"}, analysis=PEAK_FIT)
+    with pytest.raises(InvalidParameterError) as error:
+        campaign.observe(Observation(point={"x": 0.5}, spectrum=Spectrum(channels, COUNTS, units)))
     assert (
         f"cannot fit peaks in this spectrum: its energy axis is uncalibrated ({first}, "
         f"{first + 1}, ..., {first + COUNTS.size - 1} in steps of 1): channel numbers, not "
         "energies; calibrate the axis to binding energy (eV) before fitting peaks, and send x "
         "as binding energy in eV (x_units='eV')"
-    ) in message
+    ) in str(error.value)
+    assert journal.events(campaign.id, "analysis_failed") == []
+    assert campaign.analysis_failed_points == []  # not avoided: the sample did not fail
     # the same counts on their binding energies are learned
     assert campaign.observe(Observation(point={"x": 0.5}, spectrum=Spectrum(ENERGY, COUNTS, units)))
     assert len(journal.observations(campaign.id)) == 1
