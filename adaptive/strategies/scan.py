@@ -16,9 +16,10 @@ from adaptive.strategy import observation_list
 #: Positions closer than this fraction of the scan's range count as the same position.
 SAME = 1e-9
 #: A scan skips a position whose measurement failed this many times, within
-#: ``READBACK_TOLERANCE`` of the range: a monochromator glitch or an I0 dip fails there
-#: every time (an energy_scan asked for one energy 20 times in a row, and its driver gave
-#: up), a beam loss once, so fewer failures are measured again.
+#: ``READBACK_TOLERANCE`` of the range (chained: each position of a glitch band, once the
+#: band failed this many times): a monochromator glitch or an I0 dip fails there every
+#: time (an energy_scan asked for one energy 20 times in a row, and its driver gave up), a
+#: beam loss once, so fewer failures are measured again.
 REPEATED_FAILURES = 3
 
 
@@ -148,14 +149,17 @@ class Scan:
         raise NotImplementedError
 
     def _repeatedly_failed(self, failed: list[float]) -> list[float]:
-        """The mean of each run of at least ``REPEATED_FAILURES`` of the ``failed`` positions
-        whose neighbours lie within ``READBACK_TOLERANCE`` of the range."""
+        """Each position of the runs of at least ``REPEATED_FAILURES`` of the ``failed``
+        positions whose neighbours lie within ``READBACK_TOLERANCE`` of the range: a glitch
+        band wider than a step of the scan's grid is one run, so each energy in it is
+        skipped once it failed there (the run's mean, skipped alone, lay between grid
+        energies: a 10 eV band failed 5,902 times)."""
         if len(failed) < REPEATED_FAILURES:
             return []
         ordered = np.sort(np.asarray(failed, float))
         breaks = np.flatnonzero(np.diff(ordered) > READBACK_TOLERANCE * (self.high - self.low))
         runs = np.split(ordered, breaks + 1)
-        return [float(run.mean()) for run in runs if len(run) >= REPEATED_FAILURES]
+        return [float(x) for run in runs if len(run) >= REPEATED_FAILURES for x in np.unique(run)]
 
     def _is_taken(self, positions, taken) -> np.ndarray:
         """Whether each of ``positions`` (m,) is one of ``taken`` (k,), to ``SAME`` of the range.
