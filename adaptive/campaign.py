@@ -18,6 +18,7 @@ import numpy as np
 from adaptive.analysis import Analysis, pin_weights
 from adaptive.arrays import check_bool, is_finite_real, is_int
 from adaptive.errors import (
+    AdaptiveError,
     AnalysisError,
     CampaignStoppedError,
     InvalidParameterError,
@@ -563,15 +564,22 @@ class Campaign:
 
     def _check_batch(self, suggestions: list, n: int, pending: list[dict]) -> list[Suggestion]:
         """Refuse, before a driver moves to them, ``suggestions`` that the strategy (a
-        plugin's, say) should not have made for ``n`` asked with ``pending`` points: more
-        than ``n``, not :class:`Suggestion`, points outside the space (or NaN), or one
-        point twice or a pending one again. Returns them with their points as the space
+        plugin's, say) should not have made for ``n`` asked with ``pending`` points: no
+        list, more than ``n``, not :class:`Suggestion`, an id given before (or twice in the
+        batch: a driver's puts would name two points by it, and a resume would take the
+        later one as answered), points outside the space (or NaN), or one point twice or a
+        pending one again. Returns them with their points as the space
         reads them (Python numbers: a plugin's numpy scalars are no JSON).
 
         Raises:
             StrategyError: naming the strategy and the suggestion at fault.
         """
         name = self.config["strategy"]["name"]
+        if not isinstance(suggestions, list | tuple):
+            raise StrategyError(
+                f"strategy {name!r} returned {reprlib.repr(suggestions)} from suggest, not a "
+                "list of Suggestion; fix the strategy to return a list (empty for none)"
+            )
         if len(suggestions) > n:
             raise StrategyError(
                 f"strategy {name!r} returned {len(suggestions)} suggestions for n={n}; "
@@ -584,6 +592,11 @@ class Campaign:
                 raise StrategyError(
                     f"strategy {name!r} returned {type(suggestion).__name__} "
                     f"{reprlib.repr(suggestion)}, not a Suggestion; none is handed out"
+                )
+            if suggestion.id in self.made or suggestion.id in (s.id for s in checked):
+                raise StrategyError(
+                    f"strategy {name!r} gave the suggestion id {suggestion.id!r} again; none is "
+                    "handed out: leave each Suggestion's id to its default (a fresh one)"
                 )
             try:
                 point = self.space.validate(suggestion.point)
@@ -1136,10 +1149,31 @@ class Campaign:
         """Stop (and journal why) when a goal is met; return whether stopped."""
         reason = self._limit_reason(self.n_observations)
         if reason is None and self.goals.stop_on_convergence:
-            reason = self.strategy.stop_reason()
+            reason = self._strategy_stop_reason()
         if reason:
             self.stop(reason)
         return self.status != "running"
+
+    def _strategy_stop_reason(self) -> str | None:
+        """The strategy's ``stop_reason()``; a plugin's that raises an error of no
+        :class:`AdaptiveError` type, or returns other than None or text, is a
+        :class:`StrategyError` naming it (not the request's error)."""
+        name = self.config["strategy"]["name"]
+        try:
+            reason = self.strategy.stop_reason()
+        except AdaptiveError:
+            raise
+        except Exception as err:
+            raise StrategyError(
+                f"strategy {name!r} stop_reason() raised {type(err).__name__}: {err}; fix the "
+                "strategy"
+            ) from err
+        if reason is not None and not (isinstance(reason, str) and reason):
+            raise StrategyError(
+                f"strategy {name!r} stop_reason() returned {reprlib.repr(reason)}; fix it to "
+                "return None while running, or non-empty text saying why it stops"
+            )
+        return reason
 
     def stop(self, reason: str = "stopped by request") -> None:
         """Stop for ``reason``, journaled before the campaign changes; no-op once stopped."""

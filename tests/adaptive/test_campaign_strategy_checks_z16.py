@@ -35,10 +35,22 @@ class Faulty:
             "pending": [{"x": 1.0}],  # again and again, pending or not
             "dict": None,
             "numpy": [{"x": np.float32(2.5)}],
-        }.get(self.mode, [{"x": float(self.calls)}])
+            "none": None,
+        }.get(self.mode, [{"x": float(self.calls + i)} for i in range(n)])
+        if self.mode == "none":
+            return None
         if points is None:
             return [{"point": {"x": 1.0}}]
-        return [Suggestion(point=p, strategy=self.name) for p in points]
+        # a plugin numbering its ids afresh in each strategy object: p0, p1, ...
+        ids = {"one id": ["p0"] * n, "counted ids": [f"p{i}" for i in range(n)]}
+        return [
+            Suggestion(
+                point=p,
+                strategy=self.name,
+                **({"id": ids[self.mode][i]} if self.mode in ids else {}),
+            )
+            for i, p in enumerate(points)
+        ]
 
     def observe(self, observations):
         pass
@@ -47,7 +59,9 @@ class Faulty:
         return [0.0] * len(points), None
 
     def stop_reason(self):
-        return None
+        if self.mode == "stop raises":
+            raise RuntimeError("boom")
+        return 1 if self.mode == "stop number" else None
 
     def state(self):
         return {"calls": np.int64(self.calls) if self.mode == "numpy state" else self.calls}
@@ -71,6 +85,12 @@ def faulty():
         ("many", 2, "returned 5 suggestions for n=2"),
         ("twice", 2, r"suggested \{'x': 1.0\} twice"),
         ("dict", 1, "returned dict .*, not a Suggestion"),
+        # review Z18: these were a TypeError, an InvalidParameterError blaming the request's
+        # reason, a bare RuntimeError, and three suggestions under one id
+        ("none", 1, "returned None from suggest, not a list of Suggestion"),
+        ("stop number", 1, "stop_reason.. returned 1; fix it to return None"),
+        ("stop raises", 1, "stop_reason.. raised RuntimeError: boom"),
+        ("one id", 3, "gave the suggestion id 'p0' again"),
     ],
 )
 def test_a_faulty_batch_is_refused_and_nothing_is_journaled(faulty, tmp_path, mode, n, match):
@@ -81,6 +101,19 @@ def test_a_faulty_batch_is_refused_and_nothing_is_journaled(faulty, tmp_path, mo
         campaign.suggest(n)
     assert campaign.pending == {} and journal.events("c", "suggestion") == []
     assert campaign.strategy.calls == 0  # rebuilt from the journal: it suggested nothing
+
+
+def test_a_suggestion_id_given_before_is_refused_after_a_resume_too(faulty, tmp_path):
+    # review Z18: a plugin numbering its ids from each new object gave p0 again after a
+    # restart; the next resume took the new p0 as answered by the old p0's reading
+    journal = Journal(tmp_path / "j.sqlite")
+    config = {"name": Faulty.name, "options": {"mode": "counted ids"}}
+    campaign = Campaign.create(journal, LINE, config, campaign_id="c")
+    (first,) = campaign.suggest(1)
+    resumed = Campaign.resume(journal, "c")
+    with pytest.raises(StrategyError, match="gave the suggestion id 'p0' again"):
+        resumed.suggest(1)
+    assert list(resumed.pending) == [first.id] and len(journal.events("c", "suggestion")) == 1
 
 
 def test_a_pending_point_suggested_again_is_refused(faulty, tmp_path):
