@@ -452,7 +452,8 @@ def check_elements(elements: list[str] | str) -> list[str]:
     single string such as ``"Fe"`` is one symbol.
 
     Raises:
-        InvalidParameterError: a symbol of no element the networks identify.
+        InvalidParameterError: a symbol of no element the networks identify, or one
+            element named twice (``Fe,fe``: each is mapped once).
     """
     elements = [elements] if isinstance(elements, str) else list(elements)
     symbols = {e.lower(): e for e in ELEMENTS}
@@ -462,7 +463,14 @@ def check_elements(elements: list[str] | str) -> list[str]:
             f"unknown element {unknown[0]!r}; name elements the networks identify by their "
             f"symbols, {ELEMENTS[0]} to {ELEMENTS[-1]} (Z = 4 to 83), e.g. Fe or O"
         )
-    return [symbols[str(e).lower()] for e in elements]
+    spelled = [symbols[str(e).lower()] for e in elements]
+    twice = sorted({e for e in spelled if spelled.count(e) > 1})
+    if twice:
+        raise InvalidParameterError(
+            f"{elements!r} names {', '.join(twice)} more than once (symbols are read in any "
+            "case); name each element once"
+        )
+    return spelled
 
 
 def _percent(fraction: float) -> str:

@@ -746,6 +746,12 @@ def test_elements_are_read_in_any_case_and_an_unknown_one_names_no_python():
     )
 
 
+def test_an_element_named_twice_in_two_cases_is_refused():
+    # review V19: --elements Fe,fe drew two Fe panels (the repeat check was case-sensitive)
+    with pytest.raises(InvalidParameterError, match=r"names Fe more than once \(symbols are read"):
+        check_elements(["Fe", "fe", "O"])
+
+
 def test_over_subtracted_vacuum_pixels_have_no_signal_not_an_error(untrained):
     # a vacuum row with its dark over-subtracted: a few raw points above 0 on a falling
     # tail, no 1 eV channel above 0; it aborted the whole map (review V18)
