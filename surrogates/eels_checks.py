@@ -360,8 +360,9 @@ def counts_warnings(
         # else the edge seen is one at an end, or the low-loss region's plasmons
         warnings.append(
             "The counts show an edge, but no element passes its threshold: the networks miss "
-            "that edge's element, or the energy axis is off by more than the "
-            f"{max(np.abs(trained.energy_shift)):g} eV they were trained to allow, which puts "
+            "that edge's element, or the energy axis is off by a few eV (trained on shifts "
+            f"of up to {max(np.abs(trained.energy_shift)):g} eV, they lose the measured "
+            "spectra's elements from about 3 eV too high), which puts "
             "edges where no element's lie (and can name wrong elements); check the "
             "calibration (the zero-loss peak at 0 eV, or a known edge's onset) and identify "
             "again."

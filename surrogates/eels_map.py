@@ -294,12 +294,13 @@ def _pixel_warnings(
 
 
 def _typical_pixel_warnings(
-    cube: da.Array, energy: np.ndarray, window: np.ndarray, totals: np.ndarray
+    cube: da.Array, energy: np.ndarray, window: np.ndarray, totals: np.ndarray, present: bool
 ) -> list[str]:
     """``counts_warnings`` (too few counts, over-subtracted, no edge, ...) of the pixel of
     median total counts among the identified ones (``totals`` (H, W), NaN elsewhere, not
     all NaN), each sentence naming that pixel: what holds for it holds for most pixels
-    (an over-subtracted dark, a low dose)."""
+    (an over-subtracted dark, a low dose; an edge with no element ``present`` in the cube,
+    a miscalibrated axis)."""
     order = np.argsort(np.where(np.isnan(totals), np.inf, totals), axis=None)
     row, col = np.unravel_index(order[int(np.isfinite(totals).sum()) // 2], totals.shape)
     counts = np.asarray(cube[row, col], dtype=float)
@@ -308,7 +309,7 @@ def _typical_pixel_warnings(
     counts = fill_gaps(counts[None, span], energy[span])[0]
     return [
         f"In a typical pixel (row {row}, column {col}, of the median total counts): {warning}"
-        for warning in counts_warnings(energy[span], counts, window)
+        for warning in counts_warnings(energy[span], counts, window, present)
     ]
 
 
@@ -430,7 +431,7 @@ def identify_cube(
     warnings = (
         domain_warnings(energy[measured], window)
         + _typical_pixel_warnings(
-            cube, energy, window, np.where(outcome == IDENTIFIED, totals, np.nan)
+            cube, energy, window, np.where(outcome == IDENTIFIED, totals, np.nan), bool(present)
         )
         + _pixel_warnings(energy, measured, unidentified, no_signal, height * width)
     )

@@ -192,5 +192,23 @@ def test_counts_showing_an_edge_with_nothing_identified_point_to_the_calibration
     assert result["present"] == []
     (sentence,) = result["warnings"]
     assert sentence.startswith("The counts show an edge, but no element passes its threshold")
-    assert "off by more than the 5 eV they were trained to allow" in sentence
+    # review V19: not "more than the 5 eV they were trained to allow": at +4 eV every
+    # measured spectrum lost its elements
+    assert "off by a few eV (trained on shifts of up to 5 eV, they lose the measured" in sentence
     assert identify_spectrum(spectrum)["warnings"] == []  # calibrated: O and Mn, no warning
+
+
+def test_a_miscalibrated_spectrum_image_points_to_the_calibration_too(eels_dir):
+    # review V19: the cube's typical pixel was checked as if an element were identified,
+    # so a uniform Mn + O image 7 eV off mapped nothing, with no calibration warning
+    from surrogates.eels_map import identify_cube
+
+    spectrum = read_eels(eels_dir / "exspy_coreloss_Mn_O.msa")
+    cube = np.random.default_rng(0).poisson(
+        np.clip(spectrum.counts, 0, None), (4, 4, spectrum.counts.size)
+    )
+    maps = identify_cube(cube.astype(float), spectrum.energy + 7.0, EELSIdentifier.load())
+    assert maps.present_elements == {}
+    assert any("no element passes its threshold" in w for w in maps.warnings), maps.warnings
+    calibrated = identify_cube(cube.astype(float), spectrum.energy, EELSIdentifier.load())
+    assert not any("no element passes its threshold" in w for w in calibrated.warnings)
