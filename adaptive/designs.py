@@ -41,7 +41,7 @@ from scipy.stats import qmc
 
 from adaptive.arrays import is_int
 from adaptive.errors import InvalidParameterError
-from adaptive.space import Space
+from adaptive.space import Space, check_space
 from surrogates.one_hot import one_hot_columns, recipe_distance
 
 #: rounds of drawing before a design gives up
@@ -62,8 +62,7 @@ Design = Callable[..., list[dict[str, Any]]]
 
 def _check(space: Space, n: Any, seed: Any) -> np.random.Generator:
     """Check the arguments every design takes; the random generator ``seed`` gives."""
-    if not isinstance(space, Space):
-        raise InvalidParameterError(f"a design needs a Space, got {space!r}")
+    check_space(space, "a design")
     if not is_int(n) or n < 1:
         raise InvalidParameterError(f"n must be a positive integer number of points, got {n!r}")
     if n > MAX_POINTS:

@@ -9,6 +9,7 @@ map points to and from the unit cube ``[0, 1]^d`` (one column per dimension, in 
 from __future__ import annotations
 
 import math
+import reprlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -979,3 +980,18 @@ class Space:
             )
         constraints = tuple(LinearConstraint.from_dict(raw) for raw in raw_constraints)
         return cls(tuple(dims), constraints)
+
+
+def check_space(space: Any, who: str) -> Space:
+    """``space`` if it is a :class:`Space`.
+
+    Raises:
+        InvalidParameterError: anything else (a mapping: build it with ``Space.from_dict``);
+            ``who`` names what takes it.
+    """
+    if not isinstance(space, Space):
+        raise InvalidParameterError(
+            f"{who} takes a Space, got {type(space).__name__} {reprlib.repr(space)}; build one "
+            "from a mapping with Space.from_dict({'dimensions': [...]})"
+        )
+    return space

@@ -31,7 +31,7 @@ from adaptive.objectives import (
     reduce_spectra,
 )
 from adaptive.records import Observation, Spectrum, Suggestion
-from adaptive.space import READBACK_TOLERANCE, Space, jitters
+from adaptive.space import READBACK_TOLERANCE, Space, check_space, jitters
 from adaptive.strategy import check_state, observation_list
 from surrogates.batch_acquisition import BATCH_METHODS, posterior_is_flat, select_batch
 from surrogates.net_acquisition import pick_diverse, predicted_loss
@@ -173,6 +173,7 @@ class BatchBO:
         objective: SpectrumObjective | None = None,
         seed: int = 0,
     ):
+        check_space(space, "BatchBO")
         if batch_method not in BATCH_METHODS:
             raise InvalidParameterError(
                 f"batch_method={batch_method!r}; choose one of {sorted(BATCH_METHODS)}"

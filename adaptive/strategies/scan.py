@@ -10,7 +10,7 @@ import numpy as np
 from adaptive.arrays import as_positions, check_all_finite, check_int
 from adaptive.errors import InvalidParameterError, OutOfSpaceError
 from adaptive.records import Observation, Suggestion
-from adaptive.space import READBACK_TOLERANCE, Space, jitters
+from adaptive.space import READBACK_TOLERANCE, Space, check_space, jitters
 from adaptive.strategy import observation_list
 
 #: Positions closer than this fraction of the scan's range count as the same position.
@@ -38,7 +38,7 @@ class Scan:
     name: ClassVar[str] = "scan"
 
     def __init__(self, space: Space):
-        dims = space.dimensions
+        dims = check_space(space, type(self).__name__).dimensions
         if len(dims) != 1:
             raise InvalidParameterError(
                 f"{self.name} scans one continuous dimension; got {[d.name for d in dims]}"

@@ -9,6 +9,7 @@ from adaptive.errors import InvalidParameterError, OutOfSpaceError
 from adaptive.journal import Journal
 from adaptive.records import Observation
 from adaptive.space import READBACK_TOLERANCE, Dimension, LinearConstraint, Space
+from adaptive.strategies import STRATEGIES
 
 
 def energy_space():
@@ -548,3 +549,11 @@ def test_bounds_not_in_order_say_how_to_give_what_was_meant(low, high, advice):
     assert advice in str(caught.value)
     one_row = Dimension("y", kind="categorical", choices=[500])
     assert one_row.validate(500) == 500
+
+
+@pytest.mark.parametrize("name", sorted(STRATEGIES))
+def test_a_strategy_given_a_mapping_for_its_space_says_to_build_a_space(name):
+    # review X19: EnergyScan({"dimensions": [...]}) raised AttributeError
+    mapping = {"dimensions": [{"name": "energy", "low": 8900.0, "high": 9100.0}]}
+    with pytest.raises(InvalidParameterError, match=r"takes a Space, got dict .*Space.from_dict"):
+        STRATEGIES[name](mapping, **({"edge_energy": 9000.0} if name == "conventional" else {}))
