@@ -144,7 +144,8 @@ def encode(envelope: dict) -> list[bytes]:
             raise InvalidParameterError(
                 f"{path} is a {type(value).__name__}, which JSON cannot carry",
                 "send str, int, float, bool, None, lists, dicts or numpy arrays (a datetime "
-                "as UNIX seconds or ISO text)",
+                "as UNIX seconds, datetime.timestamp(): an observation's time must be them; "
+                "elsewhere ISO text will do)",
             )
         return value
 

@@ -91,6 +91,15 @@ def test_encode_rejects_values_json_cannot_carry(value):
         protocol.encode({"params": {"x": value}})
 
 
+def test_a_datetime_is_sent_as_unix_seconds_the_time_a_put_takes():
+    # review Z18: the advice offered ISO text, which observation_put then refused
+    import datetime
+
+    now = datetime.datetime.now(datetime.UTC)
+    with pytest.raises(InvalidParameterError, match=r"UNIX seconds, datetime.timestamp\(\)"):
+        protocol.encode({"params": {"time": now}})
+
+
 def test_encode_names_where_a_nested_value_json_cannot_carry_sits():
     """A NaN deep in a put's metadata names its key, so a driver's author knows which
     channel read it (it was "Out of range float values are not JSON compliant")."""
