@@ -89,6 +89,7 @@ class PeakAnalysis:
         basin_hopping: refine with basin hopping too.
         poisson_weights: weight points as Poisson counts; false for spectra that are not
             counts (background-subtracted or smoothed), whose noise has one level.
+        doublets: try spin-orbit doublet fits too; false for s levels (C 1s, O 1s).
         regions: named binding-energy windows, eV, e.g. ``{"main": [930, 936], "sat":
             [938, 946]}`` (``surrogates.peak_result.check_regions``: one that reads as keV,
             such as ``[0.938, 0.946]``, is refused here, before any spectrum).
@@ -104,6 +105,7 @@ class PeakAnalysis:
         asymmetry: bool = False,
         basin_hopping: bool = False,
         poisson_weights: bool = True,
+        doublets: bool = True,
         regions: dict | None = None,
         weights: str | None = None,
     ):
@@ -124,6 +126,7 @@ class PeakAnalysis:
             asymmetry=asymmetry,
             basin_hopping=basin_hopping,
             poisson_weights=poisson_weights,
+            doublets=doublets,
         )
 
     def feature_names(self) -> set[str]:

@@ -428,6 +428,7 @@ def cmd_fit_peaks(args) -> int:
         basin_hopping=args.basin_hopping,
         asymmetry=args.asymmetry,
         poisson_weights=args.poisson_weights,
+        doublets=args.doublets,
     )
     try:
         result = fitter.fit(energy, counts)
@@ -455,7 +456,8 @@ def cmd_fit_peaks(args) -> int:
 def _as_fit_flags(message: str) -> str:
     """The peak fitter's ``message`` (an error or a warning) naming its options as ``adaptive
     fit peaks`` flags: ``asymmetry on`` -> ``--asymmetry``, ``poisson_weights off`` ->
-    ``--no-poisson-weights``, a narrower window or the gaps cut away with ``--range``."""
+    ``--no-poisson-weights``, ``doublets off`` -> ``--no-doublets``, a narrower window or
+    the gaps cut away with ``--range``."""
     message = message.replace("cut the gap(s) away", "cut the gap(s) away with --range")
     message = message.replace(
         "onto a uniform axis, np.linspace(e[0], e[-1], m)",
@@ -465,6 +467,7 @@ def _as_fit_flags(message: str) -> str:
         r"fit (a narrower window|narrower windows)", r"fit \1 with --range LOW:HIGH", message
     )
     message = message.replace("fit with asymmetry on", "fit with --asymmetry")
+    message = message.replace("fit with doublets off", "fit with --no-doublets")
     return message.replace("fit with poisson_weights off", "fit with --no-poisson-weights")
 
 
@@ -1237,6 +1240,13 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_false",
         help="weight all points alike, for spectra that are not counts (normalised, "
         "averaged or background-subtracted); default: Poisson weights 1/sqrt(counts)",
+    )
+    peaks.add_argument(
+        "--no-doublets",
+        dest="doublets",
+        action="store_false",
+        help="fit free peaks only, for s levels (C 1s, O 1s) that have no spin-orbit partner; "
+        "default: spin-orbit doublet fits are tried too",
     )
     peaks.add_argument(
         "--figure",
