@@ -103,9 +103,9 @@ class BatchBO:
     A recipe observed at a driver's readback (within ``READBACK_TOLERANCE`` of the span
     of each continuous dimension without a step) counts as measuring the design or pool
     recipe nearest it, and readings naming one suggestion within twice that of each other
-    (chained) are replicates of one recipe (``_replicate_of``). ``stop_reason`` also fires once no
-    recipe is left: the pool, or every feasible recipe of a space without continuous
-    dimensions, measured.
+    (chained) are replicates of one recipe (``_replicate_of``). ``stop_reason`` also fires
+    once no recipe is left: the pool, or every feasible recipe of a space without
+    continuous dimensions, measured or failed.
 
     Args:
         space: the recipe space (constraints and steps are respected).
@@ -261,8 +261,8 @@ class BatchBO:
         # the suggestion ids of each round: the initial design, then the model's batches of q
         self._batches: list[list[str]] = [[]]
         self._spectra: dict[tuple, list[np.ndarray]] = {}  # recipe -> spectra on target_x
-        # suggestion id -> the recipes its puts were kept under (readbacks grouped)
-        self._recipes_of: dict[str, list[tuple]] = {}
+        # suggestion id -> the keys of its readings, grouped by the recipe each is kept under
+        self._recipes_of: dict[str, list[list[tuple]]] = {}
         self._lost: set[tuple] = set()  # the failed recipes, not measured, the last suggest got
         self._accuracy: tuple[int, float | None] = (-1, None)  # (observations, R^2)
         self._widened_on = 0  # observations when the search box was last checked
