@@ -200,7 +200,7 @@ def test_every_feature_an_analysis_gives_is_a_valid_value(analysis):
     assert Analysis(analysis).value == analysis["value"]
 
 
-@pytest.mark.parametrize("option", ["basin_hopping", "poisson_weights"])
+@pytest.mark.parametrize("option", ["basin_hopping", "poisson_weights", "doublets"])
 @pytest.mark.parametrize("flag", ["no", 0, 1, None])
 def test_peak_fit_flags_must_be_real_bools(option, flag):
     with pytest.raises(InvalidParameterError, match=f"{option}=.* must be true or false"):

@@ -133,7 +133,7 @@ def test_a_misspelt_analysis_option_names_the_right_one_and_lists_the_options():
     assert str(caught.value) == (
         "analysis 'peak_fit': unknown option 'max_peak' (did you mean 'max_peaks'?); its "
         "options are max_peaks=5, asymmetry=false, basin_hopping=false, poisson_weights=true, "
-        "regions=null, weights=null"
+        "doublets=true, regions=null, weights=null"
     )
 
 

@@ -19,7 +19,7 @@ def test_a_bad_asymmetry_option_is_named_as_the_campaign_names_it():
     with pytest.raises(InvalidParameterError) as error:
         Analysis({"name": "peak_fit", "options": {"asymmetry": "yes"}})
     assert str(error.value).startswith("asymmetry='yes' must be true or false")
-    for option in ("max_peaks", "basin_hopping", "poisson_weights"):
+    for option in ("max_peaks", "basin_hopping", "poisson_weights", "doublets"):
         with pytest.raises(InvalidParameterError, match=f"^{option}='yes' must be"):
             Analysis({"name": "peak_fit", "options": {option: "yes"}})
 

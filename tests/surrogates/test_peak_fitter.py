@@ -319,7 +319,7 @@ def test_unweighted_fits_give_right_errors_for_noise_of_one_level():
     assert np.all((0.7 * areas[False] < errors) & (errors < 1.6 * areas[False]))
 
 
-@pytest.mark.parametrize("name", ["asymmetry", "basin_hopping", "poisson_weights"])
+@pytest.mark.parametrize("name", ["asymmetry", "basin_hopping", "poisson_weights", "doublets"])
 @pytest.mark.parametrize("flag", ["no", 0, 1, None])
 def test_fitter_flags_must_be_real_bools(name, flag):
     with pytest.raises(InvalidParameterError, match=f"{name}=.* must be true or false"):
