@@ -439,11 +439,17 @@ class BatchBO:
         """Whether the reading at ``key`` lies within twice ``READBACK_TOLERANCE`` of the
         span of one of the readings at ``group`` in each continuous dimension without a
         step, and equal in the others."""
-        tolerance = np.array(
-            [2 * READBACK_TOLERANCE if jitters(dim) else 0.0 for dim in self.space.dimensions]
-        )
         unit = self.space.to_unit([self._point(k) for k in [key, *group]])
-        return bool(np.any(np.all(np.abs(unit[1:] - unit[0]) <= tolerance, axis=1)))
+        near = np.abs(unit[1:] - unit[0]) <= 2 * self._readback_tolerance
+        return bool(np.any(np.all(near, axis=1)))
+
+    @cached_property
+    def _readback_tolerance(self) -> np.ndarray:
+        """How far (d,), in unit coordinates, a driver's readback may lie from its recipe:
+        ``READBACK_TOLERANCE`` in each continuous dimension without a step, 0 in the others."""
+        return np.array(
+            [READBACK_TOLERANCE if jitters(dim) else 0.0 for dim in self.space.dimensions]
+        )
 
     def _lowest(self, keys: list[tuple]) -> tuple:
         """The lowest of the recipe ``keys`` in unit coordinates."""
@@ -673,13 +679,10 @@ class BatchBO:
         readbacks = taken - set(keys)
         if not readbacks:
             return hit
-        tolerance = np.array(
-            [READBACK_TOLERANCE if jitters(dim) else 0.0 for dim in self.space.dimensions]
-        )
         unit = self.space.to_unit(points)
         for row in self.space.to_unit([self._point(k) for k in readbacks]):
             gap = np.abs(unit - row)
-            near = np.all(gap <= tolerance, axis=1)
+            near = np.all(gap <= self._readback_tolerance, axis=1)
             if near.any():
                 hit[np.argmin(np.where(near, gap.max(axis=1), np.inf))] = True
         return hit
