@@ -995,12 +995,13 @@ class BatchBO:
 
     def _used_up(self) -> str | None:
         """Why no recipe is left to measure, or None while some is."""
-        failed = f" ({len(self._lost)} of them failed)" if self._lost else ""
+        lost = self._lost - set(self._values)  # a failed recipe measured since: measured
+        failed = f" ({len(lost)} of them failed)" if lost else ""
         if self.pool is not None:
-            free = self._free(set(self._values) | self._lost)
+            free = self._free(set(self._values) | lost)
             return None if free else f"all {len(self.pool)} recipes of the pool measured{failed}"
         n = self._n_feasible
-        if n is not None and len(self._values) + len(self._lost) >= n:
+        if n is not None and len(self._values) + len(lost) >= n:
             return f"all {n} feasible recipes of the space measured{failed}"
         return None
 
