@@ -76,7 +76,7 @@ class PeakAnalysis:
     none; not a value). x is binding energy in the spectrum's ``x_units``
     (``_energy_in_ev``), either order; x of channel numbers, 0, 1, ... or 1, 2, ... in
     steps of 1 whatever its ``x_units`` (``simulators.text_files.refuse_channel_axis``),
-    is refused, and a campaign journals such a put as ``analysis_failed``.
+    is refused, and a campaign journals nothing of such a put (see ``energy_axis``).
 
     The index features follow the fit's peak order: one more small peak found renumbers
     the rest, so ``area_1`` may be another line in each spectrum. Region features name a
@@ -227,7 +227,8 @@ class ElementAnalysis:
     channel numbers, 0, 1, ... or 1, 2, ... in steps of 1 whatever its ``x_units``
     (``simulators.text_files.refuse_channel_axis``), or whose ``x_units`` name binding or
     kinetic energy (``simulators.eels_files.XPS_ENERGY``: an XPS spectrum), is refused, as
-    are those it cannot place; a campaign journals such a put as ``analysis_failed``.
+    are those it cannot place; a campaign journals nothing of the first two (see
+    ``energy_axis``) and keeps the last as ``analysis_failed``.
 
     Args:
         networks: names of the committed networks in the ensemble, e.g.
@@ -518,14 +519,16 @@ class Analysis:
             )
 
     def check_axis(self, spectrum: Spectrum) -> None:
-        """Refuse a spectrum whose x axis the step cannot read (units or channel numbers:
-        the driver's, not the sample's; see the step's ``energy_axis``).
+        """Refuse a spectrum the step cannot read for a reason of the server's or the
+        driver's, not the sample's: the step is ``unavailable``, or the x axis is in other
+        units or channel numbers (see the step's ``energy_axis``).
 
         Raises:
-            InvalidParameterError: saying what to send instead.
+            InvalidParameterError: saying what to restore or send instead.
         """
-        if self.unavailable is None:
-            self.step.energy_axis(spectrum)
+        if self.unavailable is not None:
+            raise InvalidParameterError(self.unavailable)
+        self.step.energy_axis(spectrum)
 
     def __call__(self, spectrum: Spectrum) -> tuple[dict[str, Any], float | None]:
         """The spectrum's features and, when ``value`` names one, the objective value. A

@@ -713,17 +713,19 @@ class Campaign:
         suggestion (no longer pending, on a resume too); not again when its ``(client_id,
         sequence)`` is kept already as a ``late_observation`` or ``analysis_failed`` event.
 
-        A spectrum is scored by the campaign's analysis and objective (an axis from high
-        to low is put in order first). A spectrum they fail on raises :class:`AnalysisError`;
-        the measurement is journaled as an ``analysis_failed`` event
-        (``journal.events(id, "analysis_failed")``), not lost, and its point is avoided like
-        a failed measurement's (``analysis_failed_points``, see ``suggest``), though its
-        suggestion stays pending (measure it again, or release it). When they give the value,
-        the driver's own ``value`` and ``uncertainty`` are kept as metadata
-        ``driver_value`` and ``driver_uncertainty`` and the observation has no
-        uncertainty; metadata ``features`` and ``value_from`` are written too. In a
-        campaign whose values come from spectra (an objective, or an analysis ``value``),
-        a new put to learn from with no spectrum is refused: its value is on another scale.
+        A spectrum is scored by the campaign's analysis and objective (an axis from high to low is
+        put in order first). A spectrum in units or on an axis they cannot read, or sent to an
+        analysis this server cannot run (its weights file gone since the campaign began), raises
+        :class:`InvalidParameterError` and journals nothing. A spectrum they fail on raises
+        :class:`AnalysisError`; the measurement is journaled as an ``analysis_failed`` event
+        (``journal.events(id, "analysis_failed")``), not lost, and its point is avoided like a
+        failed measurement's (``analysis_failed_points``, see ``suggest``), though its suggestion
+        stays pending (measure it again, or release it). When they give the value, the driver's own
+        ``value`` and ``uncertainty`` are kept as metadata ``driver_value`` and
+        ``driver_uncertainty`` and the observation has no uncertainty; metadata ``features`` and
+        ``value_from`` are written too. In a campaign whose values come from spectra (an objective,
+        or an analysis ``value``), a new put to learn from with no spectrum is refused: its value is
+        on another scale.
 
         A point a hair outside a continuous dimension without a step (a driver reporting
         the readback, 9100.001 eV for 9100) is journaled and learned on the bound, within
@@ -1041,7 +1043,8 @@ class Campaign:
 
         Raises:
             InvalidParameterError: the spectrum's axis or units are not the analysis's or
-                the objective's (journaling nothing: resend it in those).
+                the objective's, or the analysis cannot run on this server (journaling
+                nothing: resend it once that is fixed).
             AnalysisError: they failed on it (kept as an ``analysis_failed`` event).
         """
         spectrum = observation.spectrum

@@ -323,7 +323,10 @@ class EnergyScan(Scan):
         if self._last_mean is not None:
             change = float(np.sqrt(np.mean((mean - self._last_mean) ** 2))) / scale
         self._last_mean = mean
-        self.last_max_std = float(self.model.grid_band().max()) / scale
+        # the band where a reading can come from: a glitch band given up on stays wide
+        energies = self.low + self.model.grid * (self.high - self.low)
+        band = self.model.grid_band()[~self._in_given_up(energies)]
+        self.last_max_std = float(band.max(initial=0.0)) / scale
         self.last_change = change
         calm = (
             span > 0
@@ -457,10 +460,12 @@ class EnergyScan(Scan):
         if self._calm_fits < self.patience:
             return None
         learned = self.warning()
+        bands = ", ".join(f"{first:g}-{last:g}" for first, last in self.given_up)
         return (
             f"converged: posterior std (the band predict reports) {100 * self.last_max_std:.2f}%"
             f" and reconstruction change {100 * self.last_change:.2f}% of the reconstruction's "
             f"range stayed below {100 * self.tolerance:.2f}% for {self.patience} fits"
+            + (bands and f" outside the glitch bands given up on ({bands} {self.dimension.units})")
             + ("" if learned is None else f"; {learned}")
         )
 

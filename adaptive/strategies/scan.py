@@ -60,6 +60,8 @@ class Scan:
         self.dimension = dims[0]
         # id -> (observation, held so ids stay unique; its position, value, uncertainty)
         self._observed: dict[int, tuple[Observation, tuple[float, float, float]]] = {}
+        #: (first, last) position of each glitch band given up on, as the last suggest saw
+        self.given_up: list[tuple[float, float]] = []
 
     def _require_ev(self, why: str) -> None:
         """An error unless the dimension's units are eV or unset: ``why`` is given in eV."""
@@ -132,7 +134,9 @@ class Scan:
         ``failed`` those of failed measurements (see ``REPEATED_FAILURES``)."""
         n = check_int("n", n, 1, why="ask for at least one suggestion")
         name = self.dimension.name
-        skipped = self._repeatedly_failed([self.space.validate(p)[name] for p in failed])
+        bands = self._glitch_bands([self.space.validate(p)[name] for p in failed])
+        self.given_up = [(float(band[0]), float(band[-1])) for band in bands]
+        skipped = [float(x) for band in bands for x in band]
         taken = [*self.data()[0], *(self.space.validate(p)[name] for p in pending), *skipped]
         chosen = self._choose(n, taken)
         return [
@@ -148,18 +152,27 @@ class Scan:
     def _choose(self, n: int, taken: list[float]) -> list[tuple[float, float | None, str]]:
         raise NotImplementedError
 
-    def _repeatedly_failed(self, failed: list[float]) -> list[float]:
-        """Each position of the runs of at least ``REPEATED_FAILURES`` of the ``failed``
-        positions whose neighbours lie within ``READBACK_TOLERANCE`` of the range: a glitch
-        band wider than a step of the scan's grid is one run, so each energy in it is
-        skipped once it failed there (the run's mean, skipped alone, lay between grid
-        energies: a 10 eV band failed 5,902 times)."""
+    def _glitch_bands(self, failed: list[float]) -> list[np.ndarray]:
+        """The distinct positions, each (k,) ascending, of each run of at least
+        ``REPEATED_FAILURES`` of the ``failed`` positions whose neighbours lie within
+        ``READBACK_TOLERANCE`` of the range: a glitch band wider than a step of the scan's
+        grid is one run, so each energy in it is skipped once it failed there (the run's
+        mean, skipped alone, lay between grid energies: a 10 eV band failed 5,902 times)."""
         if len(failed) < REPEATED_FAILURES:
             return []
         ordered = np.sort(np.asarray(failed, float))
         breaks = np.flatnonzero(np.diff(ordered) > READBACK_TOLERANCE * (self.high - self.low))
         runs = np.split(ordered, breaks + 1)
-        return [float(x) for run in runs if len(run) >= REPEATED_FAILURES for x in np.unique(run)]
+        return [np.unique(run) for run in runs if len(run) >= REPEATED_FAILURES]
+
+    def _in_given_up(self, positions) -> np.ndarray:
+        """Whether each of ``positions`` (m,) lies in a glitch band given up on
+        (``given_up``), to ``SAME`` of the range: no reading can come from there."""
+        positions, same = np.asarray(positions, float), SAME * (self.high - self.low)
+        inside = np.zeros(positions.shape, bool)
+        for first, last in self.given_up:
+            inside |= (positions >= first - same) & (positions <= last + same)
+        return inside
 
     def _is_taken(self, positions, taken) -> np.ndarray:
         """Whether each of ``positions`` (m,) is one of ``taken`` (k,), to ``SAME`` of the range.

@@ -81,11 +81,31 @@ def test_a_campaign_whose_weights_file_moved_still_resumes_reads_and_stops(tmp_p
     shutil.move(weights, tmp_path / "moved.pt")
     resumed = Campaign.resume(journal, campaign.id)
     assert resumed.n_observations == 1 and resumed.summary()["status"] == "running"
-    with pytest.raises(AnalysisError, match=r"no peak-network weights at .*w\.pt.*restore"):
+    gone = r"no peak-network weights at .*w\.pt.*restore"
+    with pytest.raises(InvalidParameterError, match=gone):
         resumed.observe(Observation({"x": 0.25}, spectrum=spectrum))
-    assert len(journal.events(campaign.id, "analysis_failed")) == 1  # the reading is kept
+    # the server's setup, not the sample: nothing kept, so the point is not avoided (review C26)
+    assert journal.events(campaign.id, "analysis_failed") == []
+    assert resumed.analysis_failed_points == [] and resumed.n_observations == 1
     resumed.stop("weights gone")
     assert Campaign.resume(journal, campaign.id).status == "stopped"
+
+
+def test_a_journaled_put_resent_after_its_weights_moved_is_refused_not_kept(tmp_path):
+    # review C26: it was scored again before the duplicate check, failed, and its point was
+    # kept as analysis_failed and avoided, though the journal held it learned
+    weights = marked_weights(tmp_path / "w.pt")
+    journal = Journal(tmp_path / "j.sqlite")
+    analysis = {"name": "peak_fit", "options": {"weights": str(weights)}, "value": "n_peaks"}
+    campaign = Campaign.create(journal, SPACE, {"name": "random"}, analysis=analysis)
+    put = Observation({"x": 0.5}, spectrum=Spectrum(*two_peaks(), "eV", "counts"))
+    assert campaign.observe(put, "driver", 7)
+    shutil.move(weights, tmp_path / "moved.pt")
+    resumed = Campaign.resume(journal, campaign.id)
+    with pytest.raises(InvalidParameterError, match="restore what it names"):
+        resumed.observe(put, "driver", 7)
+    assert journal.events(campaign.id, "analysis_failed") == []
+    assert resumed.analysis_failed_points == [] and resumed.n_observations == 1
 
 
 def test_a_relative_weights_path_is_journaled_absolute(tmp_path, monkeypatch):
