@@ -521,9 +521,9 @@ class Campaign:
                 suggestions = []
             elif getattr(self.strategy, "avoids_failed", False):
                 failed = [*self.failed_points, *self.analysis_failed_points]
-                suggestions = self.strategy.suggest(n, pending=pending, failed=failed)
+                suggestions = self.call_strategy("suggest", n, pending=pending, failed=failed)
             else:
-                suggestions = self.strategy.suggest(n, pending=pending)
+                suggestions = self.call_strategy("suggest", n, pending=pending)
         except InvalidParameterError as err:
             if n == asked:
                 raise
@@ -531,6 +531,9 @@ class Campaign:
                 f"n={asked} asked, capped at {n} by goals max_observations={limit} less "
                 f"{self.n_observations} observed and {len(self.pending)} pending: {err}"
             ) from None
+        except StrategyError:  # it failed midway: rebuilt from the journal, as below
+            self._rebuild_strategy()
+            raise
         try:
             suggestions = self._check_batch(suggestions, n, pending)
             state = self._checked_state()
@@ -822,7 +825,7 @@ class Campaign:
                     self.id, observation, client_id, sequence
                 )
                 if journaled:
-                    self.strategy.observe([observation])
+                    self.call_strategy("observe", [observation])
                     if reached:
                         self._journal_stop(reached)
         except BaseException:  # Ctrl-C included: the journal rolled back, so must the strategy
@@ -1157,24 +1160,30 @@ class Campaign:
             self.stop(reason)
         return self.status != "running"
 
-    def _strategy_stop_reason(self) -> str | None:
-        """The strategy's ``stop_reason()``; a plugin's that raises an error of no
-        :class:`AdaptiveError` type, or returns other than None or text, is a
-        :class:`StrategyError` naming it (not the request's error)."""
-        name = self.config["strategy"]["name"]
+    def call_strategy(self, method: str, *args: Any, **kwargs: Any) -> Any:
+        """``strategy.<method>(*args, **kwargs)``. An error of no :class:`AdaptiveError`
+        type that it raises (a plugin's bug, a ``KeyError`` read as the request's) is a
+        :class:`StrategyError` naming the strategy and the method, caused by that error (the
+        server logs its traceback)."""
         try:
-            reason = self.strategy.stop_reason()
+            return getattr(self.strategy, method)(*args, **kwargs)
         except AdaptiveError:
             raise
         except Exception as err:
             raise StrategyError(
-                f"strategy {name!r} stop_reason() raised {type(err).__name__}: {err}; fix the "
-                "strategy"
+                f"strategy {self.config['strategy']['name']!r} {method}() raised "
+                f"{type(err).__name__}: {err}; fix the strategy"
             ) from err
+
+    def _strategy_stop_reason(self) -> str | None:
+        """The strategy's ``stop_reason()`` (see ``call_strategy``); one that returns other
+        than None or text is a :class:`StrategyError` naming it (not the request's error)."""
+        reason = self.call_strategy("stop_reason")
         if reason is not None and not (isinstance(reason, str) and reason):
             raise StrategyError(
-                f"strategy {name!r} stop_reason() returned {reprlib.repr(reason)}; fix it to "
-                "return None while running, or non-empty text saying why it stops"
+                f"strategy {self.config['strategy']['name']!r} stop_reason() returned "
+                f"{reprlib.repr(reason)}; fix it to return None while running, or non-empty "
+                "text saying why it stops"
             )
         return reason
 

@@ -61,7 +61,7 @@ import zmq
 from tqdm import tqdm
 
 from adaptive import protocol
-from adaptive.arrays import is_finite_real, is_int
+from adaptive.arrays import is_finite_real, is_int, real_array
 from adaptive.campaign import FAILED_EVENT, Campaign
 from adaptive.errors import (
     AdaptiveError,
@@ -70,6 +70,7 @@ from adaptive.errors import (
     InvalidParameterError,
     ProtocolError,
     ServerStartError,
+    StrategyError,
     UnknownMethodError,
 )
 from adaptive.insights import prepare_insights
@@ -84,6 +85,9 @@ REPLY_CACHE_SIZE = 1024
 JOURNALED_ERRORS = (AnalysisError, CampaignStoppedError)
 #: The most points one ``model_predict`` call takes (a model's memory grows with them).
 MAX_PREDICT_POINTS = 100_000
+#: Hex digits of a request's digest that name the campaign a ``campaign_create`` with no
+#: ``campaign_id`` makes (so a resend finds it), and pick the worker it runs on.
+REQUEST_NAME_CHARS = 12
 #: Cheap reads of no campaign, answered by the serving thread itself.
 LOOP_METHODS = frozenset({"server_ping", "campaign_list"})
 #: Seconds a server start retries an address in use (a server stopped just before).
@@ -337,6 +341,8 @@ class Server:
         if method in LOOP_METHODS:
             return self._answer(identity, key, request_id, method, params)
         campaign_id = params.get("campaign_id")
+        if method == "campaign_create" and campaign_id is None:  # the campaign it names:
+            campaign_id = key.hex()[:REQUEST_NAME_CHARS]  # a resend resumes it on its worker
         job = (key, request_id, method, params)
         try:
             workers.submit(campaign_id if isinstance(campaign_id, str) else None, identity, job)
@@ -483,9 +489,11 @@ class Server:
         instead of making another."""
         request = getattr(self._request, "key", None)  # None: called in process, not served
         if campaign_id is None and request is not None:
-            campaign_id = request[:12]
-            if campaign_id in self.journal.campaign_ids():
-                return self._campaign(campaign_id).summary()
+            campaign_id = request[:REQUEST_NAME_CHARS]
+            if campaign_id in self.journal.campaign_ids():  # found, not created (see _change)
+                campaign = self._campaign(campaign_id)
+                self._request.status = campaign.status
+                return campaign.summary()
         campaign = Campaign.create(
             self.journal, space, strategy, goals, campaign_id, objective, analysis, pending_ttl_s
         )
@@ -625,13 +633,11 @@ class Server:
             )
         d = len(space.dimensions)
         shape = f"(m, {d}) array, columns {space.names}" + (" (or (m,))" if d == 1 else "")
-        sent = points
-        try:
-            points = np.asarray(sent, dtype=float)  # a JSON null becomes NaN
-        except (TypeError, ValueError, OverflowError):
+        if _holds_null(points):
             raise InvalidParameterError(
-                f"points must be numbers: an {shape}; got {reprlib.repr(sent)}"
-            ) from None
+                "points hold null (a JSON null is not a number); send finite numbers"
+            )
+        points = real_array("points", points)
         if d == 1 and points.ndim == 1:
             points = points[:, None]
         if points.ndim != 2 or points.shape[1] != d or len(points) == 0:
@@ -639,15 +645,25 @@ class Server:
                 f"points must be an {shape} with m >= 1; got shape {points.shape}"
             )
         if not np.isfinite(points).all():
-            what = "null (a JSON null is not a number)" if _holds_null(sent) else "NaN or inf"
-            raise InvalidParameterError(f"points hold {what}; send finite numbers")
+            raise InvalidParameterError("points hold NaN or inf; send finite numbers")
         if len(points) > MAX_PREDICT_POINTS:
             raise InvalidParameterError(
                 f"{len(points)} points are more than the {MAX_PREDICT_POINTS} one model_predict "
                 "call takes; ask in chunks"
             )
-        mean, std = campaign.strategy.predict(points[:, 0] if d == 1 else points)
-        return {"mean": np.asarray(mean, float), "std": None if std is None else std}
+        predicted = campaign.call_strategy("predict", points[:, 0] if d == 1 else points)
+        try:
+            mean, std = predicted
+            mean, std = np.asarray(mean, float), None if std is None else np.asarray(std, float)
+        except (TypeError, ValueError):
+            mean = std = np.empty(0)  # not a pair of number arrays: refused below
+        if mean.shape != (len(points),) or (std is not None and std.shape != mean.shape):
+            raise StrategyError(
+                f"strategy {campaign.config['strategy']['name']!r} predict() gave no (mean, "
+                f"std) of shape ({len(points)},) for {len(points)} points; fix it to return "
+                "one mean and one std (or None for std) per point"
+            )
+        return {"mean": mean, "std": std}
 
     def campaign_insights(self, campaign_id) -> Callable[[], dict]:
         """Per round: recipes, best and median objective, and SHAP importance of each factor.
@@ -842,10 +858,13 @@ def _refuse(
     identity: bytes, request_id: str | int | None, method: str, params: dict, err: Exception
 ) -> dict:
     """The error reply for ``err``, logged; an error that is not ours is a bug, its
-    traceback logged under that line."""
+    traceback logged under that line, as is a strategy's (``Campaign.call_strategy``)."""
     reply = protocol.error_reply(request_id, err)
     message = _one_line(reply["error"]["message"])
-    bug = "" if isinstance(err, AdaptiveError) else "\n" + traceback.format_exc().rstrip()
+    ours = isinstance(err, AdaptiveError) and not (
+        isinstance(err, StrategyError) and err.__cause__ is not None
+    )
+    bug = "" if ours else "\n" + traceback.format_exc().rstrip()
     _log(f"{_who(identity, request_id, method, params)}: {reply['error']['type']}: {message}{bug}")
     return reply
 

@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 
 import adaptive.strategies as strategies
-from adaptive import Campaign, Dimension, Journal, Space, Suggestion
+from adaptive import Campaign, Dimension, Journal, Observation, Space, Suggestion
 from adaptive.client import Client
-from adaptive.errors import StrategyError
+from adaptive.errors import InvalidParameterError, StrategyError
 from adaptive.server import Server
 from adaptive.strategies import STRATEGIES
 
@@ -39,6 +39,8 @@ class Faulty:
         }.get(self.mode, [{"x": float(self.calls + i)} for i in range(n)])
         if self.mode == "none":
             return None
+        if self.mode == "suggest raises":
+            raise KeyError("x")
         if points is None:
             return [{"point": {"x": 1.0}}]
         # a plugin numbering its ids afresh in each strategy object: p0, p1, ...
@@ -53,10 +55,11 @@ class Faulty:
         ]
 
     def observe(self, observations):
-        pass
+        if self.mode == "observe raises" and observations:
+            raise ValueError("boom in observe")
 
     def predict(self, points):
-        return [0.0] * len(points), None
+        return [0.0] * (len(points) + (self.mode == "predict one more")), None
 
     def stop_reason(self):
         if self.mode == "stop raises":
@@ -91,6 +94,8 @@ def faulty():
         ("stop number", 1, "stop_reason.. returned 1; fix it to return None"),
         ("stop raises", 1, "stop_reason.. raised RuntimeError: boom"),
         ("one id", 3, "gave the suggestion id 'p0' again"),
+        # review Z19: a bare KeyError: 'x', read as a missing parameter x of the request
+        ("suggest raises", 1, "suggest.. raised KeyError: 'x'; fix the strategy"),
     ],
 )
 def test_a_faulty_batch_is_refused_and_nothing_is_journaled(faulty, tmp_path, mode, n, match):
@@ -157,3 +162,27 @@ def test_a_state_json_cannot_hold_is_a_strategy_error(faulty, tmp_path):
     with pytest.raises(StrategyError, match="'faulty_z16' returned a state.. that JSON cannot"):
         campaign.suggest(1)
     assert campaign.pending == {} and journal.events("c", "suggestion") == []
+
+
+def test_a_strategy_whose_observe_raises_is_a_strategy_error_and_journals_nothing(faulty, tmp_path):
+    # review Z19: a bare ValueError, a server bug's type naming no strategy
+    journal = Journal(tmp_path / "j.sqlite")
+    config = {"name": Faulty.name, "options": {"mode": "observe raises"}}
+    campaign = Campaign.create(journal, LINE, config, campaign_id="c")
+    with pytest.raises(StrategyError, match="'faulty_z16' observe.. raised ValueError: boom"):
+        campaign.observe(Observation({"x": 1.0}, 2.0))
+    assert campaign.n_observations == 0 and journal.observations("c") == []
+
+
+def test_the_server_checks_what_a_strategy_predicts_and_refuses_bools(faulty, tmp_path):
+    # review Z19: three means for two points were sent on; [true, false] were points 1.0, 0.0
+    with Server(tmp_path / "j.sqlite", bind="tcp://127.0.0.1:0") as server:
+        with Client(server.endpoint, timeout_s=30, retries=0) as client:
+            config = {"name": Faulty.name, "options": {"mode": "predict one more"}}
+            cid = client.call("campaign_create", space=LINE.to_dict(), strategy=config)[
+                "campaign_id"
+            ]
+            with pytest.raises(StrategyError, match=r"predict.. gave no \(mean, std\) of shape"):
+                client.call("model_predict", campaign_id=cid, points=[1.0, 2.0])
+            with pytest.raises(InvalidParameterError, match="points holds bools"):
+                client.call("model_predict", campaign_id=cid, points=[True, False])

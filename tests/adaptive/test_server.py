@@ -300,7 +300,9 @@ def test_bad_campaign_configs(client):
 
 
 def test_bad_prediction_points_get_a_typed_error(client, campaign):
-    with pytest.raises(RemoteError, match="points must be numbers") as caught:
+    with pytest.raises(
+        RemoteError, match="points must be a numeric array, but it holds text"
+    ) as caught:
         client.call("model_predict", campaign_id=campaign, points=["a"])
     assert caught.value.type == "InvalidParameterError"
 
@@ -555,7 +557,7 @@ def test_predictions_of_a_1d_space_take_m_or_m_by_1_points(client, campaign):
     np.testing.assert_allclose(flat["mean"], [1.0, 2.0])
     np.testing.assert_array_equal(column["mean"], flat["mean"])
     for points, words in [
-        ([10**400], "points must be numbers"),
+        ([10**400], "points holds a number too large"),
         (np.zeros((2, 2)), r"\(m, 1\) array"),
         ([], "m >= 1"),
         (np.array([np.inf]), "NaN or inf"),

@@ -276,3 +276,33 @@ def test_a_put_and_a_status_during_real_insights_are_answered_first(tmp_path, so
             server.stop()
     observations = Journal(path).observations(campaign.id)
     assert len(observations) == 16 and observations[-1].value == 7.0
+
+
+def test_a_create_resent_to_a_restarted_server_waits_on_its_campaigns_requests(
+    tmp_path, sockets, observe_gate
+):
+    # review Z19: it ran on the worker of requests with no campaign, and resumed the campaign
+    # while the campaign's own worker did: the object assigned last lost the suggestions the
+    # other had just made
+    path = tmp_path / "journal.sqlite"
+    frames = request("campaign_create", space=SQUARE, strategy=BATCHES)  # named by the request
+    first = Server(path, bind="tcp://127.0.0.1:0")
+    try:
+        campaign_id = reply(sockets(first.start(), frames))["campaign_id"]
+    finally:
+        first.stop()
+    again = Server(path, bind="tcp://127.0.0.1:0")  # its reply cache is empty
+    endpoint = again.start()
+    try:
+        put = sockets(endpoint, request("observation_put", **put_params(campaign_id, 0.5)))
+        assert observe_gate.wait_started()  # the campaign's worker resumed it, and is held
+        resent = sockets(endpoint, frames)
+        assert not resent.poll(500)  # queued behind the put, on the campaign's worker
+        loaded = again.campaigns[campaign_id]
+        observe_gate.release.set()
+        assert reply(put)["n_observations"] == 1
+        assert reply(resent)["n_observations"] == 1  # the campaign as the put left it
+        assert again.campaigns[campaign_id] is loaded
+    finally:
+        observe_gate.release.set()
+        again.stop()
