@@ -559,10 +559,16 @@ class BatchBO:
         ]
         dof = np.cumsum([0, *(counts - 1)])  # of the first e recipes at index e
         # each replicated recipe's sample variance over its chance median, pooled by their
-        # median: one outlying droplet (a clogged run) widens no other recipe's variance
+        # median: one outlying droplet (a clogged run) widens no other recipe's variance. A
+        # recipe whose droplets agree exactly (readings at a detection limit, or rounded
+        # below their scatter) tells nothing of the scatter: out of the pool (7 of 12 recipes
+        # reading 0 pooled it to 0, every median taken as exact; review W22)
         scaled = np.where(
-            counts > 1, squares / stats.chi2.ppf(0.5, np.maximum(counts - 1, 1)), np.nan
+            (counts > 1) & (np.array(squares) > 0),
+            squares / stats.chi2.ppf(0.5, np.maximum(counts - 1, 1)),
+            np.nan,
         )
+        scattered = np.cumsum([0, *np.isfinite(scaled)])  # recipes in the pool, to e
         stated = [[u for _, _, u in rs] for rs in readings]  # uncertainties
         told = np.cumprod([1, *(None not in us for us in stated)])  # all carry one, to e
         mean_square = np.array([np.mean(np.square(us)) if None not in us else 0.0 for us in stated])
@@ -579,7 +585,8 @@ class BatchBO:
             if dof[e] < MIN_NOISE_DOF and not uncertain:
                 variances.append(None)
                 continue
-            droplet_var = np.full(e, np.nanmedian(scaled[:e]) if dof[e] >= MIN_NOISE_DOF else 0.0)
+            pooled = dof[e] >= MIN_NOISE_DOF and scattered[e] > 0
+            droplet_var = np.full(e, np.nanmedian(scaled[:e]) if pooled else 0.0)
             if uncertain:  # widened by as much as the replicates scatter more than they say
                 excess, k = 1.0, chi2_dof[e]
                 if k >= MIN_NOISE_DOF and chi2[e] > stats.chi2.ppf(OVERSCATTER_QUANTILE, k):

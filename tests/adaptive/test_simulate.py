@@ -509,7 +509,7 @@ def test_the_progress_bar_of_a_converged_scan_ends_at_the_points_measured(tmp_pa
     monkeypatch.setattr("adaptive.simulate.tqdm", functools.partial(tqdm, file=shown))
     line = tmp_path / "line.csv"
     line.write_text(
-        "energy,mu\n" + "".join(f"{e},{(e - 8900) / 200}\n" for e in range(8900, 9110, 10))
+        "energy,mu\n" + "".join(f"{e},{np.tanh((e - 9000) / 10)}\n" for e in range(8900, 9110, 10))
     )
     summary = simulate_xas(
         tmp_path / "out", source=str(line), n_initial=3, max_points=40, noise_counts=None
