@@ -94,6 +94,9 @@ SIGNAL_BLOCKS = 8
 #: blocks, none over 32, where 2 % of the noise showed one), mostly a weak broad edge of a
 #: heavy element over a steep background; the networks named a labelled element in 5 of 9.
 EDGE_BLOCKS = 16
+#: How the warning that the counts show no edge (``_shows_edge``) begins: a spectrum
+#: image's typical pixel drops it when elements are present elsewhere in the image.
+NO_EDGE = "The counts show no edge"
 #: Counts rise toward high loss, the reverse of a core-loss background, when their power-law
 #: background rises and their least-squares slope is over ``SIGNAL_SIGMAS`` standard errors
 #: above zero in ``RISING_BLOCKS`` or more of ``EDGE_BLOCKS`` blocks (edges rise in a few).
@@ -304,11 +307,13 @@ def counts_warnings(
     end = counts[energy > energy[-1] - END_EV]
     level = float(np.median(end))
     variance = _noise(counts[-max(end.size, END_NOISE_POINTS) :]) ** 2
+    # per 1 eV, or per point of a coarser step: its noise is what the networks see
     end = (variance if variance > END_NOISE_EXCESS * level else level) / min(step, 1.0)
+    channel = "1 eV channel" if step <= 1.0 else f"{step:g} eV point"
     fewest, most = trained.counts
     if raw and end < fewest:
         warnings.append(
-            f"Few counts: {max(end, 0):.0f} per 1 eV channel at the end of the window, where "
+            f"Few counts: {max(end, 0):.0f} per {channel} at the end of the window, where "
             f"the training spectra hold {fewest:,.0f} to {most:,.0f}; their noise can hide "
             "edges or look like them: sum more frames, or the spectra of neighbouring pixels."
         )
@@ -349,14 +354,15 @@ def counts_warnings(
             f"the window {PRE_EDGE_EV} eV or more past each edge."
         )
     unspiked = ~np.isin(energy, spiked)  # a spike's square inflated the noise: no edge seen
-    if not _shows_edge(energy[unspiked], counts[unspiked]):
+    shows_edge = _shows_edge(energy[unspiked], counts[unspiked])
+    if shows_edge is False:
         warnings.append(
-            "The counts show no edge: they follow a smooth power-law background within their "
+            f"{NO_EDGE}: they follow a smooth power-law background within their "
             "noise, so any element named present is the networks' guess from noise and is "
             "not to be trusted; measure a window holding an edge, with "
             f"{PRE_EDGE_EV} eV or more before it, or sum more counts."
         )
-    elif not (identified or at_start or ending or window[0] < trained.energy_min):
+    elif shows_edge and not (identified or at_start or ending or window[0] < trained.energy_min):
         # else the edge seen is one at an end, or the low-loss region's plasmons
         warnings.append(
             "The counts show an edge, but no element passes its threshold: the networks miss "
@@ -407,10 +413,10 @@ def varies_beyond_noise(
     return (slope > SIGNAL_SIGMAS * noise) | (spread > SIGNAL_CHI2 * noise**2)
 
 
-def _shows_edge(energy: np.ndarray, counts: np.ndarray) -> bool:
+def _shows_edge(energy: np.ndarray, counts: np.ndarray) -> bool | None:
     """Whether ``counts`` (m,) at ``energy`` (m,) depart from a smooth background beyond
-    their noise (``varies_beyond_noise`` over ``EDGE_BLOCKS`` blocks); True (no finding)
-    for fewer than ``2 * EDGE_BLOCKS`` points above 0 eV.
+    their noise (``varies_beyond_noise`` over ``EDGE_BLOCKS`` blocks); None (no finding
+    either way) for fewer than ``2 * EDGE_BLOCKS`` points above 0 eV.
 
     The background is a power law ``a E^b`` fitted to the log counts (weighted by the
     counts, as Poisson noise has it), and the departure is over the square root of the
@@ -420,7 +426,7 @@ def _shows_edge(energy: np.ndarray, counts: np.ndarray) -> bool:
     above = energy > 0
     energy, counts = energy[above], counts[above]
     if counts.size < 2 * EDGE_BLOCKS:
-        return True
+        return None
     if np.all(counts > 0):
         background = _power_law(energy, counts)
         departure = (counts - background) / np.sqrt(background)

@@ -32,6 +32,7 @@ from adaptive.figures import save_figure
 from simulators.eels import ELEMENTS
 from simulators.eels_files import NavigationAxis, to_channels
 from surrogates.eels_checks import (
+    NO_EDGE,
     channel_noise,
     counts_warnings,
     domain_warnings,
@@ -300,7 +301,8 @@ def _typical_pixel_warnings(
     median total counts among the identified ones (``totals`` (H, W), NaN elsewhere, not
     all NaN), each sentence naming that pixel: what holds for it holds for most pixels
     (an over-subtracted dark, a low dose; an edge with no element ``present`` in the cube,
-    a miscalibrated axis)."""
+    a miscalibrated axis). That it shows no edge is left out when elements are
+    ``present``: a particle on an edge-free support film (review V20)."""
     order = np.argsort(np.where(np.isnan(totals), np.inf, totals), axis=None)
     row, col = np.unravel_index(order[int(np.isfinite(totals).sum()) // 2], totals.shape)
     counts = np.asarray(cube[row, col], dtype=float)
@@ -310,6 +312,7 @@ def _typical_pixel_warnings(
     return [
         f"In a typical pixel (row {row}, column {col}, of the median total counts): {warning}"
         for warning in counts_warnings(energy[span], counts, window, present)
+        if not (present and warning.startswith(NO_EDGE))
     ]
 
 
