@@ -3,6 +3,8 @@ moves to it: a point outside the space, NaN, more than asked for, or one point t
 refused as ``StrategyError`` naming the strategy, journaling nothing."""
 
 import math
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import numpy as np
 import pytest
@@ -130,18 +132,23 @@ def test_a_pending_point_suggested_again_is_refused(faulty, tmp_path):
     assert list(campaign.pending) == [first.id]
 
 
+@contextmanager
+def served(tmp_path, mode: str) -> Iterator[tuple[Client, str]]:
+    """A client of a served campaign of a ``Faulty`` strategy in ``mode``, and its id."""
+    with Server(tmp_path / "j.sqlite", bind="tcp://127.0.0.1:0") as server:
+        with Client(server.endpoint, timeout_s=30, retries=0) as client:
+            config = {"name": Faulty.name, "options": {"mode": mode}}
+            created = client.call("campaign_create", space=LINE.to_dict(), strategy=config)
+            yield client, created["campaign_id"]
+
+
 def test_the_server_answers_a_faulty_strategy_with_a_strategy_error(faulty, tmp_path):
     # a NaN point was a JournalError ("malformed JSON; check that the file and its disk are
     # healthy"), and server_ping's journal_problem blamed the disk after it
-    with Server(tmp_path / "j.sqlite", bind="tcp://127.0.0.1:0") as server:
-        with Client(server.endpoint, timeout_s=30, retries=0) as client:
-            config = {"name": Faulty.name, "options": {"mode": "nan"}}
-            cid = client.call("campaign_create", space=LINE.to_dict(), strategy=config)[
-                "campaign_id"
-            ]
-            with pytest.raises(StrategyError, match="which the space refuses"):
-                client.call("suggestions_get", campaign_id=cid)
-            assert client.call("server_ping")["journal_problem"] is None
+    with served(tmp_path, "nan") as (client, cid):
+        with pytest.raises(StrategyError, match="which the space refuses"):
+            client.call("suggestions_get", campaign_id=cid)
+        assert client.call("server_ping")["journal_problem"] is None
 
 
 def test_numpy_numbers_in_a_suggestion_are_handed_out_as_python_ones(faulty, tmp_path):
@@ -176,13 +183,8 @@ def test_a_strategy_whose_observe_raises_is_a_strategy_error_and_journals_nothin
 
 def test_the_server_checks_what_a_strategy_predicts_and_refuses_bools(faulty, tmp_path):
     # review Z19: three means for two points were sent on; [true, false] were points 1.0, 0.0
-    with Server(tmp_path / "j.sqlite", bind="tcp://127.0.0.1:0") as server:
-        with Client(server.endpoint, timeout_s=30, retries=0) as client:
-            config = {"name": Faulty.name, "options": {"mode": "predict one more"}}
-            cid = client.call("campaign_create", space=LINE.to_dict(), strategy=config)[
-                "campaign_id"
-            ]
-            with pytest.raises(StrategyError, match=r"predict.. gave no \(mean, std\) of shape"):
-                client.call("model_predict", campaign_id=cid, points=[1.0, 2.0])
-            with pytest.raises(InvalidParameterError, match="points holds bools"):
-                client.call("model_predict", campaign_id=cid, points=[True, False])
+    with served(tmp_path, "predict one more") as (client, cid):
+        with pytest.raises(StrategyError, match=r"predict.. gave no \(mean, std\) of shape"):
+            client.call("model_predict", campaign_id=cid, points=[1.0, 2.0])
+        with pytest.raises(InvalidParameterError, match="points holds bools"):
+            client.call("model_predict", campaign_id=cid, points=[True, False])
