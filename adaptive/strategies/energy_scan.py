@@ -101,7 +101,8 @@ class EnergyScan(Scan):
     free energy, suggestions rank the band the stop reads instead, so the spots the kernel
     misfits (an edge) get measured and the stop can fire: the default K-edge simulation,
     XMCD and four of seven replays at I0 1e6 ran to 300 points, the band above tolerance only
-    at the edge; all but one now stop, at 41-230 points (K-edge 104), NRMSE 0.13-0.40 %.
+    at the edge; all but two now stop, at 70-127 points (K-edge 109), NRMSE 0.14-0.38 %
+    (README, "The band").
 
     Stopping: fires once, for ``patience`` fits in a row, the largest std of the band
     ``predict`` reports (the GP's own widened by its leave-one-out misfit, so a converged
