@@ -245,7 +245,7 @@ class EnergyScan(Scan):
         edge rises. Above E0 the density is dk/dE ~ 1/sqrt(E - E0 + edge_width);
         below ``E0 - edge_width`` it is the sparse far-EXAFS value (a coarse pre-edge).
         """
-        energy = self.low + grid * (self.high - self.low)
+        energy = self._energy(grid)
         slope = np.gradient(mean, energy)
         rise, fall = int(np.argmax(slope)), int(np.argmin(slope))
         falls = (
@@ -260,6 +260,10 @@ class EnergyScan(Scan):
 
     def _unit(self, energy) -> np.ndarray:
         return (np.asarray(energy, float) - self.low) / (self.high - self.low)
+
+    def _energy(self, unit: np.ndarray) -> np.ndarray:
+        """The energies (m,) of positions ``unit`` (m,) in [0, 1]: ``_unit`` undone."""
+        return self.low + unit * (self.high - self.low)
 
     def _known_noise(self) -> np.ndarray | None:
         """The observations' variances (n,) when held ("reported"), every one gave an
@@ -340,7 +344,7 @@ class EnergyScan(Scan):
             change = float(np.sqrt(np.mean((mean - self._last_mean) ** 2))) / scale
         self._last_mean = mean
         # the band where a reading can come from: a glitch band given up on stays wide
-        energies = self.low + self.model.grid * (self.high - self.low)
+        energies = self._energy(self.model.grid)
         band = self.model.grid_band()[~self._in_given_up(energies)]
         self.last_max_std = float(band.max(initial=0.0)) / scale
         self.last_change = change
@@ -380,7 +384,7 @@ class EnergyScan(Scan):
         if n_observed < 3:
             return chosen + self._largest_gaps(n - len(chosen), taken)
         pending = [self._unit(t) for t in taken[n_observed:]]
-        energies = self.dimension.snap(self.low + self.model.grid * (self.high - self.low))
+        energies = self.dimension.snap(self._energy(self.model.grid))
         # a measured energy may be measured again (the GP's noise model can ask for it;
         # masking those cost 4 points on the Cu K-edge benchmark), a pending one not
         free = ~self._is_taken(energies, taken[n_observed:])
