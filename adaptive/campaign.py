@@ -437,8 +437,15 @@ class Campaign:
         self._teach_journal()
 
     def _strategy_warns(self) -> str | None:
-        """The strategy's optional warning on what it has learned (see ``Strategy``)."""
-        return getattr(self.strategy, "warning", lambda: None)()
+        """The strategy's optional warning on what it has learned (see ``Strategy``). One
+        that raises is the warning, naming its error: it runs once a put is journaled (and
+        on a resume), so the put is still acknowledged and the campaign can be served."""
+        if not hasattr(self.strategy, "warning"):
+            return None
+        try:
+            return self.call_strategy("warning")
+        except StrategyError as err:
+            return f"{err} (the reading is journaled and learned)"
 
     def _teach_journal(self) -> list[Observation]:
         """Teach the strategy every journaled observation and its saved state; return them.
@@ -621,8 +628,8 @@ class Campaign:
 
     def _checked_state(self) -> dict:
         """The strategy's ``state()``, refused as ``StrategyError`` where JSON cannot hold
-        it (a plugin's numpy numbers, NaN)."""
-        state = self.strategy.state()
+        it (a plugin's numpy numbers, NaN), or that raises (see ``call_strategy``)."""
+        state = self.call_strategy("state")
         try:
             json.dumps(state, allow_nan=False)
         except (TypeError, ValueError) as err:

@@ -69,7 +69,14 @@ class Faulty:
         return 1 if self.mode == "stop number" else None
 
     def state(self):
+        if self.mode == "state raises":
+            raise KeyError("calls")
         return {"calls": np.int64(self.calls) if self.mode == "numpy state" else self.calls}
+
+    def warning(self):
+        if self.mode == "warning raises" and self.calls:
+            raise KeyError("missing")
+        return None
 
     def load_state(self, state):
         self.calls = state.get("calls", 0)
@@ -98,6 +105,7 @@ def faulty():
         ("one id", 3, "gave the suggestion id 'p0' again"),
         # review Z19: a bare KeyError: 'x', read as a missing parameter x of the request
         ("suggest raises", 1, "suggest.. raised KeyError: 'x'; fix the strategy"),
+        ("state raises", 1, "state.. raised KeyError: 'calls'; fix the strategy"),  # C27
     ],
 )
 def test_a_faulty_batch_is_refused_and_nothing_is_journaled(faulty, tmp_path, mode, n, match):
@@ -179,6 +187,25 @@ def test_a_strategy_whose_observe_raises_is_a_strategy_error_and_journals_nothin
     with pytest.raises(StrategyError, match="'faulty_z16' observe.. raised ValueError: boom"):
         campaign.observe(Observation({"x": 1.0}, 2.0))
     assert campaign.n_observations == 0 and journal.observations("c") == []
+
+
+def test_a_warning_that_raises_is_the_puts_warning_and_the_put_counts(faulty, tmp_path):
+    # review C27: a bare KeyError after the put was journaled: the campaign in memory never
+    # counted it, and the campaign could not be resumed
+    with served(tmp_path, "warning raises") as (client, cid):
+        (suggestion,) = client.call("suggestions_get", campaign_id=cid, n=1)["suggestions"]
+        reply = client.call(
+            "observation_put",
+            campaign_id=cid,
+            point=suggestion["point"],
+            value=1.0,
+            suggestion_id=suggestion["id"],
+        )
+        status = client.call("campaign_status", campaign_id=cid)
+    assert any("warning() raised KeyError: 'missing'" in w for w in reply["warnings"]), reply
+    assert status["n_observations"] == 1 and status["pending"] == [], status
+    resumed = Campaign.resume(Journal(tmp_path / "j.sqlite"), cid)
+    assert resumed.n_observations == 1
 
 
 def test_the_server_checks_what_a_strategy_predicts_and_refuses_bools(faulty, tmp_path):
