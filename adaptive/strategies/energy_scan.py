@@ -112,7 +112,7 @@ class EnergyScan(Scan):
     feature range: the reconstruction's range less the line through its two ends, the
     background an XAS normalisation removes, and at least ``MIN_FEATURE_RANGE`` of its
     range, see ``_feature_range``; one flat within the noise has not found the signal
-    yet, however small its std). Bands given up on (a glitch) are left out of the std.
+    yet, however small its std). Bands given up on (a glitch) are left out of both.
 
     Args:
         space: one continuous dimension (the energy, in eV if ``edge_prior``).
@@ -127,7 +127,7 @@ class EnergyScan(Scan):
     """
 
     name = "energy_scan"
-    avoids_failed = True  # skips an energy that failed REPEATED_FAILURES times (a glitch)
+    avoids_failed = True  # skips a band where REPEATED_FAILURES failed at one energy (a glitch)
 
     def __init__(
         self,
@@ -339,13 +339,15 @@ class EnergyScan(Scan):
         mean = self.model.grid_posterior()[0]
         span = _feature_range(mean)  # 0 for readings all alike: no signal found, never calm
         scale = span or 1.0
+        # where a reading can come from: in a glitch band given up on the band stays wide and
+        # the mean moves freely (on a step lattice, where a grid point's energy snaps to)
+        reachable = ~self._in_given_up(self.dimension.snap(self._energy(self.model.grid)))
         change = None  # the first fit has nothing to compare with
-        if self._last_mean is not None:
-            change = float(np.sqrt(np.mean((mean - self._last_mean) ** 2))) / scale
+        if self._last_mean is not None and reachable.any():
+            moved = (mean - self._last_mean)[reachable]
+            change = float(np.sqrt(np.mean(moved**2))) / scale
         self._last_mean = mean
-        # the band where a reading can come from: a glitch band given up on stays wide
-        energies = self._energy(self.model.grid)
-        band = self.model.grid_band()[~self._in_given_up(energies)]
+        band = self.model.grid_band()[reachable]
         self.last_max_std = float(band.max(initial=0.0)) / scale
         self.last_change = change
         calm = (
@@ -372,7 +374,7 @@ class EnergyScan(Scan):
         chosen: list[tuple[float, float | None, str]] = []
         initial = self.dimension.snap(np.linspace(self.low, self.high, self.n_initial))
         positions = np.unique(initial)  # a coarse step lattice merges some
-        measured = self._is_measured(positions, taken)
+        measured = self._is_measured(positions, taken) | self._in_given_up(positions)
         for k, energy in enumerate(initial):
             if len(chosen) == n:
                 return chosen
@@ -387,7 +389,7 @@ class EnergyScan(Scan):
         energies = self.dimension.snap(self._energy(self.model.grid))
         # a measured energy may be measured again (the GP's noise model can ask for it;
         # masking those cost 4 points on the Cu K-edge benchmark), a pending one not
-        free = ~self._is_taken(energies, taken[n_observed:])
+        free = ~self._is_taken(energies, taken[n_observed:]) & ~self._in_given_up(energies)
         calm = self.tolerance * (_feature_range(self.model.grid_posterior()[0]) or 1.0)
         # on a step lattice the snapped energies are what get measured: rank their std, not
         # the grid's between them (a grid point beside a 2 eV lattice's edge kept its std,
@@ -507,11 +509,14 @@ class EnergyScan(Scan):
             "fitted_on": self._fitted_on,
             "last_max_std": self.last_max_std,
             "last_change": self.last_change,
+            "given_up": [list(band) for band in self.given_up],
         }
 
     def load_state(self, state: dict[str, Any]) -> None:
         keys = {"model", "calm_fits", "last_mean", "fitted_on", "last_max_std", "last_change"}
-        check_state(self.name, state, keys)
+        if isinstance(state, dict):  # states saved before the stop needed given_up lack it
+            state = {"given_up": [], **state}
+        check_state(self.name, state, keys | {"given_up"})
         self.model.load_state(state["model"])
         self._ahead = None
         self._calm_fits = int(state["calm_fits"])
@@ -521,3 +526,4 @@ class EnergyScan(Scan):
         self.last_max_std = state["last_max_std"]
         change = state["last_change"]  # inf in states saved before None replaced it
         self.last_change = None if change is None or np.isinf(change) else change
+        self.given_up = [(float(low), float(high)) for low, high in state["given_up"]]

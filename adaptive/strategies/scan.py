@@ -15,11 +15,11 @@ from adaptive.strategy import observation_list
 
 #: Positions closer than this fraction of the scan's range count as the same position.
 SAME = 1e-9
-#: A scan skips a position whose measurement failed this many times, within
-#: ``READBACK_TOLERANCE`` of the range (chained: each position of a glitch band, once the
-#: band failed this many times): a monochromator glitch or an I0 dip fails there every
-#: time (an energy_scan asked for one energy 20 times in a row, and its driver gave up), a
-#: beam loss once, so fewer failures are measured again.
+#: A scan skips a position whose measurement failed this many times, within half
+#: ``READBACK_TOLERANCE`` of the range, and the glitch band around it (see
+#: ``Scan._glitch_bands``): a monochromator glitch or an I0 dip fails there every time (an
+#: energy_scan asked for one energy 20 times in a row, and its driver gave up), a beam loss
+#: once, so fewer failures are measured again.
 REPEATED_FAILURES = 3
 
 
@@ -134,10 +134,8 @@ class Scan:
         ``failed`` those of failed measurements (see ``REPEATED_FAILURES``)."""
         n = check_int("n", n, 1, why="ask for at least one suggestion")
         name = self.dimension.name
-        bands = self._glitch_bands([self.space.validate(p)[name] for p in failed])
-        self.given_up = [(float(band[0]), float(band[-1])) for band in bands]
-        skipped = [float(x) for band in bands for x in band]
-        taken = [*self.data()[0], *(self.space.validate(p)[name] for p in pending), *skipped]
+        self.given_up = self._glitch_bands([self.space.validate(p)[name] for p in failed])
+        taken = [*self.data()[0], *(self.space.validate(p)[name] for p in pending)]
         chosen = self._choose(n, taken)
         return [
             Suggestion(
@@ -152,18 +150,42 @@ class Scan:
     def _choose(self, n: int, taken: list[float]) -> list[tuple[float, float | None, str]]:
         raise NotImplementedError
 
-    def _glitch_bands(self, failed: list[float]) -> list[np.ndarray]:
-        """The distinct positions, each (k,) ascending, of each run of at least
-        ``REPEATED_FAILURES`` of the ``failed`` positions whose neighbours lie within
-        ``READBACK_TOLERANCE`` of the range: a glitch band wider than a step of the scan's
-        grid is one run, so each energy in it is skipped once it failed there (the run's
-        mean, skipped alone, lay between grid energies: a 10 eV band failed 5,902 times)."""
+    def _glitch_bands(self, failed: list[float]) -> list[tuple[float, float]]:
+        """The (first, last) positions skipped around each glitch band, ascending.
+
+        A band starts at a position that failed ``REPEATED_FAILURES`` times (within half
+        the readback tolerance: a glitch fails there each time, a beam loss fails the
+        neighbouring energies of a batch once each) and takes in each of the ``failed``
+        positions within ``reach`` (the readback tolerance, or a lattice step if larger) of
+        the span it skips. That span reaches past its failed positions by their spread, at
+        least ``reach``, and not past a reading that succeeded: it doubles with each failure
+        at its side, so a 4 eV band on a 0.2 eV grid costs a few failures, not one per grid
+        energy (22 in a row, and the driver gave up). Spans that overlap merge.
+        """
         if len(failed) < REPEATED_FAILURES:
             return []
         ordered = np.sort(np.asarray(failed, float))
-        breaks = np.flatnonzero(np.diff(ordered) > READBACK_TOLERANCE * (self.high - self.low))
-        runs = np.split(ordered, breaks + 1)
-        return [np.unique(run) for run in runs if len(run) >= REPEATED_FAILURES]
+        tolerance = READBACK_TOLERANCE * (self.high - self.low)
+        around = np.searchsorted(ordered, ordered + tolerance / 2, "right")
+        repeats = around - np.searchsorted(ordered, ordered - tolerance / 2)
+        reach = max(tolerance, self.dimension.step or 0.0)
+        measured = self.data()[0]
+        spans: list[tuple[float, float]] = []
+        for seed in np.unique(ordered[repeats >= REPEATED_FAILURES]):
+            first = last = seed
+            while True:
+                pad = max(reach, last - first)
+                near = ordered[(ordered >= first - pad - reach) & (ordered <= last + pad + reach)]
+                if near[0] >= first and near[-1] <= last:
+                    break
+                first, last = min(first, near[0]), max(last, near[-1])
+            low = max(first - pad, measured[measured < first].max(initial=self.low))
+            high = min(last + pad, measured[measured > last].min(initial=self.high))
+            if spans and low <= spans[-1][1]:  # a seed of the band before, or overlapping it
+                before = spans.pop()
+                low, high = min(low, before[0]), max(high, before[1])
+            spans.append((float(low), float(high)))
+        return spans
 
     def _in_given_up(self, positions) -> np.ndarray:
         """Whether each of ``positions`` (m,) lies in a glitch band given up on

@@ -4,6 +4,7 @@ energy_scan now skips an energy once its measurement failed REPEATED_FAILURES ti
 there; fewer failures (a beam loss) are measured again."""
 
 import numpy as np
+import pytest
 
 from adaptive.campaign import Campaign
 from adaptive.journal import Journal
@@ -45,8 +46,9 @@ def test_an_energy_scan_moves_past_an_energy_that_keeps_failing(tmp_path):
     glitch = (8996.0, 8999.0)  # holds the grid energy 8997.56
     asked = run(campaign, glitch, 30)
     failed = [e for e in asked if glitch[0] <= e <= glitch[1]]
-    assert failed == [failed[0]] * REPEATED_FAILURES  # one energy, given up on
-    assert campaign.n_observations == 30 - REPEATED_FAILURES
+    assert failed[:REPEATED_FAILURES] == [failed[0]] * REPEATED_FAILURES  # given up on
+    assert failed[0] not in failed[REPEATED_FAILURES:]  # then the band's width is probed
+    assert campaign.n_observations == 30 - len(failed)
     resumed = Campaign.resume(journal, campaign.id)  # the failures come back from the journal
     assert all(not glitch[0] <= e <= glitch[1] for e in run(resumed, glitch, 5))
 
@@ -76,21 +78,89 @@ def test_an_energy_scan_moves_past_a_glitch_band_wider_than_its_grid_step(tmp_pa
     assert counts.max() <= REPEATED_FAILURES and len(failed) < 30, failed
 
 
-def test_an_energy_scan_converges_beside_a_glitch_band_on_the_edge(tmp_path):
-    # review C26: the stop waited for the std inside the band given up on to fall, where no
-    # reading can come: 200 readings and no convergence (30 without the glitch)
-    journal = Journal(tmp_path / "j.sqlite")
-    goals = {"max_observations": 200}
-    campaign = Campaign.create(journal, SPACE, {"name": "energy_scan"}, goals=goals)
-    glitch = (8982.0, 8986.0)
+def scan_to_the_stop(campaign: Campaign, glitch: tuple[float, float], restart: bool = False):
+    """Measure one reading at a time until the campaign stops, every reading inside
+    ``glitch`` failing; resumed from the journal after each put where ``restart`` (a server
+    restart). Returns the campaign and the longest run of failures in a row."""
+    run = longest = 0
     while batch := campaign.suggest(1):
         (suggestion,) = batch
         energy = suggestion.point["energy"]
-        if glitch[0] <= energy <= glitch[1]:
+        fails = glitch[0] <= energy <= glitch[1]
+        run = run + 1 if fails else 0
+        longest = max(longest, run)
+        if fails:
             put = Observation(suggestion.point, failed="I0 = 0", suggestion_id=suggestion.id)
         else:
             put = Observation(suggestion.point, mu(energy), 0.002, suggestion_id=suggestion.id)
         campaign.observe(put)
+        if restart:
+            campaign = Campaign.resume(campaign.journal, campaign.id)
+    return campaign, longest
+
+
+@pytest.mark.parametrize("glitch", [(8982.0, 8986.0), (8981.0, 8991.0)])
+def test_an_energy_scan_converges_beside_a_glitch_band_on_the_edge(tmp_path, glitch):
+    # review C26: the stop waited for the std inside the band given up on to fall, where no
+    # reading can come: 200 readings and no convergence (30 without the glitch). Review
+    # C27: each grid energy of the band was then tried once, 0.2 eV apart (25 of 67 puts
+    # failed, 22 in a row, and run_driver gave up); the mean inside a 10 eV band, free to
+    # move, kept the stop from firing for 150 readings
+    journal = Journal(tmp_path / "j.sqlite")
+    goals = {"max_observations": 200}
+    campaign = Campaign.create(journal, SPACE, {"name": "energy_scan"}, goals=goals)
+    campaign, longest = scan_to_the_stop(campaign, glitch)
     assert campaign.stop_reason.startswith("converged"), campaign.stop_reason
-    assert "fits outside the glitch bands given up on (898" in campaign.stop_reason
+    assert "fits outside the glitch bands given up on (89" in campaign.stop_reason
     assert campaign.n_observations < 60
+    assert campaign.n_failed <= 12 and longest <= 8, (campaign.n_failed, longest)
+    ((first, last),) = campaign.strategy.given_up
+    assert first <= glitch[0] and last >= glitch[1]  # it skips the band, and...
+    assert last - first <= 3 * (glitch[1] - glitch[0])  # ...not much of the spectrum beside
+
+
+def test_a_glitch_band_on_a_step_lattice_is_skipped_and_the_scan_converges(tmp_path):
+    # review C27: lattice energies 0.5 eV apart, beyond the readback tolerance (0.2 eV),
+    # were each a band of their own, and the stop masked the grid between them: 150
+    # readings, 27 failed, no convergence (28 readings without the glitch)
+    journal = Journal(tmp_path / "j.sqlite")
+    lattice = {"dimensions": [{**SPACE["dimensions"][0], "step": 0.5}]}
+    goals = {"max_observations": 150}
+    campaign = Campaign.create(journal, lattice, {"name": "energy_scan"}, goals=goals)
+    campaign, _ = scan_to_the_stop(campaign, (8982.0, 8986.0))
+    assert campaign.stop_reason.startswith("converged"), campaign.stop_reason
+    assert campaign.n_failed <= 10, campaign.n_failed
+
+
+def test_a_resumed_scan_skips_and_stops_as_one_that_ran_on(tmp_path):
+    # review C27: the bands given up on were not in the strategy's state, so a scan resumed
+    # after each put counted the band's std again: no convergence in 120 readings (42 ran on)
+    stops = []
+    for restart in (False, True):
+        journal = Journal(tmp_path / f"{restart}.sqlite")
+        goals = {"max_observations": 120}
+        campaign = Campaign.create(journal, SPACE, {"name": "energy_scan"}, goals=goals)
+        campaign, _ = scan_to_the_stop(campaign, (8982.0, 8986.0), restart)
+        stops.append((campaign.n_observations, campaign.n_failed, campaign.stop_reason))
+    assert stops[0] == stops[1] and stops[0][2].startswith("converged"), stops
+
+
+def test_a_batch_lost_to_a_beam_dump_is_measured_again(tmp_path):
+    # review C27: a batch's neighbouring energies on the white line, each failed once by a
+    # beam dump, chained into a "glitch band given up on" and were never measured again
+    journal = Journal(tmp_path / "j.sqlite")
+    campaign = Campaign.create(journal, SPACE, {"name": "energy_scan"})
+    for k in range(4):
+        batch = campaign.suggest(8)
+        for suggestion in batch:
+            energy = suggestion.point["energy"]
+            if k == 3:
+                put = Observation(suggestion.point, failed="beam dump", suggestion_id=suggestion.id)
+            else:
+                put = Observation(suggestion.point, mu(energy), 0.002, suggestion_id=suggestion.id)
+            campaign.observe(put)
+    lost = np.sort([s.point["energy"] for s in batch])
+    assert np.diff(lost).min() < 0.5  # neighbours: they would chain
+    again = [s.point["energy"] for s in campaign.suggest(8)]
+    assert campaign.strategy.given_up == []
+    assert set(again) & set(lost), (again, lost)
