@@ -282,6 +282,7 @@ class Campaign:
         self.last_learned: Observation | None = None
         self.last_warnings: list[str] = []  # what the last accepted put's reply warns of
         self._strategy_warning: str | None = None  # the last put's (see ``observe``)
+        self._unrebuilt: StrategyError | None = None  # see ``_rebuild_strategy``
 
     @classmethod
     def create(
@@ -432,9 +433,16 @@ class Campaign:
             self.goals_checked_at = payload["n_observations"]
 
     def _rebuild_strategy(self) -> None:
-        """Make the strategy anew from the journal, forgetting what it learned beyond it."""
+        """Make the strategy anew from the journal, forgetting what it learned beyond it.
+        One that cannot learn the journal again (a plugin's load_state bug) leaves every
+        later strategy call refused with that error: a strategy half rebuilt, its state
+        lost, would serve on as if nothing had happened."""
         self.strategy = make_strategy(self.config["strategy"], self.space, self.objective)
-        self._teach_journal()
+        try:
+            self._teach_journal()
+        except StrategyError as err:  # not a journal's, which may pass (a full disk)
+            self._unrebuilt = err
+            raise
 
     def _strategy_warns(self) -> str | None:
         """The strategy's optional warning on what it has learned (see ``Strategy``). One
@@ -452,7 +460,8 @@ class Campaign:
         A warning the strategy gives on them was given as it began, before the restart."""
         observations = self.journal.observations(self.id)
         try:
-            self.strategy.observe(observations)
+            if observations:  # a plugin's observe that stacks what it gets needs some
+                self.call_strategy("observe", observations)
         except Exception:  # a journaled point that is not in the space, named; else as raised
             for index, observation in enumerate(observations):
                 try:
@@ -467,6 +476,12 @@ class Campaign:
             try:
                 self.strategy.load_state(state)
             except (ValueError, TypeError, LookupError, AttributeError, RuntimeError) as err:
+                if type(self.strategy).__module__.partition(".")[0] != "adaptive":  # a plugin
+                    raise StrategyError(
+                        f"strategy {self.config['strategy']['name']!r} load_state() raised "
+                        f"{type(err).__name__}: {err} on the state its state() saved; fix the "
+                        "strategy to load what its state() returns (the journal is intact)"
+                    ) from err
                 # a hand-edited or damaged row: the strategy's state() wrote none of these
                 raise self.journal.damaged_state(self.id, f"{type(err).__name__}: {err}") from None
         self._strategy_warning = self._strategy_warns()
@@ -1171,7 +1186,12 @@ class Campaign:
         """``strategy.<method>(*args, **kwargs)``. An error of no :class:`AdaptiveError`
         type that it raises (a plugin's bug, a ``KeyError`` read as the request's) is a
         :class:`StrategyError` naming the strategy and the method, caused by that error (the
-        server logs its traceback)."""
+        server logs its traceback). After a rebuild that failed, the rebuild's error."""
+        if self._unrebuilt is not None:
+            raise StrategyError(
+                f"{self._unrebuilt} (raised rebuilding the strategy from the journal after an "
+                "error; restart the server once the strategy is fixed)"
+            )
         try:
             return getattr(self.strategy, method)(*args, **kwargs)
         except AdaptiveError:

@@ -65,8 +65,8 @@ MAX_REQUEST_BYTES = 2**26
 #: Array dtypes allowed on the wire, as little-endian ``numpy.dtype.str`` strings.
 ALLOWED_DTYPES = ("<f8", "<f4", "<i8", "<i4", "<u2", "|u1", "|b1")
 
-_ARRAY_KEY = "__array__"
-_HEADER_KEYS = frozenset({_ARRAY_KEY, "dtype", "shape"})
+ARRAY_KEY = "__array__"
+_HEADER_KEYS = frozenset({ARRAY_KEY, "dtype", "shape"})
 _REQUEST_KEYS = frozenset({"v", "id", "method", "params"})
 _OK_KEYS = frozenset({"v", "id", "ok", "result"})
 _ERROR_KEYS = frozenset({"v", "id", "ok", "error"})
@@ -115,9 +115,9 @@ def encode(envelope: dict) -> list[bytes]:
         if isinstance(value, np.ndarray):
             return _array_header(value, arrays)
         if isinstance(value, dict):
-            if _ARRAY_KEY in value:
+            if ARRAY_KEY in value:
                 raise InvalidParameterError(
-                    f"dict key {_ARRAY_KEY!r} is reserved for array headers; rename it"
+                    f"dict key {ARRAY_KEY!r} is reserved for array headers; rename it"
                 )
             for key in value:  # JSON would turn 1 into "1", merging it with a key "1"
                 if not isinstance(key, str):
@@ -256,7 +256,7 @@ def _array_header(array: np.ndarray, arrays: list[bytes]) -> dict:
             f"convert with .astype() to one of {', '.join(ALLOWED_DTYPES)}"
         )
     arrays.append(array.astype(dtype, copy=False).tobytes(order="C"))
-    return {_ARRAY_KEY: len(arrays) - 1, "dtype": dtype.str, "shape": list(array.shape)}
+    return {ARRAY_KEY: len(arrays) - 1, "dtype": dtype.str, "shape": list(array.shape)}
 
 
 def _reject_constant(name: str) -> Any:
@@ -286,7 +286,7 @@ def _finite_float(text: str) -> float:
 def _restore(value: Any, buffers: Sequence[bytes], used: set[int]) -> Any:
     """Replace array headers inside ``value`` by the arrays they describe."""
     if isinstance(value, dict):
-        if _ARRAY_KEY in value:
+        if ARRAY_KEY in value:
             return _array_from_header(value, buffers, used)
         return {key: _restore(item, buffers, used) for key, item in value.items()}
     if isinstance(value, list):
@@ -299,7 +299,7 @@ def _array_from_header(header: dict, buffers: Sequence[bytes], used: set[int]) -
         raise ProtocolError(
             f"array header {header!r} must have exactly the keys __array__, dtype and shape"
         )
-    index, dtype, shape = header[_ARRAY_KEY], header["dtype"], header["shape"]
+    index, dtype, shape = header[ARRAY_KEY], header["dtype"], header["shape"]
     if not is_int(index):
         raise ProtocolError(
             f"array header index {index!r} must be an integer: the position of the array's "

@@ -19,6 +19,7 @@ import numpy as np
 from adaptive.arrays import finite_matrix, is_finite_real, is_real
 from adaptive.errors import InvalidParameterError, OutOfSpaceError
 from adaptive.options import check_keys
+from adaptive.protocol import ARRAY_KEY
 
 #: relative tolerance for "on the step lattice" and for constraint bounds
 TOL = 1e-9
@@ -156,6 +157,11 @@ class Dimension:
         if not isinstance(self.name, str) or not self.name:
             raise InvalidParameterError(
                 f"dimension name must be a non-empty string, got {self.name!r}"
+            )
+        if self.name == ARRAY_KEY:  # a point {"__array__": x} could not be sent on the wire
+            raise InvalidParameterError(
+                f"dimension name {ARRAY_KEY!r} is reserved for the wire's array headers; "
+                "rename the dimension"
             )
         if not isinstance(self.kind, str) or self.kind not in KINDS:
             raise InvalidParameterError(
