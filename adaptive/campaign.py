@@ -56,6 +56,10 @@ PENDING_SHOWN = 5
 #: readback past a bound by more than ``READBACK_TOLERANCE`` is taken onto it (with a
 #: warning) when it lies this close to the suggestion the put names (see ``observe``).
 FAR_FROM_SUGGESTION = 0.05
+#: A put warns of a pending suggestion once this many suggestions made after it are
+#: measured: a driver killed mid-batch left 4, and an energy scan that waited on one on the
+#: edge had not converged after 252 more readings (132 without).
+OVERTAKEN = 20
 #: The metadata keys the campaign writes when it scores a spectrum or clips a readback onto
 #: the space's bounds; a put may not use them.
 CAMPAIGN_METADATA = (
@@ -864,10 +868,33 @@ class Campaign:
             return False
         self.n_observations += 1
         self.last_learned = observation
+        answered = observation.suggestion_id in self.pending
         self._answer(observation.suggestion_id)
+        if answered:
+            warnings.extend(self._overtaken())
         if reached:
             self.status, self.stop_reason = "stopped", reached
         return True
+
+    def _overtaken(self) -> list[str]:
+        """A warning naming the pending suggestions that just became ``OVERTAKEN``: as many
+        suggestions made after each have been measured (their driver may have died)."""
+        later_measured, overtaken = 0, []
+        for suggestion_id in reversed(self.made):
+            if suggestion_id in self.pending:
+                if later_measured == OVERTAKEN:
+                    overtaken.append(suggestion_id)
+            elif suggestion_id not in self.released:
+                later_measured += 1
+        if not overtaken:
+            return []
+        points = ", ".join(f"{i} {self.made[i]}" for i in reversed(overtaken))
+        return [
+            f"suggestions still pending while {OVERTAKEN} made after them were measured: "
+            f"{points}; if the driver that took them died, measure them (run_driver "
+            "resume_pending=True) or release them (suggestions_release): until then the "
+            "strategy counts them as coming (energy_scan's stop waits on their energies)"
+        ]
 
     def _is_retry(
         self, observation: Observation, client_id: str | None, sequence: int | None
