@@ -37,7 +37,8 @@ class Strategy(Protocol):
     method names the stopping options set on it (``{name: value}``), which a new campaign
     with the goal ``stop_on_convergence`` false refuses (it would ignore them). A strategy
     with a ``warning()`` method (a sentence, or None) has it added to the warnings of the
-    put after which it begins to return one (energy_scan: uncertainties in other units).
+    put after which it begins to return one (energy_scan and batch_bo: uncertainties in
+    other units).
     """
 
     name: ClassVar[str]
