@@ -606,10 +606,11 @@ def unreadable(path: str | Path, error: Exception) -> ValueError:
 def signal_image(signals: list[dict], source: str) -> EELSImage:
     """The spectrum image in what a rosettasciio ``file_reader`` returned for a file.
 
-    The image gets two navigation axes: a spectrum (E,) becomes (1, 1, E), a line scan
-    (n, E) becomes (1, n, E); of more than two, those of one pixel are dropped (a column
-    scan (n, 1, E) stays one). The energy axis is the last, HyperSpy's one signal axis;
-    one recorded high to low is reversed, with the counts.
+    The energy axis (``_energy_axis``: where HyperSpy puts the signal axis, or the one in
+    energy units) is moved last; the image gets two navigation axes: a spectrum (E,)
+    becomes (1, 1, E), a line scan (n, E) becomes (1, n, E); of more than two, those of one
+    pixel are dropped (a column scan (n, 1, E) stays one). An energy axis recorded high to
+    low is reversed, with the counts.
 
     Args:
         signals: its list of signal dicts (``data``, ``axes``, ``metadata``, ...); the
@@ -617,8 +618,8 @@ def signal_image(signals: list[dict], source: str) -> EELSImage:
         source: the file, for the errors.
 
     Raises:
-        ValueError: more than two navigation axes of more than one pixel, other than one
-            signal axis (``navigate`` False: an image has two), an unknown or
+        ValueError: more than two navigation axes of more than one pixel, no energy axis
+            (``_energy_axis``: an image has two signal axes, neither in eV), an unknown or
             non-monotonic energy axis, an uncalibrated one (channel numbers 0, 1, ...
             without units: HyperSpy's default scale 1, offset 0), or metadata whose
             ``Signal.signal_type`` marks an X-ray spectrum (``EDS_TEM``, ``EDS_SEM``;
@@ -629,16 +630,10 @@ def signal_image(signals: list[dict], source: str) -> EELSImage:
     about = metadata.get("Signal")
     kind = str(about.get("signal_type", "") if isinstance(about, dict) else "").strip()
     _refuse_xray(kind, f"{source!r}: its metadata's signal_type", "signal_type EELS")
-    axes = signal["axes"]
-    signal_axes = [str(a.get("name", "?")) for a in axes if not a.get("navigate", True)]
-    if any("navigate" in a for a in axes) and len(signal_axes) != 1:
-        what = "an image" if signal_axes else "no spectra"
-        raise ValueError(
-            f"{source!r} has {len(signal_axes)} signal axes ({', '.join(signal_axes)}), so it "
-            f"holds {what}, not EELS spectra, whose one signal axis is the energy loss; "
-            "pass an EELS spectrum image, line scan or spectrum"
-        )
-    data = signal["data"]
+    axes = list(signal["axes"])
+    energy_index = _energy_axis(signal, source)
+    axes.append(axes.pop(energy_index))  # axes align with the data's last axes
+    data = np.moveaxis(signal["data"], energy_index - len(axes), -1)  # stays lazy (dask)
     size = data.shape[-1]
     kept = [i for i, n in enumerate(data.shape[:-1]) if n != 1 or data.ndim <= 3]
     if len(kept) > 2:
@@ -681,6 +676,58 @@ def signal_image(signals: list[dict], source: str) -> EELSImage:
         energy, cube = energy[::-1], cube[..., ::-1]
     _ascending_steps(energy, f"{source!r}: ")
     return EELSImage(energy, cube, metadata, source, tuple(navigation))
+
+
+def _energy_axis(signal: dict, source: str) -> int:
+    """The index in ``signal["axes"]`` (a rosettasciio signal dict) of its energy axis: the
+    first array axis where the reader's ``post_process`` calls HyperSpy's ``to_signal1D``
+    (which makes that axis the signal axis: the DM reader's spectrum images, (E, Y, X), with
+    E marked to navigate); else the one axis in energy units (``ENERGY_UNIT``: a DM line
+    scan, energy first or last); else the one signal axis (``navigate`` False); else, where
+    no axis says, the last.
+
+    Raises:
+        ValueError: none of these (an image: two signal axes, neither in eV).
+    """
+    axes = signal["axes"]
+    if "to_signal1D" in _post_process_calls(signal):
+        return 0
+    in_energy = [i for i, a in enumerate(axes) if ENERGY_UNIT.search(str(a.get("units") or ""))]
+    if len(in_energy) == 1:
+        return in_energy[0]
+    signal_axes = [i for i, a in enumerate(axes) if not a.get("navigate", True)]
+    if len(signal_axes) == 1 or not any("navigate" in a for a in axes):
+        return signal_axes[0] if signal_axes else len(axes) - 1
+    names = [str(axes[i].get("name", "?")) for i in signal_axes]
+    what = "an image" if names else "no spectra"
+    raise ValueError(
+        f"{source!r} has {len(names)} signal axes ({', '.join(names)}), so it holds {what}, "
+        "not EELS spectra, whose one signal axis is the energy loss; pass an EELS spectrum "
+        "image, line scan or spectrum"
+    )
+
+
+class _MethodLog:
+    """A stand-in for the HyperSpy signal that a rosettasciio ``post_process`` step is given:
+    it logs the names of the methods the step calls (``to_signal1D``, ``squeeze``)."""
+
+    def __init__(self) -> None:
+        self.names: list[str] = []
+
+    def __getattr__(self, name: str):
+        self.names.append(name)
+        return lambda *args, **kwargs: self
+
+
+def _post_process_calls(signal: dict) -> list[str]:
+    """The HyperSpy methods that ``signal``'s ``post_process`` steps call, in order."""
+    log = _MethodLog()
+    for step in signal.get("post_process", ()):
+        try:
+            step(log)
+        except Exception:  # a step that does more than call the signal's methods
+            continue
+    return log.names
 
 
 def _navigation_axis(axis: dict) -> NavigationAxis:

@@ -123,9 +123,10 @@ class CubeResult:
         fractions: (80,) each element's fraction of the identified pixels above threshold.
         unidentified: pixels with fewer than 2 finite channels in the energy range.
         no_signal: pixels whose counts are flat within their noise (``_has_signal``).
-        has_edge_in_window: the elements with a major edge inside the energy window, in
-            ``ELEMENTS`` order: the networks cannot see any other, so its map says nothing
-            of it.
+        has_edge_in_window: the elements with a major edge inside the energy window (of
+            the channels measured in some pixel: a run NaN or infinite in every pixel at an
+            end is not in it), in ``ELEMENTS`` order: the networks cannot see any other, so
+            its map says nothing of it.
     """
 
     probabilities: np.ndarray
@@ -325,7 +326,8 @@ def identify_cube(
     """Element probabilities of every pixel of an EELS spectrum image.
 
     Each pixel is identified on its finite channels (NaN or infinite counts are missing
-    ones: interpolated across inside its span, dropped at its ends); a pixel with fewer
+    ones: interpolated across inside its span, dropped at its ends), and the cube's window
+    is that of the channels finite in some pixel, first to last; a pixel with fewer
     than 2 of them, or without signal (``_has_signal``: vacuum), is not identified, and
     the fractions are of the identified pixels. An element is present in at least
     ``MIN_FRACTION`` of them, or in fewer with a cluster of ``MIN_CLUSTER`` (a
@@ -409,6 +411,12 @@ def identify_cube(
     probabilities, outcome = out[..., :-1], out[..., -1]
     unidentified, no_signal = int((outcome == UNREADABLE).sum()), int((outcome == NO_SIGNAL).sum())
     identified = height * width - unidentified - no_signal
+    if unidentified < height * width and not (measured[0] and measured[-1]):
+        # an end unmeasured in every pixel: the window of the channels measured in some
+        # pixel (to_channels took a readable pixel's span, which lies within theirs)
+        first, last = np.flatnonzero(measured)[[0, -1]]
+        span = energy[first : last + 1]
+        _, window = to_channels(span, np.ones(span.size), normalise=False)
     if not identified:
         raise InvalidParameterError(
             f"no pixel of the cube can be identified: {unidentified} of its {height * width} "
