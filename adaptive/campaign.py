@@ -871,18 +871,20 @@ class Campaign:
         answered = observation.suggestion_id in self.pending
         self._answer(observation.suggestion_id)
         if answered:
-            warnings.extend(self._overtaken())
+            warnings.extend(self._overtaken(observation.suggestion_id))
         if reached:
             self.status, self.stop_reason = "stopped", reached
         return True
 
-    def _overtaken(self) -> list[str]:
-        """A warning naming the pending suggestions that just became ``OVERTAKEN``: as many
-        suggestions made after each have been measured (their driver may have died)."""
-        later_measured, overtaken = 0, []
+    def _overtaken(self, answered: str) -> list[str]:
+        """A warning naming the pending suggestions that the put answering suggestion
+        ``answered`` made ``OVERTAKEN``: as many suggestions made after each (``answered``
+        the last) have been measured (their driver may have died)."""
+        later_measured, overtaken, passed = 0, [], False
         for suggestion_id in reversed(self.made):
+            passed = passed or suggestion_id == answered
             if suggestion_id in self.pending:
-                if later_measured == OVERTAKEN:
+                if passed and later_measured == OVERTAKEN:
                     overtaken.append(suggestion_id)
             elif suggestion_id not in self.released:
                 later_measured += 1
