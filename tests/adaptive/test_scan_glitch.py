@@ -18,11 +18,15 @@ def mu(energy: float) -> float:
     return float(np.tanh((energy - 8980.0) / 5.0))
 
 
-def run(campaign: Campaign, glitch: tuple[float, float], puts: int) -> list[float]:
-    """Suggest and measure ``puts`` times, or until the campaign stops, every reading inside
-    ``glitch`` failing."""
-    asked = []
-    for _ in range(puts):
+def run(
+    campaign: Campaign, glitch: tuple[float, float], puts: int | None = None, restart=False
+) -> tuple[Campaign, list[float]]:
+    """Suggest and measure one reading at a time, ``puts`` times (None: any number) or until
+    the campaign stops, every reading inside ``glitch`` failing; resumed from the journal
+    after each put where ``restart`` (a server restart). Returns the campaign and the
+    energies asked, in order."""
+    asked: list[float] = []
+    while puts is None or len(asked) < puts:
         batch = campaign.suggest(1)
         if not batch:  # stopped
             break
@@ -30,13 +34,22 @@ def run(campaign: Campaign, glitch: tuple[float, float], puts: int) -> list[floa
         energy = suggestion.point["energy"]
         asked.append(energy)
         if glitch[0] <= energy <= glitch[1]:
-            failed = Observation(suggestion.point, failed="I0 = 0", suggestion_id=suggestion.id)
-            campaign.observe(failed)
+            put = Observation(suggestion.point, failed="I0 = 0", suggestion_id=suggestion.id)
         else:
-            campaign.observe(
-                Observation(suggestion.point, value=mu(energy), suggestion_id=suggestion.id)
-            )
-    return asked
+            put = Observation(suggestion.point, mu(energy), 0.002, suggestion_id=suggestion.id)
+        campaign.observe(put)
+        if restart:
+            campaign = Campaign.resume(campaign.journal, campaign.id)
+    return campaign, asked
+
+
+def longest_failing(asked: list[float], glitch: tuple[float, float]) -> int:
+    """The longest run of ``asked`` energies in a row inside ``glitch``."""
+    longest = streak = 0
+    for energy in asked:
+        streak = streak + 1 if glitch[0] <= energy <= glitch[1] else 0
+        longest = max(longest, streak)
+    return longest
 
 
 def test_an_energy_scan_moves_past_an_energy_that_keeps_failing(tmp_path):
@@ -44,13 +57,13 @@ def test_an_energy_scan_moves_past_an_energy_that_keeps_failing(tmp_path):
     strategy = {"name": "energy_scan", "options": {"n_initial": 12}}
     campaign = Campaign.create(journal, SPACE, strategy)
     glitch = (8996.0, 8999.0)  # holds the grid energy 8997.56
-    asked = run(campaign, glitch, 30)
+    _, asked = run(campaign, glitch, 30)
     failed = [e for e in asked if glitch[0] <= e <= glitch[1]]
     assert failed[:REPEATED_FAILURES] == [failed[0]] * REPEATED_FAILURES  # given up on
     assert failed[0] not in failed[REPEATED_FAILURES:]  # then the band's width is probed
     assert campaign.n_observations == 30 - len(failed)
     resumed = Campaign.resume(journal, campaign.id)  # the failures come back from the journal
-    assert all(not glitch[0] <= e <= glitch[1] for e in run(resumed, glitch, 5))
+    assert all(not glitch[0] <= e <= glitch[1] for e in run(resumed, glitch, 5)[1])
 
 
 def test_an_energy_that_failed_fewer_times_is_measured_again(tmp_path):
@@ -72,31 +85,10 @@ def test_an_energy_scan_moves_past_a_glitch_band_wider_than_its_grid_step(tmp_pa
     wide = {"dimensions": [{"name": "energy", "low": 8500.0, "high": 9700.0, "units": "eV"}]}
     campaign = Campaign.create(journal, wide, {"name": "energy_scan"})
     glitch = (8981.0, 8991.0)
-    asked = run(campaign, glitch, 100)
+    _, asked = run(campaign, glitch, 100)
     failed = [e for e in asked if glitch[0] <= e <= glitch[1]]
     counts = np.unique(failed, return_counts=True)[1]
     assert counts.max() <= REPEATED_FAILURES and len(failed) < 30, failed
-
-
-def scan_to_the_stop(campaign: Campaign, glitch: tuple[float, float], restart: bool = False):
-    """Measure one reading at a time until the campaign stops, every reading inside
-    ``glitch`` failing; resumed from the journal after each put where ``restart`` (a server
-    restart). Returns the campaign and the longest run of failures in a row."""
-    run = longest = 0
-    while batch := campaign.suggest(1):
-        (suggestion,) = batch
-        energy = suggestion.point["energy"]
-        fails = glitch[0] <= energy <= glitch[1]
-        run = run + 1 if fails else 0
-        longest = max(longest, run)
-        if fails:
-            put = Observation(suggestion.point, failed="I0 = 0", suggestion_id=suggestion.id)
-        else:
-            put = Observation(suggestion.point, mu(energy), 0.002, suggestion_id=suggestion.id)
-        campaign.observe(put)
-        if restart:
-            campaign = Campaign.resume(campaign.journal, campaign.id)
-    return campaign, longest
 
 
 @pytest.mark.parametrize("glitch", [(8982.0, 8986.0), (8981.0, 8991.0)])
@@ -109,7 +101,8 @@ def test_an_energy_scan_converges_beside_a_glitch_band_on_the_edge(tmp_path, gli
     journal = Journal(tmp_path / "j.sqlite")
     goals = {"max_observations": 200}
     campaign = Campaign.create(journal, SPACE, {"name": "energy_scan"}, goals=goals)
-    campaign, longest = scan_to_the_stop(campaign, glitch)
+    campaign, asked = run(campaign, glitch)
+    longest = longest_failing(asked, glitch)
     assert campaign.stop_reason.startswith("converged"), campaign.stop_reason
     assert "fits outside the glitch bands given up on (89" in campaign.stop_reason
     assert campaign.n_observations < 60
@@ -127,7 +120,7 @@ def test_a_glitch_band_on_a_step_lattice_is_skipped_and_the_scan_converges(tmp_p
     lattice = {"dimensions": [{**SPACE["dimensions"][0], "step": 0.5}]}
     goals = {"max_observations": 150}
     campaign = Campaign.create(journal, lattice, {"name": "energy_scan"}, goals=goals)
-    campaign, _ = scan_to_the_stop(campaign, (8982.0, 8986.0))
+    campaign, _ = run(campaign, (8982.0, 8986.0))
     assert campaign.stop_reason.startswith("converged"), campaign.stop_reason
     assert campaign.n_failed <= 10, campaign.n_failed
 
@@ -140,7 +133,7 @@ def test_a_resumed_scan_skips_and_stops_as_one_that_ran_on(tmp_path):
         journal = Journal(tmp_path / f"{restart}.sqlite")
         goals = {"max_observations": 120}
         campaign = Campaign.create(journal, SPACE, {"name": "energy_scan"}, goals=goals)
-        campaign, _ = scan_to_the_stop(campaign, (8982.0, 8986.0), restart)
+        campaign, _ = run(campaign, (8982.0, 8986.0), restart=restart)
         stops.append((campaign.n_observations, campaign.n_failed, campaign.stop_reason))
     assert stops[0] == stops[1] and stops[0][2].startswith("converged"), stops
 
