@@ -265,6 +265,11 @@ class EnergyScan(Scan):
         """The energies (m,) of positions ``unit`` (m,) in [0, 1]: ``_unit`` undone."""
         return self.low + unit * (self.high - self.low)
 
+    def _grid_energies(self) -> np.ndarray:
+        """The energies (grid_size,) measured for the model's grid points: on the step
+        lattice where the dimension has one."""
+        return self.dimension.snap(self._energy(self.model.grid))
+
     def _known_noise(self) -> np.ndarray | None:
         """The observations' variances (n,) when held ("reported"), every one gave an
         uncertainty and they are not ``overstated``, else None."""
@@ -341,7 +346,7 @@ class EnergyScan(Scan):
         scale = span or 1.0
         # where a reading can come from: in a glitch band given up on the band stays wide and
         # the mean moves freely (on a step lattice, where a grid point's energy snaps to)
-        reachable = ~self._in_given_up(self.dimension.snap(self._energy(self.model.grid)))
+        reachable = ~self._in_given_up(self._grid_energies())
         change = None  # the first fit has nothing to compare with
         if self._last_mean is not None and reachable.any():
             moved = (mean - self._last_mean)[reachable]
@@ -386,7 +391,7 @@ class EnergyScan(Scan):
         if n_observed < 3:
             return chosen + self._largest_gaps(n - len(chosen), taken)
         pending = [self._unit(t) for t in taken[n_observed:]]
-        energies = self.dimension.snap(self._energy(self.model.grid))
+        energies = self._grid_energies()
         # a measured energy may be measured again (the GP's noise model can ask for it;
         # masking those cost 4 points on the Cu K-edge benchmark), a pending one not
         free = ~self._is_taken(energies, taken[n_observed:]) & ~self._in_given_up(energies)
