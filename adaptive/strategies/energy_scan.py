@@ -448,12 +448,15 @@ class EnergyScan(Scan):
 
     def _largest_gaps(self, n: int, taken: list[float]) -> list[tuple[float, float | None, str]]:
         """Midpoints of the widest gaps, while too few observations exist to fit a model;
-        fewer than ``n`` (none) when no unmeasured energy is left between the taken ones."""
+        fewer than ``n`` (none) when no unmeasured energy is left between the taken ones and
+        the glitch bands given up on (whose ends bound gaps too)."""
         out = []
+        bands = np.asarray(self.given_up, float).ravel()
         for _ in range(n):
-            edges = np.unique(np.concatenate([[self.low, self.high], taken]))
+            edges = np.unique(np.concatenate([[self.low, self.high], taken, bands]))
             mids = self.dimension.snap((edges[:-1] + edges[1:]) / 2)
-            widths = np.where(self._is_taken(mids, taken), -np.inf, np.diff(edges))
+            unfit = self._is_taken(mids, taken) | self._in_given_up(mids)
+            widths = np.where(unfit, -np.inf, np.diff(edges))
             if not np.isfinite(widths).any():
                 break
             mid = float(mids[int(np.argmax(widths))])

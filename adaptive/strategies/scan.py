@@ -157,30 +157,40 @@ class Scan:
         the readback tolerance: a glitch fails there each time, a beam loss fails the
         neighbouring energies of a batch once each) and takes in each of the ``failed``
         positions within ``reach`` (the readback tolerance, or a lattice step if larger) of
-        the span it skips. That span reaches past its failed positions by their spread, at
-        least ``reach``, and not past a reading that succeeded: it doubles with each failure
-        at its side, so a 4 eV band on a 0.2 eV grid costs a few failures, not one per grid
-        energy (22 in a row, and the driver gave up). Spans that overlap merge.
+        the span it skips, short of the readings that succeeded on either side of the start.
+        A position that failed fewer times and was measured there (a beam loss's, measured
+        again) counts for nothing. The span reaches past its failed positions by their
+        spread, at least ``reach``, and not past a reading that succeeded: it doubles with
+        each failure at its side, so a 4 eV band on a 0.2 eV grid costs a few failures, not
+        one per grid energy (22 in a row, and the driver gave up). Spans that overlap merge.
         """
-        if len(failed) < REPEATED_FAILURES:
-            return []
+        measured = self.data()[0]
         ordered = np.sort(np.asarray(failed, float))
+        same = SAME * (self.high - self.low)
+        here = np.searchsorted(ordered, ordered + same, "right")
+        here -= np.searchsorted(ordered, ordered - same)
+        passing = self._is_taken(ordered, measured) & (here < REPEATED_FAILURES)
+        ordered = ordered[~passing]  # a beam loss's, measured there since
+        if len(ordered) < REPEATED_FAILURES:
+            return []
         tolerance = READBACK_TOLERANCE * (self.high - self.low)
         around = np.searchsorted(ordered, ordered + tolerance / 2, "right")
         repeats = around - np.searchsorted(ordered, ordered - tolerance / 2)
         reach = max(tolerance, self.dimension.step or 0.0)
-        measured = self.data()[0]
         spans: list[tuple[float, float]] = []
         for seed in np.unique(ordered[repeats >= REPEATED_FAILURES]):
+            below = measured[measured < seed].max(initial=-np.inf)
+            above = measured[measured > seed].min(initial=np.inf)
+            between = ordered[(ordered > below) & (ordered < above)]  # not past a success
             first = last = seed
             while True:
                 pad = max(reach, last - first)
-                near = ordered[(ordered >= first - pad - reach) & (ordered <= last + pad + reach)]
+                near = between[(between >= first - pad - reach) & (between <= last + pad + reach)]
                 if near[0] >= first and near[-1] <= last:
                     break
                 first, last = min(first, near[0]), max(last, near[-1])
-            low = max(first - pad, measured[measured < first].max(initial=self.low))
-            high = min(last + pad, measured[measured > last].min(initial=self.high))
+            low = max(first - pad, below, self.low)
+            high = min(last + pad, above, self.high)
             if spans and low <= spans[-1][1]:  # a seed of the band before, or overlapping it
                 before = spans.pop()
                 low, high = min(low, before[0]), max(high, before[1])

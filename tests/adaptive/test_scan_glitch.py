@@ -157,3 +157,41 @@ def test_a_batch_lost_to_a_beam_dump_is_measured_again(tmp_path):
     again = [s.point["energy"] for s in campaign.suggest(8)]
     assert campaign.strategy.given_up == []
     assert set(again) & set(lost), (again, lost)
+
+
+def test_a_glitch_band_stops_at_the_readings_that_succeeded_beside_it(tmp_path):
+    # review C28: a beam dump's failures, all measured again since, widened a glitch band
+    # beside them across 7 good readings and the edge, which the scan then never measured
+    journal = Journal(tmp_path / "j.sqlite")
+    campaign = Campaign.create(journal, SPACE, {"name": "energy_scan"})
+    for k in range(5):
+        batch = campaign.suggest(8)
+        for suggestion in batch:
+            energy = suggestion.point["energy"]
+            if k == 3:
+                put = Observation(suggestion.point, failed="beam dump", suggestion_id=suggestion.id)
+            else:
+                put = Observation(suggestion.point, mu(energy), 0.002, suggestion_id=suggestion.id)
+            campaign.observe(put)
+        if k == 3:
+            lost = [s.point["energy"] for s in batch]
+    measured = campaign.strategy.data()[0]
+    assert np.isin(lost, measured).all()  # the beam dump's energies were measured again
+    glitch = sorted(lost)[len(lost) // 2] - 0.1  # one energy among them
+    for _ in range(REPEATED_FAILURES):
+        campaign.observe(Observation({"energy": glitch}, failed="glitch"))
+    campaign.suggest(1)
+    ((first, last),) = campaign.strategy.given_up
+    assert first <= glitch <= last
+    assert not ((measured > first) & (measured < last)).any(), (first, last)
+
+
+def test_a_glitch_is_not_asked_again_before_the_model_is_fitted(tmp_path):
+    # review C28: with n_initial=3 and fewer than 3 readings, the widest gap's midpoint, the
+    # glitch energy given up on, was asked again and again (10 failures in 12 puts)
+    journal = Journal(tmp_path / "j.sqlite")
+    strategy = {"name": "energy_scan", "options": {"n_initial": 3}}
+    campaign = Campaign.create(journal, SPACE, strategy)
+    _, asked = run(campaign, (8999.9, 9000.1), 12)
+    assert asked.count(9000.0) == REPEATED_FAILURES, asked
+    assert campaign.n_observations == 12 - REPEATED_FAILURES
