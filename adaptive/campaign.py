@@ -57,8 +57,8 @@ PENDING_SHOWN = 5
 #: warning) when it lies this close to the suggestion the put names (see ``observe``).
 FAR_FROM_SUGGESTION = 0.05
 #: A put warns of a pending suggestion once this many suggestions made after it are
-#: measured: a driver killed mid-batch left 4, and an energy scan that waited on one on the
-#: edge had not converged after 252 more readings (132 without).
+#: answered (measured, or failed): a driver killed mid-batch left 4, and an energy scan
+#: that waited on one on the edge had not converged after 252 more readings (132 without).
 OVERTAKEN = 20
 #: The metadata keys the campaign writes when it scores a spectrum or clips a readback onto
 #: the space's bounds; a put may not use them.
@@ -441,6 +441,8 @@ class Campaign:
         One that cannot learn the journal again (a plugin's load_state bug) leaves every
         later strategy call refused with that error: a strategy half rebuilt, its state
         lost, would serve on as if nothing had happened."""
+        if self._unrebuilt is not None:  # refused every call since: nothing to forget
+            return
         self.strategy = make_strategy(self.config["strategy"], self.space, self.objective)
         try:
             self._teach_journal()
@@ -810,7 +812,10 @@ class Campaign:
                     FAILED_EVENT, observation, point, observation.failed, client_id, sequence
                 )
                 self.failed_points.append(point)
+                answered = observation.suggestion_id in self.pending
                 self._answer(observation.suggestion_id)
+                if answered:
+                    warnings.extend(self._overtaken(observation.suggestion_id))
             self.last_warnings = warnings
             return not retry
         if observation.suggestion_id in self.released:  # a reading to learn (not failed)
@@ -879,7 +884,7 @@ class Campaign:
     def _overtaken(self, answered: str) -> list[str]:
         """A warning naming the pending suggestions that the put answering suggestion
         ``answered`` made ``OVERTAKEN``: as many suggestions made after each (``answered``
-        the last) have been measured (their driver may have died)."""
+        the last) have been measured or failed (their driver may have died)."""
         later_measured, overtaken, passed = 0, [], False
         for suggestion_id in reversed(self.made):
             passed = passed or suggestion_id == answered
@@ -892,7 +897,7 @@ class Campaign:
             return []
         points = ", ".join(f"{i} {self.made[i]}" for i in reversed(overtaken))
         return [
-            f"suggestions still pending while {OVERTAKEN} made after them were measured: "
+            f"suggestions still pending while {OVERTAKEN} made after them were answered: "
             f"{points}; if the driver that took them died, measure them (run_driver "
             "resume_pending=True) or release them (suggestions_release): until then the "
             "strategy counts them as coming (energy_scan's stop waits on their energies)"

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 import adaptive.strategies as strategies
-from adaptive import Campaign, Journal, Suggestion
+from adaptive import Campaign, Journal, Observation, Suggestion
 from adaptive.errors import InvalidParameterError, StrategyError
 from adaptive.strategies import STRATEGIES
 
@@ -87,6 +87,22 @@ def test_a_strategy_that_cannot_be_rebuilt_is_not_served_half_rebuilt(plugin, tm
     with pytest.raises(StrategyError, match="raised rebuilding the strategy"):
         campaign.suggest(1)
     assert len(campaign.pending) == 2
+
+
+def test_puts_refused_after_a_failed_rebuild_repeat_one_error(plugin, tmp_path):
+    # review C28: each refused put rebuilt the strategy again (a whole journal read) and its
+    # error nested the last one: 276, 388, 500, 612 characters
+    campaign = created(tmp_path, "flaky")
+    made = campaign.suggest(1) + campaign.suggest(1)
+    with pytest.raises(StrategyError, match="load_state"):
+        campaign.suggest(1)
+    errors = []
+    for suggestion in made:
+        with pytest.raises(StrategyError) as refused:
+            campaign.observe(Observation(suggestion.point, 1.0, suggestion_id=suggestion.id))
+        errors.append(str(refused.value))
+    assert errors[0] == errors[1] and errors[0].count("raised rebuilding") == 1, errors
+    assert campaign.n_observations == 0 and len(campaign.pending) == 2
 
 
 def test_a_dimension_named_like_the_array_header_key_is_refused(tmp_path):
