@@ -121,6 +121,11 @@ def _strategy_name(config: Any) -> Any:
     return strategy.get("name") if isinstance(strategy, dict) else None
 
 
+def _is_plugin(strategy: Strategy) -> bool:
+    """Whether ``strategy`` is of a class registered from outside adaptive (a plugin's)."""
+    return type(strategy).__module__.partition(".")[0] != "adaptive"
+
+
 def _check_journal(journal: Any) -> None:
     """Refuse anything but a ``Journal`` (a path, say), naming how to open one."""
     if not isinstance(journal, Journal):
@@ -462,9 +467,10 @@ class Campaign:
             return f"{err} (the reading is journaled and learned)"
 
     def _teach_journal(self) -> list[Observation]:
-        """Teach the strategy every journaled observation and its saved state; return them.
-        A warning the strategy gives on them was given as it began, before the restart."""
-        observations = self.journal.observations(self.id)
+        """Teach the strategy every journaled observation and its saved state; return them
+        (with their spectra only where ``_strategy_reads_spectra``). A warning the strategy
+        gives on them was given as it began, before the restart."""
+        observations = self.journal.observations(self.id, spectra=self._strategy_reads_spectra())
         try:
             if observations:  # a plugin's observe that stacks what it gets needs some
                 self.call_strategy("observe", observations)
@@ -482,7 +488,7 @@ class Campaign:
             try:
                 self.strategy.load_state(state)
             except (ValueError, TypeError, LookupError, AttributeError, RuntimeError) as err:
-                if type(self.strategy).__module__.partition(".")[0] != "adaptive":  # a plugin
+                if _is_plugin(self.strategy):
                     raise StrategyError(
                         f"strategy {self.config['strategy']['name']!r} load_state() raised "
                         f"{type(err).__name__}: {err} on the state its state() saved; fix the "
@@ -492,6 +498,12 @@ class Campaign:
                 raise self.journal.damaged_state(self.id, f"{type(err).__name__}: {err}") from None
         self._strategy_warning = self._strategy_warns()
         return observations
+
+    def _strategy_reads_spectra(self) -> bool:
+        """Whether the strategy learns the spectra of observations, so that rebuilding it
+        reads them from the journal: a plugin's may; a built-in one only when it was given
+        the campaign's objective (batch_bo's spectrum network), the others learn values."""
+        return _is_plugin(self.strategy) or getattr(self.strategy, "objective", None) is not None
 
     @property
     def n_failed(self) -> int:
@@ -1218,9 +1230,10 @@ class Campaign:
 
     def call_strategy(self, method: str, *args: Any, **kwargs: Any) -> Any:
         """``strategy.<method>(*args, **kwargs)``. An error of no :class:`AdaptiveError`
-        type that it raises (a plugin's bug, a ``KeyError`` read as the request's) is a
-        :class:`StrategyError` naming the strategy and the method, caused by that error (the
-        server logs its traceback). After a rebuild that failed, the rebuild's error."""
+        type that it raises (a plugin's bug, a ``KeyError`` read as the request's, a
+        ``sys.exit``) is a :class:`StrategyError` naming the strategy and the method, caused
+        by that error (the server logs its traceback). After a rebuild that failed, the
+        rebuild's error."""
         if self._unrebuilt is not None:
             raise StrategyError(
                 f"{self._unrebuilt} (raised rebuilding the strategy from the journal after an "
@@ -1230,7 +1243,7 @@ class Campaign:
             return getattr(self.strategy, method)(*args, **kwargs)
         except AdaptiveError:
             raise
-        except Exception as err:
+        except (Exception, SystemExit) as err:  # not Ctrl-C's KeyboardInterrupt
             raise StrategyError(
                 f"strategy {self.config['strategy']['name']!r} {method}() raised "
                 f"{type(err).__name__}: {err}; fix the strategy"

@@ -193,11 +193,20 @@ def _import_plugins(plugins: Sequence[str]) -> None:
                 load = partial(spec.loader.exec_module, module)
             try:
                 load()
-            except Exception as err:  # anything a module's top level raises
+            except (Exception, SystemExit) as err:  # anything its top level raises, but Ctrl-C
                 raise InvalidParameterError(
-                    f"--plugin {plugin} does not import: {type(err).__name__}: {err}; pass a "
-                    f"{PLUGIN_WHAT}"
+                    f"--plugin {plugin} does not import: {_raised(err)}; pass a {PLUGIN_WHAT}"
                 ) from None
+
+
+def _raised(err: BaseException) -> str:
+    """What a plugin's import raised, for its error line."""
+    if isinstance(err, SystemExit):
+        return (
+            f"SystemExit({err.code!r}): it exits on import (a sys.exit at its top level, or "
+            "an argparse parsing the server's command line)"
+        )
+    return f"{type(err).__name__}: {err}"
 
 
 def _imported_from(path: str) -> bool:

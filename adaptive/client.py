@@ -186,9 +186,9 @@ class Client:
     def prepare(self, method: str, /, **params: Any) -> Request:
         """Encode a call once, to :meth:`send` it as often as needed under one id.
 
-        An ``observation_put`` without ``client_id`` and ``sequence`` gets ``put_id`` and the
-        next sequence, so a resend after a server restart (whose reply cache is gone) is
-        journaled once.
+        An ``observation_put`` without ``client_id`` and ``sequence`` (absent or None) gets
+        ``put_id`` and the next sequence, so a resend after a server restart (whose reply
+        cache is gone) is journaled once.
 
         Args:
             method: the server method name, ``"resource_verb"``.
@@ -212,7 +212,7 @@ class Client:
                         "send the position measured (its readback, or the setpoint), or, for "
                         "a reading that failed, the suggested point with failed='<why>'",
                     )
-            if not {"client_id", "sequence"} & set(params):
+            if params.get("client_id") is None and params.get("sequence") is None:
                 params = {**params, "client_id": self.put_id, "sequence": self.next_sequence()}
         envelope = protocol.request(method, params)
         frames = protocol.encode(envelope)

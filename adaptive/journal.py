@@ -487,8 +487,10 @@ class Journal:
         ):
             raise different_put_error(client_id, client_seq)
 
-    def observations(self, campaign_id: str) -> list[Observation]:
-        """All observations of a campaign in the order they were committed.
+    def observations(self, campaign_id: str, spectra: bool = True) -> list[Observation]:
+        """All observations of a campaign in the order they were committed; without their
+        spectra unless ``spectra`` (SQLite then never loads them, quick on a journal of large
+        spectra; each is checked to have its three parts only).
 
         Raises:
             JournalError: a row is not what ``append_observation`` writes (edited by hand,
@@ -496,9 +498,9 @@ class Journal:
                 is wrong with it.
         """
         try:
+            blobs = "spectrum_x, spectrum_y" if spectra else _SPECTRUM_SIZES
             rows = self._execute(
-                "SELECT seq, record, spectrum_x, spectrum_y FROM observations "
-                "WHERE campaign_id = ? ORDER BY seq",
+                f"SELECT seq, record, {blobs} FROM observations WHERE campaign_id = ? ORDER BY seq",
                 (campaign_id,),
             )
         except JournalError:  # sqlite3 fails the whole query on one row's text
@@ -511,7 +513,7 @@ class Journal:
             where = _observation_row(seq, campaign_id)
             record = self._parsed(record_json, where, finite=True)
             try:
-                out.append(_observation(record, sx, sy))
+                out.append(_observation(record, sx, sy, spectra))
             except _Damage as err:
                 raise self._damaged(f"{where}: {err}") from None
         return out
@@ -834,8 +836,14 @@ class _Damage(Exception):
     """What is wrong with a journal row (``Journal._damaged`` names the row)."""
 
 
-def _observation(record: Any, sx: Any, sy: Any) -> Observation:
-    """The observation of a row: its ``record`` (parsed) and its spectrum's blobs.
+#: What ``Journal.observations`` reads of a spectrum it leaves out: its blobs' sizes, which
+#: SQLite knows without loading them (``spectrum_x IS NULL`` loads them).
+_SPECTRUM_SIZES = "length(spectrum_x), length(spectrum_y)"
+
+
+def _observation(record: Any, sx: Any, sy: Any, spectra: bool = True) -> Observation:
+    """The observation of a row: its ``record`` (parsed) and its spectrum's blobs, or with
+    ``spectra`` False their sizes (``_SPECTRUM_SIZES``), for one without its spectrum.
 
     Raises:
         _Damage: the row is not what ``Journal.append_observation`` writes.
@@ -845,7 +853,8 @@ def _observation(record: Any, sx: Any, sy: Any) -> Observation:
     units = record.pop("units", None)  # [x_units, y_units], kept with a spectrum
     spectrum = None
     if sx is not None or sy is not None or units is not None:
-        spectrum = _stored_spectrum(sx, sy, units)
+        _check_spectrum_parts(sx, sy, units)
+        spectrum = _stored_spectrum(sx, sy, units) if spectra else None
     try:
         observation = Observation.from_journal(spectrum=spectrum, **record)
     except TypeError:  # a field missing, or one it does not take
@@ -860,13 +869,9 @@ def _observation(record: Any, sx: Any, sy: Any) -> Observation:
     return observation
 
 
-def _stored_spectrum(sx: Any, sy: Any, units: Any) -> Spectrum:
-    """A row's spectrum from its blobs ``sx``, ``sy`` (little-endian float64s, (n,) each) and
-    its record's ``units`` (``[x_units, y_units]``).
-
-    Raises:
-        _Damage: one of the three missing or malformed, or a spectrum ``Spectrum`` refuses.
-    """
+def _check_spectrum_parts(sx: Any, sy: Any, units: Any) -> None:
+    """Raise ``_Damage`` unless a row holds all three parts of its spectrum: ``sx``, ``sy``
+    (its blobs, or their sizes) and its record's ``units``."""
     parts = {"spectrum_x": sx, "spectrum_y": sy, "units": units}
     missing = [name for name, part in parts.items() if part is None]
     if missing:
@@ -875,6 +880,15 @@ def _stored_spectrum(sx: Any, sy: Any, units: Any) -> Spectrum:
             f"it has {' and '.join(held)} but no {' or '.join(missing)} (a spectrum is kept "
             "as spectrum_x, spectrum_y and the record's units)"
         )
+
+
+def _stored_spectrum(sx: Any, sy: Any, units: Any) -> Spectrum:
+    """A row's spectrum from its blobs ``sx``, ``sy`` (little-endian float64s, (n,) each) and
+    its record's ``units`` (``[x_units, y_units]``), all three present.
+
+    Raises:
+        _Damage: one of them malformed, or a spectrum ``Spectrum`` refuses.
+    """
     for name, blob in (("spectrum_x", sx), ("spectrum_y", sy)):
         if not isinstance(blob, bytes):
             raise _Damage(f"its {name} is {reprlib.repr(blob)}, not a blob of float64s")

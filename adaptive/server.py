@@ -371,7 +371,7 @@ class Server:
         """
         try:
             return self._run(identity, key, request_id, method, params, rest)
-        except Exception as err:
+        except (Exception, SystemExit) as err:  # a plugin's sys.exit too: its request answered
             return protocol.encode(_refuse(identity, request_id, method, {}, err))
 
     def _run(
@@ -602,7 +602,7 @@ class Server:
         ``failed``, the failed measurements (not learned) in
         journal order: ``points``, ``reasons`` (each one's ``failed``), ``suggestion_ids``."""
         campaign = self._campaign(campaign_id)
-        observations = self.journal.observations(campaign.id)
+        observations = self.journal.observations(campaign.id, spectra=False)
         failures = [event["payload"] for event in self.journal.events(campaign.id, FAILED_EVENT)]
         return {
             "points": [o.point for o in observations],
@@ -855,7 +855,7 @@ def _refuse_served_ipc(endpoint: str) -> None:
 
 
 def _refuse(
-    identity: bytes, request_id: str | int | None, method: str, params: dict, err: Exception
+    identity: bytes, request_id: str | int | None, method: str, params: dict, err: BaseException
 ) -> dict:
     """The error reply for ``err``, logged; an error that is not ours is a bug, its
     traceback logged under that line, as is a strategy's (``Campaign.call_strategy``)."""
