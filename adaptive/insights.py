@@ -358,7 +358,7 @@ def _sources(campaign) -> dict[tuple, str]:
         tags[payload["id"]] = tag
         by_point[campaign.space.key(campaign.space.validate(payload["point"]))] = tag
     out = {}
-    for observation in campaign.journal.observations(campaign.id):
+    for observation in campaign.journal.observations(campaign.id, spectra=False):
         key = campaign.space.key(campaign.space.validate(observation.point))
         source = tags.get(observation.suggestion_id) or by_point.get(key)
         if key not in out and source is not None:
