@@ -180,19 +180,29 @@ def _ascending_steps(
     return step
 
 
+#: Fewest points whose counts rising strictly beside energies that do not tell swapped
+#: columns when the energies lie inside the channels (normalised intensities or counts
+#: under 3,072 read as energies): three noisy counts rise so by chance one time in six.
+SWAP_POINTS = 5
+
+
 def _swapped(energy: np.ndarray, counts: np.ndarray | None) -> str:
     """Why ``energy`` (m,), which does not ascend, and ``counts`` (..., m) look swapped, else
-    "" (also when ``counts`` is None): energies past the channels, as counts of thousands
-    are, all of them, or some while the counts ascend or descend strictly, as energies do."""
-    last = N_CHANNELS - 0.5
-    if counts is None or energy.max() <= last:
+    "" (also when ``counts`` is None): counts rising strictly, as energies do, over
+    ``SWAP_POINTS`` or more points; or energies past the channels, as counts of thousands
+    are, all of them, or some while the counts ascend or descend strictly."""
+    if counts is None:
         return ""
+    last = N_CHANNELS - 0.5
     step = np.diff(counts, axis=-1)
     way = "increase" if (step > 0).all() else "decrease" if (step < 0).all() else ""
+    like = f"the counts {way} strictly (like energies)"
+    if energy.max() <= last:
+        return like if way == "increase" and energy.size >= SWAP_POINTS else ""
     if not way and energy.min() <= last:
         return ""
     found = f"the energies reach {energy.max()} eV (past {N_CHANNELS - 1} eV, like counts)"
-    return f"{found} and the counts {way} strictly (like energies)" if way else found
+    return f"{found} and {like}" if way else found
 
 
 def checked_spectrum(

@@ -9,7 +9,7 @@ sets with labelled ones. Weights files that ``surrogates.eels_training.train_eel
 wrote are checked field by field before they are loaded (``_read_weights``).
 ``identify_spectrum`` identifies one measured spectrum, with the warnings of
 ``surrogates.eels_checks.domain_warnings`` on where it leaves the range the networks were
-trained on.
+trained on and of ``overlap_warnings`` on elements named only for another's edges.
 """
 
 from __future__ import annotations
@@ -27,7 +27,12 @@ from adaptive.errors import InvalidParameterError
 from simulators.eels import ELEMENTS, has_major_edge_inside
 from simulators.eels_files import KEV_FIX, EELSSpectrum, checked_spectrum, to_channels
 from surrogates.checkpoints import load_file, load_weights
-from surrogates.eels_checks import domain_warnings, fill_gaps, missing_channels
+from surrogates.eels_checks import (
+    domain_warnings,
+    fill_gaps,
+    missing_channels,
+    overlap_warnings,
+)
 from surrogates.eels_net import (
     ARCHS,
     COMMITTED_NETWORKS,
@@ -486,7 +491,9 @@ def identify_spectrum(
         ``domain_warnings``, judged on its finite channels, so a run of missing ones
         wide enough is a gap) and on its missing channels (NaN or infinite counts: it is
         identified on its span of finite ones, those inside interpolated, as a spectrum
-        image's pixels are), empty when there are none.
+        image's pixels are), then on elements named only for edges lying beside those of
+        an element named with more confidence (``overlap_warnings``), empty when there
+        are none.
 
     Raises:
         InvalidParameterError: not an ``EELSSpectrum``, energies outside the channels or
@@ -531,5 +538,5 @@ def identify_spectrum(
         "thresholds": {ELEMENTS[j]: float(thresholds[j]) for j in order},
         "present": [ELEMENTS[j] for j in order if present[0, j]],
         "has_edge_in_window": [ELEMENTS[j] for j in np.flatnonzero(edge_inside(window[None]))],
-        "warnings": warnings + missing,
+        "warnings": warnings + missing + overlap_warnings(p[0], present[0], window),
     }

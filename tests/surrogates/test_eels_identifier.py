@@ -13,6 +13,7 @@ from adaptive.errors import InvalidParameterError
 from simulators.eels import ELEMENTS, has_major_edge_inside
 from simulators.eels_files import EELSSpectrum, read_eels, to_channels
 from surrogates import eels_identifier
+from surrogates.eels_checks import MAY_BE_ABSENT
 from surrogates.eels_identifier import (
     MIN_SUPPORT,
     EELSIdentifier,
@@ -175,6 +176,12 @@ def spectrum(low: float, high: float, step: float = 0.5) -> EELSSpectrum:
     return EELSSpectrum(energy, 1e4 / (1 + np.abs(energy)), {}, "test.msa")
 
 
+def domain(result: dict) -> list[str]:
+    """``identify_spectrum``'s warnings but those on elements named only for edges beside
+    another's (review V22), which fall on the many elements untrained networks name."""
+    return [w for w in result["warnings"] if MAY_BE_ABSENT not in w]
+
+
 def test_identify_reports_each_elements_threshold():
     torch.manual_seed(1)
     identifier = EELSIdentifier([EELSUNet()], thresholds=np.linspace(0.05, 0.95, 80))
@@ -185,7 +192,7 @@ def test_identify_reports_each_elements_threshold():
         present = result["probabilities"][element] > threshold
         present &= element in result["has_edge_in_window"]
         assert present == (element in result["present"])
-    assert result["warnings"] == []  # 400-900 eV lies inside the trained windows
+    assert domain(result) == []  # 400-900 eV lies inside the trained windows
     json.dumps(result, allow_nan=False)
 
 
@@ -215,8 +222,8 @@ def test_identify_reports_each_elements_threshold():
 )
 def test_identify_warns_outside_the_trained_domain_but_still_identifies(low, high, warnings):
     result = identify_spectrum(spectrum(low, high), EELSIdentifier([EELSUNet()]))
-    assert len(result["warnings"]) == len(warnings)
-    for sentence, pattern in zip(result["warnings"], warnings, strict=True):
+    assert len(domain(result)) == len(warnings)
+    for sentence, pattern in zip(domain(result), warnings, strict=True):
         assert re.search(pattern, sentence), sentence
         assert sentence.endswith(".")
     assert len(result["probabilities"]) == 80
@@ -264,7 +271,7 @@ def test_identify_warns_of_gaps_and_coarse_steps_in_the_energy_axis(energy, patt
     result = identify_spectrum(measured, identifier)
     # the untrained network may name nothing where the noise-free decay departs from a power
     # law beyond its (zero) noise: the miscalibrated-axis sentence then joins, as it should
-    found = [w for w in result["warnings"] if not w.startswith("The counts show an edge, but")]
+    found = [w for w in domain(result) if not w.startswith("The counts show an edge, but")]
     if pattern is None:
         assert found == []
     else:

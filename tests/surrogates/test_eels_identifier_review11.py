@@ -9,6 +9,7 @@ import pytest
 from scipy.special import erf
 
 from simulators.eels_files import EELSSpectrum, read_eels, to_channels
+from surrogates.eels_checks import MAY_BE_ABSENT
 from surrogates.eels_identifier import EELSIdentifier, identify_spectrum
 from surrogates.eels_net import EELSResNet
 from tests.shared_data import SHARED_DATA
@@ -40,8 +41,11 @@ def edge_spectrum(end_counts: float = 1e4, seed: int = 0) -> tuple[np.ndarray, n
 
 
 def warnings_of(energy: np.ndarray, counts: np.ndarray) -> list[str]:
-    """``identify_spectrum``'s warnings (networks untrained: the warnings do not use them)."""
-    return identify_spectrum(EELSSpectrum(energy, counts, {}, "test.msa"), UNTRAINED)["warnings"]
+    """``identify_spectrum``'s warnings (networks untrained: the warnings do not use them)
+    but those on elements named only for edges beside another's (review V22), which fall
+    on the many elements untrained networks name."""
+    result = identify_spectrum(EELSSpectrum(energy, counts, {}, "test.msa"), UNTRAINED)
+    return [w for w in result["warnings"] if MAY_BE_ABSENT not in w]
 
 
 def test_a_clean_spectrum_gets_no_warning():
@@ -53,7 +57,7 @@ def test_a_spike_is_named_and_identification_is_unchanged():
     energy, counts = edge_spectrum()
     counts[energy == 708.0] *= 3
     result = identify_spectrum(EELSSpectrum(energy, counts, {}, "spike.msa"), UNTRAINED)
-    (sentence,) = result["warnings"]
+    (sentence,) = [w for w in result["warnings"] if MAY_BE_ABSENT not in w]
     assert re.match(r"The counts spike at 708 eV \(.*cosmic ray.*\).*remove the spike", sentence)
     x, window = to_channels(energy, counts)
     p, _ = UNTRAINED.identify(x[None], window[None])
@@ -116,7 +120,8 @@ def test_a_window_starting_on_an_edge_is_warned_of(start, span):
         return
     (sentence,) = found
     rises = rf"The counts rise by \d+% of their maximum over the first {span} eV of the window"
-    assert re.match(rises + r": it starts on an edge \(major edges there: .*O K 532 eV", sentence)
+    edges = r"\(major edges there or up to 7 eV below the window: .*O K 532 eV"
+    assert re.match(rises + r": it starts on an edge " + edges, sentence)
     assert sentence.endswith("which may then be missed; include 10 eV or more before each edge.")
 
 
@@ -192,9 +197,9 @@ def test_counts_showing_an_edge_with_nothing_identified_point_to_the_calibration
     assert result["present"] == []
     (sentence,) = result["warnings"]
     assert sentence.startswith("The counts show an edge, but no element passes its threshold")
-    # review V19: not "more than the 5 eV they were trained to allow": at +4 eV every
-    # measured spectrum lost its elements
-    assert "off by a few eV (trained on shifts of up to 5 eV, they lose the measured" in sentence
+    # review V19: not "more than the 5 eV they were trained to allow": at +4 eV three of
+    # the four measured spectra lost their elements (review V22: La2NiO4 keeps its at +5 eV)
+    assert "off by a few eV (trained on shifts of up to 5 eV, they lost every element" in sentence
     assert identify_spectrum(spectrum)["warnings"] == []  # calibrated: O and Mn, no warning
 
 
