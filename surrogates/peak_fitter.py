@@ -25,9 +25,13 @@ doublets whose main lines merged into one free peak, and their partners into ano
 otherwise read as one. The doublet fit replaces the free one when its information criterion
 is lower; for a spectrum with two doublets it has 6 fewer parameters, which resolves
 interleaved lines that the free fit splits arbitrarily. Only doublet fits of at most
-``max_peaks`` peaks, every centre inside the window, compete. A fit with no slot left for a
-peak its residual holds and the fitter would add carries a warning naming it
-(``PeakFitResult.warnings``), unless that peak sits at the window's edge or on a fitted
+``max_peaks`` peaks, every centre inside the window, compete. A chosen fit of two doublets is
+refitted paired the other way too (the main lines together, the partners together): two
+chemical states whose doublets share a width and shape fit both ways alike, reading their
+chemical shift as the splitting, so a pairing of another splitting that fits as well by the
+criterion is warned of, both named (the level's literature splitting settles it). A fit
+with no slot left for a peak its residual holds and the fitter would add carries a warning
+naming it (``PeakFitResult.warnings``), unless that peak sits at the window's edge or on a fitted
 peak's centre; a fit with slots left whose residual still holds a line that a plain peak
 finder sees and the fitter would add (a retrained network missed it, or a line's shape is
 misfitted) carries one too; so does each fitted peak at the window's edge, which may be
@@ -119,6 +123,19 @@ PAIRING_TOLERANCE = 0.5
 WIDTH_TOLERANCE = 0.5
 #: Pairings refitted as doublets per spectrum, best aligned first.
 MAX_PAIRINGS = 3
+#: A doublet fit of another pairing (another splitting) whose information criterion is within
+#: this of the chosen one's fits as well (``PeakFitter._ambiguous``). Two states' doublets of
+#: one width and shape paired both ways (``PeakFitter._crossed``) are two restrictions of one
+#: model, tying other lines' widths and shapes: their criteria differed by 0-8.9 in 239 of 240
+#: draws (13.5 in one; Pt 4f, Au 4f, Mo 3d and S 2p, states 1.0-2.2 eV apart, counts x 0.1-10;
+#: with asymmetry fitted 0-7.4 in 40), by 129-826 where one state is 1.3-1.6 x as wide (50
+#: draws). Of the benchmark's first 300 spectra 2 of its 73 doublet fits are warned of, both
+#: paired right, their states' widths 1.85 / 2.30 and 2.06 / 2.95 eV (gaps 5.4 and 8.0).
+AMBIGUOUS_BIC = 10.0
+#: Two doublet fits whose splittings differ by at most this fraction of the median FWHM are
+#: one pairing; S 2p of two states 1.5 eV apart paired the two ways reads 1.18 and 1.50 eV
+#: (0.36 FWHM).
+SAME_SPLITTING = 0.1
 #: Pairings whose partners are on median more than this many times as high as their main
 #: lines (in the free fit) are not refitted: a partner is the weaker line (``RATIO_BOUNDS``).
 #: On the first 1,000 benchmark spectra 84 of 884 pairings were such, 2 of them chosen;
@@ -325,12 +342,68 @@ class PeakFitter:
 
     def _fit_one(self, e: np.ndarray, y: np.ndarray, peaks: list[dict]) -> PeakFitResult:
         """The free fit from the network's ``peaks``, or a doublet fit if its criterion is
-        lower, warned of the peaks it placed where the free fit had none (``_unseen``)."""
+        lower: of the pairings refitted (``_doublet_fits``) and the best one's two doublets
+        paired the other way (``_crossed``); warned of the peaks it placed where the free fit
+        had none (``_unseen``) and of another pairing that fits as well (``_ambiguous``)."""
         free = self._free_fit(e, y, peaks)
-        best = min(
-            [free, *(self._doublet_fits(e, y, free) if self.doublets else [])], key=self._bic
+        pairings = self._doublet_fits(e, y, free) if self.doublets else []
+        best = min([free, *pairings], key=self._bic)
+        if best is free:
+            return free
+        pairings += self._crossed(e, y, best)
+        best = min(pairings, key=self._bic)
+        return self._ambiguous(_unseen(free, best), pairings)
+
+    def _crossed(
+        self, e: np.ndarray, y: np.ndarray, doublets: PeakFitResult
+    ) -> list[PeakFitResult]:
+        """The fit of two ``doublets`` paired the other way, each line with the other
+        doublet's line of its kind: the main lines together (the splitting the main lines'
+        distance, the ratio their heights'), the partners together. Where the two doublets
+        share a width and shape, that is one model, so a chemical shift and two states'
+        intensity ratio fit as well as the splitting and ratio: the criterion picks on noise
+        (Pt 4f of Pt(0) and Pt(II), 1.30 eV apart, read as splitting 1.30 eV, ratio 0.50 in 7
+        of 10 draws; the pairings ``_doublet_fits`` refits may miss it, or hold it only as a
+        fit stopped far from its minimum). Empty when ``doublets`` is not two doublets, the
+        other main line is over ``MAX_PARTNER_RATIO`` x as high, or the refit is not kept
+        (``_kept_doublets``)."""
+        splitting, ratio = doublets.splitting.value, doublets.ratio.value
+        mains = _main_lines(doublets.peaks, splitting)
+        if len(doublets.peaks) != 4 or len(mains) != 2:
+            return []
+        low, high = mains
+        crossed, height_ratio = high.center - low.center, high.height / low.height
+        if height_ratio > MAX_PARTNER_RATIO:
+            return []
+        partner = {**_start(low), "center": low.center + splitting, "height": low.height * ratio}
+        start_ratio = float(np.clip(height_ratio, *RATIO_BOUNDS))
+        fit = self._refine_doublets(e, y, [_start(low), partner], crossed, start_ratio)
+        return [fit] if _kept_doublets(e, fit) else []
+
+    def _ambiguous(self, best: PeakFitResult, pairings: list[PeakFitResult]) -> PeakFitResult:
+        """The doublet fit ``best``, warned of the pairing of ``pairings`` (doublet fits) of
+        another splitting whose criterion is the nearest to its, if within
+        ``AMBIGUOUS_BIC``: the data do not tell the two apart."""
+        rivals = [
+            fit
+            for fit in pairings
+            if not _one_pairing(best, fit) and self._bic(fit) - self._bic(best) <= AMBIGUOUS_BIC
+        ]
+        if not rivals:
+            return best
+        rival = min(rivals, key=self._bic)
+        gap = self._bic(rival) - self._bic(best)
+        warning = (
+            f"the doublets pair as well another way: splitting {_pairing(best)}, as reported, "
+            f"and splitting {_pairing(rival)} differ by {gap:.1f} in the information "
+            f"criterion, within the {AMBIGUOUS_BIC:g} that noise moves it, so the data do not "
+            "tell them apart: two chemical states whose doublets share a width and shape fit "
+            "both ways, one splitting being their chemical shift and one ratio their "
+            "intensity ratio; take the pairing whose splitting is the level's spin-orbit "
+            "splitting in the literature (e.g. S 2p 1.18, Pt 4f 3.33 eV) and whose ratio is "
+            "near 1/2 (p), 2/3 (d) or 3/4 (f)"
         )
-        return best if best is free else _unseen(free, best)
+        return dataclasses.replace(best, warnings=(*best.warnings, warning))
 
     def _with_warnings(self, e: np.ndarray, y: np.ndarray, result: PeakFitResult) -> PeakFitResult:
         """The fit with its warnings: a line left out (``_left_out``), the fitted peaks at
@@ -667,8 +740,7 @@ class PeakFitter:
                     start.update(center=start["center"] - splitting, height=start["height"] / ratio)
                 mains.append(start)
             fit = self._refine_doublets(e, y, mains, splitting, ratio)
-            width = np.median([p.fwhm for p in fit.peaks])
-            if _inside(e, fit) and fit.splitting.value >= STACKED_FWHM * width:
+            if _kept_doublets(e, fit):
                 fits.append(self._add_residual_peaks(e, y, fit))
         return fits
 
@@ -1242,6 +1314,30 @@ def _piece_starts(
 def _inside(e: np.ndarray, fit: PeakFitResult) -> bool:
     """Whether every fitted centre lies in the window ``e`` (m,)."""
     return all(e[0] <= p.center <= e[-1] for p in fit.peaks)
+
+
+def _kept_doublets(e: np.ndarray, fit: PeakFitResult) -> bool:
+    """Whether a doublet ``fit`` competes: every centre in the window ``e`` (m,), and its
+    splitting at least ``STACKED_FWHM`` x its median FWHM (else one line split in two)."""
+    width = np.median([p.fwhm for p in fit.peaks])
+    return _inside(e, fit) and fit.splitting.value >= STACKED_FWHM * width
+
+
+def _one_pairing(fit: PeakFitResult, other: PeakFitResult) -> bool:
+    """Whether two doublet fits' splittings lie within ``SAME_SPLITTING`` x ``fit``'s median
+    FWHM of each other: one pairing."""
+    width = np.median([p.fwhm for p in fit.peaks])
+    return abs(fit.splitting.value - other.splitting.value) <= SAME_SPLITTING * width
+
+
+def _pairing(fit: PeakFitResult) -> str:
+    """A doublet fit's splitting, ratio and lines as words: "1.30 eV, ratio 0.50 (71.10 with
+    72.40 and 74.43 with 75.73 eV)"."""
+    splitting = fit.splitting.value
+    pairs = [
+        f"{p.center:.2f} with {p.center + splitting:.2f}" for p in _main_lines(fit.peaks, splitting)
+    ]
+    return f"{splitting:.2f} eV, ratio {fit.ratio.value:.2f} ({_listed(pairs)} eV)"
 
 
 def _main_lines(peaks: tuple[FittedPeak, ...], splitting: float) -> list[FittedPeak]:
