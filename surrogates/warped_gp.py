@@ -17,13 +17,17 @@ The noise is learned (one level) unless the caller knows each measurement's vari
 Between sparse points a kernel too smooth for the signal (EXAFS wiggles it cannot
 follow) is far too sure of itself. ``predict`` therefore adds to the posterior variance
 the excess of the leave-one-out residuals over their predicted variance (closed form, at
-each fit), averaged over the measured points nearby and floored at zero: where the GP
-predicts left-out readings as well as it expects, the band is its own. It also adds the
-variance of the learned constant mean, which the GP's own std takes as known: where the GP
-reads every reading as noise, the band is that of their mean, not zero. The mean, and
-the std an acquisition ranks (``std_given_pending``, ``predict(band=False)``), are the
-GP's own. ``grid_band`` is the band on the grid: a stop rule that reads it
-stops only where the uncertainty reported is small everywhere.
+each fit), averaged over the measured positions nearby and floored at zero: where the GP
+predicts left-out readings as well as it expects, the band is its own. The readings at one
+position (repeats, within ``SAME_POSITION``) are left out together, as their mean: a repeat
+left out alone is predicted by its twin, which drew the band at a K-edge 4-8 times too
+narrow where the kernel misfits most; so more readings at one position lower the GP's own
+std there, not the misfit added. It also adds the variance of the learned constant mean,
+which the GP's own std takes as known: where the GP reads every reading as noise, the band
+is that of their mean, not zero. The mean, and the std an acquisition ranks
+(``std_given_pending``, ``predict(band=False)``), are the GP's own. ``grid_band`` is the
+band on the grid: a stop rule that reads it stops only where the uncertainty reported is
+small everywhere.
 
 Inputs are scaled to [0, 1] by the caller (positions outside are refused, not clamped);
 outputs are standardised here.
@@ -40,15 +44,21 @@ from scipy.ndimage import gaussian_filter1d
 
 from adaptive.arrays import as_positions, check_bool, check_int, is_finite_real
 from adaptive.errors import InvalidParameterError
+from adaptive.space import READBACK_TOLERANCE
 from surrogates.threads import one_torch_thread
 
 DTYPE = torch.float64
 #: The largest warp exponent: an edge's curvature (~1e6 on a grid of 1024) to a power
 #: much above 50 overflows the density to inf, and the warp to NaN.
 MAX_EXPONENT = 10.0
-#: Width of the Gaussian that pools the measured points' leave-one-out excess into the band,
+#: Width of the Gaussian that pools the measured positions' leave-one-out excess into the band,
 #: in kernel lengthscales: a full lengthscale carries an edge's excess into a flat pre-edge.
 EXCESS_WIDTH = 0.5
+#: Readings closer than this (in [0, 1]) to the next are at one position, left out together
+#: by the band's leave-one-out step: repeats, or a driver's readbacks of one setpoint (half
+#: the readback tolerance, as a scan counts failures at one energy; under the 1/1023 between
+#: an energy scan's grid energies).
+SAME_POSITION = READBACK_TOLERANCE / 2
 #: Most query points ``predict`` takes at once: its matrices are (points, observations), 2.9
 #: GB for 100,000 points at 1,000 observations in one piece.
 PREDICT_CHUNK = 4096
@@ -76,6 +86,34 @@ def _in_unit_interval(name: str, x: np.ndarray) -> np.ndarray:
             "pass (x - low) / (high - low) for positions x from low to high"
         )
     return x
+
+
+def _positions(x: np.ndarray) -> list[np.ndarray]:
+    """The indices into ``x`` (n,) of the readings at each measured position, ascending:
+    each reading within ``SAME_POSITION`` of the next is at the same one."""
+    order = np.argsort(x, kind="stable")
+    apart = np.flatnonzero(np.diff(x[order]) > SAME_POSITION) + 1
+    return np.split(order, apart)
+
+
+def _left_out_excess(
+    inverse: np.ndarray, weighted: np.ndarray, precision: np.ndarray, groups: list[np.ndarray]
+) -> np.ndarray:
+    """Each group's excess of its squared leave-group-out residual over its predicted
+    variance (g,), from ``inverse`` = ``K^-1`` (n, n) of the kernel plus noise,
+    ``weighted`` = ``K^-1 (y - mean)`` (n,) and the readings' noise ``precision`` (n,): a
+    group left out together has residuals ``r = B^-1 weighted_G`` of covariance ``B^-1``
+    (``B = inverse_GG``), pooled into their precision-weighted mean (the mean reading, at
+    noise ``sigma**2 / k`` for ``k`` alike). A group of one: ``r**2 - v``, ``r =
+    weighted_i / inverse_ii``, ``v = 1 / inverse_ii``."""
+    excess = np.empty(len(groups))
+    for k, group in enumerate(groups):
+        pool = precision[group] / precision[group].sum()
+        block = inverse[np.ix_(group, group)]
+        solved = np.linalg.solve(block, np.stack([weighted[group], pool], axis=1))
+        residual, variance = pool @ solved
+        excess[k] = residual**2 - variance
+    return excess
 
 
 def _snapshot(model: torch.nn.Module) -> dict:
@@ -192,7 +230,8 @@ class WarpedGP:
         self._learned_on = 0  # points the hyperparameters were last learned on
         self._model: _ExactGP | None = None
         self._noise: np.ndarray | None = None  # known variances (n,) in y's units, or None
-        self._excess: np.ndarray | None = None  # these three: see _band_terms
+        self._excess: np.ndarray | None = None  # these four: see _band_terms
+        self._excess_at: np.ndarray | None = None
         self._mean_weights: torch.Tensor | None = None
         self._mean_precision = 0.0
         self._on_grid: tuple[np.ndarray, np.ndarray] | None = None  # see grid_posterior
@@ -438,28 +477,31 @@ class WarpedGP:
 
     def _band_terms(self) -> None:
         """Store what the band adds to the GP's variance (``_model_error``), from the
-        kernel plus noise ``K`` of the measured points, standardised: each point's excess
-        of its squared leave-one-out residual over its predicted variance (n,), negative
-        where the model does better than it expects (``r**2 - v``, ``r = [K^-1 y]_i /
-        [K^-1]_ii``, ``v = 1 / [K^-1]_ii``, closed form), and ``K^-1 1`` (n,) and ``1' K^-1
-        1``, which weigh the uncertainty of the learned constant mean."""
+        kernel plus noise ``K`` of the measured points, standardised: at each measured
+        position (g,; see ``_positions``) the excess of the squared leave-one-out residual of
+        its readings, left out together, over its predicted variance, negative where the
+        model does better than it expects (``_left_out_excess``), and that position (g,),
+        the readings' precision-weighted mean; and ``K^-1 1`` (n,) and ``1' K^-1 1``, which
+        weigh the uncertainty of the learned constant mean."""
         model = self._model
         with torch.no_grad(), one_torch_thread():
             k_train = model.covar_module(self._u(self._x)).to_dense()
-            inverse = torch.cholesky_inverse(
-                torch.linalg.cholesky(k_train + torch.diag(self._train_noise()))
-            )
-            variance = 1 / inverse.diagonal()
-            residual = inverse @ (self._target - model.mean_module.constant) * variance
-        self._excess = (residual**2 - variance).numpy()
+            noise = self._train_noise()
+            inverse = torch.cholesky_inverse(torch.linalg.cholesky(k_train + torch.diag(noise)))
+            weighted = inverse @ (self._target - model.mean_module.constant)
+        groups = _positions(self._x)
+        precision = 1 / noise.numpy()
+        self._excess = _left_out_excess(inverse.numpy(), weighted.numpy(), precision, groups)
+        self._excess_at = np.array([precision[g] @ self._x[g] / precision[g].sum() for g in groups])
         self._mean_weights = inverse.sum(1)
         self._mean_precision = float(inverse.sum())
 
     def _model_error(self, x: np.ndarray) -> np.ndarray:
         """The variance (m,), in y's units squared, the GP's own std misses at ``x`` (m,):
-        the leave-one-out excess of the measured points nearby (Gaussian weights of width
-        ``EXCESS_WIDTH`` lengthscales in the warped coordinate) where positive, zero where
-        the model predicts left-out points as well as it expects; plus the variance of the
+        the leave-one-out excess of the measured positions nearby (Gaussian weights of width
+        ``EXCESS_WIDTH`` lengthscales in the warped coordinate; one weight per position,
+        however often it was read) where positive, zero where the model predicts left-out
+        readings as well as it expects; plus the variance of the
         constant mean, which the GP takes as known (universal kriging: ``(1 - k' K^-1 1)**2
         / 1' K^-1 1``, ``k`` the kernel to the measured points). Far from the points, or
         where the GP reads every reading as noise, that is the variance of their weighted
@@ -467,7 +509,7 @@ class WarpedGP:
         kernel = self._model.covar_module
         width = EXCESS_WIDTH * kernel.base_kernel.lengthscale.item()
         u, u_train = self._u(x), self._u(self._x)
-        distance2 = ((u.numpy() - u_train.numpy()[:, 0]) / width) ** 2  # m x n
+        distance2 = ((u.numpy() - self._u(self._excess_at).numpy()[:, 0]) / width) ** 2  # m x g
         weight = np.exp(-0.5 * (distance2 - distance2.min(1, keepdims=True)))
         excess = weight @ self._excess / weight.sum(1)
         with torch.no_grad(), one_torch_thread():

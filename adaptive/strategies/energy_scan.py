@@ -98,21 +98,28 @@ class EnergyScan(Scan):
     picks as one that ran on).
 
     Once the GP's own std is below ``tolerance`` (of the feature range, below) at every
-    free energy, suggestions rank the band the stop reads instead, so the spots the kernel
-    misfits (an edge) get measured and the stop can fire: the default K-edge simulation,
-    XMCD and four of seven replays at I0 1e6 ran to 300 points, the band above tolerance only
-    at the edge; all but two now stop, at 70-127 points (K-edge 109), NRMSE 0.14-0.38 %
-    (README, "The band").
+    free energy, suggestions rank what a reading can lower instead (``_lowerable``): the band
+    the stop reads at the energies not read yet, the GP's own std at those read (the band's
+    leave-one-out misfit leaves the readings at one energy out together, so a repeat does not
+    lower it). So the spots the kernel misfits (an edge) get measured and the stop can fire:
+    the default K-edge simulation, XMCD and four of seven replays at I0 1e6 ran to 300 points
+    without; now all but SnO2 (and the Fe XANES replay in transmission) stop, at 48-226 points
+    (K-edge 104), NRMSE 0.11-0.40 % (README, "The band").
 
-    Stopping: fires once, for ``patience`` fits in a row, the largest std of the band
-    ``predict`` reports (the GP's own widened by its leave-one-out misfit, so a converged
-    scan's reported uncertainty is below ``tolerance`` everywhere: the GP's own std alone
-    was 0.45 % at 45 points while a 2 eV Fe pre-edge peak lay outside twice the band) and
-    the RMS change of the reconstruction are both below ``tolerance`` (fractions of the
-    feature range: the reconstruction's range less the line through its two ends, the
-    background an XAS normalisation removes, and at least ``MIN_FEATURE_RANGE`` of its
-    range, see ``_feature_range``; one flat within the noise has not found the signal
-    yet, however small its std). Bands given up on (a glitch) are left out of both.
+    Stopping: fires once, for ``patience`` fits in a row, what a reading can lower is below
+    ``tolerance`` at every energy the scan can read (on a step lattice the lattice energies:
+    between them no reading lowers the band, and a 2 eV lattice never stopped), and so is
+    the RMS change of the reconstruction there (fractions of the feature range: the
+    reconstruction's range less the line through its two ends, the background an XAS
+    normalisation removes, and at least ``MIN_FEATURE_RANGE`` of its range, see
+    ``_feature_range``; one flat within the noise has not found the signal yet, however small
+    its std). The reason is "converged" when the band ``predict`` reports (the GP's own
+    widened by its leave-one-out misfit: the GP's own std alone was 0.45 % at 45 points while
+    a 2 eV Fe pre-edge peak lay outside twice the band) is below ``tolerance`` at all those
+    energies too; else "resolution-limited", naming where it is over: around energies all
+    read, a step too coarse for the kernel there (the K-edge simulation's edge on its 1.17 eV
+    grid, 1.8 %) or readings that scatter more than their uncertainties say. Bands given up
+    on (a glitch) are left out of all three.
 
     Args:
         space: one continuous dimension (the energy, in eV if ``edge_prior``).
@@ -270,6 +277,32 @@ class EnergyScan(Scan):
         lattice where the dimension has one."""
         return self.dimension.snap(self._energy(self.model.grid))
 
+    def _readable(self, energies: np.ndarray) -> np.ndarray | None:
+        """The model's positions (grid_size,) of the grid's ``energies`` (``_grid_energies``):
+        on a step lattice the snapped energies, where readings can be taken (the band between
+        them is no reading's to lower: a 2 eV lattice never stopped, its band largest between
+        lattice energies); None without a step: the grid itself."""
+        return None if self.dimension.step is None else self._unit(energies)
+
+    def _posterior_at(
+        self, energies: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+        """The GP's mean and own std (each grid_size,) where the stop reads them, at the
+        grid's ``energies`` (``_grid_energies``; see ``_readable``), and those positions."""
+        at = self._readable(energies)
+        mean, std = (
+            self.model.grid_posterior() if at is None else self.model.predict(at, band=False)
+        )
+        return mean, std, at
+
+    def _lowerable(self, std: np.ndarray, at: np.ndarray | None, read: np.ndarray) -> np.ndarray:
+        """What a reading at each grid energy can lower (grid_size,), from the GP's own
+        ``std`` at the model's positions ``at`` (``_readable``) and whether each energy was
+        ``read`` already: the band ``predict`` reports where none was, the GP's own std where
+        one was (the band's misfit stays there: the readings at one energy are left out
+        together; ranked, the band put 203 of 300 readings on one K-edge energy)."""
+        return np.where(read, std, self.model.widened(std, at))
+
     def _known_noise(self) -> np.ndarray | None:
         """The observations' variances (n,) when held ("reported"), every one gave an
         uncertainty and they are not ``overstated``, else None."""
@@ -341,23 +374,29 @@ class EnergyScan(Scan):
             self._fit_model(self.model, x, y)
         self._ahead = None
         self._fitted_on = len(x)
-        mean = self.model.grid_posterior()[0]
-        span = _feature_range(mean)  # 0 for readings all alike: no signal found, never calm
+        span = _feature_range(self.model.grid_posterior()[0])  # 0: readings all alike, never calm
         scale = span or 1.0
         # where a reading can come from: in a glitch band given up on the band stays wide and
-        # the mean moves freely (on a step lattice, where a grid point's energy snaps to)
-        reachable = ~self._in_given_up(self._grid_energies())
+        # the mean moves freely; on a step lattice, at the energies the grid's snap to (between
+        # them the mean of an edge the lattice does not resolve moved 0.55 % a fit, for ever)
+        energies = self._grid_energies()
+        reachable = ~self._in_given_up(energies)
+        mean, own, at = self._posterior_at(energies)
         change = None  # the first fit has nothing to compare with
         if self._last_mean is not None and reachable.any():
             moved = (mean - self._last_mean)[reachable]
             change = float(np.sqrt(np.mean(moved**2))) / scale
         self._last_mean = mean
-        band = self.model.grid_band()[reachable]
-        self.last_max_std = float(band.max(initial=0.0)) / scale
+        band = self.model.widened(own, at)
+        self.last_max_std = float(band[reachable].max(initial=0.0)) / scale
         self.last_change = change
+        # the band may stay over tolerance where every energy is read (an edge sharper than
+        # the grid's or the lattice's step resolves): no reading lowers it, and the stop
+        # reason says where it is
+        lowerable = self._lowerable(own, at, self._is_measured(energies, x))
         calm = (
             span > 0
-            and self.last_max_std < self.tolerance
+            and float(lowerable[reachable].max(initial=0.0)) / scale < self.tolerance
             and change is not None
             and change < self.tolerance
         )
@@ -399,14 +438,15 @@ class EnergyScan(Scan):
         # on a step lattice the snapped energies are what get measured: rank their std, not
         # the grid's between them (a grid point beside a 2 eV lattice's edge kept its std,
         # and its lattice energy took 138 of 222 readings)
-        at = None if self.dimension.step is None else self._unit(energies)
+        at = self._readable(energies)
+        read = self._is_measured(energies, self.data()[0])
         while len(chosen) < n and free.any():
             std = self.model.std_given_pending(np.array(pending), at)
-            # the GP's own std under tolerance wherever free: the stop waits on the band only,
-            # so rank the band, and the spots the kernel misfits get measured
+            # the GP's own std under tolerance wherever free: the stop waits on what a reading
+            # can lower only, so rank that, and the spots the kernel misfits get measured
             band = bool(std[free].max() < calm)
             if band:
-                std = self.model.widened(std, at)
+                std = self._lowerable(std, at, read)
             best, why = self._most_uncertain(np.where(free, std, -np.inf), taken, band)
             unit = float(self.model.grid[best] if at is None else at[best])
             value = float(std[best])
@@ -437,8 +477,8 @@ class EnergyScan(Scan):
         if std[free].min() < std.max() * (1 - FLAT_STD):
             if band:
                 return int(np.argmax(std)), (
-                    "largest band (warped-GP std widened by its leave-one-out misfit; its own "
-                    "std is below tolerance)"
+                    "largest band (warped-GP std widened by its leave-one-out misfit; at an "
+                    "energy read already its own std, below tolerance everywhere)"
                 )
             return int(np.argmax(std)), "largest warped-GP posterior std"
         u_taken = np.interp(self._unit(taken), self.model.grid, self.model.warp)
@@ -501,12 +541,46 @@ class EnergyScan(Scan):
             return None
         learned = self.warning()
         bands = ", ".join(f"{first:g}-{last:g}" for first, last in self.given_up)
+        units = self.dimension.units
+        outside = bands and f" outside the glitch bands given up on ({bands} {units})"
+        tolerance = f"{100 * self.tolerance:.2f}%"
+        change = f"reconstruction change {100 * self.last_change:.2f}%"
+        if self.last_max_std < self.tolerance:
+            reason = (
+                f"converged: posterior std (the band predict reports) "
+                f"{100 * self.last_max_std:.2f}% and {change} of the reconstruction's feature "
+                f"range stayed below {tolerance} for {self.patience} fits{outside}"
+            )
+        else:
+            reason = (
+                f"resolution-limited: the band predict reports stays over {tolerance} of the "
+                f"reconstruction's feature range ({100 * self.last_max_std:.2f}% at "
+                f"{self._widest():g} {units}) only around energies all read already, "
+                f"{self._resolution()}: the kernel misfits what that step resolves, or the "
+                "readings there scatter more than their uncertainties say; the GP's own std "
+                f"and the {change} stayed below {tolerance} for {self.patience} fits{outside}"
+            )
+        return reason + ("" if learned is None else f"; {learned}")
+
+    def _widest(self) -> float:
+        """The grid energy of the largest band the stop read (see ``_fit``), outside the
+        glitch bands given up on."""
+        energies = self._grid_energies()
+        _, own, at = self._posterior_at(energies)
+        band = self.model.widened(own, at)
+        return float(energies[np.argmax(np.where(self._in_given_up(energies), -1.0, band))])
+
+    def _resolution(self) -> str:
+        """How far apart the energies the scan can read lie, and how to read finer (words)."""
+        units = self.dimension.units
+        if self.dimension.step is not None:
+            return (
+                f"{self.dimension.step:g} {units} apart on the lattice (a finer step reads finer)"
+            )
+        step = (self.high - self.low) / (self.model.grid_size - 1)
         return (
-            f"converged: posterior std (the band predict reports) {100 * self.last_max_std:.2f}%"
-            f" and reconstruction change {100 * self.last_change:.2f}% of the reconstruction's "
-            f"feature range stayed below {100 * self.tolerance:.2f}% for {self.patience} fits"
-            + (bands and f" outside the glitch bands given up on ({bands} {self.dimension.units})")
-            + ("" if learned is None else f"; {learned}")
+            f"{step:.3g} {units} apart on its grid of {self.model.grid_size} (a narrower range "
+            "reads finer)"
         )
 
     def state(self) -> dict[str, Any]:

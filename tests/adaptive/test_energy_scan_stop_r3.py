@@ -64,7 +64,12 @@ def test_a_scan_whose_own_std_is_calm_measures_where_the_band_holds_the_stop_and
         )
         if scan.stop_reason() is not None:
             break
-    assert scan.stop_reason().startswith("converged"), f"no stop in {k + 1} points"
+    reason = scan.stop_reason()
+    assert reason is not None, f"no stop in {k + 1} points"
+    # stops once every energy is read where its band (1.8 % at the edge, which the 1.17 eV grid
+    # does not resolve) is over tolerance, and says so (review X22; "converged" before, the
+    # band narrowed by re-read energies)
+    assert reason.startswith(("converged", "resolution-limited")), reason
     assert any(reason.startswith("largest band") for reason in reasons)
 
 

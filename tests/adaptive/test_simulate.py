@@ -511,10 +511,11 @@ def test_the_progress_bar_of_a_converged_scan_ends_at_the_points_measured(tmp_pa
     line.write_text(
         "energy,mu\n" + "".join(f"{e},{np.tanh((e - 9000) / 10)}\n" for e in range(8900, 9110, 10))
     )
+    # stops at 43 (at 36 before review X22: repeats at both ends had narrowed the band there)
     summary = simulate_xas(
-        tmp_path / "out", source=str(line), n_initial=3, max_points=40, noise_counts=None
+        tmp_path / "out", source=str(line), n_initial=3, max_points=60, noise_counts=None
     )
-    assert summary["stop_reason"].startswith("converged") and summary["n_measured"] < 40
+    assert summary["stop_reason"].startswith("converged") and summary["n_measured"] < 60
     n = summary["n_measured"]
     last = shown.getvalue().rstrip().rpartition("\r")[2]
     assert re.match(rf"measuring: 100%\|\S+\| {n}/{n} \[", last), last
