@@ -138,21 +138,28 @@ def test_a_resumed_scan_skips_and_stops_as_one_that_ran_on(tmp_path):
     assert stops[0] == stops[1] and stops[0][2].startswith("converged"), stops
 
 
-def test_a_batch_lost_to_a_beam_dump_is_measured_again(tmp_path):
-    # review C27: a batch's neighbouring energies on the white line, each failed once by a
-    # beam dump, chained into a "glitch band given up on" and were never measured again
-    journal = Journal(tmp_path / "j.sqlite")
-    campaign = Campaign.create(journal, SPACE, {"name": "energy_scan"})
-    for k in range(4):
+def batches_with_a_beam_dump(campaign: Campaign, batches: int) -> list[float]:
+    """Measure ``batches`` batches of 8, the fourth lost to a beam dump (each reading failed
+    once); return the energies of the batch lost."""
+    lost: list[float] = []
+    for k in range(batches):
         batch = campaign.suggest(8)
         for suggestion in batch:
             energy = suggestion.point["energy"]
             if k == 3:
                 put = Observation(suggestion.point, failed="beam dump", suggestion_id=suggestion.id)
+                lost.append(energy)
             else:
                 put = Observation(suggestion.point, mu(energy), 0.002, suggestion_id=suggestion.id)
             campaign.observe(put)
-    lost = np.sort([s.point["energy"] for s in batch])
+    return lost
+
+
+def test_a_batch_lost_to_a_beam_dump_is_measured_again(tmp_path):
+    # review C27: a batch's neighbouring energies on the white line, each failed once by a
+    # beam dump, chained into a "glitch band given up on" and were never measured again
+    campaign = Campaign.create(Journal(tmp_path / "j.sqlite"), SPACE, {"name": "energy_scan"})
+    lost = np.sort(batches_with_a_beam_dump(campaign, 4))
     assert np.diff(lost).min() < 0.5  # neighbours: they would chain
     again = [s.point["energy"] for s in campaign.suggest(8)]
     assert campaign.strategy.given_up == []
@@ -162,19 +169,8 @@ def test_a_batch_lost_to_a_beam_dump_is_measured_again(tmp_path):
 def test_a_glitch_band_stops_at_the_readings_that_succeeded_beside_it(tmp_path):
     # review C28: a beam dump's failures, all measured again since, widened a glitch band
     # beside them across 7 good readings and the edge, which the scan then never measured
-    journal = Journal(tmp_path / "j.sqlite")
-    campaign = Campaign.create(journal, SPACE, {"name": "energy_scan"})
-    for k in range(5):
-        batch = campaign.suggest(8)
-        for suggestion in batch:
-            energy = suggestion.point["energy"]
-            if k == 3:
-                put = Observation(suggestion.point, failed="beam dump", suggestion_id=suggestion.id)
-            else:
-                put = Observation(suggestion.point, mu(energy), 0.002, suggestion_id=suggestion.id)
-            campaign.observe(put)
-        if k == 3:
-            lost = [s.point["energy"] for s in batch]
+    campaign = Campaign.create(Journal(tmp_path / "j.sqlite"), SPACE, {"name": "energy_scan"})
+    lost = batches_with_a_beam_dump(campaign, 5)
     measured = campaign.strategy.data()[0]
     assert np.isin(lost, measured).all()  # the beam dump's energies were measured again
     glitch = sorted(lost)[len(lost) // 2] - 0.1  # one energy among them

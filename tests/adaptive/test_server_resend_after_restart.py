@@ -74,3 +74,35 @@ def test_a_resent_campaign_create_naming_its_id_is_refused_as_made_already(tmp_p
             client.send(request)
     finally:
         server.stop()
+
+
+def test_a_put_with_none_keys_resent_to_a_restarted_server_is_a_duplicate(tmp_path):
+    # review Z21: Client.prepare keyed only puts without the keys, so a driver wrapper
+    # forwarding None for each left the put unkeyed, and the resend was journaled twice
+    journal = tmp_path / "journal.sqlite"
+    server, client = _served(journal)
+    with client:
+        campaign_id = client.call("campaign_create", space=SPACE, strategy={"name": "random"})[
+            "campaign_id"
+        ]
+        # a driver wrapper that forwards every optional parameter, None when unset
+        request = client.prepare(
+            "observation_put",
+            campaign_id=campaign_id,
+            point={"energy": 9000.0},
+            value=1.5,
+            client_id=None,
+            sequence=None,
+        )
+        first = client.send(request)
+    server.stop()  # its reply cache is gone with it
+    server, client = _served(journal)
+    try:
+        with client:
+            again = client.send(request)
+            readings = client.call("observations_get", campaign_id=campaign_id)
+    finally:
+        server.stop()
+    assert first["accepted"] and not first["duplicate"]
+    assert again["duplicate"] and not again["accepted"] and again["n_observations"] == 1
+    assert readings["values"] == [1.5]
