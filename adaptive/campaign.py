@@ -824,10 +824,7 @@ class Campaign:
                     FAILED_EVENT, observation, point, observation.failed, client_id, sequence
                 )
                 self.failed_points.append(point)
-                answered = observation.suggestion_id in self.pending
-                self._answer(observation.suggestion_id)
-                if answered:
-                    warnings.extend(self._overtaken(observation.suggestion_id))
+                warnings += self._answer_warned(observation.suggestion_id)
             self.last_warnings = warnings
             return not retry
         if observation.suggestion_id in self.released:  # a reading to learn (not failed)
@@ -885,13 +882,17 @@ class Campaign:
             return False
         self.n_observations += 1
         self.last_learned = observation
-        answered = observation.suggestion_id in self.pending
-        self._answer(observation.suggestion_id)
-        if answered:
-            warnings.extend(self._overtaken(observation.suggestion_id))
+        warnings += self._answer_warned(observation.suggestion_id)
         if reached:
             self.status, self.stop_reason = "stopped", reached
         return True
+
+    def _answer_warned(self, suggestion_id: str | None) -> list[str]:
+        """``_answer`` ``suggestion_id``, and the warning of the suggestions that answering it
+        made overtaken (``_overtaken``), if it was pending."""
+        answered = suggestion_id in self.pending
+        self._answer(suggestion_id)
+        return self._overtaken(suggestion_id) if answered else []
 
     def _overtaken(self, answered: str) -> list[str]:
         """A warning naming the pending suggestions that the put answering suggestion
