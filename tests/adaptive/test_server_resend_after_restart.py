@@ -1,6 +1,8 @@
 """A ``suggestions_get`` or ``campaign_create`` whose reply a server crash lost, resent to the
 restarted server."""
 
+from contextlib import contextmanager
+
 import pytest
 
 from adaptive.client import Client
@@ -15,6 +17,19 @@ def _served(journal):
     return server, Client(server.start(), timeout_s=30)
 
 
+@contextmanager
+def restarted(server: Server, journal):
+    """Stop ``server`` (its reply cache is gone with it) and serve ``journal`` anew: a client
+    of the new server, which is stopped on leaving."""
+    server.stop()
+    server, client = _served(journal)
+    try:
+        with client:
+            yield client
+    finally:
+        server.stop()
+
+
 def test_a_resent_suggestions_get_gets_the_batch_the_first_server_made(tmp_path):
     journal = tmp_path / "journal.sqlite"
     server, client = _served(journal)
@@ -24,15 +39,10 @@ def test_a_resent_suggestions_get_gets_the_batch_the_first_server_made(tmp_path)
         campaign_id = created["campaign_id"]
         request = client.prepare("suggestions_get", campaign_id=campaign_id, n=2)
         first = client.send(request)
-    server.stop()  # its reply cache is gone with it
-    server, client = _served(journal)
-    try:
-        with client:
-            again = client.send(request)
-            pending = client.call("suggestions_pending", campaign_id=campaign_id)
-            fresh = client.call("suggestions_get", campaign_id=campaign_id, n=2)
-    finally:
-        server.stop()
+    with restarted(server, journal) as client:
+        again = client.send(request)
+        pending = client.call("suggestions_pending", campaign_id=campaign_id)
+        fresh = client.call("suggestions_get", campaign_id=campaign_id, n=2)
     assert len(first["suggestions"]) == 2 and again["suggestions"] == first["suggestions"]
     assert pending["suggestions"] == first["suggestions"]  # no second batch pending
     assert {s["id"] for s in fresh["suggestions"]}.isdisjoint(s["id"] for s in first["suggestions"])
@@ -46,15 +56,10 @@ def test_a_resent_campaign_create_without_an_id_finds_the_campaign_it_made(tmp_p
         request = client.prepare("campaign_create", space=SPACE, strategy=strategy)
         first = client.send(request)
         client.call("suggestions_get", campaign_id=first["campaign_id"], n=2)
-    server.stop()
-    server, client = _served(journal)
-    try:
-        with client:
-            again = client.send(request)
-            other = client.call("campaign_create", space=SPACE, strategy=strategy)  # a new one
-            listed = client.call("campaign_list")
-    finally:
-        server.stop()
+    with restarted(server, journal) as client:
+        again = client.send(request)
+        other = client.call("campaign_create", space=SPACE, strategy=strategy)  # a new one
+        listed = client.call("campaign_list")
     assert again["campaign_id"] == first["campaign_id"] and len(again["pending"]) == 2
     assert other["campaign_id"] != first["campaign_id"]
     assert sorted(listed) == sorted([first["campaign_id"], other["campaign_id"]])
@@ -67,13 +72,11 @@ def test_a_resent_campaign_create_naming_its_id_is_refused_as_made_already(tmp_p
     with client:
         request = client.prepare("campaign_create", space=SPACE, strategy=strategy, campaign_id="a")
         client.send(request)
-    server.stop()
-    server, client = _served(journal)
-    try:
-        with client, pytest.raises(RemoteError, match="resent after its reply was lost made it"):
-            client.send(request)
-    finally:
-        server.stop()
+    with (
+        restarted(server, journal) as client,
+        pytest.raises(RemoteError, match="resent after its reply was lost made it"),
+    ):
+        client.send(request)
 
 
 def test_a_put_with_none_keys_resent_to_a_restarted_server_is_a_duplicate(tmp_path):
@@ -95,14 +98,9 @@ def test_a_put_with_none_keys_resent_to_a_restarted_server_is_a_duplicate(tmp_pa
             sequence=None,
         )
         first = client.send(request)
-    server.stop()  # its reply cache is gone with it
-    server, client = _served(journal)
-    try:
-        with client:
-            again = client.send(request)
-            readings = client.call("observations_get", campaign_id=campaign_id)
-    finally:
-        server.stop()
+    with restarted(server, journal) as client:
+        again = client.send(request)
+        readings = client.call("observations_get", campaign_id=campaign_id)
     assert first["accepted"] and not first["duplicate"]
     assert again["duplicate"] and not again["accepted"] and again["n_observations"] == 1
     assert readings["values"] == [1.5]
