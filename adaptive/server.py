@@ -254,6 +254,13 @@ class Server:
             self.endpoint = socket.getsockopt_string(zmq.LAST_ENDPOINT)
             lock = claim_for_serving(self.journal_path)
             self.journal = Journal(self.journal_path, serving=True)
+            try:
+                workers = self._workers = _Workers(self._answer, stop)
+            except OSError as err:  # its wake-up pipe
+                raise ServerStartError(
+                    f"cannot start the server's workers: {err}; the process is out of file "
+                    "descriptors? Close some, or raise the limit (ulimit -n)"
+                ) from err
         except Exception as err:
             socket.close(linger=0)
             if self.journal is not None:
@@ -267,7 +274,6 @@ class Server:
         finally:
             if ready is not None:
                 ready.set()
-        workers = self._workers = _Workers(self._answer, stop)
         # the digest of each request queued or running -> the peers of its copies since
         self._copies: dict[bytes, list[bytes]] = {}
         poller = zmq.Poller()

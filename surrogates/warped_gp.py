@@ -25,9 +25,7 @@ narrow where the kernel misfits most; so more readings at one position lower the
 std there, not the misfit added. It also adds the variance of the learned constant mean,
 which the GP's own std takes as known: where the GP reads every reading as noise, the band
 is that of their mean, not zero. The mean, and the std an acquisition ranks
-(``std_given_pending``, ``predict(band=False)``), are the GP's own. ``grid_band`` is the
-band on the grid: a stop rule that reads it stops only where the uncertainty reported is
-small everywhere.
+(``std_given_pending``, ``predict(band=False)``), are the GP's own.
 
 Inputs are scaled to [0, 1] by the caller (positions outside are refused, not clamped);
 outputs are standardised here.
@@ -54,8 +52,8 @@ MAX_EXPONENT = 10.0
 #: Width of the Gaussian that pools the measured positions' leave-one-out excess into the band,
 #: in kernel lengthscales: a full lengthscale carries an edge's excess into a flat pre-edge.
 EXCESS_WIDTH = 0.5
-#: Readings closer than this (in [0, 1]) to the next are at one position, left out together
-#: by the band's leave-one-out step: repeats, or a driver's readbacks of one setpoint (half
+#: Readings within this (in [0, 1]) above a position's lowest are at that position, left out
+#: together by the band's leave-one-out step: repeats, or a driver's readbacks of one setpoint (half
 #: the readback tolerance, as a scan counts failures at one energy; under the 1/1023 between
 #: an energy scan's grid energies).
 SAME_POSITION = READBACK_TOLERANCE / 2
@@ -90,10 +88,16 @@ def _in_unit_interval(name: str, x: np.ndarray) -> np.ndarray:
 
 def _positions(x: np.ndarray) -> list[np.ndarray]:
     """The indices into ``x`` (n,) of the readings at each measured position, ascending:
-    each reading within ``SAME_POSITION`` of the next is at the same one."""
+    the readings within ``SAME_POSITION`` above a position's lowest reading are at it (not
+    chained from one to the next: a driver's 0.5 eV steps would make one position of an
+    edge)."""
     order = np.argsort(x, kind="stable")
-    apart = np.flatnonzero(np.diff(x[order]) > SAME_POSITION) + 1
-    return np.split(order, apart)
+    starts, lowest = [], -np.inf
+    for k, value in enumerate(x[order]):
+        if value - lowest > SAME_POSITION:
+            starts.append(k)
+            lowest = value
+    return np.split(order, starts[1:])
 
 
 def _left_out_excess(
@@ -526,11 +530,6 @@ class WarpedGP:
             std.setflags(write=False)
             self._on_grid = mean, std
         return self._on_grid
-
-    def grid_band(self) -> np.ndarray:
-        """The std ``predict`` reports on the grid (grid_size,): ``grid_posterior``'s std
-        ``widened``."""
-        return self.widened(self.grid_posterior()[1])
 
     def widened(self, std: np.ndarray, x: np.ndarray | None = None) -> np.ndarray:
         """The GP's own ``std`` (m,) at positions ``x`` (m,; by default the grid) widened by

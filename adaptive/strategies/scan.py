@@ -26,8 +26,9 @@ REPEATED_FAILURES = 3
 class Scan:
     """Base of 1-D scan strategies over the single continuous dimension of ``space``.
 
-    Observations are kept keyed by (position, value, time) so re-observing one
-    is a no-op and the order of ``observe`` calls does not matter. Subclasses
+    Observations are kept by identity, as the ``Strategy`` protocol says: re-observing
+    one object is a no-op, two readings alike (one point, value and time) are two, and
+    the order of ``observe`` calls does not matter. Subclasses
     implement ``_choose(n, taken)`` returning positions and reasons; positions
     lie on the dimension's step lattice when it has a ``step``. A subclass that sets
     ``avoids_failed`` gets the failed points too, and takes a position whose measurement

@@ -105,4 +105,3 @@ def test_readings_read_as_noise_leave_the_band_of_their_mean_not_zero():
     gp = WarpedGP().fit(x, y, noise=np.full(20, 0.38**2))
     _, band = gp.predict(np.linspace(0, 1, 50))
     np.testing.assert_allclose(band, 0.38 / np.sqrt(20), rtol=0.05)
-    np.testing.assert_allclose(gp.grid_band(), 0.38 / np.sqrt(20), rtol=0.05)
