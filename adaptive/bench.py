@@ -23,9 +23,9 @@ from tqdm import tqdm
 from adaptive.arrays import check_int
 from adaptive.campaign import MAX_MAGNITUDE
 from adaptive.errors import InvalidParameterError
-from adaptive.metrics import nrmse, nrmse_span
+from adaptive.metrics import nrmse
 from adaptive.records import Observation
-from adaptive.simulate import check_noise_counts, with_noise
+from adaptive.simulate import check_noise_counts, check_not_flat, with_noise
 from adaptive.space import Dimension, Space
 from adaptive.strategies import ConventionalScan, EnergyScan, RandomScan, UniformGrid
 from adaptive.strategies.energy_scan import DEFAULT_INITIAL
@@ -53,8 +53,8 @@ class Truth:
 
     Raises:
         InvalidParameterError: the spectrum is flat over the 0.5th-99.5th
-            percentiles, so there is nothing to scale the errors by; or its mu
-            reaches beyond +-``MAX_MAGNITUDE``, which the GP's squares overflow.
+            percentiles (``check_not_flat``), so there is nothing to scale the errors by;
+            or its mu reaches beyond +-``MAX_MAGNITUDE``, which the GP's squares overflow.
     """
 
     def __init__(
@@ -71,11 +71,7 @@ class Truth:
         self.low, self.high = self.recording.energy_range
         self.energies = np.linspace(self.low, self.high, N_EVAL)
         self.values = self.recording.evaluate_true(self.energies)
-        if not nrmse_span(self.values) > 0:
-            raise InvalidParameterError(
-                f"{path}: mu is flat (its 0.5th and 99.5th percentiles are equal), so NRMSE, "
-                "scaled by their difference, is undefined; benchmark a spectrum with an edge"
-            )
+        check_not_flat(self.values, self.recording.signal, f"--spectrum {path}")
         slope = np.gradient(self.values, self.energies)
         self.edge_energy = float(self.energies[1 + np.argmax(slope[1:-1])])
         self.space = Space((Dimension("energy", low=self.low, high=self.high, units="eV"),))

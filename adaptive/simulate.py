@@ -24,7 +24,7 @@ from adaptive.figures import (
 )
 from adaptive.insights import campaign_insights, fewest_explained
 from adaptive.journal import Journal
-from adaptive.metrics import nrmse
+from adaptive.metrics import nrmse, nrmse_span
 from adaptive.objectives import MIN_COVERAGE, SpectrumObjective, reduce_spectra, target_loss
 from adaptive.server import Server
 from adaptive.space import Space
@@ -34,7 +34,7 @@ from drivers import SimulatedInstrument, SynthesisInstrument, run_driver
 from simulators import XMCD, AgNPSynthesis, KEdgeXAS, RecordedSpectrum
 from simulators.agnp import BOUNDS, FACTORS, MAX_DROPLETS, MAX_FRACTION_SUM, WAVELENGTHS
 from simulators.base import MAX_COUNTS, MIN_TRANSMITTED, TooFewCountsError
-from simulators.replay import GAP_STEPS, gaps
+from simulators.replay import GAP_STEPS, MU_NAMES, gaps
 from simulators.text_files import read_named_columns
 from surrogates.shap_report import plot_shap
 
@@ -109,7 +109,24 @@ def xas_source(
             "path of a recorded spectrum (XDI, or two columns: energy eV, mu)"
         )
     recorded = RecordedSpectrum.from_file(source, fluorescence=fluorescence, column=column)
+    check_not_flat(recorded.mu, recorded.signal, f"--source {source}")
     return with_noise(recorded, noise_counts, seed, f"--source {source}")
+
+
+def check_not_flat(values: np.ndarray, signal: str, where: str) -> None:
+    """Refuse (``InvalidParameterError``) the replay of ``where`` (the file's option and
+    path) whose noise-free mu ``values`` (m,), read as ``signal`` (``Recording.signal``), is
+    flat over its 0.5th-99.5th percentiles (``nrmse_span`` 0: an all-zero column): it has
+    no edge for a scan to find (an energy scan never stops on it) and no scale for NRMSE.
+    ``simulate xas`` checks the recorded points, the scan benchmark its truth."""
+    if nrmse_span(values) > 0:
+        return
+    raise InvalidParameterError(
+        f"{where}: mu = {signal} is flat ({np.percentile(values, 0.5):g} at its 0.5th and "
+        "99.5th percentiles): no edge to scan, and NRMSE, scaled by their difference, is "
+        "undefined; name the column that holds the spectrum (--column NAME, or --fluorescence "
+        "NAME over i0), or replay a spectrum with an edge"
+    )
 
 
 def with_noise(
@@ -170,9 +187,9 @@ def simulate_xas(
     ``Sum_Fe_Ka/i0``, ``column mu``; ``simulated`` for kedge and xmcd), ``channel``, and
     ``noise_counts`` (None: noise-free) and ``seed``;
     a note on stderr names a file's fluorescence-like columns (XDI or titled columns) when
-    no ``fluorescence`` nor ``column`` was chosen, another a mu titled as fluorescence
-    (``mufluor``) then counted in transmission, and another each gap of the recording
-    (``replay.gaps``).
+    no ``fluorescence`` nor ``column`` was chosen and it has an i0 column to read them over,
+    another a mu titled as fluorescence (``mufluor``) then counted in transmission, and
+    another each gap of the recording (``replay.gaps``).
     The figure's truth and the summary's ``nrmse`` are of the scanned channel
     (``true_channel``).
 
@@ -181,9 +198,10 @@ def simulate_xas(
     whose grid it caps; ``--batch`` at most the server's ``MAX_SUGGESTIONS`` per call;
     ``--n-initial`` of ``energy_scan`` from 3 to ``MAX_INITIAL`` and at most
     ``--max-points``, None for its default, and given to no other strategy; ``--seed`` >= 0;
-    ``--channel`` one of the source's; ``--noise-counts`` enough for the source, see
-    ``with_noise``), so a bad one writes nothing. The progress bar ends at the points
-    measured: a scan that converges stops before ``max_points``.
+    ``--channel`` one of the source's; a replayed mu not flat, see ``check_not_flat``;
+    ``--noise-counts`` enough for the source, see ``with_noise``), so a bad one writes
+    nothing. The progress bar ends at the points measured: a scan that converges stops
+    before ``max_points``.
     """
     out = Path(out)
     if strategy not in XAS_STRATEGIES:
@@ -243,10 +261,16 @@ def simulate_xas(
         )
     fluor_mu = recorded and not simulator.fluorescent and "fluor" in signal.lower()
     if fluor_mu and not chose and simulator.i0 is not None:
+        title = signal.removeprefix("column ")
+        # --fluorescence reads a column titled as mu (MU_NAMES) as it is, any other over i0
+        how = (
+            f"pass --fluorescence {title}"
+            if title.lower() in MU_NAMES
+            else "title its column mufluor and pass --fluorescence mufluor"
+        )
         print(
             f"note: replaying mu = {signal}, a fluorescence mu by its title, counted in "
-            f"transmission (I0 {simulator.i0:g}); pass --fluorescence "
-            f"{signal.removeprefix('column ')} to count it in fluorescence",
+            f"transmission (I0 {simulator.i0:g}); {how} to count it in fluorescence",
             file=sys.stderr,
         )
     for start, end in gaps(simulator.energy) if recorded else ():

@@ -90,7 +90,8 @@ class Recording(NamedTuple):
     energy: np.ndarray  #: (n,) increasing energies, eV
     mu: np.ndarray  #: (n,) absorption
     signal: str  #: what mu is: "column mu", "ln(i0/i1)", "Sum_Fe_Ka/i0"
-    fluorescence_columns: tuple[str, ...] = ()  #: fluorescence-like columns not read as mu
+    #: fluorescence-like columns not read as mu, to read over i0 (none without an i0 column)
+    fluorescence_columns: tuple[str, ...] = ()
     fluorescent: bool = False  #: whether mu is a fluorescence column over i0
 
 
@@ -284,32 +285,39 @@ def _fluorescence(
 ) -> tuple[tuple[np.ndarray, str] | None, tuple[str, ...]]:
     """mu = ``fluorescence`` / i0 (n,) and what it is (``Sum_Fe_Ka/i0``), None when
     ``fluorescence`` is None, and the other fluorescence-like columns
-    (``FLUORESCENCE_PATTERN``), from the columns of ``table`` (n, k) named in ``names``
-    (lower case; ``spelled`` as the file writes them). A ``fluorescence`` column titled as
-    mu (``MU_NAMES``: ``mufluor``, or ``mu`` of a fluorescence scan) is over i0 already:
-    it is mu as it is (``column mufluor``), to be counted in fluorescence all the same.
+    (``FLUORESCENCE_PATTERN``) that could be replayed over i0 instead (none without an i0
+    column), from the columns of ``table`` (n, k) named in ``names`` (lower case;
+    ``spelled`` as the file writes them). A ``fluorescence`` column titled as mu
+    (``MU_NAMES``: ``mufluor``, or ``mu`` of a fluorescence scan) is over i0 already: it
+    is mu as it is (``column mufluor``), to be counted in fluorescence all the same.
 
     Raises:
-        ValueError: ``fluorescence`` is i0 (a constant mu), a transmitted intensity or a
-            transmission mu (``mutrans``, ``normtrans``), or it or i0 is not named.
+        ValueError: ``fluorescence`` is i0 (a constant mu), the energy axis, a transmitted
+            intensity or a transmission mu (``mutrans``, ``normtrans``), or it or i0 is not
+            named.
     """
     fluorescent = [
         spelled[n] for n in sorted(names, key=names.get) if FLUORESCENCE_PATTERN.fullmatch(n)
     ]
     used = None if fluorescence is None else fluorescence.lower()
-    others = tuple(n for n in fluorescent if n.lower() != used)
+    others = tuple(n for n in fluorescent if n.lower() != used) if "i0" in names else ()
     if used is None:
         return None, others
+    hint = (
+        f"name one of its fluorescence-like columns: {', '.join(fluorescent)}"
+        if fluorescent
+        else f"it has no fluorescence-like column (columns: {sorted(names)}); leave "
+        "fluorescence out to read its mu or transmission"
+    )
     if used == "i0":
-        hint = (
-            f"name one of its fluorescence-like columns: {', '.join(fluorescent)}"
-            if fluorescent
-            else f"it has no fluorescence-like column (columns: {sorted(names)}); leave "
-            "fluorescence out to read its mu or transmission"
-        )
         raise ValueError(
             f"{str(path)!r}: fluorescence {fluorescence!r} is the i0 column itself, so mu = "
             f"i0 / i0 would be constant; {hint}"
+        )
+    if used in ENERGY_NAMES and used in names:
+        raise ValueError(
+            f"{str(path)!r}: fluorescence {fluorescence!r} is the energy axis, not counts, so "
+            f"mu = {spelled[used]} / i0 would be no spectrum; {hint}"
         )
     if used in TRANSMITTED_NAMES:
         raise ValueError(
@@ -595,14 +603,14 @@ def _first_after_energy(
     table: np.ndarray,
     names: dict[str, int],
     spelled: dict[str, str],
-    fluorescent: tuple[str, ...],
     path: str | Path,
 ) -> tuple[np.ndarray, str]:
     """mu (n,) from the first column of ``table`` (n, k) named after the energy in an XDI
-    file that names no mu, intensity, ``fluorescent`` nor reference column (an Athena
-    export naming it after its group: ``# Column.2: JZP-4-merged``), and what it is
-    (``column JZP-4-merged``, as ``spelled``)."""
+    file that names no mu, intensity, fluorescence-like (``FLUORESCENCE_PATTERN``) nor
+    reference column (an Athena export naming it after its group: ``# Column.2:
+    JZP-4-merged``), and what it is (``column JZP-4-merged``, as ``spelled``)."""
     after = [name for name in sorted(names, key=names.get) if names[name] > names["energy"]]
+    fluorescent = any(FLUORESCENCE_PATTERN.fullmatch(name) for name in names)
     references = any(REFERENCE_MARK in name for name in names)
     if not after or fluorescent or references or set(names) & set(INTENSITY_NAMES):
         raise ValueError(
@@ -648,7 +656,7 @@ def _xdi(path: str | Path, fluorescence: str | None, column: str | None) -> Reco
     if unchosen and {"i0", "ifluor"} <= set(names):
         fluorescence = "ifluor"
     ratio, others = _fluorescence(table, names, spelled, fluorescence, path)
-    named = chosen or ratio or named or _first_after_energy(table, names, spelled, others, path)
+    named = chosen or ratio or named or _first_after_energy(table, names, spelled, path)
     energy = _column(table, names, "energy", path)
     where = f"{str(path)!r} Column.{names['energy'] + 1}"
     fix = f"write '# Column.{names['energy'] + 1}: energy {{}}'"
@@ -726,7 +734,8 @@ class RecordedSpectrum(Simulator):
         energy: (n,) recorded energies, increasing, eV.
         mu: (n,) recorded absorption (duplicate energies averaged).
         signal: what mu is, e.g. ``ln(i0/i1)`` or ``Sum_Fe_Ka/i0`` (``Recording``).
-        fluorescence_columns: fluorescence-like columns of the file not replayed.
+        fluorescence_columns: fluorescence-like columns of the file not replayed, to replay
+            over i0 instead (``Recording``).
         fluorescent: whether mu is counted in fluorescence.
     """
 

@@ -422,15 +422,15 @@ def test_i0_as_the_fluorescence_column_is_refused_before_a_campaign(tmp_path):
     assert not (tmp_path / "out").exists()
 
 
-def test_a_flat_truth_gives_a_null_nrmse_with_a_note_and_valid_json(tmp_path):
+def test_a_flat_truth_is_refused_before_a_scan(tmp_path):
+    # it was scanned to a summary whose "nrmse" was null ("Infinity" before, not JSON)
     flat = tmp_path / "flat.csv"
     flat.write_text("energy,mu\n" + "".join(f"{e},1.0\n" for e in range(8900, 9110, 10)))
-    summary = simulate_xas(
-        tmp_path / "out", source=str(flat), strategy="random", max_points=4, noise_counts=None
-    )
-    assert summary["nrmse"] is None
-    assert summary["nrmse_note"].startswith("no NRMSE: the true signal is flat")
-    json.dumps(summary, allow_nan=False)  # "nrmse": Infinity is not JSON
+    with pytest.raises(InvalidParameterError, match=r"mu = column mu is flat \(1 at its 0.5th"):
+        simulate_xas(
+            tmp_path / "out", source=str(flat), strategy="random", max_points=4, noise_counts=None
+        )
+    assert not (tmp_path / "out").exists()
 
 
 def test_a_reconstruction_that_is_not_finite_gives_a_null_nrmse():
