@@ -32,7 +32,7 @@ from adaptive.options import check_keys
 from adaptive.protocol import MAX_SUGGESTIONS
 from adaptive.records import Observation, Spectrum, Suggestion
 from adaptive.space import READBACK_TOLERANCE, Space, jitters, thousandfold
-from adaptive.strategies import STRATEGIES, make_strategy
+from adaptive.strategies import STRATEGIES, is_plugin, make_strategy
 from adaptive.strategy import Strategy
 
 #: The largest ``|value|`` and ``uncertainty`` a new observation takes (the models square
@@ -119,11 +119,6 @@ def _strategy_name(config: Any) -> Any:
     """The strategy name a journaled ``config`` names, None where it names none."""
     strategy = config.get("strategy") if isinstance(config, dict) else None
     return strategy.get("name") if isinstance(strategy, dict) else None
-
-
-def _is_plugin(strategy: Strategy) -> bool:
-    """Whether ``strategy`` is of a class registered from outside adaptive (a plugin's)."""
-    return type(strategy).__module__.partition(".")[0] != "adaptive"
 
 
 def _check_journal(journal: Any) -> None:
@@ -215,11 +210,15 @@ STARTING_POINTS = {
 }
 
 
-def _check_stop_rules(strategy: Strategy, goals: Goals) -> None:
-    """Refuse stopping options set on the strategy (its ``stop_options``, if any) with the
-    goal ``stop_on_convergence`` false, which would ignore them without a word."""
-    rules = getattr(strategy, "stop_options", dict)()
-    if rules and not goals.stop_on_convergence:
+def _check_stop_rules(campaign: Campaign) -> None:
+    """Refuse stopping options set on the campaign's strategy (its ``stop_options``, if any,
+    through ``call_strategy``) with the goal ``stop_on_convergence`` false, which would
+    ignore them without a word."""
+    strategy = campaign.strategy
+    if campaign.goals.stop_on_convergence or not hasattr(strategy, "stop_options"):
+        return
+    rules = campaign.call_strategy("stop_options")
+    if rules:
         named = ", ".join(f"{name}={value!r}" for name, value in rules.items())
         raise InvalidParameterError(
             f"goals stop_on_convergence=false turns off {strategy.name}'s stopping rules, so "
@@ -376,10 +375,9 @@ class Campaign:
         campaign = cls(campaign_id, config, journal)  # validates the strategy before journaling
         _check_new_space(campaign.space, campaign.strategy)
         _check_starting_points(campaign.strategy, campaign.goals)
-        _check_stop_rules(campaign.strategy, campaign.goals)
-        check_new = getattr(campaign.strategy, "check_new", None)  # see ``Strategy``
-        if check_new is not None:
-            check_new()
+        _check_stop_rules(campaign)
+        if hasattr(campaign.strategy, "check_new"):  # see ``Strategy``
+            campaign.call_strategy("check_new")
         journal.create_campaign(campaign_id, config)
         return campaign
 
@@ -401,7 +399,7 @@ class Campaign:
         campaign.n_observations = len(observations)
         answered = {o.suggestion_id for o in observations}
         made: dict[str, Suggestion] = {}
-        for event in journal.events(campaign_id):
+        for event in journal.events(campaign_id, spectra=False):  # _take_up reads none
             try:
                 campaign._take_up(event, answered, made)
             except (KeyError, TypeError, ValueError) as err:  # a hand-edited payload
@@ -488,7 +486,7 @@ class Campaign:
             try:
                 self.strategy.load_state(state)
             except (ValueError, TypeError, LookupError, AttributeError, RuntimeError) as err:
-                if _is_plugin(self.strategy):
+                if is_plugin(type(self.strategy)):
                     raise StrategyError(
                         f"strategy {self.config['strategy']['name']!r} load_state() raised "
                         f"{type(err).__name__}: {err} on the state its state() saved; fix the "
@@ -503,7 +501,9 @@ class Campaign:
         """Whether the strategy learns the spectra of observations, so that rebuilding it
         reads them from the journal: a plugin's may; a built-in one only when it was given
         the campaign's objective (batch_bo's spectrum network), the others learn values."""
-        return _is_plugin(self.strategy) or getattr(self.strategy, "objective", None) is not None
+        return (
+            is_plugin(type(self.strategy)) or getattr(self.strategy, "objective", None) is not None
+        )
 
     @property
     def n_failed(self) -> int:

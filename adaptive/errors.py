@@ -79,8 +79,9 @@ class StrategyMissingError(ServerStartError):
 class StrategyError(AdaptiveError, RuntimeError):
     """A campaign's strategy returned suggestions its space or request do not allow (no
     list, a point outside the space or not finite, more than asked for, one point twice or
-    a pending one again, an id given before), or a ``stop_reason()`` that is no text or
-    raised: a bug of the strategy (a ``--plugin``'s); none is journaled."""
+    a pending one again, an id given before), a ``stop_reason()`` that is no text or
+    raised, or a constructor, ``check_new()`` or ``stop_options()`` that raised: a bug of
+    the strategy (a ``--plugin``'s); none is journaled."""
 
 
 class InstrumentStateError(AdaptiveError, RuntimeError):

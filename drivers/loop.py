@@ -11,6 +11,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
+import numpy as np
+
 from adaptive.client import (
     MAX_SUGGESTIONS,
     AnalysisError,
@@ -260,15 +262,28 @@ def run_driver(
 def _journalable(reading: Reading) -> tuple[Reading, list[str]]:
     """``reading`` as the server takes it, and what was changed to make it so.
 
-    A ``value`` or ``uncertainty`` of NaN or inf, which the server refuses, makes it a
-    failed measurement: a glitch of the instrument (an I0 of 0 makes both so), not of the
-    driver. A NaN or inf in its metadata (a channel that read none), which JSON cannot
-    carry, becomes None, each named in what is returned: the run keeps the reading.
+    Numpy arrays as a detector's software returns them are sent as the server keeps them: a
+    0-d array (an ophyd signal's reading) as ``value``, ``uncertainty`` or a ``point``'s
+    coordinate as its number, a metadata array as its list, and a spectrum's integer arrays
+    (uint32 counts, which the wire does not carry in every width) as float64, the type
+    the server keeps spectra in. A ``value`` or ``uncertainty`` of NaN or inf, which the
+    server refuses, makes it a failed measurement: a glitch of the instrument (an I0 of 0
+    makes both so), not of the driver. A NaN or inf in its metadata (a channel that read
+    none), which JSON cannot carry, becomes None, each named in what is returned: the run
+    keeps the reading.
     """
     changed: list[str] = []
     metadata = _non_finite_as_none(reading.metadata, "metadata", changed)
     changed = [f"{path} read NaN or inf; journaled as null" for path in changed]
-    reading = replace(reading, metadata=metadata)
+    point = reading.point
+    reading = replace(
+        reading,
+        value=_number(reading.value),
+        uncertainty=_number(reading.uncertainty),
+        spectrum=_float_counts(reading.spectrum),
+        metadata=metadata,
+        point=None if point is None else {name: _number(x) for name, x in point.items()},
+    )
     for name in ("value", "uncertainty") if reading.failed is None else ():
         number = getattr(reading, name)
         if is_real(number) and not is_finite_real(number):
@@ -279,9 +294,32 @@ def _journalable(reading: Reading) -> tuple[Reading, list[str]]:
     return reading, changed
 
 
+def _number(value: Any) -> Any:
+    """``value``, or its number where it is a 0-d numpy array of numbers."""
+    if isinstance(value, np.ndarray) and value.ndim == 0 and value.dtype.kind in "iuf":
+        return value.item()
+    return value
+
+
+def _float_counts(spectrum: Any) -> Any:
+    """``spectrum`` (a ``Reading``'s) with its integer numpy arrays as float64 (counts of
+    any width: uint32, int16), as the server keeps them; anything else as it is."""
+    if not isinstance(spectrum, dict):
+        return spectrum
+    return {
+        key: array.astype("<f8")
+        if isinstance(array, np.ndarray) and array.dtype.kind in "iu"
+        else array
+        for key, array in spectrum.items()
+    }
+
+
 def _non_finite_as_none(value: Any, path: str, found: list[str]) -> Any:
-    """``value`` (dicts and lists of JSON-able leaves) with each NaN or inf number made
-    None, its path (``metadata.ring[1]``) appended to ``found``."""
+    """``value`` (dicts, lists and numpy arrays of JSON-able leaves; an array as its list,
+    a 0-d one as its number) with each NaN or inf number made None, its path
+    (``metadata.ring[1]``) appended to ``found``."""
+    if isinstance(value, np.ndarray):
+        value = value.tolist()
     if isinstance(value, dict):
         return {k: _non_finite_as_none(v, f"{path}.{k}", found) for k, v in value.items()}
     if isinstance(value, list | tuple):

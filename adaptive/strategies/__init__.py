@@ -4,9 +4,10 @@ to serve a class of one's own."""
 from __future__ import annotations
 
 import inspect
+import reprlib
 from typing import Any
 
-from adaptive.errors import InvalidParameterError
+from adaptive.errors import AdaptiveError, InvalidParameterError, StrategyError
 from adaptive.objectives import SpectrumObjective
 from adaptive.options import check_keys, check_options
 from adaptive.space import Space
@@ -28,6 +29,12 @@ def make_strategy(config: Any, space: Space, objective: SpectrumObjective | None
     ``options`` absent or None means none; anything else not a mapping raises (see
     ``check_options``). A strategy that takes an ``objective`` gets the campaign's
     spectrum objective; an ``objective`` option is refused, pointing to the campaign's.
+
+    Raises:
+        InvalidParameterError: a malformed config, an unknown name or option, or options
+            the constructor refuses (with that type, or a built-in one's ``TypeError``).
+        StrategyError: a plugin's constructor raised an error of no ``AdaptiveError`` type
+            (a ``ValueError``, ``KeyError``, ``TypeError``), naming it; caused by it.
     """
     if not isinstance(config, dict) or not isinstance(config.get("name"), str):
         raise InvalidParameterError(
@@ -52,10 +59,31 @@ def make_strategy(config: Any, space: Space, objective: SpectrumObjective | None
     options = check_options(cls, config.get("options"), what, given=("space", "objective"))
     if objective is not None and "objective" in inspect.signature(cls).parameters:
         options = {**options, "objective": objective}
-    try:
+    try:  # check_options refused the keywords it does not take: the request's errors
         return cls(space, **options)
-    except TypeError as err:
-        raise InvalidParameterError(f"{what}: {err}") from None
+    except AdaptiveError:
+        raise
+    except (Exception, SystemExit) as err:  # not Ctrl-C's KeyboardInterrupt
+        if is_plugin(cls):
+            raise _plugin_error(what, config, err) from err
+        if isinstance(err, TypeError):  # a built-in one's option of the wrong type (a list)
+            raise InvalidParameterError(f"{what}: {err}") from None
+        raise
+
+
+def is_plugin(cls: type) -> bool:
+    """Whether the strategy class ``cls`` was registered from outside adaptive (a plugin's)."""
+    return cls.__module__.partition(".")[0] != "adaptive"
+
+
+def _plugin_error(what: str, config: dict, err: BaseException) -> StrategyError:
+    """The error for a plugin's constructor that raised ``err`` (of no ``AdaptiveError``
+    type) on ``config``'s options: the strategy's, not the request's."""
+    return StrategyError(
+        f"{what} raised {type(err).__name__}: {err} when built from the options "
+        f"{reprlib.repr(config.get('options'))}; fix the strategy (to refuse options, it "
+        "raises adaptive.errors.InvalidParameterError, which the request gets)"
+    )
 
 
 def register_strategy(cls: type) -> type:

@@ -118,6 +118,7 @@ def test_a_type_error_inside_a_strategy_constructor_is_still_an_invalid_paramete
 ):
     class Broken:
         name = "broken"
+        __module__ = "adaptive.strategies.broken"  # a built-in's: a plugin's is StrategyError
 
         def __init__(self, space, size: int = 1):
             raise TypeError("size went wrong")
