@@ -615,12 +615,13 @@ def _comma_list(flag: str, text: str, what: str, choices: Sequence[str] | None =
     )
 
 
-def _check_out_file(flag: str, path: str | Path) -> None:
+def _check_out_file(flag: str, path: str | Path, example: str = "weights.pt") -> None:
     """Raise ``InvalidParameterError`` unless ``path`` can be written as a file: it names no
-    folder, and its nearest existing folder (the file's folder, made later) is writable."""
+    folder (the message suggests the file ``example`` in it), and its nearest existing
+    folder (the file's folder, made later) is writable."""
     if Path(path).is_dir() or str(path).endswith(("/", os.sep)):
         raise InvalidParameterError(
-            f"{flag} {path} names a folder; pass a file name such as {Path(path) / 'weights.pt'}"
+            f"{flag} {path} names a folder; pass a file name such as {Path(path) / example}"
         )
     _check_writable(flag, path, Path(path).absolute().parent)
 
@@ -803,8 +804,12 @@ def _identify_image(image, identifier, args) -> int:
             elements = check_elements(names)
         except InvalidParameterError as err:
             raise InvalidParameterError(f"--elements {args.elements}: {err}") from None
-    if args.probabilities is not None:
-        _check_out_file("--probabilities", args.probabilities)
+    for flag, path, example in (
+        ("--figure", args.figure, "maps.png"),
+        ("--probabilities", args.probabilities, "probabilities.npy"),
+    ):  # before the cube is computed, not after
+        if path is not None:
+            _check_out_file(flag, path, example)
     with _dask_progress(args):
         try:
             maps = identify_cube(image.cube, image.energy, identifier)

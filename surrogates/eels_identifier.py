@@ -28,6 +28,7 @@ from simulators.eels import ELEMENTS, has_major_edge_inside
 from simulators.eels_files import KEV_FIX, EELSSpectrum, checked_spectrum, to_channels
 from surrogates.checkpoints import load_file, load_weights
 from surrogates.eels_checks import (
+    dead_zeros,
     domain_warnings,
     fill_gaps,
     missing_channels,
@@ -312,6 +313,18 @@ class EELSIdentifier:
                 f"an array of shape {weights.shape}; pass None to weigh the members equally"
             )
         self._weights = torch.from_numpy(weights.T.copy())  # (m, 80)
+        #: The members' weights files, resolved (``from_files``); empty when built here.
+        self.files: tuple[Path, ...] = ()
+
+    @property
+    def committed(self) -> bool:
+        """Whether every member was loaded from a committed weights file
+        (``COMMITTED_NETWORKS`` in ``WEIGHTS_DIR``), on which the warnings' measurements of
+        the networks were made."""
+        committed = {
+            (Path(WEIGHTS_DIR) / f"eels_{name}.pt").resolve() for name in COMMITTED_NETWORKS
+        }
+        return bool(self.files) and set(self.files) <= committed
 
     @property
     def weights(self) -> np.ndarray:
@@ -404,7 +417,9 @@ class EELSIdentifier:
         else:
             thresholds = torch.stack([s["thresholds"] for s in saved]).mean(0).numpy()
         metadata = [{k: s[k] for k in ("arch", "config", "metrics", "settings")} for s in saved]
-        return cls(networks, thresholds, metadata, weights)
+        identifier = cls(networks, thresholds, metadata, weights)
+        identifier.files = tuple(Path(path).resolve() for path in paths)
+        return identifier
 
     def probabilities(
         self, spectra: np.ndarray, window: np.ndarray, batch_size: int = INFERENCE_BATCH
@@ -488,9 +503,10 @@ def identify_spectrum(
         ``ELEMENTS`` order: the networks learned to call only those present (with an
         edge 10 eV inside), so the low probability of any other says nothing of it;
         ``warnings`` sentences on where the spectrum leaves the trained range (see
-        ``domain_warnings``, judged on its finite channels, so a run of missing ones
-        wide enough is a gap) and on its missing channels (NaN or infinite counts: it is
-        identified on its span of finite ones, those inside interpolated, as a spectrum
+        ``domain_warnings``, judged on its measured channels, so a run of missing ones
+        wide enough is a gap) and on its missing channels (NaN or infinite counts, and
+        runs of zeros that their neighbours make implausible, ``dead_zeros``: it is
+        identified on its span of measured ones, those inside interpolated, as a spectrum
         image's pixels are), then on elements named only for edges lying beside those of
         an element named with more confidence (``overlap_warnings``), empty when there
         are none.
@@ -515,11 +531,17 @@ def identify_spectrum(
     identifier = EELSIdentifier.load() if identifier is None else identifier
     energy, counts, missing = spectrum.energy, spectrum.counts, []
     finite = np.isfinite(counts)
-    if not finite.all():
-        first, last = np.flatnonzero(finite)[[0, -1]]
+    dead = dead_zeros(counts[None])[0]
+    measured = finite & ~dead
+    if not measured.all():
+        first, last = np.flatnonzero(measured)[[0, -1]]
         energy = energy[first : last + 1]
-        counts = fill_gaps(counts[None, first : last + 1], energy)[0]
-        missing = [missing_channels(spectrum.energy[~finite], finite.size)]
+        counts = fill_gaps(np.where(measured, counts, np.nan)[None, first : last + 1], energy)[0]
+        missing = [
+            missing_channels(spectrum.energy[unread], finite.size, zeros=zeros)
+            for unread, zeros in ((~finite, False), (dead, True))
+            if unread.any()
+        ]
     try:
         x, window = to_channels(energy, counts, source=spectrum.source, kev_fix=kev_fix)
     except ValueError as err:  # simulators raise builtins only (they import nothing of ours)
@@ -529,7 +551,11 @@ def identify_spectrum(
     order = np.argsort(-p[0])
     # judged on the measured channels: a run of missing ones is a gap in their axis
     warnings = domain_warnings(
-        spectrum.energy[finite], window, spectrum.counts[finite], bool(present.any())
+        spectrum.energy[measured],
+        window,
+        spectrum.counts[measured],
+        bool(present.any()),
+        identifier.committed,
     )
     return {
         "source": spectrum.source,
