@@ -28,6 +28,7 @@ from simulators.eels_files import KEV_HINT_EV
 from simulators.text_files import is_channel_axis
 from surrogates.eels_net import TRAINING_SIMULATOR
 
+#: The simulator the networks were trained on, whose ranges the warnings quote.
 _TRAINED = EELSSimulator(**TRAINING_SIMULATOR)
 #: Coarsest energy step (eV) of a measured axis inside the trained range: the broadest
 #: energy resolution (FWHM) of the training spectra. A coarser axis smooths edges and
@@ -195,7 +196,7 @@ def domain_warnings(
         in the axis inside the window (``gap_indices``), then those of
         ``counts_warnings``.
     """
-    trained = EELSSimulator(**TRAINING_SIMULATOR)
+    trained = _TRAINED
     energy = np.asarray(energy, dtype=float)
     warnings = []
     dropped = int(np.sum(energy >= N_CHANNELS - 0.5))
@@ -385,7 +386,7 @@ def counts_warnings(
         (Poisson counts from which a background or an offset was subtracted keep the
         noise of the counts they were).
     """
-    trained = EELSSimulator(**TRAINING_SIMULATOR)
+    trained = _TRAINED
     first = max(np.searchsorted(energy, window[0] - 0.5, side="right") - 1, 0)
     covering = slice(first, np.searchsorted(energy, window[1] + 0.5) + 1)  # the window's points
     energy, counts = energy[covering], counts[covering]
