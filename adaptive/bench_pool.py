@@ -1,6 +1,8 @@
 """The pool benchmark of Liang et al. (npj Comput. Mater. 7, 188, 2021), with batches.
 
-A pool of measured experiments (replicates averaged) is the whole search space.
+A pool of measured experiments (replicates averaged) is the whole search space; rows
+whose inputs agree within BatchBO's readback tolerance (``READBACK_TOLERANCE`` of each
+input's range; the same recipe written at two precisions) are replicates of one recipe.
 Each method starts from ``init`` random recipes and proposes batches of ``q``
 until 80% of the pool's top 5% (ranked by mean objective) have been measured.
 
@@ -24,7 +26,7 @@ from tqdm import tqdm
 from adaptive.arrays import check_int
 from adaptive.errors import InvalidParameterError
 from adaptive.records import Observation
-from adaptive.space import Dimension, Space
+from adaptive.space import READBACK_TOLERANCE, Dimension, Space
 from adaptive.strategies.batch_bo import MAX_GREEDY_BATCH, BatchBO, check_greedy_batch
 from simulators import PoolEmulator
 from surrogates.batch_acquisition import BATCH_METHODS
@@ -130,12 +132,13 @@ def bench_pool(
             raise InvalidParameterError(f"unknown method(s) {unknown}; choose from {known}")
         if len(set(methods)) != len(methods):
             raise InvalidParameterError(f"methods {list(methods)} repeat a name; list each once")
-    pool = PoolEmulator.from_csv(path, inputs, objective, seed=0)
+    pool = PoolEmulator.from_csv(path, inputs, objective, seed=0, tolerance=READBACK_TOLERANCE)
     n = pool.n_candidates
     if n < MIN_INIT + 1:
         raise InvalidParameterError(
             f"the pool {path} has only {n} distinct recipe{'s' if n != 1 else ''} (rows with "
-            "the same --inputs values are replicates of one); bench pool needs at least "
+            "--inputs values within the readback tolerance are replicates of one); bench "
+            "pool needs at least "
             f"{MIN_INIT + 1} (an initial design of {MIN_INIT} and one to find): use a larger pool"
         )
     n_init = check_int("--init", n_init, low=MIN_INIT, high=n - 1)  # leave the model a choice

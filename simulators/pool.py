@@ -1,6 +1,7 @@
 """A table of measured experiments replayed as a discrete instrument.
 
-Rows with identical input values are replicates of one *candidate*; measuring a
+Rows with identical input values (or, with ``tolerance``, values that differ only by the
+rounding or readback jitter of a pump) are replicates of one *candidate*; measuring a
 candidate returns its mean objective or one of its real replicate values, so a
 campaign run against the pool sees the measured, heteroscedastic noise.
 
@@ -32,6 +33,20 @@ def _input_names(inputs: Sequence[str]) -> list[str]:
             f"pass [{inputs!r}] for one input"
         )
     return list(inputs)
+
+
+def _replicate_groups(x: np.ndarray, reach: np.ndarray) -> np.ndarray:
+    """The candidate (n,) of each row of ``x`` (n, d), numbered in order of first
+    appearance: a row within ``reach`` (d,) of an earlier candidate's first row in every
+    column joins the first such candidate, else it starts a new one."""
+    candidate = np.empty(len(x), dtype=int)
+    firsts = np.empty((0, x.shape[1]))
+    for i, row in enumerate(x):
+        near = np.flatnonzero(np.all(np.abs(firsts - row) <= reach, axis=1))
+        candidate[i] = near[0] if near.size else len(firsts)
+        if not near.size:
+            firsts = np.vstack([firsts, row])
+    return candidate
 
 
 class PoolEmulator:
@@ -126,6 +141,7 @@ class PoolEmulator:
         inputs: Sequence[str],
         objective: str,
         seed: int | None = None,
+        tolerance: float = 0.0,
     ) -> "PoolEmulator":
         """Read a CSV with a header row and group its rows into candidates.
 
@@ -136,16 +152,29 @@ class PoolEmulator:
             inputs: names of the d input columns (distinct, at least one).
             objective: name of the objective column (not one of ``inputs``).
             seed: seed for the replicate sampling.
+            tolerance: how far, as a share of each input column's range (max - min), a
+                reading of one recipe may lie from its setpoint (0 <= tolerance < 0.5; 0:
+                only equal rows are replicates). A row whose inputs lie within twice that
+                of a candidate's first row in every column is a replicate of it (two
+                readings of one setpoint, one on either side of it); the same recipe
+                written at two precisions (13.10132159 and 13.101322) is one candidate.
 
         Returns:
-            The emulator, candidates in order of first appearance.
+            The emulator, candidates in order of first appearance, each at its first
+            row's inputs.
 
         Raises:
             FileNotFoundError: no such file.
-            ValueError: not a text file, empty file or no data rows, an unknown column name
-                or one that the header repeats, a data row with values beyond the header,
-                non-numeric or non-finite values (messages give the file's line number).
+            ValueError: a ``tolerance`` outside [0, 0.5), not a text file, empty file or no
+                data rows, an unknown column name or one that the header repeats, a data row
+                with values beyond the header, non-numeric or non-finite values (messages
+                give the file's line number).
         """
+        if not (is_finite_real(tolerance) and 0 <= tolerance < 0.5):
+            raise ValueError(
+                f"tolerance must be a share of each input's range in [0, 0.5), got "
+                f"{tolerance!r}; pass 0 to group only equal rows"
+            )
         inputs = _input_names(inputs)
         if not inputs:
             raise ValueError("inputs must name at least one column of the CSV")
@@ -156,10 +185,11 @@ class PoolEmulator:
         values = read_named_columns(
             path, [*inputs, objective], "a CSV table", "pass inputs and objective from those"
         )
-        groups: dict[tuple[float, ...], list[float]] = {}
-        for row in values:
-            groups.setdefault(tuple(row[:-1].tolist()), []).append(float(row[-1]))
-        return cls(np.array(list(groups)), list(groups.values()), inputs, objective, seed=seed)
+        x = values[:, :-1]
+        candidate = _replicate_groups(x, 2 * tolerance * np.ptp(x, axis=0))
+        firsts = np.unique(candidate, return_index=True)[1]
+        replicates = [values[candidate == k, -1] for k in range(firsts.size)]
+        return cls(x[firsts], replicates, inputs, objective, seed=seed)
 
     @property
     def n_candidates(self) -> int:

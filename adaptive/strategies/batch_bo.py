@@ -401,6 +401,12 @@ class BatchBO:
         for obs in observation_list(observations, self.name):
             if id(obs) in self._observed:  # this very object: already learned
                 continue
+            if obs.failed is not None:
+                raise InvalidParameterError(
+                    f"batch_bo learns no failed reading (failed={obs.failed!r} at {obs.point}); "
+                    "pass its recipe to suggest(failed=[point]) so that it is not suggested "
+                    "again, or put it through a Campaign, which does so"
+                )
             if obs.value is None:
                 raise InvalidParameterError(
                     f"batch_bo needs a scalar value (the objective) for {obs.point}; the "
