@@ -196,7 +196,6 @@ def domain_warnings(
         in the axis inside the window (``gap_indices``), then those of
         ``counts_warnings``.
     """
-    trained = _TRAINED
     energy = np.asarray(energy, dtype=float)
     warnings = []
     dropped = int(np.sum(energy >= N_CHANNELS - 0.5))
@@ -205,7 +204,7 @@ def domain_warnings(
             f"{dropped} points above {N_CHANNELS - 0.5:g} eV were dropped: the networks see "
             f"energy losses up to {N_CHANNELS - 1} eV only, so edges above are not identified."
         )
-    if window[0] < trained.energy_min:
+    if window[0] < _TRAINED.energy_min:
         below = int(np.sum(energy < -0.5))  # before channel 0: to_channels drops them
         left_out = (
             f" (its {below} points below -0.5 eV, before the 0 eV channel, were left out)"
@@ -222,13 +221,13 @@ def domain_warnings(
             else ""
         )
         warnings.append(
-            f"The spectrum starts at {energy[0]:g} eV{left_out}, below {trained.energy_min} eV "
+            f"The spectrum starts at {energy[0]:g} eV{left_out}, below {_TRAINED.energy_min} eV "
             "where the training windows start (zero-loss and low-loss region): the networks "
-            f"were not trained on it; crop the spectrum to start at {trained.energy_min} eV "
+            f"were not trained on it; crop the spectrum to start at {_TRAINED.energy_min} eV "
             f"or above{calibrate}."
         )
     width = int(window[1] - window[0] + 1)
-    if width < trained.window_width[0]:
+    if width < _TRAINED.window_width[0]:
         kev = (
             f" All energies are below {KEV_HINT_EV:g} eV: if the axis is in keV, multiply "
             "them by 1000."
@@ -236,15 +235,15 @@ def domain_warnings(
             else ""
         )
         warnings.append(
-            f"The window is {width} eV wide, narrower than the {trained.window_width[0]} eV "
+            f"The window is {width} eV wide, narrower than the {_TRAINED.window_width[0]} eV "
             f"of the narrowest training windows: accuracy is lower; widen the window to "
-            f"{trained.window_width[0]} eV or more, with {PRE_EDGE_EV} eV or more before each "
+            f"{_TRAINED.window_width[0]} eV or more, with {PRE_EDGE_EV} eV or more before each "
             f"edge.{kev}"
         )
     step = np.diff(energy)
     median = float(np.median(step))
     if median > MAX_STEP_EV:
-        low, high = trained.resolution
+        low, high = _TRAINED.resolution
         warnings.append(
             f"The energy step is {median:g} eV, coarser than the energy resolution of the "
             f"training spectra (FWHM {low:g}-{high:g} eV): edges and white lines are smoothed "
@@ -386,7 +385,6 @@ def counts_warnings(
         (Poisson counts from which a background or an offset was subtracted keep the
         noise of the counts they were).
     """
-    trained = _TRAINED
     first = max(np.searchsorted(energy, window[0] - 0.5, side="right") - 1, 0)
     covering = slice(first, np.searchsorted(energy, window[1] + 0.5) + 1)  # the window's points
     energy, counts = energy[covering], counts[covering]
@@ -404,7 +402,7 @@ def counts_warnings(
             "reference (or remove the offset) so that the pre-edge counts are near or above "
             "zero, then identify again."
         )
-    spiked = _spikes(energy, counts, raw) if step <= trained.resolution[0] else energy[:0]
+    spiked = _spikes(energy, counts, raw) if step <= _TRAINED.resolution[0] else energy[:0]
     if spiked.size:
         spikes = [f"{e:g} eV" for e in spiked]
         more = len(spikes) - GAPS_SHOWN
@@ -420,7 +418,7 @@ def counts_warnings(
     # per 1 eV, or per point of a coarser step: its noise is what the networks see
     end = (variance if variance > END_NOISE_EXCESS * level else level) / min(step, 1.0)
     channel = "1 eV channel" if step <= 1.0 else f"{step:g} eV point"
-    fewest, most = trained.counts
+    fewest, most = _TRAINED.counts
     if raw and end < fewest:
         warnings.append(
             f"Few counts: {max(end, 0):.0f} per {channel} at the end of the window, where "
@@ -477,7 +475,7 @@ def counts_warnings(
             "not to be trusted; measure a window holding an edge, with "
             f"{PRE_EDGE_EV} eV or more before it, or sum more counts."
         )
-    elif shows_edge and not (identified or at_start or ending or window[0] < trained.energy_min):
+    elif shows_edge and not (identified or at_start or ending or window[0] < _TRAINED.energy_min):
         # else the edge seen is one at an end, or the low-loss region's plasmons
         warnings.append(_unidentified_edge(committed))
     growth = _background_rise(energy, counts)
