@@ -18,6 +18,9 @@ import os
 from collections.abc import Sequence
 
 import numpy as np
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
+from scipy.spatial import cKDTree
 
 from simulators.base import as_float_array, check_seed, is_finite_real, is_int
 from simulators.text_files import read_named_columns
@@ -35,18 +38,25 @@ def _input_names(inputs: Sequence[str]) -> list[str]:
     return list(inputs)
 
 
-def _replicate_groups(x: np.ndarray, reach: np.ndarray) -> np.ndarray:
-    """The candidate (n,) of each row of ``x`` (n, d), numbered in order of first
-    appearance: a row within ``reach`` (d,) of an earlier candidate's first row in every
-    column joins the first such candidate, else it starts a new one."""
-    candidate = np.empty(len(x), dtype=int)
-    firsts = np.empty((0, x.shape[1]))
-    for i, row in enumerate(x):
-        near = np.flatnonzero(np.all(np.abs(firsts - row) <= reach, axis=1))
-        candidate[i] = near[0] if near.size else len(firsts)
-        if not near.size:
-            firsts = np.vstack([firsts, row])
-    return candidate
+def _replicate_keys(x: np.ndarray, reach: np.ndarray) -> list:
+    """A key (n,) for each row of ``x`` (n, d), equal for replicates of one recipe: rows
+    chained by steps of at most ``reach`` (d,) in every column whose chain spans at most
+    ``reach`` in every column (one setpoint's readings, or one recipe at two precisions).
+    A longer chain (a lattice of setpoints finer than ``reach``, which jitter could not be
+    told from) groups only equal rows."""
+    keys = [tuple(row) for row in x.tolist()]
+    varies = reach > 0
+    if not varies.any():
+        return keys
+    pairs = cKDTree(x[:, varies] / reach[varies]).query_pairs(1.0, p=np.inf, output_type="ndarray")
+    links = coo_matrix((np.ones(len(pairs)), pairs.T), shape=(len(x), len(x)))
+    chain = connected_components(links, directed=False)[1]
+    for k in np.unique(chain[pairs[:, 0]]) if len(pairs) else ():
+        rows = np.flatnonzero(chain == k)
+        if np.all(np.ptp(x[rows], axis=0) <= reach):
+            for row in rows:
+                keys[row] = ("chain", int(k))
+    return keys
 
 
 class PoolEmulator:
@@ -154,10 +164,13 @@ class PoolEmulator:
             seed: seed for the replicate sampling.
             tolerance: how far, as a share of each input column's range (max - min), a
                 reading of one recipe may lie from its setpoint (0 <= tolerance < 0.5; 0:
-                only equal rows are replicates). A row whose inputs lie within twice that
-                of a candidate's first row in every column is a replicate of it (two
-                readings of one setpoint, one on either side of it); the same recipe
-                written at two precisions (13.10132159 and 13.101322) is one candidate.
+                only equal rows are replicates). Rows chained by steps of at most twice
+                that in every column (two readings of one setpoint, one on either side of
+                it) are replicates of one candidate when their chain spans at most twice
+                that in every column: the same recipe written at two precisions
+                (13.10132159 and 13.101322) is one candidate. A chain that spans more (a
+                lattice of setpoints finer than that, such as 1 K steps over 1000 K) groups
+                only equal rows, as with 0.
 
         Returns:
             The emulator, candidates in order of first appearance, each at its first
@@ -186,10 +199,12 @@ class PoolEmulator:
             path, [*inputs, objective], "a CSV table", "pass inputs and objective from those"
         )
         x = values[:, :-1]
-        candidate = _replicate_groups(x, 2 * tolerance * np.ptp(x, axis=0))
-        firsts = np.unique(candidate, return_index=True)[1]
-        replicates = [values[candidate == k, -1] for k in range(firsts.size)]
-        return cls(x[firsts], replicates, inputs, objective, seed=seed)
+        groups: dict[tuple, list[int]] = {}
+        for row, key in enumerate(_replicate_keys(x, 2 * tolerance * np.ptp(x, axis=0))):
+            groups.setdefault(key, []).append(row)
+        rows = list(groups.values())
+        replicates = [values[r, -1] for r in rows]
+        return cls(x[[r[0] for r in rows]], replicates, inputs, objective, seed=seed)
 
     @property
     def n_candidates(self) -> int:
