@@ -8,7 +8,7 @@ import math
 import reprlib
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass
 from operator import attrgetter
 from typing import Any, NamedTuple
@@ -217,7 +217,11 @@ def _check_stop_rules(campaign: Campaign) -> None:
     strategy = campaign.strategy
     if campaign.goals.stop_on_convergence or not hasattr(strategy, "stop_options"):
         return
-    rules = campaign.call_strategy("stop_options")
+    rules = campaign.strategy_returns(
+        "stop_options",
+        lambda rules: isinstance(rules, Mapping),
+        "a mapping of the stopping options set to their values (empty when none is)",
+    )
     if rules:
         named = ", ".join(f"{name}={value!r}" for name, value in rules.items())
         raise InvalidParameterError(
@@ -460,7 +464,9 @@ class Campaign:
         if not hasattr(self.strategy, "warning"):
             return None
         try:
-            return self.call_strategy("warning")
+            return self.strategy_returns(
+                "warning", lambda text: text is None or isinstance(text, str), "None or a sentence"
+            )
         except StrategyError as err:
             return f"{err} (the reading is journaled and learned)"
 
@@ -1250,17 +1256,25 @@ class Campaign:
                 f"{type(err).__name__}: {err}; fix the strategy"
             ) from err
 
-    def _strategy_stop_reason(self) -> str | None:
-        """The strategy's ``stop_reason()`` (see ``call_strategy``); one that returns other
-        than None or text is a :class:`StrategyError` naming it (not the request's error)."""
-        reason = self.call_strategy("stop_reason")
-        if reason is not None and not (isinstance(reason, str) and reason):
+    def strategy_returns(self, method: str, fits: Callable[[Any], bool], expected: str) -> Any:
+        """``call_strategy(method)``; a value that ``fits`` refuses is a
+        :class:`StrategyError` naming it and what the method should return (``expected``),
+        not the request's error nor a server bug."""
+        value = self.call_strategy(method)
+        if not fits(value):
             raise StrategyError(
-                f"strategy {self.config['strategy']['name']!r} stop_reason() returned "
-                f"{reprlib.repr(reason)}; fix it to return None while running, or non-empty "
-                "text saying why it stops"
+                f"strategy {self.config['strategy']['name']!r} {method}() returned "
+                f"{reprlib.repr(value)}; fix it to return {expected}"
             )
-        return reason
+        return value
+
+    def _strategy_stop_reason(self) -> str | None:
+        """The strategy's ``stop_reason()``: None or non-empty text (``strategy_returns``)."""
+        return self.strategy_returns(
+            "stop_reason",
+            lambda reason: reason is None or (isinstance(reason, str) and bool(reason)),
+            "None while running, or non-empty text saying why it stops",
+        )
 
     def stop(self, reason: str = "stopped by request") -> None:
         """Stop for ``reason``, journaled before the campaign changes; no-op once stopped."""
