@@ -1238,9 +1238,9 @@ class Campaign:
     def call_strategy(self, method: str, *args: Any, **kwargs: Any) -> Any:
         """``strategy.<method>(*args, **kwargs)``. An error of no :class:`AdaptiveError`
         type that it raises (a plugin's bug, a ``KeyError`` read as the request's, a
-        ``sys.exit``) is a :class:`StrategyError` naming the strategy and the method, caused
-        by that error (the server logs its traceback). After a rebuild that failed, the
-        rebuild's error."""
+        ``sys.exit``, asyncio's ``CancelledError``; not Ctrl-C's ``KeyboardInterrupt``) is a
+        :class:`StrategyError` naming the strategy and the method, caused by that error (the
+        server logs its traceback). After a rebuild that failed, the rebuild's error."""
         if self._unrebuilt is not None:
             raise StrategyError(
                 f"{self._unrebuilt} (raised rebuilding the strategy from the journal after an "
@@ -1248,9 +1248,9 @@ class Campaign:
             )
         try:
             return getattr(self.strategy, method)(*args, **kwargs)
-        except AdaptiveError:
+        except (AdaptiveError, KeyboardInterrupt):  # not Ctrl-C's
             raise
-        except (Exception, SystemExit) as err:  # not Ctrl-C's KeyboardInterrupt
+        except BaseException as err:  # sys.exit, asyncio's CancelledError too
             raise StrategyError(
                 f"strategy {self.config['strategy']['name']!r} {method}() raised "
                 f"{type(err).__name__}: {err}; fix the strategy"

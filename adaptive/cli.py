@@ -23,6 +23,7 @@ from typing import NoReturn
 
 from adaptive.errors import AdaptiveError, InvalidParameterError, JournalError, RemoteError
 from adaptive.stamps import stamped
+from adaptive.stderr_log import STDERR
 
 
 class _HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
@@ -128,28 +129,27 @@ def cmd_serve(args) -> int:
             print(started, flush=True)
         except OSError as err:  # a log reader gone, a full disk: the server serves on
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-            print(f"stdout failed ({err}); {started}", file=sys.stderr, flush=True)
+            STDERR.put(f"stdout failed ({err}); {started}")
         unserved = _unregistered(strategies)
         if unserved:
-            print(unserved, file=sys.stderr, flush=True)
+            STDERR.put(unserved)
         stopping.wait()
         busy = server.requests_in_progress
         if busy:
             again = "Ctrl-C" if received[0] == signal.SIGINT else "SIGTERM"
-            print(
+            STDERR.put(
                 stamped(
                     f"stopping: waiting up to {WORKER_GRACE_S:g} s for {busy} request"
                     f"{'s' * (busy > 1)} in progress ({again} again to quit now)"
-                ),
-                file=sys.stderr,
-                flush=True,
+                )
             )
             waiting.set()
         server.stop()
         word, code = SERVE_SIGNALS[received[0]]
-        if server.workers_left_running:  # inside torch, they would abort the interpreter's exit
-            _quit(stamped(f"{word}: {closing()}"), code)
-        print(stamped(f"{word}: {closing()}"), file=sys.stderr, flush=True)
+        said = _said(stamped(f"{word}: {closing()}"))
+        # workers inside torch, or a line half written, would abort the interpreter's exit
+        if server.workers_left_running or not said:
+            os._exit(code)
         return code
     finally:
         if server is not None:
@@ -262,10 +262,18 @@ def _unregistered(strategies: dict[str, object]) -> str | None:
     )
 
 
+def _said(line: str) -> bool:
+    """Write ``line`` on stderr through the log (``STDERR``), waiting up to
+    ``LOG_DRAIN_S`` for it and the lines before it; whether they were written (a stderr
+    nobody reads takes none)."""
+    STDERR.put(line)
+    return STDERR.drain()
+
+
 def _quit(line: str, code: int) -> NoReturn:
-    """Print ``line`` on stderr and exit with ``code`` at once, waiting for no thread (one
-    inside torch would abort the interpreter's exit)."""
-    print(line, file=sys.stderr, flush=True)
+    """Write ``line`` on stderr (``_said``) and exit with ``code`` at once, waiting for no
+    thread (one inside torch would abort the interpreter's exit)."""
+    _said(line)
     os._exit(code)
 
 

@@ -31,8 +31,9 @@ reply: UTC time, method, campaign, client (the ``client_id`` of a put, the one r
 carries it; else the connection's ZeroMQ identity in hex, which tells connections apart
 within one server run only), request id, and what happened; a bug's traceback follows its
 line. Successful puts, suggestions and reads are not logged. A thread of the log's own
-writes the lines, so a stderr that blocks (a pipe nobody reads) holds up no request: the
-lines wait for it, up to ``LOG_QUEUE_LINES``, and those past them are dropped and counted.
+(``adaptive.stderr_log``) writes the lines, so a stderr that blocks (a pipe nobody reads)
+holds up no request: the lines wait for it, up to ``LOG_QUEUE_LINES``, and those past them
+are dropped and counted.
 """
 
 from __future__ import annotations
@@ -46,7 +47,6 @@ import re
 import reprlib
 import socket as unix_socket
 import stat
-import sys
 import textwrap
 import threading
 import time
@@ -60,7 +60,6 @@ from typing import Any
 import numpy as np
 import torch
 import zmq
-from tqdm import tqdm
 
 from adaptive import protocol
 from adaptive.arrays import is_finite_real, is_int, real_array
@@ -80,6 +79,7 @@ from adaptive.journal import Journal, claim_for_serving
 from adaptive.options import check_options
 from adaptive.records import Observation, Spectrum
 from adaptive.stamps import stamped
+from adaptive.stderr_log import STDERR
 
 REPLY_CACHE_SIZE = 1024
 #: Errors of an ``observation_put`` that journaled the measurement as an event (see
@@ -101,14 +101,6 @@ REPLY_LINGER_MS = 1000
 #: The most characters of an error message or stop reason a log line keeps, its
 #: whitespace (newlines too) collapsed: one line per event (the client gets all of it).
 LOG_MESSAGE_CHARS = 300
-#: The most log lines that wait for a stderr that takes none (a pipe nobody reads): those
-#: past them are dropped, and their count written in their place once it takes lines again.
-LOG_QUEUE_LINES = 1000
-#: Seconds a request waits for its log line to be written while stderr keeps up (so the
-#: line comes before the reply); while stderr is slower, no request waits for it.
-LOG_WAIT_S = 0.5
-#: Seconds a stopping server waits for its log lines to be written (before a closing line).
-LOG_DRAIN_S = 2.0
 #: Seconds of requests the workers run between two ``malloc_trim`` calls, which hand the C
 #: heap's free pages back to the system: glibc keeps what GP fits free (a 1,000-point energy
 #: scan grew the server from 540 to 740-800 MB; with these trims, to 610), and a trim takes
@@ -223,11 +215,11 @@ class Server:
         ``WORKER_GRACE_S`` to end, and their replies are sent; those still running after it
         are abandoned (``workers_left_running`` counts them: a process that exits with such
         a thread inside torch should leave by ``os._exit``). The log's lines are written
-        before it returns (up to ``LOG_DRAIN_S``: stderr may take none)."""
+        before it returns (up to ``stderr_log.LOG_DRAIN_S``: stderr may take none)."""
         self._stop.set()
         if self._thread is not None:
             self._thread.join(WORKER_GRACE_S + 5)
-        _STDERR.drain(LOG_DRAIN_S)
+        STDERR.drain()
 
     def serve_forever(self, ready: threading.Event | None = None) -> None:
         """Serve until ``stop()``; the socket is owned by this thread, the journal shared
@@ -389,7 +381,9 @@ class Server:
         """
         try:
             return self._run(identity, key, request_id, method, params, rest)
-        except (Exception, SystemExit) as err:  # a plugin's sys.exit too: its request answered
+        except KeyboardInterrupt:
+            raise
+        except BaseException as err:  # a plugin's sys.exit or CancelledError too: answered
             return protocol.encode(_refuse(identity, request_id, method, {}, err))
 
     def _run(
@@ -779,7 +773,8 @@ class _Workers:
             try:
                 reply = self._answer(identity, *job)
             except BaseException:  # even its error reply failed (out of memory): none, []
-                traceback.print_exc()
+                with contextlib.suppress(BaseException):
+                    STDERR.put(stamped(f"no reply sent:\n{traceback.format_exc().rstrip()}"))
                 reply = []
             finally:
                 with self._lock:
@@ -921,88 +916,9 @@ def _one_line(text: str) -> str:
 
 def _log(line: str) -> None:
     """Write ``line`` on stderr after the UTC time (``stamped``), above any progress bar of
-    the process (``adaptive simulate`` serves in process), through ``_STDERR``: a stderr
+    the process (``adaptive simulate`` serves in process), through ``STDERR``: a stderr
     that fails or blocks (a pipe nobody reads) stops no request."""
-    _STDERR.put(stamped(line).encode(errors="backslashreplace").decode())  # lone surrogates
-
-
-def _write_stderr(text: str) -> None:
-    """Write ``text`` as a line on stderr, above any progress bar; a stderr that fails
-    (closed, a broken pipe) is skipped."""
-    try:
-        tqdm.write(text, file=sys.stderr)
-        sys.stderr.flush()
-    except (OSError, ValueError):
-        pass
-
-
-class _StderrLog:
-    """Log lines written on stderr by a daemon thread of their own, so a stderr that blocks
-    (a pipe nobody reads) blocks no request.
-
-    A line is written before ``put`` returns while stderr keeps up (it waits up to
-    ``LOG_WAIT_S`` for it, so a request's line comes before its reply); else it waits in a
-    queue of ``LOG_QUEUE_LINES``, and the lines that find the queue full are dropped and
-    counted, the count written in their place once stderr takes lines again.
-    """
-
-    def __init__(self):
-        self._lines: deque[list] = deque()  # [text, how many lines were dropped after it]
-        self._changed = threading.Condition()
-        self._queued = self._written = 0  # lines queued, and written, since the start
-        self._writing = False
-        self._thread: threading.Thread | None = None
-
-    def put(self, text: str) -> None:
-        """Queue ``text`` (one stamped line) for stderr, or count it dropped; when it is
-        the only line to write, wait up to ``LOG_WAIT_S`` for it to be written."""
-        with self._changed:
-            if len(self._lines) >= LOG_QUEUE_LINES:
-                self._lines[-1][1] += 1
-                return
-            idle = self._idle()
-            self._lines.append([text, 0])
-            self._queued += 1
-            number = self._queued
-            if self._thread is None:
-                self._thread = threading.Thread(target=self._write, daemon=True)
-                self._thread.start()
-            self._changed.notify_all()
-            if idle:
-                self._changed.wait_for(lambda: self._written >= number, LOG_WAIT_S)
-
-    def drain(self, timeout_s: float) -> None:
-        """Wait up to ``timeout_s`` for every queued line to be written (a stopping
-        server's, before its closing line)."""
-        with self._changed:
-            self._changed.wait_for(self._idle, timeout_s)
-
-    def _idle(self) -> bool:
-        """Whether every line queued is written."""
-        return not self._lines and not self._writing
-
-    def _write(self) -> None:
-        """Write the queued lines, each followed by the count of those dropped after it."""
-        while True:
-            with self._changed:
-                self._changed.wait_for(lambda: self._lines)
-                text, dropped = self._lines.popleft()
-                self._writing = True
-            _write_stderr(text)
-            if dropped:
-                _write_stderr(
-                    stamped(
-                        f"{dropped} log line{'s' * (dropped > 1)} dropped here: stderr took "
-                        f"none while {LOG_QUEUE_LINES} waited (a pipe nobody reads?)"
-                    )
-                )
-            with self._changed:
-                self._writing = False
-                self._written += 1
-                self._changed.notify_all()
-
-
-_STDERR = _StderrLog()
+    STDERR.put(stamped(line).encode(errors="backslashreplace").decode())  # lone surrogates
 
 
 def _holds_null(value: Any) -> bool:

@@ -1,6 +1,10 @@
 """Review C30: what a plugin's ``stop_options()`` and ``warning()`` return is checked: a
 list of names (not ``{name: value}``) or a mapping as a warning is a ``StrategyError``
-naming the method, not an untyped "server bug" nor a reply field of the wrong type."""
+naming the method, not an untyped "server bug" nor a reply field of the wrong type.
+Review Z23: a plugin raising asyncio's ``CancelledError`` (a BaseException) gets that reply
+too (it got none: the client timed out, blaming a long model fit)."""
+
+import asyncio
 
 import pytest
 
@@ -28,12 +32,22 @@ class DictWarns(RandomScan):
         return {"level": "high"}
 
 
+class Cancelled(RandomScan):
+    name = "cancelled_z23"
+
+    def suggest(self, n, pending=()):
+        raise asyncio.CancelledError
+
+
+PLUGINS = (ListStops, DictWarns, Cancelled)
+
+
 @pytest.fixture
 def plugins():
-    for plugin in (ListStops, DictWarns):
+    for plugin in PLUGINS:
         strategies.register_strategy(plugin)
     yield
-    for plugin in (ListStops, DictWarns):
+    for plugin in PLUGINS:
         del STRATEGIES[plugin.name]
 
 
@@ -69,3 +83,13 @@ def test_a_warning_that_is_not_text_is_a_warning_naming_the_method(plugins, tmp_
     assert caught.value.type == "StrategyError"
     assert all(isinstance(w, str) for w in reply["warnings"])
     assert any("warning() returned {'level': 'high'}" in w for w in reply["warnings"])
+
+
+def test_a_plugin_raising_cancelled_error_gets_a_strategy_error_reply(plugins, tmp_path):
+    with Server(tmp_path / "s.sqlite", bind="tcp://127.0.0.1:0") as server:
+        with Client(server.endpoint, timeout_s=10, retries=0) as client:
+            made = client.call("campaign_create", space=SPACE, strategy={"name": Cancelled.name})
+            with pytest.raises(RemoteError, match=r"suggest\(\) raised CancelledError") as caught:
+                client.call("suggestions_get", campaign_id=made["campaign_id"])
+            assert caught.value.type == "StrategyError"
+            assert client.call("server_ping")["campaigns"] == 1

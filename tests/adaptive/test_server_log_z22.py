@@ -12,7 +12,7 @@ import time
 import pytest
 import zmq
 
-import adaptive.server as server_module
+import adaptive.stderr_log as stderr_log
 from adaptive.client import Client
 from adaptive.errors import UnknownCampaignError
 from adaptive.server import Server
@@ -31,8 +31,7 @@ def test_a_stderr_nobody_reads_holds_up_no_request(tmp_path, monkeypatch):
     # each error reply's log line was written by the thread answering it: once ~64 KiB
     # waited in the pipe, requests timed out, and after a malformed frame (answered by the
     # serving thread itself) even server_ping went unanswered
-    # raising=False: a server from before the queue (which wrote each line itself) fails below
-    monkeypatch.setattr(server_module, "LOG_QUEUE_LINES", QUEUE, raising=False)
+    monkeypatch.setattr(stderr_log, "LOG_QUEUE_LINES", QUEUE)
     read_end, write_end = os.pipe()
     fcntl.fcntl(write_end, fcntl.F_SETPIPE_SZ, 4096)
     sink, stderr = open(write_end, "w"), sys.stderr
