@@ -219,7 +219,7 @@ class Client:
         protocol.check_request_size(frames)  # the server would refuse it, or drop the peer
         return Request(method, envelope["id"], (b"", *frames))
 
-    def send(self, request: Request) -> Any:
+    def send(self, request: Request, *, retries: int | None = None) -> Any:
         """Send a prepared request, retrying as :meth:`call` does, and return its result.
 
         Threads sharing a client take turns: each call holds its socket until answered
@@ -229,8 +229,14 @@ class Client:
         (an ``observation_put`` keyed by ``client_id`` and ``sequence`` is answered as a
         duplicate even by a restarted server).
 
+        Args:
+            request: from :meth:`prepare`.
+            retries: how many times to resend after a timeout, for this send alone (0: one
+                try); the client's ``retries`` if None. Other threads' sends keep theirs.
+
         Raises:
-            InvalidParameterError: ``request`` is not a :class:`Request`.
+            InvalidParameterError: ``request`` is not a :class:`Request`, or ``retries`` is
+                not an int >= 0.
             RemoteError: the server answered with an error, as :meth:`call` raises it.
             ProtocolError: the server's reply is malformed.
             ServerUnavailableError: no reply after ``retries + 1`` tries (the message says
@@ -242,11 +248,11 @@ class Client:
             raise InvalidParameterError(
                 f"request must be a Request from Client.prepare(method, **params), got {request!r}"
             )
+        tries = 1 + (self.retries if retries is None else check_int("retries", retries, 0))
         with self._turn:
-            reply, answers_ping = self._exchange(request)
+            reply, answers_ping = self._exchange(request, tries)
         if reply is not None:
             return protocol.unwrap_reply(reply)
-        tries = self.retries + 1
         if answers_ping:
             message = (
                 f"the server at {self.address} is up but has not answered this "
@@ -278,11 +284,11 @@ class Client:
         with self._turn:
             self._close_socket()
 
-    def _exchange(self, request: Request) -> tuple[dict | None, bool]:
-        """Send ``request`` up to ``retries + 1`` times: (its reply envelope, True), or
-        (None, whether the server still answers a ping); one caller at a time (``send``)."""
+    def _exchange(self, request: Request, tries: int) -> tuple[dict | None, bool]:
+        """Send ``request`` up to ``tries`` times: (its reply envelope, True), or (None,
+        whether the server still answers a ping); one caller at a time (``send``)."""
         frames = list(request.frames)
-        for attempt in range(self.retries + 1):
+        for attempt in range(tries):
             if attempt:
                 self._close_socket()  # Lazy Pirate: a fresh socket for every retry
             reply = self._try_once(frames, request.id, self.timeout_s)

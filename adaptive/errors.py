@@ -106,3 +106,8 @@ class RemoteError(AdaptiveError, RuntimeError):
     def __init__(self, type_: str, message: str):
         super().__init__(f"{type_}: {message}")
         self.type = type_
+
+    def __reduce__(self) -> tuple:
+        """How pickle and copy rebuild it (a process pool hands it to its parent): its class
+        called with the reply's type and message, then its attributes set."""
+        return type(self), (self.type, str(self).removeprefix(f"{self.type}: ")), self.__dict__

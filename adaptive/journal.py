@@ -662,12 +662,19 @@ def claim_for_serving(path: str | Path) -> IO[str]:
 
     Raises:
         JournalError: the lock file cannot be created (the journal's folder cannot be
-            written) or opened (left by another account), another server (this process
-            or another) holds the lock, or the
-            journal does not open (a folder, a file that is no SQLite database).
+            written) or opened (left by another account), is a file no server wrote (a
+            journal named like it: it is left as it is), another server (this process or
+            another) holds the lock, or the journal does not open (a folder, a file that is
+            no SQLite database).
     """
     lock_path = _lock_path(path)
     created = not lock_path.exists()
+    if (what := _foreign_lock_file(lock_path)) is not None:
+        raise JournalError(
+            f"{str(lock_path)!r}, the lock file of the journal {str(path)!r}, is {what}, which "
+            "a server on that journal would overwrite with its pid; rename the journal (serve "
+            f"it under another name) or move {str(lock_path)!r} away"
+        )
     try:
         lock_path.parent.mkdir(parents=True, exist_ok=True)
         lock = open(lock_path, "a+")
@@ -724,6 +731,27 @@ def _server_holding(path: Path) -> str | None:
         except BlockingIOError:
             return _holder(lock)
         return None
+
+
+#: Bytes a lock file of ``claim_for_serving`` stays under: one pid, written without a newline.
+_LOCK_FILE_BYTES = 64
+
+
+def _foreign_lock_file(lock_path: Path) -> str | None:
+    """What the file at ``lock_path`` is, when it is none a claim wrote (empty, or a
+    server's pid); None for such a lock file, or none there (or unreadable: opening it
+    for the claim says why)."""
+    try:
+        with open(lock_path, "rb") as file:
+            head = file.read(_LOCK_FILE_BYTES)
+    except OSError:
+        return None
+    if len(head) < _LOCK_FILE_BYTES and (head.strip().isdigit() or not head.strip()):
+        return None
+    size = lock_path.stat().st_size
+    if _begins_as_sqlite(lock_path):
+        return f"an SQLite database of {size:,} bytes (a journal named like a lock file?)"
+    return f"a file of {size:,} bytes that holds no server's pid ({head[:24]!r}...)"
 
 
 def _lock_path(path: str | Path) -> Path:

@@ -76,6 +76,8 @@ _ERROR_KEYS = frozenset({"v", "id", "ok", "error"})
 #: instance fields, so it combines with any builtin (OSError's ``JournalError`` too).
 #: Other types stay plain ``RemoteError``, and so does ``ServerUnavailableError``: the
 #: client's own, which a reply naming it must not pass for (``run_driver`` retries it).
+#: Each is this module's attribute of its name (``RemoteOutOfSpaceError``), where pickle
+#: finds it, so a process pool hands the error to its parent as that class.
 REMOTE_ERRORS: dict[str, type[RemoteError]] = {
     name: type(f"Remote{name}", (RemoteError, cls), {"__module__": __name__})
     for name, cls in vars(errors).items()
@@ -84,6 +86,7 @@ REMOTE_ERRORS: dict[str, type[RemoteError]] = {
     and not issubclass(RemoteError, cls)
     and cls is not ServerUnavailableError
 }
+globals().update({cls.__name__: cls for cls in REMOTE_ERRORS.values()})
 
 
 # --------------------------------------------------------------------------- frames

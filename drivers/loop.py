@@ -450,12 +450,8 @@ def _suggest(client: Client, outage_s: float, campaign_id: str, n: int) -> dict:
 
 def _once(client: Client, request: Request) -> dict:
     """``client.send(request)`` in one try (``client.timeout_s``): the error in hand matters
-    more than a retry."""
-    retries, client.retries = client.retries, 0
-    try:
-        return client.send(request)
-    finally:
-        client.retries = retries
+    more than a retry. The client's ``retries`` stay as they are for other threads' calls."""
+    return client.send(request, retries=0)
 
 
 def _release(client: Client, campaign_id: str, suggestions: list[dict]) -> None:
