@@ -359,9 +359,11 @@ def _spectrum(
     """``_clean`` of energies (n,) in ``unit`` (``ev_per``) and mu (n,), read as ``signal``
     (``Recording.signal``), from the file ``lines`` (n,); a ValueError when energies whose
     unit names no energy unit (None, ``-``, ``none``) span less than ``MIN_SPAN_EV``,
-    saying ``fix`` (how to name the unit: ``"title the column 'E ({})'"``) with keV and
-    with eV, or when all energies lie from 0 to ``LOWEST_EDGE_EV`` eV or above
-    ``HIGHEST_EDGE_EV``, whatever the unit (energies relative to the edge start below 0);
+    saying ``fix`` (how to name the unit: ``"title the column 'E ({})'"``) with eV, and
+    with keV where as keV they would start at most ``HIGHEST_EDGE_EV`` (a 7110-7114 eV
+    pre-edge scan was told to title them keV, 7.1 MeV), or when all energies lie from 0 to
+    ``LOWEST_EDGE_EV`` eV or above ``HIGHEST_EDGE_EV``, whatever the unit (energies
+    relative to the edge start below 0);
     each message adds when mu looks like energies in eV (the columns swapped), and such
     a mu refuses energies spanning less than ``MIN_SPAN_EV`` whatever their unit."""
     per_unit = ev_per(unit, source=where)
@@ -375,9 +377,16 @@ def _spectrum(
         else ""
     )
     if not ENERGY_UNIT.search(unit or "") and span < MIN_SPAN_EV:
+        # keV only where, read so, they would start at an edge's energy (1e3 eV per keV)
+        unit_is = (
+            f"if they are keV, {fix.format('keV')}; a scan in eV spans at least {MIN_SPAN_EV:g} eV"
+            if energy[0] * 1e3 <= HIGHEST_EDGE_EV
+            else f"narrower than the {MIN_SPAN_EV:g} eV a scan read without an energy unit "
+            f"must span, and not keV ({energy[0]:g} to {energy[-1]:g} keV lie above "
+            f"{HIGHEST_EDGE_EV / 1e3:g} keV, where no absorption edge scan lies)"
+        )
         raise ValueError(
-            f"{source}: energies span {span:g} eV: if they are keV, {fix.format('keV')}; a "
-            f"scan in eV spans at least {MIN_SPAN_EV:g} eV: if they are eV, "
+            f"{source}: energies span {span:g} eV: {unit_is}: if they are eV, "
             f"{fix.format('eV')}{swapped}"
         )
     if swapped and span < MIN_SPAN_EV:  # titled in eV, or starting below 0

@@ -30,8 +30,10 @@ OVERSTATED = 5.0
 #: meant, stopped it at its 12-point starting grid, NRMSE 10 %.
 MAX_TOLERANCE = 0.1
 #: The least fraction of the reconstruction's whole range the stop's tolerance is a fraction
-#: of (see ``_feature_range``): a background at most 10 times the feature it carries.
-MIN_FEATURE_RANGE = 0.1
+#: of (see ``_feature_range``): a background at most 100 times the features it carries. A
+#: tenth set the scale of a 0.02 Fe edge step on a background falling by 0.72: it stopped
+#: "converged" at 136 points, 6.3 % of the step off at the edge (5.1 times the band).
+MIN_FEATURE_RANGE = 0.01
 #: How the GP's noise is set: held at the readings' uncertainties, or learned.
 NOISE_MODELS = ("reported", "learned")
 
@@ -51,14 +53,34 @@ def _step_at(energy: np.ndarray, values: np.ndarray, at: int) -> float:
     return float(after - before)
 
 
-def _feature_range(mean: np.ndarray) -> float:
+def _features(mean: np.ndarray) -> float:
     """The range of a reconstruction ``mean`` (grid_size,), on the uniform grid, less the
     line through its two ends (the background an XAS normalisation removes: a 0.1 edge step
     on a background falling by 2.4 stopped at 22 points, its white line missed by 80 % of
-    the step), and at least ``MIN_FEATURE_RANGE`` of its whole range (a featureless slope);
-    0 for readings all alike."""
+    the step); 0 for readings all alike."""
     chord = np.linspace(mean[0], mean[-1], mean.size)
-    return max(float(np.ptp(mean - chord)), MIN_FEATURE_RANGE * float(np.ptp(mean)))
+    return float(np.ptp(mean - chord))
+
+
+def _feature_range(mean: np.ndarray) -> float:
+    """The ``_features`` of a reconstruction ``mean`` (grid_size,), and at least
+    ``MIN_FEATURE_RANGE`` of its whole range (a featureless slope); 0 for readings all
+    alike."""
+    return max(_features(mean), MIN_FEATURE_RANGE * float(np.ptp(mean)))
+
+
+def _floor_note(mean: np.ndarray) -> str | None:
+    """Why the feature range of a reconstruction ``mean`` (grid_size,) is its floor (see
+    ``_feature_range``), in words for a stop reason; None when its features set it."""
+    features, whole = _features(mean), float(np.ptp(mean))
+    if features >= MIN_FEATURE_RANGE * whole:
+        return None
+    return (
+        f"the feature range is its floor, {100 * MIN_FEATURE_RANGE:g}% of the reconstruction's "
+        f"range {whole:.3g}: less the line through its ends it spans only {features:.3g}, a "
+        f"background over {1 / MIN_FEATURE_RANGE:g} times its features (or a scan of no "
+        "feature), so the tolerance is looser than the features' own"
+    )
 
 
 class EnergyScan(Scan):
@@ -119,7 +141,8 @@ class EnergyScan(Scan):
     energies too; else "resolution-limited", naming where it is over: around energies all
     read, a step too coarse for the kernel there (the K-edge simulation's edge on its 1.17 eV
     grid, 1.8 %) or readings that scatter more than their uncertainties say. Bands given up
-    on (a glitch) are left out of all three.
+    on (a glitch) are left out of all three. The reason says so when the floor set the
+    feature range (``_floor_note``).
 
     Args:
         space: one continuous dimension (the energy, in eV if ``edge_prior``).
@@ -560,7 +583,8 @@ class EnergyScan(Scan):
                 "readings there scatter more than their uncertainties say; the GP's own std "
                 f"and the {change} stayed below {tolerance} for {self.patience} fits{outside}"
             )
-        return reason + ("" if learned is None else f"; {learned}")
+        floor = _floor_note(self.model.grid_posterior()[0])
+        return "; ".join(note for note in (reason, floor, learned) if note)
 
     def _widest(self) -> float:
         """The grid energy of the largest band the stop read (see ``_fit``), outside the

@@ -35,7 +35,7 @@ class DictWarns(RandomScan):
 class Cancelled(RandomScan):
     name = "cancelled_z23"
 
-    def suggest(self, n, pending=()):
+    def suggest(self, n, pending=(), failed=()):
         raise asyncio.CancelledError
 
 

@@ -47,7 +47,7 @@ class Quitter(RandomScan):
             sys.exit("no licence")
         super().__init__(space, seed)
 
-    def suggest(self, n, pending=()):
+    def suggest(self, n, pending=(), failed=()):
         if len(self.data()[0]) >= 2:
             sys.exit("model diverged")
         return super().suggest(n, pending)
