@@ -554,7 +554,7 @@ def identify_spectrum(
         spectrum.energy[measured],
         window,
         spectrum.counts[measured],
-        bool(present.any()),
+        [ELEMENTS[j] for j in np.flatnonzero(present[0])],
         identifier.committed,
     )
     return {

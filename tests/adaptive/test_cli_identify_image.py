@@ -163,8 +163,8 @@ def test_scattered_elements_are_printed_and_the_warning_states_the_rule(
     code, result, _ = identify(capsys, write_image(tmp_path / "si.hspy", cube, energy))
     assert code == 0 and result["scattered"] == {"Sb": 0.02}
     assert (
-        "50% of them beside another such pixel, or 4 of them in one cluster touching side to "
-        "side, more than random placements of as many pixels give but in 5% of draws divided "
+        "50% of them beside another such pixel, or 4 of them in one cluster touching side or "
+        "corner, more than random placements of as many pixels give but in 5% of draws divided "
         "by the number of elements tested" in (result["warnings"][-1])
     )
 

@@ -18,7 +18,7 @@ def test_too_few_points_to_tell_are_told_neither_edge_nor_none():
     energy = 900.0 + np.arange(31.0)  # 900-930 eV, no major edge; under 2 x 16 blocks
     counts = np.random.default_rng(0).poisson(1e5 * (energy / 900) ** -3).astype(float)
     window = np.array([900, 930])  # its first and last 1 eV channel
-    warnings = counts_warnings(energy, counts, window, identified=False)
+    warnings = counts_warnings(energy, counts, window, present=[])
     assert not any("show an edge" in w or w.startswith(NO_EDGE) for w in warnings), warnings
 
 
@@ -27,10 +27,10 @@ def test_a_typical_pixel_without_an_edge_keeps_quiet_where_elements_are_present(
     film = np.random.default_rng(1).poisson(2e4 * (energy / energy[0]) ** -3.5, (3, 3, 500))
     cube = da.from_array(film.astype(float))
     window, totals = np.array([925, 970]), film.sum(-1).astype(float)
-    alone = _typical_pixel_warnings(cube, energy, window, totals, present=False)
+    alone = _typical_pixel_warnings(cube, energy, window, totals, present=[])
     assert any(NO_EDGE in w for w in alone), alone  # nothing present: the film is all there is
     assert not any(
-        NO_EDGE in w for w in _typical_pixel_warnings(cube, energy, window, totals, True)
+        NO_EDGE in w for w in _typical_pixel_warnings(cube, energy, window, totals, ["Cu"])
     )
 
 

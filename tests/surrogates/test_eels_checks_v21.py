@@ -30,7 +30,7 @@ def blurred(mean: np.ndarray, seed: int, sigma: float = 1.0) -> np.ndarray:
 def warnings_of(energy: np.ndarray, counts: np.ndarray) -> list[str]:
     """``counts_warnings`` with no element identified (an edge seen is then warned of)."""
     window = np.array([int(np.ceil(energy[0])), int(np.floor(energy[-1]))])
-    return counts_warnings(energy, counts, window, identified=False)
+    return counts_warnings(energy, counts, window, present=[])
 
 
 @pytest.mark.parametrize("seed", range(4))
